@@ -1,0 +1,31 @@
+#include "kstd/error.h"
+
+namespace kstd {
+
+const char* ErrorName(Error error) {
+  switch (error) {
+    case Error::kPermission: return "EPERM";
+    case Error::kNotFound: return "ENOENT";
+    case Error::kInterrupted: return "EINTR";
+    case Error::kIo: return "EIO";
+    case Error::kTooBig: return "E2BIG";
+    case Error::kBadExecutable: return "ENOEXEC";
+    case Error::kBadHandle: return "EBADF";
+    case Error::kAgain: return "EAGAIN";
+    case Error::kNoMemory: return "ENOMEM";
+    case Error::kAccess: return "EACCES";
+    case Error::kFault: return "EFAULT";
+    case Error::kBusy: return "EBUSY";
+    case Error::kExists: return "EEXIST";
+    case Error::kInvalid: return "EINVAL";
+    case Error::kNoSpace: return "ENOSPC";
+    case Error::kRange: return "ERANGE";
+    case Error::kNameTooLong: return "ENAMETOOLONG";
+    case Error::kNotSupported: return "ENOSYS";
+    case Error::kOverflow: return "EOVERFLOW";
+    case Error::kBadMessage: return "EBADMSG";
+  }
+  return "E?";
+}
+
+}  // namespace kstd

@@ -1,0 +1,34 @@
+#pragma once
+
+// Error codes used across Tessera. The numeric values are the Linux x86-64 errno
+// values, so a POSIX-facing syscall can return -static_cast<int>(err) unchanged.
+
+namespace kstd {
+
+enum class Error : int {
+  kPermission = 1,          // EPERM
+  kNotFound = 2,            // ENOENT
+  kInterrupted = 4,         // EINTR
+  kIo = 5,                  // EIO
+  kTooBig = 7,              // E2BIG
+  kBadExecutable = 8,       // ENOEXEC
+  kBadHandle = 9,           // EBADF
+  kAgain = 11,              // EAGAIN
+  kNoMemory = 12,           // ENOMEM
+  kAccess = 13,             // EACCES
+  kFault = 14,              // EFAULT
+  kBusy = 16,               // EBUSY
+  kExists = 17,             // EEXIST
+  kInvalid = 22,            // EINVAL
+  kNoSpace = 28,            // ENOSPC
+  kRange = 34,              // ERANGE
+  kNameTooLong = 36,        // ENAMETOOLONG
+  kNotSupported = 38,       // ENOSYS
+  kOverflow = 75,           // EOVERFLOW
+  kBadMessage = 74,         // EBADMSG (malformed input: boot info, ELF, tables)
+};
+
+/// A short, stable name for an error ("EINVAL"), for logs and panic messages.
+const char* ErrorName(Error error);
+
+}  // namespace kstd
