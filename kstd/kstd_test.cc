@@ -42,3 +42,23 @@ TEST(Utility, CheckedAddDetectsOverflow) {
 
 }  // namespace
 }  // namespace kstd
+
+#include "kstd/string.h"
+
+namespace kstd {
+namespace {
+
+TEST(String, EqualLengthCopy) {
+  EXPECT_TRUE(StringEqual("fault", "fault"));
+  EXPECT_FALSE(StringEqual("fault", "faul"));
+  EXPECT_FALSE(StringEqual("", "a"));
+  EXPECT_EQ(StringLength("init"), 4u);
+  char buf[4];
+  EXPECT_TRUE(CopyString(buf, sizeof buf, "abc"));
+  EXPECT_STREQ(buf, "abc");
+  EXPECT_FALSE(CopyString(buf, sizeof buf, "abcd"));
+  EXPECT_STREQ(buf, "abc");
+}
+
+}  // namespace
+}  // namespace kstd

@@ -1,0 +1,72 @@
+#include "core/kernel/kernel_main.h"
+
+#include "core/kernel/boot_report.h"
+#include "core/kernel/cmdline.h"
+#include "core/kernel/log.h"
+#include "kstd/string.h"
+#include "hal/cpu.h"
+#include "hal/machine.h"
+#include "hal/platform.h"
+#include "hal/timer.h"
+
+namespace core {
+namespace {
+
+constexpr uint32_t kTimerHz = 100;
+constexpr const char* kVersion = "0.1.0";
+
+// `tessera.test=boot`: the boot system test. After this many ticks the kernel
+// reports and ends the machine with status 0.
+constexpr uint64_t kBootTestTicks = 20;
+
+// `tessera.test=fault`: the fault system test reads this unmapped user-half
+// address from kernel mode to check the exception report.
+constexpr uintptr_t kFaultTestAddress = 0x0000700000000000;
+
+void RunRequestedSelfTest(const char* cmdline) {
+  char test[16];
+  if (!CmdlineValue(cmdline, "tessera.test", test, sizeof test)) return;
+  if (kstd::StringEqual(test, "fault")) {
+    Log("test", "fault test: reading unmapped address %p", reinterpret_cast<void*>(kFaultTestAddress));
+    auto* p = reinterpret_cast<volatile uint64_t*>(kFaultTestAddress);
+    (void)*p;
+    Panic("fault test: the read of an unmapped address did not fault");
+  }
+}
+
+}  // namespace
+
+void KernelMain(const BootInfo& boot_info) {
+  Log("boot", "Tessera %s (x86-64) booting; loader: %s", kVersion,
+      boot_info.loader_name[0] ? boot_info.loader_name : "unknown");
+  Log("boot", "command line: \"%s\"", boot_info.cmdline);
+
+  ReportMemoryMap(boot_info);
+  InitMemory(boot_info);
+  ReportModules(boot_info);
+
+  auto interrupts = hal::InitInterrupts(boot_info, kTimerHz);
+  if (interrupts.is_error()) {
+    Panic("interrupt controllers or timer unavailable: %s", kstd::ErrorName(interrupts.error()));
+  }
+  hal::EnableInterrupts();
+
+  RunRequestedSelfTest(boot_info.cmdline);
+  const bool boot_test = CmdlineHas(boot_info.cmdline, "tessera.test");
+  uint64_t reported = 0;
+  for (;;) {
+    hal::WaitForInterrupt();
+    uint64_t ticks = hal::TimerTicks();
+    if (ticks >= kBootTestTicks && reported == 0) {
+      reported = ticks;
+      Log("timer", "%lu ticks at %u Hz since the timer started", ticks, hal::TimerHz());
+      Log("boot", "bring-up complete; no user space yet (idle)");
+      if (boot_test) {
+        Log("test", "boot test: PASS");
+        hal::ExitMachine(0);
+      }
+    }
+  }
+}
+
+}  // namespace core

@@ -1,0 +1,53 @@
+#include "core/kernel/log.h"
+
+#include <stdarg.h>
+
+#include "core/lib/format.h"
+#include "hal/console.h"
+#include "hal/cpu.h"
+#include "hal/machine.h"
+
+namespace core {
+namespace {
+
+constexpr size_t kLineMax = 512;
+
+void WriteV(const char* prefix, const char* fmt, va_list args, bool newline) {
+  char line[kLineMax];
+  size_t n = 0;
+  if (prefix != nullptr) n = Format(line, sizeof line, "%s", prefix);
+  if (n < sizeof line) FormatV(line + n, sizeof line - n, fmt, args);
+  size_t len = 0;
+  while (len < sizeof line && line[len] != '\0') ++len;
+  hal::ConsoleWrite(line, len);
+  if (newline) hal::ConsoleWrite("\n", 1);
+}
+
+}  // namespace
+
+void Log(const char* tag, const char* fmt, ...) {
+  char prefix[32];
+  Format(prefix, sizeof prefix, "[%s] ", tag);
+  va_list args;
+  va_start(args, fmt);
+  WriteV(prefix, fmt, args, true);
+  va_end(args);
+}
+
+void Print(const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  WriteV(nullptr, fmt, args, false);
+  va_end(args);
+}
+
+void Panic(const char* fmt, ...) {
+  hal::DisableInterrupts();
+  va_list args;
+  va_start(args, fmt);
+  WriteV("KERNEL PANIC: ", fmt, args, true);
+  va_end(args);
+  hal::ExitMachine(kPanicExitCode);
+}
+
+}  // namespace core

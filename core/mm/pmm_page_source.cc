@@ -1,0 +1,18 @@
+#include "core/mm/pmm_page_source.h"
+
+namespace core::mm {
+
+kstd::Result<void*> PmmPageSource::AllocPages(size_t count) {
+  if (count == 0 || count > (size_t{1} << PageAllocator::kMaxOrder)) {
+    return kstd::Error::kNoMemory;
+  }
+  const PhysAddr phys = TRY(pmm_->AllocRun(count));
+  return pmm_->phys_map().ToVirt(phys);
+}
+
+void PmmPageSource::FreePages(void* pages, size_t count) {
+  kstd::Result<void> freed = pmm_->FreeRun(pmm_->phys_map().ToPhys(pages), count);
+  (void)freed;  // already counted by the pmm; the heap has no better recourse
+}
+
+}  // namespace core::mm

@@ -1,0 +1,14 @@
+#pragma once
+
+// Facade: the kernel console (the boot/kernel log). On x86-64 it is the COM1
+// 16550 UART; on the host fake it is an in-memory buffer tests can inspect.
+
+#include <stddef.h>
+
+namespace hal {
+
+/// Writes `len` bytes to the console, translating "\n" to "\r\n". Never fails;
+/// safe to call with interrupts disabled and from the panic path.
+void ConsoleWrite(const char* data, size_t len);
+
+}  // namespace hal

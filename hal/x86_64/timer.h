@@ -1,0 +1,15 @@
+#pragma once
+
+// The periodic system timer on x86-64: the LAPIC timer calibrated by the PIT.
+
+#include <stdint.h>
+
+namespace hal::x86_64 {
+
+/// Starts the periodic tick at `hz`. Returns false if calibration failed.
+bool StartSystemTimer(uint32_t hz);
+
+/// The tick rate (0 before StartSystemTimer succeeded).
+uint32_t TimerFrequency();
+
+}  // namespace hal::x86_64

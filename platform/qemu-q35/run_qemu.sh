@@ -1,0 +1,65 @@
+#!/bin/bash
+# run_qemu.sh --iso PATH [--smp N] [--mem MB] [--timeout S] [--serial-log FILE]
+#             [--disk PATH] [-- QEMU ARGS...]
+#
+# Boots Tessera on QEMU's q35 machine under TCG, headless, with the serial
+# console multiplexed on this terminal (Ctrl-A X quits, Ctrl-A C is the QEMU
+# monitor). isa-debug-exit is attached: when the guest writes v to port 0xf4,
+# QEMU exits with status (v << 1) | 1, which this script passes on.
+#   --timeout S       stop QEMU after S seconds (exit status 124)
+#   --serial-log F    send the serial console to file F instead of the terminal
+set -euo pipefail
+
+iso=""
+smp=1
+mem=512
+timeout_s=0
+serial_log=""
+extra=()
+
+usage() {
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --iso) iso="$2"; shift 2 ;;
+    --smp) smp="$2"; shift 2 ;;
+    --mem) mem="$2"; shift 2 ;;
+    --timeout) timeout_s="$2"; shift 2 ;;
+    --serial-log) serial_log="$2"; shift 2 ;;
+    --help|-h) usage; exit 0 ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "run_qemu.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+[ -n "$iso" ] || { echo "run_qemu.sh: --iso is required" >&2; exit 2; }
+[ -f "$iso" ] || { echo "run_qemu.sh: no ISO at $iso" >&2; exit 2; }
+[[ "$smp" =~ ^[1-9][0-9]*$ ]] || { echo "run_qemu.sh: --smp needs a positive number" >&2; exit 2; }
+[[ "$mem" =~ ^[1-9][0-9]*$ ]] || { echo "run_qemu.sh: --mem needs a size in MiB" >&2; exit 2; }
+[[ "$timeout_s" =~ ^[0-9]+$ ]] || { echo "run_qemu.sh: --timeout needs seconds" >&2; exit 2; }
+command -v qemu-system-x86_64 >/dev/null || {
+  echo "run_qemu.sh: qemu-system-x86_64 not found; run ci/bootstrap.sh" >&2; exit 2; }
+
+args=(
+  -machine q35 -accel tcg -cpu max
+  -smp "$smp" -m "$mem"
+  -display none -no-reboot
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04
+  -cdrom "$iso" -boot d
+)
+if [ -n "$serial_log" ]; then
+  args+=(-serial "file:$serial_log" -monitor none)
+else
+  args+=(-serial mon:stdio)
+fi
+args+=("${extra[@]}")
+
+status=0
+if [ "$timeout_s" -gt 0 ]; then
+  timeout --foreground "$timeout_s" qemu-system-x86_64 "${args[@]}" || status=$?
+else
+  qemu-system-x86_64 "${args[@]}" || status=$?
+fi
+exit "$status"

@@ -1,0 +1,10 @@
+#!/bin/bash
+# `bazel run //platform:qemu [-- OPTIONS]`: boots the freshly built Tessera ISO
+# in QEMU (q35, TCG) with the serial console on this terminal.
+# OPTIONS are run_qemu.sh's: --smp N, --mem MB, --timeout S, --serial-log F,
+# and `-- QEMU ARGS...` passed to QEMU unchanged. Ctrl-A X quits QEMU.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+runfiles="${RUNFILES_DIR:-$0.runfiles}/tessera"
+[ -d "$runfiles" ] || runfiles="$PWD"
+exec "$runfiles/platform/qemu-q35/run_qemu.sh" --iso "$runfiles/platform/qemu-q35/iso.iso" "$@"

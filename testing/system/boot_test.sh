@@ -1,0 +1,69 @@
+#!/bin/bash
+# System test: boots the real ISO in QEMU (q35, TCG) and checks the serial log.
+#   boot_test.sh boot   ISO  - a normal boot: banner, memory map, modules,
+#                              timer ticks > 0, the kernel ends QEMU with 0.
+#   boot_test.sh fault  ISO  - the kernel takes a deliberate page fault and must
+#                              print a readable panic and end QEMU with status 3.
+set -uo pipefail
+
+mode="$1"
+iso="$2"
+runner="$3"
+log="${TEST_TMPDIR:-/tmp}/serial-$mode.log"
+failures=0
+checks=0
+
+check() {  # check DESCRIPTION COMMAND...
+  local what="$1"; shift
+  checks=$((checks + 1))
+  if "$@"; then
+    echo "ok:   $what"
+  else
+    echo "FAIL: $what"
+    failures=$((failures + 1))
+  fi
+}
+has() { grep -qE -- "$1" "$log"; }
+lacks() { ! grep -qE -- "$1" "$log"; }
+
+# QEMU's exit status is (guest code << 1) | 1 via isa-debug-exit; 124 = timeout.
+"$runner" --iso "$iso" --timeout 240 --serial-log "$log.raw"
+status=$?
+# The console ends lines with CR LF (and GRUB adds its own CRs): drop them.
+tr -d '\r' < "$log.raw" > "$log"
+echo "---- serial log ($log) ----"
+cat "$log"
+echo "---- end of serial log; QEMU exit status $status ----"
+
+check "banner printed" has '^\[boot\] Tessera [0-9.]+ \(x86-64\) booting'
+check "memory map printed with a usable range" has '^\[mem\] +[0-9a-f]{16}-[0-9a-f]{16} usable'
+check "usable RAM total" has '^\[mem\] usable RAM: [1-9][0-9]* KiB'
+check "kernel page tables installed" has '^\[mm\] kernel page tables'
+check "physical page allocator up" has '^\[mm\] physical pages:'
+
+case "$mode" in
+  boot)
+    check "QEMU ended by the kernel with status 0 (exit 1)" test "$status" -eq 1
+    check "init module found and is a valid ELF" has '^\[modules\] +init: .* valid ELF64 executable'
+    check "non-ELF module rejected with a reason" has '^\[modules\] +notes: .* not an ELF64 executable: '
+    check "modules have their command-line arguments" has '^\[modules\] +init: .*args "init --from-test"'
+    ticks=$(sed -nE 's/^\[timer\] ([0-9]+) ticks at ([0-9]+) Hz.*/\1/p' "$log" | head -n 1)
+    check "timer tick count > 0 (got '${ticks:-none}')" test "${ticks:-0}" -gt 0
+    check "no panic" lacks 'KERNEL PANIC'
+    check "boot test reported PASS" has '^\[test\] boot test: PASS'
+    ;;
+  fault)
+    check "QEMU ended by the panic with status 3 (exit 7)" test "$status" -eq 7
+    check "fault named" has 'KERNEL EXCEPTION: page fault \(#PF\), vector 14'
+    check "faulting address and access decoded" has '^page fault at 0x0000700000000000: page not present, read access, kernel mode'
+    check "registers printed" has '^RIP [0-9a-f]{16} +CS 0008'
+    check "CR2 printed" has 'CR2 0000700000000000'
+    check "backtrace printed" has '^backtrace'
+    check "panic line names the fault and the address" has 'KERNEL PANIC: page fault \(#PF\) at RIP 0x[0-9a-f]+ \(address 0x0000700000000000\) in the kernel'
+    ;;
+  *)
+    echo "unknown mode $mode"; exit 2 ;;
+esac
+
+echo "$((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
