@@ -40,6 +40,10 @@ void KernelMain(const BootInfo& boot_info) {
   Log("boot", "Tessera %s (x86-64) booting; loader: %s", kVersion,
       boot_info.loader_name[0] ? boot_info.loader_name : "unknown");
   Log("boot", "command line: \"%s\"", boot_info.cmdline);
+  char panic_action[8];
+  if (CmdlineValue(boot_info.cmdline, "panic", panic_action, sizeof panic_action)) {
+    SetPanicHalts(kstd::StringEqual(panic_action, "halt"));
+  }
 
   ReportMemoryMap(boot_info);
   InitMemory(boot_info);

@@ -11,6 +11,7 @@ namespace core {
 namespace {
 
 constexpr size_t kLineMax = 512;
+bool g_panic_halts = false;
 
 void WriteV(const char* prefix, const char* fmt, va_list args, bool newline) {
   char line[kLineMax];
@@ -41,12 +42,18 @@ void Print(const char* fmt, ...) {
   va_end(args);
 }
 
+void SetPanicHalts(bool halt) { g_panic_halts = halt; }
+
 void Panic(const char* fmt, ...) {
   hal::DisableInterrupts();
   va_list args;
   va_start(args, fmt);
   WriteV("KERNEL PANIC: ", fmt, args, true);
   va_end(args);
+  if (g_panic_halts) {
+    hal::ConsoleWrite("(panic=halt: CPU halted)\n", 25);
+    hal::HaltForever();
+  }
   hal::ExitMachine(kPanicExitCode);
 }
 

@@ -12,9 +12,12 @@ void Log(const char* tag, const char* fmt, ...) __attribute__((format(printf, 2,
 /// Writes formatted text with no tag and no newline (for tables and dumps).
 void Print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/// Stops the kernel: prints "KERNEL PANIC: <message>" and ends the machine
-/// (QEMU exits with status 3 via isa-debug-exit; real hardware halts).
+/// Stops the kernel: prints "KERNEL PANIC: <message>" and then, by default,
+/// ends the machine (QEMU exits with status 3 via isa-debug-exit; real
+/// hardware halts). With SetPanicHalts(true) (kernel option `panic=halt`) the
+/// CPU halts instead, so a debugger can inspect the machine.
 [[noreturn]] void Panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void SetPanicHalts(bool halt);
 
 /// Exit status the machine ends with after a panic.
 inline constexpr int kPanicExitCode = 3;

@@ -29,5 +29,15 @@ TEST(LogDeathTest, PanicPrintsAndExitsWithPanicCode) {
               "KERNEL PANIC: page fault at 0x0000000000001000");
 }
 
+TEST(LogDeathTest, PanicHaltsWhenAsked) {
+  // The host fake's HaltForever aborts (SIGABRT) instead of exiting with a code.
+  EXPECT_DEATH(
+      {
+        SetPanicHalts(true);
+        Panic("stop");
+      },
+      "KERNEL PANIC: stop\n\\(panic=halt: CPU halted\\)");
+}
+
 }  // namespace
 }  // namespace core

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/boot/boot_info.h"
+#include "core/kernel/cmdline.h"
 #include "core/kernel/kernel_main.h"
 #include "core/kernel/log.h"
 #include "hal/x86_64/address_space_layout.h"
@@ -63,6 +64,14 @@ extern "C" [[noreturn]] void X86Main(uint32_t magic, uint64_t info_phys) {
   auto parsed = ParseMultiboot2(kstd::ByteSpan(info, total_size), info_phys, &g_boot_info, &why);
   if (parsed.is_error()) {
     core::Panic("boot: malformed multiboot2 information: %s", why ? why : "(no detail)");
+  }
+  if (core::CmdlineHas(g_boot_info.cmdline, "tessera.dump_mbi")) {
+    // For capturing real loader data as test fixtures (hal/x86_64/boot/testdata).
+    core::Print("mbi-dump-begin %u\n", total_size);
+    for (uint32_t i = 0; i < total_size; ++i) {
+      core::Print("%02x%s", info[i], (i % 32 == 31 || i + 1 == total_size) ? "\n" : "");
+    }
+    core::Print("mbi-dump-end\n");
   }
   core::KernelMain(g_boot_info);
 }
