@@ -8,6 +8,11 @@ namespace hal {
 void EnableInterrupts();
 void DisableInterrupts();
 
+/// Disables interrupts and returns whether they were enabled before, for
+/// RestoreInterrupts (nesting-safe critical sections).
+bool SaveAndDisableInterrupts();
+void RestoreInterrupts(bool were_enabled);
+
 /// Sleeps the CPU until the next interrupt (interrupts must be enabled).
 void WaitForInterrupt();
 

@@ -62,3 +62,58 @@ TEST(String, EqualLengthCopy) {
 
 }  // namespace
 }  // namespace kstd
+
+#include "kstd/intrusive_list.h"
+#include "kstd/new.h"
+#include "kstd/ref_ptr.h"
+
+namespace kstd {
+namespace {
+
+struct Counted : RefCounted<Counted> {
+  explicit Counted(int* deaths) : deaths(deaths) {}
+  ~Counted() { ++*deaths; }
+  int* deaths;
+};
+
+TEST(RefPtr, DeletesOnLastRelease) {
+  int deaths = 0;
+  {
+    RefPtr<Counted> a = AdoptRef(new (nothrow) Counted(&deaths));
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->ref_count(), 1);
+    {
+      RefPtr<Counted> b = a;
+      EXPECT_EQ(a->ref_count(), 2);
+      RefPtr<Counted> c = Move(b);
+      EXPECT_FALSE(b);
+      EXPECT_EQ(a->ref_count(), 2);
+    }
+    EXPECT_EQ(a->ref_count(), 1);
+    EXPECT_EQ(deaths, 0);
+  }
+  EXPECT_EQ(deaths, 1);
+}
+
+struct Item {
+  int value;
+  ListNode node;
+};
+
+TEST(IntrusiveList, PushPopRemove) {
+  IntrusiveList<Item, &Item::node> list;
+  Item a{1, {}}, b{2, {}}, c{3, {}};
+  list.PushBack(&a);
+  list.PushBack(&b);
+  list.PushFront(&c);
+  EXPECT_EQ(list.size(), 3u);
+  list.Remove(&a);
+  EXPECT_FALSE((IntrusiveList<Item, &Item::node>::Contains(&a)));
+  EXPECT_EQ(list.PopFront()->value, 3);
+  EXPECT_EQ(list.PopFront()->value, 2);
+  EXPECT_TRUE(list.empty());
+  EXPECT_EQ(list.PopFront(), nullptr);
+}
+
+}  // namespace
+}  // namespace kstd

@@ -27,6 +27,14 @@ void ConsoleWrite(const char* data, size_t len) { Console().append(data, len); }
 void EnableInterrupts() { g_interrupts = true; }
 void DisableInterrupts() { g_interrupts = false; }
 void WaitForInterrupt() { g_interrupts = true; }
+bool SaveAndDisableInterrupts() {
+  bool was = g_interrupts;
+  g_interrupts = false;
+  return was;
+}
+void RestoreInterrupts(bool were_enabled) {
+  if (were_enabled) g_interrupts = true;
+}
 
 void HaltForever() {
   fprintf(stderr, "%s", Console().c_str());

@@ -20,6 +20,14 @@ constexpr uint16_t kDebugExitPort = 0xF4;
 
 void EnableInterrupts() { asm volatile("sti" ::: "memory"); }
 void DisableInterrupts() { asm volatile("cli" ::: "memory"); }
+bool SaveAndDisableInterrupts() {
+  uint64_t flags;
+  asm volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+  return (flags & (1 << 9)) != 0;  // RFLAGS.IF
+}
+void RestoreInterrupts(bool were_enabled) {
+  if (were_enabled) asm volatile("sti" ::: "memory");
+}
 void WaitForInterrupt() { asm volatile("sti; hlt" ::: "memory"); }
 
 void HaltForever() {

@@ -1,0 +1,53 @@
+#pragma once
+
+// SpinLock: the kernel's basic lock. Taking it disables interrupts on this
+// CPU (so an interrupt handler can never deadlock against the code it
+// interrupted) and spins on an atomic flag (so it is correct on SMP).
+// Hold it briefly; never block (sleep) while holding it.
+//
+// Lock order (outer first), checked by review until a debug checker lands:
+//   Scheduler -> object locks (Channel, Notification, HandleTable, VmAspace)
+//   -> mm (Heap -> PageAllocator).
+
+#include "hal/cpu.h"
+
+namespace core {
+
+class SpinLock {
+ public:
+  constexpr SpinLock() = default;
+  SpinLock(const SpinLock&) = delete;
+  SpinLock& operator=(const SpinLock&) = delete;
+
+  void Lock() {
+    bool were_enabled = hal::SaveAndDisableInterrupts();
+    while (__atomic_exchange_n(&locked_, true, __ATOMIC_ACQUIRE)) {
+      __builtin_ia32_pause();
+    }
+    interrupts_were_enabled_ = were_enabled;
+  }
+  void Unlock() {
+    bool were_enabled = interrupts_were_enabled_;
+    __atomic_store_n(&locked_, false, __ATOMIC_RELEASE);
+    hal::RestoreInterrupts(were_enabled);
+  }
+  bool IsHeld() const { return __atomic_load_n(&locked_, __ATOMIC_RELAXED); }
+
+ private:
+  bool locked_ = false;
+  bool interrupts_were_enabled_ = false;
+};
+
+/// Holds a SpinLock for the guard's scope.
+class [[nodiscard]] SpinLockGuard {
+ public:
+  explicit SpinLockGuard(SpinLock& lock) : lock_(lock) { lock_.Lock(); }
+  ~SpinLockGuard() { lock_.Unlock(); }
+  SpinLockGuard(const SpinLockGuard&) = delete;
+  SpinLockGuard& operator=(const SpinLockGuard&) = delete;
+
+ private:
+  SpinLock& lock_;
+};
+
+}  // namespace core
