@@ -2,6 +2,7 @@
 
 // Facade: platform bring-up steps that core::KernelMain drives in order.
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/boot/boot_info.h"
@@ -22,5 +23,12 @@ struct PhysRange {
   uint64_t end;
 };
 PhysRange KernelImagePhysRange();
+
+/// The stack the boot CPU runs KernelMain on (it becomes the idle thread's).
+struct StackRange {
+  uintptr_t base;
+  size_t size;
+};
+StackRange BootStack();
 
 }  // namespace hal

@@ -18,7 +18,9 @@ const char* ErrorName(Error error) {
     case Error::kBusy: return "EBUSY";
     case Error::kExists: return "EEXIST";
     case Error::kInvalid: return "EINVAL";
+    case Error::kTooManyHandles: return "EMFILE";
     case Error::kNoSpace: return "ENOSPC";
+    case Error::kPipe: return "EPIPE";
     case Error::kRange: return "ERANGE";
     case Error::kNameTooLong: return "ENAMETOOLONG";
     case Error::kNotSupported: return "ENOSYS";

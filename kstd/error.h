@@ -20,7 +20,9 @@ enum class Error : int {
   kBusy = 16,               // EBUSY
   kExists = 17,             // EEXIST
   kInvalid = 22,            // EINVAL
+  kTooManyHandles = 24,     // EMFILE (a handle or fd table is full)
   kNoSpace = 28,            // ENOSPC
+  kPipe = 32,               // EPIPE (the other end of a channel or pipe is closed)
   kRange = 34,              // ERANGE
   kNameTooLong = 36,        // ENAMETOOLONG
   kNotSupported = 38,       // ENOSYS

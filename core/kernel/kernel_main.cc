@@ -8,16 +8,18 @@
 #include "hal/machine.h"
 #include "hal/platform.h"
 #include "hal/timer.h"
+#include "core/sched/scheduler.h"
+#include "core/kernel/preemption_check.h"
 
 namespace core {
 namespace {
 
-constexpr uint32_t kTimerHz = 100;
+constexpr uint32_t kTimerHz = sched::kTickHz;
 constexpr const char* kVersion = "0.1.0";
 
 // `tessera.test=boot`: the boot system test. After this many ticks the kernel
 // reports and ends the machine with status 0.
-constexpr uint64_t kBootTestTicks = 20;
+constexpr uint64_t kBootTestTicks = 200;
 
 // `tessera.test=fault`: the fault system test reads this unmapped user-half
 // address from kernel mode to check the exception report.
@@ -53,7 +55,12 @@ void KernelMain(const BootInfo& boot_info) {
   if (interrupts.is_error()) {
     Panic("interrupt controllers or timer unavailable: %s", kstd::ErrorName(interrupts.error()));
   }
+  hal::StackRange boot_stack = hal::BootStack();
+  sched::InitScheduler(boot_stack.base, boot_stack.size);
+  hal::SetTickCallback(sched::OnTick);
+  hal::SetInterruptExitCallback(sched::PreemptIfNeeded);
   hal::EnableInterrupts();
+  CheckPreemption();
 
   RunRequestedSelfTest(boot_info.cmdline);
   const bool boot_test = CmdlineHas(boot_info.cmdline, "tessera.test");

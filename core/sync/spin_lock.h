@@ -6,8 +6,9 @@
 // Hold it briefly; never block (sleep) while holding it.
 //
 // Lock order (outer first), checked by review until a debug checker lands:
-//   Scheduler -> object locks (Channel, Notification, HandleTable, VmAspace)
-//   -> mm (Heap -> PageAllocator).
+//   object locks (Channel, Notification, HandleTable, VmAspace) -> scheduler
+//   (signal observers wake threads with an object lock held; the scheduler
+//   never calls into objects) ; VmAspace -> mm (Heap -> PageAllocator).
 
 #include "hal/cpu.h"
 
@@ -36,6 +37,24 @@ class SpinLock {
  private:
   bool locked_ = false;
   bool interrupts_were_enabled_ = false;
+};
+
+/// A spin lock that leaves interrupts alone: for the scheduler, whose callers
+/// save and restore the interrupt flag on their own stacks (the flag must not
+/// live in the lock, because a thread switch happens while it is held).
+class RawSpinLock {
+ public:
+  constexpr RawSpinLock() = default;
+  RawSpinLock(const RawSpinLock&) = delete;
+  RawSpinLock& operator=(const RawSpinLock&) = delete;
+  void Lock() {
+    while (__atomic_exchange_n(&locked_, true, __ATOMIC_ACQUIRE)) __builtin_ia32_pause();
+  }
+  void Unlock() { __atomic_store_n(&locked_, false, __ATOMIC_RELEASE); }
+  bool IsHeld() const { return __atomic_load_n(&locked_, __ATOMIC_RELAXED); }
+
+ private:
+  bool locked_ = false;
 };
 
 /// Holds a SpinLock for the guard's scope.

@@ -13,6 +13,7 @@
 #include "hal/x86_64/boot/multiboot2.h"
 #include "hal/x86_64/gdt.h"
 #include "hal/x86_64/interrupts.h"
+#include "hal/x86_64/percpu.h"
 #include "hal/x86_64/pit.h"
 #include "hal/x86_64/serial.h"
 
@@ -44,6 +45,8 @@ extern "C" [[noreturn]] void X86Main(uint32_t magic, uint64_t info_phys) {
   RunGlobalConstructors();
   InitGdt();
   InitIdt();
+  InitBootCpu();
+  InitFpu();
   DisableLegacyPic();
 
   if (magic != kMultiboot2BootMagic) {

@@ -61,6 +61,7 @@ void SetGate(int vector, uint64_t address, uint8_t ist) {
 }
 
 bool g_in_exception_report = false;
+void (*g_exit_callback)() = nullptr;
 
 [[noreturn]] void ReportKernelException(const InterruptFrame& frame) {
   if (g_in_exception_report) {
@@ -99,6 +100,8 @@ void SetInterruptHandler(uint8_t vector, InterruptHandler handler) {
   g_handlers[vector] = handler;
 }
 
+void SetInterruptExitCallback(void (*callback)()) { g_exit_callback = callback; }
+
 uint64_t InterruptCount(uint8_t vector) { return __atomic_load_n(&g_counts[vector], __ATOMIC_RELAXED); }
 
 void DumpExceptionFrame(const InterruptFrame& f) {
@@ -128,9 +131,11 @@ extern "C" void X86InterruptDispatch(hal::x86_64::InterruptFrame* frame) {
   uint64_t vector = frame->vector & 0xFF;
   __atomic_fetch_add(&g_counts[vector], 1, __ATOMIC_RELAXED);
   if (vector < kFirstExternalVector) {
-    // User-mode faults become signals/process kills in the process issue; until
-    // user mode exists every exception is a kernel bug.
-    ReportKernelException(*frame);
+    // Page faults the kernel can resolve, user copies that fault, and faults
+    // of user code are handled by the trap layer; anything else is a bug.
+    if (!HandleTrap(frame)) ReportKernelException(*frame);
+    if ((frame->cs & 3) == 3) BeforeReturnToUser(frame);
+    return;
   }
   if (vector == kSpuriousVector) return;  // LAPIC spurious: no EOI (SDM §10.9)
   if (vector >= kLegacyPicBase && vector < kLegacyPicBase + 16) return;  // masked 8259
@@ -140,4 +145,6 @@ extern "C" void X86InterruptDispatch(hal::x86_64::InterruptFrame* frame) {
     core::Log("irq", "unexpected interrupt vector %lu", vector);
   }
   LapicEndOfInterrupt();
+  if (g_exit_callback != nullptr) g_exit_callback();
+  if ((frame->cs & 3) == 3) BeforeReturnToUser(frame);
 }

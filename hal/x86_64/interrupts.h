@@ -34,8 +34,16 @@ void InitIdt();
 /// previous handler.
 void SetInterruptHandler(uint8_t vector, InterruptHandler handler);
 
+/// See hal::SetInterruptExitCallback.
+void SetInterruptExitCallback(void (*callback)());
+
 /// Number of times `vector` has been taken since boot.
 uint64_t InterruptCount(uint8_t vector);
+
+/// Trap layer (traps.cc): resolves or redirects an exception; false = kernel bug.
+bool HandleTrap(InterruptFrame* frame);
+/// Trap layer: the hook run before returning to user mode.
+void BeforeReturnToUser(InterruptFrame* frame);
 
 /// Prints the full report for an exception frame (name, error code, RIP,
 /// CR2, registers, backtrace). Used by the panic path.

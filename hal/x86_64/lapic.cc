@@ -52,14 +52,16 @@ void LapicEndOfInterrupt() {
 
 uint32_t LapicId() { return g_lapic == nullptr ? 0 : Read(kRegId) >> 24; }
 
-uint64_t StartLapicTimer(uint32_t hz) {
+uint64_t StartLapicTimer(uint32_t hz, uint64_t* tsc_hz) {
   constexpr uint32_t kWindowMs = 10;
   Write(kRegTimerDivide, kDivideBy16);
   Write(kRegLvtTimer, kLvtMasked);
   PitOneShotStart(kWindowMs);
   Write(kRegTimerInitial, 0xFFFFFFFF);
+  uint64_t tsc_start = ReadTsc();
   if (!PitOneShotWait()) return 0;
   uint32_t elapsed = 0xFFFFFFFF - Read(kRegTimerCurrent);
+  *tsc_hz = (ReadTsc() - tsc_start) * (1000 / kWindowMs);
   uint64_t frequency = static_cast<uint64_t>(elapsed) * (1000 / kWindowMs);
   if (frequency < hz) return 0;
   Write(kRegTimerInitial, 0);

@@ -16,9 +16,10 @@ void LapicEndOfInterrupt();
 /// The current CPU's local APIC id.
 uint32_t LapicId();
 
-/// Measures the timer's input clock against the PIT (10 ms window) and starts
-/// a periodic interrupt at `hz` on kTimerVector. Returns the measured timer
-/// frequency in Hz (after the divide-by-16), or 0 if calibration failed.
-uint64_t StartLapicTimer(uint32_t hz);
+/// Measures the timer's input clock (and the TSC, into *tsc_hz) against the
+/// PIT over a 10 ms window and starts a periodic interrupt at `hz` on
+/// kTimerVector. Returns the measured timer frequency in Hz (after the
+/// divide-by-16), or 0 if calibration failed.
+uint64_t StartLapicTimer(uint32_t hz, uint64_t* tsc_hz);
 
 }  // namespace hal::x86_64

@@ -14,6 +14,8 @@
 
 extern "C" char __kernel_phys_start[];
 extern "C" char __kernel_end[];
+extern "C" char boot_stack_bottom[];
+extern "C" char boot_stack_top[];
 
 namespace hal {
 namespace {
@@ -108,6 +110,11 @@ kstd::Result<void> InitInterrupts(const core::BootInfo& boot_info, uint32_t time
 
   if (!x86_64::StartSystemTimer(timer_hz)) return kstd::Error::kNotFound;
   return kstd::Ok();
+}
+
+StackRange BootStack() {
+  return {reinterpret_cast<uintptr_t>(boot_stack_bottom),
+          static_cast<size_t>(boot_stack_top - boot_stack_bottom)};
 }
 
 PhysRange KernelImagePhysRange() {

@@ -12,4 +12,10 @@ bool StartSystemTimer(uint32_t hz);
 /// The tick rate (0 before StartSystemTimer succeeded).
 uint32_t TimerFrequency();
 
+/// See hal::SetTickCallback.
+void SetTickCallback(void (*callback)());
+
+/// Records the TSC rate for MonotonicNanos (set by StartSystemTimer).
+void SetTscFrequency(uint64_t hz);
+
 }  // namespace hal::x86_64

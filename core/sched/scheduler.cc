@@ -1,0 +1,301 @@
+#include "core/sched/scheduler.h"
+
+#include "core/kernel/log.h"
+#include "core/sync/spin_lock.h"
+#include "hal/cpu.h"
+#include "hal/percpu.h"
+
+namespace core::sched {
+namespace {
+
+// Guards everything below and every Thread's scheduler-private fields.
+RawSpinLock g_lock;
+RunQueue g_run_queue;
+Thread* g_idle = nullptr;
+uint64_t g_ticks = 0;
+bool g_need_resched = false;
+bool g_started = false;
+uint64_t g_switches = 0;
+uint64_t g_preemptions = 0;
+uint64_t g_idle_ticks = 0;
+// Threads with a deadline, unsorted (checked each tick; few in practice).
+kstd::IntrusiveList<Thread, &Thread::sleep_node_> g_sleepers;
+// Exited threads whose stacks can be freed once another thread runs.
+kstd::IntrusiveList<Thread, &Thread::wait_node_> g_dead;
+
+class IrqLock {
+ public:
+  IrqLock() : were_enabled_(hal::SaveAndDisableInterrupts()) { g_lock.Lock(); }
+  ~IrqLock() {
+    g_lock.Unlock();
+    hal::RestoreInterrupts(were_enabled_);
+  }
+
+ private:
+  bool were_enabled_;
+};
+
+Thread* CurrentLocked() { return static_cast<Thread*>(hal::CurrentThreadSlot()); }
+
+void MakeRunnableLocked(Thread* t, bool front) {
+  if (t == g_idle) return;  // runs only when nothing else can
+  t->state_ = ThreadState::kRunnable;
+  if (front) {
+    g_run_queue.EnqueueFront(&t->entry_);
+  } else {
+    g_run_queue.Enqueue(&t->entry_);
+  }
+  Thread* cur = CurrentLocked();
+  if (cur != nullptr && t->priority() > cur->priority()) g_need_resched = true;
+}
+
+Thread* FromEntry(RunQueueEntry* e) {
+  constexpr uintptr_t kBase = 4096;
+  auto* probe = reinterpret_cast<Thread*>(kBase);
+  uintptr_t offset = reinterpret_cast<uintptr_t>(&probe->entry_) - kBase;
+  return reinterpret_cast<Thread*>(reinterpret_cast<uintptr_t>(e) - offset);
+}
+
+// Picks the next thread and switches to it. The current thread must already
+// be requeued, blocked or dead. Called with g_lock held and interrupts off;
+// returns (in the same thread) with g_lock held once it runs again.
+void ScheduleLocked() {
+  Thread* cur = CurrentLocked();
+  RunQueueEntry* e = g_run_queue.PopHighest();
+  Thread* next = e != nullptr ? FromEntry(e) : g_idle;
+  g_need_resched = false;
+  if (next == cur) {
+    cur->state_ = ThreadState::kRunning;
+    return;
+  }
+  next->state_ = ThreadState::kRunning;
+  next->slice_left_ = kTimeSliceTicks;
+  ++next->switches_;
+  ++g_switches;
+  hal::SetCurrentThreadSlot(next);
+  hal::SwitchThread(cur->context(), next->context());
+  // Back in `cur`. Free the stacks of threads that died meanwhile (never our own).
+  while (!g_dead.empty()) {
+    Thread* dead = g_dead.PopFront();
+    if (dead->Release()) delete dead;
+  }
+}
+
+void RemoveDeadlineLocked(Thread* t) {
+  if (decltype(g_sleepers)::Contains(t)) g_sleepers.Remove(t);
+  t->deadline_ = 0;
+}
+
+}  // namespace
+
+void ThreadTrampoline(void* arg) {
+  // First run of a thread: we arrive from ScheduleLocked with g_lock held.
+  auto* t = static_cast<Thread*>(arg);
+  g_lock.Unlock();
+  hal::EnableInterrupts();
+  t->entry_fn_(t->entry_arg_);
+  ExitCurrent();
+}
+
+void IdleLoop(void*) {
+  for (;;) hal::WaitForInterrupt();
+}
+
+void InitScheduler(uintptr_t boot_stack_base, size_t boot_stack_size) {
+  Thread* main = Thread::AdoptBoot("kmain", boot_stack_base, boot_stack_size);
+  auto idle = Thread::CreateIdle(IdleLoop);
+  if (main == nullptr || idle.is_error()) Panic("scheduler: no memory for the first threads");
+  g_idle = idle.value().leak_ref();
+  hal::SetCurrentThreadSlot(main);
+  g_started = true;
+}
+
+Thread* Current() { return static_cast<Thread*>(hal::CurrentThreadSlot()); }
+
+void Start(Thread* thread) {
+  thread->AddRef();  // the scheduler's reference, dropped when the thread is reaped
+  IrqLock lock;
+  MakeRunnableLocked(thread, false);
+}
+
+void Yield() {
+  IrqLock lock;
+  Thread* cur = CurrentLocked();
+  if (cur != g_idle) MakeRunnableLocked(cur, false);
+  ScheduleLocked();
+}
+
+void PrepareToBlock() {
+  IrqLock lock;
+  Thread* cur = CurrentLocked();
+  cur->wake_pending_ = false;
+  cur->wake_reason_ = WakeReason::kNone;
+}
+
+static WakeReason BlockLocked(Thread* cur, uint64_t deadline_tick) {
+  if (cur->kill_pending_) return WakeReason::kInterrupted;
+  if (cur->wake_pending_) {
+    cur->wake_pending_ = false;
+    return cur->wake_reason_;
+  }
+  if (deadline_tick != kNoDeadline && deadline_tick <= g_ticks) return WakeReason::kTimedOut;
+  cur->state_ = ThreadState::kBlocked;
+  cur->wake_reason_ = WakeReason::kNone;
+  if (deadline_tick != kNoDeadline) {
+    cur->deadline_ = deadline_tick;
+    g_sleepers.PushBack(cur);
+  }
+  ScheduleLocked();
+  WakeReason reason = cur->wake_reason_;
+  cur->wake_pending_ = false;
+  return reason;
+}
+
+WakeReason Block(uint64_t deadline_tick) {
+  IrqLock lock;
+  return BlockLocked(CurrentLocked(), deadline_tick);
+}
+
+WakeReason SleepTicks(uint64_t ticks) {
+  IrqLock lock;
+  Thread* cur = CurrentLocked();
+  cur->wake_pending_ = false;
+  uint64_t deadline = g_ticks + (ticks == 0 ? 1 : ticks);
+  for (;;) {
+    WakeReason r = BlockLocked(cur, deadline);
+    if (r == WakeReason::kTimedOut || r == WakeReason::kInterrupted) return r;
+  }
+}
+
+void Wake(Thread* thread, WakeReason reason) {
+  IrqLock lock;
+  if (thread->state_ != ThreadState::kBlocked) {
+    // Not asleep yet (between PrepareToBlock and Block) or running: remember.
+    if (thread->state_ != ThreadState::kDead) {
+      thread->wake_pending_ = true;
+      thread->wake_reason_ = reason;
+    }
+    return;
+  }
+  RemoveDeadlineLocked(thread);
+  if (thread->waiting_on_ != nullptr) {
+    thread->waiting_on_->waiters_.Remove(thread);
+    thread->waiting_on_ = nullptr;
+  }
+  thread->wake_reason_ = reason;
+  MakeRunnableLocked(thread, false);
+}
+
+WakeReason WaitQueue::Wait(uint64_t deadline_tick) {
+  IrqLock lock;
+  Thread* cur = CurrentLocked();
+  cur->wake_pending_ = false;
+  if (cur->kill_pending_) return WakeReason::kInterrupted;
+  waiters_.PushBack(cur);
+  cur->waiting_on_ = this;
+  WakeReason r = BlockLocked(cur, deadline_tick);
+  if (cur->waiting_on_ == this) {  // timed out or interrupted: still queued
+    waiters_.Remove(cur);
+    cur->waiting_on_ = nullptr;
+  }
+  return r;
+}
+
+bool WaitQueue::WakeOne() {
+  Thread* t;
+  {
+    IrqLock lock;
+    t = waiters_.Front();
+    if (t == nullptr) return false;
+  }
+  Wake(t, WakeReason::kWoken);
+  return true;
+}
+
+int WaitQueue::WakeAll(WakeReason reason) {
+  int n = 0;
+  for (;;) {
+    Thread* t;
+    {
+      IrqLock lock;
+      t = waiters_.Front();
+    }
+    if (t == nullptr) return n;
+    Wake(t, reason);
+    ++n;
+  }
+}
+
+void ExitCurrent() {
+  hal::DisableInterrupts();
+  g_lock.Lock();
+  Thread* cur = CurrentLocked();
+  if (cur == g_idle) Panic("the idle thread tried to exit");
+  cur->state_ = ThreadState::kDead;
+  RemoveDeadlineLocked(cur);
+  g_dead.PushBack(cur);
+  ScheduleLocked();
+  Panic("a dead thread was scheduled");
+}
+
+void OnTick() {
+  g_lock.Lock();  // interrupts are already off in the handler
+  ++g_ticks;
+  Thread* cur = CurrentLocked();
+  if (cur != nullptr) {
+    ++cur->cpu_ticks_;
+    if (cur == g_idle) ++g_idle_ticks;
+  }
+  // Expired deadlines.
+  for (;;) {
+    Thread* expired = g_sleepers.FindIf([](Thread* x) { return x->deadline_ <= g_ticks; });
+    if (expired == nullptr) break;
+    g_sleepers.Remove(expired);
+    expired->deadline_ = 0;
+    if (expired->state_ == ThreadState::kBlocked) {
+      if (expired->waiting_on_ != nullptr) {
+        expired->waiting_on_->waiters_.Remove(expired);
+        expired->waiting_on_ = nullptr;
+      }
+      expired->wake_reason_ = WakeReason::kTimedOut;
+      MakeRunnableLocked(expired, false);
+    }
+  }
+  if (cur != nullptr && cur != g_idle && --cur->slice_left_ <= 0) g_need_resched = true;
+  if (cur == g_idle && !g_run_queue.empty()) g_need_resched = true;
+  g_lock.Unlock();
+}
+
+void PreemptIfNeeded() {
+  if (!g_started) return;
+  bool were_enabled = hal::SaveAndDisableInterrupts();
+  g_lock.Lock();
+  if (g_need_resched) {
+    Thread* cur = CurrentLocked();
+    if (cur != g_idle && cur->state_ == ThreadState::kRunning) {
+      // Slice over: to the back of its priority; woken higher priority: keep turn.
+      MakeRunnableLocked(cur, cur->slice_left_ > 0);
+      ++g_preemptions;
+    }
+    ScheduleLocked();
+  }
+  g_lock.Unlock();
+  hal::RestoreInterrupts(were_enabled);
+}
+
+uint64_t Ticks() { return __atomic_load_n(&g_ticks, __ATOMIC_RELAXED); }
+
+uint64_t DeadlineAfterNanos(uint64_t nanos) {
+  constexpr uint64_t kNanosPerTick = 1'000'000'000ULL / kTickHz;
+  uint64_t ticks = nanos / kNanosPerTick + (nanos % kNanosPerTick != 0 ? 1 : 0);
+  uint64_t now = Ticks();
+  if (ticks > ~0ULL - now - 1) return ~0ULL - 1;
+  return now + (ticks == 0 ? 1 : ticks);
+}
+
+SchedulerStats Stats() {
+  IrqLock lock;
+  return SchedulerStats{g_switches, g_preemptions, g_run_queue.size(), g_idle_ticks};
+}
+
+}  // namespace core::sched

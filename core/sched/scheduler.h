@@ -1,0 +1,86 @@
+#pragma once
+
+// The scheduler: preemptive, priority round robin (RunQueue), one CPU today
+// with per-CPU state kept apart for SMP. All entry points are safe with
+// interrupts on or off; they disable interrupts and take the scheduler lock
+// themselves. Lock order: object locks may be held when calling Wake (the
+// scheduler lock is innermost); no scheduler function calls into objects.
+
+#include <stdint.h>
+
+#include "core/sched/thread.h"
+#include "kstd/result.h"
+
+namespace core::sched {
+
+inline constexpr uint32_t kTickHz = 1000;
+inline constexpr int kTimeSliceTicks = 10;
+
+/// Adopts the boot flow as thread "kmain" (default priority), creates the idle
+/// thread and starts scheduling. The timer must already tick.
+void InitScheduler(uintptr_t boot_stack_base, size_t boot_stack_size);
+
+/// Makes a new thread runnable.
+void Start(Thread* thread);
+
+/// The running thread.
+Thread* Current();
+
+/// Gives up the CPU to another runnable thread of equal or higher priority.
+void Yield();
+
+/// Blocks the running thread until Wake(thread) or until `deadline_tick`
+/// (kNoDeadline: no timeout). If a Wake arrived since PrepareToBlock, returns
+/// at once. Returns why it woke.
+inline constexpr uint64_t kNoDeadline = 0;
+void PrepareToBlock();
+WakeReason Block(uint64_t deadline_tick);
+
+/// Sleeps for at least `ticks` timer ticks (kInterrupted if killed).
+WakeReason SleepTicks(uint64_t ticks);
+
+/// Wakes `thread` if it is blocked (or records the wake for its next Block).
+/// Safe from interrupt handlers and signal observers.
+void Wake(Thread* thread, WakeReason reason = WakeReason::kWoken);
+
+/// Ends the running thread. Never returns.
+[[noreturn]] void ExitCurrent();
+
+/// Timer interrupt hook: accounting, deadlines, time slices.
+void OnTick();
+
+/// Called on the way out of every interrupt: switches if a higher-priority
+/// thread woke or the slice ended.
+void PreemptIfNeeded();
+
+/// Ticks since the scheduler started.
+uint64_t Ticks();
+
+/// Converts nanoseconds to a deadline tick from now (rounding up), saturating.
+uint64_t DeadlineAfterNanos(uint64_t nanos);
+
+struct SchedulerStats {
+  uint64_t switches;
+  uint64_t preemptions;
+  uint32_t runnable;
+  uint64_t idle_ticks;
+};
+SchedulerStats Stats();
+
+/// A FIFO of blocked threads, guarded by the scheduler lock.
+class WaitQueue {
+ public:
+  /// Blocks the current thread on this queue (see Block).
+  WakeReason Wait(uint64_t deadline_tick);
+  /// Wakes the oldest waiter; returns false if none.
+  bool WakeOne();
+  /// Wakes every waiter; returns how many.
+  int WakeAll(WakeReason reason = WakeReason::kWoken);
+
+ private:
+  kstd::IntrusiveList<Thread, &Thread::wait_node_> waiters_;
+  friend void Wake(Thread* thread, WakeReason reason);
+  friend void OnTick();
+};
+
+}  // namespace core::sched

@@ -1,0 +1,94 @@
+#pragma once
+
+// Thread: a schedulable flow of control with its own kernel stack, saved
+// registers and FPU state. Kernel threads run a function; user threads also
+// belong to a Process and enter user mode from their kernel stack.
+
+#include <stdint.h>
+
+#include "core/object/kernel_object.h"
+#include "core/sched/run_queue.h"
+#include "hal/thread.h"
+#include "kstd/result.h"
+
+namespace core {
+class Process;
+}
+
+namespace core::sched {
+
+enum class ThreadState : uint8_t {
+  kNew,       // created, never run
+  kRunnable,  // on a run queue
+  kRunning,   // on a CPU
+  kBlocked,   // waiting (wait queue, observer or sleep), maybe with a deadline
+  kDead,      // exited; its stack is freed by the reaper
+};
+
+enum class WakeReason : uint8_t {
+  kNone,
+  kWoken,        // Wake() was called (signal, message, explicit wake)
+  kTimedOut,     // the deadline passed
+  kInterrupted,  // the thread is being killed
+};
+
+class WaitQueue;
+
+class Thread final : public KernelObject {
+ public:
+  static constexpr size_t kKernelStackSize = 16 * 1024;
+  static constexpr size_t kNameMax = 32;
+
+  /// Creates a thread that will run entry(arg) in kernel mode once Start()ed.
+  /// `process` may be nullptr (a kernel thread). Errors: kNoMemory.
+  static kstd::Result<kstd::RefPtr<Thread>> Create(const char* name, Process* process,
+                                                   void (*entry)(void*), void* arg,
+                                                   int priority = kPriorityDefault);
+
+  /// The boot flow of control, adopted as a thread at default priority.
+  static Thread* AdoptBoot(const char* name, uintptr_t stack_base, size_t stack_size);
+
+  /// The idle thread (priority kPriorityIdle; never on a run queue).
+  static kstd::Result<kstd::RefPtr<Thread>> CreateIdle(void (*loop)(void*));
+
+  ~Thread() override;
+
+  const char* name() const { return name_; }
+  uint64_t tid() const { return tid_; }
+  Process* process() const { return process_; }
+  ThreadState state() const { return state_; }
+  int priority() const { return entry_.priority; }
+  uint64_t cpu_ticks() const { return cpu_ticks_; }
+  uint64_t context_switches() const { return switches_; }
+  hal::ThreadContext* context() { return &context_; }
+
+  // Scheduler-private state (guarded by the scheduler lock).
+  RunQueueEntry entry_;
+  kstd::ListNode wait_node_;     // on a WaitQueue
+  kstd::ListNode sleep_node_;    // on the deadline list
+  kstd::ListNode process_node_;  // on its process's thread list (process lock)
+  ThreadState state_ = ThreadState::kNew;
+  WakeReason wake_reason_ = WakeReason::kNone;
+  bool wake_pending_ = false;    // a Wake arrived before the thread blocked
+  bool kill_pending_ = false;    // exit at the next return to user mode / wait
+  uint64_t deadline_ = 0;        // in ticks; 0 = none
+  WaitQueue* waiting_on_ = nullptr;
+  int slice_left_ = 0;
+  uint64_t cpu_ticks_ = 0;
+  uint64_t switches_ = 0;
+
+ private:
+  Thread(const char* name, Process* process, int priority);
+
+  char name_[kNameMax] = {};
+  uint64_t tid_;
+  Process* process_;
+  hal::ThreadContext context_;
+  uintptr_t stack_ = 0;  // owned kernel stack (0 for the adopted boot thread)
+  void (*entry_fn_)(void*) = nullptr;
+  void* entry_arg_ = nullptr;
+
+  friend void ThreadTrampoline(void* thread);
+};
+
+}  // namespace core::sched

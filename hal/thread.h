@@ -1,0 +1,29 @@
+#pragma once
+
+// Facade: the architecture half of a thread — its saved CPU context, FPU/SSE
+// state and kernel stack — and switching between threads. The scheduler in
+// core/sched owns the policy; the backend owns the registers.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal/x86_64/thread_context.h"  // defines hal::ThreadContext
+
+namespace hal {
+
+/// Prepares `context` so that the first switch to it calls entry(arg) on the
+/// kernel stack [stack_base, stack_base + stack_size) with interrupts
+/// disabled and the FPU in its initial state. Returns nothing; cannot fail.
+void InitThreadContext(ThreadContext* context, uintptr_t stack_base, size_t stack_size,
+                       void (*entry)(void*), void* arg);
+
+/// Saves the running thread's state into `from` and resumes `to`. Returns when
+/// some later switch resumes `from`. Call with interrupts disabled.
+void SwitchThread(ThreadContext* from, ThreadContext* to);
+
+/// Makes `context` the current CPU's thread for kernel entry (the stack used
+/// when user mode traps or calls into the kernel) without switching. For the
+/// boot thread, which already runs.
+void AdoptBootThread(ThreadContext* context, uintptr_t stack_base, size_t stack_size);
+
+}  // namespace hal

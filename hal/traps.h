@@ -1,0 +1,80 @@
+#pragma once
+
+// Facade: how the CPU's traps into the kernel reach the portable kernel.
+// core/ registers these once at boot; the backend calls them.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal/x86_64/interrupts.h"  // the saved user register frame
+
+namespace hal {
+
+/// The user registers saved on kernel entry (syscall, interrupt, exception).
+/// Core code uses the accessors below, not the fields.
+using UserFrame = x86_64::InterruptFrame;
+
+struct PageFaultInfo {
+  uint64_t address;
+  uint64_t rip;
+  bool write;
+  bool execute;
+  bool user;       // the access was made in user mode
+  bool present;    // the page was mapped (a protection violation)
+};
+
+struct TrapHandlers {
+  /// A page fault in user mode, or in kernel mode inside a user-memory copy.
+  /// Returns true if it was resolved (demand paging, copy-on-write) and the
+  /// access should be retried.
+  bool (*page_fault)(const PageFaultInfo& info) = nullptr;
+  /// A fault the kernel could not resolve, or another exception, raised by
+  /// user code. Must not return to the faulting instruction unchanged (it
+  /// kills the thread's process or redirects it to a signal handler).
+  void (*user_fault)(UserFrame* frame, int vector, uint64_t error_code, uint64_t address) = nullptr;
+  /// A system call: number and arguments are in the frame; the result goes
+  /// back with SetSyscallResult.
+  void (*syscall)(UserFrame* frame) = nullptr;
+  /// Runs just before every return to user mode (pending kills, signals);
+  /// interrupts may be enabled (syscall path) or disabled (interrupt path).
+  void (*return_to_user)(UserFrame* frame) = nullptr;
+};
+
+/// Installs the handlers and enables the SYSCALL instruction.
+void InitTraps(const TrapHandlers& handlers);
+
+// Syscall frame accessors (Linux x86-64 convention: number in rax, arguments
+// in rdi, rsi, rdx, r10, r8, r9, result in rax).
+inline uint64_t SyscallNumber(const UserFrame* f) { return f->rax; }
+inline uint64_t SyscallArg(const UserFrame* f, int i) {
+  switch (i) {
+    case 0: return f->rdi;
+    case 1: return f->rsi;
+    case 2: return f->rdx;
+    case 3: return f->r10;
+    case 4: return f->r8;
+    default: return f->r9;
+  }
+}
+inline void SetSyscallResult(UserFrame* f, int64_t value) { f->rax = static_cast<uint64_t>(value); }
+inline uint64_t UserPc(const UserFrame* f) { return f->rip; }
+inline uint64_t UserSp(const UserFrame* f) { return f->rsp; }
+
+/// Fills `frame` to start user code at `pc` with stack `sp` and first
+/// argument `arg0` (all other registers zero, interrupts enabled).
+void InitUserFrame(UserFrame* frame, uint64_t pc, uint64_t sp, uint64_t arg0);
+
+/// Leaves the kernel for user mode with the registers in `frame` (which must
+/// lie on the current thread's kernel stack). Does not return.
+[[noreturn]] void EnterUserMode(UserFrame* frame);
+
+/// Copies between kernel memory and user memory. Fail (returning false) if
+/// any byte of the user range is outside user space or cannot be made
+/// present; never fault the kernel.
+[[nodiscard]] bool CopyFromUser(void* dst, uint64_t user_src, size_t len);
+[[nodiscard]] bool CopyToUser(uint64_t user_dst, const void* src, size_t len);
+
+/// The highest user address + 1.
+uint64_t UserAddressLimit();
+
+}  // namespace hal
