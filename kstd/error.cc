@@ -26,6 +26,8 @@ const char* ErrorName(Error error) {
     case Error::kNotSupported: return "ENOSYS";
     case Error::kOverflow: return "EOVERFLOW";
     case Error::kBadMessage: return "EBADMSG";
+    case Error::kMessageSize: return "EMSGSIZE";
+    case Error::kTimedOut: return "ETIMEDOUT";
   }
   return "E?";
 }

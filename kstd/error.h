@@ -28,6 +28,8 @@ enum class Error : int {
   kNotSupported = 38,       // ENOSYS
   kOverflow = 75,           // EOVERFLOW
   kBadMessage = 74,         // EBADMSG (malformed input: boot info, ELF, tables)
+  kMessageSize = 90,        // EMSGSIZE (a receive buffer is too small)
+  kTimedOut = 110,          // ETIMEDOUT
 };
 
 /// A short, stable name for an error ("EINVAL"), for logs and panic messages.

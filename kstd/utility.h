@@ -34,6 +34,18 @@ constexpr const T& Min(const T& a, const T& b) { return b < a ? b : a; }
 template <typename T>
 constexpr const T& Max(const T& a, const T& b) { return a < b ? b : a; }
 
+/// Compile-time index lists (like std::index_sequence).
+template <size_t... I>
+struct IndexSequence {};
+template <size_t N, size_t... I>
+struct MakeIndexSequenceImpl : MakeIndexSequenceImpl<N - 1, N - 1, I...> {};
+template <size_t... I>
+struct MakeIndexSequenceImpl<0, I...> {
+  using Type = IndexSequence<I...>;
+};
+template <size_t N>
+using MakeIndexSequence = typename MakeIndexSequenceImpl<N>::Type;
+
 /// Rounds `value` up/down to a multiple of `align` (a power of two).
 constexpr uint64_t AlignUp(uint64_t value, uint64_t align) {
   return (value + align - 1) & ~(align - 1);
