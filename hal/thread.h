@@ -21,6 +21,12 @@ void InitThreadContext(ThreadContext* context, uintptr_t stack_base, size_t stac
 /// some later switch resumes `from`. Call with interrupts disabled.
 void SwitchThread(ThreadContext* from, ThreadContext* to);
 
+/// Sets the running thread's user TLS base register (FS base on x86-64).
+void LoadFsBase(uint64_t value);
+
+/// Loads the page tables rooted at physical `root` (0: the kernel's own).
+void SwitchAddressSpace(uint64_t root);
+
 /// Makes `context` the current CPU's thread for kernel entry (the stack used
 /// when user mode traps or calls into the kernel) without switching. For the
 /// boot thread, which already runs.

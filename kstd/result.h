@@ -23,6 +23,14 @@ class [[nodiscard]] Result {
     if (has_value_) new (&storage_) T(kstd::Move(other.value()));
   }
   Result& operator=(const Result&) = delete;
+  Result& operator=(Result&& other) {
+    if (this == &other) return *this;
+    if (has_value_) value().~T();
+    has_value_ = other.has_value_;
+    error_ = other.error_;
+    if (has_value_) new (&storage_) T(kstd::Move(other.value()));
+    return *this;
+  }
   ~Result() {
     if (has_value_) value().~T();
   }

@@ -19,6 +19,11 @@ template <typename T> struct RemoveReference { using Type = T; };
 template <typename T> struct RemoveReference<T&> { using Type = T; };
 template <typename T> struct RemoveReference<T&&> { using Type = T; };
 
+template <typename T> struct RemoveConstImpl { using Type = T; };
+template <typename T> struct RemoveConstImpl<const T> { using Type = T; };
+template <typename T>
+using RemoveConst = typename RemoveConstImpl<T>::Type;
+
 template <typename T>
 constexpr typename RemoveReference<T>::Type&& Move(T&& value) {
   return static_cast<typename RemoveReference<T>::Type&&>(value);

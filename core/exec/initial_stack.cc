@@ -117,6 +117,7 @@ Result<StackImage> BuildInitialStack(uint64_t stack_top, Strings argv, Strings e
   if (aux.execfn != nullptr) add(kAtExecfn, execfn);
   add(kAtPlatform, platform);
   if (aux.minsigstksz != 0) add(kAtMinsigstksz, aux.minsigstksz);
+  if (aux.extra_type != 0) add(aux.extra_type, aux.extra_value);
   add(kAtNull, 0);
 
   // argc, argv + NULL, envp + NULL, auxv.

@@ -72,7 +72,7 @@ inline constexpr size_t kMaxArgStrings = 16 * 1024;
 /// The AT_EXECFN string with its NUL (PATH_MAX); longer: kNameTooLong.
 inline constexpr size_t kMaxExecfnBytes = 4096;
 /// At most this many auxv pairs are written, AT_NULL included.
-inline constexpr size_t kMaxAuxvEntries = 20;
+inline constexpr size_t kMaxAuxvEntries = 24;
 /// A scratch buffer this large always suffices for BuildInitialStack.
 inline constexpr size_t kMaxStackImageBytes = kRandomBytes + sizeof(kPlatform) + kMaxArgBytes +
                                               kMaxExecfnBytes + 15 /* alignment */ +
@@ -94,6 +94,10 @@ struct AuxInputs {
   uint8_t random[kRandomBytes] = {};  // AT_RANDOM: stack-protector and pointer-guard seed
   const char* execfn = nullptr;  // AT_EXECFN: the path given to execve; nullptr: not emitted
   uint64_t minsigstksz = 0;      // AT_MINSIGSTKSZ: signal frame size; 0: not emitted
+  // An OS-specific entry (Tessera's bootstrap handle, tessera::kAuxBootstrapHandle),
+  // emitted just before AT_NULL when extra_type != 0.
+  uint64_t extra_type = 0;
+  uint64_t extra_value = 0;
 };
 
 /// The built stack: copy `bytes` to [sp, stack_top). Addresses are user ones.

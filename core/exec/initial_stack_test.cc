@@ -262,6 +262,22 @@ TEST(InitialStack, EmptyArgvBecomesOneEmptyString) {
   EXPECT_EQ(p.envp, std::vector<std::string>{"A=1"});
 }
 
+TEST(InitialStack, ExtraEntryComesLastBeforeNull) {
+  AuxInputs aux = SampleAux();
+  aux.extra_type = 0x54450001;  // tessera::kAuxBootstrapHandle
+  aux.extra_value = 0x1234;
+  Built b = Build({"init"}, {}, aux);
+  ASSERT_TRUE(b.ok);
+  Parsed p = ParseLikeLibc(b.image, kTop);
+  ASSERT_FALSE(p.auxv.empty());
+  EXPECT_EQ(p.auxv.back().first, 0x54450001u);
+  EXPECT_EQ(p.auxv.back().second, 0x1234u);
+  EXPECT_EQ(b.image.sp % 16, 0u);
+  // Without it, no such entry.
+  Built plain = Build({"init"}, {}, SampleAux());
+  EXPECT_FALSE(HasAux(ParseLikeLibc(plain.image, kTop), 0x54450001));
+}
+
 TEST(InitialStack, ArgumentBytesLimit) {
   // One string: its bytes + NUL + its pointer are counted.
   const size_t fits = kMaxArgBytes - 8 - 1;

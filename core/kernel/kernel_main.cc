@@ -10,6 +10,9 @@
 #include "hal/timer.h"
 #include "core/sched/scheduler.h"
 #include "core/kernel/preemption_check.h"
+#include "core/proc/init_process.h"
+#include "core/proc/process_traps.h"
+#include "core/syscall/sys_common.h"
 
 namespace core {
 namespace {
@@ -63,21 +66,27 @@ void KernelMain(const BootInfo& boot_info) {
   CheckPreemption();
 
   RunRequestedSelfTest(boot_info.cmdline);
-  const bool boot_test = CmdlineHas(boot_info.cmdline, "tessera.test");
-  uint64_t reported = 0;
-  for (;;) {
-    hal::WaitForInterrupt();
-    uint64_t ticks = hal::TimerTicks();
-    if (ticks >= kBootTestTicks && reported == 0) {
-      reported = ticks;
-      Log("timer", "%lu ticks at %u Hz since the timer started", ticks, hal::TimerHz());
-      Log("boot", "bring-up complete; no user space yet (idle)");
-      if (boot_test) {
-        Log("test", "boot test: PASS");
-        hal::ExitMachine(0);
-      }
-    }
+  while (hal::TimerTicks() < kBootTestTicks) sched::SleepTicks(10);
+  Log("timer", "%lu ticks at %u Hz since the timer started", hal::TimerTicks(), hal::TimerHz());
+
+  InitProcessTraps();
+  auto init = StartInit(boot_info);
+  if (init.is_error()) {
+    if (CmdlineHas(boot_info.cmdline, "tessera.test")) hal::ExitMachine(kPanicExitCode);
+    Panic("no init process: %s", kstd::ErrorName(init.error()));
   }
+  // PID 1 must never end; in test modes its exit status ends the machine.
+  kstd::RefPtr<KernelObject> object = init.value();
+  Signals wanted = kSignalTerminated;
+  while (syscall::WaitForSignals(&object, &wanted, 1, sched::kNoDeadline, nullptr).is_error()) {
+  }
+  int status = init.value()->wait_status();
+  Log("init", "init (pid 1) exited with wait status 0x%x", status);
+  if (CmdlineHas(boot_info.cmdline, "tessera.test")) {
+    Log("test", "%s test: %s", "init", status == 0 ? "PASS" : "FAIL");
+    hal::ExitMachine(status == 0 ? 0 : ((status >> 8) != 0 ? (status >> 8) & 0x7F : 64 + (status & 0x7F)));
+  }
+  Panic("init (pid 1) exited with wait status 0x%x", status);
 }
 
 }  // namespace core

@@ -73,6 +73,9 @@ void ScheduleLocked() {
   ++next->switches_;
   ++g_switches;
   hal::SetCurrentThreadSlot(next);
+  if (next->page_table_root_ != cur->page_table_root_) {
+    hal::SwitchAddressSpace(next->page_table_root_);
+  }
   hal::SwitchThread(cur->context(), next->context());
   // Back in `cur`. Free the stacks of threads that died meanwhile (never our own).
   while (!g_dead.empty()) {

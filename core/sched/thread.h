@@ -61,6 +61,8 @@ class Thread final : public KernelObject {
   uint64_t cpu_ticks() const { return cpu_ticks_; }
   uint64_t context_switches() const { return switches_; }
   hal::ThreadContext* context() { return &context_; }
+  /// Changes the argument the entry function gets (before Start only).
+  void set_entry_arg(void* arg) { entry_arg_ = arg; }
 
   // Scheduler-private state (guarded by the scheduler lock).
   RunQueueEntry entry_;
@@ -76,6 +78,13 @@ class Thread final : public KernelObject {
   int slice_left_ = 0;
   uint64_t cpu_ticks_ = 0;
   uint64_t switches_ = 0;
+  // The page-table root to run with (0: the kernel's). Set before Start;
+  // changed only by the thread itself (exec, exit).
+  uint64_t page_table_root_ = 0;
+  // Where a user thread enters user mode (read by its first kernel entry).
+  uint64_t user_entry_ = 0;
+  uint64_t user_sp_ = 0;
+  uint64_t user_arg_ = 0;
 
  private:
   Thread(const char* name, Process* process, int priority);

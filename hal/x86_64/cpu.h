@@ -29,6 +29,8 @@ inline uint64_t ReadCr3() { uint64_t v; asm volatile("mov %%cr3, %0" : "=r"(v));
 inline uint64_t ReadCr4() { uint64_t v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
 inline void WriteCr3(uint64_t v) { asm volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
 inline void WriteCr4(uint64_t v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+inline uint64_t ReadCr3Root() { return ReadCr3() & ~0xFFFULL; }
+inline void ReloadCr3() { WriteCr3(ReadCr3()); }
 inline void InvalidatePage(uint64_t virt) {
   asm volatile("invlpg (%0)" : : "r"(virt) : "memory");
 }

@@ -160,11 +160,17 @@ kstd::Result<void> MapFirmware(uint64_t phys, uint64_t len) {
   return kstd::Ok();
 }
 
+PageTable* KernelPageTable() { return &g_kernel_table; }
+
 uint64_t KernelPageTableRoot() { return g_switched ? g_kernel_table.root() : 0; }
 
 }  // namespace hal::x86_64
 
 namespace hal {
+
+void SwitchAddressSpace(uint64_t root) {
+  x86_64::WriteCr3(root != 0 ? root : x86_64::g_kernel_table.root());
+}
 
 kstd::Result<void> InitKernelAddressSpace(const core::BootInfo& boot_info, FrameAllocator* frames) {
   using namespace x86_64;

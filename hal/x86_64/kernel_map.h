@@ -27,6 +27,10 @@ kstd::Result<void> MapFirmware(uint64_t phys, uint64_t len);
 /// Errors: kNoMemory, kInvalid (not page aligned after rounding: never).
 kstd::Result<void> MapMmio(uint64_t phys, uint64_t size);
 
+class PageTable;
+/// The kernel's page table (its upper half is shared by every process).
+PageTable* KernelPageTable();
+
 /// Physical address of the kernel's PML4 (0 while the boot tables are in use).
 uint64_t KernelPageTableRoot();
 

@@ -3,6 +3,7 @@
 #include "hal/thread.h"
 
 #include "hal/x86_64/backtrace.h"
+#include "hal/x86_64/interrupts.h"
 #include "hal/x86_64/gdt.h"
 #include "hal/x86_64/percpu.h"
 
@@ -11,6 +12,8 @@ extern "C" void x86_64_thread_start();
 
 namespace hal {
 namespace {
+
+constexpr size_t kUserFrameReserve = (sizeof(x86_64::InterruptFrame) + 15) & ~size_t{15};
 
 // The FPU state every thread starts with (captured after FNINIT with the
 // default MXCSR), so user code sees the ABI's initial control words.
@@ -41,7 +44,10 @@ void InitThreadContext(ThreadContext* context, uintptr_t stack_base, size_t stac
   context->stack_base = stack_base;
   context->stack_size = stack_size;
   __builtin_memcpy(context->fpu_state, g_initial_fpu_state, sizeof g_initial_fpu_state);
-  auto* top = reinterpret_cast<uint64_t*>(stack_base + stack_size);
+  // The top of the stack is reserved for the user register frame a user thread
+  // enters user mode from (and that every later kernel entry rebuilds in the
+  // same place); kernel code runs below it.
+  auto* top = reinterpret_cast<uint64_t*>(stack_base + stack_size - kUserFrameReserve);
   // Layout popped by x86_64_switch_stacks: r15 r14 r13 r12 rbx rbp, then ret.
   *--top = 0;  // alignment: at x86_64_thread_start rsp % 16 == 8 like after a call
   *--top = reinterpret_cast<uint64_t>(&x86_64_thread_start);
@@ -65,6 +71,8 @@ void SwitchThread(ThreadContext* from, ThreadContext* to) {
   x86_64::SetBacktraceStack(to->stack_base, top);
   x86_64_switch_stacks(&from->saved_rsp, to->saved_rsp);
 }
+
+void LoadFsBase(uint64_t value) { x86_64::WriteFsBase(value); }
 
 void AdoptBootThread(ThreadContext* context, uintptr_t stack_base, size_t stack_size) {
   context->stack_base = stack_base;

@@ -50,7 +50,11 @@ case "$mode" in
     ticks=$(sed -nE 's/^\[timer\] ([0-9]+) ticks at ([0-9]+) Hz.*/\1/p' "$log" | head -n 1)
     check "timer tick count > 0 (got '${ticks:-none}')" test "${ticks:-0}" -gt 0
     check "no panic" lacks 'KERNEL PANIC'
-    check "boot test reported PASS" has '^\[test\] boot test: PASS'
+    check "scheduler preempts a spinning kernel thread" has '^\[sched\] preemption check: .*preempted: ok'
+    check "init started as pid 1" has '^\[init\] started init as pid 1'
+    check "init ran in user mode and printed through the Linux ABI" has '^init: Tessera init started with 2 argument\(s\): init --from-test'
+    check "init exited cleanly" has '^\[init\] init \(pid 1\) exited with wait status 0x0'
+    check "boot test reported PASS" has '^\[test\] init test: PASS'
     ;;
   fault)
     check "QEMU ended by the panic with status 3 (exit 7)" test "$status" -eq 7

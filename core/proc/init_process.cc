@@ -1,0 +1,92 @@
+#include "core/proc/init_process.h"
+
+#include "core/kernel/cmdline.h"
+#include "core/kernel/log.h"
+#include "core/proc/spawn.h"
+#include "core/vm/vm_object.h"
+#include "kstd/string.h"
+#include "kstd/utility.h"
+
+namespace core {
+namespace {
+
+constexpr Rights kModuleRights = kRightsBasic | kRightRead | kRightExecute | kRightMap;
+constexpr size_t kMaxArgs = 16;
+
+// Splits a module command line into words (in place in `buf`).
+size_t SplitWords(char* buf, const char** words, size_t max) {
+  size_t n = 0;
+  char* p = buf;
+  while (*p != '\0' && n < max) {
+    while (*p == ' ') *p++ = '\0';
+    if (*p == '\0') break;
+    words[n++] = p;
+    while (*p != '\0' && *p != ' ') ++p;
+  }
+  return n;
+}
+
+}  // namespace
+
+kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info) {
+  Handle handles[BootInfo::kMaxModules];
+  char names[BootInfo::kMaxModules][BootModule::kMaxCmdline];
+  const char* name_ptrs[BootInfo::kMaxModules];
+  size_t count = 0;
+  int init_index = -1;
+  for (size_t i = 0; i < boot_info.module_count; ++i) {
+    const BootModule& m = boot_info.modules[i];
+    if (ModuleName(m, names[count], sizeof names[count]) == nullptr) continue;
+    uint64_t base = kstd::AlignDown(m.phys_start, 4096);
+    if (base != m.phys_start || m.phys_end <= m.phys_start) {
+      Log("init", "module %s is not page aligned; skipped", names[count]);
+      continue;
+    }
+    auto vmo = vm::VmObject::CreatePhysical(base, kstd::AlignUp(m.phys_end - base, 4096), false);
+    if (vmo.is_error()) return vmo.error();
+    handles[count] = Handle{vmo.release_value(), kModuleRights};
+    name_ptrs[count] = names[count];
+    if (kstd::StringEqual(names[count], "init")) init_index = static_cast<int>(count);
+    ++count;
+  }
+  if (init_index < 0) return kstd::Error::kNotFound;
+
+  char cmdline[BootModule::kMaxCmdline];
+  kstd::CopyString(cmdline, sizeof cmdline, boot_info.modules[0].cmdline);
+  for (size_t i = 0; i < boot_info.module_count; ++i) {
+    char n[BootModule::kMaxCmdline];
+    if (ModuleName(boot_info.modules[i], n, sizeof n) != nullptr && kstd::StringEqual(n, "init")) {
+      kstd::CopyString(cmdline, sizeof cmdline, boot_info.modules[i].cmdline);
+    }
+  }
+  const char* argv[kMaxArgs];
+  size_t argc = SplitWords(cmdline, argv, kMaxArgs);
+
+  char test_env[48] = "TESSERA_TEST=";
+  char mode[24];
+  const char* envp[3] = {"PATH=/bin", "HOME=/", nullptr};
+  size_t envc = 2;
+  if (CmdlineValue(boot_info.cmdline, "tessera.test", mode, sizeof mode)) {
+    kstd::CopyString(test_env + 13, sizeof test_env - 13, mode);
+    envp[envc++] = test_env;
+  }
+
+  SpawnRequest request;
+  request.name = "init";
+  request.executable = kstd::StaticRefCast<vm::VmObject>(kstd::RefPtr<KernelObject>(handles[init_index].object));
+  request.argv = kstd::Span<const char* const>(argv, argc);
+  request.envp = kstd::Span<const char* const>(envp, envc);
+  request.handles = kstd::Span<Handle>(handles, count);
+  request.handle_names = kstd::Span<const char* const>(name_ptrs, count);
+  request.parent_pid = 0;
+  const char* why = nullptr;
+  auto p = Spawn(request, &why);
+  if (p.is_error()) {
+    Log("init", "cannot start init: %s%s%s", kstd::ErrorName(p.error()), why ? ": " : "", why ? why : "");
+    return p.error();
+  }
+  Log("init", "started init as pid %lu with %zu module handle(s)", p.value()->pid(), count);
+  return p;
+}
+
+}  // namespace core

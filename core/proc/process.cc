@@ -1,0 +1,198 @@
+#include "core/proc/process.h"
+
+#include "core/kernel/log.h"
+#include "core/kernel/memory.h"
+#include "core/sched/scheduler.h"
+#include "core/vm/vm_aspace.h"
+#include "hal/thread.h"
+#include "hal/timer.h"
+#include "hal/traps.h"
+#include "hal/x86_64/cpu.h"
+#include "hal/x86_64/kernel_map.h"
+#include "kstd/new.h"
+#include "kstd/string.h"
+
+namespace core {
+namespace {
+
+// The process table: every process from creation until the kernel forgets it
+// (zombies stay until reaped by wait4 in the POSIX personality).
+SpinLock g_table_lock;
+kstd::IntrusiveList<Process, &Process::table_node_> g_table;
+uint64_t g_next_pid = 1;
+
+// Invalidates user translations after the VM changed an active page table.
+void FlushTlb(void*, uint64_t root, const hal::x86_64::TlbFlush& flush) {
+  if (!flush.needed || hal::x86_64::ReadCr3Root() != root) return;  // not live here
+  constexpr uint64_t kPage = 4096;
+  if (flush.last - flush.first > 64 * kPage) {
+    hal::x86_64::ReloadCr3();
+    return;
+  }
+  for (uint64_t v = flush.first;; v += kPage) {
+    hal::x86_64::InvalidatePage(v);
+    if (v + kPage > flush.last) break;
+  }
+}
+
+uint32_t HandleSecret(uint64_t pid) {
+  // Mix the TSC and the pid: handle values differ between processes and boots.
+  uint64_t x = hal::MonotonicNanos() ^ (pid * 0x9E3779B97F4A7C15ULL);
+  x ^= x >> 31;
+  x *= 0xBF58476D1CE4E5B9ULL;
+  x ^= x >> 29;
+  return static_cast<uint32_t>(x) | 1;
+}
+
+// Kernel entry of every user thread: build the user frame at the top of the
+// kernel stack and leave for user mode.
+void UserThreadStart(void* arg) {
+  auto* t = static_cast<sched::Thread*>(arg);
+  hal::ThreadContext* c = t->context();
+  auto* frame = reinterpret_cast<hal::UserFrame*>(c->stack_base + c->stack_size - sizeof(hal::UserFrame));
+  hal::InitUserFrame(frame, t->user_entry_, t->user_sp_, t->user_arg_);
+  hal::EnterUserMode(frame);
+}
+
+}  // namespace
+
+Process::Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t handle_secret)
+    : KernelObject(ObjectType::kProcess), pid_(pid), parent_pid_(parent_pid),
+      handles_(handle_secret) {
+  kstd::CopyString(name_, sizeof name_, name);
+}
+
+Process::~Process() {
+  if (aspace_) aspace_->Destroy();
+}
+
+kstd::Result<kstd::RefPtr<Process>> Process::Create(const char* name, uint64_t parent_pid) {
+  uint64_t pid = __atomic_fetch_add(&g_next_pid, 1, __ATOMIC_RELAXED);
+  kstd::RefPtr<Process> p =
+      kstd::AdoptRef(new (kstd::nothrow) Process(name, pid, parent_pid, HandleSecret(pid)));
+  if (!p) return kstd::Error::kNoMemory;
+  vm::TlbHook hook{FlushTlb, nullptr};
+  p->aspace_ = TRY(vm::VmAspace::Create(&Pmm(), hal::x86_64::KernelPageTable(), hook));
+  {
+    SpinLockGuard guard(g_table_lock);
+    p->AddRef();  // the table's reference
+    g_table.PushBack(p.get());
+  }
+  return p;
+}
+
+kstd::Result<kstd::RefPtr<sched::Thread>> Process::StartUserThread(const char* name, uint64_t entry,
+                                                                  uint64_t sp, uint64_t arg) {
+  kstd::RefPtr<sched::Thread> t;
+  {
+    auto created = sched::Thread::Create(name, this, UserThreadStart, nullptr);
+    if (created.is_error()) return created.error();
+    t = created.release_value();
+  }
+  t->user_entry_ = entry;
+  t->user_sp_ = sp;
+  t->user_arg_ = arg;
+  t->page_table_root_ = aspace_->root();
+  t->set_entry_arg(t.get());
+  {
+    SpinLockGuard guard(lock_);
+    if (dying_) return kstd::Error::kBadHandle;
+    threads_.PushBack(t.get());
+    t->AddRef();  // the process's reference, dropped in OnThreadExit
+  }
+  AddRef();  // each thread keeps its process alive
+  sched::Start(t.get());
+  return t;
+}
+
+void Process::Kill(int wait_status) {
+  SpinLockGuard guard(lock_);
+  if (dying_) return;
+  dying_ = true;
+  wait_status_ = wait_status;
+  threads_.ForEach([](sched::Thread* t) {
+    t->kill_pending_ = true;
+    sched::Wake(t, sched::WakeReason::kInterrupted);
+  });
+}
+
+void Process::OnThreadExit(sched::Thread* thread) {
+  bool last;
+  {
+    SpinLockGuard guard(lock_);
+    threads_.Remove(thread);
+    last = threads_.empty();
+    counters_.cpu_ticks_of_exited_threads += thread->cpu_ticks();
+    if (last && !dying_) {
+      dying_ = true;  // last thread returned without exit_group: status 0
+    }
+  }
+  if (last) TearDown();
+  thread->Release();  // the process's reference (the scheduler still holds one)
+  if (Release()) delete this;
+}
+
+void Process::TearDown() {
+  // We may be running on this address space: move to the kernel's first.
+  sched::Thread* self = sched::Current();
+  if (self->process() == this) {
+    self->page_table_root_ = 0;
+    hal::SwitchAddressSpace(0);
+  }
+  handles_.CloseAll();
+  aspace_->Destroy();
+  SpinLockGuard guard(lock_);
+  terminated_ = true;
+  UpdateSignalsLocked(0, kSignalTerminated);
+}
+
+void Process::Abandon() {
+  {
+    SpinLockGuard guard(lock_);
+    dying_ = true;
+    wait_status_ = 127 << 8;
+  }
+  TearDown();
+  bool in_table;
+  {
+    SpinLockGuard guard(g_table_lock);
+    in_table = decltype(g_table)::Contains(this);
+    if (in_table) g_table.Remove(this);
+  }
+  if (in_table && Release()) delete this;  // the table's reference (never the last here)
+}
+
+bool Process::terminated() const {
+  SpinLockGuard guard(lock_);
+  return terminated_;
+}
+
+int Process::wait_status() const {
+  SpinLockGuard guard(lock_);
+  return wait_status_;
+}
+
+size_t Process::live_threads() const {
+  SpinLockGuard guard(lock_);
+  return threads_.size();
+}
+
+uint64_t Process::cpu_ticks() const {
+  SpinLockGuard guard(lock_);
+  uint64_t total = counters_.cpu_ticks_of_exited_threads;
+  threads_.ForEach([&total](sched::Thread* t) { total += t->cpu_ticks(); });
+  return total;
+}
+
+kstd::RefPtr<Process> Process::FindByPid(uint64_t pid) {
+  SpinLockGuard guard(g_table_lock);
+  Process* p = g_table.FindIf([pid](Process* x) { return x->pid() == pid; });
+  return kstd::RefPtr<Process>::FromRaw(p);
+}
+
+void Process::ForEach(void (*fn)(Process*, void*), void* context) {
+  SpinLockGuard guard(g_table_lock);
+  g_table.ForEach([&](Process* p) { fn(p, context); });
+}
+
+}  // namespace core

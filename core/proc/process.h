@@ -1,0 +1,107 @@
+#pragma once
+
+// Process: an address space, a handle table, threads and accounting. The
+// unit the kernel isolates, kills and reports. Reached from user space only
+// through handles (kRightManage to kill, kRightRead for stats, kRightWait to
+// wait for kSignalTerminated).
+
+#include <stdint.h>
+
+#include "core/object/handle_table.h"
+#include "core/object/kernel_object.h"
+#include "core/sched/thread.h"
+#include "kstd/intrusive_list.h"
+#include "kstd/ref_ptr.h"
+#include "kstd/result.h"
+
+namespace core {
+
+namespace vm {
+class VmAspace;
+}
+
+/// Accounting kept for every process from its start (atomic counters).
+struct ProcessCounters {
+  uint64_t syscalls = 0;
+  uint64_t ipc_messages_sent = 0;
+  uint64_t ipc_bytes_sent = 0;
+  uint64_t ipc_messages_received = 0;
+  uint64_t ipc_bytes_received = 0;
+  uint64_t cpu_ticks_of_exited_threads = 0;
+};
+
+class Process final : public KernelObject {
+ public:
+  static constexpr size_t kNameMax = 32;
+
+  /// Creates an empty process (no threads, empty address space sharing the
+  /// kernel half, empty handle table) with the next pid. Errors: kNoMemory.
+  static kstd::Result<kstd::RefPtr<Process>> Create(const char* name, uint64_t parent_pid);
+
+  ~Process() override;
+
+  uint64_t pid() const { return pid_; }
+  uint64_t parent_pid() const { return parent_pid_; }
+  const char* name() const { return name_; }
+  vm::VmAspace* aspace() const { return aspace_.get(); }
+  HandleTable& handles() { return handles_; }
+  ProcessCounters& counters() { return counters_; }
+
+  // The program break (brk), set when the image is loaded; guarded by the
+  // address space's own locking through the brk syscall (one caller at a time
+  // per process: brk_lock_).
+  uint64_t brk_start_ = 0;
+  uint64_t brk_current_ = 0;
+  SpinLock brk_lock_;
+
+  /// Starts a thread that enters user mode at `entry` with stack pointer `sp`
+  /// and `arg` in the first argument register. Errors: kNoMemory, kBadHandle
+  /// (the process is exiting: no new threads).
+  kstd::Result<kstd::RefPtr<sched::Thread>> StartUserThread(const char* name, uint64_t entry,
+                                                            uint64_t sp, uint64_t arg);
+
+  /// Ends the process with a Linux wait status (exit code << 8, or a signal
+  /// number): every thread exits at its next return to user mode or blocking
+  /// point. Idempotent (the first status wins).
+  void Kill(int wait_status);
+
+  /// Called by each of its threads as it exits; the last one tears the process
+  /// down (handles closed, address space released, kSignalTerminated raised).
+  void OnThreadExit(sched::Thread* thread);
+
+  /// Tears down a process that never started a thread (a failed spawn) and
+  /// drops it from the process table.
+  void Abandon();
+
+  bool terminated() const;
+  /// Linux wait status (valid once terminated).
+  int wait_status() const;
+  size_t live_threads() const;
+  uint64_t cpu_ticks() const;
+
+  /// Looks a live or zombie process up by pid. Returns an empty RefPtr if none.
+  static kstd::RefPtr<Process> FindByPid(uint64_t pid);
+  /// Calls fn(process, context) for every process in the table, in pid order,
+  /// with the table lock held (fn must not block or create processes).
+  static void ForEach(void (*fn)(Process* process, void* context), void* context);
+
+  kstd::ListNode table_node_;  // on the global process table (table lock)
+
+ private:
+  Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t handle_secret);
+  void TearDown();
+
+  char name_[kNameMax] = {};
+  const uint64_t pid_;
+  const uint64_t parent_pid_;
+  kstd::RefPtr<vm::VmAspace> aspace_;
+  HandleTable handles_;
+  ProcessCounters counters_;
+  // Guarded by lock_ (KernelObject's).
+  kstd::IntrusiveList<sched::Thread, &sched::Thread::process_node_> threads_;
+  bool dying_ = false;
+  bool terminated_ = false;
+  int wait_status_ = 0;
+};
+
+}  // namespace core

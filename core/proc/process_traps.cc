@@ -1,0 +1,109 @@
+#include "core/proc/process_traps.h"
+
+#include "core/kernel/log.h"
+#include "core/proc/process.h"
+#include "core/sched/scheduler.h"
+#include "core/syscall/dispatch.h"
+#include "core/syscall/sys_common.h"
+#include "core/vm/vm_aspace.h"
+#include "hal/traps.h"
+
+namespace core {
+namespace {
+
+// Linux signal numbers for the wait status of a process killed by a fault.
+constexpr int kSigIll = 4;
+constexpr int kSigTrap = 5;
+constexpr int kSigBus = 7;
+constexpr int kSigFpe = 8;
+constexpr int kSigSegv = 11;
+
+struct FaultKind {
+  int signal;
+  const char* what;
+};
+
+FaultKind Classify(int vector) {
+  switch (vector) {
+    case 0: return {kSigFpe, "divide error"};
+    case 1:
+    case 3: return {kSigTrap, "breakpoint/debug trap"};
+    case 4:
+    case 5: return {kSigSegv, "overflow/bound range"};
+    case 6: return {kSigIll, "invalid opcode"};
+    case 7: return {kSigFpe, "FPU not available"};
+    case 13: return {kSigSegv, "general protection fault"};
+    case 14: return {kSigSegv, "page fault"};
+    case 16:
+    case 19: return {kSigFpe, "floating-point exception"};
+    case 17: return {kSigBus, "alignment check"};
+    default: return {kSigSegv, "CPU exception"};
+  }
+}
+
+bool OnPageFault(const hal::PageFaultInfo& info) {
+  sched::Thread* t = sched::Current();
+  Process* p = t != nullptr ? t->process() : nullptr;
+  if (p == nullptr || p->aspace() == nullptr) return false;
+  vm::Access access = info.execute ? vm::Access::kExecute
+                      : info.write ? vm::Access::kWrite
+                                   : vm::Access::kRead;
+  auto r = p->aspace()->HandlePageFault(info.address, access, info.user);
+  if (r.is_error() && r.error() == kstd::Error::kNoMemory) {
+    Log("proc", "pid %lu (%s): out of memory resolving a fault at %lx", p->pid(), p->name(),
+        info.address);
+  }
+  return r.ok();
+}
+
+void OnUserFault(hal::UserFrame* frame, int vector, uint64_t error_code, uint64_t address) {
+  sched::Thread* t = sched::Current();
+  Process* p = t->process();
+  FaultKind kind = Classify(vector);
+  if (vector == 14) {
+    Log("proc", "pid %lu (%s) killed: %s at address %lx (%s %s), RIP %lx; signal %d",
+        p->pid(), p->name(), kind.what, address,
+        (error_code & 1) ? "protection violation," : "not mapped,",
+        (error_code & 16) ? "execute" : (error_code & 2) ? "write" : "read", hal::UserPc(frame),
+        kind.signal);
+  } else {
+    Log("proc", "pid %lu (%s) killed: %s (vector %d, error %lx), RIP %lx; signal %d", p->pid(),
+        p->name(), kind.what, vector, error_code, hal::UserPc(frame), kind.signal);
+  }
+  p->Kill(kind.signal);
+  syscall::ExitCurrentThread();
+}
+
+void OnSyscall(hal::UserFrame* frame) {
+  Process* p = sched::Current()->process();
+  __atomic_fetch_add(&p->counters().syscalls, 1, __ATOMIC_RELAXED);
+  syscall::Dispatch(frame);
+}
+
+void OnReturnToUser(hal::UserFrame*) {
+  if (sched::Current()->kill_pending_) syscall::ExitCurrentThread();
+}
+
+}  // namespace
+
+void InitProcessTraps() {
+  hal::TrapHandlers handlers;
+  handlers.page_fault = OnPageFault;
+  handlers.user_fault = OnUserFault;
+  handlers.syscall = OnSyscall;
+  handlers.return_to_user = OnReturnToUser;
+  hal::InitTraps(handlers);
+}
+
+}  // namespace core
+
+namespace core::syscall {
+
+void ExitCurrentThread() {
+  sched::Thread* t = sched::Current();
+  Process* p = t->process();
+  if (p != nullptr) p->OnThreadExit(t);
+  sched::ExitCurrent();
+}
+
+}  // namespace core::syscall

@@ -1,0 +1,136 @@
+#pragma once
+
+// Tessera's native system-call ABI, shared by the kernel and user programs
+// (lib/tessera). Plain C-layout types and constants only: this header is
+// compiled both freestanding (kernel) and against musl (user space).
+//
+// Native calls live in their own number range, [kNativeBase, kNativeEnd),
+// above every Linux x86-64 system call number, and use the same registers
+// (number in rax; arguments in rdi, rsi, rdx, r10, r8, r9; result in rax).
+// A negative result is -errno (Linux values).
+
+#include <stdint.h>
+
+namespace tessera {
+
+inline constexpr uint64_t kNativeBase = 0x1000;
+inline constexpr uint64_t kNativeEnd = 0x1100;
+
+using handle_t = uint32_t;
+inline constexpr handle_t kInvalidHandle = 0;
+
+// Rights (same values as core/object/rights.h).
+inline constexpr uint32_t kRightDuplicate = 1u << 0;
+inline constexpr uint32_t kRightTransfer = 1u << 1;
+inline constexpr uint32_t kRightRead = 1u << 2;
+inline constexpr uint32_t kRightWrite = 1u << 3;
+inline constexpr uint32_t kRightWait = 1u << 4;
+inline constexpr uint32_t kRightMap = 1u << 5;
+inline constexpr uint32_t kRightExecute = 1u << 6;
+inline constexpr uint32_t kRightManage = 1u << 7;
+inline constexpr uint32_t kRightSameRights = 1u << 31;  // Duplicate: keep the rights
+
+// Signals (same values as core/object/kernel_object.h).
+inline constexpr uint32_t kSignalReadable = 1u << 0;
+inline constexpr uint32_t kSignalWritable = 1u << 1;
+inline constexpr uint32_t kSignalPeerClosed = 1u << 2;
+inline constexpr uint32_t kSignalNotified = 1u << 3;
+inline constexpr uint32_t kSignalTerminated = 1u << 4;
+
+// Deadlines are absolute CLOCK_MONOTONIC nanoseconds; kInfinite waits forever.
+inline constexpr int64_t kInfinite = INT64_MAX;
+
+inline constexpr uint32_t kMaxMessageBytes = 65536;
+inline constexpr uint32_t kMaxMessageHandles = 64;
+
+/// Who sent a message: stamped by the kernel, never taken from the sender.
+struct SenderInfo {
+  uint64_t pid;
+  uint64_t process_koid;
+  uint64_t thread_koid;
+};
+
+/// channel_read: receives the oldest message. If a buffer is too small the
+/// call fails with -EMSGSIZE, leaves the message queued and reports the sizes
+/// it needs in actual_bytes/actual_handles.
+struct ChannelReadArgs {
+  void* bytes;               // in: buffer
+  handle_t* handles;         // in: buffer for received handles
+  uint32_t bytes_capacity;   // in
+  uint32_t handles_capacity; // in
+  uint32_t actual_bytes;     // out
+  uint32_t actual_handles;   // out
+  uint32_t txid;             // out: non-zero for a channel_call request; reply with it
+  uint32_t reserved;
+  SenderInfo sender;         // out
+};
+
+/// channel_call: send a request and wait for the reply with the same
+/// transaction id (the kernel assigns it).
+struct ChannelCallArgs {
+  const void* write_bytes;
+  const handle_t* write_handles;
+  uint32_t write_num_bytes;
+  uint32_t write_num_handles;
+  void* read_bytes;
+  handle_t* read_handles;
+  uint32_t read_bytes_capacity;
+  uint32_t read_handles_capacity;
+  int64_t deadline;         // absolute monotonic ns, or kInfinite
+  uint32_t actual_bytes;    // out
+  uint32_t actual_handles;  // out
+};
+
+struct WaitItem {
+  handle_t handle;
+  uint32_t wanted;    // signals to wait for
+  uint32_t observed;  // out: signals when the wait ended
+  uint32_t reserved;
+};
+
+/// process_spawn: start a boot module (or any executable memory object) as a
+/// new process. `handles` are moved into the child; the child finds them, in
+/// order, in its bootstrap message (see lib/tessera/bootstrap.h).
+struct SpawnArgs {
+  handle_t executable;          // memory object with kRightRead | kRightExecute
+  uint32_t argc;                // <= kMaxSpawnArgs
+  const char* const* argv;
+  const handle_t* handles;      // moved into the child (need kRightTransfer)
+  const char* const* handle_names;  // may be null: names for the bootstrap message
+  uint32_t num_handles;         // <= kMaxMessageHandles
+  uint32_t reserved;
+  const char* name;             // process name (NUL-terminated, <= 31 chars)
+};
+inline constexpr uint32_t kMaxSpawnArgs = 64;
+
+/// The auxiliary-vector entry (getauxval) holding the process's bootstrap
+/// channel handle. Its one message: bytes = uint32_t count, then `count`
+/// NUL-terminated names; handles = `count` handles in the same order. For
+/// init they are the boot modules (memory objects) by module name.
+inline constexpr uint64_t kAuxBootstrapHandle = 0x54450001;
+
+// Linux structures used by the Linux-ABI calls (uapi layouts).
+struct linux_timespec {
+  int64_t tv_sec;
+  int64_t tv_nsec;
+};
+struct linux_iovec {
+  uint64_t iov_base;
+  uint64_t iov_len;
+};
+
+/// Per-process accounting, kept from the process's start.
+struct ProcessStats {
+  uint64_t pid;
+  uint64_t cpu_time_ns;
+  uint64_t syscalls;
+  uint64_t ipc_messages_sent;
+  uint64_t ipc_bytes_sent;
+  uint64_t ipc_messages_received;
+  uint64_t ipc_bytes_received;
+  uint64_t resident_pages;
+  uint64_t threads;
+  uint64_t handles;
+};
+
+}  // namespace tessera

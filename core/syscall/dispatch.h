@@ -1,0 +1,21 @@
+#pragma once
+
+// The system-call dispatcher: one entry for both number ranges (Linux
+// x86-64 and Tessera native), generated from syscall_table.h and
+// linux_table.h. Unknown numbers return -ENOSYS and are counted.
+
+#include <stdint.h>
+
+#include "hal/traps.h"
+
+namespace core::syscall {
+
+/// Decodes the frame, runs the handler, stores the result in the frame.
+void Dispatch(hal::UserFrame* frame);
+
+/// How many times an unimplemented syscall `number` was attempted since boot
+/// (numbers 0..kTrackedNumbers-1; others are lumped into the last slot).
+inline constexpr uint64_t kTrackedNumbers = 512;
+uint64_t UnsupportedCount(uint64_t number);
+
+}  // namespace core::syscall

@@ -1,0 +1,26 @@
+#pragma once
+
+// The Linux x86-64 system calls Tessera implements, by their Linux numbers
+// (arch/x86/entry/syscalls/syscall_64.tbl). Same format as syscall_table.h.
+// Every number not listed returns -ENOSYS and is counted (unsupported.h).
+
+#define TESSERA_LINUX_SYSCALLS(X)                                                          \
+  X(1, LinuxWrite, (int32_t fd, IN_PTR(void) buf, uint64_t count), (fd, buf, count))       \
+  X(9, LinuxMmap,                                                                          \
+    (uint64_t addr, uint64_t length, int32_t prot, int32_t flags, int32_t fd, int64_t offset), \
+    (addr, length, prot, flags, fd, offset))                                               \
+  X(10, LinuxMprotect, (uint64_t addr, uint64_t length, int32_t prot), (addr, length, prot)) \
+  X(11, LinuxMunmap, (uint64_t addr, uint64_t length), (addr, length))                     \
+  X(12, LinuxBrk, (uint64_t addr), (addr))                                                 \
+  X(20, LinuxWritev, (int32_t fd, IN_PTR(tessera::linux_iovec) iov, int32_t iovcnt),      \
+    (fd, iov, iovcnt))                                                                     \
+  X(24, LinuxSchedYield, (), ())                                                           \
+  X(35, LinuxNanosleep, (IN_PTR(tessera::linux_timespec) req, OUT_PTR(tessera::linux_timespec) rem), \
+    (req, rem))                                                                            \
+  X(39, LinuxGetpid, (), ())                                                               \
+  X(60, LinuxExit, (int32_t code), (code))                                                 \
+  X(158, LinuxArchPrctl, (int32_t code, uint64_t address), (code, address))                \
+  X(186, LinuxGettid, (), ())                                                              \
+  X(218, LinuxSetTidAddress, (uint64_t tidptr), (tidptr))                                  \
+  X(228, LinuxClockGettime, (int32_t clock, OUT_PTR(tessera::linux_timespec) tp), (clock, tp)) \
+  X(231, LinuxExitGroup, (int32_t code), (code))

@@ -1,0 +1,225 @@
+// Native calls on channels: create, write, read, call.
+
+#include "core/ipc/channel.h"
+#include "core/syscall/sys_common.h"
+#include "kstd/utility.h"
+
+namespace core::syscall {
+namespace {
+
+using ipc::ChannelEndpoint;
+using ipc::MessagePacket;
+
+constexpr Rights kEndpointRights = kRightsBasic | kRightsIo;
+
+// Builds a packet from user buffers, moving the listed handles out of the
+// caller's table (all or none). Errors: kInvalid (limits, duplicate handle),
+// kFault, kBadHandle, kAccess (no kRightTransfer), kNoMemory.
+kstd::Result<MessagePacket*> BuildPacket(UserPtr<const void> bytes, uint32_t num_bytes,
+                                         UserPtr<const tessera::handle_t> user_handles,
+                                         uint32_t num_handles, uint32_t txid) {
+  if (num_bytes > tessera::kMaxMessageBytes || num_handles > tessera::kMaxMessageHandles) {
+    return kstd::Error::kInvalid;
+  }
+  tessera::handle_t values[tessera::kMaxMessageHandles];
+  if (num_handles > 0) TRY(user_handles.CopyIn(values, num_handles));
+  MessagePacket* packet = TRY(MessagePacket::Create(num_bytes, num_handles, CurrentSender(), txid));
+  auto copied = bytes.CopyIn(packet->bytes().data(), num_bytes);
+  if (copied.is_error()) {
+    MessagePacket::DeleteDeferred(packet);
+    return copied.error();
+  }
+  HandleTable& table = CurrentProcess()->handles();
+  // Check everything first so a failure leaves the caller's table untouched.
+  for (uint32_t i = 0; i < num_handles; ++i) {
+    for (uint32_t j = 0; j < i; ++j) {
+      if (values[j] == values[i]) {
+        MessagePacket::DeleteDeferred(packet);
+        return kstd::Error::kInvalid;
+      }
+    }
+    auto got = table.Get(values[i], kRightTransfer);
+    if (got.is_error()) {
+      MessagePacket::DeleteDeferred(packet);
+      return got.error();
+    }
+  }
+  for (uint32_t i = 0; i < num_handles; ++i) {
+    auto removed = table.Remove(values[i], kRightTransfer);
+    if (removed.is_error()) {  // another thread closed it meanwhile
+      MessagePacket::DeleteDeferred(packet);
+      return removed.error();
+    }
+    packet->handles()[i] = kstd::Move(removed.value());
+  }
+  return packet;
+}
+
+// Copies a received packet to user buffers and installs its handles in the
+// caller's table. The packet is consumed either way.
+kstd::Result<void> DeliverPacket(MessagePacket* packet, UserPtr<void> bytes,
+                                 UserPtr<tessera::handle_t> user_handles) {
+  Process* self = CurrentProcess();
+  HandleTable& table = self->handles();
+  uint32_t num_handles = static_cast<uint32_t>(packet->handles().size());
+  auto out = bytes.CopyOut(packet->bytes().data(), packet->bytes().size());
+  tessera::handle_t values[tessera::kMaxMessageHandles];
+  uint32_t installed = 0;
+  for (; out.ok() && installed < num_handles; ++installed) {
+    auto added = table.Add(kstd::Move(packet->handles()[installed]));
+    if (added.is_error()) {
+      out = added.error();
+      break;
+    }
+    values[installed] = added.value();
+  }
+  if (out.ok() && num_handles > 0) out = user_handles.CopyOut(values, num_handles);
+  if (out.is_error()) {
+    // Undo: the handles go away with the packet (never into a table half-way).
+    for (uint32_t i = 0; i < installed; ++i) (void)table.Close(values[i]);
+  }
+  self->counters().ipc_messages_received += 1;
+  self->counters().ipc_bytes_received += packet->bytes().size();
+  MessagePacket::DeleteDeferred(packet);
+  return out;
+}
+
+void CountSent(uint64_t bytes) {
+  ProcessCounters& c = CurrentProcess()->counters();
+  c.ipc_messages_sent += 1;
+  c.ipc_bytes_sent += bytes;
+}
+
+uint32_t NextTxid() {
+  static uint32_t next = 1;
+  uint32_t id;
+  do {
+    id = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
+  } while (id == 0);
+  return id;
+}
+
+}  // namespace
+
+int64_t SysChannelCreate(UserPtr<tessera::handle_t> out0, UserPtr<tessera::handle_t> out1) {
+  auto pair = ipc::Channel::CreatePair();
+  if (pair.is_error()) return Errno(pair.error());
+  HandleTable& table = CurrentProcess()->handles();
+  auto h0 = table.Add(pair.value().first, kEndpointRights);
+  if (h0.is_error()) return Errno(h0.error());
+  auto h1 = table.Add(pair.value().second, kEndpointRights);
+  if (h1.is_error()) {
+    (void)table.Close(h0.value());
+    return Errno(h1.error());
+  }
+  tessera::handle_t v0 = h0.value(), v1 = h1.value();
+  if (out0.CopyOut(&v0).is_error() || out1.CopyOut(&v1).is_error()) {
+    (void)table.Close(v0);
+    (void)table.Close(v1);
+    return Errno(kstd::Error::kFault);
+  }
+  return 0;
+}
+
+int64_t SysChannelWrite(tessera::handle_t handle, UserPtr<const void> bytes, uint32_t num_bytes,
+                        UserPtr<const tessera::handle_t> handles, uint32_t num_handles,
+                        uint32_t txid) {
+  auto ep = CurrentProcess()->handles().GetTyped<ChannelEndpoint>(handle, ObjectType::kChannel,
+                                                                 kRightWrite);
+  if (ep.is_error()) return Errno(ep.error());
+  auto packet = BuildPacket(bytes, num_bytes, handles, num_handles, txid);
+  if (packet.is_error()) return Errno(packet.error());
+  auto written = ep.value()->Write(packet.value());
+  if (written.is_error()) {
+    // The handles were moved out of the caller's table; they are closed with
+    // the packet (as when a message is sent to a closed peer on Zircon).
+    MessagePacket::DeleteDeferred(packet.value());
+    return Errno(written.error());
+  }
+  CountSent(num_bytes);
+  return 0;
+}
+
+int64_t SysChannelRead(tessera::handle_t handle, UserPtr<tessera::ChannelReadArgs> user_args) {
+  tessera::ChannelReadArgs args;
+  if (user_args.CopyIn(&args).is_error()) return Errno(kstd::Error::kFault);
+  auto ep = CurrentProcess()->handles().GetTyped<ChannelEndpoint>(handle, ObjectType::kChannel,
+                                                                 kRightRead);
+  if (ep.is_error()) return Errno(ep.error());
+  ipc::MessageSize limit{args.bytes_capacity, args.handles_capacity};
+  ipc::MessageSize needed;
+  auto packet = ep.value()->ReadIfFits(0, limit, &needed);
+  if (packet.is_error()) {
+    if (packet.error() != kstd::Error::kTooBig) return Errno(packet.error());
+    args.actual_bytes = needed.bytes;
+    args.actual_handles = needed.handles;
+    (void)user_args.CopyOut(&args);
+    return Errno(kstd::Error::kMessageSize);
+  }
+  MessagePacket* p = packet.value();
+  args.actual_bytes = static_cast<uint32_t>(p->bytes().size());
+  args.actual_handles = static_cast<uint32_t>(p->handles().size());
+  args.txid = p->txid();
+  args.sender = tessera::SenderInfo{p->sender().pid, p->sender().process_koid, p->sender().thread_koid};
+  auto delivered = DeliverPacket(p, UserPtr<void>(reinterpret_cast<uint64_t>(args.bytes)),
+                                 UserPtr<tessera::handle_t>(reinterpret_cast<uint64_t>(args.handles)));
+  if (delivered.is_error()) return Errno(delivered.error());
+  if (user_args.CopyOut(&args).is_error()) return Errno(kstd::Error::kFault);
+  return 0;
+}
+
+int64_t SysChannelCall(tessera::handle_t handle, UserPtr<tessera::ChannelCallArgs> user_args) {
+  tessera::ChannelCallArgs args;
+  if (user_args.CopyIn(&args).is_error()) return Errno(kstd::Error::kFault);
+  auto ep = CurrentProcess()->handles().GetTyped<ChannelEndpoint>(
+      handle, ObjectType::kChannel, kRightRead | kRightWrite);
+  if (ep.is_error()) return Errno(ep.error());
+  uint32_t txid = NextTxid();
+  auto packet = BuildPacket(UserPtr<const void>(reinterpret_cast<uint64_t>(args.write_bytes)),
+                            args.write_num_bytes,
+                            UserPtr<const tessera::handle_t>(reinterpret_cast<uint64_t>(args.write_handles)),
+                            args.write_num_handles, txid);
+  if (packet.is_error()) return Errno(packet.error());
+  auto written = ep.value()->Write(packet.value());
+  if (written.is_error()) {
+    MessagePacket::DeleteDeferred(packet.value());
+    return Errno(written.error());
+  }
+  CountSent(args.write_num_bytes);
+
+  uint64_t deadline = DeadlineTick(args.deadline);
+  ipc::MessageSize limit{args.read_bytes_capacity, args.read_handles_capacity};
+  for (;;) {
+    ipc::MessageSize needed;
+    auto reply = ep.value()->ReadIfFits(txid, limit, &needed);
+    if (reply.ok()) {
+      MessagePacket* p = reply.value();
+      args.actual_bytes = static_cast<uint32_t>(p->bytes().size());
+      args.actual_handles = static_cast<uint32_t>(p->handles().size());
+      auto delivered = DeliverPacket(p, UserPtr<void>(reinterpret_cast<uint64_t>(args.read_bytes)),
+                                     UserPtr<tessera::handle_t>(reinterpret_cast<uint64_t>(args.read_handles)));
+      if (delivered.is_error()) return Errno(delivered.error());
+      return user_args.CopyOut(&args).ok() ? 0 : Errno(kstd::Error::kFault);
+    }
+    if (reply.error() == kstd::Error::kTooBig) {
+      args.actual_bytes = needed.bytes;
+      args.actual_handles = needed.handles;
+      (void)user_args.CopyOut(&args);
+      return Errno(kstd::Error::kMessageSize);
+    }
+    if (reply.error() != kstd::Error::kAgain) return Errno(reply.error());
+    if (ep.value()->queued_messages() > 0) {
+      // Other messages are queued, so "readable" is already set and would not
+      // change when the reply arrives: poll once per tick instead.
+      if (sched::SleepTicks(1) == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
+      if (deadline != sched::kNoDeadline && sched::Ticks() >= deadline) return Errno(kstd::Error::kTimedOut);
+      continue;
+    }
+    kstd::RefPtr<KernelObject> object = ep.value();
+    Signals wanted = kSignalReadable | kSignalPeerClosed;
+    auto waited = WaitForSignals(&object, &wanted, 1, deadline, nullptr);
+    if (waited.is_error()) return Errno(waited.error());
+  }
+}
+
+}  // namespace core::syscall

@@ -1,0 +1,34 @@
+#pragma once
+
+// Helpers shared by the syscall handlers: the calling process/thread, handle
+// lookups that turn errors into -errno, and blocking waits.
+
+#include "core/ipc/message_packet.h"
+#include "core/object/handle_table.h"
+#include "core/proc/process.h"
+#include "core/sched/scheduler.h"
+#include "core/syscall/handlers.h"
+
+namespace core::syscall {
+
+inline sched::Thread* CurrentThread() { return sched::Current(); }
+inline Process* CurrentProcess() { return sched::Current()->process(); }
+
+/// Ends the calling user thread (its process ends with its last thread).
+[[noreturn]] void ExitCurrentThread();
+
+/// The kernel-stamped identity of the calling thread, for messages.
+ipc::SenderInfo CurrentSender();
+
+/// Converts an absolute CLOCK_MONOTONIC deadline (ns; tessera::kInfinite for
+/// none) into a scheduler deadline tick.
+uint64_t DeadlineTick(int64_t deadline_ns);
+
+/// Blocks until one of `objects` shows a wanted signal, the deadline passes or
+/// the thread is killed. Returns the index of the ready object. `observed`
+/// (size n, may be null) gets each object's last seen signals.
+/// Errors: kTimedOut, kInterrupted, kNoMemory, kInvalid (n > 64).
+kstd::Result<size_t> WaitForSignals(kstd::RefPtr<KernelObject>* objects, const Signals* wanted,
+                                    size_t n, uint64_t deadline_tick, Signals* observed);
+
+}  // namespace core::syscall

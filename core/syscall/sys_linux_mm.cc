@@ -1,0 +1,124 @@
+// Linux memory calls for anonymous memory: brk, mmap, munmap, mprotect.
+// File mappings need the VFS (POSIX personality) and fail with EBADF/ENODEV.
+
+#include "core/kernel/memory.h"
+#include "core/syscall/sys_common.h"
+#include "core/vm/vm_aspace.h"
+#include "core/vm/vm_object.h"
+#include "kstd/utility.h"
+
+namespace core::syscall {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+// Linux uapi values.
+constexpr int32_t kProtRead = 1, kProtWrite = 2, kProtExec = 4;
+constexpr int32_t kMapShared = 0x01, kMapPrivate = 0x02, kMapFixed = 0x10, kMapAnonymous = 0x20;
+constexpr int32_t kMapNoReserve = 0x4000, kMapPopulate = 0x8000, kMapNonBlock = 0x10000;
+constexpr int32_t kMapStack = 0x20000, kMapGrowsDown = 0x100, kMapFixedNoReplace = 0x100000;
+constexpr int32_t kMapDenyWrite = 0x800, kMapExecutable = 0x1000, kMapNorm = 0x200000;
+constexpr int32_t kKnownFlags = kMapShared | kMapPrivate | kMapFixed | kMapAnonymous | kMapNoReserve |
+                                kMapPopulate | kMapNonBlock | kMapStack | kMapGrowsDown |
+                                kMapFixedNoReplace | kMapDenyWrite | kMapExecutable | kMapNorm;
+// Hints without effect here, accepted as Linux accepts them: NORESERVE (no
+// overcommit accounting), POPULATE/NONBLOCK (pages still come on first
+// touch), STACK, DENYWRITE, EXECUTABLE. GROWSDOWN and the 0x200000 bit are
+// refused below.
+
+int64_t VmErrno(kstd::Error e) {
+  switch (e) {
+    case kstd::Error::kNotFound: return Errno(kstd::Error::kNoMemory);  // POSIX: ENOMEM
+    case kstd::Error::kAccess: return Errno(kstd::Error::kAccess);
+    default: return Errno(e);
+  }
+}
+
+bool ToProt(int32_t prot, vm::Prot* out) {
+  if ((prot & ~(kProtRead | kProtWrite | kProtExec)) != 0) return false;
+  vm::Prot p = vm::kProtNone;
+  if (prot & kProtRead) p |= vm::kProtRead;
+  if (prot & kProtWrite) p |= vm::kProtWrite | vm::kProtRead;  // x86 cannot write-only
+  if (prot & kProtExec) p |= vm::kProtExec | vm::kProtRead;
+  *out = p;
+  return true;
+}
+
+}  // namespace
+
+int64_t SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot, int32_t flags, int32_t fd,
+                     int64_t offset) {
+  if ((flags & ~kKnownFlags) != 0 || (flags & (kMapGrowsDown | kMapNorm)) != 0) {
+    return Errno(kstd::Error::kInvalid);
+  }
+  int sharing = flags & (kMapShared | kMapPrivate);
+  if (sharing != kMapShared && sharing != kMapPrivate) return Errno(kstd::Error::kInvalid);
+  if (length == 0 || (offset & (kPage - 1)) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & kMapAnonymous) == 0) return Errno(fd < 0 ? kstd::Error::kBadHandle : kstd::Error::kBadHandle);
+  vm::Prot vprot;
+  if (!ToProt(prot, &vprot)) return Errno(kstd::Error::kInvalid);
+  uint64_t size = kstd::AlignUp(length, kPage);
+  if (size < length) return Errno(kstd::Error::kNoMemory);
+  if ((flags & (kMapFixed | kMapFixedNoReplace)) != 0 && (addr & (kPage - 1)) != 0) {
+    return Errno(kstd::Error::kInvalid);
+  }
+  auto vmo = vm::VmObject::CreateAnonymous(&Pmm(), size);
+  if (vmo.is_error()) return Errno(vmo.error());
+  vm::MapFlags mflags = (sharing == kMapShared) ? vm::kMapShared : 0;
+  vm::VmAspace* aspace = CurrentProcess()->aspace();
+  kstd::Result<uint64_t> mapped = kstd::Error::kInvalid;
+  if (flags & kMapFixed) {
+    mapped = aspace->MapFixedReplace(addr, vmo.release_value(), 0, size, vprot, mflags);
+  } else if (flags & kMapFixedNoReplace) {
+    mapped = aspace->Map(vmo.release_value(), 0, size, vprot, addr, mflags | vm::kMapFixed);
+  } else {
+    mapped = aspace->Map(vmo.release_value(), 0, size, vprot, kstd::AlignDown(addr, kPage), mflags);
+  }
+  if (mapped.is_error()) return VmErrno(mapped.error());
+  return static_cast<int64_t>(mapped.value());
+}
+
+int64_t SysLinuxMunmap(uint64_t addr, uint64_t length) {
+  if ((addr & (kPage - 1)) != 0 || length == 0) return Errno(kstd::Error::kInvalid);
+  uint64_t size = kstd::AlignUp(length, kPage);
+  if (size < length) return Errno(kstd::Error::kInvalid);
+  auto r = CurrentProcess()->aspace()->Unmap(addr, size);
+  return r.ok() ? 0 : VmErrno(r.error());
+}
+
+int64_t SysLinuxMprotect(uint64_t addr, uint64_t length, int32_t prot) {
+  if ((addr & (kPage - 1)) != 0) return Errno(kstd::Error::kInvalid);
+  vm::Prot vprot;
+  if (!ToProt(prot, &vprot)) return Errno(kstd::Error::kInvalid);
+  if (length == 0) return 0;
+  uint64_t size = kstd::AlignUp(length, kPage);
+  if (size < length) return Errno(kstd::Error::kNoMemory);
+  auto r = CurrentProcess()->aspace()->Protect(addr, size, vprot);
+  return r.ok() ? 0 : VmErrno(r.error());
+}
+
+int64_t SysLinuxBrk(uint64_t requested) {
+  // Linux semantics: returns the new break, or the old one if the request
+  // cannot be met (never an error code).
+  Process* p = CurrentProcess();
+  SpinLockGuard guard(p->brk_lock_);
+  uint64_t current = p->brk_current_;
+  if (requested == 0 || requested < p->brk_start_) return static_cast<int64_t>(current);
+  constexpr uint64_t kMaxHeap = 1ULL << 32;  // 4 GiB of brk heap at most
+  if (requested - p->brk_start_ > kMaxHeap) return static_cast<int64_t>(current);
+  uint64_t old_end = kstd::AlignUp(current, kPage);
+  uint64_t new_end = kstd::AlignUp(requested, kPage);
+  vm::VmAspace* aspace = p->aspace();
+  if (new_end > old_end) {
+    auto vmo = vm::VmObject::CreateAnonymous(&Pmm(), new_end - old_end);
+    if (vmo.is_error()) return static_cast<int64_t>(current);
+    auto mapped = aspace->Map(vmo.release_value(), 0, new_end - old_end,
+                              vm::kProtRead | vm::kProtWrite, old_end, vm::kMapFixed);
+    if (mapped.is_error()) return static_cast<int64_t>(current);
+  } else if (new_end < old_end) {
+    if (aspace->Unmap(new_end, old_end - new_end).is_error()) return static_cast<int64_t>(current);
+  }
+  p->brk_current_ = requested;
+  return static_cast<int64_t>(requested);
+}
+
+}  // namespace core::syscall

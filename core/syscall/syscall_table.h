@@ -1,0 +1,48 @@
+#pragma once
+
+// The native system calls, in one declarative list from which the kernel's
+// dispatch table (core/syscall/dispatch.cc) and the user-side stubs
+// (lib/tessera/syscalls.h) are both generated. Each entry:
+//
+//   X(number, Name, (parameter list), (argument names))
+//
+// Parameter types use IN_PTR(T) / OUT_PTR(T) for user pointers: the kernel
+// sees a checked core::UserPtr<T>, user code a plain pointer. Every call
+// returns int64_t: >= 0 on success (a value or 0), -errno on failure.
+
+#define TESSERA_NATIVE_SYSCALLS(X)                                                              \
+  /* Handles */                                                                                 \
+  X(0x1000, HandleClose, (tessera::handle_t handle), (handle))                                 \
+  X(0x1001, HandleDuplicate, (tessera::handle_t handle, uint32_t rights), (handle, rights))     \
+  /* Channels */                                                                                \
+  X(0x1010, ChannelCreate, (OUT_PTR(tessera::handle_t) out0, OUT_PTR(tessera::handle_t) out1), \
+    (out0, out1))                                                                               \
+  X(0x1011, ChannelWrite,                                                                       \
+    (tessera::handle_t handle, IN_PTR(void) bytes, uint32_t num_bytes,                          \
+     IN_PTR(tessera::handle_t) handles, uint32_t num_handles, uint32_t txid),                   \
+    (handle, bytes, num_bytes, handles, num_handles, txid))                                     \
+  X(0x1012, ChannelRead, (tessera::handle_t handle, OUT_PTR(tessera::ChannelReadArgs) args),    \
+    (handle, args))                                                                             \
+  X(0x1013, ChannelCall, (tessera::handle_t handle, OUT_PTR(tessera::ChannelCallArgs) args),    \
+    (handle, args))                                                                             \
+  /* Notifications */                                                                           \
+  X(0x1020, NotificationCreate, (), ())                                                         \
+  X(0x1021, NotificationSignal, (tessera::handle_t handle, uint64_t bits), (handle, bits))      \
+  X(0x1022, NotificationTake, (tessera::handle_t handle, OUT_PTR(uint64_t) bits), (handle, bits)) \
+  /* Waiting */                                                                                 \
+  X(0x1030, ObjectWaitOne,                                                                      \
+    (tessera::handle_t handle, uint32_t wanted, int64_t deadline, OUT_PTR(uint32_t) observed),  \
+    (handle, wanted, deadline, observed))                                                       \
+  X(0x1031, ObjectWaitMany,                                                                     \
+    (OUT_PTR(tessera::WaitItem) items, uint32_t count, int64_t deadline),                       \
+    (items, count, deadline))                                                                   \
+  /* Processes and threads */                                                                   \
+  X(0x1040, ProcessSpawn, (IN_PTR(tessera::SpawnArgs) args), (args))                            \
+  X(0x1041, ProcessKill, (tessera::handle_t process, int32_t code), (process, code))             \
+  X(0x1042, ProcessStats, (tessera::handle_t process, OUT_PTR(tessera::ProcessStats) stats),    \
+    (process, stats))                                                                           \
+  X(0x1043, ProcessExitCode, (tessera::handle_t process), (process))                            \
+  X(0x1048, ThreadCreate, (uint64_t entry, uint64_t stack_top, uint64_t arg), (entry, stack_top, arg)) \
+  X(0x1049, ThreadExit, (), ())                                                                 \
+  /* Clock */                                                                                   \
+  X(0x1050, ClockMonotonic, (), ())

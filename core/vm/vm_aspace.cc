@@ -1,0 +1,431 @@
+#include "core/vm/vm_aspace.h"
+
+#include "kstd/new.h"
+#include "kstd/utility.h"
+
+namespace core::vm {
+
+using kstd::Error;
+using kstd::IsAligned;
+using kstd::RefPtr;
+
+namespace {
+
+/// True if [addr, addr + size) is non-empty, page aligned and inside [low, kUserEnd).
+bool UserRange(uint64_t addr, uint64_t size, uint64_t low) {
+  return size != 0 && IsAligned(addr, kPageSize) && IsAligned(size, kPageSize) && addr >= low &&
+         addr <= kUserEnd && size <= kUserEnd - addr;
+}
+
+/// Whether a region with `prot` allows `access` (every present x86 page is
+/// readable, so any right implies read).
+bool Allows(Prot prot, Access access) {
+  switch (access) {
+    case Access::kRead: return prot != kProtNone;
+    case Access::kWrite: return (prot & kProtWrite) != 0;
+    case Access::kExecute: return (prot & kProtExec) != 0;
+  }
+  return false;
+}
+
+/// Rejects write access that a VMO cannot give.
+kstd::Result<void> CheckWritable(const VmObject& vmo, bool shared, Prot prot) {
+  if ((prot & kProtWrite) == 0 || !vmo.is_physical()) return kstd::Ok();
+  if (!vmo.writable()) return Error::kAccess;
+  if (!shared) return Error::kNotSupported;  // would need copy-on-write of foreign pages
+  return kstd::Ok();
+}
+
+}  // namespace
+
+/// Regions allocated before any change, for the splits an operation needs;
+/// the unused ones are freed with it.
+class VmAspace::Spares {
+ public:
+  Spares() = default;
+  ~Spares() {
+    while (count_ > 0) delete items_[--count_];
+  }
+  Spares(const Spares&) = delete;
+  Spares& operator=(const Spares&) = delete;
+
+  kstd::Result<void> Fill(int count) {
+    while (count_ < count) {
+      VmMapping* region = new (kstd::nothrow) VmMapping();
+      if (region == nullptr) return Error::kNoMemory;
+      items_[count_++] = region;
+    }
+    return kstd::Ok();
+  }
+  VmMapping* Take() { return items_[--count_]; }
+
+ private:
+  VmMapping* items_[2] = {};
+  int count_ = 0;
+};
+
+VmAspace::VmAspace(mm::PageAllocator* pmm, const ArchPageTable* kernel, TlbHook tlb_hook)
+    : pmm_(pmm), kernel_(kernel), tlb_hook_(tlb_hook), page_table_(pmm, tlb_hook) {}
+
+VmAspace::~VmAspace() { Destroy(); }
+
+kstd::Result<RefPtr<VmAspace>> VmAspace::Create(mm::PageAllocator* pmm,
+                                                const ArchPageTable* kernel, TlbHook tlb_hook) {
+  if (pmm == nullptr || kernel == nullptr || kernel->root() == 0) return Error::kInvalid;
+  RefPtr<VmAspace> aspace = kstd::AdoptRef(new (kstd::nothrow) VmAspace(pmm, kernel, tlb_hook));
+  if (!aspace) return Error::kNoMemory;
+  TRY(aspace->page_table_.Init(*kernel));
+  return aspace;
+}
+
+size_t VmAspace::region_count() const {
+  SpinLockGuard hold(lock_);
+  return regions_.size();
+}
+
+kstd::Result<uint64_t> VmAspace::Map(RefPtr<VmObject> vmo, uint64_t vmo_offset, uint64_t size,
+                                     Prot prot, uint64_t addr, MapFlags flags) {
+  if (!vmo) return Error::kInvalid;
+  const Placement placement = (flags & kMapFixed) != 0 ? Placement::kFixed : Placement::kHint;
+  return DoMap(kstd::Move(vmo), vmo_offset, size, prot, addr, flags, placement);
+}
+
+kstd::Result<uint64_t> VmAspace::MapFixedReplace(uint64_t addr, RefPtr<VmObject> vmo,
+                                                 uint64_t vmo_offset, uint64_t size, Prot prot,
+                                                 MapFlags flags) {
+  if (!vmo) return Error::kInvalid;
+  return DoMap(kstd::Move(vmo), vmo_offset, size, prot, addr, flags | kMapFixed,
+               Placement::kFixedReplace);
+}
+
+kstd::Result<uint64_t> VmAspace::MapGuard(uint64_t addr, uint64_t size, MapFlags flags) {
+  if ((flags & ~kMapFixed) != 0) return Error::kInvalid;
+  const Placement placement = (flags & kMapFixed) != 0 ? Placement::kFixed : Placement::kHint;
+  return DoMap(nullptr, 0, size, kProtNone, addr, flags, placement);
+}
+
+kstd::Result<uint64_t> VmAspace::DoMap(RefPtr<VmObject> vmo, uint64_t vmo_offset, uint64_t size,
+                                       Prot prot, uint64_t addr, MapFlags flags,
+                                       Placement placement) {
+  // Decode: everything that can fail, before any change.
+  if ((prot & ~kProtAll) != 0 || (flags & ~kMapFlagsAll) != 0 || size == 0 ||
+      !IsAligned(size, kPageSize)) {
+    return Error::kInvalid;
+  }
+  if (placement != Placement::kHint && !UserRange(addr, size, kUserBase)) return Error::kInvalid;
+  const bool shared = (flags & kMapShared) != 0;
+  if (vmo) {
+    if (!IsAligned(vmo_offset, kPageSize) || vmo_offset > vmo->size() ||
+        size > vmo->size() - vmo_offset) {
+      return Error::kInvalid;
+    }
+    TRY(CheckWritable(*vmo, shared, prot));
+    // A private region needs a VMO no one else can reach: ours if the caller
+    // handed over its only reference (nobody can take a new one), else a clone.
+    if (!shared && !vmo->is_physical() && vmo->ref_count() != 1) {
+      vmo = TRY(vmo->CloneCow(vmo_offset, size));
+      vmo_offset = 0;
+    }
+  }
+  VmMapping* region = new (kstd::nothrow) VmMapping();
+  if (region == nullptr) return Error::kNoMemory;
+  region->page_table = &page_table_;
+  region->size = size;
+  region->vmo_offset = vmo_offset;
+  region->prot = prot;
+  region->shared = shared;
+  region->vmo = kstd::Move(vmo);
+
+  DeadList dead;
+  kstd::Result<uint64_t> placed = InsertRegion(region, addr, placement, &dead);
+  FreeDead(&dead);
+  if (placed.is_error()) delete region;  // drops the VMO (and a fresh clone's pages)
+  return placed;
+}
+
+kstd::Result<uint64_t> VmAspace::InsertRegion(VmMapping* region, uint64_t addr,
+                                              Placement placement, DeadList* dead) {
+  SpinLockGuard hold(lock_);
+  if (destroyed_) return Error::kInvalid;
+  const uint64_t end = addr + region->size;  // fixed placements only
+  Spares spares;
+  if (placement == Placement::kFixedReplace) {
+    const int splits = SplitsNeededLocked(addr, end);
+    TRY(spares.Fill(splits));
+    TRY(regions_.Reserve(splits + 1));
+  } else {
+    TRY(regions_.Reserve(1));
+  }
+  switch (placement) {
+    case Placement::kHint:
+      region->base = TRY(FindFreeLocked(addr, region->size));
+      break;
+    case Placement::kFixed:
+      if (regions_.Overlaps(addr, end)) return Error::kExists;
+      region->base = addr;
+      break;
+    case Placement::kFixedReplace:
+      SplitLocked(addr, &spares);
+      SplitLocked(end, &spares);
+      RemoveLocked(addr, end, dead);
+      region->base = addr;
+      break;
+  }
+  if (region->vmo) region->vmo->AddMapping(region);
+  regions_.Insert(region);
+  return region->base;
+}
+
+kstd::Result<uint64_t> VmAspace::FindFreeLocked(uint64_t hint, uint64_t size) const {
+  if (hint != 0) {
+    const uint64_t base = kstd::AlignUp(hint, kPageSize);  // wraps to 0 near 2^64: rejected
+    if (UserRange(base, size, kUserBase) && !regions_.Overlaps(base, base + size)) return base;
+  }
+  // Top down, so that mappings stay clear of the program and its brk heap.
+  uint64_t gap_end = kUserEnd;
+  for (size_t i = regions_.size();; --i) {
+    const uint64_t gap_start = i == 0 ? kUserBase : regions_[i - 1]->end();
+    if (gap_end > gap_start && gap_end - gap_start >= size) return gap_end - size;
+    if (i == 0) return Error::kNoMemory;
+    gap_end = regions_[i - 1]->base;
+  }
+}
+
+int VmAspace::SplitsNeededLocked(uint64_t addr, uint64_t end) const {
+  int splits = 0;
+  const VmMapping* region = regions_.Find(addr);
+  if (region != nullptr && region->base < addr) ++splits;
+  region = regions_.Find(end);
+  if (region != nullptr && region->base < end) ++splits;
+  return splits;
+}
+
+void VmAspace::SplitLocked(uint64_t at, Spares* spares) {
+  VmMapping* head = regions_.Find(at);
+  if (head == nullptr || head->base == at) return;
+  VmMapping* tail = spares->Take();
+  tail->page_table = head->page_table;
+  tail->base = at;
+  tail->size = head->end() - at;
+  tail->vmo_offset = head->vmo_offset + (at - head->base);
+  tail->prot = head->prot;
+  tail->shared = head->shared;
+  tail->vmo = head->vmo;
+  // Register the tail before shrinking the head, so the VMO always sees every
+  // page this aspace may have mapped. Page tables are unchanged.
+  if (head->vmo) {
+    head->vmo->AddMapping(tail);
+    head->vmo->UpdateMapping(head, head->base, at - head->base, head->vmo_offset);
+  } else {
+    head->size = at - head->base;
+  }
+  regions_.Insert(tail);
+}
+
+void VmAspace::RemoveLocked(uint64_t addr, uint64_t end, DeadList* dead) {
+  const size_t i = regions_.LowerBound(addr);
+  while (i < regions_.size() && regions_[i]->base < end) {
+    VmMapping* region = regions_[i];
+    // Translations go first (and are flushed), then the pages.
+    page_table_.Unmap(region->base, region->size);
+    if (region->vmo) {
+      region->vmo->RemoveMapping(region);
+      // A private region's VMO range is seen by no one else: free its pages.
+      if (!region->shared && !region->vmo->is_physical()) {
+        (void)region->vmo->Decommit(region->vmo_offset, region->size);
+      }
+    }
+    regions_.EraseAt(i);
+    dead->PushBack(region);
+  }
+}
+
+void VmAspace::FreeDead(DeadList* dead) {
+  while (VmMapping* region = dead->PopFront()) delete region;
+}
+
+kstd::Result<void> VmAspace::Unmap(uint64_t addr, uint64_t size) {
+  if (!UserRange(addr, size, 0)) return Error::kInvalid;
+  const uint64_t end = addr + size;
+  DeadList dead;
+  {
+    SpinLockGuard hold(lock_);
+    if (destroyed_) return Error::kInvalid;
+    Spares spares;
+    const int splits = SplitsNeededLocked(addr, end);
+    TRY(spares.Fill(splits));
+    TRY(regions_.Reserve(splits));
+    SplitLocked(addr, &spares);
+    SplitLocked(end, &spares);
+    RemoveLocked(addr, end, &dead);
+  }
+  FreeDead(&dead);
+  return kstd::Ok();
+}
+
+kstd::Result<void> VmAspace::Protect(uint64_t addr, uint64_t size, Prot prot) {
+  if ((prot & ~kProtAll) != 0 || !UserRange(addr, size, 0)) return Error::kInvalid;
+  const uint64_t end = addr + size;
+  SpinLockGuard hold(lock_);
+  if (destroyed_) return Error::kInvalid;
+  // Decode: the whole range is mapped, by regions that can take `prot`.
+  uint64_t covered = addr;
+  for (size_t i = regions_.LowerBound(addr); covered < end; ++i) {
+    if (i == regions_.size() || regions_[i]->base > covered) return Error::kNotFound;
+    const VmMapping& region = *regions_[i];
+    if (region.is_guard()) return Error::kAccess;
+    TRY(CheckWritable(*region.vmo, region.shared, prot));
+    covered = region.end();
+  }
+  Spares spares;
+  const int splits = SplitsNeededLocked(addr, end);
+  TRY(spares.Fill(splits));
+  TRY(regions_.Reserve(splits));
+  // Invoke: cannot fail from here on.
+  SplitLocked(addr, &spares);
+  SplitLocked(end, &spares);
+  for (size_t i = regions_.LowerBound(addr); i < regions_.size() && regions_[i]->base < end; ++i) {
+    regions_[i]->vmo->ProtectMapping(regions_[i], prot);
+  }
+  return kstd::Ok();
+}
+
+kstd::Result<void> VmAspace::HandlePageFault(uint64_t addr, Access access, bool user) {
+  if (addr >= kUserEnd) return Error::kFault;  // kernel half, non-canonical, top page
+  SpinLockGuard hold(lock_);
+  if (destroyed_) return Error::kFault;
+  VmMapping* region = regions_.Find(addr);
+  if (region == nullptr) return Error::kFault;
+  if (region->is_guard() || !Allows(region->prot, access)) return Error::kAccess;
+  if (!user && access == Access::kExecute) return Error::kAccess;  // the kernel never runs user code
+  return region->vmo->FaultIn(*region, kstd::AlignDown(addr, kPageSize), access);
+}
+
+kstd::Result<RefPtr<VmAspace>> VmAspace::Fork() {
+  // Declared before the lock guard: on failure it is destroyed after unlocking.
+  RefPtr<VmAspace> child = TRY(Create(pmm_, kernel_, tlb_hook_));
+  SpinLockGuard hold(lock_);
+  if (destroyed_) return Error::kInvalid;
+  // The child is reachable by no one else yet: its regions need no lock.
+  TRY(child->regions_.Reserve(regions_.size()));
+  for (size_t i = 0; i < regions_.size(); ++i) {
+    const VmMapping& region = *regions_[i];
+    VmMapping* copy = new (kstd::nothrow) VmMapping();
+    if (copy == nullptr) return Error::kNoMemory;
+    copy->page_table = &child->page_table_;
+    copy->base = region.base;
+    copy->size = region.size;
+    copy->vmo_offset = region.vmo_offset;
+    copy->prot = region.prot;
+    copy->shared = region.shared;
+    if (!region.is_guard()) {
+      if (region.shared || region.vmo->is_physical()) {
+        copy->vmo = region.vmo;  // private physical regions are read-only: share
+      } else {
+        kstd::Result<RefPtr<VmObject>> clone = region.vmo->CloneCow(region.vmo_offset, region.size);
+        if (clone.is_error()) {
+          delete copy;
+          return clone.error();
+        }
+        copy->vmo = clone.release_value();
+        copy->vmo_offset = 0;
+      }
+      copy->vmo->AddMapping(copy);
+    }
+    child->regions_.Insert(copy);
+  }
+  return child;
+}
+
+kstd::Result<void> VmAspace::CheckCoveredLocked(uint64_t addr, size_t len) const {
+  uint64_t end = 0;
+  if (!kstd::CheckedAdd(addr, len, &end) || end > kUserEnd) return Error::kFault;
+  for (uint64_t at = addr; at < end;) {
+    const VmMapping* region = regions_.Find(at);
+    if (region == nullptr || region->is_guard()) return Error::kFault;
+    if (region->vmo->is_physical()) return Error::kNotSupported;
+    at = region->end();
+  }
+  return kstd::Ok();
+}
+
+kstd::Result<void> VmAspace::Peek(uint64_t addr, void* out, size_t len) const {
+  SpinLockGuard hold(lock_);
+  TRY(CheckCoveredLocked(addr, len));
+  uint8_t* dst = static_cast<uint8_t*>(out);
+  while (len > 0) {
+    const VmMapping* region = regions_.Find(addr);
+    const size_t chunk = static_cast<size_t>(kstd::Min<uint64_t>(len, region->end() - addr));
+    TRY(region->vmo->Read(region->vmo_offset + (addr - region->base), dst, chunk));
+    dst += chunk;
+    addr += chunk;
+    len -= chunk;
+  }
+  return kstd::Ok();
+}
+
+kstd::Result<void> VmAspace::Poke(uint64_t addr, const void* data, size_t len) {
+  SpinLockGuard hold(lock_);
+  TRY(CheckCoveredLocked(addr, len));
+  const uint8_t* src = static_cast<const uint8_t*>(data);
+  while (len > 0) {
+    const VmMapping* region = regions_.Find(addr);
+    const size_t chunk = static_cast<size_t>(kstd::Min<uint64_t>(len, region->end() - addr));
+    TRY(region->vmo->Write(region->vmo_offset + (addr - region->base), src, chunk));
+    src += chunk;
+    addr += chunk;
+    len -= chunk;
+  }
+  return kstd::Ok();
+}
+
+RegionInfo VmAspace::InfoLocked(const VmMapping& region, uint64_t addr) const {
+  RegionInfo info;
+  info.base = region.base;
+  info.size = region.size;
+  info.vmo_offset = region.vmo_offset;
+  info.prot = region.prot;
+  info.shared = region.shared;
+  info.guard = region.is_guard();
+  info.vmo_koid = region.vmo ? region.vmo->koid() : 0;
+  kstd::Result<hal::x86_64::Mapping> page = page_table_.Query(kstd::AlignDown(addr, kPageSize));
+  if (page.ok()) {
+    info.page_mapped = true;
+    info.page_phys = page.value().phys;
+    info.page_writable = page.value().attrs.writable;
+  }
+  return info;
+}
+
+kstd::Result<RegionInfo> VmAspace::Query(uint64_t addr) const {
+  SpinLockGuard hold(lock_);
+  const VmMapping* region = regions_.Find(addr);
+  if (region == nullptr) return Error::kNotFound;
+  return InfoLocked(*region, addr);
+}
+
+kstd::Result<RegionInfo> VmAspace::NextRegion(uint64_t addr) const {
+  SpinLockGuard hold(lock_);
+  const size_t i = regions_.LowerBound(addr);
+  if (i == regions_.size()) return Error::kNotFound;
+  return InfoLocked(*regions_[i], regions_[i]->base);
+}
+
+void VmAspace::Destroy() {
+  DeadList dead;
+  {
+    SpinLockGuard hold(lock_);
+    if (destroyed_) return;
+    destroyed_ = true;
+    page_table_.Destroy();
+    for (size_t i = 0; i < regions_.size(); ++i) {
+      VmMapping* region = regions_[i];
+      if (region->vmo) region->vmo->RemoveMapping(region);
+      dead.PushBack(region);
+    }
+    regions_.Clear();
+  }
+  FreeDead(&dead);  // the last reference to a private VMO frees its pages
+}
+
+}  // namespace core::vm
