@@ -1,16 +1,126 @@
-// init: PID 1 of Tessera. The kernel finds this boot module by its name
-// ("init"). Starting it in user mode, with handles to the other boot modules,
-// comes with user mode itself (the core issue); until then the kernel loads it,
-// validates it as an ELF64 executable and reports it at boot.
+// init: PID 1 of Tessera. The kernel starts the boot module named "init" and
+// hands it a handle to every boot module (by module name) in its bootstrap
+// message. init starts the other programs from those modules, gives them the
+// channels they talk over, and watches them.
 //
-// Today's program is the honest minimum of a static Linux x86-64 executable
-// linked against musl: it reports its arguments on the console and exits.
+// What it runs depends on TESSERA_TEST (from the kernel's tessera.test=):
+//   (unset)  the IPC demo (echo_server + echo_client), then it waits: the shell
+//            arrives with the POSIX personality.
+//   boot     the IPC demo, then exits with its result (the boot system test).
+//   core     the in-guest core test suite (coretest), exits with its result.
+//   bench    the core benchmark (corebench), exits with its result.
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/tessera/bootstrap.h"
+#include "lib/tessera/process.h"
+#include "lib/tessera/syscalls.h"
+
+namespace {
+
+using tessera::handle_t;
+namespace sys = tessera::sys;
+
+int Describe(int64_t status) {
+  if (status < 0) return printf("error %lld", static_cast<long long>(status));
+  if ((status & 0x7F) != 0) return printf("killed by signal %lld", static_cast<long long>(status & 0x7F));
+  return printf("exit code %lld", static_cast<long long>((status >> 8) & 0xFF));
+}
+
+// Runs echo_server and echo_client connected by a channel; returns 0 if the
+// client reported success.
+int RunEchoDemo(tessera::Bootstrap& boot) {
+  handle_t server_exe = boot.Find("echo_server");
+  handle_t client_exe = boot.Find("echo_client");
+  if (server_exe == tessera::kInvalidHandle || client_exe == tessera::kInvalidHandle) {
+    printf("init: echo_server/echo_client modules missing; no demo\n");
+    return 1;
+  }
+  handle_t server_end, client_end;
+  if (sys::ChannelCreate(&server_end, &client_end) < 0) return 1;
+  const char* svc[] = {"svc"};
+  const char* server_argv[] = {"echo_server"};
+  const char* client_argv[] = {"echo_client", "200"};
+  int64_t server = tessera::Spawn(server_exe, "echo_server", 1, server_argv, &server_end, svc, 1);
+  int64_t client = tessera::Spawn(client_exe, "echo_client", 2, client_argv, &client_end, svc, 1);
+  if (server < 0 || client < 0) {
+    printf("init: spawning the demo failed (%lld, %lld)\n", static_cast<long long>(server),
+           static_cast<long long>(client));
+    return 1;
+  }
+  printf("init: spawned echo_server and echo_client, connected by a channel\n");
+  int64_t client_status = tessera::WaitForExit(static_cast<handle_t>(client));
+  // The client's end is closed now, so the server sees its peer closed and ends.
+  int64_t server_status = tessera::WaitForExit(static_cast<handle_t>(server));
+  printf("init: echo_client ended with ");
+  Describe(client_status);
+  printf(", echo_server with ");
+  Describe(server_status);
+  printf("\n");
+  return client_status == 0 && server_status == 0 ? 0 : 1;
+}
+
+// Runs one program with handles to every module (duplicated), returns its status.
+int64_t RunWithModules(tessera::Bootstrap& boot, const char* program) {
+  handle_t exe = boot.Find(program);
+  if (exe == tessera::kInvalidHandle) {
+    printf("init: no module named %s\n", program);
+    return -2;
+  }
+  handle_t handles[tessera::Bootstrap::kMaxHandles];
+  const char* names[tessera::Bootstrap::kMaxHandles];
+  uint32_t n = 0;
+  for (size_t i = 0; i < boot.count(); ++i) {
+    if (boot.at(i).handle == tessera::kInvalidHandle) continue;
+    int64_t dup = sys::HandleDuplicate(boot.at(i).handle, tessera::kRightSameRights);
+    if (dup < 0) continue;
+    handles[n] = static_cast<handle_t>(dup);
+    names[n] = boot.at(i).name;
+    ++n;
+  }
+  const char* argv[] = {program};
+  int64_t child = tessera::Spawn(exe, program, 1, argv, handles, names, n);
+  if (child < 0) {
+    printf("init: cannot start %s: %lld\n", program, static_cast<long long>(child));
+    return child;
+  }
+  return tessera::WaitForExit(static_cast<handle_t>(child));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   printf("init: Tessera init started with %d argument(s):", argc);
   for (int i = 0; i < argc; ++i) printf(" %s", argv[i]);
   printf("\n");
+
+  tessera::Bootstrap boot;
+  int loaded = boot.Load();
+  if (loaded < 0) {
+    printf("init: no bootstrap handles (%d)\n", loaded);
+    return 1;
+  }
+  printf("init: %zu boot module(s):", boot.count());
+  for (size_t i = 0; i < boot.count(); ++i) printf(" %s", boot.at(i).name);
+  printf("\n");
+
+  const char* mode = getenv("TESSERA_TEST");
+  if (mode != nullptr && (strcmp(mode, "core") == 0 || strcmp(mode, "bench") == 0)) {
+    const char* program = strcmp(mode, "core") == 0 ? "coretest" : "corebench";
+    int64_t status = RunWithModules(boot, program);
+    printf("init: %s ended with ", program);
+    Describe(status);
+    printf("\n");
+    return status == 0 ? 0 : 1;
+  }
+
+  int demo = RunEchoDemo(boot);
+  if (mode != nullptr) return demo;
+  printf("init: the shell arrives with the POSIX personality; waiting\n");
+  // Nothing else to supervise yet: block for good on a notification no one signals.
+  int64_t idle = sys::NotificationCreate();
+  if (idle >= 0) sys::ObjectWaitOne(static_cast<handle_t>(idle), tessera::kSignalNotified, tessera::kInfinite, nullptr);
   return 0;
 }

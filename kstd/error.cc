@@ -17,6 +17,7 @@ const char* ErrorName(Error error) {
     case Error::kFault: return "EFAULT";
     case Error::kBusy: return "EBUSY";
     case Error::kExists: return "EEXIST";
+    case Error::kNotTty: return "ENOTTY";
     case Error::kInvalid: return "EINVAL";
     case Error::kTooManyHandles: return "EMFILE";
     case Error::kNoSpace: return "ENOSPC";

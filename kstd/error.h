@@ -19,6 +19,7 @@ enum class Error : int {
   kFault = 14,              // EFAULT
   kBusy = 16,               // EBUSY
   kExists = 17,             // EEXIST
+  kNotTty = 25,             // ENOTTY (an ioctl the device does not support)
   kInvalid = 22,            // EINVAL
   kTooManyHandles = 24,     // EMFILE (a handle or fd table is full)
   kNoSpace = 28,            // ENOSPC

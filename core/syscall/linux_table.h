@@ -12,6 +12,7 @@
   X(10, LinuxMprotect, (uint64_t addr, uint64_t length, int32_t prot), (addr, length, prot)) \
   X(11, LinuxMunmap, (uint64_t addr, uint64_t length), (addr, length))                     \
   X(12, LinuxBrk, (uint64_t addr), (addr))                                                 \
+  X(16, LinuxIoctl, (int32_t fd, uint32_t request, uint64_t arg), (fd, request, arg))       \
   X(20, LinuxWritev, (int32_t fd, IN_PTR(tessera::linux_iovec) iov, int32_t iovcnt),      \
     (fd, iov, iovcnt))                                                                     \
   X(24, LinuxSchedYield, (), ())                                                           \

@@ -65,6 +65,22 @@ int64_t SysLinuxWritev(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int3
   return total;
 }
 
+int64_t SysLinuxIoctl(int32_t fd, uint32_t request, uint64_t arg) {
+  // The serial console (fds 0-2) is a terminal. Its full line discipline
+  // (termios, process groups) comes with the POSIX personality's tty; until
+  // then only the window size is answered, as Linux answers it for a serial
+  // line: 0 rows, 0 columns.
+  constexpr uint32_t kTiocgwinsz = 0x5413;
+  if (fd < 0 || fd > kStderr) return Errno(kstd::Error::kBadHandle);
+  if (request == kTiocgwinsz) {
+    struct {
+      uint16_t rows, cols, xpixel, ypixel;
+    } size = {0, 0, 0, 0};
+    return UserPtr<decltype(size)>(arg).CopyOut(&size).ok() ? 0 : Errno(kstd::Error::kFault);
+  }
+  return Errno(kstd::Error::kNotTty);
+}
+
 int64_t SysLinuxGetpid() { return static_cast<int64_t>(CurrentProcess()->pid()); }
 
 int64_t SysLinuxGettid() { return static_cast<int64_t>(CurrentThread()->tid()); }

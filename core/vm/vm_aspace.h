@@ -15,8 +15,9 @@
 //   VmAspace::lock_ -> VmObject lock -> UserPageTable lock -> heap -> pmm.
 // A VMO reaches into other address spaces' page tables (to write-protect or
 // unmap its pages) with only their page-table locks, never their lock_.
-// Every call may take all of these: call with none of them held, and never
-// from an interrupt handler.
+// Every call may take all of these: call with none of them held (so a user
+// copy must never run under them: its fault would re-enter), and never from
+// an IRQ handler. The #PF handler calls HandlePageFault with none held.
 //
 // TLB: the TlbHook given at Create is called after every change that leaves
 // stale translations, before the pages involved are freed (see vm_types.h).
@@ -54,8 +55,9 @@ struct RegionInfo {
 class VmAspace final : public kstd::RefCounted<VmAspace> {
  public:
   /// An empty address space whose kernel half is `kernel`'s (PML4 slots
-  /// 256..511, see PageTable::ShareKernelHalf); page tables and anonymous pages
-  /// come from `pmm`. `kernel` must outlive it (Fork uses it too).
+  /// 256..511, see PageTable::ShareKernelHalf); its page tables come from
+  /// `pmm` (anonymous pages come from each VMO's pmm). `kernel` must outlive
+  /// it (Fork uses it too).
   /// Errors: kInvalid (null argument, `kernel` not initialized), kNoMemory.
   static kstd::Result<kstd::RefPtr<VmAspace>> Create(mm::PageAllocator* pmm,
                                                      const ArchPageTable* kernel,

@@ -15,7 +15,7 @@
 // made writable again. Absent pages stay demand-zero on both sides.
 //
 // Locking: KernelObject::lock_ guards the page tree and the mapping list. Lock
-// order: VmAspace::lock_ -> VmObject::lock_ -> UserPageTable lock -> pmm/heap.
+// order: VmAspace::lock_ -> VmObject::lock_ -> UserPageTable lock -> heap -> pmm.
 
 #include <stddef.h>
 #include <stdint.h>

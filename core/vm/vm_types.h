@@ -60,8 +60,11 @@ enum class Access : uint8_t { kRead, kWrite, kExecute };
 /// physical address `root` (its CR3 value) on every CPU that may cache it.
 /// Called synchronously after each page-table change that needs it, with the
 /// page-table lock (and possibly the aspace and VMO locks) held, and before any
-/// page the change unmapped is freed or reused: it must not block and must not
-/// call back into core/vm.
+/// page the change unmapped is freed: it must not block and must not call back
+/// into core/vm. (Exception: paging-structure pages an unmap empties go back
+/// to the pmm inside the page-table call, just before the hook. Safe on one
+/// CPU, since nothing allocates in between; an SMP kernel must delay their
+/// reuse until its shootdown is done, see TableAllocator::FreeTable.)
 struct TlbHook {
   void (*flush)(void* context, uint64_t root, const TlbFlush& flush) = nullptr;
   void* context = nullptr;

@@ -53,6 +53,11 @@ case "$mode" in
     check "scheduler preempts a spinning kernel thread" has '^\[sched\] preemption check: .*preempted: ok'
     check "init started as pid 1" has '^\[init\] started init as pid 1'
     check "init ran in user mode and printed through the Linux ABI" has '^init: Tessera init started with 2 argument\(s\): init --from-test'
+    check "init got every module handle" has '^init: 4 boot module\(s\): init echo_client echo_server notes'
+    check "init spawned two processes connected by a channel" has '^init: spawned echo_server and echo_client'
+    check "200 channel calls echoed byte for byte" has '^echo_client: 200 calls echoed correctly'
+    check "server saw its peer close" has '^echo_server: served 200 request\(s\); client closed the channel'
+    check "both ended with status 0" has '^init: echo_client ended with exit code 0, echo_server with exit code 0'
     check "init exited cleanly" has '^\[init\] init \(pid 1\) exited with wait status 0x0'
     check "boot test reported PASS" has '^\[test\] init test: PASS'
     ;;
