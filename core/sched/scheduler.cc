@@ -229,6 +229,19 @@ int WaitQueue::WakeAll(WakeReason reason) {
   }
 }
 
+void SetPriority(Thread* thread, int priority) {
+  IrqLock lock;
+  if (thread == g_idle) return;
+  if (thread->state_ == ThreadState::kRunnable) {
+    g_run_queue.Remove(&thread->entry_);
+    thread->entry_.priority = priority;
+    MakeRunnableLocked(thread, false);
+  } else {
+    thread->entry_.priority = priority;
+  }
+  if (thread == CurrentLocked() && g_run_queue.HighestPriority() > priority) g_need_resched = true;
+}
+
 void ExitCurrent() {
   hal::DisableInterrupts();
   g_lock.Lock();

@@ -43,6 +43,10 @@ WakeReason SleepTicks(uint64_t ticks);
 /// Safe from interrupt handlers and signal observers.
 void Wake(Thread* thread, WakeReason reason = WakeReason::kWoken);
 
+/// Changes a thread's priority (1..31); a running or queued thread moves at
+/// once (the CPU is given up if a higher-priority thread is now runnable).
+void SetPriority(Thread* thread, int priority);
+
 /// Ends the running thread. Never returns.
 [[noreturn]] void ExitCurrent();
 

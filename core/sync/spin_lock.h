@@ -8,7 +8,8 @@
 // Lock order (outer first), checked by review until a debug checker lands:
 //   object locks (Channel, Notification, HandleTable, VmAspace) -> scheduler
 //   (signal observers wake threads with an object lock held; the scheduler
-//   never calls into objects) ; VmAspace -> mm (Heap -> PageAllocator).
+//   never calls into objects) ; VmAspace -> VmObject -> UserPageTable ->
+//   mm (Heap -> PageAllocator).
 
 #include "hal/cpu.h"
 

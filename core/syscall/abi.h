@@ -119,6 +119,18 @@ struct linux_iovec {
   uint64_t iov_len;
 };
 
+// vmo_map protection (Linux PROT_* values) and flags.
+inline constexpr uint32_t kProtRead = 1;
+inline constexpr uint32_t kProtWrite = 2;
+inline constexpr uint32_t kProtExec = 4;
+inline constexpr uint32_t kVmoMapFixed = 1u << 0;   // exactly at addr (must be free)
+inline constexpr uint32_t kVmoMapShared = 1u << 1;  // writes are seen by every mapping
+
+// thread_set_priority: 1 (lowest) .. 31 (highest); 16 is the default.
+inline constexpr uint32_t kPriorityMin = 1;
+inline constexpr uint32_t kPriorityDefault = 16;
+inline constexpr uint32_t kPriorityMax = 31;
+
 /// Per-process accounting, kept from the process's start.
 struct ProcessStats {
   uint64_t pid;

@@ -44,5 +44,12 @@
   X(0x1043, ProcessExitCode, (tessera::handle_t process), (process))                            \
   X(0x1048, ThreadCreate, (uint64_t entry, uint64_t stack_top, uint64_t arg), (entry, stack_top, arg)) \
   X(0x1049, ThreadExit, (), ())                                                                 \
+  /* Memory objects */                                                                          \
+  X(0x1058, VmoCreate, (uint64_t size), (size))                                                 \
+  X(0x1059, VmoMap,                                                                             \
+    (tessera::handle_t vmo, uint64_t offset, uint64_t size, uint32_t prot, uint64_t addr,       \
+     uint32_t flags),                                                                           \
+    (vmo, offset, size, prot, addr, flags))                                                     \
+  X(0x105A, ThreadSetPriority, (uint32_t priority), (priority))                                 \
   /* Clock */                                                                                   \
   X(0x1050, ClockMonotonic, (), ())
