@@ -21,6 +21,10 @@ void InitThreadContext(ThreadContext* context, uintptr_t stack_base, size_t stac
 /// some later switch resumes `from`. Call with interrupts disabled.
 void SwitchThread(ThreadContext* from, ThreadContext* to);
 
+/// Stores the running thread's live FPU/SSE registers into `context` (so a
+/// copy, e.g. for fork, sees their current values).
+void SaveFpuState(ThreadContext* context);
+
 /// Sets the running thread's user TLS base register (FS base on x86-64).
 void LoadFsBase(uint64_t value);
 

@@ -60,6 +60,13 @@ inline void SetSyscallResult(UserFrame* f, int64_t value) { f->rax = static_cast
 inline uint64_t UserPc(const UserFrame* f) { return f->rip; }
 inline uint64_t UserSp(const UserFrame* f) { return f->rsp; }
 
+/// The user registers saved when the current thread last entered the kernel
+/// from user mode (valid inside a syscall or a fault from user mode).
+UserFrame* CurrentUserFrame();
+
+/// Makes a forked child return 0 from the system call its parent made.
+inline void SetForkChildResult(UserFrame* f) { f->rax = 0; }
+
 /// Fills `frame` to start user code at `pc` with stack `sp` and first
 /// argument `arg0` (all other registers zero, interrupts enabled).
 void InitUserFrame(UserFrame* frame, uint64_t pc, uint64_t sp, uint64_t arg0);

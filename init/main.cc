@@ -9,6 +9,7 @@
 //   boot     the IPC demo, then exits with its result (the boot system test).
 //   core     the in-guest core test suite (coretest), exits with its result.
 //   bench    the core benchmark (corebench), exits with its result.
+//   posix    the POSIX process suite (posixtest), exits with its result.
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,8 +108,11 @@ int main(int argc, char** argv) {
   printf("\n");
 
   const char* mode = getenv("TESSERA_TEST");
-  if (mode != nullptr && (strcmp(mode, "core") == 0 || strcmp(mode, "bench") == 0)) {
-    const char* program = strcmp(mode, "core") == 0 ? "coretest" : "corebench";
+  const char* program = nullptr;
+  if (mode != nullptr && strcmp(mode, "core") == 0) program = "coretest";
+  if (mode != nullptr && strcmp(mode, "bench") == 0) program = "corebench";
+  if (mode != nullptr && strcmp(mode, "posix") == 0) program = "posixtest";
+  if (program != nullptr) {
     int64_t status = RunWithModules(boot, program);
     printf("init: %s ended with ", program);
     Describe(status);

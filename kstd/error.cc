@@ -6,11 +6,13 @@ const char* ErrorName(Error error) {
   switch (error) {
     case Error::kPermission: return "EPERM";
     case Error::kNotFound: return "ENOENT";
+    case Error::kSearch: return "ESRCH";
     case Error::kInterrupted: return "EINTR";
     case Error::kIo: return "EIO";
     case Error::kTooBig: return "E2BIG";
     case Error::kBadExecutable: return "ENOEXEC";
     case Error::kBadHandle: return "EBADF";
+    case Error::kNoChild: return "ECHILD";
     case Error::kAgain: return "EAGAIN";
     case Error::kNoMemory: return "ENOMEM";
     case Error::kAccess: return "EACCES";

@@ -8,11 +8,13 @@ namespace kstd {
 enum class Error : int {
   kPermission = 1,          // EPERM
   kNotFound = 2,            // ENOENT
+  kSearch = 3,              // ESRCH (no such process)
   kInterrupted = 4,         // EINTR
   kIo = 5,                  // EIO
   kTooBig = 7,              // E2BIG
   kBadExecutable = 8,       // ENOEXEC
   kBadHandle = 9,           // EBADF
+  kNoChild = 10,            // ECHILD
   kAgain = 11,              // EAGAIN
   kNoMemory = 12,           // ENOMEM
   kAccess = 13,             // EACCES

@@ -50,7 +50,14 @@ void UserThreadStart(void* arg) {
   auto* t = static_cast<sched::Thread*>(arg);
   hal::ThreadContext* c = t->context();
   auto* frame = reinterpret_cast<hal::UserFrame*>(c->stack_base + c->stack_size - sizeof(hal::UserFrame));
-  hal::InitUserFrame(frame, t->user_entry_, t->user_sp_, t->user_arg_);
+  if (t->initial_frame_ != nullptr) {
+    auto* copy = static_cast<hal::UserFrame*>(t->initial_frame_);
+    *frame = *copy;
+    t->initial_frame_ = nullptr;
+    delete copy;
+  } else {
+    hal::InitUserFrame(frame, t->user_entry_, t->user_sp_, t->user_arg_);
+  }
   hal::EnterUserMode(frame);
 }
 
@@ -60,6 +67,11 @@ Process::Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t h
     : KernelObject(ObjectType::kProcess), pid_(pid), parent_pid_(parent_pid),
       handles_(handle_secret) {
   kstd::CopyString(name_, sizeof name_, name);
+  // A process starts in its parent's group and session; init (no parent)
+  // leads its own.
+  kstd::RefPtr<Process> parent = parent_pid != 0 ? FindByPid(parent_pid) : kstd::RefPtr<Process>();
+  pgid_ = parent ? parent->pgid() : pid;
+  sid_ = parent ? parent->sid() : pid;
 }
 
 Process::~Process() {
@@ -79,6 +91,56 @@ kstd::Result<kstd::RefPtr<Process>> Process::Create(const char* name, uint64_t p
     g_table.PushBack(p.get());
   }
   return p;
+}
+
+kstd::Result<kstd::RefPtr<Process>> Process::Fork(const void* frame, const hal::ThreadContext& cpu) {
+  uint64_t pid = __atomic_fetch_add(&g_next_pid, 1, __ATOMIC_RELAXED);
+  kstd::RefPtr<Process> child =
+      kstd::AdoptRef(new (kstd::nothrow) Process(name_, pid, pid_, HandleSecret(pid)));
+  if (!child) return kstd::Error::kNoMemory;
+  child->aspace_ = TRY(aspace_->Fork());
+  child->brk_start_ = brk_start_;
+  child->brk_current_ = brk_current_;
+  child->pgid_ = pgid();
+  child->sid_ = sid();
+
+  auto* frame_copy = new (kstd::nothrow) hal::UserFrame(*static_cast<const hal::UserFrame*>(frame));
+  if (frame_copy == nullptr) return kstd::Error::kNoMemory;
+  hal::SetForkChildResult(frame_copy);
+  auto created = sched::Thread::Create(name_, child.get(), UserThreadStart, nullptr);
+  if (created.is_error()) {
+    delete frame_copy;
+    return created.error();
+  }
+  kstd::RefPtr<sched::Thread> t = created.release_value();
+  t->set_entry_arg(t.get());
+  t->initial_frame_ = frame_copy;
+  t->page_table_root_ = child->aspace_->root();
+  __builtin_memcpy(t->context()->fpu_state, cpu.fpu_state, sizeof cpu.fpu_state);
+  t->context()->fs_base = cpu.fs_base;
+  {
+    SpinLockGuard guard(g_table_lock);
+    child->AddRef();  // the table's reference, dropped by Reap
+    g_table.PushBack(child.get());
+  }
+  {
+    SpinLockGuard guard(child->lock_);
+    child->threads_.PushBack(t.get());
+    t->AddRef();
+  }
+  child->AddRef();  // held by its thread
+  sched::Start(t.get());
+  return child;
+}
+
+void Process::Reap() {
+  bool in_table;
+  {
+    SpinLockGuard guard(g_table_lock);
+    in_table = decltype(g_table)::Contains(this);
+    if (in_table) g_table.Remove(this);
+  }
+  if (in_table && Release()) delete this;
 }
 
 kstd::Result<kstd::RefPtr<sched::Thread>> Process::StartUserThread(const char* name, uint64_t entry,
@@ -141,9 +203,23 @@ void Process::TearDown() {
   }
   handles_.CloseAll();
   aspace_->Destroy();
-  SpinLockGuard guard(lock_);
-  terminated_ = true;
-  UpdateSignalsLocked(0, kSignalTerminated);
+  {
+    SpinLockGuard guard(lock_);
+    terminated_ = true;
+    UpdateSignalsLocked(0, kSignalTerminated);
+  }
+  // Orphans go to init; whoever waits for this process's children is woken.
+  kstd::RefPtr<Process> init = FindByPid(1);
+  {
+    SpinLockGuard guard(g_table_lock);
+    g_table.ForEach([this](Process* p) {
+      if (p->parent_pid() == pid_) __atomic_store_n(&p->parent_pid_, uint64_t{1}, __ATOMIC_RELAXED);
+    });
+  }
+  if (init) init->NotifyChildEvent();
+  kstd::RefPtr<Process> parent = FindByPid(parent_pid());
+  if (parent) parent->NotifyChildEvent();
+  if (auto_reap_) Reap();
 }
 
 void Process::Abandon() {

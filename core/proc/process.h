@@ -9,7 +9,9 @@
 
 #include "core/object/handle_table.h"
 #include "core/object/kernel_object.h"
+#include "core/sched/scheduler.h"
 #include "core/sched/thread.h"
+#include "hal/thread.h"
 #include "kstd/intrusive_list.h"
 #include "kstd/ref_ptr.h"
 #include "kstd/result.h"
@@ -41,7 +43,11 @@ class Process final : public KernelObject {
   ~Process() override;
 
   uint64_t pid() const { return pid_; }
-  uint64_t parent_pid() const { return parent_pid_; }
+  uint64_t parent_pid() const { return __atomic_load_n(&parent_pid_, __ATOMIC_RELAXED); }
+  uint64_t pgid() const { return __atomic_load_n(&pgid_, __ATOMIC_RELAXED); }
+  uint64_t sid() const { return __atomic_load_n(&sid_, __ATOMIC_RELAXED); }
+  void set_pgid(uint64_t pgid) { __atomic_store_n(&pgid_, pgid, __ATOMIC_RELAXED); }
+  void set_sid(uint64_t sid) { __atomic_store_n(&sid_, sid, __ATOMIC_RELAXED); }
   const char* name() const { return name_; }
   vm::VmAspace* aspace() const { return aspace_.get(); }
   HandleTable& handles() { return handles_; }
@@ -60,6 +66,14 @@ class Process final : public KernelObject {
   kstd::Result<kstd::RefPtr<sched::Thread>> StartUserThread(const char* name, uint64_t entry,
                                                             uint64_t sp, uint64_t arg);
 
+  /// fork(): a new process whose address space is a copy-on-write copy of
+  /// this one's, with the same name, brk, process group and session, and one
+  /// thread that resumes from `frame` (the caller's syscall frame) with the
+  /// syscall returning 0. Native handles are not inherited. The child is
+  /// reaped by wait4 (it stays a zombie until then).
+  /// Errors: kNoMemory.
+  kstd::Result<kstd::RefPtr<Process>> Fork(const void* frame, const hal::ThreadContext& cpu);
+
   /// Ends the process with a Linux wait status (exit code << 8, or a signal
   /// number): every thread exits at its next return to user mode or blocking
   /// point. Idempotent (the first status wins).
@@ -68,6 +82,23 @@ class Process final : public KernelObject {
   /// Called by each of its threads as it exits; the last one tears the process
   /// down (handles closed, address space released, kSignalTerminated raised).
   void OnThreadExit(sched::Thread* thread);
+
+  /// Removes a terminated child from the process table (wait4 reaped it).
+  void Reap();
+
+  /// Processes started by the native spawn call are not waited for with
+  /// wait4: they leave the table as soon as they end (handles keep the
+  /// object, and its exit status, alive).
+  void set_auto_reap(bool v) { auto_reap_ = v; }
+
+  /// Woken whenever a child of this process ends or is reparented to it
+  /// (wait4 sleeps on it); child_event_count() changes first.
+  sched::WaitQueue& child_events() { return child_events_; }
+  uint64_t child_event_count() const { return __atomic_load_n(&child_event_count_, __ATOMIC_ACQUIRE); }
+  void NotifyChildEvent() {
+    __atomic_fetch_add(&child_event_count_, 1, __ATOMIC_ACQ_REL);
+    child_events_.WakeAll();
+  }
 
   /// Tears down a process that never started a thread (a failed spawn) and
   /// drops it from the process table.
@@ -93,7 +124,12 @@ class Process final : public KernelObject {
 
   char name_[kNameMax] = {};
   const uint64_t pid_;
-  const uint64_t parent_pid_;
+  uint64_t parent_pid_;
+  uint64_t pgid_ = 0;
+  uint64_t sid_ = 0;
+  bool auto_reap_ = false;
+  sched::WaitQueue child_events_;
+  uint64_t child_event_count_ = 0;
   kstd::RefPtr<vm::VmAspace> aspace_;
   HandleTable handles_;
   ProcessCounters counters_;

@@ -204,6 +204,22 @@ WakeReason WaitQueue::Wait(uint64_t deadline_tick) {
   return r;
 }
 
+WakeReason WaitQueue::WaitIf(uint64_t deadline_tick, bool (*still_needed)(void*), void* context) {
+  IrqLock lock;
+  Thread* cur = CurrentLocked();
+  cur->wake_pending_ = false;
+  if (cur->kill_pending_) return WakeReason::kInterrupted;
+  if (!still_needed(context)) return WakeReason::kWoken;
+  waiters_.PushBack(cur);
+  cur->waiting_on_ = this;
+  WakeReason r = BlockLocked(cur, deadline_tick);
+  if (cur->waiting_on_ == this) {
+    waiters_.Remove(cur);
+    cur->waiting_on_ = nullptr;
+  }
+  return r;
+}
+
 bool WaitQueue::WakeOne() {
   Thread* t;
   {

@@ -76,6 +76,10 @@ class WaitQueue {
  public:
   /// Blocks the current thread on this queue (see Block).
   WakeReason Wait(uint64_t deadline_tick);
+  /// Blocks only if still_needed(context) is true when checked under the
+  /// scheduler lock: a waker that changes the condition before calling
+  /// WakeAll/WakeOne can never be missed. Returns kWoken at once otherwise.
+  WakeReason WaitIf(uint64_t deadline_tick, bool (*still_needed)(void*), void* context);
   /// Wakes the oldest waiter; returns false if none.
   bool WakeOne();
   /// Wakes every waiter; returns how many.

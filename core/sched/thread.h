@@ -85,6 +85,9 @@ class Thread final : public KernelObject {
   uint64_t user_entry_ = 0;
   uint64_t user_sp_ = 0;
   uint64_t user_arg_ = 0;
+  // A complete user register frame to start with instead (fork), owned; the
+  // thread frees it on its first kernel entry. Opaque here (hal::UserFrame).
+  void* initial_frame_ = nullptr;
 
  private:
   Thread(const char* name, Process* process, int priority);

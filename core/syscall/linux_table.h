@@ -19,7 +19,22 @@
   X(35, LinuxNanosleep, (IN_PTR(tessera::linux_timespec) req, OUT_PTR(tessera::linux_timespec) rem), \
     (req, rem))                                                                            \
   X(39, LinuxGetpid, (), ())                                                               \
+  X(57, LinuxFork, (), ())                                                                 \
+  X(58, LinuxVfork, (), ())                                                                \
   X(60, LinuxExit, (int32_t code), (code))                                                 \
+  X(61, LinuxWait4, (int64_t pid, OUT_PTR(int32_t) status, int32_t options, OUT_PTR(void) rusage), \
+    (pid, status, options, rusage))                                                        \
+  X(63, LinuxUname, (OUT_PTR(void) buf), (buf))                                            \
+  X(102, LinuxGetuid, (), ())                                                              \
+  X(104, LinuxGetgid, (), ())                                                              \
+  X(107, LinuxGeteuid, (), ())                                                             \
+  X(108, LinuxGetegid, (), ())                                                             \
+  X(109, LinuxSetpgid, (int64_t pid, int64_t pgid), (pid, pgid))                           \
+  X(110, LinuxGetppid, (), ())                                                             \
+  X(111, LinuxGetpgrp, (), ())                                                             \
+  X(112, LinuxSetsid, (), ())                                                              \
+  X(121, LinuxGetpgid, (int64_t pid), (pid))                                               \
+  X(124, LinuxGetsid, (int64_t pid), (pid))                                                \
   X(158, LinuxArchPrctl, (int32_t code, uint64_t address), (code, address))                \
   X(186, LinuxGettid, (), ())                                                              \
   X(218, LinuxSetTidAddress, (uint64_t tidptr), (tidptr))                                  \

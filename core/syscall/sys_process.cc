@@ -119,6 +119,8 @@ int64_t SysProcessSpawn(UserPtr<const tessera::SpawnArgs> user_args) {
         request.name, kstd::ErrorName(child.error()), why ? ": " : "", why ? why : "");
     return Errno(child.error());
   }
+  child.value()->set_auto_reap(true);
+  if (child.value()->terminated()) child.value()->Reap();
   auto h = table.Add(child.value(), kProcessRights);
   if (h.is_error()) {
     child.value()->Kill(9);  // SIGKILL: nobody could ever manage it

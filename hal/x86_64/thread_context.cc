@@ -72,6 +72,8 @@ void SwitchThread(ThreadContext* from, ThreadContext* to) {
   x86_64_switch_stacks(&from->saved_rsp, to->saved_rsp);
 }
 
+void SaveFpuState(ThreadContext* context) { asm volatile("fxsave %0" : "=m"(context->fpu_state)); }
+
 void LoadFsBase(uint64_t value) { x86_64::WriteFsBase(value); }
 
 void AdoptBootThread(ThreadContext* context, uintptr_t stack_base, size_t stack_size) {

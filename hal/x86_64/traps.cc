@@ -7,6 +7,7 @@
 #include "hal/x86_64/address_space_layout.h"
 #include "hal/x86_64/cpu.h"
 #include "hal/x86_64/gdt.h"
+#include "hal/x86_64/percpu.h"
 #include "kstd/utility.h"
 
 extern "C" void x86_64_syscall_entry();
@@ -72,6 +73,10 @@ bool CopyToUser(uint64_t user_dst, const void* src, size_t len) {
 }
 
 uint64_t UserAddressLimit() { return x86_64::kUserTop; }
+
+UserFrame* CurrentUserFrame() {
+  return reinterpret_cast<UserFrame*>(x86_64::ThisCpu()->kernel_rsp - sizeof(UserFrame));
+}
 
 namespace x86_64 {
 

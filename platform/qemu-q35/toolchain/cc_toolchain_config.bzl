@@ -45,6 +45,8 @@ _KERNEL_COMPILE_FLAGS = [
 ]
 
 _USER_COMPILE_FLAGS = [
+    # As g++/clang++ do for Linux targets: the full musl/glibc API in C++.
+    "-D_GNU_SOURCE",
     "-isystem",
     "/usr/include/x86_64-linux-musl",
     "-isystem",

@@ -1,0 +1,354 @@
+// POSIX cases for fork, wait4/waitpid, process groups and sessions, modelled
+// on LTP's fork*, wait*, waitpid*, setpgid*, setsid*, getppid* tests.
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testing/posix/cases.h"
+#include "testing/posix/harness.h"
+
+namespace posix_test {
+namespace {
+
+const char* ForkReturnsTwice() {
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) _exit(getppid() == parent ? 0 : 1);
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  return nullptr;
+}
+
+const char* ForkChildHasOwnPid() {
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) _exit(getpid() != getppid() ? 0 : 1);
+  CHECK(pid != getpid());
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 0);
+  return nullptr;
+}
+
+const char* ForkCopiesMemoryCopyOnWrite() {
+  static int global = 41;
+  int* heap = static_cast<int*>(malloc(64 * 1024));
+  CHECK(heap != nullptr);
+  for (int i = 0; i < 16 * 1024; ++i) heap[i] = i;
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    bool ok = global == 41 && heap[12345] == 12345;
+    global = 7;
+    for (int i = 0; i < 16 * 1024; ++i) heap[i] = -i;
+    _exit(ok && global == 7 && heap[12345] == -12345 ? 0 : 1);
+  }
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  CHECK(global == 41);
+  for (int i = 0; i < 16 * 1024; ++i) CHECK(heap[i] == i);
+  free(heap);
+  return nullptr;
+}
+
+const char* ForkSharedMappingIsShared() {
+  int* shared = static_cast<int*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+                                       MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  CHECK(shared != MAP_FAILED);
+  *shared = 1;
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    *shared = 99;
+    _exit(0);
+  }
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  CHECK(*shared == 99);
+  CHECK(munmap(shared, 4096) == 0);
+  return nullptr;
+}
+
+const char* ExitStatusEncoding() {
+  const int codes[] = {0, 1, 7, 42, 255, 256 + 3};
+  for (int code : codes) {
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) _exit(code);
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid);
+    CHECK(WIFEXITED(st));
+    CHECK(!WIFSIGNALED(st));
+    CHECK(WEXITSTATUS(st) == (code & 0xFF));
+  }
+  return nullptr;
+}
+
+const char* WaitNoHangReturnsZero() {
+  int fds[2];
+  (void)fds;
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    usleep(200 * 1000);
+    _exit(3);
+  }
+  int st = -1;
+  CHECK(waitpid(pid, &st, WNOHANG) == 0);
+  CHECK(waitpid(pid, &st, 0) == pid);
+  CHECK(WEXITSTATUS(st) == 3);
+  return nullptr;
+}
+
+const char* WaitWithoutChildrenIsEchild() {
+  int st;
+  errno = 0;
+  CHECK(waitpid(-1, &st, 0) == -1 && errno == ECHILD);
+  errno = 0;
+  CHECK(waitpid(-1, &st, WNOHANG) == -1 && errno == ECHILD);
+  return nullptr;
+}
+
+const char* WaitForSpecificPid() {
+  pid_t a = fork();
+  CHECK(a >= 0);
+  if (a == 0) {
+    usleep(100 * 1000);
+    _exit(1);
+  }
+  pid_t b = fork();
+  CHECK(b >= 0);
+  if (b == 0) _exit(2);
+  int st;
+  CHECK(waitpid(a, &st, 0) == a && WEXITSTATUS(st) == 1);
+  CHECK(waitpid(b, &st, 0) == b && WEXITSTATUS(st) == 2);
+  return nullptr;
+}
+
+const char* ZombieReapedExactlyOnce() {
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) _exit(5);
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  errno = 0;
+  CHECK(waitpid(pid, &st, 0) == -1 && errno == ECHILD);
+  return nullptr;
+}
+
+const char* WaitAnyCollectsAll() {
+  const int n = 5;
+  for (int i = 0; i < n; ++i) {
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) _exit(10 + i);
+  }
+  int seen = 0;
+  for (int i = 0; i < n; ++i) {
+    int st;
+    pid_t got = wait(&st);
+    CHECK(got > 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) >= 10 && WEXITSTATUS(st) < 10 + n);
+    seen |= 1 << (WEXITSTATUS(st) - 10);
+  }
+  CHECK(seen == (1 << n) - 1);
+  errno = 0;
+  CHECK(wait(nullptr) == -1 && errno == ECHILD);
+  return nullptr;
+}
+
+const char* WaitInvalidOptionsIsEinval() {
+  int st;
+  errno = 0;
+  CHECK(waitpid(-1, &st, 0x1000) == -1 && errno == EINVAL);
+  return nullptr;
+}
+
+const char* OrphanIsReparented() {
+  // The child forks a grandchild and exits; the grandchild's parent becomes
+  // init (pid 1) — or a subreaper on the host, which is never our pid.
+  int fds[2];
+  (void)fds;
+  pid_t self = getpid();
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    pid_t grandchild = fork();
+    if (grandchild < 0) _exit(1);
+    if (grandchild == 0) {
+      for (int i = 0; i < 200 && getppid() != 1; ++i) {
+        pid_t pp = getppid();
+        if (pp != getpid() && pp != self && pp != 0 && i > 50) break;  // a subreaper
+        usleep(5000);
+      }
+      _exit(0);
+    }
+    _exit(0);
+  }
+  int st;
+  CHECK(waitpid(child, &st, 0) == child && WEXITSTATUS(st) == 0);
+  return nullptr;
+}
+
+const char* GetppidInChild() {
+  pid_t me = getpid();
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) _exit(getppid() == me ? 0 : 1);
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 0);
+  return nullptr;
+}
+
+const char* SetpgidMakesNewGroup() {
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    if (setpgid(0, 0) != 0) _exit(1);
+    _exit(getpgrp() == getpid() ? 0 : 2);
+  }
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 0);
+  return nullptr;
+}
+
+const char* SetpgidOnChildFromParent() {
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    usleep(100 * 1000);
+    _exit(getpgrp() == getpid() ? 0 : 1);
+  }
+  CHECK(setpgid(pid, pid) == 0);
+  CHECK(getpgid(pid) == pid);
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 0);
+  return nullptr;
+}
+
+const char* SetpgidErrors() {
+  errno = 0;
+  CHECK(setpgid(-1, 0) == -1 && errno == EINVAL);
+  errno = 0;
+  CHECK(setpgid(999999, 0) == -1 && errno == ESRCH);
+  return nullptr;
+}
+
+const char* WaitByProcessGroup() {
+  pid_t a = fork();
+  CHECK(a >= 0);
+  if (a == 0) {
+    usleep(50 * 1000);
+    _exit(4);
+  }
+  CHECK(setpgid(a, a) == 0);
+  pid_t b = fork();
+  CHECK(b >= 0);
+  if (b == 0) {
+    usleep(150 * 1000);
+    _exit(6);
+  }
+  int st;
+  CHECK(waitpid(-a, &st, 0) == a && WEXITSTATUS(st) == 4);
+  CHECK(waitpid(b, &st, 0) == b && WEXITSTATUS(st) == 6);
+  return nullptr;
+}
+
+const char* SetsidInChild() {
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    pid_t sid = setsid();
+    if (sid != getpid()) _exit(1);
+    if (getsid(0) != getpid() || getpgrp() != getpid()) _exit(2);
+    // A session leader cannot start another session.
+    errno = 0;
+    if (setsid() != -1 || errno != EPERM) _exit(3);
+    _exit(0);
+  }
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 0);
+  return nullptr;
+}
+
+const char* SetsidAsGroupLeaderIsEperm() {
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    if (setpgid(0, 0) != 0) _exit(1);
+    errno = 0;
+    _exit(setsid() == -1 && errno == EPERM ? 0 : 2);
+  }
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 0);
+  return nullptr;
+}
+
+const char* ManyForksNoLeak() {
+  for (int i = 0; i < 50; ++i) {
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) _exit(i & 0x7F);
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == (i & 0x7F));
+  }
+  return nullptr;
+}
+
+const char* NestedForks() {
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    pid_t inner = fork();
+    if (inner < 0) _exit(1);
+    if (inner == 0) _exit(9);
+    int st;
+    if (waitpid(inner, &st, 0) != inner || WEXITSTATUS(st) != 9) _exit(2);
+    _exit(0);
+  }
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 0);
+  return nullptr;
+}
+
+const char* IdentityAsRoot() {
+  CHECK(getuid() == 0 || getuid() > 0);  // the host runs the oracle as any user
+  CHECK(getuid() == geteuid());
+  CHECK(getgid() == getegid());
+  return nullptr;
+}
+
+}  // namespace
+
+const Case kProcessCases[] = {
+    {"fork_returns_twice", ForkReturnsTwice},
+    {"fork_child_has_own_pid", ForkChildHasOwnPid},
+    {"fork_copy_on_write", ForkCopiesMemoryCopyOnWrite},
+    {"fork_shared_mapping", ForkSharedMappingIsShared},
+    {"wait_exit_status_encoding", ExitStatusEncoding},
+    {"waitpid_wnohang", WaitNoHangReturnsZero},
+    {"wait_no_children_echild", WaitWithoutChildrenIsEchild},
+    {"waitpid_specific_pid", WaitForSpecificPid},
+    {"zombie_reaped_once", ZombieReapedExactlyOnce},
+    {"wait_any_collects_all", WaitAnyCollectsAll},
+    {"waitpid_bad_options_einval", WaitInvalidOptionsIsEinval},
+    {"orphan_reparented", OrphanIsReparented},
+    {"getppid_in_child", GetppidInChild},
+    {"setpgid_new_group", SetpgidMakesNewGroup},
+    {"setpgid_child_from_parent", SetpgidOnChildFromParent},
+    {"setpgid_errors", SetpgidErrors},
+    {"waitpid_by_group", WaitByProcessGroup},
+    {"setsid_in_child", SetsidInChild},
+    {"setsid_group_leader_eperm", SetsidAsGroupLeaderIsEperm},
+    {"many_forks_no_leak", ManyForksNoLeak},
+    {"nested_forks", NestedForks},
+    {"identity", IdentityAsRoot},
+};
+const int kProcessCaseCount = sizeof kProcessCases / sizeof kProcessCases[0];
+
+}  // namespace posix_test
