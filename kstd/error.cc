@@ -23,6 +23,7 @@ const char* ErrorName(Error error) {
     case Error::kInvalid: return "EINVAL";
     case Error::kTooManyHandles: return "EMFILE";
     case Error::kNoSpace: return "ENOSPC";
+    case Error::kIllegalSeek: return "ESPIPE";
     case Error::kPipe: return "EPIPE";
     case Error::kRange: return "ERANGE";
     case Error::kNameTooLong: return "ENAMETOOLONG";
@@ -31,6 +32,18 @@ const char* ErrorName(Error error) {
     case Error::kBadMessage: return "EBADMSG";
     case Error::kMessageSize: return "EMSGSIZE";
     case Error::kTimedOut: return "ETIMEDOUT";
+    case Error::kRestartSys: return "ERESTARTSYS";
+    case Error::kRestartNoIntr: return "ERESTARTNOINTR";
+    case Error::kRestartNoHand: return "ERESTARTNOHAND";
+    case Error::kRestartBlock: return "ERESTART_RESTARTBLOCK";
+    case Error::kLoop: return "ELOOP";
+    case Error::kNotEmpty: return "ENOTEMPTY";
+    case Error::kTooManyLinks: return "EMLINK";
+    case Error::kFileTooBig: return "EFBIG";
+    case Error::kIsDirectory: return "EISDIR";
+    case Error::kNotDirectory: return "ENOTDIR";
+    case Error::kCrossDevice: return "EXDEV";
+    case Error::kNoDeviceOrAddress: return "ENXIO";
   }
   return "E?";
 }

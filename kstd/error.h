@@ -11,6 +11,7 @@ enum class Error : int {
   kSearch = 3,              // ESRCH (no such process)
   kInterrupted = 4,         // EINTR
   kIo = 5,                  // EIO
+  kNoDeviceOrAddress = 6,   // ENXIO (a device node with no driver behind it)
   kTooBig = 7,              // E2BIG
   kBadExecutable = 8,       // ENOEXEC
   kBadHandle = 9,           // EBADF
@@ -21,18 +22,33 @@ enum class Error : int {
   kFault = 14,              // EFAULT
   kBusy = 16,               // EBUSY
   kExists = 17,             // EEXIST
+  kCrossDevice = 18,        // EXDEV (rename/link across file systems)
+  kNotDirectory = 20,       // ENOTDIR
+  kIsDirectory = 21,        // EISDIR
   kNotTty = 25,             // ENOTTY (an ioctl the device does not support)
   kInvalid = 22,            // EINVAL
   kTooManyHandles = 24,     // EMFILE (a handle or fd table is full)
+  kFileTooBig = 27,         // EFBIG
   kNoSpace = 28,            // ENOSPC
+  kIllegalSeek = 29,        // ESPIPE (seek on a pipe or a terminal)
+  kTooManyLinks = 31,       // EMLINK
   kPipe = 32,               // EPIPE (the other end of a channel or pipe is closed)
   kRange = 34,              // ERANGE
   kNameTooLong = 36,        // ENAMETOOLONG
   kNotSupported = 38,       // ENOSYS
+  kNotEmpty = 39,           // ENOTEMPTY
+  kLoop = 40,               // ELOOP (too many symbolic links)
   kOverflow = 75,           // EOVERFLOW
   kBadMessage = 74,         // EBADMSG (malformed input: boot info, ELF, tables)
   kMessageSize = 90,        // EMSGSIZE (a receive buffer is too small)
   kTimedOut = 110,          // ETIMEDOUT
+  // Kernel-internal restart codes (never seen by user space): a blocking
+  // syscall interrupted by a signal returns one of these, and the signal
+  // delivery code turns it into EINTR or a restart (core/posix/signal_frame.h).
+  kRestartSys = 512,        // ERESTARTSYS: restart if the handler has SA_RESTART
+  kRestartNoIntr = 513,     // ERESTARTNOINTR: always restart
+  kRestartNoHand = 514,     // ERESTARTNOHAND: restart only if no handler runs
+  kRestartBlock = 516,      // ERESTART_RESTARTBLOCK: restart via restart_syscall
 };
 
 /// A short, stable name for an error ("EINVAL"), for logs and panic messages.

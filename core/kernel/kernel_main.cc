@@ -10,6 +10,7 @@
 #include "hal/timer.h"
 #include "core/sched/scheduler.h"
 #include "core/kernel/preemption_check.h"
+#include "core/fd/console.h"
 #include "core/proc/init_process.h"
 #include "core/proc/process_traps.h"
 #include "core/syscall/sys_common.h"
@@ -70,6 +71,7 @@ void KernelMain(const BootInfo& boot_info) {
   Log("timer", "%lu ticks at %u Hz since the timer started", hal::TimerTicks(), hal::TimerHz());
 
   InitProcessTraps();
+  fd::InitConsole();
   auto init = StartInit(boot_info);
   if (init.is_error()) {
     if (CmdlineHas(boot_info.cmdline, "tessera.test")) hal::ExitMachine(kPanicExitCode);

@@ -16,6 +16,7 @@ const char* ObjectTypeName(ObjectType type) {
     case ObjectType::kThread: return "thread";
     case ObjectType::kVmObject: return "vm-object";
     case ObjectType::kInterrupt: return "interrupt";
+    case ObjectType::kFile: return "file";
   }
   return "?";
 }

@@ -38,6 +38,7 @@ enum class ObjectType : uint8_t {
   kThread,
   kVmObject,
   kInterrupt,
+  kFile,  // an open file description (POSIX fds)
 };
 
 const char* ObjectTypeName(ObjectType type);

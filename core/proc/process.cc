@@ -76,6 +76,7 @@ Process::Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t h
 
 Process::~Process() {
   if (aspace_) aspace_->Destroy();
+  delete fds_;
 }
 
 kstd::Result<kstd::RefPtr<Process>> Process::Create(const char* name, uint64_t parent_pid) {
@@ -85,6 +86,8 @@ kstd::Result<kstd::RefPtr<Process>> Process::Create(const char* name, uint64_t p
   if (!p) return kstd::Error::kNoMemory;
   vm::TlbHook hook{FlushTlb, nullptr};
   p->aspace_ = TRY(vm::VmAspace::Create(&Pmm(), hal::x86_64::KernelPageTable(), hook));
+  p->fds_ = new (kstd::nothrow) fd::FdTable();
+  if (p->fds_ == nullptr) return kstd::Error::kNoMemory;
   {
     SpinLockGuard guard(g_table_lock);
     p->AddRef();  // the table's reference
@@ -99,6 +102,9 @@ kstd::Result<kstd::RefPtr<Process>> Process::Fork(const void* frame, const hal::
       kstd::AdoptRef(new (kstd::nothrow) Process(name_, pid, pid_, HandleSecret(pid)));
   if (!child) return kstd::Error::kNoMemory;
   child->aspace_ = TRY(aspace_->Fork());
+  child->fds_ = new (kstd::nothrow) fd::FdTable();
+  if (child->fds_ == nullptr) return kstd::Error::kNoMemory;
+  TRY(child->fds_->CopyFrom(*fds_));
   child->brk_start_ = brk_start_;
   child->brk_current_ = brk_current_;
   child->pgid_ = pgid();
@@ -202,6 +208,7 @@ void Process::TearDown() {
     hal::SwitchAddressSpace(0);
   }
   handles_.CloseAll();
+  fds_->CloseAll();
   aspace_->Destroy();
   {
     SpinLockGuard guard(lock_);

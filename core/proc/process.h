@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "core/fd/fd_table.h"
 #include "core/object/handle_table.h"
 #include "core/object/kernel_object.h"
 #include "core/sched/scheduler.h"
@@ -51,6 +52,8 @@ class Process final : public KernelObject {
   const char* name() const { return name_; }
   vm::VmAspace* aspace() const { return aspace_.get(); }
   HandleTable& handles() { return handles_; }
+  /// The POSIX file descriptors (never null after Create/Fork).
+  fd::FdTable* fds() const { return fds_; }
   ProcessCounters& counters() { return counters_; }
 
   // The program break (brk), set when the image is loaded; guarded by the
@@ -131,6 +134,7 @@ class Process final : public KernelObject {
   sched::WaitQueue child_events_;
   uint64_t child_event_count_ = 0;
   kstd::RefPtr<vm::VmAspace> aspace_;
+  fd::FdTable* fds_ = nullptr;  // owned
   HandleTable handles_;
   ProcessCounters counters_;
   // Guarded by lock_ (KernelObject's).

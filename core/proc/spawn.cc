@@ -1,6 +1,7 @@
 #include "core/proc/spawn.h"
 
 #include "core/exec/elf_loader.h"
+#include "core/fd/console.h"
 #include "core/exec/initial_stack.h"
 #include "core/ipc/channel.h"
 #include "core/kernel/log.h"
@@ -84,6 +85,10 @@ kstd::Result<void> Build(Process* p, SpawnRequest& r, const char** why) {
   auto stack_vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), kStackSize));
   TRY(p->aspace()->Map(kstd::Move(stack_vmo), 0, kStackSize, vm::kProtRead | vm::kProtWrite,
                        stack_base, vm::kMapFixed));
+
+  // stdin, stdout and stderr: the console.
+  auto console = TRY(fd::OpenConsole());
+  for (int i = 0; i < 3; ++i) TRY(p->fds()->InstallAt(i, console, false));
 
   auto bootstrap = TRY(MakeBootstrap(r, p->pid()));
   HandleValue bootstrap_handle = TRY(p->handles().Add(kstd::Move(bootstrap), kRightsBasic | kRightsIo));

@@ -9,7 +9,9 @@
 #include "hal/x86_64/address_space_layout.h"
 #include "hal/x86_64/ioapic.h"
 #include "hal/x86_64/kernel_map.h"
+#include "hal/x86_64/interrupts.h"
 #include "hal/x86_64/lapic.h"
+#include "hal/x86_64/serial.h"
 #include "hal/x86_64/timer.h"
 
 extern "C" char __kernel_phys_start[];
@@ -93,6 +95,22 @@ kstd::Result<void> InitInterrupts(const core::BootInfo& boot_info, uint32_t time
   }
   for (const acpi::InterruptOverride& o : m.overrides()) {
     core::Log("irq", "  ISA IRQ %u -> GSI %u", o.source_irq, o.gsi);
+  }
+
+  // The console's receive interrupt: COM1 is ISA IRQ 4.
+  auto com1 = m.IsaIrqToGsi(4);
+  if (com1.ok()) {
+    constexpr uint8_t kCom1Irq = 4;
+    x86_64::SetInterruptHandler(x86_64::kFirstIsaIrqVector + kCom1Irq,
+                                [](x86_64::InterruptFrame*) { x86_64::OnConsoleInterrupt(); });
+    x86_64::IoApicRoute route{com1.value().gsi, static_cast<uint8_t>(x86_64::kFirstIsaIrqVector + kCom1Irq),
+                              static_cast<uint8_t>(x86_64::LapicId()),
+                              com1.value().trigger == acpi::Trigger::kLevel,
+                              com1.value().polarity == acpi::Polarity::kActiveLow};
+    if (x86_64::RouteGsi(route).ok()) {
+      x86_64::ConsoleUart().EnableReceiveInterrupt();
+      core::Log("irq", "console input: ISA IRQ 4 -> GSI %u -> vector %u", route.gsi, route.vector);
+    }
   }
 
   auto mcfg_table = tables.value().Find(acpi::kMcfgSignature);

@@ -64,6 +64,21 @@ Serial16550& ConsoleUart() { return g_com1; }
 
 namespace hal {
 
+namespace {
+void (*g_input_handler)(uint8_t) = nullptr;
+}  // namespace
+
+void SetConsoleInputHandler(void (*handler)(uint8_t)) { g_input_handler = handler; }
+
+namespace x86_64 {
+void OnConsoleInterrupt() {
+  uint8_t byte;
+  while (ConsoleUart().TryGet(&byte)) {
+    if (g_input_handler != nullptr) g_input_handler(byte);
+  }
+}
+}  // namespace x86_64
+
 void ConsoleWrite(const char* data, size_t len) {
   auto& uart = x86_64::ConsoleUart();
   for (size_t i = 0; i < len; ++i) {

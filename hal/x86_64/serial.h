@@ -33,6 +33,9 @@ class Serial16550 {
   bool present_ = false;
 };
 
+/// Drains the UART's receive FIFO into the console input handler (IRQ 4).
+void OnConsoleInterrupt();
+
 /// The console UART (COM1).
 Serial16550& ConsoleUart();
 

@@ -8,6 +8,11 @@
 int main(int argc, char** argv) {
   setvbuf(stdout, nullptr, _IOLBF, 0);
   const char* filter = argc > 1 ? argv[1] : nullptr;
-  int failed = posix_test::RunAll(posix_test::kProcessCases, posix_test::kProcessCaseCount, filter);
+  // One table, so RunAll prints a single summary line.
+  static posix_test::Case all[256];
+  int n = 0;
+  for (int i = 0; i < posix_test::kProcessCaseCount; ++i) all[n++] = posix_test::kProcessCases[i];
+  for (int i = 0; i < posix_test::kFdCaseCount; ++i) all[n++] = posix_test::kFdCases[i];
+  int failed = posix_test::RunAll(all, n, filter);
   return failed == 0 ? 0 : 1;
 }

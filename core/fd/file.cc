@@ -1,0 +1,27 @@
+#include "core/fd/file.h"
+
+namespace core::fd {
+
+FileDescription::FileDescription(uint32_t flags) : KernelObject(ObjectType::kFile), flags_(flags) {}
+
+kstd::Result<size_t> FileDescription::ReadAt(uint64_t, kstd::Span<uint8_t>) {
+  return kstd::Error::kIllegalSeek;
+}
+
+kstd::Result<size_t> FileDescription::WriteAt(uint64_t, kstd::Span<const uint8_t>) {
+  return kstd::Error::kIllegalSeek;
+}
+
+kstd::Result<int64_t> FileDescription::Seek(int64_t, int) { return kstd::Error::kIllegalSeek; }
+
+kstd::Result<int64_t> FileDescription::Ioctl(uint32_t, uint64_t) { return kstd::Error::kNotTty; }
+
+void FileDescription::SyncSignalsLocked(int16_t events) {
+  Signals set = 0;
+  if (events & (kPollIn | kPollHup | kPollErr)) set |= kSignalReadable;
+  if (events & (kPollOut | kPollErr)) set |= kSignalWritable;
+  if (events & kPollHup) set |= kSignalPeerClosed;
+  UpdateSignalsLocked(kSignalReadable | kSignalWritable | kSignalPeerClosed, set);
+}
+
+}  // namespace core::fd

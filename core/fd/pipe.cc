@@ -1,0 +1,178 @@
+#include "core/fd/pipe.h"
+
+#include "core/sched/scheduler.h"
+#include "core/syscall/sys_common.h"
+#include "kstd/new.h"
+#include "kstd/string.h"
+#include "kstd/utility.h"
+
+namespace core::fd {
+
+class PipeEnd;
+
+// The shared ring. Its lock also guards both ends' signal updates (each end
+// is reached through a raw pointer cleared when that end is destroyed).
+class PipeBuffer : public kstd::RefCounted<PipeBuffer> {
+ public:
+  SpinLock lock;
+  uint8_t* data = nullptr;
+  size_t head = 0;  // next byte to read
+  size_t used = 0;
+  bool reader_open = true;
+  bool writer_open = true;
+  PipeEnd* read_end = nullptr;
+  PipeEnd* write_end = nullptr;
+
+  ~PipeBuffer() { delete[] data; }
+  size_t space() const { return kPipeCapacity - used; }
+};
+
+class PipeEnd final : public FileDescription {
+ public:
+  PipeEnd(kstd::RefPtr<PipeBuffer> buffer, bool is_read_end, uint32_t flags)
+      : FileDescription(flags | (is_read_end ? kORdOnly : kOWrOnly)),
+        buffer_(kstd::Move(buffer)), is_read_end_(is_read_end) {}
+
+  ~PipeEnd() override {
+    SpinLockGuard guard(buffer_->lock);
+    if (is_read_end_) {
+      buffer_->reader_open = false;
+      buffer_->read_end = nullptr;
+    } else {
+      buffer_->writer_open = false;
+      buffer_->write_end = nullptr;
+    }
+    UpdateOtherLocked();
+  }
+
+  kstd::Result<size_t> Read(kstd::Span<uint8_t> out) override {
+    if (!is_read_end_) return kstd::Error::kBadHandle;
+    if (out.empty()) return size_t{0};
+    for (;;) {
+      {
+        SpinLockGuard guard(buffer_->lock);
+        PipeBuffer& b = *buffer_;
+        if (b.used > 0) {
+          size_t n = kstd::Min(out.size(), b.used);
+          for (size_t i = 0; i < n; ++i) out[i] = b.data[(b.head + i) % kPipeCapacity];
+          b.head = (b.head + n) % kPipeCapacity;
+          b.used -= n;
+          UpdateBothLocked();
+          return n;
+        }
+        if (!b.writer_open) return size_t{0};  // EOF
+        if (nonblocking()) return kstd::Error::kAgain;
+      }
+      TRY(WaitFor(kSignalReadable));
+    }
+  }
+
+  kstd::Result<size_t> Write(kstd::Span<const uint8_t> in) override {
+    if (is_read_end_) return kstd::Error::kBadHandle;
+    size_t done = 0;
+    while (done < in.size()) {
+      {
+        SpinLockGuard guard(buffer_->lock);
+        PipeBuffer& b = *buffer_;
+        if (!b.reader_open) {
+          if (done > 0) return done;
+          return kstd::Error::kPipe;
+        }
+        size_t left = in.size() - done;
+        // Up to PIPE_BUF bytes go in one piece or not at all.
+        size_t need = left <= kPipeBuf ? left : 1;
+        if (b.space() >= need) {
+          size_t n = kstd::Min(left, b.space());
+          size_t tail = (b.head + b.used) % kPipeCapacity;
+          for (size_t i = 0; i < n; ++i) b.data[(tail + i) % kPipeCapacity] = in[done + i];
+          b.used += n;
+          done += n;
+          UpdateBothLocked();
+          continue;
+        }
+        if (nonblocking()) {
+          if (done > 0) return done;
+          return kstd::Error::kAgain;
+        }
+      }
+      auto waited = WaitFor(kSignalWritable);
+      if (waited.is_error()) {
+        if (done > 0) return done;
+        return waited.error();
+      }
+    }
+    return done;
+  }
+
+  int16_t PollEvents() override {
+    SpinLockGuard guard(buffer_->lock);
+    return EventsLocked();
+  }
+
+  const char* Describe() const override { return "pipe"; }
+
+  void UpdateSelfLocked() {
+    SpinLockGuard self(lock_);
+    SyncSignalsLocked(EventsLocked());
+  }
+
+ private:
+  int16_t EventsLocked() const {
+    const PipeBuffer& b = *buffer_;
+    int16_t ev = 0;
+    if (is_read_end_) {
+      if (b.used > 0) ev |= kPollIn | kPollRdNorm;
+      if (!b.writer_open) ev |= kPollHup;
+    } else {
+      if (!b.reader_open) {
+        ev |= kPollErr;
+      } else if (b.space() >= kPipeBuf) {
+        ev |= kPollOut | kPollWrNorm;
+      }
+    }
+    return ev;
+  }
+
+  void UpdateBothLocked() {
+    if (buffer_->read_end != nullptr) buffer_->read_end->UpdateSelfLocked();
+    if (buffer_->write_end != nullptr) buffer_->write_end->UpdateSelfLocked();
+  }
+  void UpdateOtherLocked() {
+    PipeEnd* other = is_read_end_ ? buffer_->write_end : buffer_->read_end;
+    if (other != nullptr) other->UpdateSelfLocked();
+  }
+
+  // Sleeps until one of `wanted` (or hang-up) is signalled on this end.
+  kstd::Result<void> WaitFor(Signals wanted) {
+    kstd::RefPtr<KernelObject> self = kstd::RefPtr<KernelObject>::FromRaw(this);
+    Signals w = wanted | kSignalPeerClosed;
+    TRY(syscall::WaitForSignals(&self, &w, 1, sched::kNoDeadline, nullptr));
+    return kstd::Ok();
+  }
+
+  kstd::RefPtr<PipeBuffer> buffer_;
+  bool is_read_end_;
+};
+
+kstd::Result<PipePair> CreatePipe(uint32_t flags) {
+  if ((flags & ~(kONonBlock | kOCloExec)) != 0) return kstd::Error::kInvalid;
+  kstd::RefPtr<PipeBuffer> buffer = kstd::AdoptRef(new (kstd::nothrow) PipeBuffer());
+  if (!buffer) return kstd::Error::kNoMemory;
+  buffer->data = new (kstd::nothrow) uint8_t[kPipeCapacity];
+  if (buffer->data == nullptr) return kstd::Error::kNoMemory;
+  uint32_t status = flags & kONonBlock;
+  kstd::RefPtr<PipeEnd> r = kstd::AdoptRef(new (kstd::nothrow) PipeEnd(buffer, true, status));
+  kstd::RefPtr<PipeEnd> w = kstd::AdoptRef(new (kstd::nothrow) PipeEnd(buffer, false, status));
+  if (!r || !w) return kstd::Error::kNoMemory;
+  {
+    SpinLockGuard guard(buffer->lock);
+    buffer->read_end = r.get();
+    buffer->write_end = w.get();
+    r->UpdateSelfLocked();
+    w->UpdateSelfLocked();
+  }
+  return PipePair{kstd::RefPtr<FileDescription>(kstd::Move(r)),
+                  kstd::RefPtr<FileDescription>(kstd::Move(w))};
+}
+
+}  // namespace core::fd
