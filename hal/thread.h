@@ -25,6 +25,10 @@ void SwitchThread(ThreadContext* from, ThreadContext* to);
 /// copy, e.g. for fork, sees their current values).
 void SaveFpuState(ThreadContext* context);
 
+/// Puts the running thread's FPU/SSE registers (and `context`'s saved copy)
+/// back in their initial state (execve).
+void ResetFpuState(ThreadContext* context);
+
 /// Sets the running thread's user TLS base register (FS base on x86-64).
 void LoadFsBase(uint64_t value);
 

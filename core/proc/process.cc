@@ -3,6 +3,7 @@
 #include "core/kernel/log.h"
 #include "core/kernel/memory.h"
 #include "core/sched/scheduler.h"
+#include "core/proc/program_image.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/thread.h"
 #include "hal/timer.h"
@@ -137,6 +138,45 @@ kstd::Result<kstd::RefPtr<Process>> Process::Fork(const void* frame, const hal::
   child->AddRef();  // held by its thread
   sched::Start(t.get());
   return child;
+}
+
+kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteSpan file,
+                                 const ProgramArgs& args, const char* name, const char** why) {
+  vm::TlbHook hook{FlushTlb, nullptr};
+  kstd::RefPtr<vm::VmAspace> fresh =
+      TRY(vm::VmAspace::Create(&Pmm(), hal::x86_64::KernelPageTable(), hook));
+  auto image = LoadProgram(fresh.get(), file, args, why);
+  if (image.is_error()) {
+    fresh->Destroy();
+    return image.error();
+  }
+  // Point of no return.
+  kstd::RefPtr<vm::VmAspace> old = aspace_;
+  {
+    SpinLockGuard guard(lock_);
+    threads_.ForEach([&](sched::Thread* t) {
+      t->page_table_root_ = fresh->root();
+      if (t != caller) {
+        t->kill_pending_ = true;
+        sched::Wake(t, sched::WakeReason::kInterrupted);
+      }
+    });
+    aspace_ = fresh;
+  }
+  hal::SwitchAddressSpace(fresh->root());
+  old->Destroy();
+  fds_->CloseOnExec();
+  kstd::CopyString(name_, sizeof name_, name);
+  {
+    SpinLockGuard guard(brk_lock_);
+    brk_start_ = brk_current_ = image.value().brk;
+  }
+  hal::ThreadContext* cpu = caller->context();
+  hal::ResetFpuState(cpu);
+  cpu->fs_base = 0;
+  hal::LoadFsBase(0);
+  hal::InitUserFrame(static_cast<hal::UserFrame*>(frame), image.value().entry, image.value().sp, 0);
+  return kstd::Ok();
 }
 
 void Process::Reap() {

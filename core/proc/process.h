@@ -77,6 +77,17 @@ class Process final : public KernelObject {
   /// Errors: kNoMemory.
   kstd::Result<kstd::RefPtr<Process>> Fork(const void* frame, const hal::ThreadContext& cpu);
 
+  /// execve(): replaces the calling thread's process image with the static
+  /// ELF `file`. Everything that can fail (loading, the new stack) happens in
+  /// a fresh address space first, so on error the caller's image is intact.
+  /// Then, at the point of no return: other threads are ended, the old
+  /// address space is released, close-on-exec fds are closed, the name
+  /// becomes `name`, and `frame` (the caller's syscall frame) is reset to
+  /// start the new program with a clean FPU and TLS base.
+  /// Errors: kBadExecutable (with `*why`), kTooBig, kNoMemory.
+  kstd::Result<void> Exec(sched::Thread* caller, void* frame, kstd::ByteSpan file,
+                          const struct ProgramArgs& args, const char* name, const char** why);
+
   /// Ends the process with a Linux wait status (exit code << 8, or a signal
   /// number): every thread exits at its next return to user mode or blocking
   /// point. Idempotent (the first status wins).

@@ -1,7 +1,7 @@
 #include "core/proc/spawn.h"
 
-#include "core/exec/elf_loader.h"
 #include "core/fd/console.h"
+#include "core/proc/program_image.h"
 #include "core/exec/initial_stack.h"
 #include "core/ipc/channel.h"
 #include "core/kernel/log.h"
@@ -16,28 +16,6 @@
 
 namespace core {
 namespace {
-
-constexpr uint64_t kStackSize = 256 * 1024;
-constexpr uint64_t kStackGuard = 64 * 1024;
-constexpr uint64_t kStackTop = 0x00007FFFFFF00000ULL;
-
-// The ELF loader's view of a new process's address space.
-class AspaceTarget final : public exec::LoadTarget {
- public:
-  explicit AspaceTarget(vm::VmAspace* aspace) : aspace_(aspace) {}
-
-  kstd::Result<void> MapZeroed(uint64_t vaddr, uint64_t size, uint32_t prot) override {
-    auto vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), size));
-    TRY(aspace_->Map(kstd::Move(vmo), 0, size, static_cast<vm::Prot>(prot), vaddr, vm::kMapFixed));
-    return kstd::Ok();
-  }
-  kstd::Result<void> Write(uint64_t vaddr, kstd::ByteSpan bytes) override {
-    return aspace_->Poke(vaddr, bytes.data(), bytes.size());
-  }
-
- private:
-  vm::VmAspace* aspace_;
-};
 
 // Sends the child's bootstrap message on a new channel and returns the
 // child's end (to be added to its table).
@@ -75,16 +53,6 @@ kstd::Result<void> Build(Process* p, SpawnRequest& r, const char** why) {
   if (!r.executable || !r.executable->is_physical()) return kstd::Error::kInvalid;
   kstd::ByteSpan file(static_cast<const uint8_t*>(hal::PhysToVirt(r.executable->physical_base())),
                       r.executable->size());
-  AspaceTarget target(p->aspace());
-  exec::LoadedImage image = TRY(exec::LoadElf(file, target, 0, why));
-  p->brk_start_ = p->brk_current_ = image.brk;
-
-  // Stack: a guard below, then kStackSize of demand-zero memory.
-  uint64_t stack_base = kStackTop - kStackSize;
-  TRY(p->aspace()->MapGuard(stack_base - kStackGuard, kStackGuard, vm::kMapFixed));
-  auto stack_vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), kStackSize));
-  TRY(p->aspace()->Map(kstd::Move(stack_vmo), 0, kStackSize, vm::kProtRead | vm::kProtWrite,
-                       stack_base, vm::kMapFixed));
 
   // stdin, stdout and stderr: the console.
   auto console = TRY(fd::OpenConsole());
@@ -93,35 +61,15 @@ kstd::Result<void> Build(Process* p, SpawnRequest& r, const char** why) {
   auto bootstrap = TRY(MakeBootstrap(r, p->pid()));
   HandleValue bootstrap_handle = TRY(p->handles().Add(kstd::Move(bootstrap), kRightsBasic | kRightsIo));
 
-  exec::AuxInputs aux;
-  aux.phdr = image.phdr;
-  aux.phent = image.phent;
-  aux.phnum = image.phnum;
-  aux.entry = image.entry;
-  aux.base = 0;
-  aux.hwcap = hal::x86_64::Cpuid(1).edx;
-  uint64_t seed = hal::x86_64::ReadTsc() ^ (p->pid() << 32);
-  for (size_t i = 0; i < exec::kRandomBytes; ++i) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    aux.random[i] = static_cast<uint8_t>(seed >> 56);
-  }
-  aux.execfn = r.argv.size() > 0 ? r.argv[0] : r.name;
-  aux.extra_type = tessera::kAuxBootstrapHandle;
-  aux.extra_value = bootstrap_handle;
-
-  uint8_t* scratch = new (kstd::nothrow) uint8_t[exec::kMaxStackImageBytes];
-  if (scratch == nullptr) return kstd::Error::kNoMemory;
-  auto stack = exec::BuildInitialStack(kStackTop, r.argv, r.envp, aux,
-                                       kstd::Span<uint8_t>(scratch, exec::kMaxStackImageBytes));
-  if (stack.is_error()) {
-    delete[] scratch;
-    return stack.error();
-  }
-  auto poked = p->aspace()->Poke(stack.value().sp, stack.value().bytes.data(), stack.value().bytes.size());
-  uint64_t sp = stack.value().sp;
-  delete[] scratch;
-  TRY(poked);
-  TRY(p->StartUserThread(r.name, image.entry, sp, 0));
+  ProgramArgs args;
+  args.argv = r.argv;
+  args.envp = r.envp;
+  args.execfn = r.argv.size() > 0 ? r.argv[0] : r.name;
+  args.extra_aux_type = tessera::kAuxBootstrapHandle;
+  args.extra_aux_value = bootstrap_handle;
+  ProgramImage image = TRY(LoadProgram(p->aspace(), file, args, why));
+  p->brk_start_ = p->brk_current_ = image.brk;
+  TRY(p->StartUserThread(r.name, image.entry, image.sp, 0));
   return kstd::Ok();
 }
 

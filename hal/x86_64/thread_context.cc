@@ -74,6 +74,11 @@ void SwitchThread(ThreadContext* from, ThreadContext* to) {
 
 void SaveFpuState(ThreadContext* context) { asm volatile("fxsave %0" : "=m"(context->fpu_state)); }
 
+void ResetFpuState(ThreadContext* context) {
+  __builtin_memcpy(context->fpu_state, g_initial_fpu_state, sizeof g_initial_fpu_state);
+  asm volatile("fxrstor %0" : : "m"(context->fpu_state));
+}
+
 void LoadFsBase(uint64_t value) { x86_64::WriteFsBase(value); }
 
 void AdoptBootThread(ThreadContext* context, uintptr_t stack_base, size_t stack_size) {

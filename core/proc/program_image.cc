@@ -1,0 +1,80 @@
+#include "core/proc/program_image.h"
+
+#include "core/exec/elf_loader.h"
+#include "core/exec/initial_stack.h"
+#include "core/kernel/memory.h"
+#include "core/vm/vm_object.h"
+#include "hal/x86_64/cpu.h"
+#include "kstd/new.h"
+
+namespace core {
+namespace {
+
+constexpr uint64_t kStackSize = 8 * 1024 * 1024;  // like Linux's default RLIMIT_STACK
+constexpr uint64_t kStackGuard = 64 * 1024;
+constexpr uint64_t kStackTop = 0x00007FFFFFF00000ULL;
+
+// The ELF loader's view of a new address space.
+class AspaceTarget final : public exec::LoadTarget {
+ public:
+  explicit AspaceTarget(vm::VmAspace* aspace) : aspace_(aspace) {}
+
+  kstd::Result<void> MapZeroed(uint64_t vaddr, uint64_t size, uint32_t prot) override {
+    auto vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), size));
+    TRY(aspace_->Map(kstd::Move(vmo), 0, size, static_cast<vm::Prot>(prot), vaddr, vm::kMapFixed));
+    return kstd::Ok();
+  }
+  kstd::Result<void> Write(uint64_t vaddr, kstd::ByteSpan bytes) override {
+    return aspace_->Poke(vaddr, bytes.data(), bytes.size());
+  }
+
+ private:
+  vm::VmAspace* aspace_;
+};
+
+}  // namespace
+
+kstd::Result<ProgramImage> LoadProgram(vm::VmAspace* aspace, kstd::ByteSpan file,
+                                       const ProgramArgs& args, const char** why) {
+  AspaceTarget target(aspace);
+  exec::LoadedImage image = TRY(exec::LoadElf(file, target, 0, why));
+
+  // The stack is demand-zero: only the pages touched are ever allocated.
+  uint64_t stack_base = kStackTop - kStackSize;
+  TRY(aspace->MapGuard(stack_base - kStackGuard, kStackGuard, vm::kMapFixed));
+  auto stack_vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), kStackSize));
+  TRY(aspace->Map(kstd::Move(stack_vmo), 0, kStackSize, vm::kProtRead | vm::kProtWrite, stack_base,
+                  vm::kMapFixed));
+
+  exec::AuxInputs aux;
+  aux.phdr = image.phdr;
+  aux.phent = image.phent;
+  aux.phnum = image.phnum;
+  aux.entry = image.entry;
+  aux.base = 0;
+  aux.hwcap = hal::x86_64::Cpuid(1).edx;
+  uint64_t seed = hal::x86_64::ReadTsc() ^ reinterpret_cast<uint64_t>(aspace);
+  for (size_t i = 0; i < exec::kRandomBytes; ++i) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    aux.random[i] = static_cast<uint8_t>(seed >> 56);
+  }
+  aux.execfn = args.execfn;
+  aux.extra_type = args.extra_aux_type;
+  aux.extra_value = args.extra_aux_value;
+
+  uint8_t* scratch = new (kstd::nothrow) uint8_t[exec::kMaxStackImageBytes];
+  if (scratch == nullptr) return kstd::Error::kNoMemory;
+  auto stack = exec::BuildInitialStack(kStackTop, args.argv, args.envp, aux,
+                                       kstd::Span<uint8_t>(scratch, exec::kMaxStackImageBytes));
+  if (stack.is_error()) {
+    delete[] scratch;
+    return stack.error();
+  }
+  auto poked = aspace->Poke(stack.value().sp, stack.value().bytes.data(), stack.value().bytes.size());
+  ProgramImage result{image.entry, stack.value().sp, image.brk};
+  delete[] scratch;
+  TRY(poked);
+  return result;
+}
+
+}  // namespace core

@@ -1,0 +1,35 @@
+#pragma once
+
+// Building a program's user image in an address space: the ELF segments, the
+// stack (guard page region below it) and the Linux entry stack contents. Used
+// by spawn (a new process) and execve (replacing the caller's image).
+
+#include <stdint.h>
+
+#include "core/vm/vm_aspace.h"
+#include "kstd/result.h"
+#include "kstd/span.h"
+
+namespace core {
+
+struct ProgramArgs {
+  kstd::Span<const char* const> argv;  // kernel copies
+  kstd::Span<const char* const> envp;
+  const char* execfn = nullptr;        // AT_EXECFN
+  uint64_t extra_aux_type = 0;         // an OS-specific auxv entry (0: none)
+  uint64_t extra_aux_value = 0;
+};
+
+struct ProgramImage {
+  uint64_t entry = 0;
+  uint64_t sp = 0;
+  uint64_t brk = 0;
+};
+
+/// Loads the static ELF `file` into `aspace` (empty, not running) and builds
+/// its stack. On failure the address space may be half-built: discard it.
+/// Errors: kBadExecutable (with `*why`), kTooBig (E2BIG), kNoMemory, kInvalid.
+kstd::Result<ProgramImage> LoadProgram(vm::VmAspace* aspace, kstd::ByteSpan file,
+                                       const ProgramArgs& args, const char** why);
+
+}  // namespace core
