@@ -13,7 +13,7 @@ PACKAGES=(
   musl-dev musl-tools  # libc for Tessera's own user programs (static)
   grub-pc-bin grub-common xorriso mtools   # grub-mkrescue for the boot ISO
   qemu-system-x86      # the q35 machine
-  busybox-static e2fsprogs                 # the future shell and root file system
+  busybox-static cpio e2fsprogs            # the shell; the initramfs; the root disk
 )
 
 missing=()

@@ -1,0 +1,34 @@
+#!/bin/bash
+# make_rootfs.sh OUT.cpio BUSYBOX [DEST=FILE]...
+# Stages Tessera's root file system and packs it as a cpio "newc" archive
+# (the initramfs GRUB loads next to the kernel):
+#   /bin/busybox and a symbolic link for every applet it has (as Debian's
+#   busybox-static installs them: /bin, /sbin, /usr/bin, /usr/sbin),
+#   each DEST=FILE program (e.g. bin/posixtest=...), /etc (passwd, group,
+#   hostname, profile, motd), and the empty mount points /dev /proc /tmp.
+# Every file is owned by root, with fixed timestamps (reproducible output).
+set -euo pipefail
+out="$1"; busybox="$2"; shift 2
+here="$(cd "$(dirname "$0")" && pwd)"
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,dev,proc,tmp,root,home,mnt,var/log}
+chmod 1777 "$stage/tmp"
+install -m 0755 "$busybox" "$stage/bin/busybox"
+"$busybox" --list-full | while read -r applet; do
+  [ "$applet" = "bin/busybox" ] && continue
+  mkdir -p "$stage/$(dirname "$applet")"
+  ln -sf /bin/busybox "$stage/$applet"
+done
+for spec in "$@"; do
+  dest="${spec%%=*}"; src="${spec#*=}"
+  mkdir -p "$stage/$(dirname "$dest")"
+  install -m 0755 "$src" "$stage/$dest"
+done
+cp "$here"/etc/* "$stage/etc/"
+chmod 0644 "$stage"/etc/*
+
+# Fixed timestamps: 2026-01-01 00:00:00 UTC.
+find "$stage" -exec touch -h -d @1767225600 {} +
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --owner 0:0 --reproducible) > "$out"
