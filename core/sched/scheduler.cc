@@ -4,6 +4,7 @@
 #include "core/sync/spin_lock.h"
 #include "hal/cpu.h"
 #include "hal/percpu.h"
+#include "hal/timer.h"
 
 namespace core::sched {
 namespace {
@@ -40,13 +41,33 @@ Thread* CurrentLocked() { return static_cast<Thread*>(hal::CurrentThreadSlot());
 void MakeRunnableLocked(Thread* t, bool front) {
   if (t == g_idle) return;  // runs only when nothing else can
   t->state_ = ThreadState::kRunnable;
+  if (t->slice_left_ <= 0) {
+    // Its time slice is used up: a fresh one, at the back of its priority.
+    t->slice_left_ = kTimeSliceTicks;
+    front = false;
+  }
   if (front) {
     g_run_queue.EnqueueFront(&t->entry_);
   } else {
     g_run_queue.Enqueue(&t->entry_);
   }
   Thread* cur = CurrentLocked();
-  if (cur != nullptr && t->priority() > cur->priority()) g_need_resched = true;
+  if (cur == nullptr || cur == t) return;
+  if (t->priority() > cur->priority()) g_need_resched = true;
+}
+
+// A thread woken from a wait: it goes to the front of its priority with what
+// is left of its slice, and preempts an equal-priority thread that has been
+// computing for at least a tick (so a CPU hog cannot delay a wake-up by a
+// whole slice). Slices are kept across blocking, so threads that keep waking
+// each other still use theirs up and fall behind a hog in turn.
+void MakeWokenRunnableLocked(Thread* t) {
+  MakeRunnableLocked(t, true);
+  Thread* cur = CurrentLocked();
+  if (cur != nullptr && cur != t && cur != g_idle && t->priority() == cur->priority() &&
+      cur->slice_left_ < kTimeSliceTicks) {
+    g_need_resched = true;
+  }
 }
 
 Thread* FromEntry(RunQueueEntry* e) {
@@ -69,7 +90,6 @@ void ScheduleLocked() {
     return;
   }
   next->state_ = ThreadState::kRunning;
-  next->slice_left_ = kTimeSliceTicks;
   ++next->switches_;
   ++g_switches;
   hal::SetCurrentThreadSlot(next);
@@ -135,17 +155,17 @@ void PrepareToBlock() {
   cur->wake_reason_ = WakeReason::kNone;
 }
 
-static WakeReason BlockLocked(Thread* cur, uint64_t deadline_tick) {
+static WakeReason BlockLocked(Thread* cur, uint64_t deadline) {
   if (cur->kill_pending_) return WakeReason::kInterrupted;
   if (cur->wake_pending_) {
     cur->wake_pending_ = false;
     return cur->wake_reason_;
   }
-  if (deadline_tick != kNoDeadline && deadline_tick <= g_ticks) return WakeReason::kTimedOut;
+  if (deadline != kNoDeadline && deadline <= hal::MonotonicNanos()) return WakeReason::kTimedOut;
   cur->state_ = ThreadState::kBlocked;
   cur->wake_reason_ = WakeReason::kNone;
-  if (deadline_tick != kNoDeadline) {
-    cur->deadline_ = deadline_tick;
+  if (deadline != kNoDeadline) {
+    cur->deadline_ = deadline;
     g_sleepers.PushBack(cur);
   }
   ScheduleLocked();
@@ -154,16 +174,16 @@ static WakeReason BlockLocked(Thread* cur, uint64_t deadline_tick) {
   return reason;
 }
 
-WakeReason Block(uint64_t deadline_tick) {
+WakeReason Block(uint64_t deadline) {
   IrqLock lock;
-  return BlockLocked(CurrentLocked(), deadline_tick);
+  return BlockLocked(CurrentLocked(), deadline);
 }
 
 WakeReason SleepTicks(uint64_t ticks) {
   IrqLock lock;
   Thread* cur = CurrentLocked();
   cur->wake_pending_ = false;
-  uint64_t deadline = g_ticks + (ticks == 0 ? 1 : ticks);
+  uint64_t deadline = DeadlineAfterNanos((ticks == 0 ? 1 : ticks) * (1'000'000'000ULL / kTickHz));
   for (;;) {
     WakeReason r = BlockLocked(cur, deadline);
     if (r == WakeReason::kTimedOut || r == WakeReason::kInterrupted) return r;
@@ -186,17 +206,17 @@ void Wake(Thread* thread, WakeReason reason) {
     thread->waiting_on_ = nullptr;
   }
   thread->wake_reason_ = reason;
-  MakeRunnableLocked(thread, false);
+  MakeWokenRunnableLocked(thread);
 }
 
-WakeReason WaitQueue::Wait(uint64_t deadline_tick) {
+WakeReason WaitQueue::Wait(uint64_t deadline) {
   IrqLock lock;
   Thread* cur = CurrentLocked();
   cur->wake_pending_ = false;
   if (cur->kill_pending_) return WakeReason::kInterrupted;
   waiters_.PushBack(cur);
   cur->waiting_on_ = this;
-  WakeReason r = BlockLocked(cur, deadline_tick);
+  WakeReason r = BlockLocked(cur, deadline);
   if (cur->waiting_on_ == this) {  // timed out or interrupted: still queued
     waiters_.Remove(cur);
     cur->waiting_on_ = nullptr;
@@ -204,7 +224,7 @@ WakeReason WaitQueue::Wait(uint64_t deadline_tick) {
   return r;
 }
 
-WakeReason WaitQueue::WaitIf(uint64_t deadline_tick, bool (*still_needed)(void*), void* context) {
+WakeReason WaitQueue::WaitIf(uint64_t deadline, bool (*still_needed)(void*), void* context) {
   IrqLock lock;
   Thread* cur = CurrentLocked();
   cur->wake_pending_ = false;
@@ -212,7 +232,7 @@ WakeReason WaitQueue::WaitIf(uint64_t deadline_tick, bool (*still_needed)(void*)
   if (!still_needed(context)) return WakeReason::kWoken;
   waiters_.PushBack(cur);
   cur->waiting_on_ = this;
-  WakeReason r = BlockLocked(cur, deadline_tick);
+  WakeReason r = BlockLocked(cur, deadline);
   if (cur->waiting_on_ == this) {
     waiters_.Remove(cur);
     cur->waiting_on_ = nullptr;
@@ -279,8 +299,9 @@ void OnTick() {
     if (cur == g_idle) ++g_idle_ticks;
   }
   // Expired deadlines.
+  uint64_t now = hal::MonotonicNanos();
   for (;;) {
-    Thread* expired = g_sleepers.FindIf([](Thread* x) { return x->deadline_ <= g_ticks; });
+    Thread* expired = g_sleepers.FindIf([now](Thread* x) { return x->deadline_ <= now; });
     if (expired == nullptr) break;
     g_sleepers.Remove(expired);
     expired->deadline_ = 0;
@@ -290,7 +311,7 @@ void OnTick() {
         expired->waiting_on_ = nullptr;
       }
       expired->wake_reason_ = WakeReason::kTimedOut;
-      MakeRunnableLocked(expired, false);
+      MakeWokenRunnableLocked(expired);
     }
   }
   if (cur != nullptr && cur != g_idle && --cur->slice_left_ <= 0) g_need_resched = true;
@@ -305,7 +326,8 @@ void PreemptIfNeeded() {
   if (g_need_resched) {
     Thread* cur = CurrentLocked();
     if (cur != g_idle && cur->state_ == ThreadState::kRunning) {
-      // Slice over: to the back of its priority; woken higher priority: keep turn.
+      // Slice over: to the back of its priority (with a fresh slice); preempted
+      // by a wake-up: it keeps its turn and the rest of its slice.
       MakeRunnableLocked(cur, cur->slice_left_ > 0);
       ++g_preemptions;
     }
@@ -317,12 +339,13 @@ void PreemptIfNeeded() {
 
 uint64_t Ticks() { return __atomic_load_n(&g_ticks, __ATOMIC_RELAXED); }
 
+uint64_t Now() { return hal::MonotonicNanos(); }
+
 uint64_t DeadlineAfterNanos(uint64_t nanos) {
-  constexpr uint64_t kNanosPerTick = 1'000'000'000ULL / kTickHz;
-  uint64_t ticks = nanos / kNanosPerTick + (nanos % kNanosPerTick != 0 ? 1 : 0);
-  uint64_t now = Ticks();
-  if (ticks > ~0ULL - now - 1) return ~0ULL - 1;
-  return now + (ticks == 0 ? 1 : ticks);
+  uint64_t now = hal::MonotonicNanos();
+  if (nanos > ~0ULL - now - 1) return ~0ULL - 1;
+  uint64_t d = now + nanos;
+  return d == kNoDeadline ? 1 : d;
 }
 
 SchedulerStats Stats() {

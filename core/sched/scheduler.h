@@ -29,12 +29,16 @@ Thread* Current();
 /// Gives up the CPU to another runnable thread of equal or higher priority.
 void Yield();
 
-/// Blocks the running thread until Wake(thread) or until `deadline_tick`
+/// Deadlines are absolute CLOCK_MONOTONIC nanoseconds (hal::MonotonicNanos);
+/// a blocked thread wakes at the first timer tick at or after its deadline,
+/// never before it.
+inline constexpr uint64_t kNoDeadline = 0;
+
+/// Blocks the running thread until Wake(thread) or until `deadline`
 /// (kNoDeadline: no timeout). If a Wake arrived since PrepareToBlock, returns
 /// at once. Returns why it woke.
-inline constexpr uint64_t kNoDeadline = 0;
 void PrepareToBlock();
-WakeReason Block(uint64_t deadline_tick);
+WakeReason Block(uint64_t deadline);
 
 /// Sleeps for at least `ticks` timer ticks (kInterrupted if killed).
 WakeReason SleepTicks(uint64_t ticks);
@@ -60,8 +64,11 @@ void PreemptIfNeeded();
 /// Ticks since the scheduler started.
 uint64_t Ticks();
 
-/// Converts nanoseconds to a deadline tick from now (rounding up), saturating.
+/// The deadline `nanos` from now (saturating).
 uint64_t DeadlineAfterNanos(uint64_t nanos);
+
+/// The monotonic clock deadlines are measured on.
+uint64_t Now();
 
 struct SchedulerStats {
   uint64_t switches;
@@ -75,11 +82,11 @@ SchedulerStats Stats();
 class WaitQueue {
  public:
   /// Blocks the current thread on this queue (see Block).
-  WakeReason Wait(uint64_t deadline_tick);
+  WakeReason Wait(uint64_t deadline);
   /// Blocks only if still_needed(context) is true when checked under the
   /// scheduler lock: a waker that changes the condition before calling
   /// WakeAll/WakeOne can never be missed. Returns kWoken at once otherwise.
-  WakeReason WaitIf(uint64_t deadline_tick, bool (*still_needed)(void*), void* context);
+  WakeReason WaitIf(uint64_t deadline, bool (*still_needed)(void*), void* context);
   /// Wakes the oldest waiter; returns false if none.
   bool WakeOne();
   /// Wakes every waiter; returns how many.

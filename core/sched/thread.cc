@@ -22,6 +22,7 @@ Thread::Thread(const char* name, Process* process, int priority)
       process_(process) {
   kstd::CopyString(name_, sizeof name_, name);
   entry_.priority = priority;
+  slice_left_ = kTimeSliceTicks;
 }
 
 Thread::~Thread() {

@@ -212,7 +212,7 @@ int64_t SysChannelCall(tessera::handle_t handle, UserPtr<tessera::ChannelCallArg
       // Other messages are queued, so "readable" is already set and would not
       // change when the reply arrives: poll once per tick instead.
       if (sched::SleepTicks(1) == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
-      if (deadline != sched::kNoDeadline && sched::Ticks() >= deadline) return Errno(kstd::Error::kTimedOut);
+      if (deadline != sched::kNoDeadline && sched::Now() >= deadline) return Errno(kstd::Error::kTimedOut);
       continue;
     }
     kstd::RefPtr<KernelObject> object = ep.value();

@@ -19,9 +19,8 @@ ipc::SenderInfo CurrentSender() {
 
 uint64_t DeadlineTick(int64_t deadline_ns) {
   if (deadline_ns == tessera::kInfinite) return sched::kNoDeadline;
-  uint64_t now = hal::MonotonicNanos();
-  if (deadline_ns <= 0 || static_cast<uint64_t>(deadline_ns) <= now) return sched::Ticks();
-  return sched::DeadlineAfterNanos(static_cast<uint64_t>(deadline_ns) - now);
+  if (deadline_ns <= 0) return 1;  // already past: poll
+  return static_cast<uint64_t>(deadline_ns);
 }
 
 kstd::Result<size_t> WaitForSignals(kstd::RefPtr<KernelObject>* objects, const Signals* wanted,

@@ -20,8 +20,8 @@ inline Process* CurrentProcess() { return sched::Current()->process(); }
 /// The kernel-stamped identity of the calling thread, for messages.
 ipc::SenderInfo CurrentSender();
 
-/// Converts an absolute CLOCK_MONOTONIC deadline (ns; tessera::kInfinite for
-/// none) into a scheduler deadline tick.
+/// Converts a user's absolute CLOCK_MONOTONIC deadline (ns; tessera::kInfinite
+/// for none) into a scheduler deadline.
 uint64_t DeadlineTick(int64_t deadline_ns);
 
 /// Blocks until one of `objects` shows a wanted signal, the deadline passes or

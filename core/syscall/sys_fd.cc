@@ -246,8 +246,7 @@ int64_t DoPoll(UserPtr<linux_pollfd> user_fds, uint64_t nfds, int64_t timeout_ns
   } cleanup{pfds};
   if (nfds > 0 && user_fds.CopyIn(pfds, nfds).is_error()) return Errno(kstd::Error::kFault);
   uint64_t deadline = timeout_ns < 0 ? sched::kNoDeadline
-                      : timeout_ns == 0 ? sched::Ticks()
-                                        : sched::DeadlineAfterNanos(static_cast<uint64_t>(timeout_ns));
+                                    : sched::DeadlineAfterNanos(static_cast<uint64_t>(timeout_ns));
   constexpr size_t kMaxWaited = 64;
   for (;;) {
     int64_t ready = 0;
@@ -280,7 +279,7 @@ int64_t DoPoll(UserPtr<linux_pollfd> user_fds, uint64_t nfds, int64_t timeout_ns
         too_many = true;
       }
     }
-    if (ready > 0 || (deadline != sched::kNoDeadline && sched::Ticks() >= deadline)) {
+    if (ready > 0 || timeout_ns == 0 || (deadline != sched::kNoDeadline && sched::Now() >= deadline)) {
       if (nfds > 0 && user_fds.CopyOut(pfds, nfds).is_error()) return Errno(kstd::Error::kFault);
       return ready;
     }
@@ -294,7 +293,7 @@ int64_t DoPoll(UserPtr<linux_pollfd> user_fds, uint64_t nfds, int64_t timeout_ns
     // least every 10 ms.
     uint64_t d = deadline;
     if (too_many) {
-      uint64_t soon = sched::Ticks() + 10;
+      uint64_t soon = sched::DeadlineAfterNanos(10'000'000);
       if (d == sched::kNoDeadline || d > soon) d = soon;
     }
     auto r = WaitForSignals(objects, wanted, waited, d, nullptr);
