@@ -50,6 +50,12 @@ void ChannelEndpoint::RefreshSignalsLocked() {
   UpdateSignalsLocked(kSignalReadable | kSignalWritable | kSignalPeerClosed, next);
 }
 
+namespace {
+ChannelEndpoint::ArrivalHook g_arrival_hook = nullptr;
+}  // namespace
+
+void ChannelEndpoint::SetArrivalHook(ArrivalHook hook) { g_arrival_hook = hook; }
+
 kstd::Result<void> ChannelEndpoint::Write(MessagePacket* packet) {
   // Decode: everything checkable without the lock.
   if (packet == nullptr) return kstd::Error::kInvalid;
@@ -60,16 +66,22 @@ kstd::Result<void> ChannelEndpoint::Write(MessagePacket* packet) {
   }
   uint32_t num_bytes = packet->size().bytes;
 
-  SpinLockGuard guard(shared_->lock);
-  if (closed_) return kstd::Error::kBadHandle;
-  if (peer_ == nullptr) return kstd::Error::kPipe;
-  if (!peer_->HasRoomLocked()) return kstd::Error::kAgain;
-  peer_->queue_.PushBack(packet);
-  peer_->queued_bytes_ += num_bytes;
-  stats_.messages_written++;
-  stats_.bytes_written += num_bytes;
-  peer_->RefreshSignalsLocked();
-  RefreshSignalsLocked();
+  kstd::RefPtr<ChannelEndpoint> receiver;
+  {
+    SpinLockGuard guard(shared_->lock);
+    if (closed_) return kstd::Error::kBadHandle;
+    if (peer_ == nullptr) return kstd::Error::kPipe;
+    if (!peer_->HasRoomLocked()) return kstd::Error::kAgain;
+    peer_->queue_.PushBack(packet);
+    peer_->queued_bytes_ += num_bytes;
+    __atomic_fetch_add(&peer_->arrivals_, 1, __ATOMIC_ACQ_REL);
+    stats_.messages_written++;
+    stats_.bytes_written += num_bytes;
+    peer_->RefreshSignalsLocked();
+    RefreshSignalsLocked();
+    if (g_arrival_hook != nullptr) receiver = kstd::RefPtr<ChannelEndpoint>::FromRaw(peer_);
+  }
+  if (receiver) g_arrival_hook(receiver.get());
   return kstd::Ok();
 }
 
@@ -117,19 +129,27 @@ kstd::Result<MessageSize> ChannelEndpoint::PeekSize(uint32_t txid) const {
 
 void ChannelEndpoint::Close() {
   Queue doomed;
+  kstd::RefPtr<ChannelEndpoint> peer;
   {
     SpinLockGuard guard(shared_->lock);
     if (closed_) return;
     closed_ = true;
     if (peer_ != nullptr) {
       peer_->peer_ = nullptr;
+      __atomic_fetch_add(&peer_->arrivals_, 1, __ATOMIC_ACQ_REL);
       peer_->RefreshSignalsLocked();
+      // The peer may be dying too (its last reference going): take one only
+      // if it is still alive.
+      if (g_arrival_hook != nullptr && peer_->ref_count() > 0) {
+        peer = kstd::RefPtr<ChannelEndpoint>::FromRaw(peer_);
+      }
       peer_ = nullptr;
     }
     while (MessagePacket* packet = queue_.PopFront()) doomed.PushBack(packet);
     queued_bytes_ = 0;
     RefreshSignalsLocked();
   }
+  if (peer) g_arrival_hook(peer.get());
   // Outside the lock: the handles inside may hold the last reference to
   // anything, including endpoints of this very channel's neighbours.
   while (MessagePacket* packet = doomed.PopFront()) MessagePacket::DeleteDeferred(packet);

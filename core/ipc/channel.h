@@ -118,6 +118,16 @@ class ChannelEndpoint final : public KernelObject {
   Koid peer_koid() const { return peer_koid_; }
   /// Messages queued on this endpoint (waiting to be read here).
   size_t queued_messages() const;
+
+  /// Counts messages that arrived on this endpoint and changes of its peer
+  /// (closed); a waiter for one particular message (a call's reply) samples it,
+  /// checks the queue, and sleeps only while it is unchanged.
+  uint64_t arrivals() const { return __atomic_load_n(&arrivals_, __ATOMIC_ACQUIRE); }
+
+  /// Called (with no lock held) after every arrival or peer change on any
+  /// endpoint, so the kernel can wake reply waiters. Null in host tests.
+  using ArrivalHook = void (*)(ChannelEndpoint* endpoint);
+  static void SetArrivalHook(ArrivalHook hook);
   ChannelStats stats() const;
 
  private:
@@ -143,6 +153,7 @@ class ChannelEndpoint final : public KernelObject {
   Queue queue_;                      // messages written by the peer, oldest first
   size_t queued_bytes_ = 0;
   ChannelStats stats_;
+  uint64_t arrivals_ = 0;
 };
 
 }  // namespace core::ipc

@@ -93,6 +93,7 @@ void InitProcessTraps() {
   handlers.syscall = OnSyscall;
   handlers.return_to_user = OnReturnToUser;
   hal::InitTraps(handlers);
+  syscall::InitChannelCalls();
 }
 
 }  // namespace core

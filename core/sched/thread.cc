@@ -39,6 +39,8 @@ kstd::Result<kstd::RefPtr<Thread>> Thread::Create(const char* name, Process* pro
   if (!t) return kstd::Error::kNoMemory;
   uint64_t phys = TRY(Pmm().AllocRun(kStackPages));
   t->stack_ = reinterpret_cast<uintptr_t>(hal::PhysToVirt(phys));
+  // Cleared like every page the kernel hands out (see PmmPageSource).
+  __builtin_memset(reinterpret_cast<void*>(t->stack_), 0, kKernelStackSize);
   t->entry_fn_ = entry;
   t->entry_arg_ = arg;
   hal::InitThreadContext(&t->context_, t->stack_, kKernelStackSize, ThreadTrampoline, t.get());

@@ -90,6 +90,25 @@ void CountSent(uint64_t bytes) {
   c.ipc_bytes_sent += bytes;
 }
 
+// Threads waiting for a call's reply sleep on one of these, chosen by the
+// endpoint's koid; every arrival on an endpoint wakes its queue.
+constexpr uint64_t kReplyQueues = 64;
+sched::WaitQueue g_reply_queues[kReplyQueues];
+
+sched::WaitQueue& ReplyQueueOf(const ChannelEndpoint* ep) { return g_reply_queues[ep->koid() % kReplyQueues]; }
+
+void OnArrival(ChannelEndpoint* ep) { ReplyQueueOf(ep).WakeAll(); }
+
+struct NoNewArrival {
+  ChannelEndpoint* ep;
+  uint64_t seen;
+};
+
+bool NothingArrived(void* context) {
+  auto* c = static_cast<NoNewArrival*>(context);
+  return c->ep->arrivals() == c->seen;
+}
+
 uint32_t NextTxid() {
   static uint32_t next = 1;
   uint32_t id;
@@ -100,6 +119,8 @@ uint32_t NextTxid() {
 }
 
 }  // namespace
+
+void InitChannelCalls() { ChannelEndpoint::SetArrivalHook(OnArrival); }
 
 int64_t SysChannelCreate(UserPtr<tessera::handle_t> out0, UserPtr<tessera::handle_t> out1) {
   auto pair = ipc::Channel::CreatePair();
@@ -190,6 +211,7 @@ int64_t SysChannelCall(tessera::handle_t handle, UserPtr<tessera::ChannelCallArg
   uint64_t deadline = DeadlineTick(args.deadline);
   ipc::MessageSize limit{args.read_bytes_capacity, args.read_handles_capacity};
   for (;;) {
+    NoNewArrival condition{ep.value().get(), ep.value()->arrivals()};
     ipc::MessageSize needed;
     auto reply = ep.value()->ReadIfFits(txid, limit, &needed);
     if (reply.ok()) {
@@ -208,17 +230,11 @@ int64_t SysChannelCall(tessera::handle_t handle, UserPtr<tessera::ChannelCallArg
       return Errno(kstd::Error::kMessageSize);
     }
     if (reply.error() != kstd::Error::kAgain) return Errno(reply.error());
-    if (ep.value()->queued_messages() > 0) {
-      // Other messages are queued, so "readable" is already set and would not
-      // change when the reply arrives: poll once per tick instead.
-      if (sched::SleepTicks(1) == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
-      if (deadline != sched::kNoDeadline && sched::Now() >= deadline) return Errno(kstd::Error::kTimedOut);
-      continue;
-    }
-    kstd::RefPtr<KernelObject> object = ep.value();
-    Signals wanted = kSignalReadable | kSignalPeerClosed;
-    auto waited = WaitForSignals(&object, &wanted, 1, deadline, nullptr);
-    if (waited.is_error()) return Errno(waited.error());
+    // Sleep until something new arrives on this endpoint (the reply, another
+    // message, or the peer closing), then look again.
+    sched::WakeReason why = ReplyQueueOf(ep.value().get()).WaitIf(deadline, NothingArrived, &condition);
+    if (why == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
+    if (why == sched::WakeReason::kTimedOut) return Errno(kstd::Error::kTimedOut);
   }
 }
 

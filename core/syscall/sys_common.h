@@ -14,6 +14,9 @@ namespace core::syscall {
 inline sched::Thread* CurrentThread() { return sched::Current(); }
 inline Process* CurrentProcess() { return sched::Current()->process(); }
 
+/// Connects channel arrivals to the threads waiting in channel_call (boot).
+void InitChannelCalls();
+
 /// Ends the calling user thread (its process ends with its last thread).
 [[noreturn]] void ExitCurrentThread();
 
