@@ -326,9 +326,11 @@ void PreemptIfNeeded() {
   if (g_need_resched) {
     Thread* cur = CurrentLocked();
     if (cur != g_idle && cur->state_ == ThreadState::kRunning) {
-      // Slice over: to the back of its priority (with a fresh slice); preempted
-      // by a wake-up: it keeps its turn and the rest of its slice.
-      MakeRunnableLocked(cur, cur->slice_left_ > 0);
+      // Slice over: to the back of its priority, with a fresh slice.
+      // Preempted by a higher priority: it keeps its turn in its own.
+      // Preempted by an equal-priority wake-up: behind the woken thread.
+      bool keep_turn = cur->slice_left_ > 0 && g_run_queue.HighestPriority() > cur->priority();
+      MakeRunnableLocked(cur, keep_turn);
       ++g_preemptions;
     }
     ScheduleLocked();
