@@ -1,0 +1,211 @@
+#include "core/vfs/devfs.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/vfs/test_support.h"
+
+namespace core::vfs {
+namespace {
+
+using testing::Namespace;
+
+class FixedEntropy final : public EntropySource {
+ public:
+  size_t Gather(kstd::Span<uint8_t> out) override {
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>(i * 7 + 1);
+    return credit;
+  }
+  size_t credit = 64;
+};
+
+class DevFsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CharDevices().Clear();
+    dev_fs = DevFs::Create().release_value();
+    dev = ns.Mkdir("/dev");
+    ASSERT_OK(ns.mounts.Mount(dev_fs, dev, "/dev"));
+    dev_root = dev_fs->Root();
+    ASSERT_OK(DevFs::AddMemoryDevices(dev_root.get(), &rng));
+  }
+  void TearDown() override { CharDevices().Clear(); }
+
+  kstd::RefPtr<OpenFile> Open(const std::string& path, uint32_t flags) {
+    kstd::RefPtr<Vnode> v = ns.Get(path);
+    EXPECT_TRUE(v) << path;
+    if (!v) return nullptr;
+    auto f = v->Open(flags);
+    EXPECT_TRUE(f.ok()) << path << ": " << testing::Status(f);
+    return f.ok() ? f.release_value() : nullptr;
+  }
+
+  FixedEntropy entropy;
+  Csprng rng{&entropy};
+  Namespace ns;
+  kstd::RefPtr<RamFs> dev_fs;
+  kstd::RefPtr<Vnode> dev;
+  kstd::RefPtr<Vnode> dev_root;
+};
+
+TEST_F(DevFsTest, NodesAreCharDevicesWithLinuxNumbers) {
+  struct {
+    const char* path;
+    uint32_t major, minor;
+  } expected[] = {{"/dev/null", 1, 3}, {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
+                  {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}};
+  for (const auto& e : expected) {
+    kstd::RefPtr<Vnode> v = ns.Get(e.path);
+    ASSERT_TRUE(v) << e.path;
+    LinuxStat st;
+    v->Stat(&st);
+    EXPECT_EQ(st.st_mode, kModeCharDevice | 0666) << e.path;
+    EXPECT_EQ(DevMajor(st.st_rdev), e.major) << e.path;
+    EXPECT_EQ(DevMinor(st.st_rdev), e.minor) << e.path;
+  }
+  EXPECT_EQ(std::string(dev_fs->name()), "devtmpfs");
+  EXPECT_EQ(testing::ListNames(dev_root.get()),
+            (std::vector<std::string>{".", "..", "null", "zero", "full", "random", "urandom"}));
+}
+
+TEST_F(DevFsTest, NullReadsEofAndSwallowsWrites) {
+  kstd::RefPtr<OpenFile> f = Open("/dev/null", kOpenReadWrite);
+  ASSERT_TRUE(f);
+  EXPECT_FALSE(f->seekable());
+  uint8_t buf[16];
+  auto r = f->Read(0, kstd::Span<uint8_t>(buf, 16));
+  ASSERT_OK(r);
+  EXPECT_EQ(r.value(), 0u);
+  auto w = f->Write(0, kstd::Span<const uint8_t>(buf, 16));
+  ASSERT_OK(w);
+  EXPECT_EQ(w.value(), 16u);
+  EXPECT_EQ(f->WaitObject(), nullptr);
+}
+
+TEST_F(DevFsTest, ZeroReadsZerosInChunks) {
+  kstd::RefPtr<OpenFile> f = Open("/dev/zero", kOpenReadOnly);
+  ASSERT_TRUE(f);
+  std::vector<uint8_t> buf(kMemoryDeviceChunk * 2, 0xaa);
+  auto r = f->Read(0, kstd::Span<uint8_t>(buf.data(), buf.size()));
+  ASSERT_OK(r);
+  EXPECT_EQ(r.value(), kMemoryDeviceChunk);  // short read: the caller loops
+  for (size_t i = 0; i < r.value(); ++i) ASSERT_EQ(buf[i], 0) << i;
+  EXPECT_EQ(buf[kMemoryDeviceChunk], 0xaa);
+  auto w = f->Write(0, kstd::Span<const uint8_t>(buf.data(), 10));
+  ASSERT_OK(w);
+  EXPECT_EQ(w.value(), 10u);
+}
+
+TEST_F(DevFsTest, FullReadsZerosAndRefusesWritesWithENOSPC) {
+  kstd::RefPtr<OpenFile> f = Open("/dev/full", kOpenReadWrite);
+  ASSERT_TRUE(f);
+  uint8_t buf[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  auto r = f->Read(0, kstd::Span<uint8_t>(buf, 8));
+  ASSERT_OK(r);
+  EXPECT_EQ(buf[7], 0);
+  EXPECT_ERR(f->Write(0, kstd::Span<const uint8_t>(buf, 8)), kNoSpace);
+}
+
+TEST_F(DevFsTest, RandomAndUrandomProduceDistinctBytes) {
+  kstd::RefPtr<OpenFile> u = Open("/dev/urandom", kOpenReadOnly);
+  kstd::RefPtr<OpenFile> r = Open("/dev/random", kOpenReadOnly);
+  ASSERT_TRUE(u && r);
+  uint8_t a[32], b[32], c[32];
+  ASSERT_OK(u->Read(0, kstd::Span<uint8_t>(a, 32)));
+  ASSERT_OK(u->Read(0, kstd::Span<uint8_t>(b, 32)));
+  ASSERT_OK(r->Read(0, kstd::Span<uint8_t>(c, 32)));
+  EXPECT_NE(std::string(a, a + 32), std::string(b, b + 32));
+  EXPECT_NE(std::string(b, b + 32), std::string(c, c + 32));
+  EXPECT_EQ(r->Poll() & kPollIn, kPollIn);
+  // Writing mixes data in.
+  auto w = r->Write(0, kstd::Span<const uint8_t>(a, 32));
+  ASSERT_OK(w);
+  EXPECT_EQ(w.value(), 32u);
+}
+
+TEST_F(DevFsTest, RandomBlocksUntilSeededUrandomDoesNot) {
+  CharDevices().Clear();
+  FixedEntropy none;
+  none.credit = 0;
+  Csprng unseeded(&none);
+  kstd::RefPtr<CharDevice> random = MakeRandomDevice(&unseeded, true);
+  kstd::RefPtr<CharDevice> urandom = MakeRandomDevice(&unseeded, false);
+  uint8_t buf[8];
+  EXPECT_ERR(random->Read(kstd::Span<uint8_t>(buf, 8)), kAgain);
+  EXPECT_EQ(random->Poll() & kPollIn, 0u);
+  EXPECT_OK(urandom->Read(kstd::Span<uint8_t>(buf, 8)));
+  none.credit = 64;
+  EXPECT_OK(random->Read(kstd::Span<uint8_t>(buf, 8)));
+}
+
+class CountingDevice final : public CharDevice {
+ public:
+  kstd::Result<void> Open(uint32_t flags) override {
+    if (flags & kOpenNonBlock) return kstd::Error::kBusy;
+    ++opens;
+    return kstd::Ok();
+  }
+  void Close() override { ++closes; }
+  kstd::Result<int64_t> Ioctl(uint32_t request, uint64_t arg) override {
+    return static_cast<int64_t>(request + arg);
+  }
+  int opens = 0;
+  int closes = 0;
+};
+
+TEST_F(DevFsTest, RegisteredDevicesOpenThroughAnyNodeWithTheirNumber) {
+  auto* tty = new CountingDevice;
+  kstd::RefPtr<CharDevice> ref = kstd::AdoptRef<CharDevice>(tty);
+  ASSERT_OK(DevFs::AddDevice(dev_root.get(), "ttyS0", kDevTtyS0, 0620, ref));
+  {
+    kstd::RefPtr<OpenFile> f = Open("/dev/ttyS0", kOpenReadWrite);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(tty->opens, 1);
+    auto io = f->Ioctl(0x5401, 1);
+    ASSERT_OK(io);
+    EXPECT_EQ(io.value(), 0x5402);
+    EXPECT_ERR(f->Read(0, kstd::Span<uint8_t>()), kInvalid);  // the default
+  }
+  EXPECT_EQ(tty->closes, 1);
+  // A device's open can refuse.
+  EXPECT_ERR(ns.Get("/dev/ttyS0")->Open(kOpenNonBlock), kBusy);
+  EXPECT_EQ(tty->closes, 1);
+  // mknod in another file system reaches the same driver.
+  CreateRequest node;
+  node.type = VnodeType::kCharDevice;
+  node.rdev = kDevTtyS0;
+  kstd::RefPtr<Vnode> alias = testing::MustCreate(ns.root.get(), "serial", node);
+  ASSERT_OK(alias->Open(kOpenReadOnly));
+  EXPECT_EQ(tty->opens, 2);
+  // Names and numbers are unique; a failed add leaves nothing registered.
+  EXPECT_ERR(DevFs::AddDevice(dev_root.get(), "ttyS0", MakeDev(4, 65), 0620, MakeNullDevice()),
+             kExists);
+  EXPECT_FALSE(CharDevices().Find(MakeDev(4, 65)));
+  EXPECT_ERR(DevFs::AddDevice(dev_root.get(), "other", kDevTtyS0, 0620, MakeNullDevice()),
+             kExists);
+}
+
+TEST_F(DevFsTest, NodeWithoutDriverGivesENXIO) {
+  CreateRequest node;
+  node.type = VnodeType::kCharDevice;
+  node.rdev = MakeDev(200, 1);
+  kstd::RefPtr<Vnode> v = testing::MustCreate(dev_root.get(), "ghost", node);
+  EXPECT_ERR(v->Open(kOpenReadOnly), kNoDeviceOrAddress);
+  ASSERT_OK(CharDevices().Unregister(kDevNull));
+  EXPECT_ERR(ns.Get("/dev/null")->Open(kOpenReadOnly), kNoDeviceOrAddress);
+  EXPECT_ERR(CharDevices().Unregister(kDevNull), kNotFound);
+}
+
+TEST_F(DevFsTest, RegistryIsBounded) {
+  CharDevices().Clear();
+  for (size_t i = 0; i < CharDeviceRegistry::kMaxDevices; ++i) {
+    ASSERT_OK(CharDevices().Register(MakeDev(100, static_cast<uint32_t>(i)), MakeNullDevice()));
+  }
+  EXPECT_ERR(CharDevices().Register(MakeDev(101, 0), MakeNullDevice()), kNoSpace);
+  EXPECT_ERR(CharDevices().Register(MakeDev(101, 0), nullptr), kInvalid);
+}
+
+}  // namespace
+}  // namespace core::vfs

@@ -1,0 +1,240 @@
+#include "core/vfs/mount_table.h"
+
+#include "kstd/new.h"
+
+namespace core::vfs {
+
+MountTable::~MountTable() {
+  // Newest first, so nested mounts go before what they sit on.
+  while (true) {
+    Record* record = nullptr;
+    {
+      SpinLockGuard guard(lock_);
+      if (mounts_.empty()) break;
+      // The last element: walk to it (the list has no PopBack).
+      mounts_.ForEach([&](Record* r) { record = r; });
+      mounts_.Remove(record);
+      if (record == root_) root_ = nullptr;
+      if (record->covered) Cover(record->covered.get(), -1);
+    }
+    kstd::RefPtr<FileSystem> fs = record->fs;
+    FreeRecord(record);
+    if (fs && fs->pins() == 0) fs->Shutdown();
+  }
+}
+
+MountTable::Record* MountTable::NewRecord(Name path) {
+  Record* record = new (kstd::nothrow) Record();
+  if (record == nullptr) return nullptr;
+  if (!SetPath(record, path)) {
+    delete record;
+    return nullptr;
+  }
+  return record;
+}
+
+bool MountTable::SetPath(Record* record, Name path) {
+  char* copy = new (kstd::nothrow) char[path.size() + 1];
+  if (copy == nullptr) return false;
+  __builtin_memcpy(copy, path.data(), path.size());
+  copy[path.size()] = '\0';
+  delete[] record->path;
+  record->path = copy;
+  return true;
+}
+
+void MountTable::FreeRecord(Record* record) {
+  delete[] record->path;
+  delete record;
+}
+
+void MountTable::Cover(Vnode* dir, int delta) {
+  __atomic_fetch_add(&dir->mount_count_, delta, __ATOMIC_ACQ_REL);
+}
+
+MountTable::Record* MountTable::FindByRootLocked(const Vnode* root) const {
+  return mounts_.FindIf([&](Record* r) { return r->root.get() == root; });
+}
+
+MountTable::Record* MountTable::FindByFsLocked(const FileSystem* fs) const {
+  return mounts_.FindIf([&](Record* r) { return r->fs.get() == fs; });
+}
+
+kstd::Result<void> MountTable::MountRoot(kstd::RefPtr<FileSystem> fs) {
+  if (!fs) return kstd::Error::kInvalid;
+  kstd::RefPtr<Vnode> root = fs->Root();
+  if (!root || !root->IsDirectory()) return kstd::Error::kInvalid;
+  Record* record = NewRecord("/");
+  if (record == nullptr) return kstd::Error::kNoMemory;
+  record->fs = kstd::Move(fs);
+  record->root = kstd::Move(root);
+  {
+    SpinLockGuard guard(lock_);
+    if (root_ == nullptr) {
+      record->id = ++next_id_;
+      mounts_.PushFront(record);
+      root_ = record;
+      return kstd::Ok();
+    }
+  }
+  FreeRecord(record);
+  return kstd::Error::kBusy;
+}
+
+kstd::RefPtr<Vnode> MountTable::Root() const {
+  SpinLockGuard guard(lock_);
+  return root_ != nullptr ? root_->root : nullptr;
+}
+
+kstd::Result<uint64_t> MountTable::Mount(kstd::RefPtr<FileSystem> fs,
+                                         kstd::RefPtr<Vnode> mount_point, Name path) {
+  if (!fs || !mount_point) return kstd::Error::kInvalid;
+  if (!mount_point->IsDirectory()) return kstd::Error::kNotDirectory;
+  if (path.size() > kMaxPathLength) return kstd::Error::kNameTooLong;
+  kstd::RefPtr<Vnode> root = fs->Root();
+  if (!root || !root->IsDirectory()) return kstd::Error::kInvalid;
+  Record* record = NewRecord(path);
+  if (record == nullptr) return kstd::Error::kNoMemory;
+  record->fs = fs;
+  record->root = kstd::Move(root);
+  record->covered = mount_point;
+  kstd::Error error;
+  {
+    SpinLockGuard guard(lock_);
+    if (root_ == nullptr) {
+      error = kstd::Error::kInvalid;
+    } else if (FindByFsLocked(fs.get()) != nullptr || mount_point->is_mount_point()) {
+      error = kstd::Error::kBusy;
+    } else {
+      record->id = ++next_id_;
+      mounts_.PushBack(record);
+      Cover(mount_point.get(), +1);
+      return record->id;
+    }
+  }
+  FreeRecord(record);
+  return error;
+}
+
+kstd::Result<void> MountTable::Umount(Vnode* mounted_root) {
+  Record* record;
+  {
+    SpinLockGuard guard(lock_);
+    record = FindByRootLocked(mounted_root);
+    if (record == nullptr) return kstd::Error::kInvalid;
+    if (record == root_) return kstd::Error::kBusy;
+    if (record->fs->pins() != 0) return kstd::Error::kBusy;
+    const FileSystem* fs = record->fs.get();
+    if (mounts_.FindIf([&](Record* r) { return r->covered && r->covered->fs() == fs; })) {
+      return kstd::Error::kBusy;
+    }
+    mounts_.Remove(record);
+    Cover(record->covered.get(), -1);
+  }
+  kstd::RefPtr<FileSystem> fs = record->fs;
+  FreeRecord(record);
+  fs->Shutdown();
+  return kstd::Ok();
+}
+
+kstd::Result<void> MountTable::MoveMount(Vnode* mounted_root,
+                                         kstd::RefPtr<Vnode> new_mount_point, Name new_path) {
+  if (!new_mount_point) return kstd::Error::kInvalid;
+  if (!new_mount_point->IsDirectory()) return kstd::Error::kNotDirectory;
+  if (new_path.size() > kMaxPathLength) return kstd::Error::kNameTooLong;
+  // The new path is allocated up front so the move itself cannot fail.
+  Record scratch;
+  if (!SetPath(&scratch, new_path)) return kstd::Error::kNoMemory;
+  kstd::RefPtr<Vnode> old_covered;  // released after the lock
+  {
+    SpinLockGuard guard(lock_);
+    Record* record = FindByRootLocked(mounted_root);
+    if (record == nullptr || record == root_) {
+      delete[] scratch.path;
+      return kstd::Error::kInvalid;
+    }
+    if (new_mount_point->is_mount_point()) {
+      delete[] scratch.path;
+      return kstd::Error::kBusy;
+    }
+    // Walk from the target's file system towards the root mount: meeting the
+    // moved mount means the target lies inside it.
+    const FileSystem* fs = new_mount_point->fs();
+    for (size_t hops = 0; hops <= mounts_.size(); ++hops) {
+      Record* holder = FindByFsLocked(fs);
+      if (holder == record) {
+        delete[] scratch.path;
+        return kstd::Error::kInvalid;
+      }
+      if (holder == nullptr || holder->covered == nullptr) break;
+      fs = holder->covered->fs();
+    }
+    old_covered = kstd::Move(record->covered);
+    Cover(old_covered.get(), -1);
+    record->covered = new_mount_point;
+    Cover(new_mount_point.get(), +1);
+    char* old_path = record->path;
+    record->path = scratch.path;
+    scratch.path = old_path;
+  }
+  delete[] scratch.path;
+  return kstd::Ok();
+}
+
+kstd::Result<kstd::RefPtr<FileSystem>> MountTable::ReplaceRoot(
+    kstd::RefPtr<FileSystem> new_root) {
+  if (!new_root) return kstd::Error::kInvalid;
+  kstd::RefPtr<Vnode> root_vnode = new_root->Root();
+  if (!root_vnode || !root_vnode->IsDirectory()) return kstd::Error::kInvalid;
+  kstd::RefPtr<FileSystem> old_fs;
+  kstd::RefPtr<Vnode> old_root_vnode;
+  Record* dissolved = nullptr;
+  {
+    SpinLockGuard guard(lock_);
+    if (root_ == nullptr || root_->fs == new_root) return kstd::Error::kInvalid;
+    Record* current = FindByFsLocked(new_root.get());
+    const FileSystem* old = root_->fs.get();
+    if (mounts_.FindIf([&](Record* r) {
+          return r != current && r->covered && r->covered->fs() == old;
+        })) {
+      return kstd::Error::kBusy;
+    }
+    if (current != nullptr) {
+      mounts_.Remove(current);
+      Cover(current->covered.get(), -1);
+      dissolved = current;
+    }
+    old_fs = kstd::Move(root_->fs);
+    old_root_vnode = kstd::Move(root_->root);
+    root_->fs = new_root;
+    root_->root = kstd::Move(root_vnode);
+  }
+  if (dissolved != nullptr) FreeRecord(dissolved);
+  return old_fs;
+}
+
+kstd::RefPtr<Vnode> MountTable::MountedOn(const Vnode* dir) const {
+  if (!dir->is_mount_point()) return nullptr;
+  SpinLockGuard guard(lock_);
+  Record* r = mounts_.FindIf([&](Record* m) { return m->covered.get() == dir; });
+  return r != nullptr ? r->root : nullptr;
+}
+
+kstd::RefPtr<Vnode> MountTable::CoveredBy(const Vnode* dir) const {
+  SpinLockGuard guard(lock_);
+  Record* r = FindByRootLocked(dir);
+  return r != nullptr ? r->covered : nullptr;
+}
+
+uint64_t MountTable::MountIdOf(const FileSystem* fs) const {
+  SpinLockGuard guard(lock_);
+  Record* r = FindByFsLocked(fs);
+  return r != nullptr ? r->id : 0;
+}
+
+size_t MountTable::size() const {
+  SpinLockGuard guard(lock_);
+  return mounts_.size();
+}
+
+}  // namespace core::vfs

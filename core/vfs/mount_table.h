@@ -1,0 +1,128 @@
+#pragma once
+
+// MountTable: which file system is mounted on which directory.
+//
+// A mount attaches a FileSystem's root directory on top of a directory vnode
+// of an already mounted file system (the *covered* directory). Path
+// resolution (path.h) asks the table to step from a covered directory into
+// the mounted root, and from a mounted root back to the covered directory
+// for "..". Mounting on a mounted root stacks (the new mount hides the old).
+//
+// The root mount ("/") has no covered directory. It can be replaced at run
+// time (ReplaceRoot): the initramfs ramfs is the first root, the ext2 disk
+// replaces it (switch_root: mount the new fs somewhere, MoveMount /dev, /proc,
+// /tmp into it, then ReplaceRoot).
+//
+// Thread safety: every method takes lock_ (a leaf lock apart from the
+// reference drops and FileSystem::Shutdown, which run after it is released).
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/sync/spin_lock.h"
+#include "core/vfs/vnode.h"
+#include "kstd/intrusive_list.h"
+#include "kstd/ref_ptr.h"
+#include "kstd/result.h"
+
+namespace core::vfs {
+
+/// One row of the table, as ForEach shows it (for /proc/mounts, df).
+struct MountView {
+  uint64_t id;             // stable for the mount's life (statx stx_mnt_id)
+  FileSystem* fs;
+  Vnode* root;             // the mounted file system's root
+  Vnode* covered;          // null for the root mount
+  const char* path;        // the path given at mount time ("/" for the root)
+};
+
+class MountTable {
+ public:
+  MountTable() = default;
+  MountTable(const MountTable&) = delete;
+  MountTable& operator=(const MountTable&) = delete;
+  /// Unmounts everything (shutting the file systems down).
+  ~MountTable();
+
+  /// Makes `fs` the root. Errors: kBusy (a root exists; see ReplaceRoot),
+  /// kInvalid (fs has no root), kNoMemory.
+  kstd::Result<void> MountRoot(kstd::RefPtr<FileSystem> fs);
+
+  /// The root directory ("/"), or null before MountRoot.
+  kstd::RefPtr<Vnode> Root() const;
+
+  /// Mounts `fs` on the directory `mount_point`; `path` is only recorded for
+  /// display. Returns the mount id. Errors: kNotDirectory, kBusy (fs is
+  /// already mounted, or something is already mounted on mount_point: resolve
+  /// the path first, which lands on the top mount), kInvalid (fs has no root,
+  /// no root mount yet), kNameTooLong (path), kNoMemory.
+  kstd::Result<uint64_t> Mount(kstd::RefPtr<FileSystem> fs, kstd::RefPtr<Vnode> mount_point,
+                               Name path);
+
+  /// Unmounts the file system whose root is `mounted_root` (what resolving
+  /// the mount's path returns) and calls its Shutdown. Errors: kInvalid (not
+  /// the root of a mount), kBusy (the root mount; open files, cwd or root of
+  /// a process in it (FileSystem::pins); another file system mounted inside).
+  kstd::Result<void> Umount(Vnode* mounted_root);
+
+  /// Moves the mount whose root is `mounted_root` onto `new_mount_point`
+  /// (mount --move). Errors: kInvalid (not a mount root, the root mount, or
+  /// the target is inside the moved mount), kNotDirectory, kBusy (target is
+  /// covered already), kNameTooLong, kNoMemory.
+  kstd::Result<void> MoveMount(Vnode* mounted_root, kstd::RefPtr<Vnode> new_mount_point,
+                               Name new_path);
+
+  /// Makes `new_root` the root file system and returns the old one (not shut
+  /// down: processes may still use it; the caller drops or keeps it). If
+  /// new_root is mounted somewhere, that mount is dissolved. Errors: kBusy
+  /// (other mounts still sit inside the old root: move them first), kInvalid
+  /// (no root yet, new_root has no root, or new_root is the root already).
+  kstd::Result<kstd::RefPtr<FileSystem>> ReplaceRoot(kstd::RefPtr<FileSystem> new_root);
+
+  /// The root of the file system mounted on `dir`, or null if none.
+  kstd::RefPtr<Vnode> MountedOn(const Vnode* dir) const;
+  /// If `dir` is the root of a mounted (non-root) file system, the directory
+  /// it covers; otherwise null.
+  kstd::RefPtr<Vnode> CoveredBy(const Vnode* dir) const;
+  /// The id of the mount of `fs`, or 0 if it is not mounted.
+  uint64_t MountIdOf(const FileSystem* fs) const;
+  size_t size() const;
+
+  /// Calls fn(const MountView&) for each mount, root first, under the lock:
+  /// fn must only copy data out.
+  template <typename Fn>
+  void ForEach(Fn fn) const {
+    SpinLockGuard guard(lock_);
+    mounts_.ForEach([&](Record* r) {
+      MountView view{r->id, r->fs.get(), r->root.get(), r->covered.get(), r->path};
+      fn(view);
+    });
+  }
+
+ private:
+  struct Record {
+    kstd::ListNode node;
+    uint64_t id = 0;
+    kstd::RefPtr<FileSystem> fs;
+    kstd::RefPtr<Vnode> root;
+    kstd::RefPtr<Vnode> covered;  // null for the root mount
+    char* path = nullptr;         // owned, NUL-terminated
+  };
+  using List = kstd::IntrusiveList<Record, &Record::node>;
+
+  static Record* NewRecord(Name path);
+  static void FreeRecord(Record* record);
+  static bool SetPath(Record* record, Name path);
+
+  /// Callers hold lock_.
+  Record* FindByRootLocked(const Vnode* root) const;
+  Record* FindByFsLocked(const FileSystem* fs) const;
+  static void Cover(Vnode* dir, int delta);
+
+  mutable SpinLock lock_;
+  List mounts_;           // guarded by lock_; the root mount first
+  Record* root_ = nullptr;  // guarded by lock_
+  uint64_t next_id_ = 0;    // guarded by lock_
+};
+
+}  // namespace core::vfs

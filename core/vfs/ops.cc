@@ -1,0 +1,248 @@
+#include "core/vfs/ops.h"
+
+#include "kstd/new.h"
+
+namespace core::vfs {
+namespace {
+
+kstd::Result<Resolved> ResolveIn(const PathContext& ctx, Name path, bool follow, bool parent) {
+  ResolveFlags flags;
+  flags.follow_final_symlink = follow;
+  flags.want_parent = parent;
+  return Resolve(*ctx.mounts, path, ctx.cwd, ctx.root, flags);
+}
+
+// The final component of a parent-mode resolution is not a plain name ("/",
+// ".", "..").
+bool IsSpecialName(const Resolved& r) {
+  Name n = r.final_name();
+  return n.empty() || n.IsDotOrDotDot();
+}
+
+kstd::Result<void> CreateIn(const PathContext& ctx, Name path, const CreateRequest& request) {
+  Resolved r = TRY(ResolveIn(ctx, path, /*follow=*/false, /*parent=*/true));
+  if (r.vnode) return kstd::Error::kExists;
+  if (r.trailing_slash && request.type != VnodeType::kDirectory) return kstd::Error::kNotFound;
+  TRY(r.parent->Create(r.final_name(), request));
+  return kstd::Ok();
+}
+
+}  // namespace
+
+kstd::Result<kstd::RefPtr<Vnode>> LookupPath(const PathContext& ctx, Name path,
+                                             bool follow_final_symlink) {
+  Resolved r = TRY(ResolveIn(ctx, path, follow_final_symlink, /*parent=*/false));
+  return r.vnode;
+}
+
+kstd::Result<kstd::RefPtr<OpenFile>> OpenPath(const PathContext& ctx, Name path, uint32_t flags,
+                                              uint32_t mode, uint32_t uid, uint32_t gid) {
+  const bool nofollow = (flags & kOpenNoFollow) != 0;
+  kstd::RefPtr<Vnode> vnode;
+  bool created = false;
+  if (flags & kOpenCreate) {
+    const bool exclusive = (flags & kOpenExclusive) != 0;
+    Resolved r = TRY(ResolveIn(ctx, path, !exclusive && !nofollow, /*parent=*/true));
+    if (IsSpecialName(r)) {  // "/", ".", "..": directories, never created
+      return exclusive ? kstd::Error::kExists : kstd::Error::kIsDirectory;
+    }
+    if (r.trailing_slash) return kstd::Error::kIsDirectory;  // Linux: even O_EXCL on a dir
+    if (r.vnode) {
+      if (exclusive) return kstd::Error::kExists;
+      if (r.vnode->IsDirectory()) return kstd::Error::kIsDirectory;
+      vnode = kstd::Move(r.vnode);
+    } else {
+      CreateRequest request;
+      request.type = VnodeType::kRegular;
+      request.mode = mode & kModePermissionMask;
+      request.uid = uid;
+      request.gid = gid;
+      kstd::Result<kstd::RefPtr<Vnode>> made = r.parent->Create(r.final_name(), request);
+      if (made.is_error()) {
+        // Lost a race with another creator: without O_EXCL, open theirs.
+        if (made.error() != kstd::Error::kExists || exclusive) return made.error();
+        made = r.parent->Lookup(r.final_name());
+        if (made.is_error()) return made.error();
+      } else {
+        created = true;
+      }
+      vnode = made.release_value();
+    }
+  } else {
+    vnode = TRY(LookupPath(ctx, path, !nofollow));
+  }
+  if ((flags & kOpenDirectory) && !vnode->IsDirectory()) return kstd::Error::kNotDirectory;
+  if ((flags & kOpenTruncate) && !created && vnode->type() == VnodeType::kRegular) {
+    TRY(vnode->Truncate(0));
+  }
+  return vnode->Open(flags);
+}
+
+kstd::Result<void> MakeDirectory(const PathContext& ctx, Name path, uint32_t mode, uint32_t uid,
+                                 uint32_t gid) {
+  CreateRequest request;
+  request.type = VnodeType::kDirectory;
+  request.mode = mode & kModePermissionMask;
+  request.uid = uid;
+  request.gid = gid;
+  return CreateIn(ctx, path, request);
+}
+
+kstd::Result<void> MakeNode(const PathContext& ctx, Name path, VnodeType type, uint32_t mode,
+                            uint64_t rdev, uint32_t uid, uint32_t gid) {
+  if (type == VnodeType::kDirectory || type == VnodeType::kSymlink) return kstd::Error::kInvalid;
+  CreateRequest request;
+  request.type = type;
+  request.mode = mode & kModePermissionMask;
+  request.rdev = rdev;
+  request.uid = uid;
+  request.gid = gid;
+  return CreateIn(ctx, path, request);
+}
+
+kstd::Result<void> MakeSymlink(const PathContext& ctx, Name target, Name link_path, uint32_t uid,
+                               uint32_t gid) {
+  if (target.empty()) return kstd::Error::kNotFound;
+  if (target.size() > kMaxPathLength) return kstd::Error::kNameTooLong;
+  CreateRequest request;
+  request.type = VnodeType::kSymlink;
+  request.mode = 0777;
+  request.symlink_target = target;
+  request.uid = uid;
+  request.gid = gid;
+  return CreateIn(ctx, link_path, request);
+}
+
+kstd::Result<void> UnlinkPath(const PathContext& ctx, Name path) {
+  Resolved r = TRY(ResolveIn(ctx, path, /*follow=*/false, /*parent=*/true));
+  if (IsSpecialName(r)) return kstd::Error::kIsDirectory;
+  if (!r.vnode) return kstd::Error::kNotFound;
+  if (r.trailing_slash) {
+    return r.vnode->IsDirectory() ? kstd::Error::kIsDirectory : kstd::Error::kNotDirectory;
+  }
+  return r.parent->Unlink(r.final_name());
+}
+
+kstd::Result<void> RemoveDirectory(const PathContext& ctx, Name path) {
+  Resolved r = TRY(ResolveIn(ctx, path, /*follow=*/false, /*parent=*/true));
+  Name name = r.final_name();
+  if (name.empty()) return kstd::Error::kBusy;
+  if (name.IsDot()) return kstd::Error::kInvalid;
+  if (name.IsDotDot()) return kstd::Error::kNotEmpty;
+  if (!r.vnode) return kstd::Error::kNotFound;
+  if (r.vnode->fs()->Root().get() == r.vnode.get()) return kstd::Error::kBusy;  // a mount root
+  return r.parent->Rmdir(name);
+}
+
+kstd::Result<void> RenamePath(const PathContext& old_ctx, Name old_path,
+                              const PathContext& new_ctx, Name new_path) {
+  Resolved from = TRY(ResolveIn(old_ctx, old_path, /*follow=*/false, /*parent=*/true));
+  Resolved to = TRY(ResolveIn(new_ctx, new_path, /*follow=*/false, /*parent=*/true));
+  if (from.parent->fs() != to.parent->fs()) return kstd::Error::kCrossDevice;
+  if (IsSpecialName(from) || IsSpecialName(to)) return kstd::Error::kBusy;
+  if (!from.vnode) return kstd::Error::kNotFound;
+  if (!from.vnode->IsDirectory() && (from.trailing_slash || to.trailing_slash)) {
+    return kstd::Error::kNotDirectory;
+  }
+  // A mounted root sits in another file system than the directory holding
+  // its mount point.
+  if (from.vnode->fs() != from.parent->fs()) return kstd::Error::kBusy;
+  if (to.vnode && to.vnode->fs() != to.parent->fs()) return kstd::Error::kBusy;
+  return from.parent->Rename(from.final_name(), to.parent.get(), to.final_name());
+}
+
+kstd::Result<void> LinkPath(const PathContext& old_ctx, Name old_path,
+                            const PathContext& new_ctx, Name new_path, bool follow) {
+  Resolved from = TRY(ResolveIn(old_ctx, old_path, follow, /*parent=*/false));
+  Resolved to = TRY(ResolveIn(new_ctx, new_path, /*follow=*/false, /*parent=*/true));
+  if (to.vnode) return kstd::Error::kExists;
+  if (to.trailing_slash) return kstd::Error::kNotFound;
+  return to.parent->Link(to.final_name(), from.vnode.get());
+}
+
+kstd::Result<size_t> ReadLinkPath(const PathContext& ctx, Name path, kstd::Span<char> out) {
+  kstd::RefPtr<Vnode> v = TRY(LookupPath(ctx, path, /*follow_final_symlink=*/false));
+  if (v->type() != VnodeType::kSymlink) return kstd::Error::kInvalid;
+  return v->ReadLink(out);
+}
+
+// ---- PathOf
+
+namespace {
+
+// Finds the name under which `ino` is listed (not "." or "..").
+class NameFinder final : public DirSink {
+ public:
+  explicit NameFinder(uint64_t ino) : ino_(ino) {}
+  bool Emit(const DirEntry& e) override {
+    if (found_ || e.name.IsDotOrDotDot() || e.ino != ino_) return true;
+    if (e.name.size() > kMaxNameLength) return true;
+    __builtin_memcpy(name_, e.name.data(), e.name.size());
+    length_ = e.name.size();
+    found_ = true;
+    return false;  // stop
+  }
+  bool found() const { return found_; }
+  Name name() const { return Name(name_, length_); }
+
+ private:
+  const uint64_t ino_;
+  bool found_ = false;
+  char name_[kMaxNameLength];
+  size_t length_ = 0;
+};
+
+struct PathBuffer {
+  char bytes[kMaxPathLength + 1];
+};
+
+}  // namespace
+
+kstd::Result<size_t> PathOf(const MountTable& mounts, Vnode* dir, Vnode* root,
+                            kstd::Span<char> out) {
+  if (dir == nullptr || root == nullptr) return kstd::Error::kInvalid;
+  if (!dir->IsDirectory()) return kstd::Error::kNotDirectory;
+  PathBuffer* buffer = new (kstd::nothrow) PathBuffer;
+  if (buffer == nullptr) return kstd::Error::kNoMemory;
+  struct Freer {
+    PathBuffer* p;
+    ~Freer() { delete p; }
+  } freer{buffer};
+
+  constexpr size_t kEnd = sizeof(buffer->bytes);
+  size_t pos = kEnd;
+  kstd::RefPtr<Vnode> v = kstd::RefPtr<Vnode>::FromRaw(dir);
+  // Each step either climbs a mount or a directory level; a path has at most
+  // kMaxPathLength / 2 levels, and a deeper directory cannot be named anyway.
+  for (size_t steps = 0; v.get() != root; ++steps) {
+    if (steps > kMaxPathLength + mounts.size()) return kstd::Error::kNameTooLong;
+    kstd::RefPtr<Vnode> covered = mounts.CoveredBy(v.get());
+    if (covered) {
+      v = kstd::Move(covered);
+      continue;
+    }
+    kstd::RefPtr<Vnode> parent = TRY(v->Lookup(".."));
+    if (parent.get() == v.get()) return kstd::Error::kNotFound;  // a root that is not `root`
+    NameFinder finder(v->ino());
+    uint64_t cursor = 0;
+    while (!finder.found()) {
+      uint64_t before = cursor;
+      TRY(parent->ReadDir(&cursor, finder));
+      if (cursor == before && !finder.found()) return kstd::Error::kNotFound;
+    }
+    Name name = finder.name();
+    if (name.size() + 1 > pos) return kstd::Error::kNameTooLong;
+    pos -= name.size();
+    __builtin_memcpy(buffer->bytes + pos, name.data(), name.size());
+    buffer->bytes[--pos] = '/';
+    v = kstd::Move(parent);
+  }
+  if (pos == kEnd) buffer->bytes[--pos] = '/';
+  size_t length = kEnd - pos;
+  if (length + 1 > out.size()) return kstd::Error::kRange;
+  __builtin_memcpy(out.data(), buffer->bytes + pos, length);
+  out[length] = '\0';
+  return length;
+}
+
+}  // namespace core::vfs

@@ -1,0 +1,202 @@
+#include "core/vfs/ops.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/vfs/test_support.h"
+
+namespace core::vfs {
+namespace {
+
+using testing::Namespace;
+using testing::NewRamFs;
+using testing::ReadAll;
+
+class OpsTest : public ::testing::Test {
+ protected:
+  PathContext Ctx(Vnode* cwd = nullptr) {
+    return PathContext{&ns.mounts, ns.root.get(), cwd != nullptr ? cwd : ns.root.get()};
+  }
+  kstd::Result<kstd::RefPtr<OpenFile>> Open(const std::string& p, uint32_t flags,
+                                            uint32_t mode = 0644) {
+    return OpenPath(Ctx(), Name(p.data(), p.size()), flags, mode);
+  }
+  std::string PathOfString(Vnode* dir, Vnode* root, size_t size = 4096) {
+    std::string buf(size, 'x');
+    auto r = PathOf(ns.mounts, dir, root, kstd::Span<char>(buf.data(), buf.size()));
+    if (!r.ok()) return kstd::ErrorName(r.error());
+    EXPECT_EQ(buf[r.value()], '\0');
+    return buf.substr(0, r.value());
+  }
+  Namespace ns;
+};
+
+TEST_F(OpsTest, OpenCreateExclusiveAndTruncate) {
+  auto f = Open("/new", kOpenCreate | kOpenWriteOnly, 0640);
+  ASSERT_OK(f);
+  EXPECT_EQ(f.value()->vnode()->GetAttr().mode, kModeRegular | 0640);
+  ASSERT_OK(testing::WriteString(f.value()->vnode(), 0, "content"));
+  EXPECT_ERR(Open("/new", kOpenCreate | kOpenExclusive | kOpenWriteOnly), kExists);
+  auto again = Open("/new", kOpenCreate | kOpenWriteOnly);  // no O_EXCL: opens it
+  ASSERT_OK(again);
+  EXPECT_EQ(again.value()->vnode(), f.value()->vnode());
+  EXPECT_EQ(ReadAll(f.value()->vnode()), "content");
+  ASSERT_OK(Open("/new", kOpenWriteOnly | kOpenTruncate));
+  EXPECT_EQ(ReadAll(f.value()->vnode()), "");
+  EXPECT_ERR(Open("/missing", kOpenReadOnly), kNotFound);
+  EXPECT_ERR(Open("/nodir/x", kOpenCreate | kOpenWriteOnly), kNotFound);
+}
+
+TEST_F(OpsTest, OpenCreateOnDirectoriesAndTrailingSlashes) {
+  ns.Mkdir("/d");
+  ns.WriteFile("/f", "x");
+  EXPECT_ERR(Open("/d", kOpenCreate | kOpenReadOnly), kIsDirectory);
+  EXPECT_ERR(Open("/d/", kOpenCreate | kOpenExclusive | kOpenWriteOnly), kIsDirectory);
+  EXPECT_ERR(Open("/f/", kOpenCreate | kOpenWriteOnly), kIsDirectory);
+  EXPECT_ERR(Open("/missing/", kOpenCreate | kOpenWriteOnly), kIsDirectory);
+  EXPECT_ERR(Open("/", kOpenCreate | kOpenReadOnly), kIsDirectory);
+  EXPECT_ERR(Open("/d/.", kOpenCreate | kOpenExclusive | kOpenReadOnly), kExists);
+  EXPECT_ERR(Open("/d", kOpenWriteOnly), kIsDirectory);
+  EXPECT_ERR(Open("/f/", kOpenReadOnly), kNotDirectory);
+  EXPECT_ERR(Open("/f", kOpenReadOnly | kOpenDirectory), kNotDirectory);
+  EXPECT_OK(Open("/d", kOpenReadOnly | kOpenDirectory));
+}
+
+TEST_F(OpsTest, OpenAndSymlinks) {
+  kstd::RefPtr<Vnode> f = ns.WriteFile("/f", "target data");
+  ns.Symlink("/link", "f");
+  ns.Symlink("/dangling", "created-through-link");
+  auto r = Open("/link", kOpenReadOnly);
+  ASSERT_OK(r);
+  EXPECT_EQ(r.value()->vnode(), f.get());
+  EXPECT_ERR(Open("/link", kOpenReadOnly | kOpenNoFollow), kLoop);
+  EXPECT_ERR(Open("/link", kOpenReadOnly | kOpenNoFollow | kOpenDirectory), kNotDirectory);
+  // O_CREAT without O_EXCL creates the target of a dangling link...
+  ASSERT_OK(Open("/dangling", kOpenCreate | kOpenWriteOnly));
+  EXPECT_TRUE(ns.Get("/created-through-link"));
+  // ...but O_EXCL never follows: the link itself exists.
+  ns.Symlink("/dangling2", "never-created");
+  EXPECT_ERR(Open("/dangling2", kOpenCreate | kOpenExclusive | kOpenWriteOnly), kExists);
+  EXPECT_FALSE(ns.Get("/never-created"));
+  EXPECT_ERR(Open("/dangling2", kOpenCreate | kOpenNoFollow | kOpenWriteOnly), kLoop);
+}
+
+TEST_F(OpsTest, MkdirMknodSymlink) {
+  EXPECT_OK(MakeDirectory(Ctx(), "/d", 0750));
+  EXPECT_EQ(ns.Get("/d")->GetAttr().mode, kModeDirectory | 0750);
+  EXPECT_OK(MakeDirectory(Ctx(), "/e/", 0755));  // a trailing slash is fine for mkdir
+  EXPECT_ERR(MakeDirectory(Ctx(), "/d", 0755), kExists);
+  EXPECT_ERR(MakeDirectory(Ctx(), "/", 0755), kExists);
+  EXPECT_ERR(MakeDirectory(Ctx(), "/d/..", 0755), kExists);
+  EXPECT_OK(MakeNode(Ctx(), "/fifo", VnodeType::kFifo, 0600, 0));
+  EXPECT_EQ(ns.Get("/fifo")->type(), VnodeType::kFifo);
+  EXPECT_OK(MakeNode(Ctx(), "/tty", VnodeType::kCharDevice, 0620, MakeDev(5, 0)));
+  EXPECT_EQ(ns.Get("/tty")->GetAttr().rdev, MakeDev(5, 0));
+  EXPECT_ERR(MakeNode(Ctx(), "/x", VnodeType::kDirectory, 0600, 0), kInvalid);
+  EXPECT_ERR(MakeNode(Ctx(), "/fifo2/", VnodeType::kFifo, 0600, 0), kNotFound);
+  EXPECT_ERR(MakeNode(Ctx(), "/fifo/", VnodeType::kFifo, 0600, 0), kExists);
+  EXPECT_OK(MakeSymlink(Ctx(), "d", "/sl"));
+  EXPECT_ERR(MakeSymlink(Ctx(), "", "/empty"), kNotFound);
+  EXPECT_ERR(MakeSymlink(Ctx(), "x", "/sl"), kExists);
+  EXPECT_ERR(MakeSymlink(Ctx(), "x", "/new/"), kNotFound);
+  char buf[16];
+  auto n = ReadLinkPath(Ctx(), "/sl", kstd::Span<char>(buf, 16));
+  ASSERT_OK(n);
+  EXPECT_EQ(std::string(buf, n.value()), "d");
+  EXPECT_ERR(ReadLinkPath(Ctx(), "/d", kstd::Span<char>(buf, 16)), kInvalid);
+  EXPECT_ERR(ReadLinkPath(Ctx(), "/sl/", kstd::Span<char>(buf, 16)), kInvalid);  // followed
+}
+
+TEST_F(OpsTest, UnlinkAndRmdirSpecialNames) {
+  ns.Mkdir("/d");
+  ns.WriteFile("/f", "x");
+  ns.Symlink("/dl", "d");
+  EXPECT_ERR(UnlinkPath(Ctx(), "/"), kIsDirectory);
+  EXPECT_ERR(UnlinkPath(Ctx(), "/d/."), kIsDirectory);
+  EXPECT_ERR(UnlinkPath(Ctx(), "/d"), kIsDirectory);
+  EXPECT_ERR(UnlinkPath(Ctx(), "/d/"), kIsDirectory);
+  EXPECT_ERR(UnlinkPath(Ctx(), "/f/"), kNotDirectory);
+  EXPECT_ERR(UnlinkPath(Ctx(), "/dl/"), kNotDirectory);
+  EXPECT_ERR(UnlinkPath(Ctx(), "/missing"), kNotFound);
+  EXPECT_ERR(RemoveDirectory(Ctx(), "/"), kBusy);
+  EXPECT_ERR(RemoveDirectory(Ctx(), "/d/."), kInvalid);
+  EXPECT_ERR(RemoveDirectory(Ctx(), "/d/.."), kNotEmpty);
+  EXPECT_ERR(RemoveDirectory(Ctx(), "/f"), kNotDirectory);
+  EXPECT_ERR(RemoveDirectory(Ctx(), "/dl/"), kNotDirectory);
+  EXPECT_OK(UnlinkPath(Ctx(), "/dl"));  // the link, not the directory
+  EXPECT_TRUE(ns.Get("/d"));
+  EXPECT_OK(RemoveDirectory(Ctx(), "/d/"));
+  EXPECT_OK(UnlinkPath(Ctx(), "/f"));
+}
+
+TEST_F(OpsTest, MountPointsAreBusyAndMountsAreSeparateFileSystems) {
+  kstd::RefPtr<Vnode> mnt = ns.Mkdir("/mnt");
+  kstd::RefPtr<RamFs> tmp = NewRamFs({.name = "tmpfs"});
+  ASSERT_OK(ns.mounts.Mount(tmp, mnt, "/mnt"));
+  ns.WriteFile("/f", "x");
+  EXPECT_ERR(RemoveDirectory(Ctx(), "/mnt"), kBusy);
+  EXPECT_ERR(RenamePath(Ctx(), "/mnt", Ctx(), "/mnt2"), kBusy);
+  EXPECT_ERR(RenamePath(Ctx(), "/f", Ctx(), "/mnt/f"), kCrossDevice);
+  EXPECT_ERR(LinkPath(Ctx(), "/f", Ctx(), "/mnt/f"), kCrossDevice);
+  EXPECT_ERR(RenamePath(Ctx(), "/f", Ctx(), "/."), kBusy);
+  EXPECT_ERR(RenamePath(Ctx(), "/f/", Ctx(), "/g"), kNotDirectory);
+  EXPECT_ERR(RenamePath(Ctx(), "/f", Ctx(), "/g/"), kNotDirectory);
+  EXPECT_OK(RenamePath(Ctx(), "/f", Ctx(), "/g"));
+}
+
+TEST_F(OpsTest, RenameAndLinkBetweenDifferentStartingDirectories) {
+  kstd::RefPtr<Vnode> a = ns.Mkdir("/a");
+  kstd::RefPtr<Vnode> b = ns.Mkdir("/b");
+  ns.WriteFile("/a/f", "x");
+  ASSERT_OK(RenamePath(Ctx(a.get()), "f", Ctx(b.get()), "g"));  // renameat(dirfd a, dirfd b)
+  EXPECT_TRUE(ns.Get("/b/g"));
+  ASSERT_OK(LinkPath(Ctx(b.get()), "g", Ctx(a.get()), "h"));
+  EXPECT_EQ(ns.Get("/a/h").get(), ns.Get("/b/g").get());
+  ns.Symlink("/b/sl", "g");
+  ASSERT_OK(LinkPath(Ctx(), "/b/sl", Ctx(), "/a/to-link"));                  // the link itself
+  ASSERT_OK(LinkPath(Ctx(), "/b/sl", Ctx(), "/a/to-file", /*follow=*/true));  // AT_SYMLINK_FOLLOW
+  EXPECT_EQ(ns.Get("/a/to-file").get(), ns.Get("/b/g").get());
+  ResolveFlags nofollow;
+  nofollow.follow_final_symlink = false;
+  EXPECT_EQ(ns.Resolve("/a/to-link", nofollow).value().vnode->type(), VnodeType::kSymlink);
+  EXPECT_ERR(LinkPath(Ctx(), "/a", Ctx(), "/a2"), kPermission);
+  EXPECT_ERR(LinkPath(Ctx(), "/b/g", Ctx(), "/a/h"), kExists);
+}
+
+TEST_F(OpsTest, PathOfNamesDirectoriesAcrossMountsAndChroots) {
+  kstd::RefPtr<Vnode> deep = ns.Mkdir("/a");
+  ns.Mkdir("/a/b");
+  deep = ns.Mkdir("/a/b/c");
+  EXPECT_EQ(PathOfString(ns.root.get(), ns.root.get()), "/");
+  EXPECT_EQ(PathOfString(deep.get(), ns.root.get()), "/a/b/c");
+  kstd::RefPtr<Vnode> mnt = ns.Mkdir("/a/mnt");
+  kstd::RefPtr<RamFs> tmp = NewRamFs({.name = "tmpfs"});
+  ASSERT_OK(ns.mounts.Mount(tmp, mnt, "/a/mnt"));
+  kstd::RefPtr<Vnode> inner = ns.Mkdir("/a/mnt/inner");
+  EXPECT_EQ(PathOfString(inner.get(), ns.root.get()), "/a/mnt/inner");
+  EXPECT_EQ(PathOfString(tmp->Root().get(), ns.root.get()), "/a/mnt");
+  // Seen from a chroot at /a.
+  EXPECT_EQ(PathOfString(inner.get(), ns.Get("/a").get()), "/mnt/inner");
+  // Outside the chroot: not reachable.
+  EXPECT_EQ(PathOfString(ns.Get("/a/b").get(), ns.Get("/a/mnt").get()), "ENOENT");
+  // Too small a buffer; removed directories.
+  EXPECT_EQ(PathOfString(deep.get(), ns.root.get(), 6), "ERANGE");
+  EXPECT_EQ(PathOfString(deep.get(), ns.root.get(), 7), "/a/b/c");  // 6 + NUL
+  ASSERT_OK(RemoveDirectory(Ctx(), "/a/b/c"));
+  EXPECT_EQ(PathOfString(deep.get(), ns.root.get()), "ENOENT");
+  kstd::RefPtr<Vnode> file = ns.WriteFile("/file", "");
+  EXPECT_EQ(PathOfString(file.get(), ns.root.get()), "ENOTDIR");
+}
+
+TEST_F(OpsTest, PathOfInALargeDirectory) {
+  kstd::RefPtr<Vnode> target;
+  for (int i = 0; i < 300; ++i) {
+    kstd::RefPtr<Vnode> d = ns.Mkdir("/d" + std::to_string(i));
+    if (i == 277) target = d;
+  }
+  EXPECT_EQ(PathOfString(target.get(), ns.root.get()), "/d277");
+}
+
+}  // namespace
+}  // namespace core::vfs

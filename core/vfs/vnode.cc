@@ -1,0 +1,344 @@
+#include "core/vfs/vnode.h"
+
+#include "core/vfs/device.h"
+#include "kstd/new.h"
+
+namespace core::vfs {
+namespace {
+
+Timestamp ZeroClock() { return 0; }
+
+ClockFn g_clock = ZeroClock;
+uint64_t g_next_anonymous_minor = 0;
+
+constexpr Timestamp kNanosPerSecond = 1000000000;
+constexpr Timestamp kRelatimeWindow = 24 * 3600 * kNanosPerSecond;
+
+}  // namespace
+
+void SetClock(ClockFn clock) { g_clock = clock != nullptr ? clock : ZeroClock; }
+Timestamp Now() { return g_clock(); }
+
+LinuxTimespec ToTimespec(Timestamp t) {
+  int64_t sec = t / kNanosPerSecond;
+  int64_t nsec = t % kNanosPerSecond;
+  if (nsec < 0) {  // floor division for times before 1970
+    nsec += kNanosPerSecond;
+    sec -= 1;
+  }
+  return LinuxTimespec{sec, nsec};
+}
+
+Timestamp FromTimespec(int64_t sec, int64_t nsec) {
+  // Saturate instead of overflowing for absurd seconds.
+  constexpr int64_t kMaxSec = INT64_MAX / kNanosPerSecond - 1;
+  if (sec > kMaxSec) sec = kMaxSec;
+  if (sec < -kMaxSec) sec = -kMaxSec;
+  return sec * kNanosPerSecond + nsec;
+}
+
+uint32_t ModeTypeBits(VnodeType type) {
+  switch (type) {
+    case VnodeType::kRegular: return kModeRegular;
+    case VnodeType::kDirectory: return kModeDirectory;
+    case VnodeType::kSymlink: return kModeSymlink;
+    case VnodeType::kCharDevice: return kModeCharDevice;
+    case VnodeType::kBlockDevice: return kModeBlockDevice;
+    case VnodeType::kFifo: return kModeFifo;
+    case VnodeType::kSocket: return kModeSocket;
+  }
+  return 0;
+}
+
+uint8_t DirentType(VnodeType type) {
+  switch (type) {
+    case VnodeType::kRegular: return kDirentRegular;
+    case VnodeType::kDirectory: return kDirentDirectory;
+    case VnodeType::kSymlink: return kDirentSymlink;
+    case VnodeType::kCharDevice: return kDirentCharDevice;
+    case VnodeType::kBlockDevice: return kDirentBlockDevice;
+    case VnodeType::kFifo: return kDirentFifo;
+    case VnodeType::kSocket: return kDirentSocket;
+  }
+  return kDirentUnknown;
+}
+
+kstd::Result<VnodeType> TypeFromMode(uint32_t mode) {
+  switch (mode & kModeTypeMask) {
+    case kModeRegular: return VnodeType::kRegular;
+    case kModeDirectory: return VnodeType::kDirectory;
+    case kModeSymlink: return VnodeType::kSymlink;
+    case kModeCharDevice: return VnodeType::kCharDevice;
+    case kModeBlockDevice: return VnodeType::kBlockDevice;
+    case kModeFifo: return VnodeType::kFifo;
+    case kModeSocket: return VnodeType::kSocket;
+    default: return kstd::Error::kInvalid;
+  }
+}
+
+void FillLinuxStat(const Attributes& attr, LinuxStat* out) {
+  __builtin_memset(out, 0, sizeof(*out));
+  out->st_dev = attr.dev;
+  out->st_ino = attr.ino;
+  out->st_nlink = attr.nlink;
+  out->st_mode = attr.mode;
+  out->st_uid = attr.uid;
+  out->st_gid = attr.gid;
+  out->st_rdev = attr.rdev;
+  out->st_size = static_cast<int64_t>(attr.size);
+  out->st_blksize = attr.block_size;
+  out->st_blocks = static_cast<int64_t>(attr.blocks);
+  out->st_atim = ToTimespec(attr.atime);
+  out->st_mtim = ToTimespec(attr.mtime);
+  out->st_ctim = ToTimespec(attr.ctime);
+}
+
+namespace {
+LinuxStatxTimestamp ToStatxTime(Timestamp t) {
+  LinuxTimespec ts = ToTimespec(t);
+  return LinuxStatxTimestamp{ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec), 0};
+}
+}  // namespace
+
+void FillLinuxStatx(const Attributes& attr, uint64_t mount_id, LinuxStatx* out) {
+  __builtin_memset(out, 0, sizeof(*out));
+  out->stx_mask = kStatxBasicStats | kStatxBtime | kStatxMntId;
+  out->stx_blksize = attr.block_size;
+  out->stx_nlink = attr.nlink;
+  out->stx_uid = attr.uid;
+  out->stx_gid = attr.gid;
+  out->stx_mode = static_cast<uint16_t>(attr.mode);
+  out->stx_ino = attr.ino;
+  out->stx_size = attr.size;
+  out->stx_blocks = attr.blocks;
+  out->stx_atime = ToStatxTime(attr.atime);
+  out->stx_btime = ToStatxTime(attr.btime);
+  out->stx_ctime = ToStatxTime(attr.ctime);
+  out->stx_mtime = ToStatxTime(attr.mtime);
+  out->stx_rdev_major = DevMajor(attr.rdev);
+  out->stx_rdev_minor = DevMinor(attr.rdev);
+  out->stx_dev_major = DevMajor(attr.dev);
+  out->stx_dev_minor = DevMinor(attr.dev);
+  out->stx_mnt_id = mount_id;
+}
+
+void FillLinuxStatfs(const FsStats& stats, uint64_t device, LinuxStatfs* out) {
+  __builtin_memset(out, 0, sizeof(*out));
+  out->f_type = stats.magic;
+  out->f_bsize = static_cast<int64_t>(stats.block_size);
+  out->f_blocks = stats.total_blocks;
+  out->f_bfree = stats.free_blocks;
+  out->f_bavail = stats.available_blocks;
+  out->f_files = stats.total_files;
+  out->f_ffree = stats.free_files;
+  out->f_fsid[0] = static_cast<int32_t>(device & 0xffffffffu);
+  out->f_fsid[1] = static_cast<int32_t>(device >> 32);
+  out->f_namelen = static_cast<int64_t>(stats.max_name_length);
+  out->f_frsize = static_cast<int64_t>(stats.block_size);
+}
+
+uint64_t AllocateAnonymousDevice() {
+  uint64_t minor = __atomic_add_fetch(&g_next_anonymous_minor, 1, __ATOMIC_RELAXED);
+  return MakeDev(0, static_cast<uint32_t>(minor));
+}
+
+// ---- Vnode
+
+Vnode::Vnode(kstd::RefPtr<FileSystem> fs, VnodeType type, uint64_t ino, uint32_t mode,
+             uint32_t uid, uint32_t gid, uint64_t rdev)
+    : fs_(kstd::Move(fs)), type_(type), ino_(ino) {
+  Timestamp now = Now();
+  attr_.mode = ModeTypeBits(type) | (mode & kModePermissionMask);
+  attr_.nlink = 1;
+  attr_.uid = uid;
+  attr_.gid = gid;
+  attr_.rdev = rdev;
+  attr_.atime = attr_.mtime = attr_.ctime = attr_.btime = now;
+}
+
+Attributes Vnode::GetAttr() const {
+  SpinLockGuard guard(attr_lock_);
+  Attributes a = attr_;
+  a.dev = fs_ ? fs_->device() : 0;
+  a.ino = ino_;
+  return a;
+}
+
+kstd::Result<void> Vnode::SetAttr(const SetAttrRequest& request) {
+  constexpr uint32_t kKnown = SetAttrRequest::kMode | SetAttrRequest::kUid |
+                              SetAttrRequest::kGid | SetAttrRequest::kAtime |
+                              SetAttrRequest::kMtime | SetAttrRequest::kAtimeNow |
+                              SetAttrRequest::kMtimeNow;
+  if ((request.mask & ~kKnown) != 0) return kstd::Error::kInvalid;
+  Timestamp now = Now();
+  SpinLockGuard guard(attr_lock_);
+  if (request.mask & SetAttrRequest::kMode) {
+    attr_.mode = (attr_.mode & kModeTypeMask) | (request.mode & kModePermissionMask);
+  }
+  bool owner_changed = false;
+  if (request.mask & SetAttrRequest::kUid) {
+    attr_.uid = request.uid;
+    owner_changed = true;
+  }
+  if (request.mask & SetAttrRequest::kGid) {
+    attr_.gid = request.gid;
+    owner_changed = true;
+  }
+  if (owner_changed && type_ != VnodeType::kDirectory) {
+    // Linux (setattr_copy / notify_change): chown drops setuid, and setgid
+    // when the group may execute (otherwise setgid marks mandatory locking).
+    attr_.mode &= ~kModeSetUid;
+    if (attr_.mode & 0010) attr_.mode &= ~kModeSetGid;
+  }
+  if (request.mask & SetAttrRequest::kAtimeNow) {
+    attr_.atime = now;
+  } else if (request.mask & SetAttrRequest::kAtime) {
+    attr_.atime = request.atime;
+  }
+  if (request.mask & SetAttrRequest::kMtimeNow) {
+    attr_.mtime = now;
+  } else if (request.mask & SetAttrRequest::kMtime) {
+    attr_.mtime = request.mtime;
+  }
+  attr_.ctime = now;
+  return kstd::Ok();
+}
+
+void Vnode::TouchAccessedLocked() {
+  Timestamp now = Now();
+  if (attr_.atime <= attr_.mtime || attr_.atime <= attr_.ctime ||
+      now - attr_.atime >= kRelatimeWindow) {
+    attr_.atime = now;
+  }
+}
+
+void Vnode::TouchModifiedLocked() { attr_.mtime = attr_.ctime = Now(); }
+void Vnode::TouchChangedLocked() { attr_.ctime = Now(); }
+
+namespace {
+// The error a namespace operation gives on this vnode when the subclass does
+// not implement it.
+kstd::Error NamespaceDefault(const Vnode& v) {
+  return v.IsDirectory() ? kstd::Error::kNotSupported : kstd::Error::kNotDirectory;
+}
+}  // namespace
+
+kstd::Result<kstd::RefPtr<Vnode>> Vnode::Lookup(Name) { return NamespaceDefault(*this); }
+kstd::Result<kstd::RefPtr<Vnode>> Vnode::Create(Name, const CreateRequest&) {
+  return NamespaceDefault(*this);
+}
+kstd::Result<void> Vnode::Link(Name, Vnode*) { return NamespaceDefault(*this); }
+kstd::Result<void> Vnode::Unlink(Name) { return NamespaceDefault(*this); }
+kstd::Result<void> Vnode::Rmdir(Name) { return NamespaceDefault(*this); }
+kstd::Result<void> Vnode::Rename(Name, Vnode*, Name) { return NamespaceDefault(*this); }
+kstd::Result<void> Vnode::ReadDir(uint64_t*, DirSink&) { return NamespaceDefault(*this); }
+
+kstd::Result<size_t> Vnode::ReadAt(uint64_t, kstd::Span<uint8_t>) {
+  return IsDirectory() ? kstd::Error::kIsDirectory : kstd::Error::kInvalid;
+}
+kstd::Result<size_t> Vnode::WriteAt(uint64_t, kstd::Span<const uint8_t>) {
+  return IsDirectory() ? kstd::Error::kIsDirectory : kstd::Error::kInvalid;
+}
+kstd::Result<size_t> Vnode::Append(kstd::Span<const uint8_t> in, uint64_t* end) {
+  uint64_t size = GetAttr().size;
+  size_t n = TRY(WriteAt(size, in));
+  *end = size + n;
+  return n;
+}
+kstd::Result<void> Vnode::Truncate(uint64_t) {
+  return IsDirectory() ? kstd::Error::kIsDirectory : kstd::Error::kInvalid;
+}
+kstd::Result<size_t> Vnode::ReadLink(kstd::Span<char>) { return kstd::Error::kInvalid; }
+
+namespace {
+FifoOpener g_fifo_opener = nullptr;
+}  // namespace
+
+void SetFifoOpener(FifoOpener opener) { g_fifo_opener = opener; }
+
+kstd::Result<kstd::RefPtr<OpenFile>> Vnode::Open(uint32_t flags) {
+  kstd::RefPtr<Vnode> self = kstd::RefPtr<Vnode>::FromRaw(this);
+  switch (type_) {
+    case VnodeType::kDirectory:
+      if (OpenWantsWrite(flags)) return kstd::Error::kIsDirectory;
+      [[fallthrough]];
+    case VnodeType::kRegular: {
+      kstd::RefPtr<OpenFile> file = kstd::AdoptRef(new (kstd::nothrow) OpenFile(self, flags));
+      if (!file) return kstd::Error::kNoMemory;
+      return file;
+    }
+    case VnodeType::kSymlink:
+      return kstd::Error::kLoop;
+    case VnodeType::kCharDevice: {
+      kstd::RefPtr<CharDevice> device = CharDevices().Find(GetAttr().rdev);
+      if (!device) return kstd::Error::kNoDeviceOrAddress;
+      TRY(device->Open(flags));
+      kstd::RefPtr<OpenFile> file =
+          kstd::AdoptRef<OpenFile>(new (kstd::nothrow) DeviceOpenFile(self, flags, device));
+      if (!file) {
+        device->Close();
+        return kstd::Error::kNoMemory;
+      }
+      return file;
+    }
+    case VnodeType::kFifo:
+      if (g_fifo_opener == nullptr) return kstd::Error::kNotSupported;
+      return g_fifo_opener(self, flags);
+    case VnodeType::kBlockDevice:
+    case VnodeType::kSocket:
+      return kstd::Error::kNoDeviceOrAddress;
+  }
+  return kstd::Error::kInvalid;
+}
+
+// ---- OpenFile
+
+OpenFile::OpenFile(kstd::RefPtr<Vnode> vnode, uint32_t flags)
+    : vnode_(kstd::Move(vnode)), flags_(flags) {
+  if (vnode_ && vnode_->fs() != nullptr) vnode_->fs()->Pin();
+}
+
+OpenFile::~OpenFile() {
+  if (vnode_ && vnode_->fs() != nullptr) vnode_->fs()->Unpin();
+}
+
+kstd::Result<size_t> OpenFile::Read(uint64_t offset, kstd::Span<uint8_t> out) {
+  return vnode_->ReadAt(offset, out);
+}
+kstd::Result<size_t> OpenFile::Write(uint64_t offset, kstd::Span<const uint8_t> in) {
+  return vnode_->WriteAt(offset, in);
+}
+kstd::Result<size_t> OpenFile::Append(kstd::Span<const uint8_t> in, uint64_t* end) {
+  return vnode_->Append(in, end);
+}
+kstd::Result<int64_t> OpenFile::Ioctl(uint32_t, uint64_t) { return kstd::Error::kNotTty; }
+uint32_t OpenFile::Poll() { return kPollIn | kPollOut | kPollRdNorm | kPollWrNorm; }
+
+// ---- PinnedVnode
+
+PinnedVnode::PinnedVnode(kstd::RefPtr<Vnode> vnode) : vnode_(kstd::Move(vnode)) {
+  if (vnode_ && vnode_->fs() != nullptr) vnode_->fs()->Pin();
+}
+PinnedVnode::PinnedVnode(const PinnedVnode& other) : PinnedVnode(other.vnode_) {}
+PinnedVnode::PinnedVnode(PinnedVnode&& other) : vnode_(kstd::Move(other.vnode_)) {}
+PinnedVnode& PinnedVnode::operator=(const PinnedVnode& other) {
+  if (this != &other) {
+    PinnedVnode copy(other);
+    *this = kstd::Move(copy);
+  }
+  return *this;
+}
+PinnedVnode& PinnedVnode::operator=(PinnedVnode&& other) {
+  if (this != &other) {
+    reset();
+    vnode_ = kstd::Move(other.vnode_);
+  }
+  return *this;
+}
+PinnedVnode::~PinnedVnode() { reset(); }
+void PinnedVnode::reset() {
+  if (vnode_ && vnode_->fs() != nullptr) vnode_->fs()->Unpin();
+  vnode_.reset();
+}
+
+}  // namespace core::vfs
