@@ -64,6 +64,9 @@ inline uint64_t UserSp(const UserFrame* f) { return f->rsp; }
 /// from user mode (valid inside a syscall or a fault from user mode).
 UserFrame* CurrentUserFrame();
 
+/// Points a frame's user stack pointer at `sp` (clone with a new stack).
+inline void SetUserStack(UserFrame* f, uint64_t sp) { f->rsp = sp; }
+
 /// Makes a forked child return 0 from the system call its parent made.
 inline void SetForkChildResult(UserFrame* f) { f->rax = 0; }
 

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/process.h"
@@ -90,6 +92,40 @@ int64_t RunWithModules(tessera::Bootstrap& boot, const char* program) {
   return tessera::WaitForExit(static_cast<handle_t>(child));
 }
 
+// Starts busybox sh on the console in a new session and restarts it when it
+// exits; reaps every other child (orphans are reparented to init). With
+// `once` (the shell system test) init exits with the shell's status instead.
+int RunShell(bool once) {
+  for (;;) {
+    printf("init: starting /bin/sh on the console\n");
+    fflush(stdout);
+    pid_t shell = fork();
+    if (shell < 0) {
+      printf("init: fork failed\n");
+      return 1;
+    }
+    if (shell == 0) {
+      setsid();
+      static const char* const argv[] = {"sh", nullptr};
+      static const char* const envp[] = {"PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root",
+                                         "TERM=vt100", "PS1=tessera:\\w# ", nullptr};
+      chdir("/root");
+      execve("/bin/sh", const_cast<char* const*>(argv), const_cast<char* const*>(envp));
+      printf("init: cannot run /bin/sh\n");
+      _exit(127);
+    }
+    for (;;) {
+      int status = 0;
+      pid_t done = wait(&status);
+      if (done < 0) break;
+      if (done != shell) continue;  // an orphan: reaped
+      printf("init: the shell ended with status %d\n", status);
+      if (once) return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -121,10 +157,6 @@ int main(int argc, char** argv) {
   }
 
   int demo = RunEchoDemo(boot);
-  if (mode != nullptr) return demo;
-  printf("init: the shell arrives with the POSIX personality; waiting\n");
-  // Nothing else to supervise yet: block for good on a notification no one signals.
-  int64_t idle = sys::NotificationCreate();
-  if (idle >= 0) sys::ObjectWaitOne(static_cast<handle_t>(idle), tessera::kSignalNotified, tessera::kInfinite, nullptr);
-  return 0;
+  if (mode != nullptr && strcmp(mode, "shell") != 0) return demo;
+  return RunShell(mode != nullptr);
 }

@@ -1,7 +1,12 @@
 #include "core/fd/console.h"
 
-#include "core/sched/scheduler.h"
-#include "core/syscall/sys_common.h"
+#include "core/fd/vnode_file.h"
+#include "core/fs/root.h"
+#include "core/syscall/user_ptr.h"
+#include "core/vfs/device.h"
+#include "core/vfs/devfs.h"
+#include "core/vfs/linux_abi.h"
+#include "core/vfs/ops.h"
 #include "hal/console.h"
 #include "kstd/new.h"
 #include "kstd/utility.h"
@@ -11,47 +16,28 @@ namespace {
 
 constexpr size_t kInputCapacity = 4096;  // like Linux's N_TTY buffer
 
-// Input bytes, shared by every console description. Guarded by g_input_lock.
-SpinLock g_input_lock;
-uint8_t g_input[kInputCapacity];
-size_t g_input_head = 0;
-size_t g_input_used = 0;
-uint64_t g_input_dropped = 0;
-
-class ConsoleFile;
-// Open console descriptions, to raise "readable" on all of them.
-constexpr int kMaxOpen = 64;
-ConsoleFile* g_open[kMaxOpen];
-
-class ConsoleFile final : public FileDescription {
+// Readiness of the console, for waiters (poll, blocking reads).
+class ConsoleReadiness final : public KernelObject {
  public:
-  ConsoleFile() : FileDescription(kORdWr) {}
-  ~ConsoleFile() override {
-    SpinLockGuard guard(g_input_lock);
-    for (auto& slot : g_open) {
-      if (slot == this) slot = nullptr;
-    }
+  ConsoleReadiness() : KernelObject(ObjectType::kFile) {}
+  void Set(bool readable) {
+    SpinLockGuard guard(lock_);
+    UpdateSignalsLocked(kSignalReadable, (readable ? kSignalReadable : 0) | kSignalWritable);
   }
+};
 
+class ConsoleDevice final : public vfs::CharDevice {
+ public:
   kstd::Result<size_t> Read(kstd::Span<uint8_t> out) override {
     if (out.empty()) return size_t{0};
-    for (;;) {
-      {
-        SpinLockGuard guard(g_input_lock);
-        if (g_input_used > 0) {
-          size_t n = kstd::Min(out.size(), g_input_used);
-          for (size_t i = 0; i < n; ++i) out[i] = g_input[(g_input_head + i) % kInputCapacity];
-          g_input_head = (g_input_head + n) % kInputCapacity;
-          g_input_used -= n;
-          UpdateAllLocked();
-          return n;
-        }
-        if (nonblocking()) return kstd::Error::kAgain;
-      }
-      kstd::RefPtr<KernelObject> self = kstd::RefPtr<KernelObject>::FromRaw(this);
-      Signals wanted = kSignalReadable;
-      TRY(syscall::WaitForSignals(&self, &wanted, 1, sched::kNoDeadline, nullptr));
-    }
+    SpinLockGuard guard(lock_);
+    if (used_ == 0) return kstd::Error::kAgain;
+    size_t n = kstd::Min(out.size(), used_);
+    for (size_t i = 0; i < n; ++i) out[i] = input_[(head_ + i) % kInputCapacity];
+    head_ = (head_ + n) % kInputCapacity;
+    used_ -= n;
+    if (readiness_) readiness_->Set(used_ > 0);
+    return n;
   }
 
   kstd::Result<size_t> Write(kstd::Span<const uint8_t> in) override {
@@ -59,75 +45,83 @@ class ConsoleFile final : public FileDescription {
     return in.size();
   }
 
-  kstd::Result<int64_t> Ioctl(uint32_t request, uint64_t arg) override;
-
-  int16_t PollEvents() override {
-    SpinLockGuard guard(g_input_lock);
-    return EventsLocked();
+  kstd::Result<int64_t> Ioctl(uint32_t request, uint64_t arg) override {
+    constexpr uint32_t kTiocgwinsz = 0x5413;
+    if (request == kTiocgwinsz) {
+      // Linux answers 0 rows, 0 columns for a serial line nobody configured.
+      struct {
+        uint16_t rows, cols, xpixel, ypixel;
+      } size = {0, 0, 0, 0};
+      if (UserPtr<decltype(size)>(arg).CopyOut(&size).is_error()) return kstd::Error::kFault;
+      return int64_t{0};
+    }
+    return kstd::Error::kNotTty;
   }
 
-  bool IsTty() const override { return true; }
-  const char* Describe() const override { return "/dev/console"; }
-
-  void SyncLocked() {
+  uint32_t Poll() override {
     SpinLockGuard guard(lock_);
-    SyncSignalsLocked(EventsLocked());
+    uint32_t ev = vfs::kPollOut | vfs::kPollWrNorm;
+    if (used_ > 0) ev |= vfs::kPollIn | vfs::kPollRdNorm;
+    return ev;
+  }
+
+  KernelObject* WaitObject() override { return readiness_.get(); }
+
+  void OnInput(uint8_t byte) {
+    SpinLockGuard guard(lock_);
+    if (used_ == kInputCapacity) {
+      ++dropped_;
+      return;
+    }
+    input_[(head_ + used_) % kInputCapacity] = byte;
+    ++used_;
+    if (readiness_) readiness_->Set(true);
+  }
+
+  bool Init() {
+    readiness_ = kstd::AdoptRef(new (kstd::nothrow) ConsoleReadiness());
+    if (!readiness_) return false;
+    readiness_->Set(false);
+    return true;
   }
 
  private:
-  static int16_t EventsLocked() {
-    int16_t ev = kPollOut | kPollWrNorm;
-    if (g_input_used > 0) ev |= kPollIn | kPollRdNorm;
-    return ev;
-  }
-  static void UpdateAllLocked() {
-    for (ConsoleFile* f : g_open) {
-      if (f != nullptr) f->SyncLocked();
-    }
-  }
-  friend void OnInput(uint8_t);
+  SpinLock lock_;
+  uint8_t input_[kInputCapacity] = {};
+  size_t head_ = 0;
+  size_t used_ = 0;
+  uint64_t dropped_ = 0;
+  kstd::RefPtr<ConsoleReadiness> readiness_;
 };
 
-kstd::Result<int64_t> ConsoleFile::Ioctl(uint32_t request, uint64_t arg) {
-  constexpr uint32_t kTiocgwinsz = 0x5413;
-  if (request == kTiocgwinsz) {
-    // Linux answers 0 rows, 0 columns for a serial line nobody configured.
-    struct {
-      uint16_t rows, cols, xpixel, ypixel;
-    } size = {0, 0, 0, 0};
-    if (UserPtr<decltype(size)>(arg).CopyOut(&size).is_error()) return kstd::Error::kFault;
-    return int64_t{0};
-  }
-  return kstd::Error::kNotTty;
-}
+ConsoleDevice* g_console = nullptr;
 
 void OnInput(uint8_t byte) {
-  SpinLockGuard guard(g_input_lock);
-  if (g_input_used == kInputCapacity) {
-    ++g_input_dropped;
-    return;
-  }
-  g_input[(g_input_head + g_input_used) % kInputCapacity] = byte;
-  ++g_input_used;
-  ConsoleFile::UpdateAllLocked();
+  if (g_console != nullptr) g_console->OnInput(byte);
 }
 
 }  // namespace
 
 void InitConsole() { hal::SetConsoleInputHandler(OnInput); }
 
+kstd::Result<void> AddConsoleDevices(vfs::Vnode* dev_dir) {
+  kstd::RefPtr<ConsoleDevice> console = kstd::AdoptRef(new (kstd::nothrow) ConsoleDevice());
+  if (!console || !console->Init()) return kstd::Error::kNoMemory;
+  g_console = console.get();  // kept alive by the registry
+  TRY(vfs::DevFs::AddDevice(dev_dir, "console", vfs::kDevConsole, 0600, console));
+  TRY(vfs::DevFs::AddDevice(dev_dir, "ttyS0", vfs::kDevTtyS0, 0660, console));
+  TRY(vfs::DevFs::AddDevice(dev_dir, "tty", vfs::kDevTty, 0666, console));
+  return kstd::Ok();
+}
+
 kstd::Result<kstd::RefPtr<FileDescription>> OpenConsole() {
-  kstd::RefPtr<ConsoleFile> f = kstd::AdoptRef(new (kstd::nothrow) ConsoleFile());
-  if (!f) return kstd::Error::kNoMemory;
-  SpinLockGuard guard(g_input_lock);
-  for (auto& slot : g_open) {
-    if (slot == nullptr) {
-      slot = f.get();
-      f->SyncLocked();
-      return kstd::RefPtr<FileDescription>(kstd::Move(f));
-    }
-  }
-  return kstd::Error::kTooManyHandles;
+  vfs::MountTable& mounts = fs::Mounts();
+  kstd::RefPtr<vfs::Vnode> root = mounts.Root();
+  vfs::PathContext ctx{&mounts, root.get(), root.get()};
+  kstd::RefPtr<vfs::OpenFile> file = TRY(vfs::OpenPath(ctx, "/dev/console", kORdWr, 0));
+  kstd::RefPtr<FileDescription> d = kstd::AdoptRef<FileDescription>(new (kstd::nothrow) VnodeFile(kstd::Move(file), kORdWr));
+  if (!d) return kstd::Error::kNoMemory;
+  return d;
 }
 
 }  // namespace core::fd

@@ -1,22 +1,26 @@
 #pragma once
 
-// The console terminal (the serial line): what fds 0, 1 and 2 of init and
-// its descendants point at. Output goes straight to the HAL console; input
-// arrives from the receive interrupt into a bounded buffer.
-//
-// Until the tty line discipline lands (canonical mode, echo, job-control
-// signals), reads return the raw bytes typed, without echo; the README says so.
+// The console terminal (the serial line) as a character device: /dev/console,
+// /dev/tty and /dev/ttyS0 are the same device. Output goes straight to the
+// HAL console; input arrives from the receive interrupt into a bounded
+// buffer. Readiness is published on a wait object (readable when input is
+// buffered; always writable).
 
 #include "core/fd/file.h"
+#include "core/vfs/vnode.h"
 #include "kstd/ref_ptr.h"
 #include "kstd/result.h"
 
 namespace core::fd {
 
-/// Installs the console's input handler (call once after interrupts are up).
+/// Installs the console's input handler (call once at boot).
 void InitConsole();
 
-/// A new open file description for the console (O_RDWR).
+/// Creates /dev/console, /dev/tty and /dev/ttyS0 in `dev_dir` (devfs root).
+kstd::Result<void> AddConsoleDevices(vfs::Vnode* dev_dir);
+
+/// A new open file description of /dev/console (O_RDWR), for stdio of the
+/// processes the kernel starts. Errors: kNotFound (no /dev/console), kNoMemory.
 kstd::Result<kstd::RefPtr<FileDescription>> OpenConsole();
 
 }  // namespace core::fd

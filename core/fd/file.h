@@ -17,6 +17,10 @@
 #include "kstd/result.h"
 #include "kstd/span.h"
 
+namespace core::vfs {
+class Vnode;
+}
+
 namespace core::fd {
 
 // Linux open/status flags (uapi fcntl.h, x86-64).
@@ -80,6 +84,15 @@ class FileDescription : public KernelObject {
 
   /// Current poll events (POLLIN/POLLOUT/POLLHUP/POLLERR) for `requested`.
   virtual int16_t PollEvents() = 0;
+
+  /// The object whose signals (readable/writable/peer-closed) follow
+  /// PollEvents, for poll and blocking calls to wait on: the description
+  /// itself by default; null when the file never blocks.
+  virtual KernelObject* WaitTarget() { return this; }
+
+  /// The file behind a description opened by path (null for pipes and
+  /// other kernel-made descriptions).
+  virtual vfs::Vnode* vnode() const { return nullptr; }
 
   /// True for pipes, terminals and sockets (no offset; reads return what is
   /// available instead of filling the buffer).

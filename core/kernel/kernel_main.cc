@@ -11,6 +11,7 @@
 #include "core/sched/scheduler.h"
 #include "core/kernel/preemption_check.h"
 #include "core/fd/console.h"
+#include "core/fs/root.h"
 #include "core/proc/init_process.h"
 #include "core/proc/process_traps.h"
 #include "core/syscall/sys_common.h"
@@ -72,6 +73,8 @@ void KernelMain(const BootInfo& boot_info) {
 
   InitProcessTraps();
   fd::InitConsole();
+  auto filesystems = fs::InitFileSystems(boot_info);
+  if (filesystems.is_error()) Panic("file systems: %s", kstd::ErrorName(filesystems.error()));
   auto init = StartInit(boot_info);
   if (init.is_error()) {
     if (CmdlineHas(boot_info.cmdline, "tessera.test")) hal::ExitMachine(kPanicExitCode);

@@ -76,8 +76,37 @@ Process::Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t h
 }
 
 Process::~Process() {
-  if (aspace_) aspace_->Destroy();
+  if (aspace_) DropAspace(kstd::Move(aspace_));
   delete fds_;
+}
+
+void Process::DropAspace(kstd::RefPtr<vm::VmAspace> aspace) {
+  if (aspace && aspace->ref_count() == 1) aspace->Destroy();
+}
+
+void Process::ReleaseVforkParent() {
+  bool was;
+  {
+    SpinLockGuard guard(lock_);
+    was = vfork_released_;
+    vfork_released_ = true;
+  }
+  if (!was) vfork_waiters_.WakeAll();
+}
+
+namespace {
+bool VforkPending(void* process) {
+  auto* p = static_cast<Process*>(process);
+  return !p->vfork_released_for_wait();
+}
+}  // namespace
+
+void Process::WaitForVforkRelease() {
+  while (!vfork_released_for_wait()) {
+    if (vfork_waiters_.WaitIf(sched::kNoDeadline, VforkPending, this) == sched::WakeReason::kInterrupted) {
+      return;
+    }
+  }
 }
 
 kstd::Result<kstd::RefPtr<Process>> Process::Create(const char* name, uint64_t parent_pid) {
@@ -98,22 +127,39 @@ kstd::Result<kstd::RefPtr<Process>> Process::Create(const char* name, uint64_t p
 }
 
 kstd::Result<kstd::RefPtr<Process>> Process::Fork(const void* frame, const hal::ThreadContext& cpu) {
+  return Clone(frame, cpu, CloneOptions{});
+}
+
+kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal::ThreadContext& cpu,
+                                                   const CloneOptions& options) {
   uint64_t pid = __atomic_fetch_add(&g_next_pid, 1, __ATOMIC_RELAXED);
   kstd::RefPtr<Process> child =
       kstd::AdoptRef(new (kstd::nothrow) Process(name_, pid, pid_, HandleSecret(pid)));
   if (!child) return kstd::Error::kNoMemory;
-  child->aspace_ = TRY(aspace_->Fork());
+  if (options.share_address_space) {
+    child->aspace_ = aspace_;
+    child->vfork_released_ = false;
+  } else {
+    child->aspace_ = TRY(aspace_->Fork());
+  }
   child->fds_ = new (kstd::nothrow) fd::FdTable();
   if (child->fds_ == nullptr) return kstd::Error::kNoMemory;
   TRY(child->fds_->CopyFrom(*fds_));
   child->brk_start_ = brk_start_;
   child->brk_current_ = brk_current_;
+  {
+    SpinLockGuard guard(fs_lock_);
+    child->cwd_ = cwd_;
+    child->root_ = root_;
+    child->umask_ = umask_;
+  }
   child->pgid_ = pgid();
   child->sid_ = sid();
 
   auto* frame_copy = new (kstd::nothrow) hal::UserFrame(*static_cast<const hal::UserFrame*>(frame));
   if (frame_copy == nullptr) return kstd::Error::kNoMemory;
   hal::SetForkChildResult(frame_copy);
+  if (options.stack != 0) hal::SetUserStack(frame_copy, options.stack);
   auto created = sched::Thread::Create(name_, child.get(), UserThreadStart, nullptr);
   if (created.is_error()) {
     delete frame_copy;
@@ -124,7 +170,7 @@ kstd::Result<kstd::RefPtr<Process>> Process::Fork(const void* frame, const hal::
   t->initial_frame_ = frame_copy;
   t->page_table_root_ = child->aspace_->root();
   __builtin_memcpy(t->context()->fpu_state, cpu.fpu_state, sizeof cpu.fpu_state);
-  t->context()->fs_base = cpu.fs_base;
+  t->context()->fs_base = options.set_tls ? options.tls : cpu.fs_base;
   {
     SpinLockGuard guard(g_table_lock);
     child->AddRef();  // the table's reference, dropped by Reap
@@ -164,7 +210,8 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
     aspace_ = fresh;
   }
   hal::SwitchAddressSpace(fresh->root());
-  old->Destroy();
+  DropAspace(kstd::Move(old));
+  ReleaseVforkParent();
   fds_->CloseOnExec();
   kstd::CopyString(name_, sizeof name_, name);
   {
@@ -249,7 +296,13 @@ void Process::TearDown() {
   }
   handles_.CloseAll();
   fds_->CloseAll();
-  aspace_->Destroy();
+  DropAspace(kstd::Move(aspace_));
+  ReleaseVforkParent();
+  {
+    SpinLockGuard guard(fs_lock_);
+    cwd_.reset();
+    root_.reset();
+  }
   {
     SpinLockGuard guard(lock_);
     terminated_ = true;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/fd/fd_table.h"
+#include "core/vfs/vnode.h"
 #include "core/object/handle_table.h"
 #include "core/object/kernel_object.h"
 #include "core/sched/scheduler.h"
@@ -56,6 +57,14 @@ class Process final : public KernelObject {
   fd::FdTable* fds() const { return fds_; }
   ProcessCounters& counters() { return counters_; }
 
+  // POSIX file-system context: current and root directories (pinned, so
+  // umount of a busy file system fails) and the file mode creation mask.
+  // Guarded by fs_lock_.
+  vfs::PinnedVnode cwd_;
+  vfs::PinnedVnode root_;
+  uint32_t umask_ = 022;
+  mutable SpinLock fs_lock_;
+
   // The program break (brk), set when the image is loaded; guarded by the
   // address space's own locking through the brk syscall (one caller at a time
   // per process: brk_lock_).
@@ -76,6 +85,30 @@ class Process final : public KernelObject {
   /// reaped by wait4 (it stays a zombie until then).
   /// Errors: kNoMemory.
   kstd::Result<kstd::RefPtr<Process>> Fork(const void* frame, const hal::ThreadContext& cpu);
+
+  /// How a clone()d child starts. share_address_space: the child runs in this
+  /// process's address space (vfork, CLONE_VM) until it execs or exits;
+  /// stack: a new user stack pointer for the child (0: the parent's).
+  struct CloneOptions {
+    bool share_address_space = false;
+    uint64_t stack = 0;
+    uint64_t tls = 0;        // CLONE_SETTLS: the child's FS base (0: inherit)
+    bool set_tls = false;
+  };
+  kstd::Result<kstd::RefPtr<Process>> Clone(const void* frame, const hal::ThreadContext& cpu,
+                                            const CloneOptions& options);
+
+  /// CLONE_CHILD_CLEARTID: the user address the kernel zeroes (and wakes
+  /// futex waiters on) when the process's first thread exits.
+  void set_clear_child_tid(uint64_t address) { clear_child_tid_ = address; }
+  uint64_t clear_child_tid() const { return clear_child_tid_; }
+
+  /// vfork: the parent sleeps here until the child execs or ends.
+  void WaitForVforkRelease();
+  bool vfork_released_for_wait() const {
+    SpinLockGuard guard(lock_);
+    return vfork_released_;
+  }
 
   /// execve(): replaces the calling thread's process image with the static
   /// ELF `file`. Everything that can fail (loading, the new stack) happens in
@@ -143,6 +176,14 @@ class Process final : public KernelObject {
   uint64_t sid_ = 0;
   bool auto_reap_ = false;
   sched::WaitQueue child_events_;
+  // vfork: set when the child released its parent (exec or exit).
+  bool vfork_released_ = true;
+  uint64_t clear_child_tid_ = 0;
+  sched::WaitQueue vfork_waiters_;
+  void ReleaseVforkParent();
+  // Drops a reference to an address space, destroying it if it was the last
+  // user (a vfork child shares its parent's).
+  static void DropAspace(kstd::RefPtr<vm::VmAspace> aspace);
   uint64_t child_event_count_ = 0;
   kstd::RefPtr<vm::VmAspace> aspace_;
   fd::FdTable* fds_ = nullptr;  // owned

@@ -1,6 +1,7 @@
 #include "core/proc/spawn.h"
 
 #include "core/fd/console.h"
+#include "core/fs/root.h"
 #include "core/proc/program_image.h"
 #include "core/exec/initial_stack.h"
 #include "core/ipc/channel.h"
@@ -54,9 +55,15 @@ kstd::Result<void> Build(Process* p, SpawnRequest& r, const char** why) {
   kstd::ByteSpan file(static_cast<const uint8_t*>(hal::PhysToVirt(r.executable->physical_base())),
                       r.executable->size());
 
-  // stdin, stdout and stderr: the console.
+  // stdin, stdout and stderr: the console; cwd and root: "/".
   auto console = TRY(fd::OpenConsole());
   for (int i = 0; i < 3; ++i) TRY(p->fds()->InstallAt(i, console, false));
+  {
+    kstd::RefPtr<vfs::Vnode> root = fs::Mounts().Root();
+    SpinLockGuard guard(p->fs_lock_);
+    p->cwd_ = vfs::PinnedVnode(root);
+    p->root_ = vfs::PinnedVnode(root);
+  }
 
   auto bootstrap = TRY(MakeBootstrap(r, p->pid()));
   HandleValue bootstrap_handle = TRY(p->handles().Add(kstd::Move(bootstrap), kRightsBasic | kRightsIo));

@@ -7,7 +7,11 @@
 #define TESSERA_LINUX_SYSCALLS(X)                                                          \
   X(0, LinuxRead, (int32_t fd, OUT_PTR(void) buf, uint64_t count), (fd, buf, count))       \
   X(1, LinuxWrite, (int32_t fd, IN_PTR(void) buf, uint64_t count), (fd, buf, count))       \
+  X(2, LinuxOpen, (IN_PTR(char) path, int32_t flags, uint32_t mode), (path, flags, mode))  \
   X(3, LinuxClose, (int32_t fd), (fd))                                                     \
+  X(4, LinuxStat, (IN_PTR(char) path, OUT_PTR(void) buf), (path, buf))                     \
+  X(5, LinuxFstat, (int32_t fd, OUT_PTR(void) buf), (fd, buf))                             \
+  X(6, LinuxLstat, (IN_PTR(char) path, OUT_PTR(void) buf), (path, buf))                    \
   X(7, LinuxPoll, (OUT_PTR(void) fds, uint64_t nfds, int32_t timeout), (fds, nfds, timeout)) \
   X(8, LinuxLseek, (int32_t fd, int64_t offset, int32_t whence), (fd, offset, whence))     \
   X(9, LinuxMmap,                                                                          \
@@ -25,6 +29,7 @@
     (fd, iov, iovcnt))                                                                     \
   X(20, LinuxWritev, (int32_t fd, IN_PTR(tessera::linux_iovec) iov, int32_t iovcnt),      \
     (fd, iov, iovcnt))                                                                     \
+  X(21, LinuxAccess, (IN_PTR(char) path, int32_t mode), (path, mode))                      \
   X(22, LinuxPipe, (OUT_PTR(int32_t) fds), (fds))                                          \
   X(24, LinuxSchedYield, (), ())                                                           \
   X(32, LinuxDup, (int32_t fd), (fd))                                                      \
@@ -32,13 +37,40 @@
   X(35, LinuxNanosleep, (IN_PTR(tessera::linux_timespec) req, OUT_PTR(tessera::linux_timespec) rem), \
     (req, rem))                                                                            \
   X(39, LinuxGetpid, (), ())                                                               \
+  X(56, LinuxClone,                                                                        \
+    (uint64_t flags, uint64_t newsp, OUT_PTR(int32_t) parent_tid, OUT_PTR(int32_t) child_tid, \
+     uint64_t tls),                                                                        \
+    (flags, newsp, parent_tid, child_tid, tls))                                            \
   X(57, LinuxFork, (), ())                                                                 \
   X(58, LinuxVfork, (), ())                                                                \
+  X(59, LinuxExecve, (IN_PTR(char) path, IN_PTR(void) argv, IN_PTR(void) envp),          \
+    (path, argv, envp))                                                                    \
   X(60, LinuxExit, (int32_t code), (code))                                                 \
   X(61, LinuxWait4, (int64_t pid, OUT_PTR(int32_t) status, int32_t options, OUT_PTR(void) rusage), \
     (pid, status, options, rusage))                                                        \
   X(63, LinuxUname, (OUT_PTR(void) buf), (buf))                                            \
   X(72, LinuxFcntl, (int32_t fd, int32_t cmd, uint64_t arg), (fd, cmd, arg))               \
+  X(74, LinuxFsync, (int32_t fd), (fd))                                                    \
+  X(75, LinuxFdatasync, (int32_t fd), (fd))                                                \
+  X(76, LinuxTruncate, (IN_PTR(char) path, int64_t length), (path, length))                \
+  X(77, LinuxFtruncate, (int32_t fd, int64_t length), (fd, length))                        \
+  X(79, LinuxGetcwd, (OUT_PTR(void) buf, uint64_t size), (buf, size))                      \
+  X(80, LinuxChdir, (IN_PTR(char) path), (path))                                           \
+  X(81, LinuxFchdir, (int32_t fd), (fd))                                                   \
+  X(82, LinuxRename, (IN_PTR(char) oldpath, IN_PTR(char) newpath), (oldpath, newpath))     \
+  X(83, LinuxMkdir, (IN_PTR(char) path, uint32_t mode), (path, mode))                      \
+  X(84, LinuxRmdir, (IN_PTR(char) path), (path))                                           \
+  X(85, LinuxCreat, (IN_PTR(char) path, uint32_t mode), (path, mode))                      \
+  X(86, LinuxLink, (IN_PTR(char) oldpath, IN_PTR(char) newpath), (oldpath, newpath))       \
+  X(87, LinuxUnlink, (IN_PTR(char) path), (path))                                          \
+  X(88, LinuxSymlink, (IN_PTR(char) target, IN_PTR(char) linkpath), (target, linkpath))    \
+  X(89, LinuxReadlink, (IN_PTR(char) path, OUT_PTR(void) buf, int32_t size), (path, buf, size)) \
+  X(90, LinuxChmod, (IN_PTR(char) path, uint32_t mode), (path, mode))                      \
+  X(91, LinuxFchmod, (int32_t fd, uint32_t mode), (fd, mode))                              \
+  X(92, LinuxChown, (IN_PTR(char) path, uint32_t uid, uint32_t gid), (path, uid, gid))     \
+  X(93, LinuxFchown, (int32_t fd, uint32_t uid, uint32_t gid), (fd, uid, gid))             \
+  X(94, LinuxLchown, (IN_PTR(char) path, uint32_t uid, uint32_t gid), (path, uid, gid))    \
+  X(95, LinuxUmask, (uint32_t mask), (mask))                                               \
   X(102, LinuxGetuid, (), ())                                                              \
   X(104, LinuxGetgid, (), ())                                                              \
   X(107, LinuxGeteuid, (), ())                                                             \
@@ -49,14 +81,55 @@
   X(112, LinuxSetsid, (), ())                                                              \
   X(121, LinuxGetpgid, (int64_t pid), (pid))                                               \
   X(124, LinuxGetsid, (int64_t pid), (pid))                                                \
+  X(133, LinuxMknod, (IN_PTR(char) path, uint32_t mode, uint64_t dev), (path, mode, dev))  \
+  X(137, LinuxStatfs, (IN_PTR(char) path, OUT_PTR(void) buf), (path, buf))                 \
+  X(138, LinuxFstatfs, (int32_t fd, OUT_PTR(void) buf), (fd, buf))                         \
   X(158, LinuxArchPrctl, (int32_t code, uint64_t address), (code, address))                \
+  X(162, LinuxSync, (), ())                                                                \
   X(186, LinuxGettid, (), ())                                                              \
+  X(217, LinuxGetdents64, (int32_t fd, OUT_PTR(void) dirp, uint32_t count), (fd, dirp, count)) \
   X(218, LinuxSetTidAddress, (uint64_t tidptr), (tidptr))                                  \
   X(228, LinuxClockGettime, (int32_t clock, OUT_PTR(tessera::linux_timespec) tp), (clock, tp)) \
   X(231, LinuxExitGroup, (int32_t code), (code))                                           \
+  X(257, LinuxOpenat, (int32_t dirfd, IN_PTR(char) path, int32_t flags, uint32_t mode),    \
+    (dirfd, path, flags, mode))                                                            \
+  X(258, LinuxMkdirat, (int32_t dirfd, IN_PTR(char) path, uint32_t mode), (dirfd, path, mode)) \
+  X(259, LinuxMknodat, (int32_t dirfd, IN_PTR(char) path, uint32_t mode, uint64_t dev),    \
+    (dirfd, path, mode, dev))                                                              \
+  X(260, LinuxFchownat,                                                                    \
+    (int32_t dirfd, IN_PTR(char) path, uint32_t uid, uint32_t gid, int32_t flags),         \
+    (dirfd, path, uid, gid, flags))                                                        \
+  X(262, LinuxNewfstatat, (int32_t dirfd, IN_PTR(char) path, OUT_PTR(void) buf, int32_t flags), \
+    (dirfd, path, buf, flags))                                                             \
+  X(263, LinuxUnlinkat, (int32_t dirfd, IN_PTR(char) path, int32_t flags), (dirfd, path, flags)) \
+  X(264, LinuxRenameat,                                                                    \
+    (int32_t olddirfd, IN_PTR(char) oldpath, int32_t newdirfd, IN_PTR(char) newpath),      \
+    (olddirfd, oldpath, newdirfd, newpath))                                                \
+  X(265, LinuxLinkat,                                                                      \
+    (int32_t olddirfd, IN_PTR(char) oldpath, int32_t newdirfd, IN_PTR(char) newpath,       \
+     int32_t flags),                                                                       \
+    (olddirfd, oldpath, newdirfd, newpath, flags))                                         \
+  X(266, LinuxSymlinkat, (IN_PTR(char) target, int32_t newdirfd, IN_PTR(char) linkpath),   \
+    (target, newdirfd, linkpath))                                                          \
+  X(267, LinuxReadlinkat, (int32_t dirfd, IN_PTR(char) path, OUT_PTR(void) buf, int32_t size), \
+    (dirfd, path, buf, size))                                                              \
+  X(268, LinuxFchmodat, (int32_t dirfd, IN_PTR(char) path, uint32_t mode), (dirfd, path, mode)) \
+  X(269, LinuxFaccessat, (int32_t dirfd, IN_PTR(char) path, int32_t mode), (dirfd, path, mode)) \
   X(271, LinuxPpoll,                                                                       \
     (OUT_PTR(void) fds, uint64_t nfds, IN_PTR(tessera::linux_timespec) timeout,            \
      IN_PTR(void) sigmask, uint64_t sigsetsize),                                           \
     (fds, nfds, timeout, sigmask, sigsetsize))                                             \
+  X(280, LinuxUtimensat,                                                                   \
+    (int32_t dirfd, IN_PTR(char) path, IN_PTR(tessera::linux_timespec) times, int32_t flags), \
+    (dirfd, path, times, flags))                                                           \
   X(292, LinuxDup3, (int32_t oldfd, int32_t newfd, int32_t flags), (oldfd, newfd, flags))  \
-  X(293, LinuxPipe2, (OUT_PTR(int32_t) fds, int32_t flags), (fds, flags))
+  X(293, LinuxPipe2, (OUT_PTR(int32_t) fds, int32_t flags), (fds, flags))                  \
+  X(316, LinuxRenameat2,                                                                   \
+    (int32_t olddirfd, IN_PTR(char) oldpath, int32_t newdirfd, IN_PTR(char) newpath,       \
+     uint32_t flags),                                                                      \
+    (olddirfd, oldpath, newdirfd, newpath, flags))                                         \
+  X(332, LinuxStatx,                                                                       \
+    (int32_t dirfd, IN_PTR(char) path, int32_t flags, uint32_t mask, OUT_PTR(void) buf),   \
+    (dirfd, path, flags, mask, buf))                                                       \
+  X(439, LinuxFaccessat2, (int32_t dirfd, IN_PTR(char) path, int32_t mode, int32_t flags), \
+    (dirfd, path, mode, flags))

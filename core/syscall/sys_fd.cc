@@ -268,11 +268,13 @@ int64_t DoPoll(UserPtr<linux_pollfd> user_fds, uint64_t nfds, int64_t timeout_ns
       pfds[i].revents = static_cast<int16_t>(ev & mask);
       if (pfds[i].revents != 0) {
         ++ready;
+      } else if (file.value()->WaitTarget() == nullptr) {
+        // Never blocks, yet not ready for what was asked: nothing to wait for.
       } else if (waited < kMaxWaited) {
         Signals w = kSignalPeerClosed;
         if (pfds[i].events & (fd::kPollIn | fd::kPollRdNorm | fd::kPollPri)) w |= kSignalReadable;
         if (pfds[i].events & (fd::kPollOut | fd::kPollWrNorm)) w |= kSignalWritable;
-        objects[waited] = file.release_value();
+        objects[waited] = kstd::RefPtr<KernelObject>::FromRaw(file.value()->WaitTarget());
         wanted[waited] = w;
         ++waited;
       } else {

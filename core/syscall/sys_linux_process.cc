@@ -3,6 +3,7 @@
 
 #include "core/proc/process.h"
 #include "core/syscall/sys_common.h"
+#include "core/vm/vm_aspace.h"
 #include "hal/thread.h"
 #include "kstd/string.h"
 
@@ -65,11 +66,56 @@ int64_t SysLinuxFork() {
   return static_cast<int64_t>(child.value()->pid());
 }
 
+namespace {
+
+// clone flags (uapi sched.h).
+constexpr uint64_t kCloneSignalMask = 0xFF;
+constexpr uint64_t kCloneVm = 0x100;
+constexpr uint64_t kCloneVfork = 0x4000;
+constexpr uint64_t kCloneSetTls = 0x80000;
+constexpr uint64_t kCloneParentSetTid = 0x100000;
+constexpr uint64_t kCloneChildClearTid = 0x200000;
+constexpr uint64_t kCloneChildSetTid = 0x1000000;
+
+// What Tessera supports: new processes, copy-on-write (fork) or sharing the
+// parent's memory until exec/exit (vfork). Threads (CLONE_THREAD), shared fd
+// tables (CLONE_FILES) or fs contexts (CLONE_FS), CLONE_PARENT, CLONE_SIGHAND
+// and namespaces are refused with EINVAL.
+constexpr uint64_t kCloneSupported = kCloneSignalMask | kCloneVm | kCloneVfork | kCloneSetTls |
+                                     kCloneParentSetTid | kCloneChildClearTid | kCloneChildSetTid;
+
+}  // namespace
+
+int64_t SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
+                      UserPtr<int32_t> child_tid, uint64_t tls) {
+  if ((flags & ~kCloneSupported) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & kCloneVm) != 0 && (flags & kCloneVfork) == 0) return Errno(kstd::Error::kInvalid);
+  uint64_t exit_signal = flags & kCloneSignalMask;
+  if (exit_signal != 0 && exit_signal != 17) return Errno(kstd::Error::kInvalid);  // SIGCHLD only
+  Process* self = CurrentProcess();
+  hal::ThreadContext* cpu = CurrentThread()->context();
+  hal::SaveFpuState(cpu);
+  Process::CloneOptions options;
+  options.share_address_space = (flags & kCloneVm) != 0;
+  options.stack = newsp;
+  options.set_tls = (flags & kCloneSetTls) != 0;
+  options.tls = tls;
+  auto child = self->Clone(hal::CurrentUserFrame(), *cpu, options);
+  if (child.is_error()) return Errno(child.error());
+  int32_t tid = static_cast<int32_t>(child.value()->pid());  // a process's first thread id is its pid
+  if (flags & kCloneParentSetTid) (void)parent_tid.CopyOut(&tid);
+  if (flags & kCloneChildSetTid) {
+    // The child's memory: written before it first runs (its copy-on-write
+    // copy, or the shared space for vfork).
+    (void)child.value()->aspace()->Poke(child_tid.address(), &tid, sizeof tid);
+  }
+  if (flags & kCloneChildClearTid) child.value()->set_clear_child_tid(child_tid.address());
+  if (flags & kCloneVfork) child.value()->WaitForVforkRelease();
+  return tid;
+}
+
 int64_t SysLinuxVfork() {
-  // vfork is fork with copy-on-write: the child has its own address space,
-  // which every program that uses vfork correctly cannot tell apart; the
-  // parent is not suspended until the child execs (POSIX allows either).
-  return SysLinuxFork();
+  return SysLinuxClone(kCloneVm | kCloneVfork | 17, 0, UserPtr<int32_t>(), UserPtr<int32_t>(), 0);
 }
 
 int64_t SysLinuxWait4(int64_t pid, UserPtr<int32_t> status, int32_t options, UserPtr<void> rusage) {

@@ -1,0 +1,118 @@
+#include "core/fd/vnode_file.h"
+
+#include "core/sched/scheduler.h"
+#include "core/syscall/sys_common.h"
+#include "core/vfs/linux_abi.h"
+
+namespace core::fd {
+
+namespace {
+constexpr int kSeekSet = 0, kSeekCur = 1, kSeekEnd = 2, kSeekData = 3, kSeekHole = 4;
+}  // namespace
+
+VnodeFile::VnodeFile(kstd::RefPtr<vfs::OpenFile> file, uint32_t flags)
+    : FileDescription(flags), file_(kstd::Move(file)) {}
+
+VnodeFile::~VnodeFile() = default;
+
+kstd::Result<void> VnodeFile::WaitForDevice(Signals wanted) {
+  KernelObject* target = file_->WaitObject();
+  if (target == nullptr) {
+    // A device without a wait object should never say "again": do not spin.
+    return kstd::Error::kAgain;
+  }
+  kstd::RefPtr<KernelObject> object = kstd::RefPtr<KernelObject>::FromRaw(target);
+  Signals w = wanted | kSignalPeerClosed;
+  TRY(syscall::WaitForSignals(&object, &w, 1, sched::kNoDeadline, nullptr));
+  return kstd::Ok();
+}
+
+kstd::Result<size_t> VnodeFile::Read(kstd::Span<uint8_t> out) {
+  if (!readable()) return kstd::Error::kBadHandle;
+  if (file_->seekable()) {
+    size_t n = TRY(file_->Read(offset(), out));
+    __atomic_fetch_add(&offset_, n, __ATOMIC_RELAXED);
+    return n;
+  }
+  for (;;) {
+    auto r = file_->Read(0, out);
+    if (r.ok() || r.error() != kstd::Error::kAgain || nonblocking()) return r;
+    TRY(WaitForDevice(kSignalReadable));
+  }
+}
+
+kstd::Result<size_t> VnodeFile::Write(kstd::Span<const uint8_t> in) {
+  if (!writable()) return kstd::Error::kBadHandle;
+  if (!file_->seekable()) {
+    for (;;) {
+      auto r = file_->Write(0, in);
+      if (r.ok() || r.error() != kstd::Error::kAgain || nonblocking()) return r;
+      TRY(WaitForDevice(kSignalWritable));
+    }
+  }
+  if (status_flags() & kOAppend) {
+    uint64_t end = 0;
+    size_t n = TRY(file_->Append(in, &end));
+    set_offset(end);
+    return n;
+  }
+  size_t n = TRY(file_->Write(offset(), in));
+  __atomic_fetch_add(&offset_, n, __ATOMIC_RELAXED);
+  return n;
+}
+
+kstd::Result<size_t> VnodeFile::ReadAt(uint64_t offset, kstd::Span<uint8_t> out) {
+  if (!file_->seekable()) return kstd::Error::kIllegalSeek;
+  if (!readable()) return kstd::Error::kBadHandle;
+  return file_->Read(offset, out);
+}
+
+kstd::Result<size_t> VnodeFile::WriteAt(uint64_t offset, kstd::Span<const uint8_t> in) {
+  if (!file_->seekable()) return kstd::Error::kIllegalSeek;
+  if (!writable()) return kstd::Error::kBadHandle;
+  return file_->Write(offset, in);
+}
+
+kstd::Result<int64_t> VnodeFile::Seek(int64_t offset, int whence) {
+  if (!file_->seekable()) return kstd::Error::kIllegalSeek;
+  int64_t base;
+  switch (whence) {
+    case kSeekSet: base = 0; break;
+    case kSeekCur: base = static_cast<int64_t>(this->offset()); break;
+    case kSeekEnd: base = static_cast<int64_t>(file_->vnode()->GetAttr().size); break;
+    case kSeekData:
+    case kSeekHole: {
+      // No holes are reported: data everywhere up to the end of the file.
+      int64_t size = static_cast<int64_t>(file_->vnode()->GetAttr().size);
+      if (offset < 0 || offset >= size) return kstd::Error::kNoDeviceOrAddress;
+      int64_t pos = whence == kSeekData ? offset : size;
+      set_offset(static_cast<uint64_t>(pos));
+      return pos;
+    }
+    default: return kstd::Error::kInvalid;
+  }
+  int64_t pos;
+  if (__builtin_add_overflow(base, offset, &pos)) return kstd::Error::kOverflow;
+  if (pos < 0) return kstd::Error::kInvalid;
+  set_offset(static_cast<uint64_t>(pos));
+  return pos;
+}
+
+kstd::Result<int64_t> VnodeFile::Ioctl(uint32_t request, uint64_t arg) {
+  return file_->Ioctl(request, arg);
+}
+
+int16_t VnodeFile::PollEvents() {
+  // vfs::kPoll* bits have the same values as fd::kPoll*.
+  return static_cast<int16_t>(file_->Poll());
+}
+
+KernelObject* VnodeFile::WaitTarget() { return file_->WaitObject(); }
+
+bool VnodeFile::IsTty() const {
+  // A terminal answers TCGETS; regular files and other devices do not.
+  return file_->vnode()->type() == vfs::VnodeType::kCharDevice && !file_->seekable() &&
+         const_cast<vfs::OpenFile*>(file_.get())->Ioctl(0x5401, 0).error() != kstd::Error::kNotTty;
+}
+
+}  // namespace core::fd

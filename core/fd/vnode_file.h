@@ -1,0 +1,48 @@
+#pragma once
+
+// VnodeFile: the file description of anything opened by path (regular files,
+// directories, device nodes): it wraps the VFS's OpenFile with the POSIX
+// offset and status flags. Device reads and writes that would block wait on
+// the device's wait object unless O_NONBLOCK.
+
+#include "core/fd/file.h"
+#include "core/vfs/vnode.h"
+#include "kstd/ref_ptr.h"
+
+namespace core::fd {
+
+class VnodeFile final : public FileDescription {
+ public:
+  /// `flags` are the open flags (access mode and status flags).
+  VnodeFile(kstd::RefPtr<vfs::OpenFile> file, uint32_t flags);
+  ~VnodeFile() override;
+
+  kstd::Result<size_t> Read(kstd::Span<uint8_t> out) override;
+  kstd::Result<size_t> Write(kstd::Span<const uint8_t> in) override;
+  kstd::Result<size_t> ReadAt(uint64_t offset, kstd::Span<uint8_t> out) override;
+  kstd::Result<size_t> WriteAt(uint64_t offset, kstd::Span<const uint8_t> in) override;
+  kstd::Result<int64_t> Seek(int64_t offset, int whence) override;
+  kstd::Result<int64_t> Ioctl(uint32_t request, uint64_t arg) override;
+  int16_t PollEvents() override;
+  KernelObject* WaitTarget() override;
+  bool IsStream() const override { return !file_->seekable(); }
+  bool IsTty() const override;
+  const char* Describe() const override { return "file"; }
+
+  vfs::Vnode* vnode() const override { return file_->vnode(); }
+  vfs::OpenFile* open_file() const { return file_.get(); }
+
+  /// The directory-reading cursor (getdents64), which lseek also moves.
+  uint64_t offset() const { return __atomic_load_n(&offset_, __ATOMIC_RELAXED); }
+  void set_offset(uint64_t v) { __atomic_store_n(&offset_, v, __ATOMIC_RELAXED); }
+
+ private:
+  // Waits until the device may be ready for `wanted` (kSignalReadable or
+  // kSignalWritable). Errors: kInterrupted.
+  kstd::Result<void> WaitForDevice(Signals wanted);
+
+  kstd::RefPtr<vfs::OpenFile> file_;
+  uint64_t offset_ = 0;
+};
+
+}  // namespace core::fd

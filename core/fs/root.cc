@@ -1,0 +1,121 @@
+#include "core/fs/root.h"
+
+#include "core/fd/console.h"
+#include "core/kernel/log.h"
+#include "core/vfs/cpio.h"
+#include "core/vfs/devfs.h"
+#include "core/vfs/ramfs.h"
+#include "hal/memory.h"
+#include "hal/timer.h"
+#include "hal/x86_64/cpu.h"
+#include "kstd/string.h"
+
+namespace core::fs {
+namespace {
+
+constexpr uint64_t kTmpfsMaxBytes = 256ULL << 20;
+
+vfs::MountTable g_mounts;
+
+// Entropy for /dev/random: the jitter of the TSC and RDRAND where the CPU has it.
+class CpuEntropy final : public vfs::EntropySource {
+ public:
+  size_t Gather(kstd::Span<uint8_t> out) override {
+    bool rdrand = (hal::x86_64::Cpuid(1).ecx >> 30) & 1;
+    size_t real = 0;
+    for (size_t i = 0; i < out.size(); i += 8) {
+      uint64_t v = hal::x86_64::ReadTsc();
+      if (rdrand) {
+        uint64_t r;
+        unsigned char ok;
+        asm volatile("rdrand %0; setc %1" : "=r"(r), "=qm"(ok));
+        if (ok) {
+          v ^= r;
+          real += 8;
+        }
+      }
+      for (size_t b = 0; b < 8 && i + b < out.size(); ++b) out[i + b] = static_cast<uint8_t>(v >> (8 * b));
+    }
+    return real > out.size() ? out.size() : real;
+  }
+};
+CpuEntropy g_entropy;
+vfs::Csprng g_csprng(&g_entropy);
+
+vfs::Timestamp RealtimeClock() {
+  // No RTC driver yet: the clock counts from boot (README: "Real-time clock").
+  uint64_t ns = hal::MonotonicNanos();
+  return vfs::FromTimespec(static_cast<int64_t>(ns / 1'000'000'000ULL),
+                           static_cast<int64_t>(ns % 1'000'000'000ULL));
+}
+
+kstd::Result<kstd::RefPtr<vfs::Vnode>> MakeDir(vfs::Vnode* parent, const char* name) {
+  vfs::Name n(name, kstd::StringLength(name));
+  auto existing = parent->Lookup(n);
+  if (existing.ok()) return existing;
+  vfs::CreateRequest req;
+  req.type = vfs::VnodeType::kDirectory;
+  req.mode = 0755;
+  return parent->Create(n, req);
+}
+
+const BootModule* FindModule(const BootInfo& boot_info, const char* wanted) {
+  for (size_t i = 0; i < boot_info.module_count; ++i) {
+    char name[BootModule::kMaxCmdline];
+    if (ModuleName(boot_info.modules[i], name, sizeof name) != nullptr &&
+        kstd::StringEqual(name, wanted)) {
+      return &boot_info.modules[i];
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+vfs::MountTable& Mounts() { return g_mounts; }
+
+kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
+  vfs::SetClock(RealtimeClock);
+  if (!g_csprng.Seed()) Log("vfs", "/dev/random: no hardware entropy; seeded from the TSC only");
+
+  kstd::RefPtr<vfs::RamFs> root = TRY(vfs::RamFs::Create());
+  TRY(g_mounts.MountRoot(root));
+  kstd::RefPtr<vfs::Vnode> root_dir = g_mounts.Root();
+
+  const BootModule* initramfs = FindModule(boot_info, "initramfs");
+  if (initramfs == nullptr) {
+    Log("vfs", "no initramfs module: the root file system is empty");
+  } else {
+    kstd::ByteSpan archive(static_cast<const uint8_t*>(hal::PhysToVirt(initramfs->phys_start)),
+                           initramfs->phys_end - initramfs->phys_start);
+    vfs::CpioError error;
+    auto stats = vfs::UnpackCpio(archive, root_dir.get(), &error);
+    if (stats.is_error()) {
+      Log("vfs", "initramfs rejected at offset %lu (%s): %s; the root keeps what was unpacked",
+          error.offset, error.field, error.message);
+    } else {
+      Log("vfs", "root: ramfs from the initramfs (%lu bytes)", archive.size());
+    }
+  }
+
+  // /dev
+  kstd::RefPtr<vfs::Vnode> dev_dir = TRY(MakeDir(root_dir.get(), "dev"));
+  kstd::RefPtr<vfs::RamFs> devfs = TRY(vfs::DevFs::Create());
+  kstd::RefPtr<vfs::Vnode> devfs_root = devfs->Root();
+  TRY(vfs::DevFs::AddMemoryDevices(devfs_root.get(), &g_csprng));
+  TRY(fd::AddConsoleDevices(devfs_root.get()));
+  TRY(g_mounts.Mount(devfs, dev_dir, vfs::Name("/dev", 4)));
+
+  // /tmp
+  kstd::RefPtr<vfs::Vnode> tmp_dir = TRY(MakeDir(root_dir.get(), "tmp"));
+  vfs::RamFsOptions tmp_options;
+  tmp_options.name = "tmpfs";
+  tmp_options.max_bytes = kTmpfsMaxBytes;
+  tmp_options.root_mode = 01777;
+  kstd::RefPtr<vfs::RamFs> tmpfs = TRY(vfs::RamFs::Create(tmp_options));
+  TRY(g_mounts.Mount(tmpfs, tmp_dir, vfs::Name("/tmp", 4)));
+  Log("vfs", "mounted devfs on /dev and tmpfs on /tmp");
+  return kstd::Ok();
+}
+
+}  // namespace core::fs

@@ -1,0 +1,21 @@
+#pragma once
+
+// The kernel's file-system namespace: the mount table, the initramfs root,
+// /dev (devfs with the memory devices and the console), /tmp (tmpfs).
+
+#include "core/boot/boot_info.h"
+#include "core/vfs/mount_table.h"
+#include "kstd/result.h"
+
+namespace core::fs {
+
+/// Builds the namespace at boot: a ramfs root filled from the boot module
+/// named "initramfs" (a cpio newc archive; an empty root with a warning if
+/// there is none or it is malformed), devfs on /dev, tmpfs on /tmp.
+/// Errors: kNoMemory.
+kstd::Result<void> InitFileSystems(const BootInfo& boot_info);
+
+/// The mount table (valid after InitFileSystems).
+vfs::MountTable& Mounts();
+
+}  // namespace core::fs

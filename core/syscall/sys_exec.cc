@@ -1,0 +1,213 @@
+// execve: replace the calling process's program with a static ELF file (or a
+// "#!" script's interpreter) from the file system.
+
+#include "core/fs/root.h"
+#include "core/proc/program_image.h"
+#include "core/syscall/sys_common.h"
+#include "core/vfs/name.h"
+#include "core/vfs/ops.h"
+#include "kstd/new.h"
+#include "kstd/string.h"
+#include "kstd/utility.h"
+
+namespace core::syscall {
+namespace {
+
+constexpr size_t kMaxArgBytes = 128 * 1024;  // argv + envp strings (E2BIG beyond)
+constexpr size_t kMaxArgs = 4096;
+constexpr size_t kMaxString = 32 * 1024;     // one argument (Linux: MAX_ARG_STRLEN 128 KiB)
+constexpr uint64_t kMaxExecutable = 4ULL << 20;  // files are read into one heap block
+constexpr int kMaxInterpreterDepth = 4;
+constexpr size_t kShebangMax = 256;
+
+// Kernel copies of execve's strings.
+class ArgArena {
+ public:
+  ArgArena() = default;
+  ArgArena(const ArgArena&) = delete;
+  ArgArena& operator=(const ArgArena&) = delete;
+  ~ArgArena() {
+    delete[] bytes_;
+    delete[] ptrs_;
+  }
+  bool Init() {
+    bytes_ = new (kstd::nothrow) char[kMaxArgBytes];
+    ptrs_ = new (kstd::nothrow) const char*[kMaxArgs];
+    return bytes_ != nullptr && ptrs_ != nullptr;
+  }
+  // Appends a kernel string. Errors: kTooBig.
+  kstd::Result<void> Push(const char* s, size_t len) {
+    if (count_ == kMaxArgs || len + 1 > kMaxArgBytes - used_) return kstd::Error::kTooBig;
+    __builtin_memcpy(bytes_ + used_, s, len);
+    bytes_[used_ + len] = '\0';
+    ptrs_[count_++] = bytes_ + used_;
+    used_ += len + 1;
+    return kstd::Ok();
+  }
+  // Appends the NULL-terminated user array `user_array` (may be 0: empty).
+  kstd::Result<void> PushUserArray(uint64_t user_array) {
+    if (user_array == 0) return kstd::Ok();
+    for (size_t i = 0;; ++i) {
+      uint64_t p;
+      TRY(UserPtr<uint64_t>(user_array + 8 * i).CopyIn(&p));
+      if (p == 0) return kstd::Ok();
+      if (count_ == kMaxArgs) return kstd::Error::kTooBig;
+      size_t room = kstd::Min(kMaxArgBytes - used_, kMaxString + 1);
+      if (room == 0) return kstd::Error::kTooBig;
+      auto len = CopyStringIn(p, bytes_ + used_, room - 1);
+      if (len.is_error()) {
+        return len.error() == kstd::Error::kNameTooLong ? kstd::Error::kTooBig : len.error();
+      }
+      ptrs_[count_++] = bytes_ + used_;
+      used_ += len.value() + 1;
+    }
+  }
+  size_t count() const { return count_; }
+  const char* const* ptrs() const { return ptrs_; }
+  void Swap(ArgArena& other) {
+    auto swap = [](auto& a, auto& b) {
+      auto t = a;
+      a = b;
+      b = t;
+    };
+    swap(bytes_, other.bytes_);
+    swap(ptrs_, other.ptrs_);
+    swap(used_, other.used_);
+    swap(count_, other.count_);
+  }
+
+ private:
+  char* bytes_ = nullptr;
+  const char** ptrs_ = nullptr;
+  size_t used_ = 0;
+  size_t count_ = 0;
+};
+
+// Reads a whole regular file. Errors: kAccess (not a regular file or not
+// executable), kNoMemory (too big), kIo.
+kstd::Result<uint8_t*> ReadExecutable(vfs::Vnode* v, uint64_t* size_out) {
+  vfs::Attributes a = v->GetAttr();
+  if (v->type() != vfs::VnodeType::kRegular) return kstd::Error::kAccess;
+  if ((a.mode & 0111) == 0) return kstd::Error::kAccess;
+  if (a.size > kMaxExecutable) return kstd::Error::kNoMemory;
+  uint8_t* buf = new (kstd::nothrow) uint8_t[a.size == 0 ? 1 : a.size];
+  if (buf == nullptr) return kstd::Error::kNoMemory;
+  uint64_t done = 0;
+  while (done < a.size) {
+    auto n = v->ReadAt(done, kstd::Span<uint8_t>(buf + done, a.size - done));
+    if (n.is_error() || n.value() == 0) {
+      delete[] buf;
+      return n.is_error() ? n.error() : kstd::Error::kIo;
+    }
+    done += n.value();
+  }
+  *size_out = a.size;
+  return buf;
+}
+
+const char* Basename(const char* path) {
+  const char* base = path;
+  for (const char* p = path; *p != '\0'; ++p) {
+    if (*p == '/' && p[1] != '\0') base = p + 1;
+  }
+  return base;
+}
+
+}  // namespace
+
+int64_t SysLinuxExecve(UserPtr<const char> user_path, UserPtr<const void> user_argv,
+                       UserPtr<const void> user_envp) {
+  char* path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
+  if (path == nullptr) return Errno(kstd::Error::kNoMemory);
+  struct Free {
+    char* p;
+    ~Free() { delete[] p; }
+  } free_path{path};
+  auto len = CopyStringIn(user_path.address(), path, vfs::kMaxPathLength);
+  if (len.is_error()) return Errno(len.error());
+  if (len.value() == 0) return Errno(kstd::Error::kNotFound);
+
+  ArgArena argv, envp;
+  if (!argv.Init() || !envp.Init()) return Errno(kstd::Error::kNoMemory);
+  auto a = argv.PushUserArray(user_argv.address());
+  if (a.is_error()) return Errno(a.error());
+  auto e = envp.PushUserArray(user_envp.address());
+  if (e.is_error()) return Errno(e.error());
+
+  Process* self = CurrentProcess();
+  kstd::RefPtr<vfs::Vnode> root, cwd;
+  {
+    SpinLockGuard guard(self->fs_lock_);
+    root = self->root_.ref();
+    cwd = self->cwd_.ref();
+  }
+  vfs::PathContext ctx{&fs::Mounts(), root.get(), cwd.get()};
+
+  // The file to run; "#!" scripts hand over to their interpreter.
+  char* current = path;
+  char interpreter[kShebangMax + 1];
+  for (int depth = 0;; ++depth) {
+    if (depth > kMaxInterpreterDepth) return Errno(kstd::Error::kLoop);
+    auto v = vfs::LookupPath(ctx, vfs::Name(current, kstd::StringLength(current)), true);
+    if (v.is_error()) return Errno(v.error());
+    uint64_t size = 0;
+    auto bytes = ReadExecutable(v.value().get(), &size);
+    if (bytes.is_error()) return Errno(bytes.error());
+    uint8_t* file = bytes.value();
+    if (size >= 2 && file[0] == '#' && file[1] == '!') {
+      // "#!interpreter [one argument]\n": argv becomes
+      // interpreter [argument] script argv[1..].
+      size_t end = 2;
+      while (end < size && end < kShebangMax + 2 && file[end] != '\n') ++end;
+      if (end == size || file[end] != '\n') {
+        delete[] file;
+        return Errno(kstd::Error::kBadExecutable);
+      }
+      size_t i = 2;
+      while (i < end && (file[i] == ' ' || file[i] == '\t')) ++i;
+      size_t interp_start = i;
+      while (i < end && file[i] != ' ' && file[i] != '\t') ++i;
+      size_t interp_len = i - interp_start;
+      while (i < end && (file[i] == ' ' || file[i] == '\t')) ++i;
+      size_t arg_start = i;
+      size_t arg_end = end;
+      while (arg_end > arg_start && (file[arg_end - 1] == ' ' || file[arg_end - 1] == '\t' || file[arg_end - 1] == '\r')) --arg_end;
+      if (interp_len == 0) {
+        delete[] file;
+        return Errno(kstd::Error::kBadExecutable);
+      }
+      __builtin_memcpy(interpreter, file + interp_start, interp_len);
+      interpreter[interp_len] = '\0';
+      ArgArena next;
+      if (!next.Init()) {
+        delete[] file;
+        return Errno(kstd::Error::kNoMemory);
+      }
+      kstd::Result<void> pushed = next.Push(interpreter, interp_len);
+      if (pushed.ok() && arg_end > arg_start) {
+        pushed = next.Push(reinterpret_cast<const char*>(file) + arg_start, arg_end - arg_start);
+      }
+      delete[] file;
+      if (pushed.ok()) pushed = next.Push(current, kstd::StringLength(current));
+      for (size_t k = 1; pushed.ok() && k < argv.count(); ++k) {
+        pushed = next.Push(argv.ptrs()[k], kstd::StringLength(argv.ptrs()[k]));
+      }
+      if (pushed.is_error()) return Errno(pushed.error());
+      argv.Swap(next);  // the old list is freed with `next`
+      current = interpreter;
+      continue;
+    }
+    ProgramArgs args;
+    args.argv = kstd::Span<const char* const>(argv.ptrs(), argv.count());
+    args.envp = kstd::Span<const char* const>(envp.ptrs(), envp.count());
+    args.execfn = path;
+    const char* why = nullptr;
+    auto r = self->Exec(CurrentThread(), hal::CurrentUserFrame(), kstd::ByteSpan(file, size), args,
+                        Basename(current), &why);
+    delete[] file;
+    if (r.is_error()) return Errno(r.error());
+    return 0;
+  }
+}
+
+}  // namespace core::syscall

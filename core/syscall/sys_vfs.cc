@@ -1,0 +1,601 @@
+// Linux file-system calls: open/openat/creat, the stat family, getdents64,
+// mkdir/rmdir/unlink/rename/link/symlink/readlink/mknod (and their *at forms),
+// chmod/chown/utimensat, access, truncate, sync, cwd/chdir, umask, statfs.
+// Paths are copied in (at most 4095 bytes) and resolved by the VFS against
+// the process's root and cwd (or the dirfd's directory).
+
+#include "core/fd/vnode_file.h"
+#include "core/fs/root.h"
+#include "core/syscall/sys_common.h"
+#include "core/vfs/dirent.h"
+#include "core/vfs/linux_abi.h"
+#include "core/vfs/name.h"
+#include "core/vfs/ops.h"
+#include "kstd/new.h"
+#include "kstd/utility.h"
+
+namespace core::syscall {
+namespace {
+
+constexpr int32_t kAtFdCwd = -100;
+constexpr int32_t kAtSymlinkNoFollow = 0x100;
+constexpr int32_t kAtRemoveDir = 0x200;
+constexpr int32_t kAtEAccess = 0x200;
+constexpr int32_t kAtSymlinkFollow = 0x400;
+constexpr int32_t kAtNoAutomount = 0x800;
+constexpr int32_t kAtEmptyPath = 0x1000;
+constexpr int32_t kAtStatxSyncMask = 0x6000;
+
+constexpr size_t kPathBuffer = vfs::kMaxPathLength + 1;
+
+// A path copied from user space.
+class UserPath {
+ public:
+  ~UserPath() { delete[] buf_; }
+  kstd::Result<void> CopyIn(uint64_t user) {
+    buf_ = new (kstd::nothrow) char[kPathBuffer];
+    if (buf_ == nullptr) return kstd::Error::kNoMemory;
+    auto len = CopyStringIn(user, buf_, kPathBuffer - 1);
+    if (len.is_error()) return len.error();
+    len_ = len.value();
+    return kstd::Ok();
+  }
+  vfs::Name name() const { return vfs::Name(buf_, len_); }
+  bool empty() const { return len_ == 0; }
+  const char* c_str() const { return buf_; }
+
+ private:
+  char* buf_ = nullptr;
+  size_t len_ = 0;
+};
+
+// The resolution context for a *at call: root, and the start directory
+// (cwd for AT_FDCWD, else the directory dirfd refers to).
+class Context {
+ public:
+  kstd::Result<void> Init(int32_t dirfd, bool path_is_relative) {
+    Process* p = CurrentProcess();
+    {
+      SpinLockGuard guard(p->fs_lock_);
+      root_ = p->root_.ref();
+      start_ = p->cwd_.ref();
+    }
+    if (dirfd != kAtFdCwd && path_is_relative) {
+      auto file = p->fds()->Get(dirfd);
+      if (file.is_error()) return kstd::Error::kBadHandle;
+      vfs::Vnode* v = VnodeOf(file.value().get());
+      if (v == nullptr) return kstd::Error::kNotDirectory;
+      start_ = kstd::RefPtr<vfs::Vnode>::FromRaw(v);
+    }
+    if (!root_) return kstd::Error::kNotFound;
+    return kstd::Ok();
+  }
+  vfs::PathContext get() const { return vfs::PathContext{&fs::Mounts(), root_.get(), start_.get()}; }
+  vfs::Vnode* start() const { return start_.get(); }
+
+  static vfs::Vnode* VnodeOf(fd::FileDescription* f) { return f->vnode(); }
+
+ private:
+  kstd::RefPtr<vfs::Vnode> root_;
+  kstd::RefPtr<vfs::Vnode> start_;
+};
+
+bool IsRelative(const UserPath& p) { return p.empty() || p.c_str()[0] != '/'; }
+
+// The vnode for (dirfd, path, flags) of the stat-like calls, honouring
+// AT_EMPTY_PATH (the dirfd itself) and AT_SYMLINK_NOFOLLOW.
+kstd::Result<kstd::RefPtr<vfs::Vnode>> LookupAt(int32_t dirfd, uint64_t user_path, int32_t flags,
+                                                bool follow_default) {
+  UserPath path;
+  TRY(path.CopyIn(user_path));
+  if (path.empty()) {
+    if ((flags & kAtEmptyPath) == 0) return kstd::Error::kNotFound;
+    if (dirfd == kAtFdCwd) {
+      Context ctx;
+      TRY(ctx.Init(kAtFdCwd, true));
+      return kstd::RefPtr<vfs::Vnode>::FromRaw(ctx.start());
+    }
+    auto file = TRY(CurrentProcess()->fds()->Get(dirfd));
+    vfs::Vnode* v = Context::VnodeOf(file.get());
+    if (v == nullptr) return kstd::Error::kNotSupported;  // a pipe or console without a vnode
+    return kstd::RefPtr<vfs::Vnode>::FromRaw(v);
+  }
+  Context ctx;
+  TRY(ctx.Init(dirfd, IsRelative(path)));
+  bool follow = follow_default && (flags & kAtSymlinkNoFollow) == 0;
+  if (flags & kAtSymlinkFollow) follow = true;
+  return vfs::LookupPath(ctx.get(), path.name(), follow);
+}
+
+int64_t Result0(const kstd::Result<void>& r) { return r.ok() ? 0 : Errno(r.error()); }
+
+// A namespace operation a file system cannot do is EPERM for the caller.
+int64_t NamespaceResult(const kstd::Result<void>& r) {
+  if (r.ok()) return 0;
+  return Errno(r.error() == kstd::Error::kNotSupported ? kstd::Error::kPermission : r.error());
+}
+
+uint32_t Umask() {
+  Process* p = CurrentProcess();
+  SpinLockGuard guard(p->fs_lock_);
+  return p->umask_;
+}
+
+int64_t DoOpen(int32_t dirfd, uint64_t user_path, uint32_t flags, uint32_t mode) {
+  UserPath path;
+  auto copied = path.CopyIn(user_path);
+  if (copied.is_error()) return Errno(copied.error());
+  if (path.empty()) return Errno(kstd::Error::kNotFound);
+  if ((flags & fd::kOPath) != 0) return Errno(kstd::Error::kNotSupported);  // O_PATH: not yet
+  if ((flags & fd::kOTmpFile) == fd::kOTmpFile) return Errno(kstd::Error::kNotSupported);
+  if ((flags & fd::kOAccMode) == fd::kOAccMode) return Errno(kstd::Error::kInvalid);
+  Context ctx;
+  auto init = ctx.Init(dirfd, IsRelative(path));
+  if (init.is_error()) return Errno(init.error());
+  auto file = vfs::OpenPath(ctx.get(), path.name(), flags, (mode & 07777) & ~Umask());
+  if (file.is_error()) return Errno(file.error());
+  uint32_t status = flags & (fd::kOAccMode | fd::kOAppend | fd::kONonBlock | fd::kODirect |
+                             fd::kONoAtime | fd::kODsync | fd::kOLargeFile);
+  kstd::RefPtr<fd::FileDescription> d =
+      kstd::AdoptRef<fd::FileDescription>(new (kstd::nothrow) fd::VnodeFile(file.release_value(), status));
+  if (!d) return Errno(kstd::Error::kNoMemory);
+  auto n = CurrentProcess()->fds()->Install(kstd::Move(d), (flags & fd::kOCloExec) != 0);
+  return n.ok() ? n.value() : Errno(n.error());
+}
+
+int64_t CopyStatOut(vfs::Vnode* v, uint64_t user_buf) {
+  vfs::LinuxStat st;
+  v->Stat(&st);
+  return UserPtr<vfs::LinuxStat>(user_buf).CopyOut(&st).ok() ? 0 : Errno(kstd::Error::kFault);
+}
+
+}  // namespace
+
+// ---- open ----
+
+int64_t SysLinuxOpen(UserPtr<const char> path, int32_t flags, uint32_t mode) {
+  return DoOpen(kAtFdCwd, path.address(), static_cast<uint32_t>(flags), mode);
+}
+
+int64_t SysLinuxOpenat(int32_t dirfd, UserPtr<const char> path, int32_t flags, uint32_t mode) {
+  return DoOpen(dirfd, path.address(), static_cast<uint32_t>(flags), mode);
+}
+
+int64_t SysLinuxCreat(UserPtr<const char> path, uint32_t mode) {
+  return DoOpen(kAtFdCwd, path.address(), fd::kOCreat | fd::kOWrOnly | fd::kOTrunc, mode);
+}
+
+// ---- stat ----
+
+int64_t SysLinuxStat(UserPtr<const char> path, UserPtr<void> buf) {
+  auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
+  return v.ok() ? CopyStatOut(v.value().get(), buf.address()) : Errno(v.error());
+}
+
+int64_t SysLinuxLstat(UserPtr<const char> path, UserPtr<void> buf) {
+  auto v = LookupAt(kAtFdCwd, path.address(), kAtSymlinkNoFollow, true);
+  return v.ok() ? CopyStatOut(v.value().get(), buf.address()) : Errno(v.error());
+}
+
+int64_t SysLinuxNewfstatat(int32_t dirfd, UserPtr<const char> path, UserPtr<void> buf, int32_t flags) {
+  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath | kAtNoAutomount)) != 0) return Errno(kstd::Error::kInvalid);
+  auto v = LookupAt(dirfd, path.address(), flags, true);
+  return v.ok() ? CopyStatOut(v.value().get(), buf.address()) : Errno(v.error());
+}
+
+int64_t SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
+  auto file = CurrentProcess()->fds()->Get(fd);
+  if (file.is_error()) return Errno(file.error());
+  vfs::Vnode* v = Context::VnodeOf(file.value().get());
+  if (v == nullptr) {
+    // A pipe: Linux reports a FIFO with no size.
+    vfs::LinuxStat st{};
+    st.st_mode = vfs::kModeFifo | 0600;
+    st.st_nlink = 1;
+    st.st_blksize = 4096;
+    return UserPtr<vfs::LinuxStat>(buf.address()).CopyOut(&st).ok() ? 0 : Errno(kstd::Error::kFault);
+  }
+  return CopyStatOut(v, buf.address());
+}
+
+int64_t SysLinuxStatx(int32_t dirfd, UserPtr<const char> path, int32_t flags, uint32_t mask,
+                      UserPtr<void> buf) {
+  (void)mask;  // every basic field is always filled (allowed by statx(2))
+  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath | kAtNoAutomount | kAtStatxSyncMask)) != 0) {
+    return Errno(kstd::Error::kInvalid);
+  }
+  auto v = LookupAt(dirfd, path.address(), flags, true);
+  if (v.is_error()) return Errno(v.error());
+  vfs::LinuxStatx sx;
+  vfs::FillLinuxStatx(v.value()->GetAttr(), fs::Mounts().MountIdOf(v.value()->fs()), &sx);
+  return UserPtr<vfs::LinuxStatx>(buf.address()).CopyOut(&sx).ok() ? 0 : Errno(kstd::Error::kFault);
+}
+
+// ---- directories ----
+
+int64_t SysLinuxGetdents64(int32_t fd, UserPtr<void> dirp, uint32_t count) {
+  auto file = CurrentProcess()->fds()->Get(fd);
+  if (file.is_error()) return Errno(file.error());
+  vfs::Vnode* v = Context::VnodeOf(file.value().get());
+  if (v == nullptr || !v->IsDirectory()) return Errno(kstd::Error::kNotDirectory);
+  auto* vf = static_cast<fd::VnodeFile*>(file.value().get());
+  size_t size = kstd::Min<size_t>(count, 64 * 1024);
+  uint8_t* buf = new (kstd::nothrow) uint8_t[size == 0 ? 1 : size];
+  if (buf == nullptr) return Errno(kstd::Error::kNoMemory);
+  vfs::Dirent64Writer writer(kstd::Span<uint8_t>(buf, size));
+  uint64_t cursor = vf->offset();
+  auto r = v->ReadDir(&cursor, writer);
+  int64_t result;
+  if (r.is_error()) {
+    result = Errno(r.error());
+  } else if (writer.bytes() == 0 && writer.overflowed()) {
+    result = Errno(kstd::Error::kInvalid);  // the buffer cannot hold one entry
+  } else if (!dirp.CopyOut(buf, writer.bytes()).ok()) {
+    result = Errno(kstd::Error::kFault);
+  } else {
+    vf->set_offset(cursor);
+    result = static_cast<int64_t>(writer.bytes());
+  }
+  delete[] buf;
+  return result;
+}
+
+int64_t SysLinuxMkdirat(int32_t dirfd, UserPtr<const char> user_path, uint32_t mode) {
+  UserPath path;
+  auto c = path.CopyIn(user_path.address());
+  if (c.is_error()) return Errno(c.error());
+  if (path.empty()) return Errno(kstd::Error::kNotFound);
+  Context ctx;
+  auto init = ctx.Init(dirfd, IsRelative(path));
+  if (init.is_error()) return Errno(init.error());
+  return NamespaceResult(vfs::MakeDirectory(ctx.get(), path.name(), (mode & 07777) & ~Umask()));
+}
+
+int64_t SysLinuxMkdir(UserPtr<const char> path, uint32_t mode) { return SysLinuxMkdirat(kAtFdCwd, path, mode); }
+
+int64_t SysLinuxMknodat(int32_t dirfd, UserPtr<const char> user_path, uint32_t mode, uint64_t dev) {
+  UserPath path;
+  auto c = path.CopyIn(user_path.address());
+  if (c.is_error()) return Errno(c.error());
+  if (path.empty()) return Errno(kstd::Error::kNotFound);
+  auto type = vfs::TypeFromMode(mode == (mode & 07777) ? (mode | vfs::kModeRegular) : mode);
+  if (type.is_error()) return Errno(kstd::Error::kInvalid);
+  Context ctx;
+  auto init = ctx.Init(dirfd, IsRelative(path));
+  if (init.is_error()) return Errno(init.error());
+  return NamespaceResult(vfs::MakeNode(ctx.get(), path.name(), type.value(), (mode & 07777) & ~Umask(), dev));
+}
+
+int64_t SysLinuxMknod(UserPtr<const char> path, uint32_t mode, uint64_t dev) {
+  return SysLinuxMknodat(kAtFdCwd, path, mode, dev);
+}
+
+int64_t SysLinuxUnlinkat(int32_t dirfd, UserPtr<const char> user_path, int32_t flags) {
+  if ((flags & ~kAtRemoveDir) != 0) return Errno(kstd::Error::kInvalid);
+  UserPath path;
+  auto c = path.CopyIn(user_path.address());
+  if (c.is_error()) return Errno(c.error());
+  if (path.empty()) return Errno(kstd::Error::kNotFound);
+  Context ctx;
+  auto init = ctx.Init(dirfd, IsRelative(path));
+  if (init.is_error()) return Errno(init.error());
+  if (flags & kAtRemoveDir) return NamespaceResult(vfs::RemoveDirectory(ctx.get(), path.name()));
+  return NamespaceResult(vfs::UnlinkPath(ctx.get(), path.name()));
+}
+
+int64_t SysLinuxUnlink(UserPtr<const char> path) { return SysLinuxUnlinkat(kAtFdCwd, path, 0); }
+int64_t SysLinuxRmdir(UserPtr<const char> path) { return SysLinuxUnlinkat(kAtFdCwd, path, kAtRemoveDir); }
+
+int64_t SysLinuxRenameat2(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
+                          UserPtr<const char> newpath, uint32_t flags) {
+  // RENAME_NOREPLACE/EXCHANGE/WHITEOUT need atomic support in the VFS: refused.
+  if (flags != 0) return Errno(kstd::Error::kInvalid);
+  UserPath a, b;
+  auto ca = a.CopyIn(oldpath.address());
+  if (ca.is_error()) return Errno(ca.error());
+  auto cb = b.CopyIn(newpath.address());
+  if (cb.is_error()) return Errno(cb.error());
+  if (a.empty() || b.empty()) return Errno(kstd::Error::kNotFound);
+  Context ca_ctx, cb_ctx;
+  auto ia = ca_ctx.Init(olddirfd, IsRelative(a));
+  if (ia.is_error()) return Errno(ia.error());
+  auto ib = cb_ctx.Init(newdirfd, IsRelative(b));
+  if (ib.is_error()) return Errno(ib.error());
+  return NamespaceResult(vfs::RenamePath(ca_ctx.get(), a.name(), cb_ctx.get(), b.name()));
+}
+
+int64_t SysLinuxRenameat(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
+                         UserPtr<const char> newpath) {
+  return SysLinuxRenameat2(olddirfd, oldpath, newdirfd, newpath, 0);
+}
+
+int64_t SysLinuxRename(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
+  return SysLinuxRenameat2(kAtFdCwd, oldpath, kAtFdCwd, newpath, 0);
+}
+
+int64_t SysLinuxLinkat(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
+                       UserPtr<const char> newpath, int32_t flags) {
+  if ((flags & ~(kAtSymlinkFollow | kAtEmptyPath)) != 0) return Errno(kstd::Error::kInvalid);
+  UserPath a, b;
+  auto ca = a.CopyIn(oldpath.address());
+  if (ca.is_error()) return Errno(ca.error());
+  auto cb = b.CopyIn(newpath.address());
+  if (cb.is_error()) return Errno(cb.error());
+  if (a.empty() || b.empty()) return Errno(kstd::Error::kNotFound);
+  Context ca_ctx, cb_ctx;
+  auto ia = ca_ctx.Init(olddirfd, IsRelative(a));
+  if (ia.is_error()) return Errno(ia.error());
+  auto ib = cb_ctx.Init(newdirfd, IsRelative(b));
+  if (ib.is_error()) return Errno(ib.error());
+  return NamespaceResult(vfs::LinkPath(ca_ctx.get(), a.name(), cb_ctx.get(), b.name(),
+                                       (flags & kAtSymlinkFollow) != 0));
+}
+
+int64_t SysLinuxLink(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
+  return SysLinuxLinkat(kAtFdCwd, oldpath, kAtFdCwd, newpath, 0);
+}
+
+int64_t SysLinuxSymlinkat(UserPtr<const char> target, int32_t newdirfd, UserPtr<const char> linkpath) {
+  UserPath t, l;
+  auto ct = t.CopyIn(target.address());
+  if (ct.is_error()) return Errno(ct.error());
+  auto cl = l.CopyIn(linkpath.address());
+  if (cl.is_error()) return Errno(cl.error());
+  if (t.empty() || l.empty()) return Errno(kstd::Error::kNotFound);
+  Context ctx;
+  auto init = ctx.Init(newdirfd, IsRelative(l));
+  if (init.is_error()) return Errno(init.error());
+  return NamespaceResult(vfs::MakeSymlink(ctx.get(), t.name(), l.name()));
+}
+
+int64_t SysLinuxSymlink(UserPtr<const char> target, UserPtr<const char> linkpath) {
+  return SysLinuxSymlinkat(target, kAtFdCwd, linkpath);
+}
+
+int64_t SysLinuxReadlinkat(int32_t dirfd, UserPtr<const char> user_path, UserPtr<void> buf, int32_t size) {
+  if (size <= 0) return Errno(kstd::Error::kInvalid);
+  UserPath path;
+  auto c = path.CopyIn(user_path.address());
+  if (c.is_error()) return Errno(c.error());
+  if (path.empty()) return Errno(kstd::Error::kNotFound);
+  Context ctx;
+  auto init = ctx.Init(dirfd, IsRelative(path));
+  if (init.is_error()) return Errno(init.error());
+  char target[vfs::kMaxPathLength];
+  size_t cap = kstd::Min<size_t>(static_cast<size_t>(size), sizeof target);
+  auto n = vfs::ReadLinkPath(ctx.get(), path.name(), kstd::Span<char>(target, cap));
+  if (n.is_error()) return Errno(n.error());
+  return buf.CopyOut(target, n.value()).ok() ? static_cast<int64_t>(n.value()) : Errno(kstd::Error::kFault);
+}
+
+int64_t SysLinuxReadlink(UserPtr<const char> path, UserPtr<void> buf, int32_t size) {
+  return SysLinuxReadlinkat(kAtFdCwd, path, buf, size);
+}
+
+// ---- attributes ----
+
+namespace {
+
+int64_t SetAttrOn(vfs::Vnode* v, const vfs::SetAttrRequest& req) { return NamespaceResult(v->SetAttr(req)); }
+
+vfs::SetAttrRequest ModeRequest(uint32_t mode) {
+  vfs::SetAttrRequest req;
+  req.mask = vfs::SetAttrRequest::kMode;
+  req.mode = mode & 07777;
+  return req;
+}
+
+vfs::SetAttrRequest OwnerRequest(uint32_t uid, uint32_t gid) {
+  vfs::SetAttrRequest req;
+  if (uid != 0xFFFFFFFFu) {
+    req.mask |= vfs::SetAttrRequest::kUid;
+    req.uid = uid;
+  }
+  if (gid != 0xFFFFFFFFu) {
+    req.mask |= vfs::SetAttrRequest::kGid;
+    req.gid = gid;
+  }
+  return req;
+}
+
+kstd::Result<kstd::RefPtr<vfs::Vnode>> VnodeOfFd(int32_t fd) {
+  auto file = TRY(CurrentProcess()->fds()->Get(fd));
+  vfs::Vnode* v = Context::VnodeOf(file.get());
+  if (v == nullptr) return kstd::Error::kNotSupported;
+  return kstd::RefPtr<vfs::Vnode>::FromRaw(v);
+}
+
+}  // namespace
+
+int64_t SysLinuxFchmodat(int32_t dirfd, UserPtr<const char> path, uint32_t mode) {
+  auto v = LookupAt(dirfd, path.address(), 0, true);
+  return v.ok() ? SetAttrOn(v.value().get(), ModeRequest(mode)) : Errno(v.error());
+}
+
+int64_t SysLinuxChmod(UserPtr<const char> path, uint32_t mode) { return SysLinuxFchmodat(kAtFdCwd, path, mode); }
+
+int64_t SysLinuxFchmod(int32_t fd, uint32_t mode) {
+  auto v = VnodeOfFd(fd);
+  return v.ok() ? SetAttrOn(v.value().get(), ModeRequest(mode)) : Errno(v.error());
+}
+
+int64_t SysLinuxFchownat(int32_t dirfd, UserPtr<const char> path, uint32_t uid, uint32_t gid, int32_t flags) {
+  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath)) != 0) return Errno(kstd::Error::kInvalid);
+  auto v = LookupAt(dirfd, path.address(), flags, true);
+  return v.ok() ? SetAttrOn(v.value().get(), OwnerRequest(uid, gid)) : Errno(v.error());
+}
+
+int64_t SysLinuxChown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
+  return SysLinuxFchownat(kAtFdCwd, path, uid, gid, 0);
+}
+
+int64_t SysLinuxLchown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
+  return SysLinuxFchownat(kAtFdCwd, path, uid, gid, kAtSymlinkNoFollow);
+}
+
+int64_t SysLinuxFchown(int32_t fd, uint32_t uid, uint32_t gid) {
+  auto v = VnodeOfFd(fd);
+  return v.ok() ? SetAttrOn(v.value().get(), OwnerRequest(uid, gid)) : Errno(v.error());
+}
+
+int64_t SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path, UserPtr<const tessera::linux_timespec> times,
+                          int32_t flags) {
+  constexpr int64_t kUtimeNow = (1LL << 30) - 1;
+  constexpr int64_t kUtimeOmit = (1LL << 30) - 2;
+  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath)) != 0) return Errno(kstd::Error::kInvalid);
+  vfs::SetAttrRequest req;
+  if (times.address() == 0) {
+    req.mask = vfs::SetAttrRequest::kAtimeNow | vfs::SetAttrRequest::kMtimeNow;
+  } else {
+    tessera::linux_timespec ts[2];
+    if (times.CopyIn(ts, 2).is_error()) return Errno(kstd::Error::kFault);
+    for (int i = 0; i < 2; ++i) {
+      if (ts[i].tv_nsec == kUtimeOmit) continue;
+      if (ts[i].tv_nsec == kUtimeNow) {
+        req.mask |= i == 0 ? vfs::SetAttrRequest::kAtimeNow : vfs::SetAttrRequest::kMtimeNow;
+        continue;
+      }
+      if (ts[i].tv_nsec < 0 || ts[i].tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
+      vfs::Timestamp t = vfs::FromTimespec(ts[i].tv_sec, ts[i].tv_nsec);
+      if (i == 0) {
+        req.mask |= vfs::SetAttrRequest::kAtime;
+        req.atime = t;
+      } else {
+        req.mask |= vfs::SetAttrRequest::kMtime;
+        req.mtime = t;
+      }
+    }
+  }
+  kstd::Result<kstd::RefPtr<vfs::Vnode>> v = kstd::Error::kNotFound;
+  if (path.address() == 0) {
+    // utimensat(fd, NULL, ...): futimens.
+    if (dirfd == kAtFdCwd) return Errno(kstd::Error::kFault);
+    v = VnodeOfFd(dirfd);
+  } else {
+    v = LookupAt(dirfd, path.address(), flags, true);
+  }
+  if (v.is_error()) return Errno(v.error());
+  if (req.mask == 0) return 0;
+  return SetAttrOn(v.value().get(), req);
+}
+
+int64_t SysLinuxFaccessat2(int32_t dirfd, UserPtr<const char> path, int32_t mode, int32_t flags) {
+  if ((mode & ~7) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & ~(kAtSymlinkNoFollow | kAtEAccess | kAtEmptyPath)) != 0) return Errno(kstd::Error::kInvalid);
+  auto v = LookupAt(dirfd, path.address(), flags, true);
+  if (v.is_error()) return Errno(v.error());
+  // Everything runs as root: read and write are granted; execute needs an x bit.
+  constexpr int32_t kXOk = 1;
+  if ((mode & kXOk) != 0 && !v.value()->IsDirectory() && (v.value()->GetAttr().mode & 0111) == 0) {
+    return Errno(kstd::Error::kAccess);
+  }
+  return 0;
+}
+
+int64_t SysLinuxFaccessat(int32_t dirfd, UserPtr<const char> path, int32_t mode) {
+  return SysLinuxFaccessat2(dirfd, path, mode, 0);
+}
+
+int64_t SysLinuxAccess(UserPtr<const char> path, int32_t mode) { return SysLinuxFaccessat2(kAtFdCwd, path, mode, 0); }
+
+int64_t SysLinuxTruncate(UserPtr<const char> path, int64_t length) {
+  if (length < 0) return Errno(kstd::Error::kInvalid);
+  auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
+  if (v.is_error()) return Errno(v.error());
+  if (v.value()->IsDirectory()) return Errno(kstd::Error::kIsDirectory);
+  return Result0(v.value()->Truncate(static_cast<uint64_t>(length)));
+}
+
+int64_t SysLinuxFtruncate(int32_t fd, int64_t length) {
+  if (length < 0) return Errno(kstd::Error::kInvalid);
+  auto file = CurrentProcess()->fds()->Get(fd);
+  if (file.is_error()) return Errno(file.error());
+  vfs::Vnode* v = Context::VnodeOf(file.value().get());
+  if (v == nullptr || !file.value()->writable()) return Errno(kstd::Error::kInvalid);
+  if (v->IsDirectory()) return Errno(kstd::Error::kInvalid);
+  return Result0(v->Truncate(static_cast<uint64_t>(length)));
+}
+
+int64_t SysLinuxFsync(int32_t fd) {
+  auto file = CurrentProcess()->fds()->Get(fd);
+  if (file.is_error()) return Errno(file.error());
+  vfs::Vnode* v = Context::VnodeOf(file.value().get());
+  if (v == nullptr) return Errno(kstd::Error::kInvalid);
+  return Result0(v->Sync());
+}
+
+int64_t SysLinuxFdatasync(int32_t fd) { return SysLinuxFsync(fd); }
+
+int64_t SysLinuxSync() {
+  // Every mounted file system lives in memory today: nothing to write back.
+  return 0;
+}
+
+// ---- cwd, umask, statfs ----
+
+int64_t SysLinuxGetcwd(UserPtr<void> buf, uint64_t size) {
+  Context ctx;
+  auto init = ctx.Init(kAtFdCwd, true);
+  if (init.is_error()) return Errno(init.error());
+  char* path = new (kstd::nothrow) char[kPathBuffer];
+  if (path == nullptr) return Errno(kstd::Error::kNoMemory);
+  auto n = vfs::PathOf(fs::Mounts(), ctx.start(), ctx.get().root, kstd::Span<char>(path, kPathBuffer));
+  int64_t r;
+  if (n.is_error()) {
+    r = Errno(n.error());
+  } else if (n.value() + 1 > size) {
+    r = Errno(kstd::Error::kRange);
+  } else {
+    r = buf.CopyOut(path, n.value() + 1).ok() ? static_cast<int64_t>(n.value() + 1) : Errno(kstd::Error::kFault);
+  }
+  delete[] path;
+  return r;
+}
+
+int64_t SysLinuxChdir(UserPtr<const char> path) {
+  auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
+  if (v.is_error()) return Errno(v.error());
+  if (!v.value()->IsDirectory()) return Errno(kstd::Error::kNotDirectory);
+  Process* p = CurrentProcess();
+  vfs::PinnedVnode pinned(v.release_value());
+  SpinLockGuard guard(p->fs_lock_);
+  p->cwd_ = kstd::Move(pinned);
+  return 0;
+}
+
+int64_t SysLinuxFchdir(int32_t fd) {
+  auto v = VnodeOfFd(fd);
+  if (v.is_error()) return Errno(v.error() == kstd::Error::kNotSupported ? kstd::Error::kNotDirectory : v.error());
+  if (!v.value()->IsDirectory()) return Errno(kstd::Error::kNotDirectory);
+  Process* p = CurrentProcess();
+  vfs::PinnedVnode pinned(v.release_value());
+  SpinLockGuard guard(p->fs_lock_);
+  p->cwd_ = kstd::Move(pinned);
+  return 0;
+}
+
+int64_t SysLinuxUmask(uint32_t mask) {
+  Process* p = CurrentProcess();
+  SpinLockGuard guard(p->fs_lock_);
+  uint32_t old = p->umask_;
+  p->umask_ = mask & 0777;
+  return old;
+}
+
+int64_t SysLinuxStatfs(UserPtr<const char> path, UserPtr<void> buf) {
+  auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
+  if (v.is_error()) return Errno(v.error());
+  vfs::LinuxStatfs s;
+  vfs::FillLinuxStatfs(v.value()->fs()->StatFs(), v.value()->fs()->device(), &s);
+  return UserPtr<vfs::LinuxStatfs>(buf.address()).CopyOut(&s).ok() ? 0 : Errno(kstd::Error::kFault);
+}
+
+int64_t SysLinuxFstatfs(int32_t fd, UserPtr<void> buf) {
+  auto v = VnodeOfFd(fd);
+  if (v.is_error()) return Errno(v.error() == kstd::Error::kNotSupported ? kstd::Error::kInvalid : v.error());
+  vfs::LinuxStatfs s;
+  vfs::FillLinuxStatfs(v.value()->fs()->StatFs(), v.value()->fs()->device(), &s);
+  return UserPtr<vfs::LinuxStatfs>(buf.address()).CopyOut(&s).ok() ? 0 : Errno(kstd::Error::kFault);
+}
+
+}  // namespace core::syscall
