@@ -1,0 +1,658 @@
+#include "core/posix/tty/line_discipline.h"
+
+#include "core/posix/signals.h"
+#include "kstd/utility.h"
+
+namespace core::posix::tty {
+namespace {
+
+// Character classes as the Linux kernel's ctype table (lib/ctype.c) has
+// them: ASCII plus Latin-1 letters; 128..159 are not control characters.
+bool IsCntrl(uint8_t c) { return c < 0x20 || c == 0x7F; }
+bool IsUpper(uint8_t c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7);
+}
+bool IsLower(uint8_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 0xDF && c != 0xF7);
+}
+bool IsAlnum(uint8_t c) { return (c >= '0' && c <= '9') || IsUpper(c) || IsLower(c); }
+uint8_t ToLower(uint8_t c) { return IsUpper(c) ? static_cast<uint8_t>(c + 0x20) : c; }
+uint8_t ToUpper(uint8_t c) { return IsLower(c) ? static_cast<uint8_t>(c - 0x20) : c; }
+
+}  // namespace
+
+LineDiscipline::LineDiscipline() : LineDiscipline(DefaultSerialTermios()) {}
+
+LineDiscipline::LineDiscipline(const Termios& termios) : termios_(termios) {
+  __builtin_memset(buf_, 0, sizeof(buf_));
+  __builtin_memset(line_end_, 0, sizeof(line_end_));
+}
+
+// --- Input buffer -----------------------------------------------------------
+
+bool LineDiscipline::EndAt(size_t pos) const {
+  size_t slot = pos % kBufferSize;
+  return (line_end_[slot / 8] >> (slot % 8)) & 1;
+}
+
+void LineDiscipline::SetEnd(size_t pos, bool end) {
+  size_t slot = pos % kBufferSize;
+  uint8_t bit = static_cast<uint8_t>(1u << (slot % 8));
+  if (end) {
+    line_end_[slot / 8] |= bit;
+  } else {
+    line_end_[slot / 8] &= static_cast<uint8_t>(~bit);
+  }
+}
+
+void LineDiscipline::Put(uint8_t c) {
+  buf_[head_ % kBufferSize] = c;
+  SetEnd(head_, false);
+  ++head_;
+}
+
+void LineDiscipline::ResetInput() {
+  tail_ = canon_head_ = head_ = 0;
+  erasing_ = false;
+  __builtin_memset(line_end_, 0, sizeof(line_end_));
+}
+
+// --- Output -----------------------------------------------------------------
+
+void LineDiscipline::Emit(const uint8_t* data, size_t size, OutputSink& sink) {
+  if (!output_stopped_) {
+    sink.Write(data, size);
+    return;
+  }
+  // Held until output restarts; beyond the hold buffer, echo is lost.
+  for (size_t i = 0; i < size && held_size_ < kHeldOutputSize; ++i) held_[held_size_++] = data[i];
+}
+
+void LineDiscipline::OutputByte(uint8_t c, OutputSink& sink) {
+  if (!Oflag(kOpost)) {
+    Emit(&c, 1, sink);
+    return;
+  }
+  switch (c) {
+    case '\n':
+      if (Oflag(kOnlret)) column_ = 0;
+      if (Oflag(kOnlcr)) {
+        canon_column_ = column_ = 0;
+        static constexpr uint8_t kCrLf[2] = {'\r', '\n'};
+        Emit(kCrLf, 2, sink);
+        return;
+      }
+      canon_column_ = column_;
+      break;
+    case '\r':
+      if (Oflag(kOnocr) && column_ == 0) return;
+      if (Oflag(kOcrnl)) {
+        c = '\n';
+        if (Oflag(kOnlret)) canon_column_ = column_ = 0;
+        break;
+      }
+      canon_column_ = column_ = 0;
+      break;
+    case '\t': {
+      uint32_t spaces = 8 - (column_ & 7);
+      column_ += spaces;
+      if ((termios_.c_oflag & kTabdly) == kXtabs) {
+        static constexpr uint8_t kSpaces[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+        Emit(kSpaces, spaces, sink);
+        return;
+      }
+      break;
+    }
+    case '\b':
+      if (column_ > 0) --column_;
+      break;
+    default:
+      if (!IsCntrl(c)) {
+        if (Oflag(kOlcuc)) c = ToUpper(c);
+        if (!IsContinuation(c)) ++column_;
+      }
+      break;
+  }
+  Emit(&c, 1, sink);
+}
+
+void LineDiscipline::StartOutput(OutputSink& sink, InputEvents* ev) {
+  if (!output_stopped_ || tco_stopped_) return;
+  output_stopped_ = false;
+  if (held_size_ > 0) sink.Write(held_, held_size_);
+  held_size_ = 0;
+  ev->wake_writers = true;
+}
+
+size_t LineDiscipline::Write(kstd::Span<const uint8_t> bytes, OutputSink& sink) {
+  if (output_stopped_) return 0;
+  for (uint8_t c : bytes) OutputByte(c, sink);
+  return bytes.size();
+}
+
+// --- Echo -------------------------------------------------------------------
+
+void LineDiscipline::EchoRaw(uint8_t c, OutputSink& sink) { OutputByte(c, sink); }
+
+void LineDiscipline::EchoCtlPair(uint8_t c, OutputSink& sink) {
+  const uint8_t pair[2] = {'^', static_cast<uint8_t>(c ^ 0100)};
+  Emit(pair, 2, sink);
+  column_ += 2;
+}
+
+void LineDiscipline::EchoChar(uint8_t c, OutputSink& sink) {
+  if (Lflag(kEchoctl) && IsCntrl(c) && c != '\t') {
+    EchoCtlPair(c, sink);
+  } else {
+    EchoRaw(c, sink);
+  }
+}
+
+void LineDiscipline::EchoEraseTab(uint32_t num_chars, bool after_tab, OutputSink& sink) {
+  // Columns the tab took: from the previous tab stop, counted from the last
+  // tab in the line or else from where the line started on screen.
+  uint32_t n = num_chars & 7;
+  if (!after_tab) n += canon_column_;
+  uint32_t backspaces = 8 - (n & 7);
+  static constexpr uint8_t kBackspace = '\b';
+  for (uint32_t i = 0; i < backspaces; ++i) {
+    Emit(&kBackspace, 1, sink);
+    if (column_ > 0) --column_;
+  }
+}
+
+void LineDiscipline::FinishErasing(OutputSink& sink) {
+  if (!erasing_) return;
+  EchoRaw('/', sink);
+  erasing_ = false;
+}
+
+void LineDiscipline::SetCanonColumnIfLineEmpty() {
+  if (canon_head_ == head_) canon_column_ = column_;
+}
+
+// --- Input ------------------------------------------------------------------
+
+bool LineDiscipline::IsSpecial(uint8_t c) const {
+  if (c == kDisabledChar) return false;
+  if (!(Iflag(kIstrip) || Iflag(kIuclc) || Iflag(kIgncr) || Iflag(kIcrnl) || Iflag(kInlcr) ||
+        Lflag(kIcanon) || Iflag(kIxon) || Lflag(kIsig) || Lflag(kEcho) || Iflag(kParmrk))) {
+    return false;  // raw: every byte goes straight to the buffer
+  }
+  if (c == '\r' && (Iflag(kIgncr) || Iflag(kIcrnl))) return true;
+  if (c == '\n' && Iflag(kInlcr)) return true;
+  if (Lflag(kIcanon)) {
+    if (c == Cc(kVErase) || c == Cc(kVKill) || c == Cc(kVEof) || c == '\n' || c == Cc(kVEol)) {
+      return true;
+    }
+    if (Lflag(kIexten)) {
+      if (c == Cc(kVWerase) || c == Cc(kVLnext) || c == Cc(kVEol2)) return true;
+      if (Lflag(kEcho) && c == Cc(kVReprint)) return true;
+    }
+  }
+  if (Iflag(kIxon) && (c == Cc(kVStart) || c == Cc(kVStop))) return true;
+  if (Lflag(kIsig) && (c == Cc(kVIntr) || c == Cc(kVQuit) || c == Cc(kVSusp))) return true;
+  return false;
+}
+
+InputEvents LineDiscipline::Input(uint8_t byte, OutputSink& sink) {
+  InputEvents ev;
+  const bool canonical = Lflag(kIcanon);
+  // Room: keep one slot free; with PARMRK a byte may take three.
+  int64_t room = static_cast<int64_t>(kBufferSize) - static_cast<int64_t>(Buffered());
+  if (Iflag(kParmrk)) room = (room + 2) / 3;
+  --room;
+  if (room <= 0) {
+    // Full. An unfinished canonical line keeps accepting edits: each byte
+    // takes the place of the last one.
+    bool overflow = canonical && canon_head_ == tail_;
+    if (!overflow) {
+      ev.dropped = true;
+      return ev;
+    }
+    if (room < 0) --head_;
+  }
+
+  uint8_t c = byte;
+  if (lnext_) {
+    lnext_ = false;
+    if (Iflag(kIstrip)) c &= 0x7F;
+    if (Iflag(kIuclc) && Lflag(kIexten)) c = ToLower(c);
+    ReceiveOrdinary(c, sink, &ev);
+    return ev;
+  }
+  if (Iflag(kIstrip)) c &= 0x7F;
+  if (Iflag(kIuclc) && Lflag(kIexten)) c = ToLower(c);
+  if (IsSpecial(c)) {
+    ReceiveSpecial(c, sink, &ev);
+  } else {
+    ReceiveOrdinary(c, sink, &ev);
+  }
+  return ev;
+}
+
+InputEvents LineDiscipline::InputBreak() {
+  InputEvents ev;
+  if (Iflag(kIgnbrk)) return ev;
+  if (Iflag(kBrkint)) {
+    Isig(kSigInt, &ev);
+    return ev;
+  }
+  if (Iflag(kParmrk)) {
+    Put(0xFF);
+    Put(0);
+  }
+  Put(0);
+  if (!Lflag(kIcanon)) ev.wake_readers = true;
+  return ev;
+}
+
+void LineDiscipline::ReceiveOrdinary(uint8_t c, OutputSink& sink, InputEvents* ev) {
+  if (output_stopped_ && !tco_stopped_ && Iflag(kIxon) && Iflag(kIxany)) StartOutput(sink, ev);
+  if (Lflag(kEcho)) {
+    FinishErasing(sink);
+    SetCanonColumnIfLineEmpty();
+    EchoChar(c, sink);
+  }
+  if (c == 0xFF && Iflag(kParmrk)) Put(c);
+  Put(c);
+  if (!Lflag(kIcanon)) ev->wake_readers = true;
+}
+
+void LineDiscipline::Isig(int signo, InputEvents* ev) {
+  ev->signal = signo;
+  if (!Lflag(kNoflsh)) {
+    // Flush: pending echo and output, and all buffered input.
+    held_size_ = 0;
+    ResetInput();
+    ev->wake_readers = true;
+  }
+}
+
+void LineDiscipline::ReceiveSignal(int signo, uint8_t c, OutputSink& sink, InputEvents* ev) {
+  Isig(signo, ev);
+  if (Iflag(kIxon)) StartOutput(sink, ev);
+  if (Lflag(kEcho)) EchoChar(c, sink);
+}
+
+void LineDiscipline::EndLine(uint8_t stored, InputEvents* ev) {
+  Put(stored);
+  SetEnd(head_ - 1, true);
+  canon_head_ = head_;
+  ev->wake_readers = true;
+}
+
+void LineDiscipline::ReceiveSpecial(uint8_t c, OutputSink& sink, InputEvents* ev) {
+  if (Iflag(kIxon)) {
+    if (IsCc(c, kVStart)) {
+      StartOutput(sink, ev);
+      return;
+    }
+    if (IsCc(c, kVStop)) {
+      StopOutput();
+      return;
+    }
+  }
+  if (Lflag(kIsig)) {
+    if (IsCc(c, kVIntr)) return ReceiveSignal(kSigInt, c, sink, ev);
+    if (IsCc(c, kVQuit)) return ReceiveSignal(kSigQuit, c, sink, ev);
+    if (IsCc(c, kVSusp)) return ReceiveSignal(kSigTstp, c, sink, ev);
+  }
+  if (output_stopped_ && !tco_stopped_ && Iflag(kIxon) && Iflag(kIxany)) StartOutput(sink, ev);
+
+  if (c == '\r') {
+    if (Iflag(kIgncr)) return;
+    if (Iflag(kIcrnl)) c = '\n';
+  } else if (c == '\n' && Iflag(kInlcr)) {
+    c = '\r';
+  }
+
+  if (Lflag(kIcanon)) {
+    if (IsCc(c, kVErase) || IsCc(c, kVKill) || (IsCc(c, kVWerase) && Lflag(kIexten))) {
+      Erase(c, sink);
+      return;
+    }
+    if (IsCc(c, kVLnext) && Lflag(kIexten)) {
+      lnext_ = true;
+      if (Lflag(kEcho)) {
+        FinishErasing(sink);
+        if (Lflag(kEchoctl)) {
+          // Shows "^" with the cursor on it until the next byte replaces it.
+          EchoRaw('^', sink);
+          EchoRaw('\b', sink);
+        }
+      }
+      return;
+    }
+    if (IsCc(c, kVReprint) && Lflag(kEcho) && Lflag(kIexten)) {
+      FinishErasing(sink);
+      EchoChar(c, sink);
+      EchoRaw('\n', sink);
+      for (size_t pos = canon_head_; pos != head_; ++pos) EchoChar(BufAt(pos), sink);
+      return;
+    }
+    if (c == '\n') {
+      if (Lflag(kEcho) || Lflag(kEchonl)) EchoRaw('\n', sink);
+      EndLine(c, ev);
+      return;
+    }
+    if (IsCc(c, kVEof)) {
+      // The line ends here without a terminator byte: a 0 marks the spot.
+      EndLine(kDisabledChar, ev);
+      return;
+    }
+    if (IsCc(c, kVEol) || (IsCc(c, kVEol2) && Lflag(kIexten))) {
+      if (Lflag(kEcho)) {
+        SetCanonColumnIfLineEmpty();
+        EchoChar(c, sink);
+      }
+      if (c == 0xFF && Iflag(kParmrk)) Put(c);
+      EndLine(c, ev);
+      return;
+    }
+  }
+
+  if (Lflag(kEcho)) {
+    FinishErasing(sink);
+    if (c == '\n') {
+      EchoRaw('\n', sink);
+    } else {
+      SetCanonColumnIfLineEmpty();
+      EchoChar(c, sink);
+    }
+  }
+  if (c == 0xFF && Iflag(kParmrk)) Put(c);
+  Put(c);
+  if (!Lflag(kIcanon)) ev->wake_readers = true;
+}
+
+void LineDiscipline::Erase(uint8_t c, OutputSink& sink) {
+  if (head_ == canon_head_) return;  // nothing typed on this line
+  enum class Kind { kErase, kWordErase, kKill };
+  Kind kind;
+  if (IsCc(c, kVErase)) {
+    kind = Kind::kErase;
+  } else if (IsCc(c, kVWerase)) {
+    kind = Kind::kWordErase;
+  } else {
+    if (!Lflag(kEcho)) {
+      head_ = canon_head_;
+      return;
+    }
+    if (!Lflag(kEchok) || !Lflag(kEchoke) || !Lflag(kEchoe)) {
+      // Kill without visual erasure: show the KILL character (and a newline
+      // with ECHOK).
+      head_ = canon_head_;
+      FinishErasing(sink);
+      EchoChar(Cc(kVKill), sink);
+      if (Lflag(kEchok)) EchoRaw('\n', sink);
+      return;
+    }
+    kind = Kind::kKill;
+  }
+
+  int seen_alnums = 0;
+  while (head_ != canon_head_) {
+    // One character, which may be several UTF-8 bytes.
+    size_t pos = head_;
+    uint8_t ch;
+    do {
+      --pos;
+      ch = BufAt(pos);
+    } while (IsContinuation(ch) && pos != canon_head_);
+    if (IsContinuation(ch)) break;  // never erase part of a character
+
+    if (kind == Kind::kWordErase) {
+      // Trailing non-word bytes go with the word before them.
+      if (IsAlnum(ch) || ch == '_') {
+        ++seen_alnums;
+      } else if (seen_alnums > 0) {
+        break;
+      }
+    }
+    size_t count = head_ - pos;
+    head_ = pos;
+    if (Lflag(kEcho)) {
+      if (Lflag(kEchoprt)) {
+        if (!erasing_) {
+          EchoRaw('\\', sink);
+          erasing_ = true;
+        }
+        EchoChar(ch, sink);
+        while (--count > 0) {
+          ++pos;
+          EchoRaw(BufAt(pos), sink);
+          if (column_ > 0) --column_;
+        }
+      } else if (kind == Kind::kErase && !Lflag(kEchoe)) {
+        EchoChar(Cc(kVErase), sink);
+      } else if (ch == '\t') {
+        uint32_t num_chars = 0;
+        bool after_tab = false;
+        for (size_t t = head_; t != canon_head_;) {
+          --t;
+          uint8_t x = BufAt(t);
+          if (x == '\t') {
+            after_tab = true;
+            break;
+          }
+          if (IsCntrl(x)) {
+            if (Lflag(kEchoctl)) num_chars += 2;
+          } else if (!IsContinuation(x)) {
+            ++num_chars;
+          }
+        }
+        EchoEraseTab(num_chars, after_tab, sink);
+      } else {
+        // "\b \b" per screen column the character took.
+        if (IsCntrl(ch) && Lflag(kEchoctl)) {
+          EchoRaw('\b', sink);
+          EchoRaw(' ', sink);
+          EchoRaw('\b', sink);
+        }
+        if (!IsCntrl(ch) || Lflag(kEchoctl)) {
+          EchoRaw('\b', sink);
+          EchoRaw(' ', sink);
+          EchoRaw('\b', sink);
+        }
+      }
+    }
+    if (kind == Kind::kErase) break;
+  }
+  if (head_ == canon_head_ && Lflag(kEcho)) FinishErasing(sink);
+}
+
+// --- Reading ----------------------------------------------------------------
+
+size_t LineDiscipline::CanonCopy(kstd::Span<uint8_t> out) {
+  size_t n = kstd::Min(out.size(), canon_head_ - tail_);
+  size_t consumed = n;
+  size_t count = n;
+  bool found = false;
+  for (size_t i = 0; i < n; ++i) {
+    if (EndAt(tail_ + i)) {
+      found = true;
+      consumed = i + 1;
+      // An end-of-file mark is consumed but not returned.
+      count = BufAt(tail_ + i) == kDisabledChar ? i : i + 1;
+      SetEnd(tail_ + i, false);
+      break;
+    }
+  }
+  for (size_t i = 0; i < count; ++i) out[i] = BufAt(tail_ + i);
+  tail_ += consumed;
+  if (!found && count == out.size()) SkipEofMark();
+  return count;
+}
+
+void LineDiscipline::SkipEofMark() {
+  // The user's buffer ended right before the line's ^D: that ^D only ended
+  // the line; it must not read as end of file next time.
+  if (tail_ == canon_head_) return;
+  if (!EndAt(tail_) || BufAt(tail_) != kDisabledChar) return;
+  SetEnd(tail_, false);
+  ++tail_;
+}
+
+size_t LineDiscipline::RawCopy(kstd::Span<uint8_t> out) {
+  size_t n = kstd::Min(out.size(), Buffered());
+  for (size_t i = 0; i < n; ++i) out[i] = BufAt(tail_ + i);
+  tail_ += n;
+  if (canon_head_ < tail_) canon_head_ = tail_;
+  return n;
+}
+
+ReadStep LineDiscipline::Read(kstd::Span<uint8_t> out, bool nonblocking, ReadCursor* cursor) {
+  ReadStep step;
+  const bool first = !cursor->started;
+  cursor->started = true;
+  if (out.size() == 0) return step;
+
+  if (Lflag(kIcanon)) {
+    if (canon_head_ != tail_) {
+      step.copied = CanonCopy(out);
+      cursor->total += step.copied;
+      return step;
+    }
+    step.next = nonblocking ? (cursor->total > 0 ? ReadStep::Next::kReturn : ReadStep::Next::kAgain)
+                            : ReadStep::Next::kWait;
+    return step;
+  }
+
+  const uint8_t vmin = Cc(kVMin);
+  const uint8_t vtime = Cc(kVTime);
+  const size_t minimum = vmin > 0 ? vmin : 1;
+  if (Buffered() > 0) {
+    step.copied = RawCopy(out);
+    cursor->total += step.copied;
+    if (cursor->total >= minimum || step.copied == out.size() || nonblocking) return step;
+    // Fewer than MIN: wait for more; with TIME the inter-byte timer restarts.
+    step.next = ReadStep::Next::kWait;
+    step.timer_ds = vtime;
+    step.restart_timer = vtime > 0;
+    return step;
+  }
+  // Nothing buffered.
+  if (vmin == 0 && vtime == 0) return step;            // poll: return at once
+  if (vtime > 0 && cursor->timer_expired) return step;  // TIME ran out
+  if (nonblocking) {
+    step.next = cursor->total > 0 ? ReadStep::Next::kReturn : ReadStep::Next::kAgain;
+    return step;
+  }
+  step.next = ReadStep::Next::kWait;
+  if (vmin == 0) {
+    // TIME bounds the whole read, from its first step.
+    step.timer_ds = vtime;
+    step.restart_timer = first;
+  } else if (vtime > 0 && cursor->total > 0) {
+    step.timer_ds = vtime;  // the inter-byte timer keeps running
+  }
+  return step;
+}
+
+// --- Control ----------------------------------------------------------------
+
+InputEvents LineDiscipline::SetTermios(const Termios& termios, OutputSink& sink) {
+  InputEvents ev;
+  const bool was_canonical = Lflag(kIcanon);
+  const bool had_ixon = Iflag(kIxon);
+  termios_ = termios;
+  const bool canonical = Lflag(kIcanon);
+  if (was_canonical != canonical) {
+    __builtin_memset(line_end_, 0, sizeof(line_end_));
+    if (!canonical || Buffered() == 0) {
+      canon_head_ = tail_;
+    } else {
+      // What was typed in raw mode becomes one line.
+      SetEnd(head_ - 1, true);
+      canon_head_ = head_;
+    }
+    erasing_ = false;
+    lnext_ = false;
+  }
+  if (had_ixon && !Iflag(kIxon)) StartOutput(sink, &ev);
+  ev.wake_readers = true;
+  ev.wake_writers = ev.wake_writers || !output_stopped_;
+  return ev;
+}
+
+InputEvents LineDiscipline::SetTermiosFlush(const Termios& termios, OutputSink& sink) {
+  ResetInput();
+  return SetTermios(termios, sink);
+}
+
+size_t LineDiscipline::InputAvailable() const {
+  if (!Lflag(kIcanon)) return Buffered();
+  size_t n = 0;
+  for (size_t pos = tail_; pos != canon_head_; ++pos) {
+    if (!(EndAt(pos) && BufAt(pos) == kDisabledChar)) ++n;
+  }
+  return n;
+}
+
+bool LineDiscipline::Readable() const {
+  if (Lflag(kIcanon)) return canon_head_ != tail_;
+  size_t amount = (Cc(kVTime) == 0 && Cc(kVMin) > 0) ? Cc(kVMin) : 1;
+  return Buffered() >= amount;
+}
+
+kstd::Result<void> LineDiscipline::Flush(int selector) {
+  switch (selector) {
+    case kTciflush:
+      ResetInput();
+      break;
+    case kTcoflush:
+      held_size_ = 0;
+      break;
+    case kTcioflush:
+      ResetInput();
+      held_size_ = 0;
+      break;
+    default:
+      return kstd::Error::kInvalid;
+  }
+  return kstd::Ok();
+}
+
+kstd::Result<InputEvents> LineDiscipline::FlowControl(int action, OutputSink& sink) {
+  InputEvents ev;
+  switch (action) {
+    case kTcooff:
+      if (!tco_stopped_) {
+        tco_stopped_ = true;
+        StopOutput();
+      }
+      break;
+    case kTcoon:
+      if (tco_stopped_) {
+        tco_stopped_ = false;
+        StartOutput(sink, &ev);
+      }
+      break;
+    case kTcioff:
+      if (Cc(kVStop) != kDisabledChar) {
+        uint8_t c = Cc(kVStop);
+        sink.Write(&c, 1);
+      }
+      break;
+    case kTcion:
+      if (Cc(kVStart) != kDisabledChar) {
+        uint8_t c = Cc(kVStart);
+        sink.Write(&c, 1);
+      }
+      break;
+    default:
+      return kstd::Error::kInvalid;
+  }
+  return ev;
+}
+
+bool LineDiscipline::SetWindowSize(const WinSize& size) {
+  bool changed = size.ws_row != window_size_.ws_row || size.ws_col != window_size_.ws_col ||
+                 size.ws_xpixel != window_size_.ws_xpixel ||
+                 size.ws_ypixel != window_size_.ws_ypixel;
+  window_size_ = size;
+  return changed;
+}
+
+}  // namespace core::posix::tty
