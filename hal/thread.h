@@ -25,6 +25,10 @@ void SwitchThread(ThreadContext* from, ThreadContext* to);
 /// copy, e.g. for fork, sees their current values).
 void SaveFpuState(ThreadContext* context);
 
+/// Loads a 512-byte FXSAVE image into the running thread's FPU/SSE
+/// registers and into `context`'s saved copy (signal handler entry/return).
+void LoadFpuState(ThreadContext* context, const uint8_t* image);
+
 /// Puts the running thread's FPU/SSE registers (and `context`'s saved copy)
 /// back in their initial state (execve).
 void ResetFpuState(ThreadContext* context);

@@ -64,6 +64,25 @@ inline uint64_t UserSp(const UserFrame* f) { return f->rsp; }
 /// from user mode (valid inside a syscall or a fault from user mode).
 UserFrame* CurrentUserFrame();
 
+/// True if the frame was saved by the SYSCALL entry (not an interrupt or fault).
+inline bool IsSyscallFrame(const UserFrame* f) { return f->vector == 0x100; }
+
+/// Marks a frame whose registers were rewritten (signal delivery,
+/// rt_sigreturn): it must go back to user mode with IRET, which restores
+/// every register (SYSRET would clobber rcx and r11).
+inline void MarkFrameModified(UserFrame* f) { f->vector = 0x101; }
+
+/// The user-mode segment selectors.
+uint64_t UserCodeSelector();
+uint64_t UserDataSelector();
+inline void ForceUserSelectors(UserFrame* f) {
+  f->cs = UserCodeSelector();
+  f->ss = UserDataSelector();
+}
+
+/// The CPU's MXCSR_MASK (which MXCSR bits FXRSTOR accepts).
+uint32_t MxcsrMask();
+
 /// Points a frame's user stack pointer at `sp` (clone with a new stack).
 inline void SetUserStack(UserFrame* f, uint64_t sp) { f->rsp = sp; }
 

@@ -14,6 +14,7 @@
 #include "core/fs/root.h"
 #include "core/proc/init_process.h"
 #include "core/proc/process_traps.h"
+#include "core/syscall/dispatch.h"
 #include "core/syscall/sys_common.h"
 
 namespace core {
@@ -72,6 +73,7 @@ void KernelMain(const BootInfo& boot_info) {
   Log("timer", "%lu ticks at %u Hz since the timer started", hal::TimerTicks(), hal::TimerHz());
 
   InitProcessTraps();
+  if (CmdlineHas(boot_info.cmdline, "tessera.strace")) syscall::SetTrace(true);
   fd::InitConsole();
   auto filesystems = fs::InitFileSystems(boot_info);
   if (filesystems.is_error()) Panic("file systems: %s", kstd::ErrorName(filesystems.error()));

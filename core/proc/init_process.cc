@@ -85,6 +85,11 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info) {
     Log("init", "cannot start init: %s%s%s", kstd::ErrorName(p.error()), why ? ": " : "", why ? why : "");
     return p.error();
   }
+  {
+    // PID 1 only receives the signals it installed handlers for.
+    SpinLockGuard guard(p.value()->signal_lock_);
+    p.value()->signals_.set_unkillable(true);
+  }
   Log("init", "started init as pid %lu with %zu module handle(s)", p.value()->pid(), count);
   return p;
 }

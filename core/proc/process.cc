@@ -4,6 +4,7 @@
 #include "core/kernel/memory.h"
 #include "core/sched/scheduler.h"
 #include "core/proc/program_image.h"
+#include "core/proc/signal_delivery.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/thread.h"
 #include "hal/timer.h"
@@ -177,6 +178,20 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
     g_table.PushBack(child.get());
   }
   {
+    // The child's signal state: the parent's actions and this thread's mask
+    // and alternate stack.
+    SpinLockGuard parent_signals(signal_lock_);
+    SpinLockGuard child_signals(child->signal_lock_);
+    child->signals_.InheritFrom(signals_);
+    auto* ts = new (kstd::nothrow) posix::ThreadSignals(child->signals_);
+    if (ts == nullptr) return kstd::Error::kNoMemory;
+    sched::Thread* self = sched::Current();
+    if (self->signal_state_ != nullptr) {
+      ts->InheritFrom(*static_cast<posix::ThreadSignals*>(self->signal_state_), true);
+    }
+    t->signal_state_ = ts;
+  }
+  {
     SpinLockGuard guard(child->lock_);
     child->threads_.PushBack(t.get());
     t->AddRef();
@@ -212,6 +227,11 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
   hal::SwitchAddressSpace(fresh->root());
   DropAspace(kstd::Move(old));
   ReleaseVforkParent();
+  {
+    SpinLockGuard signals(signal_lock_);
+    signals_.ResetForExec();
+    if (caller->signal_state_ != nullptr) static_cast<posix::ThreadSignals*>(caller->signal_state_)->ResetForExec();
+  }
   fds_->CloseOnExec();
   kstd::CopyString(name_, sizeof name_, name);
   {
@@ -250,6 +270,12 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::StartUserThread(const char* n
   t->page_table_root_ = aspace_->root();
   t->set_entry_arg(t.get());
   {
+    SpinLockGuard signals(signal_lock_);
+    auto* ts = new (kstd::nothrow) posix::ThreadSignals(signals_);
+    if (ts == nullptr) return kstd::Error::kNoMemory;
+    t->signal_state_ = ts;
+  }
+  {
     SpinLockGuard guard(lock_);
     if (dying_) return kstd::Error::kBadHandle;
     threads_.PushBack(t.get());
@@ -272,6 +298,11 @@ void Process::Kill(int wait_status) {
 }
 
 void Process::OnThreadExit(sched::Thread* thread) {
+  {
+    SpinLockGuard signals(signal_lock_);
+    delete static_cast<posix::ThreadSignals*>(thread->signal_state_);
+    thread->signal_state_ = nullptr;
+  }
   bool last;
   {
     SpinLockGuard guard(lock_);
@@ -307,6 +338,12 @@ void Process::TearDown() {
     SpinLockGuard guard(lock_);
     terminated_ = true;
     UpdateSignalsLocked(0, kSignalTerminated);
+  }
+  // The parent learns of the death (SIGCHLD); a parent that ignores SIGCHLD
+  // does not collect zombies, so the kernel reaps this process now.
+  if (!auto_reap_) {
+    NotifyParentOfExit(this);
+    if (ParentAutoReaps(this)) auto_reap_ = true;
   }
   // Orphans go to init; whoever waits for this process's children is woken.
   kstd::RefPtr<Process> init = FindByPid(1);
@@ -351,6 +388,11 @@ int Process::wait_status() const {
 size_t Process::live_threads() const {
   SpinLockGuard guard(lock_);
   return threads_.size();
+}
+
+void Process::ForEachThread(void (*fn)(sched::Thread*, void*), void* context) {
+  SpinLockGuard guard(lock_);
+  threads_.ForEach([&](sched::Thread* t) { fn(t, context); });
 }
 
 uint64_t Process::cpu_ticks() const {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/fd/fd_table.h"
+#include "core/posix/signals.h"
 #include "core/vfs/vnode.h"
 #include "core/object/handle_table.h"
 #include "core/object/kernel_object.h"
@@ -56,6 +57,21 @@ class Process final : public KernelObject {
   /// The POSIX file descriptors (never null after Create/Fork).
   fd::FdTable* fds() const { return fds_; }
   ProcessCounters& counters() { return counters_; }
+
+  // POSIX signals: the process's actions and shared pending set, and (through
+  // each user thread's signal_state_) the threads' masks and own pending
+  // sets. Guarded by signal_lock_ (taken before lock_; never held while
+  // blocking).
+  posix::ProcessSignals signals_;
+  mutable SpinLock signal_lock_;
+  // Job control, for the parent's wait4(WUNTRACED/WCONTINUED).
+  bool stop_unreported_ = false;
+  bool continue_unreported_ = false;
+  int stop_signo_ = 0;
+  sched::WaitQueue stop_waiters_;  // threads parked while the process is stopped
+
+  /// Calls fn(thread, context) for every live thread (process lock held).
+  void ForEachThread(void (*fn)(sched::Thread* thread, void* context), void* context);
 
   // POSIX file-system context: current and root directories (pinned, so
   // umount of a busy file system fails) and the file mode creation mask.

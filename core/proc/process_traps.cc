@@ -2,6 +2,7 @@
 
 #include "core/kernel/log.h"
 #include "core/proc/process.h"
+#include "core/proc/signal_delivery.h"
 #include "core/sched/scheduler.h"
 #include "core/syscall/dispatch.h"
 #include "core/syscall/sys_common.h"
@@ -17,6 +18,9 @@ constexpr int kSigTrap = 5;
 constexpr int kSigBus = 7;
 constexpr int kSigFpe = 8;
 constexpr int kSigSegv = 11;
+constexpr int kSegvMapErr = 1;
+constexpr int kSegvAccErr = 2;
+constexpr int kSiKernel = 0x80;
 
 struct FaultKind {
   int signal;
@@ -60,6 +64,18 @@ void OnUserFault(hal::UserFrame* frame, int vector, uint64_t error_code, uint64_
   sched::Thread* t = sched::Current();
   Process* p = t->process();
   FaultKind kind = Classify(vector);
+  if (t->signal_state_ != nullptr) {
+    // POSIX: the fault becomes a signal; a handler may catch it. Report it
+    // when it will kill the process (no handler).
+    int code = vector == 14 ? ((error_code & 1) ? kSegvAccErr : kSegvMapErr) : kSiKernel;
+    RaiseFaultSignal(kind.signal, code, vector == 14 ? address : hal::UserPc(frame));
+    bool caught;
+    {
+      SpinLockGuard guard(p->signal_lock_);
+      caught = p->signals_.action(kind.signal).handler > posix::kSigIgn;
+    }
+    if (caught) return;
+  }
   if (vector == 14) {
     Log("proc", "pid %lu (%s) killed: %s at address %lx (%s %s), RIP %lx; signal %d",
         p->pid(), p->name(), kind.what, address,
@@ -75,13 +91,18 @@ void OnUserFault(hal::UserFrame* frame, int vector, uint64_t error_code, uint64_
 }
 
 void OnSyscall(hal::UserFrame* frame) {
-  Process* p = sched::Current()->process();
+  sched::Thread* t = sched::Current();
+  Process* p = t->process();
   __atomic_fetch_add(&p->counters().syscalls, 1, __ATOMIC_RELAXED);
+  t->syscall_nr_ = hal::SyscallNumber(frame);
   syscall::Dispatch(frame);
 }
 
-void OnReturnToUser(hal::UserFrame*) {
-  if (sched::Current()->kill_pending_) syscall::ExitCurrentThread();
+void OnReturnToUser(hal::UserFrame* frame) {
+  sched::Thread* t = sched::Current();
+  if (t->kill_pending_) syscall::ExitCurrentThread();
+  if (t->interrupt_pending_ || t->syscall_nr_ != ~0ULL) DeliverSignals(frame);
+  if (t->kill_pending_) syscall::ExitCurrentThread();
 }
 
 }  // namespace

@@ -156,7 +156,7 @@ void PrepareToBlock() {
 }
 
 static WakeReason BlockLocked(Thread* cur, uint64_t deadline) {
-  if (cur->kill_pending_) return WakeReason::kInterrupted;
+  if (cur->kill_pending_ || cur->interrupt_pending_) return WakeReason::kInterrupted;
   if (cur->wake_pending_) {
     cur->wake_pending_ = false;
     return cur->wake_reason_;
@@ -213,7 +213,7 @@ WakeReason WaitQueue::Wait(uint64_t deadline) {
   IrqLock lock;
   Thread* cur = CurrentLocked();
   cur->wake_pending_ = false;
-  if (cur->kill_pending_) return WakeReason::kInterrupted;
+  if (cur->kill_pending_ || cur->interrupt_pending_) return WakeReason::kInterrupted;
   waiters_.PushBack(cur);
   cur->waiting_on_ = this;
   WakeReason r = BlockLocked(cur, deadline);
@@ -228,7 +228,7 @@ WakeReason WaitQueue::WaitIf(uint64_t deadline, bool (*still_needed)(void*), voi
   IrqLock lock;
   Thread* cur = CurrentLocked();
   cur->wake_pending_ = false;
-  if (cur->kill_pending_) return WakeReason::kInterrupted;
+  if (cur->kill_pending_ || cur->interrupt_pending_) return WakeReason::kInterrupted;
   if (!still_needed(context)) return WakeReason::kWoken;
   waiters_.PushBack(cur);
   cur->waiting_on_ = this;

@@ -73,6 +73,14 @@ class Thread final : public KernelObject {
   WakeReason wake_reason_ = WakeReason::kNone;
   bool wake_pending_ = false;    // a Wake arrived before the thread blocked
   bool kill_pending_ = false;    // exit at the next return to user mode / wait
+  // A signal this thread does not block is pending: interruptible waits end
+  // (EINTR/restart) so the thread returns to user mode to take it. Set by
+  // senders, cleared when nothing deliverable remains (core/proc/signals).
+  bool interrupt_pending_ = false;
+  // The user thread's posix::ThreadSignals (owned by core/proc; opaque here).
+  void* signal_state_ = nullptr;
+  // The Linux syscall number of the call in progress (for restarts), or ~0.
+  uint64_t syscall_nr_ = ~0ULL;
   uint64_t deadline_ = 0;        // in ticks; 0 = none
   WaitQueue* waiting_on_ = nullptr;
   int slice_left_ = 0;

@@ -1,5 +1,8 @@
 #include "core/syscall/dispatch.h"
 
+#include "core/kernel/log.h"
+#include "core/proc/process.h"
+#include "core/sched/scheduler.h"
 #include "core/syscall/handlers.h"
 #include "kstd/utility.h"
 
@@ -48,11 +51,47 @@ struct Tables {
 };
 
 constexpr Tables kTables;
+
+// Names for the trace, generated from the same tables.
+const char* NameOf(uint64_t number) {
+  switch (number) {
+#define TESSERA_NAME(num, Name, params, args) \
+  case num:                                   \
+    return #Name;
+    TESSERA_LINUX_SYSCALLS(TESSERA_NAME)
+    TESSERA_NATIVE_SYSCALLS(TESSERA_NAME)
+#undef TESSERA_NAME
+    default:
+      return "?";
+  }
+}
+
+bool g_trace = false;
 uint64_t g_unsupported[kTrackedNumbers + 1];
 
 constexpr int64_t kEnosys = -38;
 
 }  // namespace
+
+// Linux's choice of what an interrupted blocking call returns (see
+// core/posix/README.md): restarted under SA_RESTART (ERESTARTSYS), or
+// restarted only when no handler runs (ERESTARTNOHAND). Others: EINTR.
+int64_t RestartCodeFor(uint64_t number) {
+  switch (number) {
+    case 0:    // read
+    case 1:    // write
+    case 19:   // readv
+    case 20:   // writev
+    case 61:   // wait4
+      return -512;  // ERESTARTSYS
+    case 7:    // poll
+    case 35:   // nanosleep (restarted with its full time: see the README)
+    case 271:  // ppoll
+      return -514;  // ERESTARTNOHAND
+    default:
+      return 0;
+  }
+}
 
 void Dispatch(hal::UserFrame* frame) {
   uint64_t number = hal::SyscallNumber(frame);
@@ -65,13 +104,29 @@ void Dispatch(hal::UserFrame* frame) {
     thunk = kTables.native_calls[number - tessera::kNativeBase];
   }
   if (thunk == nullptr) {
+    if (g_trace) Log("strace", "unsupported syscall %lu = -ENOSYS", number);
     __atomic_fetch_add(&g_unsupported[number < kTrackedNumbers ? number : kTrackedNumbers], 1,
                        __ATOMIC_RELAXED);
     hal::SetSyscallResult(frame, kEnosys);
     return;
   }
-  hal::SetSyscallResult(frame, thunk(args));
+  int64_t result = thunk(args);
+  if (g_trace) {
+    Process* p = sched::Current()->process();
+    Log("strace", "%lu %s %s(%lx, %lx, %lx, %lx) = %ld", p != nullptr ? p->pid() : 0,
+        p != nullptr ? p->name() : "?", NameOf(number), args[0], args[1], args[2], args[3], result);
+  }
+  constexpr int64_t kEintr = -4;
+  if (result == kEintr) {
+    int64_t restart = RestartCodeFor(number);
+    if (restart != 0) result = restart;
+  }
+  hal::SetSyscallResult(frame, result);
 }
+
+void SetTrace(bool on) { g_trace = on; }
+
+const char* SyscallName(uint64_t number) { return NameOf(number); }
 
 uint64_t UnsupportedCount(uint64_t number) {
   return __atomic_load_n(&g_unsupported[number < kTrackedNumbers ? number : kTrackedNumbers],

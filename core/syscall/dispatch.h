@@ -18,4 +18,11 @@ void Dispatch(hal::UserFrame* frame);
 inline constexpr uint64_t kTrackedNumbers = 512;
 uint64_t UnsupportedCount(uint64_t number);
 
+/// Logs every system call with its arguments and result (kernel option
+/// `tessera.strace`); for debugging.
+void SetTrace(bool on);
+
+/// The name of a syscall number from the tables ("?" if unknown).
+const char* SyscallName(uint64_t number);
+
 }  // namespace core::syscall

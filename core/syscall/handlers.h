@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "core/posix/signals.h"
 #include "core/syscall/abi.h"
 #include "core/syscall/linux_table.h"
 #include "core/syscall/syscall_table.h"

@@ -20,6 +20,14 @@
   X(10, LinuxMprotect, (uint64_t addr, uint64_t length, int32_t prot), (addr, length, prot)) \
   X(11, LinuxMunmap, (uint64_t addr, uint64_t length), (addr, length))                     \
   X(12, LinuxBrk, (uint64_t addr), (addr))                                                 \
+  X(13, LinuxRtSigaction,                                                                  \
+    (int32_t signo, IN_PTR(core::posix::KSigAction) act, OUT_PTR(core::posix::KSigAction) oldact, \
+     uint64_t sigsetsize),                                                                 \
+    (signo, act, oldact, sigsetsize))                                                      \
+  X(14, LinuxRtSigprocmask,                                                                \
+    (int32_t how, IN_PTR(uint64_t) set, OUT_PTR(uint64_t) oldset, uint64_t sigsetsize),    \
+    (how, set, oldset, sigsetsize))                                                        \
+  X(15, LinuxRtSigreturn, (), ())                                                          \
   X(16, LinuxIoctl, (int32_t fd, uint32_t request, uint64_t arg), (fd, request, arg))       \
   X(17, LinuxPread64, (int32_t fd, OUT_PTR(void) buf, uint64_t count, int64_t offset),     \
     (fd, buf, count, offset))                                                              \
@@ -34,6 +42,7 @@
   X(24, LinuxSchedYield, (), ())                                                           \
   X(32, LinuxDup, (int32_t fd), (fd))                                                      \
   X(33, LinuxDup2, (int32_t oldfd, int32_t newfd), (oldfd, newfd))                         \
+  X(34, LinuxPause, (), ())                                                                \
   X(35, LinuxNanosleep, (IN_PTR(tessera::linux_timespec) req, OUT_PTR(tessera::linux_timespec) rem), \
     (req, rem))                                                                            \
   X(39, LinuxGetpid, (), ())                                                               \
@@ -46,8 +55,9 @@
   X(59, LinuxExecve, (IN_PTR(char) path, IN_PTR(void) argv, IN_PTR(void) envp),          \
     (path, argv, envp))                                                                    \
   X(60, LinuxExit, (int32_t code), (code))                                                 \
-  X(61, LinuxWait4, (int64_t pid, OUT_PTR(int32_t) status, int32_t options, OUT_PTR(void) rusage), \
+  X(61, LinuxWait4, (int32_t pid, OUT_PTR(int32_t) status, int32_t options, OUT_PTR(void) rusage), \
     (pid, status, options, rusage))                                                        \
+  X(62, LinuxKill, (int32_t pid, int32_t signo), (pid, signo))                             \
   X(63, LinuxUname, (OUT_PTR(void) buf), (buf))                                            \
   X(72, LinuxFcntl, (int32_t fd, int32_t cmd, uint64_t arg), (fd, cmd, arg))               \
   X(74, LinuxFsync, (int32_t fd), (fd))                                                    \
@@ -75,22 +85,27 @@
   X(104, LinuxGetgid, (), ())                                                              \
   X(107, LinuxGeteuid, (), ())                                                             \
   X(108, LinuxGetegid, (), ())                                                             \
-  X(109, LinuxSetpgid, (int64_t pid, int64_t pgid), (pid, pgid))                           \
+  X(109, LinuxSetpgid, (int32_t pid, int32_t pgid), (pid, pgid))                           \
   X(110, LinuxGetppid, (), ())                                                             \
   X(111, LinuxGetpgrp, (), ())                                                             \
   X(112, LinuxSetsid, (), ())                                                              \
-  X(121, LinuxGetpgid, (int64_t pid), (pid))                                               \
-  X(124, LinuxGetsid, (int64_t pid), (pid))                                                \
+  X(121, LinuxGetpgid, (int32_t pid), (pid))                                               \
+  X(124, LinuxGetsid, (int32_t pid), (pid))                                                \
+  X(127, LinuxRtSigpending, (OUT_PTR(uint64_t) set, uint64_t sigsetsize), (set, sigsetsize)) \
+  X(130, LinuxRtSigsuspend, (IN_PTR(uint64_t) mask, uint64_t sigsetsize), (mask, sigsetsize)) \
+  X(131, LinuxSigaltstack, (IN_PTR(core::posix::StackT) ss, OUT_PTR(core::posix::StackT) old), (ss, old)) \
   X(133, LinuxMknod, (IN_PTR(char) path, uint32_t mode, uint64_t dev), (path, mode, dev))  \
   X(137, LinuxStatfs, (IN_PTR(char) path, OUT_PTR(void) buf), (path, buf))                 \
   X(138, LinuxFstatfs, (int32_t fd, OUT_PTR(void) buf), (fd, buf))                         \
   X(158, LinuxArchPrctl, (int32_t code, uint64_t address), (code, address))                \
   X(162, LinuxSync, (), ())                                                                \
   X(186, LinuxGettid, (), ())                                                              \
+  X(200, LinuxTkill, (int32_t tid, int32_t signo), (tid, signo))                           \
   X(217, LinuxGetdents64, (int32_t fd, OUT_PTR(void) dirp, uint32_t count), (fd, dirp, count)) \
   X(218, LinuxSetTidAddress, (uint64_t tidptr), (tidptr))                                  \
   X(228, LinuxClockGettime, (int32_t clock, OUT_PTR(tessera::linux_timespec) tp), (clock, tp)) \
   X(231, LinuxExitGroup, (int32_t code), (code))                                           \
+  X(234, LinuxTgkill, (int32_t tgid, int32_t tid, int32_t signo), (tgid, tid, signo))      \
   X(257, LinuxOpenat, (int32_t dirfd, IN_PTR(char) path, int32_t flags, uint32_t mode),    \
     (dirfd, path, flags, mode))                                                            \
   X(258, LinuxMkdirat, (int32_t dirfd, IN_PTR(char) path, uint32_t mode), (dirfd, path, mode)) \

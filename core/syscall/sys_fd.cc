@@ -3,6 +3,7 @@
 
 #include "core/fd/fd_table.h"
 #include "core/fd/pipe.h"
+#include "core/proc/signals.h"
 #include "core/syscall/sys_common.h"
 #include "hal/timer.h"
 #include "kstd/new.h"
@@ -42,6 +43,10 @@ int64_t WriteFromUser(FileDescription* file, uint64_t address, uint64_t count, b
                         : file->Write(kstd::Span<const uint8_t>(buf, n));
     if (w.is_error()) {
       if (done > 0) return static_cast<int64_t>(done);
+      if (w.error() == kstd::Error::kPipe) {
+        // Writing to a pipe nobody reads: SIGPIPE (its default kills), and EPIPE.
+        SendSignal(CurrentProcess(), posix::kSigPipe, posix::SigInfo::FromKernel(posix::kSigPipe));
+      }
       return Errno(w.error());
     }
     done += w.value();

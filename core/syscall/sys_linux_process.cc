@@ -1,7 +1,9 @@
 // Linux process-model calls: fork/vfork, wait4, parent/group/session ids,
 // user ids (everything runs as root), uname.
 
+#include "core/posix/wait_status.h"
 #include "core/proc/process.h"
+#include "kstd/new.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/thread.h"
@@ -10,39 +12,33 @@
 namespace core::syscall {
 namespace {
 
-// wait4 options (Linux uapi).
-constexpr int32_t kWNoHang = 1;
-constexpr int32_t kWUntraced = 2;
-constexpr int32_t kWContinued = 8;
-constexpr int32_t kWNoThread = 0x20000000;
-constexpr int32_t kWAll = 0x40000000;
-constexpr int32_t kWClone = static_cast<int32_t>(0x80000000u);
-constexpr int32_t kWaitKnown = kWNoHang | kWUntraced | kWContinued | kWNoThread | kWAll | kWClone;
+constexpr size_t kMaxWaitChildren = 256;
 
-struct WaitScan {
-  uint64_t self;
-  uint64_t self_pgid;
-  int64_t selector;
-  bool any_child = false;
-  Process* zombie = nullptr;  // a terminated match (reference taken)
+struct ChildList {
+  uint64_t parent;
+  posix::WaitChild children[kMaxWaitChildren];
+  Process* processes[kMaxWaitChildren];
+  size_t n = 0;
 };
 
-bool Matches(const WaitScan& w, Process* p) {
-  if (p->parent_pid() != w.self) return false;
-  if (w.selector > 0) return p->pid() == static_cast<uint64_t>(w.selector);
-  if (w.selector == -1) return true;
-  if (w.selector == 0) return p->pgid() == w.self_pgid;
-  return p->pgid() == static_cast<uint64_t>(-w.selector);
-}
-
-void ScanOne(Process* p, void* context) {
-  auto* w = static_cast<WaitScan*>(context);
-  if (!Matches(*w, p)) return;
-  w->any_child = true;
-  if (w->zombie == nullptr && p->terminated()) {
-    p->AddRef();
-    w->zombie = p;
+void CollectChild(Process* p, void* context) {
+  auto* list = static_cast<ChildList*>(context);
+  if (p->parent_pid() != list->parent || list->n == kMaxWaitChildren) return;
+  posix::WaitChild& c = list->children[list->n];
+  c = posix::WaitChild{};
+  c.pid = static_cast<int32_t>(p->pid());
+  c.pgid = static_cast<int32_t>(p->pgid());
+  c.zombie = p->terminated();
+  c.exit_status = p->wait_status();
+  {
+    SpinLockGuard guard(p->signal_lock_);
+    c.stop_unreported = p->stop_unreported_;
+    c.stop_signo = p->stop_signo_;
+    c.continue_unreported = p->continue_unreported_;
   }
+  c.utime = static_cast<int64_t>(p->cpu_ticks() / (sched::kTickHz / 100));
+  p->AddRef();
+  list->processes[list->n++] = p;
 }
 
 struct WaitCondition {
@@ -56,6 +52,69 @@ bool NothingChanged(void* context) {
 }
 
 }  // namespace
+
+int64_t SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32_t options, UserPtr<void> rusage) {
+  Process* self = CurrentProcess();
+  auto request = posix::DecodeWait4(pid, static_cast<uint32_t>(options),
+                                    static_cast<int32_t>(self->pgid()));
+  if (request.is_error()) return Errno(request.error());
+  auto* list = new (kstd::nothrow) ChildList();
+  if (list == nullptr) return Errno(kstd::Error::kNoMemory);
+  struct Release {
+    ChildList* l;
+    void Drop() {
+      for (size_t i = 0; i < l->n; ++i) {
+        if (l->processes[i]->Release()) delete l->processes[i];
+      }
+      l->n = 0;
+    }
+    ~Release() {
+      Drop();
+      delete l;
+    }
+  } release{list};
+  for (;;) {
+    WaitCondition condition{self, self->child_event_count()};
+    release.Drop();
+    list->parent = self->pid();
+    Process::ForEach(CollectChild, list);
+    auto outcome = posix::SelectChild(request.value(),
+                                      kstd::Span<const posix::WaitChild>(list->children, list->n));
+    if (outcome.is_error()) return Errno(outcome.error());
+    const posix::WaitOutcome& o = outcome.value();
+    if (o.kind == posix::WaitOutcome::Kind::kNoneReady) return 0;
+    if (o.kind == posix::WaitOutcome::Kind::kReport) {
+      Process* child = list->processes[o.index];
+      int32_t st = o.status;
+      if (!status.is_null() && status.CopyOut(&st).is_error()) return Errno(kstd::Error::kFault);
+      if (rusage.address() != 0) {
+        uint8_t zeros[144] = {};  // struct rusage: not accounted yet
+        if (rusage.CopyOut(zeros, sizeof zeros).is_error()) return Errno(kstd::Error::kFault);
+      }
+      switch (o.consume) {
+        case posix::WaitOutcome::Consume::kReap:
+          child->Reap();
+          break;
+        case posix::WaitOutcome::Consume::kClearStop: {
+          SpinLockGuard guard(child->signal_lock_);
+          child->stop_unreported_ = false;
+          break;
+        }
+        case posix::WaitOutcome::Consume::kClearContinue: {
+          SpinLockGuard guard(child->signal_lock_);
+          child->continue_unreported_ = false;
+          break;
+        }
+        case posix::WaitOutcome::Consume::kNone:
+          break;
+      }
+      return o.pid;
+    }
+    release.Drop();
+    sched::WakeReason why = self->child_events().WaitIf(sched::kNoDeadline, NothingChanged, &condition);
+    if (why == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
+  }
+}
 
 int64_t SysLinuxFork() {
   Process* self = CurrentProcess();
@@ -118,32 +177,6 @@ int64_t SysLinuxVfork() {
   return SysLinuxClone(kCloneVm | kCloneVfork | 17, 0, UserPtr<int32_t>(), UserPtr<int32_t>(), 0);
 }
 
-int64_t SysLinuxWait4(int64_t pid, UserPtr<int32_t> status, int32_t options, UserPtr<void> rusage) {
-  if ((options & ~kWaitKnown) != 0) return Errno(kstd::Error::kInvalid);
-  if (pid == INT64_MIN) return Errno(kstd::Error::kSearch);
-  Process* self = CurrentProcess();
-  for (;;) {
-    WaitCondition condition{self, self->child_event_count()};
-    WaitScan scan{self->pid(), self->pgid(), static_cast<int32_t>(pid)};
-    Process::ForEach(ScanOne, &scan);
-    if (scan.zombie != nullptr) {
-      kstd::RefPtr<Process> child = kstd::AdoptRef(scan.zombie);
-      int32_t st = child->wait_status();
-      if (!status.is_null() && status.CopyOut(&st).is_error()) return Errno(kstd::Error::kFault);
-      if (rusage.address() != 0) {
-        uint8_t zeros[144] = {};  // struct rusage: not accounted yet
-        if (rusage.CopyOut(zeros, sizeof zeros).is_error()) return Errno(kstd::Error::kFault);
-      }
-      child->Reap();
-      return static_cast<int64_t>(child->pid());
-    }
-    if (!scan.any_child) return Errno(kstd::Error::kNoChild);
-    if (options & kWNoHang) return 0;
-    sched::WakeReason why = self->child_events().WaitIf(sched::kNoDeadline, NothingChanged, &condition);
-    if (why == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
-  }
-}
-
 int64_t SysLinuxGetppid() { return static_cast<int64_t>(CurrentProcess()->parent_pid()); }
 int64_t SysLinuxGetuid() { return 0; }
 int64_t SysLinuxGetgid() { return 0; }
@@ -151,21 +184,21 @@ int64_t SysLinuxGeteuid() { return 0; }
 int64_t SysLinuxGetegid() { return 0; }
 int64_t SysLinuxGetpgrp() { return static_cast<int64_t>(CurrentProcess()->pgid()); }
 
-int64_t SysLinuxGetpgid(int64_t pid) {
+int64_t SysLinuxGetpgid(int32_t pid) {
   if (pid == 0) return static_cast<int64_t>(CurrentProcess()->pgid());
   kstd::RefPtr<Process> p = Process::FindByPid(static_cast<uint64_t>(pid));
   if (!p || pid < 0) return Errno(kstd::Error::kSearch);
   return static_cast<int64_t>(p->pgid());
 }
 
-int64_t SysLinuxGetsid(int64_t pid) {
+int64_t SysLinuxGetsid(int32_t pid) {
   if (pid == 0) return static_cast<int64_t>(CurrentProcess()->sid());
   kstd::RefPtr<Process> p = Process::FindByPid(static_cast<uint64_t>(pid));
   if (!p || pid < 0) return Errno(kstd::Error::kSearch);
   return static_cast<int64_t>(p->sid());
 }
 
-int64_t SysLinuxSetpgid(int64_t pid, int64_t pgid) {
+int64_t SysLinuxSetpgid(int32_t pid, int32_t pgid) {
   Process* self = CurrentProcess();
   if (pid < 0 || pgid < 0) return Errno(kstd::Error::kInvalid);
   kstd::RefPtr<Process> target =

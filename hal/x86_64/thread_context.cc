@@ -74,6 +74,17 @@ void SwitchThread(ThreadContext* from, ThreadContext* to) {
 
 void SaveFpuState(ThreadContext* context) { asm volatile("fxsave %0" : "=m"(context->fpu_state)); }
 
+void LoadFpuState(ThreadContext* context, const uint8_t* image) {
+  __builtin_memcpy(context->fpu_state, image, sizeof context->fpu_state);
+  asm volatile("fxrstor %0" : : "m"(context->fpu_state));
+}
+
+uint32_t MxcsrMask() {
+  uint32_t mask;
+  __builtin_memcpy(&mask, g_initial_fpu_state + 28, sizeof mask);  // FXSAVE MXCSR_MASK
+  return mask != 0 ? mask : 0xFFBF;
+}
+
 void ResetFpuState(ThreadContext* context) {
   __builtin_memcpy(context->fpu_state, g_initial_fpu_state, sizeof g_initial_fpu_state);
   asm volatile("fxrstor %0" : : "m"(context->fpu_state));

@@ -74,6 +74,9 @@ bool CopyToUser(uint64_t user_dst, const void* src, size_t len) {
 
 uint64_t UserAddressLimit() { return x86_64::kUserTop; }
 
+uint64_t UserCodeSelector() { return x86_64::kUserCode; }
+uint64_t UserDataSelector() { return x86_64::kUserData; }
+
 UserFrame* CurrentUserFrame() {
   return reinterpret_cast<UserFrame*>(x86_64::ThisCpu()->kernel_rsp - sizeof(UserFrame));
 }

@@ -1,0 +1,321 @@
+#include "core/proc/signals.h"
+
+#include "core/kernel/log.h"
+#include "core/posix/signal_frame.h"
+#include "core/posix/wait_status.h"
+#include "core/proc/process.h"
+#include "core/proc/signal_delivery.h"
+#include "core/sched/scheduler.h"
+#include "core/syscall/sys_common.h"
+#include "hal/thread.h"
+#include "hal/traps.h"
+#include "kstd/new.h"
+
+namespace core {
+namespace {
+
+posix::ThreadSignals* SignalsOf(sched::Thread* t) {
+  return static_cast<posix::ThreadSignals*>(t->signal_state_);
+}
+
+struct InterruptRequest {
+  posix::ThreadSignals* target;  // null: every thread
+};
+
+void InterruptThread(sched::Thread* t, void* context) {
+  auto* req = static_cast<InterruptRequest*>(context);
+  if (req->target != nullptr && SignalsOf(t) != req->target) return;
+  t->interrupt_pending_ = true;
+  sched::Wake(t, sched::WakeReason::kInterrupted);
+}
+
+// Resumes threads parked in a job-control stop.
+void ResumeStopped(Process* p) { p->stop_waiters_.WakeAll(); }
+
+// Tells the parent about a child's stop or continuation (SIGCHLD and wait4).
+void NotifyParentOfJobControl(Process* child, int code, int status_signo) {
+  kstd::RefPtr<Process> parent = Process::FindByPid(child->parent_pid());
+  if (!parent) return;
+  bool wants;
+  {
+    SpinLockGuard guard(parent->signal_lock_);
+    wants = parent->signals_.WantsChildStopSignals();
+  }
+  if (wants) {
+    posix::SigInfo info = posix::SigInfo::FromKernel(posix::kSigChld);
+    info.code = code;
+    info.child.pid = static_cast<int32_t>(child->pid());
+    info.child.status = status_signo;
+    SendSignal(parent.get(), posix::kSigChld, info);
+  }
+  parent->NotifyChildEvent();
+}
+
+}  // namespace
+
+void SendSignal(Process* p, int signo, const posix::SigInfo& info) {
+  if (signo == 0 || p->terminated()) return;
+  kstd::Result<posix::SendResult> r = kstd::Error::kInvalid;
+  {
+    SpinLockGuard guard(p->signal_lock_);
+    r = p->signals_.Send(info);
+  }
+  if (r.is_error()) return;
+  const posix::SendResult& result = r.value();
+  if (result.continued) {
+    {
+      SpinLockGuard guard(p->signal_lock_);
+      p->stop_unreported_ = false;
+      p->continue_unreported_ = true;
+    }
+    ResumeStopped(p);
+    NotifyParentOfJobControl(p, posix::kCldContinued, posix::kSigCont);
+  }
+  if (result.fatal) {
+    InterruptRequest all{nullptr};
+    p->ForEachThread(InterruptThread, &all);
+    ResumeStopped(p);
+  } else if (result.wake != nullptr) {
+    InterruptRequest one{result.wake};
+    p->ForEachThread(InterruptThread, &one);
+  }
+}
+
+kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const posix::SigInfo& info) {
+  if (signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
+  kstd::RefPtr<Process> p = Process::FindByPid(pid);
+  if (!p || p->terminated()) return kstd::Error::kSearch;
+  SendSignal(p.get(), signo, info);
+  return kstd::Ok();
+}
+
+kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const posix::SigInfo& info) {
+  if (signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
+  // Collect the members first: sending takes locks the table lock must not nest.
+  constexpr size_t kMax = 256;
+  struct Members {
+    uint64_t pgid;
+    Process* list[kMax];
+    size_t n = 0;
+  };
+  auto* m = new (kstd::nothrow) Members();
+  if (m == nullptr) return kstd::Error::kNoMemory;
+  m->pgid = pgid;
+  Process::ForEach([](Process* p, void* c) {
+    auto* members = static_cast<Members*>(c);
+    if (p->pgid() == members->pgid && !p->terminated() && members->n < kMax) {
+      p->AddRef();
+      members->list[members->n++] = p;
+    }
+  }, m);
+  size_t found = m->n;
+  for (size_t i = 0; i < m->n; ++i) {
+    SendSignal(m->list[i], signo, info);
+    if (m->list[i]->Release()) delete m->list[i];
+  }
+  delete m;
+  return found > 0 ? kstd::Ok() : kstd::Result<void>(kstd::Error::kSearch);
+}
+
+namespace {
+
+posix::UserRegs FrameToRegs(const hal::UserFrame* f) {
+  posix::UserRegs r;
+  r.r8 = f->r8; r.r9 = f->r9; r.r10 = f->r10; r.r11 = f->r11;
+  r.r12 = f->r12; r.r13 = f->r13; r.r14 = f->r14; r.r15 = f->r15;
+  r.rdi = f->rdi; r.rsi = f->rsi; r.rbp = f->rbp; r.rbx = f->rbx;
+  r.rdx = f->rdx; r.rax = f->rax; r.rcx = f->rcx; r.rsp = f->rsp;
+  r.rip = f->rip; r.rflags = f->rflags; r.cs = f->cs; r.ss = f->ss;
+  return r;
+}
+
+void RegsToFrame(const posix::UserRegs& r, hal::UserFrame* f) {
+  f->r8 = r.r8; f->r9 = r.r9; f->r10 = r.r10; f->r11 = r.r11;
+  f->r12 = r.r12; f->r13 = r.r13; f->r14 = r.r14; f->r15 = r.r15;
+  f->rdi = r.rdi; f->rsi = r.rsi; f->rbp = r.rbp; f->rbx = r.rbx;
+  f->rdx = r.rdx; f->rax = r.rax; f->rcx = r.rcx; f->rsp = r.rsp;
+  f->rip = r.rip; f->rflags = r.rflags;
+  // The selectors are always the kernel's user ones.
+  hal::ForceUserSelectors(f);
+  // The frame no longer is a plain syscall return (rcx/r11 are real values).
+  hal::MarkFrameModified(f);
+}
+
+bool ReadUser(void*, uint64_t address, void* dst, size_t len) {
+  return hal::CopyFromUser(dst, address, len);
+}
+
+// Parks the thread while its process is stopped (job control).
+void WaitWhileStopped(Process* p) {
+  struct Stopped {
+    static bool Check(void* c) {
+      auto* process = static_cast<Process*>(c);
+      SpinLockGuard guard(process->signal_lock_);
+      return process->signals_.stopped() && !process->signals_.exiting();
+    }
+  };
+  while (Stopped::Check(p)) {
+    sched::Thread* self = sched::Current();
+    self->interrupt_pending_ = false;
+    if (p->stop_waiters_.WaitIf(sched::kNoDeadline, Stopped::Check, p) == sched::WakeReason::kInterrupted) {
+      if (self->kill_pending_) return;
+    }
+  }
+}
+
+}  // namespace
+
+void DeliverSignals(hal::UserFrame* frame) {
+  sched::Thread* self = sched::Current();
+  Process* p = self->process();
+  if (p == nullptr || self->signal_state_ == nullptr) return;
+  auto* ts = static_cast<posix::ThreadSignals*>(self->signal_state_);
+  bool in_syscall = hal::IsSyscallFrame(frame) && self->syscall_nr_ != ~0ULL;
+  uint64_t nr = self->syscall_nr_;
+  self->syscall_nr_ = ~0ULL;
+  for (;;) {
+    posix::Delivery d;
+    {
+      SpinLockGuard guard(p->signal_lock_);
+      if (!ts->HasDeliverable()) {
+        self->interrupt_pending_ = false;
+        if (in_syscall) {
+          posix::UserRegs regs = FrameToRegs(frame);
+          uint64_t before = regs.rax;
+          posix::ApplySyscallRestart(regs, nr, nullptr);
+          if (regs.rax != before) RegsToFrame(regs, frame);
+        }
+        ts->RestoreSavedMask();
+        return;
+      }
+      d = ts->Dequeue(false);
+    }
+    switch (d.kind) {
+      case posix::Delivery::Kind::kNone:
+        continue;
+      case posix::Delivery::Kind::kTerminate:
+      case posix::Delivery::Kind::kCoreDump: {
+        {
+          SpinLockGuard guard(p->signal_lock_);
+          p->signals_.MarkExiting();
+        }
+        p->Kill(posix::WaitStatusForDelivery(d));
+        syscall::ExitCurrentThread();
+      }
+      case posix::Delivery::Kind::kStop: {
+        {
+          SpinLockGuard guard(p->signal_lock_);
+          p->signals_.EnterStop(d.signo);
+          p->stop_unreported_ = true;
+          p->continue_unreported_ = false;
+          p->stop_signo_ = d.signo;
+        }
+        NotifyParentOfJobControl(p, posix::kCldStopped, d.signo);
+        WaitWhileStopped(p);
+        if (self->kill_pending_) syscall::ExitCurrentThread();
+        continue;
+      }
+      case posix::Delivery::Kind::kHandler: {
+        posix::UserRegs regs = FrameToRegs(frame);
+        if (in_syscall) {
+          posix::ApplySyscallRestart(regs, nr, &d.action);
+          in_syscall = false;  // restart is decided once per syscall exit
+        }
+        hal::ThreadContext* cpu = self->context();
+        hal::SaveFpuState(cpu);
+        auto* built = new (kstd::nothrow) posix::SignalFrame();
+        posix::SignalFrameInput in;
+        in.regs = regs;
+        in.fpu = cpu->fpu_state;
+        in.signo = d.signo;
+        in.info = d.info;
+        in.action = d.action;
+        {
+          SpinLockGuard guard(p->signal_lock_);
+          in.saved_mask = ts->MaskToSave();
+          in.alt_stack = ts->alt_stack();
+        }
+        bool ok = built != nullptr && posix::BuildSignalFrame(in, built).ok() &&
+                  hal::CopyToUser(built->address, built->image, built->size);
+        if (!ok) {
+          delete built;
+          SpinLockGuard guard(p->signal_lock_);
+          p->signals_.ForceSegvForBadFrame(*ts, d.signo);
+          continue;
+        }
+        RegsToFrame(built->handler_regs, frame);
+        delete built;
+        uint8_t initial[posix::kFpuAreaSize];
+        posix::InitialFpuState(initial);
+        hal::LoadFpuState(cpu, initial);
+        {
+          SpinLockGuard guard(p->signal_lock_);
+          ts->CommitHandler(d);
+        }
+        continue;  // more signals may be deliverable: each gets its frame
+      }
+    }
+  }
+}
+
+kstd::Result<void> SigReturn(hal::UserFrame* frame) {
+  sched::Thread* self = sched::Current();
+  Process* p = self->process();
+  auto* ts = static_cast<posix::ThreadSignals*>(self->signal_state_);
+  self->syscall_nr_ = ~0ULL;  // never restart rt_sigreturn itself
+  posix::SigreturnContext ctx;
+  ctx.user_cs = hal::UserCodeSelector();
+  ctx.user_ss = hal::UserDataSelector();
+  ctx.user_limit = hal::UserAddressLimit();
+  ctx.current_rflags = frame->rflags;
+  ctx.mxcsr_mask = hal::MxcsrMask();
+  auto* st = new (kstd::nothrow) posix::SigreturnState();
+  if (st == nullptr) return kstd::Error::kNoMemory;
+  auto parsed = posix::ParseSigreturnFrame(frame->rsp, ReadUser, nullptr, ctx, st);
+  if (parsed.is_error()) {
+    delete st;
+    SpinLockGuard guard(p->signal_lock_);
+    p->signals_.ForceFault(*ts, posix::SigInfo::FromFault(posix::kSigSegv, 0, frame->rsp));
+    return kstd::Error::kFault;
+  }
+  {
+    SpinLockGuard guard(p->signal_lock_);
+    ts->RestoreAltStack(st->alt_stack, frame->rsp);
+    ts->SetBlocked(st->mask);
+  }
+  RegsToFrame(st->regs, frame);
+  hal::LoadFpuState(self->context(), st->fpu);
+  delete st;
+  return kstd::Ok();
+}
+
+void RaiseFaultSignal(int signo, int code, uint64_t address) {
+  sched::Thread* self = sched::Current();
+  Process* p = self->process();
+  auto* ts = static_cast<posix::ThreadSignals*>(self->signal_state_);
+  if (ts == nullptr) return;
+  SpinLockGuard guard(p->signal_lock_);
+  p->signals_.ForceFault(*ts, posix::SigInfo::FromFault(signo, code, address));
+  self->interrupt_pending_ = true;
+}
+
+void NotifyParentOfExit(Process* child) {
+  kstd::RefPtr<Process> parent = Process::FindByPid(child->parent_pid());
+  if (!parent) return;
+  posix::SigInfo info = posix::SigInfo::FromKernel(posix::kSigChld);
+  int status = child->wait_status();
+  info.code = (status & 0x7F) != 0 ? ((status & 0x80) ? posix::kCldDumped : posix::kCldKilled)
+                                   : posix::kCldExited;
+  info.child.pid = static_cast<int32_t>(child->pid());
+  info.child.status = (status & 0x7F) != 0 ? (status & 0x7F) : ((status >> 8) & 0xFF);
+  SendSignal(parent.get(), posix::kSigChld, info);
+}
+
+bool ParentAutoReaps(Process* child) {
+  kstd::RefPtr<Process> parent = Process::FindByPid(child->parent_pid());
+  if (!parent) return false;
+  SpinLockGuard guard(parent->signal_lock_);
+  return parent->signals_.AutoReapsChildren();
+}
+
+}  // namespace core

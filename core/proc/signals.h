@@ -1,0 +1,31 @@
+#pragma once
+
+// Sending and delivering POSIX signals to processes (the glue between the
+// signal model in core/posix and processes/threads). Every process has a
+// posix::ProcessSignals, every user thread a posix::ThreadSignals, guarded
+// by the process's signal lock.
+
+#include <stdint.h>
+
+#include "core/posix/signals.h"
+#include "kstd/result.h"
+
+namespace core {
+
+class Process;
+
+/// Sends `signo` (1..64, or 0 to only check) to process `pid` as kill(2)
+/// would from `sender_pid`. Errors: kSearch (no such live process),
+/// kInvalid (bad signal).
+kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const posix::SigInfo& info);
+
+/// Sends `signo` to every live process of process group `pgid`.
+/// Errors: kSearch (no such group), kInvalid.
+kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const posix::SigInfo& info);
+
+/// Sends to a Process object directly (kernel-generated signals: SIGCHLD,
+/// SIGPIPE to the writer's process, terminal signals). Safe with interrupts
+/// disabled (used from the console's receive interrupt).
+void SendSignal(Process* process, int signo, const posix::SigInfo& info);
+
+}  // namespace core

@@ -1,0 +1,178 @@
+// Linux signal calls: rt_sigaction, rt_sigprocmask, rt_sigreturn, kill,
+// tkill, tgkill, rt_sigpending, rt_sigsuspend, pause, sigaltstack.
+
+#include "core/posix/signals.h"
+#include "core/proc/signal_delivery.h"
+#include "core/proc/signals.h"
+#include "core/syscall/sys_common.h"
+
+namespace core::syscall {
+namespace {
+
+posix::ThreadSignals* ThreadState() {
+  return static_cast<posix::ThreadSignals*>(CurrentThread()->signal_state_);
+}
+
+posix::SigInfo KillInfo(int signo, int32_t code = posix::kSiUser) {
+  return posix::SigInfo::FromKill(signo, static_cast<int32_t>(CurrentProcess()->pid()), 0, code);
+}
+
+// Blocks until a signal interrupts the thread.
+int64_t SleepUntilSignal() {
+  sched::PrepareToBlock();
+  for (;;) {
+    if (sched::Block(sched::kNoDeadline) == sched::WakeReason::kInterrupted) {
+      return Errno(kstd::Error::kRestartNoHand);
+    }
+  }
+}
+
+}  // namespace
+
+int64_t SysLinuxRtSigaction(int32_t signo, UserPtr<const posix::KSigAction> act,
+                            UserPtr<posix::KSigAction> oldact, uint64_t sigsetsize) {
+  if (posix::CheckSigSetSize(sigsetsize).is_error()) return Errno(kstd::Error::kInvalid);
+  posix::KSigAction new_action, old_action;
+  if (act.address() != 0 && act.CopyIn(&new_action).is_error()) return Errno(kstd::Error::kFault);
+  Process* p = CurrentProcess();
+  {
+    SpinLockGuard guard(p->signal_lock_);
+    auto r = p->signals_.SetAction(signo, act.address() != 0 ? &new_action : nullptr, &old_action);
+    if (r.is_error()) return Errno(r.error());
+  }
+  if (oldact.address() != 0 && oldact.CopyOut(&old_action).is_error()) return Errno(kstd::Error::kFault);
+  return 0;
+}
+
+int64_t SysLinuxRtSigprocmask(int32_t how, UserPtr<const uint64_t> set, UserPtr<uint64_t> oldset,
+                              uint64_t sigsetsize) {
+  if (posix::CheckSigSetSize(sigsetsize).is_error()) return Errno(kstd::Error::kInvalid);
+  posix::SigSet in = 0;
+  if (set.address() != 0 && set.CopyIn(&in).is_error()) return Errno(kstd::Error::kFault);
+  posix::SigSet old;
+  Process* p = CurrentProcess();
+  {
+    SpinLockGuard guard(p->signal_lock_);
+    auto r = ThreadState()->ProcMask(how, set.address() != 0 ? &in : nullptr);
+    if (r.is_error()) return Errno(r.error());
+    old = r.value();
+    // Unblocking may make a pending signal deliverable on the way out.
+    if (ThreadState()->HasDeliverable()) CurrentThread()->interrupt_pending_ = true;
+  }
+  if (oldset.address() != 0 && oldset.CopyOut(&old).is_error()) return Errno(kstd::Error::kFault);
+  return 0;
+}
+
+int64_t SysLinuxRtSigreturn() {
+  hal::UserFrame* frame = hal::CurrentUserFrame();
+  auto r = SigReturn(frame);
+  if (r.is_error()) return Errno(r.error());
+  // The restored rax is the interrupted code's: the dispatcher must not
+  // overwrite it with a result.
+  CurrentThread()->interrupt_pending_ = true;  // the restored mask may unblock something
+  return static_cast<int64_t>(frame->rax);
+}
+
+int64_t SysLinuxKill(int32_t pid, int32_t signo) {
+  if (signo < 0 || signo > posix::kNumSignals) return Errno(kstd::Error::kInvalid);
+  posix::SigInfo info = KillInfo(signo);
+  Process* self = CurrentProcess();
+  kstd::Result<void> r = kstd::Ok();
+  if (pid > 0) {
+    r = SendSignalToProcess(static_cast<uint64_t>(pid), signo, info);
+  } else if (pid == 0) {
+    r = SendSignalToGroup(self->pgid(), signo, info);
+  } else if (pid == -1) {
+    // Every process except init and the caller.
+    struct All {
+      uint64_t self;
+      int signo;
+      posix::SigInfo info;
+      int sent = 0;
+    } all{self->pid(), signo, info};
+    Process::ForEach([](Process* p, void* c) {
+      auto* a = static_cast<All*>(c);
+      if (p->pid() > 1 && p->pid() != a->self && !p->terminated()) ++a->sent;
+    }, &all);
+    for (uint64_t target = 2;; ++target) {
+      // Walk pids outside the table lock (sending takes other locks).
+      kstd::RefPtr<Process> p = Process::FindByPid(target);
+      if (target > 1 << 22) break;
+      if (!p) {
+        if (all.sent == 0) break;
+        continue;
+      }
+      if (p->pid() == self->pid() || p->terminated()) continue;
+      SendSignal(p.get(), signo, info);
+      if (--all.sent == 0) break;
+    }
+  } else {
+    r = SendSignalToGroup(static_cast<uint64_t>(-pid), signo, info);
+  }
+  if (r.is_error()) return Errno(r.error());
+  // A signal to ourselves is taken before kill returns.
+  if (CurrentThread()->interrupt_pending_) return 0;
+  return 0;
+}
+
+int64_t SysLinuxTgkill(int32_t tgid, int32_t tid, int32_t signo) {
+  if (tgid <= 0 || tid <= 0 || signo < 0 || signo > posix::kNumSignals) return Errno(kstd::Error::kInvalid);
+  // Processes have one POSIX thread whose tid is the pid.
+  if (tgid != tid) return Errno(kstd::Error::kSearch);
+  auto r = SendSignalToProcess(static_cast<uint64_t>(tid), signo, KillInfo(signo, posix::kSiTkill));
+  return r.ok() ? 0 : Errno(r.error());
+}
+
+int64_t SysLinuxTkill(int32_t tid, int32_t signo) { return SysLinuxTgkill(tid, tid, signo); }
+
+int64_t SysLinuxRtSigpending(UserPtr<uint64_t> set, uint64_t sigsetsize) {
+  if (sigsetsize > 8) return Errno(kstd::Error::kInvalid);
+  posix::SigSet pending;
+  {
+    SpinLockGuard guard(CurrentProcess()->signal_lock_);
+    pending = ThreadState()->PendingBlocked();
+  }
+  return set.CopyOut(&pending).ok() ? 0 : Errno(kstd::Error::kFault);
+}
+
+int64_t SysLinuxRtSigsuspend(UserPtr<const uint64_t> mask, uint64_t sigsetsize) {
+  if (posix::CheckSigSetSize(sigsetsize).is_error()) return Errno(kstd::Error::kInvalid);
+  posix::SigSet m;
+  if (mask.CopyIn(&m).is_error()) return Errno(kstd::Error::kFault);
+  {
+    SpinLockGuard guard(CurrentProcess()->signal_lock_);
+    ThreadState()->SetTemporaryMask(m);
+    if (ThreadState()->HasDeliverable()) {
+      CurrentThread()->interrupt_pending_ = true;
+      return Errno(kstd::Error::kRestartNoHand);
+    }
+  }
+  return SleepUntilSignal();
+}
+
+int64_t SysLinuxPause() {
+  {
+    SpinLockGuard guard(CurrentProcess()->signal_lock_);
+    if (ThreadState()->HasDeliverable()) {
+      CurrentThread()->interrupt_pending_ = true;
+      return Errno(kstd::Error::kRestartNoHand);
+    }
+  }
+  return SleepUntilSignal();
+}
+
+int64_t SysLinuxSigaltstack(UserPtr<const posix::StackT> ss, UserPtr<posix::StackT> old) {
+  posix::StackT in, out;
+  if (ss.address() != 0 && ss.CopyIn(&in).is_error()) return Errno(kstd::Error::kFault);
+  kstd::Result<void> r = kstd::Ok();
+  {
+    SpinLockGuard guard(CurrentProcess()->signal_lock_);
+    r = ThreadState()->SigAltStack(ss.address() != 0 ? &in : nullptr, &out,
+                                   hal::UserSp(hal::CurrentUserFrame()));
+  }
+  if (r.is_error()) return Errno(r.error());
+  if (old.address() != 0 && old.CopyOut(&out).is_error()) return Errno(kstd::Error::kFault);
+  return 0;
+}
+
+}  // namespace core::syscall
