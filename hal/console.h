@@ -12,6 +12,10 @@ namespace hal {
 /// safe to call with interrupts disabled and from the panic path.
 void ConsoleWrite(const char* data, size_t len);
 
+/// Writes bytes to the console exactly as given (the terminal's own output
+/// processing has already turned "\n" into "\r\n" where it should).
+void ConsoleWriteRaw(const char* data, size_t len);
+
 /// Registers the function that receives every byte typed on the console. It
 /// runs in the receive interrupt (interrupts disabled): it must not block.
 /// Takes effect once the interrupt controllers are up (InitInterrupts).

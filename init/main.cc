@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,7 +106,16 @@ int RunShell(bool once) {
       return 1;
     }
     if (shell == 0) {
+      // A new session whose controlling terminal is the serial line, so the
+      // shell has job control (fg, bg, ^C, ^Z).
       setsid();
+      int tty = open("/dev/ttyS0", O_RDWR);
+      if (tty >= 0) {
+        dup2(tty, 0);
+        dup2(tty, 1);
+        dup2(tty, 2);
+        if (tty > 2) close(tty);
+      }
       static const char* const argv[] = {"sh", nullptr};
       static const char* const envp[] = {"PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root",
                                          "TERM=vt100", "PS1=tessera:\\w# ", nullptr};

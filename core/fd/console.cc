@@ -2,6 +2,14 @@
 
 #include "core/fd/vnode_file.h"
 #include "core/fs/root.h"
+#include "core/posix/signals.h"
+#include "core/posix/tty/job_control.h"
+#include "core/posix/tty/line_discipline.h"
+#include "core/posix/tty/termios.h"
+#include "core/proc/process.h"
+#include "core/proc/signals.h"
+#include "core/sched/scheduler.h"
+#include "core/syscall/sys_common.h"
 #include "core/syscall/user_ptr.h"
 #include "core/vfs/device.h"
 #include "core/vfs/devfs.h"
@@ -14,100 +22,383 @@
 namespace core::fd {
 namespace {
 
-constexpr size_t kInputCapacity = 4096;  // like Linux's N_TTY buffer
+namespace tty = posix::tty;
 
-// Readiness of the console, for waiters (poll, blocking reads).
-class ConsoleReadiness final : public KernelObject {
+// Echo and output go straight to the UART.
+class UartSink final : public tty::OutputSink {
  public:
-  ConsoleReadiness() : KernelObject(ObjectType::kFile) {}
-  void Set(bool readable) {
+  void Write(const uint8_t* data, size_t size) override {
+    hal::ConsoleWriteRaw(reinterpret_cast<const char*>(data), size);
+  }
+};
+UartSink g_sink;
+
+// Readiness of the terminal, for waiters (poll, blocking reads).
+class TtyReadiness final : public KernelObject {
+ public:
+  TtyReadiness() : KernelObject(ObjectType::kFile) {}
+  void Set(bool readable, bool writable) {
     SpinLockGuard guard(lock_);
-    UpdateSignalsLocked(kSignalReadable, (readable ? kSignalReadable : 0) | kSignalWritable);
+    UpdateSignalsLocked(kSignalReadable | kSignalWritable,
+                        (readable ? kSignalReadable : 0) | (writable ? kSignalWritable : 0));
   }
 };
 
-class ConsoleDevice final : public vfs::CharDevice {
+// The serial console as a terminal: the N_TTY line discipline, the session
+// it controls and its foreground process group. lock_ guards all of it; the
+// receive interrupt takes it too.
+class ConsoleTty final : public vfs::CharDevice {
  public:
-  kstd::Result<size_t> Read(kstd::Span<uint8_t> out) override {
-    if (out.empty()) return size_t{0};
+  bool Init() {
+    ld_ = new (kstd::nothrow) tty::LineDiscipline(tty::DefaultSerialTermios());
+    readiness_ = kstd::AdoptRef(new (kstd::nothrow) TtyReadiness());
+    if (ld_ == nullptr || !readiness_) return false;
+    readiness_->Set(false, true);
+    return true;
+  }
+
+  kstd::Result<void> Open(uint32_t flags) override {
+    // A session leader without a controlling terminal that opens this one
+    // (without O_NOCTTY) acquires it, as on Linux.
+    Process* p = Caller();
+    if (p == nullptr || (flags & kONoCtty) != 0) return kstd::Ok();
     SpinLockGuard guard(lock_);
-    if (used_ == 0) return kstd::Error::kAgain;
-    size_t n = kstd::Min(out.size(), used_);
-    for (size_t i = 0; i < n; ++i) out[i] = input_[(head_ + i) % kInputCapacity];
-    head_ = (head_ + n) % kInputCapacity;
-    used_ -= n;
-    if (readiness_) readiness_->Set(used_ > 0);
-    return n;
+    if (session_ == 0 && p->sid() == p->pid()) {
+      session_ = p->sid();
+      foreground_ = p->pgid();
+    }
+    return kstd::Ok();
+  }
+
+  kstd::Result<size_t> Read(kstd::Span<uint8_t> out) override {
+    TRY(CheckJobControl(tty::TtyAccess::kRead));
+    // One read(2) call may take several steps (VMIN/VTIME); VnodeFile calls
+    // Read again after each wait, so keep the cursor across kAgain.
+    tty::ReadStep step;
+    {
+      SpinLockGuard guard(lock_);
+      if (!cursor_active_) {
+        cursor_ = tty::ReadCursor{};
+        cursor_active_ = true;
+      }
+      step = ld_->Read(out, false, &cursor_);
+      UpdateReadinessLocked();
+      if (step.next == tty::ReadStep::Next::kReturn) {
+        cursor_active_ = false;
+        return cursor_.total;
+      }
+      if (step.copied > 0 || cursor_.total > 0) {
+        // Partial data and the discipline wants more (VMIN): return what we
+        // have rather than hold bytes across a wait.
+        size_t total = cursor_.total;
+        cursor_active_ = false;
+        return total;
+      }
+    }
+    return kstd::Error::kAgain;  // VnodeFile waits on WaitObject() and calls again
   }
 
   kstd::Result<size_t> Write(kstd::Span<const uint8_t> in) override {
-    hal::ConsoleWrite(reinterpret_cast<const char*>(in.data()), in.size());
-    return in.size();
+    bool tostop;
+    {
+      SpinLockGuard guard(lock_);
+      tostop = (ld_->termios().c_lflag & tty::kTostop) != 0;
+    }
+    if (tostop) TRY(CheckJobControl(tty::TtyAccess::kWrite));
+    SpinLockGuard guard(lock_);
+    size_t n = ld_->Write(in, g_sink);
+    if (n == 0 && in.size() > 0) return kstd::Error::kAgain;  // ^S stopped output
+    return n;
   }
 
-  kstd::Result<int64_t> Ioctl(uint32_t request, uint64_t arg) override {
-    constexpr uint32_t kTiocgwinsz = 0x5413;
-    if (request == kTiocgwinsz) {
-      // Linux answers 0 rows, 0 columns for a serial line nobody configured.
-      struct {
-        uint16_t rows, cols, xpixel, ypixel;
-      } size = {0, 0, 0, 0};
-      if (UserPtr<decltype(size)>(arg).CopyOut(&size).is_error()) return kstd::Error::kFault;
-      return int64_t{0};
-    }
-    return kstd::Error::kNotTty;
-  }
+  kstd::Result<int64_t> Ioctl(uint32_t request, uint64_t arg) override;
 
   uint32_t Poll() override {
     SpinLockGuard guard(lock_);
-    uint32_t ev = vfs::kPollOut | vfs::kPollWrNorm;
-    if (used_ > 0) ev |= vfs::kPollIn | vfs::kPollRdNorm;
+    uint32_t ev = 0;
+    if (ld_->Readable()) ev |= vfs::kPollIn | vfs::kPollRdNorm;
+    if (ld_->Writable()) ev |= vfs::kPollOut | vfs::kPollWrNorm;
     return ev;
   }
 
   KernelObject* WaitObject() override { return readiness_.get(); }
 
+  // Receive interrupt: one byte into the discipline.
   void OnInput(uint8_t byte) {
-    SpinLockGuard guard(lock_);
-    if (used_ == kInputCapacity) {
-      ++dropped_;
-      return;
+    int signal = 0;
+    {
+      SpinLockGuard guard(lock_);
+      tty::InputEvents ev = ld_->Input(byte, g_sink);
+      UpdateReadinessLocked();
+      if (ev.signal != 0 && foreground_ != 0) {
+        pending_signal_ = ev.signal;
+        signal = ev.signal;
+      }
     }
-    input_[(head_ + used_) % kInputCapacity] = byte;
-    ++used_;
-    if (readiness_) readiness_->Set(true);
+    // Sending a signal may allocate: a kernel thread does it, not this interrupt.
+    if (signal != 0) signal_waiters_.WakeAll();
   }
 
-  bool Init() {
-    readiness_ = kstd::AdoptRef(new (kstd::nothrow) ConsoleReadiness());
-    if (!readiness_) return false;
-    readiness_->Set(false);
-    return true;
+  // The tty-signals kernel thread: sends ^C/^\\/^Z signals to the foreground group.
+  void SignalLoop() {
+    for (;;) {
+      int signal;
+      uint64_t group;
+      {
+        SpinLockGuard guard(lock_);
+        signal = pending_signal_;
+        group = foreground_;
+        pending_signal_ = 0;
+      }
+      if (signal != 0 && group != 0) {
+        (void)SendSignalToGroup(group, signal, posix::SigInfo::FromKernel(signal));
+        continue;
+      }
+      signal_waiters_.WaitIf(sched::kNoDeadline, [](void* c) {
+        auto* t = static_cast<ConsoleTty*>(c);
+        SpinLockGuard guard(t->lock_);
+        return t->pending_signal_ == 0;
+      }, this);
+    }
+  }
+
+  // A session leader ended: its terminal is free for the next session.
+  void OnSessionLeaderExit(uint64_t sid) {
+    SpinLockGuard guard(lock_);
+    if (session_ == sid) {
+      session_ = 0;
+      foreground_ = 0;
+    }
   }
 
  private:
+  static Process* Caller() {
+    sched::Thread* t = sched::Current();
+    return t != nullptr ? t->process() : nullptr;
+  }
+
+  void UpdateReadinessLocked() { readiness_->Set(ld_->Readable(), ld_->Writable()); }
+
+  // Job control for a background process group (SIGTTIN/SIGTTOU, or EIO).
+  kstd::Result<void> CheckJobControl(tty::TtyAccess access) {
+    Process* p = Caller();
+    if (p == nullptr) return kstd::Ok();
+    tty::JobControlFacts facts;
+    {
+      SpinLockGuard guard(lock_);
+      facts.is_controlling_tty = session_ != 0 && session_ == p->sid();
+      facts.foreground_pgid = static_cast<int32_t>(foreground_);
+      facts.tostop = (ld_->termios().c_lflag & tty::kTostop) != 0;
+    }
+    facts.caller_pgid = static_cast<int32_t>(p->pgid());
+    int signal = access == tty::TtyAccess::kRead ? posix::kSigTtin : posix::kSigTtou;
+    {
+      SpinLockGuard guard(p->signal_lock_);
+      auto* ts = static_cast<posix::ThreadSignals*>(sched::Current()->signal_state_);
+      facts.signal_blocked_or_ignored = p->signals_.IsIgnored(signal) ||
+                                        (ts != nullptr && posix::SigSetHas(ts->blocked(), signal));
+    }
+    tty::JobControlVerdict v = tty::CheckJobControl(access, facts);
+    switch (v.kind) {
+      case tty::JobControlVerdict::Kind::kAllow:
+        return kstd::Ok();
+      case tty::JobControlVerdict::Kind::kIoError:
+        return kstd::Error::kIo;
+      case tty::JobControlVerdict::Kind::kStopGroup:
+        (void)SendSignalToGroup(p->pgid(), v.signal, posix::SigInfo::FromKernel(v.signal));
+        return kstd::Error::kInterrupted;  // restarted after SIGCONT (ERESTARTSYS)
+    }
+    return kstd::Ok();
+  }
+
   SpinLock lock_;
-  uint8_t input_[kInputCapacity] = {};
-  size_t head_ = 0;
-  size_t used_ = 0;
-  uint64_t dropped_ = 0;
-  kstd::RefPtr<ConsoleReadiness> readiness_;
+  tty::LineDiscipline* ld_ = nullptr;  // ~8.7 KiB: on the heap
+  tty::ReadCursor cursor_;
+  bool cursor_active_ = false;
+  uint64_t session_ = 0;     // the session this is the controlling tty of (0: none)
+  uint64_t foreground_ = 0;  // its foreground process group
+  tty::WinSize winsize_ = {0, 0, 0, 0};
+  int pending_signal_ = 0;
+  kstd::RefPtr<TtyReadiness> readiness_;
+  sched::WaitQueue signal_waiters_;
+
+  friend class ConsoleIoctl;
 };
 
-ConsoleDevice* g_console = nullptr;
+class ConsoleIoctl {
+ public:
+  static kstd::Result<int64_t> Run(ConsoleTty* t, uint32_t request, uint64_t arg);
+};
+
+kstd::Result<int64_t> ConsoleTty::Ioctl(uint32_t request, uint64_t arg) {
+  return ConsoleIoctl::Run(this, request, arg);
+}
+
+kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_t arg) {
+  Process* p = ConsoleTty::Caller();
+  switch (request) {
+    case tty::kTcgets: {
+      tty::KernelTermios k;
+      {
+        SpinLockGuard guard(t->lock_);
+        k = tty::ToKernelTermios(t->ld_->termios());
+      }
+      TRY(UserPtr<tty::KernelTermios>(arg).CopyOut(&k));
+      return int64_t{0};
+    }
+    case tty::kTcsets:
+    case tty::kTcsetsw:
+    case tty::kTcsetsf: {
+      tty::KernelTermios k;
+      TRY(UserPtr<const tty::KernelTermios>(arg).CopyIn(&k));
+      TRY(t->CheckJobControl(tty::TtyAccess::kChangeSettings));
+      SpinLockGuard guard(t->lock_);
+      if (request == tty::kTcsetsf) {
+        t->ld_->SetTermiosFlush(tty::FromKernelTermios(k), g_sink);
+      } else {
+        t->ld_->SetTermios(tty::FromKernelTermios(k), g_sink);
+      }
+      t->UpdateReadinessLocked();
+      return int64_t{0};
+    }
+    case tty::kTiocgwinsz: {
+      // Linux answers 0 rows, 0 columns for a serial line nobody configured.
+      tty::WinSize ws = {0, 0, 0, 0};
+      {
+        SpinLockGuard guard(t->lock_);
+        ws = t->winsize_;
+      }
+      TRY(UserPtr<tty::WinSize>(arg).CopyOut(&ws));
+      return int64_t{0};
+    }
+    case tty::kTiocswinsz: {
+      tty::WinSize ws;
+      TRY(UserPtr<const tty::WinSize>(arg).CopyIn(&ws));
+      uint64_t group;
+      bool changed;
+      {
+        SpinLockGuard guard(t->lock_);
+        changed = t->ld_->SetWindowSize(ws);
+        t->winsize_ = ws;
+        group = t->foreground_;
+      }
+      if (changed && group != 0) {
+        (void)SendSignalToGroup(group, posix::kSigWinch, posix::SigInfo::FromKernel(posix::kSigWinch));
+      }
+      return int64_t{0};
+    }
+    case tty::kTiocgpgrp: {
+      int32_t fg;
+      {
+        SpinLockGuard guard(t->lock_);
+        if (p == nullptr || t->session_ != p->sid()) return kstd::Error::kNotTty;
+        fg = static_cast<int32_t>(t->foreground_);
+      }
+      TRY(UserPtr<int32_t>(arg).CopyOut(&fg));
+      return int64_t{0};
+    }
+    case tty::kTiocspgrp: {
+      int32_t pgrp;
+      TRY(UserPtr<const int32_t>(arg).CopyIn(&pgrp));
+      if (pgrp < 0) return kstd::Error::kInvalid;
+      TRY(t->CheckJobControl(tty::TtyAccess::kChangeSettings));
+      {
+        SpinLockGuard guard(t->lock_);
+        if (p == nullptr || t->session_ != p->sid()) return kstd::Error::kNotTty;
+      }
+      // The group must exist in the caller's session.
+      struct Find {
+        uint64_t pgid, sid;
+        bool found = false;
+      } find{static_cast<uint64_t>(pgrp), p->sid()};
+      Process::ForEach([](Process* q, void* c) {
+        auto* f = static_cast<Find*>(c);
+        if (q->pgid() == f->pgid && !q->terminated()) f->found = f->found || q->sid() == f->sid;
+      }, &find);
+      if (!find.found) return kstd::Error::kPermission;
+      SpinLockGuard guard(t->lock_);
+      t->foreground_ = static_cast<uint64_t>(pgrp);
+      return int64_t{0};
+    }
+    case tty::kTiocgsid: {
+      int32_t sid;
+      {
+        SpinLockGuard guard(t->lock_);
+        if (p == nullptr || t->session_ == 0 || t->session_ != p->sid()) return kstd::Error::kNotTty;
+        sid = static_cast<int32_t>(t->session_);
+      }
+      TRY(UserPtr<int32_t>(arg).CopyOut(&sid));
+      return int64_t{0};
+    }
+    case tty::kTiocsctty: {
+      if (p == nullptr || p->sid() != p->pid()) return kstd::Error::kPermission;
+      SpinLockGuard guard(t->lock_);
+      if (t->session_ == p->sid()) return int64_t{0};
+      if (t->session_ != 0 && arg != 1) return kstd::Error::kPermission;
+      t->session_ = p->sid();
+      t->foreground_ = p->pgid();
+      return int64_t{0};
+    }
+    case tty::kTiocnotty: {
+      SpinLockGuard guard(t->lock_);
+      if (p == nullptr || t->session_ != p->sid()) return kstd::Error::kNotTty;
+      if (p->sid() == p->pid()) {
+        t->session_ = 0;
+        t->foreground_ = 0;
+      }
+      return int64_t{0};
+    }
+    case tty::kFionread: {
+      int32_t n;
+      {
+        SpinLockGuard guard(t->lock_);
+        n = static_cast<int32_t>(t->ld_->InputAvailable());
+      }
+      TRY(UserPtr<int32_t>(arg).CopyOut(&n));
+      return int64_t{0};
+    }
+    case tty::kTcflsh: {
+      SpinLockGuard guard(t->lock_);
+      TRY(t->ld_->Flush(static_cast<int>(arg)));
+      t->UpdateReadinessLocked();
+      return int64_t{0};
+    }
+    case tty::kTcxonc: {
+      SpinLockGuard guard(t->lock_);
+      TRY(t->ld_->FlowControl(static_cast<int>(arg), g_sink));
+      t->UpdateReadinessLocked();
+      return int64_t{0};
+    }
+    case tty::kTcsbrk:
+      return int64_t{0};  // tcdrain: console output is synchronous
+    default:
+      return kstd::Error::kNotTty;
+  }
+}
+
+ConsoleTty* g_console = nullptr;
 
 void OnInput(uint8_t byte) {
   if (g_console != nullptr) g_console->OnInput(byte);
 }
 
+void SignalThread(void*) { g_console->SignalLoop(); }
+
 }  // namespace
 
 void InitConsole() { hal::SetConsoleInputHandler(OnInput); }
 
+void OnSessionLeaderExit(uint64_t sid) {
+  if (g_console != nullptr) g_console->OnSessionLeaderExit(sid);
+}
+
 kstd::Result<void> AddConsoleDevices(vfs::Vnode* dev_dir) {
-  kstd::RefPtr<ConsoleDevice> console = kstd::AdoptRef(new (kstd::nothrow) ConsoleDevice());
+  kstd::RefPtr<ConsoleTty> console = kstd::AdoptRef(new (kstd::nothrow) ConsoleTty());
   if (!console || !console->Init()) return kstd::Error::kNoMemory;
   g_console = console.get();  // kept alive by the registry
+  auto thread = sched::Thread::Create("tty-signals", nullptr, SignalThread, nullptr, sched::kPriorityHigh);
+  if (thread.is_error()) return thread.error();
+  sched::Start(thread.value().get());
   TRY(vfs::DevFs::AddDevice(dev_dir, "console", vfs::kDevConsole, 0600, console));
   TRY(vfs::DevFs::AddDevice(dev_dir, "ttyS0", vfs::kDevTtyS0, 0660, console));
   TRY(vfs::DevFs::AddDevice(dev_dir, "tty", vfs::kDevTty, 0666, console));
@@ -118,7 +409,8 @@ kstd::Result<kstd::RefPtr<FileDescription>> OpenConsole() {
   vfs::MountTable& mounts = fs::Mounts();
   kstd::RefPtr<vfs::Vnode> root = mounts.Root();
   vfs::PathContext ctx{&mounts, root.get(), root.get()};
-  kstd::RefPtr<vfs::OpenFile> file = TRY(vfs::OpenPath(ctx, "/dev/console", kORdWr, 0));
+  // The kernel's own opens never make the console anyone's controlling tty.
+  kstd::RefPtr<vfs::OpenFile> file = TRY(vfs::OpenPath(ctx, "/dev/console", kORdWr | kONoCtty, 0));
   kstd::RefPtr<FileDescription> d = kstd::AdoptRef<FileDescription>(new (kstd::nothrow) VnodeFile(kstd::Move(file), kORdWr));
   if (!d) return kstd::Error::kNoMemory;
   return d;

@@ -74,6 +74,8 @@ const BootModule* FindModule(const BootInfo& boot_info, const char* wanted) {
 
 vfs::MountTable& Mounts() { return g_mounts; }
 
+void RandomBytes(kstd::Span<uint8_t> out) { g_csprng.Generate(out); }
+
 kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
   vfs::SetClock(RealtimeClock);
   if (!g_csprng.Seed()) Log("vfs", "/dev/random: no hardware entropy; seeded from the TSC only");

@@ -6,6 +6,7 @@
 #include "core/boot/boot_info.h"
 #include "core/vfs/mount_table.h"
 #include "kstd/result.h"
+#include "kstd/span.h"
 
 namespace core::fs {
 
@@ -14,6 +15,9 @@ namespace core::fs {
 /// there is none or it is malformed), devfs on /dev, tmpfs on /tmp.
 /// Errors: kNoMemory.
 kstd::Result<void> InitFileSystems(const BootInfo& boot_info);
+
+/// Fills `out` from the kernel's CSPRNG (the one behind /dev/urandom).
+void RandomBytes(kstd::Span<uint8_t> out);
 
 /// The mount table (valid after InitFileSystems).
 vfs::MountTable& Mounts();

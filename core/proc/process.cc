@@ -3,6 +3,7 @@
 #include "core/kernel/log.h"
 #include "core/kernel/memory.h"
 #include "core/sched/scheduler.h"
+#include "core/fd/console.h"
 #include "core/proc/program_image.h"
 #include "core/proc/signal_delivery.h"
 #include "core/vm/vm_aspace.h"
@@ -339,6 +340,7 @@ void Process::TearDown() {
     terminated_ = true;
     UpdateSignalsLocked(0, kSignalTerminated);
   }
+  if (sid() == pid_) fd::OnSessionLeaderExit(pid_);
   // The parent learns of the death (SIGCHLD); a parent that ignores SIGCHLD
   // does not collect zombies, so the kernel reaps this process now.
   if (!auto_reap_) {

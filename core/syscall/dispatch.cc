@@ -85,7 +85,10 @@ int64_t RestartCodeFor(uint64_t number) {
     case 61:   // wait4
       return -512;  // ERESTARTSYS
     case 7:    // poll
+    case 23:   // select
     case 35:   // nanosleep (restarted with its full time: see the README)
+    case 230:  // clock_nanosleep
+    case 270:  // pselect6
     case 271:  // ppoll
       return -514;  // ERESTARTNOHAND
     default:

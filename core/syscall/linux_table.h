@@ -39,7 +39,12 @@
     (fd, iov, iovcnt))                                                                     \
   X(21, LinuxAccess, (IN_PTR(char) path, int32_t mode), (path, mode))                      \
   X(22, LinuxPipe, (OUT_PTR(int32_t) fds), (fds))                                          \
+  X(23, LinuxSelect,                                                                       \
+    (int32_t nfds, OUT_PTR(void) readfds, OUT_PTR(void) writefds, OUT_PTR(void) exceptfds, \
+     OUT_PTR(void) timeout),                                                               \
+    (nfds, readfds, writefds, exceptfds, timeout))                                         \
   X(24, LinuxSchedYield, (), ())                                                           \
+  X(28, LinuxMadvise, (uint64_t addr, uint64_t length, int32_t advice), (addr, length, advice)) \
   X(32, LinuxDup, (int32_t fd), (fd))                                                      \
   X(33, LinuxDup2, (int32_t oldfd, int32_t newfd), (oldfd, newfd))                         \
   X(34, LinuxPause, (), ())                                                                \
@@ -81,12 +86,17 @@
   X(93, LinuxFchown, (int32_t fd, uint32_t uid, uint32_t gid), (fd, uid, gid))             \
   X(94, LinuxLchown, (IN_PTR(char) path, uint32_t uid, uint32_t gid), (path, uid, gid))    \
   X(95, LinuxUmask, (uint32_t mask), (mask))                                               \
+  X(97, LinuxGetrlimit, (uint32_t resource, OUT_PTR(void) limit), (resource, limit))        \
+  X(98, LinuxGetrusage, (int32_t who, OUT_PTR(void) usage), (who, usage))                   \
+  X(99, LinuxSysinfo, (OUT_PTR(void) info), (info))                                        \
+  X(100, LinuxTimes, (OUT_PTR(void) buf), (buf))                                           \
   X(102, LinuxGetuid, (), ())                                                              \
   X(104, LinuxGetgid, (), ())                                                              \
   X(107, LinuxGeteuid, (), ())                                                             \
   X(108, LinuxGetegid, (), ())                                                             \
   X(109, LinuxSetpgid, (int32_t pid, int32_t pgid), (pid, pgid))                           \
   X(110, LinuxGetppid, (), ())                                                             \
+  X(115, LinuxGetgroups, (int32_t size, OUT_PTR(void) list), (size, list))                  \
   X(111, LinuxGetpgrp, (), ())                                                             \
   X(112, LinuxSetsid, (), ())                                                              \
   X(121, LinuxGetpgid, (int32_t pid), (pid))                                               \
@@ -95,15 +105,22 @@
   X(130, LinuxRtSigsuspend, (IN_PTR(uint64_t) mask, uint64_t sigsetsize), (mask, sigsetsize)) \
   X(131, LinuxSigaltstack, (IN_PTR(core::posix::StackT) ss, OUT_PTR(core::posix::StackT) old), (ss, old)) \
   X(133, LinuxMknod, (IN_PTR(char) path, uint32_t mode, uint64_t dev), (path, mode, dev))  \
+  X(135, LinuxPersonality, (uint32_t persona), (persona))                                  \
   X(137, LinuxStatfs, (IN_PTR(char) path, OUT_PTR(void) buf), (path, buf))                 \
   X(138, LinuxFstatfs, (int32_t fd, OUT_PTR(void) buf), (fd, buf))                         \
+  X(160, LinuxSetrlimit, (uint32_t resource, IN_PTR(void) limit), (resource, limit))        \
   X(158, LinuxArchPrctl, (int32_t code, uint64_t address), (code, address))                \
   X(162, LinuxSync, (), ())                                                                \
   X(186, LinuxGettid, (), ())                                                              \
   X(200, LinuxTkill, (int32_t tid, int32_t signo), (tid, signo))                           \
+  X(204, LinuxSchedGetaffinity, (int32_t pid, uint64_t size, OUT_PTR(void) mask), (pid, size, mask)) \
   X(217, LinuxGetdents64, (int32_t fd, OUT_PTR(void) dirp, uint32_t count), (fd, dirp, count)) \
   X(218, LinuxSetTidAddress, (uint64_t tidptr), (tidptr))                                  \
   X(228, LinuxClockGettime, (int32_t clock, OUT_PTR(tessera::linux_timespec) tp), (clock, tp)) \
+  X(230, LinuxClockNanosleep,                                                              \
+    (int32_t clock, int32_t flags, IN_PTR(tessera::linux_timespec) req,                    \
+     OUT_PTR(tessera::linux_timespec) rem),                                                \
+    (clock, flags, req, rem))                                                              \
   X(231, LinuxExitGroup, (int32_t code), (code))                                           \
   X(234, LinuxTgkill, (int32_t tgid, int32_t tid, int32_t signo), (tgid, tid, signo))      \
   X(257, LinuxOpenat, (int32_t dirfd, IN_PTR(char) path, int32_t flags, uint32_t mode),    \
@@ -130,6 +147,10 @@
     (dirfd, path, buf, size))                                                              \
   X(268, LinuxFchmodat, (int32_t dirfd, IN_PTR(char) path, uint32_t mode), (dirfd, path, mode)) \
   X(269, LinuxFaccessat, (int32_t dirfd, IN_PTR(char) path, int32_t mode), (dirfd, path, mode)) \
+  X(270, LinuxPselect6,                                                                    \
+    (int32_t nfds, OUT_PTR(void) readfds, OUT_PTR(void) writefds, OUT_PTR(void) exceptfds, \
+     IN_PTR(tessera::linux_timespec) timeout, IN_PTR(void) sigmask),                       \
+    (nfds, readfds, writefds, exceptfds, timeout, sigmask))                                \
   X(271, LinuxPpoll,                                                                       \
     (OUT_PTR(void) fds, uint64_t nfds, IN_PTR(tessera::linux_timespec) timeout,            \
      IN_PTR(void) sigmask, uint64_t sigsetsize),                                           \
@@ -143,6 +164,10 @@
     (int32_t olddirfd, IN_PTR(char) oldpath, int32_t newdirfd, IN_PTR(char) newpath,       \
      uint32_t flags),                                                                      \
     (olddirfd, oldpath, newdirfd, newpath, flags))                                         \
+  X(302, LinuxPrlimit64,                                                                   \
+    (int32_t pid, uint32_t resource, IN_PTR(void) new_limit, OUT_PTR(void) old_limit),     \
+    (pid, resource, new_limit, old_limit))                                                 \
+  X(318, LinuxGetrandom, (OUT_PTR(void) buf, uint64_t count, uint32_t flags), (buf, count, flags)) \
   X(332, LinuxStatx,                                                                       \
     (int32_t dirfd, IN_PTR(char) path, int32_t flags, uint32_t mask, OUT_PTR(void) buf),   \
     (dirfd, path, flags, mask, buf))                                                       \

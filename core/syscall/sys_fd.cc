@@ -240,16 +240,9 @@ struct linux_pollfd {
   int16_t revents;
 };
 
-// poll's core: `timeout_ns` < 0 waits forever.
-int64_t DoPoll(UserPtr<linux_pollfd> user_fds, uint64_t nfds, int64_t timeout_ns) {
-  if (nfds > static_cast<uint64_t>(fd::kMaxFds)) return Errno(kstd::Error::kInvalid);
-  linux_pollfd* pfds = nfds > 0 ? new (kstd::nothrow) linux_pollfd[nfds] : nullptr;
-  if (nfds > 0 && pfds == nullptr) return Errno(kstd::Error::kNoMemory);
-  struct Cleanup {
-    linux_pollfd* p;
-    ~Cleanup() { delete[] p; }
-  } cleanup{pfds};
-  if (nfds > 0 && user_fds.CopyIn(pfds, nfds).is_error()) return Errno(kstd::Error::kFault);
+// poll's core on a kernel array: fills revents, returns the ready count.
+// `timeout_ns` < 0 waits forever.
+int64_t PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t timeout_ns) {
   uint64_t deadline = timeout_ns < 0 ? sched::kNoDeadline
                                     : sched::DeadlineAfterNanos(static_cast<uint64_t>(timeout_ns));
   constexpr size_t kMaxWaited = 64;
@@ -287,7 +280,6 @@ int64_t DoPoll(UserPtr<linux_pollfd> user_fds, uint64_t nfds, int64_t timeout_ns
       }
     }
     if (ready > 0 || timeout_ns == 0 || (deadline != sched::kNoDeadline && sched::Now() >= deadline)) {
-      if (nfds > 0 && user_fds.CopyOut(pfds, nfds).is_error()) return Errno(kstd::Error::kFault);
       return ready;
     }
     if (waited == 0) {
@@ -308,7 +300,110 @@ int64_t DoPoll(UserPtr<linux_pollfd> user_fds, uint64_t nfds, int64_t timeout_ns
   }
 }
 
+// poll(2) on a user array.
+int64_t DoPoll(UserPtr<linux_pollfd> user_fds, uint64_t nfds, int64_t timeout_ns) {
+  if (nfds > static_cast<uint64_t>(fd::kMaxFds)) return Errno(kstd::Error::kInvalid);
+  linux_pollfd* pfds = new (kstd::nothrow) linux_pollfd[nfds > 0 ? nfds : 1];
+  if (pfds == nullptr) return Errno(kstd::Error::kNoMemory);
+  struct Cleanup {
+    linux_pollfd* p;
+    ~Cleanup() { delete[] p; }
+  } cleanup{pfds};
+  if (nfds > 0 && user_fds.CopyIn(pfds, nfds).is_error()) return Errno(kstd::Error::kFault);
+  int64_t r = PollKernel(pfds, nfds, timeout_ns);
+  if (r >= 0 && nfds > 0 && user_fds.CopyOut(pfds, nfds).is_error()) return Errno(kstd::Error::kFault);
+  return r;
+}
+
+// select(2)/pselect6(2): the fd sets become a poll array.
+int64_t DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefds, uint64_t exceptfds, int64_t timeout_ns) {
+  if (nfds < 0 || nfds > fd::kMaxFds) return Errno(kstd::Error::kInvalid);
+  constexpr size_t kWords = fd::kMaxFds / 64;
+  auto* sets = new (kstd::nothrow) uint64_t[3][kWords];
+  auto* pfds = new (kstd::nothrow) linux_pollfd[nfds > 0 ? nfds : 1];
+  struct Cleanup {
+    uint64_t (*s)[kWords];
+    linux_pollfd* p;
+    ~Cleanup() {
+      delete[] s;
+      delete[] p;
+    }
+  } cleanup{sets, pfds};
+  if (sets == nullptr || pfds == nullptr) return Errno(kstd::Error::kNoMemory);
+  size_t words = (static_cast<size_t>(nfds) + 63) / 64;
+  uint64_t user[3] = {readfds, writefds, exceptfds};
+  for (int i = 0; i < 3; ++i) {
+    for (size_t w = 0; w < kWords; ++w) sets[i][w] = 0;
+    if (user[i] != 0 && words > 0 && UserPtr<uint64_t>(user[i]).CopyIn(sets[i], words).is_error()) {
+      return Errno(kstd::Error::kFault);
+    }
+  }
+  uint64_t n = 0;
+  for (int fd = 0; fd < nfds; ++fd) {
+    int16_t ev = 0;
+    if ((sets[0][fd / 64] >> (fd % 64)) & 1) ev |= fd::kPollIn;
+    if ((sets[1][fd / 64] >> (fd % 64)) & 1) ev |= fd::kPollOut;
+    if ((sets[2][fd / 64] >> (fd % 64)) & 1) ev |= fd::kPollPri;
+    if (ev != 0) pfds[n++] = linux_pollfd{fd, ev, 0};
+  }
+  int64_t r = PollKernel(pfds, n, timeout_ns);
+  if (r < 0) return r;
+  for (int i = 0; i < 3; ++i) {
+    for (size_t w = 0; w < kWords; ++w) sets[i][w] = 0;
+  }
+  int64_t count = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    int fd = pfds[i].fd;
+    int16_t rev = pfds[i].revents;
+    if (rev & fd::kPollNval) return Errno(kstd::Error::kBadHandle);
+    auto mark = [&](int set) {
+      sets[set][fd / 64] |= 1ULL << (fd % 64);
+      ++count;
+    };
+    if ((pfds[i].events & fd::kPollIn) && (rev & (fd::kPollIn | fd::kPollHup | fd::kPollErr))) mark(0);
+    if ((pfds[i].events & fd::kPollOut) && (rev & (fd::kPollOut | fd::kPollErr))) mark(1);
+    if ((pfds[i].events & fd::kPollPri) && (rev & fd::kPollPri)) mark(2);
+  }
+  for (int i = 0; i < 3; ++i) {
+    if (user[i] != 0 && words > 0 && UserPtr<uint64_t>(user[i]).CopyOut(sets[i], words).is_error()) {
+      return Errno(kstd::Error::kFault);
+    }
+  }
+  return count;
+}
+
 }  // namespace
+
+int64_t SysLinuxSelect(int32_t nfds, UserPtr<void> readfds, UserPtr<void> writefds, UserPtr<void> exceptfds,
+                       UserPtr<void> timeout) {
+  int64_t ns = -1;
+  if (timeout.address() != 0) {
+    int64_t tv[2];  // struct timeval
+    if (UserPtr<int64_t>(timeout.address()).CopyIn(tv, 2).is_error()) return Errno(kstd::Error::kFault);
+    if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1'000'000) return Errno(kstd::Error::kInvalid);
+    ns = tv[0] * 1'000'000'000 + tv[1] * 1000;
+  }
+  return DoSelect(nfds, readfds.address(), writefds.address(), exceptfds.address(), ns);
+}
+
+int64_t SysLinuxPselect6(int32_t nfds, UserPtr<void> readfds, UserPtr<void> writefds, UserPtr<void> exceptfds,
+                         UserPtr<const tessera::linux_timespec> timeout, UserPtr<const void> sigmask) {
+  int64_t ns = -1;
+  if (timeout.address() != 0) {
+    tessera::linux_timespec ts;
+    if (timeout.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
+    ns = ts.tv_sec * 1'000'000'000 + ts.tv_nsec;
+  }
+  // The sigmask argument is a {sigset pointer, size} pair; a temporary mask
+  // needs rt_sigsuspend-style handling: refuse rather than ignore it.
+  if (sigmask.address() != 0) {
+    uint64_t pair[2];
+    if (UserPtr<uint64_t>(sigmask.address()).CopyIn(pair, 2).is_error()) return Errno(kstd::Error::kFault);
+    if (pair[0] != 0) return Errno(kstd::Error::kNotSupported);
+  }
+  return DoSelect(nfds, readfds.address(), writefds.address(), exceptfds.address(), ns);
+}
 
 int64_t SysLinuxPoll(UserPtr<void> fds, uint64_t nfds, int32_t timeout_ms) {
   int64_t ns = timeout_ms < 0 ? -1 : static_cast<int64_t>(timeout_ms) * 1'000'000;

@@ -23,6 +23,7 @@ bool g_interrupts = false;
 }  // namespace
 
 void ConsoleWrite(const char* data, size_t len) { Console().append(data, len); }
+void ConsoleWriteRaw(const char* data, size_t len) { Console().append(data, len); }
 void SetConsoleInputHandler(void (*)(uint8_t)) {}
 
 void EnableInterrupts() { g_interrupts = true; }

@@ -79,6 +79,11 @@ void OnConsoleInterrupt() {
 }
 }  // namespace x86_64
 
+void ConsoleWriteRaw(const char* data, size_t len) {
+  auto& uart = x86_64::ConsoleUart();
+  for (size_t i = 0; i < len; ++i) uart.Put(static_cast<uint8_t>(data[i]));
+}
+
 void ConsoleWrite(const char* data, size_t len) {
   auto& uart = x86_64::ConsoleUart();
   for (size_t i = 0; i < len; ++i) {

@@ -1,0 +1,209 @@
+// Linux calls busybox and the C libraries use routinely: clock_nanosleep,
+// getrandom, resource limits, sysinfo, times/getrusage, madvise, group ids,
+// CPU affinity, personality.
+
+#include "core/fd/file.h"
+#include "core/fs/root.h"
+#include "core/kernel/memory.h"
+#include "core/proc/process.h"
+#include "core/syscall/sys_common.h"
+#include "core/vm/vm_aspace.h"
+#include "hal/timer.h"
+#include "kstd/new.h"
+#include "kstd/utility.h"
+
+namespace core::syscall {
+
+
+namespace {
+
+constexpr int32_t kClockRealtime = 0, kClockMonotonic = 1, kClockBoottime = 7;
+constexpr int32_t kTimerAbstime = 1;
+
+// Resource limits: what Tessera enforces is fixed; reported as Linux would.
+constexpr uint64_t kInfinity = ~0ULL;
+struct Rlimit {
+  uint64_t cur, max;
+};
+constexpr int kRlimitCount = 16;
+constexpr int kRlimitNofile = 7;
+constexpr int kRlimitStack = 3;
+
+Rlimit DefaultLimit(int resource) {
+  switch (resource) {
+    case kRlimitNofile: return {1024, 1024};
+    case kRlimitStack: return {8ULL << 20, kInfinity};
+    case 8: return {64 * 1024, 64 * 1024};  // RLIMIT_MEMLOCK
+    case 4: return {0, kInfinity};          // RLIMIT_CORE
+    default: return {kInfinity, kInfinity};
+  }
+}
+
+
+}  // namespace
+
+int64_t SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const tessera::linux_timespec> req,
+                               UserPtr<tessera::linux_timespec> rem) {
+  if (clock != kClockRealtime && clock != kClockMonotonic && clock != kClockBoottime) {
+    return Errno(kstd::Error::kInvalid);
+  }
+  if ((flags & ~kTimerAbstime) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & kTimerAbstime) == 0) return SysLinuxNanosleep(req, rem);
+  tessera::linux_timespec ts;
+  if (req.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
+  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
+  uint64_t deadline = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+  if (deadline == 0) deadline = 1;
+  sched::PrepareToBlock();
+  for (;;) {
+    sched::WakeReason why = sched::Block(deadline);
+    if (why == sched::WakeReason::kTimedOut) return 0;
+    if (why == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
+  }
+}
+
+int64_t SysLinuxGetrandom(UserPtr<void> buf, uint64_t count, uint32_t flags) {
+  constexpr uint32_t kKnown = 0x1 | 0x2 | 0x4;  // GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE
+  if ((flags & ~kKnown) != 0) return Errno(kstd::Error::kInvalid);
+  count = kstd::Min<uint64_t>(count, 32 * 1024 * 1024);
+  uint8_t chunk[256];
+  uint64_t done = 0;
+  while (done < count) {
+    size_t n = static_cast<size_t>(kstd::Min<uint64_t>(count - done, sizeof chunk));
+    fs::RandomBytes(kstd::Span<uint8_t>(chunk, n));
+    if (!hal::CopyToUser(buf.address() + done, chunk, n)) {
+      return done > 0 ? static_cast<int64_t>(done) : Errno(kstd::Error::kFault);
+    }
+    done += n;
+  }
+  return static_cast<int64_t>(done);
+}
+
+int64_t SysLinuxPrlimit64(int32_t pid, uint32_t resource, UserPtr<const void> new_limit, UserPtr<void> old_limit) {
+  if (resource >= kRlimitCount) return Errno(kstd::Error::kInvalid);
+  if (pid != 0 && static_cast<uint64_t>(pid) != CurrentProcess()->pid()) {
+    if (!Process::FindByPid(static_cast<uint64_t>(pid))) return Errno(kstd::Error::kSearch);
+  }
+  Rlimit current = DefaultLimit(static_cast<int>(resource));
+  if (old_limit.address() != 0 && old_limit.CopyOut(&current, sizeof current).is_error()) {
+    return Errno(kstd::Error::kFault);
+  }
+  if (new_limit.address() != 0) {
+    Rlimit wanted;
+    if (new_limit.CopyIn(&wanted, sizeof wanted).is_error()) return Errno(kstd::Error::kFault);
+    if (wanted.cur > wanted.max) return Errno(kstd::Error::kInvalid);
+    // Limits are fixed today: lowering or keeping them is fine (they are
+    // already what is enforced or looser than what the kernel can do);
+    // raising a hard limit above the kernel's is not.
+    if (wanted.max > current.max) return Errno(kstd::Error::kPermission);
+  }
+  return 0;
+}
+
+int64_t SysLinuxGetrlimit(uint32_t resource, UserPtr<void> limit) {
+  return SysLinuxPrlimit64(0, resource, UserPtr<const void>(), limit);
+}
+
+int64_t SysLinuxSetrlimit(uint32_t resource, UserPtr<const void> limit) {
+  return SysLinuxPrlimit64(0, resource, limit, UserPtr<void>());
+}
+
+int64_t SysLinuxSysinfo(UserPtr<void> info) {
+  // struct sysinfo (x86-64): 112 bytes.
+  struct {
+    int64_t uptime;
+    uint64_t loads[3];
+    uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs;
+    uint16_t pad;
+    uint32_t pad2;
+    uint64_t totalhigh, freehigh;
+    uint32_t mem_unit;
+    char reserved[4];
+  } si = {};
+  static_assert(sizeof(si) == 112);
+  si.uptime = static_cast<int64_t>(hal::MonotonicNanos() / 1'000'000'000ULL);
+  mm::PmmStats st = Pmm().Stats();
+  si.totalram = st.total_pages * 4096;
+  si.freeram = st.free_pages * 4096;
+  si.mem_unit = 1;
+  uint16_t procs = 0;
+  Process::ForEach([](Process*, void* c) { ++*static_cast<uint16_t*>(c); }, &procs);
+  si.procs = procs;
+  return info.CopyOut(&si, sizeof si).ok() ? 0 : Errno(kstd::Error::kFault);
+}
+
+int64_t SysLinuxTimes(UserPtr<void> buf) {
+  // struct tms in clock ticks (100 Hz): user time (all CPU time is counted
+  // as user time today), system time, and the children's.
+  uint64_t ticks = CurrentProcess()->cpu_ticks() / (sched::kTickHz / 100);
+  int64_t tms[4] = {static_cast<int64_t>(ticks), 0, 0, 0};
+  if (buf.address() != 0 && buf.CopyOut(tms, sizeof tms).is_error()) return Errno(kstd::Error::kFault);
+  return static_cast<int64_t>(hal::MonotonicNanos() / 10'000'000ULL);
+}
+
+int64_t SysLinuxGetrusage(int32_t who, UserPtr<void> usage) {
+  constexpr int32_t kSelf = 0, kChildren = -1, kThread = 1;
+  if (who != kSelf && who != kChildren && who != kThread) return Errno(kstd::Error::kInvalid);
+  uint8_t ru[144] = {};  // struct rusage
+  if (who != kChildren) {
+    uint64_t us = CurrentProcess()->cpu_ticks() * (1'000'000ULL / sched::kTickHz);
+    int64_t tv[2] = {static_cast<int64_t>(us / 1'000'000), static_cast<int64_t>(us % 1'000'000)};
+    __builtin_memcpy(ru, tv, sizeof tv);  // ru_utime
+  }
+  return usage.CopyOut(ru, sizeof ru).ok() ? 0 : Errno(kstd::Error::kFault);
+}
+
+int64_t SysLinuxGetgroups(int32_t size, UserPtr<void>) {
+  if (size < 0) return Errno(kstd::Error::kInvalid);
+  return 0;  // root belongs to no supplementary groups
+}
+
+int64_t SysLinuxSchedGetaffinity(int32_t pid, uint64_t size, UserPtr<void> mask) {
+  if (size < 8 || (size & 7) != 0) return Errno(kstd::Error::kInvalid);
+  if (pid != 0 && !Process::FindByPid(static_cast<uint64_t>(pid))) return Errno(kstd::Error::kSearch);
+  uint64_t one_cpu = 1;  // only the boot CPU runs threads today
+  return mask.CopyOut(&one_cpu, sizeof one_cpu).ok() ? 8 : Errno(kstd::Error::kFault);
+}
+
+int64_t SysLinuxPersonality(uint32_t persona) {
+  // Only PER_LINUX (0) exists here; 0xffffffff queries.
+  if (persona != 0 && persona != 0xFFFFFFFFu) return Errno(kstd::Error::kInvalid);
+  return 0;
+}
+
+int64_t SysLinuxMadvise(uint64_t addr, uint64_t length, int32_t advice) {
+  constexpr int32_t kNormal = 0, kRandom = 1, kSequential = 2, kWillNeed = 3, kDontNeed = 4;
+  constexpr int32_t kFree = 8, kHugePage = 14, kNoHugePage = 15, kDontDump = 16, kDoDump = 17;
+  if ((addr & 4095) != 0) return Errno(kstd::Error::kInvalid);
+  switch (advice) {
+    case kNormal:
+    case kRandom:
+    case kSequential:
+    case kWillNeed:
+    case kHugePage:
+    case kNoHugePage:
+    case kDontDump:
+    case kDoDump:
+      return 0;  // hints about paging behaviour, free to ignore
+    case kDontNeed:
+    case kFree: {
+      // The pages must read back as zero afterwards: replace the range with
+      // fresh demand-zero memory of the same protection.
+      if (length == 0) return 0;
+      uint64_t size = kstd::AlignUp(length, 4096);
+      vm::VmAspace* aspace = CurrentProcess()->aspace();
+      auto region = aspace->Query(addr);
+      if (region.is_error()) return Errno(kstd::Error::kNoMemory);
+      if (region.value().shared || region.value().guard) return Errno(kstd::Error::kInvalid);
+      auto vmo = vm::VmObject::CreateAnonymous(&Pmm(), size);
+      if (vmo.is_error()) return Errno(vmo.error());
+      auto r = aspace->MapFixedReplace(addr, vmo.release_value(), 0, size, region.value().prot, 0);
+      return r.ok() ? 0 : Errno(r.error());
+    }
+    default:
+      return Errno(kstd::Error::kInvalid);
+  }
+}
+
+}  // namespace core::syscall
