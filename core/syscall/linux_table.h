@@ -113,6 +113,10 @@
   X(162, LinuxSync, (), ())                                                                \
   X(186, LinuxGettid, (), ())                                                              \
   X(200, LinuxTkill, (int32_t tid, int32_t signo), (tid, signo))                           \
+  X(202, LinuxFutex,                                                                       \
+    (OUT_PTR(uint32_t) uaddr, int32_t op, uint32_t val, IN_PTR(tessera::linux_timespec) timeout, \
+     uint64_t uaddr2, uint32_t val3),                                                      \
+    (uaddr, op, val, timeout, uaddr2, val3))                                               \
   X(204, LinuxSchedGetaffinity, (int32_t pid, uint64_t size, OUT_PTR(void) mask), (pid, size, mask)) \
   X(217, LinuxGetdents64, (int32_t fd, OUT_PTR(void) dirp, uint32_t count), (fd, dirp, count)) \
   X(218, LinuxSetTidAddress, (uint64_t tidptr), (tidptr))                                  \

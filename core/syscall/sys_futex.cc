@@ -1,0 +1,90 @@
+// futex(2): FUTEX_WAIT, FUTEX_WAKE (private or shared; the key is the
+// caller's address space and the address), with an optional relative
+// timeout for WAIT. Waiters sleep on one of a fixed set of wait queues
+// (hashed by key); a wake bumps the bucket's generation and wakes the
+// bucket, so a waiter that checked the value just before can never miss it
+// (it re-checks the generation under the scheduler lock). Woken threads whose
+// word did not change simply wait again (futex allows spurious wake-ups).
+
+#include "core/syscall/sys_common.h"
+#include "core/vm/vm_aspace.h"
+#include "hal/timer.h"
+
+namespace core::syscall {
+namespace {
+
+constexpr int32_t kFutexWait = 0;
+constexpr int32_t kFutexWake = 1;
+constexpr int32_t kFutexWaitBitset = 9;
+constexpr int32_t kFutexWakeBitset = 10;
+constexpr int32_t kFutexPrivate = 128;
+constexpr int32_t kFutexClockRealtime = 256;
+constexpr int32_t kFutexCmdMask = ~(kFutexPrivate | kFutexClockRealtime);
+
+constexpr size_t kBuckets = 64;
+
+struct Bucket {
+  sched::WaitQueue queue;
+  uint64_t generation = 0;
+};
+Bucket g_buckets[kBuckets];
+
+Bucket& BucketFor(const void* aspace, uint64_t address) {
+  uint64_t h = reinterpret_cast<uint64_t>(aspace) ^ (address * 0x9E3779B97F4A7C15ULL);
+  return g_buckets[(h >> 32) % kBuckets];
+}
+
+struct Unchanged {
+  Bucket* bucket;
+  uint64_t generation;
+};
+
+bool NoWakeSince(void* c) {
+  auto* u = static_cast<Unchanged*>(c);
+  return __atomic_load_n(&u->bucket->generation, __ATOMIC_ACQUIRE) == u->generation;
+}
+
+}  // namespace
+
+int64_t SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
+                      UserPtr<const tessera::linux_timespec> timeout, uint64_t uaddr2, uint32_t val3) {
+  (void)uaddr2;
+  if ((uaddr.address() & 3) != 0) return Errno(kstd::Error::kInvalid);
+  Bucket& bucket = BucketFor(CurrentProcess()->aspace(), uaddr.address());
+  int32_t cmd = op & kFutexCmdMask;
+  if ((cmd == kFutexWaitBitset || cmd == kFutexWakeBitset) && val3 != 0xFFFFFFFFu) {
+    return Errno(kstd::Error::kInvalid);  // only the match-any bitset is supported
+  }
+  switch (cmd) {
+    case kFutexWait:
+    case kFutexWaitBitset: {
+      uint64_t deadline = sched::kNoDeadline;
+      if (timeout.address() != 0) {
+        tessera::linux_timespec ts;
+        if (timeout.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
+        uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+        // FUTEX_WAIT takes a relative timeout; FUTEX_WAIT_BITSET an absolute one.
+        deadline = cmd == kFutexWait ? sched::DeadlineAfterNanos(ns) : (ns == 0 ? 1 : ns);
+      }
+      Unchanged condition{&bucket, __atomic_load_n(&bucket.generation, __ATOMIC_ACQUIRE)};
+      uint32_t current;
+      if (uaddr.CopyIn(&current).is_error()) return Errno(kstd::Error::kFault);
+      if (current != val) return Errno(kstd::Error::kAgain);
+      sched::WakeReason why = bucket.queue.WaitIf(deadline, NoWakeSince, &condition);
+      if (why == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
+      if (why == sched::WakeReason::kTimedOut) return Errno(kstd::Error::kTimedOut);
+      return 0;
+    }
+    case kFutexWake:
+    case kFutexWakeBitset: {
+      __atomic_fetch_add(&bucket.generation, 1, __ATOMIC_ACQ_REL);
+      int woken = bucket.queue.WakeAll();
+      return woken < static_cast<int64_t>(val) ? woken : static_cast<int64_t>(val);
+    }
+    default:
+      return Errno(kstd::Error::kNotSupported);
+  }
+}
+
+}  // namespace core::syscall
