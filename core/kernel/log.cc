@@ -14,14 +14,14 @@ constexpr size_t kLineMax = 512;
 bool g_panic_halts = false;
 
 void WriteV(const char* prefix, const char* fmt, va_list args, bool newline) {
-  char line[kLineMax];
+  char line[kLineMax + 1];  // room for the newline after a full line
   size_t n = 0;
-  if (prefix != nullptr) n = Format(line, sizeof line, "%s", prefix);
-  if (n < sizeof line) FormatV(line + n, sizeof line - n, fmt, args);
+  if (prefix != nullptr) n = Format(line, kLineMax, "%s", prefix);
+  if (n < kLineMax) FormatV(line + n, kLineMax - n, fmt, args);
   size_t len = 0;
-  while (len < sizeof line && line[len] != '\0') ++len;
-  hal::ConsoleWrite(line, len);
-  if (newline) hal::ConsoleWrite("\n", 1);
+  while (len < kLineMax && line[len] != '\0') ++len;
+  if (newline) line[len++] = '\n';
+  hal::ConsoleWrite(line, len);  // one call: the line is never interleaved
 }
 
 }  // namespace

@@ -82,6 +82,20 @@ class Context {
 
 bool IsRelative(const UserPath& p) { return p.empty() || p.c_str()[0] != '/'; }
 
+// A path argument of a *at call, copied in and resolved against dirfd.
+// An empty path is ENOENT.
+struct PathArg {
+  UserPath path;
+  Context ctx;
+  kstd::Result<void> Init(int32_t dirfd, uint64_t user) {
+    TRY(path.CopyIn(user));
+    if (path.empty()) return kstd::Error::kNotFound;
+    return ctx.Init(dirfd, IsRelative(path));
+  }
+  vfs::Name name() const { return path.name(); }
+  vfs::PathContext get() const { return ctx.get(); }
+};
+
 // The vnode for (dirfd, path, flags) of the stat-like calls, honouring
 // AT_EMPTY_PATH (the dirfd itself) and AT_SYMLINK_NOFOLLOW.
 kstd::Result<kstd::RefPtr<vfs::Vnode>> LookupAt(int32_t dirfd, uint64_t user_path, int32_t flags,
@@ -241,29 +255,21 @@ int64_t SysLinuxGetdents64(int32_t fd, UserPtr<void> dirp, uint32_t count) {
 }
 
 int64_t SysLinuxMkdirat(int32_t dirfd, UserPtr<const char> user_path, uint32_t mode) {
-  UserPath path;
-  auto c = path.CopyIn(user_path.address());
-  if (c.is_error()) return Errno(c.error());
-  if (path.empty()) return Errno(kstd::Error::kNotFound);
-  Context ctx;
-  auto init = ctx.Init(dirfd, IsRelative(path));
+  PathArg path;
+  auto init = path.Init(dirfd, user_path.address());
   if (init.is_error()) return Errno(init.error());
-  return NamespaceResult(vfs::MakeDirectory(ctx.get(), path.name(), (mode & 07777) & ~Umask()));
+  return NamespaceResult(vfs::MakeDirectory(path.get(), path.name(), (mode & 07777) & ~Umask()));
 }
 
 int64_t SysLinuxMkdir(UserPtr<const char> path, uint32_t mode) { return SysLinuxMkdirat(kAtFdCwd, path, mode); }
 
 int64_t SysLinuxMknodat(int32_t dirfd, UserPtr<const char> user_path, uint32_t mode, uint64_t dev) {
-  UserPath path;
-  auto c = path.CopyIn(user_path.address());
-  if (c.is_error()) return Errno(c.error());
-  if (path.empty()) return Errno(kstd::Error::kNotFound);
+  PathArg path;
+  auto init = path.Init(dirfd, user_path.address());
+  if (init.is_error()) return Errno(init.error());
   auto type = vfs::TypeFromMode(mode == (mode & 07777) ? (mode | vfs::kModeRegular) : mode);
   if (type.is_error()) return Errno(kstd::Error::kInvalid);
-  Context ctx;
-  auto init = ctx.Init(dirfd, IsRelative(path));
-  if (init.is_error()) return Errno(init.error());
-  return NamespaceResult(vfs::MakeNode(ctx.get(), path.name(), type.value(), (mode & 07777) & ~Umask(), dev));
+  return NamespaceResult(vfs::MakeNode(path.get(), path.name(), type.value(), (mode & 07777) & ~Umask(), dev));
 }
 
 int64_t SysLinuxMknod(UserPtr<const char> path, uint32_t mode, uint64_t dev) {
@@ -272,15 +278,11 @@ int64_t SysLinuxMknod(UserPtr<const char> path, uint32_t mode, uint64_t dev) {
 
 int64_t SysLinuxUnlinkat(int32_t dirfd, UserPtr<const char> user_path, int32_t flags) {
   if ((flags & ~kAtRemoveDir) != 0) return Errno(kstd::Error::kInvalid);
-  UserPath path;
-  auto c = path.CopyIn(user_path.address());
-  if (c.is_error()) return Errno(c.error());
-  if (path.empty()) return Errno(kstd::Error::kNotFound);
-  Context ctx;
-  auto init = ctx.Init(dirfd, IsRelative(path));
+  PathArg path;
+  auto init = path.Init(dirfd, user_path.address());
   if (init.is_error()) return Errno(init.error());
-  if (flags & kAtRemoveDir) return NamespaceResult(vfs::RemoveDirectory(ctx.get(), path.name()));
-  return NamespaceResult(vfs::UnlinkPath(ctx.get(), path.name()));
+  if (flags & kAtRemoveDir) return NamespaceResult(vfs::RemoveDirectory(path.get(), path.name()));
+  return NamespaceResult(vfs::UnlinkPath(path.get(), path.name()));
 }
 
 int64_t SysLinuxUnlink(UserPtr<const char> path) { return SysLinuxUnlinkat(kAtFdCwd, path, 0); }
@@ -354,16 +356,12 @@ int64_t SysLinuxSymlink(UserPtr<const char> target, UserPtr<const char> linkpath
 
 int64_t SysLinuxReadlinkat(int32_t dirfd, UserPtr<const char> user_path, UserPtr<void> buf, int32_t size) {
   if (size <= 0) return Errno(kstd::Error::kInvalid);
-  UserPath path;
-  auto c = path.CopyIn(user_path.address());
-  if (c.is_error()) return Errno(c.error());
-  if (path.empty()) return Errno(kstd::Error::kNotFound);
-  Context ctx;
-  auto init = ctx.Init(dirfd, IsRelative(path));
+  PathArg path;
+  auto init = path.Init(dirfd, user_path.address());
   if (init.is_error()) return Errno(init.error());
   char target[vfs::kMaxPathLength];
   size_t cap = kstd::Min<size_t>(static_cast<size_t>(size), sizeof target);
-  auto n = vfs::ReadLinkPath(ctx.get(), path.name(), kstd::Span<char>(target, cap));
+  auto n = vfs::ReadLinkPath(path.get(), path.name(), kstd::Span<char>(target, cap));
   if (n.is_error()) return Errno(n.error());
   return buf.CopyOut(target, n.value()).ok() ? static_cast<int64_t>(n.value()) : Errno(kstd::Error::kFault);
 }

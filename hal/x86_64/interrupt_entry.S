@@ -6,6 +6,8 @@
 
 // The stubs are 16 bytes apart: stub v is at interrupt_stubs + 16 * v.
 
+#include "hal/x86_64/register_frame.inc"
+
 .text
 .altmacro
 
@@ -37,39 +39,11 @@ interrupt_common:
   jz 1f
   swapgs
 1:
-  pushq %rax
-  pushq %rbx
-  pushq %rcx
-  pushq %rdx
-  pushq %rsi
-  pushq %rdi
-  pushq %rbp
-  pushq %r8
-  pushq %r9
-  pushq %r10
-  pushq %r11
-  pushq %r12
-  pushq %r13
-  pushq %r14
-  pushq %r15
+  PUSH_GENERAL_REGISTERS
   cld
   mov %rsp, %rdi
   call X86InterruptDispatch
-  popq %r15
-  popq %r14
-  popq %r13
-  popq %r12
-  popq %r11
-  popq %r10
-  popq %r9
-  popq %r8
-  popq %rbp
-  popq %rdi
-  popq %rsi
-  popq %rdx
-  popq %rcx
-  popq %rbx
-  popq %rax
+  POP_GENERAL_REGISTERS
   testb $3, 24(%rsp)
   jz 2f
   swapgs

@@ -1,6 +1,7 @@
 #include "hal/x86_64/serial.h"
 
 #include "hal/console.h"
+#include "hal/cpu.h"
 #include "hal/x86_64/port_io.h"
 
 namespace hal::x86_64 {
@@ -79,12 +80,36 @@ void OnConsoleInterrupt() {
 }
 }  // namespace x86_64
 
+namespace {
+
+// One writer at a time, so a log line or a write(2) is never interleaved
+// with another (interrupts are off while held: the console is polled).
+bool g_console_locked = false;
+
+class ConsoleLock {
+ public:
+  ConsoleLock() : were_enabled_(SaveAndDisableInterrupts()) {
+    while (__atomic_exchange_n(&g_console_locked, true, __ATOMIC_ACQUIRE)) __builtin_ia32_pause();
+  }
+  ~ConsoleLock() {
+    __atomic_store_n(&g_console_locked, false, __ATOMIC_RELEASE);
+    RestoreInterrupts(were_enabled_);
+  }
+
+ private:
+  bool were_enabled_;
+};
+
+}  // namespace
+
 void ConsoleWriteRaw(const char* data, size_t len) {
+  ConsoleLock lock;
   auto& uart = x86_64::ConsoleUart();
   for (size_t i = 0; i < len; ++i) uart.Put(static_cast<uint8_t>(data[i]));
 }
 
 void ConsoleWrite(const char* data, size_t len) {
+  ConsoleLock lock;
   auto& uart = x86_64::ConsoleUart();
   for (size_t i = 0; i < len; ++i) {
     if (data[i] == '\n') uart.Put('\r');

@@ -13,6 +13,8 @@
 #define USER_CODE_SELECTOR (0x28 | 3)
 #define SYSCALL_VECTOR 0x100
 
+#include "hal/x86_64/register_frame.inc"
+
 .text
 .global x86_64_syscall_entry
 .type x86_64_syscall_entry, @function
@@ -28,21 +30,7 @@ x86_64_syscall_entry:
   pushq %rcx
   pushq $0                       // error code
   pushq $SYSCALL_VECTOR          // vector
-  pushq %rax
-  pushq %rbx
-  pushq %rcx
-  pushq %rdx
-  pushq %rsi
-  pushq %rdi
-  pushq %rbp
-  pushq %r8
-  pushq %r9
-  pushq %r10
-  pushq %r11
-  pushq %r12
-  pushq %r13
-  pushq %r14
-  pushq %r15
+  PUSH_GENERAL_REGISTERS
   sti
   cld
   movq %rsp, %rdi
@@ -94,21 +82,7 @@ x86_64_return_to_user:
   sysretq
 
 .Liret:
-  popq %r15
-  popq %r14
-  popq %r13
-  popq %r12
-  popq %r11
-  popq %r10
-  popq %r9
-  popq %r8
-  popq %rbp
-  popq %rdi
-  popq %rsi
-  popq %rdx
-  popq %rcx
-  popq %rbx
-  popq %rax
+  POP_GENERAL_REGISTERS
   addq $16, %rsp
   swapgs
   iretq
