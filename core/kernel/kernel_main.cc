@@ -12,6 +12,7 @@
 #include "core/kernel/preemption_check.h"
 #include "core/fd/console.h"
 #include "core/fs/root.h"
+#include "core/pci/pci_bus.h"
 #include "core/proc/init_process.h"
 #include "core/proc/process_traps.h"
 #include "core/syscall/dispatch.h"
@@ -68,6 +69,8 @@ void KernelMain(const BootInfo& boot_info) {
   hal::EnableInterrupts();
   CheckPreemption();
 
+  auto pci = pci::Enumerate();
+  if (pci.is_error()) Log("pci", "enumeration failed: %s", kstd::ErrorName(pci.error()));
   RunRequestedSelfTest(boot_info.cmdline);
   while (hal::TimerTicks() < kBootTestTicks) sched::SleepTicks(10);
   Log("timer", "%lu ticks at %u Hz since the timer started", hal::TimerTicks(), hal::TimerHz());

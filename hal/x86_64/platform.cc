@@ -1,6 +1,7 @@
 // hal/platform.h for x86-64: ACPI discovery, local APIC, IOAPICs, the timer.
 
 #include "hal/platform.h"
+#include "hal/pci.h"
 
 #include "core/kernel/log.h"
 #include "hal/x86_64/acpi/acpi.h"
@@ -23,6 +24,10 @@ namespace hal {
 namespace {
 
 namespace acpi = x86_64::acpi;
+
+constexpr int kMaxEcam = 4;
+PciEcamWindow g_ecam[kMaxEcam];
+int g_ecam_count = 0;
 
 // ACPI tables are read through the direct map, and only inside ranges the
 // loader's memory map lists, so a bad pointer in a table is refused instead
@@ -120,6 +125,9 @@ kstd::Result<void> InitInterrupts(const core::BootInfo& boot_info, uint32_t time
       for (const acpi::EcamAllocation& a : mcfg.value().allocations()) {
         core::Log("pci", "ECAM segment %u buses %u-%u at %lx", a.segment, a.start_bus, a.end_bus,
                   a.base);
+        if (g_ecam_count < kMaxEcam) {
+          g_ecam[g_ecam_count++] = PciEcamWindow{a.base, a.segment, a.start_bus, a.end_bus};
+        }
       }
     } else {
       core::Log("pci", "MCFG rejected: %s", kstd::ErrorName(mcfg.error()));
@@ -128,6 +136,24 @@ kstd::Result<void> InitInterrupts(const core::BootInfo& boot_info, uint32_t time
 
   if (!x86_64::StartSystemTimer(timer_hz)) return kstd::Error::kNotFound;
   return kstd::Ok();
+}
+
+int PciEcamWindows(PciEcamWindow* out, int capacity) {
+  int n = g_ecam_count < capacity ? g_ecam_count : capacity;
+  for (int i = 0; i < n; ++i) out[i] = g_ecam[i];
+  return n;
+}
+
+kstd::Result<volatile uint8_t*> PciConfigSpace(const PciEcamWindow& window, uint8_t bus,
+                                               uint8_t device, uint8_t function) {
+  if (bus < window.start_bus || bus > window.end_bus || device >= 32 || function >= 8) {
+    return kstd::Error::kInvalid;
+  }
+  uint64_t phys = window.base + ((static_cast<uint64_t>(bus - window.start_bus) << 20) |
+                                 (static_cast<uint64_t>(device) << 15) |
+                                 (static_cast<uint64_t>(function) << 12));
+  TRY(x86_64::MapMmio(phys, 4096));
+  return static_cast<volatile uint8_t*>(x86_64::PhysToVirt(phys));
 }
 
 StackRange BootStack() {
