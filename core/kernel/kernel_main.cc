@@ -13,6 +13,7 @@
 #include "core/fd/console.h"
 #include "core/fs/root.h"
 #include "core/pci/pci_bus.h"
+#include "core/pci/pci_device.h"
 #include "core/proc/init_process.h"
 #include "core/proc/process_traps.h"
 #include "core/syscall/dispatch.h"
@@ -69,6 +70,7 @@ void KernelMain(const BootInfo& boot_info) {
   hal::EnableInterrupts();
   CheckPreemption();
 
+  pci::InitDeviceInterrupts();
   auto pci = pci::Enumerate();
   if (pci.is_error()) Log("pci", "enumeration failed: %s", kstd::ErrorName(pci.error()));
   RunRequestedSelfTest(boot_info.cmdline);

@@ -17,6 +17,8 @@ const char* ObjectTypeName(ObjectType type) {
     case ObjectType::kVmObject: return "vm-object";
     case ObjectType::kInterrupt: return "interrupt";
     case ObjectType::kFile: return "file";
+    case ObjectType::kPciRoot: return "pci-root";
+    case ObjectType::kPciDevice: return "pci-device";
   }
   return "?";
 }

@@ -38,7 +38,9 @@ enum class ObjectType : uint8_t {
   kThread,
   kVmObject,
   kInterrupt,
-  kFile,  // an open file description (POSIX fds)
+  kFile,       // an open file description (POSIX fds)
+  kPciRoot,    // the right to list PCI functions and open them
+  kPciDevice,  // one PCI function: config space, BARs, interrupts
 };
 
 const char* ObjectTypeName(ObjectType type);

@@ -2,6 +2,7 @@
 
 #include "core/kernel/cmdline.h"
 #include "core/kernel/log.h"
+#include "core/pci/pci_device.h"
 #include "core/proc/spawn.h"
 #include "core/vm/vm_object.h"
 #include "kstd/string.h"
@@ -50,6 +51,15 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info) {
     ++count;
   }
   if (init_index < 0) return kstd::Error::kNotFound;
+  // The PCI root: init decides which driver gets which device.
+  if (count < BootInfo::kMaxModules) {
+    auto root = pci::PciRoot::Create();
+    if (root.is_error()) return root.error();
+    handles[count] = Handle{root.release_value(), kRightsBasic | kRightRead | kRightManage};
+    kstd::CopyString(names[count], sizeof names[count], "pci");
+    name_ptrs[count] = names[count];
+    ++count;
+  }
 
   char cmdline[BootModule::kMaxCmdline];
   kstd::CopyString(cmdline, sizeof cmdline, boot_info.modules[0].cmdline);

@@ -131,6 +131,25 @@ inline constexpr uint32_t kPriorityMin = 1;
 inline constexpr uint32_t kPriorityDefault = 16;
 inline constexpr uint32_t kPriorityMax = 31;
 
+/// pci_get_info: one PCI function as the kernel found it.
+struct PciBarInfo {
+  uint64_t base;   // physical address (memory) or port (I/O)
+  uint64_t size;   // 0: no such BAR
+  uint32_t flags;  // kPciBarIo | kPciBar64 | kPciBarPrefetchable
+  uint32_t reserved;
+};
+inline constexpr uint32_t kPciBarIo = 1u << 0;
+inline constexpr uint32_t kPciBar64 = 1u << 1;
+inline constexpr uint32_t kPciBarPrefetchable = 1u << 2;
+
+struct PciFunctionInfo {
+  uint8_t bus, device, function, header_type;
+  uint16_t vendor_id, device_id;
+  uint8_t class_code, subclass, prog_if, revision;
+  uint8_t interrupt_pin, interrupt_line, reserved[2];
+  PciBarInfo bars[6];
+};
+
 /// Per-process accounting, kept from the process's start.
 struct ProcessStats {
   uint64_t pid;

@@ -51,5 +51,19 @@
      uint32_t flags),                                                                           \
     (vmo, offset, size, prot, addr, flags))                                                     \
   X(0x105A, ThreadSetPriority, (uint32_t priority), (priority))                                 \
+  X(0x105B, VmoCreateContiguous, (uint64_t size), (size))                                       \
+  X(0x105C, VmoPhysicalAddress, (tessera::handle_t vmo, uint64_t offset), (vmo, offset))        \
+  /* Devices (user-mode drivers) */                                                             \
+  X(0x1070, PciGetInfo, (tessera::handle_t root, uint32_t index, OUT_PTR(tessera::PciFunctionInfo) info), \
+    (root, index, info))                                                                        \
+  X(0x1071, PciOpen, (tessera::handle_t root, uint32_t index), (root, index))                   \
+  X(0x1072, PciConfigRead, (tessera::handle_t device, uint32_t offset, uint32_t width),         \
+    (device, offset, width))                                                                    \
+  X(0x1073, PciConfigWrite,                                                                     \
+    (tessera::handle_t device, uint32_t offset, uint32_t width, uint32_t value),                \
+    (device, offset, width, value))                                                             \
+  X(0x1074, PciMapBar, (tessera::handle_t device, uint32_t bar), (device, bar))                 \
+  X(0x1075, PciRouteMsix, (tessera::handle_t device, uint32_t entry), (device, entry))          \
+  X(0x1076, InterruptAck, (tessera::handle_t interrupt), (interrupt))                           \
   /* Clock */                                                                                   \
   X(0x1050, ClockMonotonic, (), ())

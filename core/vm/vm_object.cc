@@ -70,7 +70,21 @@ kstd::Result<RefPtr<VmObject>> VmObject::CreatePhysical(PhysAddr base, uint64_t 
   return vmo;
 }
 
+kstd::Result<RefPtr<VmObject>> VmObject::CreateContiguousOwned(mm::PageAllocator* pmm, PhysAddr base,
+                                                               uint64_t count) {
+  if (pmm == nullptr || count == 0) return Error::kInvalid;
+  RefPtr<VmObject> vmo = TRY(CreatePhysical(base, count * kPageSize, true));
+  vmo->pmm_ = pmm;
+  vmo->owned_run_pages_ = count;
+  return vmo;
+}
+
 VmObject::~VmObject() {
+  if (owned_run_pages_ != 0) {
+    (void)pmm_->FreeRun(phys_base_, owned_run_pages_);
+    return;
+  }
+  if (physical_) return;
   // No mapping can remain: each holds a reference.
   pages_.RemoveRange(0, PageTree::kMaxPages, [this](uint64_t, PhysAddr phys) {
     (void)pmm_->Unref(phys);

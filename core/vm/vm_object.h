@@ -50,6 +50,13 @@ class VmObject final : public KernelObject {
                                                              bool writable,
                                                              CachePolicy cache = CachePolicy::kWriteBack);
 
+  /// A physical VMO over pages it owns: `count` contiguous pages from the pmm
+  /// at `base` (each block head holding one reference), freed with FreeRun
+  /// when the VMO goes. For DMA buffers, whose device address is known.
+  /// Errors: kInvalid, kNoMemory (the caller frees the run then).
+  static kstd::Result<kstd::RefPtr<VmObject>> CreateContiguousOwned(mm::PageAllocator* pmm,
+                                                                     PhysAddr base, uint64_t count);
+
   ~VmObject() override;
 
   bool is_physical() const { return physical_; }
@@ -131,7 +138,8 @@ class VmObject final : public KernelObject {
   const CachePolicy cache_;
   const uint64_t size_;
   const PhysAddr phys_base_ = 0;       // physical VMOs
-  mm::PageAllocator* const pmm_ = nullptr;  // anonymous VMOs
+  uint64_t owned_run_pages_ = 0;       // CreateContiguousOwned: pages to FreeRun
+  mm::PageAllocator* pmm_ = nullptr;  // anonymous VMOs, and owned contiguous runs
   PageTree pages_;                     // anonymous VMOs; guarded by lock_
   MappingList mappings_;               // guarded by lock_
 };

@@ -1,0 +1,152 @@
+#include "core/pci/pci_device.h"
+
+#include "core/kernel/log.h"
+#include "hal/irq.h"
+#include "hal/memory.h"
+#include "kstd/new.h"
+
+namespace core::pci {
+namespace {
+
+// Capability IDs and MSI-X layout (PCI Local Bus 3.0 §6.7, §6.8.2).
+constexpr uint16_t kStatus = 0x06;
+constexpr uint16_t kStatusCapList = 1u << 4;
+constexpr uint16_t kCapPointer = 0x34;
+constexpr uint8_t kCapMsix = 0x11;
+constexpr uint16_t kMsixControlEnable = 1u << 15;
+constexpr uint16_t kMsixControlFunctionMask = 1u << 14;
+constexpr uint32_t kMsixVectorMasked = 1u << 0;
+
+constexpr int kMaxVectors = 64;
+SpinLock g_vectors_lock;
+Interrupt* g_by_slot[kMaxVectors];  // weak: cleared by ~Interrupt
+
+void OnDeviceVector(uint8_t slot) {
+  Interrupt* irq = nullptr;
+  {
+    SpinLockGuard guard(g_vectors_lock);
+    irq = g_by_slot[slot];
+  }
+  if (irq != nullptr) irq->Fire();
+}
+
+// The MSI-X capability's config offset, or 0.
+uint16_t FindMsix(volatile uint8_t* c) {
+  if ((*reinterpret_cast<volatile uint16_t*>(c + kStatus) & kStatusCapList) == 0) return 0;
+  uint8_t ptr = c[kCapPointer] & 0xFC;
+  for (int hops = 0; ptr >= 0x40 && hops < 48; ++hops) {
+    if (c[ptr] == kCapMsix) return ptr;
+    ptr = c[ptr + 1] & 0xFC;
+  }
+  return 0;
+}
+
+}  // namespace
+
+kstd::Result<kstd::RefPtr<PciRoot>> PciRoot::Create() {
+  kstd::RefPtr<PciRoot> r = kstd::AdoptRef(new (kstd::nothrow) PciRoot());
+  if (!r) return kstd::Error::kNoMemory;
+  return r;
+}
+
+kstd::Result<kstd::RefPtr<Interrupt>> Interrupt::Create() {
+  kstd::RefPtr<Interrupt> irq = kstd::AdoptRef(new (kstd::nothrow) Interrupt());
+  if (!irq) return kstd::Error::kNoMemory;
+  SpinLockGuard guard(g_vectors_lock);
+  for (int slot = 0; slot < kMaxVectors; ++slot) {
+    if (g_by_slot[slot] == nullptr) {
+      g_by_slot[slot] = irq.get();
+      irq->vector_ = hal::DeviceVector(static_cast<uint8_t>(slot));
+      return irq;
+    }
+  }
+  return kstd::Error::kNoSpace;
+}
+
+Interrupt::~Interrupt() {
+  SpinLockGuard guard(g_vectors_lock);
+  for (auto& slot : g_by_slot) {
+    if (slot == this) slot = nullptr;
+  }
+}
+
+void Interrupt::Fire() {
+  SpinLockGuard guard(lock_);
+  ++pending_;
+  UpdateSignalsLocked(0, kSignalNotified);
+}
+
+uint64_t Interrupt::Ack() {
+  SpinLockGuard guard(lock_);
+  uint64_t n = pending_;
+  pending_ = 0;
+  UpdateSignalsLocked(kSignalNotified, 0);
+  return n;
+}
+
+kstd::Result<kstd::RefPtr<PciDevice>> PciDevice::Create(const Function* f) {
+  if (f == nullptr) return kstd::Error::kInvalid;
+  kstd::RefPtr<PciDevice> d = kstd::AdoptRef(new (kstd::nothrow) PciDevice(f));
+  if (!d) return kstd::Error::kNoMemory;
+  return d;
+}
+
+kstd::Result<uint32_t> PciDevice::ConfigRead(uint32_t offset, uint32_t width) const {
+  if ((width != 1 && width != 2 && width != 4) || offset >= 4096 || offset % width != 0) {
+    return kstd::Error::kInvalid;
+  }
+  volatile uint8_t* c = function_->config + offset;
+  SpinLockGuard guard(lock_);
+  switch (width) {
+    case 1: return uint32_t{*c};
+    case 2: return uint32_t{*reinterpret_cast<volatile uint16_t*>(c)};
+    default: return uint32_t{*reinterpret_cast<volatile uint32_t*>(c)};
+  }
+}
+
+kstd::Result<void> PciDevice::ConfigWrite(uint32_t offset, uint32_t width, uint32_t value) {
+  if ((width != 1 && width != 2 && width != 4) || offset >= 4096 || offset % width != 0) {
+    return kstd::Error::kInvalid;
+  }
+  volatile uint8_t* c = function_->config + offset;
+  SpinLockGuard guard(lock_);
+  switch (width) {
+    case 1: *c = static_cast<uint8_t>(value); break;
+    case 2: *reinterpret_cast<volatile uint16_t*>(c) = static_cast<uint16_t>(value); break;
+    default: *reinterpret_cast<volatile uint32_t*>(c) = value; break;
+  }
+  return kstd::Ok();
+}
+
+kstd::Result<kstd::RefPtr<Interrupt>> PciDevice::RouteMsix(uint32_t entry) {
+  volatile uint8_t* c = function_->config;
+  uint16_t cap = FindMsix(c);
+  if (cap == 0) return kstd::Error::kNotSupported;
+  volatile uint16_t* control = reinterpret_cast<volatile uint16_t*>(c + cap + 2);
+  uint32_t table_size = (*control & 0x7FF) + 1;
+  if (entry >= table_size) return kstd::Error::kInvalid;
+  uint32_t table = *reinterpret_cast<volatile uint32_t*>(c + cap + 4);
+  uint32_t bir = table & 7;
+  uint64_t table_offset = table & ~7u;
+  if (bir >= 6 || function_->bars[bir].size == 0 || function_->bars[bir].io ||
+      table_offset + 16ULL * table_size > function_->bars[bir].size) {
+    return kstd::Error::kInvalid;
+  }
+  kstd::RefPtr<Interrupt> irq = TRY(Interrupt::Create());
+  uint64_t entry_phys = function_->bars[bir].base + table_offset + 16ULL * entry;
+  volatile uint32_t* e = TRY(hal::MapDeviceRegisters(entry_phys, 16));
+  hal::MsiMessage msg = hal::ComposeMsi(irq->vector());
+  e[3] = kMsixVectorMasked;      // vector control: masked while programming
+  e[0] = static_cast<uint32_t>(msg.address);
+  e[1] = static_cast<uint32_t>(msg.address >> 32);
+  e[2] = msg.data;
+  e[3] = 0;                      // unmasked
+  *control = static_cast<uint16_t>((*control | kMsixControlEnable) & ~kMsixControlFunctionMask);
+  Log("pci", "%02x:%02x.%u MSI-X entry %u -> vector %u", function_->bus, function_->device,
+      function_->function, entry, irq->vector());
+  return irq;
+}
+
+void InitDeviceInterrupts() { hal::SetDeviceVectorHandler(OnDeviceVector); }
+
+}  // namespace core::pci
