@@ -86,8 +86,14 @@ kstd::Result<void> DeliverPacket(MessagePacket* packet, UserPtr<void> bytes,
 
 void CountSent(uint64_t bytes) {
   ProcessCounters& c = CurrentProcess()->counters();
-  c.ipc_messages_sent += 1;
-  c.ipc_bytes_sent += bytes;
+  __atomic_fetch_add(&c.ipc_messages_sent, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&c.ipc_bytes_sent, bytes, __ATOMIC_RELAXED);
+}
+
+void UncountSent(uint64_t bytes) {
+  ProcessCounters& c = CurrentProcess()->counters();
+  __atomic_fetch_sub(&c.ipc_messages_sent, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_sub(&c.ipc_bytes_sent, bytes, __ATOMIC_RELAXED);
 }
 
 // Threads waiting for a call's reply sleep on one of these, chosen by the
@@ -150,14 +156,17 @@ int64_t SysChannelWrite(tessera::handle_t handle, UserPtr<const void> bytes, uin
   if (ep.is_error()) return Errno(ep.error());
   auto packet = BuildPacket(bytes, num_bytes, handles, num_handles, txid);
   if (packet.is_error()) return Errno(packet.error());
+  // Counted before the message becomes visible, so a receiver that reads it
+  // and then looks at the sender's accounting always sees it counted.
+  CountSent(num_bytes);
   auto written = ep.value()->Write(packet.value());
   if (written.is_error()) {
+    UncountSent(num_bytes);
     // The handles were moved out of the caller's table; they are closed with
     // the packet (as when a message is sent to a closed peer on Zircon).
     MessagePacket::DeleteDeferred(packet.value());
     return Errno(written.error());
   }
-  CountSent(num_bytes);
   return 0;
 }
 
@@ -201,12 +210,13 @@ int64_t SysChannelCall(tessera::handle_t handle, UserPtr<tessera::ChannelCallArg
                             UserPtr<const tessera::handle_t>(reinterpret_cast<uint64_t>(args.write_handles)),
                             args.write_num_handles, txid);
   if (packet.is_error()) return Errno(packet.error());
+  CountSent(args.write_num_bytes);
   auto written = ep.value()->Write(packet.value());
   if (written.is_error()) {
+    UncountSent(args.write_num_bytes);
     MessagePacket::DeleteDeferred(packet.value());
     return Errno(written.error());
   }
-  CountSent(args.write_num_bytes);
 
   uint64_t deadline = DeadlineTick(args.deadline);
   ipc::MessageSize limit{args.read_bytes_capacity, args.read_handles_capacity};

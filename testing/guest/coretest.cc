@@ -666,6 +666,7 @@ struct BadPointerState {
   handle_t notif;               // kept signalled with kNotifyBits
   handle_t nop_exe;
   handle_t transferable;        // a handle a bad spawn must not take
+  handle_t pci_root;            // the PCI root init passes on ("pci")
 };
 BadPointerState g_bp;
 constexpr uint64_t kNotifyBits = 0x5;
@@ -828,6 +829,9 @@ const BadCase kNativeCases[] = {
     {0x1042, 1, "ProcessStats(stats)",
      [](uint64_t bad) { return sys::ProcessStats(kInvalidHandle, P<tessera::ProcessStats>(bad)); },
      kAllKinds, -guest::kEFAULT},
+    {0x1070, 2, "PciGetInfo(info)",
+     [](uint64_t bad) { return sys::PciGetInfo(g_bp.pci_root, 0, P<tessera::PciFunctionInfo>(bad)); },
+     kAllKinds, -guest::kEFAULT},
 };
 
 constexpr int32_t kArchGetFs = 0x1003;
@@ -958,6 +962,8 @@ void TestBadPointersNative() {
   g_bp.nop_exe = g_boot.Find("nop");
   EXPECT(g_bp.nop_exe != kInvalidHandle, "no boot module named nop");
   g_bp.transferable = CreateNotification();
+  g_bp.pci_root = g_boot.Find("pci");
+  EXPECT(g_bp.pci_root != kInvalidHandle, "no PCI root handle named pci");
   ExpectEq(sys::NotificationSignal(g_bp.notif, kNotifyBits), 0, "NotificationSignal");
   // One message waits on quiet_b: reads with bad args must leave it queued.
   ExpectEq(sys::ChannelWrite(g_bp.quiet_b, "keep", 4, nullptr, 0, 0), 0, "ChannelWrite");
