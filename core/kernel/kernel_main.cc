@@ -15,6 +15,7 @@
 #include "core/pci/pci_bus.h"
 #include "core/pci/pci_device.h"
 #include "core/proc/init_process.h"
+#include "core/proc/interval_timers.h"
 #include "core/proc/process_traps.h"
 #include "core/syscall/dispatch.h"
 #include "core/syscall/sys_common.h"
@@ -78,6 +79,7 @@ void KernelMain(const BootInfo& boot_info) {
   Log("timer", "%lu ticks at %u Hz since the timer started", hal::TimerTicks(), hal::TimerHz());
 
   InitProcessTraps();
+  if (StartIntervalTimers().is_error()) Panic("no memory for the interval-timer thread");
   if (CmdlineHas(boot_info.cmdline, "tessera.strace")) syscall::SetTrace(true);
   fd::InitConsole();
   auto filesystems = fs::InitFileSystems(boot_info);

@@ -4,6 +4,7 @@
 #include "core/kernel/memory.h"
 #include "core/sched/scheduler.h"
 #include "core/fd/console.h"
+#include "core/proc/interval_timers.h"
 #include "core/proc/program_image.h"
 #include "core/proc/signal_delivery.h"
 #include "core/vm/vm_aspace.h"
@@ -341,6 +342,7 @@ void Process::TearDown() {
     UpdateSignalsLocked(0, kSignalTerminated);
   }
   if (sid() == pid_) fd::OnSessionLeaderExit(pid_);
+  CancelRealTimer(pid_);
   // The parent learns of the death (SIGCHLD); a parent that ignores SIGCHLD
   // does not collect zombies, so the kernel reaps this process now.
   if (!auto_reap_) {

@@ -114,6 +114,14 @@ struct linux_timespec {
   int64_t tv_sec;
   int64_t tv_nsec;
 };
+struct linux_timeval {
+  int64_t tv_sec;
+  int64_t tv_usec;
+};
+struct linux_itimerval {
+  linux_timeval it_interval;
+  linux_timeval it_value;
+};
 struct linux_iovec {
   uint64_t iov_base;
   uint64_t iov_len;

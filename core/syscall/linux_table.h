@@ -50,6 +50,11 @@
   X(34, LinuxPause, (), ())                                                                \
   X(35, LinuxNanosleep, (IN_PTR(tessera::linux_timespec) req, OUT_PTR(tessera::linux_timespec) rem), \
     (req, rem))                                                                            \
+  X(36, LinuxGetitimer, (int32_t which, OUT_PTR(tessera::linux_itimerval) value), (which, value)) \
+  X(37, LinuxAlarm, (uint32_t seconds), (seconds))                                          \
+  X(38, LinuxSetitimer,                                                                    \
+    (int32_t which, IN_PTR(tessera::linux_itimerval) value, OUT_PTR(tessera::linux_itimerval) old), \
+    (which, value, old))                                                                   \
   X(39, LinuxGetpid, (), ())                                                               \
   X(56, LinuxClone,                                                                        \
     (uint64_t flags, uint64_t newsp, OUT_PTR(int32_t) parent_tid, OUT_PTR(int32_t) child_tid, \
