@@ -2,6 +2,7 @@
 
 #include "core/fd/console.h"
 #include "core/kernel/log.h"
+#include "core/procfs/procfs.h"
 #include "core/vfs/cpio.h"
 #include "core/vfs/devfs.h"
 #include "core/vfs/ramfs.h"
@@ -116,7 +117,11 @@ kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
   tmp_options.root_mode = 01777;
   kstd::RefPtr<vfs::RamFs> tmpfs = TRY(vfs::RamFs::Create(tmp_options));
   TRY(g_mounts.Mount(tmpfs, tmp_dir, vfs::Name("/tmp", 4)));
-  Log("vfs", "mounted devfs on /dev and tmpfs on /tmp");
+
+  // /proc
+  kstd::RefPtr<vfs::Vnode> proc_dir = TRY(MakeDir(root_dir.get(), "proc"));
+  TRY(procfs::InitProcFs(g_mounts, proc_dir));
+  Log("vfs", "mounted devfs on /dev, tmpfs on /tmp and procfs on /proc");
   return kstd::Ok();
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 
 // The kernel's file-system namespace: the mount table, the initramfs root,
-// /dev (devfs with the memory devices and the console), /tmp (tmpfs).
+// /dev (devfs with the memory devices and the console), /tmp (tmpfs), /proc
+// (procfs).
 
 #include "core/boot/boot_info.h"
 #include "core/vfs/mount_table.h"
@@ -12,7 +13,8 @@ namespace core::fs {
 
 /// Builds the namespace at boot: a ramfs root filled from the boot module
 /// named "initramfs" (a cpio newc archive; an empty root with a warning if
-/// there is none or it is malformed), devfs on /dev, tmpfs on /tmp.
+/// there is none or it is malformed), devfs on /dev, tmpfs on /tmp, procfs
+/// on /proc.
 /// Errors: kNoMemory.
 kstd::Result<void> InitFileSystems(const BootInfo& boot_info);
 

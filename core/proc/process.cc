@@ -8,6 +8,8 @@
 #include "core/proc/program_image.h"
 #include "core/proc/signal_delivery.h"
 #include "core/vm/vm_aspace.h"
+#include "core/fs/root.h"
+#include "core/procfs/exe_path.h"
 #include "hal/thread.h"
 #include "hal/timer.h"
 #include "hal/traps.h"
@@ -65,11 +67,24 @@ void UserThreadStart(void* arg) {
   hal::EnterUserMode(frame);
 }
 
+// What /proc/<pid>/exe will show for the program execve ran from `path`:
+// its canonical path (null if out of memory or it no longer resolves: then
+// there is no exe link).
+char* MakeExePath(Process* self, const char* path) {
+  kstd::RefPtr<vfs::Vnode> cwd, root;
+  {
+    SpinLockGuard guard(self->fs_lock_);
+    cwd = self->cwd_.ref();
+    root = self->root_.ref();
+  }
+  return procfs::ResolveExePath(fs::Mounts(), root.get(), cwd.get(), path);
+}
+
 }  // namespace
 
 Process::Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t handle_secret)
     : KernelObject(ObjectType::kProcess), pid_(pid), parent_pid_(parent_pid),
-      handles_(handle_secret) {
+      handles_(handle_secret), start_nanos_(hal::MonotonicNanos()) {
   kstd::CopyString(name_, sizeof name_, name);
   // A process starts in its parent's group and session; init (no parent)
   // leads its own.
@@ -81,6 +96,7 @@ Process::Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t h
 Process::~Process() {
   if (aspace_) DropAspace(kstd::Move(aspace_));
   delete fds_;
+  delete[] exe_path_;
 }
 
 void Process::DropAspace(kstd::RefPtr<vm::VmAspace> aspace) {
@@ -158,6 +174,17 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
   }
   child->pgid_ = pgid();
   child->sid_ = sid();
+  {
+    char* exe = nullptr;
+    SpinLockGuard guard(lock_);
+    if (exe_path_ != nullptr) {
+      size_t n = kstd::StringLength(exe_path_) + 1;
+      exe = new (kstd::nothrow) char[n];
+      if (exe != nullptr) __builtin_memcpy(exe, exe_path_, n);
+    }
+    child->image_info_ = image_info_;
+    child->exe_path_ = exe;  // the child is not yet visible to anyone
+  }
 
   auto* frame_copy = new (kstd::nothrow) hal::UserFrame(*static_cast<const hal::UserFrame*>(frame));
   if (frame_copy == nullptr) return kstd::Error::kNoMemory;
@@ -213,6 +240,7 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
     fresh->Destroy();
     return image.error();
   }
+  char* exe_path = MakeExePath(this, args.execfn);  // null if out of memory: no /proc/<pid>/exe
   // Point of no return.
   kstd::RefPtr<vm::VmAspace> old = aspace_;
   {
@@ -236,6 +264,9 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
   }
   fds_->CloseOnExec();
   kstd::CopyString(name_, sizeof name_, name);
+  SetImageInfo(ImageInfo{image.value().arg_start, image.value().arg_end, image.value().env_start,
+                         image.value().env_end, image.value().sp},
+               exe_path);
   {
     SpinLockGuard guard(brk_lock_);
     brk_start_ = brk_current_ = image.value().brk;
@@ -329,7 +360,12 @@ void Process::TearDown() {
   }
   handles_.CloseAll();
   fds_->CloseAll();
-  DropAspace(kstd::Move(aspace_));
+  kstd::RefPtr<vm::VmAspace> aspace;
+  {
+    SpinLockGuard guard(lock_);  // procfs reads it (aspace_ref)
+    aspace = kstd::Move(aspace_);
+  }
+  DropAspace(kstd::Move(aspace));
   ReleaseVforkParent();
   {
     SpinLockGuard guard(fs_lock_);
@@ -410,6 +446,39 @@ kstd::RefPtr<Process> Process::FindByPid(uint64_t pid) {
   SpinLockGuard guard(g_table_lock);
   Process* p = g_table.FindIf([pid](Process* x) { return x->pid() == pid; });
   return kstd::RefPtr<Process>::FromRaw(p);
+}
+
+uint64_t Process::LastPid() { return __atomic_load_n(&g_next_pid, __ATOMIC_RELAXED) - 1; }
+
+Process::ImageInfo Process::image_info() const {
+  SpinLockGuard guard(lock_);
+  return image_info_;
+}
+
+void Process::SetImageInfo(const ImageInfo& info, char* exe_path) {
+  char* old;
+  {
+    SpinLockGuard guard(lock_);
+    image_info_ = info;
+    old = exe_path_;
+    exe_path_ = exe_path;
+  }
+  delete[] old;
+}
+
+size_t Process::CopyExePath(char* out, size_t size) const {
+  SpinLockGuard guard(lock_);
+  if (exe_path_ == nullptr) {
+    if (size > 0) out[0] = '\0';
+    return 0;
+  }
+  kstd::CopyString(out, size, exe_path_);
+  return kstd::StringLength(exe_path_);
+}
+
+kstd::RefPtr<vm::VmAspace> Process::aspace_ref() const {
+  SpinLockGuard guard(lock_);
+  return aspace_;
 }
 
 void Process::ForEach(void (*fn)(Process*, void*), void* context) {

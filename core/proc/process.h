@@ -175,11 +175,35 @@ class Process final : public KernelObject {
 
   /// Looks a live or zombie process up by pid. Returns an empty RefPtr if none.
   static kstd::RefPtr<Process> FindByPid(uint64_t pid);
+  /// The highest pid handed out so far (/proc/loadavg, /proc/stat).
+  static uint64_t LastPid();
   /// Calls fn(process, context) for every process in the table, in pid order,
   /// with the table lock held (fn must not block or create processes).
   static void ForEach(void (*fn)(Process* process, void* context), void* context);
 
   kstd::ListNode table_node_;  // on the global process table (table lock)
+
+  // ---- What /proc shows about the program (core/procfs). Set by spawn and
+  // execve, copied by fork; guarded by lock_.
+  struct ImageInfo {
+    uint64_t arg_start = 0, arg_end = 0;  // the argv strings (with NULs) in user memory
+    uint64_t env_start = 0, env_end = 0;  // the envp strings
+    uint64_t stack_start = 0;             // the stack pointer at entry (argc)
+  };
+  /// A consistent copy.
+  ImageInfo image_info() const;
+  /// Copies the executable's absolute path into `out` (NUL-terminated,
+  /// truncated to `size`) and returns its full length; 0 if there is none
+  /// (programs started from boot modules).
+  size_t CopyExePath(char* out, size_t size) const;
+  /// The address space with a reference, for readers outside the process
+  /// (procfs); null once the process has exited.
+  kstd::RefPtr<vm::VmAspace> aspace_ref() const;
+  /// Records a new program image (spawn, execve) and takes `exe_path` (an
+  /// absolute path from new[], or null: none), freeing the previous one.
+  void SetImageInfo(const ImageInfo& info, char* exe_path);
+  /// When the process was created (hal::MonotonicNanos).
+  uint64_t start_nanos() const { return start_nanos_; }
 
  private:
   Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t handle_secret);
@@ -210,6 +234,10 @@ class Process final : public KernelObject {
   bool dying_ = false;
   bool terminated_ = false;
   int wait_status_ = 0;
+  // procfs (see ImageInfo); guarded by lock_.
+  ImageInfo image_info_;
+  char* exe_path_ = nullptr;  // owned (new[]), or null
+  const uint64_t start_nanos_;
 };
 
 }  // namespace core

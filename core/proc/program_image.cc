@@ -72,6 +72,10 @@ kstd::Result<ProgramImage> LoadProgram(vm::VmAspace* aspace, kstd::ByteSpan file
   }
   auto poked = aspace->Poke(stack.value().sp, stack.value().bytes.data(), stack.value().bytes.size());
   ProgramImage result{image.entry, stack.value().sp, image.brk};
+  result.arg_start = stack.value().arg_start;
+  result.arg_end = stack.value().arg_end;
+  result.env_start = stack.value().env_start;
+  result.env_end = stack.value().env_end;
   delete[] scratch;
   TRY(poked);
   return result;

@@ -24,6 +24,9 @@ struct ProgramImage {
   uint64_t entry = 0;
   uint64_t sp = 0;
   uint64_t brk = 0;
+  // Where the argv and envp strings landed on the stack (/proc/<pid>/cmdline, environ).
+  uint64_t arg_start = 0, arg_end = 0;
+  uint64_t env_start = 0, env_end = 0;
 };
 
 /// Loads the static ELF `file` into `aspace` (empty, not running) and builds

@@ -76,6 +76,9 @@ kstd::Result<void> Build(Process* p, SpawnRequest& r, const char** why) {
   args.extra_aux_value = bootstrap_handle;
   ProgramImage image = TRY(LoadProgram(p->aspace(), file, args, why));
   p->brk_start_ = p->brk_current_ = image.brk;
+  p->SetImageInfo(Process::ImageInfo{image.arg_start, image.arg_end, image.env_start, image.env_end,
+                                     image.sp},
+                  nullptr);
   TRY(p->StartUserThread(r.name, image.entry, image.sp, 0));
   return kstd::Ok();
 }

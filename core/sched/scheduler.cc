@@ -19,6 +19,7 @@ bool g_started = false;
 uint64_t g_switches = 0;
 uint64_t g_preemptions = 0;
 uint64_t g_idle_ticks = 0;
+uint64_t g_user_ticks = 0;  // ticks that found a user thread (a process's) on the CPU
 // Threads with a deadline, unsorted (checked each tick; few in practice).
 kstd::IntrusiveList<Thread, &Thread::sleep_node_> g_sleepers;
 // Exited threads whose stacks can be freed once another thread runs.
@@ -297,6 +298,7 @@ void OnTick() {
   if (cur != nullptr) {
     ++cur->cpu_ticks_;
     if (cur == g_idle) ++g_idle_ticks;
+    if (cur->process() != nullptr) ++g_user_ticks;
   }
   // Expired deadlines.
   uint64_t now = hal::MonotonicNanos();
@@ -342,6 +344,8 @@ void PreemptIfNeeded() {
 uint64_t Ticks() { return __atomic_load_n(&g_ticks, __ATOMIC_RELAXED); }
 
 uint64_t Now() { return hal::MonotonicNanos(); }
+
+uint64_t UserTicks() { return __atomic_load_n(&g_user_ticks, __ATOMIC_RELAXED); }
 
 uint64_t DeadlineAfterNanos(uint64_t nanos) {
   uint64_t now = hal::MonotonicNanos();

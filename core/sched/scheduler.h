@@ -78,6 +78,11 @@ struct SchedulerStats {
 };
 SchedulerStats Stats();
 
+/// Ticks that found a thread of a process (user code, or the kernel working
+/// for it in a syscall or fault) on the CPU: the "user" time of /proc/stat.
+/// The rest of the non-idle ticks went to kernel threads.
+uint64_t UserTicks();
+
 /// A FIFO of blocked threads, guarded by the scheduler lock.
 class WaitQueue {
  public:

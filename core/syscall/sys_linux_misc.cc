@@ -6,6 +6,7 @@
 #include "core/fs/root.h"
 #include "core/kernel/memory.h"
 #include "core/proc/process.h"
+#include "core/procfs/sysinfo.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/timer.h"
@@ -123,6 +124,7 @@ int64_t SysLinuxSysinfo(UserPtr<void> info) {
   } si = {};
   static_assert(sizeof(si) == 112);
   si.uptime = static_cast<int64_t>(hal::MonotonicNanos() / 1'000'000'000ULL);
+  procfs::SysinfoLoads(si.loads);
   mm::PmmStats st = Pmm().Stats();
   si.totalram = st.total_pages * 4096;
   si.freeram = st.free_pages * 4096;

@@ -1,0 +1,141 @@
+#pragma once
+
+// What procfs's files share (for core/procfs only): inode numbers, the
+// namespace paths are shown in, the process table as a referenced list, and
+// snapshots of one process (the data behind /proc/<pid>/...).
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/proc/process.h"
+#include "core/procfs/render.h"
+#include "core/sched/scheduler.h"
+#include "core/vfs/mount_table.h"
+#include "core/vfs/vnode.h"
+#include "kstd/new.h"
+#include "kstd/ref_ptr.h"
+#include "kstd/result.h"
+#include "kstd/utility.h"
+
+namespace core::procfs {
+
+inline constexpr uint64_t kNanosPerSecond = 1'000'000'000;
+inline constexpr uint64_t kNanosPerUserTick = kNanosPerSecond / kUserHz;
+inline constexpr uint64_t kKernelTicksPerUserTick = sched::kTickHz / kUserHz;
+/// Processes one listing of /proc shows at most.
+inline constexpr size_t kMaxListedProcesses = 1 << 16;
+
+// Inode numbers are a function of what a vnode shows, so two lookups of the
+// same file agree (find and ls -i rely on it): the fixed files count up from
+// 1; /proc/<pid>/... take slots of their pid's block.
+inline constexpr uint64_t kPidInoBase = uint64_t{1} << 24;
+inline constexpr uint64_t kInosPerPid = 4096;
+inline constexpr uint64_t kFdInoSlot = 64;  // /proc/<pid>/fd/<n> is slot kFdInoSlot + n
+static_assert(kFdInoSlot + fd::kMaxFds <= kInosPerPid);
+inline uint64_t PidIno(uint64_t pid, uint64_t slot) {
+  return kPidInoBase + pid * kInosPerPid + slot;
+}
+
+/// The mount table procfs is mounted in (set by InitProcFs).
+const vfs::MountTable& Mounts();
+/// The root directory the reading process sees paths from.
+kstd::RefPtr<vfs::Vnode> ReaderRoot();
+
+/// A decimal number as a file name ("42"); kNotFound for anything else (a
+/// sign, a leading zero, more than 19 digits).
+kstd::Result<uint64_t> ParseNumber(vfs::Name name);
+/// Writes `v` in decimal into `out` (at least 24 bytes); returns the length.
+size_t FormatNumber(char* out, uint64_t v);
+/// Copies `text` as readlink answers: truncated to `out`, full length returned.
+size_t CopyTarget(const char* text, size_t length, kstd::Span<char> out);
+
+/// The live or zombie process `pid`, referenced. Errors: kNotFound.
+kstd::Result<kstd::RefPtr<Process>> FindProcess(uint64_t pid);
+
+// ---- The process table, referenced.
+
+class ProcessList {
+ public:
+  ProcessList() = default;
+  ProcessList(const ProcessList&) = delete;
+  ProcessList& operator=(const ProcessList&) = delete;
+  ~ProcessList() {
+    ReleaseAll();
+    delete[] items_;
+  }
+
+  /// Takes a reference to every process in the table, in pid order.
+  /// Errors: kNoMemory.
+  kstd::Result<void> Collect() {
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      size_t count = 0;
+      Process::ForEach([](Process*, void* c) { ++*static_cast<size_t*>(c); }, &count);
+      Filler f;
+      f.capacity = kstd::Min(count + 16, kMaxListedProcesses);
+      f.items = new (kstd::nothrow) Process*[f.capacity];
+      if (f.items == nullptr) return kstd::Error::kNoMemory;
+      Process::ForEach(
+          [](Process* p, void* c) {
+            auto* fill = static_cast<Filler*>(c);
+            ++fill->seen;
+            if (fill->size == fill->capacity) return;
+            p->AddRef();
+            fill->items[fill->size++] = p;
+          },
+          &f);
+      ReleaseAll();
+      delete[] items_;
+      items_ = f.items;
+      size_ = f.size;
+      if (f.seen <= f.capacity || f.capacity == kMaxListedProcesses) break;
+    }
+    for (size_t i = 1; i < size_; ++i) {  // the table is nearly sorted already
+      Process* p = items_[i];
+      size_t j = i;
+      for (; j > 0 && items_[j - 1]->pid() > p->pid(); --j) items_[j] = items_[j - 1];
+      items_[j] = p;
+    }
+    return kstd::Ok();
+  }
+  size_t size() const { return size_; }
+  Process* operator[](size_t i) const { return items_[i]; }
+
+ private:
+  struct Filler {
+    Process** items = nullptr;
+    size_t capacity = 0;
+    size_t size = 0;
+    size_t seen = 0;
+  };
+  void ReleaseAll() {
+    for (size_t i = 0; i < size_; ++i) {
+      if (items_[i]->Release()) delete items_[i];
+    }
+    size_ = 0;
+  }
+
+  Process** items_ = nullptr;
+  size_t size_ = 0;
+};
+
+// ---- One process (process_view.cc).
+
+/// R, S, T or Z (see ProcessView::state).
+char ProcessState(Process* p);
+/// Everything /proc/<pid>/{stat,status,statm} show.
+void FillView(Process* p, ProcessView* v);
+/// Appends the bytes at [start, end) of the process's memory (its argv or
+/// envp strings), at most 128 KiB; stops early where memory is unmapped.
+void RenderUserRange(Process* p, uint64_t start, uint64_t end, TextBuffer& out);
+/// /proc/<pid>/maps.
+void RenderMaps(Process* p, TextBuffer& out);
+/// /proc/<pid>/tessera: "key: value" lines of Tessera's accounting.
+void RenderTessera(Process* p, TextBuffer& out);
+
+// ---- Directories (pid_dir.cc).
+
+/// A vnode for /proc/<pid> whose ".." is `parent`. Errors: kNoMemory.
+kstd::Result<kstd::RefPtr<vfs::Vnode>> MakePidDir(kstd::RefPtr<vfs::FileSystem> fs, uint64_t pid,
+                                                  kstd::RefPtr<vfs::Vnode> parent);
+
+}  // namespace core::procfs

@@ -1,0 +1,434 @@
+// /proc/<pid>/: the directory of a process, its files (stat, status,
+// cmdline, ...), its symbolic links (exe, cwd, root) and fd/ with one link
+// per open file descriptor. Every vnode names its process by pid and looks
+// it up on each use, so one that outlives its process fails with kNotFound.
+
+#include "core/fd/fd_table.h"
+#include "core/fd/file.h"
+#include "core/lib/format.h"
+#include "core/procfs/internal.h"
+#include "core/vfs/ops.h"
+#include "core/vfs/synthetic.h"
+#include "kstd/string.h"
+
+namespace core::procfs {
+namespace {
+
+using kstd::RefPtr;
+using kstd::Result;
+using vfs::Name;
+using vfs::Vnode;
+using vfs::VnodeType;
+
+struct PathBuffer {
+  char* data = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
+  ~PathBuffer() { delete[] data; }
+  kstd::Span<char> span() { return kstd::Span<char>(data, vfs::kMaxPathLength + 1); }
+};
+
+enum class PidFileKind : uint8_t {
+  kStat,
+  kStatus,
+  kStatm,
+  kCmdline,
+  kComm,
+  kEnviron,
+  kMaps,
+  kTessera
+};
+
+class PidFile final : public vfs::SyntheticFile {
+ public:
+  PidFile(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode, uint64_t pid, PidFileKind kind)
+      : SyntheticFile(kstd::Move(fs), ino, mode), pid_(pid), kind_(kind) {}
+
+  Result<void> Render(TextBuffer& out) override {
+    RefPtr<Process> p = TRY(FindProcess(pid_));
+    switch (kind_) {
+      case PidFileKind::kStat:
+      case PidFileKind::kStatus:
+      case PidFileKind::kStatm: {
+        ProcessView view;
+        FillView(p.get(), &view);
+        if (kind_ == PidFileKind::kStat) RenderStat(view, out);
+        if (kind_ == PidFileKind::kStatus) RenderStatus(view, out);
+        if (kind_ == PidFileKind::kStatm) RenderStatm(view, out);
+        break;
+      }
+      case PidFileKind::kCmdline: {
+        Process::ImageInfo image = p->image_info();
+        RenderUserRange(p.get(), image.arg_start, image.arg_end, out);
+        break;
+      }
+      case PidFileKind::kEnviron: {
+        Process::ImageInfo image = p->image_info();
+        RenderUserRange(p.get(), image.env_start, image.env_end, out);
+        break;
+      }
+      case PidFileKind::kComm: {
+        ProcessView view;
+        SetComm(&view, p->name());
+        out.Printf("%s\n", view.comm);
+        break;
+      }
+      case PidFileKind::kMaps: RenderMaps(p.get(), out); break;
+      case PidFileKind::kTessera: RenderTessera(p.get(), out); break;
+    }
+    return kstd::Ok();
+  }
+
+ private:
+  const uint64_t pid_;
+  const PidFileKind kind_;
+};
+
+enum class PidLinkKind : uint8_t { kExe, kCwd, kRoot };
+
+class PidLink final : public vfs::SyntheticSymlink {
+ public:
+  PidLink(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint64_t pid, PidLinkKind kind)
+      : SyntheticSymlink(kstd::Move(fs), ino), pid_(pid), kind_(kind) {}
+
+  Result<size_t> Target(kstd::Span<char> out) override {
+    RefPtr<Process> p = TRY(FindProcess(pid_));
+    PathBuffer path;
+    if (path.data == nullptr) return kstd::Error::kNoMemory;
+    if (kind_ == PidLinkKind::kExe) {
+      size_t length = p->CopyExePath(path.data, vfs::kMaxPathLength + 1);
+      if (length == 0) return kstd::Error::kNotFound;  // started from a boot module
+      return CopyTarget(path.data, kstd::Min(length, vfs::kMaxPathLength), out);
+    }
+    RefPtr<Vnode> dir;
+    {
+      SpinLockGuard guard(p->fs_lock_);
+      dir = kind_ == PidLinkKind::kCwd ? p->cwd_.ref() : p->root_.ref();
+    }
+    if (!dir) return kstd::Error::kNotFound;  // exited
+    RefPtr<Vnode> root = ReaderRoot();
+    size_t length = TRY(vfs::PathOf(Mounts(), dir.get(), root.get(), path.span()));
+    return CopyTarget(path.data, length, out);
+  }
+
+ private:
+  const uint64_t pid_;
+  const PidLinkKind kind_;
+};
+
+// Finding a path for a file that is not a directory (vnodes know no parent):
+// a breadth-first search of its file system's mount for the inode, through
+// at most kMaxSearchedDirs directories.
+constexpr size_t kMaxSearchedDirs = 64;
+constexpr size_t kMaxSubdirsPerDir = 32;
+
+class InodeSearchSink final : public vfs::DirSink {
+ public:
+  explicit InodeSearchSink(uint64_t ino, VnodeType type) : ino_(ino), type_(type) {}
+  bool Emit(const vfs::DirEntry& e) override {
+    if (e.name.IsDotOrDotDot()) return true;
+    if (!found_ && e.ino == ino_ && e.type == type_) {
+      found_ = true;
+      found_length_ = e.name.size();
+      __builtin_memcpy(found_name_, e.name.data(), e.name.size());
+    }
+    if (e.type == VnodeType::kDirectory && subdir_count_ < kMaxSubdirsPerDir) {
+      Subdir& s = subdirs_[subdir_count_++];
+      s.length = e.name.size();
+      __builtin_memcpy(s.name, e.name.data(), e.name.size());
+    }
+    return true;
+  }
+  bool found() const { return found_; }
+  Name found_name() const { return Name(found_name_, found_length_); }
+  size_t subdir_count() const { return subdir_count_; }
+  Name subdir(size_t i) const { return Name(subdirs_[i].name, subdirs_[i].length); }
+  void ResetSubdirs() { subdir_count_ = 0; }
+
+ private:
+  struct Subdir {
+    char name[vfs::kMaxNameLength];
+    size_t length = 0;
+  };
+  const uint64_t ino_;
+  const VnodeType type_;
+  bool found_ = false;
+  char found_name_[vfs::kMaxNameLength];
+  size_t found_length_ = 0;
+  Subdir subdirs_[kMaxSubdirsPerDir];
+  size_t subdir_count_ = 0;
+};
+
+// The path of `target` (not a directory) as seen from `root`, into out.
+// Errors: kNotFound (not found within the search's bounds), kNoMemory.
+Result<size_t> FindPathOfFile(Vnode* target, Vnode* root, kstd::Span<char> out) {
+  RefPtr<Vnode> fs_root;
+  Mounts().ForEach([&](const vfs::MountView& m) {
+    if (!fs_root && m.fs == target->fs()) fs_root = RefPtr<Vnode>::FromRaw(m.root);
+  });
+  if (!fs_root) return kstd::Error::kNotFound;
+  auto* queue = new (kstd::nothrow) RefPtr<Vnode>[kMaxSearchedDirs];
+  auto* sink = new (kstd::nothrow) InodeSearchSink(target->ino(), target->type());
+  struct Free {
+    RefPtr<Vnode>* q;
+    InodeSearchSink* s;
+    ~Free() {
+      delete[] q;
+      delete s;
+    }
+  } free{queue, sink};
+  if (queue == nullptr || sink == nullptr) return kstd::Error::kNoMemory;
+  size_t head = 0, tail = 0;
+  queue[tail++] = fs_root;
+  while (head < tail) {
+    RefPtr<Vnode> dir = queue[head++];
+    sink->ResetSubdirs();
+    uint64_t cursor = 0;
+    for (int reads = 0; reads < 1024; ++reads) {
+      uint64_t before = cursor;
+      if (dir->ReadDir(&cursor, *sink).is_error() || cursor == before) break;
+    }
+    if (sink->found()) {
+      size_t length = TRY(vfs::PathOf(Mounts(), dir.get(), root, out));
+      Name name = sink->found_name();
+      if (length > 1) ++length;  // "/" between, unless dir is "/"
+      if (length + name.size() + 1 > out.size()) return kstd::Error::kNameTooLong;
+      out[length - 1] = '/';
+      __builtin_memcpy(out.data() + length, name.data(), name.size());
+      out[length + name.size()] = '\0';
+      return length + name.size();
+    }
+    for (size_t i = 0; i < sink->subdir_count() && tail < kMaxSearchedDirs; ++i) {
+      auto child = dir->Lookup(sink->subdir(i));
+      if (child.ok() && child.value()->IsDirectory() && !child.value()->is_mount_point()) {
+        queue[tail++] = child.release_value();
+      }
+    }
+  }
+  return kstd::Error::kNotFound;
+}
+
+class FdLink final : public vfs::SyntheticSymlink {
+ public:
+  FdLink(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint64_t pid, int fd, bool readable,
+         bool writable)
+      : SyntheticSymlink(kstd::Move(fs), ino), pid_(pid), fd_(fd) {
+    // Linux: lr-x for a read-only fd, l-wx write-only, lrwx both.
+    uint32_t perms = (readable ? 0500 : 0) | (writable ? 0300 : 0);
+    attr_.mode = (attr_.mode & ~07777u) | perms;
+  }
+
+  Result<size_t> Target(kstd::Span<char> out) override {
+    RefPtr<Process> p = TRY(FindProcess(pid_));
+    auto file = p->fds()->Get(fd_);
+    if (file.is_error()) return kstd::Error::kNotFound;  // closed since
+    fd::FileDescription* d = file.value().get();
+    Vnode* v = d->vnode();
+    char text[64];
+    if (v == nullptr) {  // a pipe: "pipe:[id]", as Linux names it
+      return CopyTarget(text, Format(text, sizeof text, "%s:[%lu]", d->Describe(), d->koid()), out);
+    }
+    PathBuffer path;
+    if (path.data == nullptr) return kstd::Error::kNoMemory;
+    RefPtr<Vnode> root = ReaderRoot();
+    auto length = v->IsDirectory() ? vfs::PathOf(Mounts(), v, root.get(), path.span())
+                                   : FindPathOfFile(v, root.get(), path.span());
+    if (length.ok()) return CopyTarget(path.data, length.value(), out);
+    // Unlinked, or beyond the search: name it by inode.
+    return CopyTarget(text, Format(text, sizeof text, "%s:[%lu]", d->Describe(), v->ino()), out);
+  }
+
+ private:
+  const uint64_t pid_;
+  const int fd_;
+};
+
+// ---- Directories.
+
+// The open fds of a process, as a bitmap.
+struct FdSet {
+  uint64_t words[fd::kMaxFds / 64] = {};
+  bool Has(int fd) const {
+    return fd >= 0 && fd < fd::kMaxFds && ((words[fd / 64] >> (fd % 64)) & 1);
+  }
+};
+
+void CollectFds(Process* p, FdSet* set) {
+  p->fds()->ForEach(
+      [](int fd, fd::FileDescription*, void* c) {
+        auto* s = static_cast<FdSet*>(c);
+        if (fd >= 0 && fd < fd::kMaxFds) s->words[fd / 64] |= uint64_t{1} << (fd % 64);
+      },
+      set);
+}
+
+void StampTimes(vfs::Attributes* attr) {
+  vfs::Timestamp now = vfs::Now();
+  attr->atime = attr->mtime = attr->ctime = attr->btime = now;
+}
+
+class FdDir final : public Vnode {
+ public:
+  FdDir(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint64_t pid, RefPtr<Vnode> parent)
+      : Vnode(kstd::Move(fs), VnodeType::kDirectory, ino, 0500, 0, 0, 0),
+        pid_(pid),
+        parent_(kstd::Move(parent)) {
+    attr_.nlink = 2;
+    StampTimes(&attr_);
+  }
+
+  Result<RefPtr<Vnode>> Lookup(Name name) override {
+    if (name.size() > vfs::kMaxNameLength) return kstd::Error::kNameTooLong;
+    if (name.IsDot()) return RefPtr<Vnode>::FromRaw(this);
+    if (name.IsDotDot()) return parent_;
+    uint64_t n = TRY(ParseNumber(name));
+    if (n >= static_cast<uint64_t>(fd::kMaxFds)) return kstd::Error::kNotFound;
+    RefPtr<Process> p = TRY(FindProcess(pid_));
+    auto file = p->fds()->Get(static_cast<int>(n));
+    if (file.is_error()) return kstd::Error::kNotFound;
+    RefPtr<Vnode> link = kstd::AdoptRef<Vnode>(new (kstd::nothrow) FdLink(
+        RefPtr<vfs::FileSystem>::FromRaw(fs()), PidIno(pid_, kFdInoSlot + n), pid_,
+        static_cast<int>(n), file.value()->readable(), file.value()->writable()));
+    if (!link) return kstd::Error::kNoMemory;
+    return link;
+  }
+
+  // Cursor: 1 ".", 2 "..", 3 + fd after that fd.
+  Result<void> ReadDir(uint64_t* cursor, vfs::DirSink& sink) override {
+    if (*cursor < 1) {
+      if (!sink.Emit(vfs::DirEntry{ino(), VnodeType::kDirectory, Name("."), 1})) return kstd::Ok();
+      *cursor = 1;
+    }
+    if (*cursor < 2) {
+      if (!sink.Emit(vfs::DirEntry{parent_->ino(), VnodeType::kDirectory, Name(".."), 2})) {
+        return kstd::Ok();
+      }
+      *cursor = 2;
+    }
+    RefPtr<Process> p = Process::FindByPid(pid_);
+    if (!p) return kstd::Ok();
+    FdSet set;
+    CollectFds(p.get(), &set);
+    for (uint64_t fd = *cursor - 2; fd < static_cast<uint64_t>(fd::kMaxFds); ++fd) {
+      if (!set.Has(static_cast<int>(fd))) continue;
+      char name[24];
+      size_t length = FormatNumber(name, fd);
+      if (!sink.Emit(vfs::DirEntry{PidIno(pid_, kFdInoSlot + fd), VnodeType::kSymlink,
+                                   Name(name, length), fd + 3})) {
+        return kstd::Ok();
+      }
+      *cursor = fd + 3;
+    }
+    return kstd::Ok();
+  }
+
+ private:
+  const uint64_t pid_;
+  const RefPtr<Vnode> parent_;
+};
+
+struct PidEntry {
+  const char* name;
+  VnodeType type;
+  uint32_t mode;
+  // One of these, by type:
+  PidFileKind file;
+  PidLinkKind link;
+};
+
+constexpr PidEntry kPidEntries[] = {
+    {"cmdline", VnodeType::kRegular, 0444, PidFileKind::kCmdline, {}},
+    {"comm", VnodeType::kRegular, 0444, PidFileKind::kComm, {}},
+    {"cwd", VnodeType::kSymlink, 0777, {}, PidLinkKind::kCwd},
+    {"environ", VnodeType::kRegular, 0400, PidFileKind::kEnviron, {}},
+    {"exe", VnodeType::kSymlink, 0777, {}, PidLinkKind::kExe},
+    {"fd", VnodeType::kDirectory, 0500, {}, {}},
+    {"maps", VnodeType::kRegular, 0444, PidFileKind::kMaps, {}},
+    {"root", VnodeType::kSymlink, 0777, {}, PidLinkKind::kRoot},
+    {"stat", VnodeType::kRegular, 0444, PidFileKind::kStat, {}},
+    {"statm", VnodeType::kRegular, 0444, PidFileKind::kStatm, {}},
+    {"status", VnodeType::kRegular, 0444, PidFileKind::kStatus, {}},
+    {"tessera", VnodeType::kRegular, 0444, PidFileKind::kTessera, {}},
+};
+constexpr size_t kPidEntryCount = sizeof(kPidEntries) / sizeof(kPidEntries[0]);
+
+class PidDir final : public Vnode {
+ public:
+  PidDir(RefPtr<vfs::FileSystem> fs, uint64_t pid, RefPtr<Vnode> parent)
+      : Vnode(kstd::Move(fs), VnodeType::kDirectory, PidIno(pid, 0), 0555, 0, 0, 0),
+        pid_(pid),
+        parent_(kstd::Move(parent)) {
+    attr_.nlink = 3;  // ".", its entry in /proc, fd/..
+    StampTimes(&attr_);
+  }
+
+  Result<RefPtr<Vnode>> Lookup(Name name) override {
+    if (name.size() > vfs::kMaxNameLength) return kstd::Error::kNameTooLong;
+    if (name.IsDot()) return RefPtr<Vnode>::FromRaw(this);
+    if (name.IsDotDot()) return parent_;
+    for (size_t i = 0; i < kPidEntryCount; ++i) {
+      const PidEntry& e = kPidEntries[i];
+      if (!(Name(e.name, kstd::StringLength(e.name)) == name)) continue;
+      if (!Process::FindByPid(pid_)) return kstd::Error::kNotFound;  // gone (reaped)
+      RefPtr<vfs::FileSystem> fs = RefPtr<vfs::FileSystem>::FromRaw(this->fs());
+      uint64_t ino = PidIno(pid_, 1 + i);
+      Vnode* v = nullptr;
+      switch (e.type) {
+        case VnodeType::kRegular:
+          v = new (kstd::nothrow) PidFile(kstd::Move(fs), ino, e.mode, pid_, e.file);
+          break;
+        case VnodeType::kSymlink:
+          v = new (kstd::nothrow) PidLink(kstd::Move(fs), ino, pid_, e.link);
+          break;
+        default:
+          v = new (kstd::nothrow) FdDir(kstd::Move(fs), ino, pid_, RefPtr<Vnode>::FromRaw(this));
+          break;
+      }
+      RefPtr<Vnode> ref = kstd::AdoptRef(v);
+      if (!ref) return kstd::Error::kNoMemory;
+      return ref;
+    }
+    return kstd::Error::kNotFound;
+  }
+
+  // Cursor: 1 ".", 2 "..", 3 + i after the i-th entry.
+  Result<void> ReadDir(uint64_t* cursor, vfs::DirSink& sink) override {
+    if (*cursor < 1) {
+      if (!sink.Emit(vfs::DirEntry{ino(), VnodeType::kDirectory, Name("."), 1})) return kstd::Ok();
+      *cursor = 1;
+    }
+    if (*cursor < 2) {
+      if (!sink.Emit(vfs::DirEntry{parent_->ino(), VnodeType::kDirectory, Name(".."), 2})) {
+        return kstd::Ok();
+      }
+      *cursor = 2;
+    }
+    if (!Process::FindByPid(pid_)) return kstd::Ok();
+    for (size_t i = *cursor - 2; i < kPidEntryCount; ++i) {
+      const PidEntry& e = kPidEntries[i];
+      if (!sink.Emit(vfs::DirEntry{PidIno(pid_, 1 + i), e.type,
+                                   Name(e.name, kstd::StringLength(e.name)), i + 3})) {
+        return kstd::Ok();
+      }
+      *cursor = i + 3;
+    }
+    return kstd::Ok();
+  }
+
+ private:
+  const uint64_t pid_;
+  const RefPtr<Vnode> parent_;
+};
+
+// /proc itself: the fixed entries (StaticDir), then one directory per
+// process. Cursor: the StaticDir's, then kPidCursorBase + pid after a pid.
+
+}  // namespace
+
+kstd::Result<kstd::RefPtr<vfs::Vnode>> MakePidDir(kstd::RefPtr<vfs::FileSystem> fs, uint64_t pid,
+                                                  kstd::RefPtr<vfs::Vnode> parent) {
+  RefPtr<Vnode> dir =
+      kstd::AdoptRef<Vnode>(new (kstd::nothrow) PidDir(kstd::Move(fs), pid, kstd::Move(parent)));
+  if (!dir) return kstd::Error::kNoMemory;
+  return dir;
+}
+
+}  // namespace core::procfs

@@ -1,0 +1,282 @@
+// Snapshots of a process for /proc/<pid>/...: its state, memory and signal
+// sets (ProcessView), its maps, its argv/envp strings and Tessera's
+// accounting. Every read takes its own reference and the process's own locks
+// briefly; a process that exits meanwhile shows as a zombie or not at all.
+
+#include "core/fd/fd_table.h"
+#include "core/lib/format.h"
+#include "core/posix/signals.h"
+#include "core/procfs/internal.h"
+#include "core/vm/vm_aspace.h"
+#include "kstd/string.h"
+
+namespace core::procfs {
+
+using kstd::RefPtr;
+using kstd::Result;
+using vfs::Name;
+
+namespace {
+
+constexpr uint64_t kPfExiting = 0x4;  // PF_EXITING: set on zombies
+/// Regions shown per process at most (maps; VmSize and friends).
+constexpr size_t kMaxRegions = 16384;
+/// Bytes of argv (or envp) /proc/<pid>/{cmdline,environ} show at most
+/// (execve's limit for both together).
+constexpr uint64_t kMaxArgBytes = 128 * 1024;
+
+struct HeapRange {
+  uint64_t start = 0;  // page-aligned [start, end): the brk heap
+  uint64_t end = 0;
+};
+
+HeapRange BrkRange(Process* p, uint64_t* brk_start) {
+  SpinLockGuard guard(p->brk_lock_);
+  *brk_start = p->brk_start_;
+  constexpr uint64_t kPageMask = kPageSize - 1;
+  return HeapRange{(p->brk_start_ + kPageMask) & ~kPageMask,
+                   (p->brk_current_ + kPageMask) & ~kPageMask};
+}
+
+// Calls fn(const vm::RegionInfo&) for each region in address order.
+template <typename Fn>
+void ForEachRegion(vm::VmAspace* aspace, Fn fn) {
+  uint64_t at = 0;
+  for (size_t n = 0; n < kMaxRegions; ++n) {
+    auto r = aspace->NextRegion(at);
+    if (r.is_error()) return;
+    fn(r.value());
+    at = r.value().base + r.value().size;
+    if (at == 0) return;  // wrapped
+  }
+}
+
+// The signal sets of status and stat: the process's actions and pending
+// signals, and its first thread's mask and own pending signals (the main
+// thread's, as Linux shows for /proc/<pid>).
+void FillSignals(Process* p, ProcessView* v) {
+  SpinLockGuard guard(p->signal_lock_);  // before the process lock (ForEachThread)
+  struct First {
+    bool seen = false;
+    posix::SigSet blocked = 0;
+    posix::SigSet pending = 0;
+  } first;
+  p->ForEachThread(
+      [](sched::Thread* t, void* c) {
+        auto* f = static_cast<First*>(c);
+        if (f->seen || t->signal_state_ == nullptr) return;
+        auto* ts = static_cast<posix::ThreadSignals*>(t->signal_state_);
+        f->seen = true;
+        f->blocked = ts->blocked();
+        f->pending = ts->own_pending();
+      },
+      &first);
+  v->sig_blocked = first.blocked;
+  v->sig_pending = first.pending;
+  v->sig_shared_pending = p->signals_.shared_pending();
+  for (int signo = 1; signo <= 64; ++signo) {
+    uint64_t handler = p->signals_.action(signo).handler;
+    if (handler == posix::kSigIgn) v->sig_ignored |= posix::SigMask(signo);
+    if (handler > posix::kSigIgn) v->sig_caught |= posix::SigMask(signo);
+  }
+  // Queued signals: one per pending signal (a realtime signal queued twice
+  // counts once here).
+  v->sig_queued =
+      static_cast<uint64_t>(__builtin_popcountll(v->sig_pending | v->sig_shared_pending));
+  v->sig_queue_limit = posix::kMaxQueuedSignals;
+}
+
+}  // namespace
+
+Result<uint64_t> ParseNumber(Name name) {
+  if (name.size() == 0 || name.size() > 19) return kstd::Error::kNotFound;
+  uint64_t v = 0;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name.data()[i];
+    if (c < '0' || c > '9') return kstd::Error::kNotFound;
+    if (i == 0 && c == '0' && name.size() > 1) return kstd::Error::kNotFound;  // "01" is not "1"
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
+size_t FormatNumber(char* out, uint64_t v) { return Format(out, 24, "%lu", v); }
+
+size_t CopyTarget(const char* text, size_t length, kstd::Span<char> out) {
+  __builtin_memcpy(out.data(), text, kstd::Min(length, out.size()));
+  return length;
+}
+
+// ---- What a process looks like.
+
+// R if a thread can run, S if all wait, T while stopped by a job-control
+// signal, Z once the process has exited (or its last thread is on its way
+// out). Tessera's waits are all interruptible: no D.
+char ProcessState(Process* p) {
+  if (p->terminated()) return 'Z';
+  {
+    SpinLockGuard guard(p->signal_lock_);
+    if (p->signals_.stopped()) return 'T';
+  }
+  struct Seen {
+    bool any = false;
+    bool runnable = false;
+  } seen;
+  p->ForEachThread(
+      [](sched::Thread* t, void* c) {
+        auto* s = static_cast<Seen*>(c);
+        switch (t->state()) {
+          case sched::ThreadState::kNew:
+          case sched::ThreadState::kRunnable:
+          case sched::ThreadState::kRunning:
+            s->any = true;
+            s->runnable = true;
+            break;
+          case sched::ThreadState::kBlocked: s->any = true; break;
+          case sched::ThreadState::kDead: break;
+        }
+      },
+      &seen);
+  if (!seen.any) return 'Z';
+  return seen.runnable ? 'R' : 'S';
+}
+
+void FillView(Process* p, ProcessView* v) {
+  v->pid = p->pid();
+  v->ppid = p->parent_pid();
+  v->pgid = p->pgid();
+  v->sid = p->sid();
+  SetComm(v, p->name());
+  v->state = ProcessState(p);
+  v->threads = p->live_threads();
+  v->utime = p->cpu_ticks() / kKernelTicksPerUserTick;
+  v->start_time = p->start_nanos() / kNanosPerUserTick;
+  if (v->state == 'Z') {
+    v->flags = kPfExiting;
+    if (p->terminated()) v->exit_code = p->wait_status();
+  }
+  {
+    SpinLockGuard guard(p->fs_lock_);
+    v->umask = p->umask_;
+  }
+  FillSignals(p, v);
+  v->fd_slots = fd::kMaxFds;
+
+  RefPtr<vm::VmAspace> aspace = p->aspace_ref();
+  if (!aspace) return;  // exited: no memory
+  v->has_memory = true;
+  Process::ImageInfo image = p->image_info();
+  uint64_t brk_start = 0;
+  HeapRange heap = BrkRange(p, &brk_start);
+  v->rss = aspace->resident_pages();
+  v->page_table_bytes = aspace->table_pages() * kPageSize;
+  v->start_stack = image.stack_start;
+  v->start_brk = brk_start;
+  v->arg_start = image.arg_start;
+  v->arg_end = image.arg_end;
+  v->env_start = image.env_start;
+  v->env_end = image.env_end;
+  ForEachRegion(aspace.get(), [&](const vm::RegionInfo& r) {
+    uint64_t end = r.base + r.size;
+    v->vsize += r.size;
+    if (r.guard) return;
+    bool stack = image.stack_start >= r.base && image.stack_start < end;
+    if (stack) {
+      v->stack_bytes += r.size;
+    } else if ((r.prot & vm::kProtExec) != 0) {
+      v->exe_bytes += r.size;
+      if (v->start_code == 0) {
+        v->start_code = r.base;
+        v->end_code = end;
+      }
+    } else if ((r.prot & vm::kProtWrite) != 0 && !r.shared) {
+      v->data_bytes += r.size;
+      // The program's data segment: the first writable region after its
+      // code and below the heap.
+      if (v->start_data == 0 && v->start_code != 0 && r.base >= v->end_code &&
+          (heap.start == 0 || end <= heap.start)) {
+        v->start_data = r.base;
+        v->end_data = end;
+      }
+    }
+  });
+}
+
+Result<RefPtr<Process>> FindProcess(uint64_t pid) {
+  RefPtr<Process> p = Process::FindByPid(pid);
+  if (!p) return kstd::Error::kNotFound;
+  return p;
+}
+
+// Copies [start, end) of the process's memory (argv or envp strings).
+void RenderUserRange(Process* p, uint64_t start, uint64_t end, TextBuffer& out) {
+  RefPtr<vm::VmAspace> aspace = p->aspace_ref();
+  if (!aspace || end <= start) return;
+  if (end - start > kMaxArgBytes) end = start + kMaxArgBytes;
+  char chunk[256];
+  for (uint64_t at = start; at < end;) {
+    size_t n = kstd::Min<uint64_t>(sizeof chunk, end - at);
+    if (aspace->Peek(at, chunk, n).is_error()) return;  // unmapped since: what we have
+    out.Append(chunk, n);
+    at += n;
+  }
+}
+
+void RenderMaps(Process* p, TextBuffer& out) {
+  RefPtr<vm::VmAspace> aspace = p->aspace_ref();
+  if (!aspace) return;
+  Process::ImageInfo image = p->image_info();
+  uint64_t brk_start = 0;
+  HeapRange heap = BrkRange(p, &brk_start);
+  // Adjacent regions with the same protection and label print as one line,
+  // as Linux merges adjacent anonymous mappings (brk grows the heap one
+  // region at a time here).
+  MapsLine pending;
+  bool have_pending = false;
+  ForEachRegion(aspace.get(), [&](const vm::RegionInfo& r) {
+    MapsLine line;
+    line.start = r.base;
+    line.end = r.base + r.size;
+    line.read = !r.guard && (r.prot & vm::kProtRead) != 0;
+    line.write = !r.guard && (r.prot & vm::kProtWrite) != 0;
+    line.exec = !r.guard && (r.prot & vm::kProtExec) != 0;
+    line.shared = r.shared;
+    if (image.stack_start >= line.start && image.stack_start < line.end) {
+      line.name = "[stack]";
+    } else if (line.start >= heap.start && line.end <= heap.end && heap.end > heap.start) {
+      line.name = "[heap]";
+    }
+    if (have_pending && pending.end == line.start && pending.read == line.read &&
+        pending.write == line.write && pending.exec == line.exec && pending.shared == line.shared &&
+        pending.name == line.name && !line.shared) {
+      pending.end = line.end;
+      return;
+    }
+    if (have_pending) RenderMapsLine(pending, out);
+    pending = line;
+    have_pending = true;
+  });
+  if (have_pending) RenderMapsLine(pending, out);
+}
+
+void RenderTessera(Process* p, TextBuffer& out) {
+  ProcessCounters& c = p->counters();
+  auto load = [](uint64_t& x) { return __atomic_load_n(&x, __ATOMIC_RELAXED); };
+  RefPtr<vm::VmAspace> aspace = p->aspace_ref();
+  size_t regions = 0;
+  if (aspace) ForEachRegion(aspace.get(), [&](const vm::RegionInfo&) { ++regions; });
+  out.Printf("pid: %lu\nname: %s\nstate: %c\nthreads: %zu\n", p->pid(), p->name(), ProcessState(p),
+             p->live_threads());
+  out.Printf("syscalls: %lu\n", load(c.syscalls));
+  out.Printf("ipc_messages_sent: %lu\nipc_bytes_sent: %lu\n", load(c.ipc_messages_sent),
+             load(c.ipc_bytes_sent));
+  out.Printf("ipc_messages_received: %lu\nipc_bytes_received: %lu\n", load(c.ipc_messages_received),
+             load(c.ipc_bytes_received));
+  out.Printf("cpu_time_ns: %lu\n", p->cpu_ticks() * (kNanosPerSecond / sched::kTickHz));
+  out.Printf("resident_pages: %lu\npage_table_pages: %zu\nregions: %zu\n",
+             aspace ? aspace->resident_pages() : 0, aspace ? aspace->table_pages() : size_t{0},
+             regions);
+  out.Printf("handles: %zu\nfds: %d\n", p->handles().count(), p->fds()->count());
+}
+
+}  // namespace core::procfs

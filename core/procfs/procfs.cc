@@ -1,0 +1,348 @@
+// procfs: the file system object, /proc itself (its fixed files, /proc/self
+// and one directory per process), the system-wide files and the
+// load-average sampler. /proc/<pid>/ is pid_dir.cc; what a process looks
+// like is process_view.cc; the text formats are render.cc.
+
+#include "core/procfs/procfs.h"
+
+#include "core/kernel/memory.h"
+#include "core/lib/format.h"
+#include "core/procfs/internal.h"
+#include "core/procfs/render.h"
+#include "core/procfs/syscall_names.h"
+#include "core/procfs/sysinfo.h"
+#include "core/sched/scheduler.h"
+#include "core/syscall/dispatch.h"
+#include "core/vfs/linux_abi.h"
+#include "core/vfs/synthetic.h"
+#include "core/vm/vm_aspace.h"
+#include "hal/timer.h"
+#include "hal/x86_64/cpu.h"
+#include "kstd/new.h"
+#include "kstd/string.h"
+
+namespace core::procfs {
+namespace {
+
+using kstd::RefPtr;
+using kstd::Result;
+using vfs::Name;
+using vfs::Vnode;
+using vfs::VnodeType;
+
+vfs::MountTable* g_mounts = nullptr;
+LoadAverage g_load;
+// For measuring the TSC rate (cpu MHz).
+uint64_t g_tsc_at_init = 0;
+uint64_t g_nanos_at_init = 0;
+
+}  // namespace
+
+const vfs::MountTable& Mounts() { return *g_mounts; }
+
+RefPtr<Vnode> ReaderRoot() {
+  Process* self = sched::Current()->process();
+  if (self != nullptr) {
+    SpinLockGuard guard(self->fs_lock_);
+    if (self->root_) return self->root_.ref();
+  }
+  return g_mounts->Root();
+}
+
+namespace {
+
+// ---- /proc itself.
+
+class SelfLink final : public vfs::SyntheticSymlink {
+ public:
+  SelfLink(RefPtr<vfs::FileSystem> fs, uint64_t ino) : SyntheticSymlink(kstd::Move(fs), ino) {}
+  Result<size_t> Target(kstd::Span<char> out) override {
+    Process* self = sched::Current()->process();
+    if (self == nullptr) return kstd::Error::kNotFound;  // a kernel thread
+    char text[24];
+    return CopyTarget(text, FormatNumber(text, self->pid()), out);
+  }
+};
+
+class RootDir final : public vfs::StaticDir {
+ public:
+  static constexpr uint64_t kPidCursorBase = uint64_t{1} << 32;
+
+  RootDir(RefPtr<vfs::FileSystem> fs, uint64_t ino) : StaticDir(kstd::Move(fs), ino, 0555) {}
+
+  void set_fixed_count(size_t n) { fixed_count_ = n; }
+
+  Result<RefPtr<Vnode>> Lookup(Name name) override {
+    auto fixed = StaticDir::Lookup(name);
+    if (fixed.ok() || fixed.error() != kstd::Error::kNotFound) return fixed;
+    uint64_t pid = TRY(ParseNumber(name));
+    if (!Process::FindByPid(pid)) return kstd::Error::kNotFound;
+    return MakePidDir(RefPtr<vfs::FileSystem>::FromRaw(fs()), pid, RefPtr<Vnode>::FromRaw(this));
+  }
+
+  Result<void> ReadDir(uint64_t* cursor, vfs::DirSink& sink) override {
+    if (*cursor < kPidCursorBase) {
+      TRY(StaticDir::ReadDir(cursor, sink));
+      if (*cursor < fixed_count_ + 2) return kstd::Ok();  // the sink is full
+      *cursor = kPidCursorBase;
+    }
+    ProcessList list;
+    TRY(list.Collect());
+    uint64_t after = *cursor - kPidCursorBase;
+    for (size_t i = 0; i < list.size(); ++i) {
+      uint64_t pid = list[i]->pid();
+      if (pid <= after) continue;
+      char name[24];
+      size_t length = FormatNumber(name, pid);
+      if (!sink.Emit(vfs::DirEntry{PidIno(pid, 0), VnodeType::kDirectory, Name(name, length),
+                                   kPidCursorBase + pid})) {
+        return kstd::Ok();
+      }
+      *cursor = kPidCursorBase + pid;
+    }
+    return kstd::Ok();
+  }
+
+ private:
+  size_t fixed_count_ = 0;
+};
+
+// ---- System-wide files.
+
+struct SystemCounts {
+  uint64_t threads = 0;
+  uint64_t page_table_pages = 0;
+};
+
+SystemCounts CountProcesses() {
+  SystemCounts counts;
+  ProcessList list;
+  if (list.Collect().is_error()) return counts;
+  for (size_t i = 0; i < list.size(); ++i) {
+    counts.threads += list[i]->live_threads();
+    RefPtr<vm::VmAspace> aspace = list[i]->aspace_ref();
+    if (aspace) counts.page_table_pages += aspace->table_pages();
+  }
+  return counts;
+}
+
+MemInfo ReadMemInfo() {
+  mm::PmmStats pmm = Pmm().Stats();
+  mm::HeapStats heap = KernelHeap().Stats();
+  MemInfo m;
+  constexpr uint64_t kPageKb = kPageSize / 1024;
+  m.total_kb = (pmm.total_pages - pmm.reserved_pages) * kPageKb;
+  m.free_kb = pmm.free_pages * kPageKb;
+  m.available_kb = m.free_kb;  // nothing is reclaimable
+  m.slab_kb = heap.pages_held * kPageKb;
+  m.page_tables_kb = CountProcesses().page_table_pages * kPageKb;
+  return m;
+}
+
+// The load-average sampler: every 5 seconds, the threads that are runnable
+// (the sampler itself runs at high priority, so whatever it interrupted is
+// on the run queue and counted).
+void LoadSampler(void*) {
+  for (;;) {
+    sched::SleepTicks(LoadAverage::kSampleSeconds * sched::kTickHz);
+    g_load.Sample(sched::Stats().runnable);
+  }
+}
+
+uint64_t RunnableNow() { return sched::Stats().runnable + 1; }  // + the reader
+
+CpuidRegs RealCpuid(uint32_t leaf, uint32_t subleaf) {
+  hal::x86_64::CpuidResult r = hal::x86_64::Cpuid(leaf, subleaf);
+  return CpuidRegs{r.eax, r.ebx, r.ecx, r.edx};
+}
+
+uint64_t MeasuredKhz() {
+  uint64_t ms = (hal::MonotonicNanos() - g_nanos_at_init) / 1'000'000;
+  if (ms == 0) return 0;
+  return (hal::x86_64::ReadTsc() - g_tsc_at_init) / ms;
+}
+
+// Appends a mount path as /proc/mounts shows it: space, tab, newline and
+// backslash as octal escapes.
+void AppendMountPath(const char* path, TextBuffer& out) {
+  for (const char* p = path; *p != '\0'; ++p) {
+    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\\') {
+      out.Printf("\\%c%c%c", '0' + ((*p >> 6) & 7), '0' + ((*p >> 3) & 7), '0' + (*p & 7));
+    } else {
+      out.Append(p, 1);
+    }
+  }
+}
+
+enum class GlobalFileKind : uint8_t {
+  kMeminfo,
+  kUptime,
+  kLoadavg,
+  kStat,
+  kVersion,
+  kMounts,
+  kFilesystems,
+  kCpuinfo,
+  kUnsupported,
+};
+
+class GlobalFile final : public vfs::SyntheticFile {
+ public:
+  GlobalFile(RefPtr<vfs::FileSystem> fs, uint64_t ino, GlobalFileKind kind)
+      : SyntheticFile(kstd::Move(fs), ino, 0444), kind_(kind) {}
+
+  Result<void> Render(TextBuffer& out) override {
+    switch (kind_) {
+      case GlobalFileKind::kMeminfo: RenderMeminfo(ReadMemInfo(), out); break;
+      case GlobalFileKind::kUptime:
+        RenderUptime(hal::MonotonicNanos(),
+                     sched::Stats().idle_ticks * (kNanosPerSecond / sched::kTickHz), out);
+        break;
+      case GlobalFileKind::kLoadavg:
+        RenderLoadavg(g_load, RunnableNow(), CountProcesses().threads, Process::LastPid(), out);
+        break;
+      case GlobalFileKind::kStat: {
+        sched::SchedulerStats s = sched::Stats();
+        uint64_t total = sched::Ticks();
+        uint64_t user = kstd::Min(sched::UserTicks(), total - kstd::Min(s.idle_ticks, total));
+        CpuTimes cpu;
+        cpu.user = user / kKernelTicksPerUserTick;
+        cpu.idle = s.idle_ticks / kKernelTicksPerUserTick;
+        cpu.system =
+            (total - user - kstd::Min(s.idle_ticks, total - user)) / kKernelTicksPerUserTick;
+        SystemStat stat;
+        stat.total = cpu;
+        stat.cpus = &cpu;  // only the boot CPU runs threads
+        stat.cpu_count = 1;
+        stat.context_switches = s.switches;
+        // CLOCK_REALTIME counts from boot until there is an RTC driver.
+        int64_t boot_ns = vfs::Now() - static_cast<int64_t>(hal::MonotonicNanos());
+        stat.boot_time = boot_ns > 0 ? static_cast<uint64_t>(boot_ns) / kNanosPerSecond : 0;
+        stat.processes = Process::LastPid();
+        stat.procs_running = RunnableNow();
+        RenderSystemStat(stat, out);
+        break;
+      }
+      case GlobalFileKind::kVersion:
+        // Matches uname(2) (core/syscall/sys_linux_process.cc).
+        out.Printf("Linux version 6.1.0-tessera (tessera@tessera) (%s) #1 Tessera 0.1.0\n",
+                   __VERSION__);
+        break;
+      case GlobalFileKind::kMounts: {
+        // Copy the table out first: fn runs under the mount table's lock.
+        struct Row {
+          char fs[16];
+          char path[256];
+        };
+        constexpr size_t kMaxRows = 64;
+        Row* rows = new (kstd::nothrow) Row[kMaxRows];
+        if (rows == nullptr) return kstd::Error::kNoMemory;
+        size_t n = 0;
+        g_mounts->ForEach([&](const vfs::MountView& m) {
+          if (n == kMaxRows) return;
+          kstd::CopyString(rows[n].fs, sizeof rows[n].fs, m.fs->name());
+          kstd::CopyString(rows[n].path, sizeof rows[n].path, m.path);
+          ++n;
+        });
+        for (size_t i = 0; i < n; ++i) {
+          out.Printf("%s ", rows[i].fs);
+          AppendMountPath(rows[i].path, out);
+          out.Printf(" %s rw,relatime 0 0\n", rows[i].fs);
+        }
+        delete[] rows;
+        break;
+      }
+      case GlobalFileKind::kFilesystems:
+        // The file-system types the kernel has (none needs a device yet).
+        out.Printf("nodev\tramfs\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n");
+        break;
+      case GlobalFileKind::kCpuinfo: RenderCpuinfo(RealCpuid, 0, 1, MeasuredKhz(), out); break;
+      case GlobalFileKind::kUnsupported:
+        // "number name count" for each Linux system call refused with ENOSYS
+        // since boot; numbers past the table are counted together.
+        for (uint64_t nr = 0; nr < syscall::kTrackedNumbers; ++nr) {
+          uint64_t count = syscall::UnsupportedCount(nr);
+          if (count == 0) continue;
+          const char* name = LinuxSyscallName(nr);
+          out.Printf("%lu %s %lu\n", nr, name != nullptr ? name : "-", count);
+        }
+        if (uint64_t other = syscall::UnsupportedCount(syscall::kTrackedNumbers); other != 0) {
+          out.Printf(">=%lu - %lu\n", syscall::kTrackedNumbers, other);
+        }
+        break;
+    }
+    return kstd::Ok();
+  }
+
+ private:
+  const GlobalFileKind kind_;
+};
+
+Result<void> AddGlobal(vfs::StaticDir* dir, RefPtr<vfs::FileSystem> fs, const char* name,
+                       GlobalFileKind kind) {
+  RefPtr<Vnode> file =
+      kstd::AdoptRef<Vnode>(new (kstd::nothrow) GlobalFile(fs, fs->NextIno(), kind));
+  if (!file) return kstd::Error::kNoMemory;
+  return dir->Add(Name(name, kstd::StringLength(name)), kstd::Move(file));
+}
+
+}  // namespace
+
+void SysinfoLoads(uint64_t loads[3]) {
+  for (int i = 0; i < 3; ++i) {
+    loads[i] = g_load.fixed(i) << (kSysinfoLoadShift - LoadAverage::kFixedShift);
+  }
+}
+
+kstd::Result<void> InitProcFs(vfs::MountTable& mounts, RefPtr<Vnode> dir) {
+  g_mounts = &mounts;
+  g_tsc_at_init = hal::x86_64::ReadTsc();
+  g_nanos_at_init = hal::MonotonicNanos();
+
+  RefPtr<vfs::SyntheticFs> fs =
+      kstd::AdoptRef(new (kstd::nothrow) vfs::SyntheticFs("proc", vfs::kProcMagic));
+  if (!fs) return kstd::Error::kNoMemory;
+  auto* root = new (kstd::nothrow) RootDir(fs, fs->NextIno());
+  RefPtr<Vnode> root_ref = kstd::AdoptRef<Vnode>(root);
+  if (!root_ref) return kstd::Error::kNoMemory;
+
+  struct Global {
+    const char* name;
+    GlobalFileKind kind;
+  };
+  static constexpr Global kGlobals[] = {
+      {"cpuinfo", GlobalFileKind::kCpuinfo}, {"filesystems", GlobalFileKind::kFilesystems},
+      {"loadavg", GlobalFileKind::kLoadavg}, {"meminfo", GlobalFileKind::kMeminfo},
+      {"mounts", GlobalFileKind::kMounts},   {"stat", GlobalFileKind::kStat},
+      {"uptime", GlobalFileKind::kUptime},   {"version", GlobalFileKind::kVersion},
+  };
+  size_t fixed = 0;
+  for (const Global& g : kGlobals) {
+    TRY(AddGlobal(root, fs, g.name, g.kind));
+    ++fixed;
+  }
+  RefPtr<Vnode> self = kstd::AdoptRef<Vnode>(new (kstd::nothrow) SelfLink(fs, fs->NextIno()));
+  if (!self) return kstd::Error::kNoMemory;
+  TRY(root->Add(Name("self", 4), kstd::Move(self)));
+  ++fixed;
+  // /proc/tessera: the kernel's own reports.
+  auto* tessera = new (kstd::nothrow) vfs::StaticDir(fs, fs->NextIno(), 0555);
+  RefPtr<Vnode> tessera_ref = kstd::AdoptRef<Vnode>(tessera);
+  if (!tessera_ref) return kstd::Error::kNoMemory;
+  tessera->set_parent(root);
+  TRY(AddGlobal(tessera, fs, "unsupported", GlobalFileKind::kUnsupported));
+  TRY(root->Add(Name("tessera", 7), kstd::Move(tessera_ref)));
+  ++fixed;
+  root->set_fixed_count(fixed);
+  fs->set_root(root_ref);
+
+  TRY(mounts.Mount(fs, kstd::Move(dir), Name("/proc", 5)));
+
+  auto sampler =
+      sched::Thread::Create("loadavg", nullptr, LoadSampler, nullptr, sched::kPriorityHigh);
+  if (sampler.is_error()) return sampler.error();
+  sched::Start(sampler.value().get());
+  return kstd::Ok();
+}
+
+}  // namespace core::procfs

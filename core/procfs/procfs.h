@@ -1,0 +1,24 @@
+#pragma once
+
+// procfs: the "proc" file system on /proc, what ps, top, free, uptime, kill
+// and pidof read, in Linux's formats (see README.md for the list of files).
+//
+// Everything is computed when it is looked at: /proc/<pid> directories come
+// from the process table on each lookup and readdir, and every file is a
+// vfs::SyntheticFile whose text is rendered (render.h) into a snapshot when
+// it is opened. A process that exits meanwhile makes lookups and opens fail
+// with kNotFound (ENOENT); a zombie (exited, not yet reaped) shows state Z.
+
+#include "core/vfs/mount_table.h"
+#include "core/vfs/vnode.h"
+#include "kstd/ref_ptr.h"
+#include "kstd/result.h"
+
+namespace core::procfs {
+
+/// Mounts a new procfs on directory `dir` ("/proc") of `mounts` and starts
+/// the load-average sampler (a kernel thread waking every 5 s). Call once, at
+/// boot. Errors: kNoMemory, MountTable::Mount's.
+kstd::Result<void> InitProcFs(vfs::MountTable& mounts, kstd::RefPtr<vfs::Vnode> dir);
+
+}  // namespace core::procfs
