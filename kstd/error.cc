@@ -24,6 +24,7 @@ const char* ErrorName(Error error) {
     case Error::kTooManyHandles: return "EMFILE";
     case Error::kNoSpace: return "ENOSPC";
     case Error::kIllegalSeek: return "ESPIPE";
+    case Error::kReadOnlyFs: return "EROFS";
     case Error::kPipe: return "EPIPE";
     case Error::kRange: return "ERANGE";
     case Error::kNameTooLong: return "ENAMETOOLONG";

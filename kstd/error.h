@@ -31,6 +31,7 @@ enum class Error : int {
   kFileTooBig = 27,         // EFBIG
   kNoSpace = 28,            // ENOSPC
   kIllegalSeek = 29,        // ESPIPE (seek on a pipe or a terminal)
+  kReadOnlyFs = 30,         // EROFS (a write to a read-only file system or device)
   kTooManyLinks = 31,       // EMLINK
   kPipe = 32,               // EPIPE (the other end of a channel or pipe is closed)
   kRange = 34,              // ERANGE
