@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "kstd/result.h"
+
 namespace hal {
 
 /// Number of timer interrupts since the timer was started (monotonic).
@@ -23,5 +25,10 @@ void SetInterruptExitCallback(void (*callback)());
 /// Nanoseconds since boot from the CPU's invariant time-stamp counter
 /// (calibrated against the PIT); monotonic, fine-grained.
 uint64_t MonotonicNanos();
+
+/// Reads the platform's battery-backed real-time clock now: seconds since the
+/// Unix epoch, UTC. Slow (port I/O, waits out an update cycle): call it once
+/// at boot. Errors: kNotSupported (no RTC), kIo (it reads as nonsense).
+kstd::Result<int64_t> ReadRealTimeClock();
 
 }  // namespace hal

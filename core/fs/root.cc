@@ -2,6 +2,7 @@
 
 #include "core/fd/console.h"
 #include "core/kernel/log.h"
+#include "core/kernel/wall_clock.h"
 #include "core/procfs/procfs.h"
 #include "core/vfs/cpio.h"
 #include "core/vfs/devfs.h"
@@ -43,12 +44,7 @@ class CpuEntropy final : public vfs::EntropySource {
 CpuEntropy g_entropy;
 vfs::Csprng g_csprng(&g_entropy);
 
-vfs::Timestamp RealtimeClock() {
-  // No RTC driver yet: the clock counts from boot (README: "Real-time clock").
-  uint64_t ns = hal::MonotonicNanos();
-  return vfs::FromTimespec(static_cast<int64_t>(ns / 1'000'000'000ULL),
-                           static_cast<int64_t>(ns % 1'000'000'000ULL));
-}
+vfs::Timestamp RealtimeClock() { return WallClockNanos(); }
 
 kstd::Result<kstd::RefPtr<vfs::Vnode>> MakeDir(vfs::Vnode* parent, const char* name) {
   vfs::Name n(name, kstd::StringLength(name));

@@ -3,6 +3,7 @@
 #include "core/kernel/boot_report.h"
 #include "core/kernel/cmdline.h"
 #include "core/kernel/log.h"
+#include "core/kernel/wall_clock.h"
 #include "kstd/string.h"
 #include "hal/cpu.h"
 #include "hal/machine.h"
@@ -69,6 +70,7 @@ void KernelMain(const BootInfo& boot_info) {
   hal::SetTickCallback(sched::OnTick);
   hal::SetInterruptExitCallback(sched::PreemptIfNeeded);
   hal::EnableInterrupts();
+  InitWallClock();
   CheckPreemption();
 
   pci::InitDeviceInterrupts();

@@ -9,6 +9,10 @@ namespace core::pci {
 namespace {
 
 // Capability IDs and MSI-X layout (PCI Local Bus 3.0 §6.7, §6.8.2).
+constexpr uint16_t kCommand = 0x04;
+constexpr uint16_t kCommandMemorySpace = 1u << 1;
+constexpr uint16_t kCommandBusMaster = 1u << 2;
+constexpr uint16_t kStandardHeaderEnd = 0x40;
 constexpr uint16_t kStatus = 0x06;
 constexpr uint16_t kStatusCapList = 1u << 4;
 constexpr uint16_t kCapPointer = 0x34;
@@ -39,6 +43,34 @@ uint16_t FindMsix(volatile uint8_t* c) {
     ptr = c[ptr + 1] & 0xFC;
   }
   return 0;
+}
+
+// The functions a PciDevice object currently owns (one owner at a time).
+constexpr int kMaxOpen = 64;
+SpinLock g_open_lock;
+const Function* g_open[kMaxOpen];
+
+bool ClaimFunction(const Function* f) {
+  SpinLockGuard guard(g_open_lock);
+  int free_slot = -1;
+  for (int i = 0; i < kMaxOpen; ++i) {
+    if (g_open[i] == f) return false;
+    if (g_open[i] == nullptr && free_slot < 0) free_slot = i;
+  }
+  if (free_slot < 0) return false;
+  g_open[free_slot] = f;
+  return true;
+}
+
+void ReleaseFunction(const Function* f) {
+  SpinLockGuard guard(g_open_lock);
+  for (int i = 0; i < kMaxOpen; ++i) {
+    if (g_open[i] == f) g_open[i] = nullptr;
+  }
+}
+
+volatile uint16_t* CommandRegister(const Function* f) {
+  return reinterpret_cast<volatile uint16_t*>(f->config + kCommand);
 }
 
 }  // namespace
@@ -86,9 +118,45 @@ uint64_t Interrupt::Ack() {
 
 kstd::Result<kstd::RefPtr<PciDevice>> PciDevice::Create(const Function* f) {
   if (f == nullptr) return kstd::Error::kInvalid;
+  if (!ClaimFunction(f)) return kstd::Error::kBusy;
   kstd::RefPtr<PciDevice> d = kstd::AdoptRef(new (kstd::nothrow) PciDevice(f));
-  if (!d) return kstd::Error::kNoMemory;
+  if (!d) {
+    ReleaseFunction(f);
+    return kstd::Error::kNoMemory;
+  }
+  // The owner may reach the device's registers and let it master the bus.
+  *CommandRegister(f) = static_cast<uint16_t>(*CommandRegister(f) | kCommandMemorySpace | kCommandBusMaster);
   return d;
+}
+
+PciDevice::~PciDevice() {
+  // The owner is gone (closed, exited or crashed): stop the device from
+  // writing into memory that is about to be reused, and silence MSI-X.
+  *CommandRegister(function_) = static_cast<uint16_t>(*CommandRegister(function_) & ~kCommandBusMaster);
+  if (uint16_t cap = FindMsix(function_->config); cap != 0) {
+    volatile uint16_t* control = reinterpret_cast<volatile uint16_t*>(function_->config + cap + 2);
+    *control = static_cast<uint16_t>(*control & ~kMsixControlEnable);
+  }
+  ReleaseFunction(function_);
+}
+
+bool PciDevice::ConfigWriteAllowed(uint32_t offset, uint32_t width) const {
+  // The standard header (command, BARs, ROM, interrupt line) and the MSI-X
+  // capability are the kernel's: they decide where the device decodes and
+  // where its interrupts and DMA go.
+  if (offset < kStandardHeaderEnd) return false;
+  if (uint16_t cap = FindMsix(function_->config); cap != 0) {
+    if (offset < cap + 12u && offset + width > cap) return false;
+  }
+  return true;
+}
+
+bool PciDevice::BarHoldsMsixStructures(uint32_t bar) const {
+  uint16_t cap = FindMsix(function_->config);
+  if (cap == 0) return false;
+  uint32_t table = *reinterpret_cast<volatile uint32_t*>(function_->config + cap + 4);
+  uint32_t pba = *reinterpret_cast<volatile uint32_t*>(function_->config + cap + 8);
+  return (table & 7) == bar || (pba & 7) == bar;
 }
 
 kstd::Result<uint32_t> PciDevice::ConfigRead(uint32_t offset, uint32_t width) const {
@@ -108,6 +176,7 @@ kstd::Result<void> PciDevice::ConfigWrite(uint32_t offset, uint32_t width, uint3
   if ((width != 1 && width != 2 && width != 4) || offset >= 4096 || offset % width != 0) {
     return kstd::Error::kInvalid;
   }
+  if (!ConfigWriteAllowed(offset, width)) return kstd::Error::kPermission;
   volatile uint8_t* c = function_->config + offset;
   SpinLockGuard guard(lock_);
   switch (width) {

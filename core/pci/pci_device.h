@@ -47,14 +47,25 @@ class Interrupt final : public KernelObject {
 
 class PciDevice final : public KernelObject {
  public:
+  /// Takes ownership of `function` (one PciDevice per function at a time)
+  /// and turns on its memory decoding and bus mastering. Errors: kBusy
+  /// (already owned), kInvalid, kNoMemory.
   static kstd::Result<kstd::RefPtr<PciDevice>> Create(const Function* function);
+  /// Turns bus mastering and MSI-X off and frees the function for a new owner.
+  ~PciDevice() override;
 
   const Function& function() const { return *function_; }
 
   /// Config-space access at `offset` (< 4096) of `width` 1, 2 or 4 bytes,
-  /// naturally aligned. Errors: kInvalid.
+  /// naturally aligned. Errors: kInvalid. Writes to the standard header
+  /// (offsets < 0x40) and to the MSI-X capability are the kernel's:
+  /// kPermission.
   kstd::Result<uint32_t> ConfigRead(uint32_t offset, uint32_t width) const;
   kstd::Result<void> ConfigWrite(uint32_t offset, uint32_t width, uint32_t value);
+
+  /// Whether memory BAR `bar` holds the MSI-X table or PBA (such a BAR is not
+  /// mapped into a driver: it could aim interrupts anywhere).
+  bool BarHoldsMsixStructures(uint32_t bar) const;
 
   /// Routes MSI-X table entry `entry` to a new Interrupt (programs the entry
   /// with the local APIC's address and the interrupt's vector, unmasks it and
@@ -64,6 +75,7 @@ class PciDevice final : public KernelObject {
 
  private:
   explicit PciDevice(const Function* f) : KernelObject(ObjectType::kPciDevice), function_(f) {}
+  bool ConfigWriteAllowed(uint32_t offset, uint32_t width) const;
   const Function* function_;
 };
 

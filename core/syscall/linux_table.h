@@ -91,6 +91,7 @@
   X(93, LinuxFchown, (int32_t fd, uint32_t uid, uint32_t gid), (fd, uid, gid))             \
   X(94, LinuxLchown, (IN_PTR(char) path, uint32_t uid, uint32_t gid), (path, uid, gid))    \
   X(95, LinuxUmask, (uint32_t mask), (mask))                                               \
+  X(96, LinuxGettimeofday, (OUT_PTR(tessera::linux_timeval) tv, OUT_PTR(void) tz), (tv, tz)) \
   X(97, LinuxGetrlimit, (uint32_t resource, OUT_PTR(void) limit), (resource, limit))        \
   X(98, LinuxGetrusage, (int32_t who, OUT_PTR(void) usage), (who, usage))                   \
   X(99, LinuxSysinfo, (OUT_PTR(void) info), (info))                                        \
@@ -117,7 +118,9 @@
   X(158, LinuxArchPrctl, (int32_t code, uint64_t address), (code, address))                \
   X(162, LinuxSync, (), ())                                                                \
   X(186, LinuxGettid, (), ())                                                              \
+  X(164, LinuxSettimeofday, (IN_PTR(tessera::linux_timeval) tv, IN_PTR(void) tz), (tv, tz)) \
   X(200, LinuxTkill, (int32_t tid, int32_t signo), (tid, signo))                           \
+  X(201, LinuxTime, (OUT_PTR(int64_t) tloc), (tloc))                                        \
   X(202, LinuxFutex,                                                                       \
     (OUT_PTR(uint32_t) uaddr, int32_t op, uint32_t val, IN_PTR(tessera::linux_timespec) timeout, \
      uint64_t uaddr2, uint32_t val3),                                                      \
@@ -125,6 +128,7 @@
   X(204, LinuxSchedGetaffinity, (int32_t pid, uint64_t size, OUT_PTR(void) mask), (pid, size, mask)) \
   X(217, LinuxGetdents64, (int32_t fd, OUT_PTR(void) dirp, uint32_t count), (fd, dirp, count)) \
   X(218, LinuxSetTidAddress, (uint64_t tidptr), (tidptr))                                  \
+  X(227, LinuxClockSettime, (int32_t clock, IN_PTR(tessera::linux_timespec) tp), (clock, tp)) \
   X(228, LinuxClockGettime, (int32_t clock, OUT_PTR(tessera::linux_timespec) tp), (clock, tp)) \
   X(230, LinuxClockNanosleep,                                                              \
     (int32_t clock, int32_t flags, IN_PTR(tessera::linux_timespec) req,                    \

@@ -2,6 +2,7 @@
 // identity, TLS, time, yielding, exiting.
 
 #include "core/kernel/log.h"
+#include "core/kernel/wall_clock.h"
 #include "core/syscall/sys_common.h"
 #include "hal/console.h"
 #include "hal/thread.h"
@@ -56,7 +57,9 @@ int64_t SysLinuxSetTidAddress(uint64_t) {
 int64_t SysLinuxClockGettime(int32_t clock, UserPtr<tessera::linux_timespec> tp) {
   uint64_t ns;
   switch (clock) {
-    case kClockRealtime:  // no RTC yet: the epoch is boot (documented in README)
+    case kClockRealtime:
+      ns = static_cast<uint64_t>(WallClockNanos());
+      break;
     case kClockMonotonic:
     case kClockMonotonicRaw:
     case kClockBoottime:

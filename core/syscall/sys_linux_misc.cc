@@ -5,6 +5,7 @@
 #include "core/fd/file.h"
 #include "core/fs/root.h"
 #include "core/kernel/memory.h"
+#include "core/kernel/wall_clock.h"
 #include "core/proc/process.h"
 #include "core/procfs/sysinfo.h"
 #include "core/syscall/sys_common.h"
@@ -53,7 +54,11 @@ int64_t SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const tesse
   tessera::linux_timespec ts;
   if (req.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
-  uint64_t deadline = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+  if (ts.tv_sec > INT64_MAX / 1'000'000'000LL - 1) ts.tv_sec = INT64_MAX / 1'000'000'000LL - 1;
+  int64_t absolute = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+  // A CLOCK_REALTIME deadline is converted once: a later settimeofday does not
+  // move it (Linux would; documented difference).
+  uint64_t deadline = clock == kClockRealtime ? MonotonicForWall(absolute) : static_cast<uint64_t>(absolute);
   if (deadline == 0) deadline = 1;
   sched::PrepareToBlock();
   for (;;) {

@@ -1,7 +1,9 @@
-// Interval timers: getitimer, setitimer and alarm (ITIMER_REAL, SIGALRM).
+// The wall clock (time, gettimeofday, settimeofday, clock_settime) and
+// interval timers: getitimer, setitimer and alarm (ITIMER_REAL, SIGALRM).
 // ITIMER_VIRTUAL and ITIMER_PROF (CPU-time timers) are not implemented and
 // refused with EINVAL.
 
+#include "core/kernel/wall_clock.h"
 #include "core/proc/interval_timers.h"
 #include "core/proc/process.h"
 #include "core/syscall/sys_common.h"
@@ -39,7 +41,65 @@ int64_t CheckWhich(int32_t which) {
   return which == kItimerReal ? 0 : Errno(kstd::Error::kInvalid);
 }
 
+constexpr int32_t kClockRealtime = 0;
+
+// A timezone argument is obsolete; Linux accepts and ignores a null one and
+// keeps a kernel timezone nobody uses. Tessera reports UTC, offset 0.
+struct LinuxTimezone {
+  int32_t minuteswest;
+  int32_t dsttime;
+};
+
 }  // namespace
+
+int64_t SysLinuxTime(UserPtr<int64_t> tloc) {
+  int64_t seconds = WallClockNanos() / static_cast<int64_t>(kNsPerSec);
+  if (tloc.address() != 0 && tloc.CopyOut(&seconds).is_error()) return Errno(kstd::Error::kFault);
+  return seconds;
+}
+
+int64_t SysLinuxGettimeofday(UserPtr<tessera::linux_timeval> tv, UserPtr<void> tz) {
+  int64_t now = WallClockNanos();
+  if (tv.address() != 0) {
+    tessera::linux_timeval out{now / static_cast<int64_t>(kNsPerSec),
+                               (now % static_cast<int64_t>(kNsPerSec)) / static_cast<int64_t>(kNsPerUs)};
+    if (tv.CopyOut(&out).is_error()) return Errno(kstd::Error::kFault);
+  }
+  if (tz.address() != 0) {
+    LinuxTimezone utc{0, 0};
+    if (tz.CopyOut(&utc, sizeof utc).is_error()) return Errno(kstd::Error::kFault);
+  }
+  return 0;
+}
+
+int64_t SysLinuxSettimeofday(UserPtr<const tessera::linux_timeval> tv, UserPtr<const void> tz) {
+  if (tz.address() != 0) {
+    LinuxTimezone zone;
+    if (tz.CopyIn(&zone, sizeof zone).is_error()) return Errno(kstd::Error::kFault);
+    // Only UTC: a kernel timezone would change nothing Tessera reports.
+    if (zone.minuteswest != 0 || zone.dsttime != 0) return Errno(kstd::Error::kInvalid);
+  }
+  if (tv.address() == 0) return 0;
+  tessera::linux_timeval in;
+  if (tv.CopyIn(&in).is_error()) return Errno(kstd::Error::kFault);
+  uint64_t ns;
+  if (!FromTimeval(in, &ns) || ns > static_cast<uint64_t>(INT64_MAX)) return Errno(kstd::Error::kInvalid);
+  SetWallClockNanos(static_cast<int64_t>(ns));  // everyone is root: no CAP_SYS_TIME check
+  return 0;
+}
+
+int64_t SysLinuxClockSettime(int32_t clock, UserPtr<const tessera::linux_timespec> tp) {
+  // Only the wall clock can be set (Linux: EINVAL for the others).
+  if (clock != kClockRealtime) return Errno(kstd::Error::kInvalid);
+  tessera::linux_timespec in;
+  if (tp.CopyIn(&in).is_error()) return Errno(kstd::Error::kFault);
+  if (in.tv_sec < 0 || in.tv_nsec < 0 || in.tv_nsec >= static_cast<int64_t>(kNsPerSec) ||
+      in.tv_sec > INT64_MAX / static_cast<int64_t>(kNsPerSec) - 1) {
+    return Errno(kstd::Error::kInvalid);
+  }
+  SetWallClockNanos(in.tv_sec * static_cast<int64_t>(kNsPerSec) + in.tv_nsec);
+  return 0;
+}
 
 int64_t SysLinuxGetitimer(int32_t which, UserPtr<tessera::linux_itimerval> value) {
   if (int64_t r = CheckWhich(which); r != 0) return r;

@@ -83,6 +83,7 @@ int64_t SysPciMapBar(tessera::handle_t device, uint32_t bar) {
   if (bar >= 6) return Errno(kstd::Error::kInvalid);
   const pci::Bar& b = d.value()->function().bars[bar];
   if (b.size == 0 || b.io) return Errno(kstd::Error::kInvalid);
+  if (d.value()->BarHoldsMsixStructures(bar)) return Errno(kstd::Error::kPermission);
   uint64_t base = kstd::AlignDown(b.base, 4096);
   uint64_t size = kstd::AlignUp(b.base + b.size, 4096) - base;
   auto vmo = vm::VmObject::CreatePhysical(base, size, true, vm::CachePolicy::kUncached);

@@ -52,17 +52,43 @@ void LapicEndOfInterrupt() {
 
 uint32_t LapicId() { return g_lapic == nullptr ? 0 : Read(kRegId) >> 24; }
 
+namespace {
+
+template <typename T, int N>
+T Median(T (&values)[N]) {
+  for (int i = 1; i < N; ++i) {  // insertion sort: N is tiny
+    for (int j = i; j > 0 && values[j] < values[j - 1]; --j) {
+      T t = values[j];
+      values[j] = values[j - 1];
+      values[j - 1] = t;
+    }
+  }
+  return values[N / 2];
+}
+
+}  // namespace
+
 uint64_t StartLapicTimer(uint32_t hz, uint64_t* tsc_hz) {
+  // Count TSC and LAPIC timer cycles over PIT windows. Under emulation the
+  // vCPU can lose the host CPU inside a window, which skews one measurement
+  // (too long if it happens before the expiry is seen, too short if before
+  // the counts start): take the median of several windows.
   constexpr uint32_t kWindowMs = 10;
+  constexpr int kWindows = 5;
   Write(kRegTimerDivide, kDivideBy16);
   Write(kRegLvtTimer, kLvtMasked);
-  PitOneShotStart(kWindowMs);
-  Write(kRegTimerInitial, 0xFFFFFFFF);
-  uint64_t tsc_start = ReadTsc();
-  if (!PitOneShotWait()) return 0;
-  uint32_t elapsed = 0xFFFFFFFF - Read(kRegTimerCurrent);
-  *tsc_hz = (ReadTsc() - tsc_start) * (1000 / kWindowMs);
-  uint64_t frequency = static_cast<uint64_t>(elapsed) * (1000 / kWindowMs);
+  uint64_t tsc_counts[kWindows];
+  uint32_t lapic_counts[kWindows];
+  for (int i = 0; i < kWindows; ++i) {
+    PitOneShotStart(kWindowMs);
+    Write(kRegTimerInitial, 0xFFFFFFFF);
+    uint64_t tsc_start = ReadTsc();
+    if (!PitOneShotWait()) return 0;
+    lapic_counts[i] = 0xFFFFFFFF - Read(kRegTimerCurrent);
+    tsc_counts[i] = ReadTsc() - tsc_start;
+  }
+  *tsc_hz = Median(tsc_counts) * (1000 / kWindowMs);
+  uint64_t frequency = static_cast<uint64_t>(Median(lapic_counts)) * (1000 / kWindowMs);
   if (frequency < hz) return 0;
   Write(kRegTimerInitial, 0);
   Write(kRegLvtTimer, kTimerVector | kLvtTimerPeriodic);
