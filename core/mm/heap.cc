@@ -15,7 +15,7 @@ constexpr uint32_t kSlabMagic = 0x536c6162;   // "Slab"
 constexpr uint32_t kLargeMagic = 0x4c617267;  // "Larg"
 
 constexpr size_t kPayloadSizes[Heap::kClassCount] = {
-    16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048,
+    16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4608, 8192,
 };
 static_assert(kPayloadSizes[Heap::kClassCount - 1] == Heap::kMaxSmallSize);
 

@@ -59,9 +59,9 @@ class Heap {
  public:
   static constexpr size_t kMinAlign = 16;        // every allocation is 16-byte aligned
   static constexpr size_t kMaxAlign = kPageSize;
-  static constexpr size_t kMaxSmallSize = 2048;  // largest slab-backed payload
+  static constexpr size_t kMaxSmallSize = 8192;  // largest slab-backed payload (path buffers fit)
   static constexpr size_t kMaxSize = (size_t{1} << 32) - 1;
-  static constexpr size_t kClassCount = 14;
+  static constexpr size_t kClassCount = 17;
 
   explicit constexpr Heap(PageSource* source) : source_(source) {}
   Heap(const Heap&) = delete;
