@@ -20,7 +20,8 @@ constexpr uint64_t kMaxExecutable = 4ULL << 20;  // files are read into one heap
 constexpr int kMaxInterpreterDepth = 4;
 constexpr size_t kShebangMax = 256;
 
-// Kernel copies of execve's strings.
+// Kernel copies of execve's strings. Starts small and grows (doubling) up
+// to the limits, so the common short command line costs a small allocation.
 class ArgArena {
  public:
   ArgArena() = default;
@@ -30,14 +31,10 @@ class ArgArena {
     delete[] bytes_;
     delete[] ptrs_;
   }
-  bool Init() {
-    bytes_ = new (kstd::nothrow) char[kMaxArgBytes];
-    ptrs_ = new (kstd::nothrow) const char*[kMaxArgs];
-    return bytes_ != nullptr && ptrs_ != nullptr;
-  }
-  // Appends a kernel string. Errors: kTooBig.
+  bool Init() { return Grow(kInitialBytes, kInitialArgs); }
+  // Appends a kernel string. Errors: kTooBig, kNoMemory.
   kstd::Result<void> Push(const char* s, size_t len) {
-    if (count_ == kMaxArgs || len + 1 > kMaxArgBytes - used_) return kstd::Error::kTooBig;
+    TRY(Reserve(len + 1));
     __builtin_memcpy(bytes_ + used_, s, len);
     bytes_[used_ + len] = '\0';
     ptrs_[count_++] = bytes_ + used_;
@@ -51,15 +48,20 @@ class ArgArena {
       uint64_t p;
       TRY(UserPtr<uint64_t>(user_array + 8 * i).CopyIn(&p));
       if (p == 0) return kstd::Ok();
-      if (count_ == kMaxArgs) return kstd::Error::kTooBig;
-      size_t room = kstd::Min(kMaxArgBytes - used_, kMaxString + 1);
-      if (room == 0) return kstd::Error::kTooBig;
-      auto len = CopyStringIn(p, bytes_ + used_, room - 1);
-      if (len.is_error()) {
-        return len.error() == kstd::Error::kNameTooLong ? kstd::Error::kTooBig : len.error();
+      TRY(Reserve(1));
+      for (;;) {
+        size_t room = kstd::Min(byte_capacity_ - used_, kMaxString + 1);
+        auto len = CopyStringIn(p, bytes_ + used_, room - 1);
+        if (len.ok()) {
+          ptrs_[count_++] = bytes_ + used_;
+          used_ += len.value() + 1;
+          break;
+        }
+        if (len.error() != kstd::Error::kNameTooLong) return len.error();
+        // Longer than the room left: grow and copy again, up to the limits.
+        if (room == kMaxString + 1 || byte_capacity_ == kMaxArgBytes) return kstd::Error::kTooBig;
+        TRY(Reserve(room + 1));
       }
-      ptrs_[count_++] = bytes_ + used_;
-      used_ += len.value() + 1;
     }
   }
   size_t count() const { return count_; }
@@ -74,13 +76,49 @@ class ArgArena {
     swap(ptrs_, other.ptrs_);
     swap(used_, other.used_);
     swap(count_, other.count_);
+    swap(byte_capacity_, other.byte_capacity_);
+    swap(ptr_capacity_, other.ptr_capacity_);
   }
 
  private:
+  static constexpr size_t kInitialBytes = 2048;
+  static constexpr size_t kInitialArgs = 64;
+
+  // Room for one more string of `bytes` bytes (with its NUL).
+  kstd::Result<void> Reserve(size_t bytes) {
+    if (count_ == kMaxArgs || bytes > kMaxArgBytes - used_) return kstd::Error::kTooBig;
+    size_t want_bytes = byte_capacity_, want_ptrs = ptr_capacity_;
+    while (used_ + bytes > want_bytes) want_bytes = kstd::Min(want_bytes * 2, kMaxArgBytes);
+    if (count_ + 1 > want_ptrs) want_ptrs = kstd::Min(want_ptrs * 2, kMaxArgs);
+    if (want_bytes == byte_capacity_ && want_ptrs == ptr_capacity_) return kstd::Ok();
+    return Grow(want_bytes, want_ptrs) ? kstd::Ok() : kstd::Result<void>(kstd::Error::kNoMemory);
+  }
+
+  bool Grow(size_t byte_capacity, size_t ptr_capacity) {
+    char* bytes = new (kstd::nothrow) char[byte_capacity];
+    const char** ptrs = new (kstd::nothrow) const char*[ptr_capacity];
+    if (bytes == nullptr || ptrs == nullptr) {
+      delete[] bytes;
+      delete[] ptrs;
+      return false;
+    }
+    if (used_ > 0) __builtin_memcpy(bytes, bytes_, used_);
+    for (size_t i = 0; i < count_; ++i) ptrs[i] = bytes + (ptrs_[i] - bytes_);  // rebase
+    delete[] bytes_;
+    delete[] ptrs_;
+    bytes_ = bytes;
+    ptrs_ = ptrs;
+    byte_capacity_ = byte_capacity;
+    ptr_capacity_ = ptr_capacity;
+    return true;
+  }
+
   char* bytes_ = nullptr;
   const char** ptrs_ = nullptr;
   size_t used_ = 0;
   size_t count_ = 0;
+  size_t byte_capacity_ = 0;
+  size_t ptr_capacity_ = 0;
 };
 
 // Reads a whole regular file. Errors: kAccess (not a regular file or not
