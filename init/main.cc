@@ -10,6 +10,7 @@
 //   core     the in-guest core test suite (coretest), exits with its result.
 //   bench    the core benchmark (corebench), exits with its result.
 //   posix    the POSIX process suite (posixtest), exits with its result.
+//   rfs      the user-space file-system test (rfstest), exits with its result.
 //   suite    the benchmark suite /bin/benchsuite from the root file system
 //            (testing/bench), exits with its result.
 
@@ -182,6 +183,7 @@ int main(int argc, char** argv) {
   if (mode != nullptr && strcmp(mode, "core") == 0) program = "coretest";
   if (mode != nullptr && strcmp(mode, "bench") == 0) program = "corebench";
   if (mode != nullptr && strcmp(mode, "posix") == 0) program = "posixtest";
+  if (mode != nullptr && strcmp(mode, "rfs") == 0) program = "rfstest";
   if (program != nullptr) {
     int64_t status = RunWithModules(boot, program);
     printf("init: %s ended with ", program);

@@ -19,6 +19,7 @@ const char* ObjectTypeName(ObjectType type) {
     case ObjectType::kFile: return "file";
     case ObjectType::kPciRoot: return "pci-root";
     case ObjectType::kPciDevice: return "pci-device";
+    case ObjectType::kVfsMount: return "vfs-mount";
   }
   return "?";
 }

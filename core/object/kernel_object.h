@@ -41,6 +41,7 @@ enum class ObjectType : uint8_t {
   kFile,       // an open file description (POSIX fds)
   kPciRoot,    // the right to list PCI functions and open them
   kPciDevice,  // one PCI function: config space, BARs, interrupts
+  kVfsMount,   // the right to mount a user-space file system (fs_mount)
 };
 
 const char* ObjectTypeName(ObjectType type);

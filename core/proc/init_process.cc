@@ -1,5 +1,6 @@
 #include "core/proc/init_process.h"
 
+#include "core/fs/mount_right.h"
 #include "core/kernel/cmdline.h"
 #include "core/kernel/log.h"
 #include "core/pci/pci_device.h"
@@ -57,6 +58,16 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info) {
     if (root.is_error()) return root.error();
     handles[count] = Handle{root.release_value(), kRightsBasic | kRightRead | kRightManage};
     kstd::CopyString(names[count], sizeof names[count], "pci");
+    name_ptrs[count] = names[count];
+    ++count;
+  }
+  // The right to mount user-space file systems (fs_mount): init decides
+  // which servers get it.
+  if (count < BootInfo::kMaxModules) {
+    auto right = fs::VfsMountRight::Create();
+    if (right.is_error()) return right.error();
+    handles[count] = Handle{right.release_value(), kRightsBasic | kRightManage};
+    kstd::CopyString(names[count], sizeof names[count], "vfs");
     name_ptrs[count] = names[count];
     ++count;
   }

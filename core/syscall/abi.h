@@ -158,6 +158,33 @@ struct PciFunctionInfo {
   PciBarInfo bars[6];
 };
 
+/// fs_mount: a file-system server mounts itself into the kernel VFS (the
+/// protocol: lib/fsproto/fsproto.h). The caller keeps the server end of a
+/// channel and passes the other end here; the kernel takes that handle, makes
+/// the mount's data buffer and writes the kHello message (carrying the
+/// buffer) to the server end before returning. `root` is what the server
+/// would answer to kHello (an fsproto::Reply: root node id, its attributes,
+/// statfs data), given up front so the server needs no second thread.
+/// Rights: `mount_right` is a kVfsMount object with kRightManage (init gets
+/// one named "vfs" and hands it to the servers it trusts); `channel` needs
+/// kRightRead | kRightWrite | kRightTransfer.
+struct FsMountArgs {
+  handle_t mount_right;
+  handle_t channel;
+  const char* path;        // NUL-terminated; an existing directory ("/" with kFsMountRoot)
+  const void* root;        // an fsproto::Reply
+  uint32_t root_size;      // sizeof(fsproto::Reply)
+  uint32_t flags;          // kFsMount*
+  uint32_t timeout_ms;     // per-request deadline (0: kFsDefaultTimeoutMs); past it: EIO, mount dead
+  uint32_t reserved;
+};
+/// Replace the root: `path` must name "/"; the mounts inside the old root
+/// (/dev, /tmp, /proc, ...) move onto the same paths in the new file system
+/// (which must have those directories), and every process whose root or cwd
+/// was the old root directory gets the new one (pivot_root-like).
+inline constexpr uint32_t kFsMountRoot = 1u << 0;
+inline constexpr uint32_t kFsDefaultTimeoutMs = 30000;
+
 /// Per-process accounting, kept from the process's start.
 struct ProcessStats {
   uint64_t pid;

@@ -117,6 +117,7 @@
   X(160, LinuxSetrlimit, (uint32_t resource, IN_PTR(void) limit), (resource, limit))        \
   X(158, LinuxArchPrctl, (int32_t code, uint64_t address), (code, address))                \
   X(162, LinuxSync, (), ())                                                                \
+  X(166, LinuxUmount2, (IN_PTR(char) path, int32_t flags), (path, flags))                  \
   X(186, LinuxGettid, (), ())                                                              \
   X(164, LinuxSettimeofday, (IN_PTR(tessera::linux_timeval) tv, IN_PTR(void) tz), (tv, tz)) \
   X(200, LinuxTkill, (int32_t tid, int32_t signo), (tid, signo))                           \

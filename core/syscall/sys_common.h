@@ -17,6 +17,9 @@ inline Process* CurrentProcess() { return sched::Current()->process(); }
 /// Connects channel arrivals to the threads waiting in channel_call (boot).
 void InitChannelCalls();
 
+/// sync(2) for the user-space file systems (sys_fs_mount.cc).
+void SyncRemoteFileSystems();
+
 /// Ends the calling user thread (its process ends with its last thread).
 [[noreturn]] void ExitCurrentThread();
 

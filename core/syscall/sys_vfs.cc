@@ -525,7 +525,9 @@ int64_t SysLinuxFsync(int32_t fd) {
 int64_t SysLinuxFdatasync(int32_t fd) { return SysLinuxFsync(fd); }
 
 int64_t SysLinuxSync() {
-  // Every mounted file system lives in memory today: nothing to write back.
+  // The memory file systems have nothing to write back; user-space file
+  // systems (sys_fs_mount.cc) are asked to flush.
+  SyncRemoteFileSystems();
   return 0;
 }
 

@@ -1,0 +1,52 @@
+#!/bin/bash
+# System test of user-space file systems: boots the rfs ISO (tessera.test=rfs),
+# where init runs //testing/guest:rfstest. It mounts the toy server on
+# /mnt/test with fs_mount and works on files through it, unmounts it, and
+# mounts servers that reply garbage, exit mid-call or stall (their callers
+# must get EIO). Checks every PASS line, no FAIL, no kernel panic, and a clean
+# QEMU exit through isa-debug-exit.
+#   rfs_test.sh ISO RUNNER
+set -uo pipefail
+
+iso="$1"
+runner="$2"
+log="${TEST_TMPDIR:-/tmp}/serial-rfs.log"
+failures=0
+checks=0
+
+check() {  # check DESCRIPTION COMMAND...
+  local what="$1"; shift
+  checks=$((checks + 1))
+  if "$@"; then
+    echo "ok:   $what"
+  else
+    echo "FAIL: $what"
+    failures=$((failures + 1))
+  fi
+}
+has() { grep -qE -- "$1" "$log"; }
+lacks() { ! grep -qE -- "$1" "$log"; }
+
+required=(
+  mount create-write-read append-truncate mkdir-list rename links unlink-rmdir big-file umount
+  garbage-reply server-exits-mid-call server-stalls mount-needs-right
+)
+
+"$runner" --iso "$iso" --timeout 240 --serial-log "$log.raw"
+status=$?
+tr -d '\r' < "$log.raw" > "$log"
+echo "---- serial log ($log) ----"
+cat "$log"
+echo "---- end of serial log; QEMU exit status $status ----"
+
+check "QEMU ended by the kernel with status 0 (exit 1)" test "$status" -eq 1
+check "no kernel panic" lacks 'KERNEL PANIC|KERNEL EXCEPTION'
+for name in "${required[@]}"; do
+  check "rfstest: PASS $name" has "^rfstest: PASS $name\$"
+done
+check "no rfstest check failed" lacks '^rfstest: FAIL '
+check "the small-read figure was printed" has '^rfstest: 5-byte pread: remote fs [0-9]+ ns, tmpfs [0-9]+ ns'
+check "rfstest ended with exit code 0" has '^init: rfstest ended with exit code 0$'
+
+echo "$((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
