@@ -1,0 +1,587 @@
+// Ext2: mounting (superblock and group descriptor validation), unmounting,
+// sync, statfs, and the small helpers the other files share.
+
+#include "servers/fs/ext2/ext2.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kstd/new.h"
+
+namespace servers::fs::ext2 {
+
+namespace {
+
+struct FeatureName {
+  uint32_t bit;
+  const char* name;
+};
+
+constexpr FeatureName kIncompatNames[] = {
+    {kIncompatCompression, "compression"}, {kIncompatFiletype, "filetype"},
+    {kIncompatRecover, "needs_recovery (journal replay)"},
+    {kIncompatJournalDev, "journal_dev"}, {kIncompatMetaBg, "meta_bg"},
+    {kIncompatExtents, "extent"}, {kIncompat64Bit, "64bit"}, {kIncompatMmp, "mmp"},
+    {kIncompatFlexBg, "flex_bg"}, {kIncompatEaInode, "ea_inode"},
+    {kIncompatDirData, "dirdata"}, {kIncompatCsumSeed, "metadata_csum_seed"},
+    {kIncompatLargeDir, "large_dir"}, {kIncompatInlineData, "inline_data"},
+    {kIncompatEncrypt, "encrypt"}, {kIncompatCasefold, "casefold"},
+};
+
+constexpr FeatureName kRoCompatNames[] = {
+    {kRoCompatSparseSuper, "sparse_super"}, {kRoCompatLargeFile, "large_file"},
+    {kRoCompatBtreeDir, "btree_dir"}, {kRoCompatHugeFile, "huge_file"},
+    {kRoCompatGdtCsum, "uninit_bg"}, {kRoCompatDirNlink, "dir_nlink"},
+    {kRoCompatExtraIsize, "extra_isize"}, {kRoCompatQuota, "quota"},
+    {kRoCompatBigalloc, "bigalloc"}, {kRoCompatMetadataCsum, "metadata_csum"},
+    {kRoCompatReadonly, "read-only"}, {kRoCompatProject, "project"},
+    {kRoCompatOrphanPresent, "orphan_present"},
+};
+
+/// Appends the names of `bits` to `out` ("extent 64bit 0x400000").
+template <size_t N>
+void FeatureList(uint32_t bits, const FeatureName (&names)[N], char* out, size_t size) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (const FeatureName& f : names) {
+    if ((bits & f.bit) == 0) continue;
+    bits &= ~f.bit;
+    int n = snprintf(out + used, size - used, "%s%s", used ? " " : "", f.name);
+    if (n < 0 || static_cast<size_t>(n) >= size - used) return;
+    used += static_cast<size_t>(n);
+  }
+  if (bits != 0 && used < size) {
+    snprintf(out + used, size - used, "%s0x%x", used ? " " : "", bits);
+  }
+}
+
+bool IsPowerOf(uint32_t value, uint32_t base) {
+  while (value > 1 && value % base == 0) value /= base;
+  return value == 1;
+}
+
+class ZeroClock final : public Clock {
+ public:
+  int64_t NowSeconds() override { return 0; }
+};
+ZeroClock g_zero_clock;
+
+}  // namespace
+
+// ---- Name.
+
+Name::Name(const char* cstr) : data_(cstr), size_(cstr == nullptr ? 0 : strlen(cstr)) {}
+
+bool Name::operator==(Name other) const {
+  return size_ == other.size_ && (size_ == 0 || memcmp(data_, other.data_, size_) == 0);
+}
+
+bool Name::IsValidEntryName() const {
+  if (size_ == 0 || size_ > kMaxNameLength || IsDot() || IsDotDot()) return false;
+  for (size_t i = 0; i < size_; ++i) {
+    if (data_[i] == '/' || data_[i] == '\0') return false;
+  }
+  return true;
+}
+
+// ---- Lifetime.
+
+Ext2::Ext2() = default;
+
+Ext2::~Ext2() {
+  if (mounted_ && cache_ != nullptr) {
+    size_t dirty = cache_->dirty_count();
+    if (dirty > 0) {
+      Log(LogLevel::kError, "dropped while mounted: %zu dirty blocks are lost", dirty);
+    }
+  }
+  ResetState();
+}
+
+void Ext2::ResetState() {
+  delete cache_;
+  cache_ = nullptr;
+  delete[] groups_;
+  groups_ = nullptr;
+  delete[] group_flags_;
+  group_flags_ = nullptr;
+  while (open_ != nullptr) {
+    OpenCount* next = open_->next;
+    delete open_;
+    open_ = next;
+  }
+  mounted_ = false;
+  writable_mount_ = false;
+  errors_detected_ = false;
+  super_dirty_ = false;
+}
+
+int64_t Ext2::Now() { return clock_->NowSeconds(); }
+
+uint32_t Ext2::DiskNow() {
+  int64_t t = Now();
+  if (t > 0x7FFFFFFF) t = 0x7FFFFFFF;
+  if (t < -0x7FFFFFFF - 1) t = -0x7FFFFFFF - 1;
+  return static_cast<uint32_t>(static_cast<int32_t>(t));
+}
+
+void Ext2::Log(LogLevel level, const char* format, ...) {
+  if (log_ == nullptr) return;
+  char message[320];
+  int prefix = snprintf(message, sizeof(message), "ext2: ");
+  va_list args;
+  va_start(args, format);
+  vsnprintf(message + prefix, sizeof(message) - prefix, format, args);
+  va_end(args);
+  log_->Log(level, message);
+}
+
+kstd::Error Ext2::Corrupt(const char* format, ...) {
+  if (log_ != nullptr) {
+    char message[320];
+    int prefix = snprintf(message, sizeof(message), "ext2: damaged file system: ");
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message + prefix, sizeof(message) - prefix, format, args);
+    va_end(args);
+    log_->Log(LogLevel::kError, message);
+  }
+  if (!errors_detected_ && mounted_ && writable_mount_) {
+    // Recorded in the superblock at the next sync, as Linux's ext2_error does.
+    sb_.s_state |= kStateError;
+    super_dirty_ = true;
+  }
+  errors_detected_ = true;
+  if (mounted_ && !read_only_ && sb_.s_errors >= 2) {  // EXT2_ERRORS_RO / _PANIC
+    // No new changes from now on; what is already accepted is still written
+    // back by Sync and Unmount.
+    Log(LogLevel::kError, "the file system's error behaviour is remount-ro: now read-only");
+    read_only_ = true;
+  }
+  return kstd::Error::kIo;
+}
+
+kstd::Result<void> Ext2::CheckWritable() const {
+  if (!mounted_) return kstd::Error::kInvalid;
+  if (read_only_) return kstd::Error::kReadOnlyFs;
+  return kstd::Ok();
+}
+
+// ---- Geometry.
+
+uint32_t Ext2::GroupFirstBlock(uint32_t group) const {
+  return sb_.s_first_data_block + group * sb_.s_blocks_per_group;
+}
+
+uint32_t Ext2::GroupBlockCount(uint32_t group) const {
+  uint32_t first = GroupFirstBlock(group);
+  uint32_t left = sb_.s_blocks_count - first;
+  return left < sb_.s_blocks_per_group ? left : sb_.s_blocks_per_group;
+}
+
+bool Ext2::GroupHasSuper(uint32_t group) const {
+  if ((sb_.s_feature_ro_compat & kRoCompatSparseSuper) == 0) return true;
+  if (group <= 1) return true;
+  return IsPowerOf(group, 3) || IsPowerOf(group, 5) || IsPowerOf(group, 7);
+}
+
+bool Ext2::IsDataBlock(uint64_t block) const {
+  if (block < sb_.s_first_data_block || block >= sb_.s_blocks_count) return false;
+  uint32_t group = static_cast<uint32_t>((block - sb_.s_first_data_block) / sb_.s_blocks_per_group);
+  uint64_t index = block - GroupFirstBlock(group);
+  if (GroupHasSuper(group) && index < 1u + gdt_blocks_ + sb_.s_reserved_gdt_blocks) return false;
+  const GroupDesc& gd = groups_[group];
+  if (block == gd.bg_block_bitmap || block == gd.bg_inode_bitmap) return false;
+  if (block >= gd.bg_inode_table && block < static_cast<uint64_t>(gd.bg_inode_table) + itable_blocks_) {
+    return false;
+  }
+  return true;
+}
+
+// ---- Superblock.
+
+kstd::Result<void> Ext2::ReadSuperblock(Superblock* out) {
+  uint32_t sector = device_->sector_size();
+  if (sector < 512 || sector > kMaxBlockSize || (sector & (sector - 1)) != 0) {
+    Log(LogLevel::kError, "device sector size %u is not supported", sector);
+    return kstd::Error::kInvalid;
+  }
+  uint64_t first = kSuperblockOffset / sector;
+  uint64_t end = (kSuperblockOffset + kSuperblockSize + sector - 1) / sector;
+  if (device_->sector_count() < end) {
+    Log(LogLevel::kError, "device too small to hold a superblock (%llu sectors)",
+        static_cast<unsigned long long>(device_->sector_count()));
+    return kstd::Error::kInvalid;
+  }
+  size_t bytes = static_cast<size_t>(end - first) * sector;
+  uint8_t* buffer = new (kstd::nothrow) uint8_t[bytes];
+  if (buffer == nullptr) return kstd::Error::kNoMemory;
+  auto r = device_->Read(first, static_cast<uint32_t>(end - first), kstd::Span<uint8_t>(buffer, bytes));
+  if (r.ok()) memcpy(out, buffer + (kSuperblockOffset - first * sector), sizeof(*out));
+  delete[] buffer;
+  if (r.is_error()) {
+    Log(LogLevel::kError, "cannot read the superblock: %s", kstd::ErrorName(r.error()));
+    return kstd::Error::kIo;
+  }
+  return kstd::Ok();
+}
+
+kstd::Result<void> Ext2::ValidateSuperblock(const Superblock& sb) {
+  auto bad = [this](const char* what, unsigned long long value) -> kstd::Error {
+    Log(LogLevel::kError, "not mounting: bad superblock: %s (%llu)", what, value);
+    return kstd::Error::kInvalid;
+  };
+  if (sb.s_magic != kMagic) return bad("magic is not 0xEF53", sb.s_magic);
+  if (sb.s_rev_level > kDynamicRev) return bad("unknown revision level", sb.s_rev_level);
+  if (sb.s_log_block_size > kMaxLogBlockSize) return bad("block size too large, log", sb.s_log_block_size);
+  block_size_ = kMinBlockSize << sb.s_log_block_size;
+  log_block_size_ = 10 + sb.s_log_block_size;
+  if (block_size_ < device_->sector_size()) {
+    return bad("block size smaller than the device's sector", block_size_);
+  }
+  if (sb.s_log_frag_size != sb.s_log_block_size) {
+    return bad("fragment size differs from block size (fragments are not supported)",
+               sb.s_log_frag_size);
+  }
+  if (sb.s_first_data_block != (block_size_ == 1024 ? 1u : 0u)) {
+    return bad("first data block", sb.s_first_data_block);
+  }
+  uint64_t device_blocks = device_->sector_count() / (block_size_ / device_->sector_size());
+  if (sb.s_blocks_count <= sb.s_first_data_block + 1) return bad("block count", sb.s_blocks_count);
+  if (sb.s_blocks_count > device_blocks) {
+    Log(LogLevel::kError,
+        "not mounting: the superblock claims %u blocks but the device holds %llu",
+        sb.s_blocks_count, static_cast<unsigned long long>(device_blocks));
+    return kstd::Error::kInvalid;
+  }
+  if (sb.s_blocks_per_group == 0 || sb.s_blocks_per_group > 8 * block_size_ ||
+      sb.s_blocks_per_group % 8 != 0) {
+    return bad("blocks per group", sb.s_blocks_per_group);
+  }
+  if (sb.s_frags_per_group != sb.s_blocks_per_group) return bad("fragments per group", sb.s_frags_per_group);
+  if (sb.s_rev_level == kGoodOldRev) {
+    inode_size_ = kGoodOldInodeSize;
+    first_ino_ = kGoodOldFirstIno;
+  } else {
+    inode_size_ = sb.s_inode_size;
+    first_ino_ = sb.s_first_ino;
+    if (inode_size_ < kGoodOldInodeSize || inode_size_ > block_size_ ||
+        (inode_size_ & (inode_size_ - 1)) != 0) {
+      return bad("inode size", inode_size_);
+    }
+  }
+  uint32_t inodes_per_block = block_size_ / inode_size_;
+  if (sb.s_inodes_per_group == 0 || sb.s_inodes_per_group > 8 * block_size_ ||
+      sb.s_inodes_per_group % inodes_per_block != 0) {
+    return bad("inodes per group", sb.s_inodes_per_group);
+  }
+  itable_blocks_ = sb.s_inodes_per_group / inodes_per_block;
+  uint64_t groups = (static_cast<uint64_t>(sb.s_blocks_count) - sb.s_first_data_block +
+                     sb.s_blocks_per_group - 1) / sb.s_blocks_per_group;
+  if (static_cast<uint64_t>(sb.s_inodes_per_group) * groups != sb.s_inodes_count) {
+    return bad("inode count is not inodes per group times groups", sb.s_inodes_count);
+  }
+  group_count_ = static_cast<uint32_t>(groups);
+  if (first_ino_ < kGoodOldFirstIno || first_ino_ >= sb.s_inodes_count) return bad("first inode", first_ino_);
+  if (sb.s_r_blocks_count > sb.s_blocks_count) return bad("reserved block count", sb.s_r_blocks_count);
+  gdt_blocks_ = static_cast<uint32_t>((groups * sizeof(GroupDesc) + block_size_ - 1) / block_size_);
+  uint64_t meta_end = static_cast<uint64_t>(sb.s_first_data_block) + 1 + gdt_blocks_ + sb.s_reserved_gdt_blocks;
+  uint32_t group0_blocks = sb.s_blocks_count - sb.s_first_data_block;
+  if (group0_blocks > sb.s_blocks_per_group) group0_blocks = sb.s_blocks_per_group;
+  if (meta_end > static_cast<uint64_t>(sb.s_first_data_block) + group0_blocks) {
+    return bad("group descriptors do not fit in group 0, blocks", meta_end);
+  }
+  ptrs_per_block_ = block_size_ / 4;
+  return kstd::Ok();
+}
+
+// ---- Group descriptors.
+
+kstd::Result<void> Ext2::LoadGroups() {
+  groups_ = new (kstd::nothrow) GroupDesc[group_count_];
+  group_flags_ = new (kstd::nothrow) uint8_t[group_count_];
+  if (groups_ == nullptr || group_flags_ == nullptr) return kstd::Error::kNoMemory;
+  memset(group_flags_, 0, group_count_);
+  uint32_t per_block = block_size_ / sizeof(GroupDesc);
+  for (uint32_t i = 0; i < gdt_blocks_; ++i) {
+    auto ref = cache_->Get(sb_.s_first_data_block + 1 + i);
+    if (ref.is_error()) {
+      Log(LogLevel::kError, "cannot read group descriptor block %u", i);
+      return kstd::Error::kIo;
+    }
+    uint32_t first = i * per_block;
+    uint32_t n = group_count_ - first < per_block ? group_count_ - first : per_block;
+    memcpy(&groups_[first], ref.value().data(), n * sizeof(GroupDesc));
+  }
+  uint64_t free_blocks = 0;
+  uint64_t free_inodes = 0;
+  for (uint32_t g = 0; g < group_count_; ++g) {
+    const GroupDesc& gd = groups_[g];
+    uint64_t first = GroupFirstBlock(g);
+    uint64_t end = first + GroupBlockCount(g);
+    uint64_t meta = GroupHasSuper(g) ? first + 1 + gdt_blocks_ + sb_.s_reserved_gdt_blocks : first;
+    auto inside = [&](uint64_t b) { return b >= meta && b < end; };
+    const char* problem = nullptr;
+    if (!inside(gd.bg_block_bitmap)) {
+      problem = "block bitmap outside its group";
+    } else if (!inside(gd.bg_inode_bitmap)) {
+      problem = "inode bitmap outside its group";
+    } else if (!inside(gd.bg_inode_table) || !inside(static_cast<uint64_t>(gd.bg_inode_table) + itable_blocks_ - 1)) {
+      problem = "inode table outside its group";
+    } else if (gd.bg_block_bitmap == gd.bg_inode_bitmap) {
+      problem = "block and inode bitmaps share a block";
+    } else if ((gd.bg_block_bitmap >= gd.bg_inode_table &&
+                gd.bg_block_bitmap < gd.bg_inode_table + itable_blocks_) ||
+               (gd.bg_inode_bitmap >= gd.bg_inode_table &&
+                gd.bg_inode_bitmap < gd.bg_inode_table + itable_blocks_)) {
+      problem = "a bitmap inside the inode table";
+    } else if (gd.bg_free_blocks_count > GroupBlockCount(g)) {
+      problem = "free block count larger than the group";
+    } else if (gd.bg_free_inodes_count > sb_.s_inodes_per_group) {
+      problem = "free inode count larger than the group";
+    } else if (gd.bg_used_dirs_count > sb_.s_inodes_per_group - gd.bg_free_inodes_count) {
+      problem = "more directories than used inodes";
+    }
+    if (problem != nullptr) {
+      Log(LogLevel::kError,
+          "not mounting: bad group descriptor %u: %s (block bitmap %u, inode bitmap %u, "
+          "inode table %u, free blocks %u, free inodes %u)",
+          g, problem, gd.bg_block_bitmap, gd.bg_inode_bitmap, gd.bg_inode_table,
+          gd.bg_free_blocks_count, gd.bg_free_inodes_count);
+      return kstd::Error::kInvalid;
+    }
+    free_blocks += gd.bg_free_blocks_count;
+    free_inodes += gd.bg_free_inodes_count;
+  }
+  if (free_blocks != sb_.s_free_blocks_count || free_inodes != sb_.s_free_inodes_count) {
+    // The group counts are authoritative (Linux recounts them at mount too).
+    Log(LogLevel::kInfo, "superblock free counts (%u blocks, %u inodes) updated from the groups "
+        "(%llu, %llu)", sb_.s_free_blocks_count, sb_.s_free_inodes_count,
+        static_cast<unsigned long long>(free_blocks), static_cast<unsigned long long>(free_inodes));
+    sb_.s_free_blocks_count = static_cast<uint32_t>(free_blocks);
+    sb_.s_free_inodes_count = static_cast<uint32_t>(free_inodes);
+    super_dirty_ = true;
+  }
+  return kstd::Ok();
+}
+
+kstd::Result<void> Ext2::StoreGroup(uint32_t group) {
+  uint32_t per_block = block_size_ / sizeof(GroupDesc);
+  BlockRef ref = TRY(cache_->Get(sb_.s_first_data_block + 1 + group / per_block));
+  memcpy(ref.data() + (group % per_block) * sizeof(GroupDesc), &groups_[group], sizeof(GroupDesc));
+  ref.MarkDirty();
+  return kstd::Ok();
+}
+
+kstd::Result<void> Ext2::StoreSuper() {
+  uint64_t block = kSuperblockOffset / block_size_;
+  uint32_t offset = static_cast<uint32_t>(kSuperblockOffset % block_size_);
+  BlockRef ref = TRY(cache_->Get(block));
+  memcpy(ref.data() + offset, &sb_, sizeof(sb_));
+  ref.MarkDirty();
+  super_dirty_ = false;
+  return kstd::Ok();
+}
+
+// ---- Mount and unmount.
+
+kstd::Result<MountReport> Ext2::Mount(BlockDevice* device, const MountOptions& options) {
+  if (mounted_) return kstd::Error::kBusy;
+  ResetState();
+  device_ = device;
+  clock_ = options.clock != nullptr ? options.clock : &g_zero_clock;
+  log_ = options.log;
+  update_atime_ = options.update_atime;
+
+  Superblock sb;
+  TRY(ReadSuperblock(&sb));
+  TRY(ValidateSuperblock(sb));
+  sb_ = sb;
+
+  char names[160];
+  uint32_t incompat = sb.s_feature_incompat & ~kSupportedIncompat;
+  if (incompat != 0) {
+    FeatureList(incompat, kIncompatNames, names, sizeof(names));
+    Log(LogLevel::kError, "not mounting: unsupported incompatible features: %s", names);
+    return kstd::Error::kNotSupported;
+  }
+  read_only_ = options.read_only || device->read_only();
+  if ((sb.s_feature_compat & kCompatHasJournal) != 0) {
+    if (!read_only_) {
+      Log(LogLevel::kError,
+          "not mounting read-write: the file system has a journal (ext3/ext4), which this ext2 "
+          "code does not keep; mount it read-only");
+      return kstd::Error::kNotSupported;
+    }
+    Log(LogLevel::kWarning, "the journal is ignored (read-only mount)");
+  }
+  uint32_t ro_compat = sb.s_feature_ro_compat & ~kSupportedRoCompat;
+  if (ro_compat != 0 && !read_only_) {
+    FeatureList(ro_compat, kRoCompatNames, names, sizeof(names));
+    Log(LogLevel::kWarning, "mounting read-only: unsupported read-only-compatible features: %s", names);
+    read_only_ = true;
+  }
+  if (sb.s_rev_level == kGoodOldRev && !read_only_) {
+    Log(LogLevel::kInfo, "revision 0 file system");
+  }
+  filetype_ = (sb.s_feature_incompat & kIncompatFiletype) != 0;
+
+  // The largest file: what the block tree addresses, capped so that the
+  // 32-bit i_blocks (512-byte units, data and indirect blocks) cannot
+  // overflow, as in Linux's ext2_max_size.
+  uint64_t p = ptrs_per_block_;
+  uint64_t addressable = kNumDirectBlocks + p + p * p + p * p * p;
+  uint64_t limit = 0xFFFFFFFFull >> (log_block_size_ - 9);
+  if (addressable + MetaBlocksFor(addressable) > limit) {
+    uint64_t lo = 0;
+    uint64_t hi = addressable;
+    while (lo < hi) {  // the most data blocks n with n + metadata(n) <= limit
+      uint64_t mid = lo + (hi - lo + 1) / 2;
+      if (mid + MetaBlocksFor(mid) <= limit) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    addressable = lo;
+  }
+  max_file_blocks_ = addressable;
+  max_file_size_ = addressable << log_block_size_;
+  if (max_file_size_ > 0x7FFFFFFFFFFFFFFFull) max_file_size_ = 0x7FFFFFFFFFFFFFFFull;
+
+  cache_ = new (kstd::nothrow) BlockCache(device, block_size_, options.cache_blocks);
+  if (cache_ == nullptr) return kstd::Error::kNoMemory;
+  if (cache_->Init().is_error()) {
+    ResetState();
+    return kstd::Error::kNoMemory;
+  }
+  auto loaded = LoadGroups();
+  if (loaded.is_error()) {
+    ResetState();
+    return loaded.error();
+  }
+
+  // The root must be a directory.
+  mounted_ = true;  // LoadInode needs it; undone below on failure
+  auto root = LoadInode(kRootIno);
+  if (root.is_error() || (root.value().d.i_mode & kModeTypeMask) != kModeDir ||
+      root.value().d.i_links_count == 0) {
+    Log(LogLevel::kError, "not mounting: the root inode is not a directory in use");
+    ResetState();
+    return kstd::Error::kInvalid;
+  }
+
+  MountReport report;
+  state_at_mount_ = sb_.s_state;
+  report.was_clean = (sb_.s_state & kStateValid) != 0 && (sb_.s_state & kStateError) == 0;
+  report.had_errors = (sb_.s_state & kStateError) != 0;
+  if ((sb_.s_state & kStateValid) == 0) {
+    Log(LogLevel::kWarning,
+        "the file system was not cleanly unmounted (mounted %u times since the last check); "
+        "running e2fsck is recommended", sb_.s_mnt_count);
+  }
+  if (report.had_errors) {
+    Log(LogLevel::kWarning, "the file system has errors recorded; running e2fsck is recommended");
+  }
+  if (sb_.s_max_mnt_count > 0 && sb_.s_mnt_count >= static_cast<uint16_t>(sb_.s_max_mnt_count)) {
+    Log(LogLevel::kWarning, "maximal mount count reached; running e2fsck is recommended");
+  }
+  writable_mount_ = !read_only_;
+  if (writable_mount_) {
+    sb_.s_state &= static_cast<uint16_t>(~kStateValid);
+    sb_.s_mnt_count = static_cast<uint16_t>(sb_.s_mnt_count + 1);
+    int64_t now = Now();
+    sb_.s_mtime = static_cast<uint32_t>(now);
+    sb_.s_wtime = static_cast<uint32_t>(now);
+    auto marked = StoreSuper();
+    if (marked.ok()) marked = cache_->Sync();
+    if (marked.is_error()) {
+      Log(LogLevel::kError, "not mounting: cannot mark the superblock in use: %s",
+          kstd::ErrorName(marked.error()));
+      ResetState();
+      return kstd::Error::kIo;
+    }
+  }
+  report.read_only = read_only_;
+  report.mount_count = sb_.s_mnt_count;
+  report.max_mount_count = sb_.s_max_mnt_count;
+  report.block_size = block_size_;
+  report.groups = group_count_;
+  Log(LogLevel::kInfo, "mounted %s: %u blocks of %u bytes, %u inodes, %u groups",
+      read_only_ ? "read-only" : "read-write", sb_.s_blocks_count, block_size_,
+      sb_.s_inodes_count, group_count_);
+  return report;
+}
+
+kstd::Result<void> Ext2::FlushAll() {
+  if (!writable_mount_) return kstd::Ok();
+  if (super_dirty_) {
+    sb_.s_wtime = static_cast<uint32_t>(Now());
+    TRY(StoreSuper());
+  }
+  return cache_->Sync();
+}
+
+kstd::Result<void> Ext2::Sync() {
+  if (!mounted_) return kstd::Error::kInvalid;
+  auto r = FlushAll();
+  if (r.is_error()) Log(LogLevel::kError, "sync failed: %s", kstd::ErrorName(r.error()));
+  return r;
+}
+
+kstd::Result<void> Ext2::Unmount() {
+  if (!mounted_) return kstd::Error::kInvalid;
+  if (writable_mount_) {
+    // Inodes unlinked while open go now (unless errors made us read-only).
+    while (open_ != nullptr) {
+      OpenCount* entry = open_;
+      open_ = entry->next;
+      uint32_t ino = entry->ino;
+      delete entry;
+      auto inode = LoadInode(ino);
+      if (!read_only_ && inode.ok() && inode.value().d.i_links_count == 0) {
+        (void)FreeInode(&inode.value());
+      }
+    }
+    // Everything else first, then the clean mark on its own, so that a
+    // clean superblock never reaches the disk before the data it vouches for.
+    auto r = FlushAll();
+    if (r.is_error()) {
+      Log(LogLevel::kError, "unmount: write-back failed (%s); still mounted, data kept in memory",
+          kstd::ErrorName(r.error()));
+      return kstd::Error::kIo;
+    }
+    // Like Linux: the state found at mount comes back (a file system that was
+    // not clean stays marked for e2fsck), plus any errors found since.
+    uint16_t state = state_at_mount_ & (kStateValid | kStateError);
+    if (errors_detected_) state |= kStateError;
+    sb_.s_state = state;
+    super_dirty_ = true;
+    r = FlushAll();
+    if (r.is_error()) {
+      Log(LogLevel::kError, "unmount: cannot mark the file system clean (%s)",
+          kstd::ErrorName(r.error()));
+      sb_.s_state &= static_cast<uint16_t>(~kStateValid);
+      return kstd::Error::kIo;
+    }
+  }
+  ResetState();
+  return kstd::Ok();
+}
+
+kstd::Result<FsStats> Ext2::StatFs() {
+  if (!mounted_) return kstd::Error::kInvalid;
+  FsStats s;
+  s.block_size = block_size_;
+  s.total_blocks = sb_.s_blocks_count;
+  s.free_blocks = sb_.s_free_blocks_count;
+  s.available_blocks = sb_.s_free_blocks_count > sb_.s_r_blocks_count
+                           ? sb_.s_free_blocks_count - sb_.s_r_blocks_count
+                           : 0;
+  s.total_inodes = sb_.s_inodes_count;
+  s.free_inodes = sb_.s_free_inodes_count;
+  return s;
+}
+
+}  // namespace servers::fs::ext2

@@ -1,0 +1,448 @@
+#pragma once
+
+// Ext2: an ext2 (revision 0 and 1) file system on a BlockDevice, read and
+// written through a write-back BlockCache. This is the heart of the fs
+// server (servers/fs): the server process owns one Ext2 per mounted disk and
+// turns the kernel VFS's requests into the calls below.
+//
+// Inode-number interface. Every call names files by inode number (the root
+// is kRootIno = 2), like FUSE's low-level API: the server keeps the VFS's
+// vnode <-> inode mapping; this class keeps no per-file state except the
+// open counts (OpenInode/CloseInode) that keep an unlinked file alive.
+//
+// Validation. Every on-disk structure is checked before use (superblock and
+// group descriptors at Mount; each inode when loaded; each directory block,
+// indirect block and block pointer when walked; bitmaps against their free
+// counts before the first allocation from a group). Damage gives kIo (EIO)
+// for the file or directory concerned plus a message on the LogSink, never a
+// crash and never a write through a damaged structure; the superblock is
+// then marked with errors (EXT2_ERROR_FS) at the next sync or unmount.
+//
+// Thread safety: none. The server's single dispatch thread owns the object
+// (or holds one lock around every call).
+//
+// Errors common to all calls: kIo (device error or on-disk damage),
+// kInvalid (not mounted, or an inode number out of range or reserved),
+// kNotFound (an inode that is no longer in use), kNoMemory. Calls that
+// change anything also give kReadOnlyFs (EROFS) on a read-only mount.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kstd/result.h"
+#include "kstd/span.h"
+#include "servers/fs/ext2/block_cache.h"
+#include "servers/fs/ext2/block_device.h"
+#include "servers/fs/ext2/format.h"
+
+namespace servers::fs::ext2 {
+
+/// The clock that stamps atime/mtime/ctime/dtime: seconds since the Unix epoch.
+class Clock {
+ public:
+  virtual int64_t NowSeconds() = 0;
+
+ protected:
+  ~Clock() = default;
+};
+
+enum class LogLevel : uint8_t { kInfo, kWarning, kError };
+
+/// Receives the file system's messages (one line each, no newline).
+class LogSink {
+ public:
+  virtual void Log(LogLevel level, const char* message) = 0;
+
+ protected:
+  ~LogSink() = default;
+};
+
+/// A borrowed name (pointer + length, not NUL-terminated).
+class Name {
+ public:
+  constexpr Name() = default;
+  constexpr Name(const char* data, size_t size) : data_(data), size_(size) {}
+  Name(const char* cstr);  // NOLINT(runtime/explicit): literals work
+
+  constexpr const char* data() const { return data_; }
+  constexpr size_t size() const { return size_; }
+  bool operator==(Name other) const;
+  bool IsDot() const { return size_ == 1 && data_[0] == '.'; }
+  bool IsDotDot() const { return size_ == 2 && data_[0] == '.' && data_[1] == '.'; }
+  /// 1..255 bytes, no '/' or NUL, not "." or "..".
+  bool IsValidEntryName() const;
+
+ private:
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+enum class FileType : uint8_t {
+  kUnknown,  // only in ReadDir, never for an inode
+  kRegular,
+  kDirectory,
+  kSymlink,
+  kCharDevice,
+  kBlockDevice,
+  kFifo,
+  kSocket,
+};
+
+/// An inode's attributes (what stat(2) reports).
+struct Attr {
+  uint32_t ino = 0;
+  FileType type = FileType::kUnknown;
+  uint32_t mode = 0;        // S_IF* type bits | permission bits (07777)
+  uint32_t nlink = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint64_t size = 0;        // bytes; symlinks: the target's length
+  uint64_t blocks = 0;      // 512-byte units allocated (data, indirect, xattr)
+  uint32_t rdev = 0;        // device nodes: Linux's st_rdev encoding
+  int64_t atime = 0;        // seconds since the epoch
+  int64_t mtime = 0;
+  int64_t ctime = 0;
+  int64_t crtime = 0;       // creation time (0 where the inode has no room)
+  uint32_t generation = 0;
+  uint32_t block_size = 0;  // st_blksize
+};
+
+/// chmod/chown/utimes in one request: a field changes only if its bit is in
+/// `mask`. ctime is always set to now.
+struct SetAttrRequest {
+  static constexpr uint32_t kMode = 1u << 0;   // mode & 07777 replaces the permission bits
+  static constexpr uint32_t kUid = 1u << 1;
+  static constexpr uint32_t kGid = 1u << 2;
+  static constexpr uint32_t kAtime = 1u << 3;  // atime = `atime` (seconds)
+  static constexpr uint32_t kMtime = 1u << 4;
+  static constexpr uint32_t kAtimeNow = 1u << 5;
+  static constexpr uint32_t kMtimeNow = 1u << 6;
+  static constexpr uint32_t kAll = (1u << 7) - 1;
+  uint32_t mask = 0;
+  uint32_t mode = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  int64_t atime = 0;
+  int64_t mtime = 0;
+};
+
+/// What Create makes.
+struct CreateRequest {
+  FileType type = FileType::kRegular;  // kRegular, kCharDevice, kBlockDevice, kFifo, kSocket
+  uint32_t mode = 0644;                // permission bits (07777); umask already applied
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint32_t rdev = 0;                   // device nodes: Linux st_rdev encoding
+};
+
+/// One directory entry from ReadDir.
+struct DirEntry {
+  uint32_t ino = 0;
+  FileType type = FileType::kUnknown;
+  uint8_t name_len = 0;
+  char name[kMaxNameLength + 1] = {};  // NUL-terminated copy
+  /// The cursor that continues after this entry (getdents64's d_off).
+  uint64_t next_cursor = 0;
+};
+
+/// statfs(2) figures.
+struct FsStats {
+  uint32_t block_size = 0;
+  uint64_t total_blocks = 0;
+  uint64_t free_blocks = 0;
+  uint64_t available_blocks = 0;  // free minus the root reserve
+  uint64_t total_inodes = 0;
+  uint64_t free_inodes = 0;
+  uint32_t max_name_length = kMaxNameLength;
+  uint32_t magic = kMagic;
+};
+
+struct MountOptions {
+  /// Mount read-only even if the device and the image allow writing.
+  bool read_only = false;
+  /// Blocks the cache may hold (memory = this times the block size).
+  uint32_t cache_blocks = 1024;
+  /// relatime: update atime on reads when it is older than mtime/ctime or a
+  /// day old (read-write mounts only).
+  bool update_atime = true;
+  /// Defaults: a clock that always says 0, and no messages.
+  Clock* clock = nullptr;
+  LogSink* log = nullptr;
+};
+
+/// What Mount found.
+struct MountReport {
+  bool read_only = false;        // mounted read-only (asked for, device, or features)
+  bool was_clean = false;        // s_state said "cleanly unmounted" and no errors
+  bool had_errors = false;       // s_state had EXT2_ERROR_FS
+  uint16_t mount_count = 0;      // s_mnt_count after this mount
+  int16_t max_mount_count = 0;
+  uint32_t block_size = 0;
+  uint32_t groups = 0;
+};
+
+class Ext2 {
+ public:
+  static constexpr uint32_t kRootIno = ext2::kRootIno;
+
+  Ext2();
+  /// A still-mounted file system is dropped without writing anything (a
+  /// warning reports dirty data that is lost): call Unmount first.
+  ~Ext2();
+  Ext2(const Ext2&) = delete;
+  Ext2& operator=(const Ext2&) = delete;
+
+  // ---- Mounting.
+
+  /// Validates the superblock and group descriptors of the image on
+  /// `device` (which must outlive the mount) and mounts it. A read-write
+  /// mount marks the image not-clean on disk at once and counts the mount;
+  /// an image that was not cleanly unmounted (or has errors recorded) is
+  /// reported in the MountReport and on the LogSink. Incompatible features
+  /// (extents, 64bit, meta_bg, flex_bg, journal recovery or a journal device,
+  /// compression, inline data, ...) refuse the mount, naming the features. A
+  /// journal (has_journal: ext3, which this code would not keep up to date)
+  /// refuses a read-write mount but allows a read-only one. Unknown
+  /// read-only-compatible features, or a read-only device, make the mount
+  /// read-only. Errors: kBusy (already mounted), kInvalid (not ext2, or
+  /// damaged geometry; the message says what), kNotSupported (features),
+  /// kIo, kNoMemory.
+  kstd::Result<MountReport> Mount(BlockDevice* device, const MountOptions& options);
+  /// Frees inodes that were unlinked while open, writes everything back,
+  /// flushes, then marks the image clean (if it was clean at mount and no
+  /// damage was found) and flushes again. On an error the file system stays
+  /// mounted with its data in memory, so the caller may retry. Errors: kIo.
+  kstd::Result<void> Unmount();
+  bool mounted() const { return mounted_; }
+  /// Changes are refused: mounted read-only, or damage was found on an image
+  /// whose error behaviour (s_errors) is remount-ro.
+  bool read_only() const { return read_only_; }
+  /// Writes every dirty block back and flushes the device (sync/fsync; the
+  /// server also calls it periodically). Errors: kIo.
+  kstd::Result<void> Sync();
+  kstd::Result<FsStats> StatFs();
+
+  // ---- Inodes.
+
+  kstd::Result<Attr> GetAttr(uint32_t ino);
+  /// Errors: kInvalid (unknown mask bits).
+  kstd::Result<Attr> SetAttr(uint32_t ino, const SetAttrRequest& request);
+  /// The server opened the inode: it stays allocated while open even if its
+  /// last link goes (counted; pairs with CloseInode). Errors: as GetAttr.
+  kstd::Result<void> OpenInode(uint32_t ino);
+  /// The last close of an inode with no links frees it. Errors: kInvalid
+  /// (not open), and those of freeing it.
+  kstd::Result<void> CloseInode(uint32_t ino);
+
+  // ---- Directories. `name` is one component.
+
+  /// The entry `name` in `dir` ("." and ".." included). Errors:
+  /// kNotDirectory, kNotFound, kNameTooLong, kIo (damaged directory, or an
+  /// entry that names a free or out-of-range inode).
+  kstd::Result<Attr> Lookup(uint32_t dir, Name name);
+  /// Fills `out` with entries from `*cursor` on ("." and ".." included),
+  /// advancing `*cursor` past each one returned; start with 0. Returns how
+  /// many were filled, 0 at the end. Cursors stay valid across changes to
+  /// the directory. Errors: kNotDirectory, kIo.
+  kstd::Result<size_t> ReadDir(uint32_t dir, uint64_t* cursor, kstd::Span<DirEntry> out);
+
+  /// Creates a regular file, device node, fifo or socket. Errors:
+  /// kNotDirectory, kExists, kInvalid (bad name or type), kNameTooLong,
+  /// kNoSpace (no free inode or block), kNotFound (dir was removed).
+  kstd::Result<Attr> Create(uint32_t dir, Name name, const CreateRequest& request);
+  /// Creates a directory with "." and "..". Errors: as Create, kTooManyLinks.
+  kstd::Result<Attr> Mkdir(uint32_t dir, Name name, uint32_t mode, uint32_t uid, uint32_t gid);
+  /// Creates a symlink to `target` (1..4095 bytes and less than a block):
+  /// a fast symlink (target in the inode) below 60 bytes, else one block.
+  /// Errors: as Create, kNameTooLong (target too long), kInvalid (empty).
+  kstd::Result<Attr> Symlink(uint32_t dir, Name name, kstd::Span<const char> target,
+                             uint32_t uid, uint32_t gid);
+  /// A new name for `ino` in `dir`. Errors: kPermission (a directory),
+  /// kExists, kTooManyLinks, kNotFound (ino has no links left), kNotDirectory.
+  kstd::Result<Attr> Link(uint32_t ino, uint32_t dir, Name name);
+  /// Removes a non-directory's name (the inode goes with its last link and
+  /// last close). Errors: kNotDirectory, kNotFound, kIsDirectory.
+  kstd::Result<void> Unlink(uint32_t dir, Name name);
+  /// Removes an empty directory. Errors: kNotDirectory, kNotFound,
+  /// kNotEmpty (also for ".."), kInvalid (".").
+  kstd::Result<void> Rmdir(uint32_t dir, Name name);
+  /// rename(2): POSIX replacement rules (a directory may replace an empty
+  /// directory, a non-directory a non-directory; a name onto another link of
+  /// the same inode does nothing); a moved directory's ".." and the parents'
+  /// link counts follow. Errors: kNotFound, kNotDirectory, kIsDirectory,
+  /// kNotEmpty, kInvalid (a directory into its own subtree), kBusy ("." or
+  /// ".."), kTooManyLinks, kNoSpace, kIo (also a loop in the directory tree).
+  kstd::Result<void> Rename(uint32_t old_dir, Name old_name, uint32_t new_dir, Name new_name);
+
+  // ---- File data.
+
+  /// Reads up to out.size() bytes at `offset` (0 at or past the end; holes
+  /// read as zeros). Short before the end only when damage or a device
+  /// error stops it after some bytes; the next call reports the error.
+  /// Errors: kIsDirectory, kInvalid (not a regular file).
+  kstd::Result<size_t> Read(uint32_t ino, uint64_t offset, kstd::Span<uint8_t> out);
+  /// Writes at `offset`, allocating blocks near the inode's group and
+  /// growing the file; returns the count, short only if space ran out (or
+  /// an error happened) part way: the next call reports it. Errors:
+  /// kIsDirectory, kInvalid, kNoSpace, kFileTooBig.
+  kstd::Result<size_t> Write(uint32_t ino, uint64_t offset, kstd::Span<const uint8_t> data);
+  /// Sets the size: shrinking frees blocks (indirect ones included),
+  /// growing leaves a hole. Errors: kIsDirectory, kInvalid, kFileTooBig.
+  kstd::Result<void> Truncate(uint32_t ino, uint64_t size);
+  /// Copies the symlink's target into `out` (truncated to out.size(), no
+  /// NUL) and returns the full target length. Errors: kInvalid (not a symlink).
+  kstd::Result<size_t> ReadLink(uint32_t ino, kstd::Span<char> out);
+
+  /// The largest file size this block size allows.
+  uint64_t max_file_size() const { return max_file_size_; }
+  uint32_t block_size() const { return block_size_; }
+  const BlockCache* cache() const { return cache_; }
+  /// True once any damage was found since the mount.
+  bool errors_detected() const { return errors_detected_; }
+
+ private:
+  struct Inode {
+    uint32_t ino = 0;
+    DiskInode d = {};
+    uint32_t crtime = 0;  // from the large-inode fields, when present (read only)
+  };
+  static constexpr uint32_t kNoPrev = 0xFFFFFFFFu;
+  /// Where a live directory entry is.
+  struct DirSlot {
+    uint64_t index = 0;              // directory block index
+    uint32_t offset = 0;             // the entry's offset in that block
+    uint32_t prev_offset = kNoPrev;  // the previous entry in the block
+    uint32_t ino = 0;
+    uint8_t file_type = 0;
+  };
+  /// Room for a new entry, found (or made) and pinned by PrepareInsert.
+  struct InsertSlot {
+    BlockRef block;
+    uint32_t offset = 0;  // the entry that gives up its slack, or is reused
+    bool reuse = false;   // that entry is unused and large enough
+  };
+  /// An inode the server has open (a singly linked list).
+  struct OpenCount {
+    uint32_t ino;
+    uint32_t count;
+    OpenCount* next;
+  };
+  // group_flags_ bits.
+  static constexpr uint8_t kGroupBlocksChecked = 1;   // block bitmap matched its count
+  static constexpr uint8_t kGroupInodesChecked = 2;   // inode bitmap matched its count
+  static constexpr uint8_t kGroupBlocksBad = 4;       // never allocate blocks here
+  static constexpr uint8_t kGroupInodesBad = 8;       // never allocate inodes here
+
+  // ext2.cc: mount, superblock, group descriptors, logging.
+  kstd::Result<void> ReadSuperblock(Superblock* out);
+  kstd::Result<void> ValidateSuperblock(const Superblock& sb);
+  kstd::Result<void> LoadGroups();
+  kstd::Result<void> StoreSuper();
+  kstd::Result<void> StoreGroup(uint32_t group);
+  kstd::Result<void> FlushAll();
+  void ResetState();
+  int64_t Now();
+  /// Now() as an on-disk timestamp (32-bit, clamped).
+  uint32_t DiskNow();
+  void Log(LogLevel level, const char* format, ...) __attribute__((format(printf, 3, 4)));
+  /// Logs damage, records it, and returns kIo.
+  kstd::Error Corrupt(const char* format, ...) __attribute__((format(printf, 2, 3)));
+  kstd::Result<void> CheckWritable() const;
+  uint32_t GroupFirstBlock(uint32_t group) const;
+  uint32_t GroupBlockCount(uint32_t group) const;
+  bool GroupHasSuper(uint32_t group) const;
+  /// True if `block` may hold file data or indirect blocks: inside the data
+  /// area and not the superblock, descriptors, bitmaps or inode table.
+  bool IsDataBlock(uint64_t block) const;
+
+  // alloc.cc: bitmaps and free counts.
+  kstd::Result<void> VerifyBlockBitmap(uint32_t group);
+  kstd::Result<void> VerifyInodeBitmap(uint32_t group);
+  kstd::Result<uint32_t> AllocBlock(uint32_t goal);
+  kstd::Result<uint32_t> AllocBlockInGroup(uint32_t group, uint32_t goal_index);
+  /// Frees a block that `owner` (an inode, for messages) pointed to.
+  kstd::Result<void> FreeBlock(uint32_t block, uint32_t owner);
+  kstd::Result<uint32_t> AllocInode(uint32_t parent, bool directory);
+  kstd::Result<void> FreeInodeNumber(uint32_t ino, bool directory);
+  uint32_t GoalBlockFor(uint32_t ino) const;
+
+  // inode.cc: inodes and the block map.
+  kstd::Result<Inode> LoadInode(uint32_t ino);
+  kstd::Result<Inode> LoadLiveInode(uint32_t ino);
+  kstd::Result<void> StoreInode(const Inode& inode);
+  kstd::Result<void> InitInode(Inode* inode, uint16_t mode, uint32_t uid, uint32_t gid);
+  kstd::Result<void> ValidateInode(const Inode& inode);
+  kstd::Result<uint32_t> CheckPointer(const Inode& inode, uint32_t block, const uint32_t* path,
+                                      int depth);
+  Attr MakeAttr(const Inode& inode) const;
+  static uint64_t InodeSize(const Inode& inode);
+  static void SetInodeSize(Inode* inode, uint64_t size);
+  void AddBlocks(Inode* inode, int64_t count);
+  bool IsFastSymlink(const Inode& inode) const;
+  bool HasBlockMap(const Inode& inode) const;
+  /// The block holding file block `n`, or 0 for a hole.
+  kstd::Result<uint32_t> MapBlock(const Inode& inode, uint64_t n);
+  /// Like MapBlock, allocating the block (and indirect blocks) if missing.
+  /// A newly allocated data block comes back zeroed and pinned in `*fresh`.
+  kstd::Result<uint32_t> MapBlockAlloc(Inode* inode, uint64_t n, uint32_t goal, BlockRef* fresh);
+  kstd::Result<void> FreeBlocksFrom(Inode* inode, uint64_t first);
+  kstd::Result<bool> FreeTree(Inode* inode, uint32_t block, int level, uint64_t start,
+                              uint32_t* path, int depth);
+  kstd::Result<void> ReleaseXattrBlock(Inode* inode);
+  kstd::Result<void> ZeroTail(Inode* inode, uint64_t old_size);
+  kstd::Result<void> DropLink(Inode* inode);
+  kstd::Result<void> FreeInode(Inode* inode);
+  bool IsOpen(uint32_t ino) const;
+  uint64_t MetaBlocksFor(uint64_t data_blocks) const;
+
+  // dir.cc: directory blocks.
+  kstd::Result<BlockRef> ReadDirBlock(const Inode& dir, uint64_t index);
+  kstd::Result<void> CheckDirBlock(const Inode& dir, uint64_t index, const uint8_t* data);
+  kstd::Result<bool> FindEntry(const Inode& dir, Name name, DirSlot* slot);
+  kstd::Result<bool> IsEmptyDir(const Inode& dir);
+  kstd::Result<void> PrepareInsert(Inode* dir, uint32_t name_len, InsertSlot* slot);
+  void CommitInsert(InsertSlot* slot, Name name, uint32_t ino, uint8_t file_type);
+  kstd::Result<void> RemoveEntry(const Inode& dir, const DirSlot& slot);
+  kstd::Result<void> SetEntryInode(const Inode& dir, const DirSlot& slot, uint32_t ino,
+                                   uint8_t file_type);
+  kstd::Result<uint32_t> ReadDotDot(const Inode& dir, DirSlot* slot);
+  kstd::Result<void> TouchDir(uint32_t dir_ino, int link_delta);
+  uint8_t FileTypeByte(uint16_t mode) const;
+  kstd::Result<Inode> LoadDir(uint32_t ino);
+  kstd::Result<bool> IsAncestor(uint32_t ancestor, uint32_t dir);
+
+  // namei.cc: namespace operations.
+  kstd::Result<Attr> MakeNode(uint32_t dir, Name name, uint16_t mode, uint32_t uid, uint32_t gid,
+                              uint32_t rdev, kstd::Span<const char> symlink_target);
+
+  BlockDevice* device_ = nullptr;
+  BlockCache* cache_ = nullptr;
+  Clock* clock_ = nullptr;
+  LogSink* log_ = nullptr;
+  bool mounted_ = false;
+  bool read_only_ = false;       // no changes accepted (mount option, device, features, errors)
+  bool writable_mount_ = false;  // mounted read-write: dirty data and the state get written
+  bool update_atime_ = true;
+  bool errors_detected_ = false;
+  bool super_dirty_ = false;
+  uint16_t state_at_mount_ = 0;
+
+  Superblock sb_ = {};
+  uint32_t block_size_ = 0;
+  uint32_t log_block_size_ = 0;   // log2(block_size_)
+  uint32_t ptrs_per_block_ = 0;   // block numbers per indirect block
+  uint32_t inode_size_ = 0;
+  uint32_t first_ino_ = 0;
+  uint32_t group_count_ = 0;
+  uint32_t gdt_blocks_ = 0;       // blocks of group descriptors
+  uint32_t itable_blocks_ = 0;    // inode-table blocks per group
+  uint64_t max_file_size_ = 0;
+  uint64_t max_file_blocks_ = 0;
+  bool filetype_ = false;         // directory entries carry a file type
+
+  GroupDesc* groups_ = nullptr;
+  uint8_t* group_flags_ = nullptr;  // kGroup* bits per group
+  OpenCount* open_ = nullptr;       // open inodes (a short list)
+};
+
+}  // namespace servers::fs::ext2
