@@ -13,6 +13,12 @@
 //   rfs      the user-space file-system test (rfstest), exits with its result.
 //   suite    the benchmark suite /bin/benchsuite from the root file system
 //            (testing/bench), exits with its result.
+//   blk      starts the virtio-blk driver and runs blktest with the driver's
+//            client channel (handle "blk"), exits with its result.
+//
+// Storage: when the machine has a virtio-blk disk, init starts the driver
+// (StartBlockDriver) with only that PCI function's handle; the client end of
+// its service channel is for the fs server.
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +100,94 @@ int64_t RunWithModules(tessera::Bootstrap& boot, const char* program) {
     return child;
   }
   return tessera::WaitForExit(static_cast<handle_t>(child));
+}
+
+// Starts the virtio-blk driver (boot module "virtio_blk") when the machine
+// has a modern virtio-blk function (1af4:1042): init opens the function and
+// hands the driver only that device handle (plus its BAR sizes, which the
+// handle cannot tell) and one end of a new channel, the driver's service
+// channel (lib/blkproto/blkproto.h). Returns the other end, the client's,
+// or kInvalidHandle when there is no disk, no driver module or a failure
+// (logged). `process` (optional) receives the driver's process handle.
+handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process = nullptr) {
+  handle_t root = boot.Find("pci");
+  if (root == tessera::kInvalidHandle) return tessera::kInvalidHandle;
+  tessera::PciFunctionInfo info{};
+  uint32_t index = 0;
+  for (;; ++index) {
+    if (sys::PciGetInfo(root, index, &info) < 0) return tessera::kInvalidHandle;  // no disk
+    if (info.vendor_id == 0x1af4 && info.device_id == 0x1042) break;
+  }
+  handle_t exe = boot.Find("virtio_blk");
+  if (exe == tessera::kInvalidHandle) {
+    printf("init: a virtio-blk disk is attached but there is no virtio_blk module\n");
+    return tessera::kInvalidHandle;
+  }
+  int64_t device = sys::PciOpen(root, index);
+  if (device < 0) {
+    printf("init: cannot open the virtio-blk PCI function: %lld\n", static_cast<long long>(device));
+    return tessera::kInvalidHandle;
+  }
+  handle_t driver_end, client_end;
+  if (sys::ChannelCreate(&driver_end, &client_end) < 0) {
+    sys::HandleClose(static_cast<handle_t>(device));
+    return tessera::kInvalidHandle;
+  }
+  char pci[32], bars[160];
+  snprintf(pci, sizeof pci, "--pci=%02x:%02x.%x", info.bus, info.device, info.function);
+  int used = snprintf(bars, sizeof bars, "--bars=");
+  for (int i = 0; i < 6; ++i) {
+    uint64_t size = (info.bars[i].flags & tessera::kPciBarIo) ? 0 : info.bars[i].size;
+    used += snprintf(bars + used, sizeof bars - used, i ? ",%llu" : "%llu",
+                     static_cast<unsigned long long>(size));
+  }
+  handle_t handles[] = {static_cast<handle_t>(device), driver_end};
+  const char* names[] = {"device", "svc"};
+  const char* argv[] = {"virtio_blk", pci, bars};
+  int64_t child = tessera::Spawn(exe, "virtio_blk", 3, argv, handles, names, 2);
+  if (child < 0) {
+    printf("init: cannot start virtio_blk: %lld\n", static_cast<long long>(child));
+    sys::HandleClose(client_end);
+    return tessera::kInvalidHandle;
+  }
+  printf("init: started virtio_blk for PCI %s\n", pci + 6);
+  if (process != nullptr) {
+    *process = static_cast<handle_t>(child);
+  } else {
+    sys::HandleClose(static_cast<handle_t>(child));
+  }
+  return client_end;
+}
+
+// tessera.test=blk: the driver and blktest, which gets the client channel.
+int RunBlockTest(tessera::Bootstrap& boot) {
+  handle_t exe = boot.Find("blktest");
+  if (exe == tessera::kInvalidHandle) {
+    printf("init: no module named blktest\n");
+    return 1;
+  }
+  handle_t driver = tessera::kInvalidHandle;
+  handle_t client = StartBlockDriver(boot, &driver);
+  const char* names[] = {"blk"};
+  const char* argv[] = {"blktest"};
+  int64_t child = tessera::Spawn(exe, "blktest", 1, argv, &client, names,
+                                 client == tessera::kInvalidHandle ? 0 : 1);
+  if (child < 0) {
+    printf("init: cannot start blktest: %lld\n", static_cast<long long>(child));
+    return 1;
+  }
+  int64_t status = tessera::WaitForExit(static_cast<handle_t>(child));
+  printf("init: blktest ended with ");
+  Describe(status);
+  printf("\n");
+  if (driver != tessera::kInvalidHandle) {
+    // blktest's end is closed now: the driver drains and stops.
+    int64_t driver_status = tessera::WaitForExit(driver, tessera::NowNs() + 10'000'000'000);
+    printf("init: virtio_blk ended with ");
+    Describe(driver_status);
+    printf("\n");
+  }
+  return status == 0 ? 0 : 1;
 }
 
 // Starts busybox sh on the console in a new session and restarts it when it
@@ -200,7 +294,13 @@ int main(int argc, char** argv) {
     return status == 0 ? 0 : 1;
   }
 
+  if (mode != nullptr && strcmp(mode, "blk") == 0) return RunBlockTest(boot);
+
   int demo = RunEchoDemo(boot);
   if (mode != nullptr && strcmp(mode, "shell") != 0) return demo;
+  // The client end of the block driver's channel is for the fs server (not
+  // started yet): until then, starting the driver shows the disk works.
+  handle_t block_client = StartBlockDriver(boot);
+  if (block_client != tessera::kInvalidHandle) sys::HandleClose(block_client);
   return RunShell(mode != nullptr);
 }

@@ -2,9 +2,12 @@
 # `bazel run //platform:qemu [-- OPTIONS]`: boots the freshly built Tessera ISO
 # in QEMU (q35, TCG) with the serial console on this terminal.
 # OPTIONS are run_qemu.sh's: --smp N, --mem MB, --timeout S, --serial-log F,
+# --disk PATH (a persistent root disk, created from the built image when
+# missing; without it a fresh copy of the built image is used), --disk-ro,
 # and `-- QEMU ARGS...` passed to QEMU unchanged. Ctrl-A X quits QEMU.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 runfiles="${RUNFILES_DIR:-$0.runfiles}/tessera"
 [ -d "$runfiles" ] || runfiles="$PWD"
-exec "$runfiles/platform/qemu-q35/run_qemu.sh" --iso "$runfiles/platform/qemu-q35/iso.iso" "$@"
+exec "$runfiles/platform/qemu-q35/run_qemu.sh" --iso "$runfiles/platform/qemu-q35/iso.iso" \
+  --image "$runfiles/platform/disk/root.img" "$@"

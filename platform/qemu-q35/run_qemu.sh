@@ -1,6 +1,6 @@
 #!/bin/bash
 # run_qemu.sh --iso PATH [--smp N] [--mem MB] [--timeout S] [--serial-log FILE]
-#             [--disk PATH] [-- QEMU ARGS...]
+#             [--image PATH] [--disk PATH] [--disk-ro] [-- QEMU ARGS...]
 #
 # Boots Tessera on QEMU's q35 machine under TCG, headless, with the serial
 # console multiplexed on this terminal (Ctrl-A X quits, Ctrl-A C is the QEMU
@@ -8,6 +8,13 @@
 # QEMU exits with status (v << 1) | 1, which this script passes on.
 #   --timeout S       stop QEMU after S seconds (exit status 124)
 #   --serial-log F    send the serial console to file F instead of the terminal
+#   --disk PATH       the root disk: raw image PATH as a virtio-blk device
+#                     (modern, disable-legacy=on); changes persist in PATH.
+#                     A missing PATH is first created from the --image
+#   --image PATH      the built disk image; without --disk a fresh copy of
+#                     it (deleted at exit) is the disk (`bazel run
+#                     //platform:qemu` passes the built root image)
+#   --disk-ro         attach the disk read-only (the guest sees VIRTIO_BLK_F_RO)
 set -euo pipefail
 
 iso=""
@@ -15,10 +22,13 @@ smp=1
 mem=512
 timeout_s=0
 serial_log=""
+disk=""
+image=""
+disk_ro=0
 extra=()
 
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ "$#" -gt 0 ]; do
@@ -28,6 +38,9 @@ while [ "$#" -gt 0 ]; do
     --mem) mem="$2"; shift 2 ;;
     --timeout) timeout_s="$2"; shift 2 ;;
     --serial-log) serial_log="$2"; shift 2 ;;
+    --disk) disk="$2"; shift 2 ;;
+    --image) image="$2"; shift 2 ;;
+    --disk-ro) disk_ro=1; shift ;;
     --help|-h) usage; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "run_qemu.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -53,6 +66,26 @@ if [ -n "$serial_log" ]; then
   args+=(-serial "file:$serial_log" -monitor none)
 else
   args+=(-serial mon:stdio)
+fi
+if [ -n "$image" ] && [ ! -f "$image" ]; then
+  echo "run_qemu.sh: no disk image at $image" >&2; exit 2
+fi
+if [ -n "$disk" ] && [ ! -e "$disk" ]; then
+  [ -n "$image" ] || { echo "run_qemu.sh: no disk at $disk and no --image to create it from" >&2; exit 2; }
+  cp --sparse=always "$image" "$disk"
+  chmod u+w "$disk"
+  echo "run_qemu.sh: created $disk from $image" >&2
+elif [ -z "$disk" ] && [ -n "$image" ]; then
+  disk="$(mktemp "${TMPDIR:-/tmp}/tessera-disk.XXXXXX")"
+  trap 'rm -f "$disk"' EXIT
+  cp --sparse=always "$image" "$disk"
+  chmod u+w "$disk"
+fi
+if [ -n "$disk" ]; then
+  ro=""
+  [ "$disk_ro" -eq 1 ] && ro=",readonly=on"
+  args+=(-drive "file=$disk,if=none,format=raw,id=root$ro"
+         -device virtio-blk-pci,drive=root,disable-legacy=on)
 fi
 args+=("${extra[@]}")
 

@@ -1,0 +1,166 @@
+#include "lib/blkproto/client.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "lib/tessera/process.h"
+#include "lib/tessera/syscalls.h"
+
+namespace blkproto {
+namespace {
+
+namespace sys = tessera::sys;
+
+int64_t Deadline(int64_t timeout_ns) {
+  int64_t now = tessera::NowNs();
+  return timeout_ns > tessera::kInfinite - now ? tessera::kInfinite : now + timeout_ns;
+}
+
+}  // namespace
+
+int Client::Open(tessera::handle_t channel, uint32_t buffer_bytes) {
+  if (is_open()) return -EBUSY;
+  if (buffer_bytes == 0 || buffer_bytes % 4096 != 0 || buffer_bytes > kMaxBufferBytes) return -EINVAL;
+  channel_ = channel;
+  int64_t vmo = sys::VmoCreateContiguous(buffer_bytes);
+  if (vmo < 0) {
+    Close();
+    return static_cast<int>(vmo);
+  }
+  vmo_ = static_cast<tessera::handle_t>(vmo);
+  int64_t addr = sys::VmoMap(vmo_, 0, buffer_bytes, tessera::kProtRead | tessera::kProtWrite, 0,
+                             tessera::kVmoMapShared);
+  if (addr < 0) {
+    Close();
+    return static_cast<int>(addr);
+  }
+  buffer_ = reinterpret_cast<uint8_t*>(addr);
+  buffer_bytes_ = buffer_bytes;
+  // The driver gets its own handle (it keeps it, which pins the memory).
+  int64_t dup = sys::HandleDuplicate(vmo_, tessera::kRightSameRights);
+  if (dup < 0) {
+    Close();
+    return static_cast<int>(dup);
+  }
+  tessera::handle_t shared = static_cast<tessera::handle_t>(dup);
+  Request request{};
+  request.op = kRegister;
+  request.id = next_id_++;
+  request.length = buffer_bytes;
+  Reply reply{};
+  tessera::ChannelCallArgs args{};
+  args.write_bytes = &request;
+  args.write_num_bytes = sizeof(request);
+  args.write_handles = &shared;
+  args.write_num_handles = 1;
+  args.read_bytes = &reply;
+  args.read_bytes_capacity = sizeof(reply);
+  args.deadline = Deadline(timeout_ns_);
+  int64_t r = sys::ChannelCall(channel_, &args);
+  if (r >= 0 && args.actual_bytes != sizeof(reply)) r = -EIO;
+  if (r >= 0 && reply.error != 0) r = -reply.error;
+  if (r < 0) {
+    Close();
+    return static_cast<int>(r);
+  }
+  info_ = reply.info;
+  return 0;
+}
+
+void Client::Close() {
+  if (buffer_ != nullptr) munmap(buffer_, buffer_bytes_);
+  if (vmo_ != tessera::kInvalidHandle) sys::HandleClose(vmo_);
+  if (channel_ != tessera::kInvalidHandle) sys::HandleClose(channel_);
+  buffer_ = nullptr;
+  buffer_bytes_ = 0;
+  vmo_ = channel_ = tessera::kInvalidHandle;
+  info_ = Info{};
+}
+
+int Client::Call(const Request& request, Reply* reply) {
+  if (!is_open()) return -ENOTCONN;
+  tessera::ChannelCallArgs args{};
+  args.write_bytes = &request;
+  args.write_num_bytes = sizeof(request);
+  args.read_bytes = reply;
+  args.read_bytes_capacity = sizeof(*reply);
+  args.deadline = Deadline(timeout_ns_);
+  int64_t r = sys::ChannelCall(channel_, &args);
+  if (r < 0) return static_cast<int>(r);
+  if (args.actual_bytes != sizeof(*reply) || reply->id != request.id) return -EIO;
+  return reply->error == 0 ? 0 : -reply->error;
+}
+
+int Client::Transfer(uint32_t op, uint64_t sector, uint32_t offset, uint32_t length) {
+  Request request{};
+  request.op = op;
+  request.id = next_id_++;
+  request.sector = sector;
+  request.offset = offset;
+  request.length = length;
+  Reply reply{};
+  return Call(request, &reply);
+}
+
+int Client::Read(uint64_t sector, void* out, size_t bytes) {
+  auto* dst = static_cast<uint8_t*>(out);
+  while (bytes > 0) {
+    uint32_t n = bytes < buffer_bytes_ ? static_cast<uint32_t>(bytes) : buffer_bytes_;
+    if (n == 0) return -ENOTCONN;
+    int r = Transfer(kRead, sector, 0, n);
+    if (r < 0) return r;
+    memcpy(dst, buffer_, n);
+    dst += n;
+    bytes -= n;
+    sector += n / kSectorSize;
+  }
+  return 0;
+}
+
+int Client::Write(uint64_t sector, const void* in, size_t bytes) {
+  const auto* src = static_cast<const uint8_t*>(in);
+  while (bytes > 0) {
+    uint32_t n = bytes < buffer_bytes_ ? static_cast<uint32_t>(bytes) : buffer_bytes_;
+    if (n == 0) return -ENOTCONN;
+    memcpy(buffer_, src, n);
+    int r = Transfer(kWrite, sector, 0, n);
+    if (r < 0) return r;
+    src += n;
+    bytes -= n;
+    sector += n / kSectorSize;
+  }
+  return 0;
+}
+
+int Client::Flush() { return Transfer(kFlush, 0, 0, 0); }
+
+int Client::Start(uint32_t op, uint64_t sector, uint32_t offset, uint32_t length, uint64_t id) {
+  if (!is_open()) return -ENOTCONN;
+  Request request{};
+  request.op = op;
+  request.id = id;
+  request.sector = sector;
+  request.offset = offset;
+  request.length = length;
+  int64_t r = sys::ChannelWrite(channel_, &request, sizeof(request), nullptr, 0, 0);
+  return r < 0 ? static_cast<int>(r) : 0;
+}
+
+int Client::WaitReply(Reply* reply, int64_t deadline) {
+  if (!is_open()) return -ENOTCONN;
+  for (;;) {
+    tessera::ChannelReadArgs args{};
+    args.bytes = reply;
+    args.bytes_capacity = sizeof(*reply);
+    int64_t r = sys::ChannelRead(channel_, &args);
+    if (r >= 0) return args.actual_bytes == sizeof(*reply) ? 0 : -EIO;
+    if (r != -EAGAIN) return static_cast<int>(r);
+    uint32_t observed = 0;
+    r = sys::ObjectWaitOne(channel_, tessera::kSignalReadable | tessera::kSignalPeerClosed, deadline,
+                           &observed);
+    if (r < 0) return static_cast<int>(r);
+  }
+}
+
+}  // namespace blkproto

@@ -1,0 +1,77 @@
+#pragma once
+
+// blkproto::Client: the client side of the block protocol (blkproto.h) for
+// Tessera user programs (the fs server, tests). It makes one physically
+// contiguous shared buffer, registers it with the driver, and then moves
+// sectors between the disk and the buffer; Read/Write copy to/from caller
+// memory and split large transfers into buffer-sized requests.
+//
+// Not thread-safe: one thread uses a Client. Every call returns 0 or -errno:
+// the driver's errors (blkproto.h: EINVAL, EROFS, EIO, ...), ETIMEDOUT when
+// the driver does not answer within the request timeout, EPIPE when the
+// driver is gone, ENOTCONN before Open.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/syscall/abi.h"
+#include "lib/blkproto/blkproto.h"
+
+namespace blkproto {
+
+class Client {
+ public:
+  static constexpr uint32_t kDefaultBufferBytes = 1u << 20;
+  static constexpr int64_t kDefaultTimeoutNs = 30ll * 1000 * 1000 * 1000;
+
+  Client() = default;
+  ~Client() { Close(); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  /// Takes ownership of `channel` (connected to a block driver), creates a
+  /// shared buffer of `buffer_bytes` (a multiple of 4096, at most
+  /// kMaxBufferBytes) and registers it. Errors: EINVAL (bad size), ENOMEM,
+  /// EBUSY (already open), the driver's kRegister errors.
+  int Open(tessera::handle_t channel, uint32_t buffer_bytes = kDefaultBufferBytes);
+  /// Closes the channel (the driver then stops) and frees the buffer.
+  void Close();
+  bool is_open() const { return channel_ != tessera::kInvalidHandle; }
+
+  /// The geometry the driver reported at Open.
+  const Info& info() const { return info_; }
+  uint64_t capacity_sectors() const { return info_.capacity_sectors; }
+  bool read_only() const { return (info_.flags & kInfoReadOnly) != 0; }
+
+  /// Synchronous sector I/O through the shared buffer: `bytes` (a multiple of
+  /// the block size) from/to sector `sector`.
+  int Read(uint64_t sector, void* out, size_t bytes);
+  int Write(uint64_t sector, const void* in, size_t bytes);
+  /// Makes every write answered before it durable.
+  int Flush();
+
+  /// Zero-copy and pipelined use: the shared buffer itself, requests naming
+  /// regions of it. Transfer waits for its own reply; Start sends a request
+  /// and returns at once (at most kMaxInFlight unanswered), WaitReply takes
+  /// the next reply of any started request.
+  uint8_t* buffer() const { return buffer_; }
+  uint32_t buffer_bytes() const { return buffer_bytes_; }
+  int Transfer(uint32_t op, uint64_t sector, uint32_t offset, uint32_t length);
+  int Start(uint32_t op, uint64_t sector, uint32_t offset, uint32_t length, uint64_t id);
+  int WaitReply(Reply* reply, int64_t deadline);
+
+  void set_timeout_ns(int64_t timeout) { timeout_ns_ = timeout; }
+
+ private:
+  int Call(const Request& request, Reply* reply);
+
+  tessera::handle_t channel_ = tessera::kInvalidHandle;
+  tessera::handle_t vmo_ = tessera::kInvalidHandle;
+  uint8_t* buffer_ = nullptr;
+  uint32_t buffer_bytes_ = 0;
+  Info info_{};
+  uint64_t next_id_ = 1;
+  int64_t timeout_ns_ = kDefaultTimeoutNs;
+};
+
+}  // namespace blkproto
