@@ -9,5 +9,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 runfiles="${RUNFILES_DIR:-$0.runfiles}/tessera"
 [ -d "$runfiles" ] || runfiles="$PWD"
+runfiles="$(cd "$runfiles" && pwd)"
+# Relative paths the user gives (--disk, --serial-log) are theirs: resolve
+# them from where `bazel run` was started, not from the runfiles tree.
+cd "${BUILD_WORKING_DIRECTORY:-$PWD}"
 exec "$runfiles/platform/qemu-q35/run_qemu.sh" --iso "$runfiles/platform/qemu-q35/iso.iso" \
   --image "$runfiles/platform/disk/root.img" "$@"
