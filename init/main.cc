@@ -18,7 +18,9 @@
 //
 // Storage: when the machine has a virtio-blk disk, init starts the driver
 // (StartBlockDriver) with only that PCI function's handle; the client end of
-// its service channel is for the fs server.
+// its service channel is for the fs server (fs_server), which init starts
+// next (MountRootFromDisk): the ext2 disk becomes the root, or the initramfs
+// stays the root when there is no disk or the mount fails.
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +192,60 @@ int RunBlockTest(tessera::Bootstrap& boot) {
   return status == 0 ? 0 : 1;
 }
 
+// Root on disk: starts the ext2 file-system server (boot module
+// "fs_server") with the block driver's client channel ("blk"), the mount
+// right ("vfs") and a "ready" channel, and waits until the server says the
+// disk is the root (kFsMountRoot moved /dev, /tmp and /proc into it; init's
+// root and cwd moved too). Returns true if the root moved; otherwise the
+// initramfs stays the root, said in one line. Takes `block_client`.
+bool MountRootFromDisk(tessera::Bootstrap& boot, handle_t block_client) {
+  if (block_client == tessera::kInvalidHandle) {
+    printf("init: no virtio-blk disk; the initramfs stays the root\n");
+    return false;
+  }
+  handle_t exe = boot.Find("fs_server");
+  int64_t vfs = sys::HandleDuplicate(boot.Find("vfs"), tessera::kRightSameRights);
+  handle_t ready_mine, ready_theirs;
+  if (exe == tessera::kInvalidHandle || vfs < 0 ||
+      sys::ChannelCreate(&ready_mine, &ready_theirs) < 0) {
+    printf("init: no fs_server module or vfs right; the initramfs stays the root\n");
+    sys::HandleClose(block_client);
+    if (vfs >= 0) sys::HandleClose(static_cast<handle_t>(vfs));
+    return false;
+  }
+  handle_t handles[] = {block_client, static_cast<handle_t>(vfs), ready_theirs};
+  const char* names[] = {"blk", "vfs", "ready"};
+  const char* argv[] = {"fs_server"};
+  int64_t server = tessera::Spawn(exe, "fs_server", 1, argv, handles, names, 3);
+  if (server < 0) {
+    printf("init: cannot start fs_server (%lld); the initramfs stays the root\n",
+           static_cast<long long>(server));
+    sys::HandleClose(ready_mine);
+    return false;
+  }
+  sys::HandleClose(static_cast<handle_t>(server));
+  // The server writes one int64 (0 or -errno) once fs_mount returned.
+  int64_t status = -110;  // ETIMEDOUT
+  uint32_t observed = 0;
+  if (sys::ObjectWaitOne(ready_mine, tessera::kSignalReadable | tessera::kSignalPeerClosed,
+                         tessera::NowNs() + 120'000'000'000, &observed) == 0) {
+    tessera::ChannelReadArgs rd{};
+    int64_t value = -5;  // EIO: the server ended without a word
+    rd.bytes = &value;
+    rd.bytes_capacity = sizeof value;
+    if (sys::ChannelRead(ready_mine, &rd) >= 0 && rd.actual_bytes == sizeof value) status = value;
+    else status = -5;
+  }
+  sys::HandleClose(ready_mine);
+  if (status != 0) {
+    printf("init: the disk did not become the root (%lld); the initramfs stays the root\n",
+           static_cast<long long>(status));
+    return false;
+  }
+  printf("init: the root is now the ext2 disk\n");
+  return true;
+}
+
 // Starts busybox sh on the console in a new session and restarts it when it
 // exits; reaps every other child (orphans are reparented to init). With
 // `once` (the shell system test) init exits with the shell's status instead.
@@ -298,9 +354,7 @@ int main(int argc, char** argv) {
 
   int demo = RunEchoDemo(boot);
   if (mode != nullptr && strcmp(mode, "shell") != 0) return demo;
-  // The client end of the block driver's channel is for the fs server (not
-  // started yet): until then, starting the driver shows the disk works.
-  handle_t block_client = StartBlockDriver(boot);
-  if (block_client != tessera::kInvalidHandle) sys::HandleClose(block_client);
+  // The client end of the block driver's channel, for the fs server.
+  MountRootFromDisk(boot, StartBlockDriver(boot));
   return RunShell(mode != nullptr);
 }

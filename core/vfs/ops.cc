@@ -120,6 +120,10 @@ kstd::Result<void> UnlinkPath(const PathContext& ctx, Name path) {
   if (r.trailing_slash) {
     return r.vnode->IsDirectory() ? kstd::Error::kIsDirectory : kstd::Error::kNotDirectory;
   }
+  // Let go of the victim first: a file system may release a node at once
+  // when nobody else holds it (RemoteFs forgets it, so the server frees the
+  // inode instead of leaving an orphan on disk).
+  r.vnode.reset();
   return r.parent->Unlink(r.final_name());
 }
 
@@ -131,6 +135,7 @@ kstd::Result<void> RemoveDirectory(const PathContext& ctx, Name path) {
   if (name.IsDotDot()) return kstd::Error::kNotEmpty;
   if (!r.vnode) return kstd::Error::kNotFound;
   if (r.vnode->fs()->Root().get() == r.vnode.get()) return kstd::Error::kBusy;  // a mount root
+  r.vnode.reset();  // as in UnlinkPath
   return r.parent->Rmdir(name);
 }
 
@@ -148,6 +153,8 @@ kstd::Result<void> RenamePath(const PathContext& old_ctx, Name old_path,
   // its mount point.
   if (from.vnode->fs() != from.parent->fs()) return kstd::Error::kBusy;
   if (to.vnode && to.vnode->fs() != to.parent->fs()) return kstd::Error::kBusy;
+  from.vnode.reset();  // as in UnlinkPath: a replaced target can go at once
+  to.vnode.reset();
   return from.parent->Rename(from.final_name(), to.parent.get(), to.final_name());
 }
 

@@ -1,0 +1,252 @@
+// fs_server: the ext2 file-system server (issue 5). A boot module that init
+// starts when the machine has a virtio-blk disk:
+//
+//   fs_server [PATH]      PATH: where to mount ("/" or absent: become the root)
+//
+// Bootstrap handles (from init):
+//   "blk"    the client end of the virtio-blk driver's channel (lib/blkproto)
+//   "vfs"    the mount right (fs_mount)
+//   "ready"  optional: a channel end; the server writes one int64 on it when
+//            the mount is done: 0, or -errno if it failed (then it exits)
+//
+// It mounts the disk's ext2 file system (servers/fs/ext2) over the block
+// client, mounts itself into the kernel VFS (fs_mount; with kFsMountRoot the
+// root moves from the initramfs to the disk, /dev, /tmp and /proc moving
+// along) and then serves fsproto requests (servers/fs/server.h) on its
+// channel until the kernel unmounts it or drops the channel. Dirty data is
+// written back every 5 s; sync(2), fsync(2) and unmount write it at once.
+//
+// fs_mount of the root makes the kernel look /dev, /tmp and /proc up in the
+// new root before it returns, i.e. it sends requests to this server: so the
+// mount call runs on a second thread while the main thread already serves.
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "lib/blkproto/client.h"
+#include "lib/blkproto/ext2_block_device.h"
+#include "lib/fsproto/fsproto.h"
+#include "lib/tessera/bootstrap.h"
+#include "lib/tessera/syscalls.h"
+#include "servers/fs/ext2/ext2.h"
+#include "servers/fs/server.h"
+
+namespace {
+
+using servers::fs::Server;
+using servers::fs::ext2::Ext2;
+using servers::fs::ext2::LogLevel;
+using tessera::handle_t;
+namespace sys = tessera::sys;
+namespace ext2 = servers::fs::ext2;
+
+constexpr int64_t kWriteBackNs = 5'000'000'000;
+constexpr int64_t kMountPollNs = 10'000'000;
+constexpr size_t kMountStackBytes = 64 * 1024;
+constexpr int64_t kMountPending = INT64_MIN;
+
+class RealtimeClock final : public ext2::Clock {
+ public:
+  int64_t NowSeconds() override {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec;
+  }
+};
+
+class ConsoleLog final : public ext2::LogSink {
+ public:
+  void Log(LogLevel level, const char* message) override {
+    printf("fs: %s%s\n", level == LogLevel::kError ? "error: " : level == LogLevel::kWarning ? "warning: " : "",
+           message);
+    fflush(stdout);
+  }
+};
+
+// The mount thread: only raw system calls (no libc, which would need this
+// thread's TLS), result published through g_mount_result.
+tessera::FsMountArgs g_mount_args{};
+int64_t g_mount_result = kMountPending;
+
+[[noreturn]] void MountThread(uint64_t) {
+  int64_t result = sys::FsMount(&g_mount_args);
+  __atomic_store_n(&g_mount_result, result, __ATOMIC_RELEASE);
+  sys::ThreadExit();
+  __builtin_unreachable();
+}
+
+int64_t StartMountThread() {
+  void* stack = mmap(nullptr, kMountStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (stack == MAP_FAILED) return -12;
+  uint64_t top = reinterpret_cast<uint64_t>(stack) + kMountStackBytes;
+  return sys::ThreadCreate(reinterpret_cast<uint64_t>(&MountThread), top, 0);
+}
+
+void SignalReady(handle_t ready, int64_t status) {
+  if (ready == tessera::kInvalidHandle) return;
+  sys::ChannelWrite(ready, &status, sizeof status, nullptr, 0, 0);
+  sys::HandleClose(ready);
+}
+
+const char* Describe(int error) {
+  switch (error) {
+    case 0: return "ok";
+    case 5: return "EIO";
+    case 12: return "ENOMEM";
+    case 16: return "EBUSY";
+    case 22: return "EINVAL";
+    case 30: return "EROFS";
+    case 38: return "ENOSYS";
+    default: return "error";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* path = argc > 1 ? argv[1] : "/";
+  const bool as_root = strcmp(path, "/") == 0;
+  tessera::Bootstrap boot;
+  if (boot.Load() < 0) {
+    printf("fs: no bootstrap handles\n");
+    return 2;
+  }
+  handle_t ready = boot.Take("ready");
+  handle_t blk = boot.Take("blk");
+  handle_t vfs = boot.Find("vfs");
+  if (blk == tessera::kInvalidHandle || vfs == tessera::kInvalidHandle) {
+    printf("fs: needs the \"blk\" and \"vfs\" handles\n");
+    SignalReady(ready, -22);
+    return 2;
+  }
+
+  static blkproto::Client client;
+  if (int e = client.Open(blk); e < 0) {
+    printf("fs: cannot open the block device: %d\n", e);
+    SignalReady(ready, e);
+    return 3;
+  }
+  static blkproto::Ext2BlockDevice device(client);
+  static RealtimeClock clock;
+  static ConsoleLog log;
+  static Ext2 fs;
+  ext2::MountOptions options;
+  options.clock = &clock;
+  options.log = &log;
+  options.cache_blocks = 4096;
+  auto report = fs.Mount(&device, options);
+  if (report.is_error()) {
+    int e = static_cast<int>(report.error());
+    printf("fs: the disk (%llu bytes) has no usable ext2 file system: %s (%d)\n",
+           static_cast<unsigned long long>(device.sector_count() * device.sector_size()), Describe(e), e);
+    SignalReady(ready, -e);
+    return 4;
+  }
+  const ext2::MountReport& r = report.value();
+  printf("fs: ext2 on virtio-blk: %llu bytes (%llu sectors of %u), block size %u, %u group(s), %s%s%s, mount %u\n",
+         static_cast<unsigned long long>(device.sector_count() * device.sector_size()),
+         static_cast<unsigned long long>(device.sector_count()), device.sector_size(), r.block_size,
+         r.groups, r.was_clean ? "clean" : "NOT cleanly unmounted (run e2fsck)",
+         r.had_errors ? ", errors recorded" : "", r.read_only ? ", read-only" : "", r.mount_count);
+  fflush(stdout);
+
+  static Server server(&fs, nullptr);
+  static fsproto::Reply root;
+  if (auto made = server.MakeRootReply(&root); made.is_error()) {
+    printf("fs: cannot read the root directory: %d\n", static_cast<int>(made.error()));
+    (void)server.Unmount();
+    SignalReady(ready, -static_cast<int>(made.error()));
+    return 5;
+  }
+  handle_t server_end, kernel_end;
+  if (sys::ChannelCreate(&server_end, &kernel_end) < 0) return 6;
+  g_mount_args.mount_right = vfs;
+  g_mount_args.channel = kernel_end;
+  g_mount_args.path = path;
+  g_mount_args.root = &root;
+  g_mount_args.root_size = sizeof root;
+  g_mount_args.flags = as_root ? tessera::kFsMountRoot : 0;
+  if (int64_t started = StartMountThread(); started < 0) {
+    printf("fs: cannot start the mount thread: %lld\n", static_cast<long long>(started));
+    (void)server.Unmount();
+    SignalReady(ready, started);
+    return 7;
+  }
+
+  static uint8_t message[fsproto::kMaxRequestBytes + 16];
+  bool mounted = false;
+  int64_t next_write_back = sys::ClockMonotonic() + kWriteBackNs;
+  for (;;) {
+    if (!mounted) {
+      int64_t result = __atomic_load_n(&g_mount_result, __ATOMIC_ACQUIRE);
+      if (result != kMountPending) {
+        if (result < 0) {
+          printf("fs: fs_mount on %s failed: %lld\n", path, static_cast<long long>(result));
+          (void)server.Unmount();
+          SignalReady(ready, result);
+          return 8;
+        }
+        mounted = true;
+        printf("fs: mounted on %s%s\n", path, as_root ? " (now the root file system)" : "");
+        fflush(stdout);
+        SignalReady(ready, 0);
+        ready = tessera::kInvalidHandle;
+      }
+    }
+    int64_t now = sys::ClockMonotonic();
+    if (now >= next_write_back) {
+      if (int e = server.WriteBack()) printf("fs: write-back failed: %s (%d)\n", Describe(e), e);
+      next_write_back = now + kWriteBackNs;
+    }
+    int64_t deadline = mounted ? next_write_back : now + kMountPollNs;
+    uint32_t observed = 0;
+    int64_t waited = sys::ObjectWaitOne(server_end, tessera::kSignalReadable | tessera::kSignalPeerClosed,
+                                        deadline, &observed);
+    if (waited < 0) continue;  // the deadline
+    handle_t handles[4];
+    tessera::ChannelReadArgs rd{};
+    rd.bytes = message;
+    rd.handles = handles;
+    rd.bytes_capacity = sizeof message;
+    rd.handles_capacity = 4;
+    if (sys::ChannelRead(server_end, &rd) < 0) {
+      if (observed & tessera::kSignalPeerClosed) break;  // the kernel let go of the mount
+      continue;
+    }
+    fsproto::Request q{};
+    if (rd.actual_bytes >= sizeof q) memcpy(&q, message, sizeof q);
+    if (rd.actual_bytes >= sizeof q && q.magic == fsproto::kMagic && q.op == fsproto::kHello &&
+        rd.actual_handles == 1) {
+      int64_t addr = sys::VmoMap(handles[0], 0, fsproto::kDataBufferSize,
+                                 tessera::kProtRead | tessera::kProtWrite, 0, tessera::kVmoMapShared);
+      if (addr < 0) {
+        printf("fs: cannot map the data buffer: %lld\n", static_cast<long long>(addr));
+      } else {
+        server.set_buffer(reinterpret_cast<uint8_t*>(addr));
+      }
+      continue;
+    }
+    for (uint32_t i = 0; i < rd.actual_handles && i < 4; ++i) sys::HandleClose(handles[i]);
+    fsproto::Reply reply;
+    Server::Action action = server.Handle(message, rd.actual_bytes, &reply);
+    if (action == Server::Action::kNoReply) continue;
+    sys::ChannelWrite(server_end, &reply, sizeof reply, nullptr, 0, rd.txid);
+    if (action == Server::Action::kUnmounted) {
+      printf("fs: unmounted cleanly\n");
+      return 0;
+    }
+    if (q.op == fsproto::kUnmount) {
+      printf("fs: unmount failed: %s (%d); still serving\n", Describe(reply.error), reply.error);
+    }
+  }
+  int e = server.Unmount();
+  if (e == 0) {
+    printf("fs: the kernel dropped the mount; unmounted cleanly\n");
+  } else {
+    printf("fs: the kernel dropped the mount; unmount failed: %s (%d)\n", Describe(e), e);
+  }
+  return e == 0 ? 0 : 1;
+}

@@ -1,0 +1,394 @@
+// Host tests of the fs server's protocol layer (servers/fs/server.h): encoded
+// fsproto requests go into Server::Handle over a real mke2fs image (through
+// FileBlockDevice), replies are decoded and checked, malformed requests get
+// errno replies; then the image is unmounted and judged by e2fsck -fn, and
+// debugfs reads the files back byte for byte.
+
+#include "servers/fs/server.h"
+
+#include <string.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "servers/fs/ext2/testing/test_support.h"
+
+namespace servers::fs {
+namespace {
+
+using ext2::testing::DebugfsCat;
+using ext2::testing::E2fsck;
+using ext2::testing::MountedImage;
+using ext2::testing::PatternBytes;
+using ext2::testing::ScratchCopy;
+
+constexpr int kEnoent = 2, kEio = 5, kEexist = 17, kEnotdir = 20, kEisdir = 21, kEinval = 22,
+              kEnosys = 38, kEnotempty = 39, kEstale = 116;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(ScratchCopy("empty_1k.img")); }
+
+  void Open(const std::string& image) {
+    image_ = image;
+    mounted_ = std::make_unique<MountedImage>();
+    ASSERT_TRUE(mounted_->Mount(image_).ok()) << mounted_->log.All();
+    buffer_.assign(fsproto::kDataBufferSize, 0);
+    server_ = std::make_unique<Server>(&mounted_->fs, nullptr);
+    fsproto::Reply root;
+    ASSERT_TRUE(server_->MakeRootReply(&root).ok());
+    EXPECT_EQ(root.op, fsproto::kHello);
+    EXPECT_EQ(root.node, 2u);
+    EXPECT_EQ(root.attr.mode & fsproto::kModeTypeMask, fsproto::kModeDirectory);
+    EXPECT_EQ(root.info.magic, 0xEF53u);
+    server_->set_buffer(buffer_.data());
+  }
+
+  static fsproto::Request Q(uint32_t op, uint64_t node) {
+    fsproto::Request q{};
+    q.magic = fsproto::kMagic;
+    q.op = op;
+    q.node = node;
+    return q;
+  }
+
+  // Encodes a request with its names and handles it.
+  fsproto::Reply Call(fsproto::Request q, const std::string& name = "", const std::string& name2 = "",
+                      Server::Action* action = nullptr) {
+    q.name_length = static_cast<uint32_t>(name.size());
+    q.name2_length = static_cast<uint32_t>(name2.size());
+    std::string message(reinterpret_cast<const char*>(&q), sizeof q);
+    message += name + name2;
+    fsproto::Reply r;
+    Server::Action a = server_->Handle(reinterpret_cast<const uint8_t*>(message.data()), message.size(), &r);
+    if (action != nullptr) *action = a;
+    EXPECT_EQ(r.op, q.op);
+    return r;
+  }
+
+  fsproto::Reply Lookup(uint64_t dir, const std::string& name) { return Call(Q(fsproto::kLookup, dir), name); }
+
+  uint64_t Create(uint64_t dir, const std::string& name, uint32_t mode, const std::string& target = "") {
+    fsproto::Request q = Q(fsproto::kCreate, dir);
+    q.mode = mode;
+    fsproto::Reply r = Call(q, name, target);
+    EXPECT_EQ(r.error, 0) << name;
+    EXPECT_EQ(r.attr.node, r.node);
+    EXPECT_EQ(r.attr.mode, mode);
+    return r.node;
+  }
+
+  fsproto::Reply Write(uint64_t node, uint64_t offset, const std::string& data, bool append = false) {
+    memcpy(buffer_.data(), data.data(), data.size());
+    fsproto::Request q = Q(append ? fsproto::kAppend : fsproto::kWrite, node);
+    q.offset = offset;
+    q.length = static_cast<uint32_t>(data.size());
+    return Call(q);
+  }
+
+  std::string ReadAll(uint64_t node) {
+    std::string out;
+    for (;;) {
+      fsproto::Request q = Q(fsproto::kRead, node);
+      q.offset = out.size();
+      q.length = 10000;  // not a block multiple
+      fsproto::Reply r = Call(q);
+      EXPECT_EQ(r.error, 0);
+      if (r.error != 0 || r.length == 0) return out;
+      out.append(reinterpret_cast<const char*>(buffer_.data()), r.length);
+    }
+  }
+
+  // Every (name, node, type) of a directory, through buffers of `bytes`.
+  std::vector<std::pair<std::string, uint8_t>> List(uint64_t dir, uint32_t bytes = 100) {
+    std::vector<std::pair<std::string, uint8_t>> out;
+    uint64_t cursor = 0;
+    for (int rounds = 0; rounds < 10000; ++rounds) {
+      fsproto::Request q = Q(fsproto::kReadDir, dir);
+      q.offset = cursor;
+      q.length = bytes;
+      fsproto::Reply r = Call(q);
+      EXPECT_EQ(r.error, 0);
+      if (r.error != 0) break;
+      EXPECT_LE(r.length, bytes);
+      uint32_t at = 0;
+      for (uint64_t i = 0; i < r.value; ++i) {
+        fsproto::DirRecord rec;
+        memcpy(&rec, buffer_.data() + at, sizeof rec);
+        out.emplace_back(std::string(reinterpret_cast<const char*>(buffer_.data()) + at + sizeof rec,
+                                     rec.name_length),
+                         rec.type);
+        at += fsproto::DirRecordSize(rec.name_length);
+        cursor = rec.next_cursor;
+      }
+      EXPECT_EQ(at, r.length);
+      if (r.flags & fsproto::kReplyEndOfDirectory) break;
+      EXPECT_GT(r.value, 0u);
+    }
+    return out;
+  }
+
+  void UnmountAndCheck() {
+    Server::Action action;
+    fsproto::Reply r = Call(Q(fsproto::kUnmount, 0), "", "", &action);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(action, Server::Action::kUnmounted);
+    EXPECT_FALSE(mounted_->fs.mounted());
+    auto fsck = E2fsck(image_);
+    EXPECT_EQ(fsck.exit_code, 0) << fsck.output;
+  }
+
+  std::string image_;
+  std::unique_ptr<MountedImage> mounted_;
+  std::vector<uint8_t> buffer_;
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
+  uint64_t dir = Create(2, "dir", fsproto::kModeDirectory | 0755);
+  uint64_t sub = Create(dir, "sub", fsproto::kModeDirectory | 0700);
+  uint64_t file = Create(sub, "file", fsproto::kModeRegular | 0644);
+  EXPECT_EQ(server_->references(static_cast<uint32_t>(file)), 1u);
+
+  // Several sizes, written in protocol-sized chunks, one append.
+  std::string big = PatternBytes(300 * 1024 + 17, 7);
+  for (size_t at = 0; at < big.size(); at += fsproto::kDataBufferSize) {
+    std::string chunk = big.substr(at, fsproto::kDataBufferSize);
+    fsproto::Reply r = Write(file, at, chunk);
+    ASSERT_EQ(r.error, 0);
+    EXPECT_EQ(r.value, chunk.size());
+    EXPECT_EQ(r.attr.size, at + chunk.size());
+  }
+  fsproto::Reply appended = Write(file, 0, "tail\n", true);
+  ASSERT_EQ(appended.error, 0);
+  EXPECT_EQ(appended.attr.size, big.size() + 5);
+  big += "tail\n";
+  EXPECT_EQ(ReadAll(file), big);
+
+  // Lookup gives references; forget takes them back.
+  fsproto::Reply found = Lookup(sub, "file");
+  ASSERT_EQ(found.error, 0);
+  EXPECT_EQ(found.node, file);
+  EXPECT_EQ(found.attr.size, big.size());
+  EXPECT_EQ(server_->references(static_cast<uint32_t>(file)), 2u);
+  fsproto::Request forget = Q(fsproto::kForget, file);
+  forget.offset = 1;
+  Server::Action action;
+  Call(forget, "", "", &action);
+  EXPECT_EQ(action, Server::Action::kNoReply);
+  EXPECT_EQ(server_->references(static_cast<uint32_t>(file)), 1u);
+  EXPECT_EQ(Lookup(dir, "..").node, 2u);
+  EXPECT_EQ(Lookup(2, "nothing").error, kEnoent);
+
+  // Symlink, hard link, rename over an existing file, truncate, setattr.
+  uint64_t link = Create(dir, "ln", fsproto::kModeSymlink | 0777, "sub/file");
+  fsproto::Request readlink = Q(fsproto::kReadLink, link);
+  readlink.length = 4095;
+  fsproto::Reply target = Call(readlink);
+  ASSERT_EQ(target.error, 0);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(buffer_.data()), target.length), "sub/file");
+  fsproto::Request hard = Q(fsproto::kLink, dir);
+  hard.node2 = file;
+  fsproto::Reply linked = Call(hard, "hard");
+  ASSERT_EQ(linked.error, 0);
+  EXPECT_EQ(linked.attr.nlink, 2u);
+  uint64_t other = Create(dir, "other", fsproto::kModeRegular | 0600);
+  ASSERT_EQ(Write(other, 0, "other").error, 0);
+  fsproto::Request rename = Q(fsproto::kRename, dir);
+  rename.node2 = dir;
+  fsproto::Reply renamed = Call(rename, "other", "hard");
+  ASSERT_EQ(renamed.error, 0);
+  EXPECT_EQ(renamed.node, file);  // the replaced one
+  fsproto::Request trunc = Q(fsproto::kTruncate, other);
+  trunc.offset = 3;
+  EXPECT_EQ(Call(trunc).attr.size, 3u);
+  fsproto::Request set = Q(fsproto::kSetAttr, other);
+  set.setattr_mask = fsproto::kSetMode | fsproto::kSetMtime;
+  set.mode = 0640;
+  set.mtime_ns = 1234567890123456789;
+  fsproto::Reply setr = Call(set);
+  ASSERT_EQ(setr.error, 0);
+  EXPECT_EQ(setr.attr.mode, fsproto::kModeRegular | 0640);
+  EXPECT_EQ(setr.attr.mtime_ns, 1234567890000000000);
+
+  // Readdir through small buffers, with types.
+  auto entries = List(dir, 64);
+  std::vector<std::string> names;
+  for (auto& e : entries) names.push_back(e.first);
+  EXPECT_EQ(names, (std::vector<std::string>{".", "..", "sub", "ln", "hard"}));
+  EXPECT_EQ(entries[2].second, 4);
+  EXPECT_EQ(entries[3].second, 10);
+  EXPECT_EQ(entries[4].second, 8);
+
+  // A directory with many entries.
+  for (int i = 0; i < 150; ++i) Create(sub, "n" + std::to_string(i), fsproto::kModeRegular | 0644);
+  EXPECT_EQ(List(sub, 4096).size(), 153u);
+  EXPECT_EQ(List(sub, 24 + 8).size(), 153u);  // one record per call
+
+  // Errors.
+  EXPECT_EQ(Call(Q(fsproto::kRmdir, dir), "sub").error, kEnotempty);
+  EXPECT_EQ(Call(Q(fsproto::kUnlink, dir), "sub").error, kEisdir);
+  EXPECT_EQ(Call(Q(fsproto::kRmdir, dir), "hard").error, kEnotdir);
+  fsproto::Request dup = Q(fsproto::kCreate, dir);
+  dup.mode = fsproto::kModeRegular | 0644;
+  EXPECT_EQ(Call(dup, "hard").error, kEexist);
+  fsproto::Request rd = Q(fsproto::kRead, dir);
+  rd.length = 10;
+  EXPECT_EQ(Call(rd).error, kEisdir);
+
+  // Unlink while referenced keeps the data until the forget.
+  uint64_t keep = Create(2, "keep", fsproto::kModeRegular | 0644);
+  ASSERT_EQ(Write(keep, 0, "still here").error, 0);
+  fsproto::Reply unlinked = Call(Q(fsproto::kUnlink, 2), "keep");
+  ASSERT_EQ(unlinked.error, 0);
+  EXPECT_EQ(unlinked.node, keep);
+  EXPECT_EQ(ReadAll(keep), "still here");
+  forget = Q(fsproto::kForget, keep);
+  forget.offset = 1;
+  Call(forget);
+  EXPECT_EQ(server_->references(static_cast<uint32_t>(keep)), 0u);
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, keep)).error, kEstale);
+
+  EXPECT_EQ(Call(Q(fsproto::kSyncFs, 0)).error, 0);
+  fsproto::Reply statfs = Call(Q(fsproto::kStatFs, 0));
+  EXPECT_EQ(statfs.error, 0);
+  EXPECT_EQ(statfs.info.block_size, 1024u);
+  EXPECT_GT(statfs.info.free_blocks, 0u);
+
+  UnmountAndCheck();
+  std::string data;
+  ASSERT_TRUE(DebugfsCat(image_, "/dir/sub/file", &data));
+  EXPECT_EQ(data, big);
+  ASSERT_TRUE(DebugfsCat(image_, "/dir/hard", &data));
+  EXPECT_EQ(data, "oth");
+}
+
+TEST_F(ServerTest, MalformedRequestsGetErrnoReplies) {
+  uint64_t file = Create(2, "f", fsproto::kModeRegular | 0644);
+  fsproto::Reply r;
+  // Too short for a header, or none at all.
+  uint8_t tiny[8] = {};
+  EXPECT_EQ(server_->Handle(tiny, sizeof tiny, &r), Server::Action::kReply);
+  EXPECT_EQ(r.error, kEinval);
+  EXPECT_EQ(server_->Handle(nullptr, 0, &r), Server::Action::kReply);
+  EXPECT_EQ(r.error, kEinval);
+  // Bad magic.
+  fsproto::Request q = Q(fsproto::kGetAttr, 2);
+  q.magic = 0x12345678;
+  EXPECT_EQ(Call(q).error, kEinval);
+  // Name lengths that disagree with the message size.
+  q = Q(fsproto::kLookup, 2);
+  q.name_length = 5;
+  std::string m(reinterpret_cast<const char*>(&q), sizeof q);
+  m += "ab";
+  server_->Handle(reinterpret_cast<const uint8_t*>(m.data()), m.size(), &r);
+  EXPECT_EQ(r.error, kEinval);
+  q.name_length = 0xFFFFFFFF;
+  q.name2_length = 2;
+  m.assign(reinterpret_cast<const char*>(&q), sizeof q);
+  server_->Handle(reinterpret_cast<const uint8_t*>(m.data()), m.size() , &r);
+  EXPECT_EQ(r.error, kEinval);
+  // Names with '/' or NUL, empty, "." as a new name.
+  EXPECT_EQ(Lookup(2, "a/b").error, kEinval);
+  EXPECT_EQ(Lookup(2, std::string("a\0b", 3)).error, kEinval);
+  EXPECT_EQ(Lookup(2, "").error, kEinval);
+  fsproto::Request c = Q(fsproto::kCreate, 2);
+  c.mode = fsproto::kModeRegular | 0644;
+  EXPECT_NE(Call(c, ".").error, 0);
+  EXPECT_NE(Call(c, "..").error, 0);
+  EXPECT_EQ(Call(c, std::string(256, 'x')).error, kEinval);
+  // Unknown, zero, huge and forgotten node ids; unknown ops and types.
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 0)).error, kEstale);
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 11)).error, kEstale);  // lost+found: never looked up
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 1ull << 40)).error, kEstale);
+  EXPECT_EQ(Call(Q(999, 2)).error, kEnosys);
+  c.mode = 0170000 | 0644;
+  EXPECT_EQ(Call(c, "weird").error, kEinval);
+  c.mode = fsproto::kModeRegular | 0644;
+  EXPECT_EQ(Call(c, "x", "target-for-a-file").error, kEinval);
+  fsproto::Request sym = Q(fsproto::kCreate, 2);
+  sym.mode = fsproto::kModeSymlink | 0777;
+  EXPECT_EQ(Call(sym, "emptylink").error, kEinval);
+  fsproto::Request set = Q(fsproto::kSetAttr, file);
+  set.setattr_mask = 0x100;
+  EXPECT_EQ(Call(set).error, kEinval);
+  // Lengths past the data buffer; a readdir buffer too small for a record.
+  fsproto::Request w = Q(fsproto::kWrite, file);
+  w.length = fsproto::kDataBufferSize + 1;
+  EXPECT_EQ(Call(w).error, kEinval);
+  fsproto::Request rd = Q(fsproto::kRead, file);
+  rd.length = 0xFFFFFFFF;
+  EXPECT_EQ(Call(rd).error, 0);
+  fsproto::Request dir = Q(fsproto::kReadDir, 2);
+  dir.length = 8;
+  EXPECT_EQ(Call(dir).error, kEinval);
+  // A readdir cursor that is garbage gives an error or the end, not a crash.
+  dir.length = 4096;
+  dir.offset = 0xDEADBEEFCAFEull;
+  fsproto::Reply garbage = Call(dir);
+  EXPECT_TRUE(garbage.error != 0 || (garbage.flags & fsproto::kReplyEndOfDirectory));
+  // Link to a directory, rename with an unknown target directory.
+  fsproto::Request l = Q(fsproto::kLink, 2);
+  l.node2 = 2;
+  EXPECT_NE(Call(l, "rootlink").error, 0);
+  fsproto::Request rn = Q(fsproto::kRename, 2);
+  rn.node2 = 77;
+  EXPECT_EQ(Call(rn, "f", "g").error, kEstale);
+  // Forget of unknown ids and too many references is harmless.
+  fsproto::Request f = Q(fsproto::kForget, 12345);
+  f.offset = 3;
+  Call(f);
+  f = Q(fsproto::kForget, file);
+  f.offset = 1000;
+  Call(f);
+  EXPECT_EQ(server_->references(static_cast<uint32_t>(file)), 0u);
+  // Without a data buffer, data ops fail with EIO.
+  server_->set_buffer(nullptr);
+  fsproto::Request rd2 = Q(fsproto::kReadDir, 2);
+  rd2.length = 4096;
+  EXPECT_EQ(Call(rd2).error, kEio);
+  server_->set_buffer(buffer_.data());
+  // Random garbage headers never crash the server.
+  uint32_t seed = 1;
+  for (int i = 0; i < 20000; ++i) {
+    uint8_t msg[sizeof(fsproto::Request) + 64];
+    for (auto& b : msg) {
+      seed = seed * 1103515245 + 12345;
+      b = static_cast<uint8_t>(seed >> 16);
+    }
+    fsproto::Request h;
+    memcpy(&h, msg, sizeof h);
+    h.magic = fsproto::kMagic;
+    h.op = (seed >> 8) % 22;
+    if (h.op == fsproto::kUnmount) h.op = fsproto::kGetAttr;
+    h.node = (seed >> 4) % 16;
+    h.name_length %= 40;
+    h.name2_length = 64 - h.name_length > 24 ? (seed % 24) : 0;
+    h.length %= fsproto::kDataBufferSize + 2;
+    memcpy(msg, &h, sizeof h);
+    size_t size = sizeof h + h.name_length + h.name2_length;
+    if (size > sizeof msg) continue;
+    server_->Handle(msg, size, &r);
+  }
+  UnmountAndCheck();
+}
+
+TEST_F(ServerTest, WriteBackAndTreeImage) {
+  Open(ScratchCopy("tree_4k.img"));
+  auto entries = List(2, 4096);
+  EXPECT_GT(entries.size(), 3u);
+  uint64_t f = Create(2, "new", fsproto::kModeRegular | 0644);
+  std::string data = PatternBytes(70000, 3);
+  for (size_t at = 0; at < data.size(); at += 4096) ASSERT_EQ(Write(f, at, data.substr(at, 4096)).error, 0);
+  EXPECT_EQ(server_->WriteBack(), 0);
+  EXPECT_EQ(server_->WriteBack(), 0);  // nothing left
+  UnmountAndCheck();
+  std::string back;
+  ASSERT_TRUE(DebugfsCat(image_, "/new", &back));
+  EXPECT_EQ(back, data);
+}
+
+}  // namespace
+}  // namespace servers::fs

@@ -1,0 +1,190 @@
+#!/bin/bash
+# System test of the root on disk (issue 5): boots disk_iso (tessera.test=shell)
+# with a copy of the built root image as the virtio-blk disk; init starts the
+# driver and the ext2 server, the root moves to the disk. At the shell it
+# creates, copies, appends to, renames and deletes files and directories of
+# many sizes with busybox, prints their md5sums, runs `sync` and `exit 0`
+# (init exits, the kernel ends QEMU). On the host: `e2fsck -fn` must exit 0
+# and `debugfs -R 'cat PATH'` must give the bytes whose checksums the guest
+# printed. Then it boots again from the same disk and checks in the guest
+# that every file reads back with the same checksum, and fscks once more.
+#   disk_test.sh ISO RUNNER ROOT_IMAGE
+set -uo pipefail
+
+iso="$1"
+runner="$2"
+image="$3"
+dir="${TEST_TMPDIR:-$(mktemp -d)}"
+disk="$dir/disk.img"
+failures=0
+checks=0
+
+check() {  # check DESCRIPTION COMMAND...
+  local what="$1"; shift
+  checks=$((checks + 1))
+  if "$@"; then
+    echo "ok:   $what"
+  else
+    echo "FAIL: $what"
+    failures=$((failures + 1))
+  fi
+}
+
+for tool in e2fsck debugfs; do
+  command -v "$tool" > /dev/null || PATH="$PATH:/sbin:/usr/sbin"
+  command -v "$tool" > /dev/null || { echo "disk_test: $tool not found (e2fsprogs; run ci/bootstrap.sh)"; exit 1; }
+done
+
+cp --sparse=always "$image" "$disk"
+chmod u+w "$disk"
+
+raw=""; fifo=""; qemu=0
+clean() { tr -d '\r' < "$raw"; }
+
+start() {  # start NAME: boots with the disk, console in a FIFO we keep open
+  raw="$dir/serial-$1.raw"
+  fifo="$dir/console-in-$1"
+  rm -f "$fifo"
+  mkfifo "$fifo"
+  "$runner" --iso "$iso" --disk "$disk" --timeout 900 < "$fifo" > "$raw" 2>&1 &
+  qemu=$!
+  exec 3> "$fifo"
+}
+
+wait_for() {  # wait_for REGEX SECONDS: until a console line matches
+  local deadline=$((SECONDS + $2))
+  while ((SECONDS < deadline)); do
+    clean | grep -qE -- "$1" && return 0
+    kill -0 "$qemu" 2> /dev/null || return 1
+    sleep 0.5
+  done
+  return 1
+}
+
+# Each command runs as `m NAME; COMMAND; m end-NAME`; m prints @@NAME@@. The
+# echo of the typed line shows "m NAME", so only the output has "@@NAME@@".
+run() {  # run NAME COMMAND
+  printf '%s\n' "m $1; $2; m end-$1" >&3
+  if ! wait_for "^@@end-$1@@\$" 300; then
+    echo "(no end marker for '$1' within 300 s)"
+  fi
+}
+
+section() { clean | awk -v b="@@$1@@" -v e="@@end-$1@@" '$0 == e { on = 0 } on { print } $0 == b { on = 1 }'; }
+in_section() { section "$1" | grep -qE -- "$2"; }
+
+finish() {  # finish NAME: waits for QEMU, saves the log; sets $status and $log
+  wait "$qemu"
+  status=$?
+  exec 3>&-
+  log="$dir/serial-$1.log"
+  clean > "$log"
+  echo "---- serial log of boot $1 ($log) ----"
+  cat "$log"
+  echo "---- end of serial log; QEMU exit status $status ----"
+}
+
+booted_to_disk() {
+  wait_for '^init: the root is now the ext2 disk$' 300 && wait_for '^init: starting /bin/sh' 60 &&
+    wait_for 'tessera:.*# ' 60
+}
+
+# The files the test leaves on the disk (checksummed in both boots).
+FILES="/data/empty /data/one /data/small /data/block /data/buffer /data/indirect /data/double
+/data/busybox.copy /data/log /data/moved/c/deep /data/renamed /data/hard /root/notes.txt"
+
+# ---- Boot 1: write.
+start 1
+booted1=0
+if booted_to_disk; then
+  booted1=1
+  printf '%s\n' 'm() { echo "@@$*@@"; }' >&3
+  run mounts 'cat /proc/mounts'
+  run mkdir 'mkdir -p /data/a/b/c /data/gone/x/y && echo mkdir-ok'
+  run sizes 'touch /data/empty && dd if=/dev/urandom of=/data/one bs=1 count=1 2>/dev/null &&
+    dd if=/dev/urandom of=/data/small bs=1000 count=1 2>/dev/null &&
+    dd if=/dev/urandom of=/data/block bs=1024 count=4 2>/dev/null &&
+    dd if=/dev/urandom of=/data/buffer bs=1000 count=70 2>/dev/null &&
+    dd if=/dev/urandom of=/data/indirect bs=4096 count=75 2>/dev/null &&
+    dd if=/dev/urandom of=/data/double bs=65536 count=40 2>/dev/null && echo sizes-ok'
+  run copy 'cp /bin/busybox /data/busybox.copy && cmp /bin/busybox /data/busybox.copy && echo copy-ok'
+  run append 'echo first > /data/log; for i in $(seq 1 300); do echo "line $i of the log" >> /data/log; done;
+    cat /data/small >> /data/log; echo append-ok'
+  run deep 'dd if=/dev/urandom of=/data/a/b/c/deep bs=512 count=9 2>/dev/null && mv /data/a/b /data/moved &&
+    rmdir /data/a && echo deep-ok'
+  run rename 'cp /data/small /data/tobe && mv /data/tobe /data/renamed && ln /data/renamed /data/hard && echo rename-ok'
+  run links 'ln -s /data/log /data/link && ln -s /data/this/is/a/rather/long/target/that/does/not/fit/in/the/inode/itself/$(seq -s / 1 20) /data/slow &&
+    readlink /data/link; readlink /data/slow'
+  run delete 'dd if=/dev/urandom of=/data/gone/x/y/f bs=4096 count=40 2>/dev/null && cp /data/double /data/gone/x/dbl &&
+    rm -r /data/gone && test ! -e /data/gone && echo delete-ok'
+  run overwrite 'echo "notes from boot one" > /root/notes.txt; dd if=/dev/urandom of=/data/block bs=1024 count=4 conv=notrunc 2>/dev/null; echo overwrite-ok'
+  run sums "md5sum $(echo $FILES)"
+  run listing 'ls -lR /data; df /'
+  run sync 'sync && echo sync-ok'
+  printf '%s\n' 'exit 0' >&3
+fi
+finish 1
+sums1="$(section sums)"
+log1="$log"
+status1=$status
+
+check "boot 1: the root moved to the disk" test "$booted1" -eq 1
+check "boot 1: the fs server reported the mount (clean image)" \
+  grep -qE '^fs: ext2 on virtio-blk: 67108864 bytes .* block size 1024, .*, clean, mount 1$' "$log1"
+check "boot 1: / is ext2 with /dev, /tmp, /proc moved into it" \
+  bash -c 'grep -q "^ext2 / ext2 rw" <<< "$1" && grep -q " /dev " <<< "$1" && grep -q " /tmp " <<< "$1" && grep -q " /proc " <<< "$1"' \
+  _ "$(section mounts)"
+for step in mkdir sizes copy append deep rename delete overwrite sync; do
+  check "boot 1: $step" in_section "$step" "^$step-ok\$"
+done
+check "boot 1: symlinks" bash -c 'grep -qx "/data/log" <<< "$1" && grep -q "^/data/this/is/a/rather/long/target/.*/20$" <<< "$1"' \
+  _ "$(section links)"
+check "boot 1: a checksum for every file ($(wc -w <<< "$FILES"))" \
+  test "$(grep -cE '^[0-9a-f]{32}  /' <<< "$sums1")" -eq "$(wc -w <<< "$FILES")"
+check "boot 1: no kernel panic" bash -c '! grep -qE "KERNEL PANIC|KERNEL EXCEPTION" "$1"' _ "$log1"
+check "boot 1: the shell exited 0, QEMU ended by the kernel (exit 1)" test "$status1" -eq 1
+
+# ---- On the host: e2fsck and debugfs.
+fsck="$(e2fsck -fn "$disk" 2>&1)"
+fsck_status=$?
+echo "$fsck"
+check "host: e2fsck -fn exits 0 after boot 1" test "$fsck_status" -eq 0
+while read -r sum path; do
+  [ -n "$path" ] || continue
+  got="$(debugfs -R "cat $path" "$disk" 2> /dev/null | md5sum | cut -d' ' -f1)"
+  check "host: debugfs cat $path has the guest's md5 $sum" test "$got" = "$sum"
+done <<< "$(grep -E '^[0-9a-f]{32}  /' <<< "$sums1")"
+check "host: /data/gone was removed" bash -c '! debugfs -R "stat /data/gone" "$1" 2>&1 | grep -q "Inode:"' _ "$disk"
+check "host: /data/link is a symlink to /data/log" \
+  bash -c 'debugfs -R "stat /data/link" "$1" 2>&1 | grep -q "Fast link dest: \"/data/log\""' _ "$disk"
+check "host: /data/hard and /data/renamed are one inode with 2 links" \
+  bash -c 'a=$(debugfs -R "stat /data/hard" "$1" 2>&1 | grep -o "Inode: [0-9]*"); b=$(debugfs -R "stat /data/renamed" "$1" 2>&1 | grep -o "Inode: [0-9]*"); [ -n "$a" ] && [ "$a" = "$b" ] && debugfs -R "stat /data/hard" "$1" 2>&1 | grep -q "Links: 2"' _ "$disk"
+
+# ---- Boot 2: read back from the same disk.
+start 2
+booted2=0
+if booted_to_disk; then
+  booted2=1
+  printf '%s\n' 'm() { echo "@@$*@@"; }' >&3
+  run sums "md5sum $(echo $FILES)"
+  run after 'readlink /data/link; test -e /data/gone || echo gone-ok; ls /data/moved/c; cat /root/notes.txt'
+  printf '%s\n' 'exit 0' >&3
+fi
+finish 2
+sums2="$(section sums)"
+check "boot 2: the root moved to the disk again" test "$booted2" -eq 1
+check "boot 2: the mount is counted and the unclean shutdown reported" \
+  grep -qE '^fs: ext2 on virtio-blk: .*NOT cleanly unmounted.*, mount 2$' "$log"
+check "boot 2: every file reads back with the checksum of boot 1" \
+  test -n "$sums1" -a "$(grep -E '^[0-9a-f]{32}  /' <<< "$sums2")" = "$(grep -E '^[0-9a-f]{32}  /' <<< "$sums1")"
+check "boot 2: names, links and contents" \
+  bash -c 'grep -qx /data/log <<< "$1" && grep -qx gone-ok <<< "$1" && grep -qx deep <<< "$1" && grep -qx "notes from boot one" <<< "$1"' \
+  _ "$(section after)"
+check "boot 2: QEMU ended by the kernel (exit 1)" test "$status" -eq 1
+fsck="$(e2fsck -fn "$disk" 2>&1)"
+fsck_status=$?
+echo "$fsck"
+check "host: e2fsck -fn exits 0 after boot 2" test "$fsck_status" -eq 0
+
+echo "$((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
