@@ -9,4 +9,7 @@ namespace hal {
 /// can report one; otherwise halts. Does not return.
 [[noreturn]] void ExitMachine(int code);
 
+/// Resets the machine (a warm reboot). Does not return.
+[[noreturn]] void ResetMachine();
+
 }  // namespace hal

@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/reboot.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -311,9 +313,29 @@ int RunFromRoot(const char* path) {
   }
 }
 
+// busybox `poweroff`, `halt` and `reboot` (without -f) signal init: SIGUSR2,
+// SIGUSR1 and SIGTERM. init flushes and lets the kernel unmount the file
+// systems and stop the machine.
+void OnShutdownSignal(int signo) {
+  static const char kMessage[] = "init: shutting down\n";
+  (void)write(1, kMessage, sizeof kMessage - 1);
+  sync();
+  reboot(signo == SIGTERM ? RB_AUTOBOOT : signo == SIGUSR1 ? RB_HALT_SYSTEM : RB_POWER_OFF);
+}
+
+void HandleShutdownSignals() {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = OnShutdownSignal;
+  sigfillset(&sa.sa_mask);
+  const int signals[] = {SIGUSR1, SIGUSR2, SIGTERM};
+  for (int signo : signals) sigaction(signo, &sa, nullptr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  HandleShutdownSignals();
   printf("init: Tessera init started with %d argument(s):", argc);
   for (int i = 0; i < argc; ++i) printf(" %s", argv[i]);
   printf("\n");

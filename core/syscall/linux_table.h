@@ -120,6 +120,8 @@
   X(166, LinuxUmount2, (IN_PTR(char) path, int32_t flags), (path, flags))                  \
   X(186, LinuxGettid, (), ())                                                              \
   X(164, LinuxSettimeofday, (IN_PTR(tessera::linux_timeval) tv, IN_PTR(void) tz), (tv, tz)) \
+  X(169, LinuxReboot, (uint32_t magic1, uint32_t magic2, uint32_t cmd, uint64_t arg),      \
+    (magic1, magic2, cmd, arg))                                                            \
   X(200, LinuxTkill, (int32_t tid, int32_t signo), (tid, signo))                           \
   X(201, LinuxTime, (OUT_PTR(int64_t) tloc), (tloc))                                        \
   X(202, LinuxFutex,                                                                       \

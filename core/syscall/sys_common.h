@@ -19,6 +19,9 @@ void InitChannelCalls();
 
 /// sync(2) for the user-space file systems (sys_fs_mount.cc).
 void SyncRemoteFileSystems();
+/// Before the machine stops: asks every user-space file system to flush and
+/// unmount (a clean unmount marks ext2 clean); they are dead afterwards.
+void UnmountRemoteFileSystems();
 
 /// Ends the calling user thread (its process ends with its last thread).
 [[noreturn]] void ExitCurrentThread();

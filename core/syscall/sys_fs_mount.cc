@@ -480,3 +480,24 @@ void SyncRemoteFileSystems() {
 }
 
 }  // namespace core::syscall
+
+namespace core::syscall {
+
+void UnmountRemoteFileSystems() {
+  for (size_t i = 0; i < kMaxRemoteMounts; ++i) {
+    RemoteMount m;
+    {
+      SpinLockGuard guard(g_remote_lock);
+      m = g_remote[i];
+    }
+    if (!m.fs || m.transport->dead()) continue;
+    auto flushed = m.fs->Unmount();
+    if (flushed.is_error()) {
+      Log("fs", "shutdown: a file-system server did not unmount cleanly (%s)",
+          kstd::ErrorName(flushed.error()));
+    }
+    m.transport->Shut();
+  }
+}
+
+}  // namespace core::syscall

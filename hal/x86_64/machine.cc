@@ -15,6 +15,13 @@ namespace {
 // QEMU's isa-debug-exit device (-device isa-debug-exit,iobase=0xf4,iosize=4):
 // writing v makes QEMU exit with status (v << 1) | 1.
 constexpr uint16_t kDebugExitPort = 0xF4;
+// The chipset's Reset Control Register (ICH9/q35 and PIIX: port 0xCF9):
+// bit 2 starts the reset, bit 1 makes it a hard (full) reset.
+constexpr uint16_t kResetControlPort = 0xCF9;
+constexpr uint8_t kResetHard = 0x02, kResetStart = 0x04;
+// The 8042 keyboard controller's "pulse reset line" command.
+constexpr uint16_t kKeyboardCommandPort = 0x64;
+constexpr uint8_t kKeyboardPulseReset = 0xFE;
 
 }  // namespace
 
@@ -36,6 +43,22 @@ void HaltForever() {
 
 void ExitMachine(int code) {
   x86_64::Out32(kDebugExitPort, static_cast<uint32_t>(code));
+  HaltForever();
+}
+
+void ResetMachine() {
+  DisableInterrupts();
+  x86_64::Out8(kResetControlPort, kResetHard);
+  x86_64::Out8(kResetControlPort, kResetHard | kResetStart);
+  for (int i = 0; i < 1000000; ++i) asm volatile("pause");
+  x86_64::Out8(kKeyboardCommandPort, kKeyboardPulseReset);
+  for (int i = 0; i < 1000000; ++i) asm volatile("pause");
+  // Last resort: a triple fault (an empty IDT, then an exception).
+  struct [[gnu::packed]] {
+    uint16_t limit;
+    uint64_t base;
+  } empty_idt{0, 0};
+  asm volatile("lidt %0; int3" : : "m"(empty_idt));
   HaltForever();
 }
 
