@@ -11,6 +11,9 @@
 # that every file reads back with the same checksum, and fscks once more.
 #   disk_test.sh ISO RUNNER ROOT_IMAGE
 set -uo pipefail
+# If QEMU dies early, writes to its console FIFO must fail (and the checks
+# report it with the serial log), not kill this script with SIGPIPE.
+trap '' PIPE
 
 iso="$1"
 runner="$2"
