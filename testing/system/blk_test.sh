@@ -14,21 +14,8 @@ iso="$1"
 runner="$2"
 disk_src="$3"
 tmp="${TEST_TMPDIR:-/tmp}"
-failures=0
-checks=0
 
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  checks=$((checks + 1))
-  if "$@"; then
-    echo "ok:   $what"
-  else
-    echo "FAIL: $what"
-    failures=$((failures + 1))
-  fi
-}
-has() { grep -qE -- "$1" "$log"; }
-lacks() { ! grep -qE -- "$1" "$log"; }
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 boot() {  # boot NAME [RUNNER ARGS...]: sets $log and $status
   local name="$1"; shift

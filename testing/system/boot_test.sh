@@ -10,21 +10,8 @@ mode="$1"
 iso="$2"
 runner="$3"
 log="${TEST_TMPDIR:-/tmp}/serial-$mode.log"
-failures=0
-checks=0
 
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  checks=$((checks + 1))
-  if "$@"; then
-    echo "ok:   $what"
-  else
-    echo "FAIL: $what"
-    failures=$((failures + 1))
-  fi
-}
-has() { grep -qE -- "$1" "$log"; }
-lacks() { ! grep -qE -- "$1" "$log"; }
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 # QEMU's exit status is (guest code << 1) | 1 via isa-debug-exit; 124 = timeout.
 "$runner" --iso "$iso" --timeout 240 --serial-log "$log.raw"

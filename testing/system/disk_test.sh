@@ -20,19 +20,8 @@ runner="$2"
 image="$3"
 dir="${TEST_TMPDIR:-$(mktemp -d)}"
 disk="$dir/disk.img"
-failures=0
-checks=0
 
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  checks=$((checks + 1))
-  if "$@"; then
-    echo "ok:   $what"
-  else
-    echo "FAIL: $what"
-    failures=$((failures + 1))
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 for tool in e2fsck debugfs; do
   command -v "$tool" > /dev/null || PATH="$PATH:/sbin:/usr/sbin"

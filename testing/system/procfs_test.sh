@@ -17,19 +17,8 @@ dir="${TEST_TMPDIR:-$(mktemp -d)}"
 raw="$dir/serial-procfs.raw"
 log="$dir/serial-procfs.log"
 fifo="$dir/console-in"
-failures=0
-checks=0
 
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  checks=$((checks + 1))
-  if "$@"; then
-    echo "ok:   $what"
-  else
-    echo "FAIL: $what"
-    failures=$((failures + 1))
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 # The console as the test sees it: without the CRs of CR LF.
 clean() { tr -d '\r' < "$raw"; }

@@ -11,21 +11,8 @@ set -uo pipefail
 iso="$1"
 runner="$2"
 log="${TEST_TMPDIR:-/tmp}/serial-rfs.log"
-failures=0
-checks=0
 
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  checks=$((checks + 1))
-  if "$@"; then
-    echo "ok:   $what"
-  else
-    echo "FAIL: $what"
-    failures=$((failures + 1))
-  fi
-}
-has() { grep -qE -- "$1" "$log"; }
-lacks() { ! grep -qE -- "$1" "$log"; }
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 required=(
   mount create-write-read append-truncate mkdir-list rename links unlink-rmdir big-file umount
