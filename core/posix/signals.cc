@@ -408,6 +408,11 @@ bool ProcessSignals::Prepare(int signo, SigSet blocked, bool force, SendResult* 
       stop_signo_ = 0;
       result->continued = true;
     }
+  } else if (signo == kSigKill && stopped_) {
+    // SIGKILL ends a stopped process without continuing it first (no
+    // SIGCHLD/CLD_CONTINUED): the stop simply ends so the kill is taken.
+    stopped_ = false;
+    stop_signo_ = 0;
   }
   // A blocked signal is kept even if ignored now: the action may change
   // before it is unblocked.
@@ -446,6 +451,9 @@ kstd::Result<SendResult> ProcessSignals::SendLocked(ThreadSignals* thread, const
     result.fatal = (def == DefaultAction::kTerminate || def == DefaultAction::kCoreDump) &&
                    !(unkillable_ && signo != kSigKill);
   }
+  // SIGKILL ends the process whatever state its threads are in (a stopped
+  // process too: it is resumed to die).
+  if (signo == kSigKill) result.fatal = true;
   return result;
 }
 

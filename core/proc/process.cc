@@ -263,6 +263,7 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
     if (caller->signal_state_ != nullptr) static_cast<posix::ThreadSignals*>(caller->signal_state_)->ResetForExec();
   }
   fds_->CloseOnExec();
+  __atomic_store_n(&did_exec_, true, __ATOMIC_RELEASE);
   kstd::CopyString(name_, sizeof name_, name);
   SetImageInfo(ImageInfo{image.value().arg_start, image.value().arg_end, image.value().env_start,
                          image.value().env_end, image.value().sp},
@@ -446,6 +447,11 @@ kstd::RefPtr<Process> Process::FindByPid(uint64_t pid) {
   SpinLockGuard guard(g_table_lock);
   Process* p = g_table.FindIf([pid](Process* x) { return x->pid() == pid; });
   return kstd::RefPtr<Process>::FromRaw(p);
+}
+
+bool Process::IsMainThread(const sched::Thread* thread) const {
+  SpinLockGuard guard(lock_);
+  return threads_.FindIf([](sched::Thread*) { return true; }) == thread;
 }
 
 uint64_t Process::LastPid() { return __atomic_load_n(&g_next_pid, __ATOMIC_RELAXED) - 1; }

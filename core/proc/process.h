@@ -136,6 +136,12 @@ class Process final : public KernelObject {
   /// Errors: kBadExecutable (with `*why`), kTooBig, kNoMemory.
   kstd::Result<void> Exec(sched::Thread* caller, void* frame, kstd::ByteSpan file,
                           const struct ProgramArgs& args, const char* name, const char** why);
+  /// Whether `thread` is the process's oldest live thread (its Linux tid is
+  /// the pid).
+  bool IsMainThread(const sched::Thread* thread) const;
+  /// Whether the process has run execve since fork (setpgid on such a child
+  /// fails with EACCES).
+  bool did_exec() const { return __atomic_load_n(&did_exec_, __ATOMIC_ACQUIRE); }
 
   /// Ends the process with a Linux wait status (exit code << 8, or a signal
   /// number): every thread exits at its next return to user mode or blocking
@@ -218,6 +224,7 @@ class Process final : public KernelObject {
   sched::WaitQueue child_events_;
   // vfork: set when the child released its parent (exec or exit).
   bool vfork_released_ = true;
+  bool did_exec_ = false;  // set by Exec (a fork child starts without it)
   uint64_t clear_child_tid_ = 0;
   sched::WaitQueue vfork_waiters_;
   void ReleaseVforkParent();

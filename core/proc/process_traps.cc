@@ -67,7 +67,11 @@ void OnUserFault(hal::UserFrame* frame, int vector, uint64_t error_code, uint64_
   if (t->signal_state_ != nullptr) {
     // POSIX: the fault becomes a signal; a handler may catch it. Report it
     // when it will kill the process (no handler).
-    int code = vector == 14 ? ((error_code & 1) ? kSegvAccErr : kSegvMapErr) : kSiKernel;
+    // SEGV_ACCERR when the address is mapped but the access is not allowed
+    // (even if no page is present yet), SEGV_MAPERR when nothing is mapped.
+    bool mapped = vector == 14 && ((error_code & 1) != 0 ||
+                                   (p->aspace() != nullptr && p->aspace()->Query(address).ok()));
+    int code = vector == 14 ? (mapped ? kSegvAccErr : kSegvMapErr) : kSiKernel;
     RaiseFaultSignal(kind.signal, code, vector == 14 ? address : hal::UserPc(frame));
     bool caught;
     {

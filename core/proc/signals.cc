@@ -84,7 +84,9 @@ void SendSignal(Process* p, int signo, const posix::SigInfo& info) {
 kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const posix::SigInfo& info) {
   if (signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
   kstd::RefPtr<Process> p = Process::FindByPid(pid);
-  if (!p || p->terminated()) return kstd::Error::kSearch;
+  // A zombie exists until it is reaped: the signal succeeds and does nothing
+  // (SendSignal ignores terminated processes), as on Linux.
+  if (!p) return kstd::Error::kSearch;
   SendSignal(p.get(), signo, info);
   return kstd::Ok();
 }
@@ -103,7 +105,8 @@ kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const posix::SigI
   m->pgid = pgid;
   Process::ForEach([](Process* p, void* c) {
     auto* members = static_cast<Members*>(c);
-    if (p->pgid() == members->pgid && !p->terminated() && members->n < kMax) {
+    // Zombies still belong to their group (the send is a no-op for them).
+    if (p->pgid() == members->pgid && members->n < kMax) {
       p->AddRef();
       members->list[members->n++] = p;
     }

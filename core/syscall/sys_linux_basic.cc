@@ -24,7 +24,15 @@ constexpr int32_t kClockBoottime = 7;
 
 int64_t SysLinuxGetpid() { return static_cast<int64_t>(CurrentProcess()->pid()); }
 
-int64_t SysLinuxGettid() { return static_cast<int64_t>(CurrentThread()->tid()); }
+// A Linux process's main thread has the pid as its tid (what tkill/tgkill
+// accept: CLONE_THREAD is not supported, so a Linux program has no other
+// thread). Further native threads report the scheduler's thread id, which
+// tgkill does not take.
+int64_t SysLinuxGettid() {
+  Process* p = CurrentProcess();
+  sched::Thread* t = CurrentThread();
+  return static_cast<int64_t>(p->IsMainThread(t) ? p->pid() : t->tid());
+}
 
 int64_t SysLinuxSchedYield() {
   sched::Yield();
@@ -51,7 +59,7 @@ int64_t SysLinuxArchPrctl(int32_t code, uint64_t address) {
 int64_t SysLinuxSetTidAddress(uint64_t) {
   // The clear-child-tid futex wake belongs to the threads of the POSIX
   // personality; the call itself only reports the caller's tid.
-  return static_cast<int64_t>(CurrentThread()->tid());
+  return SysLinuxGettid();
 }
 
 int64_t SysLinuxClockGettime(int32_t clock, UserPtr<tessera::linux_timespec> tp) {

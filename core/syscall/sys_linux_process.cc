@@ -206,6 +206,8 @@ int64_t SysLinuxSetpgid(int32_t pid, int32_t pgid) {
   if (!target || (target.get() != self && target->parent_pid() != self->pid())) {
     return Errno(kstd::Error::kSearch);
   }
+  // A child that has run execve is out of its parent's hands (POSIX).
+  if (target.get() != self && target->did_exec()) return Errno(kstd::Error::kAccess);
   if (target->sid() != self->sid()) return Errno(kstd::Error::kPermission);
   if (target->pid() == target->sid()) return Errno(kstd::Error::kPermission);  // a session leader
   uint64_t new_pgid = pgid == 0 ? target->pid() : static_cast<uint64_t>(pgid);
@@ -217,7 +219,8 @@ int64_t SysLinuxSetpgid(int32_t pid, int32_t pgid) {
     } find{new_pgid, self->sid()};
     Process::ForEach([](Process* p, void* c) {
       auto* f = static_cast<Find*>(c);
-      if (p->pgid() == f->pgid && p->sid() == f->sid && !p->terminated()) f->found = true;
+      // A zombie still holds its group until it is reaped.
+      if (p->pgid() == f->pgid && p->sid() == f->sid) f->found = true;
     }, &find);
     if (!find.found) return Errno(kstd::Error::kPermission);
   }

@@ -233,11 +233,11 @@ int main(int argc, char** argv) {
     fsproto::Reply reply;
     Server::Action action = server.Handle(message, rd.actual_bytes, &reply);
     if (action == Server::Action::kNoReply) continue;
+    // Said before the reply: the kernel may stop the machine the moment the
+    // unmount is answered (power off).
+    if (action == Server::Action::kUnmounted) printf("fs: unmounted cleanly\n");
     sys::ChannelWrite(server_end, &reply, sizeof reply, nullptr, 0, rd.txid);
-    if (action == Server::Action::kUnmounted) {
-      printf("fs: unmounted cleanly\n");
-      return 0;
-    }
+    if (action == Server::Action::kUnmounted) return 0;
     if (q.op == fsproto::kUnmount) {
       printf("fs: unmount failed: %s (%d); still serving\n", Describe(reply.error), reply.error);
     }

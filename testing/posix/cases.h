@@ -4,9 +4,17 @@
 
 namespace posix_test {
 
-extern const Case kProcessCases[];
+extern const Case kProcessCases[];  // fork, wait, process groups, sessions
 extern const int kProcessCaseCount;
-extern const Case kFdCases[];
+extern const Case kFdCases[];  // pipes, dup, fcntl, poll
 extern const int kFdCaseCount;
+extern const Case kExecCases[];  // execve
+extern const int kExecCaseCount;
+extern const Case kSignalCases[];  // signals
+extern const int kSignalCaseCount;
+extern const Case kFileCases[];  // files and directories on /tmp
+extern const int kFileCaseCount;
+extern const Case kTimerCases[];  // clocks, alarm, interval timers
+extern const int kTimerCaseCount;
 
 }  // namespace posix_test

@@ -1,18 +1,59 @@
 // posixtest: Tessera's POSIX process test suite. Runs the same on Tessera
-// and on Linux (the oracle): `posixtest [filter]`.
+// and on Linux (the oracle):
+//   posixtest [--helper PATH] [--list] [FILTER]
+// --helper names the program the execve cases run (default /bin/posixhelper,
+// from Tessera's initramfs); FILTER runs only the cases whose name contains it.
 
 #include <stdio.h>
+#include <string.h>
 
 #include "testing/posix/cases.h"
+#include "testing/posix/util.h"
 
 int main(int argc, char** argv) {
   setvbuf(stdout, nullptr, _IOLBF, 0);
-  const char* filter = argc > 1 ? argv[1] : nullptr;
+  const char* filter = nullptr;
+  bool list = false;
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--helper") == 0 && i + 1 < argc) {
+      posix_test::SetHelperPath(argv[++i]);
+    } else if (strcmp(argv[i], "--list") == 0) {
+      list = true;
+    } else {
+      filter = argv[i];
+    }
+  }
   // One table, so RunAll prints a single summary line.
   static posix_test::Case all[256];
   int n = 0;
-  for (int i = 0; i < posix_test::kProcessCaseCount; ++i) all[n++] = posix_test::kProcessCases[i];
-  for (int i = 0; i < posix_test::kFdCaseCount; ++i) all[n++] = posix_test::kFdCases[i];
+  struct {
+    const posix_test::Case* cases;
+    int count;
+  } tables[] = {
+      {posix_test::kProcessCases, posix_test::kProcessCaseCount},
+      {posix_test::kFdCases, posix_test::kFdCaseCount},
+      {posix_test::kExecCases, posix_test::kExecCaseCount},
+      {posix_test::kSignalCases, posix_test::kSignalCaseCount},
+      {posix_test::kFileCases, posix_test::kFileCaseCount},
+      {posix_test::kTimerCases, posix_test::kTimerCaseCount},
+  };
+  for (const auto& t : tables) {
+    for (int i = 0; i < t.count && n < 256; ++i) all[n++] = t.cases[i];
+  }
+  if (list) {
+    for (int i = 0; i < n; ++i) {
+      printf("%s%s%s\n", all[i].name, all[i].xfail_on_tessera ? "  # EXPECTED-FAIL on Tessera: " : "",
+             all[i].xfail_on_tessera ? all[i].xfail_on_tessera : "");
+    }
+    return 0;
+  }
+  if (!posix_test::MakeWorkDir()) {
+    printf("posix: cannot make a scratch directory under $TEST_TMPDIR or /tmp\n");
+    return 1;
+  }
+  printf("posix: %d case(s), helper %s, scratch %s%s\n", n, posix_test::HelperPath(), posix_test::WorkDir(),
+         posix_test::OnTessera() ? ", on Tessera" : "");
   int failed = posix_test::RunAll(all, n, filter);
+  posix_test::RemoveWorkDir();
   return failed == 0 ? 0 : 1;
 }

@@ -2,6 +2,8 @@
 // on LTP's fork*, wait*, waitpid*, setpgid*, setsid*, getppid* tests.
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -10,6 +12,7 @@
 
 #include "testing/posix/cases.h"
 #include "testing/posix/harness.h"
+#include "testing/posix/util.h"
 
 namespace posix_test {
 namespace {
@@ -323,6 +326,224 @@ const char* IdentityAsRoot() {
   return nullptr;
 }
 
+// A child that has left (or is in) another session, reporting through a pipe
+// once it is ready; it waits for its parent to close the pipe's other end.
+const char* SetpgidAcrossSessionsIsEperm() {
+  int ready[2], go[2];
+  CHECK(pipe(ready) == 0 && pipe(go) == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    close(ready[0]);
+    close(go[1]);
+    if (setsid() != getpid()) _exit(1);
+    ssize_t unused = write(ready[1], "r", 1);
+    (void)unused;
+    char c;
+    unused = read(go[0], &c, 1);  // until the parent closes it
+    _exit(0);
+  }
+  close(ready[1]);
+  close(go[0]);
+  char c;
+  CHECK(read(ready[0], &c, 1) == 1);
+  CHECK_EQ(getsid(pid), pid);
+  // LTP setpgid02/03: a child in another session cannot be moved.
+  CHECK_ERRNO(setpgid(pid, pid), EPERM);
+  CHECK_ERRNO(setpgid(pid, getpgrp()), EPERM);
+  CHECK_EQ(getpgid(pid), pid);
+  close(go[1]);
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  close(ready[0]);
+  return nullptr;
+}
+
+const char* SetpgidAfterExecIsEacces() {
+  // Once the child has called execve, its parent may no longer change its
+  // process group (LTP setpgid03). The close-on-exec pipe reaches EOF when
+  // the exec has happened.
+  int p[2];
+  CHECK(pipe2(p, O_CLOEXEC) == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    close(p[0]);
+    const char* argv[] = {"posixhelper", "sleep", "1500", nullptr};
+    const char* envp[] = {nullptr};
+    execve(HelperPath(), const_cast<char* const*>(argv), const_cast<char* const*>(envp));
+    _exit(127);
+  }
+  close(p[1]);
+  char c;
+  CHECK_EQ(read(p[0], &c, 1), 0);
+  close(p[0]);
+  CHECK_ERRNO(setpgid(pid, pid), EACCES);
+  CHECK(kill(pid, SIGKILL) == 0);
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st));
+  return nullptr;
+}
+
+const char* SetpgidMoreErrors() {
+  // A group that does not exist in the session: EPERM. Not our child: ESRCH.
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    errno = 0;
+    if (setpgid(0, 999999) != -1 || errno != EPERM) _exit(1);
+    errno = 0;
+    if (setpgid(getppid(), getppid()) != -1 || errno != ESRCH) _exit(2);
+    // Joining the parent's group (where it already is) is fine.
+    if (setpgid(0, getpgrp()) != 0) _exit(3);
+    _exit(0);
+  }
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return Fail("child failed check %d", WEXITSTATUS(st));
+  CHECK_ERRNO(setpgid(pid, pid), ESRCH);  // reaped
+  return nullptr;
+}
+
+const char* GetpgidGetsidQueries() {
+  CHECK_EQ(getpgid(0), getpgrp());
+  CHECK_EQ(getpgid(getpid()), getpgrp());
+  CHECK_EQ(getsid(getpid()), getsid(0));
+  CHECK_ERRNO(getpgid(999999), ESRCH);
+  CHECK_ERRNO(getsid(999999), ESRCH);
+  CHECK_ERRNO(getpgid(-5), ESRCH);
+  return nullptr;
+}
+
+const char* ForkInheritsGroupAndSession() {
+  int p[2];
+  CHECK(pipe(p) == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    close(p[0]);
+    pid_t ids[2] = {getpgrp(), getsid(0)};
+    _exit(write(p[1], ids, sizeof ids) == sizeof ids ? 0 : 1);
+  }
+  close(p[1]);
+  pid_t ids[2];
+  CHECK(read(p[0], ids, sizeof ids) == sizeof ids);
+  CHECK_EQ(ids[0], getpgrp());
+  CHECK_EQ(ids[1], getsid(0));
+  CHECK_EQ(getpgid(pid), getpgrp());
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  close(p[0]);
+  return nullptr;
+}
+
+const char* SetpgidJoinExistingGroup() {
+  pid_t a = fork();
+  CHECK(a >= 0);
+  if (a == 0) {
+    SleepMs(300);
+    _exit(1);
+  }
+  CHECK(setpgid(a, a) == 0);
+  pid_t b = fork();
+  CHECK(b >= 0);
+  if (b == 0) {
+    SleepMs(100);
+    _exit(2);
+  }
+  CHECK(setpgid(b, a) == 0);
+  CHECK_EQ(getpgid(b), a);
+  // Waiting by group collects both, the second one too after the leader.
+  int st, mask = 0;
+  for (int i = 0; i < 2; ++i) {
+    pid_t got = waitpid(-a, &st, 0);
+    CHECK(got == a || got == b);
+    mask |= 1 << WEXITSTATUS(st);
+  }
+  CHECK_EQ(mask, 6);
+  CHECK_ERRNO(waitpid(-a, &st, 0), ECHILD);
+  return nullptr;
+}
+
+volatile sig_atomic_t g_group_signals;
+void GroupSignalHandler(int) { g_group_signals = g_group_signals + 1; }
+
+const char* SetsidLeavesProcessGroup() {
+  // A member that calls setsid() no longer gets its old group's signals.
+  int ready[2];
+  CHECK(pipe(ready) == 0);
+  pid_t stay = fork();
+  CHECK(stay >= 0);
+  if (stay == 0) {
+    for (;;) pause();
+  }
+  pid_t leave = fork();
+  CHECK(leave >= 0);
+  if (leave == 0) {
+    close(ready[0]);
+    setsid();
+    ssize_t unused = write(ready[1], "r", 1);
+    (void)unused;
+    for (;;) pause();
+  }
+  close(ready[1]);
+  char c;
+  CHECK(read(ready[0], &c, 1) == 1);
+  CHECK(SetHandler(SIGUSR1, GroupSignalHandler, 0) == 0);
+  CHECK(kill(0, SIGUSR1) == 0);
+  CHECK_EQ(g_group_signals, 1);
+  int st;
+  CHECK_EQ(waitpid(stay, &st, 0), stay);
+  CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGUSR1);
+  SleepMs(100);
+  CHECK_EQ(waitpid(leave, &st, WNOHANG), 0);  // untouched
+  CHECK(kill(leave, SIGKILL) == 0);
+  CHECK_EQ(waitpid(leave, &st, 0), leave);
+  CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+  return nullptr;
+}
+
+const char* ZombieStillHoldsItsGroup() {
+  // A process group whose only member has exited but is not yet reaped
+  // still exists (the zombie is in it until wait): others may join it and
+  // signal it. Shells rely on this for pipelines whose first command ends
+  // before the next one joins its group ("printf hi | cat").
+  int ready[2];
+  CHECK(pipe(ready) == 0);
+  pid_t a = fork();
+  CHECK(a >= 0);
+  if (a == 0) {
+    setpgid(0, 0);
+    ssize_t unused = write(ready[1], "r", 1);
+    (void)unused;
+    _exit(3);
+  }
+  setpgid(a, a);
+  close(ready[1]);
+  char c;
+  CHECK(read(ready[0], &c, 1) == 1);
+  SleepMs(100);  // a is a zombie now
+  CHECK_EQ(getpgid(a), a);
+  CHECK(kill(a, 0) == 0);
+  CHECK(kill(-a, 0) == 0);
+  pid_t b = fork();
+  CHECK(b >= 0);
+  if (b == 0) {
+    if (setpgid(0, a) != 0) _exit(10 + errno);
+    _exit(getpgrp() == a ? 0 : 1);
+  }
+  int st;
+  CHECK_EQ(waitpid(b, &st, 0), b);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    return Fail("setpgid(0, zombie's group) in the second child: %s",
+                WEXITSTATUS(st) > 10 ? strerror(WEXITSTATUS(st) - 10) : "wrong group");
+  }
+  CHECK_EQ(waitpid(a, &st, 0), a);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+  CHECK_ERRNO(kill(-a, 0), ESRCH);  // reaped: the group is gone
+  return nullptr;
+}
+
 }  // namespace
 
 const Case kProcessCases[] = {
@@ -348,6 +569,14 @@ const Case kProcessCases[] = {
     {"many_forks_no_leak", ManyForksNoLeak},
     {"nested_forks", NestedForks},
     {"identity", IdentityAsRoot},
+    {"setpgid_across_sessions_eperm", SetpgidAcrossSessionsIsEperm},
+    {"setpgid_after_exec_eacces", SetpgidAfterExecIsEacces},
+    {"setpgid_more_errors", SetpgidMoreErrors},
+    {"getpgid_getsid_queries", GetpgidGetsidQueries},
+    {"fork_inherits_group_and_session", ForkInheritsGroupAndSession},
+    {"setpgid_join_existing_group", SetpgidJoinExistingGroup},
+    {"setsid_leaves_process_group", SetsidLeavesProcessGroup},
+    {"zombie_still_holds_its_group", ZombieStillHoldsItsGroup},
 };
 const int kProcessCaseCount = sizeof kProcessCases / sizeof kProcessCases[0];
 

@@ -1,0 +1,218 @@
+// POSIX cases for interval timers and alarm, modelled on LTP's alarm0*,
+// setitimer0* and getitimer0* tests.
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testing/posix/cases.h"
+#include "testing/posix/harness.h"
+
+namespace posix_test {
+namespace {
+
+volatile sig_atomic_t g_alarms;
+
+void CountAlarm(int) { g_alarms = g_alarms + 1; }
+
+void CatchAlarms() {
+  g_alarms = 0;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = CountAlarm;
+  sigaction(SIGALRM, &sa, nullptr);
+}
+
+void RestoreAlarmDefault() {
+  struct itimerval off;
+  memset(&off, 0, sizeof off);
+  setitimer(ITIMER_REAL, &off, nullptr);
+  signal(SIGALRM, SIG_DFL);
+}
+
+long MillisSince(const struct timespec& start) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+}
+
+const char* AlarmInterruptsPause() {
+  CatchAlarms();
+  CHECK(alarm(1) == 0);
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  CHECK(pause() == -1 && errno == EINTR);
+  CHECK(g_alarms == 1);
+  // Never early (the clock only moves forward; no upper bound is asserted).
+  CHECK(MillisSince(start) >= 990);
+  RestoreAlarmDefault();
+  return nullptr;
+}
+
+const char* AlarmReturnsSecondsLeftAndZeroCancels() {
+  CatchAlarms();
+  CHECK(alarm(100) == 0);
+  unsigned left = alarm(50);
+  CHECK(left == 100 || left == 99);
+  left = alarm(0);
+  CHECK(left == 50 || left == 49);
+  CHECK(alarm(0) == 0);
+  struct timespec nap = {0, 50 * 1000 * 1000};
+  nanosleep(&nap, nullptr);
+  CHECK(g_alarms == 0);
+  RestoreAlarmDefault();
+  return nullptr;
+}
+
+const char* AlarmDefaultActionTerminates() {
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    alarm(1);
+    for (;;) pause();
+  }
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM);
+  return nullptr;
+}
+
+const char* AlarmIsNotInheritedByForkChild() {
+  CatchAlarms();
+  CHECK(alarm(100) == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) _exit(alarm(0) == 0 ? 0 : 1);
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  CHECK(alarm(0) > 0);
+  RestoreAlarmDefault();
+  return nullptr;
+}
+
+const char* SetitimerPeriodicFiresRepeatedly() {
+  CatchAlarms();
+  struct itimerval every = {{0, 20000}, {0, 20000}};  // 20 ms
+  CHECK(setitimer(ITIMER_REAL, &every, nullptr) == 0);
+  while (g_alarms < 3) pause();
+  struct itimerval now;
+  CHECK(getitimer(ITIMER_REAL, &now) == 0);
+  CHECK(now.it_interval.tv_sec == 0 && now.it_interval.tv_usec == 20000);
+  CHECK(now.it_value.tv_sec == 0 && now.it_value.tv_usec > 0 && now.it_value.tv_usec <= 20000);
+  RestoreAlarmDefault();
+  return nullptr;
+}
+
+const char* SetitimerReturnsOldValueAndGetitimerReadsIt() {
+  CatchAlarms();
+  struct itimerval set = {{1, 0}, {30, 0}};
+  struct itimerval old;
+  CHECK(setitimer(ITIMER_REAL, &set, &old) == 0);
+  CHECK(old.it_value.tv_sec == 0 && old.it_value.tv_usec == 0);
+  struct itimerval got;
+  CHECK(getitimer(ITIMER_REAL, &got) == 0);
+  CHECK(got.it_interval.tv_sec == 1 && got.it_interval.tv_usec == 0);
+  CHECK(got.it_value.tv_sec == 29 || got.it_value.tv_sec == 30);
+  struct itimerval off;
+  memset(&off, 0, sizeof off);
+  CHECK(setitimer(ITIMER_REAL, &off, &old) == 0);
+  CHECK(old.it_value.tv_sec == 29 || old.it_value.tv_sec == 30);
+  CHECK(getitimer(ITIMER_REAL, &got) == 0);
+  CHECK(got.it_value.tv_sec == 0 && got.it_value.tv_usec == 0);
+  RestoreAlarmDefault();
+  return nullptr;
+}
+
+const char* SetitimerBadArgumentsAreEinval() {
+  struct itimerval bad = {{0, 0}, {0, 1000000}};  // tv_usec out of range
+  errno = 0;
+  CHECK(setitimer(ITIMER_REAL, &bad, nullptr) == -1 && errno == EINVAL);
+  struct itimerval neg = {{0, 0}, {-1, 0}};
+  errno = 0;
+  CHECK(setitimer(ITIMER_REAL, &neg, nullptr) == -1 && errno == EINVAL);
+  struct itimerval got;
+  errno = 0;
+  CHECK(getitimer(42, &got) == -1 && errno == EINVAL);
+  return nullptr;
+}
+
+const char* AlarmSurvivesExecve() {
+  // The exec'd shell waits; the inherited alarm must kill it with SIGALRM.
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    alarm(1);
+    execl("/bin/sh", "sh", "-c", "while :; do :; done", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM);
+  return nullptr;
+}
+
+const char* WallClockIsRealAndConsistent() {
+  // The RTC gives real time: anything before 2024 means the clock started at
+  // the epoch (or at boot).
+  time_t t = time(nullptr);
+  CHECK(t > 1704067200);
+  struct timeval tv;
+  CHECK(gettimeofday(&tv, nullptr) == 0);
+  struct timespec ts;
+  CHECK(clock_gettime(CLOCK_REALTIME, &ts) == 0);
+  CHECK(tv.tv_sec >= t && tv.tv_sec - t <= 2);
+  CHECK(ts.tv_sec >= tv.tv_sec && ts.tv_sec - tv.tv_sec <= 2);
+  CHECK(tv.tv_usec >= 0 && tv.tv_usec < 1000000);
+  time_t via_arg = 0;
+  CHECK(time(&via_arg) >= t && via_arg >= t);
+  return nullptr;
+}
+
+const char* ClockSettimeRefusesOtherClocks() {
+  struct timespec ts = {1, 0};
+  errno = 0;
+  CHECK(clock_settime(CLOCK_MONOTONIC, &ts) == -1 && errno == EINVAL);
+  struct timespec bad = {0, 1000000000};
+  errno = 0;
+  CHECK(clock_settime(CLOCK_REALTIME, &bad) == -1 && errno == EINVAL);
+  return nullptr;
+}
+
+const char* AbsoluteRealtimeSleepWakesAtTheWallTime() {
+  struct timespec now;
+  CHECK(clock_gettime(CLOCK_REALTIME, &now) == 0);
+  struct timespec until = now;
+  until.tv_nsec += 100 * 1000 * 1000;
+  if (until.tv_nsec >= 1000000000) {
+    until.tv_sec += 1;
+    until.tv_nsec -= 1000000000;
+  }
+  CHECK(clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &until, nullptr) == 0);
+  struct timespec after;
+  CHECK(clock_gettime(CLOCK_REALTIME, &after) == 0);
+  CHECK(after.tv_sec > until.tv_sec || (after.tv_sec == until.tv_sec && after.tv_nsec >= until.tv_nsec));
+  return nullptr;
+}
+
+}  // namespace
+
+extern const Case kTimerCases[] = {
+    {"wall_clock_real_and_consistent", WallClockIsRealAndConsistent},
+    {"clock_settime_other_clocks_einval", ClockSettimeRefusesOtherClocks},
+    {"clock_nanosleep_realtime_abstime", AbsoluteRealtimeSleepWakesAtTheWallTime},
+    {"alarm_interrupts_pause", AlarmInterruptsPause},
+    {"alarm_returns_seconds_left", AlarmReturnsSecondsLeftAndZeroCancels},
+    {"alarm_default_terminates", AlarmDefaultActionTerminates},
+    {"alarm_not_inherited_by_fork", AlarmIsNotInheritedByForkChild},
+    {"alarm_survives_execve", AlarmSurvivesExecve},
+    {"setitimer_periodic", SetitimerPeriodicFiresRepeatedly},
+    {"setitimer_old_value_getitimer", SetitimerReturnsOldValueAndGetitimerReadsIt},
+    {"setitimer_bad_args_einval", SetitimerBadArgumentsAreEinval},
+};
+extern const int kTimerCaseCount = sizeof kTimerCases / sizeof kTimerCases[0];
+
+}  // namespace posix_test
