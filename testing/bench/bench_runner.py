@@ -12,10 +12,20 @@ the runfiles). Two commands:
             and the same as JSON in the file it names.
 
 Both systems run in the same QEMU configuration: q35, -accel tcg, -cpu max,
-the same memory and CPU count, serial console to a file. Linux is Debian's
-linux-image-amd64 (installed if missing) booted directly (-kernel/-initrd) with
-//testing/bench:linux_initramfs: Tessera's root file system plus an /init that
-runs the same benchsuite binary.
+the same memory and CPU count, serial console to a file, and a fresh copy of
+//testing/bench:bench_disk (ext2, the root file system's tree, 256 MiB) as a
+modern virtio-blk disk. Tessera's init moves its root to that disk before the
+suite runs. Linux is Debian's linux-image-amd64 (installed if missing) booted
+directly (-kernel/-initrd) with //testing/bench:linux_initramfs (Tessera's
+root file system plus an /init that mounts the disk as ext2 and runs the
+same benchsuite binary in it with chroot) and, appended at run time, the
+kernel's virtio_blk and ext4 modules from /lib/modules/<version>/ (Debian
+builds them as modules; built-in ones are left out).
+
+Disk caches: before each read pass the suite drops the caches where the
+system can (Linux: posix_fadvise and /proc/sys/vm/drop_caches); Tessera has
+no way to, and its ext2 server's 4 MiB block cache is kept (the table says
+which in the read rows' notes; see suite.cc).
 
 Ratios are Tessera / Linux for times and Linux / Tessera for bandwidths, so
 below 1.0 always means Tessera is better. Figures are medians over rounds of
@@ -183,10 +193,12 @@ class Runner:
         self.suite_iso = os.path.join(rf, "testing/bench/suite_iso.iso")
         self.core_iso = os.path.join(rf, "testing/bench/core_iso.iso")
         self.linux_initramfs = os.path.join(rf, "testing/bench/linux_initramfs.cpio")
+        self.bench_disk = os.path.join(rf, "testing/bench/bench_disk.img")
         self.metrics = load_metrics(os.path.join(rf, "testing/bench/metrics.txt"))
         self.out_dir = args.out_dir
         os.makedirs(self.out_dir, exist_ok=True)
         self.linux_kernel = None
+        self.linux_initrd = None  # linux_initramfs plus the kernel's modules
 
     def log(self, name):
         return os.path.join(self.out_dir, name + ".serial.log")
@@ -213,8 +225,9 @@ class Runner:
             result["boot_error"] = "no shell prompt within 120 s"
         # 2. The suite.
         t = time.monotonic()
-        boot = Boot("tessera suite", [self.run_qemu, "--iso", self.suite_iso, "--serial-log",
-                                      self.log(f"tessera-suite-{rnd}")] + self.qemu_common(),
+        # run_qemu.sh attaches a fresh copy of the disk image (deleted at exit).
+        boot = Boot("tessera suite", [self.run_qemu, "--iso", self.suite_iso, "--image", self.bench_disk,
+                                      "--serial-log", self.log(f"tessera-suite-{rnd}")] + self.qemu_common(),
                     self.log(f"tessera-suite-{rnd}"))
         status, text, seen = boot.run(markers=SUITE_MARKERS, timeout=self.args.timeout)
         result["suite_seconds"] = round(time.monotonic() - t, 1)
@@ -225,6 +238,8 @@ class Runner:
         result["qemu_status"] = status
         if "KERNEL PANIC" in text:
             result["panic"] = _tail(text, "KERNEL PANIC")
+        if "init: the root is now the ext2 disk" not in text:
+            result["disk_error"] = "the root did not move to the disk"
         # 3. corebench, for the native IPC round trip.
         if not self.args.no_native:
             boot = Boot("tessera corebench", [self.run_qemu, "--iso", self.core_iso, "--serial-log",
@@ -264,21 +279,64 @@ class Runner:
             kernel = copy
         return kernel
 
+    def make_linux_initrd(self):
+        """linux_initramfs plus a cpio archive of the kernel modules the disk
+        needs (virtio_blk, ext4 and what they depend on) under
+        /lib/modules/bench/, with "order" listing them in load order; the
+        /init script insmods them. Made at run time from the host's
+        /lib/modules/<version>/, so building needs no installed kernel."""
+        version = os.path.basename(self.linux_kernel)
+        version = version[len("vmlinuz-"):] if version.startswith("vmlinuz-") else version
+        mod_dir = self.args.linux_modules or os.path.join("/lib/modules", version)
+        modules = linux_module_order(mod_dir, LINUX_MODULES)
+        path = os.path.join(self.out_dir, "linux-initrd.cpio")
+        with tempfile.TemporaryDirectory() as stage:
+            bench = os.path.join(stage, "lib", "modules", "bench")
+            os.makedirs(bench)
+            names = []
+            for rel in modules:
+                names.append(_copy_module(os.path.join(mod_dir, rel), bench))
+            with open(os.path.join(bench, "order"), "w") as f:
+                f.write("".join(n + "\n" for n in names))
+            entries = ["lib", "lib/modules", "lib/modules/bench", "lib/modules/bench/order"]
+            entries += ["lib/modules/bench/" + n for n in names]
+            proc = subprocess.run(["cpio", "--quiet", "-o", "-H", "newc", "--owner", "0:0"],
+                                  input=("\n".join(entries) + "\n").encode(), cwd=stage,
+                                  stdout=subprocess.PIPE, check=True)
+            extra = proc.stdout
+        with open(path, "wb") as out:
+            with open(self.linux_initramfs, "rb") as base:
+                shutil.copyfileobj(base, out)
+            out.write(extra)
+        say(f"compare: Linux modules from {mod_dir}: {' '.join(names) if names else '(all built in)'}")
+        return path
+
     def linux_round(self, rnd):
         result = {"system": "linux"}
         log = self.log(f"linux-{rnd}")
+        # A fresh copy of the disk, as run_qemu.sh makes for Tessera.
+        disk = os.path.join(self.out_dir, f"linux-disk-{rnd}.img")
+        subprocess.run(["cp", "--sparse=always", self.bench_disk, disk], check=True)
+        os.chmod(disk, 0o644)
         # The same machine as run_qemu.sh gives Tessera, minus the CD.
         cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", "max",
                "-smp", str(self.args.smp), "-m", str(self.args.mem),
                "-display", "none", "-no-reboot",
                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-               "-kernel", self.linux_kernel, "-initrd", self.linux_initramfs,
+               "-kernel", self.linux_kernel, "-initrd", self.linux_initrd,
                "-append", LINUX_CMDLINE,
+               "-drive", f"file={disk},if=none,format=raw,id=root",
+               "-device", "virtio-blk-pci,drive=root,disable-legacy=on",
                "-serial", f"file:{log}", "-monitor", "none"]
         t = time.monotonic()
-        status, text, seen = Boot("linux", cmd, log).run(
-            markers=[("init", LINUX_INIT)] + SUITE_MARKERS, timeout=self.args.timeout)
+        try:
+            status, text, seen = Boot("linux", cmd, log).run(
+                markers=[("init", LINUX_INIT)] + SUITE_MARKERS, timeout=self.args.timeout)
+        finally:
+            os.unlink(disk)
         result["suite_seconds"] = round(time.monotonic() - t, 1)
+        if "linux-init: the root is now the ext2 disk" not in text:
+            result["disk_error"] = "the disk was not mounted as the root"
         if "init" in seen:
             result["boot_to_init_ms"] = round(seen["init"] * 1000)
             m = LINUX_INIT.search(text)
@@ -305,7 +363,7 @@ class Runner:
                 problems.append(f"{name}: missing")
             elif "error" in f:
                 problems.append(f"{name}: error: {f['error']}")
-            elif "skipped" in f and kind != "disk":
+            elif "skipped" in f:  # both systems run with a disk: disk figures too
                 problems.append(f"{name}: skipped: {f['skipped']}")
         if not r.get("suite_done"):
             problems.append("the suite did not finish (no 'bench: done')")
@@ -313,6 +371,8 @@ class Runner:
             problems.append(f"the suite did not end cleanly (QEMU status {r.get('qemu_status')})")
         if "boot_error" in r:
             problems.append(r["boot_error"])
+        if "disk_error" in r:
+            problems.append(r["disk_error"])
         if "clock_error" in r:
             problems.append(r["clock_error"] + " (round left out of the figures)")
         if "panic" in r:
@@ -348,7 +408,8 @@ class Runner:
 
     def cmd_compare(self):
         self.linux_kernel = self.find_linux_kernel()
-        say(f"compare: Linux kernel {self.linux_kernel}, initramfs {self.linux_initramfs}")
+        self.linux_initrd = self.make_linux_initrd()
+        say(f"compare: Linux kernel {self.linux_kernel}, initramfs {self.linux_initrd}")
         say(f"compare: QEMU q35 -accel tcg -cpu max -smp {self.args.smp} -m {self.args.mem}; "
             f"{self.args.rounds} round(s); logs in {self.out_dir}")
         tess, lin = [], []
@@ -378,6 +439,7 @@ class Runner:
             "linux": l_agg,
             "raw_rounds": {"tessera": tess, "linux": lin},
             "linux_kernel": self.linux_kernel,
+            "disk_image": self.bench_disk,
             "linux_cmdline": LINUX_CMDLINE,
         }
         path = self.write_json(doc)
@@ -399,6 +461,10 @@ class Runner:
                     row["unit"] = f["unit"]
                 else:
                     row["note"] += f"{key}: {f.get('skipped') or f.get('error')}; "
+            caches = [f"{key} cache={f['extra']['cache']}" for key, f in (("Tessera", t), ("Linux", l))
+                      if f and "cache" in f.get("extra", {})]
+            if caches:
+                row["note"] += ", ".join(caches) + "; "
             if row["tessera"] and row["linux"]:
                 if row["unit"] == "MB/s":
                     row["ratio"] = row["linux"] / row["tessera"]
@@ -473,6 +539,7 @@ def aggregate(rounds):
                 "max": max(g["max"] for g in measured),
                 "rounds": len(measured),
                 "per_round_medians": [g["median"] for g in measured],
+                "extra": measured[-1].get("extra", {}),
             }
         else:
             out[name] = got[-1]
@@ -505,6 +572,8 @@ def print_table(rows):
             verdict = "met" if r["ratio"] <= r["goal"] else "not met"
         if r["note"] and r["ratio"] is None:
             verdict = r["note"].strip("; ")
+        elif "cache=" in r["note"]:
+            verdict += " (" + r["note"].strip("; ") + ")"
         lines.append((r["metric"], r["unit"] or "", num(r["tessera"], r["unit"]), num(r["linux"], r["unit"]),
                       ratio, goal, verdict))
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header) - 1)]
@@ -537,6 +606,88 @@ def _qemu_version():
         return "unknown"
 
 
+# The modules the Linux reference needs for its disk (when not built in),
+# relative to /lib/modules/<version>/; their dependencies come from modules.dep.
+# crc32c_generic: ext4 and jbd2 name crypto-crc32c as a soft dependency.
+LINUX_MODULES = [
+    "kernel/drivers/virtio/virtio_pci.ko",
+    "kernel/drivers/block/virtio_blk.ko",
+    "kernel/crypto/crc32c_generic.ko",
+    "kernel/fs/ext4/ext4.ko",
+]
+
+
+def linux_module_order(mod_dir, wanted):
+    """The modules of `wanted` that are not built into the kernel, with their
+    dependencies, in load order (a module after everything it needs).
+    Module files may be compressed (.ko.xz, .ko.zst, .ko.gz)."""
+    builtin = set()
+    try:
+        with open(os.path.join(mod_dir, "modules.builtin")) as f:
+            builtin = {_module_stem(line.strip()) for line in f if line.strip()}
+    except FileNotFoundError:
+        pass
+    deps = {}
+    try:
+        with open(os.path.join(mod_dir, "modules.dep")) as f:
+            for line in f:
+                if ":" in line:
+                    mod, rest = line.split(":", 1)
+                    deps[_module_stem(mod)] = (mod.strip(), rest.split())
+    except FileNotFoundError:
+        if all(_module_stem(w) in builtin for w in wanted):
+            return []
+        sys.exit(f"compare: no {mod_dir}/modules.dep: the Linux kernel's modules (virtio_blk, ext4) "
+                 "are needed for the disk (install the linux-image package of the kernel, or --linux-modules)")
+    order = []
+
+    def visit(stem):
+        if stem in builtin or any(_module_stem(o) == stem for o in order):
+            return
+        if stem not in deps:
+            sys.exit(f"compare: module {stem} is neither built in nor in {mod_dir}/modules.dep")
+        path, needs = deps[stem]
+        for need in reversed(needs):  # modprobe loads the last dependency first
+            visit(_module_stem(need))
+        order.append(path)
+
+    for w in wanted:
+        stem = _module_stem(w)
+        if stem in builtin:
+            continue
+        if stem not in deps and "crc32c" in stem:
+            continue  # an optional soft dependency
+        visit(stem)
+    return order
+
+
+def _module_stem(path):
+    """kernel/fs/ext4/ext4.ko.xz -> kernel/fs/ext4/ext4"""
+    return re.sub(r"\.ko(\.(xz|zst|gz))?$", "", path.strip())
+
+
+def _copy_module(src, dest_dir):
+    """Copies one module into dest_dir uncompressed (busybox insmod takes
+    plain .ko files); returns its file name there."""
+    name = os.path.basename(src)
+    plain = _module_stem(name) + ".ko"
+    out = os.path.join(dest_dir, plain)
+    if name.endswith(".ko.xz"):
+        import lzma
+        with lzma.open(src) as f, open(out, "wb") as o:
+            shutil.copyfileobj(f, o)
+    elif name.endswith(".ko.gz"):
+        import gzip
+        with gzip.open(src) as f, open(out, "wb") as o:
+            shutil.copyfileobj(f, o)
+    elif name.endswith(".ko.zst"):
+        with open(out, "wb") as o:
+            subprocess.run(["zstd", "-dc", src], stdout=o, check=True)
+    else:
+        shutil.copyfile(src, out)
+    return plain
+
+
 def _version_key(path):
     return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", path)]
 
@@ -560,6 +711,8 @@ def main():
     p.add_argument("--json", help="where the JSON goes (default OUT_DIR/<command>.json)")
     p.add_argument("--out-dir", help="JSON and serial logs (default /tmp/tessera-bench/<time>)")
     p.add_argument("--linux-kernel", help="the Linux kernel to boot (default the newest /boot/vmlinuz-*)")
+    p.add_argument("--linux-modules", help="the Linux kernel's module directory "
+                   "(default /lib/modules/<version of the kernel>)")
     p.add_argument("--no-native", action="store_true", help="skip the corebench boot (native IPC)")
     args = p.parse_args()
     if args.rounds is None:
