@@ -262,8 +262,10 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
     signals_.ResetForExec();
     if (caller->signal_state_ != nullptr) static_cast<posix::ThreadSignals*>(caller->signal_state_)->ResetForExec();
   }
-  fds_->CloseOnExec();
+  // Before close-on-exec: a parent that learns of the exec from a
+  // close-on-exec pipe must already see it (setpgid gives EACCES).
   __atomic_store_n(&did_exec_, true, __ATOMIC_RELEASE);
+  fds_->CloseOnExec();
   kstd::CopyString(name_, sizeof name_, name);
   SetImageInfo(ImageInfo{image.value().arg_start, image.value().arg_end, image.value().env_start,
                          image.value().env_end, image.value().sp},

@@ -139,6 +139,9 @@
     (clock, flags, req, rem))                                                              \
   X(231, LinuxExitGroup, (int32_t code), (code))                                           \
   X(234, LinuxTgkill, (int32_t tgid, int32_t tid, int32_t signo), (tgid, tid, signo))      \
+  X(247, LinuxWaitid,                                                                      \
+    (int32_t idtype, int32_t id, OUT_PTR(void) infop, int32_t options, OUT_PTR(void) rusage),  \
+    (idtype, id, infop, options, rusage))                                                  \
   X(257, LinuxOpenat, (int32_t dirfd, IN_PTR(char) path, int32_t flags, uint32_t mode),    \
     (dirfd, path, flags, mode))                                                            \
   X(258, LinuxMkdirat, (int32_t dirfd, IN_PTR(char) path, uint32_t mode), (dirfd, path, mode)) \

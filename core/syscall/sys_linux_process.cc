@@ -53,11 +53,16 @@ bool NothingChanged(void* context) {
 
 }  // namespace
 
-int64_t SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32_t options, UserPtr<void> rusage) {
+namespace {
+
+// The wait loop shared by wait4 and waitid: selects a child per `request`,
+// blocks until one has something to report (unless WNOHANG), lets
+// `copy_out` store the report in user memory (a fault aborts before the
+// child is consumed) and then consumes it (reap, clear the stop/continue).
+// Returns 0 with *outcome filled (kReport or kNoneReady) or -errno.
+int64_t WaitForChild(const posix::WaitRequest& request, posix::WaitOutcome* outcome,
+                     bool (*copy_out)(const posix::WaitOutcome& o, void* context), void* context) {
   Process* self = CurrentProcess();
-  auto request = posix::DecodeWait4(pid, static_cast<uint32_t>(options),
-                                    static_cast<int32_t>(self->pgid()));
-  if (request.is_error()) return Errno(request.error());
   auto* list = new (kstd::nothrow) ChildList();
   if (list == nullptr) return Errno(kstd::Error::kNoMemory);
   struct Release {
@@ -78,19 +83,16 @@ int64_t SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32_t options, Use
     release.Drop();
     list->parent = self->pid();
     Process::ForEach(CollectChild, list);
-    auto outcome = posix::SelectChild(request.value(),
-                                      kstd::Span<const posix::WaitChild>(list->children, list->n));
-    if (outcome.is_error()) return Errno(outcome.error());
-    const posix::WaitOutcome& o = outcome.value();
-    if (o.kind == posix::WaitOutcome::Kind::kNoneReady) return 0;
+    auto selected = posix::SelectChild(request, kstd::Span<const posix::WaitChild>(list->children, list->n));
+    if (selected.is_error()) return Errno(selected.error());
+    const posix::WaitOutcome& o = selected.value();
+    if (o.kind == posix::WaitOutcome::Kind::kNoneReady) {
+      *outcome = o;
+      return copy_out(o, context) ? 0 : Errno(kstd::Error::kFault);
+    }
     if (o.kind == posix::WaitOutcome::Kind::kReport) {
+      if (!copy_out(o, context)) return Errno(kstd::Error::kFault);
       Process* child = list->processes[o.index];
-      int32_t st = o.status;
-      if (!status.is_null() && status.CopyOut(&st).is_error()) return Errno(kstd::Error::kFault);
-      if (rusage.address() != 0) {
-        uint8_t zeros[144] = {};  // struct rusage: not accounted yet
-        if (rusage.CopyOut(zeros, sizeof zeros).is_error()) return Errno(kstd::Error::kFault);
-      }
       switch (o.consume) {
         case posix::WaitOutcome::Consume::kReap:
           child->Reap();
@@ -108,12 +110,62 @@ int64_t SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32_t options, Use
         case posix::WaitOutcome::Consume::kNone:
           break;
       }
-      return o.pid;
+      *outcome = o;
+      return 0;
     }
     release.Drop();
     sched::WakeReason why = self->child_events().WaitIf(sched::kNoDeadline, NothingChanged, &condition);
     if (why == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
   }
+}
+
+// struct rusage (144 bytes): not accounted yet, reported as zeros.
+bool CopyOutZeroRusage(UserPtr<void> rusage) {
+  if (rusage.address() == 0) return true;
+  uint8_t zeros[144] = {};
+  return rusage.CopyOut(zeros, sizeof zeros).ok();
+}
+
+}  // namespace
+
+int64_t SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32_t options, UserPtr<void> rusage) {
+  auto request = posix::DecodeWait4(pid, static_cast<uint32_t>(options),
+                                    static_cast<int32_t>(CurrentProcess()->pgid()));
+  if (request.is_error()) return Errno(request.error());
+  struct Out {
+    UserPtr<int32_t> status;
+    UserPtr<void> rusage;
+  } out{status, rusage};
+  posix::WaitOutcome o;
+  int64_t r = WaitForChild(request.value(), &o, [](const posix::WaitOutcome& w, void* c) {
+    auto* out = static_cast<Out*>(c);
+    if (w.kind != posix::WaitOutcome::Kind::kReport) return true;
+    int32_t st = w.status;
+    if (!out->status.is_null() && out->status.CopyOut(&st).is_error()) return false;
+    return CopyOutZeroRusage(out->rusage);
+  }, &out);
+  if (r < 0) return r;
+  return o.kind == posix::WaitOutcome::Kind::kReport ? o.pid : 0;
+}
+
+int64_t SysLinuxWaitid(int32_t idtype, int32_t id, UserPtr<void> infop, int32_t options,
+                       UserPtr<void> rusage) {
+  auto request = posix::DecodeWaitid(idtype, id, static_cast<uint32_t>(options),
+                                     static_cast<int32_t>(CurrentProcess()->pgid()));
+  if (request.is_error()) return Errno(request.error());
+  struct Out {
+    UserPtr<void> infop;
+    UserPtr<void> rusage;
+  } out{infop, rusage};
+  posix::WaitOutcome o;
+  return WaitForChild(request.value(), &o, [](const posix::WaitOutcome& w, void* c) {
+    auto* out = static_cast<Out*>(c);
+    // WNOHANG with nothing to report: the siginfo is zeroed (si_pid = 0).
+    posix::SigInfo info{};
+    if (w.kind == posix::WaitOutcome::Kind::kReport) info = w.info;
+    if (out->infop.address() != 0 && out->infop.CopyOut(&info, sizeof info).is_error()) return false;
+    return CopyOutZeroRusage(out->rusage);
+  }, &out);
 }
 
 int64_t SysLinuxFork() {
