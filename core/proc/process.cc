@@ -451,6 +451,13 @@ kstd::RefPtr<Process> Process::FindByPid(uint64_t pid) {
   return kstd::RefPtr<Process>::FromRaw(p);
 }
 
+void Process::SetName(const char* name) {
+  char copy[16];
+  kstd::CopyString(copy, sizeof copy, name);
+  SpinLockGuard guard(lock_);
+  kstd::CopyString(name_, sizeof name_ < sizeof copy ? sizeof name_ : sizeof copy, copy);
+}
+
 bool Process::IsMainThread(const sched::Thread* thread) const {
   SpinLockGuard guard(lock_);
   return threads_.FindIf([](sched::Thread*) { return true; }) == thread;

@@ -52,6 +52,10 @@ class Process final : public KernelObject {
   void set_pgid(uint64_t pgid) { __atomic_store_n(&pgid_, pgid, __ATOMIC_RELAXED); }
   void set_sid(uint64_t sid) { __atomic_store_n(&sid_, sid, __ATOMIC_RELAXED); }
   const char* name() const { return name_; }
+  /// prctl(PR_SET_NAME): renames the process (truncated to 15 bytes, as the
+  /// Linux comm). Readers may see either name, never a torn one longer than
+  /// the buffer (it always stays NUL-terminated).
+  void SetName(const char* name);
   vm::VmAspace* aspace() const { return aspace_.get(); }
   HandleTable& handles() { return handles_; }
   /// The POSIX file descriptors (never null after Create/Fork).

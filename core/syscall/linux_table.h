@@ -115,6 +115,9 @@
   X(137, LinuxStatfs, (IN_PTR(char) path, OUT_PTR(void) buf), (path, buf))                 \
   X(138, LinuxFstatfs, (int32_t fd, OUT_PTR(void) buf), (fd, buf))                         \
   X(160, LinuxSetrlimit, (uint32_t resource, IN_PTR(void) limit), (resource, limit))        \
+  X(157, LinuxPrctl,                                                                       \
+    (int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5),           \
+    (option, arg2, arg3, arg4, arg5))                                                      \
   X(158, LinuxArchPrctl, (int32_t code, uint64_t address), (code, address))                \
   X(162, LinuxSync, (), ())                                                                \
   X(166, LinuxUmount2, (IN_PTR(char) path, int32_t flags), (path, flags))                  \

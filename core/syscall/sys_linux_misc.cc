@@ -214,3 +214,35 @@ int64_t SysLinuxMadvise(uint64_t addr, uint64_t length, int32_t advice) {
 }
 
 }  // namespace core::syscall
+
+namespace core::syscall {
+
+// prctl: the process name (PR_SET_NAME / PR_GET_NAME, 16 bytes with the
+// NUL, as Linux's comm). Every other option is refused with EINVAL.
+int64_t SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5) {
+  constexpr int32_t kPrSetName = 15, kPrGetName = 16;
+  constexpr size_t kCommBytes = 16;
+  switch (option) {
+    case kPrSetName: {
+      char name[kCommBytes] = {};
+      auto len = CopyStringIn(arg2, name, kCommBytes - 1);
+      // Longer names are cut to 15 bytes, not refused (Linux).
+      if (len.is_error() && len.error() != kstd::Error::kNameTooLong) return Errno(len.error());
+      if (len.is_error() && UserPtr<char>(arg2).CopyIn(name, kCommBytes - 1).is_error()) {
+        return Errno(kstd::Error::kFault);
+      }
+      name[kCommBytes - 1] = '\0';
+      CurrentProcess()->SetName(name);
+      return 0;
+    }
+    case kPrGetName: {
+      char name[kCommBytes] = {};
+      kstd::CopyString(name, sizeof name, CurrentProcess()->name());
+      return UserPtr<char>(arg2).CopyOut(name, sizeof name).ok() ? 0 : Errno(kstd::Error::kFault);
+    }
+    default:
+      return Errno(kstd::Error::kInvalid);
+  }
+}
+
+}  // namespace core::syscall

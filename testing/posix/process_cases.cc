@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -546,6 +547,26 @@ const char* ZombieStillHoldsItsGroup() {
 
 }  // namespace
 
+
+const char* PrctlSetAndGetName() {
+  // Names are cut to 15 bytes; the comm in /proc follows (when mounted).
+  CHECK_OK(prctl(PR_SET_NAME, "a-rather-long-process-name", 0, 0, 0));
+  char name[16] = {};
+  CHECK_OK(prctl(PR_GET_NAME, name, 0, 0, 0));
+  CHECK(strcmp(name, "a-rather-long-p") == 0);
+  int fd = open("/proc/self/comm", O_RDONLY);
+  if (fd >= 0) {
+    char comm[32] = {};
+    ssize_t n = read(fd, comm, sizeof comm - 1);
+    close(fd);
+    CHECK(n > 0 && strcmp(comm, "a-rather-long-p\n") == 0);
+  }
+  CHECK_OK(prctl(PR_SET_NAME, "posixtest", 0, 0, 0));
+  errno = 0;
+  CHECK(prctl(-1, 0, 0, 0, 0) == -1 && errno == EINVAL);
+  return nullptr;
+}
+
 const Case kProcessCases[] = {
     {"fork_returns_twice", ForkReturnsTwice},
     {"fork_child_has_own_pid", ForkChildHasOwnPid},
@@ -569,6 +590,7 @@ const Case kProcessCases[] = {
     {"many_forks_no_leak", ManyForksNoLeak},
     {"nested_forks", NestedForks},
     {"identity", IdentityAsRoot},
+    {"prctl_set_get_name", PrctlSetAndGetName},
     {"setpgid_across_sessions_eperm", SetpgidAcrossSessionsIsEperm},
     {"setpgid_after_exec_eacces", SetpgidAfterExecIsEacces},
     {"setpgid_more_errors", SetpgidMoreErrors},
