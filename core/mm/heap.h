@@ -11,9 +11,10 @@
 //
 // Failure convention: Allocate returns kstd::Result<void*> (never nullptr).
 //
-// Thread safety: callers serialize (today: one CPU, no allocation from IRQs). Every
-// public method takes lock_ (see lock.h); the heap calls its PageSource with the
-// lock held, so lock order is Heap before the page source (the pmm).
+// Thread safety: every public method takes lock_ (an interrupt-disabling
+// spinlock, see lock.h: the kernel is preemptive, so a thread can be switched
+// out in any code running with interrupts on); the heap calls its PageSource
+// with the lock held, so lock order is Heap before the page source (the pmm).
 
 #include <stddef.h>
 #include <stdint.h>

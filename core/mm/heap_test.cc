@@ -3,15 +3,19 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "core/mm/fake_ram.h"
 #include "core/mm/pmm.h"
 #include "core/mm/pmm_page_source.h"
 #include "gtest/gtest.h"
+#include "hal/cpu.h"
+#include "hal/host/fake_hal.h"
 
 namespace core::mm {
 namespace {
@@ -347,6 +351,133 @@ TEST(HeapOnPmmTest, RunsOnThePageAllocatorOverFakeRam) {
   EXPECT_EQ(pmm.Stats().free_pages, free_at_start);
   EXPECT_EQ(pmm.Stats().bad_frees, 0u);
   EXPECT_EQ(heap.Stats().errors, 0u);
+}
+
+
+// The kernel is preemptive: an interrupt's exit may switch threads even in
+// the middle of a syscall, so a thread can be switched out inside the heap
+// while another one enters it. The heap must keep interrupts off (and so
+// preemption out) for as long as it touches its lists. The page source is
+// called from inside Allocate/Free, so it sees the interrupt state there.
+class InterruptCheckingSource final : public PageSource {
+ public:
+  kstd::Result<void*> AllocPages(size_t count) override {
+    if (hal::host::InterruptsEnabled()) ++preemptible_calls_;
+    return inner_.AllocPages(count);
+  }
+  void FreePages(void* pages, size_t count) override {
+    if (hal::host::InterruptsEnabled()) ++preemptible_calls_;
+    inner_.FreePages(pages, count);
+  }
+  size_t preemptible_calls() const { return preemptible_calls_; }
+  size_t pages_out() const { return inner_.pages_out(); }
+
+ private:
+  FakePageSource inner_;
+  size_t preemptible_calls_ = 0;
+};
+
+void RecordWithInterruptState(void* context, HeapError, const void*) {
+  auto* enabled = static_cast<std::vector<bool>*>(context);
+  enabled->push_back(hal::host::InterruptsEnabled());
+}
+
+TEST(HeapPreemptionTest, InterruptsStayOffInsideTheHeapAndAreRestoredAfter) {
+  InterruptCheckingSource source;
+  Heap heap(&source);
+  std::vector<bool> handler_saw_enabled;
+  heap.SetErrorHandler(&RecordWithInterruptState, &handler_saw_enabled);
+  hal::EnableInterrupts();  // as in a syscall
+  std::vector<void*> blocks;
+  // Every class (a fresh slab each), a large run, the 8 KiB class, then frees
+  // that empty slabs (released to the source) and a rejected double free.
+  for (size_t size : {16, 100, 2048, 3000, 3600, 4097, 8192, 9000, 100000}) {
+    for (int i = 0; i < 9; ++i) {
+      kstd::Result<void*> p = heap.Allocate(size);
+      ASSERT_TRUE(p.ok()) << size;
+      EXPECT_TRUE(hal::host::InterruptsEnabled()) << "Allocate left interrupts off";
+      blocks.push_back(p.value());
+    }
+  }
+  for (void* p : blocks) {
+    heap.Free(p);
+    EXPECT_TRUE(hal::host::InterruptsEnabled()) << "Free left interrupts off";
+  }
+  heap.Free(blocks.back());  // double free: reported
+  heap.ReleaseCachedSlabs();
+  EXPECT_TRUE(hal::host::InterruptsEnabled());
+  (void)heap.Stats();
+  EXPECT_TRUE(hal::host::InterruptsEnabled());
+  hal::DisableInterrupts();
+
+  EXPECT_EQ(source.pages_out(), 0u);
+  EXPECT_EQ(source.preemptible_calls(), 0u)
+      << "the heap called its page source with interrupts on: a thread switch there lets "
+         "another thread into the heap half-way through an operation";
+  ASSERT_EQ(handler_saw_enabled.size(), 1u);
+  EXPECT_FALSE(handler_saw_enabled[0]);
+  // Interrupts that were off stay off.
+  void* p = heap.Allocate(3600).value();
+  EXPECT_FALSE(hal::host::InterruptsEnabled());
+  heap.Free(p);
+  EXPECT_FALSE(hal::host::InterruptsEnabled());
+  heap.ReleaseCachedSlabs();
+}
+
+// What a preempted allocation did in the kernel (two threads inside one size
+// class at once), with real threads: the 4608-byte class is where the
+// kernel's wait objects (ipc::MultiWait, ~3.6 KiB) live since the 8 KiB
+// classes, and the big-write crashes were two of them given the same slot.
+TEST(HeapPreemptionTest, ConcurrentCallersNeverShareABlockOrCorruptTheLists) {
+  FakePageSource source;
+  Heap heap(&source);
+  std::vector<Reported> reported;
+  heap.SetErrorHandler(&Record, &reported);
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 20000;
+  std::atomic<int> bad_blocks{0};
+  std::atomic<int> waiting{kThreads};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(1234 + t);
+      std::vector<std::pair<uint8_t*, uint8_t>> mine;
+      waiting.fetch_sub(1);
+      while (waiting.load() > 0) {
+      }  // all start together
+      for (int round = 0; round < kRounds; ++round) {
+        if (mine.size() < 8 && (mine.empty() || rng() % 2 == 0)) {
+          size_t size = (rng() % 3 == 0) ? 100 : 3600;
+          kstd::Result<void*> p = heap.Allocate(size);
+          if (!p.ok()) continue;
+          auto* bytes = static_cast<uint8_t*>(p.value());
+          auto tag = static_cast<uint8_t>(t * 64 + round % 64 + 1);
+          memset(bytes, tag, 100);
+          mine.push_back({bytes, tag});
+        } else {
+          size_t i = rng() % mine.size();
+          auto [bytes, tag] = mine[i];
+          for (int b = 0; b < 100; ++b) {
+            if (bytes[b] != tag) {
+              ++bad_blocks;
+              break;
+            }
+          }
+          heap.Free(bytes);
+          mine.erase(mine.begin() + static_cast<long>(i));
+        }
+      }
+      for (auto& [bytes, tag] : mine) heap.Free(bytes);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(bad_blocks.load(), 0) << "a block was handed to two callers";
+  EXPECT_TRUE(reported.empty());
+  HeapStats stats = heap.Stats();
+  EXPECT_EQ(stats.allocations, 0u);
+  EXPECT_EQ(stats.bytes_in_use, 0u);
+  heap.ReleaseCachedSlabs();
+  EXPECT_EQ(source.pages_out(), 0u);
 }
 
 }  // namespace

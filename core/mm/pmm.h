@@ -14,8 +14,9 @@
 // copy-on-write and shared mappings can share frames: AllocPages returns a block
 // with refcount 1, Ref/Unref adjust it and Unref frees the block at zero.
 //
-// Thread safety: callers serialize (today: one CPU, no allocation from IRQs). Every
-// public method takes lock_ (see lock.h), so SMP needs a change in one place.
+// Thread safety: every public method takes lock_ (an interrupt-disabling
+// spinlock, see lock.h: the kernel is preemptive, so callers cannot rely on
+// running alone).
 
 #include <stddef.h>
 #include <stdint.h>
