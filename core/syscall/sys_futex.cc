@@ -1,6 +1,8 @@
-// futex(2): FUTEX_WAIT, FUTEX_WAKE (private or shared; the key is the
-// caller's address space and the address), with an optional relative
-// timeout for WAIT. Waiters sleep on one of a fixed set of wait queues
+// futex(2): FUTEX_WAIT, FUTEX_WAKE, with an optional timeout for WAIT. The
+// key of a private futex (FUTEX_PRIVATE_FLAG) is the caller's address space
+// and the address; a shared one in a MAP_SHARED mapping is keyed by the
+// memory object and the offset in it, so processes that map the same memory
+// at different addresses meet (process-shared mutexes and semaphores). Waiters sleep on one of a fixed set of wait queues
 // (hashed by key); a wake bumps the bucket's generation and wakes the
 // bucket, so a waiter that checked the value just before can never miss it
 // (it re-checks the generation under the scheduler lock). Woken threads whose
@@ -29,9 +31,23 @@ struct Bucket {
 };
 Bucket g_buckets[kBuckets];
 
-Bucket& BucketFor(const void* aspace, uint64_t address) {
-  uint64_t h = reinterpret_cast<uint64_t>(aspace) ^ (address * 0x9E3779B97F4A7C15ULL);
+Bucket& BucketFor(uint64_t space, uint64_t address) {
+  uint64_t h = space ^ (address * 0x9E3779B97F4A7C15ULL);
   return g_buckets[(h >> 32) % kBuckets];
+}
+
+// The wait queue for a futex word (see the file comment for the keys).
+Bucket& BucketForFutex(uint64_t address, bool is_private) {
+  vm::VmAspace* aspace = CurrentProcess()->aspace();
+  if (!is_private) {
+    auto region = aspace->Query(address);
+    if (region.ok() && region.value().shared && region.value().vmo_koid != 0) {
+      const vm::RegionInfo& r = region.value();
+      // Koids are never reused, and never collide with kernel addresses.
+      return BucketFor(r.vmo_koid, r.vmo_offset + (address - r.base));
+    }
+  }
+  return BucketFor(reinterpret_cast<uint64_t>(aspace), address);
 }
 
 struct Unchanged {
@@ -50,7 +66,7 @@ int64_t SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
                       UserPtr<const tessera::linux_timespec> timeout, uint64_t uaddr2, uint32_t val3) {
   (void)uaddr2;
   if ((uaddr.address() & 3) != 0) return Errno(kstd::Error::kInvalid);
-  Bucket& bucket = BucketFor(CurrentProcess()->aspace(), uaddr.address());
+  Bucket& bucket = BucketForFutex(uaddr.address(), (op & kFutexPrivate) != 0);
   int32_t cmd = op & kFutexCmdMask;
   if ((cmd == kFutexWaitBitset || cmd == kFutexWakeBitset) && val3 != 0xFFFFFFFFu) {
     return Errno(kstd::Error::kInvalid);  // only the match-any bitset is supported

@@ -2,6 +2,9 @@
 // on LTP's fork*, wait*, waitpid*, setpgid*, setsid*, getppid* tests.
 
 #include <errno.h>
+#include <time.h>
+#include <sys/syscall.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -567,6 +570,45 @@ const char* PrctlSetAndGetName() {
   return nullptr;
 }
 
+
+// <linux/futex.h> is not in musl's headers: the two operations used here.
+constexpr int kFutexWait = 0, kFutexWake = 1;
+
+const char* SharedFutexAcrossProcesses() {
+  // A shared (non-private) futex word in MAP_SHARED memory: the child waits,
+  // the parent wakes it from its own address space (a process-shared lock's
+  // path). The child's wait is bounded so a missed wake fails, not hangs.
+  // (Both see the word at the same address here; the keying by memory
+  // object matters when the addresses differ, which needs mremap or a
+  // second mapping of one object: not available yet.)
+  auto* word = static_cast<uint32_t*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+                                           MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  CHECK(word != MAP_FAILED);
+  word[0] = 0;  // the futex
+  word[1] = 0;  // the child says it is about to wait
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    __atomic_store_n(&word[1], 1, __ATOMIC_SEQ_CST);
+    struct timespec limit = {10, 0};
+    while (__atomic_load_n(&word[0], __ATOMIC_SEQ_CST) == 0) {
+      long r = syscall(SYS_futex, &word[0], kFutexWait, 0, &limit, nullptr, 0);
+      if (r == -1 && errno == ETIMEDOUT) _exit(2);  // the wake never arrived
+    }
+    _exit(0);
+  }
+  while (__atomic_load_n(&word[1], __ATOMIC_SEQ_CST) == 0) sched_yield();
+  struct timespec nap = {0, 50 * 1000 * 1000};
+  nanosleep(&nap, nullptr);  // let the child block in FUTEX_WAIT
+  __atomic_store_n(&word[0], 1, __ATOMIC_SEQ_CST);
+  CHECK(syscall(SYS_futex, &word[0], kFutexWake, 1, nullptr, nullptr, 0) >= 0);
+  int st;
+  CHECK_EQ(waitpid(pid, &st, 0), pid);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return Fail("child status 0x%x (2: never woken)", st);
+  munmap(word, 4096);
+  return nullptr;
+}
+
 const Case kProcessCases[] = {
     {"fork_returns_twice", ForkReturnsTwice},
     {"fork_child_has_own_pid", ForkChildHasOwnPid},
@@ -591,6 +633,7 @@ const Case kProcessCases[] = {
     {"nested_forks", NestedForks},
     {"identity", IdentityAsRoot},
     {"prctl_set_get_name", PrctlSetAndGetName},
+    {"futex_shared_across_processes", SharedFutexAcrossProcesses},
     {"setpgid_across_sessions_eperm", SetpgidAcrossSessionsIsEperm},
     {"setpgid_after_exec_eacces", SetpgidAfterExecIsEacces},
     {"setpgid_more_errors", SetpgidMoreErrors},
