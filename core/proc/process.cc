@@ -265,6 +265,7 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
   // Before close-on-exec: a parent that learns of the exec from a
   // close-on-exec pipe must already see it (setpgid gives EACCES).
   __atomic_store_n(&did_exec_, true, __ATOMIC_RELEASE);
+  set_robust_list(0);  // the old image's list is gone with its memory
   fds_->CloseOnExec();
   kstd::CopyString(name_, sizeof name_, name);
   SetImageInfo(ImageInfo{image.value().arg_start, image.value().arg_end, image.value().env_start,

@@ -140,6 +140,10 @@ class Process final : public KernelObject {
   /// Errors: kBadExecutable (with `*why`), kTooBig, kNoMemory.
   kstd::Result<void> Exec(sched::Thread* caller, void* frame, kstd::ByteSpan file,
                           const struct ProgramArgs& args, const char* name, const char** why);
+  /// set_robust_list: the user address of the main thread's robust-futex
+  /// list head (0: none). Not inherited by fork; execve clears it.
+  void set_robust_list(uint64_t head) { __atomic_store_n(&robust_list_, head, __ATOMIC_RELAXED); }
+  uint64_t robust_list() const { return __atomic_load_n(&robust_list_, __ATOMIC_RELAXED); }
   /// Whether `thread` is the process's oldest live thread (its Linux tid is
   /// the pid).
   bool IsMainThread(const sched::Thread* thread) const;
@@ -229,6 +233,7 @@ class Process final : public KernelObject {
   // vfork: set when the child released its parent (exec or exit).
   bool vfork_released_ = true;
   bool did_exec_ = false;  // set by Exec (a fork child starts without it)
+  uint64_t robust_list_ = 0;  // set_robust_list (fork child: none; execve clears)
   uint64_t clear_child_tid_ = 0;
   sched::WaitQueue vfork_waiters_;
   void ReleaseVforkParent();

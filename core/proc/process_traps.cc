@@ -128,6 +128,8 @@ namespace core::syscall {
 void ExitCurrentThread() {
   sched::Thread* t = sched::Current();
   Process* p = t->process();
+  // Still on the process's address space: the robust list can be read.
+  if (p != nullptr && p->IsMainThread(t)) ReleaseRobustFutexes(p);
   if (p != nullptr) p->OnThreadExit(t);
   sched::ExitCurrent();
 }

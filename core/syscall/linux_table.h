@@ -177,6 +177,9 @@
     (OUT_PTR(void) fds, uint64_t nfds, IN_PTR(tessera::linux_timespec) timeout,            \
      IN_PTR(void) sigmask, uint64_t sigsetsize),                                           \
     (fds, nfds, timeout, sigmask, sigsetsize))                                             \
+  X(273, LinuxSetRobustList, (uint64_t head, uint64_t length), (head, length))            \
+  X(274, LinuxGetRobustList, (int32_t pid, OUT_PTR(uint64_t) head, OUT_PTR(uint64_t) length), \
+    (pid, head, length))                                                                   \
   X(280, LinuxUtimensat,                                                                   \
     (int32_t dirfd, IN_PTR(char) path, IN_PTR(tessera::linux_timespec) times, int32_t flags), \
     (dirfd, path, times, flags))                                                           \

@@ -22,6 +22,11 @@ void SyncRemoteFileSystems();
 /// Before the machine stops: asks every user-space file system to flush and
 /// unmount (a clean unmount marks ext2 clean); they are dead afterwards.
 void UnmountRemoteFileSystems();
+/// Wakes the waiters of a shared futex word of the current process.
+void FutexWakeShared(uint64_t address);
+/// At the main thread's exit: marks the robust futexes it still holds
+/// OWNER_DIED and wakes a waiter of each (set_robust_list).
+void ReleaseRobustFutexes(Process* p);
 
 /// Ends the calling user thread (its process ends with its last thread).
 [[noreturn]] void ExitCurrentThread();

@@ -104,3 +104,77 @@ int64_t SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
 }
 
 }  // namespace core::syscall
+
+namespace core::syscall {
+
+void FutexWakeShared(uint64_t address) {
+  Bucket& bucket = BucketForFutex(address, /*is_private=*/false);
+  __atomic_fetch_add(&bucket.generation, 1, __ATOMIC_ACQ_REL);
+  bucket.queue.WakeAll();
+}
+
+namespace {
+
+// The robust-futex ABI (Linux uapi futex.h).
+constexpr uint32_t kFutexWaiters = 0x80000000u;
+constexpr uint32_t kFutexOwnerDied = 0x40000000u;
+constexpr uint32_t kFutexTidMask = 0x3fffffffu;
+constexpr int kRobustListLimit = 2048;  // ROBUST_LIST_LIMIT: ends loops in a corrupt list
+struct RobustListHead {
+  uint64_t next;           // struct robust_list *: the first entry, or the head itself
+  int64_t futex_offset;    // from an entry to its futex word
+  uint64_t list_op_pending;
+};
+
+// One lock the dying owner held: mark it OWNER_DIED (keeping WAITERS) and
+// wake a waiter, as Linux's handle_futex_death does. Bad memory is skipped.
+void ReleaseOne(uint64_t entry, int64_t offset, uint32_t tid) {
+  uint64_t word_address = (entry & ~uint64_t{1}) + static_cast<uint64_t>(offset);
+  if ((word_address & 3) != 0) return;
+  UserPtr<uint32_t> word(word_address);
+  uint32_t value;
+  if (word.CopyIn(&value).is_error() || (value & kFutexTidMask) != tid) return;
+  uint32_t died = (value & kFutexWaiters) | kFutexOwnerDied;
+  if (word.CopyOut(&died).is_error()) return;
+  if (value & kFutexWaiters) FutexWakeShared(word_address);
+}
+
+}  // namespace
+
+void ReleaseRobustFutexes(Process* p) {
+  uint64_t head_address = p->robust_list();
+  if (head_address == 0) return;
+  p->set_robust_list(0);
+  RobustListHead head;
+  if (UserPtr<RobustListHead>(head_address).CopyIn(&head).is_error()) return;
+  uint32_t tid = static_cast<uint32_t>(p->pid());  // the main thread's Linux tid
+  uint64_t entry = head.next;
+  for (int i = 0; i < kRobustListLimit && entry != head_address && entry != 0; ++i) {
+    uint64_t next;
+    if (UserPtr<uint64_t>(entry & ~uint64_t{1}).CopyIn(&next).is_error()) break;
+    // A lock being taken or released right now is handled once, below.
+    if (entry != head.list_op_pending) ReleaseOne(entry, head.futex_offset, tid);
+    entry = next;
+  }
+  if (head.list_op_pending != 0) ReleaseOne(head.list_op_pending, head.futex_offset, tid);
+}
+
+int64_t SysLinuxGetRobustList(int32_t pid, UserPtr<uint64_t> head, UserPtr<uint64_t> length) {
+  kstd::RefPtr<Process> target = pid == 0 ? kstd::RefPtr<Process>::FromRaw(CurrentProcess())
+                                          : Process::FindByPid(static_cast<uint64_t>(pid));
+  if (pid < 0 || !target) return Errno(kstd::Error::kSearch);
+  uint64_t value = target->robust_list();
+  uint64_t size = sizeof(RobustListHead);
+  if (head.CopyOut(&value).is_error() || length.CopyOut(&size).is_error()) {
+    return Errno(kstd::Error::kFault);
+  }
+  return 0;
+}
+
+int64_t SysLinuxSetRobustList(uint64_t head, uint64_t length) {
+  if (length != sizeof(RobustListHead)) return Errno(kstd::Error::kInvalid);
+  CurrentProcess()->set_robust_list(head);
+  return 0;
+}
+
+}  // namespace core::syscall

@@ -2,6 +2,7 @@
 // on LTP's fork*, wait*, waitpid*, setpgid*, setsid*, getppid* tests.
 
 #include <errno.h>
+#include <pthread.h>
 #include <time.h>
 #include <sys/syscall.h>
 #include <sched.h>
@@ -609,6 +610,34 @@ const char* SharedFutexAcrossProcesses() {
   return nullptr;
 }
 
+
+const char* RobustMutexOwnerDied() {
+  // A process-shared robust mutex whose owner exits while holding it: the
+  // kernel walks the owner's robust list (set_robust_list) at exit, so the
+  // next locker gets EOWNERDEAD instead of waiting forever.
+  auto* m = static_cast<pthread_mutex_t*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+                                               MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  CHECK(m != MAP_FAILED);
+  pthread_mutexattr_t attr;
+  CHECK_EQ(pthread_mutexattr_init(&attr), 0);
+  CHECK_EQ(pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED), 0);
+  CHECK_EQ(pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST), 0);
+  CHECK_EQ(pthread_mutex_init(m, &attr), 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) _exit(pthread_mutex_lock(m) == 0 ? 0 : 1);  // dies holding it
+  int st;
+  CHECK_EQ(waitpid(pid, &st, 0), pid);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  CHECK_EQ(pthread_mutex_lock(m), EOWNERDEAD);
+  CHECK_EQ(pthread_mutex_consistent(m), 0);
+  CHECK_EQ(pthread_mutex_unlock(m), 0);
+  CHECK_EQ(pthread_mutex_lock(m), 0);
+  CHECK_EQ(pthread_mutex_unlock(m), 0);
+  munmap(m, 4096);
+  return nullptr;
+}
+
 const Case kProcessCases[] = {
     {"fork_returns_twice", ForkReturnsTwice},
     {"fork_child_has_own_pid", ForkChildHasOwnPid},
@@ -634,6 +663,7 @@ const Case kProcessCases[] = {
     {"identity", IdentityAsRoot},
     {"prctl_set_get_name", PrctlSetAndGetName},
     {"futex_shared_across_processes", SharedFutexAcrossProcesses},
+    {"robust_mutex_owner_died", RobustMutexOwnerDied},
     {"setpgid_across_sessions_eperm", SetpgidAcrossSessionsIsEperm},
     {"setpgid_after_exec_eacces", SetpgidAfterExecIsEacces},
     {"setpgid_more_errors", SetpgidMoreErrors},
