@@ -44,6 +44,9 @@
      OUT_PTR(void) timeout),                                                               \
     (nfds, readfds, writefds, exceptfds, timeout))                                         \
   X(24, LinuxSchedYield, (), ())                                                           \
+  X(25, LinuxMremap,                                                                       \
+    (uint64_t old_addr, uint64_t old_size, uint64_t new_size, uint64_t flags, uint64_t new_addr), \
+    (old_addr, old_size, new_size, flags, new_addr))                                       \
   X(28, LinuxMadvise, (uint64_t addr, uint64_t length, int32_t advice), (addr, length, advice)) \
   X(32, LinuxDup, (int32_t fd), (fd))                                                      \
   X(33, LinuxDup2, (int32_t oldfd, int32_t newfd), (oldfd, newfd))                         \

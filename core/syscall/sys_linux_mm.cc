@@ -1,4 +1,4 @@
-// Linux memory calls for anonymous memory: brk, mmap, munmap, mprotect.
+// Linux memory calls for anonymous memory: brk, mmap, munmap, mprotect, mremap.
 // File mappings need the VFS (POSIX personality) and fail with EBADF/ENODEV.
 
 #include "core/kernel/memory.h"
@@ -94,6 +94,25 @@ int64_t SysLinuxMprotect(uint64_t addr, uint64_t length, int32_t prot) {
   if (size < length) return Errno(kstd::Error::kNoMemory);
   auto r = CurrentProcess()->aspace()->Protect(addr, size, vprot);
   return r.ok() ? 0 : VmErrno(r.error());
+}
+
+int64_t SysLinuxMremap(uint64_t old_addr, uint64_t old_size, uint64_t new_size, uint64_t flags,
+                       uint64_t new_addr) {
+  // Linux uapi values; MREMAP_DONTUNMAP (4) is not implemented: EINVAL.
+  constexpr uint64_t kMayMove = 1, kFixed = 2;
+  if ((flags & ~(kMayMove | kFixed)) != 0) return Errno(kstd::Error::kInvalid);
+  if ((old_addr & (kPage - 1)) != 0) return Errno(kstd::Error::kInvalid);
+  // Lengths round up to pages, as on Linux; one that wraps cannot be mapped.
+  const uint64_t old_pages = kstd::AlignUp(old_size, kPage);
+  const uint64_t new_pages = kstd::AlignUp(new_size, kPage);
+  if (old_pages < old_size) return Errno(kstd::Error::kFault);
+  if (new_pages < new_size || new_pages == 0) return Errno(kstd::Error::kInvalid);
+  vm::RemapFlags vflags = 0;
+  if (flags & kMayMove) vflags |= vm::kRemapMayMove;
+  if (flags & kFixed) vflags |= vm::kRemapFixed;
+  auto r = CurrentProcess()->aspace()->Remap(old_addr, old_pages, new_pages, vflags, new_addr);
+  if (r.is_error()) return Errno(r.error());  // kInvalid, kFault, kNoMemory: Linux's errnos
+  return static_cast<int64_t>(r.value());
 }
 
 int64_t SysLinuxBrk(uint64_t requested) {

@@ -15,8 +15,41 @@ constexpr unsigned SlotIndex(uint64_t index, unsigned level) {
 }  // namespace
 
 PageTree::PageTree(uint64_t page_count)
-    : page_count_(kstd::Min(kstd::Max(page_count, uint64_t{1}), kMaxPages)), levels_(1) {
-  while (levels_ < kMaxLevels && (page_count_ - 1) >> (levels_ * kFanoutBits) != 0) ++levels_;
+    : page_count_(kstd::Min(kstd::Max(page_count, uint64_t{1}), kMaxPages)),
+      levels_(LevelsFor(page_count_)) {}
+
+unsigned PageTree::LevelsFor(uint64_t page_count) {
+  unsigned levels = 1;
+  while (levels < kMaxLevels && (page_count - 1) >> (levels * kFanoutBits) != 0) ++levels;
+  return levels;
+}
+
+kstd::Result<void> PageTree::Grow(uint64_t page_count) {
+  if (page_count > kMaxPages) return Error::kInvalid;
+  if (page_count <= page_count_) return kstd::Ok();
+  const unsigned levels = LevelsFor(page_count);
+  if (root_ != nullptr && levels > levels_) {
+    // Each new level is a node whose slot 0 holds the old root: indices keep
+    // their paths, with zeros in front.
+    Node* fresh[kMaxLevels] = {};
+    const unsigned added = levels - levels_;
+    for (unsigned i = 0; i < added; ++i) {
+      fresh[i] = new (kstd::nothrow) Node();
+      if (fresh[i] == nullptr) {
+        for (unsigned j = 0; j < i; ++j) delete fresh[j];
+        return Error::kNoMemory;
+      }
+    }
+    for (unsigned i = 0; i < added; ++i) {
+      fresh[i]->slots[0] = reinterpret_cast<uint64_t>(root_);
+      fresh[i]->used = 1;
+      root_ = fresh[i];
+    }
+    node_count_ += added;
+  }
+  levels_ = levels;
+  page_count_ = page_count;
+  return kstd::Ok();
 }
 
 PageTree::~PageTree() {

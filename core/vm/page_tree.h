@@ -39,6 +39,13 @@ class PageTree {
   PageTree& operator=(const PageTree&) = delete;
 
   uint64_t page_count() const { return page_count_; }
+
+  /// Widens the index range to [0, page_count) (for a VMO that grows): adds
+  /// levels above the root as needed, every node allocated before any is
+  /// linked. A smaller or equal count changes nothing (trees never shrink).
+  /// Errors (tree unchanged): kInvalid (page_count above kMaxPages),
+  /// kNoMemory.
+  kstd::Result<void> Grow(uint64_t page_count);
   /// Present pages.
   uint64_t count() const { return count_; }
   /// Nodes allocated (for tests and accounting).
@@ -103,6 +110,8 @@ class PageTree {
   bool WalkNode(Node* node, unsigned level, uint64_t base, uint64_t first, uint64_t end,
                 bool remove, Visitor visitor);
   void FreeNode(Node* node, unsigned level);
+
+  static unsigned LevelsFor(uint64_t page_count);
 
   uint64_t page_count_;
   unsigned levels_;

@@ -37,6 +37,30 @@ TEST(PageTreeTest, HeightFollowsSize) {
   EXPECT_EQ(huge.node_count(), 2 * PageTree::kMaxLevels - 1);  // shares the root only
 }
 
+TEST(PageTreeTest, GrowAddsLevelsAndKeepsPages) {
+  PageTree tree(10);
+  ASSERT_TRUE(tree.Insert(3, P(7)).ok());
+  ASSERT_TRUE(tree.Insert(9, P(8)).ok());
+  EXPECT_EQ(tree.Insert(10, P(9)).error(), Error::kInvalid);  // beyond the range
+  ASSERT_TRUE(tree.Grow(64 * 64 + 1).ok());                    // one level to three
+  EXPECT_EQ(tree.page_count(), 64u * 64 + 1);
+  EXPECT_EQ(tree.node_count(), 3u);  // the old leaf under two new interior nodes
+  ASSERT_TRUE(tree.Insert(64 * 64, P(9)).ok());
+  EXPECT_EQ(Contents(tree), (std::map<uint64_t, mm::PhysAddr>{{3, P(7)}, {9, P(8)}, {64 * 64, P(9)}}));
+  ASSERT_TRUE(tree.Grow(5).ok());  // never shrinks
+  EXPECT_EQ(tree.page_count(), 64u * 64 + 1);
+  EXPECT_EQ(tree.Grow(PageTree::kMaxPages + 1).error(), Error::kInvalid);
+  tree.RemoveRange(0, PageTree::kMaxPages, [](uint64_t, mm::PhysAddr) { return true; });
+  EXPECT_EQ(tree.node_count(), 0u);
+  // An empty tree grows without nodes.
+  PageTree empty(1);
+  ASSERT_TRUE(empty.Grow(PageTree::kMaxPages).ok());
+  EXPECT_EQ(empty.node_count(), 0u);
+  ASSERT_TRUE(empty.Insert(PageTree::kMaxPages - 1, P(1)).ok());
+  EXPECT_EQ(empty.node_count(), PageTree::kMaxLevels);
+  empty.RemoveRange(0, PageTree::kMaxPages, [](uint64_t, mm::PhysAddr) { return true; });
+}
+
 TEST(PageTreeTest, InsertLookupReplace) {
   PageTree tree(1000);
   mm::PhysAddr phys = 0;

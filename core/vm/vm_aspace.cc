@@ -50,6 +50,7 @@ class VmAspace::Spares {
   Spares& operator=(const Spares&) = delete;
 
   kstd::Result<void> Fill(int count) {
+    if (count > kMax) return Error::kInvalid;
     while (count_ < count) {
       VmMapping* region = new (kstd::nothrow) VmMapping();
       if (region == nullptr) return Error::kNoMemory;
@@ -59,8 +60,10 @@ class VmAspace::Spares {
   }
   VmMapping* Take() { return items_[--count_]; }
 
+  static constexpr int kMax = 6;  // Remap: up to four at the old range, two at the new
+
  private:
-  VmMapping* items_[2] = {};
+  VmMapping* items_[kMax] = {};
   int count_ = 0;
 };
 
@@ -261,6 +264,156 @@ kstd::Result<void> VmAspace::Unmap(uint64_t addr, uint64_t size) {
   }
   FreeDead(&dead);
   return kstd::Ok();
+}
+
+bool VmAspace::VmoRangeUnusedLocked(const VmObject* vmo, uint64_t first, uint64_t end,
+                                    const VmMapping* self) const {
+  for (size_t i = 0; i < regions_.size(); ++i) {
+    const VmMapping* other = regions_[i];
+    if (other == self || other->vmo.get() != vmo) continue;
+    if (other->vmo_offset < end && first < other->vmo_offset + other->size) return false;
+  }
+  return true;
+}
+
+kstd::Result<uint64_t> VmAspace::DuplicateShared(uint64_t old_addr, uint64_t new_size,
+                                                 RemapFlags flags, uint64_t new_addr) {
+  RefPtr<VmObject> vmo;
+  uint64_t offset = 0;
+  Prot prot = kProtNone;
+  {
+    SpinLockGuard hold(lock_);
+    if (destroyed_) return Error::kInvalid;
+    const VmMapping* region = regions_.Find(old_addr);
+    if (region == nullptr || region->is_guard()) return Error::kFault;
+    if (!region->shared) return Error::kInvalid;
+    vmo = region->vmo;
+    offset = region->vmo_offset + (old_addr - region->base);
+    prot = region->prot;
+  }
+  if ((flags & kRemapMayMove) == 0) return Error::kNoMemory;  // the old range stays where it is
+  if (offset + new_size > vmo->size()) {
+    if (vmo->is_physical()) return Error::kFault;
+    TRY(vmo->Grow(offset + new_size));
+  }
+  if ((flags & kRemapFixed) != 0) {
+    return MapFixedReplace(new_addr, kstd::Move(vmo), offset, new_size, prot, kMapShared);
+  }
+  return Map(kstd::Move(vmo), offset, new_size, prot, 0, kMapShared);
+}
+
+kstd::Result<uint64_t> VmAspace::Remap(uint64_t old_addr, uint64_t old_size, uint64_t new_size,
+                                       RemapFlags flags, uint64_t new_addr) {
+  // Decode the arguments.
+  if ((flags & ~kRemapFlagsAll) != 0) return Error::kInvalid;
+  const bool may_move = (flags & kRemapMayMove) != 0;
+  const bool fixed = (flags & kRemapFixed) != 0;
+  if (fixed && !may_move) return Error::kInvalid;
+  if (!IsAligned(old_addr, kPageSize) || !IsAligned(old_size, kPageSize) || new_size == 0 ||
+      !IsAligned(new_size, kPageSize)) {
+    return Error::kInvalid;
+  }
+  const uint64_t new_end = new_addr + new_size;  // fixed only
+  if (fixed && !UserRange(new_addr, new_size, kUserBase)) return Error::kInvalid;
+  if (old_size == 0) return DuplicateShared(old_addr, new_size, flags, new_addr);
+  if (!UserRange(old_addr, old_size, 0)) return Error::kFault;
+  const uint64_t old_end = old_addr + old_size;
+  if (fixed && new_addr < old_end && old_addr < new_end) return Error::kInvalid;
+
+  RefPtr<VmObject> old_vmo;  // released after unlocking (it may be the last reference)
+  RefPtr<VmObject> clone;    // the region's new VMO if it cannot keep its own
+  DeadList dead;
+  Spares spares;
+  uint64_t target = 0;
+  {
+    SpinLockGuard hold(lock_);
+    if (destroyed_) return Error::kInvalid;
+    VmMapping* region = regions_.Find(old_addr);
+    if (region == nullptr || region->is_guard() || old_end > region->end()) return Error::kFault;
+    const uint64_t piece_offset = region->vmo_offset + (old_addr - region->base);
+    VmObject* vmo = region->vmo.get();
+    if (!fixed && new_size == old_size) return old_addr;
+
+    // Where the region goes.
+    const bool shrink = new_size < old_size;
+    const bool grow = new_size > old_size;
+    bool in_place = !fixed;
+    if (grow && in_place) {
+      in_place = old_end == region->end() && new_size <= kUserEnd - old_addr &&
+                 !regions_.Overlaps(old_end, old_addr + new_size);
+    }
+    if (!in_place) {
+      if (!may_move) return Error::kNoMemory;
+      target = fixed ? new_addr : TRY(FindFreeLocked(0, new_size));
+    } else {
+      target = old_addr;
+    }
+
+    // Allocate every region and table entry the edit needs.
+    int splits = SplitsNeededLocked(old_addr, old_end);
+    if (shrink) splits += SplitsNeededLocked(old_addr + new_size, old_addr + new_size);
+    if (fixed) splits += SplitsNeededLocked(new_addr, new_end);
+    TRY(spares.Fill(splits));
+    TRY(regions_.Reserve(splits));
+
+    // The VMO bytes the grown region shows.
+    if (grow) {
+      if (vmo->is_physical()) return Error::kFault;
+      const uint64_t need_end = piece_offset + new_size;
+      if (region->shared) {
+        TRY(vmo->Grow(need_end));  // the sharers' object grows (as a shared file would)
+      } else if (old_end == region->end() &&
+                 VmoRangeUnusedLocked(vmo, piece_offset + old_size, need_end, region)) {
+        // No one else shows those bytes: make sure they read as zeros.
+        const uint64_t stale_end = kstd::Min(need_end, vmo->size());
+        if (stale_end > piece_offset + old_size) {
+          TRY(vmo->Decommit(piece_offset + old_size, stale_end - piece_offset - old_size));
+        }
+        TRY(vmo->Grow(need_end));
+      } else {
+        // Other regions of ours show the bytes after it: the region takes a
+        // copy-on-write clone of its own range instead.
+        clone = TRY(vmo->CloneCow(piece_offset, old_size));
+        TRY(clone->Grow(new_size));
+      }
+    }
+
+    // Invoke: nothing fails from here on.
+    SplitLocked(old_addr, &spares);
+    SplitLocked(old_end, &spares);
+    if (shrink) {
+      SplitLocked(old_addr + new_size, &spares);
+      RemoveLocked(old_addr + new_size, old_end, &dead);
+    }
+    if (fixed) {
+      SplitLocked(new_addr, &spares);
+      SplitLocked(new_end, &spares);
+      RemoveLocked(new_addr, new_end, &dead);
+    }
+    VmMapping* piece = regions_.Find(old_addr);
+    const uint64_t kept = kstd::Min(old_size, new_size);
+    if (!in_place || clone) {
+      // Translations of the old range go (flushed); the pages stay in the VMO
+      // and fault in again at the new address.
+      page_table_.Unmap(old_addr, kept);
+    }
+    if (!in_place) regions_.EraseAt(regions_.LowerBound(old_addr));
+    if (clone) {
+      piece->vmo->RemoveMapping(piece);
+      (void)piece->vmo->Decommit(piece_offset, old_size);  // the clone holds them now
+      old_vmo = kstd::Move(piece->vmo);
+      piece->vmo = kstd::Move(clone);
+      piece->base = target;
+      piece->size = new_size;
+      piece->vmo_offset = 0;
+      piece->vmo->AddMapping(piece);
+    } else {
+      piece->vmo->UpdateMapping(piece, target, new_size, piece_offset);
+    }
+    if (!in_place) regions_.Insert(piece);
+  }
+  FreeDead(&dead);
+  return target;
 }
 
 kstd::Result<void> VmAspace::Protect(uint64_t addr, uint64_t size, Prot prot) {

@@ -108,6 +108,30 @@ class VmAspace final : public kstd::RefCounted<VmAspace> {
   /// [0, kUserEnd); after Destroy), kNoMemory (a split needed memory).
   kstd::Result<void> Unmap(uint64_t addr, uint64_t size);
 
+  /// mremap: resizes the part [old_addr, old_addr + old_size) of one region
+  /// to `new_size` bytes, keeping its contents, protection and sharing.
+  /// Shrinking (without kRemapFixed) unmaps the tail in place. Growing
+  /// happens in place when the pages after it are free, else, with
+  /// kRemapMayMove, the region moves to a free range (with kRemapFixed to
+  /// exactly `new_addr`, replacing what is there). A moved region keeps its
+  /// pages (they are not copied; copy-on-write sharing with other processes
+  /// stays as it was) and the old range becomes unmapped. Grown bytes of a
+  /// private region read as zeros; of a shared one, they show the memory
+  /// object further on (grown if needed), as every other sharer sees it.
+  /// old_size 0 makes a second mapping of a shared region's pages at a new
+  /// address (kRemapMayMove needed). Returns the region's new address.
+  /// Errors (nothing changed):
+  ///   kInvalid   unaligned old_addr/new_addr or sizes, new_size 0, unknown
+  ///              flags, kRemapFixed without kRemapMayMove, a fixed range
+  ///              outside user space or overlapping the old one, old_size 0
+  ///              on a private region; after Destroy
+  ///   kFault     [old_addr, old_addr + old_size) is not inside one region
+  ///              (or is a guard); growing a region of a physical VMO
+  ///   kNoMemory  cannot grow in place and may not move, no free range, or
+  ///              out of memory
+  kstd::Result<uint64_t> Remap(uint64_t old_addr, uint64_t old_size, uint64_t new_size,
+                               RemapFlags flags, uint64_t new_addr = 0);
+
   /// Sets the protection of [addr, addr + size), splitting regions that
   /// straddle its ends. Mapped pages lose rights at once; gained rights
   /// arrive on the next fault. Errors (nothing changed):
@@ -175,6 +199,13 @@ class VmAspace final : public kstd::RefCounted<VmAspace> {
   using DeadList = kstd::IntrusiveList<VmMapping, &VmMapping::vmo_node>;
 
   VmAspace(mm::PageAllocator* pmm, const ArchPageTable* kernel, TlbHook tlb_hook);
+
+  /// Remap with old_size 0: a second mapping of a shared region's pages.
+  kstd::Result<uint64_t> DuplicateShared(uint64_t old_addr, uint64_t new_size, RemapFlags flags,
+                                         uint64_t new_addr);
+  /// Whether no region but `self` shows VMO bytes [first, end) of `vmo`.
+  bool VmoRangeUnusedLocked(const VmObject* vmo, uint64_t first, uint64_t end,
+                            const VmMapping* self) const;
 
   kstd::Result<uint64_t> DoMap(kstd::RefPtr<VmObject> vmo, uint64_t vmo_offset, uint64_t size,
                                Prot prot, uint64_t addr, MapFlags flags, Placement placement);

@@ -11,31 +11,7 @@ namespace {
 constexpr Prot kRW = kProtRead | kProtWrite;
 constexpr uint64_t kAddr = 0x400000;
 
-class VmAspaceTest : public VmTest {
- protected:
-  void SetUp() override {
-    VmTest::SetUp();
-    aspace_ = NewAspace();
-    ASSERT_TRUE(aspace_);
-  }
-  void TearDown() override {
-    if (aspace_) aspace_->Destroy();
-    aspace_.reset();
-    ExpectNoLeaks();
-  }
-  // The regions, as (base, size) pairs.
-  std::vector<std::pair<uint64_t, uint64_t>> Regions() {
-    std::vector<std::pair<uint64_t, uint64_t>> out;
-    for (uint64_t at = 0;;) {
-      kstd::Result<RegionInfo> info = aspace_->NextRegion(at);
-      if (info.is_error()) return out;
-      out.emplace_back(info.value().base, info.value().size);
-      at = info.value().base + info.value().size;
-    }
-  }
-
-  RefPtr<VmAspace> aspace_;
-};
+using VmAspaceTest = AspaceTest;
 
 TEST_F(VmAspaceTest, SharesTheKernelHalf) {
   const uint64_t* mine = ram_.phys_map().As<uint64_t>(aspace_->root());

@@ -134,6 +134,16 @@ kstd::Result<RefPtr<VmObject>> VmObject::CloneCow(uint64_t offset, uint64_t size
   return clone;
 }
 
+kstd::Result<void> VmObject::Grow(uint64_t new_size) {
+  if (physical_) return Error::kNotSupported;
+  if (!PageRange(0, new_size, kMaxSize)) return Error::kInvalid;
+  SpinLockGuard guard(lock_);
+  if (new_size <= size_) return kstd::Ok();
+  TRY(pages_.Grow(new_size / kPageSize));
+  size_ = new_size;
+  return kstd::Ok();
+}
+
 kstd::Result<void> VmObject::Decommit(uint64_t offset, uint64_t size) {
   if (physical_) return Error::kNotSupported;
   if (!PageRange(offset, size, size_)) return Error::kInvalid;

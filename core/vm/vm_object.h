@@ -98,6 +98,13 @@ class VmObject final : public KernelObject {
   /// kNoMemory (bytes before the failing page were written).
   kstd::Result<void> Write(uint64_t offset, const void* data, size_t len);
 
+  /// Makes an anonymous VMO `new_size` bytes long (mremap growing a mapping);
+  /// the new pages are demand-zero. Never shrinks: a smaller size changes
+  /// nothing. Takes this VMO's lock.
+  /// Errors (nothing changed): kInvalid (unaligned, above kMaxSize),
+  /// kNotSupported (physical VMO), kNoMemory.
+  kstd::Result<void> Grow(uint64_t new_size);
+
   /// Mappings registered (for tests and diagnostics).
   size_t mapping_count() const;
 
@@ -136,7 +143,7 @@ class VmObject final : public KernelObject {
   const bool physical_;
   const bool writable_;
   const CachePolicy cache_;
-  const uint64_t size_;
+  uint64_t size_;  // only Grow changes it (under lock_); reads are single loads
   const PhysAddr phys_base_ = 0;       // physical VMOs
   uint64_t owned_run_pages_ = 0;       // CreateContiguousOwned: pages to FreeRun
   mm::PageAllocator* pmm_ = nullptr;  // anonymous VMOs, and owned contiguous runs

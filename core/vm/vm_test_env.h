@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include <utility>
 #include <vector>
 
 #include "core/mm/fake_ram.h"
@@ -157,6 +158,34 @@ class VmTest : public ::testing::Test {
   ArchPageTable kernel_;
   std::vector<FlushRecord> flushes_;
   uint64_t start_free_ = 0;
+};
+
+/// VmTest with one address space, destroyed (and checked for leaks) at the end.
+class AspaceTest : public VmTest {
+ protected:
+  void SetUp() override {
+    VmTest::SetUp();
+    aspace_ = NewAspace();
+    ASSERT_TRUE(aspace_);
+  }
+  void TearDown() override {
+    if (aspace_) aspace_->Destroy();
+    aspace_.reset();
+    ExpectNoLeaks();
+  }
+  /// The regions of `aspace`, as (base, size) pairs.
+  static std::vector<std::pair<uint64_t, uint64_t>> Regions(const VmAspace& aspace) {
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    for (uint64_t at = 0;;) {
+      kstd::Result<RegionInfo> info = aspace.NextRegion(at);
+      if (info.is_error()) return out;
+      out.emplace_back(info.value().base, info.value().size);
+      at = info.value().base + info.value().size;
+    }
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> Regions() { return Regions(*aspace_); }
+
+  RefPtr<VmAspace> aspace_;
 };
 
 }  // namespace core::vm::testing

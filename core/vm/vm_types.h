@@ -53,6 +53,14 @@ inline constexpr MapFlags kMapFixed = 1u << 0;
 inline constexpr MapFlags kMapShared = 1u << 1;
 inline constexpr MapFlags kMapFlagsAll = kMapFixed | kMapShared;
 
+/// VmAspace::Remap flags (mremap's MREMAP_MAYMOVE and MREMAP_FIXED).
+using RemapFlags = uint32_t;
+/// The mapping may move when it cannot grow where it is.
+inline constexpr RemapFlags kRemapMayMove = 1u << 0;
+/// Move to exactly the given address (replacing what is there); needs kRemapMayMove.
+inline constexpr RemapFlags kRemapFixed = 1u << 1;
+inline constexpr RemapFlags kRemapFlagsAll = kRemapMayMove | kRemapFixed;
+
 /// What a faulting instruction tried to do.
 enum class Access : uint8_t { kRead, kWrite, kExecute };
 

@@ -16,5 +16,7 @@ extern const Case kFileCases[];  // files and directories on /tmp
 extern const int kFileCaseCount;
 extern const Case kTimerCases[];  // clocks, alarm, interval timers
 extern const int kTimerCaseCount;
+extern const Case kMemoryCases[];  // mmap, mremap
+extern const int kMemoryCaseCount;
 
 }  // namespace posix_test

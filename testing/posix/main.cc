@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
       {posix_test::kSignalCases, posix_test::kSignalCaseCount},
       {posix_test::kFileCases, posix_test::kFileCaseCount},
       {posix_test::kTimerCases, posix_test::kTimerCaseCount},
+      {posix_test::kMemoryCases, posix_test::kMemoryCaseCount},
   };
   for (const auto& t : tables) {
     for (int i = 0; i < t.count && n < 256; ++i) all[n++] = t.cases[i];

@@ -572,42 +572,17 @@ const char* PrctlSetAndGetName() {
 }
 
 
-// <linux/futex.h> is not in musl's headers: the two operations used here.
-constexpr int kFutexWait = 0, kFutexWake = 1;
-
 const char* SharedFutexAcrossProcesses() {
   // A shared (non-private) futex word in MAP_SHARED memory: the child waits,
   // the parent wakes it from its own address space (a process-shared lock's
-  // path). The child's wait is bounded so a missed wake fails, not hangs.
-  // (Both see the word at the same address here; the keying by memory
-  // object matters when the addresses differ, which needs mremap or a
-  // second mapping of one object: not available yet.)
+  // path). Both see the word at the same address here; memory_cases.cc has
+  // the case where the addresses differ.
   auto* word = static_cast<uint32_t*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
                                            MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   CHECK(word != MAP_FAILED);
-  word[0] = 0;  // the futex
-  word[1] = 0;  // the child says it is about to wait
-  pid_t pid = fork();
-  CHECK(pid >= 0);
-  if (pid == 0) {
-    __atomic_store_n(&word[1], 1, __ATOMIC_SEQ_CST);
-    struct timespec limit = {10, 0};
-    while (__atomic_load_n(&word[0], __ATOMIC_SEQ_CST) == 0) {
-      long r = syscall(SYS_futex, &word[0], kFutexWait, 0, &limit, nullptr, 0);
-      if (r == -1 && errno == ETIMEDOUT) _exit(2);  // the wake never arrived
-    }
-    _exit(0);
-  }
-  while (__atomic_load_n(&word[1], __ATOMIC_SEQ_CST) == 0) sched_yield();
-  struct timespec nap = {0, 50 * 1000 * 1000};
-  nanosleep(&nap, nullptr);  // let the child block in FUTEX_WAIT
-  __atomic_store_n(&word[0], 1, __ATOMIC_SEQ_CST);
-  CHECK(syscall(SYS_futex, &word[0], kFutexWake, 1, nullptr, nullptr, 0) >= 0);
-  int st;
-  CHECK_EQ(waitpid(pid, &st, 0), pid);
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return Fail("child status 0x%x (2: never woken)", st);
+  const char* failed = FutexWakeAcrossFork(word, word);
   munmap(word, 4096);
-  return nullptr;
+  return failed;
 }
 
 

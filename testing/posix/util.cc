@@ -1,11 +1,15 @@
 #include "testing/posix/util.h"
 
+#include "testing/posix/harness.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -140,6 +144,36 @@ void SleepMs(int ms) {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
   }
+}
+
+// <linux/futex.h> is not in musl's headers: the two operations used here.
+constexpr int kFutexWait = 0, kFutexWake = 1;
+
+const char* FutexWakeAcrossFork(uint32_t* child_view, uint32_t* parent_view) {
+  child_view[0] = 0;  // the futex
+  child_view[1] = 0;  // the child says it is about to wait
+  pid_t pid = fork();
+  if (pid < 0) return Fail("fork: %s", strerror(errno));
+  if (pid == 0) {
+    __atomic_store_n(&child_view[1], 1, __ATOMIC_SEQ_CST);
+    struct timespec limit = {10, 0};
+    while (__atomic_load_n(&child_view[0], __ATOMIC_SEQ_CST) == 0) {
+      long r = syscall(SYS_futex, &child_view[0], kFutexWait, 0, &limit, nullptr, 0);
+      if (r == -1 && errno == ETIMEDOUT) _exit(2);  // the wake never arrived
+    }
+    _exit(0);
+  }
+  while (__atomic_load_n(&parent_view[1], __ATOMIC_SEQ_CST) == 0) sched_yield();
+  struct timespec nap = {0, 50 * 1000 * 1000};
+  nanosleep(&nap, nullptr);  // let the child block in FUTEX_WAIT
+  __atomic_store_n(&parent_view[0], 1, __ATOMIC_SEQ_CST);
+  if (syscall(SYS_futex, &parent_view[0], kFutexWake, 1, nullptr, nullptr, 0) < 0) {
+    return Fail("FUTEX_WAKE: %s", strerror(errno));
+  }
+  int st;
+  if (waitpid(pid, &st, 0) != pid) return Fail("waitpid: %s", strerror(errno));
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return Fail("child status 0x%x (2: never woken)", st);
+  return nullptr;
 }
 
 }  // namespace posix_test

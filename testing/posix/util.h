@@ -4,6 +4,7 @@
 // helper program (posixhelper) and running a program with its output captured.
 
 #include <signal.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 namespace posix_test {
@@ -22,6 +23,12 @@ void RemoveWorkDir();
 /// WorkDir()/name, in one of 64 rotating static buffers: a result stays
 /// valid for the next 63 calls (a case keeping a path longer copies it).
 const char* TmpPath(const char* name);
+
+/// A shared futex handshake across fork: the child waits (FUTEX_WAIT, 10 s
+/// bound) on the word at child_view[0] after setting child_view[1]; the parent
+/// sets the word and wakes through parent_view (the same memory, maybe at
+/// another address). Returns nullptr or why it failed.
+const char* FutexWakeAcrossFork(uint32_t* child_view, uint32_t* parent_view);
 
 /// Reads until EOF (or cap - 1 bytes), NUL-terminates; returns the length or -1.
 ssize_t ReadAll(int fd, char* buf, size_t cap);
