@@ -13,6 +13,7 @@
 #include "core/procfs/sysinfo.h"
 #include "core/sched/scheduler.h"
 #include "core/syscall/dispatch.h"
+#include "core/syscall/refusals.h"
 #include "core/vfs/linux_abi.h"
 #include "core/vfs/synthetic.h"
 #include "core/vm/vm_aspace.h"
@@ -174,6 +175,20 @@ void AppendMountPath(const char* path, TextBuffer& out) {
   }
 }
 
+// "refused call what value count": the flags and operations of implemented
+// calls that were refused since boot (core/syscall/refusals.h).
+void RenderRefusals(TextBuffer& out) {
+  syscall::Refusal* rows = new (kstd::nothrow) syscall::Refusal[syscall::kMaxRefusals];
+  if (rows == nullptr) return;
+  uint64_t overflow = 0;
+  size_t n = syscall::ListRefusals(rows, syscall::kMaxRefusals, &overflow);
+  for (size_t i = 0; i < n; ++i) {
+    out.Printf("refused %s %s 0x%lx %lu\n", rows[i].call, rows[i].what, rows[i].value, rows[i].count);
+  }
+  if (overflow != 0) out.Printf("refused (more kinds) - - %lu\n", overflow);
+  delete[] rows;
+}
+
 enum class GlobalFileKind : uint8_t {
   kMeminfo,
   kUptime,
@@ -269,6 +284,7 @@ class GlobalFile final : public vfs::SyntheticFile {
         if (uint64_t other = syscall::UnsupportedCount(syscall::kTrackedNumbers); other != 0) {
           out.Printf(">=%lu - %lu\n", syscall::kTrackedNumbers, other);
         }
+        RenderRefusals(out);
         break;
     }
     return kstd::Ok();

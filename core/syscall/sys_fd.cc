@@ -4,6 +4,7 @@
 #include "core/fd/fd_table.h"
 #include "core/fd/pipe.h"
 #include "core/proc/signals.h"
+#include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "hal/timer.h"
 #include "kstd/new.h"
@@ -158,7 +159,9 @@ int64_t SysLinuxDup(int32_t fd) {
 }
 
 int64_t SysLinuxDup3(int32_t oldfd, int32_t newfd, int32_t flags) {
-  if ((flags & ~static_cast<int32_t>(fd::kOCloExec)) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & ~static_cast<int32_t>(fd::kOCloExec)) != 0) {
+    return Refuse("dup3", "flags", static_cast<uint32_t>(flags & ~static_cast<int32_t>(fd::kOCloExec)));
+  }
   if (oldfd == newfd) return Errno(kstd::Error::kInvalid);
   auto file = GetFile(oldfd);
   if (file.is_error()) return Errno(file.error());
@@ -199,7 +202,7 @@ int64_t SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
       file.value()->set_status_flags(static_cast<uint32_t>(arg));
       return 0;
     default:
-      return Errno(kstd::Error::kInvalid);
+      return Refuse("fcntl", "cmd", static_cast<uint32_t>(cmd));
   }
 }
 

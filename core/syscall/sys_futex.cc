@@ -8,6 +8,7 @@
 // (it re-checks the generation under the scheduler lock). Woken threads whose
 // word did not change simply wait again (futex allows spurious wake-ups).
 
+#include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/timer.h"
@@ -69,7 +70,7 @@ int64_t SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
   Bucket& bucket = BucketForFutex(uaddr.address(), (op & kFutexPrivate) != 0);
   int32_t cmd = op & kFutexCmdMask;
   if ((cmd == kFutexWaitBitset || cmd == kFutexWakeBitset) && val3 != 0xFFFFFFFFu) {
-    return Errno(kstd::Error::kInvalid);  // only the match-any bitset is supported
+    return Refuse("futex", "bitset", val3);  // only the match-any bitset is supported
   }
   switch (cmd) {
     case kFutexWait:
@@ -99,7 +100,7 @@ int64_t SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
       return woken < static_cast<int64_t>(val) ? woken : static_cast<int64_t>(val);
     }
     default:
-      return Errno(kstd::Error::kNotSupported);
+      return Refuse("futex", "op", static_cast<uint32_t>(cmd), kstd::Error::kNotSupported);
   }
 }
 

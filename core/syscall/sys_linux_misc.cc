@@ -8,6 +8,7 @@
 #include "core/kernel/wall_clock.h"
 #include "core/proc/process.h"
 #include "core/procfs/sysinfo.h"
+#include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/timer.h"
@@ -49,7 +50,7 @@ int64_t SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const tesse
   if (clock != kClockRealtime && clock != kClockMonotonic && clock != kClockBoottime) {
     return Errno(kstd::Error::kInvalid);
   }
-  if ((flags & ~kTimerAbstime) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & ~kTimerAbstime) != 0) return Refuse("clock_nanosleep", "flags", static_cast<uint32_t>(flags & ~kTimerAbstime));
   if ((flags & kTimerAbstime) == 0) return SysLinuxNanosleep(req, rem);
   tessera::linux_timespec ts;
   if (req.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
@@ -70,7 +71,7 @@ int64_t SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const tesse
 
 int64_t SysLinuxGetrandom(UserPtr<void> buf, uint64_t count, uint32_t flags) {
   constexpr uint32_t kKnown = 0x1 | 0x2 | 0x4;  // GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE
-  if ((flags & ~kKnown) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & ~kKnown) != 0) return Refuse("getrandom", "flags", flags & ~kKnown);
   count = kstd::Min<uint64_t>(count, 32 * 1024 * 1024);
   uint8_t chunk[256];
   uint64_t done = 0;
@@ -209,7 +210,7 @@ int64_t SysLinuxMadvise(uint64_t addr, uint64_t length, int32_t advice) {
       return r.ok() ? 0 : Errno(r.error());
     }
     default:
-      return Errno(kstd::Error::kInvalid);
+      return Refuse("madvise", "advice", static_cast<uint32_t>(advice));
   }
 }
 
@@ -241,7 +242,7 @@ int64_t SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg
       return UserPtr<char>(arg2).CopyOut(name, sizeof name).ok() ? 0 : Errno(kstd::Error::kFault);
     }
     default:
-      return Errno(kstd::Error::kInvalid);
+      return Refuse("prctl", "option", static_cast<uint32_t>(option));
   }
 }
 

@@ -2,6 +2,7 @@
 // File mappings need the VFS (POSIX personality) and fail with EBADF/ENODEV.
 
 #include "core/kernel/memory.h"
+#include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "core/vm/vm_object.h"
@@ -48,12 +49,16 @@ bool ToProt(int32_t prot, vm::Prot* out) {
 int64_t SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot, int32_t flags, int32_t fd,
                      int64_t offset) {
   if ((flags & ~kKnownFlags) != 0 || (flags & (kMapGrowsDown | kMapNorm)) != 0) {
-    return Errno(kstd::Error::kInvalid);
+    return Refuse("mmap", "flags", static_cast<uint32_t>(flags & (~kKnownFlags | kMapGrowsDown | kMapNorm)));
   }
   int sharing = flags & (kMapShared | kMapPrivate);
   if (sharing != kMapShared && sharing != kMapPrivate) return Errno(kstd::Error::kInvalid);
   if (length == 0 || (offset & (kPage - 1)) != 0) return Errno(kstd::Error::kInvalid);
-  if ((flags & kMapAnonymous) == 0) return Errno(fd < 0 ? kstd::Error::kBadHandle : kstd::Error::kBadHandle);
+  if ((flags & kMapAnonymous) == 0) {
+    // File mappings are not implemented (the VFS has no page cache yet).
+    if (fd < 0) return Errno(kstd::Error::kBadHandle);
+    return Refuse("mmap", "file_mapping_fd", static_cast<uint64_t>(fd), kstd::Error::kBadHandle);
+  }
   vm::Prot vprot;
   if (!ToProt(prot, &vprot)) return Errno(kstd::Error::kInvalid);
   uint64_t size = kstd::AlignUp(length, kPage);
@@ -100,7 +105,7 @@ int64_t SysLinuxMremap(uint64_t old_addr, uint64_t old_size, uint64_t new_size, 
                        uint64_t new_addr) {
   // Linux uapi values; MREMAP_DONTUNMAP (4) is not implemented: EINVAL.
   constexpr uint64_t kMayMove = 1, kFixed = 2;
-  if ((flags & ~(kMayMove | kFixed)) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & ~(kMayMove | kFixed)) != 0) return Refuse("mremap", "flags", flags & ~(kMayMove | kFixed));
   if ((old_addr & (kPage - 1)) != 0) return Errno(kstd::Error::kInvalid);
   // Lengths round up to pages, as on Linux; one that wraps cannot be mapped.
   const uint64_t old_pages = kstd::AlignUp(old_size, kPage);

@@ -4,6 +4,7 @@
 #include "core/posix/wait_status.h"
 #include "core/proc/process.h"
 #include "kstd/new.h"
+#include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/thread.h"
@@ -199,10 +200,12 @@ constexpr uint64_t kCloneSupported = kCloneSignalMask | kCloneVm | kCloneVfork |
 
 int64_t SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
                       UserPtr<int32_t> child_tid, uint64_t tls) {
-  if ((flags & ~kCloneSupported) != 0) return Errno(kstd::Error::kInvalid);
-  if ((flags & kCloneVm) != 0 && (flags & kCloneVfork) == 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & ~kCloneSupported) != 0) return Refuse("clone", "flags", flags & ~kCloneSupported);
+  if ((flags & kCloneVm) != 0 && (flags & kCloneVfork) == 0) {
+    return Refuse("clone", "flags", kCloneVm);  // threads: CLONE_VM without CLONE_VFORK
+  }
   uint64_t exit_signal = flags & kCloneSignalMask;
-  if (exit_signal != 0 && exit_signal != 17) return Errno(kstd::Error::kInvalid);  // SIGCHLD only
+  if (exit_signal != 0 && exit_signal != 17) return Refuse("clone", "exit_signal", exit_signal);  // SIGCHLD only
   Process* self = CurrentProcess();
   hal::ThreadContext* cpu = CurrentThread()->context();
   hal::SaveFpuState(cpu);

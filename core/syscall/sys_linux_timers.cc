@@ -6,6 +6,7 @@
 #include "core/kernel/wall_clock.h"
 #include "core/proc/interval_timers.h"
 #include "core/proc/process.h"
+#include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
 
 namespace core::syscall {
@@ -38,7 +39,7 @@ bool FromTimeval(const tessera::linux_timeval& tv, uint64_t* ns) {
 // ITIMER_VIRTUAL and ITIMER_PROF exist in Linux but not here: EINVAL, like
 // any unknown timer.
 int64_t CheckWhich(int32_t which) {
-  return which == kItimerReal ? 0 : Errno(kstd::Error::kInvalid);
+  return which == kItimerReal ? 0 : Refuse("itimer", "which", static_cast<uint32_t>(which));
 }
 
 constexpr int32_t kClockRealtime = 0;

@@ -1,0 +1,55 @@
+#include "core/syscall/refusals.h"
+
+#include "core/sync/spin_lock.h"
+
+namespace core::syscall {
+namespace {
+
+SpinLock g_lock;
+Refusal g_rows[kMaxRefusals];  // guarded by g_lock
+size_t g_used = 0;             // guarded by g_lock
+uint64_t g_overflow = 0;       // guarded by g_lock
+
+bool SameText(const char* a, const char* b) {
+  if (a == b) return true;
+  while (*a != '\0' && *a == *b) {
+    ++a;
+    ++b;
+  }
+  return *a == *b;
+}
+
+}  // namespace
+
+int64_t Refuse(const char* call, const char* what, uint64_t value, kstd::Error error) {
+  SpinLockGuard guard(g_lock);
+  for (size_t i = 0; i < g_used; ++i) {
+    Refusal& row = g_rows[i];
+    if (row.value == value && SameText(row.call, call) && SameText(row.what, what)) {
+      ++row.count;
+      return -static_cast<int64_t>(error);
+    }
+  }
+  if (g_used < kMaxRefusals) {
+    g_rows[g_used++] = Refusal{call, what, value, 1};
+  } else {
+    ++g_overflow;
+  }
+  return -static_cast<int64_t>(error);
+}
+
+size_t ListRefusals(Refusal* out, size_t max, uint64_t* overflow) {
+  SpinLockGuard guard(g_lock);
+  size_t n = g_used < max ? g_used : max;
+  for (size_t i = 0; i < n; ++i) out[i] = g_rows[i];
+  if (overflow != nullptr) *overflow = g_overflow;
+  return n;
+}
+
+void ResetRefusalsForTest() {
+  SpinLockGuard guard(g_lock);
+  g_used = 0;
+  g_overflow = 0;
+}
+
+}  // namespace core::syscall
