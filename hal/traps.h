@@ -57,6 +57,8 @@ inline uint64_t SyscallArg(const UserFrame* f, int i) {
   }
 }
 inline void SetSyscallResult(UserFrame* f, int64_t value) { f->rax = static_cast<uint64_t>(value); }
+/// The result stored by SetSyscallResult (the same register as the number).
+inline int64_t SyscallResult(const UserFrame* f) { return static_cast<int64_t>(f->rax); }
 inline uint64_t UserPc(const UserFrame* f) { return f->rip; }
 inline uint64_t UserSp(const UserFrame* f) { return f->rsp; }
 

@@ -2,6 +2,7 @@
 
 #include "core/kernel/log.h"
 #include "core/proc/process.h"
+#include "core/posix/signals.h"
 #include "core/proc/signal_delivery.h"
 #include "core/sched/scheduler.h"
 #include "core/syscall/dispatch.h"
@@ -102,10 +103,31 @@ void OnSyscall(hal::UserFrame* frame) {
   syscall::Dispatch(frame);
 }
 
+// Whether a syscall's exit needs DeliverSignals even with no signal posted:
+// a restart code to resolve (ERESTARTSYS..ERESTART_RESTARTBLOCK), or a
+// temporary mask (sigsuspend, ppoll, pselect6) to put back. Both are this
+// thread's own state, so no lock is needed to look.
+bool SyscallExitNeedsSignalWork(sched::Thread* t, const hal::UserFrame* frame) {
+  const int64_t result = hal::SyscallResult(frame);
+  if (result >= -516 && result <= -512) return true;
+  const auto* ts = static_cast<const posix::ThreadSignals*>(t->signal_state_);
+  return ts != nullptr && ts->has_saved_mask();
+}
+
 void OnReturnToUser(hal::UserFrame* frame) {
   sched::Thread* t = sched::Current();
   if (t->kill_pending_) syscall::ExitCurrentThread();
-  if (t->interrupt_pending_ || t->syscall_nr_ != ~0ULL) DeliverSignals(frame);
+  if (!t->interrupt_pending_) {
+    // The common syscall exit: nothing posted (every post sets
+    // interrupt_pending_, see InterruptThread), nothing to restart or
+    // restore. Skips the signal lock and the register copies.
+    if (t->syscall_nr_ == ~0ULL) return;
+    if (!SyscallExitNeedsSignalWork(t, frame)) {
+      t->syscall_nr_ = ~0ULL;
+      return;
+    }
+  }
+  DeliverSignals(frame);
   if (t->kill_pending_) syscall::ExitCurrentThread();
 }
 
