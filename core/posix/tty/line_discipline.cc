@@ -550,6 +550,16 @@ ReadStep LineDiscipline::Read(kstd::Span<uint8_t> out, bool nonblocking, ReadCur
   return step;
 }
 
+uint64_t ReadTimerDeadline(const ReadStep& step, uint64_t now_ns, uint64_t running,
+                           ReadCursor* cursor) {
+  if (step.next != ReadStep::Next::kWait || step.timer_ds == 0) return kNoTimer;
+  if (!step.restart_timer && running != kNoTimer) return running;
+  constexpr uint64_t kNanosPerDecisecond = 100'000'000;
+  cursor->timer_expired = false;
+  uint64_t span = uint64_t{step.timer_ds} * kNanosPerDecisecond;
+  return now_ns > UINT64_MAX - span ? UINT64_MAX : now_ns + span;
+}
+
 // --- Control ----------------------------------------------------------------
 
 InputEvents LineDiscipline::SetTermios(const Termios& termios, OutputSink& sink) {
@@ -594,6 +604,11 @@ bool LineDiscipline::Readable() const {
   if (Lflag(kIcanon)) return canon_head_ != tail_;
   size_t amount = (Cc(kVTime) == 0 && Cc(kVMin) > 0) ? Cc(kVMin) : 1;
   return Buffered() >= amount;
+}
+
+bool LineDiscipline::ReaderCanProgress() const {
+  if (Lflag(kIcanon)) return canon_head_ != tail_;
+  return Buffered() > 0;
 }
 
 kstd::Result<void> LineDiscipline::Flush(int selector) {

@@ -89,6 +89,18 @@ struct ReadStep {
   bool restart_timer = false;
 };
 
+/// ReadTimerDeadline's "no timer": wait for input only.
+inline constexpr uint64_t kNoTimer = 0;
+
+/// The caller's half of the VTIME timer, on any clock that counts
+/// nanoseconds. After `step` (a kWait): the time at which the wait must end,
+/// or kNoTimer to wait for input only. `running` is what this returned for
+/// the read's previous step (kNoTimer at first); it is kept unless the step
+/// restarts the timer. Restarting clears cursor->timer_expired. When a wait
+/// reaches the deadline, the caller sets timer_expired and calls Read again.
+uint64_t ReadTimerDeadline(const ReadStep& step, uint64_t now_ns, uint64_t running,
+                           ReadCursor* cursor);
+
 class LineDiscipline {
  public:
   static constexpr size_t kBufferSize = 4096;  // N_TTY_BUF_SIZE
@@ -146,6 +158,11 @@ class LineDiscipline {
   /// poll(POLLIN): a read would not wait (canonical: a line or EOF is ready;
   /// otherwise at least MIN bytes if TIME is 0, else at least one).
   bool Readable() const;
+  /// A read that Read told to wait (kWait) can make progress when called
+  /// again (Linux's input_available_p(tty, 0)): canonical, a line or EOF is
+  /// ready; otherwise any byte is buffered. Unlike Readable it ignores MIN:
+  /// a read that already holds some bytes needs only the rest.
+  bool ReaderCanProgress() const;
   /// poll(POLLOUT): output is not stopped.
   bool Writable() const { return !output_stopped_; }
   bool output_stopped() const { return output_stopped_; }

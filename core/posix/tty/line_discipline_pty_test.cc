@@ -490,43 +490,44 @@ TEST(PtyDiffTest, SignalsGoToTheForegroundGroup) {
 
 // --- VMIN/VTIME with real time: blocking host reads vs the model's protocol --------------
 
-// Drives a model read the way the syscall layer would, with the input
-// arriving at the given times (ms) and a clock; returns (bytes, ms taken).
+// Drives a model read the way the console does, with the input arriving at
+// the given times (ms) and a clock: Read steps; between them a wait that
+// ends when ReaderCanProgress() (the console's wake signal) or at the
+// deadline from ReadTimerDeadline. Returns (bytes, ms taken).
 std::pair<std::string, int> ModelTimedRead(const Termios& t,
                                            const std::vector<std::pair<int, char>>& input,
                                            size_t n) {
+  constexpr uint64_t kMs = 1'000'000;
   LineDiscipline ld(t);
   StringSink sink;
   std::string buf(n, '\0');
   ReadCursor cursor;
-  int now = 0;
+  uint64_t now = 0;
   size_t next_input = 0;
-  int deadline = -1;
+  uint64_t deadline = kNoTimer;
+  auto to_ms = [&] { return static_cast<int>(now / kMs); };
   for (;;) {
-    while (next_input < input.size() && input[next_input].first <= now) {
-      ld.Input(static_cast<uint8_t>(input[next_input].second), sink);
-      ++next_input;
-    }
     ReadStep s = ld.Read(kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(buf.data()) + cursor.total,
                                              n - cursor.total),
                          false, &cursor);
-    if (s.next == ReadStep::Next::kReturn) return {buf.substr(0, cursor.total), now};
-    if (s.timer_ds == 0) {
-      deadline = -1;
-    } else if (s.restart_timer || deadline < 0) {
-      deadline = now + static_cast<int>(s.timer_ds) * 100;
-      cursor.timer_expired = false;
+    if (s.next == ReadStep::Next::kReturn) return {buf.substr(0, cursor.total), to_ms()};
+    deadline = ReadTimerDeadline(s, now, deadline, &cursor);
+    // Wait: input arrives byte by byte until the reader can progress, unless
+    // the timer runs out first.
+    for (;;) {
+      if (next_input == input.size() && deadline == kNoTimer) return {"<hung>", to_ms()};
+      uint64_t arrival =
+          next_input < input.size() ? static_cast<uint64_t>(input[next_input].first) * kMs : UINT64_MAX;
+      if (deadline != kNoTimer && deadline <= arrival) {
+        now = deadline;
+        cursor.timer_expired = true;
+        break;
+      }
+      now = arrival;
+      ld.Input(static_cast<uint8_t>(input[next_input].second), sink);
+      ++next_input;
+      if (ld.ReaderCanProgress()) break;
     }
-    // Sleep until the next input or the deadline.
-    int wake = next_input < input.size() ? input[next_input].first : 1000000;
-    if (deadline >= 0 && deadline <= wake) {
-      now = deadline;
-      cursor.timer_expired = true;
-      deadline = -1;
-    } else {
-      now = wake;
-    }
-    if (now >= 1000000) return {"<hung>", now};
   }
 }
 
@@ -577,6 +578,8 @@ TEST(PtyTimedTest, MinZeroTimePositive) {
 TEST(PtyTimedTest, MinPositiveTimeZero) {
   CompareTimed(3, 0, {{20, 'a'}, {40, 'b'}, {150, 'c'}, {160, 'd'}}, 10);
   CompareTimed(3, 0, {{20, 'a'}, {40, 'b'}}, 2);  // buffer smaller than MIN
+  // One byte at a time: the read holds what came and needs only the rest.
+  CompareTimed(4, 0, {{20, 'a'}, {60, 'b'}, {100, 'c'}, {140, 'd'}, {300, 'e'}}, 10);
 }
 
 TEST(PtyTimedTest, MinPositiveTimePositive) {

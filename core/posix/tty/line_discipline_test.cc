@@ -581,6 +581,131 @@ TEST_F(LineDisciplineTest, VminVtimeProtocol) {
   }
 }
 
+// A waiting reader wakes on any byte in non-canonical mode (it may hold
+// some bytes already), while poll(POLLIN) wants MIN of them when TIME is 0.
+TEST_F(LineDisciplineTest, ReaderCanProgressIgnoresMin) {
+  uint8_t buf[16];
+  Raw(4, 0);
+  EXPECT_FALSE(ld_.ReaderCanProgress());
+  Type("ab");
+  EXPECT_FALSE(ld_.Readable());
+  EXPECT_TRUE(ld_.ReaderCanProgress());
+  ReadCursor c;
+  ReadStep s = ld_.Read(kstd::Span<uint8_t>(buf, sizeof(buf)), false, &c);
+  EXPECT_EQ(s.next, ReadStep::Next::kWait);
+  EXPECT_FALSE(ld_.ReaderCanProgress());
+  Type("c");
+  EXPECT_FALSE(ld_.Readable());
+  EXPECT_TRUE(ld_.ReaderCanProgress());
+  s = ld_.Read(kstd::Span<uint8_t>(buf + c.total, sizeof(buf) - c.total), false, &c);
+  EXPECT_EQ(s.next, ReadStep::Next::kWait);
+  Type("d");
+  s = ld_.Read(kstd::Span<uint8_t>(buf + c.total, sizeof(buf) - c.total), false, &c);
+  EXPECT_EQ(s.next, ReadStep::Next::kReturn);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), c.total), "abcd");
+
+  Raw(0, 3);  // MIN 0: one byte is enough for both
+  EXPECT_FALSE(ld_.ReaderCanProgress());
+  Type("x");
+  EXPECT_TRUE(ld_.Readable());
+  EXPECT_TRUE(ld_.ReaderCanProgress());
+  EXPECT_EQ(ReadNow(), "x");
+
+  Set(&Termios::c_lflag, kIcanon, 0);  // canonical: only a complete line
+  Type("ab");
+  EXPECT_FALSE(ld_.ReaderCanProgress());
+  Type("\n");
+  EXPECT_TRUE(ld_.ReaderCanProgress());
+  EXPECT_EQ(ld_.ReaderCanProgress(), ld_.Readable());
+}
+
+// The caller's half of the timer: absolute deadlines from the steps.
+TEST_F(LineDisciplineTest, ReadTimerDeadlines) {
+  constexpr uint64_t kDs = 100'000'000;  // ns per tenth of a second
+  ReadCursor c;
+  ReadStep wait_no_timer;
+  wait_no_timer.next = ReadStep::Next::kWait;
+  EXPECT_EQ(ReadTimerDeadline(wait_no_timer, 1000, kNoTimer, &c), kNoTimer);
+  EXPECT_EQ(ReadTimerDeadline(wait_no_timer, 1000, 5000, &c), kNoTimer);  // TIME set to 0
+  ReadStep done;
+  done.timer_ds = 5;
+  EXPECT_EQ(ReadTimerDeadline(done, 1000, 5000, &c), kNoTimer);  // not a wait
+
+  ReadStep restart;
+  restart.next = ReadStep::Next::kWait;
+  restart.timer_ds = 5;
+  restart.restart_timer = true;
+  c.timer_expired = true;
+  EXPECT_EQ(ReadTimerDeadline(restart, 1000, 7, &c), 1000 + 5 * kDs);
+  EXPECT_FALSE(c.timer_expired);  // a new timer has not run out
+
+  ReadStep keep = restart;
+  keep.restart_timer = false;
+  EXPECT_EQ(ReadTimerDeadline(keep, 9000, 1234, &c), 1234u);  // the running one
+  EXPECT_EQ(ReadTimerDeadline(keep, 9000, kNoTimer, &c), 9000 + 5 * kDs);  // none ran yet
+
+  restart.timer_ds = 255;  // the largest VTIME, at the end of the clock
+  EXPECT_EQ(ReadTimerDeadline(restart, UINT64_MAX - 10, kNoTimer, &c), UINT64_MAX);
+  EXPECT_EQ(ReadTimerDeadline(restart, 0, kNoTimer, &c), 255 * kDs);
+}
+
+// The steps of real reads with their timers, on a clock the test moves.
+TEST_F(LineDisciplineTest, TimedReadsOnAModelClock) {
+  constexpr uint64_t kMs = 1'000'000;
+  uint8_t buf[16];
+  struct TimedRead {
+    LineDiscipline* ld;
+    ReadCursor cursor;
+    uint64_t deadline = kNoTimer;
+    uint8_t* buf;
+    ReadStep Step(uint64_t now) {
+      ReadStep s = ld->Read(kstd::Span<uint8_t>(buf + cursor.total, 16 - cursor.total), false,
+                            &cursor);
+      deadline = ReadTimerDeadline(s, now, deadline, &cursor);
+      return s;
+    }
+  };
+  {  // MIN 0, TIME 2: 0 bytes when 200 ms pass without input.
+    Raw(0, 2);
+    TimedRead r{&ld_, {}, kNoTimer, buf};
+    EXPECT_EQ(r.Step(10 * kMs).next, ReadStep::Next::kWait);
+    EXPECT_EQ(r.deadline, 210 * kMs);
+    EXPECT_EQ(r.Step(100 * kMs).next, ReadStep::Next::kWait);  // woken for nothing
+    EXPECT_EQ(r.deadline, 210 * kMs);                          // the same timer
+    r.cursor.timer_expired = true;
+    ReadStep s = r.Step(210 * kMs);
+    EXPECT_EQ(s.next, ReadStep::Next::kReturn);
+    EXPECT_EQ(r.cursor.total, 0u);
+  }
+  {  // MIN 3, TIME 5: each byte restarts the 500 ms timer; it runs out at 2 bytes.
+    Raw(3, 5);
+    TimedRead r{&ld_, {}, kNoTimer, buf};
+    EXPECT_EQ(r.Step(0).next, ReadStep::Next::kWait);
+    EXPECT_EQ(r.deadline, kNoTimer);  // no limit before the first byte
+    Type("a");
+    EXPECT_EQ(r.Step(1000 * kMs).next, ReadStep::Next::kWait);
+    EXPECT_EQ(r.deadline, 1500 * kMs);
+    Type("b");
+    EXPECT_EQ(r.Step(1400 * kMs).next, ReadStep::Next::kWait);
+    EXPECT_EQ(r.deadline, 1900 * kMs);
+    r.cursor.timer_expired = true;
+    EXPECT_EQ(r.Step(1900 * kMs).next, ReadStep::Next::kReturn);
+    EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), r.cursor.total), "ab");
+  }
+  {  // The timer ran out but a byte came meanwhile: it is read and the timer restarts.
+    Raw(3, 5);
+    TimedRead r{&ld_, {}, kNoTimer, buf};
+    Type("x");
+    EXPECT_EQ(r.Step(0).next, ReadStep::Next::kWait);
+    Type("y");
+    r.cursor.timer_expired = true;
+    EXPECT_EQ(r.Step(600 * kMs).next, ReadStep::Next::kWait);
+    EXPECT_FALSE(r.cursor.timer_expired);
+    EXPECT_EQ(r.deadline, 1100 * kMs);
+    EXPECT_EQ(r.cursor.total, 2u);
+  }
+}
+
 TEST_F(LineDisciplineTest, ModeSwitchesKeepPendingInput) {
   Type("abc");
   Raw(1, 0);
