@@ -7,6 +7,7 @@
 namespace core::fd {
 
 namespace {
+static_assert(vfs::kNoReadDeadline == sched::kNoDeadline);
 constexpr int kSeekSet = 0, kSeekCur = 1, kSeekEnd = 2, kSeekData = 3, kSeekHole = 4;
 }  // namespace
 
@@ -15,7 +16,7 @@ VnodeFile::VnodeFile(kstd::RefPtr<vfs::OpenFile> file, uint32_t flags)
 
 VnodeFile::~VnodeFile() = default;
 
-kstd::Result<void> VnodeFile::WaitForDevice(Signals wanted) {
+kstd::Result<void> VnodeFile::WaitForDevice(Signals wanted, uint64_t deadline) {
   KernelObject* target = file_->WaitObject();
   if (target == nullptr) {
     // A device without a wait object should never say "again": do not spin.
@@ -23,7 +24,7 @@ kstd::Result<void> VnodeFile::WaitForDevice(Signals wanted) {
   }
   kstd::RefPtr<KernelObject> object = kstd::RefPtr<KernelObject>::FromRaw(target);
   Signals w = wanted | kSignalPeerClosed;
-  TRY(syscall::WaitForSignals(&object, &w, 1, sched::kNoDeadline, nullptr));
+  TRY(syscall::WaitForSignals(&object, &w, 1, deadline, nullptr));
   return kstd::Ok();
 }
 
@@ -34,10 +35,23 @@ kstd::Result<size_t> VnodeFile::Read(kstd::Span<uint8_t> out) {
     __atomic_fetch_add(&offset_, n, __ATOMIC_RELAXED);
     return n;
   }
+  vfs::StreamRead read;
+  read.nonblocking = nonblocking();
   for (;;) {
-    auto r = file_->Read(0, out);
-    if (r.ok() || r.error() != kstd::Error::kAgain || nonblocking()) return r;
-    TRY(WaitForDevice(kSignalReadable));
+    auto r = file_->ReadStream(out, &read);
+    if (r.ok()) return r;
+    if (r.error() != kstd::Error::kAgain || read.nonblocking) {
+      if (read.done > 0) return read.done;  // what this read took is not lost
+      return r;
+    }
+    auto waited = WaitForDevice(read.wake_on, read.deadline);
+    read.timed_out = waited.is_error() && waited.error() == kstd::Error::kTimedOut;
+    if (waited.is_error() && !read.timed_out) {
+      // A signal ends the read: it returns the bytes it took (as Linux), or
+      // kInterrupted (-ERESTARTSYS, or EINTR) if none.
+      if (read.done > 0) return read.done;
+      return waited.error();
+    }
   }
 }
 
@@ -47,7 +61,7 @@ kstd::Result<size_t> VnodeFile::Write(kstd::Span<const uint8_t> in) {
     for (;;) {
       auto r = file_->Write(0, in);
       if (r.ok() || r.error() != kstd::Error::kAgain || nonblocking()) return r;
-      TRY(WaitForDevice(kSignalWritable));
+      TRY(WaitForDevice(kSignalWritable, sched::kNoDeadline));
     }
   }
   if (status_flags() & kOAppend) {

@@ -3,7 +3,8 @@
 // VnodeFile: the file description of anything opened by path (regular files,
 // directories, device nodes): it wraps the VFS's OpenFile with the POSIX
 // offset and status flags. Device reads and writes that would block wait on
-// the device's wait object unless O_NONBLOCK.
+// the device's wait object unless O_NONBLOCK; a read may take several
+// attempts, each telling what to wait for and until when (vfs::StreamRead).
 
 #include "core/fd/file.h"
 #include "core/vfs/vnode.h"
@@ -37,9 +38,10 @@ class VnodeFile final : public FileDescription {
   void set_offset(uint64_t v) { __atomic_store_n(&offset_, v, __ATOMIC_RELAXED); }
 
  private:
-  // Waits until the device may be ready for `wanted` (kSignalReadable or
-  // kSignalWritable). Errors: kInterrupted.
-  kstd::Result<void> WaitForDevice(Signals wanted);
+  // Waits until the device shows one of `wanted` (or hangs up), or until
+  // `deadline` (a scheduler deadline; sched::kNoDeadline: none). Errors:
+  // kInterrupted, kTimedOut, kAgain (the device has nothing to wait on).
+  kstd::Result<void> WaitForDevice(Signals wanted, uint64_t deadline);
 
   kstd::RefPtr<vfs::OpenFile> file_;
   uint64_t offset_ = 0;

@@ -155,6 +155,39 @@ class CountingDevice final : public CharDevice {
   int closes = 0;
 };
 
+// A device whose reads take several steps: each attempt adds one byte and
+// asks to wait until the read has three.
+class SteppingDevice final : public CharDevice {
+ public:
+  kstd::Result<size_t> ReadStream(kstd::Span<uint8_t> out, StreamRead* read) override {
+    out[read->done] = static_cast<uint8_t>('a' + read->done);
+    ++read->done;
+    if (read->done == 3) return read->done;
+    read->deadline = 1000 * read->done;
+    read->wake_on = kSignalNotified;
+    return kstd::Error::kAgain;
+  }
+};
+
+TEST_F(DevFsTest, StreamReadsReachTheDeviceWithTheirState) {
+  kstd::RefPtr<CharDevice> dev = kstd::AdoptRef<CharDevice>(new SteppingDevice);
+  ASSERT_OK(DevFs::AddDevice(dev_root.get(), "ttyS0", kDevTtyS0, 0620, dev));
+  kstd::RefPtr<OpenFile> f = Open("/dev/ttyS0", kOpenReadWrite);
+  ASSERT_TRUE(f);
+  uint8_t buf[4] = {};
+  kstd::Span<uint8_t> out(buf, sizeof(buf));
+  StreamRead read;
+  EXPECT_ERR(f->ReadStream(out, &read), kAgain);
+  EXPECT_EQ(read.done, 1u);
+  EXPECT_EQ(read.deadline, 1000u);
+  EXPECT_EQ(read.wake_on, kSignalNotified);
+  EXPECT_ERR(f->ReadStream(out, &read), kAgain);
+  auto r = f->ReadStream(out, &read);
+  ASSERT_OK(r);
+  EXPECT_EQ(r.value(), 3u);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), 3), "abc");
+}
+
 TEST_F(DevFsTest, RegisteredDevicesOpenThroughAnyNodeWithTheirNumber) {
   auto* tty = new CountingDevice;
   kstd::RefPtr<CharDevice> ref = kstd::AdoptRef<CharDevice>(tty);
@@ -167,6 +200,8 @@ TEST_F(DevFsTest, RegisteredDevicesOpenThroughAnyNodeWithTheirNumber) {
     ASSERT_OK(io);
     EXPECT_EQ(io.value(), 0x5402);
     EXPECT_ERR(f->Read(0, kstd::Span<uint8_t>()), kInvalid);  // the default
+    StreamRead read;
+    EXPECT_ERR(f->ReadStream(kstd::Span<uint8_t>(), &read), kInvalid);  // the default: Read
   }
   EXPECT_EQ(tty->closes, 1);
   // A device's open can refuse.

@@ -4,6 +4,9 @@ namespace core::vfs {
 
 kstd::Result<void> CharDevice::Open(uint32_t) { return kstd::Ok(); }
 kstd::Result<size_t> CharDevice::Read(kstd::Span<uint8_t>) { return kstd::Error::kInvalid; }
+kstd::Result<size_t> CharDevice::ReadStream(kstd::Span<uint8_t> out, StreamRead*) {
+  return Read(out);
+}
 kstd::Result<size_t> CharDevice::Write(kstd::Span<const uint8_t>) {
   return kstd::Error::kInvalid;
 }
@@ -72,6 +75,9 @@ DeviceOpenFile::~DeviceOpenFile() { device_->Close(); }
 
 kstd::Result<size_t> DeviceOpenFile::Read(uint64_t, kstd::Span<uint8_t> out) {
   return device_->Read(out);
+}
+kstd::Result<size_t> DeviceOpenFile::ReadStream(kstd::Span<uint8_t> out, StreamRead* read) {
+  return device_->ReadStream(out, read);
 }
 kstd::Result<size_t> DeviceOpenFile::Write(uint64_t, kstd::Span<const uint8_t> in) {
   return device_->Write(in);

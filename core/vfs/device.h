@@ -25,7 +25,8 @@ namespace core::vfs {
 
 /// A character device driver. Calls come from the syscall layer without VFS
 /// locks held; a call that would block returns kAgain and the caller waits
-/// on WaitObject() (unless O_NONBLOCK).
+/// on WaitObject() (unless O_NONBLOCK; for reads, for the signals and until
+/// the deadline that ReadStream puts in its StreamRead).
 class CharDevice : public kstd::RefCounted<CharDevice> {
  public:
   virtual ~CharDevice() = default;
@@ -38,6 +39,10 @@ class CharDevice : public kstd::RefCounted<CharDevice> {
 
   /// Errors: kAgain (nothing to read yet), kInvalid (not readable), kIo.
   virtual kstd::Result<size_t> Read(kstd::Span<uint8_t> out);
+  /// One attempt of a read(2) that may wait several times with a deadline
+  /// (see StreamRead): for devices whose reads hold bytes across waits (a
+  /// terminal with VMIN/VTIME). Default: Read(out).
+  virtual kstd::Result<size_t> ReadStream(kstd::Span<uint8_t> out, StreamRead* read);
   /// Errors: kAgain (no room yet), kNoSpace, kInvalid (not writable), kIo.
   virtual kstd::Result<size_t> Write(kstd::Span<const uint8_t> in);
   /// Errors: kNotTty (unknown request; the default), the driver's.
@@ -89,6 +94,7 @@ class DeviceOpenFile final : public OpenFile {
   CharDevice* device() const { return device_.get(); }
   bool seekable() const override { return false; }
   kstd::Result<size_t> Read(uint64_t offset, kstd::Span<uint8_t> out) override;
+  kstd::Result<size_t> ReadStream(kstd::Span<uint8_t> out, StreamRead* read) override;
   kstd::Result<size_t> Write(uint64_t offset, kstd::Span<const uint8_t> in) override;
   /// Devices have no end of file: a plain Write; *end is 0.
   kstd::Result<size_t> Append(kstd::Span<const uint8_t> in, uint64_t* end) override;

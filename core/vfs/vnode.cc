@@ -305,6 +305,9 @@ OpenFile::~OpenFile() {
 kstd::Result<size_t> OpenFile::Read(uint64_t offset, kstd::Span<uint8_t> out) {
   return vnode_->ReadAt(offset, out);
 }
+kstd::Result<size_t> OpenFile::ReadStream(kstd::Span<uint8_t> out, StreamRead*) {
+  return Read(0, out);
+}
 kstd::Result<size_t> OpenFile::Write(uint64_t offset, kstd::Span<const uint8_t> in) {
   return vnode_->WriteAt(offset, in);
 }

@@ -34,6 +34,7 @@
 #include "core/sync/spin_lock.h"
 #include "core/vfs/linux_abi.h"
 #include "core/vfs/name.h"
+#include "core/vfs/stream_read.h"
 #include "kstd/ref_ptr.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
@@ -362,6 +363,9 @@ class OpenFile : public kstd::RefCounted<OpenFile> {
   /// unless O_NONBLOCK.
   virtual kstd::Result<size_t> Read(uint64_t offset, kstd::Span<uint8_t> out);
   virtual kstd::Result<size_t> Write(uint64_t offset, kstd::Span<const uint8_t> in);
+  /// One attempt of a read(2) on a stream that may wait several times (see
+  /// StreamRead; the caller waits between attempts). Default: Read(0, out).
+  virtual kstd::Result<size_t> ReadStream(kstd::Span<uint8_t> out, StreamRead* read);
   /// A write with O_APPEND (default: vnode()->Append); *end is the new offset.
   virtual kstd::Result<size_t> Append(kstd::Span<const uint8_t> in, uint64_t* end);
   /// Default kNotTty (ENOTTY). `arg` is the raw user argument: the device
