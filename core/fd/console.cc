@@ -33,14 +33,24 @@ class UartSink final : public tty::OutputSink {
 };
 UartSink g_sink;
 
+// A read waiting in the line discipline can make progress (any input in
+// non-canonical mode, whatever MIN says): what blocked reads wait for.
+// kSignalReadable follows poll(2) instead, which with MIN>0 and TIME=0 wants
+// MIN bytes.
+constexpr Signals kSignalReaderCanProgress = 1u << 8;
+
+// The discipline's "no timer" is the read path's "no deadline".
+static_assert(tty::kNoTimer == vfs::kNoReadDeadline);
+
 // Readiness of the terminal, for waiters (poll, blocking reads).
 class TtyReadiness final : public KernelObject {
  public:
   TtyReadiness() : KernelObject(ObjectType::kFile) {}
-  void Set(bool readable, bool writable) {
+  void Set(bool readable, bool writable, bool reader_can_progress) {
     SpinLockGuard guard(lock_);
-    UpdateSignalsLocked(kSignalReadable | kSignalWritable,
-                        (readable ? kSignalReadable : 0) | (writable ? kSignalWritable : 0));
+    UpdateSignalsLocked(kSignalReadable | kSignalWritable | kSignalReaderCanProgress,
+                        (readable ? kSignalReadable : 0) | (writable ? kSignalWritable : 0) |
+                            (reader_can_progress ? kSignalReaderCanProgress : 0));
   }
 };
 
@@ -53,7 +63,7 @@ class ConsoleTty final : public vfs::CharDevice {
     ld_ = new (kstd::nothrow) tty::LineDiscipline(tty::DefaultSerialTermios());
     readiness_ = kstd::AdoptRef(new (kstd::nothrow) TtyReadiness());
     if (ld_ == nullptr || !readiness_) return false;
-    readiness_->Set(false, true);
+    readiness_->Set(false, true, false);
     return true;
   }
 
@@ -70,32 +80,41 @@ class ConsoleTty final : public vfs::CharDevice {
     return kstd::Ok();
   }
 
-  kstd::Result<size_t> Read(kstd::Span<uint8_t> out) override {
-    TRY(CheckJobControl(tty::TtyAccess::kRead));
-    // One read(2) call may take several steps (VMIN/VTIME); VnodeFile calls
-    // Read again after each wait, so keep the cursor across kAgain.
-    tty::ReadStep step;
-    {
-      SpinLockGuard guard(lock_);
-      if (!cursor_active_) {
-        cursor_ = tty::ReadCursor{};
-        cursor_active_ = true;
-      }
-      step = ld_->Read(out, false, &cursor_);
-      UpdateReadinessLocked();
-      if (step.next == tty::ReadStep::Next::kReturn) {
-        cursor_active_ = false;
-        return cursor_.total;
-      }
-      if (step.copied > 0 || cursor_.total > 0) {
-        // Partial data and the discipline wants more (VMIN): return what we
-        // have rather than hold bytes across a wait.
-        size_t total = cursor_.total;
-        cursor_active_ = false;
-        return total;
-      }
+  // One step of the line discipline's read per attempt; between attempts
+  // the caller waits for input or the VTIME timer (read->deadline), and the
+  // bytes taken so far stay in `out` (read->done).
+  kstd::Result<size_t> ReadStream(kstd::Span<uint8_t> out, vfs::StreamRead* read) override {
+    // Job control is checked once per read(2), when it starts (as Linux).
+    if (!read->started) TRY(CheckJobControl(tty::TtyAccess::kRead));
+    if (read->done > out.size()) return kstd::Error::kInvalid;
+    tty::ReadCursor cursor;
+    cursor.total = read->done;
+    cursor.timer_expired = read->timed_out;
+    cursor.started = read->started;
+    SpinLockGuard guard(lock_);
+    tty::ReadStep step = ld_->Read(out.Subspan(read->done), read->nonblocking, &cursor);
+    UpdateReadinessLocked();
+    read->started = true;
+    read->done = cursor.total;
+    switch (step.next) {
+      case tty::ReadStep::Next::kReturn:
+        return cursor.total;
+      case tty::ReadStep::Next::kAgain:
+        return kstd::Error::kAgain;  // O_NONBLOCK, nothing read
+      case tty::ReadStep::Next::kWait:
+        break;
     }
-    return kstd::Error::kAgain;  // VnodeFile waits on WaitObject() and calls again
+    read->deadline = tty::ReadTimerDeadline(step, sched::Now(), read->deadline, &cursor);
+    read->timed_out = cursor.timer_expired;
+    read->wake_on = kSignalReaderCanProgress;
+    return kstd::Error::kAgain;
+  }
+
+  // A single attempt (no caller waits after it): never holds bytes back.
+  kstd::Result<size_t> Read(kstd::Span<uint8_t> out) override {
+    vfs::StreamRead once;
+    once.nonblocking = true;
+    return ReadStream(out, &once);
   }
 
   kstd::Result<size_t> Write(kstd::Span<const uint8_t> in) override {
@@ -177,7 +196,9 @@ class ConsoleTty final : public vfs::CharDevice {
     return t != nullptr ? t->process() : nullptr;
   }
 
-  void UpdateReadinessLocked() { readiness_->Set(ld_->Readable(), ld_->Writable()); }
+  void UpdateReadinessLocked() {
+    readiness_->Set(ld_->Readable(), ld_->Writable(), ld_->ReaderCanProgress());
+  }
 
   // Job control for a background process group (SIGTTIN/SIGTTOU, or EIO).
   kstd::Result<void> CheckJobControl(tty::TtyAccess access) {
@@ -213,8 +234,6 @@ class ConsoleTty final : public vfs::CharDevice {
 
   SpinLock lock_;
   tty::LineDiscipline* ld_ = nullptr;  // ~8.7 KiB: on the heap
-  tty::ReadCursor cursor_;
-  bool cursor_active_ = false;
   uint64_t session_ = 0;     // the session this is the controlling tty of (0: none)
   uint64_t foreground_ = 0;  // its foreground process group
   tty::WinSize winsize_ = {0, 0, 0, 0};

@@ -2,9 +2,11 @@
 
 // The console terminal (the serial line) as a character device: /dev/console,
 // /dev/tty and /dev/ttyS0 are the same device. Output goes straight to the
-// HAL console; input arrives from the receive interrupt into a bounded
-// buffer. Readiness is published on a wait object (readable when input is
-// buffered; always writable).
+// HAL console; input arrives from the receive interrupt into the N_TTY line
+// discipline. Readiness is published on a wait object: readable and writable
+// as poll(2) sees them, plus a signal that wakes blocked reads (any input in
+// non-canonical mode). A read(2) takes discipline steps with waits between
+// them, bounded by the VMIN/VTIME timer (vfs::StreamRead).
 
 #include "core/fd/file.h"
 #include "core/vfs/vnode.h"

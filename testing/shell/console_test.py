@@ -178,6 +178,77 @@ def show(lines):
     return "output %r" % "\n".join(lines)
 
 
+TTYREAD_RESULT = re.compile(rb"n=(-?\d+) (data=(\S*)|errno=(\w+)) ms=(\d+)\r?\n")
+
+
+def ttyread_checks(con, report):
+    """Non-canonical reads with VMIN/VTIME (/bin/ttyread: see its header).
+
+    Each case runs `ttyread ARGS`, waits for its "ready" (the terminal is set
+    up), types `keys` ((seconds to wait, bytes) pairs) and checks the result
+    line. Times are lower bounds only: TCG machines are slow and noisy. The
+    expected answers are Linux's (ttyread on a pty gives the same).
+    """
+
+    def case(name, args, keys, expect):
+        start = con.mark()
+        line = "ttyread " + args
+        con.send(line.encode() + b"\n")
+        ready = con.wait_for(re.compile(rb"ready\r?\n"), start, 15)
+        if ready is None:
+            report.check("%s: %s" % (name, line), False, "no 'ready' from ttyread")
+            con.send(CTRL_C)
+            con.wait_prompt(con.mark(), 10)
+            return
+        for delay, data in keys:
+            con.pump(delay)
+            con.send(data)
+        m = con.wait_for(TTYREAD_RESULT, ready.end(), 15)
+        stuck = m is None
+        if stuck:
+            # The read never returned: enough bytes for any MIN end it.
+            con.send(b"zzzzzzzz")
+            m = con.wait_for(TTYREAD_RESULT, ready.end(), 10)
+        got = None
+        if m is not None:
+            got = {"n": int(m.group(1)), "data": (m.group(3) or b"").decode("ascii", "replace"),
+                   "errno": (m.group(4) or b"").decode(), "ms": int(m.group(5))}
+        prompt = con.wait_prompt(ready.end(), 15)
+        ok = not stuck and got is not None and prompt is not None and expect(got)
+        detail = "the read did not return (%s after 8 more bytes)" % (got,) if stuck else "got %s" % (got,)
+        report.check("%s: %s" % (name, line), ok, detail)
+        if not ok:
+            # Bytes the read left may sit in the shell's line: clear it.
+            con.send(CTRL_C)
+            con.wait_prompt(con.mark(), 10)
+
+    case("VMIN=0 VTIME=2 and no input: 0 bytes when the timer ends", "0 2", [],
+         lambda r: r["n"] == 0 and r["ms"] >= 150)
+    case("VMIN=0 VTIME=20: the first byte ends the read", "0 20", [(0.3, b"x")],
+         lambda r: r["n"] == 1 and r["data"] == "x")
+    case("VMIN=3 VTIME=0: waits for three bytes", "3 0",
+         [(0.2, b"a"), (0.4, b"b"), (0.4, b"c")],
+         lambda r: r["n"] == 3 and r["data"] == "abc")
+    case("VMIN=3 VTIME=0 with a 2-byte buffer: returns when it is full", "3 0 2",
+         [(0.2, b"a"), (0.4, b"b")],
+         lambda r: r["n"] == 2 and r["data"] == "ab")
+    case("VMIN=2 VTIME=5: the inter-byte timer ends the read after one byte", "2 5",
+         [(0.2, b"a")],
+         lambda r: r["n"] == 1 and r["data"] == "a" and r["ms"] >= 400)
+    case("VMIN=3 VTIME=20: bytes within the timer make up MIN", "3 20",
+         [(0.2, b"a"), (0.3, b"b"), (0.3, b"c")],
+         lambda r: r["n"] == 3 and r["data"] == "abc")
+    case("VMIN=0 VTIME=0: a poll returns 0 at once", "0 0", [],
+         lambda r: r["n"] == 0)
+    case("O_NONBLOCK with nothing to read: EAGAIN", "1 0 16 nonblock", [],
+         lambda r: r["n"] == -1 and r["errno"] == "EAGAIN")
+    case("a signal during a VMIN=5 read returns the bytes it took", "5 0 16 alarm 1500",
+         [(0.2, b"a"), (0.1, b"b")],
+         lambda r: r["n"] == 2 and r["data"] == "ab" and r["ms"] >= 1000)
+    case("a signal before any byte: EINTR", "5 0 16 alarm 300", [],
+         lambda r: r["n"] == -1 and r["errno"] == "EINTR")
+
+
 def run_checks(con, report):
     def cmd(name, line, expect, timeout=30.0, xfail=None):
         """Runs `line`; `expect(lines)` says whether the output is right."""
@@ -286,6 +357,8 @@ def run_checks(con, report):
     cmd("jobs shows it running", "jobs", lambda l: any(re.search(r"Running +sleep 30", x) for x in l))
     interrupt_foreground("fg brings it back; ^C ends it", "fg", CTRL_C, "^C")
     cmd("no jobs left after fg", "jobs", lambda l: l == [])
+
+    ttyread_checks(con, report)
 
     # ^C at an empty prompt only gives a new prompt (the shell catches it).
     start = con.mark()
