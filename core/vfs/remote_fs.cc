@@ -317,10 +317,79 @@ void RemoteFs::Forget(RemoteVnode* v) {
   if (v->Release()) delete v;
 }
 
+RemoteVnode* RemoteFs::FindLocked(uint64_t node) {
+  return buckets_[node % kBuckets].FindIf([&](RemoteVnode* v) { return v->node() == node; });
+}
+
+// ---- The name cache
+
+struct RemoteVnode::NameCache {
+  static constexpr size_t kSlots = 16;
+  static constexpr size_t kMaxName = 47;  // longer names are not cached
+  struct Slot {
+    uint64_t node = 0;  // 0: empty
+    uint8_t length = 0;
+    char name[kMaxName];
+  };
+  Slot slots[kSlots];
+  size_t next = 0;  // the slot a new name replaces (round robin)
+
+  Slot* Find(Name name) {
+    for (Slot& slot : slots) {
+      if (slot.node != 0 && Name(slot.name, slot.length) == name) return &slot;
+    }
+    return nullptr;
+  }
+};
+
+kstd::RefPtr<RemoteVnode> RemoteFs::CachedChild(RemoteVnode* dir, Name name, uint64_t* generation) {
+  SpinLockGuard guard(table_lock_);
+  *generation = dir->names_generation_;
+  if (dir->names_ == nullptr) return nullptr;
+  RemoteVnode::NameCache::Slot* slot = dir->names_->Find(name);
+  if (slot == nullptr) return nullptr;
+  RemoteVnode* child = FindLocked(slot->node);
+  if (child == nullptr) {
+    slot->node = 0;  // forgotten by the table: ask the server again
+    return nullptr;
+  }
+  __atomic_fetch_add(&name_hits_, 1, __ATOMIC_RELAXED);
+  return kstd::RefPtr<RemoteVnode>::FromRaw(child);
+}
+
+void RemoteFs::RememberChild(RemoteVnode* dir, Name name, uint64_t node, uint64_t generation) {
+  if (name.size() > RemoteVnode::NameCache::kMaxName || name.IsDotOrDotDot()) return;
+  SpinLockGuard guard(table_lock_);
+  if (dir->names_generation_ != generation) return;  // cleared meanwhile: may be stale
+  if (dir->names_ == nullptr) {
+    dir->names_ = new (kstd::nothrow) RemoteVnode::NameCache();
+    if (dir->names_ == nullptr) return;
+  }
+  RemoteVnode::NameCache* cache = dir->names_;
+  RemoteVnode::NameCache::Slot* slot = cache->Find(name);
+  if (slot == nullptr) {
+    slot = &cache->slots[cache->next];
+    cache->next = (cache->next + 1) % RemoteVnode::NameCache::kSlots;
+  }
+  slot->node = node;
+  slot->length = static_cast<uint8_t>(name.size());
+  __builtin_memcpy(slot->name, name.data(), name.size());
+}
+
+void RemoteFs::ClearChildren(RemoteVnode* dir) {
+  SpinLockGuard guard(table_lock_);
+  dir->names_generation_ += 1;
+  if (dir->names_ != nullptr) {
+    for (RemoteVnode::NameCache::Slot& slot : dir->names_->slots) slot.node = 0;
+  }
+}
+
 // ---- RemoteVnode
 
 RemoteVnode::RemoteVnode(kstd::RefPtr<RemoteFs> fs, VnodeType type, uint64_t node)
     : Vnode(kstd::Move(fs), type, node, 0, 0, 0, 0) {}
+
+RemoteVnode::~RemoteVnode() { delete names_; }
 
 RemoteFs* RemoteVnode::remote() const { return static_cast<RemoteFs*>(fs()); }
 
@@ -395,11 +464,16 @@ kstd::Result<kstd::RefPtr<Vnode>> RemoteVnode::Lookup(Name name) {
   for (size_t i = 0; i < name.size(); ++i) {
     if (name[i] == '/' || name[i] == '\0') return kstd::Error::kNotFound;
   }
+  uint64_t generation = 0;
+  if (kstd::RefPtr<RemoteVnode> hit = remote()->CachedChild(this, name, &generation)) {
+    return kstd::RefPtr<Vnode>(kstd::Move(hit));
+  }
   fsproto::Request request = NewRequest(fsproto::kLookup, ino());
   fsproto::Reply reply;
   TRY(remote()->Exchange(request, name, Name(), {}, &reply, {}));
   kstd::RefPtr<RemoteVnode> v = TRY(remote()->NodeFor(reply.node, reply.attr));
   if (name.IsDotDot() && !v->IsDirectory()) return kstd::Error::kIo;
+  remote()->RememberChild(this, name, v->node(), generation);
   return kstd::RefPtr<Vnode>(kstd::Move(v));
 }
 
@@ -449,7 +523,10 @@ kstd::Result<void> RemoteVnode::Unlink(Name name) {
   if (!name.IsValidEntryName()) return kstd::Error::kNotFound;
   fsproto::Request request = NewRequest(fsproto::kUnlink, ino());
   fsproto::Reply reply;
-  TRY(remote()->Exchange(request, name, Name(), {}, &reply, {}));
+  remote()->ClearChildren(this);
+  auto exchanged = remote()->Exchange(request, name, Name(), {}, &reply, {});
+  remote()->ClearChildren(this);  // lookups that raced with the server's change
+  TRY(exchanged);
   remote()->ForgetIfUnused(reply.node);
   return kstd::Ok();
 }
@@ -462,7 +539,10 @@ kstd::Result<void> RemoteVnode::Rmdir(Name name) {
   if (!name.IsValidEntryName()) return kstd::Error::kNotFound;
   fsproto::Request request = NewRequest(fsproto::kRmdir, ino());
   fsproto::Reply reply;
-  TRY(remote()->Exchange(request, name, Name(), {}, &reply, {}));
+  remote()->ClearChildren(this);
+  auto exchanged = remote()->Exchange(request, name, Name(), {}, &reply, {});
+  remote()->ClearChildren(this);  // lookups that raced with the server's change
+  TRY(exchanged);
   remote()->ForgetIfUnused(reply.node);
   return kstd::Ok();
 }
@@ -479,9 +559,15 @@ kstd::Result<void> RemoteVnode::Rename(Name old_name, Vnode* new_dir, Name new_n
   if (!old_name.IsValidEntryName()) return kstd::Error::kNotFound;
   if (!new_name.IsValidEntryName()) return kstd::Error::kInvalid;
   fsproto::Request request = NewRequest(fsproto::kRename, ino());
-  request.node2 = static_cast<RemoteVnode*>(new_dir)->node();
+  auto* target_dir = static_cast<RemoteVnode*>(new_dir);
+  request.node2 = target_dir->node();
   fsproto::Reply reply;
-  TRY(remote()->Exchange(request, old_name, new_name, {}, &reply, {}));
+  remote()->ClearChildren(this);
+  remote()->ClearChildren(target_dir);
+  auto exchanged = remote()->Exchange(request, old_name, new_name, {}, &reply, {});
+  remote()->ClearChildren(this);  // lookups that raced with the server's change
+  remote()->ClearChildren(target_dir);
+  TRY(exchanged);
   remote()->ForgetIfUnused(reply.node);
   return kstd::Ok();
 }

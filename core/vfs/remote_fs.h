@@ -18,6 +18,15 @@
 // Attributes: correctness first. GetAttr asks the server every time (on
 // failure it returns the last attributes seen, which every reply refreshes).
 //
+// Name cache: each directory remembers its recent positive lookups (name ->
+// node id; never "..", never misses). The server is reached only through this
+// mount, so entries can go stale only through the kernel's own Unlink, Rmdir
+// and Rename, which clear the directories involved before and after asking the
+// server; a lookup remembers its answer only if no clear happened meanwhile
+// (a generation count). A hit also needs the node still in the node table
+// (else it is a miss: the table may have forgotten it), so a path walk
+// through cached directories costs no server round trip.
+//
 // Locks: RemoteFs::table_lock_ (leaf apart from the heap) guards the node
 // table; Vnode::attr_lock_ guards the cached attributes. No lock is held
 // across a transport call.
@@ -76,6 +85,7 @@ class RemoteFs;
 class RemoteVnode final : public Vnode {
  public:
   RemoteVnode(kstd::RefPtr<RemoteFs> fs, VnodeType type, uint64_t node);
+  ~RemoteVnode() override;
 
   uint64_t node() const { return ino(); }
 
@@ -110,6 +120,10 @@ class RemoteVnode final : public Vnode {
   bool SameFs(const Vnode* other) const { return other != nullptr && other->fs() == fs(); }
 
   uint64_t lookups_ = 0;  // replies that named this node (guarded by table_lock_)
+
+  struct NameCache;               // see "Name cache" above; directories only
+  NameCache* names_ = nullptr;    // guarded by table_lock_; allocated on first use
+  uint64_t names_generation_ = 0;  // guarded by table_lock_; bumped by every clear
 };
 
 class RemoteFs final : public FileSystem {
@@ -161,6 +175,18 @@ class RemoteFs final : public FileSystem {
   /// table holds its vnode, drops it and sends kForget (0 or unknown: nothing).
   void ForgetIfUnused(uint64_t node);
 
+  /// Name cache of `dir`: the cached child `name` if its node is still in the
+  /// table (else null); *generation gets the directory's generation for a
+  /// later RememberChild.
+  kstd::RefPtr<RemoteVnode> CachedChild(RemoteVnode* dir, Name name, uint64_t* generation);
+  /// Remembers dir/name -> node, unless `dir` was cleared since `generation`
+  /// (or the name is too long to cache, or memory is short).
+  void RememberChild(RemoteVnode* dir, Name name, uint64_t node, uint64_t generation);
+  /// Drops every cached name of `dir` and bumps its generation.
+  void ClearChildren(RemoteVnode* dir);
+  /// Name-cache hits since the mount (for tests and /proc).
+  uint64_t name_cache_hits() const { return __atomic_load_n(&name_hits_, __ATOMIC_RELAXED); }
+
  private:
   static constexpr size_t kBuckets = 64;
   using Bucket = kstd::IntrusiveList<RemoteVnode, &RemoteVnode::table_node>;
@@ -171,6 +197,8 @@ class RemoteFs final : public FileSystem {
   void EvictLocked(Bucket* out);
   /// Sends kForget for an evicted vnode and drops the table's reference.
   void Forget(RemoteVnode* vnode);
+  /// The table's vnode for `node`, or null. Caller holds table_lock_.
+  RemoteVnode* FindLocked(uint64_t node);
 
   const kstd::RefPtr<RemoteTransport> transport_;
   mutable SpinLock table_lock_;
@@ -178,6 +206,7 @@ class RemoteFs final : public FileSystem {
   Bucket buckets_[kBuckets];        // guarded by table_lock_; each holds a reference
   size_t count_ = 0;                // guarded by table_lock_
   fsproto::FsInfo info_ = {};       // from the hello (immutable)
+  uint64_t name_hits_ = 0;          // atomic
 };
 
 }  // namespace core::vfs

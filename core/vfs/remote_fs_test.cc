@@ -416,6 +416,77 @@ TEST_F(RemoteFsTest, NamespaceOperations) {
   EXPECT_OK(fs->SyncAll());
 }
 
+size_t CountOps(const std::vector<uint32_t>& ops, uint32_t op) {
+  size_t n = 0;
+  for (uint32_t o : ops) n += o == op;
+  return n;
+}
+
+TEST_F(RemoteFsTest, NameCacheSavesLookupsAndFollowsNamespaceChanges) {
+  kstd::RefPtr<Vnode> dir = testing::MustCreate(root.get(), "d", testing::DirRequest());
+  kstd::RefPtr<Vnode> a = testing::MustCreate(dir.get(), "a", testing::FileRequest());
+  dir.reset();
+  server.requests.clear();
+  kstd::RefPtr<Vnode> first = testing::MustLookup(root.get(), "d");
+  kstd::RefPtr<Vnode> second = testing::MustLookup(root.get(), "d");
+  EXPECT_EQ(first.get(), second.get());
+  EXPECT_EQ(CountOps(server.requests, fsproto::kLookup), 1u);  // the second was a hit
+  EXPECT_EQ(fs->name_cache_hits(), 1u);
+  EXPECT_ERR(root->Lookup("missing"), kNotFound);
+  EXPECT_ERR(root->Lookup("missing"), kNotFound);  // misses are not cached
+  EXPECT_EQ(CountOps(server.requests, fsproto::kLookup), 3u);
+
+  // Unlink, rename and rmdir clear what they change.
+  ASSERT_TRUE(testing::MustLookup(first.get(), "a"));
+  EXPECT_OK(first->Unlink("a"));
+  EXPECT_ERR(first->Lookup("a"), kNotFound);
+  kstd::RefPtr<Vnode> x = testing::MustCreate(first.get(), "x", testing::FileRequest());
+  ASSERT_TRUE(testing::MustLookup(first.get(), "x"));
+  EXPECT_OK(first->Rename("x", root.get(), "y"));
+  EXPECT_ERR(first->Lookup("x"), kNotFound);
+  EXPECT_EQ(testing::MustLookup(root.get(), "y").get(), x.get());
+  kstd::RefPtr<Vnode> z = testing::MustCreate(root.get(), "z", testing::FileRequest());
+  ASSERT_TRUE(testing::MustLookup(root.get(), "z"));
+  EXPECT_OK(root->Rename("y", root.get(), "z"));  // replaces z
+  EXPECT_EQ(testing::MustLookup(root.get(), "z").get(), x.get());
+  EXPECT_OK(root->Unlink("z"));
+  first.reset();
+  second.reset();
+  EXPECT_OK(root->Rmdir("d"));
+  EXPECT_ERR(root->Lookup("d"), kNotFound);
+}
+
+TEST_F(RemoteFsTest, NameCacheDropsAnswersThatRacedWithAClear) {
+  kstd::RefPtr<Vnode> f = testing::MustCreate(root.get(), "f", testing::FileRequest());
+  auto* dir = static_cast<RemoteVnode*>(root.get());
+  uint64_t generation = 0;
+  EXPECT_FALSE(fs->CachedChild(dir, "f", &generation));
+  fs->ClearChildren(dir);  // an unlink or rename ran meanwhile
+  fs->RememberChild(dir, "f", f->ino(), generation);
+  EXPECT_FALSE(fs->CachedChild(dir, "f", &generation));
+  fs->RememberChild(dir, "f", f->ino(), generation);
+  EXPECT_EQ(fs->CachedChild(dir, "f", &generation).get(), f.get());
+  // Names too long to cache, and "..", are always asked.
+  std::string long_name(60, 'n');
+  fs->RememberChild(dir, Name(long_name.data(), long_name.size()), f->ino(), generation);
+  EXPECT_FALSE(fs->CachedChild(dir, Name(long_name.data(), long_name.size()), &generation));
+  fs->RememberChild(dir, "..", dir->ino(), generation);
+  EXPECT_FALSE(fs->CachedChild(dir, "..", &generation));
+}
+
+TEST_F(RemoteFsTest, NameCacheMissesNodesTheTableForgot) {
+  ASSERT_TRUE(testing::MustCreate(root.get(), "keep", testing::FileRequest()));
+  ASSERT_TRUE(testing::MustLookup(root.get(), "keep"));  // cached, then unreferenced
+  for (int i = 0; i < 700; ++i) {  // evicts it from the node table
+    ASSERT_TRUE(testing::MustCreate(root.get(), "f" + std::to_string(i), testing::FileRequest()));
+  }
+  server.requests.clear();
+  kstd::RefPtr<Vnode> again = testing::MustLookup(root.get(), "keep");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(CountOps(server.requests, fsproto::kLookup), 1u);  // asked again, not a dangling hit
+  EXPECT_EQ(again->type(), VnodeType::kRegular);
+}
+
 TEST_F(RemoteFsTest, MountedAndResolvedThroughTheMountTable) {
   testing::Namespace ns;
   kstd::RefPtr<Vnode> mnt = ns.Mkdir("/mnt");
