@@ -25,6 +25,22 @@ class PipeBuffer : public kstd::RefCounted<PipeBuffer> {
 
   ~PipeBuffer() { delete[] data; }
   size_t space() const { return kPipeCapacity - used; }
+
+  // Ring copies in at most two pieces (lock held; n fits).
+  void Put(const uint8_t* in, size_t n) {
+    size_t tail = (head + used) % kPipeCapacity;
+    size_t first = kstd::Min(n, kPipeCapacity - tail);
+    __builtin_memcpy(data + tail, in, first);
+    __builtin_memcpy(data, in + first, n - first);
+    used += n;
+  }
+  void Take(uint8_t* out, size_t n) {
+    size_t first = kstd::Min(n, kPipeCapacity - head);
+    __builtin_memcpy(out, data + head, first);
+    __builtin_memcpy(out + first, data, n - first);
+    head = (head + n) % kPipeCapacity;
+    used -= n;
+  }
 };
 
 class PipeEnd final : public FileDescription {
@@ -54,9 +70,7 @@ class PipeEnd final : public FileDescription {
         PipeBuffer& b = *buffer_;
         if (b.used > 0) {
           size_t n = kstd::Min(out.size(), b.used);
-          for (size_t i = 0; i < n; ++i) out[i] = b.data[(b.head + i) % kPipeCapacity];
-          b.head = (b.head + n) % kPipeCapacity;
-          b.used -= n;
+          b.Take(out.data(), n);
           UpdateBothLocked();
           return n;
         }
@@ -83,9 +97,7 @@ class PipeEnd final : public FileDescription {
         size_t need = left <= kPipeBuf ? left : 1;
         if (b.space() >= need) {
           size_t n = kstd::Min(left, b.space());
-          size_t tail = (b.head + b.used) % kPipeCapacity;
-          for (size_t i = 0; i < n; ++i) b.data[(tail + i) % kPipeCapacity] = in[done + i];
-          b.used += n;
+          b.Put(in.data() + done, n);
           done += n;
           UpdateBothLocked();
           continue;

@@ -4,6 +4,7 @@
 #include "core/fd/fd_table.h"
 #include "core/fd/pipe.h"
 #include "core/proc/signals.h"
+#include "core/syscall/bounce_pool.h"
 #include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "hal/timer.h"
@@ -28,15 +29,18 @@ fd::FdTable& Fds() { return *CurrentProcess()->fds(); }
 
 kstd::Result<kstd::RefPtr<FileDescription>> GetFile(int32_t fd) { return Fds().Get(fd); }
 
-// Moves `count` bytes from user memory into `file` through a bounce buffer.
+// Moves `count` bytes from user memory into `file` through a bounce buffer
+// (a pooled 64 KiB one for large transfers, see bounce_pool.h).
 int64_t WriteFromUser(FileDescription* file, uint64_t address, uint64_t count, bool positional,
                       uint64_t offset) {
   if (!file->writable()) return Errno(kstd::Error::kBadHandle);
-  uint8_t buf[kChunk];
-  uint64_t done = 0;
+  uint8_t stack_buf[kChunk];
   count = kstd::Min(count, kMaxIo);
+  BounceBuffer bounce(count, stack_buf, sizeof stack_buf);
+  uint8_t* buf = bounce.data();
+  uint64_t done = 0;
   while (done < count) {
-    size_t n = static_cast<size_t>(kstd::Min<uint64_t>(count - done, kChunk));
+    size_t n = static_cast<size_t>(kstd::Min<uint64_t>(count - done, bounce.size()));
     if (!hal::CopyFromUser(buf, address + done, n)) {
       return done > 0 ? static_cast<int64_t>(done) : Errno(kstd::Error::kFault);
     }
@@ -60,11 +64,13 @@ int64_t WriteFromUser(FileDescription* file, uint64_t address, uint64_t count, b
 int64_t ReadToUser(FileDescription* file, uint64_t address, uint64_t count, bool positional,
                    uint64_t offset) {
   if (!file->readable()) return Errno(kstd::Error::kBadHandle);
-  uint8_t buf[kChunk];
-  uint64_t done = 0;
+  uint8_t stack_buf[kChunk];
   count = kstd::Min(count, kMaxIo);
+  BounceBuffer bounce(count, stack_buf, sizeof stack_buf);
+  uint8_t* buf = bounce.data();
+  uint64_t done = 0;
   while (done < count) {
-    size_t n = static_cast<size_t>(kstd::Min<uint64_t>(count - done, kChunk));
+    size_t n = static_cast<size_t>(kstd::Min<uint64_t>(count - done, bounce.size()));
     auto r = positional ? file->ReadAt(offset + done, kstd::Span<uint8_t>(buf, n))
                         : file->Read(kstd::Span<uint8_t>(buf, n));
     if (r.is_error()) return done > 0 ? static_cast<int64_t>(done) : Errno(r.error());
