@@ -94,11 +94,63 @@ Result<void> PlanRuns(const ElfImage& image, uint64_t bias, Layout* layout, cons
   return kstd::Ok();
 }
 
+// The file-mapped load (FileMappable images): each segment's file pages
+// come from the file, its bss pages are anonymous, and a bss starting inside
+// the last file page is zeroed there.
+Result<void> MapSegmentsFromFile(const ElfImage& image, uint64_t bias, LoadTarget& target,
+                                 const char** why) {
+  static const uint8_t kZeros[kPageSize] = {};
+  for (size_t i = 0; i < image.load_count; ++i) {
+    const Segment& s = image.loads[i];
+    if (s.memsz == 0) continue;
+    const uint32_t prot = ProtFromFlags(s.flags);
+    const uint64_t begin = s.vaddr + bias;  // PlanRuns checked the range
+    const uint64_t page = kstd::AlignDown(begin, kPageSize);
+    uint64_t anon_start = page;
+    if (s.filesz > 0) {
+      const uint64_t file_end = kstd::AlignUp(begin + s.filesz, kPageSize);
+      Result<void> mapped =
+          target.MapFile(page, file_end - page, prot, kstd::AlignDown(s.offset, kPageSize));
+      if (mapped.is_error()) return Fail(why, mapped.error(), "exec: mapping the image failed");
+      const uint64_t bss = begin + s.filesz;
+      const uint64_t zero_end = kstd::Min(file_end, begin + s.memsz);
+      if (zero_end > bss) {
+        Result<void> zeroed = target.Write(bss, kstd::ByteSpan(kZeros, zero_end - bss));
+        if (zeroed.is_error()) return Fail(why, zeroed.error(), "exec: clearing a bss failed");
+      }
+      anon_start = file_end;
+    }
+    const uint64_t anon_end = kstd::AlignUp(begin + s.memsz, kPageSize);
+    if (anon_end > anon_start) {
+      Result<void> mapped = target.MapZeroed(anon_start, anon_end - anon_start, prot);
+      if (mapped.is_error()) return Fail(why, mapped.error(), "exec: mapping the image failed");
+    }
+  }
+  return kstd::Ok();
+}
+
 }  // namespace
+
+bool FileMappable(const ElfImage& image) {
+  uint64_t previous_end = 0;  // page-aligned end of the previous segment
+  for (size_t i = 0; i < image.load_count; ++i) {
+    const Segment& s = image.loads[i];
+    if (s.memsz == 0) continue;
+    if (s.vaddr % kPageSize != s.offset % kPageSize) return false;
+    if (kstd::AlignDown(s.vaddr, kPageSize) < previous_end) return false;  // shares a page
+    previous_end = kstd::AlignUp(s.vaddr + s.memsz, kPageSize);
+  }
+  return true;
+}
 
 Result<LoadedImage> LoadElf(kstd::ByteSpan file, LoadTarget& target, uint64_t load_bias_for_dyn,
                             const char** why) {
   const ElfImage image = TRY(core::elf::ParseElf64(file, why));
+  return LoadParsedElf(image, file, target, load_bias_for_dyn, why);
+}
+
+Result<LoadedImage> LoadParsedElf(const ElfImage& image, kstd::ByteSpan file, LoadTarget& target,
+                                  uint64_t load_bias_for_dyn, const char** why) {
   if (image.has_interp) {
     return Fail(why, Error::kBadExecutable,
                 "ELF: dynamically linked (PT_INTERP) executables are not supported");
@@ -114,16 +166,23 @@ Result<LoadedImage> LoadElf(kstd::ByteSpan file, LoadTarget& target, uint64_t lo
   TRY(PlanRuns(image, bias, &layout, why));
 
   // Invoke: only the target can fail from here on.
-  for (size_t i = 0; i < layout.count; ++i) {
-    const Run& run = layout.runs[i];
-    Result<void> mapped = target.MapZeroed(run.start, run.end - run.start, run.prot);
-    if (mapped.is_error()) return Fail(why, mapped.error(), "exec: mapping the image failed");
-  }
-  for (size_t i = 0; i < image.load_count; ++i) {
-    const Segment& s = image.loads[i];
-    if (s.filesz == 0) continue;
-    Result<void> written = target.Write(s.vaddr + bias, file.Subspan(s.offset, s.filesz));
-    if (written.is_error()) return Fail(why, written.error(), "exec: writing a segment failed");
+  if (target.CanMapFile() && FileMappable(image)) {
+    TRY(MapSegmentsFromFile(image, bias, target, why));
+  } else {
+    for (size_t i = 0; i < layout.count; ++i) {
+      const Run& run = layout.runs[i];
+      Result<void> mapped = target.MapZeroed(run.start, run.end - run.start, run.prot);
+      if (mapped.is_error()) return Fail(why, mapped.error(), "exec: mapping the image failed");
+    }
+    for (size_t i = 0; i < image.load_count; ++i) {
+      const Segment& s = image.loads[i];
+      if (s.filesz == 0) continue;
+      if (s.offset > file.size() || s.filesz > file.size() - s.offset) {
+        return Fail(why, Error::kInvalid, "exec: the file bytes of a segment are missing");
+      }
+      Result<void> written = target.Write(s.vaddr + bias, file.Subspan(s.offset, s.filesz));
+      if (written.is_error()) return Fail(why, written.error(), "exec: writing a segment failed");
+    }
   }
 
   LoadedImage loaded;

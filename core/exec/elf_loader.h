@@ -20,13 +20,16 @@
 // - Pages two segments share get both protections (R|RX -> RX, R|RW -> RW).
 //   Only the file bytes of each segment are copied; the rest of every page is
 //   zero (Linux would show the neighbouring file bytes there; nothing relies
-//   on that).
+//   on that). A target that holds the file as a memory object (the exec image
+//   cache) maps file pages instead when no page is shared (FileMappable);
+//   those show the neighbouring bytes, as Linux does.
 // - Memory is mapped with its final protection at once and filled through
 //   LoadTarget::Write, so no Protect step is needed.
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/elf/elf64.h"
 #include "core/exec/load_target.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
@@ -70,5 +73,21 @@ struct LoadedImage {
 ///   space and discards that space on failure.
 kstd::Result<LoadedImage> LoadElf(kstd::ByteSpan file, LoadTarget& target,
                                   uint64_t load_bias_for_dyn, const char** why);
+
+/// Whether every PT_LOAD of `image` can show file pages directly: p_vaddr and
+/// p_offset congruent modulo kPageSize, and no page holding parts of two
+/// segments. Linkers produce such images (busybox-static, musl -static).
+bool FileMappable(const core::elf::ElfImage& image);
+
+/// LoadElf for an image ParseElf64 already accepted. When the target can map
+/// the file (CanMapFile) and the image is FileMappable, each segment's file
+/// pages are mapped from the file (copy-on-write; the rest of a segment's
+/// last file page shows the neighbouring file bytes, as on Linux, except that
+/// a bss starting there is zeroed) and only bss pages are anonymous; `file`
+/// is not read then and may be empty. Otherwise `file` must be the whole file
+/// and the image is copied as LoadElf does. Errors: as LoadElf.
+kstd::Result<LoadedImage> LoadParsedElf(const core::elf::ElfImage& image, kstd::ByteSpan file,
+                                        LoadTarget& target, uint64_t load_bias_for_dyn,
+                                        const char** why);
 
 }  // namespace core::exec

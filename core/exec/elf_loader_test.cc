@@ -81,6 +81,17 @@ Loaded Load(const Bytes& file, FakeLoadTarget& target, uint64_t bias = kPieBias,
   return l;
 }
 
+// The segment's file bytes at `start`, then zeros to p_memsz.
+void ExpectSegmentBytes(const Bytes& file, const FakeLoadTarget& target, const Phdr& ph,
+                        uint64_t start) {
+  EXPECT_EQ(target.Read(start, ph.p_filesz),
+            Bytes(file.begin() + ph.p_offset, file.begin() + ph.p_offset + ph.p_filesz))
+      << "segment at " << std::hex << start;
+  EXPECT_EQ(target.Read(start + ph.p_filesz, ph.p_memsz - ph.p_filesz),
+            Bytes(ph.p_memsz - ph.p_filesz, 0))
+      << "bss of segment at " << std::hex << start;
+}
+
 // The image in `target` must be exactly the file's PT_LOAD segments at `bias`:
 // file bytes, zeroed tails, page protections (the union over the segments
 // touching each page), nothing else mapped, and the LoadedImage fields.
@@ -97,12 +108,7 @@ void ExpectLoadedLikeFile(const Bytes& file, const FakeLoadTarget& target, const
     for (uint64_t page = start & ~(kPageSize - 1); page < end; page += kPageSize) {
       expected_prot[page] |= Prot(ph.p_flags);
     }
-    EXPECT_EQ(target.Read(start, ph.p_filesz),
-              Bytes(file.begin() + ph.p_offset, file.begin() + ph.p_offset + ph.p_filesz))
-        << "segment at " << std::hex << start;
-    EXPECT_EQ(target.Read(start + ph.p_filesz, ph.p_memsz - ph.p_filesz),
-              Bytes(ph.p_memsz - ph.p_filesz, 0))
-        << "bss of segment at " << std::hex << start;
+    ExpectSegmentBytes(file, target, ph, start);
     file_backed.push_back({start, start + ph.p_filesz});
     highest = std::max(highest, end);
     lowest = std::min(lowest, start);
@@ -341,6 +347,77 @@ Bytes Synthetic(const std::vector<SegmentSpec>& specs, uint64_t entry) {
 }
 
 constexpr uint32_t kR = core::elf::kPfR, kW = core::elf::kPfW, kX = core::elf::kPfX;
+
+// ---- File-mapped loads (exec image cache) ----
+
+// With a target that maps the file, FileMappable images show file pages:
+// every segment's file bytes are there, bss bytes are zero, protections are
+// the segments', and only bss pages beyond the file pages are anonymous.
+void ExpectFileMappedLoad(const Bytes& file, uint64_t bias = kPieBias) {
+  ASSERT_FALSE(file.empty());
+  const char* why = nullptr;
+  kstd::Result<core::elf::ElfImage> parsed = core::elf::ParseElf64(testing::AsSpan(file), &why);
+  ASSERT_TRUE(parsed.ok()) << why;
+  ASSERT_TRUE(FileMappable(parsed.value()));
+  FakeLoadTarget target;
+  target.mapped_file = &file;
+  // The file bytes are not read: an empty span must do.
+  kstd::Result<LoadedImage> r = LoadParsedElf(parsed.value(), kstd::ByteSpan(), target, bias, &why);
+  ASSERT_TRUE(r.ok()) << why;
+  EXPECT_GT(target.map_file_calls, 0);
+  if (GetEhdr(file).e_type == core::elf::kEtExec) bias = 0;
+  for (const Phdr& ph : Loads(file)) {
+    if (ph.p_memsz == 0) continue;
+    const uint64_t start = ph.p_vaddr + bias;
+    ExpectSegmentBytes(file, target, ph, start);
+    for (uint64_t page = start & ~(kPageSize - 1); page < start + ph.p_memsz; page += kPageSize) {
+      EXPECT_EQ(target.ProtAt(page), Prot(ph.p_flags)) << std::hex << page;
+    }
+  }
+  EXPECT_EQ(r.value().entry, GetEhdr(file).e_entry + bias);
+}
+
+TEST(ElfLoaderFileMapped, RealExecutables) {
+  ExpectFileMappedLoad(ReadFixture("static_loop"));
+  ExpectFileMappedLoad(ReadFixture("musl_probe.elf"));
+  ExpectFileMappedLoad(ReadFixture("static_pie_loop"));
+  const Bytes busybox = testing::ReadFile("/bin/busybox");
+  if (!busybox.empty()) ExpectFileMappedLoad(busybox);
+}
+
+TEST(ElfLoaderFileMapped, BssInsideTheLastFilePageIsZeroed) {
+  const Bytes b = Synthetic({{0x400000, 0x180, 0x180, kR | kX}, {0x401000, 0x10, 0x3000, kR | kW}},
+                            0x400100);
+  ExpectFileMappedLoad(b, 0);
+  const char* why = nullptr;
+  core::elf::ElfImage image = core::elf::ParseElf64(testing::AsSpan(b), &why).value();
+  FakeLoadTarget target;
+  target.mapped_file = &b;
+  ASSERT_TRUE(LoadParsedElf(image, kstd::ByteSpan(), target, 0, &why).ok()) << why;
+  EXPECT_EQ(target.map_file_calls, 2);
+  EXPECT_EQ(target.map_calls, 1);  // the two bss pages past the file page
+  EXPECT_EQ(target.Read(0x401010, 0x1000 - 0x10), Bytes(0x1000 - 0x10, 0));
+}
+
+TEST(ElfLoaderFileMapped, SharedPagesFallBackToCopies) {
+  const Bytes b = Synthetic({{0x400000, 0x180, 0x180, kR},
+                             {0x400180, 0x1000, 0x1000, kR | kX},
+                             {0x401180, 0x80, 0x80, kR},
+                             {0x402000, 0x10, 0x3000, kR | kW}},
+                            0x400200);
+  const char* why = nullptr;
+  core::elf::ElfImage image = core::elf::ParseElf64(testing::AsSpan(b), &why).value();
+  EXPECT_FALSE(FileMappable(image));
+  FakeLoadTarget target;
+  target.mapped_file = &b;
+  kstd::Result<LoadedImage> r = LoadParsedElf(image, testing::AsSpan(b), target, 0, &why);
+  ASSERT_TRUE(r.ok()) << why;
+  EXPECT_EQ(target.map_file_calls, 0);
+  ExpectLoadedLikeFile(b, target, r.value(), 0);
+  // Without the file's bytes the copying path refuses instead of reading past them.
+  FakeLoadTarget empty;
+  EXPECT_FALSE(LoadParsedElf(image, kstd::ByteSpan(), empty, 0, &why).ok());
+}
 
 TEST(ElfLoaderSharedPages, ReadOnlyAndCodeShareAPage) {
   const Bytes b = Synthetic({{0x400000, 0x180, 0x180, kR},

@@ -40,6 +40,25 @@ class LoadTarget {
   /// kNoMemory if backing the pages needs memory that is not there.
   virtual kstd::Result<void> Write(uint64_t vaddr, kstd::ByteSpan bytes) = 0;
 
+  /// Whether MapFile works: the target holds the executable's bytes as a
+  /// memory object (an exec image cache entry), so segments can show its
+  /// pages instead of copies.
+  virtual bool CanMapFile() const { return false; }
+
+  /// Maps [vaddr, vaddr + size) as a private copy-on-write view of the
+  /// executable's bytes [file_offset, file_offset + size) (all page aligned,
+  /// inside the file rounded up to pages), with protection `prot`. Pages never
+  /// written stay shared with every other process running the same file.
+  /// Errors: as MapZeroed; kNotSupported when CanMapFile() is false.
+  virtual kstd::Result<void> MapFile(uint64_t vaddr, uint64_t size, uint32_t prot,
+                                     uint64_t file_offset) {
+    (void)vaddr;
+    (void)size;
+    (void)prot;
+    (void)file_offset;
+    return kstd::Error::kNotSupported;
+  }
+
  protected:
   ~LoadTarget() = default;  // not owned through this interface
 };

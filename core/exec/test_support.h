@@ -89,6 +89,30 @@ class FakeLoadTarget final : public LoadTarget {
     return kstd::Ok();
   }
 
+  /// With `mapped_file` set, the target can map the file (CanMapFile): a
+  /// MapFile records the mapping and shows the file's bytes (zero past its
+  /// end) as if they were the file's shared pages.
+  bool CanMapFile() const override { return mapped_file != nullptr; }
+  kstd::Result<void> MapFile(uint64_t vaddr, uint64_t size, uint32_t prot,
+                             uint64_t file_offset) override {
+    if (mapped_file == nullptr) return kstd::Error::kNotSupported;
+    ++map_file_calls;
+    EXPECT_EQ(file_offset % kPageSize, 0u);
+    EXPECT_LE(file_offset + size, (mapped_file->size() + kPageSize - 1) / kPageSize * kPageSize)
+        << "mapping past the file's last page";
+    const int before = map_calls;
+    TRY(MapZeroed(vaddr, size, prot));
+    map_calls = before;  // counted as a file mapping only
+    for (uint64_t i = 0; i < size; i += kPageSize) {
+      Bytes& contents = pages[vaddr + i];
+      contents.assign(kPageSize, 0);
+      for (uint64_t j = 0; j < kPageSize && file_offset + i + j < mapped_file->size(); ++j) {
+        contents[j] = (*mapped_file)[file_offset + i + j];
+      }
+    }
+    return kstd::Ok();
+  }
+
   const Mapping* Find(uint64_t addr) const {
     for (const Mapping& m : mappings) {
       if (addr >= m.start && addr < m.end) return &m;
@@ -117,7 +141,9 @@ class FakeLoadTarget final : public LoadTarget {
   }
 
   int map_calls = 0;
+  int map_file_calls = 0;
   int write_calls = 0;
+  const Bytes* mapped_file = nullptr;  // see CanMapFile
   int fail_map_call = 0;    // the n-th MapZeroed (1-based) fails with kNoMemory
   int fail_write_call = 0;  // the n-th Write (1-based) fails with kNoMemory
   std::vector<Mapping> mappings;

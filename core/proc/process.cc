@@ -231,11 +231,12 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
 }
 
 kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteSpan file,
-                                 const ProgramArgs& args, const char* name, const char** why) {
+                                 const ProgramArgs& args, const char* name, const char** why,
+                                 const ExecImage* cached) {
   vm::TlbHook hook{FlushTlb, nullptr};
   kstd::RefPtr<vm::VmAspace> fresh =
       TRY(vm::VmAspace::Create(&Pmm(), hal::x86_64::KernelPageTable(), hook));
-  auto image = LoadProgram(fresh.get(), file, args, why);
+  auto image = LoadProgram(fresh.get(), file, args, why, cached);
   if (image.is_error()) {
     fresh->Destroy();
     return image.error();

@@ -137,9 +137,12 @@ class Process final : public KernelObject {
   /// address space is released, close-on-exec fds are closed, the name
   /// becomes `name`, and `frame` (the caller's syscall frame) is reset to
   /// start the new program with a clean FPU and TLS base.
+  /// With `cached` (the file's exec image cache entry) the image maps the
+  /// cached pages and `file` may be empty.
   /// Errors: kBadExecutable (with `*why`), kTooBig, kNoMemory.
   kstd::Result<void> Exec(sched::Thread* caller, void* frame, kstd::ByteSpan file,
-                          const struct ProgramArgs& args, const char* name, const char** why);
+                          const struct ProgramArgs& args, const char* name, const char** why,
+                          const class ExecImage* cached = nullptr);
   /// set_robust_list: the user address of the main thread's robust-futex
   /// list head (0: none). Not inherited by fork; execve clears it.
   void set_robust_list(uint64_t head) { __atomic_store_n(&robust_list_, head, __ATOMIC_RELAXED); }

@@ -2,6 +2,7 @@
 
 #include "core/exec/elf_loader.h"
 #include "core/exec/initial_stack.h"
+#include "core/proc/exec_image_cache.h"
 #include "core/kernel/memory.h"
 #include "core/vm/vm_object.h"
 #include "hal/x86_64/cpu.h"
@@ -17,7 +18,7 @@ constexpr uint64_t kStackTop = 0x00007FFFFFF00000ULL;
 // The ELF loader's view of a new address space.
 class AspaceTarget final : public exec::LoadTarget {
  public:
-  explicit AspaceTarget(vm::VmAspace* aspace) : aspace_(aspace) {}
+  AspaceTarget(vm::VmAspace* aspace, const ExecImage* cached) : aspace_(aspace), cached_(cached) {}
 
   kstd::Result<void> MapZeroed(uint64_t vaddr, uint64_t size, uint32_t prot) override {
     auto vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), size));
@@ -27,17 +28,31 @@ class AspaceTarget final : public exec::LoadTarget {
   kstd::Result<void> Write(uint64_t vaddr, kstd::ByteSpan bytes) override {
     return aspace_->Poke(vaddr, bytes.data(), bytes.size());
   }
+  bool CanMapFile() const override { return cached_ != nullptr; }
+  kstd::Result<void> MapFile(uint64_t vaddr, uint64_t size, uint32_t prot,
+                             uint64_t file_offset) override {
+    if (cached_ == nullptr) return kstd::Error::kNotSupported;
+    // A private mapping of a VMO others hold is a copy-on-write clone of the
+    // range: its pages are the cache's until someone writes.
+    TRY(aspace_->Map(cached_->vmo(), file_offset, size, static_cast<vm::Prot>(prot), vaddr,
+                     vm::kMapFixed));
+    return kstd::Ok();
+  }
 
  private:
   vm::VmAspace* aspace_;
+  const ExecImage* cached_;
 };
 
 }  // namespace
 
 kstd::Result<ProgramImage> LoadProgram(vm::VmAspace* aspace, kstd::ByteSpan file,
-                                       const ProgramArgs& args, const char** why) {
-  AspaceTarget target(aspace);
-  exec::LoadedImage image = TRY(exec::LoadElf(file, target, 0, why));
+                                       const ProgramArgs& args, const char** why,
+                                       const ExecImage* cached) {
+  AspaceTarget target(aspace, cached);
+  exec::LoadedImage image = cached != nullptr
+                                ? TRY(exec::LoadParsedElf(cached->elf(), file, target, 0, why))
+                                : TRY(exec::LoadElf(file, target, 0, why));
 
   // The stack is demand-zero: only the pages touched are ever allocated.
   uint64_t stack_base = kStackTop - kStackSize;

@@ -29,10 +29,15 @@ struct ProgramImage {
   uint64_t env_start = 0, env_end = 0;
 };
 
+class ExecImage;
+
 /// Loads the static ELF `file` into `aspace` (empty, not running) and builds
-/// its stack. On failure the address space may be half-built: discard it.
+/// its stack. With `cached` (the same file from the exec image cache) the
+/// segments show the cached pages copy-on-write and `file` may be empty. On
+/// failure the address space may be half-built: discard it.
 /// Errors: kBadExecutable (with `*why`), kTooBig (E2BIG), kNoMemory, kInvalid.
 kstd::Result<ProgramImage> LoadProgram(vm::VmAspace* aspace, kstd::ByteSpan file,
-                                       const ProgramArgs& args, const char** why);
+                                       const ProgramArgs& args, const char** why,
+                                       const ExecImage* cached = nullptr);
 
 }  // namespace core

@@ -3,6 +3,7 @@
 
 #include "core/fs/root.h"
 #include "core/proc/program_image.h"
+#include "core/proc/exec_image_cache.h"
 #include "core/syscall/sys_common.h"
 #include "core/vfs/name.h"
 #include "core/vfs/ops.h"
@@ -121,12 +122,19 @@ class ArgArena {
   size_t ptr_capacity_ = 0;
 };
 
-// Reads a whole regular file. Errors: kAccess (not a regular file or not
-// executable), kNoMemory (too big), kIo.
-kstd::Result<uint8_t*> ReadExecutable(vfs::Vnode* v, uint64_t* size_out) {
+// Whether `v` may be executed: a regular file with an execute bit. Returns
+// its attributes. Errors: kAccess.
+kstd::Result<vfs::Attributes> CheckExecutable(vfs::Vnode* v) {
   vfs::Attributes a = v->GetAttr();
   if (v->type() != vfs::VnodeType::kRegular) return kstd::Error::kAccess;
   if ((a.mode & 0111) == 0) return kstd::Error::kAccess;
+  return a;
+}
+
+// Reads a whole regular file. Errors: kAccess (not a regular file or not
+// executable), kNoMemory (too big), kIo.
+kstd::Result<uint8_t*> ReadExecutable(vfs::Vnode* v, uint64_t* size_out) {
+  vfs::Attributes a = TRY(CheckExecutable(v));
   if (a.size > kMaxExecutable) return kstd::Error::kNoMemory;
   uint8_t* buf = new (kstd::nothrow) uint8_t[a.size == 0 ? 1 : a.size];
   if (buf == nullptr) return kstd::Error::kNoMemory;
@@ -188,6 +196,20 @@ int64_t SysLinuxExecve(UserPtr<const char> user_path, UserPtr<const void> user_a
     if (depth > kMaxInterpreterDepth) return Errno(kstd::Error::kLoop);
     auto v = vfs::LookupPath(ctx, vfs::Name(current, kstd::StringLength(current)), true);
     if (v.is_error()) return Errno(v.error());
+    ProgramArgs args;
+    args.argv = kstd::Span<const char* const>(argv.ptrs(), argv.count());
+    args.envp = kstd::Span<const char* const>(envp.ptrs(), envp.count());
+    args.execfn = path;
+    const char* why = nullptr;
+    // A file run before and unchanged since: map its cached image.
+    if (kstd::RefPtr<ExecImage> cached = FindExecImage(v.value().get())) {
+      auto allowed = CheckExecutable(v.value().get());
+      if (allowed.is_error()) return Errno(allowed.error());
+      auto r = self->Exec(CurrentThread(), hal::CurrentUserFrame(), kstd::ByteSpan(), args,
+                          Basename(current), &why, cached.get());
+      return r.is_error() ? Errno(r.error()) : 0;
+    }
+    const uint64_t version = v.value()->content_version();  // before reading
     uint64_t size = 0;
     auto bytes = ReadExecutable(v.value().get(), &size);
     if (bytes.is_error()) return Errno(bytes.error());
@@ -235,13 +257,11 @@ int64_t SysLinuxExecve(UserPtr<const char> user_path, UserPtr<const void> user_a
       current = interpreter;
       continue;
     }
-    ProgramArgs args;
-    args.argv = kstd::Span<const char* const>(argv.ptrs(), argv.count());
-    args.envp = kstd::Span<const char* const>(envp.ptrs(), envp.count());
-    args.execfn = path;
-    const char* why = nullptr;
+    // Cache the image for the next execve of this file (when it can be
+    // mapped from file pages); this one maps it too.
+    kstd::RefPtr<ExecImage> made = MakeExecImage(v.value().get(), version, kstd::ByteSpan(file, size));
     auto r = self->Exec(CurrentThread(), hal::CurrentUserFrame(), kstd::ByteSpan(file, size), args,
-                        Basename(current), &why);
+                        Basename(current), &why, made.get());
     delete[] file;
     if (r.is_error()) return Errno(r.error());
     return 0;

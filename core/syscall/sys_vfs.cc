@@ -501,7 +501,9 @@ int64_t SysLinuxTruncate(UserPtr<const char> path, int64_t length) {
   auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
   if (v.is_error()) return Errno(v.error());
   if (v.value()->IsDirectory()) return Errno(kstd::Error::kIsDirectory);
-  return Result0(v.value()->Truncate(static_cast<uint64_t>(length)));
+  kstd::Result<void> truncated = v.value()->Truncate(static_cast<uint64_t>(length));
+  v.value()->NoteContentChanged();
+  return Result0(truncated);
 }
 
 int64_t SysLinuxFtruncate(int32_t fd, int64_t length) {
@@ -511,7 +513,9 @@ int64_t SysLinuxFtruncate(int32_t fd, int64_t length) {
   vfs::Vnode* v = Context::VnodeOf(file.value().get());
   if (v == nullptr || !file.value()->writable()) return Errno(kstd::Error::kInvalid);
   if (v->IsDirectory()) return Errno(kstd::Error::kInvalid);
-  return Result0(v->Truncate(static_cast<uint64_t>(length)));
+  kstd::Result<void> truncated = v->Truncate(static_cast<uint64_t>(length));
+  v->NoteContentChanged();
+  return Result0(truncated);
 }
 
 int64_t SysLinuxFsync(int32_t fd) {

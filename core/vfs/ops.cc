@@ -73,7 +73,9 @@ kstd::Result<kstd::RefPtr<OpenFile>> OpenPath(const PathContext& ctx, Name path,
   }
   if ((flags & kOpenDirectory) && !vnode->IsDirectory()) return kstd::Error::kNotDirectory;
   if ((flags & kOpenTruncate) && !created && vnode->type() == VnodeType::kRegular) {
-    TRY(vnode->Truncate(0));
+    kstd::Result<void> truncated = vnode->Truncate(0);
+    vnode->NoteContentChanged();
+    TRY(truncated);
   }
   return vnode->Open(flags);
 }

@@ -309,10 +309,14 @@ kstd::Result<size_t> OpenFile::ReadStream(kstd::Span<uint8_t> out, StreamRead*) 
   return Read(0, out);
 }
 kstd::Result<size_t> OpenFile::Write(uint64_t offset, kstd::Span<const uint8_t> in) {
-  return vnode_->WriteAt(offset, in);
+  kstd::Result<size_t> written = vnode_->WriteAt(offset, in);
+  vnode_->NoteContentChanged();  // after the bytes changed (even partly)
+  return written;
 }
 kstd::Result<size_t> OpenFile::Append(kstd::Span<const uint8_t> in, uint64_t* end) {
-  return vnode_->Append(in, end);
+  kstd::Result<size_t> written = vnode_->Append(in, end);
+  vnode_->NoteContentChanged();
+  return written;
 }
 kstd::Result<int64_t> OpenFile::Ioctl(uint32_t, uint64_t) { return kstd::Error::kNotTty; }
 uint32_t OpenFile::Poll() { return kPollIn | kPollOut | kPollRdNorm | kPollWrNorm; }

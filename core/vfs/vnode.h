@@ -213,6 +213,11 @@ class Vnode : public kstd::RefCounted<Vnode> {
   bool IsDirectory() const { return type_ == VnodeType::kDirectory; }
   FileSystem* fs() const { return fs_.get(); }
   uint64_t ino() const { return ino_; }
+  /// Bumped after every change to the file's bytes made through the VFS
+  /// (write, append, truncate; NoteContentChanged). Caches of the content
+  /// (exec images, core/proc/exec_image_cache.h) compare it.
+  uint64_t content_version() const { return __atomic_load_n(&content_version_, __ATOMIC_ACQUIRE); }
+  void NoteContentChanged() { __atomic_fetch_add(&content_version_, 1, __ATOMIC_ACQ_REL); }
   /// True while a file system is mounted on this directory.
   bool is_mount_point() const { return __atomic_load_n(&mount_count_, __ATOMIC_ACQUIRE) != 0; }
 
@@ -337,6 +342,7 @@ class Vnode : public kstd::RefCounted<Vnode> {
   const kstd::RefPtr<FileSystem> fs_;
   const VnodeType type_;
   const uint64_t ino_;
+  uint64_t content_version_ = 0;  // atomic
   int mount_count_ = 0;  // changed by MountTable under its lock
 };
 

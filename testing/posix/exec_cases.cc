@@ -308,7 +308,86 @@ const char* ExecveFaultingProgramIsKilled() {
 
 }  // namespace
 
+// The whole file at `path` in a malloc'ed buffer (*size bytes), or null.
+uint8_t* Slurp(const char* path, size_t* size) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return nullptr;
+  size_t cap = 1 << 20, len = 0;
+  auto* buf = static_cast<uint8_t*>(malloc(cap));
+  for (;;) {
+    if (buf == nullptr) break;
+    if (len == cap) {
+      cap *= 2;
+      auto* bigger = static_cast<uint8_t*>(realloc(buf, cap));
+      if (bigger == nullptr) {
+        free(buf);
+        buf = nullptr;
+        break;
+      }
+      buf = bigger;
+    }
+    ssize_t n = read(fd, buf + len, cap - len);
+    if (n < 0) {
+      free(buf);
+      buf = nullptr;
+      break;
+    }
+    if (n == 0) break;
+    len += static_cast<size_t>(n);
+  }
+  close(fd);
+  *size = len;
+  return buf;
+}
+
+const char* ExecveSeesARewrittenProgram() {
+  // Run a program twice (a kernel may cache its image), rewrite the file in
+  // place with another program, run it again: the new program runs. Then
+  // without the execute bit it is refused, cached or not.
+  size_t helper_size = 0, self_size = 0;  // "self": the replacement program
+  uint8_t* helper = Slurp(HelperPath(), &helper_size);
+  uint8_t* self = Slurp("/bin/busybox", &self_size);  // another static program, on both systems
+  if (helper == nullptr || self == nullptr) {
+    free(helper);
+    free(self);
+    return Fail("cannot read the helper or /bin/busybox");
+  }
+  const char* prog = TmpPath("rewritten");
+  bool ok = WriteFile(prog, helper, helper_size, 0755);
+  free(helper);
+  if (!ok) {
+    free(self);
+    return Fail("cannot write %s", prog);
+  }
+  const char* argv[] = {"prog", "args", nullptr};
+  const char* envp[] = {nullptr};
+  for (int round = 0; round < 2; ++round) {
+    RunResult r;
+    CHECK(RunProgram(prog, argv, envp, &r));
+    if (r.exec_errno != 0 || strncmp(r.out, "argc=2\n", 7) != 0) {
+      free(self);
+      return Fail("round %d: the helper copy printed: %s (errno %d)", round, r.out, r.exec_errno);
+    }
+  }
+  int fd = open(prog, O_WRONLY | O_TRUNC);
+  bool rewritten = fd >= 0 && write(fd, self, self_size) == static_cast<ssize_t>(self_size);
+  if (fd >= 0) close(fd);
+  free(self);
+  CHECK(rewritten);
+  const char* list_argv[] = {"busybox", "echo", "rewritten", nullptr};
+  RunResult listed;
+  CHECK(RunProgram(prog, list_argv, envp, &listed));
+  if (strcmp(listed.out, "rewritten\n") != 0) {
+    return Fail("after the rewrite the old program ran: %.200s", listed.out);
+  }
+  CHECK_OK(chmod(prog, 0644));
+  CHECK_ERRNO(execve(prog, const_cast<char* const*>(list_argv), const_cast<char* const*>(envp)), EACCES);
+  unlink(prog);
+  return nullptr;
+}
+
 const Case kExecCases[] = {
+    {"execve_sees_rewritten_program", ExecveSeesARewrittenProgram},
     {"execve_argv_envp", ExecveArgvEnvp},
     {"execve_empty_environment", ExecveEmptyEnvironment},
     {"execve_auxv", ExecveAuxv},
