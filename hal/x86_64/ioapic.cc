@@ -1,6 +1,7 @@
 #include "hal/x86_64/ioapic.h"
 
 #include "hal/x86_64/address_space_layout.h"
+#include "hal/x86_64/ioapic_entry.h"
 
 namespace hal::x86_64 {
 namespace {
@@ -11,9 +12,7 @@ constexpr uint32_t kRegWindow = 0x10;
 constexpr uint32_t kRegVersion = 0x01;
 constexpr uint32_t kRegRedirectionBase = 0x10;  // entry n: 0x10 + 2n (low), +1 (high)
 
-constexpr uint64_t kMasked = 1ULL << 16;
-constexpr uint64_t kLevelTriggered = 1ULL << 15;
-constexpr uint64_t kActiveLow = 1ULL << 13;
+constexpr uint64_t kMasked = kRedirectionMasked;
 
 constexpr int kMaxIoApics = 8;
 
@@ -68,10 +67,12 @@ kstd::Result<void> AddIoApic(uint8_t id, uint64_t base_phys, uint32_t gsi_base) 
 kstd::Result<void> RouteGsi(const IoApicRoute& route) {
   IoApic* a = Find(route.gsi);
   if (a == nullptr) return kstd::Error::kNotFound;
-  uint64_t entry = route.vector | (static_cast<uint64_t>(route.destination_apic_id) << 56);
-  if (route.level_triggered) entry |= kLevelTriggered;
-  if (route.active_low) entry |= kActiveLow;
-  WriteEntry(*a, route.gsi - a->gsi_base, entry);
+  RedirectionEntry e;
+  e.vector = route.vector;
+  e.destination_apic_id = route.destination_apic_id;
+  e.level_triggered = route.level_triggered;
+  e.active_low = route.active_low;
+  WriteEntry(*a, route.gsi - a->gsi_base, EncodeRedirectionEntry(e));
   return kstd::Ok();
 }
 

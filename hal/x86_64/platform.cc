@@ -12,6 +12,7 @@
 #include "hal/x86_64/kernel_map.h"
 #include "hal/x86_64/interrupts.h"
 #include "hal/x86_64/lapic.h"
+#include "hal/x86_64/pci_intx.h"
 #include "hal/x86_64/serial.h"
 #include "hal/x86_64/timer.h"
 
@@ -100,6 +101,7 @@ kstd::Result<void> InitInterrupts(const core::BootInfo& boot_info, uint32_t time
   }
   for (const acpi::InterruptOverride& o : m.overrides()) {
     core::Log("irq", "  ISA IRQ %u -> GSI %u", o.source_irq, o.gsi);
+    x86_64::NoteIsaOverride(o.source_irq, o.gsi);
   }
 
   // The console's receive interrupt: COM1 is ISA IRQ 4.
