@@ -1,6 +1,8 @@
 #include "core/pci/pci_bus.h"
 
 #include "core/kernel/log.h"
+#include "core/pci/intx_swizzle.h"
+#include "hal/irq.h"
 
 namespace core::pci {
 namespace {
@@ -17,6 +19,7 @@ constexpr uint16_t kHeaderType = 0x0E;
 constexpr uint16_t kBar0 = 0x10;
 constexpr uint16_t kInterruptLine = 0x3C;
 constexpr uint16_t kInterruptPin = 0x3D;
+constexpr uint16_t kSecondaryBus = 0x19;  // type 1 header (PCI-to-PCI Bridge 1.2 §3.2.5.4)
 constexpr uint16_t kCommandIoSpace = 1u << 0;
 constexpr uint16_t kCommandMemorySpace = 1u << 1;
 
@@ -92,6 +95,7 @@ void Probe(const hal::PciEcamWindow& w, uint8_t bus, uint8_t dev, uint8_t fn) {
   f.header_type = c[kHeaderType];
   f.interrupt_line = c[kInterruptLine];
   f.interrupt_pin = c[kInterruptPin];
+  if ((f.header_type & 0x7F) == 1) f.secondary_bus = c[kSecondaryBus];
   SizeBars(f);
   Log("pci", "  %02x:%02x.%u %04x:%04x class %02x.%02x.%02x%s", bus, dev, fn, f.vendor_id,
       f.device_id, f.class_code, f.subclass, f.prog_if, (f.header_type & 0x7F) == 1 ? " (bridge)" : "");
@@ -128,6 +132,21 @@ kstd::Result<void> Enumerate() {
 
 size_t FunctionCount() { return g_count; }
 const Function* FunctionAt(size_t index) { return index < g_count ? &g_functions[index] : nullptr; }
+
+kstd::Result<uint32_t> IntxGsi(const Function& f) {
+  if (f.interrupt_pin == 0) return kstd::Error::kNotSupported;
+  if (f.interrupt_pin > 4) return kstd::Error::kInvalid;
+  BridgeLink bridges[kMaxFunctions];
+  size_t n = 0;
+  for (size_t i = 0; i < g_count; ++i) {
+    const Function& b = g_functions[i];
+    if ((b.header_type & 0x7F) != 1 || b.window.base != f.window.base) continue;
+    bridges[n++] = BridgeLink{b.bus, b.device, b.secondary_bus};
+  }
+  RootPin root = TRY(SwizzleToRoot(f.window.start_bus, f.bus, f.device, f.interrupt_pin,
+                                   kstd::Span<const BridgeLink>(bridges, n)));
+  return hal::PciRootIntxGsi(f.window, root.slot, root.pin);
+}
 
 const Function* Find(uint16_t vendor, uint16_t device) {
   for (size_t i = 0; i < g_count; ++i) {

@@ -28,6 +28,7 @@ struct Function {
   uint8_t class_code = 0, subclass = 0, prog_if = 0, revision = 0;
   uint8_t header_type = 0;
   uint8_t interrupt_line = 0, interrupt_pin = 0;
+  uint8_t secondary_bus = 0;           // bridges (header type 1) only
   Bar bars[6];
   volatile uint8_t* config = nullptr;  // the mapped configuration space
 };
@@ -40,6 +41,12 @@ kstd::Result<void> Enumerate();
 /// The functions found (valid after Enumerate).
 size_t FunctionCount();
 const Function* FunctionAt(size_t index);
+
+/// The GSI the INTx pin of `f` drives: swizzled through the bridges above it
+/// to the root bus, then the board's interrupt router. Errors: kNotSupported
+/// (no interrupt pin, or a router the board does not know), kInvalid (an
+/// Interrupt Pin value above 4), kNotFound (no bridge leads to its bus).
+kstd::Result<uint32_t> IntxGsi(const Function& f);
 
 /// The first function with `vendor`:`device`, or null.
 const Function* Find(uint16_t vendor, uint16_t device);

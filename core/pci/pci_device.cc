@@ -1,6 +1,7 @@
 #include "core/pci/pci_device.h"
 
 #include "core/kernel/log.h"
+#include "core/pci/intx_line.h"
 #include "hal/irq.h"
 #include "hal/memory.h"
 #include "kstd/new.h"
@@ -9,7 +10,6 @@ namespace core::pci {
 namespace {
 
 // Capability IDs and MSI-X layout (PCI Local Bus 3.0 §6.7, §6.8.2).
-constexpr uint16_t kCommand = 0x04;
 constexpr uint16_t kCommandMemorySpace = 1u << 1;
 constexpr uint16_t kCommandBusMaster = 1u << 2;
 constexpr uint16_t kStandardHeaderEnd = 0x40;
@@ -69,10 +69,6 @@ void ReleaseFunction(const Function* f) {
   }
 }
 
-volatile uint16_t* CommandRegister(const Function* f) {
-  return reinterpret_cast<volatile uint16_t*>(f->config + kCommand);
-}
-
 }  // namespace
 
 kstd::Result<kstd::RefPtr<PciRoot>> PciRoot::Create() {
@@ -81,8 +77,14 @@ kstd::Result<kstd::RefPtr<PciRoot>> PciRoot::Create() {
   return r;
 }
 
+kstd::Result<kstd::RefPtr<Interrupt>> Interrupt::CreateIntx() {
+  kstd::RefPtr<Interrupt> irq = kstd::AdoptRef(new (kstd::nothrow) Interrupt(true));
+  if (!irq) return kstd::Error::kNoMemory;
+  return irq;
+}
+
 kstd::Result<kstd::RefPtr<Interrupt>> Interrupt::Create() {
-  kstd::RefPtr<Interrupt> irq = kstd::AdoptRef(new (kstd::nothrow) Interrupt());
+  kstd::RefPtr<Interrupt> irq = kstd::AdoptRef(new (kstd::nothrow) Interrupt(false));
   if (!irq) return kstd::Error::kNoMemory;
   SpinLockGuard guard(g_vectors_lock);
   for (int slot = 0; slot < kMaxVectors; ++slot) {
@@ -96,6 +98,10 @@ kstd::Result<kstd::RefPtr<Interrupt>> Interrupt::Create() {
 }
 
 Interrupt::~Interrupt() {
+  if (intx_) {
+    UnbindIntx(this);
+    return;
+  }
   SpinLockGuard guard(g_vectors_lock);
   for (auto& slot : g_by_slot) {
     if (slot == this) slot = nullptr;
@@ -109,10 +115,15 @@ void Interrupt::Fire() {
 }
 
 uint64_t Interrupt::Ack() {
-  SpinLockGuard guard(lock_);
-  uint64_t n = pending_;
-  pending_ = 0;
-  UpdateSignalsLocked(kSignalNotified, 0);
+  uint64_t n = 0;
+  {
+    SpinLockGuard guard(lock_);
+    n = pending_;
+    pending_ = 0;
+    UpdateSignalsLocked(kSignalNotified, 0);
+  }
+  // After the signal is cleared: a device still asserting fires anew.
+  if (intx_) UnmaskIntx(this);
   return n;
 }
 
@@ -124,15 +135,18 @@ kstd::Result<kstd::RefPtr<PciDevice>> PciDevice::Create(const Function* f) {
     ReleaseFunction(f);
     return kstd::Error::kNoMemory;
   }
-  // The owner may reach the device's registers and let it master the bus.
-  *CommandRegister(f) = static_cast<uint16_t>(*CommandRegister(f) | kCommandMemorySpace | kCommandBusMaster);
+  // The owner may reach the device's registers and let it master the bus;
+  // its INTx stays off until the owner routes it.
+  UpdateCommand(f, kCommandMemorySpace | kCommandBusMaster | kCommandIntxDisable, 0);
   return d;
 }
 
 PciDevice::~PciDevice() {
   // The owner is gone (closed, exited or crashed): stop the device from
-  // writing into memory that is about to be reused, and silence MSI-X.
-  *CommandRegister(function_) = static_cast<uint16_t>(*CommandRegister(function_) & ~kCommandBusMaster);
+  // writing into memory that is about to be reused, and silence MSI-X and
+  // INTx (an INTx object some process still holds never fires again).
+  if (intx_) UnbindIntx(intx_.get());
+  UpdateCommand(function_, kCommandIntxDisable, kCommandBusMaster);
   if (uint16_t cap = FindMsix(function_->config); cap != 0) {
     volatile uint16_t* control = reinterpret_cast<volatile uint16_t*>(function_->config + cap + 2);
     *control = static_cast<uint16_t>(*control & ~kMsixControlEnable);
@@ -216,6 +230,40 @@ kstd::Result<kstd::RefPtr<Interrupt>> PciDevice::RouteMsix(uint32_t entry) {
   return irq;
 }
 
-void InitDeviceInterrupts() { hal::SetDeviceVectorHandler(OnDeviceVector); }
+kstd::Result<kstd::RefPtr<Interrupt>> PciDevice::RouteIntx() {
+  const Function* f = function_;
+  if (f->interrupt_pin == 0) return kstd::Error::kNotSupported;
+  if (f->interrupt_pin > 4) return kstd::Error::kInvalid;
+  {
+    SpinLockGuard guard(lock_);
+    if (intx_) return kstd::Error::kBusy;
+  }
+  // Without Interrupt Disable (PCI 2.3) a shared level line could not be
+  // quieted per function.
+  if (!IntxMaskable(f)) {
+    Log("pci", "%02x:%02x.%u has no INTx Interrupt Disable bit: INTx not offered", f->bus, f->device,
+        f->function);
+    return kstd::Error::kNotSupported;
+  }
+  uint32_t gsi = TRY(IntxGsi(*f));
+  kstd::RefPtr<Interrupt> irq = TRY(Interrupt::CreateIntx());
+  {
+    SpinLockGuard guard(lock_);
+    if (intx_) return kstd::Error::kBusy;  // a racing RouteIntx won
+    intx_ = irq;
+  }
+  auto bound = BindIntx(f, gsi, irq.get());
+  if (bound.is_error()) {
+    SpinLockGuard guard(lock_);
+    intx_.reset();
+    return bound.error();
+  }
+  return irq;
+}
+
+void InitDeviceInterrupts() {
+  hal::SetDeviceVectorHandler(OnDeviceVector);
+  InitIntxLines();
+}
 
 }  // namespace core::pci

@@ -1,5 +1,5 @@
 // Native calls for user-mode drivers: PCI functions (identity, config
-// space, BAR mapping, MSI-X interrupts) and DMA memory (physically
+// space, BAR mapping, MSI-X and INTx interrupts) and DMA memory (physically
 // contiguous memory objects whose device address the driver may learn).
 
 #include "core/kernel/memory.h"
@@ -20,6 +20,13 @@ constexpr uint64_t kMaxContiguous = 4ULL << 20;  // the pmm's largest block
 
 kstd::Result<kstd::RefPtr<pci::PciDevice>> DeviceOf(tessera::handle_t h, Rights rights) {
   return CurrentProcess()->handles().GetTyped<pci::PciDevice>(h, ObjectType::kPciDevice, rights);
+}
+
+// A new handle to an interrupt object the device routed, or -errno.
+int64_t AddInterruptHandle(kstd::Result<kstd::RefPtr<pci::Interrupt>> irq) {
+  if (irq.is_error()) return Errno(irq.error());
+  auto h = CurrentProcess()->handles().Add(irq.release_value(), kInterruptRights);
+  return h.ok() ? static_cast<int64_t>(h.value()) : Errno(h.error());
 }
 
 }  // namespace
@@ -97,10 +104,13 @@ int64_t SysPciMapBar(tessera::handle_t device, uint32_t bar) {
 int64_t SysPciRouteMsix(tessera::handle_t device, uint32_t entry) {
   auto d = DeviceOf(device, kRightManage);
   if (d.is_error()) return Errno(d.error());
-  auto irq = d.value()->RouteMsix(entry);
-  if (irq.is_error()) return Errno(irq.error());
-  auto h = CurrentProcess()->handles().Add(irq.release_value(), kInterruptRights);
-  return h.ok() ? static_cast<int64_t>(h.value()) : Errno(h.error());
+  return AddInterruptHandle(d.value()->RouteMsix(entry));
+}
+
+int64_t SysPciRouteIntx(tessera::handle_t device) {
+  auto d = DeviceOf(device, kRightManage);
+  if (d.is_error()) return Errno(d.error());
+  return AddInterruptHandle(d.value()->RouteIntx());
 }
 
 int64_t SysInterruptAck(tessera::handle_t interrupt) {

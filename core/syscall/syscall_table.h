@@ -65,6 +65,7 @@
   X(0x1074, PciMapBar, (tessera::handle_t device, uint32_t bar), (device, bar))                 \
   X(0x1075, PciRouteMsix, (tessera::handle_t device, uint32_t entry), (device, entry))          \
   X(0x1076, InterruptAck, (tessera::handle_t interrupt), (interrupt))                           \
+  X(0x1077, PciRouteIntx, (tessera::handle_t device), (device))                                 \
   /* File-system servers (lib/fsproto) */                                                       \
   X(0x1080, FsMount, (IN_PTR(tessera::FsMountArgs) args), (args))                               \
   /* Clock */                                                                                   \
