@@ -429,8 +429,10 @@ kstd::Result<size_t> Device::Poll() { return Drain(); }
 kstd::Result<size_t> Device::HandleInterrupt() {
   if (draining_) return Error::kBusy;
   bool check = true;
-  if (ready_ && irq_.kind() == virtio::Interrupt::Kind::kIntx) {
-    check = (transport_.ReadIsr() & virtio::isr::kConfigChange) != 0;  // deasserts INTx
+  // INTx: the ISR read deasserts the line, also for a device that failed
+  // (else the Ack below would unmask a line that still asserts).
+  if (irq_.kind() == virtio::Interrupt::Kind::kIntx && transport_.bound()) {
+    check = (transport_.ReadIsr() & virtio::isr::kConfigChange) != 0;
   }
   kstd::Result<size_t> result = Error::kNotSupported;
   if (ready_) {

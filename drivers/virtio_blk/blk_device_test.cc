@@ -602,6 +602,15 @@ TEST(BlkRecovery, DeviceNeedsReset) {
     EXPECT_FALSE(rig.blk.ready());
     EXPECT_STREQ(rig.blk.failure_reason(), "device needs reset");
     EXPECT_EQ(rig.blk.Submit(t.Make(Op::kRead, 0, Span(s), 10)).error(), Error::kIo);
+    if (kind == kIntx) {
+      // An interrupt of the failed device still has its ISR read: else the
+      // Ack would unmask a line that keeps asserting (an interrupt storm).
+      rig.device.SetNeedsReset();
+      ASSERT_TRUE(rig.device.interrupt().Wait(0).ok());
+      EXPECT_EQ(rig.blk.HandleInterrupt().error(), Error::kNotSupported);
+      EXPECT_FALSE(rig.device.intx_asserted());
+      EXPECT_FALSE(rig.device.interrupt().fired());
+    }
     int resets = rig.device.resets();
     ASSERT_TRUE(rig.blk.Recover().ok()) << rig.blk.failure_reason();
     EXPECT_GT(rig.device.resets(), resets);

@@ -10,8 +10,9 @@
 //   svc     the service channel: blkproto requests in, replies out
 //
 // It wraps the handles in the virtio hw.h interfaces (config space, the
-// mapped BARs, the MSI-X interrupt, contiguous DMA memory), initializes the
-// device, logs one line describing it, and serves blkproto
+// mapped BARs, the interrupt: MSI-X entry 0 when the function has MSI-X, its
+// INTx pin otherwise; contiguous DMA memory), initializes the device, logs
+// one line describing it, and serves blkproto
 // (lib/blkproto/blkproto.h) from an event loop waiting on the interrupt and
 // the channel. It exits when the client closes the channel.
 
@@ -70,8 +71,8 @@ class HandleConfig final : public virtio::PciConfig {
 
 class HandleInterrupt final : public virtio::Interrupt {
  public:
-  HandleInterrupt(handle_t irq, uint16_t entry) : irq_(irq), entry_(entry) {}
-  Kind kind() const override { return Kind::kMsix; }
+  HandleInterrupt(handle_t irq, Kind kind, uint16_t entry) : irq_(irq), kind_(kind), entry_(entry) {}
+  Kind kind() const override { return kind_; }
   uint16_t msix_entry() const override { return entry_; }
   kstd::Result<void> Wait(uint64_t timeout_ns) override {
     int64_t now = tessera::NowNs();
@@ -81,15 +82,21 @@ class HandleInterrupt final : public virtio::Interrupt {
     uint32_t observed = 0;
     int64_t r = sys::ObjectWaitOne(irq_, tessera::kSignalNotified, deadline, &observed);
     if (r < 0) return static_cast<kstd::Error>(-r);
-    (void)sys::InterruptAck(irq_);  // consumed: the next Wait needs a new interrupt
+    // MSI-X: consumed, the next Wait needs a new interrupt. INTx: Ack does
+    // it once the ISR has been read (acking first would only re-fire).
+    if (kind_ == Kind::kMsix) (void)sys::InterruptAck(irq_);
     return kstd::Ok();
   }
-  kstd::Result<void> Ack() override { return kstd::Ok(); }  // MSI-X: nothing to unmask
+  kstd::Result<void> Ack() override {
+    if (kind_ == Kind::kMsix) return kstd::Ok();  // nothing to unmask
+    return ResultOf(sys::InterruptAck(irq_));     // clears the signal, unmasks INTx
+  }
 
   handle_t handle() const { return irq_; }
 
  private:
   handle_t irq_;
+  Kind kind_;
   uint16_t entry_;
 };
 
@@ -229,14 +236,24 @@ extern "C" int main(int argc, char** argv) {
     mmio[i] = virtio::MappedMmio(reinterpret_cast<volatile uint8_t*>(addr), f.bar_sizes[i]);
     bars[i] = &mmio[i];
   }
+  // MSI-X when the function has it (ENOSYS: no MSI-X capability), else INTx.
+  virtio::Interrupt::Kind irq_kind = virtio::Interrupt::Kind::kMsix;
   int64_t irq = sys::PciRouteMsix(f.device, 0);
-  if (irq < 0) {
-    printf("virtio_blk: error: %s: cannot route MSI-X entry 0: %lld (no INTx fallback)\n", f.name,
-           static_cast<long long>(irq));
+  if (irq == -static_cast<int64_t>(kstd::Error::kNotSupported)) {
+    irq_kind = virtio::Interrupt::Kind::kIntx;
+    irq = sys::PciRouteIntx(f.device);
+    if (irq < 0) {
+      printf("virtio_blk: error: %s: no MSI-X, and its INTx cannot be routed: %s\n", f.name,
+             kstd::ErrorName(static_cast<kstd::Error>(-irq)));
+      return 1;
+    }
+  } else if (irq < 0) {
+    printf("virtio_blk: error: %s: cannot route MSI-X entry 0: %s\n", f.name,
+           kstd::ErrorName(static_cast<kstd::Error>(-irq)));
     return 1;
   }
   HandleConfig config(f.device);
-  HandleInterrupt interrupt(static_cast<handle_t>(irq), 0);
+  HandleInterrupt interrupt(static_cast<handle_t>(irq), irq_kind, 0);
   ContiguousDma dma;
   virtio_blk::Device device(config, bars, dma, interrupt);
   virtio_blk::Options options;
@@ -255,11 +272,12 @@ extern "C" int main(int argc, char** argv) {
   ChannelSink sink(svc);
   virtio_blk::Server server(device, sink);
   printf("virtio_blk: %s: %llu sectors (%llu MiB), block size %u, features %#llx, %s, flush %s, "
-         "queue %u, max transfer %u KiB\n",
+         "queue %u, max transfer %u KiB, interrupts %s\n",
          f.name, static_cast<unsigned long long>(info.capacity_sectors),
          static_cast<unsigned long long>(info.capacity_sectors / 2048), info.block_size,
          static_cast<unsigned long long>(info.features), info.read_only ? "RO" : "RW",
-         info.flush ? "yes" : "no", info.queue_size, server.max_transfer() / 1024);
+         info.flush ? "yes" : "no", info.queue_size, server.max_transfer() / 1024,
+         info.msix ? "MSI-X" : "INTx");
   fflush(stdout);
 
   static uint8_t message[tessera::kMaxMessageBytes];
@@ -291,7 +309,9 @@ extern "C" int main(int argc, char** argv) {
       return 1;
     }
     if (items[0].observed & tessera::kSignalNotified) {
-      (void)sys::InterruptAck(interrupt.handle());
+      // MSI-X: consumed here. INTx: HandleInterrupt acks after the ISR read
+      // (the Interrupt's Ack), which is what unmasks the line.
+      if (interrupt.kind() == virtio::Interrupt::Kind::kMsix) (void)sys::InterruptAck(interrupt.handle());
       auto r = server.OnInterrupt();
       if (r.is_error()) {
         printf("virtio_blk: error: %s: the device failed and did not recover: %s (%s)\n", f.name,
