@@ -1,6 +1,7 @@
 #!/bin/bash
 # run_qemu.sh --iso PATH [--smp N] [--mem MB] [--timeout S] [--serial-log FILE]
-#             [--image PATH] [--disk PATH] [--disk-ro] [-- QEMU ARGS...]
+#             [--image PATH] [--disk PATH] [--disk-ro] [--disk-intx]
+#             [--disk-slot N] [-- QEMU ARGS...]
 #
 # Boots Tessera on QEMU's q35 machine under TCG, headless, with the serial
 # console multiplexed on this terminal (Ctrl-A X quits, Ctrl-A C is the QEMU
@@ -15,6 +16,9 @@
 #                     it (deleted at exit) is the disk (`bazel run
 #                     //platform:qemu` passes the built root image)
 #   --disk-ro         attach the disk read-only (the guest sees VIRTIO_BLK_F_RO)
+#   --disk-intx       give the disk no MSI-X (vectors=0): its driver must use INTx
+#   --disk-slot N     put the disk in slot N (1-30) of the root bus
+#                     (default: the first free one, 3)
 set -euo pipefail
 
 iso=""
@@ -25,10 +29,12 @@ serial_log=""
 disk=""
 image=""
 disk_ro=0
+disk_intx=0
+disk_slot=""
 extra=()
 
 usage() {
-  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ "$#" -gt 0 ]; do
@@ -41,6 +47,8 @@ while [ "$#" -gt 0 ]; do
     --disk) disk="$2"; shift 2 ;;
     --image) image="$2"; shift 2 ;;
     --disk-ro) disk_ro=1; shift ;;
+    --disk-intx) disk_intx=1; shift ;;
+    --disk-slot) disk_slot="$2"; shift 2 ;;
     --help|-h) usage; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "run_qemu.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -52,6 +60,8 @@ done
 [[ "$smp" =~ ^[1-9][0-9]*$ ]] || { echo "run_qemu.sh: --smp needs a positive number" >&2; exit 2; }
 [[ "$mem" =~ ^[1-9][0-9]*$ ]] || { echo "run_qemu.sh: --mem needs a size in MiB" >&2; exit 2; }
 [[ "$timeout_s" =~ ^[0-9]+$ ]] || { echo "run_qemu.sh: --timeout needs seconds" >&2; exit 2; }
+[[ -z "$disk_slot" || ( "$disk_slot" =~ ^[1-9][0-9]?$ && "$disk_slot" -le 30 ) ]] || {
+  echo "run_qemu.sh: --disk-slot needs a slot number 1-30" >&2; exit 2; }
 command -v qemu-system-x86_64 >/dev/null || {
   echo "run_qemu.sh: qemu-system-x86_64 not found; run ci/bootstrap.sh" >&2; exit 2; }
 
@@ -84,8 +94,12 @@ fi
 if [ -n "$disk" ]; then
   ro=""
   [ "$disk_ro" -eq 1 ] && ro=",readonly=on"
+  vectors=""
+  [ "$disk_intx" -eq 1 ] && vectors=",vectors=0"
+  addr=""
+  [ -n "$disk_slot" ] && addr=",addr=$disk_slot"
   args+=(-drive "file=$disk,if=none,format=raw,id=root$ro"
-         -device virtio-blk-pci,drive=root,disable-legacy=on)
+         -device "virtio-blk-pci,drive=root,disable-legacy=on$vectors$addr")
 fi
 args+=("${extra[@]}")
 

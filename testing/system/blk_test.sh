@@ -7,19 +7,32 @@
 # in the image file (dd + cmp), everything else is unchanged, and e2fsck -fn
 # passes. A second boot attaches the disk read-only: the driver reports RO and
 # writes fail with EROFS.
-#   blk_test.sh ISO RUNNER DISK
+#
+# MODE msix (the default) attaches the device as QEMU makes it, with MSI-X:
+# the driver must use MSI-X. MODE intx gives the device no MSI-X
+# (vectors=0), so the driver must take its completions by INTx through the
+# IOAPIC; the read-write boot puts the device in slot 6, whose INTA shares
+# GSI 22 with the e1000e NIC in slot 2 (ICH9 routing: PIRQ E + (slot + pin -
+# 1) mod 4), the read-only boot leaves it alone on GSI 23 (slot 3).
+#   blk_test.sh ISO RUNNER DISK [msix|intx]
 set -uo pipefail
 
 iso="$1"
 runner="$2"
 disk_src="$3"
+mode="${4:-msix}"
 tmp="${TEST_TMPDIR:-/tmp}"
+case "$mode" in
+  msix) rw_opts=(); ro_opts=() ;;
+  intx) rw_opts=(--disk-intx --disk-slot 6); ro_opts=(--disk-intx) ;;
+  *) echo "blk_test.sh: unknown mode '$mode'" >&2; exit 2 ;;
+esac
 
 source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 boot() {  # boot NAME [RUNNER ARGS...]: sets $log and $status
   local name="$1"; shift
-  log="$tmp/serial-blk-$name.log"
+  log="$tmp/serial-blk-$mode-$name.log"
   "$runner" --iso "$iso" --timeout 300 --serial-log "$log.raw" "$@"
   status=$?
   tr -d '\r' < "$log.raw" > "$log"
@@ -36,13 +49,26 @@ pattern_sectors=512
 # --- read-write --------------------------------------------------------------
 disk="$tmp/blk-disk.img"
 cp "$disk_src" "$disk" && chmod u+w "$disk"
-boot rw --disk "$disk"
+boot rw --disk "$disk" "${rw_opts[@]}"
 check "QEMU ended by the kernel with status 0 (exit 1)" test "$status" -eq 1
 check "no kernel panic" lacks 'KERNEL PANIC|KERNEL EXCEPTION'
 check "init started the driver" has '^init: started virtio_blk for PCI [0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$'
 check "the driver described the disk (16384 sectors, RW)" \
   has '^virtio_blk: [0-9a-f:.]+: 16384 sectors \(8 MiB\), block size 512, features 0x[0-9a-f]+, RW, flush yes'
 check "no driver error" lacks '^virtio_blk: error'
+check_interrupts() {  # check_interrupts LABEL SLOT GSI FUNCTIONS-ON-THE-LINE
+  if [ "$mode" = msix ]; then
+    check "$1the driver uses MSI-X" has '^virtio_blk: [0-9a-f:.]+: .*, interrupts MSI-X$'
+    check "$1the kernel routed MSI-X entry 0" has "^\[pci\] 00:$2\.0 MSI-X entry 0 -> vector [0-9]+\$"
+  else
+    check "$1the driver uses INTx" has '^virtio_blk: [0-9a-f:.]+: .*, interrupts INTx$'
+    check "$1the kernel routed INTA to GSI $3, shared by $4 function(s)" \
+      has "^\[pci\] 00:$2\.0 INTx pin A -> GSI $3 -> vector [0-9]+ \(level, active low\), $4 function\(s\) on the line\$"
+    check "$1no function asserted INTx unowned, no line stormed" lacks 'with no driver bound|masked for good'
+  fi
+  check "$1every completion came by interrupt" lacks 'completed without an interrupt'
+}
+if [ "$mode" = msix ]; then check_interrupts "" 03 - -; else check_interrupts "" 06 22 2; fi
 for name in open superblock bad-requests-refused write-flush-readback; do
   check "blktest: PASS $name" has "^blktest: PASS $name\$"
 done
@@ -71,7 +97,7 @@ check "e2fsck -fn passes on the image" "$e2fsck" -fn "$disk"
 # --- read-only ---------------------------------------------------------------
 ro_disk="$tmp/blk-disk-ro.img"
 cp "$disk_src" "$ro_disk" && chmod u+w "$ro_disk"
-boot ro --disk "$ro_disk" --disk-ro
+boot ro --disk "$ro_disk" --disk-ro "${ro_opts[@]}"
 check "read-only: QEMU ended with status 0 (exit 1)" test "$status" -eq 1
 check "read-only: the driver reports RO" has '^virtio_blk: [0-9a-f:.]+: 16384 sectors .*, RO, '
 check "read-only: blktest sees a read-only disk" has '^blktest: disk of 16384 sectors, .*read-only'
@@ -79,8 +105,9 @@ check "read-only: writes fail with EROFS" has '^blktest: PASS readonly-write-ero
 check "read-only: the superblock reads" has '^blktest: PASS superblock$'
 check "read-only: no blktest check failed" lacks '^blktest: FAIL'
 check "read-only: the image is unchanged" cmp "$disk_src" "$ro_disk"
+if [ "$mode" = msix ]; then check_interrupts "read-only: " 03 - -; else check_interrupts "read-only: " 03 23 1; fi
 
 echo "---- figures ----"
-grep -h '^blktest: .*\(MB/s\|IOPS\)' "$tmp/serial-blk-rw.log" "$tmp/serial-blk-ro.log"
+grep -h '^blktest: .*\(MB/s\|IOPS\)' "$tmp/serial-blk-$mode-rw.log" "$tmp/serial-blk-$mode-ro.log"
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
