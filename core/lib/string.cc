@@ -7,15 +7,25 @@
 
 extern "C" {
 
+// Eight bytes a step, then the tail: QEMU's TCG (these machines have no KVM)
+// runs string instructions one iteration at a time, so movsq moves 8x the
+// bytes of movsb per step (measured: pipe and file I/O throughput).
 void* memcpy(void* dst, const void* src, size_t n) {
   void* ret = dst;
-  asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+  size_t words = n >> 3;
+  size_t tail = n & 7;
+  asm volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
+  asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(tail) : : "memory");
   return ret;
 }
 
 void* memset(void* dst, int value, size_t n) {
   void* ret = dst;
-  asm volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(value) : "memory");
+  const uint64_t pattern = 0x0101010101010101ULL * static_cast<uint8_t>(value);
+  size_t words = n >> 3;
+  size_t tail = n & 7;
+  asm volatile("rep stosq" : "+D"(dst), "+c"(words) : "a"(pattern) : "memory");
+  asm volatile("rep stosb" : "+D"(dst), "+c"(tail) : "a"(pattern) : "memory");
   return ret;
 }
 

@@ -10,9 +10,13 @@
 .type x86_64_user_copy, @function
 x86_64_user_copy:
   movq %rdx, %rcx
+  shrq $3, %rcx                  // eight bytes a step (TCG runs one step at a time)
+  andl $7, %edx
 .global x86_64_user_copy_begin
 x86_64_user_copy_begin:
-  rep movsb
+  rep movsq
+  movq %rdx, %rcx
+  rep movsb                      // the tail
 .global x86_64_user_copy_end
 x86_64_user_copy_end:
   xorl %eax, %eax
