@@ -122,11 +122,12 @@ class ArgArena {
   size_t ptr_capacity_ = 0;
 };
 
-// Whether `v` may be executed: a regular file with an execute bit. Returns
-// its attributes. Errors: kAccess.
+// Whether `v` may be executed: a regular file with an execute bit, not on a
+// noexec mount. Returns its attributes. Errors: kAccess.
 kstd::Result<vfs::Attributes> CheckExecutable(vfs::Vnode* v) {
   vfs::Attributes a = v->GetAttr();
   if (v->type() != vfs::VnodeType::kRegular) return kstd::Error::kAccess;
+  if (v->fs()->mount_flags() & vfs::kMountNoExec) return kstd::Error::kAccess;
   if ((a.mode & 0111) == 0) return kstd::Error::kAccess;
   return a;
 }

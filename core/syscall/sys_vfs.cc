@@ -374,7 +374,11 @@ int64_t SysLinuxReadlink(UserPtr<const char> path, UserPtr<void> buf, int32_t si
 
 namespace {
 
-int64_t SetAttrOn(vfs::Vnode* v, const vfs::SetAttrRequest& req) { return NamespaceResult(v->SetAttr(req)); }
+// chmod/chown/utimensat: EROFS on a read-only mount (Linux's mnt_want_write).
+int64_t SetAttrOn(vfs::Vnode* v, const vfs::SetAttrRequest& req) {
+  if (auto writable = vfs::CheckWritable(*v); writable.is_error()) return Errno(writable.error());
+  return NamespaceResult(v->SetAttr(req));
+}
 
 vfs::SetAttrRequest ModeRequest(uint32_t mode) {
   vfs::SetAttrRequest req;
@@ -484,9 +488,16 @@ int64_t SysLinuxFaccessat2(int32_t dirfd, UserPtr<const char> path, int32_t mode
   if (v.is_error()) return Errno(v.error());
   // Everything runs as root: read and write are granted; execute needs an x bit.
   constexpr int32_t kXOk = 1;
+  constexpr int32_t kWOk = 2;
   if ((mode & kXOk) != 0 && !v.value()->IsDirectory() && (v.value()->GetAttr().mode & 0111) == 0) {
     return Errno(kstd::Error::kAccess);
   }
+  // "SuS v2 requires we report a read only fs too" (Linux): not for devices,
+  // fifos and sockets, which are written elsewhere.
+  vfs::VnodeType type = v.value()->type();
+  bool special = type == vfs::VnodeType::kCharDevice || type == vfs::VnodeType::kBlockDevice ||
+                 type == vfs::VnodeType::kFifo || type == vfs::VnodeType::kSocket;
+  if ((mode & kWOk) != 0 && !special) return Result0(vfs::CheckWritable(*v.value()));
   return 0;
 }
 
@@ -501,6 +512,10 @@ int64_t SysLinuxTruncate(UserPtr<const char> path, int64_t length) {
   auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
   if (v.is_error()) return Errno(v.error());
   if (v.value()->IsDirectory()) return Errno(kstd::Error::kIsDirectory);
+  if (v.value()->type() != vfs::VnodeType::kRegular) return Errno(kstd::Error::kInvalid);
+  if (auto writable = vfs::CheckWritable(*v.value()); writable.is_error()) {
+    return Errno(writable.error());
+  }
   kstd::Result<void> truncated = v.value()->Truncate(static_cast<uint64_t>(length));
   v.value()->NoteContentChanged();
   return Result0(truncated);
@@ -590,7 +605,8 @@ int64_t SysLinuxStatfs(UserPtr<const char> path, UserPtr<void> buf) {
   auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
   if (v.is_error()) return Errno(v.error());
   vfs::LinuxStatfs s;
-  vfs::FillLinuxStatfs(v.value()->fs()->StatFs(), v.value()->fs()->device(), &s);
+  vfs::FillLinuxStatfs(v.value()->fs()->StatFs(), v.value()->fs()->device(),
+                       v.value()->fs()->mount_flags(), &s);
   return UserPtr<vfs::LinuxStatfs>(buf.address()).CopyOut(&s).ok() ? 0 : Errno(kstd::Error::kFault);
 }
 
@@ -598,7 +614,8 @@ int64_t SysLinuxFstatfs(int32_t fd, UserPtr<void> buf) {
   auto v = VnodeOfFd(fd);
   if (v.is_error()) return Errno(v.error() == kstd::Error::kNotSupported ? kstd::Error::kInvalid : v.error());
   vfs::LinuxStatfs s;
-  vfs::FillLinuxStatfs(v.value()->fs()->StatFs(), v.value()->fs()->device(), &s);
+  vfs::FillLinuxStatfs(v.value()->fs()->StatFs(), v.value()->fs()->device(),
+                       v.value()->fs()->mount_flags(), &s);
   return UserPtr<vfs::LinuxStatfs>(buf.address()).CopyOut(&s).ok() ? 0 : Errno(kstd::Error::kFault);
 }
 

@@ -23,21 +23,28 @@ MountTable::~MountTable() {
   }
 }
 
-MountTable::Record* MountTable::NewRecord(Name path) {
+char* MountTable::CopyText(Name text) {
+  char* copy = new (kstd::nothrow) char[text.size() + 1];
+  if (copy == nullptr) return nullptr;
+  if (!text.empty()) __builtin_memcpy(copy, text.data(), text.size());
+  copy[text.size()] = '\0';
+  return copy;
+}
+
+MountTable::Record* MountTable::NewRecord(Name path, Name source) {
   Record* record = new (kstd::nothrow) Record();
   if (record == nullptr) return nullptr;
-  if (!SetPath(record, path)) {
-    delete record;
+  record->source = CopyText(source);
+  if (record->source == nullptr || !SetPath(record, path)) {
+    FreeRecord(record);
     return nullptr;
   }
   return record;
 }
 
 bool MountTable::SetPath(Record* record, Name path) {
-  char* copy = new (kstd::nothrow) char[path.size() + 1];
+  char* copy = CopyText(path);
   if (copy == nullptr) return false;
-  __builtin_memcpy(copy, path.data(), path.size());
-  copy[path.size()] = '\0';
   delete[] record->path;
   record->path = copy;
   return true;
@@ -45,6 +52,7 @@ bool MountTable::SetPath(Record* record, Name path) {
 
 void MountTable::FreeRecord(Record* record) {
   delete[] record->path;
+  delete[] record->source;
   delete record;
 }
 
@@ -60,17 +68,19 @@ MountTable::Record* MountTable::FindByFsLocked(const FileSystem* fs) const {
   return mounts_.FindIf([&](Record* r) { return r->fs.get() == fs; });
 }
 
-kstd::Result<void> MountTable::MountRoot(kstd::RefPtr<FileSystem> fs) {
+kstd::Result<void> MountTable::MountRoot(kstd::RefPtr<FileSystem> fs,
+                                         const MountOptions& options) {
   if (!fs) return kstd::Error::kInvalid;
+  if (options.source.size() > kMaxMountSource) return kstd::Error::kNameTooLong;
   kstd::RefPtr<Vnode> root = fs->Root();
   if (!root || !root->IsDirectory()) return kstd::Error::kInvalid;
-  Record* record = NewRecord("/");
+  Record* record = NewRecord("/", options.source);
   if (record == nullptr) return kstd::Error::kNoMemory;
   record->fs = kstd::Move(fs);
   record->root = kstd::Move(root);
   {
     SpinLockGuard guard(lock_);
-    if (root_ == nullptr) {
+    if (root_ == nullptr && record->fs->SetMountFlags(options.flags).ok()) {
       record->id = ++next_id_;
       mounts_.PushFront(record);
       root_ = record;
@@ -87,13 +97,16 @@ kstd::RefPtr<Vnode> MountTable::Root() const {
 }
 
 kstd::Result<uint64_t> MountTable::Mount(kstd::RefPtr<FileSystem> fs,
-                                         kstd::RefPtr<Vnode> mount_point, Name path) {
+                                         kstd::RefPtr<Vnode> mount_point, Name path,
+                                         const MountOptions& options) {
   if (!fs || !mount_point) return kstd::Error::kInvalid;
   if (!mount_point->IsDirectory()) return kstd::Error::kNotDirectory;
-  if (path.size() > kMaxPathLength) return kstd::Error::kNameTooLong;
+  if (path.size() > kMaxPathLength || options.source.size() > kMaxMountSource) {
+    return kstd::Error::kNameTooLong;
+  }
   kstd::RefPtr<Vnode> root = fs->Root();
   if (!root || !root->IsDirectory()) return kstd::Error::kInvalid;
-  Record* record = NewRecord(path);
+  Record* record = NewRecord(path, options.source);
   if (record == nullptr) return kstd::Error::kNoMemory;
   record->fs = fs;
   record->root = kstd::Move(root);
@@ -103,7 +116,8 @@ kstd::Result<uint64_t> MountTable::Mount(kstd::RefPtr<FileSystem> fs,
     SpinLockGuard guard(lock_);
     if (root_ == nullptr) {
       error = kstd::Error::kInvalid;
-    } else if (FindByFsLocked(fs.get()) != nullptr || mount_point->is_mount_point()) {
+    } else if (FindByFsLocked(fs.get()) != nullptr || mount_point->is_mount_point() ||
+               fs->SetMountFlags(options.flags).is_error()) {
       error = kstd::Error::kBusy;
     } else {
       record->id = ++next_id_;
@@ -133,8 +147,19 @@ kstd::Result<void> MountTable::Umount(Vnode* mounted_root) {
   }
   kstd::RefPtr<FileSystem> fs = record->fs;
   FreeRecord(record);
-  fs->Shutdown();
+  if (fs->retained()) {
+    (void)fs->SetMountFlags(0);  // cannot fail: clearing read-only
+  } else {
+    fs->Shutdown();
+  }
   return kstd::Ok();
+}
+
+kstd::Result<void> MountTable::Remount(Vnode* mounted_root, uint32_t flags) {
+  SpinLockGuard guard(lock_);
+  Record* record = FindByRootLocked(mounted_root);
+  if (record == nullptr) return kstd::Error::kInvalid;
+  return record->fs->SetMountFlags(flags);
 }
 
 kstd::Result<void> MountTable::MoveMount(Vnode* mounted_root,
@@ -164,7 +189,7 @@ kstd::Result<void> MountTable::MoveMount(Vnode* mounted_root,
       Record* holder = FindByFsLocked(fs);
       if (holder == record) {
         delete[] scratch.path;
-        return kstd::Error::kInvalid;
+        return kstd::Error::kLoop;
       }
       if (holder == nullptr || holder->covered == nullptr) break;
       fs = holder->covered->fs();
@@ -182,35 +207,55 @@ kstd::Result<void> MountTable::MoveMount(Vnode* mounted_root,
 }
 
 kstd::Result<kstd::RefPtr<FileSystem>> MountTable::ReplaceRoot(
-    kstd::RefPtr<FileSystem> new_root) {
+    kstd::RefPtr<FileSystem> new_root, const MountOptions& options) {
   if (!new_root) return kstd::Error::kInvalid;
+  if (options.source.size() > kMaxMountSource) return kstd::Error::kNameTooLong;
   kstd::RefPtr<Vnode> root_vnode = new_root->Root();
   if (!root_vnode || !root_vnode->IsDirectory()) return kstd::Error::kInvalid;
+  // Allocated up front so the swap itself cannot fail.
+  char* source = CopyText(options.source);
+  if (source == nullptr) return kstd::Error::kNoMemory;
   kstd::RefPtr<FileSystem> old_fs;
   kstd::RefPtr<Vnode> old_root_vnode;
   Record* dissolved = nullptr;
+  kstd::Result<void> checked = kstd::Ok();
   {
     SpinLockGuard guard(lock_);
-    if (root_ == nullptr || root_->fs == new_root) return kstd::Error::kInvalid;
-    Record* current = FindByFsLocked(new_root.get());
-    const FileSystem* old = root_->fs.get();
-    if (mounts_.FindIf([&](Record* r) {
-          return r != current && r->covered && r->covered->fs() == old;
-        })) {
-      return kstd::Error::kBusy;
+    Record* current = nullptr;
+    checked = CheckReplaceRootLocked(new_root.get(), &current);
+    // A file system that is not mounted yet has no writers: this cannot fail.
+    if (checked.ok() && current == nullptr) checked = new_root->SetMountFlags(options.flags);
+    if (checked.ok()) {
+      if (current != nullptr) {
+        mounts_.Remove(current);
+        Cover(current->covered.get(), -1);
+        dissolved = current;
+      }
+      old_fs = kstd::Move(root_->fs);
+      old_root_vnode = kstd::Move(root_->root);
+      root_->fs = new_root;
+      root_->root = kstd::Move(root_vnode);
+      char* old_source = root_->source;
+      root_->source = source;
+      source = old_source;
     }
-    if (current != nullptr) {
-      mounts_.Remove(current);
-      Cover(current->covered.get(), -1);
-      dissolved = current;
-    }
-    old_fs = kstd::Move(root_->fs);
-    old_root_vnode = kstd::Move(root_->root);
-    root_->fs = new_root;
-    root_->root = kstd::Move(root_vnode);
   }
+  delete[] source;
+  if (checked.is_error()) return checked.error();
   if (dissolved != nullptr) FreeRecord(dissolved);
   return old_fs;
+}
+
+kstd::Result<void> MountTable::CheckReplaceRootLocked(const FileSystem* new_root,
+                                                      Record** current) const {
+  if (root_ == nullptr || root_->fs.get() == new_root) return kstd::Error::kInvalid;
+  *current = FindByFsLocked(new_root);
+  const FileSystem* old = root_->fs.get();
+  Record* inside = mounts_.FindIf([&](Record* r) {
+    return r != *current && r->covered && r->covered->fs() == old;
+  });
+  if (inside != nullptr) return kstd::Error::kBusy;
+  return kstd::Ok();
 }
 
 kstd::RefPtr<Vnode> MountTable::MountedOn(const Vnode* dir) const {

@@ -27,6 +27,17 @@
 
 namespace core::vfs {
 
+/// What a mount shows besides its file system: the source /proc/mounts
+/// names ("tmpfs", "none", a server's name) and the kMount* flags.
+struct MountOptions {
+  Name source = Name("none");
+  uint32_t flags = 0;
+};
+
+/// The longest source recorded (PATH_MAX - 1, what mount(2) copies in; longer
+/// ones are refused with kNameTooLong).
+inline constexpr size_t kMaxMountSource = kMaxPathLength;
+
 /// One row of the table, as ForEach shows it (for /proc/mounts, df).
 struct MountView {
   uint64_t id;             // stable for the mount's life (statx stx_mnt_id)
@@ -34,6 +45,8 @@ struct MountView {
   Vnode* root;             // the mounted file system's root
   Vnode* covered;          // null for the root mount
   const char* path;        // the path given at mount time ("/" for the root)
+  const char* source;      // MountOptions::source
+  uint32_t flags;          // the file system's mount_flags()
 };
 
 class MountTable {
@@ -44,40 +57,51 @@ class MountTable {
   /// Unmounts everything (shutting the file systems down).
   ~MountTable();
 
-  /// Makes `fs` the root. Errors: kBusy (a root exists; see ReplaceRoot),
-  /// kInvalid (fs has no root), kNoMemory.
-  kstd::Result<void> MountRoot(kstd::RefPtr<FileSystem> fs);
+  /// Makes `fs` the root, with `options`. Errors: kBusy (a root exists; see
+  /// ReplaceRoot), kInvalid (fs has no root), kNameTooLong (source), kNoMemory.
+  kstd::Result<void> MountRoot(kstd::RefPtr<FileSystem> fs, const MountOptions& options = {});
 
   /// The root directory ("/"), or null before MountRoot.
   kstd::RefPtr<Vnode> Root() const;
 
-  /// Mounts `fs` on the directory `mount_point`; `path` is only recorded for
-  /// display. Returns the mount id. Errors: kNotDirectory, kBusy (fs is
-  /// already mounted, or something is already mounted on mount_point: resolve
-  /// the path first, which lands on the top mount), kInvalid (fs has no root,
-  /// no root mount yet), kNameTooLong (path), kNoMemory.
+  /// Mounts `fs` on the directory `mount_point` with `options` (the flags
+  /// become fs->mount_flags()); `path` is only recorded for display. Returns
+  /// the mount id. Errors: kNotDirectory, kBusy (fs is already mounted: a
+  /// file system shows at one place only; or something is already mounted
+  /// on mount_point: resolve the path first, which lands on the top mount),
+  /// kInvalid (fs has no root, no root mount yet), kNameTooLong (path,
+  /// source), kNoMemory.
   kstd::Result<uint64_t> Mount(kstd::RefPtr<FileSystem> fs, kstd::RefPtr<Vnode> mount_point,
-                               Name path);
+                               Name path, const MountOptions& options = {});
+
+  /// Changes the flags of the mount whose root is `mounted_root` (the root
+  /// mount included): mount -o remount. Errors: kInvalid (not the root of a
+  /// mount), kBusy (turning read-only while regular files are open for
+  /// writing in it; nothing changes).
+  kstd::Result<void> Remount(Vnode* mounted_root, uint32_t flags);
 
   /// Unmounts the file system whose root is `mounted_root` (what resolving
-  /// the mount's path returns) and calls its Shutdown. Errors: kInvalid (not
+  /// the mount's path returns) and calls its Shutdown (unless it is
+  /// retained(): then it only clears its mount flags). Errors: kInvalid (not
   /// the root of a mount), kBusy (the root mount; open files, cwd or root of
   /// a process in it (FileSystem::pins); another file system mounted inside).
   kstd::Result<void> Umount(Vnode* mounted_root);
 
   /// Moves the mount whose root is `mounted_root` onto `new_mount_point`
-  /// (mount --move). Errors: kInvalid (not a mount root, the root mount, or
-  /// the target is inside the moved mount), kNotDirectory, kBusy (target is
-  /// covered already), kNameTooLong, kNoMemory.
+  /// (mount --move). Errors: kInvalid (not a mount root, or the root mount),
+  /// kLoop (the target is inside the moved mount), kNotDirectory, kBusy
+  /// (target is covered already), kNameTooLong, kNoMemory.
   kstd::Result<void> MoveMount(Vnode* mounted_root, kstd::RefPtr<Vnode> new_mount_point,
                                Name new_path);
 
-  /// Makes `new_root` the root file system and returns the old one (not shut
-  /// down: processes may still use it; the caller drops or keeps it). If
-  /// new_root is mounted somewhere, that mount is dissolved. Errors: kBusy
-  /// (other mounts still sit inside the old root: move them first), kInvalid
-  /// (no root yet, new_root has no root, or new_root is the root already).
-  kstd::Result<kstd::RefPtr<FileSystem>> ReplaceRoot(kstd::RefPtr<FileSystem> new_root);
+  /// Makes `new_root` the root file system, with `options`, and returns the
+  /// old one (not shut down: processes may still use it; the caller drops or
+  /// keeps it; its mount flags stay). If new_root is mounted somewhere, that
+  /// mount is dissolved. Errors: kBusy (other mounts still sit inside the old
+  /// root: move them first), kInvalid (no root yet, new_root has no root, or
+  /// new_root is the root already), kNameTooLong (source), kNoMemory.
+  kstd::Result<kstd::RefPtr<FileSystem>> ReplaceRoot(kstd::RefPtr<FileSystem> new_root,
+                                                      const MountOptions& options = {});
 
   /// The root of the file system mounted on `dir`, or null if none.
   kstd::RefPtr<Vnode> MountedOn(const Vnode* dir) const;
@@ -94,7 +118,8 @@ class MountTable {
   void ForEach(Fn fn) const {
     SpinLockGuard guard(lock_);
     mounts_.ForEach([&](Record* r) {
-      MountView view{r->id, r->fs.get(), r->root.get(), r->covered.get(), r->path};
+      MountView view{r->id,   r->fs.get(), r->root.get(),          r->covered.get(),
+                     r->path, r->source,   r->fs->mount_flags()};
       fn(view);
     });
   }
@@ -107,16 +132,21 @@ class MountTable {
     kstd::RefPtr<Vnode> root;
     kstd::RefPtr<Vnode> covered;  // null for the root mount
     char* path = nullptr;         // owned, NUL-terminated
+    char* source = nullptr;       // owned, NUL-terminated
   };
   using List = kstd::IntrusiveList<Record, &Record::node>;
 
-  static Record* NewRecord(Name path);
+  static Record* NewRecord(Name path, Name source);
   static void FreeRecord(Record* record);
+  /// A NUL-terminated heap copy of `text` (null when out of memory).
+  static char* CopyText(Name text);
   static bool SetPath(Record* record, Name path);
 
   /// Callers hold lock_.
   Record* FindByRootLocked(const Vnode* root) const;
   Record* FindByFsLocked(const FileSystem* fs) const;
+  /// ReplaceRoot's checks; *current is new_root's mount elsewhere, or null.
+  kstd::Result<void> CheckReplaceRootLocked(const FileSystem* new_root, Record** current) const;
   static void Cover(Vnode* dir, int delta);
 
   mutable SpinLock lock_;

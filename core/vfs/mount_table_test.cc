@@ -116,7 +116,8 @@ TEST(MountTableTest, MoveMount) {
   ASSERT_OK(ns.mounts.Mount(tmp, a, "/a"));
   kstd::RefPtr<Vnode> tmp_root = tmp->Root();
   kstd::RefPtr<Vnode> inside = ns.Mkdir("/a/inside");
-  EXPECT_ERR(ns.mounts.MoveMount(tmp_root.get(), inside, "/a/inside"), kInvalid);
+  EXPECT_ERR(ns.mounts.MoveMount(tmp_root.get(), inside, "/a/inside"), kLoop);  // into itself
+  EXPECT_ERR(ns.mounts.MoveMount(tmp_root.get(), tmp_root, "/a"), kLoop);
   EXPECT_ERR(ns.mounts.MoveMount(ns.root.get(), b, "/b"), kInvalid);  // the root mount
   EXPECT_ERR(ns.mounts.MoveMount(a.get(), b, "/b"), kInvalid);        // not a mount root
   ASSERT_OK(ns.mounts.MoveMount(tmp_root.get(), b, "/b"));
@@ -160,6 +161,85 @@ TEST(MountTableTest, ReplaceRootLikeSwitchRoot) {
   EXPECT_ERR(ns.mounts.ReplaceRoot(disk), kInvalid);  // already the root
   // The old root still works for whoever holds it, and is the caller's now.
   EXPECT_TRUE(ns.root->Lookup("newroot").ok());
+  old.value()->Shutdown();
+}
+
+TEST(MountTableTest, SourcesAndFlagsAreRecorded) {
+  MountTable mounts;
+  kstd::RefPtr<RamFs> root = NewRamFs();
+  ASSERT_OK(mounts.MountRoot(root, {.source = "rootfs", .flags = 0}));
+  kstd::RefPtr<Vnode> mnt = root->Root()->Create("mnt", testing::DirRequest()).release_value();
+  kstd::RefPtr<RamFs> tmp = NewRamFs({.name = "tmpfs"});
+  ASSERT_OK(mounts.Mount(tmp, mnt, "/mnt", {.source = "none", .flags = kMountNoExec}));
+  EXPECT_EQ(tmp->mount_flags(), kMountNoExec);
+  std::vector<std::string> seen;
+  mounts.ForEach([&](const MountView& v) {
+    seen.push_back(std::string(v.source) + " " + v.path + " " + std::to_string(v.flags));
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"rootfs / 0", "none /mnt 8"}));
+  // A source longer than PATH_MAX - 1 bytes is refused.
+  std::string long_source(4096, 's');
+  kstd::RefPtr<RamFs> other = NewRamFs();
+  kstd::RefPtr<Vnode> tmp_root = tmp->Root();
+  EXPECT_ERR(mounts.Mount(other, tmp_root, "/mnt", {.source = Name(long_source.c_str())}),
+             kNameTooLong);
+  // A failed mount leaves the flags of a mounted file system alone.
+  kstd::RefPtr<Vnode> mnt2 = root->Root()->Create("mnt2", testing::DirRequest()).release_value();
+  EXPECT_ERR(mounts.Mount(tmp, mnt2, "/mnt2", {.flags = kMountReadOnly}), kBusy);
+  EXPECT_EQ(tmp->mount_flags(), kMountNoExec);
+  other->Shutdown();
+}
+
+TEST(MountTableTest, RemountReadOnlyWaitsForWriters) {
+  Namespace ns;
+  kstd::RefPtr<Vnode> mnt = ns.Mkdir("/mnt");
+  kstd::RefPtr<RamFs> tmp = NewRamFs({.name = "tmpfs"});
+  ASSERT_OK(ns.mounts.Mount(tmp, mnt, "/mnt"));
+  kstd::RefPtr<Vnode> tmp_root = tmp->Root();
+  kstd::RefPtr<Vnode> f = ns.WriteFile("/mnt/f", "x");
+  EXPECT_ERR(ns.mounts.Remount(mnt.get(), kMountReadOnly), kInvalid);  // not a mount root
+  {
+    auto reader = f->Open(kOpenReadOnly);
+    auto writer = f->Open(kOpenReadWrite);
+    ASSERT_OK(writer);
+    EXPECT_EQ(tmp->writers(), 1u);
+    EXPECT_ERR(ns.mounts.Remount(tmp_root.get(), kMountReadOnly | kMountNoExec), kBusy);
+    EXPECT_EQ(tmp->mount_flags(), 0u);  // unchanged
+    EXPECT_OK(ns.mounts.Remount(tmp_root.get(), kMountNoExec));  // not read-only: fine
+  }
+  EXPECT_EQ(tmp->writers(), 0u);
+  ASSERT_OK(ns.mounts.Remount(tmp_root.get(), kMountReadOnly));
+  EXPECT_TRUE(tmp->read_only());
+  ASSERT_OK(ns.mounts.Remount(ns.root.get(), kMountNoAtime));  // the root mount too
+  EXPECT_EQ(ns.root_fs->mount_flags(), kMountNoAtime);
+}
+
+TEST(MountTableTest, ARetainedFileSystemSurvivesUmount) {
+  Namespace ns;
+  kstd::RefPtr<Vnode> dev = ns.Mkdir("/dev");
+  kstd::RefPtr<RamFs> devfs = NewRamFs({.name = "devtmpfs"});
+  devfs->set_retained(true);
+  ASSERT_OK(ns.mounts.Mount(devfs, dev, "/dev", {.flags = kMountNoExec}));
+  ns.WriteFile("/dev/kept", "x");
+  ASSERT_OK(ns.mounts.Umount(devfs->Root().get()));
+  EXPECT_EQ(devfs->mount_flags(), 0u);
+  kstd::RefPtr<Vnode> elsewhere = ns.Mkdir("/elsewhere");
+  ASSERT_OK(ns.mounts.Mount(devfs, elsewhere, "/elsewhere"));
+  EXPECT_TRUE(ns.Get("/elsewhere/kept"));
+  ASSERT_OK(ns.mounts.Umount(devfs->Root().get()));
+  devfs->Shutdown();
+}
+
+TEST(MountTableTest, ReplaceRootTakesTheNewSource) {
+  Namespace ns;
+  kstd::RefPtr<RamFs> old_root = ns.root_fs;
+  kstd::RefPtr<RamFs> disk = NewRamFs({.name = "ext2-stand-in"});
+  auto old = ns.mounts.ReplaceRoot(disk, {.source = "fs_server", .flags = kMountNoSuid});
+  ASSERT_OK(old);
+  std::vector<std::string> seen;
+  ns.mounts.ForEach([&](const MountView& v) { seen.push_back(std::string(v.source) + " " + v.path); });
+  EXPECT_EQ(seen, (std::vector<std::string>{"fs_server /"}));
+  EXPECT_EQ(disk->mount_flags(), kMountNoSuid);
   old.value()->Shutdown();
 }
 

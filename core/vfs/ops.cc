@@ -23,11 +23,17 @@ kstd::Result<void> CreateIn(const PathContext& ctx, Name path, const CreateReque
   Resolved r = TRY(ResolveIn(ctx, path, /*follow=*/false, /*parent=*/true));
   if (r.vnode) return kstd::Error::kExists;
   if (r.trailing_slash && request.type != VnodeType::kDirectory) return kstd::Error::kNotFound;
+  TRY(CheckWritable(*r.parent));
   TRY(r.parent->Create(r.final_name(), request));
   return kstd::Ok();
 }
 
 }  // namespace
+
+kstd::Result<void> CheckWritable(const Vnode& v) {
+  if (v.fs() != nullptr && v.fs()->read_only()) return kstd::Error::kReadOnlyFs;
+  return kstd::Ok();
+}
 
 kstd::Result<kstd::RefPtr<Vnode>> LookupPath(const PathContext& ctx, Name path,
                                              bool follow_final_symlink) {
@@ -52,6 +58,7 @@ kstd::Result<kstd::RefPtr<OpenFile>> OpenPath(const PathContext& ctx, Name path,
       if (r.vnode->IsDirectory()) return kstd::Error::kIsDirectory;
       vnode = kstd::Move(r.vnode);
     } else {
+      TRY(CheckWritable(*r.parent));
       CreateRequest request;
       request.type = VnodeType::kRegular;
       request.mode = mode & kModePermissionMask;
@@ -72,12 +79,21 @@ kstd::Result<kstd::RefPtr<OpenFile>> OpenPath(const PathContext& ctx, Name path,
     vnode = TRY(LookupPath(ctx, path, !nofollow));
   }
   if ((flags & kOpenDirectory) && !vnode->IsDirectory()) return kstd::Error::kNotDirectory;
-  if ((flags & kOpenTruncate) && !created && vnode->type() == VnodeType::kRegular) {
+  const bool regular = vnode->type() == VnodeType::kRegular;
+  if (regular && ((flags & kOpenTruncate) || OpenWantsWrite(flags))) TRY(CheckWritable(*vnode));
+  const bool device =
+      vnode->type() == VnodeType::kCharDevice || vnode->type() == VnodeType::kBlockDevice;
+  if (device && (vnode->fs()->mount_flags() & kMountNoDev)) return kstd::Error::kAccess;
+  if ((flags & kOpenTruncate) && !created && regular) {
     kstd::Result<void> truncated = vnode->Truncate(0);
     vnode->NoteContentChanged();
     TRY(truncated);
   }
-  return vnode->Open(flags);
+  kstd::RefPtr<OpenFile> file = TRY(vnode->Open(flags));
+  // Counted as a writer now, so a remount read-only that raced past the
+  // check above is seen here (see FileSystem::SetMountFlags).
+  if (regular && OpenWantsWrite(flags)) TRY(CheckWritable(*vnode));
+  return file;
 }
 
 kstd::Result<void> MakeDirectory(const PathContext& ctx, Name path, uint32_t mode, uint32_t uid,
@@ -118,6 +134,7 @@ kstd::Result<void> MakeSymlink(const PathContext& ctx, Name target, Name link_pa
 kstd::Result<void> UnlinkPath(const PathContext& ctx, Name path) {
   Resolved r = TRY(ResolveIn(ctx, path, /*follow=*/false, /*parent=*/true));
   if (IsSpecialName(r)) return kstd::Error::kIsDirectory;
+  TRY(CheckWritable(*r.parent));
   if (!r.vnode) return kstd::Error::kNotFound;
   if (r.trailing_slash) {
     return r.vnode->IsDirectory() ? kstd::Error::kIsDirectory : kstd::Error::kNotDirectory;
@@ -135,6 +152,7 @@ kstd::Result<void> RemoveDirectory(const PathContext& ctx, Name path) {
   if (name.empty()) return kstd::Error::kBusy;
   if (name.IsDot()) return kstd::Error::kInvalid;
   if (name.IsDotDot()) return kstd::Error::kNotEmpty;
+  TRY(CheckWritable(*r.parent));
   if (!r.vnode) return kstd::Error::kNotFound;
   if (r.vnode->fs()->Root().get() == r.vnode.get()) return kstd::Error::kBusy;  // a mount root
   r.vnode.reset();  // as in UnlinkPath
@@ -147,6 +165,7 @@ kstd::Result<void> RenamePath(const PathContext& old_ctx, Name old_path,
   Resolved to = TRY(ResolveIn(new_ctx, new_path, /*follow=*/false, /*parent=*/true));
   if (from.parent->fs() != to.parent->fs()) return kstd::Error::kCrossDevice;
   if (IsSpecialName(from) || IsSpecialName(to)) return kstd::Error::kBusy;
+  TRY(CheckWritable(*from.parent));
   if (!from.vnode) return kstd::Error::kNotFound;
   if (!from.vnode->IsDirectory() && (from.trailing_slash || to.trailing_slash)) {
     return kstd::Error::kNotDirectory;
@@ -166,6 +185,7 @@ kstd::Result<void> LinkPath(const PathContext& old_ctx, Name old_path,
   Resolved to = TRY(ResolveIn(new_ctx, new_path, /*follow=*/false, /*parent=*/true));
   if (to.vnode) return kstd::Error::kExists;
   if (to.trailing_slash) return kstd::Error::kNotFound;
+  TRY(CheckWritable(*to.parent));
   return to.parent->Link(to.final_name(), from.vnode.get());
 }
 

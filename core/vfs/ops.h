@@ -33,6 +33,12 @@ struct PathContext {
   Vnode* cwd;
 };
 
+/// Linux's mnt_want_write: kReadOnlyFs if `v`'s file system is mounted
+/// read-only. Every call below that changes something checks it (in Linux's
+/// order among its other errors); the syscall layer calls it before
+/// chmod/chown/utimensat/truncate and for access(W_OK).
+kstd::Result<void> CheckWritable(const Vnode& v);
+
 /// The vnode at `path` (stat, chdir, chmod, utimensat, truncate, execve...).
 /// Errors: those of Resolve.
 kstd::Result<kstd::RefPtr<Vnode>> LookupPath(const PathContext& ctx, Name path,
@@ -45,13 +51,14 @@ kstd::Result<kstd::RefPtr<Vnode>> LookupPath(const PathContext& ctx, Name path,
 /// O_DIRECTORY (kNotDirectory), truncates a regular file with O_TRUNC, then
 /// Vnode::Open. Errors: Resolve's, kExists, kIsDirectory (O_CREAT on a
 /// directory, or on any path with a trailing slash; a directory opened for
-/// writing),
-/// kNotDirectory, kLoop, Vnode::Create's, Vnode::Open's.
+/// writing), kReadOnlyFs (creating, truncating or opening a regular file
+/// for writing on a read-only mount), kAccess (a device node on a nodev
+/// mount), kNotDirectory, kLoop, Vnode::Create's, Vnode::Open's.
 kstd::Result<kstd::RefPtr<OpenFile>> OpenPath(const PathContext& ctx, Name path, uint32_t flags,
                                               uint32_t mode, uint32_t uid = 0, uint32_t gid = 0);
 
-/// mkdir(2). Errors: kExists (anything there, "/", ".", ".."), Resolve's,
-/// Vnode::Create's.
+/// mkdir(2). Errors: kExists (anything there, "/", ".", ".."), kReadOnlyFs,
+/// Resolve's, Vnode::Create's.
 kstd::Result<void> MakeDirectory(const PathContext& ctx, Name path, uint32_t mode,
                                  uint32_t uid = 0, uint32_t gid = 0);
 

@@ -145,6 +145,88 @@ TEST_F(OpsTest, MountPointsAreBusyAndMountsAreSeparateFileSystems) {
   EXPECT_OK(RenamePath(Ctx(), "/f", Ctx(), "/g"));
 }
 
+TEST_F(OpsTest, ReadOnlyMountRefusesChangesInLinuxOrder) {
+  kstd::RefPtr<Vnode> mnt = ns.Mkdir("/mnt");
+  kstd::RefPtr<RamFs> tmp = NewRamFs({.name = "tmpfs"});
+  ASSERT_OK(ns.mounts.Mount(tmp, mnt, "/mnt"));
+  ns.Mkdir("/mnt/d");
+  ns.WriteFile("/mnt/f", "data");
+  ns.WriteFile("/g", "x");
+  ASSERT_OK(tmp->SetMountFlags(kMountReadOnly));
+  // Reading is fine.
+  auto reader = Open("/mnt/f", kOpenReadOnly);
+  ASSERT_OK(reader);
+  EXPECT_EQ(ReadAll(reader.value()->vnode()), "data");
+  EXPECT_OK(Open("/mnt/f", kOpenReadOnly | kOpenCreate));  // exists: nothing to create
+  // Anything that writes is EROFS, after the errors Linux checks first.
+  EXPECT_ERR(Open("/mnt/f", kOpenWriteOnly), kReadOnlyFs);
+  EXPECT_ERR(Open("/mnt/f", kOpenReadWrite), kReadOnlyFs);
+  EXPECT_ERR(Open("/mnt/f", kOpenReadOnly | kOpenTruncate), kReadOnlyFs);
+  EXPECT_ERR(Open("/mnt/new", kOpenReadOnly | kOpenCreate), kReadOnlyFs);
+  EXPECT_ERR(Open("/mnt/f", kOpenReadOnly | kOpenCreate | kOpenExclusive), kExists);
+  EXPECT_ERR(Open("/mnt/d", kOpenReadWrite), kIsDirectory);
+  EXPECT_EQ(tmp->writers(), 0u);
+  EXPECT_ERR(MakeDirectory(Ctx(), "/mnt/d", 0755), kExists);  // EEXIST before EROFS
+  EXPECT_ERR(MakeDirectory(Ctx(), "/mnt/e", 0755), kReadOnlyFs);
+  EXPECT_ERR(MakeNode(Ctx(), "/mnt/fifo/", VnodeType::kFifo, 0600, 0), kNotFound);
+  EXPECT_ERR(MakeNode(Ctx(), "/mnt/fifo", VnodeType::kFifo, 0600, 0), kReadOnlyFs);
+  EXPECT_ERR(MakeSymlink(Ctx(), "f", "/mnt/sl"), kReadOnlyFs);
+  EXPECT_ERR(UnlinkPath(Ctx(), "/mnt/."), kIsDirectory);
+  EXPECT_ERR(UnlinkPath(Ctx(), "/mnt/missing"), kReadOnlyFs);  // EROFS before ENOENT
+  EXPECT_ERR(UnlinkPath(Ctx(), "/mnt/f"), kReadOnlyFs);
+  EXPECT_ERR(RemoveDirectory(Ctx(), "/mnt/d/."), kInvalid);
+  EXPECT_ERR(RemoveDirectory(Ctx(), "/mnt/d"), kReadOnlyFs);
+  EXPECT_ERR(RenamePath(Ctx(), "/g", Ctx(), "/mnt/g"), kCrossDevice);  // EXDEV first
+  EXPECT_ERR(RenamePath(Ctx(), "/mnt/f", Ctx(), "/mnt/h"), kReadOnlyFs);
+  EXPECT_ERR(LinkPath(Ctx(), "/mnt/f", Ctx(), "/mnt/f"), kExists);
+  EXPECT_ERR(LinkPath(Ctx(), "/mnt/f", Ctx(), "/mnt/h"), kReadOnlyFs);
+  EXPECT_ERR(LinkPath(Ctx(), "/g", Ctx(), "/mnt/h"), kReadOnlyFs);  // EROFS before EXDEV
+  EXPECT_ERR(CheckWritable(*ns.Get("/mnt/f")), kReadOnlyFs);
+  EXPECT_OK(CheckWritable(*ns.Get("/g")));
+  // Read-write again: everything works.
+  ASSERT_OK(tmp->SetMountFlags(0));
+  EXPECT_OK(Open("/mnt/f", kOpenWriteOnly | kOpenTruncate));
+  EXPECT_OK(MakeDirectory(Ctx(), "/mnt/e", 0755));
+}
+
+TEST_F(OpsTest, NoDevMountRefusesDeviceNodes) {
+  kstd::RefPtr<Vnode> mnt = ns.Mkdir("/mnt");
+  kstd::RefPtr<RamFs> tmp = NewRamFs({.name = "tmpfs"});
+  ASSERT_OK(ns.mounts.Mount(tmp, mnt, "/mnt", {.flags = kMountNoDev}));
+  ASSERT_OK(MakeNode(Ctx(), "/mnt/null", VnodeType::kCharDevice, 0666, MakeDev(1, 3)));
+  ASSERT_OK(MakeNode(Ctx(), "/null", VnodeType::kCharDevice, 0666, MakeDev(1, 3)));
+  EXPECT_ERR(Open("/mnt/null", kOpenReadOnly), kAccess);
+  EXPECT_ERR(Open("/null", kOpenReadOnly), kNoDeviceOrAddress);  // no driver in this test
+  ns.WriteFile("/mnt/f", "x");
+  EXPECT_OK(Open("/mnt/f", kOpenReadWrite));  // other files are fine
+}
+
+TEST_F(OpsTest, AtimeFollowsTheMountFlags) {
+  testing::UseFakeClock(1000 * testing::kSecond);
+  kstd::RefPtr<Vnode> mnt = ns.Mkdir("/mnt");
+  kstd::RefPtr<RamFs> tmp = NewRamFs({.name = "tmpfs"});
+  ASSERT_OK(ns.mounts.Mount(tmp, mnt, "/mnt"));
+  kstd::RefPtr<Vnode> f = ns.WriteFile("/mnt/f", "data");
+  auto read_at = [&](Timestamp when) {
+    testing::g_fake_now = when;
+    ReadAll(f.get());
+    return f->GetAttr().atime;
+  };
+  // relatime (the default): the first read after a write updates atime,
+  // the next one within a day does not.
+  EXPECT_EQ(read_at(2000 * testing::kSecond), 2000 * testing::kSecond);
+  EXPECT_EQ(read_at(3000 * testing::kSecond), 2000 * testing::kSecond);
+  ASSERT_OK(tmp->SetMountFlags(kMountStrictAtime));
+  EXPECT_EQ(read_at(4000 * testing::kSecond), 4000 * testing::kSecond);
+  ASSERT_OK(tmp->SetMountFlags(kMountNoAtime));
+  ASSERT_OK(testing::WriteString(f.get(), 0, "new"));  // mtime now: relatime would update
+  EXPECT_EQ(read_at(5000 * testing::kSecond), 4000 * testing::kSecond);
+  ASSERT_OK(tmp->SetMountFlags(kMountReadOnly));  // read-only: never
+  EXPECT_EQ(read_at(6000 * testing::kSecond), 4000 * testing::kSecond);
+  ASSERT_OK(tmp->SetMountFlags(0));
+  EXPECT_EQ(read_at(7000 * testing::kSecond), 7000 * testing::kSecond);
+}
+
 TEST_F(OpsTest, RenameAndLinkBetweenDifferentStartingDirectories) {
   kstd::RefPtr<Vnode> a = ns.Mkdir("/a");
   kstd::RefPtr<Vnode> b = ns.Mkdir("/b");

@@ -216,7 +216,13 @@ RamFs::RamFs(const RamFsOptions& options, uint64_t device)
       blocks_(options.blocks != nullptr ? options.blocks : &HeapBlocks()),
       max_blocks_(options.max_bytes / kBlockSize),
       max_inodes_(options.max_inodes),
-      magic_(kstd::StringEqual(options.name, "ramfs") ? kRamfsMagic : kTmpfsMagic) {}
+      magic_(kstd::StringEqual(options.name, "ramfs") ? kRamfsMagic : kTmpfsMagic),
+      root_mode_(options.root_mode & 07777),
+      root_uid_(options.root_uid),
+      root_gid_(options.root_gid),
+      default_max_blocks_(options.default_max_bytes / kBlockSize),
+      default_max_inodes_(options.default_max_inodes),
+      ram_bytes_(options.ram_bytes) {}
 
 RamFs::~RamFs() = default;
 
@@ -250,16 +256,109 @@ FsStats RamFs::StatFs() const {
   stats.magic = magic_;
   stats.block_size = kBlockSize;
   uint64_t used = blocks_used();
-  if (max_blocks_ != 0) {
-    stats.total_blocks = max_blocks_;
-    stats.free_blocks = stats.available_blocks = max_blocks_ > used ? max_blocks_ - used : 0;
+  uint64_t max_blocks = this->max_blocks();
+  if (max_blocks != 0) {
+    stats.total_blocks = max_blocks;
+    stats.free_blocks = stats.available_blocks = max_blocks > used ? max_blocks - used : 0;
   }
   uint64_t inodes = inodes_used();
-  if (max_inodes_ != 0) {
-    stats.total_files = max_inodes_;
-    stats.free_files = max_inodes_ > inodes ? max_inodes_ - inodes : 0;
+  uint64_t max_inodes = this->max_inodes();
+  if (max_inodes != 0) {
+    stats.total_files = max_inodes;
+    stats.free_files = max_inodes > inodes ? max_inodes - inodes : 0;
   }
   return stats;
+}
+
+namespace {
+
+// Appends to a NUL-terminated buffer, cutting short at its end.
+class OptionText {
+ public:
+  explicit OptionText(kstd::Span<char> out) : out_(out) {
+    if (!out_.empty()) out_[0] = '\0';
+  }
+  void Add(const char* text) {
+    for (; *text != '\0'; ++text) Put(*text);
+  }
+  void AddNumber(uint64_t v, unsigned base, int min_digits = 1) {
+    char digits[24];
+    int n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + v % base);
+      v /= base;
+    } while (v != 0);
+    while (n < min_digits) digits[n++] = '0';
+    while (n > 0) Put(digits[--n]);
+  }
+
+ private:
+  void Put(char c) {
+    if (used_ + 1 >= out_.size()) return;
+    out_[used_++] = c;
+    out_[used_] = '\0';
+  }
+  kstd::Span<char> out_;
+  size_t used_ = 0;
+};
+
+}  // namespace
+
+void RamFs::FormatOptions(kstd::Span<char> out) const {
+  OptionText text(out);
+  if (magic_ == kRamfsMagic) {
+    if (root_mode_ != 0755) {
+      text.Add(",mode=");
+      text.AddNumber(root_mode_, 8);
+    }
+    return;
+  }
+  if (max_blocks() != default_max_blocks_) {
+    text.Add(",size=");
+    text.AddNumber(max_blocks() * (kBlockSize / 1024), 10);
+    text.Add("k");
+  }
+  if (max_inodes() != default_max_inodes_) {
+    text.Add(",nr_inodes=");
+    text.AddNumber(max_inodes(), 10);
+  }
+  if (root_mode_ != 01777) {
+    text.Add(",mode=");
+    text.AddNumber(root_mode_, 8, 3);
+  }
+  if (root_uid_ != 0) {
+    text.Add(",uid=");
+    text.AddNumber(root_uid_, 10);
+  }
+  if (root_gid_ != 0) {
+    text.Add(",gid=");
+    text.AddNumber(root_gid_, 10);
+  }
+}
+
+kstd::Result<void> RamFs::Remount(Name data, uint32_t* flags) {
+  if (magic_ == kRamfsMagic) {
+    uint32_t mode = root_mode_;
+    return ParseRamfsOptions(data, &mode, flags);
+  }
+  TmpfsOptions options = TRY(ParseTmpfsOptions(data, ram_bytes_, flags));
+  return Reconfigure(options);
+}
+
+kstd::Result<void> RamFs::Reconfigure(const TmpfsOptions& options) {
+  uint64_t blocks = options.max_bytes / kBlockSize;
+  SpinLockGuard guard(lock_);
+  if (options.size_set && blocks != 0 &&
+      (max_blocks() == 0 || blocks_used() > blocks)) {
+    return kstd::Error::kInvalid;
+  }
+  if (options.inodes_set && options.max_inodes != 0 &&
+      (max_inodes() == 0 || inodes_used() > options.max_inodes)) {
+    return kstd::Error::kInvalid;
+  }
+  if (options.size_set) __atomic_store_n(&max_blocks_, blocks, __ATOMIC_RELAXED);
+  if (options.inodes_set) __atomic_store_n(&max_inodes_, options.max_inodes, __ATOMIC_RELAXED);
+  return kstd::Ok();
 }
 
 void RamFs::Shutdown() {
@@ -273,7 +372,8 @@ void RamFs::Shutdown() {
 
 kstd::Result<void> RamFs::ReserveInode() {
   uint64_t used = __atomic_add_fetch(&inodes_used_, 1, __ATOMIC_RELAXED);
-  if (max_inodes_ != 0 && used > max_inodes_) {
+  uint64_t max = max_inodes();
+  if (max != 0 && used > max) {
     __atomic_sub_fetch(&inodes_used_, 1, __ATOMIC_RELAXED);
     return kstd::Error::kNoSpace;
   }
@@ -283,7 +383,8 @@ kstd::Result<void> RamFs::ReserveInode() {
 void RamFs::ReleaseInode() { __atomic_sub_fetch(&inodes_used_, 1, __ATOMIC_RELAXED); }
 
 kstd::Result<uint8_t*> RamFs::AllocBlockLocked() {
-  if (max_blocks_ != 0 && blocks_used() >= max_blocks_) return kstd::Error::kNoSpace;
+  uint64_t max = max_blocks();
+  if (max != 0 && blocks_used() >= max) return kstd::Error::kNoSpace;
   uint8_t* block = blocks_->AllocBlock();
   if (block == nullptr) return kstd::Error::kNoMemory;
   __builtin_memset(block, 0, kBlockSize);

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "core/sync/spin_lock.h"
+#include "core/vfs/mount_options.h"
 #include "core/vfs/vnode.h"
 #include "kstd/ref_ptr.h"
 #include "kstd/result.h"
@@ -71,6 +72,12 @@ struct RamFsOptions {
   uint32_t root_gid = 0;
   /// st_dev of the file system (0: AllocateAnonymousDevice()).
   uint64_t device = 0;
+  /// The limits /proc/mounts does not show ("tmpfs"/"devtmpfs": Linux hides
+  /// its defaults, half of RAM; see FormatOptions).
+  uint64_t default_max_bytes = 0;
+  uint64_t default_max_inodes = 0;
+  /// The machine's RAM, for size=N% at remount (0: such sizes give 0 bytes).
+  uint64_t ram_bytes = 0;
 };
 
 class RamDir;
@@ -87,6 +94,19 @@ class RamFs final : public FileSystem {
 
   kstd::RefPtr<Vnode> Root() override;
   FsStats StatFs() const override;
+  /// Linux's words: tmpfs and devtmpfs show size=<KiB>k and nr_inodes=
+  /// unless they are the defaults, mode= unless 1777, uid=/gid= unless 0;
+  /// ramfs shows mode= unless 755. Mode, uid and gid are the mount-time ones.
+  void FormatOptions(kstd::Span<char> out) const override;
+
+  /// Remount (Linux's shmem_reconfigure): applies size and nr_inodes if
+  /// set (0: no limit); mode, uid and gid are ignored, as by Linux. Errors:
+  /// kInvalid (a limit on a file system that had none, or below what is in
+  /// use: nothing changes).
+  kstd::Result<void> Reconfigure(const TmpfsOptions& options);
+  /// tmpfs and devtmpfs: ParseTmpfsOptions (with RamFsOptions::ram_bytes)
+  /// then Reconfigure; ramfs: ParseRamfsOptions, the mode ignored.
+  kstd::Result<void> Remount(Name data, uint32_t* flags) override;
   /// Detaches the whole tree (iteratively, so depth cannot overflow the
   /// kernel stack) and drops the root.
   void Shutdown() override;
@@ -110,11 +130,20 @@ class RamFs final : public FileSystem {
   /// Returns a block (any lock state).
   void FreeBlock(uint8_t* block);
 
+  uint64_t max_blocks() const { return __atomic_load_n(&max_blocks_, __ATOMIC_RELAXED); }
+  uint64_t max_inodes() const { return __atomic_load_n(&max_inodes_, __ATOMIC_RELAXED); }
+
   SpinLock lock_;
   BlockSource* const blocks_;
-  const uint64_t max_blocks_;  // 0: none
-  const uint64_t max_inodes_;  // 0: none
+  uint64_t max_blocks_;  // 0: none; changed under lock_ (Reconfigure), read atomically
+  uint64_t max_inodes_;  // 0: none; likewise
   const int64_t magic_;
+  const uint32_t root_mode_;  // as created, for FormatOptions
+  const uint32_t root_uid_;
+  const uint32_t root_gid_;
+  const uint64_t default_max_blocks_;
+  const uint64_t default_max_inodes_;
+  const uint64_t ram_bytes_;
   uint64_t blocks_used_ = 0;  // atomic
   uint64_t inodes_used_ = 0;  // atomic
   kstd::RefPtr<RamDir> root_;  // guarded by lock_; null after Shutdown

@@ -667,6 +667,95 @@ TEST_F(RamFsTest, InodeCapGivesENOSPC) {
   tmp->Shutdown();
 }
 
+std::string Options(const FileSystem& fs) {
+  char buf[128];
+  fs.FormatOptions(kstd::Span<char>(buf, sizeof buf));
+  return buf;
+}
+
+TEST_F(RamFsTest, OptionsAreShownAsLinuxShowsThem) {
+  EXPECT_EQ(Options(*fs), "");  // ramfs, mode 755
+  kstd::RefPtr<RamFs> r = NewRamFs({.name = "ramfs", .root_mode = 0700});
+  EXPECT_EQ(Options(*r), ",mode=700");
+  kstd::RefPtr<RamFs> t = NewRamFs({.name = "tmpfs",
+                                    .max_bytes = 64 * 1024,
+                                    .max_inodes = 100,
+                                    .root_mode = 0700,
+                                    .root_uid = 1000,
+                                    .root_gid = 100});
+  EXPECT_EQ(Options(*t), ",size=64k,nr_inodes=100,mode=700,uid=1000,gid=100");
+  // The defaults are not shown; a non-default unlimited size is "size=0k".
+  kstd::RefPtr<RamFs> d = NewRamFs({.name = "tmpfs",
+                                    .max_bytes = 1 << 20,
+                                    .max_inodes = 128,
+                                    .root_mode = 01777,
+                                    .default_max_bytes = 1 << 20,
+                                    .default_max_inodes = 128});
+  EXPECT_EQ(Options(*d), "");
+  kstd::RefPtr<RamFs> u = NewRamFs({.name = "tmpfs", .default_max_bytes = 1 << 20});
+  EXPECT_EQ(Options(*u), ",size=0k,mode=755");
+  kstd::RefPtr<RamFs> dev = NewRamFs({.name = "devtmpfs", .root_mode = 0755});
+  EXPECT_EQ(Options(*dev), ",mode=755");
+  char tiny[8];
+  t->FormatOptions(kstd::Span<char>(tiny, sizeof tiny));
+  EXPECT_STREQ(tiny, ",size=6");  // cut short, still terminated
+  for (auto* f : {r.get(), t.get(), d.get(), u.get(), dev.get()}) f->Shutdown();
+}
+
+TEST_F(RamFsTest, ReconfigureChangesLimitsAsShmemDoes) {
+  kstd::RefPtr<RamFs> tmp = NewRamFs({.name = "tmpfs", .max_bytes = 4 * 4096, .max_inodes = 4});
+  kstd::RefPtr<Vnode> troot = tmp->Root();
+  kstd::RefPtr<Vnode> f = MustCreate(troot.get(), "f", FileRequest());
+  MustCreate(troot.get(), "g", FileRequest());
+  ASSERT_OK(WriteString(f.get(), 0, std::string(3 * 4096, 'x')));
+  TmpfsOptions o;
+  o.size_set = true;
+  o.max_bytes = 2 * 4096;  // below what is in use
+  EXPECT_ERR(tmp->Reconfigure(o), kInvalid);
+  o.max_bytes = 8 * 4096;
+  o.inodes_set = true;
+  o.max_inodes = 2;  // 3 in use (root, f, g)
+  EXPECT_ERR(tmp->Reconfigure(o), kInvalid);
+  EXPECT_EQ(tmp->StatFs().total_blocks, 4u);  // nothing changed
+  o.max_inodes = 10;
+  o.mode_set = true;
+  o.mode = 0700;  // ignored, as by Linux
+  ASSERT_OK(tmp->Reconfigure(o));
+  EXPECT_EQ(tmp->StatFs().total_blocks, 8u);
+  EXPECT_EQ(tmp->StatFs().total_files, 10u);
+  EXPECT_EQ(troot->GetAttr().mode & 07777, 0755u);
+  ASSERT_OK(WriteString(f.get(), 3 * 4096, std::string(5 * 4096, 'y')));
+  o = TmpfsOptions{};
+  o.size_set = true;
+  o.max_bytes = 0;  // lifting the limit is allowed
+  ASSERT_OK(tmp->Reconfigure(o));
+  EXPECT_EQ(tmp->StatFs().total_blocks, 0u);
+  o.max_bytes = 100 * 4096;  // but a file system without one cannot get one back
+  EXPECT_ERR(tmp->Reconfigure(o), kInvalid);
+  f.reset();
+  troot.reset();
+  tmp->Shutdown();
+}
+
+TEST_F(RamFsTest, RemountParsesTheOptionsOfItsType) {
+  kstd::RefPtr<RamFs> tmp =
+      NewRamFs({.name = "tmpfs", .max_bytes = 4 * 4096, .ram_bytes = 100 * 4096});
+  uint32_t flags = kMountNoExec;
+  ASSERT_OK(tmp->Remount("rw,size=64k,mode=700,ro", &flags));
+  EXPECT_EQ(flags, kMountNoExec | kMountReadOnly);
+  EXPECT_EQ(tmp->StatFs().total_blocks, 16u);
+  ASSERT_OK(tmp->Remount("size=50%", &flags));
+  EXPECT_EQ(tmp->StatFs().total_blocks, 50u);
+  EXPECT_ERR(tmp->Remount("bogus", &flags), kInvalid);
+  EXPECT_ERR(tmp->Remount("size=1k,bogus", &flags), kInvalid);
+  EXPECT_EQ(tmp->StatFs().total_blocks, 50u);  // parsed first: nothing applied
+  flags = 0;
+  ASSERT_OK(fs->Remount("mode=700,size=1m,anything,ro", &flags));  // ramfs ignores the rest
+  EXPECT_EQ(flags, kMountReadOnly);
+  EXPECT_ERR(fs->Remount("mode=9", &flags), kInvalid);
+  tmp->Shutdown();
+}
+
 TEST_F(RamFsTest, OutOfMemoryIsReportedAndLeaksNothing) {
   CountingBlocks blocks;
   blocks.fail_after = 2;
@@ -731,8 +820,11 @@ TEST_F(RamFsTest, StatFsOfRamfs) {
   EXPECT_EQ(stats.magic, kRamfsMagic);
   EXPECT_EQ(stats.max_name_length, 255u);
   LinuxStatfs out;
-  FillLinuxStatfs(stats, fs->device(), &out);
+  FillLinuxStatfs(stats, fs->device(), 0, &out);
   EXPECT_EQ(out.f_type, kRamfsMagic);
+  EXPECT_EQ(out.f_flags, 0x1020);  // ST_VALID | ST_RELATIME, as Linux for "rw,relatime"
+  FillLinuxStatfs(stats, fs->device(), kMountReadOnly | kMountNoExec | kMountNoAtime, &out);
+  EXPECT_EQ(out.f_flags, 0x0429);  // ST_RDONLY | ST_NOEXEC | ST_VALID | ST_NOATIME
   EXPECT_EQ(out.f_bsize, 4096);
   EXPECT_EQ(out.f_namelen, 255);
   EXPECT_EQ(DevMajor(fs->device()), 0u);  // anonymous device

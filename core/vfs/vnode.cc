@@ -1,5 +1,7 @@
 #include "core/vfs/vnode.h"
 
+#include "core/vfs/mount_options.h"
+
 #include "core/vfs/device.h"
 #include "kstd/new.h"
 
@@ -122,8 +124,26 @@ void FillLinuxStatx(const Attributes& attr, uint64_t mount_id, LinuxStatx* out) 
   out->stx_mnt_id = mount_id;
 }
 
-void FillLinuxStatfs(const FsStats& stats, uint64_t device, LinuxStatfs* out) {
+void FillLinuxStatfs(const FsStats& stats, uint64_t device, uint32_t mount_flags,
+                     LinuxStatfs* out) {
+  // statvfs(3)'s ST_* bits (uapi/linux/statfs.h).
+  constexpr int64_t kStValid = 0x0020, kStRelatime = 0x1000;
+  struct Bit {
+    uint32_t mount;
+    int64_t st;
+  };
+  static constexpr Bit kBits[] = {
+      {kMountReadOnly, 0x0001}, {kMountNoSuid, 0x0002}, {kMountNoDev, 0x0004},
+      {kMountNoExec, 0x0008},   {kMountSync, 0x0010},   {kMountNoAtime, 0x0400},
+      {kMountNoDirAtime, 0x0800},
+  };
   __builtin_memset(out, 0, sizeof(*out));
+  int64_t flags = kStValid;
+  for (const Bit& b : kBits) {
+    if (mount_flags & b.mount) flags |= b.st;
+  }
+  if ((mount_flags & (kMountNoAtime | kMountStrictAtime)) == 0) flags |= kStRelatime;
+  out->f_flags = flags;
   out->f_type = stats.magic;
   out->f_bsize = static_cast<int64_t>(stats.block_size);
   out->f_blocks = stats.total_blocks;
@@ -135,6 +155,25 @@ void FillLinuxStatfs(const FsStats& stats, uint64_t device, LinuxStatfs* out) {
   out->f_fsid[1] = static_cast<int32_t>(device >> 32);
   out->f_namelen = static_cast<int64_t>(stats.max_name_length);
   out->f_frsize = static_cast<int64_t>(stats.block_size);
+}
+
+// ---- FileSystem
+
+kstd::Result<void> FileSystem::SetMountFlags(uint32_t flags) {
+  uint32_t old = __atomic_exchange_n(&mount_flags_, flags, __ATOMIC_SEQ_CST);
+  if ((flags & kMountReadOnly) != 0 && (old & kMountReadOnly) == 0 && writers() != 0) {
+    __atomic_store_n(&mount_flags_, old, __ATOMIC_SEQ_CST);
+    return kstd::Error::kBusy;
+  }
+  return kstd::Ok();
+}
+
+void FileSystem::FormatOptions(kstd::Span<char> out) const {
+  if (!out.empty()) out[0] = '\0';
+}
+
+kstd::Result<void> FileSystem::Remount(Name data, uint32_t* flags) {
+  return ParseGenericOptions(data, flags);
 }
 
 uint64_t AllocateAnonymousDevice() {
@@ -205,8 +244,11 @@ kstd::Result<void> Vnode::SetAttr(const SetAttrRequest& request) {
 }
 
 void Vnode::TouchAccessedLocked() {
+  uint32_t flags = fs_ ? fs_->mount_flags() : 0;
+  if (flags & (kMountReadOnly | kMountNoAtime)) return;
+  if ((flags & kMountNoDirAtime) && IsDirectory()) return;
   Timestamp now = Now();
-  if (attr_.atime <= attr_.mtime || attr_.atime <= attr_.ctime ||
+  if ((flags & kMountStrictAtime) || attr_.atime <= attr_.mtime || attr_.atime <= attr_.ctime ||
       now - attr_.atime >= kRelatimeWindow) {
     attr_.atime = now;
   }
@@ -293,12 +335,21 @@ kstd::Result<kstd::RefPtr<OpenFile>> Vnode::Open(uint32_t flags) {
 
 // ---- OpenFile
 
+namespace {
+bool CountsAsWriter(const Vnode* v, uint32_t flags) {
+  return v != nullptr && v->fs() != nullptr && v->type() == VnodeType::kRegular &&
+         OpenWantsWrite(flags);
+}
+}  // namespace
+
 OpenFile::OpenFile(kstd::RefPtr<Vnode> vnode, uint32_t flags)
     : vnode_(kstd::Move(vnode)), flags_(flags) {
   if (vnode_ && vnode_->fs() != nullptr) vnode_->fs()->Pin();
+  if (CountsAsWriter(vnode_.get(), flags_)) vnode_->fs()->AddWriter();
 }
 
 OpenFile::~OpenFile() {
+  if (CountsAsWriter(vnode_.get(), flags_)) vnode_->fs()->RemoveWriter();
   if (vnode_ && vnode_->fs() != nullptr) vnode_->fs()->Unpin();
 }
 

@@ -156,9 +156,28 @@ struct FsStats {
   uint64_t free_files = 0;
   uint64_t max_name_length = kMaxNameLength;
 };
-void FillLinuxStatfs(const FsStats& stats, uint64_t device, LinuxStatfs* out);
+/// Fills a Linux `struct statfs`; f_flags is ST_VALID plus the ST_* bits of
+/// `mount_flags` (kMount*), as Linux's calculate_f_flags gives them.
+void FillLinuxStatfs(const FsStats& stats, uint64_t device, uint32_t mount_flags,
+                     LinuxStatfs* out);
 
 class Vnode;
+
+// How a file system is mounted (FileSystem::mount_flags), with Linux's
+// meaning and /proc/mounts words. The mount table sets them (mount(2),
+// remount); the VFS and the syscall layer honour them:
+inline constexpr uint32_t kMountReadOnly = 1u << 0;    // "ro": changes give kReadOnlyFs (EROFS)
+inline constexpr uint32_t kMountNoSuid = 1u << 1;      // "nosuid": nothing to ignore (no set-user-ID exec)
+inline constexpr uint32_t kMountNoDev = 1u << 2;       // "nodev": opening a device node gives kAccess
+inline constexpr uint32_t kMountNoExec = 1u << 3;      // "noexec": execve gives kAccess
+inline constexpr uint32_t kMountNoAtime = 1u << 4;     // "noatime": reads never update atime
+inline constexpr uint32_t kMountNoDirAtime = 1u << 5;  // "nodiratime": directories never do
+inline constexpr uint32_t kMountStrictAtime = 1u << 6; // every read does (default: relatime)
+inline constexpr uint32_t kMountSync = 1u << 7;        // "sync": memory file systems always are
+inline constexpr uint32_t kMountDirSync = 1u << 8;     // "dirsync": likewise
+inline constexpr uint32_t kMountLazyTime = 1u << 9;    // "lazytime": recorded only
+inline constexpr uint32_t kMountAtimeMask = kMountNoAtime | kMountNoDirAtime | kMountStrictAtime;
+inline constexpr uint32_t kMountAllFlags = (1u << 10) - 1;
 
 /// A mounted (or mountable) file system: a name ("ramfs", "tmpfs", "devtmpfs",
 /// "proc", "ext2"), a device id shared by all its vnodes, and statfs data.
@@ -189,6 +208,41 @@ class FileSystem : public kstd::RefCounted<FileSystem> {
   /// A fresh inode number (never 0, never reused).
   uint64_t NextIno() { return __atomic_add_fetch(&next_ino_, 1, __ATOMIC_RELAXED); }
 
+  /// How the file system is mounted (kMount* bits). A file system is mounted
+  /// at most once (MountTable's rule), so these are also its mount's flags.
+  uint32_t mount_flags() const { return __atomic_load_n(&mount_flags_, __ATOMIC_SEQ_CST); }
+  bool read_only() const { return (mount_flags() & kMountReadOnly) != 0; }
+
+  /// Sets the mount flags (the mount table does, at mount and remount).
+  /// Turning read-only fails with kBusy while regular files are open for
+  /// writing (Linux's remount rule), and then nothing changes. Opens for
+  /// writing count themselves first and check read_only() after (OpenPath),
+  /// so one of the two always sees the other.
+  kstd::Result<void> SetMountFlags(uint32_t flags);
+
+  /// Regular files open for writing (OpenFile counts them).
+  uint64_t writers() const { return __atomic_load_n(&writers_, __ATOMIC_SEQ_CST); }
+  void AddWriter() { __atomic_add_fetch(&writers_, 1, __ATOMIC_SEQ_CST); }
+  void RemoveWriter() { __atomic_sub_fetch(&writers_, 1, __ATOMIC_SEQ_CST); }
+
+  /// A file system the kernel keeps while it is not mounted (the devtmpfs
+  /// instance, like Linux's internal mount of it): umount detaches it without
+  /// Shutdown, so mounting it again shows the same tree.
+  void set_retained(bool retained) { retained_ = retained; }
+  bool retained() const { return retained_; }
+
+  /// The file system's own options as /proc/mounts shows them after the
+  /// generic ones, each with a leading comma (",size=1024k,mode=700"),
+  /// NUL-terminated in `out` (cut short if it does not fit). Default: "".
+  virtual void FormatOptions(kstd::Span<char> out) const;
+
+  /// mount -o remount with the option string `data`: applies what the file
+  /// system can change and sets or clears the generic words' kMount* bits
+  /// ("ro", "rw", "sync", ...) in *flags; the caller then sets the flags.
+  /// Default: only the generic words. Errors: kInvalid (an option the file
+  /// system does not take, or cannot apply; then nothing changed).
+  virtual kstd::Result<void> Remount(Name data, uint32_t* flags);
+
  protected:
   FileSystem(const char* name, uint64_t device) : name_(name), device_(device) {}
 
@@ -197,6 +251,9 @@ class FileSystem : public kstd::RefCounted<FileSystem> {
   const uint64_t device_;
   uint64_t pins_ = 0;
   uint64_t next_ino_ = 0;
+  uint32_t mount_flags_ = 0;  // atomic
+  uint64_t writers_ = 0;      // atomic
+  bool retained_ = false;     // set before the file system is shared
 };
 
 /// A device number for a file system with no backing device (major 0, like
@@ -348,7 +405,9 @@ class Vnode : public kstd::RefCounted<Vnode> {
 
 /// The VFS side of an open file: what Vnode::Open returns. The syscall
 /// layer's file description holds one together with its own offset and
-/// status flags. An OpenFile pins its file system (umount gives kBusy).
+/// status flags. An OpenFile pins its file system (umount gives kBusy), and
+/// one of a regular file opened for writing counts as a writer (remount
+/// read-only gives kBusy).
 /// Read/Write take explicit offsets; a non-seekable file ignores them. The
 /// access mode (O_RDONLY/O_WRONLY) is checked by the syscall layer, not here.
 class OpenFile : public kstd::RefCounted<OpenFile> {
