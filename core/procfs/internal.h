@@ -38,6 +38,10 @@ inline uint64_t PidIno(uint64_t pid, uint64_t slot) {
 
 /// The mount table procfs is mounted in (set by InitProcFs).
 const vfs::MountTable& Mounts();
+/// /proc/mounts and /proc/<pid>/mounts: every mount, root first, as
+/// "source path type options 0 0" lines (render.h). Errors: kNoMemory,
+/// kAgain (the table kept changing while it was copied).
+kstd::Result<void> RenderMounts(TextBuffer& out);
 /// The root directory the reading process sees paths from.
 kstd::RefPtr<vfs::Vnode> ReaderRoot();
 

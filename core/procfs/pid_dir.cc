@@ -34,6 +34,7 @@ enum class PidFileKind : uint8_t {
   kComm,
   kEnviron,
   kMaps,
+  kMounts,
   kTessera
 };
 
@@ -72,6 +73,7 @@ class PidFile final : public vfs::SyntheticFile {
         break;
       }
       case PidFileKind::kMaps: RenderMaps(p.get(), out); break;
+      case PidFileKind::kMounts: return RenderMounts(out);  // one namespace, no chroot
       case PidFileKind::kTessera: RenderTessera(p.get(), out); break;
     }
     return kstd::Ok();
@@ -342,6 +344,7 @@ constexpr PidEntry kPidEntries[] = {
     {"exe", VnodeType::kSymlink, 0777, {}, PidLinkKind::kExe},
     {"fd", VnodeType::kDirectory, 0500, {}, {}},
     {"maps", VnodeType::kRegular, 0444, PidFileKind::kMaps, {}},
+    {"mounts", VnodeType::kRegular, 0444, PidFileKind::kMounts, {}},
     {"root", VnodeType::kSymlink, 0777, {}, PidLinkKind::kRoot},
     {"stat", VnodeType::kRegular, 0444, PidFileKind::kStat, {}},
     {"statm", VnodeType::kRegular, 0444, PidFileKind::kStatm, {}},

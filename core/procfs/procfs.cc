@@ -41,6 +41,64 @@ uint64_t g_nanos_at_init = 0;
 
 const vfs::MountTable& Mounts() { return *g_mounts; }
 
+Result<void> RenderMounts(TextBuffer& out) {
+  // Copied out under the mount table's lock (fn may only copy): the strings
+  // into one arena sized by a first pass, and a reference to each file
+  // system, whose own options are formatted after the lock.
+  struct Row {
+    RefPtr<vfs::FileSystem> fs;
+    const char* source;
+    const char* path;
+    uint32_t flags;
+  };
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    size_t rows_needed = 0, bytes_needed = 0;
+    g_mounts->ForEach([&](const vfs::MountView& m) {
+      ++rows_needed;
+      bytes_needed += kstd::StringLength(m.source) + kstd::StringLength(m.path) + 2;
+    });
+    Row* rows = new (kstd::nothrow) Row[rows_needed];
+    char* arena = new (kstd::nothrow) char[bytes_needed + 1];
+    struct Free {
+      Row* rows;
+      char* arena;
+      ~Free() {
+        delete[] rows;
+        delete[] arena;
+      }
+    } free_later{rows, arena};
+    if (rows == nullptr || arena == nullptr) return kstd::Error::kNoMemory;
+    size_t n = 0, used = 0;
+    bool fits = true;
+    g_mounts->ForEach([&](const vfs::MountView& m) {
+      size_t source_length = kstd::StringLength(m.source) + 1;
+      size_t path_length = kstd::StringLength(m.path) + 1;
+      if (!fits || n == rows_needed || used + source_length + path_length > bytes_needed) {
+        fits = false;
+        return;
+      }
+      rows[n].fs = RefPtr<vfs::FileSystem>::FromRaw(m.fs);
+      rows[n].source = arena + used;
+      __builtin_memcpy(arena + used, m.source, source_length);
+      used += source_length;
+      rows[n].path = arena + used;
+      __builtin_memcpy(arena + used, m.path, path_length);
+      used += path_length;
+      rows[n].flags = m.flags;
+      ++n;
+    });
+    if (!fits) continue;  // the table grew meanwhile: count again
+    char options[256];
+    for (size_t i = 0; i < n; ++i) {
+      rows[i].fs->FormatOptions(kstd::Span<char>(options, sizeof options));
+      RenderMountLine({rows[i].source, rows[i].path, rows[i].fs->name(), rows[i].flags, options},
+                      out);
+    }
+    return kstd::Ok();
+  }
+  return kstd::Error::kAgain;
+}
+
 RefPtr<Vnode> ReaderRoot() {
   Process* self = sched::Current()->process();
   if (self != nullptr) {
@@ -163,18 +221,6 @@ uint64_t MeasuredKhz() {
   return (hal::x86_64::ReadTsc() - g_tsc_at_init) / ms;
 }
 
-// Appends a mount path as /proc/mounts shows it: space, tab, newline and
-// backslash as octal escapes.
-void AppendMountPath(const char* path, TextBuffer& out) {
-  for (const char* p = path; *p != '\0'; ++p) {
-    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\\') {
-      out.Printf("\\%c%c%c", '0' + ((*p >> 6) & 7), '0' + ((*p >> 3) & 7), '0' + (*p & 7));
-    } else {
-      out.Append(p, 1);
-    }
-  }
-}
-
 // "refused call what value count": the flags and operations of implemented
 // calls that were refused since boot (core/syscall/refusals.h).
 void RenderRefusals(TextBuffer& out) {
@@ -243,30 +289,7 @@ class GlobalFile final : public vfs::SyntheticFile {
         out.Printf("Linux version 6.1.0-tessera (tessera@tessera) (%s) #1 Tessera 0.1.0\n",
                    __VERSION__);
         break;
-      case GlobalFileKind::kMounts: {
-        // Copy the table out first: fn runs under the mount table's lock.
-        struct Row {
-          char fs[16];
-          char path[256];
-        };
-        constexpr size_t kMaxRows = 64;
-        Row* rows = new (kstd::nothrow) Row[kMaxRows];
-        if (rows == nullptr) return kstd::Error::kNoMemory;
-        size_t n = 0;
-        g_mounts->ForEach([&](const vfs::MountView& m) {
-          if (n == kMaxRows) return;
-          kstd::CopyString(rows[n].fs, sizeof rows[n].fs, m.fs->name());
-          kstd::CopyString(rows[n].path, sizeof rows[n].path, m.path);
-          ++n;
-        });
-        for (size_t i = 0; i < n; ++i) {
-          out.Printf("%s ", rows[i].fs);
-          AppendMountPath(rows[i].path, out);
-          out.Printf(" %s rw,relatime 0 0\n", rows[i].fs);
-        }
-        delete[] rows;
-        break;
-      }
+      case GlobalFileKind::kMounts: return RenderMounts(out);
       case GlobalFileKind::kFilesystems:
         // The file-system types the kernel has (none needs a device yet).
         out.Printf("nodev\tramfs\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n");
@@ -310,11 +333,7 @@ void SysinfoLoads(uint64_t loads[3]) {
   }
 }
 
-kstd::Result<void> InitProcFs(vfs::MountTable& mounts, RefPtr<Vnode> dir) {
-  g_mounts = &mounts;
-  g_tsc_at_init = hal::x86_64::ReadTsc();
-  g_nanos_at_init = hal::MonotonicNanos();
-
+kstd::Result<RefPtr<vfs::FileSystem>> CreateProcFs() {
   RefPtr<vfs::SyntheticFs> fs =
       kstd::AdoptRef(new (kstd::nothrow) vfs::SyntheticFs("proc", vfs::kProcMagic));
   if (!fs) return kstd::Error::kNoMemory;
@@ -351,8 +370,17 @@ kstd::Result<void> InitProcFs(vfs::MountTable& mounts, RefPtr<Vnode> dir) {
   ++fixed;
   root->set_fixed_count(fixed);
   fs->set_root(root_ref);
+  return RefPtr<vfs::FileSystem>(fs);
+}
 
-  TRY(mounts.Mount(fs, kstd::Move(dir), Name("/proc", 5)));
+kstd::Result<void> InitProcFs(vfs::MountTable& mounts, RefPtr<Vnode> dir) {
+  g_mounts = &mounts;
+  g_tsc_at_init = hal::x86_64::ReadTsc();
+  g_nanos_at_init = hal::MonotonicNanos();
+  RefPtr<vfs::FileSystem> fs = TRY(CreateProcFs());
+  vfs::MountOptions options;
+  options.source = "proc";
+  TRY(mounts.Mount(fs, kstd::Move(dir), Name("/proc", 5), options));
 
   auto sampler =
       sched::Thread::Create("loadavg", nullptr, LoadSampler, nullptr, sched::kPriorityHigh);

@@ -21,4 +21,9 @@ namespace core::procfs {
 /// boot. Errors: kNoMemory, MountTable::Mount's.
 kstd::Result<void> InitProcFs(vfs::MountTable& mounts, kstd::RefPtr<vfs::Vnode> dir);
 
+/// Another instance of the "proc" file system, for mount(2) (every mount of
+/// proc is a new instance, as in Linux since 5.8; all show the same
+/// processes). Call after InitProcFs. Errors: kNoMemory.
+kstd::Result<kstd::RefPtr<vfs::FileSystem>> CreateProcFs();
+
 }  // namespace core::procfs

@@ -487,4 +487,43 @@ void RenderCpuinfo(CpuidFn cpuid, uint32_t processor, uint32_t cpu_count, uint64
       clflush, clflush, phys_bits, virt_bits);
 }
 
+namespace {
+
+// Linux's mangle() for /proc/mounts: the separators as octal escapes.
+void AppendMangled(const char* text, TextBuffer& out) {
+  for (const char* p = text; *p != '\0'; ++p) {
+    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\\') {
+      out.Printf("\\%c%c%c", '0' + ((*p >> 6) & 3), '0' + ((*p >> 3) & 7), '0' + (*p & 7));
+    } else {
+      out.Append(p, 1);
+    }
+  }
+}
+
+}  // namespace
+
+void RenderMountLine(const MountLine& m, TextBuffer& out) {
+  AppendMangled(m.source != nullptr && m.source[0] != '\0' ? m.source : "none", out);
+  out.Append(" ", 1);
+  AppendMangled(m.path, out);
+  out.Append(" ", 1);
+  AppendMangled(m.type, out);
+  out.Append((m.flags & vfs::kMountReadOnly) ? " ro" : " rw", 3);
+  struct Word {
+    uint32_t flag;
+    const char* text;
+  };
+  static constexpr Word kWords[] = {
+      {vfs::kMountSync, ",sync"},        {vfs::kMountDirSync, ",dirsync"},
+      {vfs::kMountLazyTime, ",lazytime"}, {vfs::kMountNoSuid, ",nosuid"},
+      {vfs::kMountNoDev, ",nodev"},      {vfs::kMountNoExec, ",noexec"},
+      {vfs::kMountNoAtime, ",noatime"},  {vfs::kMountNoDirAtime, ",nodiratime"},
+  };
+  for (const Word& w : kWords) {
+    if (m.flags & w.flag) out.Printf("%s", w.text);
+  }
+  if ((m.flags & (vfs::kMountNoAtime | vfs::kMountStrictAtime)) == 0) out.Printf(",relatime");
+  out.Printf("%s 0 0\n", m.fs_options != nullptr ? m.fs_options : "");
+}
+
 }  // namespace core::procfs

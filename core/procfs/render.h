@@ -158,6 +158,21 @@ void RenderCpuinfo(CpuidFn cpuid, uint32_t processor, uint32_t cpu_count, uint64
 /// The flags line's names, space-separated, in Linux's order.
 void RenderCpuFlags(CpuidFn cpuid, TextBuffer& out);
 
+/// One mount, as /proc/mounts shows it.
+struct MountLine {
+  const char* source = nullptr;      // null or "": "none"
+  const char* path = "/";
+  const char* type = "";
+  uint32_t flags = 0;                // vfs::kMount*
+  const char* fs_options = "";       // the file system's own, each with a leading comma
+};
+/// "source path type options 0 0\n" as Linux's show_vfsmnt writes it:
+/// source, path and type with space, tab, newline and backslash as \ooo;
+/// options "rw"/"ro", then sync, dirsync, lazytime, nosuid, nodev, noexec,
+/// noatime, nodiratime, relatime (unless noatime or strictatime), then the
+/// file system's own.
+void RenderMountLine(const MountLine& m, TextBuffer& out);
+
 /// Appends `text` as Linux shows a task name in status: '\n' as "\n" and
 /// '\\' as "\\\\" (seq_escape with ESCAPE_SPACE | ESCAPE_SPECIAL).
 void AppendEscapedName(const char* text, TextBuffer& out);

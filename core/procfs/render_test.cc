@@ -565,5 +565,34 @@ TEST(Cpuinfo, FlagsAreLinuxNamesOfSetBits) {
   EXPECT_GE(ours.size() * 100, theirs.size() * 80) << Text(b);
 }
 
+TEST(Mounts, LinesAreLinuxs) {
+  // The mounts of testdata/linux_6.18_mounts.txt, as Tessera describes them.
+  const MountLine lines[] = {
+      {"none", "/tmp/mnt test", "tmpfs",
+       vfs::kMountNoSuid | vfs::kMountNoDev | vfs::kMountNoExec | vfs::kMountNoAtime,
+       ",size=64k,mode=700"},
+      {"tmpfs", "/mnt", "tmpfs",
+       vfs::kMountReadOnly | vfs::kMountSync | vfs::kMountDirSync | vfs::kMountNoDirAtime |
+           vfs::kMountStrictAtime,
+       ",nr_inodes=100,uid=1000,gid=100"},
+      {"proc", "/media", "proc", 0, ""},
+      {"ramfs", "/opt", "ramfs", 0, ",mode=700"},
+  };
+  TextBuffer b;
+  for (const MountLine& m : lines) RenderMountLine(m, b);
+  EXPECT_EQ(Text(b), ReadFixture("linux_6.18_mounts.txt"));
+}
+
+TEST(Mounts, NoSourceIsNoneAndSeparatorsAreEscaped) {
+  TextBuffer b;
+  RenderMountLine({nullptr, "/a\tb\\c\nd", "tmpfs", vfs::kMountLazyTime, ""}, b);
+  RenderMountLine({"", "/", "ext2", 0, nullptr}, b);
+  RenderMountLine({"my src", "/x", "ramfs", vfs::kMountNoAtime | vfs::kMountStrictAtime, ""}, b);
+  EXPECT_EQ(Text(b),
+            "none /a\\011b\\134c\\012d tmpfs rw,lazytime,relatime 0 0\n"
+            "none / ext2 rw,relatime 0 0\n"
+            "my\\040src /x ramfs rw,noatime 0 0\n");
+}
+
 }  // namespace
 }  // namespace core::procfs
