@@ -42,6 +42,7 @@ const char* ErrorName(Error error) {
     case Error::kTooManyLinks: return "EMLINK";
     case Error::kFileTooBig: return "EFBIG";
     case Error::kIsDirectory: return "EISDIR";
+    case Error::kNoDevice: return "ENODEV";
     case Error::kNotDirectory: return "ENOTDIR";
     case Error::kCrossDevice: return "EXDEV";
     case Error::kNoDeviceOrAddress: return "ENXIO";

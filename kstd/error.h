@@ -23,6 +23,7 @@ enum class Error : int {
   kBusy = 16,               // EBUSY
   kExists = 17,             // EEXIST
   kCrossDevice = 18,        // EXDEV (rename/link across file systems)
+  kNoDevice = 19,           // ENODEV (mount(2): a file-system type the kernel does not have)
   kNotDirectory = 20,       // ENOTDIR
   kIsDirectory = 21,        // EISDIR
   kNotTty = 25,             // ENOTTY (an ioctl the device does not support)

@@ -18,6 +18,7 @@ namespace {
 constexpr uint64_t kTmpfsMaxBytes = 256ULL << 20;
 
 vfs::MountTable g_mounts;
+kstd::RefPtr<vfs::RamFs> g_devfs;
 
 // Entropy for /dev/random: the jitter of the TSC and RDRAND where the CPU has it.
 class CpuEntropy final : public vfs::EntropySource {
@@ -56,6 +57,13 @@ kstd::Result<kstd::RefPtr<vfs::Vnode>> MakeDir(vfs::Vnode* parent, const char* n
   return parent->Create(n, req);
 }
 
+// What /proc/mounts shows as the source of a boot-time mount.
+vfs::MountOptions Source(const char* source) {
+  vfs::MountOptions options;
+  options.source = source;
+  return options;
+}
+
 const BootModule* FindModule(const BootInfo& boot_info, const char* wanted) {
   for (size_t i = 0; i < boot_info.module_count; ++i) {
     char name[BootModule::kMaxCmdline];
@@ -71,6 +79,8 @@ const BootModule* FindModule(const BootInfo& boot_info, const char* wanted) {
 
 vfs::MountTable& Mounts() { return g_mounts; }
 
+kstd::RefPtr<vfs::RamFs> DevFsInstance() { return g_devfs; }
+
 void RandomBytes(kstd::Span<uint8_t> out) { g_csprng.Generate(out); }
 
 kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
@@ -78,7 +88,7 @@ kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
   if (!g_csprng.Seed()) Log("vfs", "/dev/random: no hardware entropy; seeded from the TSC only");
 
   kstd::RefPtr<vfs::RamFs> root = TRY(vfs::RamFs::Create());
-  TRY(g_mounts.MountRoot(root));
+  TRY(g_mounts.MountRoot(root, Source("rootfs")));
   kstd::RefPtr<vfs::Vnode> root_dir = g_mounts.Root();
 
   const BootModule* initramfs = FindModule(boot_info, "initramfs");
@@ -100,10 +110,12 @@ kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
   // /dev
   kstd::RefPtr<vfs::Vnode> dev_dir = TRY(MakeDir(root_dir.get(), "dev"));
   kstd::RefPtr<vfs::RamFs> devfs = TRY(vfs::DevFs::Create());
+  devfs->set_retained(true);
+  g_devfs = devfs;
   kstd::RefPtr<vfs::Vnode> devfs_root = devfs->Root();
   TRY(vfs::DevFs::AddMemoryDevices(devfs_root.get(), &g_csprng));
   TRY(fd::AddConsoleDevices(devfs_root.get()));
-  TRY(g_mounts.Mount(devfs, dev_dir, vfs::Name("/dev", 4)));
+  TRY(g_mounts.Mount(devfs, dev_dir, vfs::Name("/dev", 4), Source("devtmpfs")));
 
   // /tmp
   kstd::RefPtr<vfs::Vnode> tmp_dir = TRY(MakeDir(root_dir.get(), "tmp"));
@@ -112,7 +124,7 @@ kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
   tmp_options.max_bytes = kTmpfsMaxBytes;
   tmp_options.root_mode = 01777;
   kstd::RefPtr<vfs::RamFs> tmpfs = TRY(vfs::RamFs::Create(tmp_options));
-  TRY(g_mounts.Mount(tmpfs, tmp_dir, vfs::Name("/tmp", 4)));
+  TRY(g_mounts.Mount(tmpfs, tmp_dir, vfs::Name("/tmp", 4), Source("tmpfs")));
 
   // /proc
   kstd::RefPtr<vfs::Vnode> proc_dir = TRY(MakeDir(root_dir.get(), "proc"));

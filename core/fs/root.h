@@ -6,6 +6,7 @@
 
 #include "core/boot/boot_info.h"
 #include "core/vfs/mount_table.h"
+#include "core/vfs/ramfs.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
 
@@ -23,5 +24,10 @@ void RandomBytes(kstd::Span<uint8_t> out);
 
 /// The mount table (valid after InitFileSystems).
 vfs::MountTable& Mounts();
+
+/// The devtmpfs instance (valid after InitFileSystems): mounted on /dev at
+/// boot, kept by the kernel while unmounted (FileSystem::retained), and what
+/// mount -t devtmpfs mounts again.
+kstd::RefPtr<vfs::RamFs> DevFsInstance();
 
 }  // namespace core::fs

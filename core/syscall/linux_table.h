@@ -123,6 +123,10 @@
     (option, arg2, arg3, arg4, arg5))                                                      \
   X(158, LinuxArchPrctl, (int32_t code, uint64_t address), (code, address))                \
   X(162, LinuxSync, (), ())                                                                \
+  X(165, LinuxMount,                                                                       \
+    (IN_PTR(char) source, IN_PTR(char) target, IN_PTR(char) type, uint64_t flags,          \
+     IN_PTR(void) data),                                                                   \
+    (source, target, type, flags, data))                                                   \
   X(166, LinuxUmount2, (IN_PTR(char) path, int32_t flags), (path, flags))                  \
   X(186, LinuxGettid, (), ())                                                              \
   X(164, LinuxSettimeofday, (IN_PTR(tessera::linux_timeval) tv, IN_PTR(void) tz), (tv, tz)) \

@@ -9,6 +9,10 @@
 #include "core/sched/scheduler.h"
 #include "core/syscall/handlers.h"
 
+namespace core::vfs {
+class FileSystem;
+}  // namespace core::vfs
+
 namespace core::syscall {
 
 inline sched::Thread* CurrentThread() { return sched::Current(); }
@@ -19,6 +23,10 @@ void InitChannelCalls();
 
 /// sync(2) for the user-space file systems (sys_fs_mount.cc).
 void SyncRemoteFileSystems();
+/// Asks the server of `fs` to flush (before a remount read-only); nothing to
+/// do if `fs` is not a user-space file system. Errors: kIo, kInterrupted,
+/// the server's errno.
+kstd::Result<void> SyncRemoteFileSystem(const vfs::FileSystem* fs);
 /// Before the machine stops: asks every user-space file system to flush and
 /// unmount (a clean unmount marks ext2 clean); they are dead afterwards.
 void UnmountRemoteFileSystems();

@@ -26,6 +26,7 @@
 #include "core/ipc/channel.h"
 #include "core/kernel/log.h"
 #include "core/kernel/memory.h"
+#include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "core/vfs/ops.h"
 #include "core/vfs/remote_fs.h"
@@ -266,7 +267,8 @@ void SwapProcessRoot(Process* p, void* context) {
 
 // Makes `fs` the root (see kFsMountRoot). Decode first: every mount inside
 // the old root must find its directory in the new one before anything moves.
-kstd::Result<void> ReplaceRootWith(const kstd::RefPtr<vfs::RemoteFs>& fs) {
+kstd::Result<void> ReplaceRootWith(const kstd::RefPtr<vfs::RemoteFs>& fs,
+                                   const vfs::MountOptions& options) {
   vfs::MountTable& mounts = fs::Mounts();
   kstd::RefPtr<vfs::Vnode> old_root = mounts.Root();
   if (!old_root) return kstd::Error::kInvalid;
@@ -309,7 +311,7 @@ kstd::Result<void> ReplaceRootWith(const kstd::RefPtr<vfs::RemoteFs>& fs) {
                               vfs::Name(moves[i].path));
   }
   if (result.ok()) {
-    auto old_fs_ref = mounts.ReplaceRoot(fs);
+    auto old_fs_ref = mounts.ReplaceRoot(fs, options);
     if (old_fs_ref.is_error()) {
       result = old_fs_ref.error();
     } else {
@@ -398,11 +400,17 @@ kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
     fs.value()->Shutdown();
     return fail(kstd::Error::kBusy);
   }
+  // /proc/mounts names the server process as the source, as FUSE mounts
+  // name their daemon.
+  char source[32];
+  kstd::CopyString(source, sizeof source, self->name());
+  vfs::MountOptions options;
+  options.source = source;
   kstd::Result<void> mounted = kstd::Ok();
   if (replace_root) {
-    mounted = ReplaceRootWith(fs.value());
+    mounted = ReplaceRootWith(fs.value(), options);
   } else {
-    auto id = fs::Mounts().Mount(fs.value(), dir, vfs::Name(path, path_length));
+    auto id = fs::Mounts().Mount(fs.value(), dir, vfs::Name(path, path_length), options);
     if (id.is_error()) mounted = id.error();
   }
   if (mounted.is_error()) {
@@ -424,7 +432,10 @@ int64_t SysFsMount(UserPtr<const tessera::FsMountArgs> user_args) {
 }
 
 int64_t SysLinuxUmount2(UserPtr<const char> user_path, int32_t flags) {
-  if ((flags & ~kUmountNoFollow) != 0) return Errno(kstd::Error::kInvalid);
+  // MNT_FORCE, MNT_DETACH, MNT_EXPIRE and unknown bits.
+  if ((flags & ~kUmountNoFollow) != 0) {
+    return Refuse("umount2", "flags", static_cast<uint32_t>(flags & ~kUmountNoFollow));
+  }
   Process* self = CurrentProcess();
   char* path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
   if (path == nullptr) return Errno(kstd::Error::kNoMemory);
@@ -463,6 +474,18 @@ int64_t SysLinuxUmount2(UserPtr<const char> user_path, int32_t flags) {
                                                                : kstd::Error::kIo);
   }
   return 0;
+}
+
+kstd::Result<void> SyncRemoteFileSystem(const vfs::FileSystem* fs) {
+  kstd::RefPtr<vfs::RemoteFs> remote;
+  {
+    SpinLockGuard guard(g_remote_lock);
+    for (RemoteMount& m : g_remote) {
+      if (m.fs.get() == fs) remote = m.fs;
+    }
+  }
+  if (!remote) return kstd::Ok();
+  return remote->SyncAll();
 }
 
 /// sync(2): asks every user-space file system to flush (errors are logged).

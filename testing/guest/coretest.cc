@@ -871,6 +871,22 @@ const BadCase kLinuxCases[] = {
      [](uint64_t bad) { return Syscall(guest::kSysIoctl, 1, kTiocgwinsz, bad); }, kAllKinds,
      -guest::kEFAULT},
     {63, 0, "uname(buf)", [](uint64_t bad) { return Syscall(63, bad); }, kAllKinds, -guest::kEFAULT},
+    // mount(2) copies every string before it looks at anything, so a bad one
+    // is EFAULT and nothing is mounted on /tmp.
+    {165, 0, "mount(source)",
+     [](uint64_t bad) { return Syscall(165, bad, Addr("/tmp"), Addr("tmpfs"), 0, 0); }, kAllKinds,
+     -guest::kEFAULT},
+    {165, 1, "mount(target)",
+     [](uint64_t bad) { return Syscall(165, Addr("none"), bad, Addr("tmpfs"), 0, 0); }, kAllKinds,
+     -guest::kEFAULT},
+    {165, 2, "mount(type)",
+     [](uint64_t bad) { return Syscall(165, Addr("none"), Addr("/tmp"), bad, 0, 0); }, kAllKinds,
+     -guest::kEFAULT},
+    // Linux copies what it can of `data` (up to a page), so only pointers
+    // with no readable byte at all are EFAULT there.
+    {165, 4, "mount(data)",
+     [](uint64_t bad) { return Syscall(165, Addr("none"), Addr("/tmp"), Addr("tmpfs"), 0, bad); },
+     kNoStraddle & ~(1u << kUserTop), -guest::kEFAULT},
 };
 
 // The Linux calls the suite must cover whether or not the table marks their

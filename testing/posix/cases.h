@@ -18,5 +18,7 @@ extern const Case kTimerCases[];  // clocks, alarm, interval timers
 extern const int kTimerCaseCount;
 extern const Case kMemoryCases[];  // mmap, mremap
 extern const int kMemoryCaseCount;
+extern const Case kMountCases[];  // mount(2)/umount2(2) with tmpfs and proc (root only)
+extern const int kMountCaseCount;
 
 }  // namespace posix_test

@@ -5,7 +5,8 @@ Boots the shell ISO (tessera.test=shell: init starts busybox sh on
 /dev/ttyS0 and exits with the shell's status, which ends QEMU) with the serial
 line on QEMU's stdio, waits for the prompt "tessera:...# ", types the
 acceptance list of issue 4 one command at a time (waiting for the prompt
-between commands, with generous timeouts) and checks what comes back. Ctrl-C
+between commands, with generous timeouts), then issue 5's mount/umount/df
+checks, and checks what comes back. Ctrl-C
 and Ctrl-Z are sent as the bytes 0x03 and 0x1a, as a terminal would.
 
 Prints one line per check (PASS, FAIL or XFAIL with the reason) and
@@ -372,6 +373,58 @@ def run_checks(con, report):
         raise
     report.check("^C at the prompt gives a new prompt", out is not None, "no prompt")
     cmd("and the shell is still there", "echo alive", lambda l: l == ["alive"])
+
+    run_mount_checks(cmd)
+
+
+def run_mount_checks(cmd):
+    """Issue 5: mount and umount from the shell (the root is the initramfs).
+
+    Commands stay short: the terminal wraps longer ones in the echo."""
+    cmd("mount -t tmpfs", "mkdir -p /mnt && mount -t tmpfs -o size=1m none /mnt", lambda l: l == [])
+    cmd("a file in it", "echo x > /mnt/f && cat /mnt/f", lambda l: l == ["x"])
+    cmd("/proc/mounts lists every mount", "cat /proc/mounts",
+        lambda l: l == ["rootfs / ramfs rw,relatime 0 0",
+                        "devtmpfs /dev devtmpfs rw,relatime,mode=755 0 0",
+                        "tmpfs /tmp tmpfs rw,relatime,size=262144k 0 0",
+                        "proc /proc proc rw,relatime 0 0",
+                        "none /mnt tmpfs rw,relatime,size=1024k 0 0"])
+    cmd("/proc/self/mounts too", "cat /proc/self/mounts | tail -n 1",
+        lambda l: l == ["none /mnt tmpfs rw,relatime,size=1024k 0 0"])
+    cmd("mount with no arguments", "mount",
+        lambda l: "none on /mnt type tmpfs (rw,relatime,size=1024k)" in l
+        and "rootfs on / type ramfs (rw,relatime)" in l)
+    cmd("df", "df",
+        lambda l: any(re.match(r"none\s+1024\s+4\s+1020\s+0% /mnt$", x) for x in l)
+        and any(re.match(r"tmpfs\s+262144\s+\d+\s+\d+\s+\d+% /tmp$", x) for x in l))
+    cmd("umount of a busy mount", "cd /mnt && umount /mnt; echo rc=$?; cd /",
+        lambda l: any("can't unmount /mnt: Device or resource busy" in x for x in l) and l[-1] == "rc=1")
+    cmd("remount read-only", "mount -o remount,ro /mnt && grep ' /mnt ' /proc/mounts",
+        lambda l: l == ["none /mnt tmpfs ro,relatime,size=1024k 0 0"])
+    cmd("writes fail with EROFS", "echo y > /mnt/g; echo rc=$?; cat /mnt/f",
+        lambda l: any("Read-only file system" in x for x in l) and l[-2:] == ["rc=1", "x"])
+    cmd("remount read-write", "mount -o remount,rw /mnt && echo z > /mnt/g && cat /mnt/g", lambda l: l == ["z"])
+    cmd("proc mounted inside", "mkdir /mnt/p && mount -t proc proc /mnt/p", lambda l: l == [])
+    cmd("and it works", "test -r /mnt/p/1/stat && echo ok", lambda l: l == ["ok"])
+    cmd("umount refuses a mount with one inside", "umount /mnt; echo rc=$?",
+        lambda l: any("Device or resource busy" in x for x in l) and l[-1] == "rc=1")
+    cmd("umount both", "umount /mnt/p && umount /mnt && ls -A /mnt", lambda l: l == [])
+    cmd("and they are gone", "grep -c ' /mnt' /proc/mounts", lambda l: l == ["0"])
+    cmd("ext2 cannot be mounted by mount(2)", "mount -t ext2 /dev/vda /mnt; echo rc=$?",
+        lambda l: any("[vfs] mount: ext2 is served by a user-space server" in x for x in l)
+        and any("mounting /dev/vda on /mnt failed: No such device" in x for x in l) and l[-1] == "rc=255")
+    cmd("an unknown type is ENODEV", "mount -t nosuchfs none /mnt; echo rc=$?",
+        lambda l: any("No such device" in x for x in l) and l[-1] == "rc=255")
+    cmd("devtmpfs shows at one place only", "mount -t devtmpfs none /mnt; echo rc=$?",
+        lambda l: any("Device or resource busy" in x for x in l) and l[-1] == "rc=255")
+    cmd("umount of a directory that is not a mount", "umount /mnt; echo rc=$?",
+        lambda l: any("Invalid argument" in x for x in l) and l[-1] == "rc=1")
+    cmd("bind mounts are refused", "mount --bind /tmp /mnt; echo rc=$?",
+        lambda l: any("Invalid argument" in x for x in l) and l[-1] == "rc=255")
+    cmd("lazy umount is refused", "umount -l /tmp; echo rc=$?",
+        lambda l: any("Invalid argument" in x for x in l) and l[-1] == "rc=1")
+    cmd("both are listed as refused", "grep -E 'refused u?mount' /proc/tessera/unsupported",
+        lambda l: l == ["refused mount flags 0x1000 1", "refused umount2 flags 0x2 1"])
 
 
 def main():

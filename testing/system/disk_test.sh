@@ -111,6 +111,10 @@ if booted_to_disk; then
   run delete 'dd if=/dev/urandom of=/data/gone/x/y/f bs=4096 count=40 2>/dev/null && cp /data/double /data/gone/x/dbl &&
     rm -r /data/gone && test ! -e /data/gone && echo delete-ok'
   run overwrite 'echo "notes from boot one" > /root/notes.txt; dd if=/dev/urandom of=/data/block bs=1024 count=4 conv=notrunc 2>/dev/null; echo overwrite-ok'
+  run tmpmount 'mkdir -p /data/mnt && mount -t tmpfs -o size=64k none /data/mnt && echo t > /data/mnt/t &&
+    grep " /data/mnt " /proc/mounts && umount /data/mnt && rmdir /data/mnt && echo tmpmount-ok'
+  run remount 'mount -o remount,ro / && { touch /data/ro-probe; echo rc=$?; mount -o remount,rw /; } &&
+    grep " / " /proc/mounts && test ! -e /data/ro-probe && echo remount-ok'
   run sums "md5sum $(echo $FILES)"
   run listing 'ls -lR /data; df /'
   run sync 'sync && echo sync-ok'
@@ -124,9 +128,17 @@ status1=$status
 check "boot 1: the root moved to the disk" test "$booted1" -eq 1
 check "boot 1: the fs server reported the mount (clean image)" \
   grep -qE '^fs: ext2 on virtio-blk: 67108864 bytes .* block size 1024, .*, clean, mount 1$' "$log1"
-check "boot 1: / is ext2 with /dev, /tmp, /proc moved into it" \
-  bash -c 'grep -q "^ext2 / ext2 rw" <<< "$1" && grep -q " /dev " <<< "$1" && grep -q " /tmp " <<< "$1" && grep -q " /proc " <<< "$1"' \
+check "boot 1: / is ext2 (served by fs_server) with /dev, /tmp, /proc moved into it" \
+  bash -c 'grep -qx "fs_server / ext2 rw,relatime 0 0" <<< "$1" && grep -qx "devtmpfs /dev devtmpfs rw,relatime,mode=755 0 0" <<< "$1" &&
+    grep -q "^tmpfs /tmp tmpfs " <<< "$1" && grep -qx "proc /proc proc rw,relatime 0 0" <<< "$1"' \
   _ "$(section mounts)"
+check "boot 1: mount -t tmpfs on a directory of the ext2 root, and umount" \
+  bash -c 'grep -qx "none /data/mnt tmpfs rw,relatime,size=64k 0 0" <<< "$1" && grep -qx tmpmount-ok <<< "$1"' \
+  _ "$(section tmpmount)"
+check "boot 1: remount / read-only (writes give EROFS), then read-write" \
+  bash -c 'grep -q "Read-only file system" <<< "$1" && grep -qx "rc=1" <<< "$1" &&
+    grep -qx "fs_server / ext2 rw,relatime 0 0" <<< "$1" && grep -qx remount-ok <<< "$1"' \
+  _ "$(section remount)"
 for step in mkdir sizes copy append deep rename delete overwrite sync; do
   check "boot 1: $step" in_section "$step" "^$step-ok\$"
 done
