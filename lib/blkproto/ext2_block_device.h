@@ -23,6 +23,10 @@ class Ext2BlockDevice final : public servers::fs::ext2::BlockDevice {
   kstd::Result<void> Read(uint64_t lba, uint32_t count, kstd::Span<uint8_t> out) override;
   kstd::Result<void> Write(uint64_t lba, uint32_t count, kstd::Span<const uint8_t> in) override;
   kstd::Result<void> Flush() override;
+  /// One device read per client buffer's worth, copied from the shared
+  /// buffer straight into the pieces.
+  kstd::Result<void> ReadScatter(uint64_t lba, uint32_t sectors_per_piece,
+                                 kstd::Span<uint8_t* const> pieces) override;
 
  private:
   kstd::Result<void> Check(uint64_t lba, uint32_t count, size_t bytes) const;

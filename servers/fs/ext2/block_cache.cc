@@ -274,14 +274,31 @@ void BlockCache::Prefetch(uint64_t first, uint32_t count) {
     if (e == nullptr) break;
     fresh[made++] = e;
   }
-  bool ok = made >= 2 && ReadBlocks(first, made, bounce_).ok();
+  // Straight into the entries when the device can (one copy less), else
+  // through bounce_.
+  bool ok = false;
+  bool scattered = false;
+  if (made >= 2) {
+    uint8_t* pieces[kMaxRunBytes / kMinBlockBytes];
+    for (uint32_t i = 0; i < made; ++i) pieces[i] = fresh[i]->data;
+    ++stats_.device_reads;
+    kstd::Result<void> r = device_->ReadScatter(first * sectors_per_block_, sectors_per_block_,
+                                                kstd::Span<uint8_t* const>(pieces, made));
+    scattered = r.ok();
+    if (r.is_error()) {
+      --stats_.device_reads;
+      ok = r.error() == kstd::Error::kNotSupported && ReadBlocks(first, made, bounce_).ok();
+    } else {
+      ok = true;
+    }
+  }
   for (uint32_t i = 0; i < made; ++i) {
     CacheEntry* e = fresh[i];
     if (!ok) {
       FreeEntry(e);
       continue;
     }
-    memcpy(e->data, bounce_ + static_cast<size_t>(i) * block_size_, block_size_);
+    if (!scattered) memcpy(e->data, bounce_ + static_cast<size_t>(i) * block_size_, block_size_);
     e->block = first + i;
     e->dirty = false;
     e->pins = 0;

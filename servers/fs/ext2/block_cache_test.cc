@@ -183,6 +183,31 @@ TEST_F(BlockCacheTest, DiscardDropsDirtyData) {
   EXPECT_EQ(DiskByte(6), 0);
 }
 
+TEST_F(BlockCacheTest, PrefetchScattersStraightIntoEntries) {
+  device_.scatter = true;
+  BlockCache cache(&device_, kBlock, 64);
+  ASSERT_TRUE(cache.Init().ok());
+  for (uint64_t b = 200; b < 240; ++b) device_.data()[b * kBlock + 5] = static_cast<uint8_t>(b * 3);
+  cache.Prefetch(200, 40);
+  EXPECT_EQ(device_.scatter_reads, 1u);
+  EXPECT_EQ(device_.reads, 1u);
+  for (uint64_t b = 200; b < 240; ++b) {
+    auto ref = cache.Get(b);
+    ASSERT_TRUE(ref.ok());
+    EXPECT_EQ(ref.value().data()[0], b & 0xFF) << b;
+    EXPECT_EQ(ref.value().data()[5], static_cast<uint8_t>(b * 3)) << b;
+  }
+  EXPECT_EQ(device_.reads, 1u);  // all hits
+  // A failed scatter read caches nothing: the blocks are read (and fail) on demand.
+  device_.fail_reads = true;
+  device_.fail_from = 600;  // sectors (512 bytes): blocks 300..309
+  device_.fail_to = 620;
+  cache.Prefetch(300, 8);
+  EXPECT_EQ(cache.Get(301).error(), kstd::Error::kIo);
+  device_.fail_reads = false;
+  EXPECT_EQ(cache.Get(301).value().data()[0], 301 & 0xFF);
+}
+
 TEST_F(BlockCacheTest, PrefetchReadsRunsInOneRequest) {
   BlockCache cache(&device_, kBlock, 64);
   ASSERT_TRUE(cache.Init().ok());

@@ -38,6 +38,20 @@ class BlockDevice {
   /// fsync on an image). Errors: kIo.
   virtual kstd::Result<void> Flush() = 0;
 
+  /// Reads sectors [lba, lba + pieces.size() * sectors_per_piece) in one go,
+  /// piece i (sectors_per_piece * sector_size() bytes) into pieces[i]: what
+  /// the block cache's read-ahead fills its entries with. Devices that stage
+  /// reads in a buffer of their own override it to copy straight into the
+  /// pieces; the default says kNotSupported and the cache reads into a
+  /// bounce buffer instead. Errors: as Read.
+  virtual kstd::Result<void> ReadScatter(uint64_t lba, uint32_t sectors_per_piece,
+                                         kstd::Span<uint8_t* const> pieces) {
+    (void)lba;
+    (void)sectors_per_piece;
+    (void)pieces;
+    return kstd::Error::kNotSupported;
+  }
+
  protected:
   ~BlockDevice() = default;
 };

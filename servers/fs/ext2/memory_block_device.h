@@ -55,6 +55,25 @@ class MemoryBlockDevice final : public BlockDevice {
     return kstd::Ok();
   }
 
+  /// With `scatter` set, reads ahead straight into the cache's pieces (one
+  /// counted read, as the driver-backed device does).
+  bool scatter = false;
+  uint64_t scatter_reads = 0;
+  kstd::Result<void> ReadScatter(uint64_t lba, uint32_t sectors_per_piece,
+                                 kstd::Span<uint8_t* const> pieces) override {
+    if (!scatter) return kstd::Error::kNotSupported;
+    const uint64_t count = static_cast<uint64_t>(sectors_per_piece) * pieces.size();
+    if (lba > sector_count_ || count > sector_count_ - lba) return kstd::Error::kInvalid;
+    ++reads;
+    ++scatter_reads;
+    if (fail_reads && Overlaps(lba, count)) return kstd::Error::kIo;
+    const size_t piece_bytes = static_cast<size_t>(sectors_per_piece) * sector_size_;
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      memcpy(pieces[i], data_ + lba * sector_size_ + i * piece_bytes, piece_bytes);
+    }
+    return kstd::Ok();
+  }
+
   kstd::Result<void> Write(uint64_t lba, uint32_t count, kstd::Span<const uint8_t> in) override {
     if (read_only_flag) return kstd::Error::kReadOnlyFs;
     if (lba > sector_count_ || count > sector_count_ - lba ||
