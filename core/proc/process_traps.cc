@@ -9,6 +9,7 @@
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/traps.h"
+#include "hal/x86_64/percpu.h"
 
 namespace core {
 namespace {
@@ -95,8 +96,11 @@ void OnUserFault(hal::UserFrame* frame, int vector, uint64_t error_code, uint64_
   syscall::ExitCurrentThread();
 }
 
+// The syscall entry and exit read the current thread inline (hot paths).
+sched::Thread* CurrentFast() { return static_cast<sched::Thread*>(hal::x86_64::CurrentThreadInline()); }
+
 void OnSyscall(hal::UserFrame* frame) {
-  sched::Thread* t = sched::Current();
+  sched::Thread* t = CurrentFast();
   Process* p = t->process();
   __atomic_fetch_add(&p->counters().syscalls, 1, __ATOMIC_RELAXED);
   t->syscall_nr_ = hal::SyscallNumber(frame);
@@ -115,7 +119,7 @@ bool SyscallExitNeedsSignalWork(sched::Thread* t, const hal::UserFrame* frame) {
 }
 
 void OnReturnToUser(hal::UserFrame* frame) {
-  sched::Thread* t = sched::Current();
+  sched::Thread* t = CurrentFast();
   if (t->kill_pending_) syscall::ExitCurrentThread();
   if (!t->interrupt_pending_) {
     // The common syscall exit: nothing posted (every post sets

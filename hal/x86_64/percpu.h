@@ -31,6 +31,15 @@ inline PerCpu* ThisCpu() {
   return p;
 }
 
+/// hal::CurrentThreadSlot() without the call, for the syscall entry and exit
+/// paths (each call and return costs a translation-block lookup under TCG).
+inline void* CurrentThreadInline() {
+  void* t;
+  asm volatile("movq %%gs:0x18, %0" : "=r"(t));
+  return t;
+}
+static_assert(offsetof(PerCpu, current_thread) == 0x18);
+
 inline uint64_t ReadFsBase() { return ReadMsr(kMsrFsBase); }
 inline void WriteFsBase(uint64_t value) { WriteMsr(kMsrFsBase, value); }
 
