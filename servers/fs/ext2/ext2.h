@@ -382,6 +382,16 @@ class Ext2 {
   bool HasBlockMap(const Inode& inode) const;
   /// The block holding file block `n`, or 0 for a hole.
   kstd::Result<uint32_t> MapBlock(const Inode& inode, uint64_t n);
+  /// A run of file blocks from `n`: `block` is n's physical block (0: a
+  /// hole) and `count` (1..max) how many file blocks from n on are at
+  /// block, block + 1, ... (holes count one at a time), all read from the
+  /// same pointer array (the inode's or one indirect block). Validated as
+  /// MapBlock validates. Errors: as MapBlock.
+  struct Extent {
+    uint32_t block = 0;
+    uint32_t count = 1;
+  };
+  kstd::Result<Extent> MapExtent(const Inode& inode, uint64_t n, uint32_t max);
   /// Like MapBlock, allocating the block (and indirect blocks) if missing.
   /// A newly allocated data block comes back zeroed and pinned in `*fresh`.
   kstd::Result<uint32_t> MapBlockAlloc(Inode* inode, uint64_t n, uint32_t goal, BlockRef* fresh);

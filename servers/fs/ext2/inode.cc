@@ -379,6 +379,55 @@ kstd::Result<uint32_t> Ext2::MapBlock(const Inode& inode, uint64_t n) {
   return cur;
 }
 
+kstd::Result<Ext2::Extent> Ext2::MapExtent(const Inode& inode, uint64_t n, uint32_t max) {
+  Extent extent;
+  uint32_t index[4];
+  int level = BlockPath(n, ptrs_per_block_, index);
+  if (level < 0 || max == 0) return extent;
+  // The pointer array holding n's entry, and n's slot in it.
+  const uint32_t* slots = nullptr;
+  uint32_t first = 0, end = 0;
+  BlockRef leaf;
+  uint32_t path[4];
+  if (level == 0) {
+    slots = inode.d.i_block;
+    first = index[0];
+    end = kIndirectSlot;
+  } else {
+    uint32_t cur = inode.d.i_block[kIndirectSlot + level - 1];
+    if (cur == 0) return extent;
+    TRY(CheckPointer(inode, cur, path, 0));
+    path[0] = cur;
+    for (int k = 0; k + 1 < level; ++k) {
+      BlockRef ref = TRY(cache_->Get(cur));
+      uint32_t next = Load32(ref.data(), index[k]);
+      if (next == 0) return extent;
+      TRY(CheckPointer(inode, next, path, k + 1));
+      path[k + 1] = next;
+      cur = next;
+    }
+    leaf = TRY(cache_->Get(cur));
+    slots = reinterpret_cast<const uint32_t*>(leaf.data());
+    first = index[level - 1];
+    end = ptrs_per_block_;
+  }
+  auto entry = [&](uint32_t i) {
+    return level == 0 ? slots[i] : Load32(reinterpret_cast<const uint8_t*>(slots), i);
+  };
+  uint32_t b = entry(first);
+  if (b == 0) return extent;  // a hole, one block
+  TRY(CheckPointer(inode, b, path, level));
+  extent.block = b;
+  uint32_t count = 1;
+  while (count < max && first + count < end) {
+    uint32_t next = entry(first + count);
+    if (next != b + count || !IsDataBlock(next)) break;
+    ++count;
+  }
+  extent.count = count;
+  return extent;
+}
+
 kstd::Result<uint32_t> Ext2::MapBlockAlloc(Inode* inode, uint64_t n, uint32_t goal, BlockRef* fresh) {
   if (n >= max_file_blocks_) return kstd::Error::kFileTooBig;
   uint32_t index[4];
@@ -618,44 +667,44 @@ kstd::Result<size_t> Ext2::Read(uint32_t ino, uint64_t offset, kstd::Span<uint8_
   if (offset >= size || out.size() == 0) return static_cast<size_t>(0);
   uint64_t total = size - offset < out.size() ? size - offset : out.size();
   uint64_t done = 0;
-  uint32_t last_physical = 0;
   while (done < total) {
     uint64_t pos = offset + done;
     uint64_t fblock = pos >> log_block_size_;
     uint32_t in_block = static_cast<uint32_t>(pos & (block_size_ - 1));
-    uint64_t chunk = block_size_ - in_block;
-    if (chunk > total - done) chunk = total - done;
-    auto mapped = MapBlock(inode, fblock);
+    // The blocks this request still covers, mapped a run at a time: one
+    // pointer lookup and one device request (read-ahead) per run.
+    uint64_t want = (total - done + in_block + block_size_ - 1) >> log_block_size_;
+    auto mapped = MapExtent(inode, fblock, want > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(want));
     if (mapped.is_error()) {
       if (done > 0) break;  // what was read so far; the next read reports it
       return mapped.error();
     }
-    uint32_t b = mapped.value();
-    if (b == 0) {
-      memset(out.data() + done, 0, chunk);
-    } else {
-      if (b != last_physical + 1 && total - done > chunk) {
-        // A new contiguous run starts: read ahead the part of it this
-        // request covers, in one device request.
-        uint64_t want = (total - done + in_block + block_size_ - 1) >> log_block_size_;
-        if (want > 64) want = 64;
-        uint32_t run = 1;
-        while (run < want) {
-          auto next = MapBlock(inode, fblock + run);
-          if (next.is_error() || next.value() != b + run) break;
-          ++run;
+    const Extent run = mapped.value();
+    const uint32_t step = BlockCache::kMaxRunBytes / block_size_;  // the largest read-ahead
+    bool failed = false;
+    for (uint32_t j = 0; j < run.count && done < total; ++j) {
+      if (run.block != 0 && j % step == 0 && run.count - j > 1) {
+        cache_->Prefetch(run.block + j, run.count - j);
+      }
+      uint64_t chunk = block_size_ - in_block;
+      if (chunk > total - done) chunk = total - done;
+      if (run.block == 0) {
+        memset(out.data() + done, 0, chunk);
+      } else {
+        auto ref = cache_->Get(run.block + j);
+        if (ref.is_error()) {
+          if (done > 0) {
+            failed = true;
+            break;
+          }
+          return ref.error();
         }
-        if (run > 1) cache_->Prefetch(b, run);
+        memcpy(out.data() + done, ref.value().data() + in_block, chunk);
       }
-      auto ref = cache_->Get(b);
-      if (ref.is_error()) {
-        if (done > 0) break;
-        return ref.error();
-      }
-      memcpy(out.data() + done, ref.value().data() + in_block, chunk);
-      last_physical = b;
+      done += chunk;
+      in_block = 0;
     }
-    done += chunk;
+    if (failed) break;
   }
   if (!read_only_ && update_atime_) {
     int64_t now = Now();
