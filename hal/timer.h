@@ -15,8 +15,9 @@ uint64_t TimerTicks();
 uint32_t TimerHz();
 
 /// Registers the function the timer interrupt calls on every tick (the
-/// scheduler's accounting), with interrupts disabled.
-void SetTickCallback(void (*callback)());
+/// scheduler's accounting), with interrupts disabled; `from_user` says the
+/// tick interrupted user mode (user vs system CPU time).
+void SetTickCallback(void (*callback)(bool from_user));
 
 /// Registers the function called on the way out of every interrupt, after the
 /// end-of-interrupt (the scheduler's preemption point).

@@ -280,6 +280,7 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
   hal::ResetFpuState(cpu);
   cpu->fs_base = 0;
   hal::LoadFsBase(0);
+  NoteResidentSet();  // exec filled pages without faults (stack, data)
   hal::InitUserFrame(static_cast<hal::UserFrame*>(frame), image.value().entry, image.value().sp, 0);
   return kstd::Ok();
 }
@@ -347,6 +348,7 @@ void Process::OnThreadExit(sched::Thread* thread) {
     threads_.Remove(thread);
     last = threads_.empty();
     counters_.cpu_ticks_of_exited_threads += thread->cpu_ticks();
+    counters_.system_ticks_of_exited_threads += thread->system_ticks();
     if (last && !dying_) {
       dying_ = true;  // last thread returned without exit_group: status 0
     }
@@ -445,6 +447,42 @@ uint64_t Process::cpu_ticks() const {
   uint64_t total = counters_.cpu_ticks_of_exited_threads;
   threads_.ForEach([&total](sched::Thread* t) { total += t->cpu_ticks(); });
   return total;
+}
+
+ResourceUsage Process::Usage() const {
+  SpinLockGuard guard(lock_);
+  uint64_t total = counters_.cpu_ticks_of_exited_threads;
+  uint64_t system = counters_.system_ticks_of_exited_threads;
+  threads_.ForEach([&](sched::Thread* t) {
+    total += t->cpu_ticks();
+    system += t->system_ticks();
+  });
+  ResourceUsage u;
+  u.system_ticks = system < total ? system : total;
+  u.user_ticks = total - u.system_ticks;
+  u.max_rss_pages = __atomic_load_n(&max_rss_pages_, __ATOMIC_RELAXED);
+  u.minor_faults = __atomic_load_n(&counters_.minor_faults, __ATOMIC_RELAXED);
+  return u;
+}
+
+ResourceUsage Process::ChildrenUsage() const {
+  SpinLockGuard guard(lock_);
+  return children_usage_;
+}
+
+void Process::AddReapedChildUsage(const ResourceUsage& usage) {
+  SpinLockGuard guard(lock_);
+  children_usage_.Add(usage);
+}
+
+void Process::NoteResidentSet() {
+  vm::VmAspace* aspace = aspace_.get();  // only the process's own threads call this
+  if (aspace == nullptr) return;
+  uint64_t now = aspace->resident_pages();
+  uint64_t peak = __atomic_load_n(&max_rss_pages_, __ATOMIC_RELAXED);
+  while (now > peak &&
+         !__atomic_compare_exchange_n(&max_rss_pages_, &peak, now, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
 }
 
 kstd::RefPtr<Process> Process::FindByPid(uint64_t pid) {

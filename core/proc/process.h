@@ -33,6 +33,23 @@ struct ProcessCounters {
   uint64_t ipc_messages_received = 0;
   uint64_t ipc_bytes_received = 0;
   uint64_t cpu_ticks_of_exited_threads = 0;
+  uint64_t system_ticks_of_exited_threads = 0;
+  uint64_t minor_faults = 0;
+};
+
+/// CPU time and peak memory, as getrusage/wait4/times/procfs report them.
+struct ResourceUsage {
+  uint64_t user_ticks = 0;     // scheduler ticks that interrupted user mode
+  uint64_t system_ticks = 0;   // ticks spent in the kernel for the process
+  uint64_t max_rss_pages = 0;  // peak resident set (updated at every page fault and exec)
+  uint64_t minor_faults = 0;   // page faults resolved without I/O (all of Tessera's)
+
+  void Add(const ResourceUsage& other) {
+    user_ticks += other.user_ticks;
+    system_ticks += other.system_ticks;
+    if (other.max_rss_pages > max_rss_pages) max_rss_pages = other.max_rss_pages;
+    minor_faults += other.minor_faults;
+  }
 };
 
 class Process final : public KernelObject {
@@ -189,6 +206,15 @@ class Process final : public KernelObject {
   int wait_status() const;
   size_t live_threads() const;
   uint64_t cpu_ticks() const;
+  /// This process's own usage: its threads, live and exited.
+  ResourceUsage Usage() const;
+  /// The usage of the children it waited for, and of theirs (RUSAGE_CHILDREN).
+  ResourceUsage ChildrenUsage() const;
+  /// A child was reaped by wait: its own and its children's usage count as
+  /// this process's children's (Linux's cutime/cstime).
+  void AddReapedChildUsage(const ResourceUsage& usage);
+  /// Raises the peak resident set to the address space's current one.
+  void NoteResidentSet();
 
   /// Looks a live or zombie process up by pid. Returns an empty RefPtr if none.
   static kstd::RefPtr<Process> FindByPid(uint64_t pid);
@@ -248,7 +274,9 @@ class Process final : public KernelObject {
   fd::FdTable* fds_ = nullptr;  // owned
   HandleTable handles_;
   ProcessCounters counters_;
+  uint64_t max_rss_pages_ = 0;  // atomic (a maximum)
   // Guarded by lock_ (KernelObject's).
+  ResourceUsage children_usage_;
   kstd::IntrusiveList<sched::Thread, &sched::Thread::process_node_> threads_;
   bool dying_ = false;
   bool terminated_ = false;

@@ -55,6 +55,10 @@ bool OnPageFault(const hal::PageFaultInfo& info) {
                       : info.write ? vm::Access::kWrite
                                    : vm::Access::kRead;
   auto r = p->aspace()->HandlePageFault(info.address, access, info.user);
+  if (r.ok()) {
+    __atomic_fetch_add(&p->counters().minor_faults, 1, __ATOMIC_RELAXED);
+    p->NoteResidentSet();
+  }
   if (r.is_error() && r.error() == kstd::Error::kNoMemory) {
     Log("proc", "pid %lu (%s): out of memory resolving a fault at %lx", p->pid(), p->name(),
         info.address);

@@ -149,7 +149,13 @@ void FillView(Process* p, ProcessView* v) {
   SetComm(v, p->name());
   v->state = ProcessState(p);
   v->threads = p->live_threads();
-  v->utime = p->cpu_ticks() / kKernelTicksPerUserTick;
+  {
+    ResourceUsage own = p->Usage(), children = p->ChildrenUsage();
+    v->utime = own.user_ticks / kKernelTicksPerUserTick;
+    v->stime = own.system_ticks / kKernelTicksPerUserTick;
+    v->cutime = children.user_ticks / kKernelTicksPerUserTick;
+    v->cstime = children.system_ticks / kKernelTicksPerUserTick;
+  }
   v->start_time = p->start_nanos() / kNanosPerUserTick;
   if (v->state == 'Z') {
     v->flags = kPfExiting;

@@ -70,7 +70,8 @@ void RenderStat(const ProcessView& v, TextBuffer& out) {
   // 4-13: ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
   out.Printf(" %lu %lu %lu %ld %ld %lu 0 0 0 0", v.ppid, v.pgid, v.sid, v.tty_nr, v.tpgid, v.flags);
   // 14-20: utime stime cutime cstime priority nice num_threads
-  out.Printf(" %lu %lu 0 0 %ld %ld %lu", v.utime, v.stime, v.priority, v.nice, v.threads);
+  out.Printf(" %lu %lu %lu %lu %ld %ld %lu", v.utime, v.stime, v.cutime, v.cstime, v.priority, v.nice,
+             v.threads);
   // 21-25: itrealvalue starttime vsize rss rsslim (RLIM_INFINITY)
   out.Printf(" 0 %lu %lu %lu %lu", v.start_time, m ? v.vsize : 0, m ? v.rss : 0, ~uint64_t{0});
   // 26-30: startcode endcode startstack kstkesp kstkeip (the last two are

@@ -38,6 +38,8 @@ struct ProcessView {
   uint64_t flags = 0;  // PF_* (PF_EXITING for zombies)
   uint64_t utime = 0;  // clock ticks
   uint64_t stime = 0;
+  uint64_t cutime = 0;  // the waited-for children's, clock ticks
+  uint64_t cstime = 0;
   int64_t priority = 20;  // 20 + nice for normal (non-real-time) tasks
   int64_t nice = 0;
   uint64_t threads = 0;

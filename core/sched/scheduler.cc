@@ -19,7 +19,7 @@ bool g_started = false;
 uint64_t g_switches = 0;
 uint64_t g_preemptions = 0;
 uint64_t g_idle_ticks = 0;
-uint64_t g_user_ticks = 0;  // ticks that found a user thread (a process's) on the CPU
+uint64_t g_user_ticks = 0;  // ticks that interrupted user mode
 // Threads with a deadline, unsorted (checked each tick; few in practice).
 kstd::IntrusiveList<Thread, &Thread::sleep_node_> g_sleepers;
 // Exited threads whose stacks can be freed once another thread runs.
@@ -291,14 +291,15 @@ void ExitCurrent() {
   Panic("a dead thread was scheduled");
 }
 
-void OnTick() {
+void OnTick(bool from_user) {
   g_lock.Lock();  // interrupts are already off in the handler
   ++g_ticks;
   Thread* cur = CurrentLocked();
   if (cur != nullptr) {
     ++cur->cpu_ticks_;
+    if (!from_user) ++cur->system_ticks_;
     if (cur == g_idle) ++g_idle_ticks;
-    if (cur->process() != nullptr) ++g_user_ticks;
+    if (from_user) ++g_user_ticks;
   }
   // Expired deadlines.
   uint64_t now = hal::MonotonicNanos();

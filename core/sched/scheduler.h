@@ -55,7 +55,7 @@ void SetPriority(Thread* thread, int priority);
 [[noreturn]] void ExitCurrent();
 
 /// Timer interrupt hook: accounting, deadlines, time slices.
-void OnTick();
+void OnTick(bool from_user);
 
 /// Called on the way out of every interrupt: switches if a higher-priority
 /// thread woke or the slice ended.
@@ -100,7 +100,7 @@ class WaitQueue {
  private:
   kstd::IntrusiveList<Thread, &Thread::wait_node_> waiters_;
   friend void Wake(Thread* thread, WakeReason reason);
-  friend void OnTick();
+  friend void OnTick(bool from_user);
 };
 
 }  // namespace core::sched

@@ -59,6 +59,8 @@ class Thread final : public KernelObject {
   ThreadState state() const { return state_; }
   int priority() const { return entry_.priority; }
   uint64_t cpu_ticks() const { return cpu_ticks_; }
+  /// Of cpu_ticks(), those that found the thread in the kernel (system time).
+  uint64_t system_ticks() const { return system_ticks_; }
   uint64_t context_switches() const { return switches_; }
   hal::ThreadContext* context() { return &context_; }
   /// Changes the argument the entry function gets (before Start only).
@@ -85,6 +87,7 @@ class Thread final : public KernelObject {
   WaitQueue* waiting_on_ = nullptr;
   int slice_left_ = 0;
   uint64_t cpu_ticks_ = 0;
+  uint64_t system_ticks_ = 0;
   uint64_t switches_ = 0;
   // The page-table root to run with (0: the kernel's). Set before Start;
   // changed only by the thread itself (exec, exit).

@@ -18,6 +18,11 @@ namespace core::syscall {
 inline sched::Thread* CurrentThread() { return sched::Current(); }
 inline Process* CurrentProcess() { return sched::Current()->process(); }
 
+/// Writes `usage` as Linux's struct rusage (144 bytes: user and system time,
+/// ru_maxrss in KiB, ru_minflt; the fields Tessera does not count stay 0) at
+/// `rusage`; nothing for a null pointer. False if the copy faulted.
+bool CopyOutRusage(UserPtr<void> rusage, const ResourceUsage& usage);
+
 /// Connects channel arrivals to the threads waiting in channel_call (boot).
 void InitChannelCalls();
 

@@ -142,10 +142,15 @@ int64_t SysLinuxSysinfo(UserPtr<void> info) {
 }
 
 int64_t SysLinuxTimes(UserPtr<void> buf) {
-  // struct tms in clock ticks (100 Hz): user time (all CPU time is counted
-  // as user time today), system time, and the children's.
-  uint64_t ticks = CurrentProcess()->cpu_ticks() / (sched::kTickHz / 100);
-  int64_t tms[4] = {static_cast<int64_t>(ticks), 0, 0, 0};
+  // struct tms in clock ticks (100 Hz): user and system time, and those of
+  // the children waited for.
+  constexpr uint64_t kPerClockTick = sched::kTickHz / 100;
+  Process* p = CurrentProcess();
+  ResourceUsage own = p->Usage(), children = p->ChildrenUsage();
+  int64_t tms[4] = {static_cast<int64_t>(own.user_ticks / kPerClockTick),
+                    static_cast<int64_t>(own.system_ticks / kPerClockTick),
+                    static_cast<int64_t>(children.user_ticks / kPerClockTick),
+                    static_cast<int64_t>(children.system_ticks / kPerClockTick)};
   if (buf.address() != 0 && buf.CopyOut(tms, sizeof tms).is_error()) return Errno(kstd::Error::kFault);
   return static_cast<int64_t>(hal::MonotonicNanos() / 10'000'000ULL);
 }
@@ -153,13 +158,11 @@ int64_t SysLinuxTimes(UserPtr<void> buf) {
 int64_t SysLinuxGetrusage(int32_t who, UserPtr<void> usage) {
   constexpr int32_t kSelf = 0, kChildren = -1, kThread = 1;
   if (who != kSelf && who != kChildren && who != kThread) return Errno(kstd::Error::kInvalid);
-  uint8_t ru[144] = {};  // struct rusage
-  if (who != kChildren) {
-    uint64_t us = CurrentProcess()->cpu_ticks() * (1'000'000ULL / sched::kTickHz);
-    int64_t tv[2] = {static_cast<int64_t>(us / 1'000'000), static_cast<int64_t>(us % 1'000'000)};
-    __builtin_memcpy(ru, tv, sizeof tv);  // ru_utime
-  }
-  return usage.CopyOut(ru, sizeof ru).ok() ? 0 : Errno(kstd::Error::kFault);
+  // RUSAGE_THREAD reports the process (its threads are counted together).
+  Process* p = CurrentProcess();
+  ResourceUsage u = who == kChildren ? p->ChildrenUsage() : p->Usage();
+  if (usage.address() == 0) return Errno(kstd::Error::kFault);
+  return CopyOutRusage(usage, u) ? 0 : Errno(kstd::Error::kFault);
 }
 
 int64_t SysLinuxGetgroups(int32_t size, UserPtr<void>) {

@@ -37,7 +37,9 @@ void CollectChild(Process* p, void* context) {
     c.stop_signo = p->stop_signo_;
     c.continue_unreported = p->continue_unreported_;
   }
-  c.utime = static_cast<int64_t>(p->cpu_ticks() / (sched::kTickHz / 100));
+  ResourceUsage usage = p->Usage();
+  c.utime = static_cast<int64_t>(usage.user_ticks / (sched::kTickHz / 100));
+  c.stime = static_cast<int64_t>(usage.system_ticks / (sched::kTickHz / 100));
   p->AddRef();
   list->processes[list->n++] = p;
 }
@@ -56,13 +58,22 @@ bool NothingChanged(void* context) {
 
 namespace {
 
+// A process's own usage and that of the children it waited for (RUSAGE_BOTH:
+// what wait4 reports for a reaped child, and what its parent inherits).
+ResourceUsage TotalUsage(Process* p) {
+  ResourceUsage u = p->Usage();
+  u.Add(p->ChildrenUsage());
+  return u;
+}
+
 // The wait loop shared by wait4 and waitid: selects a child per `request`,
 // blocks until one has something to report (unless WNOHANG), lets
 // `copy_out` store the report in user memory (a fault aborts before the
 // child is consumed) and then consumes it (reap, clear the stop/continue).
 // Returns 0 with *outcome filled (kReport or kNoneReady) or -errno.
 int64_t WaitForChild(const posix::WaitRequest& request, posix::WaitOutcome* outcome,
-                     bool (*copy_out)(const posix::WaitOutcome& o, void* context), void* context) {
+                     bool (*copy_out)(const posix::WaitOutcome& o, Process* child, void* context),
+                     void* context) {
   Process* self = CurrentProcess();
   auto* list = new (kstd::nothrow) ChildList();
   if (list == nullptr) return Errno(kstd::Error::kNoMemory);
@@ -89,13 +100,14 @@ int64_t WaitForChild(const posix::WaitRequest& request, posix::WaitOutcome* outc
     const posix::WaitOutcome& o = selected.value();
     if (o.kind == posix::WaitOutcome::Kind::kNoneReady) {
       *outcome = o;
-      return copy_out(o, context) ? 0 : Errno(kstd::Error::kFault);
+      return copy_out(o, nullptr, context) ? 0 : Errno(kstd::Error::kFault);
     }
     if (o.kind == posix::WaitOutcome::Kind::kReport) {
-      if (!copy_out(o, context)) return Errno(kstd::Error::kFault);
       Process* child = list->processes[o.index];
+      if (!copy_out(o, child, context)) return Errno(kstd::Error::kFault);
       switch (o.consume) {
         case posix::WaitOutcome::Consume::kReap:
+          self->AddReapedChildUsage(TotalUsage(child));
           child->Reap();
           break;
         case posix::WaitOutcome::Consume::kClearStop: {
@@ -120,13 +132,6 @@ int64_t WaitForChild(const posix::WaitRequest& request, posix::WaitOutcome* outc
   }
 }
 
-// struct rusage (144 bytes): not accounted yet, reported as zeros.
-bool CopyOutZeroRusage(UserPtr<void> rusage) {
-  if (rusage.address() == 0) return true;
-  uint8_t zeros[144] = {};
-  return rusage.CopyOut(zeros, sizeof zeros).ok();
-}
-
 }  // namespace
 
 int64_t SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32_t options, UserPtr<void> rusage) {
@@ -138,12 +143,12 @@ int64_t SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32_t options, Use
     UserPtr<void> rusage;
   } out{status, rusage};
   posix::WaitOutcome o;
-  int64_t r = WaitForChild(request.value(), &o, [](const posix::WaitOutcome& w, void* c) {
+  int64_t r = WaitForChild(request.value(), &o, [](const posix::WaitOutcome& w, Process* child, void* c) {
     auto* out = static_cast<Out*>(c);
     if (w.kind != posix::WaitOutcome::Kind::kReport) return true;
     int32_t st = w.status;
     if (!out->status.is_null() && out->status.CopyOut(&st).is_error()) return false;
-    return CopyOutZeroRusage(out->rusage);
+    return CopyOutRusage(out->rusage, TotalUsage(child));
   }, &out);
   if (r < 0) return r;
   return o.kind == posix::WaitOutcome::Kind::kReport ? o.pid : 0;
@@ -159,13 +164,14 @@ int64_t SysLinuxWaitid(int32_t idtype, int32_t id, UserPtr<void> infop, int32_t 
     UserPtr<void> rusage;
   } out{infop, rusage};
   posix::WaitOutcome o;
-  return WaitForChild(request.value(), &o, [](const posix::WaitOutcome& w, void* c) {
+  return WaitForChild(request.value(), &o, [](const posix::WaitOutcome& w, Process* child, void* c) {
     auto* out = static_cast<Out*>(c);
-    // WNOHANG with nothing to report: the siginfo is zeroed (si_pid = 0).
+    // WNOHANG with nothing to report: the siginfo is zeroed (si_pid = 0),
+    // and so is the rusage.
     posix::SigInfo info{};
     if (w.kind == posix::WaitOutcome::Kind::kReport) info = w.info;
     if (out->infop.address() != 0 && out->infop.CopyOut(&info, sizeof info).is_error()) return false;
-    return CopyOutZeroRusage(out->rusage);
+    return CopyOutRusage(out->rusage, child != nullptr ? TotalUsage(child) : ResourceUsage{});
   }, &out);
 }
 

@@ -65,7 +65,7 @@ void ResetMachine() {
 void* PhysToVirt(uint64_t phys) { return x86_64::PhysToVirt(phys); }
 
 uint64_t TimerTicks() { return x86_64::InterruptCount(x86_64::kTimerVector); }
-void SetTickCallback(void (*callback)()) { x86_64::SetTickCallback(callback); }
+void SetTickCallback(void (*callback)(bool from_user)) { x86_64::SetTickCallback(callback); }
 void SetInterruptExitCallback(void (*callback)()) { x86_64::SetInterruptExitCallback(callback); }
 uint32_t TimerHz() { return x86_64::TimerFrequency(); }
 

@@ -8,11 +8,11 @@ namespace hal::x86_64 {
 namespace {
 
 uint32_t g_hz = 0;
-void (*g_tick_callback)() = nullptr;
+void (*g_tick_callback)(bool) = nullptr;
 
-void OnTimer(InterruptFrame*) {
+void OnTimer(InterruptFrame* frame) {
   // The tick count itself is the dispatcher's per-vector counter.
-  if (g_tick_callback != nullptr) g_tick_callback();
+  if (g_tick_callback != nullptr) g_tick_callback((frame->cs & 3) == 3);
 }
 
 }  // namespace
@@ -31,6 +31,6 @@ bool StartSystemTimer(uint32_t hz) {
 
 uint32_t TimerFrequency() { return g_hz; }
 
-void SetTickCallback(void (*callback)()) { g_tick_callback = callback; }
+void SetTickCallback(void (*callback)(bool from_user)) { g_tick_callback = callback; }
 
 }  // namespace hal::x86_64

@@ -13,7 +13,7 @@ bool StartSystemTimer(uint32_t hz);
 uint32_t TimerFrequency();
 
 /// See hal::SetTickCallback.
-void SetTickCallback(void (*callback)());
+void SetTickCallback(void (*callback)(bool from_user));
 
 /// Records the TSC rate for MonotonicNanos (set by StartSystemTimer).
 void SetTscFrequency(uint64_t hz);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/times.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -613,7 +615,54 @@ const char* RobustMutexOwnerDied() {
   return nullptr;
 }
 
+const char* RusageOfWaitedChildren() {
+  // A child spends 200 ms of CPU time and touches 8 MiB; wait4's rusage, then
+  // getrusage(RUSAGE_CHILDREN) and times() in the parent, account for them.
+  struct rusage before;
+  CHECK_OK(getrusage(RUSAGE_CHILDREN, &before));
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    const size_t bytes = 8 << 20;
+    auto* p = static_cast<volatile char*>(mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    if (p == MAP_FAILED) _exit(2);
+    for (size_t i = 0; i < bytes; i += 4096) p[i] = 1;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    do {
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    } while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 200000000L);
+    _exit(0);
+  }
+  int st;
+  struct rusage ru;
+  memset(&ru, 0, sizeof ru);
+  CHECK_EQ(wait4(pid, &st, 0, &ru), pid);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  long cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+                (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+  if (cpu_ms < 150) return Fail("wait4 rusage: %ld ms of CPU, want >= 150", cpu_ms);
+  if (ru.ru_maxrss < 8 * 1024) return Fail("wait4 rusage: ru_maxrss %ld KiB, want >= 8192", ru.ru_maxrss);
+  if (ru.ru_minflt < 2048) return Fail("wait4 rusage: ru_minflt %ld, want >= 2048", ru.ru_minflt);
+  struct rusage after;
+  CHECK_OK(getrusage(RUSAGE_CHILDREN, &after));
+  long children_ms = (after.ru_utime.tv_sec - before.ru_utime.tv_sec + after.ru_stime.tv_sec -
+                      before.ru_stime.tv_sec) * 1000 +
+                     (after.ru_utime.tv_usec - before.ru_utime.tv_usec + after.ru_stime.tv_usec -
+                      before.ru_stime.tv_usec) / 1000;
+  if (children_ms < 150) return Fail("RUSAGE_CHILDREN grew by %ld ms, want >= 150", children_ms);
+  struct tms tm;
+  CHECK(times(&tm) != static_cast<clock_t>(-1));
+  if (tm.tms_cutime + tm.tms_cstime < 15) {
+    return Fail("times(): children's %ld + %ld ticks, want >= 15", static_cast<long>(tm.tms_cutime),
+                static_cast<long>(tm.tms_cstime));
+  }
+  return nullptr;
+}
+
 const Case kProcessCases[] = {
+    {"rusage_of_waited_children", RusageOfWaitedChildren},
     {"fork_returns_twice", ForkReturnsTwice},
     {"fork_child_has_own_pid", ForkChildHasOwnPid},
     {"fork_copy_on_write", ForkCopiesMemoryCopyOnWrite},
