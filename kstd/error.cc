@@ -33,6 +33,7 @@ const char* ErrorName(Error error) {
     case Error::kBadMessage: return "EBADMSG";
     case Error::kMessageSize: return "EMSGSIZE";
     case Error::kTimedOut: return "ETIMEDOUT";
+    case Error::kStale: return "ESTALE";
     case Error::kRestartSys: return "ERESTARTSYS";
     case Error::kRestartNoIntr: return "ERESTARTNOINTR";
     case Error::kRestartNoHand: return "ERESTARTNOHAND";

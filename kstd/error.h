@@ -44,6 +44,7 @@ enum class Error : int {
   kBadMessage = 74,         // EBADMSG (malformed input: boot info, ELF, tables)
   kMessageSize = 90,        // EMSGSIZE (a receive buffer is too small)
   kTimedOut = 110,          // ETIMEDOUT
+  kStale = 116,             // ESTALE (a file whose server no longer knows it)
   // Kernel-internal restart codes (never seen by user space): a blocking
   // syscall interrupted by a signal returns one of these, and the signal
   // delivery code turns it into EINTR or a restart (core/posix/signal_frame.h).

@@ -183,6 +183,16 @@ struct FsMountArgs {
 /// (which must have those directories), and every process whose root or cwd
 /// was the old root directory gets the new one (pivot_root-like).
 inline constexpr uint32_t kFsMountRoot = 1u << 0;
+/// Re-attach: take over the existing user-space mount whose root `path`
+/// names, after its server died (its calls fail with EIO), instead of making
+/// a new mount; processes keep their cwds, paths and open files on it. The
+/// hello (`root`) must report the same root node id and statfs magic; the
+/// kernel then offers the server every node it still uses (fsproto kAdopt)
+/// before fs_mount returns, so the caller must already serve `channel`.
+/// Alone (not with kFsMountRoot). Errors: EINVAL (not a user-space mount's
+/// root, another root, bad flags), EBUSY (its server is still alive, or
+/// another re-attach is running), EIO (kAdopt failed), plus fs_mount's.
+inline constexpr uint32_t kFsMountReplace = 1u << 1;
 inline constexpr uint32_t kFsDefaultTimeoutMs = 30000;
 
 /// Per-process accounting, kept from the process's start.

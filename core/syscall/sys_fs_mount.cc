@@ -91,7 +91,12 @@ class ChannelTransport final : public vfs::RemoteTransport {
     if (endpoint_->Write(packet.value()).is_error()) MessagePacket::DeleteDeferred(packet.value());
   }
 
-  bool dead() const override { return __atomic_load_n(&dead_, __ATOMIC_ACQUIRE); }
+  /// Dead once a call failed for good, or as soon as the server's end is
+  /// closed (the server exited), even before anyone called.
+  bool dead() const override {
+    return __atomic_load_n(&dead_, __ATOMIC_ACQUIRE) ||
+           (endpoint_->signals() & kSignalPeerClosed) != 0;
+  }
 
   /// Writes the kHello message carrying the data buffer's handle.
   /// Errors: kNoMemory, kPipe (the server end is closed), kAgain.
@@ -331,28 +336,35 @@ kstd::Result<void> ReplaceRootWith(const kstd::RefPtr<vfs::RemoteFs>& fs,
   return result;
 }
 
-kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
-  if ((args.flags & ~tessera::kFsMountRoot) != 0 || args.root_size != sizeof(fsproto::Reply)) {
-    return kstd::Error::kInvalid;
-  }
+// What every fs_mount decodes: the hello and the directory `path` names.
+struct DecodedMount {
+  fsproto::Reply hello;
+  char* path = nullptr;  // kMaxPathLength + 1 bytes
+  size_t path_length = 0;
+  kstd::RefPtr<vfs::Vnode> dir;
+
+  DecodedMount() = default;
+  DecodedMount(const DecodedMount&) = delete;
+  DecodedMount& operator=(const DecodedMount&) = delete;
+  ~DecodedMount() { delete[] path; }
+};
+
+// Decode for fs_mount: the mount right and the channel end (checked, left in
+// the caller's table), the hello, the path and the directory it names.
+kstd::Result<void> DecodeMountArgs(const tessera::FsMountArgs& args, DecodedMount* out) {
+  if (args.root_size != sizeof(fsproto::Reply)) return kstd::Error::kInvalid;
   Process* self = CurrentProcess();
   HandleTable& handles = self->handles();
-  // Decode: the capability, the channel, the path, the root description.
   auto right = handles.Get(args.mount_right, kRightManage);
   if (right.is_error()) return right.error();
   if (right.value()->type() != ObjectType::kVfsMount) return kstd::Error::kAccess;
   TRY(handles.GetTyped<ChannelEndpoint>(args.channel, ObjectType::kChannel,
                                         kRightRead | kRightWrite | kRightTransfer));
-  fsproto::Reply hello;
-  TRY(UserPtr<fsproto::Reply>(reinterpret_cast<uint64_t>(args.root)).CopyIn(&hello));
-  char* path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
-  if (path == nullptr) return kstd::Error::kNoMemory;
-  struct Free {
-    char* p;
-    ~Free() { delete[] p; }
-  } free_path{path};
-  size_t path_length = TRY(CopyStringIn(reinterpret_cast<uint64_t>(args.path), path, vfs::kMaxPathLength));
-  if (path_length == 0) return kstd::Error::kNotFound;
+  TRY(UserPtr<fsproto::Reply>(reinterpret_cast<uint64_t>(args.root)).CopyIn(&out->hello));
+  out->path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
+  if (out->path == nullptr) return kstd::Error::kNoMemory;
+  out->path_length = TRY(CopyStringIn(reinterpret_cast<uint64_t>(args.path), out->path, vfs::kMaxPathLength));
+  if (out->path_length == 0) return kstd::Error::kNotFound;
   kstd::RefPtr<vfs::Vnode> root, cwd;
   {
     SpinLockGuard guard(self->fs_lock_);
@@ -360,12 +372,15 @@ kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
     cwd = self->cwd_.ref();
   }
   vfs::PathContext ctx{&fs::Mounts(), root.get(), cwd.get()};
-  kstd::RefPtr<vfs::Vnode> dir = TRY(vfs::LookupPath(ctx, vfs::Name(path, path_length), true));
-  if (!dir->IsDirectory()) return kstd::Error::kNotDirectory;
-  bool replace_root = (args.flags & tessera::kFsMountRoot) != 0;
-  if (replace_root && dir != fs::Mounts().Root()) return kstd::Error::kInvalid;
+  out->dir = TRY(vfs::LookupPath(ctx, vfs::Name(out->path, out->path_length), true));
+  if (!out->dir->IsDirectory()) return kstd::Error::kNotDirectory;
+  return kstd::Ok();
+}
 
-  // The data buffer: physically contiguous, zeroed, reached by the direct map.
+// Invoke: the mount's data buffer (physically contiguous, zeroed, reached by
+// the direct map) and the transport, which takes the channel end out of the
+// caller's table. Errors: kNoMemory, those of HandleTable::Remove.
+kstd::Result<kstd::RefPtr<ChannelTransport>> MakeTransport(const tessera::FsMountArgs& args) {
   auto run = Pmm().AllocRun(kBufferPages);
   if (run.is_error()) return run.error();
   __builtin_memset(hal::PhysToVirt(run.value()), 0, fsproto::kDataBufferSize);
@@ -374,8 +389,7 @@ kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
     (void)Pmm().FreeRun(run.value(), kBufferPages);
     return vmo.error();
   }
-  // Invoke: the channel end moves into the kernel.
-  auto taken = handles.Remove(args.channel, kRightRead | kRightWrite | kRightTransfer);
+  auto taken = CurrentProcess()->handles().Remove(args.channel, kRightRead | kRightWrite | kRightTransfer);
   if (taken.is_error()) return taken.error();
   kstd::RefPtr<ChannelEndpoint> endpoint =
       kstd::StaticRefCast<ChannelEndpoint>(kstd::RefPtr<KernelObject>(taken.value().object));
@@ -386,6 +400,24 @@ kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
     endpoint->Close();
     return kstd::Error::kNoMemory;
   }
+  return transport;
+}
+
+kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
+  if ((args.flags & ~tessera::kFsMountRoot) != 0) return kstd::Error::kInvalid;
+  Process* self = CurrentProcess();
+  // Decode: the capability, the channel, the path, the root description.
+  DecodedMount decoded;
+  TRY(DecodeMountArgs(args, &decoded));
+  const fsproto::Reply& hello = decoded.hello;
+  const char* path = decoded.path;
+  const size_t path_length = decoded.path_length;
+  const kstd::RefPtr<vfs::Vnode>& dir = decoded.dir;
+  bool replace_root = (args.flags & tessera::kFsMountRoot) != 0;
+  if (replace_root && dir != fs::Mounts().Root()) return kstd::Error::kInvalid;
+
+  // Invoke: the channel end moves into the kernel.
+  kstd::RefPtr<ChannelTransport> transport = TRY(MakeTransport(args));
   auto fail = [&](kstd::Error e) {
     transport->Shut();
     return e;
@@ -422,12 +454,65 @@ kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
   return kstd::Ok();
 }
 
+// The registry's record of the remote file system `fs` (null if none).
+RemoteMount FindRemote(const vfs::FileSystem* fs) {
+  SpinLockGuard guard(g_remote_lock);
+  for (const RemoteMount& m : g_remote) {
+    if (m.fs && m.fs.get() == fs) return m;
+  }
+  return RemoteMount{};
+}
+
+// fs_mount with kFsMountReplace: a restarted server takes over the remote
+// mount whose root `path` names, once its old server is gone
+// (RemoteFs::Reattach keeps the vnodes; the registry gets the new transport).
+kstd::Result<void> Reattach(const tessera::FsMountArgs& args) {
+  if (args.flags != tessera::kFsMountReplace) return kstd::Error::kInvalid;
+  DecodedMount decoded;
+  TRY(DecodeMountArgs(args, &decoded));
+  const char* path = decoded.path;
+  RemoteMount current = FindRemote(decoded.dir->fs());
+  if (!current.fs || current.fs->Root() != decoded.dir) return kstd::Error::kInvalid;  // not a mount's root
+  if (!current.transport->dead()) return kstd::Error::kBusy;
+
+  kstd::RefPtr<ChannelTransport> transport = TRY(MakeTransport(args));
+  if (transport->SendHello().is_error()) {
+    transport->Shut();
+    return kstd::Error::kIo;
+  }
+  auto report = current.fs->Reattach(transport, decoded.hello);
+  if (report.is_error()) {
+    transport->Shut();
+    Log("fs", "pid %lu: re-attach on %s failed (%s); the mount stays dead", CurrentProcess()->pid(),
+        path, kstd::ErrorName(report.error()));
+    return report.error();
+  }
+  bool registered = false;
+  {
+    SpinLockGuard guard(g_remote_lock);
+    for (RemoteMount& m : g_remote) {
+      if (m.fs == current.fs) {
+        m.transport = transport;
+        registered = true;
+      }
+    }
+  }
+  if (!registered) {  // unmounted meanwhile
+    transport->Shut();
+    return kstd::Error::kIo;
+  }
+  const vfs::RemoteFs::ReattachReport& r = report.value();
+  Log("fs", "pid %lu re-attached a user-space file system on %s: %zu node(s) kept, %zu stale, %zu dropped",
+      CurrentProcess()->pid(), path, r.adopted, r.stale, r.dropped);
+  return kstd::Ok();
+}
+
 }  // namespace
 
 int64_t SysFsMount(UserPtr<const tessera::FsMountArgs> user_args) {
   tessera::FsMountArgs args;
   if (user_args.CopyIn(&args).is_error()) return Errno(kstd::Error::kFault);
-  auto r = Mount(args);
+  auto r = (args.flags & tessera::kFsMountReplace) != 0 ? Reattach(args) : Mount(args);
   return r.ok() ? 0 : Errno(r.error());
 }
 

@@ -194,14 +194,164 @@ kstd::Result<void> RemoteFs::SyncAll() {
   return Exchange(request, Name(), Name(), {}, &reply, {});
 }
 
+kstd::Result<void> RemoteFs::Adopt(RemoteTransport* fresh, RemoteVnode* const* held, size_t count,
+                                   int32_t* status) {
+  if (count == 0) return kstd::Ok();
+  const size_t batch = kstd::Min<size_t>(count, fsproto::kMaxAdoptNodes);
+  uint64_t* ids = new (kstd::nothrow) uint64_t[batch];
+  if (ids == nullptr) return kstd::Error::kNoMemory;
+  kstd::Result<void> result = kstd::Ok();
+  for (size_t done = 0; result.ok() && done < count;) {
+    size_t n = kstd::Min<size_t>(count - done, batch);
+    for (size_t i = 0; i < n; ++i) ids[i] = held[done + i]->node();
+    fsproto::Request request = NewRequest(fsproto::kAdopt, 0);
+    request.length = static_cast<uint32_t>(n * sizeof(uint64_t));
+    fsproto::Reply reply;
+    kstd::Span<uint8_t> out(reinterpret_cast<uint8_t*>(status + done), n * sizeof(int32_t));
+    result = ExchangeOn(fresh, request, Name(), Name(),
+                        kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(ids),
+                                                  n * sizeof(uint64_t)),
+                        &reply, out);
+    if (result.ok() && reply.length != out.size()) result = kstd::Error::kIo;
+    for (size_t i = 0; result.ok() && i < n; ++i) {
+      // 0 or an errno the VFS knows (anything else reads as refused: EIO).
+      int32_t& e = status[done + i];
+      if (e != 0 && !KnownErrno(e)) e = kEio;
+    }
+    done += n;
+  }
+  delete[] ids;
+  return result;
+}
+
+kstd::Result<RemoteFs::ReattachReport> RemoteFs::Reattach(kstd::RefPtr<RemoteTransport> fresh,
+                                                          const fsproto::Reply& hello) {
+  // Decode: the new server must describe the same root of the same kind of
+  // file system.
+  if (!fresh || hello.op != fsproto::kHello || hello.error != 0 || hello.node == 0 ||
+      hello.attr.node != hello.node ||
+      (hello.attr.mode & fsproto::kModeTypeMask) != fsproto::kModeDirectory ||
+      hello.info.magic != info_.magic) {
+    return kstd::Error::kInvalid;
+  }
+  if (__atomic_exchange_n(&reattaching_, true, __ATOMIC_ACQUIRE)) return kstd::Error::kBusy;
+  struct Done {
+    RemoteFs* fs;
+    ~Done() { __atomic_store_n(&fs->reattaching_, false, __ATOMIC_RELEASE); }
+  } done{this};
+  if (!transport()->dead()) return kstd::Error::kBusy;
+
+  // The nodes someone besides the table holds, each pinned by a reference of
+  // ours until the end (so none is evicted or forgotten meanwhile: with the
+  // old transport dead no node can be added either). Nodes only the table
+  // holds are dropped: the new server never heard of them.
+  size_t capacity;
+  {
+    SpinLockGuard guard(table_lock_);
+    if (!root_) return kstd::Error::kIo;  // shut down
+    if (root_->node() != hello.node) return kstd::Error::kInvalid;
+    capacity = count_;
+  }
+  RemoteVnode** held = new (kstd::nothrow) RemoteVnode*[capacity + 1];
+  int32_t* status = new (kstd::nothrow) int32_t[capacity + 1];
+  if (held == nullptr || status == nullptr) {
+    delete[] held;
+    delete[] status;
+    return kstd::Error::kNoMemory;
+  }
+  ReattachReport report;
+  size_t count = 0;
+  Bucket dropped;
+  {
+    SpinLockGuard guard(table_lock_);
+    for (Bucket& bucket : buckets_) {
+      Bucket keep;
+      while (RemoteVnode* v = bucket.PopFront()) {
+        if (v != root_.get() && v->ref_count() == 1) {
+          dropped.PushBack(v);
+          count_ -= 1;
+          continue;
+        }
+        keep.PushBack(v);
+        if (v != root_.get() && count < capacity) {
+          v->AddRef();
+          held[count++] = v;
+        }
+      }
+      while (RemoteVnode* v = keep.PopFront()) bucket.PushBack(v);
+    }
+  }
+  while (RemoteVnode* v = dropped.PopFront()) {
+    report.dropped += 1;
+    if (v->Release()) delete v;
+  }
+
+  auto adopted = Adopt(fresh.get(), held, count, status);
+  Bucket refused;
+  if (adopted.ok()) {
+    SpinLockGuard guard(table_lock_);
+    if (!root_) {
+      adopted = kstd::Error::kIo;  // shut down meanwhile
+    } else {
+      transport_ = fresh;
+      root_->lookups_ = 1;  // the reference the hello gave
+      for (size_t i = 0; i < count; ++i) {
+        RemoteVnode* v = held[i];
+        if (status[i] == 0) {
+          v->lookups_ = 1;
+          report.adopted += 1;
+          continue;
+        }
+        __atomic_store_n(&v->stale_, true, __ATOMIC_RELEASE);
+        report.stale += 1;
+        DropNamesLocked(v);
+        // Out of the table, so a later lookup of the same id (perhaps a new
+        // node reusing it) gets a fresh vnode.
+        Bucket& bucket = buckets_[v->node() % kBuckets];
+        if (bucket.FindIf([&](RemoteVnode* c) { return c == v; }) != nullptr) {
+          bucket.Remove(v);
+          count_ -= 1;
+          refused.PushBack(v);
+        }
+      }
+      // Names remembered through the old server may name what the crash
+      // undid: every directory asks the new server again.
+      for (Bucket& bucket : buckets_) {
+        bucket.ForEach([](RemoteVnode* v) { DropNamesLocked(v); });
+      }
+    }
+  }
+  // The table's references of refused nodes (never the last: ours is held).
+  while (RemoteVnode* v = refused.PopFront()) v->Release();
+  for (size_t i = 0; i < count; ++i) {
+    if (held[i]->Release()) delete held[i];
+  }
+  delete[] held;
+  delete[] status;
+  if (adopted.is_error()) return adopted.error();
+  return report;
+}
+
 size_t RemoteFs::cached_nodes() const {
   SpinLockGuard guard(table_lock_);
   return count_;
 }
 
+kstd::RefPtr<RemoteTransport> RemoteFs::transport() const {
+  SpinLockGuard guard(table_lock_);
+  return transport_;
+}
+
 kstd::Result<void> RemoteFs::Exchange(fsproto::Request& request, Name name, Name name2,
                                       kstd::Span<const uint8_t> data_in, fsproto::Reply* reply,
                                       kstd::Span<uint8_t> data_out) {
+  kstd::RefPtr<RemoteTransport> t = transport();
+  return ExchangeOn(t.get(), request, name, name2, data_in, reply, data_out);
+}
+
+kstd::Result<void> RemoteFs::ExchangeOn(RemoteTransport* transport, fsproto::Request& request,
+                                        Name name, Name name2, kstd::Span<const uint8_t> data_in,
+                                        fsproto::Reply* reply, kstd::Span<uint8_t> data_out) {
   if (name.size() > fsproto::kMaxName || name2.size() > fsproto::kMaxSymlink) {
     return kstd::Error::kNameTooLong;
   }
@@ -213,8 +363,8 @@ kstd::Result<void> RemoteFs::Exchange(fsproto::Request& request, Name name, Name
   size_t size = sizeof request + name.size() + name2.size();
   kstd::Result<void> result = kstd::Ok();
   if (size == sizeof request) {
-    result = transport_->Call({reinterpret_cast<const uint8_t*>(&request), sizeof request},
-                              data_in, reply, data_out);
+    result = transport->Call({reinterpret_cast<const uint8_t*>(&request), sizeof request},
+                             data_in, reply, data_out);
   } else {
     // Names make the message up to ~4.4 KiB: not for the kernel stack.
     uint8_t* message = new (kstd::nothrow) uint8_t[size];
@@ -224,7 +374,7 @@ kstd::Result<void> RemoteFs::Exchange(fsproto::Request& request, Name name, Name
     if (!name2.empty()) {
       __builtin_memcpy(message + sizeof request + name.size(), name2.data(), name2.size());
     }
-    result = transport_->Call({message, size}, data_in, reply, data_out);
+    result = transport->Call({message, size}, data_in, reply, data_out);
     delete[] message;
   }
   TRY(result);
@@ -313,7 +463,7 @@ void RemoteFs::ForgetIfUnused(uint64_t node) {
 void RemoteFs::Forget(RemoteVnode* v) {
   fsproto::Request request = NewRequest(fsproto::kForget, v->node());
   request.offset = v->lookups_;
-  transport_->Post({reinterpret_cast<const uint8_t*>(&request), sizeof request});
+  transport()->Post({reinterpret_cast<const uint8_t*>(&request), sizeof request});
   if (v->Release()) delete v;
 }
 
@@ -376,6 +526,12 @@ void RemoteFs::RememberChild(RemoteVnode* dir, Name name, uint64_t node, uint64_
   __builtin_memcpy(slot->name, name.data(), name.size());
 }
 
+void RemoteFs::DropNamesLocked(RemoteVnode* dir) {
+  dir->names_generation_ += 1;
+  delete dir->names_;
+  dir->names_ = nullptr;
+}
+
 void RemoteFs::ClearChildren(RemoteVnode* dir) {
   SpinLockGuard guard(table_lock_);
   dir->names_generation_ += 1;
@@ -392,6 +548,13 @@ RemoteVnode::RemoteVnode(kstd::RefPtr<RemoteFs> fs, VnodeType type, uint64_t nod
 RemoteVnode::~RemoteVnode() { delete names_; }
 
 RemoteFs* RemoteVnode::remote() const { return static_cast<RemoteFs*>(fs()); }
+
+kstd::Result<void> RemoteVnode::Exchange(fsproto::Request& request, Name name, Name name2,
+                                         kstd::Span<const uint8_t> data_in, fsproto::Reply* reply,
+                                         kstd::Span<uint8_t> data_out) {
+  if (stale()) return kstd::Error::kStale;
+  return remote()->Exchange(request, name, name2, data_in, reply, data_out);
+}
 
 kstd::Result<void> RemoteVnode::Refresh(const fsproto::Attr& a) {
   if (a.node != ino()) return kstd::Error::kIo;
@@ -417,7 +580,7 @@ Attributes RemoteVnode::GetAttr() const {
   auto* self = const_cast<RemoteVnode*>(this);
   fsproto::Request request = NewRequest(fsproto::kGetAttr, ino());
   fsproto::Reply reply;
-  if (remote()->Exchange(request, Name(), Name(), {}, &reply, {}).ok()) {
+  if (self->Exchange(request, Name(), Name(), {}, &reply, {}).ok()) {
     (void)self->Refresh(reply.attr);  // a bad reply leaves the last good attributes
   }
   return Vnode::GetAttr();
@@ -452,13 +615,14 @@ kstd::Result<void> RemoteVnode::SetAttr(const SetAttrRequest& in) {
     request.mtime_ns = (in.mask & SetAttrRequest::kMtimeNow) ? now : in.mtime;
   }
   fsproto::Reply reply;
-  TRY(remote()->Exchange(request, Name(), Name(), {}, &reply, {}));
+  TRY(Exchange(request, Name(), Name(), {}, &reply, {}));
   return Refresh(reply.attr);
 }
 
 kstd::Result<kstd::RefPtr<Vnode>> RemoteVnode::Lookup(Name name) {
   if (!IsDirectory()) return kstd::Error::kNotDirectory;
   if (name.size() > kMaxNameLength) return kstd::Error::kNameTooLong;
+  if (stale()) return kstd::Error::kStale;
   if (name.IsDot()) return kstd::RefPtr<Vnode>::FromRaw(this);
   if (name.empty()) return kstd::Error::kNotFound;
   for (size_t i = 0; i < name.size(); ++i) {
@@ -470,7 +634,7 @@ kstd::Result<kstd::RefPtr<Vnode>> RemoteVnode::Lookup(Name name) {
   }
   fsproto::Request request = NewRequest(fsproto::kLookup, ino());
   fsproto::Reply reply;
-  TRY(remote()->Exchange(request, name, Name(), {}, &reply, {}));
+  TRY(Exchange(request, name, Name(), {}, &reply, {}));
   kstd::RefPtr<RemoteVnode> v = TRY(remote()->NodeFor(reply.node, reply.attr));
   if (name.IsDotDot() && !v->IsDirectory()) return kstd::Error::kIo;
   remote()->RememberChild(this, name, v->node(), generation);
@@ -495,7 +659,7 @@ kstd::Result<kstd::RefPtr<Vnode>> RemoteVnode::Create(Name name, const CreateReq
   request.gid = in.gid;
   request.rdev = in.rdev;
   fsproto::Reply reply;
-  TRY(remote()->Exchange(request, name, target, {}, &reply, {}));
+  TRY(Exchange(request, name, target, {}, &reply, {}));
   kstd::RefPtr<RemoteVnode> v = TRY(remote()->NodeFor(reply.node, reply.attr));
   if (v->type() != in.type) return kstd::Error::kIo;
   return kstd::RefPtr<Vnode>(kstd::Move(v));
@@ -509,10 +673,11 @@ kstd::Result<void> RemoteVnode::Link(Name name, Vnode* target) {
   if (name.IsDotOrDotDot()) return kstd::Error::kExists;
   if (!name.IsValidEntryName()) return kstd::Error::kInvalid;
   auto* t = static_cast<RemoteVnode*>(target);
+  if (t->stale()) return kstd::Error::kStale;
   fsproto::Request request = NewRequest(fsproto::kLink, ino());
   request.node2 = t->node();
   fsproto::Reply reply;
-  TRY(remote()->Exchange(request, name, Name(), {}, &reply, {}));
+  TRY(Exchange(request, name, Name(), {}, &reply, {}));
   return t->Refresh(reply.attr);
 }
 
@@ -524,7 +689,7 @@ kstd::Result<void> RemoteVnode::Unlink(Name name) {
   fsproto::Request request = NewRequest(fsproto::kUnlink, ino());
   fsproto::Reply reply;
   remote()->ClearChildren(this);
-  auto exchanged = remote()->Exchange(request, name, Name(), {}, &reply, {});
+  auto exchanged = Exchange(request, name, Name(), {}, &reply, {});
   remote()->ClearChildren(this);  // lookups that raced with the server's change
   TRY(exchanged);
   remote()->ForgetIfUnused(reply.node);
@@ -540,7 +705,7 @@ kstd::Result<void> RemoteVnode::Rmdir(Name name) {
   fsproto::Request request = NewRequest(fsproto::kRmdir, ino());
   fsproto::Reply reply;
   remote()->ClearChildren(this);
-  auto exchanged = remote()->Exchange(request, name, Name(), {}, &reply, {});
+  auto exchanged = Exchange(request, name, Name(), {}, &reply, {});
   remote()->ClearChildren(this);  // lookups that raced with the server's change
   TRY(exchanged);
   remote()->ForgetIfUnused(reply.node);
@@ -560,11 +725,12 @@ kstd::Result<void> RemoteVnode::Rename(Name old_name, Vnode* new_dir, Name new_n
   if (!new_name.IsValidEntryName()) return kstd::Error::kInvalid;
   fsproto::Request request = NewRequest(fsproto::kRename, ino());
   auto* target_dir = static_cast<RemoteVnode*>(new_dir);
+  if (target_dir->stale()) return kstd::Error::kStale;
   request.node2 = target_dir->node();
   fsproto::Reply reply;
   remote()->ClearChildren(this);
   remote()->ClearChildren(target_dir);
-  auto exchanged = remote()->Exchange(request, old_name, new_name, {}, &reply, {});
+  auto exchanged = Exchange(request, old_name, new_name, {}, &reply, {});
   remote()->ClearChildren(this);  // lookups that raced with the server's change
   remote()->ClearChildren(target_dir);
   TRY(exchanged);
@@ -580,7 +746,7 @@ kstd::Result<void> RemoteVnode::ReadDir(uint64_t* cursor, DirSink& sink) {
   request.offset = *cursor;
   request.length = kReadDirBuffer;
   fsproto::Reply reply;
-  auto exchanged = remote()->Exchange(request, Name(), Name(), {}, &reply,
+  auto exchanged = Exchange(request, Name(), Name(), {}, &reply,
                                       kstd::Span<uint8_t>(buffer, kReadDirBuffer));
   if (exchanged.is_error()) {
     delete[] buffer;
@@ -635,7 +801,7 @@ kstd::Result<size_t> RemoteVnode::ReadAt(uint64_t offset, kstd::Span<uint8_t> ou
     request.offset = offset + done;
     request.length = static_cast<uint32_t>(chunk);
     fsproto::Reply reply;
-    auto r = remote()->Exchange(request, Name(), Name(), {}, &reply, out.Subspan(done, chunk));
+    auto r = Exchange(request, Name(), Name(), {}, &reply, out.Subspan(done, chunk));
     if (r.is_error()) {
       if (done > 0) break;  // report what was read
       return r.error();
@@ -658,7 +824,7 @@ kstd::Result<size_t> RemoteVnode::WriteAt(uint64_t offset, kstd::Span<const uint
     request.offset = offset + done;
     request.length = static_cast<uint32_t>(chunk);
     fsproto::Reply reply;
-    auto r = remote()->Exchange(request, Name(), Name(), in.Subspan(done, chunk), &reply, {});
+    auto r = Exchange(request, Name(), Name(), in.Subspan(done, chunk), &reply, {});
     if (r.is_error()) {
       if (done > 0) break;
       return r.error();
@@ -679,7 +845,7 @@ kstd::Result<size_t> RemoteVnode::Append(kstd::Span<const uint8_t> in, uint64_t*
     fsproto::Request request = NewRequest(fsproto::kAppend, ino());
     request.length = static_cast<uint32_t>(chunk);
     fsproto::Reply reply;
-    auto r = remote()->Exchange(request, Name(), Name(), in.Subspan(done, chunk), &reply, {});
+    auto r = Exchange(request, Name(), Name(), in.Subspan(done, chunk), &reply, {});
     if (r.is_error()) {
       if (done > 0) break;
       return r.error();
@@ -699,7 +865,7 @@ kstd::Result<void> RemoteVnode::Truncate(uint64_t size) {
   fsproto::Request request = NewRequest(fsproto::kTruncate, ino());
   request.offset = size;
   fsproto::Reply reply;
-  TRY(remote()->Exchange(request, Name(), Name(), {}, &reply, {}));
+  TRY(Exchange(request, Name(), Name(), {}, &reply, {}));
   return Refresh(reply.attr);
 }
 
@@ -709,7 +875,7 @@ kstd::Result<size_t> RemoteVnode::ReadLink(kstd::Span<char> out) {
   size_t capacity = kstd::Min<size_t>(out.size(), fsproto::kMaxSymlink);
   request.length = static_cast<uint32_t>(capacity);
   fsproto::Reply reply;
-  TRY(remote()->Exchange(request, Name(), Name(), {}, &reply,
+  TRY(Exchange(request, Name(), Name(), {}, &reply,
                          kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), capacity)));
   return static_cast<size_t>(reply.length);
 }
@@ -717,7 +883,7 @@ kstd::Result<size_t> RemoteVnode::ReadLink(kstd::Span<char> out) {
 kstd::Result<void> RemoteVnode::Sync() {
   fsproto::Request request = NewRequest(fsproto::kSyncNode, ino());
   fsproto::Reply reply;
-  return remote()->Exchange(request, Name(), Name(), {}, &reply, {});
+  return Exchange(request, Name(), Name(), {}, &reply, {});
 }
 
 }  // namespace core::vfs

@@ -27,9 +27,21 @@
 // (else it is a miss: the table may have forgotten it), so a path walk
 // through cached directories costs no server round trip.
 //
+// Re-attach: when the server dies (its transport is dead: every call EIO), a
+// restarted server may take the mount over (Reattach, from fs_mount with
+// kFsMountReplace) so the mount point, cwds and open files stay where they
+// are. Node ids must mean the same nodes across the restart (inode numbers
+// do). Nodes only the table holds are dropped; every other node (open files,
+// cwds, mount points, the root) is offered to the new server with kAdopt.
+// Nodes it takes keep working unchanged (their kForget count restarts at 1);
+// nodes it refuses (e.g. freed meanwhile) become stale: they leave the table
+// and every operation on them fails with ESTALE. Every name cache is cleared.
+// Data the old server had acknowledged but not written back is lost, as in a
+// power cut: only what was synced survives a server crash.
+//
 // Locks: RemoteFs::table_lock_ (leaf apart from the heap) guards the node
-// table; Vnode::attr_lock_ guards the cached attributes. No lock is held
-// across a transport call.
+// table and the transport pointer; Vnode::attr_lock_ guards the cached
+// attributes. No lock is held across a transport call.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -112,10 +124,18 @@ class RemoteVnode final : public Vnode {
   /// Link in the file system's node table (guarded by RemoteFs::table_lock_).
   kstd::ListNode table_node;
 
+  /// Whether a restarted server refused this node at re-attach: every
+  /// operation then fails with ESTALE (GetAttr returns the last attributes).
+  bool stale() const { return __atomic_load_n(&stale_, __ATOMIC_ACQUIRE); }
+
  private:
   friend class RemoteFs;
 
   RemoteFs* remote() const;
+  /// RemoteFs::Exchange for this node: ESTALE at once if it is stale.
+  kstd::Result<void> Exchange(fsproto::Request& request, Name name, Name name2,
+                              kstd::Span<const uint8_t> data_in, fsproto::Reply* reply,
+                              kstd::Span<uint8_t> data_out);
   /// Whether `other` is a vnode of the same remote file system.
   bool SameFs(const Vnode* other) const { return other != nullptr && other->fs() == fs(); }
 
@@ -124,6 +144,7 @@ class RemoteVnode final : public Vnode {
   struct NameCache;               // see "Name cache" above; directories only
   NameCache* names_ = nullptr;    // guarded by table_lock_; allocated on first use
   uint64_t names_generation_ = 0;  // guarded by table_lock_; bumped by every clear
+  bool stale_ = false;             // atomic; set once, by Reattach
 };
 
 class RemoteFs final : public FileSystem {
@@ -152,7 +173,27 @@ class RemoteFs final : public FileSystem {
   /// sync/syncfs: kSyncFs. Errors: as Unmount.
   kstd::Result<void> SyncAll();
 
-  RemoteTransport* transport() const { return transport_.get(); }
+  /// What a re-attach did with the nodes it found.
+  struct ReattachReport {
+    size_t adopted = 0;  // offered with kAdopt and taken: they keep working
+    size_t stale = 0;    // refused by the new server: ESTALE from now on
+    size_t dropped = 0;  // held only by the node table: forgotten silently
+  };
+  /// A restarted server takes this mount over (see "Re-attach" above):
+  /// `fresh` replaces the transport, which must be dead. `hello` is the new
+  /// server's kHello reply and must describe the same root (node id,
+  /// directory, statfs magic). Sends kAdopt through `fresh` (the new server
+  /// must already be serving) before anyone else can use it. On an error the
+  /// mount stays dead and keeps its nodes (only those the table alone held
+  /// are gone). Errors: kBusy (the transport is alive, or another re-attach
+  /// runs), kInvalid (null transport, a different root or file system),
+  /// kIo (the file system was shut down, the new server failed kAdopt or
+  /// sent a malformed reply), kNoMemory, the server's errno for kAdopt.
+  kstd::Result<ReattachReport> Reattach(kstd::RefPtr<RemoteTransport> fresh,
+                                        const fsproto::Reply& hello);
+
+  /// The current transport (replaced by Reattach).
+  kstd::RefPtr<RemoteTransport> transport() const;
   /// Nodes in the table (for tests).
   size_t cached_nodes() const;
 
@@ -197,11 +238,24 @@ class RemoteFs final : public FileSystem {
   void EvictLocked(Bucket* out);
   /// Sends kForget for an evicted vnode and drops the table's reference.
   void Forget(RemoteVnode* vnode);
+  /// Forgets every cached name of `dir` for good (its memory too) and bumps
+  /// its generation. Caller holds table_lock_.
+  static void DropNamesLocked(RemoteVnode* dir);
   /// The table's vnode for `node`, or null. Caller holds table_lock_.
   RemoteVnode* FindLocked(uint64_t node);
 
-  const kstd::RefPtr<RemoteTransport> transport_;
+  /// Sends one message through `transport` (Exchange's work).
+  static kstd::Result<void> ExchangeOn(RemoteTransport* transport, fsproto::Request& request,
+                                       Name name, Name name2, kstd::Span<const uint8_t> data_in,
+                                       fsproto::Reply* reply, kstd::Span<uint8_t> data_out);
+  /// Offers the `count` nodes of `held` to the server behind `fresh`
+  /// (kAdopt, in batches); status[i] gets 0 (taken) or its errno.
+  static kstd::Result<void> Adopt(RemoteTransport* fresh, RemoteVnode* const* held, size_t count,
+                                  int32_t* status);
+
   mutable SpinLock table_lock_;
+  kstd::RefPtr<RemoteTransport> transport_;  // guarded by table_lock_ (swapped by Reattach)
+  bool reattaching_ = false;                 // atomic: one Reattach at a time
   kstd::RefPtr<RemoteVnode> root_;  // guarded by table_lock_; null after Shutdown
   Bucket buckets_[kBuckets];        // guarded by table_lock_; each holds a reference
   size_t count_ = 0;                // guarded by table_lock_

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,9 +39,16 @@ class RamServer {
     root_ = root->ino();
     nodes_[root_] = root;
   }
+  // A restarted server of the same file system: the same RamFs (the disk),
+  // knowing none of the nodes `crashed` handed out except the root; kAdopt
+  // finds them through `crashed` (what the disk still holds).
+  explicit RamServer(RamServer* crashed)
+      : fs_(crashed->fs_), root_(crashed->root_), disk_(&crashed->nodes_), owns_fs_(false) {
+    nodes_[root_] = fs_->Root();
+  }
   ~RamServer() {
     nodes_.clear();
-    fs_->Shutdown();
+    if (owns_fs_) fs_->Shutdown();
   }
 
   // Handles one request message; `buffer` is the shared data buffer.
@@ -72,6 +81,26 @@ class RamServer {
       return reply;
     }
     if (req.op == fsproto::kSyncFs || req.op == fsproto::kUnmount) return reply;
+    if (req.op == fsproto::kAdopt) {
+      if (refuse_adopt) return fail(kstd::Error::kNotSupported);
+      size_t n = req.length / sizeof(uint64_t);
+      EXPECT_EQ(req.length, n * sizeof(uint64_t));
+      std::vector<uint64_t> ids(n);
+      std::memcpy(ids.data(), buffer.data(), n * sizeof(uint64_t));
+      for (size_t i = 0; i < n; ++i) {
+        auto known = disk_->find(ids[i]);
+        int32_t status = 0;
+        if (known == disk_->end() || gone.count(ids[i]) != 0) {
+          status = static_cast<int32_t>(kstd::Error::kStale);
+        } else {
+          nodes_[ids[i]] = known->second;
+          adopted.push_back(ids[i]);
+        }
+        std::memcpy(buffer.data() + i * sizeof status, &status, sizeof status);
+      }
+      reply.length = static_cast<uint32_t>(n * sizeof(int32_t));
+      return reply;
+    }
     auto it = nodes_.find(req.node);
     if (it == nodes_.end()) return fail(kstd::Error::kNotFound);
     Vnode* v = it->second.get();
@@ -209,8 +238,12 @@ class RamServer {
   }
 
   uint64_t root() const { return root_; }
+  kstd::RefPtr<Vnode> Root() const { return fs_->Root(); }
   std::vector<uint32_t> requests;
   std::map<uint64_t, uint64_t> forgotten;
+  std::vector<uint64_t> adopted;  // kAdopt ids taken, in order
+  std::set<uint64_t> gone;        // kAdopt refuses these (ESTALE)
+  bool refuse_adopt = false;      // kAdopt fails as a whole (ENOSYS)
 
  private:
   // Directory entries into fsproto DirRecords.
@@ -250,6 +283,8 @@ class RamServer {
   kstd::RefPtr<RamFs> fs_;
   uint64_t root_ = 0;
   std::map<uint64_t, kstd::RefPtr<Vnode>> nodes_;
+  const std::map<uint64_t, kstd::RefPtr<Vnode>>* disk_ = &nodes_;
+  bool owns_fs_ = true;
 };
 
 // ---- The fake transport: calls the server directly, with tamper hooks.
@@ -314,14 +349,7 @@ class RemoteFsTest : public ::testing::Test {
   void SetUp() override {
     testing::UseFakeClock(1000 * testing::kSecond);
     transport = kstd::AdoptRef(new FakeTransport(&server));
-    fsproto::Request hello{};
-    hello.magic = fsproto::kMagic;
-    hello.op = fsproto::kHello;
-    std::vector<uint8_t> message(sizeof hello);
-    std::memcpy(message.data(), &hello, sizeof hello);
-    std::vector<uint8_t> buffer(16);
-    fsproto::Reply reply = server.Serve(message, buffer);
-    auto fs_or = RemoteFs::Create(transport, reply);
+    auto fs_or = RemoteFs::Create(transport, HelloFrom(&server));
     ASSERT_TRUE(fs_or.ok());
     fs = fs_or.release_value();
     root = fs->Root();
@@ -332,7 +360,27 @@ class RemoteFsTest : public ::testing::Test {
   }
   FakeTransport& fake() { return *static_cast<FakeTransport*>(transport.get()); }
 
+  static fsproto::Reply HelloFrom(RamServer* s) {
+    fsproto::Request hello{};
+    hello.magic = fsproto::kMagic;
+    hello.op = fsproto::kHello;
+    std::vector<uint8_t> message(sizeof hello);
+    std::memcpy(message.data(), &hello, sizeof hello);
+    std::vector<uint8_t> buffer(16);
+    return s->Serve(message, buffer);
+  }
+
+  // The server dies; a new one (restarted, sharing the disk) is made ready
+  // as `restarted` with its transport `fresh`. Re-attach is up to the test.
+  void CrashServer() {
+    fake().Kill();
+    restarted = std::make_unique<RamServer>(&server);
+    fresh = kstd::AdoptRef(new FakeTransport(restarted.get()));
+  }
+
   RamServer server;
+  std::unique_ptr<RamServer> restarted;
+  kstd::RefPtr<RemoteTransport> fresh;
   kstd::RefPtr<RemoteTransport> transport;
   kstd::RefPtr<RemoteFs> fs;
   kstd::RefPtr<Vnode> root;
@@ -560,6 +608,168 @@ TEST_F(RemoteFsTest, DeadServerGivesEio) {
   EXPECT_ERR(root->ReadDir(&cursor, sink), kIo);
   // GetAttr cannot fail: the last attributes seen.
   EXPECT_EQ(f->GetAttr().mode & kModeTypeMask, kModeRegular);
+}
+
+// ---- Re-attach: a restarted server takes the mount over.
+
+TEST_F(RemoteFsTest, ReattachKeepsOpenFilesAndDirectories) {
+  kstd::RefPtr<Vnode> dir = testing::MustCreate(root.get(), "d", testing::DirRequest());
+  kstd::RefPtr<Vnode> f = testing::MustCreate(dir.get(), "f", testing::FileRequest());
+  ASSERT_OK(WriteString(f.get(), 0, "before the crash"));
+  kstd::RefPtr<Vnode> unused = testing::MustCreate(root.get(), "unused", testing::FileRequest());
+  uint64_t unused_id = unused->ino();
+  unused.reset();  // only the node table holds it now
+  CrashServer();
+  EXPECT_ERR(dir->Lookup("f"), kIo);
+  EXPECT_ERR(WriteString(f.get(), 0, "x"), kIo);
+
+  auto report = fs->Reattach(fresh, HelloFrom(restarted.get()));
+  ASSERT_OK(report);
+  EXPECT_EQ(report.value().adopted, 2u);  // d (held here) and f
+  EXPECT_EQ(report.value().stale, 0u);
+  EXPECT_EQ(report.value().dropped, 1u);  // "unused": never offered
+  std::set<uint64_t> adopted(restarted->adopted.begin(), restarted->adopted.end());
+  EXPECT_EQ(adopted, (std::set<uint64_t>{dir->ino(), f->ino()}));
+  EXPECT_EQ(adopted.count(unused_id), 0u);
+  EXPECT_EQ(fs->transport().get(), fresh.get());
+
+  // The same vnodes work through the new server.
+  EXPECT_EQ(ReadAll(f.get()), "before the crash");
+  ASSERT_OK(WriteString(f.get(), 0, "BEFORE"));
+  EXPECT_EQ(ReadAll(f.get()), "BEFORE the crash");
+  EXPECT_EQ(testing::MustLookup(root.get(), "d").get(), dir.get());
+  EXPECT_EQ(testing::MustLookup(dir.get(), "f").get(), f.get());
+  kstd::RefPtr<Vnode> again = testing::MustLookup(root.get(), "unused");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->ino(), unused_id);
+  again.reset();
+  EXPECT_TRUE(fake().dead());  // the old transport is not used again
+
+  // Reference counts restarted at the adopt: the node was named twice since
+  // (kAdopt, then the lookup above), so forgetting it gives back exactly 2.
+  f.reset();
+  uint64_t f_id = testing::MustLookup(dir.get(), "f")->ino();
+  EXPECT_OK(dir->Unlink("f"));
+  EXPECT_EQ(restarted->forgotten[f_id], 2u);
+  EXPECT_EQ(server.forgotten.count(f_id), 0u);
+}
+
+TEST_F(RemoteFsTest, ReattachMakesRefusedNodesStale) {
+  kstd::RefPtr<Vnode> kept = testing::MustCreate(root.get(), "kept", testing::FileRequest());
+  kstd::RefPtr<Vnode> lost = testing::MustCreate(root.get(), "lost", testing::FileRequest());
+  kstd::RefPtr<Vnode> lost_dir = testing::MustCreate(root.get(), "ld", testing::DirRequest());
+  ASSERT_OK(WriteString(lost.get(), 0, "data"));
+  CrashServer();
+  restarted->gone = {lost->ino(), lost_dir->ino()};
+  auto report = fs->Reattach(fresh, HelloFrom(restarted.get()));
+  ASSERT_OK(report);
+  EXPECT_EQ(report.value().adopted, 1u);
+  EXPECT_EQ(report.value().stale, 2u);
+  auto* stale = static_cast<RemoteVnode*>(lost.get());
+  EXPECT_TRUE(stale->stale());
+  EXPECT_FALSE(static_cast<RemoteVnode*>(kept.get())->stale());
+  restarted->requests.clear();
+  uint8_t buf[4];
+  EXPECT_ERR(lost->ReadAt(0, kstd::Span<uint8_t>(buf, sizeof buf)), kStale);
+  EXPECT_ERR(WriteString(lost.get(), 0, "x"), kStale);
+  EXPECT_ERR(lost->Truncate(0), kStale);
+  EXPECT_ERR(lost->Sync(), kStale);
+  EXPECT_ERR(root->Link("alias", lost.get()), kStale);
+  EXPECT_ERR(lost_dir->Lookup("x"), kStale);
+  EXPECT_ERR(lost_dir->Create("x", testing::FileRequest()), kStale);
+  EXPECT_ERR(root->Rename("kept", lost_dir.get(), "k"), kStale);
+  CollectingSink sink;
+  uint64_t cursor = 0;
+  EXPECT_ERR(lost_dir->ReadDir(&cursor, sink), kStale);
+  EXPECT_EQ(lost->GetAttr().size, 4u);  // the last attributes seen
+  EXPECT_TRUE(restarted->requests.empty());  // none of that reached the server
+  // The name leads to a fresh vnode now (here the disk still has the file).
+  kstd::RefPtr<Vnode> fresh_lost = testing::MustLookup(root.get(), "lost");
+  ASSERT_TRUE(fresh_lost);
+  EXPECT_NE(fresh_lost.get(), lost.get());
+  EXPECT_EQ(ReadAll(fresh_lost.get()), "data");
+  EXPECT_EQ(ReadAll(kept.get()), "");
+}
+
+TEST_F(RemoteFsTest, ReattachDropsTheNameCache) {
+  kstd::RefPtr<Vnode> dir = testing::MustCreate(root.get(), "d", testing::DirRequest());
+  kstd::RefPtr<Vnode> a = testing::MustCreate(dir.get(), "a", testing::FileRequest());
+  kstd::RefPtr<Vnode> b = testing::MustCreate(dir.get(), "b", testing::FileRequest());
+  ASSERT_EQ(testing::MustLookup(dir.get(), "a").get(), a.get());  // cached
+  ASSERT_EQ(testing::MustLookup(dir.get(), "a").get(), a.get());
+  CrashServer();
+  // What the old server had not written back is gone: on the disk "a" is
+  // now what was "b" (the kernel never saw that).
+  kstd::RefPtr<Vnode> disk_dir = testing::MustLookup(restarted->Root().get(), "d");
+  ASSERT_OK(disk_dir->Rename("b", disk_dir.get(), "a"));
+  ASSERT_OK(fs->Reattach(fresh, HelloFrom(restarted.get())));
+  restarted->requests.clear();
+  EXPECT_EQ(testing::MustLookup(dir.get(), "a").get(), b.get());
+  EXPECT_EQ(CountOps(restarted->requests, fsproto::kLookup), 1u);  // asked, not a stale hit
+  EXPECT_ERR(dir->Lookup("b"), kNotFound);
+}
+
+TEST_F(RemoteFsTest, ReattachRefusals) {
+  kstd::RefPtr<Vnode> f = testing::MustCreate(root.get(), "f", testing::FileRequest());
+  RamServer other;
+  kstd::RefPtr<RemoteTransport> other_transport = kstd::AdoptRef(new FakeTransport(&other));
+  // The server is alive: nothing to take over.
+  EXPECT_ERR(fs->Reattach(other_transport, HelloFrom(&server)), kBusy);
+  CrashServer();
+  fsproto::Reply hello = HelloFrom(restarted.get());
+  EXPECT_ERR(fs->Reattach(nullptr, hello), kInvalid);
+  fsproto::Reply bad = hello;
+  bad.node += 1;
+  bad.attr.node += 1;
+  EXPECT_ERR(fs->Reattach(fresh, bad), kInvalid);  // another root
+  bad = hello;
+  bad.info.magic = 0xEF53;
+  EXPECT_ERR(fs->Reattach(fresh, bad), kInvalid);  // another kind of file system
+  bad = hello;
+  bad.attr.mode = fsproto::kModeRegular | 0644;
+  EXPECT_ERR(fs->Reattach(fresh, bad), kInvalid);
+  bad = hello;
+  bad.error = 5;
+  EXPECT_ERR(fs->Reattach(fresh, bad), kInvalid);
+  // A server without kAdopt cannot take over: the mount stays dead, the
+  // vnodes stay as they were.
+  restarted->refuse_adopt = true;
+  EXPECT_EQ(testing::Status(fs->Reattach(fresh, hello)), "ENOSYS");
+  EXPECT_EQ(fs->transport().get(), transport.get());
+  EXPECT_ERR(WriteString(f.get(), 0, "x"), kIo);
+  EXPECT_FALSE(static_cast<RemoteVnode*>(f.get())->stale());
+  // A malformed kAdopt reply is refused too.
+  restarted->refuse_adopt = false;
+  static_cast<FakeTransport*>(fresh.get())->tamper = [](const fsproto::Request& req, std::vector<uint8_t>& raw,
+                                                       std::vector<uint8_t>&) {
+    if (req.op == fsproto::kAdopt) ReplyIn(raw).length -= 4;
+  };
+  EXPECT_ERR(fs->Reattach(fresh, hello), kIo);
+  static_cast<FakeTransport*>(fresh.get())->tamper = nullptr;
+  kstd::RefPtr<RemoteTransport> retry = kstd::AdoptRef(new FakeTransport(restarted.get()));
+  ASSERT_OK(fs->Reattach(retry, hello));
+  EXPECT_OK(WriteString(f.get(), 0, "x"));
+  // Once shut down there is nothing to re-attach.
+  static_cast<FakeTransport*>(retry.get())->Kill();
+  root.reset();
+  fs->Shutdown();
+  kstd::RefPtr<RemoteTransport> late = kstd::AdoptRef(new FakeTransport(restarted.get()));
+  EXPECT_ERR(fs->Reattach(late, hello), kIo);
+}
+
+TEST_F(RemoteFsTest, ReattachOffersManyNodesInBatches) {
+  std::vector<kstd::RefPtr<Vnode>> held;
+  for (uint32_t i = 0; i < fsproto::kMaxAdoptNodes + 100; ++i) {
+    held.push_back(testing::MustCreate(root.get(), "f" + std::to_string(i), testing::FileRequest()));
+  }
+  CrashServer();
+  auto report = fs->Reattach(fresh, HelloFrom(restarted.get()));
+  ASSERT_OK(report);
+  EXPECT_EQ(report.value().adopted, held.size());
+  EXPECT_EQ(restarted->adopted.size(), held.size());
+  EXPECT_EQ(CountOps(restarted->requests, fsproto::kAdopt), 2u);
+  EXPECT_OK(WriteString(held.front().get(), 0, "ok"));
+  EXPECT_OK(WriteString(held.back().get(), 0, "ok"));
 }
 
 // ---- Hostile replies: each one is EIO (or refused) and nothing crashes.

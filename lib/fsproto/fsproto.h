@@ -52,6 +52,22 @@
 // (Counting replies, not vnodes, keeps a lookup reply that crosses a forget
 // on the channel consistent, as FUSE's nlookup does.)
 //
+// ## Re-attach (a restarted server)
+//
+// When a server dies its mount fails with EIO. A new server of the same file
+// system may take the mount over with fs_mount and kFsMountReplace, naming
+// the mount's path (core/syscall/abi.h): its hello must report the same root
+// node id. Node ids must keep their meaning across the restart (inode
+// numbers do), because the kernel keeps its vnodes: right after the kHello
+// message, before any other request, the kernel sends kAdopt with every node
+// id it still uses besides the root (open files, working directories, mount
+// points). The server takes one reference to each node that still exists,
+// exactly as if a kLookup had named it (an unlinked node the old server kept
+// alive for the kernel may be adopted too), and refuses the others; the
+// kernel then answers ESTALE for refused nodes. So fs_mount with
+// kFsMountReplace must run while the server already serves its channel
+// (the fs server calls it on a second thread).
+//
 // ## Errors
 //
 // Reply::error is 0 or a positive Linux errno (ENOENT 2, EIO 5, EEXIST 17,
@@ -115,7 +131,14 @@ enum Op : uint32_t {
   kStatFs = 18,    //                             -> info
   kForget = 19,    // node, offset = count: one-way; drops `count` references (below)
   kUnmount = 20,   // flush everything, then the server may exit; -> error of the flush
+  kAdopt = 21,     // re-attach only (below): buffer: `length` / 8 node ids (uint64)
+                   //   -> buffer: one int32 per id, 0 (the server now holds one
+                   //      reference to it for the kernel) or an errno (ESTALE: no
+                   //      such node any more); length = 4 * ids
 };
+
+/// Most node ids one kAdopt carries.
+inline constexpr uint32_t kMaxAdoptNodes = kDataBufferSize / sizeof(uint64_t);
 
 /// SetAttr mask bits (Request::setattr_mask).
 inline constexpr uint32_t kSetMode = 1u << 0;      // mode & 07777

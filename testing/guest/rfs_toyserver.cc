@@ -327,6 +327,10 @@ int main(int argc, char** argv) {
   args.root = &root;
   args.root_size = sizeof root;
   args.timeout_ms = strcmp(mode, "stall") == 0 ? 1000 : 0;
+  // "reattach": take over the dead mount at `path` (fs_mount kFsMountReplace).
+  // This server answers nothing during fs_mount, so that works only while the
+  // kernel holds no node of the mount but its root (no kAdopt to answer).
+  args.flags = strcmp(mode, "reattach") == 0 ? tessera::kFsMountReplace : 0;
   int64_t mounted = sys::FsMount(&args);
   if (mounted < 0) {
     printf("rfs_toyserver: fs_mount %s failed: %lld\n", path, static_cast<long long>(mounted));

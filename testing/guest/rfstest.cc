@@ -253,6 +253,77 @@ void TestHostile(const char* name, const char* mode, const char* path) {
   Report(name, true);
 }
 
+// fs_mount with kFsMountReplace and a hello like the toy server's; returns
+// its result. The channel is closed afterwards (the calls here all fail).
+int64_t ReattachCall(const char* path, uint32_t flags) {
+  handle_t mine, theirs;
+  if (sys::ChannelCreate(&mine, &theirs) < 0) return -1;
+  tessera::FsMountArgs args{};
+  args.mount_right = g_boot.Find("vfs");
+  args.channel = theirs;
+  args.path = path;
+  fsproto::Reply root{};
+  root.op = fsproto::kHello;
+  root.node = 1;
+  root.attr.node = 1;
+  root.attr.mode = fsproto::kModeDirectory | 0755;
+  root.info.magic = kToyMagic;
+  args.root = &root;
+  args.root_size = sizeof root;
+  args.flags = flags;
+  int64_t r = sys::FsMount(&args);
+  sys::HandleClose(mine);
+  if (r < 0) sys::HandleClose(theirs);
+  return r;
+}
+
+// A new server takes a dead server's mount over (fs_mount kFsMountReplace),
+// and the calls that must not. The toy server keeps nothing across a restart
+// and cannot answer kAdopt during fs_mount, so the mount holds no node but
+// its root when the new one takes over (the ext2 server's take-over, with
+// open files, is //testing/system:supervise_test).
+void TestReattach() {
+  int64_t first = StartServer("good", "/mnt/re");
+  CHECK("reattach", first >= 0);
+  CHECK("reattach-refusals", ReattachCall("/mnt/re", tessera::kFsMountReplace) == -EBUSY);  // alive
+  CHECK("reattach-refusals", ReattachCall("/mnt", tessera::kFsMountReplace) == -EINVAL);  // no mount's root
+  CHECK("reattach-refusals",
+        ReattachCall("/mnt/re", tessera::kFsMountReplace | tessera::kFsMountRoot) == -EINVAL);
+  Report("reattach-refusals", true);
+  int fd = open("/mnt/re/f", O_CREAT | O_RDWR, 0644);
+  CHECK("reattach", fd >= 0 && WriteAll(fd, "lost with the server"));
+  close(fd);
+  sys::ProcessKill(static_cast<handle_t>(first), 9);
+  tessera::WaitForExit(static_cast<handle_t>(first));
+  struct stat st;
+  CHECK("reattach", stat("/mnt/re/f", &st) != 0 && errno == EIO);
+  CHECK("reattach", ReattachCall("/mnt/re", tessera::kFsMountReplace | 4) == -EINVAL);  // unknown flag
+  // The new server: the same mount answers again (its files are its own).
+  handle_t exe = g_boot.Find("rfs_toyserver");
+  int64_t vfs = sys::HandleDuplicate(g_boot.Find("vfs"), tessera::kRightSameRights);
+  CHECK("reattach", exe != tessera::kInvalidHandle && vfs >= 0);
+  handle_t handles[] = {static_cast<handle_t>(vfs)};
+  const char* names[] = {"vfs"};
+  const char* argv[] = {"rfs_toyserver", "reattach", "/mnt/re"};
+  int64_t second = tessera::Spawn(exe, "rfs_toyserver", 3, argv, handles, names, 1);
+  CHECK("reattach", second >= 0);
+  const char* const empty[] = {".", ".."};
+  bool back = false;
+  for (int i = 0; i < 500 && !back; ++i) {
+    back = ListIs("/mnt/re", empty, 2);
+    if (!back) usleep(10000);
+  }
+  CHECK("reattach", back);
+  CHECK("reattach", IsToyMount("/mnt/re") && access("/mnt/re/f", F_OK) != 0 && errno == ENOENT);
+  fd = open("/mnt/re/g", O_CREAT | O_RDWR, 0644);
+  CHECK("reattach", fd >= 0 && WriteAll(fd, "new"));
+  close(fd);
+  CHECK("reattach", FileIs("/mnt/re/g", "new"));
+  CHECK("reattach", umount2("/mnt/re", 0) == 0);
+  CHECK("reattach", tessera::WaitForExit(static_cast<handle_t>(second), sys::ClockMonotonic() + 5000000000LL) == 0);
+  Report("reattach", true);
+}
+
 }  // namespace
 
 int main() {
@@ -272,6 +343,7 @@ int main() {
   TestHostile("garbage-reply", "garbage", "/mnt/bad");
   TestHostile("server-exits-mid-call", "exit", "/mnt/gone");
   TestHostile("server-stalls", "stall", "/mnt/stall");
+  TestReattach();
   // Without the mount right nothing mounts.
   {
     handle_t a, b;

@@ -3,8 +3,10 @@
 # where init runs //testing/guest:rfstest. It mounts the toy server on
 # /mnt/test with fs_mount and works on files through it, unmounts it, and
 # mounts servers that reply garbage, exit mid-call or stall (their callers
-# must get EIO). Checks every PASS line, no FAIL, no kernel panic, and a clean
-# QEMU exit through isa-debug-exit.
+# must get EIO); a new server takes a dead one's mount over (fs_mount
+# kFsMountReplace), which is refused while the old one lives, for a path
+# that is no mount's root and with bad flags. Checks every PASS line, no
+# FAIL, no kernel panic, and a clean QEMU exit through isa-debug-exit.
 #   rfs_test.sh ISO RUNNER
 set -uo pipefail
 
@@ -16,7 +18,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 required=(
   mount create-write-read append-truncate mkdir-list rename links unlink-rmdir big-file umount
-  garbage-reply server-exits-mid-call server-stalls mount-needs-right
+  garbage-reply server-exits-mid-call server-stalls reattach-refusals reattach mount-needs-right
 )
 
 "$runner" --iso "$iso" --timeout 240 --serial-log "$log.raw"
