@@ -37,17 +37,20 @@ int Client::Open(tessera::handle_t channel, uint32_t buffer_bytes) {
   }
   buffer_ = reinterpret_cast<uint8_t*>(addr);
   buffer_bytes_ = buffer_bytes;
+  int r = Register();
+  if (r < 0) Close();
+  return r;
+}
+
+int Client::Register() {
   // The driver gets its own handle (it keeps it, which pins the memory).
   int64_t dup = sys::HandleDuplicate(vmo_, tessera::kRightSameRights);
-  if (dup < 0) {
-    Close();
-    return static_cast<int>(dup);
-  }
+  if (dup < 0) return static_cast<int>(dup);
   tessera::handle_t shared = static_cast<tessera::handle_t>(dup);
   Request request{};
   request.op = kRegister;
   request.id = next_id_++;
-  request.length = buffer_bytes;
+  request.length = buffer_bytes_;
   Reply reply{};
   tessera::ChannelCallArgs args{};
   args.write_bytes = &request;
@@ -60,12 +63,33 @@ int Client::Open(tessera::handle_t channel, uint32_t buffer_bytes) {
   int64_t r = sys::ChannelCall(channel_, &args);
   if (r >= 0 && args.actual_bytes != sizeof(reply)) r = -EIO;
   if (r >= 0 && reply.error != 0) r = -reply.error;
-  if (r < 0) {
-    Close();
-    return static_cast<int>(r);
-  }
+  if (r < 0) return static_cast<int>(r);
   info_ = reply.info;
   return 0;
+}
+
+int Client::Reconnect() {
+  if (reconnector_ == nullptr) return -EPIPE;
+  const Info before = info_;
+  int result = -EPIPE;
+  for (int tries = 0; tries < kMaxReconnectTries && result == -EPIPE; ++tries) {
+    tessera::handle_t fresh = reconnector_->NewChannel();
+    if (fresh == tessera::kInvalidHandle) break;
+    sys::HandleClose(channel_);
+    channel_ = fresh;
+    result = Register();
+    if (result == 0 && (info_.capacity_sectors != before.capacity_sectors ||
+                        info_.block_size != before.block_size)) {
+      // Another disk: its sectors are not ours. Nothing more goes anywhere.
+      sys::HandleClose(channel_);
+      channel_ = tessera::kInvalidHandle;
+      result = -ENODEV;
+    }
+  }
+  info_ = before;
+  if (result == 0) ++reconnects_;
+  reconnector_->Reconnected(result);
+  return result;
 }
 
 void Client::Close() {
@@ -87,6 +111,11 @@ int Client::Call(const Request& request, Reply* reply) {
   args.read_bytes_capacity = sizeof(*reply);
   args.deadline = Deadline(timeout_ns_);
   int64_t r = sys::ChannelCall(channel_, &args);
+  // The driver is gone: the same request again on a restarted one.
+  if (r == -EPIPE && Reconnect() == 0) {
+    args.deadline = Deadline(timeout_ns_);
+    r = sys::ChannelCall(channel_, &args);
+  }
   if (r < 0) return static_cast<int>(r);
   if (args.actual_bytes != sizeof(*reply) || reply->id != request.id) return -EIO;
   return reply->error == 0 ? 0 : -reply->error;

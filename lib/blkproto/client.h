@@ -9,7 +9,15 @@
 // Not thread-safe: one thread uses a Client. Every call returns 0 or -errno:
 // the driver's errors (blkproto.h: EINVAL, EROFS, EIO, ...), ETIMEDOUT when
 // the driver does not answer within the request timeout, EPIPE when the
-// driver is gone, ENOTCONN before Open.
+// driver is gone (and no Reconnector brought a new one), ENOTCONN before Open.
+//
+// A driver that dies can be replaced without the client noticing: with a
+// Reconnector set, a synchronous request (Read, Write, Flush, Transfer) that
+// finds the driver gone asks it for a channel to a restarted driver,
+// registers the same shared buffer there (the disk must report the same
+// geometry) and sends the request again. Block requests are idempotent, so
+// a request the old driver may or may not have carried out is simply
+// repeated. Pipelined requests (Start/WaitReply) are not retried.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +26,20 @@
 #include "lib/blkproto/blkproto.h"
 
 namespace blkproto {
+
+/// Supplies channels to a restarted driver (see the file comment).
+class Reconnector {
+ public:
+  /// A channel to a new driver for the same disk (ownership passes to the
+  /// client), or kInvalidHandle when none comes (the request then fails
+  /// with EPIPE). May block; called again if the channel it gave is dead.
+  virtual tessera::handle_t NewChannel() = 0;
+  /// After each attempt: 0 (the client is connected again) or -errno.
+  virtual void Reconnected(int result) { (void)result; }
+
+ protected:
+  ~Reconnector() = default;
+};
 
 class Client {
  public:
@@ -61,9 +83,21 @@ class Client {
   int WaitReply(Reply* reply, int64_t deadline);
 
   void set_timeout_ns(int64_t timeout) { timeout_ns_ = timeout; }
+  /// Lets synchronous requests survive a driver restart (null: they fail
+  /// with EPIPE). `reconnector` outlives the client.
+  void set_reconnector(Reconnector* reconnector) { reconnector_ = reconnector; }
+  /// How many times the client moved to a restarted driver.
+  uint32_t reconnects() const { return reconnects_; }
 
  private:
+  /// Most channels one reconnect tries before it gives up (each may be dead).
+  static constexpr int kMaxReconnectTries = 8;
+
   int Call(const Request& request, Reply* reply);
+  /// kRegister of the shared buffer on channel_; fills info_ on success.
+  int Register();
+  /// Moves to a restarted driver (see Reconnector). Returns 0 or -errno.
+  int Reconnect();
 
   tessera::handle_t channel_ = tessera::kInvalidHandle;
   tessera::handle_t vmo_ = tessera::kInvalidHandle;
@@ -72,6 +106,8 @@ class Client {
   Info info_{};
   uint64_t next_id_ = 1;
   int64_t timeout_ns_ = kDefaultTimeoutNs;
+  Reconnector* reconnector_ = nullptr;
+  uint32_t reconnects_ = 0;
 };
 
 }  // namespace blkproto

@@ -1,13 +1,23 @@
 // fs_server: the ext2 file-system server (issue 5). A boot module that init
 // starts when the machine has a virtio-blk disk:
 //
-//   fs_server [PATH]      PATH: where to mount ("/" or absent: become the root)
+//   fs_server [--reattach] [PATH]
+//       PATH: where to mount ("/" or absent: become the root). --reattach:
+//       take over the existing mount at PATH whose server crashed (fs_mount
+//       with kFsMountReplace; the kernel keeps its vnodes and offers them
+//       with kAdopt), instead of mounting anew.
 //
 // Bootstrap handles (from init):
 //   "blk"    the client end of the virtio-blk driver's channel (lib/blkproto)
 //   "vfs"    the mount right (fs_mount)
 //   "ready"  optional: a channel end; the server writes one int64 on it when
 //            the mount is done: 0, or -errno if it failed (then it exits)
+//   "ctl"    optional: a channel from init. When the block driver dies, the
+//            block request that finds it gone waits (up to 20 s) for a
+//            message "blk" carrying a channel to the restarted driver, then
+//            goes on there (blkproto::Reconnector): the driver's restart
+//            costs a delay, not an error, and the cache (with its dirty
+//            blocks) survives it.
 //
 // It mounts the disk's ext2 file system (servers/fs/ext2) over the block
 // client, mounts itself into the kernel VFS (fs_mount; with kFsMountRoot the
@@ -91,6 +101,72 @@ void SignalReady(handle_t ready, int64_t status) {
   sys::HandleClose(ready);
 }
 
+// Channels to a restarted block driver, from init over "ctl".
+class CtlReconnector final : public blkproto::Reconnector {
+ public:
+  static constexpr int64_t kWaitNs = 20'000'000'000;
+
+  explicit CtlReconnector(handle_t ctl) : ctl_(ctl) {}
+
+  handle_t NewChannel() override {
+    if (ctl_ == tessera::kInvalidHandle) return tessera::kInvalidHandle;
+    printf("fs: the block driver is gone; waiting for init to restart it\n");
+    fflush(stdout);
+    int64_t deadline = sys::ClockMonotonic() + kWaitNs;
+    for (;;) {
+      // The newest channel queued wins: older ones lead to drivers that
+      // died again meanwhile.
+      handle_t newest = tessera::kInvalidHandle;
+      bool closed = false;
+      for (;;) {
+        char bytes[8];
+        handle_t handle = tessera::kInvalidHandle;
+        tessera::ChannelReadArgs rd{};
+        rd.bytes = bytes;
+        rd.bytes_capacity = sizeof bytes;
+        rd.handles = &handle;
+        rd.handles_capacity = 1;
+        int64_t r = sys::ChannelRead(ctl_, &rd);
+        if (r < 0) {
+          closed = r != -11;  // EAGAIN: nothing (more) queued
+          break;
+        }
+        if (rd.actual_handles != 1) continue;
+        if (rd.actual_bytes != 3 || memcmp(bytes, "blk", 3) != 0) {
+          sys::HandleClose(handle);
+          continue;
+        }
+        if (newest != tessera::kInvalidHandle) sys::HandleClose(newest);
+        newest = handle;
+      }
+      if (newest != tessera::kInvalidHandle) return newest;
+      if (closed) {
+        printf("fs: init closed the control channel: no block driver any more\n");
+        ctl_ = tessera::kInvalidHandle;
+        return tessera::kInvalidHandle;
+      }
+      uint32_t observed = 0;
+      if (sys::ObjectWaitOne(ctl_, tessera::kSignalReadable | tessera::kSignalPeerClosed, deadline,
+                             &observed) == -110) {
+        printf("fs: no new block driver within %lld s\n", static_cast<long long>(kWaitNs / 1'000'000'000));
+        return tessera::kInvalidHandle;
+      }
+    }
+  }
+
+  void Reconnected(int result) override {
+    if (result == 0) {
+      printf("fs: reconnected to the restarted block driver\n");
+    } else {
+      printf("fs: error: could not reconnect to a block driver (%d): block I/O fails with EIO\n", result);
+    }
+    fflush(stdout);
+  }
+
+ private:
+  handle_t ctl_;
+};
+
 const char* Describe(int error) {
   switch (error) {
     case 0: return "ok";
@@ -107,8 +183,16 @@ const char* Describe(int error) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* path = argc > 1 ? argv[1] : "/";
-  const bool as_root = strcmp(path, "/") == 0;
+  const char* path = "/";
+  bool reattach = false;
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--reattach") == 0) {
+      reattach = true;
+    } else {
+      path = argv[i];
+    }
+  }
+  const bool as_root = strcmp(path, "/") == 0 && !reattach;
   tessera::Bootstrap boot;
   if (boot.Load() < 0) {
     printf("fs: no bootstrap handles\n");
@@ -117,6 +201,7 @@ int main(int argc, char** argv) {
   handle_t ready = boot.Take("ready");
   handle_t blk = boot.Take("blk");
   handle_t vfs = boot.Find("vfs");
+  static CtlReconnector reconnector(boot.Take("ctl"));
   if (blk == tessera::kInvalidHandle || vfs == tessera::kInvalidHandle) {
     printf("fs: needs the \"blk\" and \"vfs\" handles\n");
     SignalReady(ready, -22);
@@ -129,6 +214,7 @@ int main(int argc, char** argv) {
     SignalReady(ready, e);
     return 3;
   }
+  client.set_reconnector(&reconnector);
   static blkproto::Ext2BlockDevice device(client);
   static RealtimeClock clock;
   static ConsoleLog log;
@@ -168,7 +254,7 @@ int main(int argc, char** argv) {
   g_mount_args.path = path;
   g_mount_args.root = &root;
   g_mount_args.root_size = sizeof root;
-  g_mount_args.flags = as_root ? tessera::kFsMountRoot : 0;
+  g_mount_args.flags = reattach ? tessera::kFsMountReplace : as_root ? tessera::kFsMountRoot : 0;
   if (int64_t started = StartMountThread(); started < 0) {
     printf("fs: cannot start the mount thread: %lld\n", static_cast<long long>(started));
     (void)server.Unmount();
@@ -184,13 +270,18 @@ int main(int argc, char** argv) {
       int64_t result = __atomic_load_n(&g_mount_result, __ATOMIC_ACQUIRE);
       if (result != kMountPending) {
         if (result < 0) {
-          printf("fs: fs_mount on %s failed: %lld\n", path, static_cast<long long>(result));
+          printf("fs: fs_mount%s on %s failed: %lld\n", reattach ? " (re-attach)" : "", path,
+                 static_cast<long long>(result));
           (void)server.Unmount();
           SignalReady(ready, result);
           return 8;
         }
         mounted = true;
-        printf("fs: mounted on %s%s\n", path, as_root ? " (now the root file system)" : "");
+        if (reattach) {
+          printf("fs: re-attached to the mount on %s (took it over from a crashed server)\n", path);
+        } else {
+          printf("fs: mounted on %s%s\n", path, as_root ? " (now the root file system)" : "");
+        }
         fflush(stdout);
         SignalReady(ready, 0);
         ready = tessera::kInvalidHandle;

@@ -94,14 +94,15 @@ uint32_t Server::references(uint32_t ino) const {
   return s == nullptr ? 0 : s->refs;
 }
 
-int Server::AddReference(uint32_t ino) {
+int Server::AddReference(uint32_t ino, bool adopt) {
   if (Slot* s = FindSlot(ino)) {
     if (s->refs == UINT32_MAX) return kEnomem;
     ++s->refs;
     return 0;
   }
   if ((used_ + 1) * 4 > capacity_ * 3 && !Grow()) return kEnomem;
-  if (auto opened = fs_->OpenInode(ino); opened.is_error()) return Errno(opened.error());
+  auto opened = adopt ? fs_->AdoptInode(ino) : fs_->OpenInode(ino);
+  if (opened.is_error()) return Errno(opened.error());
   size_t i = HashIno(ino) & (capacity_ - 1);
   while (slots_[i].ino != 0 && slots_[i].ino != kTombstone) i = (i + 1) & (capacity_ - 1);
   if (slots_[i].ino == 0) ++used_;
@@ -231,6 +232,8 @@ int Server::Dispatch(const fsproto::Request& q, Name name, Name name2, fsproto::
       return FillInfo(&r->info);
     case fsproto::kUnmount:
       return Unmount();
+    case fsproto::kAdopt:
+      return DoAdopt(q, r);
     default:
       break;
   }
@@ -456,6 +459,31 @@ int Server::DoReadDir(const fsproto::Request& q, fsproto::Reply* r) {
   r->value = count;
   r->length = used;
   if (end) r->flags = fsproto::kReplyEndOfDirectory;
+  return 0;
+}
+
+int Server::DoAdopt(const fsproto::Request& q, fsproto::Reply* r) {
+  if (buffer_ == nullptr) return kEio;
+  if (q.length % sizeof(uint64_t) != 0 || q.length / sizeof(uint64_t) > fsproto::kMaxAdoptNodes) {
+    return kEinval;
+  }
+  const size_t count = q.length / sizeof(uint64_t);
+  uint64_t taken = 0;
+  // Status i (4 bytes at 4i) overwrites only ids already read (8 bytes at 8j, j < i).
+  for (size_t i = 0; i < count; ++i) {
+    uint64_t node;
+    memcpy(&node, buffer_ + i * sizeof node, sizeof node);
+    int32_t status = kEstale;
+    if (node != 0 && node <= UINT32_MAX) {
+      status = AddReference(static_cast<uint32_t>(node), /*adopt=*/true);
+      // A free, reserved or out-of-range inode: not the node the kernel knew.
+      if (status == Errno(kstd::Error::kNotFound) || status == kEinval) status = kEstale;
+    }
+    if (status == 0) ++taken;
+    memcpy(buffer_ + i * sizeof status, &status, sizeof status);
+  }
+  r->value = taken;
+  r->length = static_cast<uint32_t>(count * sizeof(int32_t));
   return 0;
 }
 

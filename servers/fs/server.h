@@ -12,6 +12,11 @@
 // (OpenInode), so an unlinked file the kernel still uses keeps its data until
 // the last kForget (CloseInode frees it then).
 //
+// A restarted server (one that took over a mount whose server crashed)
+// gets kAdopt with the node ids the kernel still holds: each inode still in
+// use, or an orphan its predecessor kept open, gets one reference
+// (Ext2::AdoptInode), anything else ESTALE.
+//
 // Every request is validated before it touches the file system (header
 // size, magic, name lengths against the message size, names without '/' or
 // NUL, node ids known to the table, lengths within the data buffer); a bad
@@ -74,8 +79,9 @@ class Server {
   static constexpr uint32_t kTombstone = 0xFFFFFFFFu;
 
   int Dispatch(const fsproto::Request& q, ext2::Name name, ext2::Name name2, fsproto::Reply* r);
-  /// Gives the kernel one reference to `ino` (opening it on the first).
-  int AddReference(uint32_t ino);
+  /// Gives the kernel one reference to `ino` (opening it on the first; with
+  /// `adopt`, through Ext2::AdoptInode).
+  int AddReference(uint32_t ino, bool adopt = false);
   void DropReferences(uint32_t ino, uint64_t count);
   Slot* FindSlot(uint32_t ino) const;
   bool Grow();
@@ -85,6 +91,7 @@ class Server {
   int FillInfo(fsproto::FsInfo* out);
 
   int DoReadDir(const fsproto::Request& q, fsproto::Reply* r);
+  int DoAdopt(const fsproto::Request& q, fsproto::Reply* r);
   int DoCreate(const fsproto::Request& q, ext2::Name name, ext2::Name target, fsproto::Reply* r);
 
   ext2::Ext2* fs_;

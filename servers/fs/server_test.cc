@@ -390,5 +390,72 @@ TEST_F(ServerTest, WriteBackAndTreeImage) {
   EXPECT_EQ(back, data);
 }
 
+// A server crashes (the Ext2 goes away without Unmount after a sync); a new
+// one mounts the unclean image and adopts what the kernel still holds.
+TEST_F(ServerTest, AdoptAfterACrash) {
+  uint64_t dir = Create(2, "d", fsproto::kModeDirectory | 0755);
+  uint64_t f = Create(dir, "f", fsproto::kModeRegular | 0644);
+  ASSERT_EQ(Write(f, 0, PatternBytes(5000, 1)).error, 0);
+  uint64_t orphan = Create(2, "orphan", fsproto::kModeRegular | 0600);
+  ASSERT_EQ(Write(orphan, 0, "still open").error, 0);
+  ASSERT_EQ(Call(Q(fsproto::kUnlink, 2), "orphan").error, 0);  // the kernel still holds it
+  uint64_t gone = Create(2, "gone", fsproto::kModeRegular | 0600);
+  fsproto::Request forget = Q(fsproto::kForget, gone);
+  forget.offset = 1;
+  Call(forget);
+  ASSERT_EQ(Call(Q(fsproto::kUnlink, 2), "gone").error, 0);  // freed now
+  ASSERT_EQ(Call(Q(fsproto::kSyncFs, 0)).error, 0);
+  // The crash.
+  server_.reset();
+  mounted_.reset();
+
+  mounted_ = std::make_unique<MountedImage>();
+  auto mount = mounted_->Mount(image_);
+  ASSERT_TRUE(mount.ok()) << mounted_->log.All();
+  EXPECT_FALSE(mount.value().was_clean);
+  server_ = std::make_unique<Server>(&mounted_->fs, buffer_.data());
+  fsproto::Reply root;
+  ASSERT_TRUE(server_->MakeRootReply(&root).ok());
+  EXPECT_EQ(Lookup(dir, "f").error, kEstale);  // unknown ids until adopted
+
+  const std::vector<uint64_t> ids = {dir, f, orphan, gone, 0, 1, 1u << 30, 1ull << 40};
+  memcpy(buffer_.data(), ids.data(), ids.size() * sizeof(uint64_t));
+  fsproto::Request adopt = Q(fsproto::kAdopt, 0);
+  adopt.length = static_cast<uint32_t>(ids.size() * sizeof(uint64_t));
+  fsproto::Reply r = Call(adopt);
+  ASSERT_EQ(r.error, 0);
+  ASSERT_EQ(r.length, ids.size() * sizeof(int32_t));
+  EXPECT_EQ(r.value, 3u);
+  std::vector<int32_t> status(ids.size());
+  memcpy(status.data(), buffer_.data(), r.length);
+  EXPECT_EQ(status, (std::vector<int32_t>{0, 0, 0, kEstale, kEstale, kEstale, kEstale, kEstale}));
+  EXPECT_EQ(server_->references(static_cast<uint32_t>(orphan)), 1u);
+  EXPECT_EQ(server_->live_nodes(), 4u);  // the root, d, f, the orphan
+
+  // The adopted nodes work as before the crash.
+  EXPECT_EQ(ReadAll(f), PatternBytes(5000, 1));
+  EXPECT_EQ(ReadAll(orphan), "still open");
+  EXPECT_EQ(Lookup(dir, "f").node, f);
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, gone)).error, kEstale);
+  // The kernel lets go of the orphan: it is freed, as its last close would have.
+  forget = Q(fsproto::kForget, orphan);
+  forget.offset = 1;
+  Call(forget);
+  EXPECT_EQ(server_->references(static_cast<uint32_t>(orphan)), 0u);
+
+  // Malformed: not a whole number of ids, too many.
+  adopt.length = 12;
+  EXPECT_EQ(Call(adopt).error, kEinval);
+  adopt.length = (fsproto::kMaxAdoptNodes + 1) * sizeof(uint64_t);
+  EXPECT_EQ(Call(adopt).error, kEinval);
+
+  // The image arrived unclean and stays marked so, but e2fsck finds nothing
+  // wrong: the orphan was freed, nothing leaked.
+  UnmountAndCheck();
+  std::string back;
+  ASSERT_TRUE(DebugfsCat(image_, "/d/f", &back));
+  EXPECT_EQ(back, PatternBytes(5000, 1));
+}
+
 }  // namespace
 }  // namespace servers::fs

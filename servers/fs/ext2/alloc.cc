@@ -266,6 +266,13 @@ kstd::Result<uint32_t> Ext2::AllocInode(uint32_t parent, bool directory) {
   return refused ? kstd::Error::kIo : kstd::Error::kNoSpace;
 }
 
+kstd::Result<bool> Ext2::InodeMarkedUsed(uint32_t ino) {
+  uint32_t group = (ino - 1) / sb_.s_inodes_per_group;
+  if (ino == 0 || group >= group_count_) return false;
+  BlockRef ref = TRY(cache_->Get(groups_[group].bg_inode_bitmap));
+  return TestBit(ref.data(), (ino - 1) % sb_.s_inodes_per_group);
+}
+
 kstd::Result<void> Ext2::FreeInodeNumber(uint32_t ino, bool directory) {
   uint32_t group = (ino - 1) / sb_.s_inodes_per_group;
   uint32_t bit = (ino - 1) % sb_.s_inodes_per_group;

@@ -233,6 +233,13 @@ class Ext2 {
   /// The last close of an inode with no links frees it. Errors: kInvalid
   /// (not open), and those of freeing it.
   kstd::Result<void> CloseInode(uint32_t ino);
+  /// OpenInode for a server that takes over an inode its crashed
+  /// predecessor held open (fsproto kAdopt): an orphan (no links left, not
+  /// freed: still marked in the inode bitmap, no deletion time) is accepted
+  /// too, and freed by its last CloseInode. Errors: kNotFound (a free inode),
+  /// kInvalid (out of range, reserved, not mounted), kIo (damaged inode),
+  /// kNoMemory.
+  kstd::Result<void> AdoptInode(uint32_t ino);
 
   // ---- Directories. `name` is one component.
 
@@ -364,6 +371,8 @@ class Ext2 {
   kstd::Result<void> FreeBlock(uint32_t block, uint32_t owner);
   kstd::Result<uint32_t> AllocInode(uint32_t parent, bool directory);
   kstd::Result<void> FreeInodeNumber(uint32_t ino, bool directory);
+  /// Whether the inode bitmap marks `ino` in use. Errors: kIo.
+  kstd::Result<bool> InodeMarkedUsed(uint32_t ino);
   uint32_t GoalBlockFor(uint32_t ino) const;
 
   // inode.cc: inodes and the block map.
@@ -403,6 +412,8 @@ class Ext2 {
   kstd::Result<void> DropLink(Inode* inode);
   kstd::Result<void> FreeInode(Inode* inode);
   bool IsOpen(uint32_t ino) const;
+  /// Counts one more open of `ino` (OpenInode, AdoptInode). Errors: kNoMemory.
+  kstd::Result<void> CountOpen(uint32_t ino);
   uint64_t MetaBlocksFor(uint64_t data_blocks) const;
 
   // dir.cc: directory blocks.

@@ -278,6 +278,26 @@ bool Ext2::IsOpen(uint32_t ino) const {
 
 kstd::Result<void> Ext2::OpenInode(uint32_t ino) {
   TRY(LoadLiveInode(ino));
+  return CountOpen(ino);
+}
+
+kstd::Result<void> Ext2::AdoptInode(uint32_t ino) {
+  if (!mounted_) return kstd::Error::kInvalid;
+  if (ino == 0 || ino > sb_.s_inodes_count || (ino < first_ino_ && ino != kRootIno)) {
+    return kstd::Error::kInvalid;
+  }
+  Inode inode = TRY(LoadInode(ino));
+  if (inode.d.i_mode == 0) return kstd::Error::kNotFound;
+  if (inode.d.i_links_count == 0 && !IsOpen(ino)) {
+    // An orphan only if nothing freed it: no deletion time, still allocated.
+    if (inode.d.i_dtime != 0 || !TRY(InodeMarkedUsed(ino))) return kstd::Error::kNotFound;
+    Log(LogLevel::kInfo, "adopting inode %u: unlinked but still open", ino);
+  }
+  TRY(ValidateInode(inode));
+  return CountOpen(ino);
+}
+
+kstd::Result<void> Ext2::CountOpen(uint32_t ino) {
   for (OpenCount* e = open_; e != nullptr; e = e->next) {
     if (e->ino == ino) {
       ++e->count;
