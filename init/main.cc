@@ -3,6 +3,8 @@
 // message. init starts the other programs from those modules, gives them the
 // channels they talk over, and watches them.
 //
+//   init [--restart-window=SECONDS]
+//
 // What it runs depends on TESSERA_TEST (from the kernel's tessera.test=):
 //   (unset)  the IPC demo (echo_server + echo_client), then it waits: the shell
 //            arrives with the POSIX personality.
@@ -21,11 +23,20 @@
 //   blk      starts the virtio-blk driver and runs blktest with the driver's
 //            client channel (handle "blk"), exits with its result.
 //
-// Storage: when the machine has a virtio-blk disk, init starts the driver
-// (StartBlockDriver) with only that PCI function's handle; the client end of
-// its service channel is for the fs server (fs_server), which init starts
-// next (MountRootFromDisk): the ext2 disk becomes the root, or the initramfs
-// stays the root when there is no disk or the mount fails.
+// Storage (storage.h): when the machine has a virtio-blk disk, init starts
+// the driver (StartBlockDriver) with only that PCI function's handle; the
+// client end of its service channel is for the fs server (fs_server), which
+// init starts next (StorageStack::MountRoot): the ext2 disk becomes the root,
+// or the initramfs stays the root when there is no disk or the mount fails.
+// In the shell modes init then supervises both: a crash is logged (pid, name,
+// status) and the crashed part restarted with backoff, the fs server taking
+// the same mount over, so cwds, paths and open files keep working; after five
+// crashes within a minute init gives up and the disk's files fail with EIO.
+//
+// Event loop (RunShell): init waits on a notification that its SIGCHLD
+// handler signals (POSIX children: the shell, orphans to reap) together with
+// the storage processes' handles and the restarted server's ready channel,
+// with the storage stack's next deadline.
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,19 +47,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "init/storage.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/process.h"
 #include "lib/tessera/syscalls.h"
 
 namespace {
 
+using init::StartBlockDriver;
 using tessera::handle_t;
 namespace sys = tessera::sys;
 
 int Describe(int64_t status) {
-  if (status < 0) return printf("error %lld", static_cast<long long>(status));
-  if ((status & 0x7F) != 0) return printf("killed by signal %lld", static_cast<long long>(status & 0x7F));
-  return printf("exit code %lld", static_cast<long long>((status >> 8) & 0xFF));
+  char text[48];
+  return printf("%s", init::DescribeStatus(status, text, sizeof text));
 }
 
 // Runs echo_server and echo_client connected by a channel; returns 0 if the
@@ -111,63 +123,6 @@ int64_t RunWithModules(tessera::Bootstrap& boot, const char* program) {
   return tessera::WaitForExit(static_cast<handle_t>(child));
 }
 
-// Starts the virtio-blk driver (boot module "virtio_blk") when the machine
-// has a modern virtio-blk function (1af4:1042): init opens the function and
-// hands the driver only that device handle (plus its BAR sizes, which the
-// handle cannot tell) and one end of a new channel, the driver's service
-// channel (lib/blkproto/blkproto.h). Returns the other end, the client's,
-// or kInvalidHandle when there is no disk, no driver module or a failure
-// (logged). `process` (optional) receives the driver's process handle.
-handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process = nullptr) {
-  handle_t root = boot.Find("pci");
-  if (root == tessera::kInvalidHandle) return tessera::kInvalidHandle;
-  tessera::PciFunctionInfo info{};
-  uint32_t index = 0;
-  for (;; ++index) {
-    if (sys::PciGetInfo(root, index, &info) < 0) return tessera::kInvalidHandle;  // no disk
-    if (info.vendor_id == 0x1af4 && info.device_id == 0x1042) break;
-  }
-  handle_t exe = boot.Find("virtio_blk");
-  if (exe == tessera::kInvalidHandle) {
-    printf("init: a virtio-blk disk is attached but there is no virtio_blk module\n");
-    return tessera::kInvalidHandle;
-  }
-  int64_t device = sys::PciOpen(root, index);
-  if (device < 0) {
-    printf("init: cannot open the virtio-blk PCI function: %lld\n", static_cast<long long>(device));
-    return tessera::kInvalidHandle;
-  }
-  handle_t driver_end, client_end;
-  if (sys::ChannelCreate(&driver_end, &client_end) < 0) {
-    sys::HandleClose(static_cast<handle_t>(device));
-    return tessera::kInvalidHandle;
-  }
-  char pci[32], bars[160];
-  snprintf(pci, sizeof pci, "--pci=%02x:%02x.%x", info.bus, info.device, info.function);
-  int used = snprintf(bars, sizeof bars, "--bars=");
-  for (int i = 0; i < 6; ++i) {
-    uint64_t size = (info.bars[i].flags & tessera::kPciBarIo) ? 0 : info.bars[i].size;
-    used += snprintf(bars + used, sizeof bars - used, i ? ",%llu" : "%llu",
-                     static_cast<unsigned long long>(size));
-  }
-  handle_t handles[] = {static_cast<handle_t>(device), driver_end};
-  const char* names[] = {"device", "svc"};
-  const char* argv[] = {"virtio_blk", pci, bars};
-  int64_t child = tessera::Spawn(exe, "virtio_blk", 3, argv, handles, names, 2);
-  if (child < 0) {
-    printf("init: cannot start virtio_blk: %lld\n", static_cast<long long>(child));
-    sys::HandleClose(client_end);
-    return tessera::kInvalidHandle;
-  }
-  printf("init: started virtio_blk for PCI %s\n", pci + 6);
-  if (process != nullptr) {
-    *process = static_cast<handle_t>(child);
-  } else {
-    sys::HandleClose(static_cast<handle_t>(child));
-  }
-  return client_end;
-}
-
 // tessera.test=blk: the driver and blktest, which gets the client channel.
 int RunBlockTest(tessera::Bootstrap& boot) {
   handle_t exe = boot.Find("blktest");
@@ -199,100 +154,96 @@ int RunBlockTest(tessera::Bootstrap& boot) {
   return status == 0 ? 0 : 1;
 }
 
-// Root on disk: starts the ext2 file-system server (boot module
-// "fs_server") with the block driver's client channel ("blk"), the mount
-// right ("vfs") and a "ready" channel, and waits until the server says the
-// disk is the root (kFsMountRoot moved /dev, /tmp and /proc into it; init's
-// root and cwd moved too). Returns true if the root moved; otherwise the
-// initramfs stays the root, said in one line. Takes `block_client`.
-bool MountRootFromDisk(tessera::Bootstrap& boot, handle_t block_client) {
-  if (block_client == tessera::kInvalidHandle) {
-    printf("init: no virtio-blk disk; the initramfs stays the root\n");
-    return false;
-  }
-  handle_t exe = boot.Find("fs_server");
-  int64_t vfs = sys::HandleDuplicate(boot.Find("vfs"), tessera::kRightSameRights);
-  handle_t ready_mine, ready_theirs;
-  if (exe == tessera::kInvalidHandle || vfs < 0 ||
-      sys::ChannelCreate(&ready_mine, &ready_theirs) < 0) {
-    printf("init: no fs_server module or vfs right; the initramfs stays the root\n");
-    sys::HandleClose(block_client);
-    if (vfs >= 0) sys::HandleClose(static_cast<handle_t>(vfs));
-    return false;
-  }
-  handle_t handles[] = {block_client, static_cast<handle_t>(vfs), ready_theirs};
-  const char* names[] = {"blk", "vfs", "ready"};
-  const char* argv[] = {"fs_server"};
-  int64_t server = tessera::Spawn(exe, "fs_server", 1, argv, handles, names, 3);
-  if (server < 0) {
-    printf("init: cannot start fs_server (%lld); the initramfs stays the root\n",
-           static_cast<long long>(server));
-    sys::HandleClose(ready_mine);
-    return false;
-  }
-  sys::HandleClose(static_cast<handle_t>(server));
-  // The server writes one int64 (0 or -errno) once fs_mount returned.
-  int64_t status = -110;  // ETIMEDOUT
-  uint32_t observed = 0;
-  if (sys::ObjectWaitOne(ready_mine, tessera::kSignalReadable | tessera::kSignalPeerClosed,
-                         tessera::NowNs() + 120'000'000'000, &observed) == 0) {
-    tessera::ChannelReadArgs rd{};
-    int64_t value = -5;  // EIO: the server ended without a word
-    rd.bytes = &value;
-    rd.bytes_capacity = sizeof value;
-    if (sys::ChannelRead(ready_mine, &rd) >= 0 && rd.actual_bytes == sizeof value) status = value;
-    else status = -5;
-  }
-  sys::HandleClose(ready_mine);
-  if (status != 0) {
-    printf("init: the disk did not become the root (%lld); the initramfs stays the root\n",
-           static_cast<long long>(status));
-    return false;
-  }
-  printf("init: the root is now the ext2 disk\n");
-  return true;
+// The notification init's SIGCHLD handler signals (see the event loop).
+handle_t g_child_event = tessera::kInvalidHandle;
+// Set by the shutdown signals' handler.
+volatile sig_atomic_t g_shutting_down = 0;
+
+void OnChildSignal(int) {
+  if (g_child_event != tessera::kInvalidHandle) (void)sys::NotificationSignal(g_child_event, 1);
 }
 
-// Starts busybox sh on the console in a new session and restarts it when it
-// exits; reaps every other child (orphans are reparented to init). With
-// `once` (the shell system test) init exits with the shell's status instead.
-int RunShell(bool once) {
+// Starts busybox sh on the console in its own session; returns its pid or -1.
+pid_t StartShell() {
+  printf("init: starting /bin/sh on the console\n");
+  fflush(stdout);
+  pid_t shell = fork();
+  if (shell < 0) {
+    printf("init: fork failed\n");
+    return -1;
+  }
+  if (shell == 0) {
+    // A new session whose controlling terminal is the serial line, so the
+    // shell has job control (fg, bg, ^C, ^Z).
+    setsid();
+    int tty = open("/dev/ttyS0", O_RDWR);
+    if (tty >= 0) {
+      dup2(tty, 0);
+      dup2(tty, 1);
+      dup2(tty, 2);
+      if (tty > 2) close(tty);
+    }
+    static const char* const argv[] = {"sh", nullptr};
+    static const char* const envp[] = {"PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root",
+                                       "TERM=vt100", "PS1=tessera:\\w# ", nullptr};
+    chdir("/root");
+    execve("/bin/sh", const_cast<char* const*>(argv), const_cast<char* const*>(envp));
+    printf("init: cannot run /bin/sh\n");
+    _exit(127);
+  }
+  return shell;
+}
+
+// init's event loop: runs the shell on the console and restarts it when it
+// exits, reaps every other child (orphans are reparented to init) and
+// supervises `storage` (may be null). With `once` (the shell system tests)
+// init returns the shell's exit status instead of restarting it.
+int RunShell(bool once, init::StorageStack* storage) {
+  int64_t event = sys::NotificationCreate();
+  if (event < 0) {
+    printf("init: cannot create the child-event notification: %lld\n", static_cast<long long>(event));
+    return 1;
+  }
+  g_child_event = static_cast<handle_t>(event);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = OnChildSignal;
+  sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGCHLD, &sa, nullptr);
+
+  pid_t shell = -1;
   for (;;) {
-    printf("init: starting /bin/sh on the console\n");
-    fflush(stdout);
-    pid_t shell = fork();
     if (shell < 0) {
-      printf("init: fork failed\n");
-      return 1;
+      shell = StartShell();
+      if (shell < 0) return 1;
     }
-    if (shell == 0) {
-      // A new session whose controlling terminal is the serial line, so the
-      // shell has job control (fg, bg, ^C, ^Z).
-      setsid();
-      int tty = open("/dev/ttyS0", O_RDWR);
-      if (tty >= 0) {
-        dup2(tty, 0);
-        dup2(tty, 1);
-        dup2(tty, 2);
-        if (tty > 2) close(tty);
-      }
-      static const char* const argv[] = {"sh", nullptr};
-      static const char* const envp[] = {"PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root",
-                                         "TERM=vt100", "PS1=tessera:\\w# ", nullptr};
-      chdir("/root");
-      execve("/bin/sh", const_cast<char* const*>(argv), const_cast<char* const*>(envp));
-      printf("init: cannot run /bin/sh\n");
-      _exit(127);
-    }
+    // Reap whatever ended: the shell, orphans.
     for (;;) {
       int status = 0;
-      pid_t done = wait(&status);
-      if (done < 0) break;
+      pid_t done = waitpid(-1, &status, WNOHANG);
+      if (done <= 0) break;
       if (done != shell) continue;  // an orphan: reaped
       printf("init: the shell ended with status %d\n", status);
       if (once) return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-      break;
+      shell = -1;
     }
+    if (shell < 0) continue;
+    if (storage != nullptr && g_shutting_down) storage->StopSupervising();
+    if (storage != nullptr) storage->Poll();
+    tessera::WaitItem items[1 + init::StorageStack::kMaxWaitItems];
+    size_t count = 0;
+    items[count++] = {g_child_event, tessera::kSignalNotified, 0, 0};
+    int64_t deadline = tessera::kInfinite;
+    if (storage != nullptr) {
+      count += storage->FillWaitItems(items + count, init::StorageStack::kMaxWaitItems);
+      deadline = storage->NextDeadline();
+    }
+    // Woken by a child's SIGCHLD (through the notification), a storage
+    // process's exit, the restarted server's ready message or the deadline.
+    (void)sys::ObjectWaitMany(items, static_cast<uint32_t>(count), deadline);
+    uint64_t bits = 0;
+    (void)sys::NotificationTake(g_child_event, &bits);
   }
 }
 
@@ -333,6 +284,9 @@ int RunFromRoot(const char* path, const char* arg1 = nullptr, const char* arg2 =
 // systems and stop the machine.
 void OnShutdownSignal(int signo) {
   static const char kMessage[] = "init: shutting down\n";
+  // From here on the storage processes end on purpose (the kernel unmounts):
+  // nothing is restarted. (Flag for the event loop; reboot does not return.)
+  g_shutting_down = 1;
   (void)write(1, kMessage, sizeof kMessage - 1);
   sync();
   reboot(signo == SIGTERM ? RB_AUTOBOOT : signo == SIGUSR1 ? RB_HALT_SYSTEM : RB_POWER_OFF);
@@ -384,7 +338,8 @@ int main(int argc, char** argv) {
   if (mode != nullptr && (strcmp(mode, "suite") == 0 || suite_smoke || storage)) {
     // The disk figures need the root on the disk: move it first (with no
     // disk the initramfs stays the root and the suite skips them).
-    MountRootFromDisk(boot, StartBlockDriver(boot));
+    init::StorageStack disk(boot);
+    disk.MountRoot();  // not supervised: the suite's run is short
     // suite_smoke (the smoke test): a 4 MiB disk file instead of 64 MiB;
     // storage: only the disk figures, on a 256 MiB file.
     int status = suite_smoke ? RunFromRoot("/bin/benchsuite", "--disk-mib", "4")
@@ -400,7 +355,21 @@ int main(int argc, char** argv) {
 
   int demo = RunEchoDemo(boot);
   if (mode != nullptr && strcmp(mode, "shell") != 0) return demo;
-  // The client end of the block driver's channel, for the fs server.
-  MountRootFromDisk(boot, StartBlockDriver(boot));
-  return RunShell(mode != nullptr);
+  // The virtio-blk driver and the ext2 server, supervised from here on.
+  // --restart-window=S: crashes counted over S seconds (default 60), e.g. so
+  // a system test can reach the give-up without racing the clock.
+  init::RestartPolicy::Config policy;
+  for (int i = 1; i < argc; ++i) {
+    if (strncmp(argv[i], "--restart-window=", 17) != 0) continue;
+    char* end = nullptr;
+    long seconds = strtol(argv[i] + 17, &end, 10);
+    if (end == argv[i] + 17 || *end != '\0' || seconds <= 0 || seconds > 86400) {
+      printf("init: ignoring %s (seconds 1..86400)\n", argv[i]);
+      continue;
+    }
+    policy.window_ns = seconds * 1'000'000'000LL;
+  }
+  static init::StorageStack stack(boot, policy);
+  bool on_disk = stack.MountRoot();
+  return RunShell(mode != nullptr, on_disk ? &stack : nullptr);
 }

@@ -19,75 +19,19 @@ iso="$1"
 runner="$2"
 image="$3"
 dir="${TEST_TMPDIR:-$(mktemp -d)}"
-disk="$dir/disk.img"
 
 source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/console.sh"
 
-for tool in e2fsck debugfs; do
-  command -v "$tool" > /dev/null || PATH="$PATH:/sbin:/usr/sbin"
-  command -v "$tool" > /dev/null || { echo "disk_test: $tool not found (e2fsprogs; run ci/bootstrap.sh)"; exit 1; }
-done
-
-cp --sparse=always "$image" "$disk"
-chmod u+w "$disk"
-
-raw=""; fifo=""; qemu=0
-clean() { tr -d '\r' < "$raw"; }
-
-start() {  # start NAME: boots with the disk, console in a FIFO we keep open
-  raw="$dir/serial-$1.raw"
-  fifo="$dir/console-in-$1"
-  rm -f "$fifo"
-  mkfifo "$fifo"
-  "$runner" --iso "$iso" --disk "$disk" --timeout 900 < "$fifo" > "$raw" 2>&1 &
-  qemu=$!
-  exec 3> "$fifo"
-}
-
-wait_for() {  # wait_for REGEX SECONDS: until a console line matches
-  local deadline=$((SECONDS + $2))
-  while ((SECONDS < deadline)); do
-    clean | grep -qE -- "$1" && return 0
-    kill -0 "$qemu" 2> /dev/null || return 1
-    sleep 0.5
-  done
-  return 1
-}
-
-# Each command runs as `m NAME; COMMAND; m end-NAME`; m prints @@NAME@@. The
-# echo of the typed line shows "m NAME", so only the output has "@@NAME@@".
-run() {  # run NAME COMMAND
-  printf '%s\n' "m $1; $2; m end-$1" >&3
-  if ! wait_for "^@@end-$1@@\$" 300; then
-    echo "(no end marker for '$1' within 300 s)"
-  fi
-}
-
-section() { clean | awk -v b="@@$1@@" -v e="@@end-$1@@" '$0 == e { on = 0 } on { print } $0 == b { on = 1 }'; }
-in_section() { section "$1" | grep -qE -- "$2"; }
-
-finish() {  # finish NAME: waits for QEMU, saves the log; sets $status and $log
-  wait "$qemu"
-  status=$?
-  exec 3>&-
-  log="$dir/serial-$1.log"
-  clean > "$log"
-  echo "---- serial log of boot $1 ($log) ----"
-  cat "$log"
-  echo "---- end of serial log; QEMU exit status $status ----"
-}
-
-booted_to_disk() {
-  wait_for '^init: the root is now the ext2 disk$' 300 && wait_for '^init: starting /bin/sh' 60 &&
-    wait_for 'tessera:.*# ' 60
-}
+need_tools disk_test e2fsck debugfs
+scratch_disk "$image"
 
 # The files the test leaves on the disk (checksummed in both boots).
 FILES="/data/empty /data/one /data/small /data/block /data/buffer /data/indirect /data/double
 /data/busybox.copy /data/log /data/moved/c/deep /data/renamed /data/hard /root/notes.txt"
 
 # ---- Boot 1: write.
-start 1
+start 1 --disk "$disk" --timeout 900
 booted1=0
 if booted_to_disk; then
   booted1=1
@@ -152,15 +96,8 @@ check "boot 1: the fs server unmounted cleanly at power-off" grep -qx 'fs: unmou
 check "boot 1: QEMU ended by the kernel's power-off (exit 1)" test "$status1" -eq 1
 
 # ---- On the host: e2fsck and debugfs.
-fsck="$(e2fsck -fn "$disk" 2>&1)"
-fsck_status=$?
-echo "$fsck"
-check "host: e2fsck -fn exits 0 after boot 1" test "$fsck_status" -eq 0
-while read -r sum path; do
-  [ -n "$path" ] || continue
-  got="$(debugfs -R "cat $path" "$disk" 2> /dev/null | md5sum | cut -d' ' -f1)"
-  check "host: debugfs cat $path has the guest's md5 $sum" test "$got" = "$sum"
-done <<< "$(grep -E '^[0-9a-f]{32}  /' <<< "$sums1")"
+fsck_disk "after boot 1"
+debugfs_sums "$(grep -E '^[0-9a-f]{32}  /' <<< "$sums1")"
 check "host: /data/gone was removed" bash -c '! debugfs -R "stat /data/gone" "$1" 2>&1 | grep -q "Inode:"' _ "$disk"
 check "host: /data/link is a symlink to /data/log" \
   bash -c 'debugfs -R "stat /data/link" "$1" 2>&1 | grep -q "Fast link dest: \"/data/log\""' _ "$disk"
@@ -168,7 +105,7 @@ check "host: /data/hard and /data/renamed are one inode with 2 links" \
   bash -c 'a=$(debugfs -R "stat /data/hard" "$1" 2>&1 | grep -o "Inode: [0-9]*"); b=$(debugfs -R "stat /data/renamed" "$1" 2>&1 | grep -o "Inode: [0-9]*"); [ -n "$a" ] && [ "$a" = "$b" ] && debugfs -R "stat /data/hard" "$1" 2>&1 | grep -q "Links: 2"' _ "$disk"
 
 # ---- Boot 2: read back from the same disk.
-start 2
+start 2 --disk "$disk" --timeout 900
 booted2=0
 if booted_to_disk; then
   booted2=1
@@ -188,10 +125,7 @@ check "boot 2: names, links and contents" \
   bash -c 'grep -qx /data/log <<< "$1" && grep -qx gone-ok <<< "$1" && grep -qx deep <<< "$1" && grep -qx "notes from boot one" <<< "$1"' \
   _ "$(section after)"
 check "boot 2: QEMU ended by the kernel (exit 1)" test "$status" -eq 1
-fsck="$(e2fsck -fn "$disk" 2>&1)"
-fsck_status=$?
-echo "$fsck"
-check "host: e2fsck -fn exits 0 after boot 2" test "$fsck_status" -eq 0
+fsck_disk "after boot 2"
 
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -1,0 +1,142 @@
+#pragma once
+
+// init's storage stack: the virtio-blk driver process and the ext2 server
+// (fs_server) behind the root file system, started at boot and supervised
+// afterwards.
+//
+// Supervision. init's event loop (main.cc) waits on the processes' handles
+// (kSignalTerminated) and on the new server's "ready" channel alongside its
+// other work, with NextDeadline() as the deadline, and calls Poll() after
+// every wake-up. Each exit is logged with pid, name and status. Then:
+//
+//   - fs_server died: the mount is dead (every call EIO). init waits for the
+//     driver to stop (it does so by itself once its client is gone; it is
+//     killed after 5 s), starts a fresh driver and a fresh server with
+//     --reattach, which takes the same mount over (fs_mount kFsMountReplace):
+//     cwds, paths and open files keep working (see core/vfs/remote_fs.h,
+//     "Re-attach"). What the dead server had not written back is lost.
+//   - virtio_blk died while fs_server lives: init starts a new driver and
+//     sends its channel to the server over the server's "ctl" channel; the
+//     server's block client moves to it and repeats the request that found
+//     the old one gone (blkproto::Reconnector). Nothing above notices but a
+//     delay; the server's cache, dirty blocks included, survives.
+//
+// Each service has its own RestartPolicy (restart_policy.h): the first crash
+// within a minute restarts at once, later ones back off (0.5 s, 1 s, 2 s,
+// ...), the fifth within a minute gives up: init logs it, stops the other
+// service too and leaves the mount failing with EIO until the next boot.
+//
+// Not thread-safe: init's main thread owns the object.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "init/restart_policy.h"
+#include "lib/tessera/bootstrap.h"
+
+namespace init {
+
+/// Starts the virtio-blk driver (boot module "virtio_blk") when the machine
+/// has a modern virtio-blk function (1af4:1042): init opens the function and
+/// hands the driver only that device handle (plus its BAR sizes, which the
+/// handle cannot tell) and one end of a new channel, the driver's service
+/// channel (lib/blkproto/blkproto.h). Returns the other end, the client's,
+/// or kInvalidHandle when there is no disk, no driver module or a failure
+/// (logged). `process` (optional) receives the driver's process handle. A
+/// function still owned by a driver that is exiting (EBUSY) is retried for
+/// up to 2 s.
+tessera::handle_t StartBlockDriver(tessera::Bootstrap& boot, tessera::handle_t* process = nullptr);
+
+/// Writes "exit code N", "killed by signal N" or "error N" for a wait status.
+const char* DescribeStatus(int64_t status, char* out, size_t size);
+
+class StorageStack {
+ public:
+  /// Most wait items FillWaitItems adds.
+  static constexpr size_t kMaxWaitItems = 3;
+
+  /// `policy`: each service's restart policy (init --restart-window=S sets
+  /// its window).
+  explicit StorageStack(tessera::Bootstrap& boot, const RestartPolicy::Config& policy = {});
+  StorageStack(const StorageStack&) = delete;
+  StorageStack& operator=(const StorageStack&) = delete;
+
+  /// Boot: starts the driver and the ext2 server with the block driver's
+  /// client channel ("blk"), the mount right ("vfs"), a "ready" channel and
+  /// a "ctl" channel, and waits until the server says the disk is the root
+  /// (kFsMountRoot moved /dev, /tmp and /proc into it; init's root and cwd
+  /// moved too). Returns true if the root moved, and from then on both
+  /// processes are supervised; otherwise the initramfs stays the root, said
+  /// in one line, and nothing is supervised.
+  bool MountRoot();
+
+  /// Adds what supervision waits for (up to kMaxWaitItems) to `items`;
+  /// returns how many.
+  size_t FillWaitItems(tessera::WaitItem* items, size_t room) const;
+  /// When Poll has timed work (a restart, a kill, a start-up deadline), or
+  /// tessera::kInfinite.
+  int64_t NextDeadline() const;
+  /// Handles exits, the new server's ready message and due restarts. Blocks
+  /// only while starting a process (at most ~2 s for a busy PCI function).
+  void Poll();
+  /// Shutdown: exits are expected from now on, nothing is restarted.
+  void StopSupervising() { supervising_ = false; }
+
+  /// The processes' handles (kInvalidHandle: not running), for tests.
+  tessera::handle_t driver_process() const { return driver_.process; }
+  tessera::handle_t server_process() const { return server_.process; }
+
+ private:
+  enum class State : uint8_t {
+    kUp,        // running (or, for the server, the mount is working)
+    kStarting,  // server only: started with --reattach, ready not yet said
+    kDown,      // dead; restart at restart_at_ns
+    kGaveUp,    // dead for good
+  };
+  struct Service {
+    explicit Service(const char* n) : name(n) {}
+    const char* name;
+    tessera::handle_t process = tessera::kInvalidHandle;
+    uint64_t pid = 0;
+    State state = State::kGaveUp;
+    int64_t restart_at_ns = 0;
+    RestartPolicy policy;
+  };
+
+  static constexpr int64_t kStopDriverAfterNs = 5'000'000'000;
+  /// A driver that stopped cleanly (its client closed the channel: the server
+  /// is dying) waits this long for the server's exit before it counts as a crash.
+  static constexpr int64_t kCleanStopGraceNs = 2'000'000'000;
+  static constexpr int64_t kReattachTimeoutNs = 120'000'000'000;
+
+  /// Starts the server with `block_client` (taken); with `reattach`, it takes
+  /// the mount over instead of mounting the root. Sets server_.process,
+  /// ready_ and ctl_. Returns false (logged) on failure.
+  bool StartServer(tessera::handle_t block_client, bool reattach);
+  /// Starts a driver into driver_ (StartBlockDriver); returns its client
+  /// end, or kInvalidHandle (logged).
+  tessera::handle_t StartDriver();
+  /// The driver again, its channel to the living server over ctl.
+  void RestartDriver(int64_t now);
+  /// The driver (if needed) and the server with --reattach.
+  void RestartServer(int64_t now);
+  void OnExit(Service& s, int64_t status, int64_t now);
+  /// Counts a crash of `s` and schedules its restart, or gives everything up.
+  void Crashed(Service& s, int64_t now);
+  void GiveUp(const Service& s, uint32_t crashes);
+  void Kill(Service& s);
+  void CloseChannels();
+  static uint64_t PidOf(tessera::handle_t process);
+
+  tessera::Bootstrap& boot_;
+  Service driver_{"virtio_blk"};
+  Service server_{"fs_server"};
+  tessera::handle_t ready_ = tessera::kInvalidHandle;  // the starting server's "ready" (our end)
+  tessera::handle_t ctl_ = tessera::kInvalidHandle;    // the server's "ctl" (our end)
+  int64_t ready_deadline_ns_ = 0;
+  int64_t kill_driver_at_ns_ = 0;  // server down, driver still up: kill it then (0: not yet)
+  bool driver_stopped_cleanly_ = false;  // its restart waits for the grace period
+  bool supervising_ = false;
+};
+
+}  // namespace init
