@@ -1,11 +1,16 @@
-// Linux memory calls for anonymous memory: brk, mmap, munmap, mprotect, mremap.
-// File mappings need the VFS (POSIX personality) and fail with EBADF/ENODEV.
+// Linux memory calls: brk, mmap, munmap, mprotect, mremap. Anonymous memory,
+// and private mappings of regular files (a copy of the file's bytes taken at
+// mmap time: there is no page cache to share with, so later writes to the
+// file are not seen, which POSIX leaves unspecified for MAP_PRIVATE). Shared
+// file mappings are refused with ENODEV (counted in /proc/tessera/unsupported).
 
 #include "core/kernel/memory.h"
 #include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "core/vm/vm_object.h"
+#include "core/vfs/devfs.h"
+#include "core/vfs/vnode.h"
 #include "kstd/utility.h"
 
 namespace core::syscall {
@@ -44,6 +49,57 @@ bool ToProt(int32_t prot, vm::Prot* out) {
   return true;
 }
 
+// A private file mapping's memory object gets the file's bytes [offset,
+// offset + size): what exists of them (the rest of the last page is zero;
+// pages wholly past the end read as zeros, where Linux raises SIGBUS).
+// Returns 0 or -errno: EBADF (not an open fd), EACCES (not opened for
+// reading; PROT_EXEC on a noexec mount), ENODEV (not a regular file, or a
+// shared mapping: no page cache to share), EINVAL (negative offset), EIO.
+// /dev/zero gives zeros, shared or not (anonymous memory).
+int64_t FillFromFile(vm::VmObject* vmo, int32_t fd, int64_t offset, uint64_t size, int32_t prot,
+                     bool shared) {
+  if (fd < 0) return Errno(kstd::Error::kBadHandle);
+  auto file = CurrentProcess()->fds()->Get(fd);
+  if (file.is_error()) return Errno(file.error());
+  vfs::Vnode* v = file.value()->vnode();
+  // /dev/zero maps anonymous memory (shared or private), as on Linux.
+  if (v != nullptr && v->type() == vfs::VnodeType::kCharDevice && v->GetAttr().rdev == vfs::kDevZero) {
+    return 0;
+  }
+  if (v == nullptr || v->type() != vfs::VnodeType::kRegular) return Errno(kstd::Error::kNoDevice);
+  if (shared) return Refuse("mmap", "shared_file_mapping", static_cast<uint32_t>(prot), kstd::Error::kNoDevice);
+  if (!file.value()->readable()) return Errno(kstd::Error::kAccess);
+  if ((prot & kProtExec) != 0 && (v->fs()->mount_flags() & vfs::kMountNoExec) != 0) {
+    return Errno(kstd::Error::kPermission);
+  }
+  if (offset < 0) return Errno(kstd::Error::kInvalid);
+  const uint64_t file_size = v->GetAttr().size;
+  const uint64_t start = static_cast<uint64_t>(offset);
+  if (start >= file_size) return 0;
+  const uint64_t want = kstd::Min(size, file_size - start);
+  constexpr size_t kChunk = 16 * 1024;
+  uint8_t* chunk = new (kstd::nothrow) uint8_t[kChunk];
+  if (chunk == nullptr) return Errno(kstd::Error::kNoMemory);
+  uint64_t done = 0;
+  int64_t result = 0;
+  while (done < want) {
+    size_t n = static_cast<size_t>(kstd::Min<uint64_t>(want - done, kChunk));
+    auto r = v->ReadAt(start + done, kstd::Span<uint8_t>(chunk, n));
+    if (r.is_error()) {
+      result = Errno(r.error());
+      break;
+    }
+    if (r.value() == 0) break;  // the file shrank meanwhile: zeros from here
+    if (vmo->Write(done, chunk, r.value()).is_error()) {
+      result = Errno(kstd::Error::kNoMemory);
+      break;
+    }
+    done += r.value();
+  }
+  delete[] chunk;
+  return result;
+}
+
 }  // namespace
 
 int64_t SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot, int32_t flags, int32_t fd,
@@ -54,11 +110,6 @@ int64_t SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot, int32_t flags
   int sharing = flags & (kMapShared | kMapPrivate);
   if (sharing != kMapShared && sharing != kMapPrivate) return Errno(kstd::Error::kInvalid);
   if (length == 0 || (offset & (kPage - 1)) != 0) return Errno(kstd::Error::kInvalid);
-  if ((flags & kMapAnonymous) == 0) {
-    // File mappings are not implemented (the VFS has no page cache yet).
-    if (fd < 0) return Errno(kstd::Error::kBadHandle);
-    return Refuse("mmap", "file_mapping_fd", static_cast<uint64_t>(fd), kstd::Error::kBadHandle);
-  }
   vm::Prot vprot;
   if (!ToProt(prot, &vprot)) return Errno(kstd::Error::kInvalid);
   uint64_t size = kstd::AlignUp(length, kPage);
@@ -68,6 +119,10 @@ int64_t SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot, int32_t flags
   }
   auto vmo = vm::VmObject::CreateAnonymous(&Pmm(), size);
   if (vmo.is_error()) return Errno(vmo.error());
+  if ((flags & kMapAnonymous) == 0) {
+    int64_t filled = FillFromFile(vmo.value().get(), fd, offset, size, prot, sharing == kMapShared);
+    if (filled < 0) return filled;
+  }
   vm::MapFlags mflags = (sharing == kMapShared) ? vm::kMapShared : 0;
   vm::VmAspace* aspace = CurrentProcess()->aspace();
   kstd::Result<uint64_t> mapped = kstd::Error::kInvalid;

@@ -3,6 +3,7 @@
 // stay shared when moved, and a shared futex reached through two addresses.
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -213,6 +214,114 @@ const char* ReallocOfLargeBlocksKeepsContents() {
   return nullptr;
 }
 
+// A file of `size` bytes whose byte i is (i * 7 + 3) & 0xff; returns its fd
+// (opened read-write) or -1.
+int PatternFile(const char* name, size_t size) {
+  int fd = open(TmpPath(name), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return -1;
+  char buf[4096];
+  for (size_t done = 0; done < size;) {
+    size_t n = size - done < sizeof buf ? size - done : sizeof buf;
+    for (size_t i = 0; i < n; ++i) buf[i] = static_cast<char>(((done + i) * 7 + 3) & 0xff);
+    if (write(fd, buf, n) != static_cast<ssize_t>(n)) {
+      close(fd);
+      return -1;
+    }
+    done += n;
+  }
+  return fd;
+}
+
+const char* MmapPrivateFileShowsItsBytes() {
+  constexpr size_t kSize = 10000;
+  int fd = PatternFile("mapped", kSize);
+  CHECK(fd >= 0);
+  auto* p = static_cast<unsigned char*>(mmap(nullptr, kSize, PROT_READ, MAP_PRIVATE, fd, 0));
+  CHECK(p != MAP_FAILED);
+  for (size_t i = 0; i < kSize; ++i) {
+    if (p[i] != ((i * 7 + 3) & 0xff)) return Fail("byte %zu is %u", i, p[i]);
+  }
+  for (size_t i = kSize; i < 3 * kPage; ++i) {
+    if (p[i] != 0) return Fail("byte %zu past the end is %u, not 0", i, p[i]);
+  }
+  CHECK_OK(munmap(p, kSize));
+  // At an offset, writable: the changes stay in the mapping.
+  auto* q = static_cast<unsigned char*>(mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, kPage));
+  CHECK(q != MAP_FAILED);
+  CHECK(q[0] == ((kPage * 7 + 3) & 0xff));
+  q[0] = 0xAB;
+  unsigned char byte = 0;
+  CHECK_EQ(pread(fd, &byte, 1, kPage), 1);
+  CHECK(byte == ((kPage * 7 + 3) & 0xff));  // the file is untouched
+  CHECK_OK(munmap(q, kPage));
+  close(fd);
+  unlink(TmpPath("mapped"));
+  return nullptr;
+}
+
+const char* MmapFileErrors() {
+  int fd = PatternFile("maperr", 100);
+  CHECK(fd >= 0);
+  close(fd);
+  int wronly = open(TmpPath("maperr"), O_WRONLY);
+  CHECK(wronly >= 0);
+  errno = 0;
+  CHECK(mmap(nullptr, kPage, PROT_READ, MAP_PRIVATE, wronly, 0) == MAP_FAILED && errno == EACCES);
+  close(wronly);
+  int rd = open(TmpPath("maperr"), O_RDONLY);
+  CHECK(rd >= 0);
+  errno = 0;
+  CHECK(mmap(nullptr, kPage, PROT_READ, MAP_PRIVATE, rd, 100) == MAP_FAILED && errno == EINVAL);
+  close(rd);
+  errno = 0;  // a closed descriptor
+  CHECK(mmap(nullptr, kPage, PROT_READ, MAP_PRIVATE, rd, 0) == MAP_FAILED && errno == EBADF);
+  int dir = open(WorkDir(), O_RDONLY | O_DIRECTORY);
+  CHECK(dir >= 0);
+  errno = 0;
+  CHECK(mmap(nullptr, kPage, PROT_READ, MAP_PRIVATE, dir, 0) == MAP_FAILED && errno == ENODEV);
+  close(dir);
+  unlink(TmpPath("maperr"));
+  return nullptr;
+}
+
+const char* MmapDevZeroShared() {
+  // /dev/zero with MAP_SHARED is shared anonymous memory: a child's write
+  // reaches the parent.
+  int fd = open("/dev/zero", O_RDWR);
+  CHECK(fd >= 0);
+  auto* p = static_cast<volatile char*>(mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+  close(fd);
+  CHECK(p != MAP_FAILED);
+  CHECK(p[100] == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    p[100] = 'z';
+    _exit(0);
+  }
+  int st;
+  CHECK_EQ(waitpid(pid, &st, 0), pid);
+  CHECK(p[100] == 'z');
+  munmap(const_cast<char*>(p), kPage);
+  return nullptr;
+}
+
+const char* MmapSharedFileSeesWrites() {
+  int fd = PatternFile("shared", 100);
+  CHECK(fd >= 0);
+  auto* p = static_cast<volatile char*>(mmap(nullptr, kPage, PROT_READ, MAP_SHARED, fd, 0));
+  if (p == MAP_FAILED) {
+    close(fd);
+    return Fail("mmap(MAP_SHARED) of a file: %s", strerror(errno));
+  }
+  CHECK_EQ(pwrite(fd, "Q", 1, 5), 1);
+  CHECK(p[5] == 'Q');
+  munmap(const_cast<char*>(p), kPage);
+  close(fd);
+  unlink(TmpPath("shared"));
+  return nullptr;
+}
+
 }  // namespace
 
 extern const Case kMemoryCases[] = {
@@ -224,6 +333,12 @@ extern const Case kMemoryCases[] = {
     {"mremap_duplicates_shared", MremapDuplicatesSharedMapping},
     {"futex_shared_two_addresses", SharedFutexThroughTwoAddresses},
     {"realloc_large_blocks", ReallocOfLargeBlocksKeepsContents},
+    {"mmap_private_file", MmapPrivateFileShowsItsBytes},
+    {"mmap_file_errors", MmapFileErrors},
+    {"mmap_dev_zero_shared", MmapDevZeroShared},
+    // EXPECTED-FAIL on Tessera: shared file mappings need a page cache (ENODEV)
+    {"mmap_shared_file_sees_writes", MmapSharedFileSeesWrites,
+     "shared file mappings need a page cache (ENODEV)"},
 };
 extern const int kMemoryCaseCount = sizeof kMemoryCases / sizeof kMemoryCases[0];
 
