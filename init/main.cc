@@ -13,6 +13,7 @@
 //   bench    the core benchmark (corebench), exits with its result.
 //   posix    the POSIX process suite (posixtest), exits with its result.
 //   rfs      the user-space file-system test (rfstest), exits with its result.
+//   fuzz     the system-call fuzzer (syscallfuzz), exits with its result.
 //   suite    the benchmark suite /bin/benchsuite from the root file system
 //            (testing/bench), after the root moved to the disk when one is
 //            attached, exits with its result.
@@ -325,6 +326,7 @@ int main(int argc, char** argv) {
   if (mode != nullptr && strcmp(mode, "bench") == 0) program = "corebench";
   if (mode != nullptr && strcmp(mode, "posix") == 0) program = "posixtest";
   if (mode != nullptr && strcmp(mode, "rfs") == 0) program = "rfstest";
+  if (mode != nullptr && strcmp(mode, "fuzz") == 0) program = "syscallfuzz";
   if (program != nullptr) {
     int64_t status = RunWithModules(boot, program);
     printf("init: %s ended with ", program);
