@@ -340,6 +340,12 @@ void Device::Kick() {
   if (ready_ && queue_.Publish()) virtio::PciTransport::Notify(notifier_);
 }
 
+void Device::Renotify() {
+  if (!ready_) return;
+  (void)queue_.Publish();
+  virtio::PciTransport::Notify(notifier_);
+}
+
 kstd::Result<void> Device::Submit(const Request& request) {
   TRY(Queue(request));
   Kick();

@@ -120,6 +120,9 @@ class Device {
   kstd::Result<void> Queue(const Request& request);
   /// Tells the device about queued requests, if it asked to be told.
   void Kick();
+  /// Tells the device to look at its queue whatever it asked (a request that
+  /// has waited too long: a lost notification). Harmless when none was lost.
+  void Renotify();
   /// Queue + Kick.
   kstd::Result<void> Submit(const Request& request);
 

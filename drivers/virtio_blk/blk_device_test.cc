@@ -555,6 +555,28 @@ TEST(BlkAsync, NotificationSuppression) {
   }
 }
 
+TEST(BlkAsync, RenotifyReachesADeviceThatSaidNotToNotify) {
+  // A notification the device never got (here: NO_NOTIFY without EVENT_IDX,
+  // so Kick stays silent) leaves the request waiting; Renotify notifies
+  // whatever the device asked, and the request completes.
+  FakeBlkBackend::Config c;
+  c.event_idx = false;
+  Rig rig(c);
+  rig.device.set_no_notify = true;
+  ASSERT_TRUE(rig.blk.Init().ok());
+  DmaBuffer b = rig.Buffer(512);
+  DmaSegment s[] = {Seg(b, 0, 512)};
+  Tracker t;
+  ASSERT_TRUE(rig.blk.Submit(t.Make(Op::kRead, 3, Span(s), 7)).ok());
+  EXPECT_EQ(rig.device.notifications(), 0);
+  EXPECT_EQ(rig.device.completed_chains(), 0u);
+  rig.blk.Renotify();
+  EXPECT_EQ(rig.device.notifications(), 1);
+  rig.ServiceInterrupt();
+  EXPECT_EQ(t.results.size(), 1u);
+  rig.ExpectClean();
+}
+
 TEST(BlkAsync, InterruptSuppression) {
   for (bool event_idx : {true, false}) {
     FakeBlkBackend::Config c;

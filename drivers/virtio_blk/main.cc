@@ -259,8 +259,12 @@ extern "C" int main(int argc, char** argv) {
   virtio_blk::Options options;
   // EVENT_IDX off: with it, requests pipelined from a client (16 in flight)
   // sometimes stall under QEMU 7.2 TCG with nothing in the used ring and no
-  // interrupt (about 1 boot in 4 under load; never seen without it). Until
-  // that is understood the driver uses the flags-based suppression.
+  // interrupt (blk_test: 3 runs in 4 on 2026-11-22; never seen without it).
+  // It is a lost avail notification, not a lost interrupt: the requests
+  // never reach the device, and notifying it again after the 1 s poll (see
+  // Renotify below) completes them all. The driver's avail_event check
+  // follows §2.7.10; the cause is not found yet, so the driver uses the
+  // flags-based suppression.
   options.use_event_idx = false;
   auto init = device.Init(options);
   if (init.is_error()) {
@@ -301,6 +305,10 @@ extern "C" int main(int argc, char** argv) {
       if (server.in_flight() != before || r.is_error()) {
         printf("virtio_blk: %s: %u request(s) completed without an interrupt\n", f.name,
                before - server.in_flight());
+      } else if (before > 0) {
+        printf("virtio_blk: %s: %u request(s) waited 1 s and none completed: notifying the device again\n",
+               f.name, before);
+        device.Renotify();
       }
       continue;
     }
