@@ -17,6 +17,7 @@ const char* ErrorName(Error error) {
     case Error::kNoMemory: return "ENOMEM";
     case Error::kAccess: return "EACCES";
     case Error::kFault: return "EFAULT";
+    case Error::kNotBlock: return "ENOTBLK";
     case Error::kBusy: return "EBUSY";
     case Error::kExists: return "EEXIST";
     case Error::kNotTty: return "ENOTTY";

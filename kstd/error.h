@@ -20,6 +20,7 @@ enum class Error : int {
   kNoMemory = 12,           // ENOMEM
   kAccess = 13,             // EACCES
   kFault = 14,              // EFAULT
+  kNotBlock = 15,           // ENOTBLK (mount(2): the source is not a block device)
   kBusy = 16,               // EBUSY
   kExists = 17,             // EEXIST
   kCrossDevice = 18,        // EXDEV (rename/link across file systems)

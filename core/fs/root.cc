@@ -1,6 +1,7 @@
 #include "core/fs/root.h"
 
 #include "core/fd/console.h"
+#include "core/fs/block_devices.h"
 #include "core/kernel/log.h"
 #include "core/kernel/wall_clock.h"
 #include "core/procfs/procfs.h"
@@ -115,6 +116,7 @@ kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
   kstd::RefPtr<vfs::Vnode> devfs_root = devfs->Root();
   TRY(vfs::DevFs::AddMemoryDevices(devfs_root.get(), &g_csprng));
   TRY(fd::AddConsoleDevices(devfs_root.get()));
+  TRY(AddVirtioBlockNodes(devfs_root.get()));
   TRY(g_mounts.Mount(devfs, dev_dir, vfs::Name("/dev", 4), Source("devtmpfs")));
 
   // /tmp

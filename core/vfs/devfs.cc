@@ -102,4 +102,42 @@ kstd::Result<void> DevFs::AddMemoryDevices(Vnode* dir, Csprng* rng) {
   return kstd::Ok();
 }
 
+kstd::Result<void> DevFs::AddBlockNode(Vnode* dir, Name name, uint64_t rdev) {
+  if (dir == nullptr) return kstd::Error::kInvalid;
+  CreateRequest request;
+  request.type = VnodeType::kBlockDevice;
+  request.mode = 0660;
+  request.rdev = rdev;
+  TRY(dir->Create(name, request));
+  return kstd::Ok();
+}
+
+kstd::Result<size_t> VirtioBlockName(uint32_t index, kstd::Span<char> out) {
+  if (index >= kMaxVirtioBlockDisks) return kstd::Error::kInvalid;
+  // Linux's virtblk_name_format: bijective base 26 after "vd".
+  char letters[4];
+  size_t n = 0;
+  uint32_t i = index;
+  do {
+    letters[n++] = static_cast<char>('a' + i % 26);
+    i = i / 26;
+  } while (i-- != 0);
+  size_t length = 2 + n;
+  if (out.size() < length + 1) return kstd::Error::kRange;
+  out[0] = 'v';
+  out[1] = 'd';
+  for (size_t k = 0; k < n; ++k) out[2 + k] = letters[n - 1 - k];
+  out[length] = '\0';
+  return length;
+}
+
+kstd::Result<uint32_t> VirtioBlockIndex(uint64_t rdev) {
+  if (DevMajor(rdev) != kVirtioBlockMajor) return kstd::Error::kNoDeviceOrAddress;
+  uint32_t minor = DevMinor(rdev);
+  if (minor % kVirtioBlockMinorsPerDisk != 0) return kstd::Error::kNoDeviceOrAddress;
+  uint32_t index = minor / kVirtioBlockMinorsPerDisk;
+  if (index >= kMaxVirtioBlockDisks) return kstd::Error::kNoDeviceOrAddress;
+  return index;
+}
+
 }  // namespace core::vfs

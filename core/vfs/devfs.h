@@ -13,6 +13,12 @@
 //   /dev/random   1:8  the Csprng (chacha20.h); kAgain until it is seeded;
 //                      writes are mixed in (no entropy credited)
 //   /dev/urandom  1:9  the same Csprng, never blocks
+//
+// Block devices: /dev/vda, /dev/vdb, ... name the virtio-blk PCI functions in
+// PCI order, as Linux names them, with Linux's numbers (major 254, 16 minors
+// a disk: vda 254:0, vdb 254:16). The kernel has no block layer (each disk is
+// driven by a user-mode driver), so opening the node fails with ENXIO; the
+// node exists to name the disk, e.g. as mount(2)'s source.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +41,23 @@ inline constexpr uint64_t kDevUrandom = MakeDev(1, 9);
 inline constexpr uint64_t kDevTty = MakeDev(5, 0);
 inline constexpr uint64_t kDevConsole = MakeDev(5, 1);
 inline constexpr uint64_t kDevTtyS0 = MakeDev(4, 64);
+inline constexpr uint32_t kVirtioBlockMajor = 254;
+inline constexpr uint32_t kVirtioBlockMinorsPerDisk = 16;
+/// Most virtio-blk disks named (vda .. vdzz would be 702; 64 is plenty).
+inline constexpr uint32_t kMaxVirtioBlockDisks = 64;
+
+/// Linux's name of the `index`th virtio-blk disk (0: "vda", 25: "vdz", 26:
+/// "vdaa") into `out` with a NUL; returns its length. Errors: kInvalid
+/// (index >= kMaxVirtioBlockDisks), kRange (`out` too small).
+kstd::Result<size_t> VirtioBlockName(uint32_t index, kstd::Span<char> out);
+/// The device number of the `index`th disk (254:16*index).
+constexpr uint64_t VirtioBlockRdev(uint32_t index) {
+  return MakeDev(kVirtioBlockMajor, index * kVirtioBlockMinorsPerDisk);
+}
+/// The disk index a device number names (the whole disk, not a partition).
+/// Errors: kNoDeviceOrAddress (another major, a partition minor, an index
+/// out of range).
+kstd::Result<uint32_t> VirtioBlockIndex(uint64_t rdev);
 
 /// The largest chunk a memory device reads or writes per call (the syscall
 /// layer loops; keeps lock hold times short).
@@ -55,6 +78,11 @@ class DevFs {
   /// Adds null, zero, full, random and urandom to `dir`; random and urandom
   /// share `rng`, which must outlive them. Errors: as AddDevice.
   static kstd::Result<void> AddMemoryDevices(Vnode* dir, Csprng* rng);
+
+  /// Creates the block-device node `name` in `dir` (mode 0660, S_IFBLK,
+  /// `rdev`); no driver is registered: opening it gives ENXIO. Errors: those
+  /// of Vnode::Create.
+  static kstd::Result<void> AddBlockNode(Vnode* dir, Name name, uint64_t rdev);
 };
 
 /// The drivers themselves (exposed for tests and for getrandom).

@@ -242,5 +242,41 @@ TEST_F(DevFsTest, RegistryIsBounded) {
   EXPECT_ERR(CharDevices().Register(MakeDev(101, 0), nullptr), kInvalid);
 }
 
+TEST(VirtioBlockNames, LinuxNamesAndNumbers) {
+  char name[8];
+  auto named = [&](uint32_t index) -> const char* {
+    auto n = VirtioBlockName(index, kstd::Span<char>(name, sizeof name));
+    return n.ok() ? name : "(error)";
+  };
+  EXPECT_STREQ(named(0), "vda");
+  EXPECT_STREQ(named(1), "vdb");
+  EXPECT_STREQ(named(25), "vdz");
+  EXPECT_STREQ(named(26), "vdaa");
+  EXPECT_STREQ(named(27), "vdab");
+  EXPECT_STREQ(named(51), "vdaz");
+  EXPECT_STREQ(named(52), "vdba");
+  EXPECT_EQ(VirtioBlockName(3, kstd::Span<char>(name, sizeof name)).value(), 3u);
+  EXPECT_ERR(VirtioBlockName(kMaxVirtioBlockDisks, kstd::Span<char>(name, sizeof name)), kInvalid);
+  EXPECT_ERR(VirtioBlockName(0, kstd::Span<char>(name, 3)), kRange);  // no room for the NUL
+  EXPECT_EQ(DevMajor(VirtioBlockRdev(1)), 254u);
+  EXPECT_EQ(DevMinor(VirtioBlockRdev(1)), 16u);
+  EXPECT_EQ(VirtioBlockIndex(VirtioBlockRdev(0)).value(), 0u);
+  EXPECT_EQ(VirtioBlockIndex(VirtioBlockRdev(5)).value(), 5u);
+  EXPECT_ERR(VirtioBlockIndex(MakeDev(254, 17)), kNoDeviceOrAddress);  // a partition
+  EXPECT_ERR(VirtioBlockIndex(MakeDev(8, 0)), kNoDeviceOrAddress);     // not virtio-blk
+  EXPECT_ERR(VirtioBlockIndex(MakeDev(254, 16 * kMaxVirtioBlockDisks)), kNoDeviceOrAddress);
+}
+
+TEST_F(DevFsTest, BlockNodeIsNamedButNotOpenable) {
+  ASSERT_OK(DevFs::AddBlockNode(dev_root.get(), "vdb", VirtioBlockRdev(1)));
+  kstd::RefPtr<Vnode> v = ns.Get("/dev/vdb");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->type(), VnodeType::kBlockDevice);
+  EXPECT_EQ(v->GetAttr().rdev, VirtioBlockRdev(1));
+  EXPECT_EQ(v->GetAttr().mode, kModeBlockDevice | 0660u);
+  EXPECT_ERR(v->Open(kOpenReadOnly), kNoDeviceOrAddress);
+  EXPECT_ERR(DevFs::AddBlockNode(dev_root.get(), "vdb", VirtioBlockRdev(1)), kExists);
+}
+
 }  // namespace
 }  // namespace core::vfs
