@@ -50,10 +50,8 @@ kstd::Result<kstd::RefPtr<vfs::FileSystem>> CreateFileSystem(vfs::Name type, vfs
     TRY(devfs->Remount(data, flags));
     return kstd::RefPtr<vfs::FileSystem>(devfs);
   }
-  if (type == vfs::Name("ext2") || type == vfs::Name("ext3") || type == vfs::Name("ext4")) {
-    Log("vfs",
-        "mount: ext2 is served by a user-space server (servers/fs) that init starts for the "
-        "root disk; mount(2) cannot start one (ENODEV)");
+  if (type == vfs::Name("ext3") || type == vfs::Name("ext4")) {
+    Log("vfs", "mount: only ext2 is served (by servers/fs, through init's mount agent): ENODEV");
   }
   return kstd::Error::kNoDevice;
 }

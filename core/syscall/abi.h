@@ -176,7 +176,7 @@ struct FsMountArgs {
   uint32_t root_size;      // sizeof(fsproto::Reply)
   uint32_t flags;          // kFsMount*
   uint32_t timeout_ms;     // per-request deadline (0: kFsDefaultTimeoutMs); past it: EIO, mount dead
-  uint32_t reserved;
+  uint32_t pending_id;     // kFsMountPending: the mount agent's request id; else 0
 };
 /// Replace the root: `path` must name "/"; the mounts inside the old root
 /// (/dev, /tmp, /proc, ...) move onto the same paths in the new file system
@@ -193,6 +193,13 @@ inline constexpr uint32_t kFsMountRoot = 1u << 0;
 /// root, another root, bad flags), EBUSY (its server is still alive, or
 /// another re-attach is running), EIO (kAdopt failed), plus fs_mount's.
 inline constexpr uint32_t kFsMountReplace = 1u << 1;
+/// Mount at a pending mount point: the directory a mount(2) resolved and
+/// handed to the mount agent (lib/mountproto) as request `pending_id`;
+/// `path` is ignored. The mount gets that mount(2)'s source and flags (e.g.
+/// "/dev/vdb", read-only). Alone. Errors: ENOENT (no such pending point: its
+/// mount(2) gave up), EBUSY (another server is attaching there), plus
+/// fs_mount's.
+inline constexpr uint32_t kFsMountPending = 1u << 2;
 inline constexpr uint32_t kFsDefaultTimeoutMs = 30000;
 
 /// Per-process accounting, kept from the process's start.

@@ -26,6 +26,7 @@
 #include "core/ipc/channel.h"
 #include "core/kernel/log.h"
 #include "core/kernel/memory.h"
+#include "core/syscall/mount_agent.h"
 #include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "core/vfs/ops.h"
@@ -336,12 +337,14 @@ kstd::Result<void> ReplaceRootWith(const kstd::RefPtr<vfs::RemoteFs>& fs,
   return result;
 }
 
-// What every fs_mount decodes: the hello and the directory `path` names.
+// What every fs_mount decodes: the hello and the directory `path` names
+// (kFsMountPending: the pending mount point's, with its source and flags).
 struct DecodedMount {
   fsproto::Reply hello;
   char* path = nullptr;  // kMaxPathLength + 1 bytes
   size_t path_length = 0;
   kstd::RefPtr<vfs::Vnode> dir;
+  ClaimedMount claimed;  // kFsMountPending only
 
   DecodedMount() = default;
   DecodedMount(const DecodedMount&) = delete;
@@ -361,6 +364,15 @@ kstd::Result<void> DecodeMountArgs(const tessera::FsMountArgs& args, DecodedMoun
   TRY(handles.GetTyped<ChannelEndpoint>(args.channel, ObjectType::kChannel,
                                         kRightRead | kRightWrite | kRightTransfer));
   TRY(UserPtr<fsproto::Reply>(reinterpret_cast<uint64_t>(args.root)).CopyIn(&out->hello));
+  if (args.flags & tessera::kFsMountPending) {
+    // Claimed last: nothing below can fail, so no claim is left dangling.
+    TRY(ClaimPendingMount(args.pending_id, &out->claimed));
+    out->dir = out->claimed.dir;
+    out->path = out->claimed.path;
+    out->claimed.path = nullptr;
+    out->path_length = out->claimed.path_length;
+    return kstd::Ok();
+  }
   out->path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
   if (out->path == nullptr) return kstd::Error::kNoMemory;
   out->path_length = TRY(CopyStringIn(reinterpret_cast<uint64_t>(args.path), out->path, vfs::kMaxPathLength));
@@ -404,11 +416,25 @@ kstd::Result<kstd::RefPtr<ChannelTransport>> MakeTransport(const tessera::FsMoun
 }
 
 kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
-  if ((args.flags & ~tessera::kFsMountRoot) != 0) return kstd::Error::kInvalid;
+  if (args.flags != 0 && args.flags != tessera::kFsMountRoot && args.flags != tessera::kFsMountPending) {
+    return kstd::Error::kInvalid;
+  }
+  if ((args.flags & tessera::kFsMountPending) == 0 && args.pending_id != 0) return kstd::Error::kInvalid;
   Process* self = CurrentProcess();
   // Decode: the capability, the channel, the path, the root description.
   DecodedMount decoded;
   TRY(DecodeMountArgs(args, &decoded));
+  const bool pending = (args.flags & tessera::kFsMountPending) != 0;
+  // A claimed pending point is settled on every way out.
+  const vfs::FileSystem* mounted_fs = nullptr;
+  struct Settle {
+    bool pending;
+    uint32_t id;
+    const vfs::FileSystem** fs;
+    ~Settle() {
+      if (pending) FinishPendingMount(id, *fs);
+    }
+  } settle{pending, args.pending_id, &mounted_fs};
   const fsproto::Reply& hello = decoded.hello;
   const char* path = decoded.path;
   const size_t path_length = decoded.path_length;
@@ -433,11 +459,12 @@ kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
     return fail(kstd::Error::kBusy);
   }
   // /proc/mounts names the server process as the source, as FUSE mounts
-  // name their daemon.
+  // name their daemon; a pending mount has its mount(2)'s source and flags.
   char source[32];
-  kstd::CopyString(source, sizeof source, self->name());
+  kstd::CopyString(source, sizeof source, pending ? decoded.claimed.source : self->name());
   vfs::MountOptions options;
   options.source = source;
+  if (pending) options.flags = decoded.claimed.flags;
   kstd::Result<void> mounted = kstd::Ok();
   if (replace_root) {
     mounted = ReplaceRootWith(fs.value(), options);
@@ -450,6 +477,7 @@ kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
     fs.value()->Shutdown();
     return fail(mounted.error());
   }
+  mounted_fs = fs.value().get();
   Log("fs", "pid %lu mounted a user-space file system on %s", self->pid(), path);
   return kstd::Ok();
 }
@@ -548,6 +576,7 @@ int64_t SysLinuxUmount2(UserPtr<const char> user_path, int32_t flags) {
   if (detached.is_error()) return Errno(detached.error());
   mounted_root.reset();
   RemoteMount remote = Unregister(fs.get());
+  ForgetAgentMount(fs.get());  // its disk may be mounted again
   if (!remote.fs) return 0;
   // A dead server has nothing left to flush: the detach is the whole unmount.
   bool was_dead = remote.transport->dead();

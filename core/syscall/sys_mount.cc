@@ -1,5 +1,7 @@
 // mount(2) (Linux 165): new mounts of the in-kernel types (core/fs/fs_types.h:
-// tmpfs, ramfs, proc, devtmpfs), remounts (the mount flags, and the options a
+// tmpfs, ramfs, proc, devtmpfs), ext2 on a virtio-blk disk's node (/dev/vdX)
+// through init's mount agent (mount_agent.h: init starts a driver and an
+// ext2 server that mounts itself at the target), remounts (the mount flags, and the options a
 // file system can change), MS_MOVE, and MS_PRIVATE (nothing to do: every
 // mount is private). umount2 is in sys_fs_mount.cc.
 //
@@ -8,8 +10,11 @@
 // (core/vfs/mount_options.h) and a new file system made before the mount
 // table changes. Rights: none are checked (everything runs as root).
 
+#include "core/fs/block_devices.h"
 #include "core/fs/fs_types.h"
 #include "core/fs/root.h"
+#include "core/kernel/log.h"
+#include "core/syscall/mount_agent.h"
 #include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "core/vfs/mount_options.h"
@@ -85,11 +90,46 @@ struct CanonicalPath {
   }
 };
 
+// ext2: `source` must name a virtio-blk disk's node; the agent does the rest.
+// Errors: kInvalid (no source, or options: ext2 takes none here), kNotBlock
+// (not a block device node), kNoDeviceOrAddress (no such disk),
+// kNotDirectory, and those of MountThroughAgent (kNoDevice without an agent,
+// kBusy for a disk mounted already or being mounted).
+kstd::Result<void> MountExt2(const Caller& caller, const MountString& type,
+                              const MountString& source, const MountString& data,
+                              const MountString& target, kstd::RefPtr<vfs::Vnode> dir,
+                              uint32_t flags) {
+  if (!source.present() || source.name().empty()) return kstd::Error::kInvalid;
+  if (data.present() && !data.name().empty()) {
+    Log("vfs", "mount: ext2 takes no options here (only the mount flags, e.g. ro): EINVAL");
+    return kstd::Error::kInvalid;
+  }
+  kstd::RefPtr<vfs::Vnode> node = TRY(vfs::LookupPath(caller.ctx(), source.name(), true));
+  if (node->type() != vfs::VnodeType::kBlockDevice) return kstd::Error::kNotBlock;
+  if (node->fs()->mount_flags() & vfs::kMountNoDev) return kstd::Error::kAccess;
+  const pci::Function* function = TRY(fs::VirtioBlockFunction(node->GetAttr().rdev));
+  node.reset();
+  if (!dir->IsDirectory()) return kstd::Error::kNotDirectory;
+  CanonicalPath canonical;
+  vfs::Name path = TRY(canonical.Of(caller, dir.get(), target.name()));
+  AgentMount mount;
+  mount.function = function;
+  mount.dir = kstd::Move(dir);
+  mount.path = path;
+  mount.source = source.name();
+  mount.fstype = type.name();
+  mount.flags = flags;
+  return MountThroughAgent(mount);
+}
+
 kstd::Result<void> NewMount(const Caller& caller, const MountString& type,
                             const MountString& source, const MountString& data,
                             const MountString& target, kstd::RefPtr<vfs::Vnode> dir,
                             uint32_t flags) {
   if (!type.present()) return kstd::Error::kInvalid;
+  if (type.name() == vfs::Name("ext2")) {
+    return MountExt2(caller, type, source, data, target, kstd::Move(dir), flags);
+  }
   kstd::RefPtr<vfs::FileSystem> fs = TRY(fs::CreateFileSystem(type.name(), data.name(), &flags));
   // Made but not mounted: a new file system is shut down again (the
   // devtmpfs instance is the kernel's and stays).

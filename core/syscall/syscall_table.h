@@ -68,5 +68,7 @@
   X(0x1077, PciRouteIntx, (tessera::handle_t device), (device))                                 \
   /* File-system servers (lib/fsproto) */                                                       \
   X(0x1080, FsMount, (IN_PTR(tessera::FsMountArgs) args), (args))                               \
+  X(0x1081, MountAgentRegister, (tessera::handle_t mount_right, tessera::handle_t channel),       \
+    (mount_right, channel))                                                                     \
   /* Clock */                                                                                   \
   X(0x1050, ClockMonotonic, (), ())

@@ -1,0 +1,315 @@
+// The mount agent (mount_agent.h) and its registration, MountAgentRegister.
+//
+// Rights rule: MountAgentRegister needs a kVfsMount object with kRightManage
+// (init's "vfs" bootstrap handle) plus a channel end with read and write
+// rights, which moves into the kernel. A new registration replaces the old
+// one (whose end is closed).
+//
+// Lock order: g_agent_lock (a spin lock: the registration and the slots) is
+// never held while sleeping, allocating or dropping a vnode reference; the
+// request lock (busy flag + wait queue) is taken without it.
+
+#include "core/syscall/mount_agent.h"
+
+#include "core/ipc/channel.h"
+#include "core/kernel/log.h"
+#include "core/sched/scheduler.h"
+#include "core/syscall/sys_common.h"
+#include "kstd/new.h"
+#include "kstd/string.h"
+#include "kstd/utility.h"
+#include "lib/mountproto/mountproto.h"
+
+namespace core::syscall {
+namespace {
+
+using ipc::ChannelEndpoint;
+using ipc::MessagePacket;
+
+constexpr uint64_t kAgentTimeoutNs = 120'000'000'000ULL;
+constexpr size_t kMaxSlots = 8;
+
+enum class SlotState : uint8_t {
+  kFree,
+  kPending,  // mount(2) waits; a server may claim it
+  kClaimed,  // a server's fs_mount is attaching there
+  kMounted,  // done: the record keeps the disk busy until umount2
+};
+
+struct Slot {
+  SlotState state = SlotState::kFree;
+  bool caller_gone = false;  // mount(2) returned while a server was attaching
+  uint32_t id = 0;
+  const pci::Function* function = nullptr;
+  kstd::RefPtr<vfs::Vnode> dir;
+  char* path = nullptr;  // kMaxPathLength + 1 bytes while pending or claimed
+  size_t path_length = 0;
+  char source[32] = {};
+  uint32_t flags = 0;
+  const vfs::FileSystem* fs = nullptr;  // kMounted: identity only
+};
+
+SpinLock g_agent_lock;
+kstd::RefPtr<ChannelEndpoint> g_agent;  // guarded by g_agent_lock
+Slot g_slots[kMaxSlots];                // guarded by g_agent_lock
+uint32_t g_next_id = 1;                 // guarded by g_agent_lock
+
+// One request at a time waits for the agent.
+bool g_requesting = false;
+sched::WaitQueue g_request_waiters;
+
+bool Requesting(void*) { return __atomic_load_n(&g_requesting, __ATOMIC_ACQUIRE); }
+
+kstd::Result<void> LockRequests(uint64_t deadline) {
+  while (__atomic_exchange_n(&g_requesting, true, __ATOMIC_ACQUIRE)) {
+    sched::WakeReason why = g_request_waiters.WaitIf(deadline, Requesting, nullptr);
+    if (why == sched::WakeReason::kInterrupted) return kstd::Error::kInterrupted;
+    if (why == sched::WakeReason::kTimedOut) return kstd::Error::kTimedOut;
+  }
+  return kstd::Ok();
+}
+
+void UnlockRequests() {
+  __atomic_store_n(&g_requesting, false, __ATOMIC_RELEASE);
+  g_request_waiters.WakeAll();
+}
+
+Slot* FindSlot(uint32_t id) {
+  for (Slot& s : g_slots) {
+    if (s.state != SlotState::kFree && s.id == id) return &s;
+  }
+  return nullptr;
+}
+
+// What a freed slot held, dropped after g_agent_lock is released.
+struct Dropped {
+  kstd::RefPtr<vfs::Vnode> dir;
+  char* path = nullptr;
+  ~Dropped() { delete[] path; }
+};
+
+void FreeSlot(Slot* s, Dropped* out) {
+  out->dir = kstd::Move(s->dir);
+  out->path = s->path;
+  *s = Slot{};
+}
+
+void CopyName(char* out, size_t size, vfs::Name name) {
+  size_t n = name.size() < size - 1 ? name.size() : size - 1;
+  __builtin_memcpy(out, name.data(), n);
+  out[n] = '\0';
+}
+
+// Waits for the reply to request `id` on `agent`; returns the errno it
+// carries. Errors: kTimedOut, kInterrupted, kIo (malformed, or the agent
+// closed its end).
+kstd::Result<int32_t> WaitReply(const kstd::RefPtr<ChannelEndpoint>& agent, uint32_t id,
+                                uint64_t deadline) {
+  for (;;) {
+    auto packet = agent->Read();
+    if (packet.ok()) {
+      MessagePacket* p = packet.value();
+      if (p->txid() != id) {  // a late answer to a request that gave up
+        MessagePacket::DeleteDeferred(p);
+        continue;
+      }
+      int32_t error = mountproto::DecodeReply(p->bytes().data(), p->bytes().size(), id);
+      MessagePacket::DeleteDeferred(p);
+      if (error < 0) {
+        Log("mount", "the mount agent's answer to request %u is malformed", id);
+        return kstd::Error::kIo;
+      }
+      return error;
+    }
+    if (packet.error() != kstd::Error::kAgain) return kstd::Error::kIo;
+    kstd::RefPtr<KernelObject> object(agent);
+    Signals wanted = kSignalReadable | kSignalPeerClosed;
+    Signals observed = 0;
+    TRY(WaitForSignals(&object, &wanted, 1, deadline, &observed));
+    if ((observed & kSignalPeerClosed) && !(observed & kSignalReadable)) return kstd::Error::kIo;
+  }
+}
+
+// Sends request `id` and waits for its answer (serialized with the others).
+kstd::Result<int32_t> AskAgent(const kstd::RefPtr<ChannelEndpoint>& agent,
+                               const mountproto::Request& request) {
+  uint64_t deadline = sched::DeadlineAfterNanos(kAgentTimeoutNs);
+  TRY(LockRequests(deadline));
+  MessagePacket* packet = nullptr;
+  auto made = MessagePacket::Create(sizeof request, 0, ipc::SenderInfo{}, request.id);
+  if (made.is_error()) {
+    UnlockRequests();
+    return made.error();
+  }
+  packet = made.value();
+  __builtin_memcpy(packet->bytes().data(), &request, sizeof request);
+  if (auto written = agent->Write(packet); written.is_error()) {
+    MessagePacket::DeleteDeferred(packet);
+    UnlockRequests();
+    return kstd::Error::kNoDevice;  // the agent is gone
+  }
+  auto answer = WaitReply(agent, request.id, deadline);
+  UnlockRequests();
+  return answer;
+}
+
+}  // namespace
+
+kstd::Result<void> MountThroughAgent(const AgentMount& mount) {
+  if (mount.function == nullptr || !mount.dir) return kstd::Error::kInvalid;
+  if (mount.path.size() > vfs::kMaxPathLength) return kstd::Error::kNameTooLong;
+  char* path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
+  if (path == nullptr) return kstd::Error::kNoMemory;
+  __builtin_memcpy(path, mount.path.data(), mount.path.size());
+  path[mount.path.size()] = '\0';
+
+  // Decode: an agent, the disk not in use by an agent mount, a free slot.
+  kstd::RefPtr<ChannelEndpoint> agent;
+  uint32_t id = 0;
+  kstd::Result<void> admitted = kstd::Ok();
+  {
+    SpinLockGuard guard(g_agent_lock);
+    Slot* free_slot = nullptr;
+    for (Slot& s : g_slots) {
+      if (s.state == SlotState::kFree) {
+        if (free_slot == nullptr) free_slot = &s;
+      } else if (s.function == mount.function) {
+        admitted = kstd::Error::kBusy;
+      }
+    }
+    if (!g_agent || (g_agent->signals() & kSignalPeerClosed)) {
+      admitted = kstd::Error::kNoDevice;
+    } else if (admitted.ok() && free_slot == nullptr) {
+      admitted = kstd::Error::kNoSpace;
+    }
+    if (admitted.ok()) {
+      agent = g_agent;
+      do {
+        id = g_next_id++;
+      } while (id == 0);
+      free_slot->state = SlotState::kPending;
+      free_slot->id = id;
+      free_slot->function = mount.function;
+      free_slot->dir = mount.dir;
+      free_slot->path = path;
+      free_slot->path_length = mount.path.size();
+      CopyName(free_slot->source, sizeof free_slot->source, mount.source);
+      free_slot->flags = mount.flags;
+      path = nullptr;
+    }
+  }
+  delete[] path;
+  if (admitted.is_error()) return admitted.error();
+
+  // Invoke: ask, then settle the slot by what actually happened.
+  char fstype[16], source[32];
+  CopyName(fstype, sizeof fstype, mount.fstype);
+  CopyName(source, sizeof source, mount.source);
+  const pci::Function& f = *mount.function;
+  uint32_t flags = (mount.flags & vfs::kMountReadOnly) ? mountproto::kReadOnly : 0;
+  auto answer = AskAgent(agent, mountproto::MakeRequest(id, f.bus, f.device, f.function, flags,
+                                                        fstype, source));
+  kstd::Result<void> result = kstd::Ok();
+  Dropped dropped;
+  {
+    SpinLockGuard guard(g_agent_lock);
+    Slot* s = FindSlot(id);
+    SlotState state = s != nullptr ? s->state : SlotState::kFree;
+    if (state == SlotState::kMounted) {
+      result = kstd::Ok();  // the server is mounted there, whatever the answer
+    } else if (answer.is_error()) {
+      result = answer.error();
+    } else if (answer.value() == 0) {
+      result = kstd::Error::kIo;  // "mounted", but no server attached
+    } else {
+      // An errno from the agent; never one of the kernel's restart codes.
+      int32_t e = answer.value();
+      result = e < static_cast<int32_t>(kstd::Error::kRestartSys) ? static_cast<kstd::Error>(e)
+                                                                   : kstd::Error::kIo;
+    }
+    if (state == SlotState::kPending) {
+      FreeSlot(s, &dropped);
+    } else if (state == SlotState::kClaimed) {
+      s->caller_gone = true;  // FinishPendingMount settles it
+    }
+  }
+  if (answer.ok() && answer.value() == 0 && result.is_error()) {
+    Log("mount", "the mount agent said %s is mounted, but no server attached", source);
+  }
+  return result;
+}
+
+kstd::Result<void> ClaimPendingMount(uint32_t id, ClaimedMount* out) {
+  char* path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
+  if (path == nullptr) return kstd::Error::kNoMemory;
+  SpinLockGuard guard(g_agent_lock);
+  Slot* s = id != 0 ? FindSlot(id) : nullptr;
+  if (s == nullptr || s->state == SlotState::kMounted) {
+    delete[] path;  // (no vnode is dropped here)
+    return kstd::Error::kNotFound;
+  }
+  if (s->state == SlotState::kClaimed) {
+    delete[] path;
+    return kstd::Error::kBusy;
+  }
+  s->state = SlotState::kClaimed;
+  out->dir = s->dir;
+  __builtin_memcpy(path, s->path, s->path_length + 1);
+  out->path = path;
+  out->path_length = s->path_length;
+  __builtin_memcpy(out->source, s->source, sizeof out->source);
+  out->flags = s->flags;
+  return kstd::Ok();
+}
+
+void FinishPendingMount(uint32_t id, const vfs::FileSystem* fs) {
+  Dropped dropped;  // destroyed after the guard: references drop unlocked
+  SpinLockGuard guard(g_agent_lock);
+  Slot* s = FindSlot(id);
+  if (s == nullptr || s->state != SlotState::kClaimed) return;
+  if (fs != nullptr) {
+    s->state = SlotState::kMounted;
+    s->fs = fs;
+    // The mount table holds the directory now; the record only names it.
+    dropped.dir = kstd::Move(s->dir);
+    dropped.path = s->path;
+    s->path = nullptr;
+  } else if (s->caller_gone) {
+    FreeSlot(s, &dropped);
+  } else {
+    s->state = SlotState::kPending;
+  }
+}
+
+void ForgetAgentMount(const vfs::FileSystem* fs) {
+  Dropped dropped;
+  SpinLockGuard guard(g_agent_lock);
+  for (Slot& s : g_slots) {
+    if (s.state == SlotState::kMounted && s.fs == fs) FreeSlot(&s, &dropped);
+  }
+}
+
+int64_t SysMountAgentRegister(tessera::handle_t mount_right, tessera::handle_t channel) {
+  HandleTable& handles = CurrentProcess()->handles();
+  auto right = handles.Get(mount_right, kRightManage);
+  if (right.is_error()) return Errno(right.error());
+  if (right.value()->type() != ObjectType::kVfsMount) return Errno(kstd::Error::kAccess);
+  constexpr Rights kNeeded = kRightRead | kRightWrite;
+  auto checked = handles.GetTyped<ChannelEndpoint>(channel, ObjectType::kChannel, kNeeded);
+  if (checked.is_error()) return Errno(checked.error());
+  auto taken = handles.Remove(channel, kNeeded);
+  if (taken.is_error()) return Errno(taken.error());
+  kstd::RefPtr<ChannelEndpoint> endpoint =
+      kstd::StaticRefCast<ChannelEndpoint>(kstd::RefPtr<KernelObject>(taken.value().object));
+  kstd::RefPtr<ChannelEndpoint> old;
+  {
+    SpinLockGuard guard(g_agent_lock);
+    old = kstd::Move(g_agent);
+    g_agent = kstd::Move(endpoint);
+  }
+  if (old) old->Close();
+  Log("mount", "pid %lu is the mount agent", CurrentProcess()->pid());
+  return 0;
+}
+
+}  // namespace core::syscall
