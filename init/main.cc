@@ -34,10 +34,15 @@
 // the same mount over, so cwds, paths and open files keep working; after five
 // crashes within a minute init gives up and the disk's files fail with EIO.
 //
+// Mount agent (mount_agent.h): in the shell modes init registers with the
+// kernel as its mount agent, so `mount -t ext2 /dev/vdb /mnt` at the shell
+// gets a driver and an ext2 server started for that disk (not supervised).
+//
 // Event loop (RunShell): init waits on a notification that its SIGCHLD
 // handler signals (POSIX children: the shell, orphans to reap) together with
-// the storage processes' handles and the restarted server's ready channel,
-// with the storage stack's next deadline.
+// the storage processes' handles, the restarted server's ready channel, the
+// mount agent's channel and its mounts' processes, with the storage stack's
+// next deadline.
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +53,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "init/mount_agent.h"
 #include "init/storage.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/process.h"
@@ -196,10 +202,11 @@ pid_t StartShell() {
 }
 
 // init's event loop: runs the shell on the console and restarts it when it
-// exits, reaps every other child (orphans are reparented to init) and
-// supervises `storage` (may be null). With `once` (the shell system tests)
-// init returns the shell's exit status instead of restarting it.
-int RunShell(bool once, init::StorageStack* storage) {
+// exits, reaps every other child (orphans are reparented to init),
+// supervises `storage` (may be null) and serves the kernel's mount requests
+// (`agent`, may be null). With `once` (the shell system tests) init returns
+// the shell's exit status instead of restarting it.
+int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent) {
   int64_t event = sys::NotificationCreate();
   if (event < 0) {
     printf("init: cannot create the child-event notification: %lld\n", static_cast<long long>(event));
@@ -232,7 +239,8 @@ int RunShell(bool once, init::StorageStack* storage) {
     if (shell < 0) continue;
     if (storage != nullptr && g_shutting_down) storage->StopSupervising();
     if (storage != nullptr) storage->Poll();
-    tessera::WaitItem items[1 + init::StorageStack::kMaxWaitItems];
+    if (agent != nullptr) agent->Poll();
+    tessera::WaitItem items[1 + init::StorageStack::kMaxWaitItems + init::MountAgent::kMaxWaitItems];
     size_t count = 0;
     items[count++] = {g_child_event, tessera::kSignalNotified, 0, 0};
     int64_t deadline = tessera::kInfinite;
@@ -240,8 +248,10 @@ int RunShell(bool once, init::StorageStack* storage) {
       count += storage->FillWaitItems(items + count, init::StorageStack::kMaxWaitItems);
       deadline = storage->NextDeadline();
     }
+    if (agent != nullptr) count += agent->FillWaitItems(items + count, init::MountAgent::kMaxWaitItems);
     // Woken by a child's SIGCHLD (through the notification), a storage
-    // process's exit, the restarted server's ready message or the deadline.
+    // process's exit, the restarted server's ready message, a mount request,
+    // the exit of a mount's server or driver, or the deadline.
     (void)sys::ObjectWaitMany(items, static_cast<uint32_t>(count), deadline);
     uint64_t bits = 0;
     (void)sys::NotificationTake(g_child_event, &bits);
@@ -373,5 +383,8 @@ int main(int argc, char** argv) {
   }
   static init::StorageStack stack(boot, policy);
   bool on_disk = stack.MountRoot();
-  return RunShell(mode != nullptr, on_disk ? &stack : nullptr);
+  // mount -t ext2 /dev/vdX at the shell (mount_agent.h).
+  static init::MountAgent agent(boot);
+  bool agent_up = agent.Register();
+  return RunShell(mode != nullptr, on_disk ? &stack : nullptr, agent_up ? &agent : nullptr);
 }

@@ -14,7 +14,10 @@ using tessera::handle_t;
 namespace sys = tessera::sys;
 
 constexpr int64_t kEagain = -11;
+constexpr int64_t kEnxio = -6;
+constexpr int64_t kEnomem = -12;
 constexpr int64_t kEbusy = -16;
+constexpr int64_t kEnodev = -19;
 constexpr int64_t kEpipe = -32;
 constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kPciBusyRetryNs = 2'000'000'000;
@@ -39,18 +42,24 @@ const char* DescribeStatus(int64_t status, char* out, size_t size) {
   return out;
 }
 
-handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process) {
+handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process, const PciAddress* at,
+                          int64_t* error) {
+  int64_t ignored = 0;
+  int64_t& failure = error != nullptr ? *error : ignored;
+  failure = kEnxio;
   handle_t root = boot.Find("pci");
   if (root == tessera::kInvalidHandle) return tessera::kInvalidHandle;
   tessera::PciFunctionInfo info{};
   uint32_t index = 0;
   for (;; ++index) {
     if (sys::PciGetInfo(root, index, &info) < 0) return tessera::kInvalidHandle;  // no disk
-    if (info.vendor_id == 0x1af4 && info.device_id == 0x1042) break;
+    if (info.vendor_id != 0x1af4 || info.device_id != 0x1042) continue;
+    if (at == nullptr || (info.bus == at->bus && info.device == at->device && info.function == at->function)) break;
   }
   handle_t exe = boot.Find("virtio_blk");
   if (exe == tessera::kInvalidHandle) {
     printf("init: a virtio-blk disk is attached but there is no virtio_blk module\n");
+    failure = kEnodev;
     return tessera::kInvalidHandle;
   }
   // A driver that just died may still own the function for a moment.
@@ -61,8 +70,10 @@ handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process) {
   }
   if (device < 0) {
     printf("init: cannot open the virtio-blk PCI function: %lld\n", static_cast<long long>(device));
+    failure = device;
     return tessera::kInvalidHandle;
   }
+  failure = kEnomem;
   handle_t driver_end, client_end;
   if (sys::ChannelCreate(&driver_end, &client_end) < 0) {
     sys::HandleClose(static_cast<handle_t>(device));
@@ -81,16 +92,34 @@ handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process) {
   int64_t child = tessera::Spawn(exe, "virtio_blk", 3, argv, handles, names, 2);
   if (child < 0) {
     printf("init: cannot start virtio_blk: %lld\n", static_cast<long long>(child));
+    failure = child;
     sys::HandleClose(client_end);
     return tessera::kInvalidHandle;
   }
   printf("init: started virtio_blk for PCI %s\n", pci + 6);
+  failure = 0;
   if (process != nullptr) {
     *process = static_cast<handle_t>(child);
   } else {
     sys::HandleClose(static_cast<handle_t>(child));
   }
   return client_end;
+}
+
+int64_t WaitForReady(handle_t ready, int64_t deadline_ns) {
+  uint32_t observed = 0;
+  if (sys::ObjectWaitOne(ready, tessera::kSignalReadable | tessera::kSignalPeerClosed, deadline_ns,
+                         &observed) != 0) {
+    return -110;  // ETIMEDOUT
+  }
+  int64_t value = 0;
+  tessera::ChannelReadArgs rd{};
+  rd.bytes = &value;
+  rd.bytes_capacity = sizeof value;
+  // EIO: the server ended without a word, or said something else.
+  if (sys::ChannelRead(ready, &rd) < 0 || rd.actual_bytes != sizeof value) return -5;
+  if (value > 0 || value < -4095) return -5;
+  return value;
 }
 
 // ---- StorageStack
@@ -170,18 +199,7 @@ bool StorageStack::MountRoot() {
     release();
     return false;
   }
-  // The server writes one int64 (0 or -errno) once fs_mount returned.
-  int64_t status = -110;  // ETIMEDOUT
-  uint32_t observed = 0;
-  if (sys::ObjectWaitOne(ready_, tessera::kSignalReadable | tessera::kSignalPeerClosed,
-                         tessera::NowNs() + 120'000'000'000, &observed) == 0) {
-    tessera::ChannelReadArgs rd{};
-    int64_t value = -5;  // EIO: the server ended without a word
-    rd.bytes = &value;
-    rd.bytes_capacity = sizeof value;
-    if (sys::ChannelRead(ready_, &rd) >= 0 && rd.actual_bytes == sizeof value) status = value;
-    else status = -5;
-  }
+  int64_t status = WaitForReady(ready_, tessera::NowNs() + 120'000'000'000);
   sys::HandleClose(ready_);
   ready_ = tessera::kInvalidHandle;
   if (status != 0) {

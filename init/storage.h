@@ -45,7 +45,19 @@ namespace init {
 /// (logged). `process` (optional) receives the driver's process handle. A
 /// function still owned by a driver that is exiting (EBUSY) is retried for
 /// up to 2 s.
-tessera::handle_t StartBlockDriver(tessera::Bootstrap& boot, tessera::handle_t* process = nullptr);
+/// `at` (optional): the disk at that PCI address instead of the first one.
+/// `error` (optional) receives -errno on failure: -ENXIO (no such disk),
+/// -ENODEV (no driver module), -EBUSY (the function is owned by a driver).
+struct PciAddress {
+  uint8_t bus, device, function;
+};
+tessera::handle_t StartBlockDriver(tessera::Bootstrap& boot, tessera::handle_t* process = nullptr,
+                                   const PciAddress* at = nullptr, int64_t* error = nullptr);
+
+/// Waits for a starting fs_server's one word on its "ready" channel (its
+/// fs_mount's result): 0, or -errno; -ETIMEDOUT past `deadline_ns`, -EIO
+/// when the server ended without a word or the word is malformed.
+int64_t WaitForReady(tessera::handle_t ready, int64_t deadline_ns);
 
 /// Writes "exit code N", "killed by signal N" or "error N" for a wait status.
 const char* DescribeStatus(int64_t status, char* out, size_t size);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # run_qemu.sh --iso PATH [--smp N] [--mem MB] [--timeout S] [--serial-log FILE]
 #             [--image PATH] [--disk PATH] [--disk-ro] [--disk-intx]
-#             [--disk-slot N] [-- QEMU ARGS...]
+#             [--disk-slot N] [--disk2 PATH] [-- QEMU ARGS...]
 #
 # Boots Tessera on QEMU's q35 machine under TCG, headless, with the serial
 # console multiplexed on this terminal (Ctrl-A X quits, Ctrl-A C is the QEMU
@@ -19,6 +19,9 @@
 #   --disk-intx       give the disk no MSI-X (vectors=0): its driver must use INTx
 #   --disk-slot N     put the disk in slot N (1-30) of the root bus
 #                     (default: the first free one, 3)
+#   --disk2 PATH      a second virtio-blk disk (raw, read-write, changes persist
+#                     in PATH), attached after the root disk: the guest's
+#                     /dev/vdb (mount -t ext2 /dev/vdb DIR)
 set -euo pipefail
 
 iso=""
@@ -31,10 +34,11 @@ image=""
 disk_ro=0
 disk_intx=0
 disk_slot=""
+disk2=""
 extra=()
 
 usage() {
-  sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ "$#" -gt 0 ]; do
@@ -49,6 +53,7 @@ while [ "$#" -gt 0 ]; do
     --disk-ro) disk_ro=1; shift ;;
     --disk-intx) disk_intx=1; shift ;;
     --disk-slot) disk_slot="$2"; shift 2 ;;
+    --disk2) disk2="$2"; shift 2 ;;
     --help|-h) usage; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "run_qemu.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -100,6 +105,11 @@ if [ -n "$disk" ]; then
   [ -n "$disk_slot" ] && addr=",addr=$disk_slot"
   args+=(-drive "file=$disk,if=none,format=raw,id=root$ro"
          -device "virtio-blk-pci,drive=root,disable-legacy=on$vectors$addr")
+fi
+if [ -n "$disk2" ]; then
+  [ -f "$disk2" ] || { echo "run_qemu.sh: no second disk at $disk2" >&2; exit 2; }
+  args+=(-drive "file=$disk2,if=none,format=raw,id=disk2"
+         -device "virtio-blk-pci,drive=disk2,disable-legacy=on")
 fi
 args+=("${extra[@]}")
 

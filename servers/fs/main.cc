@@ -1,11 +1,14 @@
 // fs_server: the ext2 file-system server (issue 5). A boot module that init
 // starts when the machine has a virtio-blk disk:
 //
-//   fs_server [--reattach] [PATH]
+//   fs_server [--reattach] [--ro] [--pending=ID] [PATH]
 //       PATH: where to mount ("/" or absent: become the root). --reattach:
 //       take over the existing mount at PATH whose server crashed (fs_mount
 //       with kFsMountReplace; the kernel keeps its vnodes and offers them
-//       with kAdopt), instead of mounting anew.
+//       with kAdopt), instead of mounting anew. --pending=ID: mount at the
+//       pending mount point ID of a mount(2) that init serves as the mount
+//       agent (fs_mount kFsMountPending; PATH is ignored). --ro: mount the
+//       disk read-only (nothing is written to it, not even the mount count).
 //
 // Bootstrap handles (from init):
 //   "blk"    the client end of the virtio-blk driver's channel (lib/blkproto)
@@ -31,6 +34,7 @@
 // mount call runs on a second thread while the main thread already serves.
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -185,12 +189,31 @@ const char* Describe(int error) {
 int main(int argc, char** argv) {
   const char* path = "/";
   bool reattach = false;
+  bool read_only = false;
+  uint32_t pending_id = 0;
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--reattach") == 0) {
       reattach = true;
+    } else if (strcmp(argv[i], "--ro") == 0) {
+      read_only = true;
+    } else if (strncmp(argv[i], "--pending=", 10) == 0) {
+      char* end = nullptr;
+      unsigned long id = strtoul(argv[i] + 10, &end, 10);
+      if (end == argv[i] + 10 || *end != '\0' || id == 0 || id > UINT32_MAX) {
+        printf("fs: bad %s\n", argv[i]);
+        return 2;
+      }
+      pending_id = static_cast<uint32_t>(id);
     } else {
       path = argv[i];
     }
+  }
+  if (pending_id != 0) {
+    if (reattach) {
+      printf("fs: --pending and --reattach exclude each other\n");
+      return 2;
+    }
+    path = "a pending mount point";
   }
   const bool as_root = strcmp(path, "/") == 0 && !reattach;
   tessera::Bootstrap boot;
@@ -223,6 +246,7 @@ int main(int argc, char** argv) {
   options.clock = &clock;
   options.log = &log;
   options.cache_blocks = 4096;
+  options.read_only = read_only;
   auto report = fs.Mount(&device, options);
   if (report.is_error()) {
     int e = static_cast<int>(report.error());
@@ -254,7 +278,11 @@ int main(int argc, char** argv) {
   g_mount_args.path = path;
   g_mount_args.root = &root;
   g_mount_args.root_size = sizeof root;
-  g_mount_args.flags = reattach ? tessera::kFsMountReplace : as_root ? tessera::kFsMountRoot : 0;
+  g_mount_args.flags = reattach     ? tessera::kFsMountReplace
+                       : pending_id ? tessera::kFsMountPending
+                       : as_root    ? tessera::kFsMountRoot
+                                    : 0;
+  g_mount_args.pending_id = pending_id;
   if (int64_t started = StartMountThread(); started < 0) {
     printf("fs: cannot start the mount thread: %lld\n", static_cast<long long>(started));
     (void)server.Unmount();

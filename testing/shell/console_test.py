@@ -410,9 +410,12 @@ def run_mount_checks(cmd):
         lambda l: any("Device or resource busy" in x for x in l) and l[-1] == "rc=1")
     cmd("umount both", "umount /mnt/p && umount /mnt && ls -A /mnt", lambda l: l == [])
     cmd("and they are gone", "grep -c ' /mnt' /proc/mounts", lambda l: l == ["0"])
-    cmd("ext2 cannot be mounted by mount(2)", "mount -t ext2 /dev/vda /mnt; echo rc=$?",
-        lambda l: any("[vfs] mount: ext2 is served by a user-space server" in x for x in l)
-        and any("mounting /dev/vda on /mnt failed: No such device" in x for x in l) and l[-1] == "rc=255")
+    cmd("ext2 needs a disk's block device node", "mount -t ext2 /dev/null /mnt; echo rc=$?",
+        lambda l: any("mounting /dev/null on /mnt failed: Block device required" in x for x in l)
+        and l[-1] == "rc=255")
+    cmd("no disk, no /dev/vda", "mount -t ext2 /dev/vda /mnt; echo rc=$?",
+        lambda l: any("mounting /dev/vda on /mnt failed: No such file or directory" in x for x in l)
+        and l[-1] == "rc=255")
     cmd("an unknown type is ENODEV", "mount -t nosuchfs none /mnt; echo rc=$?",
         lambda l: any("No such device" in x for x in l) and l[-1] == "rc=255")
     cmd("devtmpfs shows at one place only", "mount -t devtmpfs none /mnt; echo rc=$?",

@@ -1,0 +1,181 @@
+#include "init/mount_agent.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "init/storage.h"
+#include "lib/tessera/process.h"
+#include "lib/tessera/syscalls.h"
+
+namespace init {
+namespace {
+
+using tessera::handle_t;
+namespace sys = tessera::sys;
+
+constexpr int64_t kEagain = -11;
+constexpr int32_t kEio = 5;
+constexpr int32_t kEnomem = 12;
+constexpr int32_t kEinval = 22;
+constexpr int32_t kEnospc = 28;
+constexpr int32_t kEnodev = 19;
+constexpr int32_t kEtimedout = 110;
+
+unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
+
+uint64_t PidOf(handle_t process) {
+  tessera::ProcessStats stats{};
+  return sys::ProcessStats(process, &stats) == 0 ? stats.pid : 0;
+}
+
+void CloseIfValid(handle_t h) {
+  if (h != tessera::kInvalidHandle) sys::HandleClose(h);
+}
+
+}  // namespace
+
+bool MountAgent::Register() {
+  int64_t vfs = sys::HandleDuplicate(boot_.Find("vfs"), tessera::kRightSameRights);
+  handle_t mine = tessera::kInvalidHandle, kernels = tessera::kInvalidHandle;
+  if (vfs < 0 || sys::ChannelCreate(&mine, &kernels) < 0) {
+    printf("init: no vfs right: mount -t ext2 is not available\n");
+    if (vfs >= 0) sys::HandleClose(static_cast<handle_t>(vfs));
+    return false;
+  }
+  int64_t r = sys::MountAgentRegister(static_cast<handle_t>(vfs), kernels);
+  sys::HandleClose(static_cast<handle_t>(vfs));
+  if (r < 0) {
+    printf("init: cannot register as the mount agent: %lld\n", static_cast<long long>(r));
+    CloseIfValid(mine);
+    CloseIfValid(kernels);
+    return false;
+  }
+  channel_ = mine;
+  return true;
+}
+
+size_t MountAgent::FillWaitItems(tessera::WaitItem* items, size_t room) const {
+  size_t n = 0;
+  if (channel_ != tessera::kInvalidHandle && n < room) {
+    items[n++] = {channel_, tessera::kSignalReadable, 0, 0};
+  }
+  for (const Mount& m : mounts_) {
+    const handle_t processes[] = {m.driver, m.server};
+    for (handle_t p : processes) {
+      if (p != tessera::kInvalidHandle && n < room) items[n++] = {p, tessera::kSignalTerminated, 0, 0};
+    }
+  }
+  return n;
+}
+
+void MountAgent::Reap() {
+  for (Mount& m : mounts_) {
+    struct {
+      handle_t* process;
+      uint64_t pid;
+      const char* name;
+    } parts[] = {{&m.server, m.server_pid, "fs_server"}, {&m.driver, m.driver_pid, "virtio_blk"}};
+    for (auto& part : parts) {
+      if (*part.process == tessera::kInvalidHandle) continue;
+      int64_t status = sys::ProcessExitCode(*part.process);
+      if (status == kEagain) continue;  // still running
+      sys::HandleClose(*part.process);
+      *part.process = tessera::kInvalidHandle;
+      char text[48];
+      printf("init: %s (pid %llu) for %s ended with %s\n", part.name, U(part.pid), m.source,
+             DescribeStatus(status, text, sizeof text));
+    }
+  }
+}
+
+void MountAgent::Poll() {
+  Reap();
+  if (channel_ == tessera::kInvalidHandle) return;
+  for (;;) {
+    alignas(8) uint8_t bytes[sizeof(mountproto::Request) + 8];
+    handle_t handles[1];
+    tessera::ChannelReadArgs rd{};
+    rd.bytes = bytes;
+    rd.bytes_capacity = sizeof bytes;
+    rd.handles = handles;
+    rd.handles_capacity = 1;
+    if (sys::ChannelRead(channel_, &rd) < 0) break;  // nothing queued
+    for (uint32_t i = 0; i < rd.actual_handles; ++i) sys::HandleClose(handles[i]);
+    mountproto::Request request{};
+    int32_t error = kEinval;
+    if (mountproto::DecodeRequest(bytes, rd.actual_bytes, &request) && request.id == rd.txid) {
+      error = Serve(request);
+    } else {
+      printf("init: a malformed mount request (%u bytes): EINVAL\n", rd.actual_bytes);
+    }
+    mountproto::Reply reply = mountproto::MakeReply(rd.txid, error);
+    sys::ChannelWrite(channel_, &reply, sizeof reply, nullptr, 0, rd.txid);
+  }
+  fflush(stdout);
+}
+
+int32_t MountAgent::Serve(const mountproto::Request& request) {
+  printf("init: mount request %u: %s %s from PCI %02x:%02x.%x%s\n", request.id, request.fstype,
+         request.source, request.bus, request.device, request.function,
+         (request.flags & mountproto::kReadOnly) ? ", read-only" : "");
+  if (strcmp(request.fstype, "ext2") != 0) return kEnodev;
+  Mount* slot = nullptr;
+  for (Mount& m : mounts_) {
+    if (m.driver == tessera::kInvalidHandle && m.server == tessera::kInvalidHandle) {
+      slot = &m;
+      break;
+    }
+  }
+  if (slot == nullptr) {
+    printf("init: already %zu disk mounts: ENOSPC\n", kMaxMounts);
+    return kEnospc;
+  }
+  handle_t exe = boot_.Find("fs_server");
+  if (exe == tessera::kInvalidHandle) return kEnodev;
+
+  PciAddress at{request.bus, request.device, request.function};
+  int64_t failure = 0;
+  handle_t driver = tessera::kInvalidHandle;
+  handle_t client = StartBlockDriver(boot_, &driver, &at, &failure);
+  if (client == tessera::kInvalidHandle) return failure < 0 ? static_cast<int32_t>(-failure) : kEio;
+
+  int64_t vfs = sys::HandleDuplicate(boot_.Find("vfs"), tessera::kRightSameRights);
+  handle_t ready_mine = tessera::kInvalidHandle, ready_theirs = tessera::kInvalidHandle;
+  if (vfs < 0 || sys::ChannelCreate(&ready_mine, &ready_theirs) < 0) {
+    CloseIfValid(client);
+    if (vfs >= 0) sys::HandleClose(static_cast<handle_t>(vfs));
+    slot->driver = driver;  // it stops by itself: its client end is closed
+    slot->driver_pid = PidOf(driver);
+    return kEnomem;
+  }
+  char pending[32];
+  snprintf(pending, sizeof pending, "--pending=%u", request.id);
+  const char* argv[] = {"fs_server", pending, "--ro"};
+  int argc = (request.flags & mountproto::kReadOnly) ? 3 : 2;
+  handle_t handles[] = {client, static_cast<handle_t>(vfs), ready_theirs};
+  const char* names[] = {"blk", "vfs", "ready"};
+  int64_t server = tessera::Spawn(exe, "fs_server", argc, argv, handles, names, 3);
+  slot->driver = driver;
+  slot->driver_pid = PidOf(driver);
+  snprintf(slot->source, sizeof slot->source, "%s", request.source);
+  if (server < 0) {
+    printf("init: cannot start fs_server: %lld\n", static_cast<long long>(server));
+    sys::HandleClose(ready_mine);
+    return kEnomem;
+  }
+  slot->server = static_cast<handle_t>(server);
+  slot->server_pid = PidOf(slot->server);
+
+  int32_t error = static_cast<int32_t>(-WaitForReady(ready_mine, tessera::NowNs() + kReadyTimeoutNs));
+  sys::HandleClose(ready_mine);
+  if (error == kEtimedout) {
+    printf("init: fs_server (pid %llu) did not mount %s in time; killing it\n", U(slot->server_pid),
+           request.source);
+    (void)sys::ProcessKill(slot->server, 0);
+  }
+  printf("init: %s: %s (fs_server pid %llu, virtio_blk pid %llu)\n", request.source,
+         error == 0 ? "mounted" : "mount failed", U(slot->server_pid), U(slot->driver_pid));
+  return error;
+}
+
+}  // namespace init

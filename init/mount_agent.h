@@ -1,0 +1,64 @@
+#pragma once
+
+// init as the kernel's mount agent (lib/mountproto/mountproto.h): `mount -t
+// ext2 /dev/vdX DIR` at the shell reaches init as a request; init starts a
+// virtio-blk driver for that PCI function and an ext2 server (fs_server
+// --pending=ID [--ro]) that mounts itself at the kernel's pending mount
+// point, waits for the server's "ready" word and answers the kernel with it.
+// umount2 makes the server flush and exit; its driver stops once its client
+// is gone; init reaps both and logs it.
+//
+// Not supervised: unlike the root's stack (storage.h), a crashed server or
+// driver of such a mount is logged and reaped but not restarted; the mount
+// then fails with EIO until it is unmounted (umount still works).
+//
+// Serving a request blocks init's event loop until the server mounted or
+// failed (seconds; at most kReadyTimeoutNs). Not thread-safe: init's main
+// thread owns the object.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/mountproto/mountproto.h"
+#include "lib/tessera/bootstrap.h"
+
+namespace init {
+
+class MountAgent {
+ public:
+  static constexpr size_t kMaxMounts = 4;
+  /// Most wait items FillWaitItems adds.
+  static constexpr size_t kMaxWaitItems = 1 + 2 * kMaxMounts;
+
+  explicit MountAgent(tessera::Bootstrap& boot) : boot_(boot) {}
+  MountAgent(const MountAgent&) = delete;
+  MountAgent& operator=(const MountAgent&) = delete;
+
+  /// Registers with the kernel (the "vfs" right). False (logged) on failure:
+  /// mount -t ext2 then fails with ENODEV.
+  bool Register();
+  /// The agent channel (readable: a request) and every process to reap.
+  size_t FillWaitItems(tessera::WaitItem* items, size_t room) const;
+  /// Serves queued requests and reaps ended processes.
+  void Poll();
+
+ private:
+  static constexpr int64_t kReadyTimeoutNs = 100'000'000'000;  // under the kernel's 120 s
+
+  struct Mount {
+    tessera::handle_t driver = tessera::kInvalidHandle;
+    tessera::handle_t server = tessera::kInvalidHandle;
+    uint64_t driver_pid = 0, server_pid = 0;
+    char source[32] = {};
+  };
+
+  /// Starts the stack for `request`; returns 0 (mounted) or a positive errno.
+  int32_t Serve(const mountproto::Request& request);
+  void Reap();
+
+  tessera::Bootstrap& boot_;
+  tessera::handle_t channel_ = tessera::kInvalidHandle;
+  Mount mounts_[kMaxMounts];
+};
+
+}  // namespace init

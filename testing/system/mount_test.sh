@@ -1,0 +1,95 @@
+#!/bin/bash
+# System test of `mount -t ext2` from the shell (issue 5): boots disk_iso
+# (tessera.test=shell) with a copy of the root image as /dev/vda and a copy
+# of blk_test_disk as a second virtio-blk disk, /dev/vdb. At busybox sh:
+# the block-device nodes, mount's refusals (not a block device, the root
+# disk), mount -t ext2 /dev/vdb (init, the mount agent, starts a driver and
+# an ext2 server that mount there), /proc/mounts, a known file read, new
+# files written, umount refused while a cwd is inside, a second mount of the
+# same disk refused, sync, umount (the server flushes and exits, init reaps
+# it and its driver), mount -o ro (writes give EROFS), umount, poweroff.
+# On the host: e2fsck -fn of both disks, and debugfs reads back the files the
+# guest wrote on the second one.
+#   mount_test.sh ISO RUNNER ROOT_IMAGE SECOND_IMAGE NOTES_TXT
+set -uo pipefail
+trap '' PIPE
+
+iso="$1"
+runner="$2"
+image="$3"
+second_image="$4"
+notes="$5"
+dir="${TEST_TMPDIR:-$(mktemp -d)}"
+
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/console.sh"
+
+need_tools mount_test e2fsck debugfs
+scratch_disk "$image"
+root_disk="$disk"
+second="$dir/second.img"
+cp --sparse=always "$second_image" "$second"
+chmod u+w "$second"
+
+start 1 --disk "$root_disk" --disk2 "$second" --timeout 900
+booted=0
+if booted_to_disk; then
+  booted=1
+  printf '%s\n' 'm() { echo "@@$*@@"; }' >&3
+  run nodes 'ls -l /dev/vda /dev/vdb; cat /dev/vdb; echo rc=$?'
+  run refusals 'mkdir -p /mnt/d2; mount -t ext2 /dev/null /mnt/d2; echo notblk-rc=$?;
+    mount -t ext2 /dev/vda /mnt/d2; echo root-rc=$?; mount -t ext2 /dev/vdb /mnt/nowhere; echo enoent-rc=$?'
+  run mount 'mount -t ext2 /dev/vdb /mnt/d2 && echo mount-ok; grep " /mnt/d2 " /proc/mounts'
+  run read 'head -1 /mnt/d2/notes.txt; ls /mnt/d2/doc'
+  run write 'echo "written by tessera" > /mnt/d2/new.txt && mkdir /mnt/d2/dir &&
+    dd if=/dev/urandom of=/mnt/d2/dir/big bs=1024 count=300 2>/dev/null && md5sum /mnt/d2/dir/big && echo write-ok'
+  run busy 'cd /mnt/d2 && umount /mnt/d2; echo busy-rc=$?; cd /; mount -t ext2 /dev/vdb /tmp; echo again-rc=$?'
+  run umount 'sync && umount /mnt/d2 && echo umount-ok; grep -c " /mnt/d2 " /proc/mounts; sleep 2'
+  run ro 'mount -t ext2 -o ro /dev/vdb /mnt/d2 && echo ro-mount-ok; grep " /mnt/d2 " /proc/mounts;
+    cat /mnt/d2/new.txt; md5sum /mnt/d2/dir/big; touch /mnt/d2/probe; echo touch-rc=$?;
+    umount /mnt/d2 && echo ro-umount-ok; sleep 2'
+  printf '%s\n' 'poweroff' >&3
+fi
+finish 1
+
+check "the root moved to the disk" test "$booted" -eq 1
+check "/dev/vda and /dev/vdb are block devices 254:0 and 254:16; reading one gives ENXIO" \
+  bash -c 'grep -qE "^brw-rw---- .* 254, +0 .*/dev/vda$" <<< "$1" && grep -qE "^brw-rw---- .* 254, +16 .*/dev/vdb$" <<< "$1" &&
+    grep -q "No such device or address" <<< "$1" && grep -qx "rc=1" <<< "$1"' _ "$(section nodes)"
+check "mount refuses a character device (ENOTBLK), the root disk (EBUSY), a missing target (ENOENT)" \
+  bash -c 'grep -q "Block device required" <<< "$1" && grep -qx "notblk-rc=255" <<< "$1" &&
+    grep -qi "busy" <<< "$1" && grep -qx "root-rc=255" <<< "$1" && grep -qx "enoent-rc=255" <<< "$1"' \
+  _ "$(section refusals)"
+check "mount -t ext2 /dev/vdb /mnt/d2; /proc/mounts shows /dev/vdb as ext2" \
+  bash -c 'grep -qx mount-ok <<< "$1" && grep -qx "/dev/vdb /mnt/d2 ext2 rw,relatime 0 0" <<< "$1"' _ "$(section mount)"
+check "init served the request: a driver and a server for PCI of /dev/vdb" \
+  has '^init: /dev/vdb: mounted \(fs_server pid [0-9]+, virtio_blk pid [0-9]+\)$'
+check "the known file reads back" \
+  bash -c 'grep -qxF "$(head -1 "$2")" <<< "$1" && grep -qx virtio_blk.md <<< "$1"' _ "$(section read)" "$notes"
+check "new files written" in_section write '^write-ok$'
+big_sum="$(section write | grep -oE '^[0-9a-f]{32}' | head -1)"
+check "umount refused while a cwd is inside (EBUSY); a second mount of the disk refused (EBUSY)" \
+  bash -c 'grep -qx "busy-rc=1" <<< "$1" && grep -qx "again-rc=255" <<< "$1"' _ "$(section busy)"
+check "sync and umount; the mount is gone" \
+  bash -c 'grep -qx umount-ok <<< "$1" && grep -qx 0 <<< "$1"' _ "$(section umount)"
+check "the server flushed and exited; init reaped it and the driver" \
+  bash -c 'grep -q "^fs: unmounted cleanly$" "$1" && grep -qE "^init: fs_server \(pid [0-9]+\) for /dev/vdb ended with exit code 0$" "$1" &&
+    grep -qE "^init: virtio_blk \(pid [0-9]+\) for /dev/vdb ended with exit code 0$" "$1"' _ "$log"
+check "mount -o ro: read-only in /proc/mounts, files read back, writes give EROFS, umount" \
+  bash -c 'grep -qx ro-mount-ok <<< "$1" && grep -qx "/dev/vdb /mnt/d2 ext2 ro,relatime 0 0" <<< "$1" &&
+    grep -qx "written by tessera" <<< "$1" && grep -q "^$2  /mnt/d2/dir/big$" <<< "$1" &&
+    grep -q "Read-only file system" <<< "$1" && grep -qx "touch-rc=1" <<< "$1" && grep -qx ro-umount-ok <<< "$1"' \
+  _ "$(section ro)" "$big_sum"
+check "no kernel panic" lacks "KERNEL PANIC|KERNEL EXCEPTION"
+check "QEMU ended by the kernel's power-off (exit 1)" test "$status" -eq 1
+
+disk="$second"
+fsck_disk "of the second disk"
+check "host: debugfs reads /new.txt back" \
+  bash -c 'test "$(debugfs -R "cat /new.txt" "$1" 2> /dev/null)" = "written by tessera"' _ "$second"
+debugfs_sums "$big_sum /dir/big"
+disk="$root_disk"
+fsck_disk "of the root disk"
+
+echo "$((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
