@@ -253,9 +253,10 @@ void TestHostile(const char* name, const char* mode, const char* path) {
   Report(name, true);
 }
 
-// fs_mount with kFsMountReplace and a hello like the toy server's; returns
-// its result. The channel is closed afterwards (the calls here all fail).
-int64_t ReattachCall(const char* path, uint32_t flags) {
+// fs_mount with kFsMountReplace (or other `flags`, `pending_id`) and a hello
+// like the toy server's; returns its result. The channel is closed afterwards
+// (the calls here all fail).
+int64_t ReattachCall(const char* path, uint32_t flags, uint32_t pending_id = 0) {
   handle_t mine, theirs;
   if (sys::ChannelCreate(&mine, &theirs) < 0) return -1;
   tessera::FsMountArgs args{};
@@ -271,6 +272,7 @@ int64_t ReattachCall(const char* path, uint32_t flags) {
   args.root = &root;
   args.root_size = sizeof root;
   args.flags = flags;
+  args.pending_id = pending_id;
   int64_t r = sys::FsMount(&args);
   sys::HandleClose(mine);
   if (r < 0) sys::HandleClose(theirs);
@@ -289,6 +291,12 @@ void TestReattach() {
   CHECK("reattach-refusals", ReattachCall("/mnt", tessera::kFsMountReplace) == -EINVAL);  // no mount's root
   CHECK("reattach-refusals",
         ReattachCall("/mnt/re", tessera::kFsMountReplace | tessera::kFsMountRoot) == -EINVAL);
+  // A pending mount point nobody's mount(2) waits at; a pending id without
+  // the flag; kFsMountPending with another flag.
+  CHECK("reattach-refusals", ReattachCall(nullptr, tessera::kFsMountPending, 424242) == -ENOENT);
+  CHECK("reattach-refusals", ReattachCall("/mnt", 0, 7) == -EINVAL);
+  CHECK("reattach-refusals",
+        ReattachCall(nullptr, tessera::kFsMountPending | tessera::kFsMountRoot, 1) == -EINVAL);
   Report("reattach-refusals", true);
   int fd = open("/mnt/re/f", O_CREAT | O_RDWR, 0644);
   CHECK("reattach", fd >= 0 && WriteAll(fd, "lost with the server"));
