@@ -315,6 +315,11 @@ void HandleShutdownSignals() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // One write per line: the console is shared with the shell and the
+  // servers, and a line cut at a full buffer would have their output in the
+  // middle (the tests read init's lines).
+  static char stdout_buffer[4096];
+  setvbuf(stdout, stdout_buffer, _IOLBF, sizeof stdout_buffer);
   HandleShutdownSignals();
   printf("init: Tessera init started with %d argument(s):", argc);
   for (int i = 0; i < argc; ++i) printf(" %s", argv[i]);
