@@ -7,6 +7,7 @@
 #include "core/proc/interval_timers.h"
 #include "core/proc/program_image.h"
 #include "core/proc/signal_delivery.h"
+#include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "core/fs/root.h"
 #include "core/procfs/exe_path.h"
@@ -64,6 +65,9 @@ void UserThreadStart(void* arg) {
   } else {
     hal::InitUserFrame(frame, t->user_entry_, t->user_sp_, t->user_arg_);
   }
+  // Killed before it first ran (exit_group, execve in another thread): it
+  // never reaches user mode.
+  if (t->kill_pending_) syscall::ExitCurrentThread();
   hal::EnterUserMode(frame);
 }
 
@@ -199,6 +203,8 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
   t->set_entry_arg(t.get());
   t->initial_frame_ = frame_copy;
   t->page_table_root_ = child->aspace_->root();
+  t->linux_tid_ = pid;  // a process's first thread id is its pid
+  t->clear_child_tid_ = options.clear_child_tid;
   __builtin_memcpy(t->context()->fpu_state, cpu.fpu_state, sizeof cpu.fpu_state);
   t->context()->fs_base = options.set_tls ? options.tls : cpu.fs_base;
   {
@@ -230,6 +236,119 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
   return child;
 }
 
+kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame,
+                                                               const hal::ThreadContext& cpu,
+                                                               const ThreadOptions& options) {
+  auto* frame_copy = new (kstd::nothrow) hal::UserFrame(*static_cast<const hal::UserFrame*>(frame));
+  if (frame_copy == nullptr) return kstd::Error::kNoMemory;
+  hal::SetForkChildResult(frame_copy);
+  if (options.clone.stack != 0) hal::SetUserStack(frame_copy, options.clone.stack);
+  auto created = sched::Thread::Create(name_, this, UserThreadStart, nullptr);
+  if (created.is_error()) {
+    delete frame_copy;
+    return created.error();
+  }
+  kstd::RefPtr<sched::Thread> t = created.release_value();
+  t->set_entry_arg(t.get());
+  t->initial_frame_ = frame_copy;  // freed by the thread on its first kernel entry
+  // Undoes the above when the thread is not started after all.
+  auto abandon = [&t, frame_copy](kstd::Error why) {
+    t->initial_frame_ = nullptr;
+    delete frame_copy;
+    return why;
+  };
+  __builtin_memcpy(t->context()->fpu_state, cpu.fpu_state, sizeof cpu.fpu_state);
+  t->context()->fs_base = options.clone.set_tls ? options.clone.tls : cpu.fs_base;
+  t->clear_child_tid_ = options.clone.clear_child_tid;
+  {
+    SpinLockGuard signals(signal_lock_);
+    auto* ts = new (kstd::nothrow) posix::ThreadSignals(signals_);
+    if (ts == nullptr) return abandon(kstd::Error::kNoMemory);
+    sched::Thread* self = sched::Current();
+    if (self->signal_state_ != nullptr) {
+      ts->InheritFrom(*static_cast<posix::ThreadSignals*>(self->signal_state_), false);
+    }
+    t->signal_state_ = ts;
+  }
+  // The tid comes from the pid counter: no process will ever get it as pid.
+  uint64_t tid = __atomic_fetch_add(&g_next_pid, 1, __ATOMIC_RELAXED);
+  t->linux_tid_ = tid;
+  int32_t tid32 = static_cast<int32_t>(tid);
+  // Written before the thread exists for anyone (the same address space).
+  if (options.parent_tid != 0) (void)aspace_->Poke(options.parent_tid, &tid32, sizeof tid32);
+  if (options.child_tid != 0) (void)aspace_->Poke(options.child_tid, &tid32, sizeof tid32);
+  bool added = false;
+  {
+    SpinLockGuard guard(lock_);
+    // Not while the process ends, nor from a thread that execve or
+    // exit_group in another thread is ending (it would outlive it).
+    if (!dying_ && !sched::Current()->kill_pending_) {
+      t->page_table_root_ = aspace_->root();
+      threads_.PushBack(t.get());
+      t->AddRef();  // the process's reference, dropped in OnThreadExit
+      added = true;
+    }
+  }
+  if (!added) {
+    SpinLockGuard signals(signal_lock_);
+    delete static_cast<posix::ThreadSignals*>(t->signal_state_);
+    t->signal_state_ = nullptr;
+    return abandon(kstd::Error::kInterrupted);
+  }
+  AddRef();  // each thread keeps its process alive
+  sched::Start(t.get());
+  return t;
+}
+
+kstd::RefPtr<sched::Thread> Process::FindThread(uint64_t tid) {
+  SpinLockGuard guard(lock_);
+  sched::Thread* t = threads_.FindIf([tid](sched::Thread* x) { return x->linux_tid_ == tid && !x->kill_pending_; });
+  return kstd::RefPtr<sched::Thread>::FromRaw(t);
+}
+
+kstd::RefPtr<Process> Process::FindByTid(uint64_t tid) {
+  if (tid == 0) return {};
+  // Lock order: the table lock, then a process's lock.
+  SpinLockGuard guard(g_table_lock);
+  Process* p = g_table.FindIf([tid](Process* x) {
+    SpinLockGuard process(x->lock_);
+    return x->threads_.FindIf([tid](sched::Thread* t) { return t->linux_tid_ == tid && !t->kill_pending_; }) !=
+           nullptr;
+  });
+  return kstd::RefPtr<Process>::FromRaw(p);
+}
+
+void Process::NoteThreadExit(int status) {
+  SpinLockGuard guard(lock_);
+  thread_exit_status_ = status;
+}
+
+namespace {
+bool OtherThreadsLive(void* process) { return static_cast<Process*>(process)->live_threads() > 1; }
+}  // namespace
+
+kstd::Result<void> Process::EndOtherThreads(sched::Thread* caller) {
+  {
+    SpinLockGuard guard(lock_);
+    // Also when another thread's execve got here first and is ending this one.
+    if (dying_ || caller->kill_pending_) return kstd::Error::kInterrupted;
+    threads_.ForEach([&](sched::Thread* t) {
+      if (t == caller) return;
+      t->kill_pending_ = true;
+      sched::Wake(t, sched::WakeReason::kInterrupted);
+    });
+  }
+  while (OtherThreadsLive(this)) {
+    if (thread_exits_.WaitIf(sched::kNoDeadline, OtherThreadsLive, this) == sched::WakeReason::kInterrupted) {
+      if (caller->kill_pending_) return kstd::Error::kInterrupted;
+      // A signal is pending for the caller: only a fatal one (kill_pending_)
+      // stops execve, so let the dying threads run and look again.
+      sched::Yield();
+    }
+  }
+  return kstd::Ok();
+}
+
 kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteSpan file,
                                  const ProgramArgs& args, const char* name, const char** why,
                                  const ExecImage* cached) {
@@ -241,18 +360,20 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
     fresh->Destroy();
     return image.error();
   }
+  // The other threads end first, on the old image (Linux's de_thread): none
+  // is left running, or in the middle of a syscall, on memory about to go.
+  if (auto ended = EndOtherThreads(caller); ended.is_error()) {
+    fresh->Destroy();
+    return ended.error();
+  }
   char* exe_path = MakeExePath(this, args.execfn);  // null if out of memory: no /proc/<pid>/exe
   // Point of no return.
   kstd::RefPtr<vm::VmAspace> old = aspace_;
   {
     SpinLockGuard guard(lock_);
-    threads_.ForEach([&](sched::Thread* t) {
-      t->page_table_root_ = fresh->root();
-      if (t != caller) {
-        t->kill_pending_ = true;
-        sched::Wake(t, sched::WakeReason::kInterrupted);
-      }
-    });
+    caller->page_table_root_ = fresh->root();
+    caller->linux_tid_ = pid_;  // the caller becomes the main thread, whatever its tid was
+    thread_exit_status_ = 0;
     aspace_ = fresh;
   }
   hal::SwitchAddressSpace(fresh->root());
@@ -266,7 +387,9 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
   // Before close-on-exec: a parent that learns of the exec from a
   // close-on-exec pipe must already see it (setpgid gives EACCES).
   __atomic_store_n(&did_exec_, true, __ATOMIC_RELEASE);
-  set_robust_list(0);  // the old image's list is gone with its memory
+  // The old image's robust list and clear-tid word are gone with its memory.
+  caller->robust_list_ = 0;
+  caller->clear_child_tid_ = 0;
   fds_->CloseOnExec();
   kstd::CopyString(name_, sizeof name_, name);
   SetImageInfo(ImageInfo{image.value().arg_start, image.value().arg_end, image.value().env_start,
@@ -317,6 +440,7 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::StartUserThread(const char* n
   {
     SpinLockGuard guard(lock_);
     if (dying_) return kstd::Error::kBadHandle;
+    if (threads_.empty()) t->linux_tid_ = pid_;  // the main thread (later native threads have none)
     threads_.PushBack(t.get());
     t->AddRef();  // the process's reference, dropped in OnThreadExit
   }
@@ -350,9 +474,13 @@ void Process::OnThreadExit(sched::Thread* thread) {
     counters_.cpu_ticks_of_exited_threads += thread->cpu_ticks();
     counters_.system_ticks_of_exited_threads += thread->system_ticks();
     if (last && !dying_) {
-      dying_ = true;  // last thread returned without exit_group: status 0
+      // The last thread ended without exit_group: the process reports the
+      // status of the latest exit(2) (0 if there was none).
+      dying_ = true;
+      wait_status_ = thread_exit_status_;
     }
   }
+  thread_exits_.WakeAll();
   if (last) TearDown();
   thread->Release();  // the process's reference (the scheduler still holds one)
   if (Release()) delete this;
@@ -496,11 +624,6 @@ void Process::SetName(const char* name) {
   kstd::CopyString(copy, sizeof copy, name);
   SpinLockGuard guard(lock_);
   kstd::CopyString(name_, sizeof name_ < sizeof copy ? sizeof name_ : sizeof copy, copy);
-}
-
-bool Process::IsMainThread(const sched::Thread* thread) const {
-  SpinLockGuard guard(lock_);
-  return threads_.FindIf([](sched::Thread*) { return true; }) == thread;
 }
 
 uint64_t Process::LastPid() { return __atomic_load_n(&g_next_pid, __ATOMIC_RELAXED) - 1; }

@@ -131,14 +131,40 @@ class Process final : public KernelObject {
     uint64_t stack = 0;
     uint64_t tls = 0;        // CLONE_SETTLS: the child's FS base (0: inherit)
     bool set_tls = false;
+    uint64_t clear_child_tid = 0;  // CLONE_CHILD_CLEARTID: the new thread's address (0: none)
   };
   kstd::Result<kstd::RefPtr<Process>> Clone(const void* frame, const hal::ThreadContext& cpu,
                                             const CloneOptions& options);
 
-  /// CLONE_CHILD_CLEARTID: the user address the kernel zeroes (and wakes
-  /// futex waiters on) when the process's first thread exits.
-  void set_clear_child_tid(uint64_t address) { clear_child_tid_ = address; }
-  uint64_t clear_child_tid() const { return clear_child_tid_; }
+  /// How a CLONE_THREAD thread starts: `clone` as for Clone (stack, TLS,
+  /// clear_child_tid; share_address_space is implied), plus the user
+  /// addresses that get the new tid before the thread first runs
+  /// (CLONE_PARENT_SETTID, CLONE_CHILD_SETTID; 0: none; faults are ignored,
+  /// as Linux ignores them).
+  struct ThreadOptions {
+    CloneOptions clone;
+    uint64_t parent_tid = 0;
+    uint64_t child_tid = 0;
+  };
+  /// clone(CLONE_THREAD): a new thread of this process that resumes from
+  /// `frame` (the caller's syscall frame) with the syscall returning 0, the
+  /// caller's FPU state and blocked mask, and no alternate signal stack. Its
+  /// Linux tid comes from the pid space (it never equals a pid).
+  /// Errors: kNoMemory, kInterrupted (the process is ending).
+  kstd::Result<kstd::RefPtr<sched::Thread>> CloneThread(const void* frame, const hal::ThreadContext& cpu,
+                                                        const ThreadOptions& options);
+
+  /// The live thread whose Linux tid is `tid` (one that is not being
+  /// killed), or an empty RefPtr.
+  kstd::RefPtr<sched::Thread> FindThread(uint64_t tid);
+  /// The process that has a live thread with Linux tid `tid` (its pid for a
+  /// main thread), or an empty RefPtr.
+  static kstd::RefPtr<Process> FindByTid(uint64_t tid);
+
+  /// exit(2) with Linux wait status `status`: the process reports the status
+  /// of the last thread to call it when its last thread ends without
+  /// exit_group (as Linux does).
+  void NoteThreadExit(int status);
 
   /// vfork: the parent sleeps here until the child execs or ends.
   void WaitForVforkRelease();
@@ -160,19 +186,15 @@ class Process final : public KernelObject {
   kstd::Result<void> Exec(sched::Thread* caller, void* frame, kstd::ByteSpan file,
                           const struct ProgramArgs& args, const char* name, const char** why,
                           const class ExecImage* cached = nullptr);
-  /// set_robust_list: the user address of the main thread's robust-futex
-  /// list head (0: none). Not inherited by fork; execve clears it.
-  void set_robust_list(uint64_t head) { __atomic_store_n(&robust_list_, head, __ATOMIC_RELAXED); }
-  uint64_t robust_list() const { return __atomic_load_n(&robust_list_, __ATOMIC_RELAXED); }
-  /// Whether `thread` is the process's oldest live thread (its Linux tid is
-  /// the pid).
-  bool IsMainThread(const sched::Thread* thread) const;
+  /// Whether `thread` is the process's main thread (its Linux tid is the
+  /// pid: the first thread, or the one that ran execve).
+  bool IsMainThread(const sched::Thread* thread) const { return thread->linux_tid_ == pid_; }
   /// Whether the process has run execve since fork (setpgid on such a child
   /// fails with EACCES).
   bool did_exec() const { return __atomic_load_n(&did_exec_, __ATOMIC_ACQUIRE); }
 
   /// Ends the process with a Linux wait status (exit code << 8, or a signal
-  /// number): every thread exits at its next return to user mode or blocking
+  /// number): every thread (all of a multi-threaded process's) exits at its next return to user mode or blocking
   /// point. Idempotent (the first status wins).
   void Kill(int wait_status);
 
@@ -262,8 +284,13 @@ class Process final : public KernelObject {
   // vfork: set when the child released its parent (exec or exit).
   bool vfork_released_ = true;
   bool did_exec_ = false;  // set by Exec (a fork child starts without it)
-  uint64_t robust_list_ = 0;  // set_robust_list (fork child: none; execve clears)
-  uint64_t clear_child_tid_ = 0;
+  // Woken whenever one of its threads ends (execve waits for the others).
+  sched::WaitQueue thread_exits_;
+  // The status of the latest exit(2) (guarded by lock_).
+  int thread_exit_status_ = 0;
+  // execve from a multi-threaded process: kills the other threads and waits
+  // until they are gone. Errors: kInterrupted (the process is being killed).
+  kstd::Result<void> EndOtherThreads(sched::Thread* caller);
   sched::WaitQueue vfork_waiters_;
   void ReleaseVforkParent();
   // Drops a reference to an address space, destroying it if it was the last

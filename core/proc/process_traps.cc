@@ -158,9 +158,13 @@ namespace core::syscall {
 void ExitCurrentThread() {
   sched::Thread* t = sched::Current();
   Process* p = t->process();
-  // Still on the process's address space: the robust list can be read.
-  if (p != nullptr && p->IsMainThread(t)) ReleaseRobustFutexes(p);
-  if (p != nullptr) p->OnThreadExit(t);
+  // Still on the process's address space: the robust list can be read, and
+  // the clear-tid word written (pthread_join waits on it).
+  if (p != nullptr) {
+    ReleaseRobustFutexes(t);
+    ClearChildTid(t);
+    p->OnThreadExit(t);
+  }
   sched::ExitCurrent();
 }
 

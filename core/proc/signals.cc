@@ -53,15 +53,12 @@ void NotifyParentOfJobControl(Process* child, int code, int status_signo) {
 
 }  // namespace
 
-void SendSignal(Process* p, int signo, const posix::SigInfo& info) {
-  if (signo == 0 || p->terminated()) return;
-  kstd::Result<posix::SendResult> r = kstd::Error::kInvalid;
-  {
-    SpinLockGuard guard(p->signal_lock_);
-    r = p->signals_.Send(info);
-  }
-  if (r.is_error()) return;
-  const posix::SendResult& result = r.value();
+namespace {
+
+// Acts on what a send did: resumes a stopped process for SIGCONT, and
+// interrupts the thread that will take the signal (every thread for a fatal
+// one).
+void AfterSend(Process* p, const posix::SendResult& result) {
   if (result.continued) {
     {
       SpinLockGuard guard(p->signal_lock_);
@@ -79,6 +76,39 @@ void SendSignal(Process* p, int signo, const posix::SigInfo& info) {
     InterruptRequest one{result.wake};
     p->ForEachThread(InterruptThread, &one);
   }
+}
+
+}  // namespace
+
+void SendSignal(Process* p, int signo, const posix::SigInfo& info) {
+  if (signo == 0 || p->terminated()) return;
+  kstd::Result<posix::SendResult> r = kstd::Error::kInvalid;
+  {
+    SpinLockGuard guard(p->signal_lock_);
+    r = p->signals_.Send(info);
+  }
+  if (r.is_error()) return;
+  AfterSend(p, r.value());
+}
+
+kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo, const posix::SigInfo& info) {
+  if (signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
+  kstd::RefPtr<Process> p = tgid != 0 ? Process::FindByPid(tgid) : Process::FindByTid(tid);
+  if (!p) return kstd::Error::kSearch;
+  kstd::RefPtr<sched::Thread> t = p->FindThread(tid);
+  if (!t) return kstd::Error::kSearch;
+  if (signo == 0) return kstd::Ok();
+  kstd::Result<posix::SendResult> r = kstd::Error::kInvalid;
+  {
+    // The thread's signal state lives until its exit, which takes this lock.
+    SpinLockGuard guard(p->signal_lock_);
+    auto* ts = static_cast<posix::ThreadSignals*>(t->signal_state_);
+    if (ts == nullptr) return kstd::Error::kSearch;  // it just exited
+    r = p->signals_.SendToThread(*ts, info);
+  }
+  if (r.is_error()) return r.error();  // kInvalid, kAgain (realtime queue full)
+  AfterSend(p.get(), r.value());
+  return kstd::Ok();
 }
 
 kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const posix::SigInfo& info) {
@@ -176,6 +206,11 @@ void DeliverSignals(hal::UserFrame* frame) {
   bool in_syscall = hal::IsSyscallFrame(frame) && self->syscall_nr_ != ~0ULL;
   uint64_t nr = self->syscall_nr_;
   self->syscall_nr_ = ~0ULL;
+  // Another thread took a stop signal: this one stops too (group stop).
+  if (p->live_threads() > 1) {
+    WaitWhileStopped(p);
+    if (self->kill_pending_) syscall::ExitCurrentThread();
+  }
   for (;;) {
     posix::Delivery d;
     {
@@ -214,6 +249,9 @@ void DeliverSignals(hal::UserFrame* frame) {
           p->stop_signo_ = d.signo;
         }
         NotifyParentOfJobControl(p, posix::kCldStopped, d.signo);
+        // A stop stops every thread: the others park on their way to user mode.
+        InterruptRequest all{nullptr};
+        p->ForEachThread(InterruptThread, &all);
         WaitWhileStopped(p);
         if (self->kill_pending_) syscall::ExitCurrentThread();
         continue;

@@ -23,6 +23,11 @@ kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const posix::Sig
 /// Errors: kSearch (no such group), kInvalid.
 kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const posix::SigInfo& info);
 
+/// tgkill(tgid, tid)/tkill(tid) (tgid 0): sends `signo` to the thread
+/// whose Linux tid is `tid`, in process `tgid`. Errors: kSearch (no such
+/// live thread in that process), kInvalid (bad signal), kAgain (realtime
+/// queue full).
+kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo, const posix::SigInfo& info);
 /// Sends to a Process object directly (kernel-generated signals: SIGCHLD,
 /// SIGPIPE to the writer's process, terminal signals). Safe with interrupts
 /// disabled (used from the console's receive interrupt).

@@ -99,6 +99,16 @@ class Thread final : public KernelObject {
   // A complete user register frame to start with instead (fork), owned; the
   // thread frees it on its first kernel entry. Opaque here (hal::UserFrame).
   void* initial_frame_ = nullptr;
+  // The Linux personality's per-thread words. linux_tid_: what gettid
+  // returns and tgkill takes (the pid for a process's first thread, a number
+  // from the pid space for a CLONE_THREAD thread, 0 for native threads: they
+  // report tid()). robust_list_: set_robust_list's head (0: none).
+  // clear_child_tid_: CLONE_CHILD_CLEARTID/set_tid_address, zeroed and
+  // futex-woken when the thread exits (0: none). Set before Start or by the
+  // thread itself (exec changes the others' only once they are dying).
+  uint64_t linux_tid_ = 0;
+  uint64_t robust_list_ = 0;
+  uint64_t clear_child_tid_ = 0;
 
  private:
   Thread(const char* name, Process* process, int priority);

@@ -37,9 +37,14 @@ kstd::Result<void> SyncRemoteFileSystem(const vfs::FileSystem* fs);
 void UnmountRemoteFileSystems();
 /// Wakes the waiters of a shared futex word of the current process.
 void FutexWakeShared(uint64_t address);
-/// At the main thread's exit: marks the robust futexes it still holds
-/// OWNER_DIED and wakes a waiter of each (set_robust_list).
-void ReleaseRobustFutexes(Process* p);
+/// At a thread's exit (the current one, on its address space): marks the
+/// robust futexes it still holds OWNER_DIED and wakes a waiter of each
+/// (set_robust_list).
+void ReleaseRobustFutexes(sched::Thread* t);
+/// At a thread's exit: CLONE_CHILD_CLEARTID/set_tid_address: writes 0 to the
+/// thread's clear-tid word and wakes one futex waiter on it (pthread_join).
+/// A bad address is ignored.
+void ClearChildTid(sched::Thread* t);
 
 /// Ends the calling user thread (its process ends with its last thread).
 [[noreturn]] void ExitCurrentThread();

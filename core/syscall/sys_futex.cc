@@ -114,6 +114,16 @@ void FutexWakeShared(uint64_t address) {
   bucket.queue.WakeAll();
 }
 
+void ClearChildTid(sched::Thread* t) {
+  uint64_t address = t->clear_child_tid_;
+  t->clear_child_tid_ = 0;
+  if (address == 0 || (address & 3) != 0) return;
+  uint32_t zero = 0;
+  if (UserPtr<uint32_t>(address).CopyOut(&zero).is_error()) return;
+  // Waking every waiter of the bucket is allowed: futex waiters re-check.
+  FutexWakeShared(address);
+}
+
 namespace {
 
 // The robust-futex ABI (Linux uapi futex.h).
@@ -142,13 +152,13 @@ void ReleaseOne(uint64_t entry, int64_t offset, uint32_t tid) {
 
 }  // namespace
 
-void ReleaseRobustFutexes(Process* p) {
-  uint64_t head_address = p->robust_list();
+void ReleaseRobustFutexes(sched::Thread* t) {
+  uint64_t head_address = t->robust_list_;
   if (head_address == 0) return;
-  p->set_robust_list(0);
+  t->robust_list_ = 0;
   RobustListHead head;
   if (UserPtr<RobustListHead>(head_address).CopyIn(&head).is_error()) return;
-  uint32_t tid = static_cast<uint32_t>(p->pid());  // the main thread's Linux tid
+  uint32_t tid = static_cast<uint32_t>(t->linux_tid_);  // the owner word holds the Linux tid
   uint64_t entry = head.next;
   for (int i = 0; i < kRobustListLimit && entry != head_address && entry != 0; ++i) {
     uint64_t next;
@@ -161,10 +171,15 @@ void ReleaseRobustFutexes(Process* p) {
 }
 
 int64_t SysLinuxGetRobustList(int32_t pid, UserPtr<uint64_t> head, UserPtr<uint64_t> length) {
-  kstd::RefPtr<Process> target = pid == 0 ? kstd::RefPtr<Process>::FromRaw(CurrentProcess())
-                                          : Process::FindByPid(static_cast<uint64_t>(pid));
-  if (pid < 0 || !target) return Errno(kstd::Error::kSearch);
-  uint64_t value = target->robust_list();
+  // pid names a thread: 0 the caller, otherwise a Linux tid.
+  if (pid < 0) return Errno(kstd::Error::kSearch);
+  kstd::RefPtr<sched::Thread> target = kstd::RefPtr<sched::Thread>::FromRaw(CurrentThread());
+  if (pid != 0) {
+    kstd::RefPtr<Process> owner = Process::FindByTid(static_cast<uint64_t>(pid));
+    target = owner ? owner->FindThread(static_cast<uint64_t>(pid)) : kstd::RefPtr<sched::Thread>();
+  }
+  if (!target) return Errno(kstd::Error::kSearch);
+  uint64_t value = __atomic_load_n(&target->robust_list_, __ATOMIC_RELAXED);
   uint64_t size = sizeof(RobustListHead);
   if (head.CopyOut(&value).is_error() || length.CopyOut(&size).is_error()) {
     return Errno(kstd::Error::kFault);
@@ -174,7 +189,7 @@ int64_t SysLinuxGetRobustList(int32_t pid, UserPtr<uint64_t> head, UserPtr<uint6
 
 int64_t SysLinuxSetRobustList(uint64_t head, uint64_t length) {
   if (length != sizeof(RobustListHead)) return Errno(kstd::Error::kInvalid);
-  CurrentProcess()->set_robust_list(head);
+  __atomic_store_n(&CurrentThread()->robust_list_, head, __ATOMIC_RELAXED);
   return 0;
 }
 

@@ -24,14 +24,12 @@ constexpr int32_t kClockBoottime = 7;
 
 int64_t SysLinuxGetpid() { return static_cast<int64_t>(CurrentProcess()->pid()); }
 
-// A Linux process's main thread has the pid as its tid (what tkill/tgkill
-// accept: CLONE_THREAD is not supported, so a Linux program has no other
-// thread). Further native threads report the scheduler's thread id, which
-// tgkill does not take.
+// A Linux process's main thread has the pid as its tid, a CLONE_THREAD
+// thread a number from the pid space (what tkill/tgkill take). Further
+// native threads report the scheduler's thread id, which tgkill does not take.
 int64_t SysLinuxGettid() {
-  Process* p = CurrentProcess();
   sched::Thread* t = CurrentThread();
-  return static_cast<int64_t>(p->IsMainThread(t) ? p->pid() : t->tid());
+  return static_cast<int64_t>(t->linux_tid_ != 0 ? t->linux_tid_ : t->tid());
 }
 
 int64_t SysLinuxSchedYield() {
@@ -56,9 +54,9 @@ int64_t SysLinuxArchPrctl(int32_t code, uint64_t address) {
   }
 }
 
-int64_t SysLinuxSetTidAddress(uint64_t) {
-  // The clear-child-tid futex wake belongs to the threads of the POSIX
-  // personality; the call itself only reports the caller's tid.
+int64_t SysLinuxSetTidAddress(uint64_t tidptr) {
+  // The word the kernel zeroes and futex-wakes when this thread exits.
+  CurrentThread()->clear_child_tid_ = tidptr;
   return SysLinuxGettid();
 }
 
@@ -113,9 +111,9 @@ int64_t SysLinuxNanosleep(UserPtr<const tessera::linux_timespec> req,
 }
 
 int64_t SysLinuxExit(int32_t code) {
-  // Ends only the calling thread; the process ends with its last thread.
-  Process* p = CurrentProcess();
-  if (p->live_threads() == 1) p->Kill((code & 0xFF) << 8);
+  // Ends only the calling thread; the process ends with its last thread and
+  // then reports this status if it is the latest (Process::NoteThreadExit).
+  CurrentProcess()->NoteThreadExit((code & 0xFF) << 8);
   ExitCurrentThread();
 }
 

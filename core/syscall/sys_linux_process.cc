@@ -189,26 +189,73 @@ namespace {
 // clone flags (uapi sched.h).
 constexpr uint64_t kCloneSignalMask = 0xFF;
 constexpr uint64_t kCloneVm = 0x100;
+constexpr uint64_t kCloneFs = 0x200;
+constexpr uint64_t kCloneFiles = 0x400;
+constexpr uint64_t kCloneSighand = 0x800;
 constexpr uint64_t kCloneVfork = 0x4000;
+constexpr uint64_t kCloneThread = 0x10000;
+constexpr uint64_t kCloneSysvsem = 0x40000;
 constexpr uint64_t kCloneSetTls = 0x80000;
 constexpr uint64_t kCloneParentSetTid = 0x100000;
 constexpr uint64_t kCloneChildClearTid = 0x200000;
+constexpr uint64_t kCloneDetached = 0x400000;  // ignored by Linux since 2.6
 constexpr uint64_t kCloneChildSetTid = 0x1000000;
 
 // What Tessera supports: new processes, copy-on-write (fork) or sharing the
-// parent's memory until exec/exit (vfork). Threads (CLONE_THREAD), shared fd
-// tables (CLONE_FILES) or fs contexts (CLONE_FS), CLONE_PARENT, CLONE_SIGHAND
-// and namespaces are refused with EINVAL.
-constexpr uint64_t kCloneSupported = kCloneSignalMask | kCloneVm | kCloneVfork | kCloneSetTls |
-                                     kCloneParentSetTid | kCloneChildClearTid | kCloneChildSetTid;
+// parent's memory until exec/exit (vfork); and threads (CLONE_THREAD), which
+// share everything a thread shares on Linux (memory, signal actions, fds,
+// fs context; SysV semaphores: Tessera has no undo lists). A process that
+// shares only some of these with its parent (CLONE_VM or CLONE_FILES or
+// CLONE_FS or CLONE_SIGHAND without CLONE_THREAD, except vfork's CLONE_VM),
+// CLONE_PARENT and namespaces are refused with EINVAL.
+constexpr uint64_t kCloneSupported = kCloneSignalMask | kCloneVm | kCloneFs | kCloneFiles | kCloneSighand |
+                                     kCloneVfork | kCloneThread | kCloneSysvsem | kCloneSetTls |
+                                     kCloneParentSetTid | kCloneChildClearTid | kCloneDetached |
+                                     kCloneChildSetTid;
+constexpr uint64_t kCloneThreadShares = kCloneVm | kCloneFs | kCloneFiles | kCloneSighand;
+
+// clone(CLONE_THREAD): a thread of the caller's process.
+int64_t CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid, UserPtr<int32_t> child_tid,
+                    uint64_t tls) {
+  // Linux's rules: CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM.
+  if ((flags & kCloneSighand) == 0 || (flags & kCloneVm) == 0) return Errno(kstd::Error::kInvalid);
+  // A thread with its own fd table or fs context: not supported.
+  if ((flags & kCloneThreadShares) != kCloneThreadShares) {
+    return Refuse("clone", "flags", kCloneThreadShares & ~flags);
+  }
+  if (flags & kCloneVfork) return Refuse("clone", "flags", kCloneVfork);  // a vfork thread
+  Process* self = CurrentProcess();
+  hal::ThreadContext* cpu = CurrentThread()->context();
+  hal::SaveFpuState(cpu);
+  Process::ThreadOptions options;
+  options.clone.share_address_space = true;
+  options.clone.stack = newsp;
+  options.clone.set_tls = (flags & kCloneSetTls) != 0;
+  options.clone.tls = tls;
+  if (flags & kCloneChildClearTid) options.clone.clear_child_tid = child_tid.address();
+  if (flags & kCloneParentSetTid) options.parent_tid = parent_tid.address();
+  if (flags & kCloneChildSetTid) options.child_tid = child_tid.address();
+  auto thread = self->CloneThread(hal::CurrentUserFrame(), *cpu, options);
+  if (thread.is_error()) {
+    // The process is ending: the caller dies on its way out.
+    if (thread.error() == kstd::Error::kInterrupted) return Errno(kstd::Error::kRestartNoIntr);
+    return Errno(thread.error());
+  }
+  return static_cast<int64_t>(thread.value()->linux_tid_);
+}
 
 }  // namespace
 
 int64_t SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
                       UserPtr<int32_t> child_tid, uint64_t tls) {
   if ((flags & ~kCloneSupported) != 0) return Refuse("clone", "flags", flags & ~kCloneSupported);
+  if ((flags & kCloneSighand) != 0 && (flags & kCloneVm) == 0) return Errno(kstd::Error::kInvalid);
+  if (flags & kCloneThread) return CloneThread(flags, newsp, parent_tid, child_tid, tls);
+  if ((flags & (kCloneFs | kCloneFiles | kCloneSighand)) != 0) {
+    return Refuse("clone", "flags", flags & (kCloneFs | kCloneFiles | kCloneSighand));  // sharing without threads
+  }
   if ((flags & kCloneVm) != 0 && (flags & kCloneVfork) == 0) {
-    return Refuse("clone", "flags", kCloneVm);  // threads: CLONE_VM without CLONE_VFORK
+    return Refuse("clone", "flags", kCloneVm);  // a process sharing memory without vfork
   }
   uint64_t exit_signal = flags & kCloneSignalMask;
   if (exit_signal != 0 && exit_signal != 17) return Refuse("clone", "exit_signal", exit_signal);  // SIGCHLD only
@@ -220,6 +267,7 @@ int64_t SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_ti
   options.stack = newsp;
   options.set_tls = (flags & kCloneSetTls) != 0;
   options.tls = tls;
+  if (flags & kCloneChildClearTid) options.clear_child_tid = child_tid.address();
   auto child = self->Clone(hal::CurrentUserFrame(), *cpu, options);
   if (child.is_error()) return Errno(child.error());
   int32_t tid = static_cast<int32_t>(child.value()->pid());  // a process's first thread id is its pid
@@ -229,7 +277,6 @@ int64_t SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_ti
     // copy, or the shared space for vfork).
     (void)child.value()->aspace()->Poke(child_tid.address(), &tid, sizeof tid);
   }
-  if (flags & kCloneChildClearTid) child.value()->set_clear_child_tid(child_tid.address());
   if (flags & kCloneVfork) child.value()->WaitForVforkRelease();
   return tid;
 }

@@ -117,13 +117,16 @@ int64_t SysLinuxKill(int32_t pid, int32_t signo) {
 
 int64_t SysLinuxTgkill(int32_t tgid, int32_t tid, int32_t signo) {
   if (tgid <= 0 || tid <= 0 || signo < 0 || signo > posix::kNumSignals) return Errno(kstd::Error::kInvalid);
-  // Processes have one POSIX thread whose tid is the pid.
-  if (tgid != tid) return Errno(kstd::Error::kSearch);
-  auto r = SendSignalToProcess(static_cast<uint64_t>(tid), signo, KillInfo(signo, posix::kSiTkill));
+  auto r = SendSignalToThread(static_cast<uint64_t>(tgid), static_cast<uint64_t>(tid), signo,
+                              KillInfo(signo, posix::kSiTkill));
   return r.ok() ? 0 : Errno(r.error());
 }
 
-int64_t SysLinuxTkill(int32_t tid, int32_t signo) { return SysLinuxTgkill(tid, tid, signo); }
+int64_t SysLinuxTkill(int32_t tid, int32_t signo) {
+  if (tid <= 0 || signo < 0 || signo > posix::kNumSignals) return Errno(kstd::Error::kInvalid);
+  auto r = SendSignalToThread(0, static_cast<uint64_t>(tid), signo, KillInfo(signo, posix::kSiTkill));
+  return r.ok() ? 0 : Errno(r.error());
+}
 
 int64_t SysLinuxRtSigpending(UserPtr<uint64_t> set, uint64_t sigsetsize) {
   if (sigsetsize > 8) return Errno(kstd::Error::kInvalid);

@@ -20,5 +20,7 @@ extern const Case kMemoryCases[];  // mmap, mremap
 extern const int kMemoryCaseCount;
 extern const Case kMountCases[];  // mount(2)/umount2(2) with tmpfs and proc (root only)
 extern const int kMountCaseCount;
+extern const Case kThreadCases[];  // pthreads: clone(CLONE_THREAD), tids, signals, exit
+extern const int kThreadCaseCount;
 
 }  // namespace posix_test
