@@ -89,7 +89,13 @@ int64_t SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
       if (uaddr.CopyIn(&current).is_error()) return Errno(kstd::Error::kFault);
       if (current != val) return Errno(kstd::Error::kAgain);
       sched::WakeReason why = bucket.queue.WaitIf(deadline, NoWakeSince, &condition);
-      if (why == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
+      // A signal: as Linux, restarted under SA_RESTART or when no handler
+      // runs (a stop and continue) without a timeout; with one, restarted
+      // only when no handler runs (with the full relative timeout again, as
+      // nanosleep here).
+      if (why == sched::WakeReason::kInterrupted) {
+        return Errno(deadline == sched::kNoDeadline ? kstd::Error::kRestartSys : kstd::Error::kRestartNoHand);
+      }
       if (why == sched::WakeReason::kTimedOut) return Errno(kstd::Error::kTimedOut);
       return 0;
     }

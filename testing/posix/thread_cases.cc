@@ -416,6 +416,68 @@ const char* StopStopsEveryThread() {
   return nullptr;
 }
 
+constexpr int kFutexWait = 0;  // FUTEX_WAIT (linux/futex.h)
+constexpr int kFutexWake = 1;  // FUTEX_WAKE
+
+struct FutexWaiter {
+  uint32_t word;
+  volatile pid_t tid;
+  volatile long result;
+  volatile int err;
+  volatile int done;
+};
+
+void* WaitOnFutex(void* arg) {
+  auto* w = static_cast<FutexWaiter*>(arg);
+  w->tid = Gettid();
+  long r;
+  do {
+    errno = 0;
+    r = syscall(SYS_futex, &w->word, kFutexWait, 0, nullptr, nullptr, 0);
+  } while (r == -1 && errno == EAGAIN && __atomic_load_n(&w->word, __ATOMIC_ACQUIRE) == 0);
+  w->result = r;
+  w->err = errno;
+  __atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+  return nullptr;
+}
+
+void CountSignal(int) { g_handled = g_handled + 1; }
+
+// A thread in FUTEX_WAIT (no timeout) takes a handler: with SA_RESTART the
+// wait goes on (Linux's ERESTARTSYS), without it the call fails with EINTR.
+const char* FutexWaitRestartRule(int flags, long* result, int* err) {
+  g_handled = 0;
+  CHECK(SetHandler(SIGUSR1, CountSignal, flags) == 0);
+  FutexWaiter w = {};
+  pthread_t t;
+  CHECK_EQ(pthread_create(&t, nullptr, WaitOnFutex, &w), 0);
+  while (w.tid == 0) SleepMs(1);
+  SleepMs(100);  // blocked in the kernel by now
+  CHECK_OK(syscall(SYS_tgkill, getpid(), w.tid, SIGUSR1));
+  for (int i = 0; i < 2000 && g_handled == 0; ++i) SleepMs(1);
+  SleepMs(50);
+  bool returned_early = __atomic_load_n(&w.done, __ATOMIC_ACQUIRE) != 0;
+  __atomic_store_n(&w.word, 1, __ATOMIC_RELEASE);
+  syscall(SYS_futex, &w.word, kFutexWake, 1, nullptr, nullptr, 0);
+  CHECK_EQ(pthread_join(t, nullptr), 0);
+  CHECK_EQ(g_handled, 1);
+  CHECK_EQ(returned_early, flags != SA_RESTART);
+  *result = w.result;
+  *err = w.err;
+  return nullptr;
+}
+
+const char* FutexWaitRestarts() {
+  long result;
+  int err;
+  if (const char* why = FutexWaitRestartRule(SA_RESTART, &result, &err)) return why;
+  CHECK_EQ(result, 0);
+  if (const char* why = FutexWaitRestartRule(0, &result, &err)) return why;
+  CHECK_EQ(result, -1);
+  CHECK_EQ(err, EINTR);
+  return nullptr;
+}
+
 const char* CloneFlagRules() {
   // CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM (clone(2)).
   CHECK_ERRNO(syscall(SYS_clone, CLONE_THREAD | CLONE_VM, 0, 0, 0, 0), EINVAL);
@@ -439,6 +501,7 @@ const Case kThreadCases[] = {
     {"fatal_signal_kills_all_threads", FatalSignalKillsAllThreads},
     {"robust_mutex_dead_thread", RobustMutexOfDeadThread},
     {"sigstop_stops_every_thread", StopStopsEveryThread},
+    {"futex_wait_sa_restart", FutexWaitRestarts},
     {"clone_thread_flag_rules", CloneFlagRules},
 };
 const int kThreadCaseCount = sizeof kThreadCases / sizeof kThreadCases[0];
