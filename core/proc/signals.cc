@@ -114,6 +114,8 @@ kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo, co
 kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const posix::SigInfo& info) {
   if (signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
   kstd::RefPtr<Process> p = Process::FindByPid(pid);
+  // Another thread's tid names its process too (Linux signals the group).
+  if (!p) p = Process::FindByTid(pid);
   // A zombie exists until it is reaped: the signal succeeds and does nothing
   // (SendSignal ignores terminated processes), as on Linux.
   if (!p) return kstd::Error::kSearch;

@@ -224,6 +224,24 @@ const char* ProcessSignalGoesToUnblockingThread() {
   return nullptr;
 }
 
+const char* KillOfAThreadIdSignalsTheProcess() {
+  // kill() with a non-main thread's tid is a signal to its whole process
+  // (Linux looks the id up and signals the thread group), not ESRCH.
+  CHECK(SetHandler(SIGUSR2, RecordTid, 0) == 0);
+  g_handled = 0;
+  Waiter w = {};
+  pthread_t t;
+  CHECK_EQ(pthread_create(&t, nullptr, WaitForHandler, &w), 0);
+  while (w.tid == 0) SleepMs(1);
+  CHECK(w.tid != getpid());
+  CHECK_OK(kill(w.tid, SIGUSR2));
+  for (int i = 0; i < 5000 && g_handled == 0; ++i) SleepMs(1);
+  w.stop = 1;
+  CHECK_EQ(pthread_join(t, nullptr), 0);
+  CHECK_EQ(g_handled, 1);
+  return nullptr;
+}
+
 // Runs `child` in a forked process and returns its wait status (-1 on error).
 int RunInChild(void (*child)()) {
   fflush(stdout);
@@ -493,6 +511,7 @@ const Case kThreadCases[] = {
     {"pthread_mutex_counter", MutexProtectedCounter},
     {"pthread_cond_ping_pong", ConditionVariablePingPong},
     {"gettid_per_thread", GettidPerThread},
+    {"kill_of_thread_id_signals_process", KillOfAThreadIdSignalsTheProcess},
     {"tgkill_handler_in_thread", TgkillRunsHandlerInThread},
     {"kill_goes_to_unblocking_thread", ProcessSignalGoesToUnblockingThread},
     {"thread_exit_group_status", ThreadExitGroupEndsProcess},
