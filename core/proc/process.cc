@@ -232,6 +232,12 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
     t->AddRef();
   }
   child->AddRef();  // held by its thread
+  if (options.child_set_tid != 0) {
+    // Before the child runs: it may read the word at once, or even exit (and
+    // tear its address space down) before the parent would get to it.
+    int32_t tid = static_cast<int32_t>(pid);
+    (void)child->aspace_->Poke(options.child_set_tid, &tid, sizeof tid);
+  }
   sched::Start(t.get());
   return child;
 }

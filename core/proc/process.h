@@ -132,6 +132,10 @@ class Process final : public KernelObject {
     uint64_t tls = 0;        // CLONE_SETTLS: the child's FS base (0: inherit)
     bool set_tls = false;
     uint64_t clear_child_tid = 0;  // CLONE_CHILD_CLEARTID: the new thread's address (0: none)
+    // CLONE_CHILD_SETTID (Clone only): the child's pid is written here, in
+    // the child's memory, before the child first runs (0: none; a fault is
+    // ignored, as Linux ignores it).
+    uint64_t child_set_tid = 0;
   };
   kstd::Result<kstd::RefPtr<Process>> Clone(const void* frame, const hal::ThreadContext& cpu,
                                             const CloneOptions& options);

@@ -268,15 +268,13 @@ int64_t SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_ti
   options.set_tls = (flags & kCloneSetTls) != 0;
   options.tls = tls;
   if (flags & kCloneChildClearTid) options.clear_child_tid = child_tid.address();
+  // The child's memory (its copy-on-write copy, or the shared space for
+  // vfork) gets its tid before it first runs: Clone writes it.
+  if (flags & kCloneChildSetTid) options.child_set_tid = child_tid.address();
   auto child = self->Clone(hal::CurrentUserFrame(), *cpu, options);
   if (child.is_error()) return Errno(child.error());
   int32_t tid = static_cast<int32_t>(child.value()->pid());  // a process's first thread id is its pid
   if (flags & kCloneParentSetTid) (void)parent_tid.CopyOut(&tid);
-  if (flags & kCloneChildSetTid) {
-    // The child's memory: written before it first runs (its copy-on-write
-    // copy, or the shared space for vfork).
-    (void)child.value()->aspace()->Poke(child_tid.address(), &tid, sizeof tid);
-  }
   if (flags & kCloneVfork) child.value()->WaitForVforkRelease();
   return tid;
 }
