@@ -288,22 +288,32 @@ int64_t SysLinuxUnlinkat(int32_t dirfd, UserPtr<const char> user_path, int32_t f
 int64_t SysLinuxUnlink(UserPtr<const char> path) { return SysLinuxUnlinkat(kAtFdCwd, path, 0); }
 int64_t SysLinuxRmdir(UserPtr<const char> path) { return SysLinuxUnlinkat(kAtFdCwd, path, kAtRemoveDir); }
 
+// The two paths of rename and link, copied in and resolved against their
+// directory fds (old first, as Linux reports errors).
+struct PathPair {
+  UserPath a, b;
+  Context ca_ctx, cb_ctx;
+
+  kstd::Result<void> Load(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
+                          UserPtr<const char> newpath) {
+    TRY(a.CopyIn(oldpath.address()));
+    TRY(b.CopyIn(newpath.address()));
+    if (a.empty() || b.empty()) return kstd::Error::kNotFound;
+    TRY(ca_ctx.Init(olddirfd, IsRelative(a)));
+    TRY(cb_ctx.Init(newdirfd, IsRelative(b)));
+    return kstd::Ok();
+  }
+};
+
 int64_t SysLinuxRenameat2(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
                           UserPtr<const char> newpath, uint32_t flags) {
   // RENAME_NOREPLACE/EXCHANGE/WHITEOUT need atomic support in the VFS: refused.
   if (flags != 0) return Errno(kstd::Error::kInvalid);
-  UserPath a, b;
-  auto ca = a.CopyIn(oldpath.address());
-  if (ca.is_error()) return Errno(ca.error());
-  auto cb = b.CopyIn(newpath.address());
-  if (cb.is_error()) return Errno(cb.error());
-  if (a.empty() || b.empty()) return Errno(kstd::Error::kNotFound);
-  Context ca_ctx, cb_ctx;
-  auto ia = ca_ctx.Init(olddirfd, IsRelative(a));
-  if (ia.is_error()) return Errno(ia.error());
-  auto ib = cb_ctx.Init(newdirfd, IsRelative(b));
-  if (ib.is_error()) return Errno(ib.error());
-  return NamespaceResult(vfs::RenamePath(ca_ctx.get(), a.name(), cb_ctx.get(), b.name()));
+  PathPair paths;
+  auto loaded = paths.Load(olddirfd, oldpath, newdirfd, newpath);
+  if (loaded.is_error()) return Errno(loaded.error());
+  return NamespaceResult(
+      vfs::RenamePath(paths.ca_ctx.get(), paths.a.name(), paths.cb_ctx.get(), paths.b.name()));
 }
 
 int64_t SysLinuxRenameat(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
@@ -318,19 +328,11 @@ int64_t SysLinuxRename(UserPtr<const char> oldpath, UserPtr<const char> newpath)
 int64_t SysLinuxLinkat(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
                        UserPtr<const char> newpath, int32_t flags) {
   if ((flags & ~(kAtSymlinkFollow | kAtEmptyPath)) != 0) return Errno(kstd::Error::kInvalid);
-  UserPath a, b;
-  auto ca = a.CopyIn(oldpath.address());
-  if (ca.is_error()) return Errno(ca.error());
-  auto cb = b.CopyIn(newpath.address());
-  if (cb.is_error()) return Errno(cb.error());
-  if (a.empty() || b.empty()) return Errno(kstd::Error::kNotFound);
-  Context ca_ctx, cb_ctx;
-  auto ia = ca_ctx.Init(olddirfd, IsRelative(a));
-  if (ia.is_error()) return Errno(ia.error());
-  auto ib = cb_ctx.Init(newdirfd, IsRelative(b));
-  if (ib.is_error()) return Errno(ib.error());
-  return NamespaceResult(vfs::LinkPath(ca_ctx.get(), a.name(), cb_ctx.get(), b.name(),
-                                       (flags & kAtSymlinkFollow) != 0));
+  PathPair paths;
+  auto loaded = paths.Load(olddirfd, oldpath, newdirfd, newpath);
+  if (loaded.is_error()) return Errno(loaded.error());
+  return NamespaceResult(vfs::LinkPath(paths.ca_ctx.get(), paths.a.name(), paths.cb_ctx.get(),
+                                       paths.b.name(), (flags & kAtSymlinkFollow) != 0));
 }
 
 int64_t SysLinuxLink(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
