@@ -1,7 +1,7 @@
 #include "core/fd/pipe.h"
 
 #include "core/sched/scheduler.h"
-#include "core/syscall/sys_common.h"
+#include "core/ipc/wait.h"
 #include "kstd/new.h"
 #include "kstd/string.h"
 #include "kstd/utility.h"
@@ -158,7 +158,7 @@ class PipeEnd final : public FileDescription {
   kstd::Result<void> WaitFor(Signals wanted) {
     kstd::RefPtr<KernelObject> self = kstd::RefPtr<KernelObject>::FromRaw(this);
     Signals w = wanted | kSignalPeerClosed;
-    TRY(syscall::WaitForSignals(&self, &w, 1, sched::kNoDeadline, nullptr));
+    TRY(ipc::WaitForSignals(&self, &w, 1, sched::kNoDeadline, nullptr));
     return kstd::Ok();
   }
 

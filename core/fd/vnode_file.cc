@@ -1,7 +1,7 @@
 #include "core/fd/vnode_file.h"
 
 #include "core/sched/scheduler.h"
-#include "core/syscall/sys_common.h"
+#include "core/ipc/wait.h"
 #include "core/vfs/linux_abi.h"
 
 namespace core::fd {
@@ -24,7 +24,7 @@ kstd::Result<void> VnodeFile::WaitForDevice(Signals wanted, uint64_t deadline) {
   }
   kstd::RefPtr<KernelObject> object = kstd::RefPtr<KernelObject>::FromRaw(target);
   Signals w = wanted | kSignalPeerClosed;
-  TRY(syscall::WaitForSignals(&object, &w, 1, deadline, nullptr));
+  TRY(ipc::WaitForSignals(&object, &w, 1, deadline, nullptr));
   return kstd::Ok();
 }
 

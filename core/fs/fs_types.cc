@@ -43,7 +43,7 @@ kstd::Result<kstd::RefPtr<vfs::FileSystem>> CreateFileSystem(vfs::Name type, vfs
   }
   if (type == vfs::Name("devtmpfs")) {
     kstd::RefPtr<vfs::RamFs> devfs = DevFsInstance();
-    if (Mounts().MountIdOf(devfs.get()) != 0) {
+    if (vfs::Mounts().MountIdOf(devfs.get()) != 0) {
       Log("vfs", "mount: devtmpfs is mounted already; a file system shows at one place only");
       return kstd::Error::kBusy;
     }

@@ -1,16 +1,16 @@
 #include "core/fs/root.h"
 
-#include "core/fd/console.h"
+#include "core/console/console.h"
 #include "core/fs/block_devices.h"
 #include "core/kernel/log.h"
 #include "core/kernel/wall_clock.h"
 #include "core/procfs/procfs.h"
+#include "core/random/kernel_random.h"
 #include "core/vfs/cpio.h"
 #include "core/vfs/devfs.h"
 #include "core/vfs/ramfs.h"
 #include "hal/memory.h"
 #include "hal/timer.h"
-#include "hal/x86_64/cpu.h"
 #include "kstd/string.h"
 
 namespace core::fs {
@@ -18,33 +18,7 @@ namespace {
 
 constexpr uint64_t kTmpfsMaxBytes = 256ULL << 20;
 
-vfs::MountTable g_mounts;
 kstd::RefPtr<vfs::RamFs> g_devfs;
-
-// Entropy for /dev/random: the jitter of the TSC and RDRAND where the CPU has it.
-class CpuEntropy final : public vfs::EntropySource {
- public:
-  size_t Gather(kstd::Span<uint8_t> out) override {
-    bool rdrand = (hal::x86_64::Cpuid(1).ecx >> 30) & 1;
-    size_t real = 0;
-    for (size_t i = 0; i < out.size(); i += 8) {
-      uint64_t v = hal::x86_64::ReadTsc();
-      if (rdrand) {
-        uint64_t r;
-        unsigned char ok;
-        asm volatile("rdrand %0; setc %1" : "=r"(r), "=qm"(ok));
-        if (ok) {
-          v ^= r;
-          real += 8;
-        }
-      }
-      for (size_t b = 0; b < 8 && i + b < out.size(); ++b) out[i + b] = static_cast<uint8_t>(v >> (8 * b));
-    }
-    return real > out.size() ? out.size() : real;
-  }
-};
-CpuEntropy g_entropy;
-vfs::Csprng g_csprng(&g_entropy);
 
 vfs::Timestamp RealtimeClock() { return WallClockNanos(); }
 
@@ -78,19 +52,15 @@ const BootModule* FindModule(const BootInfo& boot_info, const char* wanted) {
 
 }  // namespace
 
-vfs::MountTable& Mounts() { return g_mounts; }
-
 kstd::RefPtr<vfs::RamFs> DevFsInstance() { return g_devfs; }
-
-void RandomBytes(kstd::Span<uint8_t> out) { g_csprng.Generate(out); }
 
 kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
   vfs::SetClock(RealtimeClock);
-  if (!g_csprng.Seed()) Log("vfs", "/dev/random: no hardware entropy; seeded from the TSC only");
+  if (!random::SeedKernelCsprng()) Log("vfs", "/dev/random: no hardware entropy; seeded from the TSC only");
 
   kstd::RefPtr<vfs::RamFs> root = TRY(vfs::RamFs::Create());
-  TRY(g_mounts.MountRoot(root, Source("rootfs")));
-  kstd::RefPtr<vfs::Vnode> root_dir = g_mounts.Root();
+  TRY(vfs::Mounts().MountRoot(root, Source("rootfs")));
+  kstd::RefPtr<vfs::Vnode> root_dir = vfs::Mounts().Root();
 
   const BootModule* initramfs = FindModule(boot_info, "initramfs");
   if (initramfs == nullptr) {
@@ -114,10 +84,10 @@ kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
   devfs->set_retained(true);
   g_devfs = devfs;
   kstd::RefPtr<vfs::Vnode> devfs_root = devfs->Root();
-  TRY(vfs::DevFs::AddMemoryDevices(devfs_root.get(), &g_csprng));
-  TRY(fd::AddConsoleDevices(devfs_root.get()));
+  TRY(vfs::DevFs::AddMemoryDevices(devfs_root.get(), &random::KernelCsprng()));
+  TRY(console::AddConsoleDevices(devfs_root.get()));
   TRY(AddVirtioBlockNodes(devfs_root.get()));
-  TRY(g_mounts.Mount(devfs, dev_dir, vfs::Name("/dev", 4), Source("devtmpfs")));
+  TRY(vfs::Mounts().Mount(devfs, dev_dir, vfs::Name("/dev", 4), Source("devtmpfs")));
 
   // /tmp
   kstd::RefPtr<vfs::Vnode> tmp_dir = TRY(MakeDir(root_dir.get(), "tmp"));
@@ -126,11 +96,11 @@ kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
   tmp_options.max_bytes = kTmpfsMaxBytes;
   tmp_options.root_mode = 01777;
   kstd::RefPtr<vfs::RamFs> tmpfs = TRY(vfs::RamFs::Create(tmp_options));
-  TRY(g_mounts.Mount(tmpfs, tmp_dir, vfs::Name("/tmp", 4), Source("tmpfs")));
+  TRY(vfs::Mounts().Mount(tmpfs, tmp_dir, vfs::Name("/tmp", 4), Source("tmpfs")));
 
   // /proc
   kstd::RefPtr<vfs::Vnode> proc_dir = TRY(MakeDir(root_dir.get(), "proc"));
-  TRY(procfs::InitProcFs(g_mounts, proc_dir));
+  TRY(procfs::InitProcFs(vfs::Mounts(), proc_dir));
   Log("vfs", "mounted devfs on /dev, tmpfs on /tmp and procfs on /proc");
   return kstd::Ok();
 }

@@ -5,7 +5,7 @@
 // (procfs).
 
 #include "core/boot/boot_info.h"
-#include "core/vfs/mount_table.h"
+#include "core/vfs/kernel_mounts.h"
 #include "core/vfs/ramfs.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
@@ -18,12 +18,6 @@ namespace core::fs {
 /// on /proc.
 /// Errors: kNoMemory.
 kstd::Result<void> InitFileSystems(const BootInfo& boot_info);
-
-/// Fills `out` from the kernel's CSPRNG (the one behind /dev/urandom).
-void RandomBytes(kstd::Span<uint8_t> out);
-
-/// The mount table (valid after InitFileSystems).
-vfs::MountTable& Mounts();
 
 /// The devtmpfs instance (valid after InitFileSystems): mounted on /dev at
 /// boot, kept by the kernel while unmounted (FileSystem::retained), and what

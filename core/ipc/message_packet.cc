@@ -80,4 +80,13 @@ void MessagePacket::DeleteDeferred(MessagePacket* packet) {
 
 void MessagePacket::operator delete(void* block) { ::operator delete(block); }
 
+uint32_t NewTxid() {
+  static uint32_t next = 1;
+  uint32_t id;
+  do {
+    id = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
+  } while (id == 0);
+  return id;
+}
+
 }  // namespace core::ipc

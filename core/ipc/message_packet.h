@@ -96,4 +96,8 @@ class MessagePacket {
   MessagePacket* reap_next_ = nullptr;  // link in DeleteDeferred's list
 };
 
+/// A fresh transaction id for a call the kernel makes or stamps: never 0 (0
+/// means "not a call"), unique until the 32-bit counter wraps.
+uint32_t NewTxid();
+
 }  // namespace core::ipc

@@ -11,13 +11,15 @@
 #include "hal/timer.h"
 #include "core/sched/scheduler.h"
 #include "core/kernel/preemption_check.h"
-#include "core/fd/console.h"
+#include "core/console/console.h"
+#include "core/fs/remote_mounts.h"
 #include "core/fs/root.h"
+#include "core/ipc/wait.h"
 #include "core/pci/pci_bus.h"
 #include "core/pci/pci_device.h"
 #include "core/proc/init_process.h"
 #include "core/proc/interval_timers.h"
-#include "core/proc/process_traps.h"
+#include "core/syscall/entry.h"
 #include "core/syscall/dispatch.h"
 #include "core/syscall/sys_common.h"
 
@@ -80,13 +82,17 @@ void KernelMain(const BootInfo& boot_info) {
   while (hal::TimerTicks() < kBootTestTicks) sched::SleepTicks(10);
   Log("timer", "%lu ticks at %u Hz since the timer started", hal::TimerTicks(), hal::TimerHz());
 
-  InitProcessTraps();
+  syscall::InitTraps();
   if (StartIntervalTimers().is_error()) Panic("no memory for the interval-timer thread");
   if (CmdlineHas(boot_info.cmdline, "tessera.strace")) syscall::SetTrace(true);
-  fd::InitConsole();
+  console::InitConsole();
   auto filesystems = fs::InitFileSystems(boot_info);
   if (filesystems.is_error()) Panic("file systems: %s", kstd::ErrorName(filesystems.error()));
-  auto init = StartInit(boot_info);
+  // PID 1's stdin, stdout and stderr: the console.
+  auto stdio = console::OpenConsole();
+  kstd::Result<kstd::RefPtr<Process>> init =
+      stdio.is_error() ? kstd::Result<kstd::RefPtr<Process>>(stdio.error())
+                       : StartInit(boot_info, stdio.release_value());
   if (init.is_error()) {
     if (CmdlineHas(boot_info.cmdline, "tessera.test")) hal::ExitMachine(kPanicExitCode);
     Panic("no init process: %s", kstd::ErrorName(init.error()));
@@ -94,12 +100,12 @@ void KernelMain(const BootInfo& boot_info) {
   // PID 1 must never end; in test modes its exit status ends the machine.
   kstd::RefPtr<KernelObject> object = init.value();
   Signals wanted = kSignalTerminated;
-  while (syscall::WaitForSignals(&object, &wanted, 1, sched::kNoDeadline, nullptr).is_error()) {
+  while (ipc::WaitForSignals(&object, &wanted, 1, sched::kNoDeadline, nullptr).is_error()) {
   }
   int status = init.value()->wait_status();
   Log("init", "init (pid 1) exited with wait status 0x%x", status);
   if (CmdlineHas(boot_info.cmdline, "tessera.test")) {
-    syscall::UnmountRemoteFileSystems();  // the disk is left clean for the host's checks
+    fs::UnmountRemoteFileSystems();  // the disk is left clean for the host's checks
     Log("test", "%s test: %s", "init", status == 0 ? "PASS" : "FAIL");
     hal::ExitMachine(status == 0 ? 0 : ((status >> 8) != 0 ? (status >> 8) & 0x7F : 64 + (status & 0x7F)));
   }

@@ -1,6 +1,6 @@
 #include "core/proc/init_process.h"
 
-#include "core/fs/mount_right.h"
+#include "core/vfs/mount_right.h"
 #include "core/kernel/cmdline.h"
 #include "core/kernel/log.h"
 #include "core/pci/pci_device.h"
@@ -30,7 +30,8 @@ size_t SplitWords(char* buf, const char** words, size_t max) {
 
 }  // namespace
 
-kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info) {
+kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info,
+                                              kstd::RefPtr<fd::FileDescription> stdio) {
   Handle handles[BootInfo::kMaxModules];
   char names[BootInfo::kMaxModules][BootModule::kMaxCmdline];
   const char* name_ptrs[BootInfo::kMaxModules];
@@ -64,7 +65,7 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info) {
   // The right to mount user-space file systems (fs_mount): init decides
   // which servers get it.
   if (count < BootInfo::kMaxModules) {
-    auto right = fs::VfsMountRight::Create();
+    auto right = vfs::VfsMountRight::Create();
     if (right.is_error()) return right.error();
     handles[count] = Handle{right.release_value(), kRightsBasic | kRightManage};
     kstd::CopyString(names[count], sizeof names[count], "vfs");
@@ -100,6 +101,7 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info) {
   request.handles = kstd::Span<Handle>(handles, count);
   request.handle_names = kstd::Span<const char* const>(name_ptrs, count);
   request.parent_pid = 0;
+  request.stdio = kstd::Move(stdio);
   const char* why = nullptr;
   auto p = Spawn(request, &why);
   if (p.is_error()) {

@@ -3,14 +3,13 @@
 #include "core/kernel/log.h"
 #include "core/kernel/memory.h"
 #include "core/sched/scheduler.h"
-#include "core/fd/console.h"
 #include "core/proc/interval_timers.h"
 #include "core/proc/program_image.h"
 #include "core/proc/signal_delivery.h"
-#include "core/syscall/sys_common.h"
+#include "core/proc/thread_exit.h"
 #include "core/vm/vm_aspace.h"
-#include "core/fs/root.h"
-#include "core/procfs/exe_path.h"
+#include "core/vfs/kernel_mounts.h"
+#include "core/vfs/exe_path.h"
 #include "hal/thread.h"
 #include "hal/timer.h"
 #include "hal/traps.h"
@@ -27,6 +26,7 @@ namespace {
 SpinLock g_table_lock;
 kstd::IntrusiveList<Process, &Process::table_node_> g_table;
 uint64_t g_next_pid = 1;
+SessionEndHook g_session_end_hook = nullptr;  // set once at boot
 
 // Invalidates user translations after the VM changed an active page table.
 void FlushTlb(void*, uint64_t root, const hal::x86_64::TlbFlush& flush) {
@@ -67,7 +67,7 @@ void UserThreadStart(void* arg) {
   }
   // Killed before it first ran (exit_group, execve in another thread): it
   // never reaches user mode.
-  if (t->kill_pending_) syscall::ExitCurrentThread();
+  if (t->kill_pending_) ExitCurrentThread();
   hal::EnterUserMode(frame);
 }
 
@@ -81,10 +81,12 @@ char* MakeExePath(Process* self, const char* path) {
     cwd = self->cwd_.ref();
     root = self->root_.ref();
   }
-  return procfs::ResolveExePath(fs::Mounts(), root.get(), cwd.get(), path);
+  return vfs::ResolveExePath(vfs::Mounts(), root.get(), cwd.get(), path);
 }
 
 }  // namespace
+
+void SetSessionEndHook(SessionEndHook hook) { g_session_end_hook = hook; }
 
 Process::Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t handle_secret)
     : KernelObject(ObjectType::kProcess), pid_(pid), parent_pid_(parent_pid),
@@ -518,7 +520,7 @@ void Process::TearDown() {
     terminated_ = true;
     UpdateSignalsLocked(0, kSignalTerminated);
   }
-  if (sid() == pid_) fd::OnSessionLeaderExit(pid_);
+  if (sid() == pid_ && g_session_end_hook != nullptr) g_session_end_hook(pid_);
   CancelRealTimer(pid_);
   // The parent learns of the death (SIGCHLD); a parent that ignores SIGCHLD
   // does not collect zombies, so the kernel reaps this process now.

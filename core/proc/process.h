@@ -318,4 +318,11 @@ class Process final : public KernelObject {
   const uint64_t start_nanos_;
 };
 
+/// What the terminal layer (core/console) wants to hear of process exits: a
+/// session leader with session id `sid` ended, so a terminal controlled by
+/// that session is free. Set once at boot, before the first process; the hook
+/// runs in the exiting thread without locks held.
+using SessionEndHook = void (*)(uint64_t sid);
+void SetSessionEndHook(SessionEndHook hook);
+
 }  // namespace core

@@ -5,8 +5,7 @@
 #include "core/posix/signals.h"
 #include "core/proc/signal_delivery.h"
 #include "core/sched/scheduler.h"
-#include "core/syscall/dispatch.h"
-#include "core/syscall/sys_common.h"
+#include "core/proc/thread_exit.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/traps.h"
 #include "hal/x86_64/percpu.h"
@@ -97,19 +96,11 @@ void OnUserFault(hal::UserFrame* frame, int vector, uint64_t error_code, uint64_
         p->name(), kind.what, vector, error_code, hal::UserPc(frame), kind.signal);
   }
   p->Kill(kind.signal);
-  syscall::ExitCurrentThread();
+  ExitCurrentThread();
 }
 
 // The syscall entry and exit read the current thread inline (hot paths).
 sched::Thread* CurrentFast() { return static_cast<sched::Thread*>(hal::x86_64::CurrentThreadInline()); }
-
-void OnSyscall(hal::UserFrame* frame) {
-  sched::Thread* t = CurrentFast();
-  Process* p = t->process();
-  __atomic_fetch_add(&p->counters().syscalls, 1, __ATOMIC_RELAXED);
-  t->syscall_nr_ = hal::SyscallNumber(frame);
-  syscall::Dispatch(frame);
-}
 
 // Whether a syscall's exit needs DeliverSignals even with no signal posted:
 // a restart code to resolve (ERESTARTSYS..ERESTART_RESTARTBLOCK), or a
@@ -124,7 +115,7 @@ bool SyscallExitNeedsSignalWork(sched::Thread* t, const hal::UserFrame* frame) {
 
 void OnReturnToUser(hal::UserFrame* frame) {
   sched::Thread* t = CurrentFast();
-  if (t->kill_pending_) syscall::ExitCurrentThread();
+  if (t->kill_pending_) ExitCurrentThread();
   if (!t->interrupt_pending_) {
     // The common syscall exit: nothing posted (every post sets
     // interrupt_pending_, see InterruptThread), nothing to restart or
@@ -136,36 +127,17 @@ void OnReturnToUser(hal::UserFrame* frame) {
     }
   }
   DeliverSignals(frame);
-  if (t->kill_pending_) syscall::ExitCurrentThread();
+  if (t->kill_pending_) ExitCurrentThread();
 }
 
 }  // namespace
 
-void InitProcessTraps() {
+hal::TrapHandlers ProcessTrapHandlers() {
   hal::TrapHandlers handlers;
   handlers.page_fault = OnPageFault;
   handlers.user_fault = OnUserFault;
-  handlers.syscall = OnSyscall;
   handlers.return_to_user = OnReturnToUser;
-  hal::InitTraps(handlers);
-  syscall::InitChannelCalls();
+  return handlers;
 }
 
 }  // namespace core
-
-namespace core::syscall {
-
-void ExitCurrentThread() {
-  sched::Thread* t = sched::Current();
-  Process* p = t->process();
-  // Still on the process's address space: the robust list can be read, and
-  // the clear-tid word written (pthread_join waits on it).
-  if (p != nullptr) {
-    ReleaseRobustFutexes(t);
-    ClearChildTid(t);
-    p->OnThreadExit(t);
-  }
-  sched::ExitCurrent();
-}
-
-}  // namespace core::syscall

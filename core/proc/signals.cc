@@ -6,7 +6,7 @@
 #include "core/proc/process.h"
 #include "core/proc/signal_delivery.h"
 #include "core/sched/scheduler.h"
-#include "core/syscall/sys_common.h"
+#include "core/proc/thread_exit.h"
 #include "hal/thread.h"
 #include "hal/traps.h"
 #include "kstd/new.h"
@@ -211,7 +211,7 @@ void DeliverSignals(hal::UserFrame* frame) {
   // Another thread took a stop signal: this one stops too (group stop).
   if (p->live_threads() > 1) {
     WaitWhileStopped(p);
-    if (self->kill_pending_) syscall::ExitCurrentThread();
+    if (self->kill_pending_) ExitCurrentThread();
   }
   for (;;) {
     posix::Delivery d;
@@ -240,7 +240,7 @@ void DeliverSignals(hal::UserFrame* frame) {
           p->signals_.MarkExiting();
         }
         p->Kill(posix::WaitStatusForDelivery(d));
-        syscall::ExitCurrentThread();
+        ExitCurrentThread();
       }
       case posix::Delivery::Kind::kStop: {
         {
@@ -255,7 +255,7 @@ void DeliverSignals(hal::UserFrame* frame) {
         InterruptRequest all{nullptr};
         p->ForEachThread(InterruptThread, &all);
         WaitWhileStopped(p);
-        if (self->kill_pending_) syscall::ExitCurrentThread();
+        if (self->kill_pending_) ExitCurrentThread();
         continue;
       }
       case posix::Delivery::Kind::kHandler: {

@@ -1,7 +1,6 @@
 #include "core/proc/spawn.h"
 
-#include "core/fd/console.h"
-#include "core/fs/root.h"
+#include "core/vfs/kernel_mounts.h"
 #include "core/proc/program_image.h"
 #include "core/exec/initial_stack.h"
 #include "core/ipc/channel.h"
@@ -51,15 +50,14 @@ kstd::Result<kstd::RefPtr<ipc::ChannelEndpoint>> MakeBootstrap(SpawnRequest& r, 
 }
 
 kstd::Result<void> Build(Process* p, SpawnRequest& r, const char** why) {
-  if (!r.executable || !r.executable->is_physical()) return kstd::Error::kInvalid;
+  if (!r.executable || !r.executable->is_physical() || !r.stdio) return kstd::Error::kInvalid;
   kstd::ByteSpan file(static_cast<const uint8_t*>(hal::PhysToVirt(r.executable->physical_base())),
                       r.executable->size());
 
-  // stdin, stdout and stderr: the console; cwd and root: "/".
-  auto console = TRY(fd::OpenConsole());
-  for (int i = 0; i < 3; ++i) TRY(p->fds()->InstallAt(i, console, false));
+  // stdin, stdout and stderr: the caller's (the console); cwd and root: "/".
+  for (int i = 0; i < 3; ++i) TRY(p->fds()->InstallAt(i, r.stdio, false));
   {
-    kstd::RefPtr<vfs::Vnode> root = fs::Mounts().Root();
+    kstd::RefPtr<vfs::Vnode> root = vfs::Mounts().Root();
     SpinLockGuard guard(p->fs_lock_);
     p->cwd_ = vfs::PinnedVnode(root);
     p->root_ = vfs::PinnedVnode(root);

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "core/fd/file.h"
 #include "core/object/handle_table.h"
 #include "core/proc/process.h"
 #include "core/vm/vm_object.h"
@@ -24,12 +25,15 @@ struct SpawnRequest {
   kstd::Span<Handle> handles;
   kstd::Span<const char* const> handle_names;
   uint64_t parent_pid = 0;
+  // Installed as fds 0, 1 and 2 (the kernel starts programs on the console:
+  // the caller opens it, see core/console).
+  kstd::RefPtr<fd::FileDescription> stdio;
 };
 
 /// Creates and starts the process. On failure nothing is left behind (the
 /// half-built process is torn down) and `*why` (if not null) names the
 /// reason for ELF problems. Errors: kBadExecutable (ENOEXEC), kNoMemory,
-/// kTooBig (E2BIG: arguments), kInvalid.
+/// kTooBig (E2BIG: arguments), kInvalid (not a boot module, no stdio).
 kstd::Result<kstd::RefPtr<Process>> Spawn(SpawnRequest& request, const char** why);
 
 }  // namespace core

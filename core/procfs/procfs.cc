@@ -12,8 +12,7 @@
 #include "core/procfs/syscall_names.h"
 #include "core/procfs/sysinfo.h"
 #include "core/sched/scheduler.h"
-#include "core/syscall/dispatch.h"
-#include "core/syscall/refusals.h"
+#include "core/unsupported/refusals.h"
 #include "core/vfs/linux_abi.h"
 #include "core/vfs/synthetic.h"
 #include "core/vm/vm_aspace.h"
@@ -224,10 +223,10 @@ uint64_t MeasuredKhz() {
 // "refused call what value count": the flags and operations of implemented
 // calls that were refused since boot (core/syscall/refusals.h).
 void RenderRefusals(TextBuffer& out) {
-  syscall::Refusal* rows = new (kstd::nothrow) syscall::Refusal[syscall::kMaxRefusals];
+  Refusal* rows = new (kstd::nothrow) Refusal[kMaxRefusals];
   if (rows == nullptr) return;
   uint64_t overflow = 0;
-  size_t n = syscall::ListRefusals(rows, syscall::kMaxRefusals, &overflow);
+  size_t n = ListRefusals(rows, kMaxRefusals, &overflow);
   for (size_t i = 0; i < n; ++i) {
     out.Printf("refused %s %s 0x%lx %lu\n", rows[i].call, rows[i].what, rows[i].value, rows[i].count);
   }
@@ -298,14 +297,14 @@ class GlobalFile final : public vfs::SyntheticFile {
       case GlobalFileKind::kUnsupported:
         // "number name count" for each Linux system call refused with ENOSYS
         // since boot; numbers past the table are counted together.
-        for (uint64_t nr = 0; nr < syscall::kTrackedNumbers; ++nr) {
-          uint64_t count = syscall::UnsupportedCount(nr);
+        for (uint64_t nr = 0; nr < kTrackedNumbers; ++nr) {
+          uint64_t count = UnsupportedCount(nr);
           if (count == 0) continue;
           const char* name = LinuxSyscallName(nr);
           out.Printf("%lu %s %lu\n", nr, name != nullptr ? name : "-", count);
         }
-        if (uint64_t other = syscall::UnsupportedCount(syscall::kTrackedNumbers); other != 0) {
-          out.Printf(">=%lu - %lu\n", syscall::kTrackedNumbers, other);
+        if (uint64_t other = UnsupportedCount(kTrackedNumbers); other != 0) {
+          out.Printf(">=%lu - %lu\n", kTrackedNumbers, other);
         }
         RenderRefusals(out);
         break;

@@ -4,6 +4,7 @@
 #include "core/proc/process.h"
 #include "core/sched/scheduler.h"
 #include "core/syscall/handlers.h"
+#include "core/unsupported/refusals.h"
 #include "kstd/utility.h"
 
 namespace core::syscall {
@@ -67,7 +68,6 @@ const char* NameOf(uint64_t number) {
 }
 
 bool g_trace = false;
-uint64_t g_unsupported[kTrackedNumbers + 1];
 
 constexpr int64_t kEnosys = -38;
 
@@ -108,8 +108,7 @@ void Dispatch(hal::UserFrame* frame) {
   }
   if (thunk == nullptr) {
     if (g_trace) Log("strace", "unsupported syscall %lu = -ENOSYS", number);
-    __atomic_fetch_add(&g_unsupported[number < kTrackedNumbers ? number : kTrackedNumbers], 1,
-                       __ATOMIC_RELAXED);
+    NoteUnknownSyscall(number);
     hal::SetSyscallResult(frame, kEnosys);
     return;
   }
@@ -130,10 +129,5 @@ void Dispatch(hal::UserFrame* frame) {
 void SetTrace(bool on) { g_trace = on; }
 
 const char* SyscallName(uint64_t number) { return NameOf(number); }
-
-uint64_t UnsupportedCount(uint64_t number) {
-  return __atomic_load_n(&g_unsupported[number < kTrackedNumbers ? number : kTrackedNumbers],
-                         __ATOMIC_RELAXED);
-}
 
 }  // namespace core::syscall

@@ -2,7 +2,8 @@
 
 // The system-call dispatcher: one entry for both number ranges (Linux
 // x86-64 and Tessera native), generated from syscall_table.h and
-// linux_table.h. Unknown numbers return -ENOSYS and are counted.
+// linux_table.h. Unknown numbers return -ENOSYS and are counted
+// (core/unsupported).
 
 #include <stdint.h>
 
@@ -12,11 +13,6 @@ namespace core::syscall {
 
 /// Decodes the frame, runs the handler, stores the result in the frame.
 void Dispatch(hal::UserFrame* frame);
-
-/// How many times an unimplemented syscall `number` was attempted since boot
-/// (numbers 0..kTrackedNumbers-1; others are lumped into the last slot).
-inline constexpr uint64_t kTrackedNumbers = 512;
-uint64_t UnsupportedCount(uint64_t number);
 
 /// Logs every system call with its arguments and result (kernel option
 /// `tessera.strace`); for debugging.

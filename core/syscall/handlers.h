@@ -10,7 +10,7 @@
 #include "core/syscall/abi.h"
 #include "core/syscall/linux_table.h"
 #include "core/syscall/syscall_table.h"
-#include "core/syscall/user_ptr.h"
+#include "core/user/user_ptr.h"
 
 #define IN_PTR(T) ::core::UserPtr<const T>
 #define OUT_PTR(T) ::core::UserPtr<T>

@@ -115,15 +115,6 @@ bool NothingArrived(void* context) {
   return c->ep->arrivals() == c->seen;
 }
 
-uint32_t NextTxid() {
-  static uint32_t next = 1;
-  uint32_t id;
-  do {
-    id = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
-  } while (id == 0);
-  return id;
-}
-
 }  // namespace
 
 void InitChannelCalls() { ChannelEndpoint::SetArrivalHook(OnArrival); }
@@ -204,7 +195,7 @@ int64_t SysChannelCall(tessera::handle_t handle, UserPtr<tessera::ChannelCallArg
   auto ep = CurrentProcess()->handles().GetTyped<ChannelEndpoint>(
       handle, ObjectType::kChannel, kRightRead | kRightWrite);
   if (ep.is_error()) return Errno(ep.error());
-  uint32_t txid = NextTxid();
+  uint32_t txid = ipc::NewTxid();
   auto packet = BuildPacket(UserPtr<const void>(reinterpret_cast<uint64_t>(args.write_bytes)),
                             args.write_num_bytes,
                             UserPtr<const tessera::handle_t>(reinterpret_cast<uint64_t>(args.write_handles)),

@@ -188,7 +188,7 @@ int64_t SysLinuxExecve(UserPtr<const char> user_path, UserPtr<const void> user_a
     root = self->root_.ref();
     cwd = self->cwd_.ref();
   }
-  vfs::PathContext ctx{&fs::Mounts(), root.get(), cwd.get()};
+  vfs::PathContext ctx{&vfs::Mounts(), root.get(), cwd.get()};
 
   // The file to run; "#!" scripts hand over to their interpreter.
   char* current = path;

@@ -5,7 +5,7 @@
 #include "core/fd/pipe.h"
 #include "core/proc/signals.h"
 #include "core/syscall/bounce_pool.h"
-#include "core/syscall/refusals.h"
+#include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "hal/timer.h"
 #include "kstd/new.h"

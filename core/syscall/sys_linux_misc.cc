@@ -3,12 +3,12 @@
 // CPU affinity, personality.
 
 #include "core/fd/file.h"
-#include "core/fs/root.h"
+#include "core/random/kernel_random.h"
 #include "core/kernel/memory.h"
 #include "core/kernel/wall_clock.h"
 #include "core/proc/process.h"
 #include "core/procfs/sysinfo.h"
-#include "core/syscall/refusals.h"
+#include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/timer.h"
@@ -77,7 +77,7 @@ int64_t SysLinuxGetrandom(UserPtr<void> buf, uint64_t count, uint32_t flags) {
   uint64_t done = 0;
   while (done < count) {
     size_t n = static_cast<size_t>(kstd::Min<uint64_t>(count - done, sizeof chunk));
-    fs::RandomBytes(kstd::Span<uint8_t>(chunk, n));
+    random::RandomBytes(kstd::Span<uint8_t>(chunk, n));
     if (!hal::CopyToUser(buf.address() + done, chunk, n)) {
       return done > 0 ? static_cast<int64_t>(done) : Errno(kstd::Error::kFault);
     }

@@ -5,7 +5,7 @@
 // file mappings are refused with ENODEV (counted in /proc/tessera/unsupported).
 
 #include "core/kernel/memory.h"
-#include "core/syscall/refusals.h"
+#include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "core/vm/vm_object.h"

@@ -4,7 +4,7 @@
 #include "core/posix/wait_status.h"
 #include "core/proc/process.h"
 #include "kstd/new.h"
-#include "core/syscall/refusals.h"
+#include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/thread.h"

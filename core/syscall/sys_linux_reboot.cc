@@ -6,10 +6,14 @@
 // which Tessera does not interpret yet). Restart resets the chipset.
 
 #include "core/kernel/log.h"
+#include "core/fs/remote_mounts.h"
 #include "core/syscall/sys_common.h"
 #include "hal/machine.h"
 
 namespace core::syscall {
+
+using fs::SyncRemoteFileSystems;
+using fs::UnmountRemoteFileSystems;
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include "core/kernel/wall_clock.h"
 #include "core/proc/interval_timers.h"
 #include "core/proc/process.h"
-#include "core/syscall/refusals.h"
+#include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
 
 namespace core::syscall {

@@ -11,17 +11,21 @@
 // table changes. Rights: none are checked (everything runs as root).
 
 #include "core/fs/block_devices.h"
+#include "core/fs/remote_mounts.h"
 #include "core/fs/fs_types.h"
 #include "core/fs/root.h"
 #include "core/kernel/log.h"
 #include "core/syscall/mount_agent.h"
-#include "core/syscall/refusals.h"
+#include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "core/vfs/mount_options.h"
 #include "core/vfs/ops.h"
 #include "kstd/new.h"
 
 namespace core::syscall {
+
+using fs::SyncRemoteFileSystem;
+
 namespace {
 
 // A string argument of mount(2): absent (a null pointer) or at most
@@ -58,7 +62,7 @@ class MountString {
 struct Caller {
   kstd::RefPtr<vfs::Vnode> root;
   kstd::RefPtr<vfs::Vnode> cwd;
-  vfs::PathContext ctx() const { return vfs::PathContext{&fs::Mounts(), root.get(), cwd.get()}; }
+  vfs::PathContext ctx() const { return vfs::PathContext{&vfs::Mounts(), root.get(), cwd.get()}; }
 };
 
 Caller CurrentCaller() {
@@ -69,7 +73,7 @@ Caller CurrentCaller() {
 
 // Whether `v` is the root of a mount (the root mount included).
 bool IsMountRoot(vfs::Vnode* v) {
-  if (fs::Mounts().MountIdOf(v->fs()) == 0) return false;
+  if (vfs::Mounts().MountIdOf(v->fs()) == 0) return false;
   kstd::RefPtr<vfs::Vnode> root = v->fs()->Root();
   return root.get() == v;
 }
@@ -82,7 +86,7 @@ struct CanonicalPath {
   ~CanonicalPath() { delete[] buf; }
   kstd::Result<vfs::Name> Of(const Caller& caller, vfs::Vnode* dir, vfs::Name written) {
     if (buf == nullptr) return kstd::Error::kNoMemory;
-    auto n = vfs::PathOf(fs::Mounts(), dir, caller.root.get(),
+    auto n = vfs::PathOf(vfs::Mounts(), dir, caller.root.get(),
                          kstd::Span<char>(buf, vfs::kMaxPathLength + 1));
     if (n.is_error()) return written;
     length = n.value();
@@ -144,7 +148,7 @@ kstd::Result<void> NewMount(const Caller& caller, const MountString& type,
   vfs::MountOptions options;
   options.source = source.present() ? source.name() : vfs::Name("none");
   options.flags = flags;
-  auto mounted = fs::Mounts().Mount(fs, kstd::Move(dir), path.value(), options);
+  auto mounted = vfs::Mounts().Mount(fs, kstd::Move(dir), path.value(), options);
   if (mounted.is_error()) return discard(mounted.error());
   return kstd::Ok();
 }
@@ -164,7 +168,7 @@ kstd::Result<void> Remount(const vfs::MountRequest& request, const MountString& 
     constexpr uint32_t kSuperblockFlags = vfs::kMountSync | vfs::kMountDirSync | vfs::kMountLazyTime;
     flags = (flags & ~kSuperblockFlags) | (old_flags & kSuperblockFlags);
   }
-  TRY(fs::Mounts().Remount(dir, flags));
+  TRY(vfs::Mounts().Remount(dir, flags));
   bool now_read_only = (flags & vfs::kMountReadOnly) && !(old_flags & vfs::kMountReadOnly);
   if (now_read_only) {
     // A user-space file system writes back what it cached (Linux syncs the
@@ -184,7 +188,7 @@ kstd::Result<void> Move(const Caller& caller, const MountString& source,
   if (!dir->IsDirectory()) return kstd::Error::kNotDirectory;
   CanonicalPath canonical;
   vfs::Name path = TRY(canonical.Of(caller, dir.get(), target.name()));
-  return fs::Mounts().MoveMount(moved.get(), kstd::Move(dir), path);
+  return vfs::Mounts().MoveMount(moved.get(), kstd::Move(dir), path);
 }
 
 kstd::Result<void> Mount(uint64_t user_source, uint64_t user_target, uint64_t user_type,

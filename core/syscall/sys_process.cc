@@ -1,6 +1,7 @@
 // Native calls on processes and threads, and the monotonic clock.
 
 #include "core/kernel/log.h"
+#include "core/console/console.h"
 #include "core/proc/spawn.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
@@ -105,6 +106,9 @@ int64_t SysProcessSpawn(UserPtr<const tessera::SpawnArgs> user_args) {
     moved[i] = kstd::Move(removed.value());
   }
 
+  auto console = console::OpenConsole();
+  if (console.is_error()) return Errno(console.error());
+
   SpawnRequest request;
   request.name = name[0] != '\0' ? name : (args.argc > 0 ? argv[0] : "?");
   request.executable = exe.value();
@@ -112,6 +116,7 @@ int64_t SysProcessSpawn(UserPtr<const tessera::SpawnArgs> user_args) {
   request.handles = kstd::Span<Handle>(moved, args.num_handles);
   request.handle_names = kstd::Span<const char* const>(names, args.num_handles);
   request.parent_pid = self->pid();
+  request.stdio = console.release_value();
   const char* why = nullptr;
   auto child = Spawn(request, &why);
   if (child.is_error()) {

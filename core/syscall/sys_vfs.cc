@@ -5,6 +5,7 @@
 // the process's root and cwd (or the dirfd's directory).
 
 #include "core/fd/vnode_file.h"
+#include "core/fs/remote_mounts.h"
 #include "core/fs/root.h"
 #include "core/syscall/sys_common.h"
 #include "core/vfs/dirent.h"
@@ -15,6 +16,9 @@
 #include "kstd/utility.h"
 
 namespace core::syscall {
+
+using fs::SyncRemoteFileSystems;
+
 namespace {
 
 constexpr int32_t kAtFdCwd = -100;
@@ -70,7 +74,7 @@ class Context {
     if (!root_) return kstd::Error::kNotFound;
     return kstd::Ok();
   }
-  vfs::PathContext get() const { return vfs::PathContext{&fs::Mounts(), root_.get(), start_.get()}; }
+  vfs::PathContext get() const { return vfs::PathContext{&vfs::Mounts(), root_.get(), start_.get()}; }
   vfs::Vnode* start() const { return start_.get(); }
 
   static vfs::Vnode* VnodeOf(fd::FileDescription* f) { return f->vnode(); }
@@ -221,7 +225,7 @@ int64_t SysLinuxStatx(int32_t dirfd, UserPtr<const char> path, int32_t flags, ui
   auto v = LookupAt(dirfd, path.address(), flags, true);
   if (v.is_error()) return Errno(v.error());
   vfs::LinuxStatx sx;
-  vfs::FillLinuxStatx(v.value()->GetAttr(), fs::Mounts().MountIdOf(v.value()->fs()), &sx);
+  vfs::FillLinuxStatx(v.value()->GetAttr(), vfs::Mounts().MountIdOf(v.value()->fs()), &sx);
   return UserPtr<vfs::LinuxStatx>(buf.address()).CopyOut(&sx).ok() ? 0 : Errno(kstd::Error::kFault);
 }
 
@@ -560,7 +564,7 @@ int64_t SysLinuxGetcwd(UserPtr<void> buf, uint64_t size) {
   if (init.is_error()) return Errno(init.error());
   char* path = new (kstd::nothrow) char[kPathBuffer];
   if (path == nullptr) return Errno(kstd::Error::kNoMemory);
-  auto n = vfs::PathOf(fs::Mounts(), ctx.start(), ctx.get().root, kstd::Span<char>(path, kPathBuffer));
+  auto n = vfs::PathOf(vfs::Mounts(), ctx.start(), ctx.get().root, kstd::Span<char>(path, kPathBuffer));
   int64_t r;
   if (n.is_error()) {
     r = Errno(n.error());

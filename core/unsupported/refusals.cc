@@ -1,14 +1,15 @@
-#include "core/syscall/refusals.h"
+#include "core/unsupported/refusals.h"
 
 #include "core/sync/spin_lock.h"
 
-namespace core::syscall {
+namespace core {
 namespace {
 
 SpinLock g_lock;
 Refusal g_rows[kMaxRefusals];  // guarded by g_lock
 size_t g_used = 0;             // guarded by g_lock
 uint64_t g_overflow = 0;       // guarded by g_lock
+uint64_t g_unknown[kTrackedNumbers + 1];  // atomic counters
 
 bool SameText(const char* a, const char* b) {
   if (a == b) return true;
@@ -52,4 +53,14 @@ void ResetRefusalsForTest() {
   g_overflow = 0;
 }
 
-}  // namespace core::syscall
+void NoteUnknownSyscall(uint64_t number) {
+  __atomic_fetch_add(&g_unknown[number < kTrackedNumbers ? number : kTrackedNumbers], 1,
+                     __ATOMIC_RELAXED);
+}
+
+uint64_t UnsupportedCount(uint64_t number) {
+  return __atomic_load_n(&g_unknown[number < kTrackedNumbers ? number : kTrackedNumbers],
+                         __ATOMIC_RELAXED);
+}
+
+}  // namespace core

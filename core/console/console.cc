@@ -1,7 +1,7 @@
-#include "core/fd/console.h"
+#include "core/console/console.h"
 
 #include "core/fd/vnode_file.h"
-#include "core/fs/root.h"
+#include "core/vfs/kernel_mounts.h"
 #include "core/posix/signals.h"
 #include "core/posix/tty/job_control.h"
 #include "core/posix/tty/line_discipline.h"
@@ -9,8 +9,7 @@
 #include "core/proc/process.h"
 #include "core/proc/signals.h"
 #include "core/sched/scheduler.h"
-#include "core/syscall/sys_common.h"
-#include "core/syscall/user_ptr.h"
+#include "core/user/user_ptr.h"
 #include "core/vfs/device.h"
 #include "core/vfs/devfs.h"
 #include "core/vfs/linux_abi.h"
@@ -19,10 +18,12 @@
 #include "kstd/new.h"
 #include "kstd/utility.h"
 
-namespace core::fd {
+namespace core::console {
 namespace {
 
 namespace tty = posix::tty;
+using fd::FileDescription;
+using fd::VnodeFile;
 
 // Echo and output go straight to the UART.
 class UartSink final : public tty::OutputSink {
@@ -71,7 +72,7 @@ class ConsoleTty final : public vfs::CharDevice {
     // A session leader without a controlling terminal that opens this one
     // (without O_NOCTTY) acquires it, as on Linux.
     Process* p = Caller();
-    if (p == nullptr || (flags & kONoCtty) != 0) return kstd::Ok();
+    if (p == nullptr || (flags & fd::kONoCtty) != 0) return kstd::Ok();
     SpinLockGuard guard(lock_);
     if (session_ == 0 && p->sid() == p->pid()) {
       session_ = p->sid();
@@ -403,12 +404,17 @@ void OnInput(uint8_t byte) {
 
 void SignalThread(void*) { g_console->SignalLoop(); }
 
-}  // namespace
-
-void InitConsole() { hal::SetConsoleInputHandler(OnInput); }
-
+// A session leader ended: the console stops being that session's
+// controlling terminal.
 void OnSessionLeaderExit(uint64_t sid) {
   if (g_console != nullptr) g_console->OnSessionLeaderExit(sid);
+}
+
+}  // namespace
+
+void InitConsole() {
+  hal::SetConsoleInputHandler(OnInput);
+  SetSessionEndHook(OnSessionLeaderExit);
 }
 
 kstd::Result<void> AddConsoleDevices(vfs::Vnode* dev_dir) {
@@ -425,14 +431,14 @@ kstd::Result<void> AddConsoleDevices(vfs::Vnode* dev_dir) {
 }
 
 kstd::Result<kstd::RefPtr<FileDescription>> OpenConsole() {
-  vfs::MountTable& mounts = fs::Mounts();
+  vfs::MountTable& mounts = vfs::Mounts();
   kstd::RefPtr<vfs::Vnode> root = mounts.Root();
   vfs::PathContext ctx{&mounts, root.get(), root.get()};
   // The kernel's own opens never make the console anyone's controlling tty.
-  kstd::RefPtr<vfs::OpenFile> file = TRY(vfs::OpenPath(ctx, "/dev/console", kORdWr | kONoCtty, 0));
-  kstd::RefPtr<FileDescription> d = kstd::AdoptRef<FileDescription>(new (kstd::nothrow) VnodeFile(kstd::Move(file), kORdWr));
+  kstd::RefPtr<vfs::OpenFile> file = TRY(vfs::OpenPath(ctx, "/dev/console", fd::kORdWr | fd::kONoCtty, 0));
+  kstd::RefPtr<FileDescription> d = kstd::AdoptRef<FileDescription>(new (kstd::nothrow) VnodeFile(kstd::Move(file), fd::kORdWr));
   if (!d) return kstd::Error::kNoMemory;
   return d;
 }
 
-}  // namespace core::fd
+}  // namespace core::console

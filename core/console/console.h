@@ -13,20 +13,17 @@
 #include "kstd/ref_ptr.h"
 #include "kstd/result.h"
 
-namespace core::fd {
+namespace core::console {
 
-/// Installs the console's input handler (call once at boot).
+/// Installs the console's input handler and its session-end hook (call once
+/// at boot, before the first process).
 void InitConsole();
 
 /// Creates /dev/console, /dev/tty and /dev/ttyS0 in `dev_dir` (devfs root).
 kstd::Result<void> AddConsoleDevices(vfs::Vnode* dev_dir);
 
-/// A session leader ended: the console stops being that session's
-/// controlling terminal.
-void OnSessionLeaderExit(uint64_t sid);
-
 /// A new open file description of /dev/console (O_RDWR), for stdio of the
 /// processes the kernel starts. Errors: kNotFound (no /dev/console), kNoMemory.
-kstd::Result<kstd::RefPtr<FileDescription>> OpenConsole();
+kstd::Result<kstd::RefPtr<fd::FileDescription>> OpenConsole();
 
-}  // namespace core::fd
+}  // namespace core::console

@@ -1,10 +1,10 @@
-#include "core/syscall/refusals.h"
+#include "core/unsupported/refusals.h"
 
 #include <string>
 
 #include "gtest/gtest.h"
 
-namespace core::syscall {
+namespace core {
 namespace {
 
 TEST(RefusalsTest, CountsEachKindOnceInFirstSeenOrder) {
@@ -39,4 +39,4 @@ TEST(RefusalsTest, AFullTableCountsTheRestTogether) {
 }
 
 }  // namespace
-}  // namespace core::syscall
+}  // namespace core

@@ -1,14 +1,14 @@
-#include "core/procfs/exe_path.h"
+#include "core/vfs/exe_path.h"
 
 #include "core/vfs/name.h"
 #include "core/vfs/ops.h"
 #include "kstd/new.h"
 #include "kstd/string.h"
 
-namespace core::procfs {
+namespace core::vfs {
 namespace {
 
-constexpr size_t kBufferSize = vfs::kMaxPathLength + 1;
+constexpr size_t kBufferSize = kMaxPathLength + 1;
 
 // Three PATH_MAX buffers, freed on scope exit.
 struct Buffers {
@@ -36,16 +36,16 @@ bool Join(const char* dir, size_t dir_length, const char* name, size_t name_leng
 
 }  // namespace
 
-char* ResolveExePath(const vfs::MountTable& mounts, vfs::Vnode* root, vfs::Vnode* cwd,
+char* ResolveExePath(const MountTable& mounts, Vnode* root, Vnode* cwd,
                      const char* path) {
   if (path == nullptr || path[0] == '\0' || root == nullptr || cwd == nullptr) return nullptr;
   size_t length = kstd::StringLength(path);
   Buffers b;
   if (!b.ok() || length >= kBufferSize) return nullptr;
   __builtin_memcpy(b.path, path, length + 1);
-  vfs::PathContext ctx{&mounts, root, cwd};
+  PathContext ctx{&mounts, root, cwd};
 
-  for (size_t links = 0; links <= vfs::kMaxSymlinkExpansions; ++links) {
+  for (size_t links = 0; links <= kMaxSymlinkExpansions; ++links) {
     // Split off the final component: "dir/name", "/name" or "name".
     length = kstd::StringLength(b.path);
     while (length > 1 && b.path[length - 1] == '/') b.path[--length] = '\0';
@@ -53,22 +53,22 @@ char* ResolveExePath(const vfs::MountTable& mounts, vfs::Vnode* root, vfs::Vnode
     while (slash > 0 && b.path[slash - 1] != '/') --slash;
     const char* name = b.path + slash;
     size_t name_length = length - slash;
-    vfs::Name dir_name = slash == 0   ? vfs::Name(".")
-                         : slash == 1 ? vfs::Name("/")
-                                      : vfs::Name(b.path, slash - 1);
-    if (name_length == 0 || vfs::Name(name, name_length).IsDotOrDotDot()) return nullptr;
+    Name dir_name = slash == 0   ? Name(".")
+                         : slash == 1 ? Name("/")
+                                      : Name(b.path, slash - 1);
+    if (name_length == 0 || Name(name, name_length).IsDotOrDotDot()) return nullptr;
 
     // The directory, canonical (its own links resolved).
-    auto dir = vfs::LookupPath(ctx, dir_name, true);
+    auto dir = LookupPath(ctx, dir_name, true);
     if (dir.is_error() || !dir.value()->IsDirectory()) return nullptr;
     auto dir_length =
-        vfs::PathOf(mounts, dir.value().get(), root, kstd::Span<char>(b.dir, kBufferSize));
+        PathOf(mounts, dir.value().get(), root, kstd::Span<char>(b.dir, kBufferSize));
     if (dir_length.is_error()) return nullptr;
 
     // The final component: done unless it is a symbolic link.
-    auto child = dir.value()->Lookup(vfs::Name(name, name_length));
+    auto child = dir.value()->Lookup(Name(name, name_length));
     if (child.is_error()) return nullptr;
-    if (child.value()->type() != vfs::VnodeType::kSymlink) {
+    if (child.value()->type() != VnodeType::kSymlink) {
       if (!Join(b.dir, dir_length.value(), name, name_length, b.target)) return nullptr;
       size_t n = kstd::StringLength(b.target) + 1;
       char* out = new (kstd::nothrow) char[n];
@@ -90,4 +90,4 @@ char* ResolveExePath(const vfs::MountTable& mounts, vfs::Vnode* root, vfs::Vnode
   return nullptr;  // ELOOP
 }
 
-}  // namespace core::procfs
+}  // namespace core::vfs

@@ -1,7 +1,7 @@
 #pragma once
 
 // VfsMountRight: the capability to mount a user-space file system (the
-// fs_mount native call, core/syscall/sys_fs_mount.cc). The kernel makes one
+// fs_mount native call, core/fs). The kernel makes one
 // at boot and gives it to init as the bootstrap handle named "vfs"; init
 // hands duplicates (kRightManage kept) to the file-system servers it starts.
 // A process without a handle to it cannot mount anything. It has no state:
@@ -12,7 +12,7 @@
 #include "kstd/ref_ptr.h"
 #include "kstd/result.h"
 
-namespace core::fs {
+namespace core::vfs {
 
 class VfsMountRight final : public KernelObject {
  public:
@@ -27,4 +27,4 @@ class VfsMountRight final : public KernelObject {
   VfsMountRight() : KernelObject(ObjectType::kVfsMount) {}
 };
 
-}  // namespace core::fs
+}  // namespace core::vfs

@@ -9,13 +9,13 @@
 #include "core/vfs/mount_table.h"
 #include "core/vfs/vnode.h"
 
-namespace core::procfs {
+namespace core::vfs {
 
 /// Resolves `path` (as given to execve: absolute, or relative to `cwd`) seen
 /// from `root`: every directory component and every symbolic link in the
 /// final one. Returns new[] storage with the NUL-terminated path, or null
 /// (out of memory; the path does not resolve; more than 40 links).
-char* ResolveExePath(const vfs::MountTable& mounts, vfs::Vnode* root, vfs::Vnode* cwd,
+char* ResolveExePath(const MountTable& mounts, Vnode* root, Vnode* cwd,
                      const char* path);
 
-}  // namespace core::procfs
+}  // namespace core::vfs

@@ -1,4 +1,4 @@
-#include "core/syscall/user_ptr.h"
+#include "core/user/user_ptr.h"
 
 #include "kstd/utility.h"
 

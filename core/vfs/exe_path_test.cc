@@ -1,7 +1,7 @@
 // ResolveExePath on a ramfs laid out like the initramfs (busybox and its
 // applet links) with a second file system mounted inside.
 
-#include "core/procfs/exe_path.h"
+#include "core/vfs/exe_path.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 
 #include "core/vfs/test_support.h"
 
-namespace core::procfs {
+namespace core::vfs {
 namespace {
 
 using vfs::testing::Namespace;
@@ -86,4 +86,4 @@ TEST_F(ExePathTest, Failures) {
 }
 
 }  // namespace
-}  // namespace core::procfs
+}  // namespace core::vfs

@@ -2,7 +2,7 @@
 
 // Refusals: the features a system call exists for but Tessera does not
 // implement (an unknown flag bit, an unsupported operation or timer), as
-// opposed to unknown system calls (counted by the dispatcher). Each refusal
+// opposed to unknown system calls (counted below, for the dispatcher). Each refusal
 // is counted by (call, what, value) since boot and listed in
 // /proc/tessera/unsupported, so a program that misbehaves on Tessera shows
 // what it asked for. Portable; safe from any thread (not from IRQs).
@@ -12,7 +12,7 @@
 
 #include "kstd/result.h"
 
-namespace core::syscall {
+namespace core {
 
 struct Refusal {
   const char* call = nullptr;  // "mmap"; a string literal
@@ -36,4 +36,17 @@ size_t ListRefusals(Refusal* out, size_t max, uint64_t* overflow);
 /// For tests: forgets every refusal.
 void ResetRefusalsForTest();
 
-}  // namespace core::syscall
+// Unknown system calls (no handler in either table: ENOSYS), counted by
+// number since boot by the dispatcher (core/syscall).
+
+/// Numbers 0..kTrackedNumbers-1 are counted one by one; all others share the
+/// last slot (UnknownSyscallCount(kTrackedNumbers)).
+inline constexpr uint64_t kTrackedNumbers = 512;
+
+/// Counts one attempt of the unknown system call `number`.
+void NoteUnknownSyscall(uint64_t number);
+
+/// How many times the unknown system call `number` was attempted since boot.
+uint64_t UnsupportedCount(uint64_t number);
+
+}  // namespace core
