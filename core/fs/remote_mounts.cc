@@ -12,7 +12,7 @@ namespace core::fs {
 namespace {
 
 SpinLock g_remote_lock;
-RemoteMount g_remote[kMaxRemoteMounts];  // guarded by g_remote_lock
+RemoteMount g_remote[kMaxRemoteMounts] GUARDED_BY(g_remote_lock);
 // Old roots replaced by kFsMountRoot: kept alive (processes may still hold
 // files and directories in them; the initramfs stays the fallback).
 kstd::RefPtr<vfs::FileSystem> g_old_roots[4];

@@ -11,9 +11,9 @@ namespace {
 // DeleteDeferred's list of packets waiting to be deleted, and whether some
 // call is draining it. Guarded by g_reap_lock (a leaf lock).
 SpinLock g_reap_lock;
-MessagePacket* g_reap_head = nullptr;
-MessagePacket* g_reap_tail = nullptr;
-bool g_reaping = false;
+MessagePacket* g_reap_head GUARDED_BY(g_reap_lock) = nullptr;
+MessagePacket* g_reap_tail GUARDED_BY(g_reap_lock) = nullptr;
+bool g_reaping GUARDED_BY(g_reap_lock) = false;
 }  // namespace
 
 kstd::Result<MessagePacket*> MessagePacket::Create(uint32_t num_bytes, uint32_t num_handles,

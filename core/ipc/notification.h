@@ -7,6 +7,7 @@
 //
 // Signals: kSignalNotified while any bit is pending.
 
+#include "core/sync/thread_annotations.h"
 #include <stdint.h>
 
 #include "core/object/kernel_object.h"
@@ -33,7 +34,7 @@ class Notification final : public KernelObject {
  private:
   Notification() : KernelObject(ObjectType::kNotification) {}
 
-  uint64_t pending_ = 0;  // guarded by lock_
+  uint64_t pending_ GUARDED_BY(lock_) = 0;
 };
 
 }  // namespace core::ipc

@@ -96,13 +96,13 @@ class Heap {
     Slab* empty = nullptr;    // one cached empty slab
   };
 
-  kstd::Result<void*> AllocateSmall(size_t class_index, size_t size, size_t align);
-  kstd::Result<void*> AllocateLarge(size_t size, size_t align);
-  kstd::Result<Slab*> NewSlab(size_t class_index);
-  void FreeSmall(Slab* slab, ObjectHeader* header);
-  void FreeLarge(LargeRun* run, ObjectHeader* header);
-  void ReleaseSlab(Slab* slab);
-  void Report(HeapError error, const void* pointer);
+  kstd::Result<void*> AllocateSmall(size_t class_index, size_t size, size_t align) REQUIRES(lock_);
+  kstd::Result<void*> AllocateLarge(size_t size, size_t align) REQUIRES(lock_);
+  kstd::Result<Slab*> NewSlab(size_t class_index) REQUIRES(lock_);
+  void FreeSmall(Slab* slab, ObjectHeader* header) REQUIRES(lock_);
+  void FreeLarge(LargeRun* run, ObjectHeader* header) REQUIRES(lock_);
+  void ReleaseSlab(Slab* slab) REQUIRES(lock_);
+  void Report(HeapError error, const void* pointer) REQUIRES(lock_);
   static void Unlink(Slab** list, Slab* slab);
   static void Push(Slab** list, Slab* slab);
 
@@ -110,8 +110,8 @@ class Heap {
   PageSource* source_;
   HeapErrorHandler error_handler_ = nullptr;
   void* error_context_ = nullptr;
-  SizeClass classes_[kClassCount];
-  HeapStats stats_;
+  SizeClass classes_[kClassCount] GUARDED_BY(lock_);
+  HeapStats stats_ GUARDED_BY(lock_);
 };
 
 }  // namespace core::mm

@@ -24,10 +24,10 @@ using MmLock = ::core::SpinLock;
 
 /// Holds a lock for the lifetime of the guard.
 template <typename L>
-class [[nodiscard]] LockGuard {
+class [[nodiscard]] SCOPED_CAPABILITY LockGuard {
  public:
-  explicit LockGuard(L& lock) : lock_(lock) { lock_.Lock(); }
-  ~LockGuard() { lock_.Unlock(); }
+  explicit LockGuard(L& lock) ACQUIRE(lock) : lock_(lock) { lock_.Lock(); }
+  ~LockGuard() RELEASE() { lock_.Unlock(); }
   LockGuard(const LockGuard&) = delete;
   LockGuard& operator=(const LockGuard&) = delete;
 

@@ -138,23 +138,23 @@ class PageAllocator {
     PhysAddr end() const { return base + page_count * kPageSize; }
   };
 
-  kstd::Result<void> Fail(kstd::Error error, const char* reason);
-  kstd::Result<void> CollectSections(kstd::Span<const core::MemoryRange> map);
-  kstd::Result<void> SubtractFromSections(PhysAddr base, PhysAddr end);
+  kstd::Result<void> Fail(kstd::Error error, const char* reason) REQUIRES(lock_);
+  kstd::Result<void> CollectSections(kstd::Span<const core::MemoryRange> map) REQUIRES(lock_);
+  kstd::Result<void> SubtractFromSections(PhysAddr base, PhysAddr end) REQUIRES(lock_);
   // Advances *cursor to the next run of [*cursor, end) outside `reserved` and
   // `extra`; false when there is none.
   bool NextFreeRun(kstd::Span<const PhysRange> reserved, PhysRange extra, PhysAddr* cursor,
                    PhysAddr end, PhysAddr* run_base, PhysAddr* run_end) const;
-  void AddFreeRange(PhysAddr base, PhysAddr end);
+  void AddFreeRange(PhysAddr base, PhysAddr end) REQUIRES(lock_);
 
   const Section* SectionOf(PhysAddr phys) const;
   Page* PageIn(const Section& section, PhysAddr phys) const;
-  kstd::Result<PhysAddr> AllocLocked(unsigned order);
-  kstd::Result<Page*> CheckFreeable(PhysAddr phys, unsigned order);
-  void MarkAllocated(Page* head, unsigned order);
-  void FreeBlock(const Section& section, PhysAddr phys, unsigned order);
-  void PushFree(Page* head, unsigned order);
-  void RemoveFree(Page* head, unsigned order);
+  kstd::Result<PhysAddr> AllocLocked(unsigned order) REQUIRES(lock_);
+  kstd::Result<Page*> CheckFreeable(PhysAddr phys, unsigned order) REQUIRES(lock_);
+  void MarkAllocated(Page* head, unsigned order) REQUIRES(lock_);
+  void FreeBlock(const Section& section, PhysAddr phys, unsigned order) REQUIRES(lock_);
+  void PushFree(Page* head, unsigned order) REQUIRES(lock_);
+  void RemoveFree(Page* head, unsigned order) REQUIRES(lock_);
 
   mutable MmLock lock_;
   bool initialized_ = false;
@@ -163,8 +163,8 @@ class PageAllocator {
   PhysRange metadata_;
   Section sections_[kMaxSections];
   size_t section_count_ = 0;
-  Page* free_lists_[kMaxOrder + 1] = {};
-  PmmStats stats_;
+  Page* free_lists_[kMaxOrder + 1] GUARDED_BY(lock_) = {};
+  PmmStats stats_ GUARDED_BY(lock_);
 };
 
 }  // namespace core::mm

@@ -110,14 +110,14 @@ class HandleTable {
   kstd::Result<kstd::RefPtr<KernelObject>> Lookup(HandleValue value, bool check_type,
                                                   ObjectType type, Rights required) const;
   /// The in-use slot named by `value`, or nullptr. Caller holds lock_.
-  Slot* FindLocked(HandleValue value) const;
+  Slot* FindLocked(HandleValue value) const REQUIRES(lock_);
   /// Appends a slot to the free list. Caller holds lock_.
-  void PushFreeLocked(uint32_t index);
+  void PushFreeLocked(uint32_t index) REQUIRES(lock_);
   /// Frees a slot whose reference was moved out: bumps its generation and
   /// queues it last for reuse. Caller holds lock_.
-  void ReleaseSlotLocked(uint32_t index);
+  void ReleaseSlotLocked(uint32_t index) REQUIRES(lock_);
   /// Takes the first free slot and fills it; returns its value. Caller holds lock_.
-  HandleValue InsertLocked(kstd::RefPtr<KernelObject> object, Rights rights);
+  HandleValue InsertLocked(kstd::RefPtr<KernelObject> object, Rights rights) REQUIRES(lock_);
 
   HandleValue Encode(uint32_t index, uint32_t generation) const;
   uint32_t Decode(HandleValue value) const;
@@ -126,11 +126,11 @@ class HandleTable {
   uint32_t keys_[4];  // Feistel round keys, derived from the secret; const after construction
 
   mutable SpinLock lock_;
-  Slot* slots_ = nullptr;      // guarded by lock_; capacity_ entries
-  uint32_t capacity_ = 0;      // guarded by lock_; only grows
-  uint32_t count_ = 0;         // guarded by lock_
-  uint32_t free_head_;         // guarded by lock_; FIFO list of free slots
-  uint32_t free_tail_;         // guarded by lock_
+  Slot* slots_ GUARDED_BY(lock_) = nullptr;  // capacity_ entries
+  uint32_t capacity_ GUARDED_BY(lock_) = 0;  // only grows
+  uint32_t count_ GUARDED_BY(lock_) = 0;
+  uint32_t free_head_ GUARDED_BY(lock_);  // FIFO list of free slots
+  uint32_t free_tail_ GUARDED_BY(lock_);
 };
 
 }  // namespace core

@@ -11,6 +11,7 @@
 // drivers are trusted to that extent; what handles enforce is which device a
 // process may touch at all.
 
+#include "core/sync/thread_annotations.h"
 #include <stdint.h>
 
 #include "core/object/kernel_object.h"
@@ -98,7 +99,7 @@ class PciDevice final : public KernelObject {
   explicit PciDevice(const Function* f) : KernelObject(ObjectType::kPciDevice), function_(f) {}
   bool ConfigWriteAllowed(uint32_t offset, uint32_t width) const;
   const Function* function_;
-  kstd::RefPtr<Interrupt> intx_;  // guarded by lock_
+  kstd::RefPtr<Interrupt> intx_ GUARDED_BY(lock_);
 };
 
 /// Installs the interrupt dispatch for the driver vectors and INTx lines (boot).

@@ -17,17 +17,17 @@ struct Slot {
 };
 
 SpinLock g_lock;
-Slot g_slots[kExecCacheMaxEntries];  // guarded by g_lock
-uint64_t g_clock = 0;                // guarded by g_lock
-uint64_t g_bytes = 0;                // guarded by g_lock
-uint64_t g_hits = 0;                 // guarded by g_lock
-uint64_t g_misses = 0;               // guarded by g_lock
+Slot g_slots[kExecCacheMaxEntries] GUARDED_BY(g_lock);
+uint64_t g_clock GUARDED_BY(g_lock) = 0;
+uint64_t g_bytes GUARDED_BY(g_lock) = 0;
+uint64_t g_hits GUARDED_BY(g_lock) = 0;
+uint64_t g_misses GUARDED_BY(g_lock) = 0;
 
 uint64_t BytesOf(const Slot& slot) { return slot.image ? slot.image->vmo()->size() : 0; }
 
 // Moves the slot's references into `out` (released by the caller, unlocked:
 // the last reference to a VMO frees its pages).
-void TakeLocked(Slot& slot, Slot* out) {
+void TakeLocked(Slot& slot, Slot* out) REQUIRES(g_lock) {
   g_bytes -= BytesOf(slot);
   out->vnode = kstd::Move(slot.vnode);
   out->image = kstd::Move(slot.image);

@@ -11,7 +11,7 @@ namespace {
 
 // Guards everything below and every Thread's scheduler-private fields.
 RawSpinLock g_lock;
-RunQueue g_run_queue;
+RunQueue g_run_queue GUARDED_BY(g_lock);
 Thread* g_idle = nullptr;
 uint64_t g_ticks = 0;
 bool g_need_resched = false;
@@ -21,14 +21,14 @@ uint64_t g_preemptions = 0;
 uint64_t g_idle_ticks = 0;
 uint64_t g_user_ticks = 0;  // ticks that interrupted user mode
 // Threads with a deadline, unsorted (checked each tick; few in practice).
-kstd::IntrusiveList<Thread, &Thread::sleep_node_> g_sleepers;
+kstd::IntrusiveList<Thread, &Thread::sleep_node_> g_sleepers GUARDED_BY(g_lock);
 // Exited threads whose stacks can be freed once another thread runs.
-kstd::IntrusiveList<Thread, &Thread::wait_node_> g_dead;
+kstd::IntrusiveList<Thread, &Thread::wait_node_> g_dead GUARDED_BY(g_lock);
 
-class IrqLock {
+class SCOPED_CAPABILITY IrqLock {
  public:
-  IrqLock() : were_enabled_(hal::SaveAndDisableInterrupts()) { g_lock.Lock(); }
-  ~IrqLock() {
+  IrqLock() ACQUIRE(g_lock) : were_enabled_(hal::SaveAndDisableInterrupts()) { g_lock.Lock(); }
+  ~IrqLock() RELEASE() {
     g_lock.Unlock();
     hal::RestoreInterrupts(were_enabled_);
   }
@@ -39,7 +39,7 @@ class IrqLock {
 
 Thread* CurrentLocked() { return static_cast<Thread*>(hal::CurrentThreadSlot()); }
 
-void MakeRunnableLocked(Thread* t, bool front) {
+void MakeRunnableLocked(Thread* t, bool front) REQUIRES(g_lock) {
   if (t == g_idle) return;  // runs only when nothing else can
   t->state_ = ThreadState::kRunnable;
   if (t->slice_left_ <= 0) {
@@ -62,7 +62,7 @@ void MakeRunnableLocked(Thread* t, bool front) {
 // computing for at least a tick (so a CPU hog cannot delay a wake-up by a
 // whole slice). Slices are kept across blocking, so threads that keep waking
 // each other still use theirs up and fall behind a hog in turn.
-void MakeWokenRunnableLocked(Thread* t) {
+void MakeWokenRunnableLocked(Thread* t) REQUIRES(g_lock) {
   MakeRunnableLocked(t, true);
   Thread* cur = CurrentLocked();
   if (cur != nullptr && cur != t && cur != g_idle && t->priority() == cur->priority() &&
@@ -81,7 +81,7 @@ Thread* FromEntry(RunQueueEntry* e) {
 // Picks the next thread and switches to it. The current thread must already
 // be requeued, blocked or dead. Called with g_lock held and interrupts off;
 // returns (in the same thread) with g_lock held once it runs again.
-void ScheduleLocked() {
+void ScheduleLocked() REQUIRES(g_lock) {
   Thread* cur = CurrentLocked();
   RunQueueEntry* e = g_run_queue.PopHighest();
   Thread* next = e != nullptr ? FromEntry(e) : g_idle;
@@ -105,15 +105,16 @@ void ScheduleLocked() {
   }
 }
 
-void RemoveDeadlineLocked(Thread* t) {
+void RemoveDeadlineLocked(Thread* t) REQUIRES(g_lock) {
   if (decltype(g_sleepers)::Contains(t)) g_sleepers.Remove(t);
   t->deadline_ = 0;
 }
 
 }  // namespace
 
-void ThreadTrampoline(void* arg) {
-  // First run of a thread: we arrive from ScheduleLocked with g_lock held.
+// First run of a thread: it arrives from another thread's ScheduleLocked with
+// g_lock held, which the analysis cannot follow across the switch.
+void ThreadTrampoline(void* arg) NO_THREAD_SAFETY_ANALYSIS {
   auto* t = static_cast<Thread*>(arg);
   g_lock.Unlock();
   hal::EnableInterrupts();
@@ -156,7 +157,7 @@ void PrepareToBlock() {
   cur->wake_reason_ = WakeReason::kNone;
 }
 
-static WakeReason BlockLocked(Thread* cur, uint64_t deadline) {
+static WakeReason BlockLocked(Thread* cur, uint64_t deadline) REQUIRES(g_lock) {
   if (cur->kill_pending_ || cur->interrupt_pending_) return WakeReason::kInterrupted;
   if (cur->wake_pending_) {
     cur->wake_pending_ = false;

@@ -6,9 +6,9 @@ namespace core {
 namespace {
 
 SpinLock g_lock;
-Refusal g_rows[kMaxRefusals];  // guarded by g_lock
-size_t g_used = 0;             // guarded by g_lock
-uint64_t g_overflow = 0;       // guarded by g_lock
+Refusal g_rows[kMaxRefusals] GUARDED_BY(g_lock);
+size_t g_used GUARDED_BY(g_lock) = 0;
+uint64_t g_overflow GUARDED_BY(g_lock) = 0;
 uint64_t g_unknown[kTrackedNumbers + 1];  // atomic counters
 
 bool SameText(const char* a, const char* b) {

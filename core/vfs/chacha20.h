@@ -71,15 +71,15 @@ class Csprng {
   void Mix(kstd::Span<const uint8_t> data);
 
  private:
-  void MixLocked(const uint8_t* data, size_t size);
-  void SeedLocked();
+  void MixLocked(const uint8_t* data, size_t size) REQUIRES(lock_);
+  void SeedLocked() REQUIRES(lock_);
 
   mutable SpinLock lock_;
   EntropySource* const source_;
-  uint32_t key_[8] = {};         // guarded by lock_
-  uint64_t generation_ = 0;      // guarded by lock_
-  uint64_t since_reseed_ = 0;    // guarded by lock_
-  uint64_t entropy_bytes_ = 0;   // guarded by lock_
+  uint32_t key_[8] GUARDED_BY(lock_) = {};
+  uint64_t generation_ GUARDED_BY(lock_) = 0;
+  uint64_t since_reseed_ GUARDED_BY(lock_) = 0;
+  uint64_t entropy_bytes_ GUARDED_BY(lock_) = 0;
 };
 
 }  // namespace core::vfs

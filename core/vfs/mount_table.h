@@ -143,16 +143,16 @@ class MountTable {
   static bool SetPath(Record* record, Name path);
 
   /// Callers hold lock_.
-  Record* FindByRootLocked(const Vnode* root) const;
-  Record* FindByFsLocked(const FileSystem* fs) const;
+  Record* FindByRootLocked(const Vnode* root) const REQUIRES(lock_);
+  Record* FindByFsLocked(const FileSystem* fs) const REQUIRES(lock_);
   /// ReplaceRoot's checks; *current is new_root's mount elsewhere, or null.
-  kstd::Result<void> CheckReplaceRootLocked(const FileSystem* new_root, Record** current) const;
+  kstd::Result<void> CheckReplaceRootLocked(const FileSystem* new_root, Record** current) const REQUIRES(lock_);
   static void Cover(Vnode* dir, int delta);
 
   mutable SpinLock lock_;
-  List mounts_;           // guarded by lock_; the root mount first
-  Record* root_ = nullptr;  // guarded by lock_
-  uint64_t next_id_ = 0;    // guarded by lock_
+  List mounts_ GUARDED_BY(lock_);  // the root mount first
+  Record* root_ GUARDED_BY(lock_) = nullptr;
+  uint64_t next_id_ GUARDED_BY(lock_) = 0;
 };
 
 }  // namespace core::vfs

@@ -242,7 +242,10 @@ kstd::Result<kstd::RefPtr<RamFs>> RamFs::Create(const RamFsOptions& options) {
     fs->ReleaseInode();
     return kstd::Error::kNoMemory;
   }
-  fs->root_ = kstd::AdoptRef(root);
+  {
+    SpinLockGuard guard(fs->lock_);  // uncontended: fs is not published yet
+    fs->root_ = kstd::AdoptRef(root);
+  }
   return fs;
 }
 

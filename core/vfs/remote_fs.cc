@@ -388,8 +388,7 @@ kstd::Result<kstd::RefPtr<RemoteVnode>> RemoteFs::NodeFor(uint64_t node,
   if (node == 0 || attr.node != node) return kstd::Error::kIo;
   auto type = TypeFromMode(attr.mode);
   if (type.is_error()) return kstd::Error::kIo;
-  Bucket& bucket = buckets_[node % kBuckets];
-  auto find = [&]() { return bucket.FindIf([&](RemoteVnode* v) { return v->node() == node; }); };
+  const size_t index = node % kBuckets;
 
   kstd::RefPtr<RemoteVnode> result;
   RemoteVnode* fresh = nullptr;
@@ -397,7 +396,8 @@ kstd::Result<kstd::RefPtr<RemoteVnode>> RemoteFs::NodeFor(uint64_t node,
   for (int attempt = 0; attempt < 2 && !result; ++attempt) {
     {
       SpinLockGuard guard(table_lock_);
-      if (RemoteVnode* v = find()) {
+      Bucket& bucket = buckets_[index];
+      if (RemoteVnode* v = bucket.FindIf([&](RemoteVnode* c) { return c->node() == node; })) {
         if (v->type() != type.value()) return kstd::Error::kIo;
         v->lookups_ += 1;
         result = kstd::RefPtr<RemoteVnode>::FromRaw(v);
@@ -428,13 +428,14 @@ kstd::Result<kstd::RefPtr<RemoteVnode>> RemoteFs::NodeFor(uint64_t node,
 }
 
 void RemoteFs::EvictLocked(Bucket* out) {
+  const RemoteVnode* root = root_.get();
   for (Bucket& bucket : buckets_) {
     if (count_ <= kNodeCacheSoft / 2) return;
     RemoteVnode* v;
     // Only the table holds it (ref_count 1) and it is not the root: nobody
     // can take a new reference without the table lock, so it can go.
     while ((v = bucket.FindIf([&](RemoteVnode* c) {
-              return c->ref_count() == 1 && c != root_.get();
+              return c->ref_count() == 1 && c != root;
             })) != nullptr) {
       bucket.Remove(v);
       out->PushBack(v);
@@ -449,8 +450,9 @@ void RemoteFs::ForgetIfUnused(uint64_t node) {
   {
     SpinLockGuard guard(table_lock_);
     Bucket& bucket = buckets_[node % kBuckets];
+    const RemoteVnode* root = root_.get();
     victim = bucket.FindIf([&](RemoteVnode* v) {
-      return v->node() == node && v->ref_count() == 1 && v != root_.get();
+      return v->node() == node && v->ref_count() == 1 && v != root;
     });
     if (victim != nullptr) {
       bucket.Remove(victim);

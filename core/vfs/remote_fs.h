@@ -235,14 +235,14 @@ class RemoteFs final : public FileSystem {
   RemoteFs(kstd::RefPtr<RemoteTransport> transport, uint32_t magic);
   /// Moves table entries only the table holds into `out` (the caller sends
   /// kForget and releases them without the lock). Caller holds table_lock_.
-  void EvictLocked(Bucket* out);
+  void EvictLocked(Bucket* out) REQUIRES(table_lock_);
   /// Sends kForget for an evicted vnode and drops the table's reference.
   void Forget(RemoteVnode* vnode);
   /// Forgets every cached name of `dir` for good (its memory too) and bumps
   /// its generation. Caller holds table_lock_.
   static void DropNamesLocked(RemoteVnode* dir);
   /// The table's vnode for `node`, or null. Caller holds table_lock_.
-  RemoteVnode* FindLocked(uint64_t node);
+  RemoteVnode* FindLocked(uint64_t node) REQUIRES(table_lock_);
 
   /// Sends one message through `transport` (Exchange's work).
   static kstd::Result<void> ExchangeOn(RemoteTransport* transport, fsproto::Request& request,
@@ -254,11 +254,11 @@ class RemoteFs final : public FileSystem {
                                   int32_t* status);
 
   mutable SpinLock table_lock_;
-  kstd::RefPtr<RemoteTransport> transport_;  // guarded by table_lock_ (swapped by Reattach)
+  kstd::RefPtr<RemoteTransport> transport_ GUARDED_BY(table_lock_);  // swapped by Reattach
   bool reattaching_ = false;                 // atomic: one Reattach at a time
-  kstd::RefPtr<RemoteVnode> root_;  // guarded by table_lock_; null after Shutdown
-  Bucket buckets_[kBuckets];        // guarded by table_lock_; each holds a reference
-  size_t count_ = 0;                // guarded by table_lock_
+  kstd::RefPtr<RemoteVnode> root_ GUARDED_BY(table_lock_);  // null after Shutdown
+  Bucket buckets_[kBuckets] GUARDED_BY(table_lock_);  // each holds a reference
+  size_t count_ GUARDED_BY(table_lock_) = 0;
   fsproto::FsInfo info_ = {};       // from the hello (immutable)
   uint64_t name_hits_ = 0;          // atomic
 };

@@ -136,7 +136,7 @@ class SyntheticFs : public FileSystem {
  private:
   const int64_t magic_;
   mutable SpinLock lock_;
-  kstd::RefPtr<Vnode> root_;  // guarded by lock_
+  kstd::RefPtr<Vnode> root_ GUARDED_BY(lock_);
 };
 
 }  // namespace core::vfs

@@ -81,7 +81,7 @@ class UserPageTable {
 
   mutable SpinLock lock_;
   PmmTableAllocator tables_;
-  ArchPageTable table_;   // guarded by lock_
+  ArchPageTable table_ GUARDED_BY(lock_);
   TlbHook hook_;
   uint64_t root_ = 0;
   uint64_t resident_ = 0;  // guarded by lock_, read without it

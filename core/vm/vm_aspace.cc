@@ -459,7 +459,9 @@ kstd::Result<RefPtr<VmAspace>> VmAspace::Fork() {
   RefPtr<VmAspace> child = TRY(Create(pmm_, kernel_, tlb_hook_));
   SpinLockGuard hold(lock_);
   if (destroyed_) return Error::kInvalid;
-  // The child is reachable by no one else yet: its regions need no lock.
+  // The child is reachable by no one else yet: its lock is never contended,
+  // and holding it lets the compiler check that regions_ is guarded.
+  SpinLockGuard hold_child(child->lock_);
   TRY(child->regions_.Reserve(regions_.size()));
   for (size_t i = 0; i < regions_.size(); ++i) {
     const VmMapping& region = *regions_[i];

@@ -205,7 +205,7 @@ class VmAspace final : public kstd::RefCounted<VmAspace> {
                                          uint64_t new_addr);
   /// Whether no region but `self` shows VMO bytes [first, end) of `vmo`.
   bool VmoRangeUnusedLocked(const VmObject* vmo, uint64_t first, uint64_t end,
-                            const VmMapping* self) const;
+                            const VmMapping* self) const REQUIRES(lock_);
 
   kstd::Result<uint64_t> DoMap(kstd::RefPtr<VmObject> vmo, uint64_t vmo_offset, uint64_t size,
                                Prot prot, uint64_t addr, MapFlags flags, Placement placement);
@@ -216,18 +216,18 @@ class VmAspace final : public kstd::RefCounted<VmAspace> {
                                       DeadList* dead);
 
   // lock_ held.
-  kstd::Result<uint64_t> FindFreeLocked(uint64_t hint, uint64_t size) const;
+  kstd::Result<uint64_t> FindFreeLocked(uint64_t hint, uint64_t size) const REQUIRES(lock_);
   /// Regions that SplitLocked will need at addr and end.
-  int SplitsNeededLocked(uint64_t addr, uint64_t end) const;
+  int SplitsNeededLocked(uint64_t addr, uint64_t end) const REQUIRES(lock_);
   /// Splits the region containing `at` (if it starts below it) in two.
-  void SplitLocked(uint64_t at, Spares* spares);
+  void SplitLocked(uint64_t at, Spares* spares) REQUIRES(lock_);
   /// Removes the regions inside [addr, end) (no region may straddle an end)
   /// and puts them on `dead`, to be freed after unlocking.
-  void RemoveLocked(uint64_t addr, uint64_t end, DeadList* dead);
-  RegionInfo InfoLocked(const VmMapping& region, uint64_t addr) const;
+  void RemoveLocked(uint64_t addr, uint64_t end, DeadList* dead) REQUIRES(lock_);
+  RegionInfo InfoLocked(const VmMapping& region, uint64_t addr) const REQUIRES(lock_);
   /// Checks that [addr, addr + len) is covered by regions of anonymous VMOs.
   /// Errors: kFault, kNotSupported (as Peek).
-  kstd::Result<void> CheckCoveredLocked(uint64_t addr, size_t len) const;
+  kstd::Result<void> CheckCoveredLocked(uint64_t addr, size_t len) const REQUIRES(lock_);
   static void FreeDead(DeadList* dead);
 
   mutable SpinLock lock_;
@@ -235,8 +235,8 @@ class VmAspace final : public kstd::RefCounted<VmAspace> {
   const ArchPageTable* const kernel_;
   const TlbHook tlb_hook_;
   UserPageTable page_table_;
-  RegionArray regions_;     // guarded by lock_
-  bool destroyed_ = false;  // guarded by lock_
+  RegionArray regions_ GUARDED_BY(lock_);
+  bool destroyed_ GUARDED_BY(lock_) = false;
 };
 
 }  // namespace core::vm

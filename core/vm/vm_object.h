@@ -17,6 +17,7 @@
 // Locking: KernelObject::lock_ guards the page tree and the mapping list. Lock
 // order: VmAspace::lock_ -> VmObject::lock_ -> UserPageTable lock -> heap -> pmm.
 
+#include "core/sync/thread_annotations.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -131,14 +132,14 @@ class VmObject final : public KernelObject {
 
   // --- Helpers; lock_ held. ---
   bool IsExclusive(PhysAddr phys) const;
-  kstd::Result<PhysAddr> CommitZeroLocked(uint64_t index);
+  kstd::Result<PhysAddr> CommitZeroLocked(uint64_t index) REQUIRES(lock_);
   /// The page at `index`, made exclusive to this VMO (committed if absent).
-  kstd::Result<PhysAddr> WritablePageLocked(uint64_t index);
+  kstd::Result<PhysAddr> WritablePageLocked(uint64_t index) REQUIRES(lock_);
   /// Unmaps [offset, offset + size) of this VMO from every mapping.
-  void UnmapLocked(uint64_t offset, uint64_t size);
+  void UnmapLocked(uint64_t offset, uint64_t size) REQUIRES(lock_);
   /// Write-protects the present pages of [offset, offset + size) in every
   /// writable mapping.
-  void WriteProtectLocked(uint64_t offset, uint64_t size);
+  void WriteProtectLocked(uint64_t offset, uint64_t size) REQUIRES(lock_);
 
   const bool physical_;
   const bool writable_;
@@ -148,7 +149,7 @@ class VmObject final : public KernelObject {
   uint64_t owned_run_pages_ = 0;       // CreateContiguousOwned: pages to FreeRun
   mm::PageAllocator* pmm_ = nullptr;  // anonymous VMOs, and owned contiguous runs
   PageTree pages_;                     // anonymous VMOs; guarded by lock_
-  MappingList mappings_;               // guarded by lock_
+  MappingList mappings_ GUARDED_BY(lock_);
 };
 
 }  // namespace core::vm

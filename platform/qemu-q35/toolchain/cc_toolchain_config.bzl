@@ -106,6 +106,7 @@ def _impl(ctx):
                     "-Wall",
                     "-Wextra",
                     "-Werror",
+                    "-Wthread-safety",
                     "-Wno-unused-parameter",
                     # Reproducible builds: Bazel replaces these macros' values.
                     "-Wno-builtin-macro-redefined",
