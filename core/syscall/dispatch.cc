@@ -22,14 +22,19 @@ struct FromWord<UserPtr<T>> {
   static UserPtr<T> Get(uint64_t w) { return UserPtr<T>(w); }
 };
 
+// The register value of a handler's result: the value, or -errno.
+int64_t ToRegister(const SyscallResult& r) {
+  return r.is_error() ? -static_cast<int64_t>(r.error()) : static_cast<int64_t>(r.value());
+}
+
 template <typename... P, size_t... I>
-int64_t Apply(int64_t (*fn)(P...), const uint64_t* a, kstd::IndexSequence<I...>) {
-  return fn(FromWord<P>::Get(a[I])...);
+int64_t Apply(SyscallResult (*fn)(P...), const uint64_t* a, kstd::IndexSequence<I...>) {
+  return ToRegister(fn(FromWord<P>::Get(a[I])...));
 }
 
 template <auto Fn>
 struct MakeThunk;
-template <typename... P, int64_t (*Fn)(P...)>
+template <typename... P, SyscallResult (*Fn)(P...)>
 struct MakeThunk<Fn> {
   static int64_t Call(const uint64_t* a) { return Apply(Fn, a, kstd::MakeIndexSequence<sizeof...(P)>()); }
 };

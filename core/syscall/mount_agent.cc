@@ -289,18 +289,15 @@ void ForgetAgentMount(const vfs::FileSystem* fs) {
   }
 }
 
-int64_t SysMountAgentRegister(tessera::handle_t mount_right, tessera::handle_t channel) {
+SyscallResult SysMountAgentRegister(tessera::handle_t mount_right, tessera::handle_t channel) {
   HandleTable& handles = CurrentProcess()->handles();
-  auto right = handles.Get(mount_right, kRightManage);
-  if (right.is_error()) return Errno(right.error());
-  if (right.value()->type() != ObjectType::kVfsMount) return Errno(kstd::Error::kAccess);
+  auto right = TRY(handles.Get(mount_right, kRightManage));
+  if (right->type() != ObjectType::kVfsMount) return kstd::Error::kAccess;
   constexpr Rights kNeeded = kRightRead | kRightWrite;
-  auto checked = handles.GetTyped<ChannelEndpoint>(channel, ObjectType::kChannel, kNeeded);
-  if (checked.is_error()) return Errno(checked.error());
-  auto taken = handles.Remove(channel, kNeeded);
-  if (taken.is_error()) return Errno(taken.error());
+  TRY(handles.GetTyped<ChannelEndpoint>(channel, ObjectType::kChannel, kNeeded));
+  auto taken = TRY(handles.Remove(channel, kNeeded));
   kstd::RefPtr<ChannelEndpoint> endpoint =
-      kstd::StaticRefCast<ChannelEndpoint>(kstd::RefPtr<KernelObject>(taken.value().object));
+      kstd::StaticRefCast<ChannelEndpoint>(kstd::RefPtr<KernelObject>(taken.object));
   kstd::RefPtr<ChannelEndpoint> old;
   {
     SpinLockGuard guard(g_agent_lock);

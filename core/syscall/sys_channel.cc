@@ -119,123 +119,107 @@ bool NothingArrived(void* context) {
 
 void InitChannelCalls() { ChannelEndpoint::SetArrivalHook(OnArrival); }
 
-int64_t SysChannelCreate(UserPtr<tessera::handle_t> out0, UserPtr<tessera::handle_t> out1) {
-  auto pair = ipc::Channel::CreatePair();
-  if (pair.is_error()) return Errno(pair.error());
+SyscallResult SysChannelCreate(UserPtr<tessera::handle_t> out0, UserPtr<tessera::handle_t> out1) {
+  auto pair = TRY(ipc::Channel::CreatePair());
   HandleTable& table = CurrentProcess()->handles();
-  auto h0 = table.Add(pair.value().first, kEndpointRights);
-  if (h0.is_error()) return Errno(h0.error());
-  auto h1 = table.Add(pair.value().second, kEndpointRights);
+  auto h0 = TRY(table.Add(pair.first, kEndpointRights));
+  auto h1 = table.Add(pair.second, kEndpointRights);
   if (h1.is_error()) {
-    (void)table.Close(h0.value());
-    return Errno(h1.error());
+    (void)table.Close(h0);
+    return h1.error();
   }
-  tessera::handle_t v0 = h0.value(), v1 = h1.value();
+  tessera::handle_t v0 = h0, v1 = h1.value();
   if (out0.CopyOut(&v0).is_error() || out1.CopyOut(&v1).is_error()) {
     (void)table.Close(v0);
     (void)table.Close(v1);
-    return Errno(kstd::Error::kFault);
+    return kstd::Error::kFault;
   }
   return 0;
 }
 
-int64_t SysChannelWrite(tessera::handle_t handle, UserPtr<const void> bytes, uint32_t num_bytes,
+SyscallResult SysChannelWrite(tessera::handle_t handle, UserPtr<const void> bytes, uint32_t num_bytes,
                         UserPtr<const tessera::handle_t> handles, uint32_t num_handles,
                         uint32_t txid) {
-  auto ep = CurrentProcess()->handles().GetTyped<ChannelEndpoint>(handle, ObjectType::kChannel,
-                                                                 kRightWrite);
-  if (ep.is_error()) return Errno(ep.error());
-  auto packet = BuildPacket(bytes, num_bytes, handles, num_handles, txid);
-  if (packet.is_error()) return Errno(packet.error());
+  auto ep = TRY(CurrentProcess()->handles().GetTyped<ChannelEndpoint>(handle, ObjectType::kChannel, kRightWrite));
+  auto packet = TRY(BuildPacket(bytes, num_bytes, handles, num_handles, txid));
   // Counted before the message becomes visible, so a receiver that reads it
   // and then looks at the sender's accounting always sees it counted.
   CountSent(num_bytes);
-  auto written = ep.value()->Write(packet.value());
+  auto written = ep->Write(packet);
   if (written.is_error()) {
     UncountSent(num_bytes);
     // The handles were moved out of the caller's table; they are closed with
     // the packet (as when a message is sent to a closed peer on Zircon).
-    MessagePacket::DeleteDeferred(packet.value());
-    return Errno(written.error());
+    MessagePacket::DeleteDeferred(packet);
+    return written.error();
   }
   return 0;
 }
 
-int64_t SysChannelRead(tessera::handle_t handle, UserPtr<tessera::ChannelReadArgs> user_args) {
+SyscallResult SysChannelRead(tessera::handle_t handle, UserPtr<tessera::ChannelReadArgs> user_args) {
   tessera::ChannelReadArgs args;
-  if (user_args.CopyIn(&args).is_error()) return Errno(kstd::Error::kFault);
-  auto ep = CurrentProcess()->handles().GetTyped<ChannelEndpoint>(handle, ObjectType::kChannel,
-                                                                 kRightRead);
-  if (ep.is_error()) return Errno(ep.error());
+  TRY(user_args.CopyIn(&args));
+  auto ep = TRY(CurrentProcess()->handles().GetTyped<ChannelEndpoint>(handle, ObjectType::kChannel, kRightRead));
   ipc::MessageSize limit{args.bytes_capacity, args.handles_capacity};
   ipc::MessageSize needed;
-  auto packet = ep.value()->ReadIfFits(0, limit, &needed);
+  auto packet = ep->ReadIfFits(0, limit, &needed);
   if (packet.is_error()) {
-    if (packet.error() != kstd::Error::kTooBig) return Errno(packet.error());
+    if (packet.error() != kstd::Error::kTooBig) return packet.error();
     args.actual_bytes = needed.bytes;
     args.actual_handles = needed.handles;
     (void)user_args.CopyOut(&args);
-    return Errno(kstd::Error::kMessageSize);
+    return kstd::Error::kMessageSize;
   }
   MessagePacket* p = packet.value();
   args.actual_bytes = static_cast<uint32_t>(p->bytes().size());
   args.actual_handles = static_cast<uint32_t>(p->handles().size());
   args.txid = p->txid();
   args.sender = tessera::SenderInfo{p->sender().pid, p->sender().process_koid, p->sender().thread_koid};
-  auto delivered = DeliverPacket(p, UserPtr<void>(reinterpret_cast<uint64_t>(args.bytes)),
-                                 UserPtr<tessera::handle_t>(reinterpret_cast<uint64_t>(args.handles)));
-  if (delivered.is_error()) return Errno(delivered.error());
-  if (user_args.CopyOut(&args).is_error()) return Errno(kstd::Error::kFault);
+  TRY(DeliverPacket(p, UserPtr<void>(reinterpret_cast<uint64_t>(args.bytes)), UserPtr<tessera::handle_t>(reinterpret_cast<uint64_t>(args.handles))));
+  TRY(user_args.CopyOut(&args));
   return 0;
 }
 
-int64_t SysChannelCall(tessera::handle_t handle, UserPtr<tessera::ChannelCallArgs> user_args) {
+SyscallResult SysChannelCall(tessera::handle_t handle, UserPtr<tessera::ChannelCallArgs> user_args) {
   tessera::ChannelCallArgs args;
-  if (user_args.CopyIn(&args).is_error()) return Errno(kstd::Error::kFault);
-  auto ep = CurrentProcess()->handles().GetTyped<ChannelEndpoint>(
-      handle, ObjectType::kChannel, kRightRead | kRightWrite);
-  if (ep.is_error()) return Errno(ep.error());
+  TRY(user_args.CopyIn(&args));
+  auto ep = TRY(CurrentProcess()->handles().GetTyped<ChannelEndpoint>( handle, ObjectType::kChannel, kRightRead | kRightWrite));
   uint32_t txid = ipc::NewTxid();
-  auto packet = BuildPacket(UserPtr<const void>(reinterpret_cast<uint64_t>(args.write_bytes)),
-                            args.write_num_bytes,
-                            UserPtr<const tessera::handle_t>(reinterpret_cast<uint64_t>(args.write_handles)),
-                            args.write_num_handles, txid);
-  if (packet.is_error()) return Errno(packet.error());
+  auto packet = TRY(BuildPacket(UserPtr<const void>(reinterpret_cast<uint64_t>(args.write_bytes)), args.write_num_bytes, UserPtr<const tessera::handle_t>(reinterpret_cast<uint64_t>(args.write_handles)), args.write_num_handles, txid));
   CountSent(args.write_num_bytes);
-  auto written = ep.value()->Write(packet.value());
+  auto written = ep->Write(packet);
   if (written.is_error()) {
     UncountSent(args.write_num_bytes);
-    MessagePacket::DeleteDeferred(packet.value());
-    return Errno(written.error());
+    MessagePacket::DeleteDeferred(packet);
+    return written.error();
   }
 
   uint64_t deadline = DeadlineTick(args.deadline);
   ipc::MessageSize limit{args.read_bytes_capacity, args.read_handles_capacity};
   for (;;) {
-    NoNewArrival condition{ep.value().get(), ep.value()->arrivals()};
+    NoNewArrival condition{ep.get(), ep->arrivals()};
     ipc::MessageSize needed;
-    auto reply = ep.value()->ReadIfFits(txid, limit, &needed);
+    auto reply = ep->ReadIfFits(txid, limit, &needed);
     if (reply.ok()) {
       MessagePacket* p = reply.value();
       args.actual_bytes = static_cast<uint32_t>(p->bytes().size());
       args.actual_handles = static_cast<uint32_t>(p->handles().size());
-      auto delivered = DeliverPacket(p, UserPtr<void>(reinterpret_cast<uint64_t>(args.read_bytes)),
-                                     UserPtr<tessera::handle_t>(reinterpret_cast<uint64_t>(args.read_handles)));
-      if (delivered.is_error()) return Errno(delivered.error());
-      return user_args.CopyOut(&args).ok() ? 0 : Errno(kstd::Error::kFault);
+      TRY(DeliverPacket(p, UserPtr<void>(reinterpret_cast<uint64_t>(args.read_bytes)), UserPtr<tessera::handle_t>(reinterpret_cast<uint64_t>(args.read_handles))));
+      TRY(user_args.CopyOut(&args));
+      return 0;
     }
     if (reply.error() == kstd::Error::kTooBig) {
       args.actual_bytes = needed.bytes;
       args.actual_handles = needed.handles;
       (void)user_args.CopyOut(&args);
-      return Errno(kstd::Error::kMessageSize);
+      return kstd::Error::kMessageSize;
     }
-    if (reply.error() != kstd::Error::kAgain) return Errno(reply.error());
+    if (reply.error() != kstd::Error::kAgain) return reply.error();
     // Sleep until something new arrives on this endpoint (the reply, another
     // message, or the peer closing), then look again.
-    sched::WakeReason why = ReplyQueueOf(ep.value().get()).WaitIf(deadline, NothingArrived, &condition);
-    if (why == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
-    if (why == sched::WakeReason::kTimedOut) return Errno(kstd::Error::kTimedOut);
+    sched::WakeReason why = ReplyQueueOf(ep.get()).WaitIf(deadline, NothingArrived, &condition);
+    if (why == sched::WakeReason::kInterrupted) return kstd::Error::kInterrupted;
+    if (why == sched::WakeReason::kTimedOut) return kstd::Error::kTimedOut;
   }
 }
 

@@ -162,24 +162,21 @@ const char* Basename(const char* path) {
 
 }  // namespace
 
-int64_t SysLinuxExecve(UserPtr<const char> user_path, UserPtr<const void> user_argv,
+SyscallResult SysLinuxExecve(UserPtr<const char> user_path, UserPtr<const void> user_argv,
                        UserPtr<const void> user_envp) {
   char* path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
-  if (path == nullptr) return Errno(kstd::Error::kNoMemory);
+  if (path == nullptr) return kstd::Error::kNoMemory;
   struct Free {
     char* p;
     ~Free() { delete[] p; }
   } free_path{path};
-  auto len = CopyStringIn(user_path.address(), path, vfs::kMaxPathLength);
-  if (len.is_error()) return Errno(len.error());
-  if (len.value() == 0) return Errno(kstd::Error::kNotFound);
+  auto len = TRY(CopyStringIn(user_path.address(), path, vfs::kMaxPathLength));
+  if (len == 0) return kstd::Error::kNotFound;
 
   ArgArena argv, envp;
-  if (!argv.Init() || !envp.Init()) return Errno(kstd::Error::kNoMemory);
-  auto a = argv.PushUserArray(user_argv.address());
-  if (a.is_error()) return Errno(a.error());
-  auto e = envp.PushUserArray(user_envp.address());
-  if (e.is_error()) return Errno(e.error());
+  if (!argv.Init() || !envp.Init()) return kstd::Error::kNoMemory;
+  TRY(argv.PushUserArray(user_argv.address()));
+  TRY(envp.PushUserArray(user_envp.address()));
 
   Process* self = CurrentProcess();
   kstd::RefPtr<vfs::Vnode> root, cwd;
@@ -194,27 +191,25 @@ int64_t SysLinuxExecve(UserPtr<const char> user_path, UserPtr<const void> user_a
   char* current = path;
   char interpreter[kShebangMax + 1];
   for (int depth = 0;; ++depth) {
-    if (depth > kMaxInterpreterDepth) return Errno(kstd::Error::kLoop);
-    auto v = vfs::LookupPath(ctx, vfs::Name(current, kstd::StringLength(current)), true);
-    if (v.is_error()) return Errno(v.error());
+    if (depth > kMaxInterpreterDepth) return kstd::Error::kLoop;
+    auto v = TRY(vfs::LookupPath(ctx, vfs::Name(current, kstd::StringLength(current)), true));
     ProgramArgs args;
     args.argv = kstd::Span<const char* const>(argv.ptrs(), argv.count());
     args.envp = kstd::Span<const char* const>(envp.ptrs(), envp.count());
     args.execfn = path;
     const char* why = nullptr;
     // A file run before and unchanged since: map its cached image.
-    if (kstd::RefPtr<ExecImage> cached = FindExecImage(v.value().get())) {
-      auto allowed = CheckExecutable(v.value().get());
-      if (allowed.is_error()) return Errno(allowed.error());
+    if (kstd::RefPtr<ExecImage> cached = FindExecImage(v.get())) {
+      TRY(CheckExecutable(v.get()));
       auto r = self->Exec(CurrentThread(), hal::CurrentUserFrame(), kstd::ByteSpan(), args,
                           Basename(current), &why, cached.get());
-      return r.is_error() ? Errno(r.error()) : 0;
+      TRY(r);
+      return 0;
     }
-    const uint64_t version = v.value()->content_version();  // before reading
+    const uint64_t version = v->content_version();  // before reading
     uint64_t size = 0;
-    auto bytes = ReadExecutable(v.value().get(), &size);
-    if (bytes.is_error()) return Errno(bytes.error());
-    uint8_t* file = bytes.value();
+    auto bytes = TRY(ReadExecutable(v.get(), &size));
+    uint8_t* file = bytes;
     if (size >= 2 && file[0] == '#' && file[1] == '!') {
       // "#!interpreter [one argument]\n": argv becomes
       // interpreter [argument] script argv[1..].
@@ -222,7 +217,7 @@ int64_t SysLinuxExecve(UserPtr<const char> user_path, UserPtr<const void> user_a
       while (end < size && end < kShebangMax + 2 && file[end] != '\n') ++end;
       if (end == size || file[end] != '\n') {
         delete[] file;
-        return Errno(kstd::Error::kBadExecutable);
+        return kstd::Error::kBadExecutable;
       }
       size_t i = 2;
       while (i < end && (file[i] == ' ' || file[i] == '\t')) ++i;
@@ -235,14 +230,14 @@ int64_t SysLinuxExecve(UserPtr<const char> user_path, UserPtr<const void> user_a
       while (arg_end > arg_start && (file[arg_end - 1] == ' ' || file[arg_end - 1] == '\t' || file[arg_end - 1] == '\r')) --arg_end;
       if (interp_len == 0) {
         delete[] file;
-        return Errno(kstd::Error::kBadExecutable);
+        return kstd::Error::kBadExecutable;
       }
       __builtin_memcpy(interpreter, file + interp_start, interp_len);
       interpreter[interp_len] = '\0';
       ArgArena next;
       if (!next.Init()) {
         delete[] file;
-        return Errno(kstd::Error::kNoMemory);
+        return kstd::Error::kNoMemory;
       }
       kstd::Result<void> pushed = next.Push(interpreter, interp_len);
       if (pushed.ok() && arg_end > arg_start) {
@@ -253,18 +248,18 @@ int64_t SysLinuxExecve(UserPtr<const char> user_path, UserPtr<const void> user_a
       for (size_t k = 1; pushed.ok() && k < argv.count(); ++k) {
         pushed = next.Push(argv.ptrs()[k], kstd::StringLength(argv.ptrs()[k]));
       }
-      if (pushed.is_error()) return Errno(pushed.error());
+      if (pushed.is_error()) return pushed.error();
       argv.Swap(next);  // the old list is freed with `next`
       current = interpreter;
       continue;
     }
     // Cache the image for the next execve of this file (when it can be
     // mapped from file pages); this one maps it too.
-    kstd::RefPtr<ExecImage> made = MakeExecImage(v.value().get(), version, kstd::ByteSpan(file, size));
+    kstd::RefPtr<ExecImage> made = MakeExecImage(v.get(), version, kstd::ByteSpan(file, size));
     auto r = self->Exec(CurrentThread(), hal::CurrentUserFrame(), kstd::ByteSpan(file, size), args,
                         Basename(current), &why, made.get());
     delete[] file;
-    if (r.is_error()) return Errno(r.error());
+    TRY(r);
     return 0;
   }
 }

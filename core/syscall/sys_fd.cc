@@ -31,9 +31,9 @@ kstd::Result<kstd::RefPtr<FileDescription>> GetFile(int32_t fd) { return Fds().G
 
 // Moves `count` bytes from user memory into `file` through a bounce buffer
 // (a pooled 64 KiB one for large transfers, see bounce_pool.h).
-int64_t WriteFromUser(FileDescription* file, uint64_t address, uint64_t count, bool positional,
-                      uint64_t offset) {
-  if (!file->writable()) return Errno(kstd::Error::kBadHandle);
+SyscallResult WriteFromUser(FileDescription* file, uint64_t address, uint64_t count,
+                            bool positional, uint64_t offset) {
+  if (!file->writable()) return kstd::Error::kBadHandle;
   uint8_t stack_buf[kChunk];
   count = kstd::Min(count, kMaxIo);
   BounceBuffer bounce(count, stack_buf, sizeof stack_buf);
@@ -42,28 +42,29 @@ int64_t WriteFromUser(FileDescription* file, uint64_t address, uint64_t count, b
   while (done < count) {
     size_t n = static_cast<size_t>(kstd::Min<uint64_t>(count - done, bounce.size()));
     if (!hal::CopyFromUser(buf, address + done, n)) {
-      return done > 0 ? static_cast<int64_t>(done) : Errno(kstd::Error::kFault);
+      if (done > 0) return done;
+      return kstd::Error::kFault;
     }
     auto w = positional ? file->WriteAt(offset + done, kstd::Span<const uint8_t>(buf, n))
                         : file->Write(kstd::Span<const uint8_t>(buf, n));
     if (w.is_error()) {
-      if (done > 0) return static_cast<int64_t>(done);
+      if (done > 0) return done;
       if (w.error() == kstd::Error::kPipe) {
         // Writing to a pipe nobody reads: SIGPIPE (its default kills), and EPIPE.
         SendSignal(CurrentProcess(), posix::kSigPipe, posix::SigInfo::FromKernel(posix::kSigPipe));
       }
-      return Errno(w.error());
+      return w.error();
     }
     done += w.value();
     if (w.value() < n) break;  // short write (stream full and nonblocking)
   }
-  return static_cast<int64_t>(done);
+  return done;
 }
 
 // Reads into user memory. A stream read stops at the first short read.
-int64_t ReadToUser(FileDescription* file, uint64_t address, uint64_t count, bool positional,
-                   uint64_t offset) {
-  if (!file->readable()) return Errno(kstd::Error::kBadHandle);
+SyscallResult ReadToUser(FileDescription* file, uint64_t address, uint64_t count, bool positional,
+                         uint64_t offset) {
+  if (!file->readable()) return kstd::Error::kBadHandle;
   uint8_t stack_buf[kChunk];
   count = kstd::Min(count, kMaxIo);
   BounceBuffer bounce(count, stack_buf, sizeof stack_buf);
@@ -73,172 +74,170 @@ int64_t ReadToUser(FileDescription* file, uint64_t address, uint64_t count, bool
     size_t n = static_cast<size_t>(kstd::Min<uint64_t>(count - done, bounce.size()));
     auto r = positional ? file->ReadAt(offset + done, kstd::Span<uint8_t>(buf, n))
                         : file->Read(kstd::Span<uint8_t>(buf, n));
-    if (r.is_error()) return done > 0 ? static_cast<int64_t>(done) : Errno(r.error());
+    if (r.is_error()) {
+      if (done > 0) return done;
+      return r.error();
+    }
     if (r.value() > 0 && !hal::CopyToUser(address + done, buf, r.value())) {
-      return done > 0 ? static_cast<int64_t>(done) : Errno(kstd::Error::kFault);
+      if (done > 0) return done;
+      return kstd::Error::kFault;
     }
     done += r.value();
     if (r.value() < n) break;
     // Streams (pipes, ttys): return what is there rather than block again.
     if (!positional && file->IsStream()) break;
   }
-  return static_cast<int64_t>(done);
+  return done;
 }
 
-int64_t DoVector(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt, bool write,
-                 bool positional, int64_t offset) {
-  if (iovcnt < 0 || iovcnt > kIovMax) return Errno(kstd::Error::kInvalid);
-  auto file = GetFile(fd);
-  if (file.is_error()) return Errno(file.error());
-  if (positional && offset < 0) return Errno(kstd::Error::kInvalid);
-  int64_t total = 0;
+SyscallResult DoVector(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt,
+                       bool write, bool positional, int64_t offset) {
+  if (iovcnt < 0 || iovcnt > kIovMax) return kstd::Error::kInvalid;
+  auto file = TRY(GetFile(fd));
+  if (positional && offset < 0) return kstd::Error::kInvalid;
+  // Each step moves at most kMaxIo bytes and at most kIovMax steps run, so
+  // the total stays far below 2^63.
+  uint64_t total = 0;
   for (int32_t i = 0; i < iovcnt; ++i) {
     tessera::linux_iovec v;
-    if (iov.Offset(i).CopyIn(&v).is_error()) return total > 0 ? total : Errno(kstd::Error::kFault);
-    if (v.iov_len > kMaxIo) return total > 0 ? total : Errno(kstd::Error::kInvalid);
+    if (iov.Offset(i).CopyIn(&v).is_error()) {
+      if (total > 0) return total;
+      return kstd::Error::kFault;
+    }
+    if (v.iov_len > kMaxIo) {
+      if (total > 0) return total;
+      return kstd::Error::kInvalid;
+    }
     if (v.iov_len == 0) continue;
-    int64_t n = write ? WriteFromUser(file.value().get(), v.iov_base, v.iov_len, positional,
-                                      static_cast<uint64_t>(offset + total))
-                      : ReadToUser(file.value().get(), v.iov_base, v.iov_len, positional,
-                                   static_cast<uint64_t>(offset + total));
-    if (n < 0) return total > 0 ? total : n;
-    total += n;
-    if (static_cast<uint64_t>(n) < v.iov_len) break;
+    const uint64_t at = static_cast<uint64_t>(offset) + total;
+    SyscallResult n = write ? WriteFromUser(file.get(), v.iov_base, v.iov_len, positional, at)
+                            : ReadToUser(file.get(), v.iov_base, v.iov_len, positional, at);
+    if (n.is_error()) {
+      if (total > 0) return total;
+      return n.error();
+    }
+    total += n.value();
+    if (n.value() < v.iov_len) break;
   }
   return total;
 }
 
 }  // namespace
 
-int64_t SysLinuxRead(int32_t fd, UserPtr<void> buf, uint64_t count) {
-  auto file = GetFile(fd);
-  if (file.is_error()) return Errno(file.error());
-  return ReadToUser(file.value().get(), buf.address(), count, false, 0);
+SyscallResult SysLinuxRead(int32_t fd, UserPtr<void> buf, uint64_t count) {
+  auto file = TRY(GetFile(fd));
+  return ReadToUser(file.get(), buf.address(), count, false, 0);
 }
 
-int64_t SysLinuxWrite(int32_t fd, UserPtr<const void> buf, uint64_t count) {
-  auto file = GetFile(fd);
-  if (file.is_error()) return Errno(file.error());
-  return WriteFromUser(file.value().get(), buf.address(), count, false, 0);
+SyscallResult SysLinuxWrite(int32_t fd, UserPtr<const void> buf, uint64_t count) {
+  auto file = TRY(GetFile(fd));
+  return WriteFromUser(file.get(), buf.address(), count, false, 0);
 }
 
-int64_t SysLinuxPread64(int32_t fd, UserPtr<void> buf, uint64_t count, int64_t offset) {
-  if (offset < 0) return Errno(kstd::Error::kInvalid);
-  auto file = GetFile(fd);
-  if (file.is_error()) return Errno(file.error());
-  return ReadToUser(file.value().get(), buf.address(), count, true, static_cast<uint64_t>(offset));
+SyscallResult SysLinuxPread64(int32_t fd, UserPtr<void> buf, uint64_t count, int64_t offset) {
+  if (offset < 0) return kstd::Error::kInvalid;
+  auto file = TRY(GetFile(fd));
+  return ReadToUser(file.get(), buf.address(), count, true, static_cast<uint64_t>(offset));
 }
 
-int64_t SysLinuxPwrite64(int32_t fd, UserPtr<const void> buf, uint64_t count, int64_t offset) {
-  if (offset < 0) return Errno(kstd::Error::kInvalid);
-  auto file = GetFile(fd);
-  if (file.is_error()) return Errno(file.error());
-  return WriteFromUser(file.value().get(), buf.address(), count, true, static_cast<uint64_t>(offset));
+SyscallResult SysLinuxPwrite64(int32_t fd, UserPtr<const void> buf, uint64_t count, int64_t offset) {
+  if (offset < 0) return kstd::Error::kInvalid;
+  auto file = TRY(GetFile(fd));
+  return WriteFromUser(file.get(), buf.address(), count, true, static_cast<uint64_t>(offset));
 }
 
-int64_t SysLinuxReadv(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt) {
+SyscallResult SysLinuxReadv(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt) {
   return DoVector(fd, iov, iovcnt, false, false, 0);
 }
 
-int64_t SysLinuxWritev(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt) {
+SyscallResult SysLinuxWritev(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt) {
   return DoVector(fd, iov, iovcnt, true, false, 0);
 }
 
-int64_t SysLinuxLseek(int32_t fd, int64_t offset, int32_t whence) {
-  auto file = GetFile(fd);
-  if (file.is_error()) return Errno(file.error());
-  if (whence < 0 || whence > 4) return Errno(kstd::Error::kInvalid);
-  auto r = file.value()->Seek(offset, whence);
-  return r.ok() ? r.value() : Errno(r.error());
+SyscallResult SysLinuxLseek(int32_t fd, int64_t offset, int32_t whence) {
+  auto file = TRY(GetFile(fd));
+  if (whence < 0 || whence > 4) return kstd::Error::kInvalid;
+  return Checked(TRY(file->Seek(offset, whence)));
 }
 
-int64_t SysLinuxClose(int32_t fd) {
-  auto r = Fds().Close(fd);
-  return r.ok() ? 0 : Errno(r.error());
+SyscallResult SysLinuxClose(int32_t fd) {
+  TRY(Fds().Close(fd));
+  return 0;
 }
 
-int64_t SysLinuxDup(int32_t fd) {
-  auto file = GetFile(fd);
-  if (file.is_error()) return Errno(file.error());
-  auto n = Fds().Install(file.release_value(), false);
-  return n.ok() ? n.value() : Errno(n.error());
+SyscallResult SysLinuxDup(int32_t fd) {
+  auto file = TRY(GetFile(fd));
+  return Checked(TRY(Fds().Install(kstd::Move(file), false)));
 }
 
-int64_t SysLinuxDup3(int32_t oldfd, int32_t newfd, int32_t flags) {
+SyscallResult SysLinuxDup3(int32_t oldfd, int32_t newfd, int32_t flags) {
   if ((flags & ~static_cast<int32_t>(fd::kOCloExec)) != 0) {
     return Refuse("dup3", "flags", static_cast<uint32_t>(flags & ~static_cast<int32_t>(fd::kOCloExec)));
   }
-  if (oldfd == newfd) return Errno(kstd::Error::kInvalid);
-  auto file = GetFile(oldfd);
-  if (file.is_error()) return Errno(file.error());
-  if (newfd < 0 || newfd >= fd::kMaxFds) return Errno(kstd::Error::kBadHandle);
-  auto r = Fds().InstallAt(newfd, file.release_value(), (flags & fd::kOCloExec) != 0);
-  return r.ok() ? newfd : Errno(r.error());
+  if (oldfd == newfd) return kstd::Error::kInvalid;
+  auto file = TRY(GetFile(oldfd));
+  if (newfd < 0 || newfd >= fd::kMaxFds) return kstd::Error::kBadHandle;
+  TRY(Fds().InstallAt(newfd, kstd::Move(file), (flags & fd::kOCloExec) != 0));
+  return Checked(newfd);
 }
 
-int64_t SysLinuxDup2(int32_t oldfd, int32_t newfd) {
+SyscallResult SysLinuxDup2(int32_t oldfd, int32_t newfd) {
   if (oldfd == newfd) {
-    auto file = GetFile(oldfd);
-    return file.ok() ? newfd : Errno(file.error());
+    TRY(GetFile(oldfd));
+    return Checked(newfd);
   }
   return SysLinuxDup3(oldfd, newfd, 0);
 }
 
-int64_t SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
-  auto file = GetFile(fd);
-  if (file.is_error()) return Errno(file.error());
+SyscallResult SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
+  auto file = TRY(GetFile(fd));
   switch (cmd) {
     case kFDupFd:
     case kFDupFdCloexec: {
-      if (arg >= static_cast<uint64_t>(fd::kMaxFds)) return Errno(kstd::Error::kInvalid);
-      auto n = Fds().Install(file.release_value(), cmd == kFDupFdCloexec, static_cast<int>(arg));
-      return n.ok() ? n.value() : Errno(n.error());
+      if (arg >= static_cast<uint64_t>(fd::kMaxFds)) return kstd::Error::kInvalid;
+      return Checked(TRY(Fds().Install(kstd::Move(file), cmd == kFDupFdCloexec, static_cast<int>(arg))));
     }
     case kFGetFd: {
-      auto c = Fds().GetCloexec(fd);
-      return c.ok() ? (c.value() ? 1 : 0) : Errno(c.error());
+      if (TRY(Fds().GetCloexec(fd))) return 1;
+      return 0;
     }
     case kFSetFd: {
-      auto r = Fds().SetCloexec(fd, (arg & kFdCloexec) != 0);
-      return r.ok() ? 0 : Errno(r.error());
+      TRY(Fds().SetCloexec(fd, (arg & kFdCloexec) != 0));
+      return 0;
     }
     case kFGetFl:
-      return file.value()->status_flags();
+      return file->status_flags();
     case kFSetFl:
-      file.value()->set_status_flags(static_cast<uint32_t>(arg));
+      file->set_status_flags(static_cast<uint32_t>(arg));
       return 0;
     default:
       return Refuse("fcntl", "cmd", static_cast<uint32_t>(cmd));
   }
 }
 
-int64_t SysLinuxPipe2(UserPtr<int32_t> fds, int32_t flags) {
-  auto pair = fd::CreatePipe(static_cast<uint32_t>(flags));
-  if (pair.is_error()) return Errno(pair.error());
+SyscallResult SysLinuxPipe2(UserPtr<int32_t> fds, int32_t flags) {
+  auto pair = TRY(fd::CreatePipe(static_cast<uint32_t>(flags)));
   bool cloexec = (flags & fd::kOCloExec) != 0;
-  auto r = Fds().Install(pair.value().read_end, cloexec);
-  if (r.is_error()) return Errno(r.error());
-  auto w = Fds().Install(pair.value().write_end, cloexec);
+  auto r = TRY(Fds().Install(pair.read_end, cloexec));
+  auto w = Fds().Install(pair.write_end, cloexec);
   if (w.is_error()) {
-    (void)Fds().Close(r.value());
-    return Errno(w.error());
+    (void)Fds().Close(r);
+    return w.error();
   }
-  int32_t out[2] = {r.value(), w.value()};
+  int32_t out[2] = {r, w.value()};
   if (fds.CopyOut(out, 2).is_error()) {
     (void)Fds().Close(out[0]);
     (void)Fds().Close(out[1]);
-    return Errno(kstd::Error::kFault);
+    return kstd::Error::kFault;
   }
   return 0;
 }
 
-int64_t SysLinuxPipe(UserPtr<int32_t> fds) { return SysLinuxPipe2(fds, 0); }
+SyscallResult SysLinuxPipe(UserPtr<int32_t> fds) { return SysLinuxPipe2(fds, 0); }
 
-int64_t SysLinuxIoctl(int32_t fd, uint32_t request, uint64_t arg) {
-  auto file = GetFile(fd);
-  if (file.is_error()) return Errno(file.error());
-  auto r = file.value()->Ioctl(request, arg);
-  return r.ok() ? r.value() : Errno(r.error());
+SyscallResult SysLinuxIoctl(int32_t fd, uint32_t request, uint64_t arg) {
+  auto file = TRY(GetFile(fd));
+  return Checked(TRY(file->Ioctl(request, arg)));
 }
 
 namespace {
@@ -251,12 +250,12 @@ struct linux_pollfd {
 
 // poll's core on a kernel array: fills revents, returns the ready count.
 // `timeout_ns` < 0 waits forever.
-int64_t PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t timeout_ns) {
+SyscallResult PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t timeout_ns) {
   uint64_t deadline = timeout_ns < 0 ? sched::kNoDeadline
                                     : sched::DeadlineAfterNanos(static_cast<uint64_t>(timeout_ns));
   constexpr size_t kMaxWaited = 64;
   for (;;) {
-    int64_t ready = 0;
+    uint64_t ready = 0;
     kstd::RefPtr<KernelObject> objects[kMaxWaited];
     Signals wanted[kMaxWaited];
     size_t waited = 0;
@@ -294,7 +293,7 @@ int64_t PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t timeout_ns) {
     if (waited == 0) {
       // Nothing to wait on (all fds negative): sleep out the timeout.
       sched::PrepareToBlock();
-      if (sched::Block(deadline) == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
+      if (sched::Block(deadline) == sched::WakeReason::kInterrupted) return kstd::Error::kInterrupted;
       continue;
     }
     // More than 64 idle fds: wait on the first 64 and re-check the rest at
@@ -305,28 +304,29 @@ int64_t PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t timeout_ns) {
       if (d == sched::kNoDeadline || d > soon) d = soon;
     }
     auto r = WaitForSignals(objects, wanted, waited, d, nullptr);
-    if (r.is_error() && r.error() == kstd::Error::kInterrupted) return Errno(kstd::Error::kInterrupted);
+    if (r.is_error() && r.error() == kstd::Error::kInterrupted) return kstd::Error::kInterrupted;
   }
 }
 
 // poll(2) on a user array.
-int64_t DoPoll(UserPtr<linux_pollfd> user_fds, uint64_t nfds, int64_t timeout_ns) {
-  if (nfds > static_cast<uint64_t>(fd::kMaxFds)) return Errno(kstd::Error::kInvalid);
+SyscallResult DoPoll(UserPtr<linux_pollfd> user_fds, uint64_t nfds, int64_t timeout_ns) {
+  if (nfds > static_cast<uint64_t>(fd::kMaxFds)) return kstd::Error::kInvalid;
   linux_pollfd* pfds = new (kstd::nothrow) linux_pollfd[nfds > 0 ? nfds : 1];
-  if (pfds == nullptr) return Errno(kstd::Error::kNoMemory);
+  if (pfds == nullptr) return kstd::Error::kNoMemory;
   struct Cleanup {
     linux_pollfd* p;
     ~Cleanup() { delete[] p; }
   } cleanup{pfds};
-  if (nfds > 0 && user_fds.CopyIn(pfds, nfds).is_error()) return Errno(kstd::Error::kFault);
-  int64_t r = PollKernel(pfds, nfds, timeout_ns);
-  if (r >= 0 && nfds > 0 && user_fds.CopyOut(pfds, nfds).is_error()) return Errno(kstd::Error::kFault);
-  return r;
+  if (nfds > 0) TRY(user_fds.CopyIn(pfds, nfds));
+  const uint64_t ready = TRY(PollKernel(pfds, nfds, timeout_ns));
+  if (nfds > 0) TRY(user_fds.CopyOut(pfds, nfds));
+  return ready;
 }
 
 // select(2)/pselect6(2): the fd sets become a poll array.
-int64_t DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefds, uint64_t exceptfds, int64_t timeout_ns) {
-  if (nfds < 0 || nfds > fd::kMaxFds) return Errno(kstd::Error::kInvalid);
+SyscallResult DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefds, uint64_t exceptfds,
+                       int64_t timeout_ns) {
+  if (nfds < 0 || nfds > fd::kMaxFds) return kstd::Error::kInvalid;
   constexpr size_t kWords = fd::kMaxFds / 64;
   auto* sets = new (kstd::nothrow) uint64_t[3][kWords];
   auto* pfds = new (kstd::nothrow) linux_pollfd[nfds > 0 ? nfds : 1];
@@ -338,13 +338,13 @@ int64_t DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefds, uint64_t exc
       delete[] p;
     }
   } cleanup{sets, pfds};
-  if (sets == nullptr || pfds == nullptr) return Errno(kstd::Error::kNoMemory);
+  if (sets == nullptr || pfds == nullptr) return kstd::Error::kNoMemory;
   size_t words = (static_cast<size_t>(nfds) + 63) / 64;
   uint64_t user[3] = {readfds, writefds, exceptfds};
   for (int i = 0; i < 3; ++i) {
     for (size_t w = 0; w < kWords; ++w) sets[i][w] = 0;
     if (user[i] != 0 && words > 0 && UserPtr<uint64_t>(user[i]).CopyIn(sets[i], words).is_error()) {
-      return Errno(kstd::Error::kFault);
+      return kstd::Error::kFault;
     }
   }
   uint64_t n = 0;
@@ -355,16 +355,15 @@ int64_t DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefds, uint64_t exc
     if ((sets[2][fd / 64] >> (fd % 64)) & 1) ev |= fd::kPollPri;
     if (ev != 0) pfds[n++] = linux_pollfd{fd, ev, 0};
   }
-  int64_t r = PollKernel(pfds, n, timeout_ns);
-  if (r < 0) return r;
+  TRY(PollKernel(pfds, n, timeout_ns));
   for (int i = 0; i < 3; ++i) {
     for (size_t w = 0; w < kWords; ++w) sets[i][w] = 0;
   }
-  int64_t count = 0;
+  uint64_t count = 0;
   for (uint64_t i = 0; i < n; ++i) {
     int fd = pfds[i].fd;
     int16_t rev = pfds[i].revents;
-    if (rev & fd::kPollNval) return Errno(kstd::Error::kBadHandle);
+    if (rev & fd::kPollNval) return kstd::Error::kBadHandle;
     auto mark = [&](int set) {
       sets[set][fd / 64] |= 1ULL << (fd % 64);
       ++count;
@@ -375,7 +374,7 @@ int64_t DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefds, uint64_t exc
   }
   for (int i = 0; i < 3; ++i) {
     if (user[i] != 0 && words > 0 && UserPtr<uint64_t>(user[i]).CopyOut(sets[i], words).is_error()) {
-      return Errno(kstd::Error::kFault);
+      return kstd::Error::kFault;
     }
   }
   return count;
@@ -383,54 +382,54 @@ int64_t DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefds, uint64_t exc
 
 }  // namespace
 
-int64_t SysLinuxSelect(int32_t nfds, UserPtr<void> readfds, UserPtr<void> writefds, UserPtr<void> exceptfds,
+SyscallResult SysLinuxSelect(int32_t nfds, UserPtr<void> readfds, UserPtr<void> writefds, UserPtr<void> exceptfds,
                        UserPtr<void> timeout) {
   int64_t ns = -1;
   if (timeout.address() != 0) {
     int64_t tv[2];  // struct timeval
-    if (UserPtr<int64_t>(timeout.address()).CopyIn(tv, 2).is_error()) return Errno(kstd::Error::kFault);
-    if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1'000'000) return Errno(kstd::Error::kInvalid);
+    TRY(UserPtr<int64_t>(timeout.address()).CopyIn(tv, 2));
+    if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1'000'000) return kstd::Error::kInvalid;
     ns = tv[0] * 1'000'000'000 + tv[1] * 1000;
   }
   return DoSelect(nfds, readfds.address(), writefds.address(), exceptfds.address(), ns);
 }
 
-int64_t SysLinuxPselect6(int32_t nfds, UserPtr<void> readfds, UserPtr<void> writefds, UserPtr<void> exceptfds,
+SyscallResult SysLinuxPselect6(int32_t nfds, UserPtr<void> readfds, UserPtr<void> writefds, UserPtr<void> exceptfds,
                          UserPtr<const tessera::linux_timespec> timeout, UserPtr<const void> sigmask) {
   int64_t ns = -1;
   if (timeout.address() != 0) {
     tessera::linux_timespec ts;
-    if (timeout.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
+    TRY(timeout.CopyIn(&ts));
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return kstd::Error::kInvalid;
     ns = ts.tv_sec * 1'000'000'000 + ts.tv_nsec;
   }
   // The sigmask argument is a {sigset pointer, size} pair; a temporary mask
   // needs rt_sigsuspend-style handling: refuse rather than ignore it.
   if (sigmask.address() != 0) {
     uint64_t pair[2];
-    if (UserPtr<uint64_t>(sigmask.address()).CopyIn(pair, 2).is_error()) return Errno(kstd::Error::kFault);
-    if (pair[0] != 0) return Errno(kstd::Error::kNotSupported);
+    TRY(UserPtr<uint64_t>(sigmask.address()).CopyIn(pair, 2));
+    if (pair[0] != 0) return kstd::Error::kNotSupported;
   }
   return DoSelect(nfds, readfds.address(), writefds.address(), exceptfds.address(), ns);
 }
 
-int64_t SysLinuxPoll(UserPtr<void> fds, uint64_t nfds, int32_t timeout_ms) {
+SyscallResult SysLinuxPoll(UserPtr<void> fds, uint64_t nfds, int32_t timeout_ms) {
   int64_t ns = timeout_ms < 0 ? -1 : static_cast<int64_t>(timeout_ms) * 1'000'000;
   return DoPoll(UserPtr<linux_pollfd>(fds.address()), nfds, ns);
 }
 
-int64_t SysLinuxPpoll(UserPtr<void> fds, uint64_t nfds, UserPtr<const tessera::linux_timespec> timeout,
+SyscallResult SysLinuxPpoll(UserPtr<void> fds, uint64_t nfds, UserPtr<const tessera::linux_timespec> timeout,
                       UserPtr<const void> sigmask, uint64_t sigsetsize) {
   int64_t ns = -1;
   if (timeout.address() != 0) {
     tessera::linux_timespec ts;
-    if (timeout.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
+    TRY(timeout.CopyIn(&ts));
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return kstd::Error::kInvalid;
     ns = ts.tv_sec * 1'000'000'000 + ts.tv_nsec;
   }
   // A temporary signal mask needs signal delivery, which is not there yet:
   // refuse rather than ignore it.
-  if (sigmask.address() != 0) return Errno(kstd::Error::kNotSupported);
+  if (sigmask.address() != 0) return kstd::Error::kNotSupported;
   (void)sigsetsize;
   return DoPoll(UserPtr<linux_pollfd>(fds.address()), nfds, ns);
 }

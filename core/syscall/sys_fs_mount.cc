@@ -205,21 +205,21 @@ kstd::Result<void> Reattach(const tessera::FsMountArgs& args) {
 
 }  // namespace
 
-int64_t SysFsMount(UserPtr<const tessera::FsMountArgs> user_args) {
+SyscallResult SysFsMount(UserPtr<const tessera::FsMountArgs> user_args) {
   tessera::FsMountArgs args;
-  if (user_args.CopyIn(&args).is_error()) return Errno(kstd::Error::kFault);
-  auto r = (args.flags & tessera::kFsMountReplace) != 0 ? Reattach(args) : Mount(args);
-  return r.ok() ? 0 : Errno(r.error());
+  TRY(user_args.CopyIn(&args));
+  TRY((args.flags & tessera::kFsMountReplace) != 0 ? Reattach(args) : Mount(args));
+  return 0;
 }
 
-int64_t SysLinuxUmount2(UserPtr<const char> user_path, int32_t flags) {
+SyscallResult SysLinuxUmount2(UserPtr<const char> user_path, int32_t flags) {
   // MNT_FORCE, MNT_DETACH, MNT_EXPIRE and unknown bits.
   if ((flags & ~kUmountNoFollow) != 0) {
     return Refuse("umount2", "flags", static_cast<uint32_t>(flags & ~kUmountNoFollow));
   }
   Process* self = CurrentProcess();
   char* path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
-  if (path == nullptr) return Errno(kstd::Error::kNoMemory);
+  if (path == nullptr) return kstd::Error::kNoMemory;
   auto length = CopyStringIn(user_path.address(), path, vfs::kMaxPathLength);
   kstd::Result<kstd::RefPtr<vfs::Vnode>> target = kstd::Error::kNotFound;
   if (length.is_error()) {
@@ -235,13 +235,12 @@ int64_t SysLinuxUmount2(UserPtr<const char> user_path, int32_t flags) {
     target = vfs::LookupPath(ctx, vfs::Name(path, length.value()), (flags & kUmountNoFollow) == 0);
   }
   delete[] path;
-  if (target.is_error()) return Errno(target.error());
+  if (target.is_error()) return target.error();
   kstd::RefPtr<vfs::Vnode> mounted_root = target.release_value();
   kstd::RefPtr<vfs::FileSystem> fs = kstd::RefPtr<vfs::FileSystem>::FromRaw(mounted_root->fs());
   // Detach first (EBUSY while files are open or cwds are inside), then let
   // the server flush: a busy mount never sees kUnmount.
-  auto detached = vfs::Mounts().Umount(mounted_root.get());
-  if (detached.is_error()) return Errno(detached.error());
+  TRY(vfs::Mounts().Umount(mounted_root.get()));
   mounted_root.reset();
   RemoteMount remote = UnregisterRemote(fs.get());
   ForgetAgentMount(fs.get());  // its disk may be mounted again
@@ -252,8 +251,8 @@ int64_t SysLinuxUmount2(UserPtr<const char> user_path, int32_t flags) {
   remote.transport->Shut();
   if (flushed.is_error()) {
     Log("fs", "unmount: the server's flush failed (%s)", kstd::ErrorName(flushed.error()));
-    return Errno(flushed.error() == kstd::Error::kInterrupted ? kstd::Error::kInterrupted
-                                                               : kstd::Error::kIo);
+    return flushed.error() == kstd::Error::kInterrupted ? kstd::Error::kInterrupted
+                                                        : kstd::Error::kIo;
   }
   return 0;
 }

@@ -4,22 +4,19 @@
 
 namespace core::syscall {
 
-int64_t SysHandleClose(tessera::handle_t handle) {
-  auto r = CurrentProcess()->handles().Close(handle);
-  return r.ok() ? 0 : Errno(r.error());
+SyscallResult SysHandleClose(tessera::handle_t handle) {
+  TRY(CurrentProcess()->handles().Close(handle));
+  return 0;
 }
 
-int64_t SysHandleDuplicate(tessera::handle_t handle, uint32_t rights) {
+SyscallResult SysHandleDuplicate(tessera::handle_t handle, uint32_t rights) {
   HandleTable& table = CurrentProcess()->handles();
   if (rights == tessera::kRightSameRights) {
-    auto current = table.RightsOf(handle);
-    if (current.is_error()) return Errno(current.error());
-    rights = current.value();
+    rights = TRY(table.RightsOf(handle));
   } else if ((rights & ~kRightsAll) != 0) {
-    return Errno(kstd::Error::kInvalid);
+    return kstd::Error::kInvalid;
   }
-  auto dup = table.Duplicate(handle, rights);
-  return dup.ok() ? static_cast<int64_t>(dup.value()) : Errno(dup.error());
+  return TRY(table.Duplicate(handle, rights));
 }
 
 }  // namespace core::syscall

@@ -22,45 +22,46 @@ constexpr int32_t kClockBoottime = 7;
 
 }  // namespace
 
-int64_t SysLinuxGetpid() { return static_cast<int64_t>(CurrentProcess()->pid()); }
+SyscallResult SysLinuxGetpid() { return CurrentProcess()->pid(); }
 
 // A Linux process's main thread has the pid as its tid, a CLONE_THREAD
 // thread a number from the pid space (what tkill/tgkill take). Further
 // native threads report the scheduler's thread id, which tgkill does not take.
-int64_t SysLinuxGettid() {
+SyscallResult SysLinuxGettid() {
   sched::Thread* t = CurrentThread();
-  return static_cast<int64_t>(t->linux_tid_ != 0 ? t->linux_tid_ : t->tid());
+  return t->linux_tid_ != 0 ? t->linux_tid_ : t->tid();
 }
 
-int64_t SysLinuxSchedYield() {
+SyscallResult SysLinuxSchedYield() {
   sched::Yield();
   return 0;
 }
 
-int64_t SysLinuxArchPrctl(int32_t code, uint64_t address) {
+SyscallResult SysLinuxArchPrctl(int32_t code, uint64_t address) {
   hal::ThreadContext* context = CurrentThread()->context();
   switch (code) {
     case kArchSetFs:
-      if (address >= hal::UserAddressLimit()) return Errno(kstd::Error::kPermission);
+      if (address >= hal::UserAddressLimit()) return kstd::Error::kPermission;
       context->fs_base = address;
       hal::LoadFsBase(address);
       return 0;
     case kArchGetFs: {
       uint64_t value = context->fs_base;
-      return UserPtr<uint64_t>(address).CopyOut(&value).ok() ? 0 : Errno(kstd::Error::kFault);
+      TRY(UserPtr<uint64_t>(address).CopyOut(&value));
+      return 0;
     }
     default:
-      return Errno(kstd::Error::kInvalid);
+      return kstd::Error::kInvalid;
   }
 }
 
-int64_t SysLinuxSetTidAddress(uint64_t tidptr) {
+SyscallResult SysLinuxSetTidAddress(uint64_t tidptr) {
   // The word the kernel zeroes and futex-wakes when this thread exits.
   CurrentThread()->clear_child_tid_ = tidptr;
   return SysLinuxGettid();
 }
 
-int64_t SysLinuxClockGettime(int32_t clock, UserPtr<tessera::linux_timespec> tp) {
+SyscallResult SysLinuxClockGettime(int32_t clock, UserPtr<tessera::linux_timespec> tp) {
   uint64_t ns;
   switch (clock) {
     case kClockRealtime:
@@ -78,19 +79,20 @@ int64_t SysLinuxClockGettime(int32_t clock, UserPtr<tessera::linux_timespec> tp)
       ns = CurrentThread()->cpu_ticks() * (1'000'000'000ULL / sched::kTickHz);
       break;
     default:
-      return Errno(kstd::Error::kInvalid);
+      return kstd::Error::kInvalid;
   }
   tessera::linux_timespec ts{static_cast<int64_t>(ns / 1'000'000'000ULL),
                              static_cast<int64_t>(ns % 1'000'000'000ULL)};
-  return tp.CopyOut(&ts).ok() ? 0 : Errno(kstd::Error::kFault);
+  TRY(tp.CopyOut(&ts));
+  return 0;
 }
 
-int64_t SysLinuxNanosleep(UserPtr<const tessera::linux_timespec> req,
+SyscallResult SysLinuxNanosleep(UserPtr<const tessera::linux_timespec> req,
                           UserPtr<tessera::linux_timespec> rem) {
   tessera::linux_timespec ts;
-  if (req.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
+  TRY(req.CopyIn(&ts));
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
-    return Errno(kstd::Error::kInvalid);
+    return kstd::Error::kInvalid;
   }
   uint64_t start = hal::MonotonicNanos();
   uint64_t total = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
@@ -105,19 +107,19 @@ int64_t SysLinuxNanosleep(UserPtr<const tessera::linux_timespec> req,
       tessera::linux_timespec r{static_cast<int64_t>(left / 1'000'000'000ULL),
                                 static_cast<int64_t>(left % 1'000'000'000ULL)};
       if (!rem.is_null()) (void)rem.CopyOut(&r);
-      return Errno(kstd::Error::kInterrupted);
+      return kstd::Error::kInterrupted;
     }
   }
 }
 
-int64_t SysLinuxExit(int32_t code) {
+SyscallResult SysLinuxExit(int32_t code) {
   // Ends only the calling thread; the process ends with its last thread and
   // then reports this status if it is the latest (Process::NoteThreadExit).
   CurrentProcess()->NoteThreadExit((code & 0xFF) << 8);
   ExitCurrentThread();
 }
 
-int64_t SysLinuxExitGroup(int32_t code) {
+SyscallResult SysLinuxExitGroup(int32_t code) {
   CurrentProcess()->Kill((code & 0xFF) << 8);
   ExitCurrentThread();
 }

@@ -45,16 +45,16 @@ Rlimit DefaultLimit(int resource) {
 
 }  // namespace
 
-int64_t SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const tessera::linux_timespec> req,
+SyscallResult SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const tessera::linux_timespec> req,
                                UserPtr<tessera::linux_timespec> rem) {
   if (clock != kClockRealtime && clock != kClockMonotonic && clock != kClockBoottime) {
-    return Errno(kstd::Error::kInvalid);
+    return kstd::Error::kInvalid;
   }
   if ((flags & ~kTimerAbstime) != 0) return Refuse("clock_nanosleep", "flags", static_cast<uint32_t>(flags & ~kTimerAbstime));
   if ((flags & kTimerAbstime) == 0) return SysLinuxNanosleep(req, rem);
   tessera::linux_timespec ts;
-  if (req.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
-  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
+  TRY(req.CopyIn(&ts));
+  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return kstd::Error::kInvalid;
   if (ts.tv_sec > INT64_MAX / 1'000'000'000LL - 1) ts.tv_sec = INT64_MAX / 1'000'000'000LL - 1;
   int64_t absolute = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
   // A CLOCK_REALTIME deadline is converted once: a later settimeofday does not
@@ -65,11 +65,11 @@ int64_t SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const tesse
   for (;;) {
     sched::WakeReason why = sched::Block(deadline);
     if (why == sched::WakeReason::kTimedOut) return 0;
-    if (why == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
+    if (why == sched::WakeReason::kInterrupted) return kstd::Error::kInterrupted;
   }
 }
 
-int64_t SysLinuxGetrandom(UserPtr<void> buf, uint64_t count, uint32_t flags) {
+SyscallResult SysLinuxGetrandom(UserPtr<void> buf, uint64_t count, uint32_t flags) {
   constexpr uint32_t kKnown = 0x1 | 0x2 | 0x4;  // GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE
   if ((flags & ~kKnown) != 0) return Refuse("getrandom", "flags", flags & ~kKnown);
   count = kstd::Min<uint64_t>(count, 32 * 1024 * 1024);
@@ -79,43 +79,44 @@ int64_t SysLinuxGetrandom(UserPtr<void> buf, uint64_t count, uint32_t flags) {
     size_t n = static_cast<size_t>(kstd::Min<uint64_t>(count - done, sizeof chunk));
     random::RandomBytes(kstd::Span<uint8_t>(chunk, n));
     if (!hal::CopyToUser(buf.address() + done, chunk, n)) {
-      return done > 0 ? static_cast<int64_t>(done) : Errno(kstd::Error::kFault);
+      if (done > 0) return done;
+      return kstd::Error::kFault;
     }
     done += n;
   }
-  return static_cast<int64_t>(done);
+  return done;
 }
 
-int64_t SysLinuxPrlimit64(int32_t pid, uint32_t resource, UserPtr<const void> new_limit, UserPtr<void> old_limit) {
-  if (resource >= kRlimitCount) return Errno(kstd::Error::kInvalid);
+SyscallResult SysLinuxPrlimit64(int32_t pid, uint32_t resource, UserPtr<const void> new_limit, UserPtr<void> old_limit) {
+  if (resource >= kRlimitCount) return kstd::Error::kInvalid;
   if (pid != 0 && static_cast<uint64_t>(pid) != CurrentProcess()->pid()) {
-    if (!Process::FindByPid(static_cast<uint64_t>(pid))) return Errno(kstd::Error::kSearch);
+    if (!Process::FindByPid(static_cast<uint64_t>(pid))) return kstd::Error::kSearch;
   }
   Rlimit current = DefaultLimit(static_cast<int>(resource));
   if (old_limit.address() != 0 && old_limit.CopyOut(&current, sizeof current).is_error()) {
-    return Errno(kstd::Error::kFault);
+    return kstd::Error::kFault;
   }
   if (new_limit.address() != 0) {
     Rlimit wanted;
-    if (new_limit.CopyIn(&wanted, sizeof wanted).is_error()) return Errno(kstd::Error::kFault);
-    if (wanted.cur > wanted.max) return Errno(kstd::Error::kInvalid);
+    TRY(new_limit.CopyIn(&wanted, sizeof wanted));
+    if (wanted.cur > wanted.max) return kstd::Error::kInvalid;
     // Limits are fixed today: lowering or keeping them is fine (they are
     // already what is enforced or looser than what the kernel can do);
     // raising a hard limit above the kernel's is not.
-    if (wanted.max > current.max) return Errno(kstd::Error::kPermission);
+    if (wanted.max > current.max) return kstd::Error::kPermission;
   }
   return 0;
 }
 
-int64_t SysLinuxGetrlimit(uint32_t resource, UserPtr<void> limit) {
+SyscallResult SysLinuxGetrlimit(uint32_t resource, UserPtr<void> limit) {
   return SysLinuxPrlimit64(0, resource, UserPtr<const void>(), limit);
 }
 
-int64_t SysLinuxSetrlimit(uint32_t resource, UserPtr<const void> limit) {
+SyscallResult SysLinuxSetrlimit(uint32_t resource, UserPtr<const void> limit) {
   return SysLinuxPrlimit64(0, resource, limit, UserPtr<void>());
 }
 
-int64_t SysLinuxSysinfo(UserPtr<void> info) {
+SyscallResult SysLinuxSysinfo(UserPtr<void> info) {
   // struct sysinfo (x86-64): 112 bytes.
   struct {
     int64_t uptime;
@@ -138,10 +139,11 @@ int64_t SysLinuxSysinfo(UserPtr<void> info) {
   uint16_t procs = 0;
   Process::ForEach([](Process*, void* c) { ++*static_cast<uint16_t*>(c); }, &procs);
   si.procs = procs;
-  return info.CopyOut(&si, sizeof si).ok() ? 0 : Errno(kstd::Error::kFault);
+  TRY(info.CopyOut(&si, sizeof si));
+  return 0;
 }
 
-int64_t SysLinuxTimes(UserPtr<void> buf) {
+SyscallResult SysLinuxTimes(UserPtr<void> buf) {
   // struct tms in clock ticks (100 Hz): user and system time, and those of
   // the children waited for.
   constexpr uint64_t kPerClockTick = sched::kTickHz / 100;
@@ -151,42 +153,44 @@ int64_t SysLinuxTimes(UserPtr<void> buf) {
                     static_cast<int64_t>(own.system_ticks / kPerClockTick),
                     static_cast<int64_t>(children.user_ticks / kPerClockTick),
                     static_cast<int64_t>(children.system_ticks / kPerClockTick)};
-  if (buf.address() != 0 && buf.CopyOut(tms, sizeof tms).is_error()) return Errno(kstd::Error::kFault);
-  return static_cast<int64_t>(hal::MonotonicNanos() / 10'000'000ULL);
+  if (buf.address() != 0 && buf.CopyOut(tms, sizeof tms).is_error()) return kstd::Error::kFault;
+  return hal::MonotonicNanos() / 10'000'000ULL;
 }
 
-int64_t SysLinuxGetrusage(int32_t who, UserPtr<void> usage) {
+SyscallResult SysLinuxGetrusage(int32_t who, UserPtr<void> usage) {
   constexpr int32_t kSelf = 0, kChildren = -1, kThread = 1;
-  if (who != kSelf && who != kChildren && who != kThread) return Errno(kstd::Error::kInvalid);
+  if (who != kSelf && who != kChildren && who != kThread) return kstd::Error::kInvalid;
   // RUSAGE_THREAD reports the process (its threads are counted together).
   Process* p = CurrentProcess();
   ResourceUsage u = who == kChildren ? p->ChildrenUsage() : p->Usage();
-  if (usage.address() == 0) return Errno(kstd::Error::kFault);
-  return CopyOutRusage(usage, u) ? 0 : Errno(kstd::Error::kFault);
-}
-
-int64_t SysLinuxGetgroups(int32_t size, UserPtr<void>) {
-  if (size < 0) return Errno(kstd::Error::kInvalid);
-  return 0;  // root belongs to no supplementary groups
-}
-
-int64_t SysLinuxSchedGetaffinity(int32_t pid, uint64_t size, UserPtr<void> mask) {
-  if (size < 8 || (size & 7) != 0) return Errno(kstd::Error::kInvalid);
-  if (pid != 0 && !Process::FindByPid(static_cast<uint64_t>(pid))) return Errno(kstd::Error::kSearch);
-  uint64_t one_cpu = 1;  // only the boot CPU runs threads today
-  return mask.CopyOut(&one_cpu, sizeof one_cpu).ok() ? 8 : Errno(kstd::Error::kFault);
-}
-
-int64_t SysLinuxPersonality(uint32_t persona) {
-  // Only PER_LINUX (0) exists here; 0xffffffff queries.
-  if (persona != 0 && persona != 0xFFFFFFFFu) return Errno(kstd::Error::kInvalid);
+  if (usage.address() == 0) return kstd::Error::kFault;
+  if (!CopyOutRusage(usage, u)) return kstd::Error::kFault;
   return 0;
 }
 
-int64_t SysLinuxMadvise(uint64_t addr, uint64_t length, int32_t advice) {
+SyscallResult SysLinuxGetgroups(int32_t size, UserPtr<void>) {
+  if (size < 0) return kstd::Error::kInvalid;
+  return 0;  // root belongs to no supplementary groups
+}
+
+SyscallResult SysLinuxSchedGetaffinity(int32_t pid, uint64_t size, UserPtr<void> mask) {
+  if (size < 8 || (size & 7) != 0) return kstd::Error::kInvalid;
+  if (pid != 0 && !Process::FindByPid(static_cast<uint64_t>(pid))) return kstd::Error::kSearch;
+  uint64_t one_cpu = 1;  // only the boot CPU runs threads today
+  TRY(mask.CopyOut(&one_cpu, sizeof one_cpu));
+  return 8;
+}
+
+SyscallResult SysLinuxPersonality(uint32_t persona) {
+  // Only PER_LINUX (0) exists here; 0xffffffff queries.
+  if (persona != 0 && persona != 0xFFFFFFFFu) return kstd::Error::kInvalid;
+  return 0;
+}
+
+SyscallResult SysLinuxMadvise(uint64_t addr, uint64_t length, int32_t advice) {
   constexpr int32_t kNormal = 0, kRandom = 1, kSequential = 2, kWillNeed = 3, kDontNeed = 4;
   constexpr int32_t kFree = 8, kHugePage = 14, kNoHugePage = 15, kDontDump = 16, kDoDump = 17;
-  if ((addr & 4095) != 0) return Errno(kstd::Error::kInvalid);
+  if ((addr & 4095) != 0) return kstd::Error::kInvalid;
   switch (advice) {
     case kNormal:
     case kRandom:
@@ -205,12 +209,11 @@ int64_t SysLinuxMadvise(uint64_t addr, uint64_t length, int32_t advice) {
       uint64_t size = kstd::AlignUp(length, 4096);
       vm::VmAspace* aspace = CurrentProcess()->aspace();
       auto region = aspace->Query(addr);
-      if (region.is_error()) return Errno(kstd::Error::kNoMemory);
-      if (region.value().shared || region.value().guard) return Errno(kstd::Error::kInvalid);
-      auto vmo = vm::VmObject::CreateAnonymous(&Pmm(), size);
-      if (vmo.is_error()) return Errno(vmo.error());
-      auto r = aspace->MapFixedReplace(addr, vmo.release_value(), 0, size, region.value().prot, 0);
-      return r.ok() ? 0 : Errno(r.error());
+      if (region.is_error()) return kstd::Error::kNoMemory;
+      if (region.value().shared || region.value().guard) return kstd::Error::kInvalid;
+      auto vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), size));
+      TRY(aspace->MapFixedReplace(addr, kstd::Move(vmo), 0, size, region.value().prot, 0));
+      return 0;
     }
     default:
       return Refuse("madvise", "advice", static_cast<uint32_t>(advice));
@@ -223,7 +226,7 @@ namespace core::syscall {
 
 // prctl: the process name (PR_SET_NAME / PR_GET_NAME, 16 bytes with the
 // NUL, as Linux's comm). Every other option is refused with EINVAL.
-int64_t SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5) {
+SyscallResult SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5) {
   constexpr int32_t kPrSetName = 15, kPrGetName = 16;
   constexpr size_t kCommBytes = 16;
   switch (option) {
@@ -231,9 +234,9 @@ int64_t SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg
       char name[kCommBytes] = {};
       auto len = CopyStringIn(arg2, name, kCommBytes - 1);
       // Longer names are cut to 15 bytes, not refused (Linux).
-      if (len.is_error() && len.error() != kstd::Error::kNameTooLong) return Errno(len.error());
+      if (len.is_error() && len.error() != kstd::Error::kNameTooLong) return len.error();
       if (len.is_error() && UserPtr<char>(arg2).CopyIn(name, kCommBytes - 1).is_error()) {
-        return Errno(kstd::Error::kFault);
+        return kstd::Error::kFault;
       }
       name[kCommBytes - 1] = '\0';
       CurrentProcess()->SetName(name);
@@ -242,7 +245,8 @@ int64_t SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg
     case kPrGetName: {
       char name[kCommBytes] = {};
       kstd::CopyString(name, sizeof name, CurrentProcess()->name());
-      return UserPtr<char>(arg2).CopyOut(name, sizeof name).ok() ? 0 : Errno(kstd::Error::kFault);
+      TRY(UserPtr<char>(arg2).CopyOut(name, sizeof name));
+      return 0;
     }
     default:
       return Refuse("prctl", "option", static_cast<uint32_t>(option));

@@ -31,11 +31,11 @@ constexpr int32_t kKnownFlags = kMapShared | kMapPrivate | kMapFixed | kMapAnony
 // touch), STACK, DENYWRITE, EXECUTABLE. GROWSDOWN and the 0x200000 bit are
 // refused below.
 
-int64_t VmErrno(kstd::Error e) {
+// The errno POSIX gives for a failed change of the address space.
+kstd::Error VmError(kstd::Error e) {
   switch (e) {
-    case kstd::Error::kNotFound: return Errno(kstd::Error::kNoMemory);  // POSIX: ENOMEM
-    case kstd::Error::kAccess: return Errno(kstd::Error::kAccess);
-    default: return Errno(e);
+    case kstd::Error::kNotFound: return kstd::Error::kNoMemory;  // POSIX: ENOMEM
+    default: return e;
   }
 }
 
@@ -52,46 +52,45 @@ bool ToProt(int32_t prot, vm::Prot* out) {
 // A private file mapping's memory object gets the file's bytes [offset,
 // offset + size): what exists of them (the rest of the last page is zero;
 // pages wholly past the end read as zeros, where Linux raises SIGBUS).
-// Returns 0 or -errno: EBADF (not an open fd), EACCES (not opened for
+// Errors: EBADF (not an open fd), EACCES (not opened for
 // reading; PROT_EXEC on a noexec mount), ENODEV (not a regular file, or a
 // shared mapping: no page cache to share), EINVAL (negative offset), EIO.
 // /dev/zero gives zeros, shared or not (anonymous memory).
-int64_t FillFromFile(vm::VmObject* vmo, int32_t fd, int64_t offset, uint64_t size, int32_t prot,
-                     bool shared) {
-  if (fd < 0) return Errno(kstd::Error::kBadHandle);
-  auto file = CurrentProcess()->fds()->Get(fd);
-  if (file.is_error()) return Errno(file.error());
-  vfs::Vnode* v = file.value()->vnode();
+kstd::Result<void> FillFromFile(vm::VmObject* vmo, int32_t fd, int64_t offset, uint64_t size,
+                                int32_t prot, bool shared) {
+  if (fd < 0) return kstd::Error::kBadHandle;
+  auto file = TRY(CurrentProcess()->fds()->Get(fd));
+  vfs::Vnode* v = file->vnode();
   // /dev/zero maps anonymous memory (shared or private), as on Linux.
   if (v != nullptr && v->type() == vfs::VnodeType::kCharDevice && v->GetAttr().rdev == vfs::kDevZero) {
-    return 0;
+    return kstd::Ok();
   }
-  if (v == nullptr || v->type() != vfs::VnodeType::kRegular) return Errno(kstd::Error::kNoDevice);
+  if (v == nullptr || v->type() != vfs::VnodeType::kRegular) return kstd::Error::kNoDevice;
   if (shared) return Refuse("mmap", "shared_file_mapping", static_cast<uint32_t>(prot), kstd::Error::kNoDevice);
-  if (!file.value()->readable()) return Errno(kstd::Error::kAccess);
+  if (!file->readable()) return kstd::Error::kAccess;
   if ((prot & kProtExec) != 0 && (v->fs()->mount_flags() & vfs::kMountNoExec) != 0) {
-    return Errno(kstd::Error::kPermission);
+    return kstd::Error::kPermission;
   }
-  if (offset < 0) return Errno(kstd::Error::kInvalid);
+  if (offset < 0) return kstd::Error::kInvalid;
   const uint64_t file_size = v->GetAttr().size;
   const uint64_t start = static_cast<uint64_t>(offset);
-  if (start >= file_size) return 0;
+  if (start >= file_size) return kstd::Ok();
   const uint64_t want = kstd::Min(size, file_size - start);
   constexpr size_t kChunk = 16 * 1024;
   uint8_t* chunk = new (kstd::nothrow) uint8_t[kChunk];
-  if (chunk == nullptr) return Errno(kstd::Error::kNoMemory);
+  if (chunk == nullptr) return kstd::Error::kNoMemory;
   uint64_t done = 0;
-  int64_t result = 0;
+  kstd::Result<void> result = kstd::Ok();
   while (done < want) {
     size_t n = static_cast<size_t>(kstd::Min<uint64_t>(want - done, kChunk));
     auto r = v->ReadAt(start + done, kstd::Span<uint8_t>(chunk, n));
     if (r.is_error()) {
-      result = Errno(r.error());
+      result = r.error();
       break;
     }
     if (r.value() == 0) break;  // the file shrank meanwhile: zeros from here
     if (vmo->Write(done, chunk, r.value()).is_error()) {
-      result = Errno(kstd::Error::kNoMemory);
+      result = kstd::Error::kNoMemory;
       break;
     }
     done += r.value();
@@ -102,102 +101,101 @@ int64_t FillFromFile(vm::VmObject* vmo, int32_t fd, int64_t offset, uint64_t siz
 
 }  // namespace
 
-int64_t SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot, int32_t flags, int32_t fd,
+SyscallResult SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot, int32_t flags, int32_t fd,
                      int64_t offset) {
   if ((flags & ~kKnownFlags) != 0 || (flags & (kMapGrowsDown | kMapNorm)) != 0) {
     return Refuse("mmap", "flags", static_cast<uint32_t>(flags & (~kKnownFlags | kMapGrowsDown | kMapNorm)));
   }
   int sharing = flags & (kMapShared | kMapPrivate);
-  if (sharing != kMapShared && sharing != kMapPrivate) return Errno(kstd::Error::kInvalid);
-  if (length == 0 || (offset & (kPage - 1)) != 0) return Errno(kstd::Error::kInvalid);
+  if (sharing != kMapShared && sharing != kMapPrivate) return kstd::Error::kInvalid;
+  if (length == 0 || (offset & (kPage - 1)) != 0) return kstd::Error::kInvalid;
   vm::Prot vprot;
-  if (!ToProt(prot, &vprot)) return Errno(kstd::Error::kInvalid);
+  if (!ToProt(prot, &vprot)) return kstd::Error::kInvalid;
   uint64_t size = kstd::AlignUp(length, kPage);
-  if (size < length) return Errno(kstd::Error::kNoMemory);
+  if (size < length) return kstd::Error::kNoMemory;
   if ((flags & (kMapFixed | kMapFixedNoReplace)) != 0 && (addr & (kPage - 1)) != 0) {
-    return Errno(kstd::Error::kInvalid);
+    return kstd::Error::kInvalid;
   }
-  auto vmo = vm::VmObject::CreateAnonymous(&Pmm(), size);
-  if (vmo.is_error()) return Errno(vmo.error());
+  auto vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), size));
   if ((flags & kMapAnonymous) == 0) {
-    int64_t filled = FillFromFile(vmo.value().get(), fd, offset, size, prot, sharing == kMapShared);
-    if (filled < 0) return filled;
+    TRY(FillFromFile(vmo.get(), fd, offset, size, prot, sharing == kMapShared));
   }
   vm::MapFlags mflags = (sharing == kMapShared) ? vm::kMapShared : 0;
   vm::VmAspace* aspace = CurrentProcess()->aspace();
   kstd::Result<uint64_t> mapped = kstd::Error::kInvalid;
   if (flags & kMapFixed) {
-    mapped = aspace->MapFixedReplace(addr, vmo.release_value(), 0, size, vprot, mflags);
+    mapped = aspace->MapFixedReplace(addr, kstd::Move(vmo), 0, size, vprot, mflags);
   } else if (flags & kMapFixedNoReplace) {
-    mapped = aspace->Map(vmo.release_value(), 0, size, vprot, addr, mflags | vm::kMapFixed);
+    mapped = aspace->Map(kstd::Move(vmo), 0, size, vprot, addr, mflags | vm::kMapFixed);
   } else {
-    mapped = aspace->Map(vmo.release_value(), 0, size, vprot, kstd::AlignDown(addr, kPage), mflags);
+    mapped = aspace->Map(kstd::Move(vmo), 0, size, vprot, kstd::AlignDown(addr, kPage), mflags);
   }
-  if (mapped.is_error()) return VmErrno(mapped.error());
-  return static_cast<int64_t>(mapped.value());
+  if (mapped.is_error()) return VmError(mapped.error());
+  return mapped.value();  // an address below the user limit
 }
 
-int64_t SysLinuxMunmap(uint64_t addr, uint64_t length) {
-  if ((addr & (kPage - 1)) != 0 || length == 0) return Errno(kstd::Error::kInvalid);
+SyscallResult SysLinuxMunmap(uint64_t addr, uint64_t length) {
+  if ((addr & (kPage - 1)) != 0 || length == 0) return kstd::Error::kInvalid;
   uint64_t size = kstd::AlignUp(length, kPage);
-  if (size < length) return Errno(kstd::Error::kInvalid);
+  if (size < length) return kstd::Error::kInvalid;
   auto r = CurrentProcess()->aspace()->Unmap(addr, size);
-  return r.ok() ? 0 : VmErrno(r.error());
+  if (r.is_error()) return VmError(r.error());
+  return 0;
 }
 
-int64_t SysLinuxMprotect(uint64_t addr, uint64_t length, int32_t prot) {
-  if ((addr & (kPage - 1)) != 0) return Errno(kstd::Error::kInvalid);
+SyscallResult SysLinuxMprotect(uint64_t addr, uint64_t length, int32_t prot) {
+  if ((addr & (kPage - 1)) != 0) return kstd::Error::kInvalid;
   vm::Prot vprot;
-  if (!ToProt(prot, &vprot)) return Errno(kstd::Error::kInvalid);
+  if (!ToProt(prot, &vprot)) return kstd::Error::kInvalid;
   if (length == 0) return 0;
   uint64_t size = kstd::AlignUp(length, kPage);
-  if (size < length) return Errno(kstd::Error::kNoMemory);
+  if (size < length) return kstd::Error::kNoMemory;
   auto r = CurrentProcess()->aspace()->Protect(addr, size, vprot);
-  return r.ok() ? 0 : VmErrno(r.error());
+  if (r.is_error()) return VmError(r.error());
+  return 0;
 }
 
-int64_t SysLinuxMremap(uint64_t old_addr, uint64_t old_size, uint64_t new_size, uint64_t flags,
+SyscallResult SysLinuxMremap(uint64_t old_addr, uint64_t old_size, uint64_t new_size, uint64_t flags,
                        uint64_t new_addr) {
   // Linux uapi values; MREMAP_DONTUNMAP (4) is not implemented: EINVAL.
   constexpr uint64_t kMayMove = 1, kFixed = 2;
   if ((flags & ~(kMayMove | kFixed)) != 0) return Refuse("mremap", "flags", flags & ~(kMayMove | kFixed));
-  if ((old_addr & (kPage - 1)) != 0) return Errno(kstd::Error::kInvalid);
+  if ((old_addr & (kPage - 1)) != 0) return kstd::Error::kInvalid;
   // Lengths round up to pages, as on Linux; one that wraps cannot be mapped.
   const uint64_t old_pages = kstd::AlignUp(old_size, kPage);
   const uint64_t new_pages = kstd::AlignUp(new_size, kPage);
-  if (old_pages < old_size) return Errno(kstd::Error::kFault);
-  if (new_pages < new_size || new_pages == 0) return Errno(kstd::Error::kInvalid);
+  if (old_pages < old_size) return kstd::Error::kFault;
+  if (new_pages < new_size || new_pages == 0) return kstd::Error::kInvalid;
   vm::RemapFlags vflags = 0;
   if (flags & kMayMove) vflags |= vm::kRemapMayMove;
   if (flags & kFixed) vflags |= vm::kRemapFixed;
-  auto r = CurrentProcess()->aspace()->Remap(old_addr, old_pages, new_pages, vflags, new_addr);
-  if (r.is_error()) return Errno(r.error());  // kInvalid, kFault, kNoMemory: Linux's errnos
-  return static_cast<int64_t>(r.value());
+  // Errors kInvalid, kFault, kNoMemory: Linux's errnos.
+  return TRY(CurrentProcess()->aspace()->Remap(old_addr, old_pages, new_pages, vflags, new_addr));
 }
 
-int64_t SysLinuxBrk(uint64_t requested) {
+SyscallResult SysLinuxBrk(uint64_t requested) {
   // Linux semantics: returns the new break, or the old one if the request
   // cannot be met (never an error code).
   Process* p = CurrentProcess();
   SpinLockGuard guard(p->brk_lock_);
   uint64_t current = p->brk_current_;
-  if (requested == 0 || requested < p->brk_start_) return static_cast<int64_t>(current);
+  if (requested == 0 || requested < p->brk_start_) return current;
   constexpr uint64_t kMaxHeap = 1ULL << 32;  // 4 GiB of brk heap at most
-  if (requested - p->brk_start_ > kMaxHeap) return static_cast<int64_t>(current);
+  if (requested - p->brk_start_ > kMaxHeap) return current;
   uint64_t old_end = kstd::AlignUp(current, kPage);
   uint64_t new_end = kstd::AlignUp(requested, kPage);
   vm::VmAspace* aspace = p->aspace();
   if (new_end > old_end) {
     auto vmo = vm::VmObject::CreateAnonymous(&Pmm(), new_end - old_end);
-    if (vmo.is_error()) return static_cast<int64_t>(current);
+    if (vmo.is_error()) return current;
     auto mapped = aspace->Map(vmo.release_value(), 0, new_end - old_end,
                               vm::kProtRead | vm::kProtWrite, old_end, vm::kMapFixed);
-    if (mapped.is_error()) return static_cast<int64_t>(current);
+    if (mapped.is_error()) return current;
   } else if (new_end < old_end) {
-    if (aspace->Unmap(new_end, old_end - new_end).is_error()) return static_cast<int64_t>(current);
+    if (aspace->Unmap(new_end, old_end - new_end).is_error()) return current;
   }
   p->brk_current_ = requested;
-  return static_cast<int64_t>(requested);
+  return requested;
 }
 
 }  // namespace core::syscall

@@ -70,13 +70,15 @@ ResourceUsage TotalUsage(Process* p) {
 // blocks until one has something to report (unless WNOHANG), lets
 // `copy_out` store the report in user memory (a fault aborts before the
 // child is consumed) and then consumes it (reap, clear the stop/continue).
-// Returns 0 with *outcome filled (kReport or kNoneReady) or -errno.
-int64_t WaitForChild(const posix::WaitRequest& request, posix::WaitOutcome* outcome,
-                     bool (*copy_out)(const posix::WaitOutcome& o, Process* child, void* context),
-                     void* context) {
+// Fills *outcome (kReport or kNoneReady). Errors: kNoMemory, kFault (the
+// copy-out faulted), kInterrupted, and SelectChild's.
+kstd::Result<void> WaitForChild(const posix::WaitRequest& request, posix::WaitOutcome* outcome,
+                                bool (*copy_out)(const posix::WaitOutcome& o, Process* child,
+                                                 void* context),
+                                void* context) {
   Process* self = CurrentProcess();
   auto* list = new (kstd::nothrow) ChildList();
-  if (list == nullptr) return Errno(kstd::Error::kNoMemory);
+  if (list == nullptr) return kstd::Error::kNoMemory;
   struct Release {
     ChildList* l;
     void Drop() {
@@ -95,16 +97,16 @@ int64_t WaitForChild(const posix::WaitRequest& request, posix::WaitOutcome* outc
     release.Drop();
     list->parent = self->pid();
     Process::ForEach(CollectChild, list);
-    auto selected = posix::SelectChild(request, kstd::Span<const posix::WaitChild>(list->children, list->n));
-    if (selected.is_error()) return Errno(selected.error());
-    const posix::WaitOutcome& o = selected.value();
+    const posix::WaitOutcome o =
+        TRY(posix::SelectChild(request, kstd::Span<const posix::WaitChild>(list->children, list->n)));
     if (o.kind == posix::WaitOutcome::Kind::kNoneReady) {
       *outcome = o;
-      return copy_out(o, nullptr, context) ? 0 : Errno(kstd::Error::kFault);
+      if (!copy_out(o, nullptr, context)) return kstd::Error::kFault;
+      return kstd::Ok();
     }
     if (o.kind == posix::WaitOutcome::Kind::kReport) {
       Process* child = list->processes[o.index];
-      if (!copy_out(o, child, context)) return Errno(kstd::Error::kFault);
+      if (!copy_out(o, child, context)) return kstd::Error::kFault;
       switch (o.consume) {
         case posix::WaitOutcome::Consume::kReap:
           self->AddReapedChildUsage(TotalUsage(child));
@@ -124,47 +126,43 @@ int64_t WaitForChild(const posix::WaitRequest& request, posix::WaitOutcome* outc
           break;
       }
       *outcome = o;
-      return 0;
+      return kstd::Ok();
     }
     release.Drop();
     sched::WakeReason why = self->child_events().WaitIf(sched::kNoDeadline, NothingChanged, &condition);
-    if (why == sched::WakeReason::kInterrupted) return Errno(kstd::Error::kInterrupted);
+    if (why == sched::WakeReason::kInterrupted) return kstd::Error::kInterrupted;
   }
 }
 
 }  // namespace
 
-int64_t SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32_t options, UserPtr<void> rusage) {
-  auto request = posix::DecodeWait4(pid, static_cast<uint32_t>(options),
-                                    static_cast<int32_t>(CurrentProcess()->pgid()));
-  if (request.is_error()) return Errno(request.error());
+SyscallResult SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32_t options, UserPtr<void> rusage) {
+  auto request = TRY(posix::DecodeWait4(pid, static_cast<uint32_t>(options), static_cast<int32_t>(CurrentProcess()->pgid())));
   struct Out {
     UserPtr<int32_t> status;
     UserPtr<void> rusage;
   } out{status, rusage};
   posix::WaitOutcome o;
-  int64_t r = WaitForChild(request.value(), &o, [](const posix::WaitOutcome& w, Process* child, void* c) {
+  TRY(WaitForChild(request, &o, [](const posix::WaitOutcome& w, Process* child, void* c) {
     auto* out = static_cast<Out*>(c);
     if (w.kind != posix::WaitOutcome::Kind::kReport) return true;
     int32_t st = w.status;
     if (!out->status.is_null() && out->status.CopyOut(&st).is_error()) return false;
     return CopyOutRusage(out->rusage, TotalUsage(child));
-  }, &out);
-  if (r < 0) return r;
-  return o.kind == posix::WaitOutcome::Kind::kReport ? o.pid : 0;
+  }, &out));
+  if (o.kind != posix::WaitOutcome::Kind::kReport) return 0;
+  return Checked(o.pid);  // a child's pid
 }
 
-int64_t SysLinuxWaitid(int32_t idtype, int32_t id, UserPtr<void> infop, int32_t options,
+SyscallResult SysLinuxWaitid(int32_t idtype, int32_t id, UserPtr<void> infop, int32_t options,
                        UserPtr<void> rusage) {
-  auto request = posix::DecodeWaitid(idtype, id, static_cast<uint32_t>(options),
-                                     static_cast<int32_t>(CurrentProcess()->pgid()));
-  if (request.is_error()) return Errno(request.error());
+  auto request = TRY(posix::DecodeWaitid(idtype, id, static_cast<uint32_t>(options), static_cast<int32_t>(CurrentProcess()->pgid())));
   struct Out {
     UserPtr<void> infop;
     UserPtr<void> rusage;
   } out{infop, rusage};
   posix::WaitOutcome o;
-  return WaitForChild(request.value(), &o, [](const posix::WaitOutcome& w, Process* child, void* c) {
+  TRY(WaitForChild(request, &o, [](const posix::WaitOutcome& w, Process* child, void* c) {
     auto* out = static_cast<Out*>(c);
     // WNOHANG with nothing to report: the siginfo is zeroed (si_pid = 0),
     // and so is the rusage.
@@ -172,16 +170,16 @@ int64_t SysLinuxWaitid(int32_t idtype, int32_t id, UserPtr<void> infop, int32_t 
     if (w.kind == posix::WaitOutcome::Kind::kReport) info = w.info;
     if (out->infop.address() != 0 && out->infop.CopyOut(&info, sizeof info).is_error()) return false;
     return CopyOutRusage(out->rusage, child != nullptr ? TotalUsage(child) : ResourceUsage{});
-  }, &out);
+  }, &out));
+  return 0;
 }
 
-int64_t SysLinuxFork() {
+SyscallResult SysLinuxFork() {
   Process* self = CurrentProcess();
   hal::ThreadContext* cpu = CurrentThread()->context();
   hal::SaveFpuState(cpu);
-  auto child = self->Fork(hal::CurrentUserFrame(), *cpu);
-  if (child.is_error()) return Errno(child.error());
-  return static_cast<int64_t>(child.value()->pid());
+  auto child = TRY(self->Fork(hal::CurrentUserFrame(), *cpu));
+  return child->pid();
 }
 
 namespace {
@@ -215,10 +213,10 @@ constexpr uint64_t kCloneSupported = kCloneSignalMask | kCloneVm | kCloneFs | kC
 constexpr uint64_t kCloneThreadShares = kCloneVm | kCloneFs | kCloneFiles | kCloneSighand;
 
 // clone(CLONE_THREAD): a thread of the caller's process.
-int64_t CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid, UserPtr<int32_t> child_tid,
-                    uint64_t tls) {
+SyscallResult CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
+                          UserPtr<int32_t> child_tid, uint64_t tls) {
   // Linux's rules: CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM.
-  if ((flags & kCloneSighand) == 0 || (flags & kCloneVm) == 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & kCloneSighand) == 0 || (flags & kCloneVm) == 0) return kstd::Error::kInvalid;
   // A thread with its own fd table or fs context: not supported.
   if ((flags & kCloneThreadShares) != kCloneThreadShares) {
     return Refuse("clone", "flags", kCloneThreadShares & ~flags);
@@ -238,18 +236,18 @@ int64_t CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
   auto thread = self->CloneThread(hal::CurrentUserFrame(), *cpu, options);
   if (thread.is_error()) {
     // The process is ending: the caller dies on its way out.
-    if (thread.error() == kstd::Error::kInterrupted) return Errno(kstd::Error::kRestartNoIntr);
-    return Errno(thread.error());
+    if (thread.error() == kstd::Error::kInterrupted) return kstd::Error::kRestartNoIntr;
+    return thread.error();
   }
-  return static_cast<int64_t>(thread.value()->linux_tid_);
+  return thread.value()->linux_tid_;
 }
 
 }  // namespace
 
-int64_t SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
+SyscallResult SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
                       UserPtr<int32_t> child_tid, uint64_t tls) {
   if ((flags & ~kCloneSupported) != 0) return Refuse("clone", "flags", flags & ~kCloneSupported);
-  if ((flags & kCloneSighand) != 0 && (flags & kCloneVm) == 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & kCloneSighand) != 0 && (flags & kCloneVm) == 0) return kstd::Error::kInvalid;
   if (flags & kCloneThread) return CloneThread(flags, newsp, parent_tid, child_tid, tls);
   if ((flags & (kCloneFs | kCloneFiles | kCloneSighand)) != 0) {
     return Refuse("clone", "flags", flags & (kCloneFs | kCloneFiles | kCloneSighand));  // sharing without threads
@@ -271,51 +269,50 @@ int64_t SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_ti
   // The child's memory (its copy-on-write copy, or the shared space for
   // vfork) gets its tid before it first runs: Clone writes it.
   if (flags & kCloneChildSetTid) options.child_set_tid = child_tid.address();
-  auto child = self->Clone(hal::CurrentUserFrame(), *cpu, options);
-  if (child.is_error()) return Errno(child.error());
-  int32_t tid = static_cast<int32_t>(child.value()->pid());  // a process's first thread id is its pid
+  auto child = TRY(self->Clone(hal::CurrentUserFrame(), *cpu, options));
+  int32_t tid = static_cast<int32_t>(child->pid());  // a process's first thread id is its pid
   if (flags & kCloneParentSetTid) (void)parent_tid.CopyOut(&tid);
-  if (flags & kCloneVfork) child.value()->WaitForVforkRelease();
-  return tid;
+  if (flags & kCloneVfork) child->WaitForVforkRelease();
+  return Checked(tid);
 }
 
-int64_t SysLinuxVfork() {
+SyscallResult SysLinuxVfork() {
   return SysLinuxClone(kCloneVm | kCloneVfork | 17, 0, UserPtr<int32_t>(), UserPtr<int32_t>(), 0);
 }
 
-int64_t SysLinuxGetppid() { return static_cast<int64_t>(CurrentProcess()->parent_pid()); }
-int64_t SysLinuxGetuid() { return 0; }
-int64_t SysLinuxGetgid() { return 0; }
-int64_t SysLinuxGeteuid() { return 0; }
-int64_t SysLinuxGetegid() { return 0; }
-int64_t SysLinuxGetpgrp() { return static_cast<int64_t>(CurrentProcess()->pgid()); }
+SyscallResult SysLinuxGetppid() { return CurrentProcess()->parent_pid(); }
+SyscallResult SysLinuxGetuid() { return 0; }
+SyscallResult SysLinuxGetgid() { return 0; }
+SyscallResult SysLinuxGeteuid() { return 0; }
+SyscallResult SysLinuxGetegid() { return 0; }
+SyscallResult SysLinuxGetpgrp() { return CurrentProcess()->pgid(); }
 
-int64_t SysLinuxGetpgid(int32_t pid) {
-  if (pid == 0) return static_cast<int64_t>(CurrentProcess()->pgid());
+SyscallResult SysLinuxGetpgid(int32_t pid) {
+  if (pid == 0) return CurrentProcess()->pgid();
   kstd::RefPtr<Process> p = Process::FindByPid(static_cast<uint64_t>(pid));
-  if (!p || pid < 0) return Errno(kstd::Error::kSearch);
-  return static_cast<int64_t>(p->pgid());
+  if (!p || pid < 0) return kstd::Error::kSearch;
+  return p->pgid();
 }
 
-int64_t SysLinuxGetsid(int32_t pid) {
-  if (pid == 0) return static_cast<int64_t>(CurrentProcess()->sid());
+SyscallResult SysLinuxGetsid(int32_t pid) {
+  if (pid == 0) return CurrentProcess()->sid();
   kstd::RefPtr<Process> p = Process::FindByPid(static_cast<uint64_t>(pid));
-  if (!p || pid < 0) return Errno(kstd::Error::kSearch);
-  return static_cast<int64_t>(p->sid());
+  if (!p || pid < 0) return kstd::Error::kSearch;
+  return p->sid();
 }
 
-int64_t SysLinuxSetpgid(int32_t pid, int32_t pgid) {
+SyscallResult SysLinuxSetpgid(int32_t pid, int32_t pgid) {
   Process* self = CurrentProcess();
-  if (pid < 0 || pgid < 0) return Errno(kstd::Error::kInvalid);
+  if (pid < 0 || pgid < 0) return kstd::Error::kInvalid;
   kstd::RefPtr<Process> target =
       pid == 0 ? kstd::RefPtr<Process>::FromRaw(self) : Process::FindByPid(static_cast<uint64_t>(pid));
   if (!target || (target.get() != self && target->parent_pid() != self->pid())) {
-    return Errno(kstd::Error::kSearch);
+    return kstd::Error::kSearch;
   }
   // A child that has run execve is out of its parent's hands (POSIX).
-  if (target.get() != self && target->did_exec()) return Errno(kstd::Error::kAccess);
-  if (target->sid() != self->sid()) return Errno(kstd::Error::kPermission);
-  if (target->pid() == target->sid()) return Errno(kstd::Error::kPermission);  // a session leader
+  if (target.get() != self && target->did_exec()) return kstd::Error::kAccess;
+  if (target->sid() != self->sid()) return kstd::Error::kPermission;
+  if (target->pid() == target->sid()) return kstd::Error::kPermission;  // a session leader
   uint64_t new_pgid = pgid == 0 ? target->pid() : static_cast<uint64_t>(pgid);
   if (new_pgid != target->pid()) {
     // Joining an existing group: it must exist in the same session.
@@ -328,22 +325,22 @@ int64_t SysLinuxSetpgid(int32_t pid, int32_t pgid) {
       // A zombie still holds its group until it is reaped.
       if (p->pgid() == f->pgid && p->sid() == f->sid) f->found = true;
     }, &find);
-    if (!find.found) return Errno(kstd::Error::kPermission);
+    if (!find.found) return kstd::Error::kPermission;
   }
   target->set_pgid(new_pgid);
   return 0;
 }
 
-int64_t SysLinuxSetsid() {
+SyscallResult SysLinuxSetsid() {
   Process* self = CurrentProcess();
   // A process group leader cannot start a session (its group would straddle two).
-  if (self->pgid() == self->pid()) return Errno(kstd::Error::kPermission);
+  if (self->pgid() == self->pid()) return kstd::Error::kPermission;
   self->set_sid(self->pid());
   self->set_pgid(self->pid());
-  return static_cast<int64_t>(self->pid());
+  return self->pid();
 }
 
-int64_t SysLinuxUname(UserPtr<void> buf) {
+SyscallResult SysLinuxUname(UserPtr<void> buf) {
   // struct utsname: six 65-byte fields.
   char u[6][65] = {};
   kstd::CopyString(u[0], 65, "Linux");  // programs (busybox, libcs) key on the Linux ABI
@@ -352,7 +349,8 @@ int64_t SysLinuxUname(UserPtr<void> buf) {
   kstd::CopyString(u[3], 65, "#1 Tessera 0.1.0");
   kstd::CopyString(u[4], 65, "x86_64");
   kstd::CopyString(u[5], 65, "(none)");
-  return buf.CopyOut(u, sizeof u).ok() ? 0 : Errno(kstd::Error::kFault);
+  TRY(buf.CopyOut(u, sizeof u));
+  return 0;
 }
 
 }  // namespace core::syscall

@@ -27,10 +27,10 @@ constexpr uint32_t kCmdCadOff = 0x00000000;
 
 }  // namespace
 
-int64_t SysLinuxReboot(uint32_t magic1, uint32_t magic2, uint32_t cmd, uint64_t arg) {
+SyscallResult SysLinuxReboot(uint32_t magic1, uint32_t magic2, uint32_t cmd, uint64_t arg) {
   bool magic_ok = false;
   for (uint32_t m : kMagic2) magic_ok |= magic2 == m;
-  if (magic1 != kMagic1 || !magic_ok) return Errno(kstd::Error::kInvalid);
+  if (magic1 != kMagic1 || !magic_ok) return kstd::Error::kInvalid;
   switch (cmd) {
     case kCmdCadOn:
     case kCmdCadOff:
@@ -50,7 +50,7 @@ int64_t SysLinuxReboot(uint32_t magic1, uint32_t magic2, uint32_t cmd, uint64_t 
       hal::ExitMachine(0);
     }
     default:
-      return Errno(kstd::Error::kInvalid);  // incl. RESTART2 and KEXEC: not supported
+      return kstd::Error::kInvalid;  // incl. RESTART2 and KEXEC: not supported
   }
 }
 

@@ -38,8 +38,9 @@ bool FromTimeval(const tessera::linux_timeval& tv, uint64_t* ns) {
 
 // ITIMER_VIRTUAL and ITIMER_PROF exist in Linux but not here: EINVAL, like
 // any unknown timer.
-int64_t CheckWhich(int32_t which) {
-  return which == kItimerReal ? 0 : Refuse("itimer", "which", static_cast<uint32_t>(which));
+kstd::Result<void> CheckWhich(int32_t which) {
+  if (which != kItimerReal) return Refuse("itimer", "which", static_cast<uint32_t>(which));
+  return kstd::Ok();
 }
 
 constexpr int32_t kClockRealtime = 0;
@@ -53,91 +54,89 @@ struct LinuxTimezone {
 
 }  // namespace
 
-int64_t SysLinuxTime(UserPtr<int64_t> tloc) {
+SyscallResult SysLinuxTime(UserPtr<int64_t> tloc) {
   int64_t seconds = WallClockNanos() / static_cast<int64_t>(kNsPerSec);
-  if (tloc.address() != 0 && tloc.CopyOut(&seconds).is_error()) return Errno(kstd::Error::kFault);
-  return seconds;
+  if (tloc.address() != 0) TRY(tloc.CopyOut(&seconds));
+  return Checked(seconds);  // a time_t: negative before 1970, as on Linux
 }
 
-int64_t SysLinuxGettimeofday(UserPtr<tessera::linux_timeval> tv, UserPtr<void> tz) {
+SyscallResult SysLinuxGettimeofday(UserPtr<tessera::linux_timeval> tv, UserPtr<void> tz) {
   int64_t now = WallClockNanos();
   if (tv.address() != 0) {
     tessera::linux_timeval out{now / static_cast<int64_t>(kNsPerSec),
                                (now % static_cast<int64_t>(kNsPerSec)) / static_cast<int64_t>(kNsPerUs)};
-    if (tv.CopyOut(&out).is_error()) return Errno(kstd::Error::kFault);
+    TRY(tv.CopyOut(&out));
   }
   if (tz.address() != 0) {
     LinuxTimezone utc{0, 0};
-    if (tz.CopyOut(&utc, sizeof utc).is_error()) return Errno(kstd::Error::kFault);
+    TRY(tz.CopyOut(&utc, sizeof utc));
   }
   return 0;
 }
 
-int64_t SysLinuxSettimeofday(UserPtr<const tessera::linux_timeval> tv, UserPtr<const void> tz) {
+SyscallResult SysLinuxSettimeofday(UserPtr<const tessera::linux_timeval> tv, UserPtr<const void> tz) {
   if (tz.address() != 0) {
     LinuxTimezone zone;
-    if (tz.CopyIn(&zone, sizeof zone).is_error()) return Errno(kstd::Error::kFault);
+    TRY(tz.CopyIn(&zone, sizeof zone));
     // Only UTC: a kernel timezone would change nothing Tessera reports.
-    if (zone.minuteswest != 0 || zone.dsttime != 0) return Errno(kstd::Error::kInvalid);
+    if (zone.minuteswest != 0 || zone.dsttime != 0) return kstd::Error::kInvalid;
   }
   if (tv.address() == 0) return 0;
   tessera::linux_timeval in;
-  if (tv.CopyIn(&in).is_error()) return Errno(kstd::Error::kFault);
+  TRY(tv.CopyIn(&in));
   uint64_t ns;
-  if (!FromTimeval(in, &ns) || ns > static_cast<uint64_t>(INT64_MAX)) return Errno(kstd::Error::kInvalid);
+  if (!FromTimeval(in, &ns) || ns > static_cast<uint64_t>(INT64_MAX)) return kstd::Error::kInvalid;
   SetWallClockNanos(static_cast<int64_t>(ns));  // everyone is root: no CAP_SYS_TIME check
   return 0;
 }
 
-int64_t SysLinuxClockSettime(int32_t clock, UserPtr<const tessera::linux_timespec> tp) {
+SyscallResult SysLinuxClockSettime(int32_t clock, UserPtr<const tessera::linux_timespec> tp) {
   // Only the wall clock can be set (Linux: EINVAL for the others).
-  if (clock != kClockRealtime) return Errno(kstd::Error::kInvalid);
+  if (clock != kClockRealtime) return kstd::Error::kInvalid;
   tessera::linux_timespec in;
-  if (tp.CopyIn(&in).is_error()) return Errno(kstd::Error::kFault);
+  TRY(tp.CopyIn(&in));
   if (in.tv_sec < 0 || in.tv_nsec < 0 || in.tv_nsec >= static_cast<int64_t>(kNsPerSec) ||
       in.tv_sec > INT64_MAX / static_cast<int64_t>(kNsPerSec) - 1) {
-    return Errno(kstd::Error::kInvalid);
+    return kstd::Error::kInvalid;
   }
   SetWallClockNanos(in.tv_sec * static_cast<int64_t>(kNsPerSec) + in.tv_nsec);
   return 0;
 }
 
-int64_t SysLinuxGetitimer(int32_t which, UserPtr<tessera::linux_itimerval> value) {
-  if (int64_t r = CheckWhich(which); r != 0) return r;
+SyscallResult SysLinuxGetitimer(int32_t which, UserPtr<tessera::linux_itimerval> value) {
+  TRY(CheckWhich(which));
   tessera::linux_itimerval out = ToItimerval(GetRealTimer(CurrentProcess()->pid()));
-  if (value.CopyOut(&out).is_error()) return Errno(kstd::Error::kFault);
+  TRY(value.CopyOut(&out));
   return 0;
 }
 
-int64_t SysLinuxSetitimer(int32_t which, UserPtr<const tessera::linux_itimerval> value,
+SyscallResult SysLinuxSetitimer(int32_t which, UserPtr<const tessera::linux_itimerval> value,
                           UserPtr<tessera::linux_itimerval> old) {
-  if (int64_t r = CheckWhich(which); r != 0) return r;
+  TRY(CheckWhich(which));
   posix::IntervalTimerValue next;
   // Linux still treats a null new value as "disarm" (a documented misfeature).
   if (value.address() != 0) {
     tessera::linux_itimerval in;
-    if (value.CopyIn(&in).is_error()) return Errno(kstd::Error::kFault);
+    TRY(value.CopyIn(&in));
     if (!FromTimeval(in.it_value, &next.value_ns) || !FromTimeval(in.it_interval, &next.interval_ns)) {
-      return Errno(kstd::Error::kInvalid);
+      return kstd::Error::kInvalid;
     }
   }
-  auto previous = SetRealTimer(CurrentProcess()->pid(), next);
-  if (previous.is_error()) return Errno(previous.error());
+  auto previous = TRY(SetRealTimer(CurrentProcess()->pid(), next));
   if (old.address() != 0) {
-    tessera::linux_itimerval out = ToItimerval(previous.value());
-    if (old.CopyOut(&out).is_error()) return Errno(kstd::Error::kFault);
+    tessera::linux_itimerval out = ToItimerval(previous);
+    TRY(old.CopyOut(&out));
   }
   return 0;
 }
 
-int64_t SysLinuxAlarm(uint32_t seconds) {
-  auto previous = SetRealTimer(CurrentProcess()->pid(), {seconds * kNsPerSec, 0});
-  if (previous.is_error()) return Errno(previous.error());
+SyscallResult SysLinuxAlarm(uint32_t seconds) {
+  auto previous = TRY(SetRealTimer(CurrentProcess()->pid(), {seconds * kNsPerSec, 0}));
   // Whole seconds left, rounded to nearest, but never 0 while one was armed.
-  uint64_t left = previous.value().value_ns;
+  uint64_t left = previous.value_ns;
   if (left == 0) return 0;
   uint64_t secs = (left + kNsPerSec / 2) / kNsPerSec;
-  return static_cast<int64_t>(secs == 0 ? 1 : secs);
+  return secs == 0 ? 1 : secs;
 }
 
 }  // namespace core::syscall

@@ -232,10 +232,10 @@ kstd::Result<void> Mount(uint64_t user_source, uint64_t user_target, uint64_t us
 
 }  // namespace
 
-int64_t SysLinuxMount(UserPtr<const char> source, UserPtr<const char> target,
+SyscallResult SysLinuxMount(UserPtr<const char> source, UserPtr<const char> target,
                       UserPtr<const char> type, uint64_t flags, UserPtr<const void> data) {
-  auto r = Mount(source.address(), target.address(), type.address(), flags, data.address());
-  return r.ok() ? 0 : Errno(r.error());
+  TRY(Mount(source.address(), target.address(), type.address(), flags, data.address()));
+  return 0;
 }
 
 }  // namespace core::syscall

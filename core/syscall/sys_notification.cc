@@ -5,29 +5,24 @@
 
 namespace core::syscall {
 
-int64_t SysNotificationCreate() {
-  auto n = ipc::Notification::Create();
-  if (n.is_error()) return Errno(n.error());
-  auto h = CurrentProcess()->handles().Add(n.value(), kRightsBasic | kRightsIo);
-  return h.ok() ? static_cast<int64_t>(h.value()) : Errno(h.error());
+SyscallResult SysNotificationCreate() {
+  auto n = TRY(ipc::Notification::Create());
+  auto h = TRY(CurrentProcess()->handles().Add(n, kRightsBasic | kRightsIo));
+  return h;
 }
 
-int64_t SysNotificationSignal(tessera::handle_t handle, uint64_t bits) {
-  auto n = CurrentProcess()->handles().GetTyped<ipc::Notification>(
-      handle, ObjectType::kNotification, kRightWrite);
-  if (n.is_error()) return Errno(n.error());
-  n.value()->Signal(bits);
+SyscallResult SysNotificationSignal(tessera::handle_t handle, uint64_t bits) {
+  auto n = TRY(CurrentProcess()->handles().GetTyped<ipc::Notification>( handle, ObjectType::kNotification, kRightWrite));
+  n->Signal(bits);
   return 0;
 }
 
-int64_t SysNotificationTake(tessera::handle_t handle, UserPtr<uint64_t> bits) {
-  auto n = CurrentProcess()->handles().GetTyped<ipc::Notification>(
-      handle, ObjectType::kNotification, kRightRead);
-  if (n.is_error()) return Errno(n.error());
-  uint64_t pending = n.value()->Take();
+SyscallResult SysNotificationTake(tessera::handle_t handle, UserPtr<uint64_t> bits) {
+  auto n = TRY(CurrentProcess()->handles().GetTyped<ipc::Notification>( handle, ObjectType::kNotification, kRightRead));
+  uint64_t pending = n->Take();
   if (bits.CopyOut(&pending).is_error()) {
-    n.value()->Signal(pending);  // give the bits back: nothing is lost
-    return Errno(kstd::Error::kFault);
+    n->Signal(pending);  // give the bits back: nothing is lost
+    return kstd::Error::kFault;
   }
   return 0;
 }

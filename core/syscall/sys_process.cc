@@ -43,35 +43,32 @@ class StringArena {
 
 }  // namespace
 
-int64_t SysProcessSpawn(UserPtr<const tessera::SpawnArgs> user_args) {
+SyscallResult SysProcessSpawn(UserPtr<const tessera::SpawnArgs> user_args) {
   tessera::SpawnArgs args;
-  if (user_args.CopyIn(&args).is_error()) return Errno(kstd::Error::kFault);
+  TRY(user_args.CopyIn(&args));
   if (args.argc > tessera::kMaxSpawnArgs || args.num_handles > tessera::kMaxMessageHandles) {
-    return Errno(kstd::Error::kInvalid);
+    return kstd::Error::kInvalid;
   }
   Process* self = CurrentProcess();
   HandleTable& table = self->handles();
-  auto exe = table.GetTyped<vm::VmObject>(args.executable, ObjectType::kVmObject,
-                                          kRightRead | kRightExecute);
-  if (exe.is_error()) return Errno(exe.error());
+  auto exe = TRY(table.GetTyped<vm::VmObject>(args.executable, ObjectType::kVmObject, kRightRead | kRightExecute));
 
   StringArena arena;
-  if (!arena.Init()) return Errno(kstd::Error::kNoMemory);
+  if (!arena.Init()) return kstd::Error::kNoMemory;
   const char* argv[tessera::kMaxSpawnArgs];
   for (uint32_t i = 0; i < args.argc; ++i) {
     uint64_t p;
     if (UserPtr<uint64_t>(reinterpret_cast<uint64_t>(args.argv) + 8 * i).CopyIn(&p).is_error()) {
-      return Errno(kstd::Error::kFault);
+      return kstd::Error::kFault;
     }
-    auto s = arena.Copy(p);
-    if (s.is_error()) return Errno(s.error());
-    argv[i] = s.value();
+    auto s = TRY(arena.Copy(p));
+    argv[i] = s;
   }
   char name[Process::kNameMax];
   if (args.name == nullptr) {
     name[0] = '\0';
   } else if (CopyStringIn(reinterpret_cast<uint64_t>(args.name), name, sizeof name - 1).is_error()) {
-    return Errno(kstd::Error::kFault);
+    return kstd::Error::kFault;
   }
   const char* names[tessera::kMaxMessageHandles];
   tessera::handle_t values[tessera::kMaxMessageHandles];
@@ -79,84 +76,77 @@ int64_t SysProcessSpawn(UserPtr<const tessera::SpawnArgs> user_args) {
       UserPtr<const tessera::handle_t>(reinterpret_cast<uint64_t>(args.handles))
           .CopyIn(values, args.num_handles)
           .is_error()) {
-    return Errno(kstd::Error::kFault);
+    return kstd::Error::kFault;
   }
   for (uint32_t i = 0; i < args.num_handles; ++i) {
     names[i] = "";
     if (args.handle_names != nullptr) {
       uint64_t p;
       if (UserPtr<uint64_t>(reinterpret_cast<uint64_t>(args.handle_names) + 8 * i).CopyIn(&p).is_error()) {
-        return Errno(kstd::Error::kFault);
+        return kstd::Error::kFault;
       }
-      auto s = arena.Copy(p);
-      if (s.is_error()) return Errno(s.error());
-      names[i] = s.value();
+      auto s = TRY(arena.Copy(p));
+      names[i] = s;
     }
     for (uint32_t j = 0; j < i; ++j) {
-      if (values[j] == values[i]) return Errno(kstd::Error::kInvalid);
+      if (values[j] == values[i]) return kstd::Error::kInvalid;
     }
-    auto ok = table.Get(values[i], kRightTransfer);
-    if (ok.is_error()) return Errno(ok.error());
+    TRY(table.Get(values[i], kRightTransfer));
   }
   // Past validation: move the handles out of the caller's table.
   Handle moved[tessera::kMaxMessageHandles];
   for (uint32_t i = 0; i < args.num_handles; ++i) {
-    auto removed = table.Remove(values[i], kRightTransfer);
-    if (removed.is_error()) return Errno(removed.error());
-    moved[i] = kstd::Move(removed.value());
+    auto removed = TRY(table.Remove(values[i], kRightTransfer));
+    moved[i] = kstd::Move(removed);
   }
 
-  auto console = console::OpenConsole();
-  if (console.is_error()) return Errno(console.error());
+  auto console = TRY(console::OpenConsole());
 
   SpawnRequest request;
   request.name = name[0] != '\0' ? name : (args.argc > 0 ? argv[0] : "?");
-  request.executable = exe.value();
+  request.executable = exe;
   request.argv = kstd::Span<const char* const>(argv, args.argc);
   request.handles = kstd::Span<Handle>(moved, args.num_handles);
   request.handle_names = kstd::Span<const char* const>(names, args.num_handles);
   request.parent_pid = self->pid();
-  request.stdio = console.release_value();
+  request.stdio = kstd::Move(console);
   const char* why = nullptr;
   auto child = Spawn(request, &why);
   if (child.is_error()) {
     Log("proc", "pid %lu (%s): spawn of \"%s\" failed: %s%s%s", self->pid(), self->name(),
         request.name, kstd::ErrorName(child.error()), why ? ": " : "", why ? why : "");
-    return Errno(child.error());
+    return child.error();
   }
   child.value()->set_auto_reap(true);
   if (child.value()->terminated()) child.value()->Reap();
   auto h = table.Add(child.value(), kProcessRights);
   if (h.is_error()) {
     child.value()->Kill(9);  // SIGKILL: nobody could ever manage it
-    return Errno(h.error());
+    return h.error();
   }
-  return static_cast<int64_t>(h.value());
+  return h.value();
 }
 
-int64_t SysProcessKill(tessera::handle_t process, int32_t code) {
-  auto p = CurrentProcess()->handles().GetTyped<Process>(process, ObjectType::kProcess, kRightManage);
-  if (p.is_error()) return Errno(p.error());
+SyscallResult SysProcessKill(tessera::handle_t process, int32_t code) {
+  auto p = TRY(CurrentProcess()->handles().GetTyped<Process>(process, ObjectType::kProcess, kRightManage));
   // A kill from another process reads as "killed by SIGKILL" unless a code is given.
-  p.value()->Kill(code == 0 ? 9 : (code & 0xFF) << 8);
+  p->Kill(code == 0 ? 9 : (code & 0xFF) << 8);
   return 0;
 }
 
-int64_t SysProcessExitCode(tessera::handle_t process) {
-  auto p = CurrentProcess()->handles().GetTyped<Process>(process, ObjectType::kProcess, kRightRead);
-  if (p.is_error()) return Errno(p.error());
-  if (!p.value()->terminated()) return Errno(kstd::Error::kAgain);
-  return p.value()->wait_status();
+SyscallResult SysProcessExitCode(tessera::handle_t process) {
+  auto p = TRY(CurrentProcess()->handles().GetTyped<Process>(process, ObjectType::kProcess, kRightRead));
+  if (!p->terminated()) return kstd::Error::kAgain;
+  return Checked(p->wait_status());  // a wait status: >= 0
 }
 
-int64_t SysProcessStats(tessera::handle_t process, UserPtr<tessera::ProcessStats> out) {
+SyscallResult SysProcessStats(tessera::handle_t process, UserPtr<tessera::ProcessStats> out) {
   kstd::RefPtr<Process> p;
   if (process == tessera::kInvalidHandle) {
     p = kstd::RefPtr<Process>::FromRaw(CurrentProcess());
   } else {
-    auto got = CurrentProcess()->handles().GetTyped<Process>(process, ObjectType::kProcess, kRightRead);
-    if (got.is_error()) return Errno(got.error());
-    p = got.value();
+    auto got = TRY(CurrentProcess()->handles().GetTyped<Process>(process, ObjectType::kProcess, kRightRead));
+    p = got;
   }
   ProcessCounters& c = p->counters();
   tessera::ProcessStats s{};
@@ -170,22 +160,22 @@ int64_t SysProcessStats(tessera::handle_t process, UserPtr<tessera::ProcessStats
   s.resident_pages = p->aspace() != nullptr ? p->aspace()->resident_pages() : 0;
   s.threads = p->live_threads();
   s.handles = p->handles().count();
-  return out.CopyOut(&s).ok() ? 0 : Errno(kstd::Error::kFault);
+  TRY(out.CopyOut(&s));
+  return 0;
 }
 
-int64_t SysThreadCreate(uint64_t entry, uint64_t stack_top, uint64_t arg) {
+SyscallResult SysThreadCreate(uint64_t entry, uint64_t stack_top, uint64_t arg) {
   if (entry >= hal::UserAddressLimit() || stack_top >= hal::UserAddressLimit() || (stack_top & 15) != 0) {
-    return Errno(kstd::Error::kInvalid);
+    return kstd::Error::kInvalid;
   }
   Process* self = CurrentProcess();
   // The new thread starts as if called: rsp % 16 == 8 at its first instruction.
-  auto t = self->StartUserThread(self->name(), entry, stack_top - 8, arg);
-  if (t.is_error()) return Errno(t.error());
-  return static_cast<int64_t>(t.value()->tid());
+  auto t = TRY(self->StartUserThread(self->name(), entry, stack_top - 8, arg));
+  return t->tid();
 }
 
-int64_t SysThreadExit() { ExitCurrentThread(); }
+SyscallResult SysThreadExit() { ExitCurrentThread(); }
 
-int64_t SysClockMonotonic() { return static_cast<int64_t>(hal::MonotonicNanos()); }
+SyscallResult SysClockMonotonic() { return hal::MonotonicNanos(); }
 
 }  // namespace core::syscall

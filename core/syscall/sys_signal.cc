@@ -17,64 +17,61 @@ posix::SigInfo KillInfo(int signo, int32_t code = posix::kSiUser) {
   return posix::SigInfo::FromKill(signo, static_cast<int32_t>(CurrentProcess()->pid()), 0, code);
 }
 
-// Blocks until a signal interrupts the thread.
-int64_t SleepUntilSignal() {
+// Blocks until a signal interrupts the thread; returns the restart code.
+kstd::Error SleepUntilSignal() {
   sched::PrepareToBlock();
   for (;;) {
     if (sched::Block(sched::kNoDeadline) == sched::WakeReason::kInterrupted) {
-      return Errno(kstd::Error::kRestartNoHand);
+      return kstd::Error::kRestartNoHand;
     }
   }
 }
 
 }  // namespace
 
-int64_t SysLinuxRtSigaction(int32_t signo, UserPtr<const posix::KSigAction> act,
+SyscallResult SysLinuxRtSigaction(int32_t signo, UserPtr<const posix::KSigAction> act,
                             UserPtr<posix::KSigAction> oldact, uint64_t sigsetsize) {
-  if (posix::CheckSigSetSize(sigsetsize).is_error()) return Errno(kstd::Error::kInvalid);
+  if (posix::CheckSigSetSize(sigsetsize).is_error()) return kstd::Error::kInvalid;
   posix::KSigAction new_action, old_action;
-  if (act.address() != 0 && act.CopyIn(&new_action).is_error()) return Errno(kstd::Error::kFault);
+  if (act.address() != 0 && act.CopyIn(&new_action).is_error()) return kstd::Error::kFault;
   Process* p = CurrentProcess();
   {
     SpinLockGuard guard(p->signal_lock_);
-    auto r = p->signals_.SetAction(signo, act.address() != 0 ? &new_action : nullptr, &old_action);
-    if (r.is_error()) return Errno(r.error());
+    TRY(p->signals_.SetAction(signo, act.address() != 0 ? &new_action : nullptr, &old_action));
   }
-  if (oldact.address() != 0 && oldact.CopyOut(&old_action).is_error()) return Errno(kstd::Error::kFault);
+  if (oldact.address() != 0 && oldact.CopyOut(&old_action).is_error()) return kstd::Error::kFault;
   return 0;
 }
 
-int64_t SysLinuxRtSigprocmask(int32_t how, UserPtr<const uint64_t> set, UserPtr<uint64_t> oldset,
+SyscallResult SysLinuxRtSigprocmask(int32_t how, UserPtr<const uint64_t> set, UserPtr<uint64_t> oldset,
                               uint64_t sigsetsize) {
-  if (posix::CheckSigSetSize(sigsetsize).is_error()) return Errno(kstd::Error::kInvalid);
+  if (posix::CheckSigSetSize(sigsetsize).is_error()) return kstd::Error::kInvalid;
   posix::SigSet in = 0;
-  if (set.address() != 0 && set.CopyIn(&in).is_error()) return Errno(kstd::Error::kFault);
+  if (set.address() != 0 && set.CopyIn(&in).is_error()) return kstd::Error::kFault;
   posix::SigSet old;
   Process* p = CurrentProcess();
   {
     SpinLockGuard guard(p->signal_lock_);
-    auto r = ThreadState()->ProcMask(how, set.address() != 0 ? &in : nullptr);
-    if (r.is_error()) return Errno(r.error());
-    old = r.value();
+    auto r = TRY(ThreadState()->ProcMask(how, set.address() != 0 ? &in : nullptr));
+    old = r;
     // Unblocking may make a pending signal deliverable on the way out.
     if (ThreadState()->HasDeliverable()) CurrentThread()->interrupt_pending_ = true;
   }
-  if (oldset.address() != 0 && oldset.CopyOut(&old).is_error()) return Errno(kstd::Error::kFault);
+  if (oldset.address() != 0 && oldset.CopyOut(&old).is_error()) return kstd::Error::kFault;
   return 0;
 }
 
-int64_t SysLinuxRtSigreturn() {
+SyscallResult SysLinuxRtSigreturn() {
   hal::UserFrame* frame = hal::CurrentUserFrame();
-  auto r = SigReturn(frame);
-  if (r.is_error()) return Errno(r.error());
+  TRY(SigReturn(frame));
   // The restored rax is the interrupted code's: the dispatcher must not
   // overwrite it with a result.
   CurrentThread()->interrupt_pending_ = true;  // the restored mask may unblock something
-  return static_cast<int64_t>(frame->rax);
+  return frame->rax;
 }
 
-int64_t SysLinuxKill(int32_t pid, int32_t signo) {
-  if (signo < 0 || signo > posix::kNumSignals) return Errno(kstd::Error::kInvalid);
+SyscallResult SysLinuxKill(int32_t pid, int32_t signo) {
+  if (signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
   posix::SigInfo info = KillInfo(signo);
   Process* self = CurrentProcess();
   kstd::Result<void> r = kstd::Ok();
@@ -109,72 +106,72 @@ int64_t SysLinuxKill(int32_t pid, int32_t signo) {
   } else {
     r = SendSignalToGroup(static_cast<uint64_t>(-pid), signo, info);
   }
-  if (r.is_error()) return Errno(r.error());
+  if (r.is_error()) return r.error();
   // A signal to ourselves is taken before kill returns.
   if (CurrentThread()->interrupt_pending_) return 0;
   return 0;
 }
 
-int64_t SysLinuxTgkill(int32_t tgid, int32_t tid, int32_t signo) {
-  if (tgid <= 0 || tid <= 0 || signo < 0 || signo > posix::kNumSignals) return Errno(kstd::Error::kInvalid);
-  auto r = SendSignalToThread(static_cast<uint64_t>(tgid), static_cast<uint64_t>(tid), signo,
-                              KillInfo(signo, posix::kSiTkill));
-  return r.ok() ? 0 : Errno(r.error());
+SyscallResult SysLinuxTgkill(int32_t tgid, int32_t tid, int32_t signo) {
+  if (tgid <= 0 || tid <= 0 || signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
+  TRY(SendSignalToThread(static_cast<uint64_t>(tgid), static_cast<uint64_t>(tid), signo, KillInfo(signo, posix::kSiTkill)));
+  return 0;
 }
 
-int64_t SysLinuxTkill(int32_t tid, int32_t signo) {
-  if (tid <= 0 || signo < 0 || signo > posix::kNumSignals) return Errno(kstd::Error::kInvalid);
-  auto r = SendSignalToThread(0, static_cast<uint64_t>(tid), signo, KillInfo(signo, posix::kSiTkill));
-  return r.ok() ? 0 : Errno(r.error());
+SyscallResult SysLinuxTkill(int32_t tid, int32_t signo) {
+  if (tid <= 0 || signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
+  TRY(SendSignalToThread(0, static_cast<uint64_t>(tid), signo, KillInfo(signo, posix::kSiTkill)));
+  return 0;
 }
 
-int64_t SysLinuxRtSigpending(UserPtr<uint64_t> set, uint64_t sigsetsize) {
-  if (sigsetsize > 8) return Errno(kstd::Error::kInvalid);
+SyscallResult SysLinuxRtSigpending(UserPtr<uint64_t> set, uint64_t sigsetsize) {
+  if (sigsetsize > 8) return kstd::Error::kInvalid;
   posix::SigSet pending;
   {
     SpinLockGuard guard(CurrentProcess()->signal_lock_);
     pending = ThreadState()->PendingBlocked();
   }
-  return set.CopyOut(&pending).ok() ? 0 : Errno(kstd::Error::kFault);
+  TRY(set.CopyOut(&pending));
+  return 0;
 }
 
-int64_t SysLinuxRtSigsuspend(UserPtr<const uint64_t> mask, uint64_t sigsetsize) {
-  if (posix::CheckSigSetSize(sigsetsize).is_error()) return Errno(kstd::Error::kInvalid);
+SyscallResult SysLinuxRtSigsuspend(UserPtr<const uint64_t> mask, uint64_t sigsetsize) {
+  if (posix::CheckSigSetSize(sigsetsize).is_error()) return kstd::Error::kInvalid;
   posix::SigSet m;
-  if (mask.CopyIn(&m).is_error()) return Errno(kstd::Error::kFault);
+  TRY(mask.CopyIn(&m));
   {
     SpinLockGuard guard(CurrentProcess()->signal_lock_);
     ThreadState()->SetTemporaryMask(m);
     if (ThreadState()->HasDeliverable()) {
       CurrentThread()->interrupt_pending_ = true;
-      return Errno(kstd::Error::kRestartNoHand);
+      return kstd::Error::kRestartNoHand;
     }
   }
   return SleepUntilSignal();
 }
 
-int64_t SysLinuxPause() {
+SyscallResult SysLinuxPause() {
   {
     SpinLockGuard guard(CurrentProcess()->signal_lock_);
     if (ThreadState()->HasDeliverable()) {
       CurrentThread()->interrupt_pending_ = true;
-      return Errno(kstd::Error::kRestartNoHand);
+      return kstd::Error::kRestartNoHand;
     }
   }
   return SleepUntilSignal();
 }
 
-int64_t SysLinuxSigaltstack(UserPtr<const posix::StackT> ss, UserPtr<posix::StackT> old) {
+SyscallResult SysLinuxSigaltstack(UserPtr<const posix::StackT> ss, UserPtr<posix::StackT> old) {
   posix::StackT in, out;
-  if (ss.address() != 0 && ss.CopyIn(&in).is_error()) return Errno(kstd::Error::kFault);
+  if (ss.address() != 0 && ss.CopyIn(&in).is_error()) return kstd::Error::kFault;
   kstd::Result<void> r = kstd::Ok();
   {
     SpinLockGuard guard(CurrentProcess()->signal_lock_);
     r = ThreadState()->SigAltStack(ss.address() != 0 ? &in : nullptr, &out,
                                    hal::UserSp(hal::CurrentUserFrame()));
   }
-  if (r.is_error()) return Errno(r.error());
-  if (old.address() != 0 && old.CopyOut(&out).is_error()) return Errno(kstd::Error::kFault);
+  if (r.is_error()) return r.error();
+  if (old.address() != 0 && old.CopyOut(&out).is_error()) return kstd::Error::kFault;
   return 0;
 }
 

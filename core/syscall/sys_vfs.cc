@@ -125,12 +125,16 @@ kstd::Result<kstd::RefPtr<vfs::Vnode>> LookupAt(int32_t dirfd, uint64_t user_pat
   return vfs::LookupPath(ctx.get(), path.name(), follow);
 }
 
-int64_t Result0(const kstd::Result<void>& r) { return r.ok() ? 0 : Errno(r.error()); }
+// 0, or the error of `r`.
+SyscallResult Result0(const kstd::Result<void>& r) {
+  TRY(r);
+  return 0;
+}
 
 // A namespace operation a file system cannot do is EPERM for the caller.
-int64_t NamespaceResult(const kstd::Result<void>& r) {
+SyscallResult NamespaceResult(const kstd::Result<void>& r) {
   if (r.ok()) return 0;
-  return Errno(r.error() == kstd::Error::kNotSupported ? kstd::Error::kPermission : r.error());
+  return r.error() == kstd::Error::kNotSupported ? kstd::Error::kPermission : r.error();
 }
 
 uint32_t Umask() {
@@ -139,158 +143,151 @@ uint32_t Umask() {
   return p->umask_;
 }
 
-int64_t DoOpen(int32_t dirfd, uint64_t user_path, uint32_t flags, uint32_t mode) {
+SyscallResult DoOpen(int32_t dirfd, uint64_t user_path, uint32_t flags, uint32_t mode) {
   UserPath path;
-  auto copied = path.CopyIn(user_path);
-  if (copied.is_error()) return Errno(copied.error());
-  if (path.empty()) return Errno(kstd::Error::kNotFound);
-  if ((flags & fd::kOPath) != 0) return Errno(kstd::Error::kNotSupported);  // O_PATH: not yet
-  if ((flags & fd::kOTmpFile) == fd::kOTmpFile) return Errno(kstd::Error::kNotSupported);
-  if ((flags & fd::kOAccMode) == fd::kOAccMode) return Errno(kstd::Error::kInvalid);
+  TRY(path.CopyIn(user_path));
+  if (path.empty()) return kstd::Error::kNotFound;
+  if ((flags & fd::kOPath) != 0) return kstd::Error::kNotSupported;  // O_PATH: not yet
+  if ((flags & fd::kOTmpFile) == fd::kOTmpFile) return kstd::Error::kNotSupported;
+  if ((flags & fd::kOAccMode) == fd::kOAccMode) return kstd::Error::kInvalid;
   Context ctx;
-  auto init = ctx.Init(dirfd, IsRelative(path));
-  if (init.is_error()) return Errno(init.error());
-  auto file = vfs::OpenPath(ctx.get(), path.name(), flags, (mode & 07777) & ~Umask());
-  if (file.is_error()) return Errno(file.error());
+  TRY(ctx.Init(dirfd, IsRelative(path)));
+  auto file = TRY(vfs::OpenPath(ctx.get(), path.name(), flags, (mode & 07777) & ~Umask()));
   uint32_t status = flags & (fd::kOAccMode | fd::kOAppend | fd::kONonBlock | fd::kODirect |
                              fd::kONoAtime | fd::kODsync | fd::kOLargeFile);
   kstd::RefPtr<fd::FileDescription> d =
-      kstd::AdoptRef<fd::FileDescription>(new (kstd::nothrow) fd::VnodeFile(file.release_value(), status));
-  if (!d) return Errno(kstd::Error::kNoMemory);
-  auto n = CurrentProcess()->fds()->Install(kstd::Move(d), (flags & fd::kOCloExec) != 0);
-  return n.ok() ? n.value() : Errno(n.error());
+      kstd::AdoptRef<fd::FileDescription>(new (kstd::nothrow) fd::VnodeFile(kstd::Move(file), status));
+  if (!d) return kstd::Error::kNoMemory;
+  return Checked(TRY(CurrentProcess()->fds()->Install(kstd::Move(d), (flags & fd::kOCloExec) != 0)));
 }
 
-int64_t CopyStatOut(vfs::Vnode* v, uint64_t user_buf) {
+SyscallResult CopyStatOut(vfs::Vnode* v, uint64_t user_buf) {
   vfs::LinuxStat st;
   v->Stat(&st);
-  return UserPtr<vfs::LinuxStat>(user_buf).CopyOut(&st).ok() ? 0 : Errno(kstd::Error::kFault);
+  TRY(UserPtr<vfs::LinuxStat>(user_buf).CopyOut(&st));
+  return 0;
 }
 
 }  // namespace
 
 // ---- open ----
 
-int64_t SysLinuxOpen(UserPtr<const char> path, int32_t flags, uint32_t mode) {
+SyscallResult SysLinuxOpen(UserPtr<const char> path, int32_t flags, uint32_t mode) {
   return DoOpen(kAtFdCwd, path.address(), static_cast<uint32_t>(flags), mode);
 }
 
-int64_t SysLinuxOpenat(int32_t dirfd, UserPtr<const char> path, int32_t flags, uint32_t mode) {
+SyscallResult SysLinuxOpenat(int32_t dirfd, UserPtr<const char> path, int32_t flags, uint32_t mode) {
   return DoOpen(dirfd, path.address(), static_cast<uint32_t>(flags), mode);
 }
 
-int64_t SysLinuxCreat(UserPtr<const char> path, uint32_t mode) {
+SyscallResult SysLinuxCreat(UserPtr<const char> path, uint32_t mode) {
   return DoOpen(kAtFdCwd, path.address(), fd::kOCreat | fd::kOWrOnly | fd::kOTrunc, mode);
 }
 
 // ---- stat ----
 
-int64_t SysLinuxStat(UserPtr<const char> path, UserPtr<void> buf) {
-  auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
-  return v.ok() ? CopyStatOut(v.value().get(), buf.address()) : Errno(v.error());
+SyscallResult SysLinuxStat(UserPtr<const char> path, UserPtr<void> buf) {
+  auto v = TRY(LookupAt(kAtFdCwd, path.address(), 0, true));
+  return CopyStatOut(v.get(), buf.address());
 }
 
-int64_t SysLinuxLstat(UserPtr<const char> path, UserPtr<void> buf) {
-  auto v = LookupAt(kAtFdCwd, path.address(), kAtSymlinkNoFollow, true);
-  return v.ok() ? CopyStatOut(v.value().get(), buf.address()) : Errno(v.error());
+SyscallResult SysLinuxLstat(UserPtr<const char> path, UserPtr<void> buf) {
+  auto v = TRY(LookupAt(kAtFdCwd, path.address(), kAtSymlinkNoFollow, true));
+  return CopyStatOut(v.get(), buf.address());
 }
 
-int64_t SysLinuxNewfstatat(int32_t dirfd, UserPtr<const char> path, UserPtr<void> buf, int32_t flags) {
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath | kAtNoAutomount)) != 0) return Errno(kstd::Error::kInvalid);
-  auto v = LookupAt(dirfd, path.address(), flags, true);
-  return v.ok() ? CopyStatOut(v.value().get(), buf.address()) : Errno(v.error());
+SyscallResult SysLinuxNewfstatat(int32_t dirfd, UserPtr<const char> path, UserPtr<void> buf, int32_t flags) {
+  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath | kAtNoAutomount)) != 0) return kstd::Error::kInvalid;
+  auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
+  return CopyStatOut(v.get(), buf.address());
 }
 
-int64_t SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
-  auto file = CurrentProcess()->fds()->Get(fd);
-  if (file.is_error()) return Errno(file.error());
-  vfs::Vnode* v = Context::VnodeOf(file.value().get());
+SyscallResult SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
+  auto file = TRY(CurrentProcess()->fds()->Get(fd));
+  vfs::Vnode* v = Context::VnodeOf(file.get());
   if (v == nullptr) {
     // A pipe: Linux reports a FIFO with no size.
     vfs::LinuxStat st{};
     st.st_mode = vfs::kModeFifo | 0600;
     st.st_nlink = 1;
     st.st_blksize = 4096;
-    return UserPtr<vfs::LinuxStat>(buf.address()).CopyOut(&st).ok() ? 0 : Errno(kstd::Error::kFault);
+    TRY(UserPtr<vfs::LinuxStat>(buf.address()).CopyOut(&st));
+    return 0;
   }
   return CopyStatOut(v, buf.address());
 }
 
-int64_t SysLinuxStatx(int32_t dirfd, UserPtr<const char> path, int32_t flags, uint32_t mask,
+SyscallResult SysLinuxStatx(int32_t dirfd, UserPtr<const char> path, int32_t flags, uint32_t mask,
                       UserPtr<void> buf) {
   (void)mask;  // every basic field is always filled (allowed by statx(2))
   if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath | kAtNoAutomount | kAtStatxSyncMask)) != 0) {
-    return Errno(kstd::Error::kInvalid);
+    return kstd::Error::kInvalid;
   }
-  auto v = LookupAt(dirfd, path.address(), flags, true);
-  if (v.is_error()) return Errno(v.error());
+  auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
   vfs::LinuxStatx sx;
-  vfs::FillLinuxStatx(v.value()->GetAttr(), vfs::Mounts().MountIdOf(v.value()->fs()), &sx);
-  return UserPtr<vfs::LinuxStatx>(buf.address()).CopyOut(&sx).ok() ? 0 : Errno(kstd::Error::kFault);
+  vfs::FillLinuxStatx(v->GetAttr(), vfs::Mounts().MountIdOf(v->fs()), &sx);
+  TRY(UserPtr<vfs::LinuxStatx>(buf.address()).CopyOut(&sx));
+  return 0;
 }
 
 // ---- directories ----
 
-int64_t SysLinuxGetdents64(int32_t fd, UserPtr<void> dirp, uint32_t count) {
-  auto file = CurrentProcess()->fds()->Get(fd);
-  if (file.is_error()) return Errno(file.error());
-  vfs::Vnode* v = Context::VnodeOf(file.value().get());
-  if (v == nullptr || !v->IsDirectory()) return Errno(kstd::Error::kNotDirectory);
-  auto* vf = static_cast<fd::VnodeFile*>(file.value().get());
+SyscallResult SysLinuxGetdents64(int32_t fd, UserPtr<void> dirp, uint32_t count) {
+  auto file = TRY(CurrentProcess()->fds()->Get(fd));
+  vfs::Vnode* v = Context::VnodeOf(file.get());
+  if (v == nullptr || !v->IsDirectory()) return kstd::Error::kNotDirectory;
+  auto* vf = static_cast<fd::VnodeFile*>(file.get());
   size_t size = kstd::Min<size_t>(count, 64 * 1024);
   uint8_t* buf = new (kstd::nothrow) uint8_t[size == 0 ? 1 : size];
-  if (buf == nullptr) return Errno(kstd::Error::kNoMemory);
+  if (buf == nullptr) return kstd::Error::kNoMemory;
   vfs::Dirent64Writer writer(kstd::Span<uint8_t>(buf, size));
   uint64_t cursor = vf->offset();
   auto r = v->ReadDir(&cursor, writer);
-  int64_t result;
+  SyscallResult result = kstd::Error::kInvalid;
   if (r.is_error()) {
-    result = Errno(r.error());
+    result = r.error();
   } else if (writer.bytes() == 0 && writer.overflowed()) {
-    result = Errno(kstd::Error::kInvalid);  // the buffer cannot hold one entry
+    result = kstd::Error::kInvalid;  // the buffer cannot hold one entry
   } else if (!dirp.CopyOut(buf, writer.bytes()).ok()) {
-    result = Errno(kstd::Error::kFault);
+    result = kstd::Error::kFault;
   } else {
     vf->set_offset(cursor);
-    result = static_cast<int64_t>(writer.bytes());
+    result = writer.bytes();
   }
   delete[] buf;
   return result;
 }
 
-int64_t SysLinuxMkdirat(int32_t dirfd, UserPtr<const char> user_path, uint32_t mode) {
+SyscallResult SysLinuxMkdirat(int32_t dirfd, UserPtr<const char> user_path, uint32_t mode) {
   PathArg path;
-  auto init = path.Init(dirfd, user_path.address());
-  if (init.is_error()) return Errno(init.error());
+  TRY(path.Init(dirfd, user_path.address()));
   return NamespaceResult(vfs::MakeDirectory(path.get(), path.name(), (mode & 07777) & ~Umask()));
 }
 
-int64_t SysLinuxMkdir(UserPtr<const char> path, uint32_t mode) { return SysLinuxMkdirat(kAtFdCwd, path, mode); }
+SyscallResult SysLinuxMkdir(UserPtr<const char> path, uint32_t mode) { return SysLinuxMkdirat(kAtFdCwd, path, mode); }
 
-int64_t SysLinuxMknodat(int32_t dirfd, UserPtr<const char> user_path, uint32_t mode, uint64_t dev) {
+SyscallResult SysLinuxMknodat(int32_t dirfd, UserPtr<const char> user_path, uint32_t mode, uint64_t dev) {
   PathArg path;
-  auto init = path.Init(dirfd, user_path.address());
-  if (init.is_error()) return Errno(init.error());
+  TRY(path.Init(dirfd, user_path.address()));
   auto type = vfs::TypeFromMode(mode == (mode & 07777) ? (mode | vfs::kModeRegular) : mode);
-  if (type.is_error()) return Errno(kstd::Error::kInvalid);
+  if (type.is_error()) return kstd::Error::kInvalid;
   return NamespaceResult(vfs::MakeNode(path.get(), path.name(), type.value(), (mode & 07777) & ~Umask(), dev));
 }
 
-int64_t SysLinuxMknod(UserPtr<const char> path, uint32_t mode, uint64_t dev) {
+SyscallResult SysLinuxMknod(UserPtr<const char> path, uint32_t mode, uint64_t dev) {
   return SysLinuxMknodat(kAtFdCwd, path, mode, dev);
 }
 
-int64_t SysLinuxUnlinkat(int32_t dirfd, UserPtr<const char> user_path, int32_t flags) {
-  if ((flags & ~kAtRemoveDir) != 0) return Errno(kstd::Error::kInvalid);
+SyscallResult SysLinuxUnlinkat(int32_t dirfd, UserPtr<const char> user_path, int32_t flags) {
+  if ((flags & ~kAtRemoveDir) != 0) return kstd::Error::kInvalid;
   PathArg path;
-  auto init = path.Init(dirfd, user_path.address());
-  if (init.is_error()) return Errno(init.error());
+  TRY(path.Init(dirfd, user_path.address()));
   if (flags & kAtRemoveDir) return NamespaceResult(vfs::RemoveDirectory(path.get(), path.name()));
   return NamespaceResult(vfs::UnlinkPath(path.get(), path.name()));
 }
 
-int64_t SysLinuxUnlink(UserPtr<const char> path) { return SysLinuxUnlinkat(kAtFdCwd, path, 0); }
-int64_t SysLinuxRmdir(UserPtr<const char> path) { return SysLinuxUnlinkat(kAtFdCwd, path, kAtRemoveDir); }
+SyscallResult SysLinuxUnlink(UserPtr<const char> path) { return SysLinuxUnlinkat(kAtFdCwd, path, 0); }
+SyscallResult SysLinuxRmdir(UserPtr<const char> path) { return SysLinuxUnlinkat(kAtFdCwd, path, kAtRemoveDir); }
 
 // The two paths of rename and link, copied in and resolved against their
 // directory fds (old first, as Linux reports errors).
@@ -309,70 +306,64 @@ struct PathPair {
   }
 };
 
-int64_t SysLinuxRenameat2(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
+SyscallResult SysLinuxRenameat2(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
                           UserPtr<const char> newpath, uint32_t flags) {
   // RENAME_NOREPLACE/EXCHANGE/WHITEOUT need atomic support in the VFS: refused.
-  if (flags != 0) return Errno(kstd::Error::kInvalid);
+  if (flags != 0) return kstd::Error::kInvalid;
   PathPair paths;
-  auto loaded = paths.Load(olddirfd, oldpath, newdirfd, newpath);
-  if (loaded.is_error()) return Errno(loaded.error());
+  TRY(paths.Load(olddirfd, oldpath, newdirfd, newpath));
   return NamespaceResult(
       vfs::RenamePath(paths.ca_ctx.get(), paths.a.name(), paths.cb_ctx.get(), paths.b.name()));
 }
 
-int64_t SysLinuxRenameat(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
+SyscallResult SysLinuxRenameat(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
                          UserPtr<const char> newpath) {
   return SysLinuxRenameat2(olddirfd, oldpath, newdirfd, newpath, 0);
 }
 
-int64_t SysLinuxRename(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
+SyscallResult SysLinuxRename(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
   return SysLinuxRenameat2(kAtFdCwd, oldpath, kAtFdCwd, newpath, 0);
 }
 
-int64_t SysLinuxLinkat(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
+SyscallResult SysLinuxLinkat(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
                        UserPtr<const char> newpath, int32_t flags) {
-  if ((flags & ~(kAtSymlinkFollow | kAtEmptyPath)) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & ~(kAtSymlinkFollow | kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
   PathPair paths;
-  auto loaded = paths.Load(olddirfd, oldpath, newdirfd, newpath);
-  if (loaded.is_error()) return Errno(loaded.error());
+  TRY(paths.Load(olddirfd, oldpath, newdirfd, newpath));
   return NamespaceResult(vfs::LinkPath(paths.ca_ctx.get(), paths.a.name(), paths.cb_ctx.get(),
                                        paths.b.name(), (flags & kAtSymlinkFollow) != 0));
 }
 
-int64_t SysLinuxLink(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
+SyscallResult SysLinuxLink(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
   return SysLinuxLinkat(kAtFdCwd, oldpath, kAtFdCwd, newpath, 0);
 }
 
-int64_t SysLinuxSymlinkat(UserPtr<const char> target, int32_t newdirfd, UserPtr<const char> linkpath) {
+SyscallResult SysLinuxSymlinkat(UserPtr<const char> target, int32_t newdirfd, UserPtr<const char> linkpath) {
   UserPath t, l;
-  auto ct = t.CopyIn(target.address());
-  if (ct.is_error()) return Errno(ct.error());
-  auto cl = l.CopyIn(linkpath.address());
-  if (cl.is_error()) return Errno(cl.error());
-  if (t.empty() || l.empty()) return Errno(kstd::Error::kNotFound);
+  TRY(t.CopyIn(target.address()));
+  TRY(l.CopyIn(linkpath.address()));
+  if (t.empty() || l.empty()) return kstd::Error::kNotFound;
   Context ctx;
-  auto init = ctx.Init(newdirfd, IsRelative(l));
-  if (init.is_error()) return Errno(init.error());
+  TRY(ctx.Init(newdirfd, IsRelative(l)));
   return NamespaceResult(vfs::MakeSymlink(ctx.get(), t.name(), l.name()));
 }
 
-int64_t SysLinuxSymlink(UserPtr<const char> target, UserPtr<const char> linkpath) {
+SyscallResult SysLinuxSymlink(UserPtr<const char> target, UserPtr<const char> linkpath) {
   return SysLinuxSymlinkat(target, kAtFdCwd, linkpath);
 }
 
-int64_t SysLinuxReadlinkat(int32_t dirfd, UserPtr<const char> user_path, UserPtr<void> buf, int32_t size) {
-  if (size <= 0) return Errno(kstd::Error::kInvalid);
+SyscallResult SysLinuxReadlinkat(int32_t dirfd, UserPtr<const char> user_path, UserPtr<void> buf, int32_t size) {
+  if (size <= 0) return kstd::Error::kInvalid;
   PathArg path;
-  auto init = path.Init(dirfd, user_path.address());
-  if (init.is_error()) return Errno(init.error());
+  TRY(path.Init(dirfd, user_path.address()));
   char target[vfs::kMaxPathLength];
   size_t cap = kstd::Min<size_t>(static_cast<size_t>(size), sizeof target);
-  auto n = vfs::ReadLinkPath(path.get(), path.name(), kstd::Span<char>(target, cap));
-  if (n.is_error()) return Errno(n.error());
-  return buf.CopyOut(target, n.value()).ok() ? static_cast<int64_t>(n.value()) : Errno(kstd::Error::kFault);
+  auto n = TRY(vfs::ReadLinkPath(path.get(), path.name(), kstd::Span<char>(target, cap)));
+  TRY(buf.CopyOut(target, n));
+  return n;
 }
 
-int64_t SysLinuxReadlink(UserPtr<const char> path, UserPtr<void> buf, int32_t size) {
+SyscallResult SysLinuxReadlink(UserPtr<const char> path, UserPtr<void> buf, int32_t size) {
   return SysLinuxReadlinkat(kAtFdCwd, path, buf, size);
 }
 
@@ -381,8 +372,8 @@ int64_t SysLinuxReadlink(UserPtr<const char> path, UserPtr<void> buf, int32_t si
 namespace {
 
 // chmod/chown/utimensat: EROFS on a read-only mount (Linux's mnt_want_write).
-int64_t SetAttrOn(vfs::Vnode* v, const vfs::SetAttrRequest& req) {
-  if (auto writable = vfs::CheckWritable(*v); writable.is_error()) return Errno(writable.error());
+SyscallResult SetAttrOn(vfs::Vnode* v, const vfs::SetAttrRequest& req) {
+  if (auto writable = vfs::CheckWritable(*v); writable.is_error()) return writable.error();
   return NamespaceResult(v->SetAttr(req));
 }
 
@@ -415,55 +406,55 @@ kstd::Result<kstd::RefPtr<vfs::Vnode>> VnodeOfFd(int32_t fd) {
 
 }  // namespace
 
-int64_t SysLinuxFchmodat(int32_t dirfd, UserPtr<const char> path, uint32_t mode) {
-  auto v = LookupAt(dirfd, path.address(), 0, true);
-  return v.ok() ? SetAttrOn(v.value().get(), ModeRequest(mode)) : Errno(v.error());
+SyscallResult SysLinuxFchmodat(int32_t dirfd, UserPtr<const char> path, uint32_t mode) {
+  auto v = TRY(LookupAt(dirfd, path.address(), 0, true));
+  return SetAttrOn(v.get(), ModeRequest(mode));
 }
 
-int64_t SysLinuxChmod(UserPtr<const char> path, uint32_t mode) { return SysLinuxFchmodat(kAtFdCwd, path, mode); }
+SyscallResult SysLinuxChmod(UserPtr<const char> path, uint32_t mode) { return SysLinuxFchmodat(kAtFdCwd, path, mode); }
 
-int64_t SysLinuxFchmod(int32_t fd, uint32_t mode) {
-  auto v = VnodeOfFd(fd);
-  return v.ok() ? SetAttrOn(v.value().get(), ModeRequest(mode)) : Errno(v.error());
+SyscallResult SysLinuxFchmod(int32_t fd, uint32_t mode) {
+  auto v = TRY(VnodeOfFd(fd));
+  return SetAttrOn(v.get(), ModeRequest(mode));
 }
 
-int64_t SysLinuxFchownat(int32_t dirfd, UserPtr<const char> path, uint32_t uid, uint32_t gid, int32_t flags) {
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath)) != 0) return Errno(kstd::Error::kInvalid);
-  auto v = LookupAt(dirfd, path.address(), flags, true);
-  return v.ok() ? SetAttrOn(v.value().get(), OwnerRequest(uid, gid)) : Errno(v.error());
+SyscallResult SysLinuxFchownat(int32_t dirfd, UserPtr<const char> path, uint32_t uid, uint32_t gid, int32_t flags) {
+  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
+  auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
+  return SetAttrOn(v.get(), OwnerRequest(uid, gid));
 }
 
-int64_t SysLinuxChown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
+SyscallResult SysLinuxChown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
   return SysLinuxFchownat(kAtFdCwd, path, uid, gid, 0);
 }
 
-int64_t SysLinuxLchown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
+SyscallResult SysLinuxLchown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
   return SysLinuxFchownat(kAtFdCwd, path, uid, gid, kAtSymlinkNoFollow);
 }
 
-int64_t SysLinuxFchown(int32_t fd, uint32_t uid, uint32_t gid) {
-  auto v = VnodeOfFd(fd);
-  return v.ok() ? SetAttrOn(v.value().get(), OwnerRequest(uid, gid)) : Errno(v.error());
+SyscallResult SysLinuxFchown(int32_t fd, uint32_t uid, uint32_t gid) {
+  auto v = TRY(VnodeOfFd(fd));
+  return SetAttrOn(v.get(), OwnerRequest(uid, gid));
 }
 
-int64_t SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path, UserPtr<const tessera::linux_timespec> times,
+SyscallResult SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path, UserPtr<const tessera::linux_timespec> times,
                           int32_t flags) {
   constexpr int64_t kUtimeNow = (1LL << 30) - 1;
   constexpr int64_t kUtimeOmit = (1LL << 30) - 2;
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath)) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
   vfs::SetAttrRequest req;
   if (times.address() == 0) {
     req.mask = vfs::SetAttrRequest::kAtimeNow | vfs::SetAttrRequest::kMtimeNow;
   } else {
     tessera::linux_timespec ts[2];
-    if (times.CopyIn(ts, 2).is_error()) return Errno(kstd::Error::kFault);
+    TRY(times.CopyIn(ts, 2));
     for (int i = 0; i < 2; ++i) {
       if (ts[i].tv_nsec == kUtimeOmit) continue;
       if (ts[i].tv_nsec == kUtimeNow) {
         req.mask |= i == 0 ? vfs::SetAttrRequest::kAtimeNow : vfs::SetAttrRequest::kMtimeNow;
         continue;
       }
-      if (ts[i].tv_nsec < 0 || ts[i].tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
+      if (ts[i].tv_nsec < 0 || ts[i].tv_nsec >= 1'000'000'000) return kstd::Error::kInvalid;
       vfs::Timestamp t = vfs::FromTimespec(ts[i].tv_sec, ts[i].tv_nsec);
       if (i == 0) {
         req.mask |= vfs::SetAttrRequest::kAtime;
@@ -477,79 +468,75 @@ int64_t SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path, UserPtr<const
   kstd::Result<kstd::RefPtr<vfs::Vnode>> v = kstd::Error::kNotFound;
   if (path.address() == 0) {
     // utimensat(fd, NULL, ...): futimens.
-    if (dirfd == kAtFdCwd) return Errno(kstd::Error::kFault);
+    if (dirfd == kAtFdCwd) return kstd::Error::kFault;
     v = VnodeOfFd(dirfd);
   } else {
     v = LookupAt(dirfd, path.address(), flags, true);
   }
-  if (v.is_error()) return Errno(v.error());
+  if (v.is_error()) return v.error();
   if (req.mask == 0) return 0;
   return SetAttrOn(v.value().get(), req);
 }
 
-int64_t SysLinuxFaccessat2(int32_t dirfd, UserPtr<const char> path, int32_t mode, int32_t flags) {
-  if ((mode & ~7) != 0) return Errno(kstd::Error::kInvalid);
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEAccess | kAtEmptyPath)) != 0) return Errno(kstd::Error::kInvalid);
-  auto v = LookupAt(dirfd, path.address(), flags, true);
-  if (v.is_error()) return Errno(v.error());
+SyscallResult SysLinuxFaccessat2(int32_t dirfd, UserPtr<const char> path, int32_t mode, int32_t flags) {
+  if ((mode & ~7) != 0) return kstd::Error::kInvalid;
+  if ((flags & ~(kAtSymlinkNoFollow | kAtEAccess | kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
+  auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
   // Everything runs as root: read and write are granted; execute needs an x bit.
   constexpr int32_t kXOk = 1;
   constexpr int32_t kWOk = 2;
-  if ((mode & kXOk) != 0 && !v.value()->IsDirectory() && (v.value()->GetAttr().mode & 0111) == 0) {
-    return Errno(kstd::Error::kAccess);
+  if ((mode & kXOk) != 0 && !v->IsDirectory() && (v->GetAttr().mode & 0111) == 0) {
+    return kstd::Error::kAccess;
   }
   // "SuS v2 requires we report a read only fs too" (Linux): not for devices,
   // fifos and sockets, which are written elsewhere.
-  vfs::VnodeType type = v.value()->type();
+  vfs::VnodeType type = v->type();
   bool special = type == vfs::VnodeType::kCharDevice || type == vfs::VnodeType::kBlockDevice ||
                  type == vfs::VnodeType::kFifo || type == vfs::VnodeType::kSocket;
-  if ((mode & kWOk) != 0 && !special) return Result0(vfs::CheckWritable(*v.value()));
+  if ((mode & kWOk) != 0 && !special) return Result0(vfs::CheckWritable(*v));
   return 0;
 }
 
-int64_t SysLinuxFaccessat(int32_t dirfd, UserPtr<const char> path, int32_t mode) {
+SyscallResult SysLinuxFaccessat(int32_t dirfd, UserPtr<const char> path, int32_t mode) {
   return SysLinuxFaccessat2(dirfd, path, mode, 0);
 }
 
-int64_t SysLinuxAccess(UserPtr<const char> path, int32_t mode) { return SysLinuxFaccessat2(kAtFdCwd, path, mode, 0); }
+SyscallResult SysLinuxAccess(UserPtr<const char> path, int32_t mode) { return SysLinuxFaccessat2(kAtFdCwd, path, mode, 0); }
 
-int64_t SysLinuxTruncate(UserPtr<const char> path, int64_t length) {
-  if (length < 0) return Errno(kstd::Error::kInvalid);
-  auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
-  if (v.is_error()) return Errno(v.error());
-  if (v.value()->IsDirectory()) return Errno(kstd::Error::kIsDirectory);
-  if (v.value()->type() != vfs::VnodeType::kRegular) return Errno(kstd::Error::kInvalid);
-  if (auto writable = vfs::CheckWritable(*v.value()); writable.is_error()) {
-    return Errno(writable.error());
+SyscallResult SysLinuxTruncate(UserPtr<const char> path, int64_t length) {
+  if (length < 0) return kstd::Error::kInvalid;
+  auto v = TRY(LookupAt(kAtFdCwd, path.address(), 0, true));
+  if (v->IsDirectory()) return kstd::Error::kIsDirectory;
+  if (v->type() != vfs::VnodeType::kRegular) return kstd::Error::kInvalid;
+  if (auto writable = vfs::CheckWritable(*v); writable.is_error()) {
+    return writable.error();
   }
-  kstd::Result<void> truncated = v.value()->Truncate(static_cast<uint64_t>(length));
-  v.value()->NoteContentChanged();
-  return Result0(truncated);
-}
-
-int64_t SysLinuxFtruncate(int32_t fd, int64_t length) {
-  if (length < 0) return Errno(kstd::Error::kInvalid);
-  auto file = CurrentProcess()->fds()->Get(fd);
-  if (file.is_error()) return Errno(file.error());
-  vfs::Vnode* v = Context::VnodeOf(file.value().get());
-  if (v == nullptr || !file.value()->writable()) return Errno(kstd::Error::kInvalid);
-  if (v->IsDirectory()) return Errno(kstd::Error::kInvalid);
   kstd::Result<void> truncated = v->Truncate(static_cast<uint64_t>(length));
   v->NoteContentChanged();
   return Result0(truncated);
 }
 
-int64_t SysLinuxFsync(int32_t fd) {
-  auto file = CurrentProcess()->fds()->Get(fd);
-  if (file.is_error()) return Errno(file.error());
-  vfs::Vnode* v = Context::VnodeOf(file.value().get());
-  if (v == nullptr) return Errno(kstd::Error::kInvalid);
+SyscallResult SysLinuxFtruncate(int32_t fd, int64_t length) {
+  if (length < 0) return kstd::Error::kInvalid;
+  auto file = TRY(CurrentProcess()->fds()->Get(fd));
+  vfs::Vnode* v = Context::VnodeOf(file.get());
+  if (v == nullptr || !file->writable()) return kstd::Error::kInvalid;
+  if (v->IsDirectory()) return kstd::Error::kInvalid;
+  kstd::Result<void> truncated = v->Truncate(static_cast<uint64_t>(length));
+  v->NoteContentChanged();
+  return Result0(truncated);
+}
+
+SyscallResult SysLinuxFsync(int32_t fd) {
+  auto file = TRY(CurrentProcess()->fds()->Get(fd));
+  vfs::Vnode* v = Context::VnodeOf(file.get());
+  if (v == nullptr) return kstd::Error::kInvalid;
   return Result0(v->Sync());
 }
 
-int64_t SysLinuxFdatasync(int32_t fd) { return SysLinuxFsync(fd); }
+SyscallResult SysLinuxFdatasync(int32_t fd) { return SysLinuxFsync(fd); }
 
-int64_t SysLinuxSync() {
+SyscallResult SysLinuxSync() {
   // The memory file systems have nothing to write back; user-space file
   // systems (sys_fs_mount.cc) are asked to flush.
   SyncRemoteFileSystems();
@@ -558,40 +545,40 @@ int64_t SysLinuxSync() {
 
 // ---- cwd, umask, statfs ----
 
-int64_t SysLinuxGetcwd(UserPtr<void> buf, uint64_t size) {
+SyscallResult SysLinuxGetcwd(UserPtr<void> buf, uint64_t size) {
   Context ctx;
-  auto init = ctx.Init(kAtFdCwd, true);
-  if (init.is_error()) return Errno(init.error());
+  TRY(ctx.Init(kAtFdCwd, true));
   char* path = new (kstd::nothrow) char[kPathBuffer];
-  if (path == nullptr) return Errno(kstd::Error::kNoMemory);
+  if (path == nullptr) return kstd::Error::kNoMemory;
   auto n = vfs::PathOf(vfs::Mounts(), ctx.start(), ctx.get().root, kstd::Span<char>(path, kPathBuffer));
-  int64_t r;
+  SyscallResult r = kstd::Error::kRange;
   if (n.is_error()) {
-    r = Errno(n.error());
+    r = n.error();
   } else if (n.value() + 1 > size) {
-    r = Errno(kstd::Error::kRange);
+    r = kstd::Error::kRange;
+  } else if (buf.CopyOut(path, n.value() + 1).is_error()) {
+    r = kstd::Error::kFault;
   } else {
-    r = buf.CopyOut(path, n.value() + 1).ok() ? static_cast<int64_t>(n.value() + 1) : Errno(kstd::Error::kFault);
+    r = n.value() + 1;
   }
   delete[] path;
   return r;
 }
 
-int64_t SysLinuxChdir(UserPtr<const char> path) {
-  auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
-  if (v.is_error()) return Errno(v.error());
-  if (!v.value()->IsDirectory()) return Errno(kstd::Error::kNotDirectory);
+SyscallResult SysLinuxChdir(UserPtr<const char> path) {
+  auto v = TRY(LookupAt(kAtFdCwd, path.address(), 0, true));
+  if (!v->IsDirectory()) return kstd::Error::kNotDirectory;
   Process* p = CurrentProcess();
-  vfs::PinnedVnode pinned(v.release_value());
+  vfs::PinnedVnode pinned(kstd::Move(v));
   SpinLockGuard guard(p->fs_lock_);
   p->cwd_ = kstd::Move(pinned);
   return 0;
 }
 
-int64_t SysLinuxFchdir(int32_t fd) {
+SyscallResult SysLinuxFchdir(int32_t fd) {
   auto v = VnodeOfFd(fd);
-  if (v.is_error()) return Errno(v.error() == kstd::Error::kNotSupported ? kstd::Error::kNotDirectory : v.error());
-  if (!v.value()->IsDirectory()) return Errno(kstd::Error::kNotDirectory);
+  if (v.is_error()) return v.error() == kstd::Error::kNotSupported ? kstd::Error::kNotDirectory : v.error();
+  if (!v.value()->IsDirectory()) return kstd::Error::kNotDirectory;
   Process* p = CurrentProcess();
   vfs::PinnedVnode pinned(v.release_value());
   SpinLockGuard guard(p->fs_lock_);
@@ -599,7 +586,7 @@ int64_t SysLinuxFchdir(int32_t fd) {
   return 0;
 }
 
-int64_t SysLinuxUmask(uint32_t mask) {
+SyscallResult SysLinuxUmask(uint32_t mask) {
   Process* p = CurrentProcess();
   SpinLockGuard guard(p->fs_lock_);
   uint32_t old = p->umask_;
@@ -607,22 +594,23 @@ int64_t SysLinuxUmask(uint32_t mask) {
   return old;
 }
 
-int64_t SysLinuxStatfs(UserPtr<const char> path, UserPtr<void> buf) {
-  auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
-  if (v.is_error()) return Errno(v.error());
+SyscallResult SysLinuxStatfs(UserPtr<const char> path, UserPtr<void> buf) {
+  auto v = TRY(LookupAt(kAtFdCwd, path.address(), 0, true));
   vfs::LinuxStatfs s;
-  vfs::FillLinuxStatfs(v.value()->fs()->StatFs(), v.value()->fs()->device(),
-                       v.value()->fs()->mount_flags(), &s);
-  return UserPtr<vfs::LinuxStatfs>(buf.address()).CopyOut(&s).ok() ? 0 : Errno(kstd::Error::kFault);
+  vfs::FillLinuxStatfs(v->fs()->StatFs(), v->fs()->device(),
+                       v->fs()->mount_flags(), &s);
+  TRY(UserPtr<vfs::LinuxStatfs>(buf.address()).CopyOut(&s));
+  return 0;
 }
 
-int64_t SysLinuxFstatfs(int32_t fd, UserPtr<void> buf) {
+SyscallResult SysLinuxFstatfs(int32_t fd, UserPtr<void> buf) {
   auto v = VnodeOfFd(fd);
-  if (v.is_error()) return Errno(v.error() == kstd::Error::kNotSupported ? kstd::Error::kInvalid : v.error());
+  if (v.is_error()) return v.error() == kstd::Error::kNotSupported ? kstd::Error::kInvalid : v.error();
   vfs::LinuxStatfs s;
   vfs::FillLinuxStatfs(v.value()->fs()->StatFs(), v.value()->fs()->device(),
                        v.value()->fs()->mount_flags(), &s);
-  return UserPtr<vfs::LinuxStatfs>(buf.address()).CopyOut(&s).ok() ? 0 : Errno(kstd::Error::kFault);
+  TRY(UserPtr<vfs::LinuxStatfs>(buf.address()).CopyOut(&s));
+  return 0;
 }
 
 }  // namespace core::syscall

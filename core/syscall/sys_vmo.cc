@@ -16,26 +16,24 @@ constexpr Rights kVmoRights = kRightsBasic | kRightRead | kRightWrite | kRightMa
 
 }  // namespace
 
-int64_t SysVmoCreate(uint64_t size) {
-  if (size == 0 || size > kMaxVmoSize) return Errno(kstd::Error::kInvalid);
-  auto vmo = vm::VmObject::CreateAnonymous(&Pmm(), kstd::AlignUp(size, kPage));
-  if (vmo.is_error()) return Errno(vmo.error());
-  auto h = CurrentProcess()->handles().Add(vmo.release_value(), kVmoRights);
-  return h.ok() ? static_cast<int64_t>(h.value()) : Errno(h.error());
+SyscallResult SysVmoCreate(uint64_t size) {
+  if (size == 0 || size > kMaxVmoSize) return kstd::Error::kInvalid;
+  auto vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), kstd::AlignUp(size, kPage)));
+  auto h = TRY(CurrentProcess()->handles().Add(kstd::Move(vmo), kVmoRights));
+  return h;
 }
 
-int64_t SysVmoMap(tessera::handle_t handle, uint64_t offset, uint64_t size, uint32_t prot,
+SyscallResult SysVmoMap(tessera::handle_t handle, uint64_t offset, uint64_t size, uint32_t prot,
                   uint64_t addr, uint32_t flags) {
   if ((prot & ~(tessera::kProtRead | tessera::kProtWrite | tessera::kProtExec)) != 0 ||
       (flags & ~(tessera::kVmoMapFixed | tessera::kVmoMapShared)) != 0) {
-    return Errno(kstd::Error::kInvalid);
+    return kstd::Error::kInvalid;
   }
   Rights needed = kRightMap;
   if (prot & tessera::kProtRead) needed |= kRightRead;
   if (prot & tessera::kProtWrite) needed |= kRightWrite;
   if (prot & tessera::kProtExec) needed |= kRightExecute;
-  auto vmo = CurrentProcess()->handles().GetTyped<vm::VmObject>(handle, ObjectType::kVmObject, needed);
-  if (vmo.is_error()) return Errno(vmo.error());
+  auto vmo = TRY(CurrentProcess()->handles().GetTyped<vm::VmObject>(handle, ObjectType::kVmObject, needed));
   vm::Prot vprot = vm::kProtNone;
   if (prot & tessera::kProtRead) vprot |= vm::kProtRead;
   if (prot & tessera::kProtWrite) vprot |= vm::kProtRead | vm::kProtWrite;
@@ -43,13 +41,13 @@ int64_t SysVmoMap(tessera::handle_t handle, uint64_t offset, uint64_t size, uint
   vm::MapFlags mflags = 0;
   if (flags & tessera::kVmoMapFixed) mflags |= vm::kMapFixed;
   if (flags & tessera::kVmoMapShared) mflags |= vm::kMapShared;
-  auto mapped = CurrentProcess()->aspace()->Map(vmo.value(), offset, size, vprot, addr, mflags);
-  return mapped.ok() ? static_cast<int64_t>(mapped.value()) : Errno(mapped.error());
+  auto mapped = TRY(CurrentProcess()->aspace()->Map(vmo, offset, size, vprot, addr, mflags));
+  return mapped;
 }
 
-int64_t SysThreadSetPriority(uint32_t priority) {
+SyscallResult SysThreadSetPriority(uint32_t priority) {
   if (priority < tessera::kPriorityMin || priority > tessera::kPriorityMax) {
-    return Errno(kstd::Error::kInvalid);
+    return kstd::Error::kInvalid;
   }
   sched::SetPriority(CurrentThread(), static_cast<int>(priority));
   return 0;

@@ -4,35 +4,32 @@
 
 namespace core::syscall {
 
-int64_t SysObjectWaitOne(tessera::handle_t handle, uint32_t wanted, int64_t deadline,
+SyscallResult SysObjectWaitOne(tessera::handle_t handle, uint32_t wanted, int64_t deadline,
                          UserPtr<uint32_t> observed) {
-  auto object = CurrentProcess()->handles().Get(handle, kRightWait);
-  if (object.is_error()) return Errno(object.error());
-  kstd::RefPtr<KernelObject> obj = object.value();
+  kstd::RefPtr<KernelObject> obj = TRY(CurrentProcess()->handles().Get(handle, kRightWait));
   Signals seen = 0;
   auto r = WaitForSignals(&obj, &wanted, 1, DeadlineTick(deadline), &seen);
-  if (!observed.is_null() && observed.CopyOut(&seen).is_error()) return Errno(kstd::Error::kFault);
-  return r.ok() ? 0 : Errno(r.error());
+  if (!observed.is_null()) TRY(observed.CopyOut(&seen));
+  TRY(r);
+  return 0;
 }
 
-int64_t SysObjectWaitMany(UserPtr<tessera::WaitItem> user_items, uint32_t count, int64_t deadline) {
+SyscallResult SysObjectWaitMany(UserPtr<tessera::WaitItem> user_items, uint32_t count, int64_t deadline) {
   constexpr uint32_t kMax = 64;
-  if (count == 0 || count > kMax) return Errno(kstd::Error::kInvalid);
+  if (count == 0 || count > kMax) return kstd::Error::kInvalid;
   tessera::WaitItem items[kMax];
-  if (user_items.CopyIn(items, count).is_error()) return Errno(kstd::Error::kFault);
+  TRY(user_items.CopyIn(items, count));
   kstd::RefPtr<KernelObject> objects[kMax];
   Signals wanted[kMax];
   Signals seen[kMax] = {};
   for (uint32_t i = 0; i < count; ++i) {
-    auto object = CurrentProcess()->handles().Get(items[i].handle, kRightWait);
-    if (object.is_error()) return Errno(object.error());
-    objects[i] = object.value();
+    objects[i] = TRY(CurrentProcess()->handles().Get(items[i].handle, kRightWait));
     wanted[i] = items[i].wanted;
   }
   auto r = WaitForSignals(objects, wanted, count, DeadlineTick(deadline), seen);
   for (uint32_t i = 0; i < count; ++i) items[i].observed = seen[i];
-  if (user_items.CopyOut(items, count).is_error()) return Errno(kstd::Error::kFault);
-  return r.ok() ? static_cast<int64_t>(r.value()) : Errno(r.error());
+  TRY(user_items.CopyOut(items, count));
+  return TRY(r);
 }
 
 }  // namespace core::syscall

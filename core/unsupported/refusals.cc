@@ -22,13 +22,13 @@ bool SameText(const char* a, const char* b) {
 
 }  // namespace
 
-int64_t Refuse(const char* call, const char* what, uint64_t value, kstd::Error error) {
+kstd::Error Refuse(const char* call, const char* what, uint64_t value, kstd::Error error) {
   SpinLockGuard guard(g_lock);
   for (size_t i = 0; i < g_used; ++i) {
     Refusal& row = g_rows[i];
     if (row.value == value && SameText(row.call, call) && SameText(row.what, what)) {
       ++row.count;
-      return -static_cast<int64_t>(error);
+      return error;
     }
   }
   if (g_used < kMaxRefusals) {
@@ -36,7 +36,7 @@ int64_t Refuse(const char* call, const char* what, uint64_t value, kstd::Error e
   } else {
     ++g_overflow;
   }
-  return -static_cast<int64_t>(error);
+  return error;
 }
 
 size_t ListRefusals(Refusal* out, size_t max, uint64_t* overflow) {

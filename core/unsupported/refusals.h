@@ -21,11 +21,11 @@ struct Refusal {
   uint64_t count = 0;
 };
 
-/// Records one refusal and returns -error (EINVAL unless told): the handler
+/// Records one refusal and returns `error` (EINVAL unless told): the handler
 /// writes `return Refuse("mremap", "flags", bits);`. When the table is full
 /// (kMaxRefusals distinct kinds), the rest are counted as one overflow row.
-int64_t Refuse(const char* call, const char* what, uint64_t value,
-               kstd::Error error = kstd::Error::kInvalid);
+[[nodiscard]] kstd::Error Refuse(const char* call, const char* what, uint64_t value,
+                                 kstd::Error error = kstd::Error::kInvalid);
 
 inline constexpr size_t kMaxRefusals = 64;
 
