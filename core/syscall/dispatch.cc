@@ -23,18 +23,18 @@ struct FromWord<UserPtr<T>> {
 };
 
 // The register value of a handler's result: the value, or -errno.
-int64_t ToRegister(const SyscallResult& r) {
+int64_t ToRegister(const kstd::Result<uint64_t>& r) {
   return r.is_error() ? -static_cast<int64_t>(r.error()) : static_cast<int64_t>(r.value());
 }
 
 template <typename... P, size_t... I>
-int64_t Apply(SyscallResult (*fn)(P...), const uint64_t* a, kstd::IndexSequence<I...>) {
+int64_t Apply(kstd::Result<uint64_t> (*fn)(P...), const uint64_t* a, kstd::IndexSequence<I...>) {
   return ToRegister(fn(FromWord<P>::Get(a[I])...));
 }
 
 template <auto Fn>
 struct MakeThunk;
-template <typename... P, SyscallResult (*Fn)(P...)>
+template <typename... P, kstd::Result<uint64_t> (*Fn)(P...)>
 struct MakeThunk<Fn> {
   static int64_t Call(const uint64_t* a) { return Apply(Fn, a, kstd::MakeIndexSequence<sizeof...(P)>()); }
 };

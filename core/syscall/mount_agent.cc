@@ -289,7 +289,8 @@ void ForgetAgentMount(const vfs::FileSystem* fs) {
   }
 }
 
-SyscallResult SysMountAgentRegister(tessera::handle_t mount_right, tessera::handle_t channel) {
+kstd::Result<uint64_t> SysMountAgentRegister(tessera::handle_t mount_right,
+                                             tessera::handle_t channel) {
   HandleTable& handles = CurrentProcess()->handles();
   auto right = TRY(handles.Get(mount_right, kRightManage));
   if (right->type() != ObjectType::kVfsMount) return kstd::Error::kAccess;

@@ -119,7 +119,8 @@ bool NothingArrived(void* context) {
 
 void InitChannelCalls() { ChannelEndpoint::SetArrivalHook(OnArrival); }
 
-SyscallResult SysChannelCreate(UserPtr<tessera::handle_t> out0, UserPtr<tessera::handle_t> out1) {
+kstd::Result<uint64_t> SysChannelCreate(UserPtr<tessera::handle_t> out0,
+                                        UserPtr<tessera::handle_t> out1) {
   auto pair = TRY(ipc::Channel::CreatePair());
   HandleTable& table = CurrentProcess()->handles();
   auto h0 = TRY(table.Add(pair.first, kEndpointRights));
@@ -137,10 +138,11 @@ SyscallResult SysChannelCreate(UserPtr<tessera::handle_t> out0, UserPtr<tessera:
   return 0;
 }
 
-SyscallResult SysChannelWrite(tessera::handle_t handle, UserPtr<const void> bytes, uint32_t num_bytes,
-                        UserPtr<const tessera::handle_t> handles, uint32_t num_handles,
-                        uint32_t txid) {
-  auto ep = TRY(CurrentProcess()->handles().GetTyped<ChannelEndpoint>(handle, ObjectType::kChannel, kRightWrite));
+kstd::Result<uint64_t> SysChannelWrite(tessera::handle_t handle, UserPtr<const void> bytes,
+                                       uint32_t num_bytes, UserPtr<const tessera::handle_t> handles,
+                                       uint32_t num_handles, uint32_t txid) {
+  auto ep = TRY(CurrentProcess()->handles().GetTyped<ChannelEndpoint>(handle, ObjectType::kChannel,
+                                                                      kRightWrite));
   auto packet = TRY(BuildPacket(bytes, num_bytes, handles, num_handles, txid));
   // Counted before the message becomes visible, so a receiver that reads it
   // and then looks at the sender's accounting always sees it counted.
@@ -156,10 +158,12 @@ SyscallResult SysChannelWrite(tessera::handle_t handle, UserPtr<const void> byte
   return 0;
 }
 
-SyscallResult SysChannelRead(tessera::handle_t handle, UserPtr<tessera::ChannelReadArgs> user_args) {
+kstd::Result<uint64_t> SysChannelRead(tessera::handle_t handle,
+                                      UserPtr<tessera::ChannelReadArgs> user_args) {
   tessera::ChannelReadArgs args;
   TRY(user_args.CopyIn(&args));
-  auto ep = TRY(CurrentProcess()->handles().GetTyped<ChannelEndpoint>(handle, ObjectType::kChannel, kRightRead));
+  auto ep = TRY(CurrentProcess()->handles().GetTyped<ChannelEndpoint>(handle, ObjectType::kChannel,
+                                                                      kRightRead));
   ipc::MessageSize limit{args.bytes_capacity, args.handles_capacity};
   ipc::MessageSize needed;
   auto packet = ep->ReadIfFits(0, limit, &needed);
@@ -175,17 +179,23 @@ SyscallResult SysChannelRead(tessera::handle_t handle, UserPtr<tessera::ChannelR
   args.actual_handles = static_cast<uint32_t>(p->handles().size());
   args.txid = p->txid();
   args.sender = tessera::SenderInfo{p->sender().pid, p->sender().process_koid, p->sender().thread_koid};
-  TRY(DeliverPacket(p, UserPtr<void>(reinterpret_cast<uint64_t>(args.bytes)), UserPtr<tessera::handle_t>(reinterpret_cast<uint64_t>(args.handles))));
+  TRY(DeliverPacket(p, UserPtr<void>(reinterpret_cast<uint64_t>(args.bytes)),
+                    UserPtr<tessera::handle_t>(reinterpret_cast<uint64_t>(args.handles))));
   TRY(user_args.CopyOut(&args));
   return 0;
 }
 
-SyscallResult SysChannelCall(tessera::handle_t handle, UserPtr<tessera::ChannelCallArgs> user_args) {
+kstd::Result<uint64_t> SysChannelCall(tessera::handle_t handle,
+                                      UserPtr<tessera::ChannelCallArgs> user_args) {
   tessera::ChannelCallArgs args;
   TRY(user_args.CopyIn(&args));
-  auto ep = TRY(CurrentProcess()->handles().GetTyped<ChannelEndpoint>( handle, ObjectType::kChannel, kRightRead | kRightWrite));
+  auto ep = TRY(CurrentProcess()->handles().GetTyped<ChannelEndpoint>(handle, ObjectType::kChannel,
+                                                                      kRightRead | kRightWrite));
   uint32_t txid = ipc::NewTxid();
-  auto packet = TRY(BuildPacket(UserPtr<const void>(reinterpret_cast<uint64_t>(args.write_bytes)), args.write_num_bytes, UserPtr<const tessera::handle_t>(reinterpret_cast<uint64_t>(args.write_handles)), args.write_num_handles, txid));
+  auto packet = TRY(BuildPacket(
+      UserPtr<const void>(reinterpret_cast<uint64_t>(args.write_bytes)), args.write_num_bytes,
+      UserPtr<const tessera::handle_t>(reinterpret_cast<uint64_t>(args.write_handles)),
+      args.write_num_handles, txid));
   CountSent(args.write_num_bytes);
   auto written = ep->Write(packet);
   if (written.is_error()) {
@@ -204,7 +214,8 @@ SyscallResult SysChannelCall(tessera::handle_t handle, UserPtr<tessera::ChannelC
       MessagePacket* p = reply.value();
       args.actual_bytes = static_cast<uint32_t>(p->bytes().size());
       args.actual_handles = static_cast<uint32_t>(p->handles().size());
-      TRY(DeliverPacket(p, UserPtr<void>(reinterpret_cast<uint64_t>(args.read_bytes)), UserPtr<tessera::handle_t>(reinterpret_cast<uint64_t>(args.read_handles))));
+      TRY(DeliverPacket(p, UserPtr<void>(reinterpret_cast<uint64_t>(args.read_bytes)),
+                        UserPtr<tessera::handle_t>(reinterpret_cast<uint64_t>(args.read_handles))));
       TRY(user_args.CopyOut(&args));
       return 0;
     }

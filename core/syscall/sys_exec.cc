@@ -162,8 +162,8 @@ const char* Basename(const char* path) {
 
 }  // namespace
 
-SyscallResult SysLinuxExecve(UserPtr<const char> user_path, UserPtr<const void> user_argv,
-                       UserPtr<const void> user_envp) {
+kstd::Result<uint64_t> SysLinuxExecve(UserPtr<const char> user_path, UserPtr<const void> user_argv,
+                                      UserPtr<const void> user_envp) {
   char* path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
   if (path == nullptr) return kstd::Error::kNoMemory;
   struct Free {

@@ -31,8 +31,8 @@ kstd::Result<kstd::RefPtr<FileDescription>> GetFile(int32_t fd) { return Fds().G
 
 // Moves `count` bytes from user memory into `file` through a bounce buffer
 // (a pooled 64 KiB one for large transfers, see bounce_pool.h).
-SyscallResult WriteFromUser(FileDescription* file, uint64_t address, uint64_t count,
-                            bool positional, uint64_t offset) {
+kstd::Result<uint64_t> WriteFromUser(FileDescription* file, uint64_t address, uint64_t count,
+                                     bool positional, uint64_t offset) {
   if (!file->writable()) return kstd::Error::kBadHandle;
   uint8_t stack_buf[kChunk];
   count = kstd::Min(count, kMaxIo);
@@ -62,8 +62,8 @@ SyscallResult WriteFromUser(FileDescription* file, uint64_t address, uint64_t co
 }
 
 // Reads into user memory. A stream read stops at the first short read.
-SyscallResult ReadToUser(FileDescription* file, uint64_t address, uint64_t count, bool positional,
-                         uint64_t offset) {
+kstd::Result<uint64_t> ReadToUser(FileDescription* file, uint64_t address, uint64_t count,
+                                  bool positional, uint64_t offset) {
   if (!file->readable()) return kstd::Error::kBadHandle;
   uint8_t stack_buf[kChunk];
   count = kstd::Min(count, kMaxIo);
@@ -90,8 +90,8 @@ SyscallResult ReadToUser(FileDescription* file, uint64_t address, uint64_t count
   return done;
 }
 
-SyscallResult DoVector(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt,
-                       bool write, bool positional, int64_t offset) {
+kstd::Result<uint64_t> DoVector(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt,
+                                bool write, bool positional, int64_t offset) {
   if (iovcnt < 0 || iovcnt > kIovMax) return kstd::Error::kInvalid;
   auto file = TRY(GetFile(fd));
   if (positional && offset < 0) return kstd::Error::kInvalid;
@@ -110,8 +110,9 @@ SyscallResult DoVector(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int3
     }
     if (v.iov_len == 0) continue;
     const uint64_t at = static_cast<uint64_t>(offset) + total;
-    SyscallResult n = write ? WriteFromUser(file.get(), v.iov_base, v.iov_len, positional, at)
-                            : ReadToUser(file.get(), v.iov_base, v.iov_len, positional, at);
+    kstd::Result<uint64_t> n =
+        write ? WriteFromUser(file.get(), v.iov_base, v.iov_len, positional, at)
+              : ReadToUser(file.get(), v.iov_base, v.iov_len, positional, at);
     if (n.is_error()) {
       if (total > 0) return total;
       return n.error();
@@ -124,53 +125,57 @@ SyscallResult DoVector(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int3
 
 }  // namespace
 
-SyscallResult SysLinuxRead(int32_t fd, UserPtr<void> buf, uint64_t count) {
+kstd::Result<uint64_t> SysLinuxRead(int32_t fd, UserPtr<void> buf, uint64_t count) {
   auto file = TRY(GetFile(fd));
   return ReadToUser(file.get(), buf.address(), count, false, 0);
 }
 
-SyscallResult SysLinuxWrite(int32_t fd, UserPtr<const void> buf, uint64_t count) {
+kstd::Result<uint64_t> SysLinuxWrite(int32_t fd, UserPtr<const void> buf, uint64_t count) {
   auto file = TRY(GetFile(fd));
   return WriteFromUser(file.get(), buf.address(), count, false, 0);
 }
 
-SyscallResult SysLinuxPread64(int32_t fd, UserPtr<void> buf, uint64_t count, int64_t offset) {
+kstd::Result<uint64_t> SysLinuxPread64(int32_t fd, UserPtr<void> buf, uint64_t count,
+                                       int64_t offset) {
   if (offset < 0) return kstd::Error::kInvalid;
   auto file = TRY(GetFile(fd));
   return ReadToUser(file.get(), buf.address(), count, true, static_cast<uint64_t>(offset));
 }
 
-SyscallResult SysLinuxPwrite64(int32_t fd, UserPtr<const void> buf, uint64_t count, int64_t offset) {
+kstd::Result<uint64_t> SysLinuxPwrite64(int32_t fd, UserPtr<const void> buf, uint64_t count,
+                                        int64_t offset) {
   if (offset < 0) return kstd::Error::kInvalid;
   auto file = TRY(GetFile(fd));
   return WriteFromUser(file.get(), buf.address(), count, true, static_cast<uint64_t>(offset));
 }
 
-SyscallResult SysLinuxReadv(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt) {
+kstd::Result<uint64_t> SysLinuxReadv(int32_t fd, UserPtr<const tessera::linux_iovec> iov,
+                                     int32_t iovcnt) {
   return DoVector(fd, iov, iovcnt, false, false, 0);
 }
 
-SyscallResult SysLinuxWritev(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt) {
+kstd::Result<uint64_t> SysLinuxWritev(int32_t fd, UserPtr<const tessera::linux_iovec> iov,
+                                      int32_t iovcnt) {
   return DoVector(fd, iov, iovcnt, true, false, 0);
 }
 
-SyscallResult SysLinuxLseek(int32_t fd, int64_t offset, int32_t whence) {
+kstd::Result<uint64_t> SysLinuxLseek(int32_t fd, int64_t offset, int32_t whence) {
   auto file = TRY(GetFile(fd));
   if (whence < 0 || whence > 4) return kstd::Error::kInvalid;
-  return Checked(TRY(file->Seek(offset, whence)));
+  return TRY(file->Seek(offset, whence));
 }
 
-SyscallResult SysLinuxClose(int32_t fd) {
+kstd::Result<uint64_t> SysLinuxClose(int32_t fd) {
   TRY(Fds().Close(fd));
   return 0;
 }
 
-SyscallResult SysLinuxDup(int32_t fd) {
+kstd::Result<uint64_t> SysLinuxDup(int32_t fd) {
   auto file = TRY(GetFile(fd));
-  return Checked(TRY(Fds().Install(kstd::Move(file), false)));
+  return TRY(Fds().Install(kstd::Move(file), false));
 }
 
-SyscallResult SysLinuxDup3(int32_t oldfd, int32_t newfd, int32_t flags) {
+kstd::Result<uint64_t> SysLinuxDup3(int32_t oldfd, int32_t newfd, int32_t flags) {
   if ((flags & ~static_cast<int32_t>(fd::kOCloExec)) != 0) {
     return Refuse("dup3", "flags", static_cast<uint32_t>(flags & ~static_cast<int32_t>(fd::kOCloExec)));
   }
@@ -178,24 +183,24 @@ SyscallResult SysLinuxDup3(int32_t oldfd, int32_t newfd, int32_t flags) {
   auto file = TRY(GetFile(oldfd));
   if (newfd < 0 || newfd >= fd::kMaxFds) return kstd::Error::kBadHandle;
   TRY(Fds().InstallAt(newfd, kstd::Move(file), (flags & fd::kOCloExec) != 0));
-  return Checked(newfd);
+  return newfd;
 }
 
-SyscallResult SysLinuxDup2(int32_t oldfd, int32_t newfd) {
+kstd::Result<uint64_t> SysLinuxDup2(int32_t oldfd, int32_t newfd) {
   if (oldfd == newfd) {
     TRY(GetFile(oldfd));
-    return Checked(newfd);
+    return newfd;
   }
   return SysLinuxDup3(oldfd, newfd, 0);
 }
 
-SyscallResult SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
+kstd::Result<uint64_t> SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
   auto file = TRY(GetFile(fd));
   switch (cmd) {
     case kFDupFd:
     case kFDupFdCloexec: {
       if (arg >= static_cast<uint64_t>(fd::kMaxFds)) return kstd::Error::kInvalid;
-      return Checked(TRY(Fds().Install(kstd::Move(file), cmd == kFDupFdCloexec, static_cast<int>(arg))));
+      return TRY(Fds().Install(kstd::Move(file), cmd == kFDupFdCloexec, static_cast<int>(arg)));
     }
     case kFGetFd: {
       if (TRY(Fds().GetCloexec(fd))) return 1;
@@ -215,7 +220,7 @@ SyscallResult SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
   }
 }
 
-SyscallResult SysLinuxPipe2(UserPtr<int32_t> fds, int32_t flags) {
+kstd::Result<uint64_t> SysLinuxPipe2(UserPtr<int32_t> fds, int32_t flags) {
   auto pair = TRY(fd::CreatePipe(static_cast<uint32_t>(flags)));
   bool cloexec = (flags & fd::kOCloExec) != 0;
   auto r = TRY(Fds().Install(pair.read_end, cloexec));
@@ -233,11 +238,11 @@ SyscallResult SysLinuxPipe2(UserPtr<int32_t> fds, int32_t flags) {
   return 0;
 }
 
-SyscallResult SysLinuxPipe(UserPtr<int32_t> fds) { return SysLinuxPipe2(fds, 0); }
+kstd::Result<uint64_t> SysLinuxPipe(UserPtr<int32_t> fds) { return SysLinuxPipe2(fds, 0); }
 
-SyscallResult SysLinuxIoctl(int32_t fd, uint32_t request, uint64_t arg) {
+kstd::Result<uint64_t> SysLinuxIoctl(int32_t fd, uint32_t request, uint64_t arg) {
   auto file = TRY(GetFile(fd));
-  return Checked(TRY(file->Ioctl(request, arg)));
+  return TRY(file->Ioctl(request, arg));
 }
 
 namespace {
@@ -250,7 +255,7 @@ struct linux_pollfd {
 
 // poll's core on a kernel array: fills revents, returns the ready count.
 // `timeout_ns` < 0 waits forever.
-SyscallResult PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t timeout_ns) {
+kstd::Result<uint64_t> PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t timeout_ns) {
   uint64_t deadline = timeout_ns < 0 ? sched::kNoDeadline
                                     : sched::DeadlineAfterNanos(static_cast<uint64_t>(timeout_ns));
   constexpr size_t kMaxWaited = 64;
@@ -293,7 +298,8 @@ SyscallResult PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t timeout_ns) 
     if (waited == 0) {
       // Nothing to wait on (all fds negative): sleep out the timeout.
       sched::PrepareToBlock();
-      if (sched::Block(deadline) == sched::WakeReason::kInterrupted) return kstd::Error::kInterrupted;
+      if (sched::Block(deadline) == sched::WakeReason::kInterrupted)
+        return kstd::Error::kInterrupted;
       continue;
     }
     // More than 64 idle fds: wait on the first 64 and re-check the rest at
@@ -309,7 +315,7 @@ SyscallResult PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t timeout_ns) 
 }
 
 // poll(2) on a user array.
-SyscallResult DoPoll(UserPtr<linux_pollfd> user_fds, uint64_t nfds, int64_t timeout_ns) {
+kstd::Result<uint64_t> DoPoll(UserPtr<linux_pollfd> user_fds, uint64_t nfds, int64_t timeout_ns) {
   if (nfds > static_cast<uint64_t>(fd::kMaxFds)) return kstd::Error::kInvalid;
   linux_pollfd* pfds = new (kstd::nothrow) linux_pollfd[nfds > 0 ? nfds : 1];
   if (pfds == nullptr) return kstd::Error::kNoMemory;
@@ -324,8 +330,8 @@ SyscallResult DoPoll(UserPtr<linux_pollfd> user_fds, uint64_t nfds, int64_t time
 }
 
 // select(2)/pselect6(2): the fd sets become a poll array.
-SyscallResult DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefds, uint64_t exceptfds,
-                       int64_t timeout_ns) {
+kstd::Result<uint64_t> DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefds,
+                                uint64_t exceptfds, int64_t timeout_ns) {
   if (nfds < 0 || nfds > fd::kMaxFds) return kstd::Error::kInvalid;
   constexpr size_t kWords = fd::kMaxFds / 64;
   auto* sets = new (kstd::nothrow) uint64_t[3][kWords];
@@ -382,8 +388,8 @@ SyscallResult DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefds, uint64
 
 }  // namespace
 
-SyscallResult SysLinuxSelect(int32_t nfds, UserPtr<void> readfds, UserPtr<void> writefds, UserPtr<void> exceptfds,
-                       UserPtr<void> timeout) {
+kstd::Result<uint64_t> SysLinuxSelect(int32_t nfds, UserPtr<void> readfds, UserPtr<void> writefds,
+                                      UserPtr<void> exceptfds, UserPtr<void> timeout) {
   int64_t ns = -1;
   if (timeout.address() != 0) {
     int64_t tv[2];  // struct timeval
@@ -394,13 +400,16 @@ SyscallResult SysLinuxSelect(int32_t nfds, UserPtr<void> readfds, UserPtr<void> 
   return DoSelect(nfds, readfds.address(), writefds.address(), exceptfds.address(), ns);
 }
 
-SyscallResult SysLinuxPselect6(int32_t nfds, UserPtr<void> readfds, UserPtr<void> writefds, UserPtr<void> exceptfds,
-                         UserPtr<const tessera::linux_timespec> timeout, UserPtr<const void> sigmask) {
+kstd::Result<uint64_t> SysLinuxPselect6(int32_t nfds, UserPtr<void> readfds, UserPtr<void> writefds,
+                                        UserPtr<void> exceptfds,
+                                        UserPtr<const tessera::linux_timespec> timeout,
+                                        UserPtr<const void> sigmask) {
   int64_t ns = -1;
   if (timeout.address() != 0) {
     tessera::linux_timespec ts;
     TRY(timeout.CopyIn(&ts));
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return kstd::Error::kInvalid;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000)
+      return kstd::Error::kInvalid;
     ns = ts.tv_sec * 1'000'000'000 + ts.tv_nsec;
   }
   // The sigmask argument is a {sigset pointer, size} pair; a temporary mask
@@ -413,18 +422,20 @@ SyscallResult SysLinuxPselect6(int32_t nfds, UserPtr<void> readfds, UserPtr<void
   return DoSelect(nfds, readfds.address(), writefds.address(), exceptfds.address(), ns);
 }
 
-SyscallResult SysLinuxPoll(UserPtr<void> fds, uint64_t nfds, int32_t timeout_ms) {
+kstd::Result<uint64_t> SysLinuxPoll(UserPtr<void> fds, uint64_t nfds, int32_t timeout_ms) {
   int64_t ns = timeout_ms < 0 ? -1 : static_cast<int64_t>(timeout_ms) * 1'000'000;
   return DoPoll(UserPtr<linux_pollfd>(fds.address()), nfds, ns);
 }
 
-SyscallResult SysLinuxPpoll(UserPtr<void> fds, uint64_t nfds, UserPtr<const tessera::linux_timespec> timeout,
-                      UserPtr<const void> sigmask, uint64_t sigsetsize) {
+kstd::Result<uint64_t> SysLinuxPpoll(UserPtr<void> fds, uint64_t nfds,
+                                     UserPtr<const tessera::linux_timespec> timeout,
+                                     UserPtr<const void> sigmask, uint64_t sigsetsize) {
   int64_t ns = -1;
   if (timeout.address() != 0) {
     tessera::linux_timespec ts;
     TRY(timeout.CopyIn(&ts));
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return kstd::Error::kInvalid;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000)
+      return kstd::Error::kInvalid;
     ns = ts.tv_sec * 1'000'000'000 + ts.tv_nsec;
   }
   // A temporary signal mask needs signal delivery, which is not there yet:

@@ -205,14 +205,14 @@ kstd::Result<void> Reattach(const tessera::FsMountArgs& args) {
 
 }  // namespace
 
-SyscallResult SysFsMount(UserPtr<const tessera::FsMountArgs> user_args) {
+kstd::Result<uint64_t> SysFsMount(UserPtr<const tessera::FsMountArgs> user_args) {
   tessera::FsMountArgs args;
   TRY(user_args.CopyIn(&args));
   TRY((args.flags & tessera::kFsMountReplace) != 0 ? Reattach(args) : Mount(args));
   return 0;
 }
 
-SyscallResult SysLinuxUmount2(UserPtr<const char> user_path, int32_t flags) {
+kstd::Result<uint64_t> SysLinuxUmount2(UserPtr<const char> user_path, int32_t flags) {
   // MNT_FORCE, MNT_DETACH, MNT_EXPIRE and unknown bits.
   if ((flags & ~kUmountNoFollow) != 0) {
     return Refuse("umount2", "flags", static_cast<uint32_t>(flags & ~kUmountNoFollow));

@@ -19,8 +19,9 @@ constexpr int32_t kFutexCmdMask = ~(kFutexPrivate | kFutexClockRealtime);
 
 }  // namespace
 
-SyscallResult SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
-                      UserPtr<const tessera::linux_timespec> timeout, uint64_t uaddr2, uint32_t val3) {
+kstd::Result<uint64_t> SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
+                                     UserPtr<const tessera::linux_timespec> timeout,
+                                     uint64_t uaddr2, uint32_t val3) {
   (void)uaddr2;
   if ((uaddr.address() & 3) != 0) return kstd::Error::kInvalid;
   const bool is_private = (op & kFutexPrivate) != 0;
@@ -35,7 +36,8 @@ SyscallResult SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
       if (timeout.address() != 0) {
         tessera::linux_timespec ts;
         TRY(timeout.CopyIn(&ts));
-        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return kstd::Error::kInvalid;
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000)
+          return kstd::Error::kInvalid;
         uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
         // FUTEX_WAIT takes a relative timeout; FUTEX_WAIT_BITSET an absolute one.
         deadline = cmd == kFutexWait ? sched::DeadlineAfterNanos(ns) : (ns == 0 ? 1 : ns);
@@ -46,21 +48,23 @@ SyscallResult SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
       // only when no handler runs (with the full relative timeout again, as
       // nanosleep here).
       if (waited.is_error() && waited.error() == kstd::Error::kInterrupted) {
-        return deadline == sched::kNoDeadline ? kstd::Error::kRestartSys : kstd::Error::kRestartNoHand;
+        return deadline == sched::kNoDeadline ? kstd::Error::kRestartSys
+                                              : kstd::Error::kRestartNoHand;
       }
       if (waited.is_error()) return waited.error();
       return 0;
     }
     case kFutexWake:
     case kFutexWakeBitset: {
-      return Checked(FutexWake(uaddr.address(), is_private, static_cast<int64_t>(val)));  // a count
+      return FutexWake(uaddr.address(), is_private, static_cast<int64_t>(val));  // a count
     }
     default:
       return Refuse("futex", "op", static_cast<uint32_t>(cmd), kstd::Error::kNotSupported);
   }
 }
 
-SyscallResult SysLinuxGetRobustList(int32_t pid, UserPtr<uint64_t> head, UserPtr<uint64_t> length) {
+kstd::Result<uint64_t> SysLinuxGetRobustList(int32_t pid, UserPtr<uint64_t> head,
+                                             UserPtr<uint64_t> length) {
   // pid names a thread: 0 the caller, otherwise a Linux tid.
   if (pid < 0) return kstd::Error::kSearch;
   kstd::RefPtr<sched::Thread> target = kstd::RefPtr<sched::Thread>::FromRaw(CurrentThread());
@@ -77,7 +81,7 @@ SyscallResult SysLinuxGetRobustList(int32_t pid, UserPtr<uint64_t> head, UserPtr
   return 0;
 }
 
-SyscallResult SysLinuxSetRobustList(uint64_t head, uint64_t length) {
+kstd::Result<uint64_t> SysLinuxSetRobustList(uint64_t head, uint64_t length) {
   if (length != sizeof(RobustListHead)) return kstd::Error::kInvalid;
   __atomic_store_n(&CurrentThread()->robust_list_, head, __ATOMIC_RELAXED);
   return 0;

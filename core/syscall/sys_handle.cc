@@ -4,12 +4,12 @@
 
 namespace core::syscall {
 
-SyscallResult SysHandleClose(tessera::handle_t handle) {
+kstd::Result<uint64_t> SysHandleClose(tessera::handle_t handle) {
   TRY(CurrentProcess()->handles().Close(handle));
   return 0;
 }
 
-SyscallResult SysHandleDuplicate(tessera::handle_t handle, uint32_t rights) {
+kstd::Result<uint64_t> SysHandleDuplicate(tessera::handle_t handle, uint32_t rights) {
   HandleTable& table = CurrentProcess()->handles();
   if (rights == tessera::kRightSameRights) {
     rights = TRY(table.RightsOf(handle));

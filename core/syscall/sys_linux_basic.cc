@@ -22,22 +22,22 @@ constexpr int32_t kClockBoottime = 7;
 
 }  // namespace
 
-SyscallResult SysLinuxGetpid() { return CurrentProcess()->pid(); }
+kstd::Result<uint64_t> SysLinuxGetpid() { return CurrentProcess()->pid(); }
 
 // A Linux process's main thread has the pid as its tid, a CLONE_THREAD
 // thread a number from the pid space (what tkill/tgkill take). Further
 // native threads report the scheduler's thread id, which tgkill does not take.
-SyscallResult SysLinuxGettid() {
+kstd::Result<uint64_t> SysLinuxGettid() {
   sched::Thread* t = CurrentThread();
   return t->linux_tid_ != 0 ? t->linux_tid_ : t->tid();
 }
 
-SyscallResult SysLinuxSchedYield() {
+kstd::Result<uint64_t> SysLinuxSchedYield() {
   sched::Yield();
   return 0;
 }
 
-SyscallResult SysLinuxArchPrctl(int32_t code, uint64_t address) {
+kstd::Result<uint64_t> SysLinuxArchPrctl(int32_t code, uint64_t address) {
   hal::ThreadContext* context = CurrentThread()->context();
   switch (code) {
     case kArchSetFs:
@@ -55,13 +55,13 @@ SyscallResult SysLinuxArchPrctl(int32_t code, uint64_t address) {
   }
 }
 
-SyscallResult SysLinuxSetTidAddress(uint64_t tidptr) {
+kstd::Result<uint64_t> SysLinuxSetTidAddress(uint64_t tidptr) {
   // The word the kernel zeroes and futex-wakes when this thread exits.
   CurrentThread()->clear_child_tid_ = tidptr;
   return SysLinuxGettid();
 }
 
-SyscallResult SysLinuxClockGettime(int32_t clock, UserPtr<tessera::linux_timespec> tp) {
+kstd::Result<uint64_t> SysLinuxClockGettime(int32_t clock, UserPtr<tessera::linux_timespec> tp) {
   uint64_t ns;
   switch (clock) {
     case kClockRealtime:
@@ -87,8 +87,8 @@ SyscallResult SysLinuxClockGettime(int32_t clock, UserPtr<tessera::linux_timespe
   return 0;
 }
 
-SyscallResult SysLinuxNanosleep(UserPtr<const tessera::linux_timespec> req,
-                          UserPtr<tessera::linux_timespec> rem) {
+kstd::Result<uint64_t> SysLinuxNanosleep(UserPtr<const tessera::linux_timespec> req,
+                                         UserPtr<tessera::linux_timespec> rem) {
   tessera::linux_timespec ts;
   TRY(req.CopyIn(&ts));
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
@@ -112,14 +112,14 @@ SyscallResult SysLinuxNanosleep(UserPtr<const tessera::linux_timespec> req,
   }
 }
 
-SyscallResult SysLinuxExit(int32_t code) {
+kstd::Result<uint64_t> SysLinuxExit(int32_t code) {
   // Ends only the calling thread; the process ends with its last thread and
   // then reports this status if it is the latest (Process::NoteThreadExit).
   CurrentProcess()->NoteThreadExit((code & 0xFF) << 8);
   ExitCurrentThread();
 }
 
-SyscallResult SysLinuxExitGroup(int32_t code) {
+kstd::Result<uint64_t> SysLinuxExitGroup(int32_t code) {
   CurrentProcess()->Kill((code & 0xFF) << 8);
   ExitCurrentThread();
 }

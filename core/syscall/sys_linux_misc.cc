@@ -45,8 +45,9 @@ Rlimit DefaultLimit(int resource) {
 
 }  // namespace
 
-SyscallResult SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const tessera::linux_timespec> req,
-                               UserPtr<tessera::linux_timespec> rem) {
+kstd::Result<uint64_t> SysLinuxClockNanosleep(int32_t clock, int32_t flags,
+                                              UserPtr<const tessera::linux_timespec> req,
+                                              UserPtr<tessera::linux_timespec> rem) {
   if (clock != kClockRealtime && clock != kClockMonotonic && clock != kClockBoottime) {
     return kstd::Error::kInvalid;
   }
@@ -69,7 +70,7 @@ SyscallResult SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const
   }
 }
 
-SyscallResult SysLinuxGetrandom(UserPtr<void> buf, uint64_t count, uint32_t flags) {
+kstd::Result<uint64_t> SysLinuxGetrandom(UserPtr<void> buf, uint64_t count, uint32_t flags) {
   constexpr uint32_t kKnown = 0x1 | 0x2 | 0x4;  // GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE
   if ((flags & ~kKnown) != 0) return Refuse("getrandom", "flags", flags & ~kKnown);
   count = kstd::Min<uint64_t>(count, 32 * 1024 * 1024);
@@ -87,7 +88,8 @@ SyscallResult SysLinuxGetrandom(UserPtr<void> buf, uint64_t count, uint32_t flag
   return done;
 }
 
-SyscallResult SysLinuxPrlimit64(int32_t pid, uint32_t resource, UserPtr<const void> new_limit, UserPtr<void> old_limit) {
+kstd::Result<uint64_t> SysLinuxPrlimit64(int32_t pid, uint32_t resource,
+                                         UserPtr<const void> new_limit, UserPtr<void> old_limit) {
   if (resource >= kRlimitCount) return kstd::Error::kInvalid;
   if (pid != 0 && static_cast<uint64_t>(pid) != CurrentProcess()->pid()) {
     if (!Process::FindByPid(static_cast<uint64_t>(pid))) return kstd::Error::kSearch;
@@ -108,15 +110,15 @@ SyscallResult SysLinuxPrlimit64(int32_t pid, uint32_t resource, UserPtr<const vo
   return 0;
 }
 
-SyscallResult SysLinuxGetrlimit(uint32_t resource, UserPtr<void> limit) {
+kstd::Result<uint64_t> SysLinuxGetrlimit(uint32_t resource, UserPtr<void> limit) {
   return SysLinuxPrlimit64(0, resource, UserPtr<const void>(), limit);
 }
 
-SyscallResult SysLinuxSetrlimit(uint32_t resource, UserPtr<const void> limit) {
+kstd::Result<uint64_t> SysLinuxSetrlimit(uint32_t resource, UserPtr<const void> limit) {
   return SysLinuxPrlimit64(0, resource, limit, UserPtr<void>());
 }
 
-SyscallResult SysLinuxSysinfo(UserPtr<void> info) {
+kstd::Result<uint64_t> SysLinuxSysinfo(UserPtr<void> info) {
   // struct sysinfo (x86-64): 112 bytes.
   struct {
     int64_t uptime;
@@ -143,7 +145,7 @@ SyscallResult SysLinuxSysinfo(UserPtr<void> info) {
   return 0;
 }
 
-SyscallResult SysLinuxTimes(UserPtr<void> buf) {
+kstd::Result<uint64_t> SysLinuxTimes(UserPtr<void> buf) {
   // struct tms in clock ticks (100 Hz): user and system time, and those of
   // the children waited for.
   constexpr uint64_t kPerClockTick = sched::kTickHz / 100;
@@ -157,7 +159,7 @@ SyscallResult SysLinuxTimes(UserPtr<void> buf) {
   return hal::MonotonicNanos() / 10'000'000ULL;
 }
 
-SyscallResult SysLinuxGetrusage(int32_t who, UserPtr<void> usage) {
+kstd::Result<uint64_t> SysLinuxGetrusage(int32_t who, UserPtr<void> usage) {
   constexpr int32_t kSelf = 0, kChildren = -1, kThread = 1;
   if (who != kSelf && who != kChildren && who != kThread) return kstd::Error::kInvalid;
   // RUSAGE_THREAD reports the process (its threads are counted together).
@@ -168,12 +170,12 @@ SyscallResult SysLinuxGetrusage(int32_t who, UserPtr<void> usage) {
   return 0;
 }
 
-SyscallResult SysLinuxGetgroups(int32_t size, UserPtr<void>) {
+kstd::Result<uint64_t> SysLinuxGetgroups(int32_t size, UserPtr<void>) {
   if (size < 0) return kstd::Error::kInvalid;
   return 0;  // root belongs to no supplementary groups
 }
 
-SyscallResult SysLinuxSchedGetaffinity(int32_t pid, uint64_t size, UserPtr<void> mask) {
+kstd::Result<uint64_t> SysLinuxSchedGetaffinity(int32_t pid, uint64_t size, UserPtr<void> mask) {
   if (size < 8 || (size & 7) != 0) return kstd::Error::kInvalid;
   if (pid != 0 && !Process::FindByPid(static_cast<uint64_t>(pid))) return kstd::Error::kSearch;
   uint64_t one_cpu = 1;  // only the boot CPU runs threads today
@@ -181,13 +183,13 @@ SyscallResult SysLinuxSchedGetaffinity(int32_t pid, uint64_t size, UserPtr<void>
   return 8;
 }
 
-SyscallResult SysLinuxPersonality(uint32_t persona) {
+kstd::Result<uint64_t> SysLinuxPersonality(uint32_t persona) {
   // Only PER_LINUX (0) exists here; 0xffffffff queries.
   if (persona != 0 && persona != 0xFFFFFFFFu) return kstd::Error::kInvalid;
   return 0;
 }
 
-SyscallResult SysLinuxMadvise(uint64_t addr, uint64_t length, int32_t advice) {
+kstd::Result<uint64_t> SysLinuxMadvise(uint64_t addr, uint64_t length, int32_t advice) {
   constexpr int32_t kNormal = 0, kRandom = 1, kSequential = 2, kWillNeed = 3, kDontNeed = 4;
   constexpr int32_t kFree = 8, kHugePage = 14, kNoHugePage = 15, kDontDump = 16, kDoDump = 17;
   if ((addr & 4095) != 0) return kstd::Error::kInvalid;
@@ -226,7 +228,8 @@ namespace core::syscall {
 
 // prctl: the process name (PR_SET_NAME / PR_GET_NAME, 16 bytes with the
 // NUL, as Linux's comm). Every other option is refused with EINVAL.
-SyscallResult SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5) {
+kstd::Result<uint64_t> SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4,
+                                     uint64_t arg5) {
   constexpr int32_t kPrSetName = 15, kPrGetName = 16;
   constexpr size_t kCommBytes = 16;
   switch (option) {

@@ -34,8 +34,10 @@ constexpr int32_t kKnownFlags = kMapShared | kMapPrivate | kMapFixed | kMapAnony
 // The errno POSIX gives for a failed change of the address space.
 kstd::Error VmError(kstd::Error e) {
   switch (e) {
-    case kstd::Error::kNotFound: return kstd::Error::kNoMemory;  // POSIX: ENOMEM
-    default: return e;
+    case kstd::Error::kNotFound:
+      return kstd::Error::kNoMemory;  // POSIX: ENOMEM
+    default:
+      return e;
   }
 }
 
@@ -101,8 +103,8 @@ kstd::Result<void> FillFromFile(vm::VmObject* vmo, int32_t fd, int64_t offset, u
 
 }  // namespace
 
-SyscallResult SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot, int32_t flags, int32_t fd,
-                     int64_t offset) {
+kstd::Result<uint64_t> SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot, int32_t flags,
+                                    int32_t fd, int64_t offset) {
   if ((flags & ~kKnownFlags) != 0 || (flags & (kMapGrowsDown | kMapNorm)) != 0) {
     return Refuse("mmap", "flags", static_cast<uint32_t>(flags & (~kKnownFlags | kMapGrowsDown | kMapNorm)));
   }
@@ -134,7 +136,7 @@ SyscallResult SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot, int32_t
   return mapped.value();  // an address below the user limit
 }
 
-SyscallResult SysLinuxMunmap(uint64_t addr, uint64_t length) {
+kstd::Result<uint64_t> SysLinuxMunmap(uint64_t addr, uint64_t length) {
   if ((addr & (kPage - 1)) != 0 || length == 0) return kstd::Error::kInvalid;
   uint64_t size = kstd::AlignUp(length, kPage);
   if (size < length) return kstd::Error::kInvalid;
@@ -143,7 +145,7 @@ SyscallResult SysLinuxMunmap(uint64_t addr, uint64_t length) {
   return 0;
 }
 
-SyscallResult SysLinuxMprotect(uint64_t addr, uint64_t length, int32_t prot) {
+kstd::Result<uint64_t> SysLinuxMprotect(uint64_t addr, uint64_t length, int32_t prot) {
   if ((addr & (kPage - 1)) != 0) return kstd::Error::kInvalid;
   vm::Prot vprot;
   if (!ToProt(prot, &vprot)) return kstd::Error::kInvalid;
@@ -155,8 +157,8 @@ SyscallResult SysLinuxMprotect(uint64_t addr, uint64_t length, int32_t prot) {
   return 0;
 }
 
-SyscallResult SysLinuxMremap(uint64_t old_addr, uint64_t old_size, uint64_t new_size, uint64_t flags,
-                       uint64_t new_addr) {
+kstd::Result<uint64_t> SysLinuxMremap(uint64_t old_addr, uint64_t old_size, uint64_t new_size,
+                                      uint64_t flags, uint64_t new_addr) {
   // Linux uapi values; MREMAP_DONTUNMAP (4) is not implemented: EINVAL.
   constexpr uint64_t kMayMove = 1, kFixed = 2;
   if ((flags & ~(kMayMove | kFixed)) != 0) return Refuse("mremap", "flags", flags & ~(kMayMove | kFixed));
@@ -173,7 +175,7 @@ SyscallResult SysLinuxMremap(uint64_t old_addr, uint64_t old_size, uint64_t new_
   return TRY(CurrentProcess()->aspace()->Remap(old_addr, old_pages, new_pages, vflags, new_addr));
 }
 
-SyscallResult SysLinuxBrk(uint64_t requested) {
+kstd::Result<uint64_t> SysLinuxBrk(uint64_t requested) {
   // Linux semantics: returns the new break, or the old one if the request
   // cannot be met (never an error code).
   Process* p = CurrentProcess();

@@ -97,8 +97,8 @@ kstd::Result<void> WaitForChild(const posix::WaitRequest& request, posix::WaitOu
     release.Drop();
     list->parent = self->pid();
     Process::ForEach(CollectChild, list);
-    const posix::WaitOutcome o =
-        TRY(posix::SelectChild(request, kstd::Span<const posix::WaitChild>(list->children, list->n)));
+    const posix::WaitOutcome o = TRY(
+        posix::SelectChild(request, kstd::Span<const posix::WaitChild>(list->children, list->n)));
     if (o.kind == posix::WaitOutcome::Kind::kNoneReady) {
       *outcome = o;
       if (!copy_out(o, nullptr, context)) return kstd::Error::kFault;
@@ -136,45 +136,55 @@ kstd::Result<void> WaitForChild(const posix::WaitRequest& request, posix::WaitOu
 
 }  // namespace
 
-SyscallResult SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32_t options, UserPtr<void> rusage) {
-  auto request = TRY(posix::DecodeWait4(pid, static_cast<uint32_t>(options), static_cast<int32_t>(CurrentProcess()->pgid())));
+kstd::Result<uint64_t> SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32_t options,
+                                     UserPtr<void> rusage) {
+  auto request = TRY(posix::DecodeWait4(pid, static_cast<uint32_t>(options),
+                                        static_cast<int32_t>(CurrentProcess()->pgid())));
   struct Out {
     UserPtr<int32_t> status;
     UserPtr<void> rusage;
   } out{status, rusage};
   posix::WaitOutcome o;
-  TRY(WaitForChild(request, &o, [](const posix::WaitOutcome& w, Process* child, void* c) {
-    auto* out = static_cast<Out*>(c);
-    if (w.kind != posix::WaitOutcome::Kind::kReport) return true;
-    int32_t st = w.status;
-    if (!out->status.is_null() && out->status.CopyOut(&st).is_error()) return false;
-    return CopyOutRusage(out->rusage, TotalUsage(child));
-  }, &out));
+  TRY(WaitForChild(
+      request, &o,
+      [](const posix::WaitOutcome& w, Process* child, void* c) {
+        auto* out = static_cast<Out*>(c);
+        if (w.kind != posix::WaitOutcome::Kind::kReport) return true;
+        int32_t st = w.status;
+        if (!out->status.is_null() && out->status.CopyOut(&st).is_error()) return false;
+        return CopyOutRusage(out->rusage, TotalUsage(child));
+      },
+      &out));
   if (o.kind != posix::WaitOutcome::Kind::kReport) return 0;
-  return Checked(o.pid);  // a child's pid
+  return o.pid;  // a child's pid
 }
 
-SyscallResult SysLinuxWaitid(int32_t idtype, int32_t id, UserPtr<void> infop, int32_t options,
-                       UserPtr<void> rusage) {
-  auto request = TRY(posix::DecodeWaitid(idtype, id, static_cast<uint32_t>(options), static_cast<int32_t>(CurrentProcess()->pgid())));
+kstd::Result<uint64_t> SysLinuxWaitid(int32_t idtype, int32_t id, UserPtr<void> infop,
+                                      int32_t options, UserPtr<void> rusage) {
+  auto request = TRY(posix::DecodeWaitid(idtype, id, static_cast<uint32_t>(options),
+                                         static_cast<int32_t>(CurrentProcess()->pgid())));
   struct Out {
     UserPtr<void> infop;
     UserPtr<void> rusage;
   } out{infop, rusage};
   posix::WaitOutcome o;
-  TRY(WaitForChild(request, &o, [](const posix::WaitOutcome& w, Process* child, void* c) {
-    auto* out = static_cast<Out*>(c);
-    // WNOHANG with nothing to report: the siginfo is zeroed (si_pid = 0),
-    // and so is the rusage.
-    posix::SigInfo info{};
-    if (w.kind == posix::WaitOutcome::Kind::kReport) info = w.info;
-    if (out->infop.address() != 0 && out->infop.CopyOut(&info, sizeof info).is_error()) return false;
-    return CopyOutRusage(out->rusage, child != nullptr ? TotalUsage(child) : ResourceUsage{});
-  }, &out));
+  TRY(WaitForChild(
+      request, &o,
+      [](const posix::WaitOutcome& w, Process* child, void* c) {
+        auto* out = static_cast<Out*>(c);
+        // WNOHANG with nothing to report: the siginfo is zeroed (si_pid = 0),
+        // and so is the rusage.
+        posix::SigInfo info{};
+        if (w.kind == posix::WaitOutcome::Kind::kReport) info = w.info;
+        if (out->infop.address() != 0 && out->infop.CopyOut(&info, sizeof info).is_error())
+          return false;
+        return CopyOutRusage(out->rusage, child != nullptr ? TotalUsage(child) : ResourceUsage{});
+      },
+      &out));
   return 0;
 }
 
-SyscallResult SysLinuxFork() {
+kstd::Result<uint64_t> SysLinuxFork() {
   Process* self = CurrentProcess();
   hal::ThreadContext* cpu = CurrentThread()->context();
   hal::SaveFpuState(cpu);
@@ -213,8 +223,8 @@ constexpr uint64_t kCloneSupported = kCloneSignalMask | kCloneVm | kCloneFs | kC
 constexpr uint64_t kCloneThreadShares = kCloneVm | kCloneFs | kCloneFiles | kCloneSighand;
 
 // clone(CLONE_THREAD): a thread of the caller's process.
-SyscallResult CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
-                          UserPtr<int32_t> child_tid, uint64_t tls) {
+kstd::Result<uint64_t> CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
+                                   UserPtr<int32_t> child_tid, uint64_t tls) {
   // Linux's rules: CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM.
   if ((flags & kCloneSighand) == 0 || (flags & kCloneVm) == 0) return kstd::Error::kInvalid;
   // A thread with its own fd table or fs context: not supported.
@@ -244,8 +254,8 @@ SyscallResult CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32_t> paren
 
 }  // namespace
 
-SyscallResult SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
-                      UserPtr<int32_t> child_tid, uint64_t tls) {
+kstd::Result<uint64_t> SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
+                                     UserPtr<int32_t> child_tid, uint64_t tls) {
   if ((flags & ~kCloneSupported) != 0) return Refuse("clone", "flags", flags & ~kCloneSupported);
   if ((flags & kCloneSighand) != 0 && (flags & kCloneVm) == 0) return kstd::Error::kInvalid;
   if (flags & kCloneThread) return CloneThread(flags, newsp, parent_tid, child_tid, tls);
@@ -273,35 +283,35 @@ SyscallResult SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> par
   int32_t tid = static_cast<int32_t>(child->pid());  // a process's first thread id is its pid
   if (flags & kCloneParentSetTid) (void)parent_tid.CopyOut(&tid);
   if (flags & kCloneVfork) child->WaitForVforkRelease();
-  return Checked(tid);
+  return tid;
 }
 
-SyscallResult SysLinuxVfork() {
+kstd::Result<uint64_t> SysLinuxVfork() {
   return SysLinuxClone(kCloneVm | kCloneVfork | 17, 0, UserPtr<int32_t>(), UserPtr<int32_t>(), 0);
 }
 
-SyscallResult SysLinuxGetppid() { return CurrentProcess()->parent_pid(); }
-SyscallResult SysLinuxGetuid() { return 0; }
-SyscallResult SysLinuxGetgid() { return 0; }
-SyscallResult SysLinuxGeteuid() { return 0; }
-SyscallResult SysLinuxGetegid() { return 0; }
-SyscallResult SysLinuxGetpgrp() { return CurrentProcess()->pgid(); }
+kstd::Result<uint64_t> SysLinuxGetppid() { return CurrentProcess()->parent_pid(); }
+kstd::Result<uint64_t> SysLinuxGetuid() { return 0; }
+kstd::Result<uint64_t> SysLinuxGetgid() { return 0; }
+kstd::Result<uint64_t> SysLinuxGeteuid() { return 0; }
+kstd::Result<uint64_t> SysLinuxGetegid() { return 0; }
+kstd::Result<uint64_t> SysLinuxGetpgrp() { return CurrentProcess()->pgid(); }
 
-SyscallResult SysLinuxGetpgid(int32_t pid) {
+kstd::Result<uint64_t> SysLinuxGetpgid(int32_t pid) {
   if (pid == 0) return CurrentProcess()->pgid();
   kstd::RefPtr<Process> p = Process::FindByPid(static_cast<uint64_t>(pid));
   if (!p || pid < 0) return kstd::Error::kSearch;
   return p->pgid();
 }
 
-SyscallResult SysLinuxGetsid(int32_t pid) {
+kstd::Result<uint64_t> SysLinuxGetsid(int32_t pid) {
   if (pid == 0) return CurrentProcess()->sid();
   kstd::RefPtr<Process> p = Process::FindByPid(static_cast<uint64_t>(pid));
   if (!p || pid < 0) return kstd::Error::kSearch;
   return p->sid();
 }
 
-SyscallResult SysLinuxSetpgid(int32_t pid, int32_t pgid) {
+kstd::Result<uint64_t> SysLinuxSetpgid(int32_t pid, int32_t pgid) {
   Process* self = CurrentProcess();
   if (pid < 0 || pgid < 0) return kstd::Error::kInvalid;
   kstd::RefPtr<Process> target =
@@ -331,7 +341,7 @@ SyscallResult SysLinuxSetpgid(int32_t pid, int32_t pgid) {
   return 0;
 }
 
-SyscallResult SysLinuxSetsid() {
+kstd::Result<uint64_t> SysLinuxSetsid() {
   Process* self = CurrentProcess();
   // A process group leader cannot start a session (its group would straddle two).
   if (self->pgid() == self->pid()) return kstd::Error::kPermission;
@@ -340,7 +350,7 @@ SyscallResult SysLinuxSetsid() {
   return self->pid();
 }
 
-SyscallResult SysLinuxUname(UserPtr<void> buf) {
+kstd::Result<uint64_t> SysLinuxUname(UserPtr<void> buf) {
   // struct utsname: six 65-byte fields.
   char u[6][65] = {};
   kstd::CopyString(u[0], 65, "Linux");  // programs (busybox, libcs) key on the Linux ABI

@@ -27,7 +27,8 @@ constexpr uint32_t kCmdCadOff = 0x00000000;
 
 }  // namespace
 
-SyscallResult SysLinuxReboot(uint32_t magic1, uint32_t magic2, uint32_t cmd, uint64_t arg) {
+kstd::Result<uint64_t> SysLinuxReboot(uint32_t magic1, uint32_t magic2, uint32_t cmd,
+                                      uint64_t arg) {
   bool magic_ok = false;
   for (uint32_t m : kMagic2) magic_ok |= magic2 == m;
   if (magic1 != kMagic1 || !magic_ok) return kstd::Error::kInvalid;

@@ -54,13 +54,13 @@ struct LinuxTimezone {
 
 }  // namespace
 
-SyscallResult SysLinuxTime(UserPtr<int64_t> tloc) {
+kstd::Result<uint64_t> SysLinuxTime(UserPtr<int64_t> tloc) {
   int64_t seconds = WallClockNanos() / static_cast<int64_t>(kNsPerSec);
   if (tloc.address() != 0) TRY(tloc.CopyOut(&seconds));
-  return Checked(seconds);  // a time_t: negative before 1970, as on Linux
+  return seconds;  // a time_t: negative before 1970, as on Linux
 }
 
-SyscallResult SysLinuxGettimeofday(UserPtr<tessera::linux_timeval> tv, UserPtr<void> tz) {
+kstd::Result<uint64_t> SysLinuxGettimeofday(UserPtr<tessera::linux_timeval> tv, UserPtr<void> tz) {
   int64_t now = WallClockNanos();
   if (tv.address() != 0) {
     tessera::linux_timeval out{now / static_cast<int64_t>(kNsPerSec),
@@ -74,7 +74,8 @@ SyscallResult SysLinuxGettimeofday(UserPtr<tessera::linux_timeval> tv, UserPtr<v
   return 0;
 }
 
-SyscallResult SysLinuxSettimeofday(UserPtr<const tessera::linux_timeval> tv, UserPtr<const void> tz) {
+kstd::Result<uint64_t> SysLinuxSettimeofday(UserPtr<const tessera::linux_timeval> tv,
+                                            UserPtr<const void> tz) {
   if (tz.address() != 0) {
     LinuxTimezone zone;
     TRY(tz.CopyIn(&zone, sizeof zone));
@@ -90,7 +91,8 @@ SyscallResult SysLinuxSettimeofday(UserPtr<const tessera::linux_timeval> tv, Use
   return 0;
 }
 
-SyscallResult SysLinuxClockSettime(int32_t clock, UserPtr<const tessera::linux_timespec> tp) {
+kstd::Result<uint64_t> SysLinuxClockSettime(int32_t clock,
+                                            UserPtr<const tessera::linux_timespec> tp) {
   // Only the wall clock can be set (Linux: EINVAL for the others).
   if (clock != kClockRealtime) return kstd::Error::kInvalid;
   tessera::linux_timespec in;
@@ -103,15 +105,16 @@ SyscallResult SysLinuxClockSettime(int32_t clock, UserPtr<const tessera::linux_t
   return 0;
 }
 
-SyscallResult SysLinuxGetitimer(int32_t which, UserPtr<tessera::linux_itimerval> value) {
+kstd::Result<uint64_t> SysLinuxGetitimer(int32_t which, UserPtr<tessera::linux_itimerval> value) {
   TRY(CheckWhich(which));
   tessera::linux_itimerval out = ToItimerval(GetRealTimer(CurrentProcess()->pid()));
   TRY(value.CopyOut(&out));
   return 0;
 }
 
-SyscallResult SysLinuxSetitimer(int32_t which, UserPtr<const tessera::linux_itimerval> value,
-                          UserPtr<tessera::linux_itimerval> old) {
+kstd::Result<uint64_t> SysLinuxSetitimer(int32_t which,
+                                         UserPtr<const tessera::linux_itimerval> value,
+                                         UserPtr<tessera::linux_itimerval> old) {
   TRY(CheckWhich(which));
   posix::IntervalTimerValue next;
   // Linux still treats a null new value as "disarm" (a documented misfeature).
@@ -130,7 +133,7 @@ SyscallResult SysLinuxSetitimer(int32_t which, UserPtr<const tessera::linux_itim
   return 0;
 }
 
-SyscallResult SysLinuxAlarm(uint32_t seconds) {
+kstd::Result<uint64_t> SysLinuxAlarm(uint32_t seconds) {
   auto previous = TRY(SetRealTimer(CurrentProcess()->pid(), {seconds * kNsPerSec, 0}));
   // Whole seconds left, rounded to nearest, but never 0 while one was armed.
   uint64_t left = previous.value_ns;

@@ -232,8 +232,9 @@ kstd::Result<void> Mount(uint64_t user_source, uint64_t user_target, uint64_t us
 
 }  // namespace
 
-SyscallResult SysLinuxMount(UserPtr<const char> source, UserPtr<const char> target,
-                      UserPtr<const char> type, uint64_t flags, UserPtr<const void> data) {
+kstd::Result<uint64_t> SysLinuxMount(UserPtr<const char> source, UserPtr<const char> target,
+                                     UserPtr<const char> type, uint64_t flags,
+                                     UserPtr<const void> data) {
   TRY(Mount(source.address(), target.address(), type.address(), flags, data.address()));
   return 0;
 }

@@ -23,14 +23,15 @@ kstd::Result<kstd::RefPtr<pci::PciDevice>> DeviceOf(tessera::handle_t h, Rights 
 }
 
 // A new handle to an interrupt object the device routed.
-SyscallResult AddInterruptHandle(kstd::Result<kstd::RefPtr<pci::Interrupt>> irq) {
+kstd::Result<uint64_t> AddInterruptHandle(kstd::Result<kstd::RefPtr<pci::Interrupt>> irq) {
   kstd::RefPtr<pci::Interrupt> interrupt = TRY(kstd::Move(irq));
   return TRY(CurrentProcess()->handles().Add(kstd::Move(interrupt), kInterruptRights));
 }
 
 }  // namespace
 
-SyscallResult SysPciGetInfo(tessera::handle_t root, uint32_t index, UserPtr<tessera::PciFunctionInfo> out) {
+kstd::Result<uint64_t> SysPciGetInfo(tessera::handle_t root, uint32_t index,
+                                     UserPtr<tessera::PciFunctionInfo> out) {
   auto r = TRY(CurrentProcess()->handles().Get(root, kRightRead));
   if (r->type() != ObjectType::kPciRoot) return kstd::Error::kInvalid;
   const pci::Function* f = pci::FunctionAt(index);
@@ -59,7 +60,7 @@ SyscallResult SysPciGetInfo(tessera::handle_t root, uint32_t index, UserPtr<tess
   return 0;
 }
 
-SyscallResult SysPciOpen(tessera::handle_t root, uint32_t index) {
+kstd::Result<uint64_t> SysPciOpen(tessera::handle_t root, uint32_t index) {
   auto r = TRY(CurrentProcess()->handles().Get(root, kRightManage));
   if (r->type() != ObjectType::kPciRoot) return kstd::Error::kInvalid;
   auto d = pci::PciDevice::Create(pci::FunctionAt(index));
@@ -68,19 +69,20 @@ SyscallResult SysPciOpen(tessera::handle_t root, uint32_t index) {
   return h;
 }
 
-SyscallResult SysPciConfigRead(tessera::handle_t device, uint32_t offset, uint32_t width) {
+kstd::Result<uint64_t> SysPciConfigRead(tessera::handle_t device, uint32_t offset, uint32_t width) {
   auto d = TRY(DeviceOf(device, kRightRead));
   auto v = TRY(d->ConfigRead(offset, width));
   return v;
 }
 
-SyscallResult SysPciConfigWrite(tessera::handle_t device, uint32_t offset, uint32_t width, uint32_t value) {
+kstd::Result<uint64_t> SysPciConfigWrite(tessera::handle_t device, uint32_t offset, uint32_t width,
+                                         uint32_t value) {
   auto d = TRY(DeviceOf(device, kRightWrite));
   TRY(d->ConfigWrite(offset, width, value));
   return 0;
 }
 
-SyscallResult SysPciMapBar(tessera::handle_t device, uint32_t bar) {
+kstd::Result<uint64_t> SysPciMapBar(tessera::handle_t device, uint32_t bar) {
   auto d = TRY(DeviceOf(device, kRightMap));
   if (bar >= 6) return kstd::Error::kInvalid;
   const pci::Bar& b = d->function().bars[bar];
@@ -89,26 +91,28 @@ SyscallResult SysPciMapBar(tessera::handle_t device, uint32_t bar) {
   uint64_t base = kstd::AlignDown(b.base, 4096);
   uint64_t size = kstd::AlignUp(b.base + b.size, 4096) - base;
   auto vmo = TRY(vm::VmObject::CreatePhysical(base, size, true, vm::CachePolicy::kUncached));
-  auto addr = TRY(CurrentProcess()->aspace()->Map(kstd::Move(vmo), 0, size, vm::kProtRead | vm::kProtWrite, 0, vm::kMapShared));
+  auto addr = TRY(CurrentProcess()->aspace()->Map(
+      kstd::Move(vmo), 0, size, vm::kProtRead | vm::kProtWrite, 0, vm::kMapShared));
   return addr + (b.base - base);
 }
 
-SyscallResult SysPciRouteMsix(tessera::handle_t device, uint32_t entry) {
+kstd::Result<uint64_t> SysPciRouteMsix(tessera::handle_t device, uint32_t entry) {
   auto d = TRY(DeviceOf(device, kRightManage));
   return AddInterruptHandle(d->RouteMsix(entry));
 }
 
-SyscallResult SysPciRouteIntx(tessera::handle_t device) {
+kstd::Result<uint64_t> SysPciRouteIntx(tessera::handle_t device) {
   auto d = TRY(DeviceOf(device, kRightManage));
   return AddInterruptHandle(d->RouteIntx());
 }
 
-SyscallResult SysInterruptAck(tessera::handle_t interrupt) {
-  auto irq = TRY(CurrentProcess()->handles().GetTyped<pci::Interrupt>(interrupt, ObjectType::kInterrupt, kRightRead));
+kstd::Result<uint64_t> SysInterruptAck(tessera::handle_t interrupt) {
+  auto irq = TRY(CurrentProcess()->handles().GetTyped<pci::Interrupt>(
+      interrupt, ObjectType::kInterrupt, kRightRead));
   return irq->Ack();
 }
 
-SyscallResult SysVmoCreateContiguous(uint64_t size) {
+kstd::Result<uint64_t> SysVmoCreateContiguous(uint64_t size) {
   if (size == 0 || size > kMaxContiguous) return kstd::Error::kInvalid;
   uint64_t pages = kstd::AlignUp(size, 4096) / 4096;
   auto run = TRY(Pmm().AllocRun(pages));
@@ -123,8 +127,9 @@ SyscallResult SysVmoCreateContiguous(uint64_t size) {
   return h;
 }
 
-SyscallResult SysVmoPhysicalAddress(tessera::handle_t handle, uint64_t offset) {
-  auto vmo = TRY(CurrentProcess()->handles().GetTyped<vm::VmObject>(handle, ObjectType::kVmObject, kRightManage));
+kstd::Result<uint64_t> SysVmoPhysicalAddress(tessera::handle_t handle, uint64_t offset) {
+  auto vmo = TRY(CurrentProcess()->handles().GetTyped<vm::VmObject>(handle, ObjectType::kVmObject,
+                                                                    kRightManage));
   if (!vmo->is_physical() || offset >= vmo->size()) return kstd::Error::kInvalid;
   return vmo->physical_base() + offset;
 }

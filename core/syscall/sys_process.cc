@@ -43,7 +43,7 @@ class StringArena {
 
 }  // namespace
 
-SyscallResult SysProcessSpawn(UserPtr<const tessera::SpawnArgs> user_args) {
+kstd::Result<uint64_t> SysProcessSpawn(UserPtr<const tessera::SpawnArgs> user_args) {
   tessera::SpawnArgs args;
   TRY(user_args.CopyIn(&args));
   if (args.argc > tessera::kMaxSpawnArgs || args.num_handles > tessera::kMaxMessageHandles) {
@@ -51,7 +51,8 @@ SyscallResult SysProcessSpawn(UserPtr<const tessera::SpawnArgs> user_args) {
   }
   Process* self = CurrentProcess();
   HandleTable& table = self->handles();
-  auto exe = TRY(table.GetTyped<vm::VmObject>(args.executable, ObjectType::kVmObject, kRightRead | kRightExecute));
+  auto exe = TRY(table.GetTyped<vm::VmObject>(args.executable, ObjectType::kVmObject,
+                                              kRightRead | kRightExecute));
 
   StringArena arena;
   if (!arena.Init()) return kstd::Error::kNoMemory;
@@ -127,25 +128,29 @@ SyscallResult SysProcessSpawn(UserPtr<const tessera::SpawnArgs> user_args) {
   return h.value();
 }
 
-SyscallResult SysProcessKill(tessera::handle_t process, int32_t code) {
-  auto p = TRY(CurrentProcess()->handles().GetTyped<Process>(process, ObjectType::kProcess, kRightManage));
+kstd::Result<uint64_t> SysProcessKill(tessera::handle_t process, int32_t code) {
+  auto p = TRY(
+      CurrentProcess()->handles().GetTyped<Process>(process, ObjectType::kProcess, kRightManage));
   // A kill from another process reads as "killed by SIGKILL" unless a code is given.
   p->Kill(code == 0 ? 9 : (code & 0xFF) << 8);
   return 0;
 }
 
-SyscallResult SysProcessExitCode(tessera::handle_t process) {
-  auto p = TRY(CurrentProcess()->handles().GetTyped<Process>(process, ObjectType::kProcess, kRightRead));
+kstd::Result<uint64_t> SysProcessExitCode(tessera::handle_t process) {
+  auto p =
+      TRY(CurrentProcess()->handles().GetTyped<Process>(process, ObjectType::kProcess, kRightRead));
   if (!p->terminated()) return kstd::Error::kAgain;
-  return Checked(p->wait_status());  // a wait status: >= 0
+  return p->wait_status();  // a wait status: >= 0
 }
 
-SyscallResult SysProcessStats(tessera::handle_t process, UserPtr<tessera::ProcessStats> out) {
+kstd::Result<uint64_t> SysProcessStats(tessera::handle_t process,
+                                       UserPtr<tessera::ProcessStats> out) {
   kstd::RefPtr<Process> p;
   if (process == tessera::kInvalidHandle) {
     p = kstd::RefPtr<Process>::FromRaw(CurrentProcess());
   } else {
-    auto got = TRY(CurrentProcess()->handles().GetTyped<Process>(process, ObjectType::kProcess, kRightRead));
+    auto got = TRY(
+        CurrentProcess()->handles().GetTyped<Process>(process, ObjectType::kProcess, kRightRead));
     p = got;
   }
   ProcessCounters& c = p->counters();
@@ -164,7 +169,7 @@ SyscallResult SysProcessStats(tessera::handle_t process, UserPtr<tessera::Proces
   return 0;
 }
 
-SyscallResult SysThreadCreate(uint64_t entry, uint64_t stack_top, uint64_t arg) {
+kstd::Result<uint64_t> SysThreadCreate(uint64_t entry, uint64_t stack_top, uint64_t arg) {
   if (entry >= hal::UserAddressLimit() || stack_top >= hal::UserAddressLimit() || (stack_top & 15) != 0) {
     return kstd::Error::kInvalid;
   }
@@ -174,8 +179,8 @@ SyscallResult SysThreadCreate(uint64_t entry, uint64_t stack_top, uint64_t arg) 
   return t->tid();
 }
 
-SyscallResult SysThreadExit() { ExitCurrentThread(); }
+kstd::Result<uint64_t> SysThreadExit() { ExitCurrentThread(); }
 
-SyscallResult SysClockMonotonic() { return hal::MonotonicNanos(); }
+kstd::Result<uint64_t> SysClockMonotonic() { return hal::MonotonicNanos(); }
 
 }  // namespace core::syscall

@@ -29,8 +29,8 @@ kstd::Error SleepUntilSignal() {
 
 }  // namespace
 
-SyscallResult SysLinuxRtSigaction(int32_t signo, UserPtr<const posix::KSigAction> act,
-                            UserPtr<posix::KSigAction> oldact, uint64_t sigsetsize) {
+kstd::Result<uint64_t> SysLinuxRtSigaction(int32_t signo, UserPtr<const posix::KSigAction> act,
+                                           UserPtr<posix::KSigAction> oldact, uint64_t sigsetsize) {
   if (posix::CheckSigSetSize(sigsetsize).is_error()) return kstd::Error::kInvalid;
   posix::KSigAction new_action, old_action;
   if (act.address() != 0 && act.CopyIn(&new_action).is_error()) return kstd::Error::kFault;
@@ -43,8 +43,8 @@ SyscallResult SysLinuxRtSigaction(int32_t signo, UserPtr<const posix::KSigAction
   return 0;
 }
 
-SyscallResult SysLinuxRtSigprocmask(int32_t how, UserPtr<const uint64_t> set, UserPtr<uint64_t> oldset,
-                              uint64_t sigsetsize) {
+kstd::Result<uint64_t> SysLinuxRtSigprocmask(int32_t how, UserPtr<const uint64_t> set,
+                                             UserPtr<uint64_t> oldset, uint64_t sigsetsize) {
   if (posix::CheckSigSetSize(sigsetsize).is_error()) return kstd::Error::kInvalid;
   posix::SigSet in = 0;
   if (set.address() != 0 && set.CopyIn(&in).is_error()) return kstd::Error::kFault;
@@ -61,7 +61,7 @@ SyscallResult SysLinuxRtSigprocmask(int32_t how, UserPtr<const uint64_t> set, Us
   return 0;
 }
 
-SyscallResult SysLinuxRtSigreturn() {
+kstd::Result<uint64_t> SysLinuxRtSigreturn() {
   hal::UserFrame* frame = hal::CurrentUserFrame();
   TRY(SigReturn(frame));
   // The restored rax is the interrupted code's: the dispatcher must not
@@ -70,7 +70,7 @@ SyscallResult SysLinuxRtSigreturn() {
   return frame->rax;
 }
 
-SyscallResult SysLinuxKill(int32_t pid, int32_t signo) {
+kstd::Result<uint64_t> SysLinuxKill(int32_t pid, int32_t signo) {
   if (signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
   posix::SigInfo info = KillInfo(signo);
   Process* self = CurrentProcess();
@@ -112,19 +112,21 @@ SyscallResult SysLinuxKill(int32_t pid, int32_t signo) {
   return 0;
 }
 
-SyscallResult SysLinuxTgkill(int32_t tgid, int32_t tid, int32_t signo) {
-  if (tgid <= 0 || tid <= 0 || signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
-  TRY(SendSignalToThread(static_cast<uint64_t>(tgid), static_cast<uint64_t>(tid), signo, KillInfo(signo, posix::kSiTkill)));
+kstd::Result<uint64_t> SysLinuxTgkill(int32_t tgid, int32_t tid, int32_t signo) {
+  if (tgid <= 0 || tid <= 0 || signo < 0 || signo > posix::kNumSignals)
+    return kstd::Error::kInvalid;
+  TRY(SendSignalToThread(static_cast<uint64_t>(tgid), static_cast<uint64_t>(tid), signo,
+                         KillInfo(signo, posix::kSiTkill)));
   return 0;
 }
 
-SyscallResult SysLinuxTkill(int32_t tid, int32_t signo) {
+kstd::Result<uint64_t> SysLinuxTkill(int32_t tid, int32_t signo) {
   if (tid <= 0 || signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
   TRY(SendSignalToThread(0, static_cast<uint64_t>(tid), signo, KillInfo(signo, posix::kSiTkill)));
   return 0;
 }
 
-SyscallResult SysLinuxRtSigpending(UserPtr<uint64_t> set, uint64_t sigsetsize) {
+kstd::Result<uint64_t> SysLinuxRtSigpending(UserPtr<uint64_t> set, uint64_t sigsetsize) {
   if (sigsetsize > 8) return kstd::Error::kInvalid;
   posix::SigSet pending;
   {
@@ -135,7 +137,7 @@ SyscallResult SysLinuxRtSigpending(UserPtr<uint64_t> set, uint64_t sigsetsize) {
   return 0;
 }
 
-SyscallResult SysLinuxRtSigsuspend(UserPtr<const uint64_t> mask, uint64_t sigsetsize) {
+kstd::Result<uint64_t> SysLinuxRtSigsuspend(UserPtr<const uint64_t> mask, uint64_t sigsetsize) {
   if (posix::CheckSigSetSize(sigsetsize).is_error()) return kstd::Error::kInvalid;
   posix::SigSet m;
   TRY(mask.CopyIn(&m));
@@ -150,7 +152,7 @@ SyscallResult SysLinuxRtSigsuspend(UserPtr<const uint64_t> mask, uint64_t sigset
   return SleepUntilSignal();
 }
 
-SyscallResult SysLinuxPause() {
+kstd::Result<uint64_t> SysLinuxPause() {
   {
     SpinLockGuard guard(CurrentProcess()->signal_lock_);
     if (ThreadState()->HasDeliverable()) {
@@ -161,7 +163,8 @@ SyscallResult SysLinuxPause() {
   return SleepUntilSignal();
 }
 
-SyscallResult SysLinuxSigaltstack(UserPtr<const posix::StackT> ss, UserPtr<posix::StackT> old) {
+kstd::Result<uint64_t> SysLinuxSigaltstack(UserPtr<const posix::StackT> ss,
+                                           UserPtr<posix::StackT> old) {
   posix::StackT in, out;
   if (ss.address() != 0 && ss.CopyIn(&in).is_error()) return kstd::Error::kFault;
   kstd::Result<void> r = kstd::Ok();

@@ -126,13 +126,13 @@ kstd::Result<kstd::RefPtr<vfs::Vnode>> LookupAt(int32_t dirfd, uint64_t user_pat
 }
 
 // 0, or the error of `r`.
-SyscallResult Result0(const kstd::Result<void>& r) {
+kstd::Result<uint64_t> Result0(const kstd::Result<void>& r) {
   TRY(r);
   return 0;
 }
 
 // A namespace operation a file system cannot do is EPERM for the caller.
-SyscallResult NamespaceResult(const kstd::Result<void>& r) {
+kstd::Result<uint64_t> NamespaceResult(const kstd::Result<void>& r) {
   if (r.ok()) return 0;
   return r.error() == kstd::Error::kNotSupported ? kstd::Error::kPermission : r.error();
 }
@@ -143,7 +143,7 @@ uint32_t Umask() {
   return p->umask_;
 }
 
-SyscallResult DoOpen(int32_t dirfd, uint64_t user_path, uint32_t flags, uint32_t mode) {
+kstd::Result<uint64_t> DoOpen(int32_t dirfd, uint64_t user_path, uint32_t flags, uint32_t mode) {
   UserPath path;
   TRY(path.CopyIn(user_path));
   if (path.empty()) return kstd::Error::kNotFound;
@@ -155,13 +155,13 @@ SyscallResult DoOpen(int32_t dirfd, uint64_t user_path, uint32_t flags, uint32_t
   auto file = TRY(vfs::OpenPath(ctx.get(), path.name(), flags, (mode & 07777) & ~Umask()));
   uint32_t status = flags & (fd::kOAccMode | fd::kOAppend | fd::kONonBlock | fd::kODirect |
                              fd::kONoAtime | fd::kODsync | fd::kOLargeFile);
-  kstd::RefPtr<fd::FileDescription> d =
-      kstd::AdoptRef<fd::FileDescription>(new (kstd::nothrow) fd::VnodeFile(kstd::Move(file), status));
+  kstd::RefPtr<fd::FileDescription> d = kstd::AdoptRef<fd::FileDescription>(
+      new (kstd::nothrow) fd::VnodeFile(kstd::Move(file), status));
   if (!d) return kstd::Error::kNoMemory;
-  return Checked(TRY(CurrentProcess()->fds()->Install(kstd::Move(d), (flags & fd::kOCloExec) != 0)));
+  return TRY(CurrentProcess()->fds()->Install(kstd::Move(d), (flags & fd::kOCloExec) != 0));
 }
 
-SyscallResult CopyStatOut(vfs::Vnode* v, uint64_t user_buf) {
+kstd::Result<uint64_t> CopyStatOut(vfs::Vnode* v, uint64_t user_buf) {
   vfs::LinuxStat st;
   v->Stat(&st);
   TRY(UserPtr<vfs::LinuxStat>(user_buf).CopyOut(&st));
@@ -172,37 +172,40 @@ SyscallResult CopyStatOut(vfs::Vnode* v, uint64_t user_buf) {
 
 // ---- open ----
 
-SyscallResult SysLinuxOpen(UserPtr<const char> path, int32_t flags, uint32_t mode) {
+kstd::Result<uint64_t> SysLinuxOpen(UserPtr<const char> path, int32_t flags, uint32_t mode) {
   return DoOpen(kAtFdCwd, path.address(), static_cast<uint32_t>(flags), mode);
 }
 
-SyscallResult SysLinuxOpenat(int32_t dirfd, UserPtr<const char> path, int32_t flags, uint32_t mode) {
+kstd::Result<uint64_t> SysLinuxOpenat(int32_t dirfd, UserPtr<const char> path, int32_t flags,
+                                      uint32_t mode) {
   return DoOpen(dirfd, path.address(), static_cast<uint32_t>(flags), mode);
 }
 
-SyscallResult SysLinuxCreat(UserPtr<const char> path, uint32_t mode) {
+kstd::Result<uint64_t> SysLinuxCreat(UserPtr<const char> path, uint32_t mode) {
   return DoOpen(kAtFdCwd, path.address(), fd::kOCreat | fd::kOWrOnly | fd::kOTrunc, mode);
 }
 
 // ---- stat ----
 
-SyscallResult SysLinuxStat(UserPtr<const char> path, UserPtr<void> buf) {
+kstd::Result<uint64_t> SysLinuxStat(UserPtr<const char> path, UserPtr<void> buf) {
   auto v = TRY(LookupAt(kAtFdCwd, path.address(), 0, true));
   return CopyStatOut(v.get(), buf.address());
 }
 
-SyscallResult SysLinuxLstat(UserPtr<const char> path, UserPtr<void> buf) {
+kstd::Result<uint64_t> SysLinuxLstat(UserPtr<const char> path, UserPtr<void> buf) {
   auto v = TRY(LookupAt(kAtFdCwd, path.address(), kAtSymlinkNoFollow, true));
   return CopyStatOut(v.get(), buf.address());
 }
 
-SyscallResult SysLinuxNewfstatat(int32_t dirfd, UserPtr<const char> path, UserPtr<void> buf, int32_t flags) {
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath | kAtNoAutomount)) != 0) return kstd::Error::kInvalid;
+kstd::Result<uint64_t> SysLinuxNewfstatat(int32_t dirfd, UserPtr<const char> path,
+                                          UserPtr<void> buf, int32_t flags) {
+  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath | kAtNoAutomount)) != 0)
+    return kstd::Error::kInvalid;
   auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
   return CopyStatOut(v.get(), buf.address());
 }
 
-SyscallResult SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
+kstd::Result<uint64_t> SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
   auto file = TRY(CurrentProcess()->fds()->Get(fd));
   vfs::Vnode* v = Context::VnodeOf(file.get());
   if (v == nullptr) {
@@ -217,8 +220,8 @@ SyscallResult SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
   return CopyStatOut(v, buf.address());
 }
 
-SyscallResult SysLinuxStatx(int32_t dirfd, UserPtr<const char> path, int32_t flags, uint32_t mask,
-                      UserPtr<void> buf) {
+kstd::Result<uint64_t> SysLinuxStatx(int32_t dirfd, UserPtr<const char> path, int32_t flags,
+                                     uint32_t mask, UserPtr<void> buf) {
   (void)mask;  // every basic field is always filled (allowed by statx(2))
   if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath | kAtNoAutomount | kAtStatxSyncMask)) != 0) {
     return kstd::Error::kInvalid;
@@ -232,7 +235,7 @@ SyscallResult SysLinuxStatx(int32_t dirfd, UserPtr<const char> path, int32_t fla
 
 // ---- directories ----
 
-SyscallResult SysLinuxGetdents64(int32_t fd, UserPtr<void> dirp, uint32_t count) {
+kstd::Result<uint64_t> SysLinuxGetdents64(int32_t fd, UserPtr<void> dirp, uint32_t count) {
   auto file = TRY(CurrentProcess()->fds()->Get(fd));
   vfs::Vnode* v = Context::VnodeOf(file.get());
   if (v == nullptr || !v->IsDirectory()) return kstd::Error::kNotDirectory;
@@ -243,7 +246,7 @@ SyscallResult SysLinuxGetdents64(int32_t fd, UserPtr<void> dirp, uint32_t count)
   vfs::Dirent64Writer writer(kstd::Span<uint8_t>(buf, size));
   uint64_t cursor = vf->offset();
   auto r = v->ReadDir(&cursor, writer);
-  SyscallResult result = kstd::Error::kInvalid;
+  kstd::Result<uint64_t> result = kstd::Error::kInvalid;
   if (r.is_error()) {
     result = r.error();
   } else if (writer.bytes() == 0 && writer.overflowed()) {
@@ -258,15 +261,19 @@ SyscallResult SysLinuxGetdents64(int32_t fd, UserPtr<void> dirp, uint32_t count)
   return result;
 }
 
-SyscallResult SysLinuxMkdirat(int32_t dirfd, UserPtr<const char> user_path, uint32_t mode) {
+kstd::Result<uint64_t> SysLinuxMkdirat(int32_t dirfd, UserPtr<const char> user_path,
+                                       uint32_t mode) {
   PathArg path;
   TRY(path.Init(dirfd, user_path.address()));
   return NamespaceResult(vfs::MakeDirectory(path.get(), path.name(), (mode & 07777) & ~Umask()));
 }
 
-SyscallResult SysLinuxMkdir(UserPtr<const char> path, uint32_t mode) { return SysLinuxMkdirat(kAtFdCwd, path, mode); }
+kstd::Result<uint64_t> SysLinuxMkdir(UserPtr<const char> path, uint32_t mode) {
+  return SysLinuxMkdirat(kAtFdCwd, path, mode);
+}
 
-SyscallResult SysLinuxMknodat(int32_t dirfd, UserPtr<const char> user_path, uint32_t mode, uint64_t dev) {
+kstd::Result<uint64_t> SysLinuxMknodat(int32_t dirfd, UserPtr<const char> user_path, uint32_t mode,
+                                       uint64_t dev) {
   PathArg path;
   TRY(path.Init(dirfd, user_path.address()));
   auto type = vfs::TypeFromMode(mode == (mode & 07777) ? (mode | vfs::kModeRegular) : mode);
@@ -274,11 +281,12 @@ SyscallResult SysLinuxMknodat(int32_t dirfd, UserPtr<const char> user_path, uint
   return NamespaceResult(vfs::MakeNode(path.get(), path.name(), type.value(), (mode & 07777) & ~Umask(), dev));
 }
 
-SyscallResult SysLinuxMknod(UserPtr<const char> path, uint32_t mode, uint64_t dev) {
+kstd::Result<uint64_t> SysLinuxMknod(UserPtr<const char> path, uint32_t mode, uint64_t dev) {
   return SysLinuxMknodat(kAtFdCwd, path, mode, dev);
 }
 
-SyscallResult SysLinuxUnlinkat(int32_t dirfd, UserPtr<const char> user_path, int32_t flags) {
+kstd::Result<uint64_t> SysLinuxUnlinkat(int32_t dirfd, UserPtr<const char> user_path,
+                                        int32_t flags) {
   if ((flags & ~kAtRemoveDir) != 0) return kstd::Error::kInvalid;
   PathArg path;
   TRY(path.Init(dirfd, user_path.address()));
@@ -286,8 +294,12 @@ SyscallResult SysLinuxUnlinkat(int32_t dirfd, UserPtr<const char> user_path, int
   return NamespaceResult(vfs::UnlinkPath(path.get(), path.name()));
 }
 
-SyscallResult SysLinuxUnlink(UserPtr<const char> path) { return SysLinuxUnlinkat(kAtFdCwd, path, 0); }
-SyscallResult SysLinuxRmdir(UserPtr<const char> path) { return SysLinuxUnlinkat(kAtFdCwd, path, kAtRemoveDir); }
+kstd::Result<uint64_t> SysLinuxUnlink(UserPtr<const char> path) {
+  return SysLinuxUnlinkat(kAtFdCwd, path, 0);
+}
+kstd::Result<uint64_t> SysLinuxRmdir(UserPtr<const char> path) {
+  return SysLinuxUnlinkat(kAtFdCwd, path, kAtRemoveDir);
+}
 
 // The two paths of rename and link, copied in and resolved against their
 // directory fds (old first, as Linux reports errors).
@@ -306,8 +318,9 @@ struct PathPair {
   }
 };
 
-SyscallResult SysLinuxRenameat2(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
-                          UserPtr<const char> newpath, uint32_t flags) {
+kstd::Result<uint64_t> SysLinuxRenameat2(int32_t olddirfd, UserPtr<const char> oldpath,
+                                         int32_t newdirfd, UserPtr<const char> newpath,
+                                         uint32_t flags) {
   // RENAME_NOREPLACE/EXCHANGE/WHITEOUT need atomic support in the VFS: refused.
   if (flags != 0) return kstd::Error::kInvalid;
   PathPair paths;
@@ -316,17 +329,18 @@ SyscallResult SysLinuxRenameat2(int32_t olddirfd, UserPtr<const char> oldpath, i
       vfs::RenamePath(paths.ca_ctx.get(), paths.a.name(), paths.cb_ctx.get(), paths.b.name()));
 }
 
-SyscallResult SysLinuxRenameat(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
-                         UserPtr<const char> newpath) {
+kstd::Result<uint64_t> SysLinuxRenameat(int32_t olddirfd, UserPtr<const char> oldpath,
+                                        int32_t newdirfd, UserPtr<const char> newpath) {
   return SysLinuxRenameat2(olddirfd, oldpath, newdirfd, newpath, 0);
 }
 
-SyscallResult SysLinuxRename(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
+kstd::Result<uint64_t> SysLinuxRename(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
   return SysLinuxRenameat2(kAtFdCwd, oldpath, kAtFdCwd, newpath, 0);
 }
 
-SyscallResult SysLinuxLinkat(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
-                       UserPtr<const char> newpath, int32_t flags) {
+kstd::Result<uint64_t> SysLinuxLinkat(int32_t olddirfd, UserPtr<const char> oldpath,
+                                      int32_t newdirfd, UserPtr<const char> newpath,
+                                      int32_t flags) {
   if ((flags & ~(kAtSymlinkFollow | kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
   PathPair paths;
   TRY(paths.Load(olddirfd, oldpath, newdirfd, newpath));
@@ -334,11 +348,12 @@ SyscallResult SysLinuxLinkat(int32_t olddirfd, UserPtr<const char> oldpath, int3
                                        paths.b.name(), (flags & kAtSymlinkFollow) != 0));
 }
 
-SyscallResult SysLinuxLink(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
+kstd::Result<uint64_t> SysLinuxLink(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
   return SysLinuxLinkat(kAtFdCwd, oldpath, kAtFdCwd, newpath, 0);
 }
 
-SyscallResult SysLinuxSymlinkat(UserPtr<const char> target, int32_t newdirfd, UserPtr<const char> linkpath) {
+kstd::Result<uint64_t> SysLinuxSymlinkat(UserPtr<const char> target, int32_t newdirfd,
+                                         UserPtr<const char> linkpath) {
   UserPath t, l;
   TRY(t.CopyIn(target.address()));
   TRY(l.CopyIn(linkpath.address()));
@@ -348,11 +363,12 @@ SyscallResult SysLinuxSymlinkat(UserPtr<const char> target, int32_t newdirfd, Us
   return NamespaceResult(vfs::MakeSymlink(ctx.get(), t.name(), l.name()));
 }
 
-SyscallResult SysLinuxSymlink(UserPtr<const char> target, UserPtr<const char> linkpath) {
+kstd::Result<uint64_t> SysLinuxSymlink(UserPtr<const char> target, UserPtr<const char> linkpath) {
   return SysLinuxSymlinkat(target, kAtFdCwd, linkpath);
 }
 
-SyscallResult SysLinuxReadlinkat(int32_t dirfd, UserPtr<const char> user_path, UserPtr<void> buf, int32_t size) {
+kstd::Result<uint64_t> SysLinuxReadlinkat(int32_t dirfd, UserPtr<const char> user_path,
+                                          UserPtr<void> buf, int32_t size) {
   if (size <= 0) return kstd::Error::kInvalid;
   PathArg path;
   TRY(path.Init(dirfd, user_path.address()));
@@ -363,7 +379,7 @@ SyscallResult SysLinuxReadlinkat(int32_t dirfd, UserPtr<const char> user_path, U
   return n;
 }
 
-SyscallResult SysLinuxReadlink(UserPtr<const char> path, UserPtr<void> buf, int32_t size) {
+kstd::Result<uint64_t> SysLinuxReadlink(UserPtr<const char> path, UserPtr<void> buf, int32_t size) {
   return SysLinuxReadlinkat(kAtFdCwd, path, buf, size);
 }
 
@@ -372,7 +388,7 @@ SyscallResult SysLinuxReadlink(UserPtr<const char> path, UserPtr<void> buf, int3
 namespace {
 
 // chmod/chown/utimensat: EROFS on a read-only mount (Linux's mnt_want_write).
-SyscallResult SetAttrOn(vfs::Vnode* v, const vfs::SetAttrRequest& req) {
+kstd::Result<uint64_t> SetAttrOn(vfs::Vnode* v, const vfs::SetAttrRequest& req) {
   if (auto writable = vfs::CheckWritable(*v); writable.is_error()) return writable.error();
   return NamespaceResult(v->SetAttr(req));
 }
@@ -406,39 +422,43 @@ kstd::Result<kstd::RefPtr<vfs::Vnode>> VnodeOfFd(int32_t fd) {
 
 }  // namespace
 
-SyscallResult SysLinuxFchmodat(int32_t dirfd, UserPtr<const char> path, uint32_t mode) {
+kstd::Result<uint64_t> SysLinuxFchmodat(int32_t dirfd, UserPtr<const char> path, uint32_t mode) {
   auto v = TRY(LookupAt(dirfd, path.address(), 0, true));
   return SetAttrOn(v.get(), ModeRequest(mode));
 }
 
-SyscallResult SysLinuxChmod(UserPtr<const char> path, uint32_t mode) { return SysLinuxFchmodat(kAtFdCwd, path, mode); }
+kstd::Result<uint64_t> SysLinuxChmod(UserPtr<const char> path, uint32_t mode) {
+  return SysLinuxFchmodat(kAtFdCwd, path, mode);
+}
 
-SyscallResult SysLinuxFchmod(int32_t fd, uint32_t mode) {
+kstd::Result<uint64_t> SysLinuxFchmod(int32_t fd, uint32_t mode) {
   auto v = TRY(VnodeOfFd(fd));
   return SetAttrOn(v.get(), ModeRequest(mode));
 }
 
-SyscallResult SysLinuxFchownat(int32_t dirfd, UserPtr<const char> path, uint32_t uid, uint32_t gid, int32_t flags) {
+kstd::Result<uint64_t> SysLinuxFchownat(int32_t dirfd, UserPtr<const char> path, uint32_t uid,
+                                        uint32_t gid, int32_t flags) {
   if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
   auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
   return SetAttrOn(v.get(), OwnerRequest(uid, gid));
 }
 
-SyscallResult SysLinuxChown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
+kstd::Result<uint64_t> SysLinuxChown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
   return SysLinuxFchownat(kAtFdCwd, path, uid, gid, 0);
 }
 
-SyscallResult SysLinuxLchown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
+kstd::Result<uint64_t> SysLinuxLchown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
   return SysLinuxFchownat(kAtFdCwd, path, uid, gid, kAtSymlinkNoFollow);
 }
 
-SyscallResult SysLinuxFchown(int32_t fd, uint32_t uid, uint32_t gid) {
+kstd::Result<uint64_t> SysLinuxFchown(int32_t fd, uint32_t uid, uint32_t gid) {
   auto v = TRY(VnodeOfFd(fd));
   return SetAttrOn(v.get(), OwnerRequest(uid, gid));
 }
 
-SyscallResult SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path, UserPtr<const tessera::linux_timespec> times,
-                          int32_t flags) {
+kstd::Result<uint64_t> SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path,
+                                         UserPtr<const tessera::linux_timespec> times,
+                                         int32_t flags) {
   constexpr int64_t kUtimeNow = (1LL << 30) - 1;
   constexpr int64_t kUtimeOmit = (1LL << 30) - 2;
   if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
@@ -478,9 +498,11 @@ SyscallResult SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path, UserPtr
   return SetAttrOn(v.value().get(), req);
 }
 
-SyscallResult SysLinuxFaccessat2(int32_t dirfd, UserPtr<const char> path, int32_t mode, int32_t flags) {
+kstd::Result<uint64_t> SysLinuxFaccessat2(int32_t dirfd, UserPtr<const char> path, int32_t mode,
+                                          int32_t flags) {
   if ((mode & ~7) != 0) return kstd::Error::kInvalid;
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEAccess | kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
+  if ((flags & ~(kAtSymlinkNoFollow | kAtEAccess | kAtEmptyPath)) != 0)
+    return kstd::Error::kInvalid;
   auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
   // Everything runs as root: read and write are granted; execute needs an x bit.
   constexpr int32_t kXOk = 1;
@@ -497,13 +519,15 @@ SyscallResult SysLinuxFaccessat2(int32_t dirfd, UserPtr<const char> path, int32_
   return 0;
 }
 
-SyscallResult SysLinuxFaccessat(int32_t dirfd, UserPtr<const char> path, int32_t mode) {
+kstd::Result<uint64_t> SysLinuxFaccessat(int32_t dirfd, UserPtr<const char> path, int32_t mode) {
   return SysLinuxFaccessat2(dirfd, path, mode, 0);
 }
 
-SyscallResult SysLinuxAccess(UserPtr<const char> path, int32_t mode) { return SysLinuxFaccessat2(kAtFdCwd, path, mode, 0); }
+kstd::Result<uint64_t> SysLinuxAccess(UserPtr<const char> path, int32_t mode) {
+  return SysLinuxFaccessat2(kAtFdCwd, path, mode, 0);
+}
 
-SyscallResult SysLinuxTruncate(UserPtr<const char> path, int64_t length) {
+kstd::Result<uint64_t> SysLinuxTruncate(UserPtr<const char> path, int64_t length) {
   if (length < 0) return kstd::Error::kInvalid;
   auto v = TRY(LookupAt(kAtFdCwd, path.address(), 0, true));
   if (v->IsDirectory()) return kstd::Error::kIsDirectory;
@@ -516,7 +540,7 @@ SyscallResult SysLinuxTruncate(UserPtr<const char> path, int64_t length) {
   return Result0(truncated);
 }
 
-SyscallResult SysLinuxFtruncate(int32_t fd, int64_t length) {
+kstd::Result<uint64_t> SysLinuxFtruncate(int32_t fd, int64_t length) {
   if (length < 0) return kstd::Error::kInvalid;
   auto file = TRY(CurrentProcess()->fds()->Get(fd));
   vfs::Vnode* v = Context::VnodeOf(file.get());
@@ -527,16 +551,16 @@ SyscallResult SysLinuxFtruncate(int32_t fd, int64_t length) {
   return Result0(truncated);
 }
 
-SyscallResult SysLinuxFsync(int32_t fd) {
+kstd::Result<uint64_t> SysLinuxFsync(int32_t fd) {
   auto file = TRY(CurrentProcess()->fds()->Get(fd));
   vfs::Vnode* v = Context::VnodeOf(file.get());
   if (v == nullptr) return kstd::Error::kInvalid;
   return Result0(v->Sync());
 }
 
-SyscallResult SysLinuxFdatasync(int32_t fd) { return SysLinuxFsync(fd); }
+kstd::Result<uint64_t> SysLinuxFdatasync(int32_t fd) { return SysLinuxFsync(fd); }
 
-SyscallResult SysLinuxSync() {
+kstd::Result<uint64_t> SysLinuxSync() {
   // The memory file systems have nothing to write back; user-space file
   // systems (sys_fs_mount.cc) are asked to flush.
   SyncRemoteFileSystems();
@@ -545,13 +569,13 @@ SyscallResult SysLinuxSync() {
 
 // ---- cwd, umask, statfs ----
 
-SyscallResult SysLinuxGetcwd(UserPtr<void> buf, uint64_t size) {
+kstd::Result<uint64_t> SysLinuxGetcwd(UserPtr<void> buf, uint64_t size) {
   Context ctx;
   TRY(ctx.Init(kAtFdCwd, true));
   char* path = new (kstd::nothrow) char[kPathBuffer];
   if (path == nullptr) return kstd::Error::kNoMemory;
   auto n = vfs::PathOf(vfs::Mounts(), ctx.start(), ctx.get().root, kstd::Span<char>(path, kPathBuffer));
-  SyscallResult r = kstd::Error::kRange;
+  kstd::Result<uint64_t> r = kstd::Error::kRange;
   if (n.is_error()) {
     r = n.error();
   } else if (n.value() + 1 > size) {
@@ -565,7 +589,7 @@ SyscallResult SysLinuxGetcwd(UserPtr<void> buf, uint64_t size) {
   return r;
 }
 
-SyscallResult SysLinuxChdir(UserPtr<const char> path) {
+kstd::Result<uint64_t> SysLinuxChdir(UserPtr<const char> path) {
   auto v = TRY(LookupAt(kAtFdCwd, path.address(), 0, true));
   if (!v->IsDirectory()) return kstd::Error::kNotDirectory;
   Process* p = CurrentProcess();
@@ -575,9 +599,10 @@ SyscallResult SysLinuxChdir(UserPtr<const char> path) {
   return 0;
 }
 
-SyscallResult SysLinuxFchdir(int32_t fd) {
+kstd::Result<uint64_t> SysLinuxFchdir(int32_t fd) {
   auto v = VnodeOfFd(fd);
-  if (v.is_error()) return v.error() == kstd::Error::kNotSupported ? kstd::Error::kNotDirectory : v.error();
+  if (v.is_error())
+    return v.error() == kstd::Error::kNotSupported ? kstd::Error::kNotDirectory : v.error();
   if (!v.value()->IsDirectory()) return kstd::Error::kNotDirectory;
   Process* p = CurrentProcess();
   vfs::PinnedVnode pinned(v.release_value());
@@ -586,7 +611,7 @@ SyscallResult SysLinuxFchdir(int32_t fd) {
   return 0;
 }
 
-SyscallResult SysLinuxUmask(uint32_t mask) {
+kstd::Result<uint64_t> SysLinuxUmask(uint32_t mask) {
   Process* p = CurrentProcess();
   SpinLockGuard guard(p->fs_lock_);
   uint32_t old = p->umask_;
@@ -594,18 +619,18 @@ SyscallResult SysLinuxUmask(uint32_t mask) {
   return old;
 }
 
-SyscallResult SysLinuxStatfs(UserPtr<const char> path, UserPtr<void> buf) {
+kstd::Result<uint64_t> SysLinuxStatfs(UserPtr<const char> path, UserPtr<void> buf) {
   auto v = TRY(LookupAt(kAtFdCwd, path.address(), 0, true));
   vfs::LinuxStatfs s;
-  vfs::FillLinuxStatfs(v->fs()->StatFs(), v->fs()->device(),
-                       v->fs()->mount_flags(), &s);
+  vfs::FillLinuxStatfs(v->fs()->StatFs(), v->fs()->device(), v->fs()->mount_flags(), &s);
   TRY(UserPtr<vfs::LinuxStatfs>(buf.address()).CopyOut(&s));
   return 0;
 }
 
-SyscallResult SysLinuxFstatfs(int32_t fd, UserPtr<void> buf) {
+kstd::Result<uint64_t> SysLinuxFstatfs(int32_t fd, UserPtr<void> buf) {
   auto v = VnodeOfFd(fd);
-  if (v.is_error()) return v.error() == kstd::Error::kNotSupported ? kstd::Error::kInvalid : v.error();
+  if (v.is_error())
+    return v.error() == kstd::Error::kNotSupported ? kstd::Error::kInvalid : v.error();
   vfs::LinuxStatfs s;
   vfs::FillLinuxStatfs(v.value()->fs()->StatFs(), v.value()->fs()->device(),
                        v.value()->fs()->mount_flags(), &s);

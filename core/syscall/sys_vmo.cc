@@ -16,15 +16,15 @@ constexpr Rights kVmoRights = kRightsBasic | kRightRead | kRightWrite | kRightMa
 
 }  // namespace
 
-SyscallResult SysVmoCreate(uint64_t size) {
+kstd::Result<uint64_t> SysVmoCreate(uint64_t size) {
   if (size == 0 || size > kMaxVmoSize) return kstd::Error::kInvalid;
   auto vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), kstd::AlignUp(size, kPage)));
   auto h = TRY(CurrentProcess()->handles().Add(kstd::Move(vmo), kVmoRights));
   return h;
 }
 
-SyscallResult SysVmoMap(tessera::handle_t handle, uint64_t offset, uint64_t size, uint32_t prot,
-                  uint64_t addr, uint32_t flags) {
+kstd::Result<uint64_t> SysVmoMap(tessera::handle_t handle, uint64_t offset, uint64_t size,
+                                 uint32_t prot, uint64_t addr, uint32_t flags) {
   if ((prot & ~(tessera::kProtRead | tessera::kProtWrite | tessera::kProtExec)) != 0 ||
       (flags & ~(tessera::kVmoMapFixed | tessera::kVmoMapShared)) != 0) {
     return kstd::Error::kInvalid;
@@ -33,7 +33,8 @@ SyscallResult SysVmoMap(tessera::handle_t handle, uint64_t offset, uint64_t size
   if (prot & tessera::kProtRead) needed |= kRightRead;
   if (prot & tessera::kProtWrite) needed |= kRightWrite;
   if (prot & tessera::kProtExec) needed |= kRightExecute;
-  auto vmo = TRY(CurrentProcess()->handles().GetTyped<vm::VmObject>(handle, ObjectType::kVmObject, needed));
+  auto vmo = TRY(
+      CurrentProcess()->handles().GetTyped<vm::VmObject>(handle, ObjectType::kVmObject, needed));
   vm::Prot vprot = vm::kProtNone;
   if (prot & tessera::kProtRead) vprot |= vm::kProtRead;
   if (prot & tessera::kProtWrite) vprot |= vm::kProtRead | vm::kProtWrite;
@@ -45,7 +46,7 @@ SyscallResult SysVmoMap(tessera::handle_t handle, uint64_t offset, uint64_t size
   return mapped;
 }
 
-SyscallResult SysThreadSetPriority(uint32_t priority) {
+kstd::Result<uint64_t> SysThreadSetPriority(uint32_t priority) {
   if (priority < tessera::kPriorityMin || priority > tessera::kPriorityMax) {
     return kstd::Error::kInvalid;
   }

@@ -4,8 +4,8 @@
 
 namespace core::syscall {
 
-SyscallResult SysObjectWaitOne(tessera::handle_t handle, uint32_t wanted, int64_t deadline,
-                         UserPtr<uint32_t> observed) {
+kstd::Result<uint64_t> SysObjectWaitOne(tessera::handle_t handle, uint32_t wanted, int64_t deadline,
+                                        UserPtr<uint32_t> observed) {
   kstd::RefPtr<KernelObject> obj = TRY(CurrentProcess()->handles().Get(handle, kRightWait));
   Signals seen = 0;
   auto r = WaitForSignals(&obj, &wanted, 1, DeadlineTick(deadline), &seen);
@@ -14,7 +14,8 @@ SyscallResult SysObjectWaitOne(tessera::handle_t handle, uint32_t wanted, int64_
   return 0;
 }
 
-SyscallResult SysObjectWaitMany(UserPtr<tessera::WaitItem> user_items, uint32_t count, int64_t deadline) {
+kstd::Result<uint64_t> SysObjectWaitMany(UserPtr<tessera::WaitItem> user_items, uint32_t count,
+                                         int64_t deadline) {
   constexpr uint32_t kMax = 64;
   if (count == 0 || count > kMax) return kstd::Error::kInvalid;
   tessera::WaitItem items[kMax];
