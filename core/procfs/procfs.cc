@@ -5,11 +5,12 @@
 
 #include "core/procfs/procfs.h"
 
+#include "abi/linux/syscall_names.h"
+
 #include "core/kernel/memory.h"
 #include "core/lib/format.h"
 #include "core/procfs/internal.h"
 #include "core/procfs/render.h"
-#include "core/procfs/syscall_names.h"
 #include "core/procfs/sysinfo.h"
 #include "core/sched/scheduler.h"
 #include "core/unsupported/refusals.h"
@@ -300,7 +301,7 @@ class GlobalFile final : public vfs::SyntheticFile {
         for (uint64_t nr = 0; nr < kTrackedNumbers; ++nr) {
           uint64_t count = UnsupportedCount(nr);
           if (count == 0) continue;
-          const char* name = LinuxSyscallName(nr);
+          const char* name = tessera::LinuxSyscallName(nr);
           out.Printf("%lu %s %lu\n", nr, name != nullptr ? name : "-", count);
         }
         if (uint64_t other = UnsupportedCount(kTrackedNumbers); other != 0) {

@@ -10,7 +10,7 @@
 namespace core::syscall {
 namespace {
 
-using Thunk = int64_t (*)(const uint64_t* args);
+using Thunk = kstd::Result<uint64_t> (*)(const uint64_t* args);
 
 // Turns a raw register into a handler parameter.
 template <typename T>
@@ -22,35 +22,42 @@ struct FromWord<UserPtr<T>> {
   static UserPtr<T> Get(uint64_t w) { return UserPtr<T>(w); }
 };
 
-// The register value of a handler's result: the value, or -errno.
-int64_t ToRegister(const kstd::Result<uint64_t>& r) {
-  return r.is_error() ? -static_cast<int64_t>(r.error()) : static_cast<int64_t>(r.value());
-}
-
 template <typename... P, size_t... I>
-int64_t Apply(kstd::Result<uint64_t> (*fn)(P...), const uint64_t* a, kstd::IndexSequence<I...>) {
-  return ToRegister(fn(FromWord<P>::Get(a[I])...));
+kstd::Result<uint64_t> Apply(kstd::Result<uint64_t> (*fn)(P...), const uint64_t* a,
+                             kstd::IndexSequence<I...>) {
+  return fn(FromWord<P>::Get(a[I])...);
 }
 
 template <auto Fn>
 struct MakeThunk;
 template <typename... P, kstd::Result<uint64_t> (*Fn)(P...)>
 struct MakeThunk<Fn> {
-  static int64_t Call(const uint64_t* a) { return Apply(Fn, a, kstd::MakeIndexSequence<sizeof...(P)>()); }
+  static kstd::Result<uint64_t> Call(const uint64_t* a) {
+    return Apply(Fn, a, kstd::MakeIndexSequence<sizeof...(P)>());
+  }
+};
+
+// One row of the tables: the handler, its name for the trace, and what its
+// EINTR becomes (the Linux table's `eintr` column; native calls keep EINTR).
+struct Call {
+  Thunk thunk = nullptr;
+  const char* name = nullptr;
+  kstd::Error eintr = kstd::Error::kInterrupted;
 };
 
 constexpr uint64_t kNativeCount = tessera::kNativeEnd - tessera::kNativeBase;
 
 struct Tables {
-  Thunk linux_calls[kTrackedNumbers] = {};
-  Thunk native_calls[kNativeCount] = {};
+  Call linux_calls[kTrackedNumbers] = {};
+  Call native_calls[kNativeCount] = {};
   constexpr Tables() {
-#define TESSERA_LINUX_ENTRY(number, Name, params, args) \
-  linux_calls[number] = &MakeThunk<&Sys##Name>::Call;
+#define TESSERA_LINUX_ENTRY(number, Name, eintr, params, args) \
+  linux_calls[number] = Call{&MakeThunk<&Sys##Name>::Call, #Name, kstd::Error::eintr};
     TESSERA_LINUX_SYSCALLS(TESSERA_LINUX_ENTRY)
 #undef TESSERA_LINUX_ENTRY
-#define TESSERA_NATIVE_ENTRY(number, Name, params, args) \
-  native_calls[(number) - tessera::kNativeBase] = &MakeThunk<&Sys##Name>::Call;
+#define TESSERA_NATIVE_ENTRY(number, Name, params, args)                                  \
+  native_calls[(number) - tessera::kNativeBase] =                                         \
+      Call{&MakeThunk<&Sys##Name>::Call, #Name, kstd::Error::kInterrupted};
     TESSERA_NATIVE_SYSCALLS(TESSERA_NATIVE_ENTRY)
 #undef TESSERA_NATIVE_ENTRY
   }
@@ -58,18 +65,20 @@ struct Tables {
 
 constexpr Tables kTables;
 
-// Names for the trace, generated from the same tables.
-const char* NameOf(uint64_t number) {
-  switch (number) {
-#define TESSERA_NAME(num, Name, params, args) \
-  case num:                                   \
-    return #Name;
-    TESSERA_LINUX_SYSCALLS(TESSERA_NAME)
-    TESSERA_NATIVE_SYSCALLS(TESSERA_NAME)
-#undef TESSERA_NAME
-    default:
-      return "?";
+// The row of `number`, or null for a number neither table has.
+const Call* Find(uint64_t number) {
+  const Call* call = nullptr;
+  if (number < kTrackedNumbers) {
+    call = &kTables.linux_calls[number];
+  } else if (number >= tessera::kNativeBase && number < tessera::kNativeEnd) {
+    call = &kTables.native_calls[number - tessera::kNativeBase];
   }
+  return call != nullptr && call->thunk != nullptr ? call : nullptr;
+}
+
+// The register value of a result: the value as it is, or -errno.
+int64_t ToRegister(const kstd::Result<uint64_t>& r) {
+  return r.is_error() ? -static_cast<int64_t>(r.error()) : static_cast<int64_t>(r.value());
 }
 
 bool g_trace = false;
@@ -78,61 +87,34 @@ constexpr int64_t kEnosys = -38;
 
 }  // namespace
 
-// Linux's choice of what an interrupted blocking call returns (see
-// core/posix/README.md): restarted under SA_RESTART (ERESTARTSYS), or
-// restarted only when no handler runs (ERESTARTNOHAND). Others: EINTR.
-int64_t RestartCodeFor(uint64_t number) {
-  switch (number) {
-    case 0:    // read
-    case 1:    // write
-    case 19:   // readv
-    case 20:   // writev
-    case 61:   // wait4
-      return -512;  // ERESTARTSYS
-    case 7:    // poll
-    case 23:   // select
-    case 35:   // nanosleep (restarted with its full time: see the README)
-    case 230:  // clock_nanosleep
-    case 270:  // pselect6
-    case 271:  // ppoll
-      return -514;  // ERESTARTNOHAND
-    default:
-      return 0;
-  }
-}
-
 void Dispatch(hal::UserFrame* frame) {
   uint64_t number = hal::SyscallNumber(frame);
   uint64_t args[6];
   for (int i = 0; i < 6; ++i) args[i] = hal::SyscallArg(frame, i);
-  Thunk thunk = nullptr;
-  if (number < kTrackedNumbers) {
-    thunk = kTables.linux_calls[number];
-  } else if (number >= tessera::kNativeBase && number < tessera::kNativeEnd) {
-    thunk = kTables.native_calls[number - tessera::kNativeBase];
-  }
-  if (thunk == nullptr) {
+  const Call* call = Find(number);
+  if (call == nullptr) {
     if (g_trace) Log("strace", "unsupported syscall %lu = -ENOSYS", number);
     NoteUnknownSyscall(number);
     hal::SetSyscallResult(frame, kEnosys);
     return;
   }
-  int64_t result = thunk(args);
+  kstd::Result<uint64_t> result = call->thunk(args);
   if (g_trace) {
     Process* p = sched::Current()->process();
     Log("strace", "%lu %s %s(%lx, %lx, %lx, %lx) = %ld", p != nullptr ? p->pid() : 0,
-        p != nullptr ? p->name() : "?", NameOf(number), args[0], args[1], args[2], args[3], result);
+        p != nullptr ? p->name() : "?", call->name, args[0], args[1], args[2], args[3],
+        ToRegister(result));
   }
-  constexpr int64_t kEintr = -4;
-  if (result == kEintr) {
-    int64_t restart = RestartCodeFor(number);
-    if (restart != 0) result = restart;
-  }
-  hal::SetSyscallResult(frame, result);
+  // An interrupted call becomes Linux's restart code for it (see the table).
+  if (result.is_error() && result.error() == kstd::Error::kInterrupted) result = call->eintr;
+  hal::SetSyscallResult(frame, ToRegister(result));
 }
 
 void SetTrace(bool on) { g_trace = on; }
 
-const char* SyscallName(uint64_t number) { return NameOf(number); }
+const char* SyscallName(uint64_t number) {
+  const Call* call = Find(number);
+  return call != nullptr ? call->name : "?";
+}
 
 }  // namespace core::syscall

@@ -21,8 +21,11 @@
 namespace core::syscall {
 
 #define TESSERA_DECLARE_HANDLER(number, Name, params, args) kstd::Result<uint64_t> Sys##Name params;
+#define TESSERA_DECLARE_LINUX_HANDLER(number, Name, eintr, params, args) \
+  TESSERA_DECLARE_HANDLER(number, Name, params, args)
 TESSERA_NATIVE_SYSCALLS(TESSERA_DECLARE_HANDLER)
-TESSERA_LINUX_SYSCALLS(TESSERA_DECLARE_HANDLER)
+TESSERA_LINUX_SYSCALLS(TESSERA_DECLARE_LINUX_HANDLER)
+#undef TESSERA_DECLARE_LINUX_HANDLER
 #undef TESSERA_DECLARE_HANDLER
 
 }  // namespace core::syscall

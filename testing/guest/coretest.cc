@@ -616,7 +616,9 @@ struct TableEntry {
 #define OUT_PTR(T) PtrTag
 #define CORETEST_ENTRY(number, Name, params, args) {number, #Name, PtrMask<void params>::value},
 constexpr TableEntry kNativeTable[] = {TESSERA_NATIVE_SYSCALLS(CORETEST_ENTRY)};
-constexpr TableEntry kLinuxTable[] = {TESSERA_LINUX_SYSCALLS(CORETEST_ENTRY)};
+#define CORETEST_LINUX_ENTRY(number, Name, eintr, params, args) CORETEST_ENTRY(number, Name, params, args)
+constexpr TableEntry kLinuxTable[] = {TESSERA_LINUX_SYSCALLS(CORETEST_LINUX_ENTRY)};
+#undef CORETEST_LINUX_ENTRY
 #undef CORETEST_ENTRY
 #undef IN_PTR
 #undef OUT_PTR

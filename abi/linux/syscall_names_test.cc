@@ -1,6 +1,6 @@
 // LinuxSyscallName against Debian 12's <asm/unistd_64.h> (testdata/).
 
-#include "core/procfs/syscall_names.h"
+#include "abi/linux/syscall_names.h"
 
 #include <gtest/gtest.h>
 
@@ -9,11 +9,11 @@
 #include <regex>
 #include <string>
 
-namespace core::procfs {
+namespace tessera {
 namespace {
 
 std::map<uint64_t, std::string> HeaderNames() {
-  std::ifstream in("core/procfs/testdata/linux_6.1_unistd_64.h");
+  std::ifstream in("abi/linux/testdata/linux_6.1_unistd_64.h");
   EXPECT_TRUE(in.good());
   std::map<uint64_t, std::string> names;
   std::regex define(R"(^#define __NR_(\w+) (\d+)$)");
@@ -50,4 +50,4 @@ TEST(SyscallNames, SomeWellKnownOnes) {
 }
 
 }  // namespace
-}  // namespace core::procfs
+}  // namespace tessera

@@ -2,9 +2,9 @@
 // arch/x86/entry/syscalls/syscall_64.tbl (Debian 12's <asm/unistd_64.h>;
 // syscall_names_test.cc checks every entry against that header).
 
-#include "core/procfs/syscall_names.h"
+#include "abi/linux/syscall_names.h"
 
-namespace core::procfs {
+namespace tessera {
 namespace {
 
 struct Entry {
@@ -394,4 +394,4 @@ const char* LinuxSyscallName(uint64_t number) {
   return nullptr;
 }
 
-}  // namespace core::procfs
+}  // namespace tessera
