@@ -285,7 +285,7 @@ class GlobalFile final : public vfs::SyntheticFile {
         break;
       }
       case GlobalFileKind::kVersion:
-        // Matches uname(2) (core/syscall/sys_linux_process.cc).
+        // Matches uname(2) (core/syscall/sys_system.cc).
         out.Printf("Linux version 6.1.0-tessera (tessera@tessera) (%s) #1 Tessera 0.1.0\n",
                    __VERSION__);
         break;

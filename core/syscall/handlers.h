@@ -1,7 +1,7 @@
 #pragma once
 
 // Declarations of every system-call handler, generated from the tables. Each
-// handler lives in a file of its own group (sys_channel.cc, sys_linux_mm.cc,
+// handler lives in the file of its subject (sys_channel.cc, sys_memory.cc,
 // ...) and returns its value or a kstd::Error (propagated with TRY); the
 // dispatcher's thunk turns an error into -errno and a value into the register
 // as it is (an fd, a count, an address, an offset).

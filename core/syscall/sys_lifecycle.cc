@@ -1,5 +1,7 @@
-// Linux process-model calls: fork/vfork, wait4, parent/group/session ids,
-// user ids (everything runs as root), uname.
+// Linux process and thread lifecycle: fork, vfork and clone (processes and
+// CLONE_THREAD threads), wait4 and waitid (reaping children), exit and
+// exit_group, set_tid_address (the word cleared when the thread exits).
+// execve is in sys_exec.cc.
 
 #include "core/posix/wait_status.h"
 #include "core/proc/process.h"
@@ -8,7 +10,6 @@
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/thread.h"
-#include "kstd/string.h"
 
 namespace core::syscall {
 namespace {
@@ -290,77 +291,22 @@ kstd::Result<uint64_t> SysLinuxVfork() {
   return SysLinuxClone(kCloneVm | kCloneVfork | 17, 0, UserPtr<int32_t>(), UserPtr<int32_t>(), 0);
 }
 
-kstd::Result<uint64_t> SysLinuxGetppid() { return CurrentProcess()->parent_pid(); }
-kstd::Result<uint64_t> SysLinuxGetuid() { return 0; }
-kstd::Result<uint64_t> SysLinuxGetgid() { return 0; }
-kstd::Result<uint64_t> SysLinuxGeteuid() { return 0; }
-kstd::Result<uint64_t> SysLinuxGetegid() { return 0; }
-kstd::Result<uint64_t> SysLinuxGetpgrp() { return CurrentProcess()->pgid(); }
-
-kstd::Result<uint64_t> SysLinuxGetpgid(int32_t pid) {
-  if (pid == 0) return CurrentProcess()->pgid();
-  kstd::RefPtr<Process> p = Process::FindByPid(static_cast<uint64_t>(pid));
-  if (!p || pid < 0) return kstd::Error::kSearch;
-  return p->pgid();
+kstd::Result<uint64_t> SysLinuxSetTidAddress(uint64_t tidptr) {
+  // The word the kernel zeroes and futex-wakes when this thread exits.
+  CurrentThread()->clear_child_tid_ = tidptr;
+  return SysLinuxGettid();
 }
 
-kstd::Result<uint64_t> SysLinuxGetsid(int32_t pid) {
-  if (pid == 0) return CurrentProcess()->sid();
-  kstd::RefPtr<Process> p = Process::FindByPid(static_cast<uint64_t>(pid));
-  if (!p || pid < 0) return kstd::Error::kSearch;
-  return p->sid();
+kstd::Result<uint64_t> SysLinuxExit(int32_t code) {
+  // Ends only the calling thread; the process ends with its last thread and
+  // then reports this status if it is the latest (Process::NoteThreadExit).
+  CurrentProcess()->NoteThreadExit((code & 0xFF) << 8);
+  ExitCurrentThread();
 }
 
-kstd::Result<uint64_t> SysLinuxSetpgid(int32_t pid, int32_t pgid) {
-  Process* self = CurrentProcess();
-  if (pid < 0 || pgid < 0) return kstd::Error::kInvalid;
-  kstd::RefPtr<Process> target =
-      pid == 0 ? kstd::RefPtr<Process>::FromRaw(self) : Process::FindByPid(static_cast<uint64_t>(pid));
-  if (!target || (target.get() != self && target->parent_pid() != self->pid())) {
-    return kstd::Error::kSearch;
-  }
-  // A child that has run execve is out of its parent's hands (POSIX).
-  if (target.get() != self && target->did_exec()) return kstd::Error::kAccess;
-  if (target->sid() != self->sid()) return kstd::Error::kPermission;
-  if (target->pid() == target->sid()) return kstd::Error::kPermission;  // a session leader
-  uint64_t new_pgid = pgid == 0 ? target->pid() : static_cast<uint64_t>(pgid);
-  if (new_pgid != target->pid()) {
-    // Joining an existing group: it must exist in the same session.
-    struct Find {
-      uint64_t pgid, sid;
-      bool found = false;
-    } find{new_pgid, self->sid()};
-    Process::ForEach([](Process* p, void* c) {
-      auto* f = static_cast<Find*>(c);
-      // A zombie still holds its group until it is reaped.
-      if (p->pgid() == f->pgid && p->sid() == f->sid) f->found = true;
-    }, &find);
-    if (!find.found) return kstd::Error::kPermission;
-  }
-  target->set_pgid(new_pgid);
-  return 0;
-}
-
-kstd::Result<uint64_t> SysLinuxSetsid() {
-  Process* self = CurrentProcess();
-  // A process group leader cannot start a session (its group would straddle two).
-  if (self->pgid() == self->pid()) return kstd::Error::kPermission;
-  self->set_sid(self->pid());
-  self->set_pgid(self->pid());
-  return self->pid();
-}
-
-kstd::Result<uint64_t> SysLinuxUname(UserPtr<void> buf) {
-  // struct utsname: six 65-byte fields.
-  char u[6][65] = {};
-  kstd::CopyString(u[0], 65, "Linux");  // programs (busybox, libcs) key on the Linux ABI
-  kstd::CopyString(u[1], 65, "tessera");
-  kstd::CopyString(u[2], 65, "6.1.0-tessera");
-  kstd::CopyString(u[3], 65, "#1 Tessera 0.1.0");
-  kstd::CopyString(u[4], 65, "x86_64");
-  kstd::CopyString(u[5], 65, "(none)");
-  TRY(buf.CopyOut(u, sizeof u));
-  return 0;
+kstd::Result<uint64_t> SysLinuxExitGroup(int32_t code) {
+  CurrentProcess()->Kill((code & 0xFF) << 8);
+  ExitCurrentThread();
 }
 
 }  // namespace core::syscall

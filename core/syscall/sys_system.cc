@@ -1,14 +1,19 @@
-// reboot(2): power off, halt and restart, after the user-space file systems
+// Linux calls on the system as a whole: uname, sysinfo, personality, and
+// reboot: power off, halt and restart, after the user-space file systems
 // flushed and unmounted cleanly. Everyone is root (CAP_SYS_BOOT).
 //
 // Powering off ends QEMU through isa-debug-exit (status 0) where it is
 // attached; otherwise the CPU halts (ACPI S5 needs the DSDT's \_S5 package,
 // which Tessera does not interpret yet). Restart resets the chipset.
 
-#include "core/kernel/log.h"
 #include "core/fs/remote_mounts.h"
+#include "core/kernel/log.h"
+#include "core/kernel/memory.h"
+#include "core/procfs/sysinfo.h"
 #include "core/syscall/sys_common.h"
 #include "hal/machine.h"
+#include "hal/timer.h"
+#include "kstd/string.h"
 
 namespace core::syscall {
 
@@ -53,6 +58,52 @@ kstd::Result<uint64_t> SysLinuxReboot(uint32_t magic1, uint32_t magic2, uint32_t
     default:
       return kstd::Error::kInvalid;  // incl. RESTART2 and KEXEC: not supported
   }
+}
+
+kstd::Result<uint64_t> SysLinuxUname(UserPtr<void> buf) {
+  // struct utsname: six 65-byte fields.
+  char u[6][65] = {};
+  kstd::CopyString(u[0], 65, "Linux");  // programs (busybox, libcs) key on the Linux ABI
+  kstd::CopyString(u[1], 65, "tessera");
+  kstd::CopyString(u[2], 65, "6.1.0-tessera");
+  kstd::CopyString(u[3], 65, "#1 Tessera 0.1.0");
+  kstd::CopyString(u[4], 65, "x86_64");
+  kstd::CopyString(u[5], 65, "(none)");
+  TRY(buf.CopyOut(u, sizeof u));
+  return 0;
+}
+
+kstd::Result<uint64_t> SysLinuxSysinfo(UserPtr<void> info) {
+  // struct sysinfo (x86-64): 112 bytes.
+  struct {
+    int64_t uptime;
+    uint64_t loads[3];
+    uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs;
+    uint16_t pad;
+    uint32_t pad2;
+    uint64_t totalhigh, freehigh;
+    uint32_t mem_unit;
+    char reserved[4];
+  } si = {};
+  static_assert(sizeof(si) == 112);
+  si.uptime = static_cast<int64_t>(hal::MonotonicNanos() / 1'000'000'000ULL);
+  procfs::SysinfoLoads(si.loads);
+  mm::PmmStats st = Pmm().Stats();
+  si.totalram = st.total_pages * 4096;
+  si.freeram = st.free_pages * 4096;
+  si.mem_unit = 1;
+  uint16_t procs = 0;
+  Process::ForEach([](Process*, void* c) { ++*static_cast<uint16_t*>(c); }, &procs);
+  si.procs = procs;
+  TRY(info.CopyOut(&si, sizeof si));
+  return 0;
+}
+
+kstd::Result<uint64_t> SysLinuxPersonality(uint32_t persona) {
+  // Only PER_LINUX (0) exists here; 0xffffffff queries.
+  if (persona != 0 && persona != 0xFFFFFFFFu) return kstd::Error::kInvalid;
+  return 0;
 }
 
 }  // namespace core::syscall

@@ -1,13 +1,15 @@
-// The wall clock (time, gettimeofday, settimeofday, clock_settime) and
-// interval timers: getitimer, setitimer and alarm (ITIMER_REAL, SIGALRM).
-// ITIMER_VIRTUAL and ITIMER_PROF (CPU-time timers) are not implemented and
-// refused with EINVAL.
+// Linux time calls: the clocks (clock_gettime, and the wall clock: time,
+// gettimeofday, settimeofday, clock_settime), sleeping (nanosleep,
+// clock_nanosleep) and interval timers: getitimer, setitimer and alarm
+// (ITIMER_REAL, SIGALRM). ITIMER_VIRTUAL and ITIMER_PROF (CPU-time timers)
+// are not implemented and refused with EINVAL.
 
 #include "core/kernel/wall_clock.h"
 #include "core/proc/interval_timers.h"
 #include "core/proc/process.h"
 #include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
+#include "hal/timer.h"
 
 namespace core::syscall {
 
@@ -44,6 +46,12 @@ kstd::Result<void> CheckWhich(int32_t which) {
 }
 
 constexpr int32_t kClockRealtime = 0;
+constexpr int32_t kClockMonotonic = 1;
+constexpr int32_t kClockProcessCputime = 2;
+constexpr int32_t kClockThreadCputime = 3;
+constexpr int32_t kClockMonotonicRaw = 4;
+constexpr int32_t kClockBoottime = 7;
+constexpr int32_t kTimerAbstime = 1;  // clock_nanosleep: an absolute deadline
 
 // A timezone argument is obsolete; Linux accepts and ignores a null one and
 // keeps a kernel timezone nobody uses. Tessera reports UTC, offset 0.
@@ -140,6 +148,82 @@ kstd::Result<uint64_t> SysLinuxAlarm(uint32_t seconds) {
   if (left == 0) return 0;
   uint64_t secs = (left + kNsPerSec / 2) / kNsPerSec;
   return secs == 0 ? 1 : secs;
+}
+
+kstd::Result<uint64_t> SysLinuxClockGettime(int32_t clock, UserPtr<tessera::linux_timespec> tp) {
+  uint64_t ns;
+  switch (clock) {
+    case kClockRealtime:
+      ns = static_cast<uint64_t>(WallClockNanos());
+      break;
+    case kClockMonotonic:
+    case kClockMonotonicRaw:
+    case kClockBoottime:
+      ns = hal::MonotonicNanos();
+      break;
+    case kClockProcessCputime:
+      ns = CurrentProcess()->cpu_ticks() * (1'000'000'000ULL / sched::kTickHz);
+      break;
+    case kClockThreadCputime:
+      ns = CurrentThread()->cpu_ticks() * (1'000'000'000ULL / sched::kTickHz);
+      break;
+    default:
+      return kstd::Error::kInvalid;
+  }
+  tessera::linux_timespec ts{static_cast<int64_t>(ns / 1'000'000'000ULL),
+                             static_cast<int64_t>(ns % 1'000'000'000ULL)};
+  TRY(tp.CopyOut(&ts));
+  return 0;
+}
+
+kstd::Result<uint64_t> SysLinuxNanosleep(UserPtr<const tessera::linux_timespec> req,
+                                         UserPtr<tessera::linux_timespec> rem) {
+  tessera::linux_timespec ts;
+  TRY(req.CopyIn(&ts));
+  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
+    return kstd::Error::kInvalid;
+  }
+  uint64_t start = hal::MonotonicNanos();
+  uint64_t total = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+  uint64_t deadline = sched::DeadlineAfterNanos(total);
+  sched::PrepareToBlock();
+  for (;;) {
+    sched::WakeReason why = sched::Block(deadline);
+    if (why == sched::WakeReason::kTimedOut) return 0;
+    if (why == sched::WakeReason::kInterrupted) {
+      uint64_t elapsed = hal::MonotonicNanos() - start;
+      uint64_t left = elapsed >= total ? 0 : total - elapsed;
+      tessera::linux_timespec r{static_cast<int64_t>(left / 1'000'000'000ULL),
+                                static_cast<int64_t>(left % 1'000'000'000ULL)};
+      if (!rem.is_null()) (void)rem.CopyOut(&r);
+      return kstd::Error::kInterrupted;
+    }
+  }
+}
+
+kstd::Result<uint64_t> SysLinuxClockNanosleep(int32_t clock, int32_t flags,
+                                              UserPtr<const tessera::linux_timespec> req,
+                                              UserPtr<tessera::linux_timespec> rem) {
+  if (clock != kClockRealtime && clock != kClockMonotonic && clock != kClockBoottime) {
+    return kstd::Error::kInvalid;
+  }
+  if ((flags & ~kTimerAbstime) != 0) return Refuse("clock_nanosleep", "flags", static_cast<uint32_t>(flags & ~kTimerAbstime));
+  if ((flags & kTimerAbstime) == 0) return SysLinuxNanosleep(req, rem);
+  tessera::linux_timespec ts;
+  TRY(req.CopyIn(&ts));
+  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return kstd::Error::kInvalid;
+  if (ts.tv_sec > INT64_MAX / 1'000'000'000LL - 1) ts.tv_sec = INT64_MAX / 1'000'000'000LL - 1;
+  int64_t absolute = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+  // A CLOCK_REALTIME deadline is converted once: a later settimeofday does not
+  // move it (Linux would; documented difference).
+  uint64_t deadline = clock == kClockRealtime ? MonotonicForWall(absolute) : static_cast<uint64_t>(absolute);
+  if (deadline == 0) deadline = 1;
+  sched::PrepareToBlock();
+  for (;;) {
+    sched::WakeReason why = sched::Block(deadline);
+    if (why == sched::WakeReason::kTimedOut) return 0;
+    if (why == sched::WakeReason::kInterrupted) return kstd::Error::kInterrupted;
+  }
 }
 
 }  // namespace core::syscall

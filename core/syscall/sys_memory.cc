@@ -1,4 +1,4 @@
-// Linux memory calls: brk, mmap, munmap, mprotect, mremap. Anonymous memory,
+// Linux memory calls: brk, mmap, munmap, mprotect, mremap, madvise. Anonymous memory,
 // and private mappings of regular files (a copy of the file's bytes taken at
 // mmap time: there is no page cache to share with, so later writes to the
 // file are not seen, which POSIX leaves unspecified for MAP_PRIVATE). Shared
@@ -198,6 +198,39 @@ kstd::Result<uint64_t> SysLinuxBrk(uint64_t requested) {
   }
   p->brk_current_ = requested;
   return requested;
+}
+
+kstd::Result<uint64_t> SysLinuxMadvise(uint64_t addr, uint64_t length, int32_t advice) {
+  constexpr int32_t kNormal = 0, kRandom = 1, kSequential = 2, kWillNeed = 3, kDontNeed = 4;
+  constexpr int32_t kFree = 8, kHugePage = 14, kNoHugePage = 15, kDontDump = 16, kDoDump = 17;
+  if ((addr & 4095) != 0) return kstd::Error::kInvalid;
+  switch (advice) {
+    case kNormal:
+    case kRandom:
+    case kSequential:
+    case kWillNeed:
+    case kHugePage:
+    case kNoHugePage:
+    case kDontDump:
+    case kDoDump:
+      return 0;  // hints about paging behaviour, free to ignore
+    case kDontNeed:
+    case kFree: {
+      // The pages must read back as zero afterwards: replace the range with
+      // fresh demand-zero memory of the same protection.
+      if (length == 0) return 0;
+      uint64_t size = kstd::AlignUp(length, 4096);
+      vm::VmAspace* aspace = CurrentProcess()->aspace();
+      auto region = aspace->Query(addr);
+      if (region.is_error()) return kstd::Error::kNoMemory;
+      if (region.value().shared || region.value().guard) return kstd::Error::kInvalid;
+      auto vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), size));
+      TRY(aspace->MapFixedReplace(addr, kstd::Move(vmo), 0, size, region.value().prot, 0));
+      return 0;
+    }
+    default:
+      return Refuse("madvise", "advice", static_cast<uint32_t>(advice));
+  }
 }
 
 }  // namespace core::syscall

@@ -1,0 +1,89 @@
+// Linux resource calls: the limits a process has (getrlimit, setrlimit,
+// prlimit64; fixed today, reported as Linux would) and what it and its
+// waited-for children used (getrusage, times).
+
+#include "core/proc/process.h"
+#include "core/syscall/sys_common.h"
+#include "hal/timer.h"
+
+namespace core::syscall {
+
+namespace {
+
+// Resource limits: what Tessera enforces is fixed; reported as Linux would.
+constexpr uint64_t kInfinity = ~0ULL;
+struct Rlimit {
+  uint64_t cur, max;
+};
+constexpr int kRlimitCount = 16;
+constexpr int kRlimitNofile = 7;
+constexpr int kRlimitStack = 3;
+
+Rlimit DefaultLimit(int resource) {
+  switch (resource) {
+    case kRlimitNofile: return {1024, 1024};
+    case kRlimitStack: return {8ULL << 20, kInfinity};
+    case 8: return {64 * 1024, 64 * 1024};  // RLIMIT_MEMLOCK
+    case 4: return {0, kInfinity};          // RLIMIT_CORE
+    default: return {kInfinity, kInfinity};
+  }
+}
+
+}  // namespace
+
+kstd::Result<uint64_t> SysLinuxPrlimit64(int32_t pid, uint32_t resource,
+                                         UserPtr<const void> new_limit, UserPtr<void> old_limit) {
+  if (resource >= kRlimitCount) return kstd::Error::kInvalid;
+  if (pid != 0 && static_cast<uint64_t>(pid) != CurrentProcess()->pid()) {
+    if (!Process::FindByPid(static_cast<uint64_t>(pid))) return kstd::Error::kSearch;
+  }
+  Rlimit current = DefaultLimit(static_cast<int>(resource));
+  if (old_limit.address() != 0 && old_limit.CopyOut(&current, sizeof current).is_error()) {
+    return kstd::Error::kFault;
+  }
+  if (new_limit.address() != 0) {
+    Rlimit wanted;
+    TRY(new_limit.CopyIn(&wanted, sizeof wanted));
+    if (wanted.cur > wanted.max) return kstd::Error::kInvalid;
+    // Limits are fixed today: lowering or keeping them is fine (they are
+    // already what is enforced or looser than what the kernel can do);
+    // raising a hard limit above the kernel's is not.
+    if (wanted.max > current.max) return kstd::Error::kPermission;
+  }
+  return 0;
+}
+
+kstd::Result<uint64_t> SysLinuxGetrlimit(uint32_t resource, UserPtr<void> limit) {
+  return SysLinuxPrlimit64(0, resource, UserPtr<const void>(), limit);
+}
+
+kstd::Result<uint64_t> SysLinuxSetrlimit(uint32_t resource, UserPtr<const void> limit) {
+  return SysLinuxPrlimit64(0, resource, limit, UserPtr<void>());
+}
+
+kstd::Result<uint64_t> SysLinuxGetrusage(int32_t who, UserPtr<void> usage) {
+  constexpr int32_t kSelf = 0, kChildren = -1, kThread = 1;
+  if (who != kSelf && who != kChildren && who != kThread) return kstd::Error::kInvalid;
+  // RUSAGE_THREAD reports the process (its threads are counted together).
+  Process* p = CurrentProcess();
+  ResourceUsage u = who == kChildren ? p->ChildrenUsage() : p->Usage();
+  if (usage.address() == 0) return kstd::Error::kFault;
+  if (!CopyOutRusage(usage, u)) return kstd::Error::kFault;
+  return 0;
+}
+
+kstd::Result<uint64_t> SysLinuxTimes(UserPtr<void> buf) {
+  // struct tms in clock ticks (100 Hz): user and system time, and those of
+  // the children waited for.
+  constexpr uint64_t kPerClockTick = sched::kTickHz / 100;
+  Process* p = CurrentProcess();
+  ResourceUsage own = p->Usage(), children = p->ChildrenUsage();
+  int64_t tms[4] = {static_cast<int64_t>(own.user_ticks / kPerClockTick),
+                    static_cast<int64_t>(own.system_ticks / kPerClockTick),
+                    static_cast<int64_t>(children.user_ticks / kPerClockTick),
+                    static_cast<int64_t>(children.system_ticks / kPerClockTick)};
+  if (buf.address() != 0 && buf.CopyOut(tms, sizeof tms).is_error()) return kstd::Error::kFault;
+  return hal::MonotonicNanos() / 10'000'000ULL;
+}
+
+}  // namespace core::syscall
