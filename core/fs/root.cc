@@ -65,10 +65,10 @@ vfs::MountOptions Source(const char* source) {
   return options;
 }
 
-const BootModule* FindModule(const BootInfo& boot_info, const char* wanted) {
+const hal::BootModule* FindModule(const hal::BootInfo& boot_info, const char* wanted) {
   for (size_t i = 0; i < boot_info.module_count; ++i) {
-    char name[BootModule::kMaxCmdline];
-    if (ModuleName(boot_info.modules[i], name, sizeof name) != nullptr &&
+    char name[hal::BootModule::kMaxCmdline];
+    if (hal::ModuleName(boot_info.modules[i], name, sizeof name) != nullptr &&
         kstd::StringEqual(name, wanted)) {
       return &boot_info.modules[i];
     }
@@ -84,7 +84,7 @@ kstd::RefPtr<vfs::RamFs> DevFsInstance() { return g_devfs; }
 
 void RandomBytes(kstd::Span<uint8_t> out) { g_csprng.Generate(out); }
 
-kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
+kstd::Result<void> InitFileSystems(const hal::BootInfo& boot_info) {
   vfs::SetClock(RealtimeClock);
   if (!g_csprng.Seed()) Log("vfs", "/dev/random: no hardware entropy; seeded from the TSC only");
 
@@ -92,7 +92,7 @@ kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
   TRY(g_mounts.MountRoot(root, Source("rootfs")));
   kstd::RefPtr<vfs::Vnode> root_dir = g_mounts.Root();
 
-  const BootModule* initramfs = FindModule(boot_info, "initramfs");
+  const hal::BootModule* initramfs = FindModule(boot_info, "initramfs");
   if (initramfs == nullptr) {
     Log("vfs", "no initramfs module: the root file system is empty");
   } else {

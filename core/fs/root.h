@@ -4,7 +4,7 @@
 // /dev (devfs with the memory devices and the console), /tmp (tmpfs), /proc
 // (procfs).
 
-#include "core/boot/boot_info.h"
+#include "hal/boot/boot_info.h"
 #include "core/vfs/mount_table.h"
 #include "core/vfs/ramfs.h"
 #include "kstd/result.h"
@@ -17,7 +17,7 @@ namespace core::fs {
 /// there is none or it is malformed), devfs on /dev, tmpfs on /tmp, procfs
 /// on /proc.
 /// Errors: kNoMemory.
-kstd::Result<void> InitFileSystems(const BootInfo& boot_info);
+kstd::Result<void> InitFileSystems(const hal::BootInfo& boot_info);
 
 /// Fills `out` from the kernel's CSPRNG (the one behind /dev/urandom).
 void RandomBytes(kstd::Span<uint8_t> out);

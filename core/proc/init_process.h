@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/boot/boot_info.h"
+#include "hal/boot/boot_info.h"
 #include "core/proc/process.h"
 #include "kstd/result.h"
 
@@ -11,6 +11,6 @@ namespace core {
 /// module name; its argv is its module command line; its environment carries
 /// the kernel's `tessera.test=` mode as TESSERA_TEST. Errors: kNotFound (no
 /// init module), and Spawn's errors.
-kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info);
+kstd::Result<kstd::RefPtr<Process>> StartInit(const hal::BootInfo& boot_info);
 
 }  // namespace core

@@ -42,9 +42,9 @@ class VmTest : public ::testing::Test {
         kernel_(&kernel_tables_, hal::x86_64::PhysWindow{ram_.phys_map().offset()}) {}
 
   void SetUp() override {
-    const core::MemoryRange map[] = {{kRamBase, kRamSize, core::MemoryRange::Type::kUsable}};
+    const hal::MemoryRange map[] = {{kRamBase, kRamSize, hal::MemoryRange::Type::kUsable}};
     const mm::PhysRange reserved[] = {{kModuleBase, kModuleSize}};
-    ASSERT_TRUE(pmm_.Init(kstd::Span<const core::MemoryRange>(map),
+    ASSERT_TRUE(pmm_.Init(kstd::Span<const hal::MemoryRange>(map),
                           kstd::Span<const mm::PhysRange>(reserved), ram_.phys_map())
                     .ok());
     ASSERT_TRUE(kernel_.Init().ok());

@@ -1,13 +1,13 @@
 // X86Main: the first C++ code. boot.S calls it on the boot stack in the higher
 // half with the boot page tables; it brings up the console and the CPU tables,
-// turns the multiboot2 information into core::BootInfo and hands over to the
+// turns the multiboot2 information into hal::BootInfo and hands over to the
 // portable kernel.
 
 #include <stdint.h>
 
-#include "core/boot/boot_info.h"
-#include "core/kernel/cmdline.h"
-#include "core/kernel/kernel_main.h"
+#include "hal/boot/boot_info.h"
+#include "hal/boot/cmdline.h"
+#include "hal/kernel_entry.h"
 #include "core/kernel/log.h"
 #include "hal/x86_64/address_space_layout.h"
 #include "hal/x86_64/boot/multiboot2.h"
@@ -30,7 +30,7 @@ constexpr uint32_t kMultiboot2BootMagic = 0x36D76289;
 // The information block is small (a few KiB); refuse absurd sizes before mapping.
 constexpr uint32_t kMaxBootInfoSize = 1 << 20;
 
-core::BootInfo g_boot_info;
+hal::BootInfo g_boot_info;
 
 void RunGlobalConstructors() {
   for (Constructor* c = __init_array_start; c != __init_array_end; ++c) (*c)();
@@ -68,7 +68,7 @@ extern "C" [[noreturn]] void X86Main(uint32_t magic, uint64_t info_phys) {
   if (parsed.is_error()) {
     core::Panic("boot: malformed multiboot2 information: %s", why ? why : "(no detail)");
   }
-  if (core::CmdlineHas(g_boot_info.cmdline, "tessera.dump_mbi")) {
+  if (hal::CmdlineHas(g_boot_info.cmdline, "tessera.dump_mbi")) {
     // For capturing real loader data as test fixtures (hal/x86_64/boot/testdata).
     core::Print("mbi-dump-begin %u\n", total_size);
     for (uint32_t i = 0; i < total_size; ++i) {
@@ -76,5 +76,5 @@ extern "C" [[noreturn]] void X86Main(uint32_t magic, uint64_t info_phys) {
     }
     core::Print("mbi-dump-end\n");
   }
-  core::KernelMain(g_boot_info);
+  hal::KernelMain(g_boot_info);
 }

@@ -38,7 +38,7 @@ kstd::ByteSpan MapAcpi(void*, uint64_t phys, size_t len) {
   return kstd::ByteSpan(static_cast<const uint8_t*>(x86_64::PhysToVirt(phys)), len);
 }
 
-kstd::Result<acpi::Tables> DiscoverAcpi(const core::BootInfo& boot_info,
+kstd::Result<acpi::Tables> DiscoverAcpi(const hal::BootInfo& boot_info,
                                         const acpi::PhysReader& reader) {
   if (boot_info.rsdp_size != 0) {
     return acpi::Tables::Discover(kstd::ByteSpan(boot_info.rsdp, boot_info.rsdp_size), reader);
@@ -57,7 +57,7 @@ void LogWarnings(const acpi::Tables& tables) {
 
 }  // namespace
 
-kstd::Result<void> InitInterrupts(const core::BootInfo& boot_info, uint32_t timer_hz) {
+kstd::Result<void> InitInterrupts(const hal::BootInfo& boot_info, uint32_t timer_hz) {
   acpi::PhysReader reader{MapAcpi, nullptr};
   auto tables = DiscoverAcpi(boot_info, reader);
   if (tables.is_error()) {
