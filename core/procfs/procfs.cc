@@ -6,7 +6,7 @@
 #include "core/procfs/procfs.h"
 
 #include "core/kernel/memory.h"
-#include "core/lib/format.h"
+#include "klog/format.h"
 #include "core/procfs/internal.h"
 #include "core/procfs/render.h"
 #include "core/procfs/syscall_names.h"

@@ -1,6 +1,6 @@
 #include "hal/x86_64/kernel_map.h"
 
-#include "core/kernel/log.h"
+#include "klog/log.h"
 #include "hal/memory.h"
 #include "hal/x86_64/address_space_layout.h"
 #include "hal/x86_64/cpu.h"
@@ -216,7 +216,7 @@ kstd::Result<void> InitKernelAddressSpace(const hal::BootInfo& boot_info, FrameA
   WriteCr3(g_kernel_table.root());
   g_switched = true;
   g_table_allocator.SwitchedToFinalTables();
-  core::Log("mm", "kernel page tables at %lx: direct map %lu MiB in %zu range(s), "
+  klog::Log("mm", "kernel page tables at %lx: direct map %lu MiB in %zu range(s), "
             "text RX, rodata R, data RW, NX elsewhere, %zu table pages",
             g_kernel_table.root(), mapped_bytes >> 20, g_mapped_count, g_kernel_table.table_pages());
   return kstd::Ok();

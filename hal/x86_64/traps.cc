@@ -3,7 +3,7 @@
 
 #include "hal/traps.h"
 
-#include "core/kernel/log.h"
+#include "klog/log.h"
 #include "hal/x86_64/address_space_layout.h"
 #include "hal/x86_64/cpu.h"
 #include "hal/x86_64/gdt.h"
