@@ -8,9 +8,9 @@
 #include "core/vfs/cpio.h"
 #include "core/vfs/devfs.h"
 #include "core/vfs/ramfs.h"
+#include "hal/entropy.h"
 #include "hal/memory.h"
 #include "hal/timer.h"
-#include "hal/x86_64/cpu.h"
 #include "kstd/string.h"
 
 namespace core::fs {
@@ -21,29 +21,12 @@ constexpr uint64_t kTmpfsMaxBytes = 256ULL << 20;
 vfs::MountTable g_mounts;
 kstd::RefPtr<vfs::RamFs> g_devfs;
 
-// Entropy for /dev/random: the jitter of the TSC and RDRAND where the CPU has it.
-class CpuEntropy final : public vfs::EntropySource {
+// Entropy for /dev/random: the HAL's sources (hal/entropy.h).
+class HalEntropy final : public vfs::EntropySource {
  public:
-  size_t Gather(kstd::Span<uint8_t> out) override {
-    bool rdrand = (hal::x86_64::Cpuid(1).ecx >> 30) & 1;
-    size_t real = 0;
-    for (size_t i = 0; i < out.size(); i += 8) {
-      uint64_t v = hal::x86_64::ReadTsc();
-      if (rdrand) {
-        uint64_t r;
-        unsigned char ok;
-        asm volatile("rdrand %0; setc %1" : "=r"(r), "=qm"(ok));
-        if (ok) {
-          v ^= r;
-          real += 8;
-        }
-      }
-      for (size_t b = 0; b < 8 && i + b < out.size(); ++b) out[i + b] = static_cast<uint8_t>(v >> (8 * b));
-    }
-    return real > out.size() ? out.size() : real;
-  }
+  size_t Gather(kstd::Span<uint8_t> out) override { return hal::GatherEntropy(out); }
 };
-CpuEntropy g_entropy;
+HalEntropy g_entropy;
 vfs::Csprng g_csprng(&g_entropy);
 
 vfs::Timestamp RealtimeClock() { return WallClockNanos(); }

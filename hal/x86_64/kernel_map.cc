@@ -2,6 +2,7 @@
 
 #include "klog/log.h"
 #include "hal/memory.h"
+#include "hal/page_table.h"
 #include "hal/x86_64/address_space_layout.h"
 #include "hal/x86_64/cpu.h"
 #include "hal/x86_64/paging/page_table.h"
@@ -160,13 +161,13 @@ kstd::Result<void> MapFirmware(uint64_t phys, uint64_t len) {
   return kstd::Ok();
 }
 
-PageTable* KernelPageTable() { return &g_kernel_table; }
-
 uint64_t KernelPageTableRoot() { return g_switched ? g_kernel_table.root() : 0; }
 
 }  // namespace hal::x86_64
 
 namespace hal {
+
+PageTable* KernelPageTable() { return &x86_64::g_kernel_table; }
 
 void SwitchAddressSpace(uint64_t root) {
   x86_64::WriteCr3(root != 0 ? root : x86_64::g_kernel_table.root());

@@ -90,13 +90,41 @@ bool InUserCopy(uint64_t rip) {
          rip < reinterpret_cast<uint64_t>(x86_64_user_copy_end);
 }
 
+namespace {
+
+// The exception vectors (Intel SDM vol. 3A §6.15, table 6-1) as hal::FaultKind.
+FaultKind ClassifyFault(uint64_t vector) {
+  switch (vector) {
+    case 0: return FaultKind::kDivideError;
+    case 1:
+    case 3: return FaultKind::kDebugTrap;
+    case 4:
+    case 5: return FaultKind::kOverflowOrBound;
+    case 6: return FaultKind::kInvalidOpcode;
+    case 7: return FaultKind::kFpuUnavailable;
+    case 13: return FaultKind::kGeneralProtection;
+    case 14: return FaultKind::kPageFault;
+    case 16:
+    case 19: return FaultKind::kFloatingPoint;
+    case 17: return FaultKind::kAlignmentCheck;
+    default: return FaultKind::kOther;
+  }
+}
+
+// A page fault's address (CR2) and error code (§4.7: P, W/R, U/S, I/D bits).
+PageFaultInfo DecodePageFault(const InterruptFrame& f) {
+  return PageFaultInfo{ReadCr2(), f.rip, (f.error_code & 2) != 0, (f.error_code & 16) != 0,
+                       (f.error_code & 4) != 0, (f.error_code & 1) != 0};
+}
+
+}  // namespace
+
 // Called by the exception path for vectors < 32. Returns true if handled (the
 // frame may have been redirected); false means a kernel bug (the caller panics).
 bool HandleTrap(InterruptFrame* f) {
   bool user = FromUserMode(*f);
   if (f->vector == 14) {
-    PageFaultInfo info{ReadCr2(), f->rip, (f->error_code & 2) != 0, (f->error_code & 16) != 0,
-                       (f->error_code & 4) != 0, (f->error_code & 1) != 0};
+    const PageFaultInfo info = DecodePageFault(*f);
     if (user || InUserCopy(f->rip)) {
       if (g_handlers.page_fault != nullptr && g_handlers.page_fault(info)) return true;
       if (!user) {
@@ -106,8 +134,17 @@ bool HandleTrap(InterruptFrame* f) {
     }
   }
   if (!user || g_handlers.user_fault == nullptr) return false;
-  g_handlers.user_fault(f, static_cast<int>(f->vector), f->error_code,
-                        f->vector == 14 ? ReadCr2() : f->rip);
+  UserFault fault;
+  fault.kind = ClassifyFault(f->vector);
+  fault.vector = static_cast<int>(f->vector);
+  fault.error_code = f->error_code;
+  if (f->vector == 14) {
+    fault.page = DecodePageFault(*f);
+    fault.address = fault.page.address;
+  } else {
+    fault.address = f->rip;
+  }
+  g_handlers.user_fault(f, fault);
   return true;
 }
 
