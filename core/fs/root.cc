@@ -1,5 +1,6 @@
 #include "core/fs/root.h"
 
+#include "core/crypto/chacha20.h"
 #include "core/fd/console.h"
 #include "core/fs/block_devices.h"
 #include "core/kernel/log.h"
@@ -22,12 +23,12 @@ vfs::MountTable g_mounts;
 kstd::RefPtr<vfs::RamFs> g_devfs;
 
 // Entropy for /dev/random: the HAL's sources (hal/entropy.h).
-class HalEntropy final : public vfs::EntropySource {
+class HalEntropy final : public crypto::EntropySource {
  public:
   size_t Gather(kstd::Span<uint8_t> out) override { return hal::GatherEntropy(out); }
 };
 HalEntropy g_entropy;
-vfs::Csprng g_csprng(&g_entropy);
+crypto::Csprng g_csprng(&g_entropy);
 
 vfs::Timestamp RealtimeClock() { return WallClockNanos(); }
 
