@@ -2,6 +2,7 @@
 // user-memory copies, entering user mode.
 
 #include "hal/traps.h"
+#include "hal/x86_64/fault_kind.h"
 
 #include "klog/log.h"
 #include "hal/x86_64/address_space_layout.h"
@@ -92,29 +93,9 @@ bool InUserCopy(uint64_t rip) {
 
 namespace {
 
-// The exception vectors (Intel SDM vol. 3A §6.15, table 6-1) as hal::FaultKind.
-FaultKind ClassifyFault(uint64_t vector) {
-  switch (vector) {
-    case 0: return FaultKind::kDivideError;
-    case 1:
-    case 3: return FaultKind::kDebugTrap;
-    case 4:
-    case 5: return FaultKind::kOverflowOrBound;
-    case 6: return FaultKind::kInvalidOpcode;
-    case 7: return FaultKind::kFpuUnavailable;
-    case 13: return FaultKind::kGeneralProtection;
-    case 14: return FaultKind::kPageFault;
-    case 16:
-    case 19: return FaultKind::kFloatingPoint;
-    case 17: return FaultKind::kAlignmentCheck;
-    default: return FaultKind::kOther;
-  }
-}
-
-// A page fault's address (CR2) and error code (§4.7: P, W/R, U/S, I/D bits).
-PageFaultInfo DecodePageFault(const InterruptFrame& f) {
-  return PageFaultInfo{ReadCr2(), f.rip, (f.error_code & 2) != 0, (f.error_code & 16) != 0,
-                       (f.error_code & 4) != 0, (f.error_code & 1) != 0};
+// A page fault's address (CR2) and cause.
+PageFaultInfo PageFaultOf(const InterruptFrame& f) {
+  return DecodePageFault(ReadCr2(), f.rip, f.error_code);
 }
 
 }  // namespace
@@ -124,7 +105,7 @@ PageFaultInfo DecodePageFault(const InterruptFrame& f) {
 bool HandleTrap(InterruptFrame* f) {
   bool user = FromUserMode(*f);
   if (f->vector == 14) {
-    const PageFaultInfo info = DecodePageFault(*f);
+    const PageFaultInfo info = PageFaultOf(*f);
     if (user || InUserCopy(f->rip)) {
       if (g_handlers.page_fault != nullptr && g_handlers.page_fault(info)) return true;
       if (!user) {
@@ -139,7 +120,7 @@ bool HandleTrap(InterruptFrame* f) {
   fault.vector = static_cast<int>(f->vector);
   fault.error_code = f->error_code;
   if (f->vector == 14) {
-    fault.page = DecodePageFault(*f);
+    fault.page = PageFaultOf(*f);
     fault.address = fault.page.address;
   } else {
     fault.address = f->rip;
