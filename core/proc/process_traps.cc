@@ -23,12 +23,12 @@ constexpr int kSegvMapErr = 1;
 constexpr int kSegvAccErr = 2;
 constexpr int kSiKernel = 0x80;
 
-struct FaultKind {
+struct FaultSignal {
   int signal;
   const char* what;
 };
 
-FaultKind Classify(hal::FaultKind kind) {
+FaultSignal SignalFor(hal::FaultKind kind) {
   switch (kind) {
     case hal::FaultKind::kDivideError: return {kSigFpe, "divide error"};
     case hal::FaultKind::kDebugTrap: return {kSigTrap, "breakpoint/debug trap"};
@@ -66,7 +66,7 @@ bool OnPageFault(const hal::PageFaultInfo& info) {
 void OnUserFault(hal::UserFrame* frame, const hal::UserFault& fault) {
   sched::Thread* t = sched::Current();
   Process* p = t->process();
-  FaultKind kind = Classify(fault.kind);
+  const FaultSignal outcome = SignalFor(fault.kind);
   const bool page_fault = fault.kind == hal::FaultKind::kPageFault;
   if (t->signal_state_ != nullptr) {
     // POSIX: the fault becomes a signal; a handler may catch it. Report it
@@ -76,25 +76,25 @@ void OnUserFault(hal::UserFrame* frame, const hal::UserFault& fault) {
     bool mapped = page_fault && (fault.page.present ||
                                  (p->aspace() != nullptr && p->aspace()->Query(fault.address).ok()));
     int code = page_fault ? (mapped ? kSegvAccErr : kSegvMapErr) : kSiKernel;
-    RaiseFaultSignal(kind.signal, code, page_fault ? fault.address : hal::UserPc(frame));
+    RaiseFaultSignal(outcome.signal, code, page_fault ? fault.address : hal::UserPc(frame));
     bool caught;
     {
       SpinLockGuard guard(p->signal_lock_);
-      caught = p->signals_.action(kind.signal).handler > posix::kSigIgn;
+      caught = p->signals_.action(outcome.signal).handler > posix::kSigIgn;
     }
     if (caught) return;
   }
   if (page_fault) {
     Log("proc", "pid %lu (%s) killed: %s at address %lx (%s %s), RIP %lx; signal %d",
-        p->pid(), p->name(), kind.what, fault.address,
+        p->pid(), p->name(), outcome.what, fault.address,
         fault.page.present ? "protection violation," : "not mapped,",
         fault.page.execute ? "execute" : fault.page.write ? "write" : "read", hal::UserPc(frame),
-        kind.signal);
+        outcome.signal);
   } else {
     Log("proc", "pid %lu (%s) killed: %s (vector %d, error %lx), RIP %lx; signal %d", p->pid(),
-        p->name(), kind.what, fault.vector, fault.error_code, hal::UserPc(frame), kind.signal);
+        p->name(), outcome.what, fault.vector, fault.error_code, hal::UserPc(frame), outcome.signal);
   }
-  p->Kill(kind.signal);
+  p->Kill(outcome.signal);
   syscall::ExitCurrentThread();
 }
 

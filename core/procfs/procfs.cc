@@ -34,7 +34,7 @@ using vfs::VnodeType;
 vfs::MountTable* g_mounts = nullptr;
 LoadAverage g_load;
 // For measuring the TSC rate (cpu MHz).
-uint64_t g_tsc_at_init = 0;
+uint64_t g_cycles_at_init = 0;
 uint64_t g_nanos_at_init = 0;
 
 }  // namespace
@@ -218,7 +218,7 @@ CpuidRegs RealCpuid(uint32_t leaf, uint32_t subleaf) {
 uint64_t MeasuredKhz() {
   uint64_t ms = (hal::MonotonicNanos() - g_nanos_at_init) / 1'000'000;
   if (ms == 0) return 0;
-  return (hal::ReadCycleCounter() - g_tsc_at_init) / ms;
+  return (hal::ReadCycleCounter() - g_cycles_at_init) / ms;
 }
 
 // "refused call what value count": the flags and operations of implemented
@@ -375,7 +375,7 @@ kstd::Result<RefPtr<vfs::FileSystem>> CreateProcFs() {
 
 kstd::Result<void> InitProcFs(vfs::MountTable& mounts, RefPtr<Vnode> dir) {
   g_mounts = &mounts;
-  g_tsc_at_init = hal::ReadCycleCounter();
+  g_cycles_at_init = hal::ReadCycleCounter();
   g_nanos_at_init = hal::MonotonicNanos();
   RefPtr<vfs::FileSystem> fs = TRY(CreateProcFs());
   vfs::MountOptions options;
