@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "core/boot/boot_info.h"
+#include "hal/boot/boot_info.h"
 #include "kstd/result.h"
 
 namespace hal {
@@ -28,7 +28,7 @@ class FrameAllocator {
 /// image with text read-only+executable, rodata read-only and data/bss
 /// writable, all no-execute except text; nothing in the lower half. Frames come
 /// from `frames`. Errors: kNoMemory.
-kstd::Result<void> InitKernelAddressSpace(const core::BootInfo& boot_info, FrameAllocator* frames);
+kstd::Result<void> InitKernelAddressSpace(const hal::BootInfo& boot_info, FrameAllocator* frames);
 
 /// The kernel virtual address through which physical address `phys` is read
 /// and written. Valid for RAM listed in the boot memory map.

@@ -1,11 +1,11 @@
 #pragma once
 
-// Facade: platform bring-up steps that core::KernelMain drives in order.
+// Facade: platform bring-up steps that hal::KernelMain (core/kernel) drives in order.
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/boot/boot_info.h"
+#include "hal/boot/boot_info.h"
 #include "kstd/result.h"
 
 namespace hal {
@@ -15,7 +15,7 @@ namespace hal {
 /// Interrupts stay disabled; the caller enables them.
 /// Errors: kNotFound (no usable ACPI tables / no timer), kBadMessage (tables
 /// malformed).
-kstd::Result<void> InitInterrupts(const core::BootInfo& boot_info, uint32_t timer_hz);
+kstd::Result<void> InitInterrupts(const hal::BootInfo& boot_info, uint32_t timer_hz);
 
 /// Physical range [start, end) occupied by the loaded kernel image.
 struct PhysRange {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "hal/x86_64/interrupts.h"  // the saved user register frame
+#include "hal/x86_64/percpu.h"      // the current thread, inline
 
 namespace hal {
 
@@ -23,6 +24,33 @@ struct PageFaultInfo {
   bool present;    // the page was mapped (a protection violation)
 };
 
+/// What a fault raised by user code was. The backend classifies its own
+/// exception numbers (x86-64: Intel SDM vol. 3A §6.15); core picks the signal.
+enum class FaultKind : uint8_t {
+  kDivideError,
+  kDebugTrap,          // debug exception or breakpoint
+  kOverflowOrBound,    // INTO overflow, BOUND range exceeded
+  kInvalidOpcode,
+  kFpuUnavailable,
+  kGeneralProtection,
+  kPageFault,
+  kFloatingPoint,      // x87 or SIMD floating-point exception
+  kAlignmentCheck,
+  kOther,
+};
+
+/// A fault raised by user code that the kernel did not resolve.
+struct UserFault {
+  FaultKind kind = FaultKind::kOther;
+  /// The backend's exception number and error code, for reports only.
+  int vector = 0;
+  uint64_t error_code = 0;
+  /// The faulting address for page faults; the faulting instruction otherwise.
+  uint64_t address = 0;
+  /// Page faults: what the access was (page.address == address).
+  PageFaultInfo page = {};
+};
+
 struct TrapHandlers {
   /// A page fault in user mode, or in kernel mode inside a user-memory copy.
   /// Returns true if it was resolved (demand paging, copy-on-write) and the
@@ -31,7 +59,7 @@ struct TrapHandlers {
   /// A fault the kernel could not resolve, or another exception, raised by
   /// user code. Must not return to the faulting instruction unchanged (it
   /// kills the thread's process or redirects it to a signal handler).
-  void (*user_fault)(UserFrame* frame, int vector, uint64_t error_code, uint64_t address) = nullptr;
+  void (*user_fault)(UserFrame* frame, const UserFault& fault) = nullptr;
   /// A system call: number and arguments are in the frame; the result goes
   /// back with SetSyscallResult.
   void (*syscall)(UserFrame* frame) = nullptr;
@@ -65,6 +93,11 @@ inline uint64_t UserSp(const UserFrame* f) { return f->rsp; }
 /// The user registers saved when the current thread last entered the kernel
 /// from user mode (valid inside a syscall or a fault from user mode).
 UserFrame* CurrentUserFrame();
+
+/// hal::CurrentThreadSlot() (hal/percpu.h) read inline, for the syscall entry
+/// and exit paths (each call and return costs a translation-block lookup
+/// under TCG).
+inline void* CurrentThreadSlotInline() { return x86_64::CurrentThreadInline(); }
 
 /// True if the frame was saved by the SYSCALL entry (not an interrupt or fault).
 inline bool IsSyscallFrame(const UserFrame* f) { return f->vector == 0x100; }

@@ -1,11 +1,11 @@
 #include "core/fs/root.h"
 
 #include "core/console/console.h"
+#include "core/crypto/kernel_random.h"
 #include "core/fs/block_devices.h"
 #include "core/kernel/log.h"
 #include "core/kernel/wall_clock.h"
 #include "core/procfs/procfs.h"
-#include "core/random/kernel_random.h"
 #include "core/vfs/cpio.h"
 #include "core/vfs/devfs.h"
 #include "core/vfs/ramfs.h"
@@ -39,10 +39,10 @@ vfs::MountOptions Source(const char* source) {
   return options;
 }
 
-const BootModule* FindModule(const BootInfo& boot_info, const char* wanted) {
+const hal::BootModule* FindModule(const hal::BootInfo& boot_info, const char* wanted) {
   for (size_t i = 0; i < boot_info.module_count; ++i) {
-    char name[BootModule::kMaxCmdline];
-    if (ModuleName(boot_info.modules[i], name, sizeof name) != nullptr &&
+    char name[hal::BootModule::kMaxCmdline];
+    if (hal::ModuleName(boot_info.modules[i], name, sizeof name) != nullptr &&
         kstd::StringEqual(name, wanted)) {
       return &boot_info.modules[i];
     }
@@ -54,15 +54,15 @@ const BootModule* FindModule(const BootInfo& boot_info, const char* wanted) {
 
 kstd::RefPtr<vfs::RamFs> DevFsInstance() { return g_devfs; }
 
-kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
+kstd::Result<void> InitFileSystems(const hal::BootInfo& boot_info) {
   vfs::SetClock(RealtimeClock);
-  if (!random::SeedKernelCsprng()) Log("vfs", "/dev/random: no hardware entropy; seeded from the TSC only");
+  if (!crypto::SeedKernelCsprng()) Log("vfs", "/dev/random: no hardware entropy; seeded from the TSC only");
 
   kstd::RefPtr<vfs::RamFs> root = TRY(vfs::RamFs::Create());
   TRY(vfs::Mounts().MountRoot(root, Source("rootfs")));
   kstd::RefPtr<vfs::Vnode> root_dir = vfs::Mounts().Root();
 
-  const BootModule* initramfs = FindModule(boot_info, "initramfs");
+  const hal::BootModule* initramfs = FindModule(boot_info, "initramfs");
   if (initramfs == nullptr) {
     Log("vfs", "no initramfs module: the root file system is empty");
   } else {
@@ -84,7 +84,7 @@ kstd::Result<void> InitFileSystems(const BootInfo& boot_info) {
   devfs->set_retained(true);
   g_devfs = devfs;
   kstd::RefPtr<vfs::Vnode> devfs_root = devfs->Root();
-  TRY(vfs::DevFs::AddMemoryDevices(devfs_root.get(), &random::KernelCsprng()));
+  TRY(vfs::DevFs::AddMemoryDevices(devfs_root.get(), &crypto::KernelCsprng()));
   TRY(console::AddConsoleDevices(devfs_root.get()));
   TRY(AddVirtioBlockNodes(devfs_root.get()));
   TRY(vfs::Mounts().Mount(devfs, dev_dir, vfs::Name("/dev", 4), Source("devtmpfs")));

@@ -4,8 +4,8 @@
 // /dev (devfs with the memory devices and the console), /tmp (tmpfs), /proc
 // (procfs).
 
-#include "core/boot/boot_info.h"
 #include "core/vfs/kernel_mounts.h"
+#include "hal/boot/boot_info.h"
 #include "core/vfs/ramfs.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
@@ -17,7 +17,7 @@ namespace core::fs {
 /// there is none or it is malformed), devfs on /dev, tmpfs on /tmp, procfs
 /// on /proc.
 /// Errors: kNoMemory.
-kstd::Result<void> InitFileSystems(const BootInfo& boot_info);
+kstd::Result<void> InitFileSystems(const hal::BootInfo& boot_info);
 
 /// The devtmpfs instance (valid after InitFileSystems): mounted on /dev at
 /// boot, kept by the kernel while unmounted (FileSystem::retained), and what

@@ -8,36 +8,36 @@
 namespace core {
 namespace {
 
-const char* MemoryTypeName(MemoryRange::Type type) {
+const char* MemoryTypeName(hal::MemoryRange::Type type) {
   switch (type) {
-    case MemoryRange::Type::kUsable: return "usable";
-    case MemoryRange::Type::kReserved: return "reserved";
-    case MemoryRange::Type::kAcpiReclaimable: return "ACPI reclaimable";
-    case MemoryRange::Type::kAcpiNvs: return "ACPI NVS";
-    case MemoryRange::Type::kBad: return "bad";
+    case hal::MemoryRange::Type::kUsable: return "usable";
+    case hal::MemoryRange::Type::kReserved: return "reserved";
+    case hal::MemoryRange::Type::kAcpiReclaimable: return "ACPI reclaimable";
+    case hal::MemoryRange::Type::kAcpiNvs: return "ACPI NVS";
+    case hal::MemoryRange::Type::kBad: return "bad";
   }
   return "?";
 }
 
 }  // namespace
 
-void ReportMemoryMap(const BootInfo& boot_info) {
+void ReportMemoryMap(const hal::BootInfo& boot_info) {
   uint64_t usable = 0;
   Log("mem", "memory map (%zu ranges):", boot_info.memory_count);
   for (size_t i = 0; i < boot_info.memory_count; ++i) {
-    const MemoryRange& r = boot_info.memory[i];
+    const hal::MemoryRange& r = boot_info.memory[i];
     Log("mem", "  %016lx-%016lx %s", r.base, r.base + r.length - 1, MemoryTypeName(r.type));
-    if (r.type == MemoryRange::Type::kUsable) usable += r.length;
+    if (r.type == hal::MemoryRange::Type::kUsable) usable += r.length;
   }
   Log("mem", "usable RAM: %lu KiB", usable / 1024);
 }
 
-void ReportModules(const BootInfo& boot_info) {
+void ReportModules(const hal::BootInfo& boot_info) {
   Log("modules", "%zu boot module(s)", boot_info.module_count);
   for (size_t i = 0; i < boot_info.module_count; ++i) {
-    const BootModule& m = boot_info.modules[i];
-    char name[BootModule::kMaxCmdline];
-    ModuleName(m, name, sizeof name);
+    const hal::BootModule& m = boot_info.modules[i];
+    char name[hal::BootModule::kMaxCmdline];
+    hal::ModuleName(m, name, sizeof name);
     uint64_t size = m.phys_end - m.phys_start;
     kstd::ByteSpan bytes(static_cast<const uint8_t*>(hal::PhysToVirt(m.phys_start)), size);
     const char* why = nullptr;
@@ -50,9 +50,9 @@ void ReportModules(const BootInfo& boot_info) {
           m.phys_start, m.cmdline, why ? why : "(no detail)");
     }
   }
-  char name[BootModule::kMaxCmdline];
+  char name[hal::BootModule::kMaxCmdline];
   for (size_t i = 0; i < boot_info.module_count; ++i) {
-    if (kstd::StringEqual(ModuleName(boot_info.modules[i], name, sizeof name), "init")) return;
+    if (kstd::StringEqual(hal::ModuleName(boot_info.modules[i], name, sizeof name), "init")) return;
   }
   Log("modules", "no module named \"init\": nothing to start as PID 1");
 }

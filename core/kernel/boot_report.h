@@ -2,19 +2,19 @@
 
 // Boot-time steps of KernelMain that report what the loader handed over.
 
-#include "core/boot/boot_info.h"
+#include "hal/boot/boot_info.h"
 
 namespace core {
 
 /// Logs the memory map (one line per range) and the usable total.
-void ReportMemoryMap(const BootInfo& boot_info);
+void ReportMemoryMap(const hal::BootInfo& boot_info);
 
 /// Initialises physical memory, the kernel page tables and the kernel heap
 /// from the memory map. Panics with the reason if memory cannot be set up.
-void InitMemory(const BootInfo& boot_info);
+void InitMemory(const hal::BootInfo& boot_info);
 
 /// Logs every boot module: name, physical range, size and whether it is a
 /// valid ELF64 executable (with the reason if not). Never panics on a bad module.
-void ReportModules(const BootInfo& boot_info);
+void ReportModules(const hal::BootInfo& boot_info);
 
 }  // namespace core

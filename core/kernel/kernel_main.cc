@@ -1,7 +1,7 @@
-#include "core/kernel/kernel_main.h"
+#include "hal/kernel_entry.h"
 
 #include "core/kernel/boot_report.h"
-#include "core/kernel/cmdline.h"
+#include "hal/boot/cmdline.h"
 #include "core/kernel/log.h"
 #include "core/kernel/wall_clock.h"
 #include "kstd/string.h"
@@ -39,7 +39,7 @@ constexpr uintptr_t kFaultTestAddress = 0x0000700000000000;
 
 void RunRequestedSelfTest(const char* cmdline) {
   char test[16];
-  if (!CmdlineValue(cmdline, "tessera.test", test, sizeof test)) return;
+  if (!hal::CmdlineValue(cmdline, "tessera.test", test, sizeof test)) return;
   if (kstd::StringEqual(test, "fault")) {
     Log("test", "fault test: reading unmapped address %p", reinterpret_cast<void*>(kFaultTestAddress));
     auto* p = reinterpret_cast<volatile uint64_t*>(kFaultTestAddress);
@@ -48,14 +48,12 @@ void RunRequestedSelfTest(const char* cmdline) {
   }
 }
 
-}  // namespace
-
-void KernelMain(const BootInfo& boot_info) {
+[[noreturn]] void RunKernel(const hal::BootInfo& boot_info) {
   Log("boot", "Tessera %s (x86-64) booting; loader: %s", kVersion,
       boot_info.loader_name[0] ? boot_info.loader_name : "unknown");
   Log("boot", "command line: \"%s\"", boot_info.cmdline);
   char panic_action[8];
-  if (CmdlineValue(boot_info.cmdline, "panic", panic_action, sizeof panic_action)) {
+  if (hal::CmdlineValue(boot_info.cmdline, "panic", panic_action, sizeof panic_action)) {
     SetPanicHalts(kstd::StringEqual(panic_action, "halt"));
   }
 
@@ -84,7 +82,7 @@ void KernelMain(const BootInfo& boot_info) {
 
   syscall::InitTraps();
   if (StartIntervalTimers().is_error()) Panic("no memory for the interval-timer thread");
-  if (CmdlineHas(boot_info.cmdline, "tessera.strace")) syscall::SetTrace(true);
+  if (hal::CmdlineHas(boot_info.cmdline, "tessera.strace")) syscall::SetTrace(true);
   console::InitConsole();
   auto filesystems = fs::InitFileSystems(boot_info);
   if (filesystems.is_error()) Panic("file systems: %s", kstd::ErrorName(filesystems.error()));
@@ -94,7 +92,7 @@ void KernelMain(const BootInfo& boot_info) {
       stdio.is_error() ? kstd::Result<kstd::RefPtr<Process>>(stdio.error())
                        : StartInit(boot_info, stdio.release_value());
   if (init.is_error()) {
-    if (CmdlineHas(boot_info.cmdline, "tessera.test")) hal::ExitMachine(kPanicExitCode);
+    if (hal::CmdlineHas(boot_info.cmdline, "tessera.test")) hal::ExitMachine(kPanicExitCode);
     Panic("no init process: %s", kstd::ErrorName(init.error()));
   }
   // PID 1 must never end; in test modes its exit status ends the machine.
@@ -104,7 +102,7 @@ void KernelMain(const BootInfo& boot_info) {
   }
   int status = init.value()->wait_status();
   Log("init", "init (pid 1) exited with wait status 0x%x", status);
-  if (CmdlineHas(boot_info.cmdline, "tessera.test")) {
+  if (hal::CmdlineHas(boot_info.cmdline, "tessera.test")) {
     fs::UnmountRemoteFileSystems();  // the disk is left clean for the host's checks
     Log("test", "%s test: %s", "init", status == 0 ? "PASS" : "FAIL");
     hal::ExitMachine(status == 0 ? 0 : ((status >> 8) != 0 ? (status >> 8) & 0x7F : 64 + (status & 0x7F)));
@@ -112,4 +110,8 @@ void KernelMain(const BootInfo& boot_info) {
   Panic("init (pid 1) exited with wait status 0x%x", status);
 }
 
+}  // namespace
 }  // namespace core
+
+// The kernel's side of the contract in hal/kernel_entry.h.
+void hal::KernelMain(const hal::BootInfo& boot_info) { core::RunKernel(boot_info); }

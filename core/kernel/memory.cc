@@ -33,7 +33,7 @@ void OnHeapError(void*, mm::HeapError error, const void* pointer) {
 // Physical memory that must never be handed out: the first MiB (real-mode
 // structures, later the SMP trampoline), the kernel image, the boot modules
 // and the loader's information block.
-size_t CollectReserved(const BootInfo& boot_info, mm::PhysRange* out, size_t capacity) {
+size_t CollectReserved(const hal::BootInfo& boot_info, mm::PhysRange* out, size_t capacity) {
   size_t n = 0;
   auto add = [&](uint64_t start, uint64_t end) {
     if (end > start && n < capacity) out[n++] = mm::PhysRange{start, end - start};
@@ -53,11 +53,11 @@ size_t CollectReserved(const BootInfo& boot_info, mm::PhysRange* out, size_t cap
 mm::PageAllocator& Pmm() { return g_pmm; }
 mm::Heap& KernelHeap() { return g_heap; }
 
-void InitMemory(const BootInfo& boot_info) {
-  mm::PhysRange reserved[BootInfo::kMaxModules + 3];
+void InitMemory(const hal::BootInfo& boot_info) {
+  mm::PhysRange reserved[hal::BootInfo::kMaxModules + 3];
   size_t reserved_count = CollectReserved(boot_info, reserved, sizeof reserved / sizeof reserved[0]);
   void* direct_map_zero = hal::PhysToVirt(0);
-  auto pmm = g_pmm.Init(kstd::Span<const MemoryRange>(boot_info.memory, boot_info.memory_count),
+  auto pmm = g_pmm.Init(kstd::Span<const hal::MemoryRange>(boot_info.memory, boot_info.memory_count),
                         kstd::Span<const mm::PhysRange>(reserved, reserved_count),
                         mm::PhysMap(reinterpret_cast<uintptr_t>(direct_map_zero)));
   if (pmm.is_error()) Panic("physical memory: %s", g_pmm.InitFailureReason());

@@ -316,9 +316,9 @@ TEST_F(HeapTest, RandomStressMatchesShadowModel) {
 TEST(HeapOnPmmTest, RunsOnThePageAllocatorOverFakeRam) {
   constexpr PhysAddr kBase = 0x100000;
   FakeRam ram(kBase, 64 << 20);
-  const core::MemoryRange map[] = {
-      {0, 0x9fc00, core::MemoryRange::Type::kUsable},
-      {kBase, ram.size(), core::MemoryRange::Type::kUsable},
+  const hal::MemoryRange map[] = {
+      {0, 0x9fc00, hal::MemoryRange::Type::kUsable},
+      {kBase, ram.size(), hal::MemoryRange::Type::kUsable},
   };
   const PhysRange reserved[] = {{0, 0x100000}, {kBase, 0x200000}};  // low 1 MiB, kernel
   PageAllocator pmm;

@@ -58,7 +58,7 @@ kstd::Result<void> PageAllocator::Fail(Error error, const char* reason) {
   return error;
 }
 
-kstd::Result<void> PageAllocator::Init(kstd::Span<const core::MemoryRange> map,
+kstd::Result<void> PageAllocator::Init(kstd::Span<const hal::MemoryRange> map,
                                        kstd::Span<const PhysRange> reserved,
                                        PhysMap phys_map) {
   MmLockGuard guard(lock_);
@@ -121,10 +121,10 @@ kstd::Result<void> PageAllocator::Init(kstd::Span<const core::MemoryRange> map,
   return kstd::Ok();
 }
 
-kstd::Result<void> PageAllocator::CollectSections(kstd::Span<const core::MemoryRange> map) {
+kstd::Result<void> PageAllocator::CollectSections(kstd::Span<const hal::MemoryRange> map) {
   section_count_ = 0;
-  for (const core::MemoryRange& range : map) {
-    if (range.type != core::MemoryRange::Type::kUsable) continue;
+  for (const hal::MemoryRange& range : map) {
+    if (range.type != hal::MemoryRange::Type::kUsable) continue;
     const PhysAddr base = AlignUp(kstd::Min(range.base, kPhysAddrLimit), kPageSize);
     const PhysAddr end = AlignDown(ClampedEnd(range.base, range.length), kPageSize);
     if (end <= base) continue;
@@ -151,8 +151,8 @@ kstd::Result<void> PageAllocator::CollectSections(kstd::Span<const core::MemoryR
   }
   section_count_ = merged;
   // Non-usable entries win over usable ones they overlap.
-  for (const core::MemoryRange& range : map) {
-    if (range.type == core::MemoryRange::Type::kUsable) continue;
+  for (const hal::MemoryRange& range : map) {
+    if (range.type == hal::MemoryRange::Type::kUsable) continue;
     PhysAddr base = 0, end = 0;
     WidenToPages(range.base, range.length, &base, &end);
     kstd::Result<void> subtracted = SubtractFromSections(base, end);

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/boot/boot_info.h"
+#include "hal/boot/boot_info.h"
 #include "core/mm/lock.h"
 #include "core/mm/phys_map.h"
 #include "kstd/result.h"
@@ -83,7 +83,7 @@ class PageAllocator {
   ///   kNoMemory  no usable RAM, all of it reserved, or no room for metadata
   ///   kTooBig    the map splits into more than kMaxSections ranges
   ///   kBusy      Init already succeeded
-  kstd::Result<void> Init(kstd::Span<const core::MemoryRange> map,
+  kstd::Result<void> Init(kstd::Span<const hal::MemoryRange> map,
                           kstd::Span<const PhysRange> reserved, PhysMap phys_map);
 
   /// Why the last Init failed ("" if it did not).
@@ -139,7 +139,7 @@ class PageAllocator {
   };
 
   kstd::Result<void> Fail(kstd::Error error, const char* reason) REQUIRES(lock_);
-  kstd::Result<void> CollectSections(kstd::Span<const core::MemoryRange> map) REQUIRES(lock_);
+  kstd::Result<void> CollectSections(kstd::Span<const hal::MemoryRange> map) REQUIRES(lock_);
   kstd::Result<void> SubtractFromSections(PhysAddr base, PhysAddr end) REQUIRES(lock_);
   // Advances *cursor to the next run of [*cursor, end) outside `reserved` and
   // `extra`; false when there is none.

@@ -13,8 +13,8 @@
 namespace core::mm {
 namespace {
 
-using core::MemoryRange;
-using Type = core::MemoryRange::Type;
+using hal::MemoryRange;
+using Type = hal::MemoryRange::Type;
 using kstd::Error;
 
 constexpr uint64_t kMiB = 1 << 20;

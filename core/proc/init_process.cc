@@ -1,7 +1,7 @@
 #include "core/proc/init_process.h"
 
 #include "core/vfs/mount_right.h"
-#include "core/kernel/cmdline.h"
+#include "hal/boot/cmdline.h"
 #include "core/kernel/log.h"
 #include "core/pci/pci_device.h"
 #include "core/proc/spawn.h"
@@ -30,16 +30,16 @@ size_t SplitWords(char* buf, const char** words, size_t max) {
 
 }  // namespace
 
-kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info,
+kstd::Result<kstd::RefPtr<Process>> StartInit(const hal::BootInfo& boot_info,
                                               kstd::RefPtr<fd::FileDescription> stdio) {
-  Handle handles[BootInfo::kMaxModules];
-  char names[BootInfo::kMaxModules][BootModule::kMaxCmdline];
-  const char* name_ptrs[BootInfo::kMaxModules];
+  Handle handles[hal::BootInfo::kMaxModules];
+  char names[hal::BootInfo::kMaxModules][hal::BootModule::kMaxCmdline];
+  const char* name_ptrs[hal::BootInfo::kMaxModules];
   size_t count = 0;
   int init_index = -1;
   for (size_t i = 0; i < boot_info.module_count; ++i) {
-    const BootModule& m = boot_info.modules[i];
-    if (ModuleName(m, names[count], sizeof names[count]) == nullptr) continue;
+    const hal::BootModule& m = boot_info.modules[i];
+    if (hal::ModuleName(m, names[count], sizeof names[count]) == nullptr) continue;
     uint64_t base = kstd::AlignDown(m.phys_start, 4096);
     if (base != m.phys_start || m.phys_end <= m.phys_start) {
       Log("init", "module %s is not page aligned; skipped", names[count]);
@@ -54,7 +54,7 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info,
   }
   if (init_index < 0) return kstd::Error::kNotFound;
   // The PCI root: init decides which driver gets which device.
-  if (count < BootInfo::kMaxModules) {
+  if (count < hal::BootInfo::kMaxModules) {
     auto root = pci::PciRoot::Create();
     if (root.is_error()) return root.error();
     handles[count] = Handle{root.release_value(), kRightsBasic | kRightRead | kRightManage};
@@ -64,7 +64,7 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info,
   }
   // The right to mount user-space file systems (fs_mount): init decides
   // which servers get it.
-  if (count < BootInfo::kMaxModules) {
+  if (count < hal::BootInfo::kMaxModules) {
     auto right = vfs::VfsMountRight::Create();
     if (right.is_error()) return right.error();
     handles[count] = Handle{right.release_value(), kRightsBasic | kRightManage};
@@ -73,11 +73,11 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info,
     ++count;
   }
 
-  char cmdline[BootModule::kMaxCmdline];
+  char cmdline[hal::BootModule::kMaxCmdline];
   kstd::CopyString(cmdline, sizeof cmdline, boot_info.modules[0].cmdline);
   for (size_t i = 0; i < boot_info.module_count; ++i) {
-    char n[BootModule::kMaxCmdline];
-    if (ModuleName(boot_info.modules[i], n, sizeof n) != nullptr && kstd::StringEqual(n, "init")) {
+    char n[hal::BootModule::kMaxCmdline];
+    if (hal::ModuleName(boot_info.modules[i], n, sizeof n) != nullptr && kstd::StringEqual(n, "init")) {
       kstd::CopyString(cmdline, sizeof cmdline, boot_info.modules[i].cmdline);
     }
   }
@@ -88,7 +88,7 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info,
   char mode[24];
   const char* envp[3] = {"PATH=/bin", "HOME=/", nullptr};
   size_t envc = 2;
-  if (CmdlineValue(boot_info.cmdline, "tessera.test", mode, sizeof mode)) {
+  if (hal::CmdlineValue(boot_info.cmdline, "tessera.test", mode, sizeof mode)) {
     kstd::CopyString(test_env + 13, sizeof test_env - 13, mode);
     envp[envc++] = test_env;
   }

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/boot/boot_info.h"
 #include "core/fd/file.h"
+#include "hal/boot/boot_info.h"
 #include "core/proc/process.h"
 #include "kstd/result.h"
 
@@ -12,7 +12,7 @@ namespace core {
 /// module name; its argv is its module command line; its environment carries
 /// the kernel's `tessera.test=` mode as TESSERA_TEST. Errors: kNotFound (no
 /// init module), and Spawn's errors. `stdio` becomes its fds 0, 1 and 2.
-kstd::Result<kstd::RefPtr<Process>> StartInit(const BootInfo& boot_info,
+kstd::Result<kstd::RefPtr<Process>> StartInit(const hal::BootInfo& boot_info,
                                               kstd::RefPtr<fd::FileDescription> stdio);
 
 }  // namespace core

@@ -13,8 +13,8 @@
 #include "hal/thread.h"
 #include "hal/timer.h"
 #include "hal/traps.h"
-#include "hal/x86_64/cpu.h"
-#include "hal/x86_64/kernel_map.h"
+#include "hal/page_table.h"
+#include "hal/tlb.h"
 #include "kstd/new.h"
 #include "kstd/string.h"
 
@@ -29,18 +29,7 @@ uint64_t g_next_pid = 1;
 SessionEndHook g_session_end_hook = nullptr;  // set once at boot
 
 // Invalidates user translations after the VM changed an active page table.
-void FlushTlb(void*, uint64_t root, const hal::x86_64::TlbFlush& flush) {
-  if (!flush.needed || hal::x86_64::ReadCr3Root() != root) return;  // not live here
-  constexpr uint64_t kPage = 4096;
-  if (flush.last - flush.first > 64 * kPage) {
-    hal::x86_64::ReloadCr3();
-    return;
-  }
-  for (uint64_t v = flush.first;; v += kPage) {
-    hal::x86_64::InvalidatePage(v);
-    if (v + kPage > flush.last) break;
-  }
-}
+void FlushTlb(void*, uint64_t root, const hal::TlbFlush& flush) { hal::FlushTlb(root, flush); }
 
 uint32_t HandleSecret(uint64_t pid) {
   // Mix the TSC and the pid: handle values differ between processes and boots.
@@ -140,7 +129,7 @@ kstd::Result<kstd::RefPtr<Process>> Process::Create(const char* name, uint64_t p
       kstd::AdoptRef(new (kstd::nothrow) Process(name, pid, parent_pid, HandleSecret(pid)));
   if (!p) return kstd::Error::kNoMemory;
   vm::TlbHook hook{FlushTlb, nullptr};
-  p->aspace_ = TRY(vm::VmAspace::Create(&Pmm(), hal::x86_64::KernelPageTable(), hook));
+  p->aspace_ = TRY(vm::VmAspace::Create(&Pmm(), hal::KernelPageTable(), hook));
   p->fds_ = new (kstd::nothrow) fd::FdTable();
   if (p->fds_ == nullptr) return kstd::Error::kNoMemory;
   {
@@ -362,7 +351,7 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
                                  const ExecImage* cached) {
   vm::TlbHook hook{FlushTlb, nullptr};
   kstd::RefPtr<vm::VmAspace> fresh =
-      TRY(vm::VmAspace::Create(&Pmm(), hal::x86_64::KernelPageTable(), hook));
+      TRY(vm::VmAspace::Create(&Pmm(), hal::KernelPageTable(), hook));
   auto image = LoadProgram(fresh.get(), file, args, why, cached);
   if (image.is_error()) {
     fresh->Destroy();

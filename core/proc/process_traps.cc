@@ -8,7 +8,6 @@
 #include "core/proc/thread_exit.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/traps.h"
-#include "hal/x86_64/percpu.h"
 
 namespace core {
 namespace {
@@ -23,27 +22,25 @@ constexpr int kSegvMapErr = 1;
 constexpr int kSegvAccErr = 2;
 constexpr int kSiKernel = 0x80;
 
-struct FaultKind {
+struct FaultSignal {
   int signal;
   const char* what;
 };
 
-FaultKind Classify(int vector) {
-  switch (vector) {
-    case 0: return {kSigFpe, "divide error"};
-    case 1:
-    case 3: return {kSigTrap, "breakpoint/debug trap"};
-    case 4:
-    case 5: return {kSigSegv, "overflow/bound range"};
-    case 6: return {kSigIll, "invalid opcode"};
-    case 7: return {kSigFpe, "FPU not available"};
-    case 13: return {kSigSegv, "general protection fault"};
-    case 14: return {kSigSegv, "page fault"};
-    case 16:
-    case 19: return {kSigFpe, "floating-point exception"};
-    case 17: return {kSigBus, "alignment check"};
-    default: return {kSigSegv, "CPU exception"};
+FaultSignal SignalFor(hal::FaultKind kind) {
+  switch (kind) {
+    case hal::FaultKind::kDivideError: return {kSigFpe, "divide error"};
+    case hal::FaultKind::kDebugTrap: return {kSigTrap, "breakpoint/debug trap"};
+    case hal::FaultKind::kOverflowOrBound: return {kSigSegv, "overflow/bound range"};
+    case hal::FaultKind::kInvalidOpcode: return {kSigIll, "invalid opcode"};
+    case hal::FaultKind::kFpuUnavailable: return {kSigFpe, "FPU not available"};
+    case hal::FaultKind::kGeneralProtection: return {kSigSegv, "general protection fault"};
+    case hal::FaultKind::kPageFault: return {kSigSegv, "page fault"};
+    case hal::FaultKind::kFloatingPoint: return {kSigFpe, "floating-point exception"};
+    case hal::FaultKind::kAlignmentCheck: return {kSigBus, "alignment check"};
+    case hal::FaultKind::kOther: break;
   }
+  return {kSigSegv, "CPU exception"};
 }
 
 bool OnPageFault(const hal::PageFaultInfo& info) {
@@ -65,42 +62,43 @@ bool OnPageFault(const hal::PageFaultInfo& info) {
   return r.ok();
 }
 
-void OnUserFault(hal::UserFrame* frame, int vector, uint64_t error_code, uint64_t address) {
+void OnUserFault(hal::UserFrame* frame, const hal::UserFault& fault) {
   sched::Thread* t = sched::Current();
   Process* p = t->process();
-  FaultKind kind = Classify(vector);
+  const FaultSignal outcome = SignalFor(fault.kind);
+  const bool page_fault = fault.kind == hal::FaultKind::kPageFault;
   if (t->signal_state_ != nullptr) {
     // POSIX: the fault becomes a signal; a handler may catch it. Report it
     // when it will kill the process (no handler).
     // SEGV_ACCERR when the address is mapped but the access is not allowed
     // (even if no page is present yet), SEGV_MAPERR when nothing is mapped.
-    bool mapped = vector == 14 && ((error_code & 1) != 0 ||
-                                   (p->aspace() != nullptr && p->aspace()->Query(address).ok()));
-    int code = vector == 14 ? (mapped ? kSegvAccErr : kSegvMapErr) : kSiKernel;
-    RaiseFaultSignal(kind.signal, code, vector == 14 ? address : hal::UserPc(frame));
+    bool mapped = page_fault && (fault.page.present ||
+                                 (p->aspace() != nullptr && p->aspace()->Query(fault.address).ok()));
+    int code = page_fault ? (mapped ? kSegvAccErr : kSegvMapErr) : kSiKernel;
+    RaiseFaultSignal(outcome.signal, code, page_fault ? fault.address : hal::UserPc(frame));
     bool caught;
     {
       SpinLockGuard guard(p->signal_lock_);
-      caught = p->signals_.action(kind.signal).handler > posix::kSigIgn;
+      caught = p->signals_.action(outcome.signal).handler > posix::kSigIgn;
     }
     if (caught) return;
   }
-  if (vector == 14) {
+  if (page_fault) {
     Log("proc", "pid %lu (%s) killed: %s at address %lx (%s %s), RIP %lx; signal %d",
-        p->pid(), p->name(), kind.what, address,
-        (error_code & 1) ? "protection violation," : "not mapped,",
-        (error_code & 16) ? "execute" : (error_code & 2) ? "write" : "read", hal::UserPc(frame),
-        kind.signal);
+        p->pid(), p->name(), outcome.what, fault.address,
+        fault.page.present ? "protection violation," : "not mapped,",
+        fault.page.execute ? "execute" : fault.page.write ? "write" : "read", hal::UserPc(frame),
+        outcome.signal);
   } else {
     Log("proc", "pid %lu (%s) killed: %s (vector %d, error %lx), RIP %lx; signal %d", p->pid(),
-        p->name(), kind.what, vector, error_code, hal::UserPc(frame), kind.signal);
+        p->name(), outcome.what, fault.vector, fault.error_code, hal::UserPc(frame), outcome.signal);
   }
-  p->Kill(kind.signal);
+  p->Kill(outcome.signal);
   ExitCurrentThread();
 }
 
 // The syscall entry and exit read the current thread inline (hot paths).
-sched::Thread* CurrentFast() { return static_cast<sched::Thread*>(hal::x86_64::CurrentThreadInline()); }
+sched::Thread* CurrentFast() { return static_cast<sched::Thread*>(hal::CurrentThreadSlotInline()); }
 
 // Whether a syscall's exit needs DeliverSignals even with no signal posted:
 // a restart code to resolve (ERESTARTSYS..ERESTART_RESTARTBLOCK), or a

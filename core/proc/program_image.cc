@@ -5,7 +5,7 @@
 #include "core/proc/exec_image_cache.h"
 #include "core/kernel/memory.h"
 #include "core/vm/vm_object.h"
-#include "hal/x86_64/cpu.h"
+#include "hal/cpu_id.h"
 #include "kstd/new.h"
 
 namespace core {
@@ -67,8 +67,8 @@ kstd::Result<ProgramImage> LoadProgram(vm::VmAspace* aspace, kstd::ByteSpan file
   aux.phnum = image.phnum;
   aux.entry = image.entry;
   aux.base = 0;
-  aux.hwcap = hal::x86_64::Cpuid(1).edx;
-  uint64_t seed = hal::x86_64::ReadTsc() ^ reinterpret_cast<uint64_t>(aspace);
+  aux.hwcap = hal::ReadCpuId(1).edx;
+  uint64_t seed = hal::ReadCycleCounter() ^ reinterpret_cast<uint64_t>(aspace);
   for (size_t i = 0; i < exec::kRandomBytes; ++i) {
     seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
     aux.random[i] = static_cast<uint8_t>(seed >> 56);

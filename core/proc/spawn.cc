@@ -10,7 +10,6 @@
 #include "core/vm/vm_aspace.h"
 #include "hal/memory.h"
 #include "hal/timer.h"
-#include "hal/x86_64/cpu.h"
 #include "kstd/new.h"
 #include "kstd/string.h"
 

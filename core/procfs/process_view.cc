@@ -4,7 +4,7 @@
 // briefly; a process that exits meanwhile shows as a zombie or not at all.
 
 #include "core/fd/fd_table.h"
-#include "core/lib/format.h"
+#include "klog/format.h"
 #include "core/posix/signals.h"
 #include "core/procfs/internal.h"
 #include "core/vm/vm_aspace.h"
@@ -100,7 +100,7 @@ Result<uint64_t> ParseNumber(Name name) {
   return v;
 }
 
-size_t FormatNumber(char* out, uint64_t v) { return Format(out, 24, "%lu", v); }
+size_t FormatNumber(char* out, uint64_t v) { return klog::Format(out, 24, "%lu", v); }
 
 size_t CopyTarget(const char* text, size_t length, kstd::Span<char> out) {
   __builtin_memcpy(out.data(), text, kstd::Min(length, out.size()));

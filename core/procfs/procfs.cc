@@ -8,7 +8,7 @@
 #include "abi/linux/syscall_names.h"
 
 #include "core/kernel/memory.h"
-#include "core/lib/format.h"
+#include "klog/format.h"
 #include "core/procfs/internal.h"
 #include "core/procfs/render.h"
 #include "core/procfs/sysinfo.h"
@@ -18,7 +18,7 @@
 #include "core/vfs/synthetic.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/timer.h"
-#include "hal/x86_64/cpu.h"
+#include "hal/cpu_id.h"
 #include "kstd/new.h"
 #include "kstd/string.h"
 
@@ -34,7 +34,7 @@ using vfs::VnodeType;
 vfs::MountTable* g_mounts = nullptr;
 LoadAverage g_load;
 // For measuring the TSC rate (cpu MHz).
-uint64_t g_tsc_at_init = 0;
+uint64_t g_cycles_at_init = 0;
 uint64_t g_nanos_at_init = 0;
 
 }  // namespace
@@ -211,14 +211,14 @@ void LoadSampler(void*) {
 uint64_t RunnableNow() { return sched::Stats().runnable + 1; }  // + the reader
 
 CpuidRegs RealCpuid(uint32_t leaf, uint32_t subleaf) {
-  hal::x86_64::CpuidResult r = hal::x86_64::Cpuid(leaf, subleaf);
+  const hal::CpuIdRegisters r = hal::ReadCpuId(leaf, subleaf);
   return CpuidRegs{r.eax, r.ebx, r.ecx, r.edx};
 }
 
 uint64_t MeasuredKhz() {
   uint64_t ms = (hal::MonotonicNanos() - g_nanos_at_init) / 1'000'000;
   if (ms == 0) return 0;
-  return (hal::x86_64::ReadTsc() - g_tsc_at_init) / ms;
+  return (hal::ReadCycleCounter() - g_cycles_at_init) / ms;
 }
 
 // "refused call what value count": the flags and operations of implemented
@@ -375,7 +375,7 @@ kstd::Result<RefPtr<vfs::FileSystem>> CreateProcFs() {
 
 kstd::Result<void> InitProcFs(vfs::MountTable& mounts, RefPtr<Vnode> dir) {
   g_mounts = &mounts;
-  g_tsc_at_init = hal::x86_64::ReadTsc();
+  g_cycles_at_init = hal::ReadCycleCounter();
   g_nanos_at_init = hal::MonotonicNanos();
   RefPtr<vfs::FileSystem> fs = TRY(CreateProcFs());
   vfs::MountOptions options;

@@ -1,6 +1,6 @@
 #include "core/procfs/render.h"
 
-#include "core/lib/format.h"
+#include "klog/format.h"
 
 namespace core::procfs {
 namespace {
@@ -155,7 +155,7 @@ void RenderMapsLine(const MapsLine& l, TextBuffer& out) {
   // Linux's show_vma_header_prefix pads the prefix to 72 columns before the
   // name (25 + 6 * sizeof(void*) - 1), then a space.
   char prefix[96];
-  size_t n = Format(prefix, sizeof prefix, "%08lx-%08lx %c%c%c%c %08lx 00:00 0 ", l.start, l.end,
+  size_t n = klog::Format(prefix, sizeof prefix, "%08lx-%08lx %c%c%c%c %08lx 00:00 0 ", l.start, l.end,
                     l.read ? 'r' : '-', l.write ? 'w' : '-', l.exec ? 'x' : '-',
                     l.shared ? 's' : 'p', l.offset);
   if (n >= sizeof prefix) n = sizeof prefix - 1;

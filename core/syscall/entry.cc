@@ -5,7 +5,7 @@
 #include "core/syscall/dispatch.h"
 #include "core/syscall/sys_common.h"
 #include "hal/traps.h"
-#include "hal/x86_64/percpu.h"
+#include "hal/traps.h"
 
 namespace core::syscall {
 namespace {
@@ -13,7 +13,7 @@ namespace {
 // Counts the call, notes its number for restarts and signal delivery, and
 // dispatches. Reads the current thread inline (a hot path).
 void OnSyscall(hal::UserFrame* frame) {
-  auto* t = static_cast<sched::Thread*>(hal::x86_64::CurrentThreadInline());
+  auto* t = static_cast<sched::Thread*>(hal::CurrentThreadSlotInline());
   Process* p = t->process();
   __atomic_fetch_add(&p->counters().syscalls, 1, __ATOMIC_RELAXED);
   t->syscall_nr_ = hal::SyscallNumber(frame);

@@ -1,8 +1,8 @@
-// getrandom(2): bytes from the kernel's CSPRNG (core/random), at most 32 MiB
+// getrandom(2): bytes from the kernel's CSPRNG (core/crypto), at most 32 MiB
 // a call. GRND_NONBLOCK, GRND_RANDOM and GRND_INSECURE are accepted and
 // change nothing; other flags are refused.
 
-#include "core/random/kernel_random.h"
+#include "core/crypto/kernel_random.h"
 #include "core/syscall/sys_common.h"
 #include "core/unsupported/refusals.h"
 #include "kstd/utility.h"
@@ -17,7 +17,7 @@ kstd::Result<uint64_t> SysLinuxGetrandom(UserPtr<void> buf, uint64_t count, uint
   uint64_t done = 0;
   while (done < count) {
     size_t n = static_cast<size_t>(kstd::Min<uint64_t>(count - done, sizeof chunk));
-    random::RandomBytes(kstd::Span<uint8_t>(chunk, n));
+    crypto::RandomBytes(kstd::Span<uint8_t>(chunk, n));
     if (!hal::CopyToUser(buf.address() + done, chunk, n)) {
       if (done > 0) return done;
       return kstd::Error::kFault;

@@ -1,6 +1,6 @@
 #include "core/vfs/cpio.h"
 
-#include "core/lib/format.h"
+#include "klog/format.h"
 #include "kstd/new.h"
 
 namespace core::vfs {
@@ -36,7 +36,7 @@ kstd::Error CpioReader::Fail(uint64_t offset, const char* field, const char* wha
   error_.error = kstd::Error::kBadMessage;
   error_.offset = offset;
   error_.field = field;
-  Format(error_.message, sizeof(error_.message), "cpio: offset %llu, field %s: %s",
+  klog::Format(error_.message, sizeof(error_.message), "cpio: offset %llu, field %s: %s",
          static_cast<unsigned long long>(offset), field, what);
   return kstd::Error::kBadMessage;
 }
@@ -233,7 +233,7 @@ kstd::Error EntryError(CpioError* out, const CpioEntry& e, kstd::Error error, co
     for (int i = 0; i < shown; ++i) {
       if (name[i] < 0x20 || name[i] == 0x7f) name[i] = '?';
     }
-    Format(out->message, sizeof(out->message), "cpio: entry at offset %llu (\"%s\"), %s: %s (%s)",
+    klog::Format(out->message, sizeof(out->message), "cpio: entry at offset %llu (\"%s\"), %s: %s (%s)",
            static_cast<unsigned long long>(e.offset), name, field, what, kstd::ErrorName(error));
   }
   return error;

@@ -32,7 +32,7 @@ class ZeroDevice final : public CharDevice {
 
 class RandomDevice final : public CharDevice {
  public:
-  RandomDevice(Csprng* rng, bool blocking) : rng_(rng), blocking_(blocking) {}
+  RandomDevice(crypto::Csprng* rng, bool blocking) : rng_(rng), blocking_(blocking) {}
   kstd::Result<size_t> Read(kstd::Span<uint8_t> out) override {
     if (blocking_ && !rng_->seeded() && !rng_->Seed()) return kstd::Error::kAgain;
     size_t n = Chunk(out.size());
@@ -51,7 +51,7 @@ class RandomDevice final : public CharDevice {
   }
 
  private:
-  Csprng* const rng_;
+  crypto::Csprng* const rng_;
   const bool blocking_;
 };
 
@@ -65,7 +65,7 @@ kstd::RefPtr<CharDevice> Make(Args... args) {
 kstd::RefPtr<CharDevice> MakeNullDevice() { return Make<NullDevice>(); }
 kstd::RefPtr<CharDevice> MakeZeroDevice() { return Make<ZeroDevice>(false); }
 kstd::RefPtr<CharDevice> MakeFullDevice() { return Make<ZeroDevice>(true); }
-kstd::RefPtr<CharDevice> MakeRandomDevice(Csprng* rng, bool blocking) {
+kstd::RefPtr<CharDevice> MakeRandomDevice(crypto::Csprng* rng, bool blocking) {
   return Make<RandomDevice>(rng, blocking);
 }
 
@@ -92,7 +92,7 @@ kstd::Result<void> DevFs::AddDevice(Vnode* dir, Name name, uint64_t rdev, uint32
   return kstd::Ok();
 }
 
-kstd::Result<void> DevFs::AddMemoryDevices(Vnode* dir, Csprng* rng) {
+kstd::Result<void> DevFs::AddMemoryDevices(Vnode* dir, crypto::Csprng* rng) {
   if (rng == nullptr) return kstd::Error::kInvalid;
   TRY(AddDevice(dir, "null", kDevNull, 0666, MakeNullDevice()));
   TRY(AddDevice(dir, "zero", kDevZero, 0666, MakeZeroDevice()));

@@ -10,7 +10,7 @@
 //   /dev/null     1:3  reads give end of file; writes are swallowed
 //   /dev/zero     1:5  reads give zeros; writes are swallowed
 //   /dev/full     1:7  reads give zeros; writes fail with ENOSPC
-//   /dev/random   1:8  the Csprng (chacha20.h); kAgain until it is seeded;
+//   /dev/random   1:8  the Csprng (core/crypto/chacha20.h); kAgain until it is seeded;
 //                      writes are mixed in (no entropy credited)
 //   /dev/urandom  1:9  the same Csprng, never blocks
 //
@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/vfs/chacha20.h"
+#include "core/crypto/chacha20.h"
 #include "core/vfs/device.h"
 #include "core/vfs/ramfs.h"
 #include "core/vfs/vnode.h"
@@ -77,7 +77,7 @@ class DevFs {
 
   /// Adds null, zero, full, random and urandom to `dir`; random and urandom
   /// share `rng`, which must outlive them. Errors: as AddDevice.
-  static kstd::Result<void> AddMemoryDevices(Vnode* dir, Csprng* rng);
+  static kstd::Result<void> AddMemoryDevices(Vnode* dir, crypto::Csprng* rng);
 
   /// Creates the block-device node `name` in `dir` (mode 0660, S_IFBLK,
   /// `rdev`); no driver is registered: opening it gives ENXIO. Errors: those
@@ -90,6 +90,6 @@ kstd::RefPtr<CharDevice> MakeNullDevice();
 kstd::RefPtr<CharDevice> MakeZeroDevice();
 kstd::RefPtr<CharDevice> MakeFullDevice();
 /// blocking = true: /dev/random (kAgain until rng is seeded).
-kstd::RefPtr<CharDevice> MakeRandomDevice(Csprng* rng, bool blocking);
+kstd::RefPtr<CharDevice> MakeRandomDevice(crypto::Csprng* rng, bool blocking);
 
 }  // namespace core::vfs

@@ -12,7 +12,7 @@ namespace {
 
 using testing::Namespace;
 
-class FixedEntropy final : public EntropySource {
+class FixedEntropy final : public crypto::EntropySource {
  public:
   size_t Gather(kstd::Span<uint8_t> out) override {
     for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>(i * 7 + 1);
@@ -43,7 +43,7 @@ class DevFsTest : public ::testing::Test {
   }
 
   FixedEntropy entropy;
-  Csprng rng{&entropy};
+  crypto::Csprng rng{&entropy};
   Namespace ns;
   kstd::RefPtr<RamFs> dev_fs;
   kstd::RefPtr<Vnode> dev;
@@ -129,7 +129,7 @@ TEST_F(DevFsTest, RandomBlocksUntilSeededUrandomDoesNot) {
   CharDevices().Clear();
   FixedEntropy none;
   none.credit = 0;
-  Csprng unseeded(&none);
+  crypto::Csprng unseeded(&none);
   kstd::RefPtr<CharDevice> random = MakeRandomDevice(&unseeded, true);
   kstd::RefPtr<CharDevice> urandom = MakeRandomDevice(&unseeded, false);
   uint8_t buf[8];

@@ -1,6 +1,6 @@
 #include "core/vfs/synthetic.h"
 
-#include "core/lib/format.h"
+#include "klog/format.h"
 #include "kstd/new.h"
 
 namespace core::vfs {
@@ -36,7 +36,7 @@ void TextBuffer::Printf(const char* fmt, ...) {
   char small[128];
   va_list args;
   va_start(args, fmt);
-  size_t needed = FormatV(small, sizeof(small), fmt, args);
+  size_t needed = klog::FormatV(small, sizeof(small), fmt, args);
   va_end(args);
   if (needed < sizeof(small)) {
     Append(small, needed);
@@ -44,7 +44,7 @@ void TextBuffer::Printf(const char* fmt, ...) {
   }
   if (!Reserve(needed + 1)) return;
   va_start(args, fmt);
-  FormatV(data_ + size_, needed + 1, fmt, args);
+  klog::FormatV(data_ + size_, needed + 1, fmt, args);
   va_end(args);
   size_ += needed;
 }

@@ -39,7 +39,7 @@ class TextBuffer {
 
   void Append(const char* data, size_t size);
   void Append(Name text) { Append(text.data(), text.size()); }
-  /// printf-style (core/lib/format.h: %s %c %d %u %x %p, l/ll/z).
+  /// printf-style (klog/format.h: %s %c %d %u %x %p, l/ll/z).
   void Printf(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
   const char* data() const { return data_; }

@@ -2,12 +2,12 @@
 
 namespace core::vm {
 
-using hal::x86_64::Mapping;
-using hal::x86_64::MappingVisitor;
+using hal::Mapping;
+using hal::MappingVisitor;
 
 UserPageTable::UserPageTable(mm::PageAllocator* pmm, TlbHook hook)
     : tables_(pmm),
-      table_(&tables_, hal::x86_64::PhysWindow{pmm->phys_map().offset()}),
+      table_(&tables_, hal::PhysWindow{pmm->phys_map().offset()}),
       hook_(hook) {}
 
 kstd::Result<void> UserPageTable::Init(const ArchPageTable& kernel) {

@@ -22,7 +22,7 @@
 namespace core::vm {
 
 /// Page-table pages from the pmm, for user page tables.
-class PmmTableAllocator final : public hal::x86_64::TableAllocator {
+class PmmTableAllocator final : public hal::TableAllocator {
  public:
   explicit PmmTableAllocator(mm::PageAllocator* pmm) : pmm_(pmm) {}
   /// Errors: kNoMemory.
@@ -69,14 +69,14 @@ class UserPageTable {
   void Reprotect(uint64_t virt, PageAttrs attrs);
 
   /// The translation of `virt`. Errors: kNotFound, kInvalid.
-  kstd::Result<hal::x86_64::Mapping> Query(uint64_t virt) const;
+  kstd::Result<hal::Mapping> Query(uint64_t virt) const;
 
   /// Frees every table. The table must not be live in any CPU's CR3; mapped
   /// pages are forgotten (their owner, the VMO, releases them).
   void Destroy();
 
  private:
-  static void CountRemoved(void* context, const hal::x86_64::Mapping& mapping);
+  static void CountRemoved(void* context, const hal::Mapping& mapping);
   void Flush(const TlbFlush& flush) const { hook_(root_, flush); }
 
   mutable SpinLock lock_;

@@ -543,7 +543,7 @@ RegionInfo VmAspace::InfoLocked(const VmMapping& region, uint64_t addr) const {
   info.shared = region.shared;
   info.guard = region.is_guard();
   info.vmo_koid = region.vmo ? region.vmo->koid() : 0;
-  kstd::Result<hal::x86_64::Mapping> page = page_table_.Query(kstd::AlignDown(addr, kPageSize));
+  kstd::Result<hal::Mapping> page = page_table_.Query(kstd::AlignDown(addr, kPageSize));
   if (page.ok()) {
     info.page_mapped = true;
     info.page_phys = page.value().phys;

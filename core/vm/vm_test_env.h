@@ -14,11 +14,11 @@
 #include "core/mm/pmm.h"
 #include "core/vm/vm_aspace.h"
 #include "gtest/gtest.h"
-#include "hal/x86_64/paging/pte.h"
+#include "hal/page_table.h"
 
 namespace core::vm::testing {
 
-using hal::x86_64::Pte;
+using hal::Pte;
 using kstd::Error;
 using kstd::RefPtr;
 
@@ -39,12 +39,12 @@ class VmTest : public ::testing::Test {
   VmTest()
       : ram_(kRamBase, kRamSize),
         kernel_tables_(&pmm_),
-        kernel_(&kernel_tables_, hal::x86_64::PhysWindow{ram_.phys_map().offset()}) {}
+        kernel_(&kernel_tables_, hal::PhysWindow{ram_.phys_map().offset()}) {}
 
   void SetUp() override {
-    const core::MemoryRange map[] = {{kRamBase, kRamSize, core::MemoryRange::Type::kUsable}};
+    const hal::MemoryRange map[] = {{kRamBase, kRamSize, hal::MemoryRange::Type::kUsable}};
     const mm::PhysRange reserved[] = {{kModuleBase, kModuleSize}};
-    ASSERT_TRUE(pmm_.Init(kstd::Span<const core::MemoryRange>(map),
+    ASSERT_TRUE(pmm_.Init(kstd::Span<const hal::MemoryRange>(map),
                           kstd::Span<const mm::PhysRange>(reserved), ram_.phys_map())
                     .ok());
     ASSERT_TRUE(kernel_.Init().ok());
@@ -102,17 +102,17 @@ class VmTest : public ::testing::Test {
   uint64_t RawPte(const VmAspace& aspace, uint64_t virt) {
     uint64_t table = aspace.root();
     if (table == 0) return 0;
-    for (int level = hal::x86_64::kPml4Level;; --level) {
+    for (int level = hal::kRootTableLevel;; --level) {
       const uint64_t entry =
-          ram_.phys_map().As<uint64_t>(table)[hal::x86_64::LevelIndex(virt, level)];
+          ram_.phys_map().As<uint64_t>(table)[hal::LevelIndex(virt, level)];
       if (!Pte(entry).present()) return 0;
-      if (level == hal::x86_64::kPtLevel) return entry;
-      EXPECT_FALSE(level < hal::x86_64::kPml4Level && Pte(entry).IsLeaf(level)) << "large page";
+      if (level == hal::kPageTableLevel) return entry;
+      EXPECT_FALSE(level < hal::kRootTableLevel && Pte(entry).IsLeaf(level)) << "large page";
       table = Pte(entry).table_address();
     }
   }
   PhysAddr PhysOf(const VmAspace& aspace, uint64_t virt) {
-    return Pte(RawPte(aspace, virt)).page_address(hal::x86_64::kPtLevel);
+    return Pte(RawPte(aspace, virt)).page_address(hal::kPageTableLevel);
   }
   bool PteAllows(const VmAspace& aspace, uint64_t virt, Access access) {
     const Pte pte(RawPte(aspace, virt));

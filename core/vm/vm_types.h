@@ -7,17 +7,17 @@
 #include <stdint.h>
 
 #include "core/mm/phys_map.h"
-#include "hal/x86_64/paging/page_table.h"
+#include "hal/page_table.h"
 
 namespace core::vm {
 
-/// core/vm is bound to the x86-64 page table at compile time (STYLE.md,
+/// core/vm is bound to the HAL's page table at compile time (STYLE.md,
 /// "hot paths bind at compile time"); the page table is pure code, so host
 /// tests run it over fake RAM.
-using ArchPageTable = hal::x86_64::PageTable;
-using hal::x86_64::CachePolicy;
-using hal::x86_64::PageAttrs;
-using hal::x86_64::TlbFlush;
+using ArchPageTable = hal::PageTable;
+using hal::CachePolicy;
+using hal::PageAttrs;
+using hal::TlbFlush;
 
 using mm::kPageShift;
 using mm::kPageSize;

@@ -1,6 +1,6 @@
 #include "hal/x86_64/backtrace.h"
 
-#include "core/kernel/log.h"
+#include "klog/log.h"
 #include "hal/x86_64/gdt.h"
 
 extern "C" char boot_stack_bottom[];
@@ -29,13 +29,13 @@ void SetBacktraceStack(uint64_t bottom, uint64_t top) {
 }
 
 void PrintBacktrace(uint64_t rip, uint64_t rbp) {
-  core::Print("backtrace (addr2line -e tessera.elf):\n  %016lx\n", rip);
+  klog::Print("backtrace (addr2line -e tessera.elf):\n  %016lx\n", rip);
   for (int i = 0; i < kMaxFrames; ++i) {
     if ((rbp & 7) != 0 || !IsKnownStack(rbp)) break;
     auto* frame = reinterpret_cast<const uint64_t*>(rbp);
     uint64_t return_address = frame[1];
     if (return_address == 0) break;
-    core::Print("  %016lx\n", return_address);
+    klog::Print("  %016lx\n", return_address);
     if (frame[0] <= rbp) break;  // the chain must move up the stack
     rbp = frame[0];
   }

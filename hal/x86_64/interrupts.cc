@@ -1,6 +1,6 @@
 #include "hal/x86_64/interrupts.h"
 
-#include "core/kernel/log.h"
+#include "klog/log.h"
 #include "hal/x86_64/backtrace.h"
 #include "hal/x86_64/cpu.h"
 #include "hal/x86_64/gdt.h"
@@ -65,15 +65,15 @@ void (*g_exit_callback)() = nullptr;
 
 [[noreturn]] void ReportKernelException(const InterruptFrame& frame) {
   if (g_in_exception_report) {
-    core::Panic("exception %lu (%s) at RIP %p while reporting an exception",
+    klog::Panic("exception %lu (%s) at RIP %p while reporting an exception",
                 frame.vector, kExceptionNames[frame.vector & 31],
                 reinterpret_cast<void*>(frame.rip));
   }
   g_in_exception_report = true;
-  core::Print("\n==== KERNEL EXCEPTION: %s, vector %lu, error code 0x%lx ====\n",
+  klog::Print("\n==== KERNEL EXCEPTION: %s, vector %lu, error code 0x%lx ====\n",
               kExceptionNames[frame.vector & 31], frame.vector, frame.error_code);
   DumpExceptionFrame(frame);
-  core::Panic("%s at RIP %p (address %p) in the kernel (no process)",
+  klog::Panic("%s at RIP %p (address %p) in the kernel (no process)",
               kExceptionNames[frame.vector & 31], reinterpret_cast<void*>(frame.rip),
               reinterpret_cast<void*>(ReadCr2()));
 }
@@ -83,7 +83,7 @@ void (*g_exit_callback)() = nullptr;
 void InitIdt() {
   uint64_t base = reinterpret_cast<uint64_t>(interrupt_stubs);
   if (reinterpret_cast<uint64_t>(interrupt_stubs_end) - base != kVectorCount * kStubSize) {
-    core::Panic("interrupt stubs are not %lu bytes apart", kStubSize);
+    klog::Panic("interrupt stubs are not %lu bytes apart", kStubSize);
   }
   for (int v = 0; v < kVectorCount; ++v) {
     uint8_t ist = 0;
@@ -107,20 +107,20 @@ uint64_t InterruptCount(uint8_t vector) { return __atomic_load_n(&g_counts[vecto
 void DumpExceptionFrame(const InterruptFrame& f) {
   if (f.vector == 14) {
     uint64_t e = f.error_code;
-    core::Print("page fault at %p: %s, %s access, %s mode%s%s\n",
+    klog::Print("page fault at %p: %s, %s access, %s mode%s%s\n",
                 reinterpret_cast<void*>(ReadCr2()),
                 (e & 1) ? "protection violation" : "page not present",
                 (e & 16) ? "instruction fetch" : ((e & 2) ? "write" : "read"),
                 (e & 4) ? "user" : "kernel", (e & 8) ? ", reserved bit set" : "",
                 (e & 32) ? ", protection key" : "");
   }
-  core::Print("RIP %016lx  CS %04lx  RFLAGS %016lx\n", f.rip, f.cs, f.rflags);
-  core::Print("RSP %016lx  SS %04lx  CR2 %016lx  CR3 %016lx\n", f.rsp, f.ss, ReadCr2(),
+  klog::Print("RIP %016lx  CS %04lx  RFLAGS %016lx\n", f.rip, f.cs, f.rflags);
+  klog::Print("RSP %016lx  SS %04lx  CR2 %016lx  CR3 %016lx\n", f.rsp, f.ss, ReadCr2(),
               ReadCr3());
-  core::Print("RAX %016lx  RBX %016lx  RCX %016lx  RDX %016lx\n", f.rax, f.rbx, f.rcx, f.rdx);
-  core::Print("RSI %016lx  RDI %016lx  RBP %016lx  R8  %016lx\n", f.rsi, f.rdi, f.rbp, f.r8);
-  core::Print("R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", f.r9, f.r10, f.r11, f.r12);
-  core::Print("R13 %016lx  R14 %016lx  R15 %016lx\n", f.r13, f.r14, f.r15);
+  klog::Print("RAX %016lx  RBX %016lx  RCX %016lx  RDX %016lx\n", f.rax, f.rbx, f.rcx, f.rdx);
+  klog::Print("RSI %016lx  RDI %016lx  RBP %016lx  R8  %016lx\n", f.rsi, f.rdi, f.rbp, f.r8);
+  klog::Print("R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", f.r9, f.r10, f.r11, f.r12);
+  klog::Print("R13 %016lx  R14 %016lx  R15 %016lx\n", f.r13, f.r14, f.r15);
   PrintBacktrace(f.rip, f.rbp);
 }
 
@@ -142,7 +142,7 @@ extern "C" void X86InterruptDispatch(hal::x86_64::InterruptFrame* frame) {
   if (g_handlers[vector] != nullptr) {
     g_handlers[vector](frame);
   } else {
-    core::Log("irq", "unexpected interrupt vector %lu", vector);
+    klog::Log("irq", "unexpected interrupt vector %lu", vector);
   }
   LapicEndOfInterrupt();
   if (g_exit_callback != nullptr) g_exit_callback();

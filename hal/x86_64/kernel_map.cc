@@ -1,7 +1,8 @@
 #include "hal/x86_64/kernel_map.h"
 
-#include "core/kernel/log.h"
+#include "klog/log.h"
 #include "hal/memory.h"
+#include "hal/page_table.h"
 #include "hal/x86_64/address_space_layout.h"
 #include "hal/x86_64/cpu.h"
 #include "hal/x86_64/paging/page_table.h"
@@ -53,19 +54,19 @@ class KernelTableAllocator final : public TableAllocator {
 KernelTableAllocator g_table_allocator;
 PageTable g_kernel_table(&g_table_allocator, PhysWindow{kPhysmapBase});
 bool g_switched = false;
-const core::BootInfo* g_boot_info = nullptr;
+const hal::BootInfo* g_boot_info = nullptr;
 
-bool IsRam(core::MemoryRange::Type type) {
-  return type == core::MemoryRange::Type::kUsable ||
-         type == core::MemoryRange::Type::kAcpiReclaimable ||
-         type == core::MemoryRange::Type::kAcpiNvs;
+bool IsRam(hal::MemoryRange::Type type) {
+  return type == hal::MemoryRange::Type::kUsable ||
+         type == hal::MemoryRange::Type::kAcpiReclaimable ||
+         type == hal::MemoryRange::Type::kAcpiNvs;
 }
 
 // Direct-mapped physical ranges, merged and 2 MiB aligned.
 struct Range {
   uint64_t start, end;
 };
-constexpr size_t kMaxRanges = core::BootInfo::kMaxMemoryRanges + 16;
+constexpr size_t kMaxRanges = hal::BootInfo::kMaxMemoryRanges + 16;
 Range g_mapped[kMaxRanges];
 size_t g_mapped_count = 0;
 
@@ -145,7 +146,7 @@ kstd::Result<void> MapFirmware(uint64_t phys, uint64_t len) {
   if (IsDirectMapped(phys, len)) return kstd::Ok();
   bool listed = false;
   for (size_t i = 0; g_boot_info != nullptr && i < g_boot_info->memory_count; ++i) {
-    const core::MemoryRange& r = g_boot_info->memory[i];
+    const hal::MemoryRange& r = g_boot_info->memory[i];
     if (phys >= r.base && end - r.base <= r.length) listed = true;
   }
   if (!listed) return kstd::Error::kFault;
@@ -160,19 +161,19 @@ kstd::Result<void> MapFirmware(uint64_t phys, uint64_t len) {
   return kstd::Ok();
 }
 
-PageTable* KernelPageTable() { return &g_kernel_table; }
-
 uint64_t KernelPageTableRoot() { return g_switched ? g_kernel_table.root() : 0; }
 
 }  // namespace hal::x86_64
 
 namespace hal {
 
+PageTable* KernelPageTable() { return &x86_64::g_kernel_table; }
+
 void SwitchAddressSpace(uint64_t root) {
   x86_64::WriteCr3(root != 0 ? root : x86_64::g_kernel_table.root());
 }
 
-kstd::Result<void> InitKernelAddressSpace(const core::BootInfo& boot_info, FrameAllocator* frames) {
+kstd::Result<void> InitKernelAddressSpace(const hal::BootInfo& boot_info, FrameAllocator* frames) {
   using namespace x86_64;
   g_table_allocator.Attach(frames);
   g_boot_info = &boot_info;
@@ -182,7 +183,7 @@ kstd::Result<void> InitKernelAddressSpace(const core::BootInfo& boot_info, Frame
   // can be used, merged so no page is mapped twice. Firmware and device ranges
   // are mapped on request (MapFirmware, MapMmio) with the right attributes.
   for (size_t i = 0; i < boot_info.memory_count; ++i) {
-    const core::MemoryRange& r = boot_info.memory[i];
+    const hal::MemoryRange& r = boot_info.memory[i];
     uint64_t end;
     if (!IsRam(r.type)) continue;
     if (r.length == 0 || !kstd::CheckedAdd(r.base, r.length, &end)) continue;
@@ -216,7 +217,7 @@ kstd::Result<void> InitKernelAddressSpace(const core::BootInfo& boot_info, Frame
   WriteCr3(g_kernel_table.root());
   g_switched = true;
   g_table_allocator.SwitchedToFinalTables();
-  core::Log("mm", "kernel page tables at %lx: direct map %lu MiB in %zu range(s), "
+  klog::Log("mm", "kernel page tables at %lx: direct map %lu MiB in %zu range(s), "
             "text RX, rodata R, data RW, NX elsewhere, %zu table pages",
             g_kernel_table.root(), mapped_bytes >> 20, g_mapped_count, g_kernel_table.table_pages());
   return kstd::Ok();

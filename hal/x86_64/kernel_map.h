@@ -2,7 +2,8 @@
 
 // The kernel's own address space on x86-64: the direct map of physical memory,
 // the kernel image with per-section permissions, and device memory (MMIO)
-// mapped uncached on request. Implements hal::InitKernelAddressSpace.
+// mapped uncached on request. Implements hal::InitKernelAddressSpace and
+// hal::KernelPageTable (hal/page_table.h).
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,10 +27,6 @@ kstd::Result<void> MapFirmware(uint64_t phys, uint64_t len);
 /// PhysToVirt(phys)), replacing any write-back mapping there.
 /// Errors: kNoMemory, kInvalid (not page aligned after rounding: never).
 kstd::Result<void> MapMmio(uint64_t phys, uint64_t size);
-
-class PageTable;
-/// The kernel's page table (its upper half is shared by every process).
-PageTable* KernelPageTable();
 
 /// Physical address of the kernel's PML4 (0 while the boot tables are in use).
 uint64_t KernelPageTableRoot();

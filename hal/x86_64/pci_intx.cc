@@ -3,7 +3,7 @@
 
 #include "hal/x86_64/pci_intx.h"
 
-#include "core/kernel/log.h"
+#include "klog/log.h"
 #include "hal/irq.h"
 #include "hal/x86_64/address_space_layout.h"
 #include "hal/x86_64/ich9_intx.h"
@@ -47,14 +47,14 @@ kstd::Result<void> ReadIch9Routes(const PciEcamWindow& window) {
   if (g_routes_read) return kstd::Ok();
   auto lpc = TRY(PciConfigSpace(window, window.start_bus, x86_64::kIch9LpcSlot, x86_64::kIch9LpcFunction));
   if (Read16(lpc, kVendorId) != x86_64::kIch9LpcVendor || Read16(lpc, kDeviceId) != x86_64::kIch9LpcDevice) {
-    core::Log("irq", "no ICH9 LPC bridge at 00:1f.0 (found %04x:%04x): PCI INTx routing unknown",
+    klog::Log("irq", "no ICH9 LPC bridge at 00:1f.0 (found %04x:%04x): PCI INTx routing unknown",
               Read16(lpc, kVendorId), Read16(lpc, kDeviceId));
     return kstd::Error::kNotSupported;
   }
   uint32_t rcba = *reinterpret_cast<volatile uint32_t*>(lpc + x86_64::kIch9LpcRcba);
   if ((rcba & x86_64::kIch9RcbaEnable) == 0) {
     // The firmware left the block off: the registers hold their reset values.
-    core::Log("irq", "ICH9: chipset configuration block disabled (RCBA %x): DnIR reset defaults", rcba);
+    klog::Log("irq", "ICH9: chipset configuration block disabled (RCBA %x): DnIR reset defaults", rcba);
   } else {
     uint64_t block = rcba & x86_64::kIch9RcbaBaseMask;
     constexpr uint64_t kDnIrPage = 0x3000;  // DnIR live at 0x3140..0x3151
@@ -64,7 +64,7 @@ kstd::Result<void> ReadIch9Routes(const PciEcamWindow& window) {
       if (i + x86_64::kIch9FirstRoutedSlot == x86_64::kIch9BridgeSlot) continue;
       g_routes.dnir[i] = Read16(page, x86_64::kIch9DnIrOffsets[i] - kDnIrPage);
     }
-    core::Log("irq", "ICH9 INTx routes (RCBA %lx): D25IR %04x D26IR %04x D27IR %04x D28IR %04x "
+    klog::Log("irq", "ICH9 INTx routes (RCBA %lx): D25IR %04x D26IR %04x D27IR %04x D28IR %04x "
               "D29IR %04x D31IR %04x, other slots PIRQ E-H swizzled", block, g_routes.dnir[0],
               g_routes.dnir[1], g_routes.dnir[2], g_routes.dnir[3], g_routes.dnir[4], g_routes.dnir[6]);
   }
@@ -107,7 +107,7 @@ void SetLevelGsiHandler(void (*handler)(uint32_t gsi)) {
 kstd::Result<uint8_t> EnableLevelGsi(uint32_t gsi) {
   for (int i = 0; i < g_isa_override_count; ++i) {
     if (g_isa_overrides[i].gsi == gsi) {
-      core::Log("irq", "GSI %u carries ISA IRQ %u (MADT override): not a PCI line", gsi,
+      klog::Log("irq", "GSI %u carries ISA IRQ %u (MADT override): not a PCI line", gsi,
                 g_isa_overrides[i].irq);
       return kstd::Error::kBusy;
     }

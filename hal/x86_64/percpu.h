@@ -15,7 +15,7 @@ struct PerCpu {
   PerCpu* self;          // 0x00: for ThisCpu()
   uint64_t kernel_rsp;   // 0x08: top of the current thread's kernel stack
   uint64_t user_rsp;     // 0x10: scratch for the syscall entry
-  void* current_thread;  // 0x18: core::sched::Thread* running here
+  void* current_thread;  // 0x18: the running thread (the kernel's; opaque here)
   uint32_t cpu_index;    // 0x20
   uint32_t apic_id;      // 0x24
 };

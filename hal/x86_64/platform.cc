@@ -3,7 +3,7 @@
 #include "hal/platform.h"
 #include "hal/pci.h"
 
-#include "core/kernel/log.h"
+#include "klog/log.h"
 #include "hal/x86_64/acpi/acpi.h"
 #include "hal/x86_64/acpi/madt.h"
 #include "hal/x86_64/acpi/mcfg.h"
@@ -38,69 +38,69 @@ kstd::ByteSpan MapAcpi(void*, uint64_t phys, size_t len) {
   return kstd::ByteSpan(static_cast<const uint8_t*>(x86_64::PhysToVirt(phys)), len);
 }
 
-kstd::Result<acpi::Tables> DiscoverAcpi(const core::BootInfo& boot_info,
+kstd::Result<acpi::Tables> DiscoverAcpi(const hal::BootInfo& boot_info,
                                         const acpi::PhysReader& reader) {
   if (boot_info.rsdp_size != 0) {
     return acpi::Tables::Discover(kstd::ByteSpan(boot_info.rsdp, boot_info.rsdp_size), reader);
   }
-  core::Log("acpi", "the loader passed no RSDP; scanning the BIOS area");
+  klog::Log("acpi", "the loader passed no RSDP; scanning the BIOS area");
   auto found = TRY(acpi::FindRsdpInBiosArea(reader));
   return acpi::Tables::Discover(found.bytes, reader);
 }
 
 void LogWarnings(const acpi::Tables& tables) {
   for (const acpi::Warning& w : tables.warnings()) {
-    core::Log("acpi", "ignoring table \"%.4s\" at %lx: %s", w.signature.chars, w.phys,
+    klog::Log("acpi", "ignoring table \"%.4s\" at %lx: %s", w.signature.chars, w.phys,
               acpi::WarningKindName(w.kind));
   }
 }
 
 }  // namespace
 
-kstd::Result<void> InitInterrupts(const core::BootInfo& boot_info, uint32_t timer_hz) {
+kstd::Result<void> InitInterrupts(const hal::BootInfo& boot_info, uint32_t timer_hz) {
   acpi::PhysReader reader{MapAcpi, nullptr};
   auto tables = DiscoverAcpi(boot_info, reader);
   if (tables.is_error()) {
-    core::Log("acpi", "no usable ACPI tables: %s", kstd::ErrorName(tables.error()));
+    klog::Log("acpi", "no usable ACPI tables: %s", kstd::ErrorName(tables.error()));
     return tables.error();
   }
   LogWarnings(tables.value());
-  core::Log("acpi", "RSDP revision %u, %s with %zu entries", tables.value().rsdp().revision,
+  klog::Log("acpi", "RSDP revision %u, %s with %zu entries", tables.value().rsdp().revision,
             tables.value().uses_xsdt() ? "XSDT" : "RSDT", tables.value().entry_count());
 
   auto madt_table = tables.value().Find(acpi::kMadtSignature);
   if (madt_table.is_error()) {
-    core::Log("acpi", "no MADT: cannot find the interrupt controllers");
+    klog::Log("acpi", "no MADT: cannot find the interrupt controllers");
     return kstd::Error::kNotFound;
   }
   auto madt = acpi::Madt::Parse(madt_table.value().bytes);
   if (madt.is_error()) {
-    core::Log("acpi", "MADT rejected: %s", kstd::ErrorName(madt.error()));
+    klog::Log("acpi", "MADT rejected: %s", kstd::ErrorName(madt.error()));
     return madt.error();
   }
   const acpi::Madt& m = madt.value();
-  core::Log("acpi", "MADT: %zu CPU(s), %zu IOAPIC(s), %zu ISA override(s), local APIC at %lx",
+  klog::Log("acpi", "MADT: %zu CPU(s), %zu IOAPIC(s), %zu ISA override(s), local APIC at %lx",
             m.cpus().size(), m.io_apics().size(), m.overrides().size(), m.local_apic_address());
   for (const acpi::Cpu& cpu : m.cpus()) {
-    core::Log("acpi", "  CPU: APIC id %u%s", cpu.apic_id, cpu.enabled ? "" : " (online-capable)");
+    klog::Log("acpi", "  CPU: APIC id %u%s", cpu.apic_id, cpu.enabled ? "" : " (online-capable)");
   }
 
   TRY(x86_64::MapMmio(m.local_apic_address(), 4096));
   x86_64::InitLapic(m.local_apic_address());
-  core::Log("irq", "local APIC id %u enabled", x86_64::LapicId());
+  klog::Log("irq", "local APIC id %u enabled", x86_64::LapicId());
 
   for (const acpi::IoApic& io : m.io_apics()) {
     TRY(x86_64::MapMmio(io.address, 4096));
     auto added = x86_64::AddIoApic(io.id, io.address, io.gsi_base);
     if (added.is_error()) {
-      core::Log("irq", "IOAPIC %u at %x unusable: %s", io.id, io.address,
+      klog::Log("irq", "IOAPIC %u at %x unusable: %s", io.id, io.address,
                 kstd::ErrorName(added.error()));
       return added.error();
     }
-    core::Log("irq", "IOAPIC %u at %x: GSIs from %u, all masked", io.id, io.address, io.gsi_base);
+    klog::Log("irq", "IOAPIC %u at %x: GSIs from %u, all masked", io.id, io.address, io.gsi_base);
   }
   for (const acpi::InterruptOverride& o : m.overrides()) {
-    core::Log("irq", "  ISA IRQ %u -> GSI %u", o.source_irq, o.gsi);
+    klog::Log("irq", "  ISA IRQ %u -> GSI %u", o.source_irq, o.gsi);
     x86_64::NoteIsaOverride(o.source_irq, o.gsi);
   }
 
@@ -116,7 +116,7 @@ kstd::Result<void> InitInterrupts(const core::BootInfo& boot_info, uint32_t time
                               com1.value().polarity == acpi::Polarity::kActiveLow};
     if (x86_64::RouteGsi(route).ok()) {
       x86_64::ConsoleUart().EnableReceiveInterrupt();
-      core::Log("irq", "console input: ISA IRQ 4 -> GSI %u -> vector %u", route.gsi, route.vector);
+      klog::Log("irq", "console input: ISA IRQ 4 -> GSI %u -> vector %u", route.gsi, route.vector);
     }
   }
 
@@ -125,14 +125,14 @@ kstd::Result<void> InitInterrupts(const core::BootInfo& boot_info, uint32_t time
     auto mcfg = acpi::Mcfg::Parse(mcfg_table.value().bytes);
     if (mcfg.ok()) {
       for (const acpi::EcamAllocation& a : mcfg.value().allocations()) {
-        core::Log("pci", "ECAM segment %u buses %u-%u at %lx", a.segment, a.start_bus, a.end_bus,
+        klog::Log("pci", "ECAM segment %u buses %u-%u at %lx", a.segment, a.start_bus, a.end_bus,
                   a.base);
         if (g_ecam_count < kMaxEcam) {
           g_ecam[g_ecam_count++] = PciEcamWindow{a.base, a.segment, a.start_bus, a.end_bus};
         }
       }
     } else {
-      core::Log("pci", "MCFG rejected: %s", kstd::ErrorName(mcfg.error()));
+      klog::Log("pci", "MCFG rejected: %s", kstd::ErrorName(mcfg.error()));
     }
   }
 

@@ -2,8 +2,9 @@
 // user-memory copies, entering user mode.
 
 #include "hal/traps.h"
+#include "hal/x86_64/fault_kind.h"
 
-#include "core/kernel/log.h"
+#include "klog/log.h"
 #include "hal/x86_64/address_space_layout.h"
 #include "hal/x86_64/cpu.h"
 #include "hal/x86_64/gdt.h"
@@ -90,13 +91,21 @@ bool InUserCopy(uint64_t rip) {
          rip < reinterpret_cast<uint64_t>(x86_64_user_copy_end);
 }
 
+namespace {
+
+// A page fault's address (CR2) and cause.
+PageFaultInfo PageFaultOf(const InterruptFrame& f) {
+  return DecodePageFault(ReadCr2(), f.rip, f.error_code);
+}
+
+}  // namespace
+
 // Called by the exception path for vectors < 32. Returns true if handled (the
 // frame may have been redirected); false means a kernel bug (the caller panics).
 bool HandleTrap(InterruptFrame* f) {
   bool user = FromUserMode(*f);
   if (f->vector == 14) {
-    PageFaultInfo info{ReadCr2(), f->rip, (f->error_code & 2) != 0, (f->error_code & 16) != 0,
-                       (f->error_code & 4) != 0, (f->error_code & 1) != 0};
+    const PageFaultInfo info = PageFaultOf(*f);
     if (user || InUserCopy(f->rip)) {
       if (g_handlers.page_fault != nullptr && g_handlers.page_fault(info)) return true;
       if (!user) {
@@ -106,8 +115,17 @@ bool HandleTrap(InterruptFrame* f) {
     }
   }
   if (!user || g_handlers.user_fault == nullptr) return false;
-  g_handlers.user_fault(f, static_cast<int>(f->vector), f->error_code,
-                        f->vector == 14 ? ReadCr2() : f->rip);
+  UserFault fault;
+  fault.kind = ClassifyFault(f->vector);
+  fault.vector = static_cast<int>(f->vector);
+  fault.error_code = f->error_code;
+  if (f->vector == 14) {
+    fault.page = PageFaultOf(*f);
+    fault.address = fault.page.address;
+  } else {
+    fault.address = f->rip;
+  }
+  g_handlers.user_fault(f, fault);
   return true;
 }
 

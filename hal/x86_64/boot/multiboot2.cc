@@ -6,9 +6,9 @@ namespace hal::x86_64 {
 
 namespace {
 
-using core::BootInfo;
-using core::BootModule;
-using core::MemoryRange;
+using hal::BootInfo;
+using hal::BootModule;
+using hal::MemoryRange;
 using kstd::ByteSpan;
 using kstd::Error;
 using kstd::LoadLe;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/boot/boot_info.h"
+#include "hal/boot/boot_info.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
 
@@ -89,6 +89,6 @@ inline constexpr uint32_t kMultiboot2BootloaderMagic = 0x36d76289;
 /// by the next call: this runs once, single-threaded, at boot). `why` may be
 /// nullptr.
 kstd::Result<void> ParseMultiboot2(kstd::ByteSpan info, uint64_t info_phys,
-                                   core::BootInfo* out, const char** why);
+                                   hal::BootInfo* out, const char** why);
 
 }  // namespace hal::x86_64

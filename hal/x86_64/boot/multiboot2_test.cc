@@ -118,7 +118,7 @@ struct Parsed {
   bool ok = false;
   kstd::Error error = kstd::Error::kInvalid;
   std::string why;
-  std::unique_ptr<core::BootInfo> info = std::make_unique<core::BootInfo>();
+  std::unique_ptr<hal::BootInfo> info = std::make_unique<hal::BootInfo>();
 };
 
 // Parses a copy of `bytes` in a buffer of exactly that size, so that AddressSanitizer
@@ -163,9 +163,9 @@ bool Terminated(const char* s, size_t capacity) {
 }
 
 // Invariants every successfully parsed BootInfo satisfies, whatever the input.
-void ExpectWellFormed(const core::BootInfo& info) {
-  ASSERT_LE(info.memory_count, core::BootInfo::kMaxMemoryRanges);
-  ASSERT_LE(info.module_count, core::BootInfo::kMaxModules);
+void ExpectWellFormed(const hal::BootInfo& info) {
+  ASSERT_LE(info.memory_count, hal::BootInfo::kMaxMemoryRanges);
+  ASSERT_LE(info.module_count, hal::BootInfo::kMaxModules);
   EXPECT_GT(info.memory_count, 0u);
   for (size_t i = 0; i < info.memory_count; ++i) {
     EXPECT_NE(info.memory[i].length, 0u);
@@ -173,10 +173,10 @@ void ExpectWellFormed(const core::BootInfo& info) {
   }
   for (size_t i = 0; i < info.module_count; ++i) {
     EXPECT_GE(info.modules[i].phys_end, info.modules[i].phys_start);
-    EXPECT_TRUE(Terminated(info.modules[i].cmdline, core::BootModule::kMaxCmdline));
+    EXPECT_TRUE(Terminated(info.modules[i].cmdline, hal::BootModule::kMaxCmdline));
   }
-  EXPECT_TRUE(Terminated(info.cmdline, core::BootInfo::kMaxCmdline));
-  EXPECT_TRUE(Terminated(info.loader_name, core::BootInfo::kMaxLoaderName));
+  EXPECT_TRUE(Terminated(info.cmdline, hal::BootInfo::kMaxCmdline));
+  EXPECT_TRUE(Terminated(info.loader_name, hal::BootInfo::kMaxLoaderName));
   EXPECT_TRUE(info.rsdp_size == 0 || info.rsdp_size == 20 || info.rsdp_size == 36);
   EXPECT_GT(info.info_phys_end, info.info_phys_start);
 }
@@ -248,7 +248,7 @@ TEST(Multiboot2, ParsesAFullBlock) {
   Bytes block = HappyBuilder().Build();
   Parsed p = Parse(block);
   ASSERT_TRUE(p.ok) << p.why;
-  const core::BootInfo& info = *p.info;
+  const hal::BootInfo& info = *p.info;
   ExpectWellFormed(info);
 
   EXPECT_STREQ(info.cmdline, "console=ttyS0 loglevel=7");
@@ -267,9 +267,9 @@ TEST(Multiboot2, ParsesAFullBlock) {
     EXPECT_EQ(info.memory[i].base, kQemuLikeMap[i].base);
     EXPECT_EQ(info.memory[i].length, kQemuLikeMap[i].length);
   }
-  EXPECT_EQ(info.memory[0].type, core::MemoryRange::Type::kUsable);
-  EXPECT_EQ(info.memory[1].type, core::MemoryRange::Type::kReserved);
-  EXPECT_EQ(info.memory[3].type, core::MemoryRange::Type::kUsable);
+  EXPECT_EQ(info.memory[0].type, hal::MemoryRange::Type::kUsable);
+  EXPECT_EQ(info.memory[1].type, hal::MemoryRange::Type::kReserved);
+  EXPECT_EQ(info.memory[3].type, hal::MemoryRange::Type::kUsable);
 
   ASSERT_EQ(info.rsdp_size, 36u);  // the new RSDP wins
   EXPECT_EQ(0, memcmp(info.rsdp, "RSD PTR ", 8));
@@ -321,7 +321,7 @@ TEST(Multiboot2, MapsMemoryTypesAndSkipsEmptyEntries) {
                {0x7000, 0x1000, 99}});
   Parsed p = Parse(b.Build());
   ASSERT_TRUE(p.ok) << p.why;
-  using T = core::MemoryRange::Type;
+  using T = hal::MemoryRange::Type;
   const T expected[] = {T::kUsable, T::kReserved, T::kAcpiReclaimable, T::kAcpiNvs,
                         T::kBad,    T::kReserved, T::kReserved};
   ASSERT_EQ(p.info->memory_count, std::size(expected));
@@ -345,21 +345,21 @@ TEST(Multiboot2, HonoursLargerEntrySizeOfLaterVersions) {
 TEST(Multiboot2, AcceptsLimitsExactly) {
   MbiBuilder b;
   std::vector<MemEntry> map;
-  for (uint64_t i = 0; i < core::BootInfo::kMaxMemoryRanges; ++i) {
+  for (uint64_t i = 0; i < hal::BootInfo::kMaxMemoryRanges; ++i) {
     map.push_back({i * 0x1000, 0x1000, 1});
   }
   map.push_back({0xdead0000, 0, 1});  // zero length does not count against the limit
   b.MemoryMap(map);
-  for (size_t i = 0; i < core::BootInfo::kMaxModules; ++i) {
-    b.Module(0x200000, 0x200000, std::string(core::BootModule::kMaxCmdline - 1, 'm'));
+  for (size_t i = 0; i < hal::BootInfo::kMaxModules; ++i) {
+    b.Module(0x200000, 0x200000, std::string(hal::BootModule::kMaxCmdline - 1, 'm'));
   }
-  b.Cmdline(std::string(core::BootInfo::kMaxCmdline - 1, 'c'));
-  b.LoaderName(std::string(core::BootInfo::kMaxLoaderName - 1, 'l'));
+  b.Cmdline(std::string(hal::BootInfo::kMaxCmdline - 1, 'c'));
+  b.LoaderName(std::string(hal::BootInfo::kMaxLoaderName - 1, 'l'));
   Parsed p = Parse(b.Build());
   ASSERT_TRUE(p.ok) << p.why;
-  EXPECT_EQ(p.info->memory_count, core::BootInfo::kMaxMemoryRanges);
-  EXPECT_EQ(p.info->module_count, core::BootInfo::kMaxModules);
-  EXPECT_EQ(strlen(p.info->cmdline), core::BootInfo::kMaxCmdline - 1);
+  EXPECT_EQ(p.info->memory_count, hal::BootInfo::kMaxMemoryRanges);
+  EXPECT_EQ(p.info->module_count, hal::BootInfo::kMaxModules);
+  EXPECT_EQ(strlen(p.info->cmdline), hal::BootInfo::kMaxCmdline - 1);
   EXPECT_EQ(p.info->modules[0].phys_start, p.info->modules[0].phys_end);  // empty module
 }
 
@@ -446,7 +446,7 @@ TEST(Multiboot2Malformed, UnterminatedStrings) {
 TEST(Multiboot2Malformed, StringsTooLongForBootInfo) {
   {
     MbiBuilder mb;
-    mb.MemoryMap(kQemuLikeMap).Cmdline(std::string(core::BootInfo::kMaxCmdline, 'c'));
+    mb.MemoryMap(kQemuLikeMap).Cmdline(std::string(hal::BootInfo::kMaxCmdline, 'c'));
     ExpectBad(mb.Build(), {"tag 1 (kernel cmdline)", "256 bytes exceeds the 255-byte limit"});
   }
   {
@@ -456,7 +456,7 @@ TEST(Multiboot2Malformed, StringsTooLongForBootInfo) {
   }
   {
     MbiBuilder mb;
-    mb.MemoryMap(kQemuLikeMap).Module(1, 2, std::string(core::BootModule::kMaxCmdline, 'm'));
+    mb.MemoryMap(kQemuLikeMap).Module(1, 2, std::string(hal::BootModule::kMaxCmdline, 'm'));
     ExpectBad(mb.Build(), {"tag 3 (module)", "exceeds the 127-byte limit"});
   }
 }
@@ -545,7 +545,7 @@ TEST(Multiboot2Malformed, MemoryRangeWraps) {
 
 TEST(Multiboot2Malformed, TooManyMemoryRanges) {
   std::vector<MemEntry> map;
-  for (uint64_t i = 0; i <= core::BootInfo::kMaxMemoryRanges; ++i) {
+  for (uint64_t i = 0; i <= hal::BootInfo::kMaxMemoryRanges; ++i) {
     map.push_back({i * 0x1000, 0x1000, 1});
   }
   MbiBuilder mb;
@@ -556,8 +556,8 @@ TEST(Multiboot2Malformed, TooManyMemoryRanges) {
 TEST(Multiboot2Malformed, TooManyModules) {
   MbiBuilder mb;
   mb.MemoryMap(kQemuLikeMap);
-  for (size_t i = 0; i <= core::BootInfo::kMaxModules; ++i) mb.Module(0x200000, 0x201000, "m");
-  std::string where = "at offset " + Hex(mb.offset(core::BootInfo::kMaxModules + 1));
+  for (size_t i = 0; i <= hal::BootInfo::kMaxModules; ++i) mb.Module(0x200000, 0x201000, "m");
+  std::string where = "at offset " + Hex(mb.offset(hal::BootInfo::kMaxModules + 1));
   ExpectBad(mb.Build(), {"more than 32 modules", where.c_str()});
 }
 
@@ -611,7 +611,7 @@ TEST(Multiboot2Malformed, BadPhysicalAddress) {
 }
 
 TEST(Multiboot2Malformed, ErrorResetsPreviousContents) {
-  core::BootInfo info;
+  hal::BootInfo info;
   info.memory_count = 5;
   info.module_count = 2;
   info.cmdline[0] = 'x';
@@ -630,7 +630,7 @@ TEST(Multiboot2Fuzz, SurvivesTruncationAndMutation) {
   ExpectRobustAgainstMutation(HappyBuilder().Build());
 }
 
-// ---- core::ModuleName, on modules as the parser produces them ----
+// ---- hal::ModuleName, on modules as the parser produces them ----
 
 TEST(ModuleName, IsTheFirstWordOfTheCmdline) {
   MbiBuilder mb;
@@ -641,25 +641,25 @@ TEST(ModuleName, IsTheFirstWordOfTheCmdline) {
       .Module(0, 1, "");
   Parsed p = Parse(mb.Build());
   ASSERT_TRUE(p.ok) << p.why;
-  char buf[core::BootModule::kMaxCmdline];
-  EXPECT_STREQ(core::ModuleName(p.info->modules[0], buf, sizeof(buf)), "init");
-  EXPECT_STREQ(core::ModuleName(p.info->modules[1], buf, sizeof(buf)), "fs");
-  EXPECT_STREQ(core::ModuleName(p.info->modules[2], buf, sizeof(buf)), "net");
-  EXPECT_STREQ(core::ModuleName(p.info->modules[3], buf, sizeof(buf)), "");
+  char buf[hal::BootModule::kMaxCmdline];
+  EXPECT_STREQ(hal::ModuleName(p.info->modules[0], buf, sizeof(buf)), "init");
+  EXPECT_STREQ(hal::ModuleName(p.info->modules[1], buf, sizeof(buf)), "fs");
+  EXPECT_STREQ(hal::ModuleName(p.info->modules[2], buf, sizeof(buf)), "net");
+  EXPECT_STREQ(hal::ModuleName(p.info->modules[3], buf, sizeof(buf)), "");
 }
 
 TEST(ModuleName, RefusesToTruncate) {
-  core::BootModule module;
+  hal::BootModule module;
   memcpy(module.cmdline, "init x", 7);
   char buf[5];
-  EXPECT_STREQ(core::ModuleName(module, buf, 5), "init");
-  EXPECT_EQ(core::ModuleName(module, buf, 4), nullptr);  // "ini" would name another module
-  EXPECT_EQ(core::ModuleName(module, buf, 0), nullptr);
-  core::BootModule full;  // a cmdline using every byte, as no parser produces
+  EXPECT_STREQ(hal::ModuleName(module, buf, 5), "init");
+  EXPECT_EQ(hal::ModuleName(module, buf, 4), nullptr);  // "ini" would name another module
+  EXPECT_EQ(hal::ModuleName(module, buf, 0), nullptr);
+  hal::BootModule full;  // a cmdline using every byte, as no parser produces
   memset(full.cmdline, 'a', sizeof(full.cmdline));
-  char big[core::BootModule::kMaxCmdline + 1];
-  ASSERT_NE(core::ModuleName(full, big, sizeof(big)), nullptr);
-  EXPECT_EQ(strlen(big), core::BootModule::kMaxCmdline);
+  char big[hal::BootModule::kMaxCmdline + 1];
+  ASSERT_NE(hal::ModuleName(full, big, sizeof(big)), nullptr);
+  EXPECT_EQ(strlen(big), hal::BootModule::kMaxCmdline);
 }
 
 Bytes ReadFixture(const char* name) {
@@ -678,7 +678,7 @@ TEST(Multiboot2RealGrub, ParsesCapturedQ35Block) {
   ASSERT_EQ(block.size(), 1208u);
   Parsed p = Parse(block);
   ASSERT_TRUE(p.ok) << p.why;
-  const core::BootInfo& info = *p.info;
+  const hal::BootInfo& info = *p.info;
   ExpectWellFormed(info);
   EXPECT_STREQ(info.cmdline, "tessera.dump_mbi tessera.test=boot");
   EXPECT_EQ(std::string(info.loader_name).rfind("GRUB 2.06", 0), 0u) << info.loader_name;
@@ -686,16 +686,16 @@ TEST(Multiboot2RealGrub, ParsesCapturedQ35Block) {
   ASSERT_EQ(info.memory_count, 9u);
   EXPECT_EQ(info.memory[0].base, 0u);
   EXPECT_EQ(info.memory[0].length, 0x9fc00u);
-  EXPECT_EQ(info.memory[0].type, core::MemoryRange::Type::kUsable);
+  EXPECT_EQ(info.memory[0].type, hal::MemoryRange::Type::kUsable);
   EXPECT_EQ(info.memory[3].base, 0x100000u);
   EXPECT_EQ(info.memory[3].length, 0x1ffdf000u - 0x100000u);
-  EXPECT_EQ(info.memory[3].type, core::MemoryRange::Type::kUsable);
-  EXPECT_EQ(info.memory[4].type, core::MemoryRange::Type::kReserved);
+  EXPECT_EQ(info.memory[3].type, hal::MemoryRange::Type::kUsable);
+  EXPECT_EQ(info.memory[4].type, hal::MemoryRange::Type::kReserved);
   ASSERT_EQ(info.module_count, 2u);
   EXPECT_STREQ(info.modules[0].cmdline, "init --from-test");
   EXPECT_STREQ(info.modules[1].cmdline, "notes");
-  char name[core::BootModule::kMaxCmdline];
-  EXPECT_STREQ(core::ModuleName(info.modules[0], name, sizeof name), "init");
+  char name[hal::BootModule::kMaxCmdline];
+  EXPECT_STREQ(hal::ModuleName(info.modules[0], name, sizeof name), "init");
   EXPECT_GT(info.modules[0].phys_end, info.modules[0].phys_start);
   // SeaBIOS hands over an ACPI 1.0 RSDP (20 bytes) starting "RSD PTR ".
   ASSERT_EQ(info.rsdp_size, 20u);

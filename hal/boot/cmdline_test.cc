@@ -1,8 +1,8 @@
-#include "core/kernel/cmdline.h"
+#include "hal/boot/cmdline.h"
 
 #include <gtest/gtest.h>
 
-namespace core {
+namespace hal {
 namespace {
 
 TEST(Cmdline, FindsWholeWordsOnly) {
@@ -31,4 +31,4 @@ TEST(Cmdline, ValuesAreBounded) {
 }
 
 }  // namespace
-}  // namespace core
+}  // namespace hal

@@ -1,4 +1,4 @@
-#include "core/vfs/chacha20.h"
+#include "core/crypto/chacha20.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace core::vfs {
+namespace core::crypto {
 namespace {
 
 std::string Hex(const uint8_t* p, size_t n) {
@@ -157,4 +157,4 @@ TEST(CsprngTest, ReseedsFromTheSourcePeriodically) {
 }
 
 }  // namespace
-}  // namespace core::vfs
+}  // namespace core::crypto

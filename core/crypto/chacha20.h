@@ -15,8 +15,8 @@
 //   ChaCha20(key XOR chunk, nonce = "mix" domain). Used for reseeding from
 //   the entropy source and for writes to /dev/random (which, like Linux,
 //   credit no entropy).
-// - Seeding: Seed() asks the EntropySource (kernel: RDSEED/RDRAND and TSC
-//   jitter, provided by the HAL owner; tests: a fixed fake) for 64 bytes and
+// - Seeding: Seed() asks the EntropySource (kernel: hal::GatherEntropy,
+//   RDRAND and TSC jitter; tests: a fixed fake) for 64 bytes and
 //   mixes them in; the generator counts as seeded once the source has
 //   delivered at least 32 bytes in total. Generate reseeds from the source
 //   every kReseedInterval output bytes.
@@ -33,7 +33,7 @@
 #include "core/sync/spin_lock.h"
 #include "kstd/span.h"
 
-namespace core::vfs {
+namespace core::crypto {
 
 /// One 64-byte ChaCha20 block: key (8 words), 32-bit block counter, 96-bit
 /// nonce (3 words), serialized little-endian as RFC 8439 §2.3 specifies.
@@ -82,4 +82,4 @@ class Csprng {
   uint64_t entropy_bytes_ GUARDED_BY(lock_) = 0;
 };
 
-}  // namespace core::vfs
+}  // namespace core::crypto

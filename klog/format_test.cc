@@ -1,10 +1,10 @@
-#include "core/lib/format.h"
+#include "klog/format.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace core {
+namespace klog {
 namespace {
 
 std::string F(const char* fmt, ...) {
@@ -51,4 +51,4 @@ TEST(Format, TruncatesButReportsFullLength) {
 }
 
 }  // namespace
-}  // namespace core
+}  // namespace klog

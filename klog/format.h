@@ -10,7 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-namespace core {
+namespace klog {
 
 /// Formats into buf (always NUL-terminated when size > 0). Returns the number
 /// of characters the full result needs, excluding the NUL (like vsnprintf).
@@ -18,4 +18,4 @@ size_t FormatV(char* buf, size_t size, const char* fmt, va_list args);
 size_t Format(char* buf, size_t size, const char* fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-}  // namespace core
+}  // namespace klog

@@ -1,10 +1,10 @@
-#include "core/kernel/log.h"
+#include "klog/log.h"
 
 #include <gtest/gtest.h>
 
 #include "hal/host/fake_hal.h"
 
-namespace core {
+namespace klog {
 namespace {
 
 TEST(Log, TagsEachLine) {
@@ -40,4 +40,4 @@ TEST(LogDeathTest, PanicHaltsWhenAsked) {
 }
 
 }  // namespace
-}  // namespace core
+}  // namespace klog

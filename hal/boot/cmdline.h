@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-namespace core {
+namespace hal {
 
 /// True if the command line contains the word `key` or `key=<anything>`.
 bool CmdlineHas(const char* cmdline, const char* key);
@@ -14,4 +14,4 @@ bool CmdlineHas(const char* cmdline, const char* key);
 /// false if the key is absent, has no value, or the value does not fit.
 bool CmdlineValue(const char* cmdline, const char* key, char* out, size_t out_size);
 
-}  // namespace core
+}  // namespace hal

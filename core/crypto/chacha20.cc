@@ -1,6 +1,6 @@
-#include "core/vfs/chacha20.h"
+#include "core/crypto/chacha20.h"
 
-namespace core::vfs {
+namespace core::crypto {
 namespace {
 
 constexpr uint32_t Rotl(uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
@@ -143,4 +143,4 @@ void Csprng::Generate(kstd::Span<uint8_t> out) {
   Wipe(next_key, sizeof(next_key));
 }
 
-}  // namespace core::vfs
+}  // namespace core::crypto

@@ -1,6 +1,6 @@
-#include "core/kernel/cmdline.h"
+#include "hal/boot/cmdline.h"
 
-namespace core {
+namespace hal {
 namespace {
 
 // Finds `key` as a whole word (followed by '=', ' ' or the end). Returns the
@@ -43,4 +43,4 @@ bool CmdlineValue(const char* cmdline, const char* key, char* out, size_t out_si
   return true;
 }
 
-}  // namespace core
+}  // namespace hal

@@ -1,6 +1,6 @@
-#include "core/boot/boot_info.h"
+#include "hal/boot/boot_info.h"
 
-namespace core {
+namespace hal {
 
 namespace {
 constexpr bool IsBlank(char c) { return c == ' ' || c == '\t'; }
@@ -20,4 +20,4 @@ const char* ModuleName(const BootModule& module, char* buf, size_t len) {
   return buf;
 }
 
-}  // namespace core
+}  // namespace hal

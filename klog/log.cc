@@ -1,13 +1,13 @@
-#include "core/kernel/log.h"
+#include "klog/log.h"
 
 #include <stdarg.h>
 
-#include "core/lib/format.h"
+#include "klog/format.h"
 #include "hal/console.h"
 #include "hal/cpu.h"
 #include "hal/machine.h"
 
-namespace core {
+namespace klog {
 namespace {
 
 constexpr size_t kLineMax = 512;
@@ -57,4 +57,4 @@ void Panic(const char* fmt, ...) {
   hal::ExitMachine(kPanicExitCode);
 }
 
-}  // namespace core
+}  // namespace klog

@@ -1,8 +1,8 @@
-#include "core/lib/format.h"
+#include "klog/format.h"
 
 #include <stdint.h>
 
-namespace core {
+namespace klog {
 namespace {
 
 class Sink {
@@ -142,4 +142,4 @@ size_t Format(char* buf, size_t size, const char* fmt, ...) {
   return n;
 }
 
-}  // namespace core
+}  // namespace klog

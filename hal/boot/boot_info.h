@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace core {
+namespace hal {
 
 struct MemoryRange {
   enum class Type : uint8_t {
@@ -62,4 +62,4 @@ struct BootInfo {
 /// BootModule::kMaxCmdline bytes always fits. An empty cmdline yields "".
 const char* ModuleName(const BootModule& module, char* buf, size_t len);
 
-}  // namespace core
+}  // namespace hal
