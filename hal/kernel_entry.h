@@ -1,7 +1,7 @@
 #pragma once
 
 // Contract: the kernel's entry point. Declared by the HAL, implemented by the
-// portable kernel (core/kernel/kernel_main.cc), so the backends' boot code
+// portable kernel (core/main/kernel_main.cc), so the backends' boot code
 // (hal/x86_64/entry.cc) hands over to the kernel without including it.
 
 #include "hal/boot/boot_info.h"

@@ -1,6 +1,5 @@
 #include "core/kernel/memory.h"
 
-#include "core/kernel/boot_report.h"
 #include "core/kernel/log.h"
 #include "core/mm/pmm_page_source.h"
 #include "hal/memory.h"

@@ -1,4 +1,4 @@
-#include "core/kernel/preemption_check.h"
+#include "core/main/preemption_check.h"
 
 #include "core/kernel/log.h"
 #include "core/sched/scheduler.h"

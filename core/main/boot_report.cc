@@ -1,4 +1,4 @@
-#include "core/kernel/boot_report.h"
+#include "core/main/boot_report.h"
 
 #include "core/elf/elf64.h"
 #include "core/kernel/log.h"

@@ -9,10 +9,6 @@ namespace core {
 /// Logs the memory map (one line per range) and the usable total.
 void ReportMemoryMap(const hal::BootInfo& boot_info);
 
-/// Initialises physical memory, the kernel page tables and the kernel heap
-/// from the memory map. Panics with the reason if memory cannot be set up.
-void InitMemory(const hal::BootInfo& boot_info);
-
 /// Logs every boot module: name, physical range, size and whether it is a
 /// valid ELF64 executable (with the reason if not). Never panics on a bad module.
 void ReportModules(const hal::BootInfo& boot_info);

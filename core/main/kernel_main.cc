@@ -1,6 +1,7 @@
 #include "hal/kernel_entry.h"
 
-#include "core/kernel/boot_report.h"
+#include "core/kernel/memory.h"
+#include "core/main/boot_report.h"
 #include "hal/boot/cmdline.h"
 #include "core/kernel/log.h"
 #include "core/kernel/wall_clock.h"
@@ -10,7 +11,7 @@
 #include "hal/platform.h"
 #include "hal/timer.h"
 #include "core/sched/scheduler.h"
-#include "core/kernel/preemption_check.h"
+#include "core/main/preemption_check.h"
 #include "core/console/console.h"
 #include "core/fs/remote_mounts.h"
 #include "core/fs/root.h"
