@@ -216,7 +216,7 @@ class ConsoleTty final : public vfs::CharDevice {
     int signal = access == tty::TtyAccess::kRead ? posix::kSigTtin : posix::kSigTtou;
     {
       SpinLockGuard guard(p->signal_lock_);
-      auto* ts = static_cast<posix::ThreadSignals*>(sched::Current()->signal_state_);
+      auto* ts = sched::Current()->signal_state_;
       facts.signal_blocked_or_ignored = p->signals_.IsIgnored(signal) ||
                                         (ts != nullptr && posix::SigSetHas(ts->blocked(), signal));
     }

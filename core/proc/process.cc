@@ -213,7 +213,7 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
     if (ts == nullptr) return kstd::Error::kNoMemory;
     sched::Thread* self = sched::Current();
     if (self->signal_state_ != nullptr) {
-      ts->InheritFrom(*static_cast<posix::ThreadSignals*>(self->signal_state_), true);
+      ts->InheritFrom(*self->signal_state_, true);
     }
     t->signal_state_ = ts;
   }
@@ -263,7 +263,7 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame
     if (ts == nullptr) return abandon(kstd::Error::kNoMemory);
     sched::Thread* self = sched::Current();
     if (self->signal_state_ != nullptr) {
-      ts->InheritFrom(*static_cast<posix::ThreadSignals*>(self->signal_state_), false);
+      ts->InheritFrom(*self->signal_state_, false);
     }
     t->signal_state_ = ts;
   }
@@ -288,7 +288,7 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame
   }
   if (!added) {
     SpinLockGuard signals(signal_lock_);
-    delete static_cast<posix::ThreadSignals*>(t->signal_state_);
+    delete t->signal_state_;
     t->signal_state_ = nullptr;
     return abandon(kstd::Error::kInterrupted);
   }
@@ -379,7 +379,7 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
   {
     SpinLockGuard signals(signal_lock_);
     signals_.ResetForExec();
-    if (caller->signal_state_ != nullptr) static_cast<posix::ThreadSignals*>(caller->signal_state_)->ResetForExec();
+    if (caller->signal_state_ != nullptr) caller->signal_state_->ResetForExec();
   }
   // Before close-on-exec: a parent that learns of the exec from a
   // close-on-exec pipe must already see it (setpgid gives EACCES).
@@ -460,7 +460,7 @@ void Process::Kill(int wait_status) {
 void Process::OnThreadExit(sched::Thread* thread) {
   {
     SpinLockGuard signals(signal_lock_);
-    delete static_cast<posix::ThreadSignals*>(thread->signal_state_);
+    delete thread->signal_state_;
     thread->signal_state_ = nullptr;
   }
   bool last;

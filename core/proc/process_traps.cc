@@ -107,7 +107,7 @@ sched::Thread* CurrentFast() { return static_cast<sched::Thread*>(hal::CurrentTh
 bool SyscallExitNeedsSignalWork(sched::Thread* t, const hal::UserFrame* frame) {
   const int64_t result = hal::SyscallResult(frame);
   if (result >= -516 && result <= -512) return true;
-  const auto* ts = static_cast<const posix::ThreadSignals*>(t->signal_state_);
+  const auto* ts = t->signal_state_;
   return ts != nullptr && ts->has_saved_mask();
 }
 

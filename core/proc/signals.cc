@@ -15,7 +15,7 @@ namespace core {
 namespace {
 
 posix::ThreadSignals* SignalsOf(sched::Thread* t) {
-  return static_cast<posix::ThreadSignals*>(t->signal_state_);
+  return t->signal_state_;
 }
 
 struct InterruptRequest {
@@ -102,7 +102,7 @@ kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo, co
   {
     // The thread's signal state lives until its exit, which takes this lock.
     SpinLockGuard guard(p->signal_lock_);
-    auto* ts = static_cast<posix::ThreadSignals*>(t->signal_state_);
+    auto* ts = t->signal_state_;
     if (ts == nullptr) return kstd::Error::kSearch;  // it just exited
     r = p->signals_.SendToThread(*ts, info);
   }
@@ -204,7 +204,7 @@ void DeliverSignals(hal::UserFrame* frame) {
   sched::Thread* self = sched::Current();
   Process* p = self->process();
   if (p == nullptr || self->signal_state_ == nullptr) return;
-  auto* ts = static_cast<posix::ThreadSignals*>(self->signal_state_);
+  auto* ts = self->signal_state_;
   bool in_syscall = hal::IsSyscallFrame(frame) && self->syscall_nr_ != ~0ULL;
   uint64_t nr = self->syscall_nr_;
   self->syscall_nr_ = ~0ULL;
@@ -304,7 +304,7 @@ void DeliverSignals(hal::UserFrame* frame) {
 kstd::Result<void> SigReturn(hal::UserFrame* frame) {
   sched::Thread* self = sched::Current();
   Process* p = self->process();
-  auto* ts = static_cast<posix::ThreadSignals*>(self->signal_state_);
+  auto* ts = self->signal_state_;
   self->syscall_nr_ = ~0ULL;  // never restart rt_sigreturn itself
   posix::SigreturnContext ctx;
   ctx.user_cs = hal::UserCodeSelector();
@@ -335,7 +335,7 @@ kstd::Result<void> SigReturn(hal::UserFrame* frame) {
 void RaiseFaultSignal(int signo, int code, uint64_t address) {
   sched::Thread* self = sched::Current();
   Process* p = self->process();
-  auto* ts = static_cast<posix::ThreadSignals*>(self->signal_state_);
+  auto* ts = self->signal_state_;
   if (ts == nullptr) return;
   SpinLockGuard guard(p->signal_lock_);
   p->signals_.ForceFault(*ts, posix::SigInfo::FromFault(signo, code, address));

@@ -65,7 +65,7 @@ void FillSignals(Process* p, ProcessView* v) {
       [](sched::Thread* t, void* c) {
         auto* f = static_cast<First*>(c);
         if (f->seen || t->signal_state_ == nullptr) return;
-        auto* ts = static_cast<posix::ThreadSignals*>(t->signal_state_);
+        auto* ts = t->signal_state_;
         f->seen = true;
         f->blocked = ts->blocked();
         f->pending = ts->own_pending();

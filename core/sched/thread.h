@@ -13,7 +13,11 @@
 
 namespace core {
 class Process;
-}
+}  // namespace core
+
+namespace core::posix {
+class ThreadSignals;
+}  // namespace core::posix
 
 namespace core::sched {
 
@@ -79,8 +83,9 @@ class Thread final : public KernelObject {
   // (EINTR/restart) so the thread returns to user mode to take it. Set by
   // senders, cleared when nothing deliverable remains (core/proc/signals).
   bool interrupt_pending_ = false;
-  // The user thread's posix::ThreadSignals (owned by core/proc; opaque here).
-  void* signal_state_ = nullptr;
+  // The user thread's POSIX signal state (made and freed by core/proc; null
+  // for kernel threads and native threads).
+  posix::ThreadSignals* signal_state_ = nullptr;
   // The Linux syscall number of the call in progress (for restarts), or ~0.
   uint64_t syscall_nr_ = ~0ULL;
   uint64_t deadline_ = 0;        // in ticks; 0 = none

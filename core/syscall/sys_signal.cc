@@ -10,7 +10,7 @@ namespace core::syscall {
 namespace {
 
 posix::ThreadSignals* ThreadState() {
-  return static_cast<posix::ThreadSignals*>(CurrentThread()->signal_state_);
+  return CurrentThread()->signal_state_;
 }
 
 posix::SigInfo KillInfo(int signo, int32_t code = posix::kSiUser) {
