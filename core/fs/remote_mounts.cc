@@ -24,9 +24,7 @@ struct RootSwap {
 
 void SwapProcessRoot(Process* p, void* context) {
   auto* swap = static_cast<RootSwap*>(context);
-  SpinLockGuard guard(p->fs_lock_);
-  if (p->root_.get() == swap->old_root) p->root_ = vfs::PinnedVnode(swap->new_root);
-  if (p->cwd_.get() == swap->old_root) p->cwd_ = vfs::PinnedVnode(swap->new_root);
+  p->MoveRoot(swap->old_root, swap->new_root);
 }
 
 }  // namespace

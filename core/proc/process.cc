@@ -64,18 +64,89 @@ void UserThreadStart(void* arg) {
 // its canonical path (null if out of memory or it no longer resolves: then
 // there is no exe link).
 char* MakeExePath(Process* self, const char* path) {
-  kstd::RefPtr<vfs::Vnode> cwd, root;
-  {
-    SpinLockGuard guard(self->fs_lock_);
-    cwd = self->cwd_.ref();
-    root = self->root_.ref();
-  }
-  return vfs::ResolveExePath(vfs::Mounts(), root.get(), cwd.get(), path);
+  Process::FsRoots roots = self->fs_roots();
+  return vfs::ResolveExePath(vfs::Mounts(), roots.root.get(), roots.cwd.get(), path);
 }
 
 }  // namespace
 
 void SetSessionEndHook(SessionEndHook hook) { g_session_end_hook = hook; }
+
+Process::FsRoots Process::fs_roots() const {
+  SpinLockGuard guard(fs_lock_);
+  return FsRoots{root_.ref(), cwd_.ref()};
+}
+
+kstd::RefPtr<vfs::Vnode> Process::cwd() const {
+  SpinLockGuard guard(fs_lock_);
+  return cwd_.ref();
+}
+
+kstd::RefPtr<vfs::Vnode> Process::root() const {
+  SpinLockGuard guard(fs_lock_);
+  return root_.ref();
+}
+
+void Process::SetCwd(vfs::PinnedVnode dir) {
+  SpinLockGuard guard(fs_lock_);
+  cwd_ = kstd::Move(dir);
+}
+
+void Process::SetRootAndCwd(const kstd::RefPtr<vfs::Vnode>& dir) {
+  SpinLockGuard guard(fs_lock_);
+  cwd_ = vfs::PinnedVnode(dir);
+  root_ = vfs::PinnedVnode(dir);
+}
+
+void Process::MoveRoot(const vfs::Vnode* old_root, const kstd::RefPtr<vfs::Vnode>& new_root) {
+  SpinLockGuard guard(fs_lock_);
+  if (root_.get() == old_root) root_ = vfs::PinnedVnode(new_root);
+  if (cwd_.get() == old_root) cwd_ = vfs::PinnedVnode(new_root);
+}
+
+Process::BrkRange Process::brk() const {
+  SpinLockGuard guard(brk_lock_);
+  return BrkRange{brk_start_, brk_current_};
+}
+
+void Process::ResetBrk(uint64_t start) {
+  SpinLockGuard guard(brk_lock_);
+  brk_start_ = brk_current_ = start;
+}
+
+uint64_t Process::MoveBrk(uint64_t requested) {
+  SpinLockGuard guard(brk_lock_);
+  uint64_t current = brk_current_;
+  if (requested == 0 || requested < brk_start_) return current;
+  constexpr uint64_t kMaxHeap = 1ULL << 32;  // 4 GiB of brk heap at most
+  if (requested - brk_start_ > kMaxHeap) return current;
+  uint64_t old_end = kstd::AlignUp(current, vm::kPageSize);
+  uint64_t new_end = kstd::AlignUp(requested, vm::kPageSize);
+  vm::VmAspace* aspace = this->aspace();
+  if (new_end > old_end) {
+    auto vmo = vm::VmObject::CreateAnonymous(&Pmm(), new_end - old_end);
+    if (vmo.is_error()) return current;
+    auto mapped = aspace->Map(vmo.release_value(), 0, new_end - old_end,
+                              vm::kProtRead | vm::kProtWrite, old_end, vm::kMapFixed);
+    if (mapped.is_error()) return current;
+  } else if (new_end < old_end) {
+    if (aspace->Unmap(new_end, old_end - new_end).is_error()) return current;
+  }
+  brk_current_ = requested;
+  return requested;
+}
+
+uint32_t Process::umask() const {
+  SpinLockGuard guard(fs_lock_);
+  return umask_;
+}
+
+uint32_t Process::ExchangeUmask(uint32_t mask) {
+  SpinLockGuard guard(fs_lock_);
+  uint32_t old = umask_;
+  umask_ = mask & 0777;
+  return old;
+}
 
 Process::Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t handle_secret)
     : KernelObject(ObjectType::kProcess), pid_(pid), parent_pid_(parent_pid),
@@ -159,10 +230,15 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
   child->fds_ = new (kstd::nothrow) fd::FdTable();
   if (child->fds_ == nullptr) return kstd::Error::kNoMemory;
   TRY(child->fds_->CopyFrom(*fds_));
-  child->brk_start_ = brk_start_;
-  child->brk_current_ = brk_current_;
+  {
+    SpinLockGuard guard(brk_lock_);
+    SpinLockGuard child_guard(child->brk_lock_);  // uncontended: the child is not visible yet
+    child->brk_start_ = brk_start_;
+    child->brk_current_ = brk_current_;
+  }
   {
     SpinLockGuard guard(fs_lock_);
+    SpinLockGuard child_guard(child->fs_lock_);  // uncontended: the child is not visible yet
     child->cwd_ = cwd_;
     child->root_ = root_;
     child->umask_ = umask_;
@@ -177,8 +253,9 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
       exe = new (kstd::nothrow) char[n];
       if (exe != nullptr) __builtin_memcpy(exe, exe_path_, n);
     }
+    SpinLockGuard child_guard(child->lock_);  // uncontended: the child is not visible yet
     child->image_info_ = image_info_;
-    child->exe_path_ = exe;  // the child is not yet visible to anyone
+    child->exe_path_ = exe;
   }
 
   auto* frame_copy = new (kstd::nothrow) hal::UserFrame(*static_cast<const hal::UserFrame*>(frame));
@@ -392,10 +469,7 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
   SetImageInfo(ImageInfo{image.value().arg_start, image.value().arg_end, image.value().env_start,
                          image.value().env_end, image.value().sp},
                exe_path);
-  {
-    SpinLockGuard guard(brk_lock_);
-    brk_start_ = brk_current_ = image.value().brk;
-  }
+  ResetBrk(image.value().brk);
   hal::ThreadContext* cpu = caller->context();
   hal::ResetFpuState(cpu);
   cpu->fs_base = 0;
@@ -601,7 +675,7 @@ void Process::AddReapedChildUsage(const ResourceUsage& usage) {
 }
 
 void Process::NoteResidentSet() {
-  vm::VmAspace* aspace = aspace_.get();  // only the process's own threads call this
+  vm::VmAspace* aspace = this->aspace();  // only the process's own threads call this
   if (aspace == nullptr) return;
   uint64_t now = aspace->resident_pages();
   uint64_t peak = __atomic_load_n(&max_rss_pages_, __ATOMIC_RELAXED);

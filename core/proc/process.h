@@ -83,31 +83,55 @@ class Process final : public KernelObject {
   // each user thread's signal_state_) the threads' masks and own pending
   // sets. Guarded by signal_lock_ (taken before lock_; never held while
   // blocking).
-  posix::ProcessSignals signals_;
+  posix::ProcessSignals signals_ GUARDED_BY(signal_lock_);
   mutable SpinLock signal_lock_;
   // Job control, for the parent's wait4(WUNTRACED/WCONTINUED).
-  bool stop_unreported_ = false;
-  bool continue_unreported_ = false;
-  int stop_signo_ = 0;
+  bool stop_unreported_ GUARDED_BY(signal_lock_) = false;
+  bool continue_unreported_ GUARDED_BY(signal_lock_) = false;
+  int stop_signo_ GUARDED_BY(signal_lock_) = 0;
   sched::WaitQueue stop_waiters_;  // threads parked while the process is stopped
 
   /// Calls fn(thread, context) for every live thread (process lock held).
   void ForEachThread(void (*fn)(sched::Thread* thread, void* context), void* context);
 
-  // POSIX file-system context: current and root directories (pinned, so
+  // POSIX file-system context: the current and root directories (pinned, so
   // umount of a busy file system fails) and the file mode creation mask.
-  // Guarded by fs_lock_.
-  vfs::PinnedVnode cwd_;
-  vfs::PinnedVnode root_;
-  uint32_t umask_ = 022;
-  mutable SpinLock fs_lock_;
+  // Each call takes the process's fs lock; both directories are null once the
+  // process has exited.
 
-  // The program break (brk), set when the image is loaded; guarded by the
-  // address space's own locking through the brk syscall (one caller at a time
-  // per process: brk_lock_).
-  uint64_t brk_start_ = 0;
-  uint64_t brk_current_ = 0;
-  SpinLock brk_lock_;
+  /// The root and current directories, read together.
+  struct FsRoots {
+    kstd::RefPtr<vfs::Vnode> root;
+    kstd::RefPtr<vfs::Vnode> cwd;
+  };
+  FsRoots fs_roots() const EXCLUDES(fs_lock_);
+  kstd::RefPtr<vfs::Vnode> cwd() const EXCLUDES(fs_lock_);
+  kstd::RefPtr<vfs::Vnode> root() const EXCLUDES(fs_lock_);
+  /// chdir/fchdir: `dir` (already pinned by the caller) becomes the cwd.
+  void SetCwd(vfs::PinnedVnode dir) EXCLUDES(fs_lock_);
+  /// A new process's start: `dir` becomes both root and cwd.
+  void SetRootAndCwd(const kstd::RefPtr<vfs::Vnode>& dir) EXCLUDES(fs_lock_);
+  /// The root moved (core/fs's switch to a user-space root): a root or cwd
+  /// that is `old_root` becomes `new_root`.
+  void MoveRoot(const vfs::Vnode* old_root, const kstd::RefPtr<vfs::Vnode>& new_root)
+      EXCLUDES(fs_lock_);
+  uint32_t umask() const EXCLUDES(fs_lock_);
+  /// umask(2): sets the mask (permission bits only) and returns the old one.
+  uint32_t ExchangeUmask(uint32_t mask) EXCLUDES(fs_lock_);
+
+  // The program break (brk(2)), set when an image is loaded.
+  struct BrkRange {
+    uint64_t start;
+    uint64_t current;
+  };
+  BrkRange brk() const EXCLUDES(brk_lock_);
+  /// A new image: the break starts (and is) at `start`.
+  void ResetBrk(uint64_t start) EXCLUDES(brk_lock_);
+  /// brk(2): moves the break to `requested`, mapping or unmapping whole pages
+  /// of anonymous memory above the old end. Returns the new break, or the
+  /// unchanged one if the request cannot be met (Linux's rule: brk never
+  /// fails with an error code); 0 asks for the current break.
+  uint64_t MoveBrk(uint64_t requested) EXCLUDES(brk_lock_);
 
   /// Starts a thread that enters user mode at `entry` with stack pointer `sp`
   /// and `arg` in the first argument register. Errors: kNoMemory, kBadHandle
@@ -275,6 +299,15 @@ class Process final : public KernelObject {
   uint64_t start_nanos() const { return start_nanos_; }
 
  private:
+  // One brk(2) at a time per process (the break and its mapping change together).
+  mutable SpinLock brk_lock_;
+  uint64_t brk_start_ GUARDED_BY(brk_lock_) = 0;
+  uint64_t brk_current_ GUARDED_BY(brk_lock_) = 0;
+  mutable SpinLock fs_lock_;
+  vfs::PinnedVnode cwd_ GUARDED_BY(fs_lock_);
+  vfs::PinnedVnode root_ GUARDED_BY(fs_lock_);
+  uint32_t umask_ GUARDED_BY(fs_lock_) = 022;
+
   Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t handle_secret);
   void TearDown();
 
@@ -307,14 +340,14 @@ class Process final : public KernelObject {
   ProcessCounters counters_;
   uint64_t max_rss_pages_ = 0;  // atomic (a maximum)
   // Guarded by lock_ (KernelObject's).
-  ResourceUsage children_usage_;
-  kstd::IntrusiveList<sched::Thread, &sched::Thread::process_node_> threads_;
-  bool dying_ = false;
-  bool terminated_ = false;
-  int wait_status_ = 0;
-  // procfs (see ImageInfo); guarded by lock_.
-  ImageInfo image_info_;
-  char* exe_path_ = nullptr;  // owned (new[]), or null
+  ResourceUsage children_usage_ GUARDED_BY(lock_);
+  kstd::IntrusiveList<sched::Thread, &sched::Thread::process_node_> threads_ GUARDED_BY(lock_);
+  bool dying_ GUARDED_BY(lock_) = false;
+  bool terminated_ GUARDED_BY(lock_) = false;
+  int wait_status_ GUARDED_BY(lock_) = 0;
+  // procfs (see ImageInfo).
+  ImageInfo image_info_ GUARDED_BY(lock_);
+  char* exe_path_ GUARDED_BY(lock_) = nullptr;  // owned (new[]), or null
   const uint64_t start_nanos_;
 };
 

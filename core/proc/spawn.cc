@@ -56,10 +56,7 @@ kstd::Result<void> Build(Process* p, SpawnRequest& r, const char** why) {
   // stdin, stdout and stderr: the caller's (the console); cwd and root: "/".
   for (int i = 0; i < 3; ++i) TRY(p->fds()->InstallAt(i, r.stdio, false));
   {
-    kstd::RefPtr<vfs::Vnode> root = vfs::Mounts().Root();
-    SpinLockGuard guard(p->fs_lock_);
-    p->cwd_ = vfs::PinnedVnode(root);
-    p->root_ = vfs::PinnedVnode(root);
+    p->SetRootAndCwd(vfs::Mounts().Root());
   }
 
   auto bootstrap = TRY(MakeBootstrap(r, p->pid()));
@@ -72,7 +69,7 @@ kstd::Result<void> Build(Process* p, SpawnRequest& r, const char** why) {
   args.extra_aux_type = tessera::kAuxBootstrapHandle;
   args.extra_aux_value = bootstrap_handle;
   ProgramImage image = TRY(LoadProgram(p->aspace(), file, args, why));
-  p->brk_start_ = p->brk_current_ = image.brk;
+  p->ResetBrk(image.brk);
   p->SetImageInfo(Process::ImageInfo{image.arg_start, image.arg_end, image.env_start, image.env_end,
                                      image.sp},
                   nullptr);

@@ -101,10 +101,7 @@ class PidLink final : public vfs::SyntheticSymlink {
       return CopyTarget(path.data, kstd::Min(length, vfs::kMaxPathLength), out);
     }
     RefPtr<Vnode> dir;
-    {
-      SpinLockGuard guard(p->fs_lock_);
-      dir = kind_ == PidLinkKind::kCwd ? p->cwd_.ref() : p->root_.ref();
-    }
+    dir = kind_ == PidLinkKind::kCwd ? p->cwd() : p->root();
     if (!dir) return kstd::Error::kNotFound;  // exited
     RefPtr<Vnode> root = ReaderRoot();
     size_t length = TRY(vfs::PathOf(Mounts(), dir.get(), root.get(), path.span()));

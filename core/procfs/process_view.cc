@@ -31,11 +31,10 @@ struct HeapRange {
 };
 
 HeapRange BrkRange(Process* p, uint64_t* brk_start) {
-  SpinLockGuard guard(p->brk_lock_);
-  *brk_start = p->brk_start_;
+  const Process::BrkRange brk = p->brk();
+  *brk_start = brk.start;
   constexpr uint64_t kPageMask = kPageSize - 1;
-  return HeapRange{(p->brk_start_ + kPageMask) & ~kPageMask,
-                   (p->brk_current_ + kPageMask) & ~kPageMask};
+  return HeapRange{(brk.start + kPageMask) & ~kPageMask, (brk.current + kPageMask) & ~kPageMask};
 }
 
 // Calls fn(const vm::RegionInfo&) for each region in address order.
@@ -161,10 +160,7 @@ void FillView(Process* p, ProcessView* v) {
     v->flags = kPfExiting;
     if (p->terminated()) v->exit_code = p->wait_status();
   }
-  {
-    SpinLockGuard guard(p->fs_lock_);
-    v->umask = p->umask_;
-  }
+  v->umask = p->umask();
   FillSignals(p, v);
   v->fd_slots = fd::kMaxFds;
 

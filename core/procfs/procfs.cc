@@ -102,8 +102,7 @@ Result<void> RenderMounts(TextBuffer& out) {
 RefPtr<Vnode> ReaderRoot() {
   Process* self = sched::Current()->process();
   if (self != nullptr) {
-    SpinLockGuard guard(self->fs_lock_);
-    if (self->root_) return self->root_.ref();
+    if (kstd::RefPtr<Vnode> root = self->root()) return root;
   }
   return g_mounts->Root();
 }

@@ -181,9 +181,9 @@ kstd::Result<uint64_t> SysLinuxExecve(UserPtr<const char> user_path, UserPtr<con
   Process* self = CurrentProcess();
   kstd::RefPtr<vfs::Vnode> root, cwd;
   {
-    SpinLockGuard guard(self->fs_lock_);
-    root = self->root_.ref();
-    cwd = self->cwd_.ref();
+    Process::FsRoots roots = self->fs_roots();
+    root = kstd::Move(roots.root);
+    cwd = kstd::Move(roots.cwd);
   }
   vfs::PathContext ctx{&vfs::Mounts(), root.get(), cwd.get()};
 

@@ -60,9 +60,9 @@ class Context {
   kstd::Result<void> Init(int32_t dirfd, bool path_is_relative) {
     Process* p = CurrentProcess();
     {
-      SpinLockGuard guard(p->fs_lock_);
-      root_ = p->root_.ref();
-      start_ = p->cwd_.ref();
+      Process::FsRoots roots = p->fs_roots();
+      root_ = kstd::Move(roots.root);
+      start_ = kstd::Move(roots.cwd);
     }
     if (dirfd != kAtFdCwd && path_is_relative) {
       auto file = p->fds()->Get(dirfd);
@@ -139,8 +139,7 @@ kstd::Result<uint64_t> NamespaceResult(const kstd::Result<void>& r) {
 
 uint32_t Umask() {
   Process* p = CurrentProcess();
-  SpinLockGuard guard(p->fs_lock_);
-  return p->umask_;
+  return p->umask();
 }
 
 kstd::Result<uint64_t> DoOpen(int32_t dirfd, uint64_t user_path, uint32_t flags, uint32_t mode) {
@@ -594,8 +593,7 @@ kstd::Result<uint64_t> SysLinuxChdir(UserPtr<const char> path) {
   if (!v->IsDirectory()) return kstd::Error::kNotDirectory;
   Process* p = CurrentProcess();
   vfs::PinnedVnode pinned(kstd::Move(v));
-  SpinLockGuard guard(p->fs_lock_);
-  p->cwd_ = kstd::Move(pinned);
+  p->SetCwd(kstd::Move(pinned));
   return 0;
 }
 
@@ -606,17 +604,13 @@ kstd::Result<uint64_t> SysLinuxFchdir(int32_t fd) {
   if (!v.value()->IsDirectory()) return kstd::Error::kNotDirectory;
   Process* p = CurrentProcess();
   vfs::PinnedVnode pinned(v.release_value());
-  SpinLockGuard guard(p->fs_lock_);
-  p->cwd_ = kstd::Move(pinned);
+  p->SetCwd(kstd::Move(pinned));
   return 0;
 }
 
 kstd::Result<uint64_t> SysLinuxUmask(uint32_t mask) {
   Process* p = CurrentProcess();
-  SpinLockGuard guard(p->fs_lock_);
-  uint32_t old = p->umask_;
-  p->umask_ = mask & 0777;
-  return old;
+  return p->ExchangeUmask(mask);
 }
 
 kstd::Result<uint64_t> SysLinuxStatfs(UserPtr<const char> path, UserPtr<void> buf) {

@@ -78,9 +78,9 @@ kstd::Result<void> DecodeMountArgs(const tessera::FsMountArgs& args, DecodedMoun
   if (out->path_length == 0) return kstd::Error::kNotFound;
   kstd::RefPtr<vfs::Vnode> root, cwd;
   {
-    SpinLockGuard guard(self->fs_lock_);
-    root = self->root_.ref();
-    cwd = self->cwd_.ref();
+    Process::FsRoots roots = self->fs_roots();
+    root = kstd::Move(roots.root);
+    cwd = kstd::Move(roots.cwd);
   }
   vfs::PathContext ctx{&vfs::Mounts(), root.get(), cwd.get()};
   out->dir = TRY(vfs::LookupPath(ctx, vfs::Name(out->path, out->path_length), true));
@@ -227,9 +227,9 @@ kstd::Result<uint64_t> SysLinuxUmount2(UserPtr<const char> user_path, int32_t fl
   } else if (length.value() > 0) {
     kstd::RefPtr<vfs::Vnode> root, cwd;
     {
-      SpinLockGuard guard(self->fs_lock_);
-      root = self->root_.ref();
-      cwd = self->cwd_.ref();
+      Process::FsRoots roots = self->fs_roots();
+      root = kstd::Move(roots.root);
+      cwd = kstd::Move(roots.cwd);
     }
     vfs::PathContext ctx{&vfs::Mounts(), root.get(), cwd.get()};
     target = vfs::LookupPath(ctx, vfs::Name(path, length.value()), (flags & kUmountNoFollow) == 0);

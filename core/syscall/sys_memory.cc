@@ -176,28 +176,7 @@ kstd::Result<uint64_t> SysLinuxMremap(uint64_t old_addr, uint64_t old_size, uint
 }
 
 kstd::Result<uint64_t> SysLinuxBrk(uint64_t requested) {
-  // Linux semantics: returns the new break, or the old one if the request
-  // cannot be met (never an error code).
-  Process* p = CurrentProcess();
-  SpinLockGuard guard(p->brk_lock_);
-  uint64_t current = p->brk_current_;
-  if (requested == 0 || requested < p->brk_start_) return current;
-  constexpr uint64_t kMaxHeap = 1ULL << 32;  // 4 GiB of brk heap at most
-  if (requested - p->brk_start_ > kMaxHeap) return current;
-  uint64_t old_end = kstd::AlignUp(current, kPage);
-  uint64_t new_end = kstd::AlignUp(requested, kPage);
-  vm::VmAspace* aspace = p->aspace();
-  if (new_end > old_end) {
-    auto vmo = vm::VmObject::CreateAnonymous(&Pmm(), new_end - old_end);
-    if (vmo.is_error()) return current;
-    auto mapped = aspace->Map(vmo.release_value(), 0, new_end - old_end,
-                              vm::kProtRead | vm::kProtWrite, old_end, vm::kMapFixed);
-    if (mapped.is_error()) return current;
-  } else if (new_end < old_end) {
-    if (aspace->Unmap(new_end, old_end - new_end).is_error()) return current;
-  }
-  p->brk_current_ = requested;
-  return requested;
+  return CurrentProcess()->MoveBrk(requested);
 }
 
 kstd::Result<uint64_t> SysLinuxMadvise(uint64_t addr, uint64_t length, int32_t advice) {

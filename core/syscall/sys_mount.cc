@@ -67,8 +67,8 @@ struct Caller {
 
 Caller CurrentCaller() {
   Process* self = CurrentProcess();
-  SpinLockGuard guard(self->fs_lock_);
-  return Caller{self->root_.ref(), self->cwd_.ref()};
+  Process::FsRoots roots = self->fs_roots();
+  return Caller{kstd::Move(roots.root), kstd::Move(roots.cwd)};
 }
 
 // Whether `v` is the root of a mount (the root mount included).
