@@ -131,8 +131,8 @@ class CollectingSink final : public DirSink {
   size_t taken_ = 0;
 };
 
-/// Every entry name, "." and ".." included, reading `batch` at a time.
-inline std::vector<std::string> ListNames(Vnode* dir, size_t batch = 3) {
+/// Every entry, "." and ".." included, reading `batch` at a time.
+inline std::vector<ListedEntry> ListEntries(Vnode* dir, size_t batch = 3) {
   CollectingSink sink(batch);
   uint64_t cursor = 0;
   while (true) {
@@ -142,8 +142,13 @@ inline std::vector<std::string> ListNames(Vnode* dir, size_t batch = 3) {
     EXPECT_TRUE(r.ok()) << Status(r);
     if (!r.ok() || sink.entries.size() == before) break;
   }
+  return sink.entries;
+}
+
+/// Every entry name, "." and ".." included, reading `batch` at a time.
+inline std::vector<std::string> ListNames(Vnode* dir, size_t batch = 3) {
   std::vector<std::string> names;
-  for (const auto& e : sink.entries) names.push_back(e.name);
+  for (const auto& e : ListEntries(dir, batch)) names.push_back(e.name);
   return names;
 }
 
