@@ -1,8 +1,28 @@
 #!/bin/bash
 # The one command that runs every Tessera test: installs what is missing
 # (ci/bootstrap.sh), then `bazel test //...` — host unit tests and the QEMU
-# system tests. Extra arguments go to `bazel test`.
-set -euo pipefail
+# system tests — and then the host unit tests (every cc_test not tagged qemu)
+# again under AddressSanitizer (`--config=asan`) and UndefinedBehaviorSanitizer
+# (`--config=ubsan`). Extra arguments go to each `bazel test`. Every run
+# happens even when an earlier one fails; the status is the first failure's.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-ci/bootstrap.sh
-exec bazel test //... "$@"
+ci/bootstrap.sh || exit
+
+status=0
+run() {
+  echo "ci/test.sh: bazel test $*" >&2
+  bazel test "$@"
+  local rc=$?
+  if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then status=$rc; fi
+}
+
+run //... "$@"
+# Host tests only: wildcards skip targets incompatible with the host, the tag
+# filter skips QEMU boots and the language filter the sh_tests (which run the
+# unsanitized user programs).
+for config in asan ubsan; do
+  run --config="$config" --build_tests_only --test_tag_filters=-qemu --test_lang_filters=cc \
+    "$@" -- //...
+done
+exit "$status"

@@ -124,7 +124,8 @@ void Csprng::Generate(kstd::Span<uint8_t> out) {
   for (int i = 0; i < 8; ++i) next_key[i] = LoadWord(block + 4 * i);
   size_t done = 0;
   size_t first = out.size() < 32 ? out.size() : 32;
-  __builtin_memcpy(out.data(), block + 32, first);
+  // An empty span may have a null data(): memcpy's arguments must not be null.
+  if (first != 0) __builtin_memcpy(out.data(), block + 32, first);
   done = first;
   uint32_t counter = 1;
   while (done < out.size()) {

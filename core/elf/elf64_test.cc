@@ -85,11 +85,11 @@ struct Parsed {
 };
 
 // Parses a copy in a buffer of exactly the file's size, so AddressSanitizer
-// (elf64_asan_test) reports any read past the end.
+// (`bazel test --config=asan`) reports any read past the end.
 Parsed Parse(const Bytes& bytes, size_t length) {
   Parsed p;
   std::unique_ptr<uint8_t[]> copy(new uint8_t[length]);
-  memcpy(copy.get(), bytes.data(), length);
+  if (length != 0) memcpy(copy.get(), bytes.data(), length);  // an empty vector's data() may be null
   const char* why = nullptr;
   kstd::Result<ElfImage> r = ParseElf64(kstd::ByteSpan(copy.get(), length), &why);
   p.ok = r.ok();

@@ -298,7 +298,7 @@ class FakeTransport final : public RemoteTransport {
     if (dead_) return kstd::Error::kIo;
     if (data_in.size() > buffer_.size()) return kstd::Error::kInvalid;
     EXPECT_GE(message.size(), sizeof(fsproto::Request));
-    std::memcpy(buffer_.data(), data_in.data(), data_in.size());
+    if (!data_in.empty()) std::memcpy(buffer_.data(), data_in.data(), data_in.size());
     std::vector<uint8_t> request(message.begin(), message.end());
     fsproto::Request header;
     std::memcpy(&header, request.data(), sizeof header);
@@ -315,7 +315,7 @@ class FakeTransport final : public RemoteTransport {
       dead_ = true;  // as the kernel transport: a protocol violation kills the mount
       return checked.error();
     }
-    std::memcpy(data_out.data(), buffer_.data(), reply->length);
+    if (reply->length != 0) std::memcpy(data_out.data(), buffer_.data(), reply->length);
     return kstd::Ok();
   }
 

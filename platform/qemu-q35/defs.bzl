@@ -6,18 +6,24 @@ host skips them); the rules here move them onto the board's platform with a
 Starlark transition, so no command-line flags are needed.
 """
 
+load("//platform:copy_binary.bzl", "copy_binary")
+load("//platform:sanitizers.bzl", "SANITIZER_FLAG_OPTIONS", "without_sanitizer_flags")
+
 _PLATFORMS = {
     "kernel": "//platform:qemu_q35",
     "user": "//platform:qemu_q35_user",
 }
 
 def _q35_transition_impl(settings, attr):
-    return {"//command_line_option:platforms": _PLATFORMS[attr.mode]}
+    out = without_sanitizer_flags(settings)
+    out["//command_line_option:platforms"] = _PLATFORMS[attr.mode]
+    return out
 
+# Also drops --config=asan/ubsan's flags: sanitizers are for host code only.
 _q35_transition = transition(
     implementation = _q35_transition_impl,
-    inputs = [],
-    outputs = ["//command_line_option:platforms"],
+    inputs = SANITIZER_FLAG_OPTIONS,
+    outputs = SANITIZER_FLAG_OPTIONS + ["//command_line_option:platforms"],
 )
 
 _ALLOWLIST = {
@@ -27,16 +33,7 @@ _ALLOWLIST = {
 }
 
 def _q35_elf_impl(ctx):
-    binary = ctx.attr.binary[0][DefaultInfo].files_to_run.executable
-    out = ctx.actions.declare_file(ctx.label.name + ".elf")
-    ctx.actions.run_shell(
-        inputs = [binary],
-        outputs = [out],
-        command = 'cp "$1" "$2"',
-        arguments = [binary.path, out.path],
-        mnemonic = "Q35Elf",
-    )
-    return [DefaultInfo(files = depset([out]), runfiles = ctx.runfiles(files = [out]))]
+    return [copy_binary(ctx, ctx.label.name + ".elf", "Q35Elf")]
 
 q35_elf = rule(
     implementation = _q35_elf_impl,

@@ -115,10 +115,11 @@ class HostPty {
     return Drain();
   }
   // Waits until the tty has been quiet for a while (a loaded machine may
-  // run the receive work late).
+  // run the receive work late: with sanitized tests running in parallel on
+  // two CPUs, three quiet rounds were sometimes too few).
   std::string Settle() {
     std::string out;
-    for (int quiet = 0; quiet < 3;) {
+    for (int quiet = 0; quiet < 10;) {
       pollfd p = {slave_, POLLIN, 0};
       poll(&p, 1, 0);
       usleep(1000);

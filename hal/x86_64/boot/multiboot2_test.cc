@@ -122,7 +122,7 @@ struct Parsed {
 };
 
 // Parses a copy of `bytes` in a buffer of exactly that size, so that AddressSanitizer
-// (multiboot2_asan_test) catches any read past the end.
+// (`bazel test --config=asan`) catches any read past the end.
 Parsed Parse(const Bytes& bytes, uint64_t phys = kInfoPhys) {
   Parsed p;
   std::unique_ptr<uint8_t[]> copy(new uint8_t[bytes.size()]);

@@ -3,7 +3,7 @@
 // the damage. The damage is made with debugfs (set_super_value, set_bg,
 // set_inode_field) or by patching bytes that debugfs located. A fuzzing pass
 // flips random bytes in the metadata of real images and walks and writes the
-// result (run it under AddressSanitizer for the full effect).
+// result (run it under AddressSanitizer, `--config=asan`, for the full effect).
 
 #include <stdlib.h>
 #include <string.h>
