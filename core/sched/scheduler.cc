@@ -7,7 +7,27 @@
 #include "hal/timer.h"
 
 namespace core::sched {
+
+// The scheduler's access to a Thread's private scheduling state (Thread
+// befriends it; nothing outside this file uses it).
+struct ThreadAccess {
+  using SleepList = kstd::IntrusiveList<Thread, &Thread::sleep_node_>;
+  using WaitList = kstd::IntrusiveList<Thread, &Thread::wait_node_>;
+  static RunQueueEntry& entry(Thread* t) { return t->entry_; }
+  static ThreadState& state(Thread* t) { return t->state_; }
+  static WakeReason& wake_reason(Thread* t) { return t->wake_reason_; }
+  static bool& wake_pending(Thread* t) { return t->wake_pending_; }
+  static uint64_t& deadline(Thread* t) { return t->deadline_; }
+  static WaitQueue*& waiting_on(Thread* t) { return t->waiting_on_; }
+  static int& slice_left(Thread* t) { return t->slice_left_; }
+  static uint64_t& cpu_ticks(Thread* t) { return t->cpu_ticks_; }
+  static uint64_t& system_ticks(Thread* t) { return t->system_ticks_; }
+  static uint64_t& switches(Thread* t) { return t->switches_; }
+};
+
 namespace {
+
+using S = ThreadAccess;
 
 // Guards everything below and every Thread's scheduler-private fields.
 RawSpinLock g_lock;
@@ -21,9 +41,9 @@ uint64_t g_preemptions = 0;
 uint64_t g_idle_ticks = 0;
 uint64_t g_user_ticks = 0;  // ticks that interrupted user mode
 // Threads with a deadline, unsorted (checked each tick; few in practice).
-kstd::IntrusiveList<Thread, &Thread::sleep_node_> g_sleepers GUARDED_BY(g_lock);
+ThreadAccess::SleepList g_sleepers GUARDED_BY(g_lock);
 // Exited threads whose stacks can be freed once another thread runs.
-kstd::IntrusiveList<Thread, &Thread::wait_node_> g_dead GUARDED_BY(g_lock);
+ThreadAccess::WaitList g_dead GUARDED_BY(g_lock);
 
 class SCOPED_CAPABILITY IrqLock {
  public:
@@ -41,16 +61,16 @@ Thread* CurrentLocked() { return static_cast<Thread*>(hal::CurrentThreadSlot());
 
 void MakeRunnableLocked(Thread* t, bool front) REQUIRES(g_lock) {
   if (t == g_idle) return;  // runs only when nothing else can
-  t->state_ = ThreadState::kRunnable;
-  if (t->slice_left_ <= 0) {
+  S::state(t) = ThreadState::kRunnable;
+  if (S::slice_left(t) <= 0) {
     // Its time slice is used up: a fresh one, at the back of its priority.
-    t->slice_left_ = kTimeSliceTicks;
+    S::slice_left(t) = kTimeSliceTicks;
     front = false;
   }
   if (front) {
-    g_run_queue.EnqueueFront(&t->entry_);
+    g_run_queue.EnqueueFront(&S::entry(t));
   } else {
-    g_run_queue.Enqueue(&t->entry_);
+    g_run_queue.Enqueue(&S::entry(t));
   }
   Thread* cur = CurrentLocked();
   if (cur == nullptr || cur == t) return;
@@ -66,7 +86,7 @@ void MakeWokenRunnableLocked(Thread* t) REQUIRES(g_lock) {
   MakeRunnableLocked(t, true);
   Thread* cur = CurrentLocked();
   if (cur != nullptr && cur != t && cur != g_idle && t->priority() == cur->priority() &&
-      cur->slice_left_ < kTimeSliceTicks) {
+      S::slice_left(cur) < kTimeSliceTicks) {
     g_need_resched = true;
   }
 }
@@ -74,7 +94,7 @@ void MakeWokenRunnableLocked(Thread* t) REQUIRES(g_lock) {
 Thread* FromEntry(RunQueueEntry* e) {
   constexpr uintptr_t kBase = 4096;
   auto* probe = reinterpret_cast<Thread*>(kBase);
-  uintptr_t offset = reinterpret_cast<uintptr_t>(&probe->entry_) - kBase;
+  uintptr_t offset = reinterpret_cast<uintptr_t>(&S::entry(probe)) - kBase;
   return reinterpret_cast<Thread*>(reinterpret_cast<uintptr_t>(e) - offset);
 }
 
@@ -87,11 +107,11 @@ void ScheduleLocked() REQUIRES(g_lock) {
   Thread* next = e != nullptr ? FromEntry(e) : g_idle;
   g_need_resched = false;
   if (next == cur) {
-    cur->state_ = ThreadState::kRunning;
+    S::state(cur) = ThreadState::kRunning;
     return;
   }
-  next->state_ = ThreadState::kRunning;
-  ++next->switches_;
+  S::state(next) = ThreadState::kRunning;
+  ++S::switches(next);
   ++g_switches;
   hal::SetCurrentThreadSlot(next);
   if (next->page_table_root_ != cur->page_table_root_) {
@@ -107,7 +127,7 @@ void ScheduleLocked() REQUIRES(g_lock) {
 
 void RemoveDeadlineLocked(Thread* t) REQUIRES(g_lock) {
   if (decltype(g_sleepers)::Contains(t)) g_sleepers.Remove(t);
-  t->deadline_ = 0;
+  S::deadline(t) = 0;
 }
 
 }  // namespace
@@ -153,26 +173,26 @@ void Yield() {
 void PrepareToBlock() {
   IrqLock lock;
   Thread* cur = CurrentLocked();
-  cur->wake_pending_ = false;
-  cur->wake_reason_ = WakeReason::kNone;
+  S::wake_pending(cur) = false;
+  S::wake_reason(cur) = WakeReason::kNone;
 }
 
 static WakeReason BlockLocked(Thread* cur, uint64_t deadline) REQUIRES(g_lock) {
   if (cur->kill_pending_ || cur->interrupt_pending_) return WakeReason::kInterrupted;
-  if (cur->wake_pending_) {
-    cur->wake_pending_ = false;
-    return cur->wake_reason_;
+  if (S::wake_pending(cur)) {
+    S::wake_pending(cur) = false;
+    return S::wake_reason(cur);
   }
   if (deadline != kNoDeadline && deadline <= hal::MonotonicNanos()) return WakeReason::kTimedOut;
-  cur->state_ = ThreadState::kBlocked;
-  cur->wake_reason_ = WakeReason::kNone;
+  S::state(cur) = ThreadState::kBlocked;
+  S::wake_reason(cur) = WakeReason::kNone;
   if (deadline != kNoDeadline) {
-    cur->deadline_ = deadline;
+    S::deadline(cur) = deadline;
     g_sleepers.PushBack(cur);
   }
   ScheduleLocked();
-  WakeReason reason = cur->wake_reason_;
-  cur->wake_pending_ = false;
+  WakeReason reason = S::wake_reason(cur);
+  S::wake_pending(cur) = false;
   return reason;
 }
 
@@ -184,7 +204,7 @@ WakeReason Block(uint64_t deadline) {
 WakeReason SleepTicks(uint64_t ticks) {
   IrqLock lock;
   Thread* cur = CurrentLocked();
-  cur->wake_pending_ = false;
+  S::wake_pending(cur) = false;
   uint64_t deadline = DeadlineAfterNanos((ticks == 0 ? 1 : ticks) * (1'000'000'000ULL / kTickHz));
   for (;;) {
     WakeReason r = BlockLocked(cur, deadline);
@@ -194,34 +214,34 @@ WakeReason SleepTicks(uint64_t ticks) {
 
 void Wake(Thread* thread, WakeReason reason) {
   IrqLock lock;
-  if (thread->state_ != ThreadState::kBlocked) {
+  if (S::state(thread) != ThreadState::kBlocked) {
     // Not asleep yet (between PrepareToBlock and Block) or running: remember.
-    if (thread->state_ != ThreadState::kDead) {
-      thread->wake_pending_ = true;
-      thread->wake_reason_ = reason;
+    if (S::state(thread) != ThreadState::kDead) {
+      S::wake_pending(thread) = true;
+      S::wake_reason(thread) = reason;
     }
     return;
   }
   RemoveDeadlineLocked(thread);
-  if (thread->waiting_on_ != nullptr) {
-    thread->waiting_on_->waiters_.Remove(thread);
-    thread->waiting_on_ = nullptr;
+  if (S::waiting_on(thread) != nullptr) {
+    S::waiting_on(thread)->waiters_.Remove(thread);
+    S::waiting_on(thread) = nullptr;
   }
-  thread->wake_reason_ = reason;
+  S::wake_reason(thread) = reason;
   MakeWokenRunnableLocked(thread);
 }
 
 WakeReason WaitQueue::Wait(uint64_t deadline) {
   IrqLock lock;
   Thread* cur = CurrentLocked();
-  cur->wake_pending_ = false;
+  S::wake_pending(cur) = false;
   if (cur->kill_pending_ || cur->interrupt_pending_) return WakeReason::kInterrupted;
   waiters_.PushBack(cur);
-  cur->waiting_on_ = this;
+  S::waiting_on(cur) = this;
   WakeReason r = BlockLocked(cur, deadline);
-  if (cur->waiting_on_ == this) {  // timed out or interrupted: still queued
+  if (S::waiting_on(cur) == this) {  // timed out or interrupted: still queued
     waiters_.Remove(cur);
-    cur->waiting_on_ = nullptr;
+    S::waiting_on(cur) = nullptr;
   }
   return r;
 }
@@ -229,15 +249,15 @@ WakeReason WaitQueue::Wait(uint64_t deadline) {
 WakeReason WaitQueue::WaitIf(uint64_t deadline, bool (*still_needed)(void*), void* context) {
   IrqLock lock;
   Thread* cur = CurrentLocked();
-  cur->wake_pending_ = false;
+  S::wake_pending(cur) = false;
   if (cur->kill_pending_ || cur->interrupt_pending_) return WakeReason::kInterrupted;
   if (!still_needed(context)) return WakeReason::kWoken;
   waiters_.PushBack(cur);
-  cur->waiting_on_ = this;
+  S::waiting_on(cur) = this;
   WakeReason r = BlockLocked(cur, deadline);
-  if (cur->waiting_on_ == this) {
+  if (S::waiting_on(cur) == this) {
     waiters_.Remove(cur);
-    cur->waiting_on_ = nullptr;
+    S::waiting_on(cur) = nullptr;
   }
   return r;
 }
@@ -270,12 +290,12 @@ int WaitQueue::WakeAll(WakeReason reason) {
 void SetPriority(Thread* thread, int priority) {
   IrqLock lock;
   if (thread == g_idle) return;
-  if (thread->state_ == ThreadState::kRunnable) {
-    g_run_queue.Remove(&thread->entry_);
-    thread->entry_.priority = priority;
+  if (S::state(thread) == ThreadState::kRunnable) {
+    g_run_queue.Remove(&S::entry(thread));
+    S::entry(thread).priority = priority;
     MakeRunnableLocked(thread, false);
   } else {
-    thread->entry_.priority = priority;
+    S::entry(thread).priority = priority;
   }
   if (thread == CurrentLocked() && g_run_queue.HighestPriority() > priority) g_need_resched = true;
 }
@@ -285,7 +305,7 @@ void ExitCurrent() {
   g_lock.Lock();
   Thread* cur = CurrentLocked();
   if (cur == g_idle) Panic("the idle thread tried to exit");
-  cur->state_ = ThreadState::kDead;
+  S::state(cur) = ThreadState::kDead;
   RemoveDeadlineLocked(cur);
   g_dead.PushBack(cur);
   ScheduleLocked();
@@ -297,28 +317,28 @@ void OnTick(bool from_user) {
   ++g_ticks;
   Thread* cur = CurrentLocked();
   if (cur != nullptr) {
-    ++cur->cpu_ticks_;
-    if (!from_user) ++cur->system_ticks_;
+    ++S::cpu_ticks(cur);
+    if (!from_user) ++S::system_ticks(cur);
     if (cur == g_idle) ++g_idle_ticks;
     if (from_user) ++g_user_ticks;
   }
   // Expired deadlines.
   uint64_t now = hal::MonotonicNanos();
   for (;;) {
-    Thread* expired = g_sleepers.FindIf([now](Thread* x) { return x->deadline_ <= now; });
+    Thread* expired = g_sleepers.FindIf([now](Thread* x) { return S::deadline(x) <= now; });
     if (expired == nullptr) break;
     g_sleepers.Remove(expired);
-    expired->deadline_ = 0;
-    if (expired->state_ == ThreadState::kBlocked) {
-      if (expired->waiting_on_ != nullptr) {
-        expired->waiting_on_->waiters_.Remove(expired);
-        expired->waiting_on_ = nullptr;
+    S::deadline(expired) = 0;
+    if (S::state(expired) == ThreadState::kBlocked) {
+      if (S::waiting_on(expired) != nullptr) {
+        S::waiting_on(expired)->waiters_.Remove(expired);
+        S::waiting_on(expired) = nullptr;
       }
-      expired->wake_reason_ = WakeReason::kTimedOut;
+      S::wake_reason(expired) = WakeReason::kTimedOut;
       MakeWokenRunnableLocked(expired);
     }
   }
-  if (cur != nullptr && cur != g_idle && --cur->slice_left_ <= 0) g_need_resched = true;
+  if (cur != nullptr && cur != g_idle && --S::slice_left(cur) <= 0) g_need_resched = true;
   if (cur == g_idle && !g_run_queue.empty()) g_need_resched = true;
   g_lock.Unlock();
 }
@@ -329,11 +349,11 @@ void PreemptIfNeeded() {
   g_lock.Lock();
   if (g_need_resched) {
     Thread* cur = CurrentLocked();
-    if (cur != g_idle && cur->state_ == ThreadState::kRunning) {
+    if (cur != g_idle && S::state(cur) == ThreadState::kRunning) {
       // Slice over: to the back of its priority, with a fresh slice.
       // Preempted by a higher priority: it keeps its turn in its own.
       // Preempted by an equal-priority wake-up: behind the woken thread.
-      bool keep_turn = cur->slice_left_ > 0 && g_run_queue.HighestPriority() > cur->priority();
+      bool keep_turn = S::slice_left(cur) > 0 && g_run_queue.HighestPriority() > cur->priority();
       MakeRunnableLocked(cur, keep_turn);
       ++g_preemptions;
     }

@@ -37,6 +37,7 @@ enum class WakeReason : uint8_t {
 };
 
 class WaitQueue;
+struct ThreadAccess;
 
 class Thread final : public KernelObject {
  public:
@@ -70,14 +71,9 @@ class Thread final : public KernelObject {
   /// Changes the argument the entry function gets (before Start only).
   void set_entry_arg(void* arg) { entry_arg_ = arg; }
 
-  // Scheduler-private state (guarded by the scheduler lock).
-  RunQueueEntry entry_;
-  kstd::ListNode wait_node_;     // on a WaitQueue
-  kstd::ListNode sleep_node_;    // on the deadline list
+  // The user thread's state, kept by core/proc and the syscall layer (set
+  // before Start, or by the thread itself unless noted).
   kstd::ListNode process_node_;  // on its process's thread list (process lock)
-  ThreadState state_ = ThreadState::kNew;
-  WakeReason wake_reason_ = WakeReason::kNone;
-  bool wake_pending_ = false;    // a Wake arrived before the thread blocked
   bool kill_pending_ = false;    // exit at the next return to user mode / wait
   // A signal this thread does not block is pending: interruptible waits end
   // (EINTR/restart) so the thread returns to user mode to take it. Set by
@@ -88,12 +84,6 @@ class Thread final : public KernelObject {
   posix::ThreadSignals* signal_state_ = nullptr;
   // The Linux syscall number of the call in progress (for restarts), or ~0.
   uint64_t syscall_nr_ = ~0ULL;
-  uint64_t deadline_ = 0;        // in ticks; 0 = none
-  WaitQueue* waiting_on_ = nullptr;
-  int slice_left_ = 0;
-  uint64_t cpu_ticks_ = 0;
-  uint64_t system_ticks_ = 0;
-  uint64_t switches_ = 0;
   // The page-table root to run with (0: the kernel's). Set before Start;
   // changed only by the thread itself (exec, exit).
   uint64_t page_table_root_ = 0;
@@ -116,7 +106,25 @@ class Thread final : public KernelObject {
   uint64_t clear_child_tid_ = 0;
 
  private:
+  friend struct ThreadAccess;  // the scheduler (scheduler.cc)
+  friend class WaitQueue;
+  friend void ThreadTrampoline(void* thread);
+
   Thread(const char* name, Process* process, int priority);
+
+  // Scheduling state, private to core/sched (guarded by the scheduler lock).
+  RunQueueEntry entry_;
+  kstd::ListNode wait_node_;   // on a WaitQueue, or on the dead list
+  kstd::ListNode sleep_node_;  // on the deadline list
+  ThreadState state_ = ThreadState::kNew;
+  WakeReason wake_reason_ = WakeReason::kNone;
+  bool wake_pending_ = false;  // a Wake arrived before the thread blocked
+  uint64_t deadline_ = 0;      // in ticks; 0 = none
+  WaitQueue* waiting_on_ = nullptr;
+  int slice_left_ = 0;
+  uint64_t cpu_ticks_ = 0;
+  uint64_t system_ticks_ = 0;
+  uint64_t switches_ = 0;
 
   char name_[kNameMax] = {};
   uint64_t tid_;
@@ -125,8 +133,6 @@ class Thread final : public KernelObject {
   uintptr_t stack_ = 0;  // owned kernel stack (0 for the adopted boot thread)
   void (*entry_fn_)(void*) = nullptr;
   void* entry_arg_ = nullptr;
-
-  friend void ThreadTrampoline(void* thread);
 };
 
 }  // namespace core::sched
