@@ -1,5 +1,7 @@
 #include "core/fd/console.h"
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/poll.h"
 #include "core/fd/vnode_file.h"
 #include "core/fs/root.h"
 #include "core/posix/signals.h"
@@ -13,7 +15,6 @@
 #include "core/syscall/user_ptr.h"
 #include "core/vfs/device.h"
 #include "core/vfs/devfs.h"
-#include "core/vfs/linux_abi.h"
 #include "core/vfs/ops.h"
 #include "hal/console.h"
 #include "kstd/new.h"
@@ -71,7 +72,7 @@ class ConsoleTty final : public vfs::CharDevice {
     // A session leader without a controlling terminal that opens this one
     // (without O_NOCTTY) acquires it, as on Linux.
     Process* p = Caller();
-    if (p == nullptr || (flags & kONoCtty) != 0) return kstd::Ok();
+    if (p == nullptr || (flags & linux_abi::kONoCtty) != 0) return kstd::Ok();
     SpinLockGuard guard(lock_);
     if (session_ == 0 && p->sid() == p->pid()) {
       session_ = p->sid();
@@ -135,8 +136,8 @@ class ConsoleTty final : public vfs::CharDevice {
   uint32_t Poll() override {
     SpinLockGuard guard(lock_);
     uint32_t ev = 0;
-    if (ld_->Readable()) ev |= vfs::kPollIn | vfs::kPollRdNorm;
-    if (ld_->Writable()) ev |= vfs::kPollOut | vfs::kPollWrNorm;
+    if (ld_->Readable()) ev |= linux_abi::kPollIn | linux_abi::kPollRdNorm;
+    if (ld_->Writable()) ev |= linux_abi::kPollOut | linux_abi::kPollWrNorm;
     return ev;
   }
 
@@ -429,8 +430,10 @@ kstd::Result<kstd::RefPtr<FileDescription>> OpenConsole() {
   kstd::RefPtr<vfs::Vnode> root = mounts.Root();
   vfs::PathContext ctx{&mounts, root.get(), root.get()};
   // The kernel's own opens never make the console anyone's controlling tty.
-  kstd::RefPtr<vfs::OpenFile> file = TRY(vfs::OpenPath(ctx, "/dev/console", kORdWr | kONoCtty, 0));
-  kstd::RefPtr<FileDescription> d = kstd::AdoptRef<FileDescription>(new (kstd::nothrow) VnodeFile(kstd::Move(file), kORdWr));
+  kstd::RefPtr<vfs::OpenFile> file =
+      TRY(vfs::OpenPath(ctx, "/dev/console", linux_abi::kORdWr | linux_abi::kONoCtty, 0));
+  kstd::RefPtr<FileDescription> d = kstd::AdoptRef<FileDescription>(
+      new (kstd::nothrow) VnodeFile(kstd::Move(file), linux_abi::kORdWr));
   if (!d) return kstd::Error::kNoMemory;
   return d;
 }

@@ -4,6 +4,9 @@
 // (arch/x86/entry/syscalls/syscall_64.tbl). Same format as syscall_table.h.
 // Every number not listed returns -ENOSYS and is counted (unsupported.h).
 
+#include "abi/linux/time.h"
+#include "abi/linux/uio.h"
+
 #define TESSERA_LINUX_SYSCALLS(X)                                                          \
   X(0, LinuxRead, (int32_t fd, OUT_PTR(void) buf, uint64_t count), (fd, buf, count))       \
   X(1, LinuxWrite, (int32_t fd, IN_PTR(void) buf, uint64_t count), (fd, buf, count))       \
@@ -33,9 +36,9 @@
     (fd, buf, count, offset))                                                              \
   X(18, LinuxPwrite64, (int32_t fd, IN_PTR(void) buf, uint64_t count, int64_t offset),     \
     (fd, buf, count, offset))                                                              \
-  X(19, LinuxReadv, (int32_t fd, IN_PTR(tessera::linux_iovec) iov, int32_t iovcnt),        \
+  X(19, LinuxReadv, (int32_t fd, IN_PTR(linux_abi::Iovec) iov, int32_t iovcnt),        \
     (fd, iov, iovcnt))                                                                     \
-  X(20, LinuxWritev, (int32_t fd, IN_PTR(tessera::linux_iovec) iov, int32_t iovcnt),      \
+  X(20, LinuxWritev, (int32_t fd, IN_PTR(linux_abi::Iovec) iov, int32_t iovcnt),      \
     (fd, iov, iovcnt))                                                                     \
   X(21, LinuxAccess, (IN_PTR(char) path, int32_t mode), (path, mode))                      \
   X(22, LinuxPipe, (OUT_PTR(int32_t) fds), (fds))                                          \
@@ -51,12 +54,12 @@
   X(32, LinuxDup, (int32_t fd), (fd))                                                      \
   X(33, LinuxDup2, (int32_t oldfd, int32_t newfd), (oldfd, newfd))                         \
   X(34, LinuxPause, (), ())                                                                \
-  X(35, LinuxNanosleep, (IN_PTR(tessera::linux_timespec) req, OUT_PTR(tessera::linux_timespec) rem), \
+  X(35, LinuxNanosleep, (IN_PTR(linux_abi::Timespec) req, OUT_PTR(linux_abi::Timespec) rem), \
     (req, rem))                                                                            \
-  X(36, LinuxGetitimer, (int32_t which, OUT_PTR(tessera::linux_itimerval) value), (which, value)) \
+  X(36, LinuxGetitimer, (int32_t which, OUT_PTR(linux_abi::Itimerval) value), (which, value)) \
   X(37, LinuxAlarm, (uint32_t seconds), (seconds))                                          \
   X(38, LinuxSetitimer,                                                                    \
-    (int32_t which, IN_PTR(tessera::linux_itimerval) value, OUT_PTR(tessera::linux_itimerval) old), \
+    (int32_t which, IN_PTR(linux_abi::Itimerval) value, OUT_PTR(linux_abi::Itimerval) old), \
     (which, value, old))                                                                   \
   X(39, LinuxGetpid, (), ())                                                               \
   X(56, LinuxClone,                                                                        \
@@ -94,7 +97,7 @@
   X(93, LinuxFchown, (int32_t fd, uint32_t uid, uint32_t gid), (fd, uid, gid))             \
   X(94, LinuxLchown, (IN_PTR(char) path, uint32_t uid, uint32_t gid), (path, uid, gid))    \
   X(95, LinuxUmask, (uint32_t mask), (mask))                                               \
-  X(96, LinuxGettimeofday, (OUT_PTR(tessera::linux_timeval) tv, OUT_PTR(void) tz), (tv, tz)) \
+  X(96, LinuxGettimeofday, (OUT_PTR(linux_abi::Timeval) tv, OUT_PTR(void) tz), (tv, tz)) \
   X(97, LinuxGetrlimit, (uint32_t resource, OUT_PTR(void) limit), (resource, limit))        \
   X(98, LinuxGetrusage, (int32_t who, OUT_PTR(void) usage), (who, usage))                   \
   X(99, LinuxSysinfo, (OUT_PTR(void) info), (info))                                        \
@@ -129,23 +132,23 @@
     (source, target, type, flags, data))                                                   \
   X(166, LinuxUmount2, (IN_PTR(char) path, int32_t flags), (path, flags))                  \
   X(186, LinuxGettid, (), ())                                                              \
-  X(164, LinuxSettimeofday, (IN_PTR(tessera::linux_timeval) tv, IN_PTR(void) tz), (tv, tz)) \
+  X(164, LinuxSettimeofday, (IN_PTR(linux_abi::Timeval) tv, IN_PTR(void) tz), (tv, tz)) \
   X(169, LinuxReboot, (uint32_t magic1, uint32_t magic2, uint32_t cmd, uint64_t arg),      \
     (magic1, magic2, cmd, arg))                                                            \
   X(200, LinuxTkill, (int32_t tid, int32_t signo), (tid, signo))                           \
   X(201, LinuxTime, (OUT_PTR(int64_t) tloc), (tloc))                                        \
   X(202, LinuxFutex,                                                                       \
-    (OUT_PTR(uint32_t) uaddr, int32_t op, uint32_t val, IN_PTR(tessera::linux_timespec) timeout, \
+    (OUT_PTR(uint32_t) uaddr, int32_t op, uint32_t val, IN_PTR(linux_abi::Timespec) timeout, \
      uint64_t uaddr2, uint32_t val3),                                                      \
     (uaddr, op, val, timeout, uaddr2, val3))                                               \
   X(204, LinuxSchedGetaffinity, (int32_t pid, uint64_t size, OUT_PTR(void) mask), (pid, size, mask)) \
   X(217, LinuxGetdents64, (int32_t fd, OUT_PTR(void) dirp, uint32_t count), (fd, dirp, count)) \
   X(218, LinuxSetTidAddress, (uint64_t tidptr), (tidptr))                                  \
-  X(227, LinuxClockSettime, (int32_t clock, IN_PTR(tessera::linux_timespec) tp), (clock, tp)) \
-  X(228, LinuxClockGettime, (int32_t clock, OUT_PTR(tessera::linux_timespec) tp), (clock, tp)) \
+  X(227, LinuxClockSettime, (int32_t clock, IN_PTR(linux_abi::Timespec) tp), (clock, tp)) \
+  X(228, LinuxClockGettime, (int32_t clock, OUT_PTR(linux_abi::Timespec) tp), (clock, tp)) \
   X(230, LinuxClockNanosleep,                                                              \
-    (int32_t clock, int32_t flags, IN_PTR(tessera::linux_timespec) req,                    \
-     OUT_PTR(tessera::linux_timespec) rem),                                                \
+    (int32_t clock, int32_t flags, IN_PTR(linux_abi::Timespec) req,                    \
+     OUT_PTR(linux_abi::Timespec) rem),                                                \
     (clock, flags, req, rem))                                                              \
   X(231, LinuxExitGroup, (int32_t code), (code))                                           \
   X(234, LinuxTgkill, (int32_t tgid, int32_t tid, int32_t signo), (tgid, tid, signo))      \
@@ -178,17 +181,17 @@
   X(269, LinuxFaccessat, (int32_t dirfd, IN_PTR(char) path, int32_t mode), (dirfd, path, mode)) \
   X(270, LinuxPselect6,                                                                    \
     (int32_t nfds, OUT_PTR(void) readfds, OUT_PTR(void) writefds, OUT_PTR(void) exceptfds, \
-     IN_PTR(tessera::linux_timespec) timeout, IN_PTR(void) sigmask),                       \
+     IN_PTR(linux_abi::Timespec) timeout, IN_PTR(void) sigmask),                       \
     (nfds, readfds, writefds, exceptfds, timeout, sigmask))                                \
   X(271, LinuxPpoll,                                                                       \
-    (OUT_PTR(void) fds, uint64_t nfds, IN_PTR(tessera::linux_timespec) timeout,            \
+    (OUT_PTR(void) fds, uint64_t nfds, IN_PTR(linux_abi::Timespec) timeout,            \
      IN_PTR(void) sigmask, uint64_t sigsetsize),                                           \
     (fds, nfds, timeout, sigmask, sigsetsize))                                             \
   X(273, LinuxSetRobustList, (uint64_t head, uint64_t length), (head, length))            \
   X(274, LinuxGetRobustList, (int32_t pid, OUT_PTR(uint64_t) head, OUT_PTR(uint64_t) length), \
     (pid, head, length))                                                                   \
   X(280, LinuxUtimensat,                                                                   \
-    (int32_t dirfd, IN_PTR(char) path, IN_PTR(tessera::linux_timespec) times, int32_t flags), \
+    (int32_t dirfd, IN_PTR(char) path, IN_PTR(linux_abi::Timespec) times, int32_t flags), \
     (dirfd, path, times, flags))                                                           \
   X(292, LinuxDup3, (int32_t oldfd, int32_t newfd, int32_t flags), (oldfd, newfd, flags))  \
   X(293, LinuxPipe2, (OUT_PTR(int32_t) fds, int32_t flags), (fds, flags))                  \

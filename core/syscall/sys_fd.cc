@@ -1,6 +1,10 @@
 // Linux calls on file descriptors: read/write (and vectors, positional),
 // close, dup/dup2/dup3, fcntl, pipe/pipe2, lseek, ioctl, poll/ppoll.
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/poll.h"
+#include "abi/linux/time.h"
+#include "abi/linux/uio.h"
 #include "core/fd/fd_table.h"
 #include "core/fd/pipe.h"
 #include "core/proc/signals.h"
@@ -18,12 +22,6 @@ using fd::FileDescription;
 
 constexpr size_t kChunk = 4096;
 constexpr uint64_t kMaxIo = 0x7FFFF000;  // Linux MAX_RW_COUNT
-constexpr int32_t kIovMax = 1024;
-
-// fcntl commands (uapi).
-constexpr int32_t kFDupFd = 0, kFGetFd = 1, kFSetFd = 2, kFGetFl = 3, kFSetFl = 4;
-constexpr int32_t kFDupFdCloexec = 1030;
-constexpr uint64_t kFdCloexec = 1;
 
 fd::FdTable& Fds() { return *CurrentProcess()->fds(); }
 
@@ -85,15 +83,15 @@ int64_t ReadToUser(FileDescription* file, uint64_t address, uint64_t count, bool
   return static_cast<int64_t>(done);
 }
 
-int64_t DoVector(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt, bool write,
+int64_t DoVector(int32_t fd, UserPtr<const linux_abi::Iovec> iov, int32_t iovcnt, bool write,
                  bool positional, int64_t offset) {
-  if (iovcnt < 0 || iovcnt > kIovMax) return Errno(kstd::Error::kInvalid);
+  if (iovcnt < 0 || iovcnt > linux_abi::kIovMax) return Errno(kstd::Error::kInvalid);
   auto file = GetFile(fd);
   if (file.is_error()) return Errno(file.error());
   if (positional && offset < 0) return Errno(kstd::Error::kInvalid);
   int64_t total = 0;
   for (int32_t i = 0; i < iovcnt; ++i) {
-    tessera::linux_iovec v;
+    linux_abi::Iovec v;
     if (iov.Offset(i).CopyIn(&v).is_error()) return total > 0 ? total : Errno(kstd::Error::kFault);
     if (v.iov_len > kMaxIo) return total > 0 ? total : Errno(kstd::Error::kInvalid);
     if (v.iov_len == 0) continue;
@@ -136,11 +134,11 @@ int64_t SysLinuxPwrite64(int32_t fd, UserPtr<const void> buf, uint64_t count, in
   return WriteFromUser(file.value().get(), buf.address(), count, true, static_cast<uint64_t>(offset));
 }
 
-int64_t SysLinuxReadv(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt) {
+int64_t SysLinuxReadv(int32_t fd, UserPtr<const linux_abi::Iovec> iov, int32_t iovcnt) {
   return DoVector(fd, iov, iovcnt, false, false, 0);
 }
 
-int64_t SysLinuxWritev(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt) {
+int64_t SysLinuxWritev(int32_t fd, UserPtr<const linux_abi::Iovec> iov, int32_t iovcnt) {
   return DoVector(fd, iov, iovcnt, true, false, 0);
 }
 
@@ -165,14 +163,15 @@ int64_t SysLinuxDup(int32_t fd) {
 }
 
 int64_t SysLinuxDup3(int32_t oldfd, int32_t newfd, int32_t flags) {
-  if ((flags & ~static_cast<int32_t>(fd::kOCloExec)) != 0) {
-    return Refuse("dup3", "flags", static_cast<uint32_t>(flags & ~static_cast<int32_t>(fd::kOCloExec)));
+  if ((flags & ~static_cast<int32_t>(linux_abi::kOCloExec)) != 0) {
+    return Refuse("dup3", "flags",
+                  static_cast<uint32_t>(flags & ~static_cast<int32_t>(linux_abi::kOCloExec)));
   }
   if (oldfd == newfd) return Errno(kstd::Error::kInvalid);
   auto file = GetFile(oldfd);
   if (file.is_error()) return Errno(file.error());
   if (newfd < 0 || newfd >= fd::kMaxFds) return Errno(kstd::Error::kBadHandle);
-  auto r = Fds().InstallAt(newfd, file.release_value(), (flags & fd::kOCloExec) != 0);
+  auto r = Fds().InstallAt(newfd, file.release_value(), (flags & linux_abi::kOCloExec) != 0);
   return r.ok() ? newfd : Errno(r.error());
 }
 
@@ -188,23 +187,24 @@ int64_t SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
   auto file = GetFile(fd);
   if (file.is_error()) return Errno(file.error());
   switch (cmd) {
-    case kFDupFd:
-    case kFDupFdCloexec: {
+    case linux_abi::kFDupFd:
+    case linux_abi::kFDupFdCloexec: {
       if (arg >= static_cast<uint64_t>(fd::kMaxFds)) return Errno(kstd::Error::kInvalid);
-      auto n = Fds().Install(file.release_value(), cmd == kFDupFdCloexec, static_cast<int>(arg));
+      auto n = Fds().Install(file.release_value(), cmd == linux_abi::kFDupFdCloexec,
+                             static_cast<int>(arg));
       return n.ok() ? n.value() : Errno(n.error());
     }
-    case kFGetFd: {
+    case linux_abi::kFGetFd: {
       auto c = Fds().GetCloexec(fd);
       return c.ok() ? (c.value() ? 1 : 0) : Errno(c.error());
     }
-    case kFSetFd: {
-      auto r = Fds().SetCloexec(fd, (arg & kFdCloexec) != 0);
+    case linux_abi::kFSetFd: {
+      auto r = Fds().SetCloexec(fd, (arg & linux_abi::kFdCloexec) != 0);
       return r.ok() ? 0 : Errno(r.error());
     }
-    case kFGetFl:
+    case linux_abi::kFGetFl:
       return file.value()->status_flags();
-    case kFSetFl:
+    case linux_abi::kFSetFl:
       file.value()->set_status_flags(static_cast<uint32_t>(arg));
       return 0;
     default:
@@ -215,7 +215,7 @@ int64_t SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
 int64_t SysLinuxPipe2(UserPtr<int32_t> fds, int32_t flags) {
   auto pair = fd::CreatePipe(static_cast<uint32_t>(flags));
   if (pair.is_error()) return Errno(pair.error());
-  bool cloexec = (flags & fd::kOCloExec) != 0;
+  bool cloexec = (flags & linux_abi::kOCloExec) != 0;
   auto r = Fds().Install(pair.value().read_end, cloexec);
   if (r.is_error()) return Errno(r.error());
   auto w = Fds().Install(pair.value().write_end, cloexec);
@@ -266,12 +266,12 @@ int64_t PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t timeout_ns) {
       if (pfds[i].fd < 0) continue;
       auto file = Fds().Get(pfds[i].fd);
       if (file.is_error()) {
-        pfds[i].revents = fd::kPollNval;
+        pfds[i].revents = linux_abi::kPollNval;
         ++ready;
         continue;
       }
       int16_t ev = file.value()->PollEvents();
-      int16_t mask = pfds[i].events | fd::kPollErr | fd::kPollHup;
+      int16_t mask = pfds[i].events | linux_abi::kPollErr | linux_abi::kPollHup;
       pfds[i].revents = static_cast<int16_t>(ev & mask);
       if (pfds[i].revents != 0) {
         ++ready;
@@ -279,8 +279,10 @@ int64_t PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t timeout_ns) {
         // Never blocks, yet not ready for what was asked: nothing to wait for.
       } else if (waited < kMaxWaited) {
         Signals w = kSignalPeerClosed;
-        if (pfds[i].events & (fd::kPollIn | fd::kPollRdNorm | fd::kPollPri)) w |= kSignalReadable;
-        if (pfds[i].events & (fd::kPollOut | fd::kPollWrNorm)) w |= kSignalWritable;
+        if (pfds[i].events & (linux_abi::kPollIn | linux_abi::kPollRdNorm | linux_abi::kPollPri)) {
+          w |= kSignalReadable;
+        }
+        if (pfds[i].events & (linux_abi::kPollOut | linux_abi::kPollWrNorm)) w |= kSignalWritable;
         objects[waited] = kstd::RefPtr<KernelObject>::FromRaw(file.value()->WaitTarget());
         wanted[waited] = w;
         ++waited;
@@ -350,9 +352,9 @@ int64_t DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefds, uint64_t exc
   uint64_t n = 0;
   for (int fd = 0; fd < nfds; ++fd) {
     int16_t ev = 0;
-    if ((sets[0][fd / 64] >> (fd % 64)) & 1) ev |= fd::kPollIn;
-    if ((sets[1][fd / 64] >> (fd % 64)) & 1) ev |= fd::kPollOut;
-    if ((sets[2][fd / 64] >> (fd % 64)) & 1) ev |= fd::kPollPri;
+    if ((sets[0][fd / 64] >> (fd % 64)) & 1) ev |= linux_abi::kPollIn;
+    if ((sets[1][fd / 64] >> (fd % 64)) & 1) ev |= linux_abi::kPollOut;
+    if ((sets[2][fd / 64] >> (fd % 64)) & 1) ev |= linux_abi::kPollPri;
     if (ev != 0) pfds[n++] = linux_pollfd{fd, ev, 0};
   }
   int64_t r = PollKernel(pfds, n, timeout_ns);
@@ -364,14 +366,20 @@ int64_t DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefds, uint64_t exc
   for (uint64_t i = 0; i < n; ++i) {
     int fd = pfds[i].fd;
     int16_t rev = pfds[i].revents;
-    if (rev & fd::kPollNval) return Errno(kstd::Error::kBadHandle);
+    if (rev & linux_abi::kPollNval) return Errno(kstd::Error::kBadHandle);
     auto mark = [&](int set) {
       sets[set][fd / 64] |= 1ULL << (fd % 64);
       ++count;
     };
-    if ((pfds[i].events & fd::kPollIn) && (rev & (fd::kPollIn | fd::kPollHup | fd::kPollErr))) mark(0);
-    if ((pfds[i].events & fd::kPollOut) && (rev & (fd::kPollOut | fd::kPollErr))) mark(1);
-    if ((pfds[i].events & fd::kPollPri) && (rev & fd::kPollPri)) mark(2);
+    if ((pfds[i].events & linux_abi::kPollIn) &&
+        (rev & (linux_abi::kPollIn | linux_abi::kPollHup | linux_abi::kPollErr))) {
+      mark(0);
+    }
+    if ((pfds[i].events & linux_abi::kPollOut) &&
+        (rev & (linux_abi::kPollOut | linux_abi::kPollErr))) {
+      mark(1);
+    }
+    if ((pfds[i].events & linux_abi::kPollPri) && (rev & linux_abi::kPollPri)) mark(2);
   }
   for (int i = 0; i < 3; ++i) {
     if (user[i] != 0 && words > 0 && UserPtr<uint64_t>(user[i]).CopyOut(sets[i], words).is_error()) {
@@ -396,10 +404,10 @@ int64_t SysLinuxSelect(int32_t nfds, UserPtr<void> readfds, UserPtr<void> writef
 }
 
 int64_t SysLinuxPselect6(int32_t nfds, UserPtr<void> readfds, UserPtr<void> writefds, UserPtr<void> exceptfds,
-                         UserPtr<const tessera::linux_timespec> timeout, UserPtr<const void> sigmask) {
+                         UserPtr<const linux_abi::Timespec> timeout, UserPtr<const void> sigmask) {
   int64_t ns = -1;
   if (timeout.address() != 0) {
-    tessera::linux_timespec ts;
+    linux_abi::Timespec ts;
     if (timeout.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
     ns = ts.tv_sec * 1'000'000'000 + ts.tv_nsec;
@@ -419,11 +427,11 @@ int64_t SysLinuxPoll(UserPtr<void> fds, uint64_t nfds, int32_t timeout_ms) {
   return DoPoll(UserPtr<linux_pollfd>(fds.address()), nfds, ns);
 }
 
-int64_t SysLinuxPpoll(UserPtr<void> fds, uint64_t nfds, UserPtr<const tessera::linux_timespec> timeout,
+int64_t SysLinuxPpoll(UserPtr<void> fds, uint64_t nfds, UserPtr<const linux_abi::Timespec> timeout,
                       UserPtr<const void> sigmask, uint64_t sigsetsize) {
   int64_t ns = -1;
   if (timeout.address() != 0) {
-    tessera::linux_timespec ts;
+    linux_abi::Timespec ts;
     if (timeout.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
     ns = ts.tv_sec * 1'000'000'000 + ts.tv_nsec;

@@ -8,6 +8,7 @@
 // (it re-checks the generation under the scheduler lock). Woken threads whose
 // word did not change simply wait again (futex allows spurious wake-ups).
 
+#include "abi/linux/time.h"
 #include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
@@ -64,7 +65,7 @@ bool NoWakeSince(void* c) {
 }  // namespace
 
 int64_t SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
-                      UserPtr<const tessera::linux_timespec> timeout, uint64_t uaddr2, uint32_t val3) {
+                      UserPtr<const linux_abi::Timespec> timeout, uint64_t uaddr2, uint32_t val3) {
   (void)uaddr2;
   if ((uaddr.address() & 3) != 0) return Errno(kstd::Error::kInvalid);
   Bucket& bucket = BucketForFutex(uaddr.address(), (op & kFutexPrivate) != 0);
@@ -77,7 +78,7 @@ int64_t SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
     case kFutexWaitBitset: {
       uint64_t deadline = sched::kNoDeadline;
       if (timeout.address() != 0) {
-        tessera::linux_timespec ts;
+        linux_abi::Timespec ts;
         if (timeout.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
         if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
         uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);

@@ -1,6 +1,7 @@
 // Linux x86-64 calls every static program needs at start-up and exit:
 // identity, TLS, time, yielding, exiting.
 
+#include "abi/linux/time.h"
 #include "core/kernel/log.h"
 #include "core/kernel/wall_clock.h"
 #include "core/syscall/sys_common.h"
@@ -60,7 +61,7 @@ int64_t SysLinuxSetTidAddress(uint64_t tidptr) {
   return SysLinuxGettid();
 }
 
-int64_t SysLinuxClockGettime(int32_t clock, UserPtr<tessera::linux_timespec> tp) {
+int64_t SysLinuxClockGettime(int32_t clock, UserPtr<linux_abi::Timespec> tp) {
   uint64_t ns;
   switch (clock) {
     case kClockRealtime:
@@ -80,14 +81,14 @@ int64_t SysLinuxClockGettime(int32_t clock, UserPtr<tessera::linux_timespec> tp)
     default:
       return Errno(kstd::Error::kInvalid);
   }
-  tessera::linux_timespec ts{static_cast<int64_t>(ns / 1'000'000'000ULL),
+  linux_abi::Timespec ts{static_cast<int64_t>(ns / 1'000'000'000ULL),
                              static_cast<int64_t>(ns % 1'000'000'000ULL)};
   return tp.CopyOut(&ts).ok() ? 0 : Errno(kstd::Error::kFault);
 }
 
-int64_t SysLinuxNanosleep(UserPtr<const tessera::linux_timespec> req,
-                          UserPtr<tessera::linux_timespec> rem) {
-  tessera::linux_timespec ts;
+int64_t SysLinuxNanosleep(UserPtr<const linux_abi::Timespec> req,
+                          UserPtr<linux_abi::Timespec> rem) {
+  linux_abi::Timespec ts;
   if (req.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
     return Errno(kstd::Error::kInvalid);
@@ -102,7 +103,7 @@ int64_t SysLinuxNanosleep(UserPtr<const tessera::linux_timespec> req,
     if (why == sched::WakeReason::kInterrupted) {
       uint64_t elapsed = hal::MonotonicNanos() - start;
       uint64_t left = elapsed >= total ? 0 : total - elapsed;
-      tessera::linux_timespec r{static_cast<int64_t>(left / 1'000'000'000ULL),
+      linux_abi::Timespec r{static_cast<int64_t>(left / 1'000'000'000ULL),
                                 static_cast<int64_t>(left % 1'000'000'000ULL)};
       if (!rem.is_null()) (void)rem.CopyOut(&r);
       return Errno(kstd::Error::kInterrupted);

@@ -2,6 +2,7 @@
 // getrandom, resource limits, sysinfo, times/getrusage, madvise, group ids,
 // CPU affinity, personality.
 
+#include "abi/linux/time.h"
 #include "core/fd/file.h"
 #include "core/fs/root.h"
 #include "core/kernel/memory.h"
@@ -45,14 +46,14 @@ Rlimit DefaultLimit(int resource) {
 
 }  // namespace
 
-int64_t SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const tessera::linux_timespec> req,
-                               UserPtr<tessera::linux_timespec> rem) {
+int64_t SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const linux_abi::Timespec> req,
+                               UserPtr<linux_abi::Timespec> rem) {
   if (clock != kClockRealtime && clock != kClockMonotonic && clock != kClockBoottime) {
     return Errno(kstd::Error::kInvalid);
   }
   if ((flags & ~kTimerAbstime) != 0) return Refuse("clock_nanosleep", "flags", static_cast<uint32_t>(flags & ~kTimerAbstime));
   if ((flags & kTimerAbstime) == 0) return SysLinuxNanosleep(req, rem);
-  tessera::linux_timespec ts;
+  linux_abi::Timespec ts;
   if (req.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
   if (ts.tv_sec > INT64_MAX / 1'000'000'000LL - 1) ts.tv_sec = INT64_MAX / 1'000'000'000LL - 1;

@@ -3,6 +3,7 @@
 // ITIMER_VIRTUAL and ITIMER_PROF (CPU-time timers) are not implemented and
 // refused with EINVAL.
 
+#include "abi/linux/time.h"
 #include "core/kernel/wall_clock.h"
 #include "core/proc/interval_timers.h"
 #include "core/proc/process.h"
@@ -16,19 +17,19 @@ namespace {
 constexpr int32_t kItimerReal = 0;
 constexpr uint64_t kNsPerUs = 1000, kNsPerSec = 1'000'000'000;
 
-tessera::linux_timeval ToTimeval(uint64_t ns, bool armed) {
-  tessera::linux_timeval tv{static_cast<int64_t>(ns / kNsPerSec),
+linux_abi::Timeval ToTimeval(uint64_t ns, bool armed) {
+  linux_abi::Timeval tv{static_cast<int64_t>(ns / kNsPerSec),
                             static_cast<int64_t>((ns % kNsPerSec) / kNsPerUs)};
   // An armed timer never reads as zero (that would mean "disarmed").
   if (armed && tv.tv_sec == 0 && tv.tv_usec == 0) tv.tv_usec = 1;
   return tv;
 }
 
-tessera::linux_itimerval ToItimerval(const posix::IntervalTimerValue& v) {
+linux_abi::Itimerval ToItimerval(const posix::IntervalTimerValue& v) {
   return {ToTimeval(v.interval_ns, v.interval_ns != 0), ToTimeval(v.value_ns, v.value_ns != 0)};
 }
 
-bool FromTimeval(const tessera::linux_timeval& tv, uint64_t* ns) {
+bool FromTimeval(const linux_abi::Timeval& tv, uint64_t* ns) {
   if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1'000'000) return false;
   uint64_t sec = static_cast<uint64_t>(tv.tv_sec);
   if (sec > (~0ULL - kNsPerSec) / kNsPerSec) sec = (~0ULL - kNsPerSec) / kNsPerSec;  // saturate
@@ -59,10 +60,10 @@ int64_t SysLinuxTime(UserPtr<int64_t> tloc) {
   return seconds;
 }
 
-int64_t SysLinuxGettimeofday(UserPtr<tessera::linux_timeval> tv, UserPtr<void> tz) {
+int64_t SysLinuxGettimeofday(UserPtr<linux_abi::Timeval> tv, UserPtr<void> tz) {
   int64_t now = WallClockNanos();
   if (tv.address() != 0) {
-    tessera::linux_timeval out{now / static_cast<int64_t>(kNsPerSec),
+    linux_abi::Timeval out{now / static_cast<int64_t>(kNsPerSec),
                                (now % static_cast<int64_t>(kNsPerSec)) / static_cast<int64_t>(kNsPerUs)};
     if (tv.CopyOut(&out).is_error()) return Errno(kstd::Error::kFault);
   }
@@ -73,7 +74,7 @@ int64_t SysLinuxGettimeofday(UserPtr<tessera::linux_timeval> tv, UserPtr<void> t
   return 0;
 }
 
-int64_t SysLinuxSettimeofday(UserPtr<const tessera::linux_timeval> tv, UserPtr<const void> tz) {
+int64_t SysLinuxSettimeofday(UserPtr<const linux_abi::Timeval> tv, UserPtr<const void> tz) {
   if (tz.address() != 0) {
     LinuxTimezone zone;
     if (tz.CopyIn(&zone, sizeof zone).is_error()) return Errno(kstd::Error::kFault);
@@ -81,7 +82,7 @@ int64_t SysLinuxSettimeofday(UserPtr<const tessera::linux_timeval> tv, UserPtr<c
     if (zone.minuteswest != 0 || zone.dsttime != 0) return Errno(kstd::Error::kInvalid);
   }
   if (tv.address() == 0) return 0;
-  tessera::linux_timeval in;
+  linux_abi::Timeval in;
   if (tv.CopyIn(&in).is_error()) return Errno(kstd::Error::kFault);
   uint64_t ns;
   if (!FromTimeval(in, &ns) || ns > static_cast<uint64_t>(INT64_MAX)) return Errno(kstd::Error::kInvalid);
@@ -89,10 +90,10 @@ int64_t SysLinuxSettimeofday(UserPtr<const tessera::linux_timeval> tv, UserPtr<c
   return 0;
 }
 
-int64_t SysLinuxClockSettime(int32_t clock, UserPtr<const tessera::linux_timespec> tp) {
+int64_t SysLinuxClockSettime(int32_t clock, UserPtr<const linux_abi::Timespec> tp) {
   // Only the wall clock can be set (Linux: EINVAL for the others).
   if (clock != kClockRealtime) return Errno(kstd::Error::kInvalid);
-  tessera::linux_timespec in;
+  linux_abi::Timespec in;
   if (tp.CopyIn(&in).is_error()) return Errno(kstd::Error::kFault);
   if (in.tv_sec < 0 || in.tv_nsec < 0 || in.tv_nsec >= static_cast<int64_t>(kNsPerSec) ||
       in.tv_sec > INT64_MAX / static_cast<int64_t>(kNsPerSec) - 1) {
@@ -102,20 +103,20 @@ int64_t SysLinuxClockSettime(int32_t clock, UserPtr<const tessera::linux_timespe
   return 0;
 }
 
-int64_t SysLinuxGetitimer(int32_t which, UserPtr<tessera::linux_itimerval> value) {
+int64_t SysLinuxGetitimer(int32_t which, UserPtr<linux_abi::Itimerval> value) {
   if (int64_t r = CheckWhich(which); r != 0) return r;
-  tessera::linux_itimerval out = ToItimerval(GetRealTimer(CurrentProcess()->pid()));
+  linux_abi::Itimerval out = ToItimerval(GetRealTimer(CurrentProcess()->pid()));
   if (value.CopyOut(&out).is_error()) return Errno(kstd::Error::kFault);
   return 0;
 }
 
-int64_t SysLinuxSetitimer(int32_t which, UserPtr<const tessera::linux_itimerval> value,
-                          UserPtr<tessera::linux_itimerval> old) {
+int64_t SysLinuxSetitimer(int32_t which, UserPtr<const linux_abi::Itimerval> value,
+                          UserPtr<linux_abi::Itimerval> old) {
   if (int64_t r = CheckWhich(which); r != 0) return r;
   posix::IntervalTimerValue next;
   // Linux still treats a null new value as "disarm" (a documented misfeature).
   if (value.address() != 0) {
-    tessera::linux_itimerval in;
+    linux_abi::Itimerval in;
     if (value.CopyIn(&in).is_error()) return Errno(kstd::Error::kFault);
     if (!FromTimeval(in.it_value, &next.value_ns) || !FromTimeval(in.it_interval, &next.interval_ns)) {
       return Errno(kstd::Error::kInvalid);
@@ -124,7 +125,7 @@ int64_t SysLinuxSetitimer(int32_t which, UserPtr<const tessera::linux_itimerval>
   auto previous = SetRealTimer(CurrentProcess()->pid(), next);
   if (previous.is_error()) return Errno(previous.error());
   if (old.address() != 0) {
-    tessera::linux_itimerval out = ToItimerval(previous.value());
+    linux_abi::Itimerval out = ToItimerval(previous.value());
     if (old.CopyOut(&out).is_error()) return Errno(kstd::Error::kFault);
   }
   return 0;

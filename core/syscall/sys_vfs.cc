@@ -4,11 +4,14 @@
 // Paths are copied in (at most 4095 bytes) and resolved by the VFS against
 // the process's root and cwd (or the dirfd's directory).
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/stat.h"
+#include "abi/linux/statfs.h"
+#include "abi/linux/time.h"
 #include "core/fd/vnode_file.h"
 #include "core/fs/root.h"
 #include "core/syscall/sys_common.h"
 #include "core/vfs/dirent.h"
-#include "core/vfs/linux_abi.h"
 #include "core/vfs/name.h"
 #include "core/vfs/ops.h"
 #include "kstd/new.h"
@@ -16,15 +19,6 @@
 
 namespace core::syscall {
 namespace {
-
-constexpr int32_t kAtFdCwd = -100;
-constexpr int32_t kAtSymlinkNoFollow = 0x100;
-constexpr int32_t kAtRemoveDir = 0x200;
-constexpr int32_t kAtEAccess = 0x200;
-constexpr int32_t kAtSymlinkFollow = 0x400;
-constexpr int32_t kAtNoAutomount = 0x800;
-constexpr int32_t kAtEmptyPath = 0x1000;
-constexpr int32_t kAtStatxSyncMask = 0x6000;
 
 constexpr size_t kPathBuffer = vfs::kMaxPathLength + 1;
 
@@ -60,7 +54,7 @@ class Context {
       root_ = p->root_.ref();
       start_ = p->cwd_.ref();
     }
-    if (dirfd != kAtFdCwd && path_is_relative) {
+    if (dirfd != linux_abi::kAtFdCwd && path_is_relative) {
       auto file = p->fds()->Get(dirfd);
       if (file.is_error()) return kstd::Error::kBadHandle;
       vfs::Vnode* v = VnodeOf(file.value().get());
@@ -103,10 +97,10 @@ kstd::Result<kstd::RefPtr<vfs::Vnode>> LookupAt(int32_t dirfd, uint64_t user_pat
   UserPath path;
   TRY(path.CopyIn(user_path));
   if (path.empty()) {
-    if ((flags & kAtEmptyPath) == 0) return kstd::Error::kNotFound;
-    if (dirfd == kAtFdCwd) {
+    if ((flags & linux_abi::kAtEmptyPath) == 0) return kstd::Error::kNotFound;
+    if (dirfd == linux_abi::kAtFdCwd) {
       Context ctx;
-      TRY(ctx.Init(kAtFdCwd, true));
+      TRY(ctx.Init(linux_abi::kAtFdCwd, true));
       return kstd::RefPtr<vfs::Vnode>::FromRaw(ctx.start());
     }
     auto file = TRY(CurrentProcess()->fds()->Get(dirfd));
@@ -116,8 +110,8 @@ kstd::Result<kstd::RefPtr<vfs::Vnode>> LookupAt(int32_t dirfd, uint64_t user_pat
   }
   Context ctx;
   TRY(ctx.Init(dirfd, IsRelative(path)));
-  bool follow = follow_default && (flags & kAtSymlinkNoFollow) == 0;
-  if (flags & kAtSymlinkFollow) follow = true;
+  bool follow = follow_default && (flags & linux_abi::kAtSymlinkNoFollow) == 0;
+  if (flags & linux_abi::kAtSymlinkFollow) follow = true;
   return vfs::LookupPath(ctx.get(), path.name(), follow);
 }
 
@@ -140,27 +134,32 @@ int64_t DoOpen(int32_t dirfd, uint64_t user_path, uint32_t flags, uint32_t mode)
   auto copied = path.CopyIn(user_path);
   if (copied.is_error()) return Errno(copied.error());
   if (path.empty()) return Errno(kstd::Error::kNotFound);
-  if ((flags & fd::kOPath) != 0) return Errno(kstd::Error::kNotSupported);  // O_PATH: not yet
-  if ((flags & fd::kOTmpFile) == fd::kOTmpFile) return Errno(kstd::Error::kNotSupported);
-  if ((flags & fd::kOAccMode) == fd::kOAccMode) return Errno(kstd::Error::kInvalid);
+  if ((flags & linux_abi::kOPath) != 0) {
+    return Errno(kstd::Error::kNotSupported);  // O_PATH: not yet
+  }
+  if ((flags & linux_abi::kOTmpFile) == linux_abi::kOTmpFile) {
+    return Errno(kstd::Error::kNotSupported);
+  }
+  if ((flags & linux_abi::kOAccMode) == linux_abi::kOAccMode) return Errno(kstd::Error::kInvalid);
   Context ctx;
   auto init = ctx.Init(dirfd, IsRelative(path));
   if (init.is_error()) return Errno(init.error());
   auto file = vfs::OpenPath(ctx.get(), path.name(), flags, (mode & 07777) & ~Umask());
   if (file.is_error()) return Errno(file.error());
-  uint32_t status = flags & (fd::kOAccMode | fd::kOAppend | fd::kONonBlock | fd::kODirect |
-                             fd::kONoAtime | fd::kODsync | fd::kOLargeFile);
+  uint32_t status = flags & (linux_abi::kOAccMode | linux_abi::kOAppend | linux_abi::kONonBlock |
+                             linux_abi::kODirect | linux_abi::kONoAtime | linux_abi::kODsync |
+                             linux_abi::kOLargeFile);
   kstd::RefPtr<fd::FileDescription> d =
       kstd::AdoptRef<fd::FileDescription>(new (kstd::nothrow) fd::VnodeFile(file.release_value(), status));
   if (!d) return Errno(kstd::Error::kNoMemory);
-  auto n = CurrentProcess()->fds()->Install(kstd::Move(d), (flags & fd::kOCloExec) != 0);
+  auto n = CurrentProcess()->fds()->Install(kstd::Move(d), (flags & linux_abi::kOCloExec) != 0);
   return n.ok() ? n.value() : Errno(n.error());
 }
 
 int64_t CopyStatOut(vfs::Vnode* v, uint64_t user_buf) {
-  vfs::LinuxStat st;
+  linux_abi::Stat st;
   v->Stat(&st);
-  return UserPtr<vfs::LinuxStat>(user_buf).CopyOut(&st).ok() ? 0 : Errno(kstd::Error::kFault);
+  return UserPtr<linux_abi::Stat>(user_buf).CopyOut(&st).ok() ? 0 : Errno(kstd::Error::kFault);
 }
 
 }  // namespace
@@ -168,7 +167,7 @@ int64_t CopyStatOut(vfs::Vnode* v, uint64_t user_buf) {
 // ---- open ----
 
 int64_t SysLinuxOpen(UserPtr<const char> path, int32_t flags, uint32_t mode) {
-  return DoOpen(kAtFdCwd, path.address(), static_cast<uint32_t>(flags), mode);
+  return DoOpen(linux_abi::kAtFdCwd, path.address(), static_cast<uint32_t>(flags), mode);
 }
 
 int64_t SysLinuxOpenat(int32_t dirfd, UserPtr<const char> path, int32_t flags, uint32_t mode) {
@@ -176,23 +175,27 @@ int64_t SysLinuxOpenat(int32_t dirfd, UserPtr<const char> path, int32_t flags, u
 }
 
 int64_t SysLinuxCreat(UserPtr<const char> path, uint32_t mode) {
-  return DoOpen(kAtFdCwd, path.address(), fd::kOCreat | fd::kOWrOnly | fd::kOTrunc, mode);
+  return DoOpen(linux_abi::kAtFdCwd, path.address(),
+                linux_abi::kOCreat | linux_abi::kOWrOnly | linux_abi::kOTrunc, mode);
 }
 
 // ---- stat ----
 
 int64_t SysLinuxStat(UserPtr<const char> path, UserPtr<void> buf) {
-  auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
+  auto v = LookupAt(linux_abi::kAtFdCwd, path.address(), 0, true);
   return v.ok() ? CopyStatOut(v.value().get(), buf.address()) : Errno(v.error());
 }
 
 int64_t SysLinuxLstat(UserPtr<const char> path, UserPtr<void> buf) {
-  auto v = LookupAt(kAtFdCwd, path.address(), kAtSymlinkNoFollow, true);
+  auto v = LookupAt(linux_abi::kAtFdCwd, path.address(), linux_abi::kAtSymlinkNoFollow, true);
   return v.ok() ? CopyStatOut(v.value().get(), buf.address()) : Errno(v.error());
 }
 
 int64_t SysLinuxNewfstatat(int32_t dirfd, UserPtr<const char> path, UserPtr<void> buf, int32_t flags) {
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath | kAtNoAutomount)) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags &
+       ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath | linux_abi::kAtNoAutomount)) != 0) {
+    return Errno(kstd::Error::kInvalid);
+  }
   auto v = LookupAt(dirfd, path.address(), flags, true);
   return v.ok() ? CopyStatOut(v.value().get(), buf.address()) : Errno(v.error());
 }
@@ -203,11 +206,12 @@ int64_t SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
   vfs::Vnode* v = Context::VnodeOf(file.value().get());
   if (v == nullptr) {
     // A pipe: Linux reports a FIFO with no size.
-    vfs::LinuxStat st{};
-    st.st_mode = vfs::kModeFifo | 0600;
+    linux_abi::Stat st{};
+    st.st_mode = linux_abi::kModeFifo | 0600;
     st.st_nlink = 1;
     st.st_blksize = 4096;
-    return UserPtr<vfs::LinuxStat>(buf.address()).CopyOut(&st).ok() ? 0 : Errno(kstd::Error::kFault);
+    return UserPtr<linux_abi::Stat>(buf.address()).CopyOut(&st).ok() ? 0
+                                                                     : Errno(kstd::Error::kFault);
   }
   return CopyStatOut(v, buf.address());
 }
@@ -215,14 +219,16 @@ int64_t SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
 int64_t SysLinuxStatx(int32_t dirfd, UserPtr<const char> path, int32_t flags, uint32_t mask,
                       UserPtr<void> buf) {
   (void)mask;  // every basic field is always filled (allowed by statx(2))
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath | kAtNoAutomount | kAtStatxSyncMask)) != 0) {
+  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath |
+                 linux_abi::kAtNoAutomount | linux_abi::kAtStatxSyncMask)) != 0) {
     return Errno(kstd::Error::kInvalid);
   }
   auto v = LookupAt(dirfd, path.address(), flags, true);
   if (v.is_error()) return Errno(v.error());
-  vfs::LinuxStatx sx;
+  linux_abi::Statx sx;
   vfs::FillLinuxStatx(v.value()->GetAttr(), fs::Mounts().MountIdOf(v.value()->fs()), &sx);
-  return UserPtr<vfs::LinuxStatx>(buf.address()).CopyOut(&sx).ok() ? 0 : Errno(kstd::Error::kFault);
+  return UserPtr<linux_abi::Statx>(buf.address()).CopyOut(&sx).ok() ? 0
+                                                                    : Errno(kstd::Error::kFault);
 }
 
 // ---- directories ----
@@ -261,32 +267,40 @@ int64_t SysLinuxMkdirat(int32_t dirfd, UserPtr<const char> user_path, uint32_t m
   return NamespaceResult(vfs::MakeDirectory(path.get(), path.name(), (mode & 07777) & ~Umask()));
 }
 
-int64_t SysLinuxMkdir(UserPtr<const char> path, uint32_t mode) { return SysLinuxMkdirat(kAtFdCwd, path, mode); }
+int64_t SysLinuxMkdir(UserPtr<const char> path, uint32_t mode) {
+  return SysLinuxMkdirat(linux_abi::kAtFdCwd, path, mode);
+}
 
 int64_t SysLinuxMknodat(int32_t dirfd, UserPtr<const char> user_path, uint32_t mode, uint64_t dev) {
   PathArg path;
   auto init = path.Init(dirfd, user_path.address());
   if (init.is_error()) return Errno(init.error());
-  auto type = vfs::TypeFromMode(mode == (mode & 07777) ? (mode | vfs::kModeRegular) : mode);
+  auto type = vfs::TypeFromMode(mode == (mode & 07777) ? (mode | linux_abi::kModeRegular) : mode);
   if (type.is_error()) return Errno(kstd::Error::kInvalid);
   return NamespaceResult(vfs::MakeNode(path.get(), path.name(), type.value(), (mode & 07777) & ~Umask(), dev));
 }
 
 int64_t SysLinuxMknod(UserPtr<const char> path, uint32_t mode, uint64_t dev) {
-  return SysLinuxMknodat(kAtFdCwd, path, mode, dev);
+  return SysLinuxMknodat(linux_abi::kAtFdCwd, path, mode, dev);
 }
 
 int64_t SysLinuxUnlinkat(int32_t dirfd, UserPtr<const char> user_path, int32_t flags) {
-  if ((flags & ~kAtRemoveDir) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & ~linux_abi::kAtRemoveDir) != 0) return Errno(kstd::Error::kInvalid);
   PathArg path;
   auto init = path.Init(dirfd, user_path.address());
   if (init.is_error()) return Errno(init.error());
-  if (flags & kAtRemoveDir) return NamespaceResult(vfs::RemoveDirectory(path.get(), path.name()));
+  if (flags & linux_abi::kAtRemoveDir) {
+    return NamespaceResult(vfs::RemoveDirectory(path.get(), path.name()));
+  }
   return NamespaceResult(vfs::UnlinkPath(path.get(), path.name()));
 }
 
-int64_t SysLinuxUnlink(UserPtr<const char> path) { return SysLinuxUnlinkat(kAtFdCwd, path, 0); }
-int64_t SysLinuxRmdir(UserPtr<const char> path) { return SysLinuxUnlinkat(kAtFdCwd, path, kAtRemoveDir); }
+int64_t SysLinuxUnlink(UserPtr<const char> path) {
+  return SysLinuxUnlinkat(linux_abi::kAtFdCwd, path, 0);
+}
+int64_t SysLinuxRmdir(UserPtr<const char> path) {
+  return SysLinuxUnlinkat(linux_abi::kAtFdCwd, path, linux_abi::kAtRemoveDir);
+}
 
 // The two paths of rename and link, copied in and resolved against their
 // directory fds (old first, as Linux reports errors).
@@ -322,21 +336,23 @@ int64_t SysLinuxRenameat(int32_t olddirfd, UserPtr<const char> oldpath, int32_t 
 }
 
 int64_t SysLinuxRename(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
-  return SysLinuxRenameat2(kAtFdCwd, oldpath, kAtFdCwd, newpath, 0);
+  return SysLinuxRenameat2(linux_abi::kAtFdCwd, oldpath, linux_abi::kAtFdCwd, newpath, 0);
 }
 
 int64_t SysLinuxLinkat(int32_t olddirfd, UserPtr<const char> oldpath, int32_t newdirfd,
                        UserPtr<const char> newpath, int32_t flags) {
-  if ((flags & ~(kAtSymlinkFollow | kAtEmptyPath)) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & ~(linux_abi::kAtSymlinkFollow | linux_abi::kAtEmptyPath)) != 0) {
+    return Errno(kstd::Error::kInvalid);
+  }
   PathPair paths;
   auto loaded = paths.Load(olddirfd, oldpath, newdirfd, newpath);
   if (loaded.is_error()) return Errno(loaded.error());
   return NamespaceResult(vfs::LinkPath(paths.ca_ctx.get(), paths.a.name(), paths.cb_ctx.get(),
-                                       paths.b.name(), (flags & kAtSymlinkFollow) != 0));
+                                       paths.b.name(), (flags & linux_abi::kAtSymlinkFollow) != 0));
 }
 
 int64_t SysLinuxLink(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
-  return SysLinuxLinkat(kAtFdCwd, oldpath, kAtFdCwd, newpath, 0);
+  return SysLinuxLinkat(linux_abi::kAtFdCwd, oldpath, linux_abi::kAtFdCwd, newpath, 0);
 }
 
 int64_t SysLinuxSymlinkat(UserPtr<const char> target, int32_t newdirfd, UserPtr<const char> linkpath) {
@@ -353,7 +369,7 @@ int64_t SysLinuxSymlinkat(UserPtr<const char> target, int32_t newdirfd, UserPtr<
 }
 
 int64_t SysLinuxSymlink(UserPtr<const char> target, UserPtr<const char> linkpath) {
-  return SysLinuxSymlinkat(target, kAtFdCwd, linkpath);
+  return SysLinuxSymlinkat(target, linux_abi::kAtFdCwd, linkpath);
 }
 
 int64_t SysLinuxReadlinkat(int32_t dirfd, UserPtr<const char> user_path, UserPtr<void> buf, int32_t size) {
@@ -369,7 +385,7 @@ int64_t SysLinuxReadlinkat(int32_t dirfd, UserPtr<const char> user_path, UserPtr
 }
 
 int64_t SysLinuxReadlink(UserPtr<const char> path, UserPtr<void> buf, int32_t size) {
-  return SysLinuxReadlinkat(kAtFdCwd, path, buf, size);
+  return SysLinuxReadlinkat(linux_abi::kAtFdCwd, path, buf, size);
 }
 
 // ---- attributes ----
@@ -416,7 +432,9 @@ int64_t SysLinuxFchmodat(int32_t dirfd, UserPtr<const char> path, uint32_t mode)
   return v.ok() ? SetAttrOn(v.value().get(), ModeRequest(mode)) : Errno(v.error());
 }
 
-int64_t SysLinuxChmod(UserPtr<const char> path, uint32_t mode) { return SysLinuxFchmodat(kAtFdCwd, path, mode); }
+int64_t SysLinuxChmod(UserPtr<const char> path, uint32_t mode) {
+  return SysLinuxFchmodat(linux_abi::kAtFdCwd, path, mode);
+}
 
 int64_t SysLinuxFchmod(int32_t fd, uint32_t mode) {
   auto v = VnodeOfFd(fd);
@@ -424,17 +442,19 @@ int64_t SysLinuxFchmod(int32_t fd, uint32_t mode) {
 }
 
 int64_t SysLinuxFchownat(int32_t dirfd, UserPtr<const char> path, uint32_t uid, uint32_t gid, int32_t flags) {
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath)) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath)) != 0) {
+    return Errno(kstd::Error::kInvalid);
+  }
   auto v = LookupAt(dirfd, path.address(), flags, true);
   return v.ok() ? SetAttrOn(v.value().get(), OwnerRequest(uid, gid)) : Errno(v.error());
 }
 
 int64_t SysLinuxChown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
-  return SysLinuxFchownat(kAtFdCwd, path, uid, gid, 0);
+  return SysLinuxFchownat(linux_abi::kAtFdCwd, path, uid, gid, 0);
 }
 
 int64_t SysLinuxLchown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
-  return SysLinuxFchownat(kAtFdCwd, path, uid, gid, kAtSymlinkNoFollow);
+  return SysLinuxFchownat(linux_abi::kAtFdCwd, path, uid, gid, linux_abi::kAtSymlinkNoFollow);
 }
 
 int64_t SysLinuxFchown(int32_t fd, uint32_t uid, uint32_t gid) {
@@ -442,20 +462,20 @@ int64_t SysLinuxFchown(int32_t fd, uint32_t uid, uint32_t gid) {
   return v.ok() ? SetAttrOn(v.value().get(), OwnerRequest(uid, gid)) : Errno(v.error());
 }
 
-int64_t SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path, UserPtr<const tessera::linux_timespec> times,
-                          int32_t flags) {
-  constexpr int64_t kUtimeNow = (1LL << 30) - 1;
-  constexpr int64_t kUtimeOmit = (1LL << 30) - 2;
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath)) != 0) return Errno(kstd::Error::kInvalid);
+int64_t SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path,
+                          UserPtr<const linux_abi::Timespec> times, int32_t flags) {
+  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath)) != 0) {
+    return Errno(kstd::Error::kInvalid);
+  }
   vfs::SetAttrRequest req;
   if (times.address() == 0) {
     req.mask = vfs::SetAttrRequest::kAtimeNow | vfs::SetAttrRequest::kMtimeNow;
   } else {
-    tessera::linux_timespec ts[2];
+    linux_abi::Timespec ts[2];
     if (times.CopyIn(ts, 2).is_error()) return Errno(kstd::Error::kFault);
     for (int i = 0; i < 2; ++i) {
-      if (ts[i].tv_nsec == kUtimeOmit) continue;
-      if (ts[i].tv_nsec == kUtimeNow) {
+      if (ts[i].tv_nsec == linux_abi::kUtimeOmit) continue;
+      if (ts[i].tv_nsec == linux_abi::kUtimeNow) {
         req.mask |= i == 0 ? vfs::SetAttrRequest::kAtimeNow : vfs::SetAttrRequest::kMtimeNow;
         continue;
       }
@@ -473,7 +493,7 @@ int64_t SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path, UserPtr<const
   kstd::Result<kstd::RefPtr<vfs::Vnode>> v = kstd::Error::kNotFound;
   if (path.address() == 0) {
     // utimensat(fd, NULL, ...): futimens.
-    if (dirfd == kAtFdCwd) return Errno(kstd::Error::kFault);
+    if (dirfd == linux_abi::kAtFdCwd) return Errno(kstd::Error::kFault);
     v = VnodeOfFd(dirfd);
   } else {
     v = LookupAt(dirfd, path.address(), flags, true);
@@ -485,13 +505,15 @@ int64_t SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path, UserPtr<const
 
 int64_t SysLinuxFaccessat2(int32_t dirfd, UserPtr<const char> path, int32_t mode, int32_t flags) {
   if ((mode & ~7) != 0) return Errno(kstd::Error::kInvalid);
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEAccess | kAtEmptyPath)) != 0) return Errno(kstd::Error::kInvalid);
+  if ((flags &
+       ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEAccess | linux_abi::kAtEmptyPath)) != 0) {
+    return Errno(kstd::Error::kInvalid);
+  }
   auto v = LookupAt(dirfd, path.address(), flags, true);
   if (v.is_error()) return Errno(v.error());
   // Everything runs as root: read and write are granted; execute needs an x bit.
-  constexpr int32_t kXOk = 1;
-  constexpr int32_t kWOk = 2;
-  if ((mode & kXOk) != 0 && !v.value()->IsDirectory() && (v.value()->GetAttr().mode & 0111) == 0) {
+  if ((mode & linux_abi::kXOk) != 0 && !v.value()->IsDirectory() &&
+      (v.value()->GetAttr().mode & 0111) == 0) {
     return Errno(kstd::Error::kAccess);
   }
   // "SuS v2 requires we report a read only fs too" (Linux): not for devices,
@@ -499,7 +521,7 @@ int64_t SysLinuxFaccessat2(int32_t dirfd, UserPtr<const char> path, int32_t mode
   vfs::VnodeType type = v.value()->type();
   bool special = type == vfs::VnodeType::kCharDevice || type == vfs::VnodeType::kBlockDevice ||
                  type == vfs::VnodeType::kFifo || type == vfs::VnodeType::kSocket;
-  if ((mode & kWOk) != 0 && !special) return Result0(vfs::CheckWritable(*v.value()));
+  if ((mode & linux_abi::kWOk) != 0 && !special) return Result0(vfs::CheckWritable(*v.value()));
   return 0;
 }
 
@@ -507,11 +529,13 @@ int64_t SysLinuxFaccessat(int32_t dirfd, UserPtr<const char> path, int32_t mode)
   return SysLinuxFaccessat2(dirfd, path, mode, 0);
 }
 
-int64_t SysLinuxAccess(UserPtr<const char> path, int32_t mode) { return SysLinuxFaccessat2(kAtFdCwd, path, mode, 0); }
+int64_t SysLinuxAccess(UserPtr<const char> path, int32_t mode) {
+  return SysLinuxFaccessat2(linux_abi::kAtFdCwd, path, mode, 0);
+}
 
 int64_t SysLinuxTruncate(UserPtr<const char> path, int64_t length) {
   if (length < 0) return Errno(kstd::Error::kInvalid);
-  auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
+  auto v = LookupAt(linux_abi::kAtFdCwd, path.address(), 0, true);
   if (v.is_error()) return Errno(v.error());
   if (v.value()->IsDirectory()) return Errno(kstd::Error::kIsDirectory);
   if (v.value()->type() != vfs::VnodeType::kRegular) return Errno(kstd::Error::kInvalid);
@@ -556,7 +580,7 @@ int64_t SysLinuxSync() {
 
 int64_t SysLinuxGetcwd(UserPtr<void> buf, uint64_t size) {
   Context ctx;
-  auto init = ctx.Init(kAtFdCwd, true);
+  auto init = ctx.Init(linux_abi::kAtFdCwd, true);
   if (init.is_error()) return Errno(init.error());
   char* path = new (kstd::nothrow) char[kPathBuffer];
   if (path == nullptr) return Errno(kstd::Error::kNoMemory);
@@ -574,7 +598,7 @@ int64_t SysLinuxGetcwd(UserPtr<void> buf, uint64_t size) {
 }
 
 int64_t SysLinuxChdir(UserPtr<const char> path) {
-  auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
+  auto v = LookupAt(linux_abi::kAtFdCwd, path.address(), 0, true);
   if (v.is_error()) return Errno(v.error());
   if (!v.value()->IsDirectory()) return Errno(kstd::Error::kNotDirectory);
   Process* p = CurrentProcess();
@@ -604,21 +628,23 @@ int64_t SysLinuxUmask(uint32_t mask) {
 }
 
 int64_t SysLinuxStatfs(UserPtr<const char> path, UserPtr<void> buf) {
-  auto v = LookupAt(kAtFdCwd, path.address(), 0, true);
+  auto v = LookupAt(linux_abi::kAtFdCwd, path.address(), 0, true);
   if (v.is_error()) return Errno(v.error());
-  vfs::LinuxStatfs s;
+  linux_abi::Statfs s;
   vfs::FillLinuxStatfs(v.value()->fs()->StatFs(), v.value()->fs()->device(),
                        v.value()->fs()->mount_flags(), &s);
-  return UserPtr<vfs::LinuxStatfs>(buf.address()).CopyOut(&s).ok() ? 0 : Errno(kstd::Error::kFault);
+  return UserPtr<linux_abi::Statfs>(buf.address()).CopyOut(&s).ok() ? 0
+                                                                    : Errno(kstd::Error::kFault);
 }
 
 int64_t SysLinuxFstatfs(int32_t fd, UserPtr<void> buf) {
   auto v = VnodeOfFd(fd);
   if (v.is_error()) return Errno(v.error() == kstd::Error::kNotSupported ? kstd::Error::kInvalid : v.error());
-  vfs::LinuxStatfs s;
+  linux_abi::Statfs s;
   vfs::FillLinuxStatfs(v.value()->fs()->StatFs(), v.value()->fs()->device(),
                        v.value()->fs()->mount_flags(), &s);
-  return UserPtr<vfs::LinuxStatfs>(buf.address()).CopyOut(&s).ok() ? 0 : Errno(kstd::Error::kFault);
+  return UserPtr<linux_abi::Statfs>(buf.address()).CopyOut(&s).ok() ? 0
+                                                                    : Errno(kstd::Error::kFault);
 }
 
 }  // namespace core::syscall

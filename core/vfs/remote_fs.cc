@@ -1,5 +1,7 @@
 #include "core/vfs/remote_fs.h"
 
+#include "abi/linux/dirent.h"
+#include "abi/linux/stat.h"
 #include "kstd/new.h"
 #include "kstd/utility.h"
 
@@ -53,13 +55,13 @@ bool KnownErrno(int32_t e) {
 
 kstd::Result<VnodeType> TypeOfDirent(uint8_t type) {
   switch (type) {
-    case kDirentRegular: return VnodeType::kRegular;
-    case kDirentDirectory: return VnodeType::kDirectory;
-    case kDirentSymlink: return VnodeType::kSymlink;
-    case kDirentCharDevice: return VnodeType::kCharDevice;
-    case kDirentBlockDevice: return VnodeType::kBlockDevice;
-    case kDirentFifo: return VnodeType::kFifo;
-    case kDirentSocket: return VnodeType::kSocket;
+    case linux_abi::kDirentRegular: return VnodeType::kRegular;
+    case linux_abi::kDirentDirectory: return VnodeType::kDirectory;
+    case linux_abi::kDirentSymlink: return VnodeType::kSymlink;
+    case linux_abi::kDirentCharDevice: return VnodeType::kCharDevice;
+    case linux_abi::kDirentBlockDevice: return VnodeType::kBlockDevice;
+    case linux_abi::kDirentFifo: return VnodeType::kFifo;
+    case linux_abi::kDirentSocket: return VnodeType::kSocket;
     default: return kstd::Error::kIo;
   }
 }
@@ -139,7 +141,7 @@ kstd::Result<kstd::RefPtr<RemoteFs>> RemoteFs::Create(kstd::RefPtr<RemoteTranspo
   if (!transport) return kstd::Error::kInvalid;
   if (hello.op != fsproto::kHello) return kstd::Error::kIo;
   if (hello.error != 0) return ErrorFromWire(hello.error);
-  if ((hello.attr.mode & fsproto::kModeTypeMask) != fsproto::kModeDirectory) {
+  if ((hello.attr.mode & linux_abi::kModeTypeMask) != linux_abi::kModeDirectory) {
     return kstd::Error::kIo;
   }
   kstd::RefPtr<RemoteFs> fs =
@@ -230,7 +232,7 @@ kstd::Result<RemoteFs::ReattachReport> RemoteFs::Reattach(kstd::RefPtr<RemoteTra
   // file system.
   if (!fresh || hello.op != fsproto::kHello || hello.error != 0 || hello.node == 0 ||
       hello.attr.node != hello.node ||
-      (hello.attr.mode & fsproto::kModeTypeMask) != fsproto::kModeDirectory ||
+      (hello.attr.mode & linux_abi::kModeTypeMask) != linux_abi::kModeDirectory ||
       hello.info.magic != info_.magic) {
     return kstd::Error::kInvalid;
   }
@@ -561,7 +563,7 @@ kstd::Result<void> RemoteVnode::Refresh(const fsproto::Attr& a) {
   auto type = TypeFromMode(a.mode);
   if (type.is_error() || type.value() != this->type()) return kstd::Error::kIo;
   SpinLockGuard guard(attr_lock_);
-  attr_.mode = a.mode & (kModeTypeMask | kModePermissionMask);
+  attr_.mode = a.mode & (linux_abi::kModeTypeMask | linux_abi::kModePermissionMask);
   attr_.nlink = a.nlink;
   attr_.uid = a.uid;
   attr_.gid = a.gid;
@@ -596,7 +598,7 @@ kstd::Result<void> RemoteVnode::SetAttr(const SetAttrRequest& in) {
   Timestamp now = Now();
   if (in.mask & SetAttrRequest::kMode) {
     request.setattr_mask |= fsproto::kSetMode;
-    request.mode = in.mode & kModePermissionMask;
+    request.mode = in.mode & linux_abi::kModePermissionMask;
   }
   if (in.mask & SetAttrRequest::kUid) {
     request.setattr_mask |= fsproto::kSetUid;
@@ -654,7 +656,7 @@ kstd::Result<kstd::RefPtr<Vnode>> RemoteVnode::Create(Name name, const CreateReq
     target = in.symlink_target;
   }
   fsproto::Request request = NewRequest(fsproto::kCreate, ino());
-  request.mode = ModeTypeBits(in.type) | (in.mode & kModePermissionMask);
+  request.mode = ModeTypeBits(in.type) | (in.mode & linux_abi::kModePermissionMask);
   request.uid = in.uid;
   request.gid = in.gid;
   request.rdev = in.rdev;

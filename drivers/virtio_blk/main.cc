@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "abi/linux/mman.h"
 #include "drivers/virtio/hw.h"
 #include "drivers/virtio_blk/blk_device.h"
 #include "drivers/virtio_blk/server.h"
@@ -110,7 +111,7 @@ class ContiguousDma final : public virtio::DmaAllocator {
     int64_t vmo = sys::VmoCreateContiguous(bytes);
     if (vmo < 0) return kstd::Error::kNoMemory;
     handle_t h = static_cast<handle_t>(vmo);
-    int64_t addr = sys::VmoMap(h, 0, bytes, tessera::kProtRead | tessera::kProtWrite, 0,
+    int64_t addr = sys::VmoMap(h, 0, bytes, linux_abi::kProtRead | linux_abi::kProtWrite, 0,
                                tessera::kVmoMapShared);
     int64_t phys = sys::VmoPhysicalAddress(h, 0);
     if (addr < 0 || phys < 0) {

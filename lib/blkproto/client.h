@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/syscall/abi.h"
+#include "abi/tessera/native.h"
 #include "lib/blkproto/blkproto.h"
 
 namespace blkproto {

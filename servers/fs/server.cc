@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi/linux/stat.h"
+
 namespace servers::fs {
 namespace {
 
@@ -373,31 +375,31 @@ int Server::Dispatch(const fsproto::Request& q, Name name, Name name2, fsproto::
 int Server::DoCreate(const fsproto::Request& q, Name name, Name target, fsproto::Reply* r) {
   if (!ValidWireName(name)) return kEinval;
   const uint32_t dir = static_cast<uint32_t>(q.node);
-  const uint32_t type = q.mode & fsproto::kModeTypeMask;
+  const uint32_t type = q.mode & linux_abi::kModeTypeMask;
   const uint32_t perms = q.mode & 07777;
-  if (type != fsproto::kModeSymlink && target.size() != 0) return kEinval;
+  if (type != linux_abi::kModeSymlink && target.size() != 0) return kEinval;
   kstd::Result<Attr> made = kstd::Error::kInvalid;
   switch (type) {
-    case fsproto::kModeDirectory:
+    case linux_abi::kModeDirectory:
       made = fs_->Mkdir(dir, name, perms, q.uid, q.gid);
       break;
-    case fsproto::kModeSymlink:
+    case linux_abi::kModeSymlink:
       if (target.size() == 0) return kEinval;
       if (memchr(target.data(), 0, target.size()) != nullptr) return kEinval;
       made = fs_->Symlink(dir, name, kstd::Span<const char>(target.data(), target.size()), q.uid,
                           q.gid);
       break;
-    case fsproto::kModeRegular:
-    case fsproto::kModeCharDevice:
-    case fsproto::kModeBlockDevice:
-    case fsproto::kModeFifo:
-    case fsproto::kModeSocket: {
+    case linux_abi::kModeRegular:
+    case linux_abi::kModeCharDevice:
+    case linux_abi::kModeBlockDevice:
+    case linux_abi::kModeFifo:
+    case linux_abi::kModeSocket: {
       if (q.rdev > UINT32_MAX) return kEinval;
       ext2::CreateRequest create;
-      create.type = type == fsproto::kModeRegular       ? FileType::kRegular
-                    : type == fsproto::kModeCharDevice  ? FileType::kCharDevice
-                    : type == fsproto::kModeBlockDevice ? FileType::kBlockDevice
-                    : type == fsproto::kModeFifo        ? FileType::kFifo
+      create.type = type == linux_abi::kModeRegular       ? FileType::kRegular
+                    : type == linux_abi::kModeCharDevice  ? FileType::kCharDevice
+                    : type == linux_abi::kModeBlockDevice ? FileType::kBlockDevice
+                    : type == linux_abi::kModeFifo        ? FileType::kFifo
                                                         : FileType::kSocket;
       create.mode = perms;
       create.uid = q.uid;

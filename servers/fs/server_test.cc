@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/stat.h"
 #include "gtest/gtest.h"
 #include "servers/fs/ext2/testing/test_support.h"
 
@@ -41,7 +42,7 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(server_->MakeRootReply(&root).ok());
     EXPECT_EQ(root.op, fsproto::kHello);
     EXPECT_EQ(root.node, 2u);
-    EXPECT_EQ(root.attr.mode & fsproto::kModeTypeMask, fsproto::kModeDirectory);
+    EXPECT_EQ(root.attr.mode & linux_abi::kModeTypeMask, linux_abi::kModeDirectory);
     EXPECT_EQ(root.info.magic, 0xEF53u);
     server_->set_buffer(buffer_.data());
   }
@@ -147,9 +148,9 @@ class ServerTest : public ::testing::Test {
 };
 
 TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
-  uint64_t dir = Create(2, "dir", fsproto::kModeDirectory | 0755);
-  uint64_t sub = Create(dir, "sub", fsproto::kModeDirectory | 0700);
-  uint64_t file = Create(sub, "file", fsproto::kModeRegular | 0644);
+  uint64_t dir = Create(2, "dir", linux_abi::kModeDirectory | 0755);
+  uint64_t sub = Create(dir, "sub", linux_abi::kModeDirectory | 0700);
+  uint64_t file = Create(sub, "file", linux_abi::kModeRegular | 0644);
   EXPECT_EQ(server_->references(static_cast<uint32_t>(file)), 1u);
 
   // Several sizes, written in protocol-sized chunks, one append.
@@ -183,7 +184,7 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
   EXPECT_EQ(Lookup(2, "nothing").error, kEnoent);
 
   // Symlink, hard link, rename over an existing file, truncate, setattr.
-  uint64_t link = Create(dir, "ln", fsproto::kModeSymlink | 0777, "sub/file");
+  uint64_t link = Create(dir, "ln", linux_abi::kModeSymlink | 0777, "sub/file");
   fsproto::Request readlink = Q(fsproto::kReadLink, link);
   readlink.length = 4095;
   fsproto::Reply target = Call(readlink);
@@ -194,7 +195,7 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
   fsproto::Reply linked = Call(hard, "hard");
   ASSERT_EQ(linked.error, 0);
   EXPECT_EQ(linked.attr.nlink, 2u);
-  uint64_t other = Create(dir, "other", fsproto::kModeRegular | 0600);
+  uint64_t other = Create(dir, "other", linux_abi::kModeRegular | 0600);
   ASSERT_EQ(Write(other, 0, "other").error, 0);
   fsproto::Request rename = Q(fsproto::kRename, dir);
   rename.node2 = dir;
@@ -210,7 +211,7 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
   set.mtime_ns = 1234567890123456789;
   fsproto::Reply setr = Call(set);
   ASSERT_EQ(setr.error, 0);
-  EXPECT_EQ(setr.attr.mode, fsproto::kModeRegular | 0640);
+  EXPECT_EQ(setr.attr.mode, linux_abi::kModeRegular | 0640);
   EXPECT_EQ(setr.attr.mtime_ns, 1234567890000000000);
 
   // Readdir through small buffers, with types.
@@ -223,7 +224,8 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
   EXPECT_EQ(entries[4].second, 8);
 
   // A directory with many entries.
-  for (int i = 0; i < 150; ++i) Create(sub, "n" + std::to_string(i), fsproto::kModeRegular | 0644);
+  for (int i = 0; i < 150; ++i)
+    Create(sub, "n" + std::to_string(i), linux_abi::kModeRegular | 0644);
   EXPECT_EQ(List(sub, 4096).size(), 153u);
   EXPECT_EQ(List(sub, 24 + 8).size(), 153u);  // one record per call
 
@@ -232,14 +234,14 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
   EXPECT_EQ(Call(Q(fsproto::kUnlink, dir), "sub").error, kEisdir);
   EXPECT_EQ(Call(Q(fsproto::kRmdir, dir), "hard").error, kEnotdir);
   fsproto::Request dup = Q(fsproto::kCreate, dir);
-  dup.mode = fsproto::kModeRegular | 0644;
+  dup.mode = linux_abi::kModeRegular | 0644;
   EXPECT_EQ(Call(dup, "hard").error, kEexist);
   fsproto::Request rd = Q(fsproto::kRead, dir);
   rd.length = 10;
   EXPECT_EQ(Call(rd).error, kEisdir);
 
   // Unlink while referenced keeps the data until the forget.
-  uint64_t keep = Create(2, "keep", fsproto::kModeRegular | 0644);
+  uint64_t keep = Create(2, "keep", linux_abi::kModeRegular | 0644);
   ASSERT_EQ(Write(keep, 0, "still here").error, 0);
   fsproto::Reply unlinked = Call(Q(fsproto::kUnlink, 2), "keep");
   ASSERT_EQ(unlinked.error, 0);
@@ -266,7 +268,7 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
 }
 
 TEST_F(ServerTest, MalformedRequestsGetErrnoReplies) {
-  uint64_t file = Create(2, "f", fsproto::kModeRegular | 0644);
+  uint64_t file = Create(2, "f", linux_abi::kModeRegular | 0644);
   fsproto::Reply r;
   // Too short for a header, or none at all.
   uint8_t tiny[8] = {};
@@ -295,7 +297,7 @@ TEST_F(ServerTest, MalformedRequestsGetErrnoReplies) {
   EXPECT_EQ(Lookup(2, std::string("a\0b", 3)).error, kEinval);
   EXPECT_EQ(Lookup(2, "").error, kEinval);
   fsproto::Request c = Q(fsproto::kCreate, 2);
-  c.mode = fsproto::kModeRegular | 0644;
+  c.mode = linux_abi::kModeRegular | 0644;
   EXPECT_NE(Call(c, ".").error, 0);
   EXPECT_NE(Call(c, "..").error, 0);
   EXPECT_EQ(Call(c, std::string(256, 'x')).error, kEinval);
@@ -306,10 +308,10 @@ TEST_F(ServerTest, MalformedRequestsGetErrnoReplies) {
   EXPECT_EQ(Call(Q(999, 2)).error, kEnosys);
   c.mode = 0170000 | 0644;
   EXPECT_EQ(Call(c, "weird").error, kEinval);
-  c.mode = fsproto::kModeRegular | 0644;
+  c.mode = linux_abi::kModeRegular | 0644;
   EXPECT_EQ(Call(c, "x", "target-for-a-file").error, kEinval);
   fsproto::Request sym = Q(fsproto::kCreate, 2);
-  sym.mode = fsproto::kModeSymlink | 0777;
+  sym.mode = linux_abi::kModeSymlink | 0777;
   EXPECT_EQ(Call(sym, "emptylink").error, kEinval);
   fsproto::Request set = Q(fsproto::kSetAttr, file);
   set.setattr_mask = 0x100;
@@ -379,7 +381,7 @@ TEST_F(ServerTest, WriteBackAndTreeImage) {
   Open(ScratchCopy("tree_4k.img"));
   auto entries = List(2, 4096);
   EXPECT_GT(entries.size(), 3u);
-  uint64_t f = Create(2, "new", fsproto::kModeRegular | 0644);
+  uint64_t f = Create(2, "new", linux_abi::kModeRegular | 0644);
   std::string data = PatternBytes(70000, 3);
   for (size_t at = 0; at < data.size(); at += 4096) ASSERT_EQ(Write(f, at, data.substr(at, 4096)).error, 0);
   EXPECT_EQ(server_->WriteBack(), 0);
@@ -393,13 +395,13 @@ TEST_F(ServerTest, WriteBackAndTreeImage) {
 // A server crashes (the Ext2 goes away without Unmount after a sync); a new
 // one mounts the unclean image and adopts what the kernel still holds.
 TEST_F(ServerTest, AdoptAfterACrash) {
-  uint64_t dir = Create(2, "d", fsproto::kModeDirectory | 0755);
-  uint64_t f = Create(dir, "f", fsproto::kModeRegular | 0644);
+  uint64_t dir = Create(2, "d", linux_abi::kModeDirectory | 0755);
+  uint64_t f = Create(dir, "f", linux_abi::kModeRegular | 0644);
   ASSERT_EQ(Write(f, 0, PatternBytes(5000, 1)).error, 0);
-  uint64_t orphan = Create(2, "orphan", fsproto::kModeRegular | 0600);
+  uint64_t orphan = Create(2, "orphan", linux_abi::kModeRegular | 0600);
   ASSERT_EQ(Write(orphan, 0, "still open").error, 0);
   ASSERT_EQ(Call(Q(fsproto::kUnlink, 2), "orphan").error, 0);  // the kernel still holds it
-  uint64_t gone = Create(2, "gone", fsproto::kModeRegular | 0600);
+  uint64_t gone = Create(2, "gone", linux_abi::kModeRegular | 0600);
   fsproto::Request forget = Q(fsproto::kForget, gone);
   forget.offset = 1;
   Call(forget);

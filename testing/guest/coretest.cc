@@ -19,9 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/syscall/abi.h"
+#include "abi/linux/errno.h"
+#include "abi/linux/time.h"
+#include "abi/linux/uio.h"
+#include "abi/tessera/native.h"
 #include "core/syscall/linux_table.h"
-#include "core/syscall/syscall_table.h"
+#include "abi/tessera/syscall_table.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/process.h"
 #include "lib/tessera/syscalls.h"
@@ -542,7 +545,8 @@ void TestPreemption() {
     EXPECT(s.cpu_time_ns > 0, "the spinner got no CPU time");
     ExpectEq(static_cast<int64_t>(s.threads), 1, "spinner threads");
   }
-  ExpectEq(sys::ProcessExitCode(spin), -guest::kEAGAIN, "ProcessExitCode of the running spinner");
+  ExpectEq(sys::ProcessExitCode(spin), -linux_abi::kEAGAIN,
+           "ProcessExitCode of the running spinner");
   Info("50 ms sleep took %lld us and 100 echo calls %lld us beside the spinner (cpu %llu ms)",
        LL(slept / 1000), LL(calls / 1000), ULL(s.cpu_time_ns / kMs));
   ExpectEq(sys::ProcessKill(spin, 0), 0, "ProcessKill(spinner)");
@@ -723,31 +727,31 @@ const BadCase kNativeCases[] = {
        handle_t h1 = 0;
        return sys::ChannelCreate(P<handle_t>(bad), &h1);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1010, 1, "ChannelCreate(out1)",
      [](uint64_t bad) {
        handle_t h0 = 0;
        return sys::ChannelCreate(&h0, P<handle_t>(bad));
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1011, 1, "ChannelWrite(bytes)",
      [](uint64_t bad) { return sys::ChannelWrite(g_bp.quiet_a, P<void>(bad), 16, nullptr, 0, 0); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1011, 3, "ChannelWrite(handles)",
      [](uint64_t bad) {
        return sys::ChannelWrite(g_bp.quiet_a, "abcd", 4, P<handle_t>(bad), 2, 0);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1012, 1, "ChannelRead(args)",
      [](uint64_t bad) { return sys::ChannelRead(g_bp.quiet_b, P<tessera::ChannelReadArgs>(bad)); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1012, -1, "ChannelRead(args.bytes)", [](uint64_t bad) { return ReadIntoBadBuffer(bad, false); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1012, -1, "ChannelRead(args.handles)", [](uint64_t bad) { return ReadIntoBadBuffer(bad, true); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1013, 1, "ChannelCall(args)",
      [](uint64_t bad) { return sys::ChannelCall(g_bp.quiet_a, P<tessera::ChannelCallArgs>(bad)); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1013, -1, "ChannelCall(args.write_bytes)",
      [](uint64_t bad) {
        char in[64];
@@ -759,7 +763,7 @@ const BadCase kNativeCases[] = {
        args.deadline = 0;  // nothing answers on the quiet channel
        return sys::ChannelCall(g_bp.quiet_a, &args);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1013, -1, "ChannelCall(args.read_bytes)",
      [](uint64_t bad) {
        uint8_t out[64];
@@ -772,31 +776,31 @@ const BadCase kNativeCases[] = {
        args.deadline = guest::DeadlineIn(5 * kSec);
        return sys::ChannelCall(g_echo_ch, &args);  // the echo server answers
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1022, 1, "NotificationTake(bits)",
      [](uint64_t bad) { return sys::NotificationTake(g_bp.notif, P<uint64_t>(bad)); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {0x1030, 3, "ObjectWaitOne(observed)",
      [](uint64_t bad) {
        return sys::ObjectWaitOne(g_bp.notif, tessera::kSignalNotified, 0, P<uint32_t>(bad));
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1031, 0, "ObjectWaitMany(items)",
      [](uint64_t bad) { return sys::ObjectWaitMany(P<tessera::WaitItem>(bad), 2, 0); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {0x1080, 0, "FsMount(args)",
      [](uint64_t bad) { return sys::FsMount(P<tessera::FsMountArgs>(bad)); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {0x1040, 0, "ProcessSpawn(args)",
      [](uint64_t bad) { return sys::ProcessSpawn(P<tessera::SpawnArgs>(bad)); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {0x1040, -1, "ProcessSpawn(args.argv)",
      [](uint64_t bad) {
        tessera::SpawnArgs a = NopSpawnArgs();
        a.argv = P<const char* const>(bad);
        return sys::ProcessSpawn(&a);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1040, -1, "ProcessSpawn(args.argv[0])",
      [](uint64_t bad) {
        const char* argv[] = {P<const char>(bad)};
@@ -804,14 +808,14 @@ const BadCase kNativeCases[] = {
        a.argv = argv;
        return sys::ProcessSpawn(&a);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1040, -1, "ProcessSpawn(args.name)",
      [](uint64_t bad) {
        tessera::SpawnArgs a = NopSpawnArgs();
        a.name = P<const char>(bad);
        return sys::ProcessSpawn(&a);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1040, -1, "ProcessSpawn(args.handles)",
      [](uint64_t bad) {
        tessera::SpawnArgs a = NopSpawnArgs();
@@ -819,7 +823,7 @@ const BadCase kNativeCases[] = {
        a.num_handles = 1;
        return sys::ProcessSpawn(&a);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1040, -1, "ProcessSpawn(args.handle_names)",
      [](uint64_t bad) {
        tessera::SpawnArgs a = NopSpawnArgs();
@@ -828,65 +832,69 @@ const BadCase kNativeCases[] = {
        a.num_handles = 1;
        return sys::ProcessSpawn(&a);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1042, 1, "ProcessStats(stats)",
      [](uint64_t bad) { return sys::ProcessStats(kInvalidHandle, P<tessera::ProcessStats>(bad)); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1070, 2, "PciGetInfo(info)",
      [](uint64_t bad) { return sys::PciGetInfo(g_bp.pci_root, 0, P<tessera::PciFunctionInfo>(bad)); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
 };
 
 constexpr int32_t kArchGetFs = 0x1003;
 constexpr uint32_t kTiocgwinsz = 0x5413;
 
 const BadCase kLinuxCases[] = {
-    {guest::kSysWrite, 1, "write(buf)", [](uint64_t bad) { return Syscall(guest::kSysWrite, 1, bad, 16); },
-     kNoStraddle, -guest::kEFAULT},
+    {guest::kSysWrite, 1, "write(buf)",
+     [](uint64_t bad) { return Syscall(guest::kSysWrite, 1, bad, 16); }, kNoStraddle,
+     -linux_abi::kEFAULT},
     {guest::kSysWritev, 1, "writev(iov)",
-     [](uint64_t bad) { return Syscall(guest::kSysWritev, 1, bad, 1); }, kAllKinds, -guest::kEFAULT},
+     [](uint64_t bad) { return Syscall(guest::kSysWritev, 1, bad, 1); }, kAllKinds,
+     -linux_abi::kEFAULT},
     {guest::kSysWritev, -1, "writev(iov[0].iov_base)",
      [](uint64_t bad) {
-       tessera::linux_iovec iov{bad, 16};
+       linux_abi::Iovec iov{bad, 16};
        return Syscall(guest::kSysWritev, 1, Addr(&iov), 1);
      },
-     kNoStraddle, -guest::kEFAULT},
+     kNoStraddle, -linux_abi::kEFAULT},
     {guest::kSysNanosleep, 0, "nanosleep(req)",
-     [](uint64_t bad) { return Syscall(guest::kSysNanosleep, bad, 0); }, kAllKinds, -guest::kEFAULT},
+     [](uint64_t bad) { return Syscall(guest::kSysNanosleep, bad, 0); }, kAllKinds,
+     -linux_abi::kEFAULT},
     // Linux writes *rem only when the sleep is interrupted, so a bad rem does
     // not fail a sleep that completes.
     {guest::kSysNanosleep, 1, "nanosleep(rem) of a completed sleep",
      [](uint64_t bad) {
-       tessera::linux_timespec ts{0, 1000};
+       linux_abi::Timespec ts{0, 1000};
        return Syscall(guest::kSysNanosleep, Addr(&ts), bad);
      },
      kAllKinds, 0},
     {guest::kSysClockGettime, 1, "clock_gettime(CLOCK_MONOTONIC, tp)",
      [](uint64_t bad) { return Syscall(guest::kSysClockGettime, 1, bad); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {guest::kSysArchPrctl, 1, "arch_prctl(ARCH_GET_FS, addr)",
      [](uint64_t bad) { return Syscall(guest::kSysArchPrctl, kArchGetFs, bad); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {guest::kSysIoctl, 2, "ioctl(1, TIOCGWINSZ, arg)",
      [](uint64_t bad) { return Syscall(guest::kSysIoctl, 1, kTiocgwinsz, bad); }, kAllKinds,
-     -guest::kEFAULT},
-    {63, 0, "uname(buf)", [](uint64_t bad) { return Syscall(63, bad); }, kAllKinds, -guest::kEFAULT},
+     -linux_abi::kEFAULT},
+    {63, 0, "uname(buf)", [](uint64_t bad) { return Syscall(63, bad); }, kAllKinds,
+     -linux_abi::kEFAULT},
     // mount(2) copies every string before it looks at anything, so a bad one
     // is EFAULT and nothing is mounted on /tmp.
     {165, 0, "mount(source)",
      [](uint64_t bad) { return Syscall(165, bad, Addr("/tmp"), Addr("tmpfs"), 0, 0); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {165, 1, "mount(target)",
      [](uint64_t bad) { return Syscall(165, Addr("none"), bad, Addr("tmpfs"), 0, 0); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {165, 2, "mount(type)",
      [](uint64_t bad) { return Syscall(165, Addr("none"), Addr("/tmp"), bad, 0, 0); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     // Linux copies what it can of `data` (up to a page), so only pointers
     // with no readable byte at all are EFAULT there.
     {165, 4, "mount(data)",
      [](uint64_t bad) { return Syscall(165, Addr("none"), Addr("/tmp"), Addr("tmpfs"), 0, bad); },
-     kNoStraddle & ~(1u << kUserTop), -guest::kEFAULT},
+     kNoStraddle & ~(1u << kUserTop), -linux_abi::kEFAULT},
 };
 
 // The Linux calls the suite must cover whether or not the table marks their
@@ -917,7 +925,7 @@ bool SetUpBadPointers() {
   g_bad[kUnmapped] = Addr(pages + 4096);
   g_bad[kStraddle] = Addr(pages + 4096 - 2);
   // The unmapped page must really be unmapped: a read through write(2) faults.
-  ExpectEq(Syscall(guest::kSysWrite, 1, g_bad[kUnmapped], 1), -guest::kEFAULT,
+  ExpectEq(Syscall(guest::kSysWrite, 1, g_bad[kUnmapped], 1), -linux_abi::kEFAULT,
            "write(1, <munmapped page>, 1)");
   return !Failed();
 }
@@ -999,7 +1007,7 @@ void TestBadPointersNative() {
   args.bytes = buf;
   args.bytes_capacity = sizeof buf;
   ExpectEq(sys::ChannelRead(g_bp.quiet_b, &args), 0, "reading the message queued before");
-  ExpectEq(sys::ChannelRead(g_bp.quiet_b, &args), -guest::kEAGAIN,
+  ExpectEq(sys::ChannelRead(g_bp.quiet_b, &args), -linux_abi::kEAGAIN,
            "a second message on the quiet channel (a faulting write or call sent one)");
   ExpectEq(sys::ChannelRead(g_bp.quiet_a, &args), 0, "the message queued on the other end");
   uint64_t bits = 0;
@@ -1107,7 +1115,7 @@ void TryForeign(handle_t v, int which, ForeignTally* t, const char* source) {
     }
   }
   ++t->tried;
-  if (r != -guest::kEBADF) {
+  if (r != -linux_abi::kEBADF) {
     ++t->wrong;
     Fail("%s(%08x) (%s) returned %lld, want -EBADF", call, v, source, LL(r));
     if (which % 6 == 0 && r > 0) sys::HandleClose(static_cast<handle_t>(r));
@@ -1133,9 +1141,9 @@ void TestHandleIsolation() {
   // A closed handle's value is dead.
   handle_t stale = Dup(g_boot.at(0).handle, tessera::kRightSameRights);
   CloseOwn(stale);
-  ExpectEq(sys::HandleDuplicate(stale, tessera::kRightSameRights), -guest::kEBADF,
+  ExpectEq(sys::HandleDuplicate(stale, tessera::kRightSameRights), -linux_abi::kEBADF,
            "HandleDuplicate of a closed handle");
-  ExpectEq(sys::HandleClose(stale), -guest::kEBADF, "HandleClose of a closed handle");
+  ExpectEq(sys::HandleClose(stale), -linux_abi::kEBADF, "HandleClose of a closed handle");
 
   // Guesses around every value it holds.
   ForeignTally around;
@@ -1209,19 +1217,20 @@ void TestRights() {
   constexpr uint32_t kNoWrite = kEndpointRights & ~tessera::kRightWrite;
   handle_t ro = Dup(a, kNoWrite);
   if (ro == kInvalidHandle) return;
-  ExpectEq(sys::ChannelWrite(ro, "x", 1, nullptr, 0, 0), -guest::kEACCES,
+  ExpectEq(sys::ChannelWrite(ro, "x", 1, nullptr, 0, 0), -linux_abi::kEACCES,
            "ChannelWrite without kRightWrite");
   tessera::ChannelCallArgs call{};
   call.write_bytes = "x";
   call.write_num_bytes = 1;
   call.deadline = 0;
-  ExpectEq(sys::ChannelCall(ro, &call), -guest::kEACCES, "ChannelCall without kRightWrite");
+  ExpectEq(sys::ChannelCall(ro, &call), -linux_abi::kEACCES, "ChannelCall without kRightWrite");
   EXPECT(!Asserted(b, tessera::kSignalReadable), "a refused write reached the peer");
-  ExpectEq(sys::HandleDuplicate(ro, kEndpointRights), -guest::kEINVAL,
+  ExpectEq(sys::HandleDuplicate(ro, kEndpointRights), -linux_abi::kEINVAL,
            "HandleDuplicate adding kRightWrite back");
-  ExpectEq(sys::HandleDuplicate(a, 1u << 20), -guest::kEINVAL, "HandleDuplicate with unknown rights");
+  ExpectEq(sys::HandleDuplicate(a, 1u << 20), -linux_abi::kEINVAL,
+           "HandleDuplicate with unknown rights");
   handle_t ro2 = Dup(ro, tessera::kRightSameRights);
-  ExpectEq(sys::ChannelWrite(ro2, "x", 1, nullptr, 0, 0), -guest::kEACCES,
+  ExpectEq(sys::ChannelWrite(ro2, "x", 1, nullptr, 0, 0), -linux_abi::kEACCES,
            "ChannelWrite through a same-rights copy of a read-only handle");
   ExpectEq(sys::ChannelWrite(a, "x", 1, nullptr, 0, 0), 0, "ChannelWrite with kRightWrite");
 
@@ -1230,28 +1239,29 @@ void TestRights() {
   tessera::ChannelReadArgs args{};
   args.bytes = buf;
   args.bytes_capacity = sizeof buf;
-  ExpectEq(sys::ChannelRead(noread, &args), -guest::kEACCES, "ChannelRead without kRightRead");
+  ExpectEq(sys::ChannelRead(noread, &args), -linux_abi::kEACCES, "ChannelRead without kRightRead");
   ExpectEq(sys::ChannelRead(b, &args), 0, "ChannelRead with kRightRead");
   handle_t nowait = Dup(a, kEndpointRights & ~tessera::kRightWait);
-  ExpectEq(sys::ObjectWaitOne(nowait, tessera::kSignalWritable, 0, nullptr), -guest::kEACCES,
+  ExpectEq(sys::ObjectWaitOne(nowait, tessera::kSignalWritable, 0, nullptr), -linux_abi::kEACCES,
            "ObjectWaitOne without kRightWait");
   handle_t nodup = Dup(a, kEndpointRights & ~tessera::kRightDuplicate);
-  ExpectEq(sys::HandleDuplicate(nodup, tessera::kRightSameRights), -guest::kEACCES,
+  ExpectEq(sys::HandleDuplicate(nodup, tessera::kRightSameRights), -linux_abi::kEACCES,
            "HandleDuplicate without kRightDuplicate");
 
   // Notifications: signalling needs kRightWrite, and rights travel with a handle.
   handle_t n = CreateNotification();
   handle_t nsig = Dup(n, tessera::kRightDuplicate | tessera::kRightTransfer | tessera::kRightWait |
                              tessera::kRightRead);
-  ExpectEq(sys::NotificationSignal(nsig, 1), -guest::kEACCES, "NotificationSignal without kRightWrite");
+  ExpectEq(sys::NotificationSignal(nsig, 1), -linux_abi::kEACCES,
+           "NotificationSignal without kRightWrite");
   handle_t notransfer = Dup(n, tessera::kRightDuplicate | tessera::kRightWait | tessera::kRightRead |
                                    tessera::kRightWrite);
-  ExpectEq(sys::ChannelWrite(a, "h", 1, &notransfer, 1, 0), -guest::kEACCES,
+  ExpectEq(sys::ChannelWrite(a, "h", 1, &notransfer, 1, 0), -linux_abi::kEACCES,
            "sending a handle without kRightTransfer");
   ExpectEq(sys::NotificationSignal(notransfer, 2), 0, "the untransferable handle stays usable");
   ExpectEq(sys::ChannelWrite(a, "h", 1, &nsig, 1, 0), 0, "sending a read-only notification handle");
   Disown(nsig);
-  ExpectEq(sys::NotificationSignal(nsig, 1), -guest::kEBADF, "the sent handle's old value");
+  ExpectEq(sys::NotificationSignal(nsig, 1), -linux_abi::kEBADF, "the sent handle's old value");
   handle_t got[1] = {};
   tessera::ChannelReadArgs hargs{};
   hargs.bytes = buf;
@@ -1261,7 +1271,7 @@ void TestRights() {
   if (ExpectEq(sys::ChannelRead(b, &hargs), 0, "receiving the handle") &&
       ExpectEq(hargs.actual_handles, 1, "handles received")) {
     Own(got[0]);
-    ExpectEq(sys::NotificationSignal(got[0], 1), -guest::kEACCES,
+    ExpectEq(sys::NotificationSignal(got[0], 1), -linux_abi::kEACCES,
              "NotificationSignal through the received read-only handle");
     uint64_t bits = 0;
     ExpectEq(sys::NotificationTake(got[0], &bits), 0, "NotificationTake through the received handle");
@@ -1269,14 +1279,15 @@ void TestRights() {
     CloseOwn(got[0]);
   }
   // Type checks come with the rights checks.
-  ExpectEq(sys::NotificationSignal(a, 1), -guest::kEINVAL, "NotificationSignal on a channel");
-  ExpectEq(sys::ChannelWrite(n, "x", 1, nullptr, 0, 0), -guest::kEINVAL, "ChannelWrite on a notification");
+  ExpectEq(sys::NotificationSignal(a, 1), -linux_abi::kEINVAL, "NotificationSignal on a channel");
+  ExpectEq(sys::ChannelWrite(n, "x", 1, nullptr, 0, 0), -linux_abi::kEINVAL,
+           "ChannelWrite on a notification");
 
   // Processes: killing needs kRightManage.
   if (g_echo_proc != kInvalidHandle) {
     handle_t watch = Dup(g_echo_proc, tessera::kRightDuplicate | tessera::kRightWait | tessera::kRightRead);
-    ExpectEq(sys::ProcessKill(watch, 0), -guest::kEACCES, "ProcessKill without kRightManage");
-    ExpectEq(sys::ProcessExitCode(g_echo_proc), -guest::kEAGAIN, "echo_server still running");
+    ExpectEq(sys::ProcessKill(watch, 0), -linux_abi::kEACCES, "ProcessKill without kRightManage");
+    ExpectEq(sys::ProcessExitCode(g_echo_proc), -linux_abi::kEAGAIN, "echo_server still running");
     tessera::ProcessStats s;
     ExpectEq(sys::ProcessStats(watch, &s), 0, "ProcessStats with kRightRead");
     CloseOwn(watch);
@@ -1288,7 +1299,7 @@ void TestRights() {
     handle_t noexec = Dup(nop, tessera::kRightDuplicate | tessera::kRightRead | tessera::kRightWait);
     const char* argv[] = {"nop"};
     int64_t r = tessera::Spawn(noexec, "nop", 1, argv);
-    ExpectEq(r, -guest::kEACCES, "ProcessSpawn from a handle without kRightExecute");
+    ExpectEq(r, -linux_abi::kEACCES, "ProcessSpawn from a handle without kRightExecute");
     if (r > 0) sys::HandleClose(static_cast<handle_t>(r));
     CloseOwn(noexec);
   } else {
@@ -1353,7 +1364,7 @@ void TestPeerCloseWakes() {
     ExpectEq(g_pc.wait_result, 0, "the waiter's ObjectWaitOne");
     EXPECT(g_pc.observed & tessera::kSignalPeerClosed, "the waiter observed %#x, no kSignalPeerClosed",
            g_pc.observed);
-    ExpectEq(g_pc.read_result, -guest::kEPIPE, "ChannelRead after the peer closed");
+    ExpectEq(g_pc.read_result, -linux_abi::kEPIPE, "ChannelRead after the peer closed");
     Info("waiter woke %lld us after the close", LL(latency / 1000));
   } else {
     Fail("the waiter did not wake within 5 s of the peer's close");
@@ -1404,7 +1415,7 @@ void TestCallServerExit() {
     int64_t t0 = Now();
     int64_t r = sys::ChannelCall(a, &args);
     int64_t took = Now() - t0;
-    ExpectEq(r, -guest::kEPIPE, "ChannelCall to a server that exits without answering");
+    ExpectEq(r, -linux_abi::kEPIPE, "ChannelCall to a server that exits without answering");
     EXPECT(took < 5 * kSec, "the call took %lld ns to fail", LL(took));
     ExpectEq(WaitAndClose(server), 0, "the swallowing server's wait status");
     CloseOwn(a);
@@ -1427,7 +1438,7 @@ void TestCallServerExit() {
              LL(g_call.result));
       ExpectEq(sys::ProcessKill(server, 0), 0, "ProcessKill(spin_server)");
       if (WaitFor(done, tessera::kSignalNotified, 5 * kSec)) {
-        ExpectEq(g_call.result, -guest::kEPIPE, "ChannelCall to a server that was killed");
+        ExpectEq(g_call.result, -linux_abi::kEPIPE, "ChannelCall to a server that was killed");
       } else {
         Fail("the thread blocked in ChannelCall did not wake within 5 s of the server's death");
       }
@@ -1451,7 +1462,7 @@ void TestTimeouts() {
   uint32_t observed = 0;
   int64_t r = sys::ObjectWaitOne(a, tessera::kSignalReadable, t0 + kWait, &observed);
   int64_t took = Now() - t0;
-  ExpectEq(r, -guest::kETIMEDOUT, "ObjectWaitOne on a silent channel");
+  ExpectEq(r, -linux_abi::kETIMEDOUT, "ObjectWaitOne on a silent channel");
   EXPECT(took >= kWait && took < 2 * kSec, "ObjectWaitOne with a 20 ms deadline returned after %lld ns",
          LL(took));
   EXPECT(observed & tessera::kSignalWritable, "observed %#x on a timed-out wait, want kSignalWritable",
@@ -1462,7 +1473,7 @@ void TestTimeouts() {
   t0 = Now();
   r = sys::ObjectWaitMany(items, 2, t0 + kWait);
   took = Now() - t0;
-  ExpectEq(r, -guest::kETIMEDOUT, "ObjectWaitMany on two silent ends");
+  ExpectEq(r, -linux_abi::kETIMEDOUT, "ObjectWaitMany on two silent ends");
   EXPECT(took >= kWait && took < 2 * kSec, "ObjectWaitMany with a 20 ms deadline returned after %lld ns",
          LL(took));
   // ChannelCall to a peer that never answers.
@@ -1476,14 +1487,14 @@ void TestTimeouts() {
   args.deadline = t0 + kWait;
   r = sys::ChannelCall(a, &args);
   took = Now() - t0;
-  ExpectEq(r, -guest::kETIMEDOUT, "ChannelCall nobody answers");
+  ExpectEq(r, -linux_abi::kETIMEDOUT, "ChannelCall nobody answers");
   EXPECT(took >= kWait && took < 2 * kSec, "ChannelCall with a 20 ms deadline returned after %lld ns",
          LL(took));
   // A deadline already past returns at once.
   t0 = Now();
   r = sys::ObjectWaitOne(a, tessera::kSignalReadable, 0, nullptr);
   took = Now() - t0;
-  ExpectEq(r, -guest::kETIMEDOUT, "ObjectWaitOne with a past deadline");
+  ExpectEq(r, -linux_abi::kETIMEDOUT, "ObjectWaitOne with a past deadline");
   EXPECT(took < 500 * kMs, "a wait with a past deadline took %lld ns", LL(took));
   // nanosleep sleeps at least as long as asked.
   t0 = Now();
@@ -1589,11 +1600,11 @@ void TestThreads() {
   void* stack = guest::MapAnon(4096);
   if (stack != nullptr) {
     uint64_t entry = reinterpret_cast<uint64_t>(&CounterThreadMain);
-    ExpectEq(sys::ThreadCreate(entry, Addr(stack) + 4096 - 8, 0), -guest::kEINVAL,
+    ExpectEq(sys::ThreadCreate(entry, Addr(stack) + 4096 - 8, 0), -linux_abi::kEINVAL,
              "ThreadCreate with a misaligned stack");
-    ExpectEq(sys::ThreadCreate(0xffffffff80000000ULL, Addr(stack) + 4096, 0), -guest::kEINVAL,
+    ExpectEq(sys::ThreadCreate(0xffffffff80000000ULL, Addr(stack) + 4096, 0), -linux_abi::kEINVAL,
              "ThreadCreate with a kernel entry point");
-    ExpectEq(sys::ThreadCreate(entry, 0xffff800000010000ULL, 0), -guest::kEINVAL,
+    ExpectEq(sys::ThreadCreate(entry, 0xffff800000010000ULL, 0), -linux_abi::kEINVAL,
              "ThreadCreate with a kernel stack");
     guest::Unmap(stack, 4096);
   }

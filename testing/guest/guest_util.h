@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/syscall/abi.h"
+#include "abi/linux/errno.h"
+#include "abi/linux/time.h"
+#include "abi/tessera/native.h"
 #include "lib/tessera/syscalls.h"
 
 namespace guest {
@@ -29,20 +31,6 @@ inline constexpr uint64_t kSysGetpid = 39;
 inline constexpr uint64_t kSysArchPrctl = 158;
 inline constexpr uint64_t kSysGettid = 186;
 inline constexpr uint64_t kSysClockGettime = 228;
-
-// Linux errno values (uapi), as the kernel returns them negated.
-inline constexpr int64_t kEPERM = 1;
-inline constexpr int64_t kEINTR = 4;
-inline constexpr int64_t kEBADF = 9;
-inline constexpr int64_t kEAGAIN = 11;
-inline constexpr int64_t kENOMEM = 12;
-inline constexpr int64_t kEACCES = 13;
-inline constexpr int64_t kEFAULT = 14;
-inline constexpr int64_t kEINVAL = 22;
-inline constexpr int64_t kEPIPE = 32;
-inline constexpr int64_t kENOSYS = 38;
-inline constexpr int64_t kEMSGSIZE = 90;
-inline constexpr int64_t kETIMEDOUT = 110;
 
 // Linux wait-status signal numbers a fault ends a process with.
 inline constexpr int64_t kSigIll = 4;
@@ -62,7 +50,7 @@ inline uint64_t Addr(T* p) {
 
 /// nanosleep for `ns` nanoseconds; returns the raw result.
 inline int64_t SleepNs(int64_t ns) {
-  tessera::linux_timespec ts{ns / 1000000000, ns % 1000000000};
+  linux_abi::Timespec ts{ns / 1000000000, ns % 1000000000};
   return Syscall(kSysNanosleep, Addr(&ts), 0);
 }
 
@@ -86,7 +74,7 @@ inline constexpr size_t kThreadStackBytes = 64 * 1024;
 /// gone). Returns the thread id or -errno.
 inline int64_t StartThread(ThreadEntry entry, uint64_t arg, void** stack) {
   void* s = MapAnon(kThreadStackBytes);
-  if (s == nullptr) return -kENOMEM;
+  if (s == nullptr) return -linux_abi::kENOMEM;
   *stack = s;
   uint64_t top = Addr(s) + kThreadStackBytes;
   int64_t r = tessera::sys::ThreadCreate(reinterpret_cast<uint64_t>(entry), top, arg);
