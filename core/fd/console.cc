@@ -2,6 +2,7 @@
 
 #include "abi/linux/fcntl.h"
 #include "abi/linux/poll.h"
+#include "abi/linux/signal.h"
 #include "core/fd/vnode_file.h"
 #include "core/fs/root.h"
 #include "core/posix/signals.h"
@@ -171,7 +172,7 @@ class ConsoleTty final : public vfs::CharDevice {
         pending_signal_ = 0;
       }
       if (signal != 0 && group != 0) {
-        (void)SendSignalToGroup(group, signal, posix::SigInfo::FromKernel(signal));
+        (void)SendSignalToGroup(group, signal, linux_abi::SigInfo::FromKernel(signal));
         continue;
       }
       signal_waiters_.WaitIf(sched::kNoDeadline, [](void* c) {
@@ -213,7 +214,7 @@ class ConsoleTty final : public vfs::CharDevice {
       facts.tostop = (ld_->termios().c_lflag & tty::kTostop) != 0;
     }
     facts.caller_pgid = static_cast<int32_t>(p->pgid());
-    int signal = access == tty::TtyAccess::kRead ? posix::kSigTtin : posix::kSigTtou;
+    int signal = access == tty::TtyAccess::kRead ? linux_abi::kSigTtin : linux_abi::kSigTtou;
     {
       SpinLockGuard guard(p->signal_lock_);
       auto* ts = static_cast<posix::ThreadSignals*>(sched::Current()->signal_state_);
@@ -227,7 +228,7 @@ class ConsoleTty final : public vfs::CharDevice {
       case tty::JobControlVerdict::Kind::kIoError:
         return kstd::Error::kIo;
       case tty::JobControlVerdict::Kind::kStopGroup:
-        (void)SendSignalToGroup(p->pgid(), v.signal, posix::SigInfo::FromKernel(v.signal));
+        (void)SendSignalToGroup(p->pgid(), v.signal, linux_abi::SigInfo::FromKernel(v.signal));
         return kstd::Error::kInterrupted;  // restarted after SIGCONT (ERESTARTSYS)
     }
     return kstd::Ok();
@@ -303,7 +304,8 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
         group = t->foreground_;
       }
       if (changed && group != 0) {
-        (void)SendSignalToGroup(group, posix::kSigWinch, posix::SigInfo::FromKernel(posix::kSigWinch));
+        (void)SendSignalToGroup(group, linux_abi::kSigWinch,
+                                linux_abi::SigInfo::FromKernel(linux_abi::kSigWinch));
       }
       return int64_t{0};
     }

@@ -1,5 +1,6 @@
 #include "core/posix/signal_frame.h"
 
+#include "abi/linux/signal.h"
 #include "kstd/utility.h"
 
 namespace core::posix {
@@ -17,7 +18,7 @@ bool IsCanonical(uint64_t address) {
 
 // Linux's __on_sig_stack: inside (alt.sp, alt.sp + alt.size], ignoring
 // SS_AUTODISARM.
-bool InsideAltStack(const StackT& alt, uint64_t sp) {
+bool InsideAltStack(const linux_abi::StackT& alt, uint64_t sp) {
   return sp > alt.sp && sp - alt.sp <= alt.size;
 }
 
@@ -34,12 +35,14 @@ void InitialFpuState(uint8_t out[kFpuAreaSize]) {
 }
 
 kstd::Result<FrameLayout> ComputeFrameLayout(uint64_t rsp, uint64_t fpu_size,
-                                             const KSigAction& action, const StackT& alt) {
+                                             const linux_abi::KSigAction& action,
+                                             const linux_abi::StackT& alt) {
   const bool nested = OnAltStack(alt, rsp);
   bool entering = false;
   if (rsp < kRedZone) return kstd::Error::kFault;
   uint64_t sp = rsp - kRedZone;
-  if ((action.flags & kSaOnStack) && (AltStackFlags(alt, sp) & ~kSsAutoDisarm) == 0) {
+  if ((action.flags & linux_abi::kSaOnStack) &&
+      (AltStackFlags(alt, sp) & ~linux_abi::kSsAutoDisarm) == 0) {
     if (alt.sp + alt.size < alt.sp) return kstd::Error::kFault;
     sp = alt.sp + alt.size;
     entering = true;
@@ -57,7 +60,7 @@ kstd::Result<FrameLayout> ComputeFrameLayout(uint64_t rsp, uint64_t fpu_size,
 
 kstd::Result<void> BuildSignalFrame(const SignalFrameInput& in, SignalFrame* out) {
   // x86-64 handlers return through sa_restorer; there is no kernel stub.
-  if (!(in.action.flags & kSaRestorer)) return kstd::Error::kFault;
+  if (!(in.action.flags & linux_abi::kSaRestorer)) return kstd::Error::kFault;
   if (in.fpu == nullptr) return kstd::Error::kFault;
   FrameLayout layout =
       TRY(ComputeFrameLayout(in.regs.rsp, kFpuAreaSize, in.action, in.alt_stack));
@@ -103,7 +106,7 @@ kstd::Result<void> BuildSignalFrame(const SignalFrameInput& in, SignalFrame* out
   sc.cr2 = in.fault.cr2;
   sc.fpstate = layout.fpstate;
   frame.uc.uc_sigmask = in.saved_mask;
-  if (in.action.flags & kSaSigInfo) frame.info = in.info;
+  if (in.action.flags & linux_abi::kSaSigInfo) frame.info = in.info;
 
   out->address = layout.frame;
   out->size = size;
@@ -178,7 +181,8 @@ kstd::Result<void> ParseSigreturnFrame(uint64_t rsp, UserReadFn read, void* read
   return kstd::Ok();
 }
 
-void ApplySyscallRestart(UserRegs& regs, uint64_t syscall_nr, const KSigAction* handler) {
+void ApplySyscallRestart(UserRegs& regs, uint64_t syscall_nr,
+                         const linux_abi::KSigAction* handler) {
   const int64_t result = static_cast<int64_t>(regs.rax);
   const int64_t kSys = Neg(kstd::Error::kRestartSys);
   const int64_t kNoIntr = Neg(kstd::Error::kRestartNoIntr);
@@ -191,7 +195,7 @@ void ApplySyscallRestart(UserRegs& regs, uint64_t syscall_nr, const KSigAction* 
     if (result == kNoHand || result == kBlock) {
       regs.rax = eintr;
     } else if (result == kSys) {
-      if (handler->flags & kSaRestart) {
+      if (handler->flags & linux_abi::kSaRestart) {
         restart = true;
       } else {
         regs.rax = eintr;

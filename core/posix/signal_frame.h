@@ -56,6 +56,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/linux/signal.h"
 #include "core/posix/signals.h"
 #include "kstd/result.h"
 
@@ -122,7 +123,7 @@ inline constexpr uint64_t kUcStrictRestoreSs = 0x4;  // restore ss as saved
 struct UContext {
   uint64_t uc_flags;
   uint64_t uc_link;
-  StackT uc_stack;
+  linux_abi::StackT uc_stack;
   SigContext uc_mcontext;
   SigSet uc_sigmask;
 };
@@ -132,7 +133,7 @@ static_assert(sizeof(UContext) == 304);
 struct RtSigFrame {
   uint64_t pretcode;
   UContext uc;
-  SigInfo info;
+  linux_abi::SigInfo info;
 };
 static_assert(sizeof(RtSigFrame) == 440);
 static_assert(offsetof(RtSigFrame, uc) == 8);
@@ -190,7 +191,8 @@ struct FrameLayout {
 /// `action` and alternate stack `alt`. Errors: kFault (the frame would leave
 /// the alternate stack, or wrap below address 0).
 kstd::Result<FrameLayout> ComputeFrameLayout(uint64_t rsp, uint64_t fpu_size,
-                                             const KSigAction& action, const StackT& alt);
+                                             const linux_abi::KSigAction& action,
+                                             const linux_abi::StackT& alt);
 
 // ---------------------------------------------------------------------------
 // Building a frame.
@@ -207,10 +209,10 @@ struct SignalFrameInput {
   UserRegs regs;        // interrupted registers (ApplySyscallRestart done)
   const uint8_t* fpu = nullptr;  // the thread's 512-byte FXSAVE image
   int signo = 0;
-  SigInfo info;         // written only with SA_SIGINFO (else zeros)
-  KSigAction action;    // Delivery::action
+  linux_abi::SigInfo info;         // written only with SA_SIGINFO (else zeros)
+  linux_abi::KSigAction action;    // Delivery::action
   SigSet saved_mask = 0;  // ThreadSignals::MaskToSave()
-  StackT alt_stack;     // ThreadSignals::alt_stack()
+  linux_abi::StackT alt_stack;     // ThreadSignals::alt_stack()
   FaultRegs fault;
 };
 
@@ -261,7 +263,7 @@ struct SigreturnState {
   UserRegs regs;            // validated; rax is rt_sigreturn's "result"
   alignas(16) uint8_t fpu[kFpuAreaSize];  // sanitized FXSAVE image to load
   SigSet mask = 0;          // the blocked mask to restore (SetBlocked)
-  StackT alt_stack;         // uc_stack: ThreadSignals::RestoreAltStack(it, rsp)
+  linux_abi::StackT alt_stack;         // uc_stack: ThreadSignals::RestoreAltStack(it, rsp)
 };
 
 /// Parses the frame of the handler returning with rt_sigreturn at user
@@ -293,6 +295,6 @@ inline constexpr uint64_t kNrRestartSyscall = 219;  // __NR_restart_syscall
 /// restart_syscall(2). Restart = rax back to the syscall number (or 219),
 /// rip back over the `syscall` instruction. Other results are untouched.
 /// Call it once, before BuildSignalFrame or before returning to user mode.
-void ApplySyscallRestart(UserRegs& regs, uint64_t syscall_nr, const KSigAction* handler);
+void ApplySyscallRestart(UserRegs& regs, uint64_t syscall_nr, const linux_abi::KSigAction* handler);
 
 }  // namespace core::posix

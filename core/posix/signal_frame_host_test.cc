@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/signal.h"
 #include "core/posix/signal_frame.h"
 #include "core/posix/testing/child.h"
 
@@ -198,9 +199,9 @@ struct Capture {
   uint8_t fpu[kMaxFpu];
   uint32_t handler_mxcsr;      // MXCSR at handler entry
   uint64_t handler_rflags;     // rflags at handler entry
-  KSigAction action;           // as the kernel holds it (raw rt_sigaction)
+  linux_abi::KSigAction action;           // as the kernel holds it (raw rt_sigaction)
   SigSet blocked;              // the mask when the signal came
-  StackT alt;                  // the alternate stack when the signal came
+  linux_abi::StackT alt;                  // the alternate stack when the signal came
   int32_t pid, tid;
   uint32_t uid;
 };
@@ -373,7 +374,7 @@ void CheckCapture(const Capture& c, const ProbeConfig& config) {
   in.regs.ss = kUserSs;
   in.fpu = c.fpu;
   in.signo = SIGUSR1;
-  in.info = SigInfo::FromKill(SIGUSR1, c.pid, c.uid, kSiTkill);
+  in.info = linux_abi::SigInfo::FromKill(SIGUSR1, c.pid, c.uid, linux_abi::kSiTkill);
   in.action = c.action;
   in.saved_mask = c.blocked;
   in.alt_stack = c.alt;
@@ -487,12 +488,12 @@ TEST(SignalFrameHostTest, AlternateStackAutoDisarm) {
   ProbeConfig config;
   config.alt = true;
   config.on_stack = true;
-  config.alt_flags = kSsAutoDisarm;
+  config.alt_flags = linux_abi::kSsAutoDisarm;
   for (const Capture& c : Probe(config, {StackTop() - 5000, StackTop() - 5001})) {
     CheckCapture(c, config);
     RtSigFrame host;
     memcpy(&host, c.frame, sizeof(host));
-    EXPECT_EQ(host.uc.uc_stack.flags, kSsAutoDisarm);
+    EXPECT_EQ(host.uc.uc_stack.flags, linux_abi::kSsAutoDisarm);
   }
 }
 
@@ -500,12 +501,12 @@ TEST(SignalFrameHostTest, AlternateStackAutoDisarm) {
 // ComputeFrameLayout refuses the same frame.
 TEST(SignalFrameHostTest, AlternateStackOverflow) {
   const uint64_t rsp = AltBase() + 900;  // no room even for a 512-byte FPU area
-  StackT alt;
+  linux_abi::StackT alt;
   alt.sp = AltBase();
   alt.size = sizeof(g_alt_stack);
   alt.flags = 0;
-  KSigAction action;
-  action.flags = kSaOnStack | kSaRestorer | kSaSigInfo;
+  linux_abi::KSigAction action;
+  action.flags = linux_abi::kSaOnStack | linux_abi::kSaRestorer | linux_abi::kSaSigInfo;
   EXPECT_EQ(ComputeFrameLayout(rsp, kFpuAreaSize, action, alt).error(), kstd::Error::kFault);
   std::string died = RunInChild([&](std::string* o) {
     g_capture = new Capture();
@@ -527,14 +528,14 @@ TEST(SignalFrameHostTest, AlternateStackOverflow) {
 struct Landing {
   uint64_t landed[kSlots];
   uint64_t mask;
-  StackT alt;
+  linux_abi::StackT alt;
 };
 
 struct SigreturnCase {
   UserRegs regs;
   uint8_t fpu[kFpuAreaSize];
   SigSet mask;
-  StackT alt;
+  linux_abi::StackT alt;
   uint64_t fpstate_override = 1;  // 1: keep; otherwise the frame's fpstate
   uint32_t mxcsr_override = 0;    // 0: keep
   int64_t fpstate_shift = 0;      // move the FPU area by this many bytes
@@ -581,7 +582,7 @@ std::string RunSigreturn(const SigreturnCase& c) {
     in.fpu = c.fpu;
     in.signo = SIGUSR1;
     in.action.handler = 0x1000;
-    in.action.flags = kSaSigInfo | kSaRestorer;
+    in.action.flags = linux_abi::kSaSigInfo | linux_abi::kSaRestorer;
     in.action.restorer = 0x2000;
     in.saved_mask = c.mask;
     in.alt_stack = c.alt;
@@ -661,11 +662,11 @@ TEST(SigreturnHostTest, ManyStackPointers) {
   for (uint64_t k = 0; k < 32; ++k) {
     SigreturnCase c = DefaultCase();
     c.regs = LandingRegs(StackTop() - 8192 - k);
-    c.alt = StackT();
+    c.alt = linux_abi::StackT();
     Landing l;
     ASSERT_TRUE(ParseLanding(RunSigreturn(c), &l)) << k;
     ExpectLandedRegs(l, c.regs);
-    EXPECT_EQ(l.alt.flags, kSsDisable);
+    EXPECT_EQ(l.alt.flags, linux_abi::kSsDisable);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "abi/linux/signal.h"
 #include "core/posix/testing/uapi_layouts.h"
 
 namespace core::posix {
@@ -67,12 +68,12 @@ void SampleFpu(uint8_t out[kFpuAreaSize]) {
   memcpy(out, &area, sizeof(area));
 }
 
-KSigAction SampleAction(uint64_t flags = kSaSigInfo) {
-  KSigAction a;
+linux_abi::KSigAction SampleAction(uint64_t flags = linux_abi::kSaSigInfo) {
+  linux_abi::KSigAction a;
   a.handler = kHandlerAddr;
-  a.flags = flags | kSaRestorer;
+  a.flags = flags | linux_abi::kSaRestorer;
   a.restorer = kRestorerAddr;
-  a.mask = SigMask(kSigUsr2);
+  a.mask = SigMask(linux_abi::kSigUsr2);
   return a;
 }
 
@@ -214,10 +215,10 @@ TEST(SignalFrameBuildTest, FrameContentsAndHandlerRegisters) {
   FpxSwBytes sw = {kFpXstateMagic1, 520, 3, 516, {}};
   memcpy(fpu + offsetof(FxsaveArea, sw_reserved), &sw, sizeof(sw));
   in.fpu = fpu;
-  in.signo = kSigUsr1;
-  in.info = SigInfo::FromKill(kSigUsr1, 42, 1000, kSiTkill);
+  in.signo = linux_abi::kSigUsr1;
+  in.info = linux_abi::SigInfo::FromKill(linux_abi::kSigUsr1, 42, 1000, linux_abi::kSiTkill);
   in.action = SampleAction();
-  in.saved_mask = SigMask(kSigInt) | SigMask(40);
+  in.saved_mask = SigMask(linux_abi::kSigInt) | SigMask(40);
   in.alt_stack.sp = 0x500000;
   in.alt_stack.size = 0x10000;
   in.alt_stack.flags = 0;
@@ -258,7 +259,7 @@ TEST(SignalFrameBuildTest, FrameContentsAndHandlerRegisters) {
   EXPECT_EQ(sc.fpstate % 64, 0u);
   EXPECT_EQ(sc.fpstate, out.address + 456);
   for (uint64_t r : sc.reserved1) EXPECT_EQ(r, 0u);
-  EXPECT_EQ(memcmp(&frame.info, &in.info, sizeof(SigInfo)), 0);
+  EXPECT_EQ(memcmp(&frame.info, &in.info, sizeof(linux_abi::SigInfo)), 0);
   // The FPU area: the thread's image without the software-reserved bytes.
   const uint8_t* area = out.image + (sc.fpstate - out.address);
   EXPECT_EQ(memcmp(area, fpu, offsetof(FxsaveArea, sw_reserved)), 0);
@@ -273,7 +274,7 @@ TEST(SignalFrameBuildTest, FrameContentsAndHandlerRegisters) {
   const UserRegs& h = out.handler_regs;
   EXPECT_EQ(h.rip, kHandlerAddr);
   EXPECT_EQ(h.rsp, out.address);
-  EXPECT_EQ(h.rdi, static_cast<uint64_t>(kSigUsr1));
+  EXPECT_EQ(h.rdi, static_cast<uint64_t>(linux_abi::kSigUsr1));
   EXPECT_EQ(h.rsi, out.address + 312);
   EXPECT_EQ(h.rdx, out.address + 8);
   EXPECT_EQ(out.siginfo_address, h.rsi);
@@ -290,8 +291,8 @@ TEST(SignalFrameBuildTest, SigInfoOnlyWithSaSigInfo) {
   uint8_t fpu[kFpuAreaSize];
   SampleFpu(fpu);
   in.fpu = fpu;
-  in.signo = kSigUsr1;
-  in.info = SigInfo::FromKill(kSigUsr1, 42, 1000);
+  in.signo = linux_abi::kSigUsr1;
+  in.info = linux_abi::SigInfo::FromKill(linux_abi::kSigUsr1, 42, 1000);
   in.action = SampleAction(/*flags=*/0);
   SignalFrame out;
   ASSERT_TRUE(BuildSignalFrame(in, &out).ok());
@@ -306,7 +307,7 @@ TEST(SignalFrameBuildTest, AlignmentForManyStackPointers) {
     SignalFrameInput in;
     in.regs = SampleRegs(rsp);
     in.fpu = fpu;
-    in.signo = kSigUsr1;
+    in.signo = linux_abi::kSigUsr1;
     in.action = SampleAction();
     SignalFrame out;
     ASSERT_TRUE(BuildSignalFrame(in, &out).ok()) << rsp;
@@ -327,7 +328,7 @@ TEST(SignalFrameBuildTest, AlternateStack) {
   SampleFpu(fpu);
   SignalFrameInput in;
   in.fpu = fpu;
-  in.signo = kSigSegv;
+  in.signo = linux_abi::kSigSegv;
   in.alt_stack.sp = 0x600000;
   in.alt_stack.size = 0x4000;
   in.alt_stack.flags = 0;
@@ -340,7 +341,7 @@ TEST(SignalFrameBuildTest, AlternateStack) {
   EXPECT_GT(out.address, 0x7ff00000u);
 
   // With SA_ONSTACK: the top of the alternate stack (no red zone there).
-  in.action = SampleAction(kSaSigInfo | kSaOnStack);
+  in.action = SampleAction(linux_abi::kSaSigInfo | linux_abi::kSaOnStack);
   ASSERT_TRUE(BuildSignalFrame(in, &out).ok());
   EXPECT_EQ(out.address + out.size, 0x604000u);  // 0x604000 is 64-aligned
   EXPECT_EQ(out.address % 16, 8u);
@@ -363,27 +364,27 @@ TEST(SignalFrameBuildTest, AlternateStack) {
   EXPECT_EQ(BuildSignalFrame(in, &out).error(), kstd::Error::kFault);
 
   // An alternate stack too small for the frame.
-  in.action = SampleAction(kSaOnStack);
+  in.action = SampleAction(linux_abi::kSaOnStack);
   in.alt_stack.size = 900;
   in.regs = SampleRegs(0x7fff0000);
   EXPECT_EQ(BuildSignalFrame(in, &out).error(), kstd::Error::kFault);
 
   // Disabled alternate stack: SA_ONSTACK is ignored.
-  in.alt_stack = StackT();
+  in.alt_stack = linux_abi::StackT();
   ASSERT_TRUE(BuildSignalFrame(in, &out).ok());
   EXPECT_GT(out.address, 0x7ff00000u);
   memcpy(&frame, out.image, sizeof(frame));
-  EXPECT_EQ(frame.uc.uc_stack.flags, kSsDisable);
+  EXPECT_EQ(frame.uc.uc_stack.flags, linux_abi::kSsDisable);
 
   // SS_AUTODISARM: never "on" it, so a nested signal starts at the top again.
   in.alt_stack.sp = 0x600000;
   in.alt_stack.size = 0x4000;
-  in.alt_stack.flags = kSsAutoDisarm;
+  in.alt_stack.flags = linux_abi::kSsAutoDisarm;
   in.regs = SampleRegs(0x603000);
   ASSERT_TRUE(BuildSignalFrame(in, &out).ok());
   EXPECT_EQ(out.address + out.size, 0x604000u);
   memcpy(&frame, out.image, sizeof(frame));
-  EXPECT_EQ(frame.uc.uc_stack.flags, kSsAutoDisarm);
+  EXPECT_EQ(frame.uc.uc_stack.flags, linux_abi::kSsAutoDisarm);
 }
 
 TEST(SignalFrameBuildTest, Refusals) {
@@ -392,9 +393,9 @@ TEST(SignalFrameBuildTest, Refusals) {
   SignalFrameInput in;
   in.regs = SampleRegs(0x7fff0000);
   in.fpu = fpu;
-  in.signo = kSigUsr1;
+  in.signo = linux_abi::kSigUsr1;
   in.action = SampleAction();
-  in.action.flags &= ~kSaRestorer;
+  in.action.flags &= ~linux_abi::kSaRestorer;
   SignalFrame out;
   EXPECT_EQ(BuildSignalFrame(in, &out).error(), kstd::Error::kFault);
   in.action = SampleAction();
@@ -406,7 +407,7 @@ TEST(SignalFrameBuildTest, Refusals) {
     EXPECT_EQ(BuildSignalFrame(in, &out).error(), kstd::Error::kFault) << rsp;
   }
   in.regs = SampleRegs(0x7fff0000);
-  in.action.flags |= kSaOnStack;
+  in.action.flags |= linux_abi::kSaOnStack;
   in.alt_stack.sp = ~uint64_t{0} - 10;
   in.alt_stack.size = 100;
   in.alt_stack.flags = 0;
@@ -414,8 +415,8 @@ TEST(SignalFrameBuildTest, Refusals) {
 }
 
 TEST(SignalFrameBuildTest, LayoutFormula) {
-  KSigAction a = SampleAction();
-  StackT none;
+  linux_abi::KSigAction a = SampleAction();
+  linux_abi::StackT none;
   // Linux: fpstate = round_down(rsp - 128 - fpu_size, 64);
   //        frame = round_down(fpstate - 440, 16) - 8.
   for (uint64_t fpu_size : {512ull, 516ull, 832ull, 2696ull, 11008ull}) {
@@ -441,13 +442,13 @@ void BuildSample(Built* b, uint64_t rsp) {
   b->in.regs = SampleRegs(rsp);
   SampleFpu(b->fpu);
   b->in.fpu = b->fpu;
-  b->in.signo = kSigUsr1;
-  b->in.info = SigInfo::FromKill(kSigUsr1, 1, 2);
+  b->in.signo = linux_abi::kSigUsr1;
+  b->in.info = linux_abi::SigInfo::FromKill(linux_abi::kSigUsr1, 1, 2);
   b->in.action = SampleAction();
-  b->in.saved_mask = SigMask(kSigInt) | SigMask(kSigKill);
+  b->in.saved_mask = SigMask(linux_abi::kSigInt) | SigMask(linux_abi::kSigKill);
   b->in.alt_stack.sp = 0x500000;
   b->in.alt_stack.size = 0x8000;
-  b->in.alt_stack.flags = kSsAutoDisarm;
+  b->in.alt_stack.flags = linux_abi::kSsAutoDisarm;
   ASSERT_TRUE(BuildSignalFrame(b->in, &b->out).ok());
 }
 
@@ -483,10 +484,10 @@ TEST(SigreturnTest, RoundTrip) {
   EXPECT_EQ(got.rflags, want.rflags);
   EXPECT_EQ(got.cs, kUserCs);
   EXPECT_EQ(got.ss, kUserSs);
-  EXPECT_EQ(st.mask, SigMask(kSigInt));  // SIGKILL dropped
+  EXPECT_EQ(st.mask, SigMask(linux_abi::kSigInt));  // SIGKILL dropped
   EXPECT_EQ(st.alt_stack.sp, 0x500000u);
   EXPECT_EQ(st.alt_stack.size, 0x8000u);
-  EXPECT_EQ(st.alt_stack.flags, kSsAutoDisarm);
+  EXPECT_EQ(st.alt_stack.flags, linux_abi::kSsAutoDisarm);
   EXPECT_EQ(memcmp(st.fpu, b.fpu, offsetof(FxsaveArea, sw_reserved)), 0);
 }
 
@@ -662,11 +663,11 @@ int64_t Neg(kstd::Error e) { return -static_cast<int64_t>(e); }
 TEST(SyscallRestartTest, Table) {
   const uint64_t nr = 0;  // read
   const uint64_t rip = 0x401002;
-  KSigAction plain = SampleAction(0);
-  KSigAction restart = SampleAction(kSaRestart);
+  linux_abi::KSigAction plain = SampleAction(0);
+  linux_abi::KSigAction restart = SampleAction(linux_abi::kSaRestart);
   struct Case {
     int64_t result;
-    const KSigAction* handler;
+    const linux_abi::KSigAction* handler;
     int64_t want_rax;
     bool restarted;
   };

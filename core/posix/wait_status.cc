@@ -1,5 +1,7 @@
 #include "core/posix/wait_status.h"
 
+#include "abi/linux/signal.h"
+
 namespace core::posix {
 namespace {
 
@@ -25,24 +27,25 @@ bool Matches(const WaitRequest& request, const WaitChild& child) {
 
 }  // namespace
 
-SigInfo ChildSigInfo(int32_t pid, uint32_t uid, int32_t status, int64_t utime, int64_t stime) {
-  SigInfo info;
-  info.signo = kSigChld;
+linux_abi::SigInfo ChildSigInfo(int32_t pid, uint32_t uid, int32_t status, int64_t utime,
+                                int64_t stime) {
+  linux_abi::SigInfo info;
+  info.signo = linux_abi::kSigChld;
   info.child.pid = pid;
   info.child.uid = uid;
   info.child.utime = utime;
   info.child.stime = stime;
   if (status == kWaitStatusContinued) {
-    info.code = kCldContinued;
-    info.child.status = kSigCont;
+    info.code = linux_abi::kCldContinued;
+    info.child.status = linux_abi::kSigCont;
   } else if ((status & 0xff) == 0x7f) {
-    info.code = kCldStopped;
+    info.code = linux_abi::kCldStopped;
     info.child.status = (status >> 8) & 0xff;
   } else if ((status & 0x7f) == 0) {
-    info.code = kCldExited;
+    info.code = linux_abi::kCldExited;
     info.child.status = (status >> 8) & 0xff;
   } else {
-    info.code = (status & 0x80) ? kCldDumped : kCldKilled;
+    info.code = (status & 0x80) ? linux_abi::kCldDumped : linux_abi::kCldKilled;
     info.child.status = status & 0x7f;
   }
   return info;
@@ -139,7 +142,7 @@ kstd::Result<WaitOutcome> SelectChild(const WaitRequest& request,
   if (!something_to_wait_for) return kstd::Error::kNoChild;
   WaitOutcome out;
   out.kind = (options & kWNoHang) ? WaitOutcome::Kind::kNoneReady : WaitOutcome::Kind::kBlock;
-  out.info = SigInfo();
+  out.info = linux_abi::SigInfo();
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/linux/signal.h"
 #include "core/posix/signals.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
@@ -61,7 +62,7 @@ inline constexpr int32_t kPPidfd = 3;
 /// continued), si_pid, si_uid, si_utime/si_stime in clock ticks. This is
 /// what SIGCHLD carries and what waitid reports (waitid leaves si_utime/
 /// si_stime alone in Linux; writing the ticks there is harmless).
-SigInfo ChildSigInfo(int32_t pid, uint32_t uid, int32_t status, int64_t utime = 0,
+linux_abi::SigInfo ChildSigInfo(int32_t pid, uint32_t uid, int32_t status, int64_t utime = 0,
                      int64_t stime = 0);
 
 /// One child, as the parent's wait sees it. The syscall layer keeps these
@@ -131,7 +132,7 @@ struct WaitOutcome {
   size_t index = 0;     // into the children span
   int32_t pid = 0;
   int32_t status = 0;   // wait4's status word
-  SigInfo info;         // waitid's siginfo
+  linux_abi::SigInfo info;         // waitid's siginfo
 };
 
 /// do_wait's choice for `request` among `children` (oldest first): the

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/signal.h"
 #include "core/posix/testing/child.h"
 
 namespace core::posix {
@@ -51,7 +52,7 @@ TEST(WaitStatusTest, ExitedDecodesWithGlibcMacros) {
 }
 
 TEST(WaitStatusTest, KilledDecodesWithGlibcMacros) {
-  for (int signo = 1; signo <= kNumSignals; ++signo) {
+  for (int signo = 1; signo <= linux_abi::kNumSignals; ++signo) {
     for (bool core : {false, true}) {
       int status = WaitStatusKilled(signo, core);
       EXPECT_TRUE(WIFSIGNALED(status)) << signo;
@@ -64,16 +65,17 @@ TEST(WaitStatusTest, KilledDecodesWithGlibcMacros) {
   }
   Delivery d;
   d.kind = Delivery::Kind::kCoreDump;
-  d.signo = kSigSegv;
+  d.signo = linux_abi::kSigSegv;
   EXPECT_EQ(WaitStatusForDelivery(d), 0x0B);  // no core file, no flag
   EXPECT_EQ(WaitStatusForDelivery(d, /*core_file_written=*/true), 0x8B);
   d.kind = Delivery::Kind::kTerminate;
-  d.signo = kSigKill;
+  d.signo = linux_abi::kSigKill;
   EXPECT_EQ(WaitStatusForDelivery(d), 9);
 }
 
 TEST(WaitStatusTest, StoppedAndContinuedDecodeWithGlibcMacros) {
-  for (int signo : {kSigStop, kSigTstp, kSigTtin, kSigTtou}) {
+  for (int signo :
+       {linux_abi::kSigStop, linux_abi::kSigTstp, linux_abi::kSigTtin, linux_abi::kSigTtou}) {
     int status = WaitStatusStopped(signo);
     EXPECT_TRUE(WIFSTOPPED(status));
     EXPECT_EQ(WSTOPSIG(status), signo);
@@ -88,26 +90,26 @@ TEST(WaitStatusTest, StoppedAndContinuedDecodeWithGlibcMacros) {
 }
 
 TEST(WaitStatusTest, ChildSigInfo) {
-  SigInfo i = ChildSigInfo(42, 1000, WaitStatusExited(3), 7, 8);
-  EXPECT_EQ(i.signo, kSigChld);
-  EXPECT_EQ(i.code, kCldExited);
+  linux_abi::SigInfo i = ChildSigInfo(42, 1000, WaitStatusExited(3), 7, 8);
+  EXPECT_EQ(i.signo, linux_abi::kSigChld);
+  EXPECT_EQ(i.code, linux_abi::kCldExited);
   EXPECT_EQ(i.child.status, 3);
   EXPECT_EQ(i.child.pid, 42);
   EXPECT_EQ(i.child.uid, 1000u);
   EXPECT_EQ(i.child.utime, 7);
   EXPECT_EQ(i.child.stime, 8);
-  i = ChildSigInfo(42, 0, WaitStatusKilled(kSigTerm, false));
-  EXPECT_EQ(i.code, kCldKilled);
-  EXPECT_EQ(i.child.status, kSigTerm);
-  i = ChildSigInfo(42, 0, WaitStatusKilled(kSigSegv, true));
-  EXPECT_EQ(i.code, kCldDumped);
-  EXPECT_EQ(i.child.status, kSigSegv);
-  i = ChildSigInfo(42, 0, WaitStatusStopped(kSigTstp));
-  EXPECT_EQ(i.code, kCldStopped);
-  EXPECT_EQ(i.child.status, kSigTstp);
+  i = ChildSigInfo(42, 0, WaitStatusKilled(linux_abi::kSigTerm, false));
+  EXPECT_EQ(i.code, linux_abi::kCldKilled);
+  EXPECT_EQ(i.child.status, linux_abi::kSigTerm);
+  i = ChildSigInfo(42, 0, WaitStatusKilled(linux_abi::kSigSegv, true));
+  EXPECT_EQ(i.code, linux_abi::kCldDumped);
+  EXPECT_EQ(i.child.status, linux_abi::kSigSegv);
+  i = ChildSigInfo(42, 0, WaitStatusStopped(linux_abi::kSigTstp));
+  EXPECT_EQ(i.code, linux_abi::kCldStopped);
+  EXPECT_EQ(i.child.status, linux_abi::kSigTstp);
   i = ChildSigInfo(42, 0, kWaitStatusContinued);
-  EXPECT_EQ(i.code, kCldContinued);
-  EXPECT_EQ(i.child.status, kSigCont);
+  EXPECT_EQ(i.code, linux_abi::kCldContinued);
+  EXPECT_EQ(i.child.status, linux_abi::kSigCont);
 }
 
 // The host's wait4 statuses and waitid/SIGCHLD siginfos for real children.
@@ -141,7 +143,7 @@ TEST(WaitStatusTest, MatchesHostStatusesAndSigInfo) {
       return pid;
     };
     auto record = [&](const char* what, int model_status, int status, const siginfo_t& info) {
-      SigInfo m = ChildSigInfo(info.si_pid, getuid(), model_status);
+      linux_abi::SigInfo m = ChildSigInfo(info.si_pid, getuid(), model_status);
       *out += std::string(what) + ": " + std::to_string(status == model_status) + " " +
               std::to_string(info.si_signo == m.signo) + std::to_string(info.si_code == m.code) +
               std::to_string(info.si_status == m.child.status) +
@@ -185,7 +187,7 @@ TEST(WaitStatusTest, MatchesHostStatusesAndSigInfo) {
                   : c.si_code == CLD_DUMPED    ? WaitStatusKilled(c.si_status, true)
                   : c.si_code == CLD_STOPPED   ? WaitStatusStopped(c.si_status)
                                                : kWaitStatusContinued;
-      SigInfo m = ChildSigInfo(c.si_pid, getuid(), model);
+      linux_abi::SigInfo m = ChildSigInfo(c.si_pid, getuid(), model);
       *out += "chld " + std::to_string(c.si_code) + ": " +
               std::to_string(c.si_code == m.code && c.si_status == m.child.status) + "\n";
     }
@@ -311,7 +313,7 @@ TEST(WaitSelectTest, BasicRules) {
   EXPECT_EQ(o.index, 1u);
   EXPECT_EQ(o.status, WaitStatusExited(4));
   EXPECT_EQ(o.consume, WaitOutcome::Consume::kReap);
-  EXPECT_EQ(o.info.code, kCldExited);
+  EXPECT_EQ(o.info.code, linux_abi::kCldExited);
 
   o = SelectChild(DecodeWait4(-2, 0, 1).value(), span).value();
   EXPECT_EQ(o.pid, 12);
@@ -338,7 +340,7 @@ TEST(WaitSelectTest, BasicRules) {
 TEST(WaitSelectTest, StopsContinuesAndCloneChildren) {
   std::vector<WaitChild> kids = {Child(20, 1), Child(21, 1), Child(22, 1)};
   kids[0].stop_unreported = true;
-  kids[0].stop_signo = kSigTstp;
+  kids[0].stop_signo = linux_abi::kSigTstp;
   kids[1].continue_unreported = true;
   kids[2].clone_child = true;
   kids[2].zombie = true;
@@ -349,15 +351,15 @@ TEST(WaitSelectTest, StopsContinuesAndCloneChildren) {
   EXPECT_EQ(o.kind, WaitOutcome::Kind::kNoneReady);
   o = SelectChild(DecodeWait4(-1, kWUntraced, 1).value(), span).value();
   EXPECT_EQ(o.pid, 20);
-  EXPECT_EQ(o.status, WaitStatusStopped(kSigTstp));
+  EXPECT_EQ(o.status, WaitStatusStopped(linux_abi::kSigTstp));
   EXPECT_EQ(o.consume, WaitOutcome::Consume::kClearStop);
-  EXPECT_EQ(o.info.code, kCldStopped);
+  EXPECT_EQ(o.info.code, linux_abi::kCldStopped);
   o = SelectChild(DecodeWait4(-1, kWContinued, 1).value(), span).value();
   EXPECT_EQ(o.pid, 21);
   EXPECT_EQ(o.status, kWaitStatusContinued);
   EXPECT_EQ(o.consume, WaitOutcome::Consume::kClearContinue);
-  EXPECT_EQ(o.info.code, kCldContinued);
-  EXPECT_EQ(o.info.child.status, kSigCont);
+  EXPECT_EQ(o.info.code, linux_abi::kCldContinued);
+  EXPECT_EQ(o.info.child.status, linux_abi::kSigCont);
   o = SelectChild(DecodeWait4(-1, kWClone, 1).value(), span).value();
   EXPECT_EQ(o.pid, 22);
   o = SelectChild(DecodeWait4(-1, kWAll, 1).value(), span).value();

@@ -1,5 +1,6 @@
 #include "core/proc/process_traps.h"
 
+#include "abi/linux/signal.h"
 #include "core/kernel/log.h"
 #include "core/proc/process.h"
 #include "core/posix/signals.h"
@@ -14,15 +15,6 @@
 namespace core {
 namespace {
 
-// Linux signal numbers for the wait status of a process killed by a fault.
-constexpr int kSigIll = 4;
-constexpr int kSigTrap = 5;
-constexpr int kSigBus = 7;
-constexpr int kSigFpe = 8;
-constexpr int kSigSegv = 11;
-constexpr int kSegvMapErr = 1;
-constexpr int kSegvAccErr = 2;
-constexpr int kSiKernel = 0x80;
 
 struct FaultKind {
   int signal;
@@ -31,19 +23,19 @@ struct FaultKind {
 
 FaultKind Classify(int vector) {
   switch (vector) {
-    case 0: return {kSigFpe, "divide error"};
+    case 0: return {linux_abi::kSigFpe, "divide error"};
     case 1:
-    case 3: return {kSigTrap, "breakpoint/debug trap"};
+    case 3: return {linux_abi::kSigTrap, "breakpoint/debug trap"};
     case 4:
-    case 5: return {kSigSegv, "overflow/bound range"};
-    case 6: return {kSigIll, "invalid opcode"};
-    case 7: return {kSigFpe, "FPU not available"};
-    case 13: return {kSigSegv, "general protection fault"};
-    case 14: return {kSigSegv, "page fault"};
+    case 5: return {linux_abi::kSigSegv, "overflow/bound range"};
+    case 6: return {linux_abi::kSigIll, "invalid opcode"};
+    case 7: return {linux_abi::kSigFpe, "FPU not available"};
+    case 13: return {linux_abi::kSigSegv, "general protection fault"};
+    case 14: return {linux_abi::kSigSegv, "page fault"};
     case 16:
-    case 19: return {kSigFpe, "floating-point exception"};
-    case 17: return {kSigBus, "alignment check"};
-    default: return {kSigSegv, "CPU exception"};
+    case 19: return {linux_abi::kSigFpe, "floating-point exception"};
+    case 17: return {linux_abi::kSigBus, "alignment check"};
+    default: return {linux_abi::kSigSegv, "CPU exception"};
   }
 }
 
@@ -77,12 +69,13 @@ void OnUserFault(hal::UserFrame* frame, int vector, uint64_t error_code, uint64_
     // (even if no page is present yet), SEGV_MAPERR when nothing is mapped.
     bool mapped = vector == 14 && ((error_code & 1) != 0 ||
                                    (p->aspace() != nullptr && p->aspace()->Query(address).ok()));
-    int code = vector == 14 ? (mapped ? kSegvAccErr : kSegvMapErr) : kSiKernel;
+    int code = vector == 14 ? (mapped ? linux_abi::kSegvAccErr : linux_abi::kSegvMapErr)
+                            : linux_abi::kSiKernel;
     RaiseFaultSignal(kind.signal, code, vector == 14 ? address : hal::UserPc(frame));
     bool caught;
     {
       SpinLockGuard guard(p->signal_lock_);
-      caught = p->signals_.action(kind.signal).handler > posix::kSigIgn;
+      caught = p->signals_.action(kind.signal).handler > linux_abi::kSigIgn;
     }
     if (caught) return;
   }

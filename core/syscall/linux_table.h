@@ -4,6 +4,7 @@
 // (arch/x86/entry/syscalls/syscall_64.tbl). Same format as syscall_table.h.
 // Every number not listed returns -ENOSYS and is counted (unsupported.h).
 
+#include "abi/linux/signal.h"
 #include "abi/linux/time.h"
 #include "abi/linux/uio.h"
 
@@ -24,7 +25,7 @@
   X(11, LinuxMunmap, (uint64_t addr, uint64_t length), (addr, length))                     \
   X(12, LinuxBrk, (uint64_t addr), (addr))                                                 \
   X(13, LinuxRtSigaction,                                                                  \
-    (int32_t signo, IN_PTR(core::posix::KSigAction) act, OUT_PTR(core::posix::KSigAction) oldact, \
+    (int32_t signo, IN_PTR(linux_abi::KSigAction) act, OUT_PTR(linux_abi::KSigAction) oldact, \
      uint64_t sigsetsize),                                                                 \
     (signo, act, oldact, sigsetsize))                                                      \
   X(14, LinuxRtSigprocmask,                                                                \
@@ -115,7 +116,7 @@
   X(124, LinuxGetsid, (int32_t pid), (pid))                                                \
   X(127, LinuxRtSigpending, (OUT_PTR(uint64_t) set, uint64_t sigsetsize), (set, sigsetsize)) \
   X(130, LinuxRtSigsuspend, (IN_PTR(uint64_t) mask, uint64_t sigsetsize), (mask, sigsetsize)) \
-  X(131, LinuxSigaltstack, (IN_PTR(core::posix::StackT) ss, OUT_PTR(core::posix::StackT) old), (ss, old)) \
+  X(131, LinuxSigaltstack, (IN_PTR(linux_abi::StackT) ss, OUT_PTR(linux_abi::StackT) old), (ss, old)) \
   X(133, LinuxMknod, (IN_PTR(char) path, uint32_t mode, uint64_t dev), (path, mode, dev))  \
   X(135, LinuxPersonality, (uint32_t persona), (persona))                                  \
   X(137, LinuxStatfs, (IN_PTR(char) path, OUT_PTR(void) buf), (path, buf))                 \

@@ -3,6 +3,7 @@
 
 #include "abi/linux/fcntl.h"
 #include "abi/linux/poll.h"
+#include "abi/linux/signal.h"
 #include "abi/linux/time.h"
 #include "abi/linux/uio.h"
 #include "core/fd/fd_table.h"
@@ -48,7 +49,8 @@ int64_t WriteFromUser(FileDescription* file, uint64_t address, uint64_t count, b
       if (done > 0) return static_cast<int64_t>(done);
       if (w.error() == kstd::Error::kPipe) {
         // Writing to a pipe nobody reads: SIGPIPE (its default kills), and EPIPE.
-        SendSignal(CurrentProcess(), posix::kSigPipe, posix::SigInfo::FromKernel(posix::kSigPipe));
+        SendSignal(CurrentProcess(), linux_abi::kSigPipe,
+                   linux_abi::SigInfo::FromKernel(linux_abi::kSigPipe));
       }
       return Errno(w.error());
     }

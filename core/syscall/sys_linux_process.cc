@@ -1,6 +1,7 @@
 // Linux process-model calls: fork/vfork, wait4, parent/group/session ids,
 // user ids (everything runs as root), uname.
 
+#include "abi/linux/signal.h"
 #include "core/posix/wait_status.h"
 #include "core/proc/process.h"
 #include "kstd/new.h"
@@ -168,7 +169,7 @@ int64_t SysLinuxWaitid(int32_t idtype, int32_t id, UserPtr<void> infop, int32_t 
     auto* out = static_cast<Out*>(c);
     // WNOHANG with nothing to report: the siginfo is zeroed (si_pid = 0),
     // and so is the rusage.
-    posix::SigInfo info{};
+    linux_abi::SigInfo info{};
     if (w.kind == posix::WaitOutcome::Kind::kReport) info = w.info;
     if (out->infop.address() != 0 && out->infop.CopyOut(&info, sizeof info).is_error()) return false;
     return CopyOutRusage(out->rusage, child != nullptr ? TotalUsage(child) : ResourceUsage{});

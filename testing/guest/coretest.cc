@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "abi/linux/errno.h"
+#include "abi/linux/signal.h"
 #include "abi/linux/time.h"
 #include "abi/linux/uio.h"
 #include "abi/tessera/native.h"
@@ -550,7 +551,7 @@ void TestPreemption() {
   Info("50 ms sleep took %lld us and 100 echo calls %lld us beside the spinner (cpu %llu ms)",
        LL(slept / 1000), LL(calls / 1000), ULL(s.cpu_time_ns / kMs));
   ExpectEq(sys::ProcessKill(spin, 0), 0, "ProcessKill(spinner)");
-  ExpectEq(WaitAndClose(spin, 5 * kSec), guest::kSigKill, "wait status of the killed spinner");
+  ExpectEq(WaitAndClose(spin, 5 * kSec), linux_abi::kSigKill, "wait status of the killed spinner");
 }
 
 // ---------------------------------------------------------------------------
@@ -573,11 +574,11 @@ void RunFault(const char* variant, int64_t want_status) {
   EchoCall(9000);
 }
 
-void TestFaultNullWrite() { RunFault("null-write", guest::kSigSegv); }
-void TestFaultKernelRead() { RunFault("kernel-read", guest::kSigSegv); }
-void TestFaultNoncanonicalJump() { RunFault("noncanonical-jump", guest::kSigSegv); }
-void TestFaultUd2() { RunFault("ud2", guest::kSigIll); }
-void TestFaultNxExec() { RunFault("nx-exec", guest::kSigSegv); }
+void TestFaultNullWrite() { RunFault("null-write", linux_abi::kSigSegv); }
+void TestFaultKernelRead() { RunFault("kernel-read", linux_abi::kSigSegv); }
+void TestFaultNoncanonicalJump() { RunFault("noncanonical-jump", linux_abi::kSigSegv); }
+void TestFaultUd2() { RunFault("ud2", linux_abi::kSigIll); }
+void TestFaultNxExec() { RunFault("nx-exec", linux_abi::kSigSegv); }
 
 // ---------------------------------------------------------------------------
 // 4. bad pointers
@@ -1444,7 +1445,7 @@ void TestCallServerExit() {
       }
       ReleaseWorkers(&w, 1);
     }
-    ExpectEq(WaitAndClose(server), guest::kSigKill, "the killed server's wait status");
+    ExpectEq(WaitAndClose(server), linux_abi::kSigKill, "the killed server's wait status");
     CloseOwn(done);
     CloseOwn(a);
   }

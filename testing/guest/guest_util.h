@@ -32,11 +32,6 @@ inline constexpr uint64_t kSysArchPrctl = 158;
 inline constexpr uint64_t kSysGettid = 186;
 inline constexpr uint64_t kSysClockGettime = 228;
 
-// Linux wait-status signal numbers a fault ends a process with.
-inline constexpr int64_t kSigIll = 4;
-inline constexpr int64_t kSigKill = 9;
-inline constexpr int64_t kSigSegv = 11;
-
 /// One raw `syscall` instruction: the result register as is (-errno on error).
 inline int64_t Syscall(uint64_t n, uint64_t a = 0, uint64_t b = 0, uint64_t c = 0, uint64_t d = 0,
                        uint64_t e = 0, uint64_t f = 0) {

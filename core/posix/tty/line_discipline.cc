@@ -1,5 +1,6 @@
 #include "core/posix/tty/line_discipline.h"
 
+#include "abi/linux/signal.h"
 #include "core/posix/signals.h"
 #include "kstd/utility.h"
 
@@ -235,7 +236,7 @@ InputEvents LineDiscipline::InputBreak() {
   InputEvents ev;
   if (Iflag(kIgnbrk)) return ev;
   if (Iflag(kBrkint)) {
-    Isig(kSigInt, &ev);
+    Isig(linux_abi::kSigInt, &ev);
     return ev;
   }
   if (Iflag(kParmrk)) {
@@ -294,9 +295,9 @@ void LineDiscipline::ReceiveSpecial(uint8_t c, OutputSink& sink, InputEvents* ev
     }
   }
   if (Lflag(kIsig)) {
-    if (IsCc(c, kVIntr)) return ReceiveSignal(kSigInt, c, sink, ev);
-    if (IsCc(c, kVQuit)) return ReceiveSignal(kSigQuit, c, sink, ev);
-    if (IsCc(c, kVSusp)) return ReceiveSignal(kSigTstp, c, sink, ev);
+    if (IsCc(c, kVIntr)) return ReceiveSignal(linux_abi::kSigInt, c, sink, ev);
+    if (IsCc(c, kVQuit)) return ReceiveSignal(linux_abi::kSigQuit, c, sink, ev);
+    if (IsCc(c, kVSusp)) return ReceiveSignal(linux_abi::kSigTstp, c, sink, ev);
   }
   if (output_stopped_ && !tco_stopped_ && Iflag(kIxon) && Iflag(kIxany)) StartOutput(sink, ev);
 

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "abi/linux/signal.h"
 #include "core/posix/signals.h"
 #include "core/posix/tty/line_discipline.h"
 
@@ -484,8 +485,8 @@ TEST(PtyDiffTest, SignalsGoToTheForegroundGroup) {
     model += std::to_string(ld.Input(static_cast<uint8_t>(key), sink).signal) + " ";
   }
   EXPECT_EQ(host, model);
-  EXPECT_EQ(model, std::to_string(kSigInt) + " " + std::to_string(kSigQuit) + " " +
-                       std::to_string(kSigTstp) + " ");
+  EXPECT_EQ(model, std::to_string(linux_abi::kSigInt) + " " + std::to_string(linux_abi::kSigQuit) +
+                       " " + std::to_string(linux_abi::kSigTstp) + " ");
 }
 
 // --- VMIN/VTIME with real time: blocking host reads vs the model's protocol --------------

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "abi/linux/signal.h"
 #include "core/posix/signals.h"
 #include "core/posix/testing/uapi_layouts.h"
 
@@ -402,11 +403,11 @@ TEST_F(LineDisciplineTest, TabErasureUsesColumns) {
 TEST_F(LineDisciplineTest, SignalCharactersFlushAndReport) {
   Type("abc");
   InputEvents ev = Type("\x03");
-  EXPECT_EQ(ev.signal, kSigInt);
+  EXPECT_EQ(ev.signal, linux_abi::kSigInt);
   EXPECT_EQ(sink_.Take(), "abc^C");
   EXPECT_EQ(ReadNow(), "<EAGAIN>");  // flushed
-  EXPECT_EQ(Type("\x1c").signal, kSigQuit);
-  EXPECT_EQ(Type("\x1a").signal, kSigTstp);
+  EXPECT_EQ(Type("\x1c").signal, linux_abi::kSigQuit);
+  EXPECT_EQ(Type("\x1a").signal, linux_abi::kSigTstp);
   EXPECT_EQ(sink_.Take(), "^\\^Z");
   Set(&Termios::c_lflag, kNoflsh, 0);
   Type("xy\x03\n");
@@ -792,7 +793,7 @@ TEST_F(LineDisciplineTest, BreakCondition) {
   Raw(1, 0);
   EXPECT_EQ(ReadNow(), std::string("\0", 1));
   Set(&Termios::c_iflag, kBrkint, 0);
-  EXPECT_EQ(ld_.InputBreak().signal, kSigInt);
+  EXPECT_EQ(ld_.InputBreak().signal, linux_abi::kSigInt);
   Set(&Termios::c_iflag, kIgnbrk, 0);
   EXPECT_EQ(ld_.InputBreak().signal, 0);
   EXPECT_EQ(ReadNow(), "<EAGAIN>");
