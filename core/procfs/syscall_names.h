@@ -1,7 +1,7 @@
 #pragma once
 
 // Linux x86-64 system-call names by number, for /proc/tessera/unsupported
-// (core/syscall/linux_table.h lists only the calls Tessera implements, so
+// (abi/tessera/linux_syscalls.h lists only the calls Tessera implements, so
 // the names of the ones it refuses come from here).
 
 #include <stddef.h>

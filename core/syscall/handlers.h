@@ -6,10 +6,10 @@
 
 #include <stdint.h>
 
-#include "core/posix/signals.h"
+#include "abi/tessera/linux_syscalls.h"
 #include "abi/tessera/native.h"
-#include "core/syscall/linux_table.h"
 #include "abi/tessera/syscall_table.h"
+#include "core/posix/signals.h"
 #include "core/syscall/user_ptr.h"
 
 #define IN_PTR(T) ::core::UserPtr<const T>

@@ -1,8 +1,13 @@
 #pragma once
 
 // The Linux x86-64 system calls Tessera implements, by their Linux numbers
-// (arch/x86/entry/syscalls/syscall_64.tbl). Same format as syscall_table.h.
-// Every number not listed returns -ENOSYS and is counted (unsupported.h).
+// (arch/x86/entry/syscalls/syscall_64.tbl), with their parameters. Same
+// format as syscall_table.h; the kernel's dispatch (core/syscall) is
+// generated from it, and test programs read it to know which calls exist
+// and which parameters are user pointers. Every number not listed returns
+// -ENOSYS and is counted by the dispatcher (core/syscall/dispatch.h).
+
+#include <stdint.h>
 
 #include "abi/linux/signal.h"
 #include "abi/linux/time.h"
