@@ -1,7 +1,7 @@
 // abi/linux/signal.h against glibc's headers (siginfo_t and stack_t are the
 // kernel's). k_sigaction, which glibc does not define (its user-level
 // struct sigaction has a 128-byte mask), is checked against the kernel's
-// own header in signal_kernel_layout_test.cc.
+// own header in kernel_uapi_test.cc.
 
 #include <signal.h>
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "abi/linux/signal.h"
+#include "abi/linux/wait.h"
 #include "core/posix/signals.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
@@ -38,23 +39,6 @@ inline constexpr int32_t kWaitStatusContinued = 0xffff;
 constexpr int32_t WaitStatusForDelivery(const Delivery& d, bool core_file_written = false) {
   return WaitStatusKilled(d.signo, d.kind == Delivery::Kind::kCoreDump && core_file_written);
 }
-
-// wait4/waitid options (include/uapi/linux/wait.h).
-inline constexpr uint32_t kWNoHang = 0x00000001;
-inline constexpr uint32_t kWUntraced = 0x00000002;  // wait4's name
-inline constexpr uint32_t kWStopped = 0x00000002;   // waitid's name
-inline constexpr uint32_t kWExited = 0x00000004;    // waitid only
-inline constexpr uint32_t kWContinued = 0x00000008;
-inline constexpr uint32_t kWNoWait = 0x01000000;    // waitid only
-inline constexpr uint32_t kWNoThread = 0x20000000;  // __WNOTHREAD
-inline constexpr uint32_t kWAll = 0x40000000;       // __WALL
-inline constexpr uint32_t kWClone = 0x80000000;     // __WCLONE
-
-// waitid idtype.
-inline constexpr int32_t kPAll = 0;
-inline constexpr int32_t kPPid = 1;
-inline constexpr int32_t kPPgid = 2;
-inline constexpr int32_t kPPidfd = 3;
 
 /// The siginfo for a child whose wait status is `status` (any of the four
 /// encodings): si_signo SIGCHLD, si_code CLD_EXITED/KILLED/DUMPED/STOPPED/
@@ -93,7 +77,7 @@ struct WaitRequest {
   enum class Select : uint8_t { kAny, kPid, kPgid };
   Select select = Select::kAny;
   int32_t id = 0;        // the pid or pgid
-  uint32_t options = 0;  // normalized: wait4 requests carry kWExited
+  uint32_t options = 0;  // normalized: wait4 requests carry linux_abi::kWExited
   bool waitid = false;
 };
 

@@ -8,6 +8,7 @@
 // (it re-checks the generation under the scheduler lock). Woken threads whose
 // word did not change simply wait again (futex allows spurious wake-ups).
 
+#include "abi/linux/futex.h"
 #include "abi/linux/time.h"
 #include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
@@ -17,13 +18,7 @@
 namespace core::syscall {
 namespace {
 
-constexpr int32_t kFutexWait = 0;
-constexpr int32_t kFutexWake = 1;
-constexpr int32_t kFutexWaitBitset = 9;
-constexpr int32_t kFutexWakeBitset = 10;
-constexpr int32_t kFutexPrivate = 128;
-constexpr int32_t kFutexClockRealtime = 256;
-constexpr int32_t kFutexCmdMask = ~(kFutexPrivate | kFutexClockRealtime);
+constexpr int32_t kFutexCmdMask = ~(linux_abi::kFutexPrivate | linux_abi::kFutexClockRealtime);
 
 constexpr size_t kBuckets = 64;
 
@@ -68,14 +63,15 @@ int64_t SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
                       UserPtr<const linux_abi::Timespec> timeout, uint64_t uaddr2, uint32_t val3) {
   (void)uaddr2;
   if ((uaddr.address() & 3) != 0) return Errno(kstd::Error::kInvalid);
-  Bucket& bucket = BucketForFutex(uaddr.address(), (op & kFutexPrivate) != 0);
+  Bucket& bucket = BucketForFutex(uaddr.address(), (op & linux_abi::kFutexPrivate) != 0);
   int32_t cmd = op & kFutexCmdMask;
-  if ((cmd == kFutexWaitBitset || cmd == kFutexWakeBitset) && val3 != 0xFFFFFFFFu) {
+  if ((cmd == linux_abi::kFutexWaitBitset || cmd == linux_abi::kFutexWakeBitset) &&
+      val3 != 0xFFFFFFFFu) {
     return Refuse("futex", "bitset", val3);  // only the match-any bitset is supported
   }
   switch (cmd) {
-    case kFutexWait:
-    case kFutexWaitBitset: {
+    case linux_abi::kFutexWait:
+    case linux_abi::kFutexWaitBitset: {
       uint64_t deadline = sched::kNoDeadline;
       if (timeout.address() != 0) {
         linux_abi::Timespec ts;
@@ -83,7 +79,8 @@ int64_t SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
         if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
         uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
         // FUTEX_WAIT takes a relative timeout; FUTEX_WAIT_BITSET an absolute one.
-        deadline = cmd == kFutexWait ? sched::DeadlineAfterNanos(ns) : (ns == 0 ? 1 : ns);
+        deadline =
+            cmd == linux_abi::kFutexWait ? sched::DeadlineAfterNanos(ns) : (ns == 0 ? 1 : ns);
       }
       Unchanged condition{&bucket, __atomic_load_n(&bucket.generation, __ATOMIC_ACQUIRE)};
       uint32_t current;
@@ -100,8 +97,8 @@ int64_t SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
       if (why == sched::WakeReason::kTimedOut) return Errno(kstd::Error::kTimedOut);
       return 0;
     }
-    case kFutexWake:
-    case kFutexWakeBitset: {
+    case linux_abi::kFutexWake:
+    case linux_abi::kFutexWakeBitset: {
       __atomic_fetch_add(&bucket.generation, 1, __ATOMIC_ACQ_REL);
       int woken = bucket.queue.WakeAll();
       return woken < static_cast<int64_t>(val) ? woken : static_cast<int64_t>(val);
@@ -133,17 +130,6 @@ void ClearChildTid(sched::Thread* t) {
 
 namespace {
 
-// The robust-futex ABI (Linux uapi futex.h).
-constexpr uint32_t kFutexWaiters = 0x80000000u;
-constexpr uint32_t kFutexOwnerDied = 0x40000000u;
-constexpr uint32_t kFutexTidMask = 0x3fffffffu;
-constexpr int kRobustListLimit = 2048;  // ROBUST_LIST_LIMIT: ends loops in a corrupt list
-struct RobustListHead {
-  uint64_t next;           // struct robust_list *: the first entry, or the head itself
-  int64_t futex_offset;    // from an entry to its futex word
-  uint64_t list_op_pending;
-};
-
 // One lock the dying owner held: mark it OWNER_DIED (keeping WAITERS) and
 // wake a waiter, as Linux's handle_futex_death does. Bad memory is skipped.
 void ReleaseOne(uint64_t entry, int64_t offset, uint32_t tid) {
@@ -151,10 +137,10 @@ void ReleaseOne(uint64_t entry, int64_t offset, uint32_t tid) {
   if ((word_address & 3) != 0) return;
   UserPtr<uint32_t> word(word_address);
   uint32_t value;
-  if (word.CopyIn(&value).is_error() || (value & kFutexTidMask) != tid) return;
-  uint32_t died = (value & kFutexWaiters) | kFutexOwnerDied;
+  if (word.CopyIn(&value).is_error() || (value & linux_abi::kFutexTidMask) != tid) return;
+  uint32_t died = (value & linux_abi::kFutexWaiters) | linux_abi::kFutexOwnerDied;
   if (word.CopyOut(&died).is_error()) return;
-  if (value & kFutexWaiters) FutexWakeShared(word_address);
+  if (value & linux_abi::kFutexWaiters) FutexWakeShared(word_address);
 }
 
 }  // namespace
@@ -163,11 +149,11 @@ void ReleaseRobustFutexes(sched::Thread* t) {
   uint64_t head_address = t->robust_list_;
   if (head_address == 0) return;
   t->robust_list_ = 0;
-  RobustListHead head;
-  if (UserPtr<RobustListHead>(head_address).CopyIn(&head).is_error()) return;
+  linux_abi::RobustListHead head;
+  if (UserPtr<linux_abi::RobustListHead>(head_address).CopyIn(&head).is_error()) return;
   uint32_t tid = static_cast<uint32_t>(t->linux_tid_);  // the owner word holds the Linux tid
   uint64_t entry = head.next;
-  for (int i = 0; i < kRobustListLimit && entry != head_address && entry != 0; ++i) {
+  for (int i = 0; i < linux_abi::kRobustListLimit && entry != head_address && entry != 0; ++i) {
     uint64_t next;
     if (UserPtr<uint64_t>(entry & ~uint64_t{1}).CopyIn(&next).is_error()) break;
     // A lock being taken or released right now is handled once, below.
@@ -187,7 +173,7 @@ int64_t SysLinuxGetRobustList(int32_t pid, UserPtr<uint64_t> head, UserPtr<uint6
   }
   if (!target) return Errno(kstd::Error::kSearch);
   uint64_t value = __atomic_load_n(&target->robust_list_, __ATOMIC_RELAXED);
-  uint64_t size = sizeof(RobustListHead);
+  uint64_t size = sizeof(linux_abi::RobustListHead);
   if (head.CopyOut(&value).is_error() || length.CopyOut(&size).is_error()) {
     return Errno(kstd::Error::kFault);
   }
@@ -195,7 +181,7 @@ int64_t SysLinuxGetRobustList(int32_t pid, UserPtr<uint64_t> head, UserPtr<uint6
 }
 
 int64_t SysLinuxSetRobustList(uint64_t head, uint64_t length) {
-  if (length != sizeof(RobustListHead)) return Errno(kstd::Error::kInvalid);
+  if (length != sizeof(linux_abi::RobustListHead)) return Errno(kstd::Error::kInvalid);
   __atomic_store_n(&CurrentThread()->robust_list_, head, __ATOMIC_RELAXED);
   return 0;
 }

@@ -14,12 +14,6 @@ namespace {
 
 constexpr int32_t kArchSetFs = 0x1002;
 constexpr int32_t kArchGetFs = 0x1003;
-constexpr int32_t kClockRealtime = 0;
-constexpr int32_t kClockMonotonic = 1;
-constexpr int32_t kClockProcessCputime = 2;
-constexpr int32_t kClockThreadCputime = 3;
-constexpr int32_t kClockMonotonicRaw = 4;
-constexpr int32_t kClockBoottime = 7;
 
 }  // namespace
 
@@ -64,18 +58,18 @@ int64_t SysLinuxSetTidAddress(uint64_t tidptr) {
 int64_t SysLinuxClockGettime(int32_t clock, UserPtr<linux_abi::Timespec> tp) {
   uint64_t ns;
   switch (clock) {
-    case kClockRealtime:
+    case linux_abi::kClockRealtime:
       ns = static_cast<uint64_t>(WallClockNanos());
       break;
-    case kClockMonotonic:
-    case kClockMonotonicRaw:
-    case kClockBoottime:
+    case linux_abi::kClockMonotonic:
+    case linux_abi::kClockMonotonicRaw:
+    case linux_abi::kClockBoottime:
       ns = hal::MonotonicNanos();
       break;
-    case kClockProcessCputime:
+    case linux_abi::kClockProcessCputime:
       ns = CurrentProcess()->cpu_ticks() * (1'000'000'000ULL / sched::kTickHz);
       break;
-    case kClockThreadCputime:
+    case linux_abi::kClockThreadCputime:
       ns = CurrentThread()->cpu_ticks() * (1'000'000'000ULL / sched::kTickHz);
       break;
     default:

@@ -2,6 +2,8 @@
 // getrandom, resource limits, sysinfo, times/getrusage, madvise, group ids,
 // CPU affinity, personality.
 
+#include "abi/linux/mman.h"
+#include "abi/linux/resource.h"
 #include "abi/linux/time.h"
 #include "core/fd/file.h"
 #include "core/fs/root.h"
@@ -18,28 +20,21 @@
 
 namespace core::syscall {
 
-
 namespace {
 
-constexpr int32_t kClockRealtime = 0, kClockMonotonic = 1, kClockBoottime = 7;
-constexpr int32_t kTimerAbstime = 1;
 
 // Resource limits: what Tessera enforces is fixed; reported as Linux would.
-constexpr uint64_t kInfinity = ~0ULL;
 struct Rlimit {
   uint64_t cur, max;
 };
-constexpr int kRlimitCount = 16;
-constexpr int kRlimitNofile = 7;
-constexpr int kRlimitStack = 3;
 
 Rlimit DefaultLimit(int resource) {
   switch (resource) {
-    case kRlimitNofile: return {1024, 1024};
-    case kRlimitStack: return {8ULL << 20, kInfinity};
-    case 8: return {64 * 1024, 64 * 1024};  // RLIMIT_MEMLOCK
-    case 4: return {0, kInfinity};          // RLIMIT_CORE
-    default: return {kInfinity, kInfinity};
+    case linux_abi::kRlimitNofile: return {1024, 1024};
+    case linux_abi::kRlimitStack: return {8ULL << 20, linux_abi::kRlimInfinity};
+    case linux_abi::kRlimitMemlock: return {64 * 1024, 64 * 1024};
+    case linux_abi::kRlimitCore: return {0, linux_abi::kRlimInfinity};
+    default: return {linux_abi::kRlimInfinity, linux_abi::kRlimInfinity};
   }
 }
 
@@ -48,11 +43,14 @@ Rlimit DefaultLimit(int resource) {
 
 int64_t SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const linux_abi::Timespec> req,
                                UserPtr<linux_abi::Timespec> rem) {
-  if (clock != kClockRealtime && clock != kClockMonotonic && clock != kClockBoottime) {
+  if (clock != linux_abi::kClockRealtime && clock != linux_abi::kClockMonotonic &&
+      clock != linux_abi::kClockBoottime) {
     return Errno(kstd::Error::kInvalid);
   }
-  if ((flags & ~kTimerAbstime) != 0) return Refuse("clock_nanosleep", "flags", static_cast<uint32_t>(flags & ~kTimerAbstime));
-  if ((flags & kTimerAbstime) == 0) return SysLinuxNanosleep(req, rem);
+  if ((flags & ~linux_abi::kTimerAbstime) != 0)
+    return Refuse("clock_nanosleep", "flags",
+                  static_cast<uint32_t>(flags & ~linux_abi::kTimerAbstime));
+  if ((flags & linux_abi::kTimerAbstime) == 0) return SysLinuxNanosleep(req, rem);
   linux_abi::Timespec ts;
   if (req.CopyIn(&ts).is_error()) return Errno(kstd::Error::kFault);
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Errno(kstd::Error::kInvalid);
@@ -60,7 +58,8 @@ int64_t SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const linux
   int64_t absolute = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
   // A CLOCK_REALTIME deadline is converted once: a later settimeofday does not
   // move it (Linux would; documented difference).
-  uint64_t deadline = clock == kClockRealtime ? MonotonicForWall(absolute) : static_cast<uint64_t>(absolute);
+  uint64_t deadline = clock == linux_abi::kClockRealtime ? MonotonicForWall(absolute)
+                                                         : static_cast<uint64_t>(absolute);
   if (deadline == 0) deadline = 1;
   sched::PrepareToBlock();
   for (;;) {
@@ -88,7 +87,7 @@ int64_t SysLinuxGetrandom(UserPtr<void> buf, uint64_t count, uint32_t flags) {
 }
 
 int64_t SysLinuxPrlimit64(int32_t pid, uint32_t resource, UserPtr<const void> new_limit, UserPtr<void> old_limit) {
-  if (resource >= kRlimitCount) return Errno(kstd::Error::kInvalid);
+  if (resource >= linux_abi::kRlimitCount) return Errno(kstd::Error::kInvalid);
   if (pid != 0 && static_cast<uint64_t>(pid) != CurrentProcess()->pid()) {
     if (!Process::FindByPid(static_cast<uint64_t>(pid))) return Errno(kstd::Error::kSearch);
   }
@@ -157,11 +156,13 @@ int64_t SysLinuxTimes(UserPtr<void> buf) {
 }
 
 int64_t SysLinuxGetrusage(int32_t who, UserPtr<void> usage) {
-  constexpr int32_t kSelf = 0, kChildren = -1, kThread = 1;
-  if (who != kSelf && who != kChildren && who != kThread) return Errno(kstd::Error::kInvalid);
+  if (who != linux_abi::kRusageSelf && who != linux_abi::kRusageChildren &&
+      who != linux_abi::kRusageThread) {
+    return Errno(kstd::Error::kInvalid);
+  }
   // RUSAGE_THREAD reports the process (its threads are counted together).
   Process* p = CurrentProcess();
-  ResourceUsage u = who == kChildren ? p->ChildrenUsage() : p->Usage();
+  ResourceUsage u = who == linux_abi::kRusageChildren ? p->ChildrenUsage() : p->Usage();
   if (usage.address() == 0) return Errno(kstd::Error::kFault);
   return CopyOutRusage(usage, u) ? 0 : Errno(kstd::Error::kFault);
 }
@@ -185,21 +186,19 @@ int64_t SysLinuxPersonality(uint32_t persona) {
 }
 
 int64_t SysLinuxMadvise(uint64_t addr, uint64_t length, int32_t advice) {
-  constexpr int32_t kNormal = 0, kRandom = 1, kSequential = 2, kWillNeed = 3, kDontNeed = 4;
-  constexpr int32_t kFree = 8, kHugePage = 14, kNoHugePage = 15, kDontDump = 16, kDoDump = 17;
   if ((addr & 4095) != 0) return Errno(kstd::Error::kInvalid);
   switch (advice) {
-    case kNormal:
-    case kRandom:
-    case kSequential:
-    case kWillNeed:
-    case kHugePage:
-    case kNoHugePage:
-    case kDontDump:
-    case kDoDump:
+    case linux_abi::kMadvNormal:
+    case linux_abi::kMadvRandom:
+    case linux_abi::kMadvSequential:
+    case linux_abi::kMadvWillNeed:
+    case linux_abi::kMadvHugePage:
+    case linux_abi::kMadvNoHugePage:
+    case linux_abi::kMadvDontDump:
+    case linux_abi::kMadvDoDump:
       return 0;  // hints about paging behaviour, free to ignore
-    case kDontNeed:
-    case kFree: {
+    case linux_abi::kMadvDontNeed:
+    case linux_abi::kMadvFree: {
       // The pages must read back as zero afterwards: replace the range with
       // fresh demand-zero memory of the same protection.
       if (length == 0) return 0;

@@ -4,6 +4,7 @@
 // file are not seen, which POSIX leaves unspecified for MAP_PRIVATE). Shared
 // file mappings are refused with ENODEV (counted in /proc/tessera/unsupported).
 
+#include "abi/linux/mman.h"
 #include "core/kernel/memory.h"
 #include "core/syscall/refusals.h"
 #include "core/syscall/sys_common.h"
@@ -17,15 +18,13 @@ namespace core::syscall {
 namespace {
 
 constexpr uint64_t kPage = 4096;
-// Linux uapi values.
-constexpr int32_t kProtRead = 1, kProtWrite = 2, kProtExec = 4;
-constexpr int32_t kMapShared = 0x01, kMapPrivate = 0x02, kMapFixed = 0x10, kMapAnonymous = 0x20;
-constexpr int32_t kMapNoReserve = 0x4000, kMapPopulate = 0x8000, kMapNonBlock = 0x10000;
-constexpr int32_t kMapStack = 0x20000, kMapGrowsDown = 0x100, kMapFixedNoReplace = 0x100000;
-constexpr int32_t kMapDenyWrite = 0x800, kMapExecutable = 0x1000, kMapNorm = 0x200000;
-constexpr int32_t kKnownFlags = kMapShared | kMapPrivate | kMapFixed | kMapAnonymous | kMapNoReserve |
-                                kMapPopulate | kMapNonBlock | kMapStack | kMapGrowsDown |
-                                kMapFixedNoReplace | kMapDenyWrite | kMapExecutable | kMapNorm;
+// Linux uapi values: abi/linux/mman.h.
+constexpr int32_t kMapNorm = 0x200000;
+constexpr int32_t kKnownFlags =
+    linux_abi::kMapShared | linux_abi::kMapPrivate | linux_abi::kMapFixed |
+    linux_abi::kMapAnonymous | linux_abi::kMapNoReserve | linux_abi::kMapPopulate |
+    linux_abi::kMapNonBlock | linux_abi::kMapStack | linux_abi::kMapGrowsDown |
+    linux_abi::kMapFixedNoReplace | linux_abi::kMapDenyWrite | linux_abi::kMapExecutable | kMapNorm;
 // Hints without effect here, accepted as Linux accepts them: NORESERVE (no
 // overcommit accounting), POPULATE/NONBLOCK (pages still come on first
 // touch), STACK, DENYWRITE, EXECUTABLE. GROWSDOWN and the 0x200000 bit are
@@ -40,11 +39,13 @@ int64_t VmErrno(kstd::Error e) {
 }
 
 bool ToProt(int32_t prot, vm::Prot* out) {
-  if ((prot & ~(kProtRead | kProtWrite | kProtExec)) != 0) return false;
+  if ((prot & ~(linux_abi::kProtRead | linux_abi::kProtWrite | linux_abi::kProtExec)) != 0) {
+    return false;
+  }
   vm::Prot p = vm::kProtNone;
-  if (prot & kProtRead) p |= vm::kProtRead;
-  if (prot & kProtWrite) p |= vm::kProtWrite | vm::kProtRead;  // x86 cannot write-only
-  if (prot & kProtExec) p |= vm::kProtExec | vm::kProtRead;
+  if (prot & linux_abi::kProtRead) p |= vm::kProtRead;
+  if (prot & linux_abi::kProtWrite) p |= vm::kProtWrite | vm::kProtRead;  // x86 cannot write-only
+  if (prot & linux_abi::kProtExec) p |= vm::kProtExec | vm::kProtRead;
   *out = p;
   return true;
 }
@@ -69,7 +70,7 @@ int64_t FillFromFile(vm::VmObject* vmo, int32_t fd, int64_t offset, uint64_t siz
   if (v == nullptr || v->type() != vfs::VnodeType::kRegular) return Errno(kstd::Error::kNoDevice);
   if (shared) return Refuse("mmap", "shared_file_mapping", static_cast<uint32_t>(prot), kstd::Error::kNoDevice);
   if (!file.value()->readable()) return Errno(kstd::Error::kAccess);
-  if ((prot & kProtExec) != 0 && (v->fs()->mount_flags() & vfs::kMountNoExec) != 0) {
+  if ((prot & linux_abi::kProtExec) != 0 && (v->fs()->mount_flags() & vfs::kMountNoExec) != 0) {
     return Errno(kstd::Error::kPermission);
   }
   if (offset < 0) return Errno(kstd::Error::kInvalid);
@@ -104,31 +105,37 @@ int64_t FillFromFile(vm::VmObject* vmo, int32_t fd, int64_t offset, uint64_t siz
 
 int64_t SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot, int32_t flags, int32_t fd,
                      int64_t offset) {
-  if ((flags & ~kKnownFlags) != 0 || (flags & (kMapGrowsDown | kMapNorm)) != 0) {
-    return Refuse("mmap", "flags", static_cast<uint32_t>(flags & (~kKnownFlags | kMapGrowsDown | kMapNorm)));
+  if ((flags & ~kKnownFlags) != 0 || (flags & (linux_abi::kMapGrowsDown | kMapNorm)) != 0) {
+    return Refuse(
+        "mmap", "flags",
+        static_cast<uint32_t>(flags & (~kKnownFlags | linux_abi::kMapGrowsDown | kMapNorm)));
   }
-  int sharing = flags & (kMapShared | kMapPrivate);
-  if (sharing != kMapShared && sharing != kMapPrivate) return Errno(kstd::Error::kInvalid);
+  int sharing = flags & (linux_abi::kMapShared | linux_abi::kMapPrivate);
+  if (sharing != linux_abi::kMapShared && sharing != linux_abi::kMapPrivate) {
+    return Errno(kstd::Error::kInvalid);
+  }
   if (length == 0 || (offset & (kPage - 1)) != 0) return Errno(kstd::Error::kInvalid);
   vm::Prot vprot;
   if (!ToProt(prot, &vprot)) return Errno(kstd::Error::kInvalid);
   uint64_t size = kstd::AlignUp(length, kPage);
   if (size < length) return Errno(kstd::Error::kNoMemory);
-  if ((flags & (kMapFixed | kMapFixedNoReplace)) != 0 && (addr & (kPage - 1)) != 0) {
+  if ((flags & (linux_abi::kMapFixed | linux_abi::kMapFixedNoReplace)) != 0 &&
+      (addr & (kPage - 1)) != 0) {
     return Errno(kstd::Error::kInvalid);
   }
   auto vmo = vm::VmObject::CreateAnonymous(&Pmm(), size);
   if (vmo.is_error()) return Errno(vmo.error());
-  if ((flags & kMapAnonymous) == 0) {
-    int64_t filled = FillFromFile(vmo.value().get(), fd, offset, size, prot, sharing == kMapShared);
+  if ((flags & linux_abi::kMapAnonymous) == 0) {
+    int64_t filled =
+        FillFromFile(vmo.value().get(), fd, offset, size, prot, sharing == linux_abi::kMapShared);
     if (filled < 0) return filled;
   }
-  vm::MapFlags mflags = (sharing == kMapShared) ? vm::kMapShared : 0;
+  vm::MapFlags mflags = (sharing == linux_abi::kMapShared) ? vm::kMapShared : 0;
   vm::VmAspace* aspace = CurrentProcess()->aspace();
   kstd::Result<uint64_t> mapped = kstd::Error::kInvalid;
-  if (flags & kMapFixed) {
+  if (flags & linux_abi::kMapFixed) {
     mapped = aspace->MapFixedReplace(addr, vmo.release_value(), 0, size, vprot, mflags);
-  } else if (flags & kMapFixedNoReplace) {
+  } else if (flags & linux_abi::kMapFixedNoReplace) {
     mapped = aspace->Map(vmo.release_value(), 0, size, vprot, addr, mflags | vm::kMapFixed);
   } else {
     mapped = aspace->Map(vmo.release_value(), 0, size, vprot, kstd::AlignDown(addr, kPage), mflags);
@@ -159,8 +166,9 @@ int64_t SysLinuxMprotect(uint64_t addr, uint64_t length, int32_t prot) {
 int64_t SysLinuxMremap(uint64_t old_addr, uint64_t old_size, uint64_t new_size, uint64_t flags,
                        uint64_t new_addr) {
   // Linux uapi values; MREMAP_DONTUNMAP (4) is not implemented: EINVAL.
-  constexpr uint64_t kMayMove = 1, kFixed = 2;
-  if ((flags & ~(kMayMove | kFixed)) != 0) return Refuse("mremap", "flags", flags & ~(kMayMove | kFixed));
+  if ((flags & ~(linux_abi::kMremapMayMove | linux_abi::kMremapFixed)) != 0)
+    return Refuse("mremap", "flags",
+                  flags & ~(linux_abi::kMremapMayMove | linux_abi::kMremapFixed));
   if ((old_addr & (kPage - 1)) != 0) return Errno(kstd::Error::kInvalid);
   // Lengths round up to pages, as on Linux; one that wraps cannot be mapped.
   const uint64_t old_pages = kstd::AlignUp(old_size, kPage);
@@ -168,8 +176,8 @@ int64_t SysLinuxMremap(uint64_t old_addr, uint64_t old_size, uint64_t new_size, 
   if (old_pages < old_size) return Errno(kstd::Error::kFault);
   if (new_pages < new_size || new_pages == 0) return Errno(kstd::Error::kInvalid);
   vm::RemapFlags vflags = 0;
-  if (flags & kMayMove) vflags |= vm::kRemapMayMove;
-  if (flags & kFixed) vflags |= vm::kRemapFixed;
+  if (flags & linux_abi::kMremapMayMove) vflags |= vm::kRemapMayMove;
+  if (flags & linux_abi::kMremapFixed) vflags |= vm::kRemapFixed;
   auto r = CurrentProcess()->aspace()->Remap(old_addr, old_pages, new_pages, vflags, new_addr);
   if (r.is_error()) return Errno(r.error());  // kInvalid, kFault, kNoMemory: Linux's errnos
   return static_cast<int64_t>(r.value());

@@ -14,7 +14,6 @@ namespace core::syscall {
 
 namespace {
 
-constexpr int32_t kItimerReal = 0;
 constexpr uint64_t kNsPerUs = 1000, kNsPerSec = 1'000'000'000;
 
 linux_abi::Timeval ToTimeval(uint64_t ns, bool armed) {
@@ -40,10 +39,9 @@ bool FromTimeval(const linux_abi::Timeval& tv, uint64_t* ns) {
 // ITIMER_VIRTUAL and ITIMER_PROF exist in Linux but not here: EINVAL, like
 // any unknown timer.
 int64_t CheckWhich(int32_t which) {
-  return which == kItimerReal ? 0 : Refuse("itimer", "which", static_cast<uint32_t>(which));
+  return which == linux_abi::kItimerReal ? 0
+                                         : Refuse("itimer", "which", static_cast<uint32_t>(which));
 }
-
-constexpr int32_t kClockRealtime = 0;
 
 // A timezone argument is obsolete; Linux accepts and ignores a null one and
 // keeps a kernel timezone nobody uses. Tessera reports UTC, offset 0.
@@ -92,7 +90,7 @@ int64_t SysLinuxSettimeofday(UserPtr<const linux_abi::Timeval> tv, UserPtr<const
 
 int64_t SysLinuxClockSettime(int32_t clock, UserPtr<const linux_abi::Timespec> tp) {
   // Only the wall clock can be set (Linux: EINVAL for the others).
-  if (clock != kClockRealtime) return Errno(kstd::Error::kInvalid);
+  if (clock != linux_abi::kClockRealtime) return Errno(kstd::Error::kInvalid);
   linux_abi::Timespec in;
   if (tp.CopyIn(&in).is_error()) return Errno(kstd::Error::kFault);
   if (in.tv_sec < 0 || in.tv_nsec < 0 || in.tv_nsec >= static_cast<int64_t>(kNsPerSec) ||

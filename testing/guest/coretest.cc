@@ -21,6 +21,7 @@
 
 #include "abi/linux/errno.h"
 #include "abi/linux/signal.h"
+#include "abi/linux/termios.h"
 #include "abi/linux/time.h"
 #include "abi/linux/uio.h"
 #include "abi/tessera/linux_syscalls.h"
@@ -843,7 +844,6 @@ const BadCase kNativeCases[] = {
 };
 
 constexpr int32_t kArchGetFs = 0x1003;
-constexpr uint32_t kTiocgwinsz = 0x5413;
 
 const BadCase kLinuxCases[] = {
     {guest::kSysWrite, 1, "write(buf)",
@@ -876,8 +876,8 @@ const BadCase kLinuxCases[] = {
      [](uint64_t bad) { return Syscall(guest::kSysArchPrctl, kArchGetFs, bad); }, kAllKinds,
      -linux_abi::kEFAULT},
     {guest::kSysIoctl, 2, "ioctl(1, TIOCGWINSZ, arg)",
-     [](uint64_t bad) { return Syscall(guest::kSysIoctl, 1, kTiocgwinsz, bad); }, kAllKinds,
-     -linux_abi::kEFAULT},
+     [](uint64_t bad) { return Syscall(guest::kSysIoctl, 1, linux_abi::kTiocgwinsz, bad); },
+     kAllKinds, -linux_abi::kEFAULT},
     {63, 0, "uname(buf)", [](uint64_t bad) { return Syscall(63, bad); }, kAllKinds,
      -linux_abi::kEFAULT},
     // mount(2) copies every string before it looks at anything, so a bad one
