@@ -1,17 +1,21 @@
-// abi/linux/signal.h and termios.h against the kernel's own uapi headers
-// (<asm/signal.h>, <asm/termbits.h>, <asm/termios.h>, <asm/ioctls.h>),
-// which cannot share a translation unit with glibc's <signal.h>/<termios.h>
-// or GoogleTest: checked at compile time. (glibc's struct sigaction and struct termios are
+// abi/linux/signal.h, ucontext.h and termios.h against the kernel's own
+// uapi headers (<asm/signal.h>, <asm/sigcontext.h>, <asm/ucontext.h>,
+// <asm/termbits.h>, <asm/termios.h>, <asm/ioctls.h>), which cannot share a
+// translation unit with glibc's <signal.h>/<termios.h> or GoogleTest:
+// checked at compile time. (glibc's struct sigaction and struct termios are
 // user-side structures of other layouts; the libcs convert.)
 
 #include <asm/ioctls.h>
+#include <asm/sigcontext.h>
 #include <asm/signal.h>
 #include <asm/termbits.h>
 #include <asm/termios.h>
+#include <asm/ucontext.h>
 #include <stddef.h>
 
 #include "abi/linux/signal.h"
 #include "abi/linux/termios.h"
+#include "abi/linux/ucontext.h"
 
 namespace linux_abi {
 namespace {
@@ -36,6 +40,38 @@ static_assert(sizeof(StackT) == sizeof(stack_t));
 static_assert(offsetof(StackT, sp) == offsetof(stack_t, ss_sp));
 static_assert(offsetof(StackT, flags) == offsetof(stack_t, ss_flags));
 static_assert(offsetof(StackT, size) == offsetof(stack_t, ss_size));
+
+// The signal frame: sigcontext, ucontext, the FXSAVE area, _fpx_sw_bytes.
+static_assert(sizeof(SigContext) == sizeof(struct sigcontext));
+static_assert(offsetof(SigContext, rip) == offsetof(struct sigcontext, rip));
+static_assert(offsetof(SigContext, eflags) == offsetof(struct sigcontext, eflags));
+static_assert(offsetof(SigContext, cs) == offsetof(struct sigcontext, cs));
+static_assert(offsetof(SigContext, ss) == offsetof(struct sigcontext, ss));
+static_assert(offsetof(SigContext, err) == offsetof(struct sigcontext, err));
+static_assert(offsetof(SigContext, trapno) == offsetof(struct sigcontext, trapno));
+static_assert(offsetof(SigContext, oldmask) == offsetof(struct sigcontext, oldmask));
+static_assert(offsetof(SigContext, cr2) == offsetof(struct sigcontext, cr2));
+static_assert(offsetof(SigContext, fpstate) == offsetof(struct sigcontext, fpstate));
+static_assert(offsetof(SigContext, reserved1) == offsetof(struct sigcontext, reserved1));
+static_assert(sizeof(UContext) == sizeof(struct ucontext));
+static_assert(offsetof(UContext, uc_stack) == offsetof(struct ucontext, uc_stack));
+static_assert(offsetof(UContext, uc_mcontext) == offsetof(struct ucontext, uc_mcontext));
+static_assert(offsetof(UContext, uc_sigmask) == offsetof(struct ucontext, uc_sigmask));
+static_assert(kUcFpXstate == UC_FP_XSTATE);
+static_assert(kUcSigcontextSs == UC_SIGCONTEXT_SS);
+static_assert(kUcStrictRestoreSs == UC_STRICT_RESTORE_SS);
+static_assert(sizeof(FxsaveArea) == sizeof(struct _fpstate_64));
+static_assert(offsetof(FxsaveArea, mxcsr) == offsetof(struct _fpstate_64, mxcsr));
+static_assert(offsetof(FxsaveArea, mxcsr_mask) == offsetof(struct _fpstate_64, mxcsr_mask));
+static_assert(offsetof(FxsaveArea, st) == offsetof(struct _fpstate_64, st_space));
+static_assert(offsetof(FxsaveArea, xmm) == offsetof(struct _fpstate_64, xmm_space));
+static_assert(offsetof(FxsaveArea, sw_reserved) == offsetof(struct _fpstate_64, sw_reserved));
+static_assert(sizeof(FpxSwBytes) == sizeof(struct _fpx_sw_bytes));
+static_assert(offsetof(FpxSwBytes, extended_size) == offsetof(struct _fpx_sw_bytes, extended_size));
+static_assert(offsetof(FpxSwBytes, xfeatures) == offsetof(struct _fpx_sw_bytes, xfeatures));
+static_assert(offsetof(FpxSwBytes, xstate_size) == offsetof(struct _fpx_sw_bytes, xstate_size));
+static_assert(kFpXstateMagic1 == FP_XSTATE_MAGIC1);
+static_assert(kFpXstateMagic2 == FP_XSTATE_MAGIC2);
 
 // struct termios, termios2, winsize.
 static_assert(sizeof(KernelTermios) == sizeof(struct termios));

@@ -214,3 +214,15 @@
     (dirfd, path, flags, mask, buf))                                                       \
   X(439, LinuxFaccessat2, (int32_t dirfd, IN_PTR(char) path, int32_t mode, int32_t flags), \
     (dirfd, path, mode, flags))
+
+namespace tessera {
+
+/// The number of each call above, by its name: kNrLinuxWrite is 1 (for
+/// programs that make raw system calls).
+enum LinuxSyscallNumber : uint64_t {
+#define TESSERA_LINUX_NUMBER(number, Name, params, args) kNr##Name = number,
+  TESSERA_LINUX_SYSCALLS(TESSERA_LINUX_NUMBER)
+#undef TESSERA_LINUX_NUMBER
+};
+
+}  // namespace tessera

@@ -1,6 +1,7 @@
 #include "core/proc/signals.h"
 
 #include "abi/linux/signal.h"
+#include "abi/linux/ucontext.h"
 #include "core/kernel/log.h"
 #include "core/posix/signal_frame.h"
 #include "core/posix/wait_status.h"
@@ -290,7 +291,7 @@ void DeliverSignals(hal::UserFrame* frame) {
         }
         RegsToFrame(built->handler_regs, frame);
         delete built;
-        uint8_t initial[posix::kFpuAreaSize];
+        uint8_t initial[linux_abi::kFpuAreaSize];
         posix::InitialFpuState(initial);
         hal::LoadFpuState(cpu, initial);
         {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/errno.h"
 #include "abi/linux/stat.h"
 #include "gtest/gtest.h"
 #include "servers/fs/ext2/testing/test_support.h"
@@ -24,9 +25,6 @@ using ext2::testing::E2fsck;
 using ext2::testing::MountedImage;
 using ext2::testing::PatternBytes;
 using ext2::testing::ScratchCopy;
-
-constexpr int kEnoent = 2, kEio = 5, kEexist = 17, kEnotdir = 20, kEisdir = 21, kEinval = 22,
-              kEnosys = 38, kEnotempty = 39, kEstale = 116;
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -181,7 +179,7 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
   EXPECT_EQ(action, Server::Action::kNoReply);
   EXPECT_EQ(server_->references(static_cast<uint32_t>(file)), 1u);
   EXPECT_EQ(Lookup(dir, "..").node, 2u);
-  EXPECT_EQ(Lookup(2, "nothing").error, kEnoent);
+  EXPECT_EQ(Lookup(2, "nothing").error, linux_abi::kENOENT);
 
   // Symlink, hard link, rename over an existing file, truncate, setattr.
   uint64_t link = Create(dir, "ln", linux_abi::kModeSymlink | 0777, "sub/file");
@@ -230,15 +228,15 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
   EXPECT_EQ(List(sub, 24 + 8).size(), 153u);  // one record per call
 
   // Errors.
-  EXPECT_EQ(Call(Q(fsproto::kRmdir, dir), "sub").error, kEnotempty);
-  EXPECT_EQ(Call(Q(fsproto::kUnlink, dir), "sub").error, kEisdir);
-  EXPECT_EQ(Call(Q(fsproto::kRmdir, dir), "hard").error, kEnotdir);
+  EXPECT_EQ(Call(Q(fsproto::kRmdir, dir), "sub").error, linux_abi::kENOTEMPTY);
+  EXPECT_EQ(Call(Q(fsproto::kUnlink, dir), "sub").error, linux_abi::kEISDIR);
+  EXPECT_EQ(Call(Q(fsproto::kRmdir, dir), "hard").error, linux_abi::kENOTDIR);
   fsproto::Request dup = Q(fsproto::kCreate, dir);
   dup.mode = linux_abi::kModeRegular | 0644;
-  EXPECT_EQ(Call(dup, "hard").error, kEexist);
+  EXPECT_EQ(Call(dup, "hard").error, linux_abi::kEEXIST);
   fsproto::Request rd = Q(fsproto::kRead, dir);
   rd.length = 10;
-  EXPECT_EQ(Call(rd).error, kEisdir);
+  EXPECT_EQ(Call(rd).error, linux_abi::kEISDIR);
 
   // Unlink while referenced keeps the data until the forget.
   uint64_t keep = Create(2, "keep", linux_abi::kModeRegular | 0644);
@@ -251,7 +249,7 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
   forget.offset = 1;
   Call(forget);
   EXPECT_EQ(server_->references(static_cast<uint32_t>(keep)), 0u);
-  EXPECT_EQ(Call(Q(fsproto::kGetAttr, keep)).error, kEstale);
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, keep)).error, linux_abi::kESTALE);
 
   EXPECT_EQ(Call(Q(fsproto::kSyncFs, 0)).error, 0);
   fsproto::Reply statfs = Call(Q(fsproto::kStatFs, 0));
@@ -273,59 +271,60 @@ TEST_F(ServerTest, MalformedRequestsGetErrnoReplies) {
   // Too short for a header, or none at all.
   uint8_t tiny[8] = {};
   EXPECT_EQ(server_->Handle(tiny, sizeof tiny, &r), Server::Action::kReply);
-  EXPECT_EQ(r.error, kEinval);
+  EXPECT_EQ(r.error, linux_abi::kEINVAL);
   EXPECT_EQ(server_->Handle(nullptr, 0, &r), Server::Action::kReply);
-  EXPECT_EQ(r.error, kEinval);
+  EXPECT_EQ(r.error, linux_abi::kEINVAL);
   // Bad magic.
   fsproto::Request q = Q(fsproto::kGetAttr, 2);
   q.magic = 0x12345678;
-  EXPECT_EQ(Call(q).error, kEinval);
+  EXPECT_EQ(Call(q).error, linux_abi::kEINVAL);
   // Name lengths that disagree with the message size.
   q = Q(fsproto::kLookup, 2);
   q.name_length = 5;
   std::string m(reinterpret_cast<const char*>(&q), sizeof q);
   m += "ab";
   server_->Handle(reinterpret_cast<const uint8_t*>(m.data()), m.size(), &r);
-  EXPECT_EQ(r.error, kEinval);
+  EXPECT_EQ(r.error, linux_abi::kEINVAL);
   q.name_length = 0xFFFFFFFF;
   q.name2_length = 2;
   m.assign(reinterpret_cast<const char*>(&q), sizeof q);
   server_->Handle(reinterpret_cast<const uint8_t*>(m.data()), m.size() , &r);
-  EXPECT_EQ(r.error, kEinval);
+  EXPECT_EQ(r.error, linux_abi::kEINVAL);
   // Names with '/' or NUL, empty, "." as a new name.
-  EXPECT_EQ(Lookup(2, "a/b").error, kEinval);
-  EXPECT_EQ(Lookup(2, std::string("a\0b", 3)).error, kEinval);
-  EXPECT_EQ(Lookup(2, "").error, kEinval);
+  EXPECT_EQ(Lookup(2, "a/b").error, linux_abi::kEINVAL);
+  EXPECT_EQ(Lookup(2, std::string("a\0b", 3)).error, linux_abi::kEINVAL);
+  EXPECT_EQ(Lookup(2, "").error, linux_abi::kEINVAL);
   fsproto::Request c = Q(fsproto::kCreate, 2);
   c.mode = linux_abi::kModeRegular | 0644;
   EXPECT_NE(Call(c, ".").error, 0);
   EXPECT_NE(Call(c, "..").error, 0);
-  EXPECT_EQ(Call(c, std::string(256, 'x')).error, kEinval);
+  EXPECT_EQ(Call(c, std::string(256, 'x')).error, linux_abi::kEINVAL);
   // Unknown, zero, huge and forgotten node ids; unknown ops and types.
-  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 0)).error, kEstale);
-  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 11)).error, kEstale);  // lost+found: never looked up
-  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 1ull << 40)).error, kEstale);
-  EXPECT_EQ(Call(Q(999, 2)).error, kEnosys);
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 0)).error, linux_abi::kESTALE);
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 11)).error,
+            linux_abi::kESTALE);  // lost+found: never looked up
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 1ull << 40)).error, linux_abi::kESTALE);
+  EXPECT_EQ(Call(Q(999, 2)).error, linux_abi::kENOSYS);
   c.mode = 0170000 | 0644;
-  EXPECT_EQ(Call(c, "weird").error, kEinval);
+  EXPECT_EQ(Call(c, "weird").error, linux_abi::kEINVAL);
   c.mode = linux_abi::kModeRegular | 0644;
-  EXPECT_EQ(Call(c, "x", "target-for-a-file").error, kEinval);
+  EXPECT_EQ(Call(c, "x", "target-for-a-file").error, linux_abi::kEINVAL);
   fsproto::Request sym = Q(fsproto::kCreate, 2);
   sym.mode = linux_abi::kModeSymlink | 0777;
-  EXPECT_EQ(Call(sym, "emptylink").error, kEinval);
+  EXPECT_EQ(Call(sym, "emptylink").error, linux_abi::kEINVAL);
   fsproto::Request set = Q(fsproto::kSetAttr, file);
   set.setattr_mask = 0x100;
-  EXPECT_EQ(Call(set).error, kEinval);
+  EXPECT_EQ(Call(set).error, linux_abi::kEINVAL);
   // Lengths past the data buffer; a readdir buffer too small for a record.
   fsproto::Request w = Q(fsproto::kWrite, file);
   w.length = fsproto::kDataBufferSize + 1;
-  EXPECT_EQ(Call(w).error, kEinval);
+  EXPECT_EQ(Call(w).error, linux_abi::kEINVAL);
   fsproto::Request rd = Q(fsproto::kRead, file);
   rd.length = 0xFFFFFFFF;
   EXPECT_EQ(Call(rd).error, 0);
   fsproto::Request dir = Q(fsproto::kReadDir, 2);
   dir.length = 8;
-  EXPECT_EQ(Call(dir).error, kEinval);
+  EXPECT_EQ(Call(dir).error, linux_abi::kEINVAL);
   // A readdir cursor that is garbage gives an error or the end, not a crash.
   dir.length = 4096;
   dir.offset = 0xDEADBEEFCAFEull;
@@ -337,7 +336,7 @@ TEST_F(ServerTest, MalformedRequestsGetErrnoReplies) {
   EXPECT_NE(Call(l, "rootlink").error, 0);
   fsproto::Request rn = Q(fsproto::kRename, 2);
   rn.node2 = 77;
-  EXPECT_EQ(Call(rn, "f", "g").error, kEstale);
+  EXPECT_EQ(Call(rn, "f", "g").error, linux_abi::kESTALE);
   // Forget of unknown ids and too many references is harmless.
   fsproto::Request f = Q(fsproto::kForget, 12345);
   f.offset = 3;
@@ -350,7 +349,7 @@ TEST_F(ServerTest, MalformedRequestsGetErrnoReplies) {
   server_->set_buffer(nullptr);
   fsproto::Request rd2 = Q(fsproto::kReadDir, 2);
   rd2.length = 4096;
-  EXPECT_EQ(Call(rd2).error, kEio);
+  EXPECT_EQ(Call(rd2).error, linux_abi::kEIO);
   server_->set_buffer(buffer_.data());
   // Random garbage headers never crash the server.
   uint32_t seed = 1;
@@ -418,7 +417,7 @@ TEST_F(ServerTest, AdoptAfterACrash) {
   server_ = std::make_unique<Server>(&mounted_->fs, buffer_.data());
   fsproto::Reply root;
   ASSERT_TRUE(server_->MakeRootReply(&root).ok());
-  EXPECT_EQ(Lookup(dir, "f").error, kEstale);  // unknown ids until adopted
+  EXPECT_EQ(Lookup(dir, "f").error, linux_abi::kESTALE);  // unknown ids until adopted
 
   const std::vector<uint64_t> ids = {dir, f, orphan, gone, 0, 1, 1u << 30, 1ull << 40};
   memcpy(buffer_.data(), ids.data(), ids.size() * sizeof(uint64_t));
@@ -430,7 +429,9 @@ TEST_F(ServerTest, AdoptAfterACrash) {
   EXPECT_EQ(r.value, 3u);
   std::vector<int32_t> status(ids.size());
   memcpy(status.data(), buffer_.data(), r.length);
-  EXPECT_EQ(status, (std::vector<int32_t>{0, 0, 0, kEstale, kEstale, kEstale, kEstale, kEstale}));
+  EXPECT_EQ(status,
+            (std::vector<int32_t>{0, 0, 0, linux_abi::kESTALE, linux_abi::kESTALE,
+                                  linux_abi::kESTALE, linux_abi::kESTALE, linux_abi::kESTALE}));
   EXPECT_EQ(server_->references(static_cast<uint32_t>(orphan)), 1u);
   EXPECT_EQ(server_->live_nodes(), 4u);  // the root, d, f, the orphan
 
@@ -438,7 +439,7 @@ TEST_F(ServerTest, AdoptAfterACrash) {
   EXPECT_EQ(ReadAll(f), PatternBytes(5000, 1));
   EXPECT_EQ(ReadAll(orphan), "still open");
   EXPECT_EQ(Lookup(dir, "f").node, f);
-  EXPECT_EQ(Call(Q(fsproto::kGetAttr, gone)).error, kEstale);
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, gone)).error, linux_abi::kESTALE);
   // The kernel lets go of the orphan: it is freed, as its last close would have.
   forget = Q(fsproto::kForget, orphan);
   forget.offset = 1;
@@ -447,9 +448,9 @@ TEST_F(ServerTest, AdoptAfterACrash) {
 
   // Malformed: not a whole number of ids, too many.
   adopt.length = 12;
-  EXPECT_EQ(Call(adopt).error, kEinval);
+  EXPECT_EQ(Call(adopt).error, linux_abi::kEINVAL);
   adopt.length = (fsproto::kMaxAdoptNodes + 1) * sizeof(uint64_t);
-  EXPECT_EQ(Call(adopt).error, kEinval);
+  EXPECT_EQ(Call(adopt).error, linux_abi::kEINVAL);
 
   // The image arrived unclean and stays marked so, but e2fsck finds nothing
   // wrong: the orphan was freed, nothing leaked.

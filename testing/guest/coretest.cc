@@ -359,7 +359,7 @@ void TestPingPong() {
   if (g_echo_proc == kInvalidHandle) return;
   g_echo_ch = client_end;
   g_echo_pid = PidOf(g_echo_proc);
-  int64_t self_pid = Syscall(guest::kSysGetpid);
+  int64_t self_pid = Syscall(tessera::kNrLinuxGetpid);
   EXPECT(g_echo_pid > 1 && static_cast<int64_t>(g_echo_pid) != self_pid,
          "echo_server's pid %llu (coretest is %lld)", ULL(g_echo_pid), LL(self_pid));
   // One call first, so the server is past its start-up (its bootstrap read
@@ -400,7 +400,7 @@ void TestAccounting() {
   EXPECT(b.syscalls - a.syscalls >= static_cast<uint64_t>(kPingPongCalls),
          "coretest syscalls grew by %llu over %d calls", ULL(b.syscalls - a.syscalls),
          kPingPongCalls);
-  ExpectEq(static_cast<int64_t>(b.pid), Syscall(guest::kSysGetpid), "ProcessStats(self).pid");
+  ExpectEq(static_cast<int64_t>(b.pid), Syscall(tessera::kNrLinuxGetpid), "ProcessStats(self).pid");
   EXPECT(b.resident_pages > 0, "coretest resident_pages is 0");
   ExpectEq(static_cast<int64_t>(b.threads), 1, "coretest threads");
   EXPECT(b.handles > 0, "coretest handles is 0");
@@ -489,7 +489,8 @@ void TestSenderStamp() {
   mine.bytes = buf;
   mine.bytes_capacity = sizeof buf;
   ExpectEq(sys::ChannelRead(b, &mine), 0, "ChannelRead of own message");
-  ExpectEq(static_cast<int64_t>(mine.sender.pid), Syscall(guest::kSysGetpid), "own sender.pid");
+  ExpectEq(static_cast<int64_t>(mine.sender.pid), Syscall(tessera::kNrLinuxGetpid),
+           "own sender.pid");
   EXPECT(mine.sender.process_koid != server.process_koid,
          "coretest and echo_server have the same process koid %llu", ULL(server.process_koid));
 
@@ -503,7 +504,7 @@ void TestSenderStamp() {
       other.bytes = buf;
       other.bytes_capacity = sizeof buf;
       ExpectEq(sys::ChannelRead(b, &other), 0, "ChannelRead of the thread's message");
-      ExpectEq(static_cast<int64_t>(other.sender.pid), Syscall(guest::kSysGetpid),
+      ExpectEq(static_cast<int64_t>(other.sender.pid), Syscall(tessera::kNrLinuxGetpid),
                "second thread's sender.pid");
       ExpectEq(static_cast<int64_t>(other.sender.process_koid),
                static_cast<int64_t>(mine.sender.process_koid), "second thread's process koid");
@@ -846,37 +847,37 @@ const BadCase kNativeCases[] = {
 constexpr int32_t kArchGetFs = 0x1003;
 
 const BadCase kLinuxCases[] = {
-    {guest::kSysWrite, 1, "write(buf)",
-     [](uint64_t bad) { return Syscall(guest::kSysWrite, 1, bad, 16); }, kNoStraddle,
+    {tessera::kNrLinuxWrite, 1, "write(buf)",
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxWrite, 1, bad, 16); }, kNoStraddle,
      -linux_abi::kEFAULT},
-    {guest::kSysWritev, 1, "writev(iov)",
-     [](uint64_t bad) { return Syscall(guest::kSysWritev, 1, bad, 1); }, kAllKinds,
+    {tessera::kNrLinuxWritev, 1, "writev(iov)",
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxWritev, 1, bad, 1); }, kAllKinds,
      -linux_abi::kEFAULT},
-    {guest::kSysWritev, -1, "writev(iov[0].iov_base)",
+    {tessera::kNrLinuxWritev, -1, "writev(iov[0].iov_base)",
      [](uint64_t bad) {
        linux_abi::Iovec iov{bad, 16};
-       return Syscall(guest::kSysWritev, 1, Addr(&iov), 1);
+       return Syscall(tessera::kNrLinuxWritev, 1, Addr(&iov), 1);
      },
      kNoStraddle, -linux_abi::kEFAULT},
-    {guest::kSysNanosleep, 0, "nanosleep(req)",
-     [](uint64_t bad) { return Syscall(guest::kSysNanosleep, bad, 0); }, kAllKinds,
+    {tessera::kNrLinuxNanosleep, 0, "nanosleep(req)",
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxNanosleep, bad, 0); }, kAllKinds,
      -linux_abi::kEFAULT},
     // Linux writes *rem only when the sleep is interrupted, so a bad rem does
     // not fail a sleep that completes.
-    {guest::kSysNanosleep, 1, "nanosleep(rem) of a completed sleep",
+    {tessera::kNrLinuxNanosleep, 1, "nanosleep(rem) of a completed sleep",
      [](uint64_t bad) {
        linux_abi::Timespec ts{0, 1000};
-       return Syscall(guest::kSysNanosleep, Addr(&ts), bad);
+       return Syscall(tessera::kNrLinuxNanosleep, Addr(&ts), bad);
      },
      kAllKinds, 0},
-    {guest::kSysClockGettime, 1, "clock_gettime(CLOCK_MONOTONIC, tp)",
-     [](uint64_t bad) { return Syscall(guest::kSysClockGettime, 1, bad); }, kAllKinds,
+    {tessera::kNrLinuxClockGettime, 1, "clock_gettime(CLOCK_MONOTONIC, tp)",
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxClockGettime, 1, bad); }, kAllKinds,
      -linux_abi::kEFAULT},
-    {guest::kSysArchPrctl, 1, "arch_prctl(ARCH_GET_FS, addr)",
-     [](uint64_t bad) { return Syscall(guest::kSysArchPrctl, kArchGetFs, bad); }, kAllKinds,
+    {tessera::kNrLinuxArchPrctl, 1, "arch_prctl(ARCH_GET_FS, addr)",
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxArchPrctl, kArchGetFs, bad); }, kAllKinds,
      -linux_abi::kEFAULT},
-    {guest::kSysIoctl, 2, "ioctl(1, TIOCGWINSZ, arg)",
-     [](uint64_t bad) { return Syscall(guest::kSysIoctl, 1, linux_abi::kTiocgwinsz, bad); },
+    {tessera::kNrLinuxIoctl, 2, "ioctl(1, TIOCGWINSZ, arg)",
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxIoctl, 1, linux_abi::kTiocgwinsz, bad); },
      kAllKinds, -linux_abi::kEFAULT},
     {63, 0, "uname(buf)", [](uint64_t bad) { return Syscall(63, bad); }, kAllKinds,
      -linux_abi::kEFAULT},
@@ -900,9 +901,9 @@ const BadCase kLinuxCases[] = {
 
 // The Linux calls the suite must cover whether or not the table marks their
 // pointer (ioctl and arch_prctl take it as a plain integer).
-constexpr uint64_t kRequiredLinux[] = {guest::kSysWrite, guest::kSysWritev, guest::kSysNanosleep,
-                                       guest::kSysClockGettime, guest::kSysArchPrctl,
-                                       guest::kSysIoctl};
+constexpr uint64_t kRequiredLinux[] = {tessera::kNrLinuxWrite,     tessera::kNrLinuxWritev,
+                                       tessera::kNrLinuxNanosleep, tessera::kNrLinuxClockGettime,
+                                       tessera::kNrLinuxArchPrctl, tessera::kNrLinuxIoctl};
 
 bool SetUpBadPointers() {
   g_bad[kKernelHalf] = 0xffff800000001000ULL;
@@ -926,7 +927,7 @@ bool SetUpBadPointers() {
   g_bad[kUnmapped] = Addr(pages + 4096);
   g_bad[kStraddle] = Addr(pages + 4096 - 2);
   // The unmapped page must really be unmapped: a read through write(2) faults.
-  ExpectEq(Syscall(guest::kSysWrite, 1, g_bad[kUnmapped], 1), -linux_abi::kEFAULT,
+  ExpectEq(Syscall(tessera::kNrLinuxWrite, 1, g_bad[kUnmapped], 1), -linux_abi::kEFAULT,
            "write(1, <munmapped page>, 1)");
   return !Failed();
 }
@@ -1588,7 +1589,7 @@ volatile int g_stop;
 handle_t g_workers_done;
 
 void CounterThreadMain(uint64_t index) {
-  g_counters[index].tid = Syscall(guest::kSysGettid);
+  g_counters[index].tid = Syscall(tessera::kNrLinuxGettid);
   while (__atomic_load_n(&g_stop, __ATOMIC_RELAXED) == 0) {
     g_counters[index].value = g_counters[index].value + 1;
   }
@@ -1653,7 +1654,7 @@ void TestThreads() {
   }
   EXPECT(seen == all, "workers that finished: %#llx of %#llx", ULL(seen), ULL(all));
   ExpectEq(started, kWorkers, "workers started");
-  int64_t self_tid = Syscall(guest::kSysGettid);
+  int64_t self_tid = Syscall(tessera::kNrLinuxGettid);
   for (int i = 0; i < started; ++i) {
     EXPECT(first[i] > 0, "worker %d made no progress in the first 100 ms", i);
     EXPECT(g_counters[i].value > first[i], "worker %d made no progress in the 2 s after", i);
@@ -1700,7 +1701,7 @@ int main() {
   }
   for (size_t i = 0; i < g_boot.count(); ++i) Own(g_boot.at(i).handle);
   printf("coretest: starting (pid %lld) with %zu module handle(s)\n",
-         LL(Syscall(guest::kSysGetpid)), g_boot.count());
+         LL(Syscall(tessera::kNrLinuxGetpid)), g_boot.count());
   fflush(stdout);
   int64_t start = Now();
 

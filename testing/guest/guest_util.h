@@ -12,25 +12,13 @@
 #include <stdint.h>
 
 #include "abi/linux/errno.h"
+#include "abi/linux/mman.h"
 #include "abi/linux/time.h"
+#include "abi/tessera/linux_syscalls.h"
 #include "abi/tessera/native.h"
 #include "lib/tessera/syscalls.h"
 
 namespace guest {
-
-// Linux x86-64 system call numbers used by the guest programs.
-inline constexpr uint64_t kSysWrite = 1;
-inline constexpr uint64_t kSysMmap = 9;
-inline constexpr uint64_t kSysMprotect = 10;
-inline constexpr uint64_t kSysMunmap = 11;
-inline constexpr uint64_t kSysIoctl = 16;
-inline constexpr uint64_t kSysWritev = 20;
-inline constexpr uint64_t kSysSchedYield = 24;
-inline constexpr uint64_t kSysNanosleep = 35;
-inline constexpr uint64_t kSysGetpid = 39;
-inline constexpr uint64_t kSysArchPrctl = 158;
-inline constexpr uint64_t kSysGettid = 186;
-inline constexpr uint64_t kSysClockGettime = 228;
 
 /// One raw `syscall` instruction: the result register as is (-errno on error).
 inline int64_t Syscall(uint64_t n, uint64_t a = 0, uint64_t b = 0, uint64_t c = 0, uint64_t d = 0,
@@ -46,17 +34,20 @@ inline uint64_t Addr(T* p) {
 /// nanosleep for `ns` nanoseconds; returns the raw result.
 inline int64_t SleepNs(int64_t ns) {
   linux_abi::Timespec ts{ns / 1000000000, ns % 1000000000};
-  return Syscall(kSysNanosleep, Addr(&ts), 0);
+  return Syscall(tessera::kNrLinuxNanosleep, Addr(&ts), 0);
 }
 
 /// Anonymous private read-write memory, or nullptr.
 inline void* MapAnon(size_t bytes) {
-  constexpr int kProtRw = 3, kMapPrivateAnon = 0x02 | 0x20;
-  int64_t r = Syscall(kSysMmap, 0, bytes, kProtRw, kMapPrivateAnon, static_cast<uint64_t>(-1), 0);
+  int64_t r =
+      Syscall(tessera::kNrLinuxMmap, 0, bytes, linux_abi::kProtRead | linux_abi::kProtWrite,
+              linux_abi::kMapPrivate | linux_abi::kMapAnonymous, static_cast<uint64_t>(-1), 0);
   return r < 0 ? nullptr : reinterpret_cast<void*>(r);
 }
 
-inline int64_t Unmap(void* p, size_t bytes) { return Syscall(kSysMunmap, Addr(p), bytes); }
+inline int64_t Unmap(void* p, size_t bytes) {
+  return Syscall(tessera::kNrLinuxMunmap, Addr(p), bytes);
+}
 
 /// The entry of a thread started by StartThread: called with `arg`; it must
 /// end with tessera::sys::ThreadExit() (there is no caller to return to).
