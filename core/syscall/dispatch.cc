@@ -1,5 +1,6 @@
 #include "core/syscall/dispatch.h"
 
+#include "abi/linux/errno.h"
 #include "core/kernel/log.h"
 #include "core/proc/process.h"
 #include "core/sched/scheduler.h"
@@ -69,8 +70,6 @@ const char* NameOf(uint64_t number) {
 bool g_trace = false;
 uint64_t g_unsupported[kTrackedNumbers + 1];
 
-constexpr int64_t kEnosys = -38;
-
 }  // namespace
 
 // Linux's choice of what an interrupted blocking call returns (see
@@ -110,7 +109,7 @@ void Dispatch(hal::UserFrame* frame) {
     if (g_trace) Log("strace", "unsupported syscall %lu = -ENOSYS", number);
     __atomic_fetch_add(&g_unsupported[number < kTrackedNumbers ? number : kTrackedNumbers], 1,
                        __ATOMIC_RELAXED);
-    hal::SetSyscallResult(frame, kEnosys);
+    hal::SetSyscallResult(frame, -linux_abi::kENOSYS);
     return;
   }
   int64_t result = thunk(args);
@@ -119,8 +118,7 @@ void Dispatch(hal::UserFrame* frame) {
     Log("strace", "%lu %s %s(%lx, %lx, %lx, %lx) = %ld", p != nullptr ? p->pid() : 0,
         p != nullptr ? p->name() : "?", NameOf(number), args[0], args[1], args[2], args[3], result);
   }
-  constexpr int64_t kEintr = -4;
-  if (result == kEintr) {
+  if (result == -linux_abi::kEINTR) {
     int64_t restart = RestartCodeFor(number);
     if (restart != 0) result = restart;
   }
