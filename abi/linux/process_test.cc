@@ -1,10 +1,14 @@
-// abi/linux/wait.h, sched.h, futex.h, resource.h, mount.h and auxv.h
-// against the host's headers.
+// abi/linux/wait.h, sched.h, futex.h, resource.h, mount.h, auxv.h, prctl.h,
+// reboot.h and random.h against the host's headers.
 
+#include <asm/prctl.h>
 #include <elf.h>
+#include <linux/reboot.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -12,6 +16,9 @@
 #include "abi/linux/auxv.h"
 #include "abi/linux/futex.h"
 #include "abi/linux/mount.h"
+#include "abi/linux/prctl.h"
+#include "abi/linux/random.h"
+#include "abi/linux/reboot.h"
 #include "abi/linux/resource.h"
 #include "abi/linux/sched.h"
 #include "abi/linux/wait.h"
@@ -132,6 +139,32 @@ TEST(AuxvAbiTest, EntryTypes) {
   EXPECT_SAME_VALUE(kAtExecfn, AT_EXECFN);
   EXPECT_SAME_VALUE(kAtSysinfoEhdr, AT_SYSINFO_EHDR);
   EXPECT_SAME_VALUE(kAtMinsigstksz, AT_MINSIGSTKSZ);
+}
+
+TEST(PrctlAbiTest, OptionsAndArchCodes) {
+  EXPECT_SAME_VALUE(kPrSetName, PR_SET_NAME);
+  EXPECT_SAME_VALUE(kPrGetName, PR_GET_NAME);
+  EXPECT_SAME_VALUE(kArchSetFs, ARCH_SET_FS);
+  EXPECT_SAME_VALUE(kArchGetFs, ARCH_GET_FS);
+}
+
+TEST(RebootAbiTest, MagicsAndCommands) {
+  EXPECT_SAME_VALUE(kRebootMagic1, LINUX_REBOOT_MAGIC1);
+  EXPECT_SAME_VALUE(kRebootMagic2[0], LINUX_REBOOT_MAGIC2);
+  EXPECT_SAME_VALUE(kRebootMagic2[1], LINUX_REBOOT_MAGIC2A);
+  EXPECT_SAME_VALUE(kRebootMagic2[2], LINUX_REBOOT_MAGIC2B);
+  EXPECT_SAME_VALUE(kRebootMagic2[3], LINUX_REBOOT_MAGIC2C);
+  EXPECT_SAME_VALUE(kRebootCmdRestart, LINUX_REBOOT_CMD_RESTART);
+  EXPECT_SAME_VALUE(kRebootCmdHalt, LINUX_REBOOT_CMD_HALT);
+  EXPECT_SAME_VALUE(kRebootCmdPowerOff, LINUX_REBOOT_CMD_POWER_OFF);
+  EXPECT_SAME_VALUE(kRebootCmdCadOn, LINUX_REBOOT_CMD_CAD_ON);
+  EXPECT_SAME_VALUE(kRebootCmdCadOff, LINUX_REBOOT_CMD_CAD_OFF);
+}
+
+TEST(RandomAbiTest, GetrandomFlags) {
+  EXPECT_SAME_VALUE(kGrndNonBlock, GRND_NONBLOCK);
+  EXPECT_SAME_VALUE(kGrndRandom, GRND_RANDOM);
+  EXPECT_SAME_VALUE(kGrndInsecure, GRND_INSECURE);
 }
 
 }  // namespace

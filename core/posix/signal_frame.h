@@ -137,10 +137,10 @@ struct SignalFrameInput {
   UserRegs regs;        // interrupted registers (ApplySyscallRestart done)
   const uint8_t* fpu = nullptr;  // the thread's 512-byte FXSAVE image
   int signo = 0;
-  linux_abi::SigInfo info;         // written only with SA_SIGINFO (else zeros)
-  linux_abi::KSigAction action;    // Delivery::action
-  SigSet saved_mask = 0;  // ThreadSignals::MaskToSave()
-  linux_abi::StackT alt_stack;     // ThreadSignals::alt_stack()
+  linux_abi::SigInfo info;       // written only with SA_SIGINFO (else zeros)
+  linux_abi::KSigAction action;  // Delivery::action
+  SigSet saved_mask = 0;         // ThreadSignals::MaskToSave()
+  linux_abi::StackT alt_stack;   // ThreadSignals::alt_stack()
   FaultRegs fault;
 };
 
@@ -190,8 +190,8 @@ struct SigreturnContext {
 struct SigreturnState {
   UserRegs regs;            // validated; rax is rt_sigreturn's "result"
   alignas(16) uint8_t fpu[linux_abi::kFpuAreaSize];  // sanitized FXSAVE image to load
-  SigSet mask = 0;          // the blocked mask to restore (SetBlocked)
-  linux_abi::StackT alt_stack;         // uc_stack: ThreadSignals::RestoreAltStack(it, rsp)
+  SigSet mask = 0;                                   // the blocked mask to restore (SetBlocked)
+  linux_abi::StackT alt_stack;  // uc_stack: ThreadSignals::RestoreAltStack(it, rsp)
 };
 
 /// Parses the frame of the handler returning with rt_sigreturn at user

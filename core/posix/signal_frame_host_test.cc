@@ -200,9 +200,9 @@ struct Capture {
   uint8_t fpu[kMaxFpu];
   uint32_t handler_mxcsr;      // MXCSR at handler entry
   uint64_t handler_rflags;     // rflags at handler entry
-  linux_abi::KSigAction action;           // as the kernel holds it (raw rt_sigaction)
-  SigSet blocked;              // the mask when the signal came
-  linux_abi::StackT alt;                  // the alternate stack when the signal came
+  linux_abi::KSigAction action;  // as the kernel holds it (raw rt_sigaction)
+  SigSet blocked;                // the mask when the signal came
+  linux_abi::StackT alt;         // the alternate stack when the signal came
   int32_t pid, tid;
   uint32_t uid;
 };

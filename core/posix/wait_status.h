@@ -47,7 +47,7 @@ constexpr int32_t WaitStatusForDelivery(const Delivery& d, bool core_file_writte
 /// what SIGCHLD carries and what waitid reports (waitid leaves si_utime/
 /// si_stime alone in Linux; writing the ticks there is harmless).
 linux_abi::SigInfo ChildSigInfo(int32_t pid, uint32_t uid, int32_t status, int64_t utime = 0,
-                     int64_t stime = 0);
+                                int64_t stime = 0);
 
 /// One child, as the parent's wait sees it. The syscall layer keeps these
 /// facts on its process objects and presents the children oldest first
@@ -116,7 +116,7 @@ struct WaitOutcome {
   size_t index = 0;     // into the children span
   int32_t pid = 0;
   int32_t status = 0;   // wait4's status word
-  linux_abi::SigInfo info;         // waitid's siginfo
+  linux_abi::SigInfo info;  // waitid's siginfo
 };
 
 /// do_wait's choice for `request` among `children` (oldest first): the

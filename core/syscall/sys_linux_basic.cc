@@ -1,6 +1,7 @@
 // Linux x86-64 calls every static program needs at start-up and exit:
 // identity, TLS, time, yielding, exiting.
 
+#include "abi/linux/prctl.h"
 #include "abi/linux/time.h"
 #include "core/kernel/log.h"
 #include "core/kernel/wall_clock.h"
@@ -10,12 +11,6 @@
 #include "hal/timer.h"
 
 namespace core::syscall {
-namespace {
-
-constexpr int32_t kArchSetFs = 0x1002;
-constexpr int32_t kArchGetFs = 0x1003;
-
-}  // namespace
 
 int64_t SysLinuxGetpid() { return static_cast<int64_t>(CurrentProcess()->pid()); }
 
@@ -35,12 +30,12 @@ int64_t SysLinuxSchedYield() {
 int64_t SysLinuxArchPrctl(int32_t code, uint64_t address) {
   hal::ThreadContext* context = CurrentThread()->context();
   switch (code) {
-    case kArchSetFs:
+    case linux_abi::kArchSetFs:
       if (address >= hal::UserAddressLimit()) return Errno(kstd::Error::kPermission);
       context->fs_base = address;
       hal::LoadFsBase(address);
       return 0;
-    case kArchGetFs: {
+    case linux_abi::kArchGetFs: {
       uint64_t value = context->fs_base;
       return UserPtr<uint64_t>(address).CopyOut(&value).ok() ? 0 : Errno(kstd::Error::kFault);
     }
@@ -76,7 +71,7 @@ int64_t SysLinuxClockGettime(int32_t clock, UserPtr<linux_abi::Timespec> tp) {
       return Errno(kstd::Error::kInvalid);
   }
   linux_abi::Timespec ts{static_cast<int64_t>(ns / 1'000'000'000ULL),
-                             static_cast<int64_t>(ns % 1'000'000'000ULL)};
+                         static_cast<int64_t>(ns % 1'000'000'000ULL)};
   return tp.CopyOut(&ts).ok() ? 0 : Errno(kstd::Error::kFault);
 }
 
@@ -98,7 +93,7 @@ int64_t SysLinuxNanosleep(UserPtr<const linux_abi::Timespec> req,
       uint64_t elapsed = hal::MonotonicNanos() - start;
       uint64_t left = elapsed >= total ? 0 : total - elapsed;
       linux_abi::Timespec r{static_cast<int64_t>(left / 1'000'000'000ULL),
-                                static_cast<int64_t>(left % 1'000'000'000ULL)};
+                            static_cast<int64_t>(left % 1'000'000'000ULL)};
       if (!rem.is_null()) (void)rem.CopyOut(&r);
       return Errno(kstd::Error::kInterrupted);
     }

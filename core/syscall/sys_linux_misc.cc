@@ -3,6 +3,8 @@
 // CPU affinity, personality.
 
 #include "abi/linux/mman.h"
+#include "abi/linux/prctl.h"
+#include "abi/linux/random.h"
 #include "abi/linux/resource.h"
 #include "abi/linux/time.h"
 #include "core/fd/file.h"
@@ -70,7 +72,8 @@ int64_t SysLinuxClockNanosleep(int32_t clock, int32_t flags, UserPtr<const linux
 }
 
 int64_t SysLinuxGetrandom(UserPtr<void> buf, uint64_t count, uint32_t flags) {
-  constexpr uint32_t kKnown = 0x1 | 0x2 | 0x4;  // GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE
+  constexpr uint32_t kKnown =
+      linux_abi::kGrndNonBlock | linux_abi::kGrndRandom | linux_abi::kGrndInsecure;
   if ((flags & ~kKnown) != 0) return Refuse("getrandom", "flags", flags & ~kKnown);
   count = kstd::Min<uint64_t>(count, 32 * 1024 * 1024);
   uint8_t chunk[256];
@@ -224,23 +227,22 @@ namespace core::syscall {
 // prctl: the process name (PR_SET_NAME / PR_GET_NAME, 16 bytes with the
 // NUL, as Linux's comm). Every other option is refused with EINVAL.
 int64_t SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5) {
-  constexpr int32_t kPrSetName = 15, kPrGetName = 16;
-  constexpr size_t kCommBytes = 16;
   switch (option) {
-    case kPrSetName: {
-      char name[kCommBytes] = {};
-      auto len = CopyStringIn(arg2, name, kCommBytes - 1);
+    case linux_abi::kPrSetName: {
+      char name[linux_abi::kTaskCommLen] = {};
+      auto len = CopyStringIn(arg2, name, linux_abi::kTaskCommLen - 1);
       // Longer names are cut to 15 bytes, not refused (Linux).
       if (len.is_error() && len.error() != kstd::Error::kNameTooLong) return Errno(len.error());
-      if (len.is_error() && UserPtr<char>(arg2).CopyIn(name, kCommBytes - 1).is_error()) {
+      if (len.is_error() &&
+          UserPtr<char>(arg2).CopyIn(name, linux_abi::kTaskCommLen - 1).is_error()) {
         return Errno(kstd::Error::kFault);
       }
-      name[kCommBytes - 1] = '\0';
+      name[linux_abi::kTaskCommLen - 1] = '\0';
       CurrentProcess()->SetName(name);
       return 0;
     }
-    case kPrGetName: {
-      char name[kCommBytes] = {};
+    case linux_abi::kPrGetName: {
+      char name[linux_abi::kTaskCommLen] = {};
       kstd::CopyString(name, sizeof name, CurrentProcess()->name());
       return UserPtr<char>(arg2).CopyOut(name, sizeof name).ok() ? 0 : Errno(kstd::Error::kFault);
     }

@@ -5,43 +5,34 @@
 // attached; otherwise the CPU halts (ACPI S5 needs the DSDT's \_S5 package,
 // which Tessera does not interpret yet). Restart resets the chipset.
 
+#include "abi/linux/reboot.h"
 #include "core/kernel/log.h"
 #include "core/syscall/sys_common.h"
 #include "hal/machine.h"
 
 namespace core::syscall {
 
-namespace {
-
-constexpr uint32_t kMagic1 = 0xfee1dead;
-constexpr uint32_t kMagic2[] = {672274793, 85072278, 369367448, 537993216};
-constexpr uint32_t kCmdRestart = 0x01234567;
-constexpr uint32_t kCmdHalt = 0xCDEF0123;
-constexpr uint32_t kCmdPowerOff = 0x4321FEDC;
-constexpr uint32_t kCmdCadOn = 0x89ABCDEF;
-constexpr uint32_t kCmdCadOff = 0x00000000;
-
-}  // namespace
-
 int64_t SysLinuxReboot(uint32_t magic1, uint32_t magic2, uint32_t cmd, uint64_t arg) {
   bool magic_ok = false;
-  for (uint32_t m : kMagic2) magic_ok |= magic2 == m;
-  if (magic1 != kMagic1 || !magic_ok) return Errno(kstd::Error::kInvalid);
+  for (uint32_t m : linux_abi::kRebootMagic2) magic_ok |= magic2 == m;
+  if (magic1 != linux_abi::kRebootMagic1 || !magic_ok) return Errno(kstd::Error::kInvalid);
   switch (cmd) {
-    case kCmdCadOn:
-    case kCmdCadOff:
+    case linux_abi::kRebootCmdCadOn:
+    case linux_abi::kRebootCmdCadOff:
       // Ctrl-Alt-Del has no key on a serial console: nothing to route.
       return 0;
-    case kCmdPowerOff:
-    case kCmdHalt:
-    case kCmdRestart: {
+    case linux_abi::kRebootCmdPowerOff:
+    case linux_abi::kRebootCmdHalt:
+    case linux_abi::kRebootCmdRestart: {
       Process* self = CurrentProcess();
       Log("kernel", "%s requested by pid %lu (%s): unmounting file systems",
-          cmd == kCmdRestart ? "restart" : cmd == kCmdHalt ? "halt" : "power off", self->pid(),
-          self->name());
+          cmd == linux_abi::kRebootCmdRestart ? "restart"
+          : cmd == linux_abi::kRebootCmdHalt  ? "halt"
+                                              : "power off",
+          self->pid(), self->name());
       SyncRemoteFileSystems();
       UnmountRemoteFileSystems();
-      if (cmd == kCmdRestart) hal::ResetMachine();
+      if (cmd == linux_abi::kRebootCmdRestart) hal::ResetMachine();
       Log("kernel", "%s", "power down");
       hal::ExitMachine(0);
     }

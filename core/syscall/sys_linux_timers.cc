@@ -18,7 +18,7 @@ constexpr uint64_t kNsPerUs = 1000, kNsPerSec = 1'000'000'000;
 
 linux_abi::Timeval ToTimeval(uint64_t ns, bool armed) {
   linux_abi::Timeval tv{static_cast<int64_t>(ns / kNsPerSec),
-                            static_cast<int64_t>((ns % kNsPerSec) / kNsPerUs)};
+                        static_cast<int64_t>((ns % kNsPerSec) / kNsPerUs)};
   // An armed timer never reads as zero (that would mean "disarmed").
   if (armed && tv.tv_sec == 0 && tv.tv_usec == 0) tv.tv_usec = 1;
   return tv;
@@ -61,8 +61,9 @@ int64_t SysLinuxTime(UserPtr<int64_t> tloc) {
 int64_t SysLinuxGettimeofday(UserPtr<linux_abi::Timeval> tv, UserPtr<void> tz) {
   int64_t now = WallClockNanos();
   if (tv.address() != 0) {
-    linux_abi::Timeval out{now / static_cast<int64_t>(kNsPerSec),
-                               (now % static_cast<int64_t>(kNsPerSec)) / static_cast<int64_t>(kNsPerUs)};
+    linux_abi::Timeval out{
+        now / static_cast<int64_t>(kNsPerSec),
+        (now % static_cast<int64_t>(kNsPerSec)) / static_cast<int64_t>(kNsPerUs)};
     if (tv.CopyOut(&out).is_error()) return Errno(kstd::Error::kFault);
   }
   if (tz.address() != 0) {

@@ -192,8 +192,8 @@ int64_t SysLinuxLstat(UserPtr<const char> path, UserPtr<void> buf) {
 }
 
 int64_t SysLinuxNewfstatat(int32_t dirfd, UserPtr<const char> path, UserPtr<void> buf, int32_t flags) {
-  if ((flags &
-       ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath | linux_abi::kAtNoAutomount)) != 0) {
+  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath |
+                 linux_abi::kAtNoAutomount)) != 0) {
     return Errno(kstd::Error::kInvalid);
   }
   auto v = LookupAt(dirfd, path.address(), flags, true);

@@ -58,11 +58,11 @@ TEST(MountOptionsTest, OperationsInLinuxPrecedence) {
 }
 
 TEST(MountOptionsTest, WhatTesseraCannotDoIsEinval) {
-  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsBind), kInvalid);            // no bind mounts
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsBind), kInvalid);  // no bind mounts
   EXPECT_ERR(DecodeMountFlags(linux_abi::kMsBind | linux_abi::kMsRec), kInvalid);
   EXPECT_ERR(DecodeMountFlags(linux_abi::kMsBind | linux_abi::kMsMove),
-             kInvalid);                                                  // bind before move
-  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsShared), kInvalid);          // no propagation
+             kInvalid);                                          // bind before move
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsShared), kInvalid);  // no propagation
   EXPECT_ERR(DecodeMountFlags(linux_abi::kMsSlave | linux_abi::kMsRec), kInvalid);
   EXPECT_ERR(DecodeMountFlags(linux_abi::kMsUnbindable), kInvalid);
   EXPECT_ERR(DecodeMountFlags(linux_abi::kMsPrivate | linux_abi::kMsShared),

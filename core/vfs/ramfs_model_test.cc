@@ -121,7 +121,7 @@ class VfsFs final : public Fs {
     v.value()->Stat(&st);
     out->type = (st.st_mode & linux_abi::kModeTypeMask) == linux_abi::kModeDirectory ? 'd'
                 : (st.st_mode & linux_abi::kModeTypeMask) == linux_abi::kModeSymlink ? 'l'
-                                                               : 'f';
+                                                                                     : 'f';
     out->size = static_cast<uint64_t>(st.st_size);
     out->nlink = static_cast<uint32_t>(st.st_nlink);
     return 0;

@@ -31,17 +31,17 @@ Termios DefaultSerialTermios() {
   t.c_lflag = linux_abi::kIsig | linux_abi::kIcanon | linux_abi::kEcho | linux_abi::kEchoe |
               linux_abi::kEchok | linux_abi::kEchoctl | linux_abi::kEchoke | linux_abi::kIexten;
   t.c_line = 0;  // N_TTY
-  t.c_cc[linux_abi::kVIntr] = 0x03;     // ^C
-  t.c_cc[linux_abi::kVQuit] = 0x1C;     // ^\ (FS)
-  t.c_cc[linux_abi::kVErase] = 0x7F;    // DEL
-  t.c_cc[linux_abi::kVKill] = 0x15;     // ^U
-  t.c_cc[linux_abi::kVEof] = 0x04;      // ^D
+  t.c_cc[linux_abi::kVIntr] = 0x03;   // ^C
+  t.c_cc[linux_abi::kVQuit] = 0x1C;   // ^\ (FS)
+  t.c_cc[linux_abi::kVErase] = 0x7F;  // DEL
+  t.c_cc[linux_abi::kVKill] = 0x15;   // ^U
+  t.c_cc[linux_abi::kVEof] = 0x04;    // ^D
   t.c_cc[linux_abi::kVTime] = 0;
   t.c_cc[linux_abi::kVMin] = 1;
   t.c_cc[linux_abi::kVSwtc] = 0;
-  t.c_cc[linux_abi::kVStart] = 0x11;    // ^Q
-  t.c_cc[linux_abi::kVStop] = 0x13;     // ^S
-  t.c_cc[linux_abi::kVSusp] = 0x1A;     // ^Z
+  t.c_cc[linux_abi::kVStart] = 0x11;  // ^Q
+  t.c_cc[linux_abi::kVStop] = 0x13;   // ^S
+  t.c_cc[linux_abi::kVSusp] = 0x1A;   // ^Z
   t.c_cc[linux_abi::kVEol] = 0;
   t.c_cc[linux_abi::kVReprint] = 0x12;  // ^R
   t.c_cc[linux_abi::kVDiscard] = 0x0F;  // ^O
