@@ -120,7 +120,7 @@ struct PciFunctionInfo {
 };
 
 /// fs_mount: a file-system server mounts itself into the kernel VFS (the
-/// protocol: lib/fsproto/fsproto.h). The caller keeps the server end of a
+/// protocol: abi/tessera/fsproto.h). The caller keeps the server end of a
 /// channel and passes the other end here; the kernel takes that handle, makes
 /// the mount's data buffer and writes the kHello message (carrying the
 /// buffer) to the server end before returning. `root` is what the server
@@ -155,7 +155,7 @@ inline constexpr uint32_t kFsMountRoot = 1u << 0;
 /// another re-attach is running), EIO (kAdopt failed), plus fs_mount's.
 inline constexpr uint32_t kFsMountReplace = 1u << 1;
 /// Mount at a pending mount point: the directory a mount(2) resolved and
-/// handed to the mount agent (lib/mountproto) as request `pending_id`;
+/// handed to the mount agent (abi/tessera/mountproto.h) as request `pending_id`;
 /// `path` is ignored. The mount gets that mount(2)'s source and flags (e.g.
 /// "/dev/vdb", read-only). Alone. Errors: ENOENT (no such pending point: its
 /// mount(2) gave up), EBUSY (another server is attaching there), plus

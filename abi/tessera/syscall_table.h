@@ -71,7 +71,7 @@
   X(0x1075, PciRouteMsix, (tessera::handle_t device, uint32_t entry), (device, entry))          \
   X(0x1076, InterruptAck, (tessera::handle_t interrupt), (interrupt))                           \
   X(0x1077, PciRouteIntx, (tessera::handle_t device), (device))                                 \
-  /* File-system servers (lib/fsproto) */                                                       \
+  /* File-system servers (abi/tessera/fsproto.h) */                                             \
   X(0x1080, FsMount, (IN_PTR(tessera::FsMountArgs) args), (args))                               \
   X(0x1081, MountAgentRegister, (tessera::handle_t mount_right, tessera::handle_t channel),       \
     (mount_right, channel))                                                                     \

@@ -21,6 +21,7 @@
 // "vfs" bootstrap handle, passed on by init) plus the channel end with read,
 // write and transfer rights. umount2 needs nothing (everyone is root today).
 
+#include "abi/tessera/fsproto.h"
 #include "core/fs/mount_right.h"
 #include "core/fs/root.h"
 #include "core/ipc/channel.h"
@@ -36,7 +37,6 @@
 #include "kstd/new.h"
 #include "kstd/string.h"
 #include "kstd/utility.h"
-#include "lib/fsproto/fsproto.h"
 
 namespace core::syscall {
 namespace {

@@ -13,7 +13,7 @@
 // mapped BARs, the interrupt: MSI-X entry 0 when the function has MSI-X, its
 // INTx pin otherwise; contiguous DMA memory), initializes the device, logs
 // one line describing it, and serves blkproto
-// (lib/blkproto/blkproto.h) from an event loop waiting on the interrupt and
+// (abi/tessera/blkproto.h) from an event loop waiting on the interrupt and
 // the channel. It exits when the client closes the channel.
 
 #include <stdio.h>
@@ -22,10 +22,10 @@
 #include <sys/mman.h>
 
 #include "abi/linux/mman.h"
+#include "abi/tessera/blkproto.h"
 #include "drivers/virtio/hw.h"
 #include "drivers/virtio_blk/blk_device.h"
 #include "drivers/virtio_blk/server.h"
-#include "lib/blkproto/blkproto.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/process.h"
 #include "lib/tessera/syscalls.h"

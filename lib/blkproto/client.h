@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/tessera/blkproto.h"
 #include "abi/tessera/native.h"
-#include "lib/blkproto/blkproto.h"
 
 namespace blkproto {
 

@@ -41,9 +41,9 @@
 #include <time.h>
 
 #include "abi/linux/mman.h"
+#include "abi/tessera/fsproto.h"
 #include "lib/blkproto/client.h"
 #include "lib/blkproto/ext2_block_device.h"
-#include "lib/fsproto/fsproto.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/syscalls.h"
 #include "servers/fs/ext2/ext2.h"

@@ -1,5 +1,5 @@
 // rfs_toyserver: a TEST-ONLY, RAM-backed toy file-system server speaking
-// lib/fsproto, for the in-guest test of user-space mounts (rfstest). Not the
+// abi/tessera/fsproto.h, for the in-guest test of user-space mounts (rfstest). Not the
 // product: the real server is servers/fs (ext2). Fixed tables, no locking,
 // no persistence.
 //
@@ -16,7 +16,7 @@
 
 #include "abi/linux/mman.h"
 #include "abi/linux/stat.h"
-#include "lib/fsproto/fsproto.h"
+#include "abi/tessera/fsproto.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/syscalls.h"
 

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "abi/linux/stat.h"
-#include "lib/fsproto/fsproto.h"
+#include "abi/tessera/fsproto.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/process.h"
 #include "lib/tessera/syscalls.h"
