@@ -33,6 +33,8 @@ static_assert(kSaRestart == SA_RESTART);
 static_assert(kSaNoDefer == SA_NODEFER);
 static_assert(kSaResetHand == SA_RESETHAND);
 static_assert(kSaSigInfo == SA_SIGINFO);
+static_assert(kSaUnsupported == SA_UNSUPPORTED);
+static_assert(kSaExposeTagBits == SA_EXPOSE_TAGBITS);
 static_assert(kMinSigStackSize == MINSIGSTKSZ);
 static_assert(kNumSignals == sizeof(sigset_t) * 8);  // _NSIG: one bit per signal
 static_assert(kSigRtMinKernel == SIGRTMIN);
