@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "abi/linux/errno.h"
 #include "init/storage.h"
 #include "lib/tessera/process.h"
 #include "lib/tessera/syscalls.h"
@@ -13,13 +14,6 @@ namespace {
 using tessera::handle_t;
 namespace sys = tessera::sys;
 
-constexpr int64_t kEagain = -11;
-constexpr int32_t kEio = 5;
-constexpr int32_t kEnomem = 12;
-constexpr int32_t kEinval = 22;
-constexpr int32_t kEnospc = 28;
-constexpr int32_t kEnodev = 19;
-constexpr int32_t kEtimedout = 110;
 
 unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
 
@@ -78,7 +72,7 @@ void MountAgent::Reap() {
     for (auto& part : parts) {
       if (*part.process == tessera::kInvalidHandle) continue;
       int64_t status = sys::ProcessExitCode(*part.process);
-      if (status == kEagain) continue;  // still running
+      if (status == -linux_abi::kEAGAIN) continue;  // still running
       sys::HandleClose(*part.process);
       *part.process = tessera::kInvalidHandle;
       char text[48];
@@ -102,7 +96,7 @@ void MountAgent::Poll() {
     if (sys::ChannelRead(channel_, &rd) < 0) break;  // nothing queued
     for (uint32_t i = 0; i < rd.actual_handles; ++i) sys::HandleClose(handles[i]);
     mountproto::Request request{};
-    int32_t error = kEinval;
+    int32_t error = linux_abi::kEINVAL;
     if (mountproto::DecodeRequest(bytes, rd.actual_bytes, &request) && request.id == rd.txid) {
       error = Serve(request);
     } else {
@@ -118,7 +112,7 @@ int32_t MountAgent::Serve(const mountproto::Request& request) {
   printf("init: mount request %u: %s %s from PCI %02x:%02x.%x%s\n", request.id, request.fstype,
          request.source, request.bus, request.device, request.function,
          (request.flags & mountproto::kReadOnly) ? ", read-only" : "");
-  if (strcmp(request.fstype, "ext2") != 0) return kEnodev;
+  if (strcmp(request.fstype, "ext2") != 0) return linux_abi::kENODEV;
   Mount* slot = nullptr;
   for (Mount& m : mounts_) {
     if (m.driver == tessera::kInvalidHandle && m.server == tessera::kInvalidHandle) {
@@ -128,16 +122,18 @@ int32_t MountAgent::Serve(const mountproto::Request& request) {
   }
   if (slot == nullptr) {
     printf("init: already %zu disk mounts: ENOSPC\n", kMaxMounts);
-    return kEnospc;
+    return linux_abi::kENOSPC;
   }
   handle_t exe = boot_.Find("fs_server");
-  if (exe == tessera::kInvalidHandle) return kEnodev;
+  if (exe == tessera::kInvalidHandle) return linux_abi::kENODEV;
 
   PciAddress at{request.bus, request.device, request.function};
   int64_t failure = 0;
   handle_t driver = tessera::kInvalidHandle;
   handle_t client = StartBlockDriver(boot_, &driver, &at, &failure);
-  if (client == tessera::kInvalidHandle) return failure < 0 ? static_cast<int32_t>(-failure) : kEio;
+  if (client == tessera::kInvalidHandle) {
+    return failure < 0 ? static_cast<int32_t>(-failure) : linux_abi::kEIO;
+  }
 
   int64_t vfs = sys::HandleDuplicate(boot_.Find("vfs"), tessera::kRightSameRights);
   handle_t ready_mine = tessera::kInvalidHandle, ready_theirs = tessera::kInvalidHandle;
@@ -146,7 +142,7 @@ int32_t MountAgent::Serve(const mountproto::Request& request) {
     if (vfs >= 0) sys::HandleClose(static_cast<handle_t>(vfs));
     slot->driver = driver;  // it stops by itself: its client end is closed
     slot->driver_pid = PidOf(driver);
-    return kEnomem;
+    return linux_abi::kENOMEM;
   }
   char pending[32];
   snprintf(pending, sizeof pending, "--pending=%u", request.id);
@@ -161,14 +157,14 @@ int32_t MountAgent::Serve(const mountproto::Request& request) {
   if (server < 0) {
     printf("init: cannot start fs_server: %lld\n", static_cast<long long>(server));
     sys::HandleClose(ready_mine);
-    return kEnomem;
+    return linux_abi::kENOMEM;
   }
   slot->server = static_cast<handle_t>(server);
   slot->server_pid = PidOf(slot->server);
 
   int32_t error = static_cast<int32_t>(-WaitForReady(ready_mine, tessera::NowNs() + kReadyTimeoutNs));
   sys::HandleClose(ready_mine);
-  if (error == kEtimedout) {
+  if (error == linux_abi::kETIMEDOUT) {
     printf("init: fs_server (pid %llu) did not mount %s in time; killing it\n", U(slot->server_pid),
            request.source);
     (void)sys::ProcessKill(slot->server, 0);

@@ -1,6 +1,6 @@
 #pragma once
 
-// init as the kernel's mount agent (lib/mountproto/mountproto.h): `mount -t
+// init as the kernel's mount agent (abi/tessera/mountproto.h): `mount -t
 // ext2 /dev/vdX DIR` at the shell reaches init as a request; init starts a
 // virtio-blk driver for that PCI function and an ext2 server (fs_server
 // --pending=ID [--ro]) that mounts itself at the kernel's pending mount
@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/mountproto/mountproto.h"
+#include "abi/tessera/mountproto.h"
 #include "lib/tessera/bootstrap.h"
 
 namespace init {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "abi/linux/errno.h"
 #include "lib/tessera/process.h"
 #include "lib/tessera/syscalls.h"
 
@@ -13,12 +14,6 @@ namespace {
 using tessera::handle_t;
 namespace sys = tessera::sys;
 
-constexpr int64_t kEagain = -11;
-constexpr int64_t kEnxio = -6;
-constexpr int64_t kEnomem = -12;
-constexpr int64_t kEbusy = -16;
-constexpr int64_t kEnodev = -19;
-constexpr int64_t kEpipe = -32;
 constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kPciBusyRetryNs = 2'000'000'000;
 
@@ -46,7 +41,7 @@ handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process, const Pci
                           int64_t* error) {
   int64_t ignored = 0;
   int64_t& failure = error != nullptr ? *error : ignored;
-  failure = kEnxio;
+  failure = -linux_abi::kENXIO;
   handle_t root = boot.Find("pci");
   if (root == tessera::kInvalidHandle) return tessera::kInvalidHandle;
   tessera::PciFunctionInfo info{};
@@ -59,12 +54,13 @@ handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process, const Pci
   handle_t exe = boot.Find("virtio_blk");
   if (exe == tessera::kInvalidHandle) {
     printf("init: a virtio-blk disk is attached but there is no virtio_blk module\n");
-    failure = kEnodev;
+    failure = -linux_abi::kENODEV;
     return tessera::kInvalidHandle;
   }
   // A driver that just died may still own the function for a moment.
   int64_t device = sys::PciOpen(root, index);
-  for (int64_t until = tessera::NowNs() + kPciBusyRetryNs; device == kEbusy && tessera::NowNs() < until;) {
+  for (int64_t until = tessera::NowNs() + kPciBusyRetryNs;
+       device == -linux_abi::kEBUSY && tessera::NowNs() < until;) {
     SleepNs(20 * kMs);
     device = sys::PciOpen(root, index);
   }
@@ -73,7 +69,7 @@ handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process, const Pci
     failure = device;
     return tessera::kInvalidHandle;
   }
-  failure = kEnomem;
+  failure = -linux_abi::kENOMEM;
   handle_t driver_end, client_end;
   if (sys::ChannelCreate(&driver_end, &client_end) < 0) {
     sys::HandleClose(static_cast<handle_t>(device));
@@ -254,7 +250,7 @@ void StorageStack::Poll() {
   for (Service* s : services) {
     if (s->process == tessera::kInvalidHandle) continue;
     int64_t status = sys::ProcessExitCode(s->process);
-    if (status == kEagain) continue;  // still running
+    if (status == -linux_abi::kEAGAIN) continue;  // still running
     sys::HandleClose(s->process);
     s->process = tessera::kInvalidHandle;
     OnExit(*s, status, now);
@@ -267,7 +263,7 @@ void StorageStack::Poll() {
     rd.bytes = &value;
     rd.bytes_capacity = sizeof value;
     int64_t r = sys::ChannelRead(ready_, &rd);
-    if (r >= 0 || r == kEpipe) {
+    if (r >= 0 || r == -linux_abi::kEPIPE) {
       sys::HandleClose(ready_);
       ready_ = tessera::kInvalidHandle;
     }
@@ -279,7 +275,7 @@ void StorageStack::Poll() {
       // It exits by itself; that exit counts as its crash.
       printf("init: fs_server (pid %llu) could not take over the mount on / (%lld)\n", U(server_.pid),
              static_cast<long long>(value));
-    } else if (r != kEpipe && now >= ready_deadline_ns_) {
+    } else if (r != -linux_abi::kEPIPE && now >= ready_deadline_ns_) {
       printf("init: fs_server (pid %llu) did not take over the mount within %lld s; killing it\n",
              U(server_.pid), static_cast<long long>(kReattachTimeoutNs / 1'000'000'000));
       Kill(server_);

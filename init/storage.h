@@ -40,7 +40,7 @@ namespace init {
 /// has a modern virtio-blk function (1af4:1042): init opens the function and
 /// hands the driver only that device handle (plus its BAR sizes, which the
 /// handle cannot tell) and one end of a new channel, the driver's service
-/// channel (lib/blkproto/blkproto.h). Returns the other end, the client's,
+/// channel (abi/tessera/blkproto.h). Returns the other end, the client's,
 /// or kInvalidHandle when there is no disk, no driver module or a failure
 /// (logged). `process` (optional) receives the driver's process handle. A
 /// function still owned by a driver that is exiting (EBUSY) is retried for

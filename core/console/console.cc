@@ -1,5 +1,9 @@
 #include "core/console/console.h"
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/poll.h"
+#include "abi/linux/signal.h"
+#include "abi/linux/termios.h"
 #include "core/fd/vnode_file.h"
 #include "core/vfs/kernel_mounts.h"
 #include "core/posix/signals.h"
@@ -12,7 +16,6 @@
 #include "core/user/user_ptr.h"
 #include "core/vfs/device.h"
 #include "core/vfs/devfs.h"
-#include "core/vfs/linux_abi.h"
 #include "core/vfs/ops.h"
 #include "hal/console.h"
 #include "kstd/new.h"
@@ -72,7 +75,7 @@ class ConsoleTty final : public vfs::CharDevice {
     // A session leader without a controlling terminal that opens this one
     // (without O_NOCTTY) acquires it, as on Linux.
     Process* p = Caller();
-    if (p == nullptr || (flags & fd::kONoCtty) != 0) return kstd::Ok();
+    if (p == nullptr || (flags & linux_abi::kONoCtty) != 0) return kstd::Ok();
     SpinLockGuard guard(lock_);
     if (session_ == 0 && p->sid() == p->pid()) {
       session_ = p->sid();
@@ -122,7 +125,7 @@ class ConsoleTty final : public vfs::CharDevice {
     bool tostop;
     {
       SpinLockGuard guard(lock_);
-      tostop = (ld_->termios().c_lflag & tty::kTostop) != 0;
+      tostop = (ld_->termios().c_lflag & linux_abi::kTostop) != 0;
     }
     if (tostop) TRY(CheckJobControl(tty::TtyAccess::kWrite));
     SpinLockGuard guard(lock_);
@@ -136,8 +139,8 @@ class ConsoleTty final : public vfs::CharDevice {
   uint32_t Poll() override {
     SpinLockGuard guard(lock_);
     uint32_t ev = 0;
-    if (ld_->Readable()) ev |= vfs::kPollIn | vfs::kPollRdNorm;
-    if (ld_->Writable()) ev |= vfs::kPollOut | vfs::kPollWrNorm;
+    if (ld_->Readable()) ev |= linux_abi::kPollIn | linux_abi::kPollRdNorm;
+    if (ld_->Writable()) ev |= linux_abi::kPollOut | linux_abi::kPollWrNorm;
     return ev;
   }
 
@@ -171,7 +174,7 @@ class ConsoleTty final : public vfs::CharDevice {
         pending_signal_ = 0;
       }
       if (signal != 0 && group != 0) {
-        (void)SendSignalToGroup(group, signal, posix::SigInfo::FromKernel(signal));
+        (void)SendSignalToGroup(group, signal, linux_abi::SigInfo::FromKernel(signal));
         continue;
       }
       signal_waiters_.WaitIf(sched::kNoDeadline, [](void* c) {
@@ -210,10 +213,10 @@ class ConsoleTty final : public vfs::CharDevice {
       SpinLockGuard guard(lock_);
       facts.is_controlling_tty = session_ != 0 && session_ == p->sid();
       facts.foreground_pgid = static_cast<int32_t>(foreground_);
-      facts.tostop = (ld_->termios().c_lflag & tty::kTostop) != 0;
+      facts.tostop = (ld_->termios().c_lflag & linux_abi::kTostop) != 0;
     }
     facts.caller_pgid = static_cast<int32_t>(p->pgid());
-    int signal = access == tty::TtyAccess::kRead ? posix::kSigTtin : posix::kSigTtou;
+    int signal = access == tty::TtyAccess::kRead ? linux_abi::kSigTtin : linux_abi::kSigTtou;
     {
       SpinLockGuard guard(p->signal_lock_);
       auto* ts = sched::Current()->signal_state_;
@@ -227,7 +230,7 @@ class ConsoleTty final : public vfs::CharDevice {
       case tty::JobControlVerdict::Kind::kIoError:
         return kstd::Error::kIo;
       case tty::JobControlVerdict::Kind::kStopGroup:
-        (void)SendSignalToGroup(p->pgid(), v.signal, posix::SigInfo::FromKernel(v.signal));
+        (void)SendSignalToGroup(p->pgid(), v.signal, linux_abi::SigInfo::FromKernel(v.signal));
         return kstd::Error::kInterrupted;  // restarted after SIGCONT (ERESTARTSYS)
     }
     return kstd::Ok();
@@ -237,7 +240,7 @@ class ConsoleTty final : public vfs::CharDevice {
   tty::LineDiscipline* ld_ = nullptr;  // ~8.7 KiB: on the heap
   uint64_t session_ = 0;     // the session this is the controlling tty of (0: none)
   uint64_t foreground_ = 0;  // its foreground process group
-  tty::WinSize winsize_ = {0, 0, 0, 0};
+  linux_abi::WinSize winsize_ = {0, 0, 0, 0};
   int pending_signal_ = 0;
   kstd::RefPtr<TtyReadiness> readiness_;
   sched::WaitQueue signal_waiters_;
@@ -257,23 +260,23 @@ kstd::Result<int64_t> ConsoleTty::Ioctl(uint32_t request, uint64_t arg) {
 kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_t arg) {
   Process* p = ConsoleTty::Caller();
   switch (request) {
-    case tty::kTcgets: {
-      tty::KernelTermios k;
+    case linux_abi::kTcgets: {
+      linux_abi::KernelTermios k;
       {
         SpinLockGuard guard(t->lock_);
         k = tty::ToKernelTermios(t->ld_->termios());
       }
-      TRY(UserPtr<tty::KernelTermios>(arg).CopyOut(&k));
+      TRY(UserPtr<linux_abi::KernelTermios>(arg).CopyOut(&k));
       return int64_t{0};
     }
-    case tty::kTcsets:
-    case tty::kTcsetsw:
-    case tty::kTcsetsf: {
-      tty::KernelTermios k;
-      TRY(UserPtr<const tty::KernelTermios>(arg).CopyIn(&k));
+    case linux_abi::kTcsets:
+    case linux_abi::kTcsetsw:
+    case linux_abi::kTcsetsf: {
+      linux_abi::KernelTermios k;
+      TRY(UserPtr<const linux_abi::KernelTermios>(arg).CopyIn(&k));
       TRY(t->CheckJobControl(tty::TtyAccess::kChangeSettings));
       SpinLockGuard guard(t->lock_);
-      if (request == tty::kTcsetsf) {
+      if (request == linux_abi::kTcsetsf) {
         t->ld_->SetTermiosFlush(tty::FromKernelTermios(k), g_sink);
       } else {
         t->ld_->SetTermios(tty::FromKernelTermios(k), g_sink);
@@ -281,19 +284,19 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
       t->UpdateReadinessLocked();
       return int64_t{0};
     }
-    case tty::kTiocgwinsz: {
+    case linux_abi::kTiocgwinsz: {
       // Linux answers 0 rows, 0 columns for a serial line nobody configured.
-      tty::WinSize ws = {0, 0, 0, 0};
+      linux_abi::WinSize ws = {0, 0, 0, 0};
       {
         SpinLockGuard guard(t->lock_);
         ws = t->winsize_;
       }
-      TRY(UserPtr<tty::WinSize>(arg).CopyOut(&ws));
+      TRY(UserPtr<linux_abi::WinSize>(arg).CopyOut(&ws));
       return int64_t{0};
     }
-    case tty::kTiocswinsz: {
-      tty::WinSize ws;
-      TRY(UserPtr<const tty::WinSize>(arg).CopyIn(&ws));
+    case linux_abi::kTiocswinsz: {
+      linux_abi::WinSize ws;
+      TRY(UserPtr<const linux_abi::WinSize>(arg).CopyIn(&ws));
       uint64_t group;
       bool changed;
       {
@@ -303,11 +306,11 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
         group = t->foreground_;
       }
       if (changed && group != 0) {
-        (void)SendSignalToGroup(group, posix::kSigWinch, posix::SigInfo::FromKernel(posix::kSigWinch));
+        (void)SendSignalToGroup(group, linux_abi::kSigWinch, linux_abi::SigInfo::FromKernel(linux_abi::kSigWinch));
       }
       return int64_t{0};
     }
-    case tty::kTiocgpgrp: {
+    case linux_abi::kTiocgpgrp: {
       int32_t fg;
       {
         SpinLockGuard guard(t->lock_);
@@ -317,7 +320,7 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
       TRY(UserPtr<int32_t>(arg).CopyOut(&fg));
       return int64_t{0};
     }
-    case tty::kTiocspgrp: {
+    case linux_abi::kTiocspgrp: {
       int32_t pgrp;
       TRY(UserPtr<const int32_t>(arg).CopyIn(&pgrp));
       if (pgrp < 0) return kstd::Error::kInvalid;
@@ -340,7 +343,7 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
       t->foreground_ = static_cast<uint64_t>(pgrp);
       return int64_t{0};
     }
-    case tty::kTiocgsid: {
+    case linux_abi::kTiocgsid: {
       int32_t sid;
       {
         SpinLockGuard guard(t->lock_);
@@ -350,7 +353,7 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
       TRY(UserPtr<int32_t>(arg).CopyOut(&sid));
       return int64_t{0};
     }
-    case tty::kTiocsctty: {
+    case linux_abi::kTiocsctty: {
       if (p == nullptr || p->sid() != p->pid()) return kstd::Error::kPermission;
       SpinLockGuard guard(t->lock_);
       if (t->session_ == p->sid()) return int64_t{0};
@@ -359,7 +362,7 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
       t->foreground_ = p->pgid();
       return int64_t{0};
     }
-    case tty::kTiocnotty: {
+    case linux_abi::kTiocnotty: {
       SpinLockGuard guard(t->lock_);
       if (p == nullptr || t->session_ != p->sid()) return kstd::Error::kNotTty;
       if (p->sid() == p->pid()) {
@@ -368,7 +371,7 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
       }
       return int64_t{0};
     }
-    case tty::kFionread: {
+    case linux_abi::kFionread: {
       int32_t n;
       {
         SpinLockGuard guard(t->lock_);
@@ -377,19 +380,19 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
       TRY(UserPtr<int32_t>(arg).CopyOut(&n));
       return int64_t{0};
     }
-    case tty::kTcflsh: {
+    case linux_abi::kTcflsh: {
       SpinLockGuard guard(t->lock_);
       TRY(t->ld_->Flush(static_cast<int>(arg)));
       t->UpdateReadinessLocked();
       return int64_t{0};
     }
-    case tty::kTcxonc: {
+    case linux_abi::kTcxonc: {
       SpinLockGuard guard(t->lock_);
       TRY(t->ld_->FlowControl(static_cast<int>(arg), g_sink));
       t->UpdateReadinessLocked();
       return int64_t{0};
     }
-    case tty::kTcsbrk:
+    case linux_abi::kTcsbrk:
       return int64_t{0};  // tcdrain: console output is synchronous
     default:
       return kstd::Error::kNotTty;
@@ -435,8 +438,8 @@ kstd::Result<kstd::RefPtr<FileDescription>> OpenConsole() {
   kstd::RefPtr<vfs::Vnode> root = mounts.Root();
   vfs::PathContext ctx{&mounts, root.get(), root.get()};
   // The kernel's own opens never make the console anyone's controlling tty.
-  kstd::RefPtr<vfs::OpenFile> file = TRY(vfs::OpenPath(ctx, "/dev/console", fd::kORdWr | fd::kONoCtty, 0));
-  kstd::RefPtr<FileDescription> d = kstd::AdoptRef<FileDescription>(new (kstd::nothrow) VnodeFile(kstd::Move(file), fd::kORdWr));
+  kstd::RefPtr<vfs::OpenFile> file = TRY(vfs::OpenPath(ctx, "/dev/console", linux_abi::kORdWr | linux_abi::kONoCtty, 0));
+  kstd::RefPtr<FileDescription> d = kstd::AdoptRef<FileDescription>(new (kstd::nothrow) VnodeFile(kstd::Move(file), linux_abi::kORdWr));
   if (!d) return kstd::Error::kNoMemory;
   return d;
 }

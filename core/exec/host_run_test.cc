@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/auxv.h"
 #include "core/exec/elf_loader.h"
 #include "core/exec/initial_stack.h"
 #include "core/exec/test_support.h"
@@ -204,26 +205,40 @@ std::string ExpectedProbeOutput(const Program& p, Libc libc) {
   s += "argv_null=1\n";
   for (const auto& e : p.envp) s += "envp=" + e + "\n";
   const std::vector<std::pair<uint64_t, uint64_t>> auxv = {
-      {kAtHwcap, aux.hwcap},   {kAtPagesz, 4096},         {kAtClktck, 100},
-      {kAtPhdr, image.phdr},   {kAtPhent, 56},            {kAtPhnum, image.phnum},
-      {kAtBase, 0},            {kAtFlags, 0},             {kAtEntry, image.entry},
-      {kAtUid, 0},             {kAtEuid, 0},              {kAtGid, 0},
-      {kAtEgid, 0},            {kAtSecure, 0},            {kAtRandom, stack.random},
-      {kAtHwcap2, aux.hwcap2}, {kAtExecfn, stack.execfn}, {kAtPlatform, stack.platform},
+      {linux_abi::kAtHwcap, aux.hwcap},
+      {linux_abi::kAtPagesz, 4096},
+      {linux_abi::kAtClktck, 100},
+      {linux_abi::kAtPhdr, image.phdr},
+      {linux_abi::kAtPhent, 56},
+      {linux_abi::kAtPhnum, image.phnum},
+      {linux_abi::kAtBase, 0},
+      {linux_abi::kAtFlags, 0},
+      {linux_abi::kAtEntry, image.entry},
+      {linux_abi::kAtUid, 0},
+      {linux_abi::kAtEuid, 0},
+      {linux_abi::kAtGid, 0},
+      {linux_abi::kAtEgid, 0},
+      {linux_abi::kAtSecure, 0},
+      {linux_abi::kAtRandom, stack.random},
+      {linux_abi::kAtHwcap2, aux.hwcap2},
+      {linux_abi::kAtExecfn, stack.execfn},
+      {linux_abi::kAtPlatform, stack.platform},
   };
   for (const auto& [type, value] : auxv) s += "auxv=" + std::to_string(type) + ":" + Hex(value) + "\n";
   auto value_of = [&](uint64_t type) {
     // glibc's getauxval(AT_HWCAP) on x86-64 answers HWCAP_X86_64 (2), its own
     // value, instead of the vector's; every other type comes from the vector.
-    if (type == kAtHwcap && libc == Libc::kGlibc) return uint64_t{2};
+    if (type == linux_abi::kAtHwcap && libc == Libc::kGlibc) return uint64_t{2};
     for (const auto& [t, v] : auxv) {
       if (t == type) return v;
     }
     return uint64_t{0};
   };
-  for (uint64_t type : {kAtPhdr, kAtPhent, kAtPhnum, kAtPagesz, kAtBase, kAtFlags, kAtEntry, kAtUid,
-                        kAtEuid, kAtGid, kAtEgid, kAtHwcap, kAtClktck, kAtSecure, kAtHwcap2,
-                        kAtRandom}) {
+  for (uint64_t type :
+       {linux_abi::kAtPhdr, linux_abi::kAtPhent, linux_abi::kAtPhnum, linux_abi::kAtPagesz,
+        linux_abi::kAtBase, linux_abi::kAtFlags, linux_abi::kAtEntry, linux_abi::kAtUid,
+        linux_abi::kAtEuid, linux_abi::kAtGid, linux_abi::kAtEgid, linux_abi::kAtHwcap,
+        linux_abi::kAtClktck, linux_abi::kAtSecure, linux_abi::kAtHwcap2, linux_abi::kAtRandom}) {
     s += "getauxval=" + std::to_string(type) + ":" + Hex(value_of(type)) + "\n";
   }
   s += "platform=x86_64\n";

@@ -1,5 +1,6 @@
 #include "core/exec/initial_stack.h"
 
+#include "abi/linux/auxv.h"
 #include "kstd/utility.h"
 
 namespace core::exec {
@@ -98,27 +99,27 @@ Result<StackImage> BuildInitialStack(uint64_t stack_top, Strings argv, Strings e
   const uint64_t platform = random - sizeof(kPlatform);
   const uint64_t strings = platform - string_bytes;
   const uint64_t execfn = strings - execfn_size;
-  add(kAtHwcap, aux.hwcap);
-  add(kAtPagesz, kAuxPageSize);
-  add(kAtClktck, kAuxClockTicks);
-  add(kAtPhdr, aux.phdr);
-  add(kAtPhent, aux.phent);
-  add(kAtPhnum, aux.phnum);
-  add(kAtBase, aux.base);
-  add(kAtFlags, 0);
-  add(kAtEntry, aux.entry);
-  add(kAtUid, aux.uid);
-  add(kAtEuid, aux.euid);
-  add(kAtGid, aux.gid);
-  add(kAtEgid, aux.egid);
-  add(kAtSecure, aux.secure ? 1 : 0);
-  add(kAtRandom, random);
-  add(kAtHwcap2, aux.hwcap2);
-  if (aux.execfn != nullptr) add(kAtExecfn, execfn);
-  add(kAtPlatform, platform);
-  if (aux.minsigstksz != 0) add(kAtMinsigstksz, aux.minsigstksz);
+  add(linux_abi::kAtHwcap, aux.hwcap);
+  add(linux_abi::kAtPagesz, kAuxPageSize);
+  add(linux_abi::kAtClktck, kAuxClockTicks);
+  add(linux_abi::kAtPhdr, aux.phdr);
+  add(linux_abi::kAtPhent, aux.phent);
+  add(linux_abi::kAtPhnum, aux.phnum);
+  add(linux_abi::kAtBase, aux.base);
+  add(linux_abi::kAtFlags, 0);
+  add(linux_abi::kAtEntry, aux.entry);
+  add(linux_abi::kAtUid, aux.uid);
+  add(linux_abi::kAtEuid, aux.euid);
+  add(linux_abi::kAtGid, aux.gid);
+  add(linux_abi::kAtEgid, aux.egid);
+  add(linux_abi::kAtSecure, aux.secure ? 1 : 0);
+  add(linux_abi::kAtRandom, random);
+  add(linux_abi::kAtHwcap2, aux.hwcap2);
+  if (aux.execfn != nullptr) add(linux_abi::kAtExecfn, execfn);
+  add(linux_abi::kAtPlatform, platform);
+  if (aux.minsigstksz != 0) add(linux_abi::kAtMinsigstksz, aux.minsigstksz);
   if (aux.extra_type != 0) add(aux.extra_type, aux.extra_value);
-  add(kAtNull, 0);
+  add(linux_abi::kAtNull, 0);
 
   // argc, argv + NULL, envp + NULL, auxv.
   const size_t vector_bytes = kPointerSize * (1 + argv.size() + 1 + envp.size() + 1) +

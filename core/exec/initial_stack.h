@@ -35,30 +35,6 @@
 
 namespace core::exec {
 
-// Auxiliary vector entry types (a_type), Linux include/uapi/linux/auxvec.h
-// and arch/x86/include/uapi/asm/auxvec.h.
-inline constexpr uint64_t kAtNull = 0;
-inline constexpr uint64_t kAtPhdr = 3;
-inline constexpr uint64_t kAtPhent = 4;
-inline constexpr uint64_t kAtPhnum = 5;
-inline constexpr uint64_t kAtPagesz = 6;
-inline constexpr uint64_t kAtBase = 7;
-inline constexpr uint64_t kAtFlags = 8;
-inline constexpr uint64_t kAtEntry = 9;
-inline constexpr uint64_t kAtUid = 11;
-inline constexpr uint64_t kAtEuid = 12;
-inline constexpr uint64_t kAtGid = 13;
-inline constexpr uint64_t kAtEgid = 14;
-inline constexpr uint64_t kAtPlatform = 15;
-inline constexpr uint64_t kAtHwcap = 16;
-inline constexpr uint64_t kAtClktck = 17;
-inline constexpr uint64_t kAtSecure = 23;
-inline constexpr uint64_t kAtRandom = 25;
-inline constexpr uint64_t kAtHwcap2 = 26;
-inline constexpr uint64_t kAtExecfn = 31;
-inline constexpr uint64_t kAtSysinfoEhdr = 33;  // not emitted (no vDSO)
-inline constexpr uint64_t kAtMinsigstksz = 51;
-
 inline constexpr uint64_t kAuxPageSize = 4096;
 inline constexpr uint64_t kAuxClockTicks = 100;  // USER_HZ: times() and /proc units
 inline constexpr char kPlatform[] = "x86_64";

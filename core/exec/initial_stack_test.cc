@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "abi/linux/auxv.h"
+
 // The built stack is read back the way a C library's _start does: argc at sp,
 // argv pointers, NULL, envp pointers, NULL, then auxv pairs up to AT_NULL;
 // every pointer is followed into the image.
@@ -115,7 +117,7 @@ Parsed ParseLikeLibc(const StackImage& image, uint64_t top) {
   at += 8;
   for (; r.Inside(at, 16); at += 16) {
     const uint64_t type = r.Word(at), value = r.Word(at + 8);
-    if (type == kAtNull) {
+    if (type == linux_abi::kAtNull) {
       EXPECT_EQ(value, 0u);
       p.vectors_end = at + 16;
       return p;
@@ -178,23 +180,36 @@ TEST(InitialStack, ReadsBackLikeLibc) {
 
   // Every documented entry, in the documented order, and nothing else.
   const std::vector<std::pair<uint64_t, uint64_t>> expected = {
-      {kAtHwcap, aux.hwcap},   {kAtPagesz, 4096},         {kAtClktck, 100},
-      {kAtPhdr, aux.phdr},     {kAtPhent, 56},            {kAtPhnum, aux.phnum},
-      {kAtBase, 0},            {kAtFlags, 0},             {kAtEntry, aux.entry},
-      {kAtUid, 1000},          {kAtEuid, 1001},           {kAtGid, 100},
-      {kAtEgid, 101},          {kAtSecure, 1},            {kAtRandom, image.random},
-      {kAtHwcap2, aux.hwcap2}, {kAtExecfn, image.execfn}, {kAtPlatform, image.platform},
+      {linux_abi::kAtHwcap, aux.hwcap},
+      {linux_abi::kAtPagesz, 4096},
+      {linux_abi::kAtClktck, 100},
+      {linux_abi::kAtPhdr, aux.phdr},
+      {linux_abi::kAtPhent, 56},
+      {linux_abi::kAtPhnum, aux.phnum},
+      {linux_abi::kAtBase, 0},
+      {linux_abi::kAtFlags, 0},
+      {linux_abi::kAtEntry, aux.entry},
+      {linux_abi::kAtUid, 1000},
+      {linux_abi::kAtEuid, 1001},
+      {linux_abi::kAtGid, 100},
+      {linux_abi::kAtEgid, 101},
+      {linux_abi::kAtSecure, 1},
+      {linux_abi::kAtRandom, image.random},
+      {linux_abi::kAtHwcap2, aux.hwcap2},
+      {linux_abi::kAtExecfn, image.execfn},
+      {linux_abi::kAtPlatform, image.platform},
   };
   EXPECT_EQ(p.auxv, expected);
-  EXPECT_FALSE(HasAux(p, kAtSysinfoEhdr));
+  EXPECT_FALSE(HasAux(p, linux_abi::kAtSysinfoEhdr));
 
   StackReader r(image, kTop);
-  EXPECT_EQ(Aux(p, kAtRandom) % 16, 0u);
-  EXPECT_EQ(Aux(p, kAtRandom), kTop - 16);
-  EXPECT_EQ(r.Bytes(Aux(p, kAtRandom), 16), std::vector<uint8_t>(aux.random, aux.random + 16));
-  EXPECT_EQ(r.String(Aux(p, kAtPlatform)), "x86_64");
-  EXPECT_EQ(r.String(Aux(p, kAtExecfn)), "/bin/busybox");
-  EXPECT_NE(Aux(p, kAtExecfn), r.Word(image.sp + 8)) << "AT_EXECFN has its own copy";
+  EXPECT_EQ(Aux(p, linux_abi::kAtRandom) % 16, 0u);
+  EXPECT_EQ(Aux(p, linux_abi::kAtRandom), kTop - 16);
+  EXPECT_EQ(r.Bytes(Aux(p, linux_abi::kAtRandom), 16),
+            std::vector<uint8_t>(aux.random, aux.random + 16));
+  EXPECT_EQ(r.String(Aux(p, linux_abi::kAtPlatform)), "x86_64");
+  EXPECT_EQ(r.String(Aux(p, linux_abi::kAtExecfn)), "/bin/busybox");
+  EXPECT_NE(Aux(p, linux_abi::kAtExecfn), r.Word(image.sp + 8)) << "AT_EXECFN has its own copy";
 
   // The strings lie above the vectors; argv's then envp's are contiguous
   // (what /proc/<pid>/cmdline and environ show).
@@ -235,10 +250,10 @@ TEST(InitialStack, AlignedForEveryShape) {
           Parsed p = ParseLikeLibc(b.image, kTop);
           ASSERT_EQ(p.argv, argv);
           ASSERT_EQ(p.envp, envp);
-          ASSERT_EQ(HasAux(p, kAtExecfn), variant != 1);
-          ASSERT_EQ(HasAux(p, kAtMinsigstksz), variant == 2);
+          ASSERT_EQ(HasAux(p, linux_abi::kAtExecfn), variant != 1);
+          ASSERT_EQ(HasAux(p, linux_abi::kAtMinsigstksz), variant == 2);
           if (variant == 2) {
-            ASSERT_EQ(Aux(p, kAtMinsigstksz), 0xd30u);
+            ASSERT_EQ(Aux(p, linux_abi::kAtMinsigstksz), 0xd30u);
           }
           if (variant == 1) {
             ASSERT_EQ(b.image.execfn, 0u);

@@ -1,5 +1,7 @@
 #include "core/fd/file.h"
 
+#include "abi/linux/poll.h"
+
 namespace core::fd {
 
 FileDescription::FileDescription(uint32_t flags) : KernelObject(ObjectType::kFile), flags_(flags) {}
@@ -18,9 +20,11 @@ kstd::Result<int64_t> FileDescription::Ioctl(uint32_t, uint64_t) { return kstd::
 
 void FileDescription::SyncSignalsLocked(int16_t events) {
   Signals set = 0;
-  if (events & (kPollIn | kPollHup | kPollErr)) set |= kSignalReadable;
-  if (events & (kPollOut | kPollErr)) set |= kSignalWritable;
-  if (events & kPollHup) set |= kSignalPeerClosed;
+  if (events & (linux_abi::kPollIn | linux_abi::kPollHup | linux_abi::kPollErr)) {
+    set |= kSignalReadable;
+  }
+  if (events & (linux_abi::kPollOut | linux_abi::kPollErr)) set |= kSignalWritable;
+  if (events & linux_abi::kPollHup) set |= kSignalPeerClosed;
   UpdateSignalsLocked(kSignalReadable | kSignalWritable | kSignalPeerClosed, set);
 }
 

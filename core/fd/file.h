@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/linux/fcntl.h"
 #include "core/object/kernel_object.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
@@ -23,39 +24,10 @@ class Vnode;
 
 namespace core::fd {
 
-// Linux open/status flags (uapi fcntl.h, x86-64).
-inline constexpr uint32_t kORdOnly = 0;
-inline constexpr uint32_t kOWrOnly = 1;
-inline constexpr uint32_t kORdWr = 2;
-inline constexpr uint32_t kOAccMode = 3;
-inline constexpr uint32_t kOCreat = 0100;
-inline constexpr uint32_t kOExcl = 0200;
-inline constexpr uint32_t kONoCtty = 0400;
-inline constexpr uint32_t kOTrunc = 01000;
-inline constexpr uint32_t kOAppend = 02000;
-inline constexpr uint32_t kONonBlock = 04000;
-inline constexpr uint32_t kODsync = 010000;
-inline constexpr uint32_t kODirect = 040000;
-inline constexpr uint32_t kOLargeFile = 0100000;
-inline constexpr uint32_t kODirectory = 0200000;
-inline constexpr uint32_t kONoFollow = 0400000;
-inline constexpr uint32_t kONoAtime = 01000000;
-inline constexpr uint32_t kOCloExec = 02000000;
-inline constexpr uint32_t kOSync = 04010000;
-inline constexpr uint32_t kOPath = 010000000;
-inline constexpr uint32_t kOTmpFile = 020200000;
 /// Flags fcntl(F_SETFL) may change.
-inline constexpr uint32_t kOSettable = kOAppend | kONonBlock | kODirect | kONoAtime | kODsync;
-
-// poll events (uapi poll.h).
-inline constexpr int16_t kPollIn = 0x001;
-inline constexpr int16_t kPollPri = 0x002;
-inline constexpr int16_t kPollOut = 0x004;
-inline constexpr int16_t kPollErr = 0x008;
-inline constexpr int16_t kPollHup = 0x010;
-inline constexpr int16_t kPollNval = 0x020;
-inline constexpr int16_t kPollRdNorm = 0x040;
-inline constexpr int16_t kPollWrNorm = 0x100;
+inline constexpr uint32_t kOSettable = linux_abi::kOAppend | linux_abi::kONonBlock |
+                                       linux_abi::kODirect | linux_abi::kONoAtime |
+                                       linux_abi::kODsync;
 
 class FileDescription : public KernelObject {
  public:
@@ -109,9 +81,9 @@ class FileDescription : public KernelObject {
     uint32_t f = (status_flags() & ~kOSettable) | (settable & kOSettable);
     __atomic_store_n(&flags_, f, __ATOMIC_RELAXED);
   }
-  bool nonblocking() const { return (status_flags() & kONonBlock) != 0; }
-  bool readable() const { return (status_flags() & kOAccMode) != kOWrOnly; }
-  bool writable() const { return (status_flags() & kOAccMode) != kORdOnly; }
+  bool nonblocking() const { return (status_flags() & linux_abi::kONonBlock) != 0; }
+  bool readable() const { return (status_flags() & linux_abi::kOAccMode) != linux_abi::kOWrOnly; }
+  bool writable() const { return (status_flags() & linux_abi::kOAccMode) != linux_abi::kORdOnly; }
 
  protected:
   explicit FileDescription(uint32_t flags);

@@ -1,5 +1,7 @@
 #include "core/fd/pipe.h"
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/poll.h"
 #include "core/sched/scheduler.h"
 #include "core/ipc/wait.h"
 #include "kstd/new.h"
@@ -46,7 +48,7 @@ class PipeBuffer : public kstd::RefCounted<PipeBuffer> {
 class PipeEnd final : public FileDescription {
  public:
   PipeEnd(kstd::RefPtr<PipeBuffer> buffer, bool is_read_end, uint32_t flags)
-      : FileDescription(flags | (is_read_end ? kORdOnly : kOWrOnly)),
+      : FileDescription(flags | (is_read_end ? linux_abi::kORdOnly : linux_abi::kOWrOnly)),
         buffer_(kstd::Move(buffer)), is_read_end_(is_read_end) {}
 
   ~PipeEnd() override {
@@ -133,13 +135,13 @@ class PipeEnd final : public FileDescription {
     const PipeBuffer& b = *buffer_;
     int16_t ev = 0;
     if (is_read_end_) {
-      if (b.used > 0) ev |= kPollIn | kPollRdNorm;
-      if (!b.writer_open) ev |= kPollHup;
+      if (b.used > 0) ev |= linux_abi::kPollIn | linux_abi::kPollRdNorm;
+      if (!b.writer_open) ev |= linux_abi::kPollHup;
     } else {
       if (!b.reader_open) {
-        ev |= kPollErr;
+        ev |= linux_abi::kPollErr;
       } else if (b.space() >= kPipeBuf) {
-        ev |= kPollOut | kPollWrNorm;
+        ev |= linux_abi::kPollOut | linux_abi::kPollWrNorm;
       }
     }
     return ev;
@@ -167,12 +169,12 @@ class PipeEnd final : public FileDescription {
 };
 
 kstd::Result<PipePair> CreatePipe(uint32_t flags) {
-  if ((flags & ~(kONonBlock | kOCloExec)) != 0) return kstd::Error::kInvalid;
+  if ((flags & ~(linux_abi::kONonBlock | linux_abi::kOCloExec)) != 0) return kstd::Error::kInvalid;
   kstd::RefPtr<PipeBuffer> buffer = kstd::AdoptRef(new (kstd::nothrow) PipeBuffer());
   if (!buffer) return kstd::Error::kNoMemory;
   buffer->data = new (kstd::nothrow) uint8_t[kPipeCapacity];
   if (buffer->data == nullptr) return kstd::Error::kNoMemory;
-  uint32_t status = flags & kONonBlock;
+  uint32_t status = flags & linux_abi::kONonBlock;
   kstd::RefPtr<PipeEnd> r = kstd::AdoptRef(new (kstd::nothrow) PipeEnd(buffer, true, status));
   kstd::RefPtr<PipeEnd> w = kstd::AdoptRef(new (kstd::nothrow) PipeEnd(buffer, false, status));
   if (!r || !w) return kstd::Error::kNoMemory;

@@ -1,14 +1,13 @@
 #include "core/fd/vnode_file.h"
 
+#include "abi/linux/fcntl.h"
 #include "core/sched/scheduler.h"
 #include "core/ipc/wait.h"
-#include "core/vfs/linux_abi.h"
 
 namespace core::fd {
 
 namespace {
 static_assert(vfs::kNoReadDeadline == sched::kNoDeadline);
-constexpr int kSeekSet = 0, kSeekCur = 1, kSeekEnd = 2, kSeekData = 3, kSeekHole = 4;
 }  // namespace
 
 VnodeFile::VnodeFile(kstd::RefPtr<vfs::OpenFile> file, uint32_t flags)
@@ -64,7 +63,7 @@ kstd::Result<size_t> VnodeFile::Write(kstd::Span<const uint8_t> in) {
       TRY(WaitForDevice(kSignalWritable, sched::kNoDeadline));
     }
   }
-  if (status_flags() & kOAppend) {
+  if (status_flags() & linux_abi::kOAppend) {
     uint64_t end = 0;
     size_t n = TRY(file_->Append(in, &end));
     set_offset(end);
@@ -91,15 +90,15 @@ kstd::Result<int64_t> VnodeFile::Seek(int64_t offset, int whence) {
   if (!file_->seekable()) return kstd::Error::kIllegalSeek;
   int64_t base;
   switch (whence) {
-    case kSeekSet: base = 0; break;
-    case kSeekCur: base = static_cast<int64_t>(this->offset()); break;
-    case kSeekEnd: base = static_cast<int64_t>(file_->vnode()->GetAttr().size); break;
-    case kSeekData:
-    case kSeekHole: {
+    case linux_abi::kSeekSet: base = 0; break;
+    case linux_abi::kSeekCur: base = static_cast<int64_t>(this->offset()); break;
+    case linux_abi::kSeekEnd: base = static_cast<int64_t>(file_->vnode()->GetAttr().size); break;
+    case linux_abi::kSeekData:
+    case linux_abi::kSeekHole: {
       // No holes are reported: data everywhere up to the end of the file.
       int64_t size = static_cast<int64_t>(file_->vnode()->GetAttr().size);
       if (offset < 0 || offset >= size) return kstd::Error::kNoDeviceOrAddress;
-      int64_t pos = whence == kSeekData ? offset : size;
+      int64_t pos = whence == linux_abi::kSeekData ? offset : size;
       set_offset(static_cast<uint64_t>(pos));
       return pos;
     }

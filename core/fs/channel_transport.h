@@ -25,7 +25,7 @@
 #include "core/vm/vm_object.h"
 #include "kstd/ref_ptr.h"
 #include "kstd/result.h"
-#include "lib/fsproto/fsproto.h"
+#include "abi/tessera/fsproto.h"
 
 namespace core::fs {
 

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "abi/tessera/rights.h"
 #include "core/sync/spin_lock.h"
 #include "kstd/intrusive_list.h"
 #include "kstd/ref_ptr.h"
@@ -20,16 +21,16 @@
 namespace core {
 
 using Koid = uint64_t;
-using Signals = uint32_t;
 
-// Signal bits. The low 16 bits have meanings per object type; the names below
-// are the shared ones.
-inline constexpr Signals kSignalReadable = 1u << 0;      // channel: a message waits
-inline constexpr Signals kSignalWritable = 1u << 1;      // channel: room in the peer's queue
-inline constexpr Signals kSignalPeerClosed = 1u << 2;    // channel: the other end is gone
-inline constexpr Signals kSignalNotified = 1u << 3;      // notification: some bit is pending
-inline constexpr Signals kSignalTerminated = 1u << 4;    // process/thread: it has ended
-inline constexpr Signals kSignalHandleClosed = 1u << 31; // the waited-on handle was closed
+// Signal bits: the native ABI's (abi/tessera/rights.h). The low 16 bits have
+// meanings per object type; these are the shared ones.
+using tessera::Signals;
+using tessera::kSignalHandleClosed;
+using tessera::kSignalNotified;
+using tessera::kSignalPeerClosed;
+using tessera::kSignalReadable;
+using tessera::kSignalTerminated;
+using tessera::kSignalWritable;
 
 enum class ObjectType : uint8_t {
   kChannel,

@@ -1,5 +1,7 @@
 #include "core/posix/signal_frame.h"
 
+#include "abi/linux/signal.h"
+#include "abi/linux/ucontext.h"
 #include "kstd/utility.h"
 
 namespace core::posix {
@@ -7,7 +9,7 @@ namespace {
 
 constexpr uint64_t kRedZone = 128;
 constexpr uint64_t kFpuAlign = 64;
-constexpr size_t kSwReservedOffset = offsetof(FxsaveArea, sw_reserved);
+constexpr size_t kSwReservedOffset = offsetof(linux_abi::FxsaveArea, sw_reserved);
 
 // Address bits below the canonical boundary (48-bit virtual addresses).
 bool IsCanonical(uint64_t address) {
@@ -17,7 +19,7 @@ bool IsCanonical(uint64_t address) {
 
 // Linux's __on_sig_stack: inside (alt.sp, alt.sp + alt.size], ignoring
 // SS_AUTODISARM.
-bool InsideAltStack(const StackT& alt, uint64_t sp) {
+bool InsideAltStack(const linux_abi::StackT& alt, uint64_t sp) {
   return sp > alt.sp && sp - alt.sp <= alt.size;
 }
 
@@ -25,8 +27,8 @@ int64_t Neg(kstd::Error error) { return -static_cast<int64_t>(error); }
 
 }  // namespace
 
-void InitialFpuState(uint8_t out[kFpuAreaSize]) {
-  FxsaveArea area;
+void InitialFpuState(uint8_t out[linux_abi::kFpuAreaSize]) {
+  linux_abi::FxsaveArea area;
   __builtin_memset(&area, 0, sizeof(area));
   area.fcw = 0x037F;
   area.mxcsr = 0x1F80;
@@ -34,21 +36,23 @@ void InitialFpuState(uint8_t out[kFpuAreaSize]) {
 }
 
 kstd::Result<FrameLayout> ComputeFrameLayout(uint64_t rsp, uint64_t fpu_size,
-                                             const KSigAction& action, const StackT& alt) {
+                                             const linux_abi::KSigAction& action,
+                                             const linux_abi::StackT& alt) {
   const bool nested = OnAltStack(alt, rsp);
   bool entering = false;
   if (rsp < kRedZone) return kstd::Error::kFault;
   uint64_t sp = rsp - kRedZone;
-  if ((action.flags & kSaOnStack) && (AltStackFlags(alt, sp) & ~kSsAutoDisarm) == 0) {
+  if ((action.flags & linux_abi::kSaOnStack) &&
+      (AltStackFlags(alt, sp) & ~linux_abi::kSsAutoDisarm) == 0) {
     if (alt.sp + alt.size < alt.sp) return kstd::Error::kFault;
     sp = alt.sp + alt.size;
     entering = true;
   }
-  const uint64_t below = fpu_size + sizeof(RtSigFrame) + kFpuAlign + 16;
+  const uint64_t below = fpu_size + sizeof(linux_abi::RtSigFrame) + kFpuAlign + 16;
   if (sp < below) return kstd::Error::kFault;
   FrameLayout layout;
   layout.fpstate = kstd::AlignDown(sp - fpu_size, kFpuAlign);
-  layout.frame = kstd::AlignDown(layout.fpstate - sizeof(RtSigFrame), 16) - 8;
+  layout.frame = kstd::AlignDown(layout.fpstate - sizeof(linux_abi::RtSigFrame), 16) - 8;
   layout.on_alt_stack = nested || entering;
   // A frame that would run off the alternate stack it is on is refused.
   if (layout.on_alt_stack && !InsideAltStack(alt, layout.frame)) return kstd::Error::kFault;
@@ -57,23 +61,23 @@ kstd::Result<FrameLayout> ComputeFrameLayout(uint64_t rsp, uint64_t fpu_size,
 
 kstd::Result<void> BuildSignalFrame(const SignalFrameInput& in, SignalFrame* out) {
   // x86-64 handlers return through sa_restorer; there is no kernel stub.
-  if (!(in.action.flags & kSaRestorer)) return kstd::Error::kFault;
+  if (!(in.action.flags & linux_abi::kSaRestorer)) return kstd::Error::kFault;
   if (in.fpu == nullptr) return kstd::Error::kFault;
   FrameLayout layout =
-      TRY(ComputeFrameLayout(in.regs.rsp, kFpuAreaSize, in.action, in.alt_stack));
+      TRY(ComputeFrameLayout(in.regs.rsp, linux_abi::kFpuAreaSize, in.action, in.alt_stack));
   const uint64_t fpu_offset = layout.fpstate - layout.frame;
-  const uint64_t size = fpu_offset + kFpuAreaSize;
+  const uint64_t size = fpu_offset + linux_abi::kFpuAreaSize;
   if (size > kSignalFrameImageSize) return kstd::Error::kFault;  // cannot happen
 
-  RtSigFrame frame;
+  linux_abi::RtSigFrame frame;
   __builtin_memset(&frame, 0, sizeof(frame));
   frame.pretcode = in.action.restorer;
-  frame.uc.uc_flags = kUcSigcontextSs | kUcStrictRestoreSs;
+  frame.uc.uc_flags = linux_abi::kUcSigcontextSs | linux_abi::kUcStrictRestoreSs;
   frame.uc.uc_link = 0;
   frame.uc.uc_stack.sp = in.alt_stack.sp;
   frame.uc.uc_stack.flags = in.alt_stack.flags;
   frame.uc.uc_stack.size = in.alt_stack.size;
-  SigContext& sc = frame.uc.uc_mcontext;
+  linux_abi::SigContext& sc = frame.uc.uc_mcontext;
   const UserRegs& r = in.regs;
   sc.r8 = r.r8;
   sc.r9 = r.r9;
@@ -103,19 +107,19 @@ kstd::Result<void> BuildSignalFrame(const SignalFrameInput& in, SignalFrame* out
   sc.cr2 = in.fault.cr2;
   sc.fpstate = layout.fpstate;
   frame.uc.uc_sigmask = in.saved_mask;
-  if (in.action.flags & kSaSigInfo) frame.info = in.info;
+  if (in.action.flags & linux_abi::kSaSigInfo) frame.info = in.info;
 
   out->address = layout.frame;
   out->size = size;
   __builtin_memset(out->image, 0, sizeof(out->image));
   __builtin_memcpy(out->image, &frame, sizeof(frame));
   uint8_t* fpu = out->image + fpu_offset;
-  __builtin_memcpy(fpu, in.fpu, kFpuAreaSize);
+  __builtin_memcpy(fpu, in.fpu, linux_abi::kFpuAreaSize);
   // Legacy format: no xstate magic, whatever the thread's image held there.
-  __builtin_memset(fpu + kSwReservedOffset, 0, kFpuAreaSize - kSwReservedOffset);
+  __builtin_memset(fpu + kSwReservedOffset, 0, linux_abi::kFpuAreaSize - kSwReservedOffset);
 
-  out->ucontext_address = layout.frame + offsetof(RtSigFrame, uc);
-  out->siginfo_address = layout.frame + offsetof(RtSigFrame, info);
+  out->ucontext_address = layout.frame + offsetof(linux_abi::RtSigFrame, uc);
+  out->siginfo_address = layout.frame + offsetof(linux_abi::RtSigFrame, info);
   UserRegs& h = out->handler_regs;
   h = r;
   h.rip = in.action.handler;
@@ -130,9 +134,9 @@ kstd::Result<void> BuildSignalFrame(const SignalFrameInput& in, SignalFrame* out
 
 kstd::Result<void> ParseSigreturnFrame(uint64_t rsp, UserReadFn read, void* read_context,
                                        const SigreturnContext& context, SigreturnState* out) {
-  UContext uc;
+  linux_abi::UContext uc;
   if (!read(read_context, rsp, &uc, sizeof(uc))) return kstd::Error::kFault;
-  const SigContext& sc = uc.uc_mcontext;
+  const linux_abi::SigContext& sc = uc.uc_mcontext;
   if (!IsCanonical(sc.rip) || sc.rip >= context.user_limit) return kstd::Error::kFault;
 
   UserRegs& r = out->regs;
@@ -164,8 +168,10 @@ kstd::Result<void> ParseSigreturnFrame(uint64_t rsp, UserReadFn read, void* read
     InitialFpuState(out->fpu);
   } else {
     if (sc.fpstate % 16 != 0) return kstd::Error::kFault;
-    if (!read(read_context, sc.fpstate, out->fpu, kFpuAreaSize)) return kstd::Error::kFault;
-    FxsaveArea area;
+    if (!read(read_context, sc.fpstate, out->fpu, linux_abi::kFpuAreaSize)) {
+      return kstd::Error::kFault;
+    }
+    linux_abi::FxsaveArea area;
     __builtin_memcpy(&area, out->fpu, sizeof(area));
     uint32_t mask = context.mxcsr_mask != 0 ? context.mxcsr_mask : kDefaultMxcsrMask;
     area.mxcsr &= mask;
@@ -178,7 +184,8 @@ kstd::Result<void> ParseSigreturnFrame(uint64_t rsp, UserReadFn read, void* read
   return kstd::Ok();
 }
 
-void ApplySyscallRestart(UserRegs& regs, uint64_t syscall_nr, const KSigAction* handler) {
+void ApplySyscallRestart(UserRegs& regs, uint64_t syscall_nr,
+                         const linux_abi::KSigAction* handler) {
   const int64_t result = static_cast<int64_t>(regs.rax);
   const int64_t kSys = Neg(kstd::Error::kRestartSys);
   const int64_t kNoIntr = Neg(kstd::Error::kRestartNoIntr);
@@ -191,7 +198,7 @@ void ApplySyscallRestart(UserRegs& regs, uint64_t syscall_nr, const KSigAction* 
     if (result == kNoHand || result == kBlock) {
       regs.rax = eintr;
     } else if (result == kSys) {
-      if (handler->flags & kSaRestart) {
+      if (handler->flags & linux_abi::kSaRestart) {
         restart = true;
       } else {
         regs.rax = eintr;

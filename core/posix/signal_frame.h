@@ -56,6 +56,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/linux/signal.h"
+#include "abi/linux/ucontext.h"
 #include "core/posix/signals.h"
 #include "kstd/result.h"
 
@@ -94,85 +96,12 @@ inline constexpr uint64_t kSigreturnFlags = kFlagAc | kFlagOf | kFlagDf | kFlagT
                                             kFlagZf | kFlagAf | kFlagPf | kFlagCf | kFlagRf;
 
 // ---------------------------------------------------------------------------
-// The layouts (arch/x86/include/uapi/asm/sigcontext.h, include/uapi/
-// asm-generic/ucontext.h, arch/x86/include/asm/sigframe.h).
-
-/// struct sigcontext (64-bit), glibc's mcontext_t has the same bytes. 256 bytes.
-struct SigContext {
-  uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-  uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp;
-  uint64_t rip, eflags;
-  uint16_t cs, gs, fs, ss;  // gs/fs always 0; ss saved (UC_SIGCONTEXT_SS)
-  uint64_t err;             // error code of the fault that raised the signal
-  uint64_t trapno;          // its vector
-  uint64_t oldmask;         // low word of the saved mask
-  uint64_t cr2;             // its faulting address
-  uint64_t fpstate;         // user address of the FPU area; 0 = none
-  uint64_t reserved1[8];
-};
-static_assert(sizeof(SigContext) == 256);
-
-// uc_flags.
-inline constexpr uint64_t kUcFpXstate = 0x1;         // FPU area has xstate magic
-inline constexpr uint64_t kUcSigcontextSs = 0x2;     // sigcontext.ss is valid
-inline constexpr uint64_t kUcStrictRestoreSs = 0x4;  // restore ss as saved
-
-/// The kernel's struct ucontext (its sigset is 8 bytes; glibc's ucontext_t
-/// shares the first 304 bytes, then continues with a 128-byte sigset).
-struct UContext {
-  uint64_t uc_flags;
-  uint64_t uc_link;
-  StackT uc_stack;
-  SigContext uc_mcontext;
-  SigSet uc_sigmask;
-};
-static_assert(sizeof(UContext) == 304);
-
-/// struct rt_sigframe (x86-64), without the FPU area that follows it.
-struct RtSigFrame {
-  uint64_t pretcode;
-  UContext uc;
-  SigInfo info;
-};
-static_assert(sizeof(RtSigFrame) == 440);
-static_assert(offsetof(RtSigFrame, uc) == 8);
-static_assert(offsetof(RtSigFrame, info) == 312);
-
-/// The 512-byte FXSAVE image (Intel SDM vol. 1 §10.5.1, 64-bit format).
-inline constexpr size_t kFpuAreaSize = 512;
-struct FxsaveArea {
-  uint16_t fcw;
-  uint16_t fsw;
-  uint8_t ftw;       // abridged tag word
-  uint8_t reserved0;
-  uint16_t fop;
-  uint64_t fip;
-  uint64_t fdp;
-  uint32_t mxcsr;
-  uint32_t mxcsr_mask;
-  uint8_t st[8][16];
-  uint8_t xmm[16][16];
-  uint8_t reserved1[48];
-  uint8_t sw_reserved[48];  // Linux's struct _fpx_sw_bytes lives here
-};
-static_assert(sizeof(FxsaveArea) == kFpuAreaSize);
-
-/// struct _fpx_sw_bytes: in FxsaveArea::sw_reserved when the area continues
-/// with XSAVE state (Linux on an XSAVE CPU); absent in Tessera's frames.
-inline constexpr uint32_t kFpXstateMagic1 = 0x46505853;  // "SXPF"
-inline constexpr uint32_t kFpXstateMagic2 = 0x46505845;  // "EXPF", after the xstate
-struct FpxSwBytes {
-  uint32_t magic1;
-  uint32_t extended_size;  // whole FPU area incl. MAGIC2
-  uint64_t xfeatures;
-  uint32_t xstate_size;    // XSAVE area size (MAGIC2 follows it)
-  uint32_t padding[7];
-};
-static_assert(sizeof(FpxSwBytes) == 48);
+// The layouts (struct sigcontext, ucontext, rt_sigframe, the FXSAVE area and
+// _fpx_sw_bytes) are the Linux ABI's: abi/linux/ucontext.h.
 
 /// The FPU state a signal handler starts with and that rt_sigreturn restores
 /// when the frame has no FPU area: FCW 0x037F, MXCSR 0x1F80, all else zero.
-void InitialFpuState(uint8_t out[kFpuAreaSize]);
+void InitialFpuState(uint8_t out[linux_abi::kFpuAreaSize]);
 /// MXCSR bits valid when the CPU's MXCSR_MASK is unknown (or reads 0).
 inline constexpr uint32_t kDefaultMxcsrMask = 0x0000FFBF;
 
@@ -190,7 +119,8 @@ struct FrameLayout {
 /// `action` and alternate stack `alt`. Errors: kFault (the frame would leave
 /// the alternate stack, or wrap below address 0).
 kstd::Result<FrameLayout> ComputeFrameLayout(uint64_t rsp, uint64_t fpu_size,
-                                             const KSigAction& action, const StackT& alt);
+                                             const linux_abi::KSigAction& action,
+                                             const linux_abi::StackT& alt);
 
 // ---------------------------------------------------------------------------
 // Building a frame.
@@ -207,10 +137,10 @@ struct SignalFrameInput {
   UserRegs regs;        // interrupted registers (ApplySyscallRestart done)
   const uint8_t* fpu = nullptr;  // the thread's 512-byte FXSAVE image
   int signo = 0;
-  SigInfo info;         // written only with SA_SIGINFO (else zeros)
-  KSigAction action;    // Delivery::action
-  SigSet saved_mask = 0;  // ThreadSignals::MaskToSave()
-  StackT alt_stack;     // ThreadSignals::alt_stack()
+  linux_abi::SigInfo info;       // written only with SA_SIGINFO (else zeros)
+  linux_abi::KSigAction action;  // Delivery::action
+  SigSet saved_mask = 0;         // ThreadSignals::MaskToSave()
+  linux_abi::StackT alt_stack;   // ThreadSignals::alt_stack()
   FaultRegs fault;
 };
 
@@ -259,9 +189,9 @@ struct SigreturnContext {
 
 struct SigreturnState {
   UserRegs regs;            // validated; rax is rt_sigreturn's "result"
-  alignas(16) uint8_t fpu[kFpuAreaSize];  // sanitized FXSAVE image to load
-  SigSet mask = 0;          // the blocked mask to restore (SetBlocked)
-  StackT alt_stack;         // uc_stack: ThreadSignals::RestoreAltStack(it, rsp)
+  alignas(16) uint8_t fpu[linux_abi::kFpuAreaSize];  // sanitized FXSAVE image to load
+  SigSet mask = 0;                                   // the blocked mask to restore (SetBlocked)
+  linux_abi::StackT alt_stack;  // uc_stack: ThreadSignals::RestoreAltStack(it, rsp)
 };
 
 /// Parses the frame of the handler returning with rt_sigreturn at user
@@ -293,6 +223,6 @@ inline constexpr uint64_t kNrRestartSyscall = 219;  // __NR_restart_syscall
 /// restart_syscall(2). Restart = rax back to the syscall number (or 219),
 /// rip back over the `syscall` instruction. Other results are untouched.
 /// Call it once, before BuildSignalFrame or before returning to user mode.
-void ApplySyscallRestart(UserRegs& regs, uint64_t syscall_nr, const KSigAction* handler);
+void ApplySyscallRestart(UserRegs& regs, uint64_t syscall_nr, const linux_abi::KSigAction* handler);
 
 }  // namespace core::posix

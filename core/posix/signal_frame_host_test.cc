@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/signal.h"
+#include "abi/linux/ucontext.h"
 #include "core/posix/signal_frame.h"
 #include "core/posix/testing/child.h"
 
@@ -193,14 +195,14 @@ uint64_t AltBase() { return reinterpret_cast<uint64_t>(g_alt_stack); }
 struct Capture {
   uint64_t regs[kSlots];       // what FrameProbe loaded
   uint64_t frame_address;      // the handler's rsp (the pretcode slot)
-  uint8_t frame[sizeof(RtSigFrame)];
+  uint8_t frame[sizeof(linux_abi::RtSigFrame)];
   uint64_t fpu_size;           // extended_size if MAGIC1, else 512
   uint8_t fpu[kMaxFpu];
   uint32_t handler_mxcsr;      // MXCSR at handler entry
   uint64_t handler_rflags;     // rflags at handler entry
-  KSigAction action;           // as the kernel holds it (raw rt_sigaction)
-  SigSet blocked;              // the mask when the signal came
-  StackT alt;                  // the alternate stack when the signal came
+  linux_abi::KSigAction action;  // as the kernel holds it (raw rt_sigaction)
+  SigSet blocked;                // the mask when the signal came
+  linux_abi::StackT alt;         // the alternate stack when the signal came
   int32_t pid, tid;
   uint32_t uid;
 };
@@ -214,12 +216,13 @@ void ProbeHandler(int, siginfo_t*, void* ucv) {
   g_capture->handler_rflags = __builtin_ia32_readeflags_u64();
   uint64_t frame = reinterpret_cast<uint64_t>(ucv) - 8;
   g_capture->frame_address = frame;
-  memcpy(g_capture->frame, reinterpret_cast<void*>(frame), sizeof(RtSigFrame));
+  memcpy(g_capture->frame, reinterpret_cast<void*>(frame), sizeof(linux_abi::RtSigFrame));
   const auto* uc = static_cast<const ucontext_t*>(ucv);
   const uint8_t* fp = reinterpret_cast<const uint8_t*>(uc->uc_mcontext.fpregs);
-  FpxSwBytes sw;
-  memcpy(&sw, fp + offsetof(FxsaveArea, sw_reserved), sizeof(sw));
-  uint64_t size = sw.magic1 == kFpXstateMagic1 ? sw.extended_size : kFpuAreaSize;
+  linux_abi::FpxSwBytes sw;
+  memcpy(&sw, fp + offsetof(linux_abi::FxsaveArea, sw_reserved), sizeof(sw));
+  uint64_t size =
+      sw.magic1 == linux_abi::kFpXstateMagic1 ? sw.extended_size : linux_abi::kFpuAreaSize;
   g_capture->fpu_size = size;
   memcpy(g_capture->fpu, fp, size < kMaxFpu ? size : kMaxFpu);
 }
@@ -317,9 +320,9 @@ UserRegs RegsFromSlots(const uint64_t* s) {
 
 // Everything one capture must satisfy.
 void CheckCapture(const Capture& c, const ProbeConfig& config) {
-  RtSigFrame host;
+  linux_abi::RtSigFrame host;
   memcpy(&host, c.frame, sizeof(host));
-  const SigContext& sc = host.uc.uc_mcontext;
+  const linux_abi::SigContext& sc = host.uc.uc_mcontext;
   const uint64_t rsp = c.regs[15];
   const uint64_t resume = reinterpret_cast<uint64_t>(FrameProbeResume);
 
@@ -352,7 +355,7 @@ void CheckCapture(const Capture& c, const ProbeConfig& config) {
   EXPECT_EQ(c.handler_mxcsr, 0x1F80u);
 
   // The legacy FXSAVE part of Linux's FPU area has our layout.
-  FxsaveArea area;
+  linux_abi::FxsaveArea area;
   memcpy(&area, c.fpu, sizeof(area));
   EXPECT_EQ(area.mxcsr, kProbeMxcsr);
   EXPECT_EQ(area.fcw, 0x037F);
@@ -373,16 +376,16 @@ void CheckCapture(const Capture& c, const ProbeConfig& config) {
   in.regs.ss = kUserSs;
   in.fpu = c.fpu;
   in.signo = SIGUSR1;
-  in.info = SigInfo::FromKill(SIGUSR1, c.pid, c.uid, kSiTkill);
+  in.info = linux_abi::SigInfo::FromKill(SIGUSR1, c.pid, c.uid, linux_abi::kSiTkill);
   in.action = c.action;
   in.saved_mask = c.blocked;
   in.alt_stack = c.alt;
   in.fault = {sc.trapno, sc.err, sc.cr2};
   SignalFrame ours;
   ASSERT_TRUE(BuildSignalFrame(in, &ours).ok());
-  RtSigFrame mine;
+  linux_abi::RtSigFrame mine;
   memcpy(&mine, ours.image, sizeof(mine));
-  EXPECT_EQ(host.uc.uc_flags, mine.uc.uc_flags | kUcFpXstate);
+  EXPECT_EQ(host.uc.uc_flags, mine.uc.uc_flags | linux_abi::kUcFpXstate);
   mine.uc.uc_flags = host.uc.uc_flags;
   mine.uc.uc_mcontext.fpstate = host.uc.uc_mcontext.fpstate;
   EXPECT_EQ(host.pretcode, c.action.restorer);
@@ -390,18 +393,19 @@ void CheckCapture(const Capture& c, const ProbeConfig& config) {
   EXPECT_EQ(host.uc.uc_stack.flags, mine.uc.uc_stack.flags);
   EXPECT_EQ(host.uc.uc_stack.size, mine.uc.uc_stack.size);
   EXPECT_EQ(host.uc.uc_sigmask, c.blocked);
-  for (size_t i = 0; i < sizeof(RtSigFrame); ++i) {
+  for (size_t i = 0; i < sizeof(linux_abi::RtSigFrame); ++i) {
     ASSERT_EQ(c.frame[i], reinterpret_cast<const uint8_t*>(&mine)[i]) << "byte " << i;
   }
   // Our placement follows the same rules with a 512-byte FPU area.
-  FrameLayout ours_layout = ComputeFrameLayout(rsp, kFpuAreaSize, c.action, c.alt).value();
+  FrameLayout ours_layout =
+      ComputeFrameLayout(rsp, linux_abi::kFpuAreaSize, c.action, c.alt).value();
   EXPECT_EQ(ours.address, ours_layout.frame);
 
   // Linux's frame parses back (as rt_sigreturn would read it).
   std::vector<uint8_t> memory(c.frame_address < sc.fpstate ? sc.fpstate + c.fpu_size - c.frame_address
                                                           : 0);
   ASSERT_FALSE(memory.empty());
-  memcpy(memory.data(), c.frame, sizeof(RtSigFrame));
+  memcpy(memory.data(), c.frame, sizeof(linux_abi::RtSigFrame));
   memcpy(memory.data() + (sc.fpstate - c.frame_address), c.fpu, c.fpu_size);
   struct Mem {
     uint64_t base;
@@ -426,7 +430,7 @@ void CheckCapture(const Capture& c, const ProbeConfig& config) {
   EXPECT_EQ(st.regs.r8, c.regs[0]);
   EXPECT_EQ(st.regs.rdx, c.regs[12]);
   EXPECT_EQ(st.mask, c.blocked);
-  EXPECT_EQ(memcmp(st.fpu, c.fpu, offsetof(FxsaveArea, sw_reserved)), 0);
+  EXPECT_EQ(memcmp(st.fpu, c.fpu, offsetof(linux_abi::FxsaveArea, sw_reserved)), 0);
 }
 
 TEST(SignalFrameHostTest, NormalStackManyAlignments) {
@@ -445,7 +449,7 @@ TEST(SignalFrameHostTest, AlternateStackEntered) {
   for (uint64_t k = 0; k < 20; ++k) rsps.push_back(StackTop() - 4096 - k * 7);
   for (const Capture& c : Probe(config, rsps)) {
     CheckCapture(c, config);
-    RtSigFrame host;
+    linux_abi::RtSigFrame host;
     memcpy(&host, c.frame, sizeof(host));
     EXPECT_EQ(host.uc.uc_stack.sp, AltBase());
     EXPECT_EQ(host.uc.uc_stack.flags, 0);
@@ -460,7 +464,7 @@ TEST(SignalFrameHostTest, AlternateStackNested) {
   for (uint64_t k = 0; k < 16; ++k) rsps.push_back(AltBase() + sizeof(g_alt_stack) - 8192 - k * 3);
   for (const Capture& c : Probe(config, rsps)) {
     CheckCapture(c, config);
-    RtSigFrame host;
+    linux_abi::RtSigFrame host;
     memcpy(&host, c.frame, sizeof(host));
     // The stored ss_flags, not "on it" (SS_ONSTACK): Linux saves the
     // setting, so rt_sigreturn can restore it.
@@ -475,7 +479,7 @@ TEST(SignalFrameHostTest, AlternateStackNotRequested) {
   config.on_stack = false;
   for (const Capture& c : Probe(config, {StackTop() - 5000})) {
     CheckCapture(c, config);
-    RtSigFrame host;
+    linux_abi::RtSigFrame host;
     memcpy(&host, c.frame, sizeof(host));
     EXPECT_EQ(host.uc.uc_stack.sp, AltBase());  // recorded all the same
     EXPECT_TRUE(c.frame_address < AltBase() ||
@@ -487,12 +491,12 @@ TEST(SignalFrameHostTest, AlternateStackAutoDisarm) {
   ProbeConfig config;
   config.alt = true;
   config.on_stack = true;
-  config.alt_flags = kSsAutoDisarm;
+  config.alt_flags = linux_abi::kSsAutoDisarm;
   for (const Capture& c : Probe(config, {StackTop() - 5000, StackTop() - 5001})) {
     CheckCapture(c, config);
-    RtSigFrame host;
+    linux_abi::RtSigFrame host;
     memcpy(&host, c.frame, sizeof(host));
-    EXPECT_EQ(host.uc.uc_stack.flags, kSsAutoDisarm);
+    EXPECT_EQ(host.uc.uc_stack.flags, linux_abi::kSsAutoDisarm);
   }
 }
 
@@ -500,13 +504,14 @@ TEST(SignalFrameHostTest, AlternateStackAutoDisarm) {
 // ComputeFrameLayout refuses the same frame.
 TEST(SignalFrameHostTest, AlternateStackOverflow) {
   const uint64_t rsp = AltBase() + 900;  // no room even for a 512-byte FPU area
-  StackT alt;
+  linux_abi::StackT alt;
   alt.sp = AltBase();
   alt.size = sizeof(g_alt_stack);
   alt.flags = 0;
-  KSigAction action;
-  action.flags = kSaOnStack | kSaRestorer | kSaSigInfo;
-  EXPECT_EQ(ComputeFrameLayout(rsp, kFpuAreaSize, action, alt).error(), kstd::Error::kFault);
+  linux_abi::KSigAction action;
+  action.flags = linux_abi::kSaOnStack | linux_abi::kSaRestorer | linux_abi::kSaSigInfo;
+  EXPECT_EQ(ComputeFrameLayout(rsp, linux_abi::kFpuAreaSize, action, alt).error(),
+            kstd::Error::kFault);
   std::string died = RunInChild([&](std::string* o) {
     g_capture = new Capture();
     struct sigaction sa = {};
@@ -527,14 +532,14 @@ TEST(SignalFrameHostTest, AlternateStackOverflow) {
 struct Landing {
   uint64_t landed[kSlots];
   uint64_t mask;
-  StackT alt;
+  linux_abi::StackT alt;
 };
 
 struct SigreturnCase {
   UserRegs regs;
-  uint8_t fpu[kFpuAreaSize];
+  uint8_t fpu[linux_abi::kFpuAreaSize];
   SigSet mask;
-  StackT alt;
+  linux_abi::StackT alt;
   uint64_t fpstate_override = 1;  // 1: keep; otherwise the frame's fpstate
   uint32_t mxcsr_override = 0;    // 0: keep
   int64_t fpstate_shift = 0;      // move the FPU area by this many bytes
@@ -560,7 +565,7 @@ SigreturnCase DefaultCase() {
   SigreturnCase c;
   c.regs = LandingRegs(StackTop() - 8192 - 24);
   InitialFpuState(c.fpu);
-  FxsaveArea area;
+  linux_abi::FxsaveArea area;
   memcpy(&area, c.fpu, sizeof(area));
   area.mxcsr = kProbeMxcsr;
   for (int i = 0; i < 16; ++i) memset(area.xmm[i], 0x30 + i, 16);
@@ -581,28 +586,30 @@ std::string RunSigreturn(const SigreturnCase& c) {
     in.fpu = c.fpu;
     in.signo = SIGUSR1;
     in.action.handler = 0x1000;
-    in.action.flags = kSaSigInfo | kSaRestorer;
+    in.action.flags = linux_abi::kSaSigInfo | linux_abi::kSaRestorer;
     in.action.restorer = 0x2000;
     in.saved_mask = c.mask;
     in.alt_stack = c.alt;
     static SignalFrame frame;
     if (!BuildSignalFrame(in, &frame).ok()) _exit(5);
     memcpy(reinterpret_cast<void*>(frame.address), frame.image, frame.size);
-    const uint64_t sc = frame.ucontext_address + offsetof(UContext, uc_mcontext);
+    const uint64_t sc = frame.ucontext_address + offsetof(linux_abi::UContext, uc_mcontext);
     if (c.fpstate_override != 1) {
-      memcpy(reinterpret_cast<void*>(sc + offsetof(SigContext, fpstate)), &c.fpstate_override, 8);
+      memcpy(reinterpret_cast<void*>(sc + offsetof(linux_abi::SigContext, fpstate)),
+             &c.fpstate_override, 8);
     }
     if (c.fpstate_shift != 0) {
       uint64_t fp;
-      memcpy(&fp, reinterpret_cast<void*>(sc + offsetof(SigContext, fpstate)), 8);
+      memcpy(&fp, reinterpret_cast<void*>(sc + offsetof(linux_abi::SigContext, fpstate)), 8);
       uint64_t moved = fp + static_cast<uint64_t>(c.fpstate_shift);
-      memmove(reinterpret_cast<void*>(moved), reinterpret_cast<void*>(fp), kFpuAreaSize);
-      memcpy(reinterpret_cast<void*>(sc + offsetof(SigContext, fpstate)), &moved, 8);
+      memmove(reinterpret_cast<void*>(moved), reinterpret_cast<void*>(fp), linux_abi::kFpuAreaSize);
+      memcpy(reinterpret_cast<void*>(sc + offsetof(linux_abi::SigContext, fpstate)), &moved, 8);
     }
     if (c.mxcsr_override != 0) {
       uint64_t fp;
-      memcpy(&fp, reinterpret_cast<void*>(sc + offsetof(SigContext, fpstate)), 8);
-      memcpy(reinterpret_cast<void*>(fp + offsetof(FxsaveArea, mxcsr)), &c.mxcsr_override, 4);
+      memcpy(&fp, reinterpret_cast<void*>(sc + offsetof(linux_abi::SigContext, fpstate)), 8);
+      memcpy(reinterpret_cast<void*>(fp + offsetof(linux_abi::FxsaveArea, mxcsr)),
+             &c.mxcsr_override, 4);
     }
     SigreturnJump(frame.address + 8);
     Landing l;
@@ -646,7 +653,7 @@ TEST(SigreturnHostTest, LinuxAcceptsOurFrame) {
   ASSERT_TRUE(ParseLanding(RunSigreturn(c), &l));
   ExpectLandedRegs(l, c.regs);
   EXPECT_EQ(l.landed[17] & 0xFFFFFFFF, kProbeMxcsr);
-  FxsaveArea area;
+  linux_abi::FxsaveArea area;
   memcpy(&area, c.fpu, sizeof(area));
   for (int i = 0; i < 16; ++i) {
     EXPECT_EQ(memcmp(&l.landed[18 + 2 * i], area.xmm[i], 16), 0) << "xmm" << i;
@@ -661,11 +668,11 @@ TEST(SigreturnHostTest, ManyStackPointers) {
   for (uint64_t k = 0; k < 32; ++k) {
     SigreturnCase c = DefaultCase();
     c.regs = LandingRegs(StackTop() - 8192 - k);
-    c.alt = StackT();
+    c.alt = linux_abi::StackT();
     Landing l;
     ASSERT_TRUE(ParseLanding(RunSigreturn(c), &l)) << k;
     ExpectLandedRegs(l, c.regs);
-    EXPECT_EQ(l.alt.flags, kSsDisable);
+    EXPECT_EQ(l.alt.flags, linux_abi::kSsDisable);
   }
 }
 

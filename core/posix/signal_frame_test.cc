@@ -8,7 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "core/posix/testing/uapi_layouts.h"
+#include "abi/linux/signal.h"
+#include "abi/linux/ucontext.h"
 
 namespace core::posix {
 namespace {
@@ -57,9 +58,9 @@ UserRegs SampleRegs(uint64_t rsp) {
   return r;
 }
 
-void SampleFpu(uint8_t out[kFpuAreaSize]) {
+void SampleFpu(uint8_t out[linux_abi::kFpuAreaSize]) {
   InitialFpuState(out);
-  FxsaveArea area;
+  linux_abi::FxsaveArea area;
   memcpy(&area, out, sizeof(area));
   area.mxcsr = 0x1F80 | 0x6000;  // rounding toward zero
   for (int i = 0; i < 16; ++i) memset(area.xmm[i], 0x40 + i, 16);
@@ -67,12 +68,12 @@ void SampleFpu(uint8_t out[kFpuAreaSize]) {
   memcpy(out, &area, sizeof(area));
 }
 
-KSigAction SampleAction(uint64_t flags = kSaSigInfo) {
-  KSigAction a;
+linux_abi::KSigAction SampleAction(uint64_t flags = linux_abi::kSaSigInfo) {
+  linux_abi::KSigAction a;
   a.handler = kHandlerAddr;
-  a.flags = flags | kSaRestorer;
+  a.flags = flags | linux_abi::kSaRestorer;
   a.restorer = kRestorerAddr;
-  a.mask = SigMask(kSigUsr2);
+  a.mask = SigMask(linux_abi::kSigUsr2);
   return a;
 }
 
@@ -86,120 +87,17 @@ SigreturnContext Context() {
   return c;
 }
 
-// --- Layouts against glibc -------------------------------------------------------
-
-TEST(SignalFrameLayoutTest, SigContextMatchesGlibc) {
-  EXPECT_EQ(sizeof(SigContext), sizeof(struct sigcontext));
-#define SAME(ours, theirs) EXPECT_EQ(offsetof(SigContext, ours), offsetof(struct sigcontext, theirs))
-  SAME(r8, r8);
-  SAME(r9, r9);
-  SAME(r10, r10);
-  SAME(r11, r11);
-  SAME(r12, r12);
-  SAME(r13, r13);
-  SAME(r14, r14);
-  SAME(r15, r15);
-  SAME(rdi, rdi);
-  SAME(rsi, rsi);
-  SAME(rbp, rbp);
-  SAME(rbx, rbx);
-  SAME(rdx, rdx);
-  SAME(rax, rax);
-  SAME(rcx, rcx);
-  SAME(rsp, rsp);
-  SAME(rip, rip);
-  SAME(eflags, eflags);
-  SAME(cs, cs);
-  SAME(gs, gs);
-  SAME(fs, fs);
-  SAME(ss, __pad0);
-  SAME(err, err);
-  SAME(trapno, trapno);
-  SAME(oldmask, oldmask);
-  SAME(cr2, cr2);
-  SAME(fpstate, fpstate);
-  SAME(reserved1, __reserved1);
-#undef SAME
-}
-
-TEST(SignalFrameLayoutTest, UContextMatchesGlibcPrefix) {
-  EXPECT_EQ(offsetof(UContext, uc_flags), offsetof(ucontext_t, uc_flags));
-  EXPECT_EQ(offsetof(UContext, uc_link), offsetof(ucontext_t, uc_link));
-  EXPECT_EQ(offsetof(UContext, uc_stack), offsetof(ucontext_t, uc_stack));
-  EXPECT_EQ(offsetof(UContext, uc_mcontext), offsetof(ucontext_t, uc_mcontext));
-  EXPECT_EQ(offsetof(UContext, uc_sigmask), offsetof(ucontext_t, uc_sigmask));
-  EXPECT_EQ(sizeof(mcontext_t), sizeof(SigContext));
-  const size_t gregs = offsetof(ucontext_t, uc_mcontext.gregs);
-  const size_t mc = offsetof(UContext, uc_mcontext);
-#define GREG(reg, field) EXPECT_EQ(gregs + (reg) * 8, mc + offsetof(SigContext, field)) << #reg
-  GREG(REG_R8, r8);
-  GREG(REG_R9, r9);
-  GREG(REG_R10, r10);
-  GREG(REG_R11, r11);
-  GREG(REG_R12, r12);
-  GREG(REG_R13, r13);
-  GREG(REG_R14, r14);
-  GREG(REG_R15, r15);
-  GREG(REG_RDI, rdi);
-  GREG(REG_RSI, rsi);
-  GREG(REG_RBP, rbp);
-  GREG(REG_RBX, rbx);
-  GREG(REG_RDX, rdx);
-  GREG(REG_RAX, rax);
-  GREG(REG_RCX, rcx);
-  GREG(REG_RSP, rsp);
-  GREG(REG_RIP, rip);
-  GREG(REG_EFL, eflags);
-  GREG(REG_CSGSFS, cs);
-  GREG(REG_ERR, err);
-  GREG(REG_TRAPNO, trapno);
-  GREG(REG_OLDMASK, oldmask);
-  GREG(REG_CR2, cr2);
-#undef GREG
-  EXPECT_EQ(offsetof(ucontext_t, uc_mcontext.fpregs), mc + offsetof(SigContext, fpstate));
-  EXPECT_EQ(NGREG, 23);
-}
-
-TEST(SignalFrameLayoutTest, FpuAreaMatchesGlibc) {
-  EXPECT_EQ(sizeof(FxsaveArea), sizeof(struct _fpstate));
-  EXPECT_EQ(sizeof(FxsaveArea), sizeof(struct _libc_fpstate));
-#define SAME(ours, theirs) EXPECT_EQ(offsetof(FxsaveArea, ours), offsetof(struct _fpstate, theirs))
-  SAME(fcw, cwd);
-  SAME(fsw, swd);
-  SAME(ftw, ftw);
-  SAME(fop, fop);
-  SAME(fip, rip);
-  SAME(fdp, rdp);
-  SAME(mxcsr, mxcsr);
-  SAME(mxcsr_mask, mxcr_mask);
-  SAME(st, _st);
-  SAME(xmm, _xmm);
-#undef SAME
-  EXPECT_EQ(offsetof(FxsaveArea, sw_reserved), 464u);
-  EXPECT_EQ(sizeof(FpxSwBytes), sizeof(struct _fpx_sw_bytes));
-  EXPECT_EQ(offsetof(FpxSwBytes, magic1), offsetof(struct _fpx_sw_bytes, magic1));
-  EXPECT_EQ(offsetof(FpxSwBytes, extended_size), offsetof(struct _fpx_sw_bytes, extended_size));
-  EXPECT_EQ(offsetof(FpxSwBytes, xfeatures), offsetof(struct _fpx_sw_bytes, xstate_bv));
-  EXPECT_EQ(offsetof(FpxSwBytes, xstate_size), offsetof(struct _fpx_sw_bytes, xstate_size));
-  EXPECT_EQ(kFpXstateMagic1, FP_XSTATE_MAGIC1);
-  EXPECT_EQ(kFpXstateMagic2, FP_XSTATE_MAGIC2);
-  const testing::UapiLayouts u = testing::GetUapiLayouts();
-  EXPECT_EQ(kUcFpXstate, u.uc_fp_xstate);
-  EXPECT_EQ(kUcSigcontextSs, u.uc_sigcontext_ss);
-  EXPECT_EQ(kUcStrictRestoreSs, u.uc_strict_restore_ss);
-}
-
 TEST(SignalFrameLayoutTest, InitialFpuState) {
-  uint8_t fpu[kFpuAreaSize];
+  uint8_t fpu[linux_abi::kFpuAreaSize];
   memset(fpu, 0xAA, sizeof(fpu));
   InitialFpuState(fpu);
-  FxsaveArea area;
+  linux_abi::FxsaveArea area;
   memcpy(&area, fpu, sizeof(area));
   EXPECT_EQ(area.fcw, 0x037F);
   EXPECT_EQ(area.mxcsr, 0x1F80u);
   EXPECT_EQ(area.fsw, 0);
   EXPECT_EQ(area.ftw, 0);
-  for (size_t i = 32; i < kFpuAreaSize; ++i) ASSERT_EQ(fpu[i], 0) << i;
+  for (size_t i = 32; i < linux_abi::kFpuAreaSize; ++i) ASSERT_EQ(fpu[i], 0) << i;
 }
 
 // --- Building ------------------------------------------------------------------
@@ -208,16 +106,16 @@ TEST(SignalFrameBuildTest, FrameContentsAndHandlerRegisters) {
   const uint64_t rsp = 0x7ffff7ff0000 - 0x38;
   SignalFrameInput in;
   in.regs = SampleRegs(rsp);
-  uint8_t fpu[kFpuAreaSize];
+  uint8_t fpu[linux_abi::kFpuAreaSize];
   SampleFpu(fpu);
   // Leftover xstate magic in the thread image must not leak into the frame.
-  FpxSwBytes sw = {kFpXstateMagic1, 520, 3, 516, {}};
-  memcpy(fpu + offsetof(FxsaveArea, sw_reserved), &sw, sizeof(sw));
+  linux_abi::FpxSwBytes sw = {linux_abi::kFpXstateMagic1, 520, 3, 516, {}};
+  memcpy(fpu + offsetof(linux_abi::FxsaveArea, sw_reserved), &sw, sizeof(sw));
   in.fpu = fpu;
-  in.signo = kSigUsr1;
-  in.info = SigInfo::FromKill(kSigUsr1, 42, 1000, kSiTkill);
+  in.signo = linux_abi::kSigUsr1;
+  in.info = linux_abi::SigInfo::FromKill(linux_abi::kSigUsr1, 42, 1000, linux_abi::kSiTkill);
   in.action = SampleAction();
-  in.saved_mask = SigMask(kSigInt) | SigMask(40);
+  in.saved_mask = SigMask(linux_abi::kSigInt) | SigMask(40);
   in.alt_stack.sp = 0x500000;
   in.alt_stack.size = 0x10000;
   in.alt_stack.flags = 0;
@@ -229,15 +127,15 @@ TEST(SignalFrameBuildTest, FrameContentsAndHandlerRegisters) {
   EXPECT_EQ(out.address % 16, 8u);
   EXPECT_LE(out.address + out.size, rsp - 128);  // the red zone is left alone
   EXPECT_GT(out.address + out.size + 64 + 16, rsp - 128);  // and no more than alignment
-  RtSigFrame frame;
+  linux_abi::RtSigFrame frame;
   memcpy(&frame, out.image, sizeof(frame));
   EXPECT_EQ(frame.pretcode, kRestorerAddr);
-  EXPECT_EQ(frame.uc.uc_flags, kUcSigcontextSs | kUcStrictRestoreSs);
+  EXPECT_EQ(frame.uc.uc_flags, linux_abi::kUcSigcontextSs | linux_abi::kUcStrictRestoreSs);
   EXPECT_EQ(frame.uc.uc_link, 0u);
   EXPECT_EQ(frame.uc.uc_stack.sp, 0x500000u);
   EXPECT_EQ(frame.uc.uc_stack.size, 0x10000u);
   EXPECT_EQ(frame.uc.uc_stack.flags, 0);
-  const SigContext& sc = frame.uc.uc_mcontext;
+  const linux_abi::SigContext& sc = frame.uc.uc_mcontext;
   EXPECT_EQ(sc.r8, in.regs.r8);
   EXPECT_EQ(sc.r15, in.regs.r15);
   EXPECT_EQ(sc.rdi, in.regs.rdi);
@@ -258,22 +156,22 @@ TEST(SignalFrameBuildTest, FrameContentsAndHandlerRegisters) {
   EXPECT_EQ(sc.fpstate % 64, 0u);
   EXPECT_EQ(sc.fpstate, out.address + 456);
   for (uint64_t r : sc.reserved1) EXPECT_EQ(r, 0u);
-  EXPECT_EQ(memcmp(&frame.info, &in.info, sizeof(SigInfo)), 0);
+  EXPECT_EQ(memcmp(&frame.info, &in.info, sizeof(linux_abi::SigInfo)), 0);
   // The FPU area: the thread's image without the software-reserved bytes.
   const uint8_t* area = out.image + (sc.fpstate - out.address);
-  EXPECT_EQ(memcmp(area, fpu, offsetof(FxsaveArea, sw_reserved)), 0);
-  for (size_t i = offsetof(FxsaveArea, sw_reserved); i < kFpuAreaSize; ++i) {
+  EXPECT_EQ(memcmp(area, fpu, offsetof(linux_abi::FxsaveArea, sw_reserved)), 0);
+  for (size_t i = offsetof(linux_abi::FxsaveArea, sw_reserved); i < linux_abi::kFpuAreaSize; ++i) {
     ASSERT_EQ(area[i], 0) << i;
   }
   // Padding between the frame and the FPU area is zero.
-  for (size_t i = sizeof(RtSigFrame); i < sc.fpstate - out.address; ++i) {
+  for (size_t i = sizeof(linux_abi::RtSigFrame); i < sc.fpstate - out.address; ++i) {
     ASSERT_EQ(out.image[i], 0) << i;
   }
 
   const UserRegs& h = out.handler_regs;
   EXPECT_EQ(h.rip, kHandlerAddr);
   EXPECT_EQ(h.rsp, out.address);
-  EXPECT_EQ(h.rdi, static_cast<uint64_t>(kSigUsr1));
+  EXPECT_EQ(h.rdi, static_cast<uint64_t>(linux_abi::kSigUsr1));
   EXPECT_EQ(h.rsi, out.address + 312);
   EXPECT_EQ(h.rdx, out.address + 8);
   EXPECT_EQ(out.siginfo_address, h.rsi);
@@ -287,11 +185,11 @@ TEST(SignalFrameBuildTest, FrameContentsAndHandlerRegisters) {
 TEST(SignalFrameBuildTest, SigInfoOnlyWithSaSigInfo) {
   SignalFrameInput in;
   in.regs = SampleRegs(0x7fff0000);
-  uint8_t fpu[kFpuAreaSize];
+  uint8_t fpu[linux_abi::kFpuAreaSize];
   SampleFpu(fpu);
   in.fpu = fpu;
-  in.signo = kSigUsr1;
-  in.info = SigInfo::FromKill(kSigUsr1, 42, 1000);
+  in.signo = linux_abi::kSigUsr1;
+  in.info = linux_abi::SigInfo::FromKill(linux_abi::kSigUsr1, 42, 1000);
   in.action = SampleAction(/*flags=*/0);
   SignalFrame out;
   ASSERT_TRUE(BuildSignalFrame(in, &out).ok());
@@ -300,34 +198,36 @@ TEST(SignalFrameBuildTest, SigInfoOnlyWithSaSigInfo) {
 }
 
 TEST(SignalFrameBuildTest, AlignmentForManyStackPointers) {
-  uint8_t fpu[kFpuAreaSize];
+  uint8_t fpu[linux_abi::kFpuAreaSize];
   SampleFpu(fpu);
   for (uint64_t rsp = 0x7fff0000; rsp < 0x7fff0000 + 4 * 64 + 3; ++rsp) {
     SignalFrameInput in;
     in.regs = SampleRegs(rsp);
     in.fpu = fpu;
-    in.signo = kSigUsr1;
+    in.signo = linux_abi::kSigUsr1;
     in.action = SampleAction();
     SignalFrame out;
     ASSERT_TRUE(BuildSignalFrame(in, &out).ok()) << rsp;
     EXPECT_EQ(out.address % 16, 8u) << rsp;  // as after a call
     uint64_t fpstate;
-    memcpy(&fpstate, out.image + 8 + offsetof(UContext, uc_mcontext) + offsetof(SigContext, fpstate),
+    memcpy(&fpstate,
+           out.image + 8 + offsetof(linux_abi::UContext, uc_mcontext) +
+               offsetof(linux_abi::SigContext, fpstate),
            8);
     EXPECT_EQ(fpstate % 64, 0u) << rsp;
-    EXPECT_LE(fpstate + kFpuAreaSize, rsp - 128) << rsp;
-    EXPECT_GT(fpstate + kFpuAreaSize + 64, rsp - 128) << rsp;  // tight
-    EXPECT_EQ(out.address + out.size, fpstate + kFpuAreaSize) << rsp;
-    EXPECT_GE(fpstate, out.address + sizeof(RtSigFrame)) << rsp;
+    EXPECT_LE(fpstate + linux_abi::kFpuAreaSize, rsp - 128) << rsp;
+    EXPECT_GT(fpstate + linux_abi::kFpuAreaSize + 64, rsp - 128) << rsp;  // tight
+    EXPECT_EQ(out.address + out.size, fpstate + linux_abi::kFpuAreaSize) << rsp;
+    EXPECT_GE(fpstate, out.address + sizeof(linux_abi::RtSigFrame)) << rsp;
   }
 }
 
 TEST(SignalFrameBuildTest, AlternateStack) {
-  uint8_t fpu[kFpuAreaSize];
+  uint8_t fpu[linux_abi::kFpuAreaSize];
   SampleFpu(fpu);
   SignalFrameInput in;
   in.fpu = fpu;
-  in.signo = kSigSegv;
+  in.signo = linux_abi::kSigSegv;
   in.alt_stack.sp = 0x600000;
   in.alt_stack.size = 0x4000;
   in.alt_stack.flags = 0;
@@ -340,11 +240,11 @@ TEST(SignalFrameBuildTest, AlternateStack) {
   EXPECT_GT(out.address, 0x7ff00000u);
 
   // With SA_ONSTACK: the top of the alternate stack (no red zone there).
-  in.action = SampleAction(kSaSigInfo | kSaOnStack);
+  in.action = SampleAction(linux_abi::kSaSigInfo | linux_abi::kSaOnStack);
   ASSERT_TRUE(BuildSignalFrame(in, &out).ok());
   EXPECT_EQ(out.address + out.size, 0x604000u);  // 0x604000 is 64-aligned
   EXPECT_EQ(out.address % 16, 8u);
-  RtSigFrame frame;
+  linux_abi::RtSigFrame frame;
   memcpy(&frame, out.image, sizeof(frame));
   EXPECT_EQ(frame.uc.uc_stack.sp, 0x600000u);
   EXPECT_EQ(frame.uc.uc_mcontext.rsp, 0x7fff0000u);
@@ -363,38 +263,38 @@ TEST(SignalFrameBuildTest, AlternateStack) {
   EXPECT_EQ(BuildSignalFrame(in, &out).error(), kstd::Error::kFault);
 
   // An alternate stack too small for the frame.
-  in.action = SampleAction(kSaOnStack);
+  in.action = SampleAction(linux_abi::kSaOnStack);
   in.alt_stack.size = 900;
   in.regs = SampleRegs(0x7fff0000);
   EXPECT_EQ(BuildSignalFrame(in, &out).error(), kstd::Error::kFault);
 
   // Disabled alternate stack: SA_ONSTACK is ignored.
-  in.alt_stack = StackT();
+  in.alt_stack = linux_abi::StackT();
   ASSERT_TRUE(BuildSignalFrame(in, &out).ok());
   EXPECT_GT(out.address, 0x7ff00000u);
   memcpy(&frame, out.image, sizeof(frame));
-  EXPECT_EQ(frame.uc.uc_stack.flags, kSsDisable);
+  EXPECT_EQ(frame.uc.uc_stack.flags, linux_abi::kSsDisable);
 
   // SS_AUTODISARM: never "on" it, so a nested signal starts at the top again.
   in.alt_stack.sp = 0x600000;
   in.alt_stack.size = 0x4000;
-  in.alt_stack.flags = kSsAutoDisarm;
+  in.alt_stack.flags = linux_abi::kSsAutoDisarm;
   in.regs = SampleRegs(0x603000);
   ASSERT_TRUE(BuildSignalFrame(in, &out).ok());
   EXPECT_EQ(out.address + out.size, 0x604000u);
   memcpy(&frame, out.image, sizeof(frame));
-  EXPECT_EQ(frame.uc.uc_stack.flags, kSsAutoDisarm);
+  EXPECT_EQ(frame.uc.uc_stack.flags, linux_abi::kSsAutoDisarm);
 }
 
 TEST(SignalFrameBuildTest, Refusals) {
-  uint8_t fpu[kFpuAreaSize];
+  uint8_t fpu[linux_abi::kFpuAreaSize];
   SampleFpu(fpu);
   SignalFrameInput in;
   in.regs = SampleRegs(0x7fff0000);
   in.fpu = fpu;
-  in.signo = kSigUsr1;
+  in.signo = linux_abi::kSigUsr1;
   in.action = SampleAction();
-  in.action.flags &= ~kSaRestorer;
+  in.action.flags &= ~linux_abi::kSaRestorer;
   SignalFrame out;
   EXPECT_EQ(BuildSignalFrame(in, &out).error(), kstd::Error::kFault);
   in.action = SampleAction();
@@ -406,7 +306,7 @@ TEST(SignalFrameBuildTest, Refusals) {
     EXPECT_EQ(BuildSignalFrame(in, &out).error(), kstd::Error::kFault) << rsp;
   }
   in.regs = SampleRegs(0x7fff0000);
-  in.action.flags |= kSaOnStack;
+  in.action.flags |= linux_abi::kSaOnStack;
   in.alt_stack.sp = ~uint64_t{0} - 10;
   in.alt_stack.size = 100;
   in.alt_stack.flags = 0;
@@ -414,8 +314,8 @@ TEST(SignalFrameBuildTest, Refusals) {
 }
 
 TEST(SignalFrameBuildTest, LayoutFormula) {
-  KSigAction a = SampleAction();
-  StackT none;
+  linux_abi::KSigAction a = SampleAction();
+  linux_abi::StackT none;
   // Linux: fpstate = round_down(rsp - 128 - fpu_size, 64);
   //        frame = round_down(fpstate - 440, 16) - 8.
   for (uint64_t fpu_size : {512ull, 516ull, 832ull, 2696ull, 11008ull}) {
@@ -434,20 +334,20 @@ TEST(SignalFrameBuildTest, LayoutFormula) {
 struct Built {
   SignalFrameInput in;
   SignalFrame out;
-  uint8_t fpu[kFpuAreaSize];
+  uint8_t fpu[linux_abi::kFpuAreaSize];
 };
 
 void BuildSample(Built* b, uint64_t rsp) {
   b->in.regs = SampleRegs(rsp);
   SampleFpu(b->fpu);
   b->in.fpu = b->fpu;
-  b->in.signo = kSigUsr1;
-  b->in.info = SigInfo::FromKill(kSigUsr1, 1, 2);
+  b->in.signo = linux_abi::kSigUsr1;
+  b->in.info = linux_abi::SigInfo::FromKill(linux_abi::kSigUsr1, 1, 2);
   b->in.action = SampleAction();
-  b->in.saved_mask = SigMask(kSigInt) | SigMask(kSigKill);
+  b->in.saved_mask = SigMask(linux_abi::kSigInt) | SigMask(linux_abi::kSigKill);
   b->in.alt_stack.sp = 0x500000;
   b->in.alt_stack.size = 0x8000;
-  b->in.alt_stack.flags = kSsAutoDisarm;
+  b->in.alt_stack.flags = linux_abi::kSsAutoDisarm;
   ASSERT_TRUE(BuildSignalFrame(b->in, &b->out).ok());
 }
 
@@ -483,11 +383,11 @@ TEST(SigreturnTest, RoundTrip) {
   EXPECT_EQ(got.rflags, want.rflags);
   EXPECT_EQ(got.cs, kUserCs);
   EXPECT_EQ(got.ss, kUserSs);
-  EXPECT_EQ(st.mask, SigMask(kSigInt));  // SIGKILL dropped
+  EXPECT_EQ(st.mask, SigMask(linux_abi::kSigInt));  // SIGKILL dropped
   EXPECT_EQ(st.alt_stack.sp, 0x500000u);
   EXPECT_EQ(st.alt_stack.size, 0x8000u);
-  EXPECT_EQ(st.alt_stack.flags, kSsAutoDisarm);
-  EXPECT_EQ(memcmp(st.fpu, b.fpu, offsetof(FxsaveArea, sw_reserved)), 0);
+  EXPECT_EQ(st.alt_stack.flags, linux_abi::kSsAutoDisarm);
+  EXPECT_EQ(memcmp(st.fpu, b.fpu, offsetof(linux_abi::FxsaveArea, sw_reserved)), 0);
 }
 
 TEST(SigreturnTest, HostileRegisters) {
@@ -495,7 +395,7 @@ TEST(SigreturnTest, HostileRegisters) {
   BuildSample(&b, 0x7fff1000);
   FakeMemory mem(0x7ffe0000, 0x20000);
   const uint64_t uc = SigreturnRsp(b.out);
-  const uint64_t sc = uc + offsetof(UContext, uc_mcontext);
+  const uint64_t sc = uc + offsetof(linux_abi::UContext, uc_mcontext);
   auto parse = [&](SigreturnState* st) {
     return ParseSigreturnFrame(uc, &FakeMemory::Read, &mem, Context(), st);
   };
@@ -505,24 +405,24 @@ TEST(SigreturnTest, HostileRegisters) {
   for (uint64_t rip : {0x0000800000000000ull, 0x00FF000000000000ull, 0xFFFF800000000000ull,
                        0xFFFFFFFF80000000ull, 0x8000000000000000ull, ~0ull}) {
     mem.Write(b.out.address, b.out.image, b.out.size);
-    put64(offsetof(SigContext, rip), rip);
+    put64(offsetof(linux_abi::SigContext, rip), rip);
     EXPECT_EQ(parse(&st).error(), kstd::Error::kFault) << std::hex << rip;
   }
   // The highest user address is fine; so is 0 (the program faults, not us).
   for (uint64_t rip : {0x00007FFFFFFFFFFFull, 0ull}) {
     mem.Write(b.out.address, b.out.image, b.out.size);
-    put64(offsetof(SigContext, rip), rip);
+    put64(offsetof(linux_abi::SigContext, rip), rip);
     ASSERT_TRUE(parse(&st).ok());
     EXPECT_EQ(st.regs.rip, rip);
   }
 
   // Flags: privileged bits never come from the frame; IF is always on.
   mem.Write(b.out.address, b.out.image, b.out.size);
-  put64(offsetof(SigContext, eflags), ~0ull);
+  put64(offsetof(linux_abi::SigContext, eflags), ~0ull);
   ASSERT_TRUE(parse(&st).ok());
   EXPECT_EQ(st.regs.rflags, kSigreturnFlags | kFlagIf | kFlagFixed1);
   EXPECT_EQ(st.regs.rflags & (kFlagIopl | kFlagNt | kFlagVm | kFlagVif | kFlagVip | kFlagId), 0u);
-  put64(offsetof(SigContext, eflags), 0);
+  put64(offsetof(linux_abi::SigContext, eflags), 0);
   ASSERT_TRUE(parse(&st).ok());
   EXPECT_EQ(st.regs.rflags, kFlagIf | kFlagFixed1);
   // ...and ID (not restorable) comes from the current flags.
@@ -534,7 +434,7 @@ TEST(SigreturnTest, HostileRegisters) {
   // Selectors: whatever the frame says, the user selectors are used.
   mem.Write(b.out.address, b.out.image, b.out.size);
   uint16_t selectors[4] = {0x08, 0xFFFF, 0x1234, 0x10};  // cs gs fs ss: kernel's
-  mem.Write(sc + offsetof(SigContext, cs), selectors, sizeof(selectors));
+  mem.Write(sc + offsetof(linux_abi::SigContext, cs), selectors, sizeof(selectors));
   ASSERT_TRUE(parse(&st).ok());
   EXPECT_EQ(st.regs.cs, kUserCs);
   EXPECT_EQ(st.regs.ss, kUserSs);
@@ -542,7 +442,7 @@ TEST(SigreturnTest, HostileRegisters) {
   // The mask cannot block SIGKILL/SIGSTOP.
   mem.Write(b.out.address, b.out.image, b.out.size);
   uint64_t all = ~0ull;
-  mem.Write(uc + offsetof(UContext, uc_sigmask), &all, 8);
+  mem.Write(uc + offsetof(linux_abi::UContext, uc_sigmask), &all, 8);
   ASSERT_TRUE(parse(&st).ok());
   EXPECT_EQ(st.mask, kAllSignals & ~kUnblockableSignals);
 }
@@ -552,9 +452,11 @@ TEST(SigreturnTest, HostileFpuArea) {
   BuildSample(&b, 0x7fff1000);
   FakeMemory mem(0x7ffe0000, 0x20000);
   const uint64_t uc = SigreturnRsp(b.out);
-  const uint64_t sc = uc + offsetof(UContext, uc_mcontext);
+  const uint64_t sc = uc + offsetof(linux_abi::UContext, uc_mcontext);
   uint64_t fpstate;
-  memcpy(&fpstate, b.out.image + 8 + offsetof(UContext, uc_mcontext) + offsetof(SigContext, fpstate),
+  memcpy(&fpstate,
+         b.out.image + 8 + offsetof(linux_abi::UContext, uc_mcontext) +
+             offsetof(linux_abi::SigContext, fpstate),
          8);
   auto parse = [&](SigreturnState* st, uint32_t mask = 0xFFFF) {
     SigreturnContext c = Context();
@@ -566,9 +468,9 @@ TEST(SigreturnTest, HostileFpuArea) {
   // Reserved MXCSR bits are cleared (FXRSTOR would #GP on them).
   mem.Write(b.out.address, b.out.image, b.out.size);
   uint32_t mxcsr = 0xFFFFFFFF;
-  mem.Write(fpstate + offsetof(FxsaveArea, mxcsr), &mxcsr, 4);
+  mem.Write(fpstate + offsetof(linux_abi::FxsaveArea, mxcsr), &mxcsr, 4);
   ASSERT_TRUE(parse(&st).ok());
-  FxsaveArea area;
+  linux_abi::FxsaveArea area;
   memcpy(&area, st.fpu, sizeof(area));
   EXPECT_EQ(area.mxcsr, 0xFFFFu);
   ASSERT_TRUE(parse(&st, 0xFFBF).ok());  // a CPU without DAZ
@@ -580,34 +482,34 @@ TEST(SigreturnTest, HostileFpuArea) {
 
   // A Linux xstate trailer is accepted; only the legacy part is used.
   mem.Write(b.out.address, b.out.image, b.out.size);
-  FpxSwBytes sw = {kFpXstateMagic1, 2700, 0xE7, 2696, {}};
-  mem.Write(fpstate + offsetof(FxsaveArea, sw_reserved), &sw, sizeof(sw));
+  linux_abi::FpxSwBytes sw = {linux_abi::kFpXstateMagic1, 2700, 0xE7, 2696, {}};
+  mem.Write(fpstate + offsetof(linux_abi::FxsaveArea, sw_reserved), &sw, sizeof(sw));
   ASSERT_TRUE(parse(&st).ok());
   memcpy(&area, st.fpu, sizeof(area));
   for (uint8_t x : area.sw_reserved) ASSERT_EQ(x, 0);
-  EXPECT_EQ(memcmp(st.fpu, b.fpu, offsetof(FxsaveArea, sw_reserved)), 0);
+  EXPECT_EQ(memcmp(st.fpu, b.fpu, offsetof(linux_abi::FxsaveArea, sw_reserved)), 0);
 
   // No FPU area: the initial state.
   mem.Write(b.out.address, b.out.image, b.out.size);
   uint64_t zero = 0;
-  mem.Write(sc + offsetof(SigContext, fpstate), &zero, 8);
+  mem.Write(sc + offsetof(linux_abi::SigContext, fpstate), &zero, 8);
   ASSERT_TRUE(parse(&st).ok());
-  uint8_t init[kFpuAreaSize];
+  uint8_t init[linux_abi::kFpuAreaSize];
   InitialFpuState(init);
-  EXPECT_EQ(memcmp(st.fpu, init, kFpuAreaSize), 0);
+  EXPECT_EQ(memcmp(st.fpu, init, linux_abi::kFpuAreaSize), 0);
 
   // Misaligned or unreadable FPU areas are refused.
   for (uint64_t bad : {fpstate + 8, fpstate + 1, uint64_t{0x1000}, ~uint64_t{0} & ~uint64_t{15},
                        mem.base + mem.bytes.size() - 256}) {
     mem.Write(b.out.address, b.out.image, b.out.size);
-    mem.Write(sc + offsetof(SigContext, fpstate), &bad, 8);
+    mem.Write(sc + offsetof(linux_abi::SigContext, fpstate), &bad, 8);
     EXPECT_EQ(parse(&st).error(), kstd::Error::kFault) << std::hex << bad;
   }
   // 16-aligned but not 64-aligned is fine (FXRSTOR's rule).
   mem.Write(b.out.address, b.out.image, b.out.size);
   uint64_t moved = fpstate - 16;
-  mem.Write(moved, b.fpu, kFpuAreaSize);
-  mem.Write(sc + offsetof(SigContext, fpstate), &moved, 8);
+  mem.Write(moved, b.fpu, linux_abi::kFpuAreaSize);
+  mem.Write(sc + offsetof(linux_abi::SigContext, fpstate), &moved, 8);
   ASSERT_TRUE(parse(&st).ok());
 }
 
@@ -631,9 +533,13 @@ TEST(SigreturnTest, RandomFramesAreSafe) {
     // Make some of them point at a readable, aligned FPU area.
     if (i % 2 == 0) {
       uint64_t fp = 0x12000 + (rng() % 8) * 16;
-      mem.Write(0x10100 + offsetof(UContext, uc_mcontext) + offsetof(SigContext, fpstate), &fp, 8);
+      mem.Write(0x10100 + offsetof(linux_abi::UContext, uc_mcontext) +
+                    offsetof(linux_abi::SigContext, fpstate),
+                &fp, 8);
       uint64_t rip = rng() % kUserLimit;
-      mem.Write(0x10100 + offsetof(UContext, uc_mcontext) + offsetof(SigContext, rip), &rip, 8);
+      mem.Write(0x10100 + offsetof(linux_abi::UContext, uc_mcontext) +
+                    offsetof(linux_abi::SigContext, rip),
+                &rip, 8);
     }
     SigreturnState st;
     auto r = ParseSigreturnFrame(0x10100, &FakeMemory::Read, &mem, Context(), &st);
@@ -647,7 +553,7 @@ TEST(SigreturnTest, RandomFramesAreSafe) {
     EXPECT_EQ(st.regs.ss, kUserSs);
     EXPECT_TRUE(st.regs.rflags & kFlagIf);
     EXPECT_EQ(st.regs.rflags & (kFlagIopl | kFlagNt | kFlagVm | kFlagVif | kFlagVip), 0u);
-    FxsaveArea area;
+    linux_abi::FxsaveArea area;
     memcpy(&area, st.fpu, sizeof(area));
     EXPECT_EQ(area.mxcsr & ~0xFFFFu, 0u);
     EXPECT_EQ(st.mask & kUnblockableSignals, 0u);
@@ -662,11 +568,11 @@ int64_t Neg(kstd::Error e) { return -static_cast<int64_t>(e); }
 TEST(SyscallRestartTest, Table) {
   const uint64_t nr = 0;  // read
   const uint64_t rip = 0x401002;
-  KSigAction plain = SampleAction(0);
-  KSigAction restart = SampleAction(kSaRestart);
+  linux_abi::KSigAction plain = SampleAction(0);
+  linux_abi::KSigAction restart = SampleAction(linux_abi::kSaRestart);
   struct Case {
     int64_t result;
-    const KSigAction* handler;
+    const linux_abi::KSigAction* handler;
     int64_t want_rax;
     bool restarted;
   };

@@ -1,5 +1,6 @@
 #include "core/posix/signals.h"
 
+#include "abi/linux/signal.h"
 #include "kstd/new.h"
 
 namespace core::posix {
@@ -63,7 +64,8 @@ bool IsDefaultIgnored(int signo) {
 }
 
 bool HandlerIgnores(uint64_t handler, int signo) {
-  return handler == kSigIgn || (handler == kSigDfl && IsDefaultIgnored(signo));
+  return handler == linux_abi::kSigIgn ||
+         (handler == linux_abi::kSigDfl && IsDefaultIgnored(signo));
 }
 
 // The next signal to take from `pending` & ~blocked: synchronous ones first,
@@ -77,14 +79,14 @@ int NextSignal(SigSet pending, SigSet blocked) {
 }  // namespace
 
 DefaultAction DefaultActionOf(int signo) {
-  if (signo >= 1 && signo < kSigRtMinKernel) return kStandardSignals[signo].action;
+  if (signo >= 1 && signo < linux_abi::kSigRtMinKernel) return kStandardSignals[signo].action;
   if (IsRealtimeSignal(signo)) return DefaultAction::kTerminate;
   return DefaultAction::kIgnore;
 }
 
 const char* SignalName(int signo) {
-  if (signo >= 1 && signo < kSigRtMinKernel) return kStandardSignals[signo].name;
-  if (IsRealtimeSignal(signo)) return kRealtimeNames[signo - kSigRtMinKernel];
+  if (signo >= 1 && signo < linux_abi::kSigRtMinKernel) return kStandardSignals[signo].name;
+  if (IsRealtimeSignal(signo)) return kRealtimeNames[signo - linux_abi::kSigRtMinKernel];
   return "SIG?";
 }
 
@@ -93,43 +95,21 @@ kstd::Result<void> CheckSigSetSize(uint64_t sigsetsize) {
   return kstd::Ok();
 }
 
-bool OnAltStack(const StackT& alt, uint64_t sp) {
-  if (alt.flags & kSsAutoDisarm) return false;
+bool OnAltStack(const linux_abi::StackT& alt, uint64_t sp) {
+  if (alt.flags & linux_abi::kSsAutoDisarm) return false;
   return sp > alt.sp && sp - alt.sp <= alt.size;
 }
 
-int32_t AltStackFlags(const StackT& alt, uint64_t sp) {
-  int32_t disarm = alt.flags & kSsAutoDisarm;
-  if (alt.size == 0) return kSsDisable | disarm;
-  return (OnAltStack(alt, sp) ? kSsOnStack : 0) | disarm;
+int32_t AltStackFlags(const linux_abi::StackT& alt, uint64_t sp) {
+  int32_t disarm = alt.flags & linux_abi::kSsAutoDisarm;
+  if (alt.size == 0) return linux_abi::kSsDisable | disarm;
+  return (OnAltStack(alt, sp) ? linux_abi::kSsOnStack : 0) | disarm;
 }
 
-SigInfo SigInfo::FromKill(int signo, int32_t pid, uint32_t uid, int32_t code) {
-  SigInfo info;
-  info.signo = signo;
-  info.code = code;
-  info.kill.pid = pid;
-  info.kill.uid = uid;
-  return info;
-}
-
-SigInfo SigInfo::FromKernel(int signo) {
-  SigInfo info;
-  info.signo = signo;
-  info.code = kSiKernel;
-  return info;
-}
-
-SigInfo SigInfo::FromFault(int signo, int32_t code, uint64_t addr) {
-  SigInfo info;
-  info.signo = signo;
-  info.code = code;
-  info.fault.addr = addr;
-  return info;
-}
-
-kstd::Result<void> CheckUserSigInfo(const SigInfo& info, bool to_self) {
-  if (!to_self && (info.code >= 0 || info.code == kSiTkill)) return kstd::Error::kPermission;
+kstd::Result<void> CheckUserSigInfo(const linux_abi::SigInfo& info, bool to_self) {
+  if (!to_self && (info.code >= 0 || info.code == linux_abi::kSiTkill)) {
+    return kstd::Error::kPermission;
+  }
   return kstd::Ok();
 }
 
@@ -139,7 +119,7 @@ PendingSignals::~PendingSignals() {
   while (Entry* entry = queue_.PopFront()) delete entry;
 }
 
-kstd::Result<void> PendingSignals::Add(const SigInfo& info, uint32_t* budget_used) {
+kstd::Result<void> PendingSignals::Add(const linux_abi::SigInfo& info, uint32_t* budget_used) {
   const int signo = info.signo;
   // Standard signals coalesce: the first siginfo is the one kept.
   if (!IsRealtimeSignal(signo) && (set_ & SigMask(signo))) return kstd::Ok();
@@ -147,14 +127,14 @@ kstd::Result<void> PendingSignals::Add(const SigInfo& info, uint32_t* budget_use
   // Standard signals from the kernel or kill() may exceed the budget (they
   // coalesce, so a set holds at most 31 of them); the others may not.
   bool over_budget_ok = !IsRealtimeSignal(signo) && info.code >= 0;
-  if (signo != kSigKill && (over_budget_ok || *budget_used < kMaxQueuedSignals)) {
+  if (signo != linux_abi::kSigKill && (over_budget_ok || *budget_used < kMaxQueuedSignals)) {
     entry = new (kstd::nothrow) Entry;
   }
   if (entry != nullptr) {
     entry->info = info;
     queue_.PushBack(entry);
     ++*budget_used;
-  } else if (IsRealtimeSignal(signo) && info.code != kSiUser) {
+  } else if (IsRealtimeSignal(signo) && info.code != linux_abi::kSiUser) {
     // A queued signal that cannot be queued: sigqueue() learns it.
     return kstd::Error::kAgain;
   }
@@ -163,7 +143,7 @@ kstd::Result<void> PendingSignals::Add(const SigInfo& info, uint32_t* budget_use
   return kstd::Ok();
 }
 
-void PendingSignals::Take(int signo, SigInfo* info, uint32_t* budget_used) {
+void PendingSignals::Take(int signo, linux_abi::SigInfo* info, uint32_t* budget_used) {
   Entry* entry = queue_.FindIf([signo](Entry* e) { return e->info.signo == signo; });
   if (entry != nullptr) {
     *info = entry->info;
@@ -172,9 +152,9 @@ void PendingSignals::Take(int signo, SigInfo* info, uint32_t* budget_used) {
     --*budget_used;
   } else {
     // Pending without an entry (SIGKILL, or out of queue space).
-    *info = SigInfo();
+    *info = linux_abi::SigInfo();
     info->signo = signo;
-    info->code = kSiUser;
+    info->code = linux_abi::kSiUser;
   }
   bool more = queue_.FindIf([signo](Entry* e) { return e->info.signo == signo; }) != nullptr;
   if (!more) set_ &= ~SigMask(signo);
@@ -208,9 +188,9 @@ kstd::Result<SigSet> ThreadSignals::ProcMask(int how, const SigSet* set) {
   SigSet old = blocked_;
   if (set == nullptr) return old;
   switch (how) {
-    case kSigBlock: SetBlocked(blocked_ | *set); break;
-    case kSigUnblock: SetBlocked(blocked_ & ~*set); break;
-    case kSigSetMask: SetBlocked(*set); break;
+    case linux_abi::kSigBlock: SetBlocked(blocked_ | *set); break;
+    case linux_abi::kSigUnblock: SetBlocked(blocked_ & ~*set); break;
+    case linux_abi::kSigSetMask: SetBlocked(*set); break;
     default: return kstd::Error::kInvalid;
   }
   return old;
@@ -238,8 +218,9 @@ void ThreadSignals::RestoreSavedMask() {
   SetBlocked(saved_mask_);
 }
 
-kstd::Result<void> ThreadSignals::SigAltStack(const StackT* ss, StackT* old, uint64_t sp) {
-  StackT current;
+kstd::Result<void> ThreadSignals::SigAltStack(const linux_abi::StackT* ss, linux_abi::StackT* old,
+                                              uint64_t sp) {
+  linux_abi::StackT current;
   current.sp = alt_stack_.sp;
   current.size = alt_stack_.size;
   current.flags = AltStackFlags(alt_stack_, sp);
@@ -248,18 +229,20 @@ kstd::Result<void> ThreadSignals::SigAltStack(const StackT* ss, StackT* old, uin
   return kstd::Ok();
 }
 
-kstd::Result<void> ThreadSignals::SetAltStack(const StackT* ss, uint64_t sp) {
+kstd::Result<void> ThreadSignals::SetAltStack(const linux_abi::StackT* ss, uint64_t sp) {
   if (ss == nullptr) return kstd::Ok();
   if (OnAltStack(alt_stack_, sp)) return kstd::Error::kPermission;
-  int32_t mode = ss->flags & ~kSsAutoDisarm;
-  if (mode != 0 && mode != kSsOnStack && mode != kSsDisable) return kstd::Error::kInvalid;
-  StackT next;
+  int32_t mode = ss->flags & ~linux_abi::kSsAutoDisarm;
+  if (mode != 0 && mode != linux_abi::kSsOnStack && mode != linux_abi::kSsDisable) {
+    return kstd::Error::kInvalid;
+  }
+  linux_abi::StackT next;
   next.flags = ss->flags;
-  if (mode == kSsDisable) {
+  if (mode == linux_abi::kSsDisable) {
     next.sp = 0;
     next.size = 0;
   } else {
-    if (ss->size < kMinSigStackSize) return kstd::Error::kNoMemory;
+    if (ss->size < linux_abi::kMinSigStackSize) return kstd::Error::kNoMemory;
     next.sp = ss->sp;
     next.size = ss->size;
   }
@@ -267,7 +250,7 @@ kstd::Result<void> ThreadSignals::SetAltStack(const StackT* ss, uint64_t sp) {
   return kstd::Ok();
 }
 
-void ThreadSignals::RestoreAltStack(const StackT& ss, uint64_t sp) {
+void ThreadSignals::RestoreAltStack(const linux_abi::StackT& ss, uint64_t sp) {
   (void)SigAltStack(&ss, nullptr, sp);
 }
 
@@ -288,12 +271,12 @@ Delivery ThreadSignals::Dequeue(bool pgrp_orphaned) {
     from->Take(signo, &d.info, &proc.budget_used_);
     d.signo = signo;
 
-    KSigAction& action = proc.actions_[signo - 1];
-    if (action.handler == kSigIgn) continue;
-    if (action.handler != kSigDfl) {
+    linux_abi::KSigAction& action = proc.actions_[signo - 1];
+    if (action.handler == linux_abi::kSigIgn) continue;
+    if (action.handler != linux_abi::kSigDfl) {
       d.kind = Delivery::Kind::kHandler;
       d.action = action;
-      if (action.flags & kSaResetHand) action.handler = kSigDfl;
+      if (action.flags & linux_abi::kSaResetHand) action.handler = linux_abi::kSigDfl;
       return d;
     }
     switch (DefaultActionOf(signo)) {
@@ -301,14 +284,14 @@ Delivery ThreadSignals::Dequeue(bool pgrp_orphaned) {
       case DefaultAction::kContinue:  // its effect happened when it was sent
         continue;
       case DefaultAction::kStop:
-        if (proc.unkillable_ && signo != kSigStop) continue;
-        if (signo != kSigStop && pgrp_orphaned) continue;
+        if (proc.unkillable_ && signo != linux_abi::kSigStop) continue;
+        if (signo != linux_abi::kSigStop && pgrp_orphaned) continue;
         d.kind = Delivery::Kind::kStop;
         return d;
       case DefaultAction::kTerminate:
       case DefaultAction::kCoreDump:
         // init only dies of what cannot be caught (and only if forced in).
-        if (proc.unkillable_ && signo != kSigKill) continue;
+        if (proc.unkillable_ && signo != linux_abi::kSigKill) continue;
         d.kind = DefaultActionOf(signo) == DefaultAction::kCoreDump
                      ? Delivery::Kind::kCoreDump
                      : Delivery::Kind::kTerminate;
@@ -319,27 +302,28 @@ Delivery ThreadSignals::Dequeue(bool pgrp_orphaned) {
 
 void ThreadSignals::CommitHandler(const Delivery& delivery) {
   SigSet mask = blocked_ | delivery.action.mask;
-  if (!(delivery.action.flags & kSaNoDefer)) mask |= SigMask(delivery.signo);
+  if (!(delivery.action.flags & linux_abi::kSaNoDefer)) mask |= SigMask(delivery.signo);
   has_saved_mask_ = false;
   SetBlocked(mask);
-  if (alt_stack_.flags & kSsAutoDisarm) alt_stack_ = StackT();
+  if (alt_stack_.flags & linux_abi::kSsAutoDisarm) alt_stack_ = linux_abi::StackT();
 }
 
 void ThreadSignals::InheritFrom(const ThreadSignals& creator, bool keep_alt_stack) {
   blocked_ = creator.blocked_;
-  alt_stack_ = keep_alt_stack ? creator.alt_stack_ : StackT();
+  alt_stack_ = keep_alt_stack ? creator.alt_stack_ : linux_abi::StackT();
 }
 
-void ThreadSignals::ResetForExec() { alt_stack_ = StackT(); }
+void ThreadSignals::ResetForExec() { alt_stack_ = linux_abi::StackT(); }
 
 // --- ProcessSignals ---------------------------------------------------------
 
 ProcessSignals::~ProcessSignals() { shared_.Discard(kAllSignals, &budget_used_); }
 
-kstd::Result<void> ProcessSignals::SetAction(int signo, const KSigAction* act, KSigAction* old) {
+kstd::Result<void> ProcessSignals::SetAction(int signo, const linux_abi::KSigAction* act,
+                                             linux_abi::KSigAction* old) {
   if (!IsValidSignal(signo)) return kstd::Error::kInvalid;
   if (act != nullptr && (kUnblockableSignals & SigMask(signo))) return kstd::Error::kInvalid;
-  KSigAction& slot = actions_[signo - 1];
+  linux_abi::KSigAction& slot = actions_[signo - 1];
   if (old != nullptr) {
     *old = slot;
     old->flags &= kSaKnownFlags;
@@ -357,12 +341,12 @@ bool ProcessSignals::IsIgnored(int signo) const {
 }
 
 bool ProcessSignals::WantsChildStopSignals() const {
-  return !(actions_[kSigChld - 1].flags & kSaNoCldStop);
+  return !(actions_[linux_abi::kSigChld - 1].flags & linux_abi::kSaNoCldStop);
 }
 
 bool ProcessSignals::AutoReapsChildren() const {
-  const KSigAction& chld = actions_[kSigChld - 1];
-  return chld.handler == kSigIgn || (chld.flags & kSaNoCldWait);
+  const linux_abi::KSigAction& chld = actions_[linux_abi::kSigChld - 1];
+  return chld.handler == linux_abi::kSigIgn || (chld.flags & linux_abi::kSaNoCldWait);
 }
 
 void ProcessSignals::EnterStop(int signo) {
@@ -371,12 +355,12 @@ void ProcessSignals::EnterStop(int signo) {
 }
 
 void ProcessSignals::InheritFrom(const ProcessSignals& parent) {
-  for (int i = 0; i < kNumSignals; ++i) actions_[i] = parent.actions_[i];
+  for (int i = 0; i < linux_abi::kNumSignals; ++i) actions_[i] = parent.actions_[i];
 }
 
 void ProcessSignals::ResetForExec() {
-  for (KSigAction& action : actions_) {
-    if (action.handler != kSigIgn) action.handler = kSigDfl;
+  for (linux_abi::KSigAction& action : actions_) {
+    if (action.handler != linux_abi::kSigIgn) action.handler = linux_abi::kSigDfl;
     action.flags = 0;
     action.restorer = 0;
     action.mask = 0;
@@ -390,7 +374,8 @@ void ProcessSignals::DiscardEverywhere(SigSet signals) {
 
 bool ProcessSignals::IgnoredForSend(int signo, bool force) const {
   uint64_t handler = actions_[signo - 1].handler;
-  if (unkillable_ && handler == kSigDfl && !(force && (kUnblockableSignals & SigMask(signo)))) {
+  if (unkillable_ && handler == linux_abi::kSigDfl &&
+      !(force && (kUnblockableSignals & SigMask(signo)))) {
     return true;
   }
   // SIGKILL/SIGSTOP cannot have another action, so they are never ignored here.
@@ -400,15 +385,15 @@ bool ProcessSignals::IgnoredForSend(int signo, bool force) const {
 bool ProcessSignals::Prepare(int signo, SigSet blocked, bool force, SendResult* result) {
   if (exiting_) return false;
   if (kStopSignals & SigMask(signo)) {
-    DiscardEverywhere(SigMask(kSigCont));
-  } else if (signo == kSigCont) {
+    DiscardEverywhere(SigMask(linux_abi::kSigCont));
+  } else if (signo == linux_abi::kSigCont) {
     DiscardEverywhere(kStopSignals);
     if (stopped_) {
       stopped_ = false;
       stop_signo_ = 0;
       result->continued = true;
     }
-  } else if (signo == kSigKill && stopped_) {
+  } else if (signo == linux_abi::kSigKill && stopped_) {
     // SIGKILL ends a stopped process without continuing it first (no
     // SIGCHLD/CLD_CONTINUED): the stop simply ends so the kill is taken.
     stopped_ = false;
@@ -425,8 +410,8 @@ ThreadSignals* ProcessSignals::PickThread(int signo, ThreadSignals* first) const
   return threads_.FindIf([signo](ThreadSignals* t) { return !(t->blocked_ & SigMask(signo)); });
 }
 
-kstd::Result<SendResult> ProcessSignals::SendLocked(ThreadSignals* thread, const SigInfo& info,
-                                                    bool force) {
+kstd::Result<SendResult> ProcessSignals::SendLocked(ThreadSignals* thread,
+                                                    const linux_abi::SigInfo& info, bool force) {
   const int signo = info.signo;
   if (!IsValidSignal(signo)) return kstd::Error::kInvalid;
   SendResult result;
@@ -446,35 +431,35 @@ kstd::Result<SendResult> ProcessSignals::SendLocked(ThreadSignals* thread, const
   } else {
     result.wake = PickThread(signo, receiver);
   }
-  if (result.wake != nullptr && actions_[signo - 1].handler == kSigDfl) {
+  if (result.wake != nullptr && actions_[signo - 1].handler == linux_abi::kSigDfl) {
     DefaultAction def = DefaultActionOf(signo);
     result.fatal = (def == DefaultAction::kTerminate || def == DefaultAction::kCoreDump) &&
-                   !(unkillable_ && signo != kSigKill);
+                   !(unkillable_ && signo != linux_abi::kSigKill);
   }
   // SIGKILL ends the process whatever state its threads are in (a stopped
   // process too: it is resumed to die).
-  if (signo == kSigKill) result.fatal = true;
+  if (signo == linux_abi::kSigKill) result.fatal = true;
   return result;
 }
 
-kstd::Result<SendResult> ProcessSignals::Send(const SigInfo& info, bool force) {
+kstd::Result<SendResult> ProcessSignals::Send(const linux_abi::SigInfo& info, bool force) {
   return SendLocked(nullptr, info, force);
 }
 
-kstd::Result<SendResult> ProcessSignals::SendToThread(ThreadSignals& thread, const SigInfo& info,
-                                                      bool force) {
+kstd::Result<SendResult> ProcessSignals::SendToThread(ThreadSignals& thread,
+                                                      const linux_abi::SigInfo& info, bool force) {
   return SendLocked(&thread, info, force);
 }
 
-SendResult ProcessSignals::ForceFault(ThreadSignals& thread, const SigInfo& info) {
+SendResult ProcessSignals::ForceFault(ThreadSignals& thread, const linux_abi::SigInfo& info) {
   const int signo = info.signo;
-  KSigAction& action = actions_[signo - 1];
+  linux_abi::KSigAction& action = actions_[signo - 1];
   bool blocked = thread.blocked_ & SigMask(signo);
-  if (blocked || action.handler == kSigIgn) {
-    action.handler = kSigDfl;
+  if (blocked || action.handler == linux_abi::kSigIgn) {
+    action.handler = linux_abi::kSigDfl;
     if (blocked) thread.blocked_ &= ~SigMask(signo);
   }
-  if (action.handler == kSigDfl) unkillable_ = false;
+  if (action.handler == linux_abi::kSigDfl) unkillable_ = false;
   // A fault signal is standard, so Add cannot fail (it is coalesced or kept
   // without its siginfo at worst).
   kstd::Result<SendResult> sent = SendLocked(&thread, info, /*force=*/true);
@@ -482,8 +467,10 @@ SendResult ProcessSignals::ForceFault(ThreadSignals& thread, const SigInfo& info
 }
 
 SendResult ProcessSignals::ForceSegvForBadFrame(ThreadSignals& thread, int failed_signo) {
-  if (failed_signo == kSigSegv) actions_[kSigSegv - 1].handler = kSigDfl;
-  return ForceFault(thread, SigInfo::FromKernel(kSigSegv));
+  if (failed_signo == linux_abi::kSigSegv) {
+    actions_[linux_abi::kSigSegv - 1].handler = linux_abi::kSigDfl;
+  }
+  return ForceFault(thread, linux_abi::SigInfo::FromKernel(linux_abi::kSigSegv));
 }
 
 }  // namespace core::posix

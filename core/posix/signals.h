@@ -32,59 +32,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/linux/signal.h"
 #include "kstd/intrusive_list.h"
 #include "kstd/result.h"
 
 namespace core::posix {
 
 // ---------------------------------------------------------------------------
-// Signal numbers (Linux x86-64, include/uapi/asm-generic/signal.h).
+// Signal numbers, k_sigaction, stack_t, siginfo_t and the si_codes are the
+// Linux ABI's: abi/linux/signal.h.
 
-inline constexpr int kSigHup = 1;
-inline constexpr int kSigInt = 2;
-inline constexpr int kSigQuit = 3;
-inline constexpr int kSigIll = 4;
-inline constexpr int kSigTrap = 5;
-inline constexpr int kSigAbrt = 6;
-inline constexpr int kSigBus = 7;
-inline constexpr int kSigFpe = 8;
-inline constexpr int kSigKill = 9;
-inline constexpr int kSigUsr1 = 10;
-inline constexpr int kSigSegv = 11;
-inline constexpr int kSigUsr2 = 12;
-inline constexpr int kSigPipe = 13;
-inline constexpr int kSigAlrm = 14;
-inline constexpr int kSigTerm = 15;
-inline constexpr int kSigStkflt = 16;
-inline constexpr int kSigChld = 17;
-inline constexpr int kSigCont = 18;
-inline constexpr int kSigStop = 19;
-inline constexpr int kSigTstp = 20;
-inline constexpr int kSigTtin = 21;
-inline constexpr int kSigTtou = 22;
-inline constexpr int kSigUrg = 23;
-inline constexpr int kSigXcpu = 24;
-inline constexpr int kSigXfsz = 25;
-inline constexpr int kSigVtalrm = 26;
-inline constexpr int kSigProf = 27;
-inline constexpr int kSigWinch = 28;
-inline constexpr int kSigIo = 29;
-inline constexpr int kSigPwr = 30;
-inline constexpr int kSigSys = 31;
-
-/// The kernel's first realtime signal: 32..64 queue and default to terminate.
-/// (glibc reserves 32 and 33 for itself and reports SIGRTMIN as 34; musl
-/// reserves 32..34 and reports 35. The kernel treats all of 32..64 alike.)
-inline constexpr int kSigRtMinKernel = 32;
-/// glibc's user-visible SIGRTMIN.
+/// glibc's user-visible SIGRTMIN (the kernel's is linux_abi::kSigRtMinKernel).
 inline constexpr int kSigRtMinGlibc = 34;
-inline constexpr int kSigRtMax = 64;
-/// _NSIG: signals are 1..kNumSignals.
-inline constexpr int kNumSignals = 64;
 
-constexpr bool IsValidSignal(int signo) { return signo >= 1 && signo <= kNumSignals; }
+constexpr bool IsValidSignal(int signo) { return signo >= 1 && signo <= linux_abi::kNumSignals; }
 constexpr bool IsRealtimeSignal(int signo) {
-  return signo >= kSigRtMinKernel && signo <= kSigRtMax;
+  return signo >= linux_abi::kSigRtMinKernel && signo <= linux_abi::kSigRtMax;
 }
 
 /// What SIG_DFL does (signal(7)).
@@ -121,193 +84,45 @@ constexpr int SigSetLowest(SigSet set) {
 }
 
 /// SIGKILL and SIGSTOP: cannot be blocked, caught or ignored.
-inline constexpr SigSet kUnblockableSignals = SigMask(kSigKill) | SigMask(kSigStop);
-inline constexpr SigSet kStopSignals =
-    SigMask(kSigStop) | SigMask(kSigTstp) | SigMask(kSigTtin) | SigMask(kSigTtou);
+inline constexpr SigSet kUnblockableSignals =
+    SigMask(linux_abi::kSigKill) | SigMask(linux_abi::kSigStop);
+inline constexpr SigSet kStopSignals = SigMask(linux_abi::kSigStop) | SigMask(linux_abi::kSigTstp) |
+                                       SigMask(linux_abi::kSigTtin) | SigMask(linux_abi::kSigTtou);
 /// Signals raised by the faulting instruction itself; taken before others.
-inline constexpr SigSet kSynchronousSignals = SigMask(kSigSegv) | SigMask(kSigBus) |
-                                              SigMask(kSigIll) | SigMask(kSigTrap) |
-                                              SigMask(kSigFpe) | SigMask(kSigSys);
+inline constexpr SigSet kSynchronousSignals =
+    SigMask(linux_abi::kSigSegv) | SigMask(linux_abi::kSigBus) | SigMask(linux_abi::kSigIll) |
+    SigMask(linux_abi::kSigTrap) | SigMask(linux_abi::kSigFpe) | SigMask(linux_abi::kSigSys);
 inline constexpr SigSet kAllSignals = ~SigSet{0};
 
 /// The sigsetsize argument of the rt_sig* calls. Errors: kInvalid (not 8).
 kstd::Result<void> CheckSigSetSize(uint64_t sigsetsize);
 
-// rt_sigprocmask `how`.
-inline constexpr int kSigBlock = 0;
-inline constexpr int kSigUnblock = 1;
-inline constexpr int kSigSetMask = 2;
-
 // ---------------------------------------------------------------------------
-// struct k_sigaction as rt_sigaction(2) passes it on x86-64
-// (arch/x86/include/uapi/asm/signal.h, `struct sigaction` for !__i386__).
-// glibc's and musl's user-level struct sigaction differ (128-byte mask); the
-// libcs convert. 32 bytes.
+// Actions and alternate stacks.
 
-inline constexpr uint64_t kSigDfl = 0;
-inline constexpr uint64_t kSigIgn = 1;
-
-inline constexpr uint64_t kSaNoCldStop = 0x00000001;
-inline constexpr uint64_t kSaNoCldWait = 0x00000002;
-inline constexpr uint64_t kSaSigInfo = 0x00000004;
-inline constexpr uint64_t kSaUnsupported = 0x00000400;  // never accepted: a probe bit
-inline constexpr uint64_t kSaExposeTagBits = 0x00000800;
-inline constexpr uint64_t kSaRestorer = 0x04000000;
-inline constexpr uint64_t kSaOnStack = 0x08000000;
-inline constexpr uint64_t kSaRestart = 0x10000000;
-inline constexpr uint64_t kSaNoDefer = 0x40000000;
-inline constexpr uint64_t kSaResetHand = 0x80000000;
 /// The flags rt_sigaction keeps; others are cleared on set and on read-back
 /// (Linux >= 5.11: lets user space detect unsupported flags).
-inline constexpr uint64_t kSaKnownFlags = kSaNoCldStop | kSaNoCldWait | kSaSigInfo |
-                                          kSaExposeTagBits | kSaRestorer | kSaOnStack |
-                                          kSaRestart | kSaNoDefer | kSaResetHand;
-
-struct KSigAction {
-  uint64_t handler = kSigDfl;  // kSigDfl, kSigIgn or a user address
-  uint64_t flags = 0;
-  uint64_t restorer = 0;       // user address of the code that calls rt_sigreturn
-  SigSet mask = 0;             // blocked, in addition, while the handler runs
-};
-static_assert(sizeof(KSigAction) == 32);
-
-// ---------------------------------------------------------------------------
-// stack_t (sigaltstack(2)). 24 bytes.
-
-inline constexpr int32_t kSsOnStack = 1;
-inline constexpr int32_t kSsDisable = 2;
-inline constexpr int32_t kSsAutoDisarm = static_cast<int32_t>(1u << 31);
-/// The smallest alternate stack sigaltstack accepts (Linux's MINSIGSTKSZ for
-/// the syscall; glibc's MINSIGSTKSZ macro may be larger).
-inline constexpr uint64_t kMinSigStackSize = 2048;
-
-struct StackT {
-  uint64_t sp = 0;    // ss_sp: lowest address
-  int32_t flags = kSsDisable;  // ss_flags
-  int32_t pad = 0;
-  uint64_t size = 0;  // ss_size
-};
-static_assert(sizeof(StackT) == 24);
+inline constexpr uint64_t kSaKnownFlags =
+    linux_abi::kSaNoCldStop | linux_abi::kSaNoCldWait | linux_abi::kSaSigInfo |
+    linux_abi::kSaExposeTagBits | linux_abi::kSaRestorer | linux_abi::kSaOnStack |
+    linux_abi::kSaRestart | linux_abi::kSaNoDefer | linux_abi::kSaResetHand;
 
 /// Whether `sp` lies on the alternate stack `alt` (Linux's on_sig_stack: the
 /// stack grows down, so sp == alt.sp + alt.size is on it and sp == alt.sp is
 /// not). Always false with SS_AUTODISARM: a handler may then nest on it.
-bool OnAltStack(const StackT& alt, uint64_t sp);
+bool OnAltStack(const linux_abi::StackT& alt, uint64_t sp);
 /// ss_flags as sigaltstack reports them and the frame's uc_stack records:
 /// SS_DISABLE if none is set, SS_ONSTACK if `sp` is on it, otherwise 0; plus
 /// SS_AUTODISARM if it was set.
-int32_t AltStackFlags(const StackT& alt, uint64_t sp);
+int32_t AltStackFlags(const linux_abi::StackT& alt, uint64_t sp);
 
 // ---------------------------------------------------------------------------
-// siginfo_t (include/uapi/asm-generic/siginfo.h, x86-64): 128 bytes; the
-// union starts at offset 16.
-
-// si_code values for any signal.
-inline constexpr int32_t kSiUser = 0;       // kill()
-inline constexpr int32_t kSiKernel = 0x80;
-inline constexpr int32_t kSiQueue = -1;     // sigqueue()
-inline constexpr int32_t kSiTimer = -2;
-inline constexpr int32_t kSiMesgq = -3;
-inline constexpr int32_t kSiAsyncIo = -4;
-inline constexpr int32_t kSiSigIo = -5;
-inline constexpr int32_t kSiTkill = -6;     // tkill()/tgkill()
-// SIGILL
-inline constexpr int32_t kIllIllOpc = 1;
-inline constexpr int32_t kIllIllOpn = 2;
-inline constexpr int32_t kIllIllAdr = 3;
-inline constexpr int32_t kIllIllTrp = 4;
-inline constexpr int32_t kIllPrvOpc = 5;
-inline constexpr int32_t kIllPrvReg = 6;
-inline constexpr int32_t kIllCoproc = 7;
-inline constexpr int32_t kIllBadStk = 8;
-// SIGFPE
-inline constexpr int32_t kFpeIntDiv = 1;
-inline constexpr int32_t kFpeIntOvf = 2;
-inline constexpr int32_t kFpeFltDiv = 3;
-inline constexpr int32_t kFpeFltOvf = 4;
-inline constexpr int32_t kFpeFltUnd = 5;
-inline constexpr int32_t kFpeFltRes = 6;
-inline constexpr int32_t kFpeFltInv = 7;
-inline constexpr int32_t kFpeFltSub = 8;
-// SIGSEGV
-inline constexpr int32_t kSegvMapErr = 1;
-inline constexpr int32_t kSegvAccErr = 2;
-// SIGBUS
-inline constexpr int32_t kBusAdrAln = 1;
-inline constexpr int32_t kBusAdrErr = 2;
-inline constexpr int32_t kBusObjErr = 3;
-// SIGTRAP
-inline constexpr int32_t kTrapBrkpt = 1;
-inline constexpr int32_t kTrapTrace = 2;
-// SIGCHLD (see wait_status.h)
-inline constexpr int32_t kCldExited = 1;
-inline constexpr int32_t kCldKilled = 2;
-inline constexpr int32_t kCldDumped = 3;
-inline constexpr int32_t kCldTrapped = 4;
-inline constexpr int32_t kCldStopped = 5;
-inline constexpr int32_t kCldContinued = 6;
-
-struct SigInfo {
-  int32_t signo = 0;   // si_signo
-  int32_t err = 0;     // si_errno
-  int32_t code = 0;    // si_code
-  int32_t pad = 0;
-  union {
-    struct {           // kill(), tgkill()
-      int32_t pid;
-      uint32_t uid;
-    } kill;
-    struct {           // POSIX.1b timers
-      int32_t tid;
-      int32_t overrun;
-      uint64_t value;  // union sigval
-    } timer;
-    struct {           // sigqueue()
-      int32_t pid;
-      uint32_t uid;
-      uint64_t value;  // union sigval
-    } rt;
-    struct {           // SIGCHLD
-      int32_t pid;
-      uint32_t uid;
-      int32_t status;  // exit code or signal
-      int32_t pad;
-      int64_t utime;   // clock ticks
-      int64_t stime;
-    } child;
-    struct {           // SIGILL, SIGFPE, SIGSEGV, SIGBUS, SIGTRAP
-      uint64_t addr;
-      int16_t addr_lsb;
-      int16_t pad[3];
-      uint64_t lower;  // SEGV_BNDERR; si_pkey (u32) overlays `lower` for SEGV_PKUERR
-      uint64_t upper;
-    } fault;
-    struct {           // SIGPOLL
-      int64_t band;
-      int32_t fd;
-    } poll;
-    struct {           // SIGSYS (seccomp)
-      uint64_t call_addr;
-      int32_t syscall;
-      uint32_t arch;
-    } sys;
-    uint8_t raw[112] = {};
-  };
-
-  /// A signal from kill() (SI_USER) or tgkill() (SI_TKILL) by `pid`/`uid`.
-  static SigInfo FromKill(int signo, int32_t pid, uint32_t uid, int32_t code = kSiUser);
-  /// A signal the kernel raises on its own (SI_KERNEL), e.g. SIGPIPE.
-  static SigInfo FromKernel(int signo);
-  /// A fault signal for the instruction that touched `addr`.
-  static SigInfo FromFault(int signo, int32_t code, uint64_t addr);
-};
-static_assert(sizeof(SigInfo) == 128);
-static_assert(offsetof(SigInfo, raw) == 16);
+// siginfo_t.
 
 /// The check rt_sigqueueinfo/rt_tgsigqueueinfo apply to a user-made siginfo:
 /// to another process, si_code must be negative and not SI_TKILL (no faking
 /// kernel or kill() signals). Errors: kPermission.
-kstd::Result<void> CheckUserSigInfo(const SigInfo& info, bool to_self);
+kstd::Result<void> CheckUserSigInfo(const linux_abi::SigInfo& info, bool to_self);
 
 // ---------------------------------------------------------------------------
 // The signal state model.
@@ -335,14 +150,14 @@ class PendingSignals {
   friend class ThreadSignals;
   struct Entry {
     kstd::ListNode node;
-    SigInfo info;
+    linux_abi::SigInfo info;
   };
 
   /// Adds `info.signo` (see the file comment). `*budget_used` counts entries
   /// against kMaxQueuedSignals. Errors: kAgain (realtime queue overflow).
-  kstd::Result<void> Add(const SigInfo& info, uint32_t* budget_used);
+  kstd::Result<void> Add(const linux_abi::SigInfo& info, uint32_t* budget_used);
   /// Removes one instance of `signo` (its oldest entry) into *info.
-  void Take(int signo, SigInfo* info, uint32_t* budget_used);
+  void Take(int signo, linux_abi::SigInfo* info, uint32_t* budget_used);
   /// Discards every signal in `signals` and their entries.
   void Discard(SigSet signals, uint32_t* budget_used);
 
@@ -383,10 +198,10 @@ struct Delivery {
   };
   Kind kind = Kind::kNone;
   int signo = 0;
-  SigInfo info;
+  linux_abi::SigInfo info;
   /// For kHandler: the action as it was when the signal was taken (with
   /// SA_RESETHAND the installed action is already back to SIG_DFL).
-  KSigAction action;
+  linux_abi::KSigAction action;
 };
 
 /// Per-thread signal state: the thread's own pending signals (tgkill,
@@ -433,16 +248,16 @@ class ThreadSignals {
 
   /// The alternate signal stack (ss_flags as stored: 0 or SS_DISABLE, plus
   /// SS_AUTODISARM).
-  const StackT& alt_stack() const { return alt_stack_; }
+  const linux_abi::StackT& alt_stack() const { return alt_stack_; }
   /// sigaltstack(ss, old) with the interrupted user stack pointer `sp`:
   /// installs *ss (if not null) and reports the previous stack in *old (if
   /// not null; only on success, as Linux copies it out). Errors: kPermission (sp is on the current alternate stack),
   /// kInvalid (ss_flags other than 0, SS_ONSTACK, SS_DISABLE, optionally
-  /// with SS_AUTODISARM), kNoMemory (ss_size < kMinSigStackSize).
-  kstd::Result<void> SigAltStack(const StackT* ss, StackT* old, uint64_t sp);
+  /// with SS_AUTODISARM), kNoMemory (ss_size < linux_abi::kMinSigStackSize).
+  kstd::Result<void> SigAltStack(const linux_abi::StackT* ss, linux_abi::StackT* old, uint64_t sp);
   /// rt_sigreturn's restore of uc_stack: as SigAltStack, but errors are
   /// ignored (as Linux does).
-  void RestoreAltStack(const StackT& ss, uint64_t sp);
+  void RestoreAltStack(const linux_abi::StackT& ss, uint64_t sp);
 
   /// Takes the next signal to act on, for the thread about to return to user
   /// mode. Order: this thread's synchronous faults, then its other signals,
@@ -471,14 +286,14 @@ class ThreadSignals {
  private:
   friend class ProcessSignals;
 
-  kstd::Result<void> SetAltStack(const StackT* ss, uint64_t sp);
+  kstd::Result<void> SetAltStack(const linux_abi::StackT* ss, uint64_t sp);
 
   ProcessSignals* const process_;
   PendingSignals pending_;
   SigSet blocked_ = 0;
   SigSet saved_mask_ = 0;
   bool has_saved_mask_ = false;
-  StackT alt_stack_;
+  linux_abi::StackT alt_stack_;
 };
 
 /// Per-process signal state: the action table (shared by the threads, like
@@ -498,9 +313,10 @@ class ProcessSignals {
   /// ignores the signal (SIG_IGN, or SIG_DFL of a default-ignore signal)
   /// discards it from every pending set of the process and its threads.
   /// Errors: kInvalid (signo outside 1..64, or act for SIGKILL/SIGSTOP).
-  kstd::Result<void> SetAction(int signo, const KSigAction* act, KSigAction* old);
+  kstd::Result<void> SetAction(int signo, const linux_abi::KSigAction* act,
+                               linux_abi::KSigAction* old);
   /// The installed action (signo 1..64).
-  const KSigAction& action(int signo) const { return actions_[signo - 1]; }
+  const linux_abi::KSigAction& action(int signo) const { return actions_[signo - 1]; }
 
   /// Sends a process-directed signal (kill(pid), kill of a process group).
   /// Applies the stop/continue rules (a stop signal discards pending SIGCONT,
@@ -511,16 +327,16 @@ class ProcessSignals {
   /// an unkillable process (init).
   /// Errors: kInvalid (bad signo), kAgain (realtime queue overflow and the
   /// signal was not sent by kill(): see the file comment).
-  kstd::Result<SendResult> Send(const SigInfo& info, bool force = false);
+  kstd::Result<SendResult> Send(const linux_abi::SigInfo& info, bool force = false);
   /// Sends a thread-directed signal (tkill/tgkill/rt_tgsigqueueinfo) to
   /// `thread`, one of this process's threads. Same rules and errors as Send.
-  kstd::Result<SendResult> SendToThread(ThreadSignals& thread, const SigInfo& info,
+  kstd::Result<SendResult> SendToThread(ThreadSignals& thread, const linux_abi::SigInfo& info,
                                         bool force = false);
   /// Raises a synchronous fault signal (SIGSEGV, SIGILL, ...) in `thread`: if
   /// the thread blocks it or the process ignores it, the action is reset to
   /// SIG_DFL and the signal unblocked, so a fault is never ignored and never
   /// loops; with SIG_DFL the process also loses its unkillable mark.
-  SendResult ForceFault(ThreadSignals& thread, const SigInfo& info);
+  SendResult ForceFault(ThreadSignals& thread, const linux_abi::SigInfo& info);
   /// The frame for a handler of `failed_signo` could not be written (bad
   /// stack, no SA_RESTORER): raises SIGSEGV as a fault; if SIGSEGV's own
   /// handler is the one that failed, it is reset first so the process dies.
@@ -571,7 +387,8 @@ class ProcessSignals {
 
   /// The common path of Send/SendToThread; `thread` is null for a
   /// process-directed signal.
-  kstd::Result<SendResult> SendLocked(ThreadSignals* thread, const SigInfo& info, bool force);
+  kstd::Result<SendResult> SendLocked(ThreadSignals* thread, const linux_abi::SigInfo& info,
+                                      bool force);
   /// Linux's prepare_signal: the stop/continue side effects, then whether the
   /// signal is kept (false: discard). `blocked` is the receiver's mask.
   bool Prepare(int signo, SigSet blocked, bool force, SendResult* result);
@@ -585,7 +402,7 @@ class ProcessSignals {
   ThreadSignals* PickThread(int signo, ThreadSignals* first) const;
   ThreadSignals* MainThread() const { return threads_.Front(); }
 
-  KSigAction actions_[kNumSignals];
+  linux_abi::KSigAction actions_[linux_abi::kNumSignals];
   PendingSignals shared_;
   uint32_t budget_used_ = 0;
   bool stopped_ = false;

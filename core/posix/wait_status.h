@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/linux/signal.h"
+#include "abi/linux/wait.h"
 #include "core/posix/signals.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
@@ -38,31 +40,14 @@ constexpr int32_t WaitStatusForDelivery(const Delivery& d, bool core_file_writte
   return WaitStatusKilled(d.signo, d.kind == Delivery::Kind::kCoreDump && core_file_written);
 }
 
-// wait4/waitid options (include/uapi/linux/wait.h).
-inline constexpr uint32_t kWNoHang = 0x00000001;
-inline constexpr uint32_t kWUntraced = 0x00000002;  // wait4's name
-inline constexpr uint32_t kWStopped = 0x00000002;   // waitid's name
-inline constexpr uint32_t kWExited = 0x00000004;    // waitid only
-inline constexpr uint32_t kWContinued = 0x00000008;
-inline constexpr uint32_t kWNoWait = 0x01000000;    // waitid only
-inline constexpr uint32_t kWNoThread = 0x20000000;  // __WNOTHREAD
-inline constexpr uint32_t kWAll = 0x40000000;       // __WALL
-inline constexpr uint32_t kWClone = 0x80000000;     // __WCLONE
-
-// waitid idtype.
-inline constexpr int32_t kPAll = 0;
-inline constexpr int32_t kPPid = 1;
-inline constexpr int32_t kPPgid = 2;
-inline constexpr int32_t kPPidfd = 3;
-
 /// The siginfo for a child whose wait status is `status` (any of the four
 /// encodings): si_signo SIGCHLD, si_code CLD_EXITED/KILLED/DUMPED/STOPPED/
 /// CONTINUED, si_status the exit code or the signal (SIGCONT for
 /// continued), si_pid, si_uid, si_utime/si_stime in clock ticks. This is
 /// what SIGCHLD carries and what waitid reports (waitid leaves si_utime/
 /// si_stime alone in Linux; writing the ticks there is harmless).
-SigInfo ChildSigInfo(int32_t pid, uint32_t uid, int32_t status, int64_t utime = 0,
-                     int64_t stime = 0);
+linux_abi::SigInfo ChildSigInfo(int32_t pid, uint32_t uid, int32_t status, int64_t utime = 0,
+                                int64_t stime = 0);
 
 /// One child, as the parent's wait sees it. The syscall layer keeps these
 /// facts on its process objects and presents the children oldest first
@@ -92,7 +77,7 @@ struct WaitRequest {
   enum class Select : uint8_t { kAny, kPid, kPgid };
   Select select = Select::kAny;
   int32_t id = 0;        // the pid or pgid
-  uint32_t options = 0;  // normalized: wait4 requests carry kWExited
+  uint32_t options = 0;  // normalized: wait4 requests carry linux_abi::kWExited
   bool waitid = false;
 };
 
@@ -131,7 +116,7 @@ struct WaitOutcome {
   size_t index = 0;     // into the children span
   int32_t pid = 0;
   int32_t status = 0;   // wait4's status word
-  SigInfo info;         // waitid's siginfo
+  linux_abi::SigInfo info;  // waitid's siginfo
 };
 
 /// do_wait's choice for `request` among `children` (oldest first): the

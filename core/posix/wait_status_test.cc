@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/signal.h"
+#include "abi/linux/wait.h"
 #include "core/posix/testing/child.h"
 
 namespace core::posix {
@@ -23,18 +25,18 @@ using testing::RunInChild;
 // --- Encodings against <sys/wait.h> ---------------------------------------
 
 TEST(WaitStatusTest, ConstantsMatchGlibc) {
-  EXPECT_EQ(kWNoHang, static_cast<uint32_t>(WNOHANG));
-  EXPECT_EQ(kWUntraced, static_cast<uint32_t>(WUNTRACED));
-  EXPECT_EQ(kWStopped, static_cast<uint32_t>(WSTOPPED));
-  EXPECT_EQ(kWExited, static_cast<uint32_t>(WEXITED));
-  EXPECT_EQ(kWContinued, static_cast<uint32_t>(WCONTINUED));
-  EXPECT_EQ(kWNoWait, static_cast<uint32_t>(WNOWAIT));
-  EXPECT_EQ(kWNoThread, static_cast<uint32_t>(__WNOTHREAD));
-  EXPECT_EQ(kWAll, static_cast<uint32_t>(__WALL));
-  EXPECT_EQ(kWClone, static_cast<uint32_t>(__WCLONE));
-  EXPECT_EQ(kPAll, static_cast<int32_t>(P_ALL));
-  EXPECT_EQ(kPPid, static_cast<int32_t>(P_PID));
-  EXPECT_EQ(kPPgid, static_cast<int32_t>(P_PGID));
+  EXPECT_EQ(linux_abi::kWNoHang, static_cast<uint32_t>(WNOHANG));
+  EXPECT_EQ(linux_abi::kWUntraced, static_cast<uint32_t>(WUNTRACED));
+  EXPECT_EQ(linux_abi::kWStopped, static_cast<uint32_t>(WSTOPPED));
+  EXPECT_EQ(linux_abi::kWExited, static_cast<uint32_t>(WEXITED));
+  EXPECT_EQ(linux_abi::kWContinued, static_cast<uint32_t>(WCONTINUED));
+  EXPECT_EQ(linux_abi::kWNoWait, static_cast<uint32_t>(WNOWAIT));
+  EXPECT_EQ(linux_abi::kWNoThread, static_cast<uint32_t>(__WNOTHREAD));
+  EXPECT_EQ(linux_abi::kWAll, static_cast<uint32_t>(__WALL));
+  EXPECT_EQ(linux_abi::kWClone, static_cast<uint32_t>(__WCLONE));
+  EXPECT_EQ(linux_abi::kPAll, static_cast<int32_t>(P_ALL));
+  EXPECT_EQ(linux_abi::kPPid, static_cast<int32_t>(P_PID));
+  EXPECT_EQ(linux_abi::kPPgid, static_cast<int32_t>(P_PGID));
 }
 
 TEST(WaitStatusTest, ExitedDecodesWithGlibcMacros) {
@@ -51,7 +53,7 @@ TEST(WaitStatusTest, ExitedDecodesWithGlibcMacros) {
 }
 
 TEST(WaitStatusTest, KilledDecodesWithGlibcMacros) {
-  for (int signo = 1; signo <= kNumSignals; ++signo) {
+  for (int signo = 1; signo <= linux_abi::kNumSignals; ++signo) {
     for (bool core : {false, true}) {
       int status = WaitStatusKilled(signo, core);
       EXPECT_TRUE(WIFSIGNALED(status)) << signo;
@@ -64,16 +66,17 @@ TEST(WaitStatusTest, KilledDecodesWithGlibcMacros) {
   }
   Delivery d;
   d.kind = Delivery::Kind::kCoreDump;
-  d.signo = kSigSegv;
+  d.signo = linux_abi::kSigSegv;
   EXPECT_EQ(WaitStatusForDelivery(d), 0x0B);  // no core file, no flag
   EXPECT_EQ(WaitStatusForDelivery(d, /*core_file_written=*/true), 0x8B);
   d.kind = Delivery::Kind::kTerminate;
-  d.signo = kSigKill;
+  d.signo = linux_abi::kSigKill;
   EXPECT_EQ(WaitStatusForDelivery(d), 9);
 }
 
 TEST(WaitStatusTest, StoppedAndContinuedDecodeWithGlibcMacros) {
-  for (int signo : {kSigStop, kSigTstp, kSigTtin, kSigTtou}) {
+  for (int signo :
+       {linux_abi::kSigStop, linux_abi::kSigTstp, linux_abi::kSigTtin, linux_abi::kSigTtou}) {
     int status = WaitStatusStopped(signo);
     EXPECT_TRUE(WIFSTOPPED(status));
     EXPECT_EQ(WSTOPSIG(status), signo);
@@ -88,26 +91,26 @@ TEST(WaitStatusTest, StoppedAndContinuedDecodeWithGlibcMacros) {
 }
 
 TEST(WaitStatusTest, ChildSigInfo) {
-  SigInfo i = ChildSigInfo(42, 1000, WaitStatusExited(3), 7, 8);
-  EXPECT_EQ(i.signo, kSigChld);
-  EXPECT_EQ(i.code, kCldExited);
+  linux_abi::SigInfo i = ChildSigInfo(42, 1000, WaitStatusExited(3), 7, 8);
+  EXPECT_EQ(i.signo, linux_abi::kSigChld);
+  EXPECT_EQ(i.code, linux_abi::kCldExited);
   EXPECT_EQ(i.child.status, 3);
   EXPECT_EQ(i.child.pid, 42);
   EXPECT_EQ(i.child.uid, 1000u);
   EXPECT_EQ(i.child.utime, 7);
   EXPECT_EQ(i.child.stime, 8);
-  i = ChildSigInfo(42, 0, WaitStatusKilled(kSigTerm, false));
-  EXPECT_EQ(i.code, kCldKilled);
-  EXPECT_EQ(i.child.status, kSigTerm);
-  i = ChildSigInfo(42, 0, WaitStatusKilled(kSigSegv, true));
-  EXPECT_EQ(i.code, kCldDumped);
-  EXPECT_EQ(i.child.status, kSigSegv);
-  i = ChildSigInfo(42, 0, WaitStatusStopped(kSigTstp));
-  EXPECT_EQ(i.code, kCldStopped);
-  EXPECT_EQ(i.child.status, kSigTstp);
+  i = ChildSigInfo(42, 0, WaitStatusKilled(linux_abi::kSigTerm, false));
+  EXPECT_EQ(i.code, linux_abi::kCldKilled);
+  EXPECT_EQ(i.child.status, linux_abi::kSigTerm);
+  i = ChildSigInfo(42, 0, WaitStatusKilled(linux_abi::kSigSegv, true));
+  EXPECT_EQ(i.code, linux_abi::kCldDumped);
+  EXPECT_EQ(i.child.status, linux_abi::kSigSegv);
+  i = ChildSigInfo(42, 0, WaitStatusStopped(linux_abi::kSigTstp));
+  EXPECT_EQ(i.code, linux_abi::kCldStopped);
+  EXPECT_EQ(i.child.status, linux_abi::kSigTstp);
   i = ChildSigInfo(42, 0, kWaitStatusContinued);
-  EXPECT_EQ(i.code, kCldContinued);
-  EXPECT_EQ(i.child.status, kSigCont);
+  EXPECT_EQ(i.code, linux_abi::kCldContinued);
+  EXPECT_EQ(i.child.status, linux_abi::kSigCont);
 }
 
 // The host's wait4 statuses and waitid/SIGCHLD siginfos for real children.
@@ -141,7 +144,7 @@ TEST(WaitStatusTest, MatchesHostStatusesAndSigInfo) {
       return pid;
     };
     auto record = [&](const char* what, int model_status, int status, const siginfo_t& info) {
-      SigInfo m = ChildSigInfo(info.si_pid, getuid(), model_status);
+      linux_abi::SigInfo m = ChildSigInfo(info.si_pid, getuid(), model_status);
       *out += std::string(what) + ": " + std::to_string(status == model_status) + " " +
               std::to_string(info.si_signo == m.signo) + std::to_string(info.si_code == m.code) +
               std::to_string(info.si_status == m.child.status) +
@@ -185,7 +188,7 @@ TEST(WaitStatusTest, MatchesHostStatusesAndSigInfo) {
                   : c.si_code == CLD_DUMPED    ? WaitStatusKilled(c.si_status, true)
                   : c.si_code == CLD_STOPPED   ? WaitStatusStopped(c.si_status)
                                                : kWaitStatusContinued;
-      SigInfo m = ChildSigInfo(c.si_pid, getuid(), model);
+      linux_abi::SigInfo m = ChildSigInfo(c.si_pid, getuid(), model);
       *out += "chld " + std::to_string(c.si_code) + ": " +
               std::to_string(c.si_code == m.code && c.si_status == m.child.status) + "\n";
     }
@@ -201,38 +204,44 @@ TEST(WaitStatusTest, MatchesHostStatusesAndSigInfo) {
 TEST(WaitDecodeTest, Wait4Selectors) {
   WaitRequest r = DecodeWait4(-1, 0, 77).value();
   EXPECT_EQ(r.select, WaitRequest::Select::kAny);
-  EXPECT_EQ(r.options, kWExited);
-  r = DecodeWait4(0, kWNoHang, 77).value();
+  EXPECT_EQ(r.options, linux_abi::kWExited);
+  r = DecodeWait4(0, linux_abi::kWNoHang, 77).value();
   EXPECT_EQ(r.select, WaitRequest::Select::kPgid);
   EXPECT_EQ(r.id, 77);
   r = DecodeWait4(-55, 0, 77).value();
   EXPECT_EQ(r.select, WaitRequest::Select::kPgid);
   EXPECT_EQ(r.id, 55);
-  r = DecodeWait4(12, kWUntraced | kWContinued, 77).value();
+  r = DecodeWait4(12, linux_abi::kWUntraced | linux_abi::kWContinued, 77).value();
   EXPECT_EQ(r.select, WaitRequest::Select::kPid);
   EXPECT_EQ(r.id, 12);
-  EXPECT_EQ(r.options, kWUntraced | kWContinued | kWExited);
+  EXPECT_EQ(r.options, linux_abi::kWUntraced | linux_abi::kWContinued | linux_abi::kWExited);
   EXPECT_EQ(DecodeWait4(INT_MIN, 0, 1).error(), kstd::Error::kSearch);
-  EXPECT_EQ(DecodeWait4(1, kWExited, 1).error(), kstd::Error::kInvalid);
-  EXPECT_EQ(DecodeWait4(1, kWNoWait, 1).error(), kstd::Error::kInvalid);
+  EXPECT_EQ(DecodeWait4(1, linux_abi::kWExited, 1).error(), kstd::Error::kInvalid);
+  EXPECT_EQ(DecodeWait4(1, linux_abi::kWNoWait, 1).error(), kstd::Error::kInvalid);
   EXPECT_EQ(DecodeWait4(1, 0x10, 1).error(), kstd::Error::kInvalid);
 }
 
 TEST(WaitDecodeTest, WaitidSelectors) {
-  WaitRequest r = DecodeWaitid(kPAll, 999, kWExited, 5).value();
+  WaitRequest r = DecodeWaitid(linux_abi::kPAll, 999, linux_abi::kWExited, 5).value();
   EXPECT_EQ(r.select, WaitRequest::Select::kAny);
   EXPECT_TRUE(r.waitid);
-  r = DecodeWaitid(kPPgid, 0, kWStopped, 5).value();
+  r = DecodeWaitid(linux_abi::kPPgid, 0, linux_abi::kWStopped, 5).value();
   EXPECT_EQ(r.select, WaitRequest::Select::kPgid);
   EXPECT_EQ(r.id, 5);
-  EXPECT_EQ(DecodeWaitid(kPPid, 0, kWExited, 5).error(), kstd::Error::kInvalid);
-  EXPECT_EQ(DecodeWaitid(kPPid, -3, kWExited, 5).error(), kstd::Error::kInvalid);
-  EXPECT_EQ(DecodeWaitid(kPPgid, -3, kWExited, 5).error(), kstd::Error::kInvalid);
-  EXPECT_EQ(DecodeWaitid(kPAll, 0, kWNoHang, 5).error(), kstd::Error::kInvalid);
-  EXPECT_EQ(DecodeWaitid(4, 0, kWExited, 5).error(), kstd::Error::kInvalid);
-  EXPECT_EQ(DecodeWaitid(-1, 0, kWExited, 5).error(), kstd::Error::kInvalid);
-  EXPECT_EQ(DecodeWaitid(kPPidfd, 3, kWExited, 5).error(), kstd::Error::kBadHandle);
-  EXPECT_EQ(DecodeWaitid(kPPidfd, -1, kWExited, 5).error(), kstd::Error::kInvalid);
+  EXPECT_EQ(DecodeWaitid(linux_abi::kPPid, 0, linux_abi::kWExited, 5).error(),
+            kstd::Error::kInvalid);
+  EXPECT_EQ(DecodeWaitid(linux_abi::kPPid, -3, linux_abi::kWExited, 5).error(),
+            kstd::Error::kInvalid);
+  EXPECT_EQ(DecodeWaitid(linux_abi::kPPgid, -3, linux_abi::kWExited, 5).error(),
+            kstd::Error::kInvalid);
+  EXPECT_EQ(DecodeWaitid(linux_abi::kPAll, 0, linux_abi::kWNoHang, 5).error(),
+            kstd::Error::kInvalid);
+  EXPECT_EQ(DecodeWaitid(4, 0, linux_abi::kWExited, 5).error(), kstd::Error::kInvalid);
+  EXPECT_EQ(DecodeWaitid(-1, 0, linux_abi::kWExited, 5).error(), kstd::Error::kInvalid);
+  EXPECT_EQ(DecodeWaitid(linux_abi::kPPidfd, 3, linux_abi::kWExited, 5).error(),
+            kstd::Error::kBadHandle);
+  EXPECT_EQ(DecodeWaitid(linux_abi::kPPidfd, -1, linux_abi::kWExited, 5).error(),
+            kstd::Error::kInvalid);
 }
 
 // Every single option bit, and a few pids, through the host's wait4/waitid
@@ -247,16 +256,17 @@ TEST(WaitDecodeTest, ErrorsMatchHost) {
   std::vector<Query> queries;
   for (int bit = 0; bit < 32; ++bit) {
     uint32_t opt = 1u << bit;
-    queries.push_back({false, 0, -1, opt | kWNoHang});
+    queries.push_back({false, 0, -1, opt | linux_abi::kWNoHang});
     queries.push_back({false, 0, 123456, opt});
-    queries.push_back({true, kPAll, 0, opt | kWNoHang});
-    queries.push_back({true, kPAll, 0, opt | kWExited | kWNoHang});
+    queries.push_back({true, linux_abi::kPAll, 0, opt | linux_abi::kWNoHang});
+    queries.push_back({true, linux_abi::kPAll, 0, opt | linux_abi::kWExited | linux_abi::kWNoHang});
   }
   for (int32_t pid : {INT_MIN, INT_MIN + 1, -1, 0, 1, 999999}) {
-    queries.push_back({false, 0, pid, kWNoHang});
+    queries.push_back({false, 0, pid, linux_abi::kWNoHang});
   }
   for (int32_t type = -1; type <= 4; ++type) {
-    for (int32_t id : {-1, 0, 1, 999999}) queries.push_back({true, type, id, kWExited | kWNoHang});
+    for (int32_t id : {-1, 0, 1, 999999})
+      queries.push_back({true, type, id, linux_abi::kWExited | linux_abi::kWNoHang});
   }
   std::string host = RunInChild([&](std::string* out) {
     for (const Query& q : queries) {
@@ -311,11 +321,11 @@ TEST(WaitSelectTest, BasicRules) {
   EXPECT_EQ(o.index, 1u);
   EXPECT_EQ(o.status, WaitStatusExited(4));
   EXPECT_EQ(o.consume, WaitOutcome::Consume::kReap);
-  EXPECT_EQ(o.info.code, kCldExited);
+  EXPECT_EQ(o.info.code, linux_abi::kCldExited);
 
   o = SelectChild(DecodeWait4(-2, 0, 1).value(), span).value();
   EXPECT_EQ(o.pid, 12);
-  o = SelectChild(DecodeWait4(10, kWNoHang, 1).value(), span).value();
+  o = SelectChild(DecodeWait4(10, linux_abi::kWNoHang, 1).value(), span).value();
   EXPECT_EQ(o.kind, WaitOutcome::Kind::kNoneReady);
   EXPECT_EQ(o.info.signo, 0);
   o = SelectChild(DecodeWait4(10, 0, 1).value(), span).value();
@@ -324,43 +334,48 @@ TEST(WaitSelectTest, BasicRules) {
   EXPECT_EQ(SelectChild(DecodeWait4(-3, 0, 1).value(), span).error(), kstd::Error::kNoChild);
 
   // WNOWAIT leaves it.
-  o = SelectChild(DecodeWaitid(kPAll, 0, kWExited | kWNoWait, 1).value(), span).value();
+  o = SelectChild(
+          DecodeWaitid(linux_abi::kPAll, 0, linux_abi::kWExited | linux_abi::kWNoWait, 1).value(),
+          span)
+          .value();
   EXPECT_EQ(o.pid, 11);
   EXPECT_EQ(o.consume, WaitOutcome::Consume::kNone);
   // Zombies do not count without WEXITED.
   std::vector<WaitChild> dead = {kids[1]};
-  EXPECT_EQ(SelectChild(DecodeWaitid(kPAll, 0, kWStopped | kWNoHang, 1).value(),
-                        kstd::Span<const WaitChild>(dead.data(), 1))
-                .error(),
-            kstd::Error::kNoChild);
+  EXPECT_EQ(
+      SelectChild(
+          DecodeWaitid(linux_abi::kPAll, 0, linux_abi::kWStopped | linux_abi::kWNoHang, 1).value(),
+          kstd::Span<const WaitChild>(dead.data(), 1))
+          .error(),
+      kstd::Error::kNoChild);
 }
 
 TEST(WaitSelectTest, StopsContinuesAndCloneChildren) {
   std::vector<WaitChild> kids = {Child(20, 1), Child(21, 1), Child(22, 1)};
   kids[0].stop_unreported = true;
-  kids[0].stop_signo = kSigTstp;
+  kids[0].stop_signo = linux_abi::kSigTstp;
   kids[1].continue_unreported = true;
   kids[2].clone_child = true;
   kids[2].zombie = true;
   kids[2].exit_status = WaitStatusExited(1);
   kstd::Span<const WaitChild> span(kids.data(), kids.size());
 
-  WaitOutcome o = SelectChild(DecodeWait4(-1, kWNoHang, 1).value(), span).value();
+  WaitOutcome o = SelectChild(DecodeWait4(-1, linux_abi::kWNoHang, 1).value(), span).value();
   EXPECT_EQ(o.kind, WaitOutcome::Kind::kNoneReady);
-  o = SelectChild(DecodeWait4(-1, kWUntraced, 1).value(), span).value();
+  o = SelectChild(DecodeWait4(-1, linux_abi::kWUntraced, 1).value(), span).value();
   EXPECT_EQ(o.pid, 20);
-  EXPECT_EQ(o.status, WaitStatusStopped(kSigTstp));
+  EXPECT_EQ(o.status, WaitStatusStopped(linux_abi::kSigTstp));
   EXPECT_EQ(o.consume, WaitOutcome::Consume::kClearStop);
-  EXPECT_EQ(o.info.code, kCldStopped);
-  o = SelectChild(DecodeWait4(-1, kWContinued, 1).value(), span).value();
+  EXPECT_EQ(o.info.code, linux_abi::kCldStopped);
+  o = SelectChild(DecodeWait4(-1, linux_abi::kWContinued, 1).value(), span).value();
   EXPECT_EQ(o.pid, 21);
   EXPECT_EQ(o.status, kWaitStatusContinued);
   EXPECT_EQ(o.consume, WaitOutcome::Consume::kClearContinue);
-  EXPECT_EQ(o.info.code, kCldContinued);
-  EXPECT_EQ(o.info.child.status, kSigCont);
-  o = SelectChild(DecodeWait4(-1, kWClone, 1).value(), span).value();
+  EXPECT_EQ(o.info.code, linux_abi::kCldContinued);
+  EXPECT_EQ(o.info.child.status, linux_abi::kSigCont);
+  o = SelectChild(DecodeWait4(-1, linux_abi::kWClone, 1).value(), span).value();
   EXPECT_EQ(o.pid, 22);
-  o = SelectChild(DecodeWait4(-1, kWAll, 1).value(), span).value();
+  o = SelectChild(DecodeWait4(-1, linux_abi::kWAll, 1).value(), span).value();
   EXPECT_EQ(o.pid, 22);
   std::vector<WaitChild> only_clone = {kids[2]};
   EXPECT_EQ(SelectChild(DecodeWait4(-1, 0, 1).value(),
@@ -384,31 +399,34 @@ TEST(WaitSelectTest, MatchesHostProcessTree) {
     int signo;
   };
   const std::vector<Step> steps = {
-      {Step::kWait4, C, 0, kWNoHang, 0},
-      {Step::kWait4, -1, 0, kWNoHang, 0},
-      {Step::kWait4, -1, 0, kWNoHang, 0},
-      {Step::kWait4, -1, 0, kWNoHang | kWUntraced, 0},
-      {Step::kWait4, -1, 0, kWNoHang | kWUntraced, 0},
-      {Step::kWaitid, -1, kPAll, kWNoHang | kWContinued | kWNoWait, 0},
-      {Step::kWait4, -2, 0, kWNoHang | kWContinued, 0},
-      {Step::kWait4, -1, 0, kWNoHang | kWContinued, 0},
-      {Step::kWait4, -1, 0, kWNoHang | kWClone, 0},
-      {Step::kWait4, F, 0, kWNoHang, 0},
-      {Step::kWait4, -3, 0, kWNoHang, 0},
-      {Step::kWaitid, D, kPPid, kWStopped | kWNoHang, 0},
-      {Step::kWaitid, -1, kPPgid, kWExited | kWNoHang, 0},
+      {Step::kWait4, C, 0, linux_abi::kWNoHang, 0},
+      {Step::kWait4, -1, 0, linux_abi::kWNoHang, 0},
+      {Step::kWait4, -1, 0, linux_abi::kWNoHang, 0},
+      {Step::kWait4, -1, 0, linux_abi::kWNoHang | linux_abi::kWUntraced, 0},
+      {Step::kWait4, -1, 0, linux_abi::kWNoHang | linux_abi::kWUntraced, 0},
+      {Step::kWaitid, -1, linux_abi::kPAll,
+       linux_abi::kWNoHang | linux_abi::kWContinued | linux_abi::kWNoWait, 0},
+      {Step::kWait4, -2, 0, linux_abi::kWNoHang | linux_abi::kWContinued, 0},
+      {Step::kWait4, -1, 0, linux_abi::kWNoHang | linux_abi::kWContinued, 0},
+      {Step::kWait4, -1, 0, linux_abi::kWNoHang | linux_abi::kWClone, 0},
+      {Step::kWait4, F, 0, linux_abi::kWNoHang, 0},
+      {Step::kWait4, -3, 0, linux_abi::kWNoHang, 0},
+      {Step::kWaitid, D, linux_abi::kPPid, linux_abi::kWStopped | linux_abi::kWNoHang, 0},
+      {Step::kWaitid, -1, linux_abi::kPPgid, linux_abi::kWExited | linux_abi::kWNoHang, 0},
       {Step::kKill, D, 0, 0, SIGKILL},
-      {Step::kWaitid, D, kPPid, kWExited | kWNoHang | kWNoWait, 0},
-      {Step::kWait4, D, 0, kWNoHang, 0},
-      {Step::kWaitid, -1, kPAll, kWStopped | kWNoHang, 0},
+      {Step::kWaitid, D, linux_abi::kPPid,
+       linux_abi::kWExited | linux_abi::kWNoHang | linux_abi::kWNoWait, 0},
+      {Step::kWait4, D, 0, linux_abi::kWNoHang, 0},
+      {Step::kWaitid, -1, linux_abi::kPAll, linux_abi::kWStopped | linux_abi::kWNoHang, 0},
       {Step::kKill, B, 0, 0, SIGTERM},  // stopped: SIGTERM stays pending
-      {Step::kWait4, -1, 0, kWNoHang | kWUntraced, 0},
+      {Step::kWait4, -1, 0, linux_abi::kWNoHang | linux_abi::kWUntraced, 0},
       {Step::kKill, B, 0, 0, SIGKILL},
       {Step::kKill, E, 0, 0, SIGKILL},
-      {Step::kWaitid, -1, kPAll, kWStopped | kWContinued | kWNoHang, 0},
-      {Step::kWait4, -1, 0, kWNoHang, 0},
-      {Step::kWait4, -1, 0, kWNoHang, 0},
-      {Step::kWait4, -1, 0, kWNoHang, 0},
+      {Step::kWaitid, -1, linux_abi::kPAll,
+       linux_abi::kWStopped | linux_abi::kWContinued | linux_abi::kWNoHang, 0},
+      {Step::kWait4, -1, 0, linux_abi::kWNoHang, 0},
+      {Step::kWait4, -1, 0, linux_abi::kWNoHang, 0},
+      {Step::kWait4, -1, 0, linux_abi::kWNoHang, 0},
   };
   std::string host = RunInChild([&](std::string* out) {
     setpgid(0, 0);
@@ -463,7 +481,7 @@ TEST(WaitSelectTest, MatchesHostProcessTree) {
         *out += "wait4 " + (r > 0 ? role_of(static_cast<pid_t>(r)) : std::to_string(r < 0 ? -errno : 0)) +
                 " " + std::to_string(status) + "\n";
       } else {
-        id_t id = s.idtype == kPPid ? static_cast<id_t>(pids[s.role]) : 0;
+        id_t id = s.idtype == linux_abi::kPPid ? static_cast<id_t>(pids[s.role]) : 0;
         siginfo_t wi = {};
         long r = syscall(SYS_waitid, s.idtype, id, &wi, s.options, nullptr);
         *out += "waitid " + std::to_string(r < 0 ? -errno : 0) + " " + std::to_string(wi.si_signo) +
@@ -505,9 +523,13 @@ TEST(WaitSelectTest, MatchesHostProcessTree) {
     }
     kstd::Result<WaitRequest> req =
         s.kind == Step::kWait4
-            ? DecodeWait4(s.role == -1 ? -1 : s.role == -2 ? 0 : s.role == -3 ? -(100 + C) : 100 + s.role,
+            ? DecodeWait4(s.role == -1   ? -1
+                          : s.role == -2 ? 0
+                          : s.role == -3 ? -(100 + C)
+                                         : 100 + s.role,
                           s.options, own_pgid)
-            : DecodeWaitid(s.idtype, s.idtype == kPPid ? 100 + s.role : 0, s.options, own_pgid);
+            : DecodeWaitid(s.idtype, s.idtype == linux_abi::kPPid ? 100 + s.role : 0, s.options,
+                           own_pgid);
     ASSERT_TRUE(req.ok());
     auto sel = SelectChild(req.value(), kstd::Span<const WaitChild>(kids.data(), kids.size()));
     int err = sel.ok() ? 0 : -static_cast<int>(sel.error());

@@ -1,5 +1,6 @@
 #include "core/proc/futex.h"
 
+#include "abi/linux/futex.h"
 #include "core/proc/process.h"
 #include "core/sched/scheduler.h"
 #include "core/user/user_ptr.h"
@@ -46,10 +47,6 @@ bool NoWakeSince(void* c) {
 }
 
 // The robust-futex word bits (Linux uapi futex.h).
-constexpr uint32_t kFutexWaiters = 0x80000000u;
-constexpr uint32_t kFutexOwnerDied = 0x40000000u;
-constexpr uint32_t kFutexTidMask = 0x3fffffffu;
-constexpr int kRobustListLimit = 2048;  // ROBUST_LIST_LIMIT: ends loops in a corrupt list
 
 // One lock the dying owner held: mark it OWNER_DIED (keeping WAITERS) and
 // wake a waiter, as Linux's handle_futex_death does. Bad memory is skipped.
@@ -58,10 +55,10 @@ void ReleaseOne(uint64_t entry, int64_t offset, uint32_t tid) {
   if ((word_address & 3) != 0) return;
   UserPtr<uint32_t> word(word_address);
   uint32_t value;
-  if (word.CopyIn(&value).is_error() || (value & kFutexTidMask) != tid) return;
-  uint32_t died = (value & kFutexWaiters) | kFutexOwnerDied;
+  if (word.CopyIn(&value).is_error() || (value & linux_abi::kFutexTidMask) != tid) return;
+  uint32_t died = (value & linux_abi::kFutexWaiters) | linux_abi::kFutexOwnerDied;
   if (word.CopyOut(&died).is_error()) return;
-  if (value & kFutexWaiters) FutexWakeShared(word_address);
+  if (value & linux_abi::kFutexWaiters) FutexWakeShared(word_address);
 }
 
 }  // namespace
@@ -106,11 +103,11 @@ void ReleaseRobustFutexes(sched::Thread* t) {
   uint64_t head_address = t->robust_list_;
   if (head_address == 0) return;
   t->robust_list_ = 0;
-  RobustListHead head;
-  if (UserPtr<RobustListHead>(head_address).CopyIn(&head).is_error()) return;
+  linux_abi::RobustListHead head;
+  if (UserPtr<linux_abi::RobustListHead>(head_address).CopyIn(&head).is_error()) return;
   uint32_t tid = static_cast<uint32_t>(t->linux_tid_);  // the owner word holds the Linux tid
   uint64_t entry = head.next;
-  for (int i = 0; i < kRobustListLimit && entry != head_address && entry != 0; ++i) {
+  for (int i = 0; i < linux_abi::kRobustListLimit && entry != head_address && entry != 0; ++i) {
     uint64_t next;
     if (UserPtr<uint64_t>(entry & ~uint64_t{1}).CopyIn(&next).is_error()) break;
     // A lock being taken or released right now is handled once, below.

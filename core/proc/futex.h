@@ -22,13 +22,6 @@
 
 namespace core {
 
-/// The robust-futex list head of Linux's uapi (struct robust_list_head).
-struct RobustListHead {
-  uint64_t next;           // struct robust_list *: the first entry, or the head itself
-  int64_t futex_offset;    // from an entry to its futex word
-  uint64_t list_op_pending;
-};
-static_assert(sizeof(RobustListHead) == 24);
 
 /// Sleeps on the futex word at `address` of the current process (4-byte
 /// aligned, checked by the caller) if it still holds `expected`, until a wake,

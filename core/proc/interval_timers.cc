@@ -1,5 +1,6 @@
 #include "core/proc/interval_timers.h"
 
+#include "abi/linux/signal.h"
 #include "core/posix/signals.h"
 #include "core/proc/signals.h"
 #include "core/sched/scheduler.h"
@@ -65,7 +66,8 @@ void TimerLoop(void*) {
     uint64_t next = ExpireDue(sched::Now(), pids, kBatch, &count, &more, &generation);
     // Sending takes process locks: never under g_lock.
     for (size_t i = 0; i < count; ++i) {
-      (void)SendSignalToProcess(pids[i], posix::kSigAlrm, posix::SigInfo::FromKernel(posix::kSigAlrm));
+      (void)SendSignalToProcess(pids[i], linux_abi::kSigAlrm,
+                                linux_abi::SigInfo::FromKernel(linux_abi::kSigAlrm));
     }
     if (more) continue;
     struct Seen {

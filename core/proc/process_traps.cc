@@ -1,5 +1,6 @@
 #include "core/proc/process_traps.h"
 
+#include "abi/linux/signal.h"
 #include "core/kernel/log.h"
 #include "core/proc/process.h"
 #include "core/posix/signals.h"
@@ -13,14 +14,6 @@ namespace core {
 namespace {
 
 // Linux signal numbers for the wait status of a process killed by a fault.
-constexpr int kSigIll = 4;
-constexpr int kSigTrap = 5;
-constexpr int kSigBus = 7;
-constexpr int kSigFpe = 8;
-constexpr int kSigSegv = 11;
-constexpr int kSegvMapErr = 1;
-constexpr int kSegvAccErr = 2;
-constexpr int kSiKernel = 0x80;
 
 struct FaultSignal {
   int signal;
@@ -29,18 +22,18 @@ struct FaultSignal {
 
 FaultSignal SignalFor(hal::FaultKind kind) {
   switch (kind) {
-    case hal::FaultKind::kDivideError: return {kSigFpe, "divide error"};
-    case hal::FaultKind::kDebugTrap: return {kSigTrap, "breakpoint/debug trap"};
-    case hal::FaultKind::kOverflowOrBound: return {kSigSegv, "overflow/bound range"};
-    case hal::FaultKind::kInvalidOpcode: return {kSigIll, "invalid opcode"};
-    case hal::FaultKind::kFpuUnavailable: return {kSigFpe, "FPU not available"};
-    case hal::FaultKind::kGeneralProtection: return {kSigSegv, "general protection fault"};
-    case hal::FaultKind::kPageFault: return {kSigSegv, "page fault"};
-    case hal::FaultKind::kFloatingPoint: return {kSigFpe, "floating-point exception"};
-    case hal::FaultKind::kAlignmentCheck: return {kSigBus, "alignment check"};
+    case hal::FaultKind::kDivideError: return {linux_abi::kSigFpe, "divide error"};
+    case hal::FaultKind::kDebugTrap: return {linux_abi::kSigTrap, "breakpoint/debug trap"};
+    case hal::FaultKind::kOverflowOrBound: return {linux_abi::kSigSegv, "overflow/bound range"};
+    case hal::FaultKind::kInvalidOpcode: return {linux_abi::kSigIll, "invalid opcode"};
+    case hal::FaultKind::kFpuUnavailable: return {linux_abi::kSigFpe, "FPU not available"};
+    case hal::FaultKind::kGeneralProtection: return {linux_abi::kSigSegv, "general protection fault"};
+    case hal::FaultKind::kPageFault: return {linux_abi::kSigSegv, "page fault"};
+    case hal::FaultKind::kFloatingPoint: return {linux_abi::kSigFpe, "floating-point exception"};
+    case hal::FaultKind::kAlignmentCheck: return {linux_abi::kSigBus, "alignment check"};
     case hal::FaultKind::kOther: break;
   }
-  return {kSigSegv, "CPU exception"};
+  return {linux_abi::kSigSegv, "CPU exception"};
 }
 
 bool OnPageFault(const hal::PageFaultInfo& info) {
@@ -74,12 +67,12 @@ void OnUserFault(hal::UserFrame* frame, const hal::UserFault& fault) {
     // (even if no page is present yet), SEGV_MAPERR when nothing is mapped.
     bool mapped = page_fault && (fault.page.present ||
                                  (p->aspace() != nullptr && p->aspace()->Query(fault.address).ok()));
-    int code = page_fault ? (mapped ? kSegvAccErr : kSegvMapErr) : kSiKernel;
+    int code = page_fault ? (mapped ? linux_abi::kSegvAccErr : linux_abi::kSegvMapErr) : linux_abi::kSiKernel;
     RaiseFaultSignal(outcome.signal, code, page_fault ? fault.address : hal::UserPc(frame));
     bool caught;
     {
       SpinLockGuard guard(p->signal_lock_);
-      caught = p->signals_.action(outcome.signal).handler > posix::kSigIgn;
+      caught = p->signals_.action(outcome.signal).handler > linux_abi::kSigIgn;
     }
     if (caught) return;
   }

@@ -1,5 +1,7 @@
 #include "core/proc/signals.h"
 
+#include "abi/linux/signal.h"
+#include "abi/linux/ucontext.h"
 #include "core/kernel/log.h"
 #include "core/posix/signal_frame.h"
 #include "core/posix/wait_status.h"
@@ -42,11 +44,11 @@ void NotifyParentOfJobControl(Process* child, int code, int status_signo) {
     wants = parent->signals_.WantsChildStopSignals();
   }
   if (wants) {
-    posix::SigInfo info = posix::SigInfo::FromKernel(posix::kSigChld);
+    linux_abi::SigInfo info = linux_abi::SigInfo::FromKernel(linux_abi::kSigChld);
     info.code = code;
     info.child.pid = static_cast<int32_t>(child->pid());
     info.child.status = status_signo;
-    SendSignal(parent.get(), posix::kSigChld, info);
+    SendSignal(parent.get(), linux_abi::kSigChld, info);
   }
   parent->NotifyChildEvent();
 }
@@ -66,7 +68,7 @@ void AfterSend(Process* p, const posix::SendResult& result) {
       p->continue_unreported_ = true;
     }
     ResumeStopped(p);
-    NotifyParentOfJobControl(p, posix::kCldContinued, posix::kSigCont);
+    NotifyParentOfJobControl(p, linux_abi::kCldContinued, linux_abi::kSigCont);
   }
   if (result.fatal) {
     InterruptRequest all{nullptr};
@@ -80,7 +82,7 @@ void AfterSend(Process* p, const posix::SendResult& result) {
 
 }  // namespace
 
-void SendSignal(Process* p, int signo, const posix::SigInfo& info) {
+void SendSignal(Process* p, int signo, const linux_abi::SigInfo& info) {
   if (signo == 0 || p->terminated()) return;
   kstd::Result<posix::SendResult> r = kstd::Error::kInvalid;
   {
@@ -91,8 +93,9 @@ void SendSignal(Process* p, int signo, const posix::SigInfo& info) {
   AfterSend(p, r.value());
 }
 
-kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo, const posix::SigInfo& info) {
-  if (signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
+kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo,
+                                      const linux_abi::SigInfo& info) {
+  if (signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
   kstd::RefPtr<Process> p = tgid != 0 ? Process::FindByPid(tgid) : Process::FindByTid(tid);
   if (!p) return kstd::Error::kSearch;
   kstd::RefPtr<sched::Thread> t = p->FindThread(tid);
@@ -111,8 +114,8 @@ kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo, co
   return kstd::Ok();
 }
 
-kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const posix::SigInfo& info) {
-  if (signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
+kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const linux_abi::SigInfo& info) {
+  if (signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
   kstd::RefPtr<Process> p = Process::FindByPid(pid);
   // Another thread's tid names its process too (Linux signals the group).
   if (!p) p = Process::FindByTid(pid);
@@ -123,8 +126,8 @@ kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const posix::Sig
   return kstd::Ok();
 }
 
-kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const posix::SigInfo& info) {
-  if (signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
+kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const linux_abi::SigInfo& info) {
+  if (signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
   // Collect the members first: sending takes locks the table lock must not nest.
   constexpr size_t kMax = 256;
   struct Members {
@@ -250,7 +253,7 @@ void DeliverSignals(hal::UserFrame* frame) {
           p->continue_unreported_ = false;
           p->stop_signo_ = d.signo;
         }
-        NotifyParentOfJobControl(p, posix::kCldStopped, d.signo);
+        NotifyParentOfJobControl(p, linux_abi::kCldStopped, d.signo);
         // A stop stops every thread: the others park on their way to user mode.
         InterruptRequest all{nullptr};
         p->ForEachThread(InterruptThread, &all);
@@ -288,7 +291,7 @@ void DeliverSignals(hal::UserFrame* frame) {
         }
         RegsToFrame(built->handler_regs, frame);
         delete built;
-        uint8_t initial[posix::kFpuAreaSize];
+        uint8_t initial[linux_abi::kFpuAreaSize];
         posix::InitialFpuState(initial);
         hal::LoadFpuState(cpu, initial);
         {
@@ -318,7 +321,7 @@ kstd::Result<void> SigReturn(hal::UserFrame* frame) {
   if (parsed.is_error()) {
     delete st;
     SpinLockGuard guard(p->signal_lock_);
-    p->signals_.ForceFault(*ts, posix::SigInfo::FromFault(posix::kSigSegv, 0, frame->rsp));
+    p->signals_.ForceFault(*ts, linux_abi::SigInfo::FromFault(linux_abi::kSigSegv, 0, frame->rsp));
     return kstd::Error::kFault;
   }
   {
@@ -338,20 +341,21 @@ void RaiseFaultSignal(int signo, int code, uint64_t address) {
   auto* ts = self->signal_state_;
   if (ts == nullptr) return;
   SpinLockGuard guard(p->signal_lock_);
-  p->signals_.ForceFault(*ts, posix::SigInfo::FromFault(signo, code, address));
+  p->signals_.ForceFault(*ts, linux_abi::SigInfo::FromFault(signo, code, address));
   self->interrupt_pending_ = true;
 }
 
 void NotifyParentOfExit(Process* child) {
   kstd::RefPtr<Process> parent = Process::FindByPid(child->parent_pid());
   if (!parent) return;
-  posix::SigInfo info = posix::SigInfo::FromKernel(posix::kSigChld);
+  linux_abi::SigInfo info = linux_abi::SigInfo::FromKernel(linux_abi::kSigChld);
   int status = child->wait_status();
-  info.code = (status & 0x7F) != 0 ? ((status & 0x80) ? posix::kCldDumped : posix::kCldKilled)
-                                   : posix::kCldExited;
+  info.code = (status & 0x7F) != 0
+                  ? ((status & 0x80) ? linux_abi::kCldDumped : linux_abi::kCldKilled)
+                  : linux_abi::kCldExited;
   info.child.pid = static_cast<int32_t>(child->pid());
   info.child.status = (status & 0x7F) != 0 ? (status & 0x7F) : ((status >> 8) & 0xFF);
-  SendSignal(parent.get(), posix::kSigChld, info);
+  SendSignal(parent.get(), linux_abi::kSigChld, info);
 }
 
 bool ParentAutoReaps(Process* child) {

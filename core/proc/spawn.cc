@@ -6,7 +6,7 @@
 #include "core/ipc/channel.h"
 #include "core/kernel/log.h"
 #include "core/kernel/memory.h"
-#include "core/syscall/abi.h"
+#include "abi/tessera/native.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/memory.h"
 #include "hal/timer.h"

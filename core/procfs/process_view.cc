@@ -3,6 +3,7 @@
 // accounting. Every read takes its own reference and the process's own locks
 // briefly; a process that exits meanwhile shows as a zombie or not at all.
 
+#include "abi/linux/signal.h"
 #include "core/fd/fd_table.h"
 #include "klog/format.h"
 #include "core/posix/signals.h"
@@ -75,8 +76,8 @@ void FillSignals(Process* p, ProcessView* v) {
   v->sig_shared_pending = p->signals_.shared_pending();
   for (int signo = 1; signo <= 64; ++signo) {
     uint64_t handler = p->signals_.action(signo).handler;
-    if (handler == posix::kSigIgn) v->sig_ignored |= posix::SigMask(signo);
-    if (handler > posix::kSigIgn) v->sig_caught |= posix::SigMask(signo);
+    if (handler == linux_abi::kSigIgn) v->sig_ignored |= posix::SigMask(signo);
+    if (handler > linux_abi::kSigIgn) v->sig_caught |= posix::SigMask(signo);
   }
   // Queued signals: one per pending signal (a realtime signal queued twice
   // counts once here).

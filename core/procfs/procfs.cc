@@ -5,6 +5,7 @@
 
 #include "core/procfs/procfs.h"
 
+#include "abi/linux/statfs.h"
 #include "abi/linux/syscall_names.h"
 
 #include "core/kernel/memory.h"
@@ -14,7 +15,6 @@
 #include "core/procfs/sysinfo.h"
 #include "core/sched/scheduler.h"
 #include "core/unsupported/refusals.h"
-#include "core/vfs/linux_abi.h"
 #include "core/vfs/synthetic.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/timer.h"
@@ -334,7 +334,7 @@ void SysinfoLoads(uint64_t loads[3]) {
 
 kstd::Result<RefPtr<vfs::FileSystem>> CreateProcFs() {
   RefPtr<vfs::SyntheticFs> fs =
-      kstd::AdoptRef(new (kstd::nothrow) vfs::SyntheticFs("proc", vfs::kProcMagic));
+      kstd::AdoptRef(new (kstd::nothrow) vfs::SyntheticFs("proc", linux_abi::kProcMagic));
   if (!fs) return kstd::Error::kNoMemory;
   auto* root = new (kstd::nothrow) RootDir(fs, fs->NextIno());
   RefPtr<Vnode> root_ref = kstd::AdoptRef<Vnode>(root);

@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 #include "core/posix/signals.h"
-#include "core/syscall/abi.h"
-#include "core/syscall/linux_table.h"
-#include "core/syscall/syscall_table.h"
+#include "abi/tessera/native.h"
+#include "abi/tessera/linux_syscalls.h"
+#include "abi/tessera/syscall_table.h"
 #include "core/user/user_ptr.h"
 #include "kstd/result.h"
 

@@ -11,6 +11,7 @@
 
 #include "core/syscall/mount_agent.h"
 
+#include "abi/tessera/mountproto.h"
 #include "core/ipc/channel.h"
 #include "core/kernel/log.h"
 #include "core/sched/scheduler.h"
@@ -18,7 +19,6 @@
 #include "kstd/new.h"
 #include "kstd/string.h"
 #include "kstd/utility.h"
-#include "lib/mountproto/mountproto.h"
 
 namespace core::syscall {
 namespace {

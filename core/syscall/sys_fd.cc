@@ -2,6 +2,9 @@
 // close, dup/dup2/dup3, fcntl, pipe/pipe2, lseek, ioctl. Waiting for fds
 // (poll, select) is in sys_poll.cc.
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/signal.h"
+#include "abi/linux/uio.h"
 #include "core/fd/fd_table.h"
 #include "core/fd/pipe.h"
 #include "core/proc/signals.h"
@@ -17,12 +20,8 @@ using fd::FileDescription;
 
 constexpr size_t kChunk = 4096;
 constexpr uint64_t kMaxIo = 0x7FFFF000;  // Linux MAX_RW_COUNT
-constexpr int32_t kIovMax = 1024;
 
 // fcntl commands (uapi).
-constexpr int32_t kFDupFd = 0, kFGetFd = 1, kFSetFd = 2, kFGetFl = 3, kFSetFl = 4;
-constexpr int32_t kFDupFdCloexec = 1030;
-constexpr uint64_t kFdCloexec = 1;
 
 fd::FdTable& Fds() { return *CurrentProcess()->fds(); }
 
@@ -50,7 +49,7 @@ kstd::Result<uint64_t> WriteFromUser(FileDescription* file, uint64_t address, ui
       if (done > 0) return done;
       if (w.error() == kstd::Error::kPipe) {
         // Writing to a pipe nobody reads: SIGPIPE (its default kills), and EPIPE.
-        SendSignal(CurrentProcess(), posix::kSigPipe, posix::SigInfo::FromKernel(posix::kSigPipe));
+        SendSignal(CurrentProcess(), linux_abi::kSigPipe, linux_abi::SigInfo::FromKernel(linux_abi::kSigPipe));
       }
       return w.error();
     }
@@ -89,16 +88,16 @@ kstd::Result<uint64_t> ReadToUser(FileDescription* file, uint64_t address, uint6
   return done;
 }
 
-kstd::Result<uint64_t> DoVector(int32_t fd, UserPtr<const tessera::linux_iovec> iov, int32_t iovcnt,
+kstd::Result<uint64_t> DoVector(int32_t fd, UserPtr<const linux_abi::Iovec> iov, int32_t iovcnt,
                                 bool write, bool positional, int64_t offset) {
-  if (iovcnt < 0 || iovcnt > kIovMax) return kstd::Error::kInvalid;
+  if (iovcnt < 0 || iovcnt > linux_abi::kIovMax) return kstd::Error::kInvalid;
   auto file = TRY(GetFile(fd));
   if (positional && offset < 0) return kstd::Error::kInvalid;
-  // Each step moves at most kMaxIo bytes and at most kIovMax steps run, so
+  // Each step moves at most kMaxIo bytes and at most linux_abi::kIovMax steps run, so
   // the total stays far below 2^63.
   uint64_t total = 0;
   for (int32_t i = 0; i < iovcnt; ++i) {
-    tessera::linux_iovec v;
+    linux_abi::Iovec v;
     if (iov.Offset(i).CopyIn(&v).is_error()) {
       if (total > 0) return total;
       return kstd::Error::kFault;
@@ -148,12 +147,12 @@ kstd::Result<uint64_t> SysLinuxPwrite64(int32_t fd, UserPtr<const void> buf, uin
   return WriteFromUser(file.get(), buf.address(), count, true, static_cast<uint64_t>(offset));
 }
 
-kstd::Result<uint64_t> SysLinuxReadv(int32_t fd, UserPtr<const tessera::linux_iovec> iov,
+kstd::Result<uint64_t> SysLinuxReadv(int32_t fd, UserPtr<const linux_abi::Iovec> iov,
                                      int32_t iovcnt) {
   return DoVector(fd, iov, iovcnt, false, false, 0);
 }
 
-kstd::Result<uint64_t> SysLinuxWritev(int32_t fd, UserPtr<const tessera::linux_iovec> iov,
+kstd::Result<uint64_t> SysLinuxWritev(int32_t fd, UserPtr<const linux_abi::Iovec> iov,
                                       int32_t iovcnt) {
   return DoVector(fd, iov, iovcnt, true, false, 0);
 }
@@ -175,13 +174,13 @@ kstd::Result<uint64_t> SysLinuxDup(int32_t fd) {
 }
 
 kstd::Result<uint64_t> SysLinuxDup3(int32_t oldfd, int32_t newfd, int32_t flags) {
-  if ((flags & ~static_cast<int32_t>(fd::kOCloExec)) != 0) {
-    return Refuse("dup3", "flags", static_cast<uint32_t>(flags & ~static_cast<int32_t>(fd::kOCloExec)));
+  if ((flags & ~static_cast<int32_t>(linux_abi::kOCloExec)) != 0) {
+    return Refuse("dup3", "flags", static_cast<uint32_t>(flags & ~static_cast<int32_t>(linux_abi::kOCloExec)));
   }
   if (oldfd == newfd) return kstd::Error::kInvalid;
   auto file = TRY(GetFile(oldfd));
   if (newfd < 0 || newfd >= fd::kMaxFds) return kstd::Error::kBadHandle;
-  TRY(Fds().InstallAt(newfd, kstd::Move(file), (flags & fd::kOCloExec) != 0));
+  TRY(Fds().InstallAt(newfd, kstd::Move(file), (flags & linux_abi::kOCloExec) != 0));
   return newfd;
 }
 
@@ -196,22 +195,22 @@ kstd::Result<uint64_t> SysLinuxDup2(int32_t oldfd, int32_t newfd) {
 kstd::Result<uint64_t> SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
   auto file = TRY(GetFile(fd));
   switch (cmd) {
-    case kFDupFd:
-    case kFDupFdCloexec: {
+    case linux_abi::kFDupFd:
+    case linux_abi::kFDupFdCloexec: {
       if (arg >= static_cast<uint64_t>(fd::kMaxFds)) return kstd::Error::kInvalid;
-      return TRY(Fds().Install(kstd::Move(file), cmd == kFDupFdCloexec, static_cast<int>(arg)));
+      return TRY(Fds().Install(kstd::Move(file), cmd == linux_abi::kFDupFdCloexec, static_cast<int>(arg)));
     }
-    case kFGetFd: {
+    case linux_abi::kFGetFd: {
       if (TRY(Fds().GetCloexec(fd))) return 1;
       return 0;
     }
-    case kFSetFd: {
-      TRY(Fds().SetCloexec(fd, (arg & kFdCloexec) != 0));
+    case linux_abi::kFSetFd: {
+      TRY(Fds().SetCloexec(fd, (arg & linux_abi::kFdCloexec) != 0));
       return 0;
     }
-    case kFGetFl:
+    case linux_abi::kFGetFl:
       return file->status_flags();
-    case kFSetFl:
+    case linux_abi::kFSetFl:
       file->set_status_flags(static_cast<uint32_t>(arg));
       return 0;
     default:
@@ -221,7 +220,7 @@ kstd::Result<uint64_t> SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
 
 kstd::Result<uint64_t> SysLinuxPipe2(UserPtr<int32_t> fds, int32_t flags) {
   auto pair = TRY(fd::CreatePipe(static_cast<uint32_t>(flags)));
-  bool cloexec = (flags & fd::kOCloExec) != 0;
+  bool cloexec = (flags & linux_abi::kOCloExec) != 0;
   auto r = TRY(Fds().Install(pair.read_end, cloexec));
   auto w = Fds().Install(pair.write_end, cloexec);
   if (w.is_error()) {

@@ -4,12 +4,15 @@
 // Paths are copied in (at most 4095 bytes) and resolved by the VFS against
 // the process's root and cwd (or the dirfd's directory).
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/stat.h"
+#include "abi/linux/statfs.h"
+#include "abi/linux/time.h"
 #include "core/fd/vnode_file.h"
 #include "core/fs/remote_mounts.h"
 #include "core/fs/root.h"
 #include "core/syscall/sys_common.h"
 #include "core/vfs/dirent.h"
-#include "core/vfs/linux_abi.h"
 #include "core/vfs/name.h"
 #include "core/vfs/ops.h"
 #include "kstd/new.h"
@@ -21,14 +24,6 @@ using fs::SyncRemoteFileSystems;
 
 namespace {
 
-constexpr int32_t kAtFdCwd = -100;
-constexpr int32_t kAtSymlinkNoFollow = 0x100;
-constexpr int32_t kAtRemoveDir = 0x200;
-constexpr int32_t kAtEAccess = 0x200;
-constexpr int32_t kAtSymlinkFollow = 0x400;
-constexpr int32_t kAtNoAutomount = 0x800;
-constexpr int32_t kAtEmptyPath = 0x1000;
-constexpr int32_t kAtStatxSyncMask = 0x6000;
 
 constexpr size_t kPathBuffer = vfs::kMaxPathLength + 1;
 
@@ -64,7 +59,7 @@ class Context {
       root_ = kstd::Move(roots.root);
       start_ = kstd::Move(roots.cwd);
     }
-    if (dirfd != kAtFdCwd && path_is_relative) {
+    if (dirfd != linux_abi::kAtFdCwd && path_is_relative) {
       auto file = p->fds()->Get(dirfd);
       if (file.is_error()) return kstd::Error::kBadHandle;
       vfs::Vnode* v = VnodeOf(file.value().get());
@@ -107,10 +102,10 @@ kstd::Result<kstd::RefPtr<vfs::Vnode>> LookupAt(int32_t dirfd, uint64_t user_pat
   UserPath path;
   TRY(path.CopyIn(user_path));
   if (path.empty()) {
-    if ((flags & kAtEmptyPath) == 0) return kstd::Error::kNotFound;
-    if (dirfd == kAtFdCwd) {
+    if ((flags & linux_abi::kAtEmptyPath) == 0) return kstd::Error::kNotFound;
+    if (dirfd == linux_abi::kAtFdCwd) {
       Context ctx;
-      TRY(ctx.Init(kAtFdCwd, true));
+      TRY(ctx.Init(linux_abi::kAtFdCwd, true));
       return kstd::RefPtr<vfs::Vnode>::FromRaw(ctx.start());
     }
     auto file = TRY(CurrentProcess()->fds()->Get(dirfd));
@@ -120,8 +115,8 @@ kstd::Result<kstd::RefPtr<vfs::Vnode>> LookupAt(int32_t dirfd, uint64_t user_pat
   }
   Context ctx;
   TRY(ctx.Init(dirfd, IsRelative(path)));
-  bool follow = follow_default && (flags & kAtSymlinkNoFollow) == 0;
-  if (flags & kAtSymlinkFollow) follow = true;
+  bool follow = follow_default && (flags & linux_abi::kAtSymlinkNoFollow) == 0;
+  if (flags & linux_abi::kAtSymlinkFollow) follow = true;
   return vfs::LookupPath(ctx.get(), path.name(), follow);
 }
 
@@ -146,24 +141,24 @@ kstd::Result<uint64_t> DoOpen(int32_t dirfd, uint64_t user_path, uint32_t flags,
   UserPath path;
   TRY(path.CopyIn(user_path));
   if (path.empty()) return kstd::Error::kNotFound;
-  if ((flags & fd::kOPath) != 0) return kstd::Error::kNotSupported;  // O_PATH: not yet
-  if ((flags & fd::kOTmpFile) == fd::kOTmpFile) return kstd::Error::kNotSupported;
-  if ((flags & fd::kOAccMode) == fd::kOAccMode) return kstd::Error::kInvalid;
+  if ((flags & linux_abi::kOPath) != 0) return kstd::Error::kNotSupported;  // O_PATH: not yet
+  if ((flags & linux_abi::kOTmpFile) == linux_abi::kOTmpFile) return kstd::Error::kNotSupported;
+  if ((flags & linux_abi::kOAccMode) == linux_abi::kOAccMode) return kstd::Error::kInvalid;
   Context ctx;
   TRY(ctx.Init(dirfd, IsRelative(path)));
   auto file = TRY(vfs::OpenPath(ctx.get(), path.name(), flags, (mode & 07777) & ~Umask()));
-  uint32_t status = flags & (fd::kOAccMode | fd::kOAppend | fd::kONonBlock | fd::kODirect |
-                             fd::kONoAtime | fd::kODsync | fd::kOLargeFile);
+  uint32_t status = flags & (linux_abi::kOAccMode | linux_abi::kOAppend | linux_abi::kONonBlock | linux_abi::kODirect |
+                             linux_abi::kONoAtime | linux_abi::kODsync | linux_abi::kOLargeFile);
   kstd::RefPtr<fd::FileDescription> d = kstd::AdoptRef<fd::FileDescription>(
       new (kstd::nothrow) fd::VnodeFile(kstd::Move(file), status));
   if (!d) return kstd::Error::kNoMemory;
-  return TRY(CurrentProcess()->fds()->Install(kstd::Move(d), (flags & fd::kOCloExec) != 0));
+  return TRY(CurrentProcess()->fds()->Install(kstd::Move(d), (flags & linux_abi::kOCloExec) != 0));
 }
 
 kstd::Result<uint64_t> CopyStatOut(vfs::Vnode* v, uint64_t user_buf) {
-  vfs::LinuxStat st;
+  linux_abi::Stat st;
   v->Stat(&st);
-  TRY(UserPtr<vfs::LinuxStat>(user_buf).CopyOut(&st));
+  TRY(UserPtr<linux_abi::Stat>(user_buf).CopyOut(&st));
   return 0;
 }
 
@@ -172,7 +167,7 @@ kstd::Result<uint64_t> CopyStatOut(vfs::Vnode* v, uint64_t user_buf) {
 // ---- open ----
 
 kstd::Result<uint64_t> SysLinuxOpen(UserPtr<const char> path, int32_t flags, uint32_t mode) {
-  return DoOpen(kAtFdCwd, path.address(), static_cast<uint32_t>(flags), mode);
+  return DoOpen(linux_abi::kAtFdCwd, path.address(), static_cast<uint32_t>(flags), mode);
 }
 
 kstd::Result<uint64_t> SysLinuxOpenat(int32_t dirfd, UserPtr<const char> path, int32_t flags,
@@ -181,24 +176,24 @@ kstd::Result<uint64_t> SysLinuxOpenat(int32_t dirfd, UserPtr<const char> path, i
 }
 
 kstd::Result<uint64_t> SysLinuxCreat(UserPtr<const char> path, uint32_t mode) {
-  return DoOpen(kAtFdCwd, path.address(), fd::kOCreat | fd::kOWrOnly | fd::kOTrunc, mode);
+  return DoOpen(linux_abi::kAtFdCwd, path.address(), linux_abi::kOCreat | linux_abi::kOWrOnly | linux_abi::kOTrunc, mode);
 }
 
 // ---- stat ----
 
 kstd::Result<uint64_t> SysLinuxStat(UserPtr<const char> path, UserPtr<void> buf) {
-  auto v = TRY(LookupAt(kAtFdCwd, path.address(), 0, true));
+  auto v = TRY(LookupAt(linux_abi::kAtFdCwd, path.address(), 0, true));
   return CopyStatOut(v.get(), buf.address());
 }
 
 kstd::Result<uint64_t> SysLinuxLstat(UserPtr<const char> path, UserPtr<void> buf) {
-  auto v = TRY(LookupAt(kAtFdCwd, path.address(), kAtSymlinkNoFollow, true));
+  auto v = TRY(LookupAt(linux_abi::kAtFdCwd, path.address(), linux_abi::kAtSymlinkNoFollow, true));
   return CopyStatOut(v.get(), buf.address());
 }
 
 kstd::Result<uint64_t> SysLinuxNewfstatat(int32_t dirfd, UserPtr<const char> path,
                                           UserPtr<void> buf, int32_t flags) {
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath | kAtNoAutomount)) != 0)
+  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath | linux_abi::kAtNoAutomount)) != 0)
     return kstd::Error::kInvalid;
   auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
   return CopyStatOut(v.get(), buf.address());
@@ -209,11 +204,11 @@ kstd::Result<uint64_t> SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
   vfs::Vnode* v = Context::VnodeOf(file.get());
   if (v == nullptr) {
     // A pipe: Linux reports a FIFO with no size.
-    vfs::LinuxStat st{};
-    st.st_mode = vfs::kModeFifo | 0600;
+    linux_abi::Stat st{};
+    st.st_mode = linux_abi::kModeFifo | 0600;
     st.st_nlink = 1;
     st.st_blksize = 4096;
-    TRY(UserPtr<vfs::LinuxStat>(buf.address()).CopyOut(&st));
+    TRY(UserPtr<linux_abi::Stat>(buf.address()).CopyOut(&st));
     return 0;
   }
   return CopyStatOut(v, buf.address());
@@ -222,13 +217,13 @@ kstd::Result<uint64_t> SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
 kstd::Result<uint64_t> SysLinuxStatx(int32_t dirfd, UserPtr<const char> path, int32_t flags,
                                      uint32_t mask, UserPtr<void> buf) {
   (void)mask;  // every basic field is always filled (allowed by statx(2))
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath | kAtNoAutomount | kAtStatxSyncMask)) != 0) {
+  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath | linux_abi::kAtNoAutomount | linux_abi::kAtStatxSyncMask)) != 0) {
     return kstd::Error::kInvalid;
   }
   auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
-  vfs::LinuxStatx sx;
+  linux_abi::Statx sx;
   vfs::FillLinuxStatx(v->GetAttr(), vfs::Mounts().MountIdOf(v->fs()), &sx);
-  TRY(UserPtr<vfs::LinuxStatx>(buf.address()).CopyOut(&sx));
+  TRY(UserPtr<linux_abi::Statx>(buf.address()).CopyOut(&sx));
   return 0;
 }
 
@@ -268,36 +263,36 @@ kstd::Result<uint64_t> SysLinuxMkdirat(int32_t dirfd, UserPtr<const char> user_p
 }
 
 kstd::Result<uint64_t> SysLinuxMkdir(UserPtr<const char> path, uint32_t mode) {
-  return SysLinuxMkdirat(kAtFdCwd, path, mode);
+  return SysLinuxMkdirat(linux_abi::kAtFdCwd, path, mode);
 }
 
 kstd::Result<uint64_t> SysLinuxMknodat(int32_t dirfd, UserPtr<const char> user_path, uint32_t mode,
                                        uint64_t dev) {
   PathArg path;
   TRY(path.Init(dirfd, user_path.address()));
-  auto type = vfs::TypeFromMode(mode == (mode & 07777) ? (mode | vfs::kModeRegular) : mode);
+  auto type = vfs::TypeFromMode(mode == (mode & 07777) ? (mode | linux_abi::kModeRegular) : mode);
   if (type.is_error()) return kstd::Error::kInvalid;
   return NamespaceResult(vfs::MakeNode(path.get(), path.name(), type.value(), (mode & 07777) & ~Umask(), dev));
 }
 
 kstd::Result<uint64_t> SysLinuxMknod(UserPtr<const char> path, uint32_t mode, uint64_t dev) {
-  return SysLinuxMknodat(kAtFdCwd, path, mode, dev);
+  return SysLinuxMknodat(linux_abi::kAtFdCwd, path, mode, dev);
 }
 
 kstd::Result<uint64_t> SysLinuxUnlinkat(int32_t dirfd, UserPtr<const char> user_path,
                                         int32_t flags) {
-  if ((flags & ~kAtRemoveDir) != 0) return kstd::Error::kInvalid;
+  if ((flags & ~linux_abi::kAtRemoveDir) != 0) return kstd::Error::kInvalid;
   PathArg path;
   TRY(path.Init(dirfd, user_path.address()));
-  if (flags & kAtRemoveDir) return NamespaceResult(vfs::RemoveDirectory(path.get(), path.name()));
+  if (flags & linux_abi::kAtRemoveDir) return NamespaceResult(vfs::RemoveDirectory(path.get(), path.name()));
   return NamespaceResult(vfs::UnlinkPath(path.get(), path.name()));
 }
 
 kstd::Result<uint64_t> SysLinuxUnlink(UserPtr<const char> path) {
-  return SysLinuxUnlinkat(kAtFdCwd, path, 0);
+  return SysLinuxUnlinkat(linux_abi::kAtFdCwd, path, 0);
 }
 kstd::Result<uint64_t> SysLinuxRmdir(UserPtr<const char> path) {
-  return SysLinuxUnlinkat(kAtFdCwd, path, kAtRemoveDir);
+  return SysLinuxUnlinkat(linux_abi::kAtFdCwd, path, linux_abi::kAtRemoveDir);
 }
 
 // The two paths of rename and link, copied in and resolved against their
@@ -334,21 +329,21 @@ kstd::Result<uint64_t> SysLinuxRenameat(int32_t olddirfd, UserPtr<const char> ol
 }
 
 kstd::Result<uint64_t> SysLinuxRename(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
-  return SysLinuxRenameat2(kAtFdCwd, oldpath, kAtFdCwd, newpath, 0);
+  return SysLinuxRenameat2(linux_abi::kAtFdCwd, oldpath, linux_abi::kAtFdCwd, newpath, 0);
 }
 
 kstd::Result<uint64_t> SysLinuxLinkat(int32_t olddirfd, UserPtr<const char> oldpath,
                                       int32_t newdirfd, UserPtr<const char> newpath,
                                       int32_t flags) {
-  if ((flags & ~(kAtSymlinkFollow | kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
+  if ((flags & ~(linux_abi::kAtSymlinkFollow | linux_abi::kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
   PathPair paths;
   TRY(paths.Load(olddirfd, oldpath, newdirfd, newpath));
   return NamespaceResult(vfs::LinkPath(paths.ca_ctx.get(), paths.a.name(), paths.cb_ctx.get(),
-                                       paths.b.name(), (flags & kAtSymlinkFollow) != 0));
+                                       paths.b.name(), (flags & linux_abi::kAtSymlinkFollow) != 0));
 }
 
 kstd::Result<uint64_t> SysLinuxLink(UserPtr<const char> oldpath, UserPtr<const char> newpath) {
-  return SysLinuxLinkat(kAtFdCwd, oldpath, kAtFdCwd, newpath, 0);
+  return SysLinuxLinkat(linux_abi::kAtFdCwd, oldpath, linux_abi::kAtFdCwd, newpath, 0);
 }
 
 kstd::Result<uint64_t> SysLinuxSymlinkat(UserPtr<const char> target, int32_t newdirfd,
@@ -363,7 +358,7 @@ kstd::Result<uint64_t> SysLinuxSymlinkat(UserPtr<const char> target, int32_t new
 }
 
 kstd::Result<uint64_t> SysLinuxSymlink(UserPtr<const char> target, UserPtr<const char> linkpath) {
-  return SysLinuxSymlinkat(target, kAtFdCwd, linkpath);
+  return SysLinuxSymlinkat(target, linux_abi::kAtFdCwd, linkpath);
 }
 
 kstd::Result<uint64_t> SysLinuxReadlinkat(int32_t dirfd, UserPtr<const char> user_path,
@@ -379,7 +374,7 @@ kstd::Result<uint64_t> SysLinuxReadlinkat(int32_t dirfd, UserPtr<const char> use
 }
 
 kstd::Result<uint64_t> SysLinuxReadlink(UserPtr<const char> path, UserPtr<void> buf, int32_t size) {
-  return SysLinuxReadlinkat(kAtFdCwd, path, buf, size);
+  return SysLinuxReadlinkat(linux_abi::kAtFdCwd, path, buf, size);
 }
 
 // ---- attributes ----
@@ -427,7 +422,7 @@ kstd::Result<uint64_t> SysLinuxFchmodat(int32_t dirfd, UserPtr<const char> path,
 }
 
 kstd::Result<uint64_t> SysLinuxChmod(UserPtr<const char> path, uint32_t mode) {
-  return SysLinuxFchmodat(kAtFdCwd, path, mode);
+  return SysLinuxFchmodat(linux_abi::kAtFdCwd, path, mode);
 }
 
 kstd::Result<uint64_t> SysLinuxFchmod(int32_t fd, uint32_t mode) {
@@ -437,17 +432,17 @@ kstd::Result<uint64_t> SysLinuxFchmod(int32_t fd, uint32_t mode) {
 
 kstd::Result<uint64_t> SysLinuxFchownat(int32_t dirfd, UserPtr<const char> path, uint32_t uid,
                                         uint32_t gid, int32_t flags) {
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
+  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
   auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
   return SetAttrOn(v.get(), OwnerRequest(uid, gid));
 }
 
 kstd::Result<uint64_t> SysLinuxChown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
-  return SysLinuxFchownat(kAtFdCwd, path, uid, gid, 0);
+  return SysLinuxFchownat(linux_abi::kAtFdCwd, path, uid, gid, 0);
 }
 
 kstd::Result<uint64_t> SysLinuxLchown(UserPtr<const char> path, uint32_t uid, uint32_t gid) {
-  return SysLinuxFchownat(kAtFdCwd, path, uid, gid, kAtSymlinkNoFollow);
+  return SysLinuxFchownat(linux_abi::kAtFdCwd, path, uid, gid, linux_abi::kAtSymlinkNoFollow);
 }
 
 kstd::Result<uint64_t> SysLinuxFchown(int32_t fd, uint32_t uid, uint32_t gid) {
@@ -456,20 +451,18 @@ kstd::Result<uint64_t> SysLinuxFchown(int32_t fd, uint32_t uid, uint32_t gid) {
 }
 
 kstd::Result<uint64_t> SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path,
-                                         UserPtr<const tessera::linux_timespec> times,
+                                         UserPtr<const linux_abi::Timespec> times,
                                          int32_t flags) {
-  constexpr int64_t kUtimeNow = (1LL << 30) - 1;
-  constexpr int64_t kUtimeOmit = (1LL << 30) - 2;
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
+  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
   vfs::SetAttrRequest req;
   if (times.address() == 0) {
     req.mask = vfs::SetAttrRequest::kAtimeNow | vfs::SetAttrRequest::kMtimeNow;
   } else {
-    tessera::linux_timespec ts[2];
+    linux_abi::Timespec ts[2];
     TRY(times.CopyIn(ts, 2));
     for (int i = 0; i < 2; ++i) {
-      if (ts[i].tv_nsec == kUtimeOmit) continue;
-      if (ts[i].tv_nsec == kUtimeNow) {
+      if (ts[i].tv_nsec == linux_abi::kUtimeOmit) continue;
+      if (ts[i].tv_nsec == linux_abi::kUtimeNow) {
         req.mask |= i == 0 ? vfs::SetAttrRequest::kAtimeNow : vfs::SetAttrRequest::kMtimeNow;
         continue;
       }
@@ -487,7 +480,7 @@ kstd::Result<uint64_t> SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path
   kstd::Result<kstd::RefPtr<vfs::Vnode>> v = kstd::Error::kNotFound;
   if (path.address() == 0) {
     // utimensat(fd, NULL, ...): futimens.
-    if (dirfd == kAtFdCwd) return kstd::Error::kFault;
+    if (dirfd == linux_abi::kAtFdCwd) return kstd::Error::kFault;
     v = VnodeOfFd(dirfd);
   } else {
     v = LookupAt(dirfd, path.address(), flags, true);
@@ -500,13 +493,11 @@ kstd::Result<uint64_t> SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path
 kstd::Result<uint64_t> SysLinuxFaccessat2(int32_t dirfd, UserPtr<const char> path, int32_t mode,
                                           int32_t flags) {
   if ((mode & ~7) != 0) return kstd::Error::kInvalid;
-  if ((flags & ~(kAtSymlinkNoFollow | kAtEAccess | kAtEmptyPath)) != 0)
+  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEAccess | linux_abi::kAtEmptyPath)) != 0)
     return kstd::Error::kInvalid;
   auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
   // Everything runs as root: read and write are granted; execute needs an x bit.
-  constexpr int32_t kXOk = 1;
-  constexpr int32_t kWOk = 2;
-  if ((mode & kXOk) != 0 && !v->IsDirectory() && (v->GetAttr().mode & 0111) == 0) {
+  if ((mode & linux_abi::kXOk) != 0 && !v->IsDirectory() && (v->GetAttr().mode & 0111) == 0) {
     return kstd::Error::kAccess;
   }
   // "SuS v2 requires we report a read only fs too" (Linux): not for devices,
@@ -514,7 +505,7 @@ kstd::Result<uint64_t> SysLinuxFaccessat2(int32_t dirfd, UserPtr<const char> pat
   vfs::VnodeType type = v->type();
   bool special = type == vfs::VnodeType::kCharDevice || type == vfs::VnodeType::kBlockDevice ||
                  type == vfs::VnodeType::kFifo || type == vfs::VnodeType::kSocket;
-  if ((mode & kWOk) != 0 && !special) return Result0(vfs::CheckWritable(*v));
+  if ((mode & linux_abi::kWOk) != 0 && !special) return Result0(vfs::CheckWritable(*v));
   return 0;
 }
 
@@ -523,12 +514,12 @@ kstd::Result<uint64_t> SysLinuxFaccessat(int32_t dirfd, UserPtr<const char> path
 }
 
 kstd::Result<uint64_t> SysLinuxAccess(UserPtr<const char> path, int32_t mode) {
-  return SysLinuxFaccessat2(kAtFdCwd, path, mode, 0);
+  return SysLinuxFaccessat2(linux_abi::kAtFdCwd, path, mode, 0);
 }
 
 kstd::Result<uint64_t> SysLinuxTruncate(UserPtr<const char> path, int64_t length) {
   if (length < 0) return kstd::Error::kInvalid;
-  auto v = TRY(LookupAt(kAtFdCwd, path.address(), 0, true));
+  auto v = TRY(LookupAt(linux_abi::kAtFdCwd, path.address(), 0, true));
   if (v->IsDirectory()) return kstd::Error::kIsDirectory;
   if (v->type() != vfs::VnodeType::kRegular) return kstd::Error::kInvalid;
   if (auto writable = vfs::CheckWritable(*v); writable.is_error()) {
@@ -570,7 +561,7 @@ kstd::Result<uint64_t> SysLinuxSync() {
 
 kstd::Result<uint64_t> SysLinuxGetcwd(UserPtr<void> buf, uint64_t size) {
   Context ctx;
-  TRY(ctx.Init(kAtFdCwd, true));
+  TRY(ctx.Init(linux_abi::kAtFdCwd, true));
   char* path = new (kstd::nothrow) char[kPathBuffer];
   if (path == nullptr) return kstd::Error::kNoMemory;
   auto n = vfs::PathOf(vfs::Mounts(), ctx.start(), ctx.get().root, kstd::Span<char>(path, kPathBuffer));
@@ -589,7 +580,7 @@ kstd::Result<uint64_t> SysLinuxGetcwd(UserPtr<void> buf, uint64_t size) {
 }
 
 kstd::Result<uint64_t> SysLinuxChdir(UserPtr<const char> path) {
-  auto v = TRY(LookupAt(kAtFdCwd, path.address(), 0, true));
+  auto v = TRY(LookupAt(linux_abi::kAtFdCwd, path.address(), 0, true));
   if (!v->IsDirectory()) return kstd::Error::kNotDirectory;
   Process* p = CurrentProcess();
   vfs::PinnedVnode pinned(kstd::Move(v));
@@ -614,10 +605,10 @@ kstd::Result<uint64_t> SysLinuxUmask(uint32_t mask) {
 }
 
 kstd::Result<uint64_t> SysLinuxStatfs(UserPtr<const char> path, UserPtr<void> buf) {
-  auto v = TRY(LookupAt(kAtFdCwd, path.address(), 0, true));
-  vfs::LinuxStatfs s;
+  auto v = TRY(LookupAt(linux_abi::kAtFdCwd, path.address(), 0, true));
+  linux_abi::Statfs s;
   vfs::FillLinuxStatfs(v->fs()->StatFs(), v->fs()->device(), v->fs()->mount_flags(), &s);
-  TRY(UserPtr<vfs::LinuxStatfs>(buf.address()).CopyOut(&s));
+  TRY(UserPtr<linux_abi::Statfs>(buf.address()).CopyOut(&s));
   return 0;
 }
 
@@ -625,10 +616,10 @@ kstd::Result<uint64_t> SysLinuxFstatfs(int32_t fd, UserPtr<void> buf) {
   auto v = VnodeOfFd(fd);
   if (v.is_error())
     return v.error() == kstd::Error::kNotSupported ? kstd::Error::kInvalid : v.error();
-  vfs::LinuxStatfs s;
+  linux_abi::Statfs s;
   vfs::FillLinuxStatfs(v.value()->fs()->StatFs(), v.value()->fs()->device(),
                        v.value()->fs()->mount_flags(), &s);
-  TRY(UserPtr<vfs::LinuxStatfs>(buf.address()).CopyOut(&s));
+  TRY(UserPtr<linux_abi::Statfs>(buf.address()).CopyOut(&s));
   return 0;
 }
 

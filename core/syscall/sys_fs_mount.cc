@@ -20,7 +20,7 @@
 #include "kstd/new.h"
 #include "kstd/string.h"
 #include "kstd/utility.h"
-#include "lib/fsproto/fsproto.h"
+#include "abi/tessera/fsproto.h"
 
 namespace core::syscall {
 namespace {

@@ -1,6 +1,8 @@
 // futex(2), get_robust_list(2), set_robust_list(2): decoding. The wait
 // queues, their keys and the exit-time wakes are core/proc/futex.h.
 
+#include "abi/linux/futex.h"
+#include "abi/linux/time.h"
 #include "core/proc/futex.h"
 #include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
@@ -9,38 +11,32 @@
 namespace core::syscall {
 namespace {
 
-constexpr int32_t kFutexWait = 0;
-constexpr int32_t kFutexWake = 1;
-constexpr int32_t kFutexWaitBitset = 9;
-constexpr int32_t kFutexWakeBitset = 10;
-constexpr int32_t kFutexPrivate = 128;
-constexpr int32_t kFutexClockRealtime = 256;
-constexpr int32_t kFutexCmdMask = ~(kFutexPrivate | kFutexClockRealtime);
+constexpr int32_t kFutexCmdMask = ~(linux_abi::kFutexPrivate | linux_abi::kFutexClockRealtime);
 
 }  // namespace
 
 kstd::Result<uint64_t> SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
-                                     UserPtr<const tessera::linux_timespec> timeout,
+                                     UserPtr<const linux_abi::Timespec> timeout,
                                      uint64_t uaddr2, uint32_t val3) {
   (void)uaddr2;
   if ((uaddr.address() & 3) != 0) return kstd::Error::kInvalid;
-  const bool is_private = (op & kFutexPrivate) != 0;
+  const bool is_private = (op & linux_abi::kFutexPrivate) != 0;
   int32_t cmd = op & kFutexCmdMask;
-  if ((cmd == kFutexWaitBitset || cmd == kFutexWakeBitset) && val3 != 0xFFFFFFFFu) {
+  if ((cmd == linux_abi::kFutexWaitBitset || cmd == linux_abi::kFutexWakeBitset) && val3 != 0xFFFFFFFFu) {
     return Refuse("futex", "bitset", val3);  // only the match-any bitset is supported
   }
   switch (cmd) {
-    case kFutexWait:
-    case kFutexWaitBitset: {
+    case linux_abi::kFutexWait:
+    case linux_abi::kFutexWaitBitset: {
       uint64_t deadline = sched::kNoDeadline;
       if (timeout.address() != 0) {
-        tessera::linux_timespec ts;
+        linux_abi::Timespec ts;
         TRY(timeout.CopyIn(&ts));
         if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000)
           return kstd::Error::kInvalid;
         uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
         // FUTEX_WAIT takes a relative timeout; FUTEX_WAIT_BITSET an absolute one.
-        deadline = cmd == kFutexWait ? sched::DeadlineAfterNanos(ns) : (ns == 0 ? 1 : ns);
+        deadline = cmd == linux_abi::kFutexWait ? sched::DeadlineAfterNanos(ns) : (ns == 0 ? 1 : ns);
       }
       auto waited = FutexWait(uaddr.address(), is_private, val, deadline);
       // A signal: as Linux, restarted under SA_RESTART or when no handler
@@ -54,8 +50,8 @@ kstd::Result<uint64_t> SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32
       if (waited.is_error()) return waited.error();
       return 0;
     }
-    case kFutexWake:
-    case kFutexWakeBitset: {
+    case linux_abi::kFutexWake:
+    case linux_abi::kFutexWakeBitset: {
       return FutexWake(uaddr.address(), is_private, static_cast<int64_t>(val));  // a count
     }
     default:
@@ -74,7 +70,7 @@ kstd::Result<uint64_t> SysLinuxGetRobustList(int32_t pid, UserPtr<uint64_t> head
   }
   if (!target) return kstd::Error::kSearch;
   uint64_t value = __atomic_load_n(&target->robust_list_, __ATOMIC_RELAXED);
-  uint64_t size = sizeof(RobustListHead);
+  uint64_t size = sizeof(linux_abi::RobustListHead);
   if (head.CopyOut(&value).is_error() || length.CopyOut(&size).is_error()) {
     return kstd::Error::kFault;
   }
@@ -82,7 +78,7 @@ kstd::Result<uint64_t> SysLinuxGetRobustList(int32_t pid, UserPtr<uint64_t> head
 }
 
 kstd::Result<uint64_t> SysLinuxSetRobustList(uint64_t head, uint64_t length) {
-  if (length != sizeof(RobustListHead)) return kstd::Error::kInvalid;
+  if (length != sizeof(linux_abi::RobustListHead)) return kstd::Error::kInvalid;
   __atomic_store_n(&CurrentThread()->robust_list_, head, __ATOMIC_RELAXED);
   return 0;
 }

@@ -3,6 +3,8 @@
 // exit_group, set_tid_address (the word cleared when the thread exits).
 // execve is in sys_exec.cc.
 
+#include "abi/linux/sched.h"
+#include "abi/linux/signal.h"
 #include "core/posix/wait_status.h"
 #include "core/proc/process.h"
 #include "kstd/new.h"
@@ -175,7 +177,7 @@ kstd::Result<uint64_t> SysLinuxWaitid(int32_t idtype, int32_t id, UserPtr<void> 
         auto* out = static_cast<Out*>(c);
         // WNOHANG with nothing to report: the siginfo is zeroed (si_pid = 0),
         // and so is the rusage.
-        posix::SigInfo info{};
+        linux_abi::SigInfo info{};
         if (w.kind == posix::WaitOutcome::Kind::kReport) info = w.info;
         if (out->infop.address() != 0 && out->infop.CopyOut(&info, sizeof info).is_error())
           return false;
@@ -196,19 +198,6 @@ kstd::Result<uint64_t> SysLinuxFork() {
 namespace {
 
 // clone flags (uapi sched.h).
-constexpr uint64_t kCloneSignalMask = 0xFF;
-constexpr uint64_t kCloneVm = 0x100;
-constexpr uint64_t kCloneFs = 0x200;
-constexpr uint64_t kCloneFiles = 0x400;
-constexpr uint64_t kCloneSighand = 0x800;
-constexpr uint64_t kCloneVfork = 0x4000;
-constexpr uint64_t kCloneThread = 0x10000;
-constexpr uint64_t kCloneSysvsem = 0x40000;
-constexpr uint64_t kCloneSetTls = 0x80000;
-constexpr uint64_t kCloneParentSetTid = 0x100000;
-constexpr uint64_t kCloneChildClearTid = 0x200000;
-constexpr uint64_t kCloneDetached = 0x400000;  // ignored by Linux since 2.6
-constexpr uint64_t kCloneChildSetTid = 0x1000000;
 
 // What Tessera supports: new processes, copy-on-write (fork) or sharing the
 // parent's memory until exec/exit (vfork); and threads (CLONE_THREAD), which
@@ -217,33 +206,33 @@ constexpr uint64_t kCloneChildSetTid = 0x1000000;
 // shares only some of these with its parent (CLONE_VM or CLONE_FILES or
 // CLONE_FS or CLONE_SIGHAND without CLONE_THREAD, except vfork's CLONE_VM),
 // CLONE_PARENT and namespaces are refused with EINVAL.
-constexpr uint64_t kCloneSupported = kCloneSignalMask | kCloneVm | kCloneFs | kCloneFiles | kCloneSighand |
-                                     kCloneVfork | kCloneThread | kCloneSysvsem | kCloneSetTls |
-                                     kCloneParentSetTid | kCloneChildClearTid | kCloneDetached |
-                                     kCloneChildSetTid;
-constexpr uint64_t kCloneThreadShares = kCloneVm | kCloneFs | kCloneFiles | kCloneSighand;
+constexpr uint64_t kCloneSupported = linux_abi::kCloneSignalMask | linux_abi::kCloneVm | linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneSighand |
+                                     linux_abi::kCloneVfork | linux_abi::kCloneThread | linux_abi::kCloneSysvsem | linux_abi::kCloneSetTls |
+                                     linux_abi::kCloneParentSetTid | linux_abi::kCloneChildClearTid | linux_abi::kCloneDetached |
+                                     linux_abi::kCloneChildSetTid;
+constexpr uint64_t kCloneThreadShares = linux_abi::kCloneVm | linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneSighand;
 
 // clone(CLONE_THREAD): a thread of the caller's process.
 kstd::Result<uint64_t> CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
                                    UserPtr<int32_t> child_tid, uint64_t tls) {
   // Linux's rules: CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM.
-  if ((flags & kCloneSighand) == 0 || (flags & kCloneVm) == 0) return kstd::Error::kInvalid;
+  if ((flags & linux_abi::kCloneSighand) == 0 || (flags & linux_abi::kCloneVm) == 0) return kstd::Error::kInvalid;
   // A thread with its own fd table or fs context: not supported.
   if ((flags & kCloneThreadShares) != kCloneThreadShares) {
     return Refuse("clone", "flags", kCloneThreadShares & ~flags);
   }
-  if (flags & kCloneVfork) return Refuse("clone", "flags", kCloneVfork);  // a vfork thread
+  if (flags & linux_abi::kCloneVfork) return Refuse("clone", "flags", linux_abi::kCloneVfork);  // a vfork thread
   Process* self = CurrentProcess();
   hal::ThreadContext* cpu = CurrentThread()->context();
   hal::SaveFpuState(cpu);
   Process::ThreadOptions options;
   options.clone.share_address_space = true;
   options.clone.stack = newsp;
-  options.clone.set_tls = (flags & kCloneSetTls) != 0;
+  options.clone.set_tls = (flags & linux_abi::kCloneSetTls) != 0;
   options.clone.tls = tls;
-  if (flags & kCloneChildClearTid) options.clone.clear_child_tid = child_tid.address();
-  if (flags & kCloneParentSetTid) options.parent_tid = parent_tid.address();
-  if (flags & kCloneChildSetTid) options.child_tid = child_tid.address();
+  if (flags & linux_abi::kCloneChildClearTid) options.clone.clear_child_tid = child_tid.address();
+  if (flags & linux_abi::kCloneParentSetTid) options.parent_tid = parent_tid.address();
+  if (flags & linux_abi::kCloneChildSetTid) options.child_tid = child_tid.address();
   auto thread = self->CloneThread(hal::CurrentUserFrame(), *cpu, options);
   if (thread.is_error()) {
     // The process is ending: the caller dies on its way out.
@@ -258,37 +247,37 @@ kstd::Result<uint64_t> CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32
 kstd::Result<uint64_t> SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
                                      UserPtr<int32_t> child_tid, uint64_t tls) {
   if ((flags & ~kCloneSupported) != 0) return Refuse("clone", "flags", flags & ~kCloneSupported);
-  if ((flags & kCloneSighand) != 0 && (flags & kCloneVm) == 0) return kstd::Error::kInvalid;
-  if (flags & kCloneThread) return CloneThread(flags, newsp, parent_tid, child_tid, tls);
-  if ((flags & (kCloneFs | kCloneFiles | kCloneSighand)) != 0) {
-    return Refuse("clone", "flags", flags & (kCloneFs | kCloneFiles | kCloneSighand));  // sharing without threads
+  if ((flags & linux_abi::kCloneSighand) != 0 && (flags & linux_abi::kCloneVm) == 0) return kstd::Error::kInvalid;
+  if (flags & linux_abi::kCloneThread) return CloneThread(flags, newsp, parent_tid, child_tid, tls);
+  if ((flags & (linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneSighand)) != 0) {
+    return Refuse("clone", "flags", flags & (linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneSighand));  // sharing without threads
   }
-  if ((flags & kCloneVm) != 0 && (flags & kCloneVfork) == 0) {
-    return Refuse("clone", "flags", kCloneVm);  // a process sharing memory without vfork
+  if ((flags & linux_abi::kCloneVm) != 0 && (flags & linux_abi::kCloneVfork) == 0) {
+    return Refuse("clone", "flags", linux_abi::kCloneVm);  // a process sharing memory without vfork
   }
-  uint64_t exit_signal = flags & kCloneSignalMask;
+  uint64_t exit_signal = flags & linux_abi::kCloneSignalMask;
   if (exit_signal != 0 && exit_signal != 17) return Refuse("clone", "exit_signal", exit_signal);  // SIGCHLD only
   Process* self = CurrentProcess();
   hal::ThreadContext* cpu = CurrentThread()->context();
   hal::SaveFpuState(cpu);
   Process::CloneOptions options;
-  options.share_address_space = (flags & kCloneVm) != 0;
+  options.share_address_space = (flags & linux_abi::kCloneVm) != 0;
   options.stack = newsp;
-  options.set_tls = (flags & kCloneSetTls) != 0;
+  options.set_tls = (flags & linux_abi::kCloneSetTls) != 0;
   options.tls = tls;
-  if (flags & kCloneChildClearTid) options.clear_child_tid = child_tid.address();
+  if (flags & linux_abi::kCloneChildClearTid) options.clear_child_tid = child_tid.address();
   // The child's memory (its copy-on-write copy, or the shared space for
   // vfork) gets its tid before it first runs: Clone writes it.
-  if (flags & kCloneChildSetTid) options.child_set_tid = child_tid.address();
+  if (flags & linux_abi::kCloneChildSetTid) options.child_set_tid = child_tid.address();
   auto child = TRY(self->Clone(hal::CurrentUserFrame(), *cpu, options));
   int32_t tid = static_cast<int32_t>(child->pid());  // a process's first thread id is its pid
-  if (flags & kCloneParentSetTid) (void)parent_tid.CopyOut(&tid);
-  if (flags & kCloneVfork) child->WaitForVforkRelease();
+  if (flags & linux_abi::kCloneParentSetTid) (void)parent_tid.CopyOut(&tid);
+  if (flags & linux_abi::kCloneVfork) child->WaitForVforkRelease();
   return tid;
 }
 
 kstd::Result<uint64_t> SysLinuxVfork() {
-  return SysLinuxClone(kCloneVm | kCloneVfork | 17, 0, UserPtr<int32_t>(), UserPtr<int32_t>(), 0);
+  return SysLinuxClone(linux_abi::kCloneVm | linux_abi::kCloneVfork | 17, 0, UserPtr<int32_t>(), UserPtr<int32_t>(), 0);
 }
 
 kstd::Result<uint64_t> SysLinuxSetTidAddress(uint64_t tidptr) {

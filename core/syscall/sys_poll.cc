@@ -2,6 +2,8 @@
 // pselect6 (select's fd sets become a poll array). A temporary signal mask
 // (ppoll, pselect6) is refused with ENOSYS rather than ignored.
 
+#include "abi/linux/poll.h"
+#include "abi/linux/time.h"
 #include "core/fd/fd_table.h"
 #include "core/syscall/sys_common.h"
 #include "kstd/new.h"
@@ -33,12 +35,12 @@ kstd::Result<uint64_t> PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t tim
       if (pfds[i].fd < 0) continue;
       auto file = CurrentProcess()->fds()->Get(pfds[i].fd);
       if (file.is_error()) {
-        pfds[i].revents = fd::kPollNval;
+        pfds[i].revents = linux_abi::kPollNval;
         ++ready;
         continue;
       }
       int16_t ev = file.value()->PollEvents();
-      int16_t mask = pfds[i].events | fd::kPollErr | fd::kPollHup;
+      int16_t mask = pfds[i].events | linux_abi::kPollErr | linux_abi::kPollHup;
       pfds[i].revents = static_cast<int16_t>(ev & mask);
       if (pfds[i].revents != 0) {
         ++ready;
@@ -46,8 +48,8 @@ kstd::Result<uint64_t> PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t tim
         // Never blocks, yet not ready for what was asked: nothing to wait for.
       } else if (waited < kMaxWaited) {
         Signals w = kSignalPeerClosed;
-        if (pfds[i].events & (fd::kPollIn | fd::kPollRdNorm | fd::kPollPri)) w |= kSignalReadable;
-        if (pfds[i].events & (fd::kPollOut | fd::kPollWrNorm)) w |= kSignalWritable;
+        if (pfds[i].events & (linux_abi::kPollIn | linux_abi::kPollRdNorm | linux_abi::kPollPri)) w |= kSignalReadable;
+        if (pfds[i].events & (linux_abi::kPollOut | linux_abi::kPollWrNorm)) w |= kSignalWritable;
         objects[waited] = kstd::RefPtr<KernelObject>::FromRaw(file.value()->WaitTarget());
         wanted[waited] = w;
         ++waited;
@@ -119,9 +121,9 @@ kstd::Result<uint64_t> DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefd
   uint64_t n = 0;
   for (int fd = 0; fd < nfds; ++fd) {
     int16_t ev = 0;
-    if ((sets[0][fd / 64] >> (fd % 64)) & 1) ev |= fd::kPollIn;
-    if ((sets[1][fd / 64] >> (fd % 64)) & 1) ev |= fd::kPollOut;
-    if ((sets[2][fd / 64] >> (fd % 64)) & 1) ev |= fd::kPollPri;
+    if ((sets[0][fd / 64] >> (fd % 64)) & 1) ev |= linux_abi::kPollIn;
+    if ((sets[1][fd / 64] >> (fd % 64)) & 1) ev |= linux_abi::kPollOut;
+    if ((sets[2][fd / 64] >> (fd % 64)) & 1) ev |= linux_abi::kPollPri;
     if (ev != 0) pfds[n++] = linux_pollfd{fd, ev, 0};
   }
   TRY(PollKernel(pfds, n, timeout_ns));
@@ -132,14 +134,14 @@ kstd::Result<uint64_t> DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefd
   for (uint64_t i = 0; i < n; ++i) {
     int fd = pfds[i].fd;
     int16_t rev = pfds[i].revents;
-    if (rev & fd::kPollNval) return kstd::Error::kBadHandle;
+    if (rev & linux_abi::kPollNval) return kstd::Error::kBadHandle;
     auto mark = [&](int set) {
       sets[set][fd / 64] |= 1ULL << (fd % 64);
       ++count;
     };
-    if ((pfds[i].events & fd::kPollIn) && (rev & (fd::kPollIn | fd::kPollHup | fd::kPollErr))) mark(0);
-    if ((pfds[i].events & fd::kPollOut) && (rev & (fd::kPollOut | fd::kPollErr))) mark(1);
-    if ((pfds[i].events & fd::kPollPri) && (rev & fd::kPollPri)) mark(2);
+    if ((pfds[i].events & linux_abi::kPollIn) && (rev & (linux_abi::kPollIn | linux_abi::kPollHup | linux_abi::kPollErr))) mark(0);
+    if ((pfds[i].events & linux_abi::kPollOut) && (rev & (linux_abi::kPollOut | linux_abi::kPollErr))) mark(1);
+    if ((pfds[i].events & linux_abi::kPollPri) && (rev & linux_abi::kPollPri)) mark(2);
   }
   for (int i = 0; i < 3; ++i) {
     if (user[i] != 0 && words > 0 && UserPtr<uint64_t>(user[i]).CopyOut(sets[i], words).is_error()) {
@@ -151,9 +153,9 @@ kstd::Result<uint64_t> DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefd
 
 // The timeout of ppoll and pselect6 in nanoseconds; -1 (wait forever) for a
 // null pointer. Errors: kFault, kInvalid (negative, or tv_nsec >= 10^9).
-kstd::Result<int64_t> TimeoutNanos(UserPtr<const tessera::linux_timespec> timeout) {
+kstd::Result<int64_t> TimeoutNanos(UserPtr<const linux_abi::Timespec> timeout) {
   if (timeout.address() == 0) return int64_t{-1};
-  tessera::linux_timespec ts;
+  linux_abi::Timespec ts;
   TRY(timeout.CopyIn(&ts));
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return kstd::Error::kInvalid;
   return ts.tv_sec * 1'000'000'000 + ts.tv_nsec;
@@ -175,7 +177,7 @@ kstd::Result<uint64_t> SysLinuxSelect(int32_t nfds, UserPtr<void> readfds, UserP
 
 kstd::Result<uint64_t> SysLinuxPselect6(int32_t nfds, UserPtr<void> readfds, UserPtr<void> writefds,
                                         UserPtr<void> exceptfds,
-                                        UserPtr<const tessera::linux_timespec> timeout,
+                                        UserPtr<const linux_abi::Timespec> timeout,
                                         UserPtr<const void> sigmask) {
   const int64_t ns = TRY(TimeoutNanos(timeout));
   // The sigmask argument is a {sigset pointer, size} pair; a temporary mask
@@ -194,7 +196,7 @@ kstd::Result<uint64_t> SysLinuxPoll(UserPtr<void> fds, uint64_t nfds, int32_t ti
 }
 
 kstd::Result<uint64_t> SysLinuxPpoll(UserPtr<void> fds, uint64_t nfds,
-                                     UserPtr<const tessera::linux_timespec> timeout,
+                                     UserPtr<const linux_abi::Timespec> timeout,
                                      UserPtr<const void> sigmask, uint64_t sigsetsize) {
   const int64_t ns = TRY(TimeoutNanos(timeout));
   // A temporary signal mask needs signal delivery, which is not there yet:

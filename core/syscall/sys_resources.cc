@@ -2,6 +2,7 @@
 // prlimit64; fixed today, reported as Linux would) and what it and its
 // waited-for children used (getrusage, times).
 
+#include "abi/linux/resource.h"
 #include "core/proc/process.h"
 #include "core/syscall/sys_common.h"
 #include "hal/timer.h"
@@ -15,14 +16,11 @@ constexpr uint64_t kInfinity = ~0ULL;
 struct Rlimit {
   uint64_t cur, max;
 };
-constexpr int kRlimitCount = 16;
-constexpr int kRlimitNofile = 7;
-constexpr int kRlimitStack = 3;
 
 Rlimit DefaultLimit(int resource) {
   switch (resource) {
-    case kRlimitNofile: return {1024, 1024};
-    case kRlimitStack: return {8ULL << 20, kInfinity};
+    case linux_abi::kRlimitNofile: return {1024, 1024};
+    case linux_abi::kRlimitStack: return {8ULL << 20, kInfinity};
     case 8: return {64 * 1024, 64 * 1024};  // RLIMIT_MEMLOCK
     case 4: return {0, kInfinity};          // RLIMIT_CORE
     default: return {kInfinity, kInfinity};
@@ -33,7 +31,7 @@ Rlimit DefaultLimit(int resource) {
 
 kstd::Result<uint64_t> SysLinuxPrlimit64(int32_t pid, uint32_t resource,
                                          UserPtr<const void> new_limit, UserPtr<void> old_limit) {
-  if (resource >= kRlimitCount) return kstd::Error::kInvalid;
+  if (resource >= linux_abi::kRlimitCount) return kstd::Error::kInvalid;
   if (pid != 0 && static_cast<uint64_t>(pid) != CurrentProcess()->pid()) {
     if (!Process::FindByPid(static_cast<uint64_t>(pid))) return kstd::Error::kSearch;
   }

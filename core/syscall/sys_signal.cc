@@ -1,6 +1,7 @@
 // Linux signal calls: rt_sigaction, rt_sigprocmask, rt_sigreturn, kill,
 // tkill, tgkill, rt_sigpending, rt_sigsuspend, pause, sigaltstack.
 
+#include "abi/linux/signal.h"
 #include "core/posix/signals.h"
 #include "core/proc/signal_delivery.h"
 #include "core/proc/signals.h"
@@ -13,8 +14,8 @@ posix::ThreadSignals* ThreadState() {
   return CurrentThread()->signal_state_;
 }
 
-posix::SigInfo KillInfo(int signo, int32_t code = posix::kSiUser) {
-  return posix::SigInfo::FromKill(signo, static_cast<int32_t>(CurrentProcess()->pid()), 0, code);
+linux_abi::SigInfo KillInfo(int signo, int32_t code = linux_abi::kSiUser) {
+  return linux_abi::SigInfo::FromKill(signo, static_cast<int32_t>(CurrentProcess()->pid()), 0, code);
 }
 
 // Blocks until a signal interrupts the thread; returns the restart code.
@@ -29,10 +30,10 @@ kstd::Error SleepUntilSignal() {
 
 }  // namespace
 
-kstd::Result<uint64_t> SysLinuxRtSigaction(int32_t signo, UserPtr<const posix::KSigAction> act,
-                                           UserPtr<posix::KSigAction> oldact, uint64_t sigsetsize) {
+kstd::Result<uint64_t> SysLinuxRtSigaction(int32_t signo, UserPtr<const linux_abi::KSigAction> act,
+                                           UserPtr<linux_abi::KSigAction> oldact, uint64_t sigsetsize) {
   if (posix::CheckSigSetSize(sigsetsize).is_error()) return kstd::Error::kInvalid;
-  posix::KSigAction new_action, old_action;
+  linux_abi::KSigAction new_action, old_action;
   if (act.address() != 0 && act.CopyIn(&new_action).is_error()) return kstd::Error::kFault;
   Process* p = CurrentProcess();
   {
@@ -71,8 +72,8 @@ kstd::Result<uint64_t> SysLinuxRtSigreturn() {
 }
 
 kstd::Result<uint64_t> SysLinuxKill(int32_t pid, int32_t signo) {
-  if (signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
-  posix::SigInfo info = KillInfo(signo);
+  if (signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
+  linux_abi::SigInfo info = KillInfo(signo);
   Process* self = CurrentProcess();
   kstd::Result<void> r = kstd::Ok();
   if (pid > 0) {
@@ -84,7 +85,7 @@ kstd::Result<uint64_t> SysLinuxKill(int32_t pid, int32_t signo) {
     struct All {
       uint64_t self;
       int signo;
-      posix::SigInfo info;
+      linux_abi::SigInfo info;
       int sent = 0;
     } all{self->pid(), signo, info};
     Process::ForEach([](Process* p, void* c) {
@@ -113,16 +114,16 @@ kstd::Result<uint64_t> SysLinuxKill(int32_t pid, int32_t signo) {
 }
 
 kstd::Result<uint64_t> SysLinuxTgkill(int32_t tgid, int32_t tid, int32_t signo) {
-  if (tgid <= 0 || tid <= 0 || signo < 0 || signo > posix::kNumSignals)
+  if (tgid <= 0 || tid <= 0 || signo < 0 || signo > linux_abi::kNumSignals)
     return kstd::Error::kInvalid;
   TRY(SendSignalToThread(static_cast<uint64_t>(tgid), static_cast<uint64_t>(tid), signo,
-                         KillInfo(signo, posix::kSiTkill)));
+                         KillInfo(signo, linux_abi::kSiTkill)));
   return 0;
 }
 
 kstd::Result<uint64_t> SysLinuxTkill(int32_t tid, int32_t signo) {
-  if (tid <= 0 || signo < 0 || signo > posix::kNumSignals) return kstd::Error::kInvalid;
-  TRY(SendSignalToThread(0, static_cast<uint64_t>(tid), signo, KillInfo(signo, posix::kSiTkill)));
+  if (tid <= 0 || signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
+  TRY(SendSignalToThread(0, static_cast<uint64_t>(tid), signo, KillInfo(signo, linux_abi::kSiTkill)));
   return 0;
 }
 
@@ -163,9 +164,9 @@ kstd::Result<uint64_t> SysLinuxPause() {
   return SleepUntilSignal();
 }
 
-kstd::Result<uint64_t> SysLinuxSigaltstack(UserPtr<const posix::StackT> ss,
-                                           UserPtr<posix::StackT> old) {
-  posix::StackT in, out;
+kstd::Result<uint64_t> SysLinuxSigaltstack(UserPtr<const linux_abi::StackT> ss,
+                                           UserPtr<linux_abi::StackT> old) {
+  linux_abi::StackT in, out;
   if (ss.address() != 0 && ss.CopyIn(&in).is_error()) return kstd::Error::kFault;
   kstd::Result<void> r = kstd::Ok();
   {

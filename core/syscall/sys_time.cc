@@ -4,6 +4,7 @@
 // (ITIMER_REAL, SIGALRM). ITIMER_VIRTUAL and ITIMER_PROF (CPU-time timers)
 // are not implemented and refused with EINVAL.
 
+#include "abi/linux/time.h"
 #include "core/kernel/wall_clock.h"
 #include "core/proc/interval_timers.h"
 #include "core/proc/process.h"
@@ -15,22 +16,21 @@ namespace core::syscall {
 
 namespace {
 
-constexpr int32_t kItimerReal = 0;
 constexpr uint64_t kNsPerUs = 1000, kNsPerSec = 1'000'000'000;
 
-tessera::linux_timeval ToTimeval(uint64_t ns, bool armed) {
-  tessera::linux_timeval tv{static_cast<int64_t>(ns / kNsPerSec),
+linux_abi::Timeval ToTimeval(uint64_t ns, bool armed) {
+  linux_abi::Timeval tv{static_cast<int64_t>(ns / kNsPerSec),
                             static_cast<int64_t>((ns % kNsPerSec) / kNsPerUs)};
   // An armed timer never reads as zero (that would mean "disarmed").
   if (armed && tv.tv_sec == 0 && tv.tv_usec == 0) tv.tv_usec = 1;
   return tv;
 }
 
-tessera::linux_itimerval ToItimerval(const posix::IntervalTimerValue& v) {
+linux_abi::Itimerval ToItimerval(const posix::IntervalTimerValue& v) {
   return {ToTimeval(v.interval_ns, v.interval_ns != 0), ToTimeval(v.value_ns, v.value_ns != 0)};
 }
 
-bool FromTimeval(const tessera::linux_timeval& tv, uint64_t* ns) {
+bool FromTimeval(const linux_abi::Timeval& tv, uint64_t* ns) {
   if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1'000'000) return false;
   uint64_t sec = static_cast<uint64_t>(tv.tv_sec);
   if (sec > (~0ULL - kNsPerSec) / kNsPerSec) sec = (~0ULL - kNsPerSec) / kNsPerSec;  // saturate
@@ -41,17 +41,10 @@ bool FromTimeval(const tessera::linux_timeval& tv, uint64_t* ns) {
 // ITIMER_VIRTUAL and ITIMER_PROF exist in Linux but not here: EINVAL, like
 // any unknown timer.
 kstd::Result<void> CheckWhich(int32_t which) {
-  if (which != kItimerReal) return Refuse("itimer", "which", static_cast<uint32_t>(which));
+  if (which != linux_abi::kItimerReal) return Refuse("itimer", "which", static_cast<uint32_t>(which));
   return kstd::Ok();
 }
 
-constexpr int32_t kClockRealtime = 0;
-constexpr int32_t kClockMonotonic = 1;
-constexpr int32_t kClockProcessCputime = 2;
-constexpr int32_t kClockThreadCputime = 3;
-constexpr int32_t kClockMonotonicRaw = 4;
-constexpr int32_t kClockBoottime = 7;
-constexpr int32_t kTimerAbstime = 1;  // clock_nanosleep: an absolute deadline
 
 // A timezone argument is obsolete; Linux accepts and ignores a null one and
 // keeps a kernel timezone nobody uses. Tessera reports UTC, offset 0.
@@ -68,10 +61,10 @@ kstd::Result<uint64_t> SysLinuxTime(UserPtr<int64_t> tloc) {
   return seconds;  // a time_t: negative before 1970, as on Linux
 }
 
-kstd::Result<uint64_t> SysLinuxGettimeofday(UserPtr<tessera::linux_timeval> tv, UserPtr<void> tz) {
+kstd::Result<uint64_t> SysLinuxGettimeofday(UserPtr<linux_abi::Timeval> tv, UserPtr<void> tz) {
   int64_t now = WallClockNanos();
   if (tv.address() != 0) {
-    tessera::linux_timeval out{now / static_cast<int64_t>(kNsPerSec),
+    linux_abi::Timeval out{now / static_cast<int64_t>(kNsPerSec),
                                (now % static_cast<int64_t>(kNsPerSec)) / static_cast<int64_t>(kNsPerUs)};
     TRY(tv.CopyOut(&out));
   }
@@ -82,7 +75,7 @@ kstd::Result<uint64_t> SysLinuxGettimeofday(UserPtr<tessera::linux_timeval> tv, 
   return 0;
 }
 
-kstd::Result<uint64_t> SysLinuxSettimeofday(UserPtr<const tessera::linux_timeval> tv,
+kstd::Result<uint64_t> SysLinuxSettimeofday(UserPtr<const linux_abi::Timeval> tv,
                                             UserPtr<const void> tz) {
   if (tz.address() != 0) {
     LinuxTimezone zone;
@@ -91,7 +84,7 @@ kstd::Result<uint64_t> SysLinuxSettimeofday(UserPtr<const tessera::linux_timeval
     if (zone.minuteswest != 0 || zone.dsttime != 0) return kstd::Error::kInvalid;
   }
   if (tv.address() == 0) return 0;
-  tessera::linux_timeval in;
+  linux_abi::Timeval in;
   TRY(tv.CopyIn(&in));
   uint64_t ns;
   if (!FromTimeval(in, &ns) || ns > static_cast<uint64_t>(INT64_MAX)) return kstd::Error::kInvalid;
@@ -100,10 +93,10 @@ kstd::Result<uint64_t> SysLinuxSettimeofday(UserPtr<const tessera::linux_timeval
 }
 
 kstd::Result<uint64_t> SysLinuxClockSettime(int32_t clock,
-                                            UserPtr<const tessera::linux_timespec> tp) {
+                                            UserPtr<const linux_abi::Timespec> tp) {
   // Only the wall clock can be set (Linux: EINVAL for the others).
-  if (clock != kClockRealtime) return kstd::Error::kInvalid;
-  tessera::linux_timespec in;
+  if (clock != linux_abi::kClockRealtime) return kstd::Error::kInvalid;
+  linux_abi::Timespec in;
   TRY(tp.CopyIn(&in));
   if (in.tv_sec < 0 || in.tv_nsec < 0 || in.tv_nsec >= static_cast<int64_t>(kNsPerSec) ||
       in.tv_sec > INT64_MAX / static_cast<int64_t>(kNsPerSec) - 1) {
@@ -113,21 +106,21 @@ kstd::Result<uint64_t> SysLinuxClockSettime(int32_t clock,
   return 0;
 }
 
-kstd::Result<uint64_t> SysLinuxGetitimer(int32_t which, UserPtr<tessera::linux_itimerval> value) {
+kstd::Result<uint64_t> SysLinuxGetitimer(int32_t which, UserPtr<linux_abi::Itimerval> value) {
   TRY(CheckWhich(which));
-  tessera::linux_itimerval out = ToItimerval(GetRealTimer(CurrentProcess()->pid()));
+  linux_abi::Itimerval out = ToItimerval(GetRealTimer(CurrentProcess()->pid()));
   TRY(value.CopyOut(&out));
   return 0;
 }
 
 kstd::Result<uint64_t> SysLinuxSetitimer(int32_t which,
-                                         UserPtr<const tessera::linux_itimerval> value,
-                                         UserPtr<tessera::linux_itimerval> old) {
+                                         UserPtr<const linux_abi::Itimerval> value,
+                                         UserPtr<linux_abi::Itimerval> old) {
   TRY(CheckWhich(which));
   posix::IntervalTimerValue next;
   // Linux still treats a null new value as "disarm" (a documented misfeature).
   if (value.address() != 0) {
-    tessera::linux_itimerval in;
+    linux_abi::Itimerval in;
     TRY(value.CopyIn(&in));
     if (!FromTimeval(in.it_value, &next.value_ns) || !FromTimeval(in.it_interval, &next.interval_ns)) {
       return kstd::Error::kInvalid;
@@ -135,7 +128,7 @@ kstd::Result<uint64_t> SysLinuxSetitimer(int32_t which,
   }
   auto previous = TRY(SetRealTimer(CurrentProcess()->pid(), next));
   if (old.address() != 0) {
-    tessera::linux_itimerval out = ToItimerval(previous);
+    linux_abi::Itimerval out = ToItimerval(previous);
     TRY(old.CopyOut(&out));
   }
   return 0;
@@ -150,35 +143,35 @@ kstd::Result<uint64_t> SysLinuxAlarm(uint32_t seconds) {
   return secs == 0 ? 1 : secs;
 }
 
-kstd::Result<uint64_t> SysLinuxClockGettime(int32_t clock, UserPtr<tessera::linux_timespec> tp) {
+kstd::Result<uint64_t> SysLinuxClockGettime(int32_t clock, UserPtr<linux_abi::Timespec> tp) {
   uint64_t ns;
   switch (clock) {
-    case kClockRealtime:
+    case linux_abi::kClockRealtime:
       ns = static_cast<uint64_t>(WallClockNanos());
       break;
-    case kClockMonotonic:
-    case kClockMonotonicRaw:
-    case kClockBoottime:
+    case linux_abi::kClockMonotonic:
+    case linux_abi::kClockMonotonicRaw:
+    case linux_abi::kClockBoottime:
       ns = hal::MonotonicNanos();
       break;
-    case kClockProcessCputime:
+    case linux_abi::kClockProcessCputime:
       ns = CurrentProcess()->cpu_ticks() * (1'000'000'000ULL / sched::kTickHz);
       break;
-    case kClockThreadCputime:
+    case linux_abi::kClockThreadCputime:
       ns = CurrentThread()->cpu_ticks() * (1'000'000'000ULL / sched::kTickHz);
       break;
     default:
       return kstd::Error::kInvalid;
   }
-  tessera::linux_timespec ts{static_cast<int64_t>(ns / 1'000'000'000ULL),
+  linux_abi::Timespec ts{static_cast<int64_t>(ns / 1'000'000'000ULL),
                              static_cast<int64_t>(ns % 1'000'000'000ULL)};
   TRY(tp.CopyOut(&ts));
   return 0;
 }
 
-kstd::Result<uint64_t> SysLinuxNanosleep(UserPtr<const tessera::linux_timespec> req,
-                                         UserPtr<tessera::linux_timespec> rem) {
-  tessera::linux_timespec ts;
+kstd::Result<uint64_t> SysLinuxNanosleep(UserPtr<const linux_abi::Timespec> req,
+                                         UserPtr<linux_abi::Timespec> rem) {
+  linux_abi::Timespec ts;
   TRY(req.CopyIn(&ts));
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
     return kstd::Error::kInvalid;
@@ -193,7 +186,7 @@ kstd::Result<uint64_t> SysLinuxNanosleep(UserPtr<const tessera::linux_timespec> 
     if (why == sched::WakeReason::kInterrupted) {
       uint64_t elapsed = hal::MonotonicNanos() - start;
       uint64_t left = elapsed >= total ? 0 : total - elapsed;
-      tessera::linux_timespec r{static_cast<int64_t>(left / 1'000'000'000ULL),
+      linux_abi::Timespec r{static_cast<int64_t>(left / 1'000'000'000ULL),
                                 static_cast<int64_t>(left % 1'000'000'000ULL)};
       if (!rem.is_null()) (void)rem.CopyOut(&r);
       return kstd::Error::kInterrupted;
@@ -202,21 +195,21 @@ kstd::Result<uint64_t> SysLinuxNanosleep(UserPtr<const tessera::linux_timespec> 
 }
 
 kstd::Result<uint64_t> SysLinuxClockNanosleep(int32_t clock, int32_t flags,
-                                              UserPtr<const tessera::linux_timespec> req,
-                                              UserPtr<tessera::linux_timespec> rem) {
-  if (clock != kClockRealtime && clock != kClockMonotonic && clock != kClockBoottime) {
+                                              UserPtr<const linux_abi::Timespec> req,
+                                              UserPtr<linux_abi::Timespec> rem) {
+  if (clock != linux_abi::kClockRealtime && clock != linux_abi::kClockMonotonic && clock != linux_abi::kClockBoottime) {
     return kstd::Error::kInvalid;
   }
-  if ((flags & ~kTimerAbstime) != 0) return Refuse("clock_nanosleep", "flags", static_cast<uint32_t>(flags & ~kTimerAbstime));
-  if ((flags & kTimerAbstime) == 0) return SysLinuxNanosleep(req, rem);
-  tessera::linux_timespec ts;
+  if ((flags & ~linux_abi::kTimerAbstime) != 0) return Refuse("clock_nanosleep", "flags", static_cast<uint32_t>(flags & ~linux_abi::kTimerAbstime));
+  if ((flags & linux_abi::kTimerAbstime) == 0) return SysLinuxNanosleep(req, rem);
+  linux_abi::Timespec ts;
   TRY(req.CopyIn(&ts));
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return kstd::Error::kInvalid;
   if (ts.tv_sec > INT64_MAX / 1'000'000'000LL - 1) ts.tv_sec = INT64_MAX / 1'000'000'000LL - 1;
   int64_t absolute = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
   // A CLOCK_REALTIME deadline is converted once: a later settimeofday does not
   // move it (Linux would; documented difference).
-  uint64_t deadline = clock == kClockRealtime ? MonotonicForWall(absolute) : static_cast<uint64_t>(absolute);
+  uint64_t deadline = clock == linux_abi::kClockRealtime ? MonotonicForWall(absolute) : static_cast<uint64_t>(absolute);
   if (deadline == 0) deadline = 1;
   sched::PrepareToBlock();
   for (;;) {

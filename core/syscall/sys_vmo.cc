@@ -1,6 +1,7 @@
 // Native calls on memory objects: create anonymous memory and map memory
 // objects (shared memory between processes, boot modules) into the caller.
 
+#include "abi/linux/mman.h"
 #include "core/kernel/memory.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
@@ -25,20 +26,20 @@ kstd::Result<uint64_t> SysVmoCreate(uint64_t size) {
 
 kstd::Result<uint64_t> SysVmoMap(tessera::handle_t handle, uint64_t offset, uint64_t size,
                                  uint32_t prot, uint64_t addr, uint32_t flags) {
-  if ((prot & ~(tessera::kProtRead | tessera::kProtWrite | tessera::kProtExec)) != 0 ||
+  if ((prot & ~(linux_abi::kProtRead | linux_abi::kProtWrite | linux_abi::kProtExec)) != 0 ||
       (flags & ~(tessera::kVmoMapFixed | tessera::kVmoMapShared)) != 0) {
     return kstd::Error::kInvalid;
   }
   Rights needed = kRightMap;
-  if (prot & tessera::kProtRead) needed |= kRightRead;
-  if (prot & tessera::kProtWrite) needed |= kRightWrite;
-  if (prot & tessera::kProtExec) needed |= kRightExecute;
+  if (prot & linux_abi::kProtRead) needed |= kRightRead;
+  if (prot & linux_abi::kProtWrite) needed |= kRightWrite;
+  if (prot & linux_abi::kProtExec) needed |= kRightExecute;
   auto vmo = TRY(
       CurrentProcess()->handles().GetTyped<vm::VmObject>(handle, ObjectType::kVmObject, needed));
   vm::Prot vprot = vm::kProtNone;
-  if (prot & tessera::kProtRead) vprot |= vm::kProtRead;
-  if (prot & tessera::kProtWrite) vprot |= vm::kProtRead | vm::kProtWrite;
-  if (prot & tessera::kProtExec) vprot |= vm::kProtRead | vm::kProtExec;
+  if (prot & linux_abi::kProtRead) vprot |= vm::kProtRead;
+  if (prot & linux_abi::kProtWrite) vprot |= vm::kProtRead | vm::kProtWrite;
+  if (prot & linux_abi::kProtExec) vprot |= vm::kProtRead | vm::kProtExec;
   vm::MapFlags mflags = 0;
   if (flags & tessera::kVmoMapFixed) mflags |= vm::kMapFixed;
   if (flags & tessera::kVmoMapShared) mflags |= vm::kMapShared;

@@ -1,5 +1,6 @@
 #include "core/vfs/cpio.h"
 
+#include "abi/linux/stat.h"
 #include "klog/format.h"
 #include "kstd/new.h"
 
@@ -153,7 +154,7 @@ kstd::Result<bool> CpioReader::NextOrTrailer(CpioEntry* entry) {
   kstd::Result<VnodeType> type = TypeFromMode(e.mode);
   if (type.is_error()) return Fail(field_base + 8 * 1, "mode", "unknown file type");
   e.type = type.value();
-  if ((e.mode & ~(kModeTypeMask | kModePermissionMask)) != 0) {
+  if ((e.mode & ~(linux_abi::kModeTypeMask | linux_abi::kModePermissionMask)) != 0) {
     return Fail(field_base + 8 * 1, "mode", "unknown mode bits");
   }
   switch (e.type) {
@@ -324,7 +325,7 @@ kstd::Result<kstd::RefPtr<Vnode>> Unpacker::WalkToParent(const CpioEntry& e, boo
 kstd::Result<void> Unpacker::SetAttributes(Vnode* v, const CpioEntry& e, bool times) {
   SetAttrRequest request;
   request.mask = SetAttrRequest::kMode | SetAttrRequest::kUid | SetAttrRequest::kGid;
-  request.mode = e.mode & kModePermissionMask;
+  request.mode = e.mode & linux_abi::kModePermissionMask;
   request.uid = e.uid;
   request.gid = e.gid;
   if (times) {
@@ -386,7 +387,7 @@ kstd::Result<void> Unpacker::Apply(const CpioEntry& e, CpioStats* stats) {
     } else {
       CreateRequest request;
       request.type = VnodeType::kDirectory;
-      request.mode = e.mode & kModePermissionMask;
+      request.mode = e.mode & linux_abi::kModePermissionMask;
       kstd::Result<kstd::RefPtr<Vnode>> made = dir->Create(last, request);
       if (made.is_error()) return Fail(e, made.error(), "name", "cannot create the directory");
       node = made.release_value();
@@ -427,13 +428,13 @@ kstd::Result<void> Unpacker::Apply(const CpioEntry& e, CpioStats* stats) {
 
   CreateRequest request;
   request.type = e.type;
-  request.mode = e.mode & kModePermissionMask;
+  request.mode = e.mode & linux_abi::kModePermissionMask;
   if (e.type == VnodeType::kSymlink) {
     request.symlink_target =
         Name(reinterpret_cast<const char*>(e.data.data()), e.data.size());
   }
   if (e.type == VnodeType::kCharDevice || e.type == VnodeType::kBlockDevice) {
-    request.rdev = MakeDev(e.rdev_major, e.rdev_minor);
+    request.rdev = linux_abi::MakeDev(e.rdev_major, e.rdev_minor);
   }
   kstd::Result<kstd::RefPtr<Vnode>> made = dir->Create(last, request);
   if (made.is_error()) return Fail(e, made.error(), "name", "cannot create the node");

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/stat.h"
 #include "core/vfs/test_support.h"
 
 namespace core::vfs {
@@ -91,7 +92,7 @@ kstd::ByteSpan Bytes(const std::string& s) {
 
 struct Spec {
   std::string name;
-  uint32_t mode = kModeRegular | 0644;
+  uint32_t mode = linux_abi::kModeRegular | 0644;
   std::string data;
   uint32_t ino = 0;
   uint32_t nlink = 1;
@@ -143,20 +144,20 @@ Spec File(const std::string& name, const std::string& data, uint32_t mode = 0644
   Spec s;
   s.name = name;
   s.data = data;
-  s.mode = kModeRegular | mode;
+  s.mode = linux_abi::kModeRegular | mode;
   return s;
 }
 Spec Dir(const std::string& name, uint32_t mode = 0755) {
   Spec s;
   s.name = name;
-  s.mode = kModeDirectory | mode;
+  s.mode = linux_abi::kModeDirectory | mode;
   return s;
 }
 Spec Link(const std::string& name, const std::string& target) {
   Spec s;
   s.name = name;
   s.data = target;
-  s.mode = kModeSymlink | 0777;
+  s.mode = linux_abi::kModeSymlink | 0777;
   return s;
 }
 
@@ -196,7 +197,7 @@ TEST_F(CpioTest, RealArchiveRoundTripsEveryFileModeTargetAndLink) {
     kstd::RefPtr<Vnode> v = Get("/" + m.path);
     ASSERT_TRUE(v);
     Attributes a = v->GetAttr();
-    EXPECT_EQ(a.mode & kModePermissionMask, m.mode);
+    EXPECT_EQ(a.mode & linux_abi::kModePermissionMask, m.mode);
     switch (m.type) {
       case 'f':
         EXPECT_EQ(v->type(), VnodeType::kRegular);
@@ -462,7 +463,7 @@ TEST_F(CpioTest, MissingParentsAreCreated) {
   ASSERT_OK(Unpack(Pack({File("p/q/r/file", "deep")})));
   kstd::RefPtr<Vnode> q = Get("/p/q");
   ASSERT_TRUE(q);
-  EXPECT_EQ(q->GetAttr().mode, kModeDirectory | 0755);
+  EXPECT_EQ(q->GetAttr().mode, linux_abi::kModeDirectory | 0755);
   EXPECT_EQ(ReadAll(Get("/p/q/r/file").get()), "deep");
 }
 
@@ -487,7 +488,7 @@ TEST_F(CpioTest, ExistingEntries) {
   // a file cannot replace a directory and a directory not a file.
   ASSERT_OK(Unpack(Pack({File("f", "old"), Dir("d", 0700), File("f", "new"), Dir("d", 0711)})));
   EXPECT_EQ(ReadAll(Get("/f").get()), "new");
-  EXPECT_EQ(Get("/d")->GetAttr().mode, kModeDirectory | 0711);
+  EXPECT_EQ(Get("/d")->GetAttr().mode, linux_abi::kModeDirectory | 0711);
   EXPECT_ERR(Unpack(Pack({File("d", "x")})), kExists);
   EXPECT_ERR(Unpack(Pack({Dir("f")})), kExists);
   ASSERT_OK(Unpack(Pack({Link("f", "target")})));  // a symlink replaces a file
@@ -497,7 +498,7 @@ TEST_F(CpioTest, ExistingEntries) {
 TEST_F(CpioTest, DotEntrySetsTheRoot) {
   Spec dot = Dir(".", 0700);
   ASSERT_OK(Unpack(Pack({dot})));
-  EXPECT_EQ(root->GetAttr().mode, kModeDirectory | 0700);
+  EXPECT_EQ(root->GetAttr().mode, linux_abi::kModeDirectory | 0700);
   Spec bad = File(".", "x");
   EXPECT_ERR(Unpack(Pack({bad})), kBadMessage);
 }
@@ -512,38 +513,38 @@ TEST_F(CpioTest, ModesOwnersAndTimesAreApplied) {
   Spec inner = File("tmp/in", "y");
   ASSERT_OK(Unpack(Pack({s, sticky, inner})));
   Attributes a = Get("/suid")->GetAttr();
-  EXPECT_EQ(a.mode, kModeRegular | 04755);  // setuid survives (mode set after owner)
+  EXPECT_EQ(a.mode, linux_abi::kModeRegular | 04755);  // setuid survives (mode set after owner)
   EXPECT_EQ(a.mtime, 1234567890 * testing::kSecond);
   EXPECT_EQ(a.atime, 1234567890 * testing::kSecond);
   Attributes t = Get("/tmp")->GetAttr();
-  EXPECT_EQ(t.mode, kModeDirectory | 01777);
+  EXPECT_EQ(t.mode, linux_abi::kModeDirectory | 01777);
   EXPECT_EQ(t.mtime, 1111111111 * testing::kSecond);  // not clobbered by tmp/in
 }
 
 TEST_F(CpioTest, DeviceNodesFifosAndSockets) {
   Spec null_dev;
   null_dev.name = "dev/null";
-  null_dev.mode = kModeCharDevice | 0666;
+  null_dev.mode = linux_abi::kModeCharDevice | 0666;
   null_dev.rdev_major = 1;
   null_dev.rdev_minor = 3;
   Spec disk = null_dev;
   disk.name = "dev/sda";
-  disk.mode = kModeBlockDevice | 0660;
+  disk.mode = linux_abi::kModeBlockDevice | 0660;
   disk.rdev_major = 8;
   disk.rdev_minor = 0;
   Spec fifo;
   fifo.name = "fifo";
-  fifo.mode = kModeFifo | 0600;
+  fifo.mode = linux_abi::kModeFifo | 0600;
   Spec sock;
   sock.name = "sock";
-  sock.mode = kModeSocket | 0755;
+  sock.mode = linux_abi::kModeSocket | 0755;
   auto stats = Unpack(Pack({null_dev, disk, fifo, sock}));
   ASSERT_OK(stats);
   EXPECT_EQ(stats.value().special, 4u);
   Attributes a = Get("/dev/null")->GetAttr();
-  EXPECT_EQ(a.mode, kModeCharDevice | 0666);
-  EXPECT_EQ(a.rdev, MakeDev(1, 3));
-  EXPECT_EQ(Get("/dev/sda")->GetAttr().rdev, MakeDev(8, 0));
+  EXPECT_EQ(a.mode, linux_abi::kModeCharDevice | 0666);
+  EXPECT_EQ(a.rdev, linux_abi::MakeDev(1, 3));
+  EXPECT_EQ(Get("/dev/sda")->GetAttr().rdev, linux_abi::MakeDev(8, 0));
   EXPECT_EQ(Get("/fifo")->type(), VnodeType::kFifo);
   EXPECT_EQ(Get("/sock")->type(), VnodeType::kSocket);
 }

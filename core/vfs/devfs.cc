@@ -1,5 +1,7 @@
 #include "core/vfs/devfs.h"
 
+#include "abi/linux/poll.h"
+#include "abi/linux/stat.h"
 #include "kstd/new.h"
 
 namespace core::vfs {
@@ -45,8 +47,8 @@ class RandomDevice final : public CharDevice {
     return n;
   }
   uint32_t Poll() override {
-    uint32_t events = kPollOut | kPollWrNorm;
-    if (!blocking_ || rng_->seeded()) events |= kPollIn | kPollRdNorm;
+    uint32_t events = linux_abi::kPollOut | linux_abi::kPollWrNorm;
+    if (!blocking_ || rng_->seeded()) events |= linux_abi::kPollIn | linux_abi::kPollRdNorm;
     return events;
   }
 
@@ -132,8 +134,8 @@ kstd::Result<size_t> VirtioBlockName(uint32_t index, kstd::Span<char> out) {
 }
 
 kstd::Result<uint32_t> VirtioBlockIndex(uint64_t rdev) {
-  if (DevMajor(rdev) != kVirtioBlockMajor) return kstd::Error::kNoDeviceOrAddress;
-  uint32_t minor = DevMinor(rdev);
+  if (linux_abi::DevMajor(rdev) != kVirtioBlockMajor) return kstd::Error::kNoDeviceOrAddress;
+  uint32_t minor = linux_abi::DevMinor(rdev);
   if (minor % kVirtioBlockMinorsPerDisk != 0) return kstd::Error::kNoDeviceOrAddress;
   uint32_t index = minor / kVirtioBlockMinorsPerDisk;
   if (index >= kMaxVirtioBlockDisks) return kstd::Error::kNoDeviceOrAddress;

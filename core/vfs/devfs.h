@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/linux/stat.h"
 #include "core/crypto/chacha20.h"
 #include "core/vfs/device.h"
 #include "core/vfs/ramfs.h"
@@ -33,14 +34,14 @@
 namespace core::vfs {
 
 // Linux's device numbers (Documentation/admin-guide/devices.txt).
-inline constexpr uint64_t kDevNull = MakeDev(1, 3);
-inline constexpr uint64_t kDevZero = MakeDev(1, 5);
-inline constexpr uint64_t kDevFull = MakeDev(1, 7);
-inline constexpr uint64_t kDevRandom = MakeDev(1, 8);
-inline constexpr uint64_t kDevUrandom = MakeDev(1, 9);
-inline constexpr uint64_t kDevTty = MakeDev(5, 0);
-inline constexpr uint64_t kDevConsole = MakeDev(5, 1);
-inline constexpr uint64_t kDevTtyS0 = MakeDev(4, 64);
+inline constexpr uint64_t kDevNull = linux_abi::MakeDev(1, 3);
+inline constexpr uint64_t kDevZero = linux_abi::MakeDev(1, 5);
+inline constexpr uint64_t kDevFull = linux_abi::MakeDev(1, 7);
+inline constexpr uint64_t kDevRandom = linux_abi::MakeDev(1, 8);
+inline constexpr uint64_t kDevUrandom = linux_abi::MakeDev(1, 9);
+inline constexpr uint64_t kDevTty = linux_abi::MakeDev(5, 0);
+inline constexpr uint64_t kDevConsole = linux_abi::MakeDev(5, 1);
+inline constexpr uint64_t kDevTtyS0 = linux_abi::MakeDev(4, 64);
 inline constexpr uint32_t kVirtioBlockMajor = 254;
 inline constexpr uint32_t kVirtioBlockMinorsPerDisk = 16;
 /// Most virtio-blk disks named (vda .. vdzz would be 702; 64 is plenty).
@@ -52,7 +53,7 @@ inline constexpr uint32_t kMaxVirtioBlockDisks = 64;
 kstd::Result<size_t> VirtioBlockName(uint32_t index, kstd::Span<char> out);
 /// The device number of the `index`th disk (254:16*index).
 constexpr uint64_t VirtioBlockRdev(uint32_t index) {
-  return MakeDev(kVirtioBlockMajor, index * kVirtioBlockMinorsPerDisk);
+  return linux_abi::MakeDev(kVirtioBlockMajor, index * kVirtioBlockMinorsPerDisk);
 }
 /// The disk index a device number names (the whole disk, not a partition).
 /// Errors: kNoDeviceOrAddress (another major, a partition minor, an index

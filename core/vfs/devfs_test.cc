@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/poll.h"
+#include "abi/linux/stat.h"
 #include "core/vfs/test_support.h"
 
 namespace core::vfs {
@@ -59,11 +62,11 @@ TEST_F(DevFsTest, NodesAreCharDevicesWithLinuxNumbers) {
   for (const auto& e : expected) {
     kstd::RefPtr<Vnode> v = ns.Get(e.path);
     ASSERT_TRUE(v) << e.path;
-    LinuxStat st;
+    linux_abi::Stat st;
     v->Stat(&st);
-    EXPECT_EQ(st.st_mode, kModeCharDevice | 0666) << e.path;
-    EXPECT_EQ(DevMajor(st.st_rdev), e.major) << e.path;
-    EXPECT_EQ(DevMinor(st.st_rdev), e.minor) << e.path;
+    EXPECT_EQ(st.st_mode, linux_abi::kModeCharDevice | 0666) << e.path;
+    EXPECT_EQ(linux_abi::DevMajor(st.st_rdev), e.major) << e.path;
+    EXPECT_EQ(linux_abi::DevMinor(st.st_rdev), e.minor) << e.path;
   }
   EXPECT_EQ(std::string(dev_fs->name()), "devtmpfs");
   EXPECT_EQ(testing::ListNames(dev_root.get()),
@@ -71,7 +74,7 @@ TEST_F(DevFsTest, NodesAreCharDevicesWithLinuxNumbers) {
 }
 
 TEST_F(DevFsTest, NullReadsEofAndSwallowsWrites) {
-  kstd::RefPtr<OpenFile> f = Open("/dev/null", kOpenReadWrite);
+  kstd::RefPtr<OpenFile> f = Open("/dev/null", linux_abi::kORdWr);
   ASSERT_TRUE(f);
   EXPECT_FALSE(f->seekable());
   uint8_t buf[16];
@@ -85,7 +88,7 @@ TEST_F(DevFsTest, NullReadsEofAndSwallowsWrites) {
 }
 
 TEST_F(DevFsTest, ZeroReadsZerosInChunks) {
-  kstd::RefPtr<OpenFile> f = Open("/dev/zero", kOpenReadOnly);
+  kstd::RefPtr<OpenFile> f = Open("/dev/zero", linux_abi::kORdOnly);
   ASSERT_TRUE(f);
   std::vector<uint8_t> buf(kMemoryDeviceChunk * 2, 0xaa);
   auto r = f->Read(0, kstd::Span<uint8_t>(buf.data(), buf.size()));
@@ -99,7 +102,7 @@ TEST_F(DevFsTest, ZeroReadsZerosInChunks) {
 }
 
 TEST_F(DevFsTest, FullReadsZerosAndRefusesWritesWithENOSPC) {
-  kstd::RefPtr<OpenFile> f = Open("/dev/full", kOpenReadWrite);
+  kstd::RefPtr<OpenFile> f = Open("/dev/full", linux_abi::kORdWr);
   ASSERT_TRUE(f);
   uint8_t buf[8] = {1, 1, 1, 1, 1, 1, 1, 1};
   auto r = f->Read(0, kstd::Span<uint8_t>(buf, 8));
@@ -109,8 +112,8 @@ TEST_F(DevFsTest, FullReadsZerosAndRefusesWritesWithENOSPC) {
 }
 
 TEST_F(DevFsTest, RandomAndUrandomProduceDistinctBytes) {
-  kstd::RefPtr<OpenFile> u = Open("/dev/urandom", kOpenReadOnly);
-  kstd::RefPtr<OpenFile> r = Open("/dev/random", kOpenReadOnly);
+  kstd::RefPtr<OpenFile> u = Open("/dev/urandom", linux_abi::kORdOnly);
+  kstd::RefPtr<OpenFile> r = Open("/dev/random", linux_abi::kORdOnly);
   ASSERT_TRUE(u && r);
   uint8_t a[32], b[32], c[32];
   ASSERT_OK(u->Read(0, kstd::Span<uint8_t>(a, 32)));
@@ -118,7 +121,7 @@ TEST_F(DevFsTest, RandomAndUrandomProduceDistinctBytes) {
   ASSERT_OK(r->Read(0, kstd::Span<uint8_t>(c, 32)));
   EXPECT_NE(std::string(a, a + 32), std::string(b, b + 32));
   EXPECT_NE(std::string(b, b + 32), std::string(c, c + 32));
-  EXPECT_EQ(r->Poll() & kPollIn, kPollIn);
+  EXPECT_EQ(r->Poll() & linux_abi::kPollIn, linux_abi::kPollIn);
   // Writing mixes data in.
   auto w = r->Write(0, kstd::Span<const uint8_t>(a, 32));
   ASSERT_OK(w);
@@ -134,7 +137,7 @@ TEST_F(DevFsTest, RandomBlocksUntilSeededUrandomDoesNot) {
   kstd::RefPtr<CharDevice> urandom = MakeRandomDevice(&unseeded, false);
   uint8_t buf[8];
   EXPECT_ERR(random->Read(kstd::Span<uint8_t>(buf, 8)), kAgain);
-  EXPECT_EQ(random->Poll() & kPollIn, 0u);
+  EXPECT_EQ(random->Poll() & linux_abi::kPollIn, 0u);
   EXPECT_OK(urandom->Read(kstd::Span<uint8_t>(buf, 8)));
   none.credit = 64;
   EXPECT_OK(random->Read(kstd::Span<uint8_t>(buf, 8)));
@@ -143,7 +146,7 @@ TEST_F(DevFsTest, RandomBlocksUntilSeededUrandomDoesNot) {
 class CountingDevice final : public CharDevice {
  public:
   kstd::Result<void> Open(uint32_t flags) override {
-    if (flags & kOpenNonBlock) return kstd::Error::kBusy;
+    if (flags & linux_abi::kONonBlock) return kstd::Error::kBusy;
     ++opens;
     return kstd::Ok();
   }
@@ -172,7 +175,7 @@ class SteppingDevice final : public CharDevice {
 TEST_F(DevFsTest, StreamReadsReachTheDeviceWithTheirState) {
   kstd::RefPtr<CharDevice> dev = kstd::AdoptRef<CharDevice>(new SteppingDevice);
   ASSERT_OK(DevFs::AddDevice(dev_root.get(), "ttyS0", kDevTtyS0, 0620, dev));
-  kstd::RefPtr<OpenFile> f = Open("/dev/ttyS0", kOpenReadWrite);
+  kstd::RefPtr<OpenFile> f = Open("/dev/ttyS0", linux_abi::kORdWr);
   ASSERT_TRUE(f);
   uint8_t buf[4] = {};
   kstd::Span<uint8_t> out(buf, sizeof(buf));
@@ -193,7 +196,7 @@ TEST_F(DevFsTest, RegisteredDevicesOpenThroughAnyNodeWithTheirNumber) {
   kstd::RefPtr<CharDevice> ref = kstd::AdoptRef<CharDevice>(tty);
   ASSERT_OK(DevFs::AddDevice(dev_root.get(), "ttyS0", kDevTtyS0, 0620, ref));
   {
-    kstd::RefPtr<OpenFile> f = Open("/dev/ttyS0", kOpenReadWrite);
+    kstd::RefPtr<OpenFile> f = Open("/dev/ttyS0", linux_abi::kORdWr);
     ASSERT_TRUE(f);
     EXPECT_EQ(tty->opens, 1);
     auto io = f->Ioctl(0x5401, 1);
@@ -205,19 +208,20 @@ TEST_F(DevFsTest, RegisteredDevicesOpenThroughAnyNodeWithTheirNumber) {
   }
   EXPECT_EQ(tty->closes, 1);
   // A device's open can refuse.
-  EXPECT_ERR(ns.Get("/dev/ttyS0")->Open(kOpenNonBlock), kBusy);
+  EXPECT_ERR(ns.Get("/dev/ttyS0")->Open(linux_abi::kONonBlock), kBusy);
   EXPECT_EQ(tty->closes, 1);
   // mknod in another file system reaches the same driver.
   CreateRequest node;
   node.type = VnodeType::kCharDevice;
   node.rdev = kDevTtyS0;
   kstd::RefPtr<Vnode> alias = testing::MustCreate(ns.root.get(), "serial", node);
-  ASSERT_OK(alias->Open(kOpenReadOnly));
+  ASSERT_OK(alias->Open(linux_abi::kORdOnly));
   EXPECT_EQ(tty->opens, 2);
   // Names and numbers are unique; a failed add leaves nothing registered.
-  EXPECT_ERR(DevFs::AddDevice(dev_root.get(), "ttyS0", MakeDev(4, 65), 0620, MakeNullDevice()),
-             kExists);
-  EXPECT_FALSE(CharDevices().Find(MakeDev(4, 65)));
+  EXPECT_ERR(
+      DevFs::AddDevice(dev_root.get(), "ttyS0", linux_abi::MakeDev(4, 65), 0620, MakeNullDevice()),
+      kExists);
+  EXPECT_FALSE(CharDevices().Find(linux_abi::MakeDev(4, 65)));
   EXPECT_ERR(DevFs::AddDevice(dev_root.get(), "other", kDevTtyS0, 0620, MakeNullDevice()),
              kExists);
 }
@@ -225,21 +229,22 @@ TEST_F(DevFsTest, RegisteredDevicesOpenThroughAnyNodeWithTheirNumber) {
 TEST_F(DevFsTest, NodeWithoutDriverGivesENXIO) {
   CreateRequest node;
   node.type = VnodeType::kCharDevice;
-  node.rdev = MakeDev(200, 1);
+  node.rdev = linux_abi::MakeDev(200, 1);
   kstd::RefPtr<Vnode> v = testing::MustCreate(dev_root.get(), "ghost", node);
-  EXPECT_ERR(v->Open(kOpenReadOnly), kNoDeviceOrAddress);
+  EXPECT_ERR(v->Open(linux_abi::kORdOnly), kNoDeviceOrAddress);
   ASSERT_OK(CharDevices().Unregister(kDevNull));
-  EXPECT_ERR(ns.Get("/dev/null")->Open(kOpenReadOnly), kNoDeviceOrAddress);
+  EXPECT_ERR(ns.Get("/dev/null")->Open(linux_abi::kORdOnly), kNoDeviceOrAddress);
   EXPECT_ERR(CharDevices().Unregister(kDevNull), kNotFound);
 }
 
 TEST_F(DevFsTest, RegistryIsBounded) {
   CharDevices().Clear();
   for (size_t i = 0; i < CharDeviceRegistry::kMaxDevices; ++i) {
-    ASSERT_OK(CharDevices().Register(MakeDev(100, static_cast<uint32_t>(i)), MakeNullDevice()));
+    ASSERT_OK(CharDevices().Register(linux_abi::MakeDev(100, static_cast<uint32_t>(i)),
+                                     MakeNullDevice()));
   }
-  EXPECT_ERR(CharDevices().Register(MakeDev(101, 0), MakeNullDevice()), kNoSpace);
-  EXPECT_ERR(CharDevices().Register(MakeDev(101, 0), nullptr), kInvalid);
+  EXPECT_ERR(CharDevices().Register(linux_abi::MakeDev(101, 0), MakeNullDevice()), kNoSpace);
+  EXPECT_ERR(CharDevices().Register(linux_abi::MakeDev(101, 0), nullptr), kInvalid);
 }
 
 TEST(VirtioBlockNames, LinuxNamesAndNumbers) {
@@ -258,13 +263,14 @@ TEST(VirtioBlockNames, LinuxNamesAndNumbers) {
   EXPECT_EQ(VirtioBlockName(3, kstd::Span<char>(name, sizeof name)).value(), 3u);
   EXPECT_ERR(VirtioBlockName(kMaxVirtioBlockDisks, kstd::Span<char>(name, sizeof name)), kInvalid);
   EXPECT_ERR(VirtioBlockName(0, kstd::Span<char>(name, 3)), kRange);  // no room for the NUL
-  EXPECT_EQ(DevMajor(VirtioBlockRdev(1)), 254u);
-  EXPECT_EQ(DevMinor(VirtioBlockRdev(1)), 16u);
+  EXPECT_EQ(linux_abi::DevMajor(VirtioBlockRdev(1)), 254u);
+  EXPECT_EQ(linux_abi::DevMinor(VirtioBlockRdev(1)), 16u);
   EXPECT_EQ(VirtioBlockIndex(VirtioBlockRdev(0)).value(), 0u);
   EXPECT_EQ(VirtioBlockIndex(VirtioBlockRdev(5)).value(), 5u);
-  EXPECT_ERR(VirtioBlockIndex(MakeDev(254, 17)), kNoDeviceOrAddress);  // a partition
-  EXPECT_ERR(VirtioBlockIndex(MakeDev(8, 0)), kNoDeviceOrAddress);     // not virtio-blk
-  EXPECT_ERR(VirtioBlockIndex(MakeDev(254, 16 * kMaxVirtioBlockDisks)), kNoDeviceOrAddress);
+  EXPECT_ERR(VirtioBlockIndex(linux_abi::MakeDev(254, 17)), kNoDeviceOrAddress);  // a partition
+  EXPECT_ERR(VirtioBlockIndex(linux_abi::MakeDev(8, 0)), kNoDeviceOrAddress);     // not virtio-blk
+  EXPECT_ERR(VirtioBlockIndex(linux_abi::MakeDev(254, 16 * kMaxVirtioBlockDisks)),
+             kNoDeviceOrAddress);
 }
 
 TEST_F(DevFsTest, BlockNodeIsNamedButNotOpenable) {
@@ -273,8 +279,8 @@ TEST_F(DevFsTest, BlockNodeIsNamedButNotOpenable) {
   ASSERT_TRUE(v);
   EXPECT_EQ(v->type(), VnodeType::kBlockDevice);
   EXPECT_EQ(v->GetAttr().rdev, VirtioBlockRdev(1));
-  EXPECT_EQ(v->GetAttr().mode, kModeBlockDevice | 0660u);
-  EXPECT_ERR(v->Open(kOpenReadOnly), kNoDeviceOrAddress);
+  EXPECT_EQ(v->GetAttr().mode, linux_abi::kModeBlockDevice | 0660u);
+  EXPECT_ERR(v->Open(linux_abi::kORdOnly), kNoDeviceOrAddress);
   EXPECT_ERR(DevFs::AddBlockNode(dev_root.get(), "vdb", VirtioBlockRdev(1)), kExists);
 }
 

@@ -1,5 +1,7 @@
 #include "core/vfs/device.h"
 
+#include "abi/linux/poll.h"
+
 namespace core::vfs {
 
 kstd::Result<void> CharDevice::Open(uint32_t) { return kstd::Ok(); }
@@ -11,7 +13,9 @@ kstd::Result<size_t> CharDevice::Write(kstd::Span<const uint8_t>) {
   return kstd::Error::kInvalid;
 }
 kstd::Result<int64_t> CharDevice::Ioctl(uint32_t, uint64_t) { return kstd::Error::kNotTty; }
-uint32_t CharDevice::Poll() { return kPollIn | kPollOut | kPollRdNorm | kPollWrNorm; }
+uint32_t CharDevice::Poll() {
+  return linux_abi::kPollIn | linux_abi::kPollOut | linux_abi::kPollRdNorm | linux_abi::kPollWrNorm;
+}
 
 // ---- CharDeviceRegistry
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/linux/poll.h"
 #include "core/sync/spin_lock.h"
 #include "core/vfs/vnode.h"
 #include "kstd/ref_ptr.h"
@@ -47,7 +48,7 @@ class CharDevice : public kstd::RefCounted<CharDevice> {
   virtual kstd::Result<size_t> Write(kstd::Span<const uint8_t> in);
   /// Errors: kNotTty (unknown request; the default), the driver's.
   virtual kstd::Result<int64_t> Ioctl(uint32_t request, uint64_t arg);
-  /// poll(2) bits now ready. Default kPollIn | kPollOut (never blocks).
+  /// poll(2) bits now ready. Default linux_abi::kPollIn | linux_abi::kPollOut (never blocks).
   virtual uint32_t Poll();
   /// Object whose signals follow Poll(), or null if the device never blocks.
   virtual KernelObject* WaitObject() { return nullptr; }

@@ -1,5 +1,7 @@
 #include "core/vfs/dirent.h"
 
+#include "abi/linux/dirent.h"
+
 namespace core::vfs {
 
 bool Dirent64Writer::Emit(const DirEntry& entry) {
@@ -10,13 +12,13 @@ bool Dirent64Writer::Emit(const DirEntry& entry) {
   }
   uint8_t* record = buffer_.data() + used_;
   __builtin_memset(record, 0, size);  // padding must not leak kernel bytes
-  LinuxDirent64 head;
+  linux_abi::Dirent64 head;
   head.d_ino = entry.ino;
   head.d_off = static_cast<int64_t>(entry.next_cursor);
   head.d_reclen = static_cast<uint16_t>(size);
   head.d_type = DirentType(entry.type);
-  __builtin_memcpy(record, &head, kDirent64HeaderSize);
-  __builtin_memcpy(record + kDirent64HeaderSize, entry.name.data(), entry.name.size());
+  __builtin_memcpy(record, &head, linux_abi::kDirent64HeaderSize);
+  __builtin_memcpy(record + linux_abi::kDirent64HeaderSize, entry.name.data(), entry.name.size());
   used_ += size;
   ++entries_;
   return true;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/linux/dirent.h"
 #include "core/vfs/vnode.h"
 #include "kstd/span.h"
 
@@ -35,7 +36,7 @@ class Dirent64Writer final : public DirSink {
 
   /// The record size for a name of `name_length` bytes.
   static constexpr size_t RecordSize(size_t name_length) {
-    return (kDirent64HeaderSize + name_length + 1 + 7) & ~size_t{7};
+    return (linux_abi::kDirent64HeaderSize + name_length + 1 + 7) & ~size_t{7};
   }
 
  private:

@@ -1,5 +1,7 @@
 #include "core/vfs/mount_options.h"
 
+#include "abi/linux/mount.h"
+
 namespace core::vfs {
 namespace {
 
@@ -7,16 +9,22 @@ constexpr uint64_t kPageSize = 4096;
 
 // The bits path_mount clears before it picks the operation: per-mount
 // flags, which a propagation change does not look at.
-constexpr uint64_t kMsPerMount = kMsNoSuid | kMsNoDev | kMsNoExec | kMsNoAtime | kMsNoDirAtime |
-                                 kMsRelatime | kMsStrictAtime | kMsNoSymFollow;
-constexpr uint64_t kMsPropagation = kMsShared | kMsPrivate | kMsSlave | kMsUnbindable;
+constexpr uint64_t kMsPerMount = linux_abi::kMsNoSuid | linux_abi::kMsNoDev | linux_abi::kMsNoExec |
+                                 linux_abi::kMsNoAtime | linux_abi::kMsNoDirAtime |
+                                 linux_abi::kMsRelatime | linux_abi::kMsStrictAtime |
+                                 linux_abi::kMsNoSymFollow;
+constexpr uint64_t kMsPropagation =
+    linux_abi::kMsShared | linux_abi::kMsPrivate | linux_abi::kMsSlave | linux_abi::kMsUnbindable;
 // Everything Tessera accepts (MS_NOSYMFOLLOW, MS_POSIXACL and MS_I_VERSION
 // are known but refused below; so is MS_BIND without MS_REMOUNT).
-constexpr uint64_t kMsKnown = kMsReadOnly | kMsNoSuid | kMsNoDev | kMsNoExec | kMsSynchronous |
-                              kMsRemount | kMsMandLock | kMsDirSync | kMsNoAtime | kMsNoDirAtime |
-                              kMsBind | kMsMove | kMsRec | kMsSilent | kMsPropagation |
-                              kMsRelatime | kMsStrictAtime | kMsLazyTime;
-constexpr uint64_t kMsAtime = kMsNoAtime | kMsNoDirAtime | kMsRelatime | kMsStrictAtime;
+constexpr uint64_t kMsKnown =
+    linux_abi::kMsReadOnly | linux_abi::kMsNoSuid | linux_abi::kMsNoDev | linux_abi::kMsNoExec |
+    linux_abi::kMsSynchronous | linux_abi::kMsRemount | linux_abi::kMsMandLock |
+    linux_abi::kMsDirSync | linux_abi::kMsNoAtime | linux_abi::kMsNoDirAtime | linux_abi::kMsBind |
+    linux_abi::kMsMove | linux_abi::kMsRec | linux_abi::kMsSilent | kMsPropagation |
+    linux_abi::kMsRelatime | linux_abi::kMsStrictAtime | linux_abi::kMsLazyTime;
+constexpr uint64_t kMsAtime = linux_abi::kMsNoAtime | linux_abi::kMsNoDirAtime |
+                              linux_abi::kMsRelatime | linux_abi::kMsStrictAtime;
 
 // Calls fn(key, value, has_value) for each non-empty comma-separated option
 // (value: what follows the first '='), stopping at the first error.
@@ -148,7 +156,9 @@ kstd::Result<MountRequest> DecodeMountFlags(uint64_t ms_flags, uint64_t* refused
   uint64_t scratch;
   if (refused == nullptr) refused = &scratch;
   *refused = 0;
-  if ((ms_flags & kMsMagicMask) == kMsMagicValue) ms_flags &= ~kMsMagicMask;
+  if ((ms_flags & linux_abi::kMsMagicMask) == linux_abi::kMsMagicValue) {
+    ms_flags &= ~linux_abi::kMsMagicMask;
+  }
   if ((ms_flags & ~kMsKnown) != 0) {
     *refused = ms_flags & ~kMsKnown;
     return kstd::Error::kInvalid;
@@ -159,40 +169,42 @@ kstd::Result<MountRequest> DecodeMountFlags(uint64_t ms_flags, uint64_t* refused
     uint32_t mount;
   };
   static constexpr Bit kBits[] = {
-      {kMsReadOnly, kMountReadOnly}, {kMsNoSuid, kMountNoSuid},     {kMsNoDev, kMountNoDev},
-      {kMsNoExec, kMountNoExec},     {kMsSynchronous, kMountSync}, {kMsDirSync, kMountDirSync},
-      {kMsLazyTime, kMountLazyTime}, {kMsNoDirAtime, kMountNoDirAtime},
+      {linux_abi::kMsReadOnly, kMountReadOnly}, {linux_abi::kMsNoSuid, kMountNoSuid},
+      {linux_abi::kMsNoDev, kMountNoDev},       {linux_abi::kMsNoExec, kMountNoExec},
+      {linux_abi::kMsSynchronous, kMountSync},  {linux_abi::kMsDirSync, kMountDirSync},
+      {linux_abi::kMsLazyTime, kMountLazyTime}, {linux_abi::kMsNoDirAtime, kMountNoDirAtime},
   };
   uint32_t f = 0;
   for (const Bit& b : kBits) {
     if (ms_flags & b.ms) f |= b.mount;
   }
   // relatime unless noatime; strictatime clears both.
-  if (ms_flags & kMsStrictAtime) {
+  if (ms_flags & linux_abi::kMsStrictAtime) {
     f |= kMountStrictAtime;
-  } else if (ms_flags & kMsNoAtime) {
+  } else if (ms_flags & linux_abi::kMsNoAtime) {
     f |= kMountNoAtime;
   }
   request.flags = f;
   request.atime_given = (ms_flags & kMsAtime) != 0;
 
-  if ((ms_flags & (kMsRemount | kMsBind)) == (kMsRemount | kMsBind)) {
+  if ((ms_flags & (linux_abi::kMsRemount | linux_abi::kMsBind)) ==
+      (linux_abi::kMsRemount | linux_abi::kMsBind)) {
     request.operation = MountOperation::kRemountBind;
-  } else if (ms_flags & kMsRemount) {
+  } else if (ms_flags & linux_abi::kMsRemount) {
     request.operation = MountOperation::kRemount;
-  } else if (ms_flags & kMsBind) {
-    *refused = kMsBind;
+  } else if (ms_flags & linux_abi::kMsBind) {
+    *refused = linux_abi::kMsBind;
     return kstd::Error::kInvalid;
   } else if (ms_flags & kMsPropagation) {
     // Exactly one propagation type and nothing else but MS_REC/MS_SILENT
     // (the per-mount flags are dropped before Linux looks).
-    uint64_t type = ms_flags & ~(kMsRec | kMsSilent | kMsPerMount);
-    if (type != kMsPrivate) {
+    uint64_t type = ms_flags & ~(linux_abi::kMsRec | linux_abi::kMsSilent | kMsPerMount);
+    if (type != linux_abi::kMsPrivate) {
       *refused = type;
       return kstd::Error::kInvalid;
     }
     request.operation = MountOperation::kPrivate;
-  } else if (ms_flags & kMsMove) {
+  } else if (ms_flags & linux_abi::kMsMove) {
     request.operation = MountOperation::kMove;
   } else {
     request.operation = MountOperation::kNew;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "abi/linux/mount.h"
 #include "core/vfs/test_support.h"
 
 namespace core::vfs {
@@ -17,72 +18,87 @@ MountRequest Decode(uint64_t flags) {
 
 TEST(MountOptionsTest, NewMountFlagsAsPathMountReadsThem) {
   // busybox passes MS_SILENT with every mount.
-  MountRequest r = Decode(kMsSilent);
+  MountRequest r = Decode(linux_abi::kMsSilent);
   EXPECT_EQ(r.operation, MountOperation::kNew);
   EXPECT_EQ(r.flags, 0u);  // rw, relatime
   EXPECT_FALSE(r.atime_given);
-  r = Decode(kMsReadOnly | kMsNoSuid | kMsNoDev | kMsNoExec | kMsSynchronous | kMsDirSync |
-             kMsLazyTime | kMsNoDirAtime);
+  r = Decode(linux_abi::kMsReadOnly | linux_abi::kMsNoSuid | linux_abi::kMsNoDev |
+             linux_abi::kMsNoExec | linux_abi::kMsSynchronous | linux_abi::kMsDirSync |
+             linux_abi::kMsLazyTime | linux_abi::kMsNoDirAtime);
   EXPECT_EQ(r.flags, kMountReadOnly | kMountNoSuid | kMountNoDev | kMountNoExec | kMountSync |
                          kMountDirSync | kMountLazyTime | kMountNoDirAtime);
   EXPECT_TRUE(r.atime_given);
-  EXPECT_EQ(Decode(kMsNoAtime).flags, kMountNoAtime);
-  EXPECT_EQ(Decode(kMsNoAtime | kMsRelatime).flags, kMountNoAtime);  // noatime wins
-  EXPECT_EQ(Decode(kMsNoAtime | kMsStrictAtime).flags, kMountStrictAtime);  // strictatime clears it
-  EXPECT_EQ(Decode(kMsRelatime).flags, 0u);
-  EXPECT_TRUE(Decode(kMsRelatime).atime_given);
+  EXPECT_EQ(Decode(linux_abi::kMsNoAtime).flags, kMountNoAtime);
+  EXPECT_EQ(Decode(linux_abi::kMsNoAtime | linux_abi::kMsRelatime).flags,
+            kMountNoAtime);  // noatime wins
+  EXPECT_EQ(Decode(linux_abi::kMsNoAtime | linux_abi::kMsStrictAtime).flags,
+            kMountStrictAtime);  // strictatime clears it
+  EXPECT_EQ(Decode(linux_abi::kMsRelatime).flags, 0u);
+  EXPECT_TRUE(Decode(linux_abi::kMsRelatime).atime_given);
   // The old magic number is dropped; MS_MANDLOCK is ignored, as by Linux 6.
-  EXPECT_EQ(Decode(kMsMagicValue | kMsReadOnly).flags, kMountReadOnly);
-  EXPECT_EQ(Decode(kMsMandLock).flags, 0u);
-  EXPECT_EQ(Decode(kMsRec).operation, MountOperation::kNew);
+  EXPECT_EQ(Decode(linux_abi::kMsMagicValue | linux_abi::kMsReadOnly).flags, kMountReadOnly);
+  EXPECT_EQ(Decode(linux_abi::kMsMandLock).flags, 0u);
+  EXPECT_EQ(Decode(linux_abi::kMsRec).operation, MountOperation::kNew);
 }
 
 TEST(MountOptionsTest, OperationsInLinuxPrecedence) {
-  EXPECT_EQ(Decode(kMsRemount | kMsReadOnly).operation, MountOperation::kRemount);
-  EXPECT_EQ(Decode(kMsRemount | kMsBind | kMsReadOnly).operation, MountOperation::kRemountBind);
-  EXPECT_EQ(Decode(kMsRemount | kMsMove).operation, MountOperation::kRemount);
-  EXPECT_EQ(Decode(kMsMove).operation, MountOperation::kMove);
-  EXPECT_EQ(Decode(kMsPrivate).operation, MountOperation::kPrivate);
-  EXPECT_EQ(Decode(kMsPrivate | kMsRec | kMsSilent).operation, MountOperation::kPrivate);
-  EXPECT_ERR(DecodeMountFlags(kMsPrivate | kMsMove), kInvalid);  // checked before move, alone
-  EXPECT_EQ(Decode(kMsPrivate | kMsNoSuid).operation, MountOperation::kPrivate);  // dropped first
+  EXPECT_EQ(Decode(linux_abi::kMsRemount | linux_abi::kMsReadOnly).operation,
+            MountOperation::kRemount);
+  EXPECT_EQ(Decode(linux_abi::kMsRemount | linux_abi::kMsBind | linux_abi::kMsReadOnly).operation,
+            MountOperation::kRemountBind);
+  EXPECT_EQ(Decode(linux_abi::kMsRemount | linux_abi::kMsMove).operation, MountOperation::kRemount);
+  EXPECT_EQ(Decode(linux_abi::kMsMove).operation, MountOperation::kMove);
+  EXPECT_EQ(Decode(linux_abi::kMsPrivate).operation, MountOperation::kPrivate);
+  EXPECT_EQ(Decode(linux_abi::kMsPrivate | linux_abi::kMsRec | linux_abi::kMsSilent).operation,
+            MountOperation::kPrivate);
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsPrivate | linux_abi::kMsMove),
+             kInvalid);  // checked before move, alone
+  EXPECT_EQ(Decode(linux_abi::kMsPrivate | linux_abi::kMsNoSuid).operation,
+            MountOperation::kPrivate);  // dropped first
 }
 
 TEST(MountOptionsTest, WhatTesseraCannotDoIsEinval) {
-  EXPECT_ERR(DecodeMountFlags(kMsBind), kInvalid);            // no bind mounts
-  EXPECT_ERR(DecodeMountFlags(kMsBind | kMsRec), kInvalid);
-  EXPECT_ERR(DecodeMountFlags(kMsBind | kMsMove), kInvalid);  // bind before move
-  EXPECT_ERR(DecodeMountFlags(kMsShared), kInvalid);          // no propagation
-  EXPECT_ERR(DecodeMountFlags(kMsSlave | kMsRec), kInvalid);
-  EXPECT_ERR(DecodeMountFlags(kMsUnbindable), kInvalid);
-  EXPECT_ERR(DecodeMountFlags(kMsPrivate | kMsShared), kInvalid);   // two types
-  EXPECT_ERR(DecodeMountFlags(kMsPrivate | kMsReadOnly), kInvalid);  // Linux: not a pure change
-  EXPECT_ERR(DecodeMountFlags(kMsNoSymFollow), kInvalid);
-  EXPECT_ERR(DecodeMountFlags(kMsPosixAcl), kInvalid);
-  EXPECT_ERR(DecodeMountFlags(kMsIVersion), kInvalid);
-  EXPECT_ERR(DecodeMountFlags(kMsNoUser), kInvalid);
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsBind), kInvalid);  // no bind mounts
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsBind | linux_abi::kMsRec), kInvalid);
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsBind | linux_abi::kMsMove),
+             kInvalid);                                          // bind before move
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsShared), kInvalid);  // no propagation
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsSlave | linux_abi::kMsRec), kInvalid);
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsUnbindable), kInvalid);
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsPrivate | linux_abi::kMsShared),
+             kInvalid);  // two types
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsPrivate | linux_abi::kMsReadOnly),
+             kInvalid);  // Linux: not a pure change
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsNoSymFollow), kInvalid);
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsPosixAcl), kInvalid);
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsIVersion), kInvalid);
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsNoUser), kInvalid);
   EXPECT_ERR(DecodeMountFlags(1 << 22), kInvalid);  // MS_KERNMOUNT: the kernel's own
   EXPECT_ERR(DecodeMountFlags(uint64_t{1} << 40), kInvalid);
-  EXPECT_ERR(DecodeMountFlags(kMsMagicValue | (uint64_t{1} << 40)), kInvalid);
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsMagicValue | (uint64_t{1} << 40)), kInvalid);
   // What was refused, for /proc/tessera/unsupported.
   uint64_t refused = 1;
-  EXPECT_ERR(DecodeMountFlags(kMsBind | kMsRec | kMsSilent, &refused), kInvalid);
-  EXPECT_EQ(refused, kMsBind);
-  EXPECT_ERR(DecodeMountFlags(kMsSlave | kMsRec, &refused), kInvalid);
-  EXPECT_EQ(refused, kMsSlave);
-  EXPECT_ERR(DecodeMountFlags(kMsNoSymFollow | kMsReadOnly | (uint64_t{1} << 40), &refused),
-             kInvalid);
-  EXPECT_EQ(refused, kMsNoSymFollow | (uint64_t{1} << 40));
-  ASSERT_OK(DecodeMountFlags(kMsReadOnly, &refused));
+  EXPECT_ERR(
+      DecodeMountFlags(linux_abi::kMsBind | linux_abi::kMsRec | linux_abi::kMsSilent, &refused),
+      kInvalid);
+  EXPECT_EQ(refused, linux_abi::kMsBind);
+  EXPECT_ERR(DecodeMountFlags(linux_abi::kMsSlave | linux_abi::kMsRec, &refused), kInvalid);
+  EXPECT_EQ(refused, linux_abi::kMsSlave);
+  EXPECT_ERR(
+      DecodeMountFlags(linux_abi::kMsNoSymFollow | linux_abi::kMsReadOnly | (uint64_t{1} << 40),
+                       &refused),
+      kInvalid);
+  EXPECT_EQ(refused, linux_abi::kMsNoSymFollow | (uint64_t{1} << 40));
+  ASSERT_OK(DecodeMountFlags(linux_abi::kMsReadOnly, &refused));
   EXPECT_EQ(refused, 0u);
 }
 
 TEST(MountOptionsTest, RemountKeepsTheAtimeModeUnlessNamed) {
-  MountRequest ro = Decode(kMsRemount | kMsReadOnly);
+  MountRequest ro = Decode(linux_abi::kMsRemount | linux_abi::kMsReadOnly);
   EXPECT_EQ(RemountFlags(ro, kMountNoAtime | kMountNoExec), kMountReadOnly | kMountNoAtime);
-  MountRequest strict = Decode(kMsRemount | kMsStrictAtime);
+  MountRequest strict = Decode(linux_abi::kMsRemount | linux_abi::kMsStrictAtime);
   EXPECT_EQ(RemountFlags(strict, kMountNoAtime | kMountReadOnly), kMountStrictAtime);
-  MountRequest relatime = Decode(kMsRemount | kMsRelatime);
+  MountRequest relatime = Decode(linux_abi::kMsRemount | linux_abi::kMsRelatime);
   EXPECT_EQ(RemountFlags(relatime, kMountNoAtime | kMountNoDirAtime), 0u);
 }
 

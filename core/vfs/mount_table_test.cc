@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/fcntl.h"
 #include "core/vfs/test_support.h"
 
 namespace core::vfs {
@@ -88,7 +89,7 @@ TEST(MountTableTest, UmountIsRefusedWhileBusy) {
   kstd::RefPtr<Vnode> tmp_root = ns.Get("/mnt");
   kstd::RefPtr<Vnode> f = ns.WriteFile("/mnt/f", "x");
   {
-    auto open = f->Open(kOpenReadOnly);  // an open file
+    auto open = f->Open(linux_abi::kORdOnly);  // an open file
     ASSERT_OK(open);
     EXPECT_ERR(ns.mounts.Umount(tmp_root.get()), kBusy);
   }
@@ -199,8 +200,8 @@ TEST(MountTableTest, RemountReadOnlyWaitsForWriters) {
   kstd::RefPtr<Vnode> f = ns.WriteFile("/mnt/f", "x");
   EXPECT_ERR(ns.mounts.Remount(mnt.get(), kMountReadOnly), kInvalid);  // not a mount root
   {
-    auto reader = f->Open(kOpenReadOnly);
-    auto writer = f->Open(kOpenReadWrite);
+    auto reader = f->Open(linux_abi::kORdOnly);
+    auto writer = f->Open(linux_abi::kORdWr);
     ASSERT_OK(writer);
     EXPECT_EQ(tmp->writers(), 1u);
     EXPECT_ERR(ns.mounts.Remount(tmp_root.get(), kMountReadOnly | kMountNoExec), kBusy);

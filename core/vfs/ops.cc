@@ -1,5 +1,7 @@
 #include "core/vfs/ops.h"
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/stat.h"
 #include "kstd/new.h"
 
 namespace core::vfs {
@@ -43,11 +45,11 @@ kstd::Result<kstd::RefPtr<Vnode>> LookupPath(const PathContext& ctx, Name path,
 
 kstd::Result<kstd::RefPtr<OpenFile>> OpenPath(const PathContext& ctx, Name path, uint32_t flags,
                                               uint32_t mode, uint32_t uid, uint32_t gid) {
-  const bool nofollow = (flags & kOpenNoFollow) != 0;
+  const bool nofollow = (flags & linux_abi::kONoFollow) != 0;
   kstd::RefPtr<Vnode> vnode;
   bool created = false;
-  if (flags & kOpenCreate) {
-    const bool exclusive = (flags & kOpenExclusive) != 0;
+  if (flags & linux_abi::kOCreat) {
+    const bool exclusive = (flags & linux_abi::kOExcl) != 0;
     Resolved r = TRY(ResolveIn(ctx, path, !exclusive && !nofollow, /*parent=*/true));
     if (IsSpecialName(r)) {  // "/", ".", "..": directories, never created
       return exclusive ? kstd::Error::kExists : kstd::Error::kIsDirectory;
@@ -61,7 +63,7 @@ kstd::Result<kstd::RefPtr<OpenFile>> OpenPath(const PathContext& ctx, Name path,
       TRY(CheckWritable(*r.parent));
       CreateRequest request;
       request.type = VnodeType::kRegular;
-      request.mode = mode & kModePermissionMask;
+      request.mode = mode & linux_abi::kModePermissionMask;
       request.uid = uid;
       request.gid = gid;
       kstd::Result<kstd::RefPtr<Vnode>> made = r.parent->Create(r.final_name(), request);
@@ -78,13 +80,15 @@ kstd::Result<kstd::RefPtr<OpenFile>> OpenPath(const PathContext& ctx, Name path,
   } else {
     vnode = TRY(LookupPath(ctx, path, !nofollow));
   }
-  if ((flags & kOpenDirectory) && !vnode->IsDirectory()) return kstd::Error::kNotDirectory;
+  if ((flags & linux_abi::kODirectory) && !vnode->IsDirectory()) return kstd::Error::kNotDirectory;
   const bool regular = vnode->type() == VnodeType::kRegular;
-  if (regular && ((flags & kOpenTruncate) || OpenWantsWrite(flags))) TRY(CheckWritable(*vnode));
+  if (regular && ((flags & linux_abi::kOTrunc) || linux_abi::OpenWantsWrite(flags))) {
+    TRY(CheckWritable(*vnode));
+  }
   const bool device =
       vnode->type() == VnodeType::kCharDevice || vnode->type() == VnodeType::kBlockDevice;
   if (device && (vnode->fs()->mount_flags() & kMountNoDev)) return kstd::Error::kAccess;
-  if ((flags & kOpenTruncate) && !created && regular) {
+  if ((flags & linux_abi::kOTrunc) && !created && regular) {
     kstd::Result<void> truncated = vnode->Truncate(0);
     vnode->NoteContentChanged();
     TRY(truncated);
@@ -92,7 +96,7 @@ kstd::Result<kstd::RefPtr<OpenFile>> OpenPath(const PathContext& ctx, Name path,
   kstd::RefPtr<OpenFile> file = TRY(vnode->Open(flags));
   // Counted as a writer now, so a remount read-only that raced past the
   // check above is seen here (see FileSystem::SetMountFlags).
-  if (regular && OpenWantsWrite(flags)) TRY(CheckWritable(*vnode));
+  if (regular && linux_abi::OpenWantsWrite(flags)) TRY(CheckWritable(*vnode));
   return file;
 }
 
@@ -100,7 +104,7 @@ kstd::Result<void> MakeDirectory(const PathContext& ctx, Name path, uint32_t mod
                                  uint32_t gid) {
   CreateRequest request;
   request.type = VnodeType::kDirectory;
-  request.mode = mode & kModePermissionMask;
+  request.mode = mode & linux_abi::kModePermissionMask;
   request.uid = uid;
   request.gid = gid;
   return CreateIn(ctx, path, request);
@@ -111,7 +115,7 @@ kstd::Result<void> MakeNode(const PathContext& ctx, Name path, VnodeType type, u
   if (type == VnodeType::kDirectory || type == VnodeType::kSymlink) return kstd::Error::kInvalid;
   CreateRequest request;
   request.type = type;
-  request.mode = mode & kModePermissionMask;
+  request.mode = mode & linux_abi::kModePermissionMask;
   request.rdev = rdev;
   request.uid = uid;
   request.gid = gid;

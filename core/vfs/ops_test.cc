@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/stat.h"
 #include "core/vfs/test_support.h"
 
 namespace core::vfs {
@@ -33,66 +35,70 @@ class OpsTest : public ::testing::Test {
 };
 
 TEST_F(OpsTest, OpenCreateExclusiveAndTruncate) {
-  auto f = Open("/new", kOpenCreate | kOpenWriteOnly, 0640);
+  auto f = Open("/new", linux_abi::kOCreat | linux_abi::kOWrOnly, 0640);
   ASSERT_OK(f);
-  EXPECT_EQ(f.value()->vnode()->GetAttr().mode, kModeRegular | 0640);
+  EXPECT_EQ(f.value()->vnode()->GetAttr().mode, linux_abi::kModeRegular | 0640);
   ASSERT_OK(testing::WriteString(f.value()->vnode(), 0, "content"));
-  EXPECT_ERR(Open("/new", kOpenCreate | kOpenExclusive | kOpenWriteOnly), kExists);
-  auto again = Open("/new", kOpenCreate | kOpenWriteOnly);  // no O_EXCL: opens it
+  EXPECT_ERR(Open("/new", linux_abi::kOCreat | linux_abi::kOExcl | linux_abi::kOWrOnly), kExists);
+  auto again = Open("/new", linux_abi::kOCreat | linux_abi::kOWrOnly);  // no O_EXCL: opens it
   ASSERT_OK(again);
   EXPECT_EQ(again.value()->vnode(), f.value()->vnode());
   EXPECT_EQ(ReadAll(f.value()->vnode()), "content");
-  ASSERT_OK(Open("/new", kOpenWriteOnly | kOpenTruncate));
+  ASSERT_OK(Open("/new", linux_abi::kOWrOnly | linux_abi::kOTrunc));
   EXPECT_EQ(ReadAll(f.value()->vnode()), "");
-  EXPECT_ERR(Open("/missing", kOpenReadOnly), kNotFound);
-  EXPECT_ERR(Open("/nodir/x", kOpenCreate | kOpenWriteOnly), kNotFound);
+  EXPECT_ERR(Open("/missing", linux_abi::kORdOnly), kNotFound);
+  EXPECT_ERR(Open("/nodir/x", linux_abi::kOCreat | linux_abi::kOWrOnly), kNotFound);
 }
 
 TEST_F(OpsTest, OpenCreateOnDirectoriesAndTrailingSlashes) {
   ns.Mkdir("/d");
   ns.WriteFile("/f", "x");
-  EXPECT_ERR(Open("/d", kOpenCreate | kOpenReadOnly), kIsDirectory);
-  EXPECT_ERR(Open("/d/", kOpenCreate | kOpenExclusive | kOpenWriteOnly), kIsDirectory);
-  EXPECT_ERR(Open("/f/", kOpenCreate | kOpenWriteOnly), kIsDirectory);
-  EXPECT_ERR(Open("/missing/", kOpenCreate | kOpenWriteOnly), kIsDirectory);
-  EXPECT_ERR(Open("/", kOpenCreate | kOpenReadOnly), kIsDirectory);
-  EXPECT_ERR(Open("/d/.", kOpenCreate | kOpenExclusive | kOpenReadOnly), kExists);
-  EXPECT_ERR(Open("/d", kOpenWriteOnly), kIsDirectory);
-  EXPECT_ERR(Open("/f/", kOpenReadOnly), kNotDirectory);
-  EXPECT_ERR(Open("/f", kOpenReadOnly | kOpenDirectory), kNotDirectory);
-  EXPECT_OK(Open("/d", kOpenReadOnly | kOpenDirectory));
+  EXPECT_ERR(Open("/d", linux_abi::kOCreat | linux_abi::kORdOnly), kIsDirectory);
+  EXPECT_ERR(Open("/d/", linux_abi::kOCreat | linux_abi::kOExcl | linux_abi::kOWrOnly),
+             kIsDirectory);
+  EXPECT_ERR(Open("/f/", linux_abi::kOCreat | linux_abi::kOWrOnly), kIsDirectory);
+  EXPECT_ERR(Open("/missing/", linux_abi::kOCreat | linux_abi::kOWrOnly), kIsDirectory);
+  EXPECT_ERR(Open("/", linux_abi::kOCreat | linux_abi::kORdOnly), kIsDirectory);
+  EXPECT_ERR(Open("/d/.", linux_abi::kOCreat | linux_abi::kOExcl | linux_abi::kORdOnly), kExists);
+  EXPECT_ERR(Open("/d", linux_abi::kOWrOnly), kIsDirectory);
+  EXPECT_ERR(Open("/f/", linux_abi::kORdOnly), kNotDirectory);
+  EXPECT_ERR(Open("/f", linux_abi::kORdOnly | linux_abi::kODirectory), kNotDirectory);
+  EXPECT_OK(Open("/d", linux_abi::kORdOnly | linux_abi::kODirectory));
 }
 
 TEST_F(OpsTest, OpenAndSymlinks) {
   kstd::RefPtr<Vnode> f = ns.WriteFile("/f", "target data");
   ns.Symlink("/link", "f");
   ns.Symlink("/dangling", "created-through-link");
-  auto r = Open("/link", kOpenReadOnly);
+  auto r = Open("/link", linux_abi::kORdOnly);
   ASSERT_OK(r);
   EXPECT_EQ(r.value()->vnode(), f.get());
-  EXPECT_ERR(Open("/link", kOpenReadOnly | kOpenNoFollow), kLoop);
-  EXPECT_ERR(Open("/link", kOpenReadOnly | kOpenNoFollow | kOpenDirectory), kNotDirectory);
+  EXPECT_ERR(Open("/link", linux_abi::kORdOnly | linux_abi::kONoFollow), kLoop);
+  EXPECT_ERR(Open("/link", linux_abi::kORdOnly | linux_abi::kONoFollow | linux_abi::kODirectory),
+             kNotDirectory);
   // O_CREAT without O_EXCL creates the target of a dangling link...
-  ASSERT_OK(Open("/dangling", kOpenCreate | kOpenWriteOnly));
+  ASSERT_OK(Open("/dangling", linux_abi::kOCreat | linux_abi::kOWrOnly));
   EXPECT_TRUE(ns.Get("/created-through-link"));
   // ...but O_EXCL never follows: the link itself exists.
   ns.Symlink("/dangling2", "never-created");
-  EXPECT_ERR(Open("/dangling2", kOpenCreate | kOpenExclusive | kOpenWriteOnly), kExists);
+  EXPECT_ERR(Open("/dangling2", linux_abi::kOCreat | linux_abi::kOExcl | linux_abi::kOWrOnly),
+             kExists);
   EXPECT_FALSE(ns.Get("/never-created"));
-  EXPECT_ERR(Open("/dangling2", kOpenCreate | kOpenNoFollow | kOpenWriteOnly), kLoop);
+  EXPECT_ERR(Open("/dangling2", linux_abi::kOCreat | linux_abi::kONoFollow | linux_abi::kOWrOnly),
+             kLoop);
 }
 
 TEST_F(OpsTest, MkdirMknodSymlink) {
   EXPECT_OK(MakeDirectory(Ctx(), "/d", 0750));
-  EXPECT_EQ(ns.Get("/d")->GetAttr().mode, kModeDirectory | 0750);
+  EXPECT_EQ(ns.Get("/d")->GetAttr().mode, linux_abi::kModeDirectory | 0750);
   EXPECT_OK(MakeDirectory(Ctx(), "/e/", 0755));  // a trailing slash is fine for mkdir
   EXPECT_ERR(MakeDirectory(Ctx(), "/d", 0755), kExists);
   EXPECT_ERR(MakeDirectory(Ctx(), "/", 0755), kExists);
   EXPECT_ERR(MakeDirectory(Ctx(), "/d/..", 0755), kExists);
   EXPECT_OK(MakeNode(Ctx(), "/fifo", VnodeType::kFifo, 0600, 0));
   EXPECT_EQ(ns.Get("/fifo")->type(), VnodeType::kFifo);
-  EXPECT_OK(MakeNode(Ctx(), "/tty", VnodeType::kCharDevice, 0620, MakeDev(5, 0)));
-  EXPECT_EQ(ns.Get("/tty")->GetAttr().rdev, MakeDev(5, 0));
+  EXPECT_OK(MakeNode(Ctx(), "/tty", VnodeType::kCharDevice, 0620, linux_abi::MakeDev(5, 0)));
+  EXPECT_EQ(ns.Get("/tty")->GetAttr().rdev, linux_abi::MakeDev(5, 0));
   EXPECT_ERR(MakeNode(Ctx(), "/x", VnodeType::kDirectory, 0600, 0), kInvalid);
   EXPECT_ERR(MakeNode(Ctx(), "/fifo2/", VnodeType::kFifo, 0600, 0), kNotFound);
   EXPECT_ERR(MakeNode(Ctx(), "/fifo/", VnodeType::kFifo, 0600, 0), kExists);
@@ -154,17 +160,17 @@ TEST_F(OpsTest, ReadOnlyMountRefusesChangesInLinuxOrder) {
   ns.WriteFile("/g", "x");
   ASSERT_OK(tmp->SetMountFlags(kMountReadOnly));
   // Reading is fine.
-  auto reader = Open("/mnt/f", kOpenReadOnly);
+  auto reader = Open("/mnt/f", linux_abi::kORdOnly);
   ASSERT_OK(reader);
   EXPECT_EQ(ReadAll(reader.value()->vnode()), "data");
-  EXPECT_OK(Open("/mnt/f", kOpenReadOnly | kOpenCreate));  // exists: nothing to create
+  EXPECT_OK(Open("/mnt/f", linux_abi::kORdOnly | linux_abi::kOCreat));  // exists: nothing to create
   // Anything that writes is EROFS, after the errors Linux checks first.
-  EXPECT_ERR(Open("/mnt/f", kOpenWriteOnly), kReadOnlyFs);
-  EXPECT_ERR(Open("/mnt/f", kOpenReadWrite), kReadOnlyFs);
-  EXPECT_ERR(Open("/mnt/f", kOpenReadOnly | kOpenTruncate), kReadOnlyFs);
-  EXPECT_ERR(Open("/mnt/new", kOpenReadOnly | kOpenCreate), kReadOnlyFs);
-  EXPECT_ERR(Open("/mnt/f", kOpenReadOnly | kOpenCreate | kOpenExclusive), kExists);
-  EXPECT_ERR(Open("/mnt/d", kOpenReadWrite), kIsDirectory);
+  EXPECT_ERR(Open("/mnt/f", linux_abi::kOWrOnly), kReadOnlyFs);
+  EXPECT_ERR(Open("/mnt/f", linux_abi::kORdWr), kReadOnlyFs);
+  EXPECT_ERR(Open("/mnt/f", linux_abi::kORdOnly | linux_abi::kOTrunc), kReadOnlyFs);
+  EXPECT_ERR(Open("/mnt/new", linux_abi::kORdOnly | linux_abi::kOCreat), kReadOnlyFs);
+  EXPECT_ERR(Open("/mnt/f", linux_abi::kORdOnly | linux_abi::kOCreat | linux_abi::kOExcl), kExists);
+  EXPECT_ERR(Open("/mnt/d", linux_abi::kORdWr), kIsDirectory);
   EXPECT_EQ(tmp->writers(), 0u);
   EXPECT_ERR(MakeDirectory(Ctx(), "/mnt/d", 0755), kExists);  // EEXIST before EROFS
   EXPECT_ERR(MakeDirectory(Ctx(), "/mnt/e", 0755), kReadOnlyFs);
@@ -185,7 +191,7 @@ TEST_F(OpsTest, ReadOnlyMountRefusesChangesInLinuxOrder) {
   EXPECT_OK(CheckWritable(*ns.Get("/g")));
   // Read-write again: everything works.
   ASSERT_OK(tmp->SetMountFlags(0));
-  EXPECT_OK(Open("/mnt/f", kOpenWriteOnly | kOpenTruncate));
+  EXPECT_OK(Open("/mnt/f", linux_abi::kOWrOnly | linux_abi::kOTrunc));
   EXPECT_OK(MakeDirectory(Ctx(), "/mnt/e", 0755));
 }
 
@@ -193,12 +199,12 @@ TEST_F(OpsTest, NoDevMountRefusesDeviceNodes) {
   kstd::RefPtr<Vnode> mnt = ns.Mkdir("/mnt");
   kstd::RefPtr<RamFs> tmp = NewRamFs({.name = "tmpfs"});
   ASSERT_OK(ns.mounts.Mount(tmp, mnt, "/mnt", {.flags = kMountNoDev}));
-  ASSERT_OK(MakeNode(Ctx(), "/mnt/null", VnodeType::kCharDevice, 0666, MakeDev(1, 3)));
-  ASSERT_OK(MakeNode(Ctx(), "/null", VnodeType::kCharDevice, 0666, MakeDev(1, 3)));
-  EXPECT_ERR(Open("/mnt/null", kOpenReadOnly), kAccess);
-  EXPECT_ERR(Open("/null", kOpenReadOnly), kNoDeviceOrAddress);  // no driver in this test
+  ASSERT_OK(MakeNode(Ctx(), "/mnt/null", VnodeType::kCharDevice, 0666, linux_abi::MakeDev(1, 3)));
+  ASSERT_OK(MakeNode(Ctx(), "/null", VnodeType::kCharDevice, 0666, linux_abi::MakeDev(1, 3)));
+  EXPECT_ERR(Open("/mnt/null", linux_abi::kORdOnly), kAccess);
+  EXPECT_ERR(Open("/null", linux_abi::kORdOnly), kNoDeviceOrAddress);  // no driver in this test
   ns.WriteFile("/mnt/f", "x");
-  EXPECT_OK(Open("/mnt/f", kOpenReadWrite));  // other files are fine
+  EXPECT_OK(Open("/mnt/f", linux_abi::kORdWr));  // other files are fine
 }
 
 TEST_F(OpsTest, AtimeFollowsTheMountFlags) {

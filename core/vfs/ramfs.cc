@@ -1,5 +1,6 @@
 #include "core/vfs/ramfs.h"
 
+#include "abi/linux/statfs.h"
 #include "kstd/intrusive_list.h"
 #include "kstd/new.h"
 
@@ -216,7 +217,8 @@ RamFs::RamFs(const RamFsOptions& options, uint64_t device)
       blocks_(options.blocks != nullptr ? options.blocks : &HeapBlocks()),
       max_blocks_(options.max_bytes / kBlockSize),
       max_inodes_(options.max_inodes),
-      magic_(kstd::StringEqual(options.name, "ramfs") ? kRamfsMagic : kTmpfsMagic),
+      magic_(kstd::StringEqual(options.name, "ramfs") ? linux_abi::kRamfsMagic
+                                                      : linux_abi::kTmpfsMagic),
       root_mode_(options.root_mode & 07777),
       root_uid_(options.root_uid),
       root_gid_(options.root_gid),
@@ -309,7 +311,7 @@ class OptionText {
 
 void RamFs::FormatOptions(kstd::Span<char> out) const {
   OptionText text(out);
-  if (magic_ == kRamfsMagic) {
+  if (magic_ == linux_abi::kRamfsMagic) {
     if (root_mode_ != 0755) {
       text.Add(",mode=");
       text.AddNumber(root_mode_, 8);
@@ -340,7 +342,7 @@ void RamFs::FormatOptions(kstd::Span<char> out) const {
 }
 
 kstd::Result<void> RamFs::Remount(Name data, uint32_t* flags) {
-  if (magic_ == kRamfsMagic) {
+  if (magic_ == linux_abi::kRamfsMagic) {
     uint32_t mode = root_mode_;
     return ParseRamfsOptions(data, &mode, flags);
   }

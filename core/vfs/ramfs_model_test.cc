@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/stat.h"
 #include "core/vfs/ops.h"
 #include "core/vfs/test_support.h"
 
@@ -59,7 +61,8 @@ int Errno(kstd::Error e) { return static_cast<int>(e); }
 class VfsFs final : public Fs {
  public:
   int Create(const std::string& p) override {
-    auto f = OpenPath(Ctx(), N(p), kOpenCreate | kOpenExclusive | kOpenWriteOnly, 0644);
+    auto f =
+        OpenPath(Ctx(), N(p), linux_abi::kOCreat | linux_abi::kOExcl | linux_abi::kOWrOnly, 0644);
     return f.ok() ? 0 : Errno(f.error());
   }
   int Mkdir(const std::string& p) override { return Status(MakeDirectory(Ctx(), N(p), 0755)); }
@@ -75,7 +78,7 @@ class VfsFs final : public Fs {
     return Status(LinkPath(Ctx(), N(a), Ctx(), N(b)));
   }
   int Write(const std::string& p, uint64_t off, const std::string& data) override {
-    auto f = OpenPath(Ctx(), N(p), kOpenWriteOnly, 0);
+    auto f = OpenPath(Ctx(), N(p), linux_abi::kOWrOnly, 0);
     if (!f.ok()) return Errno(f.error());
     auto w = f.value()->Write(
         off, kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
@@ -88,7 +91,7 @@ class VfsFs final : public Fs {
     return Status(v.value()->Truncate(size));
   }
   int Read(const std::string& p, std::string* out) override {
-    auto f = OpenPath(Ctx(), N(p), kOpenReadOnly, 0);
+    auto f = OpenPath(Ctx(), N(p), linux_abi::kORdOnly, 0);
     if (!f.ok()) return Errno(f.error());
     out->clear();
     uint8_t buf[3000];
@@ -102,7 +105,7 @@ class VfsFs final : public Fs {
     }
   }
   int List(const std::string& p, std::vector<std::string>* out) override {
-    auto f = OpenPath(Ctx(), N(p), kOpenReadOnly | kOpenDirectory, 0);
+    auto f = OpenPath(Ctx(), N(p), linux_abi::kORdOnly | linux_abi::kODirectory, 0);
     if (!f.ok()) return Errno(f.error());
     out->clear();
     for (auto& n : testing::ListNames(f.value()->vnode(), 2)) {
@@ -114,11 +117,11 @@ class VfsFs final : public Fs {
   int Lstat(const std::string& p, Info* out) override {
     auto v = LookupPath(Ctx(), N(p), /*follow_final_symlink=*/false);
     if (!v.ok()) return Errno(v.error());
-    LinuxStat st;
+    linux_abi::Stat st;
     v.value()->Stat(&st);
-    out->type = (st.st_mode & kModeTypeMask) == kModeDirectory ? 'd'
-                : (st.st_mode & kModeTypeMask) == kModeSymlink ? 'l'
-                                                               : 'f';
+    out->type = (st.st_mode & linux_abi::kModeTypeMask) == linux_abi::kModeDirectory ? 'd'
+                : (st.st_mode & linux_abi::kModeTypeMask) == linux_abi::kModeSymlink ? 'l'
+                                                                                     : 'f';
     out->size = static_cast<uint64_t>(st.st_size);
     out->nlink = static_cast<uint32_t>(st.st_nlink);
     return 0;

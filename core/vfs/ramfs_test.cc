@@ -9,6 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/poll.h"
+#include "abi/linux/stat.h"
+#include "abi/linux/statfs.h"
 #include "core/vfs/test_support.h"
 
 namespace core::vfs {
@@ -163,7 +167,7 @@ TEST_F(RamFsTest, OverwriteInTheMiddleKeepsTheRest) {
 
 TEST_F(RamFsTest, AppendWritesAtTheEndAtomically) {
   kstd::RefPtr<Vnode> f = File(root.get(), "log", "start\n");
-  auto open = f->Open(kOpenWriteOnly | kOpenAppend);
+  auto open = f->Open(linux_abi::kOWrOnly | linux_abi::kOAppend);
   ASSERT_OK(open);
   kstd::RefPtr<OpenFile> file = open.release_value();
   constexpr int kThreads = 4;
@@ -285,7 +289,7 @@ TEST_F(RamFsTest, UnlinkWhileOpenKeepsDataUntilTheLastReference) {
   kstd::RefPtr<RamFs> counted = NewRamFs({.blocks = &blocks});
   kstd::RefPtr<Vnode> croot = counted->Root();
   kstd::RefPtr<Vnode> f = File(croot.get(), "f", std::string(10000, 'z'));
-  auto open = f->Open(kOpenReadWrite);
+  auto open = f->Open(linux_abi::kORdWr);
   ASSERT_OK(open);
   kstd::RefPtr<OpenFile> file = open.release_value();
   f.reset();
@@ -437,7 +441,7 @@ TEST_F(RamFsTest, ReadDirListsEverythingWithTypesAndInodes) {
   MustCreate(root.get(), "link", SymlinkRequest("file"));
   CreateRequest dev;
   dev.type = VnodeType::kCharDevice;
-  dev.rdev = MakeDev(1, 3);
+  dev.rdev = linux_abi::MakeDev(1, 3);
   MustCreate(root.get(), "null", dev);
   testing::CollectingSink sink;
   uint64_t cursor = 0;
@@ -513,7 +517,7 @@ TEST_F(RamFsTest, SymlinksStoreTheirTarget) {
   EXPECT_EQ(ReadLinkString(l.get()), "../some/where");
   Attributes a = l->GetAttr();
   EXPECT_EQ(a.size, 13u);
-  EXPECT_EQ(a.mode, kModeSymlink | 0777);
+  EXPECT_EQ(a.mode, linux_abi::kModeSymlink | 0777);
   char small[4];
   auto r = l->ReadLink(kstd::Span<char>(small, 4));
   ASSERT_OK(r);
@@ -522,24 +526,24 @@ TEST_F(RamFsTest, SymlinksStoreTheirTarget) {
   EXPECT_ERR(root->Create("empty", SymlinkRequest("")), kNotFound);
   EXPECT_ERR(root->Create("long", SymlinkRequest(std::string(4096, 'x'))), kNameTooLong);
   EXPECT_OK(root->Create("longest", SymlinkRequest(std::string(4095, 'x'))));
-  EXPECT_ERR(l->Open(kOpenReadOnly), kLoop);
+  EXPECT_ERR(l->Open(linux_abi::kORdOnly), kLoop);
 }
 
 TEST_F(RamFsTest, DeviceNodesKeepTheirNumbers) {
   CreateRequest dev;
   dev.type = VnodeType::kBlockDevice;
-  dev.rdev = MakeDev(8, 1);
+  dev.rdev = linux_abi::MakeDev(8, 1);
   dev.mode = 0660;
   kstd::RefPtr<Vnode> sda1 = MustCreate(root.get(), "sda1", dev);
   Attributes a = sda1->GetAttr();
-  EXPECT_EQ(a.mode, kModeBlockDevice | 0660);
-  EXPECT_EQ(DevMajor(a.rdev), 8u);
-  EXPECT_EQ(DevMinor(a.rdev), 1u);
-  EXPECT_ERR(sda1->Open(kOpenReadOnly), kNoDeviceOrAddress);
+  EXPECT_EQ(a.mode, linux_abi::kModeBlockDevice | 0660);
+  EXPECT_EQ(linux_abi::DevMajor(a.rdev), 8u);
+  EXPECT_EQ(linux_abi::DevMinor(a.rdev), 1u);
+  EXPECT_ERR(sda1->Open(linux_abi::kORdOnly), kNoDeviceOrAddress);
   CreateRequest fifo;
   fifo.type = VnodeType::kFifo;
   kstd::RefPtr<Vnode> p = MustCreate(root.get(), "p", fifo);
-  EXPECT_ERR(p->Open(kOpenReadOnly), kNotSupported);  // no pipe owner installed
+  EXPECT_ERR(p->Open(linux_abi::kORdOnly), kNotSupported);  // no pipe owner installed
 }
 
 TEST_F(RamFsTest, StatFillsEveryField) {
@@ -549,12 +553,12 @@ TEST_F(RamFsTest, StatFillsEveryField) {
   r.gid = 100;
   kstd::RefPtr<Vnode> f = MustCreate(root.get(), "f", r);
   ASSERT_OK(WriteString(f.get(), 0, std::string(5000, 'q')));
-  LinuxStat st;
+  linux_abi::Stat st;
   f->Stat(&st);
   EXPECT_EQ(st.st_dev, fs->device());
   EXPECT_EQ(st.st_ino, f->ino());
   EXPECT_EQ(st.st_nlink, 1u);
-  EXPECT_EQ(st.st_mode, kModeRegular | 0640);
+  EXPECT_EQ(st.st_mode, linux_abi::kModeRegular | 0640);
   EXPECT_EQ(st.st_uid, 1000u);
   EXPECT_EQ(st.st_gid, 100u);
   EXPECT_EQ(st.st_rdev, 0u);
@@ -565,9 +569,9 @@ TEST_F(RamFsTest, StatFillsEveryField) {
   EXPECT_EQ(st.st_mtim.tv_nsec, 567);
   EXPECT_EQ(st.st_ctim.tv_sec, 1234);
   EXPECT_NE(root->ino(), f->ino());
-  LinuxStat dir;
+  linux_abi::Stat dir;
   root->Stat(&dir);
-  EXPECT_EQ(dir.st_mode, kModeDirectory | 0755);
+  EXPECT_EQ(dir.st_mode, linux_abi::kModeDirectory | 0755);
   EXPECT_EQ(dir.st_nlink, 2u);
 }
 
@@ -606,7 +610,7 @@ TEST_F(RamFsTest, TimestampsFollowWritesChangesAndRelatime) {
 
 TEST_F(RamFsTest, SetAttrChmodChownUtimens) {
   kstd::RefPtr<Vnode> f = MustCreate(root.get(), "f", FileRequest(06775));
-  EXPECT_EQ(f->GetAttr().mode, kModeRegular | 06775);
+  EXPECT_EQ(f->GetAttr().mode, linux_abi::kModeRegular | 06775);
   SetAttrRequest chown;
   chown.mask = SetAttrRequest::kUid | SetAttrRequest::kGid;
   chown.uid = 5;
@@ -615,12 +619,12 @@ TEST_F(RamFsTest, SetAttrChmodChownUtimens) {
   Attributes a = f->GetAttr();
   EXPECT_EQ(a.uid, 5u);
   EXPECT_EQ(a.gid, 6u);
-  EXPECT_EQ(a.mode, kModeRegular | 0775);  // setuid and (group-exec) setgid dropped
+  EXPECT_EQ(a.mode, linux_abi::kModeRegular | 0775);  // setuid and (group-exec) setgid dropped
   SetAttrRequest chmod;
   chmod.mask = SetAttrRequest::kMode;
-  chmod.mode = kModeDirectory | 01644;  // type bits in the request are ignored
+  chmod.mode = linux_abi::kModeDirectory | 01644;  // type bits in the request are ignored
   ASSERT_OK(f->SetAttr(chmod));
-  EXPECT_EQ(f->GetAttr().mode, kModeRegular | 01644);
+  EXPECT_EQ(f->GetAttr().mode, linux_abi::kModeRegular | 01644);
   SetAttrRequest times;
   times.mask = SetAttrRequest::kAtime | SetAttrRequest::kMtimeNow;
   times.atime = 42;
@@ -644,7 +648,7 @@ TEST_F(RamFsTest, SizeCapGivesENOSPCAndFreesOnUnlink) {
   EXPECT_ERR(WriteString(g.get(), 0, "y"), kNoSpace);
   EXPECT_OK(WriteString(f.get(), 100, "overwrite in place needs no block"));
   FsStats stats = tmp->StatFs();
-  EXPECT_EQ(stats.magic, kTmpfsMagic);
+  EXPECT_EQ(stats.magic, linux_abi::kTmpfsMagic);
   EXPECT_EQ(stats.total_blocks, 3u);
   EXPECT_EQ(stats.free_blocks, 0u);
   f.reset();
@@ -777,7 +781,7 @@ TEST_F(RamFsTest, OutOfMemoryIsReportedAndLeaksNothing) {
 TEST_F(RamFsTest, OpenPinsTheFileSystemAndDirectoriesRefuseWriteOpens) {
   kstd::RefPtr<Vnode> f = File(root.get(), "f", "abc");
   EXPECT_EQ(fs->pins(), 0u);
-  auto open = f->Open(kOpenReadOnly);
+  auto open = f->Open(linux_abi::kORdOnly);
   ASSERT_OK(open);
   EXPECT_EQ(fs->pins(), 1u);
   EXPECT_TRUE(open.value()->seekable());
@@ -785,13 +789,14 @@ TEST_F(RamFsTest, OpenPinsTheFileSystemAndDirectoriesRefuseWriteOpens) {
   auto r = open.value()->Read(0, kstd::Span<uint8_t>(buf, 3));
   ASSERT_OK(r);
   EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), 3), "abc");
-  EXPECT_EQ(open.value()->Poll() & (kPollIn | kPollOut), kPollIn | kPollOut);
+  EXPECT_EQ(open.value()->Poll() & (linux_abi::kPollIn | linux_abi::kPollOut),
+            linux_abi::kPollIn | linux_abi::kPollOut);
   EXPECT_ERR(open.value()->Ioctl(0x5401, 0), kNotTty);
   open = kstd::Error::kInvalid;  // drops the OpenFile
   EXPECT_EQ(fs->pins(), 0u);
-  EXPECT_ERR(root->Open(kOpenWriteOnly), kIsDirectory);
-  EXPECT_ERR(root->Open(kOpenReadWrite), kIsDirectory);
-  auto dir = root->Open(kOpenReadOnly | kOpenDirectory);
+  EXPECT_ERR(root->Open(linux_abi::kOWrOnly), kIsDirectory);
+  EXPECT_ERR(root->Open(linux_abi::kORdWr), kIsDirectory);
+  auto dir = root->Open(linux_abi::kORdOnly | linux_abi::kODirectory);
   ASSERT_OK(dir);
   EXPECT_ERR(dir.value()->Read(0, kstd::Span<uint8_t>(buf, 3)), kIsDirectory);
 }
@@ -819,17 +824,17 @@ TEST_F(RamFsTest, ShutdownTearsDownADeepTreeWithoutRecursion) {
 
 TEST_F(RamFsTest, StatFsOfRamfs) {
   FsStats stats = fs->StatFs();
-  EXPECT_EQ(stats.magic, kRamfsMagic);
+  EXPECT_EQ(stats.magic, linux_abi::kRamfsMagic);
   EXPECT_EQ(stats.max_name_length, 255u);
-  LinuxStatfs out;
+  linux_abi::Statfs out;
   FillLinuxStatfs(stats, fs->device(), 0, &out);
-  EXPECT_EQ(out.f_type, kRamfsMagic);
+  EXPECT_EQ(out.f_type, linux_abi::kRamfsMagic);
   EXPECT_EQ(out.f_flags, 0x1020);  // ST_VALID | ST_RELATIME, as Linux for "rw,relatime"
   FillLinuxStatfs(stats, fs->device(), kMountReadOnly | kMountNoExec | kMountNoAtime, &out);
   EXPECT_EQ(out.f_flags, 0x0429);  // ST_RDONLY | ST_NOEXEC | ST_VALID | ST_NOATIME
   EXPECT_EQ(out.f_bsize, 4096);
   EXPECT_EQ(out.f_namelen, 255);
-  EXPECT_EQ(DevMajor(fs->device()), 0u);  // anonymous device
+  EXPECT_EQ(linux_abi::DevMajor(fs->device()), 0u);  // anonymous device
 }
 
 TEST_F(RamFsTest, ConcurrentCreatesUnlinksAndListingsStayConsistent) {

@@ -1,47 +1,48 @@
 #include "core/vfs/remote_fs.h"
 
+#include "abi/linux/dirent.h"
+#include "abi/linux/errno.h"
+#include "abi/linux/stat.h"
 #include "kstd/new.h"
 #include "kstd/utility.h"
 
 namespace core::vfs {
 namespace {
 
-constexpr int32_t kEio = static_cast<int32_t>(kstd::Error::kIo);
-
 // The errnos a server may report. They reach user space unchanged; anything
 // else (including EINTR and the kernel's internal restart codes) becomes EIO.
 constexpr int32_t kWireErrnos[] = {
-    1,    // EPERM
-    2,    // ENOENT
-    5,    // EIO
-    6,    // ENXIO
-    7,    // E2BIG
-    11,   // EAGAIN
-    12,   // ENOMEM
-    13,   // EACCES
-    16,   // EBUSY
-    17,   // EEXIST
-    18,   // EXDEV
-    20,   // ENOTDIR
-    21,   // EISDIR
-    22,   // EINVAL
-    26,   // ETXTBSY
-    27,   // EFBIG
-    28,   // ENOSPC
-    30,   // EROFS
-    31,   // EMLINK
-    34,   // ERANGE
-    36,   // ENAMETOOLONG
-    38,   // ENOSYS
-    39,   // ENOTEMPTY
-    40,   // ELOOP
-    61,   // ENODATA
-    74,   // EBADMSG
-    75,   // EOVERFLOW
-    95,   // EOPNOTSUPP
-    116,  // ESTALE
-    117,  // EUCLEAN (a corrupted file system)
-    122,  // EDQUOT
+    linux_abi::kEPERM,
+    linux_abi::kENOENT,
+    linux_abi::kEIO,
+    linux_abi::kENXIO,
+    linux_abi::kE2BIG,
+    linux_abi::kEAGAIN,
+    linux_abi::kENOMEM,
+    linux_abi::kEACCES,
+    linux_abi::kEBUSY,
+    linux_abi::kEEXIST,
+    linux_abi::kEXDEV,
+    linux_abi::kENOTDIR,
+    linux_abi::kEISDIR,
+    linux_abi::kEINVAL,
+    linux_abi::kETXTBSY,
+    linux_abi::kEFBIG,
+    linux_abi::kENOSPC,
+    linux_abi::kEROFS,
+    linux_abi::kEMLINK,
+    linux_abi::kERANGE,
+    linux_abi::kENAMETOOLONG,
+    linux_abi::kENOSYS,
+    linux_abi::kENOTEMPTY,
+    linux_abi::kELOOP,
+    linux_abi::kENODATA,
+    linux_abi::kEBADMSG,
+    linux_abi::kEOVERFLOW,
+    linux_abi::kEOPNOTSUPP,
+    linux_abi::kESTALE,
+    linux_abi::kEUCLEAN,  // (a corrupted file system)
+    linux_abi::kEDQUOT,
 };
 
 bool KnownErrno(int32_t e) {
@@ -53,13 +54,13 @@ bool KnownErrno(int32_t e) {
 
 kstd::Result<VnodeType> TypeOfDirent(uint8_t type) {
   switch (type) {
-    case kDirentRegular: return VnodeType::kRegular;
-    case kDirentDirectory: return VnodeType::kDirectory;
-    case kDirentSymlink: return VnodeType::kSymlink;
-    case kDirentCharDevice: return VnodeType::kCharDevice;
-    case kDirentBlockDevice: return VnodeType::kBlockDevice;
-    case kDirentFifo: return VnodeType::kFifo;
-    case kDirentSocket: return VnodeType::kSocket;
+    case linux_abi::kDirentRegular: return VnodeType::kRegular;
+    case linux_abi::kDirentDirectory: return VnodeType::kDirectory;
+    case linux_abi::kDirentSymlink: return VnodeType::kSymlink;
+    case linux_abi::kDirentCharDevice: return VnodeType::kCharDevice;
+    case linux_abi::kDirentBlockDevice: return VnodeType::kBlockDevice;
+    case linux_abi::kDirentFifo: return VnodeType::kFifo;
+    case linux_abi::kDirentSocket: return VnodeType::kSocket;
     default: return kstd::Error::kIo;
   }
 }
@@ -116,7 +117,7 @@ kstd::Result<void> CheckReply(kstd::Span<const uint8_t> raw, uint32_t op, size_t
   __builtin_memcpy(out, raw.data(), sizeof *out);
   if (out->op != op) return kstd::Error::kIo;
   if (out->error != 0) {
-    if (out->error < 0 || !KnownErrno(out->error)) out->error = kEio;
+    if (out->error < 0 || !KnownErrno(out->error)) out->error = linux_abi::kEIO;
     out->length = 0;  // nothing to copy for a failed op
     return kstd::Ok();
   }
@@ -139,7 +140,7 @@ kstd::Result<kstd::RefPtr<RemoteFs>> RemoteFs::Create(kstd::RefPtr<RemoteTranspo
   if (!transport) return kstd::Error::kInvalid;
   if (hello.op != fsproto::kHello) return kstd::Error::kIo;
   if (hello.error != 0) return ErrorFromWire(hello.error);
-  if ((hello.attr.mode & fsproto::kModeTypeMask) != fsproto::kModeDirectory) {
+  if ((hello.attr.mode & linux_abi::kModeTypeMask) != linux_abi::kModeDirectory) {
     return kstd::Error::kIo;
   }
   kstd::RefPtr<RemoteFs> fs =
@@ -216,7 +217,7 @@ kstd::Result<void> RemoteFs::Adopt(RemoteTransport* fresh, RemoteVnode* const* h
     for (size_t i = 0; result.ok() && i < n; ++i) {
       // 0 or an errno the VFS knows (anything else reads as refused: EIO).
       int32_t& e = status[done + i];
-      if (e != 0 && !KnownErrno(e)) e = kEio;
+      if (e != 0 && !KnownErrno(e)) e = linux_abi::kEIO;
     }
     done += n;
   }
@@ -230,7 +231,7 @@ kstd::Result<RemoteFs::ReattachReport> RemoteFs::Reattach(kstd::RefPtr<RemoteTra
   // file system.
   if (!fresh || hello.op != fsproto::kHello || hello.error != 0 || hello.node == 0 ||
       hello.attr.node != hello.node ||
-      (hello.attr.mode & fsproto::kModeTypeMask) != fsproto::kModeDirectory ||
+      (hello.attr.mode & linux_abi::kModeTypeMask) != linux_abi::kModeDirectory ||
       hello.info.magic != info_.magic) {
     return kstd::Error::kInvalid;
   }
@@ -563,7 +564,7 @@ kstd::Result<void> RemoteVnode::Refresh(const fsproto::Attr& a) {
   auto type = TypeFromMode(a.mode);
   if (type.is_error() || type.value() != this->type()) return kstd::Error::kIo;
   SpinLockGuard guard(attr_lock_);
-  attr_.mode = a.mode & (kModeTypeMask | kModePermissionMask);
+  attr_.mode = a.mode & (linux_abi::kModeTypeMask | linux_abi::kModePermissionMask);
   attr_.nlink = a.nlink;
   attr_.uid = a.uid;
   attr_.gid = a.gid;
@@ -598,7 +599,7 @@ kstd::Result<void> RemoteVnode::SetAttr(const SetAttrRequest& in) {
   Timestamp now = Now();
   if (in.mask & SetAttrRequest::kMode) {
     request.setattr_mask |= fsproto::kSetMode;
-    request.mode = in.mode & kModePermissionMask;
+    request.mode = in.mode & linux_abi::kModePermissionMask;
   }
   if (in.mask & SetAttrRequest::kUid) {
     request.setattr_mask |= fsproto::kSetUid;
@@ -656,7 +657,7 @@ kstd::Result<kstd::RefPtr<Vnode>> RemoteVnode::Create(Name name, const CreateReq
     target = in.symlink_target;
   }
   fsproto::Request request = NewRequest(fsproto::kCreate, ino());
-  request.mode = ModeTypeBits(in.type) | (in.mode & kModePermissionMask);
+  request.mode = ModeTypeBits(in.type) | (in.mode & linux_abi::kModePermissionMask);
   request.uid = in.uid;
   request.gid = in.gid;
   request.rdev = in.rdev;

@@ -1,7 +1,7 @@
 #pragma once
 
 // RemoteFs / RemoteVnode: a file system served by a user-space process over
-// the fsproto protocol (lib/fsproto/fsproto.h). Every vnode operation becomes
+// the fsproto protocol (abi/tessera/fsproto.h). Every vnode operation becomes
 // one request/reply exchange through a RemoteTransport; the kernel's channel
 // transport (core/syscall/sys_fs_mount.cc) serializes requests per mount and
 // owns the shared data buffer, host tests plug in an in-process fake.
@@ -46,13 +46,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/tessera/fsproto.h"
 #include "core/sync/spin_lock.h"
 #include "core/vfs/vnode.h"
 #include "kstd/intrusive_list.h"
 #include "kstd/ref_ptr.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
-#include "lib/fsproto/fsproto.h"
 
 namespace core::vfs {
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/stat.h"
 #include "core/vfs/dirent.h"
 #include "core/vfs/mount_table.h"
 #include "core/vfs/ops.h"
@@ -396,7 +398,7 @@ TEST_F(RemoteFsTest, FilesRoundTrip) {
   EXPECT_EQ(ReadAll(f.get(), 7), "hello, remote world");
   Attributes a = f->GetAttr();
   EXPECT_EQ(a.size, 19u);
-  EXPECT_EQ(a.mode, kModeRegular | 0640);
+  EXPECT_EQ(a.mode, linux_abi::kModeRegular | 0640);
   EXPECT_EQ(a.dev, fs->device());
 
   uint64_t end = 0;
@@ -456,7 +458,7 @@ TEST_F(RemoteFsTest, NamespaceOperations) {
   chmod.mode = 0600;
   chmod.mtime = 42;
   EXPECT_OK(root->SetAttr(chmod));
-  EXPECT_EQ(root->GetAttr().mode, kModeDirectory | 0600);
+  EXPECT_EQ(root->GetAttr().mode, linux_abi::kModeDirectory | 0600);
   EXPECT_EQ(root->GetAttr().mtime, 42);
 
   EXPECT_EQ(fs->StatFs().block_size, 1024u);
@@ -541,7 +543,7 @@ TEST_F(RemoteFsTest, MountedAndResolvedThroughTheMountTable) {
   ASSERT_OK(ns.mounts.Mount(fs, mnt, "/mnt"));
   PathContext ctx{&ns.mounts, ns.root.get(), ns.root.get()};
   ASSERT_OK(MakeDirectory(ctx, "/mnt/sub", 0755));
-  auto file = OpenPath(ctx, "/mnt/sub/x", kOpenCreate | kOpenReadWrite, 0644);
+  auto file = OpenPath(ctx, "/mnt/sub/x", linux_abi::kOCreat | linux_abi::kORdWr, 0644);
   ASSERT_OK(file);
   EXPECT_EQ(file.value()->vnode()->fs(), fs.get());
   EXPECT_ERR(ns.mounts.Umount(fs->Root().get()), kBusy);  // the open file pins it
@@ -607,7 +609,7 @@ TEST_F(RemoteFsTest, DeadServerGivesEio) {
   uint64_t cursor = 0;
   EXPECT_ERR(root->ReadDir(&cursor, sink), kIo);
   // GetAttr cannot fail: the last attributes seen.
-  EXPECT_EQ(f->GetAttr().mode & kModeTypeMask, kModeRegular);
+  EXPECT_EQ(f->GetAttr().mode & linux_abi::kModeTypeMask, linux_abi::kModeRegular);
 }
 
 // ---- Re-attach: a restarted server takes the mount over.
@@ -726,7 +728,7 @@ TEST_F(RemoteFsTest, ReattachRefusals) {
   bad.info.magic = 0xEF53;
   EXPECT_ERR(fs->Reattach(fresh, bad), kInvalid);  // another kind of file system
   bad = hello;
-  bad.attr.mode = fsproto::kModeRegular | 0644;
+  bad.attr.mode = linux_abi::kModeRegular | 0644;
   EXPECT_ERR(fs->Reattach(fresh, bad), kInvalid);
   bad = hello;
   bad.error = 5;
@@ -797,7 +799,7 @@ std::vector<Hostile> HostileCases() {
       {"attr node differs", fsproto::kLookup, [](auto& raw, auto&) { ReplyIn(raw).attr.node += 1; }},
       {"bad type bits", fsproto::kLookup, [](auto& raw, auto&) { ReplyIn(raw).attr.mode = 0777; }},
       {"type changes", fsproto::kLookup,
-       [](auto& raw, auto&) { ReplyIn(raw).attr.mode = fsproto::kModeDirectory | 0755; }},
+       [](auto& raw, auto&) { ReplyIn(raw).attr.mode = linux_abi::kModeDirectory | 0755; }},
       {"read longer than asked", fsproto::kRead, [](auto& raw, auto&) { ReplyIn(raw).length = 9; }},
       {"read past buffer", fsproto::kRead,
        [](auto& raw, auto&) { ReplyIn(raw).length = fsproto::kDataBufferSize + 1; }},
@@ -895,9 +897,9 @@ TEST(RemoteFsCreate, RefusesABadHello) {
   hello.op = fsproto::kHello;
   hello.node = 5;
   hello.attr.node = 5;
-  hello.attr.mode = fsproto::kModeRegular | 0644;
+  hello.attr.mode = linux_abi::kModeRegular | 0644;
   EXPECT_ERR(RemoteFs::Create(t, hello), kIo);  // the root is not a directory
-  hello.attr.mode = fsproto::kModeDirectory | 0755;
+  hello.attr.mode = linux_abi::kModeDirectory | 0755;
   hello.node = 0;
   hello.attr.node = 0;
   EXPECT_ERR(RemoteFs::Create(t, hello), kIo);  // node 0

@@ -1,5 +1,6 @@
 #include "core/vfs/synthetic.h"
 
+#include "abi/linux/fcntl.h"
 #include "klog/format.h"
 #include "kstd/new.h"
 
@@ -90,10 +91,10 @@ kstd::Result<size_t> SyntheticFile::HandleWrite(uint64_t, kstd::Span<const uint8
 }
 
 kstd::Result<kstd::RefPtr<OpenFile>> SyntheticFile::Open(uint32_t flags) {
-  if (OpenWantsWrite(flags) && !writable()) return kstd::Error::kAccess;
+  if (linux_abi::OpenWantsWrite(flags) && !writable()) return kstd::Error::kAccess;
   char* data = nullptr;
   size_t size = 0;
-  if (OpenWantsRead(flags)) {
+  if (linux_abi::OpenWantsRead(flags)) {
     TextBuffer text;
     TRY(Render(text));
     if (text.failed()) return kstd::Error::kNoMemory;

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "abi/linux/fcntl.h"
+#include "abi/linux/statfs.h"
 #include "core/vfs/test_support.h"
 
 namespace core::vfs {
@@ -54,7 +56,7 @@ class SelfLink final : public SyntheticSymlink {
 class SyntheticTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    proc = kstd::AdoptRef(new SyntheticFs("proc", kProcMagic));
+    proc = kstd::AdoptRef(new SyntheticFs("proc", linux_abi::kProcMagic));
     auto* root = new StaticDir(proc, proc->NextIno(), 0555);
     kstd::RefPtr<Vnode> root_ref = kstd::AdoptRef<Vnode>(root);
     uptime = new CounterFile(proc, proc->NextIno());
@@ -93,25 +95,25 @@ class SyntheticTest : public ::testing::Test {
 };
 
 TEST_F(SyntheticTest, OpenRendersOneSnapshot) {
-  auto f = ns.Get("/proc/uptime")->Open(kOpenReadOnly);
+  auto f = ns.Get("/proc/uptime")->Open(linux_abi::kORdOnly);
   ASSERT_OK(f);
   EXPECT_EQ(uptime->renders, 1);
   EXPECT_EQ(ReadOpen(f.value().get(), 1), "1.07 0.00\n");  // byte by byte: no re-render
   EXPECT_EQ(ReadOpen(f.value().get(), 64), "1.07 0.00\n");
   EXPECT_EQ(uptime->renders, 1);
-  auto g = ns.Get("/proc/uptime")->Open(kOpenReadOnly);
+  auto g = ns.Get("/proc/uptime")->Open(linux_abi::kORdOnly);
   ASSERT_OK(g);
   EXPECT_EQ(ReadOpen(g.value().get(), 64), "2.07 0.00\n");
   EXPECT_EQ(ns.Get("/proc/uptime")->GetAttr().size, 0u);  // like procfs
 }
 
 TEST_F(SyntheticTest, ReadOnlyFilesRefuseWriteOpens) {
-  EXPECT_ERR(ns.Get("/proc/uptime")->Open(kOpenWriteOnly), kAccess);
+  EXPECT_ERR(ns.Get("/proc/uptime")->Open(linux_abi::kOWrOnly), kAccess);
   EXPECT_ERR(ns.Get("/proc/uptime")->Truncate(0), kAccess);
 }
 
 TEST_F(SyntheticTest, WritableControlFile) {
-  auto f = ns.Get("/proc/ctl")->Open(kOpenReadWrite);
+  auto f = ns.Get("/proc/ctl")->Open(linux_abi::kORdWr);
   ASSERT_OK(f);
   const char text[] = "1\n";
   ASSERT_OK(f.value()->Write(0, kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(text), 2)));
@@ -141,7 +143,7 @@ TEST_F(SyntheticTest, StaticDirListsAndNavigates) {
   EXPECT_ERR(ns.Get("/proc")->Lookup("nope"), kNotFound);
   EXPECT_EQ(ns.Get("/proc")->GetAttr().nlink, 3u);  // 2 + one subdirectory
   FsStats stats = proc->StatFs();
-  EXPECT_EQ(stats.magic, kProcMagic);
+  EXPECT_EQ(stats.magic, linux_abi::kProcMagic);
 }
 
 TEST_F(SyntheticTest, StaticDirRejectsBadChildren) {

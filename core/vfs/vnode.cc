@@ -1,5 +1,11 @@
 #include "core/vfs/vnode.h"
 
+#include "abi/linux/dirent.h"
+#include "abi/linux/fcntl.h"
+#include "abi/linux/poll.h"
+#include "abi/linux/stat.h"
+#include "abi/linux/statfs.h"
+#include "abi/linux/time.h"
 #include "core/vfs/mount_options.h"
 
 #include "core/vfs/device.h"
@@ -21,14 +27,14 @@ constexpr Timestamp kRelatimeWindow = 24 * 3600 * kNanosPerSecond;
 void SetClock(ClockFn clock) { g_clock = clock != nullptr ? clock : ZeroClock; }
 Timestamp Now() { return g_clock(); }
 
-LinuxTimespec ToTimespec(Timestamp t) {
+linux_abi::Timespec ToTimespec(Timestamp t) {
   int64_t sec = t / kNanosPerSecond;
   int64_t nsec = t % kNanosPerSecond;
   if (nsec < 0) {  // floor division for times before 1970
     nsec += kNanosPerSecond;
     sec -= 1;
   }
-  return LinuxTimespec{sec, nsec};
+  return linux_abi::Timespec{sec, nsec};
 }
 
 Timestamp FromTimespec(int64_t sec, int64_t nsec) {
@@ -41,44 +47,44 @@ Timestamp FromTimespec(int64_t sec, int64_t nsec) {
 
 uint32_t ModeTypeBits(VnodeType type) {
   switch (type) {
-    case VnodeType::kRegular: return kModeRegular;
-    case VnodeType::kDirectory: return kModeDirectory;
-    case VnodeType::kSymlink: return kModeSymlink;
-    case VnodeType::kCharDevice: return kModeCharDevice;
-    case VnodeType::kBlockDevice: return kModeBlockDevice;
-    case VnodeType::kFifo: return kModeFifo;
-    case VnodeType::kSocket: return kModeSocket;
+    case VnodeType::kRegular: return linux_abi::kModeRegular;
+    case VnodeType::kDirectory: return linux_abi::kModeDirectory;
+    case VnodeType::kSymlink: return linux_abi::kModeSymlink;
+    case VnodeType::kCharDevice: return linux_abi::kModeCharDevice;
+    case VnodeType::kBlockDevice: return linux_abi::kModeBlockDevice;
+    case VnodeType::kFifo: return linux_abi::kModeFifo;
+    case VnodeType::kSocket: return linux_abi::kModeSocket;
   }
   return 0;
 }
 
 uint8_t DirentType(VnodeType type) {
   switch (type) {
-    case VnodeType::kRegular: return kDirentRegular;
-    case VnodeType::kDirectory: return kDirentDirectory;
-    case VnodeType::kSymlink: return kDirentSymlink;
-    case VnodeType::kCharDevice: return kDirentCharDevice;
-    case VnodeType::kBlockDevice: return kDirentBlockDevice;
-    case VnodeType::kFifo: return kDirentFifo;
-    case VnodeType::kSocket: return kDirentSocket;
+    case VnodeType::kRegular: return linux_abi::kDirentRegular;
+    case VnodeType::kDirectory: return linux_abi::kDirentDirectory;
+    case VnodeType::kSymlink: return linux_abi::kDirentSymlink;
+    case VnodeType::kCharDevice: return linux_abi::kDirentCharDevice;
+    case VnodeType::kBlockDevice: return linux_abi::kDirentBlockDevice;
+    case VnodeType::kFifo: return linux_abi::kDirentFifo;
+    case VnodeType::kSocket: return linux_abi::kDirentSocket;
   }
-  return kDirentUnknown;
+  return linux_abi::kDirentUnknown;
 }
 
 kstd::Result<VnodeType> TypeFromMode(uint32_t mode) {
-  switch (mode & kModeTypeMask) {
-    case kModeRegular: return VnodeType::kRegular;
-    case kModeDirectory: return VnodeType::kDirectory;
-    case kModeSymlink: return VnodeType::kSymlink;
-    case kModeCharDevice: return VnodeType::kCharDevice;
-    case kModeBlockDevice: return VnodeType::kBlockDevice;
-    case kModeFifo: return VnodeType::kFifo;
-    case kModeSocket: return VnodeType::kSocket;
+  switch (mode & linux_abi::kModeTypeMask) {
+    case linux_abi::kModeRegular: return VnodeType::kRegular;
+    case linux_abi::kModeDirectory: return VnodeType::kDirectory;
+    case linux_abi::kModeSymlink: return VnodeType::kSymlink;
+    case linux_abi::kModeCharDevice: return VnodeType::kCharDevice;
+    case linux_abi::kModeBlockDevice: return VnodeType::kBlockDevice;
+    case linux_abi::kModeFifo: return VnodeType::kFifo;
+    case linux_abi::kModeSocket: return VnodeType::kSocket;
     default: return kstd::Error::kInvalid;
   }
 }
 
-void FillLinuxStat(const Attributes& attr, LinuxStat* out) {
+void FillLinuxStat(const Attributes& attr, linux_abi::Stat* out) {
   __builtin_memset(out, 0, sizeof(*out));
   out->st_dev = attr.dev;
   out->st_ino = attr.ino;
@@ -96,15 +102,15 @@ void FillLinuxStat(const Attributes& attr, LinuxStat* out) {
 }
 
 namespace {
-LinuxStatxTimestamp ToStatxTime(Timestamp t) {
-  LinuxTimespec ts = ToTimespec(t);
-  return LinuxStatxTimestamp{ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec), 0};
+linux_abi::StatxTimestamp ToStatxTime(Timestamp t) {
+  linux_abi::Timespec ts = ToTimespec(t);
+  return linux_abi::StatxTimestamp{ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec), 0};
 }
 }  // namespace
 
-void FillLinuxStatx(const Attributes& attr, uint64_t mount_id, LinuxStatx* out) {
+void FillLinuxStatx(const Attributes& attr, uint64_t mount_id, linux_abi::Statx* out) {
   __builtin_memset(out, 0, sizeof(*out));
-  out->stx_mask = kStatxBasicStats | kStatxBtime | kStatxMntId;
+  out->stx_mask = linux_abi::kStatxBasicStats | linux_abi::kStatxBtime | linux_abi::kStatxMntId;
   out->stx_blksize = attr.block_size;
   out->stx_nlink = attr.nlink;
   out->stx_uid = attr.uid;
@@ -117,32 +123,31 @@ void FillLinuxStatx(const Attributes& attr, uint64_t mount_id, LinuxStatx* out) 
   out->stx_btime = ToStatxTime(attr.btime);
   out->stx_ctime = ToStatxTime(attr.ctime);
   out->stx_mtime = ToStatxTime(attr.mtime);
-  out->stx_rdev_major = DevMajor(attr.rdev);
-  out->stx_rdev_minor = DevMinor(attr.rdev);
-  out->stx_dev_major = DevMajor(attr.dev);
-  out->stx_dev_minor = DevMinor(attr.dev);
+  out->stx_rdev_major = linux_abi::DevMajor(attr.rdev);
+  out->stx_rdev_minor = linux_abi::DevMinor(attr.rdev);
+  out->stx_dev_major = linux_abi::DevMajor(attr.dev);
+  out->stx_dev_minor = linux_abi::DevMinor(attr.dev);
   out->stx_mnt_id = mount_id;
 }
 
 void FillLinuxStatfs(const FsStats& stats, uint64_t device, uint32_t mount_flags,
-                     LinuxStatfs* out) {
-  // statvfs(3)'s ST_* bits (uapi/linux/statfs.h).
-  constexpr int64_t kStValid = 0x0020, kStRelatime = 0x1000;
+                     linux_abi::Statfs* out) {
   struct Bit {
     uint32_t mount;
     int64_t st;
   };
   static constexpr Bit kBits[] = {
-      {kMountReadOnly, 0x0001}, {kMountNoSuid, 0x0002}, {kMountNoDev, 0x0004},
-      {kMountNoExec, 0x0008},   {kMountSync, 0x0010},   {kMountNoAtime, 0x0400},
-      {kMountNoDirAtime, 0x0800},
+      {kMountReadOnly, linux_abi::kStReadOnly}, {kMountNoSuid, linux_abi::kStNoSuid},
+      {kMountNoDev, linux_abi::kStNoDev},       {kMountNoExec, linux_abi::kStNoExec},
+      {kMountSync, linux_abi::kStSynchronous},  {kMountNoAtime, linux_abi::kStNoAtime},
+      {kMountNoDirAtime, linux_abi::kStNoDirAtime},
   };
   __builtin_memset(out, 0, sizeof(*out));
-  int64_t flags = kStValid;
+  int64_t flags = linux_abi::kStValid;
   for (const Bit& b : kBits) {
     if (mount_flags & b.mount) flags |= b.st;
   }
-  if ((mount_flags & (kMountNoAtime | kMountStrictAtime)) == 0) flags |= kStRelatime;
+  if ((mount_flags & (kMountNoAtime | kMountStrictAtime)) == 0) flags |= linux_abi::kStRelatime;
   out->f_flags = flags;
   out->f_type = stats.magic;
   out->f_bsize = static_cast<int64_t>(stats.block_size);
@@ -178,7 +183,7 @@ kstd::Result<void> FileSystem::Remount(Name data, uint32_t* flags) {
 
 uint64_t AllocateAnonymousDevice() {
   uint64_t minor = __atomic_add_fetch(&g_next_anonymous_minor, 1, __ATOMIC_RELAXED);
-  return MakeDev(0, static_cast<uint32_t>(minor));
+  return linux_abi::MakeDev(0, static_cast<uint32_t>(minor));
 }
 
 // ---- Vnode
@@ -187,7 +192,7 @@ Vnode::Vnode(kstd::RefPtr<FileSystem> fs, VnodeType type, uint64_t ino, uint32_t
              uint32_t uid, uint32_t gid, uint64_t rdev)
     : fs_(kstd::Move(fs)), type_(type), ino_(ino) {
   Timestamp now = Now();
-  attr_.mode = ModeTypeBits(type) | (mode & kModePermissionMask);
+  attr_.mode = ModeTypeBits(type) | (mode & linux_abi::kModePermissionMask);
   attr_.nlink = 1;
   attr_.uid = uid;
   attr_.gid = gid;
@@ -212,7 +217,8 @@ kstd::Result<void> Vnode::SetAttr(const SetAttrRequest& request) {
   Timestamp now = Now();
   SpinLockGuard guard(attr_lock_);
   if (request.mask & SetAttrRequest::kMode) {
-    attr_.mode = (attr_.mode & kModeTypeMask) | (request.mode & kModePermissionMask);
+    attr_.mode =
+        (attr_.mode & linux_abi::kModeTypeMask) | (request.mode & linux_abi::kModePermissionMask);
   }
   bool owner_changed = false;
   if (request.mask & SetAttrRequest::kUid) {
@@ -226,8 +232,8 @@ kstd::Result<void> Vnode::SetAttr(const SetAttrRequest& request) {
   if (owner_changed && type_ != VnodeType::kDirectory) {
     // Linux (setattr_copy / notify_change): chown drops setuid, and setgid
     // when the group may execute (otherwise setgid marks mandatory locking).
-    attr_.mode &= ~kModeSetUid;
-    if (attr_.mode & 0010) attr_.mode &= ~kModeSetGid;
+    attr_.mode &= ~linux_abi::kModeSetUid;
+    if (attr_.mode & 0010) attr_.mode &= ~linux_abi::kModeSetGid;
   }
   if (request.mask & SetAttrRequest::kAtimeNow) {
     attr_.atime = now;
@@ -302,7 +308,7 @@ kstd::Result<kstd::RefPtr<OpenFile>> Vnode::Open(uint32_t flags) {
   kstd::RefPtr<Vnode> self = kstd::RefPtr<Vnode>::FromRaw(this);
   switch (type_) {
     case VnodeType::kDirectory:
-      if (OpenWantsWrite(flags)) return kstd::Error::kIsDirectory;
+      if (linux_abi::OpenWantsWrite(flags)) return kstd::Error::kIsDirectory;
       [[fallthrough]];
     case VnodeType::kRegular: {
       kstd::RefPtr<OpenFile> file = kstd::AdoptRef(new (kstd::nothrow) OpenFile(self, flags));
@@ -338,7 +344,7 @@ kstd::Result<kstd::RefPtr<OpenFile>> Vnode::Open(uint32_t flags) {
 namespace {
 bool CountsAsWriter(const Vnode* v, uint32_t flags) {
   return v != nullptr && v->fs() != nullptr && v->type() == VnodeType::kRegular &&
-         OpenWantsWrite(flags);
+         linux_abi::OpenWantsWrite(flags);
 }
 }  // namespace
 
@@ -370,7 +376,9 @@ kstd::Result<size_t> OpenFile::Append(kstd::Span<const uint8_t> in, uint64_t* en
   return written;
 }
 kstd::Result<int64_t> OpenFile::Ioctl(uint32_t, uint64_t) { return kstd::Error::kNotTty; }
-uint32_t OpenFile::Poll() { return kPollIn | kPollOut | kPollRdNorm | kPollWrNorm; }
+uint32_t OpenFile::Poll() {
+  return linux_abi::kPollIn | linux_abi::kPollOut | linux_abi::kPollRdNorm | linux_abi::kPollWrNorm;
+}
 
 // ---- PinnedVnode
 

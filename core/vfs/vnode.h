@@ -31,8 +31,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/linux/poll.h"
+#include "abi/linux/stat.h"
+#include "abi/linux/statfs.h"
+#include "abi/linux/time.h"
 #include "core/sync/spin_lock.h"
-#include "core/vfs/linux_abi.h"
 #include "core/vfs/name.h"
 #include "core/vfs/stream_read.h"
 #include "kstd/ref_ptr.h"
@@ -53,7 +56,7 @@ using ClockFn = Timestamp (*)();
 /// default clock always says 0. Not synchronized: set it once at boot.
 void SetClock(ClockFn clock);
 Timestamp Now();
-LinuxTimespec ToTimespec(Timestamp t);
+linux_abi::Timespec ToTimespec(Timestamp t);
 Timestamp FromTimespec(int64_t sec, int64_t nsec);
 
 enum class VnodeType : uint8_t {
@@ -92,9 +95,9 @@ struct Attributes {
 };
 
 /// Fills a Linux `struct stat` (every field; padding zeroed).
-void FillLinuxStat(const Attributes& attr, LinuxStat* out);
+void FillLinuxStat(const Attributes& attr, linux_abi::Stat* out);
 /// Fills a `struct statx`; stx_mask reports basic stats + btime + mount id.
-void FillLinuxStatx(const Attributes& attr, uint64_t mount_id, LinuxStatx* out);
+void FillLinuxStatx(const Attributes& attr, uint64_t mount_id, linux_abi::Statx* out);
 
 /// chmod/chown/utimensat in one request (a field changes only if its bit is
 /// in `mask`). ctime is always set to now.
@@ -159,7 +162,7 @@ struct FsStats {
 /// Fills a Linux `struct statfs`; f_flags is ST_VALID plus the ST_* bits of
 /// `mount_flags` (kMount*), as Linux's calculate_f_flags gives them.
 void FillLinuxStatfs(const FsStats& stats, uint64_t device, uint32_t mount_flags,
-                     LinuxStatfs* out);
+                     linux_abi::Statfs* out);
 
 class Vnode;
 
@@ -281,7 +284,7 @@ class Vnode : public kstd::RefCounted<Vnode> {
   /// A consistent snapshot of the attributes.
   virtual Attributes GetAttr() const;
   /// Fills a Linux struct stat from GetAttr().
-  void Stat(LinuxStat* out) const { FillLinuxStat(GetAttr(), out); }
+  void Stat(linux_abi::Stat* out) const { FillLinuxStat(GetAttr(), out); }
 
   /// chmod/chown/utimens (see SetAttrRequest). chown of a non-directory
   /// clears setuid, and setgid if group-executable, like Linux. Errors:
@@ -436,7 +439,7 @@ class OpenFile : public kstd::RefCounted<OpenFile> {
   /// Default kNotTty (ENOTTY). `arg` is the raw user argument: the device
   /// does its own user copies.
   virtual kstd::Result<int64_t> Ioctl(uint32_t request, uint64_t arg);
-  /// Current readiness as poll(2) bits (kPollIn/kPollOut/...). Default: both.
+  /// Current readiness as poll(2) bits (linux_abi::kPollIn/linux_abi::kPollOut/...). Default: both.
   virtual uint32_t Poll();
   /// An object whose kSignalReadable/kSignalWritable track Poll(), to wait
   /// on; null when the file never blocks.

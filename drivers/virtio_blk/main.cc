@@ -13,7 +13,7 @@
 // mapped BARs, the interrupt: MSI-X entry 0 when the function has MSI-X, its
 // INTx pin otherwise; contiguous DMA memory), initializes the device, logs
 // one line describing it, and serves blkproto
-// (lib/blkproto/blkproto.h) from an event loop waiting on the interrupt and
+// (abi/tessera/blkproto.h) from an event loop waiting on the interrupt and
 // the channel. It exits when the client closes the channel.
 
 #include <stdio.h>
@@ -21,10 +21,11 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "abi/linux/mman.h"
+#include "abi/tessera/blkproto.h"
 #include "drivers/virtio/hw.h"
 #include "drivers/virtio_blk/blk_device.h"
 #include "drivers/virtio_blk/server.h"
-#include "lib/blkproto/blkproto.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/process.h"
 #include "lib/tessera/syscalls.h"
@@ -110,7 +111,7 @@ class ContiguousDma final : public virtio::DmaAllocator {
     int64_t vmo = sys::VmoCreateContiguous(bytes);
     if (vmo < 0) return kstd::Error::kNoMemory;
     handle_t h = static_cast<handle_t>(vmo);
-    int64_t addr = sys::VmoMap(h, 0, bytes, tessera::kProtRead | tessera::kProtWrite, 0,
+    int64_t addr = sys::VmoMap(h, 0, bytes, linux_abi::kProtRead | linux_abi::kProtWrite, 0,
                                tessera::kVmoMapShared);
     int64_t phys = sys::VmoPhysicalAddress(h, 0);
     if (addr < 0 || phys < 0) {

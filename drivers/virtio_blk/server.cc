@@ -1,19 +1,9 @@
 #include "drivers/virtio_blk/server.h"
 
+#include "abi/linux/errno.h"
 #include "kstd/utility.h"
 
 namespace virtio_blk {
-namespace {
-
-constexpr int32_t kEinval = 22;
-constexpr int32_t kEbadf = 9;
-constexpr int32_t kEbusy = 16;
-constexpr int32_t kErofs = 30;
-constexpr int32_t kEnosys = 38;
-constexpr int32_t kEagain = 11;
-
-}  // namespace
-
 int32_t ErrnoOf(kstd::Error error) {
   switch (error) {
     case kstd::Error::kReadOnlyFs:
@@ -57,21 +47,23 @@ void Server::Reply(uint32_t txid, const blkproto::Request& request, int32_t erro
 
 void Server::HandleMalformed(uint32_t txid) {
   blkproto::Request none{};
-  Reply(txid, none, kEinval);
+  Reply(txid, none, linux_abi::kEINVAL);
 }
 
 int32_t Server::Validate(const blkproto::Request& r) const {
   const Info& d = device_.info();
-  if (r.op == blkproto::kWrite && d.read_only) return kErofs;
-  if (!registered()) return kEbadf;
+  if (r.op == blkproto::kWrite && d.read_only) return linux_abi::kEROFS;
+  if (!registered()) return linux_abi::kEBADF;
   uint32_t block = d.block_size >= kSectorSize ? d.block_size : kSectorSize;
   uint64_t sectors_per_block = block / kSectorSize;
-  if (r.length == 0 || r.length % block != 0) return kEinval;
-  if (r.sector % sectors_per_block != 0) return kEinval;
-  if (r.offset % kSectorSize != 0) return kEinval;
-  if (r.offset > buffer_.length || r.length > buffer_.length - r.offset) return kEinval;
+  if (r.length == 0 || r.length % block != 0) return linux_abi::kEINVAL;
+  if (r.sector % sectors_per_block != 0) return linux_abi::kEINVAL;
+  if (r.offset % kSectorSize != 0) return linux_abi::kEINVAL;
+  if (r.offset > buffer_.length || r.length > buffer_.length - r.offset) return linux_abi::kEINVAL;
   uint64_t sectors = r.length / kSectorSize;
-  if (r.sector > d.capacity_sectors || sectors > d.capacity_sectors - r.sector) return kEinval;
+  if (r.sector > d.capacity_sectors || sectors > d.capacity_sectors - r.sector) {
+    return linux_abi::kEINVAL;
+  }
   return 0;
 }
 
@@ -83,12 +75,12 @@ bool Server::Handle(const blkproto::Request& request, uint32_t txid,
       return false;
     case blkproto::kRegister:
       if (registered()) {
-        Reply(txid, request, kEbusy);
+        Reply(txid, request, linux_abi::kEBUSY);
         return false;
       }
       if (buffer == nullptr || buffer->length == 0 || request.length != buffer->length ||
           buffer->length % kSectorSize != 0 || buffer->length > blkproto::kMaxBufferBytes) {
-        Reply(txid, request, kEinval);
+        Reply(txid, request, linux_abi::kEINVAL);
         return false;
       }
       buffer_ = *buffer;
@@ -99,7 +91,7 @@ bool Server::Handle(const blkproto::Request& request, uint32_t txid,
     case blkproto::kFlush:
       break;
     default:
-      Reply(txid, request, kEnosys);
+      Reply(txid, request, linux_abi::kENOSYS);
       return false;
   }
   if (request.op != blkproto::kFlush) {
@@ -110,7 +102,7 @@ bool Server::Handle(const blkproto::Request& request, uint32_t txid,
     }
   }
   if (!can_accept()) {  // the event loop should not have read it
-    Reply(txid, request, kEagain);
+    Reply(txid, request, linux_abi::kEAGAIN);
     return false;
   }
   uint32_t index = 0;

@@ -1,7 +1,7 @@
 #pragma once
 
 // The block service of the virtio-blk driver process: decodes blkproto
-// requests (lib/blkproto/blkproto.h), validates them against the client's
+// requests (abi/tessera/blkproto.h), validates them against the client's
 // registered shared buffer and the device, splits them to the device's
 // limits, keeps many in flight through Device's asynchronous API, holds each
 // FLUSH until the writes it covers completed, and answers every request
@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/tessera/blkproto.h"
 #include "drivers/virtio/hw.h"
 #include "drivers/virtio_blk/blk_device.h"
-#include "lib/blkproto/blkproto.h"
 
 namespace virtio_blk {
 

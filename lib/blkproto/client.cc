@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "abi/linux/mman.h"
 #include "lib/tessera/process.h"
 #include "lib/tessera/syscalls.h"
 
@@ -29,7 +30,7 @@ int Client::Open(tessera::handle_t channel, uint32_t buffer_bytes) {
     return static_cast<int>(vmo);
   }
   vmo_ = static_cast<tessera::handle_t>(vmo);
-  int64_t addr = sys::VmoMap(vmo_, 0, buffer_bytes, tessera::kProtRead | tessera::kProtWrite, 0,
+  int64_t addr = sys::VmoMap(vmo_, 0, buffer_bytes, linux_abi::kProtRead | linux_abi::kProtWrite, 0,
                              tessera::kVmoMapShared);
   if (addr < 0) {
     Close();

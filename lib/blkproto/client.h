@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/syscall/abi.h"
-#include "lib/blkproto/blkproto.h"
+#include "abi/tessera/blkproto.h"
+#include "abi/tessera/native.h"
 
 namespace blkproto {
 

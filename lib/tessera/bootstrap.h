@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/syscall/abi.h"
+#include "abi/tessera/native.h"
 
 namespace tessera {
 

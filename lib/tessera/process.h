@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "core/syscall/abi.h"
+#include "abi/tessera/native.h"
 
 namespace tessera {
 

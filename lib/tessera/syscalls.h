@@ -1,7 +1,7 @@
 #pragma once
 
 // User-side stubs for Tessera's native system calls, generated from the same
-// table the kernel dispatches with (core/syscall/syscall_table.h). Each
+// table the kernel dispatches with (abi/tessera/syscall_table.h). Each
 // returns >= 0 on success, -errno on failure:
 //
 //   tessera::handle_t a, b;
@@ -9,8 +9,8 @@
 
 #include <stdint.h>
 
-#include "core/syscall/abi.h"
-#include "core/syscall/syscall_table.h"
+#include "abi/tessera/native.h"
+#include "abi/tessera/syscall_table.h"
 
 namespace tessera::sys {
 

@@ -40,9 +40,10 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "abi/linux/mman.h"
+#include "abi/tessera/fsproto.h"
 #include "lib/blkproto/client.h"
 #include "lib/blkproto/ext2_block_device.h"
-#include "lib/fsproto/fsproto.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/syscalls.h"
 #include "servers/fs/ext2/ext2.h"
@@ -339,8 +340,9 @@ int main(int argc, char** argv) {
     if (rd.actual_bytes >= sizeof q) memcpy(&q, message, sizeof q);
     if (rd.actual_bytes >= sizeof q && q.magic == fsproto::kMagic && q.op == fsproto::kHello &&
         rd.actual_handles == 1) {
-      int64_t addr = sys::VmoMap(handles[0], 0, fsproto::kDataBufferSize,
-                                 tessera::kProtRead | tessera::kProtWrite, 0, tessera::kVmoMapShared);
+      int64_t addr =
+          sys::VmoMap(handles[0], 0, fsproto::kDataBufferSize,
+                      linux_abi::kProtRead | linux_abi::kProtWrite, 0, tessera::kVmoMapShared);
       if (addr < 0) {
         printf("fs: cannot map the data buffer: %lld\n", static_cast<long long>(addr));
       } else {

@@ -3,19 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi/linux/errno.h"
+#include "abi/linux/stat.h"
+
 namespace servers::fs {
 namespace {
 
 using ext2::Attr;
 using ext2::FileType;
 using ext2::Name;
-
-// Linux errno values used here beyond kstd::Error.
-constexpr int kEio = 5;
-constexpr int kEnomem = 12;
-constexpr int kEinval = 22;
-constexpr int kEnosys = 38;
-constexpr int kEstale = 116;
 
 int Errno(kstd::Error e) { return static_cast<int>(e); }
 
@@ -96,11 +92,11 @@ uint32_t Server::references(uint32_t ino) const {
 
 int Server::AddReference(uint32_t ino, bool adopt) {
   if (Slot* s = FindSlot(ino)) {
-    if (s->refs == UINT32_MAX) return kEnomem;
+    if (s->refs == UINT32_MAX) return linux_abi::kENOMEM;
     ++s->refs;
     return 0;
   }
-  if ((used_ + 1) * 4 > capacity_ * 3 && !Grow()) return kEnomem;
+  if ((used_ + 1) * 4 > capacity_ * 3 && !Grow()) return linux_abi::kENOMEM;
   auto opened = adopt ? fs_->AdoptInode(ino) : fs_->OpenInode(ino);
   if (opened.is_error()) return Errno(opened.error());
   size_t i = HashIno(ino) & (capacity_ - 1);
@@ -127,7 +123,7 @@ void Server::DropReferences(uint32_t ino, uint64_t count) {
 
 int Server::CheckNode(uint64_t node) const {
   if (node == 0 || node > UINT32_MAX || FindSlot(static_cast<uint32_t>(node)) == nullptr) {
-    return kEstale;
+    return linux_abi::kESTALE;
   }
   return 0;
 }
@@ -185,7 +181,7 @@ Server::Action Server::Handle(const uint8_t* message, size_t size, fsproto::Repl
   *reply = fsproto::Reply{};
   fsproto::Request q;
   if (message == nullptr || size < sizeof q) {
-    reply->error = kEinval;
+    reply->error = linux_abi::kEINVAL;
     return Action::kReply;
   }
   memcpy(&q, message, sizeof q);
@@ -200,7 +196,7 @@ Server::Action Server::Handle(const uint8_t* message, size_t size, fsproto::Repl
   if (q.magic != fsproto::kMagic || q.name_length > fsproto::kMaxName ||
       q.name2_length > fsproto::kMaxSymlink ||
       sizeof q + static_cast<size_t>(q.name_length) + q.name2_length != size) {
-    reply->error = kEinval;
+    reply->error = linux_abi::kEINVAL;
     return Action::kReply;
   }
   const char* names = reinterpret_cast<const char*>(message + sizeof q);
@@ -242,13 +238,13 @@ int Server::Dispatch(const fsproto::Request& q, Name name, Name name2, fsproto::
   // Ops that use the data buffer need it mapped.
   bool uses_buffer = q.op == fsproto::kRead || q.op == fsproto::kWrite || q.op == fsproto::kAppend ||
                      q.op == fsproto::kReadDir || q.op == fsproto::kReadLink;
-  if (uses_buffer && buffer_ == nullptr) return kEio;
+  if (uses_buffer && buffer_ == nullptr) return linux_abi::kEIO;
   switch (q.op) {
     case fsproto::kLookup: {
       if (name.size() == 0 || name.size() > fsproto::kMaxName ||
           memchr(name.data(), '/', name.size()) != nullptr ||
           memchr(name.data(), 0, name.size()) != nullptr || name2.size() != 0) {
-        return kEinval;
+        return linux_abi::kEINVAL;
       }
       auto attr = fs_->Lookup(ino, name);
       if (attr.is_error()) return Errno(attr.error());
@@ -262,7 +258,7 @@ int Server::Dispatch(const fsproto::Request& q, Name name, Name name2, fsproto::
       return Fill(attr.value(), &r->attr);
     }
     case fsproto::kSetAttr: {
-      if ((q.setattr_mask & ~fsproto::kSetAllMask) != 0) return kEinval;
+      if ((q.setattr_mask & ~fsproto::kSetAllMask) != 0) return linux_abi::kEINVAL;
       ext2::SetAttrRequest set;
       if (q.setattr_mask & fsproto::kSetMode) set.mask |= ext2::SetAttrRequest::kMode;
       if (q.setattr_mask & fsproto::kSetUid) set.mask |= ext2::SetAttrRequest::kUid;
@@ -282,7 +278,7 @@ int Server::Dispatch(const fsproto::Request& q, Name name, Name name2, fsproto::
     case fsproto::kCreate:
       return DoCreate(q, name, name2, r);
     case fsproto::kLink: {
-      if (!ValidWireName(name)) return kEinval;
+      if (!ValidWireName(name)) return linux_abi::kEINVAL;
       if (int e = CheckNode(q.node2)) return e;
       auto attr = fs_->Link(static_cast<uint32_t>(q.node2), ino, name);
       if (attr.is_error()) return Errno(attr.error());
@@ -291,7 +287,7 @@ int Server::Dispatch(const fsproto::Request& q, Name name, Name name2, fsproto::
     }
     case fsproto::kUnlink:
     case fsproto::kRmdir: {
-      if (!ValidWireName(name)) return kEinval;
+      if (!ValidWireName(name)) return linux_abi::kEINVAL;
       auto victim = fs_->Lookup(ino, name);
       if (victim.is_error()) return Errno(victim.error());
       auto removed = q.op == fsproto::kUnlink ? fs_->Unlink(ino, name) : fs_->Rmdir(ino, name);
@@ -301,7 +297,7 @@ int Server::Dispatch(const fsproto::Request& q, Name name, Name name2, fsproto::
       return 0;
     }
     case fsproto::kRename: {
-      if (!ValidWireName(name) || !ValidWireName(name2)) return kEinval;
+      if (!ValidWireName(name) || !ValidWireName(name2)) return linux_abi::kEINVAL;
       if (int e = CheckNode(q.node2)) return e;
       const uint32_t new_dir = static_cast<uint32_t>(q.node2);
       auto source = fs_->Lookup(ino, name);
@@ -326,7 +322,7 @@ int Server::Dispatch(const fsproto::Request& q, Name name, Name name2, fsproto::
     }
     case fsproto::kWrite:
     case fsproto::kAppend: {
-      if (q.length > fsproto::kDataBufferSize) return kEinval;
+      if (q.length > fsproto::kDataBufferSize) return linux_abi::kEINVAL;
       uint64_t offset = q.offset;
       if (q.op == fsproto::kAppend) {
         auto attr = fs_->GetAttr(ino);
@@ -366,38 +362,38 @@ int Server::Dispatch(const fsproto::Request& q, Name name, Name name2, fsproto::
       return 0;
     }
     default:
-      return kEnosys;
+      return linux_abi::kENOSYS;
   }
 }
 
 int Server::DoCreate(const fsproto::Request& q, Name name, Name target, fsproto::Reply* r) {
-  if (!ValidWireName(name)) return kEinval;
+  if (!ValidWireName(name)) return linux_abi::kEINVAL;
   const uint32_t dir = static_cast<uint32_t>(q.node);
-  const uint32_t type = q.mode & fsproto::kModeTypeMask;
+  const uint32_t type = q.mode & linux_abi::kModeTypeMask;
   const uint32_t perms = q.mode & 07777;
-  if (type != fsproto::kModeSymlink && target.size() != 0) return kEinval;
+  if (type != linux_abi::kModeSymlink && target.size() != 0) return linux_abi::kEINVAL;
   kstd::Result<Attr> made = kstd::Error::kInvalid;
   switch (type) {
-    case fsproto::kModeDirectory:
+    case linux_abi::kModeDirectory:
       made = fs_->Mkdir(dir, name, perms, q.uid, q.gid);
       break;
-    case fsproto::kModeSymlink:
-      if (target.size() == 0) return kEinval;
-      if (memchr(target.data(), 0, target.size()) != nullptr) return kEinval;
+    case linux_abi::kModeSymlink:
+      if (target.size() == 0) return linux_abi::kEINVAL;
+      if (memchr(target.data(), 0, target.size()) != nullptr) return linux_abi::kEINVAL;
       made = fs_->Symlink(dir, name, kstd::Span<const char>(target.data(), target.size()), q.uid,
                           q.gid);
       break;
-    case fsproto::kModeRegular:
-    case fsproto::kModeCharDevice:
-    case fsproto::kModeBlockDevice:
-    case fsproto::kModeFifo:
-    case fsproto::kModeSocket: {
-      if (q.rdev > UINT32_MAX) return kEinval;
+    case linux_abi::kModeRegular:
+    case linux_abi::kModeCharDevice:
+    case linux_abi::kModeBlockDevice:
+    case linux_abi::kModeFifo:
+    case linux_abi::kModeSocket: {
+      if (q.rdev > UINT32_MAX) return linux_abi::kEINVAL;
       ext2::CreateRequest create;
-      create.type = type == fsproto::kModeRegular       ? FileType::kRegular
-                    : type == fsproto::kModeCharDevice  ? FileType::kCharDevice
-                    : type == fsproto::kModeBlockDevice ? FileType::kBlockDevice
-                    : type == fsproto::kModeFifo        ? FileType::kFifo
+      create.type = type == linux_abi::kModeRegular       ? FileType::kRegular
+                    : type == linux_abi::kModeCharDevice  ? FileType::kCharDevice
+                    : type == linux_abi::kModeBlockDevice ? FileType::kBlockDevice
+                    : type == linux_abi::kModeFifo        ? FileType::kFifo
                                                         : FileType::kSocket;
       create.mode = perms;
       create.uid = q.uid;
@@ -407,7 +403,7 @@ int Server::DoCreate(const fsproto::Request& q, Name name, Name target, fsproto:
       break;
     }
     default:
-      return kEinval;
+      return linux_abi::kEINVAL;
   }
   if (made.is_error()) return Errno(made.error());
   dirty_ = true;
@@ -455,7 +451,7 @@ int Server::DoReadDir(const fsproto::Request& q, fsproto::Reply* r) {
       cursor = e.next_cursor;
     }
   }
-  if (count == 0 && !end) return kEinval;  // not even one record fits
+  if (count == 0 && !end) return linux_abi::kEINVAL;  // not even one record fits
   r->value = count;
   r->length = used;
   if (end) r->flags = fsproto::kReplyEndOfDirectory;
@@ -463,9 +459,9 @@ int Server::DoReadDir(const fsproto::Request& q, fsproto::Reply* r) {
 }
 
 int Server::DoAdopt(const fsproto::Request& q, fsproto::Reply* r) {
-  if (buffer_ == nullptr) return kEio;
+  if (buffer_ == nullptr) return linux_abi::kEIO;
   if (q.length % sizeof(uint64_t) != 0 || q.length / sizeof(uint64_t) > fsproto::kMaxAdoptNodes) {
-    return kEinval;
+    return linux_abi::kEINVAL;
   }
   const size_t count = q.length / sizeof(uint64_t);
   uint64_t taken = 0;
@@ -473,11 +469,13 @@ int Server::DoAdopt(const fsproto::Request& q, fsproto::Reply* r) {
   for (size_t i = 0; i < count; ++i) {
     uint64_t node;
     memcpy(&node, buffer_ + i * sizeof node, sizeof node);
-    int32_t status = kEstale;
+    int32_t status = linux_abi::kESTALE;
     if (node != 0 && node <= UINT32_MAX) {
       status = AddReference(static_cast<uint32_t>(node), /*adopt=*/true);
       // A free, reserved or out-of-range inode: not the node the kernel knew.
-      if (status == Errno(kstd::Error::kNotFound) || status == kEinval) status = kEstale;
+      if (status == Errno(kstd::Error::kNotFound) || status == linux_abi::kEINVAL) {
+        status = linux_abi::kESTALE;
+      }
     }
     if (status == 0) ++taken;
     memcpy(buffer_ + i * sizeof status, &status, sizeof status);

@@ -1,7 +1,7 @@
 #pragma once
 
 // servers::fs::Server: the fs server's protocol layer. It turns one fsproto
-// request message (lib/fsproto/fsproto.h) into calls on a mounted ext2::Ext2
+// request message (abi/tessera/fsproto.h) into calls on a mounted ext2::Ext2
 // and fills the reply. No IPC here: main.cc owns the channel and the data
 // buffer mapping, so this layer runs unchanged in host tests against image
 // files (server_test.cc).
@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/fsproto/fsproto.h"
+#include "abi/tessera/fsproto.h"
 #include "servers/fs/ext2/ext2.h"
 
 namespace servers::fs {

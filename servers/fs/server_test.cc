@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/errno.h"
+#include "abi/linux/stat.h"
 #include "gtest/gtest.h"
 #include "servers/fs/ext2/testing/test_support.h"
 
@@ -23,9 +25,6 @@ using ext2::testing::E2fsck;
 using ext2::testing::MountedImage;
 using ext2::testing::PatternBytes;
 using ext2::testing::ScratchCopy;
-
-constexpr int kEnoent = 2, kEio = 5, kEexist = 17, kEnotdir = 20, kEisdir = 21, kEinval = 22,
-              kEnosys = 38, kEnotempty = 39, kEstale = 116;
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -41,7 +40,7 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(server_->MakeRootReply(&root).ok());
     EXPECT_EQ(root.op, fsproto::kHello);
     EXPECT_EQ(root.node, 2u);
-    EXPECT_EQ(root.attr.mode & fsproto::kModeTypeMask, fsproto::kModeDirectory);
+    EXPECT_EQ(root.attr.mode & linux_abi::kModeTypeMask, linux_abi::kModeDirectory);
     EXPECT_EQ(root.info.magic, 0xEF53u);
     server_->set_buffer(buffer_.data());
   }
@@ -147,9 +146,9 @@ class ServerTest : public ::testing::Test {
 };
 
 TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
-  uint64_t dir = Create(2, "dir", fsproto::kModeDirectory | 0755);
-  uint64_t sub = Create(dir, "sub", fsproto::kModeDirectory | 0700);
-  uint64_t file = Create(sub, "file", fsproto::kModeRegular | 0644);
+  uint64_t dir = Create(2, "dir", linux_abi::kModeDirectory | 0755);
+  uint64_t sub = Create(dir, "sub", linux_abi::kModeDirectory | 0700);
+  uint64_t file = Create(sub, "file", linux_abi::kModeRegular | 0644);
   EXPECT_EQ(server_->references(static_cast<uint32_t>(file)), 1u);
 
   // Several sizes, written in protocol-sized chunks, one append.
@@ -180,10 +179,10 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
   EXPECT_EQ(action, Server::Action::kNoReply);
   EXPECT_EQ(server_->references(static_cast<uint32_t>(file)), 1u);
   EXPECT_EQ(Lookup(dir, "..").node, 2u);
-  EXPECT_EQ(Lookup(2, "nothing").error, kEnoent);
+  EXPECT_EQ(Lookup(2, "nothing").error, linux_abi::kENOENT);
 
   // Symlink, hard link, rename over an existing file, truncate, setattr.
-  uint64_t link = Create(dir, "ln", fsproto::kModeSymlink | 0777, "sub/file");
+  uint64_t link = Create(dir, "ln", linux_abi::kModeSymlink | 0777, "sub/file");
   fsproto::Request readlink = Q(fsproto::kReadLink, link);
   readlink.length = 4095;
   fsproto::Reply target = Call(readlink);
@@ -194,7 +193,7 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
   fsproto::Reply linked = Call(hard, "hard");
   ASSERT_EQ(linked.error, 0);
   EXPECT_EQ(linked.attr.nlink, 2u);
-  uint64_t other = Create(dir, "other", fsproto::kModeRegular | 0600);
+  uint64_t other = Create(dir, "other", linux_abi::kModeRegular | 0600);
   ASSERT_EQ(Write(other, 0, "other").error, 0);
   fsproto::Request rename = Q(fsproto::kRename, dir);
   rename.node2 = dir;
@@ -210,7 +209,7 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
   set.mtime_ns = 1234567890123456789;
   fsproto::Reply setr = Call(set);
   ASSERT_EQ(setr.error, 0);
-  EXPECT_EQ(setr.attr.mode, fsproto::kModeRegular | 0640);
+  EXPECT_EQ(setr.attr.mode, linux_abi::kModeRegular | 0640);
   EXPECT_EQ(setr.attr.mtime_ns, 1234567890000000000);
 
   // Readdir through small buffers, with types.
@@ -223,23 +222,24 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
   EXPECT_EQ(entries[4].second, 8);
 
   // A directory with many entries.
-  for (int i = 0; i < 150; ++i) Create(sub, "n" + std::to_string(i), fsproto::kModeRegular | 0644);
+  for (int i = 0; i < 150; ++i)
+    Create(sub, "n" + std::to_string(i), linux_abi::kModeRegular | 0644);
   EXPECT_EQ(List(sub, 4096).size(), 153u);
   EXPECT_EQ(List(sub, 24 + 8).size(), 153u);  // one record per call
 
   // Errors.
-  EXPECT_EQ(Call(Q(fsproto::kRmdir, dir), "sub").error, kEnotempty);
-  EXPECT_EQ(Call(Q(fsproto::kUnlink, dir), "sub").error, kEisdir);
-  EXPECT_EQ(Call(Q(fsproto::kRmdir, dir), "hard").error, kEnotdir);
+  EXPECT_EQ(Call(Q(fsproto::kRmdir, dir), "sub").error, linux_abi::kENOTEMPTY);
+  EXPECT_EQ(Call(Q(fsproto::kUnlink, dir), "sub").error, linux_abi::kEISDIR);
+  EXPECT_EQ(Call(Q(fsproto::kRmdir, dir), "hard").error, linux_abi::kENOTDIR);
   fsproto::Request dup = Q(fsproto::kCreate, dir);
-  dup.mode = fsproto::kModeRegular | 0644;
-  EXPECT_EQ(Call(dup, "hard").error, kEexist);
+  dup.mode = linux_abi::kModeRegular | 0644;
+  EXPECT_EQ(Call(dup, "hard").error, linux_abi::kEEXIST);
   fsproto::Request rd = Q(fsproto::kRead, dir);
   rd.length = 10;
-  EXPECT_EQ(Call(rd).error, kEisdir);
+  EXPECT_EQ(Call(rd).error, linux_abi::kEISDIR);
 
   // Unlink while referenced keeps the data until the forget.
-  uint64_t keep = Create(2, "keep", fsproto::kModeRegular | 0644);
+  uint64_t keep = Create(2, "keep", linux_abi::kModeRegular | 0644);
   ASSERT_EQ(Write(keep, 0, "still here").error, 0);
   fsproto::Reply unlinked = Call(Q(fsproto::kUnlink, 2), "keep");
   ASSERT_EQ(unlinked.error, 0);
@@ -249,7 +249,7 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
   forget.offset = 1;
   Call(forget);
   EXPECT_EQ(server_->references(static_cast<uint32_t>(keep)), 0u);
-  EXPECT_EQ(Call(Q(fsproto::kGetAttr, keep)).error, kEstale);
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, keep)).error, linux_abi::kESTALE);
 
   EXPECT_EQ(Call(Q(fsproto::kSyncFs, 0)).error, 0);
   fsproto::Reply statfs = Call(Q(fsproto::kStatFs, 0));
@@ -266,64 +266,65 @@ TEST_F(ServerTest, NamespaceAndDataRoundTrip) {
 }
 
 TEST_F(ServerTest, MalformedRequestsGetErrnoReplies) {
-  uint64_t file = Create(2, "f", fsproto::kModeRegular | 0644);
+  uint64_t file = Create(2, "f", linux_abi::kModeRegular | 0644);
   fsproto::Reply r;
   // Too short for a header, or none at all.
   uint8_t tiny[8] = {};
   EXPECT_EQ(server_->Handle(tiny, sizeof tiny, &r), Server::Action::kReply);
-  EXPECT_EQ(r.error, kEinval);
+  EXPECT_EQ(r.error, linux_abi::kEINVAL);
   EXPECT_EQ(server_->Handle(nullptr, 0, &r), Server::Action::kReply);
-  EXPECT_EQ(r.error, kEinval);
+  EXPECT_EQ(r.error, linux_abi::kEINVAL);
   // Bad magic.
   fsproto::Request q = Q(fsproto::kGetAttr, 2);
   q.magic = 0x12345678;
-  EXPECT_EQ(Call(q).error, kEinval);
+  EXPECT_EQ(Call(q).error, linux_abi::kEINVAL);
   // Name lengths that disagree with the message size.
   q = Q(fsproto::kLookup, 2);
   q.name_length = 5;
   std::string m(reinterpret_cast<const char*>(&q), sizeof q);
   m += "ab";
   server_->Handle(reinterpret_cast<const uint8_t*>(m.data()), m.size(), &r);
-  EXPECT_EQ(r.error, kEinval);
+  EXPECT_EQ(r.error, linux_abi::kEINVAL);
   q.name_length = 0xFFFFFFFF;
   q.name2_length = 2;
   m.assign(reinterpret_cast<const char*>(&q), sizeof q);
   server_->Handle(reinterpret_cast<const uint8_t*>(m.data()), m.size() , &r);
-  EXPECT_EQ(r.error, kEinval);
+  EXPECT_EQ(r.error, linux_abi::kEINVAL);
   // Names with '/' or NUL, empty, "." as a new name.
-  EXPECT_EQ(Lookup(2, "a/b").error, kEinval);
-  EXPECT_EQ(Lookup(2, std::string("a\0b", 3)).error, kEinval);
-  EXPECT_EQ(Lookup(2, "").error, kEinval);
+  EXPECT_EQ(Lookup(2, "a/b").error, linux_abi::kEINVAL);
+  EXPECT_EQ(Lookup(2, std::string("a\0b", 3)).error, linux_abi::kEINVAL);
+  EXPECT_EQ(Lookup(2, "").error, linux_abi::kEINVAL);
   fsproto::Request c = Q(fsproto::kCreate, 2);
-  c.mode = fsproto::kModeRegular | 0644;
+  c.mode = linux_abi::kModeRegular | 0644;
   EXPECT_NE(Call(c, ".").error, 0);
   EXPECT_NE(Call(c, "..").error, 0);
-  EXPECT_EQ(Call(c, std::string(256, 'x')).error, kEinval);
+  EXPECT_EQ(Call(c, std::string(256, 'x')).error, linux_abi::kEINVAL);
   // Unknown, zero, huge and forgotten node ids; unknown ops and types.
-  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 0)).error, kEstale);
-  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 11)).error, kEstale);  // lost+found: never looked up
-  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 1ull << 40)).error, kEstale);
-  EXPECT_EQ(Call(Q(999, 2)).error, kEnosys);
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 0)).error, linux_abi::kESTALE);
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 11)).error,
+            linux_abi::kESTALE);  // lost+found: never looked up
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, 1ull << 40)).error, linux_abi::kESTALE);
+  EXPECT_EQ(Call(Q(999, 2)).error, linux_abi::kENOSYS);
   c.mode = 0170000 | 0644;
-  EXPECT_EQ(Call(c, "weird").error, kEinval);
-  c.mode = fsproto::kModeRegular | 0644;
-  EXPECT_EQ(Call(c, "x", "target-for-a-file").error, kEinval);
+  EXPECT_EQ(Call(c, "weird").error, linux_abi::kEINVAL);
+  c.mode = linux_abi::kModeRegular | 0644;
+  EXPECT_EQ(Call(c, "x", "target-for-a-file").error, linux_abi::kEINVAL);
   fsproto::Request sym = Q(fsproto::kCreate, 2);
-  sym.mode = fsproto::kModeSymlink | 0777;
-  EXPECT_EQ(Call(sym, "emptylink").error, kEinval);
+  sym.mode = linux_abi::kModeSymlink | 0777;
+  EXPECT_EQ(Call(sym, "emptylink").error, linux_abi::kEINVAL);
   fsproto::Request set = Q(fsproto::kSetAttr, file);
   set.setattr_mask = 0x100;
-  EXPECT_EQ(Call(set).error, kEinval);
+  EXPECT_EQ(Call(set).error, linux_abi::kEINVAL);
   // Lengths past the data buffer; a readdir buffer too small for a record.
   fsproto::Request w = Q(fsproto::kWrite, file);
   w.length = fsproto::kDataBufferSize + 1;
-  EXPECT_EQ(Call(w).error, kEinval);
+  EXPECT_EQ(Call(w).error, linux_abi::kEINVAL);
   fsproto::Request rd = Q(fsproto::kRead, file);
   rd.length = 0xFFFFFFFF;
   EXPECT_EQ(Call(rd).error, 0);
   fsproto::Request dir = Q(fsproto::kReadDir, 2);
   dir.length = 8;
-  EXPECT_EQ(Call(dir).error, kEinval);
+  EXPECT_EQ(Call(dir).error, linux_abi::kEINVAL);
   // A readdir cursor that is garbage gives an error or the end, not a crash.
   dir.length = 4096;
   dir.offset = 0xDEADBEEFCAFEull;
@@ -335,7 +336,7 @@ TEST_F(ServerTest, MalformedRequestsGetErrnoReplies) {
   EXPECT_NE(Call(l, "rootlink").error, 0);
   fsproto::Request rn = Q(fsproto::kRename, 2);
   rn.node2 = 77;
-  EXPECT_EQ(Call(rn, "f", "g").error, kEstale);
+  EXPECT_EQ(Call(rn, "f", "g").error, linux_abi::kESTALE);
   // Forget of unknown ids and too many references is harmless.
   fsproto::Request f = Q(fsproto::kForget, 12345);
   f.offset = 3;
@@ -348,7 +349,7 @@ TEST_F(ServerTest, MalformedRequestsGetErrnoReplies) {
   server_->set_buffer(nullptr);
   fsproto::Request rd2 = Q(fsproto::kReadDir, 2);
   rd2.length = 4096;
-  EXPECT_EQ(Call(rd2).error, kEio);
+  EXPECT_EQ(Call(rd2).error, linux_abi::kEIO);
   server_->set_buffer(buffer_.data());
   // Random garbage headers never crash the server.
   uint32_t seed = 1;
@@ -379,7 +380,7 @@ TEST_F(ServerTest, WriteBackAndTreeImage) {
   Open(ScratchCopy("tree_4k.img"));
   auto entries = List(2, 4096);
   EXPECT_GT(entries.size(), 3u);
-  uint64_t f = Create(2, "new", fsproto::kModeRegular | 0644);
+  uint64_t f = Create(2, "new", linux_abi::kModeRegular | 0644);
   std::string data = PatternBytes(70000, 3);
   for (size_t at = 0; at < data.size(); at += 4096) ASSERT_EQ(Write(f, at, data.substr(at, 4096)).error, 0);
   EXPECT_EQ(server_->WriteBack(), 0);
@@ -393,13 +394,13 @@ TEST_F(ServerTest, WriteBackAndTreeImage) {
 // A server crashes (the Ext2 goes away without Unmount after a sync); a new
 // one mounts the unclean image and adopts what the kernel still holds.
 TEST_F(ServerTest, AdoptAfterACrash) {
-  uint64_t dir = Create(2, "d", fsproto::kModeDirectory | 0755);
-  uint64_t f = Create(dir, "f", fsproto::kModeRegular | 0644);
+  uint64_t dir = Create(2, "d", linux_abi::kModeDirectory | 0755);
+  uint64_t f = Create(dir, "f", linux_abi::kModeRegular | 0644);
   ASSERT_EQ(Write(f, 0, PatternBytes(5000, 1)).error, 0);
-  uint64_t orphan = Create(2, "orphan", fsproto::kModeRegular | 0600);
+  uint64_t orphan = Create(2, "orphan", linux_abi::kModeRegular | 0600);
   ASSERT_EQ(Write(orphan, 0, "still open").error, 0);
   ASSERT_EQ(Call(Q(fsproto::kUnlink, 2), "orphan").error, 0);  // the kernel still holds it
-  uint64_t gone = Create(2, "gone", fsproto::kModeRegular | 0600);
+  uint64_t gone = Create(2, "gone", linux_abi::kModeRegular | 0600);
   fsproto::Request forget = Q(fsproto::kForget, gone);
   forget.offset = 1;
   Call(forget);
@@ -416,7 +417,7 @@ TEST_F(ServerTest, AdoptAfterACrash) {
   server_ = std::make_unique<Server>(&mounted_->fs, buffer_.data());
   fsproto::Reply root;
   ASSERT_TRUE(server_->MakeRootReply(&root).ok());
-  EXPECT_EQ(Lookup(dir, "f").error, kEstale);  // unknown ids until adopted
+  EXPECT_EQ(Lookup(dir, "f").error, linux_abi::kESTALE);  // unknown ids until adopted
 
   const std::vector<uint64_t> ids = {dir, f, orphan, gone, 0, 1, 1u << 30, 1ull << 40};
   memcpy(buffer_.data(), ids.data(), ids.size() * sizeof(uint64_t));
@@ -428,7 +429,9 @@ TEST_F(ServerTest, AdoptAfterACrash) {
   EXPECT_EQ(r.value, 3u);
   std::vector<int32_t> status(ids.size());
   memcpy(status.data(), buffer_.data(), r.length);
-  EXPECT_EQ(status, (std::vector<int32_t>{0, 0, 0, kEstale, kEstale, kEstale, kEstale, kEstale}));
+  EXPECT_EQ(status,
+            (std::vector<int32_t>{0, 0, 0, linux_abi::kESTALE, linux_abi::kESTALE,
+                                  linux_abi::kESTALE, linux_abi::kESTALE, linux_abi::kESTALE}));
   EXPECT_EQ(server_->references(static_cast<uint32_t>(orphan)), 1u);
   EXPECT_EQ(server_->live_nodes(), 4u);  // the root, d, f, the orphan
 
@@ -436,7 +439,7 @@ TEST_F(ServerTest, AdoptAfterACrash) {
   EXPECT_EQ(ReadAll(f), PatternBytes(5000, 1));
   EXPECT_EQ(ReadAll(orphan), "still open");
   EXPECT_EQ(Lookup(dir, "f").node, f);
-  EXPECT_EQ(Call(Q(fsproto::kGetAttr, gone)).error, kEstale);
+  EXPECT_EQ(Call(Q(fsproto::kGetAttr, gone)).error, linux_abi::kESTALE);
   // The kernel lets go of the orphan: it is freed, as its last close would have.
   forget = Q(fsproto::kForget, orphan);
   forget.offset = 1;
@@ -445,9 +448,9 @@ TEST_F(ServerTest, AdoptAfterACrash) {
 
   // Malformed: not a whole number of ids, too many.
   adopt.length = 12;
-  EXPECT_EQ(Call(adopt).error, kEinval);
+  EXPECT_EQ(Call(adopt).error, linux_abi::kEINVAL);
   adopt.length = (fsproto::kMaxAdoptNodes + 1) * sizeof(uint64_t);
-  EXPECT_EQ(Call(adopt).error, kEinval);
+  EXPECT_EQ(Call(adopt).error, linux_abi::kEINVAL);
 
   // The image arrived unclean and stays marked so, but e2fsck finds nothing
   // wrong: the orphan was freed, nothing leaked.

@@ -178,7 +178,7 @@ uint64_t g_partner_yields;
 
 void YieldThread(uint64_t) {
   while (__atomic_load_n(&g_yield_stop, __ATOMIC_RELAXED) == 0) {
-    guest::Syscall(guest::kSysSchedYield);
+    guest::Syscall(tessera::kNrLinuxSchedYield);
     __atomic_fetch_add(&g_partner_yields, 1, __ATOMIC_RELAXED);
   }
   guest::ExitThread();
@@ -190,12 +190,13 @@ int BenchThreadYield() {
   void* stack = nullptr;
   int64_t tid = guest::StartThread(YieldThread, 0, &stack);
   if (tid <= 0) return Error("ThreadCreate", tid);
-  while (__atomic_load_n(&g_partner_yields, __ATOMIC_RELAXED) == 0) guest::Syscall(guest::kSysSchedYield);
+  while (__atomic_load_n(&g_partner_yields, __ATOMIC_RELAXED) == 0)
+    guest::Syscall(tessera::kNrLinuxSchedYield);
   constexpr int kBatch = 100, kSamples = 2000;
   uint64_t partner_before = __atomic_load_n(&g_partner_yields, __ATOMIC_RELAXED);
   for (int s = 0; s < kSamples; ++s) {
     int64_t t0 = Now();
-    for (int i = 0; i < kBatch; ++i) guest::Syscall(guest::kSysSchedYield);
+    for (int i = 0; i < kBatch; ++i) guest::Syscall(tessera::kNrLinuxSchedYield);
     g_samples[s] = (Now() - t0) / (2 * kBatch);
   }
   uint64_t partner = __atomic_load_n(&g_partner_yields, __ATOMIC_RELAXED) - partner_before;
@@ -236,7 +237,7 @@ int main() {
   int loaded = g_boot.Load();
   if (loaded < 0) return Error("Bootstrap::Load", loaded);
   if (BenchIpc() != 0) return 1;
-  BatchBench("null_syscall_getpid", [] { guest::Syscall(guest::kSysGetpid); });
+  BatchBench("null_syscall_getpid", [] { guest::Syscall(tessera::kNrLinuxGetpid); });
   BatchBench("null_syscall_clock", [] { sys::ClockMonotonic(); });
   if (BenchThreadNotify() != 0) return 1;
   if (BenchThreadYield() != 0) return 1;

@@ -32,7 +32,7 @@ int main() {
   }
   for (size_t i = 0; i < g_boot.count(); ++i) Own(g_boot.at(i).handle);
   printf("coretest: starting (pid %lld) with %zu module handle(s)\n",
-         LL(Syscall(guest::kSysGetpid)), g_boot.count());
+         LL(Syscall(tessera::kNrLinuxGetpid)), g_boot.count());
   fflush(stdout);
   int64_t start = Now();
 

@@ -3,9 +3,13 @@
 
 #include <string.h>
 
-#include "core/syscall/abi.h"
-#include "core/syscall/linux_table.h"
-#include "core/syscall/syscall_table.h"
+#include "abi/linux/errno.h"
+#include "abi/linux/termios.h"
+#include "abi/linux/time.h"
+#include "abi/linux/uio.h"
+#include "abi/tessera/native.h"
+#include "abi/tessera/linux_syscalls.h"
+#include "abi/tessera/syscall_table.h"
 #include "testing/guest/coretest.h"
 
 namespace coretest {
@@ -160,31 +164,31 @@ const BadCase kNativeCases[] = {
        handle_t h1 = 0;
        return sys::ChannelCreate(P<handle_t>(bad), &h1);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1010, 1, "ChannelCreate(out1)",
      [](uint64_t bad) {
        handle_t h0 = 0;
        return sys::ChannelCreate(&h0, P<handle_t>(bad));
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1011, 1, "ChannelWrite(bytes)",
      [](uint64_t bad) { return sys::ChannelWrite(g_bp.quiet_a, P<void>(bad), 16, nullptr, 0, 0); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1011, 3, "ChannelWrite(handles)",
      [](uint64_t bad) {
        return sys::ChannelWrite(g_bp.quiet_a, "abcd", 4, P<handle_t>(bad), 2, 0);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1012, 1, "ChannelRead(args)",
      [](uint64_t bad) { return sys::ChannelRead(g_bp.quiet_b, P<tessera::ChannelReadArgs>(bad)); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1012, -1, "ChannelRead(args.bytes)", [](uint64_t bad) { return ReadIntoBadBuffer(bad, false); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1012, -1, "ChannelRead(args.handles)", [](uint64_t bad) { return ReadIntoBadBuffer(bad, true); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1013, 1, "ChannelCall(args)",
      [](uint64_t bad) { return sys::ChannelCall(g_bp.quiet_a, P<tessera::ChannelCallArgs>(bad)); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1013, -1, "ChannelCall(args.write_bytes)",
      [](uint64_t bad) {
        char in[64];
@@ -196,7 +200,7 @@ const BadCase kNativeCases[] = {
        args.deadline = 0;  // nothing answers on the quiet channel
        return sys::ChannelCall(g_bp.quiet_a, &args);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1013, -1, "ChannelCall(args.read_bytes)",
      [](uint64_t bad) {
        uint8_t out[64];
@@ -209,31 +213,31 @@ const BadCase kNativeCases[] = {
        args.deadline = guest::DeadlineIn(5 * kSec);
        return sys::ChannelCall(g_echo_ch, &args);  // the echo server answers
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1022, 1, "NotificationTake(bits)",
      [](uint64_t bad) { return sys::NotificationTake(g_bp.notif, P<uint64_t>(bad)); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {0x1030, 3, "ObjectWaitOne(observed)",
      [](uint64_t bad) {
        return sys::ObjectWaitOne(g_bp.notif, tessera::kSignalNotified, 0, P<uint32_t>(bad));
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1031, 0, "ObjectWaitMany(items)",
      [](uint64_t bad) { return sys::ObjectWaitMany(P<tessera::WaitItem>(bad), 2, 0); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {0x1080, 0, "FsMount(args)",
      [](uint64_t bad) { return sys::FsMount(P<tessera::FsMountArgs>(bad)); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {0x1040, 0, "ProcessSpawn(args)",
      [](uint64_t bad) { return sys::ProcessSpawn(P<tessera::SpawnArgs>(bad)); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {0x1040, -1, "ProcessSpawn(args.argv)",
      [](uint64_t bad) {
        tessera::SpawnArgs a = NopSpawnArgs();
        a.argv = P<const char* const>(bad);
        return sys::ProcessSpawn(&a);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1040, -1, "ProcessSpawn(args.argv[0])",
      [](uint64_t bad) {
        const char* argv[] = {P<const char>(bad)};
@@ -241,14 +245,14 @@ const BadCase kNativeCases[] = {
        a.argv = argv;
        return sys::ProcessSpawn(&a);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1040, -1, "ProcessSpawn(args.name)",
      [](uint64_t bad) {
        tessera::SpawnArgs a = NopSpawnArgs();
        a.name = P<const char>(bad);
        return sys::ProcessSpawn(&a);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1040, -1, "ProcessSpawn(args.handles)",
      [](uint64_t bad) {
        tessera::SpawnArgs a = NopSpawnArgs();
@@ -256,7 +260,7 @@ const BadCase kNativeCases[] = {
        a.num_handles = 1;
        return sys::ProcessSpawn(&a);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1040, -1, "ProcessSpawn(args.handle_names)",
      [](uint64_t bad) {
        tessera::SpawnArgs a = NopSpawnArgs();
@@ -265,72 +269,71 @@ const BadCase kNativeCases[] = {
        a.num_handles = 1;
        return sys::ProcessSpawn(&a);
      },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1042, 1, "ProcessStats(stats)",
      [](uint64_t bad) { return sys::ProcessStats(kInvalidHandle, P<tessera::ProcessStats>(bad)); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
     {0x1070, 2, "PciGetInfo(info)",
      [](uint64_t bad) { return sys::PciGetInfo(g_bp.pci_root, 0, P<tessera::PciFunctionInfo>(bad)); },
-     kAllKinds, -guest::kEFAULT},
+     kAllKinds, -linux_abi::kEFAULT},
 };
 
 constexpr int32_t kArchGetFs = 0x1003;
-constexpr uint32_t kTiocgwinsz = 0x5413;
 
 const BadCase kLinuxCases[] = {
-    {guest::kSysWrite, 1, "write(buf)", [](uint64_t bad) { return Syscall(guest::kSysWrite, 1, bad, 16); },
-     kNoStraddle, -guest::kEFAULT},
-    {guest::kSysWritev, 1, "writev(iov)",
-     [](uint64_t bad) { return Syscall(guest::kSysWritev, 1, bad, 1); }, kAllKinds, -guest::kEFAULT},
-    {guest::kSysWritev, -1, "writev(iov[0].iov_base)",
+    {tessera::kNrLinuxWrite, 1, "write(buf)", [](uint64_t bad) { return Syscall(tessera::kNrLinuxWrite, 1, bad, 16); },
+     kNoStraddle, -linux_abi::kEFAULT},
+    {tessera::kNrLinuxWritev, 1, "writev(iov)",
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxWritev, 1, bad, 1); }, kAllKinds, -linux_abi::kEFAULT},
+    {tessera::kNrLinuxWritev, -1, "writev(iov[0].iov_base)",
      [](uint64_t bad) {
-       tessera::linux_iovec iov{bad, 16};
-       return Syscall(guest::kSysWritev, 1, Addr(&iov), 1);
+       linux_abi::Iovec iov{bad, 16};
+       return Syscall(tessera::kNrLinuxWritev, 1, Addr(&iov), 1);
      },
-     kNoStraddle, -guest::kEFAULT},
-    {guest::kSysNanosleep, 0, "nanosleep(req)",
-     [](uint64_t bad) { return Syscall(guest::kSysNanosleep, bad, 0); }, kAllKinds, -guest::kEFAULT},
+     kNoStraddle, -linux_abi::kEFAULT},
+    {tessera::kNrLinuxNanosleep, 0, "nanosleep(req)",
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxNanosleep, bad, 0); }, kAllKinds, -linux_abi::kEFAULT},
     // Linux writes *rem only when the sleep is interrupted, so a bad rem does
     // not fail a sleep that completes.
-    {guest::kSysNanosleep, 1, "nanosleep(rem) of a completed sleep",
+    {tessera::kNrLinuxNanosleep, 1, "nanosleep(rem) of a completed sleep",
      [](uint64_t bad) {
-       tessera::linux_timespec ts{0, 1000};
-       return Syscall(guest::kSysNanosleep, Addr(&ts), bad);
+       linux_abi::Timespec ts{0, 1000};
+       return Syscall(tessera::kNrLinuxNanosleep, Addr(&ts), bad);
      },
      kAllKinds, 0},
-    {guest::kSysClockGettime, 1, "clock_gettime(CLOCK_MONOTONIC, tp)",
-     [](uint64_t bad) { return Syscall(guest::kSysClockGettime, 1, bad); }, kAllKinds,
-     -guest::kEFAULT},
-    {guest::kSysArchPrctl, 1, "arch_prctl(ARCH_GET_FS, addr)",
-     [](uint64_t bad) { return Syscall(guest::kSysArchPrctl, kArchGetFs, bad); }, kAllKinds,
-     -guest::kEFAULT},
-    {guest::kSysIoctl, 2, "ioctl(1, TIOCGWINSZ, arg)",
-     [](uint64_t bad) { return Syscall(guest::kSysIoctl, 1, kTiocgwinsz, bad); }, kAllKinds,
-     -guest::kEFAULT},
-    {63, 0, "uname(buf)", [](uint64_t bad) { return Syscall(63, bad); }, kAllKinds, -guest::kEFAULT},
+    {tessera::kNrLinuxClockGettime, 1, "clock_gettime(CLOCK_MONOTONIC, tp)",
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxClockGettime, 1, bad); }, kAllKinds,
+     -linux_abi::kEFAULT},
+    {tessera::kNrLinuxArchPrctl, 1, "arch_prctl(ARCH_GET_FS, addr)",
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxArchPrctl, kArchGetFs, bad); }, kAllKinds,
+     -linux_abi::kEFAULT},
+    {tessera::kNrLinuxIoctl, 2, "ioctl(1, TIOCGWINSZ, arg)",
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxIoctl, 1, linux_abi::kTiocgwinsz, bad); }, kAllKinds,
+     -linux_abi::kEFAULT},
+    {63, 0, "uname(buf)", [](uint64_t bad) { return Syscall(63, bad); }, kAllKinds, -linux_abi::kEFAULT},
     // mount(2) copies every string before it looks at anything, so a bad one
     // is EFAULT and nothing is mounted on /tmp.
     {165, 0, "mount(source)",
      [](uint64_t bad) { return Syscall(165, bad, Addr("/tmp"), Addr("tmpfs"), 0, 0); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {165, 1, "mount(target)",
      [](uint64_t bad) { return Syscall(165, Addr("none"), bad, Addr("tmpfs"), 0, 0); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     {165, 2, "mount(type)",
      [](uint64_t bad) { return Syscall(165, Addr("none"), Addr("/tmp"), bad, 0, 0); }, kAllKinds,
-     -guest::kEFAULT},
+     -linux_abi::kEFAULT},
     // Linux copies what it can of `data` (up to a page), so only pointers
     // with no readable byte at all are EFAULT there.
     {165, 4, "mount(data)",
      [](uint64_t bad) { return Syscall(165, Addr("none"), Addr("/tmp"), Addr("tmpfs"), 0, bad); },
-     kNoStraddle & ~(1u << kUserTop), -guest::kEFAULT},
+     kNoStraddle & ~(1u << kUserTop), -linux_abi::kEFAULT},
 };
 
 // The Linux calls the suite must cover whether or not the table marks their
 // pointer (ioctl and arch_prctl take it as a plain integer).
-constexpr uint64_t kRequiredLinux[] = {guest::kSysWrite, guest::kSysWritev, guest::kSysNanosleep,
-                                       guest::kSysClockGettime, guest::kSysArchPrctl,
-                                       guest::kSysIoctl};
+constexpr uint64_t kRequiredLinux[] = {tessera::kNrLinuxWrite, tessera::kNrLinuxWritev, tessera::kNrLinuxNanosleep,
+                                       tessera::kNrLinuxClockGettime, tessera::kNrLinuxArchPrctl,
+                                       tessera::kNrLinuxIoctl};
 
 bool SetUpBadPointers() {
   g_bad[kKernelHalf] = 0xffff800000001000ULL;
@@ -354,7 +357,7 @@ bool SetUpBadPointers() {
   g_bad[kUnmapped] = Addr(pages + 4096);
   g_bad[kStraddle] = Addr(pages + 4096 - 2);
   // The unmapped page must really be unmapped: a read through write(2) faults.
-  ExpectEq(Syscall(guest::kSysWrite, 1, g_bad[kUnmapped], 1), -guest::kEFAULT,
+  ExpectEq(Syscall(tessera::kNrLinuxWrite, 1, g_bad[kUnmapped], 1), -linux_abi::kEFAULT,
            "write(1, <munmapped page>, 1)");
   return !Failed();
 }
@@ -436,7 +439,7 @@ void TestBadPointersNative() {
   args.bytes = buf;
   args.bytes_capacity = sizeof buf;
   ExpectEq(sys::ChannelRead(g_bp.quiet_b, &args), 0, "reading the message queued before");
-  ExpectEq(sys::ChannelRead(g_bp.quiet_b, &args), -guest::kEAGAIN,
+  ExpectEq(sys::ChannelRead(g_bp.quiet_b, &args), -linux_abi::kEAGAIN,
            "a second message on the quiet channel (a faulting write or call sent one)");
   ExpectEq(sys::ChannelRead(g_bp.quiet_a, &args), 0, "the message queued on the other end");
   uint64_t bits = 0;

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 
+#include "abi/linux/signal.h"
 #include "testing/guest/coretest.h"
 
 namespace coretest {
@@ -26,10 +27,10 @@ void RunFault(const char* variant, int64_t want_status) {
   EchoCall(9000);
 }
 
-void TestFaultNullWrite() { RunFault("null-write", guest::kSigSegv); }
-void TestFaultKernelRead() { RunFault("kernel-read", guest::kSigSegv); }
-void TestFaultNoncanonicalJump() { RunFault("noncanonical-jump", guest::kSigSegv); }
-void TestFaultUd2() { RunFault("ud2", guest::kSigIll); }
-void TestFaultNxExec() { RunFault("nx-exec", guest::kSigSegv); }
+void TestFaultNullWrite() { RunFault("null-write", linux_abi::kSigSegv); }
+void TestFaultKernelRead() { RunFault("kernel-read", linux_abi::kSigSegv); }
+void TestFaultNoncanonicalJump() { RunFault("noncanonical-jump", linux_abi::kSigSegv); }
+void TestFaultUd2() { RunFault("ud2", linux_abi::kSigIll); }
+void TestFaultNxExec() { RunFault("nx-exec", linux_abi::kSigSegv); }
 
 }  // namespace coretest

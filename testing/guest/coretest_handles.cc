@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "abi/linux/errno.h"
 #include "testing/guest/coretest.h"
 
 namespace coretest {
@@ -50,7 +51,7 @@ void TryForeign(handle_t v, int which, ForeignTally* t, const char* source) {
     }
   }
   ++t->tried;
-  if (r != -guest::kEBADF) {
+  if (r != -linux_abi::kEBADF) {
     ++t->wrong;
     Fail("%s(%08x) (%s) returned %lld, want -EBADF", call, v, source, LL(r));
     if (which % 6 == 0 && r > 0) sys::HandleClose(static_cast<handle_t>(r));
@@ -76,9 +77,9 @@ void TestHandleIsolation() {
   // A closed handle's value is dead.
   handle_t stale = Dup(g_boot.at(0).handle, tessera::kRightSameRights);
   CloseOwn(stale);
-  ExpectEq(sys::HandleDuplicate(stale, tessera::kRightSameRights), -guest::kEBADF,
+  ExpectEq(sys::HandleDuplicate(stale, tessera::kRightSameRights), -linux_abi::kEBADF,
            "HandleDuplicate of a closed handle");
-  ExpectEq(sys::HandleClose(stale), -guest::kEBADF, "HandleClose of a closed handle");
+  ExpectEq(sys::HandleClose(stale), -linux_abi::kEBADF, "HandleClose of a closed handle");
 
   // Guesses around every value it holds.
   ForeignTally around;
@@ -152,19 +153,19 @@ void TestRights() {
   constexpr uint32_t kNoWrite = kEndpointRights & ~tessera::kRightWrite;
   handle_t ro = Dup(a, kNoWrite);
   if (ro == kInvalidHandle) return;
-  ExpectEq(sys::ChannelWrite(ro, "x", 1, nullptr, 0, 0), -guest::kEACCES,
+  ExpectEq(sys::ChannelWrite(ro, "x", 1, nullptr, 0, 0), -linux_abi::kEACCES,
            "ChannelWrite without kRightWrite");
   tessera::ChannelCallArgs call{};
   call.write_bytes = "x";
   call.write_num_bytes = 1;
   call.deadline = 0;
-  ExpectEq(sys::ChannelCall(ro, &call), -guest::kEACCES, "ChannelCall without kRightWrite");
+  ExpectEq(sys::ChannelCall(ro, &call), -linux_abi::kEACCES, "ChannelCall without kRightWrite");
   EXPECT(!Asserted(b, tessera::kSignalReadable), "a refused write reached the peer");
-  ExpectEq(sys::HandleDuplicate(ro, kEndpointRights), -guest::kEINVAL,
+  ExpectEq(sys::HandleDuplicate(ro, kEndpointRights), -linux_abi::kEINVAL,
            "HandleDuplicate adding kRightWrite back");
-  ExpectEq(sys::HandleDuplicate(a, 1u << 20), -guest::kEINVAL, "HandleDuplicate with unknown rights");
+  ExpectEq(sys::HandleDuplicate(a, 1u << 20), -linux_abi::kEINVAL, "HandleDuplicate with unknown rights");
   handle_t ro2 = Dup(ro, tessera::kRightSameRights);
-  ExpectEq(sys::ChannelWrite(ro2, "x", 1, nullptr, 0, 0), -guest::kEACCES,
+  ExpectEq(sys::ChannelWrite(ro2, "x", 1, nullptr, 0, 0), -linux_abi::kEACCES,
            "ChannelWrite through a same-rights copy of a read-only handle");
   ExpectEq(sys::ChannelWrite(a, "x", 1, nullptr, 0, 0), 0, "ChannelWrite with kRightWrite");
 
@@ -173,28 +174,28 @@ void TestRights() {
   tessera::ChannelReadArgs args{};
   args.bytes = buf;
   args.bytes_capacity = sizeof buf;
-  ExpectEq(sys::ChannelRead(noread, &args), -guest::kEACCES, "ChannelRead without kRightRead");
+  ExpectEq(sys::ChannelRead(noread, &args), -linux_abi::kEACCES, "ChannelRead without kRightRead");
   ExpectEq(sys::ChannelRead(b, &args), 0, "ChannelRead with kRightRead");
   handle_t nowait = Dup(a, kEndpointRights & ~tessera::kRightWait);
-  ExpectEq(sys::ObjectWaitOne(nowait, tessera::kSignalWritable, 0, nullptr), -guest::kEACCES,
+  ExpectEq(sys::ObjectWaitOne(nowait, tessera::kSignalWritable, 0, nullptr), -linux_abi::kEACCES,
            "ObjectWaitOne without kRightWait");
   handle_t nodup = Dup(a, kEndpointRights & ~tessera::kRightDuplicate);
-  ExpectEq(sys::HandleDuplicate(nodup, tessera::kRightSameRights), -guest::kEACCES,
+  ExpectEq(sys::HandleDuplicate(nodup, tessera::kRightSameRights), -linux_abi::kEACCES,
            "HandleDuplicate without kRightDuplicate");
 
   // Notifications: signalling needs kRightWrite, and rights travel with a handle.
   handle_t n = CreateNotification();
   handle_t nsig = Dup(n, tessera::kRightDuplicate | tessera::kRightTransfer | tessera::kRightWait |
                              tessera::kRightRead);
-  ExpectEq(sys::NotificationSignal(nsig, 1), -guest::kEACCES, "NotificationSignal without kRightWrite");
+  ExpectEq(sys::NotificationSignal(nsig, 1), -linux_abi::kEACCES, "NotificationSignal without kRightWrite");
   handle_t notransfer = Dup(n, tessera::kRightDuplicate | tessera::kRightWait | tessera::kRightRead |
                                    tessera::kRightWrite);
-  ExpectEq(sys::ChannelWrite(a, "h", 1, &notransfer, 1, 0), -guest::kEACCES,
+  ExpectEq(sys::ChannelWrite(a, "h", 1, &notransfer, 1, 0), -linux_abi::kEACCES,
            "sending a handle without kRightTransfer");
   ExpectEq(sys::NotificationSignal(notransfer, 2), 0, "the untransferable handle stays usable");
   ExpectEq(sys::ChannelWrite(a, "h", 1, &nsig, 1, 0), 0, "sending a read-only notification handle");
   Disown(nsig);
-  ExpectEq(sys::NotificationSignal(nsig, 1), -guest::kEBADF, "the sent handle's old value");
+  ExpectEq(sys::NotificationSignal(nsig, 1), -linux_abi::kEBADF, "the sent handle's old value");
   handle_t got[1] = {};
   tessera::ChannelReadArgs hargs{};
   hargs.bytes = buf;
@@ -204,7 +205,7 @@ void TestRights() {
   if (ExpectEq(sys::ChannelRead(b, &hargs), 0, "receiving the handle") &&
       ExpectEq(hargs.actual_handles, 1, "handles received")) {
     Own(got[0]);
-    ExpectEq(sys::NotificationSignal(got[0], 1), -guest::kEACCES,
+    ExpectEq(sys::NotificationSignal(got[0], 1), -linux_abi::kEACCES,
              "NotificationSignal through the received read-only handle");
     uint64_t bits = 0;
     ExpectEq(sys::NotificationTake(got[0], &bits), 0, "NotificationTake through the received handle");
@@ -212,14 +213,14 @@ void TestRights() {
     CloseOwn(got[0]);
   }
   // Type checks come with the rights checks.
-  ExpectEq(sys::NotificationSignal(a, 1), -guest::kEINVAL, "NotificationSignal on a channel");
-  ExpectEq(sys::ChannelWrite(n, "x", 1, nullptr, 0, 0), -guest::kEINVAL, "ChannelWrite on a notification");
+  ExpectEq(sys::NotificationSignal(a, 1), -linux_abi::kEINVAL, "NotificationSignal on a channel");
+  ExpectEq(sys::ChannelWrite(n, "x", 1, nullptr, 0, 0), -linux_abi::kEINVAL, "ChannelWrite on a notification");
 
   // Processes: killing needs kRightManage.
   if (g_echo_proc != kInvalidHandle) {
     handle_t watch = Dup(g_echo_proc, tessera::kRightDuplicate | tessera::kRightWait | tessera::kRightRead);
-    ExpectEq(sys::ProcessKill(watch, 0), -guest::kEACCES, "ProcessKill without kRightManage");
-    ExpectEq(sys::ProcessExitCode(g_echo_proc), -guest::kEAGAIN, "echo_server still running");
+    ExpectEq(sys::ProcessKill(watch, 0), -linux_abi::kEACCES, "ProcessKill without kRightManage");
+    ExpectEq(sys::ProcessExitCode(g_echo_proc), -linux_abi::kEAGAIN, "echo_server still running");
     tessera::ProcessStats s;
     ExpectEq(sys::ProcessStats(watch, &s), 0, "ProcessStats with kRightRead");
     CloseOwn(watch);
@@ -231,7 +232,7 @@ void TestRights() {
     handle_t noexec = Dup(nop, tessera::kRightDuplicate | tessera::kRightRead | tessera::kRightWait);
     const char* argv[] = {"nop"};
     int64_t r = tessera::Spawn(noexec, "nop", 1, argv);
-    ExpectEq(r, -guest::kEACCES, "ProcessSpawn from a handle without kRightExecute");
+    ExpectEq(r, -linux_abi::kEACCES, "ProcessSpawn from a handle without kRightExecute");
     if (r > 0) sys::HandleClose(static_cast<handle_t>(r));
     CloseOwn(noexec);
   } else {

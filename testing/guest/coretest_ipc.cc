@@ -29,7 +29,7 @@ void TestPingPong() {
   if (g_echo_proc == kInvalidHandle) return;
   g_echo_ch = client_end;
   g_echo_pid = PidOf(g_echo_proc);
-  int64_t self_pid = Syscall(guest::kSysGetpid);
+  int64_t self_pid = Syscall(tessera::kNrLinuxGetpid);
   EXPECT(g_echo_pid > 1 && static_cast<int64_t>(g_echo_pid) != self_pid,
          "echo_server's pid %llu (coretest is %lld)", ULL(g_echo_pid), LL(self_pid));
   // One call first, so the server is past its start-up (its bootstrap read
@@ -70,7 +70,7 @@ void TestAccounting() {
   EXPECT(b.syscalls - a.syscalls >= static_cast<uint64_t>(kPingPongCalls),
          "coretest syscalls grew by %llu over %d calls", ULL(b.syscalls - a.syscalls),
          kPingPongCalls);
-  ExpectEq(static_cast<int64_t>(b.pid), Syscall(guest::kSysGetpid), "ProcessStats(self).pid");
+  ExpectEq(static_cast<int64_t>(b.pid), Syscall(tessera::kNrLinuxGetpid), "ProcessStats(self).pid");
   EXPECT(b.resident_pages > 0, "coretest resident_pages is 0");
   ExpectEq(static_cast<int64_t>(b.threads), 1, "coretest threads");
   EXPECT(b.handles > 0, "coretest handles is 0");
@@ -159,7 +159,7 @@ void TestSenderStamp() {
   mine.bytes = buf;
   mine.bytes_capacity = sizeof buf;
   ExpectEq(sys::ChannelRead(b, &mine), 0, "ChannelRead of own message");
-  ExpectEq(static_cast<int64_t>(mine.sender.pid), Syscall(guest::kSysGetpid), "own sender.pid");
+  ExpectEq(static_cast<int64_t>(mine.sender.pid), Syscall(tessera::kNrLinuxGetpid), "own sender.pid");
   EXPECT(mine.sender.process_koid != server.process_koid,
          "coretest and echo_server have the same process koid %llu", ULL(server.process_koid));
 
@@ -173,7 +173,7 @@ void TestSenderStamp() {
       other.bytes = buf;
       other.bytes_capacity = sizeof buf;
       ExpectEq(sys::ChannelRead(b, &other), 0, "ChannelRead of the thread's message");
-      ExpectEq(static_cast<int64_t>(other.sender.pid), Syscall(guest::kSysGetpid),
+      ExpectEq(static_cast<int64_t>(other.sender.pid), Syscall(tessera::kNrLinuxGetpid),
                "second thread's sender.pid");
       ExpectEq(static_cast<int64_t>(other.sender.process_koid),
                static_cast<int64_t>(mine.sender.process_koid), "second thread's process koid");

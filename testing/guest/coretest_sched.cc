@@ -1,5 +1,7 @@
 // coretest's tests of preemption and several threads per process.
 
+#include "abi/linux/errno.h"
+#include "abi/linux/signal.h"
 #include "testing/guest/coretest.h"
 
 namespace coretest {
@@ -32,11 +34,11 @@ void TestPreemption() {
     EXPECT(s.cpu_time_ns > 0, "the spinner got no CPU time");
     ExpectEq(static_cast<int64_t>(s.threads), 1, "spinner threads");
   }
-  ExpectEq(sys::ProcessExitCode(spin), -guest::kEAGAIN, "ProcessExitCode of the running spinner");
+  ExpectEq(sys::ProcessExitCode(spin), -linux_abi::kEAGAIN, "ProcessExitCode of the running spinner");
   Info("50 ms sleep took %lld us and 100 echo calls %lld us beside the spinner (cpu %llu ms)",
        LL(slept / 1000), LL(calls / 1000), ULL(s.cpu_time_ns / kMs));
   ExpectEq(sys::ProcessKill(spin, 0), 0, "ProcessKill(spinner)");
-  ExpectEq(WaitAndClose(spin, 5 * kSec), guest::kSigKill, "wait status of the killed spinner");
+  ExpectEq(WaitAndClose(spin, 5 * kSec), linux_abi::kSigKill, "wait status of the killed spinner");
 }
 
 
@@ -53,7 +55,7 @@ volatile int g_stop;
 handle_t g_workers_done;
 
 void CounterThreadMain(uint64_t index) {
-  g_counters[index].tid = Syscall(guest::kSysGettid);
+  g_counters[index].tid = Syscall(tessera::kNrLinuxGettid);
   while (__atomic_load_n(&g_stop, __ATOMIC_RELAXED) == 0) {
     g_counters[index].value = g_counters[index].value + 1;
   }
@@ -66,11 +68,11 @@ void TestThreads() {
   void* stack = guest::MapAnon(4096);
   if (stack != nullptr) {
     uint64_t entry = reinterpret_cast<uint64_t>(&CounterThreadMain);
-    ExpectEq(sys::ThreadCreate(entry, Addr(stack) + 4096 - 8, 0), -guest::kEINVAL,
+    ExpectEq(sys::ThreadCreate(entry, Addr(stack) + 4096 - 8, 0), -linux_abi::kEINVAL,
              "ThreadCreate with a misaligned stack");
-    ExpectEq(sys::ThreadCreate(0xffffffff80000000ULL, Addr(stack) + 4096, 0), -guest::kEINVAL,
+    ExpectEq(sys::ThreadCreate(0xffffffff80000000ULL, Addr(stack) + 4096, 0), -linux_abi::kEINVAL,
              "ThreadCreate with a kernel entry point");
-    ExpectEq(sys::ThreadCreate(entry, 0xffff800000010000ULL, 0), -guest::kEINVAL,
+    ExpectEq(sys::ThreadCreate(entry, 0xffff800000010000ULL, 0), -linux_abi::kEINVAL,
              "ThreadCreate with a kernel stack");
     guest::Unmap(stack, 4096);
   }
@@ -118,7 +120,7 @@ void TestThreads() {
   }
   EXPECT(seen == all, "workers that finished: %#llx of %#llx", ULL(seen), ULL(all));
   ExpectEq(started, kWorkers, "workers started");
-  int64_t self_tid = Syscall(guest::kSysGettid);
+  int64_t self_tid = Syscall(tessera::kNrLinuxGettid);
   for (int i = 0; i < started; ++i) {
     EXPECT(first[i] > 0, "worker %d made no progress in the first 100 ms", i);
     EXPECT(g_counters[i].value > first[i], "worker %d made no progress in the 2 s after", i);

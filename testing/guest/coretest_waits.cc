@@ -1,6 +1,8 @@
 // coretest's tests of peer close, a server that exits mid-call, timeouts and
 // notifications.
 
+#include "abi/linux/errno.h"
+#include "abi/linux/signal.h"
 #include "testing/guest/coretest.h"
 
 namespace coretest {
@@ -60,7 +62,7 @@ void TestPeerCloseWakes() {
     ExpectEq(g_pc.wait_result, 0, "the waiter's ObjectWaitOne");
     EXPECT(g_pc.observed & tessera::kSignalPeerClosed, "the waiter observed %#x, no kSignalPeerClosed",
            g_pc.observed);
-    ExpectEq(g_pc.read_result, -guest::kEPIPE, "ChannelRead after the peer closed");
+    ExpectEq(g_pc.read_result, -linux_abi::kEPIPE, "ChannelRead after the peer closed");
     Info("waiter woke %lld us after the close", LL(latency / 1000));
   } else {
     Fail("the waiter did not wake within 5 s of the peer's close");
@@ -101,7 +103,7 @@ void TestCallServerExit() {
     int64_t t0 = Now();
     int64_t r = sys::ChannelCall(a, &args);
     int64_t took = Now() - t0;
-    ExpectEq(r, -guest::kEPIPE, "ChannelCall to a server that exits without answering");
+    ExpectEq(r, -linux_abi::kEPIPE, "ChannelCall to a server that exits without answering");
     EXPECT(took < 5 * kSec, "the call took %lld ns to fail", LL(took));
     ExpectEq(WaitAndClose(server), 0, "the swallowing server's wait status");
     CloseOwn(a);
@@ -124,13 +126,13 @@ void TestCallServerExit() {
              LL(g_call.result));
       ExpectEq(sys::ProcessKill(server, 0), 0, "ProcessKill(spin_server)");
       if (WaitFor(done, tessera::kSignalNotified, 5 * kSec)) {
-        ExpectEq(g_call.result, -guest::kEPIPE, "ChannelCall to a server that was killed");
+        ExpectEq(g_call.result, -linux_abi::kEPIPE, "ChannelCall to a server that was killed");
       } else {
         Fail("the thread blocked in ChannelCall did not wake within 5 s of the server's death");
       }
       ReleaseWorkers(&w, 1);
     }
-    ExpectEq(WaitAndClose(server), guest::kSigKill, "the killed server's wait status");
+    ExpectEq(WaitAndClose(server), linux_abi::kSigKill, "the killed server's wait status");
     CloseOwn(done);
     CloseOwn(a);
   }
@@ -148,7 +150,7 @@ void TestTimeouts() {
   uint32_t observed = 0;
   int64_t r = sys::ObjectWaitOne(a, tessera::kSignalReadable, t0 + kWait, &observed);
   int64_t took = Now() - t0;
-  ExpectEq(r, -guest::kETIMEDOUT, "ObjectWaitOne on a silent channel");
+  ExpectEq(r, -linux_abi::kETIMEDOUT, "ObjectWaitOne on a silent channel");
   EXPECT(took >= kWait && took < 2 * kSec, "ObjectWaitOne with a 20 ms deadline returned after %lld ns",
          LL(took));
   EXPECT(observed & tessera::kSignalWritable, "observed %#x on a timed-out wait, want kSignalWritable",
@@ -159,7 +161,7 @@ void TestTimeouts() {
   t0 = Now();
   r = sys::ObjectWaitMany(items, 2, t0 + kWait);
   took = Now() - t0;
-  ExpectEq(r, -guest::kETIMEDOUT, "ObjectWaitMany on two silent ends");
+  ExpectEq(r, -linux_abi::kETIMEDOUT, "ObjectWaitMany on two silent ends");
   EXPECT(took >= kWait && took < 2 * kSec, "ObjectWaitMany with a 20 ms deadline returned after %lld ns",
          LL(took));
   // ChannelCall to a peer that never answers.
@@ -173,14 +175,14 @@ void TestTimeouts() {
   args.deadline = t0 + kWait;
   r = sys::ChannelCall(a, &args);
   took = Now() - t0;
-  ExpectEq(r, -guest::kETIMEDOUT, "ChannelCall nobody answers");
+  ExpectEq(r, -linux_abi::kETIMEDOUT, "ChannelCall nobody answers");
   EXPECT(took >= kWait && took < 2 * kSec, "ChannelCall with a 20 ms deadline returned after %lld ns",
          LL(took));
   // A deadline already past returns at once.
   t0 = Now();
   r = sys::ObjectWaitOne(a, tessera::kSignalReadable, 0, nullptr);
   took = Now() - t0;
-  ExpectEq(r, -guest::kETIMEDOUT, "ObjectWaitOne with a past deadline");
+  ExpectEq(r, -linux_abi::kETIMEDOUT, "ObjectWaitOne with a past deadline");
   EXPECT(took < 500 * kMs, "a wait with a past deadline took %lld ns", LL(took));
   // nanosleep sleeps at least as long as asked.
   t0 = Now();

@@ -11,43 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/syscall/abi.h"
+#include "abi/linux/errno.h"
+#include "abi/linux/mman.h"
+#include "abi/linux/time.h"
+#include "abi/tessera/linux_syscalls.h"
+#include "abi/tessera/native.h"
 #include "lib/tessera/syscalls.h"
 
 namespace guest {
-
-// Linux x86-64 system call numbers used by the guest programs.
-inline constexpr uint64_t kSysWrite = 1;
-inline constexpr uint64_t kSysMmap = 9;
-inline constexpr uint64_t kSysMprotect = 10;
-inline constexpr uint64_t kSysMunmap = 11;
-inline constexpr uint64_t kSysIoctl = 16;
-inline constexpr uint64_t kSysWritev = 20;
-inline constexpr uint64_t kSysSchedYield = 24;
-inline constexpr uint64_t kSysNanosleep = 35;
-inline constexpr uint64_t kSysGetpid = 39;
-inline constexpr uint64_t kSysArchPrctl = 158;
-inline constexpr uint64_t kSysGettid = 186;
-inline constexpr uint64_t kSysClockGettime = 228;
-
-// Linux errno values (uapi), as the kernel returns them negated.
-inline constexpr int64_t kEPERM = 1;
-inline constexpr int64_t kEINTR = 4;
-inline constexpr int64_t kEBADF = 9;
-inline constexpr int64_t kEAGAIN = 11;
-inline constexpr int64_t kENOMEM = 12;
-inline constexpr int64_t kEACCES = 13;
-inline constexpr int64_t kEFAULT = 14;
-inline constexpr int64_t kEINVAL = 22;
-inline constexpr int64_t kEPIPE = 32;
-inline constexpr int64_t kENOSYS = 38;
-inline constexpr int64_t kEMSGSIZE = 90;
-inline constexpr int64_t kETIMEDOUT = 110;
-
-// Linux wait-status signal numbers a fault ends a process with.
-inline constexpr int64_t kSigIll = 4;
-inline constexpr int64_t kSigKill = 9;
-inline constexpr int64_t kSigSegv = 11;
 
 /// One raw `syscall` instruction: the result register as is (-errno on error).
 inline int64_t Syscall(uint64_t n, uint64_t a = 0, uint64_t b = 0, uint64_t c = 0, uint64_t d = 0,
@@ -62,18 +33,21 @@ inline uint64_t Addr(T* p) {
 
 /// nanosleep for `ns` nanoseconds; returns the raw result.
 inline int64_t SleepNs(int64_t ns) {
-  tessera::linux_timespec ts{ns / 1000000000, ns % 1000000000};
-  return Syscall(kSysNanosleep, Addr(&ts), 0);
+  linux_abi::Timespec ts{ns / 1000000000, ns % 1000000000};
+  return Syscall(tessera::kNrLinuxNanosleep, Addr(&ts), 0);
 }
 
 /// Anonymous private read-write memory, or nullptr.
 inline void* MapAnon(size_t bytes) {
-  constexpr int kProtRw = 3, kMapPrivateAnon = 0x02 | 0x20;
-  int64_t r = Syscall(kSysMmap, 0, bytes, kProtRw, kMapPrivateAnon, static_cast<uint64_t>(-1), 0);
+  int64_t r =
+      Syscall(tessera::kNrLinuxMmap, 0, bytes, linux_abi::kProtRead | linux_abi::kProtWrite,
+              linux_abi::kMapPrivate | linux_abi::kMapAnonymous, static_cast<uint64_t>(-1), 0);
   return r < 0 ? nullptr : reinterpret_cast<void*>(r);
 }
 
-inline int64_t Unmap(void* p, size_t bytes) { return Syscall(kSysMunmap, Addr(p), bytes); }
+inline int64_t Unmap(void* p, size_t bytes) {
+  return Syscall(tessera::kNrLinuxMunmap, Addr(p), bytes);
+}
 
 /// The entry of a thread started by StartThread: called with `arg`; it must
 /// end with tessera::sys::ThreadExit() (there is no caller to return to).
@@ -86,7 +60,7 @@ inline constexpr size_t kThreadStackBytes = 64 * 1024;
 /// gone). Returns the thread id or -errno.
 inline int64_t StartThread(ThreadEntry entry, uint64_t arg, void** stack) {
   void* s = MapAnon(kThreadStackBytes);
-  if (s == nullptr) return -kENOMEM;
+  if (s == nullptr) return -linux_abi::kENOMEM;
   *stack = s;
   uint64_t top = Addr(s) + kThreadStackBytes;
   int64_t r = tessera::sys::ThreadCreate(reinterpret_cast<uint64_t>(entry), top, arg);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "abi/linux/errno.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/syscalls.h"
 #include "testing/guest/guest_util.h"
@@ -67,7 +68,7 @@ int Isolation(handle_t svc) {
     r[3] = sys::ChannelWrite(v, "x", 1, nullptr, 0, 0);
     for (int64_t x : r) {
       ++tried;
-      if (x != -guest::kEBADF) {
+      if (x != -linux_abi::kEBADF) {
         ++not_ebadf;
         printf("handle_peer: the client's handle value %08x worked here (%lld)\n", v,
                static_cast<long long>(x));
@@ -97,7 +98,7 @@ int Isolation(handle_t svc) {
     d.bytes = drain;
     d.bytes_capacity = sizeof drain;
     int64_t r = sys::ChannelRead(svc, &d);
-    if (r == -guest::kEPIPE) return 0;
+    if (r == -linux_abi::kEPIPE) return 0;
   }
 }
 

@@ -1,5 +1,5 @@
 // rfs_toyserver: a TEST-ONLY, RAM-backed toy file-system server speaking
-// lib/fsproto, for the in-guest test of user-space mounts (rfstest). Not the
+// abi/tessera/fsproto.h, for the in-guest test of user-space mounts (rfstest). Not the
 // product: the real server is servers/fs (ext2). Fixed tables, no locking,
 // no persistence.
 //
@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/fsproto/fsproto.h"
+#include "abi/linux/mman.h"
+#include "abi/linux/stat.h"
+#include "abi/tessera/fsproto.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/syscalls.h"
 
@@ -56,8 +58,13 @@ uint64_t NewNode(uint32_t mode, uint64_t parent) {
   for (uint64_t i = g_next_node; i < kMaxNodes; ++i) {
     if (!g_nodes[i].used) {
       g_next_node = i + 1;
-      g_nodes[i] = Node{true, mode, (mode & fsproto::kModeTypeMask) == fsproto::kModeDirectory ? 2u : 1u,
-                        parent, nullptr, 0, ++g_clock};
+      g_nodes[i] = Node{true,
+                        mode,
+                        (mode & linux_abi::kModeTypeMask) == linux_abi::kModeDirectory ? 2u : 1u,
+                        parent,
+                        nullptr,
+                        0,
+                        ++g_clock};
       return i;
     }
   }
@@ -76,7 +83,9 @@ fsproto::Attr AttrOf(uint64_t n) {
   return a;
 }
 
-bool IsDir(uint64_t n) { return (g_nodes[n].mode & fsproto::kModeTypeMask) == fsproto::kModeDirectory; }
+bool IsDir(uint64_t n) {
+  return (g_nodes[n].mode & linux_abi::kModeTypeMask) == linux_abi::kModeDirectory;
+}
 bool Valid(uint64_t n) { return n > 0 && n < kMaxNodes && g_nodes[n].used; }
 
 Entry* Find(uint64_t dir, const char* name, uint32_t len) {
@@ -156,15 +165,18 @@ int Serve(const fsproto::Request& q, const char* name, const char* name2, fsprot
       r.attr = AttrOf(n);
       return 0;
     case fsproto::kSetAttr:
-      if (q.setattr_mask & fsproto::kSetMode) node.mode = (node.mode & fsproto::kModeTypeMask) | (q.mode & 07777);
+      if (q.setattr_mask & fsproto::kSetMode) {
+        node.mode = (node.mode & linux_abi::kModeTypeMask) | (q.mode & 07777);
+      }
       if (q.setattr_mask & fsproto::kSetMtime) node.mtime = q.mtime_ns;
       r.attr = AttrOf(n);
       return 0;
     case fsproto::kCreate: {
       if (!IsDir(n)) return 20;
       if (Find(n, name, q.name_length)) return 17;
-      uint32_t type = q.mode & fsproto::kModeTypeMask;
-      if (type != fsproto::kModeRegular && type != fsproto::kModeDirectory && type != fsproto::kModeSymlink) {
+      uint32_t type = q.mode & linux_abi::kModeTypeMask;
+      if (type != linux_abi::kModeRegular && type != linux_abi::kModeDirectory &&
+          type != linux_abi::kModeSymlink) {
         return 1;
       }
       uint64_t c = NewNode(q.mode, n);
@@ -173,11 +185,11 @@ int Serve(const fsproto::Request& q, const char* name, const char* name2, fsprot
         g_nodes[c] = Node{};
         return e;
       }
-      if (type == fsproto::kModeSymlink) {
+      if (type == linux_abi::kModeSymlink) {
         Resize(c, q.name2_length);
         memcpy(g_nodes[c].data, name2, q.name2_length);
       }
-      if (type == fsproto::kModeDirectory) node.nlink++;
+      if (type == linux_abi::kModeDirectory) node.nlink++;
       r.node = c;
       r.attr = AttrOf(c);
       return 0;
@@ -250,7 +262,10 @@ int Serve(const fsproto::Request& q, const char* name, const char* name2, fsprot
         rec.node = child;
         rec.next_cursor = cursor + 1;
         rec.name_length = static_cast<uint16_t>(len);
-        rec.type = IsDir(child) ? 4 : (g_nodes[child].mode & fsproto::kModeTypeMask) == fsproto::kModeSymlink ? 10 : 8;
+        rec.type = IsDir(child) ? 4
+                   : (g_nodes[child].mode & linux_abi::kModeTypeMask) == linux_abi::kModeSymlink
+                       ? 10
+                       : 8;
         memcpy(g_buffer + used, &rec, sizeof rec);
         memcpy(g_buffer + used + sizeof rec, nm, len);
         used += size;
@@ -311,7 +326,7 @@ int main(int argc, char** argv) {
     printf("rfs_toyserver: no vfs handle\n");
     return 2;
   }
-  g_nodes[1] = Node{true, fsproto::kModeDirectory | 0755, 2, 1, nullptr, 0, g_clock};
+  g_nodes[1] = Node{true, linux_abi::kModeDirectory | 0755, 2, 1, nullptr, 0, g_clock};
   handle_t server_end, kernel_end;
   if (sys::ChannelCreate(&server_end, &kernel_end) < 0) return 3;
   fsproto::Reply root{};
@@ -358,8 +373,9 @@ int main(int argc, char** argv) {
     if (q.magic != fsproto::kMagic) continue;
     if (q.op == fsproto::kHello) {
       if (rd.actual_handles != 1) return 5;
-      int64_t addr = sys::VmoMap(handles[0], 0, fsproto::kDataBufferSize,
-                                 tessera::kProtRead | tessera::kProtWrite, 0, tessera::kVmoMapShared);
+      int64_t addr =
+          sys::VmoMap(handles[0], 0, fsproto::kDataBufferSize,
+                      linux_abi::kProtRead | linux_abi::kProtWrite, 0, tessera::kVmoMapShared);
       if (addr < 0) return 6;
       g_buffer = reinterpret_cast<uint8_t*>(addr);
       continue;

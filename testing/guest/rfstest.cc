@@ -17,7 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/fsproto/fsproto.h"
+#include "abi/linux/stat.h"
+#include "abi/tessera/fsproto.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/process.h"
 #include "lib/tessera/syscalls.h"
@@ -267,7 +268,7 @@ int64_t ReattachCall(const char* path, uint32_t flags, uint32_t pending_id = 0) 
   root.op = fsproto::kHello;
   root.node = 1;
   root.attr.node = 1;
-  root.attr.mode = fsproto::kModeDirectory | 0755;
+  root.attr.mode = linux_abi::kModeDirectory | 0755;
   root.info.magic = kToyMagic;
   args.root = &root;
   args.root_size = sizeof root;
@@ -364,7 +365,7 @@ int main() {
     root.op = fsproto::kHello;
     root.node = 1;
     root.attr.node = 1;
-    root.attr.mode = fsproto::kModeDirectory | 0755;
+    root.attr.mode = linux_abi::kModeDirectory | 0755;
     args.root = &root;
     args.root_size = sizeof root;
     int64_t r = sys::FsMount(&args);

@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/syscall/abi.h"
+#include "abi/tessera/native.h"
 
 namespace {
 

@@ -22,15 +22,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "abi/linux/statfs.h"
 #include "testing/posix/cases.h"
 #include "testing/posix/harness.h"
 #include "testing/posix/util.h"
 
 namespace posix_test {
 namespace {
-
-constexpr long kTmpfsMagic = 0x01021994;
-constexpr long kProcMagic = 0x9fa0;
 
 // A private mount namespace on Linux; nothing to do on Tessera.
 const char* IsolateMounts() {
@@ -135,7 +133,7 @@ const char* MountTmpfsShowsAndUmounts() {
   CHECK_ERRNO(access(mnt.In("under"), F_OK), ENOENT);  // hidden by the mount
   struct statfs sf;
   CHECK_OK(statfs(mnt.path(), &sf));
-  CHECK_EQ(sf.f_type, kTmpfsMagic);
+  CHECK_EQ(sf.f_type, linux_abi::kTmpfsMagic);
   CHECK_EQ(sf.f_bsize * sf.f_blocks, 64 * 1024);
   CHECK(WriteFile(mnt.In("f"), "hello", 5, 0644));
   MountsLine m;
@@ -387,7 +385,7 @@ const char* MountProc() {
   CHECK_OK(mount("proc", mnt.path(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr));
   struct statfs sf;
   CHECK_OK(statfs(mnt.path(), &sf));
-  CHECK_EQ(sf.f_type, kProcMagic);
+  CHECK_EQ(sf.f_type, linux_abi::kProcMagic);
   char link[64], want[64];
   ssize_t n = readlink(mnt.In("self"), link, sizeof link - 1);
   CHECK_OK(n);

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "abi/linux/futex.h"
 #include "testing/posix/cases.h"
 #include "testing/posix/harness.h"
 #include "testing/posix/util.h"
@@ -434,9 +435,6 @@ const char* StopStopsEveryThread() {
   return nullptr;
 }
 
-constexpr int kFutexWait = 0;  // FUTEX_WAIT (linux/futex.h)
-constexpr int kFutexWake = 1;  // FUTEX_WAKE
-
 struct FutexWaiter {
   uint32_t word;
   volatile pid_t tid;
@@ -451,7 +449,7 @@ void* WaitOnFutex(void* arg) {
   long r;
   do {
     errno = 0;
-    r = syscall(SYS_futex, &w->word, kFutexWait, 0, nullptr, nullptr, 0);
+    r = syscall(SYS_futex, &w->word, linux_abi::kFutexWait, 0, nullptr, nullptr, 0);
   } while (r == -1 && errno == EAGAIN && __atomic_load_n(&w->word, __ATOMIC_ACQUIRE) == 0);
   w->result = r;
   w->err = errno;
@@ -476,7 +474,7 @@ const char* FutexWaitRestartRule(int flags, long* result, int* err) {
   SleepMs(50);
   bool returned_early = __atomic_load_n(&w.done, __ATOMIC_ACQUIRE) != 0;
   __atomic_store_n(&w.word, 1, __ATOMIC_RELEASE);
-  syscall(SYS_futex, &w.word, kFutexWake, 1, nullptr, nullptr, 0);
+  syscall(SYS_futex, &w.word, linux_abi::kFutexWake, 1, nullptr, nullptr, 0);
   CHECK_EQ(pthread_join(t, nullptr), 0);
   CHECK_EQ(g_handled, 1);
   CHECK_EQ(returned_early, flags != SA_RESTART);

@@ -1,5 +1,6 @@
 #include "testing/posix/util.h"
 
+#include "abi/linux/futex.h"
 #include "testing/posix/harness.h"
 
 #include <dirent.h>
@@ -146,9 +147,6 @@ void SleepMs(int ms) {
   }
 }
 
-// <linux/futex.h> is not in musl's headers: the two operations used here.
-constexpr int kFutexWait = 0, kFutexWake = 1;
-
 const char* FutexWakeAcrossFork(uint32_t* child_view, uint32_t* parent_view) {
   child_view[0] = 0;  // the futex
   child_view[1] = 0;  // the child says it is about to wait
@@ -158,7 +156,7 @@ const char* FutexWakeAcrossFork(uint32_t* child_view, uint32_t* parent_view) {
     __atomic_store_n(&child_view[1], 1, __ATOMIC_SEQ_CST);
     struct timespec limit = {10, 0};
     while (__atomic_load_n(&child_view[0], __ATOMIC_SEQ_CST) == 0) {
-      long r = syscall(SYS_futex, &child_view[0], kFutexWait, 0, &limit, nullptr, 0);
+      long r = syscall(SYS_futex, &child_view[0], linux_abi::kFutexWait, 0, &limit, nullptr, 0);
       if (r == -1 && errno == ETIMEDOUT) _exit(2);  // the wake never arrived
     }
     _exit(0);
@@ -167,7 +165,7 @@ const char* FutexWakeAcrossFork(uint32_t* child_view, uint32_t* parent_view) {
   struct timespec nap = {0, 50 * 1000 * 1000};
   nanosleep(&nap, nullptr);  // let the child block in FUTEX_WAIT
   __atomic_store_n(&parent_view[0], 1, __ATOMIC_SEQ_CST);
-  if (syscall(SYS_futex, &parent_view[0], kFutexWake, 1, nullptr, nullptr, 0) < 0) {
+  if (syscall(SYS_futex, &parent_view[0], linux_abi::kFutexWake, 1, nullptr, nullptr, 0) < 0) {
     return Fail("FUTEX_WAKE: %s", strerror(errno));
   }
   int st;

@@ -1,5 +1,6 @@
 #include "core/posix/tty/job_control.h"
 
+#include "abi/linux/signal.h"
 #include "core/posix/signals.h"
 
 namespace core::posix::tty {
@@ -9,11 +10,11 @@ JobControlVerdict CheckJobControl(TtyAccess access, const JobControlFacts& facts
   if (access == TtyAccess::kWrite && !facts.tostop) return verdict;
   if (!facts.is_controlling_tty) return verdict;
   if (facts.foreground_pgid == 0 || facts.foreground_pgid == facts.caller_pgid) return verdict;
-  const int signo = access == TtyAccess::kRead ? kSigTtin : kSigTtou;
+  const int signo = access == TtyAccess::kRead ? linux_abi::kSigTtin : linux_abi::kSigTtou;
   if (facts.signal_blocked_or_ignored) {
     // A background reader that cannot be stopped gets EIO; a writer or a
     // settings change that cannot be stopped just proceeds.
-    if (signo == kSigTtin) verdict.kind = JobControlVerdict::Kind::kIoError;
+    if (signo == linux_abi::kSigTtin) verdict.kind = JobControlVerdict::Kind::kIoError;
     return verdict;
   }
   if (facts.pgrp_orphaned) {

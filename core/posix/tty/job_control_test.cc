@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "abi/linux/signal.h"
 #include "core/posix/signals.h"
 #include "core/posix/testing/child.h"
 
@@ -32,11 +33,11 @@ JobControlFacts Background() {
 TEST(JobControlTest, Rules) {
   JobControlFacts f = Background();
   EXPECT_EQ(CheckJobControl(TtyAccess::kRead, f).kind, Kind::kStopGroup);
-  EXPECT_EQ(CheckJobControl(TtyAccess::kRead, f).signal, kSigTtin);
+  EXPECT_EQ(CheckJobControl(TtyAccess::kRead, f).signal, linux_abi::kSigTtin);
   EXPECT_EQ(CheckJobControl(TtyAccess::kWrite, f).kind, Kind::kAllow);  // no TOSTOP
-  EXPECT_EQ(CheckJobControl(TtyAccess::kChangeSettings, f).signal, kSigTtou);
+  EXPECT_EQ(CheckJobControl(TtyAccess::kChangeSettings, f).signal, linux_abi::kSigTtou);
   f.tostop = true;
-  EXPECT_EQ(CheckJobControl(TtyAccess::kWrite, f).signal, kSigTtou);
+  EXPECT_EQ(CheckJobControl(TtyAccess::kWrite, f).signal, linux_abi::kSigTtou);
   f.signal_blocked_or_ignored = true;
   EXPECT_EQ(CheckJobControl(TtyAccess::kRead, f).kind, Kind::kIoError);
   EXPECT_EQ(CheckJobControl(TtyAccess::kWrite, f).kind, Kind::kAllow);

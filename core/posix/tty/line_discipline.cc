@@ -1,5 +1,7 @@
 #include "core/posix/tty/line_discipline.h"
 
+#include "abi/linux/signal.h"
+#include "abi/linux/termios.h"
 #include "core/posix/signals.h"
 #include "kstd/utility.h"
 
@@ -69,14 +71,14 @@ void LineDiscipline::Emit(const uint8_t* data, size_t size, OutputSink& sink) {
 }
 
 void LineDiscipline::OutputByte(uint8_t c, OutputSink& sink) {
-  if (!Oflag(kOpost)) {
+  if (!Oflag(linux_abi::kOpost)) {
     Emit(&c, 1, sink);
     return;
   }
   switch (c) {
     case '\n':
-      if (Oflag(kOnlret)) column_ = 0;
-      if (Oflag(kOnlcr)) {
+      if (Oflag(linux_abi::kOnlret)) column_ = 0;
+      if (Oflag(linux_abi::kOnlcr)) {
         canon_column_ = column_ = 0;
         static constexpr uint8_t kCrLf[2] = {'\r', '\n'};
         Emit(kCrLf, 2, sink);
@@ -85,10 +87,10 @@ void LineDiscipline::OutputByte(uint8_t c, OutputSink& sink) {
       canon_column_ = column_;
       break;
     case '\r':
-      if (Oflag(kOnocr) && column_ == 0) return;
-      if (Oflag(kOcrnl)) {
+      if (Oflag(linux_abi::kOnocr) && column_ == 0) return;
+      if (Oflag(linux_abi::kOcrnl)) {
         c = '\n';
-        if (Oflag(kOnlret)) canon_column_ = column_ = 0;
+        if (Oflag(linux_abi::kOnlret)) canon_column_ = column_ = 0;
         break;
       }
       canon_column_ = column_ = 0;
@@ -96,7 +98,7 @@ void LineDiscipline::OutputByte(uint8_t c, OutputSink& sink) {
     case '\t': {
       uint32_t spaces = 8 - (column_ & 7);
       column_ += spaces;
-      if ((termios_.c_oflag & kTabdly) == kXtabs) {
+      if ((termios_.c_oflag & linux_abi::kTabdly) == linux_abi::kXtabs) {
         static constexpr uint8_t kSpaces[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
         Emit(kSpaces, spaces, sink);
         return;
@@ -108,7 +110,7 @@ void LineDiscipline::OutputByte(uint8_t c, OutputSink& sink) {
       break;
     default:
       if (!IsCntrl(c)) {
-        if (Oflag(kOlcuc)) c = ToUpper(c);
+        if (Oflag(linux_abi::kOlcuc)) c = ToUpper(c);
         if (!IsContinuation(c)) ++column_;
       }
       break;
@@ -141,7 +143,7 @@ void LineDiscipline::EchoCtlPair(uint8_t c, OutputSink& sink) {
 }
 
 void LineDiscipline::EchoChar(uint8_t c, OutputSink& sink) {
-  if (Lflag(kEchoctl) && IsCntrl(c) && c != '\t') {
+  if (Lflag(linux_abi::kEchoctl) && IsCntrl(c) && c != '\t') {
     EchoCtlPair(c, sink);
   } else {
     EchoRaw(c, sink);
@@ -174,33 +176,43 @@ void LineDiscipline::SetCanonColumnIfLineEmpty() {
 // --- Input ------------------------------------------------------------------
 
 bool LineDiscipline::IsSpecial(uint8_t c) const {
-  if (c == kDisabledChar) return false;
-  if (!(Iflag(kIstrip) || Iflag(kIuclc) || Iflag(kIgncr) || Iflag(kIcrnl) || Iflag(kInlcr) ||
-        Lflag(kIcanon) || Iflag(kIxon) || Lflag(kIsig) || Lflag(kEcho) || Iflag(kParmrk))) {
+  if (c == linux_abi::kDisabledChar) return false;
+  if (!(Iflag(linux_abi::kIstrip) || Iflag(linux_abi::kIuclc) || Iflag(linux_abi::kIgncr) ||
+        Iflag(linux_abi::kIcrnl) || Iflag(linux_abi::kInlcr) || Lflag(linux_abi::kIcanon) ||
+        Iflag(linux_abi::kIxon) || Lflag(linux_abi::kIsig) || Lflag(linux_abi::kEcho) ||
+        Iflag(linux_abi::kParmrk))) {
     return false;  // raw: every byte goes straight to the buffer
   }
-  if (c == '\r' && (Iflag(kIgncr) || Iflag(kIcrnl))) return true;
-  if (c == '\n' && Iflag(kInlcr)) return true;
-  if (Lflag(kIcanon)) {
-    if (c == Cc(kVErase) || c == Cc(kVKill) || c == Cc(kVEof) || c == '\n' || c == Cc(kVEol)) {
+  if (c == '\r' && (Iflag(linux_abi::kIgncr) || Iflag(linux_abi::kIcrnl))) return true;
+  if (c == '\n' && Iflag(linux_abi::kInlcr)) return true;
+  if (Lflag(linux_abi::kIcanon)) {
+    if (c == Cc(linux_abi::kVErase) || c == Cc(linux_abi::kVKill) || c == Cc(linux_abi::kVEof) ||
+        c == '\n' || c == Cc(linux_abi::kVEol)) {
       return true;
     }
-    if (Lflag(kIexten)) {
-      if (c == Cc(kVWerase) || c == Cc(kVLnext) || c == Cc(kVEol2)) return true;
-      if (Lflag(kEcho) && c == Cc(kVReprint)) return true;
+    if (Lflag(linux_abi::kIexten)) {
+      if (c == Cc(linux_abi::kVWerase) || c == Cc(linux_abi::kVLnext) || c == Cc(linux_abi::kVEol2)) {
+        return true;
+      }
+      if (Lflag(linux_abi::kEcho) && c == Cc(linux_abi::kVReprint)) return true;
     }
   }
-  if (Iflag(kIxon) && (c == Cc(kVStart) || c == Cc(kVStop))) return true;
-  if (Lflag(kIsig) && (c == Cc(kVIntr) || c == Cc(kVQuit) || c == Cc(kVSusp))) return true;
+  if (Iflag(linux_abi::kIxon) && (c == Cc(linux_abi::kVStart) || c == Cc(linux_abi::kVStop))) {
+    return true;
+  }
+  if (Lflag(linux_abi::kIsig) &&
+      (c == Cc(linux_abi::kVIntr) || c == Cc(linux_abi::kVQuit) || c == Cc(linux_abi::kVSusp))) {
+    return true;
+  }
   return false;
 }
 
 InputEvents LineDiscipline::Input(uint8_t byte, OutputSink& sink) {
   InputEvents ev;
-  const bool canonical = Lflag(kIcanon);
+  const bool canonical = Lflag(linux_abi::kIcanon);
   // Room: keep one slot free; with PARMRK a byte may take three.
   int64_t room = static_cast<int64_t>(kBufferSize) - static_cast<int64_t>(Buffered());
-  if (Iflag(kParmrk)) room = (room + 2) / 3;
+  if (Iflag(linux_abi::kParmrk)) room = (room + 2) / 3;
   --room;
   if (room <= 0) {
     // Full. An unfinished canonical line keeps accepting edits: each byte
@@ -216,13 +228,13 @@ InputEvents LineDiscipline::Input(uint8_t byte, OutputSink& sink) {
   uint8_t c = byte;
   if (lnext_) {
     lnext_ = false;
-    if (Iflag(kIstrip)) c &= 0x7F;
-    if (Iflag(kIuclc) && Lflag(kIexten)) c = ToLower(c);
+    if (Iflag(linux_abi::kIstrip)) c &= 0x7F;
+    if (Iflag(linux_abi::kIuclc) && Lflag(linux_abi::kIexten)) c = ToLower(c);
     ReceiveOrdinary(c, sink, &ev);
     return ev;
   }
-  if (Iflag(kIstrip)) c &= 0x7F;
-  if (Iflag(kIuclc) && Lflag(kIexten)) c = ToLower(c);
+  if (Iflag(linux_abi::kIstrip)) c &= 0x7F;
+  if (Iflag(linux_abi::kIuclc) && Lflag(linux_abi::kIexten)) c = ToLower(c);
   if (IsSpecial(c)) {
     ReceiveSpecial(c, sink, &ev);
   } else {
@@ -233,35 +245,37 @@ InputEvents LineDiscipline::Input(uint8_t byte, OutputSink& sink) {
 
 InputEvents LineDiscipline::InputBreak() {
   InputEvents ev;
-  if (Iflag(kIgnbrk)) return ev;
-  if (Iflag(kBrkint)) {
-    Isig(kSigInt, &ev);
+  if (Iflag(linux_abi::kIgnbrk)) return ev;
+  if (Iflag(linux_abi::kBrkint)) {
+    Isig(linux_abi::kSigInt, &ev);
     return ev;
   }
-  if (Iflag(kParmrk)) {
+  if (Iflag(linux_abi::kParmrk)) {
     Put(0xFF);
     Put(0);
   }
   Put(0);
-  if (!Lflag(kIcanon)) ev.wake_readers = true;
+  if (!Lflag(linux_abi::kIcanon)) ev.wake_readers = true;
   return ev;
 }
 
 void LineDiscipline::ReceiveOrdinary(uint8_t c, OutputSink& sink, InputEvents* ev) {
-  if (output_stopped_ && !tco_stopped_ && Iflag(kIxon) && Iflag(kIxany)) StartOutput(sink, ev);
-  if (Lflag(kEcho)) {
+  if (output_stopped_ && !tco_stopped_ && Iflag(linux_abi::kIxon) && Iflag(linux_abi::kIxany)) {
+    StartOutput(sink, ev);
+  }
+  if (Lflag(linux_abi::kEcho)) {
     FinishErasing(sink);
     SetCanonColumnIfLineEmpty();
     EchoChar(c, sink);
   }
-  if (c == 0xFF && Iflag(kParmrk)) Put(c);
+  if (c == 0xFF && Iflag(linux_abi::kParmrk)) Put(c);
   Put(c);
-  if (!Lflag(kIcanon)) ev->wake_readers = true;
+  if (!Lflag(linux_abi::kIcanon)) ev->wake_readers = true;
 }
 
 void LineDiscipline::Isig(int signo, InputEvents* ev) {
   ev->signal = signo;
-  if (!Lflag(kNoflsh)) {
+  if (!Lflag(linux_abi::kNoflsh)) {
     // Flush: pending echo and output, and all buffered input.
     held_size_ = 0;
     ResetInput();
@@ -271,8 +285,8 @@ void LineDiscipline::Isig(int signo, InputEvents* ev) {
 
 void LineDiscipline::ReceiveSignal(int signo, uint8_t c, OutputSink& sink, InputEvents* ev) {
   Isig(signo, ev);
-  if (Iflag(kIxon)) StartOutput(sink, ev);
-  if (Lflag(kEcho)) EchoChar(c, sink);
+  if (Iflag(linux_abi::kIxon)) StartOutput(sink, ev);
+  if (Lflag(linux_abi::kEcho)) EchoChar(c, sink);
 }
 
 void LineDiscipline::EndLine(uint8_t stored, InputEvents* ev) {
@@ -283,40 +297,43 @@ void LineDiscipline::EndLine(uint8_t stored, InputEvents* ev) {
 }
 
 void LineDiscipline::ReceiveSpecial(uint8_t c, OutputSink& sink, InputEvents* ev) {
-  if (Iflag(kIxon)) {
-    if (IsCc(c, kVStart)) {
+  if (Iflag(linux_abi::kIxon)) {
+    if (IsCc(c, linux_abi::kVStart)) {
       StartOutput(sink, ev);
       return;
     }
-    if (IsCc(c, kVStop)) {
+    if (IsCc(c, linux_abi::kVStop)) {
       StopOutput();
       return;
     }
   }
-  if (Lflag(kIsig)) {
-    if (IsCc(c, kVIntr)) return ReceiveSignal(kSigInt, c, sink, ev);
-    if (IsCc(c, kVQuit)) return ReceiveSignal(kSigQuit, c, sink, ev);
-    if (IsCc(c, kVSusp)) return ReceiveSignal(kSigTstp, c, sink, ev);
+  if (Lflag(linux_abi::kIsig)) {
+    if (IsCc(c, linux_abi::kVIntr)) return ReceiveSignal(linux_abi::kSigInt, c, sink, ev);
+    if (IsCc(c, linux_abi::kVQuit)) return ReceiveSignal(linux_abi::kSigQuit, c, sink, ev);
+    if (IsCc(c, linux_abi::kVSusp)) return ReceiveSignal(linux_abi::kSigTstp, c, sink, ev);
   }
-  if (output_stopped_ && !tco_stopped_ && Iflag(kIxon) && Iflag(kIxany)) StartOutput(sink, ev);
+  if (output_stopped_ && !tco_stopped_ && Iflag(linux_abi::kIxon) && Iflag(linux_abi::kIxany)) {
+    StartOutput(sink, ev);
+  }
 
   if (c == '\r') {
-    if (Iflag(kIgncr)) return;
-    if (Iflag(kIcrnl)) c = '\n';
-  } else if (c == '\n' && Iflag(kInlcr)) {
+    if (Iflag(linux_abi::kIgncr)) return;
+    if (Iflag(linux_abi::kIcrnl)) c = '\n';
+  } else if (c == '\n' && Iflag(linux_abi::kInlcr)) {
     c = '\r';
   }
 
-  if (Lflag(kIcanon)) {
-    if (IsCc(c, kVErase) || IsCc(c, kVKill) || (IsCc(c, kVWerase) && Lflag(kIexten))) {
+  if (Lflag(linux_abi::kIcanon)) {
+    if (IsCc(c, linux_abi::kVErase) || IsCc(c, linux_abi::kVKill) ||
+        (IsCc(c, linux_abi::kVWerase) && Lflag(linux_abi::kIexten))) {
       Erase(c, sink);
       return;
     }
-    if (IsCc(c, kVLnext) && Lflag(kIexten)) {
+    if (IsCc(c, linux_abi::kVLnext) && Lflag(linux_abi::kIexten)) {
       lnext_ = true;
-      if (Lflag(kEcho)) {
+      if (Lflag(linux_abi::kEcho)) {
         FinishErasing(sink);
-        if (Lflag(kEchoctl)) {
+        if (Lflag(linux_abi::kEchoctl)) {
           // Shows "^" with the cursor on it until the next byte replaces it.
           EchoRaw('^', sink);
           EchoRaw('\b', sink);
@@ -324,7 +341,7 @@ void LineDiscipline::ReceiveSpecial(uint8_t c, OutputSink& sink, InputEvents* ev
       }
       return;
     }
-    if (IsCc(c, kVReprint) && Lflag(kEcho) && Lflag(kIexten)) {
+    if (IsCc(c, linux_abi::kVReprint) && Lflag(linux_abi::kEcho) && Lflag(linux_abi::kIexten)) {
       FinishErasing(sink);
       EchoChar(c, sink);
       EchoRaw('\n', sink);
@@ -332,27 +349,27 @@ void LineDiscipline::ReceiveSpecial(uint8_t c, OutputSink& sink, InputEvents* ev
       return;
     }
     if (c == '\n') {
-      if (Lflag(kEcho) || Lflag(kEchonl)) EchoRaw('\n', sink);
+      if (Lflag(linux_abi::kEcho) || Lflag(linux_abi::kEchonl)) EchoRaw('\n', sink);
       EndLine(c, ev);
       return;
     }
-    if (IsCc(c, kVEof)) {
+    if (IsCc(c, linux_abi::kVEof)) {
       // The line ends here without a terminator byte: a 0 marks the spot.
-      EndLine(kDisabledChar, ev);
+      EndLine(linux_abi::kDisabledChar, ev);
       return;
     }
-    if (IsCc(c, kVEol) || (IsCc(c, kVEol2) && Lflag(kIexten))) {
-      if (Lflag(kEcho)) {
+    if (IsCc(c, linux_abi::kVEol) || (IsCc(c, linux_abi::kVEol2) && Lflag(linux_abi::kIexten))) {
+      if (Lflag(linux_abi::kEcho)) {
         SetCanonColumnIfLineEmpty();
         EchoChar(c, sink);
       }
-      if (c == 0xFF && Iflag(kParmrk)) Put(c);
+      if (c == 0xFF && Iflag(linux_abi::kParmrk)) Put(c);
       EndLine(c, ev);
       return;
     }
   }
 
-  if (Lflag(kEcho)) {
+  if (Lflag(linux_abi::kEcho)) {
     FinishErasing(sink);
     if (c == '\n') {
       EchoRaw('\n', sink);
@@ -361,31 +378,31 @@ void LineDiscipline::ReceiveSpecial(uint8_t c, OutputSink& sink, InputEvents* ev
       EchoChar(c, sink);
     }
   }
-  if (c == 0xFF && Iflag(kParmrk)) Put(c);
+  if (c == 0xFF && Iflag(linux_abi::kParmrk)) Put(c);
   Put(c);
-  if (!Lflag(kIcanon)) ev->wake_readers = true;
+  if (!Lflag(linux_abi::kIcanon)) ev->wake_readers = true;
 }
 
 void LineDiscipline::Erase(uint8_t c, OutputSink& sink) {
   if (head_ == canon_head_) return;  // nothing typed on this line
   enum class Kind { kErase, kWordErase, kKill };
   Kind kind;
-  if (IsCc(c, kVErase)) {
+  if (IsCc(c, linux_abi::kVErase)) {
     kind = Kind::kErase;
-  } else if (IsCc(c, kVWerase)) {
+  } else if (IsCc(c, linux_abi::kVWerase)) {
     kind = Kind::kWordErase;
   } else {
-    if (!Lflag(kEcho)) {
+    if (!Lflag(linux_abi::kEcho)) {
       head_ = canon_head_;
       return;
     }
-    if (!Lflag(kEchok) || !Lflag(kEchoke) || !Lflag(kEchoe)) {
+    if (!Lflag(linux_abi::kEchok) || !Lflag(linux_abi::kEchoke) || !Lflag(linux_abi::kEchoe)) {
       // Kill without visual erasure: show the KILL character (and a newline
       // with ECHOK).
       head_ = canon_head_;
       FinishErasing(sink);
-      EchoChar(Cc(kVKill), sink);
-      if (Lflag(kEchok)) EchoRaw('\n', sink);
+      EchoChar(Cc(linux_abi::kVKill), sink);
+      if (Lflag(linux_abi::kEchok)) EchoRaw('\n', sink);
       return;
     }
     kind = Kind::kKill;
@@ -412,8 +429,8 @@ void LineDiscipline::Erase(uint8_t c, OutputSink& sink) {
     }
     size_t count = head_ - pos;
     head_ = pos;
-    if (Lflag(kEcho)) {
-      if (Lflag(kEchoprt)) {
+    if (Lflag(linux_abi::kEcho)) {
+      if (Lflag(linux_abi::kEchoprt)) {
         if (!erasing_) {
           EchoRaw('\\', sink);
           erasing_ = true;
@@ -424,8 +441,8 @@ void LineDiscipline::Erase(uint8_t c, OutputSink& sink) {
           EchoRaw(BufAt(pos), sink);
           if (column_ > 0) --column_;
         }
-      } else if (kind == Kind::kErase && !Lflag(kEchoe)) {
-        EchoChar(Cc(kVErase), sink);
+      } else if (kind == Kind::kErase && !Lflag(linux_abi::kEchoe)) {
+        EchoChar(Cc(linux_abi::kVErase), sink);
       } else if (ch == '\t') {
         uint32_t num_chars = 0;
         bool after_tab = false;
@@ -437,7 +454,7 @@ void LineDiscipline::Erase(uint8_t c, OutputSink& sink) {
             break;
           }
           if (IsCntrl(x)) {
-            if (Lflag(kEchoctl)) num_chars += 2;
+            if (Lflag(linux_abi::kEchoctl)) num_chars += 2;
           } else if (!IsContinuation(x)) {
             ++num_chars;
           }
@@ -445,12 +462,12 @@ void LineDiscipline::Erase(uint8_t c, OutputSink& sink) {
         EchoEraseTab(num_chars, after_tab, sink);
       } else {
         // "\b \b" per screen column the character took.
-        if (IsCntrl(ch) && Lflag(kEchoctl)) {
+        if (IsCntrl(ch) && Lflag(linux_abi::kEchoctl)) {
           EchoRaw('\b', sink);
           EchoRaw(' ', sink);
           EchoRaw('\b', sink);
         }
-        if (!IsCntrl(ch) || Lflag(kEchoctl)) {
+        if (!IsCntrl(ch) || Lflag(linux_abi::kEchoctl)) {
           EchoRaw('\b', sink);
           EchoRaw(' ', sink);
           EchoRaw('\b', sink);
@@ -459,7 +476,7 @@ void LineDiscipline::Erase(uint8_t c, OutputSink& sink) {
     }
     if (kind == Kind::kErase) break;
   }
-  if (head_ == canon_head_ && Lflag(kEcho)) FinishErasing(sink);
+  if (head_ == canon_head_ && Lflag(linux_abi::kEcho)) FinishErasing(sink);
 }
 
 // --- Reading ----------------------------------------------------------------
@@ -474,7 +491,7 @@ size_t LineDiscipline::CanonCopy(kstd::Span<uint8_t> out) {
       found = true;
       consumed = i + 1;
       // An end-of-file mark is consumed but not returned.
-      count = BufAt(tail_ + i) == kDisabledChar ? i : i + 1;
+      count = BufAt(tail_ + i) == linux_abi::kDisabledChar ? i : i + 1;
       SetEnd(tail_ + i, false);
       break;
     }
@@ -489,7 +506,7 @@ void LineDiscipline::SkipEofMark() {
   // The user's buffer ended right before the line's ^D: that ^D only ended
   // the line; it must not read as end of file next time.
   if (tail_ == canon_head_) return;
-  if (!EndAt(tail_) || BufAt(tail_) != kDisabledChar) return;
+  if (!EndAt(tail_) || BufAt(tail_) != linux_abi::kDisabledChar) return;
   SetEnd(tail_, false);
   ++tail_;
 }
@@ -508,7 +525,7 @@ ReadStep LineDiscipline::Read(kstd::Span<uint8_t> out, bool nonblocking, ReadCur
   cursor->started = true;
   if (out.size() == 0) return step;
 
-  if (Lflag(kIcanon)) {
+  if (Lflag(linux_abi::kIcanon)) {
     if (canon_head_ != tail_) {
       step.copied = CanonCopy(out);
       cursor->total += step.copied;
@@ -519,8 +536,8 @@ ReadStep LineDiscipline::Read(kstd::Span<uint8_t> out, bool nonblocking, ReadCur
     return step;
   }
 
-  const uint8_t vmin = Cc(kVMin);
-  const uint8_t vtime = Cc(kVTime);
+  const uint8_t vmin = Cc(linux_abi::kVMin);
+  const uint8_t vtime = Cc(linux_abi::kVTime);
   const size_t minimum = vmin > 0 ? vmin : 1;
   if (Buffered() > 0) {
     step.copied = RawCopy(out);
@@ -564,10 +581,10 @@ uint64_t ReadTimerDeadline(const ReadStep& step, uint64_t now_ns, uint64_t runni
 
 InputEvents LineDiscipline::SetTermios(const Termios& termios, OutputSink& sink) {
   InputEvents ev;
-  const bool was_canonical = Lflag(kIcanon);
-  const bool had_ixon = Iflag(kIxon);
+  const bool was_canonical = Lflag(linux_abi::kIcanon);
+  const bool had_ixon = Iflag(linux_abi::kIxon);
   termios_ = termios;
-  const bool canonical = Lflag(kIcanon);
+  const bool canonical = Lflag(linux_abi::kIcanon);
   if (was_canonical != canonical) {
     __builtin_memset(line_end_, 0, sizeof(line_end_));
     if (!canonical || Buffered() == 0) {
@@ -580,7 +597,7 @@ InputEvents LineDiscipline::SetTermios(const Termios& termios, OutputSink& sink)
     erasing_ = false;
     lnext_ = false;
   }
-  if (had_ixon && !Iflag(kIxon)) StartOutput(sink, &ev);
+  if (had_ixon && !Iflag(linux_abi::kIxon)) StartOutput(sink, &ev);
   ev.wake_readers = true;
   ev.wake_writers = ev.wake_writers || !output_stopped_;
   return ev;
@@ -592,34 +609,35 @@ InputEvents LineDiscipline::SetTermiosFlush(const Termios& termios, OutputSink& 
 }
 
 size_t LineDiscipline::InputAvailable() const {
-  if (!Lflag(kIcanon)) return Buffered();
+  if (!Lflag(linux_abi::kIcanon)) return Buffered();
   size_t n = 0;
   for (size_t pos = tail_; pos != canon_head_; ++pos) {
-    if (!(EndAt(pos) && BufAt(pos) == kDisabledChar)) ++n;
+    if (!(EndAt(pos) && BufAt(pos) == linux_abi::kDisabledChar)) ++n;
   }
   return n;
 }
 
 bool LineDiscipline::Readable() const {
-  if (Lflag(kIcanon)) return canon_head_ != tail_;
-  size_t amount = (Cc(kVTime) == 0 && Cc(kVMin) > 0) ? Cc(kVMin) : 1;
+  if (Lflag(linux_abi::kIcanon)) return canon_head_ != tail_;
+  size_t amount =
+      (Cc(linux_abi::kVTime) == 0 && Cc(linux_abi::kVMin) > 0) ? Cc(linux_abi::kVMin) : 1;
   return Buffered() >= amount;
 }
 
 bool LineDiscipline::ReaderCanProgress() const {
-  if (Lflag(kIcanon)) return canon_head_ != tail_;
+  if (Lflag(linux_abi::kIcanon)) return canon_head_ != tail_;
   return Buffered() > 0;
 }
 
 kstd::Result<void> LineDiscipline::Flush(int selector) {
   switch (selector) {
-    case kTciflush:
+    case linux_abi::kTciflush:
       ResetInput();
       break;
-    case kTcoflush:
+    case linux_abi::kTcoflush:
       held_size_ = 0;
       break;
-    case kTcioflush:
+    case linux_abi::kTcioflush:
       ResetInput();
       held_size_ = 0;
       break;
@@ -632,27 +650,27 @@ kstd::Result<void> LineDiscipline::Flush(int selector) {
 kstd::Result<InputEvents> LineDiscipline::FlowControl(int action, OutputSink& sink) {
   InputEvents ev;
   switch (action) {
-    case kTcooff:
+    case linux_abi::kTcooff:
       if (!tco_stopped_) {
         tco_stopped_ = true;
         StopOutput();
       }
       break;
-    case kTcoon:
+    case linux_abi::kTcoon:
       if (tco_stopped_) {
         tco_stopped_ = false;
         StartOutput(sink, &ev);
       }
       break;
-    case kTcioff:
-      if (Cc(kVStop) != kDisabledChar) {
-        uint8_t c = Cc(kVStop);
+    case linux_abi::kTcioff:
+      if (Cc(linux_abi::kVStop) != linux_abi::kDisabledChar) {
+        uint8_t c = Cc(linux_abi::kVStop);
         sink.Write(&c, 1);
       }
       break;
-    case kTcion:
-      if (Cc(kVStart) != kDisabledChar) {
-        uint8_t c = Cc(kVStart);
+    case linux_abi::kTcion:
+      if (Cc(linux_abi::kVStart) != linux_abi::kDisabledChar) {
+        uint8_t c = Cc(linux_abi::kVStart);
         sink.Write(&c, 1);
       }
       break;
@@ -662,7 +680,7 @@ kstd::Result<InputEvents> LineDiscipline::FlowControl(int action, OutputSink& si
   return ev;
 }
 
-bool LineDiscipline::SetWindowSize(const WinSize& size) {
+bool LineDiscipline::SetWindowSize(const linux_abi::WinSize& size) {
   bool changed = size.ws_row != window_size_.ws_row || size.ws_col != window_size_.ws_col ||
                  size.ws_xpixel != window_size_.ws_xpixel ||
                  size.ws_ypixel != window_size_.ws_ypixel;

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/linux/termios.h"
 #include "core/posix/tty/termios.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
@@ -167,18 +168,18 @@ class LineDiscipline {
   bool Writable() const { return !output_stopped_; }
   bool output_stopped() const { return output_stopped_; }
 
-  /// TCFLSH: kTciflush drops buffered input, kTcoflush held output,
-  /// kTcioflush both. Errors: kInvalid (other selector).
+  /// TCFLSH: linux_abi::kTciflush drops buffered input, linux_abi::kTcoflush held output,
+  /// linux_abi::kTcioflush both. Errors: kInvalid (other selector).
   kstd::Result<void> Flush(int selector);
-  /// TCXONC: kTcooff stops output, kTcoon restarts it (held bytes go to
-  /// `sink`), kTcioff/kTcion send VSTOP/VSTART to the other side (`sink`).
+  /// TCXONC: linux_abi::kTcooff stops output, linux_abi::kTcoon restarts it (held bytes go to
+  /// `sink`), linux_abi::kTcioff/linux_abi::kTcion send VSTOP/VSTART to the other side (`sink`).
   /// Errors: kInvalid (other action).
   kstd::Result<InputEvents> FlowControl(int action, OutputSink& sink);
 
-  const WinSize& window_size() const { return window_size_; }
+  const linux_abi::WinSize& window_size() const { return window_size_; }
   /// TIOCSWINSZ; true if it changed (the caller then sends SIGWINCH to the
   /// foreground process group).
-  bool SetWindowSize(const WinSize& size);
+  bool SetWindowSize(const linux_abi::WinSize& size);
 
   /// The output column as the discipline tracks it (for tests).
   uint32_t column() const { return column_; }
@@ -198,8 +199,8 @@ class LineDiscipline {
   bool Oflag(uint32_t bit) const { return (termios_.c_oflag & bit) != 0; }
   uint8_t Cc(int index) const { return termios_.c_cc[index]; }
   /// `c` equals the enabled control character at `index`.
-  bool IsCc(uint8_t c, int index) const { return c != kDisabledChar && c == Cc(index); }
-  bool IsContinuation(uint8_t c) const { return Iflag(kIutf8) && (c & 0xC0) == 0x80; }
+  bool IsCc(uint8_t c, int index) const { return c != linux_abi::kDisabledChar && c == Cc(index); }
+  bool IsContinuation(uint8_t c) const { return Iflag(linux_abi::kIutf8) && (c & 0xC0) == 0x80; }
 
   // The body of Input after ISTRIP/IUCLC.
   void ReceiveSpecial(uint8_t c, OutputSink& sink, InputEvents* ev);
@@ -229,7 +230,7 @@ class LineDiscipline {
   void SkipEofMark();
 
   Termios termios_;
-  WinSize window_size_ = {0, 0, 0, 0};
+  linux_abi::WinSize window_size_ = {0, 0, 0, 0};
 
   uint8_t buf_[kBufferSize];
   uint8_t line_end_[kBufferSize / 8];

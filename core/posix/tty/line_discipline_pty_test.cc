@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "abi/linux/signal.h"
+#include "abi/linux/termios.h"
 #include "core/posix/signals.h"
 #include "core/posix/tty/line_discipline.h"
 
@@ -66,7 +68,7 @@ Op Flush(int selector) { return {Op::kFlush, "", 0, nullptr, selector}; }
 
 Termios StartTermios() {
   Termios t = DefaultSerialTermios();
-  t.c_cflag = kB38400 | kCs8 | kCread;  // what a pty accepts; the discipline ignores it
+  t.c_cflag = linux_abi::kB38400 | linux_abi::kCs8 | linux_abi::kCread;  // what a pty accepts; the discipline ignores it
   t.c_ispeed = t.c_ospeed = 38400;
   return t;
 }
@@ -86,7 +88,7 @@ class HostPty {
     close(slave_);
   }
   void SetTermios(const Termios& t) {
-    KernelTermios k = ToKernelTermios(t);
+    linux_abi::KernelTermios k = ToKernelTermios(t);
     EXPECT_EQ(ioctl(slave_, TCSETS, &k), 0);
   }
   // Everything the slave side has output so far (echo and writes).
@@ -267,9 +269,9 @@ std::function<void(Termios&)> Cc(int index, uint8_t value) {
 }
 std::function<void(Termios&)> RawMode(uint8_t vmin, uint8_t vtime) {
   return [=](Termios& t) {
-    t.c_lflag &= ~kIcanon;
-    t.c_cc[kVMin] = vmin;
-    t.c_cc[kVTime] = vtime;
+    t.c_lflag &= ~linux_abi::kIcanon;
+    t.c_cc[linux_abi::kVMin] = vmin;
+    t.c_cc[linux_abi::kVTime] = vtime;
   };
 }
 
@@ -315,43 +317,43 @@ TEST(PtyDiffTest, TabErasure) {
 
 TEST(PtyDiffTest, SignalCharacters) {
   Compare({Type("abc\x03"), Read(), Type("x\r"), Read(), Type("q\x1c"), Read(), Type("z\x1a"),
-           Read(), Set(Lflag(kNoflsh, 0)), Type("xy\x03\r"), Read(), Set(Lflag(0, kIsig)),
+           Read(), Set(Lflag(linux_abi::kNoflsh, 0)), Type("xy\x03\r"), Read(), Set(Lflag(0, linux_abi::kIsig)),
            Type("\x03\x1c\x1a\r"), Read()});
 }
 
 TEST(PtyDiffTest, EchoVariants) {
-  Compare({Set(Lflag(0, kEcho)), Type("secret\r"), Set(Lflag(kEchonl, 0)), Type("pw\r"), Read(),
-           Read(), Set(Lflag(kEcho, kEchoctl | kEchoe)), Type("\x01x\x7f\r"), Read(),
-           Set(Lflag(kEchoctl, kEchoke)), Type("abc\x15\r"), Read(), Set(Lflag(0, kEchok)),
-           Type("abc\x15\r"), Read(), Set(Lflag(kEchoprt | kEchoe | kEchoke | kEchok, 0)),
+  Compare({Set(Lflag(0, linux_abi::kEcho)), Type("secret\r"), Set(Lflag(linux_abi::kEchonl, 0)), Type("pw\r"), Read(),
+           Read(), Set(Lflag(linux_abi::kEcho, linux_abi::kEchoctl | linux_abi::kEchoe)), Type("\x01x\x7f\r"), Read(),
+           Set(Lflag(linux_abi::kEchoctl, linux_abi::kEchoke)), Type("abc\x15\r"), Read(), Set(Lflag(0, linux_abi::kEchok)),
+           Type("abc\x15\r"), Read(), Set(Lflag(linux_abi::kEchoprt | linux_abi::kEchoe | linux_abi::kEchoke | linux_abi::kEchok, 0)),
            Type("xyz\x7f\x7fq\x7f\x15\r"), Read(), Type("ab\x17\r"), Read()});
 }
 
 TEST(PtyDiffTest, Utf8AndHighBytes) {
-  Compare({Type("a\xc3\xa9\x7f\r"), Read(), Set(Iflag(kIutf8, 0)), Type("a\xc3\xa9\x7f\r"), Read(),
+  Compare({Type("a\xc3\xa9\x7f\r"), Read(), Set(Iflag(linux_abi::kIutf8, 0)), Type("a\xc3\xa9\x7f\r"), Read(),
            Type("\xe2\x82\xac\x7f\r"), Read(), Type("caf\xc3\xa9 \x17\r"), Read(),
-           Type("\x85\x9b\xa0\xff\x7f\x7f\r"), Read(), Set(Iflag(0, kIutf8)),
+           Type("\x85\x9b\xa0\xff\x7f\x7f\r"), Read(), Set(Iflag(0, linux_abi::kIutf8)),
            Type("caf\xc3\xa9\x17\r"), Read(), Type("\xc0\xd7\xf7\xdf\x17\r"), Read()});
 }
 
 TEST(PtyDiffTest, CarriageReturnHandling) {
-  Compare({Type("a\rb\n"), Read(), Read(), Set(Iflag(kIgncr, 0)), Type("a\rb\n"), Read(),
-           Set(Iflag(kInlcr, kIgncr | kIcrnl)), Type("a\rb\n"), Read(), Read(),
-           Set(Iflag(kIcrnl, kInlcr)), Type("x\r"), Read()});
+  Compare({Type("a\rb\n"), Read(), Read(), Set(Iflag(linux_abi::kIgncr, 0)), Type("a\rb\n"), Read(),
+           Set(Iflag(linux_abi::kInlcr, linux_abi::kIgncr | linux_abi::kIcrnl)), Type("a\rb\n"), Read(), Read(),
+           Set(Iflag(linux_abi::kIcrnl, linux_abi::kInlcr)), Type("x\r"), Read()});
 }
 
 TEST(PtyDiffTest, SpecialCharacterSettings) {
-  Compare({Set(Cc(kVEol, ';')), Type("ab;cd\r"), Read(), Read(), Set(Cc(kVEol2, '|')),
-           Type("x|y\r"), Read(), Read(), Set(Cc(kVErase, '\b')), Type("ab\b\x7f\r"), Read(),
-           Set(Cc(kVIntr, 0)), Type(std::string("\x03\0\r", 3)), Read(), Set(Cc(kVKill, '@')),
-           Type("abc@d\r"), Read(), Set(Cc(kVEof, 'Z')), Type("abZ"), Read(), Type("Z"), Read(),
-           Set(Lflag(0, kIexten)), Type("a\x17\x16\x12\r"), Read()});
+  Compare({Set(Cc(linux_abi::kVEol, ';')), Type("ab;cd\r"), Read(), Read(), Set(Cc(linux_abi::kVEol2, '|')),
+           Type("x|y\r"), Read(), Read(), Set(Cc(linux_abi::kVErase, '\b')), Type("ab\b\x7f\r"), Read(),
+           Set(Cc(linux_abi::kVIntr, 0)), Type(std::string("\x03\0\r", 3)), Read(), Set(Cc(linux_abi::kVKill, '@')),
+           Type("abc@d\r"), Read(), Set(Cc(linux_abi::kVEof, 'Z')), Type("abZ"), Read(), Type("Z"), Read(),
+           Set(Lflag(0, linux_abi::kIexten)), Type("a\x17\x16\x12\r"), Read()});
 }
 
 TEST(PtyDiffTest, InputFlags) {
-  Compare({Set(Iflag(kIstrip, 0)), Type("\xe1\xe2\r"), Read(), Set(Iflag(kIuclc, kIstrip)),
-           Type("AbC\r"), Read(), Set(Lflag(0, kIexten)), Type("AbC\r"), Read(),
-           Set(Lflag(kIexten, 0)), Set(Iflag(kParmrk, kIuclc)), Type("a\xff" "b\r"), Read()});
+  Compare({Set(Iflag(linux_abi::kIstrip, 0)), Type("\xe1\xe2\r"), Read(), Set(Iflag(linux_abi::kIuclc, linux_abi::kIstrip)),
+           Type("AbC\r"), Read(), Set(Lflag(0, linux_abi::kIexten)), Type("AbC\r"), Read(),
+           Set(Lflag(linux_abi::kIexten, 0)), Set(Iflag(linux_abi::kParmrk, linux_abi::kIuclc)), Type("a\xff" "b\r"), Read()});
 }
 
 // --- Non-canonical ---------------------------------------------------------------------
@@ -367,45 +369,45 @@ TEST(PtyDiffTest, RawModeWithoutEchoOrSignals) {
              t.c_iflag = 0;
              t.c_oflag = 0;
              t.c_lflag = 0;
-             t.c_cc[kVMin] = 1;
-             t.c_cc[kVTime] = 0;
+             t.c_cc[linux_abi::kVMin] = 1;
+             t.c_cc[linux_abi::kVTime] = 0;
            }),
            Type("\x03\x1a\x13\x11\r\n\x7f"), Read(), Write("a\nb\tc\r\n"),
-           Set(Lflag(kIsig, 0)), Type("q\x03"), Read()});
+           Set(Lflag(linux_abi::kIsig, 0)), Type("q\x03"), Read()});
 }
 
 TEST(PtyDiffTest, ModeSwitches) {
   Compare({Type("abc"), Set(RawMode(1, 0)), Fionread(), Read(), Type("xyz"),
-           Set(Lflag(kIcanon, 0)), Fionread(), Read(), Read(), Type("12"), Set(RawMode(1, 0)),
-           Set(Lflag(kIcanon, 0)), Type("3\r"), Read(), Read(), Type("\x04"), Set(RawMode(1, 0)),
+           Set(Lflag(linux_abi::kIcanon, 0)), Fionread(), Read(), Read(), Type("12"), Set(RawMode(1, 0)),
+           Set(Lflag(linux_abi::kIcanon, 0)), Type("3\r"), Read(), Read(), Type("\x04"), Set(RawMode(1, 0)),
            Read()});
 }
 
 // --- Output ------------------------------------------------------------------------------
 
 TEST(PtyDiffTest, OutputProcessing) {
-  Compare({Write("a\nb\tc\r\n"), Write("col\t\tx\n"), Set(Oflag(kXtabs, 0)), Write("\tx\ty\n"),
-           Set(Oflag(kOcrnl | kOlcuc, kXtabs | kOnlcr)), Write("ab\rc\n"),
-           Set(Oflag(kOnocr | kOnlcr, kOcrnl | kOlcuc)), Write("\r\rx\r\n\r"),
-           Set(Oflag(kOnlret, kOnocr)), Write("ab\ncd\r"), Set(Oflag(0, kOpost)),
-           Write("a\nb\t\r"), Set(Oflag(kOpost | kOlcuc, 0)), Write("caf\xc3\xa9\n")});
+  Compare({Write("a\nb\tc\r\n"), Write("col\t\tx\n"), Set(Oflag(linux_abi::kXtabs, 0)), Write("\tx\ty\n"),
+           Set(Oflag(linux_abi::kOcrnl | linux_abi::kOlcuc, linux_abi::kXtabs | linux_abi::kOnlcr)), Write("ab\rc\n"),
+           Set(Oflag(linux_abi::kOnocr | linux_abi::kOnlcr, linux_abi::kOcrnl | linux_abi::kOlcuc)), Write("\r\rx\r\n\r"),
+           Set(Oflag(linux_abi::kOnlret, linux_abi::kOnocr)), Write("ab\ncd\r"), Set(Oflag(0, linux_abi::kOpost)),
+           Write("a\nb\t\r"), Set(Oflag(linux_abi::kOpost | linux_abi::kOlcuc, 0)), Write("caf\xc3\xa9\n")});
 }
 
 TEST(PtyDiffTest, EchoAndOutputShareTheColumn) {
   Compare({Write("abc"), Type("\t\x7f"), Write("\n"), Type("x\t"), Write("yz"), Type("\x7f\r"),
-           Read(), Set(Oflag(kXtabs, 0)), Type("a\t\x7f\r"), Read()});
+           Read(), Set(Oflag(linux_abi::kXtabs, 0)), Type("a\t\x7f\r"), Read()});
 }
 
 TEST(PtyDiffTest, FlowControl) {
   Compare({Type("\x13"), Write("hi"), Type("ab"), Type("\x11"), Write("hi"),
-           Set(Iflag(kIxany, 0)), Type("\x13" "c"), Write("ok"), Type("\x13\x03"), Write("x"),
-           Set(Iflag(0, kIxany)), Type("\x13"), Set(Iflag(0, kIxon)), Write("y"),
+           Set(Iflag(linux_abi::kIxany, 0)), Type("\x13" "c"), Write("ok"), Type("\x13\x03"), Write("x"),
+           Set(Iflag(0, linux_abi::kIxany)), Type("\x13"), Set(Iflag(0, linux_abi::kIxon)), Write("y"),
            Type("\x13\x11\r"), Read()});
 }
 
 TEST(PtyDiffTest, Flushes) {
-  Compare({Type("abc\rdef"), Flush(kTciflush), Fionread(), Read(), Type("x\r"), Read(),
-           Type("abc\r"), Flush(kTcioflush), Read()});
+  Compare({Type("abc\rdef"), Flush(linux_abi::kTciflush), Fionread(), Read(), Type("x\r"), Read(),
+           Type("abc\r"), Flush(linux_abi::kTcioflush), Read()});
 }
 
 // Overflow of a canonical line (typed in bulk: no echo compared).
@@ -414,7 +416,7 @@ TEST(PtyDiffTest, CanonicalOverflow) {
   line += "\x7f" "b\r";
   HostPty pty;
   Termios t = StartTermios();
-  t.c_lflag &= ~kEcho;
+  t.c_lflag &= ~linux_abi::kEcho;
   pty.SetTermios(t);
   ASSERT_EQ(write(pty.master(), line.data(), line.size()), static_cast<ssize_t>(line.size()));
   std::string host;
@@ -485,8 +487,8 @@ TEST(PtyDiffTest, SignalsGoToTheForegroundGroup) {
     model += std::to_string(ld.Input(static_cast<uint8_t>(key), sink).signal) + " ";
   }
   EXPECT_EQ(host, model);
-  EXPECT_EQ(model, std::to_string(kSigInt) + " " + std::to_string(kSigQuit) + " " +
-                       std::to_string(kSigTstp) + " ");
+  EXPECT_EQ(model, std::to_string(linux_abi::kSigInt) + " " + std::to_string(linux_abi::kSigQuit) +
+                       " " + std::to_string(linux_abi::kSigTstp) + " ");
 }
 
 // --- VMIN/VTIME with real time: blocking host reads vs the model's protocol --------------
@@ -537,7 +539,7 @@ std::pair<std::string, int> HostTimedRead(const Termios& t,
                                           size_t n) {
   int master, slave;
   EXPECT_EQ(openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
-  KernelTermios k = ToKernelTermios(t);
+  linux_abi::KernelTermios k = ToKernelTermios(t);
   EXPECT_EQ(ioctl(slave, TCSETS, &k), 0);
   auto start = std::chrono::steady_clock::now();
   std::thread typist([&] {
@@ -560,9 +562,9 @@ std::pair<std::string, int> HostTimedRead(const Termios& t,
 void CompareTimed(uint8_t vmin, uint8_t vtime, const std::vector<std::pair<int, char>>& input,
                   size_t n) {
   Termios t = StartTermios();
-  t.c_lflag &= ~(kIcanon | kEcho);
-  t.c_cc[kVMin] = vmin;
-  t.c_cc[kVTime] = vtime;
+  t.c_lflag &= ~(linux_abi::kIcanon | linux_abi::kEcho);
+  t.c_cc[linux_abi::kVMin] = vmin;
+  t.c_cc[linux_abi::kVTime] = vtime;
   auto model = ModelTimedRead(t, input, n);
   auto host = HostTimedRead(t, input, n);
   EXPECT_EQ(host.first, model.first) << "MIN " << int(vmin) << " TIME " << int(vtime);

@@ -9,8 +9,9 @@
 
 #include <string>
 
+#include "abi/linux/signal.h"
+#include "abi/linux/termios.h"
 #include "core/posix/signals.h"
-#include "core/posix/testing/uapi_layouts.h"
 
 namespace core::posix::tty {
 namespace {
@@ -62,9 +63,9 @@ class LineDisciplineTest : public ::testing::Test {
   }
   void Raw(uint8_t vmin, uint8_t vtime) {
     Termios t = ld_.termios();
-    t.c_lflag &= ~kIcanon;
-    t.c_cc[kVMin] = vmin;
-    t.c_cc[kVTime] = vtime;
+    t.c_lflag &= ~linux_abi::kIcanon;
+    t.c_cc[linux_abi::kVMin] = vmin;
+    t.c_cc[linux_abi::kVTime] = vtime;
     ld_.SetTermios(t, sink_);
   }
 
@@ -74,166 +75,12 @@ class LineDisciplineTest : public ::testing::Test {
 
 // --- ABI -------------------------------------------------------------------------
 
-TEST(TermiosAbiTest, LayoutsMatchKernelHeaders) {
-  const core::posix::testing::UapiLayouts u = core::posix::testing::GetUapiLayouts();
-  EXPECT_EQ(static_cast<size_t>(kNccs), u.nccs);
-  EXPECT_EQ(sizeof(KernelTermios), u.termios_size);
-  EXPECT_EQ(offsetof(KernelTermios, c_iflag), u.termios_iflag);
-  EXPECT_EQ(offsetof(KernelTermios, c_oflag), u.termios_oflag);
-  EXPECT_EQ(offsetof(KernelTermios, c_cflag), u.termios_cflag);
-  EXPECT_EQ(offsetof(KernelTermios, c_lflag), u.termios_lflag);
-  EXPECT_EQ(offsetof(KernelTermios, c_line), u.termios_line);
-  EXPECT_EQ(offsetof(KernelTermios, c_cc), u.termios_cc);
-  EXPECT_EQ(sizeof(KernelTermios2), u.termios2_size);
-  EXPECT_EQ(offsetof(KernelTermios2, c_cc), u.termios2_cc);
-  EXPECT_EQ(offsetof(KernelTermios2, c_ispeed), u.termios2_ispeed);
-  EXPECT_EQ(offsetof(KernelTermios2, c_ospeed), u.termios2_ospeed);
-  EXPECT_EQ(kBother, u.bother);
-  EXPECT_EQ(kCibaud, u.cibaud);
-  // glibc's struct termios starts like the kernel's (then grows c_cc to 32).
-  EXPECT_EQ(offsetof(KernelTermios, c_iflag), offsetof(struct termios, c_iflag));
-  EXPECT_EQ(offsetof(KernelTermios, c_oflag), offsetof(struct termios, c_oflag));
-  EXPECT_EQ(offsetof(KernelTermios, c_cflag), offsetof(struct termios, c_cflag));
-  EXPECT_EQ(offsetof(KernelTermios, c_lflag), offsetof(struct termios, c_lflag));
-  EXPECT_EQ(offsetof(KernelTermios, c_line), offsetof(struct termios, c_line));
-  EXPECT_EQ(offsetof(KernelTermios, c_cc), offsetof(struct termios, c_cc));
-  EXPECT_EQ(sizeof(WinSize), sizeof(struct winsize));
-  EXPECT_EQ(offsetof(WinSize, ws_row), offsetof(struct winsize, ws_row));
-  EXPECT_EQ(offsetof(WinSize, ws_col), offsetof(struct winsize, ws_col));
-  EXPECT_EQ(offsetof(WinSize, ws_xpixel), offsetof(struct winsize, ws_xpixel));
-  EXPECT_EQ(offsetof(WinSize, ws_ypixel), offsetof(struct winsize, ws_ypixel));
-}
-
-TEST(TermiosAbiTest, FlagsAndIndicesMatchGlibc) {
-  EXPECT_EQ(kVIntr, VINTR);
-  EXPECT_EQ(kVQuit, VQUIT);
-  EXPECT_EQ(kVErase, VERASE);
-  EXPECT_EQ(kVKill, VKILL);
-  EXPECT_EQ(kVEof, VEOF);
-  EXPECT_EQ(kVTime, VTIME);
-  EXPECT_EQ(kVMin, VMIN);
-  EXPECT_EQ(kVSwtc, VSWTC);
-  EXPECT_EQ(kVStart, VSTART);
-  EXPECT_EQ(kVStop, VSTOP);
-  EXPECT_EQ(kVSusp, VSUSP);
-  EXPECT_EQ(kVEol, VEOL);
-  EXPECT_EQ(kVReprint, VREPRINT);
-  EXPECT_EQ(kVDiscard, VDISCARD);
-  EXPECT_EQ(kVWerase, VWERASE);
-  EXPECT_EQ(kVLnext, VLNEXT);
-  EXPECT_EQ(kVEol2, VEOL2);
-  EXPECT_EQ(kIgnbrk, static_cast<uint32_t>(IGNBRK));
-  EXPECT_EQ(kBrkint, static_cast<uint32_t>(BRKINT));
-  EXPECT_EQ(kIgnpar, static_cast<uint32_t>(IGNPAR));
-  EXPECT_EQ(kParmrk, static_cast<uint32_t>(PARMRK));
-  EXPECT_EQ(kInpck, static_cast<uint32_t>(INPCK));
-  EXPECT_EQ(kIstrip, static_cast<uint32_t>(ISTRIP));
-  EXPECT_EQ(kInlcr, static_cast<uint32_t>(INLCR));
-  EXPECT_EQ(kIgncr, static_cast<uint32_t>(IGNCR));
-  EXPECT_EQ(kIcrnl, static_cast<uint32_t>(ICRNL));
-  EXPECT_EQ(kIuclc, static_cast<uint32_t>(IUCLC));
-  EXPECT_EQ(kIxon, static_cast<uint32_t>(IXON));
-  EXPECT_EQ(kIxany, static_cast<uint32_t>(IXANY));
-  EXPECT_EQ(kIxoff, static_cast<uint32_t>(IXOFF));
-  EXPECT_EQ(kImaxbel, static_cast<uint32_t>(IMAXBEL));
-  EXPECT_EQ(kIutf8, static_cast<uint32_t>(IUTF8));
-  EXPECT_EQ(kOpost, static_cast<uint32_t>(OPOST));
-  EXPECT_EQ(kOlcuc, static_cast<uint32_t>(OLCUC));
-  EXPECT_EQ(kOnlcr, static_cast<uint32_t>(ONLCR));
-  EXPECT_EQ(kOcrnl, static_cast<uint32_t>(OCRNL));
-  EXPECT_EQ(kOnocr, static_cast<uint32_t>(ONOCR));
-  EXPECT_EQ(kOnlret, static_cast<uint32_t>(ONLRET));
-  EXPECT_EQ(kOfill, static_cast<uint32_t>(OFILL));
-  EXPECT_EQ(kOfdel, static_cast<uint32_t>(OFDEL));
-  EXPECT_EQ(kNldly, static_cast<uint32_t>(NLDLY));
-  EXPECT_EQ(kCrdly, static_cast<uint32_t>(CRDLY));
-  EXPECT_EQ(kTabdly, static_cast<uint32_t>(TABDLY));
-  EXPECT_EQ(kXtabs, static_cast<uint32_t>(TAB3));
-  EXPECT_EQ(kBsdly, static_cast<uint32_t>(BSDLY));
-  EXPECT_EQ(kVtdly, static_cast<uint32_t>(VTDLY));
-  EXPECT_EQ(kFfdly, static_cast<uint32_t>(FFDLY));
-  EXPECT_EQ(kCbaud, static_cast<uint32_t>(CBAUD));
-  EXPECT_EQ(kB0, static_cast<uint32_t>(B0));
-  EXPECT_EQ(kB9600, static_cast<uint32_t>(B9600));
-  EXPECT_EQ(kB38400, static_cast<uint32_t>(B38400));
-  EXPECT_EQ(kB115200, static_cast<uint32_t>(B115200));
-  EXPECT_EQ(kCsize, static_cast<uint32_t>(CSIZE));
-  EXPECT_EQ(kCs8, static_cast<uint32_t>(CS8));
-  EXPECT_EQ(kCstopb, static_cast<uint32_t>(CSTOPB));
-  EXPECT_EQ(kCread, static_cast<uint32_t>(CREAD));
-  EXPECT_EQ(kParenb, static_cast<uint32_t>(PARENB));
-  EXPECT_EQ(kParodd, static_cast<uint32_t>(PARODD));
-  EXPECT_EQ(kHupcl, static_cast<uint32_t>(HUPCL));
-  EXPECT_EQ(kClocal, static_cast<uint32_t>(CLOCAL));
-  EXPECT_EQ(kCmspar, static_cast<uint32_t>(CMSPAR));
-  EXPECT_EQ(kCrtscts, static_cast<uint32_t>(CRTSCTS));
-  EXPECT_EQ(kIsig, static_cast<uint32_t>(ISIG));
-  EXPECT_EQ(kIcanon, static_cast<uint32_t>(ICANON));
-  EXPECT_EQ(kXcase, static_cast<uint32_t>(XCASE));
-  EXPECT_EQ(kEcho, static_cast<uint32_t>(ECHO));
-  EXPECT_EQ(kEchoe, static_cast<uint32_t>(ECHOE));
-  EXPECT_EQ(kEchok, static_cast<uint32_t>(ECHOK));
-  EXPECT_EQ(kEchonl, static_cast<uint32_t>(ECHONL));
-  EXPECT_EQ(kNoflsh, static_cast<uint32_t>(NOFLSH));
-  EXPECT_EQ(kTostop, static_cast<uint32_t>(TOSTOP));
-  EXPECT_EQ(kEchoctl, static_cast<uint32_t>(ECHOCTL));
-  EXPECT_EQ(kEchoprt, static_cast<uint32_t>(ECHOPRT));
-  EXPECT_EQ(kEchoke, static_cast<uint32_t>(ECHOKE));
-  EXPECT_EQ(kFlusho, static_cast<uint32_t>(FLUSHO));
-  EXPECT_EQ(kPendin, static_cast<uint32_t>(PENDIN));
-  EXPECT_EQ(kIexten, static_cast<uint32_t>(IEXTEN));
-  EXPECT_EQ(kExtproc, static_cast<uint32_t>(EXTPROC));
-  EXPECT_EQ(kTciflush, TCIFLUSH);
-  EXPECT_EQ(kTcoflush, TCOFLUSH);
-  EXPECT_EQ(kTcioflush, TCIOFLUSH);
-  EXPECT_EQ(kTcooff, TCOOFF);
-  EXPECT_EQ(kTcoon, TCOON);
-  EXPECT_EQ(kTcioff, TCIOFF);
-  EXPECT_EQ(kTcion, TCION);
-}
-
-TEST(TermiosAbiTest, IoctlNumbersMatchHeaders) {
-  const core::posix::testing::UapiLayouts u = core::posix::testing::GetUapiLayouts();
-  EXPECT_EQ(kTcgets, u.tcgets);
-  EXPECT_EQ(kTcsets, u.tcsets);
-  EXPECT_EQ(kTcsetsw, u.tcsetsw);
-  EXPECT_EQ(kTcsetsf, u.tcsetsf);
-  EXPECT_EQ(kTcsbrk, u.tcsbrk);
-  EXPECT_EQ(kTcxonc, u.tcxonc);
-  EXPECT_EQ(kTcflsh, u.tcflsh);
-  EXPECT_EQ(kTiocsctty, u.tiocsctty);
-  EXPECT_EQ(kTiocgpgrp, u.tiocgpgrp);
-  EXPECT_EQ(kTiocspgrp, u.tiocspgrp);
-  EXPECT_EQ(kTiocoutq, u.tiocoutq);
-  EXPECT_EQ(kTiocsti, u.tiocsti);
-  EXPECT_EQ(kTiocgwinsz, u.tiocgwinsz);
-  EXPECT_EQ(kTiocswinsz, u.tiocswinsz);
-  EXPECT_EQ(kFionread, u.fionread);
-  EXPECT_EQ(kTiocinq, u.tiocinq);
-  EXPECT_EQ(kFionbio, u.fionbio);
-  EXPECT_EQ(kTiocnotty, u.tiocnotty);
-  EXPECT_EQ(kTiocsetd, u.tiocsetd);
-  EXPECT_EQ(kTiocgetd, u.tiocgetd);
-  EXPECT_EQ(kTiocgsid, u.tiocgsid);
-  EXPECT_EQ(kTcgets2, u.tcgets2);
-  EXPECT_EQ(kTcsets2, u.tcsets2);
-  EXPECT_EQ(kTcsetsw2, u.tcsetsw2);
-  EXPECT_EQ(kTcsetsf2, u.tcsetsf2);
-  EXPECT_EQ(kFionclex, u.fionclex);
-  EXPECT_EQ(kFioclex, u.fioclex);
-  // And glibc's <sys/ioctl.h>, which user programs compile against.
-  EXPECT_EQ(kTcgets, static_cast<uint32_t>(TCGETS));
-  EXPECT_EQ(kTiocgwinsz, static_cast<uint32_t>(TIOCGWINSZ));
-  EXPECT_EQ(kTiocspgrp, static_cast<uint32_t>(TIOCSPGRP));
-  EXPECT_EQ(kFionread, static_cast<uint32_t>(FIONREAD));
-}
-
 // The kernel reads and writes exactly our structs through TCGETS/TCGETS2.
 TEST(TermiosAbiTest, HostTcgetsFillsOurStructs) {
   int master, slave;
   ASSERT_EQ(openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
   struct {
-    KernelTermios t;
+    linux_abi::KernelTermios t;
     uint8_t canary[16];
   } k;
   memset(&k, 0xEE, sizeof(k));
@@ -245,25 +92,25 @@ TEST(TermiosAbiTest, HostTcgetsFillsOurStructs) {
   EXPECT_EQ(k.t.c_oflag, g.c_oflag);
   EXPECT_EQ(k.t.c_cflag, g.c_cflag);
   EXPECT_EQ(k.t.c_lflag, g.c_lflag);
-  EXPECT_EQ(memcmp(k.t.c_cc, g.c_cc, kNccs), 0);
+  EXPECT_EQ(memcmp(k.t.c_cc, g.c_cc, linux_abi::kNccs), 0);
   struct {
-    KernelTermios2 t;
+    linux_abi::KernelTermios2 t;
     uint8_t canary[16];
   } k2;
   memset(&k2, 0xEE, sizeof(k2));
-  ASSERT_EQ(ioctl(slave, kTcgets2, &k2.t), 0);
+  ASSERT_EQ(ioctl(slave, linux_abi::kTcgets2, &k2.t), 0);
   for (uint8_t c : k2.canary) EXPECT_EQ(c, 0xEE);  // 44 bytes
   EXPECT_EQ(k2.t.c_ospeed, BaudCodeToSpeed(k2.t.c_cflag));
   // A set through our struct reads back through glibc.
-  KernelTermios mine = ToKernelTermios(DefaultSerialTermios());
-  mine.c_cflag = kB9600 | kCs8 | kCread;
-  mine.c_cc[kVEol] = ';';
+  linux_abi::KernelTermios mine = ToKernelTermios(DefaultSerialTermios());
+  mine.c_cflag = linux_abi::kB9600 | linux_abi::kCs8 | linux_abi::kCread;
+  mine.c_cc[linux_abi::kVEol] = ';';
   ASSERT_EQ(ioctl(slave, TCSETS, &mine), 0);
   ASSERT_EQ(tcgetattr(slave, &g), 0);
   EXPECT_EQ(g.c_cc[VEOL], ';');
   EXPECT_EQ(cfgetospeed(&g), static_cast<speed_t>(B9600));
   // Window size.
-  WinSize ws = {24, 80, 0, 0};
+  linux_abi::WinSize ws = {24, 80, 0, 0};
   ASSERT_EQ(ioctl(slave, TIOCSWINSZ, &ws), 0);
   struct winsize gw;
   ASSERT_EQ(ioctl(slave, TIOCGWINSZ, &gw), 0);
@@ -278,33 +125,35 @@ TEST(TermiosAbiTest, HostTcgetsFillsOurStructs) {
 TEST(TermiosAbiTest, DefaultsMatchHostPty) {
   int master, slave;
   ASSERT_EQ(openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
-  KernelTermios host;
+  linux_abi::KernelTermios host;
   ASSERT_EQ(ioctl(slave, TCGETS, &host), 0);
   Termios ours = DefaultSerialTermios();
   EXPECT_EQ(ours.c_iflag, host.c_iflag);
   EXPECT_EQ(ours.c_oflag, host.c_oflag);
   EXPECT_EQ(ours.c_lflag, host.c_lflag);
   EXPECT_EQ(ours.c_line, host.c_line);
-  for (int i = 0; i < kNccs; ++i) EXPECT_EQ(ours.c_cc[i], host.c_cc[i]) << "c_cc[" << i << "]";
-  EXPECT_EQ(ours.c_cflag, kB115200 | kCs8 | kCread | kHupcl | kClocal);
+  for (int i = 0; i < linux_abi::kNccs; ++i)
+    EXPECT_EQ(ours.c_cc[i], host.c_cc[i]) << "c_cc[" << i << "]";
+  EXPECT_EQ(ours.c_cflag, linux_abi::kB115200 | linux_abi::kCs8 | linux_abi::kCread |
+                              linux_abi::kHupcl | linux_abi::kClocal);
   EXPECT_EQ(ours.c_ispeed, 115200u);
   close(master);
   close(slave);
 }
 
 TEST(TermiosAbiTest, SpeedsAndConversions) {
-  EXPECT_EQ(BaudCodeToSpeed(kB9600), 9600u);
-  EXPECT_EQ(BaudCodeToSpeed(kB38400), 38400u);
-  EXPECT_EQ(BaudCodeToSpeed(kB115200), 115200u);
-  EXPECT_EQ(BaudCodeToSpeed(kB0), 0u);
+  EXPECT_EQ(BaudCodeToSpeed(linux_abi::kB9600), 9600u);
+  EXPECT_EQ(BaudCodeToSpeed(linux_abi::kB38400), 38400u);
+  EXPECT_EQ(BaudCodeToSpeed(linux_abi::kB115200), 115200u);
+  EXPECT_EQ(BaudCodeToSpeed(linux_abi::kB0), 0u);
   EXPECT_EQ(BaudCodeToSpeed(B4000000), 4000000u);
-  EXPECT_EQ(BaudCodeToSpeed(kBother), 0u);
-  KernelTermios k = ToKernelTermios(DefaultSerialTermios());
-  k.c_cflag = (k.c_cflag & ~kCbaud) | kB9600 | (kB38400 << 16);
+  EXPECT_EQ(BaudCodeToSpeed(linux_abi::kBother), 0u);
+  linux_abi::KernelTermios k = ToKernelTermios(DefaultSerialTermios());
+  k.c_cflag = (k.c_cflag & ~linux_abi::kCbaud) | linux_abi::kB9600 | (linux_abi::kB38400 << 16);
   Termios t = FromKernelTermios(k);
   EXPECT_EQ(t.c_ospeed, 9600u);
   EXPECT_EQ(t.c_ispeed, 38400u);
-  EXPECT_EQ(memcmp(t.c_cc, k.c_cc, kNccs), 0);
+  EXPECT_EQ(memcmp(t.c_cc, k.c_cc, linux_abi::kNccs), 0);
 }
 
 // --- Canonical mode ----------------------------------------------------------------
@@ -402,37 +251,37 @@ TEST_F(LineDisciplineTest, TabErasureUsesColumns) {
 TEST_F(LineDisciplineTest, SignalCharactersFlushAndReport) {
   Type("abc");
   InputEvents ev = Type("\x03");
-  EXPECT_EQ(ev.signal, kSigInt);
+  EXPECT_EQ(ev.signal, linux_abi::kSigInt);
   EXPECT_EQ(sink_.Take(), "abc^C");
   EXPECT_EQ(ReadNow(), "<EAGAIN>");  // flushed
-  EXPECT_EQ(Type("\x1c").signal, kSigQuit);
-  EXPECT_EQ(Type("\x1a").signal, kSigTstp);
+  EXPECT_EQ(Type("\x1c").signal, linux_abi::kSigQuit);
+  EXPECT_EQ(Type("\x1a").signal, linux_abi::kSigTstp);
   EXPECT_EQ(sink_.Take(), "^\\^Z");
-  Set(&Termios::c_lflag, kNoflsh, 0);
+  Set(&Termios::c_lflag, linux_abi::kNoflsh, 0);
   Type("xy\x03\n");
   EXPECT_EQ(ReadNow(), "xy\n");
-  Set(&Termios::c_lflag, 0, kIsig);
+  Set(&Termios::c_lflag, 0, linux_abi::kIsig);
   EXPECT_EQ(Type("\x03").signal, 0);
   Type("\n");
   EXPECT_EQ(ReadNow(), "\x03\n");
 }
 
 TEST_F(LineDisciplineTest, EchoVariants) {
-  Set(&Termios::c_lflag, 0, kEcho);
+  Set(&Termios::c_lflag, 0, linux_abi::kEcho);
   Type("secret\n");
   EXPECT_EQ(sink_.Take(), "");
-  Set(&Termios::c_lflag, kEchonl, 0);
+  Set(&Termios::c_lflag, linux_abi::kEchonl, 0);
   Type("pw\n");
   EXPECT_EQ(sink_.Take(), "\r\n");
   EXPECT_EQ(ReadNow(), "secret\n");
   EXPECT_EQ(ReadNow(), "pw\n");
-  Set(&Termios::c_lflag, kEcho, kEchoctl | kEchoe);
+  Set(&Termios::c_lflag, linux_abi::kEcho, linux_abi::kEchoctl | linux_abi::kEchoe);
   Type("\x01x\x7f\n");
   EXPECT_EQ(sink_.Take(), "\x01x\x7f\r\n");
-  Set(&Termios::c_lflag, kEchoctl, kEchoke);
+  Set(&Termios::c_lflag, linux_abi::kEchoctl, linux_abi::kEchoke);
   Type("abc\x15");
   EXPECT_EQ(sink_.Take(), "abc^U\r\n");
-  Set(&Termios::c_lflag, kEchoprt | kEchoe | kEchoke, 0);
+  Set(&Termios::c_lflag, linux_abi::kEchoprt | linux_abi::kEchoe | linux_abi::kEchoke, 0);
   Type("xyz\x7f\x7fq");
   EXPECT_EQ(sink_.Take(), "xyz\\zy/q");
 }
@@ -440,23 +289,23 @@ TEST_F(LineDisciplineTest, EchoVariants) {
 TEST_F(LineDisciplineTest, Utf8Erase) {
   Type("a\xc3\xa9\x7f\n");
   EXPECT_EQ(ReadNow(), "a\xc3\n");  // without IUTF8: one byte
-  Set(&Termios::c_iflag, kIutf8, 0);
+  Set(&Termios::c_iflag, linux_abi::kIutf8, 0);
   Type("a\xc3\xa9\x7f\n");
   EXPECT_EQ(ReadNow(), "a\n");
 }
 
 TEST_F(LineDisciplineTest, EolCharactersAndDisabledCharacters) {
-  SetCc(kVEol, ';');
+  SetCc(linux_abi::kVEol, ';');
   Type("ab;cd\n");
   EXPECT_EQ(ReadNow(), "ab;");
   EXPECT_EQ(ReadNow(), "cd\n");
-  SetCc(kVIntr, kDisabledChar);
+  SetCc(linux_abi::kVIntr, linux_abi::kDisabledChar);
   EXPECT_EQ(Type(std::string("\x03\0\n", 3)).signal, 0);
   EXPECT_EQ(ReadNow(), std::string("\x03\0\n", 3));
 }
 
 TEST_F(LineDisciplineTest, CanonicalOverflowKeepsEditing) {
-  Set(&Termios::c_lflag, 0, kEcho);
+  Set(&Termios::c_lflag, 0, linux_abi::kEcho);
   for (int i = 0; i < 5000; ++i) Type("a");
   EXPECT_EQ(ld_.InputAvailable(), 0u);
   Type("\x7f");  // still editable
@@ -611,7 +460,7 @@ TEST_F(LineDisciplineTest, ReaderCanProgressIgnoresMin) {
   EXPECT_TRUE(ld_.ReaderCanProgress());
   EXPECT_EQ(ReadNow(), "x");
 
-  Set(&Termios::c_lflag, kIcanon, 0);  // canonical: only a complete line
+  Set(&Termios::c_lflag, linux_abi::kIcanon, 0);  // canonical: only a complete line
   Type("ab");
   EXPECT_FALSE(ld_.ReaderCanProgress());
   Type("\n");
@@ -711,7 +560,7 @@ TEST_F(LineDisciplineTest, ModeSwitchesKeepPendingInput) {
   Raw(1, 0);
   EXPECT_EQ(ReadNow(), "abc");  // the partial line became raw input
   Type("xyz");
-  Set(&Termios::c_lflag, kIcanon, 0);
+  Set(&Termios::c_lflag, linux_abi::kIcanon, 0);
   EXPECT_TRUE(ld_.Readable());
   EXPECT_EQ(ReadNow(), "xyz");  // raw input became a line
   EXPECT_EQ(ReadNow(), "<EAGAIN>");
@@ -729,13 +578,14 @@ TEST_F(LineDisciplineTest, OutputProcessing) {
   EXPECT_EQ(ld_.column(), 1u);
   EXPECT_EQ(write("\tx"), "\tx");
   EXPECT_EQ(ld_.column(), 9u);
-  Set(&Termios::c_oflag, kXtabs, 0);
+  Set(&Termios::c_oflag, linux_abi::kXtabs, 0);
   EXPECT_EQ(write("\r\tx"), "\r        x");
-  Set(&Termios::c_oflag, kOcrnl | kOlcuc, kXtabs | kOnlcr);
+  Set(&Termios::c_oflag, linux_abi::kOcrnl | linux_abi::kOlcuc,
+      linux_abi::kXtabs | linux_abi::kOnlcr);
   EXPECT_EQ(write("ab\rc\n"), "AB\nC\n");
-  Set(&Termios::c_oflag, kOnocr, kOcrnl | kOlcuc);
+  Set(&Termios::c_oflag, linux_abi::kOnocr, linux_abi::kOcrnl | linux_abi::kOlcuc);
   EXPECT_EQ(write("\r\rx\r"), "\rx\r");  // a CR at column 0 is dropped
-  Set(&Termios::c_oflag, 0, kOpost);
+  Set(&Termios::c_oflag, 0, linux_abi::kOpost);
   EXPECT_EQ(write("a\nb\t"), "a\nb\t");
 }
 
@@ -753,18 +603,18 @@ TEST_F(LineDisciplineTest, FlowControl) {
   EXPECT_EQ(ld_.Write(kstd::Span<const uint8_t>(hi, 2), sink_), 2u);
   EXPECT_EQ(sink_.Take(), "hi");
   // IXANY: any byte restarts.
-  Set(&Termios::c_iflag, kIxany, 0);
+  Set(&Termios::c_iflag, linux_abi::kIxany, 0);
   Type("\x13" "c");
   EXPECT_FALSE(ld_.output_stopped());
   EXPECT_EQ(sink_.Take(), "c");
   // TCOOFF is only undone by TCOON.
-  ASSERT_TRUE(ld_.FlowControl(kTcooff, sink_).ok());
+  ASSERT_TRUE(ld_.FlowControl(linux_abi::kTcooff, sink_).ok());
   Type("\x11" "d");
   EXPECT_TRUE(ld_.output_stopped());
-  ASSERT_TRUE(ld_.FlowControl(kTcoon, sink_).ok());
+  ASSERT_TRUE(ld_.FlowControl(linux_abi::kTcoon, sink_).ok());
   EXPECT_EQ(sink_.Take(), "d");
-  ASSERT_TRUE(ld_.FlowControl(kTcioff, sink_).ok());
-  ASSERT_TRUE(ld_.FlowControl(kTcion, sink_).ok());
+  ASSERT_TRUE(ld_.FlowControl(linux_abi::kTcioff, sink_).ok());
+  ASSERT_TRUE(ld_.FlowControl(linux_abi::kTcion, sink_).ok());
   EXPECT_EQ(sink_.Take(), "\x13\x11");
   EXPECT_EQ(ld_.FlowControl(7, sink_).error(), kstd::Error::kInvalid);
   // ^C restarts output too.
@@ -774,14 +624,14 @@ TEST_F(LineDisciplineTest, FlowControl) {
 
 TEST_F(LineDisciplineTest, FlushAndWindowSize) {
   Type("abc\ndef");
-  ASSERT_TRUE(ld_.Flush(kTciflush).ok());
+  ASSERT_TRUE(ld_.Flush(linux_abi::kTciflush).ok());
   EXPECT_EQ(ReadNow(), "<EAGAIN>");
   EXPECT_EQ(ld_.Flush(3).error(), kstd::Error::kInvalid);
   Type("x\n");
   Termios t = ld_.termios();
   ld_.SetTermiosFlush(t, sink_);
   EXPECT_EQ(ReadNow(), "<EAGAIN>");
-  WinSize ws = {24, 80, 0, 0};
+  linux_abi::WinSize ws = {24, 80, 0, 0};
   EXPECT_TRUE(ld_.SetWindowSize(ws));
   EXPECT_FALSE(ld_.SetWindowSize(ws));
   EXPECT_EQ(ld_.window_size().ws_col, 80);
@@ -791,9 +641,9 @@ TEST_F(LineDisciplineTest, BreakCondition) {
   EXPECT_EQ(ld_.InputBreak().signal, 0);  // reads as \0
   Raw(1, 0);
   EXPECT_EQ(ReadNow(), std::string("\0", 1));
-  Set(&Termios::c_iflag, kBrkint, 0);
-  EXPECT_EQ(ld_.InputBreak().signal, kSigInt);
-  Set(&Termios::c_iflag, kIgnbrk, 0);
+  Set(&Termios::c_iflag, linux_abi::kBrkint, 0);
+  EXPECT_EQ(ld_.InputBreak().signal, linux_abi::kSigInt);
+  Set(&Termios::c_iflag, linux_abi::kIgnbrk, 0);
   EXPECT_EQ(ld_.InputBreak().signal, 0);
   EXPECT_EQ(ReadNow(), "<EAGAIN>");
 }

@@ -1,7 +1,8 @@
 #pragma once
 
 // Tessera's native system-call ABI, shared by the kernel and user programs
-// (lib/tessera). Plain C-layout types and constants only: this header is
+// (lib/tessera): the argument structures and constants of the calls in
+// syscall_table.h. Plain C-layout types and constants only: this header is
 // compiled both freestanding (kernel) and against musl (user space).
 //
 // Native calls live in their own number range, [kNativeBase, kNativeEnd),
@@ -11,31 +12,12 @@
 
 #include <stdint.h>
 
+#include "abi/tessera/rights.h"
+
 namespace tessera {
 
 inline constexpr uint64_t kNativeBase = 0x1000;
 inline constexpr uint64_t kNativeEnd = 0x1100;
-
-using handle_t = uint32_t;
-inline constexpr handle_t kInvalidHandle = 0;
-
-// Rights (same values as core/object/rights.h).
-inline constexpr uint32_t kRightDuplicate = 1u << 0;
-inline constexpr uint32_t kRightTransfer = 1u << 1;
-inline constexpr uint32_t kRightRead = 1u << 2;
-inline constexpr uint32_t kRightWrite = 1u << 3;
-inline constexpr uint32_t kRightWait = 1u << 4;
-inline constexpr uint32_t kRightMap = 1u << 5;
-inline constexpr uint32_t kRightExecute = 1u << 6;
-inline constexpr uint32_t kRightManage = 1u << 7;
-inline constexpr uint32_t kRightSameRights = 1u << 31;  // Duplicate: keep the rights
-
-// Signals (same values as core/object/kernel_object.h).
-inline constexpr uint32_t kSignalReadable = 1u << 0;
-inline constexpr uint32_t kSignalWritable = 1u << 1;
-inline constexpr uint32_t kSignalPeerClosed = 1u << 2;
-inline constexpr uint32_t kSignalNotified = 1u << 3;
-inline constexpr uint32_t kSignalTerminated = 1u << 4;
 
 // Deadlines are absolute CLOCK_MONOTONIC nanoseconds; kInfinite waits forever.
 inline constexpr int64_t kInfinite = INT64_MAX;
@@ -109,28 +91,7 @@ inline constexpr uint32_t kMaxSpawnArgs = 64;
 /// init they are the boot modules (memory objects) by module name.
 inline constexpr uint64_t kAuxBootstrapHandle = 0x54450001;
 
-// Linux structures used by the Linux-ABI calls (uapi layouts).
-struct linux_timespec {
-  int64_t tv_sec;
-  int64_t tv_nsec;
-};
-struct linux_timeval {
-  int64_t tv_sec;
-  int64_t tv_usec;
-};
-struct linux_itimerval {
-  linux_timeval it_interval;
-  linux_timeval it_value;
-};
-struct linux_iovec {
-  uint64_t iov_base;
-  uint64_t iov_len;
-};
-
-// vmo_map protection (Linux PROT_* values) and flags.
-inline constexpr uint32_t kProtRead = 1;
-inline constexpr uint32_t kProtWrite = 2;
-inline constexpr uint32_t kProtExec = 4;
+// vmo_map protection takes Linux PROT_* values (abi/linux/mman.h); its flags:
 inline constexpr uint32_t kVmoMapFixed = 1u << 0;   // exactly at addr (must be free)
 inline constexpr uint32_t kVmoMapShared = 1u << 1;  // writes are seen by every mapping
 
@@ -159,7 +120,7 @@ struct PciFunctionInfo {
 };
 
 /// fs_mount: a file-system server mounts itself into the kernel VFS (the
-/// protocol: lib/fsproto/fsproto.h). The caller keeps the server end of a
+/// protocol: abi/tessera/fsproto.h). The caller keeps the server end of a
 /// channel and passes the other end here; the kernel takes that handle, makes
 /// the mount's data buffer and writes the kHello message (carrying the
 /// buffer) to the server end before returning. `root` is what the server
@@ -194,7 +155,7 @@ inline constexpr uint32_t kFsMountRoot = 1u << 0;
 /// another re-attach is running), EIO (kAdopt failed), plus fs_mount's.
 inline constexpr uint32_t kFsMountReplace = 1u << 1;
 /// Mount at a pending mount point: the directory a mount(2) resolved and
-/// handed to the mount agent (lib/mountproto) as request `pending_id`;
+/// handed to the mount agent (abi/tessera/mountproto.h) as request `pending_id`;
 /// `path` is ignored. The mount gets that mount(2)'s source and flags (e.g.
 /// "/dev/vdb", read-only). Alone. Errors: ENOENT (no such pending point: its
 /// mount(2) gave up), EBUSY (another server is attaching there), plus

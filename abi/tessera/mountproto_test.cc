@@ -1,4 +1,4 @@
-#include "lib/mountproto/mountproto.h"
+#include "abi/tessera/mountproto.h"
 
 #include <string.h>
 

@@ -2,13 +2,18 @@
 
 // The native system calls, in one declarative list from which the kernel's
 // dispatch table (core/syscall/dispatch.cc) and the user-side stubs
-// (lib/tessera/syscalls.h) are both generated. Each entry:
+// (lib/tessera/syscalls.h) are both generated. Numbers lie in
+// [kNativeBase, kNativeEnd) of native.h. Each entry:
 //
 //   X(number, Name, (parameter list), (argument names))
 //
 // Parameter types use IN_PTR(T) / OUT_PTR(T) for user pointers: the kernel
 // sees a checked core::UserPtr<T>, user code a plain pointer. Every call
 // returns int64_t: >= 0 on success (a value or 0), -errno on failure.
+
+#include <stdint.h>
+
+#include "abi/tessera/native.h"
 
 #define TESSERA_NATIVE_SYSCALLS(X)                                                              \
   /* Handles */                                                                                 \
@@ -66,7 +71,7 @@
   X(0x1075, PciRouteMsix, (tessera::handle_t device, uint32_t entry), (device, entry))          \
   X(0x1076, InterruptAck, (tessera::handle_t interrupt), (interrupt))                           \
   X(0x1077, PciRouteIntx, (tessera::handle_t device), (device))                                 \
-  /* File-system servers (lib/fsproto) */                                                       \
+  /* File-system servers (abi/tessera/fsproto.h) */                                             \
   X(0x1080, FsMount, (IN_PTR(tessera::FsMountArgs) args), (args))                               \
   X(0x1081, MountAgentRegister, (tessera::handle_t mount_right, tessera::handle_t channel),       \
     (mount_right, channel))                                                                     \

@@ -11,7 +11,7 @@
 //
 // A server makes a channel pair, keeps one end (the *server end*) and gives
 // the other to the kernel with the fs_mount native call (see
-// core/syscall/syscall_table.h, tessera::FsMountFlags in core/syscall/abi.h).
+// abi/tessera/syscall_table.h, the kFsMount* flags in abi/tessera/native.h).
 // Then, on the server end:
 //
 //   1. The kernel's first message is a Request with op kHello; it carries ONE
@@ -56,7 +56,7 @@
 //
 // When a server dies its mount fails with EIO. A new server of the same file
 // system may take the mount over with fs_mount and kFsMountReplace, naming
-// the mount's path (core/syscall/abi.h): its hello must report the same root
+// the mount's path (abi/tessera/native.h): its hello must report the same root
 // node id. Node ids must keep their meaning across the restart (inode
 // numbers do), because the kernel keeps its vnodes: right after the kHello
 // message, before any other request, the kernel sends kAdopt with every node
@@ -88,6 +88,8 @@
 // (and discards) the abandoned reply.
 
 #include <stdint.h>
+
+#include "abi/linux/stat.h"
 
 namespace fsproto {
 
@@ -151,20 +153,10 @@ inline constexpr uint32_t kSetAllMask = 0x1F;
 /// Reply::flags.
 inline constexpr uint32_t kReplyEndOfDirectory = 1u << 0;
 
-/// Linux S_IF* type bits, for Attr::mode and Request::mode.
-inline constexpr uint32_t kModeTypeMask = 0170000;
-inline constexpr uint32_t kModeSocket = 0140000;
-inline constexpr uint32_t kModeSymlink = 0120000;
-inline constexpr uint32_t kModeRegular = 0100000;
-inline constexpr uint32_t kModeBlockDevice = 0060000;
-inline constexpr uint32_t kModeDirectory = 0040000;
-inline constexpr uint32_t kModeCharDevice = 0020000;
-inline constexpr uint32_t kModeFifo = 0010000;
-
 /// A node's attributes (what stat reports). Times are ns since the epoch.
 struct Attr {
   uint64_t node;        // the node id (also st_ino)
-  uint32_t mode;        // S_IF* | permissions
+  uint32_t mode;        // S_IF* (abi/linux/stat.h) | permissions
   uint32_t nlink;
   uint32_t uid;
   uint32_t gid;

@@ -1,0 +1,24 @@
+#pragma once
+
+// Linux clone(2) flags (include/uapi/linux/sched.h). The low byte of the
+// flags is the signal sent to the parent when the child exits.
+
+#include <stdint.h>
+
+namespace linux_abi {
+
+inline constexpr uint64_t kCloneSignalMask = 0xFF;  // CSIGNAL
+inline constexpr uint64_t kCloneVm = 0x100;
+inline constexpr uint64_t kCloneFs = 0x200;
+inline constexpr uint64_t kCloneFiles = 0x400;
+inline constexpr uint64_t kCloneSighand = 0x800;
+inline constexpr uint64_t kCloneVfork = 0x4000;
+inline constexpr uint64_t kCloneThread = 0x10000;
+inline constexpr uint64_t kCloneSysvsem = 0x40000;
+inline constexpr uint64_t kCloneSetTls = 0x80000;
+inline constexpr uint64_t kCloneParentSetTid = 0x100000;
+inline constexpr uint64_t kCloneChildClearTid = 0x200000;
+inline constexpr uint64_t kCloneDetached = 0x400000;  // ignored by Linux since 2.6
+inline constexpr uint64_t kCloneChildSetTid = 0x1000000;
+
+}  // namespace linux_abi
