@@ -14,6 +14,7 @@ PACKAGES=(
   grub-pc-bin grub-common xorriso mtools   # grub-mkrescue for the boot ISO
   qemu-system-x86      # the q35 machine
   busybox-static cpio e2fsprogs            # the shell; the initramfs; the root disk
+  python3 clang-format                     # ci/check_layers.py, ci/check_format.sh
 )
 
 missing=()

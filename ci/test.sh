@@ -3,8 +3,10 @@
 # (ci/bootstrap.sh), then `bazel test //...` — host unit tests and the QEMU
 # system tests — and then the host unit tests (every cc_test not tagged qemu)
 # again under AddressSanitizer (`--config=asan`) and UndefinedBehaviorSanitizer
-# (`--config=ubsan`). Extra arguments go to each `bazel test`. Every run
-# happens even when an earlier one fails; the status is the first failure's.
+# (`--config=ubsan`). Before them, ci/check_layers.py checks the build graph
+# against the layer order of core/README.md. Extra arguments go to each
+# `bazel test`. Every run happens even when an earlier one fails; the status
+# is the first failure's.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ci/bootstrap.sh || exit
@@ -17,6 +19,9 @@ run() {
   if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then status=$rc; fi
 }
 
+# The layers of core/README.md: no package may use one above it (a query, no
+# build; fails in seconds).
+if ! ci/check_layers.py; then status=1; fi
 run //... "$@"
 # Host tests only: wildcards skip targets incompatible with the host, the tag
 # filter skips QEMU boots and the language filter the sh_tests (which run the
