@@ -1,5 +1,6 @@
 #include "core/console/console.h"
 
+#include "core/proc/linux_thread.h"
 #include "abi/linux/fcntl.h"
 #include "abi/linux/poll.h"
 #include "abi/linux/signal.h"
@@ -219,7 +220,7 @@ class ConsoleTty final : public vfs::CharDevice {
     int signal = access == tty::TtyAccess::kRead ? linux_abi::kSigTtin : linux_abi::kSigTtou;
     {
       SpinLockGuard guard(p->signal_lock_);
-      auto* ts = sched::Current()->signal_state_;
+      auto* ts = SignalsOf(sched::Current());
       facts.signal_blocked_or_ignored = p->signals_.IsIgnored(signal) ||
                                         (ts != nullptr && posix::SigSetHas(ts->blocked(), signal));
     }

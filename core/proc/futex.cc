@@ -1,5 +1,6 @@
 #include "core/proc/futex.h"
 
+#include "core/proc/linux_thread.h"
 #include "abi/linux/futex.h"
 #include "core/proc/process.h"
 #include "core/sched/scheduler.h"
@@ -90,8 +91,8 @@ void FutexWakeShared(uint64_t address) {
 }
 
 void ClearChildTid(sched::Thread* t) {
-  uint64_t address = t->clear_child_tid_;
-  t->clear_child_tid_ = 0;
+  uint64_t address = LinuxOf(t).clear_child_tid;
+  LinuxOf(t).clear_child_tid = 0;
   if (address == 0 || (address & 3) != 0) return;
   uint32_t zero = 0;
   if (UserPtr<uint32_t>(address).CopyOut(&zero).is_error()) return;
@@ -100,12 +101,12 @@ void ClearChildTid(sched::Thread* t) {
 }
 
 void ReleaseRobustFutexes(sched::Thread* t) {
-  uint64_t head_address = t->robust_list_;
+  uint64_t head_address = LinuxOf(t).robust_list;
   if (head_address == 0) return;
-  t->robust_list_ = 0;
+  LinuxOf(t).robust_list = 0;
   linux_abi::RobustListHead head;
   if (UserPtr<linux_abi::RobustListHead>(head_address).CopyIn(&head).is_error()) return;
-  uint32_t tid = static_cast<uint32_t>(t->linux_tid_);  // the owner word holds the Linux tid
+  uint32_t tid = static_cast<uint32_t>(LinuxOf(t).tid);  // the owner word holds the Linux tid
   uint64_t entry = head.next;
   for (int i = 0; i < linux_abi::kRobustListLimit && entry != head_address && entry != 0; ++i) {
     uint64_t next;

@@ -1,5 +1,6 @@
 #include "core/proc/process.h"
 
+#include "core/proc/linux_thread.h"
 #include "core/kernel/log.h"
 #include "core/kernel/memory.h"
 #include "core/sched/scheduler.h"
@@ -262,17 +263,24 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
   if (frame_copy == nullptr) return kstd::Error::kNoMemory;
   hal::SetForkChildResult(frame_copy);
   if (options.stack != 0) hal::SetUserStack(frame_copy, options.stack);
+  auto* linux_state = new (kstd::nothrow) LinuxThread();
+  if (linux_state == nullptr) {
+    delete frame_copy;
+    return kstd::Error::kNoMemory;
+  }
   auto created = sched::Thread::Create(name_, child.get(), UserThreadStart, nullptr);
   if (created.is_error()) {
+    delete linux_state;
     delete frame_copy;
     return created.error();
   }
   kstd::RefPtr<sched::Thread> t = created.release_value();
+  t->set_owner_state(linux_state);
   t->set_entry_arg(t.get());
   t->initial_frame_ = frame_copy;
   t->page_table_root_ = child->aspace_->root();
-  t->linux_tid_ = pid;  // a process's first thread id is its pid
-  t->clear_child_tid_ = options.clear_child_tid;
+  LinuxOf(t).tid = pid;  // a process's first thread id is its pid
+  LinuxOf(t).clear_child_tid = options.clear_child_tid;
   __builtin_memcpy(t->context()->fpu_state, cpu.fpu_state, sizeof cpu.fpu_state);
   t->context()->fs_base = options.set_tls ? options.tls : cpu.fs_base;
   {
@@ -289,10 +297,10 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
     auto* ts = new (kstd::nothrow) posix::ThreadSignals(child->signals_);
     if (ts == nullptr) return kstd::Error::kNoMemory;
     sched::Thread* self = sched::Current();
-    if (self->signal_state_ != nullptr) {
-      ts->InheritFrom(*self->signal_state_, true);
+    if (SignalsOf(self) != nullptr) {
+      ts->InheritFrom(*SignalsOf(self), true);
     }
-    t->signal_state_ = ts;
+    LinuxOf(t).signals = ts;
   }
   {
     SpinLockGuard guard(child->lock_);
@@ -317,12 +325,19 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame
   if (frame_copy == nullptr) return kstd::Error::kNoMemory;
   hal::SetForkChildResult(frame_copy);
   if (options.clone.stack != 0) hal::SetUserStack(frame_copy, options.clone.stack);
+  auto* linux_state = new (kstd::nothrow) LinuxThread();
+  if (linux_state == nullptr) {
+    delete frame_copy;
+    return kstd::Error::kNoMemory;
+  }
   auto created = sched::Thread::Create(name_, this, UserThreadStart, nullptr);
   if (created.is_error()) {
+    delete linux_state;
     delete frame_copy;
     return created.error();
   }
   kstd::RefPtr<sched::Thread> t = created.release_value();
+  t->set_owner_state(linux_state);
   t->set_entry_arg(t.get());
   t->initial_frame_ = frame_copy;  // freed by the thread on its first kernel entry
   // Undoes the above when the thread is not started after all.
@@ -333,20 +348,20 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame
   };
   __builtin_memcpy(t->context()->fpu_state, cpu.fpu_state, sizeof cpu.fpu_state);
   t->context()->fs_base = options.clone.set_tls ? options.clone.tls : cpu.fs_base;
-  t->clear_child_tid_ = options.clone.clear_child_tid;
+  LinuxOf(t).clear_child_tid = options.clone.clear_child_tid;
   {
     SpinLockGuard signals(signal_lock_);
     auto* ts = new (kstd::nothrow) posix::ThreadSignals(signals_);
     if (ts == nullptr) return abandon(kstd::Error::kNoMemory);
     sched::Thread* self = sched::Current();
-    if (self->signal_state_ != nullptr) {
-      ts->InheritFrom(*self->signal_state_, false);
+    if (SignalsOf(self) != nullptr) {
+      ts->InheritFrom(*SignalsOf(self), false);
     }
-    t->signal_state_ = ts;
+    LinuxOf(t).signals = ts;
   }
   // The tid comes from the pid counter: no process will ever get it as pid.
   uint64_t tid = __atomic_fetch_add(&g_next_pid, 1, __ATOMIC_RELAXED);
-  t->linux_tid_ = tid;
+  LinuxOf(t).tid = tid;
   int32_t tid32 = static_cast<int32_t>(tid);
   // Written before the thread exists for anyone (the same address space).
   if (options.parent_tid != 0) (void)aspace_->Poke(options.parent_tid, &tid32, sizeof tid32);
@@ -365,8 +380,8 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame
   }
   if (!added) {
     SpinLockGuard signals(signal_lock_);
-    delete t->signal_state_;
-    t->signal_state_ = nullptr;
+    delete LinuxOf(t).signals;
+    LinuxOf(t).signals = nullptr;
     return abandon(kstd::Error::kInterrupted);
   }
   AddRef();  // each thread keeps its process alive
@@ -376,7 +391,7 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame
 
 kstd::RefPtr<sched::Thread> Process::FindThread(uint64_t tid) {
   SpinLockGuard guard(lock_);
-  sched::Thread* t = threads_.FindIf([tid](sched::Thread* x) { return x->linux_tid_ == tid && !x->kill_pending_; });
+  sched::Thread* t = threads_.FindIf([tid](sched::Thread* x) { return LinuxOf(x).tid == tid && !x->kill_pending_; });
   return kstd::RefPtr<sched::Thread>::FromRaw(t);
 }
 
@@ -386,7 +401,7 @@ kstd::RefPtr<Process> Process::FindByTid(uint64_t tid) {
   SpinLockGuard guard(g_table_lock);
   Process* p = g_table.FindIf([tid](Process* x) {
     SpinLockGuard process(x->lock_);
-    return x->threads_.FindIf([tid](sched::Thread* t) { return t->linux_tid_ == tid && !t->kill_pending_; }) !=
+    return x->threads_.FindIf([tid](sched::Thread* t) { return LinuxOf(t).tid == tid && !t->kill_pending_; }) !=
            nullptr;
   });
   return kstd::RefPtr<Process>::FromRaw(p);
@@ -446,7 +461,7 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
   {
     SpinLockGuard guard(lock_);
     caller->page_table_root_ = fresh->root();
-    caller->linux_tid_ = pid_;  // the caller becomes the main thread, whatever its tid was
+    LinuxOf(caller).tid = pid_;  // the caller becomes the main thread, whatever its tid was
     thread_exit_status_ = 0;
     aspace_ = fresh;
   }
@@ -456,14 +471,14 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
   {
     SpinLockGuard signals(signal_lock_);
     signals_.ResetForExec();
-    if (caller->signal_state_ != nullptr) caller->signal_state_->ResetForExec();
+    if (SignalsOf(caller) != nullptr) SignalsOf(caller)->ResetForExec();
   }
   // Before close-on-exec: a parent that learns of the exec from a
   // close-on-exec pipe must already see it (setpgid gives EACCES).
   __atomic_store_n(&did_exec_, true, __ATOMIC_RELEASE);
   // The old image's robust list and clear-tid word are gone with its memory.
-  caller->robust_list_ = 0;
-  caller->clear_child_tid_ = 0;
+  LinuxOf(caller).robust_list = 0;
+  LinuxOf(caller).clear_child_tid = 0;
   fds_->CloseOnExec();
   kstd::CopyString(name_, sizeof name_, name);
   SetImageInfo(ImageInfo{image.value().arg_start, image.value().arg_end, image.value().env_start,
@@ -493,9 +508,15 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::StartUserThread(const char* n
                                                                   uint64_t sp, uint64_t arg) {
   kstd::RefPtr<sched::Thread> t;
   {
+    auto* linux_state = new (kstd::nothrow) LinuxThread();
+    if (linux_state == nullptr) return kstd::Error::kNoMemory;
     auto created = sched::Thread::Create(name, this, UserThreadStart, nullptr);
-    if (created.is_error()) return created.error();
+    if (created.is_error()) {
+      delete linux_state;
+      return created.error();
+    }
     t = created.release_value();
+    t->set_owner_state(linux_state);
   }
   t->user_entry_ = entry;
   t->user_sp_ = sp;
@@ -506,12 +527,12 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::StartUserThread(const char* n
     SpinLockGuard signals(signal_lock_);
     auto* ts = new (kstd::nothrow) posix::ThreadSignals(signals_);
     if (ts == nullptr) return kstd::Error::kNoMemory;
-    t->signal_state_ = ts;
+    LinuxOf(t).signals = ts;
   }
   {
     SpinLockGuard guard(lock_);
     if (dying_) return kstd::Error::kBadHandle;
-    if (threads_.empty()) t->linux_tid_ = pid_;  // the main thread (later native threads have none)
+    if (threads_.empty()) LinuxOf(t).tid = pid_;  // the main thread (later native threads have none)
     threads_.PushBack(t.get());
     t->AddRef();  // the process's reference, dropped in OnThreadExit
   }
@@ -534,8 +555,8 @@ void Process::Kill(int wait_status) {
 void Process::OnThreadExit(sched::Thread* thread) {
   {
     SpinLockGuard signals(signal_lock_);
-    delete thread->signal_state_;
-    thread->signal_state_ = nullptr;
+    delete LinuxOf(thread).signals;
+    LinuxOf(thread).signals = nullptr;
   }
   bool last;
   {

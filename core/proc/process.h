@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "core/proc/linux_thread.h"
 #include "core/fd/fd_table.h"
 #include "core/posix/signals.h"
 #include "core/vfs/vnode.h"
@@ -80,7 +81,7 @@ class Process final : public KernelObject {
   ProcessCounters& counters() { return counters_; }
 
   // POSIX signals: the process's actions and shared pending set, and (through
-  // each user thread's signal_state_) the threads' masks and own pending
+  // each user thread's LinuxThread::signals) the threads' masks and own pending
   // sets. Guarded by signal_lock_ (taken before lock_; never held while
   // blocking).
   posix::ProcessSignals signals_ GUARDED_BY(signal_lock_);
@@ -216,7 +217,7 @@ class Process final : public KernelObject {
                           const class ExecImage* cached = nullptr);
   /// Whether `thread` is the process's main thread (its Linux tid is the
   /// pid: the first thread, or the one that ran execve).
-  bool IsMainThread(const sched::Thread* thread) const { return thread->linux_tid_ == pid_; }
+  bool IsMainThread(const sched::Thread* thread) const { return LinuxOf(thread).tid == pid_; }
   /// Whether the process has run execve since fork (setpgid on such a child
   /// fails with EACCES).
   bool did_exec() const { return __atomic_load_n(&did_exec_, __ATOMIC_ACQUIRE); }

@@ -1,5 +1,6 @@
 #include "core/proc/process_traps.h"
 
+#include "core/proc/linux_thread.h"
 #include "abi/linux/signal.h"
 #include "core/kernel/log.h"
 #include "core/proc/process.h"
@@ -60,7 +61,7 @@ void OnUserFault(hal::UserFrame* frame, const hal::UserFault& fault) {
   Process* p = t->process();
   const FaultSignal outcome = SignalFor(fault.kind);
   const bool page_fault = fault.kind == hal::FaultKind::kPageFault;
-  if (t->signal_state_ != nullptr) {
+  if (SignalsOf(t) != nullptr) {
     // POSIX: the fault becomes a signal; a handler may catch it. Report it
     // when it will kill the process (no handler).
     // SEGV_ACCERR when the address is mapped but the access is not allowed
@@ -100,7 +101,7 @@ sched::Thread* CurrentFast() { return static_cast<sched::Thread*>(hal::CurrentTh
 bool SyscallExitNeedsSignalWork(sched::Thread* t, const hal::UserFrame* frame) {
   const int64_t result = hal::SyscallResult(frame);
   if (result >= -516 && result <= -512) return true;
-  const auto* ts = t->signal_state_;
+  const auto* ts = SignalsOf(t);
   return ts != nullptr && ts->has_saved_mask();
 }
 

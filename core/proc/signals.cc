@@ -1,5 +1,6 @@
 #include "core/proc/signals.h"
 
+#include "core/proc/linux_thread.h"
 #include "abi/linux/signal.h"
 #include "abi/linux/ucontext.h"
 #include "core/kernel/log.h"
@@ -15,10 +16,6 @@
 
 namespace core {
 namespace {
-
-posix::ThreadSignals* SignalsOf(sched::Thread* t) {
-  return t->signal_state_;
-}
 
 struct InterruptRequest {
   posix::ThreadSignals* target;  // null: every thread
@@ -105,7 +102,7 @@ kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo,
   {
     // The thread's signal state lives until its exit, which takes this lock.
     SpinLockGuard guard(p->signal_lock_);
-    auto* ts = t->signal_state_;
+    auto* ts = SignalsOf(t);
     if (ts == nullptr) return kstd::Error::kSearch;  // it just exited
     r = p->signals_.SendToThread(*ts, info);
   }
@@ -206,8 +203,8 @@ void WaitWhileStopped(Process* p) {
 void DeliverSignals(hal::UserFrame* frame) {
   sched::Thread* self = sched::Current();
   Process* p = self->process();
-  if (p == nullptr || self->signal_state_ == nullptr) return;
-  auto* ts = self->signal_state_;
+  if (p == nullptr || SignalsOf(self) == nullptr) return;
+  auto* ts = SignalsOf(self);
   bool in_syscall = hal::IsSyscallFrame(frame) && self->syscall_nr_ != ~0ULL;
   uint64_t nr = self->syscall_nr_;
   self->syscall_nr_ = ~0ULL;
@@ -307,7 +304,7 @@ void DeliverSignals(hal::UserFrame* frame) {
 kstd::Result<void> SigReturn(hal::UserFrame* frame) {
   sched::Thread* self = sched::Current();
   Process* p = self->process();
-  auto* ts = self->signal_state_;
+  auto* ts = SignalsOf(self);
   self->syscall_nr_ = ~0ULL;  // never restart rt_sigreturn itself
   posix::SigreturnContext ctx;
   ctx.user_cs = hal::UserCodeSelector();
@@ -338,7 +335,7 @@ kstd::Result<void> SigReturn(hal::UserFrame* frame) {
 void RaiseFaultSignal(int signo, int code, uint64_t address) {
   sched::Thread* self = sched::Current();
   Process* p = self->process();
-  auto* ts = self->signal_state_;
+  auto* ts = SignalsOf(self);
   if (ts == nullptr) return;
   SpinLockGuard guard(p->signal_lock_);
   p->signals_.ForceFault(*ts, linux_abi::SigInfo::FromFault(signo, code, address));

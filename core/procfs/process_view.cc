@@ -4,6 +4,7 @@
 // briefly; a process that exits meanwhile shows as a zombie or not at all.
 
 #include "abi/linux/signal.h"
+#include "core/proc/linux_thread.h"
 #include "core/fd/fd_table.h"
 #include "klog/format.h"
 #include "core/posix/signals.h"
@@ -64,8 +65,8 @@ void FillSignals(Process* p, ProcessView* v) {
   p->ForEachThread(
       [](sched::Thread* t, void* c) {
         auto* f = static_cast<First*>(c);
-        if (f->seen || t->signal_state_ == nullptr) return;
-        auto* ts = t->signal_state_;
+        if (f->seen || SignalsOf(t) == nullptr) return;
+        auto* ts = SignalsOf(t);
         f->seen = true;
         f->blocked = ts->blocked();
         f->pending = ts->own_pending();

@@ -26,6 +26,7 @@ Thread::Thread(const char* name, Process* process, int priority)
 }
 
 Thread::~Thread() {
+  delete owner_state_;
   if (stack_ != 0) {
     uint64_t phys = reinterpret_cast<uint64_t>(stack_) - reinterpret_cast<uint64_t>(hal::PhysToVirt(0));
     (void)Pmm().FreeRun(phys, kStackPages);

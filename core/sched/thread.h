@@ -15,10 +15,6 @@ namespace core {
 class Process;
 }  // namespace core
 
-namespace core::posix {
-class ThreadSignals;
-}  // namespace core::posix
-
 namespace core::sched {
 
 enum class ThreadState : uint8_t {
@@ -38,6 +34,14 @@ enum class WakeReason : uint8_t {
 
 class WaitQueue;
 struct ThreadAccess;
+
+/// What the layer that owns a thread keeps per thread (core/proc: a user
+/// thread's Linux state). The thread owns it and deletes it with itself, so
+/// it lives exactly as long as anyone holds the thread.
+class ThreadOwnerState {
+ public:
+  virtual ~ThreadOwnerState() = default;
+};
 
 class Thread final : public KernelObject {
  public:
@@ -70,6 +74,11 @@ class Thread final : public KernelObject {
   hal::ThreadContext* context() { return &context_; }
   /// Changes the argument the entry function gets (before Start only).
   void set_entry_arg(void* arg) { entry_arg_ = arg; }
+  /// The owning layer's per-thread state (null for kernel threads).
+  ThreadOwnerState* owner_state() const { return owner_state_; }
+  /// Gives the thread its owner state (once, before Start); it is deleted
+  /// with the thread.
+  void set_owner_state(ThreadOwnerState* state) { owner_state_ = state; }
 
   // The user thread's state, kept by core/proc and the syscall layer (set
   // before Start, or by the thread itself unless noted).
@@ -79,9 +88,6 @@ class Thread final : public KernelObject {
   // (EINTR/restart) so the thread returns to user mode to take it. Set by
   // senders, cleared when nothing deliverable remains (core/proc/signals).
   bool interrupt_pending_ = false;
-  // The user thread's POSIX signal state (made and freed by core/proc; null
-  // for kernel threads and native threads).
-  posix::ThreadSignals* signal_state_ = nullptr;
   // The Linux syscall number of the call in progress (for restarts), or ~0.
   uint64_t syscall_nr_ = ~0ULL;
   // The page-table root to run with (0: the kernel's). Set before Start;
@@ -94,16 +100,6 @@ class Thread final : public KernelObject {
   // A complete user register frame to start with instead (fork), owned; the
   // thread frees it on its first kernel entry. Opaque here (hal::UserFrame).
   void* initial_frame_ = nullptr;
-  // The Linux personality's per-thread words. linux_tid_: what gettid
-  // returns and tgkill takes (the pid for a process's first thread, a number
-  // from the pid space for a CLONE_THREAD thread, 0 for native threads: they
-  // report tid()). robust_list_: set_robust_list's head (0: none).
-  // clear_child_tid_: CLONE_CHILD_CLEARTID/set_tid_address, zeroed and
-  // futex-woken when the thread exits (0: none). Set before Start or by the
-  // thread itself (exec changes the others' only once they are dying).
-  uint64_t linux_tid_ = 0;
-  uint64_t robust_list_ = 0;
-  uint64_t clear_child_tid_ = 0;
 
  private:
   friend struct ThreadAccess;  // the scheduler (scheduler.cc)
@@ -133,6 +129,7 @@ class Thread final : public KernelObject {
   uintptr_t stack_ = 0;  // owned kernel stack (0 for the adopted boot thread)
   void (*entry_fn_)(void*) = nullptr;
   void* entry_arg_ = nullptr;
+  ThreadOwnerState* owner_state_ = nullptr;  // owned
 };
 
 }  // namespace core::sched

@@ -2,6 +2,7 @@
 // queues, their keys and the exit-time wakes are core/proc/futex.h.
 
 #include "abi/linux/futex.h"
+#include "core/proc/linux_thread.h"
 #include "abi/linux/time.h"
 #include "core/proc/futex.h"
 #include "core/unsupported/refusals.h"
@@ -69,7 +70,7 @@ kstd::Result<uint64_t> SysLinuxGetRobustList(int32_t pid, UserPtr<uint64_t> head
     target = owner ? owner->FindThread(static_cast<uint64_t>(pid)) : kstd::RefPtr<sched::Thread>();
   }
   if (!target) return kstd::Error::kSearch;
-  uint64_t value = __atomic_load_n(&target->robust_list_, __ATOMIC_RELAXED);
+  uint64_t value = __atomic_load_n(&LinuxOf(target).robust_list, __ATOMIC_RELAXED);
   uint64_t size = sizeof(linux_abi::RobustListHead);
   if (head.CopyOut(&value).is_error() || length.CopyOut(&size).is_error()) {
     return kstd::Error::kFault;
@@ -79,7 +80,7 @@ kstd::Result<uint64_t> SysLinuxGetRobustList(int32_t pid, UserPtr<uint64_t> head
 
 kstd::Result<uint64_t> SysLinuxSetRobustList(uint64_t head, uint64_t length) {
   if (length != sizeof(linux_abi::RobustListHead)) return kstd::Error::kInvalid;
-  __atomic_store_n(&CurrentThread()->robust_list_, head, __ATOMIC_RELAXED);
+  __atomic_store_n(&LinuxOf(CurrentThread()).robust_list, head, __ATOMIC_RELAXED);
   return 0;
 }
 

@@ -4,6 +4,7 @@
 // PR_GET_NAME).
 
 #include "core/proc/process.h"
+#include "core/proc/linux_thread.h"
 #include "core/syscall/sys_common.h"
 #include "core/unsupported/refusals.h"
 #include "kstd/string.h"
@@ -17,7 +18,7 @@ kstd::Result<uint64_t> SysLinuxGetpid() { return CurrentProcess()->pid(); }
 // native threads report the scheduler's thread id, which tgkill does not take.
 kstd::Result<uint64_t> SysLinuxGettid() {
   sched::Thread* t = CurrentThread();
-  return t->linux_tid_ != 0 ? t->linux_tid_ : t->tid();
+  return LinuxOf(t).tid != 0 ? LinuxOf(t).tid : t->tid();
 }
 
 kstd::Result<uint64_t> SysLinuxGetppid() { return CurrentProcess()->parent_pid(); }

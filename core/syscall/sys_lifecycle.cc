@@ -4,6 +4,7 @@
 // execve is in sys_exec.cc.
 
 #include "abi/linux/sched.h"
+#include "core/proc/linux_thread.h"
 #include "abi/linux/signal.h"
 #include "core/posix/wait_status.h"
 #include "core/proc/process.h"
@@ -239,7 +240,7 @@ kstd::Result<uint64_t> CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32
     if (thread.error() == kstd::Error::kInterrupted) return kstd::Error::kRestartNoIntr;
     return thread.error();
   }
-  return thread.value()->linux_tid_;
+  return LinuxOf(thread.value()).tid;
 }
 
 }  // namespace
@@ -282,7 +283,7 @@ kstd::Result<uint64_t> SysLinuxVfork() {
 
 kstd::Result<uint64_t> SysLinuxSetTidAddress(uint64_t tidptr) {
   // The word the kernel zeroes and futex-wakes when this thread exits.
-  CurrentThread()->clear_child_tid_ = tidptr;
+  LinuxOf(CurrentThread()).clear_child_tid = tidptr;
   return SysLinuxGettid();
 }
 

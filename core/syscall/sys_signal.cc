@@ -2,6 +2,7 @@
 // tkill, tgkill, rt_sigpending, rt_sigsuspend, pause, sigaltstack.
 
 #include "abi/linux/signal.h"
+#include "core/proc/linux_thread.h"
 #include "core/posix/signals.h"
 #include "core/proc/signal_delivery.h"
 #include "core/proc/signals.h"
@@ -11,7 +12,7 @@ namespace core::syscall {
 namespace {
 
 posix::ThreadSignals* ThreadState() {
-  return CurrentThread()->signal_state_;
+  return SignalsOf(CurrentThread());
 }
 
 linux_abi::SigInfo KillInfo(int signo, int32_t code = linux_abi::kSiUser) {
