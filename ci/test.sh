@@ -3,8 +3,8 @@
 # (ci/bootstrap.sh), then `bazel test //...` — host unit tests and the QEMU
 # system tests — and then the host unit tests (every cc_test not tagged qemu)
 # again under AddressSanitizer (`--config=asan`) and UndefinedBehaviorSanitizer
-# (`--config=ubsan`). Before them, ci/check_layers.py checks the build graph
-# against the layer order of core/README.md. Extra arguments go to each
+# (`--config=ubsan`). Before them, ci/check_format.sh checks the layout and
+# ci/check_layers.py the build graph against the layer order of core/README.md. Extra arguments go to each
 # `bazel test`. Every run happens even when an earlier one fails; the status
 # is the first failure's.
 set -uo pipefail
@@ -19,8 +19,9 @@ run() {
   if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then status=$rc; fi
 }
 
-# The layers of core/README.md: no package may use one above it (a query, no
-# build; fails in seconds).
+# The layout of .clang-format, and the layers of core/README.md (no package
+# may use one above it: a query, no build). Both take seconds.
+if ! ci/check_format.sh; then status=1; fi
 if ! ci/check_layers.py; then status=1; fi
 run //... "$@"
 # Host tests only: wildcards skip targets incompatible with the host, the tag

@@ -10,7 +10,7 @@
 namespace hal {
 
 struct PciEcamWindow {
-  uint64_t base;       // physical address of bus start_bus's configuration space
+  uint64_t base;  // physical address of bus start_bus's configuration space
   uint16_t segment;
   uint8_t start_bus;
   uint8_t end_bus;

@@ -20,21 +20,21 @@ struct PageFaultInfo {
   uint64_t rip;
   bool write;
   bool execute;
-  bool user;       // the access was made in user mode
-  bool present;    // the page was mapped (a protection violation)
+  bool user;     // the access was made in user mode
+  bool present;  // the page was mapped (a protection violation)
 };
 
 /// What a fault raised by user code was. The backend classifies its own
 /// exception numbers (x86-64: Intel SDM vol. 3A §6.15); core picks the signal.
 enum class FaultKind : uint8_t {
   kDivideError,
-  kDebugTrap,          // debug exception or breakpoint
-  kOverflowOrBound,    // INTO overflow, BOUND range exceeded
+  kDebugTrap,        // debug exception or breakpoint
+  kOverflowOrBound,  // INTO overflow, BOUND range exceeded
   kInvalidOpcode,
   kFpuUnavailable,
   kGeneralProtection,
   kPageFault,
-  kFloatingPoint,      // x87 or SIMD floating-point exception
+  kFloatingPoint,  // x87 or SIMD floating-point exception
   kAlignmentCheck,
   kOther,
 };

@@ -44,11 +44,11 @@
 // mount agent's channel and its mounts' processes, with the storage stack's
 // next deadline.
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -209,7 +209,8 @@ pid_t StartShell() {
 int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent) {
   int64_t event = sys::NotificationCreate();
   if (event < 0) {
-    printf("init: cannot create the child-event notification: %lld\n", static_cast<long long>(event));
+    printf("init: cannot create the child-event notification: %lld\n",
+           static_cast<long long>(event));
     return 1;
   }
   g_child_event = static_cast<handle_t>(event);
@@ -240,7 +241,8 @@ int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent) {
     if (storage != nullptr && g_shutting_down) storage->StopSupervising();
     if (storage != nullptr) storage->Poll();
     if (agent != nullptr) agent->Poll();
-    tessera::WaitItem items[1 + init::StorageStack::kMaxWaitItems + init::MountAgent::kMaxWaitItems];
+    tessera::WaitItem
+        items[1 + init::StorageStack::kMaxWaitItems + init::MountAgent::kMaxWaitItems];
     size_t count = 0;
     items[count++] = {g_child_event, tessera::kSignalNotified, 0, 0};
     int64_t deadline = tessera::kInfinite;
@@ -248,7 +250,8 @@ int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent) {
       count += storage->FillWaitItems(items + count, init::StorageStack::kMaxWaitItems);
       deadline = storage->NextDeadline();
     }
-    if (agent != nullptr) count += agent->FillWaitItems(items + count, init::MountAgent::kMaxWaitItems);
+    if (agent != nullptr)
+      count += agent->FillWaitItems(items + count, init::MountAgent::kMaxWaitItems);
     // Woken by a child's SIGCHLD (through the notification), a storage
     // process's exit, the restarted server's ready message, a mount request,
     // the exit of a mount's server or driver, or the deadline.

@@ -14,7 +14,6 @@ namespace {
 using tessera::handle_t;
 namespace sys = tessera::sys;
 
-
 unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
 
 uint64_t PidOf(handle_t process) {
@@ -56,7 +55,8 @@ size_t MountAgent::FillWaitItems(tessera::WaitItem* items, size_t room) const {
   for (const Mount& m : mounts_) {
     const handle_t processes[] = {m.driver, m.server};
     for (handle_t p : processes) {
-      if (p != tessera::kInvalidHandle && n < room) items[n++] = {p, tessera::kSignalTerminated, 0, 0};
+      if (p != tessera::kInvalidHandle && n < room)
+        items[n++] = {p, tessera::kSignalTerminated, 0, 0};
     }
   }
   return n;
@@ -162,7 +162,8 @@ int32_t MountAgent::Serve(const mountproto::Request& request) {
   slot->server = static_cast<handle_t>(server);
   slot->server_pid = PidOf(slot->server);
 
-  int32_t error = static_cast<int32_t>(-WaitForReady(ready_mine, tessera::NowNs() + kReadyTimeoutNs));
+  int32_t error =
+      static_cast<int32_t>(-WaitForReady(ready_mine, tessera::NowNs() + kReadyTimeoutNs));
   sys::HandleClose(ready_mine);
   if (error == linux_abi::kETIMEDOUT) {
     printf("init: fs_server (pid %llu) did not mount %s in time; killing it\n", U(slot->server_pid),

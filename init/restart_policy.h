@@ -21,10 +21,10 @@ namespace init {
 class RestartPolicy {
  public:
   struct Config {
-    uint32_t crash_limit = 5;                   // crashes within the window that give up
-    int64_t window_ns = 60'000'000'000;         // 60 s
-    int64_t base_delay_ns = 500'000'000;        // the second crash's delay
-    int64_t max_delay_ns = 8'000'000'000;       // the longest delay
+    uint32_t crash_limit = 5;              // crashes within the window that give up
+    int64_t window_ns = 60'000'000'000;    // 60 s
+    int64_t base_delay_ns = 500'000'000;   // the second crash's delay
+    int64_t max_delay_ns = 8'000'000'000;  // the longest delay
   };
 
   /// What to do after a crash.

@@ -49,7 +49,9 @@ handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process, const Pci
   for (;; ++index) {
     if (sys::PciGetInfo(root, index, &info) < 0) return tessera::kInvalidHandle;  // no disk
     if (info.vendor_id != 0x1af4 || info.device_id != 0x1042) continue;
-    if (at == nullptr || (info.bus == at->bus && info.device == at->device && info.function == at->function)) break;
+    if (at == nullptr ||
+        (info.bus == at->bus && info.device == at->device && info.function == at->function))
+      break;
   }
   handle_t exe = boot.Find("virtio_blk");
   if (exe == tessera::kInvalidHandle) {
@@ -140,8 +142,9 @@ bool StorageStack::StartServer(handle_t block_client, bool reattach) {
                   sys::ChannelCreate(&ctl_mine, &ctl_theirs) == 0;
   if (exe == tessera::kInvalidHandle || vfs < 0 || !channels) {
     printf("init: no fs_server module or vfs right\n");
-    const handle_t all[] = {block_client, ready_mine, ready_theirs, ctl_mine, ctl_theirs,
-                            vfs < 0 ? tessera::kInvalidHandle : static_cast<handle_t>(vfs)};
+    const handle_t all[] = {
+        block_client, ready_mine, ready_theirs,
+        ctl_mine,     ctl_theirs, vfs < 0 ? tessera::kInvalidHandle : static_cast<handle_t>(vfs)};
     for (handle_t h : all) {
       if (h != tessera::kInvalidHandle) sys::HandleClose(h);
     }
@@ -217,7 +220,8 @@ size_t StorageStack::FillWaitItems(tessera::WaitItem* items, size_t room) const 
   if (!supervising_) return 0;
   const handle_t processes[] = {driver_.process, server_.process};
   for (handle_t p : processes) {
-    if (p != tessera::kInvalidHandle && n < room) items[n++] = {p, tessera::kSignalTerminated, 0, 0};
+    if (p != tessera::kInvalidHandle && n < room)
+      items[n++] = {p, tessera::kSignalTerminated, 0, 0};
   }
   if (ready_ != tessera::kInvalidHandle && n < room) {
     items[n++] = {ready_, tessera::kSignalReadable | tessera::kSignalPeerClosed, 0, 0};
@@ -232,8 +236,10 @@ int64_t StorageStack::NextDeadline() const {
   };
   if (!supervising_) return deadline;
   if (server_.state == State::kDown) {
-    if (driver_.process == tessera::kInvalidHandle) sooner(server_.restart_at_ns);
-    else if (kill_driver_at_ns_ != 0) sooner(kill_driver_at_ns_);
+    if (driver_.process == tessera::kInvalidHandle)
+      sooner(server_.restart_at_ns);
+    else if (kill_driver_at_ns_ != 0)
+      sooner(kill_driver_at_ns_);
   } else if (driver_.state == State::kDown) {
     sooner(driver_.restart_at_ns);
   }
@@ -273,8 +279,8 @@ void StorageStack::Poll() {
              U(server_.pid));
     } else if (r >= 0) {
       // It exits by itself; that exit counts as its crash.
-      printf("init: fs_server (pid %llu) could not take over the mount on / (%lld)\n", U(server_.pid),
-             static_cast<long long>(value));
+      printf("init: fs_server (pid %llu) could not take over the mount on / (%lld)\n",
+             U(server_.pid), static_cast<long long>(value));
     } else if (r != -linux_abi::kEPIPE && now >= ready_deadline_ns_) {
       printf("init: fs_server (pid %llu) did not take over the mount within %lld s; killing it\n",
              U(server_.pid), static_cast<long long>(kReattachTimeoutNs / 1'000'000'000));
@@ -316,14 +322,16 @@ void StorageStack::OnExit(Service& s, int64_t status, int64_t now) {
   }
   if (&s == &driver_ && server_.state == State::kDown) {
     // Expected: its client, the server, is gone; the restart starts a new one.
-    printf("init: %s (pid %llu) ended with %s (its client fs_server is gone)\n", s.name, U(s.pid), text);
+    printf("init: %s (pid %llu) ended with %s (its client fs_server is gone)\n", s.name, U(s.pid),
+           text);
     driver_.state = State::kDown;
     return;
   }
   if (&s == &driver_ && status == 0) {
     // It stops so when its client closes the channel: the server is dying
     // and its exit may simply not be seen yet. Give it a moment.
-    printf("init: %s (pid %llu) ended with %s: its client closed the channel\n", s.name, U(s.pid), text);
+    printf("init: %s (pid %llu) ended with %s: its client closed the channel\n", s.name, U(s.pid),
+           text);
     driver_.state = State::kDown;
     driver_.restart_at_ns = now + kCleanStopGraceNs;
     driver_stopped_cleanly_ = true;
@@ -355,7 +363,8 @@ void StorageStack::Crashed(Service& s, int64_t now) {
       ready_ = tessera::kInvalidHandle;
     }
     kill_driver_at_ns_ = driver_.process != tessera::kInvalidHandle ? now + kStopDriverAfterNs : 0;
-    printf("init: restarting the storage stack (virtio_blk, then fs_server --reattach /) %s\n", when);
+    printf("init: restarting the storage stack (virtio_blk, then fs_server --reattach /) %s\n",
+           when);
   } else {
     printf("init: restarting virtio_blk %s; fs_server (pid %llu) gets its channel\n", when,
            U(server_.pid));
@@ -363,9 +372,10 @@ void StorageStack::Crashed(Service& s, int64_t now) {
 }
 
 void StorageStack::GiveUp(const Service& s, uint32_t crashes) {
-  printf("init: %s crashed %u times within %lld s: giving up; files on the disk fail with EIO "
-         "until the next boot\n",
-         s.name, crashes, static_cast<long long>(s.policy.config().window_ns / 1'000'000'000));
+  printf(
+      "init: %s crashed %u times within %lld s: giving up; files on the disk fail with EIO "
+      "until the next boot\n",
+      s.name, crashes, static_cast<long long>(s.policy.config().window_ns / 1'000'000'000));
   driver_.state = server_.state = State::kGaveUp;
   if (driver_.process != tessera::kInvalidHandle) Kill(driver_);
   if (server_.process != tessera::kInvalidHandle) Kill(server_);
@@ -384,7 +394,8 @@ void StorageStack::RestartDriver(int64_t now) {
   if (sent < 0) {
     // The handle went with the failed message; the server must be gone too
     // (its exit is handled next).
-    printf("init: cannot hand the new virtio_blk to fs_server: %lld\n", static_cast<long long>(sent));
+    printf("init: cannot hand the new virtio_blk to fs_server: %lld\n",
+           static_cast<long long>(sent));
     return;
   }
   printf("init: virtio_blk restarted (pid %llu); its channel went to fs_server (pid %llu)\n",

@@ -146,7 +146,7 @@ class StorageStack {
   tessera::handle_t ready_ = tessera::kInvalidHandle;  // the starting server's "ready" (our end)
   tessera::handle_t ctl_ = tessera::kInvalidHandle;    // the server's "ctl" (our end)
   int64_t ready_deadline_ns_ = 0;
-  int64_t kill_driver_at_ns_ = 0;  // server down, driver still up: kill it then (0: not yet)
+  int64_t kill_driver_at_ns_ = 0;        // server down, driver still up: kill it then (0: not yet)
   bool driver_stopped_cleanly_ = false;  // its restart waits for the grace period
   bool supervising_ = false;
 };

@@ -39,9 +39,11 @@ void PutPadded(Sink& out, const char* text, size_t len, const Spec& spec, bool n
     ++text;
     --len;
   }
-  if (!spec.left) for (size_t i = 0; i < pad; ++i) out.Put(fill);
+  if (!spec.left)
+    for (size_t i = 0; i < pad; ++i) out.Put(fill);
   for (size_t i = 0; i < len; ++i) out.Put(text[i]);
-  if (spec.left) for (size_t i = 0; i < pad; ++i) out.Put(' ');
+  if (spec.left)
+    for (size_t i = 0; i < pad; ++i) out.Put(' ');
 }
 
 void PutUnsigned(Sink& out, uint64_t value, unsigned base, bool upper, bool negative,
@@ -72,15 +74,24 @@ size_t FormatV(char* buf, size_t size, const char* fmt, va_list args) {
     const char* start = p++;
     Spec spec;
     for (;; ++p) {
-      if (*p == '0') spec.zero_pad = true;
-      else if (*p == '-') spec.left = true;
-      else break;
+      if (*p == '0')
+        spec.zero_pad = true;
+      else if (*p == '-')
+        spec.left = true;
+      else
+        break;
     }
     while (*p >= '0' && *p <= '9' && spec.width < 1000) spec.width = spec.width * 10 + (*p++ - '0');
     int longs = 0;
     bool size_t_arg = false;
-    while (*p == 'l') { ++longs; ++p; }
-    if (*p == 'z') { size_t_arg = true; ++p; }
+    while (*p == 'l') {
+      ++longs;
+      ++p;
+    }
+    if (*p == 'z') {
+      size_t_arg = true;
+      ++p;
+    }
     bool wide = longs > 0 || size_t_arg;
     switch (*p) {
       case 'd':
@@ -120,9 +131,7 @@ size_t FormatV(char* buf, size_t size, const char* fmt, va_list args) {
         PutPadded(out, &c, 1, spec, false);
         break;
       }
-      case '%':
-        out.Put('%');
-        break;
+      case '%': out.Put('%'); break;
       default:
         // Unknown conversion (or the string ended): print it as written.
         for (const char* q = start; q <= p && *q != '\0'; ++q) out.Put(*q);

@@ -15,7 +15,6 @@ namespace klog {
 /// Formats into buf (always NUL-terminated when size > 0). Returns the number
 /// of characters the full result needs, excluding the NUL (like vsnprintf).
 size_t FormatV(char* buf, size_t size, const char* fmt, va_list args);
-size_t Format(char* buf, size_t size, const char* fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+size_t Format(char* buf, size_t size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 
 }  // namespace klog

@@ -2,10 +2,10 @@
 
 #include <stdarg.h>
 
-#include "klog/format.h"
 #include "hal/console.h"
 #include "hal/cpu.h"
 #include "hal/machine.h"
+#include "klog/format.h"
 
 namespace klog {
 namespace {

@@ -12,9 +12,9 @@ namespace kstd {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(const T& value) : has_value_(true) { new (&storage_) T(value); }  // NOLINT
+  Result(const T& value) : has_value_(true) { new (&storage_) T(value); }         // NOLINT
   Result(T&& value) : has_value_(true) { new (&storage_) T(kstd::Move(value)); }  // NOLINT
-  Result(Error error) : has_value_(false), error_(error) {}  // NOLINT
+  Result(Error error) : has_value_(false), error_(error) {}                       // NOLINT
 
   Result(const Result& other) : has_value_(other.has_value_), error_(other.error_) {
     if (has_value_) new (&storage_) T(other.value());
@@ -73,9 +73,9 @@ inline Result<void> Ok() { return Result<void>(); }
 // Evaluates a Result-returning expression; on error returns the error from the
 // enclosing function, otherwise yields the value. (GNU statement expression,
 // supported by both clang and gcc.)
-#define TRY(expr)                                     \
-  ({                                                  \
-    auto _try_result = (expr);                        \
+#define TRY(expr)                                           \
+  ({                                                        \
+    auto _try_result = (expr);                              \
     if (_try_result.is_error()) return _try_result.error(); \
-    _try_result.release_value();                      \
+    _try_result.release_value();                            \
   })

@@ -15,12 +15,27 @@ inline void* operator new[](size_t, void* where) noexcept { return where; }
 
 namespace kstd {
 
-template <typename T> struct RemoveReference { using Type = T; };
-template <typename T> struct RemoveReference<T&> { using Type = T; };
-template <typename T> struct RemoveReference<T&&> { using Type = T; };
+template <typename T>
+struct RemoveReference {
+  using Type = T;
+};
+template <typename T>
+struct RemoveReference<T&> {
+  using Type = T;
+};
+template <typename T>
+struct RemoveReference<T&&> {
+  using Type = T;
+};
 
-template <typename T> struct RemoveConstImpl { using Type = T; };
-template <typename T> struct RemoveConstImpl<const T> { using Type = T; };
+template <typename T>
+struct RemoveConstImpl {
+  using Type = T;
+};
+template <typename T>
+struct RemoveConstImpl<const T> {
+  using Type = T;
+};
 template <typename T>
 using RemoveConst = typename RemoveConstImpl<T>::Type;
 
@@ -35,9 +50,13 @@ constexpr T&& Forward(typename RemoveReference<T>::Type& value) {
 }
 
 template <typename T>
-constexpr const T& Min(const T& a, const T& b) { return b < a ? b : a; }
+constexpr const T& Min(const T& a, const T& b) {
+  return b < a ? b : a;
+}
 template <typename T>
-constexpr const T& Max(const T& a, const T& b) { return a < b ? b : a; }
+constexpr const T& Max(const T& a, const T& b) {
+  return a < b ? b : a;
+}
 
 /// Compile-time index lists (like std::index_sequence).
 template <size_t... I>
@@ -55,12 +74,8 @@ using MakeIndexSequence = typename MakeIndexSequenceImpl<N>::Type;
 constexpr uint64_t AlignUp(uint64_t value, uint64_t align) {
   return (value + align - 1) & ~(align - 1);
 }
-constexpr uint64_t AlignDown(uint64_t value, uint64_t align) {
-  return value & ~(align - 1);
-}
-constexpr bool IsAligned(uint64_t value, uint64_t align) {
-  return (value & (align - 1)) == 0;
-}
+constexpr uint64_t AlignDown(uint64_t value, uint64_t align) { return value & ~(align - 1); }
+constexpr bool IsAligned(uint64_t value, uint64_t align) { return (value & (align - 1)) == 0; }
 
 /// a + b, or false on unsigned overflow (for bounds checks on untrusted lengths).
 constexpr bool CheckedAdd(uint64_t a, uint64_t b, uint64_t* out) {

@@ -3,8 +3,8 @@
 
 #include <asm/prctl.h>
 #include <elf.h>
-#include <linux/reboot.h>
 #include <linux/futex.h>
+#include <linux/reboot.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>

@@ -84,8 +84,8 @@ inline constexpr uint64_t kSaResetHand = 0x80000000;
 struct KSigAction {
   uint64_t handler = kSigDfl;  // kSigDfl, kSigIgn or a user address
   uint64_t flags = 0;
-  uint64_t restorer = 0;       // user address of the code that calls rt_sigreturn
-  uint64_t mask = 0;           // blocked, in addition, while the handler runs
+  uint64_t restorer = 0;  // user address of the code that calls rt_sigreturn
+  uint64_t mask = 0;      // blocked, in addition, while the handler runs
 };
 static_assert(sizeof(KSigAction) == 32);
 
@@ -102,19 +102,19 @@ struct StackT {
   uint64_t sp = 0;             // ss_sp: lowest address
   int32_t flags = kSsDisable;  // ss_flags
   int32_t pad = 0;
-  uint64_t size = 0;           // ss_size
+  uint64_t size = 0;  // ss_size
 };
 static_assert(sizeof(StackT) == 24);
 
 // si_code values for any signal.
-inline constexpr int32_t kSiUser = 0;       // kill()
+inline constexpr int32_t kSiUser = 0;  // kill()
 inline constexpr int32_t kSiKernel = 0x80;
-inline constexpr int32_t kSiQueue = -1;     // sigqueue()
+inline constexpr int32_t kSiQueue = -1;  // sigqueue()
 inline constexpr int32_t kSiTimer = -2;
 inline constexpr int32_t kSiMesgq = -3;
 inline constexpr int32_t kSiAsyncIo = -4;
 inline constexpr int32_t kSiSigIo = -5;
-inline constexpr int32_t kSiTkill = -6;     // tkill()/tgkill()
+inline constexpr int32_t kSiTkill = -6;  // tkill()/tgkill()
 // SIGILL
 inline constexpr int32_t kIllIllOpc = 1;
 inline constexpr int32_t kIllIllOpn = 2;
@@ -153,45 +153,45 @@ inline constexpr int32_t kCldContinued = 6;
 
 /// siginfo_t (x86-64): 128 bytes; the union starts at offset 16.
 struct SigInfo {
-  int32_t signo = 0;   // si_signo
-  int32_t err = 0;     // si_errno
-  int32_t code = 0;    // si_code
+  int32_t signo = 0;  // si_signo
+  int32_t err = 0;    // si_errno
+  int32_t code = 0;   // si_code
   int32_t pad = 0;
   union {
-    struct {           // kill(), tgkill()
+    struct {  // kill(), tgkill()
       int32_t pid;
       uint32_t uid;
     } kill;
-    struct {           // POSIX.1b timers
+    struct {  // POSIX.1b timers
       int32_t tid;
       int32_t overrun;
       uint64_t value;  // union sigval
     } timer;
-    struct {           // sigqueue()
+    struct {  // sigqueue()
       int32_t pid;
       uint32_t uid;
       uint64_t value;  // union sigval
     } rt;
-    struct {           // SIGCHLD
+    struct {  // SIGCHLD
       int32_t pid;
       uint32_t uid;
       int32_t status;  // exit code or signal
       int32_t pad;
-      int64_t utime;   // clock ticks
+      int64_t utime;  // clock ticks
       int64_t stime;
     } child;
-    struct {           // SIGILL, SIGFPE, SIGSEGV, SIGBUS, SIGTRAP
+    struct {  // SIGILL, SIGFPE, SIGSEGV, SIGBUS, SIGTRAP
       uint64_t addr;
       int16_t addr_lsb;
       int16_t pad[3];
       uint64_t lower;  // SEGV_BNDERR; si_pkey (u32) overlays `lower` for SEGV_PKUERR
       uint64_t upper;
     } fault;
-    struct {           // SIGPOLL
+    struct {  // SIGPOLL
       int64_t band;
       int32_t fd;
     } poll;
-    struct {           // SIGSYS (seccomp)
+    struct {  // SIGSYS (seccomp)
       uint64_t call_addr;
       int32_t syscall;
       uint32_t arch;

@@ -159,17 +159,17 @@ inline constexpr uint32_t kTiocgwinsz = 0x5413;  // WinSize* (out)
 inline constexpr uint32_t kTiocswinsz = 0x5414;  // const WinSize*
 inline constexpr uint32_t kFionread = 0x541B;    // int* (out) = TIOCINQ: InputAvailable()
 inline constexpr uint32_t kTiocinq = kFionread;
-inline constexpr uint32_t kFionbio = 0x5421;     // const int*: O_NONBLOCK on/off (fd layer)
-inline constexpr uint32_t kTiocnotty = 0x5422;   // no argument
-inline constexpr uint32_t kTiocsetd = 0x5423;    // const int*: line discipline (0 = N_TTY)
-inline constexpr uint32_t kTiocgetd = 0x5424;    // int* (out)
-inline constexpr uint32_t kTiocgsid = 0x5429;    // pid_t* (out): session of the tty
-inline constexpr uint32_t kTcgets2 = 0x802C542A; // KernelTermios2* (out)
-inline constexpr uint32_t kTcsets2 = 0x402C542B; // const KernelTermios2*
+inline constexpr uint32_t kFionbio = 0x5421;      // const int*: O_NONBLOCK on/off (fd layer)
+inline constexpr uint32_t kTiocnotty = 0x5422;    // no argument
+inline constexpr uint32_t kTiocsetd = 0x5423;     // const int*: line discipline (0 = N_TTY)
+inline constexpr uint32_t kTiocgetd = 0x5424;     // int* (out)
+inline constexpr uint32_t kTiocgsid = 0x5429;     // pid_t* (out): session of the tty
+inline constexpr uint32_t kTcgets2 = 0x802C542A;  // KernelTermios2* (out)
+inline constexpr uint32_t kTcsets2 = 0x402C542B;  // const KernelTermios2*
 inline constexpr uint32_t kTcsetsw2 = 0x402C542C;
 inline constexpr uint32_t kTcsetsf2 = 0x402C542D;
-inline constexpr uint32_t kFionclex = 0x5450;    // no argument (fd layer)
-inline constexpr uint32_t kFioclex = 0x5451;     // no argument (fd layer)
+inline constexpr uint32_t kFionclex = 0x5450;  // no argument (fd layer)
+inline constexpr uint32_t kFioclex = 0x5451;   // no argument (fd layer)
 
 // TCFLSH arguments.
 inline constexpr int kTciflush = 0;

@@ -63,7 +63,7 @@ inline constexpr size_t kFpuAreaSize = 512;
 struct FxsaveArea {
   uint16_t fcw;
   uint16_t fsw;
-  uint8_t ftw;       // abridged tag word
+  uint8_t ftw;  // abridged tag word
   uint8_t reserved0;
   uint16_t fop;
   uint64_t fip;
@@ -85,7 +85,7 @@ struct FpxSwBytes {
   uint32_t magic1;
   uint32_t extended_size;  // whole FPU area incl. MAGIC2
   uint64_t xfeatures;
-  uint32_t xstate_size;    // XSAVE area size (MAGIC2 follows it)
+  uint32_t xstate_size;  // XSAVE area size (MAGIC2 follows it)
   uint32_t padding[7];
 };
 static_assert(sizeof(FpxSwBytes) == 48);

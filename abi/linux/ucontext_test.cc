@@ -57,8 +57,7 @@ TEST(UContextAbiTest, UContextMatchesGlibcPrefix) {
   EXPECT_EQ(sizeof(mcontext_t), sizeof(SigContext));
   const size_t gregs = offsetof(ucontext_t, uc_mcontext.gregs);
   const size_t mc = offsetof(UContext, uc_mcontext);
-#define GREG(reg, field) \
-  EXPECT_EQ(gregs + (reg)*8, mc + offsetof(SigContext, field)) << #reg
+#define GREG(reg, field) EXPECT_EQ(gregs + (reg)*8, mc + offsetof(SigContext, field)) << #reg
   GREG(REG_R8, r8);
   GREG(REG_R9, r9);
   GREG(REG_R10, r10);
@@ -83,16 +82,14 @@ TEST(UContextAbiTest, UContextMatchesGlibcPrefix) {
   GREG(REG_OLDMASK, oldmask);
   GREG(REG_CR2, cr2);
 #undef GREG
-  EXPECT_EQ(offsetof(ucontext_t, uc_mcontext.fpregs),
-            mc + offsetof(SigContext, fpstate));
+  EXPECT_EQ(offsetof(ucontext_t, uc_mcontext.fpregs), mc + offsetof(SigContext, fpstate));
   EXPECT_EQ(NGREG, 23);
 }
 
 TEST(UContextAbiTest, FpuAreaMatchesGlibc) {
   EXPECT_EQ(sizeof(FxsaveArea), sizeof(struct _fpstate));
   EXPECT_EQ(sizeof(FxsaveArea), sizeof(struct _libc_fpstate));
-#define SAME(ours, theirs) \
-  EXPECT_EQ(offsetof(FxsaveArea, ours), offsetof(struct _fpstate, theirs))
+#define SAME(ours, theirs) EXPECT_EQ(offsetof(FxsaveArea, ours), offsetof(struct _fpstate, theirs))
   SAME(fcw, cwd);
   SAME(fsw, swd);
   SAME(ftw, ftw);
@@ -107,11 +104,9 @@ TEST(UContextAbiTest, FpuAreaMatchesGlibc) {
   EXPECT_EQ(offsetof(FxsaveArea, sw_reserved), 464u);
   EXPECT_EQ(sizeof(FpxSwBytes), sizeof(struct _fpx_sw_bytes));
   EXPECT_EQ(offsetof(FpxSwBytes, magic1), offsetof(struct _fpx_sw_bytes, magic1));
-  EXPECT_EQ(offsetof(FpxSwBytes, extended_size),
-            offsetof(struct _fpx_sw_bytes, extended_size));
+  EXPECT_EQ(offsetof(FpxSwBytes, extended_size), offsetof(struct _fpx_sw_bytes, extended_size));
   EXPECT_EQ(offsetof(FpxSwBytes, xfeatures), offsetof(struct _fpx_sw_bytes, xstate_bv));
-  EXPECT_EQ(offsetof(FpxSwBytes, xstate_size),
-            offsetof(struct _fpx_sw_bytes, xstate_size));
+  EXPECT_EQ(offsetof(FpxSwBytes, xstate_size), offsetof(struct _fpx_sw_bytes, xstate_size));
   EXPECT_EQ(kFpXstateMagic1, FP_XSTATE_MAGIC1);
   EXPECT_EQ(kFpXstateMagic2, FP_XSTATE_MAGIC2);
 }

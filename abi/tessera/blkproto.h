@@ -70,22 +70,22 @@ enum Op : uint32_t {
 };
 
 struct Request {
-  uint32_t op;       // Op
-  uint32_t reserved; // 0
-  uint64_t id;       // the client's: echoed in the reply
-  uint64_t sector;   // kRead/kWrite: first 512-byte sector
-  uint32_t offset;   // kRead/kWrite: byte offset in the shared buffer
-  uint32_t length;   // kRead/kWrite: bytes; kRegister: buffer size
+  uint32_t op;        // Op
+  uint32_t reserved;  // 0
+  uint64_t id;        // the client's: echoed in the reply
+  uint64_t sector;    // kRead/kWrite: first 512-byte sector
+  uint32_t offset;    // kRead/kWrite: byte offset in the shared buffer
+  uint32_t length;    // kRead/kWrite: bytes; kRegister: buffer size
 };
 static_assert(sizeof(Request) == 32, "blkproto::Request layout");
 
 /// The device geometry (kRegister and kInfo replies).
 struct Info {
-  uint64_t capacity_sectors;   // 512-byte sectors
-  uint32_t block_size;         // logical block size in bytes (>= 512)
-  uint32_t max_transfer;       // bytes the device takes per request (larger ones are split)
-  uint32_t flags;              // kInfo* bits
-  uint32_t buffer_bytes;       // the registered buffer's size (0: none)
+  uint64_t capacity_sectors;  // 512-byte sectors
+  uint32_t block_size;        // logical block size in bytes (>= 512)
+  uint32_t max_transfer;      // bytes the device takes per request (larger ones are split)
+  uint32_t flags;             // kInfo* bits
+  uint32_t buffer_bytes;      // the registered buffer's size (0: none)
 };
 static_assert(sizeof(Info) == 24, "blkproto::Info layout");
 
@@ -93,10 +93,10 @@ inline constexpr uint32_t kInfoReadOnly = 1u << 0;  // writes fail with EROFS
 inline constexpr uint32_t kInfoFlush = 1u << 1;     // the device has a volatile cache
 
 struct Reply {
-  uint64_t id;      // the request's id
-  uint32_t op;      // the request's op
-  int32_t error;    // 0 or a positive errno
-  Info info;        // kRegister / kInfo only (zeros otherwise)
+  uint64_t id;    // the request's id
+  uint32_t op;    // the request's op
+  int32_t error;  // 0 or a positive errno
+  Info info;      // kRegister / kInfo only (zeros otherwise)
 };
 static_assert(sizeof(Reply) == 40, "blkproto::Reply layout");
 

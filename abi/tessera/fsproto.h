@@ -143,11 +143,11 @@ enum Op : uint32_t {
 inline constexpr uint32_t kMaxAdoptNodes = kDataBufferSize / sizeof(uint64_t);
 
 /// SetAttr mask bits (Request::setattr_mask).
-inline constexpr uint32_t kSetMode = 1u << 0;      // mode & 07777
+inline constexpr uint32_t kSetMode = 1u << 0;  // mode & 07777
 inline constexpr uint32_t kSetUid = 1u << 1;
 inline constexpr uint32_t kSetGid = 1u << 2;
-inline constexpr uint32_t kSetAtime = 1u << 3;     // atime_ns (the kernel resolves "now")
-inline constexpr uint32_t kSetMtime = 1u << 4;     // mtime_ns
+inline constexpr uint32_t kSetAtime = 1u << 3;  // atime_ns (the kernel resolves "now")
+inline constexpr uint32_t kSetMtime = 1u << 4;  // mtime_ns
 inline constexpr uint32_t kSetAllMask = 0x1F;
 
 /// Reply::flags.
@@ -155,8 +155,8 @@ inline constexpr uint32_t kReplyEndOfDirectory = 1u << 0;
 
 /// A node's attributes (what stat reports). Times are ns since the epoch.
 struct Attr {
-  uint64_t node;        // the node id (also st_ino)
-  uint32_t mode;        // S_IF* (abi/linux/stat.h) | permissions
+  uint64_t node;  // the node id (also st_ino)
+  uint32_t mode;  // S_IF* (abi/linux/stat.h) | permissions
   uint32_t nlink;
   uint32_t uid;
   uint32_t gid;
@@ -181,28 +181,28 @@ struct FsInfo {
   uint64_t total_files;
   uint64_t free_files;
   uint32_t max_name_length;
-  uint32_t magic;       // f_type (e.g. 0xEF53 for ext2)
+  uint32_t magic;  // f_type (e.g. 0xEF53 for ext2)
 };
 static_assert(sizeof(FsInfo) == 56, "fsproto::FsInfo layout");
 
 /// Every kernel -> server message starts with this; name bytes follow.
 struct Request {
-  uint32_t magic;          // kMagic
-  uint32_t op;             // Op
-  uint64_t node;           // the node the op is about (the directory for namespace ops)
-  uint64_t node2;          // kLink: the existing node; kRename: the new directory
-  uint64_t offset;         // kRead/kWrite: file offset; kTruncate: size; kReadDir: cursor
-  uint32_t length;         // kRead/kReadDir: buffer bytes wanted; kWrite/kAppend: bytes in buffer
-  uint32_t name_length;    // bytes of `name` after the header
-  uint32_t name2_length;   // bytes of `name2` after `name`
-  uint32_t setattr_mask;   // kSetAttr: kSet* bits
-  uint32_t mode;           // kCreate, kSetAttr
-  uint32_t uid;            // kCreate, kSetAttr
-  uint32_t gid;            // kCreate, kSetAttr
-  uint32_t version;        // kHello: kVersion
-  uint64_t rdev;           // kCreate (device nodes)
-  int64_t atime_ns;        // kSetAttr
-  int64_t mtime_ns;        // kSetAttr
+  uint32_t magic;         // kMagic
+  uint32_t op;            // Op
+  uint64_t node;          // the node the op is about (the directory for namespace ops)
+  uint64_t node2;         // kLink: the existing node; kRename: the new directory
+  uint64_t offset;        // kRead/kWrite: file offset; kTruncate: size; kReadDir: cursor
+  uint32_t length;        // kRead/kReadDir: buffer bytes wanted; kWrite/kAppend: bytes in buffer
+  uint32_t name_length;   // bytes of `name` after the header
+  uint32_t name2_length;  // bytes of `name2` after `name`
+  uint32_t setattr_mask;  // kSetAttr: kSet* bits
+  uint32_t mode;          // kCreate, kSetAttr
+  uint32_t uid;           // kCreate, kSetAttr
+  uint32_t gid;           // kCreate, kSetAttr
+  uint32_t version;       // kHello: kVersion
+  uint64_t rdev;          // kCreate (device nodes)
+  int64_t atime_ns;       // kSetAttr
+  int64_t mtime_ns;       // kSetAttr
   uint64_t reserved;
 };
 static_assert(sizeof(Request) == 96, "fsproto::Request layout");

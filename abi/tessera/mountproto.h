@@ -31,20 +31,20 @@ inline constexpr uint32_t kKnownFlags = kReadOnly;
 inline constexpr int32_t kMaxErrno = 4095;
 
 struct Request {
-  uint32_t magic;       // kRequestMagic
-  uint32_t id;          // nonzero; the pending mount point's id too
+  uint32_t magic;                           // kRequestMagic
+  uint32_t id;                              // nonzero; the pending mount point's id too
   uint8_t bus, device, function, reserved;  // the block device's PCI function
-  uint32_t flags;       // kReadOnly
-  char fstype[16];      // NUL-terminated, e.g. "ext2"
-  char source[32];      // NUL-terminated, e.g. "/dev/vdb" (for messages)
+  uint32_t flags;                           // kReadOnly
+  char fstype[16];                          // NUL-terminated, e.g. "ext2"
+  char source[32];                          // NUL-terminated, e.g. "/dev/vdb" (for messages)
 };
 static_assert(sizeof(Request) == 64);
 
 struct Reply {
-  uint32_t magic;       // kReplyMagic
-  uint32_t id;          // the Request's id
-  int32_t error;        // 0 (mounted) or a positive errno
-  uint32_t reserved;    // 0
+  uint32_t magic;     // kReplyMagic
+  uint32_t id;        // the Request's id
+  int32_t error;      // 0 (mounted) or a positive errno
+  uint32_t reserved;  // 0
 };
 static_assert(sizeof(Reply) == 16);
 
@@ -86,7 +86,8 @@ inline bool DecodeRequest(const void* bytes, size_t size, Request* out) {
   __builtin_memcpy(&r, bytes, sizeof r);
   if (r.magic != kRequestMagic || r.id == 0 || (r.flags & ~kKnownFlags) != 0) return false;
   if (r.device >= 32 || r.function >= 8 || r.reserved != 0) return false;
-  if (!detail::Terminated(r.fstype, sizeof r.fstype) || !detail::Terminated(r.source, sizeof r.source)) {
+  if (!detail::Terminated(r.fstype, sizeof r.fstype) ||
+      !detail::Terminated(r.source, sizeof r.source)) {
     return false;
   }
   *out = r;

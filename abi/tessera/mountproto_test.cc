@@ -57,7 +57,7 @@ TEST(MountProto, Replies) {
   EXPECT_EQ(DecodeReply(&ok, sizeof ok, 5), 0);
   Reply busy = MakeReply(5, 16);
   EXPECT_EQ(DecodeReply(&busy, sizeof busy, 5), 16);
-  EXPECT_EQ(DecodeReply(&busy, sizeof busy, 6), -1);   // another request's
+  EXPECT_EQ(DecodeReply(&busy, sizeof busy, 6), -1);  // another request's
   EXPECT_EQ(DecodeReply(&busy, sizeof busy - 1, 5), -1);
   Reply bad = MakeReply(5, -5);
   EXPECT_EQ(DecodeReply(&bad, sizeof bad, 5), -1);

@@ -36,15 +36,15 @@ struct SenderInfo {
 /// call fails with -EMSGSIZE, leaves the message queued and reports the sizes
 /// it needs in actual_bytes/actual_handles.
 struct ChannelReadArgs {
-  void* bytes;               // in: buffer
-  handle_t* handles;         // in: buffer for received handles
-  uint32_t bytes_capacity;   // in
-  uint32_t handles_capacity; // in
-  uint32_t actual_bytes;     // out
-  uint32_t actual_handles;   // out
-  uint32_t txid;             // out: non-zero for a channel_call request; reply with it
+  void* bytes;                // in: buffer
+  handle_t* handles;          // in: buffer for received handles
+  uint32_t bytes_capacity;    // in
+  uint32_t handles_capacity;  // in
+  uint32_t actual_bytes;      // out
+  uint32_t actual_handles;    // out
+  uint32_t txid;              // out: non-zero for a channel_call request; reply with it
   uint32_t reserved;
-  SenderInfo sender;         // out
+  SenderInfo sender;  // out
 };
 
 /// channel_call: send a request and wait for the reply with the same
@@ -74,14 +74,14 @@ struct WaitItem {
 /// new process. `handles` are moved into the child; the child finds them, in
 /// order, in its bootstrap message (see lib/tessera/bootstrap.h).
 struct SpawnArgs {
-  handle_t executable;          // memory object with kRightRead | kRightExecute
-  uint32_t argc;                // <= kMaxSpawnArgs
+  handle_t executable;  // memory object with kRightRead | kRightExecute
+  uint32_t argc;        // <= kMaxSpawnArgs
   const char* const* argv;
-  const handle_t* handles;      // moved into the child (need kRightTransfer)
+  const handle_t* handles;          // moved into the child (need kRightTransfer)
   const char* const* handle_names;  // may be null: names for the bootstrap message
-  uint32_t num_handles;         // <= kMaxMessageHandles
+  uint32_t num_handles;             // <= kMaxMessageHandles
   uint32_t reserved;
-  const char* name;             // process name (NUL-terminated, <= 31 chars)
+  const char* name;  // process name (NUL-terminated, <= 31 chars)
 };
 inline constexpr uint32_t kMaxSpawnArgs = 64;
 
@@ -132,12 +132,12 @@ struct PciFunctionInfo {
 struct FsMountArgs {
   handle_t mount_right;
   handle_t channel;
-  const char* path;        // NUL-terminated; an existing directory ("/" with kFsMountRoot)
-  const void* root;        // an fsproto::Reply
-  uint32_t root_size;      // sizeof(fsproto::Reply)
-  uint32_t flags;          // kFsMount*
-  uint32_t timeout_ms;     // per-request deadline (0: kFsDefaultTimeoutMs); past it: EIO, mount dead
-  uint32_t pending_id;     // kFsMountPending: the mount agent's request id; else 0
+  const char* path;     // NUL-terminated; an existing directory ("/" with kFsMountRoot)
+  const void* root;     // an fsproto::Reply
+  uint32_t root_size;   // sizeof(fsproto::Reply)
+  uint32_t flags;       // kFsMount*
+  uint32_t timeout_ms;  // per-request deadline (0: kFsDefaultTimeoutMs); past it: EIO, mount dead
+  uint32_t pending_id;  // kFsMountPending: the mount agent's request id; else 0
 };
 /// Replace the root: `path` must name "/"; the mounts inside the old root
 /// (/dev, /tmp, /proc, ...) move onto the same paths in the new file system

@@ -37,11 +37,11 @@ inline constexpr Rights kRightsAll = 0xFF;
 /// meanings per object type; the names below are the shared ones.
 using Signals = uint32_t;
 
-inline constexpr Signals kSignalReadable = 1u << 0;      // channel: a message waits
-inline constexpr Signals kSignalWritable = 1u << 1;      // channel: room in the peer's queue
-inline constexpr Signals kSignalPeerClosed = 1u << 2;    // channel: the other end is gone
-inline constexpr Signals kSignalNotified = 1u << 3;      // notification: some bit is pending
-inline constexpr Signals kSignalTerminated = 1u << 4;    // process/thread: it has ended
-inline constexpr Signals kSignalHandleClosed = 1u << 31; // the waited-on handle was closed
+inline constexpr Signals kSignalReadable = 1u << 0;       // channel: a message waits
+inline constexpr Signals kSignalWritable = 1u << 1;       // channel: room in the peer's queue
+inline constexpr Signals kSignalPeerClosed = 1u << 2;     // channel: the other end is gone
+inline constexpr Signals kSignalNotified = 1u << 3;       // notification: some bit is pending
+inline constexpr Signals kSignalTerminated = 1u << 4;     // process/thread: it has ended
+inline constexpr Signals kSignalHandleClosed = 1u << 31;  // the waited-on handle was closed
 
 }  // namespace tessera

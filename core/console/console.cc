@@ -1,22 +1,22 @@
 #include "core/console/console.h"
 
-#include "core/proc/linux_thread.h"
 #include "abi/linux/fcntl.h"
 #include "abi/linux/poll.h"
 #include "abi/linux/signal.h"
 #include "abi/linux/termios.h"
 #include "core/fd/vnode_file.h"
-#include "core/vfs/kernel_mounts.h"
 #include "core/posix/signals.h"
 #include "core/posix/tty/job_control.h"
 #include "core/posix/tty/line_discipline.h"
 #include "core/posix/tty/termios.h"
+#include "core/proc/linux_thread.h"
 #include "core/proc/process.h"
 #include "core/proc/signals.h"
 #include "core/sched/scheduler.h"
 #include "core/user/user_ptr.h"
-#include "core/vfs/device.h"
 #include "core/vfs/devfs.h"
+#include "core/vfs/device.h"
+#include "core/vfs/kernel_mounts.h"
 #include "core/vfs/ops.h"
 #include "hal/console.h"
 #include "kstd/new.h"
@@ -102,12 +102,9 @@ class ConsoleTty final : public vfs::CharDevice {
     read->started = true;
     read->done = cursor.total;
     switch (step.next) {
-      case tty::ReadStep::Next::kReturn:
-        return cursor.total;
-      case tty::ReadStep::Next::kAgain:
-        return kstd::Error::kAgain;  // O_NONBLOCK, nothing read
-      case tty::ReadStep::Next::kWait:
-        break;
+      case tty::ReadStep::Next::kReturn: return cursor.total;
+      case tty::ReadStep::Next::kAgain: return kstd::Error::kAgain;  // O_NONBLOCK, nothing read
+      case tty::ReadStep::Next::kWait: break;
     }
     read->deadline = tty::ReadTimerDeadline(step, sched::Now(), read->deadline, &cursor);
     read->timed_out = cursor.timer_expired;
@@ -178,11 +175,14 @@ class ConsoleTty final : public vfs::CharDevice {
         (void)SendSignalToGroup(group, signal, linux_abi::SigInfo::FromKernel(signal));
         continue;
       }
-      signal_waiters_.WaitIf(sched::kNoDeadline, [](void* c) {
-        auto* t = static_cast<ConsoleTty*>(c);
-        SpinLockGuard guard(t->lock_);
-        return t->pending_signal_ == 0;
-      }, this);
+      signal_waiters_.WaitIf(
+          sched::kNoDeadline,
+          [](void* c) {
+            auto* t = static_cast<ConsoleTty*>(c);
+            SpinLockGuard guard(t->lock_);
+            return t->pending_signal_ == 0;
+          },
+          this);
     }
   }
 
@@ -226,10 +226,8 @@ class ConsoleTty final : public vfs::CharDevice {
     }
     tty::JobControlVerdict v = tty::CheckJobControl(access, facts);
     switch (v.kind) {
-      case tty::JobControlVerdict::Kind::kAllow:
-        return kstd::Ok();
-      case tty::JobControlVerdict::Kind::kIoError:
-        return kstd::Error::kIo;
+      case tty::JobControlVerdict::Kind::kAllow: return kstd::Ok();
+      case tty::JobControlVerdict::Kind::kIoError: return kstd::Error::kIo;
       case tty::JobControlVerdict::Kind::kStopGroup:
         (void)SendSignalToGroup(p->pgid(), v.signal, linux_abi::SigInfo::FromKernel(v.signal));
         return kstd::Error::kInterrupted;  // restarted after SIGCONT (ERESTARTSYS)
@@ -239,8 +237,8 @@ class ConsoleTty final : public vfs::CharDevice {
 
   SpinLock lock_;
   tty::LineDiscipline* ld_ = nullptr;  // ~8.7 KiB: on the heap
-  uint64_t session_ = 0;     // the session this is the controlling tty of (0: none)
-  uint64_t foreground_ = 0;  // its foreground process group
+  uint64_t session_ = 0;               // the session this is the controlling tty of (0: none)
+  uint64_t foreground_ = 0;            // its foreground process group
   linux_abi::WinSize winsize_ = {0, 0, 0, 0};
   int pending_signal_ = 0;
   kstd::RefPtr<TtyReadiness> readiness_;
@@ -307,7 +305,8 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
         group = t->foreground_;
       }
       if (changed && group != 0) {
-        (void)SendSignalToGroup(group, linux_abi::kSigWinch, linux_abi::SigInfo::FromKernel(linux_abi::kSigWinch));
+        (void)SendSignalToGroup(group, linux_abi::kSigWinch,
+                                linux_abi::SigInfo::FromKernel(linux_abi::kSigWinch));
       }
       return int64_t{0};
     }
@@ -335,10 +334,12 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
         uint64_t pgid, sid;
         bool found = false;
       } find{static_cast<uint64_t>(pgrp), p->sid()};
-      Process::ForEach([](Process* q, void* c) {
-        auto* f = static_cast<Find*>(c);
-        if (q->pgid() == f->pgid && !q->terminated()) f->found = f->found || q->sid() == f->sid;
-      }, &find);
+      Process::ForEach(
+          [](Process* q, void* c) {
+            auto* f = static_cast<Find*>(c);
+            if (q->pgid() == f->pgid && !q->terminated()) f->found = f->found || q->sid() == f->sid;
+          },
+          &find);
       if (!find.found) return kstd::Error::kPermission;
       SpinLockGuard guard(t->lock_);
       t->foreground_ = static_cast<uint64_t>(pgrp);
@@ -348,7 +349,8 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
       int32_t sid;
       {
         SpinLockGuard guard(t->lock_);
-        if (p == nullptr || t->session_ == 0 || t->session_ != p->sid()) return kstd::Error::kNotTty;
+        if (p == nullptr || t->session_ == 0 || t->session_ != p->sid())
+          return kstd::Error::kNotTty;
         sid = static_cast<int32_t>(t->session_);
       }
       TRY(UserPtr<int32_t>(arg).CopyOut(&sid));
@@ -393,10 +395,8 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
       t->UpdateReadinessLocked();
       return int64_t{0};
     }
-    case linux_abi::kTcsbrk:
-      return int64_t{0};  // tcdrain: console output is synchronous
-    default:
-      return kstd::Error::kNotTty;
+    case linux_abi::kTcsbrk: return int64_t{0};  // tcdrain: console output is synchronous
+    default: return kstd::Error::kNotTty;
   }
 }
 
@@ -425,7 +425,8 @@ kstd::Result<void> AddConsoleDevices(vfs::Vnode* dev_dir) {
   kstd::RefPtr<ConsoleTty> console = kstd::AdoptRef(new (kstd::nothrow) ConsoleTty());
   if (!console || !console->Init()) return kstd::Error::kNoMemory;
   g_console = console.get();  // kept alive by the registry
-  auto thread = sched::Thread::Create("tty-signals", nullptr, SignalThread, nullptr, sched::kPriorityHigh);
+  auto thread =
+      sched::Thread::Create("tty-signals", nullptr, SignalThread, nullptr, sched::kPriorityHigh);
   if (thread.is_error()) return thread.error();
   sched::Start(thread.value().get());
   TRY(vfs::DevFs::AddDevice(dev_dir, "console", vfs::kDevConsole, 0600, console));
@@ -439,8 +440,10 @@ kstd::Result<kstd::RefPtr<FileDescription>> OpenConsole() {
   kstd::RefPtr<vfs::Vnode> root = mounts.Root();
   vfs::PathContext ctx{&mounts, root.get(), root.get()};
   // The kernel's own opens never make the console anyone's controlling tty.
-  kstd::RefPtr<vfs::OpenFile> file = TRY(vfs::OpenPath(ctx, "/dev/console", linux_abi::kORdWr | linux_abi::kONoCtty, 0));
-  kstd::RefPtr<FileDescription> d = kstd::AdoptRef<FileDescription>(new (kstd::nothrow) VnodeFile(kstd::Move(file), linux_abi::kORdWr));
+  kstd::RefPtr<vfs::OpenFile> file =
+      TRY(vfs::OpenPath(ctx, "/dev/console", linux_abi::kORdWr | linux_abi::kONoCtty, 0));
+  kstd::RefPtr<FileDescription> d = kstd::AdoptRef<FileDescription>(
+      new (kstd::nothrow) VnodeFile(kstd::Move(file), linux_abi::kORdWr));
   if (!d) return kstd::Error::kNoMemory;
   return d;
 }

@@ -35,9 +35,9 @@ constexpr uint32_t kMixDomain = 0x78696d00;  // "\0mix"
 void ChaCha20Block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3],
                    uint8_t out[64]) {
   // RFC 8439 §2.3: "expand 32-byte k", key, counter, nonce.
-  uint32_t state[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574,
-                        key[0], key[1], key[2], key[3], key[4], key[5], key[6], key[7],
-                        counter, nonce[0], nonce[1], nonce[2]};
+  uint32_t state[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574, key[0], key[1],
+                        key[2],     key[3],     key[4],     key[5],     key[6], key[7],
+                        counter,    nonce[0],   nonce[1],   nonce[2]};
   uint32_t x[16];
   for (int i = 0; i < 16; ++i) x[i] = state[i];
   for (int round = 0; round < 10; ++round) {  // 20 rounds: column + diagonal
@@ -114,8 +114,8 @@ void Csprng::Generate(kstd::Span<uint8_t> out) {
   if (since_reseed_ >= kReseedInterval || (entropy_bytes_ < kSeedBytes && source_ != nullptr)) {
     SeedLocked();
   }
-  uint32_t nonce[3] = {static_cast<uint32_t>(generation_),
-                       static_cast<uint32_t>(generation_ >> 32), 0};
+  uint32_t nonce[3] = {static_cast<uint32_t>(generation_), static_cast<uint32_t>(generation_ >> 32),
+                       0};
   ++generation_;
   uint8_t block[64];
   ChaCha20Block(key_, 0, nonce, block);

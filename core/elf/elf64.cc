@@ -141,15 +141,12 @@ Result<ElfImage> ParseElf64(ByteSpan file, const char** why) {
         image.tls = TRY(CheckSegment(ph, file.size(), kTlsMessages, why));
         image.has_tls = true;
         break;
-      case kPtInterp:
-        image.has_interp = true;
-        break;
+      case kPtInterp: image.has_interp = true; break;
       case kPtGnuStack:
         image.has_gnu_stack = true;
         image.stack_flags = ph.p_flags;
         break;
-      default:
-        break;  // PT_DYNAMIC, PT_NOTE, PT_PHDR, PT_GNU_*: nothing to check here
+      default: break;  // PT_DYNAMIC, PT_NOTE, PT_PHDR, PT_GNU_*: nothing to check here
     }
   }
   if (image.load_count == 0) return Fail(why, "ELF: no PT_LOAD segment");

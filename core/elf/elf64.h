@@ -24,17 +24,17 @@ inline constexpr uint8_t kElfClass64 = 2;                       // ELFCLASS64
 inline constexpr uint8_t kElfData2Lsb = 1;                      // ELFDATA2LSB
 inline constexpr uint8_t kEvCurrent = 1;                        // EV_CURRENT
 
-inline constexpr uint16_t kEtExec = 2;     // ET_EXEC
-inline constexpr uint16_t kEtDyn = 3;      // ET_DYN (PIE / static-pie)
-inline constexpr uint16_t kEmX86_64 = 62;  // EM_X86_64
+inline constexpr uint16_t kEtExec = 2;       // ET_EXEC
+inline constexpr uint16_t kEtDyn = 3;        // ET_DYN (PIE / static-pie)
+inline constexpr uint16_t kEmX86_64 = 62;    // EM_X86_64
 inline constexpr uint16_t kPnXnum = 0xffff;  // PN_XNUM: count lives in section 0
 
 // gABI "Segment Types" (p_type), plus the GNU extension the loader reads.
-inline constexpr uint32_t kPtLoad = 1;              // PT_LOAD
-inline constexpr uint32_t kPtDynamic = 2;           // PT_DYNAMIC
-inline constexpr uint32_t kPtInterp = 3;            // PT_INTERP
-inline constexpr uint32_t kPtPhdr = 6;              // PT_PHDR
-inline constexpr uint32_t kPtTls = 7;               // PT_TLS
+inline constexpr uint32_t kPtLoad = 1;               // PT_LOAD
+inline constexpr uint32_t kPtDynamic = 2;            // PT_DYNAMIC
+inline constexpr uint32_t kPtInterp = 3;             // PT_INTERP
+inline constexpr uint32_t kPtPhdr = 6;               // PT_PHDR
+inline constexpr uint32_t kPtTls = 7;                // PT_TLS
 inline constexpr uint32_t kPtGnuStack = 0x6474e551;  // PT_GNU_STACK
 
 // gABI "Segment Flag Bits" (p_flags).
@@ -95,9 +95,9 @@ struct Segment {
 struct ElfImage {
   static constexpr size_t kMaxLoadSegments = 16;
 
-  uint16_t type = 0;      // kEtExec or kEtDyn
-  uint64_t entry = 0;     // inside an executable PT_LOAD's file-backed bytes
-  uint64_t phoff = 0;     // program header table, for AT_PHDR / AT_PHNUM
+  uint16_t type = 0;   // kEtExec or kEtDyn
+  uint64_t entry = 0;  // inside an executable PT_LOAD's file-backed bytes
+  uint64_t phoff = 0;  // program header table, for AT_PHDR / AT_PHNUM
   uint16_t phnum = 0;
   uint64_t phdr_vaddr = 0;  // where a PT_LOAD maps the table; 0 if none does
 

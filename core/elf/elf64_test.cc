@@ -89,7 +89,8 @@ struct Parsed {
 Parsed Parse(const Bytes& bytes, size_t length) {
   Parsed p;
   std::unique_ptr<uint8_t[]> copy(new uint8_t[length]);
-  if (length != 0) memcpy(copy.get(), bytes.data(), length);  // an empty vector's data() may be null
+  if (length != 0)
+    memcpy(copy.get(), bytes.data(), length);  // an empty vector's data() may be null
   const char* why = nullptr;
   kstd::Result<ElfImage> r = ParseElf64(kstd::ByteSpan(copy.get(), length), &why);
   p.ok = r.ok();
@@ -168,8 +169,7 @@ TEST(Elf64, ParsesStaticExecutable) {
   EXPECT_TRUE(p.image.has_gnu_stack);
   EXPECT_EQ(p.image.stack_flags & kPfX, 0u);
   // The first PT_LOAD maps the headers, so the table is visible at runtime.
-  EXPECT_EQ(p.image.phdr_vaddr,
-            p.image.loads[0].vaddr + p.image.phoff - p.image.loads[0].offset);
+  EXPECT_EQ(p.image.phdr_vaddr, p.image.loads[0].vaddr + p.image.phoff - p.image.loads[0].offset);
   // bss: some writable segment holds more in memory than in the file.
   bool has_bss = false;
   for (size_t i = 0; i < p.image.load_count; ++i) {
@@ -191,8 +191,8 @@ TEST(Elf64, ParsesStaticPie) {
 
 TEST(Elf64, WhyIsOptional) {
   const char text[] = "hello";
-  EXPECT_TRUE(ParseElf64(kstd::ByteSpan(reinterpret_cast<const uint8_t*>(text), 5), nullptr)
-                  .is_error());
+  EXPECT_TRUE(
+      ParseElf64(kstd::ByteSpan(reinterpret_cast<const uint8_t*>(text), 5), nullptr).is_error());
   EXPECT_TRUE(ParseElf64(kstd::ByteSpan(StaticExec().data(), StaticExec().size()), nullptr).ok());
 }
 
@@ -252,10 +252,10 @@ TEST(Elf64Truncated, EveryLengthUpToTheEndOfTheProgramHeaders) {
       Parsed p = Parse(*file, len);
       ASSERT_FALSE(p.ok) << "accepted a file cut at " << len;
       EXPECT_EQ(p.error, kstd::Error::kBadExecutable);
-      const char* expected = len < 4                ? "magic"
-                             : len < kEiNident      ? "ends inside e_ident"
-                             : len < sizeof(Ehdr)   ? "ends inside the ELF header"
-                                                    : "e_phoff + e_phnum";
+      const char* expected = len < 4              ? "magic"
+                             : len < kEiNident    ? "ends inside e_ident"
+                             : len < sizeof(Ehdr) ? "ends inside the ELF header"
+                                                  : "e_phoff + e_phnum";
       EXPECT_NE(p.why.find(expected), std::string::npos) << len << ": " << p.why;
     }
   }
@@ -373,7 +373,10 @@ TEST(Elf64Load, FileBytesOutsideFile) {
   ExpectBad(WithPhdr(StaticExec(), LastLoad(), [&](Phdr& p) { p.p_offset = size; }),
             "PT_LOAD p_offset + p_filesz lies outside the file");
   ExpectBad(WithPhdr(StaticExec(), LastLoad(),
-                     [&](Phdr& p) { p.p_filesz = size - p.p_offset + 1; p.p_memsz = UINT64_MAX / 2; }),
+                     [&](Phdr& p) {
+                       p.p_filesz = size - p.p_offset + 1;
+                       p.p_memsz = UINT64_MAX / 2;
+                     }),
             "PT_LOAD p_offset + p_filesz lies outside the file");
   ExpectBad(WithPhdr(StaticExec(), Load(0), [](Phdr& p) { p.p_offset = UINT64_MAX - 0x10; }),
             "PT_LOAD p_offset + p_filesz lies outside the file");
@@ -414,12 +417,12 @@ TEST(Elf64Load, SortedAndDisjoint) {
   }
   {
     const uint64_t next_vaddr = GetPhdr(StaticExec(), Load(1)).p_vaddr;
-    ExpectBad(WithPhdr(StaticExec(), Load(0),
-                       [&](Phdr& p) { p.p_memsz = next_vaddr - p.p_vaddr + 1; }),
-              "PT_LOAD segments overlap");
+    ExpectBad(
+        WithPhdr(StaticExec(), Load(0), [&](Phdr& p) { p.p_memsz = next_vaddr - p.p_vaddr + 1; }),
+        "PT_LOAD segments overlap");
     // Touching is fine.
-    Parsed p = Parse(WithPhdr(StaticExec(), Load(0),
-                              [&](Phdr& ph) { ph.p_memsz = next_vaddr - ph.p_vaddr; }));
+    Parsed p = Parse(
+        WithPhdr(StaticExec(), Load(0), [&](Phdr& ph) { ph.p_memsz = next_vaddr - ph.p_vaddr; }));
     EXPECT_TRUE(p.ok) << p.why;
   }
   {
@@ -523,8 +526,8 @@ TEST(Elf64Other, ExecutableStackIsReported) {
 
 TEST(Elf64Fuzz, RandomCorruptionNeverCrashes) {
   std::mt19937_64 rng(20240601);  // fixed seed: failures reproduce
-  const uint64_t interesting[] = {0,          1,          0x1000,     0x1001,
-                                  UINT64_MAX, UINT64_MAX - 0xfff, 1ull << 63, 0x400000};
+  const uint64_t interesting[] = {
+      0, 1, 0x1000, 0x1001, UINT64_MAX, UINT64_MAX - 0xfff, 1ull << 63, 0x400000};
   int accepted = 0;
   for (const Bytes* file : {&StaticExec(), &StaticPie()}) {
     const size_t headers = PhdrTableEnd(*file);

@@ -195,8 +195,7 @@ Result<LoadedImage> LoadParsedElf(const ElfImage& image, kstd::ByteSpan file, Lo
   loaded.base = bias;
   loaded.start = layout.runs[0].start;
   loaded.brk = layout.runs[layout.count - 1].end;
-  loaded.stack_executable =
-      image.has_gnu_stack && (image.stack_flags & core::elf::kPfX) != 0;
+  loaded.stack_executable = image.has_gnu_stack && (image.stack_flags & core::elf::kPfX) != 0;
   return loaded;
 }
 

@@ -51,8 +51,8 @@ std::vector<Phdr> Loads(const Bytes& b) {
   return loads;
 }
 uint32_t Prot(uint32_t flags) {
-  return ((flags & core::elf::kPfR) ? kProtRead : 0) | ((flags & core::elf::kPfW) ? kProtWrite : 0) |
-         ((flags & core::elf::kPfX) ? kProtExec : 0);
+  return ((flags & core::elf::kPfR) ? kProtRead : 0) |
+         ((flags & core::elf::kPfW) ? kProtWrite : 0) | ((flags & core::elf::kPfX) ? kProtExec : 0);
 }
 
 struct Loaded {
@@ -386,8 +386,8 @@ TEST(ElfLoaderFileMapped, RealExecutables) {
 }
 
 TEST(ElfLoaderFileMapped, BssInsideTheLastFilePageIsZeroed) {
-  const Bytes b = Synthetic({{0x400000, 0x180, 0x180, kR | kX}, {0x401000, 0x10, 0x3000, kR | kW}},
-                            0x400100);
+  const Bytes b =
+      Synthetic({{0x400000, 0x180, 0x180, kR | kX}, {0x401000, 0x10, 0x3000, kR | kW}}, 0x400100);
   ExpectFileMappedLoad(b, 0);
   const char* why = nullptr;
   core::elf::ElfImage image = core::elf::ParseElf64(testing::AsSpan(b), &why).value();
@@ -452,9 +452,9 @@ TEST(ElfLoaderSharedPages, SeveralSegmentsInOnePage) {
 }
 
 TEST(ElfLoaderSharedPages, WritableAndExecutableSharingAPageIsRefused) {
-  ExpectRefused(Synthetic({{0x400000, 0x180, 0x180, kR | kX}, {0x400800, 0x10, 0x100, kR | kW}},
-                          0x400100),
-                kstd::Error::kBadExecutable, "share a page (W^X)");
+  ExpectRefused(
+      Synthetic({{0x400000, 0x180, 0x180, kR | kX}, {0x400800, 0x10, 0x100, kR | kW}}, 0x400100),
+      kstd::Error::kBadExecutable, "share a page (W^X)");
   ExpectRefused(Synthetic({{0x400000, 0x180, 0x180, kR | kX},
                            {0x401000, 0x10, 0x10, kR},
                            {0x401ff0, 0x10, 0x20, kR | kW},
@@ -464,8 +464,8 @@ TEST(ElfLoaderSharedPages, WritableAndExecutableSharingAPageIsRefused) {
 }
 
 TEST(ElfLoader, EmptySegmentMapsNothing) {
-  const Bytes b = Synthetic({{0x400000, 0x180, 0x180, kR | kX}, {0x500000, 0, 0, kR | kW}},
-                            0x400100);
+  const Bytes b =
+      Synthetic({{0x400000, 0x180, 0x180, kR | kX}, {0x500000, 0, 0, kR | kW}}, 0x400100);
   FakeLoadTarget target;
   Loaded l = Load(b, target);
   ASSERT_TRUE(l.ok) << l.why;
@@ -474,8 +474,8 @@ TEST(ElfLoader, EmptySegmentMapsNothing) {
 }
 
 TEST(ElfLoader, ProtectionNoneSegment) {
-  const Bytes b = Synthetic({{0x400000, 0x180, 0x180, kR | kX}, {0x401000, 0x10, 0x2000, 0}},
-                            0x400100);
+  const Bytes b =
+      Synthetic({{0x400000, 0x180, 0x180, kR | kX}, {0x401000, 0x10, 0x2000, 0}}, 0x400100);
   FakeLoadTarget target;
   Loaded l = Load(b, target);
   ASSERT_TRUE(l.ok) << l.why;
@@ -561,11 +561,19 @@ void ExpectSane(const FakeLoadTarget& target, const LoadedImage& image) {
 
 TEST(ElfLoaderFuzz, RandomCorruptionNeverCrashes) {
   std::mt19937_64 rng(20240607);  // fixed seed: failures reproduce
-  const uint64_t interesting[] = {0,          1,          0x1000,     0x10000,    0xfff,
-                                  UINT64_MAX, 1ull << 47, 1ull << 63, 0x400000,
-                                  0x7ffffffff000, 0x0000800000000000 - 0x10};
-  const uint64_t biases[] = {0, kUserMin, kPieBias, kUserEnd - 0x10000, 1ull << 47,
-                             UINT64_MAX & ~(kPageSize - 1)};
+  const uint64_t interesting[] = {0,
+                                  1,
+                                  0x1000,
+                                  0x10000,
+                                  0xfff,
+                                  UINT64_MAX,
+                                  1ull << 47,
+                                  1ull << 63,
+                                  0x400000,
+                                  0x7ffffffff000,
+                                  0x0000800000000000 - 0x10};
+  const uint64_t biases[] = {
+      0, kUserMin, kPieBias, kUserEnd - 0x10000, 1ull << 47, UINT64_MAX & ~(kPageSize - 1)};
   int loaded = 0, refused = 0;
   for (const char* name : {"static_loop", "static_pie_loop", "musl_probe.elf"}) {
     const Bytes file = ReadFixture(name);
@@ -575,17 +583,14 @@ TEST(ElfLoaderFuzz, RandomCorruptionNeverCrashes) {
       const int flips = 1 + static_cast<int>(rng() % 4);
       for (int f = 0; f < flips; ++f) {
         switch (rng() % 3) {
-          case 0:
-            m[rng() % headers] = static_cast<uint8_t>(rng());
-            break;
+          case 0: m[rng() % headers] = static_cast<uint8_t>(rng()); break;
           case 1: {
             const size_t at = (rng() % (headers / 8)) * 8;
             const uint64_t v = interesting[rng() % std::size(interesting)];
             memcpy(m.data() + at, &v, 8);
             break;
           }
-          default:
-            m[rng() % m.size()] = static_cast<uint8_t>(rng());
+          default: m[rng() % m.size()] = static_cast<uint8_t>(rng());
         }
       }
       const size_t length = rng() % 8 == 0 ? rng() % m.size() : m.size();

@@ -131,9 +131,9 @@ AuxInputs MakeAux(const LoadedImage& image, const std::string& execfn) {
     _exit(120);
   }
   if (!target.Seal()) _exit(121);
-  void* stack = mmap(reinterpret_cast<void*>(kStackTop - kStackSize), kStackSize,
-                     PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
-                     0);
+  void* stack =
+      mmap(reinterpret_cast<void*>(kStackTop - kStackSize), kStackSize, PROT_READ | PROT_WRITE,
+           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
   if (stack != reinterpret_cast<void*>(kStackTop - kStackSize)) _exit(122);
   const auto argv = Pointers(p.argv), envp = Pointers(p.envp);
   const AuxInputs aux = MakeAux(loaded.value(), p.execfn);
@@ -224,7 +224,8 @@ std::string ExpectedProbeOutput(const Program& p, Libc libc) {
       {linux_abi::kAtExecfn, stack.execfn},
       {linux_abi::kAtPlatform, stack.platform},
   };
-  for (const auto& [type, value] : auxv) s += "auxv=" + std::to_string(type) + ":" + Hex(value) + "\n";
+  for (const auto& [type, value] : auxv)
+    s += "auxv=" + std::to_string(type) + ":" + Hex(value) + "\n";
   auto value_of = [&](uint64_t type) {
     // glibc's getauxval(AT_HWCAP) on x86-64 answers HWCAP_X86_64 (2), its own
     // value, instead of the vector's; every other type comes from the vector.
@@ -328,9 +329,9 @@ TEST(HostRun, DebianBusybox) {
     EXPECT_EQ(o.out, "HOME=/root\nPATH=/bin:/usr/bin\nX=a b\n");
   }
   {
-    const Outcome o = RunInChild(Busybox(
-        {"sh", "-c", "x=$((6 * 7)); echo \"$x $FOO $0 $1\"; exit 3", "zero", "one"},
-        {"FOO=bar", "PATH=/nonexistent"}));
+    const Outcome o = RunInChild(
+        Busybox({"sh", "-c", "x=$((6 * 7)); echo \"$x $FOO $0 $1\"; exit 3", "zero", "one"},
+                {"FOO=bar", "PATH=/nonexistent"}));
     ASSERT_TRUE(WIFEXITED(o.status)) << std::hex << o.status;
     EXPECT_EQ(WEXITSTATUS(o.status), 3);
     EXPECT_EQ(o.out, "42 bar zero one\n");

@@ -122,8 +122,8 @@ Result<StackImage> BuildInitialStack(uint64_t stack_top, Strings argv, Strings e
   add(linux_abi::kAtNull, 0);
 
   // argc, argv + NULL, envp + NULL, auxv.
-  const size_t vector_bytes = kPointerSize * (1 + argv.size() + 1 + envp.size() + 1) +
-                              aux_count * sizeof(AuxEntry);
+  const size_t vector_bytes =
+      kPointerSize * (1 + argv.size() + 1 + envp.size() + 1) + aux_count * sizeof(AuxEntry);
   const size_t above_vectors = kRandomBytes + sizeof(kPlatform) + string_bytes + execfn_size;
   const size_t unaligned = above_vectors + vector_bytes;
   const size_t size = kstd::AlignUp(unaligned, 16);  // stack_top is 16-aligned

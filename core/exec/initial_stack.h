@@ -58,18 +58,18 @@ inline constexpr size_t kMaxStackImageBytes = kRandomBytes + sizeof(kPlatform) +
 /// LoadedImage (elf_loader.h) and the rest from the CPU, the credentials and
 /// the kernel's random number generator.
 struct AuxInputs {
-  uint64_t phdr = 0;   // AT_PHDR
+  uint64_t phdr = 0;    // AT_PHDR
   uint64_t phent = 56;  // AT_PHENT: sizeof(Elf64_Phdr)
-  uint64_t phnum = 0;  // AT_PHNUM
-  uint64_t entry = 0;  // AT_ENTRY: the program's entry point (biased)
-  uint64_t base = 0;   // AT_BASE: the interpreter's load address; 0 for static programs
+  uint64_t phnum = 0;   // AT_PHNUM
+  uint64_t entry = 0;   // AT_ENTRY: the program's entry point (biased)
+  uint64_t base = 0;    // AT_BASE: the interpreter's load address; 0 for static programs
   uint64_t hwcap = 0;   // AT_HWCAP: on x86, CPUID.01H:EDX
   uint64_t hwcap2 = 0;  // AT_HWCAP2: bit 1 = FSGSBASE usable from user mode
   uint64_t uid = 0, euid = 0, gid = 0, egid = 0;
-  bool secure = false;          // AT_SECURE: set-id exec; libcs then ignore LD_*-style env
+  bool secure = false;                // AT_SECURE: set-id exec; libcs then ignore LD_*-style env
   uint8_t random[kRandomBytes] = {};  // AT_RANDOM: stack-protector and pointer-guard seed
-  const char* execfn = nullptr;  // AT_EXECFN: the path given to execve; nullptr: not emitted
-  uint64_t minsigstksz = 0;      // AT_MINSIGSTKSZ: signal frame size; 0: not emitted
+  const char* execfn = nullptr;       // AT_EXECFN: the path given to execve; nullptr: not emitted
+  uint64_t minsigstksz = 0;           // AT_MINSIGSTKSZ: signal frame size; 0: not emitted
   // An OS-specific entry (Tessera's bootstrap handle, tessera::kAuxBootstrapHandle),
   // emitted just before AT_NULL when extra_type != 0.
   uint64_t extra_type = 0;
@@ -78,9 +78,9 @@ struct AuxInputs {
 
 /// The built stack: copy `bytes` to [sp, stack_top). Addresses are user ones.
 struct StackImage {
-  uint64_t sp = 0;                  // rsp at entry: points at argc, 16-byte aligned
-  kstd::Span<const uint8_t> bytes;  // a prefix of the scratch buffer
-  uint64_t argc = 0;                // after an empty argv became {""}
+  uint64_t sp = 0;                      // rsp at entry: points at argc, 16-byte aligned
+  kstd::Span<const uint8_t> bytes;      // a prefix of the scratch buffer
+  uint64_t argc = 0;                    // after an empty argv became {""}
   uint64_t arg_start = 0, arg_end = 0;  // argv strings (with NULs): /proc/<pid>/cmdline
   uint64_t env_start = 0, env_end = 0;  // envp strings (with NULs): /proc/<pid>/environ
   uint64_t random = 0;                  // AT_RANDOM
@@ -99,9 +99,8 @@ struct StackImage {
 /// - kInvalid: stack_top not 16-byte aligned or too low to hold the image; a
 ///   nullptr string in argv or envp.
 /// - kNoSpace: `scratch` is smaller than the image (kMaxStackImageBytes always fits).
-kstd::Result<StackImage> BuildInitialStack(uint64_t stack_top,
-                                           kstd::Span<const char* const> argv,
-                                           kstd::Span<const char* const> envp,
-                                           const AuxInputs& aux, kstd::Span<uint8_t> scratch);
+kstd::Result<StackImage> BuildInitialStack(uint64_t stack_top, kstd::Span<const char* const> argv,
+                                           kstd::Span<const char* const> envp, const AuxInputs& aux,
+                                           kstd::Span<uint8_t> scratch);
 
 }  // namespace core::exec

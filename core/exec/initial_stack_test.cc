@@ -33,10 +33,10 @@ Built Build(const std::vector<std::string>& argv, const std::vector<std::string>
   for (const auto& s : envp) e.push_back(s.c_str());
   Built b;
   b.scratch.assign(scratch_size, 0xAA);  // garbage: every byte of the image must be written
-  kstd::Result<StackImage> r = BuildInitialStack(
-      top, kstd::Span<const char* const>(a.data(), a.size()),
-      kstd::Span<const char* const>(e.data(), e.size()), aux,
-      kstd::Span<uint8_t>(b.scratch.data(), b.scratch.size()));
+  kstd::Result<StackImage> r =
+      BuildInitialStack(top, kstd::Span<const char* const>(a.data(), a.size()),
+                        kstd::Span<const char* const>(e.data(), e.size()), aux,
+                        kstd::Span<uint8_t>(b.scratch.data(), b.scratch.size()));
   b.ok = r.ok();
   if (b.ok) {
     b.image = r.value();

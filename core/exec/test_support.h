@@ -144,8 +144,8 @@ class FakeLoadTarget final : public LoadTarget {
   int map_file_calls = 0;
   int write_calls = 0;
   const Bytes* mapped_file = nullptr;  // see CanMapFile
-  int fail_map_call = 0;    // the n-th MapZeroed (1-based) fails with kNoMemory
-  int fail_write_call = 0;  // the n-th Write (1-based) fails with kNoMemory
+  int fail_map_call = 0;               // the n-th MapZeroed (1-based) fails with kNoMemory
+  int fail_write_call = 0;             // the n-th Write (1-based) fails with kNoMemory
   std::vector<Mapping> mappings;
   std::map<uint64_t, Bytes> pages;  // written pages, kPageSize bytes each
 };

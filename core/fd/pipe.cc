@@ -2,8 +2,8 @@
 
 #include "abi/linux/fcntl.h"
 #include "abi/linux/poll.h"
-#include "core/sched/scheduler.h"
 #include "core/ipc/wait.h"
+#include "core/sched/scheduler.h"
 #include "kstd/new.h"
 #include "kstd/string.h"
 #include "kstd/utility.h"
@@ -49,7 +49,8 @@ class PipeEnd final : public FileDescription {
  public:
   PipeEnd(kstd::RefPtr<PipeBuffer> buffer, bool is_read_end, uint32_t flags)
       : FileDescription(flags | (is_read_end ? linux_abi::kORdOnly : linux_abi::kOWrOnly)),
-        buffer_(kstd::Move(buffer)), is_read_end_(is_read_end) {}
+        buffer_(kstd::Move(buffer)),
+        is_read_end_(is_read_end) {}
 
   ~PipeEnd() override {
     SpinLockGuard guard(buffer_->lock);

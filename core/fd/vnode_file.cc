@@ -1,8 +1,8 @@
 #include "core/fd/vnode_file.h"
 
 #include "abi/linux/fcntl.h"
-#include "core/sched/scheduler.h"
 #include "core/ipc/wait.h"
+#include "core/sched/scheduler.h"
 
 namespace core::fd {
 

@@ -18,14 +18,17 @@ uint32_t g_disk_count = 0;
 kstd::Result<void> AddVirtioBlockNodes(vfs::Vnode* dev_dir) {
   for (size_t i = 0; i < pci::FunctionCount(); ++i) {
     const pci::Function* f = pci::FunctionAt(i);
-    if (f == nullptr || f->vendor_id != kVirtioVendor || f->device_id != kVirtioBlockModern) continue;
+    if (f == nullptr || f->vendor_id != kVirtioVendor || f->device_id != kVirtioBlockModern)
+      continue;
     if (g_disk_count == vfs::kMaxVirtioBlockDisks) {
-      Log("vfs", "more than %u virtio-blk disks: the rest get no /dev node", vfs::kMaxVirtioBlockDisks);
+      Log("vfs", "more than %u virtio-blk disks: the rest get no /dev node",
+          vfs::kMaxVirtioBlockDisks);
       break;
     }
     char name[8];
     size_t length = TRY(vfs::VirtioBlockName(g_disk_count, kstd::Span<char>(name, sizeof name)));
-    TRY(vfs::DevFs::AddBlockNode(dev_dir, vfs::Name(name, length), vfs::VirtioBlockRdev(g_disk_count)));
+    TRY(vfs::DevFs::AddBlockNode(dev_dir, vfs::Name(name, length),
+                                 vfs::VirtioBlockRdev(g_disk_count)));
     Log("vfs", "/dev/%s (254:%u) is the virtio-blk disk at PCI %02x:%02x.%x", name,
         g_disk_count * vfs::kVirtioBlockMinorsPerDisk, f->bus, f->device, f->function);
     g_disks[g_disk_count++] = f;

@@ -34,9 +34,10 @@ kstd::Result<kstd::RefPtr<vm::VmObject>> ChannelTransport::CreateBuffer() {
 }
 
 kstd::Result<kstd::RefPtr<ChannelTransport>> ChannelTransport::Create(
-    kstd::RefPtr<ipc::ChannelEndpoint> endpoint, kstd::RefPtr<vm::VmObject> buffer, uint64_t timeout_ns) {
-  kstd::RefPtr<ChannelTransport> transport =
-      kstd::AdoptRef(new (kstd::nothrow) ChannelTransport(endpoint, kstd::Move(buffer), timeout_ns));
+    kstd::RefPtr<ipc::ChannelEndpoint> endpoint, kstd::RefPtr<vm::VmObject> buffer,
+    uint64_t timeout_ns) {
+  kstd::RefPtr<ChannelTransport> transport = kstd::AdoptRef(
+      new (kstd::nothrow) ChannelTransport(endpoint, kstd::Move(buffer), timeout_ns));
   if (!transport) {
     endpoint->Close();
     return kstd::Error::kNoMemory;
@@ -44,8 +45,9 @@ kstd::Result<kstd::RefPtr<ChannelTransport>> ChannelTransport::Create(
   return transport;
 }
 
-kstd::Result<void> ChannelTransport::Call(kstd::Span<const uint8_t> message, kstd::Span<const uint8_t> data_in,
-                          fsproto::Reply* reply, kstd::Span<uint8_t> data_out) {
+kstd::Result<void> ChannelTransport::Call(kstd::Span<const uint8_t> message,
+                                          kstd::Span<const uint8_t> data_in, fsproto::Reply* reply,
+                                          kstd::Span<uint8_t> data_out) {
   if (dead()) return kstd::Error::kIo;
   if (data_in.size() > fsproto::kDataBufferSize || message.size() < sizeof(fsproto::Request)) {
     return kstd::Error::kInvalid;
@@ -61,10 +63,12 @@ kstd::Result<void> ChannelTransport::Call(kstd::Span<const uint8_t> message, kst
 
 void ChannelTransport::Post(kstd::Span<const uint8_t> message) {
   if (dead()) return;
-  auto packet = ipc::MessagePacket::Create(static_cast<uint32_t>(message.size()), 0, ipc::SenderInfo{}, 0);
+  auto packet =
+      ipc::MessagePacket::Create(static_cast<uint32_t>(message.size()), 0, ipc::SenderInfo{}, 0);
   if (packet.is_error()) return;
   __builtin_memcpy(packet.value()->bytes().data(), message.data(), message.size());
-  if (endpoint_->Write(packet.value()).is_error()) ipc::MessagePacket::DeleteDeferred(packet.value());
+  if (endpoint_->Write(packet.value()).is_error())
+    ipc::MessagePacket::DeleteDeferred(packet.value());
 }
 
 kstd::Result<void> ChannelTransport::SendHello() {
@@ -74,7 +78,8 @@ kstd::Result<void> ChannelTransport::SendHello() {
   hello.op = fsproto::kHello;
   hello.version = fsproto::kVersion;
   hello.length = fsproto::kDataBufferSize;
-  ipc::MessagePacket* packet = TRY(ipc::MessagePacket::Create(sizeof hello, 1, ipc::SenderInfo{}, 0));
+  ipc::MessagePacket* packet =
+      TRY(ipc::MessagePacket::Create(sizeof hello, 1, ipc::SenderInfo{}, 0));
   __builtin_memcpy(packet->bytes().data(), &hello, sizeof hello);
   packet->handles()[0] = Handle{kstd::RefPtr<KernelObject>(vmo_), kBufferRights};
   auto written = endpoint_->Write(packet);
@@ -113,8 +118,9 @@ kstd::Result<ipc::MessagePacket*> ChannelTransport::WaitReply(uint32_t txid, uin
 }
 
 kstd::Result<void> ChannelTransport::CallLocked(uint32_t op, kstd::Span<const uint8_t> message,
-                                kstd::Span<const uint8_t> data_in, fsproto::Reply* reply,
-                                kstd::Span<uint8_t> data_out, uint64_t deadline) {
+                                                kstd::Span<const uint8_t> data_in,
+                                                fsproto::Reply* reply, kstd::Span<uint8_t> data_out,
+                                                uint64_t deadline) {
   if (abandoned_txid_ != 0) {
     auto old = WaitReply(abandoned_txid_, deadline);
     if (old.is_error()) {
@@ -128,8 +134,8 @@ kstd::Result<void> ChannelTransport::CallLocked(uint32_t op, kstd::Span<const ui
   if (dead()) return kstd::Error::kIo;
   if (!data_in.empty()) __builtin_memcpy(buffer_, data_in.data(), data_in.size());
   uint32_t txid = ipc::NewTxid();
-  ipc::MessagePacket* packet =
-      TRY(ipc::MessagePacket::Create(static_cast<uint32_t>(message.size()), 0, ipc::SenderInfo{}, txid));
+  ipc::MessagePacket* packet = TRY(ipc::MessagePacket::Create(static_cast<uint32_t>(message.size()),
+                                                              0, ipc::SenderInfo{}, txid));
   __builtin_memcpy(packet->bytes().data(), message.data(), message.size());
   auto written = endpoint_->Write(packet);
   if (written.is_error()) {
@@ -150,10 +156,12 @@ kstd::Result<void> ChannelTransport::CallLocked(uint32_t op, kstd::Span<const ui
     return kstd::Error::kIo;
   }
   ipc::MessagePacket* p = answer.value();
-  auto checked = vfs::CheckReply(kstd::Span<const uint8_t>(p->bytes().data(), p->bytes().size()), op, data_out.size(), reply);
+  auto checked = vfs::CheckReply(kstd::Span<const uint8_t>(p->bytes().data(), p->bytes().size()),
+                                 op, data_out.size(), reply);
   ipc::MessagePacket::DeleteDeferred(p);
   if (checked.is_error()) {
-    Log("fs", "malformed reply from a file-system server (op %u): the mount now fails with EIO", op);
+    Log("fs", "malformed reply from a file-system server (op %u): the mount now fails with EIO",
+        op);
     MarkDead();
     return kstd::Error::kIo;
   }

@@ -19,13 +19,13 @@
 
 #include <stdint.h>
 
+#include "abi/tessera/fsproto.h"
 #include "core/ipc/channel.h"
 #include "core/sched/scheduler.h"
 #include "core/vfs/remote_fs.h"
 #include "core/vm/vm_object.h"
 #include "kstd/ref_ptr.h"
 #include "kstd/result.h"
-#include "abi/tessera/fsproto.h"
 
 namespace core::fs {
 
@@ -38,9 +38,9 @@ class ChannelTransport final : public vfs::RemoteTransport {
   /// A transport over `endpoint` (whose other end the server holds) and
   /// `buffer` (from CreateBuffer), each call bounded by `timeout_ns`.
   /// Errors: kNoMemory (the endpoint is closed then).
-  static kstd::Result<kstd::RefPtr<ChannelTransport>> Create(kstd::RefPtr<ipc::ChannelEndpoint> endpoint,
-                                                             kstd::RefPtr<vm::VmObject> buffer,
-                                                             uint64_t timeout_ns);
+  static kstd::Result<kstd::RefPtr<ChannelTransport>> Create(
+      kstd::RefPtr<ipc::ChannelEndpoint> endpoint, kstd::RefPtr<vm::VmObject> buffer,
+      uint64_t timeout_ns);
 
   ~ChannelTransport() override { endpoint_->Close(); }
 
@@ -93,7 +93,7 @@ class ChannelTransport final : public vfs::RemoteTransport {
   const kstd::RefPtr<vm::VmObject> vmo_;
   uint8_t* const buffer_;  // the direct-map view of vmo_ (kDataBufferSize bytes)
   const uint64_t timeout_ns_;
-  bool busy_ = false;      // the per-mount request lock
+  bool busy_ = false;  // the per-mount request lock
   bool dead_ = false;
   uint32_t abandoned_txid_ = 0;  // guarded by busy_
   sched::WaitQueue waiters_;

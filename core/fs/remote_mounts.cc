@@ -29,7 +29,8 @@ void SwapProcessRoot(Process* p, void* context) {
 
 }  // namespace
 
-bool RegisterRemote(const kstd::RefPtr<vfs::RemoteFs>& fs, const kstd::RefPtr<ChannelTransport>& t) {
+bool RegisterRemote(const kstd::RefPtr<vfs::RemoteFs>& fs,
+                    const kstd::RefPtr<ChannelTransport>& t) {
   SpinLockGuard guard(g_remote_lock);
   for (RemoteMount& m : g_remote) {
     if (!m.fs) {
@@ -94,8 +95,8 @@ kstd::Result<void> ReplaceRootWith(const kstd::RefPtr<vfs::RemoteFs>& fs,
     }
   }
   for (size_t i = 0; result.ok() && i < count; ++i) {
-    result = mounts.MoveMount(moves[i].mounted_root.get(), moves[i].target,
-                              vfs::Name(moves[i].path));
+    result =
+        mounts.MoveMount(moves[i].mounted_root.get(), moves[i].target, vfs::Name(moves[i].path));
   }
   if (result.ok()) {
     auto old_fs_ref = mounts.ReplaceRoot(fs, options);

@@ -56,7 +56,8 @@ kstd::RefPtr<vfs::RamFs> DevFsInstance() { return g_devfs; }
 
 kstd::Result<void> InitFileSystems(const hal::BootInfo& boot_info) {
   vfs::SetClock(RealtimeClock);
-  if (!crypto::SeedKernelCsprng()) Log("vfs", "/dev/random: no hardware entropy; seeded from the TSC only");
+  if (!crypto::SeedKernelCsprng())
+    Log("vfs", "/dev/random: no hardware entropy; seeded from the TSC only");
 
   kstd::RefPtr<vfs::RamFs> root = TRY(vfs::RamFs::Create());
   TRY(vfs::Mounts().MountRoot(root, Source("rootfs")));

@@ -5,8 +5,8 @@
 // (procfs).
 
 #include "core/vfs/kernel_mounts.h"
-#include "hal/boot/boot_info.h"
 #include "core/vfs/ramfs.h"
+#include "hal/boot/boot_info.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
 

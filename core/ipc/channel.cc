@@ -8,8 +8,7 @@ namespace core::ipc {
 kstd::Result<ChannelPair> Channel::CreatePair() {
   kstd::RefPtr<ChannelShared> shared = kstd::AdoptRef(new (kstd::nothrow) ChannelShared());
   if (!shared) return kstd::Error::kNoMemory;
-  kstd::RefPtr<ChannelEndpoint> first =
-      kstd::AdoptRef(new (kstd::nothrow) ChannelEndpoint(shared));
+  kstd::RefPtr<ChannelEndpoint> first = kstd::AdoptRef(new (kstd::nothrow) ChannelEndpoint(shared));
   if (!first) return kstd::Error::kNoMemory;
   kstd::RefPtr<ChannelEndpoint> second =
       kstd::AdoptRef(new (kstd::nothrow) ChannelEndpoint(shared));

@@ -150,7 +150,7 @@ class ChannelEndpoint final : public KernelObject {
   // Guarded by shared_->lock:
   ChannelEndpoint* peer_ = nullptr;  // null once either side closed
   bool closed_ = false;
-  Queue queue_;                      // messages written by the peer, oldest first
+  Queue queue_;  // messages written by the peer, oldest first
   size_t queued_bytes_ = 0;
   ChannelStats stats_;
   uint64_t arrivals_ = 0;

@@ -223,8 +223,7 @@ TEST(ChannelTest, QueueByteBudgetIsAgain) {
 }
 
 TEST(ChannelTest, MessageLimits) {
-  EXPECT_EQ(MessagePacket::Create(kMaxMessageBytes + 1, 0, kSender).error(),
-            kstd::Error::kInvalid);
+  EXPECT_EQ(MessagePacket::Create(kMaxMessageBytes + 1, 0, kSender).error(), kstd::Error::kInvalid);
   EXPECT_EQ(MessagePacket::Create(0, kMaxMessageHandles + 1, kSender).error(),
             kstd::Error::kInvalid);
 

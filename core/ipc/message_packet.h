@@ -84,15 +84,15 @@ class MessagePacket {
   kstd::ListNode queue_node;
 
  private:
-  MessagePacket(uint32_t num_bytes, uint32_t num_handles, const SenderInfo& sender,
-                uint32_t txid, Handle* handles, uint8_t* bytes);
+  MessagePacket(uint32_t num_bytes, uint32_t num_handles, const SenderInfo& sender, uint32_t txid,
+                Handle* handles, uint8_t* bytes);
 
   const SenderInfo sender_;
   uint32_t txid_;
   const uint32_t num_bytes_;
   const uint32_t num_handles_;
-  Handle* const handles_;  // inside the packet's own block
-  uint8_t* const bytes_;   // inside the packet's own block
+  Handle* const handles_;               // inside the packet's own block
+  uint8_t* const bytes_;                // inside the packet's own block
   MessagePacket* reap_next_ = nullptr;  // link in DeleteDeferred's list
 };
 

@@ -7,8 +7,8 @@
 //
 // Signals: kSignalNotified while any bit is pending.
 
-#include "core/sync/thread_annotations.h"
 #include <stdint.h>
+#include "core/sync/thread_annotations.h"
 
 #include "core/object/kernel_object.h"
 #include "kstd/ref_ptr.h"

@@ -39,8 +39,8 @@ kstd::Result<size_t> MultiWait::Add(kstd::RefPtr<KernelObject> object, Signals w
   Signals current = item.object->AddObserver(&item);
   // Keep a callback's newer value if one already arrived on another CPU.
   uint64_t expected = 0;
-  __atomic_compare_exchange_n(&item.observed, &expected, uint64_t{current}, false,
-                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+  __atomic_compare_exchange_n(&item.observed, &expected, uint64_t{current}, false, __ATOMIC_ACQ_REL,
+                              __ATOMIC_ACQUIRE);
   if ((current & wanted) != 0) MarkReady(index);  // no wake: the caller sees ready()
   return index;
 }

@@ -88,7 +88,7 @@ class MultiWait {
 
   const WakeFn wake_;
   void* const context_;
-  size_t count_ = 0;     // owner thread only
+  size_t count_ = 0;  // owner thread only
   bool cancelled_ = false;
   size_t ready_index_ = kNotReady;  // atomic: first ready item
   Item items_[kMaxWaitItems];

@@ -23,9 +23,9 @@ class PmmFrames final : public hal::FrameAllocator {
 PmmFrames g_frames;
 
 void OnHeapError(void*, mm::HeapError error, const void* pointer) {
-  const char* what = error == mm::HeapError::kDoubleFree ? "double free"
+  const char* what = error == mm::HeapError::kDoubleFree   ? "double free"
                      : error == mm::HeapError::kBadPointer ? "free of a non-heap pointer"
-                                                          : "corrupted heap header";
+                                                           : "corrupted heap header";
   Panic("kernel heap: %s of %p", what, pointer);
 }
 
@@ -54,11 +54,13 @@ mm::Heap& KernelHeap() { return g_heap; }
 
 void InitMemory(const hal::BootInfo& boot_info) {
   mm::PhysRange reserved[hal::BootInfo::kMaxModules + 3];
-  size_t reserved_count = CollectReserved(boot_info, reserved, sizeof reserved / sizeof reserved[0]);
+  size_t reserved_count =
+      CollectReserved(boot_info, reserved, sizeof reserved / sizeof reserved[0]);
   void* direct_map_zero = hal::PhysToVirt(0);
-  auto pmm = g_pmm.Init(kstd::Span<const hal::MemoryRange>(boot_info.memory, boot_info.memory_count),
-                        kstd::Span<const mm::PhysRange>(reserved, reserved_count),
-                        mm::PhysMap(reinterpret_cast<uintptr_t>(direct_map_zero)));
+  auto pmm =
+      g_pmm.Init(kstd::Span<const hal::MemoryRange>(boot_info.memory, boot_info.memory_count),
+                 kstd::Span<const mm::PhysRange>(reserved, reserved_count),
+                 mm::PhysMap(reinterpret_cast<uintptr_t>(direct_map_zero)));
   if (pmm.is_error()) Panic("physical memory: %s", g_pmm.InitFailureReason());
   mm::PmmStats stats = g_pmm.Stats();
   Log("mm", "physical pages: %lu total, %lu free, %lu reserved (%lu KiB free)", stats.total_pages,
@@ -70,7 +72,8 @@ void InitMemory(const hal::BootInfo& boot_info) {
   g_heap.SetErrorHandler(OnHeapError, nullptr);
   // Prove the heap end to end before anything depends on it.
   auto probe = g_heap.Allocate(100);
-  if (probe.is_error()) Panic("kernel heap: first allocation failed: %s", kstd::ErrorName(probe.error()));
+  if (probe.is_error())
+    Panic("kernel heap: first allocation failed: %s", kstd::ErrorName(probe.error()));
   g_heap.Free(probe.value());
   mm::HeapStats heap = g_heap.Stats();
   Log("mm", "kernel heap ready (%zu pages held)", heap.pages_held);

@@ -26,11 +26,13 @@ void InitWallClock() {
 }
 
 int64_t WallClockNanos() {
-  return static_cast<int64_t>(hal::MonotonicNanos()) + __atomic_load_n(&g_offset_ns, __ATOMIC_RELAXED);
+  return static_cast<int64_t>(hal::MonotonicNanos()) +
+         __atomic_load_n(&g_offset_ns, __ATOMIC_RELAXED);
 }
 
 void SetWallClockNanos(int64_t nanos) {
-  __atomic_store_n(&g_offset_ns, nanos - static_cast<int64_t>(hal::MonotonicNanos()), __ATOMIC_RELAXED);
+  __atomic_store_n(&g_offset_ns, nanos - static_cast<int64_t>(hal::MonotonicNanos()),
+                   __ATOMIC_RELAXED);
 }
 
 uint64_t MonotonicForWall(int64_t wall_nanos) {

@@ -43,7 +43,8 @@ void ReportModules(const hal::BootInfo& boot_info) {
     const char* why = nullptr;
     auto elf = elf::ParseElf64(bytes, &why);
     if (elf.ok()) {
-      Log("modules", "  %s: %lu bytes at %lx, args \"%s\": valid ELF64 executable, entry %lx, %zu segment(s)",
+      Log("modules",
+          "  %s: %lu bytes at %lx, args \"%s\": valid ELF64 executable, entry %lx, %zu segment(s)",
           name, size, m.phys_start, m.cmdline, elf.value().entry, elf.value().load_count);
     } else {
       Log("modules", "  %s: %lu bytes at %lx, args \"%s\": not an ELF64 executable: %s", name, size,

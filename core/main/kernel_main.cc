@@ -1,28 +1,28 @@
 #include "hal/kernel_entry.h"
 
-#include "core/kernel/memory.h"
-#include "core/main/boot_report.h"
-#include "hal/boot/cmdline.h"
-#include "core/kernel/log.h"
-#include "core/kernel/wall_clock.h"
-#include "kstd/string.h"
-#include "hal/cpu.h"
-#include "hal/machine.h"
-#include "hal/platform.h"
-#include "hal/timer.h"
-#include "core/sched/scheduler.h"
-#include "core/main/preemption_check.h"
 #include "core/console/console.h"
 #include "core/fs/remote_mounts.h"
 #include "core/fs/root.h"
 #include "core/ipc/wait.h"
+#include "core/kernel/log.h"
+#include "core/kernel/memory.h"
+#include "core/kernel/wall_clock.h"
+#include "core/main/boot_report.h"
+#include "core/main/preemption_check.h"
 #include "core/pci/pci_bus.h"
 #include "core/pci/pci_device.h"
 #include "core/proc/init_process.h"
 #include "core/proc/interval_timers.h"
-#include "core/syscall/entry.h"
+#include "core/sched/scheduler.h"
 #include "core/syscall/dispatch.h"
+#include "core/syscall/entry.h"
 #include "core/syscall/sys_common.h"
+#include "hal/boot/cmdline.h"
+#include "hal/cpu.h"
+#include "hal/machine.h"
+#include "hal/platform.h"
+#include "hal/timer.h"
+#include "kstd/string.h"
 
 namespace core {
 namespace {
@@ -42,7 +42,8 @@ void RunRequestedSelfTest(const char* cmdline) {
   char test[16];
   if (!hal::CmdlineValue(cmdline, "tessera.test", test, sizeof test)) return;
   if (kstd::StringEqual(test, "fault")) {
-    Log("test", "fault test: reading unmapped address %p", reinterpret_cast<void*>(kFaultTestAddress));
+    Log("test", "fault test: reading unmapped address %p",
+        reinterpret_cast<void*>(kFaultTestAddress));
     auto* p = reinterpret_cast<volatile uint64_t*>(kFaultTestAddress);
     (void)*p;
     Panic("fault test: the read of an unmapped address did not fault");
@@ -106,7 +107,8 @@ void RunRequestedSelfTest(const char* cmdline) {
   if (hal::CmdlineHas(boot_info.cmdline, "tessera.test")) {
     fs::UnmountRemoteFileSystems();  // the disk is left clean for the host's checks
     Log("test", "%s test: %s", "init", status == 0 ? "PASS" : "FAIL");
-    hal::ExitMachine(status == 0 ? 0 : ((status >> 8) != 0 ? (status >> 8) & 0x7F : 64 + (status & 0x7F)));
+    hal::ExitMachine(
+        status == 0 ? 0 : ((status >> 8) != 0 ? (status >> 8) & 0x7F : 64 + (status & 0x7F)));
   }
   Panic("init (pid 1) exited with wait status 0x%x", status);
 }

@@ -19,7 +19,8 @@ void Spinner(void*) {
 }  // namespace
 
 void CheckPreemption() {
-  auto spinner = sched::Thread::Create("spinner", nullptr, Spinner, nullptr, sched::kPriorityDefault);
+  auto spinner =
+      sched::Thread::Create("spinner", nullptr, Spinner, nullptr, sched::kPriorityDefault);
   if (spinner.is_error()) Panic("sched: cannot create the check thread");
   uint64_t start = hal::MonotonicNanos();
   sched::Start(spinner.value().get());
@@ -31,9 +32,11 @@ void CheckPreemption() {
   bool preempted = !g_spinner_done;
   while (!g_spinner_done) sched::SleepTicks(5);
   sched::SchedulerStats st = sched::Stats();
-  Log("sched", "preemption check: boot thread woke after %lu us while a spinner ran (%s); "
+  Log("sched",
+      "preemption check: boot thread woke after %lu us while a spinner ran (%s); "
       "%lu switches, %lu preemptions",
-      woke_after / 1000, preempted ? "preempted: ok" : "NOT preempted", st.switches, st.preemptions);
+      woke_after / 1000, preempted ? "preempted: ok" : "NOT preempted", st.switches,
+      st.preemptions);
   if (!preempted) Panic("sched: a spinning kernel thread was not preempted");
 }
 

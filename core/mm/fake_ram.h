@@ -19,7 +19,8 @@ class FakeRam {
   FakeRam(PhysAddr phys_base, size_t size)
       : base_(phys_base),
         size_(size),
-        bytes_(static_cast<uint8_t*>(aligned_alloc(kAlign, (size + kAlign - 1) / kAlign * kAlign))) {}
+        bytes_(
+            static_cast<uint8_t*>(aligned_alloc(kAlign, (size + kAlign - 1) / kAlign * kAlign))) {}
   ~FakeRam() { free(bytes_); }
   FakeRam(const FakeRam&) = delete;
   FakeRam& operator=(const FakeRam&) = delete;

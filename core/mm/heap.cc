@@ -163,7 +163,8 @@ void Heap::Free(void* pointer) {
   if (pointer == nullptr) return;
   MmLockGuard guard(lock_);
   if (!kstd::IsAligned(Addr(pointer), kMinAlign)) return Report(HeapError::kBadPointer, pointer);
-  auto* header = reinterpret_cast<ObjectHeader*>(static_cast<uint8_t*>(pointer) - sizeof(ObjectHeader));
+  auto* header =
+      reinterpret_cast<ObjectHeader*>(static_cast<uint8_t*>(pointer) - sizeof(ObjectHeader));
   if (header->magic == kFreeMagic) return Report(HeapError::kDoubleFree, pointer);
   if (header->magic != kLiveMagic) return Report(HeapError::kBadPointer, pointer);
   // Check the owner looks like the start of a run holding the header before

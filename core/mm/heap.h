@@ -38,9 +38,9 @@ class PageSource {
 };
 
 enum class HeapError : uint8_t {
-  kDoubleFree,   // the block's header says it is already free
-  kBadPointer,   // no heap header before the pointer
-  kCorrupted,    // a header names an owner that does not look like a heap run
+  kDoubleFree,  // the block's header says it is already free
+  kBadPointer,  // no heap header before the pointer
+  kCorrupted,   // a header names an owner that does not look like a heap run
 };
 
 /// Called (with the heap lock held) when Free rejects a pointer. The handler must
@@ -53,12 +53,12 @@ struct HeapStats {
   size_t pages_held = 0;    // pages taken from the page source (slabs + large)
   size_t slab_pages = 0;
   size_t large_pages = 0;
-  size_t errors = 0;        // rejected frees
+  size_t errors = 0;  // rejected frees
 };
 
 class Heap {
  public:
-  static constexpr size_t kMinAlign = 16;        // every allocation is 16-byte aligned
+  static constexpr size_t kMinAlign = 16;  // every allocation is 16-byte aligned
   static constexpr size_t kMaxAlign = kPageSize;
   static constexpr size_t kMaxSmallSize = 8192;  // largest slab-backed payload (path buffers fit)
   static constexpr size_t kMaxSize = (size_t{1} << 32) - 1;

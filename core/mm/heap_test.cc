@@ -182,7 +182,7 @@ TEST_F(HeapTest, FragmentationIsReusedNotGrown) {
   for (size_t i = 0; i < blocks.size(); i += 2) heap_.Free(blocks[i]);
   EXPECT_EQ(heap_.Stats().pages_held, pages);  // every slab still half used
   for (size_t i = 0; i < blocks.size(); i += 2) blocks[i] = Alloc(120);  // same size class
-  EXPECT_EQ(heap_.Stats().pages_held, pages);  // the holes were refilled
+  EXPECT_EQ(heap_.Stats().pages_held, pages);                            // the holes were refilled
   // Freeing whole slabs' worth gives the pages back.
   for (void* p : blocks) heap_.Free(p);
   EXPECT_EQ(heap_.Stats().pages_held, 1u);  // the cached empty slab
@@ -352,7 +352,6 @@ TEST(HeapOnPmmTest, RunsOnThePageAllocatorOverFakeRam) {
   EXPECT_EQ(pmm.Stats().bad_frees, 0u);
   EXPECT_EQ(heap.Stats().errors, 0u);
 }
-
 
 // The kernel is preemptive: an interrupt's exit may switch threads even in
 // the middle of a syscall, so a thread can be switched out inside the heap

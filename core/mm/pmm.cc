@@ -59,8 +59,7 @@ kstd::Result<void> PageAllocator::Fail(Error error, const char* reason) {
 }
 
 kstd::Result<void> PageAllocator::Init(kstd::Span<const hal::MemoryRange> map,
-                                       kstd::Span<const PhysRange> reserved,
-                                       PhysMap phys_map) {
+                                       kstd::Span<const PhysRange> reserved, PhysMap phys_map) {
   MmLockGuard guard(lock_);
   if (initialized_) return Error::kBusy;
   failure_reason_ = "";

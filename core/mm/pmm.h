@@ -21,9 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hal/boot/boot_info.h"
 #include "core/mm/lock.h"
 #include "core/mm/phys_map.h"
+#include "hal/boot/boot_info.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
 
@@ -39,27 +39,27 @@ struct PhysRange {
 /// other code reads it through PageOf but changes it only via the allocator.
 struct Page {
   enum class State : uint8_t {
-    kReserved,        // never handed out (kernel, modules, metadata, ...)
-    kFreeHead,        // first page of a free block of 2^order pages
-    kFree,            // inside a free block
-    kAllocatedHead,   // first page of an allocated block; owns refcount
-    kAllocated,       // inside an allocated block
+    kReserved,       // never handed out (kernel, modules, metadata, ...)
+    kFreeHead,       // first page of a free block of 2^order pages
+    kFree,           // inside a free block
+    kAllocatedHead,  // first page of an allocated block; owns refcount
+    kAllocated,      // inside an allocated block
   };
   uint32_t refcount = 0;  // kAllocatedHead only
   uint8_t order = 0;      // heads only
   State state = State::kReserved;
-  uint16_t flags = 0;     // for later users (COW, pinning); the pmm ignores it
-  Page* next = nullptr;   // free-list links, kFreeHead only
+  uint16_t flags = 0;    // for later users (COW, pinning); the pmm ignores it
+  Page* next = nullptr;  // free-list links, kFreeHead only
   Page* prev = nullptr;
 };
 
 struct PmmStats {
   static constexpr unsigned kOrders = 11;
-  uint64_t total_pages = 0;      // usable RAM pages covered by metadata
+  uint64_t total_pages = 0;  // usable RAM pages covered by metadata
   uint64_t free_pages = 0;
-  uint64_t reserved_pages = 0;   // usable but never allocatable (incl. metadata)
+  uint64_t reserved_pages = 0;  // usable but never allocatable (incl. metadata)
   uint64_t allocated_pages = 0;
-  uint64_t bad_frees = 0;        // rejected frees/unrefs (double free, bad address)
+  uint64_t bad_frees = 0;              // rejected frees/unrefs (double free, bad address)
   uint64_t free_blocks[kOrders] = {};  // free blocks per order
 };
 

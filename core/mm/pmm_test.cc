@@ -39,10 +39,7 @@ std::vector<MemoryRange> QemuMap() {
 // Low 1 MiB, kernel image, boot info, one boot module (ends deliberately unaligned).
 std::vector<PhysRange> QemuReserved() {
   return {
-      {0, 0x100000},
-      {0x100000, 0x3f2345 - 0x100000},
-      {0x3ff000, 0x123},
-      {0x400800, 0x10000},
+      {0, 0x100000}, {0x100000, 0x3f2345 - 0x100000}, {0x3ff000, 0x123}, {0x400800, 0x10000},
       {0x500800, 0},  // empty: reserves nothing
   };
 }
@@ -227,14 +224,14 @@ TEST_F(PmmTest, BadFreesAreRejectedWithoutCorruption) {
   const PhysAddr a = pmm_.AllocPage().value();
   const PhysAddr b = pmm_.AllocPages(2).value();
   ASSERT_TRUE(pmm_.FreePage(a).ok());
-  EXPECT_EQ(pmm_.FreePage(a).error(), Error::kInvalid);          // double free
-  EXPECT_EQ(pmm_.FreePages(b, 1).error(), Error::kInvalid);      // wrong order
-  EXPECT_EQ(pmm_.FreePage(b + kPageSize).error(), Error::kInvalid);  // interior page
-  EXPECT_EQ(pmm_.FreePage(b + 8).error(), Error::kInvalid);      // unaligned
-  EXPECT_EQ(pmm_.FreePage(0x200000).error(), Error::kInvalid);   // kernel image
+  EXPECT_EQ(pmm_.FreePage(a).error(), Error::kInvalid);                    // double free
+  EXPECT_EQ(pmm_.FreePages(b, 1).error(), Error::kInvalid);                // wrong order
+  EXPECT_EQ(pmm_.FreePage(b + kPageSize).error(), Error::kInvalid);        // interior page
+  EXPECT_EQ(pmm_.FreePage(b + 8).error(), Error::kInvalid);                // unaligned
+  EXPECT_EQ(pmm_.FreePage(0x200000).error(), Error::kInvalid);             // kernel image
   EXPECT_EQ(pmm_.FreePage(0x9fc00 & ~0xfffull).error(), Error::kInvalid);  // low memory
-  EXPECT_EQ(pmm_.FreePage(0x7fe0000).error(), Error::kInvalid);  // firmware reserved
-  EXPECT_EQ(pmm_.FreePage(5 * kGiB).error(), Error::kInvalid);   // no RAM there
+  EXPECT_EQ(pmm_.FreePage(0x7fe0000).error(), Error::kInvalid);            // firmware reserved
+  EXPECT_EQ(pmm_.FreePage(5 * kGiB).error(), Error::kInvalid);             // no RAM there
   EXPECT_EQ(pmm_.FreePages(b, 99).error(), Error::kInvalid);
   ASSERT_TRUE(pmm_.FreePages(b, 2).ok());
   // Freed and merged into a larger block: every page of it is still refused.
@@ -258,8 +255,8 @@ TEST_F(PmmTest, RandomSequenceMatchesShadowModel) {
     unsigned order;
     uint32_t refs;
   };
-  std::vector<Block> live;          // allocated blocks (shadow model)
-  std::set<PhysAddr> owned_pages;   // every page of every allocated block
+  std::vector<Block> live;         // allocated blocks (shadow model)
+  std::set<PhysAddr> owned_pages;  // every page of every allocated block
   uint64_t allocated_pages = 0;
   std::mt19937_64 rng(12345);
   for (int step = 0; step < 60000; ++step) {
@@ -361,11 +358,11 @@ TEST_F(PmmTest, WritesOnlyTheMetadataArray) {
 TEST_F(PmmTest, UnsortedOverlappingUnalignedMap) {
   map_ = {
       Usable(0x2000000, 0x3000000),
-      Usable(0x1000800, 0x1800000),   // unaligned base: trimmed to 0x1001000
-      Usable(0x1400000, 0x2000000),   // overlaps and touches the others
-      Reserved(0x2800000, 0x2800001), // non-usable wins: 0x2800000..0x2801000 gone
-      Usable(0x3100000, 0x31fffff),   // unaligned end: trimmed to 0x31ff000
-      Usable(0x5000, 0x5fff),         // less than a page once trimmed
+      Usable(0x1000800, 0x1800000),    // unaligned base: trimmed to 0x1001000
+      Usable(0x1400000, 0x2000000),    // overlaps and touches the others
+      Reserved(0x2800000, 0x2800001),  // non-usable wins: 0x2800000..0x2801000 gone
+      Usable(0x3100000, 0x31fffff),    // unaligned end: trimmed to 0x31ff000
+      Usable(0x5000, 0x5fff),          // less than a page once trimmed
       {0x4000000, 0x100000, Type::kAcpiReclaimable},
       {0x4100000, 0x100000, Type::kBad},
   };
@@ -423,8 +420,7 @@ TEST_F(PmmTest, BadMapsFailCleanly) {
   EXPECT_EQ(init({}, {}), Failure(Error::kNoMemory, "memory map has no usable RAM"));
   EXPECT_EQ(init({Reserved(0, 0x1000000)}, {}).second, "memory map has no usable RAM");
   EXPECT_EQ(init({Usable(0x1800, 0x2400)}, {}).first, Error::kNoMemory);  // < 1 page
-  EXPECT_EQ(init({Usable(0x100000, 0x200000), Reserved(0, 0x1000000)}, {}).first,
-            Error::kNoMemory);
+  EXPECT_EQ(init({Usable(0x100000, 0x200000), Reserved(0, 0x1000000)}, {}).first, Error::kNoMemory);
   EXPECT_EQ(init({{0xfffffffffffff000ull, 0x2000, Type::kUsable}}, {}).first,
             Error::kNoMemory);  // wraps and lies above any physical address
   EXPECT_EQ(init({Usable(0x100000, 0x800000)}, {{0, 0x900000}}),

@@ -23,8 +23,7 @@ class TestObject final : public KernelObject {
   int* destroyed_;
 };
 
-kstd::RefPtr<TestObject> MakeObject(int* destroyed,
-                                    ObjectType type = ObjectType::kNotification) {
+kstd::RefPtr<TestObject> MakeObject(int* destroyed, ObjectType type = ObjectType::kNotification) {
   return kstd::AdoptRef(new (kstd::nothrow) TestObject(destroyed, type));
 }
 
@@ -203,8 +202,7 @@ TEST(HandleTableTest, CapacityIsBounded) {
   for (size_t i = 0; i < kMaxHandles; ++i) ASSERT_TRUE(table.Add(object, kRightRead).ok());
   EXPECT_EQ(table.count(), kMaxHandles);
   EXPECT_EQ(table.Add(object, kRightRead).error(), kstd::Error::kTooManyHandles);
-  EXPECT_EQ(table.Add(MakeObject(&destroyed), kRightRead).error(),
-            kstd::Error::kTooManyHandles);
+  EXPECT_EQ(table.Add(MakeObject(&destroyed), kRightRead).error(), kstd::Error::kTooManyHandles);
   EXPECT_EQ(destroyed, 1);  // the rejected object's reference was dropped
   EXPECT_EQ(object->ref_count(), static_cast<int>(kMaxHandles) + 1);
 }

@@ -24,13 +24,13 @@ using Koid = uint64_t;
 
 // Signal bits: the native ABI's (abi/tessera/rights.h). The low 16 bits have
 // meanings per object type; these are the shared ones.
-using tessera::Signals;
 using tessera::kSignalHandleClosed;
 using tessera::kSignalNotified;
 using tessera::kSignalPeerClosed;
 using tessera::kSignalReadable;
 using tessera::kSignalTerminated;
 using tessera::kSignalWritable;
+using tessera::Signals;
 
 enum class ObjectType : uint8_t {
   kChannel,

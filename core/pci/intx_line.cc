@@ -164,7 +164,9 @@ kstd::Result<void> BindIntx(const Function* f, uint32_t gsi, Interrupt* irq) {
   member->irq = irq;
   ++line->bound;
   SetIntxDisabledLocked(f, false);
-  Log("pci", "%02x:%02x.%u INTx pin %c -> GSI %u -> vector %u (level, active low), %d function(s) on the line%s",
+  Log("pci",
+      "%02x:%02x.%u INTx pin %c -> GSI %u -> vector %u (level, active low), %d function(s) on the "
+      "line%s",
       f->bus, f->device, f->function, 'A' + f->interrupt_pin - 1, gsi, line->vector,
       line->member_count, line->stormed ? " (masked: it stormed)" : "");
   return kstd::Ok();

@@ -27,10 +27,18 @@ constexpr size_t kMaxFunctions = 64;
 Function g_functions[kMaxFunctions];
 size_t g_count = 0;
 
-uint16_t Read16(volatile uint8_t* c, uint16_t off) { return *reinterpret_cast<volatile uint16_t*>(c + off); }
-uint32_t Read32(volatile uint8_t* c, uint16_t off) { return *reinterpret_cast<volatile uint32_t*>(c + off); }
-void Write16(volatile uint8_t* c, uint16_t off, uint16_t v) { *reinterpret_cast<volatile uint16_t*>(c + off) = v; }
-void Write32(volatile uint8_t* c, uint16_t off, uint32_t v) { *reinterpret_cast<volatile uint32_t*>(c + off) = v; }
+uint16_t Read16(volatile uint8_t* c, uint16_t off) {
+  return *reinterpret_cast<volatile uint16_t*>(c + off);
+}
+uint32_t Read32(volatile uint8_t* c, uint16_t off) {
+  return *reinterpret_cast<volatile uint32_t*>(c + off);
+}
+void Write16(volatile uint8_t* c, uint16_t off, uint16_t v) {
+  *reinterpret_cast<volatile uint16_t*>(c + off) = v;
+}
+void Write32(volatile uint8_t* c, uint16_t off, uint32_t v) {
+  *reinterpret_cast<volatile uint32_t*>(c + off) = v;
+}
 
 // BAR sizing (PCI 3.0 §6.2.5.1): write all ones, read the mask back, restore.
 void SizeBars(Function& f) {
@@ -98,12 +106,13 @@ void Probe(const hal::PciEcamWindow& w, uint8_t bus, uint8_t dev, uint8_t fn) {
   if ((f.header_type & 0x7F) == 1) f.secondary_bus = c[kSecondaryBus];
   SizeBars(f);
   Log("pci", "  %02x:%02x.%u %04x:%04x class %02x.%02x.%02x%s", bus, dev, fn, f.vendor_id,
-      f.device_id, f.class_code, f.subclass, f.prog_if, (f.header_type & 0x7F) == 1 ? " (bridge)" : "");
+      f.device_id, f.class_code, f.subclass, f.prog_if,
+      (f.header_type & 0x7F) == 1 ? " (bridge)" : "");
   for (int i = 0; i < 6; ++i) {
     const Bar& b = f.bars[i];
     if (b.size == 0) continue;
-    Log("pci", "      BAR%d %s %lx size %lx%s", i, b.io ? "io" : (b.is64 ? "mem64" : "mem32"), b.base,
-        b.size, b.prefetchable ? " prefetchable" : "");
+    Log("pci", "      BAR%d %s %lx size %lx%s", i, b.io ? "io" : (b.is64 ? "mem64" : "mem32"),
+        b.base, b.size, b.prefetchable ? " prefetchable" : "");
   }
 }
 
@@ -122,7 +131,8 @@ kstd::Result<void> Enumerate() {
         auto config = hal::PciConfigSpace(windows[w], static_cast<uint8_t>(bus), dev, 0);
         if (config.is_error() || Read16(config.value(), kVendorId) == 0xFFFF) continue;
         bool multi = (config.value()[kHeaderType] & 0x80) != 0;
-        for (uint8_t fn = 0; fn < (multi ? 8 : 1); ++fn) Probe(windows[w], static_cast<uint8_t>(bus), dev, fn);
+        for (uint8_t fn = 0; fn < (multi ? 8 : 1); ++fn)
+          Probe(windows[w], static_cast<uint8_t>(bus), dev, fn);
       }
     }
   }
@@ -150,7 +160,8 @@ kstd::Result<uint32_t> IntxGsi(const Function& f) {
 
 const Function* Find(uint16_t vendor, uint16_t device) {
   for (size_t i = 0; i < g_count; ++i) {
-    if (g_functions[i].vendor_id == vendor && g_functions[i].device_id == device) return &g_functions[i];
+    if (g_functions[i].vendor_id == vendor && g_functions[i].device_id == device)
+      return &g_functions[i];
   }
   return nullptr;
 }

@@ -14,11 +14,11 @@
 namespace core::pci {
 
 struct Bar {
-  uint64_t base = 0;     // physical address (memory BARs) or port (I/O BARs)
-  uint64_t size = 0;     // 0: not implemented
+  uint64_t base = 0;  // physical address (memory BARs) or port (I/O BARs)
+  uint64_t size = 0;  // 0: not implemented
   bool io = false;
   bool prefetchable = false;
-  bool is64 = false;     // this BAR and the next form one 64-bit BAR
+  bool is64 = false;  // this BAR and the next form one 64-bit BAR
 };
 
 struct Function {
@@ -28,7 +28,7 @@ struct Function {
   uint8_t class_code = 0, subclass = 0, prog_if = 0, revision = 0;
   uint8_t header_type = 0;
   uint8_t interrupt_line = 0, interrupt_pin = 0;
-  uint8_t secondary_bus = 0;           // bridges (header type 1) only
+  uint8_t secondary_bus = 0;  // bridges (header type 1) only
   Bar bars[6];
   volatile uint8_t* config = nullptr;  // the mapped configuration space
 };

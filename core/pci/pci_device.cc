@@ -219,11 +219,11 @@ kstd::Result<kstd::RefPtr<Interrupt>> PciDevice::RouteMsix(uint32_t entry) {
   uint64_t entry_phys = function_->bars[bir].base + table_offset + 16ULL * entry;
   volatile uint32_t* e = TRY(hal::MapDeviceRegisters(entry_phys, 16));
   hal::MsiMessage msg = hal::ComposeMsi(irq->vector());
-  e[3] = kMsixVectorMasked;      // vector control: masked while programming
+  e[3] = kMsixVectorMasked;  // vector control: masked while programming
   e[0] = static_cast<uint32_t>(msg.address);
   e[1] = static_cast<uint32_t>(msg.address >> 32);
   e[2] = msg.data;
-  e[3] = 0;                      // unmasked
+  e[3] = 0;  // unmasked
   *control = static_cast<uint16_t>((*control | kMsixControlEnable) & ~kMsixControlFunctionMask);
   Log("pci", "%02x:%02x.%u MSI-X entry %u -> vector %u", function_->bus, function_->device,
       function_->function, entry, irq->vector());
@@ -241,8 +241,8 @@ kstd::Result<kstd::RefPtr<Interrupt>> PciDevice::RouteIntx() {
   // Without Interrupt Disable (PCI 2.3) a shared level line could not be
   // quieted per function.
   if (!IntxMaskable(f)) {
-    Log("pci", "%02x:%02x.%u has no INTx Interrupt Disable bit: INTx not offered", f->bus, f->device,
-        f->function);
+    Log("pci", "%02x:%02x.%u has no INTx Interrupt Disable bit: INTx not offered", f->bus,
+        f->device, f->function);
     return kstd::Error::kNotSupported;
   }
   uint32_t gsi = TRY(IntxGsi(*f));

@@ -11,8 +11,8 @@
 // drivers are trusted to that extent; what handles enforce is which device a
 // process may touch at all.
 
-#include "core/sync/thread_annotations.h"
 #include <stdint.h>
+#include "core/sync/thread_annotations.h"
 
 #include "core/object/kernel_object.h"
 #include "core/pci/pci_bus.h"

@@ -55,9 +55,7 @@ class IntervalTimer {
   }
 
  private:
-  static uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
-    return a + b < a ? ~0ULL : a + b;
-  }
+  static uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a + b < a ? ~0ULL : a + b; }
 
   uint64_t deadline_ = 0;
   uint64_t interval_ = 0;

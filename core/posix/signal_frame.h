@@ -109,9 +109,9 @@ inline constexpr uint32_t kDefaultMxcsrMask = 0x0000FFBF;
 // Placement.
 
 struct FrameLayout {
-  uint64_t frame;    // new rsp: the pretcode slot, ≡ 8 (mod 16)
-  uint64_t fpstate;  // the FPU area, 64-byte aligned, `fpu_size` bytes
-  bool on_alt_stack; // the frame is on the alternate stack
+  uint64_t frame;     // new rsp: the pretcode slot, ≡ 8 (mod 16)
+  uint64_t fpstate;   // the FPU area, 64-byte aligned, `fpu_size` bytes
+  bool on_alt_stack;  // the frame is on the alternate stack
 };
 
 /// Where Linux places a frame whose FPU area takes `fpu_size` bytes (512
@@ -134,7 +134,7 @@ struct FaultRegs {
 };
 
 struct SignalFrameInput {
-  UserRegs regs;        // interrupted registers (ApplySyscallRestart done)
+  UserRegs regs;                 // interrupted registers (ApplySyscallRestart done)
   const uint8_t* fpu = nullptr;  // the thread's 512-byte FXSAVE image
   int signo = 0;
   linux_abi::SigInfo info;       // written only with SA_SIGINFO (else zeros)
@@ -180,15 +180,15 @@ kstd::Result<void> BuildSignalFrame(const SignalFrameInput& in, SignalFrame* out
 using UserReadFn = bool (*)(void* context, uint64_t address, void* dst, size_t len);
 
 struct SigreturnContext {
-  uint64_t user_cs = 0;     // the kernel's 64-bit user code selector
-  uint64_t user_ss = 0;     // the kernel's user data/stack selector
-  uint64_t user_limit = 0;  // highest user address + 1 (rip must be below)
+  uint64_t user_cs = 0;                             // the kernel's 64-bit user code selector
+  uint64_t user_ss = 0;                             // the kernel's user data/stack selector
+  uint64_t user_limit = 0;                          // highest user address + 1 (rip must be below)
   uint64_t current_rflags = kFlagIf | kFlagFixed1;  // rflags at the syscall
-  uint32_t mxcsr_mask = kDefaultMxcsrMask;  // the CPU's MXCSR_MASK
+  uint32_t mxcsr_mask = kDefaultMxcsrMask;          // the CPU's MXCSR_MASK
 };
 
 struct SigreturnState {
-  UserRegs regs;            // validated; rax is rt_sigreturn's "result"
+  UserRegs regs;                                     // validated; rax is rt_sigreturn's "result"
   alignas(16) uint8_t fpu[linux_abi::kFpuAreaSize];  // sanitized FXSAVE image to load
   SigSet mask = 0;                                   // the blocked mask to restore (SetBlocked)
   linux_abi::StackT alt_stack;  // uc_stack: ThreadSignals::RestoreAltStack(it, rsp)
@@ -209,7 +209,7 @@ kstd::Result<void> ParseSigreturnFrame(uint64_t rsp, UserReadFn read, void* read
 // ---------------------------------------------------------------------------
 // Syscall restart (arch/x86/kernel/signal.c).
 
-inline constexpr uint64_t kSyscallInsnSize = 2;   // `syscall` is 0F 05
+inline constexpr uint64_t kSyscallInsnSize = 2;     // `syscall` is 0F 05
 inline constexpr uint64_t kNrRestartSyscall = 219;  // __NR_restart_syscall
 
 /// Applies Linux's restart rules to a thread leaving a syscall whose result

@@ -180,8 +180,8 @@ using testing::RunInChild;
 constexpr uint64_t kUserCs = 0x33;  // Linux's __USER_CS
 constexpr uint64_t kUserSs = 0x2b;  // Linux's __USER_DS
 // Arithmetic flags + DF, IF and the fixed bit (no TF, no AC).
-constexpr uint64_t kProbeFlags = kFlagFixed1 | kFlagIf | kFlagCf | kFlagPf | kFlagAf | kFlagZf |
-                                 kFlagSf | kFlagDf | kFlagOf;
+constexpr uint64_t kProbeFlags =
+    kFlagFixed1 | kFlagIf | kFlagCf | kFlagPf | kFlagAf | kFlagZf | kFlagSf | kFlagDf | kFlagOf;
 constexpr uint32_t kProbeMxcsr = 0x7F80;  // all masked, round toward zero
 constexpr size_t kMaxFpu = 16384;
 
@@ -193,13 +193,13 @@ uint64_t AltBase() { return reinterpret_cast<uint64_t>(g_alt_stack); }
 
 // What one probe brings back from the child.
 struct Capture {
-  uint64_t regs[kSlots];       // what FrameProbe loaded
-  uint64_t frame_address;      // the handler's rsp (the pretcode slot)
+  uint64_t regs[kSlots];   // what FrameProbe loaded
+  uint64_t frame_address;  // the handler's rsp (the pretcode slot)
   uint8_t frame[sizeof(linux_abi::RtSigFrame)];
-  uint64_t fpu_size;           // extended_size if MAGIC1, else 512
+  uint64_t fpu_size;  // extended_size if MAGIC1, else 512
   uint8_t fpu[kMaxFpu];
-  uint32_t handler_mxcsr;      // MXCSR at handler entry
-  uint64_t handler_rflags;     // rflags at handler entry
+  uint32_t handler_mxcsr;        // MXCSR at handler entry
+  uint64_t handler_rflags;       // rflags at handler entry
   linux_abi::KSigAction action;  // as the kernel holds it (raw rt_sigaction)
   SigSet blocked;                // the mask when the signal came
   linux_abi::StackT alt;         // the alternate stack when the signal came
@@ -228,9 +228,9 @@ void ProbeHandler(int, siginfo_t*, void* ucv) {
 }
 
 struct ProbeConfig {
-  bool on_stack = false;    // SA_ONSTACK
-  bool alt = false;         // set an alternate stack
-  int32_t alt_flags = 0;    // its ss_flags
+  bool on_stack = false;  // SA_ONSTACK
+  bool alt = false;       // set an alternate stack
+  int32_t alt_flags = 0;  // its ss_flags
   uint64_t alt_size = sizeof(g_alt_stack);
 };
 
@@ -402,8 +402,8 @@ void CheckCapture(const Capture& c, const ProbeConfig& config) {
   EXPECT_EQ(ours.address, ours_layout.frame);
 
   // Linux's frame parses back (as rt_sigreturn would read it).
-  std::vector<uint8_t> memory(c.frame_address < sc.fpstate ? sc.fpstate + c.fpu_size - c.frame_address
-                                                          : 0);
+  std::vector<uint8_t> memory(
+      c.frame_address < sc.fpstate ? sc.fpstate + c.fpu_size - c.frame_address : 0);
   ASSERT_FALSE(memory.empty());
   memcpy(memory.data(), c.frame, sizeof(linux_abi::RtSigFrame));
   memcpy(memory.data() + (sc.fpstate - c.frame_address), c.fpu, c.fpu_size);
@@ -482,8 +482,7 @@ TEST(SignalFrameHostTest, AlternateStackNotRequested) {
     linux_abi::RtSigFrame host;
     memcpy(&host, c.frame, sizeof(host));
     EXPECT_EQ(host.uc.uc_stack.sp, AltBase());  // recorded all the same
-    EXPECT_TRUE(c.frame_address < AltBase() ||
-                c.frame_address >= AltBase() + sizeof(g_alt_stack));
+    EXPECT_TRUE(c.frame_address < AltBase() || c.frame_address >= AltBase() + sizeof(g_alt_stack));
   }
 }
 

@@ -125,7 +125,7 @@ TEST(SignalFrameBuildTest, FrameContentsAndHandlerRegisters) {
 
   EXPECT_EQ(out.size, kSignalFrameImageSize);
   EXPECT_EQ(out.address % 16, 8u);
-  EXPECT_LE(out.address + out.size, rsp - 128);  // the red zone is left alone
+  EXPECT_LE(out.address + out.size, rsp - 128);            // the red zone is left alone
   EXPECT_GT(out.address + out.size + 64 + 16, rsp - 128);  // and no more than alignment
   linux_abi::RtSigFrame frame;
   memcpy(&frame, out.image, sizeof(frame));
@@ -178,7 +178,7 @@ TEST(SignalFrameBuildTest, FrameContentsAndHandlerRegisters) {
   EXPECT_EQ(out.ucontext_address, h.rdx);
   EXPECT_EQ(h.rax, 0u);
   EXPECT_EQ(h.rflags, kFlagIf | kFlagFixed1 | kFlagCf | kFlagZf);  // DF cleared
-  EXPECT_EQ(h.rbx, in.regs.rbx);  // the rest as interrupted
+  EXPECT_EQ(h.rbx, in.regs.rbx);                                   // the rest as interrupted
   EXPECT_EQ(h.r12, in.regs.r12);
 }
 
@@ -360,7 +360,8 @@ TEST(SigreturnTest, RoundTrip) {
   FakeMemory mem(0x7ffe0000, 0x20000);
   mem.Write(b.out.address, b.out.image, b.out.size);
   SigreturnState st;
-  ASSERT_TRUE(ParseSigreturnFrame(SigreturnRsp(b.out), &FakeMemory::Read, &mem, Context(), &st).ok());
+  ASSERT_TRUE(
+      ParseSigreturnFrame(SigreturnRsp(b.out), &FakeMemory::Read, &mem, Context(), &st).ok());
   UserRegs want = b.in.regs;
   const UserRegs& got = st.regs;
   EXPECT_EQ(got.r8, want.r8);

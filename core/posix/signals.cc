@@ -13,48 +13,31 @@ struct SignalInfoEntry {
 
 // signal(7), Linux x86-64.
 constexpr SignalInfoEntry kStandardSignals[32] = {
-    {"SIG?", DefaultAction::kIgnore},
-    {"SIGHUP", DefaultAction::kTerminate},
-    {"SIGINT", DefaultAction::kTerminate},
-    {"SIGQUIT", DefaultAction::kCoreDump},
-    {"SIGILL", DefaultAction::kCoreDump},
-    {"SIGTRAP", DefaultAction::kCoreDump},
-    {"SIGABRT", DefaultAction::kCoreDump},
-    {"SIGBUS", DefaultAction::kCoreDump},
-    {"SIGFPE", DefaultAction::kCoreDump},
-    {"SIGKILL", DefaultAction::kTerminate},
-    {"SIGUSR1", DefaultAction::kTerminate},
-    {"SIGSEGV", DefaultAction::kCoreDump},
-    {"SIGUSR2", DefaultAction::kTerminate},
-    {"SIGPIPE", DefaultAction::kTerminate},
-    {"SIGALRM", DefaultAction::kTerminate},
-    {"SIGTERM", DefaultAction::kTerminate},
-    {"SIGSTKFLT", DefaultAction::kTerminate},
-    {"SIGCHLD", DefaultAction::kIgnore},
-    {"SIGCONT", DefaultAction::kContinue},
-    {"SIGSTOP", DefaultAction::kStop},
-    {"SIGTSTP", DefaultAction::kStop},
-    {"SIGTTIN", DefaultAction::kStop},
-    {"SIGTTOU", DefaultAction::kStop},
-    {"SIGURG", DefaultAction::kIgnore},
-    {"SIGXCPU", DefaultAction::kCoreDump},
-    {"SIGXFSZ", DefaultAction::kCoreDump},
-    {"SIGVTALRM", DefaultAction::kTerminate},
-    {"SIGPROF", DefaultAction::kTerminate},
-    {"SIGWINCH", DefaultAction::kIgnore},
-    {"SIGIO", DefaultAction::kTerminate},
-    {"SIGPWR", DefaultAction::kTerminate},
-    {"SIGSYS", DefaultAction::kCoreDump},
+    {"SIG?", DefaultAction::kIgnore},         {"SIGHUP", DefaultAction::kTerminate},
+    {"SIGINT", DefaultAction::kTerminate},    {"SIGQUIT", DefaultAction::kCoreDump},
+    {"SIGILL", DefaultAction::kCoreDump},     {"SIGTRAP", DefaultAction::kCoreDump},
+    {"SIGABRT", DefaultAction::kCoreDump},    {"SIGBUS", DefaultAction::kCoreDump},
+    {"SIGFPE", DefaultAction::kCoreDump},     {"SIGKILL", DefaultAction::kTerminate},
+    {"SIGUSR1", DefaultAction::kTerminate},   {"SIGSEGV", DefaultAction::kCoreDump},
+    {"SIGUSR2", DefaultAction::kTerminate},   {"SIGPIPE", DefaultAction::kTerminate},
+    {"SIGALRM", DefaultAction::kTerminate},   {"SIGTERM", DefaultAction::kTerminate},
+    {"SIGSTKFLT", DefaultAction::kTerminate}, {"SIGCHLD", DefaultAction::kIgnore},
+    {"SIGCONT", DefaultAction::kContinue},    {"SIGSTOP", DefaultAction::kStop},
+    {"SIGTSTP", DefaultAction::kStop},        {"SIGTTIN", DefaultAction::kStop},
+    {"SIGTTOU", DefaultAction::kStop},        {"SIGURG", DefaultAction::kIgnore},
+    {"SIGXCPU", DefaultAction::kCoreDump},    {"SIGXFSZ", DefaultAction::kCoreDump},
+    {"SIGVTALRM", DefaultAction::kTerminate}, {"SIGPROF", DefaultAction::kTerminate},
+    {"SIGWINCH", DefaultAction::kIgnore},     {"SIGIO", DefaultAction::kTerminate},
+    {"SIGPWR", DefaultAction::kTerminate},    {"SIGSYS", DefaultAction::kCoreDump},
 };
 
 // "SIGRTMIN", "SIGRTMIN+1" .. "SIGRTMIN+32" (= SIGRTMAX, signal 64).
 constexpr const char* kRealtimeNames[33] = {
-    "SIGRTMIN",    "SIGRTMIN+1",  "SIGRTMIN+2",  "SIGRTMIN+3",  "SIGRTMIN+4",
-    "SIGRTMIN+5",  "SIGRTMIN+6",  "SIGRTMIN+7",  "SIGRTMIN+8",  "SIGRTMIN+9",
-    "SIGRTMIN+10", "SIGRTMIN+11", "SIGRTMIN+12", "SIGRTMIN+13", "SIGRTMIN+14",
-    "SIGRTMIN+15", "SIGRTMIN+16", "SIGRTMIN+17", "SIGRTMIN+18", "SIGRTMIN+19",
-    "SIGRTMIN+20", "SIGRTMIN+21", "SIGRTMIN+22", "SIGRTMIN+23", "SIGRTMIN+24",
-    "SIGRTMIN+25", "SIGRTMIN+26", "SIGRTMIN+27", "SIGRTMIN+28", "SIGRTMIN+29",
+    "SIGRTMIN",    "SIGRTMIN+1",  "SIGRTMIN+2",  "SIGRTMIN+3",  "SIGRTMIN+4",  "SIGRTMIN+5",
+    "SIGRTMIN+6",  "SIGRTMIN+7",  "SIGRTMIN+8",  "SIGRTMIN+9",  "SIGRTMIN+10", "SIGRTMIN+11",
+    "SIGRTMIN+12", "SIGRTMIN+13", "SIGRTMIN+14", "SIGRTMIN+15", "SIGRTMIN+16", "SIGRTMIN+17",
+    "SIGRTMIN+18", "SIGRTMIN+19", "SIGRTMIN+20", "SIGRTMIN+21", "SIGRTMIN+22", "SIGRTMIN+23",
+    "SIGRTMIN+24", "SIGRTMIN+25", "SIGRTMIN+26", "SIGRTMIN+27", "SIGRTMIN+28", "SIGRTMIN+29",
     "SIGRTMIN+30", "SIGRTMIN+31", "SIGRTMAX",
 };
 
@@ -292,9 +275,8 @@ Delivery ThreadSignals::Dequeue(bool pgrp_orphaned) {
       case DefaultAction::kCoreDump:
         // init only dies of what cannot be caught (and only if forced in).
         if (proc.unkillable_ && signo != linux_abi::kSigKill) continue;
-        d.kind = DefaultActionOf(signo) == DefaultAction::kCoreDump
-                     ? Delivery::Kind::kCoreDump
-                     : Delivery::Kind::kTerminate;
+        d.kind = DefaultActionOf(signo) == DefaultAction::kCoreDump ? Delivery::Kind::kCoreDump
+                                                                    : Delivery::Kind::kTerminate;
         return d;
     }
   }
@@ -369,7 +351,8 @@ void ProcessSignals::ResetForExec() {
 
 void ProcessSignals::DiscardEverywhere(SigSet signals) {
   shared_.Discard(signals, &budget_used_);
-  threads_.ForEach([this, signals](ThreadSignals* t) { t->pending_.Discard(signals, &budget_used_); });
+  threads_.ForEach(
+      [this, signals](ThreadSignals* t) { t->pending_.Discard(signals, &budget_used_); });
 }
 
 bool ProcessSignals::IgnoredForSend(int signo, bool force) const {

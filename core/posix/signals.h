@@ -79,9 +79,7 @@ constexpr bool SigSetHas(SigSet set, int signo) {
   return IsValidSignal(signo) && (set & SigMask(signo)) != 0;
 }
 /// The lowest signal in `set`, or 0 if it is empty.
-constexpr int SigSetLowest(SigSet set) {
-  return set == 0 ? 0 : __builtin_ctzll(set) + 1;
-}
+constexpr int SigSetLowest(SigSet set) { return set == 0 ? 0 : __builtin_ctzll(set) + 1; }
 
 /// SIGKILL and SIGSTOP: cannot be blocked, caught or ignored.
 inline constexpr SigSet kUnblockableSignals =
@@ -251,9 +249,9 @@ class ThreadSignals {
   const linux_abi::StackT& alt_stack() const { return alt_stack_; }
   /// sigaltstack(ss, old) with the interrupted user stack pointer `sp`:
   /// installs *ss (if not null) and reports the previous stack in *old (if
-  /// not null; only on success, as Linux copies it out). Errors: kPermission (sp is on the current alternate stack),
-  /// kInvalid (ss_flags other than 0, SS_ONSTACK, SS_DISABLE, optionally
-  /// with SS_AUTODISARM), kNoMemory (ss_size < linux_abi::kMinSigStackSize).
+  /// not null; only on success, as Linux copies it out). Errors: kPermission (sp is on the current
+  /// alternate stack), kInvalid (ss_flags other than 0, SS_ONSTACK, SS_DISABLE, optionally with
+  /// SS_AUTODISARM), kNoMemory (ss_size < linux_abi::kMinSigStackSize).
   kstd::Result<void> SigAltStack(const linux_abi::StackT* ss, linux_abi::StackT* old, uint64_t sp);
   /// rt_sigreturn's restore of uc_stack: as SigAltStack, but errors are
   /// ignored (as Linux does).

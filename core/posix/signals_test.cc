@@ -23,7 +23,7 @@ namespace {
 
 using testing::RunInChild;
 
-constexpr uint64_t kHandler = 0x401000;   // a user address standing for a handler
+constexpr uint64_t kHandler = 0x401000;  // a user address standing for a handler
 constexpr uint64_t kRestorer = 0x401800;
 
 linux_abi::KSigAction Handler(uint64_t flags = 0, SigSet mask = 0) {

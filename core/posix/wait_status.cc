@@ -85,9 +85,7 @@ kstd::Result<WaitRequest> DecodeWaitid(int32_t idtype, int32_t id, uint32_t opti
   request.options = options;
   request.waitid = true;
   switch (idtype) {
-    case linux_abi::kPAll:
-      request.select = WaitRequest::Select::kAny;
-      break;
+    case linux_abi::kPAll: request.select = WaitRequest::Select::kAny; break;
     case linux_abi::kPPid:
       if (id <= 0) return kstd::Error::kInvalid;
       request.select = WaitRequest::Select::kPid;
@@ -101,8 +99,7 @@ kstd::Result<WaitRequest> DecodeWaitid(int32_t idtype, int32_t id, uint32_t opti
     case linux_abi::kPPidfd:
       if (id < 0) return kstd::Error::kInvalid;
       return kstd::Error::kBadHandle;
-    default:
-      return kstd::Error::kInvalid;
+    default: return kstd::Error::kInvalid;
   }
   return request;
 }

@@ -113,9 +113,9 @@ struct WaitOutcome {
   };
   Kind kind = Kind::kBlock;
   Consume consume = Consume::kNone;
-  size_t index = 0;     // into the children span
+  size_t index = 0;  // into the children span
   int32_t pid = 0;
-  int32_t status = 0;   // wait4's status word
+  int32_t status = 0;       // wait4's status word
   linux_abi::SigInfo info;  // waitid's siginfo
 };
 

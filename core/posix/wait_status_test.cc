@@ -137,7 +137,8 @@ TEST(WaitStatusTest, MatchesHostStatusesAndSigInfo) {
           case 0: _exit(7);
           case 1: raise(SIGTERM); break;
           case 2: raise(SIGSEGV); break;
-          default: for (;;) pause();
+          default:
+            for (;;) pause();
         }
         _exit(99);
       }
@@ -183,11 +184,11 @@ TEST(WaitStatusTest, MatchesHostStatusesAndSigInfo) {
     sigset_t none;
     sigemptyset(&none);
     for (const siginfo_t& c : chld) {
-      int model = c.si_code == CLD_EXITED      ? WaitStatusExited(c.si_status)
-                  : c.si_code == CLD_KILLED    ? WaitStatusKilled(c.si_status, false)
-                  : c.si_code == CLD_DUMPED    ? WaitStatusKilled(c.si_status, true)
-                  : c.si_code == CLD_STOPPED   ? WaitStatusStopped(c.si_status)
-                                               : kWaitStatusContinued;
+      int model = c.si_code == CLD_EXITED    ? WaitStatusExited(c.si_status)
+                  : c.si_code == CLD_KILLED  ? WaitStatusKilled(c.si_status, false)
+                  : c.si_code == CLD_DUMPED  ? WaitStatusKilled(c.si_status, true)
+                  : c.si_code == CLD_STOPPED ? WaitStatusStopped(c.si_status)
+                                             : kWaitStatusContinued;
       linux_abi::SigInfo m = ChildSigInfo(c.si_pid, getuid(), model);
       *out += "chld " + std::to_string(c.si_code) + ": " +
               std::to_string(c.si_code == m.code && c.si_status == m.child.status) + "\n";
@@ -284,8 +285,8 @@ TEST(WaitDecodeTest, ErrorsMatchHost) {
   });
   std::string model;
   for (const Query& q : queries) {
-    auto req = q.waitid ? DecodeWaitid(q.idtype, q.id, q.options, 1)
-                        : DecodeWait4(q.id, q.options, 1);
+    auto req =
+        q.waitid ? DecodeWaitid(q.idtype, q.id, q.options, 1) : DecodeWait4(q.id, q.options, 1);
     int err = 0;
     if (!req.ok()) {
       err = static_cast<int>(req.error());
@@ -378,10 +379,10 @@ TEST(WaitSelectTest, StopsContinuesAndCloneChildren) {
   o = SelectChild(DecodeWait4(-1, linux_abi::kWAll, 1).value(), span).value();
   EXPECT_EQ(o.pid, 22);
   std::vector<WaitChild> only_clone = {kids[2]};
-  EXPECT_EQ(SelectChild(DecodeWait4(-1, 0, 1).value(),
-                        kstd::Span<const WaitChild>(only_clone.data(), 1))
-                .error(),
-            kstd::Error::kNoChild);
+  EXPECT_EQ(
+      SelectChild(DecodeWait4(-1, 0, 1).value(), kstd::Span<const WaitChild>(only_clone.data(), 1))
+          .error(),
+      kstd::Error::kNoChild);
 }
 
 // A scripted process tree run for real (the host is the oracle) and through
@@ -393,7 +394,7 @@ TEST(WaitSelectTest, MatchesHostProcessTree) {
   enum Role { A, B, C, D, E, F, kRoles };
   struct Step {
     enum Kind { kWait4, kWaitid, kKill } kind;
-    int role;     // wait4: -1 any, -2 own group, -3 C's group; waitid P_PID; kill target
+    int role;  // wait4: -1 any, -2 own group, -3 C's group; waitid P_PID; kill target
     int32_t idtype;
     uint32_t options;
     int signo;
@@ -442,10 +443,13 @@ TEST(WaitSelectTest, MatchesHostProcessTree) {
       if (pid == 0) {
         switch (r) {
           case A: _exit(3);
-          case B: raise(SIGSTOP); for (;;) pause();
+          case B:
+            raise(SIGSTOP);
+            for (;;) pause();
           case C: setpgid(0, 0); _exit(5);
           case F: _exit(9);
-          default: for (;;) pause();
+          default:
+            for (;;) pause();
         }
       }
       if (r == C) setpgid(pid, pid);
@@ -475,10 +479,14 @@ TEST(WaitSelectTest, MatchesHostProcessTree) {
       }
       errno = 0;
       if (s.kind == Step::kWait4) {
-        pid_t target = s.role == -1 ? -1 : s.role == -2 ? 0 : s.role == -3 ? -pids[C] : pids[s.role];
+        pid_t target = s.role == -1   ? -1
+                       : s.role == -2 ? 0
+                       : s.role == -3 ? -pids[C]
+                                      : pids[s.role];
         int status = 0;
         long r = wait4(target, &status, static_cast<int>(s.options), nullptr);
-        *out += "wait4 " + (r > 0 ? role_of(static_cast<pid_t>(r)) : std::to_string(r < 0 ? -errno : 0)) +
+        *out += "wait4 " +
+                (r > 0 ? role_of(static_cast<pid_t>(r)) : std::to_string(r < 0 ? -errno : 0)) +
                 " " + std::to_string(status) + "\n";
       } else {
         id_t id = s.idtype == linux_abi::kPPid ? static_cast<id_t>(pids[s.role]) : 0;
@@ -546,7 +554,9 @@ TEST(WaitSelectTest, MatchesHostProcessTree) {
     }
     if (reported) {
       switch (o.consume) {
-        case WaitOutcome::Consume::kReap: kids.erase(kids.begin() + static_cast<long>(o.index)); break;
+        case WaitOutcome::Consume::kReap:
+          kids.erase(kids.begin() + static_cast<long>(o.index));
+          break;
         case WaitOutcome::Consume::kClearStop: kids[o.index].stop_unreported = false; break;
         case WaitOutcome::Consume::kClearContinue: kids[o.index].continue_unreported = false; break;
         case WaitOutcome::Consume::kNone: break;

@@ -1,7 +1,7 @@
 #include "core/proc/futex.h"
 
-#include "core/proc/linux_thread.h"
 #include "abi/linux/futex.h"
+#include "core/proc/linux_thread.h"
 #include "core/proc/process.h"
 #include "core/sched/scheduler.h"
 #include "core/user/user_ptr.h"

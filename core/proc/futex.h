@@ -22,7 +22,6 @@
 
 namespace core {
 
-
 /// Sleeps on the futex word at `address` of the current process (4-byte
 /// aligned, checked by the caller) if it still holds `expected`, until a wake,
 /// the scheduler deadline `deadline` (sched::kNoDeadline: none) or a signal.

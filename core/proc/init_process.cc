@@ -1,11 +1,11 @@
 #include "core/proc/init_process.h"
 
-#include "core/vfs/mount_right.h"
-#include "hal/boot/cmdline.h"
 #include "core/kernel/log.h"
 #include "core/pci/pci_device.h"
 #include "core/proc/spawn.h"
+#include "core/vfs/mount_right.h"
 #include "core/vm/vm_object.h"
+#include "hal/boot/cmdline.h"
 #include "kstd/string.h"
 #include "kstd/utility.h"
 
@@ -77,7 +77,8 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const hal::BootInfo& boot_info,
   kstd::CopyString(cmdline, sizeof cmdline, boot_info.modules[0].cmdline);
   for (size_t i = 0; i < boot_info.module_count; ++i) {
     char n[hal::BootModule::kMaxCmdline];
-    if (hal::ModuleName(boot_info.modules[i], n, sizeof n) != nullptr && kstd::StringEqual(n, "init")) {
+    if (hal::ModuleName(boot_info.modules[i], n, sizeof n) != nullptr &&
+        kstd::StringEqual(n, "init")) {
       kstd::CopyString(cmdline, sizeof cmdline, boot_info.modules[i].cmdline);
     }
   }
@@ -95,7 +96,8 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const hal::BootInfo& boot_info,
 
   SpawnRequest request;
   request.name = "init";
-  request.executable = kstd::StaticRefCast<vm::VmObject>(kstd::RefPtr<KernelObject>(handles[init_index].object));
+  request.executable =
+      kstd::StaticRefCast<vm::VmObject>(kstd::RefPtr<KernelObject>(handles[init_index].object));
   request.argv = kstd::Span<const char* const>(argv, argc);
   request.envp = kstd::Span<const char* const>(envp, envc);
   request.handles = kstd::Span<Handle>(handles, count);
@@ -105,7 +107,8 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const hal::BootInfo& boot_info,
   const char* why = nullptr;
   auto p = Spawn(request, &why);
   if (p.is_error()) {
-    Log("init", "cannot start init: %s%s%s", kstd::ErrorName(p.error()), why ? ": " : "", why ? why : "");
+    Log("init", "cannot start init: %s%s%s", kstd::ErrorName(p.error()), why ? ": " : "",
+        why ? why : "");
     return p.error();
   }
   {

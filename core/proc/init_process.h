@@ -1,8 +1,8 @@
 #pragma once
 
 #include "core/fd/file.h"
-#include "hal/boot/boot_info.h"
 #include "core/proc/process.h"
+#include "hal/boot/boot_info.h"
 #include "kstd/result.h"
 
 namespace core {

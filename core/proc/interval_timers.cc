@@ -40,7 +40,8 @@ uint64_t ExpireDue(uint64_t now, uint64_t* pids, size_t max, size_t* count, bool
   for (;;) {
     t = g_timers.FindIf([now, &earliest](RealTimer* x) {
       if (x->timer.deadline() <= now) return true;
-      if (earliest == sched::kNoDeadline || x->timer.deadline() < earliest) earliest = x->timer.deadline();
+      if (earliest == sched::kNoDeadline || x->timer.deadline() < earliest)
+        earliest = x->timer.deadline();
       return false;
     });
     if (t == nullptr || *count == max) break;
@@ -73,10 +74,13 @@ void TimerLoop(void*) {
     struct Seen {
       uint64_t generation;
     } seen{generation};
-    g_wake.WaitIf(next, [](void* c) {
-      SpinLockGuard guard(g_lock);
-      return g_generation == static_cast<Seen*>(c)->generation;
-    }, &seen);
+    g_wake.WaitIf(
+        next,
+        [](void* c) {
+          SpinLockGuard guard(g_lock);
+          return g_generation == static_cast<Seen*>(c)->generation;
+        },
+        &seen);
   }
 }
 
@@ -89,7 +93,8 @@ kstd::Result<void> StartIntervalTimers() {
   return kstd::Ok();
 }
 
-kstd::Result<posix::IntervalTimerValue> SetRealTimer(uint64_t pid, posix::IntervalTimerValue value) {
+kstd::Result<posix::IntervalTimerValue> SetRealTimer(uint64_t pid,
+                                                     posix::IntervalTimerValue value) {
   // Allocate before taking the lock (the heap must not be entered under it).
   RealTimer* fresh = new (kstd::nothrow) RealTimer{pid, {}, {}};
   if (fresh == nullptr) return kstd::Error::kNoMemory;

@@ -1,21 +1,21 @@
 #include "core/proc/process.h"
 
-#include "core/proc/linux_thread.h"
 #include "core/kernel/log.h"
 #include "core/kernel/memory.h"
-#include "core/sched/scheduler.h"
 #include "core/proc/interval_timers.h"
+#include "core/proc/linux_thread.h"
 #include "core/proc/program_image.h"
 #include "core/proc/signal_delivery.h"
 #include "core/proc/thread_exit.h"
-#include "core/vm/vm_aspace.h"
-#include "core/vfs/kernel_mounts.h"
+#include "core/sched/scheduler.h"
 #include "core/vfs/exe_path.h"
+#include "core/vfs/kernel_mounts.h"
+#include "core/vm/vm_aspace.h"
+#include "hal/page_table.h"
 #include "hal/thread.h"
 #include "hal/timer.h"
-#include "hal/traps.h"
-#include "hal/page_table.h"
 #include "hal/tlb.h"
+#include "hal/traps.h"
 #include "kstd/new.h"
 #include "kstd/string.h"
 
@@ -46,7 +46,8 @@ uint32_t HandleSecret(uint64_t pid) {
 void UserThreadStart(void* arg) {
   auto* t = static_cast<sched::Thread*>(arg);
   hal::ThreadContext* c = t->context();
-  auto* frame = reinterpret_cast<hal::UserFrame*>(c->stack_base + c->stack_size - sizeof(hal::UserFrame));
+  auto* frame =
+      reinterpret_cast<hal::UserFrame*>(c->stack_base + c->stack_size - sizeof(hal::UserFrame));
   if (t->initial_frame_ != nullptr) {
     auto* copy = static_cast<hal::UserFrame*>(t->initial_frame_);
     *frame = *copy;
@@ -150,8 +151,11 @@ uint32_t Process::ExchangeUmask(uint32_t mask) {
 }
 
 Process::Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t handle_secret)
-    : KernelObject(ObjectType::kProcess), pid_(pid), parent_pid_(parent_pid),
-      handles_(handle_secret), start_nanos_(hal::MonotonicNanos()) {
+    : KernelObject(ObjectType::kProcess),
+      pid_(pid),
+      parent_pid_(parent_pid),
+      handles_(handle_secret),
+      start_nanos_(hal::MonotonicNanos()) {
   kstd::CopyString(name_, sizeof name_, name);
   // A process starts in its parent's group and session; init (no parent)
   // leads its own.
@@ -189,7 +193,8 @@ bool VforkPending(void* process) {
 
 void Process::WaitForVforkRelease() {
   while (!vfork_released_for_wait()) {
-    if (vfork_waiters_.WaitIf(sched::kNoDeadline, VforkPending, this) == sched::WakeReason::kInterrupted) {
+    if (vfork_waiters_.WaitIf(sched::kNoDeadline, VforkPending, this) ==
+        sched::WakeReason::kInterrupted) {
       return;
     }
   }
@@ -212,7 +217,8 @@ kstd::Result<kstd::RefPtr<Process>> Process::Create(const char* name, uint64_t p
   return p;
 }
 
-kstd::Result<kstd::RefPtr<Process>> Process::Fork(const void* frame, const hal::ThreadContext& cpu) {
+kstd::Result<kstd::RefPtr<Process>> Process::Fork(const void* frame,
+                                                  const hal::ThreadContext& cpu) {
   return Clone(frame, cpu, CloneOptions{});
 }
 
@@ -391,7 +397,8 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame
 
 kstd::RefPtr<sched::Thread> Process::FindThread(uint64_t tid) {
   SpinLockGuard guard(lock_);
-  sched::Thread* t = threads_.FindIf([tid](sched::Thread* x) { return LinuxOf(x).tid == tid && !x->kill_pending_; });
+  sched::Thread* t = threads_.FindIf(
+      [tid](sched::Thread* x) { return LinuxOf(x).tid == tid && !x->kill_pending_; });
   return kstd::RefPtr<sched::Thread>::FromRaw(t);
 }
 
@@ -401,8 +408,9 @@ kstd::RefPtr<Process> Process::FindByTid(uint64_t tid) {
   SpinLockGuard guard(g_table_lock);
   Process* p = g_table.FindIf([tid](Process* x) {
     SpinLockGuard process(x->lock_);
-    return x->threads_.FindIf([tid](sched::Thread* t) { return LinuxOf(t).tid == tid && !t->kill_pending_; }) !=
-           nullptr;
+    return x->threads_.FindIf([tid](sched::Thread* t) {
+      return LinuxOf(t).tid == tid && !t->kill_pending_;
+    }) != nullptr;
   });
   return kstd::RefPtr<Process>::FromRaw(p);
 }
@@ -428,7 +436,8 @@ kstd::Result<void> Process::EndOtherThreads(sched::Thread* caller) {
     });
   }
   while (OtherThreadsLive(this)) {
-    if (thread_exits_.WaitIf(sched::kNoDeadline, OtherThreadsLive, this) == sched::WakeReason::kInterrupted) {
+    if (thread_exits_.WaitIf(sched::kNoDeadline, OtherThreadsLive, this) ==
+        sched::WakeReason::kInterrupted) {
       if (caller->kill_pending_) return kstd::Error::kInterrupted;
       // A signal is pending for the caller: only a fatal one (kill_pending_)
       // stops execve, so let the dying threads run and look again.
@@ -505,7 +514,7 @@ void Process::Reap() {
 }
 
 kstd::Result<kstd::RefPtr<sched::Thread>> Process::StartUserThread(const char* name, uint64_t entry,
-                                                                  uint64_t sp, uint64_t arg) {
+                                                                   uint64_t sp, uint64_t arg) {
   kstd::RefPtr<sched::Thread> t;
   {
     auto* linux_state = new (kstd::nothrow) LinuxThread();
@@ -532,7 +541,8 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::StartUserThread(const char* n
   {
     SpinLockGuard guard(lock_);
     if (dying_) return kstd::Error::kBadHandle;
-    if (threads_.empty()) LinuxOf(t).tid = pid_;  // the main thread (later native threads have none)
+    if (threads_.empty())
+      LinuxOf(t).tid = pid_;  // the main thread (later native threads have none)
     threads_.PushBack(t.get());
     t->AddRef();  // the process's reference, dropped in OnThreadExit
   }
@@ -700,8 +710,8 @@ void Process::NoteResidentSet() {
   if (aspace == nullptr) return;
   uint64_t now = aspace->resident_pages();
   uint64_t peak = __atomic_load_n(&max_rss_pages_, __ATOMIC_RELAXED);
-  while (now > peak &&
-         !__atomic_compare_exchange_n(&max_rss_pages_, &peak, now, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  while (now > peak && !__atomic_compare_exchange_n(&max_rss_pages_, &peak, now, true,
+                                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
   }
 }
 

@@ -7,14 +7,14 @@
 
 #include <stdint.h>
 
-#include "core/proc/linux_thread.h"
 #include "core/fd/fd_table.h"
-#include "core/posix/signals.h"
-#include "core/vfs/vnode.h"
 #include "core/object/handle_table.h"
 #include "core/object/kernel_object.h"
+#include "core/posix/signals.h"
+#include "core/proc/linux_thread.h"
 #include "core/sched/scheduler.h"
 #include "core/sched/thread.h"
+#include "core/vfs/vnode.h"
 #include "hal/thread.h"
 #include "kstd/intrusive_list.h"
 #include "kstd/ref_ptr.h"
@@ -154,7 +154,7 @@ class Process final : public KernelObject {
   struct CloneOptions {
     bool share_address_space = false;
     uint64_t stack = 0;
-    uint64_t tls = 0;        // CLONE_SETTLS: the child's FS base (0: inherit)
+    uint64_t tls = 0;  // CLONE_SETTLS: the child's FS base (0: inherit)
     bool set_tls = false;
     uint64_t clear_child_tid = 0;  // CLONE_CHILD_CLEARTID: the new thread's address (0: none)
     // CLONE_CHILD_SETTID (Clone only): the child's pid is written here, in
@@ -180,7 +180,8 @@ class Process final : public KernelObject {
   /// caller's FPU state and blocked mask, and no alternate signal stack. Its
   /// Linux tid comes from the pid space (it never equals a pid).
   /// Errors: kNoMemory, kInterrupted (the process is ending).
-  kstd::Result<kstd::RefPtr<sched::Thread>> CloneThread(const void* frame, const hal::ThreadContext& cpu,
+  kstd::Result<kstd::RefPtr<sched::Thread>> CloneThread(const void* frame,
+                                                        const hal::ThreadContext& cpu,
                                                         const ThreadOptions& options);
 
   /// The live thread whose Linux tid is `tid` (one that is not being
@@ -223,8 +224,8 @@ class Process final : public KernelObject {
   bool did_exec() const { return __atomic_load_n(&did_exec_, __ATOMIC_ACQUIRE); }
 
   /// Ends the process with a Linux wait status (exit code << 8, or a signal
-  /// number): every thread (all of a multi-threaded process's) exits at its next return to user mode or blocking
-  /// point. Idempotent (the first status wins).
+  /// number): every thread (all of a multi-threaded process's) exits at its next return to user
+  /// mode or blocking point. Idempotent (the first status wins).
   void Kill(int wait_status);
 
   /// Called by each of its threads as it exits; the last one tears the process
@@ -242,7 +243,9 @@ class Process final : public KernelObject {
   /// Woken whenever a child of this process ends or is reparented to it
   /// (wait4 sleeps on it); child_event_count() changes first.
   sched::WaitQueue& child_events() { return child_events_; }
-  uint64_t child_event_count() const { return __atomic_load_n(&child_event_count_, __ATOMIC_ACQUIRE); }
+  uint64_t child_event_count() const {
+    return __atomic_load_n(&child_event_count_, __ATOMIC_ACQUIRE);
+  }
   void NotifyChildEvent() {
     __atomic_fetch_add(&child_event_count_, 1, __ATOMIC_ACQ_REL);
     child_events_.WakeAll();

@@ -1,13 +1,13 @@
 #include "core/proc/process_traps.h"
 
-#include "core/proc/linux_thread.h"
 #include "abi/linux/signal.h"
 #include "core/kernel/log.h"
-#include "core/proc/process.h"
 #include "core/posix/signals.h"
+#include "core/proc/linux_thread.h"
+#include "core/proc/process.h"
 #include "core/proc/signal_delivery.h"
-#include "core/sched/scheduler.h"
 #include "core/proc/thread_exit.h"
+#include "core/sched/scheduler.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/traps.h"
 
@@ -28,7 +28,8 @@ FaultSignal SignalFor(hal::FaultKind kind) {
     case hal::FaultKind::kOverflowOrBound: return {linux_abi::kSigSegv, "overflow/bound range"};
     case hal::FaultKind::kInvalidOpcode: return {linux_abi::kSigIll, "invalid opcode"};
     case hal::FaultKind::kFpuUnavailable: return {linux_abi::kSigFpe, "FPU not available"};
-    case hal::FaultKind::kGeneralProtection: return {linux_abi::kSigSegv, "general protection fault"};
+    case hal::FaultKind::kGeneralProtection:
+      return {linux_abi::kSigSegv, "general protection fault"};
     case hal::FaultKind::kPageFault: return {linux_abi::kSigSegv, "page fault"};
     case hal::FaultKind::kFloatingPoint: return {linux_abi::kSigFpe, "floating-point exception"};
     case hal::FaultKind::kAlignmentCheck: return {linux_abi::kSigBus, "alignment check"};
@@ -66,9 +67,11 @@ void OnUserFault(hal::UserFrame* frame, const hal::UserFault& fault) {
     // when it will kill the process (no handler).
     // SEGV_ACCERR when the address is mapped but the access is not allowed
     // (even if no page is present yet), SEGV_MAPERR when nothing is mapped.
-    bool mapped = page_fault && (fault.page.present ||
-                                 (p->aspace() != nullptr && p->aspace()->Query(fault.address).ok()));
-    int code = page_fault ? (mapped ? linux_abi::kSegvAccErr : linux_abi::kSegvMapErr) : linux_abi::kSiKernel;
+    bool mapped =
+        page_fault &&
+        (fault.page.present || (p->aspace() != nullptr && p->aspace()->Query(fault.address).ok()));
+    int code = page_fault ? (mapped ? linux_abi::kSegvAccErr : linux_abi::kSegvMapErr)
+                          : linux_abi::kSiKernel;
     RaiseFaultSignal(outcome.signal, code, page_fault ? fault.address : hal::UserPc(frame));
     bool caught;
     {
@@ -78,14 +81,17 @@ void OnUserFault(hal::UserFrame* frame, const hal::UserFault& fault) {
     if (caught) return;
   }
   if (page_fault) {
-    Log("proc", "pid %lu (%s) killed: %s at address %lx (%s %s), RIP %lx; signal %d",
-        p->pid(), p->name(), outcome.what, fault.address,
+    Log("proc", "pid %lu (%s) killed: %s at address %lx (%s %s), RIP %lx; signal %d", p->pid(),
+        p->name(), outcome.what, fault.address,
         fault.page.present ? "protection violation," : "not mapped,",
-        fault.page.execute ? "execute" : fault.page.write ? "write" : "read", hal::UserPc(frame),
-        outcome.signal);
+        fault.page.execute ? "execute"
+        : fault.page.write ? "write"
+                           : "read",
+        hal::UserPc(frame), outcome.signal);
   } else {
     Log("proc", "pid %lu (%s) killed: %s (vector %d, error %lx), RIP %lx; signal %d", p->pid(),
-        p->name(), outcome.what, fault.vector, fault.error_code, hal::UserPc(frame), outcome.signal);
+        p->name(), outcome.what, fault.vector, fault.error_code, hal::UserPc(frame),
+        outcome.signal);
   }
   p->Kill(outcome.signal);
   ExitCurrentThread();

@@ -2,8 +2,8 @@
 
 #include "core/exec/elf_loader.h"
 #include "core/exec/initial_stack.h"
-#include "core/proc/exec_image_cache.h"
 #include "core/kernel/memory.h"
+#include "core/proc/exec_image_cache.h"
 #include "core/vm/vm_object.h"
 #include "hal/cpu_id.h"
 #include "kstd/new.h"
@@ -85,7 +85,8 @@ kstd::Result<ProgramImage> LoadProgram(vm::VmAspace* aspace, kstd::ByteSpan file
     delete[] scratch;
     return stack.error();
   }
-  auto poked = aspace->Poke(stack.value().sp, stack.value().bytes.data(), stack.value().bytes.size());
+  auto poked =
+      aspace->Poke(stack.value().sp, stack.value().bytes.data(), stack.value().bytes.size());
   ProgramImage result{image.entry, stack.value().sp, image.brk};
   result.arg_start = stack.value().arg_start;
   result.arg_end = stack.value().arg_end;

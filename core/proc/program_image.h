@@ -15,8 +15,8 @@ namespace core {
 struct ProgramArgs {
   kstd::Span<const char* const> argv;  // kernel copies
   kstd::Span<const char* const> envp;
-  const char* execfn = nullptr;        // AT_EXECFN
-  uint64_t extra_aux_type = 0;         // an OS-specific auxv entry (0: none)
+  const char* execfn = nullptr;  // AT_EXECFN
+  uint64_t extra_aux_type = 0;   // an OS-specific auxv entry (0: none)
   uint64_t extra_aux_value = 0;
 };
 

@@ -1,15 +1,15 @@
 #include "core/proc/signals.h"
 
-#include "core/proc/linux_thread.h"
 #include "abi/linux/signal.h"
 #include "abi/linux/ucontext.h"
 #include "core/kernel/log.h"
 #include "core/posix/signal_frame.h"
 #include "core/posix/wait_status.h"
+#include "core/proc/linux_thread.h"
 #include "core/proc/process.h"
 #include "core/proc/signal_delivery.h"
-#include "core/sched/scheduler.h"
 #include "core/proc/thread_exit.h"
+#include "core/sched/scheduler.h"
 #include "hal/thread.h"
 #include "hal/traps.h"
 #include "kstd/new.h"
@@ -135,14 +135,16 @@ kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const linux_abi::
   auto* m = new (kstd::nothrow) Members();
   if (m == nullptr) return kstd::Error::kNoMemory;
   m->pgid = pgid;
-  Process::ForEach([](Process* p, void* c) {
-    auto* members = static_cast<Members*>(c);
-    // Zombies still belong to their group (the send is a no-op for them).
-    if (p->pgid() == members->pgid && members->n < kMax) {
-      p->AddRef();
-      members->list[members->n++] = p;
-    }
-  }, m);
+  Process::ForEach(
+      [](Process* p, void* c) {
+        auto* members = static_cast<Members*>(c);
+        // Zombies still belong to their group (the send is a no-op for them).
+        if (p->pgid() == members->pgid && members->n < kMax) {
+          p->AddRef();
+          members->list[members->n++] = p;
+        }
+      },
+      m);
   size_t found = m->n;
   for (size_t i = 0; i < m->n; ++i) {
     SendSignal(m->list[i], signo, info);
@@ -156,20 +158,48 @@ namespace {
 
 posix::UserRegs FrameToRegs(const hal::UserFrame* f) {
   posix::UserRegs r;
-  r.r8 = f->r8; r.r9 = f->r9; r.r10 = f->r10; r.r11 = f->r11;
-  r.r12 = f->r12; r.r13 = f->r13; r.r14 = f->r14; r.r15 = f->r15;
-  r.rdi = f->rdi; r.rsi = f->rsi; r.rbp = f->rbp; r.rbx = f->rbx;
-  r.rdx = f->rdx; r.rax = f->rax; r.rcx = f->rcx; r.rsp = f->rsp;
-  r.rip = f->rip; r.rflags = f->rflags; r.cs = f->cs; r.ss = f->ss;
+  r.r8 = f->r8;
+  r.r9 = f->r9;
+  r.r10 = f->r10;
+  r.r11 = f->r11;
+  r.r12 = f->r12;
+  r.r13 = f->r13;
+  r.r14 = f->r14;
+  r.r15 = f->r15;
+  r.rdi = f->rdi;
+  r.rsi = f->rsi;
+  r.rbp = f->rbp;
+  r.rbx = f->rbx;
+  r.rdx = f->rdx;
+  r.rax = f->rax;
+  r.rcx = f->rcx;
+  r.rsp = f->rsp;
+  r.rip = f->rip;
+  r.rflags = f->rflags;
+  r.cs = f->cs;
+  r.ss = f->ss;
   return r;
 }
 
 void RegsToFrame(const posix::UserRegs& r, hal::UserFrame* f) {
-  f->r8 = r.r8; f->r9 = r.r9; f->r10 = r.r10; f->r11 = r.r11;
-  f->r12 = r.r12; f->r13 = r.r13; f->r14 = r.r14; f->r15 = r.r15;
-  f->rdi = r.rdi; f->rsi = r.rsi; f->rbp = r.rbp; f->rbx = r.rbx;
-  f->rdx = r.rdx; f->rax = r.rax; f->rcx = r.rcx; f->rsp = r.rsp;
-  f->rip = r.rip; f->rflags = r.rflags;
+  f->r8 = r.r8;
+  f->r9 = r.r9;
+  f->r10 = r.r10;
+  f->r11 = r.r11;
+  f->r12 = r.r12;
+  f->r13 = r.r13;
+  f->r14 = r.r14;
+  f->r15 = r.r15;
+  f->rdi = r.rdi;
+  f->rsi = r.rsi;
+  f->rbp = r.rbp;
+  f->rbx = r.rbx;
+  f->rdx = r.rdx;
+  f->rax = r.rax;
+  f->rcx = r.rcx;
+  f->rsp = r.rsp;
+  f->rip = r.rip;
+  f->rflags = r.rflags;
   // The selectors are always the kernel's user ones.
   hal::ForceUserSelectors(f);
   // The frame no longer is a plain syscall return (rcx/r11 are real values).
@@ -192,7 +222,8 @@ void WaitWhileStopped(Process* p) {
   while (Stopped::Check(p)) {
     sched::Thread* self = sched::Current();
     self->interrupt_pending_ = false;
-    if (p->stop_waiters_.WaitIf(sched::kNoDeadline, Stopped::Check, p) == sched::WakeReason::kInterrupted) {
+    if (p->stop_waiters_.WaitIf(sched::kNoDeadline, Stopped::Check, p) ==
+        sched::WakeReason::kInterrupted) {
       if (self->kill_pending_) return;
     }
   }
@@ -231,8 +262,7 @@ void DeliverSignals(hal::UserFrame* frame) {
       d = ts->Dequeue(false);
     }
     switch (d.kind) {
-      case posix::Delivery::Kind::kNone:
-        continue;
+      case posix::Delivery::Kind::kNone: continue;
       case posix::Delivery::Kind::kTerminate:
       case posix::Delivery::Kind::kCoreDump: {
         {

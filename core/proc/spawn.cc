@@ -1,12 +1,12 @@
 #include "core/proc/spawn.h"
 
-#include "core/vfs/kernel_mounts.h"
-#include "core/proc/program_image.h"
+#include "abi/tessera/native.h"
 #include "core/exec/initial_stack.h"
 #include "core/ipc/channel.h"
 #include "core/kernel/log.h"
 #include "core/kernel/memory.h"
-#include "abi/tessera/native.h"
+#include "core/proc/program_image.h"
+#include "core/vfs/kernel_mounts.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/memory.h"
 #include "hal/timer.h"
@@ -18,7 +18,8 @@ namespace {
 
 // Sends the child's bootstrap message on a new channel and returns the
 // child's end (to be added to its table).
-kstd::Result<kstd::RefPtr<ipc::ChannelEndpoint>> MakeBootstrap(SpawnRequest& r, uint64_t child_pid) {
+kstd::Result<kstd::RefPtr<ipc::ChannelEndpoint>> MakeBootstrap(SpawnRequest& r,
+                                                               uint64_t child_pid) {
   ipc::ChannelPair pair = TRY(ipc::Channel::CreatePair());
   uint32_t count = static_cast<uint32_t>(r.handles.size());
   size_t bytes = sizeof(uint32_t);
@@ -28,7 +29,8 @@ kstd::Result<kstd::RefPtr<ipc::ChannelEndpoint>> MakeBootstrap(SpawnRequest& r, 
   }
   if (bytes > tessera::kMaxMessageBytes) return kstd::Error::kTooBig;
   ipc::SenderInfo kernel_sender{0, 0, 0};  // pid 0: the kernel
-  ipc::MessagePacket* packet = TRY(ipc::MessagePacket::Create(static_cast<uint32_t>(bytes), count, kernel_sender));
+  ipc::MessagePacket* packet =
+      TRY(ipc::MessagePacket::Create(static_cast<uint32_t>(bytes), count, kernel_sender));
   uint8_t* out = packet->bytes().data();
   __builtin_memcpy(out, &count, sizeof count);
   size_t at = sizeof count;
@@ -55,12 +57,11 @@ kstd::Result<void> Build(Process* p, SpawnRequest& r, const char** why) {
 
   // stdin, stdout and stderr: the caller's (the console); cwd and root: "/".
   for (int i = 0; i < 3; ++i) TRY(p->fds()->InstallAt(i, r.stdio, false));
-  {
-    p->SetRootAndCwd(vfs::Mounts().Root());
-  }
+  { p->SetRootAndCwd(vfs::Mounts().Root()); }
 
   auto bootstrap = TRY(MakeBootstrap(r, p->pid()));
-  HandleValue bootstrap_handle = TRY(p->handles().Add(kstd::Move(bootstrap), kRightsBasic | kRightsIo));
+  HandleValue bootstrap_handle =
+      TRY(p->handles().Add(kstd::Move(bootstrap), kRightsBasic | kRightsIo));
 
   ProgramArgs args;
   args.argv = r.argv;
@@ -70,9 +71,9 @@ kstd::Result<void> Build(Process* p, SpawnRequest& r, const char** why) {
   args.extra_aux_value = bootstrap_handle;
   ProgramImage image = TRY(LoadProgram(p->aspace(), file, args, why));
   p->ResetBrk(image.brk);
-  p->SetImageInfo(Process::ImageInfo{image.arg_start, image.arg_end, image.env_start, image.env_end,
-                                     image.sp},
-                  nullptr);
+  p->SetImageInfo(
+      Process::ImageInfo{image.arg_start, image.arg_end, image.env_start, image.env_end, image.sp},
+      nullptr);
   TRY(p->StartUserThread(r.name, image.entry, image.sp, 0));
   return kstd::Ok();
 }

@@ -17,9 +17,9 @@
 namespace core {
 
 struct SpawnRequest {
-  const char* name = "";                   // process name
-  kstd::RefPtr<vm::VmObject> executable;   // a physical (boot module) VMO
-  kstd::Span<const char* const> argv;      // kernel copies
+  const char* name = "";                  // process name
+  kstd::RefPtr<vm::VmObject> executable;  // a physical (boot module) VMO
+  kstd::Span<const char* const> argv;     // kernel copies
   kstd::Span<const char* const> envp;
   // Moved into the child through its bootstrap channel, with these names.
   kstd::Span<Handle> handles;

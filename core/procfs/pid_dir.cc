@@ -5,10 +5,10 @@
 
 #include "core/fd/fd_table.h"
 #include "core/fd/file.h"
-#include "klog/format.h"
 #include "core/procfs/internal.h"
 #include "core/vfs/ops.h"
 #include "core/vfs/synthetic.h"
+#include "klog/format.h"
 #include "kstd/string.h"
 
 namespace core::procfs {
@@ -223,7 +223,8 @@ class FdLink final : public vfs::SyntheticSymlink {
     Vnode* v = d->vnode();
     char text[64];
     if (v == nullptr) {  // a pipe: "pipe:[id]", as Linux names it
-      return CopyTarget(text, klog::Format(text, sizeof text, "%s:[%lu]", d->Describe(), d->koid()), out);
+      return CopyTarget(text, klog::Format(text, sizeof text, "%s:[%lu]", d->Describe(), d->koid()),
+                        out);
     }
     PathBuffer path;
     if (path.data == nullptr) return kstd::Error::kNoMemory;
@@ -232,7 +233,8 @@ class FdLink final : public vfs::SyntheticSymlink {
                                    : FindPathOfFile(v, root.get(), path.span());
     if (length.ok()) return CopyTarget(path.data, length.value(), out);
     // Unlinked, or beyond the search: name it by inode.
-    return CopyTarget(text, klog::Format(text, sizeof text, "%s:[%lu]", d->Describe(), v->ino()), out);
+    return CopyTarget(text, klog::Format(text, sizeof text, "%s:[%lu]", d->Describe(), v->ino()),
+                      out);
   }
 
  private:

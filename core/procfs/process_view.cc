@@ -4,12 +4,12 @@
 // briefly; a process that exits meanwhile shows as a zombie or not at all.
 
 #include "abi/linux/signal.h"
-#include "core/proc/linux_thread.h"
 #include "core/fd/fd_table.h"
-#include "klog/format.h"
 #include "core/posix/signals.h"
+#include "core/proc/linux_thread.h"
 #include "core/procfs/internal.h"
 #include "core/vm/vm_aspace.h"
+#include "klog/format.h"
 #include "kstd/string.h"
 
 namespace core::procfs {

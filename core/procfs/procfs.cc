@@ -9,7 +9,6 @@
 #include "abi/linux/syscall_names.h"
 
 #include "core/kernel/memory.h"
-#include "klog/format.h"
 #include "core/procfs/internal.h"
 #include "core/procfs/render.h"
 #include "core/procfs/sysinfo.h"
@@ -17,8 +16,9 @@
 #include "core/unsupported/refusals.h"
 #include "core/vfs/synthetic.h"
 #include "core/vm/vm_aspace.h"
-#include "hal/timer.h"
 #include "hal/cpu_id.h"
+#include "hal/timer.h"
+#include "klog/format.h"
 #include "kstd/new.h"
 #include "kstd/string.h"
 
@@ -228,7 +228,8 @@ void RenderRefusals(TextBuffer& out) {
   uint64_t overflow = 0;
   size_t n = ListRefusals(rows, kMaxRefusals, &overflow);
   for (size_t i = 0; i < n; ++i) {
-    out.Printf("refused %s %s 0x%lx %lu\n", rows[i].call, rows[i].what, rows[i].value, rows[i].count);
+    out.Printf("refused %s %s 0x%lx %lu\n", rows[i].call, rows[i].what, rows[i].value,
+               rows[i].count);
   }
   if (overflow != 0) out.Printf("refused (more kinds) - - %lu\n", overflow);
   delete[] rows;

@@ -70,8 +70,8 @@ void RenderStat(const ProcessView& v, TextBuffer& out) {
   // 4-13: ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
   out.Printf(" %lu %lu %lu %ld %ld %lu 0 0 0 0", v.ppid, v.pgid, v.sid, v.tty_nr, v.tpgid, v.flags);
   // 14-20: utime stime cutime cstime priority nice num_threads
-  out.Printf(" %lu %lu %lu %lu %ld %ld %lu", v.utime, v.stime, v.cutime, v.cstime, v.priority, v.nice,
-             v.threads);
+  out.Printf(" %lu %lu %lu %lu %ld %ld %lu", v.utime, v.stime, v.cutime, v.cstime, v.priority,
+             v.nice, v.threads);
   // 21-25: itrealvalue starttime vsize rss rsslim (RLIM_INFINITY)
   out.Printf(" 0 %lu %lu %lu %lu", v.start_time, m ? v.vsize : 0, m ? v.rss : 0, ~uint64_t{0});
   // 26-30: startcode endcode startstack kstkesp kstkeip (the last two are
@@ -155,9 +155,9 @@ void RenderMapsLine(const MapsLine& l, TextBuffer& out) {
   // Linux's show_vma_header_prefix pads the prefix to 72 columns before the
   // name (25 + 6 * sizeof(void*) - 1), then a space.
   char prefix[96];
-  size_t n = klog::Format(prefix, sizeof prefix, "%08lx-%08lx %c%c%c%c %08lx 00:00 0 ", l.start, l.end,
-                    l.read ? 'r' : '-', l.write ? 'w' : '-', l.exec ? 'x' : '-',
-                    l.shared ? 's' : 'p', l.offset);
+  size_t n = klog::Format(prefix, sizeof prefix, "%08lx-%08lx %c%c%c%c %08lx 00:00 0 ", l.start,
+                          l.end, l.read ? 'r' : '-', l.write ? 'w' : '-', l.exec ? 'x' : '-',
+                          l.shared ? 's' : 'p', l.offset);
   if (n >= sizeof prefix) n = sizeof prefix - 1;
   out.Append(prefix, n);
   if (l.name != nullptr) {
@@ -515,10 +515,10 @@ void RenderMountLine(const MountLine& m, TextBuffer& out) {
     const char* text;
   };
   static constexpr Word kWords[] = {
-      {vfs::kMountSync, ",sync"},        {vfs::kMountDirSync, ",dirsync"},
+      {vfs::kMountSync, ",sync"},         {vfs::kMountDirSync, ",dirsync"},
       {vfs::kMountLazyTime, ",lazytime"}, {vfs::kMountNoSuid, ",nosuid"},
-      {vfs::kMountNoDev, ",nodev"},      {vfs::kMountNoExec, ",noexec"},
-      {vfs::kMountNoAtime, ",noatime"},  {vfs::kMountNoDirAtime, ",nodiratime"},
+      {vfs::kMountNoDev, ",nodev"},       {vfs::kMountNoExec, ",noexec"},
+      {vfs::kMountNoAtime, ",noatime"},   {vfs::kMountNoDirAtime, ",nodiratime"},
   };
   for (const Word& w : kWords) {
     if (m.flags & w.flag) out.Printf("%s", w.text);

@@ -162,11 +162,11 @@ void RenderCpuFlags(CpuidFn cpuid, TextBuffer& out);
 
 /// One mount, as /proc/mounts shows it.
 struct MountLine {
-  const char* source = nullptr;      // null or "": "none"
+  const char* source = nullptr;  // null or "": "none"
   const char* path = "/";
   const char* type = "";
-  uint32_t flags = 0;                // vfs::kMount*
-  const char* fs_options = "";       // the file system's own, each with a leading comma
+  uint32_t flags = 0;           // vfs::kMount*
+  const char* fs_options = "";  // the file system's own, each with a leading comma
 };
 /// "source path type options 0 0\n" as Linux's show_vfsmnt writes it:
 /// source, path and type with space, tab, newline and backslash as \ooo;

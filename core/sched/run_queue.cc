@@ -14,9 +14,7 @@ void RunQueue::EnqueueFront(RunQueueEntry* entry) {
   ++size_;
 }
 
-int RunQueue::HighestPriority() const {
-  return bitmap_ == 0 ? -1 : 31 - __builtin_clz(bitmap_);
-}
+int RunQueue::HighestPriority() const { return bitmap_ == 0 ? -1 : 31 - __builtin_clz(bitmap_); }
 
 RunQueueEntry* RunQueue::PopHighest() {
   int p = HighestPriority();

@@ -12,7 +12,7 @@
 namespace core::sched {
 
 inline constexpr int kPriorityCount = 32;
-inline constexpr int kPriorityIdle = 0;      // only the idle thread
+inline constexpr int kPriorityIdle = 0;  // only the idle thread
 inline constexpr int kPriorityLow = 8;
 inline constexpr int kPriorityDefault = 16;
 inline constexpr int kPriorityHigh = 24;

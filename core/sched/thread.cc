@@ -28,13 +28,14 @@ Thread::Thread(const char* name, Process* process, int priority)
 Thread::~Thread() {
   delete owner_state_;
   if (stack_ != 0) {
-    uint64_t phys = reinterpret_cast<uint64_t>(stack_) - reinterpret_cast<uint64_t>(hal::PhysToVirt(0));
+    uint64_t phys =
+        reinterpret_cast<uint64_t>(stack_) - reinterpret_cast<uint64_t>(hal::PhysToVirt(0));
     (void)Pmm().FreeRun(phys, kStackPages);
   }
 }
 
 kstd::Result<kstd::RefPtr<Thread>> Thread::Create(const char* name, Process* process,
-                                                 void (*entry)(void*), void* arg, int priority) {
+                                                  void (*entry)(void*), void* arg, int priority) {
   if (priority <= kPriorityIdle || priority >= kPriorityCount) return kstd::Error::kInvalid;
   kstd::RefPtr<Thread> t = kstd::AdoptRef(new (kstd::nothrow) Thread(name, process, priority));
   if (!t) return kstd::Error::kNoMemory;

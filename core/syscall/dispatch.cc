@@ -55,8 +55,8 @@ struct Tables {
   linux_calls[number] = Call{&MakeThunk<&Sys##Name>::Call, #Name, kstd::Error::eintr};
     TESSERA_LINUX_SYSCALLS(TESSERA_LINUX_ENTRY)
 #undef TESSERA_LINUX_ENTRY
-#define TESSERA_NATIVE_ENTRY(number, Name, params, args)                                  \
-  native_calls[(number) - tessera::kNativeBase] =                                         \
+#define TESSERA_NATIVE_ENTRY(number, Name, params, args) \
+  native_calls[(number)-tessera::kNativeBase] =          \
       Call{&MakeThunk<&Sys##Name>::Call, #Name, kstd::Error::kInterrupted};
     TESSERA_NATIVE_SYSCALLS(TESSERA_NATIVE_ENTRY)
 #undef TESSERA_NATIVE_ENTRY

@@ -5,7 +5,6 @@
 #include "core/syscall/dispatch.h"
 #include "core/syscall/sys_common.h"
 #include "hal/traps.h"
-#include "hal/traps.h"
 
 namespace core::syscall {
 namespace {

@@ -8,10 +8,10 @@
 
 #include <stdint.h>
 
-#include "core/posix/signals.h"
-#include "abi/tessera/native.h"
 #include "abi/tessera/linux_syscalls.h"
+#include "abi/tessera/native.h"
 #include "abi/tessera/syscall_table.h"
+#include "core/posix/signals.h"
 #include "core/user/user_ptr.h"
 #include "kstd/result.h"
 

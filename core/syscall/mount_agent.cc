@@ -207,8 +207,8 @@ kstd::Result<void> MountThroughAgent(const AgentMount& mount) {
   CopyName(source, sizeof source, mount.source);
   const pci::Function& f = *mount.function;
   uint32_t flags = (mount.flags & vfs::kMountReadOnly) ? mountproto::kReadOnly : 0;
-  auto answer = AskAgent(agent, mountproto::MakeRequest(id, f.bus, f.device, f.function, flags,
-                                                        fstype, source));
+  auto answer = AskAgent(
+      agent, mountproto::MakeRequest(id, f.bus, f.device, f.function, flags, fstype, source));
   kstd::Result<void> result = kstd::Ok();
   Dropped dropped;
   {
@@ -225,7 +225,7 @@ kstd::Result<void> MountThroughAgent(const AgentMount& mount) {
       // An errno from the agent; never one of the kernel's restart codes.
       int32_t e = answer.value();
       result = e < static_cast<int32_t>(kstd::Error::kRestartSys) ? static_cast<kstd::Error>(e)
-                                                                   : kstd::Error::kIo;
+                                                                  : kstd::Error::kIo;
     }
     if (state == SlotState::kPending) {
       FreeSlot(s, &dropped);

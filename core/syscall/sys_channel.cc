@@ -101,7 +101,9 @@ void UncountSent(uint64_t bytes) {
 constexpr uint64_t kReplyQueues = 64;
 sched::WaitQueue g_reply_queues[kReplyQueues];
 
-sched::WaitQueue& ReplyQueueOf(const ChannelEndpoint* ep) { return g_reply_queues[ep->koid() % kReplyQueues]; }
+sched::WaitQueue& ReplyQueueOf(const ChannelEndpoint* ep) {
+  return g_reply_queues[ep->koid() % kReplyQueues];
+}
 
 void OnArrival(ChannelEndpoint* ep) { ReplyQueueOf(ep).WakeAll(); }
 
@@ -178,7 +180,8 @@ kstd::Result<uint64_t> SysChannelRead(tessera::handle_t handle,
   args.actual_bytes = static_cast<uint32_t>(p->bytes().size());
   args.actual_handles = static_cast<uint32_t>(p->handles().size());
   args.txid = p->txid();
-  args.sender = tessera::SenderInfo{p->sender().pid, p->sender().process_koid, p->sender().thread_koid};
+  args.sender =
+      tessera::SenderInfo{p->sender().pid, p->sender().process_koid, p->sender().thread_koid};
   TRY(DeliverPacket(p, UserPtr<void>(reinterpret_cast<uint64_t>(args.bytes)),
                     UserPtr<tessera::handle_t>(reinterpret_cast<uint64_t>(args.handles))));
   TRY(user_args.CopyOut(&args));

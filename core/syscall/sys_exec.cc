@@ -2,8 +2,8 @@
 // "#!" script's interpreter) from the file system.
 
 #include "core/fs/root.h"
-#include "core/proc/program_image.h"
 #include "core/proc/exec_image_cache.h"
+#include "core/proc/program_image.h"
 #include "core/syscall/sys_common.h"
 #include "core/vfs/name.h"
 #include "core/vfs/ops.h"
@@ -16,7 +16,7 @@ namespace {
 
 constexpr size_t kMaxArgBytes = 128 * 1024;  // argv + envp strings (E2BIG beyond)
 constexpr size_t kMaxArgs = 4096;
-constexpr size_t kMaxString = 32 * 1024;     // one argument (Linux: MAX_ARG_STRLEN 128 KiB)
+constexpr size_t kMaxString = 32 * 1024;         // one argument (Linux: MAX_ARG_STRLEN 128 KiB)
 constexpr uint64_t kMaxExecutable = 4ULL << 20;  // files are read into one heap block
 constexpr int kMaxInterpreterDepth = 4;
 constexpr size_t kShebangMax = 256;
@@ -227,7 +227,9 @@ kstd::Result<uint64_t> SysLinuxExecve(UserPtr<const char> user_path, UserPtr<con
       while (i < end && (file[i] == ' ' || file[i] == '\t')) ++i;
       size_t arg_start = i;
       size_t arg_end = end;
-      while (arg_end > arg_start && (file[arg_end - 1] == ' ' || file[arg_end - 1] == '\t' || file[arg_end - 1] == '\r')) --arg_end;
+      while (arg_end > arg_start &&
+             (file[arg_end - 1] == ' ' || file[arg_end - 1] == '\t' || file[arg_end - 1] == '\r'))
+        --arg_end;
       if (interp_len == 0) {
         delete[] file;
         return kstd::Error::kBadExecutable;

@@ -9,8 +9,8 @@
 #include "core/fd/pipe.h"
 #include "core/proc/signals.h"
 #include "core/syscall/bounce_pool.h"
-#include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
+#include "core/unsupported/refusals.h"
 #include "kstd/utility.h"
 
 namespace core::syscall {
@@ -49,7 +49,8 @@ kstd::Result<uint64_t> WriteFromUser(FileDescription* file, uint64_t address, ui
       if (done > 0) return done;
       if (w.error() == kstd::Error::kPipe) {
         // Writing to a pipe nobody reads: SIGPIPE (its default kills), and EPIPE.
-        SendSignal(CurrentProcess(), linux_abi::kSigPipe, linux_abi::SigInfo::FromKernel(linux_abi::kSigPipe));
+        SendSignal(CurrentProcess(), linux_abi::kSigPipe,
+                   linux_abi::SigInfo::FromKernel(linux_abi::kSigPipe));
       }
       return w.error();
     }
@@ -175,7 +176,8 @@ kstd::Result<uint64_t> SysLinuxDup(int32_t fd) {
 
 kstd::Result<uint64_t> SysLinuxDup3(int32_t oldfd, int32_t newfd, int32_t flags) {
   if ((flags & ~static_cast<int32_t>(linux_abi::kOCloExec)) != 0) {
-    return Refuse("dup3", "flags", static_cast<uint32_t>(flags & ~static_cast<int32_t>(linux_abi::kOCloExec)));
+    return Refuse("dup3", "flags",
+                  static_cast<uint32_t>(flags & ~static_cast<int32_t>(linux_abi::kOCloExec)));
   }
   if (oldfd == newfd) return kstd::Error::kInvalid;
   auto file = TRY(GetFile(oldfd));
@@ -198,7 +200,8 @@ kstd::Result<uint64_t> SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
     case linux_abi::kFDupFd:
     case linux_abi::kFDupFdCloexec: {
       if (arg >= static_cast<uint64_t>(fd::kMaxFds)) return kstd::Error::kInvalid;
-      return TRY(Fds().Install(kstd::Move(file), cmd == linux_abi::kFDupFdCloexec, static_cast<int>(arg)));
+      return TRY(
+          Fds().Install(kstd::Move(file), cmd == linux_abi::kFDupFdCloexec, static_cast<int>(arg)));
     }
     case linux_abi::kFGetFd: {
       if (TRY(Fds().GetCloexec(fd))) return 1;
@@ -208,13 +211,9 @@ kstd::Result<uint64_t> SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
       TRY(Fds().SetCloexec(fd, (arg & linux_abi::kFdCloexec) != 0));
       return 0;
     }
-    case linux_abi::kFGetFl:
-      return file->status_flags();
-    case linux_abi::kFSetFl:
-      file->set_status_flags(static_cast<uint32_t>(arg));
-      return 0;
-    default:
-      return Refuse("fcntl", "cmd", static_cast<uint32_t>(cmd));
+    case linux_abi::kFGetFl: return file->status_flags();
+    case linux_abi::kFSetFl: file->set_status_flags(static_cast<uint32_t>(arg)); return 0;
+    default: return Refuse("fcntl", "cmd", static_cast<uint32_t>(cmd));
   }
 }
 

@@ -24,7 +24,6 @@ using fs::SyncRemoteFileSystems;
 
 namespace {
 
-
 constexpr size_t kPathBuffer = vfs::kMaxPathLength + 1;
 
 // A path copied from user space.
@@ -69,7 +68,9 @@ class Context {
     if (!root_) return kstd::Error::kNotFound;
     return kstd::Ok();
   }
-  vfs::PathContext get() const { return vfs::PathContext{&vfs::Mounts(), root_.get(), start_.get()}; }
+  vfs::PathContext get() const {
+    return vfs::PathContext{&vfs::Mounts(), root_.get(), start_.get()};
+  }
   vfs::Vnode* start() const { return start_.get(); }
 
   static vfs::Vnode* VnodeOf(fd::FileDescription* f) { return f->vnode(); }
@@ -147,8 +148,9 @@ kstd::Result<uint64_t> DoOpen(int32_t dirfd, uint64_t user_path, uint32_t flags,
   Context ctx;
   TRY(ctx.Init(dirfd, IsRelative(path)));
   auto file = TRY(vfs::OpenPath(ctx.get(), path.name(), flags, (mode & 07777) & ~Umask()));
-  uint32_t status = flags & (linux_abi::kOAccMode | linux_abi::kOAppend | linux_abi::kONonBlock | linux_abi::kODirect |
-                             linux_abi::kONoAtime | linux_abi::kODsync | linux_abi::kOLargeFile);
+  uint32_t status = flags & (linux_abi::kOAccMode | linux_abi::kOAppend | linux_abi::kONonBlock |
+                             linux_abi::kODirect | linux_abi::kONoAtime | linux_abi::kODsync |
+                             linux_abi::kOLargeFile);
   kstd::RefPtr<fd::FileDescription> d = kstd::AdoptRef<fd::FileDescription>(
       new (kstd::nothrow) fd::VnodeFile(kstd::Move(file), status));
   if (!d) return kstd::Error::kNoMemory;
@@ -176,7 +178,8 @@ kstd::Result<uint64_t> SysLinuxOpenat(int32_t dirfd, UserPtr<const char> path, i
 }
 
 kstd::Result<uint64_t> SysLinuxCreat(UserPtr<const char> path, uint32_t mode) {
-  return DoOpen(linux_abi::kAtFdCwd, path.address(), linux_abi::kOCreat | linux_abi::kOWrOnly | linux_abi::kOTrunc, mode);
+  return DoOpen(linux_abi::kAtFdCwd, path.address(),
+                linux_abi::kOCreat | linux_abi::kOWrOnly | linux_abi::kOTrunc, mode);
 }
 
 // ---- stat ----
@@ -193,7 +196,8 @@ kstd::Result<uint64_t> SysLinuxLstat(UserPtr<const char> path, UserPtr<void> buf
 
 kstd::Result<uint64_t> SysLinuxNewfstatat(int32_t dirfd, UserPtr<const char> path,
                                           UserPtr<void> buf, int32_t flags) {
-  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath | linux_abi::kAtNoAutomount)) != 0)
+  if ((flags &
+       ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath | linux_abi::kAtNoAutomount)) != 0)
     return kstd::Error::kInvalid;
   auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
   return CopyStatOut(v.get(), buf.address());
@@ -217,7 +221,8 @@ kstd::Result<uint64_t> SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
 kstd::Result<uint64_t> SysLinuxStatx(int32_t dirfd, UserPtr<const char> path, int32_t flags,
                                      uint32_t mask, UserPtr<void> buf) {
   (void)mask;  // every basic field is always filled (allowed by statx(2))
-  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath | linux_abi::kAtNoAutomount | linux_abi::kAtStatxSyncMask)) != 0) {
+  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath |
+                 linux_abi::kAtNoAutomount | linux_abi::kAtStatxSyncMask)) != 0) {
     return kstd::Error::kInvalid;
   }
   auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
@@ -272,7 +277,8 @@ kstd::Result<uint64_t> SysLinuxMknodat(int32_t dirfd, UserPtr<const char> user_p
   TRY(path.Init(dirfd, user_path.address()));
   auto type = vfs::TypeFromMode(mode == (mode & 07777) ? (mode | linux_abi::kModeRegular) : mode);
   if (type.is_error()) return kstd::Error::kInvalid;
-  return NamespaceResult(vfs::MakeNode(path.get(), path.name(), type.value(), (mode & 07777) & ~Umask(), dev));
+  return NamespaceResult(
+      vfs::MakeNode(path.get(), path.name(), type.value(), (mode & 07777) & ~Umask(), dev));
 }
 
 kstd::Result<uint64_t> SysLinuxMknod(UserPtr<const char> path, uint32_t mode, uint64_t dev) {
@@ -284,7 +290,8 @@ kstd::Result<uint64_t> SysLinuxUnlinkat(int32_t dirfd, UserPtr<const char> user_
   if ((flags & ~linux_abi::kAtRemoveDir) != 0) return kstd::Error::kInvalid;
   PathArg path;
   TRY(path.Init(dirfd, user_path.address()));
-  if (flags & linux_abi::kAtRemoveDir) return NamespaceResult(vfs::RemoveDirectory(path.get(), path.name()));
+  if (flags & linux_abi::kAtRemoveDir)
+    return NamespaceResult(vfs::RemoveDirectory(path.get(), path.name()));
   return NamespaceResult(vfs::UnlinkPath(path.get(), path.name()));
 }
 
@@ -335,7 +342,8 @@ kstd::Result<uint64_t> SysLinuxRename(UserPtr<const char> oldpath, UserPtr<const
 kstd::Result<uint64_t> SysLinuxLinkat(int32_t olddirfd, UserPtr<const char> oldpath,
                                       int32_t newdirfd, UserPtr<const char> newpath,
                                       int32_t flags) {
-  if ((flags & ~(linux_abi::kAtSymlinkFollow | linux_abi::kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
+  if ((flags & ~(linux_abi::kAtSymlinkFollow | linux_abi::kAtEmptyPath)) != 0)
+    return kstd::Error::kInvalid;
   PathPair paths;
   TRY(paths.Load(olddirfd, oldpath, newdirfd, newpath));
   return NamespaceResult(vfs::LinkPath(paths.ca_ctx.get(), paths.a.name(), paths.cb_ctx.get(),
@@ -432,7 +440,8 @@ kstd::Result<uint64_t> SysLinuxFchmod(int32_t fd, uint32_t mode) {
 
 kstd::Result<uint64_t> SysLinuxFchownat(int32_t dirfd, UserPtr<const char> path, uint32_t uid,
                                         uint32_t gid, int32_t flags) {
-  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
+  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath)) != 0)
+    return kstd::Error::kInvalid;
   auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
   return SetAttrOn(v.get(), OwnerRequest(uid, gid));
 }
@@ -451,9 +460,9 @@ kstd::Result<uint64_t> SysLinuxFchown(int32_t fd, uint32_t uid, uint32_t gid) {
 }
 
 kstd::Result<uint64_t> SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path,
-                                         UserPtr<const linux_abi::Timespec> times,
-                                         int32_t flags) {
-  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath)) != 0) return kstd::Error::kInvalid;
+                                         UserPtr<const linux_abi::Timespec> times, int32_t flags) {
+  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEmptyPath)) != 0)
+    return kstd::Error::kInvalid;
   vfs::SetAttrRequest req;
   if (times.address() == 0) {
     req.mask = vfs::SetAttrRequest::kAtimeNow | vfs::SetAttrRequest::kMtimeNow;
@@ -493,7 +502,8 @@ kstd::Result<uint64_t> SysLinuxUtimensat(int32_t dirfd, UserPtr<const char> path
 kstd::Result<uint64_t> SysLinuxFaccessat2(int32_t dirfd, UserPtr<const char> path, int32_t mode,
                                           int32_t flags) {
   if ((mode & ~7) != 0) return kstd::Error::kInvalid;
-  if ((flags & ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEAccess | linux_abi::kAtEmptyPath)) != 0)
+  if ((flags &
+       ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEAccess | linux_abi::kAtEmptyPath)) != 0)
     return kstd::Error::kInvalid;
   auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
   // Everything runs as root: read and write are granted; execute needs an x bit.
@@ -564,7 +574,8 @@ kstd::Result<uint64_t> SysLinuxGetcwd(UserPtr<void> buf, uint64_t size) {
   TRY(ctx.Init(linux_abi::kAtFdCwd, true));
   char* path = new (kstd::nothrow) char[kPathBuffer];
   if (path == nullptr) return kstd::Error::kNoMemory;
-  auto n = vfs::PathOf(vfs::Mounts(), ctx.start(), ctx.get().root, kstd::Span<char>(path, kPathBuffer));
+  auto n =
+      vfs::PathOf(vfs::Mounts(), ctx.start(), ctx.get().root, kstd::Span<char>(path, kPathBuffer));
   kstd::Result<uint64_t> r = kstd::Error::kRange;
   if (n.is_error()) {
     r = n.error();

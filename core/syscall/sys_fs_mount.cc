@@ -6,21 +6,21 @@
 // "vfs" bootstrap handle, passed on by init) plus the channel end with read,
 // write and transfer rights. umount2 needs nothing (everyone is root today).
 
-#include "core/vfs/mount_right.h"
+#include "abi/tessera/fsproto.h"
 #include "core/fs/remote_mounts.h"
-#include "core/vfs/kernel_mounts.h"
 #include "core/ipc/channel.h"
 #include "core/kernel/log.h"
 #include "core/syscall/mount_agent.h"
-#include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
+#include "core/unsupported/refusals.h"
+#include "core/vfs/kernel_mounts.h"
+#include "core/vfs/mount_right.h"
 #include "core/vfs/ops.h"
 #include "core/vfs/remote_fs.h"
 #include "core/vm/vm_object.h"
 #include "kstd/new.h"
 #include "kstd/string.h"
 #include "kstd/utility.h"
-#include "abi/tessera/fsproto.h"
 
 namespace core::syscall {
 namespace {
@@ -74,7 +74,8 @@ kstd::Result<void> DecodeMountArgs(const tessera::FsMountArgs& args, DecodedMoun
   }
   out->path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
   if (out->path == nullptr) return kstd::Error::kNoMemory;
-  out->path_length = TRY(CopyStringIn(reinterpret_cast<uint64_t>(args.path), out->path, vfs::kMaxPathLength));
+  out->path_length =
+      TRY(CopyStringIn(reinterpret_cast<uint64_t>(args.path), out->path, vfs::kMaxPathLength));
   if (out->path_length == 0) return kstd::Error::kNotFound;
   kstd::RefPtr<vfs::Vnode> root, cwd;
   {
@@ -93,20 +94,23 @@ kstd::Result<void> DecodeMountArgs(const tessera::FsMountArgs& args, DecodedMoun
 // caller's table. Errors: kNoMemory, those of HandleTable::Remove.
 kstd::Result<kstd::RefPtr<ChannelTransport>> MakeTransport(const tessera::FsMountArgs& args) {
   kstd::RefPtr<vm::VmObject> buffer = TRY(ChannelTransport::CreateBuffer());
-  auto taken = CurrentProcess()->handles().Remove(args.channel, kRightRead | kRightWrite | kRightTransfer);
+  auto taken =
+      CurrentProcess()->handles().Remove(args.channel, kRightRead | kRightWrite | kRightTransfer);
   if (taken.is_error()) return taken.error();
   kstd::RefPtr<ChannelEndpoint> endpoint =
       kstd::StaticRefCast<ChannelEndpoint>(kstd::RefPtr<KernelObject>(taken.value().object));
   uint32_t timeout_ms = args.timeout_ms != 0 ? args.timeout_ms : tessera::kFsDefaultTimeoutMs;
   return ChannelTransport::Create(endpoint, kstd::Move(buffer),
-                                 static_cast<uint64_t>(timeout_ms) * 1'000'000ULL);
+                                  static_cast<uint64_t>(timeout_ms) * 1'000'000ULL);
 }
 
 kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
-  if (args.flags != 0 && args.flags != tessera::kFsMountRoot && args.flags != tessera::kFsMountPending) {
+  if (args.flags != 0 && args.flags != tessera::kFsMountRoot &&
+      args.flags != tessera::kFsMountPending) {
     return kstd::Error::kInvalid;
   }
-  if ((args.flags & tessera::kFsMountPending) == 0 && args.pending_id != 0) return kstd::Error::kInvalid;
+  if ((args.flags & tessera::kFsMountPending) == 0 && args.pending_id != 0)
+    return kstd::Error::kInvalid;
   Process* self = CurrentProcess();
   // Decode: the capability, the channel, the path, the root description.
   DecodedMount decoded;
@@ -136,7 +140,8 @@ kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
     return e;
   };
   auto fs = vfs::RemoteFs::Create(transport, hello);
-  if (fs.is_error()) return fail(fs.error() == kstd::Error::kNoMemory ? fs.error() : kstd::Error::kInvalid);
+  if (fs.is_error())
+    return fail(fs.error() == kstd::Error::kNoMemory ? fs.error() : kstd::Error::kInvalid);
   if (auto sent = transport->SendHello(); sent.is_error()) {
     fs.value()->Shutdown();
     return fail(kstd::Error::kIo);
@@ -178,7 +183,8 @@ kstd::Result<void> Reattach(const tessera::FsMountArgs& args) {
   TRY(DecodeMountArgs(args, &decoded));
   const char* path = decoded.path;
   RemoteMount current = FindRemote(decoded.dir->fs());
-  if (!current.fs || current.fs->Root() != decoded.dir) return kstd::Error::kInvalid;  // not a mount's root
+  if (!current.fs || current.fs->Root() != decoded.dir)
+    return kstd::Error::kInvalid;  // not a mount's root
   if (!current.transport->dead()) return kstd::Error::kBusy;
 
   kstd::RefPtr<ChannelTransport> transport = TRY(MakeTransport(args));
@@ -198,7 +204,9 @@ kstd::Result<void> Reattach(const tessera::FsMountArgs& args) {
     return kstd::Error::kIo;
   }
   const vfs::RemoteFs::ReattachReport& r = report.value();
-  Log("fs", "pid %lu re-attached a user-space file system on %s: %zu node(s) kept, %zu stale, %zu dropped",
+  Log("fs",
+      "pid %lu re-attached a user-space file system on %s: %zu node(s) kept, %zu stale, %zu "
+      "dropped",
       CurrentProcess()->pid(), path, r.adopted, r.stale, r.dropped);
   return kstd::Ok();
 }

@@ -2,11 +2,11 @@
 // queues, their keys and the exit-time wakes are core/proc/futex.h.
 
 #include "abi/linux/futex.h"
-#include "core/proc/linux_thread.h"
 #include "abi/linux/time.h"
 #include "core/proc/futex.h"
-#include "core/unsupported/refusals.h"
+#include "core/proc/linux_thread.h"
 #include "core/syscall/sys_common.h"
+#include "core/unsupported/refusals.h"
 #include "hal/timer.h"
 
 namespace core::syscall {
@@ -17,13 +17,14 @@ constexpr int32_t kFutexCmdMask = ~(linux_abi::kFutexPrivate | linux_abi::kFutex
 }  // namespace
 
 kstd::Result<uint64_t> SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32_t val,
-                                     UserPtr<const linux_abi::Timespec> timeout,
-                                     uint64_t uaddr2, uint32_t val3) {
+                                     UserPtr<const linux_abi::Timespec> timeout, uint64_t uaddr2,
+                                     uint32_t val3) {
   (void)uaddr2;
   if ((uaddr.address() & 3) != 0) return kstd::Error::kInvalid;
   const bool is_private = (op & linux_abi::kFutexPrivate) != 0;
   int32_t cmd = op & kFutexCmdMask;
-  if ((cmd == linux_abi::kFutexWaitBitset || cmd == linux_abi::kFutexWakeBitset) && val3 != 0xFFFFFFFFu) {
+  if ((cmd == linux_abi::kFutexWaitBitset || cmd == linux_abi::kFutexWakeBitset) &&
+      val3 != 0xFFFFFFFFu) {
     return Refuse("futex", "bitset", val3);  // only the match-any bitset is supported
   }
   switch (cmd) {
@@ -35,9 +36,11 @@ kstd::Result<uint64_t> SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32
         TRY(timeout.CopyIn(&ts));
         if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000)
           return kstd::Error::kInvalid;
-        uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+        uint64_t ns =
+            static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
         // FUTEX_WAIT takes a relative timeout; FUTEX_WAIT_BITSET an absolute one.
-        deadline = cmd == linux_abi::kFutexWait ? sched::DeadlineAfterNanos(ns) : (ns == 0 ? 1 : ns);
+        deadline =
+            cmd == linux_abi::kFutexWait ? sched::DeadlineAfterNanos(ns) : (ns == 0 ? 1 : ns);
       }
       auto waited = FutexWait(uaddr.address(), is_private, val, deadline);
       // A signal: as Linux, restarted under SA_RESTART or when no handler
@@ -55,8 +58,7 @@ kstd::Result<uint64_t> SysLinuxFutex(UserPtr<uint32_t> uaddr, int32_t op, uint32
     case linux_abi::kFutexWakeBitset: {
       return FutexWake(uaddr.address(), is_private, static_cast<int64_t>(val));  // a count
     }
-    default:
-      return Refuse("futex", "op", static_cast<uint32_t>(cmd), kstd::Error::kNotSupported);
+    default: return Refuse("futex", "op", static_cast<uint32_t>(cmd), kstd::Error::kNotSupported);
   }
 }
 

@@ -3,8 +3,8 @@
 // ids (everything runs as root), and the process name (prctl PR_SET_NAME /
 // PR_GET_NAME).
 
-#include "core/proc/process.h"
 #include "core/proc/linux_thread.h"
+#include "core/proc/process.h"
 #include "core/syscall/sys_common.h"
 #include "core/unsupported/refusals.h"
 #include "kstd/string.h"
@@ -55,8 +55,8 @@ kstd::Result<uint64_t> SysLinuxGetsid(int32_t pid) {
 kstd::Result<uint64_t> SysLinuxSetpgid(int32_t pid, int32_t pgid) {
   Process* self = CurrentProcess();
   if (pid < 0 || pgid < 0) return kstd::Error::kInvalid;
-  kstd::RefPtr<Process> target =
-      pid == 0 ? kstd::RefPtr<Process>::FromRaw(self) : Process::FindByPid(static_cast<uint64_t>(pid));
+  kstd::RefPtr<Process> target = pid == 0 ? kstd::RefPtr<Process>::FromRaw(self)
+                                          : Process::FindByPid(static_cast<uint64_t>(pid));
   if (!target || (target.get() != self && target->parent_pid() != self->pid())) {
     return kstd::Error::kSearch;
   }
@@ -71,11 +71,13 @@ kstd::Result<uint64_t> SysLinuxSetpgid(int32_t pid, int32_t pgid) {
       uint64_t pgid, sid;
       bool found = false;
     } find{new_pgid, self->sid()};
-    Process::ForEach([](Process* p, void* c) {
-      auto* f = static_cast<Find*>(c);
-      // A zombie still holds its group until it is reaped.
-      if (p->pgid() == f->pgid && p->sid() == f->sid) f->found = true;
-    }, &find);
+    Process::ForEach(
+        [](Process* p, void* c) {
+          auto* f = static_cast<Find*>(c);
+          // A zombie still holds its group until it is reaped.
+          if (p->pgid() == f->pgid && p->sid() == f->sid) f->found = true;
+        },
+        &find);
     if (!find.found) return kstd::Error::kPermission;
   }
   target->set_pgid(new_pgid);
@@ -116,8 +118,7 @@ kstd::Result<uint64_t> SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg
       TRY(UserPtr<char>(arg2).CopyOut(name, sizeof name));
       return 0;
     }
-    default:
-      return Refuse("prctl", "option", static_cast<uint32_t>(option));
+    default: return Refuse("prctl", "option", static_cast<uint32_t>(option));
   }
 }
 

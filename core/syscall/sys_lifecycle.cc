@@ -4,15 +4,15 @@
 // execve is in sys_exec.cc.
 
 #include "abi/linux/sched.h"
-#include "core/proc/linux_thread.h"
 #include "abi/linux/signal.h"
 #include "core/posix/wait_status.h"
+#include "core/proc/linux_thread.h"
 #include "core/proc/process.h"
-#include "kstd/new.h"
-#include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
+#include "core/unsupported/refusals.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/thread.h"
+#include "kstd/new.h"
 
 namespace core::syscall {
 namespace {
@@ -126,14 +126,14 @@ kstd::Result<void> WaitForChild(const posix::WaitRequest& request, posix::WaitOu
           child->continue_unreported_ = false;
           break;
         }
-        case posix::WaitOutcome::Consume::kNone:
-          break;
+        case posix::WaitOutcome::Consume::kNone: break;
       }
       *outcome = o;
       return kstd::Ok();
     }
     release.Drop();
-    sched::WakeReason why = self->child_events().WaitIf(sched::kNoDeadline, NothingChanged, &condition);
+    sched::WakeReason why =
+        self->child_events().WaitIf(sched::kNoDeadline, NothingChanged, &condition);
     if (why == sched::WakeReason::kInterrupted) return kstd::Error::kInterrupted;
   }
 }
@@ -207,22 +207,27 @@ namespace {
 // shares only some of these with its parent (CLONE_VM or CLONE_FILES or
 // CLONE_FS or CLONE_SIGHAND without CLONE_THREAD, except vfork's CLONE_VM),
 // CLONE_PARENT and namespaces are refused with EINVAL.
-constexpr uint64_t kCloneSupported = linux_abi::kCloneSignalMask | linux_abi::kCloneVm | linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneSighand |
-                                     linux_abi::kCloneVfork | linux_abi::kCloneThread | linux_abi::kCloneSysvsem | linux_abi::kCloneSetTls |
-                                     linux_abi::kCloneParentSetTid | linux_abi::kCloneChildClearTid | linux_abi::kCloneDetached |
-                                     linux_abi::kCloneChildSetTid;
-constexpr uint64_t kCloneThreadShares = linux_abi::kCloneVm | linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneSighand;
+constexpr uint64_t kCloneSupported =
+    linux_abi::kCloneSignalMask | linux_abi::kCloneVm | linux_abi::kCloneFs |
+    linux_abi::kCloneFiles | linux_abi::kCloneSighand | linux_abi::kCloneVfork |
+    linux_abi::kCloneThread | linux_abi::kCloneSysvsem | linux_abi::kCloneSetTls |
+    linux_abi::kCloneParentSetTid | linux_abi::kCloneChildClearTid | linux_abi::kCloneDetached |
+    linux_abi::kCloneChildSetTid;
+constexpr uint64_t kCloneThreadShares =
+    linux_abi::kCloneVm | linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneSighand;
 
 // clone(CLONE_THREAD): a thread of the caller's process.
 kstd::Result<uint64_t> CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
                                    UserPtr<int32_t> child_tid, uint64_t tls) {
   // Linux's rules: CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM.
-  if ((flags & linux_abi::kCloneSighand) == 0 || (flags & linux_abi::kCloneVm) == 0) return kstd::Error::kInvalid;
+  if ((flags & linux_abi::kCloneSighand) == 0 || (flags & linux_abi::kCloneVm) == 0)
+    return kstd::Error::kInvalid;
   // A thread with its own fd table or fs context: not supported.
   if ((flags & kCloneThreadShares) != kCloneThreadShares) {
     return Refuse("clone", "flags", kCloneThreadShares & ~flags);
   }
-  if (flags & linux_abi::kCloneVfork) return Refuse("clone", "flags", linux_abi::kCloneVfork);  // a vfork thread
+  if (flags & linux_abi::kCloneVfork)
+    return Refuse("clone", "flags", linux_abi::kCloneVfork);  // a vfork thread
   Process* self = CurrentProcess();
   hal::ThreadContext* cpu = CurrentThread()->context();
   hal::SaveFpuState(cpu);
@@ -248,16 +253,20 @@ kstd::Result<uint64_t> CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32
 kstd::Result<uint64_t> SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
                                      UserPtr<int32_t> child_tid, uint64_t tls) {
   if ((flags & ~kCloneSupported) != 0) return Refuse("clone", "flags", flags & ~kCloneSupported);
-  if ((flags & linux_abi::kCloneSighand) != 0 && (flags & linux_abi::kCloneVm) == 0) return kstd::Error::kInvalid;
+  if ((flags & linux_abi::kCloneSighand) != 0 && (flags & linux_abi::kCloneVm) == 0)
+    return kstd::Error::kInvalid;
   if (flags & linux_abi::kCloneThread) return CloneThread(flags, newsp, parent_tid, child_tid, tls);
   if ((flags & (linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneSighand)) != 0) {
-    return Refuse("clone", "flags", flags & (linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneSighand));  // sharing without threads
+    return Refuse("clone", "flags",
+                  flags & (linux_abi::kCloneFs | linux_abi::kCloneFiles |
+                           linux_abi::kCloneSighand));  // sharing without threads
   }
   if ((flags & linux_abi::kCloneVm) != 0 && (flags & linux_abi::kCloneVfork) == 0) {
     return Refuse("clone", "flags", linux_abi::kCloneVm);  // a process sharing memory without vfork
   }
   uint64_t exit_signal = flags & linux_abi::kCloneSignalMask;
-  if (exit_signal != 0 && exit_signal != 17) return Refuse("clone", "exit_signal", exit_signal);  // SIGCHLD only
+  if (exit_signal != 0 && exit_signal != 17)
+    return Refuse("clone", "exit_signal", exit_signal);  // SIGCHLD only
   Process* self = CurrentProcess();
   hal::ThreadContext* cpu = CurrentThread()->context();
   hal::SaveFpuState(cpu);
@@ -278,7 +287,8 @@ kstd::Result<uint64_t> SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int
 }
 
 kstd::Result<uint64_t> SysLinuxVfork() {
-  return SysLinuxClone(linux_abi::kCloneVm | linux_abi::kCloneVfork | 17, 0, UserPtr<int32_t>(), UserPtr<int32_t>(), 0);
+  return SysLinuxClone(linux_abi::kCloneVm | linux_abi::kCloneVfork | 17, 0, UserPtr<int32_t>(),
+                       UserPtr<int32_t>(), 0);
 }
 
 kstd::Result<uint64_t> SysLinuxSetTidAddress(uint64_t tidptr) {

@@ -5,12 +5,12 @@
 // file mappings are refused with ENODEV (counted in /proc/tessera/unsupported).
 
 #include "core/kernel/memory.h"
-#include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
-#include "core/vm/vm_aspace.h"
-#include "core/vm/vm_object.h"
+#include "core/unsupported/refusals.h"
 #include "core/vfs/devfs.h"
 #include "core/vfs/vnode.h"
+#include "core/vm/vm_aspace.h"
+#include "core/vm/vm_object.h"
 #include "kstd/utility.h"
 
 namespace core::syscall {
@@ -23,9 +23,10 @@ constexpr int32_t kMapShared = 0x01, kMapPrivate = 0x02, kMapFixed = 0x10, kMapA
 constexpr int32_t kMapNoReserve = 0x4000, kMapPopulate = 0x8000, kMapNonBlock = 0x10000;
 constexpr int32_t kMapStack = 0x20000, kMapGrowsDown = 0x100, kMapFixedNoReplace = 0x100000;
 constexpr int32_t kMapDenyWrite = 0x800, kMapExecutable = 0x1000, kMapNorm = 0x200000;
-constexpr int32_t kKnownFlags = kMapShared | kMapPrivate | kMapFixed | kMapAnonymous | kMapNoReserve |
-                                kMapPopulate | kMapNonBlock | kMapStack | kMapGrowsDown |
-                                kMapFixedNoReplace | kMapDenyWrite | kMapExecutable | kMapNorm;
+constexpr int32_t kKnownFlags = kMapShared | kMapPrivate | kMapFixed | kMapAnonymous |
+                                kMapNoReserve | kMapPopulate | kMapNonBlock | kMapStack |
+                                kMapGrowsDown | kMapFixedNoReplace | kMapDenyWrite |
+                                kMapExecutable | kMapNorm;
 // Hints without effect here, accepted as Linux accepts them: NORESERVE (no
 // overcommit accounting), POPULATE/NONBLOCK (pages still come on first
 // touch), STACK, DENYWRITE, EXECUTABLE. GROWSDOWN and the 0x200000 bit are
@@ -34,10 +35,8 @@ constexpr int32_t kKnownFlags = kMapShared | kMapPrivate | kMapFixed | kMapAnony
 // The errno POSIX gives for a failed change of the address space.
 kstd::Error VmError(kstd::Error e) {
   switch (e) {
-    case kstd::Error::kNotFound:
-      return kstd::Error::kNoMemory;  // POSIX: ENOMEM
-    default:
-      return e;
+    case kstd::Error::kNotFound: return kstd::Error::kNoMemory;  // POSIX: ENOMEM
+    default: return e;
   }
 }
 
@@ -64,11 +63,14 @@ kstd::Result<void> FillFromFile(vm::VmObject* vmo, int32_t fd, int64_t offset, u
   auto file = TRY(CurrentProcess()->fds()->Get(fd));
   vfs::Vnode* v = file->vnode();
   // /dev/zero maps anonymous memory (shared or private), as on Linux.
-  if (v != nullptr && v->type() == vfs::VnodeType::kCharDevice && v->GetAttr().rdev == vfs::kDevZero) {
+  if (v != nullptr && v->type() == vfs::VnodeType::kCharDevice &&
+      v->GetAttr().rdev == vfs::kDevZero) {
     return kstd::Ok();
   }
   if (v == nullptr || v->type() != vfs::VnodeType::kRegular) return kstd::Error::kNoDevice;
-  if (shared) return Refuse("mmap", "shared_file_mapping", static_cast<uint32_t>(prot), kstd::Error::kNoDevice);
+  if (shared)
+    return Refuse("mmap", "shared_file_mapping", static_cast<uint32_t>(prot),
+                  kstd::Error::kNoDevice);
   if (!file->readable()) return kstd::Error::kAccess;
   if ((prot & kProtExec) != 0 && (v->fs()->mount_flags() & vfs::kMountNoExec) != 0) {
     return kstd::Error::kPermission;
@@ -106,7 +108,8 @@ kstd::Result<void> FillFromFile(vm::VmObject* vmo, int32_t fd, int64_t offset, u
 kstd::Result<uint64_t> SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot, int32_t flags,
                                     int32_t fd, int64_t offset) {
   if ((flags & ~kKnownFlags) != 0 || (flags & (kMapGrowsDown | kMapNorm)) != 0) {
-    return Refuse("mmap", "flags", static_cast<uint32_t>(flags & (~kKnownFlags | kMapGrowsDown | kMapNorm)));
+    return Refuse("mmap", "flags",
+                  static_cast<uint32_t>(flags & (~kKnownFlags | kMapGrowsDown | kMapNorm)));
   }
   int sharing = flags & (kMapShared | kMapPrivate);
   if (sharing != kMapShared && sharing != kMapPrivate) return kstd::Error::kInvalid;
@@ -161,7 +164,8 @@ kstd::Result<uint64_t> SysLinuxMremap(uint64_t old_addr, uint64_t old_size, uint
                                       uint64_t flags, uint64_t new_addr) {
   // Linux uapi values; MREMAP_DONTUNMAP (4) is not implemented: EINVAL.
   constexpr uint64_t kMayMove = 1, kFixed = 2;
-  if ((flags & ~(kMayMove | kFixed)) != 0) return Refuse("mremap", "flags", flags & ~(kMayMove | kFixed));
+  if ((flags & ~(kMayMove | kFixed)) != 0)
+    return Refuse("mremap", "flags", flags & ~(kMayMove | kFixed));
   if ((old_addr & (kPage - 1)) != 0) return kstd::Error::kInvalid;
   // Lengths round up to pages, as on Linux; one that wraps cannot be mapped.
   const uint64_t old_pages = kstd::AlignUp(old_size, kPage);
@@ -191,8 +195,7 @@ kstd::Result<uint64_t> SysLinuxMadvise(uint64_t addr, uint64_t length, int32_t a
     case kHugePage:
     case kNoHugePage:
     case kDontDump:
-    case kDoDump:
-      return 0;  // hints about paging behaviour, free to ignore
+    case kDoDump: return 0;  // hints about paging behaviour, free to ignore
     case kDontNeed:
     case kFree: {
       // The pages must read back as zero afterwards: replace the range with
@@ -207,8 +210,7 @@ kstd::Result<uint64_t> SysLinuxMadvise(uint64_t addr, uint64_t length, int32_t a
       TRY(aspace->MapFixedReplace(addr, kstd::Move(vmo), 0, size, region.value().prot, 0));
       return 0;
     }
-    default:
-      return Refuse("madvise", "advice", static_cast<uint32_t>(advice));
+    default: return Refuse("madvise", "advice", static_cast<uint32_t>(advice));
   }
 }
 

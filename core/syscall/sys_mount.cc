@@ -11,13 +11,13 @@
 // table changes. Rights: none are checked (everything runs as root).
 
 #include "core/fs/block_devices.h"
-#include "core/fs/remote_mounts.h"
 #include "core/fs/fs_types.h"
+#include "core/fs/remote_mounts.h"
 #include "core/fs/root.h"
 #include "core/kernel/log.h"
 #include "core/syscall/mount_agent.h"
-#include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
+#include "core/unsupported/refusals.h"
 #include "core/vfs/mount_options.h"
 #include "core/vfs/ops.h"
 #include "kstd/new.h"
@@ -100,9 +100,9 @@ struct CanonicalPath {
 // kNotDirectory, and those of MountThroughAgent (kNoDevice without an agent,
 // kBusy for a disk mounted already or being mounted).
 kstd::Result<void> MountExt2(const Caller& caller, const MountString& type,
-                              const MountString& source, const MountString& data,
-                              const MountString& target, kstd::RefPtr<vfs::Vnode> dir,
-                              uint32_t flags) {
+                             const MountString& source, const MountString& data,
+                             const MountString& target, kstd::RefPtr<vfs::Vnode> dir,
+                             uint32_t flags) {
   if (!source.present() || source.name().empty()) return kstd::Error::kInvalid;
   if (data.present() && !data.name().empty()) {
     Log("vfs", "mount: ext2 takes no options here (only the mount flags, e.g. ro): EINVAL");
@@ -165,7 +165,8 @@ kstd::Result<void> Remount(const vfs::MountRequest& request, const MountString& 
   if (request.operation == vfs::MountOperation::kRemount) {
     TRY(fs->Remount(data.name(), &flags));
   } else {
-    constexpr uint32_t kSuperblockFlags = vfs::kMountSync | vfs::kMountDirSync | vfs::kMountLazyTime;
+    constexpr uint32_t kSuperblockFlags =
+        vfs::kMountSync | vfs::kMountDirSync | vfs::kMountLazyTime;
     flags = (flags & ~kSuperblockFlags) | (old_flags & kSuperblockFlags);
   }
   TRY(vfs::Mounts().Remount(dir, flags));
@@ -180,8 +181,8 @@ kstd::Result<void> Remount(const vfs::MountRequest& request, const MountString& 
   return kstd::Ok();
 }
 
-kstd::Result<void> Move(const Caller& caller, const MountString& source,
-                        const MountString& target, kstd::RefPtr<vfs::Vnode> dir) {
+kstd::Result<void> Move(const Caller& caller, const MountString& source, const MountString& target,
+                        kstd::RefPtr<vfs::Vnode> dir) {
   if (!source.present() || source.name().empty()) return kstd::Error::kInvalid;
   kstd::RefPtr<vfs::Vnode> moved = TRY(vfs::LookupPath(caller.ctx(), source.name(), true));
   if (!IsMountRoot(moved.get())) return kstd::Error::kInvalid;
@@ -218,10 +219,8 @@ kstd::Result<void> Mount(uint64_t user_source, uint64_t user_target, uint64_t us
     case vfs::MountOperation::kNew:
       return NewMount(caller, type, source, data, target, kstd::Move(dir), request.flags);
     case vfs::MountOperation::kRemount:
-    case vfs::MountOperation::kRemountBind:
-      return Remount(request, data, dir.get());
-    case vfs::MountOperation::kMove:
-      return Move(caller, source, target, kstd::Move(dir));
+    case vfs::MountOperation::kRemountBind: return Remount(request, data, dir.get());
+    case vfs::MountOperation::kMove: return Move(caller, source, target, kstd::Move(dir));
     case vfs::MountOperation::kPrivate:
       // Tessera has no mount propagation: every mount is private already.
       return IsMountRoot(dir.get()) ? kstd::Result<void>(kstd::Ok())

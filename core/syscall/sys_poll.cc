@@ -22,7 +22,7 @@ struct linux_pollfd {
 // `timeout_ns` < 0 waits forever.
 kstd::Result<uint64_t> PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t timeout_ns) {
   uint64_t deadline = timeout_ns < 0 ? sched::kNoDeadline
-                                    : sched::DeadlineAfterNanos(static_cast<uint64_t>(timeout_ns));
+                                     : sched::DeadlineAfterNanos(static_cast<uint64_t>(timeout_ns));
   constexpr size_t kMaxWaited = 64;
   for (;;) {
     uint64_t ready = 0;
@@ -48,7 +48,8 @@ kstd::Result<uint64_t> PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t tim
         // Never blocks, yet not ready for what was asked: nothing to wait for.
       } else if (waited < kMaxWaited) {
         Signals w = kSignalPeerClosed;
-        if (pfds[i].events & (linux_abi::kPollIn | linux_abi::kPollRdNorm | linux_abi::kPollPri)) w |= kSignalReadable;
+        if (pfds[i].events & (linux_abi::kPollIn | linux_abi::kPollRdNorm | linux_abi::kPollPri))
+          w |= kSignalReadable;
         if (pfds[i].events & (linux_abi::kPollOut | linux_abi::kPollWrNorm)) w |= kSignalWritable;
         objects[waited] = kstd::RefPtr<KernelObject>::FromRaw(file.value()->WaitTarget());
         wanted[waited] = w;
@@ -57,7 +58,8 @@ kstd::Result<uint64_t> PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t tim
         too_many = true;
       }
     }
-    if (ready > 0 || timeout_ns == 0 || (deadline != sched::kNoDeadline && sched::Now() >= deadline)) {
+    if (ready > 0 || timeout_ns == 0 ||
+        (deadline != sched::kNoDeadline && sched::Now() >= deadline)) {
       return ready;
     }
     if (waited == 0) {
@@ -139,12 +141,17 @@ kstd::Result<uint64_t> DoSelect(int32_t nfds, uint64_t readfds, uint64_t writefd
       sets[set][fd / 64] |= 1ULL << (fd % 64);
       ++count;
     };
-    if ((pfds[i].events & linux_abi::kPollIn) && (rev & (linux_abi::kPollIn | linux_abi::kPollHup | linux_abi::kPollErr))) mark(0);
-    if ((pfds[i].events & linux_abi::kPollOut) && (rev & (linux_abi::kPollOut | linux_abi::kPollErr))) mark(1);
+    if ((pfds[i].events & linux_abi::kPollIn) &&
+        (rev & (linux_abi::kPollIn | linux_abi::kPollHup | linux_abi::kPollErr)))
+      mark(0);
+    if ((pfds[i].events & linux_abi::kPollOut) &&
+        (rev & (linux_abi::kPollOut | linux_abi::kPollErr)))
+      mark(1);
     if ((pfds[i].events & linux_abi::kPollPri) && (rev & linux_abi::kPollPri)) mark(2);
   }
   for (int i = 0; i < 3; ++i) {
-    if (user[i] != 0 && words > 0 && UserPtr<uint64_t>(user[i]).CopyOut(sets[i], words).is_error()) {
+    if (user[i] != 0 && words > 0 &&
+        UserPtr<uint64_t>(user[i]).CopyOut(sets[i], words).is_error()) {
       return kstd::Error::kFault;
     }
   }

@@ -1,7 +1,7 @@
 // Native calls on processes and threads, and the monotonic clock.
 
-#include "core/kernel/log.h"
 #include "core/console/console.h"
+#include "core/kernel/log.h"
 #include "core/proc/spawn.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
@@ -68,7 +68,8 @@ kstd::Result<uint64_t> SysProcessSpawn(UserPtr<const tessera::SpawnArgs> user_ar
   char name[Process::kNameMax];
   if (args.name == nullptr) {
     name[0] = '\0';
-  } else if (CopyStringIn(reinterpret_cast<uint64_t>(args.name), name, sizeof name - 1).is_error()) {
+  } else if (CopyStringIn(reinterpret_cast<uint64_t>(args.name), name, sizeof name - 1)
+                 .is_error()) {
     return kstd::Error::kFault;
   }
   const char* names[tessera::kMaxMessageHandles];
@@ -83,7 +84,9 @@ kstd::Result<uint64_t> SysProcessSpawn(UserPtr<const tessera::SpawnArgs> user_ar
     names[i] = "";
     if (args.handle_names != nullptr) {
       uint64_t p;
-      if (UserPtr<uint64_t>(reinterpret_cast<uint64_t>(args.handle_names) + 8 * i).CopyIn(&p).is_error()) {
+      if (UserPtr<uint64_t>(reinterpret_cast<uint64_t>(args.handle_names) + 8 * i)
+              .CopyIn(&p)
+              .is_error()) {
         return kstd::Error::kFault;
       }
       auto s = TRY(arena.Copy(p));
@@ -170,7 +173,8 @@ kstd::Result<uint64_t> SysProcessStats(tessera::handle_t process,
 }
 
 kstd::Result<uint64_t> SysThreadCreate(uint64_t entry, uint64_t stack_top, uint64_t arg) {
-  if (entry >= hal::UserAddressLimit() || stack_top >= hal::UserAddressLimit() || (stack_top & 15) != 0) {
+  if (entry >= hal::UserAddressLimit() || stack_top >= hal::UserAddressLimit() ||
+      (stack_top & 15) != 0) {
     return kstd::Error::kInvalid;
   }
   Process* self = CurrentProcess();

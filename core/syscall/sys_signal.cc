@@ -2,8 +2,8 @@
 // tkill, tgkill, rt_sigpending, rt_sigsuspend, pause, sigaltstack.
 
 #include "abi/linux/signal.h"
-#include "core/proc/linux_thread.h"
 #include "core/posix/signals.h"
+#include "core/proc/linux_thread.h"
 #include "core/proc/signal_delivery.h"
 #include "core/proc/signals.h"
 #include "core/syscall/sys_common.h"
@@ -11,12 +11,11 @@
 namespace core::syscall {
 namespace {
 
-posix::ThreadSignals* ThreadState() {
-  return SignalsOf(CurrentThread());
-}
+posix::ThreadSignals* ThreadState() { return SignalsOf(CurrentThread()); }
 
 linux_abi::SigInfo KillInfo(int signo, int32_t code = linux_abi::kSiUser) {
-  return linux_abi::SigInfo::FromKill(signo, static_cast<int32_t>(CurrentProcess()->pid()), 0, code);
+  return linux_abi::SigInfo::FromKill(signo, static_cast<int32_t>(CurrentProcess()->pid()), 0,
+                                      code);
 }
 
 // Blocks until a signal interrupts the thread; returns the restart code.
@@ -32,7 +31,8 @@ kstd::Error SleepUntilSignal() {
 }  // namespace
 
 kstd::Result<uint64_t> SysLinuxRtSigaction(int32_t signo, UserPtr<const linux_abi::KSigAction> act,
-                                           UserPtr<linux_abi::KSigAction> oldact, uint64_t sigsetsize) {
+                                           UserPtr<linux_abi::KSigAction> oldact,
+                                           uint64_t sigsetsize) {
   if (posix::CheckSigSetSize(sigsetsize).is_error()) return kstd::Error::kInvalid;
   linux_abi::KSigAction new_action, old_action;
   if (act.address() != 0 && act.CopyIn(&new_action).is_error()) return kstd::Error::kFault;
@@ -89,10 +89,12 @@ kstd::Result<uint64_t> SysLinuxKill(int32_t pid, int32_t signo) {
       linux_abi::SigInfo info;
       int sent = 0;
     } all{self->pid(), signo, info};
-    Process::ForEach([](Process* p, void* c) {
-      auto* a = static_cast<All*>(c);
-      if (p->pid() > 1 && p->pid() != a->self && !p->terminated()) ++a->sent;
-    }, &all);
+    Process::ForEach(
+        [](Process* p, void* c) {
+          auto* a = static_cast<All*>(c);
+          if (p->pid() > 1 && p->pid() != a->self && !p->terminated()) ++a->sent;
+        },
+        &all);
     for (uint64_t target = 2;; ++target) {
       // Walk pids outside the table lock (sending takes other locks).
       kstd::RefPtr<Process> p = Process::FindByPid(target);
@@ -124,7 +126,8 @@ kstd::Result<uint64_t> SysLinuxTgkill(int32_t tgid, int32_t tid, int32_t signo) 
 
 kstd::Result<uint64_t> SysLinuxTkill(int32_t tid, int32_t signo) {
   if (tid <= 0 || signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
-  TRY(SendSignalToThread(0, static_cast<uint64_t>(tid), signo, KillInfo(signo, linux_abi::kSiTkill)));
+  TRY(SendSignalToThread(0, static_cast<uint64_t>(tid), signo,
+                         KillInfo(signo, linux_abi::kSiTkill)));
   return 0;
 }
 

@@ -47,16 +47,17 @@ kstd::Result<uint64_t> SysLinuxReboot(uint32_t magic1, uint32_t magic2, uint32_t
     case kCmdRestart: {
       Process* self = CurrentProcess();
       Log("kernel", "%s requested by pid %lu (%s): unmounting file systems",
-          cmd == kCmdRestart ? "restart" : cmd == kCmdHalt ? "halt" : "power off", self->pid(),
-          self->name());
+          cmd == kCmdRestart ? "restart"
+          : cmd == kCmdHalt  ? "halt"
+                             : "power off",
+          self->pid(), self->name());
       SyncRemoteFileSystems();
       UnmountRemoteFileSystems();
       if (cmd == kCmdRestart) hal::ResetMachine();
       Log("kernel", "%s", "power down");
       hal::ExitMachine(0);
     }
-    default:
-      return kstd::Error::kInvalid;  // incl. RESTART2 and KEXEC: not supported
+    default: return kstd::Error::kInvalid;  // incl. RESTART2 and KEXEC: not supported
   }
 }
 

@@ -27,8 +27,7 @@ kstd::Result<uint64_t> SysLinuxArchPrctl(int32_t code, uint64_t address) {
       TRY(UserPtr<uint64_t>(address).CopyOut(&value));
       return 0;
     }
-    default:
-      return kstd::Error::kInvalid;
+    default: return kstd::Error::kInvalid;
   }
 }
 

@@ -8,8 +8,8 @@
 #include "core/kernel/wall_clock.h"
 #include "core/proc/interval_timers.h"
 #include "core/proc/process.h"
-#include "core/unsupported/refusals.h"
 #include "core/syscall/sys_common.h"
+#include "core/unsupported/refusals.h"
 #include "hal/timer.h"
 
 namespace core::syscall {
@@ -20,7 +20,7 @@ constexpr uint64_t kNsPerUs = 1000, kNsPerSec = 1'000'000'000;
 
 linux_abi::Timeval ToTimeval(uint64_t ns, bool armed) {
   linux_abi::Timeval tv{static_cast<int64_t>(ns / kNsPerSec),
-                            static_cast<int64_t>((ns % kNsPerSec) / kNsPerUs)};
+                        static_cast<int64_t>((ns % kNsPerSec) / kNsPerUs)};
   // An armed timer never reads as zero (that would mean "disarmed").
   if (armed && tv.tv_sec == 0 && tv.tv_usec == 0) tv.tv_usec = 1;
   return tv;
@@ -41,10 +41,10 @@ bool FromTimeval(const linux_abi::Timeval& tv, uint64_t* ns) {
 // ITIMER_VIRTUAL and ITIMER_PROF exist in Linux but not here: EINVAL, like
 // any unknown timer.
 kstd::Result<void> CheckWhich(int32_t which) {
-  if (which != linux_abi::kItimerReal) return Refuse("itimer", "which", static_cast<uint32_t>(which));
+  if (which != linux_abi::kItimerReal)
+    return Refuse("itimer", "which", static_cast<uint32_t>(which));
   return kstd::Ok();
 }
-
 
 // A timezone argument is obsolete; Linux accepts and ignores a null one and
 // keeps a kernel timezone nobody uses. Tessera reports UTC, offset 0.
@@ -64,8 +64,9 @@ kstd::Result<uint64_t> SysLinuxTime(UserPtr<int64_t> tloc) {
 kstd::Result<uint64_t> SysLinuxGettimeofday(UserPtr<linux_abi::Timeval> tv, UserPtr<void> tz) {
   int64_t now = WallClockNanos();
   if (tv.address() != 0) {
-    linux_abi::Timeval out{now / static_cast<int64_t>(kNsPerSec),
-                               (now % static_cast<int64_t>(kNsPerSec)) / static_cast<int64_t>(kNsPerUs)};
+    linux_abi::Timeval out{
+        now / static_cast<int64_t>(kNsPerSec),
+        (now % static_cast<int64_t>(kNsPerSec)) / static_cast<int64_t>(kNsPerUs)};
     TRY(tv.CopyOut(&out));
   }
   if (tz.address() != 0) {
@@ -92,8 +93,7 @@ kstd::Result<uint64_t> SysLinuxSettimeofday(UserPtr<const linux_abi::Timeval> tv
   return 0;
 }
 
-kstd::Result<uint64_t> SysLinuxClockSettime(int32_t clock,
-                                            UserPtr<const linux_abi::Timespec> tp) {
+kstd::Result<uint64_t> SysLinuxClockSettime(int32_t clock, UserPtr<const linux_abi::Timespec> tp) {
   // Only the wall clock can be set (Linux: EINVAL for the others).
   if (clock != linux_abi::kClockRealtime) return kstd::Error::kInvalid;
   linux_abi::Timespec in;
@@ -113,8 +113,7 @@ kstd::Result<uint64_t> SysLinuxGetitimer(int32_t which, UserPtr<linux_abi::Itime
   return 0;
 }
 
-kstd::Result<uint64_t> SysLinuxSetitimer(int32_t which,
-                                         UserPtr<const linux_abi::Itimerval> value,
+kstd::Result<uint64_t> SysLinuxSetitimer(int32_t which, UserPtr<const linux_abi::Itimerval> value,
                                          UserPtr<linux_abi::Itimerval> old) {
   TRY(CheckWhich(which));
   posix::IntervalTimerValue next;
@@ -122,7 +121,8 @@ kstd::Result<uint64_t> SysLinuxSetitimer(int32_t which,
   if (value.address() != 0) {
     linux_abi::Itimerval in;
     TRY(value.CopyIn(&in));
-    if (!FromTimeval(in.it_value, &next.value_ns) || !FromTimeval(in.it_interval, &next.interval_ns)) {
+    if (!FromTimeval(in.it_value, &next.value_ns) ||
+        !FromTimeval(in.it_interval, &next.interval_ns)) {
       return kstd::Error::kInvalid;
     }
   }
@@ -146,25 +146,20 @@ kstd::Result<uint64_t> SysLinuxAlarm(uint32_t seconds) {
 kstd::Result<uint64_t> SysLinuxClockGettime(int32_t clock, UserPtr<linux_abi::Timespec> tp) {
   uint64_t ns;
   switch (clock) {
-    case linux_abi::kClockRealtime:
-      ns = static_cast<uint64_t>(WallClockNanos());
-      break;
+    case linux_abi::kClockRealtime: ns = static_cast<uint64_t>(WallClockNanos()); break;
     case linux_abi::kClockMonotonic:
     case linux_abi::kClockMonotonicRaw:
-    case linux_abi::kClockBoottime:
-      ns = hal::MonotonicNanos();
-      break;
+    case linux_abi::kClockBoottime: ns = hal::MonotonicNanos(); break;
     case linux_abi::kClockProcessCputime:
       ns = CurrentProcess()->cpu_ticks() * (1'000'000'000ULL / sched::kTickHz);
       break;
     case linux_abi::kClockThreadCputime:
       ns = CurrentThread()->cpu_ticks() * (1'000'000'000ULL / sched::kTickHz);
       break;
-    default:
-      return kstd::Error::kInvalid;
+    default: return kstd::Error::kInvalid;
   }
   linux_abi::Timespec ts{static_cast<int64_t>(ns / 1'000'000'000ULL),
-                             static_cast<int64_t>(ns % 1'000'000'000ULL)};
+                         static_cast<int64_t>(ns % 1'000'000'000ULL)};
   TRY(tp.CopyOut(&ts));
   return 0;
 }
@@ -177,7 +172,8 @@ kstd::Result<uint64_t> SysLinuxNanosleep(UserPtr<const linux_abi::Timespec> req,
     return kstd::Error::kInvalid;
   }
   uint64_t start = hal::MonotonicNanos();
-  uint64_t total = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+  uint64_t total =
+      static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
   uint64_t deadline = sched::DeadlineAfterNanos(total);
   sched::PrepareToBlock();
   for (;;) {
@@ -187,7 +183,7 @@ kstd::Result<uint64_t> SysLinuxNanosleep(UserPtr<const linux_abi::Timespec> req,
       uint64_t elapsed = hal::MonotonicNanos() - start;
       uint64_t left = elapsed >= total ? 0 : total - elapsed;
       linux_abi::Timespec r{static_cast<int64_t>(left / 1'000'000'000ULL),
-                                static_cast<int64_t>(left % 1'000'000'000ULL)};
+                            static_cast<int64_t>(left % 1'000'000'000ULL)};
       if (!rem.is_null()) (void)rem.CopyOut(&r);
       return kstd::Error::kInterrupted;
     }
@@ -197,10 +193,13 @@ kstd::Result<uint64_t> SysLinuxNanosleep(UserPtr<const linux_abi::Timespec> req,
 kstd::Result<uint64_t> SysLinuxClockNanosleep(int32_t clock, int32_t flags,
                                               UserPtr<const linux_abi::Timespec> req,
                                               UserPtr<linux_abi::Timespec> rem) {
-  if (clock != linux_abi::kClockRealtime && clock != linux_abi::kClockMonotonic && clock != linux_abi::kClockBoottime) {
+  if (clock != linux_abi::kClockRealtime && clock != linux_abi::kClockMonotonic &&
+      clock != linux_abi::kClockBoottime) {
     return kstd::Error::kInvalid;
   }
-  if ((flags & ~linux_abi::kTimerAbstime) != 0) return Refuse("clock_nanosleep", "flags", static_cast<uint32_t>(flags & ~linux_abi::kTimerAbstime));
+  if ((flags & ~linux_abi::kTimerAbstime) != 0)
+    return Refuse("clock_nanosleep", "flags",
+                  static_cast<uint32_t>(flags & ~linux_abi::kTimerAbstime));
   if ((flags & linux_abi::kTimerAbstime) == 0) return SysLinuxNanosleep(req, rem);
   linux_abi::Timespec ts;
   TRY(req.CopyIn(&ts));
@@ -209,7 +208,8 @@ kstd::Result<uint64_t> SysLinuxClockNanosleep(int32_t clock, int32_t flags,
   int64_t absolute = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
   // A CLOCK_REALTIME deadline is converted once: a later settimeofday does not
   // move it (Linux would; documented difference).
-  uint64_t deadline = clock == linux_abi::kClockRealtime ? MonotonicForWall(absolute) : static_cast<uint64_t>(absolute);
+  uint64_t deadline = clock == linux_abi::kClockRealtime ? MonotonicForWall(absolute)
+                                                         : static_cast<uint64_t>(absolute);
   if (deadline == 0) deadline = 1;
   sched::PrepareToBlock();
   for (;;) {

@@ -9,8 +9,8 @@ namespace {
 
 // Header field order after the 6-byte magic (each 8 hex digits).
 constexpr const char* kFieldNames[13] = {
-    "ino",       "mode",      "uid",       "gid",      "nlink",    "mtime",   "filesize",
-    "devmajor",  "devminor",  "rdevmajor", "rdevminor", "namesize", "check",
+    "ino",      "mode",     "uid",       "gid",       "nlink",    "mtime", "filesize",
+    "devmajor", "devminor", "rdevmajor", "rdevminor", "namesize", "check",
 };
 constexpr size_t kMagicSize = 6;
 constexpr Name kTrailerName("TRAILER!!!", 10);
@@ -38,7 +38,7 @@ kstd::Error CpioReader::Fail(uint64_t offset, const char* field, const char* wha
   error_.offset = offset;
   error_.field = field;
   klog::Format(error_.message, sizeof(error_.message), "cpio: offset %llu, field %s: %s",
-         static_cast<unsigned long long>(offset), field, what);
+               static_cast<unsigned long long>(offset), field, what);
   return kstd::Error::kBadMessage;
 }
 
@@ -158,8 +158,7 @@ kstd::Result<bool> CpioReader::NextOrTrailer(CpioEntry* entry) {
     return Fail(field_base + 8 * 1, "mode", "unknown mode bits");
   }
   switch (e.type) {
-    case VnodeType::kRegular:
-      break;
+    case VnodeType::kRegular: break;
     case VnodeType::kSymlink:
       if (e.filesize == 0 || e.filesize > kMaxPathLength) {
         return Fail(field_base + 8 * 6, "filesize", "symlink target must be 1..4095 bytes");
@@ -209,8 +208,8 @@ class HardLinkTable {
     return nullptr;
   }
   bool Add(const CpioEntry& e, kstd::RefPtr<Vnode> vnode) {
-    HardLink* link = new (kstd::nothrow) HardLink{head_, e.dev_major, e.dev_minor, e.ino,
-                                                  kstd::Move(vnode)};
+    HardLink* link =
+        new (kstd::nothrow) HardLink{head_, e.dev_major, e.dev_minor, e.ino, kstd::Move(vnode)};
     if (link == nullptr) return false;
     head_ = link;
     return true;
@@ -234,8 +233,9 @@ kstd::Error EntryError(CpioError* out, const CpioEntry& e, kstd::Error error, co
     for (int i = 0; i < shown; ++i) {
       if (name[i] < 0x20 || name[i] == 0x7f) name[i] = '?';
     }
-    klog::Format(out->message, sizeof(out->message), "cpio: entry at offset %llu (\"%s\"), %s: %s (%s)",
-           static_cast<unsigned long long>(e.offset), name, field, what, kstd::ErrorName(error));
+    klog::Format(
+        out->message, sizeof(out->message), "cpio: entry at offset %llu (\"%s\"), %s: %s (%s)",
+        static_cast<unsigned long long>(e.offset), name, field, what, kstd::ErrorName(error));
   }
   return error;
 }
@@ -250,7 +250,8 @@ kstd::Result<void> CheckName(const CpioEntry& e, CpioError* error) {
     const char* start = p;
     while (p < end && *p != '/') ++p;
     Name comp(start, static_cast<size_t>(p - start));
-    if (comp.IsDotDot()) return EntryError(error, e, kstd::Error::kBadMessage, "name", "\"..\" in a name");
+    if (comp.IsDotDot())
+      return EntryError(error, e, kstd::Error::kBadMessage, "name", "\"..\" in a name");
     if (comp.size() > kMaxNameLength) {
       return EntryError(error, e, kstd::Error::kNameTooLong, "name",
                         "a component is longer than 255 bytes");
@@ -430,8 +431,7 @@ kstd::Result<void> Unpacker::Apply(const CpioEntry& e, CpioStats* stats) {
   request.type = e.type;
   request.mode = e.mode & linux_abi::kModePermissionMask;
   if (e.type == VnodeType::kSymlink) {
-    request.symlink_target =
-        Name(reinterpret_cast<const char*>(e.data.data()), e.data.size());
+    request.symlink_target = Name(reinterpret_cast<const char*>(e.data.data()), e.data.size());
   }
   if (e.type == VnodeType::kCharDevice || e.type == VnodeType::kBlockDevice) {
     request.rdev = linux_abi::MakeDev(e.rdev_major, e.rdev_minor);
@@ -464,9 +464,7 @@ kstd::Result<void> Unpacker::Apply(const CpioEntry& e, CpioStats* stats) {
         if (r.is_error()) return Fail(e, r.error(), "uid", "cannot set owner");
       }
       return kstd::Ok();
-    default:
-      ++stats->special;
-      break;
+    default: ++stats->special; break;
   }
   return SetAttributes(node.get(), e, /*times=*/true);
 }

@@ -55,7 +55,7 @@ namespace core::vfs {
 inline constexpr size_t kCpioHeaderSize = 110;
 
 struct CpioEntry {
-  uint64_t offset = 0;  // of the header in the archive
+  uint64_t offset = 0;      // of the header in the archive
   bool crc_format = false;  // "070702"
   uint32_t ino = 0;
   uint32_t mode = 0;
@@ -70,16 +70,16 @@ struct CpioEntry {
   uint32_t rdev_minor = 0;
   uint32_t namesize = 0;
   uint32_t check = 0;
-  Name name;             // without the NUL
-  kstd::ByteSpan data;   // filesize bytes
+  Name name;            // without the NUL
+  kstd::ByteSpan data;  // filesize bytes
   VnodeType type = VnodeType::kRegular;
 };
 
 /// What went wrong where. `message` is a complete sentence for the kernel log.
 struct CpioError {
   kstd::Error error = kstd::Error::kBadMessage;
-  uint64_t offset = 0;       // byte offset in the archive of the faulty part
-  const char* field = "";    // "magic", "namesize", "name", "filesize", "mode", ...
+  uint64_t offset = 0;     // byte offset in the archive of the faulty part
+  const char* field = "";  // "magic", "namesize", "name", "filesize", "mode", ...
   char message[192] = {};
 };
 
@@ -112,8 +112,8 @@ struct CpioStats {
   size_t directories = 0;
   size_t files = 0;
   size_t symlinks = 0;
-  size_t hard_links = 0;   // entries that became extra links
-  size_t special = 0;      // device nodes, fifos, sockets
+  size_t hard_links = 0;  // entries that became extra links
+  size_t special = 0;     // device nodes, fifos, sockets
   uint64_t data_bytes = 0;
 };
 
@@ -121,7 +121,6 @@ struct CpioStats {
 /// Errors: kBadMessage (malformed archive or hostile name), kNameTooLong,
 /// kNotDirectory, kExists, kNoSpace, kNoMemory and the file system's errors;
 /// `error` (optional) then says where and why.
-kstd::Result<CpioStats> UnpackCpio(kstd::ByteSpan archive, Vnode* root,
-                                   CpioError* error = nullptr);
+kstd::Result<CpioStats> UnpackCpio(kstd::ByteSpan archive, Vnode* root, CpioError* error = nullptr);
 
 }  // namespace core::vfs

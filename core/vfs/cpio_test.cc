@@ -34,8 +34,7 @@ std::string ReadFileOrDie(const std::string& path) {
 }
 
 const std::string& Archive() {
-  static const std::string* a =
-      new std::string(ReadFileOrDie("core/vfs/testdata/staging.cpio"));
+  static const std::string* a = new std::string(ReadFileOrDie("core/vfs/testdata/staging.cpio"));
   return *a;
 }
 
@@ -74,9 +73,14 @@ const std::vector<ManifestEntry>& Manifest() {
       }
       EXPECT_EQ(f.size(), 8u) << line;
       if (f.size() != 8) continue;
-      ManifestEntry e{f[0], f[1][0], static_cast<uint32_t>(std::stoul(f[2], nullptr, 8)),
-                      std::stoull(f[3]), std::stoll(f[4]), static_cast<uint32_t>(std::stoul(f[5])),
-                      f[6], f[1] == "f" ? Unhex(f[7]) : f[7]};
+      ManifestEntry e{f[0],
+                      f[1][0],
+                      static_cast<uint32_t>(std::stoul(f[2], nullptr, 8)),
+                      std::stoull(f[3]),
+                      std::stoll(f[4]),
+                      static_cast<uint32_t>(std::stoul(f[5])),
+                      f[6],
+                      f[1] == "f" ? Unhex(f[7]) : f[7]};
       entries->push_back(e);
     }
     return entries;
@@ -113,10 +117,9 @@ std::string Entry(const Spec& s) {
   uint32_t filesize =
       s.filesize >= 0 ? static_cast<uint32_t>(s.filesize) : static_cast<uint32_t>(s.data.size());
   uint32_t check = s.check >= 0 ? static_cast<uint32_t>(s.check) : 0;
-  std::snprintf(header, sizeof(header),
-                "%s%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", s.magic.c_str(), s.ino,
-                s.mode, 0u, 0u, s.nlink, s.mtime, filesize, 0u, 0u, s.rdev_major, s.rdev_minor,
-                namesize, check);
+  std::snprintf(header, sizeof(header), "%s%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+                s.magic.c_str(), s.ino, s.mode, 0u, 0u, s.nlink, s.mtime, filesize, 0u, 0u,
+                s.rdev_major, s.rdev_minor, namesize, check);
   std::string out(header, kCpioHeaderSize);
   out += s.name;
   out.push_back('\0');
@@ -217,11 +220,8 @@ TEST_F(CpioTest, RealArchiveRoundTripsEveryFileModeTargetAndLink) {
         EXPECT_EQ(a.size, m.size);
         EXPECT_EQ(a.mtime, m.mtime * testing::kSecond);
         break;
-      case 'p':
-        EXPECT_EQ(v->type(), VnodeType::kFifo);
-        break;
-      default:
-        ADD_FAILURE() << "manifest type " << m.type;
+      case 'p': EXPECT_EQ(v->type(), VnodeType::kFifo); break;
+      default: ADD_FAILURE() << "manifest type " << m.type;
     }
     if (m.type == 'f' && m.nlink > 1) {
       auto [it, fresh] = by_inode.emplace(m.inode, v.get());
@@ -450,8 +450,8 @@ TEST_F(CpioTest, DotDotNeverEscapes) {
 }
 
 TEST_F(CpioTest, AbsoluteAndDotPrefixesAreRelativeToTheRoot) {
-  ASSERT_OK(Unpack(Pack({File("/abs/file", "1"), File("./dot/file", "2"),
-                         File("././x//y///z", "3"), File("a/./b/./c", "4")})))
+  ASSERT_OK(Unpack(Pack({File("/abs/file", "1"), File("./dot/file", "2"), File("././x//y///z", "3"),
+                         File("a/./b/./c", "4")})))
       << ErrorText();
   EXPECT_EQ(ReadAll(Get("/abs/file").get()), "1");
   EXPECT_EQ(ReadAll(Get("/dot/file").get()), "2");

@@ -57,8 +57,11 @@ TEST_F(DevFsTest, NodesAreCharDevicesWithLinuxNumbers) {
   struct {
     const char* path;
     uint32_t major, minor;
-  } expected[] = {{"/dev/null", 1, 3}, {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
-                  {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}};
+  } expected[] = {{"/dev/null", 1, 3},
+                  {"/dev/zero", 1, 5},
+                  {"/dev/full", 1, 7},
+                  {"/dev/random", 1, 8},
+                  {"/dev/urandom", 1, 9}};
   for (const auto& e : expected) {
     kstd::RefPtr<Vnode> v = ns.Get(e.path);
     ASSERT_TRUE(v) << e.path;
@@ -222,8 +225,7 @@ TEST_F(DevFsTest, RegisteredDevicesOpenThroughAnyNodeWithTheirNumber) {
       DevFs::AddDevice(dev_root.get(), "ttyS0", linux_abi::MakeDev(4, 65), 0620, MakeNullDevice()),
       kExists);
   EXPECT_FALSE(CharDevices().Find(linux_abi::MakeDev(4, 65)));
-  EXPECT_ERR(DevFs::AddDevice(dev_root.get(), "other", kDevTtyS0, 0620, MakeNullDevice()),
-             kExists);
+  EXPECT_ERR(DevFs::AddDevice(dev_root.get(), "other", kDevTtyS0, 0620, MakeNullDevice()), kExists);
 }
 
 TEST_F(DevFsTest, NodeWithoutDriverGivesENXIO) {

@@ -9,9 +9,7 @@ kstd::Result<size_t> CharDevice::Read(kstd::Span<uint8_t>) { return kstd::Error:
 kstd::Result<size_t> CharDevice::ReadStream(kstd::Span<uint8_t> out, StreamRead*) {
   return Read(out);
 }
-kstd::Result<size_t> CharDevice::Write(kstd::Span<const uint8_t>) {
-  return kstd::Error::kInvalid;
-}
+kstd::Result<size_t> CharDevice::Write(kstd::Span<const uint8_t>) { return kstd::Error::kInvalid; }
 kstd::Result<int64_t> CharDevice::Ioctl(uint32_t, uint64_t) { return kstd::Error::kNotTty; }
 uint32_t CharDevice::Poll() {
   return linux_abi::kPollIn | linux_abi::kPollOut | linux_abi::kPollRdNorm | linux_abi::kPollWrNorm;

@@ -110,7 +110,7 @@ class DeviceOpenFile final : public OpenFile {
 /// Opens a fifo vnode (installed by the pipe implementation). Returns an
 /// OpenFile whose seekable() is false.
 using FifoOpener = kstd::Result<kstd::RefPtr<OpenFile>> (*)(kstd::RefPtr<Vnode> fifo,
-                                                             uint32_t flags);
+                                                            uint32_t flags);
 /// Installs the fifo opener; without one, opening a fifo gives kNotSupported.
 void SetFifoOpener(FifoOpener opener);
 

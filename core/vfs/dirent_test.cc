@@ -81,7 +81,8 @@ TEST_F(DirentTest, SmallBuffersResumeAtDOff) {
     }
     for (auto& p : Parse(buf, w.bytes())) names.push_back(p.name);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{".", "..", "f", "sub", "a-rather-longer-symlink-name"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{".", "..", "f", "sub", "a-rather-longer-symlink-name"}));
   // lseek to a d_off restarts right after that entry.
   alignas(8) uint8_t buf[1024];
   Dirent64Writer all(kstd::Span<uint8_t>(buf, sizeof(buf)));

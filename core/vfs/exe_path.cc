@@ -36,8 +36,7 @@ bool Join(const char* dir, size_t dir_length, const char* name, size_t name_leng
 
 }  // namespace
 
-char* ResolveExePath(const MountTable& mounts, Vnode* root, Vnode* cwd,
-                     const char* path) {
+char* ResolveExePath(const MountTable& mounts, Vnode* root, Vnode* cwd, const char* path) {
   if (path == nullptr || path[0] == '\0' || root == nullptr || cwd == nullptr) return nullptr;
   size_t length = kstd::StringLength(path);
   Buffers b;
@@ -53,16 +52,13 @@ char* ResolveExePath(const MountTable& mounts, Vnode* root, Vnode* cwd,
     while (slash > 0 && b.path[slash - 1] != '/') --slash;
     const char* name = b.path + slash;
     size_t name_length = length - slash;
-    Name dir_name = slash == 0   ? Name(".")
-                         : slash == 1 ? Name("/")
-                                      : Name(b.path, slash - 1);
+    Name dir_name = slash == 0 ? Name(".") : slash == 1 ? Name("/") : Name(b.path, slash - 1);
     if (name_length == 0 || Name(name, name_length).IsDotOrDotDot()) return nullptr;
 
     // The directory, canonical (its own links resolved).
     auto dir = LookupPath(ctx, dir_name, true);
     if (dir.is_error() || !dir.value()->IsDirectory()) return nullptr;
-    auto dir_length =
-        PathOf(mounts, dir.value().get(), root, kstd::Span<char>(b.dir, kBufferSize));
+    auto dir_length = PathOf(mounts, dir.value().get(), root, kstd::Span<char>(b.dir, kBufferSize));
     if (dir_length.is_error()) return nullptr;
 
     // The final component: done unless it is a symbolic link.

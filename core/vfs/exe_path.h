@@ -15,7 +15,6 @@ namespace core::vfs {
 /// from `root`: every directory component and every symbolic link in the
 /// final one. Returns new[] storage with the NUL-terminated path, or null
 /// (out of memory; the path does not resolve; more than 40 links).
-char* ResolveExePath(const MountTable& mounts, Vnode* root, Vnode* cwd,
-                     const char* path);
+char* ResolveExePath(const MountTable& mounts, Vnode* root, Vnode* cwd, const char* path);
 
 }  // namespace core::vfs

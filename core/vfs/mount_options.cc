@@ -56,11 +56,15 @@ bool ApplyGenericOption(Name key, bool has_value, uint32_t* flags) {
     bool set;
   };
   static constexpr Word kWords[] = {
-      {"ro", kMountReadOnly, true},   {"rw", kMountReadOnly, false},
-      {"sync", kMountSync, true},     {"async", kMountSync, false},
-      {"dirsync", kMountDirSync, true}, {"lazytime", kMountLazyTime, true},
+      {"ro", kMountReadOnly, true},
+      {"rw", kMountReadOnly, false},
+      {"sync", kMountSync, true},
+      {"async", kMountSync, false},
+      {"dirsync", kMountDirSync, true},
+      {"lazytime", kMountLazyTime, true},
       {"nolazytime", kMountLazyTime, false},
-      {"mand", 0, true},              {"nomand", 0, false},  // ignored, as by Linux
+      {"mand", 0, true},
+      {"nomand", 0, false},  // ignored, as by Linux
   };
   for (const Word& w : kWords) {
     if (key == Name(w.name)) {
@@ -114,12 +118,18 @@ kstd::Result<uint64_t> ParseMemory(Name text, size_t* pos) {
   if (*pos == text.size()) return value;
   int shift = 0;
   switch (text[*pos]) {
-    case 'k': case 'K': shift = 10; break;
-    case 'm': case 'M': shift = 20; break;
-    case 'g': case 'G': shift = 30; break;
-    case 't': case 'T': shift = 40; break;
-    case 'p': case 'P': shift = 50; break;
-    case 'e': case 'E': shift = 60; break;
+    case 'k':
+    case 'K': shift = 10; break;
+    case 'm':
+    case 'M': shift = 20; break;
+    case 'g':
+    case 'G': shift = 30; break;
+    case 't':
+    case 'T': shift = 40; break;
+    case 'p':
+    case 'P': shift = 50; break;
+    case 'e':
+    case 'E': shift = 60; break;
     default: return value;
   }
   if (value > (~uint64_t{0} >> shift)) return kstd::Error::kInvalid;

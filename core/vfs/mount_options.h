@@ -57,7 +57,7 @@ struct TmpfsOptions {
   bool inodes_set = false;  // nr_inodes=
   uint64_t max_inodes = 0;  // 0: no limit
   bool mode_set = false;
-  uint32_t mode = 01777;    // the root directory's permissions
+  uint32_t mode = 01777;  // the root directory's permissions
   bool uid_set = false;
   uint32_t uid = 0;
   bool gid_set = false;

@@ -143,7 +143,7 @@ TEST(MountOptionsTest, TmpfsModeOwnerAndAcceptedWords) {
   EXPECT_EQ(o.mode, 0700u);
   EXPECT_EQ(o.uid, 1000u);
   EXPECT_EQ(o.gid, 100u);
-  EXPECT_EQ(Tmpfs("mode=41777").mode, 01777u);  // only the permission bits
+  EXPECT_EQ(Tmpfs("mode=41777").mode, 01777u);     // only the permission bits
   EXPECT_EQ(Tmpfs(",,mode=1755,,").mode, 01755u);  // empty options are skipped
   EXPECT_FALSE(Tmpfs("huge=never,inode64,noswap").size_set);
   uint32_t flags = kMountNoExec;
@@ -155,12 +155,20 @@ TEST(MountOptionsTest, TmpfsModeOwnerAndAcceptedWords) {
 
 TEST(MountOptionsTest, TmpfsGarbageIsEinval) {
   uint32_t flags = 0;
-  for (const char* bad : {"bogus", "bogus=1", "size", "size=", "size=abc", "size=1x", "size=1kB",
-                          "size=-1", "size=%", "size=99999999999999999999",
-                          "size=16777216T", "nr_blocks=1%", "nr_inodes=", "nr_inodes=1%",
-                          "mode=8", "mode=", "mode=0x7", "mode=777777777777", "uid=x",
-                          "uid=-1", "uid=4294967295", "gid=", "huge=always", "huge",
-                          "inode32", "mpol=default", "ro=1", "size=1m,bogus"}) {
+  for (const char* bad : {"bogus",          "bogus=1",
+                          "size",           "size=",
+                          "size=abc",       "size=1x",
+                          "size=1kB",       "size=-1",
+                          "size=%",         "size=99999999999999999999",
+                          "size=16777216T", "nr_blocks=1%",
+                          "nr_inodes=",     "nr_inodes=1%",
+                          "mode=8",         "mode=",
+                          "mode=0x7",       "mode=777777777777",
+                          "uid=x",          "uid=-1",
+                          "uid=4294967295", "gid=",
+                          "huge=always",    "huge",
+                          "inode32",        "mpol=default",
+                          "ro=1",           "size=1m,bogus"}) {
     EXPECT_ERR(ParseTmpfsOptions(Name(bad), kRam, &flags), kInvalid) << bad;
   }
 }

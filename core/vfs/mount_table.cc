@@ -68,8 +68,7 @@ MountTable::Record* MountTable::FindByFsLocked(const FileSystem* fs) const {
   return mounts_.FindIf([&](Record* r) { return r->fs.get() == fs; });
 }
 
-kstd::Result<void> MountTable::MountRoot(kstd::RefPtr<FileSystem> fs,
-                                         const MountOptions& options) {
+kstd::Result<void> MountTable::MountRoot(kstd::RefPtr<FileSystem> fs, const MountOptions& options) {
   if (!fs) return kstd::Error::kInvalid;
   if (options.source.size() > kMaxMountSource) return kstd::Error::kNameTooLong;
   kstd::RefPtr<Vnode> root = fs->Root();
@@ -162,8 +161,8 @@ kstd::Result<void> MountTable::Remount(Vnode* mounted_root, uint32_t flags) {
   return record->fs->SetMountFlags(flags);
 }
 
-kstd::Result<void> MountTable::MoveMount(Vnode* mounted_root,
-                                         kstd::RefPtr<Vnode> new_mount_point, Name new_path) {
+kstd::Result<void> MountTable::MoveMount(Vnode* mounted_root, kstd::RefPtr<Vnode> new_mount_point,
+                                         Name new_path) {
   if (!new_mount_point) return kstd::Error::kInvalid;
   if (!new_mount_point->IsDirectory()) return kstd::Error::kNotDirectory;
   if (new_path.size() > kMaxPathLength) return kstd::Error::kNameTooLong;
@@ -206,8 +205,8 @@ kstd::Result<void> MountTable::MoveMount(Vnode* mounted_root,
   return kstd::Ok();
 }
 
-kstd::Result<kstd::RefPtr<FileSystem>> MountTable::ReplaceRoot(
-    kstd::RefPtr<FileSystem> new_root, const MountOptions& options) {
+kstd::Result<kstd::RefPtr<FileSystem>> MountTable::ReplaceRoot(kstd::RefPtr<FileSystem> new_root,
+                                                               const MountOptions& options) {
   if (!new_root) return kstd::Error::kInvalid;
   if (options.source.size() > kMaxMountSource) return kstd::Error::kNameTooLong;
   kstd::RefPtr<Vnode> root_vnode = new_root->Root();
@@ -251,9 +250,8 @@ kstd::Result<void> MountTable::CheckReplaceRootLocked(const FileSystem* new_root
   if (root_ == nullptr || root_->fs.get() == new_root) return kstd::Error::kInvalid;
   *current = FindByFsLocked(new_root);
   const FileSystem* old = root_->fs.get();
-  Record* inside = mounts_.FindIf([&](Record* r) {
-    return r != *current && r->covered && r->covered->fs() == old;
-  });
+  Record* inside = mounts_.FindIf(
+      [&](Record* r) { return r != *current && r->covered && r->covered->fs() == old; });
   if (inside != nullptr) return kstd::Error::kBusy;
   return kstd::Ok();
 }

@@ -40,13 +40,13 @@ inline constexpr size_t kMaxMountSource = kMaxPathLength;
 
 /// One row of the table, as ForEach shows it (for /proc/mounts, df).
 struct MountView {
-  uint64_t id;             // stable for the mount's life (statx stx_mnt_id)
+  uint64_t id;  // stable for the mount's life (statx stx_mnt_id)
   FileSystem* fs;
-  Vnode* root;             // the mounted file system's root
-  Vnode* covered;          // null for the root mount
-  const char* path;        // the path given at mount time ("/" for the root)
-  const char* source;      // MountOptions::source
-  uint32_t flags;          // the file system's mount_flags()
+  Vnode* root;         // the mounted file system's root
+  Vnode* covered;      // null for the root mount
+  const char* path;    // the path given at mount time ("/" for the root)
+  const char* source;  // MountOptions::source
+  uint32_t flags;      // the file system's mount_flags()
 };
 
 class MountTable {
@@ -101,7 +101,7 @@ class MountTable {
   /// root: move them first), kInvalid (no root yet, new_root has no root, or
   /// new_root is the root already), kNameTooLong (source), kNoMemory.
   kstd::Result<kstd::RefPtr<FileSystem>> ReplaceRoot(kstd::RefPtr<FileSystem> new_root,
-                                                      const MountOptions& options = {});
+                                                     const MountOptions& options = {});
 
   /// The root of the file system mounted on `dir`, or null if none.
   kstd::RefPtr<Vnode> MountedOn(const Vnode* dir) const;
@@ -118,7 +118,7 @@ class MountTable {
   void ForEach(Fn fn) const {
     SpinLockGuard guard(lock_);
     mounts_.ForEach([&](Record* r) {
-      MountView view{r->id,   r->fs.get(), r->root.get(),          r->covered.get(),
+      MountView view{r->id,   r->fs.get(), r->root.get(),       r->covered.get(),
                      r->path, r->source,   r->fs->mount_flags()};
       fn(view);
     });
@@ -146,7 +146,8 @@ class MountTable {
   Record* FindByRootLocked(const Vnode* root) const REQUIRES(lock_);
   Record* FindByFsLocked(const FileSystem* fs) const REQUIRES(lock_);
   /// ReplaceRoot's checks; *current is new_root's mount elsewhere, or null.
-  kstd::Result<void> CheckReplaceRootLocked(const FileSystem* new_root, Record** current) const REQUIRES(lock_);
+  kstd::Result<void> CheckReplaceRootLocked(const FileSystem* new_root, Record** current) const
+      REQUIRES(lock_);
   static void Cover(Vnode* dir, int delta);
 
   mutable SpinLock lock_;

@@ -70,15 +70,15 @@ TEST(MountTableTest, UmountRestoresTheCoveredDirectoryAndShutsDown) {
   EXPECT_FALSE(ns.Get("/mnt/under"));
   ns.WriteFile("/mnt/over", "in tmpfs");
   kstd::RefPtr<Vnode> tmp_root = ns.Get("/mnt");
-  EXPECT_ERR(ns.mounts.Umount(mnt.get()), kInvalid);        // the covered dir is not a mount root
-  EXPECT_ERR(ns.mounts.Umount(ns.root.get()), kBusy);       // the root mount
+  EXPECT_ERR(ns.mounts.Umount(mnt.get()), kInvalid);   // the covered dir is not a mount root
+  EXPECT_ERR(ns.mounts.Umount(ns.root.get()), kBusy);  // the root mount
   ASSERT_OK(ns.mounts.Umount(tmp_root.get()));
   EXPECT_TRUE(ns.Get("/mnt/under"));
   EXPECT_FALSE(ns.Get("/mnt/over"));
   EXPECT_FALSE(mnt->is_mount_point());
   EXPECT_FALSE(tmp->Root());  // shut down
   EXPECT_ERR(tmp_root->Lookup("over"), kNotFound);
-  EXPECT_ERR(ns.mounts.Umount(tmp_root.get()), kInvalid);   // not mounted any more
+  EXPECT_ERR(ns.mounts.Umount(tmp_root.get()), kInvalid);  // not mounted any more
 }
 
 TEST(MountTableTest, UmountIsRefusedWhileBusy) {
@@ -205,7 +205,7 @@ TEST(MountTableTest, RemountReadOnlyWaitsForWriters) {
     ASSERT_OK(writer);
     EXPECT_EQ(tmp->writers(), 1u);
     EXPECT_ERR(ns.mounts.Remount(tmp_root.get(), kMountReadOnly | kMountNoExec), kBusy);
-    EXPECT_EQ(tmp->mount_flags(), 0u);  // unchanged
+    EXPECT_EQ(tmp->mount_flags(), 0u);                           // unchanged
     EXPECT_OK(ns.mounts.Remount(tmp_root.get(), kMountNoExec));  // not read-only: fine
   }
   EXPECT_EQ(tmp->writers(), 0u);
@@ -238,7 +238,8 @@ TEST(MountTableTest, ReplaceRootTakesTheNewSource) {
   auto old = ns.mounts.ReplaceRoot(disk, {.source = "fs_server", .flags = kMountNoSuid});
   ASSERT_OK(old);
   std::vector<std::string> seen;
-  ns.mounts.ForEach([&](const MountView& v) { seen.push_back(std::string(v.source) + " " + v.path); });
+  ns.mounts.ForEach(
+      [&](const MountView& v) { seen.push_back(std::string(v.source) + " " + v.path); });
   EXPECT_EQ(seen, (std::vector<std::string>{"fs_server /"}));
   EXPECT_EQ(disk->mount_flags(), kMountNoSuid);
   old.value()->Shutdown();

@@ -159,12 +159,12 @@ kstd::Result<void> RemoveDirectory(const PathContext& ctx, Name path) {
   TRY(CheckWritable(*r.parent));
   if (!r.vnode) return kstd::Error::kNotFound;
   if (r.vnode->fs()->Root().get() == r.vnode.get()) return kstd::Error::kBusy;  // a mount root
-  r.vnode.reset();  // as in UnlinkPath
+  r.vnode.reset();                                                              // as in UnlinkPath
   return r.parent->Rmdir(name);
 }
 
-kstd::Result<void> RenamePath(const PathContext& old_ctx, Name old_path,
-                              const PathContext& new_ctx, Name new_path) {
+kstd::Result<void> RenamePath(const PathContext& old_ctx, Name old_path, const PathContext& new_ctx,
+                              Name new_path) {
   Resolved from = TRY(ResolveIn(old_ctx, old_path, /*follow=*/false, /*parent=*/true));
   Resolved to = TRY(ResolveIn(new_ctx, new_path, /*follow=*/false, /*parent=*/true));
   if (from.parent->fs() != to.parent->fs()) return kstd::Error::kCrossDevice;
@@ -183,8 +183,8 @@ kstd::Result<void> RenamePath(const PathContext& old_ctx, Name old_path,
   return from.parent->Rename(from.final_name(), to.parent.get(), to.final_name());
 }
 
-kstd::Result<void> LinkPath(const PathContext& old_ctx, Name old_path,
-                            const PathContext& new_ctx, Name new_path, bool follow) {
+kstd::Result<void> LinkPath(const PathContext& old_ctx, Name old_path, const PathContext& new_ctx,
+                            Name new_path, bool follow) {
   Resolved from = TRY(ResolveIn(old_ctx, old_path, follow, /*parent=*/false));
   Resolved to = TRY(ResolveIn(new_ctx, new_path, /*follow=*/false, /*parent=*/true));
   if (to.vnode) return kstd::Error::kExists;

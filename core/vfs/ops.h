@@ -59,8 +59,8 @@ kstd::Result<kstd::RefPtr<OpenFile>> OpenPath(const PathContext& ctx, Name path,
 
 /// mkdir(2). Errors: kExists (anything there, "/", ".", ".."), kReadOnlyFs,
 /// Resolve's, Vnode::Create's.
-kstd::Result<void> MakeDirectory(const PathContext& ctx, Name path, uint32_t mode,
-                                 uint32_t uid = 0, uint32_t gid = 0);
+kstd::Result<void> MakeDirectory(const PathContext& ctx, Name path, uint32_t mode, uint32_t uid = 0,
+                                 uint32_t gid = 0);
 
 /// mknod(2) for fifos, sockets and device nodes, and creat-style regular
 /// files. Errors: kExists, kNotFound (a trailing slash), kInvalid (a
@@ -84,13 +84,13 @@ kstd::Result<void> RemoveDirectory(const PathContext& ctx, Name path);
 /// rename(2)/renameat(2) (old and new may start in different directories).
 /// Errors: kBusy ("." / ".." / "/"), kNotDirectory (trailing slash on a
 /// non-directory), kCrossDevice, and Vnode::Rename's.
-kstd::Result<void> RenamePath(const PathContext& old_ctx, Name old_path,
-                              const PathContext& new_ctx, Name new_path);
+kstd::Result<void> RenamePath(const PathContext& old_ctx, Name old_path, const PathContext& new_ctx,
+                              Name new_path);
 
 /// link(2)/linkat(2); `follow` is AT_SYMLINK_FOLLOW. Errors: kExists,
 /// kPermission (a directory), kCrossDevice, kNotFound, Resolve's.
-kstd::Result<void> LinkPath(const PathContext& old_ctx, Name old_path,
-                            const PathContext& new_ctx, Name new_path, bool follow = false);
+kstd::Result<void> LinkPath(const PathContext& old_ctx, Name old_path, const PathContext& new_ctx,
+                            Name new_path, bool follow = false);
 
 /// readlink(2): copies the target (no NUL, truncated) and returns its
 /// length. Errors: kInvalid (not a symlink), Resolve's.

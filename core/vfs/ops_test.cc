@@ -242,7 +242,7 @@ TEST_F(OpsTest, RenameAndLinkBetweenDifferentStartingDirectories) {
   ASSERT_OK(LinkPath(Ctx(b.get()), "g", Ctx(a.get()), "h"));
   EXPECT_EQ(ns.Get("/a/h").get(), ns.Get("/b/g").get());
   ns.Symlink("/b/sl", "g");
-  ASSERT_OK(LinkPath(Ctx(), "/b/sl", Ctx(), "/a/to-link"));                  // the link itself
+  ASSERT_OK(LinkPath(Ctx(), "/b/sl", Ctx(), "/a/to-link"));                   // the link itself
   ASSERT_OK(LinkPath(Ctx(), "/b/sl", Ctx(), "/a/to-file", /*follow=*/true));  // AT_SYMLINK_FOLLOW
   EXPECT_EQ(ns.Get("/a/to-file").get(), ns.Get("/b/g").get());
   ResolveFlags nofollow;

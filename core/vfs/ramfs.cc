@@ -122,7 +122,7 @@ class RamFile final : public RamNode {
   // Guarded by the fs lock.
   uint8_t** blocks_ = nullptr;  // slots_ entries; null = hole
   size_t slots_ = 0;
-  uint64_t allocated_ = 0;      // non-null blocks
+  uint64_t allocated_ = 0;  // non-null blocks
 };
 
 class RamDir final : public RamNode {
@@ -153,8 +153,7 @@ class RamDir final : public RamNode {
     EntryList list;
   };
 
-  RamDir(RamFs* fs, const CreateRequest& request)
-      : RamNode(fs, VnodeType::kDirectory, request) {
+  RamDir(RamFs* fs, const CreateRequest& request) : RamNode(fs, VnodeType::kDirectory, request) {
     attr_.nlink = 2;
     attr_.size = kBlockSize;
   }
@@ -353,8 +352,7 @@ kstd::Result<void> RamFs::Remount(Name data, uint32_t* flags) {
 kstd::Result<void> RamFs::Reconfigure(const TmpfsOptions& options) {
   uint64_t blocks = options.max_bytes / kBlockSize;
   SpinLockGuard guard(lock_);
-  if (options.size_set && blocks != 0 &&
-      (max_blocks() == 0 || blocks_used() > blocks)) {
+  if (options.size_set && blocks != 0 && (max_blocks() == 0 || blocks_used() > blocks)) {
     return kstd::Error::kInvalid;
   }
   if (options.inodes_set && options.max_inodes != 0 &&
@@ -540,12 +538,8 @@ kstd::Result<void> CheckNewName(Name name) {
 kstd::Result<kstd::RefPtr<RamNode>> RamDir::NewNode(RamFs* fs, const CreateRequest& request) {
   RamNode* node = nullptr;
   switch (request.type) {
-    case VnodeType::kRegular:
-      node = new (kstd::nothrow) RamFile(fs, request);
-      break;
-    case VnodeType::kDirectory:
-      node = new (kstd::nothrow) RamDir(fs, request);
-      break;
+    case VnodeType::kRegular: node = new (kstd::nothrow) RamFile(fs, request); break;
+    case VnodeType::kDirectory: node = new (kstd::nothrow) RamDir(fs, request); break;
     case VnodeType::kSymlink: {
       size_t length = request.symlink_target.size();
       char* target = new (kstd::nothrow) char[length];
@@ -558,9 +552,7 @@ kstd::Result<kstd::RefPtr<RamNode>> RamDir::NewNode(RamFs* fs, const CreateReque
     case VnodeType::kCharDevice:
     case VnodeType::kBlockDevice:
     case VnodeType::kFifo:
-    case VnodeType::kSocket:
-      node = new (kstd::nothrow) RamSpecial(fs, request);
-      break;
+    case VnodeType::kSocket: node = new (kstd::nothrow) RamSpecial(fs, request); break;
   }
   if (node == nullptr) {
     fs->ReleaseInode();
@@ -703,7 +695,7 @@ kstd::Result<void> RamDir::Rename(Name old_name, Vnode* new_dir, Name new_name) 
   if (fresh == nullptr) return kstd::Error::kNoMemory;
 
   Graveyard grave;
-  grave.Add(fresh);  // taken back out if used
+  grave.Add(fresh);              // taken back out if used
   kstd::RefPtr<RamNode> victim;  // dropped after the unlock
   SpinLockGuard guard(ramfs()->lock_);
   if (dead_ || dest->dead_) return kstd::Error::kNotFound;

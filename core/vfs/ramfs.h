@@ -144,8 +144,8 @@ class RamFs final : public FileSystem {
   const uint64_t default_max_blocks_;
   const uint64_t default_max_inodes_;
   const uint64_t ram_bytes_;
-  uint64_t blocks_used_ = 0;  // atomic
-  uint64_t inodes_used_ = 0;  // atomic
+  uint64_t blocks_used_ = 0;                     // atomic
+  uint64_t inodes_used_ = 0;                     // atomic
   kstd::RefPtr<RamDir> root_ GUARDED_BY(lock_);  // null after Shutdown
 };
 

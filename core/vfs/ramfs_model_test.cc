@@ -503,26 +503,34 @@ void RunSequence(uint32_t seed, int successes[12]) {
     switch (op) {
       case 0:
       case 1:
-        run("create " + p, [](Fs& f, const std::string& a, const std::string&) { return f.Create(a); });
+        run("create " + p,
+            [](Fs& f, const std::string& a, const std::string&) { return f.Create(a); });
         break;
       case 2:
-        run("mkdir " + p, [](Fs& f, const std::string& a, const std::string&) { return f.Mkdir(a); });
+        run("mkdir " + p,
+            [](Fs& f, const std::string& a, const std::string&) { return f.Mkdir(a); });
         break;
       case 3:
-        run("symlink " + p, [](Fs& f, const std::string& a, const std::string&) { return f.Symlink(a, "/dangling"); });
+        run("symlink " + p, [](Fs& f, const std::string& a, const std::string&) {
+          return f.Symlink(a, "/dangling");
+        });
         break;
       case 4:
-        run("unlink " + p, [](Fs& f, const std::string& a, const std::string&) { return f.Unlink(a); });
+        run("unlink " + p,
+            [](Fs& f, const std::string& a, const std::string&) { return f.Unlink(a); });
         break;
       case 5:
-        run("rmdir " + p, [](Fs& f, const std::string& a, const std::string&) { return f.Rmdir(a); });
+        run("rmdir " + p,
+            [](Fs& f, const std::string& a, const std::string&) { return f.Rmdir(a); });
         break;
       case 6:
       case 7:
-        run("rename " + p + " " + q, [](Fs& f, const std::string& a, const std::string& b) { return f.Rename(a, b); });
+        run("rename " + p + " " + q,
+            [](Fs& f, const std::string& a, const std::string& b) { return f.Rename(a, b); });
         break;
       case 8:
-        run("link " + p + " " + q, [](Fs& f, const std::string& a, const std::string& b) { return f.Link(a, b); });
+        run("link " + p + " " + q,
+            [](Fs& f, const std::string& a, const std::string& b) { return f.Link(a, b); });
         break;
       case 9: {
         uint64_t off = rng() % 9000;

@@ -474,8 +474,8 @@ TEST_F(RamFsTest, ReadDirAfterModifications) {
   ASSERT_OK(root->Unlink("f7"));
   File(root.get(), "late", "");
   ASSERT_OK(root->Rename("f0", root.get(), "renamed"));
-  EXPECT_EQ(Sorted(root.get()), (Names{".", "..", "f1", "f2", "f4", "f5", "f6", "f8", "f9",
-                                       "late", "renamed"}));
+  EXPECT_EQ(Sorted(root.get()),
+            (Names{".", "..", "f1", "f2", "f4", "f5", "f6", "f8", "f9", "late", "renamed"}));
 }
 
 TEST_F(RamFsTest, ReadDirCursorSurvivesConcurrentUnlinks) {

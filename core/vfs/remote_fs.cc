@@ -12,34 +12,13 @@ namespace {
 // The errnos a server may report. They reach user space unchanged; anything
 // else (including EINTR and the kernel's internal restart codes) becomes EIO.
 constexpr int32_t kWireErrnos[] = {
-    linux_abi::kEPERM,
-    linux_abi::kENOENT,
-    linux_abi::kEIO,
-    linux_abi::kENXIO,
-    linux_abi::kE2BIG,
-    linux_abi::kEAGAIN,
-    linux_abi::kENOMEM,
-    linux_abi::kEACCES,
-    linux_abi::kEBUSY,
-    linux_abi::kEEXIST,
-    linux_abi::kEXDEV,
-    linux_abi::kENOTDIR,
-    linux_abi::kEISDIR,
-    linux_abi::kEINVAL,
-    linux_abi::kETXTBSY,
-    linux_abi::kEFBIG,
-    linux_abi::kENOSPC,
-    linux_abi::kEROFS,
-    linux_abi::kEMLINK,
-    linux_abi::kERANGE,
-    linux_abi::kENAMETOOLONG,
-    linux_abi::kENOSYS,
-    linux_abi::kENOTEMPTY,
-    linux_abi::kELOOP,
-    linux_abi::kENODATA,
-    linux_abi::kEBADMSG,
-    linux_abi::kEOVERFLOW,
-    linux_abi::kEOPNOTSUPP,
+    linux_abi::kEPERM,        linux_abi::kENOENT,  linux_abi::kEIO,       linux_abi::kENXIO,
+    linux_abi::kE2BIG,        linux_abi::kEAGAIN,  linux_abi::kENOMEM,    linux_abi::kEACCES,
+    linux_abi::kEBUSY,        linux_abi::kEEXIST,  linux_abi::kEXDEV,     linux_abi::kENOTDIR,
+    linux_abi::kEISDIR,       linux_abi::kEINVAL,  linux_abi::kETXTBSY,   linux_abi::kEFBIG,
+    linux_abi::kENOSPC,       linux_abi::kEROFS,   linux_abi::kEMLINK,    linux_abi::kERANGE,
+    linux_abi::kENAMETOOLONG, linux_abi::kENOSYS,  linux_abi::kENOTEMPTY, linux_abi::kELOOP,
+    linux_abi::kENODATA,      linux_abi::kEBADMSG, linux_abi::kEOVERFLOW, linux_abi::kEOPNOTSUPP,
     linux_abi::kESTALE,
     linux_abi::kEUCLEAN,  // (a corrupted file system)
     linux_abi::kEDQUOT,
@@ -99,9 +78,7 @@ FsStats ToFsStats(const fsproto::FsInfo& info) {
   return s;
 }
 
-const char* NameForMagic(uint32_t magic) {
-  return magic == 0xEF53 ? "ext2" : "remotefs";
-}
+const char* NameForMagic(uint32_t magic) { return magic == 0xEF53 ? "ext2" : "remotefs"; }
 
 constexpr size_t kReadDirBuffer = 16 * 1024;
 
@@ -209,10 +186,10 @@ kstd::Result<void> RemoteFs::Adopt(RemoteTransport* fresh, RemoteVnode* const* h
     request.length = static_cast<uint32_t>(n * sizeof(uint64_t));
     fsproto::Reply reply;
     kstd::Span<uint8_t> out(reinterpret_cast<uint8_t*>(status + done), n * sizeof(int32_t));
-    result = ExchangeOn(fresh, request, Name(), Name(),
-                        kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(ids),
-                                                  n * sizeof(uint64_t)),
-                        &reply, out);
+    result = ExchangeOn(
+        fresh, request, Name(), Name(),
+        kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(ids), n * sizeof(uint64_t)),
+        &reply, out);
     if (result.ok() && reply.length != out.size()) result = kstd::Error::kIo;
     for (size_t i = 0; result.ok() && i < n; ++i) {
       // 0 or an errno the VFS knows (anything else reads as refused: EIO).
@@ -357,15 +334,16 @@ kstd::Result<void> RemoteFs::ExchangeOn(RemoteTransport* transport, fsproto::Req
     return kstd::Error::kNameTooLong;
   }
   if (data_in.size() > fsproto::kDataBufferSize) return kstd::Error::kInvalid;
-  if (data_out.size() > fsproto::kDataBufferSize) data_out = data_out.Subspan(0, fsproto::kDataBufferSize);
+  if (data_out.size() > fsproto::kDataBufferSize)
+    data_out = data_out.Subspan(0, fsproto::kDataBufferSize);
   request.magic = fsproto::kMagic;
   request.name_length = static_cast<uint32_t>(name.size());
   request.name2_length = static_cast<uint32_t>(name2.size());
   size_t size = sizeof request + name.size() + name2.size();
   kstd::Result<void> result = kstd::Ok();
   if (size == sizeof request) {
-    result = transport->Call({reinterpret_cast<const uint8_t*>(&request), sizeof request},
-                             data_in, reply, data_out);
+    result = transport->Call({reinterpret_cast<const uint8_t*>(&request), sizeof request}, data_in,
+                             reply, data_out);
   } else {
     // Names make the message up to ~4.4 KiB: not for the kernel stack.
     uint8_t* message = new (kstd::nothrow) uint8_t[size];
@@ -435,9 +413,8 @@ void RemoteFs::EvictLocked(Bucket* out) {
     RemoteVnode* v;
     // Only the table holds it (ref_count 1) and it is not the root: nobody
     // can take a new reference without the table lock, so it can go.
-    while ((v = bucket.FindIf([&](RemoteVnode* c) {
-              return c->ref_count() == 1 && c != root;
-            })) != nullptr) {
+    while ((v = bucket.FindIf([&](RemoteVnode* c) { return c->ref_count() == 1 && c != root; })) !=
+           nullptr) {
       bucket.Remove(v);
       out->PushBack(v);
       count_ -= 1;
@@ -452,9 +429,8 @@ void RemoteFs::ForgetIfUnused(uint64_t node) {
     SpinLockGuard guard(table_lock_);
     Bucket& bucket = buckets_[node % kBuckets];
     const RemoteVnode* root = root_.get();
-    victim = bucket.FindIf([&](RemoteVnode* v) {
-      return v->node() == node && v->ref_count() == 1 && v != root;
-    });
+    victim = bucket.FindIf(
+        [&](RemoteVnode* v) { return v->node() == node && v->ref_count() == 1 && v != root; });
     if (victim != nullptr) {
       bucket.Remove(victim);
       count_ -= 1;
@@ -590,10 +566,9 @@ Attributes RemoteVnode::GetAttr() const {
 }
 
 kstd::Result<void> RemoteVnode::SetAttr(const SetAttrRequest& in) {
-  constexpr uint32_t kKnown = SetAttrRequest::kMode | SetAttrRequest::kUid |
-                              SetAttrRequest::kGid | SetAttrRequest::kAtime |
-                              SetAttrRequest::kMtime | SetAttrRequest::kAtimeNow |
-                              SetAttrRequest::kMtimeNow;
+  constexpr uint32_t kKnown = SetAttrRequest::kMode | SetAttrRequest::kUid | SetAttrRequest::kGid |
+                              SetAttrRequest::kAtime | SetAttrRequest::kMtime |
+                              SetAttrRequest::kAtimeNow | SetAttrRequest::kMtimeNow;
   if ((in.mask & ~kKnown) != 0) return kstd::Error::kInvalid;
   fsproto::Request request = NewRequest(fsproto::kSetAttr, ino());
   Timestamp now = Now();
@@ -749,8 +724,8 @@ kstd::Result<void> RemoteVnode::ReadDir(uint64_t* cursor, DirSink& sink) {
   request.offset = *cursor;
   request.length = kReadDirBuffer;
   fsproto::Reply reply;
-  auto exchanged = Exchange(request, Name(), Name(), {}, &reply,
-                                      kstd::Span<uint8_t>(buffer, kReadDirBuffer));
+  auto exchanged =
+      Exchange(request, Name(), Name(), {}, &reply, kstd::Span<uint8_t>(buffer, kReadDirBuffer));
   if (exchanged.is_error()) {
     delete[] buffer;
     return exchanged.error();
@@ -879,7 +854,7 @@ kstd::Result<size_t> RemoteVnode::ReadLink(kstd::Span<char> out) {
   request.length = static_cast<uint32_t>(capacity);
   fsproto::Reply reply;
   TRY(Exchange(request, Name(), Name(), {}, &reply,
-                         kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), capacity)));
+               kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), capacity)));
   return static_cast<size_t>(reply.length);
 }
 

@@ -141,8 +141,8 @@ class RemoteVnode final : public Vnode {
 
   uint64_t lookups_ = 0;  // replies that named this node (guarded by table_lock_)
 
-  struct NameCache;               // see "Name cache" above; directories only
-  NameCache* names_ = nullptr;    // guarded by table_lock_; allocated on first use
+  struct NameCache;                // see "Name cache" above; directories only
+  NameCache* names_ = nullptr;     // guarded by table_lock_; allocated on first use
   uint64_t names_generation_ = 0;  // guarded by table_lock_; bumped by every clear
   bool stale_ = false;             // atomic; set once, by Reattach
 };
@@ -255,12 +255,12 @@ class RemoteFs final : public FileSystem {
 
   mutable SpinLock table_lock_;
   kstd::RefPtr<RemoteTransport> transport_ GUARDED_BY(table_lock_);  // swapped by Reattach
-  bool reattaching_ = false;                 // atomic: one Reattach at a time
+  bool reattaching_ = false;                                // atomic: one Reattach at a time
   kstd::RefPtr<RemoteVnode> root_ GUARDED_BY(table_lock_);  // null after Shutdown
-  Bucket buckets_[kBuckets] GUARDED_BY(table_lock_);  // each holds a reference
+  Bucket buckets_[kBuckets] GUARDED_BY(table_lock_);        // each holds a reference
   size_t count_ GUARDED_BY(table_lock_) = 0;
-  fsproto::FsInfo info_ = {};       // from the hello (immutable)
-  uint64_t name_hits_ = 0;          // atomic
+  fsproto::FsInfo info_ = {};  // from the hello (immutable)
+  uint64_t name_hits_ = 0;     // atomic
 };
 
 }  // namespace core::vfs

@@ -112,16 +112,17 @@ class RamServer {
         if (!r.ok()) return fail(r.error());
         return Named(reply, r.value());
       }
-      case fsproto::kGetAttr:
-        reply.attr = AttrOf(v);
-        return reply;
+      case fsproto::kGetAttr: reply.attr = AttrOf(v); return reply;
       case fsproto::kSetAttr: {
         SetAttrRequest s;
-        if (req.setattr_mask & fsproto::kSetMode) s.mask |= SetAttrRequest::kMode, s.mode = req.mode;
+        if (req.setattr_mask & fsproto::kSetMode)
+          s.mask |= SetAttrRequest::kMode, s.mode = req.mode;
         if (req.setattr_mask & fsproto::kSetUid) s.mask |= SetAttrRequest::kUid, s.uid = req.uid;
         if (req.setattr_mask & fsproto::kSetGid) s.mask |= SetAttrRequest::kGid, s.gid = req.gid;
-        if (req.setattr_mask & fsproto::kSetAtime) s.mask |= SetAttrRequest::kAtime, s.atime = req.atime_ns;
-        if (req.setattr_mask & fsproto::kSetMtime) s.mask |= SetAttrRequest::kMtime, s.mtime = req.mtime_ns;
+        if (req.setattr_mask & fsproto::kSetAtime)
+          s.mask |= SetAttrRequest::kAtime, s.atime = req.atime_ns;
+        if (req.setattr_mask & fsproto::kSetMtime)
+          s.mask |= SetAttrRequest::kMtime, s.mtime = req.mtime_ns;
         auto r = v->SetAttr(s);
         if (!r.ok()) return fail(r.error());
         reply.attr = AttrOf(v);
@@ -209,16 +210,12 @@ class RamServer {
         reply.length = static_cast<uint32_t>(r.value());
         return reply;
       }
-      case fsproto::kSyncNode:
-        return reply;
-      default:
-        return fail(kstd::Error::kNotSupported);
+      case fsproto::kSyncNode: return reply;
+      default: return fail(kstd::Error::kNotSupported);
     }
   }
 
-  void Forget(const fsproto::Request& req) {
-    forgotten[req.node] += req.offset;
-  }
+  void Forget(const fsproto::Request& req) { forgotten[req.node] += req.offset; }
 
   static fsproto::Attr AttrOf(Vnode* v) {
     Attributes a = v->GetAttr();
@@ -403,7 +400,8 @@ TEST_F(RemoteFsTest, FilesRoundTrip) {
 
   uint64_t end = 0;
   std::string more = "!!";
-  EXPECT_OK(f->Append(kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(more.data()), 2), &end));
+  EXPECT_OK(
+      f->Append(kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(more.data()), 2), &end));
   EXPECT_EQ(end, 21u);
   EXPECT_OK(f->Truncate(5));
   EXPECT_EQ(ReadAll(f.get()), "hello");
@@ -527,7 +525,7 @@ TEST_F(RemoteFsTest, NameCacheDropsAnswersThatRacedWithAClear) {
 TEST_F(RemoteFsTest, NameCacheMissesNodesTheTableForgot) {
   ASSERT_TRUE(testing::MustCreate(root.get(), "keep", testing::FileRequest()));
   ASSERT_TRUE(testing::MustLookup(root.get(), "keep"));  // cached, then unreferenced
-  for (int i = 0; i < 700; ++i) {  // evicts it from the node table
+  for (int i = 0; i < 700; ++i) {                        // evicts it from the node table
     ASSERT_TRUE(testing::MustCreate(root.get(), "f" + std::to_string(i), testing::FileRequest()));
   }
   server.requests.clear();
@@ -547,7 +545,7 @@ TEST_F(RemoteFsTest, MountedAndResolvedThroughTheMountTable) {
   ASSERT_OK(file);
   EXPECT_EQ(file.value()->vnode()->fs(), fs.get());
   EXPECT_ERR(ns.mounts.Umount(fs->Root().get()), kBusy);  // the open file pins it
-  file = kstd::Error::kInvalid;  // close
+  file = kstd::Error::kInvalid;                           // close
   auto up = LookupPath(ctx, "/mnt/sub/../..", true);
   ASSERT_OK(up);
   EXPECT_EQ(up.value().get(), ns.root.get());
@@ -683,7 +681,7 @@ TEST_F(RemoteFsTest, ReattachMakesRefusedNodesStale) {
   CollectingSink sink;
   uint64_t cursor = 0;
   EXPECT_ERR(lost_dir->ReadDir(&cursor, sink), kStale);
-  EXPECT_EQ(lost->GetAttr().size, 4u);  // the last attributes seen
+  EXPECT_EQ(lost->GetAttr().size, 4u);       // the last attributes seen
   EXPECT_TRUE(restarted->requests.empty());  // none of that reached the server
   // The name leads to a fresh vnode now (here the disk still has the file).
   kstd::RefPtr<Vnode> fresh_lost = testing::MustLookup(root.get(), "lost");
@@ -742,10 +740,10 @@ TEST_F(RemoteFsTest, ReattachRefusals) {
   EXPECT_FALSE(static_cast<RemoteVnode*>(f.get())->stale());
   // A malformed kAdopt reply is refused too.
   restarted->refuse_adopt = false;
-  static_cast<FakeTransport*>(fresh.get())->tamper = [](const fsproto::Request& req, std::vector<uint8_t>& raw,
-                                                       std::vector<uint8_t>&) {
-    if (req.op == fsproto::kAdopt) ReplyIn(raw).length -= 4;
-  };
+  static_cast<FakeTransport*>(fresh.get())->tamper =
+      [](const fsproto::Request& req, std::vector<uint8_t>& raw, std::vector<uint8_t>&) {
+        if (req.op == fsproto::kAdopt) ReplyIn(raw).length -= 4;
+      };
   EXPECT_ERR(fs->Reattach(fresh, hello), kIo);
   static_cast<FakeTransport*>(fresh.get())->tamper = nullptr;
   kstd::RefPtr<RemoteTransport> retry = kstd::AdoptRef(new FakeTransport(restarted.get()));
@@ -762,7 +760,8 @@ TEST_F(RemoteFsTest, ReattachRefusals) {
 TEST_F(RemoteFsTest, ReattachOffersManyNodesInBatches) {
   std::vector<kstd::RefPtr<Vnode>> held;
   for (uint32_t i = 0; i < fsproto::kMaxAdoptNodes + 100; ++i) {
-    held.push_back(testing::MustCreate(root.get(), "f" + std::to_string(i), testing::FileRequest()));
+    held.push_back(
+        testing::MustCreate(root.get(), "f" + std::to_string(i), testing::FileRequest()));
   }
   CrashServer();
   auto report = fs->Reattach(fresh, HelloFrom(restarted.get()));
@@ -796,15 +795,18 @@ std::vector<Hostile> HostileCases() {
       {"restart code", fsproto::kLookup, [](auto& raw, auto&) { ReplyIn(raw).error = 512; }},
       {"EINTR", fsproto::kRead, [](auto& raw, auto&) { ReplyIn(raw).error = 4; }},
       {"node 0", fsproto::kLookup, [](auto& raw, auto&) { ReplyIn(raw).node = 0; }},
-      {"attr node differs", fsproto::kLookup, [](auto& raw, auto&) { ReplyIn(raw).attr.node += 1; }},
+      {"attr node differs", fsproto::kLookup,
+       [](auto& raw, auto&) { ReplyIn(raw).attr.node += 1; }},
       {"bad type bits", fsproto::kLookup, [](auto& raw, auto&) { ReplyIn(raw).attr.mode = 0777; }},
       {"type changes", fsproto::kLookup,
        [](auto& raw, auto&) { ReplyIn(raw).attr.mode = linux_abi::kModeDirectory | 0755; }},
       {"read longer than asked", fsproto::kRead, [](auto& raw, auto&) { ReplyIn(raw).length = 9; }},
       {"read past buffer", fsproto::kRead,
        [](auto& raw, auto&) { ReplyIn(raw).length = fsproto::kDataBufferSize + 1; }},
-      {"read huge length", fsproto::kRead, [](auto& raw, auto&) { ReplyIn(raw).length = 0xFFFFFFFF; }},
-      {"write more than sent", fsproto::kWrite, [](auto& raw, auto&) { ReplyIn(raw).value = 1000; }},
+      {"read huge length", fsproto::kRead,
+       [](auto& raw, auto&) { ReplyIn(raw).length = 0xFFFFFFFF; }},
+      {"write more than sent", fsproto::kWrite,
+       [](auto& raw, auto&) { ReplyIn(raw).value = 1000; }},
       {"write attr of another node", fsproto::kWrite,
        [](auto& raw, auto&) { ReplyIn(raw).attr.node = 1; }},
       {"readdir count beyond length", fsproto::kReadDir,
@@ -816,9 +818,13 @@ std::vector<Hostile> HostileCases() {
       {"readdir name with NUL", fsproto::kReadDir,
        [](auto&, auto& buf) { buf[sizeof(fsproto::DirRecord)] = 0; }},
       {"readdir zero name", fsproto::kReadDir,
-       [](auto&, auto& buf) { reinterpret_cast<fsproto::DirRecord*>(buf.data())->name_length = 0; }},
+       [](auto&, auto& buf) {
+         reinterpret_cast<fsproto::DirRecord*>(buf.data())->name_length = 0;
+       }},
       {"readdir name overruns", fsproto::kReadDir,
-       [](auto&, auto& buf) { reinterpret_cast<fsproto::DirRecord*>(buf.data())->name_length = 255; }},
+       [](auto&, auto& buf) {
+         reinterpret_cast<fsproto::DirRecord*>(buf.data())->name_length = 255;
+       }},
       {"readdir unknown type", fsproto::kReadDir,
        [](auto&, auto& buf) { reinterpret_cast<fsproto::DirRecord*>(buf.data())->type = 3; }},
       {"readdir node 0", fsproto::kReadDir,
@@ -826,7 +832,10 @@ std::vector<Hostile> HostileCases() {
       {"readlink longer than asked", fsproto::kReadLink,
        [](auto& raw, auto&) { ReplyIn(raw).length = 100; }},
       {"append end before data", fsproto::kAppend,
-       [](auto& raw, auto&) { ReplyIn(raw).attr.size = 0; ReplyIn(raw).value = 3; }},
+       [](auto& raw, auto&) {
+         ReplyIn(raw).attr.size = 0;
+         ReplyIn(raw).value = 3;
+       }},
   };
 }
 
@@ -838,7 +847,8 @@ TEST_P(HostileTest, GivesEioNotACrash) {
   ASSERT_OK(WriteString(f.get(), 0, "abc"));
   kstd::RefPtr<Vnode> link = testing::MustCreate(root.get(), "l", testing::SymlinkRequest("xy"));
   f.reset();  // lookups go to the server again
-  fake().tamper = [&](const fsproto::Request& req, std::vector<uint8_t>& raw, std::vector<uint8_t>& buf) {
+  fake().tamper = [&](const fsproto::Request& req, std::vector<uint8_t>& raw,
+                      std::vector<uint8_t>& buf) {
     if (req.op == h.op) h.tamper(raw, buf);
   };
   kstd::Result<void> outcome = kstd::Ok();
@@ -865,7 +875,8 @@ TEST_P(HostileTest, GivesEioNotACrash) {
     default: {
       fake().tamper = nullptr;
       kstd::RefPtr<Vnode> file = testing::MustLookup(root.get(), "f");
-      fake().tamper = [&](const fsproto::Request& req, std::vector<uint8_t>& raw, std::vector<uint8_t>& buf) {
+      fake().tamper = [&](const fsproto::Request& req, std::vector<uint8_t>& raw,
+                          std::vector<uint8_t>& buf) {
         if (req.op == h.op) h.tamper(raw, buf);
       };
       if (h.op == fsproto::kRead) {
@@ -921,7 +932,9 @@ TEST(CheckReplyTest, ValidatesTheFixedPart) {
   r.op = fsproto::kRead;
   r.length = 10;
   fsproto::Reply out;
-  auto bytes = [&]() { return kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(&r), sizeof r); };
+  auto bytes = [&]() {
+    return kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(&r), sizeof r);
+  };
   EXPECT_OK(CheckReply(bytes(), fsproto::kRead, 10, &out));
   EXPECT_EQ(out.length, 10u);
   EXPECT_ERR(CheckReply(bytes(), fsproto::kRead, 9, &out), kIo);

@@ -100,8 +100,8 @@ kstd::Result<kstd::RefPtr<OpenFile>> SyntheticFile::Open(uint32_t flags) {
     if (text.failed()) return kstd::Error::kNoMemory;
     data = text.Release(&size);
   }
-  kstd::RefPtr<OpenFile> file = kstd::AdoptRef<OpenFile>(new (kstd::nothrow) SnapshotFile(
-      kstd::RefPtr<Vnode>::FromRaw(this), flags, data, size));
+  kstd::RefPtr<OpenFile> file = kstd::AdoptRef<OpenFile>(
+      new (kstd::nothrow) SnapshotFile(kstd::RefPtr<Vnode>::FromRaw(this), flags, data, size));
   if (!file) {
     delete[] data;
     return kstd::Error::kNoMemory;

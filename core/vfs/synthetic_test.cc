@@ -16,7 +16,8 @@ using testing::ListNames;
 // A procfs-like "uptime" file: its text changes on every render.
 class CounterFile final : public SyntheticFile {
  public:
-  CounterFile(kstd::RefPtr<FileSystem> fs, uint64_t ino) : SyntheticFile(kstd::Move(fs), ino, 0444) {}
+  CounterFile(kstd::RefPtr<FileSystem> fs, uint64_t ino)
+      : SyntheticFile(kstd::Move(fs), ino, 0444) {}
   kstd::Result<void> Render(TextBuffer& out) override {
     ++renders;
     out.Printf("%d.%02d 0.00\n", renders, 7);
@@ -28,7 +29,8 @@ class CounterFile final : public SyntheticFile {
 // A writable control file (like /proc/sys/...): remembers the last write.
 class ControlFile final : public SyntheticFile {
  public:
-  ControlFile(kstd::RefPtr<FileSystem> fs, uint64_t ino) : SyntheticFile(kstd::Move(fs), ino, 0644) {}
+  ControlFile(kstd::RefPtr<FileSystem> fs, uint64_t ino)
+      : SyntheticFile(kstd::Move(fs), ino, 0644) {}
   kstd::Result<void> Render(TextBuffer& out) override {
     out.Append(value.data(), value.size());
     return kstd::Ok();
@@ -116,7 +118,8 @@ TEST_F(SyntheticTest, WritableControlFile) {
   auto f = ns.Get("/proc/ctl")->Open(linux_abi::kORdWr);
   ASSERT_OK(f);
   const char text[] = "1\n";
-  ASSERT_OK(f.value()->Write(0, kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(text), 2)));
+  ASSERT_OK(
+      f.value()->Write(0, kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(text), 2)));
   EXPECT_EQ(control->value, "1\n");
   EXPECT_OK(ns.Get("/proc/ctl")->Truncate(0));
   EXPECT_EQ(testing::ReadAll(ns.Get("/proc/ctl").get()), "1\n");

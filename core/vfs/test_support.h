@@ -79,8 +79,8 @@ inline kstd::RefPtr<Vnode> MustLookup(Vnode* dir, const std::string& name) {
 }
 
 inline kstd::Result<size_t> WriteString(Vnode* file, uint64_t offset, const std::string& s) {
-  return file->WriteAt(offset, kstd::Span<const uint8_t>(
-                                   reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+  return file->WriteAt(
+      offset, kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
 }
 
 /// The whole file as a string (reads in odd-sized chunks to exercise offsets).
@@ -119,8 +119,8 @@ class CollectingSink final : public DirSink {
   bool Emit(const DirEntry& e) override {
     if (taken_ == limit_) return false;
     ++taken_;
-    entries.push_back(ListedEntry{std::string(e.name.data(), e.name.size()), e.ino, e.type,
-                                  e.next_cursor});
+    entries.push_back(
+        ListedEntry{std::string(e.name.data(), e.name.size()), e.ino, e.type, e.next_cursor});
     return true;
   }
   void ResetBatch() { taken_ = 0; }

@@ -137,9 +137,9 @@ void FillLinuxStatfs(const FsStats& stats, uint64_t device, uint32_t mount_flags
     int64_t st;
   };
   static constexpr Bit kBits[] = {
-      {kMountReadOnly, linux_abi::kStReadOnly}, {kMountNoSuid, linux_abi::kStNoSuid},
-      {kMountNoDev, linux_abi::kStNoDev},       {kMountNoExec, linux_abi::kStNoExec},
-      {kMountSync, linux_abi::kStSynchronous},  {kMountNoAtime, linux_abi::kStNoAtime},
+      {kMountReadOnly, linux_abi::kStReadOnly},     {kMountNoSuid, linux_abi::kStNoSuid},
+      {kMountNoDev, linux_abi::kStNoDev},           {kMountNoExec, linux_abi::kStNoExec},
+      {kMountSync, linux_abi::kStSynchronous},      {kMountNoAtime, linux_abi::kStNoAtime},
       {kMountNoDirAtime, linux_abi::kStNoDirAtime},
   };
   __builtin_memset(out, 0, sizeof(*out));
@@ -188,8 +188,8 @@ uint64_t AllocateAnonymousDevice() {
 
 // ---- Vnode
 
-Vnode::Vnode(kstd::RefPtr<FileSystem> fs, VnodeType type, uint64_t ino, uint32_t mode,
-             uint32_t uid, uint32_t gid, uint64_t rdev)
+Vnode::Vnode(kstd::RefPtr<FileSystem> fs, VnodeType type, uint64_t ino, uint32_t mode, uint32_t uid,
+             uint32_t gid, uint64_t rdev)
     : fs_(kstd::Move(fs)), type_(type), ino_(ino) {
   Timestamp now = Now();
   attr_.mode = ModeTypeBits(type) | (mode & linux_abi::kModePermissionMask);
@@ -209,10 +209,9 @@ Attributes Vnode::GetAttr() const {
 }
 
 kstd::Result<void> Vnode::SetAttr(const SetAttrRequest& request) {
-  constexpr uint32_t kKnown = SetAttrRequest::kMode | SetAttrRequest::kUid |
-                              SetAttrRequest::kGid | SetAttrRequest::kAtime |
-                              SetAttrRequest::kMtime | SetAttrRequest::kAtimeNow |
-                              SetAttrRequest::kMtimeNow;
+  constexpr uint32_t kKnown = SetAttrRequest::kMode | SetAttrRequest::kUid | SetAttrRequest::kGid |
+                              SetAttrRequest::kAtime | SetAttrRequest::kMtime |
+                              SetAttrRequest::kAtimeNow | SetAttrRequest::kMtimeNow;
   if ((request.mask & ~kKnown) != 0) return kstd::Error::kInvalid;
   Timestamp now = Now();
   SpinLockGuard guard(attr_lock_);
@@ -315,8 +314,7 @@ kstd::Result<kstd::RefPtr<OpenFile>> Vnode::Open(uint32_t flags) {
       if (!file) return kstd::Error::kNoMemory;
       return file;
     }
-    case VnodeType::kSymlink:
-      return kstd::Error::kLoop;
+    case VnodeType::kSymlink: return kstd::Error::kLoop;
     case VnodeType::kCharDevice: {
       kstd::RefPtr<CharDevice> device = CharDevices().Find(GetAttr().rdev);
       if (!device) return kstd::Error::kNoDeviceOrAddress;
@@ -333,8 +331,7 @@ kstd::Result<kstd::RefPtr<OpenFile>> Vnode::Open(uint32_t flags) {
       if (g_fifo_opener == nullptr) return kstd::Error::kNotSupported;
       return g_fifo_opener(self, flags);
     case VnodeType::kBlockDevice:
-    case VnodeType::kSocket:
-      return kstd::Error::kNoDeviceOrAddress;
+    case VnodeType::kSocket: return kstd::Error::kNoDeviceOrAddress;
   }
   return kstd::Error::kInvalid;
 }

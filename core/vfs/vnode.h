@@ -78,20 +78,20 @@ kstd::Result<VnodeType> TypeFromMode(uint32_t mode);
 
 /// Everything stat/statx report about a vnode.
 struct Attributes {
-  uint64_t dev = 0;         // the file system's device id (st_dev)
+  uint64_t dev = 0;  // the file system's device id (st_dev)
   uint64_t ino = 0;
-  uint32_t mode = 0;        // S_IF* type bits | permission bits
+  uint32_t mode = 0;  // S_IF* type bits | permission bits
   uint32_t nlink = 0;
   uint32_t uid = 0;
   uint32_t gid = 0;
-  uint64_t rdev = 0;        // device nodes: the device number
-  uint64_t size = 0;        // bytes (symlinks: the target's length)
-  uint64_t blocks = 0;      // 512-byte units actually allocated
+  uint64_t rdev = 0;    // device nodes: the device number
+  uint64_t size = 0;    // bytes (symlinks: the target's length)
+  uint64_t blocks = 0;  // 512-byte units actually allocated
   uint32_t block_size = 4096;
   Timestamp atime = 0;
   Timestamp mtime = 0;
   Timestamp ctime = 0;
-  Timestamp btime = 0;      // creation time (statx STATX_BTIME)
+  Timestamp btime = 0;  // creation time (statx STATX_BTIME)
 };
 
 /// Fills a Linux `struct stat` (every field; padding zeroed).
@@ -102,10 +102,10 @@ void FillLinuxStatx(const Attributes& attr, uint64_t mount_id, linux_abi::Statx*
 /// chmod/chown/utimensat in one request (a field changes only if its bit is
 /// in `mask`). ctime is always set to now.
 struct SetAttrRequest {
-  static constexpr uint32_t kMode = 1u << 0;      // mode & 07777 replaces the permissions
+  static constexpr uint32_t kMode = 1u << 0;  // mode & 07777 replaces the permissions
   static constexpr uint32_t kUid = 1u << 1;
   static constexpr uint32_t kGid = 1u << 2;
-  static constexpr uint32_t kAtime = 1u << 3;     // set atime to `atime`
+  static constexpr uint32_t kAtime = 1u << 3;  // set atime to `atime`
   static constexpr uint32_t kMtime = 1u << 4;
   static constexpr uint32_t kAtimeNow = 1u << 5;  // UTIME_NOW
   static constexpr uint32_t kMtimeNow = 1u << 6;
@@ -120,11 +120,11 @@ struct SetAttrRequest {
 /// What Vnode::Create makes (open O_CREAT, mkdir, mknod, symlink).
 struct CreateRequest {
   VnodeType type = VnodeType::kRegular;
-  uint32_t mode = 0644;      // permission bits only; the caller has applied umask
+  uint32_t mode = 0644;  // permission bits only; the caller has applied umask
   uint32_t uid = 0;
   uint32_t gid = 0;
-  uint64_t rdev = 0;         // device nodes
-  Name symlink_target;       // symlinks: 1..kMaxPathLength bytes
+  uint64_t rdev = 0;    // device nodes
+  Name symlink_target;  // symlinks: 1..kMaxPathLength bytes
 };
 
 /// One entry ReadDir produces.
@@ -169,16 +169,17 @@ class Vnode;
 // How a file system is mounted (FileSystem::mount_flags), with Linux's
 // meaning and /proc/mounts words. The mount table sets them (mount(2),
 // remount); the VFS and the syscall layer honour them:
-inline constexpr uint32_t kMountReadOnly = 1u << 0;    // "ro": changes give kReadOnlyFs (EROFS)
-inline constexpr uint32_t kMountNoSuid = 1u << 1;      // "nosuid": nothing to ignore (no set-user-ID exec)
-inline constexpr uint32_t kMountNoDev = 1u << 2;       // "nodev": opening a device node gives kAccess
-inline constexpr uint32_t kMountNoExec = 1u << 3;      // "noexec": execve gives kAccess
-inline constexpr uint32_t kMountNoAtime = 1u << 4;     // "noatime": reads never update atime
-inline constexpr uint32_t kMountNoDirAtime = 1u << 5;  // "nodiratime": directories never do
-inline constexpr uint32_t kMountStrictAtime = 1u << 6; // every read does (default: relatime)
-inline constexpr uint32_t kMountSync = 1u << 7;        // "sync": memory file systems always are
-inline constexpr uint32_t kMountDirSync = 1u << 8;     // "dirsync": likewise
-inline constexpr uint32_t kMountLazyTime = 1u << 9;    // "lazytime": recorded only
+inline constexpr uint32_t kMountReadOnly = 1u << 0;  // "ro": changes give kReadOnlyFs (EROFS)
+inline constexpr uint32_t kMountNoSuid = 1u
+                                         << 1;  // "nosuid": nothing to ignore (no set-user-ID exec)
+inline constexpr uint32_t kMountNoDev = 1u << 2;    // "nodev": opening a device node gives kAccess
+inline constexpr uint32_t kMountNoExec = 1u << 3;   // "noexec": execve gives kAccess
+inline constexpr uint32_t kMountNoAtime = 1u << 4;  // "noatime": reads never update atime
+inline constexpr uint32_t kMountNoDirAtime = 1u << 5;   // "nodiratime": directories never do
+inline constexpr uint32_t kMountStrictAtime = 1u << 6;  // every read does (default: relatime)
+inline constexpr uint32_t kMountSync = 1u << 7;         // "sync": memory file systems always are
+inline constexpr uint32_t kMountDirSync = 1u << 8;      // "dirsync": likewise
+inline constexpr uint32_t kMountLazyTime = 1u << 9;     // "lazytime": recorded only
 inline constexpr uint32_t kMountAtimeMask = kMountNoAtime | kMountNoDirAtime | kMountStrictAtime;
 inline constexpr uint32_t kMountAllFlags = (1u << 10) - 1;
 
@@ -388,9 +389,9 @@ class Vnode : public kstd::RefCounted<Vnode> {
         uint32_t gid, uint64_t rdev);
 
   /// Stamps times with Now(). Caller holds attr_lock_.
-  void TouchAccessedLocked();   // relatime: only if atime <= mtime/ctime or a day old
-  void TouchModifiedLocked();   // mtime and ctime
-  void TouchChangedLocked();    // ctime
+  void TouchAccessedLocked();  // relatime: only if atime <= mtime/ctime or a day old
+  void TouchModifiedLocked();  // mtime and ctime
+  void TouchChangedLocked();   // ctime
 
   /// Guards attr_ (a leaf lock: nothing is taken while holding it).
   mutable SpinLock attr_lock_;
@@ -403,7 +404,7 @@ class Vnode : public kstd::RefCounted<Vnode> {
   const VnodeType type_;
   const uint64_t ino_;
   uint64_t content_version_ = 0;  // atomic
-  int mount_count_ = 0;  // changed by MountTable under its lock
+  int mount_count_ = 0;           // changed by MountTable under its lock
 };
 
 /// The VFS side of an open file: what Vnode::Open returns. The syscall

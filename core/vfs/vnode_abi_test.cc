@@ -11,9 +11,9 @@ namespace core::vfs {
 namespace {
 
 TEST(VnodeAbiTest, TypeModeAndDirentConversions) {
-  for (VnodeType t : {VnodeType::kRegular, VnodeType::kDirectory, VnodeType::kSymlink,
-                      VnodeType::kCharDevice, VnodeType::kBlockDevice, VnodeType::kFifo,
-                      VnodeType::kSocket}) {
+  for (VnodeType t :
+       {VnodeType::kRegular, VnodeType::kDirectory, VnodeType::kSymlink, VnodeType::kCharDevice,
+        VnodeType::kBlockDevice, VnodeType::kFifo, VnodeType::kSocket}) {
     auto back = TypeFromMode(ModeTypeBits(t) | 0644);
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(back.value(), t);

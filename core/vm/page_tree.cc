@@ -150,8 +150,8 @@ bool PageTree::Walk(uint64_t first, uint64_t end, bool remove, Visitor visitor) 
 bool PageTree::WalkNode(Node* node, unsigned level, uint64_t base, uint64_t first, uint64_t end,
                         bool remove, Visitor visitor) {
   const unsigned shift = level * kFanoutBits;
-  for (unsigned i = first > base ? static_cast<unsigned>((first - base) >> shift) : 0;
-       i < kFanout; ++i) {
+  for (unsigned i = first > base ? static_cast<unsigned>((first - base) >> shift) : 0; i < kFanout;
+       ++i) {
     const uint64_t slot_base = base + (uint64_t{i} << shift);
     if (slot_base >= end) break;
     uint64_t& slot = node->slots[i];

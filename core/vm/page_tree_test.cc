@@ -42,11 +42,12 @@ TEST(PageTreeTest, GrowAddsLevelsAndKeepsPages) {
   ASSERT_TRUE(tree.Insert(3, P(7)).ok());
   ASSERT_TRUE(tree.Insert(9, P(8)).ok());
   EXPECT_EQ(tree.Insert(10, P(9)).error(), Error::kInvalid);  // beyond the range
-  ASSERT_TRUE(tree.Grow(64 * 64 + 1).ok());                    // one level to three
+  ASSERT_TRUE(tree.Grow(64 * 64 + 1).ok());                   // one level to three
   EXPECT_EQ(tree.page_count(), 64u * 64 + 1);
   EXPECT_EQ(tree.node_count(), 3u);  // the old leaf under two new interior nodes
   ASSERT_TRUE(tree.Insert(64 * 64, P(9)).ok());
-  EXPECT_EQ(Contents(tree), (std::map<uint64_t, mm::PhysAddr>{{3, P(7)}, {9, P(8)}, {64 * 64, P(9)}}));
+  EXPECT_EQ(Contents(tree),
+            (std::map<uint64_t, mm::PhysAddr>{{3, P(7)}, {9, P(8)}, {64 * 64, P(9)}}));
   ASSERT_TRUE(tree.Grow(5).ok());  // never shrinks
   EXPECT_EQ(tree.page_count(), 64u * 64 + 1);
   EXPECT_EQ(tree.Grow(PageTree::kMaxPages + 1).error(), Error::kInvalid);

@@ -6,9 +6,7 @@ using hal::Mapping;
 using hal::MappingVisitor;
 
 UserPageTable::UserPageTable(mm::PageAllocator* pmm, TlbHook hook)
-    : tables_(pmm),
-      table_(&tables_, hal::PhysWindow{pmm->phys_map().offset()}),
-      hook_(hook) {}
+    : tables_(pmm), table_(&tables_, hal::PhysWindow{pmm->phys_map().offset()}), hook_(hook) {}
 
 kstd::Result<void> UserPageTable::Init(const ArchPageTable& kernel) {
   SpinLockGuard guard(lock_);
@@ -48,7 +46,8 @@ void UserPageTable::Unmap(uint64_t virt, uint64_t size) {
   if (root_ == 0) return;
   // kNoMemory is impossible (no large pages to split) and kInvalid means
   // nothing was mapped there: either way nothing changed.
-  kstd::Result<TlbFlush> flush = table_.Unmap(virt, size, MappingVisitor{&CountRemoved, &resident_});
+  kstd::Result<TlbFlush> flush =
+      table_.Unmap(virt, size, MappingVisitor{&CountRemoved, &resident_});
   if (flush.ok()) Flush(flush.value());
 }
 

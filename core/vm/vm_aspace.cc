@@ -72,8 +72,8 @@ VmAspace::VmAspace(mm::PageAllocator* pmm, const ArchPageTable* kernel, TlbHook 
 
 VmAspace::~VmAspace() { Destroy(); }
 
-kstd::Result<RefPtr<VmAspace>> VmAspace::Create(mm::PageAllocator* pmm,
-                                                const ArchPageTable* kernel, TlbHook tlb_hook) {
+kstd::Result<RefPtr<VmAspace>> VmAspace::Create(mm::PageAllocator* pmm, const ArchPageTable* kernel,
+                                                TlbHook tlb_hook) {
   if (pmm == nullptr || kernel == nullptr || kernel->root() == 0) return Error::kInvalid;
   RefPtr<VmAspace> aspace = kstd::AdoptRef(new (kstd::nothrow) VmAspace(pmm, kernel, tlb_hook));
   if (!aspace) return Error::kNoMemory;
@@ -146,8 +146,8 @@ kstd::Result<uint64_t> VmAspace::DoMap(RefPtr<VmObject> vmo, uint64_t vmo_offset
   return placed;
 }
 
-kstd::Result<uint64_t> VmAspace::InsertRegion(VmMapping* region, uint64_t addr,
-                                              Placement placement, DeadList* dead) {
+kstd::Result<uint64_t> VmAspace::InsertRegion(VmMapping* region, uint64_t addr, Placement placement,
+                                              DeadList* dead) {
   SpinLockGuard hold(lock_);
   if (destroyed_) return Error::kInvalid;
   const uint64_t end = addr + region->size;  // fixed placements only
@@ -160,9 +160,7 @@ kstd::Result<uint64_t> VmAspace::InsertRegion(VmMapping* region, uint64_t addr,
     TRY(regions_.Reserve(1));
   }
   switch (placement) {
-    case Placement::kHint:
-      region->base = TRY(FindFreeLocked(addr, region->size));
-      break;
+    case Placement::kHint: region->base = TRY(FindFreeLocked(addr, region->size)); break;
     case Placement::kFixed:
       if (regions_.Overlaps(addr, end)) return Error::kExists;
       region->base = addr;
@@ -450,7 +448,8 @@ kstd::Result<void> VmAspace::HandlePageFault(uint64_t addr, Access access, bool 
   VmMapping* region = regions_.Find(addr);
   if (region == nullptr) return Error::kFault;
   if (region->is_guard() || !Allows(region->prot, access)) return Error::kAccess;
-  if (!user && access == Access::kExecute) return Error::kAccess;  // the kernel never runs user code
+  if (!user && access == Access::kExecute)
+    return Error::kAccess;  // the kernel never runs user code
   return region->vmo->FaultIn(*region, kstd::AlignDown(addr, kPageSize), access);
 }
 

@@ -73,11 +73,13 @@ TEST_F(VmAspaceTest, ProtectionViolationsAreAccessErrors) {
 TEST_F(VmAspaceTest, FaultsOutsideRegionsAreFaultErrors) {
   MapAnon(*aspace_, 2, kRW, kAddr, kMapFixed);
   EXPECT_EQ(aspace_->HandlePageFault(kAddr - 1, Access::kRead, true).error(), Error::kFault);
-  EXPECT_EQ(aspace_->HandlePageFault(kAddr + 2 * kPageSize, Access::kWrite, true).error(), Error::kFault);
+  EXPECT_EQ(aspace_->HandlePageFault(kAddr + 2 * kPageSize, Access::kWrite, true).error(),
+            Error::kFault);
   EXPECT_EQ(aspace_->HandlePageFault(0, Access::kRead, true).error(), Error::kFault);
   EXPECT_EQ(aspace_->HandlePageFault(kKernelText, Access::kRead, true).error(), Error::kFault);
   EXPECT_EQ(aspace_->HandlePageFault(kUserEnd, Access::kRead, true).error(), Error::kFault);
-  EXPECT_EQ(aspace_->HandlePageFault(0x0000900000000000, Access::kRead, true).error(), Error::kFault);
+  EXPECT_EQ(aspace_->HandlePageFault(0x0000900000000000, Access::kRead, true).error(),
+            Error::kFault);
   EXPECT_EQ(aspace_->Query(kAddr - 1).error(), Error::kNotFound);
 }
 
@@ -100,19 +102,19 @@ TEST_F(VmAspaceTest, FixedMapRejectsBadRanges) {
     kstd::Result<uint64_t> r = aspace_->Map(vmo, offset, length, prot, addr, flags);
     return r.ok() ? Error{} : r.error();
   };
-  EXPECT_EQ(map(kAddr + 1, 0, size), Error::kInvalid);                  // unaligned address
-  EXPECT_EQ(map(kAddr, 0, size - 1), Error::kInvalid);                  // unaligned size
-  EXPECT_EQ(map(kAddr, 0, 0), Error::kInvalid);                         // empty
-  EXPECT_EQ(map(kAddr, 1, kPageSize), Error::kInvalid);                 // unaligned offset
-  EXPECT_EQ(map(kAddr, kPageSize, size), Error::kInvalid);              // beyond the VMO
-  EXPECT_EQ(map(kAddr, ~uint64_t{0} - 4095, kPageSize), Error::kInvalid);  // offset overflow
-  EXPECT_EQ(map(0, 0, size), Error::kInvalid);                          // null page
-  EXPECT_EQ(map(kUserBase - kPageSize, 0, size), Error::kInvalid);      // below kUserBase
+  EXPECT_EQ(map(kAddr + 1, 0, size), Error::kInvalid);                      // unaligned address
+  EXPECT_EQ(map(kAddr, 0, size - 1), Error::kInvalid);                      // unaligned size
+  EXPECT_EQ(map(kAddr, 0, 0), Error::kInvalid);                             // empty
+  EXPECT_EQ(map(kAddr, 1, kPageSize), Error::kInvalid);                     // unaligned offset
+  EXPECT_EQ(map(kAddr, kPageSize, size), Error::kInvalid);                  // beyond the VMO
+  EXPECT_EQ(map(kAddr, ~uint64_t{0} - 4095, kPageSize), Error::kInvalid);   // offset overflow
+  EXPECT_EQ(map(0, 0, size), Error::kInvalid);                              // null page
+  EXPECT_EQ(map(kUserBase - kPageSize, 0, size), Error::kInvalid);          // below kUserBase
   EXPECT_EQ(map(kUserEnd - kPageSize, 0, 2 * kPageSize), Error::kInvalid);  // past the top
-  EXPECT_EQ(map(0x0000800000000000, 0, size), Error::kInvalid);        // non-canonical
-  EXPECT_EQ(map(kKernelText, 0, size), Error::kInvalid);               // kernel half
-  EXPECT_EQ(map(~uint64_t{0} - 4095, 0, 2 * kPageSize), Error::kInvalid);  // wraps
-  EXPECT_EQ(map(kAddr, 0, size, 8), Error::kInvalid);                  // unknown prot bit
+  EXPECT_EQ(map(0x0000800000000000, 0, size), Error::kInvalid);             // non-canonical
+  EXPECT_EQ(map(kKernelText, 0, size), Error::kInvalid);                    // kernel half
+  EXPECT_EQ(map(~uint64_t{0} - 4095, 0, 2 * kPageSize), Error::kInvalid);   // wraps
+  EXPECT_EQ(map(kAddr, 0, size, 8), Error::kInvalid);                       // unknown prot bit
   EXPECT_EQ(map(kAddr, 0, size, kRW, kMapFixed | 0x100), Error::kInvalid);  // unknown flag
   EXPECT_EQ(aspace_->Map(nullptr, 0, size, kRW, kAddr, kMapFixed).error(), Error::kInvalid);
   EXPECT_EQ(aspace_->region_count(), 0u);
@@ -148,7 +150,8 @@ TEST_F(VmAspaceTest, FindsFreeRangesTopDownAndHonoursHints) {
 
 TEST_F(VmAspaceTest, UnmapSplitsRegionsAndFreesTheirPages) {
   const uint64_t base = MapAnon(*aspace_, 8, kRW, kAddr, kMapFixed);
-  for (uint64_t i = 0; i < 8; ++i) MustWrite(*aspace_, base + i * kPageSize, static_cast<uint8_t>(i + 1));
+  for (uint64_t i = 0; i < 8; ++i)
+    MustWrite(*aspace_, base + i * kPageSize, static_cast<uint8_t>(i + 1));
   const uint64_t before = FreePages();
   flushes_.clear();
 
@@ -159,19 +162,22 @@ TEST_F(VmAspaceTest, UnmapSplitsRegionsAndFreesTheirPages) {
   EXPECT_TRUE(Flushed(aspace_->root(), base + 3 * kPageSize));
   EXPECT_TRUE(Flushed(aspace_->root(), base + 4 * kPageSize));
   EXPECT_EQ(RawPte(*aspace_, base + 3 * kPageSize), 0u);
-  EXPECT_EQ(aspace_->HandlePageFault(base + 4 * kPageSize, Access::kRead, true).error(), Error::kFault);
+  EXPECT_EQ(aspace_->HandlePageFault(base + 4 * kPageSize, Access::kRead, true).error(),
+            Error::kFault);
   EXPECT_EQ(aspace_->resident_pages(), 6u);
   // The tail still shows the right part of the VMO.
   kstd::Result<RegionInfo> tail = aspace_->Query(base + 5 * kPageSize);
   ASSERT_TRUE(tail.ok());
   EXPECT_EQ(tail.value().vmo_offset, 5 * kPageSize);
-  for (uint64_t i : {0u, 1u, 2u, 5u, 6u, 7u}) EXPECT_EQ(MustRead(*aspace_, base + i * kPageSize), i + 1);
+  for (uint64_t i : {0u, 1u, 2u, 5u, 6u, 7u})
+    EXPECT_EQ(MustRead(*aspace_, base + i * kPageSize), i + 1);
 
   // Trim both ends, and unmap across a hole and several regions at once.
   ASSERT_TRUE(aspace_->Unmap(base, kPageSize).ok());
   ASSERT_TRUE(aspace_->Unmap(base + 7 * kPageSize, kPageSize).ok());
-  EXPECT_EQ(Regions(), (std::vector<std::pair<uint64_t, uint64_t>>{
-                           {base + kPageSize, 2 * kPageSize}, {base + 5 * kPageSize, 2 * kPageSize}}));
+  EXPECT_EQ(Regions(),
+            (std::vector<std::pair<uint64_t, uint64_t>>{{base + kPageSize, 2 * kPageSize},
+                                                        {base + 5 * kPageSize, 2 * kPageSize}}));
   EXPECT_EQ(MustRead(*aspace_, base + 6 * kPageSize), 7);
   ASSERT_TRUE(aspace_->Unmap(base + 2 * kPageSize, 4 * kPageSize).ok());
   EXPECT_EQ(Regions(), (std::vector<std::pair<uint64_t, uint64_t>>{
@@ -191,7 +197,8 @@ TEST_F(VmAspaceTest, UnmapSplitsRegionsAndFreesTheirPages) {
 
 TEST_F(VmAspaceTest, ProtectSplitsRegionsAndDropsRightsAtOnce) {
   const uint64_t base = MapAnon(*aspace_, 6, kRW, kAddr, kMapFixed);
-  for (uint64_t i = 0; i < 6; ++i) MustWrite(*aspace_, base + i * kPageSize, static_cast<uint8_t>(i));
+  for (uint64_t i = 0; i < 6; ++i)
+    MustWrite(*aspace_, base + i * kPageSize, static_cast<uint8_t>(i));
   const PhysAddr page2 = PhysOf(*aspace_, base + 2 * kPageSize);
   flushes_.clear();
 
@@ -200,7 +207,8 @@ TEST_F(VmAspaceTest, ProtectSplitsRegionsAndDropsRightsAtOnce) {
   EXPECT_FALSE(Pte(RawPte(*aspace_, base + 2 * kPageSize)).writable());
   EXPECT_TRUE(Pte(RawPte(*aspace_, base + kPageSize)).writable());
   EXPECT_TRUE(Flushed(aspace_->root(), base + 3 * kPageSize));
-  EXPECT_EQ(aspace_->HandlePageFault(base + 3 * kPageSize, Access::kWrite, true).error(), Error::kAccess);
+  EXPECT_EQ(aspace_->HandlePageFault(base + 3 * kPageSize, Access::kWrite, true).error(),
+            Error::kAccess);
   EXPECT_EQ(MustRead(*aspace_, base + 3 * kPageSize), 3);
   kstd::Result<RegionInfo> middle = aspace_->Query(base + 3 * kPageSize);
   ASSERT_TRUE(middle.ok());
@@ -275,7 +283,8 @@ TEST_F(VmAspaceTest, MapFixedReplaceUnmapsWhatWasThere) {
   EXPECT_EQ(MustRead(*aspace_, base + 3 * kPageSize), 0x13);
   EXPECT_EQ(aspace_->Query(base + 2 * kPageSize).value().prot, kProtRead);
   // Errors change nothing.
-  EXPECT_EQ(aspace_->MapFixedReplace(base + 1, NewAnon(1), 0, kPageSize, kRW).error(), Error::kInvalid);
+  EXPECT_EQ(aspace_->MapFixedReplace(base + 1, NewAnon(1), 0, kPageSize, kRW).error(),
+            Error::kInvalid);
   EXPECT_EQ(aspace_->MapFixedReplace(kKernelText, NewAnon(1), 0, kPageSize, kRW).error(),
             Error::kInvalid);
   EXPECT_EQ(aspace_->region_count(), 3u);
@@ -284,7 +293,8 @@ TEST_F(VmAspaceTest, MapFixedReplaceUnmapsWhatWasThere) {
 }
 
 TEST_F(VmAspaceTest, BootModuleMappedReadOnlyCannotBeWritten) {
-  RefPtr<VmObject> module = VmObject::CreatePhysical(kModuleBase, kModuleSize, false).release_value();
+  RefPtr<VmObject> module =
+      VmObject::CreatePhysical(kModuleBase, kModuleSize, false).release_value();
   EXPECT_EQ(aspace_->Map(module, 0, kModuleSize, kRW, kAddr, kMapFixed).error(), Error::kAccess);
   EXPECT_EQ(aspace_->Map(module, 0, kModuleSize, kRW, kAddr, kMapFixed | kMapShared).error(),
             Error::kAccess);
@@ -312,18 +322,20 @@ TEST_F(VmAspaceTest, BootModuleMappedReadOnlyCannotBeWritten) {
 TEST_F(VmAspaceTest, WritablePhysicalVmosAreSharedOnly) {
   // Device-like memory: a physical range with an uncached policy.
   RefPtr<VmObject> mmio =
-      VmObject::CreatePhysical(kModuleBase, kPageSize, true, CachePolicy::kUncached).release_value();
+      VmObject::CreatePhysical(kModuleBase, kPageSize, true, CachePolicy::kUncached)
+          .release_value();
   EXPECT_EQ(aspace_->Map(mmio, 0, kPageSize, kRW, kAddr, kMapFixed).error(), Error::kNotSupported);
   ASSERT_TRUE(aspace_->Map(mmio, 0, kPageSize, kProtRead, kAddr, kMapFixed).ok());
   EXPECT_EQ(aspace_->Protect(kAddr, kPageSize, kRW).error(), Error::kNotSupported);
-  ASSERT_TRUE(aspace_->Map(mmio, 0, kPageSize, kRW, kAddr + kPageSize, kMapFixed | kMapShared).ok());
+  ASSERT_TRUE(
+      aspace_->Map(mmio, 0, kPageSize, kRW, kAddr + kPageSize, kMapFixed | kMapShared).ok());
   MustWrite(*aspace_, kAddr + kPageSize + 1, 0x99);
   EXPECT_EQ(Byte(kModuleBase + 1), 0x99);
   const Pte pte(RawPte(*aspace_, kAddr + kPageSize));
   EXPECT_TRUE(pte.writable());
   EXPECT_EQ(pte.raw() & (Pte::kCacheDisable | Pte::kWriteThrough),
             Pte::kCacheDisable | Pte::kWriteThrough);  // PAT 3: UC
-  EXPECT_EQ(MustRead(*aspace_, kAddr + 1), 0x99);  // both mappings show the same page
+  EXPECT_EQ(MustRead(*aspace_, kAddr + 1), 0x99);      // both mappings show the same page
 }
 
 TEST_F(VmAspaceTest, PrivateMapOfAHeldVmoIsACopyOnWriteView) {
@@ -392,7 +404,8 @@ TEST_F(VmAspaceTest, OutOfMemoryFaultsFailCleanly) {
     if (page.is_error()) break;
     hoard.push_back(page.value());
   }
-  EXPECT_EQ(aspace_->HandlePageFault(addr + kPageSize, Access::kRead, true).error(), Error::kNoMemory);
+  EXPECT_EQ(aspace_->HandlePageFault(addr + kPageSize, Access::kRead, true).error(),
+            Error::kNoMemory);
   EXPECT_EQ(aspace_->HandlePageFault(0x7000000000, Access::kRead, true).error(), Error::kFault);
   EXPECT_EQ(aspace_->Fork().error(), Error::kNoMemory);  // no page for the child's PML4
   EXPECT_EQ(aspace_->resident_pages(), 1u);

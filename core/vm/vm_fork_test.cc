@@ -20,7 +20,8 @@ class VmForkTest : public VmTest {
     parent_ = NewAspace();
     ASSERT_TRUE(parent_);
     ASSERT_EQ(MapAnon(*parent_, kPages, kRW, kAddr, kMapFixed), kAddr);
-    for (uint64_t i = 0; i < kPages - 1; ++i) MustWrite(*parent_, At(i), Old(i));  // last page absent
+    for (uint64_t i = 0; i < kPages - 1; ++i)
+      MustWrite(*parent_, At(i), Old(i));  // last page absent
   }
   void TearDown() override {
     if (child_) child_->Destroy();
@@ -165,7 +166,8 @@ TEST_F(VmForkTest, SharedRegionsStaySharedAcrossFork) {
 
 TEST_F(VmForkTest, GuardsAndPhysicalRegionsAreCopied) {
   ASSERT_TRUE(parent_->MapGuard(kAddr - kPageSize, kPageSize, kMapFixed).ok());
-  RefPtr<VmObject> module = VmObject::CreatePhysical(kModuleBase, kModuleSize, false).release_value();
+  RefPtr<VmObject> module =
+      VmObject::CreatePhysical(kModuleBase, kModuleSize, false).release_value();
   ASSERT_TRUE(parent_->Map(module, 0, kModuleSize, kProtRead, 0x600000, kMapFixed).ok());
   Fork();
   EXPECT_EQ(child_->HandlePageFault(kAddr - 1, Access::kRead, true).error(), Error::kAccess);

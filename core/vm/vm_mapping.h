@@ -25,9 +25,9 @@ struct VmMapping {
   uint64_t size = 0;
   uint64_t vmo_offset = 0;
   Prot prot = kProtNone;
-  bool shared = false;        // kMapShared: Fork shares the VMO instead of cloning
+  bool shared = false;         // kMapShared: Fork shares the VMO instead of cloning
   kstd::RefPtr<VmObject> vmo;  // nullptr: a guard region (no access, ever)
-  kstd::ListNode vmo_node;    // on vmo->mappings_ (guarded by the VMO lock)
+  kstd::ListNode vmo_node;     // on vmo->mappings_ (guarded by the VMO lock)
 
   uint64_t end() const { return base + size; }
   bool is_guard() const { return !vmo; }

@@ -59,8 +59,8 @@ kstd::Result<RefPtr<VmObject>> VmObject::CreateAnonymous(mm::PageAllocator* pmm,
   return vmo;
 }
 
-kstd::Result<RefPtr<VmObject>> VmObject::CreatePhysical(PhysAddr base, uint64_t size,
-                                                        bool writable, CachePolicy cache) {
+kstd::Result<RefPtr<VmObject>> VmObject::CreatePhysical(PhysAddr base, uint64_t size, bool writable,
+                                                        CachePolicy cache) {
   if (!PageRange(0, size, kMaxSize) || !kstd::IsAligned(base, kPageSize) ||
       !InBounds(base, size, mm::kPhysAddrLimit)) {
     return Error::kInvalid;
@@ -70,8 +70,8 @@ kstd::Result<RefPtr<VmObject>> VmObject::CreatePhysical(PhysAddr base, uint64_t 
   return vmo;
 }
 
-kstd::Result<RefPtr<VmObject>> VmObject::CreateContiguousOwned(mm::PageAllocator* pmm, PhysAddr base,
-                                                               uint64_t count) {
+kstd::Result<RefPtr<VmObject>> VmObject::CreateContiguousOwned(mm::PageAllocator* pmm,
+                                                               PhysAddr base, uint64_t count) {
   if (pmm == nullptr || count == 0) return Error::kInvalid;
   RefPtr<VmObject> vmo = TRY(CreatePhysical(base, count * kPageSize, true));
   vmo->pmm_ = pmm;

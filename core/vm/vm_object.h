@@ -17,9 +17,9 @@
 // Locking: KernelObject::lock_ guards the page tree and the mapping list. Lock
 // order: VmAspace::lock_ -> VmObject::lock_ -> UserPageTable lock -> heap -> pmm.
 
-#include "core/sync/thread_annotations.h"
 #include <stddef.h>
 #include <stdint.h>
+#include "core/sync/thread_annotations.h"
 
 #include "core/mm/pmm.h"
 #include "core/object/kernel_object.h"
@@ -47,16 +47,15 @@ class VmObject final : public KernelObject {
   /// memory type of its mappings.
   /// Errors: kInvalid (size 0, base or size not page aligned, range beyond
   /// 2^52 or above kMaxSize), kNoMemory.
-  static kstd::Result<kstd::RefPtr<VmObject>> CreatePhysical(PhysAddr base, uint64_t size,
-                                                             bool writable,
-                                                             CachePolicy cache = CachePolicy::kWriteBack);
+  static kstd::Result<kstd::RefPtr<VmObject>> CreatePhysical(
+      PhysAddr base, uint64_t size, bool writable, CachePolicy cache = CachePolicy::kWriteBack);
 
   /// A physical VMO over pages it owns: `count` contiguous pages from the pmm
   /// at `base` (each block head holding one reference), freed with FreeRun
   /// when the VMO goes. For DMA buffers, whose device address is known.
   /// Errors: kInvalid, kNoMemory (the caller frees the run then).
   static kstd::Result<kstd::RefPtr<VmObject>> CreateContiguousOwned(mm::PageAllocator* pmm,
-                                                                     PhysAddr base, uint64_t count);
+                                                                    PhysAddr base, uint64_t count);
 
   ~VmObject() override;
 
@@ -144,11 +143,11 @@ class VmObject final : public KernelObject {
   const bool physical_;
   const bool writable_;
   const CachePolicy cache_;
-  uint64_t size_;  // only Grow changes it (under lock_); reads are single loads
-  const PhysAddr phys_base_ = 0;       // physical VMOs
-  uint64_t owned_run_pages_ = 0;       // CreateContiguousOwned: pages to FreeRun
+  uint64_t size_;                     // only Grow changes it (under lock_); reads are single loads
+  const PhysAddr phys_base_ = 0;      // physical VMOs
+  uint64_t owned_run_pages_ = 0;      // CreateContiguousOwned: pages to FreeRun
   mm::PageAllocator* pmm_ = nullptr;  // anonymous VMOs, and owned contiguous runs
-  PageTree pages_;                     // anonymous VMOs; guarded by lock_
+  PageTree pages_;                    // anonymous VMOs; guarded by lock_
   MappingList mappings_ GUARDED_BY(lock_);
 };
 

@@ -21,7 +21,8 @@ class VmObjectTest : public VmTest {
 TEST_F(VmObjectTest, CreateValidatesSizes) {
   EXPECT_EQ(VmObject::CreateAnonymous(&pmm_, 0).error(), Error::kInvalid);
   EXPECT_EQ(VmObject::CreateAnonymous(&pmm_, 100).error(), Error::kInvalid);
-  EXPECT_EQ(VmObject::CreateAnonymous(&pmm_, VmObject::kMaxSize + kPageSize).error(), Error::kInvalid);
+  EXPECT_EQ(VmObject::CreateAnonymous(&pmm_, VmObject::kMaxSize + kPageSize).error(),
+            Error::kInvalid);
   EXPECT_EQ(VmObject::CreateAnonymous(nullptr, kPageSize).error(), Error::kInvalid);
   kstd::Result<RefPtr<VmObject>> big = VmObject::CreateAnonymous(&pmm_, VmObject::kMaxSize);
   ASSERT_TRUE(big.ok());  // nothing is committed up front
@@ -126,7 +127,7 @@ TEST_F(VmObjectTest, CloneOfARangeRebasesOffsets) {
   EXPECT_EQ(got, 4);
   EXPECT_EQ(clone.value()->resident_pages(), 2u);
   EXPECT_EQ(FreePages(), start_free_ - 8);  // shared, not copied
-  parent.reset();  // frees the 6 pages the clone does not hold
+  parent.reset();                           // frees the 6 pages the clone does not hold
   EXPECT_EQ(FreePages(), start_free_ - 2);
   ASSERT_TRUE(clone.value()->Read(0, &got, 1).ok());
   EXPECT_EQ(got, 3);

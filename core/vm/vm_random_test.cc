@@ -15,7 +15,7 @@ namespace {
 
 constexpr uint64_t kWindow = 0x10000000;  // most activity happens in 48 pages here
 constexpr uint64_t kWindowPages = 48;
-constexpr uint64_t kByte = 8;             // the byte of each page the model tracks
+constexpr uint64_t kByte = 8;  // the byte of each page the model tracks
 constexpr size_t kMaxAspaces = 4;
 constexpr uint64_t kHeldPages = 8;
 
@@ -26,7 +26,7 @@ struct ModelPage {
   Prot prot = kProtNone;
   bool guard = false;
   bool shared = false;  // kMapShared: fork shares the cell
-  Cell cell;  // shared between pages that must show the same byte
+  Cell cell;            // shared between pages that must show the same byte
 };
 
 struct Process {

@@ -18,7 +18,8 @@ class VmRemapTest : public AspaceTest {
  protected:
   // Writes page i's first byte as i + 1.
   void Fill(VmAspace& aspace, uint64_t base, uint64_t pages) {
-    for (uint64_t i = 0; i < pages; ++i) MustWrite(aspace, base + i * kP, static_cast<uint8_t>(i + 1));
+    for (uint64_t i = 0; i < pages; ++i)
+      MustWrite(aspace, base + i * kP, static_cast<uint8_t>(i + 1));
   }
   void ExpectFilled(VmAspace& aspace, uint64_t base, uint64_t pages) {
     for (uint64_t i = 0; i < pages; ++i) {
@@ -96,10 +97,12 @@ TEST_F(VmRemapTest, FixedMoveReplacesTheTargetAndCanShrink) {
   const uint64_t other = MapAnon(*aspace_, 8, kRW, target - 2 * kP, kMapFixed);
   Fill(*aspace_, base, 4);
   MustWrite(*aspace_, other, 77);
-  kstd::Result<uint64_t> r = aspace_->Remap(base, 4 * kP, 3 * kP, kRemapMayMove | kRemapFixed, target);
+  kstd::Result<uint64_t> r =
+      aspace_->Remap(base, 4 * kP, 3 * kP, kRemapMayMove | kRemapFixed, target);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.value(), target);
-  EXPECT_EQ(Regions(*aspace_), (Ranges{{other, 2 * kP}, {target, 3 * kP}, {target + 3 * kP, 3 * kP}}));
+  EXPECT_EQ(Regions(*aspace_),
+            (Ranges{{other, 2 * kP}, {target, 3 * kP}, {target + 3 * kP, 3 * kP}}));
   ExpectFilled(*aspace_, target, 3);
   EXPECT_EQ(MustRead(*aspace_, other), 77);
 }
@@ -159,7 +162,7 @@ TEST_F(VmRemapTest, SharedRegionsStaySharedWhenMovedAndGrown) {
   const uint64_t moved = aspace_->Remap(a, 2 * kP, 4 * kP, kRemapMayMove).value();
   MustWrite(*aspace_, moved + kP, 5);
   EXPECT_EQ(MustRead(*child, a + kP), 5);  // the child still shares the object
-  EXPECT_EQ(vmo->size(), 4 * kP);            // grown for every sharer
+  EXPECT_EQ(vmo->size(), 4 * kP);          // grown for every sharer
   MustWrite(*aspace_, moved + 3 * kP, 6);
   child->Destroy();
   vmo.reset();
@@ -206,11 +209,13 @@ TEST_F(VmRemapTest, RejectsBadArgumentsWithoutChanges) {
 }
 
 TEST_F(VmRemapTest, PhysicalRegionsMoveButDoNotGrow) {
-  RefPtr<VmObject> module = VmObject::CreatePhysical(kModuleBase, kModuleSize, false).release_value();
+  RefPtr<VmObject> module =
+      VmObject::CreatePhysical(kModuleBase, kModuleSize, false).release_value();
   const uint64_t a = aspace_->Map(module, 0, 2 * kP, kProtRead, kAddr, kMapFixed).value();
   EXPECT_EQ(aspace_->Remap(a, 2 * kP, 3 * kP, kRemapMayMove).error(), Error::kFault);
   MapAnon(*aspace_, 1, kRW, a + 2 * kP, kMapFixed);
-  const uint64_t moved = aspace_->Remap(a, kP, kP, kRemapMayMove | kRemapFixed, kAddr + 0x100000).value();
+  const uint64_t moved =
+      aspace_->Remap(a, kP, kP, kRemapMayMove | kRemapFixed, kAddr + 0x100000).value();
   EXPECT_EQ(MustRead(*aspace_, moved + 5), ModuleByte(5));
   EXPECT_EQ(MustRead(*aspace_, a + kP + 1), ModuleByte(kP + 1));
 }
@@ -225,7 +230,8 @@ TEST_F(VmRemapTest, RepeatedGrowthLikeReallocKeepsEverything) {
     kstd::Result<uint64_t> r = aspace_->Remap(addr, pages * kP, (pages + 3) * kP, kRemapMayMove);
     ASSERT_TRUE(r.ok()) << round;
     addr = r.value();
-    for (uint64_t i = pages; i < pages + 3; ++i) MustWrite(*aspace_, addr + i * kP, static_cast<uint8_t>(i + 1));
+    for (uint64_t i = pages; i < pages + 3; ++i)
+      MustWrite(*aspace_, addr + i * kP, static_cast<uint8_t>(i + 1));
     pages += 3;
     ExpectFilled(*aspace_, addr, pages);
   }

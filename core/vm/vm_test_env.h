@@ -93,7 +93,8 @@ class VmTest : public ::testing::Test {
   /// Maps a fresh private anonymous VMO; returns the address (0 on failure).
   uint64_t MapAnon(VmAspace& aspace, uint64_t pages, Prot prot, uint64_t addr = 0,
                    MapFlags flags = 0) {
-    kstd::Result<uint64_t> mapped = aspace.Map(NewAnon(pages), 0, pages * kPageSize, prot, addr, flags);
+    kstd::Result<uint64_t> mapped =
+        aspace.Map(NewAnon(pages), 0, pages * kPageSize, prot, addr, flags);
     EXPECT_TRUE(mapped.ok()) << (mapped.ok() ? 0 : static_cast<int>(mapped.error()));
     return mapped.ok() ? mapped.value() : 0;
   }
@@ -103,8 +104,7 @@ class VmTest : public ::testing::Test {
     uint64_t table = aspace.root();
     if (table == 0) return 0;
     for (int level = hal::kRootTableLevel;; --level) {
-      const uint64_t entry =
-          ram_.phys_map().As<uint64_t>(table)[hal::LevelIndex(virt, level)];
+      const uint64_t entry = ram_.phys_map().As<uint64_t>(table)[hal::LevelIndex(virt, level)];
       if (!Pte(entry).present()) return 0;
       if (level == hal::kPageTableLevel) return entry;
       EXPECT_FALSE(level < hal::kRootTableLevel && Pte(entry).IsLeaf(level)) << "large page";

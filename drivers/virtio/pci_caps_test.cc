@@ -175,12 +175,12 @@ TEST(PciCaps, RegionsOutsideTheBarAreIgnored) {
     uint8_t bar;
     uint32_t offset, length;
   } cases[] = {
-      {2, 0xFF0, 0x20},              // ends past the BAR
-      {2, 0xFFFFFFF0u, 0x20},        // offset + length overflows 32 bits
-      {2, 0x0, 0xFFFFFFFFu},         // absurd length
-      {3, 0x0, 0x40},                // a BAR of size 0
-      {6, 0x0, 0x40},                // reserved BAR index
-      {0xFF, 0x0, 0x40},             // reserved BAR index
+      {2, 0xFF0, 0x20},        // ends past the BAR
+      {2, 0xFFFFFFF0u, 0x20},  // offset + length overflows 32 bits
+      {2, 0x0, 0xFFFFFFFFu},   // absurd length
+      {3, 0x0, 0x40},          // a BAR of size 0
+      {6, 0x0, 0x40},          // reserved BAR index
+      {0xFF, 0x0, 0x40},       // reserved BAR index
   };
   for (const Case& k : cases) {
     FakePciConfig c;
@@ -248,9 +248,15 @@ TEST(PciCaps, MissingRequiredStructureIsNotSupported) {
 class FailingConfig final : public PciConfig {
  public:
   explicit FailingConfig(FakePciConfig& inner, int fail_at) : inner_(inner), left_(fail_at) {}
-  kstd::Result<uint8_t> Read8(uint16_t o) override { return Tick() ? inner_.Read8(o) : kstd::Error::kAccess; }
-  kstd::Result<uint16_t> Read16(uint16_t o) override { return Tick() ? inner_.Read16(o) : kstd::Error::kAccess; }
-  kstd::Result<uint32_t> Read32(uint16_t o) override { return Tick() ? inner_.Read32(o) : kstd::Error::kAccess; }
+  kstd::Result<uint8_t> Read8(uint16_t o) override {
+    return Tick() ? inner_.Read8(o) : kstd::Error::kAccess;
+  }
+  kstd::Result<uint16_t> Read16(uint16_t o) override {
+    return Tick() ? inner_.Read16(o) : kstd::Error::kAccess;
+  }
+  kstd::Result<uint32_t> Read32(uint16_t o) override {
+    return Tick() ? inner_.Read32(o) : kstd::Error::kAccess;
+  }
   kstd::Result<void> Write8(uint16_t o, uint8_t v) override { return inner_.Write8(o, v); }
   kstd::Result<void> Write16(uint16_t o, uint16_t v) override { return inner_.Write16(o, v); }
   kstd::Result<void> Write32(uint16_t o, uint32_t v) override { return inner_.Write32(o, v); }
@@ -297,8 +303,8 @@ TEST(PciCaps, RandomCorruptionNeverEscapesTheBars) {
     EXPECT_LT(c.reads(), 48 * 12 + 8);
     if (!r.ok()) continue;
     ++accepted;
-    for (const PciRegion* region : {&r.value().common, &r.value().notify, &r.value().isr,
-                                    &r.value().device}) {
+    for (const PciRegion* region :
+         {&r.value().common, &r.value().notify, &r.value().isr, &r.value().device}) {
       if (!region->present) continue;
       ASSERT_LT(region->bar, pci::kBarCount);
       ASSERT_LE(uint64_t{region->offset} + region->length, bars.size[region->bar]);

@@ -158,15 +158,17 @@ TEST(PciTransport, DeviceConfigReadsAreBoundedAndConsistent) {
 
   int calls = 0;
   rig.device.generation_bumps = 3;  // the first reads see the generation move
-  EXPECT_TRUE(rig.transport.ReadConfigConsistently([&]() -> kstd::Result<void> {
-    ++calls;
-    return kstd::Ok();
-  }).ok());
+  EXPECT_TRUE(rig.transport
+                  .ReadConfigConsistently([&]() -> kstd::Result<void> {
+                    ++calls;
+                    return kstd::Ok();
+                  })
+                  .ok());
   EXPECT_GT(calls, 1);
   rig.device.generation_bumps = 100000;  // a device that never settles
-  EXPECT_EQ(rig.transport.ReadConfigConsistently([&]() -> kstd::Result<void> {
-    return kstd::Ok();
-  }).error(), kstd::Error::kAgain);
+  EXPECT_EQ(rig.transport.ReadConfigConsistently([&]() -> kstd::Result<void> { return kstd::Ok(); })
+                .error(),
+            kstd::Error::kAgain);
   EXPECT_TRUE(rig.device.errors().empty()) << rig.device.errors()[0];
 }
 

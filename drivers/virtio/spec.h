@@ -80,9 +80,9 @@ inline constexpr uint8_t kLen = 2;
 inline constexpr uint8_t kCfgType = 3;
 inline constexpr uint8_t kBar = 4;
 inline constexpr uint8_t kId = 5;
-inline constexpr uint8_t kOffset = 8;    // le32
-inline constexpr uint8_t kLength = 12;   // le32
-inline constexpr uint8_t kSize = 16;     // sizeof(struct virtio_pci_cap)
+inline constexpr uint8_t kOffset = 8;   // le32
+inline constexpr uint8_t kLength = 12;  // le32
+inline constexpr uint8_t kSize = 16;    // sizeof(struct virtio_pci_cap)
 // §4.1.4.4 struct virtio_pci_notify_cap: notify_off_multiplier follows.
 inline constexpr uint8_t kNotifyOffMultiplier = 16;  // le32
 inline constexpr uint8_t kNotifySize = 20;

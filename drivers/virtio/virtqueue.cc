@@ -120,7 +120,8 @@ kstd::Result<uint16_t> SplitVirtqueue::Add(kstd::Span<const Segment> segments, u
   h.head = true;
   h.token = token;
   h.chain_length = static_cast<uint16_t>(segments.size());
-  h.writable_bytes = writable_bytes > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(writable_bytes);
+  h.writable_bytes =
+      writable_bytes > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(writable_bytes);
   ++chains_in_flight_;
 
   // The ring slot is free: at most `size_` chains are ever in flight (§2.7.13.2).

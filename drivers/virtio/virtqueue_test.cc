@@ -42,7 +42,8 @@ class RingDevice {
   void set_avail_event(uint16_t v) { Set(Used(), used::AvailEventOffset(q_.size()), v); }
 
   /// The next available chain: its head and descriptors (following `next`).
-  bool Take(uint16_t* head, std::vector<VirtqDesc>* chain, std::vector<uint16_t>* indices = nullptr) {
+  bool Take(uint16_t* head, std::vector<VirtqDesc>* chain,
+            std::vector<uint16_t>* indices = nullptr) {
     if (last_avail_ == avail_idx()) return false;
     *head = Get(Avail(), avail::kRing + 2 * (last_avail_ % q_.size()));
     ++last_avail_;
@@ -224,7 +225,7 @@ TEST(Virtqueue, RandomTrafficWrapsIndexes) {
     ASSERT_TRUE(q.Init(dma, 16, event_idx).ok());
     RingDevice dev(dma, q);
     std::mt19937 rng(event_idx ? 11 : 7);
-    std::map<uint64_t, uint32_t> outstanding;  // token -> writable bytes
+    std::map<uint64_t, uint32_t> outstanding;                 // token -> writable bytes
     std::vector<std::pair<uint16_t, uint64_t>> device_holds;  // head, token
     std::map<uint16_t, uint64_t> head_token;
     uint64_t next_token = 1, completed = 0;
@@ -235,7 +236,8 @@ TEST(Virtqueue, RandomTrafficWrapsIndexes) {
       for (int i = 0; i < adds && next_token <= kTotal; ++i) {
         int n = 1 + static_cast<int>(rng() % 4);
         std::vector<Segment> segs;
-        for (int k = 0; k < n; ++k) segs.push_back(k == n - 1 ? W(next_token, 4) : R(next_token, 4));
+        for (int k = 0; k < n; ++k)
+          segs.push_back(k == n - 1 ? W(next_token, 4) : R(next_token, 4));
         auto r = q.Add(kstd::Span<const Segment>(segs.data(), segs.size()), next_token);
         if (r.is_error()) {
           ASSERT_EQ(r.error(), kstd::Error::kAgain);
@@ -303,15 +305,15 @@ TEST(Virtqueue, NotificationSuppressionWithEventIdx) {
   };
   dev.set_avail_event(0);
   add(1);
-  EXPECT_TRUE(q.Publish());   // 0 -> 1 passes avail_event 0
+  EXPECT_TRUE(q.Publish());  // 0 -> 1 passes avail_event 0
   dev.set_avail_event(5);
   add(2);
   EXPECT_FALSE(q.Publish());  // 1 -> 3 does not reach index 5
   add(2);
   EXPECT_FALSE(q.Publish());  // 3 -> 5: the device wants to hear after 5 ...
   add(1);
-  EXPECT_TRUE(q.Publish());   // ... 5 -> 6 passes it
-  dev.set_avail_event(2);     // stale: the device is behind
+  EXPECT_TRUE(q.Publish());  // ... 5 -> 6 passes it
+  dev.set_avail_event(2);    // stale: the device is behind
   add(1);
   EXPECT_FALSE(q.Publish());
 }
@@ -356,7 +358,7 @@ TEST(Virtqueue, InterruptSuppressionWithEventIdx) {
     EXPECT_EQ(dev.used_event(), round);  // interrupt when entry `round` is used
     q.DisableInterrupts();
     EXPECT_EQ(dev.used_event(), static_cast<uint16_t>(round - 1));  // far behind
-    EXPECT_EQ(dev.avail_flags(), 0);  // flags unused with EVENT_IDX
+    EXPECT_EQ(dev.avail_flags(), 0);                                // flags unused with EVENT_IDX
     dev.Complete(h, 1);
     EXPECT_FALSE(q.EnableInterrupts());
     Completion c;
@@ -389,8 +391,9 @@ TEST(Virtqueue, DeviceProtocolViolationsBreakTheQueue) {
     EXPECT_FALSE(q.Publish());
 
     std::vector<uint64_t> reclaimed;
-    q.Reset(false, [](void* v, uint64_t t) { static_cast<std::vector<uint64_t>*>(v)->push_back(t); },
-            &reclaimed);
+    q.Reset(
+        false, [](void* v, uint64_t t) { static_cast<std::vector<uint64_t>*>(v)->push_back(t); },
+        &reclaimed);
     std::sort(reclaimed.begin(), reclaimed.end());
     EXPECT_EQ(reclaimed, (std::vector<uint64_t>{41, 42}));
     EXPECT_FALSE(q.broken());

@@ -109,19 +109,19 @@ kstd::Result<void> Device::Bringup() {
 
   // Never accept a feature whose configuration field the structure lacks.
   uint64_t supported = FeatureBit(virtio::feature::kVersion1) |
-                       FeatureBit(virtio::feature::kAccessPlatform) |
-                       FeatureBit(feature::kRo) | FeatureBit(feature::kFlush);
+                       FeatureBit(virtio::feature::kAccessPlatform) | FeatureBit(feature::kRo) |
+                       FeatureBit(feature::kFlush);
   if (options_.use_event_idx) supported |= FeatureBit(virtio::feature::kEventIdx);
   if (config_length >= config::kSizeMax + 4) supported |= FeatureBit(feature::kSizeMax);
   if (config_length >= config::kSegMax + 4) supported |= FeatureBit(feature::kSegMax);
   if (config_length >= config::kBlkSize + 4) supported |= FeatureBit(feature::kBlkSize);
   if (config_length >= config::kTopologyEnd) supported |= FeatureBit(feature::kTopology);
 
-  auto negotiated =
-      transport_.NegotiateFeatures(supported, FeatureBit(virtio::feature::kVersion1));
+  auto negotiated = transport_.NegotiateFeatures(supported, FeatureBit(virtio::feature::kVersion1));
   if (negotiated.is_error()) {
     switch (negotiated.error()) {
-      case Error::kNotSupported: return Fail(Error::kNotSupported, "device lacks VIRTIO_F_VERSION_1");
+      case Error::kNotSupported:
+        return Fail(Error::kNotSupported, "device lacks VIRTIO_F_VERSION_1");
       case Error::kIo: return Fail(Error::kIo, "device refused FEATURES_OK");
       default: return Fail(negotiated.error(), "device reset did not complete");
     }
@@ -213,9 +213,11 @@ kstd::Result<void> Device::ReadConfig() {
   Info fresh = info_;
   TRY(transport_.ReadConfigConsistently([&]() -> kstd::Result<void> {
     fresh.capacity_sectors = transport_.DeviceRead64(config::kCapacity);
-    fresh.max_segment_bytes = has(feature::kSizeMax) ? transport_.DeviceRead32(config::kSizeMax) : 0;
+    fresh.max_segment_bytes =
+        has(feature::kSizeMax) ? transport_.DeviceRead32(config::kSizeMax) : 0;
     fresh.max_segments = has(feature::kSegMax) ? transport_.DeviceRead32(config::kSegMax) : 0;
-    fresh.block_size = has(feature::kBlkSize) ? transport_.DeviceRead32(config::kBlkSize) : kSectorSize;
+    fresh.block_size =
+        has(feature::kBlkSize) ? transport_.DeviceRead32(config::kBlkSize) : kSectorSize;
     if (has(feature::kTopology)) {
       fresh.physical_block_exp = transport_.DeviceRead8(config::kPhysicalBlockExp);
       fresh.alignment_offset = transport_.DeviceRead8(config::kAlignmentOffset);
@@ -265,8 +267,7 @@ kstd::Result<void> Device::QueueInternal(const Request& request, char* id_out) {
       type = request_type::kGetId;
       data_writable = true;
       break;
-    default:
-      return Error::kInvalid;
+    default: return Error::kInvalid;
   }
 
   uint64_t total = 0;
@@ -332,9 +333,7 @@ kstd::Result<void> Device::QueueInternal(const Request& request, char* id_out) {
   return kstd::Ok();
 }
 
-kstd::Result<void> Device::Queue(const Request& request) {
-  return QueueInternal(request, nullptr);
-}
+kstd::Result<void> Device::Queue(const Request& request) { return QueueInternal(request, nullptr); }
 
 void Device::Kick() {
   if (ready_ && queue_.Publish()) virtio::PciTransport::Notify(notifier_);
@@ -374,12 +373,13 @@ void Device::FailEverything(Error error) {
     Device* self;
     Error error;
   } ctx{this, error};
-  queue_.Reset(info_.event_idx,
-               [](void* c, uint64_t token) {
-                 auto* x = static_cast<Ctx*>(c);
-                 x->self->Complete(static_cast<uint16_t>(token), x->error);
-               },
-               &ctx);
+  queue_.Reset(
+      info_.event_idx,
+      [](void* c, uint64_t token) {
+        auto* x = static_cast<Ctx*>(c);
+        x->self->Complete(static_cast<uint16_t>(token), x->error);
+      },
+      &ctx);
 }
 
 kstd::Result<size_t> Device::Drain() {
@@ -402,8 +402,8 @@ kstd::Result<size_t> Device::Drain() {
       continue;  // completions raced with re-arming: take them now
     }
     uint16_t slot = static_cast<uint16_t>(c.token);  // always one of ours
-    uint8_t status = *reinterpret_cast<volatile uint8_t*>(slot_dma_.cpu + slot * kSlotBytes +
-                                                          kStatusOffset);
+    uint8_t status =
+        *reinterpret_cast<volatile uint8_t*>(slot_dma_.cpu + slot * kSlotBytes + kStatusOffset);
     Complete(slot, StatusToResult(status));
     ++completed;
   }
@@ -466,7 +466,7 @@ kstd::Result<void> Device::Wait(const Request& request, char* id_out) {
       if (waited.error() == Error::kInterrupted) continue;
       FailEverything(waited.error() == Error::kTimedOut ? Error::kTimedOut : Error::kIo);
       failure_ = waited.error() == Error::kTimedOut ? "device did not complete a request in time"
-                                                   : "interrupt wait failed";
+                                                    : "interrupt wait failed";
       continue;
     }
     (void)HandleInterrupt();

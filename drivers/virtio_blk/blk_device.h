@@ -24,28 +24,28 @@ namespace virtio_blk {
 
 /// What the device told us, valid after Init.
 struct Info {
-  uint64_t capacity_sectors = 0;   // in 512-byte sectors
+  uint64_t capacity_sectors = 0;      // in 512-byte sectors
   uint32_t block_size = kSectorSize;  // BLK_SIZE: the device's logical block size
-  uint8_t physical_block_exp = 0;  // TOPOLOGY: log2(physical / logical block)
-  uint8_t alignment_offset = 0;    // TOPOLOGY: in logical blocks
-  uint16_t min_io_size = 0;        // TOPOLOGY: in logical blocks
-  uint32_t opt_io_size = 0;        // TOPOLOGY: in logical blocks
-  uint32_t max_segments = 0;       // data descriptors per request this driver uses
-  uint32_t max_segment_bytes = 0;  // bytes per data descriptor (SIZE_MAX, else no limit)
-  uint32_t max_request_bytes = 0;  // data bytes per request (Options)
+  uint8_t physical_block_exp = 0;     // TOPOLOGY: log2(physical / logical block)
+  uint8_t alignment_offset = 0;       // TOPOLOGY: in logical blocks
+  uint16_t min_io_size = 0;           // TOPOLOGY: in logical blocks
+  uint32_t opt_io_size = 0;           // TOPOLOGY: in logical blocks
+  uint32_t max_segments = 0;          // data descriptors per request this driver uses
+  uint32_t max_segment_bytes = 0;     // bytes per data descriptor (SIZE_MAX, else no limit)
+  uint32_t max_request_bytes = 0;     // data bytes per request (Options)
   uint16_t queue_size = 0;
-  uint16_t max_in_flight = 0;      // requests that can be in flight at once
-  bool read_only = false;          // RO: writes fail with kReadOnlyFs
-  bool flush = false;              // FLUSH: the device has a cache to flush
-  bool event_idx = false;          // EVENT_IDX event suppression in use
-  bool msix = false;               // completion interrupts by MSI-X (else INTx)
-  uint64_t features = 0;           // every negotiated feature bit
+  uint16_t max_in_flight = 0;  // requests that can be in flight at once
+  bool read_only = false;      // RO: writes fail with kReadOnlyFs
+  bool flush = false;          // FLUSH: the device has a cache to flush
+  bool event_idx = false;      // EVENT_IDX event suppression in use
+  bool msix = false;           // completion interrupts by MSI-X (else INTx)
+  uint64_t features = 0;       // every negotiated feature bit
 };
 
 struct Options {
-  uint16_t max_queue_size = 256;        // the queue is at most this big (power of two used)
+  uint16_t max_queue_size = 256;          // the queue is at most this big (power of two used)
   uint32_t max_request_bytes = 1u << 20;  // bound on one request's data
-  bool use_event_idx = true;            // offer VIRTIO_F_EVENT_IDX
+  bool use_event_idx = true;              // offer VIRTIO_F_EVENT_IDX
   uint64_t sync_timeout_ns = 30ull * 1000 * 1000 * 1000;  // synchronous calls
 };
 
@@ -67,8 +67,8 @@ using DoneFn = void (*)(void* context, kstd::Result<void> result);
 
 struct Request {
   Op op = Op::kRead;
-  uint64_t sector = 0;                            // kRead/kWrite: first 512-byte sector
-  kstd::Span<const virtio::DmaSegment> data;      // kRead/kWrite/kGetId buffers
+  uint64_t sector = 0;                        // kRead/kWrite: first 512-byte sector
+  kstd::Span<const virtio::DmaSegment> data;  // kRead/kWrite/kGetId buffers
   DoneFn done = nullptr;
   void* context = nullptr;
 };

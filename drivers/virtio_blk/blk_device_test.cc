@@ -18,13 +18,13 @@ namespace virtio_blk {
 namespace {
 
 using kstd::Error;
+using testing::FakeBlkBackend;
 using virtio::DmaBuffer;
 using virtio::DmaSegment;
 using virtio::FeatureBit;
 using virtio::Interrupt;
 using virtio::testing::FakeDma;
 using virtio::testing::FakeVirtioDevice;
-using testing::FakeBlkBackend;
 using Span = kstd::Span<const DmaSegment>;
 
 constexpr Interrupt::Kind kMsix = Interrupt::Kind::kMsix;
@@ -32,7 +32,8 @@ constexpr Interrupt::Kind kIntx = Interrupt::Kind::kIntx;
 
 // A driver over a fake device and its block backend.
 struct Rig {
-  explicit Rig(FakeBlkBackend::Config config = FakeBlkBackend::Config(), Interrupt::Kind kind = kMsix,
+  explicit Rig(FakeBlkBackend::Config config = FakeBlkBackend::Config(),
+               Interrupt::Kind kind = kMsix,
                FakeVirtioDevice::Layout layout = FakeVirtioDevice::Layout())
       : device(virtio::kDeviceTypeBlock, dma, kind, layout),
         backend(device, config),
@@ -340,15 +341,15 @@ TEST(BlkIo, RequestsAreBoundsChecked) {
   auto read = [&](uint64_t sector, std::vector<DmaSegment> segs) {
     return rig.blk.Read(sector, Span(segs.data(), segs.size()));
   };
-  EXPECT_EQ(read(0, {}).error(), Error::kInvalid);                       // no data
-  EXPECT_EQ(read(0, {Seg(b, 0, 100)}).error(), Error::kInvalid);         // not whole sectors
-  EXPECT_EQ(read(0, {Seg(b, 0, 256), Seg(b, 512, 256)}).ok(), true);     // whole in total
+  EXPECT_EQ(read(0, {}).error(), Error::kInvalid);                    // no data
+  EXPECT_EQ(read(0, {Seg(b, 0, 100)}).error(), Error::kInvalid);      // not whole sectors
+  EXPECT_EQ(read(0, {Seg(b, 0, 256), Seg(b, 512, 256)}).ok(), true);  // whole in total
   EXPECT_EQ(read(0, {Seg(b, 0, 512), Seg(b, 512, 0)}).error(), Error::kInvalid);  // empty segment
-  EXPECT_EQ(read(cap, {Seg(b, 0, 512)}).error(), Error::kInvalid);       // past the end
+  EXPECT_EQ(read(cap, {Seg(b, 0, 512)}).error(), Error::kInvalid);                // past the end
   EXPECT_EQ(read(cap - 1, {Seg(b, 0, 1024)}).error(), Error::kInvalid);  // runs past the end
   EXPECT_EQ(read(UINT64_MAX, {Seg(b, 0, 512)}).error(), Error::kInvalid);
   EXPECT_EQ(read(UINT64_MAX - 1, {Seg(b, 0, 1024)}).error(), Error::kInvalid);
-  EXPECT_TRUE(read(cap - 1, {Seg(b, 0, 512)}).ok());                     // the last sector
+  EXPECT_TRUE(read(cap - 1, {Seg(b, 0, 512)}).ok());                      // the last sector
   EXPECT_EQ(read(0, {Seg(b, 0, 65536 + 512)}).error(), Error::kInvalid);  // over the bound
   EXPECT_TRUE(read(0, {Seg(b, 0, 65536)}).ok());
   Request no_callback;
@@ -712,8 +713,8 @@ TEST(BlkRecovery, NothingLeaksAcrossRecoveryAndDestruction) {
     rig->blk.~Device();
     EXPECT_EQ(rig->dma.live_allocations(), 0u);
     EXPECT_EQ(rig->device.status(), 0);  // reset before its memory went away
-    new (&rig->blk) Device(rig->device.config(), rig->device.bars(), rig->dma,
-                           rig->device.interrupt());
+    new (&rig->blk)
+        Device(rig->device.config(), rig->device.bars(), rig->dma, rig->device.interrupt());
   }
   (void)dma;
 }

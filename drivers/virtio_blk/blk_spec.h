@@ -27,17 +27,17 @@ inline constexpr uint32_t kSecureErase = 16;
 // §5.2.4 struct virtio_blk_config: byte offsets of the fields this driver
 // reads, and the configuration length each needs.
 namespace config {
-inline constexpr uint32_t kCapacity = 0;           // le64, 512-byte sectors
-inline constexpr uint32_t kSizeMax = 8;            // le32 (SIZE_MAX)
-inline constexpr uint32_t kSegMax = 12;            // le32 (SEG_MAX)
-inline constexpr uint32_t kGeometryCylinders = 16; // le16 (GEOMETRY)
-inline constexpr uint32_t kGeometryHeads = 18;     // u8
-inline constexpr uint32_t kGeometrySectors = 19;   // u8
-inline constexpr uint32_t kBlkSize = 20;           // le32 (BLK_SIZE)
-inline constexpr uint32_t kPhysicalBlockExp = 24;  // u8 (TOPOLOGY)
-inline constexpr uint32_t kAlignmentOffset = 25;   // u8
-inline constexpr uint32_t kMinIoSize = 26;         // le16
-inline constexpr uint32_t kOptIoSize = 28;         // le32
+inline constexpr uint32_t kCapacity = 0;            // le64, 512-byte sectors
+inline constexpr uint32_t kSizeMax = 8;             // le32 (SIZE_MAX)
+inline constexpr uint32_t kSegMax = 12;             // le32 (SEG_MAX)
+inline constexpr uint32_t kGeometryCylinders = 16;  // le16 (GEOMETRY)
+inline constexpr uint32_t kGeometryHeads = 18;      // u8
+inline constexpr uint32_t kGeometrySectors = 19;    // u8
+inline constexpr uint32_t kBlkSize = 20;            // le32 (BLK_SIZE)
+inline constexpr uint32_t kPhysicalBlockExp = 24;   // u8 (TOPOLOGY)
+inline constexpr uint32_t kAlignmentOffset = 25;    // u8
+inline constexpr uint32_t kMinIoSize = 26;          // le16
+inline constexpr uint32_t kOptIoSize = 28;          // le32
 inline constexpr uint32_t kTopologyEnd = 32;
 }  // namespace config
 

@@ -53,9 +53,15 @@ class HandleConfig final : public virtio::PciConfig {
   kstd::Result<uint8_t> Read8(uint16_t offset) override { return Read<uint8_t>(offset, 1); }
   kstd::Result<uint16_t> Read16(uint16_t offset) override { return Read<uint16_t>(offset, 2); }
   kstd::Result<uint32_t> Read32(uint16_t offset) override { return Read<uint32_t>(offset, 4); }
-  kstd::Result<void> Write8(uint16_t offset, uint8_t value) override { return Write(offset, 1, value); }
-  kstd::Result<void> Write16(uint16_t offset, uint16_t value) override { return Write(offset, 2, value); }
-  kstd::Result<void> Write32(uint16_t offset, uint32_t value) override { return Write(offset, 4, value); }
+  kstd::Result<void> Write8(uint16_t offset, uint8_t value) override {
+    return Write(offset, 1, value);
+  }
+  kstd::Result<void> Write16(uint16_t offset, uint16_t value) override {
+    return Write(offset, 2, value);
+  }
+  kstd::Result<void> Write32(uint16_t offset, uint32_t value) override {
+    return Write(offset, 4, value);
+  }
 
  private:
   template <typename T>
@@ -72,7 +78,8 @@ class HandleConfig final : public virtio::PciConfig {
 
 class HandleInterrupt final : public virtio::Interrupt {
  public:
-  HandleInterrupt(handle_t irq, Kind kind, uint16_t entry) : irq_(irq), kind_(kind), entry_(entry) {}
+  HandleInterrupt(handle_t irq, Kind kind, uint16_t entry)
+      : irq_(irq), kind_(kind), entry_(entry) {}
   Kind kind() const override { return kind_; }
   uint16_t msix_entry() const override { return entry_; }
   kstd::Result<void> Wait(uint64_t timeout_ns) override {
@@ -175,8 +182,8 @@ bool OpenFromRoot(handle_t root, Function* f) {
     if (info.vendor_id != kVirtioVendor || info.device_id != kVirtioBlkModern) continue;
     int64_t device = sys::PciOpen(root, index);
     if (device < 0) {
-      printf("virtio_blk: error: cannot open PCI function %02x:%02x.%x: %lld\n", info.bus, info.device,
-             info.function, static_cast<long long>(device));
+      printf("virtio_blk: error: cannot open PCI function %02x:%02x.%x: %lld\n", info.bus,
+             info.device, info.function, static_cast<long long>(device));
       return false;
     }
     f->device = static_cast<handle_t>(device);
@@ -276,13 +283,14 @@ extern "C" int main(int argc, char** argv) {
   const virtio_blk::Info& info = device.info();
   ChannelSink sink(svc);
   virtio_blk::Server server(device, sink);
-  printf("virtio_blk: %s: %llu sectors (%llu MiB), block size %u, features %#llx, %s, flush %s, "
-         "queue %u, max transfer %u KiB, interrupts %s\n",
-         f.name, static_cast<unsigned long long>(info.capacity_sectors),
-         static_cast<unsigned long long>(info.capacity_sectors / 2048), info.block_size,
-         static_cast<unsigned long long>(info.features), info.read_only ? "RO" : "RW",
-         info.flush ? "yes" : "no", info.queue_size, server.max_transfer() / 1024,
-         info.msix ? "MSI-X" : "INTx");
+  printf(
+      "virtio_blk: %s: %llu sectors (%llu MiB), block size %u, features %#llx, %s, flush %s, "
+      "queue %u, max transfer %u KiB, interrupts %s\n",
+      f.name, static_cast<unsigned long long>(info.capacity_sectors),
+      static_cast<unsigned long long>(info.capacity_sectors / 2048), info.block_size,
+      static_cast<unsigned long long>(info.features), info.read_only ? "RO" : "RW",
+      info.flush ? "yes" : "no", info.queue_size, server.max_transfer() / 1024,
+      info.msix ? "MSI-X" : "INTx");
   fflush(stdout);
 
   static uint8_t message[tessera::kMaxMessageBytes];
@@ -298,7 +306,8 @@ extern "C" int main(int argc, char** argv) {
     };
     // With requests in flight the wait has a deadline: a completion whose
     // interrupt went missing is found by polling (and logged).
-    int64_t deadline = server.in_flight() > 0 ? tessera::NowNs() + kPollAfterNs : tessera::kInfinite;
+    int64_t deadline =
+        server.in_flight() > 0 ? tessera::NowNs() + kPollAfterNs : tessera::kInfinite;
     int64_t w = sys::ObjectWaitMany(items, watch_channel ? 2 : 1, deadline);
     if (w == -110) {
       uint32_t before = server.in_flight();
@@ -307,8 +316,10 @@ extern "C" int main(int argc, char** argv) {
         printf("virtio_blk: %s: %u request(s) completed without an interrupt\n", f.name,
                before - server.in_flight());
       } else if (before > 0) {
-        printf("virtio_blk: %s: %u request(s) waited 1 s and none completed: notifying the device again\n",
-               f.name, before);
+        printf(
+            "virtio_blk: %s: %u request(s) waited 1 s and none completed: notifying the device "
+            "again\n",
+            f.name, before);
         device.Renotify();
       }
       continue;
@@ -320,7 +331,8 @@ extern "C" int main(int argc, char** argv) {
     if (items[0].observed & tessera::kSignalNotified) {
       // MSI-X: consumed here. INTx: HandleInterrupt acks after the ISR read
       // (the Interrupt's Ack), which is what unmasks the line.
-      if (interrupt.kind() == virtio::Interrupt::Kind::kMsix) (void)sys::InterruptAck(interrupt.handle());
+      if (interrupt.kind() == virtio::Interrupt::Kind::kMsix)
+        (void)sys::InterruptAck(interrupt.handle());
       auto r = server.OnInterrupt();
       if (r.is_error()) {
         printf("virtio_blk: error: %s: the device failed and did not recover: %s (%s)\n", f.name,
@@ -337,7 +349,8 @@ extern "C" int main(int argc, char** argv) {
       int64_t r = sys::ChannelRead(svc, &args);
       if (r == -11) break;  // EAGAIN: nothing queued
       if (r < 0) {
-        if (r != -32) printf("virtio_blk: error: channel read failed: %lld\n", static_cast<long long>(r));
+        if (r != -32)
+          printf("virtio_blk: error: channel read failed: %lld\n", static_cast<long long>(r));
         peer_closed = true;  // EPIPE: the client is gone
         break;
       }

@@ -7,10 +7,8 @@ namespace virtio_blk {
 int32_t ErrnoOf(kstd::Error error) {
   switch (error) {
     case kstd::Error::kReadOnlyFs:
-    case kstd::Error::kInvalid:
-      return static_cast<int32_t>(error);
-    default:
-      return static_cast<int32_t>(kstd::Error::kIo);
+    case kstd::Error::kInvalid: return static_cast<int32_t>(error);
+    default: return static_cast<int32_t>(kstd::Error::kIo);
   }
 }
 
@@ -70,9 +68,7 @@ int32_t Server::Validate(const blkproto::Request& r) const {
 bool Server::Handle(const blkproto::Request& request, uint32_t txid,
                     const virtio::DmaSegment* buffer) {
   switch (request.op) {
-    case blkproto::kInfo:
-      Reply(txid, request, 0, true);
-      return false;
+    case blkproto::kInfo: Reply(txid, request, 0, true); return false;
     case blkproto::kRegister:
       if (registered()) {
         Reply(txid, request, linux_abi::kEBUSY);
@@ -88,11 +84,8 @@ bool Server::Handle(const blkproto::Request& request, uint32_t txid,
       return true;
     case blkproto::kRead:
     case blkproto::kWrite:
-    case blkproto::kFlush:
-      break;
-    default:
-      Reply(txid, request, linux_abi::kENOSYS);
-      return false;
+    case blkproto::kFlush: break;
+    default: Reply(txid, request, linux_abi::kENOSYS); return false;
   }
   if (request.op != blkproto::kFlush) {
     int32_t error = Validate(request);

@@ -75,12 +75,12 @@ class Server {
   struct Pending {
     blkproto::Request request;
     uint32_t txid = 0;
-    uint64_t sequence = 0;     // writes: when received; flushes: the writes they cover are below
-    uint32_t submitted = 0;    // bytes handed to the device
-    uint32_t parts = 0;        // device requests in flight
-    int32_t error = 0;         // the first part's error
+    uint64_t sequence = 0;   // writes: when received; flushes: the writes they cover are below
+    uint32_t submitted = 0;  // bytes handed to the device
+    uint32_t parts = 0;      // device requests in flight
+    int32_t error = 0;       // the first part's error
     bool used = false;
-    bool queued = false;       // in order_ (not fully submitted)
+    bool queued = false;  // in order_ (not fully submitted)
     Server* server = nullptr;
   };
 

@@ -17,11 +17,11 @@
 namespace virtio_blk {
 namespace {
 
+using testing::FakeBlkBackend;
 using virtio::DmaBuffer;
 using virtio::DmaSegment;
 using virtio::testing::FakeDma;
 using virtio::testing::FakeVirtioDevice;
-using testing::FakeBlkBackend;
 
 constexpr int32_t EINVAL_ = 22, EBADF_ = 9, EBUSY_ = 16, EROFS_ = 30, ENOSYS_ = 38, EIO_ = 5;
 
@@ -47,10 +47,12 @@ class Recorder final : public ReplySink {
 };
 
 struct Rig {
-  explicit Rig(FakeBlkBackend::Config config = FakeBlkBackend::Config(), Options options = Options(),
-               uint16_t queue_max = 256)
-      : device(virtio::kDeviceTypeBlock, dma), backend(device, config),
-        blk(device.config(), device.bars(), dma, device.interrupt()), server(blk, sink) {
+  explicit Rig(FakeBlkBackend::Config config = FakeBlkBackend::Config(),
+               Options options = Options(), uint16_t queue_max = 256)
+      : device(virtio::kDeviceTypeBlock, dma),
+        backend(device, config),
+        blk(device.config(), device.bars(), dma, device.interrupt()),
+        server(blk, sink) {
     device.queue_max_size = queue_max;
     EXPECT_TRUE(blk.Init(options).ok()) << blk.failure_reason();
   }
@@ -62,7 +64,8 @@ struct Rig {
   void Register(size_t bytes = 256 * 1024) {
     shared = dma.Allocate(bytes, 4096).value();
     DmaSegment seg{shared.device_address, static_cast<uint32_t>(bytes)};
-    EXPECT_TRUE(server.Handle(Req(blkproto::kRegister, 1000, 0, 0, static_cast<uint32_t>(bytes)), 7, &seg));
+    EXPECT_TRUE(
+        server.Handle(Req(blkproto::kRegister, 1000, 0, 0, static_cast<uint32_t>(bytes)), 7, &seg));
     const blkproto::Reply* r = sink.For(1000);
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(r->error, 0);
@@ -174,14 +177,14 @@ TEST(BlkServer, BadRequestsAreRefused) {
   auto refused = [&](uint32_t op, uint64_t sector, uint32_t offset, uint32_t length) {
     return rig.Send(Rig::Req(op, ++id, sector, offset, length));
   };
-  EXPECT_EQ(refused(blkproto::kRead, 0, 0, 0), EINVAL_);           // empty
-  EXPECT_EQ(refused(blkproto::kRead, 0, 0, 100), EINVAL_);         // not whole sectors
-  EXPECT_EQ(refused(blkproto::kWrite, 0, 3, 512), EINVAL_);        // misaligned offset
-  EXPECT_EQ(refused(blkproto::kRead, 0, 65536, 512), EINVAL_);     // past the buffer
-  EXPECT_EQ(refused(blkproto::kRead, 0, 61440, 8192), EINVAL_);    // runs off the buffer
+  EXPECT_EQ(refused(blkproto::kRead, 0, 0, 0), EINVAL_);               // empty
+  EXPECT_EQ(refused(blkproto::kRead, 0, 0, 100), EINVAL_);             // not whole sectors
+  EXPECT_EQ(refused(blkproto::kWrite, 0, 3, 512), EINVAL_);            // misaligned offset
+  EXPECT_EQ(refused(blkproto::kRead, 0, 65536, 512), EINVAL_);         // past the buffer
+  EXPECT_EQ(refused(blkproto::kRead, 0, 61440, 8192), EINVAL_);        // runs off the buffer
   EXPECT_EQ(refused(blkproto::kRead, 0, 0xFFFFFE00u, 1024), EINVAL_);  // offset+length wraps
-  EXPECT_EQ(refused(blkproto::kRead, 2048, 0, 512), EINVAL_);      // past the disk
-  EXPECT_EQ(refused(blkproto::kWrite, 2047, 0, 1024), EINVAL_);    // runs off the disk
+  EXPECT_EQ(refused(blkproto::kRead, 2048, 0, 512), EINVAL_);          // past the disk
+  EXPECT_EQ(refused(blkproto::kWrite, 2047, 0, 1024), EINVAL_);        // runs off the disk
   EXPECT_EQ(refused(blkproto::kRead, UINT64_MAX, 0, 512), EINVAL_);
   EXPECT_EQ(refused(99, 0, 0, 512), ENOSYS_);
   rig.server.HandleMalformed(42);
@@ -233,7 +236,8 @@ TEST(BlkServer, LargeRequestsAreSplitToTheDeviceLimits) {
   Rig rig(c, o);
   rig.Register(1 << 20);
   EXPECT_EQ(rig.server.max_transfer(), 16u * 1024);  // 4 segments of 4 KiB
-  for (size_t i = 0; i < (1u << 20); ++i) rig.shared.cpu[i] = static_cast<uint8_t>(i * 13 + (i >> 9));
+  for (size_t i = 0; i < (1u << 20); ++i)
+    rig.shared.cpu[i] = static_cast<uint8_t>(i * 13 + (i >> 9));
   EXPECT_EQ(rig.Send(Rig::Req(blkproto::kWrite, 1, 1000, 0, 1 << 20)), -1);
   rig.Drain();
   EXPECT_EQ(rig.Result(1), 0);
@@ -259,7 +263,8 @@ TEST(BlkServer, ManyRequestsInFlightOnASmallQueue) {
   rig.device.order = FakeVirtioDevice::Order::kRandom;
   rig.device.max_chains_per_run = 3;
   rig.Register(1 << 20);
-  for (size_t i = 0; i < (1u << 20); ++i) rig.shared.cpu[i] = static_cast<uint8_t>(i ^ (i >> 8) ^ (i >> 16));
+  for (size_t i = 0; i < (1u << 20); ++i)
+    rig.shared.cpu[i] = static_cast<uint8_t>(i ^ (i >> 8) ^ (i >> 16));
   // 64 writes of 16 KiB each (two device requests apiece) on 8 descriptors' worth of queue.
   for (uint32_t i = 0; i < blkproto::kMaxInFlight; ++i) {
     ASSERT_TRUE(rig.server.can_accept());

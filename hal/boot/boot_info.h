@@ -43,7 +43,7 @@ struct BootInfo {
   BootModule modules[kMaxModules];
   size_t module_count = 0;
 
-  char cmdline[kMaxCmdline] = {};       // kernel command line
+  char cmdline[kMaxCmdline] = {};  // kernel command line
   char loader_name[kMaxLoaderName] = {};
 
   // A copy of the ACPI RSDP (v1: 20 bytes, v2+: 36 bytes); rsdp_size 0 if absent.

@@ -25,9 +25,7 @@ const char* FindKey(const char* cmdline, const char* key) {
 
 }  // namespace
 
-bool CmdlineHas(const char* cmdline, const char* key) {
-  return FindKey(cmdline, key) != nullptr;
-}
+bool CmdlineHas(const char* cmdline, const char* key) { return FindKey(cmdline, key) != nullptr; }
 
 bool CmdlineValue(const char* cmdline, const char* key, char* out, size_t out_size) {
   const char* p = FindKey(cmdline, key);

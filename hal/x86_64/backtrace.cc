@@ -1,7 +1,7 @@
 #include "hal/x86_64/backtrace.h"
 
-#include "klog/log.h"
 #include "hal/x86_64/gdt.h"
+#include "klog/log.h"
 
 extern "C" char boot_stack_bottom[];
 extern "C" char boot_stack_top[];

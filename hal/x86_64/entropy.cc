@@ -26,7 +26,8 @@ size_t GatherEntropy(kstd::Span<uint8_t> out) {
         real += 8;
       }
     }
-    for (size_t b = 0; b < 8 && i + b < out.size(); ++b) out[i + b] = static_cast<uint8_t>(v >> (8 * b));
+    for (size_t b = 0; b < 8 && i + b < out.size(); ++b)
+      out[i + b] = static_cast<uint8_t>(v >> (8 * b));
   }
   return real > out.size() ? out.size() : real;
 }

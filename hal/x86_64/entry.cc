@@ -8,7 +8,6 @@
 #include "hal/boot/boot_info.h"
 #include "hal/boot/cmdline.h"
 #include "hal/kernel_entry.h"
-#include "klog/log.h"
 #include "hal/x86_64/address_space_layout.h"
 #include "hal/x86_64/boot/multiboot2.h"
 #include "hal/x86_64/gdt.h"
@@ -16,6 +15,7 @@
 #include "hal/x86_64/percpu.h"
 #include "hal/x86_64/pit.h"
 #include "hal/x86_64/serial.h"
+#include "klog/log.h"
 
 extern "C" {
 using Constructor = void (*)();

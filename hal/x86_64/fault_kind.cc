@@ -30,8 +30,11 @@ FaultKind ClassifyFault(uint64_t vector) {
 }
 
 PageFaultInfo DecodePageFault(uint64_t address, uint64_t rip, uint64_t error_code) {
-  return PageFaultInfo{address, rip, (error_code & kPfWrite) != 0,
-                       (error_code & kPfInstructionFetch) != 0, (error_code & kPfUser) != 0,
+  return PageFaultInfo{address,
+                       rip,
+                       (error_code & kPfWrite) != 0,
+                       (error_code & kPfInstructionFetch) != 0,
+                       (error_code & kPfUser) != 0,
                        (error_code & kPfPresent) != 0};
 }
 

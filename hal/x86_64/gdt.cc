@@ -44,9 +44,8 @@ void InitGdt() {
   // 16-byte TSS descriptor (SDM vol. 3A §7.2.3): type 9 = available 64-bit TSS.
   uint64_t base = reinterpret_cast<uint64_t>(&g_tss);
   uint64_t limit = sizeof(Tss) - 1;
-  g_gdt[kTssSelector / 8] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (9ULL << 40) |
-                            kPresent | (((limit >> 16) & 0xF) << 48) |
-                            (((base >> 24) & 0xFF) << 56);
+  g_gdt[kTssSelector / 8] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (9ULL << 40) | kPresent |
+                            (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
   g_gdt[kTssSelector / 8 + 1] = base >> 32;
 
   DescriptorPointer pointer{sizeof(g_gdt) - 1, reinterpret_cast<uint64_t>(g_gdt)};

@@ -24,9 +24,9 @@ inline constexpr uint8_t kIstMachineCheck = 3;
 
 struct [[gnu::packed]] Tss {
   uint32_t reserved0;
-  uint64_t rsp[3];   // stacks for CPL 0..2 on a privilege change
+  uint64_t rsp[3];  // stacks for CPL 0..2 on a privilege change
   uint64_t reserved1;
-  uint64_t ist[7];   // interrupt stack table
+  uint64_t ist[7];  // interrupt stack table
   uint64_t reserved2;
   uint16_t reserved3;
   uint16_t iomap_base;

@@ -3,9 +3,9 @@
 namespace hal::x86_64 {
 namespace {
 
-constexpr int kDnIrPinShift = 4;       // pin n's field starts at bit 4n
-constexpr uint16_t kDnIrPirqMask = 7;  // bits 2:0 of the field: 0 = PIRQA .. 7 = PIRQH
-constexpr uint8_t kFirstUpperPirq = 4; // PIRQE
+constexpr int kDnIrPinShift = 4;        // pin n's field starts at bit 4n
+constexpr uint16_t kDnIrPirqMask = 7;   // bits 2:0 of the field: 0 = PIRQA .. 7 = PIRQH
+constexpr uint8_t kFirstUpperPirq = 4;  // PIRQE
 
 }  // namespace
 

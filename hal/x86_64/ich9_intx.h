@@ -38,7 +38,7 @@ inline constexpr uint32_t kIch9RcbaEnable = 1u << 0;
 inline constexpr uint32_t kIch9RcbaBaseMask = 0xFFFFC000u;
 /// DnIR offsets in the chipset configuration block, for slots 25..31.
 inline constexpr uint16_t kIch9DnIrOffsets[7] = {0x3150, 0x314C, 0x3148, 0x3146,
-                                                0x3144, 0x3142, 0x3140};
+                                                 0x3144, 0x3142, 0x3140};
 inline constexpr uint16_t kIch9DnIrDefault = 0x3210;
 inline constexpr uint8_t kIch9FirstRoutedSlot = 25;
 inline constexpr uint8_t kIch9BridgeSlot = 30;
@@ -47,8 +47,9 @@ inline constexpr uint8_t kIch9PirqCount = 8;
 
 /// The DnIR registers of slots 25..31 (index slot - 25), as read.
 struct Ich9InterruptRoutes {
-  uint16_t dnir[7] = {kIch9DnIrDefault, kIch9DnIrDefault, kIch9DnIrDefault, kIch9DnIrDefault,
-                      kIch9DnIrDefault, 0, kIch9DnIrDefault};
+  uint16_t dnir[7] = {kIch9DnIrDefault, kIch9DnIrDefault, kIch9DnIrDefault,
+                      kIch9DnIrDefault, kIch9DnIrDefault, 0,
+                      kIch9DnIrDefault};
 };
 
 /// The PIRQ (0 = PIRQA .. 7 = PIRQH) that INTx `pin` (1 = INTA .. 4 = INTD,

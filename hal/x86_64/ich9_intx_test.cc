@@ -15,12 +15,12 @@ uint32_t Gsi(uint8_t slot, uint8_t pin, const Ich9InterruptRoutes& routes = {}) 
 // GSI 16..23): slots 0-0x17 swizzle over PIRQE-H, 0x18 and 0x1e start at
 // PIRQE, 0x19-0x1d and 0x1f start at PIRQA.
 TEST(Ich9Intx, PluggedSlotsSwizzleOverPirqEToH) {
-  EXPECT_EQ(Gsi(0, 1), 20u);   // slot 0 INTA -> PIRQE
-  EXPECT_EQ(Gsi(1, 1), 21u);   // slot 1 INTA -> PIRQF
-  EXPECT_EQ(Gsi(2, 1), 22u);   // e1000e's default slot
-  EXPECT_EQ(Gsi(3, 1), 23u);   // the first free slot: a -device virtio-blk-pci
+  EXPECT_EQ(Gsi(0, 1), 20u);  // slot 0 INTA -> PIRQE
+  EXPECT_EQ(Gsi(1, 1), 21u);  // slot 1 INTA -> PIRQF
+  EXPECT_EQ(Gsi(2, 1), 22u);  // e1000e's default slot
+  EXPECT_EQ(Gsi(3, 1), 23u);  // the first free slot: a -device virtio-blk-pci
   EXPECT_EQ(Gsi(4, 1), 20u);
-  EXPECT_EQ(Gsi(3, 2), 20u);   // INTB one further, wrapping within E-H
+  EXPECT_EQ(Gsi(3, 2), 20u);  // INTB one further, wrapping within E-H
   EXPECT_EQ(Gsi(3, 4), 22u);
   EXPECT_EQ(Gsi(0x17, 1), 23u);
   EXPECT_EQ(Gsi(0x18, 1), 20u);

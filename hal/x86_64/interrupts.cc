@@ -1,10 +1,10 @@
 #include "hal/x86_64/interrupts.h"
 
-#include "klog/log.h"
 #include "hal/x86_64/backtrace.h"
 #include "hal/x86_64/cpu.h"
 #include "hal/x86_64/gdt.h"
 #include "hal/x86_64/lapic.h"
+#include "klog/log.h"
 
 extern "C" char interrupt_stubs[];
 extern "C" char interrupt_stubs_end[];
@@ -36,18 +36,38 @@ alignas(16) IdtGate g_idt[kVectorCount];
 InterruptHandler g_handlers[kVectorCount];
 uint64_t g_counts[kVectorCount];
 
-const char* const kExceptionNames[32] = {
-    "divide error (#DE)", "debug (#DB)", "non-maskable interrupt", "breakpoint (#BP)",
-    "overflow (#OF)", "bound range exceeded (#BR)", "invalid opcode (#UD)",
-    "device not available (#NM)", "double fault (#DF)", "coprocessor segment overrun",
-    "invalid TSS (#TS)", "segment not present (#NP)", "stack-segment fault (#SS)",
-    "general protection fault (#GP)", "page fault (#PF)", "reserved (15)",
-    "x87 floating-point error (#MF)", "alignment check (#AC)", "machine check (#MC)",
-    "SIMD floating-point exception (#XM)", "virtualization exception (#VE)",
-    "control protection exception (#CP)", "reserved (22)", "reserved (23)",
-    "reserved (24)", "reserved (25)", "reserved (26)", "reserved (27)",
-    "hypervisor injection (#HV)", "VMM communication (#VC)", "security exception (#SX)",
-    "reserved (31)"};
+const char* const kExceptionNames[32] = {"divide error (#DE)",
+                                         "debug (#DB)",
+                                         "non-maskable interrupt",
+                                         "breakpoint (#BP)",
+                                         "overflow (#OF)",
+                                         "bound range exceeded (#BR)",
+                                         "invalid opcode (#UD)",
+                                         "device not available (#NM)",
+                                         "double fault (#DF)",
+                                         "coprocessor segment overrun",
+                                         "invalid TSS (#TS)",
+                                         "segment not present (#NP)",
+                                         "stack-segment fault (#SS)",
+                                         "general protection fault (#GP)",
+                                         "page fault (#PF)",
+                                         "reserved (15)",
+                                         "x87 floating-point error (#MF)",
+                                         "alignment check (#AC)",
+                                         "machine check (#MC)",
+                                         "SIMD floating-point exception (#XM)",
+                                         "virtualization exception (#VE)",
+                                         "control protection exception (#CP)",
+                                         "reserved (22)",
+                                         "reserved (23)",
+                                         "reserved (24)",
+                                         "reserved (25)",
+                                         "reserved (26)",
+                                         "reserved (27)",
+                                         "hypervisor injection (#HV)",
+                                         "VMM communication (#VC)",
+                                         "security exception (#SX)",
+                                         "reserved (31)"};
 
 void SetGate(int vector, uint64_t address, uint8_t ist) {
   IdtGate& gate = g_idt[vector];
@@ -65,9 +85,8 @@ void (*g_exit_callback)() = nullptr;
 
 [[noreturn]] void ReportKernelException(const InterruptFrame& frame) {
   if (g_in_exception_report) {
-    klog::Panic("exception %lu (%s) at RIP %p while reporting an exception",
-                frame.vector, kExceptionNames[frame.vector & 31],
-                reinterpret_cast<void*>(frame.rip));
+    klog::Panic("exception %lu (%s) at RIP %p while reporting an exception", frame.vector,
+                kExceptionNames[frame.vector & 31], reinterpret_cast<void*>(frame.rip));
   }
   g_in_exception_report = true;
   klog::Print("\n==== KERNEL EXCEPTION: %s, vector %lu, error code 0x%lx ====\n",
@@ -96,27 +115,25 @@ void InitIdt() {
   asm volatile("lidt %0" : : "m"(pointer));
 }
 
-void SetInterruptHandler(uint8_t vector, InterruptHandler handler) {
-  g_handlers[vector] = handler;
-}
+void SetInterruptHandler(uint8_t vector, InterruptHandler handler) { g_handlers[vector] = handler; }
 
 void SetInterruptExitCallback(void (*callback)()) { g_exit_callback = callback; }
 
-uint64_t InterruptCount(uint8_t vector) { return __atomic_load_n(&g_counts[vector], __ATOMIC_RELAXED); }
+uint64_t InterruptCount(uint8_t vector) {
+  return __atomic_load_n(&g_counts[vector], __ATOMIC_RELAXED);
+}
 
 void DumpExceptionFrame(const InterruptFrame& f) {
   if (f.vector == 14) {
     uint64_t e = f.error_code;
-    klog::Print("page fault at %p: %s, %s access, %s mode%s%s\n",
-                reinterpret_cast<void*>(ReadCr2()),
-                (e & 1) ? "protection violation" : "page not present",
-                (e & 16) ? "instruction fetch" : ((e & 2) ? "write" : "read"),
-                (e & 4) ? "user" : "kernel", (e & 8) ? ", reserved bit set" : "",
-                (e & 32) ? ", protection key" : "");
+    klog::Print(
+        "page fault at %p: %s, %s access, %s mode%s%s\n", reinterpret_cast<void*>(ReadCr2()),
+        (e & 1) ? "protection violation" : "page not present",
+        (e & 16) ? "instruction fetch" : ((e & 2) ? "write" : "read"), (e & 4) ? "user" : "kernel",
+        (e & 8) ? ", reserved bit set" : "", (e & 32) ? ", protection key" : "");
   }
   klog::Print("RIP %016lx  CS %04lx  RFLAGS %016lx\n", f.rip, f.cs, f.rflags);
-  klog::Print("RSP %016lx  SS %04lx  CR2 %016lx  CR3 %016lx\n", f.rsp, f.ss, ReadCr2(),
-              ReadCr3());
+  klog::Print("RSP %016lx  SS %04lx  CR2 %016lx  CR3 %016lx\n", f.rsp, f.ss, ReadCr2(), ReadCr3());
   klog::Print("RAX %016lx  RBX %016lx  RCX %016lx  RDX %016lx\n", f.rax, f.rbx, f.rcx, f.rdx);
   klog::Print("RSI %016lx  RDI %016lx  RBP %016lx  R8  %016lx\n", f.rsi, f.rdi, f.rbp, f.r8);
   klog::Print("R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", f.r9, f.r10, f.r11, f.r12);

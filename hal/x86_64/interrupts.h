@@ -19,10 +19,11 @@ struct InterruptFrame {
 // Vector assignment.
 inline constexpr uint8_t kFirstExternalVector = 0x20;
 inline constexpr uint8_t kTimerVector = 0x20;
-inline constexpr uint8_t kLegacyPicBase = 0x30;     // masked 8259 (spurious only)
-inline constexpr uint8_t kFirstIsaIrqVector = 0x40; // ISA IRQ n -> 0x40 + n via IOAPIC
-inline constexpr uint8_t kFirstLevelGsiVector = 0x50; // PCI INTx GSIs, one vector each (pci_intx.cc)
-inline constexpr uint8_t kLevelGsiVectorCount = 32;   // 0x50..0x6F
+inline constexpr uint8_t kLegacyPicBase = 0x30;      // masked 8259 (spurious only)
+inline constexpr uint8_t kFirstIsaIrqVector = 0x40;  // ISA IRQ n -> 0x40 + n via IOAPIC
+inline constexpr uint8_t kFirstLevelGsiVector =
+    0x50;                                            // PCI INTx GSIs, one vector each (pci_intx.cc)
+inline constexpr uint8_t kLevelGsiVectorCount = 32;  // 0x50..0x6F
 // 0x80..0xBF: MSI/MSI-X device vectors (device_irq.cc).
 inline constexpr uint8_t kSpuriousVector = 0xFF;
 

@@ -8,14 +8,15 @@
 
 namespace hal::x86_64 {
 
-inline constexpr uint64_t kRedirectionVectorMask = 0xFF;        // bits 7:0
-inline constexpr uint64_t kRedirectionDeliveryMask = 7ULL << 8; // bits 10:8, 000 = fixed
-inline constexpr uint64_t kRedirectionLogicalDest = 1ULL << 11; // 0 = physical (APIC id)
-inline constexpr uint64_t kRedirectionActiveLow = 1ULL << 13;   // interrupt input pin polarity
-inline constexpr uint64_t kRedirectionRemoteIrr = 1ULL << 14;   // read-only (level: accepted, no EOI yet)
-inline constexpr uint64_t kRedirectionLevel = 1ULL << 15;       // trigger mode, 0 = edge
+inline constexpr uint64_t kRedirectionVectorMask = 0xFF;         // bits 7:0
+inline constexpr uint64_t kRedirectionDeliveryMask = 7ULL << 8;  // bits 10:8, 000 = fixed
+inline constexpr uint64_t kRedirectionLogicalDest = 1ULL << 11;  // 0 = physical (APIC id)
+inline constexpr uint64_t kRedirectionActiveLow = 1ULL << 13;    // interrupt input pin polarity
+inline constexpr uint64_t kRedirectionRemoteIrr = 1ULL
+                                                  << 14;  // read-only (level: accepted, no EOI yet)
+inline constexpr uint64_t kRedirectionLevel = 1ULL << 15;  // trigger mode, 0 = edge
 inline constexpr uint64_t kRedirectionMasked = 1ULL << 16;
-inline constexpr int kRedirectionDestinationShift = 56;         // bits 63:56 (physical: APIC id)
+inline constexpr int kRedirectionDestinationShift = 56;  // bits 63:56 (physical: APIC id)
 
 struct RedirectionEntry {
   uint8_t vector = 0;
@@ -27,7 +28,8 @@ struct RedirectionEntry {
 
 /// The entry's 64-bit value: fixed delivery, physical destination.
 inline constexpr uint64_t EncodeRedirectionEntry(const RedirectionEntry& e) {
-  uint64_t v = e.vector | (static_cast<uint64_t>(e.destination_apic_id) << kRedirectionDestinationShift);
+  uint64_t v =
+      e.vector | (static_cast<uint64_t>(e.destination_apic_id) << kRedirectionDestinationShift);
   if (e.level_triggered) v |= kRedirectionLevel;
   if (e.active_low) v |= kRedirectionActiveLow;
   if (e.masked) v |= kRedirectionMasked;

@@ -1,11 +1,11 @@
 #include "hal/x86_64/kernel_map.h"
 
-#include "klog/log.h"
 #include "hal/memory.h"
 #include "hal/page_table.h"
 #include "hal/x86_64/address_space_layout.h"
 #include "hal/x86_64/cpu.h"
 #include "hal/x86_64/paging/page_table.h"
+#include "klog/log.h"
 #include "kstd/utility.h"
 
 extern "C" char __text_start[], __text_end[];
@@ -134,7 +134,8 @@ kstd::Result<void> MapMmio(uint64_t phys, uint64_t size) {
   attrs.cache = CachePolicy::kUncached;
   MapOptions options;
   options.overwrite = true;
-  TlbFlush flush = TRY(g_kernel_table.Map(kPhysmapBase + start, start, end - start, attrs, options));
+  TlbFlush flush =
+      TRY(g_kernel_table.Map(kPhysmapBase + start, start, end - start, attrs, options));
   Flush(flush);
   AddMappedRange(start, end);
   return kstd::Ok();
@@ -217,9 +218,11 @@ kstd::Result<void> InitKernelAddressSpace(const hal::BootInfo& boot_info, FrameA
   WriteCr3(g_kernel_table.root());
   g_switched = true;
   g_table_allocator.SwitchedToFinalTables();
-  klog::Log("mm", "kernel page tables at %lx: direct map %lu MiB in %zu range(s), "
+  klog::Log("mm",
+            "kernel page tables at %lx: direct map %lu MiB in %zu range(s), "
             "text RX, rodata R, data RW, NX elsewhere, %zu table pages",
-            g_kernel_table.root(), mapped_bytes >> 20, g_mapped_count, g_kernel_table.table_pages());
+            g_kernel_table.root(), mapped_bytes >> 20, g_mapped_count,
+            g_kernel_table.table_pages());
   return kstd::Ok();
 }
 

@@ -1,7 +1,7 @@
 // hal/cpu.h, hal/machine.h and hal/timer.h for x86-64.
 
-#include "hal/cpu.h"
 #include "hal/machine.h"
+#include "hal/cpu.h"
 #include "hal/memory.h"
 #include "hal/timer.h"
 #include "hal/x86_64/address_space_layout.h"

@@ -3,7 +3,6 @@
 
 #include "hal/x86_64/pci_intx.h"
 
-#include "klog/log.h"
 #include "hal/irq.h"
 #include "hal/x86_64/address_space_layout.h"
 #include "hal/x86_64/ich9_intx.h"
@@ -11,6 +10,7 @@
 #include "hal/x86_64/ioapic.h"
 #include "hal/x86_64/kernel_map.h"
 #include "hal/x86_64/lapic.h"
+#include "klog/log.h"
 
 namespace hal {
 namespace {
@@ -45,8 +45,10 @@ uint16_t Read16(volatile uint8_t* base, uint32_t offset) {
 
 kstd::Result<void> ReadIch9Routes(const PciEcamWindow& window) {
   if (g_routes_read) return kstd::Ok();
-  auto lpc = TRY(PciConfigSpace(window, window.start_bus, x86_64::kIch9LpcSlot, x86_64::kIch9LpcFunction));
-  if (Read16(lpc, kVendorId) != x86_64::kIch9LpcVendor || Read16(lpc, kDeviceId) != x86_64::kIch9LpcDevice) {
+  auto lpc =
+      TRY(PciConfigSpace(window, window.start_bus, x86_64::kIch9LpcSlot, x86_64::kIch9LpcFunction));
+  if (Read16(lpc, kVendorId) != x86_64::kIch9LpcVendor ||
+      Read16(lpc, kDeviceId) != x86_64::kIch9LpcDevice) {
     klog::Log("irq", "no ICH9 LPC bridge at 00:1f.0 (found %04x:%04x): PCI INTx routing unknown",
               Read16(lpc, kVendorId), Read16(lpc, kDeviceId));
     return kstd::Error::kNotSupported;
@@ -54,7 +56,8 @@ kstd::Result<void> ReadIch9Routes(const PciEcamWindow& window) {
   uint32_t rcba = *reinterpret_cast<volatile uint32_t*>(lpc + x86_64::kIch9LpcRcba);
   if ((rcba & x86_64::kIch9RcbaEnable) == 0) {
     // The firmware left the block off: the registers hold their reset values.
-    klog::Log("irq", "ICH9: chipset configuration block disabled (RCBA %x): DnIR reset defaults", rcba);
+    klog::Log("irq", "ICH9: chipset configuration block disabled (RCBA %x): DnIR reset defaults",
+              rcba);
   } else {
     uint64_t block = rcba & x86_64::kIch9RcbaBaseMask;
     constexpr uint64_t kDnIrPage = 0x3000;  // DnIR live at 0x3140..0x3151
@@ -64,9 +67,11 @@ kstd::Result<void> ReadIch9Routes(const PciEcamWindow& window) {
       if (i + x86_64::kIch9FirstRoutedSlot == x86_64::kIch9BridgeSlot) continue;
       g_routes.dnir[i] = Read16(page, x86_64::kIch9DnIrOffsets[i] - kDnIrPage);
     }
-    klog::Log("irq", "ICH9 INTx routes (RCBA %lx): D25IR %04x D26IR %04x D27IR %04x D28IR %04x "
-              "D29IR %04x D31IR %04x, other slots PIRQ E-H swizzled", block, g_routes.dnir[0],
-              g_routes.dnir[1], g_routes.dnir[2], g_routes.dnir[3], g_routes.dnir[4], g_routes.dnir[6]);
+    klog::Log("irq",
+              "ICH9 INTx routes (RCBA %lx): D25IR %04x D26IR %04x D27IR %04x D28IR %04x "
+              "D29IR %04x D31IR %04x, other slots PIRQ E-H swizzled",
+              block, g_routes.dnir[0], g_routes.dnir[1], g_routes.dnir[2], g_routes.dnir[3],
+              g_routes.dnir[4], g_routes.dnir[6]);
   }
   g_routes_read = true;
   return kstd::Ok();
@@ -100,7 +105,8 @@ kstd::Result<uint32_t> PciRootIntxGsi(const PciEcamWindow& window, uint8_t slot,
 void SetLevelGsiHandler(void (*handler)(uint32_t gsi)) {
   g_handler = handler;
   for (uint8_t i = 0; i < x86_64::kLevelGsiVectorCount; ++i) {
-    x86_64::SetInterruptHandler(static_cast<uint8_t>(x86_64::kFirstLevelGsiVector + i), OnLevelVector);
+    x86_64::SetInterruptHandler(static_cast<uint8_t>(x86_64::kFirstLevelGsiVector + i),
+                                OnLevelVector);
   }
 }
 

@@ -23,7 +23,9 @@ void* CurrentThreadSlot() {
   return t;
 }
 
-void SetCurrentThreadSlot(void* thread) { asm volatile("movq %0, %%gs:0x18" : : "r"(thread) : "memory"); }
+void SetCurrentThreadSlot(void* thread) {
+  asm volatile("movq %0, %%gs:0x18" : : "r"(thread) : "memory");
+}
 
 unsigned CurrentCpuIndex() {
   uint32_t index;

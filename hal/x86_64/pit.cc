@@ -43,7 +43,7 @@ bool PitOneShotWait() {
 void DisableLegacyPic() {
   Out8(kPic1Command, 0x11);  // ICW1: init, expect ICW4
   Out8(kPic2Command, 0x11);
-  Out8(kPic1Data, kLegacyPicBase);      // ICW2: vector base
+  Out8(kPic1Data, kLegacyPicBase);  // ICW2: vector base
   Out8(kPic2Data, kLegacyPicBase + 8);
   Out8(kPic1Data, 0x04);  // ICW3: slave on IRQ2
   Out8(kPic2Data, 0x02);

@@ -3,18 +3,18 @@
 #include "hal/platform.h"
 #include "hal/pci.h"
 
-#include "klog/log.h"
 #include "hal/x86_64/acpi/acpi.h"
 #include "hal/x86_64/acpi/madt.h"
 #include "hal/x86_64/acpi/mcfg.h"
 #include "hal/x86_64/address_space_layout.h"
+#include "hal/x86_64/interrupts.h"
 #include "hal/x86_64/ioapic.h"
 #include "hal/x86_64/kernel_map.h"
-#include "hal/x86_64/interrupts.h"
 #include "hal/x86_64/lapic.h"
 #include "hal/x86_64/pci_intx.h"
 #include "hal/x86_64/serial.h"
 #include "hal/x86_64/timer.h"
+#include "klog/log.h"
 
 extern "C" char __kernel_phys_start[];
 extern "C" char __kernel_end[];
@@ -110,10 +110,10 @@ kstd::Result<void> InitInterrupts(const hal::BootInfo& boot_info, uint32_t timer
     constexpr uint8_t kCom1Irq = 4;
     x86_64::SetInterruptHandler(x86_64::kFirstIsaIrqVector + kCom1Irq,
                                 [](x86_64::InterruptFrame*) { x86_64::OnConsoleInterrupt(); });
-    x86_64::IoApicRoute route{com1.value().gsi, static_cast<uint8_t>(x86_64::kFirstIsaIrqVector + kCom1Irq),
-                              static_cast<uint8_t>(x86_64::LapicId()),
-                              com1.value().trigger == acpi::Trigger::kLevel,
-                              com1.value().polarity == acpi::Polarity::kActiveLow};
+    x86_64::IoApicRoute route{
+        com1.value().gsi, static_cast<uint8_t>(x86_64::kFirstIsaIrqVector + kCom1Irq),
+        static_cast<uint8_t>(x86_64::LapicId()), com1.value().trigger == acpi::Trigger::kLevel,
+        com1.value().polarity == acpi::Polarity::kActiveLow};
     if (x86_64::RouteGsi(route).ok()) {
       x86_64::ConsoleUart().EnableReceiveInterrupt();
       klog::Log("irq", "console input: ISA IRQ 4 -> GSI %u -> vector %u", route.gsi, route.vector);

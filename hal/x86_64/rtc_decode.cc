@@ -39,8 +39,9 @@ kstd::Result<int64_t> DecodeRtc(const RtcRegisters& regs) {
   unsigned second, minute, hour, day, month, year, century = 0;
   bool pm = (regs.status_b & kRtcStatusB24Hour) == 0 && (regs.hour & 0x80) != 0;
   if (!Field(regs.second, binary, &second) || !Field(regs.minute, binary, &minute) ||
-      !Field(static_cast<uint8_t>(regs.hour & 0x7F), binary, &hour) || !Field(regs.day, binary, &day) ||
-      !Field(regs.month, binary, &month) || !Field(regs.year, binary, &year) ||
+      !Field(static_cast<uint8_t>(regs.hour & 0x7F), binary, &hour) ||
+      !Field(regs.day, binary, &day) || !Field(regs.month, binary, &month) ||
+      !Field(regs.year, binary, &year) ||
       (regs.century != 0 && !Field(regs.century, binary, &century))) {
     return kstd::Error::kIo;
   }
@@ -51,7 +52,8 @@ kstd::Result<int64_t> DecodeRtc(const RtcRegisters& regs) {
   if (second > 59 || minute > 59 || hour > 23 || year > 99 || month < 1 || month > 12) {
     return kstd::Error::kIo;
   }
-  int64_t full_year = regs.century != 0 ? century * 100 + year : (year >= 70 ? 1900 + year : 2000 + year);
+  int64_t full_year =
+      regs.century != 0 ? century * 100 + year : (year >= 70 ? 1900 + year : 2000 + year);
   if (full_year < 1970 || day < 1 || day > DaysInMonth(full_year, month)) return kstd::Error::kIo;
   return DaysFromCivil(full_year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
 }

@@ -13,8 +13,8 @@ namespace hal::x86_64 {
 
 struct RtcRegisters {
   uint8_t second, minute, hour, day, month, year;
-  uint8_t century;    // 0 when the machine has no century register
-  uint8_t status_b;   // bit 2: binary (else BCD); bit 1: 24-hour (else 12 with bit 7 = PM)
+  uint8_t century;   // 0 when the machine has no century register
+  uint8_t status_b;  // bit 2: binary (else BCD); bit 1: 24-hour (else 12 with bit 7 = PM)
 };
 
 inline constexpr uint8_t kRtcStatusBBinary = 0x04;

@@ -29,8 +29,9 @@ TEST(RtcDecodeTest, DaysFromCivilMatchesTheHostLibraryOverCenturies) {
             << year << "-" << month << "-" << day;
       }
     }
-    ASSERT_EQ(HostTimegm(year, 3, 1, 0, 0, 0) / 86400 - 1, DaysFromCivil(year, 2, 28) +
-              ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 1 : 0));
+    ASSERT_EQ(HostTimegm(year, 3, 1, 0, 0, 0) / 86400 - 1,
+              DaysFromCivil(year, 2, 28) +
+                  ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 1 : 0));
   }
   EXPECT_EQ(0, DaysFromCivil(1970, 1, 1));
 }

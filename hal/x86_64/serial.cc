@@ -8,12 +8,12 @@ namespace hal::x86_64 {
 namespace {
 
 // Register offsets (PC16550D datasheet, "Register Summary").
-constexpr uint16_t kData = 0;         // RBR/THR, or divisor low with DLAB
-constexpr uint16_t kIntEnable = 1;    // IER, or divisor high with DLAB
-constexpr uint16_t kFifoControl = 2;  // FCR
-constexpr uint16_t kLineControl = 3;  // LCR
-constexpr uint16_t kModemControl = 4; // MCR
-constexpr uint16_t kLineStatus = 5;   // LSR
+constexpr uint16_t kData = 0;          // RBR/THR, or divisor low with DLAB
+constexpr uint16_t kIntEnable = 1;     // IER, or divisor high with DLAB
+constexpr uint16_t kFifoControl = 2;   // FCR
+constexpr uint16_t kLineControl = 3;   // LCR
+constexpr uint16_t kModemControl = 4;  // MCR
+constexpr uint16_t kLineStatus = 5;    // LSR
 
 constexpr uint8_t kLcrDlab = 0x80;
 constexpr uint8_t kLcr8N1 = 0x03;

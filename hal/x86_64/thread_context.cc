@@ -3,8 +3,8 @@
 #include "hal/thread.h"
 
 #include "hal/x86_64/backtrace.h"
-#include "hal/x86_64/interrupts.h"
 #include "hal/x86_64/gdt.h"
+#include "hal/x86_64/interrupts.h"
 #include "hal/x86_64/percpu.h"
 
 extern "C" void x86_64_switch_stacks(uint64_t* save_rsp, uint64_t new_rsp);

@@ -1,8 +1,8 @@
 #include "hal/x86_64/timer.h"
 
-#include "klog/log.h"
 #include "hal/x86_64/interrupts.h"
 #include "hal/x86_64/lapic.h"
+#include "klog/log.h"
 
 namespace hal::x86_64 {
 namespace {
@@ -24,7 +24,8 @@ bool StartSystemTimer(uint32_t hz) {
   if (lapic_hz == 0) return false;
   g_hz = hz;
   SetTscFrequency(tsc_hz);
-  klog::Log("timer", "LAPIC timer %lu kHz, TSC %lu MHz (both calibrated against the PIT), tick %u Hz",
+  klog::Log("timer",
+            "LAPIC timer %lu kHz, TSC %lu MHz (both calibrated against the PIT), tick %u Hz",
             lapic_hz / 1000, tsc_hz / 1000000, hz);
   return true;
 }

@@ -4,11 +4,11 @@
 #include "hal/traps.h"
 #include "hal/x86_64/fault_kind.h"
 
-#include "klog/log.h"
 #include "hal/x86_64/address_space_layout.h"
 #include "hal/x86_64/cpu.h"
 #include "hal/x86_64/gdt.h"
 #include "hal/x86_64/percpu.h"
+#include "klog/log.h"
 #include "kstd/utility.h"
 
 extern "C" void x86_64_syscall_entry();
@@ -40,8 +40,8 @@ void InitTraps(const TrapHandlers& handlers) {
   g_handlers = handlers;
   using namespace x86_64;
   WriteMsr(kMsrEfer, ReadMsr(kMsrEfer) | kEferSyscallEnable);
-  WriteMsr(kMsrStar, (static_cast<uint64_t>(0x18 | 3) << 48) |
-                         (static_cast<uint64_t>(kKernelCode) << 32));
+  WriteMsr(kMsrStar,
+           (static_cast<uint64_t>(0x18 | 3) << 48) | (static_cast<uint64_t>(kKernelCode) << 32));
   WriteMsr(kMsrLstar, reinterpret_cast<uint64_t>(&x86_64_syscall_entry));
   WriteMsr(kMsrFmask, kSyscallFlagMask);
 }

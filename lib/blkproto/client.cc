@@ -22,7 +22,8 @@ int64_t Deadline(int64_t timeout_ns) {
 
 int Client::Open(tessera::handle_t channel, uint32_t buffer_bytes) {
   if (is_open()) return -EBUSY;
-  if (buffer_bytes == 0 || buffer_bytes % 4096 != 0 || buffer_bytes > kMaxBufferBytes) return -EINVAL;
+  if (buffer_bytes == 0 || buffer_bytes % 4096 != 0 || buffer_bytes > kMaxBufferBytes)
+    return -EINVAL;
   channel_ = channel;
   int64_t vmo = sys::VmoCreateContiguous(buffer_bytes);
   if (vmo < 0) {
@@ -187,8 +188,8 @@ int Client::WaitReply(Reply* reply, int64_t deadline) {
     if (r >= 0) return args.actual_bytes == sizeof(*reply) ? 0 : -EIO;
     if (r != -EAGAIN) return static_cast<int>(r);
     uint32_t observed = 0;
-    r = sys::ObjectWaitOne(channel_, tessera::kSignalReadable | tessera::kSignalPeerClosed, deadline,
-                           &observed);
+    r = sys::ObjectWaitOne(channel_, tessera::kSignalReadable | tessera::kSignalPeerClosed,
+                           deadline, &observed);
     if (r < 0) return static_cast<int>(r);
   }
 }

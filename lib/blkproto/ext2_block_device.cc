@@ -29,7 +29,8 @@ kstd::Result<void> Ext2BlockDevice::Read(uint64_t lba, uint32_t count, kstd::Spa
   return ToResult(client_.Read(lba * (sector_size() / kSectorSize), out.data(), out.size()));
 }
 
-kstd::Result<void> Ext2BlockDevice::Write(uint64_t lba, uint32_t count, kstd::Span<const uint8_t> in) {
+kstd::Result<void> Ext2BlockDevice::Write(uint64_t lba, uint32_t count,
+                                          kstd::Span<const uint8_t> in) {
   if (read_only()) return kstd::Error::kReadOnlyFs;
   TRY(Check(lba, count, in.size()));
   return ToResult(client_.Write(lba * (sector_size() / kSectorSize), in.data(), in.size()));
@@ -47,8 +48,9 @@ kstd::Result<void> Ext2BlockDevice::ReadScatter(uint64_t lba, uint32_t sectors_p
   const size_t per_request = client_.buffer_bytes() / piece_bytes;  // pieces per transfer
   for (size_t done = 0; done < pieces.size();) {
     const size_t n = pieces.size() - done < per_request ? pieces.size() - done : per_request;
-    int r = client_.Transfer(kRead, (lba + done * sectors_per_piece) * (sector_size() / kSectorSize), 0,
-                             static_cast<uint32_t>(n * piece_bytes));
+    int r =
+        client_.Transfer(kRead, (lba + done * sectors_per_piece) * (sector_size() / kSectorSize), 0,
+                         static_cast<uint32_t>(n * piece_bytes));
     if (r != 0) return ToResult(r);
     for (size_t i = 0; i < n; ++i) {
       __builtin_memcpy(pieces[done + i], client_.buffer() + i * piece_bytes, piece_bytes);

@@ -33,8 +33,8 @@
 // new root before it returns, i.e. it sends requests to this server: so the
 // mount call runs on a second thread while the main thread already serves.
 
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -75,7 +75,10 @@ class RealtimeClock final : public ext2::Clock {
 class ConsoleLog final : public ext2::LogSink {
  public:
   void Log(LogLevel level, const char* message) override {
-    printf("fs: %s%s\n", level == LogLevel::kError ? "error: " : level == LogLevel::kWarning ? "warning: " : "",
+    printf("fs: %s%s\n",
+           level == LogLevel::kError     ? "error: "
+           : level == LogLevel::kWarning ? "warning: "
+                                         : "",
            message);
     fflush(stdout);
   }
@@ -94,7 +97,8 @@ int64_t g_mount_result = kMountPending;
 }
 
 int64_t StartMountThread() {
-  void* stack = mmap(nullptr, kMountStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* stack =
+      mmap(nullptr, kMountStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (stack == MAP_FAILED) return -12;
   uint64_t top = reinterpret_cast<uint64_t>(stack) + kMountStackBytes;
   return sys::ThreadCreate(reinterpret_cast<uint64_t>(&MountThread), top, 0);
@@ -153,7 +157,8 @@ class CtlReconnector final : public blkproto::Reconnector {
       uint32_t observed = 0;
       if (sys::ObjectWaitOne(ctl_, tessera::kSignalReadable | tessera::kSignalPeerClosed, deadline,
                              &observed) == -110) {
-        printf("fs: no new block driver within %lld s\n", static_cast<long long>(kWaitNs / 1'000'000'000));
+        printf("fs: no new block driver within %lld s\n",
+               static_cast<long long>(kWaitNs / 1'000'000'000));
         return tessera::kInvalidHandle;
       }
     }
@@ -163,7 +168,8 @@ class CtlReconnector final : public blkproto::Reconnector {
     if (result == 0) {
       printf("fs: reconnected to the restarted block driver\n");
     } else {
-      printf("fs: error: could not reconnect to a block driver (%d): block I/O fails with EIO\n", result);
+      printf("fs: error: could not reconnect to a block driver (%d): block I/O fails with EIO\n",
+             result);
     }
     fflush(stdout);
   }
@@ -252,16 +258,19 @@ int main(int argc, char** argv) {
   if (report.is_error()) {
     int e = static_cast<int>(report.error());
     printf("fs: the disk (%llu bytes) has no usable ext2 file system: %s (%d)\n",
-           static_cast<unsigned long long>(device.sector_count() * device.sector_size()), Describe(e), e);
+           static_cast<unsigned long long>(device.sector_count() * device.sector_size()),
+           Describe(e), e);
     SignalReady(ready, -e);
     return 4;
   }
   const ext2::MountReport& r = report.value();
-  printf("fs: ext2 on virtio-blk: %llu bytes (%llu sectors of %u), block size %u, %u group(s), %s%s%s, mount %u\n",
-         static_cast<unsigned long long>(device.sector_count() * device.sector_size()),
-         static_cast<unsigned long long>(device.sector_count()), device.sector_size(), r.block_size,
-         r.groups, r.was_clean ? "clean" : "NOT cleanly unmounted (run e2fsck)",
-         r.had_errors ? ", errors recorded" : "", r.read_only ? ", read-only" : "", r.mount_count);
+  printf(
+      "fs: ext2 on virtio-blk: %llu bytes (%llu sectors of %u), block size %u, %u group(s), "
+      "%s%s%s, mount %u\n",
+      static_cast<unsigned long long>(device.sector_count() * device.sector_size()),
+      static_cast<unsigned long long>(device.sector_count()), device.sector_size(), r.block_size,
+      r.groups, r.was_clean ? "clean" : "NOT cleanly unmounted (run e2fsck)",
+      r.had_errors ? ", errors recorded" : "", r.read_only ? ", read-only" : "", r.mount_count);
   fflush(stdout);
 
   static Server server(&fs, nullptr);
@@ -323,8 +332,8 @@ int main(int argc, char** argv) {
     }
     int64_t deadline = mounted ? next_write_back : now + kMountPollNs;
     uint32_t observed = 0;
-    int64_t waited = sys::ObjectWaitOne(server_end, tessera::kSignalReadable | tessera::kSignalPeerClosed,
-                                        deadline, &observed);
+    int64_t waited = sys::ObjectWaitOne(
+        server_end, tessera::kSignalReadable | tessera::kSignalPeerClosed, deadline, &observed);
     if (waited < 0) continue;  // the deadline
     handle_t handles[4];
     tessera::ChannelReadArgs rd{};

@@ -59,7 +59,8 @@ Server::~Server() { free(slots_); }
 
 Server::Slot* Server::FindSlot(uint32_t ino) const {
   if (capacity_ == 0) return nullptr;
-  for (size_t i = HashIno(ino) & (capacity_ - 1), n = 0; n < capacity_; i = (i + 1) & (capacity_ - 1), ++n) {
+  for (size_t i = HashIno(ino) & (capacity_ - 1), n = 0; n < capacity_;
+       i = (i + 1) & (capacity_ - 1), ++n) {
     if (slots_[i].ino == 0) return nullptr;
     if (slots_[i].ino == ino) return &slots_[i];
   }
@@ -224,20 +225,17 @@ int Server::Dispatch(const fsproto::Request& q, Name name, Name name2, fsproto::
       dirty_ = false;
       return 0;
     }
-    case fsproto::kStatFs:
-      return FillInfo(&r->info);
-    case fsproto::kUnmount:
-      return Unmount();
-    case fsproto::kAdopt:
-      return DoAdopt(q, r);
-    default:
-      break;
+    case fsproto::kStatFs: return FillInfo(&r->info);
+    case fsproto::kUnmount: return Unmount();
+    case fsproto::kAdopt: return DoAdopt(q, r);
+    default: break;
   }
   if (int e = CheckNode(q.node)) return e;
   const uint32_t ino = static_cast<uint32_t>(q.node);
   // Ops that use the data buffer need it mapped.
-  bool uses_buffer = q.op == fsproto::kRead || q.op == fsproto::kWrite || q.op == fsproto::kAppend ||
-                     q.op == fsproto::kReadDir || q.op == fsproto::kReadLink;
+  bool uses_buffer = q.op == fsproto::kRead || q.op == fsproto::kWrite ||
+                     q.op == fsproto::kAppend || q.op == fsproto::kReadDir ||
+                     q.op == fsproto::kReadLink;
   if (uses_buffer && buffer_ == nullptr) return linux_abi::kEIO;
   switch (q.op) {
     case fsproto::kLookup: {
@@ -275,8 +273,7 @@ int Server::Dispatch(const fsproto::Request& q, Name name, Name name2, fsproto::
       dirty_ = true;
       return Fill(attr.value(), &r->attr);
     }
-    case fsproto::kCreate:
-      return DoCreate(q, name, name2, r);
+    case fsproto::kCreate: return DoCreate(q, name, name2, r);
     case fsproto::kLink: {
       if (!ValidWireName(name)) return linux_abi::kEINVAL;
       if (int e = CheckNode(q.node2)) return e;
@@ -311,8 +308,7 @@ int Server::Dispatch(const fsproto::Request& q, Name name, Name name2, fsproto::
       r->node = replaced;
       return 0;
     }
-    case fsproto::kReadDir:
-      return DoReadDir(q, r);
+    case fsproto::kReadDir: return DoReadDir(q, r);
     case fsproto::kRead: {
       uint32_t length = q.length < fsproto::kDataBufferSize ? q.length : fsproto::kDataBufferSize;
       auto got = fs_->Read(ino, q.offset, kstd::Span<uint8_t>(buffer_, length));
@@ -361,8 +357,7 @@ int Server::Dispatch(const fsproto::Request& q, Name name, Name name2, fsproto::
       dirty_ = false;
       return 0;
     }
-    default:
-      return linux_abi::kENOSYS;
+    default: return linux_abi::kENOSYS;
   }
 }
 
@@ -374,9 +369,7 @@ int Server::DoCreate(const fsproto::Request& q, Name name, Name target, fsproto:
   if (type != linux_abi::kModeSymlink && target.size() != 0) return linux_abi::kEINVAL;
   kstd::Result<Attr> made = kstd::Error::kInvalid;
   switch (type) {
-    case linux_abi::kModeDirectory:
-      made = fs_->Mkdir(dir, name, perms, q.uid, q.gid);
-      break;
+    case linux_abi::kModeDirectory: made = fs_->Mkdir(dir, name, perms, q.uid, q.gid); break;
     case linux_abi::kModeSymlink:
       if (target.size() == 0) return linux_abi::kEINVAL;
       if (memchr(target.data(), 0, target.size()) != nullptr) return linux_abi::kEINVAL;
@@ -394,7 +387,7 @@ int Server::DoCreate(const fsproto::Request& q, Name name, Name target, fsproto:
                     : type == linux_abi::kModeCharDevice  ? FileType::kCharDevice
                     : type == linux_abi::kModeBlockDevice ? FileType::kBlockDevice
                     : type == linux_abi::kModeFifo        ? FileType::kFifo
-                                                        : FileType::kSocket;
+                                                          : FileType::kSocket;
       create.mode = perms;
       create.uid = q.uid;
       create.gid = q.gid;
@@ -402,8 +395,7 @@ int Server::DoCreate(const fsproto::Request& q, Name name, Name target, fsproto:
       made = fs_->Create(dir, name, create);
       break;
     }
-    default:
-      return linux_abi::kEINVAL;
+    default: return linux_abi::kEINVAL;
   }
   if (made.is_error()) return Errno(made.error());
   dirty_ = true;

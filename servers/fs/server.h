@@ -73,7 +73,7 @@ class Server {
 
  private:
   struct Slot {
-    uint32_t ino;   // 0: free; kTombstone: deleted
+    uint32_t ino;  // 0: free; kTombstone: deleted
     uint32_t refs;
   };
   static constexpr uint32_t kTombstone = 0xFFFFFFFFu;

@@ -54,22 +54,26 @@ class ServerTest : public ::testing::Test {
   }
 
   // Encodes a request with its names and handles it.
-  fsproto::Reply Call(fsproto::Request q, const std::string& name = "", const std::string& name2 = "",
-                      Server::Action* action = nullptr) {
+  fsproto::Reply Call(fsproto::Request q, const std::string& name = "",
+                      const std::string& name2 = "", Server::Action* action = nullptr) {
     q.name_length = static_cast<uint32_t>(name.size());
     q.name2_length = static_cast<uint32_t>(name2.size());
     std::string message(reinterpret_cast<const char*>(&q), sizeof q);
     message += name + name2;
     fsproto::Reply r;
-    Server::Action a = server_->Handle(reinterpret_cast<const uint8_t*>(message.data()), message.size(), &r);
+    Server::Action a =
+        server_->Handle(reinterpret_cast<const uint8_t*>(message.data()), message.size(), &r);
     if (action != nullptr) *action = a;
     EXPECT_EQ(r.op, q.op);
     return r;
   }
 
-  fsproto::Reply Lookup(uint64_t dir, const std::string& name) { return Call(Q(fsproto::kLookup, dir), name); }
+  fsproto::Reply Lookup(uint64_t dir, const std::string& name) {
+    return Call(Q(fsproto::kLookup, dir), name);
+  }
 
-  uint64_t Create(uint64_t dir, const std::string& name, uint32_t mode, const std::string& target = "") {
+  uint64_t Create(uint64_t dir, const std::string& name, uint32_t mode,
+                  const std::string& target = "") {
     fsproto::Request q = Q(fsproto::kCreate, dir);
     q.mode = mode;
     fsproto::Reply r = Call(q, name, target);
@@ -79,7 +83,8 @@ class ServerTest : public ::testing::Test {
     return r.node;
   }
 
-  fsproto::Reply Write(uint64_t node, uint64_t offset, const std::string& data, bool append = false) {
+  fsproto::Reply Write(uint64_t node, uint64_t offset, const std::string& data,
+                       bool append = false) {
     memcpy(buffer_.data(), data.data(), data.size());
     fsproto::Request q = Q(append ? fsproto::kAppend : fsproto::kWrite, node);
     q.offset = offset;
@@ -116,9 +121,10 @@ class ServerTest : public ::testing::Test {
       for (uint64_t i = 0; i < r.value; ++i) {
         fsproto::DirRecord rec;
         memcpy(&rec, buffer_.data() + at, sizeof rec);
-        out.emplace_back(std::string(reinterpret_cast<const char*>(buffer_.data()) + at + sizeof rec,
-                                     rec.name_length),
-                         rec.type);
+        out.emplace_back(
+            std::string(reinterpret_cast<const char*>(buffer_.data()) + at + sizeof rec,
+                        rec.name_length),
+            rec.type);
         at += fsproto::DirRecordSize(rec.name_length);
         cursor = rec.next_cursor;
       }
@@ -288,7 +294,7 @@ TEST_F(ServerTest, MalformedRequestsGetErrnoReplies) {
   q.name_length = 0xFFFFFFFF;
   q.name2_length = 2;
   m.assign(reinterpret_cast<const char*>(&q), sizeof q);
-  server_->Handle(reinterpret_cast<const uint8_t*>(m.data()), m.size() , &r);
+  server_->Handle(reinterpret_cast<const uint8_t*>(m.data()), m.size(), &r);
   EXPECT_EQ(r.error, linux_abi::kEINVAL);
   // Names with '/' or NUL, empty, "." as a new name.
   EXPECT_EQ(Lookup(2, "a/b").error, linux_abi::kEINVAL);
@@ -382,7 +388,8 @@ TEST_F(ServerTest, WriteBackAndTreeImage) {
   EXPECT_GT(entries.size(), 3u);
   uint64_t f = Create(2, "new", linux_abi::kModeRegular | 0644);
   std::string data = PatternBytes(70000, 3);
-  for (size_t at = 0; at < data.size(); at += 4096) ASSERT_EQ(Write(f, at, data.substr(at, 4096)).error, 0);
+  for (size_t at = 0; at < data.size(); at += 4096)
+    ASSERT_EQ(Write(f, at, data.substr(at, 4096)).error, 0);
   EXPECT_EQ(server_->WriteBack(), 0);
   EXPECT_EQ(server_->WriteBack(), 0);  // nothing left
   UnmountAndCheck();

@@ -95,7 +95,8 @@ int BenchIpc() {
   }
   Report("ipc_call_64B", g_samples, kCalls, kCalls);
   sys::HandleClose(client_end);
-  int64_t status = tessera::WaitForExit(static_cast<handle_t>(server), guest::DeadlineIn(5'000'000'000));
+  int64_t status =
+      tessera::WaitForExit(static_cast<handle_t>(server), guest::DeadlineIn(5'000'000'000));
   sys::HandleClose(static_cast<handle_t>(server));
   if (status != 0) return Error("echo_server's wait status", status);
   return 0;
@@ -123,7 +124,8 @@ PingPong g_pp;
 void PongThread(uint64_t) {
   for (;;) {
     uint32_t observed = 0;
-    if (sys::ObjectWaitOne(g_pp.ping, tessera::kSignalNotified, tessera::kInfinite, &observed) != 0) break;
+    if (sys::ObjectWaitOne(g_pp.ping, tessera::kSignalNotified, tessera::kInfinite, &observed) != 0)
+      break;
     uint64_t bits = 0;
     sys::NotificationTake(g_pp.ping, &bits);
     if (__atomic_load_n(&g_pp.stop, __ATOMIC_SEQ_CST) != 0) break;
@@ -155,8 +157,8 @@ int BenchThreadNotify() {
     int64_t t0 = Now();
     sys::NotificationSignal(g_pp.ping, 1);
     uint32_t observed = 0;
-    int64_t r = sys::ObjectWaitOne(g_pp.pong, tessera::kSignalNotified, guest::DeadlineIn(5'000'000'000),
-                                   &observed);
+    int64_t r = sys::ObjectWaitOne(g_pp.pong, tessera::kSignalNotified,
+                                   guest::DeadlineIn(5'000'000'000), &observed);
     uint64_t bits = 0;
     sys::NotificationTake(g_pp.pong, &bits);
     int64_t dt = Now() - t0;
@@ -221,7 +223,8 @@ int BenchSpawn() {
     int64_t t0 = Now();
     int64_t p = tessera::Spawn(exe, "nop", 1, argv);
     if (p <= 0) return Error("spawning nop", p);
-    int64_t status = tessera::WaitForExit(static_cast<handle_t>(p), guest::DeadlineIn(10'000'000'000));
+    int64_t status =
+        tessera::WaitForExit(static_cast<handle_t>(p), guest::DeadlineIn(10'000'000'000));
     sys::HandleClose(static_cast<handle_t>(p));
     int64_t dt = Now() - t0;
     if (status != 0) return Error("nop's wait status", status);

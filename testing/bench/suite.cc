@@ -318,8 +318,8 @@ Outcome PipeBandwidth(const char* metric, size_t chunk) {
   if (!ReapedCleanly(child)) return Fail(metric, "the reader did not end cleanly", false);
   char extra[64];
   snprintf(extra, sizeof extra, " write_bytes=%zu sample_bytes=%zu", chunk, kSampleBytes);
-  Report(metric, "MB/s", g_samples, kSamples, static_cast<long>(kSamples) * static_cast<long>(kSampleBytes / chunk),
-         extra);
+  Report(metric, "MB/s", g_samples, kSamples,
+         static_cast<long>(kSamples) * static_cast<long>(kSampleBytes / chunk), extra);
   return kMeasured;
 }
 
@@ -366,7 +366,8 @@ Outcome ForkExecveWait(const char* metric) {
 constexpr size_t kFaultPages = 256;  // 1 MiB: too small for a transparent huge page
 
 char* MapAnonymous(size_t pages) {
-  void* p = mmap(nullptr, pages * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* p =
+      mmap(nullptr, pages * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return nullptr;
   madvise(p, pages * kPage, MADV_NOHUGEPAGE);  // may be unsupported: only a hint
   return static_cast<char*>(p);
@@ -440,7 +441,8 @@ Outcome SmallFile(const char* metric) {
       fd = open(path, O_RDONLY);
       if (fd < 0) return Fail(metric, "open");
       ssize_t r = read(fd, g_buffer, sizeof g_buffer);
-      if (r != static_cast<ssize_t>(kSize)) return Fail(metric, "read did not return the whole file", false);
+      if (r != static_cast<ssize_t>(kSize))
+        return Fail(metric, "read did not return the whole file", false);
       if (close(fd) != 0) return Fail(metric, "close");
     }
     if (s >= 0) g_samples[s] = static_cast<double>(NowNs() - t0) / kBatch;
@@ -463,8 +465,10 @@ constexpr int kDiskRounds = 3;
 const char* NoDiskReason() {
   struct statfs fs;
   if (statfs(g_options.disk_dir, &fs) != 0) return "no disk (statfs failed)";
-  if (static_cast<long>(fs.f_type) == kRamfsMagic) return "no disk (the root is a RAM file system: ramfs)";
-  if (static_cast<long>(fs.f_type) == kTmpfsMagic) return "no disk (the root is a RAM file system: tmpfs)";
+  if (static_cast<long>(fs.f_type) == kRamfsMagic)
+    return "no disk (the root is a RAM file system: ramfs)";
+  if (static_cast<long>(fs.f_type) == kTmpfsMagic)
+    return "no disk (the root is a RAM file system: tmpfs)";
   return nullptr;
 }
 
@@ -494,7 +498,8 @@ Outcome DiskSeqWrite(const char* metric) {
   DiskPath(path, sizeof path);
   memset(g_buffer, 0xd1, sizeof g_buffer);
   static char chunk[kDiskChunk];
-  for (size_t i = 0; i < kDiskChunk; i += sizeof g_buffer) memcpy(chunk + i, g_buffer, sizeof g_buffer);
+  for (size_t i = 0; i < kDiskChunk; i += sizeof g_buffer)
+    memcpy(chunk + i, g_buffer, sizeof g_buffer);
   for (int s = 0; s < kDiskRounds; ++s) {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) return Fail(metric, path);
@@ -534,7 +539,8 @@ Outcome DiskSeqRead(const char* metric) {
   }
   close(fd);
   char extra[80];
-  snprintf(extra, sizeof extra, " file_mib=%ld cache=%s", g_options.disk_mib, dropped ? "dropped" : "not_dropped");
+  snprintf(extra, sizeof extra, " file_mib=%ld cache=%s", g_options.disk_mib,
+           dropped ? "dropped" : "not_dropped");
   Report(metric, "MB/s", g_samples, kDiskRounds, kDiskRounds, extra);
   return kMeasured;
 }
@@ -561,7 +567,8 @@ Outcome DiskRandRead(const char* metric) {
   close(fd);
   unlink(path);
   char extra[80];
-  snprintf(extra, sizeof extra, " file_mib=%ld cache=%s", g_options.disk_mib, dropped ? "dropped" : "not_dropped");
+  snprintf(extra, sizeof extra, " file_mib=%ld cache=%s", g_options.disk_mib,
+           dropped ? "dropped" : "not_dropped");
   Report(metric, "ns", g_samples, kSamples, kSamples, extra);
   return kMeasured;
 }
@@ -574,18 +581,12 @@ struct Benchmark {
 };
 
 constexpr Benchmark kBenchmarks[] = {
-    {"null_syscall_getppid", NullSyscall},
-    {"pipe_roundtrip", PipeRoundTrip},
-    {"context_switch_pipe", ContextSwitch},
-    {"pipe_bw_4KiB", PipeBandwidth4K},
-    {"pipe_bw_64KiB", PipeBandwidth64K},
-    {"fork_exit_wait", ForkExitWait},
-    {"fork_execve_wait", ForkExecveWait},
-    {"page_fault_anon", AnonPageFault},
-    {"page_fault_cow", CowPageFault},
-    {"file_open_read_close", SmallFile},
-    {"disk_seq_write", DiskSeqWrite},
-    {"disk_seq_read", DiskSeqRead},
+    {"null_syscall_getppid", NullSyscall},  {"pipe_roundtrip", PipeRoundTrip},
+    {"context_switch_pipe", ContextSwitch}, {"pipe_bw_4KiB", PipeBandwidth4K},
+    {"pipe_bw_64KiB", PipeBandwidth64K},    {"fork_exit_wait", ForkExitWait},
+    {"fork_execve_wait", ForkExecveWait},   {"page_fault_anon", AnonPageFault},
+    {"page_fault_cow", CowPageFault},       {"file_open_read_close", SmallFile},
+    {"disk_seq_write", DiskSeqWrite},       {"disk_seq_read", DiskSeqRead},
     {"disk_rand_read_4KiB", DiskRandRead},
 };
 
@@ -607,7 +608,8 @@ Outcome RunIsolated(const Benchmark& b) {
   } while (r < 0 && errno == EINTR);
   if (r != pid) return Fail(b.name, "waitpid for the benchmark");
   if (WIFSIGNALED(status)) {
-    printf("bench: %s error: killed by signal %d (%s)\n", b.name, WTERMSIG(status), strsignal(WTERMSIG(status)));
+    printf("bench: %s error: killed by signal %d (%s)\n", b.name, WTERMSIG(status),
+           strsignal(WTERMSIG(status)));
     fflush(stdout);
     return kFailed;
   }
@@ -625,7 +627,8 @@ bool Selected(const char* name, int argc, char** argv, int first) {
 }
 
 int Usage() {
-  fprintf(stderr, "usage: benchsuite [--tiny PATH] [--tmp DIR] [--disk DIR] [--disk-mib N] [NAME...]\n");
+  fprintf(stderr,
+          "usage: benchsuite [--tiny PATH] [--tmp DIR] [--disk DIR] [--disk-mib N] [NAME...]\n");
   return 2;
 }
 
@@ -663,8 +666,8 @@ int main(int argc, char** argv) {
       case kFailed: ++failed; break;
     }
   }
-  printf("bench: summary measured=%d skipped=%d failed=%d seconds=%.1f\n", measured, skipped, failed,
-         static_cast<double>(NowNs() - start) / 1e9);
+  printf("bench: summary measured=%d skipped=%d failed=%d seconds=%.1f\n", measured, skipped,
+         failed, static_cast<double>(NowNs() - start) / 1e9);
   printf("bench: done\n");
   fflush(stdout);
   return failed == 0 ? 0 : 1;

@@ -34,7 +34,9 @@ void Fail(const char* name, const char* why, long long value) {
 }
 
 // Byte i of the pattern area (blk_test.sh computes the same).
-uint8_t PatternByte(uint64_t i) { return static_cast<uint8_t>((i * 31 + (i >> 9) * 7 + 0x5a) & 0xff); }
+uint8_t PatternByte(uint64_t i) {
+  return static_cast<uint8_t>((i * 31 + (i >> 9) * 7 + 0x5a) & 0xff);
+}
 
 uint64_t g_rng = 0x9E3779B97F4A7C15ull;
 uint64_t Random() {
@@ -52,13 +54,15 @@ void Superblock(blkproto::Client& client) {
   uint64_t lba = 1024 / size;
   uint32_t count = size >= 1024 ? 1 : 1024 / size;
   auto r = disk.Read(lba, count, kstd::Span<uint8_t>(block, static_cast<size_t>(count) * size));
-  if (r.is_error()) return Fail("superblock", "read of sector 2 failed", static_cast<int>(r.error()));
+  if (r.is_error())
+    return Fail("superblock", "read of sector 2 failed", static_cast<int>(r.error()));
   const uint8_t* sb = block + (1024 % size);
   uint16_t magic = static_cast<uint16_t>(sb[56] | (sb[57] << 8));
   uint32_t blocks = static_cast<uint32_t>(sb[4] | (sb[5] << 8) | (sb[6] << 16) | (sb[7] << 24));
   uint32_t log_block = static_cast<uint32_t>(sb[24]);
   if (magic != 0xEF53) return Fail("superblock", "no ext2 magic at byte 56", magic);
-  printf("blktest: ext2 superblock: magic %#x, %u blocks of %u bytes\n", magic, blocks, 1024u << log_block);
+  printf("blktest: ext2 superblock: magic %#x, %u blocks of %u bytes\n", magic, blocks,
+         1024u << log_block);
   Pass("superblock");
 }
 
@@ -98,7 +102,8 @@ void WriteFlushReadBack(blkproto::Client& client) {
   const uint32_t pieces = static_cast<uint32_t>(bytes / 2 / piece);
   memcpy(client.buffer(), pattern + bytes / 2, bytes / 2);
   for (uint32_t i = 0; i < pieces; ++i) {
-    r = client.Start(blkproto::kWrite, kPatternSector + (bytes / 2 + i * piece) / 512, i * piece, piece, 100 + i);
+    r = client.Start(blkproto::kWrite, kPatternSector + (bytes / 2 + i * piece) / 512, i * piece,
+                     piece, 100 + i);
     if (r != 0) return Fail("write-flush-readback", "start failed", r);
   }
   r = client.Start(blkproto::kFlush, 0, 0, 0, 999);
@@ -108,16 +113,19 @@ void WriteFlushReadBack(blkproto::Client& client) {
     blkproto::Reply reply;
     r = client.WaitReply(&reply, tessera::NowNs() + 30'000'000'000);
     if (r != 0) return Fail("write-flush-readback", "no reply", r);
-    if (reply.error != 0) return Fail("write-flush-readback", "pipelined request failed", reply.error);
+    if (reply.error != 0)
+      return Fail("write-flush-readback", "pipelined request failed", reply.error);
     if (reply.id == 999) flushed = true;
-    if (reply.id != 999 && flushed) return Fail("write-flush-readback", "flush answered before a write it covers", reply.id);
+    if (reply.id != 999 && flushed)
+      return Fail("write-flush-readback", "flush answered before a write it covers", reply.id);
   }
   r = client.Flush();
   if (r != 0) return Fail("write-flush-readback", "flush failed", r);
   memset(back, 0, bytes);
   r = client.Read(kPatternSector, back, bytes);
   if (r != 0) return Fail("write-flush-readback", "read back failed", r);
-  if (memcmp(back, pattern, bytes) != 0) return Fail("write-flush-readback", "read back other bytes", 0);
+  if (memcmp(back, pattern, bytes) != 0)
+    return Fail("write-flush-readback", "read back other bytes", 0);
   printf("blktest: wrote %zu bytes at sector %llu, flushed, read them back\n", bytes,
          static_cast<unsigned long long>(kPatternSector));
   Pass("write-flush-readback");
@@ -164,7 +172,8 @@ void Figures(blkproto::Client& client) {
   }
   ns = tessera::NowNs() - t0;
   printf("blktest: random 4 KiB reads, 1 in flight: %lld IOPS (%d reads in %lld ms)\n",
-         static_cast<long long>(reads * 1000000000ll / ns), reads, static_cast<long long>(ns / 1000000));
+         static_cast<long long>(reads * 1000000000ll / ns), reads,
+         static_cast<long long>(ns / 1000000));
   const int depth = 16;
   t0 = tessera::NowNs();
   int started = 0, done = 0;
@@ -177,7 +186,8 @@ void Figures(blkproto::Client& client) {
   while (done < reads) {
     blkproto::Reply reply;
     int r = client.WaitReply(&reply, tessera::NowNs() + 30'000'000'000);
-    if (r != 0 || reply.error != 0) return Fail("figures", "pipelined random read failed", r ? r : reply.error);
+    if (r != 0 || reply.error != 0)
+      return Fail("figures", "pipelined random read failed", r ? r : reply.error);
     ++done;
     if (started < reads) {
       uint32_t slot = static_cast<uint32_t>(reply.id % depth);
@@ -191,7 +201,8 @@ void Figures(blkproto::Client& client) {
   }
   ns = tessera::NowNs() - t0;
   printf("blktest: random 4 KiB reads, %d in flight: %lld IOPS (%d reads in %lld ms)\n", depth,
-         static_cast<long long>(reads * 1000000000ll / ns), reads, static_cast<long long>(ns / 1000000));
+         static_cast<long long>(reads * 1000000000ll / ns), reads,
+         static_cast<long long>(ns / 1000000));
 }
 
 }  // namespace
@@ -222,7 +233,8 @@ int main() {
   } else if (client.capacity_sectors() >= kPatternSector + kPatternSectors) {
     WriteFlushReadBack(client);
   } else {
-    Fail("write-flush-readback", "the disk is too small for the pattern area", client.capacity_sectors());
+    Fail("write-flush-readback", "the disk is too small for the pattern area",
+         client.capacity_sectors());
   }
   Figures(client);
   client.Close();

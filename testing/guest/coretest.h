@@ -40,8 +40,8 @@ __attribute__((format(printf, 1, 2))) void Fail(const char* fmt, ...);
 /// Whether the running test has failed.
 bool Failed();
 
-#define EXPECT(cond, ...)  \
-  do {                     \
+#define EXPECT(cond, ...)           \
+  do {                              \
     if (!(cond)) Fail(__VA_ARGS__); \
   } while (0)
 

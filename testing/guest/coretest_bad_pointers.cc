@@ -7,8 +7,8 @@
 #include "abi/linux/termios.h"
 #include "abi/linux/time.h"
 #include "abi/linux/uio.h"
-#include "abi/tessera/native.h"
 #include "abi/tessera/linux_syscalls.h"
+#include "abi/tessera/native.h"
 #include "abi/tessera/syscall_table.h"
 #include "testing/guest/coretest.h"
 
@@ -55,7 +55,8 @@ struct TableEntry {
 #define OUT_PTR(T) PtrTag
 #define CORETEST_ENTRY(number, Name, params, args) {number, #Name, PtrMask<void params>::value},
 constexpr TableEntry kNativeTable[] = {TESSERA_NATIVE_SYSCALLS(CORETEST_ENTRY)};
-#define CORETEST_LINUX_ENTRY(number, Name, eintr, params, args) CORETEST_ENTRY(number, Name, params, args)
+#define CORETEST_LINUX_ENTRY(number, Name, eintr, params, args) \
+  CORETEST_ENTRY(number, Name, params, args)
 constexpr TableEntry kLinuxTable[] = {TESSERA_LINUX_SYSCALLS(CORETEST_LINUX_ENTRY)};
 #undef CORETEST_LINUX_ENTRY
 #undef CORETEST_ENTRY
@@ -80,7 +81,7 @@ constexpr uint32_t kNoStraddle = kAllKinds & ~(1u << kStraddle);
 
 const char* const kBadKindNames[kNumBadKinds] = {
     "kernel-half", "non-canonical", "non-canonical-low", "non-canonical-high",
-    "unmapped", "straddling", "past-user-top",
+    "unmapped",    "straddling",    "past-user-top",
 };
 uint64_t g_bad[kNumBadKinds];
 uint8_t* g_straddle_page = nullptr;  // the mapped page before the unmapped one
@@ -106,8 +107,8 @@ struct BadPointerState {
   handle_t nested_a, nested_b;  // for reads into bad buffers
   handle_t notif;               // kept signalled with kNotifyBits
   handle_t nop_exe;
-  handle_t transferable;        // a handle a bad spawn must not take
-  handle_t pci_root;            // the PCI root init passes on ("pci")
+  handle_t transferable;  // a handle a bad spawn must not take
+  handle_t pci_root;      // the PCI root init passes on ("pci")
 };
 BadPointerState g_bp;
 constexpr uint64_t kNotifyBits = 0x5;
@@ -182,10 +183,10 @@ const BadCase kNativeCases[] = {
     {0x1012, 1, "ChannelRead(args)",
      [](uint64_t bad) { return sys::ChannelRead(g_bp.quiet_b, P<tessera::ChannelReadArgs>(bad)); },
      kAllKinds, -linux_abi::kEFAULT},
-    {0x1012, -1, "ChannelRead(args.bytes)", [](uint64_t bad) { return ReadIntoBadBuffer(bad, false); },
-     kAllKinds, -linux_abi::kEFAULT},
-    {0x1012, -1, "ChannelRead(args.handles)", [](uint64_t bad) { return ReadIntoBadBuffer(bad, true); },
-     kAllKinds, -linux_abi::kEFAULT},
+    {0x1012, -1, "ChannelRead(args.bytes)",
+     [](uint64_t bad) { return ReadIntoBadBuffer(bad, false); }, kAllKinds, -linux_abi::kEFAULT},
+    {0x1012, -1, "ChannelRead(args.handles)",
+     [](uint64_t bad) { return ReadIntoBadBuffer(bad, true); }, kAllKinds, -linux_abi::kEFAULT},
     {0x1013, 1, "ChannelCall(args)",
      [](uint64_t bad) { return sys::ChannelCall(g_bp.quiet_a, P<tessera::ChannelCallArgs>(bad)); },
      kAllKinds, -linux_abi::kEFAULT},
@@ -274,17 +275,21 @@ const BadCase kNativeCases[] = {
      [](uint64_t bad) { return sys::ProcessStats(kInvalidHandle, P<tessera::ProcessStats>(bad)); },
      kAllKinds, -linux_abi::kEFAULT},
     {0x1070, 2, "PciGetInfo(info)",
-     [](uint64_t bad) { return sys::PciGetInfo(g_bp.pci_root, 0, P<tessera::PciFunctionInfo>(bad)); },
+     [](uint64_t bad) {
+       return sys::PciGetInfo(g_bp.pci_root, 0, P<tessera::PciFunctionInfo>(bad));
+     },
      kAllKinds, -linux_abi::kEFAULT},
 };
 
 constexpr int32_t kArchGetFs = 0x1003;
 
 const BadCase kLinuxCases[] = {
-    {tessera::kNrLinuxWrite, 1, "write(buf)", [](uint64_t bad) { return Syscall(tessera::kNrLinuxWrite, 1, bad, 16); },
-     kNoStraddle, -linux_abi::kEFAULT},
+    {tessera::kNrLinuxWrite, 1, "write(buf)",
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxWrite, 1, bad, 16); }, kNoStraddle,
+     -linux_abi::kEFAULT},
     {tessera::kNrLinuxWritev, 1, "writev(iov)",
-     [](uint64_t bad) { return Syscall(tessera::kNrLinuxWritev, 1, bad, 1); }, kAllKinds, -linux_abi::kEFAULT},
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxWritev, 1, bad, 1); }, kAllKinds,
+     -linux_abi::kEFAULT},
     {tessera::kNrLinuxWritev, -1, "writev(iov[0].iov_base)",
      [](uint64_t bad) {
        linux_abi::Iovec iov{bad, 16};
@@ -292,7 +297,8 @@ const BadCase kLinuxCases[] = {
      },
      kNoStraddle, -linux_abi::kEFAULT},
     {tessera::kNrLinuxNanosleep, 0, "nanosleep(req)",
-     [](uint64_t bad) { return Syscall(tessera::kNrLinuxNanosleep, bad, 0); }, kAllKinds, -linux_abi::kEFAULT},
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxNanosleep, bad, 0); }, kAllKinds,
+     -linux_abi::kEFAULT},
     // Linux writes *rem only when the sleep is interrupted, so a bad rem does
     // not fail a sleep that completes.
     {tessera::kNrLinuxNanosleep, 1, "nanosleep(rem) of a completed sleep",
@@ -308,9 +314,10 @@ const BadCase kLinuxCases[] = {
      [](uint64_t bad) { return Syscall(tessera::kNrLinuxArchPrctl, kArchGetFs, bad); }, kAllKinds,
      -linux_abi::kEFAULT},
     {tessera::kNrLinuxIoctl, 2, "ioctl(1, TIOCGWINSZ, arg)",
-     [](uint64_t bad) { return Syscall(tessera::kNrLinuxIoctl, 1, linux_abi::kTiocgwinsz, bad); }, kAllKinds,
+     [](uint64_t bad) { return Syscall(tessera::kNrLinuxIoctl, 1, linux_abi::kTiocgwinsz, bad); },
+     kAllKinds, -linux_abi::kEFAULT},
+    {63, 0, "uname(buf)", [](uint64_t bad) { return Syscall(63, bad); }, kAllKinds,
      -linux_abi::kEFAULT},
-    {63, 0, "uname(buf)", [](uint64_t bad) { return Syscall(63, bad); }, kAllKinds, -linux_abi::kEFAULT},
     // mount(2) copies every string before it looks at anything, so a bad one
     // is EFAULT and nothing is mounted on /tmp.
     {165, 0, "mount(source)",
@@ -331,9 +338,9 @@ const BadCase kLinuxCases[] = {
 
 // The Linux calls the suite must cover whether or not the table marks their
 // pointer (ioctl and arch_prctl take it as a plain integer).
-constexpr uint64_t kRequiredLinux[] = {tessera::kNrLinuxWrite, tessera::kNrLinuxWritev, tessera::kNrLinuxNanosleep,
-                                       tessera::kNrLinuxClockGettime, tessera::kNrLinuxArchPrctl,
-                                       tessera::kNrLinuxIoctl};
+constexpr uint64_t kRequiredLinux[] = {tessera::kNrLinuxWrite,     tessera::kNrLinuxWritev,
+                                       tessera::kNrLinuxNanosleep, tessera::kNrLinuxClockGettime,
+                                       tessera::kNrLinuxArchPrctl, tessera::kNrLinuxIoctl};
 
 bool SetUpBadPointers() {
   g_bad[kKernelHalf] = 0xffff800000001000ULL;
@@ -397,7 +404,8 @@ void TestBadPointersNative() {
       if ((e.ptr_mask & (1u << i)) == 0) continue;
       ++ptr_params;
       bool covered = false;
-      for (const BadCase& c : kNativeCases) covered = covered || (c.number == e.number && c.param == i);
+      for (const BadCase& c : kNativeCases)
+        covered = covered || (c.number == e.number && c.param == i);
       EXPECT(covered, "%s (%#llx) parameter %d is a user pointer without a bad-pointer case",
              e.name, ULL(e.number), i);
     }
@@ -478,7 +486,8 @@ void TestBadPointersLinux() {
       if ((e.ptr_mask & (1u << i)) == 0) continue;
       ++ptr_params;
       bool covered = false;
-      for (const BadCase& c : kLinuxCases) covered = covered || (c.number == e.number && c.param == i);
+      for (const BadCase& c : kLinuxCases)
+        covered = covered || (c.number == e.number && c.param == i);
       if (covered) continue;
       bool required = false;
       for (uint64_t n : kRequiredLinux) required = required || n == e.number;
@@ -498,9 +507,10 @@ void TestBadPointersLinux() {
     if (in_table(c.number)) RunBadCase(c, &runs);
   }
   EchoCall(7100);
-  Info("%d Linux calls in the table, %d pointer parameters (%d without a case); %d bad-pointer "
-       "calls made",
-       static_cast<int>(sizeof kLinuxTable / sizeof kLinuxTable[0]), ptr_params, uncovered, runs);
+  Info(
+      "%d Linux calls in the table, %d pointer parameters (%d without a case); %d bad-pointer "
+      "calls made",
+      static_cast<int>(sizeof kLinuxTable / sizeof kLinuxTable[0]), ptr_params, uncovered, runs);
 }
 
 }  // namespace coretest

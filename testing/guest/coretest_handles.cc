@@ -139,9 +139,10 @@ void TestHandleIsolation() {
   }
   CloseOwn(a);
   ExpectEq(WaitAndClose(peer), 0, "handle_peer's wait status");
-  Info("%d guesses near own values, %d on/near handle_peer's values, %u of ours tried there: "
-       "all -EBADF unless reported",
-       around.tried, theirs.tried, verdict[0]);
+  Info(
+      "%d guesses near own values, %d on/near handle_peer's values, %u of ours tried there: "
+      "all -EBADF unless reported",
+      around.tried, theirs.tried, verdict[0]);
 }
 
 // ---------------------------------------------------------------------------
@@ -163,7 +164,8 @@ void TestRights() {
   EXPECT(!Asserted(b, tessera::kSignalReadable), "a refused write reached the peer");
   ExpectEq(sys::HandleDuplicate(ro, kEndpointRights), -linux_abi::kEINVAL,
            "HandleDuplicate adding kRightWrite back");
-  ExpectEq(sys::HandleDuplicate(a, 1u << 20), -linux_abi::kEINVAL, "HandleDuplicate with unknown rights");
+  ExpectEq(sys::HandleDuplicate(a, 1u << 20), -linux_abi::kEINVAL,
+           "HandleDuplicate with unknown rights");
   handle_t ro2 = Dup(ro, tessera::kRightSameRights);
   ExpectEq(sys::ChannelWrite(ro2, "x", 1, nullptr, 0, 0), -linux_abi::kEACCES,
            "ChannelWrite through a same-rights copy of a read-only handle");
@@ -187,9 +189,10 @@ void TestRights() {
   handle_t n = CreateNotification();
   handle_t nsig = Dup(n, tessera::kRightDuplicate | tessera::kRightTransfer | tessera::kRightWait |
                              tessera::kRightRead);
-  ExpectEq(sys::NotificationSignal(nsig, 1), -linux_abi::kEACCES, "NotificationSignal without kRightWrite");
-  handle_t notransfer = Dup(n, tessera::kRightDuplicate | tessera::kRightWait | tessera::kRightRead |
-                                   tessera::kRightWrite);
+  ExpectEq(sys::NotificationSignal(nsig, 1), -linux_abi::kEACCES,
+           "NotificationSignal without kRightWrite");
+  handle_t notransfer = Dup(n, tessera::kRightDuplicate | tessera::kRightWait |
+                                   tessera::kRightRead | tessera::kRightWrite);
   ExpectEq(sys::ChannelWrite(a, "h", 1, &notransfer, 1, 0), -linux_abi::kEACCES,
            "sending a handle without kRightTransfer");
   ExpectEq(sys::NotificationSignal(notransfer, 2), 0, "the untransferable handle stays usable");
@@ -208,17 +211,20 @@ void TestRights() {
     ExpectEq(sys::NotificationSignal(got[0], 1), -linux_abi::kEACCES,
              "NotificationSignal through the received read-only handle");
     uint64_t bits = 0;
-    ExpectEq(sys::NotificationTake(got[0], &bits), 0, "NotificationTake through the received handle");
+    ExpectEq(sys::NotificationTake(got[0], &bits), 0,
+             "NotificationTake through the received handle");
     ExpectEq(static_cast<int64_t>(bits), 2, "bits seen through the received handle");
     CloseOwn(got[0]);
   }
   // Type checks come with the rights checks.
   ExpectEq(sys::NotificationSignal(a, 1), -linux_abi::kEINVAL, "NotificationSignal on a channel");
-  ExpectEq(sys::ChannelWrite(n, "x", 1, nullptr, 0, 0), -linux_abi::kEINVAL, "ChannelWrite on a notification");
+  ExpectEq(sys::ChannelWrite(n, "x", 1, nullptr, 0, 0), -linux_abi::kEINVAL,
+           "ChannelWrite on a notification");
 
   // Processes: killing needs kRightManage.
   if (g_echo_proc != kInvalidHandle) {
-    handle_t watch = Dup(g_echo_proc, tessera::kRightDuplicate | tessera::kRightWait | tessera::kRightRead);
+    handle_t watch =
+        Dup(g_echo_proc, tessera::kRightDuplicate | tessera::kRightWait | tessera::kRightRead);
     ExpectEq(sys::ProcessKill(watch, 0), -linux_abi::kEACCES, "ProcessKill without kRightManage");
     ExpectEq(sys::ProcessExitCode(g_echo_proc), -linux_abi::kEAGAIN, "echo_server still running");
     tessera::ProcessStats s;
@@ -229,7 +235,8 @@ void TestRights() {
   // Executables: spawning needs kRightExecute.
   handle_t nop = g_boot.Find("nop");
   if (nop != kInvalidHandle) {
-    handle_t noexec = Dup(nop, tessera::kRightDuplicate | tessera::kRightRead | tessera::kRightWait);
+    handle_t noexec =
+        Dup(nop, tessera::kRightDuplicate | tessera::kRightRead | tessera::kRightWait);
     const char* argv[] = {"nop"};
     int64_t r = tessera::Spawn(noexec, "nop", 1, argv);
     ExpectEq(r, -linux_abi::kEACCES, "ProcessSpawn from a handle without kRightExecute");

@@ -45,10 +45,11 @@ void TestPingPong() {
   if (!Stats(kInvalidHandle, &g_self_after)) return;
   g_pingpong_complete = true;
   qsort(samples, kPingPongCalls, sizeof samples[0], CompareInt64);
-  Info("%d calls of 64 bytes to echo_server (pid %llu) echoed; round trip median %lld ns, "
-       "min %lld, max %lld",
-       kPingPongCalls, ULL(g_echo_pid), LL(samples[kPingPongCalls / 2]), LL(samples[0]),
-       LL(samples[kPingPongCalls - 1]));
+  Info(
+      "%d calls of 64 bytes to echo_server (pid %llu) echoed; round trip median %lld ns, "
+      "min %lld, max %lld",
+      kPingPongCalls, ULL(g_echo_pid), LL(samples[kPingPongCalls / 2]), LL(samples[0]),
+      LL(samples[kPingPongCalls - 1]));
 }
 
 // ---------------------------------------------------------------------------
@@ -96,10 +97,11 @@ void TestAccounting() {
   EXPECT(s.resident_pages > 0, "echo_server resident_pages is 0");
   EXPECT(s.threads >= 1, "echo_server threads is %llu", ULL(s.threads));
   EXPECT(s.handles >= 1, "echo_server handles is %llu", ULL(s.handles));
-  Info("coretest: %llu syscalls, %llu pages, %llu handles; echo_server: %llu syscalls, "
-       "%llu pages, %llu messages received",
-       ULL(b.syscalls), ULL(b.resident_pages), ULL(b.handles), ULL(s.syscalls),
-       ULL(s.resident_pages), ULL(s.ipc_messages_received));
+  Info(
+      "coretest: %llu syscalls, %llu pages, %llu handles; echo_server: %llu syscalls, "
+      "%llu pages, %llu messages received",
+      ULL(b.syscalls), ULL(b.resident_pages), ULL(b.handles), ULL(s.syscalls),
+      ULL(s.resident_pages), ULL(s.ipc_messages_received));
 }
 
 // ---------------------------------------------------------------------------
@@ -159,7 +161,8 @@ void TestSenderStamp() {
   mine.bytes = buf;
   mine.bytes_capacity = sizeof buf;
   ExpectEq(sys::ChannelRead(b, &mine), 0, "ChannelRead of own message");
-  ExpectEq(static_cast<int64_t>(mine.sender.pid), Syscall(tessera::kNrLinuxGetpid), "own sender.pid");
+  ExpectEq(static_cast<int64_t>(mine.sender.pid), Syscall(tessera::kNrLinuxGetpid),
+           "own sender.pid");
   EXPECT(mine.sender.process_koid != server.process_koid,
          "coretest and echo_server have the same process koid %llu", ULL(server.process_koid));
 
@@ -189,7 +192,6 @@ void TestSenderStamp() {
   CloseOwn(b);
 }
 
-
 // ---------------------------------------------------------------------------
 // Last: the echo server ends when its client hangs up; nothing leaked.
 
@@ -200,7 +202,8 @@ void TestCleanup() {
   }
   CloseOwn(g_echo_ch);
   g_echo_ch = kInvalidHandle;
-  ExpectEq(WaitAndClose(g_echo_proc, 5 * kSec), 0, "echo_server's wait status after the client closed");
+  ExpectEq(WaitAndClose(g_echo_proc, 5 * kSec), 0,
+           "echo_server's wait status after the client closed");
   g_echo_proc = kInvalidHandle;
   tessera::ProcessStats s;
   if (Stats(kInvalidHandle, &s)) {

@@ -34,13 +34,13 @@ void TestPreemption() {
     EXPECT(s.cpu_time_ns > 0, "the spinner got no CPU time");
     ExpectEq(static_cast<int64_t>(s.threads), 1, "spinner threads");
   }
-  ExpectEq(sys::ProcessExitCode(spin), -linux_abi::kEAGAIN, "ProcessExitCode of the running spinner");
+  ExpectEq(sys::ProcessExitCode(spin), -linux_abi::kEAGAIN,
+           "ProcessExitCode of the running spinner");
   Info("50 ms sleep took %lld us and 100 echo calls %lld us beside the spinner (cpu %llu ms)",
        LL(slept / 1000), LL(calls / 1000), ULL(s.cpu_time_ns / kMs));
   ExpectEq(sys::ProcessKill(spin, 0), 0, "ProcessKill(spinner)");
   ExpectEq(WaitAndClose(spin, 5 * kSec), linux_abi::kSigKill, "wait status of the killed spinner");
 }
-
 
 // ---------------------------------------------------------------------------
 // 11. several threads per process
@@ -108,12 +108,14 @@ void TestThreads() {
     guest::SleepNs(10 * kMs);
   }
   __atomic_store_n(&g_stop, 1, __ATOMIC_SEQ_CST);
-  EXPECT(slept < 2 * kSec, "a 100 ms sleep beside %d busy threads took %lld ns", started, LL(slept));
+  EXPECT(slept < 2 * kSec, "a 100 ms sleep beside %d busy threads took %lld ns", started,
+         LL(slept));
   uint64_t all = (1ULL << started) - 1, seen = 0;
   int64_t deadline = Now() + 5 * kSec;
   while (seen != all && Now() < deadline) {
     uint32_t observed = 0;
-    if (sys::ObjectWaitOne(g_workers_done, tessera::kSignalNotified, deadline, &observed) != 0) break;
+    if (sys::ObjectWaitOne(g_workers_done, tessera::kSignalNotified, deadline, &observed) != 0)
+      break;
     uint64_t bits = 0;
     sys::NotificationTake(g_workers_done, &bits);
     seen |= bits;

@@ -23,8 +23,9 @@ PeerCloseThread g_pc;
 void PeerCloseThreadMain(uint64_t) {
   __atomic_store_n(&g_pc.started, 1, __ATOMIC_SEQ_CST);
   uint32_t observed = 0;
-  g_pc.wait_result = sys::ObjectWaitOne(g_pc.channel, tessera::kSignalReadable | tessera::kSignalPeerClosed,
-                                        guest::DeadlineIn(10 * kSec), &observed);
+  g_pc.wait_result =
+      sys::ObjectWaitOne(g_pc.channel, tessera::kSignalReadable | tessera::kSignalPeerClosed,
+                         guest::DeadlineIn(10 * kSec), &observed);
   g_pc.observed = observed;
   char buf[8];
   tessera::ChannelReadArgs args{};
@@ -60,8 +61,8 @@ void TestPeerCloseWakes() {
   if (WaitFor(done, tessera::kSignalNotified, 5 * kSec)) {
     int64_t latency = Now() - t0;
     ExpectEq(g_pc.wait_result, 0, "the waiter's ObjectWaitOne");
-    EXPECT(g_pc.observed & tessera::kSignalPeerClosed, "the waiter observed %#x, no kSignalPeerClosed",
-           g_pc.observed);
+    EXPECT(g_pc.observed & tessera::kSignalPeerClosed,
+           "the waiter observed %#x, no kSignalPeerClosed", g_pc.observed);
     ExpectEq(g_pc.read_result, -linux_abi::kEPIPE, "ChannelRead after the peer closed");
     Info("waiter woke %lld us after the close", LL(latency / 1000));
   } else {
@@ -151,19 +152,20 @@ void TestTimeouts() {
   int64_t r = sys::ObjectWaitOne(a, tessera::kSignalReadable, t0 + kWait, &observed);
   int64_t took = Now() - t0;
   ExpectEq(r, -linux_abi::kETIMEDOUT, "ObjectWaitOne on a silent channel");
-  EXPECT(took >= kWait && took < 2 * kSec, "ObjectWaitOne with a 20 ms deadline returned after %lld ns",
-         LL(took));
-  EXPECT(observed & tessera::kSignalWritable, "observed %#x on a timed-out wait, want kSignalWritable",
-         observed);
+  EXPECT(took >= kWait && took < 2 * kSec,
+         "ObjectWaitOne with a 20 ms deadline returned after %lld ns", LL(took));
+  EXPECT(observed & tessera::kSignalWritable,
+         "observed %#x on a timed-out wait, want kSignalWritable", observed);
   Info("20 ms ObjectWaitOne returned after %lld us", LL(took / 1000));
   // ObjectWaitMany.
-  tessera::WaitItem items[2] = {{a, tessera::kSignalReadable, 0, 0}, {b, tessera::kSignalReadable, 0, 0}};
+  tessera::WaitItem items[2] = {{a, tessera::kSignalReadable, 0, 0},
+                                {b, tessera::kSignalReadable, 0, 0}};
   t0 = Now();
   r = sys::ObjectWaitMany(items, 2, t0 + kWait);
   took = Now() - t0;
   ExpectEq(r, -linux_abi::kETIMEDOUT, "ObjectWaitMany on two silent ends");
-  EXPECT(took >= kWait && took < 2 * kSec, "ObjectWaitMany with a 20 ms deadline returned after %lld ns",
-         LL(took));
+  EXPECT(took >= kWait && took < 2 * kSec,
+         "ObjectWaitMany with a 20 ms deadline returned after %lld ns", LL(took));
   // ChannelCall to a peer that never answers.
   char out[8] = "ping", in[8];
   tessera::ChannelCallArgs args{};
@@ -176,8 +178,8 @@ void TestTimeouts() {
   r = sys::ChannelCall(a, &args);
   took = Now() - t0;
   ExpectEq(r, -linux_abi::kETIMEDOUT, "ChannelCall nobody answers");
-  EXPECT(took >= kWait && took < 2 * kSec, "ChannelCall with a 20 ms deadline returned after %lld ns",
-         LL(took));
+  EXPECT(took >= kWait && took < 2 * kSec,
+         "ChannelCall with a 20 ms deadline returned after %lld ns", LL(took));
   // A deadline already past returns at once.
   t0 = Now();
   r = sys::ObjectWaitOne(a, tessera::kSignalReadable, 0, nullptr);
@@ -231,7 +233,8 @@ void TestNotifications() {
   EXPECT(Asserted(n, tessera::kSignalNotified), "kSignalNotified not set after a signal");
   uint64_t bits = 0;
   ExpectEq(sys::NotificationTake(n, &bits), 0, "NotificationTake");
-  EXPECT(bits == (0x5 | (1ULL << 63)), "took bits %#llx, want %#llx", ULL(bits), ULL(0x5 | (1ULL << 63)));
+  EXPECT(bits == (0x5 | (1ULL << 63)), "took bits %#llx, want %#llx", ULL(bits),
+         ULL(0x5 | (1ULL << 63)));
   ExpectEq(sys::NotificationTake(n, &bits), 0, "second NotificationTake");
   ExpectEq(static_cast<int64_t>(bits), 0, "bits after a take");
   EXPECT(!Asserted(n, tessera::kSignalNotified), "kSignalNotified still set after the take");

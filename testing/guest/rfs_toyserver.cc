@@ -90,7 +90,8 @@ bool Valid(uint64_t n) { return n > 0 && n < kMaxNodes && g_nodes[n].used; }
 
 Entry* Find(uint64_t dir, const char* name, uint32_t len) {
   for (Entry& e : g_entries) {
-    if (e.used && e.dir == dir && strlen(e.name) == len && memcmp(e.name, name, len) == 0) return &e;
+    if (e.used && e.dir == dir && strlen(e.name) == len && memcmp(e.name, name, len) == 0)
+      return &e;
   }
   return nullptr;
 }
@@ -161,9 +162,7 @@ int Serve(const fsproto::Request& q, const char* name, const char* name2, fsprot
       r.attr = AttrOf(found);
       return 0;
     }
-    case fsproto::kGetAttr:
-      r.attr = AttrOf(n);
-      return 0;
+    case fsproto::kGetAttr: r.attr = AttrOf(n); return 0;
     case fsproto::kSetAttr:
       if (q.setattr_mask & fsproto::kSetMode) {
         node.mode = (node.mode & linux_abi::kModeTypeMask) | (q.mode & 07777);
@@ -309,10 +308,8 @@ int Serve(const fsproto::Request& q, const char* name, const char* name2, fsprot
       r.length = static_cast<uint32_t>(len);
       return 0;
     }
-    case fsproto::kSyncNode:
-      return 0;
-    default:
-      return 38;
+    case fsproto::kSyncNode: return 0;
+    default: return 38;
   }
 }
 
@@ -396,7 +393,7 @@ int main(int argc, char** argv) {
     if (q.op == fsproto::kLookup && strcmp(mode, "garbage") == 0) {
       r.attr.mode = 0;  // no type bits
       r.length = 0xFFFFFFFF;
-      size = 17;        // and a short message
+      size = 17;  // and a short message
     }
     sys::ChannelWrite(server_end, &r, size, nullptr, 0, rd.txid);
     if (q.op == fsproto::kUnmount) return 0;

@@ -43,12 +43,12 @@ void Report(const char* name, bool ok, const char* why = "") {
   fflush(stdout);
 }
 
-#define CHECK(name, cond)          \
-  do {                             \
-    if (!(cond)) {                 \
-      Report(name, false, #cond);  \
-      return;                      \
-    }                              \
+#define CHECK(name, cond)         \
+  do {                            \
+    if (!(cond)) {                \
+      Report(name, false, #cond); \
+      return;                     \
+    }                             \
   } while (0)
 
 int64_t NowNs() {
@@ -77,7 +77,9 @@ int64_t StartServer(const char* mode, const char* path) {
   return IsToyMount(path) ? p : -2;
 }
 
-bool WriteAll(int fd, const char* s) { return write(fd, s, strlen(s)) == static_cast<ssize_t>(strlen(s)); }
+bool WriteAll(int fd, const char* s) {
+  return write(fd, s, strlen(s)) == static_cast<ssize_t>(strlen(s));
+}
 
 // The file's bytes as a string ("<error>" if it cannot be read).
 const char* ReadFile(const char* path) {
@@ -118,12 +120,14 @@ void TestFiles() {
   CHECK("create-write-read", fd >= 0);
   CHECK("create-write-read", WriteAll(fd, "hello remote"));
   char buf[32] = {};
-  CHECK("create-write-read", pread(fd, buf, sizeof buf, 0) == 12 && memcmp(buf, "hello remote", 12) == 0);
+  CHECK("create-write-read",
+        pread(fd, buf, sizeof buf, 0) == 12 && memcmp(buf, "hello remote", 12) == 0);
   struct stat st;
   CHECK("create-write-read", fstat(fd, &st) == 0 && st.st_size == 12 && S_ISREG(st.st_mode));
   CHECK("create-write-read", fsync(fd) == 0);
   close(fd);
-  CHECK("create-write-read", open("/mnt/test/a.txt", O_CREAT | O_EXCL | O_RDWR, 0644) < 0 && errno == EEXIST);
+  CHECK("create-write-read",
+        open("/mnt/test/a.txt", O_CREAT | O_EXCL | O_RDWR, 0644) < 0 && errno == EEXIST);
   Report("create-write-read", true);
 
   fd = open("/mnt/test/a.txt", O_WRONLY | O_APPEND);
@@ -145,7 +149,8 @@ void TestFiles() {
   const char* const in_root[] = {".", "..", "a.txt", "dir"};
   CHECK("mkdir-list", ListIs("/mnt/test/dir", in_dir, 4));
   CHECK("mkdir-list", ListIs("/mnt/test", in_root, 4));
-  CHECK("mkdir-list", chdir("/mnt/test/dir") == 0 && access("../a.txt", F_OK) == 0 && chdir("/") == 0);
+  CHECK("mkdir-list",
+        chdir("/mnt/test/dir") == 0 && access("../a.txt", F_OK) == 0 && chdir("/") == 0);
   Report("mkdir-list", true);
 
   CHECK("rename", rename("/mnt/test/a.txt", "/mnt/test/dir/b.txt") == 0);
@@ -158,7 +163,8 @@ void TestFiles() {
   CHECK("links", stat("/mnt/test/hard", &st) == 0 && st.st_nlink == 2);
   CHECK("links", symlink("dir/b.txt", "/mnt/test/soft") == 0);
   char target[64] = {};
-  CHECK("links", readlink("/mnt/test/soft", target, sizeof target) == 9 && strcmp(target, "dir/b.txt") == 0);
+  CHECK("links",
+        readlink("/mnt/test/soft", target, sizeof target) == 9 && strcmp(target, "dir/b.txt") == 0);
   CHECK("links", FileIs("/mnt/test/soft", "hello"));
   Report("links", true);
 
@@ -231,7 +237,8 @@ void TestUmount(int64_t server) {
   CHECK("umount", chdir("/") == 0);
   CHECK("umount", umount2("/mnt/test", 0) == 0);
   CHECK("umount", !IsToyMount("/mnt/test") && access("/mnt/test/hard", F_OK) != 0);
-  int64_t status = tessera::WaitForExit(static_cast<handle_t>(server), sys::ClockMonotonic() + 5000000000LL);
+  int64_t status =
+      tessera::WaitForExit(static_cast<handle_t>(server), sys::ClockMonotonic() + 5000000000LL);
   CHECK("umount", status == 0);
   Report("umount", true);
 }
@@ -289,7 +296,8 @@ void TestReattach() {
   int64_t first = StartServer("good", "/mnt/re");
   CHECK("reattach", first >= 0);
   CHECK("reattach-refusals", ReattachCall("/mnt/re", tessera::kFsMountReplace) == -EBUSY);  // alive
-  CHECK("reattach-refusals", ReattachCall("/mnt", tessera::kFsMountReplace) == -EINVAL);  // no mount's root
+  CHECK("reattach-refusals",
+        ReattachCall("/mnt", tessera::kFsMountReplace) == -EINVAL);  // no mount's root
   CHECK("reattach-refusals",
         ReattachCall("/mnt/re", tessera::kFsMountReplace | tessera::kFsMountRoot) == -EINVAL);
   // A pending mount point nobody's mount(2) waits at; a pending id without
@@ -306,7 +314,8 @@ void TestReattach() {
   tessera::WaitForExit(static_cast<handle_t>(first));
   struct stat st;
   CHECK("reattach", stat("/mnt/re/f", &st) != 0 && errno == EIO);
-  CHECK("reattach", ReattachCall("/mnt/re", tessera::kFsMountReplace | 4) == -EINVAL);  // unknown flag
+  CHECK("reattach",
+        ReattachCall("/mnt/re", tessera::kFsMountReplace | 4) == -EINVAL);  // unknown flag
   // The new server: the same mount answers again (its files are its own).
   handle_t exe = g_boot.Find("rfs_toyserver");
   int64_t vfs = sys::HandleDuplicate(g_boot.Find("vfs"), tessera::kRightSameRights);
@@ -329,7 +338,8 @@ void TestReattach() {
   close(fd);
   CHECK("reattach", FileIs("/mnt/re/g", "new"));
   CHECK("reattach", umount2("/mnt/re", 0) == 0);
-  CHECK("reattach", tessera::WaitForExit(static_cast<handle_t>(second), sys::ClockMonotonic() + 5000000000LL) == 0);
+  CHECK("reattach", tessera::WaitForExit(static_cast<handle_t>(second),
+                                         sys::ClockMonotonic() + 5000000000LL) == 0);
   Report("reattach", true);
 }
 

@@ -47,30 +47,37 @@ uint64_t Next() {
 
 bool Excluded(long n) {
   switch (n) {
-    case 56: case 57: case 58: case 435:  // clone, fork, vfork, clone3
-    case 60: case 231:                    // exit, exit_group
-    case 62: case 200: case 234:          // kill, tkill, tgkill
-    case 129: case 297:                   // rt_sigqueueinfo, rt_tgsigqueueinfo
-    case 169:                             // reboot
+    case 56:
+    case 57:
+    case 58:
+    case 435:  // clone, fork, vfork, clone3
+    case 60:
+    case 231:  // exit, exit_group
+    case 62:
+    case 200:
+    case 234:  // kill, tkill, tgkill
+    case 129:
+    case 297:  // rt_sigqueueinfo, rt_tgsigqueueinfo
+    case 169:  // reboot
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
 uint64_t Arg(uint8_t* scratch, size_t scratch_size) {
   switch (Next() % 12) {
     case 0: return 0;
-    case 1: return ~0ull;                                  // -1
-    case 2: return Next() % 64;                            // small
+    case 1: return ~0ull;        // -1
+    case 2: return Next() % 64;  // small
     case 3: return Next() % 4096;
-    case 4: return 1ull << (Next() % 63);                  // huge
-    case 5: return reinterpret_cast<uint64_t>(scratch);    // valid memory
+    case 4: return 1ull << (Next() % 63);                                        // huge
+    case 5: return reinterpret_cast<uint64_t>(scratch);                          // valid memory
     case 6: return reinterpret_cast<uint64_t>(scratch) + Next() % scratch_size;  // misaligned
-    case 7: return reinterpret_cast<uint64_t>(scratch) + scratch_size - (Next() % 16);  // at the end
-    case 8: return 0xffff800000000000ull + (Next() & 0xffffff);  // kernel half
-    case 9: return 0x0000800000000000ull + (Next() & 0xffff);    // non-canonical
-    case 10: return 0x10000 + (Next() & 0xffff000);             // probably unmapped
+    case 7:
+      return reinterpret_cast<uint64_t>(scratch) + scratch_size - (Next() % 16);  // at the end
+    case 8: return 0xffff800000000000ull + (Next() & 0xffffff);                   // kernel half
+    case 9: return 0x0000800000000000ull + (Next() & 0xffff);                     // non-canonical
+    case 10: return 0x10000 + (Next() & 0xffff000);  // probably unmapped
     default: return Next();
   }
 }
@@ -79,14 +86,16 @@ void FuzzInChild(int child) {
   // Scratch memory the pointers may point into: readable, writable, filled
   // with bytes that are sometimes valid strings and sometimes not.
   const size_t scratch_size = 2 * 4096;
-  auto* scratch = static_cast<uint8_t*>(mmap(nullptr, scratch_size, PROT_READ | PROT_WRITE,
-                                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  auto* scratch = static_cast<uint8_t*>(
+      mmap(nullptr, scratch_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   if (scratch == MAP_FAILED) _exit(3);
   for (int call = 0; call < kCallsPerChild; ++call) {
-    for (size_t i = 0; i < scratch_size; ++i) scratch[i] = (Next() % 4 == 0) ? 0 : static_cast<uint8_t>('a' + Next() % 26);
+    for (size_t i = 0; i < scratch_size; ++i)
+      scratch[i] = (Next() % 4 == 0) ? 0 : static_cast<uint8_t>('a' + Next() % 26);
     long n;
     if (Next() % 5 == 0) {
-      n = static_cast<long>(tessera::kNativeBase + Next() % (tessera::kNativeEnd - tessera::kNativeBase));
+      n = static_cast<long>(tessera::kNativeBase +
+                            Next() % (tessera::kNativeEnd - tessera::kNativeBase));
     } else {
       n = static_cast<long>(Next() % kLinuxMax);
     }

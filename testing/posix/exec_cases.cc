@@ -21,11 +21,12 @@ namespace posix_test {
 namespace {
 
 // The helper ran and exited 0; *out is what it printed.
-#define CHECK_RAN_OK(r)                                                                      \
-  do {                                                                                       \
-    if ((r).exec_errno != 0) return Fail("execve of the helper failed: %s", strerror((r).exec_errno)); \
-    if (!WIFEXITED((r).status) || WEXITSTATUS((r).status) != 0)                             \
-      return Fail("helper ended with status 0x%x, output: %s", (r).status, (r).out);         \
+#define CHECK_RAN_OK(r)                                                              \
+  do {                                                                               \
+    if ((r).exec_errno != 0)                                                         \
+      return Fail("execve of the helper failed: %s", strerror((r).exec_errno));      \
+    if (!WIFEXITED((r).status) || WEXITSTATUS((r).status) != 0)                      \
+      return Fail("helper ended with status 0x%x, output: %s", (r).status, (r).out); \
   } while (0)
 
 const char* ExecveArgvEnvp() {
@@ -47,7 +48,8 @@ const char* ExecveEmptyEnvironment() {
   RunResult r;
   CHECK(RunProgram(HelperPath(), argv, envp, &r));
   CHECK_RAN_OK(r);
-  if (strcmp(r.out, "argc=2\nargv[0]=h\nargv[1]=args\n") != 0) return Fail("helper printed:\n%s", r.out);
+  if (strcmp(r.out, "argc=2\nargv[0]=h\nargv[1]=args\n") != 0)
+    return Fail("helper printed:\n%s", r.out);
   return nullptr;
 }
 
@@ -115,8 +117,9 @@ const char* ExecveEnoexecBadElf() {
   // The ELF magic and nothing usable after it (class, machine, type all 0).
   char elf[128] = {0x7f, 'E', 'L', 'F'};
   CHECK(WriteFile(TmpPath("badelf"), elf, sizeof elf, 0755));
-  CHECK_ERRNO(execve(TmpPath("badelf"), const_cast<char* const*>(argv), const_cast<char* const*>(envp)),
-              ENOEXEC);
+  CHECK_ERRNO(
+      execve(TmpPath("badelf"), const_cast<char* const*>(argv), const_cast<char* const*>(envp)),
+      ENOEXEC);
   unlink(TmpPath("badelf"));
   return nullptr;
 }
@@ -133,9 +136,10 @@ const char* ExecveScriptWithArgument() {
   CHECK(RunProgram(TmpPath("script"), argv, envp, &r));
   CHECK_RAN_OK(r);
   char want[2048];
-  snprintf(want, sizeof want,
-           "argc=5\nargv[0]=%s\nargv[1]=args\nargv[2]=%s\nargv[3]=one\nargv[4]=two three\nenvp[0]=S=1\n",
-           HelperPath(), TmpPath("script"));
+  snprintf(
+      want, sizeof want,
+      "argc=5\nargv[0]=%s\nargv[1]=args\nargv[2]=%s\nargv[3]=one\nargv[4]=two three\nenvp[0]=S=1\n",
+      HelperPath(), TmpPath("script"));
   if (strcmp(r.out, want) != 0) return Fail("interpreter printed:\n%s", r.out);
   unlink(TmpPath("script"));
   return nullptr;
@@ -146,8 +150,9 @@ const char* ExecveScriptMissingInterpreter() {
   CHECK(WriteFile(TmpPath("badscript"), script, sizeof script - 1, 0755));
   const char* argv[] = {"s", nullptr};
   const char* envp[] = {nullptr};
-  CHECK_ERRNO(execve(TmpPath("badscript"), const_cast<char* const*>(argv), const_cast<char* const*>(envp)),
-              ENOENT);
+  CHECK_ERRNO(
+      execve(TmpPath("badscript"), const_cast<char* const*>(argv), const_cast<char* const*>(envp)),
+      ENOENT);
   unlink(TmpPath("badscript"));
   return nullptr;
 }
@@ -173,8 +178,8 @@ const char* ExecveCloseOnExec() {
   CHECK(RunProgram(HelperPath(), argv, envp, &r));
   CHECK_RAN_OK(r);
   char want[128];
-  snprintf(want, sizeof want, "%d:open\n%d:closed\n%d:closed\n%d:closed\n", keep, via_fcntl, via_open,
-           via_dupfd);
+  snprintf(want, sizeof want, "%d:open\n%d:closed\n%d:closed\n%d:closed\n", keep, via_fcntl,
+           via_open, via_dupfd);
   if (strcmp(r.out, want) != 0) return Fail("helper saw:\n%s(want:\n%s)", r.out, want);
   // The flag is per descriptor: the parent's copies are all still open.
   CHECK(fcntl(via_fcntl, F_GETFD) == FD_CLOEXEC);
@@ -274,7 +279,8 @@ const char* ExecveKeepsPidAndParent() {
   int st;
   CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
   char want[256];
-  snprintf(want, sizeof want, "pid=%d ppid=%d pgid=%d sid=%d\n", pid, getpid(), getpgrp(), getsid(0));
+  snprintf(want, sizeof want, "pid=%d ppid=%d pgid=%d sid=%d\n", pid, getpid(), getpgrp(),
+           getsid(0));
   if (strcmp(buf, want) != 0) return Fail("helper: %s want: %s", buf, want);
   return nullptr;
 }
@@ -381,7 +387,8 @@ const char* ExecveSeesARewrittenProgram() {
     return Fail("after the rewrite the old program ran: %.200s", listed.out);
   }
   CHECK_OK(chmod(prog, 0644));
-  CHECK_ERRNO(execve(prog, const_cast<char* const*>(list_argv), const_cast<char* const*>(envp)), EACCES);
+  CHECK_ERRNO(execve(prog, const_cast<char* const*>(list_argv), const_cast<char* const*>(envp)),
+              EACCES);
   unlink(prog);
   return nullptr;
 }

@@ -127,7 +127,8 @@ const char* PipeLargeTransfer() {
     uint32_t x = 1;
     for (int sent = 0; sent < kTotal;) {
       int n = sizeof buf;
-      for (int i = 0; i < n; ++i) buf[i] = static_cast<unsigned char>((x = x * 1103515245 + 12345) >> 24);
+      for (int i = 0; i < n; ++i)
+        buf[i] = static_cast<unsigned char>((x = x * 1103515245 + 12345) >> 24);
       const unsigned char* q = buf;
       while (n > 0) {
         ssize_t w = write(p[1], q, n);
@@ -392,7 +393,8 @@ const char* PipeKeepsEveryByteAcrossWraps() {
     size_t sent = 0;
     while (sent < kTotal) {
       size_t n = sent + sizeof chunk <= kTotal ? sizeof chunk : kTotal - sent;
-      for (size_t i = 0; i < n; ++i) chunk[i] = static_cast<uint8_t>((sent + i) * 131 + (sent + i) / 256);
+      for (size_t i = 0; i < n; ++i)
+        chunk[i] = static_cast<uint8_t>((sent + i) * 131 + (sent + i) / 256);
       if (write(fds[1], chunk, n) != static_cast<ssize_t>(n)) _exit(1);  // blocking: whole
       sent += n;
     }

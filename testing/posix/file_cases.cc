@@ -283,8 +283,8 @@ const char* SymlinkReadlink() {
   memset(buf, 'Q', sizeof buf);
   CHECK_EQ(readlink(link, buf, sizeof buf), 10);
   CHECK(memcmp(buf, "sym-target", 10) == 0 && buf[10] == 'Q');  // no NUL added
-  CHECK_EQ(readlink(link, buf, 3), 3);  // truncated, silently
-  CHECK_ERRNO(readlink(target, buf, sizeof buf), EINVAL);  // not a link
+  CHECK_EQ(readlink(link, buf, 3), 3);                          // truncated, silently
+  CHECK_ERRNO(readlink(target, buf, sizeof buf), EINVAL);       // not a link
   struct stat st, lst;
   CHECK(lstat(link, &lst) == 0 && S_ISLNK(lst.st_mode));
   CHECK_EQ(lst.st_size, 10);
@@ -388,9 +388,10 @@ const char* ReaddirListsEntries() {
     }
   }
   closedir(d);
-  if (dot != 1 || dotdot != 1 || alpha != 1 || beta != 1 || gamma != 1 || delta != 1 || other != 0) {
-    return Fail(". %d .. %d alpha %d beta %d gamma %d delta %d other %d", dot, dotdot, alpha, beta, gamma,
-                delta, other);
+  if (dot != 1 || dotdot != 1 || alpha != 1 || beta != 1 || gamma != 1 || delta != 1 ||
+      other != 0) {
+    return Fail(". %d .. %d alpha %d beta %d gamma %d delta %d other %d", dot, dotdot, alpha, beta,
+                gamma, delta, other);
   }
   // An entry removed while the directory is open is not listed by a new scan.
   CHECK(unlink(TmpPath("ls/beta")) == 0);

@@ -123,9 +123,11 @@ int RunAll(const Case* cases, int count, const char* filter) {
       } else if (status == -1) {
         snprintf(why, sizeof why, "waitpid for the case failed");
       } else if (WIFSIGNALED(status)) {
-        snprintf(why, sizeof why, "killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+        snprintf(why, sizeof why, "killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
       } else {
-        snprintf(why, sizeof why, "exited with status %d", WIFEXITED(status) ? WEXITSTATUS(status) : status);
+        snprintf(why, sizeof why, "exited with status %d",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : status);
       }
     }
     if (ok && !expect_fail) {

@@ -41,40 +41,43 @@ const char* Fail(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // CHECK(cond): fails the current case with the condition's text.
 #define POSIX_STR2(x) #x
 #define POSIX_STR(x) POSIX_STR2(x)
-#define CHECK(cond)                                              \
-  do {                                                           \
+#define CHECK(cond)                                                  \
+  do {                                                               \
     if (!(cond)) return __FILE__ ":" POSIX_STR(__LINE__) ": " #cond; \
   } while (0)
 
 // CHECK_ERRNO(expr, err): expr must evaluate to -1 with errno == err; the
 // failure names what was returned and the errno seen.
-#define CHECK_ERRNO(expr, err)                                                          \
-  do {                                                                                  \
-    errno = 0;                                                                          \
-    long long posix_r_ = static_cast<long long>(expr);                                  \
-    int posix_e_ = errno;                                                               \
-    if (posix_r_ != -1 || posix_e_ != (err))                                            \
-      return ::posix_test::Fail(__FILE__ ":" POSIX_STR(__LINE__) ": " #expr             \
-                                " = %lld, errno %d (%s); want -1, errno %d (%s)",       \
-                                posix_r_, posix_e_, strerror(posix_e_), (err), strerror(err)); \
+#define CHECK_ERRNO(expr, err)                                                               \
+  do {                                                                                       \
+    errno = 0;                                                                               \
+    long long posix_r_ = static_cast<long long>(expr);                                       \
+    int posix_e_ = errno;                                                                    \
+    if (posix_r_ != -1 || posix_e_ != (err))                                                 \
+      return ::posix_test::Fail(                                                             \
+          __FILE__ ":" POSIX_STR(__LINE__) ": " #expr                                        \
+                                           " = %lld, errno %d (%s); want -1, errno %d (%s)", \
+          posix_r_, posix_e_, strerror(posix_e_), (err), strerror(err));                     \
   } while (0)
 
 // CHECK_OK(expr): expr must not be -1 (on failure the errno is named).
-#define CHECK_OK(expr)                                                                  \
-  do {                                                                                  \
-    errno = 0;                                                                          \
-    long long posix_r_ = static_cast<long long>(expr);                                  \
-    if (posix_r_ == -1)                                                                 \
-      return ::posix_test::Fail(__FILE__ ":" POSIX_STR(__LINE__) ": " #expr             \
-                                " failed: errno %d (%s)", errno, strerror(errno));      \
+#define CHECK_OK(expr)                                                                     \
+  do {                                                                                     \
+    errno = 0;                                                                             \
+    long long posix_r_ = static_cast<long long>(expr);                                     \
+    if (posix_r_ == -1)                                                                    \
+      return ::posix_test::Fail(__FILE__ ":" POSIX_STR(__LINE__) ": " #expr                \
+                                                                 " failed: errno %d (%s)", \
+                                errno, strerror(errno));                                   \
   } while (0)
 
 // CHECK_EQ(a, b): integers; the failure shows both values.
-#define CHECK_EQ(a, b)                                                                  \
-  do {                                                                                  \
-    long long posix_a_ = static_cast<long long>(a);                                     \
-    long long posix_b_ = static_cast<long long>(b);                                     \
-    if (posix_a_ != posix_b_)                                                           \
-      return ::posix_test::Fail(__FILE__ ":" POSIX_STR(__LINE__) ": " #a " == " #b      \
-                                ": %lld != %lld", posix_a_, posix_b_);                  \
+#define CHECK_EQ(a, b)                                                             \
+  do {                                                                             \
+    long long posix_a_ = static_cast<long long>(a);                                \
+    long long posix_b_ = static_cast<long long>(b);                                \
+    if (posix_a_ != posix_b_)                                                      \
+      return ::posix_test::Fail(__FILE__ ":" POSIX_STR(__LINE__) ": " #a " == " #b \
+                                                                 ": %lld != %lld", \
+                                posix_a_, posix_b_);                               \
   } while (0)

@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
   }
   if (list) {
     for (int i = 0; i < n; ++i) {
-      printf("%s%s%s\n", all[i].name, all[i].xfail_on_tessera ? "  # EXPECTED-FAIL on Tessera: " : "",
+      printf("%s%s%s\n", all[i].name,
+             all[i].xfail_on_tessera ? "  # EXPECTED-FAIL on Tessera: " : "",
              all[i].xfail_on_tessera ? all[i].xfail_on_tessera : "");
     }
     return 0;
@@ -54,8 +55,8 @@ int main(int argc, char** argv) {
     printf("posix: cannot make a scratch directory under $TEST_TMPDIR or /tmp\n");
     return 1;
   }
-  printf("posix: %d case(s), helper %s, scratch %s%s\n", n, posix_test::HelperPath(), posix_test::WorkDir(),
-         posix_test::OnTessera() ? ", on Tessera" : "");
+  printf("posix: %d case(s), helper %s, scratch %s%s\n", n, posix_test::HelperPath(),
+         posix_test::WorkDir(), posix_test::OnTessera() ? ", on Tessera" : "");
   int failed = posix_test::RunAll(all, n, filter);
   posix_test::RemoveWorkDir();
   return failed == 0 ? 0 : 1;

@@ -89,7 +89,8 @@ const char* MremapFixedMovesAndReplaces() {
   CHECK(p != nullptr && target != nullptr);
   memset(p, 'p', 4 * kPage);
   memset(target, 't', 4 * kPage);
-  char* q = static_cast<char*>(mremap(p, 4 * kPage, 2 * kPage, MREMAP_MAYMOVE | MREMAP_FIXED, target));
+  char* q =
+      static_cast<char*>(mremap(p, 4 * kPage, 2 * kPage, MREMAP_MAYMOVE | MREMAP_FIXED, target));
   CHECK(q == target);
   CHECK(q[0] == 'p' && q[2 * kPage - 1] == 'p');
   CHECK(target[2 * kPage] == 't');  // the rest of what was there stays
@@ -114,8 +115,8 @@ const char* MremapErrors() {
         errno == EINVAL);
   // Growing in place when the next page is taken, without MAYMOVE: ENOMEM.
   CHECK_OK(munmap(p + kPage, kPage));
-  char* block = static_cast<char*>(mmap(p + kPage, kPage, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-                                        -1, 0));
+  char* block = static_cast<char*>(
+      mmap(p + kPage, kPage, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
   CHECK(block == p + kPage);
   errno = 0;
   CHECK(mremap(p, kPage, 2 * kPage, 0) == MAP_FAILED && errno == ENOMEM);
@@ -204,7 +205,8 @@ const char* ReallocOfLargeBlocksKeepsContents() {
     auto* q = static_cast<unsigned char*>(realloc(p, bigger));
     CHECK(q != nullptr);
     for (size_t i = 0; i < size; ++i) {
-      if (q[i] != static_cast<unsigned char>(i % 251)) return Fail("round %d: byte %zu changed", round, i);
+      if (q[i] != static_cast<unsigned char>(i % 251))
+        return Fail("round %d: byte %zu changed", round, i);
     }
     for (size_t i = size; i < bigger; ++i) q[i] = static_cast<unsigned char>(i % 251);
     p = q;
@@ -246,7 +248,8 @@ const char* MmapPrivateFileShowsItsBytes() {
   }
   CHECK_OK(munmap(p, kSize));
   // At an offset, writable: the changes stay in the mapping.
-  auto* q = static_cast<unsigned char*>(mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, kPage));
+  auto* q = static_cast<unsigned char*>(
+      mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, kPage));
   CHECK(q != MAP_FAILED);
   CHECK(q[0] == ((kPage * 7 + 3) & 0xff));
   q[0] = 0xAB;
@@ -289,7 +292,8 @@ const char* MmapDevZeroShared() {
   // reaches the parent.
   int fd = open("/dev/zero", O_RDWR);
   CHECK(fd >= 0);
-  auto* p = static_cast<volatile char*>(mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+  auto* p =
+      static_cast<volatile char*>(mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
   close(fd);
   CHECK(p != MAP_FAILED);
   CHECK(p[100] == 0);

@@ -53,8 +53,8 @@ int Auxv(int argc, char** argv, char** envp, const char* execfn) {
   for (const Elf64_auxv_t* a = auxv; a->a_type != AT_NULL; ++a) {
     if (a->a_type < 64) seen[a->a_type] = true;
   }
-  const int required[] = {AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_ENTRY, AT_UID, AT_EUID,
-                          AT_GID,  AT_EGID,  AT_RANDOM, AT_HWCAP, AT_EXECFN, AT_SECURE};
+  const int required[] = {AT_PHDR, AT_PHENT, AT_PHNUM,  AT_PAGESZ, AT_ENTRY,  AT_UID,   AT_EUID,
+                          AT_GID,  AT_EGID,  AT_RANDOM, AT_HWCAP,  AT_EXECFN, AT_SECURE};
   for (int type : required) {
     if (!seen[type]) {
       static char why[64];
@@ -64,7 +64,8 @@ int Auxv(int argc, char** argv, char** envp, const char* execfn) {
   }
   if (getauxval(AT_PAGESZ) != 4096) return Bad("AT_PAGESZ != 4096");
   if (getauxval(AT_PHENT) != sizeof(Elf64_Phdr)) return Bad("AT_PHENT != sizeof(Elf64_Phdr)");
-  if (getauxval(AT_ENTRY) != reinterpret_cast<unsigned long>(&_start)) return Bad("AT_ENTRY is not _start");
+  if (getauxval(AT_ENTRY) != reinterpret_cast<unsigned long>(&_start))
+    return Bad("AT_ENTRY is not _start");
   // AT_PHDR points at this program's program headers: a PT_LOAD among them.
   const Elf64_Phdr* ph = reinterpret_cast<const Elf64_Phdr*>(getauxval(AT_PHDR));
   unsigned long phnum = getauxval(AT_PHNUM);
@@ -72,8 +73,10 @@ int Auxv(int argc, char** argv, char** envp, const char* execfn) {
   bool load = false;
   for (unsigned long i = 0; i < phnum; ++i) load |= ph[i].p_type == PT_LOAD;
   if (!load) return Bad("no PT_LOAD at AT_PHDR");
-  if (getauxval(AT_UID) != getuid() || getauxval(AT_EUID) != geteuid()) return Bad("AT_UID/AT_EUID");
-  if (getauxval(AT_GID) != getgid() || getauxval(AT_EGID) != getegid()) return Bad("AT_GID/AT_EGID");
+  if (getauxval(AT_UID) != getuid() || getauxval(AT_EUID) != geteuid())
+    return Bad("AT_UID/AT_EUID");
+  if (getauxval(AT_GID) != getgid() || getauxval(AT_EGID) != getegid())
+    return Bad("AT_GID/AT_EGID");
   if (getauxval(AT_SECURE) != 0) return Bad("AT_SECURE != 0");
   if (getauxval(AT_HWCAP) == 0) return Bad("AT_HWCAP is 0");
   const unsigned char* random = reinterpret_cast<const unsigned char*>(getauxval(AT_RANDOM));
@@ -82,7 +85,8 @@ int Auxv(int argc, char** argv, char** envp, const char* execfn) {
   for (int i = 0; i < 16; ++i) zero += random[i] == 0;
   if (zero == 16) return Bad("AT_RANDOM bytes are all zero");
   const char* fn = reinterpret_cast<const char*>(getauxval(AT_EXECFN));
-  if (fn == nullptr || strcmp(fn, execfn) != 0) return Bad("AT_EXECFN is not the path execve was given");
+  if (fn == nullptr || strcmp(fn, execfn) != 0)
+    return Bad("AT_EXECFN is not the path execve was given");
   printf("ok\n");
   return 0;
 }

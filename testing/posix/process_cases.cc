@@ -2,19 +2,19 @@
 // on LTP's fork*, wait*, waitpid*, setpgid*, setsid*, getppid* tests.
 
 #include <errno.h>
-#include <pthread.h>
-#include <time.h>
-#include <sys/syscall.h>
-#include <sched.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/times.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testing/posix/cases.h"
@@ -67,8 +67,8 @@ const char* ForkCopiesMemoryCopyOnWrite() {
 }
 
 const char* ForkSharedMappingIsShared() {
-  int* shared = static_cast<int*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-                                       MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  int* shared = static_cast<int*>(
+      mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   CHECK(shared != MAP_FAILED);
   *shared = 1;
   pid_t pid = fork();
@@ -553,7 +553,6 @@ const char* ZombieStillHoldsItsGroup() {
 
 }  // namespace
 
-
 const char* PrctlSetAndGetName() {
   // Names are cut to 15 bytes; the comm in /proc follows (when mounted).
   CHECK_OK(prctl(PR_SET_NAME, "a-rather-long-process-name", 0, 0, 0));
@@ -573,27 +572,25 @@ const char* PrctlSetAndGetName() {
   return nullptr;
 }
 
-
 const char* SharedFutexAcrossProcesses() {
   // A shared (non-private) futex word in MAP_SHARED memory: the child waits,
   // the parent wakes it from its own address space (a process-shared lock's
   // path). Both see the word at the same address here; memory_cases.cc has
   // the case where the addresses differ.
-  auto* word = static_cast<uint32_t*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-                                           MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  auto* word = static_cast<uint32_t*>(
+      mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   CHECK(word != MAP_FAILED);
   const char* failed = FutexWakeAcrossFork(word, word);
   munmap(word, 4096);
   return failed;
 }
 
-
 const char* RobustMutexOwnerDied() {
   // A process-shared robust mutex whose owner exits while holding it: the
   // kernel walks the owner's robust list (set_robust_list) at exit, so the
   // next locker gets EOWNERDEAD instead of waiting forever.
-  auto* m = static_cast<pthread_mutex_t*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-                                               MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  auto* m = static_cast<pthread_mutex_t*>(
+      mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   CHECK(m != MAP_FAILED);
   pthread_mutexattr_t attr;
   CHECK_EQ(pthread_mutexattr_init(&attr), 0);
@@ -624,8 +621,8 @@ const char* RusageOfWaitedChildren() {
   CHECK(pid >= 0);
   if (pid == 0) {
     const size_t bytes = 8 << 20;
-    auto* p = static_cast<volatile char*>(mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    auto* p = static_cast<volatile char*>(
+        mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     if (p == MAP_FAILED) _exit(2);
     for (size_t i = 0; i < bytes; i += 4096) p[i] = 1;
     struct timespec t0, t;
@@ -643,14 +640,17 @@ const char* RusageOfWaitedChildren() {
   long cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
                 (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
   if (cpu_ms < 150) return Fail("wait4 rusage: %ld ms of CPU, want >= 150", cpu_ms);
-  if (ru.ru_maxrss < 8 * 1024) return Fail("wait4 rusage: ru_maxrss %ld KiB, want >= 8192", ru.ru_maxrss);
+  if (ru.ru_maxrss < 8 * 1024)
+    return Fail("wait4 rusage: ru_maxrss %ld KiB, want >= 8192", ru.ru_maxrss);
   if (ru.ru_minflt < 2048) return Fail("wait4 rusage: ru_minflt %ld, want >= 2048", ru.ru_minflt);
   struct rusage after;
   CHECK_OK(getrusage(RUSAGE_CHILDREN, &after));
   long children_ms = (after.ru_utime.tv_sec - before.ru_utime.tv_sec + after.ru_stime.tv_sec -
-                      before.ru_stime.tv_sec) * 1000 +
+                      before.ru_stime.tv_sec) *
+                         1000 +
                      (after.ru_utime.tv_usec - before.ru_utime.tv_usec + after.ru_stime.tv_usec -
-                      before.ru_stime.tv_usec) / 1000;
+                      before.ru_stime.tv_usec) /
+                         1000;
   if (children_ms < 150) return Fail("RUSAGE_CHILDREN grew by %ld ms, want >= 150", children_ms);
   struct tms tm;
   CHECK(times(&tm) != static_cast<clock_t>(-1));

@@ -173,7 +173,8 @@ const char* SaRestartRestartsRead() {
 const char* NoSaRestartReadIsEintr() {
   int err, handled;
   ssize_t n = ReadInterruptedBySignal(0, &err, &handled);
-  if (n != -1 || err != EINTR) return Fail("read returned %zd (errno %d %s), want EINTR", n, err, strerror(err));
+  if (n != -1 || err != EINTR)
+    return Fail("read returned %zd (errno %d %s), want EINTR", n, err, strerror(err));
   CHECK_EQ(handled, 1);
   return nullptr;
 }
@@ -240,7 +241,8 @@ const char* SigprocmaskSemantics() {
   CHECK(sigprocmask(SIG_UNBLOCK, &all, nullptr) == 0);
   CHECK(sigprocmask(SIG_BLOCK, &usr, nullptr) == 0);
   CHECK(sigprocmask(SIG_BLOCK, nullptr, &got) == 0);
-  CHECK(sigismember(&got, SIGUSR1) == 1 && sigismember(&got, SIGUSR2) == 1 && sigismember(&got, SIGINT) == 0);
+  CHECK(sigismember(&got, SIGUSR1) == 1 && sigismember(&got, SIGUSR2) == 1 &&
+        sigismember(&got, SIGINT) == 0);
   sigset_t one = SetOf(SIGUSR1);
   CHECK(sigprocmask(SIG_UNBLOCK, &one, &got) == 0);
   CHECK(sigismember(&got, SIGUSR1) == 1);
@@ -377,7 +379,8 @@ const char* DefaultActionCoreDump() {
     CHECK(kill(pid, sig) == 0);
     int st;
     CHECK(waitpid(pid, &st, 0) == pid);
-    if (!WIFSIGNALED(st) || WTERMSIG(st) != sig) return Fail("signal %d: wait status 0x%x", sig, st);
+    if (!WIFSIGNALED(st) || WTERMSIG(st) != sig)
+      return Fail("signal %d: wait status 0x%x", sig, st);
   }
   return nullptr;
 }
@@ -426,7 +429,8 @@ const char* SegvHandlerSiginfo() {
   CHECK(sigprocmask(SIG_BLOCK, nullptr, &cur) == 0);
   CHECK(sigismember(&cur, SIGSEGV) == 0);
   // A write to a read-only page: SEGV_ACCERR.
-  char* page = static_cast<char*>(mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  char* page =
+      static_cast<char*>(mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   CHECK(page != MAP_FAILED);
   if (sigsetjmp(g_jump, 1) == 0) {
     *reinterpret_cast<volatile char*>(page + 8) = 1;
@@ -488,7 +492,8 @@ const char* SignalsToStoppedProcess() {
   CHECK_EQ(WaitpidWithin(pid, &st, 0, 200), 0);  // still there, stopped
   CHECK(kill(pid, SIGCONT) == 0);
   CHECK_EQ(WaitpidWithin(pid, &st, 0, 10000), pid);
-  if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGTERM) return Fail("SIGTERM then SIGCONT: status 0x%x", st);
+  if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGTERM)
+    return Fail("SIGTERM then SIGCONT: status 0x%x", st);
   // SIGKILL ends a stopped process at once, without SIGCONT.
   pid = ForkPauser();
   CHECK(pid > 0);
@@ -499,8 +504,9 @@ const char* SignalsToStoppedProcess() {
   if (got != pid) {
     kill(pid, SIGCONT);
     waitpid(pid, &st, 0);
-    return Fail("SIGKILL did not end a stopped process within 10 s (it ended after SIGCONT: status 0x%x)",
-                st);
+    return Fail(
+        "SIGKILL did not end a stopped process within 10 s (it ended after SIGCONT: status 0x%x)",
+        st);
   }
   if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL) return Fail("after SIGKILL: status 0x%x", st);
   return nullptr;

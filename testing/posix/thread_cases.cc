@@ -31,7 +31,9 @@ namespace {
 
 pid_t Gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
 
-void* ReturnArgPlusOne(void* arg) { return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(arg) + 1); }
+void* ReturnArgPlusOne(void* arg) {
+  return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(arg) + 1);
+}
 
 const char* CreateJoinReturnsValue() {
   pthread_t t[3];

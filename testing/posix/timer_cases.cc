@@ -194,7 +194,8 @@ const char* AbsoluteRealtimeSleepWakesAtTheWallTime() {
   CHECK(clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &until, nullptr) == 0);
   struct timespec after;
   CHECK(clock_gettime(CLOCK_REALTIME, &after) == 0);
-  CHECK(after.tv_sec > until.tv_sec || (after.tv_sec == until.tv_sec && after.tv_nsec >= until.tv_nsec));
+  CHECK(after.tv_sec > until.tv_sec ||
+        (after.tv_sec == until.tv_sec && after.tv_nsec >= until.tv_nsec));
   return nullptr;
 }
 

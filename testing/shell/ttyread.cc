@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
   if (argc >= 5) {
     if (strcmp(argv[4], "nonblock") == 0) {
       nonblock = true;
-    } else if (strcmp(argv[4], "alarm") == 0 && argc >= 6 && ParseByte(argv[5], 100000, &alarm_ms)) {
+    } else if (strcmp(argv[4], "alarm") == 0 && argc >= 6 &&
+               ParseByte(argv[5], 100000, &alarm_ms)) {
     } else {
       return 2;
     }

@@ -11,12 +11,8 @@ namespace {
 // Character classes as the Linux kernel's ctype table (lib/ctype.c) has
 // them: ASCII plus Latin-1 letters; 128..159 are not control characters.
 bool IsCntrl(uint8_t c) { return c < 0x20 || c == 0x7F; }
-bool IsUpper(uint8_t c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7);
-}
-bool IsLower(uint8_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= 0xDF && c != 0xF7);
-}
+bool IsUpper(uint8_t c) { return (c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7); }
+bool IsLower(uint8_t c) { return (c >= 'a' && c <= 'z') || (c >= 0xDF && c != 0xF7); }
 bool IsAlnum(uint8_t c) { return (c >= '0' && c <= '9') || IsUpper(c) || IsLower(c); }
 uint8_t ToLower(uint8_t c) { return IsUpper(c) ? static_cast<uint8_t>(c + 0x20) : c; }
 uint8_t ToUpper(uint8_t c) { return IsLower(c) ? static_cast<uint8_t>(c - 0x20) : c; }
@@ -191,7 +187,8 @@ bool LineDiscipline::IsSpecial(uint8_t c) const {
       return true;
     }
     if (Lflag(linux_abi::kIexten)) {
-      if (c == Cc(linux_abi::kVWerase) || c == Cc(linux_abi::kVLnext) || c == Cc(linux_abi::kVEol2)) {
+      if (c == Cc(linux_abi::kVWerase) || c == Cc(linux_abi::kVLnext) ||
+          c == Cc(linux_abi::kVEol2)) {
         return true;
       }
       if (Lflag(linux_abi::kEcho) && c == Cc(linux_abi::kVReprint)) return true;
@@ -550,7 +547,7 @@ ReadStep LineDiscipline::Read(kstd::Span<uint8_t> out, bool nonblocking, ReadCur
     return step;
   }
   // Nothing buffered.
-  if (vmin == 0 && vtime == 0) return step;            // poll: return at once
+  if (vmin == 0 && vtime == 0) return step;             // poll: return at once
   if (vtime > 0 && cursor->timer_expired) return step;  // TIME ran out
   if (nonblocking) {
     step.next = cursor->total > 0 ? ReadStep::Next::kReturn : ReadStep::Next::kAgain;
@@ -631,18 +628,13 @@ bool LineDiscipline::ReaderCanProgress() const {
 
 kstd::Result<void> LineDiscipline::Flush(int selector) {
   switch (selector) {
-    case linux_abi::kTciflush:
-      ResetInput();
-      break;
-    case linux_abi::kTcoflush:
-      held_size_ = 0;
-      break;
+    case linux_abi::kTciflush: ResetInput(); break;
+    case linux_abi::kTcoflush: held_size_ = 0; break;
     case linux_abi::kTcioflush:
       ResetInput();
       held_size_ = 0;
       break;
-    default:
-      return kstd::Error::kInvalid;
+    default: return kstd::Error::kInvalid;
   }
   return kstd::Ok();
 }
@@ -674,8 +666,7 @@ kstd::Result<InputEvents> LineDiscipline::FlowControl(int action, OutputSink& si
         sink.Write(&c, 1);
       }
       break;
-    default:
-      return kstd::Error::kInvalid;
+    default: return kstd::Error::kInvalid;
   }
   return ev;
 }

@@ -220,7 +220,7 @@ class LineDiscipline {
   void SetCanonColumnIfLineEmpty();
 
   // Output.
-  void OutputByte(uint8_t c, OutputSink& sink);    // OPOST processing
+  void OutputByte(uint8_t c, OutputSink& sink);  // OPOST processing
   void Emit(const uint8_t* data, size_t size, OutputSink& sink);
   void StartOutput(OutputSink& sink, InputEvents* ev);
   void StopOutput() { output_stopped_ = true; }

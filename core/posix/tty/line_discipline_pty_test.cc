@@ -68,7 +68,8 @@ Op Flush(int selector) { return {Op::kFlush, "", 0, nullptr, selector}; }
 
 Termios StartTermios() {
   Termios t = DefaultSerialTermios();
-  t.c_cflag = linux_abi::kB38400 | linux_abi::kCs8 | linux_abi::kCread;  // what a pty accepts; the discipline ignores it
+  t.c_cflag = linux_abi::kB38400 | linux_abi::kCs8 |
+              linux_abi::kCread;  // what a pty accepts; the discipline ignores it
   t.c_ispeed = t.c_ospeed = 38400;
   return t;
 }
@@ -211,19 +212,20 @@ std::string RunModel(const std::vector<Op>& ops) {
         ReadCursor cursor;
         ReadStep step = ld.Read(
             kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(buf.data()), buf.size()), true, &cursor);
-        log += "read(" + std::to_string(op.n) + ") -> " +
-               (step.next == ReadStep::Next::kAgain
-                    ? std::string("EAGAIN")
-                    : "[" + Escape(buf.substr(0, step.copied)) + "]") +
-               "\n";
+        log +=
+            "read(" + std::to_string(op.n) + ") -> " +
+            (step.next == ReadStep::Next::kAgain ? std::string("EAGAIN")
+                                                 : "[" + Escape(buf.substr(0, step.copied)) + "]") +
+            "\n";
         break;
       }
       case Op::kWrite: {
         size_t n = ld.Write(kstd::Span<const uint8_t>(
                                 reinterpret_cast<const uint8_t*>(op.bytes.data()), op.bytes.size()),
                             sink);
-        log += "write -> " + (n == 0 && !op.bytes.empty() ? std::string("EAGAIN") : std::to_string(n)) +
-               " " + Escape(sink.out) + "\n";
+        log += "write -> " +
+               (n == 0 && !op.bytes.empty() ? std::string("EAGAIN") : std::to_string(n)) + " " +
+               Escape(sink.out) + "\n";
         sink.out.clear();
         break;
       }
@@ -233,9 +235,7 @@ std::string RunModel(const std::vector<Op>& ops) {
         log += "set -> " + Escape(sink.out) + "\n";
         sink.out.clear();
         break;
-      case Op::kFionread:
-        log += "fionread -> " + std::to_string(ld.InputAvailable()) + "\n";
-        break;
+      case Op::kFionread: log += "fionread -> " + std::to_string(ld.InputAvailable()) + "\n"; break;
       case Op::kFlush:
         EXPECT_TRUE(ld.Flush(op.arg).ok());
         log += "flush\n";
@@ -278,8 +278,8 @@ std::function<void(Termios&)> RawMode(uint8_t vmin, uint8_t vtime) {
 // --- Canonical editing ----------------------------------------------------------------
 
 TEST(PtyDiffTest, SimpleLines) {
-  std::string host = Compare({Type("hello\r"), Read(), Read(), Type("a\nbb\nccc\n"), Fionread(), Read(), Read(2),
-           Read(2), Read(2), Read()});
+  std::string host = Compare({Type("hello\r"), Read(), Read(), Type("a\nbb\nccc\n"), Fionread(),
+                              Read(), Read(2), Read(2), Read(2), Read()});
   // The harness really talked to a tty.
   EXPECT_NE(host.find("type -> hello\\x0d\\x0a\n"), std::string::npos) << host;
   EXPECT_NE(host.find("read(512) -> [hello\\x0a]\n"), std::string::npos) << host;
@@ -288,25 +288,52 @@ TEST(PtyDiffTest, SimpleLines) {
 }
 
 TEST(PtyDiffTest, Erase) {
-  Compare({Type("abc\x7f\x7f" "d\r"), Read(), Type("\x7f\x7fx\x7f\r"), Read(),
-           Type("\x01\x1b[A\x7f\x7f\x7f\x7f\r"), Read()});
+  Compare({Type("abc\x7f\x7f"
+                "d\r"),
+           Read(), Type("\x7f\x7fx\x7f\r"), Read(), Type("\x01\x1b[A\x7f\x7f\x7f\x7f\r"), Read()});
 }
 
 TEST(PtyDiffTest, KillAndWordErase) {
-  Compare({Type("xyz\x15" "k\r"), Read(), Type("foo bar  \x17" "baz\r"), Read(),
-           Type("foo-bar_1\x17\r"), Read(), Type("\x17\x15 \x17\r"), Read(),
+  Compare({Type("xyz\x15"
+                "k\r"),
+           Read(),
+           Type("foo bar  \x17"
+                "baz\r"),
+           Read(), Type("foo-bar_1\x17\r"), Read(), Type("\x17\x15 \x17\r"), Read(),
            Type("a\x01\x02\x15\r"), Read()});
 }
 
 TEST(PtyDiffTest, EndOfFile) {
-  Compare({Type("\x04"), Fionread(), Read(), Read(), Type("abc\x04"), Fionread(), Read(), Read(),
-           Type("xyz\x04"), Read(3), Read(), Type("xyz\x04"), Read(2), Read(2), Read(),
-           Type("\x04\x04"), Read(), Read(), Read(), Type("ab\x04" "cd\n"), Read(), Read()});
+  Compare({Type("\x04"),
+           Fionread(),
+           Read(),
+           Read(),
+           Type("abc\x04"),
+           Fionread(),
+           Read(),
+           Read(),
+           Type("xyz\x04"),
+           Read(3),
+           Read(),
+           Type("xyz\x04"),
+           Read(2),
+           Read(2),
+           Read(),
+           Type("\x04\x04"),
+           Read(),
+           Read(),
+           Read(),
+           Type("ab\x04"
+                "cd\n"),
+           Read(),
+           Read()});
 }
 
 TEST(PtyDiffTest, ReprintAndLiteralNext) {
-  Compare({Type("ab\x12"), Type("\x16\x03" "c\x16\x7f\x16\x15\r"), Read(), Type("x\x16"),
-           Type("\x7f\x7f\x7f\r"), Read()});
+  Compare({Type("ab\x12"),
+           Type("\x16\x03"
+                "c\x16\x7f\x16\x15\r"),
+           Read(), Type("x\x16"), Type("\x7f\x7f\x7f\r"), Read()});
 }
 
 TEST(PtyDiffTest, TabErasure) {
@@ -317,51 +344,93 @@ TEST(PtyDiffTest, TabErasure) {
 
 TEST(PtyDiffTest, SignalCharacters) {
   Compare({Type("abc\x03"), Read(), Type("x\r"), Read(), Type("q\x1c"), Read(), Type("z\x1a"),
-           Read(), Set(Lflag(linux_abi::kNoflsh, 0)), Type("xy\x03\r"), Read(), Set(Lflag(0, linux_abi::kIsig)),
-           Type("\x03\x1c\x1a\r"), Read()});
+           Read(), Set(Lflag(linux_abi::kNoflsh, 0)), Type("xy\x03\r"), Read(),
+           Set(Lflag(0, linux_abi::kIsig)), Type("\x03\x1c\x1a\r"), Read()});
 }
 
 TEST(PtyDiffTest, EchoVariants) {
-  Compare({Set(Lflag(0, linux_abi::kEcho)), Type("secret\r"), Set(Lflag(linux_abi::kEchonl, 0)), Type("pw\r"), Read(),
-           Read(), Set(Lflag(linux_abi::kEcho, linux_abi::kEchoctl | linux_abi::kEchoe)), Type("\x01x\x7f\r"), Read(),
-           Set(Lflag(linux_abi::kEchoctl, linux_abi::kEchoke)), Type("abc\x15\r"), Read(), Set(Lflag(0, linux_abi::kEchok)),
-           Type("abc\x15\r"), Read(), Set(Lflag(linux_abi::kEchoprt | linux_abi::kEchoe | linux_abi::kEchoke | linux_abi::kEchok, 0)),
-           Type("xyz\x7f\x7fq\x7f\x15\r"), Read(), Type("ab\x17\r"), Read()});
+  Compare(
+      {Set(Lflag(0, linux_abi::kEcho)),
+       Type("secret\r"),
+       Set(Lflag(linux_abi::kEchonl, 0)),
+       Type("pw\r"),
+       Read(),
+       Read(),
+       Set(Lflag(linux_abi::kEcho, linux_abi::kEchoctl | linux_abi::kEchoe)),
+       Type("\x01x\x7f\r"),
+       Read(),
+       Set(Lflag(linux_abi::kEchoctl, linux_abi::kEchoke)),
+       Type("abc\x15\r"),
+       Read(),
+       Set(Lflag(0, linux_abi::kEchok)),
+       Type("abc\x15\r"),
+       Read(),
+       Set(Lflag(linux_abi::kEchoprt | linux_abi::kEchoe | linux_abi::kEchoke | linux_abi::kEchok,
+                 0)),
+       Type("xyz\x7f\x7fq\x7f\x15\r"),
+       Read(),
+       Type("ab\x17\r"),
+       Read()});
 }
 
 TEST(PtyDiffTest, Utf8AndHighBytes) {
-  Compare({Type("a\xc3\xa9\x7f\r"), Read(), Set(Iflag(linux_abi::kIutf8, 0)), Type("a\xc3\xa9\x7f\r"), Read(),
-           Type("\xe2\x82\xac\x7f\r"), Read(), Type("caf\xc3\xa9 \x17\r"), Read(),
-           Type("\x85\x9b\xa0\xff\x7f\x7f\r"), Read(), Set(Iflag(0, linux_abi::kIutf8)),
-           Type("caf\xc3\xa9\x17\r"), Read(), Type("\xc0\xd7\xf7\xdf\x17\r"), Read()});
+  Compare({Type("a\xc3\xa9\x7f\r"), Read(), Set(Iflag(linux_abi::kIutf8, 0)),
+           Type("a\xc3\xa9\x7f\r"), Read(), Type("\xe2\x82\xac\x7f\r"), Read(),
+           Type("caf\xc3\xa9 \x17\r"), Read(), Type("\x85\x9b\xa0\xff\x7f\x7f\r"), Read(),
+           Set(Iflag(0, linux_abi::kIutf8)), Type("caf\xc3\xa9\x17\r"), Read(),
+           Type("\xc0\xd7\xf7\xdf\x17\r"), Read()});
 }
 
 TEST(PtyDiffTest, CarriageReturnHandling) {
   Compare({Type("a\rb\n"), Read(), Read(), Set(Iflag(linux_abi::kIgncr, 0)), Type("a\rb\n"), Read(),
-           Set(Iflag(linux_abi::kInlcr, linux_abi::kIgncr | linux_abi::kIcrnl)), Type("a\rb\n"), Read(), Read(),
-           Set(Iflag(linux_abi::kIcrnl, linux_abi::kInlcr)), Type("x\r"), Read()});
+           Set(Iflag(linux_abi::kInlcr, linux_abi::kIgncr | linux_abi::kIcrnl)), Type("a\rb\n"),
+           Read(), Read(), Set(Iflag(linux_abi::kIcrnl, linux_abi::kInlcr)), Type("x\r"), Read()});
 }
 
 TEST(PtyDiffTest, SpecialCharacterSettings) {
-  Compare({Set(Cc(linux_abi::kVEol, ';')), Type("ab;cd\r"), Read(), Read(), Set(Cc(linux_abi::kVEol2, '|')),
-           Type("x|y\r"), Read(), Read(), Set(Cc(linux_abi::kVErase, '\b')), Type("ab\b\x7f\r"), Read(),
-           Set(Cc(linux_abi::kVIntr, 0)), Type(std::string("\x03\0\r", 3)), Read(), Set(Cc(linux_abi::kVKill, '@')),
-           Type("abc@d\r"), Read(), Set(Cc(linux_abi::kVEof, 'Z')), Type("abZ"), Read(), Type("Z"), Read(),
-           Set(Lflag(0, linux_abi::kIexten)), Type("a\x17\x16\x12\r"), Read()});
+  Compare({Set(Cc(linux_abi::kVEol, ';')),
+           Type("ab;cd\r"),
+           Read(),
+           Read(),
+           Set(Cc(linux_abi::kVEol2, '|')),
+           Type("x|y\r"),
+           Read(),
+           Read(),
+           Set(Cc(linux_abi::kVErase, '\b')),
+           Type("ab\b\x7f\r"),
+           Read(),
+           Set(Cc(linux_abi::kVIntr, 0)),
+           Type(std::string("\x03\0\r", 3)),
+           Read(),
+           Set(Cc(linux_abi::kVKill, '@')),
+           Type("abc@d\r"),
+           Read(),
+           Set(Cc(linux_abi::kVEof, 'Z')),
+           Type("abZ"),
+           Read(),
+           Type("Z"),
+           Read(),
+           Set(Lflag(0, linux_abi::kIexten)),
+           Type("a\x17\x16\x12\r"),
+           Read()});
 }
 
 TEST(PtyDiffTest, InputFlags) {
-  Compare({Set(Iflag(linux_abi::kIstrip, 0)), Type("\xe1\xe2\r"), Read(), Set(Iflag(linux_abi::kIuclc, linux_abi::kIstrip)),
-           Type("AbC\r"), Read(), Set(Lflag(0, linux_abi::kIexten)), Type("AbC\r"), Read(),
-           Set(Lflag(linux_abi::kIexten, 0)), Set(Iflag(linux_abi::kParmrk, linux_abi::kIuclc)), Type("a\xff" "b\r"), Read()});
+  Compare({Set(Iflag(linux_abi::kIstrip, 0)), Type("\xe1\xe2\r"), Read(),
+           Set(Iflag(linux_abi::kIuclc, linux_abi::kIstrip)), Type("AbC\r"), Read(),
+           Set(Lflag(0, linux_abi::kIexten)), Type("AbC\r"), Read(),
+           Set(Lflag(linux_abi::kIexten, 0)), Set(Iflag(linux_abi::kParmrk, linux_abi::kIuclc)),
+           Type("a\xff"
+                "b\r"),
+           Read()});
 }
 
 // --- Non-canonical ---------------------------------------------------------------------
 
 TEST(PtyDiffTest, RawMode) {
   Compare({Set(RawMode(1, 0)), Type("ab\x01\n\r\x7f\x15\x04\x12\x16"), Fionread(), Read(), Read(),
-           Set(RawMode(0, 0)), Read(), Type("xyz"), Read(2), Read(2), Read(2),
-           Set(RawMode(5, 0)), Read(), Type("ab"), Read(), Set(RawMode(0, 3)), Read()});
+           Set(RawMode(0, 0)), Read(), Type("xyz"), Read(2), Read(2), Read(2), Set(RawMode(5, 0)),
+           Read(), Type("ab"), Read(), Set(RawMode(0, 3)), Read()});
 }
 
 TEST(PtyDiffTest, RawModeWithoutEchoOrSignals) {
@@ -378,19 +447,22 @@ TEST(PtyDiffTest, RawModeWithoutEchoOrSignals) {
 
 TEST(PtyDiffTest, ModeSwitches) {
   Compare({Type("abc"), Set(RawMode(1, 0)), Fionread(), Read(), Type("xyz"),
-           Set(Lflag(linux_abi::kIcanon, 0)), Fionread(), Read(), Read(), Type("12"), Set(RawMode(1, 0)),
-           Set(Lflag(linux_abi::kIcanon, 0)), Type("3\r"), Read(), Read(), Type("\x04"), Set(RawMode(1, 0)),
-           Read()});
+           Set(Lflag(linux_abi::kIcanon, 0)), Fionread(), Read(), Read(), Type("12"),
+           Set(RawMode(1, 0)), Set(Lflag(linux_abi::kIcanon, 0)), Type("3\r"), Read(), Read(),
+           Type("\x04"), Set(RawMode(1, 0)), Read()});
 }
 
 // --- Output ------------------------------------------------------------------------------
 
 TEST(PtyDiffTest, OutputProcessing) {
-  Compare({Write("a\nb\tc\r\n"), Write("col\t\tx\n"), Set(Oflag(linux_abi::kXtabs, 0)), Write("\tx\ty\n"),
-           Set(Oflag(linux_abi::kOcrnl | linux_abi::kOlcuc, linux_abi::kXtabs | linux_abi::kOnlcr)), Write("ab\rc\n"),
-           Set(Oflag(linux_abi::kOnocr | linux_abi::kOnlcr, linux_abi::kOcrnl | linux_abi::kOlcuc)), Write("\r\rx\r\n\r"),
-           Set(Oflag(linux_abi::kOnlret, linux_abi::kOnocr)), Write("ab\ncd\r"), Set(Oflag(0, linux_abi::kOpost)),
-           Write("a\nb\t\r"), Set(Oflag(linux_abi::kOpost | linux_abi::kOlcuc, 0)), Write("caf\xc3\xa9\n")});
+  Compare({Write("a\nb\tc\r\n"), Write("col\t\tx\n"), Set(Oflag(linux_abi::kXtabs, 0)),
+           Write("\tx\ty\n"),
+           Set(Oflag(linux_abi::kOcrnl | linux_abi::kOlcuc, linux_abi::kXtabs | linux_abi::kOnlcr)),
+           Write("ab\rc\n"),
+           Set(Oflag(linux_abi::kOnocr | linux_abi::kOnlcr, linux_abi::kOcrnl | linux_abi::kOlcuc)),
+           Write("\r\rx\r\n\r"), Set(Oflag(linux_abi::kOnlret, linux_abi::kOnocr)),
+           Write("ab\ncd\r"), Set(Oflag(0, linux_abi::kOpost)), Write("a\nb\t\r"),
+           Set(Oflag(linux_abi::kOpost | linux_abi::kOlcuc, 0)), Write("caf\xc3\xa9\n")});
 }
 
 TEST(PtyDiffTest, EchoAndOutputShareTheColumn) {
@@ -400,9 +472,11 @@ TEST(PtyDiffTest, EchoAndOutputShareTheColumn) {
 
 TEST(PtyDiffTest, FlowControl) {
   Compare({Type("\x13"), Write("hi"), Type("ab"), Type("\x11"), Write("hi"),
-           Set(Iflag(linux_abi::kIxany, 0)), Type("\x13" "c"), Write("ok"), Type("\x13\x03"), Write("x"),
-           Set(Iflag(0, linux_abi::kIxany)), Type("\x13"), Set(Iflag(0, linux_abi::kIxon)), Write("y"),
-           Type("\x13\x11\r"), Read()});
+           Set(Iflag(linux_abi::kIxany, 0)),
+           Type("\x13"
+                "c"),
+           Write("ok"), Type("\x13\x03"), Write("x"), Set(Iflag(0, linux_abi::kIxany)),
+           Type("\x13"), Set(Iflag(0, linux_abi::kIxon)), Write("y"), Type("\x13\x11\r"), Read()});
 }
 
 TEST(PtyDiffTest, Flushes) {
@@ -413,7 +487,9 @@ TEST(PtyDiffTest, Flushes) {
 // Overflow of a canonical line (typed in bulk: no echo compared).
 TEST(PtyDiffTest, CanonicalOverflow) {
   std::string line(5000, 'a');
-  line += "\x7f" "b\r";
+  line +=
+      "\x7f"
+      "b\r";
   HostPty pty;
   Termios t = StartTermios();
   t.c_lflag &= ~linux_abi::kEcho;
@@ -431,9 +507,8 @@ TEST(PtyDiffTest, CanonicalOverflow) {
   for (char c : line) ld.Input(static_cast<uint8_t>(c), sink);
   std::string model(8192, '\0');
   ReadCursor cursor;
-  ReadStep step =
-      ld.Read(kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(model.data()), model.size()), true,
-              &cursor);
+  ReadStep step = ld.Read(
+      kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(model.data()), model.size()), true, &cursor);
   model.resize(step.copied);
   EXPECT_EQ(host.size(), model.size());
   EXPECT_EQ(host, model);
@@ -519,8 +594,9 @@ std::pair<std::string, int> ModelTimedRead(const Termios& t,
     // the timer runs out first.
     for (;;) {
       if (next_input == input.size() && deadline == kNoTimer) return {"<hung>", to_ms()};
-      uint64_t arrival =
-          next_input < input.size() ? static_cast<uint64_t>(input[next_input].first) * kMs : UINT64_MAX;
+      uint64_t arrival = next_input < input.size()
+                             ? static_cast<uint64_t>(input[next_input].first) * kMs
+                             : UINT64_MAX;
       if (deadline != kNoTimer && deadline <= arrival) {
         now = deadline;
         cursor.timer_expired = true;

@@ -183,18 +183,25 @@ TEST_F(LineDisciplineTest, OneLinePerReadAndLongLinesInPieces) {
 }
 
 TEST_F(LineDisciplineTest, EraseKillAndWordErase) {
-  Type("abc\x7f\x7f" "d\n");
+  Type(
+      "abc\x7f\x7f"
+      "d\n");
   EXPECT_EQ(sink_.Take(), "abc\b \b\b \bd\r\n");
   EXPECT_EQ(ReadNow(), "ad\n");
-  Type("xyz\x15" "k\n");
+  Type(
+      "xyz\x15"
+      "k\n");
   EXPECT_EQ(sink_.Take(), "xyz\b \b\b \b\b \bk\r\n");
   EXPECT_EQ(ReadNow(), "k\n");
-  Type("foo bar  \x17" "baz\n");
+  Type(
+      "foo bar  \x17"
+      "baz\n");
   EXPECT_EQ(ReadNow(), "foo baz\n");
   Type("foo-bar_1\x17\n");
   EXPECT_EQ(ReadNow(), "foo-\n");
   Type("\x7f\x15\x17\n");  // nothing to erase: no echo
-  EXPECT_EQ(sink_.Take(), "foo bar  \b \b\b \b\b \b\b \b\b \bbaz\r\nfoo-bar_1\b \b\b \b\b \b\b \b\b \b\r\n\r\n");
+  EXPECT_EQ(sink_.Take(),
+            "foo bar  \b \b\b \b\b \b\b \b\b \bbaz\r\nfoo-bar_1\b \b\b \b\b \b\b \b\b \b\r\n\r\n");
   EXPECT_EQ(ReadNow(), "\n");
 }
 
@@ -231,9 +238,13 @@ TEST_F(LineDisciplineTest, EndOfFile) {
 TEST_F(LineDisciplineTest, ReprintAndLiteralNext) {
   Type("ab\x12");
   EXPECT_EQ(sink_.Take(), "ab^R\r\nab");
-  Type("\x16\x03" "c\n");
+  Type(
+      "\x16\x03"
+      "c\n");
   EXPECT_EQ(sink_.Take(), "^\b^Cc\r\n");
-  EXPECT_EQ(ReadNow(), "ab\x03" "c\n");
+  EXPECT_EQ(ReadNow(),
+            "ab\x03"
+            "c\n");
 }
 
 TEST_F(LineDisciplineTest, TabErasureUsesColumns) {
@@ -335,7 +346,7 @@ TEST_F(LineDisciplineTest, RawModeBasics) {
   EXPECT_EQ(ReadNow(), "<EAGAIN>");
   Raw(0, 0);
   EXPECT_EQ(ReadNow(), "<0>");  // MIN 0 TIME 0: never waits
-  Type("\x7f\x15\x04");  // no editing in raw mode
+  Type("\x7f\x15\x04");         // no editing in raw mode
   EXPECT_EQ(ReadNow(), "\x7f\x15\x04");
 }
 
@@ -490,7 +501,7 @@ TEST_F(LineDisciplineTest, ReadTimerDeadlines) {
 
   ReadStep keep = restart;
   keep.restart_timer = false;
-  EXPECT_EQ(ReadTimerDeadline(keep, 9000, 1234, &c), 1234u);  // the running one
+  EXPECT_EQ(ReadTimerDeadline(keep, 9000, 1234, &c), 1234u);               // the running one
   EXPECT_EQ(ReadTimerDeadline(keep, 9000, kNoTimer, &c), 9000 + 5 * kDs);  // none ran yet
 
   restart.timer_ds = 255;  // the largest VTIME, at the end of the clock
@@ -508,8 +519,8 @@ TEST_F(LineDisciplineTest, TimedReadsOnAModelClock) {
     uint64_t deadline = kNoTimer;
     uint8_t* buf;
     ReadStep Step(uint64_t now) {
-      ReadStep s = ld->Read(kstd::Span<uint8_t>(buf + cursor.total, 16 - cursor.total), false,
-                            &cursor);
+      ReadStep s =
+          ld->Read(kstd::Span<uint8_t>(buf + cursor.total, 16 - cursor.total), false, &cursor);
       deadline = ReadTimerDeadline(s, now, deadline, &cursor);
       return s;
     }
@@ -604,12 +615,16 @@ TEST_F(LineDisciplineTest, FlowControl) {
   EXPECT_EQ(sink_.Take(), "hi");
   // IXANY: any byte restarts.
   Set(&Termios::c_iflag, linux_abi::kIxany, 0);
-  Type("\x13" "c");
+  Type(
+      "\x13"
+      "c");
   EXPECT_FALSE(ld_.output_stopped());
   EXPECT_EQ(sink_.Take(), "c");
   // TCOOFF is only undone by TCOON.
   ASSERT_TRUE(ld_.FlowControl(linux_abi::kTcooff, sink_).ok());
-  Type("\x11" "d");
+  Type(
+      "\x11"
+      "d");
   EXPECT_TRUE(ld_.output_stopped());
   ASSERT_TRUE(ld_.FlowControl(linux_abi::kTcoon, sink_).ok());
   EXPECT_EQ(sink_.Take(), "d");

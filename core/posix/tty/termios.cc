@@ -6,11 +6,10 @@ namespace core::posix::tty {
 namespace {
 
 // Bits per second of CBAUD codes 0..15 and CBAUDEX|1 .. CBAUDEX|15.
-constexpr uint32_t kBaseSpeeds[16] = {0,    50,   75,   110,  134,   150,   200,   300,
-                                      600,  1200, 1800, 2400, 4800,  9600,  19200, 38400};
-constexpr uint32_t kExtendedSpeeds[16] = {0,       57600,   115200,  230400,
-                                          460800,  500000,  576000,  921600,
-                                          1000000, 1152000, 1500000, 2000000,
+constexpr uint32_t kBaseSpeeds[16] = {0,   50,   75,   110,  134,  150,  200,   300,
+                                      600, 1200, 1800, 2400, 4800, 9600, 19200, 38400};
+constexpr uint32_t kExtendedSpeeds[16] = {0,       57600,   115200,  230400,  460800,  500000,
+                                          576000,  921600,  1000000, 1152000, 1500000, 2000000,
                                           2500000, 3000000, 3500000, 4000000};
 constexpr int kCibaudShift = 16;  // CIBAUD = CBAUD << 16
 
@@ -30,7 +29,7 @@ Termios DefaultSerialTermios() {
               linux_abi::kClocal;
   t.c_lflag = linux_abi::kIsig | linux_abi::kIcanon | linux_abi::kEcho | linux_abi::kEchoe |
               linux_abi::kEchok | linux_abi::kEchoctl | linux_abi::kEchoke | linux_abi::kIexten;
-  t.c_line = 0;  // N_TTY
+  t.c_line = 0;                       // N_TTY
   t.c_cc[linux_abi::kVIntr] = 0x03;   // ^C
   t.c_cc[linux_abi::kVQuit] = 0x1C;   // ^\ (FS)
   t.c_cc[linux_abi::kVErase] = 0x7F;  // DEL

@@ -21,9 +21,15 @@ class FakePciConfig final : public PciConfig {
   kstd::Result<uint8_t> Read8(uint16_t offset) override { return Load<uint8_t>(offset); }
   kstd::Result<uint16_t> Read16(uint16_t offset) override { return Load<uint16_t>(offset); }
   kstd::Result<uint32_t> Read32(uint16_t offset) override { return Load<uint32_t>(offset); }
-  kstd::Result<void> Write8(uint16_t offset, uint8_t value) override { return Store(offset, value); }
-  kstd::Result<void> Write16(uint16_t offset, uint16_t value) override { return Store(offset, value); }
-  kstd::Result<void> Write32(uint16_t offset, uint32_t value) override { return Store(offset, value); }
+  kstd::Result<void> Write8(uint16_t offset, uint8_t value) override {
+    return Store(offset, value);
+  }
+  kstd::Result<void> Write16(uint16_t offset, uint16_t value) override {
+    return Store(offset, value);
+  }
+  kstd::Result<void> Write32(uint16_t offset, uint32_t value) override {
+    return Store(offset, value);
+  }
 
   std::array<uint8_t, kSize>& bytes() { return bytes_; }
   int reads() const { return reads_; }
@@ -57,7 +63,8 @@ class FakePciConfig final : public PciConfig {
     Put8(at + pci_cap::kId, 0);
     Put32(at + pci_cap::kOffset, offset);
     Put32(at + pci_cap::kLength, length);
-    if (cfg_type == pci_cap::kNotifyCfg) Put32(at + pci_cap::kNotifyOffMultiplier, notify_multiplier);
+    if (cfg_type == pci_cap::kNotifyCfg)
+      Put32(at + pci_cap::kNotifyOffMultiplier, notify_multiplier);
   }
 
   /// Any other capability: id, next.
@@ -68,7 +75,8 @@ class FakePciConfig final : public PciConfig {
 
  private:
   void PutBytes(size_t at, const void* v, size_t n) {
-    for (size_t i = 0; i < n && at + i < kSize; ++i) bytes_[at + i] = static_cast<const uint8_t*>(v)[i];
+    for (size_t i = 0; i < n && at + i < kSize; ++i)
+      bytes_[at + i] = static_cast<const uint8_t*>(v)[i];
   }
   template <typename T>
   kstd::Result<T> Load(uint16_t offset) {

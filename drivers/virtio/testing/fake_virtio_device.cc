@@ -113,7 +113,8 @@ void FakeVirtioDevice::WriteStatus(uint8_t value) {
   if ((value & old) != old && !(old & status::kDeviceNeedsReset)) {
     Error("device_status bits cleared without a reset");
   }
-  if ((value & status::kDriver) && !(value & status::kAcknowledge)) Error("DRIVER before ACKNOWLEDGE");
+  if ((value & status::kDriver) && !(value & status::kAcknowledge))
+    Error("DRIVER before ACKNOWLEDGE");
   uint8_t added = static_cast<uint8_t>(value & ~old);
   if (added & status::kFeaturesOk) {
     if (!(value & status::kDriver)) Error("FEATURES_OK before DRIVER");
@@ -250,8 +251,14 @@ void FakeVirtioDevice::CommonWrite(uint32_t at, int width, uint64_t value) {
     }
   };
   switch (at) {
-    case common_cfg::kDeviceFeatureSelect: want(4); device_feature_select_ = static_cast<uint32_t>(value); return;
-    case common_cfg::kDriverFeatureSelect: want(4); driver_feature_select_ = static_cast<uint32_t>(value); return;
+    case common_cfg::kDeviceFeatureSelect:
+      want(4);
+      device_feature_select_ = static_cast<uint32_t>(value);
+      return;
+    case common_cfg::kDriverFeatureSelect:
+      want(4);
+      driver_feature_select_ = static_cast<uint32_t>(value);
+      return;
     case common_cfg::kDriverFeature:
       want(4);
       if (status_ & status::kFeaturesOk) Error("features written after FEATURES_OK");
@@ -262,8 +269,14 @@ void FakeVirtioDevice::CommonWrite(uint32_t at, int width, uint64_t value) {
       want(2);
       config_msix_vector_ = refuse_msix ? kNoMsixVector : static_cast<uint16_t>(value);
       return;
-    case common_cfg::kDeviceStatus: want(1); WriteStatus(static_cast<uint8_t>(value)); return;
-    case common_cfg::kQueueSelect: want(2); queue_select_ = static_cast<uint16_t>(value); return;
+    case common_cfg::kDeviceStatus:
+      want(1);
+      WriteStatus(static_cast<uint8_t>(value));
+      return;
+    case common_cfg::kQueueSelect:
+      want(2);
+      queue_select_ = static_cast<uint16_t>(value);
+      return;
     case common_cfg::kQueueSize:
       want(2);
       if (Queue* t = queue_field()) {
@@ -273,7 +286,8 @@ void FakeVirtioDevice::CommonWrite(uint32_t at, int width, uint64_t value) {
       return;
     case common_cfg::kQueueMsixVector:
       want(2);
-      if (Queue* t = queue_field()) t->msix_vector = refuse_msix ? kNoMsixVector : static_cast<uint16_t>(value);
+      if (Queue* t = queue_field())
+        t->msix_vector = refuse_msix ? kNoMsixVector : static_cast<uint16_t>(value);
       return;
     case common_cfg::kQueueEnable:
       want(2);
@@ -283,20 +297,22 @@ void FakeVirtioDevice::CommonWrite(uint32_t at, int width, uint64_t value) {
       }
       if (queue_field() != nullptr) EnableQueue(queue_select_);
       return;
-    case common_cfg::kQueueDesc: case common_cfg::kQueueDesc + 4:
+    case common_cfg::kQueueDesc:
+    case common_cfg::kQueueDesc + 4:
       want(4);
       if (Queue* t = queue_field()) set_half(&t->desc, at != common_cfg::kQueueDesc, value);
       return;
-    case common_cfg::kQueueDriver: case common_cfg::kQueueDriver + 4:
+    case common_cfg::kQueueDriver:
+    case common_cfg::kQueueDriver + 4:
       want(4);
       if (Queue* t = queue_field()) set_half(&t->driver, at != common_cfg::kQueueDriver, value);
       return;
-    case common_cfg::kQueueDevice: case common_cfg::kQueueDevice + 4:
+    case common_cfg::kQueueDevice:
+    case common_cfg::kQueueDevice + 4:
       want(4);
       if (Queue* t = queue_field()) set_half(&t->device, at != common_cfg::kQueueDevice, value);
       return;
-    default:
-      Error("write to a read-only common cfg register at " + std::to_string(at));
+    default: Error("write to a read-only common cfg register at " + std::to_string(at));
   }
 }
 

@@ -95,7 +95,8 @@ class FakeVirtioDevice {
   /// Which of the chains it holds the device completes next.
   enum class Order { kInOrder, kReverse, kRandom };
 
-  FakeVirtioDevice(uint16_t device_type, FakeDma& dma, Interrupt::Kind irq_kind = Interrupt::Kind::kMsix,
+  FakeVirtioDevice(uint16_t device_type, FakeDma& dma,
+                   Interrupt::Kind irq_kind = Interrupt::Kind::kMsix,
                    const Layout& layout = Layout());
   ~FakeVirtioDevice();
 
@@ -109,16 +110,16 @@ class FakeVirtioDevice {
   uint64_t offered_features = FeatureBit(feature::kVersion1);
   uint16_t num_queues = 1;
   uint16_t queue_max_size = 256;
-  std::vector<uint8_t> device_config;  // the device-specific structure's bytes
-  bool reject_features_ok = false;     // clears FEATURES_OK whatever was accepted
-  bool refuse_msix = false;            // MSI-X vectors read back as kNoMsixVector
-  bool never_finish_reset = false;     // device_status never reads back 0
-  bool auto_process = true;            // serve chains as soon as notified
-  bool stalled = false;                // the device does nothing (timeouts)
+  std::vector<uint8_t> device_config;    // the device-specific structure's bytes
+  bool reject_features_ok = false;       // clears FEATURES_OK whatever was accepted
+  bool refuse_msix = false;              // MSI-X vectors read back as kNoMsixVector
+  bool never_finish_reset = false;       // device_status never reads back 0
+  bool auto_process = true;              // serve chains as soon as notified
+  bool stalled = false;                  // the device does nothing (timeouts)
   size_t max_chains_per_run = SIZE_MAX;  // chains completed per Run
   Order order = Order::kInOrder;
-  bool set_no_notify = false;          // used->flags = NO_NOTIFY (without EVENT_IDX)
-  int generation_bumps = 0;            // next reads of config_generation change it
+  bool set_no_notify = false;  // used->flags = NO_NOTIFY (without EVENT_IDX)
+  int generation_bumps = 0;    // next reads of config_generation change it
   void Seed(uint32_t seed) { rng_.seed(seed); }
 
   // --- device-side actions ----------------------------------------------------
@@ -131,7 +132,10 @@ class FakeVirtioDevice {
   /// Changes the device configuration (generation++) and interrupts.
   void ChangeConfig();
   /// The next used element names this head instead of the real one.
-  void CorruptNextUsedId(uint32_t id) { corrupt_used_id_ = id; corrupt_pending_ = true; }
+  void CorruptNextUsedId(uint32_t id) {
+    corrupt_used_id_ = id;
+    corrupt_pending_ = true;
+  }
   /// The next used index the device publishes jumps by this much extra.
   void CorruptNextUsedIdx(uint16_t extra) { corrupt_idx_extra_ = extra; }
   /// The driver is about to sleep on the interrupt (from FakeInterrupt::Wait).

@@ -145,12 +145,11 @@ uint32_t FakeBlkBackend::Serve(uint16_t, const std::vector<ChainBuffer>& chain) 
         break;
       }
       if (in_len < kIdBytes) errors_.push_back("GET_ID buffer under 20 bytes");
-      memcpy(in_data.data(), config_.id.data(), std::min<size_t>({config_.id.size(), in_len, kIdBytes}));
+      memcpy(in_data.data(), config_.id.data(),
+             std::min<size_t>({config_.id.size(), in_len, kIdBytes}));
       written = static_cast<uint32_t>(std::min<size_t>(in_len, kIdBytes) + 1);
       break;
-    default:
-      ++unsupported_;
-      status = request_status::kUnsupp;
+    default: ++unsupported_; status = request_status::kUnsupp;
   }
 
   // Scatter the writable stream: data, then the status byte.

@@ -28,8 +28,8 @@ class FakeBlkBackend final : public virtio::testing::FakeBackend {
     bool flush = true;
     bool event_idx = true;
     bool topology = false;
-    bool get_id = true;                // false: GET_ID answers UNSUPP
-    uint64_t extra_features = 0;       // offered too (e.g. features the driver must refuse)
+    bool get_id = true;           // false: GET_ID answers UNSUPP
+    uint64_t extra_features = 0;  // offered too (e.g. features the driver must refuse)
     std::string id = "tessera-disk-0";
   };
 

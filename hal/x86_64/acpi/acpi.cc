@@ -10,13 +10,13 @@ using kstd::Error;
 
 /// RSDP structure, ACPI 6.5 §5.2.5.3.
 struct [[gnu::packed]] RsdpLayout {
-  char signature[8];          // "RSD PTR "
-  uint8_t checksum;           // bytes [0, 20) sum to 0
+  char signature[8];  // "RSD PTR "
+  uint8_t checksum;   // bytes [0, 20) sum to 0
   char oem_id[6];
   uint8_t revision;
   uint32_t rsdt_address;
   // Revision >= 2 only:
-  uint32_t length;            // of the whole structure
+  uint32_t length;  // of the whole structure
   uint64_t xsdt_address;
   uint8_t extended_checksum;  // bytes [0, length) sum to 0
   uint8_t reserved[3];
@@ -82,8 +82,7 @@ ByteSpan MapRsdpCandidate(const PhysReader& reader, uint64_t phys) {
 }
 
 kstd::Result<FoundRsdp> ScanForRsdp(const PhysReader& reader, uint64_t start, uint64_t end) {
-  for (uint64_t phys = kstd::AlignUp(start, kRsdpAlignment); phys < end;
-       phys += kRsdpAlignment) {
+  for (uint64_t phys = kstd::AlignUp(start, kRsdpAlignment); phys < end; phys += kRsdpAlignment) {
     ByteSpan bytes = MapRsdpCandidate(reader, phys);
     if (!bytes.empty() && ParseRsdp(bytes).ok()) return FoundRsdp{phys, bytes};
   }
@@ -143,14 +142,11 @@ SdtHeader Table::Header() const { return LoadHeader(bytes); }
 kstd::Result<Table> MapTable(const PhysReader& reader, uint64_t phys) {
   Table table;
   switch (Probe(reader, phys, &table)) {
-    case Status::kOk:
-      return table;
+    case Status::kOk: return table;
     case Status::kNull:
-    case Status::kUnmapped:
-      return Error::kFault;
+    case Status::kUnmapped: return Error::kFault;
     case Status::kBadLength:
-    case Status::kBadChecksum:
-      break;
+    case Status::kBadChecksum: break;
   }
   return Error::kBadMessage;
 }
@@ -245,17 +241,10 @@ void Tables::CheckEntries() {
     uint64_t phys = EntryAddress(i).value();
     Table table;
     switch (Probe(reader_, phys, &table)) {
-      case Status::kOk:
-        break;
-      case Status::kNull:
-        AddWarning(WarningKind::kNullEntry, Signature(), phys);
-        break;
-      case Status::kUnmapped:
-        AddWarning(WarningKind::kUnmapped, table.signature, phys);
-        break;
-      case Status::kBadLength:
-        AddWarning(WarningKind::kBadLength, table.signature, phys);
-        break;
+      case Status::kOk: break;
+      case Status::kNull: AddWarning(WarningKind::kNullEntry, Signature(), phys); break;
+      case Status::kUnmapped: AddWarning(WarningKind::kUnmapped, table.signature, phys); break;
+      case Status::kBadLength: AddWarning(WarningKind::kBadLength, table.signature, phys); break;
       case Status::kBadChecksum:
         AddWarning(WarningKind::kBadChecksum, table.signature, phys);
         break;

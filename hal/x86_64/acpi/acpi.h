@@ -49,8 +49,8 @@ struct Signature {
     return s;
   }
   constexpr bool operator==(const Signature& other) const {
-    return chars[0] == other.chars[0] && chars[1] == other.chars[1] &&
-           chars[2] == other.chars[2] && chars[3] == other.chars[3];
+    return chars[0] == other.chars[0] && chars[1] == other.chars[1] && chars[2] == other.chars[2] &&
+           chars[3] == other.chars[3];
   }
   constexpr bool operator!=(const Signature& other) const { return !(*this == other); }
 };
@@ -64,10 +64,10 @@ inline constexpr Signature kMcfgSignature("MCFG");  // PCI Firmware Spec 3.x §4
 /// System Description Table Header, ACPI 6.5 §5.2.6. Every table
 /// found through the XSDT/RSDT starts with it.
 struct [[gnu::packed]] SdtHeader {
-  char signature[4];          // Signature::FromChars(signature)
-  uint32_t length;            // of the whole table, header included
+  char signature[4];  // Signature::FromChars(signature)
+  uint32_t length;    // of the whole table, header included
   uint8_t revision;
-  uint8_t checksum;           // makes the whole table sum to 0 (mod 256)
+  uint8_t checksum;  // makes the whole table sum to 0 (mod 256)
   char oem_id[6];
   char oem_table_id[8];
   uint32_t oem_revision;
@@ -86,7 +86,7 @@ uint8_t ByteSum(kstd::ByteSpan bytes);
 
 /// What the RSDP says, after validation.
 struct Rsdp {
-  uint8_t revision = 0;       // 0 = ACPI 1.0 (RSDT only); >= 2 = ACPI 2.0+
+  uint8_t revision = 0;  // 0 = ACPI 1.0 (RSDT only); >= 2 = ACPI 2.0+
   char oem_id[6] = {};
   uint32_t rsdt_address = 0;
   uint64_t xsdt_address = 0;  // 0 unless revision >= 2

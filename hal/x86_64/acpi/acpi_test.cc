@@ -233,7 +233,7 @@ TEST(Tables, UnreadableRootIsFault) {
 
 TEST(Tables, RejectsXsdtWhoseLengthIsNotAMultipleOf8) {
   Q35Firmware fw;
-  fw.rsdp = MakeRsdp(2, 0, kXsdtPhys);  // no RSDT to fall back on
+  fw.rsdp = MakeRsdp(2, 0, kXsdtPhys);                               // no RSDT to fall back on
   Bytes xsdt = TableBuilder("XSDT").U64(kMadtPhys).U32(0).Finish();  // 36 + 12
   fw.memory.Place(kXsdtPhys, xsdt);
   EXPECT_EQ(fw.Discover().error(), Error::kBadMessage);

@@ -22,14 +22,14 @@ kstd::ByteSpan FakePhysMemory::Map(void* ctx, uint64_t phys, size_t len) {
 
 TableBuilder::TableBuilder(const char (&signature)[5], uint8_t revision) {
   bytes_.assign(signature, signature + 4);
-  U32(0);         // length, set by Finish
+  U32(0);  // length, set by Finish
   U8(revision);
-  U8(0);          // checksum, set by Finish
+  U8(0);  // checksum, set by Finish
   Raw({'T', 'E', 'S', 'T', 'O', 'E'});
   Raw({'T', 'E', 'S', 'S', 'E', 'R', 'A', ' '});
-  U32(1);         // OEM revision
+  U32(1);  // OEM revision
   Raw({'T', 'S', 'T', 'R'});
-  U32(1);         // creator revision
+  U32(1);  // creator revision
 }
 
 TableBuilder& TableBuilder::U8(uint8_t v) {
@@ -90,22 +90,22 @@ Bytes MakeRsdt(const std::vector<uint32_t>& entries) {
 
 Bytes MakeQemuQ35Madt() {
   TableBuilder t("APIC", 1);
-  t.U32(0xFEE00000).U32(1);                              // LAPIC address, PCAT_COMPAT
+  t.U32(0xFEE00000).U32(1);  // LAPIC address, PCAT_COMPAT
   for (uint8_t cpu = 0; cpu < 2; ++cpu) {
-    t.U8(0).U8(8).U8(cpu).U8(cpu).U32(1);                // LAPIC: uid, id, enabled
+    t.U8(0).U8(8).U8(cpu).U8(cpu).U32(1);  // LAPIC: uid, id, enabled
   }
-  t.U8(1).U8(12).U8(0).U8(0).U32(0xFEC00000).U32(0);     // IOAPIC 0, GSI base 0
-  t.U8(2).U8(10).U8(0).U8(0).U32(2).U16(0);              // ISA IRQ0 -> GSI2, bus default
+  t.U8(1).U8(12).U8(0).U8(0).U32(0xFEC00000).U32(0);  // IOAPIC 0, GSI base 0
+  t.U8(2).U8(10).U8(0).U8(0).U32(2).U16(0);           // ISA IRQ0 -> GSI2, bus default
   for (uint8_t irq : {5, 9, 10, 11}) {
-    t.U8(2).U8(10).U8(0).U8(irq).U32(irq).U16(0x000D);   // level, active high
+    t.U8(2).U8(10).U8(0).U8(irq).U32(irq).U16(0x000D);  // level, active high
   }
-  t.U8(4).U8(6).U8(0xFF).U16(0).U8(1);                   // LAPIC NMI: all CPUs, LINT1
+  t.U8(4).U8(6).U8(0xFF).U16(0).U8(1);  // LAPIC NMI: all CPUs, LINT1
   return t.Finish();
 }
 
 Bytes MakeQemuQ35Mcfg() {
   TableBuilder t("MCFG", 1);
-  t.U64(0);                                               // reserved
+  t.U64(0);  // reserved
   t.U64(0xB0000000).U16(0).U8(0).U8(255).U32(0);
   return t.Finish();
 }

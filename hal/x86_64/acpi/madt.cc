@@ -187,9 +187,9 @@ kstd::Result<void> Madt::ParseEntry(uint8_t type, kstd::ByteSpan entry) {
     }
     case kTypeInterruptOverride: {
       auto e = TRY(Load<InterruptOverrideLayout>(entry));
-      return Append(overrides_, &override_count_,
-                    InterruptOverride{e.bus, e.source, e.gsi, PolarityOf(e.flags),
-                                      TriggerOf(e.flags)});
+      return Append(
+          overrides_, &override_count_,
+          InterruptOverride{e.bus, e.source, e.gsi, PolarityOf(e.flags), TriggerOf(e.flags)});
     }
     case kTypeNmiSource: {
       auto e = TRY(Load<NmiSourceLayout>(entry));
@@ -199,24 +199,23 @@ kstd::Result<void> Madt::ParseEntry(uint8_t type, kstd::ByteSpan entry) {
     case kTypeLocalApicNmi: {
       auto e = TRY(Load<LocalApicNmiLayout>(entry));
       bool all = e.acpi_processor_uid == kAllProcessors8;
-      return Append(local_apic_nmis_, &local_apic_nmi_count_,
-                    LocalApicNmi{e.acpi_processor_uid, all, e.lint, PolarityOf(e.flags),
-                                 TriggerOf(e.flags)});
+      return Append(
+          local_apic_nmis_, &local_apic_nmi_count_,
+          LocalApicNmi{e.acpi_processor_uid, all, e.lint, PolarityOf(e.flags), TriggerOf(e.flags)});
     }
     case kTypeLocalX2ApicNmi: {
       auto e = TRY(Load<LocalX2ApicNmiLayout>(entry));
       bool all = e.acpi_processor_uid == kAllProcessors32;
-      return Append(local_apic_nmis_, &local_apic_nmi_count_,
-                    LocalApicNmi{e.acpi_processor_uid, all, e.lint, PolarityOf(e.flags),
-                                 TriggerOf(e.flags)});
+      return Append(
+          local_apic_nmis_, &local_apic_nmi_count_,
+          LocalApicNmi{e.acpi_processor_uid, all, e.lint, PolarityOf(e.flags), TriggerOf(e.flags)});
     }
     case kTypeLocalApicAddressOverride: {
       auto e = TRY(Load<LocalApicAddressOverrideLayout>(entry));
       local_apic_address_ = e.address;
       return kstd::Ok();
     }
-    default:
-      return kstd::Ok();  // SAPIC, GIC, wakeup mailbox, future types: not ours
+    default: return kstd::Ok();  // SAPIC, GIC, wakeup mailbox, future types: not ours
   }
 }
 
@@ -241,8 +240,8 @@ kstd::Result<IrqRoute> Madt::IsaIrqToGsi(uint8_t irq) const {
     if (o.bus != 0 || o.source_irq != irq) continue;
     IrqRoute route;
     route.gsi = o.gsi;
-    route.polarity = o.polarity == Polarity::kActiveLow ? Polarity::kActiveLow
-                                                        : Polarity::kActiveHigh;
+    route.polarity =
+        o.polarity == Polarity::kActiveLow ? Polarity::kActiveLow : Polarity::kActiveHigh;
     route.trigger = o.trigger == Trigger::kLevel ? Trigger::kLevel : Trigger::kEdge;
     return route;
   }

@@ -169,9 +169,9 @@ TEST(Madt, OverrideOnOtherBusIsIgnoredForIsa) {
 TEST(Madt, X2ApicEntriesAndNmi) {
   TableBuilder t = MadtBuilder();
   AddLocalApic(t, 0, 0, 1);
-  t.U8(9).U8(16).U16(0).U32(0).U32(1).U32(0);         // x2APIC id 0 again: duplicate
-  t.U8(9).U8(16).U16(0).U32(300).U32(1).U32(7);       // x2APIC id 300, uid 7
-  t.U8(9).U8(16).U16(0).U32(301).U32(2).U32(8);       // online capable
+  t.U8(9).U8(16).U16(0).U32(0).U32(1).U32(0);    // x2APIC id 0 again: duplicate
+  t.U8(9).U8(16).U16(0).U32(300).U32(1).U32(7);  // x2APIC id 300, uid 7
+  t.U8(9).U8(16).U16(0).U32(301).U32(2).U32(8);  // online capable
   t.U8(0xA).U8(12).U16(0x5).U32(0xFFFFFFFF).U8(1).U8(0).U8(0).U8(0);  // all, LINT1
   t.U8(0xA).U8(12).U16(0).U32(7).U8(0).U8(0).U8(0).U8(0);             // uid 7, LINT0
   Bytes bytes = t.Finish();
@@ -236,8 +236,8 @@ TEST(Madt, DisabledCpusAreCountedNotKept) {
 
 TEST(Madt, UnknownAndLongerEntriesAreSkippedOrAccepted) {
   TableBuilder t = MadtBuilder();
-  t.U8(0x7F).U8(5).U8(1).U8(2).U8(3);        // unknown type
-  t.U8(0xB).U8(2);                           // GICC with just a header: not ours
+  t.U8(0x7F).U8(5).U8(1).U8(2).U8(3);  // unknown type
+  t.U8(0xB).U8(2);                     // GICC with just a header: not ours
   t.U8(1).U8(16).U8(4).U8(0).U32(0xFEC01000).U32(24).U32(0xFFFFFFFF);  // longer IOAPIC
   Bytes bytes = t.Finish();
   auto madt = Madt::Parse(Span(bytes));

@@ -84,16 +84,15 @@ MemoryRange::Type MemoryType(uint32_t type) {
 // out_ or fails with a message naming the tag, its offset and the problem.
 class Parser {
  public:
-  Parser(ByteSpan block, BootInfo* out, const char** why)
-      : block_(block), out_(out), why_(why) {}
+  Parser(ByteSpan block, BootInfo* out, const char** why) : block_(block), out_(out), why_(why) {}
 
   Result<void> ParseTags() {
     const uint64_t total = block_.size();
     size_t offset = sizeof(Multiboot2InfoHeader);
     for (;;) {
       if (!block_.Contains(offset, sizeof(Multiboot2TagHeader))) {
-        return Fail(Message().Text("multiboot2: no end tag (type 0) before total_size ")
-                        .Hex(total));
+        return Fail(
+            Message().Text("multiboot2: no end tag (type 0) before total_size ").Hex(total));
       }
       type_ = LoadLe<uint32_t>(block_, offset);
       offset_ = offset;
@@ -133,8 +132,13 @@ class Parser {
 
   Message Where() const {
     Message message;
-    message.Text("multiboot2: tag ").Dec(type_).Text(" (").Text(TagName(type_))
-        .Text(") at offset ").Hex(offset_).Text(": ");
+    message.Text("multiboot2: tag ")
+        .Dec(type_)
+        .Text(" (")
+        .Text(TagName(type_))
+        .Text(") at offset ")
+        .Hex(offset_)
+        .Text(": ");
     return message;
   }
 
@@ -158,8 +162,7 @@ class Parser {
       case Multiboot2TagType::kLoaderName:
         TRY(MarkSeen(Multiboot2TagType::kLoaderName));
         return CopyString(tag.Subspan(8), out_->loader_name, BootInfo::kMaxLoaderName);
-      case Multiboot2TagType::kModule:
-        return ParseModule(tag);
+      case Multiboot2TagType::kModule: return ParseModule(tag);
       case Multiboot2TagType::kMemoryMap:
         TRY(MarkSeen(Multiboot2TagType::kMemoryMap));
         return ParseMemoryMap(tag);
@@ -169,8 +172,7 @@ class Parser {
       case Multiboot2TagType::kAcpiNewRsdp:
         TRY(MarkSeen(Multiboot2TagType::kAcpiNewRsdp));
         return CopyRsdp(tag, /*rsdp_size=*/36, /*replace=*/true);
-      case Multiboot2TagType::kEnd:
-        break;  // handled by ParseTags
+      case Multiboot2TagType::kEnd: break;  // handled by ParseTags
     }
     return kstd::Ok();  // tags we do not use
   }
@@ -181,8 +183,12 @@ class Parser {
     while (length < bytes.size() && bytes[length] != 0) ++length;
     if (length == bytes.size()) return Fail(Where().Text("string is not NUL-terminated"));
     if (length >= capacity) {
-      return Fail(Where().Text("string of ").Dec(length).Text(" bytes exceeds the ")
-                      .Dec(capacity - 1).Text("-byte limit"));
+      return Fail(Where()
+                      .Text("string of ")
+                      .Dec(length)
+                      .Text(" bytes exceeds the ")
+                      .Dec(capacity - 1)
+                      .Text("-byte limit"));
     }
     for (size_t i = 0; i <= length; ++i) dst[i] = static_cast<char>(bytes[i]);
     return kstd::Ok();
@@ -217,13 +223,19 @@ class Parser {
     // entry_version is not checked: §3.6.8 promises later versions only append
     // fields, which entry_size lets us step over.
     if (entry_size < sizeof(Multiboot2MemoryMapEntry) || entry_size % 8 != 0) {
-      return Fail(Where().Text("entry_size ").Dec(entry_size)
+      return Fail(Where()
+                      .Text("entry_size ")
+                      .Dec(entry_size)
                       .Text(" is not a multiple of 8 that is at least 24"));
     }
     const ByteSpan entries = tag.Subspan(sizeof(Multiboot2MemoryMapTag));
     if (entries.size() % entry_size != 0) {
-      return Fail(Where().Text("entries of ").Dec(entry_size).Text(" bytes do not fill the ")
-                      .Dec(entries.size()).Text(" bytes after the header"));
+      return Fail(Where()
+                      .Text("entries of ")
+                      .Dec(entry_size)
+                      .Text(" bytes do not fill the ")
+                      .Dec(entries.size())
+                      .Text(" bytes after the header"));
     }
     for (size_t at = 0; at < entries.size(); at += entry_size) {
       const uint64_t base = LoadLe<uint64_t>(entries, at);
@@ -232,12 +244,18 @@ class Parser {
       if (length == 0) continue;
       uint64_t end;
       if (!kstd::CheckedAdd(base, length, &end)) {
-        return Fail(Where().Text("entry ").Dec(at / entry_size).Text(" (base ").Hex(base)
-                        .Text(", length ").Hex(length).Text(") wraps past 2^64"));
+        return Fail(Where()
+                        .Text("entry ")
+                        .Dec(at / entry_size)
+                        .Text(" (base ")
+                        .Hex(base)
+                        .Text(", length ")
+                        .Hex(length)
+                        .Text(") wraps past 2^64"));
       }
       if (out_->memory_count == BootInfo::kMaxMemoryRanges) {
-        return Fail(Where().Text("more than ").Dec(BootInfo::kMaxMemoryRanges)
-                        .Text(" memory ranges"));
+        return Fail(
+            Where().Text("more than ").Dec(BootInfo::kMaxMemoryRanges).Text(" memory ranges"));
       }
       MemoryRange& range = out_->memory[out_->memory_count++];
       range.base = base;
@@ -251,8 +269,12 @@ class Parser {
   Result<void> CopyRsdp(ByteSpan tag, size_t rsdp_size, bool replace) {
     const ByteSpan rsdp = tag.Subspan(8, rsdp_size);
     if (rsdp.size() != rsdp_size) {
-      return Fail(Where().Text("size ").Dec(tag.size()).Text(" holds fewer than ")
-                      .Dec(rsdp_size).Text(" RSDP bytes"));
+      return Fail(Where()
+                      .Text("size ")
+                      .Dec(tag.size())
+                      .Text(" holds fewer than ")
+                      .Dec(rsdp_size)
+                      .Text(" RSDP bytes"));
     }
     if (!replace) return kstd::Ok();
     for (size_t i = 0; i < rsdp_size; ++i) out_->rsdp[i] = rsdp[i];
@@ -264,8 +286,8 @@ class Parser {
   const ByteSpan block_;
   BootInfo* const out_;
   const char** const why_;
-  uint32_t seen_ = 0;    // Bit(type) for each single-instance tag already read
-  uint32_t type_ = 0;    // the tag being parsed, for messages
+  uint32_t seen_ = 0;  // Bit(type) for each single-instance tag already read
+  uint32_t type_ = 0;  // the tag being parsed, for messages
   size_t offset_ = 0;
 };
 
@@ -275,26 +297,34 @@ Result<void> Parse(ByteSpan info, uint64_t info_phys, BootInfo* out, const char*
     return Error::kBadMessage;
   };
   if (info.size() < sizeof(Multiboot2InfoHeader)) {
-    return fail(Message().Text("multiboot2: ").Dec(info.size())
+    return fail(Message()
+                    .Text("multiboot2: ")
+                    .Dec(info.size())
                     .Text(" bytes are too few for the 8-byte header"));
   }
   if (!kstd::IsAligned(info_phys, 8)) {
-    return fail(Message().Text("multiboot2: info_phys ").Hex(info_phys)
-                    .Text(" is not 8-byte aligned"));
+    return fail(
+        Message().Text("multiboot2: info_phys ").Hex(info_phys).Text(" is not 8-byte aligned"));
   }
   const uint32_t total = LoadLe<uint32_t>(info, 0);
   if (total < sizeof(Multiboot2InfoHeader) + sizeof(Multiboot2TagHeader)) {
-    return fail(Message().Text("multiboot2: total_size ").Dec(total)
+    return fail(Message()
+                    .Text("multiboot2: total_size ")
+                    .Dec(total)
                     .Text(" is too small for the header and end tag"));
   }
   if (total > info.size()) {
-    return fail(Message().Text("multiboot2: total_size ").Dec(total).Text(" exceeds the ")
-                    .Dec(info.size()).Text(" bytes available"));
+    return fail(Message()
+                    .Text("multiboot2: total_size ")
+                    .Dec(total)
+                    .Text(" exceeds the ")
+                    .Dec(info.size())
+                    .Text(" bytes available"));
   }
   uint64_t info_end;
   if (!kstd::CheckedAdd(info_phys, total, &info_end)) {
-    return fail(Message().Text("multiboot2: info block at ").Hex(info_phys)
-                    .Text(" wraps past 2^64"));
+    return fail(
+        Message().Text("multiboot2: info block at ").Hex(info_phys).Text(" wraps past 2^64"));
   }
   TRY(Parser(info.Subspan(0, total), out, why).ParseTags());
   out->info_phys_start = info_phys;
@@ -304,8 +334,7 @@ Result<void> Parse(ByteSpan info, uint64_t info_phys, BootInfo* out, const char*
 
 }  // namespace
 
-Result<void> ParseMultiboot2(ByteSpan info, uint64_t info_phys, BootInfo* out,
-                             const char** why) {
+Result<void> ParseMultiboot2(ByteSpan info, uint64_t info_phys, BootInfo* out, const char** why) {
   // Placement-new resets in place: BootInfo is several KiB, too big for a
   // temporary on the boot stack.
   new (out) BootInfo();

@@ -88,7 +88,7 @@ inline constexpr uint32_t kMultiboot2BootloaderMagic = 0x36d76289;
 /// an empty BootInfo and `*why` names the problem (a static string, rewritten
 /// by the next call: this runs once, single-threaded, at boot). `why` may be
 /// nullptr.
-kstd::Result<void> ParseMultiboot2(kstd::ByteSpan info, uint64_t info_phys,
-                                   hal::BootInfo* out, const char** why);
+kstd::Result<void> ParseMultiboot2(kstd::ByteSpan info, uint64_t info_phys, hal::BootInfo* out,
+                                   const char** why);
 
 }  // namespace hal::x86_64

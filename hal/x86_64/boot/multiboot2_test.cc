@@ -109,9 +109,9 @@ class MbiBuilder {
 };
 
 const std::vector<MemEntry> kQemuLikeMap = {
-    {0x0, 0x9fc00, 1},         {0x9fc00, 0x400, 2},    {0xf0000, 0x10000, 2},
-    {0x100000, 0x7ee0000, 1},  {0x7fe0000, 0x20000, 2}, {0xb0000000, 0x10000000, 2},
-    {0xfed1c000, 0x4000, 2},   {0xfffc0000, 0x40000, 2},
+    {0x0, 0x9fc00, 1},        {0x9fc00, 0x400, 2},      {0xf0000, 0x10000, 2},
+    {0x100000, 0x7ee0000, 1}, {0x7fe0000, 0x20000, 2},  {0xb0000000, 0x10000000, 2},
+    {0xfed1c000, 0x4000, 2},  {0xfffc0000, 0x40000, 2},
 };
 
 struct Parsed {
@@ -202,8 +202,8 @@ void ExpectRobustAgainstMutation(const Bytes& valid) {
     }
   }
   std::mt19937 rng(12345);  // fixed seed: failures reproduce
-  const uint32_t interesting[] = {0, 1, 7, 8, 9, 15, 16, 23, 24, 0x7fffffff, 0xffffffff,
-                                  static_cast<uint32_t>(valid.size())};
+  const uint32_t interesting[] = {
+      0, 1, 7, 8, 9, 15, 16, 23, 24, 0x7fffffff, 0xffffffff, static_cast<uint32_t>(valid.size())};
   int ok_count = 0;
   for (int iteration = 0; iteration < 20000; ++iteration) {
     Bytes m = valid;

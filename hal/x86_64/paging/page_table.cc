@@ -9,7 +9,7 @@ namespace {
 using kstd::Error;
 using kstd::IsAligned;
 
-constexpr uint64_t kPhysLimit = uint64_t{1} << 52;  // MAXPHYADDR <= 52 (§4.1.4)
+constexpr uint64_t kPhysLimit = uint64_t{1} << 52;           // MAXPHYADDR <= 52 (§4.1.4)
 constexpr unsigned kFirstKernelSlot = kEntriesPerTable / 2;  // PML4 slots 256..511
 
 // Flags kept when a leaf moves between levels: P R/W U/S PWT PCD A D, G, the
@@ -142,9 +142,9 @@ kstd::Result<void> PageTable::Split(uint64_t* entry, int level, uint64_t virt, T
   for (;;) {  // rebuilt if the CPU sets A or D on the large page meanwhile
     const Pte leaf(old);
     const bool pat = (old & Pte::kPatLarge) != 0;
-    const uint64_t flags =
-        (old & kLeafFlags) | (child_level == kPtLevel ? (pat ? Pte::kPatSmall : 0)
-                                                      : Pte::kLargePage | (pat ? Pte::kPatLarge : 0));
+    const uint64_t flags = (old & kLeafFlags) |
+                           (child_level == kPtLevel ? (pat ? Pte::kPatSmall : 0)
+                                                    : Pte::kLargePage | (pat ? Pte::kPatLarge : 0));
     for (unsigned i = 0; i < kEntriesPerTable; ++i) {
       children[i] = (leaf.page_address(level) + i * LevelSize(child_level)) | flags;
     }
@@ -195,9 +195,8 @@ void PageTable::SetUserOnPath(uint64_t virt, int level) {
   }
 }
 
-kstd::Result<TlbFlush> PageTable::Map(uint64_t virt, uint64_t phys, uint64_t size,
-                                      PageAttrs attrs, MapOptions options,
-                                      MappingVisitor replaced) {
+kstd::Result<TlbFlush> PageTable::Map(uint64_t virt, uint64_t phys, uint64_t size, PageAttrs attrs,
+                                      MapOptions options, MappingVisitor replaced) {
   if (root_ == 0) return Error::kInvalid;
   TRY(CheckRange(virt, size));
   if (!IsAligned(phys, kPageSize4K) || phys >= kPhysLimit || size > kPhysLimit - phys ||
@@ -275,9 +274,9 @@ kstd::Result<TlbFlush> PageTable::Protect(uint64_t virt, uint64_t size, PageAttr
     const Slot slot = Lookup(at);
     uint64_t old = Load(slot.entry);
     const uint64_t flags = LeafFlags(attrs, slot.level);
-    while (!CompareExchange(slot.entry, &old,
-                            (old & (Pte::AddressMask(slot.level) | Pte::kAccessed | Pte::kDirty)) |
-                                flags)) {
+    while (!CompareExchange(
+        slot.entry, &old,
+        (old & (Pte::AddressMask(slot.level) | Pte::kAccessed | Pte::kDirty)) | flags)) {
     }
     if (attrs.user) SetUserOnPath(at, slot.level);
     flush.Add(at, LevelSize(slot.level), Pte(old).global());
@@ -297,10 +296,10 @@ kstd::Result<Mapping> PageTable::Query(uint64_t virt) const {
 bool PageTable::Prune(uint64_t* table, int level, uint64_t table_base, uint64_t first,
                       uint64_t last, TlbFlush* flush) {
   const uint64_t table_last = table_base + (LevelSize(level + 1) - 1);
-  const unsigned first_index = (level == kPml4Level || first > table_base)
-                                   ? LevelIndex(first, level) : 0;
-  const unsigned last_index = (level == kPml4Level || last < table_last)
-                                  ? LevelIndex(last, level) : kEntriesPerTable - 1;
+  const unsigned first_index =
+      (level == kPml4Level || first > table_base) ? LevelIndex(first, level) : 0;
+  const unsigned last_index =
+      (level == kPml4Level || last < table_last) ? LevelIndex(last, level) : kEntriesPerTable - 1;
   for (unsigned i = first_index; i <= last_index; ++i) {
     const Pte pte(Load(&table[i]));
     if (!pte.present() || pte.IsLeaf(level)) continue;

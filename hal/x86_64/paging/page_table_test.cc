@@ -60,9 +60,10 @@ class FakeTables final : public TableAllocator {
 };
 
 MappingVisitor Collect(std::vector<Mapping>* sink) {
-  return MappingVisitor{
-      [](void* context, const Mapping& m) { static_cast<std::vector<Mapping>*>(context)->push_back(m); },
-      sink};
+  return MappingVisitor{[](void* context, const Mapping& m) {
+                          static_cast<std::vector<Mapping>*>(context)->push_back(m);
+                        },
+                        sink};
 }
 
 constexpr PageAttrs kUserData{.writable = true, .user = true};
@@ -131,7 +132,8 @@ TEST_F(PageTableTest, RawEntriesFollowTheSdmLayout) {
   const PageAttrs uncached_ro{.executable = true, .global = true, .cache = CachePolicy::kUncached};
   ASSERT_TRUE(pt_.Map(0xffffffff80200000, 0x200000, 4096, uncached_ro).ok());
   const PageAttrs wc{.writable = true, .cache = CachePolicy::kWriteCombining};
-  ASSERT_TRUE(pt_.Map(0xffff800000000000, 0xfd000000, 2 * kMiB, wc, {.allow_large_pages = true}).ok());
+  ASSERT_TRUE(
+      pt_.Map(0xffff800000000000, 0xfd000000, 2 * kMiB, wc, {.allow_large_pages = true}).ok());
 
   const uint64_t kTable = Pte::kPresent | Pte::kWritable;
   // User path: every level permits user access; the leaf forbids execution.
@@ -148,9 +150,9 @@ TEST_F(PageTableTest, RawEntriesFollowTheSdmLayout) {
   EXPECT_EQ(RawEntry(0xffffffff80200000, kPtLevel),
             0x200000 | Pte::kPresent | Pte::kGlobal | Pte::kCacheDisable | Pte::kWriteThrough);
   // 2 MiB leaf: PS set, PWT alone selects PAT entry 1 (WC), XD set.
-  EXPECT_EQ(RawEntry(0xffff800000000000, kPdLevel),
-            0xfd000000 | Pte::kPresent | Pte::kWritable | Pte::kLargePage | Pte::kWriteThrough |
-                Pte::kNoExecute);
+  EXPECT_EQ(RawEntry(0xffff800000000000, kPdLevel), 0xfd000000 | Pte::kPresent | Pte::kWritable |
+                                                        Pte::kLargePage | Pte::kWriteThrough |
+                                                        Pte::kNoExecute);
   ExpectMapped(0xffff800000123456, 0xfd000000, 2 * kMiB, wc);
   ExpectMapped(0xffffffff80200fff, 0x200000, 4096, uncached_ro);
 }
@@ -171,11 +173,13 @@ TEST_F(PageTableTest, ChoosesTwoMiBPagesOnlyWhenAllowedAndAligned) {
   ExpectMapped(0x80000000, 0x80000000, 4096, kUserData);
   ExpectMapped(0x801ff000, 0x801ff000, 4096, kUserData);
   // Allowed but phys is not 2 MiB aligned: 4 KiB pages.
-  ASSERT_TRUE(pt_.Map(0xc0000000, 0x80001000, 2 * kMiB, kUserData, {.allow_large_pages = true}).ok());
+  ASSERT_TRUE(
+      pt_.Map(0xc0000000, 0x80001000, 2 * kMiB, kUserData, {.allow_large_pages = true}).ok());
   ExpectMapped(0xc0000000, 0x80001000, 4096, kUserData);
   // Aligned, large allowed, starting mid-way: 4 KiB up to the boundary, then 2 MiB.
   ASSERT_TRUE(pt_.Map(0x1000000 - 4096, 0x3000000 - 4096, 2 * kMiB + 4096, kUserData,
-                      {.allow_large_pages = true}).ok());
+                      {.allow_large_pages = true})
+                  .ok());
   ExpectMapped(0x1000000 - 4096, 0x3000000 - 4096, 4096, kUserData);
   ExpectMapped(0x1000000, 0x3000000, 2 * kMiB, kUserData);
 }
@@ -209,9 +213,9 @@ TEST_F(PageTableTest, SplitMovesThePatBitAndKeepsDirty) {
   const uint64_t pd = RawEntry(0x200000, kPdptLevel) & Pte::kAddressMask;
   tables_.Raw(pd)[1] |= Pte::kPatLarge | Pte::kWriteThrough | Pte::kDirty | Pte::kAccessed;
   ASSERT_TRUE(pt_.Unmap(0x200000, 4096).ok());
-  EXPECT_EQ(RawEntry(0x201000, kPtLevel),
-            0x601000 | Pte::kPresent | Pte::kWritable | Pte::kUser | Pte::kNoExecute |
-                Pte::kPatSmall | Pte::kWriteThrough | Pte::kDirty | Pte::kAccessed);
+  EXPECT_EQ(RawEntry(0x201000, kPtLevel), 0x601000 | Pte::kPresent | Pte::kWritable | Pte::kUser |
+                                              Pte::kNoExecute | Pte::kPatSmall |
+                                              Pte::kWriteThrough | Pte::kDirty | Pte::kAccessed);
 }
 
 TEST_F(PageTableTest, UserPageBelowKernelTablesOpensThePath) {
@@ -297,8 +301,9 @@ TEST_F(PageTableTest, OverwriteReplacesAndReports) {
 
   // A 4 KiB page over part of the 2 MiB page: split, one piece replaced.
   replaced.clear();
-  ASSERT_TRUE(pt_.Map(0x3ff000, 0x9000, 4096, PageAttrs{.writable = true},
-                      {.overwrite = true}, Collect(&replaced)).ok());
+  ASSERT_TRUE(pt_.Map(0x3ff000, 0x9000, 4096, PageAttrs{.writable = true}, {.overwrite = true},
+                      Collect(&replaced))
+                  .ok());
   ASSERT_EQ(replaced.size(), 1u);
   EXPECT_EQ(replaced[0].virt, 0x3ff000u);
   EXPECT_EQ(replaced[0].size, 4096u);
@@ -336,8 +341,9 @@ TEST_F(PageTableTest, RejectsBadArguments) {
 }
 
 TEST_F(PageTableTest, TopOfTheAddressSpace) {
-  ASSERT_TRUE(pt_.Map(0xffffffffffe00000, 0x400000, 2 * kMiB, kKernelData,
-                      {.allow_large_pages = true}).ok());
+  ASSERT_TRUE(
+      pt_.Map(0xffffffffffe00000, 0x400000, 2 * kMiB, kKernelData, {.allow_large_pages = true})
+          .ok());
   ExpectMapped(0xffffffffffffffff, 0x400000, 2 * kMiB, kKernelData);
   kstd::Result<TlbFlush> flush = pt_.Unmap(0xfffffffffffff000, 4096);
   ASSERT_TRUE(flush.ok());
@@ -399,7 +405,8 @@ TEST_F(PageTableTest, OutOfTableMemoryChangesNoTranslation) {
 
 TEST_F(PageTableTest, DestroyFreesEverythingAndReportsLeaves) {
   ASSERT_TRUE(pt_.Map(0x1000, 0x1000, 5 * 4096, kUserData).ok());
-  ASSERT_TRUE(pt_.Map(0x40000000, 0x40000000, 4 * kMiB, kUserData, {.allow_large_pages = true}).ok());
+  ASSERT_TRUE(
+      pt_.Map(0x40000000, 0x40000000, 4 * kMiB, kUserData, {.allow_large_pages = true}).ok());
   ASSERT_TRUE(pt_.Map(0xffffffff80000000, 0x100000, 3 * 4096, kKernelText).ok());
   std::vector<Mapping> removed;
   pt_.Destroy(Collect(&removed));
@@ -420,7 +427,8 @@ TEST_F(PageTableTest, RandomOperationsMatchShadowModel) {
   };
   std::map<uint64_t, Entry> shadow;  // page index -> mapping
   std::mt19937_64 rng(2024);
-  const PageAttrs choices[] = {kUserData, PageAttrs{.user = true}, PageAttrs{.user = true, .executable = true},
+  const PageAttrs choices[] = {kUserData, PageAttrs{.user = true},
+                               PageAttrs{.user = true, .executable = true},
                                PageAttrs{.writable = true}};
   for (int step = 0; step < 3000; ++step) {
     // Ranges biased to 2 MiB boundaries so large pages and splits happen.
@@ -441,9 +449,9 @@ TEST_F(PageTableTest, RandomOperationsMatchShadowModel) {
       bool any = false;
       for (uint64_t p = first; p < first + count; ++p) any = any || shadow.count(p);
       std::vector<Mapping> replaced;
-      kstd::Result<TlbFlush> r = pt_.Map(virt, phys, size, attrs,
-                                         {.allow_large_pages = true, .overwrite = overwrite},
-                                         Collect(&replaced));
+      kstd::Result<TlbFlush> r =
+          pt_.Map(virt, phys, size, attrs, {.allow_large_pages = true, .overwrite = overwrite},
+                  Collect(&replaced));
       if (any && !overwrite) {
         ASSERT_EQ(r.error(), Error::kExists);
         continue;

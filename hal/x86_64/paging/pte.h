@@ -45,13 +45,13 @@ class Pte {
   static constexpr uint64_t kCacheDisable = uint64_t{1} << 4;  // PCD
   static constexpr uint64_t kAccessed = uint64_t{1} << 5;      // A
   // Leaf entries only.
-  static constexpr uint64_t kDirty = uint64_t{1} << 6;         // D
-  static constexpr uint64_t kLargePage = uint64_t{1} << 7;     // PS (PDPTE, PDE)
-  static constexpr uint64_t kPatSmall = uint64_t{1} << 7;      // PAT, in a PTE
-  static constexpr uint64_t kGlobal = uint64_t{1} << 8;        // G (if CR4.PGE)
-  static constexpr uint64_t kPatLarge = uint64_t{1} << 12;     // PAT, in a 2M/1G leaf
+  static constexpr uint64_t kDirty = uint64_t{1} << 6;                 // D
+  static constexpr uint64_t kLargePage = uint64_t{1} << 7;             // PS (PDPTE, PDE)
+  static constexpr uint64_t kPatSmall = uint64_t{1} << 7;              // PAT, in a PTE
+  static constexpr uint64_t kGlobal = uint64_t{1} << 8;                // G (if CR4.PGE)
+  static constexpr uint64_t kPatLarge = uint64_t{1} << 12;             // PAT, in a 2M/1G leaf
   static constexpr uint64_t kProtectionKeyMask = uint64_t{0xf} << 59;  // if CR4.PKE
-  static constexpr uint64_t kNoExecute = uint64_t{1} << 63;    // XD (if EFER.NXE)
+  static constexpr uint64_t kNoExecute = uint64_t{1} << 63;            // XD (if EFER.NXE)
   // Physical address fields: bits M-1:12 (table or 4K page), M-1:21 (2M page),
   // M-1:30 (1G page), with M <= 52.
   static constexpr uint64_t kAddressMask = 0x000ffffffffff000;

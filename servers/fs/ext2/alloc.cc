@@ -20,8 +20,12 @@ namespace servers::fs::ext2 {
 namespace {
 
 bool TestBit(const uint8_t* map, uint32_t bit) { return (map[bit >> 3] >> (bit & 7)) & 1; }
-void SetBit(uint8_t* map, uint32_t bit) { map[bit >> 3] = static_cast<uint8_t>(map[bit >> 3] | (1u << (bit & 7))); }
-void ClearBit(uint8_t* map, uint32_t bit) { map[bit >> 3] = static_cast<uint8_t>(map[bit >> 3] & ~(1u << (bit & 7))); }
+void SetBit(uint8_t* map, uint32_t bit) {
+  map[bit >> 3] = static_cast<uint8_t>(map[bit >> 3] | (1u << (bit & 7)));
+}
+void ClearBit(uint8_t* map, uint32_t bit) {
+  map[bit >> 3] = static_cast<uint8_t>(map[bit >> 3] & ~(1u << (bit & 7)));
+}
 
 /// Zero bits in [0, count).
 uint32_t CountZeros(const uint8_t* map, uint32_t count) {
@@ -86,15 +90,17 @@ kstd::Result<void> Ext2::VerifyBlockBitmap(uint32_t group) {
     problem = "padding past the group's end not marked in use";
   } else if (GroupHasSuper(group) && !AllSet(map, 0, 1 + gdt_blocks_ + sb_.s_reserved_gdt_blocks)) {
     problem = "superblock/descriptor copy not marked in use";
-  } else if (!TestBit(map, gd.bg_block_bitmap - first) || !TestBit(map, gd.bg_inode_bitmap - first) ||
+  } else if (!TestBit(map, gd.bg_block_bitmap - first) ||
+             !TestBit(map, gd.bg_inode_bitmap - first) ||
              !AllSet(map, gd.bg_inode_table - first, gd.bg_inode_table - first + itable_blocks_)) {
     problem = "bitmaps or inode table not marked in use";
   }
   if (problem != nullptr) {
     group_flags_[group] |= kGroupBlocksBad;
-    return Corrupt("group %u block bitmap (block %u): %s (%u free bits, descriptor says %u); "
-                   "no blocks will be allocated or freed in this group until e2fsck repairs it",
-                   group, gd.bg_block_bitmap, problem, free_bits, gd.bg_free_blocks_count);
+    return Corrupt(
+        "group %u block bitmap (block %u): %s (%u free bits, descriptor says %u); "
+        "no blocks will be allocated or freed in this group until e2fsck repairs it",
+        group, gd.bg_block_bitmap, problem, free_bits, gd.bg_free_blocks_count);
   }
   group_flags_[group] |= kGroupBlocksChecked;
   return kstd::Ok();
@@ -118,9 +124,10 @@ kstd::Result<void> Ext2::VerifyInodeBitmap(uint32_t group) {
   }
   if (problem != nullptr) {
     group_flags_[group] |= kGroupInodesBad;
-    return Corrupt("group %u inode bitmap (block %u): %s (%u free bits, descriptor says %u); "
-                   "no inodes will be allocated or freed in this group until e2fsck repairs it",
-                   group, gd.bg_inode_bitmap, problem, free_bits, gd.bg_free_inodes_count);
+    return Corrupt(
+        "group %u inode bitmap (block %u): %s (%u free bits, descriptor says %u); "
+        "no inodes will be allocated or freed in this group until e2fsck repairs it",
+        group, gd.bg_inode_bitmap, problem, free_bits, gd.bg_free_inodes_count);
   }
   group_flags_[group] |= kGroupInodesChecked;
   return kstd::Ok();

@@ -83,8 +83,8 @@ class BlockCache {
   struct Stats {
     uint64_t hits = 0;
     uint64_t misses = 0;
-    uint64_t device_reads = 0;    // requests
-    uint64_t device_writes = 0;   // requests
+    uint64_t device_reads = 0;   // requests
+    uint64_t device_writes = 0;  // requests
     uint64_t blocks_written = 0;
     uint64_t evictions = 0;
     uint64_t write_errors = 0;

@@ -21,7 +21,8 @@ constexpr uint32_t kBlock = 1024;
 class BlockCacheTest : public ::testing::Test {
  protected:
   BlockCacheTest() : device_(1024) {  // 512 KiB: 512 blocks of 1 KiB
-    for (uint64_t b = 0; b < 512; ++b) memset(device_.data() + b * kBlock, static_cast<int>(b & 0xFF), kBlock);
+    for (uint64_t b = 0; b < 512; ++b)
+      memset(device_.data() + b * kBlock, static_cast<int>(b & 0xFF), kBlock);
   }
   uint8_t DiskByte(uint64_t block) { return device_.data()[block * kBlock]; }
 
@@ -319,7 +320,8 @@ TEST(BlockCacheModelTest, RandomOperationsMatchTheModel) {
         case 9:
           if (rng() % 4 == 0) {
             ASSERT_TRUE(cache.Sync().ok());
-            for (uint64_t k = 0; k < kBlocks; ++k) ASSERT_EQ(tag_of(device.data() + k * kBlock), view[k]) << k;
+            for (uint64_t k = 0; k < kBlocks; ++k)
+              ASSERT_EQ(tag_of(device.data() + k * kBlock), view[k]) << k;
           } else {
             ASSERT_TRUE(cache.WriteBack().ok());
           }
@@ -329,7 +331,8 @@ TEST(BlockCacheModelTest, RandomOperationsMatchTheModel) {
     }
     held.clear();
     ASSERT_TRUE(cache.Sync().ok());
-    for (uint64_t k = 0; k < kBlocks; ++k) ASSERT_EQ(tag_of(device.data() + k * kBlock), view[k]) << k;
+    for (uint64_t k = 0; k < kBlocks; ++k)
+      ASSERT_EQ(tag_of(device.data() + k * kBlock), view[k]) << k;
   }
 }
 

@@ -32,8 +32,7 @@ class BlockDevice {
   /// Writes sectors [lba, lba+count) from `in`. Errors: kReadOnlyFs,
   /// kInvalid, kIo. Success means the device accepted the data; it is durable
   /// only after Flush.
-  virtual kstd::Result<void> Write(uint64_t lba, uint32_t count,
-                                   kstd::Span<const uint8_t> in) = 0;
+  virtual kstd::Result<void> Write(uint64_t lba, uint32_t count, kstd::Span<const uint8_t> in) = 0;
   /// Makes every completed write durable (virtio-blk VIRTIO_BLK_T_FLUSH,
   /// fsync on an image). Errors: kIo.
   virtual kstd::Result<void> Flush() = 0;

@@ -95,11 +95,13 @@ kstd::Result<void> Ext2::CheckDirBlock(const Inode& dir, uint64_t index, const u
   int entry_number = 0;
   while (offset < block_size_) {
     if (block_size_ - offset < kDirEntryHeaderSize) {
-      return Corrupt("directory %u block %llu: entry header at %u crosses the block end", dir.ino, idx, offset);
+      return Corrupt("directory %u block %llu: entry header at %u crosses the block end", dir.ino,
+                     idx, offset);
     }
     Entry e = ReadEntry(data, offset, block_size_, filetype_);
     if (e.rec_len < DirEntrySize(1) || e.rec_len % 4 != 0) {
-      return Corrupt("directory %u block %llu: entry at %u has bad rec_len %u", dir.ino, idx, offset, e.rec_len);
+      return Corrupt("directory %u block %llu: entry at %u has bad rec_len %u", dir.ino, idx,
+                     offset, e.rec_len);
     }
     if (e.rec_len > block_size_ - offset) {
       return Corrupt("directory %u block %llu: entry at %u has rec_len %u past the block end",
@@ -111,25 +113,31 @@ kstd::Result<void> Ext2::CheckDirBlock(const Inode& dir, uint64_t index, const u
     }
     if (e.inode != 0) {
       if (e.name_len == 0) {
-        return Corrupt("directory %u block %llu: entry at %u has an empty name", dir.ino, idx, offset);
+        return Corrupt("directory %u block %llu: entry at %u has an empty name", dir.ino, idx,
+                       offset);
       }
       if (e.inode > sb_.s_inodes_count || (e.inode < first_ino_ && e.inode != kRootIno)) {
-        return Corrupt("directory %u block %llu: entry at %u names inode %u (out of range or reserved)",
-                       dir.ino, idx, offset, e.inode);
+        return Corrupt(
+            "directory %u block %llu: entry at %u names inode %u (out of range or reserved)",
+            dir.ino, idx, offset, e.inode);
       }
-      if (memchr(e.name, '/', e.name_len) != nullptr || memchr(e.name, '\0', e.name_len) != nullptr) {
-        return Corrupt("directory %u block %llu: entry at %u has '/' or NUL in its name", dir.ino, idx, offset);
+      if (memchr(e.name, '/', e.name_len) != nullptr ||
+          memchr(e.name, '\0', e.name_len) != nullptr) {
+        return Corrupt("directory %u block %llu: entry at %u has '/' or NUL in its name", dir.ino,
+                       idx, offset);
       }
       if (e.file_type >= kFtMax) {
-        return Corrupt("directory %u block %llu: entry at %u has file type %u", dir.ino, idx, offset, e.file_type);
+        return Corrupt("directory %u block %llu: entry at %u has file type %u", dir.ino, idx,
+                       offset, e.file_type);
       }
     }
     if (index == 0 && entry_number < 2) {
-      bool ok = entry_number == 0 ? (e.inode == dir.ino && e.name_len == 1 && e.name[0] == '.')
-                                  : (e.inode != 0 && e.name_len == 2 && e.name[0] == '.' && e.name[1] == '.');
+      bool ok = entry_number == 0
+                    ? (e.inode == dir.ino && e.name_len == 1 && e.name[0] == '.')
+                    : (e.inode != 0 && e.name_len == 2 && e.name[0] == '.' && e.name[1] == '.');
       if (!ok) {
-        return Corrupt("directory %u: entry %d of the first block is not '%s'", dir.ino, entry_number,
-                       entry_number == 0 ? "." : "..");
+        return Corrupt("directory %u: entry %d of the first block is not '%s'", dir.ino,
+                       entry_number, entry_number == 0 ? "." : "..");
       }
     }
     ++entry_number;
@@ -141,7 +149,8 @@ kstd::Result<void> Ext2::CheckDirBlock(const Inode& dir, uint64_t index, const u
 kstd::Result<BlockRef> Ext2::ReadDirBlock(const Inode& dir, uint64_t index) {
   uint32_t b = TRY(MapBlock(dir, index));
   if (b == 0) {
-    return Corrupt("directory %u has a hole at block %llu", dir.ino, static_cast<unsigned long long>(index));
+    return Corrupt("directory %u has a hole at block %llu", dir.ino,
+                   static_cast<unsigned long long>(index));
   }
   BlockRef ref = TRY(cache_->Get(b));
   TRY(CheckDirBlock(dir, index, ref.data()));
@@ -291,7 +300,8 @@ kstd::Result<void> Ext2::TouchDir(uint32_t dir_ino, int link_delta) {
   Inode dir = TRY(LoadInode(dir_ino));
   int64_t links = static_cast<int64_t>(dir.d.i_links_count) + link_delta;
   if (links < 1 || links > kLinkMax) {
-    (void)Corrupt("directory %u: link count %u %+d out of range", dir_ino, dir.d.i_links_count, link_delta);
+    (void)Corrupt("directory %u: link count %u %+d out of range", dir_ino, dir.d.i_links_count,
+                  link_delta);
     links = links < 1 ? 1 : kLinkMax;
   }
   dir.d.i_links_count = static_cast<uint16_t>(links);

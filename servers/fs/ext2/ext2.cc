@@ -19,23 +19,37 @@ struct FeatureName {
 };
 
 constexpr FeatureName kIncompatNames[] = {
-    {kIncompatCompression, "compression"}, {kIncompatFiletype, "filetype"},
+    {kIncompatCompression, "compression"},
+    {kIncompatFiletype, "filetype"},
     {kIncompatRecover, "needs_recovery (journal replay)"},
-    {kIncompatJournalDev, "journal_dev"}, {kIncompatMetaBg, "meta_bg"},
-    {kIncompatExtents, "extent"}, {kIncompat64Bit, "64bit"}, {kIncompatMmp, "mmp"},
-    {kIncompatFlexBg, "flex_bg"}, {kIncompatEaInode, "ea_inode"},
-    {kIncompatDirData, "dirdata"}, {kIncompatCsumSeed, "metadata_csum_seed"},
-    {kIncompatLargeDir, "large_dir"}, {kIncompatInlineData, "inline_data"},
-    {kIncompatEncrypt, "encrypt"}, {kIncompatCasefold, "casefold"},
+    {kIncompatJournalDev, "journal_dev"},
+    {kIncompatMetaBg, "meta_bg"},
+    {kIncompatExtents, "extent"},
+    {kIncompat64Bit, "64bit"},
+    {kIncompatMmp, "mmp"},
+    {kIncompatFlexBg, "flex_bg"},
+    {kIncompatEaInode, "ea_inode"},
+    {kIncompatDirData, "dirdata"},
+    {kIncompatCsumSeed, "metadata_csum_seed"},
+    {kIncompatLargeDir, "large_dir"},
+    {kIncompatInlineData, "inline_data"},
+    {kIncompatEncrypt, "encrypt"},
+    {kIncompatCasefold, "casefold"},
 };
 
 constexpr FeatureName kRoCompatNames[] = {
-    {kRoCompatSparseSuper, "sparse_super"}, {kRoCompatLargeFile, "large_file"},
-    {kRoCompatBtreeDir, "btree_dir"}, {kRoCompatHugeFile, "huge_file"},
-    {kRoCompatGdtCsum, "uninit_bg"}, {kRoCompatDirNlink, "dir_nlink"},
-    {kRoCompatExtraIsize, "extra_isize"}, {kRoCompatQuota, "quota"},
-    {kRoCompatBigalloc, "bigalloc"}, {kRoCompatMetadataCsum, "metadata_csum"},
-    {kRoCompatReadonly, "read-only"}, {kRoCompatProject, "project"},
+    {kRoCompatSparseSuper, "sparse_super"},
+    {kRoCompatLargeFile, "large_file"},
+    {kRoCompatBtreeDir, "btree_dir"},
+    {kRoCompatHugeFile, "huge_file"},
+    {kRoCompatGdtCsum, "uninit_bg"},
+    {kRoCompatDirNlink, "dir_nlink"},
+    {kRoCompatExtraIsize, "extra_isize"},
+    {kRoCompatQuota, "quota"},
+    {kRoCompatBigalloc, "bigalloc"},
+    {kRoCompatMetadataCsum, "metadata_csum"},
+    {kRoCompatReadonly, "read-only"},
+    {kRoCompatProject, "project"},
     {kRoCompatOrphanPresent, "orphan_present"},
 };
 
@@ -193,7 +207,8 @@ bool Ext2::IsDataBlock(uint64_t block) const {
   if (GroupHasSuper(group) && index < 1u + gdt_blocks_ + sb_.s_reserved_gdt_blocks) return false;
   const GroupDesc& gd = groups_[group];
   if (block == gd.bg_block_bitmap || block == gd.bg_inode_bitmap) return false;
-  if (block >= gd.bg_inode_table && block < static_cast<uint64_t>(gd.bg_inode_table) + itable_blocks_) {
+  if (block >= gd.bg_inode_table &&
+      block < static_cast<uint64_t>(gd.bg_inode_table) + itable_blocks_) {
     return false;
   }
   return true;
@@ -217,7 +232,8 @@ kstd::Result<void> Ext2::ReadSuperblock(Superblock* out) {
   size_t bytes = static_cast<size_t>(end - first) * sector;
   uint8_t* buffer = new (kstd::nothrow) uint8_t[bytes];
   if (buffer == nullptr) return kstd::Error::kNoMemory;
-  auto r = device_->Read(first, static_cast<uint32_t>(end - first), kstd::Span<uint8_t>(buffer, bytes));
+  auto r =
+      device_->Read(first, static_cast<uint32_t>(end - first), kstd::Span<uint8_t>(buffer, bytes));
   if (r.ok()) memcpy(out, buffer + (kSuperblockOffset - first * sector), sizeof(*out));
   delete[] buffer;
   if (r.is_error()) {
@@ -234,7 +250,8 @@ kstd::Result<void> Ext2::ValidateSuperblock(const Superblock& sb) {
   };
   if (sb.s_magic != kMagic) return bad("magic is not 0xEF53", sb.s_magic);
   if (sb.s_rev_level > kDynamicRev) return bad("unknown revision level", sb.s_rev_level);
-  if (sb.s_log_block_size > kMaxLogBlockSize) return bad("block size too large, log", sb.s_log_block_size);
+  if (sb.s_log_block_size > kMaxLogBlockSize)
+    return bad("block size too large, log", sb.s_log_block_size);
   block_size_ = kMinBlockSize << sb.s_log_block_size;
   log_block_size_ = 10 + sb.s_log_block_size;
   if (block_size_ < device_->sector_size()) {
@@ -250,8 +267,7 @@ kstd::Result<void> Ext2::ValidateSuperblock(const Superblock& sb) {
   uint64_t device_blocks = device_->sector_count() / (block_size_ / device_->sector_size());
   if (sb.s_blocks_count <= sb.s_first_data_block + 1) return bad("block count", sb.s_blocks_count);
   if (sb.s_blocks_count > device_blocks) {
-    Log(LogLevel::kError,
-        "not mounting: the superblock claims %u blocks but the device holds %llu",
+    Log(LogLevel::kError, "not mounting: the superblock claims %u blocks but the device holds %llu",
         sb.s_blocks_count, static_cast<unsigned long long>(device_blocks));
     return kstd::Error::kInvalid;
   }
@@ -259,7 +275,8 @@ kstd::Result<void> Ext2::ValidateSuperblock(const Superblock& sb) {
       sb.s_blocks_per_group % 8 != 0) {
     return bad("blocks per group", sb.s_blocks_per_group);
   }
-  if (sb.s_frags_per_group != sb.s_blocks_per_group) return bad("fragments per group", sb.s_frags_per_group);
+  if (sb.s_frags_per_group != sb.s_blocks_per_group)
+    return bad("fragments per group", sb.s_frags_per_group);
   if (sb.s_rev_level == kGoodOldRev) {
     inode_size_ = kGoodOldInodeSize;
     first_ino_ = kGoodOldFirstIno;
@@ -278,15 +295,19 @@ kstd::Result<void> Ext2::ValidateSuperblock(const Superblock& sb) {
   }
   itable_blocks_ = sb.s_inodes_per_group / inodes_per_block;
   uint64_t groups = (static_cast<uint64_t>(sb.s_blocks_count) - sb.s_first_data_block +
-                     sb.s_blocks_per_group - 1) / sb.s_blocks_per_group;
+                     sb.s_blocks_per_group - 1) /
+                    sb.s_blocks_per_group;
   if (static_cast<uint64_t>(sb.s_inodes_per_group) * groups != sb.s_inodes_count) {
     return bad("inode count is not inodes per group times groups", sb.s_inodes_count);
   }
   group_count_ = static_cast<uint32_t>(groups);
-  if (first_ino_ < kGoodOldFirstIno || first_ino_ >= sb.s_inodes_count) return bad("first inode", first_ino_);
-  if (sb.s_r_blocks_count > sb.s_blocks_count) return bad("reserved block count", sb.s_r_blocks_count);
+  if (first_ino_ < kGoodOldFirstIno || first_ino_ >= sb.s_inodes_count)
+    return bad("first inode", first_ino_);
+  if (sb.s_r_blocks_count > sb.s_blocks_count)
+    return bad("reserved block count", sb.s_r_blocks_count);
   gdt_blocks_ = static_cast<uint32_t>((groups * sizeof(GroupDesc) + block_size_ - 1) / block_size_);
-  uint64_t meta_end = static_cast<uint64_t>(sb.s_first_data_block) + 1 + gdt_blocks_ + sb.s_reserved_gdt_blocks;
+  uint64_t meta_end =
+      static_cast<uint64_t>(sb.s_first_data_block) + 1 + gdt_blocks_ + sb.s_reserved_gdt_blocks;
   uint32_t group0_blocks = sb.s_blocks_count - sb.s_first_data_block;
   if (group0_blocks > sb.s_blocks_per_group) group0_blocks = sb.s_blocks_per_group;
   if (meta_end > static_cast<uint64_t>(sb.s_first_data_block) + group0_blocks) {
@@ -327,7 +348,8 @@ kstd::Result<void> Ext2::LoadGroups() {
       problem = "block bitmap outside its group";
     } else if (!inside(gd.bg_inode_bitmap)) {
       problem = "inode bitmap outside its group";
-    } else if (!inside(gd.bg_inode_table) || !inside(static_cast<uint64_t>(gd.bg_inode_table) + itable_blocks_ - 1)) {
+    } else if (!inside(gd.bg_inode_table) ||
+               !inside(static_cast<uint64_t>(gd.bg_inode_table) + itable_blocks_ - 1)) {
       problem = "inode table outside its group";
     } else if (gd.bg_block_bitmap == gd.bg_inode_bitmap) {
       problem = "block and inode bitmaps share a block";
@@ -356,8 +378,10 @@ kstd::Result<void> Ext2::LoadGroups() {
   }
   if (free_blocks != sb_.s_free_blocks_count || free_inodes != sb_.s_free_inodes_count) {
     // The group counts are authoritative (Linux recounts them at mount too).
-    Log(LogLevel::kInfo, "superblock free counts (%u blocks, %u inodes) updated from the groups "
-        "(%llu, %llu)", sb_.s_free_blocks_count, sb_.s_free_inodes_count,
+    Log(LogLevel::kInfo,
+        "superblock free counts (%u blocks, %u inodes) updated from the groups "
+        "(%llu, %llu)",
+        sb_.s_free_blocks_count, sb_.s_free_inodes_count,
         static_cast<unsigned long long>(free_blocks), static_cast<unsigned long long>(free_inodes));
     sb_.s_free_blocks_count = static_cast<uint32_t>(free_blocks);
     sb_.s_free_inodes_count = static_cast<uint32_t>(free_inodes);
@@ -419,7 +443,8 @@ kstd::Result<MountReport> Ext2::Mount(BlockDevice* device, const MountOptions& o
   uint32_t ro_compat = sb.s_feature_ro_compat & ~kSupportedRoCompat;
   if (ro_compat != 0 && !read_only_) {
     FeatureList(ro_compat, kRoCompatNames, names, sizeof(names));
-    Log(LogLevel::kWarning, "mounting read-only: unsupported read-only-compatible features: %s", names);
+    Log(LogLevel::kWarning, "mounting read-only: unsupported read-only-compatible features: %s",
+        names);
     read_only_ = true;
   }
   if (sb.s_rev_level == kGoodOldRev && !read_only_) {
@@ -479,7 +504,8 @@ kstd::Result<MountReport> Ext2::Mount(BlockDevice* device, const MountOptions& o
   if ((sb_.s_state & kStateValid) == 0) {
     Log(LogLevel::kWarning,
         "the file system was not cleanly unmounted (mounted %u times since the last check); "
-        "running e2fsck is recommended", sb_.s_mnt_count);
+        "running e2fsck is recommended",
+        sb_.s_mnt_count);
   }
   if (report.had_errors) {
     Log(LogLevel::kWarning, "the file system has errors recorded; running e2fsck is recommended");
@@ -509,8 +535,8 @@ kstd::Result<MountReport> Ext2::Mount(BlockDevice* device, const MountOptions& o
   report.block_size = block_size_;
   report.groups = group_count_;
   Log(LogLevel::kInfo, "mounted %s: %u blocks of %u bytes, %u inodes, %u groups",
-      read_only_ ? "read-only" : "read-write", sb_.s_blocks_count, block_size_,
-      sb_.s_inodes_count, group_count_);
+      read_only_ ? "read-only" : "read-write", sb_.s_blocks_count, block_size_, sb_.s_inodes_count,
+      group_count_);
   return report;
 }
 

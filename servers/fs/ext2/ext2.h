@@ -92,17 +92,17 @@ enum class FileType : uint8_t {
 struct Attr {
   uint32_t ino = 0;
   FileType type = FileType::kUnknown;
-  uint32_t mode = 0;        // S_IF* type bits | permission bits (07777)
+  uint32_t mode = 0;  // S_IF* type bits | permission bits (07777)
   uint32_t nlink = 0;
   uint32_t uid = 0;
   uint32_t gid = 0;
-  uint64_t size = 0;        // bytes; symlinks: the target's length
-  uint64_t blocks = 0;      // 512-byte units allocated (data, indirect, xattr)
-  uint32_t rdev = 0;        // device nodes: Linux's st_rdev encoding
-  int64_t atime = 0;        // seconds since the epoch
+  uint64_t size = 0;    // bytes; symlinks: the target's length
+  uint64_t blocks = 0;  // 512-byte units allocated (data, indirect, xattr)
+  uint32_t rdev = 0;    // device nodes: Linux's st_rdev encoding
+  int64_t atime = 0;    // seconds since the epoch
   int64_t mtime = 0;
   int64_t ctime = 0;
-  int64_t crtime = 0;       // creation time (0 where the inode has no room)
+  int64_t crtime = 0;  // creation time (0 where the inode has no room)
   uint32_t generation = 0;
   uint32_t block_size = 0;  // st_blksize
 };
@@ -110,7 +110,7 @@ struct Attr {
 /// chmod/chown/utimes in one request: a field changes only if its bit is in
 /// `mask`. ctime is always set to now.
 struct SetAttrRequest {
-  static constexpr uint32_t kMode = 1u << 0;   // mode & 07777 replaces the permission bits
+  static constexpr uint32_t kMode = 1u << 0;  // mode & 07777 replaces the permission bits
   static constexpr uint32_t kUid = 1u << 1;
   static constexpr uint32_t kGid = 1u << 2;
   static constexpr uint32_t kAtime = 1u << 3;  // atime = `atime` (seconds)
@@ -132,7 +132,7 @@ struct CreateRequest {
   uint32_t mode = 0644;                // permission bits (07777); umask already applied
   uint32_t uid = 0;
   uint32_t gid = 0;
-  uint32_t rdev = 0;                   // device nodes: Linux st_rdev encoding
+  uint32_t rdev = 0;  // device nodes: Linux st_rdev encoding
 };
 
 /// One directory entry from ReadDir.
@@ -172,10 +172,10 @@ struct MountOptions {
 
 /// What Mount found.
 struct MountReport {
-  bool read_only = false;        // mounted read-only (asked for, device, or features)
-  bool was_clean = false;        // s_state said "cleanly unmounted" and no errors
-  bool had_errors = false;       // s_state had EXT2_ERROR_FS
-  uint16_t mount_count = 0;      // s_mnt_count after this mount
+  bool read_only = false;    // mounted read-only (asked for, device, or features)
+  bool was_clean = false;    // s_state said "cleanly unmounted" and no errors
+  bool had_errors = false;   // s_state had EXT2_ERROR_FS
+  uint16_t mount_count = 0;  // s_mnt_count after this mount
   int16_t max_mount_count = 0;
   uint32_t block_size = 0;
   uint32_t groups = 0;
@@ -262,8 +262,8 @@ class Ext2 {
   /// Creates a symlink to `target` (1..4095 bytes and less than a block):
   /// a fast symlink (target in the inode) below 60 bytes, else one block.
   /// Errors: as Create, kNameTooLong (target too long), kInvalid (empty).
-  kstd::Result<Attr> Symlink(uint32_t dir, Name name, kstd::Span<const char> target,
-                             uint32_t uid, uint32_t gid);
+  kstd::Result<Attr> Symlink(uint32_t dir, Name name, kstd::Span<const char> target, uint32_t uid,
+                             uint32_t gid);
   /// A new name for `ino` in `dir`. Errors: kPermission (a directory),
   /// kExists, kTooManyLinks, kNotFound (ino has no links left), kNotDirectory.
   kstd::Result<Attr> Link(uint32_t ino, uint32_t dir, Name name);
@@ -335,10 +335,10 @@ class Ext2 {
     OpenCount* next;
   };
   // group_flags_ bits.
-  static constexpr uint8_t kGroupBlocksChecked = 1;   // block bitmap matched its count
-  static constexpr uint8_t kGroupInodesChecked = 2;   // inode bitmap matched its count
-  static constexpr uint8_t kGroupBlocksBad = 4;       // never allocate blocks here
-  static constexpr uint8_t kGroupInodesBad = 8;       // never allocate inodes here
+  static constexpr uint8_t kGroupBlocksChecked = 1;  // block bitmap matched its count
+  static constexpr uint8_t kGroupInodesChecked = 2;  // inode bitmap matched its count
+  static constexpr uint8_t kGroupBlocksBad = 4;      // never allocate blocks here
+  static constexpr uint8_t kGroupInodesBad = 8;      // never allocate inodes here
 
   // ext2.cc: mount, superblock, group descriptors, logging.
   kstd::Result<void> ReadSuperblock(Superblock* out);
@@ -450,16 +450,16 @@ class Ext2 {
 
   Superblock sb_ = {};
   uint32_t block_size_ = 0;
-  uint32_t log_block_size_ = 0;   // log2(block_size_)
-  uint32_t ptrs_per_block_ = 0;   // block numbers per indirect block
+  uint32_t log_block_size_ = 0;  // log2(block_size_)
+  uint32_t ptrs_per_block_ = 0;  // block numbers per indirect block
   uint32_t inode_size_ = 0;
   uint32_t first_ino_ = 0;
   uint32_t group_count_ = 0;
-  uint32_t gdt_blocks_ = 0;       // blocks of group descriptors
-  uint32_t itable_blocks_ = 0;    // inode-table blocks per group
+  uint32_t gdt_blocks_ = 0;     // blocks of group descriptors
+  uint32_t itable_blocks_ = 0;  // inode-table blocks per group
   uint64_t max_file_size_ = 0;
   uint64_t max_file_blocks_ = 0;
-  bool filetype_ = false;         // directory entries carry a file type
+  bool filetype_ = false;  // directory entries carry a file type
 
   GroupDesc* groups_ = nullptr;
   uint8_t* group_flags_ = nullptr;  // kGroup* bits per group

@@ -164,10 +164,14 @@ TEST_F(CorruptTest, IncompatibleFeaturesRefuseTheMount) {
     const char* name;
   };
   const Case cases[] = {
-      {kIncompatExtents, "extent"},       {kIncompat64Bit, "64bit"},
-      {kIncompatMetaBg, "meta_bg"},       {kIncompatRecover, "needs_recovery"},
-      {kIncompatFlexBg, "flex_bg"},       {kIncompatInlineData, "inline_data"},
-      {kIncompatCompression, "compression"}, {kIncompatJournalDev, "journal_dev"},
+      {kIncompatExtents, "extent"},
+      {kIncompat64Bit, "64bit"},
+      {kIncompatMetaBg, "meta_bg"},
+      {kIncompatRecover, "needs_recovery"},
+      {kIncompatFlexBg, "flex_bg"},
+      {kIncompatInlineData, "inline_data"},
+      {kIncompatCompression, "compression"},
+      {kIncompatJournalDev, "journal_dev"},
       {0x40000000, "0x40000000"},
   };
   for (const Case& c : cases) {
@@ -206,9 +210,11 @@ TEST_F(CorruptTest, UnknownReadOnlyFeaturesMountReadOnly) {
     auto r = Mount();
     ASSERT_TRUE(r.ok()) << m_->log.All();
     EXPECT_TRUE(r.value().read_only);
-    EXPECT_TRUE(m_->log.Contains("mounting read-only: unsupported read-only-compatible features")) << m_->log.All();
+    EXPECT_TRUE(m_->log.Contains("mounting read-only: unsupported read-only-compatible features"))
+        << m_->log.All();
     EXPECT_EQ(m_->fs.Create(Ext2::kRootIno, Name("x"), {}).error(), kstd::Error::kReadOnlyFs);
-    EXPECT_EQ(ReadWhole(m_->fs, Resolve(m_->fs, "/hello.txt").value().ino).value(), "Hello, Tessera!\n");
+    EXPECT_EQ(ReadWhole(m_->fs, Resolve(m_->fs, "/hello.txt").value().ino).value(),
+              "Hello, Tessera!\n");
     EXPECT_TRUE(m_->fs.Unmount().ok());
     EXPECT_TRUE(testing::ReadHostFile(image_) == before) << "a read-only mount wrote";
   }
@@ -233,7 +239,8 @@ TEST_F(CorruptTest, BlockNumberPastTheEnd) {
   EXPECT_EQ(WriteAll(m_->fs, file.value().ino, 0, "x").error(), kstd::Error::kIo);
   EXPECT_EQ(m_->fs.Truncate(file.value().ino, 0).error(), kstd::Error::kIo);
   // Everything else is fine.
-  EXPECT_EQ(ReadWhole(m_->fs, Resolve(m_->fs, "/dir/sub/inner.txt").value().ino).value(), "inner\n");
+  EXPECT_EQ(ReadWhole(m_->fs, Resolve(m_->fs, "/dir/sub/inner.txt").value().ino).value(),
+            "inner\n");
   auto fresh = m_->fs.Create(Ext2::kRootIno, Name("fresh"), {});
   ASSERT_TRUE(fresh.ok());
   EXPECT_TRUE(WriteAll(m_->fs, fresh.value().ino, 0, "still works").ok());
@@ -275,15 +282,21 @@ TEST_F(CorruptTest, IndirectPointerIntoMetadataIsNeverWritten) {
   ASSERT_TRUE(file.ok());
   // A read stops where the damage starts; the next one reports it.
   std::string out(20000, '\0');
-  auto n = m_->fs.Read(file.value().ino, 0, kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size()));
+  auto n = m_->fs.Read(file.value().ino, 0,
+                       kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size()));
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n.value(), 12u * 1024);
-  EXPECT_EQ(m_->fs.Read(file.value().ino, 12 * 1024, kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), 100)).error(),
+  EXPECT_EQ(m_->fs
+                .Read(file.value().ino, 12 * 1024,
+                      kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), 100))
+                .error(),
             kstd::Error::kIo);
-  EXPECT_EQ(WriteAll(m_->fs, file.value().ino, 12 * 1024 + 100, "poison").error(), kstd::Error::kIo);
+  EXPECT_EQ(WriteAll(m_->fs, file.value().ino, 12 * 1024 + 100, "poison").error(),
+            kstd::Error::kIo);
   EXPECT_EQ(m_->fs.Unlink(Ext2::kRootIno, Name("twelve_k_plus.bin")).error(), kstd::Error::kIo);
   ASSERT_TRUE(m_->fs.Unmount().ok());
-  EXPECT_TRUE(ReadFileRange(image_, table * 1024, 1024) == before) << "the inode table was written through the bad pointer";
+  EXPECT_TRUE(ReadFileRange(image_, table * 1024, 1024) == before)
+      << "the inode table was written through the bad pointer";
 }
 
 TEST_F(CorruptTest, IndirectBlockPointingAtItself) {
@@ -295,7 +308,8 @@ TEST_F(CorruptTest, IndirectBlockPointingAtItself) {
   uint8_t buffer[100];
   // The direct part still reads; the looped part gives EIO.
   EXPECT_TRUE(m_->fs.Read(file.value().ino, 0, kstd::Span<uint8_t>(buffer, 100)).ok());
-  EXPECT_EQ(m_->fs.Read(file.value().ino, 12 * 1024, kstd::Span<uint8_t>(buffer, 1)).error(), kstd::Error::kIo);
+  EXPECT_EQ(m_->fs.Read(file.value().ino, 12 * 1024, kstd::Span<uint8_t>(buffer, 1)).error(),
+            kstd::Error::kIo);
   EXPECT_TRUE(m_->log.Contains("points back to itself")) << m_->log.All();
   EXPECT_EQ(m_->fs.Truncate(file.value().ino, 0).error(), kstd::Error::kIo);
   // Double-indirect loops too.
@@ -304,8 +318,9 @@ TEST_F(CorruptTest, IndirectBlockPointingAtItself) {
   PatchU32(dind * 1024, static_cast<uint32_t>(dind));
   ASSERT_TRUE(Mount().ok());
   auto medium = Resolve(m_->fs, "/medium.bin");
-  EXPECT_EQ(m_->fs.Read(medium.value().ino, (12 + 256) * 1024, kstd::Span<uint8_t>(buffer, 1)).error(),
-            kstd::Error::kIo);
+  EXPECT_EQ(
+      m_->fs.Read(medium.value().ino, (12 + 256) * 1024, kstd::Span<uint8_t>(buffer, 1)).error(),
+      kstd::Error::kIo);
   EXPECT_EQ(m_->fs.Unlink(Ext2::kRootIno, Name("medium.bin")).error(), kstd::Error::kIo);
   EXPECT_TRUE(m_->fs.Unmount().ok());
 }
@@ -313,8 +328,8 @@ TEST_F(CorruptTest, IndirectBlockPointingAtItself) {
 TEST_F(CorruptTest, DirectoryEntryLengths) {
   struct Case {
     const char* what;
-    uint32_t offset;   // in the directory's first block
-    uint32_t size;     // 2 or 1 bytes
+    uint32_t offset;  // in the directory's first block
+    uint32_t size;    // 2 or 1 bytes
     uint32_t value;
     const char* message;
   };
@@ -348,12 +363,14 @@ TEST_F(CorruptTest, DirectoryEntryLengths) {
     EXPECT_EQ(m_->fs.Lookup(dir, Name("hard_c")).error(), kstd::Error::kIo);
     uint64_t cursor = 0;
     DirEntry entries[8];
-    EXPECT_EQ(m_->fs.ReadDir(dir, &cursor, kstd::Span<DirEntry>(entries, 8)).error(), kstd::Error::kIo);
+    EXPECT_EQ(m_->fs.ReadDir(dir, &cursor, kstd::Span<DirEntry>(entries, 8)).error(),
+              kstd::Error::kIo);
     EXPECT_EQ(m_->fs.Create(dir, Name("new"), {}).error(), kstd::Error::kIo);
     EXPECT_EQ(m_->fs.Rmdir(Ext2::kRootIno, Name("dir")).error(), kstd::Error::kIo);
     EXPECT_TRUE(m_->log.Contains(c.message)) << m_->log.All();
     ASSERT_TRUE(m_->fs.Unmount().ok());
-    EXPECT_TRUE(ReadFileRange(image_, block * 1024, 1024) == damaged) << "the damaged block was rewritten";
+    EXPECT_TRUE(ReadFileRange(image_, block * 1024, 1024) == damaged)
+        << "the damaged block was rewritten";
   }
 }
 
@@ -381,7 +398,8 @@ TEST_F(CorruptTest, DirectoryLoops) {
   auto deep = Resolve(m_->fs, "/dir/sub/loop/sub/loop/sub/loop/sub/inner.txt");
   ASSERT_TRUE(deep.ok());
   uint32_t sub = Resolve(m_->fs, "/dir/sub").value().ino;
-  EXPECT_EQ(m_->fs.Rename(Ext2::kRootIno, Name("dir"), sub, Name("x")).error(), kstd::Error::kInvalid);
+  EXPECT_EQ(m_->fs.Rename(Ext2::kRootIno, Name("dir"), sub, Name("x")).error(),
+            kstd::Error::kInvalid);
   EXPECT_EQ(m_->fs.Rmdir(sub, Name("loop")).error(), kstd::Error::kNotEmpty);
   ASSERT_TRUE(m_->fs.Unmount().ok());
 
@@ -393,7 +411,8 @@ TEST_F(CorruptTest, DirectoryLoops) {
   PatchU32(sub_block * 1024 + 12, sub_ino);  // sub/.. = sub
   ASSERT_TRUE(Mount().ok());
   uint32_t sub2 = Resolve(m_->fs, "/dir/sub").value().ino;
-  EXPECT_EQ(m_->fs.Rename(Ext2::kRootIno, Name("emptydir"), sub2, Name("x")).error(), kstd::Error::kIo);
+  EXPECT_EQ(m_->fs.Rename(Ext2::kRootIno, Name("emptydir"), sub2, Name("x")).error(),
+            kstd::Error::kIo);
   EXPECT_TRUE(m_->log.Contains("its own parent")) << m_->log.All();
   ASSERT_TRUE(m_->fs.Unmount().ok());
 
@@ -403,7 +422,8 @@ TEST_F(CorruptTest, DirectoryLoops) {
   PatchU32(level0_block * 1024 + 12, level1);  // level0/.. = level1, level1/.. = level0
   ASSERT_TRUE(Mount().ok());
   uint32_t l1 = Resolve(m_->fs, "/deep/level0/level1").value().ino;
-  EXPECT_EQ(m_->fs.Rename(Ext2::kRootIno, Name("emptydir"), l1, Name("x")).error(), kstd::Error::kIo);
+  EXPECT_EQ(m_->fs.Rename(Ext2::kRootIno, Name("emptydir"), l1, Name("x")).error(),
+            kstd::Error::kIo);
   EXPECT_TRUE(m_->log.Contains("a loop in the directory tree")) << m_->log.All();
   // Nothing moved.
   EXPECT_TRUE(Resolve(m_->fs, "/emptydir").ok());
@@ -424,7 +444,8 @@ TEST_F(CorruptTest, BitmapCountMismatchStopsAllocation) {
   EXPECT_TRUE(m_->fs.Unlink(Ext2::kRootIno, Name("small.bin")).ok());
   EXPECT_TRUE(m_->log.Contains("left allocated")) << m_->log.All();
   ASSERT_TRUE(m_->fs.Unmount().ok());
-  EXPECT_TRUE(ReadFileRange(image_, bitmap * 1024, 1024) == before) << "the damaged bitmap was written";
+  EXPECT_TRUE(ReadFileRange(image_, bitmap * 1024, 1024) == before)
+      << "the damaged bitmap was written";
 
   // Inode bitmap.
   Use("tree_1k.img");
@@ -453,7 +474,8 @@ TEST_F(CorruptTest, DamagedGroupIsAvoidedInAMultiGroupFileSystem) {
   // e2fsck finds the original damage only.
   CommandResult fsck = E2fsck(image_);
   EXPECT_EQ(fsck.exit_code, 4);
-  EXPECT_NE(fsck.output.find("Free blocks count wrong for group #0"), std::string::npos) << fsck.output;
+  EXPECT_NE(fsck.output.find("Free blocks count wrong for group #0"), std::string::npos)
+      << fsck.output;
   EXPECT_EQ(fsck.output.find("Inode"), std::string::npos) << fsck.output;
   std::string got;
   ASSERT_TRUE(testing::DebugfsCat(image_, "/new", &got));
@@ -508,19 +530,18 @@ void Walk(Ext2& fs, uint32_t dir, int depth, std::set<uint32_t>* seen, int* budg
       uint8_t buffer[8192];
       char target[4096];
       switch (attr.value().type) {
-        case FileType::kDirectory:
-          Walk(fs, attr.value().ino, depth + 1, seen, budget);
-          break;
+        case FileType::kDirectory: Walk(fs, attr.value().ino, depth + 1, seen, budget); break;
         case FileType::kRegular:
-          for (uint64_t off = 0; off < attr.value().size && off < (1u << 20); off += sizeof(buffer)) {
-            if (!fs.Read(attr.value().ino, off, kstd::Span<uint8_t>(buffer, sizeof(buffer))).ok()) break;
+          for (uint64_t off = 0; off < attr.value().size && off < (1u << 20);
+               off += sizeof(buffer)) {
+            if (!fs.Read(attr.value().ino, off, kstd::Span<uint8_t>(buffer, sizeof(buffer))).ok())
+              break;
           }
           break;
         case FileType::kSymlink:
           (void)fs.ReadLink(attr.value().ino, kstd::Span<char>(target, sizeof(target)));
           break;
-        default:
-          break;
+        default: break;
       }
     }
   }
@@ -572,7 +593,9 @@ TEST_P(FuzzTest, RandomMetadataDamageNeverCrashes) {
     for (int i = 0; i < 5; ++i) {
       std::string name = "fuzz" + std::to_string(i);
       auto file = fs.Create(Ext2::kRootIno, Name(name.data(), name.size()), {});
-      if (file.ok()) (void)WriteAll(fs, file.value().ino, static_cast<uint64_t>(i) * 70000, testing::PatternBytes(30000, seed));
+      if (file.ok())
+        (void)WriteAll(fs, file.value().ino, static_cast<uint64_t>(i) * 70000,
+                       testing::PatternBytes(30000, seed));
       (void)fs.Mkdir(Ext2::kRootIno, Name(("d" + name).data(), name.size() + 1), 0755, 0, 0);
     }
     (void)fs.Unlink(Ext2::kRootIno, Name("medium.bin"));

@@ -84,7 +84,8 @@ class RandomTest : public ::testing::TestWithParam<Params> {
 
   uint32_t Rand(uint32_t n) { return n == 0 ? 0 : static_cast<uint32_t>(rng_() % n); }
 
-  void Collect(const NodePtr& dir, std::vector<NodePtr>* dirs, std::vector<std::pair<NodePtr, std::string>>* entries) {
+  void Collect(const NodePtr& dir, std::vector<NodePtr>* dirs,
+               std::vector<std::pair<NodePtr, std::string>>* entries) {
     dirs->push_back(dir);
     for (const auto& [name, kid] : dir->kids) {
       entries->push_back({dir, name});
@@ -93,7 +94,8 @@ class RandomTest : public ::testing::TestWithParam<Params> {
   }
 
   std::string NewName() {
-    static const char* kStems[] = {"a", "file", "dir", "x", "long_name_for_entries", "z9", "name with space"};
+    static const char* kStems[] = {"a",  "file",           "dir", "x", "long_name_for_entries",
+                                   "z9", "name with space"};
     std::string name = kStems[Rand(7)] + std::to_string(Rand(40));
     if (Rand(10) == 0) name += std::string(Rand(200), 'q');
     return name;
@@ -203,7 +205,7 @@ class RandomTest : public ::testing::TestWithParam<Params> {
     Ext2& fs = m_->fs;
     uint32_t op = Rand(100);
     if (full && op < 40) op = 60 + Rand(8);  // make room: truncate or unlink
-    if (op < 12) {  // create a file
+    if (op < 12) {                           // create a file
       NodePtr dir = dirs[Rand(static_cast<uint32_t>(dirs.size()))];
       std::string name = NewName();
       auto r = fs.Create(dir->ino, Name(name.data(), name.size()), {});
@@ -222,11 +224,15 @@ class RandomTest : public ::testing::TestWithParam<Params> {
       auto& [dir, name] = files[Rand(static_cast<uint32_t>(files.size()))];
       NodePtr file = dir->kids[name];
       uint64_t bs = fs.block_size();
-      uint64_t offset = Rand(4) == 0 ? file->data.size() : Rand(static_cast<uint32_t>(file->data.size() + 1));
+      uint64_t offset =
+          Rand(4) == 0 ? file->data.size() : Rand(static_cast<uint32_t>(file->data.size() + 1));
       if (Rand(8) == 0) offset += Rand(static_cast<uint32_t>(400 * bs));  // a hole
-      size_t size = Rand(5) == 0 ? Rand(static_cast<uint32_t>(60 * bs)) : Rand(static_cast<uint32_t>(3 * bs));
+      size_t size =
+          Rand(5) == 0 ? Rand(static_cast<uint32_t>(60 * bs)) : Rand(static_cast<uint32_t>(3 * bs));
       std::string data = PatternBytes(size, static_cast<uint32_t>(rng_()));
-      auto r = fs.Write(file->ino, offset, kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+      auto r = fs.Write(
+          file->ino, offset,
+          kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
       ASSERT_TRUE(r.ok()) << kstd::ErrorName(r.error()) << m_->log.All();
       ASSERT_EQ(r.value(), size);
       file->history += " write(" + std::to_string(offset) + "," + std::to_string(size) + ")";
@@ -240,7 +246,8 @@ class RandomTest : public ::testing::TestWithParam<Params> {
       NodePtr file = dir->kids[name];
       uint64_t offset = Rand(static_cast<uint32_t>(file->data.size() + 10));
       std::string out(Rand(20000), '\0');
-      auto r = fs.Read(file->ino, offset, kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size()));
+      auto r = fs.Read(file->ino, offset,
+                       kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size()));
       ASSERT_TRUE(r.ok());
       std::string expect = offset < file->data.size() ? file->data.substr(offset, out.size()) : "";
       ASSERT_EQ(r.value(), expect.size());
@@ -264,7 +271,8 @@ class RandomTest : public ::testing::TestWithParam<Params> {
     } else if (op < 55) {  // symlink
       NodePtr dir = dirs[Rand(static_cast<uint32_t>(dirs.size()))];
       std::string name = NewName();
-      std::string target = std::string(1 + Rand(Rand(2) ? 50 : 300), 't') + std::to_string(Rand(1000));
+      std::string target =
+          std::string(1 + Rand(Rand(2) ? 50 : 300), 't') + std::to_string(Rand(1000));
       auto r = fs.Symlink(dir->ino, Name(name.data(), name.size()),
                           kstd::Span<const char>(target.data(), target.size()), 0, 0);
       if (dir->kids.count(name)) {
@@ -357,9 +365,12 @@ class RandomTest : public ::testing::TestWithParam<Params> {
       }
       if (victim) {
         bool victim_dir = victim->type == FileType::kDirectory;
-        if (src_dir_kind && !victim_dir) expect = kstd::Error::kNotDirectory;
-        else if (!src_dir_kind && victim_dir) expect = kstd::Error::kIsDirectory;
-        else if (victim_dir && !victim->kids.empty()) expect = kstd::Error::kNotEmpty;
+        if (src_dir_kind && !victim_dir)
+          expect = kstd::Error::kNotDirectory;
+        else if (!src_dir_kind && victim_dir)
+          expect = kstd::Error::kIsDirectory;
+        else if (victim_dir && !victim->kids.empty())
+          expect = kstd::Error::kNotEmpty;
       }
       if (expect == static_cast<kstd::Error>(0) && src_dir_kind && src_dir != dst_dir &&
           IsAncestorOrSelf(src.get(), dst_dir.get())) {
@@ -374,7 +385,8 @@ class RandomTest : public ::testing::TestWithParam<Params> {
       if (victim && victim->type != FileType::kDirectory) --victim->links;
       src_dir->kids.erase(src_name);
       dst_dir->kids[dst_name] = src;
-      src->history += " rename(" + src_name + " -> " + dst_name + " in " + std::to_string(dst_dir->ino) + ")";
+      src->history +=
+          " rename(" + src_name + " -> " + dst_name + " in " + std::to_string(dst_dir->ino) + ")";
       if (victim) victim->history += " replaced by " + std::to_string(src->ino);
       if (src_dir_kind) src->parent = dst_dir.get();
     } else {  // remount

@@ -138,7 +138,9 @@ class ReadTest : public ::testing::TestWithParam<const char*> {
         while (dirent* d = readdir(sub)) {
           std::string n = d->d_name;
           struct stat cst;
-          if (n != "." && n != ".." && lstat((path + "/" + n).c_str(), &cst) == 0 && S_ISDIR(cst.st_mode)) ++subdirs;
+          if (n != "." && n != ".." && lstat((path + "/" + n).c_str(), &cst) == 0 &&
+              S_ISDIR(cst.st_mode))
+            ++subdirs;
         }
         closedir(sub);
         EXPECT_EQ(a.nlink, static_cast<uint32_t>(2 + subdirs));
@@ -225,26 +227,31 @@ TEST_P(ReadTest, ReadsAtOffsetsAndPastTheEnd) {
   ASSERT_TRUE(file.ok());
   std::string host = ReadHostFile(StagingDir() + "/medium.bin");
   uint8_t buffer[5000];
-  for (uint64_t offset : {0ull, 1ull, 1023ull, 4095ull, 12287ull, 274431ull, 300000ull, 307199ull}) {
+  for (uint64_t offset :
+       {0ull, 1ull, 1023ull, 4095ull, 12287ull, 274431ull, 300000ull, 307199ull}) {
     auto n = m_.fs.Read(file.value().ino, offset, kstd::Span<uint8_t>(buffer, sizeof(buffer)));
     ASSERT_TRUE(n.ok());
     size_t expect = std::min<size_t>(sizeof(buffer), host.size() - offset);
     ASSERT_EQ(n.value(), expect) << offset;
-    EXPECT_EQ(std::string(reinterpret_cast<char*>(buffer), expect), host.substr(offset, expect)) << offset;
+    EXPECT_EQ(std::string(reinterpret_cast<char*>(buffer), expect), host.substr(offset, expect))
+        << offset;
   }
   EXPECT_EQ(m_.fs.Read(file.value().ino, 307200, kstd::Span<uint8_t>(buffer, 10)).value(), 0u);
   EXPECT_EQ(m_.fs.Read(file.value().ino, ~0ull, kstd::Span<uint8_t>(buffer, 10)).value(), 0u);
   auto dir = Resolve(m_.fs, "/dir");
-  EXPECT_EQ(m_.fs.Read(dir.value().ino, 0, kstd::Span<uint8_t>(buffer, 10)).error(), kstd::Error::kIsDirectory);
+  EXPECT_EQ(m_.fs.Read(dir.value().ino, 0, kstd::Span<uint8_t>(buffer, 10)).error(),
+            kstd::Error::kIsDirectory);
   auto fifo = Resolve(m_.fs, "/fifo");
-  EXPECT_EQ(m_.fs.Read(fifo.value().ino, 0, kstd::Span<uint8_t>(buffer, 10)).error(), kstd::Error::kInvalid);
+  EXPECT_EQ(m_.fs.Read(fifo.value().ino, 0, kstd::Span<uint8_t>(buffer, 10)).error(),
+            kstd::Error::kInvalid);
   auto link = Resolve(m_.fs, "/link_fast");
   char small[4];
   auto n = m_.fs.ReadLink(link.value().ino, kstd::Span<char>(small, sizeof(small)));
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n.value(), 9u);  // the full length; the copy is truncated
   EXPECT_EQ(std::string(small, 4), "hell");
-  EXPECT_EQ(m_.fs.ReadLink(file.value().ino, kstd::Span<char>(small, 4)).error(), kstd::Error::kInvalid);
+  EXPECT_EQ(m_.fs.ReadLink(file.value().ino, kstd::Span<char>(small, 4)).error(),
+            kstd::Error::kInvalid);
 }
 
 TEST_P(ReadTest, ReadOnlyMountRefusesChanges) {

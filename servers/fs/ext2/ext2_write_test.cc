@@ -32,20 +32,19 @@ using testing::ResolveParent;
 using testing::ScratchCopy;
 using testing::WriteAll;
 
-#define ASSERT_OK(expr)                                                         \
-  do {                                                                          \
-    auto _r = (expr);                                                           \
-    ASSERT_TRUE(_r.ok()) << #expr << ": " << kstd::ErrorName(_r.error()) << "\n" \
-                         << m_->log.All();                                      \
+#define ASSERT_OK(expr)                                                                            \
+  do {                                                                                             \
+    auto _r = (expr);                                                                              \
+    ASSERT_TRUE(_r.ok()) << #expr << ": " << kstd::ErrorName(_r.error()) << "\n" << m_->log.All(); \
   } while (0)
 
-#define EXPECT_ERR(expr, err)                                                          \
-  do {                                                                                 \
-    auto _r = (expr);                                                                  \
-    EXPECT_FALSE(_r.ok()) << #expr << " succeeded";                                    \
-    if (!_r.ok()) {                                                                   \
-      EXPECT_EQ(_r.error(), err) << #expr << ": " << kstd::ErrorName(_r.error());      \
-    }                                                                                  \
+#define EXPECT_ERR(expr, err)                                                     \
+  do {                                                                            \
+    auto _r = (expr);                                                             \
+    EXPECT_FALSE(_r.ok()) << #expr << " succeeded";                               \
+    if (!_r.ok()) {                                                               \
+      EXPECT_EQ(_r.error(), err) << #expr << ": " << kstd::ErrorName(_r.error()); \
+    }                                                                             \
   } while (0)
 
 class WriteTestBase : public ::testing::Test {
@@ -155,8 +154,16 @@ class WriteTest : public WriteTestBase, public ::testing::WithParamInterface<con
 
 TEST_P(WriteTest, CreateWriteAndReadBack) {
   const uint64_t b = bs();
-  std::vector<uint64_t> sizes = {0, 1, b - 1, b, b + 1, 12 * b, 12 * b + 1, (12 + ptrs()) * b,
-                                 (12 + ptrs()) * b + 1, (12 + ptrs() + 5) * b + 17};
+  std::vector<uint64_t> sizes = {0,
+                                 1,
+                                 b - 1,
+                                 b,
+                                 b + 1,
+                                 12 * b,
+                                 12 * b + 1,
+                                 (12 + ptrs()) * b,
+                                 (12 + ptrs()) * b + 1,
+                                 (12 + ptrs() + 5) * b + 17};
   int i = 0;
   for (uint64_t size : sizes) {
     std::string path = "/file" + std::to_string(i);
@@ -198,8 +205,9 @@ TEST_P(WriteTest, TruncateShrinksGrowsAndFrees) {
   uint64_t big = (12 + ptrs() + 3) * bs() + 100;
   Write("/t", 0, PatternBytes(big, 3));
   EXPECT_LT(Stats().free_blocks, baseline_.free_blocks);
-  for (uint64_t size : {big - 1, (12 + ptrs()) * bs() + 1, (12 + ptrs()) * uint64_t{bs()},
-                        12 * uint64_t{bs()} + 5, 12 * uint64_t{bs()}, uint64_t{bs()} + 1, uint64_t{7}}) {
+  for (uint64_t size :
+       {big - 1, (12 + ptrs()) * bs() + 1, (12 + ptrs()) * uint64_t{bs()}, 12 * uint64_t{bs()} + 5,
+        12 * uint64_t{bs()}, uint64_t{bs()} + 1, uint64_t{7}}) {
     Truncate("/t", size);
     ExpectContents("/t");
   }
@@ -239,7 +247,8 @@ TEST_P(WriteTest, SparseWritesAllocateOnlyWhatIsWritten) {
   auto check = [&]() {
     for (const auto& [fb, data] : pieces) {
       std::string got(bs(), '\0');
-      auto n = m_->fs.Read(ino, fb * bs(), kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(got.data()), got.size()));
+      auto n = m_->fs.Read(ino, fb * bs(),
+                           kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(got.data()), got.size()));
       ASSERT_TRUE(n.ok());
       std::string expect(bs(), '\0');
       expect.replace(11, data.size(), data);
@@ -248,7 +257,8 @@ TEST_P(WriteTest, SparseWritesAllocateOnlyWhatIsWritten) {
       EXPECT_TRUE(got == expect) << "file block " << fb;
       CommandResult bmap = Debugfs(image_, "bmap /sparse " + std::to_string(fb));
       uint64_t physical = std::stoull(bmap.output);
-      EXPECT_EQ(testing::ReadFileRange(image_, physical * bs() + 11, data.size()), data) << "debugfs bmap " << fb;
+      EXPECT_EQ(testing::ReadFileRange(image_, physical * bs() + 11, data.size()), data)
+          << "debugfs bmap " << fb;
     }
     // Holes read as zeros.
     uint8_t buffer[64];
@@ -367,11 +377,13 @@ TEST_P(WriteTest, HardLinks) {
 
 TEST_P(WriteTest, Symlinks) {
   std::vector<std::string> targets = {"a", std::string(59, 'f'), std::string(60, 's'),
-                                      "../some/where/else", std::string(bs() - 1 < 4095 ? bs() - 1 : 4095, 'L')};
+                                      "../some/where/else",
+                                      std::string(bs() - 1 < 4095 ? bs() - 1 : 4095, 'L')};
   for (size_t i = 0; i < targets.size(); ++i) {
     std::string name = "link" + std::to_string(i);
-    auto attr = m_->fs.Symlink(Ext2::kRootIno, Name(name.data(), name.size()),
-                               kstd::Span<const char>(targets[i].data(), targets[i].size()), 1000, 100);
+    auto attr =
+        m_->fs.Symlink(Ext2::kRootIno, Name(name.data(), name.size()),
+                       kstd::Span<const char>(targets[i].data(), targets[i].size()), 1000, 100);
     ASSERT_TRUE(attr.ok()) << name << ": " << kstd::ErrorName(attr.error());
     EXPECT_EQ(attr.value().type, FileType::kSymlink);
     EXPECT_EQ(attr.value().size, targets[i].size());
@@ -379,7 +391,8 @@ TEST_P(WriteTest, Symlinks) {
     EXPECT_EQ(ReadLinkString(m_->fs, attr.value().ino), targets[i]);
   }
   std::string too_long(4096, 'x');
-  EXPECT_ERR(m_->fs.Symlink(Ext2::kRootIno, Name("bad"), kstd::Span<const char>(too_long.data(), too_long.size()), 0, 0),
+  EXPECT_ERR(m_->fs.Symlink(Ext2::kRootIno, Name("bad"),
+                            kstd::Span<const char>(too_long.data(), too_long.size()), 0, 0),
              kstd::Error::kNameTooLong);
   EXPECT_ERR(m_->fs.Symlink(Ext2::kRootIno, Name("bad"), {}, 0, 0), kstd::Error::kInvalid);
   EXPECT_ERR(m_->fs.Symlink(Ext2::kRootIno, Name("link0"), kstd::Span<const char>("x", 1), 0, 0),
@@ -393,7 +406,8 @@ TEST_P(WriteTest, Symlinks) {
     EXPECT_EQ(attr.value().gid, 100u);
     CommandResult stat = Debugfs(image_, "stat /link" + std::to_string(i));
     if (targets[i].size() < 60) {
-      EXPECT_NE(stat.output.find("Fast link dest: \"" + targets[i] + "\""), std::string::npos) << stat.output;
+      EXPECT_NE(stat.output.find("Fast link dest: \"" + targets[i] + "\""), std::string::npos)
+          << stat.output;
     }
   }
   // Removing them frees the slow symlinks' blocks.
@@ -416,7 +430,8 @@ TEST_P(WriteTest, DeviceNodesFifosSockets) {
   const Node nodes[] = {
       {"null", FileType::kCharDevice, (1u << 8) | 3, "character special"},
       {"sda1", FileType::kBlockDevice, (8u << 8) | 1, "block special"},
-      {"big", FileType::kCharDevice, (300u << 8) | (70000u & 0xFF) | ((70000u & ~0xFFu) << 12), "character special"},
+      {"big", FileType::kCharDevice, (300u << 8) | (70000u & 0xFF) | ((70000u & ~0xFFu) << 12),
+       "character special"},
       {"pipe", FileType::kFifo, 0, "FIFO"},
       {"sock", FileType::kSocket, 0, "socket"},
   };
@@ -440,12 +455,14 @@ TEST_P(WriteTest, DeviceNodesFifosSockets) {
     EXPECT_EQ(attr.value().rdev, n.rdev) << n.name;
     EXPECT_EQ(attr.value().mode & 07777, 0620u);
     CommandResult stat = Debugfs(image_, std::string("stat /") + n.name);
-    EXPECT_NE(stat.output.find(std::string("Type: ") + n.debugfs_type), std::string::npos) << stat.output;
+    EXPECT_NE(stat.output.find(std::string("Type: ") + n.debugfs_type), std::string::npos)
+        << stat.output;
   }
   CommandResult stat = Debugfs(image_, "stat /null");
   EXPECT_NE(stat.output.find("Device major/minor number: 01:03"), std::string::npos) << stat.output;
   stat = Debugfs(image_, "stat /big");
-  EXPECT_NE(stat.output.find("Device major/minor number: 300:70000"), std::string::npos) << stat.output;
+  EXPECT_NE(stat.output.find("Device major/minor number: 300:70000"), std::string::npos)
+      << stat.output;
 }
 
 TEST_P(WriteTest, RenameFilesPosixRules) {
@@ -484,9 +501,12 @@ TEST_P(WriteTest, RenameFilesPosixRules) {
   EXPECT_TRUE(Resolve(m_->fs, "/b").ok());
   // Errors.
   EXPECT_ERR(m_->fs.Rename(Ext2::kRootIno, Name("nope"), d1, Name("x")), kstd::Error::kNotFound);
-  EXPECT_ERR(m_->fs.Rename(Ext2::kRootIno, Name("b"), Ext2::kRootIno, Name("d1")), kstd::Error::kIsDirectory);
-  EXPECT_ERR(m_->fs.Rename(Ext2::kRootIno, Name("d1"), Ext2::kRootIno, Name("b")), kstd::Error::kNotDirectory);
-  EXPECT_ERR(m_->fs.Rename(Ext2::kRootIno, Name("b"), a_ino, Name("x")), kstd::Error::kNotDirectory);
+  EXPECT_ERR(m_->fs.Rename(Ext2::kRootIno, Name("b"), Ext2::kRootIno, Name("d1")),
+             kstd::Error::kIsDirectory);
+  EXPECT_ERR(m_->fs.Rename(Ext2::kRootIno, Name("d1"), Ext2::kRootIno, Name("b")),
+             kstd::Error::kNotDirectory);
+  EXPECT_ERR(m_->fs.Rename(Ext2::kRootIno, Name("b"), a_ino, Name("x")),
+             kstd::Error::kNotDirectory);
   EXPECT_ERR(m_->fs.Rename(Ext2::kRootIno, Name("."), d1, Name("x")), kstd::Error::kBusy);
   EXPECT_ERR(m_->fs.Rename(Ext2::kRootIno, Name("b"), d1, Name("..")), kstd::Error::kBusy);
   // A name onto itself.
@@ -521,7 +541,8 @@ TEST_P(WriteTest, RenameDirectories) {
   MakeDir("/empty");
   MakeDir("/full");
   CreateFile("/full/x");
-  EXPECT_ERR(m_->fs.Rename(p2, Name("moved"), Ext2::kRootIno, Name("full")), kstd::Error::kNotEmpty);
+  EXPECT_ERR(m_->fs.Rename(p2, Name("moved"), Ext2::kRootIno, Name("full")),
+             kstd::Error::kNotEmpty);
   uint32_t root_links = m_->fs.GetAttr(Ext2::kRootIno).value().nlink;
   ASSERT_OK(m_->fs.Rename(p2, Name("moved"), Ext2::kRootIno, Name("empty")));
   files_["/empty/f"] = files_["/p2/moved/f"];
@@ -530,7 +551,8 @@ TEST_P(WriteTest, RenameDirectories) {
   EXPECT_EQ(m_->fs.GetAttr(p2).value().nlink, 2u);
   EXPECT_EQ(m_->fs.Lookup(child, Name("..")).value().ino, Ext2::kRootIno);
   // An ancestor of the source as the target: it is not empty.
-  EXPECT_ERR(m_->fs.Rename(child, Name("grandchild"), Ext2::kRootIno, Name("empty")), kstd::Error::kNotEmpty);
+  EXPECT_ERR(m_->fs.Rename(child, Name("grandchild"), Ext2::kRootIno, Name("empty")),
+             kstd::Error::kNotEmpty);
   // Same parent, directory onto an empty directory.
   MakeDir("/empty2");
   MakeDir("/mover");
@@ -540,8 +562,10 @@ TEST_P(WriteTest, RenameDirectories) {
   // Deep move up and down the tree.
   MakeDir("/p1/x");
   MakeDir("/p1/x/y");
-  ASSERT_OK(m_->fs.Rename(Resolve(m_->fs, "/p1/x").value().ino, Name("y"), Ext2::kRootIno, Name("y")));
-  ASSERT_OK(m_->fs.Rename(Ext2::kRootIno, Name("p1"), Resolve(m_->fs, "/y").value().ino, Name("p1")));
+  ASSERT_OK(
+      m_->fs.Rename(Resolve(m_->fs, "/p1/x").value().ino, Name("y"), Ext2::kRootIno, Name("y")));
+  ASSERT_OK(
+      m_->fs.Rename(Ext2::kRootIno, Name("p1"), Resolve(m_->fs, "/y").value().ino, Name("p1")));
   CheckImage();
 }
 
@@ -655,8 +679,9 @@ TEST_P(WriteTest, FillingTheDiskGivesShortWritesThenNoSpace) {
   uint64_t offset = 0;
   kstd::Error last = kstd::Error::kInvalid;
   for (int i = 0; i < 100000; ++i) {
-    auto n = m_->fs.Write(Resolve(m_->fs, "/filler").value().ino, offset,
-                          kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size()));
+    auto n = m_->fs.Write(
+        Resolve(m_->fs, "/filler").value().ino, offset,
+        kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size()));
     if (!n.ok()) {
       last = n.error();
       break;
@@ -776,8 +801,12 @@ TEST_P(WriteTest, TinyCacheStillCorrect) {
   CheckImage();
 }
 
-INSTANTIATE_TEST_SUITE_P(Images, WriteTest, ::testing::Values("empty_1k.img", "empty_2k.img", "empty_4k.img", "multi_1k.img"),
-                         [](const auto& info) { return std::string(info.param).substr(0, std::string(info.param).find('.')); });
+INSTANTIATE_TEST_SUITE_P(
+    Images, WriteTest,
+    ::testing::Values("empty_1k.img", "empty_2k.img", "empty_4k.img", "multi_1k.img"),
+    [](const auto& info) {
+      return std::string(info.param).substr(0, std::string(info.param).find('.'));
+    });
 
 // ---- Directories indexed by an htree (dir_index) read as linked lists; a
 // change clears the index flag, and e2fsck agrees with the result.
@@ -823,7 +852,8 @@ TEST_F(HtreeTest, LinkCountLimits) {
   ASSERT_OK(m_->fs.Link(hello, Ext2::kRootIno, Name("one_more")));
   EXPECT_ERR(m_->fs.Link(hello, Ext2::kRootIno, Name("too_many")), kstd::Error::kTooManyLinks);
   EXPECT_ERR(m_->fs.Mkdir(emptydir, Name("sub"), 0755, 0, 0), kstd::Error::kTooManyLinks);
-  EXPECT_ERR(m_->fs.Rename(Ext2::kRootIno, Name("dir"), emptydir, Name("dir")), kstd::Error::kTooManyLinks);
+  EXPECT_ERR(m_->fs.Rename(Ext2::kRootIno, Name("dir"), emptydir, Name("dir")),
+             kstd::Error::kTooManyLinks);
   ASSERT_TRUE(m_->fs.Unmount().ok());
 }
 
@@ -876,7 +906,8 @@ class IoErrorTest : public ::testing::Test {
     options_.cache_blocks = 64;
   }
   void SaveImage() {
-    testing::WriteHostFile(image_, std::string(reinterpret_cast<char*>(device_->data()), device_->bytes()));
+    testing::WriteHostFile(image_,
+                           std::string(reinterpret_cast<char*>(device_->data()), device_->bytes()));
   }
 
   std::string image_;
@@ -895,8 +926,9 @@ TEST_F(IoErrorTest, WriteFailuresKeepDataUntilTheyClear) {
   device_->fail_to = ~0ull;
   device_->fail_writes = true;
   // Writes beyond the cache's size need write-back: they fail with EIO...
-  auto n = fs.Write(file.value().ino, 0,
-                    kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  auto n = fs.Write(
+      file.value().ino, 0,
+      kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
   ASSERT_TRUE(n.ok());  // the part that fit in the cache was accepted
   EXPECT_LT(n.value(), data.size());
   size_t accepted = n.value();
@@ -928,13 +960,15 @@ TEST_F(IoErrorTest, ReadFailuresGiveEio) {
   device_->fail_to = ~0ull;
   device_->fail_reads = true;
   std::string out(data.size(), '\0');
-  auto n = fs.Read(file.value().ino, 0, kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size()));
+  auto n = fs.Read(file.value().ino, 0,
+                   kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size()));
   EXPECT_FALSE(n.ok());
   if (!n.ok()) {
     EXPECT_EQ(n.error(), kstd::Error::kIo);
   }
   device_->fail_reads = false;
-  n = fs.Read(file.value().ino, 0, kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size()));
+  n = fs.Read(file.value().ino, 0,
+              kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size()));
   ASSERT_TRUE(n.ok());
   EXPECT_TRUE(out == data);
   EXPECT_TRUE(fs.Unmount().ok());

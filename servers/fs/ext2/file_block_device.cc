@@ -24,7 +24,10 @@ kstd::Result<void> FileBlockDevice::Open(const char* path, bool read_only, uint3
     read_only_ = true;
     fd_ = open(path, O_RDONLY | O_CLOEXEC);
   }
-  if (fd_ < 0) return errno == ENOENT ? kstd::Error::kNotFound : errno == EACCES ? kstd::Error::kAccess : kstd::Error::kIo;
+  if (fd_ < 0)
+    return errno == ENOENT   ? kstd::Error::kNotFound
+           : errno == EACCES ? kstd::Error::kAccess
+                             : kstd::Error::kIo;
   struct stat st;
   if (fstat(fd_, &st) != 0) {
     Close();
@@ -51,7 +54,8 @@ kstd::Result<void> FileBlockDevice::Read(uint64_t lba, uint32_t count, kstd::Spa
   return kstd::Ok();
 }
 
-kstd::Result<void> FileBlockDevice::Write(uint64_t lba, uint32_t count, kstd::Span<const uint8_t> in) {
+kstd::Result<void> FileBlockDevice::Write(uint64_t lba, uint32_t count,
+                                          kstd::Span<const uint8_t> in) {
   if (fd_ < 0) return kstd::Error::kIo;
   ++write_count_;
   if (read_only_) return kstd::Error::kReadOnlyFs;

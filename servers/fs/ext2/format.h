@@ -39,8 +39,8 @@ inline constexpr uint32_t kGoodOldFirstIno = 11;
 inline constexpr uint32_t kGoodOldInodeSize = 128;
 
 // s_state bits.
-inline constexpr uint16_t kStateValid = 0x0001;   // EXT2_VALID_FS: cleanly unmounted
-inline constexpr uint16_t kStateError = 0x0002;   // EXT2_ERROR_FS: errors detected
+inline constexpr uint16_t kStateValid = 0x0001;  // EXT2_VALID_FS: cleanly unmounted
+inline constexpr uint16_t kStateError = 0x0002;  // EXT2_ERROR_FS: errors detected
 
 // Reserved inode numbers (ext2-doc §3.5 table 3-9).
 inline constexpr uint32_t kBadBlocksIno = 1;
@@ -167,7 +167,7 @@ struct GroupDesc {
   uint16_t bg_free_blocks_count;
   uint16_t bg_free_inodes_count;
   uint16_t bg_used_dirs_count;
-  uint16_t bg_flags;       // ext4 (with uninit_bg/metadata_csum); ext2 ignores
+  uint16_t bg_flags;  // ext4 (with uninit_bg/metadata_csum); ext2 ignores
   uint8_t bg_reserved[12];
 };
 static_assert(sizeof(GroupDesc) == 32);
@@ -192,16 +192,16 @@ struct DiskInode {
   uint32_t i_dtime;
   uint16_t i_gid;
   uint16_t i_links_count;
-  uint32_t i_blocks;        // 512-byte units, data + indirect + xattr blocks
+  uint32_t i_blocks;  // 512-byte units, data + indirect + xattr blocks
   uint32_t i_flags;
   uint32_t i_osd1;
   uint32_t i_block[kNumBlockSlots];
   uint32_t i_generation;
-  uint32_t i_file_acl;      // extended-attribute block
-  uint32_t i_size_high;     // i_dir_acl in revision 0; regular files: size bits 32..63
+  uint32_t i_file_acl;   // extended-attribute block
+  uint32_t i_size_high;  // i_dir_acl in revision 0; regular files: size bits 32..63
   uint32_t i_faddr;
   // osd2 (Linux).
-  uint16_t l_i_blocks_hi;   // huge_file only
+  uint16_t l_i_blocks_hi;  // huge_file only
   uint16_t l_i_file_acl_high;
   uint16_t l_i_uid_high;
   uint16_t l_i_gid_high;
@@ -232,9 +232,9 @@ inline constexpr uint16_t kModeSocket = 0xC000;
 inline constexpr uint16_t kModePermMask = 0x0FFF;
 
 // i_flags (ext2-doc §3.5.8, ext4 additions).
-inline constexpr uint32_t kFlagIndex = 0x00001000;       // htree directory
+inline constexpr uint32_t kFlagIndex = 0x00001000;  // htree directory
 inline constexpr uint32_t kFlagImagic = 0x00002000;
-inline constexpr uint32_t kFlagExtents = 0x00080000;     // ext4 extent tree
+inline constexpr uint32_t kFlagExtents = 0x00080000;  // ext4 extent tree
 inline constexpr uint32_t kFlagEaInode = 0x00200000;
 inline constexpr uint32_t kFlagInlineData = 0x10000000;
 /// Flags whose inodes this implementation cannot interpret.
@@ -257,7 +257,9 @@ inline constexpr uint32_t kDirEntryHeaderSize = 8;
 inline constexpr uint32_t kMaxNameLength = 255;
 
 /// The bytes an entry with a name of `name_len` needs (EXT2_DIR_REC_LEN).
-constexpr uint32_t DirEntrySize(uint32_t name_len) { return (kDirEntryHeaderSize + name_len + 3) & ~3u; }
+constexpr uint32_t DirEntrySize(uint32_t name_len) {
+  return (kDirEntryHeaderSize + name_len + 3) & ~3u;
+}
 
 // file_type values (ext2-doc §4.1.2).
 inline constexpr uint8_t kFtUnknown = 0;

@@ -67,7 +67,8 @@ kstd::Result<Ext2::Inode> Ext2::LoadInode(uint32_t ino) {
   if (inode_size_ >= kCrtimeOffset + 4) {
     uint16_t extra;
     memcpy(&extra, slot + kExtraIsizeOffset, 2);
-    if (extra >= kCrtimeOffset + 4 - kExtraIsizeOffset && kExtraIsizeOffset + extra <= inode_size_) {
+    if (extra >= kCrtimeOffset + 4 - kExtraIsizeOffset &&
+        kExtraIsizeOffset + extra <= inode_size_) {
       memcpy(&inode.crtime, slot + kCrtimeOffset, 4);
     }
   }
@@ -148,7 +149,8 @@ bool Ext2::IsFastSymlink(const Inode& inode) const {
 
 bool Ext2::HasBlockMap(const Inode& inode) const {
   uint16_t type = inode.d.i_mode & kModeTypeMask;
-  return type == kModeRegular || type == kModeDir || (type == kModeSymlink && !IsFastSymlink(inode));
+  return type == kModeRegular || type == kModeDir ||
+         (type == kModeSymlink && !IsFastSymlink(inode));
 }
 
 uint64_t Ext2::MetaBlocksFor(uint64_t n) const {
@@ -173,8 +175,10 @@ kstd::Result<void> Ext2::ValidateInode(const Inode& inode) {
     return Corrupt("inode %u: unknown file type (mode 0%o)", inode.ino, d.i_mode);
   }
   if (d.i_flags & kUnsupportedInodeFlags) {
-    return Corrupt("inode %u: uses extents, inline data or an EA inode (flags 0x%x), which ext2 "
-                   "does not have", inode.ino, d.i_flags);
+    return Corrupt(
+        "inode %u: uses extents, inline data or an EA inode (flags 0x%x), which ext2 "
+        "does not have",
+        inode.ino, d.i_flags);
   }
   uint64_t size = InodeSize(inode);
   if (type == kModeDir) {
@@ -184,8 +188,8 @@ kstd::Result<void> Ext2::ValidateInode(const Inode& inode) {
     }
   }
   if (size > max_file_size_) {
-    return Corrupt("inode %u: size %llu exceeds the largest possible file",
-                   inode.ino, static_cast<unsigned long long>(size));
+    return Corrupt("inode %u: size %llu exceeds the largest possible file", inode.ino,
+                   static_cast<unsigned long long>(size));
   }
   if (type == kModeSymlink) {
     if (size == 0 || size >= block_size_ || size > 4095) {
@@ -197,7 +201,8 @@ kstd::Result<void> Ext2::ValidateInode(const Inode& inode) {
                      static_cast<unsigned long long>(size));
     }
     if (!IsFastSymlink(inode) && !IsDataBlock(d.i_block[0])) {
-      return Corrupt("inode %u: symlink block %u is outside the data area", inode.ino, d.i_block[0]);
+      return Corrupt("inode %u: symlink block %u is outside the data area", inode.ino,
+                     d.i_block[0]);
     }
   }
   if (d.i_file_acl != 0 && !IsDataBlock(d.i_file_acl)) {
@@ -206,7 +211,8 @@ kstd::Result<void> Ext2::ValidateInode(const Inode& inode) {
   }
   uint64_t allocated = d.i_blocks / (block_size_ / 512);
   if (allocated > sb_.s_blocks_count) {
-    return Corrupt("inode %u: i_blocks %u is more than the file system holds", inode.ino, d.i_blocks);
+    return Corrupt("inode %u: i_blocks %u is more than the file system holds", inode.ino,
+                   d.i_blocks);
   }
   if (type == kModeDir && (size >> log_block_size_) > allocated) {
     // Directories have no holes: each block of the size is allocated.
@@ -368,7 +374,8 @@ kstd::Result<uint32_t> Ext2::CheckPointer(const Inode& inode, uint32_t block, co
   }
   for (int i = 0; i < depth; ++i) {
     if (path[i] == block) {
-      return Corrupt("inode %u: indirect block %u points back to itself (a loop)", inode.ino, block);
+      return Corrupt("inode %u: indirect block %u points back to itself (a loop)", inode.ino,
+                     block);
     }
   }
   return block;
@@ -448,7 +455,8 @@ kstd::Result<Ext2::Extent> Ext2::MapExtent(const Inode& inode, uint64_t n, uint3
   return extent;
 }
 
-kstd::Result<uint32_t> Ext2::MapBlockAlloc(Inode* inode, uint64_t n, uint32_t goal, BlockRef* fresh) {
+kstd::Result<uint32_t> Ext2::MapBlockAlloc(Inode* inode, uint64_t n, uint32_t goal,
+                                           BlockRef* fresh) {
   if (n >= max_file_blocks_) return kstd::Error::kFileTooBig;
   uint32_t index[4];
   int level = BlockPath(n, ptrs_per_block_, index);
@@ -694,7 +702,8 @@ kstd::Result<size_t> Ext2::Read(uint32_t ino, uint64_t offset, kstd::Span<uint8_
     // The blocks this request still covers, mapped a run at a time: one
     // pointer lookup and one device request (read-ahead) per run.
     uint64_t want = (total - done + in_block + block_size_ - 1) >> log_block_size_;
-    auto mapped = MapExtent(inode, fblock, want > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(want));
+    auto mapped =
+        MapExtent(inode, fblock, want > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(want));
     if (mapped.is_error()) {
       if (done > 0) break;  // what was read so far; the next read reports it
       return mapped.error();

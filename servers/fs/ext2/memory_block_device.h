@@ -96,7 +96,9 @@ class MemoryBlockDevice final : public BlockDevice {
   }
 
  private:
-  bool Overlaps(uint64_t lba, uint32_t count) const { return lba < fail_to && lba + count > fail_from; }
+  bool Overlaps(uint64_t lba, uint32_t count) const {
+    return lba < fail_to && lba + count > fail_from;
+  }
 
   uint8_t* data_ = nullptr;
   uint32_t sector_size_;

@@ -70,8 +70,9 @@ kstd::Result<Attr> Ext2::MakeNode(uint32_t dir_ino, Name name, uint16_t mode, ui
       // "." and ".." (ext2-doc §4.1): ".." spans the rest of the block.
       uint8_t* data = fresh.data();
       DirEntryHeader dot = {node.ino, 12, 1, FileTypeByte(kModeDir)};
-      DirEntryHeader dotdot = {dir_ino, static_cast<uint16_t>(block_size_ - 12 >= 65536 ? 65535 : block_size_ - 12),
-                               2, FileTypeByte(kModeDir)};
+      DirEntryHeader dotdot = {
+          dir_ino, static_cast<uint16_t>(block_size_ - 12 >= 65536 ? 65535 : block_size_ - 12), 2,
+          FileTypeByte(kModeDir)};
       memcpy(data, &dot, sizeof(dot));
       memcpy(data + 8, ".", 1);
       memcpy(data + 12, &dotdot, sizeof(dotdot));
@@ -91,7 +92,8 @@ kstd::Result<Attr> Ext2::MakeNode(uint32_t dir_ino, Name name, uint16_t mode, ui
     if (major < 256 && minor < 256) {
       node.d.i_block[0] = major << 8 | minor;  // old_encode_dev
     } else {
-      node.d.i_block[1] = (minor & 0xFF) | (major << 8) | ((minor & ~0xFFu) << 12);  // new_encode_dev
+      node.d.i_block[1] =
+          (minor & 0xFF) | (major << 8) | ((minor & ~0xFFu) << 12);  // new_encode_dev
     }
   }
   auto stored = StoreInode(node);
@@ -108,17 +110,16 @@ kstd::Result<Attr> Ext2::Create(uint32_t dir, Name name, const CreateRequest& re
     case FileType::kCharDevice:
     case FileType::kBlockDevice:
     case FileType::kFifo:
-    case FileType::kSocket:
-      break;
-    default:
-      return kstd::Error::kInvalid;
+    case FileType::kSocket: break;
+    default: return kstd::Error::kInvalid;
   }
   uint16_t mode = static_cast<uint16_t>(ModeForType(request.type) | (request.mode & kModePermMask));
   return MakeNode(dir, name, mode, request.uid, request.gid, request.rdev, {});
 }
 
 kstd::Result<Attr> Ext2::Mkdir(uint32_t dir, Name name, uint32_t mode, uint32_t uid, uint32_t gid) {
-  return MakeNode(dir, name, static_cast<uint16_t>(kModeDir | (mode & kModePermMask)), uid, gid, 0, {});
+  return MakeNode(dir, name, static_cast<uint16_t>(kModeDir | (mode & kModePermMask)), uid, gid, 0,
+                  {});
 }
 
 kstd::Result<Attr> Ext2::Symlink(uint32_t dir, Name name, kstd::Span<const char> target,
@@ -185,8 +186,9 @@ kstd::Result<void> Ext2::Rmdir(uint32_t dir_ino, Name name) {
   }
   TRY(ValidateInode(child));
   if ((child.d.i_mode & kModeTypeMask) != kModeDir) return kstd::Error::kNotDirectory;
-  if (child.ino == dir_ino) return Corrupt("directory %u contains itself as '%.*s'", dir_ino,
-                                           static_cast<int>(name.size()), name.data());
+  if (child.ino == dir_ino)
+    return Corrupt("directory %u contains itself as '%.*s'", dir_ino, static_cast<int>(name.size()),
+                   name.data());
   if (!TRY(IsEmptyDir(child))) return kstd::Error::kNotEmpty;
   TRY(RemoveEntry(dir, slot));
   TRY(TouchDir(dir_ino, -1));  // the child's ".." is gone

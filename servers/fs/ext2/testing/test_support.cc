@@ -199,14 +199,16 @@ kstd::Result<uint32_t> ResolveParent(Ext2& fs, const std::string& path, std::str
 kstd::Result<std::string> ReadWhole(Ext2& fs, uint32_t ino) {
   Attr attr = TRY(fs.GetAttr(ino));
   std::string out(attr.size, '\0');
-  size_t n = TRY(fs.Read(ino, 0, kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size())));
+  size_t n =
+      TRY(fs.Read(ino, 0, kstd::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size())));
   out.resize(n);
   return out;
 }
 
 kstd::Result<void> WriteAll(Ext2& fs, uint32_t ino, uint64_t offset, const std::string& data) {
-  size_t n = TRY(fs.Write(ino, offset, kstd::Span<const uint8_t>(
-                                        reinterpret_cast<const uint8_t*>(data.data()), data.size())));
+  size_t n = TRY(fs.Write(
+      ino, offset,
+      kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size())));
   if (n != data.size()) return kstd::Error::kNoSpace;
   return kstd::Ok();
 }
