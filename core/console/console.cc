@@ -219,9 +219,9 @@ class ConsoleTty final : public vfs::CharDevice {
     facts.caller_pgid = static_cast<int32_t>(p->pgid());
     int signal = access == tty::TtyAccess::kRead ? linux_abi::kSigTtin : linux_abi::kSigTtou;
     {
-      SpinLockGuard guard(p->signal_lock_);
+      SpinLockGuard guard(p->signal_lock());
       auto* ts = SignalsOf(sched::Current());
-      facts.signal_blocked_or_ignored = p->signals_.IsIgnored(signal) ||
+      facts.signal_blocked_or_ignored = p->signals().IsIgnored(signal) ||
                                         (ts != nullptr && posix::SigSetHas(ts->blocked(), signal));
     }
     tty::JobControlVerdict v = tty::CheckJobControl(access, facts);

@@ -113,8 +113,8 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const hal::BootInfo& boot_info,
   }
   {
     // PID 1 only receives the signals it installed handlers for.
-    SpinLockGuard guard(p.value()->signal_lock_);
-    p.value()->signals_.set_unkillable(true);
+    SpinLockGuard guard(p.value()->signal_lock());
+    p.value()->signals().set_unkillable(true);
   }
   Log("init", "started init as pid %lu with %zu module handle(s)", p.value()->pid(), count);
   return p;

@@ -298,9 +298,9 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
     // The child's signal state: the parent's actions and this thread's mask
     // and alternate stack.
     SpinLockGuard parent_signals(signal_lock_);
-    SpinLockGuard child_signals(child->signal_lock_);
-    child->signals_.InheritFrom(signals_);
-    auto* ts = new (kstd::nothrow) posix::ThreadSignals(child->signals_);
+    SpinLockGuard child_signals(child->signal_lock());
+    child->signals().InheritFrom(signals_);
+    auto* ts = new (kstd::nothrow) posix::ThreadSignals(child->signals());
     if (ts == nullptr) return kstd::Error::kNoMemory;
     sched::Thread* self = sched::Current();
     if (SignalsOf(self) != nullptr) {

@@ -81,16 +81,22 @@ class Process final : public KernelObject {
   ProcessCounters& counters() { return counters_; }
 
   // POSIX signals: the process's actions and shared pending set, and (through
-  // each user thread's LinuxThread::signals) the threads' masks and own pending
-  // sets. Guarded by signal_lock_ (taken before lock_; never held while
-  // blocking).
-  posix::ProcessSignals signals_ GUARDED_BY(signal_lock_);
-  mutable SpinLock signal_lock_;
-  // Job control, for the parent's wait4(WUNTRACED/WCONTINUED).
-  bool stop_unreported_ GUARDED_BY(signal_lock_) = false;
-  bool continue_unreported_ GUARDED_BY(signal_lock_) = false;
-  int stop_signo_ GUARDED_BY(signal_lock_) = 0;
-  sched::WaitQueue stop_waiters_;  // threads parked while the process is stopped
+  // each user thread's LinuxThread::signals) the threads' masks and own
+  // pending sets, all guarded by signal_lock() (taken before the object lock;
+  // never held while blocking).
+  posix::ProcessSignals& signals() REQUIRES(signal_lock_) { return signals_; }
+  const posix::ProcessSignals& signals() const REQUIRES(signal_lock_) { return signals_; }
+  SpinLock& signal_lock() const RETURN_CAPABILITY(signal_lock_) { return signal_lock_; }
+  /// Job control, for the parent's wait4(WUNTRACED/WCONTINUED): the stop or
+  /// continue not yet reported.
+  struct JobControl {
+    bool stop_unreported = false;
+    bool continue_unreported = false;
+    int stop_signo = 0;
+  };
+  JobControl& job_control() REQUIRES(signal_lock_) { return job_control_; }
+  /// Where threads park while the process is stopped.
+  sched::WaitQueue& stop_waiters() { return stop_waiters_; }
 
   /// Calls fn(thread, context) for every live thread (process lock held).
   void ForEachThread(void (*fn)(sched::Thread* thread, void* context), void* context);
@@ -303,6 +309,10 @@ class Process final : public KernelObject {
   uint64_t start_nanos() const { return start_nanos_; }
 
  private:
+  mutable SpinLock signal_lock_;
+  posix::ProcessSignals signals_ GUARDED_BY(signal_lock_);
+  JobControl job_control_ GUARDED_BY(signal_lock_);
+  sched::WaitQueue stop_waiters_;
   // One brk(2) at a time per process (the break and its mapping change together).
   mutable SpinLock brk_lock_;
   uint64_t brk_start_ GUARDED_BY(brk_lock_) = 0;

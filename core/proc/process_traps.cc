@@ -75,8 +75,8 @@ void OnUserFault(hal::UserFrame* frame, const hal::UserFault& fault) {
     RaiseFaultSignal(outcome.signal, code, page_fault ? fault.address : hal::UserPc(frame));
     bool caught;
     {
-      SpinLockGuard guard(p->signal_lock_);
-      caught = p->signals_.action(outcome.signal).handler > linux_abi::kSigIgn;
+      SpinLockGuard guard(p->signal_lock());
+      caught = p->signals().action(outcome.signal).handler > linux_abi::kSigIgn;
     }
     if (caught) return;
   }

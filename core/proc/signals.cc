@@ -29,7 +29,7 @@ void InterruptThread(sched::Thread* t, void* context) {
 }
 
 // Resumes threads parked in a job-control stop.
-void ResumeStopped(Process* p) { p->stop_waiters_.WakeAll(); }
+void ResumeStopped(Process* p) { p->stop_waiters().WakeAll(); }
 
 // Tells the parent about a child's stop or continuation (SIGCHLD and wait4).
 void NotifyParentOfJobControl(Process* child, int code, int status_signo) {
@@ -37,8 +37,8 @@ void NotifyParentOfJobControl(Process* child, int code, int status_signo) {
   if (!parent) return;
   bool wants;
   {
-    SpinLockGuard guard(parent->signal_lock_);
-    wants = parent->signals_.WantsChildStopSignals();
+    SpinLockGuard guard(parent->signal_lock());
+    wants = parent->signals().WantsChildStopSignals();
   }
   if (wants) {
     linux_abi::SigInfo info = linux_abi::SigInfo::FromKernel(linux_abi::kSigChld);
@@ -60,9 +60,9 @@ namespace {
 void AfterSend(Process* p, const posix::SendResult& result) {
   if (result.continued) {
     {
-      SpinLockGuard guard(p->signal_lock_);
-      p->stop_unreported_ = false;
-      p->continue_unreported_ = true;
+      SpinLockGuard guard(p->signal_lock());
+      p->job_control().stop_unreported = false;
+      p->job_control().continue_unreported = true;
     }
     ResumeStopped(p);
     NotifyParentOfJobControl(p, linux_abi::kCldContinued, linux_abi::kSigCont);
@@ -83,8 +83,8 @@ void SendSignal(Process* p, int signo, const linux_abi::SigInfo& info) {
   if (signo == 0 || p->terminated()) return;
   kstd::Result<posix::SendResult> r = kstd::Error::kInvalid;
   {
-    SpinLockGuard guard(p->signal_lock_);
-    r = p->signals_.Send(info);
+    SpinLockGuard guard(p->signal_lock());
+    r = p->signals().Send(info);
   }
   if (r.is_error()) return;
   AfterSend(p, r.value());
@@ -101,10 +101,10 @@ kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo,
   kstd::Result<posix::SendResult> r = kstd::Error::kInvalid;
   {
     // The thread's signal state lives until its exit, which takes this lock.
-    SpinLockGuard guard(p->signal_lock_);
+    SpinLockGuard guard(p->signal_lock());
     auto* ts = SignalsOf(t);
     if (ts == nullptr) return kstd::Error::kSearch;  // it just exited
-    r = p->signals_.SendToThread(*ts, info);
+    r = p->signals().SendToThread(*ts, info);
   }
   if (r.is_error()) return r.error();  // kInvalid, kAgain (realtime queue full)
   AfterSend(p.get(), r.value());
@@ -215,14 +215,14 @@ void WaitWhileStopped(Process* p) {
   struct Stopped {
     static bool Check(void* c) {
       auto* process = static_cast<Process*>(c);
-      SpinLockGuard guard(process->signal_lock_);
-      return process->signals_.stopped() && !process->signals_.exiting();
+      SpinLockGuard guard(process->signal_lock());
+      return process->signals().stopped() && !process->signals().exiting();
     }
   };
   while (Stopped::Check(p)) {
     sched::Thread* self = sched::Current();
     self->interrupt_pending_ = false;
-    if (p->stop_waiters_.WaitIf(sched::kNoDeadline, Stopped::Check, p) ==
+    if (p->stop_waiters().WaitIf(sched::kNoDeadline, Stopped::Check, p) ==
         sched::WakeReason::kInterrupted) {
       if (self->kill_pending_) return;
     }
@@ -247,7 +247,7 @@ void DeliverSignals(hal::UserFrame* frame) {
   for (;;) {
     posix::Delivery d;
     {
-      SpinLockGuard guard(p->signal_lock_);
+      SpinLockGuard guard(p->signal_lock());
       if (!ts->HasDeliverable()) {
         self->interrupt_pending_ = false;
         if (in_syscall) {
@@ -266,19 +266,19 @@ void DeliverSignals(hal::UserFrame* frame) {
       case posix::Delivery::Kind::kTerminate:
       case posix::Delivery::Kind::kCoreDump: {
         {
-          SpinLockGuard guard(p->signal_lock_);
-          p->signals_.MarkExiting();
+          SpinLockGuard guard(p->signal_lock());
+          p->signals().MarkExiting();
         }
         p->Kill(posix::WaitStatusForDelivery(d));
         ExitCurrentThread();
       }
       case posix::Delivery::Kind::kStop: {
         {
-          SpinLockGuard guard(p->signal_lock_);
-          p->signals_.EnterStop(d.signo);
-          p->stop_unreported_ = true;
-          p->continue_unreported_ = false;
-          p->stop_signo_ = d.signo;
+          SpinLockGuard guard(p->signal_lock());
+          p->signals().EnterStop(d.signo);
+          p->job_control().stop_unreported = true;
+          p->job_control().continue_unreported = false;
+          p->job_control().stop_signo = d.signo;
         }
         NotifyParentOfJobControl(p, linux_abi::kCldStopped, d.signo);
         // A stop stops every thread: the others park on their way to user mode.
@@ -304,7 +304,7 @@ void DeliverSignals(hal::UserFrame* frame) {
         in.info = d.info;
         in.action = d.action;
         {
-          SpinLockGuard guard(p->signal_lock_);
+          SpinLockGuard guard(p->signal_lock());
           in.saved_mask = ts->MaskToSave();
           in.alt_stack = ts->alt_stack();
         }
@@ -312,8 +312,8 @@ void DeliverSignals(hal::UserFrame* frame) {
                   hal::CopyToUser(built->address, built->image, built->size);
         if (!ok) {
           delete built;
-          SpinLockGuard guard(p->signal_lock_);
-          p->signals_.ForceSegvForBadFrame(*ts, d.signo);
+          SpinLockGuard guard(p->signal_lock());
+          p->signals().ForceSegvForBadFrame(*ts, d.signo);
           continue;
         }
         RegsToFrame(built->handler_regs, frame);
@@ -322,7 +322,7 @@ void DeliverSignals(hal::UserFrame* frame) {
         posix::InitialFpuState(initial);
         hal::LoadFpuState(cpu, initial);
         {
-          SpinLockGuard guard(p->signal_lock_);
+          SpinLockGuard guard(p->signal_lock());
           ts->CommitHandler(d);
         }
         continue;  // more signals may be deliverable: each gets its frame
@@ -347,12 +347,12 @@ kstd::Result<void> SigReturn(hal::UserFrame* frame) {
   auto parsed = posix::ParseSigreturnFrame(frame->rsp, ReadUser, nullptr, ctx, st);
   if (parsed.is_error()) {
     delete st;
-    SpinLockGuard guard(p->signal_lock_);
-    p->signals_.ForceFault(*ts, linux_abi::SigInfo::FromFault(linux_abi::kSigSegv, 0, frame->rsp));
+    SpinLockGuard guard(p->signal_lock());
+    p->signals().ForceFault(*ts, linux_abi::SigInfo::FromFault(linux_abi::kSigSegv, 0, frame->rsp));
     return kstd::Error::kFault;
   }
   {
-    SpinLockGuard guard(p->signal_lock_);
+    SpinLockGuard guard(p->signal_lock());
     ts->RestoreAltStack(st->alt_stack, frame->rsp);
     ts->SetBlocked(st->mask);
   }
@@ -367,8 +367,8 @@ void RaiseFaultSignal(int signo, int code, uint64_t address) {
   Process* p = self->process();
   auto* ts = SignalsOf(self);
   if (ts == nullptr) return;
-  SpinLockGuard guard(p->signal_lock_);
-  p->signals_.ForceFault(*ts, linux_abi::SigInfo::FromFault(signo, code, address));
+  SpinLockGuard guard(p->signal_lock());
+  p->signals().ForceFault(*ts, linux_abi::SigInfo::FromFault(signo, code, address));
   self->interrupt_pending_ = true;
 }
 
@@ -388,8 +388,8 @@ void NotifyParentOfExit(Process* child) {
 bool ParentAutoReaps(Process* child) {
   kstd::RefPtr<Process> parent = Process::FindByPid(child->parent_pid());
   if (!parent) return false;
-  SpinLockGuard guard(parent->signal_lock_);
-  return parent->signals_.AutoReapsChildren();
+  SpinLockGuard guard(parent->signal_lock());
+  return parent->signals().AutoReapsChildren();
 }
 
 }  // namespace core

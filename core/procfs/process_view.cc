@@ -56,7 +56,7 @@ void ForEachRegion(vm::VmAspace* aspace, Fn fn) {
 // signals, and its first thread's mask and own pending signals (the main
 // thread's, as Linux shows for /proc/<pid>).
 void FillSignals(Process* p, ProcessView* v) {
-  SpinLockGuard guard(p->signal_lock_);  // before the process lock (ForEachThread)
+  SpinLockGuard guard(p->signal_lock());  // before the process lock (ForEachThread)
   struct First {
     bool seen = false;
     posix::SigSet blocked = 0;
@@ -74,9 +74,9 @@ void FillSignals(Process* p, ProcessView* v) {
       &first);
   v->sig_blocked = first.blocked;
   v->sig_pending = first.pending;
-  v->sig_shared_pending = p->signals_.shared_pending();
+  v->sig_shared_pending = p->signals().shared_pending();
   for (int signo = 1; signo <= 64; ++signo) {
-    uint64_t handler = p->signals_.action(signo).handler;
+    uint64_t handler = p->signals().action(signo).handler;
     if (handler == linux_abi::kSigIgn) v->sig_ignored |= posix::SigMask(signo);
     if (handler > linux_abi::kSigIgn) v->sig_caught |= posix::SigMask(signo);
   }
@@ -116,8 +116,8 @@ size_t CopyTarget(const char* text, size_t length, kstd::Span<char> out) {
 char ProcessState(Process* p) {
   if (p->terminated()) return 'Z';
   {
-    SpinLockGuard guard(p->signal_lock_);
-    if (p->signals_.stopped()) return 'T';
+    SpinLockGuard guard(p->signal_lock());
+    if (p->signals().stopped()) return 'T';
   }
   struct Seen {
     bool any = false;

@@ -36,10 +36,10 @@ void CollectChild(Process* p, void* context) {
   c.zombie = p->terminated();
   c.exit_status = p->wait_status();
   {
-    SpinLockGuard guard(p->signal_lock_);
-    c.stop_unreported = p->stop_unreported_;
-    c.stop_signo = p->stop_signo_;
-    c.continue_unreported = p->continue_unreported_;
+    SpinLockGuard guard(p->signal_lock());
+    c.stop_unreported = p->job_control().stop_unreported;
+    c.stop_signo = p->job_control().stop_signo;
+    c.continue_unreported = p->job_control().continue_unreported;
   }
   ResourceUsage usage = p->Usage();
   c.utime = static_cast<int64_t>(usage.user_ticks / (sched::kTickHz / 100));
@@ -117,13 +117,13 @@ kstd::Result<void> WaitForChild(const posix::WaitRequest& request, posix::WaitOu
           child->Reap();
           break;
         case posix::WaitOutcome::Consume::kClearStop: {
-          SpinLockGuard guard(child->signal_lock_);
-          child->stop_unreported_ = false;
+          SpinLockGuard guard(child->signal_lock());
+          child->job_control().stop_unreported = false;
           break;
         }
         case posix::WaitOutcome::Consume::kClearContinue: {
-          SpinLockGuard guard(child->signal_lock_);
-          child->continue_unreported_ = false;
+          SpinLockGuard guard(child->signal_lock());
+          child->job_control().continue_unreported = false;
           break;
         }
         case posix::WaitOutcome::Consume::kNone: break;

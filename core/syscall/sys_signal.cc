@@ -38,8 +38,8 @@ kstd::Result<uint64_t> SysLinuxRtSigaction(int32_t signo, UserPtr<const linux_ab
   if (act.address() != 0 && act.CopyIn(&new_action).is_error()) return kstd::Error::kFault;
   Process* p = CurrentProcess();
   {
-    SpinLockGuard guard(p->signal_lock_);
-    TRY(p->signals_.SetAction(signo, act.address() != 0 ? &new_action : nullptr, &old_action));
+    SpinLockGuard guard(p->signal_lock());
+    TRY(p->signals().SetAction(signo, act.address() != 0 ? &new_action : nullptr, &old_action));
   }
   if (oldact.address() != 0 && oldact.CopyOut(&old_action).is_error()) return kstd::Error::kFault;
   return 0;
@@ -53,7 +53,7 @@ kstd::Result<uint64_t> SysLinuxRtSigprocmask(int32_t how, UserPtr<const uint64_t
   posix::SigSet old;
   Process* p = CurrentProcess();
   {
-    SpinLockGuard guard(p->signal_lock_);
+    SpinLockGuard guard(p->signal_lock());
     auto r = TRY(ThreadState()->ProcMask(how, set.address() != 0 ? &in : nullptr));
     old = r;
     // Unblocking may make a pending signal deliverable on the way out.
@@ -135,7 +135,7 @@ kstd::Result<uint64_t> SysLinuxRtSigpending(UserPtr<uint64_t> set, uint64_t sigs
   if (sigsetsize > 8) return kstd::Error::kInvalid;
   posix::SigSet pending;
   {
-    SpinLockGuard guard(CurrentProcess()->signal_lock_);
+    SpinLockGuard guard(CurrentProcess()->signal_lock());
     pending = ThreadState()->PendingBlocked();
   }
   TRY(set.CopyOut(&pending));
@@ -147,7 +147,7 @@ kstd::Result<uint64_t> SysLinuxRtSigsuspend(UserPtr<const uint64_t> mask, uint64
   posix::SigSet m;
   TRY(mask.CopyIn(&m));
   {
-    SpinLockGuard guard(CurrentProcess()->signal_lock_);
+    SpinLockGuard guard(CurrentProcess()->signal_lock());
     ThreadState()->SetTemporaryMask(m);
     if (ThreadState()->HasDeliverable()) {
       CurrentThread()->interrupt_pending_ = true;
@@ -159,7 +159,7 @@ kstd::Result<uint64_t> SysLinuxRtSigsuspend(UserPtr<const uint64_t> mask, uint64
 
 kstd::Result<uint64_t> SysLinuxPause() {
   {
-    SpinLockGuard guard(CurrentProcess()->signal_lock_);
+    SpinLockGuard guard(CurrentProcess()->signal_lock());
     if (ThreadState()->HasDeliverable()) {
       CurrentThread()->interrupt_pending_ = true;
       return kstd::Error::kRestartNoHand;
@@ -174,7 +174,7 @@ kstd::Result<uint64_t> SysLinuxSigaltstack(UserPtr<const linux_abi::StackT> ss,
   if (ss.address() != 0 && ss.CopyIn(&in).is_error()) return kstd::Error::kFault;
   kstd::Result<void> r = kstd::Ok();
   {
-    SpinLockGuard guard(CurrentProcess()->signal_lock_);
+    SpinLockGuard guard(CurrentProcess()->signal_lock());
     r = ThreadState()->SigAltStack(ss.address() != 0 ? &in : nullptr, &out,
                                    hal::UserSp(hal::CurrentUserFrame()));
   }
