@@ -3,6 +3,7 @@
 #include "core/proc/process.h"
 #include "core/proc/process_traps.h"
 #include "core/syscall/dispatch.h"
+#include "core/syscall/sys_channel.h"
 #include "core/syscall/sys_common.h"
 #include "hal/traps.h"
 

@@ -1,6 +1,8 @@
 // Native calls on channels: create, write, read, call.
 
+#include "core/syscall/sys_channel.h"
 #include "core/ipc/channel.h"
+#include "core/syscall/deadline.h"
 #include "core/syscall/sys_common.h"
 #include "kstd/utility.h"
 

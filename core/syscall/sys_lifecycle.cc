@@ -8,6 +8,7 @@
 #include "core/posix/wait_status.h"
 #include "core/proc/linux_thread.h"
 #include "core/proc/process.h"
+#include "core/syscall/rusage.h"
 #include "core/syscall/sys_common.h"
 #include "core/unsupported/refusals.h"
 #include "core/vm/vm_aspace.h"

@@ -4,6 +4,7 @@
 
 #include "abi/linux/resource.h"
 #include "core/proc/process.h"
+#include "core/syscall/rusage.h"
 #include "core/syscall/sys_common.h"
 #include "hal/timer.h"
 

@@ -1,5 +1,6 @@
 // Native calls that wait on object signals.
 
+#include "core/syscall/deadline.h"
 #include "core/syscall/sys_common.h"
 
 namespace core::syscall {

@@ -1,21 +1,8 @@
-#include "core/syscall/sys_common.h"
+#include "core/syscall/rusage.h"
 
-#include "hal/timer.h"
-#include "kstd/new.h"
+#include "core/sched/scheduler.h"
 
 namespace core::syscall {
-
-ipc::SenderInfo CurrentSender() {
-  sched::Thread* t = CurrentThread();
-  Process* p = t->process();
-  return ipc::SenderInfo{p != nullptr ? p->pid() : 0, p != nullptr ? p->koid() : 0, t->koid()};
-}
-
-uint64_t DeadlineTick(int64_t deadline_ns) {
-  if (deadline_ns == tessera::kInfinite) return sched::kNoDeadline;
-  if (deadline_ns <= 0) return 1;  // already past: poll
-  return static_cast<uint64_t>(deadline_ns);
-}
 
 bool CopyOutRusage(UserPtr<void> rusage, const ResourceUsage& usage) {
   if (rusage.address() == 0) return true;
