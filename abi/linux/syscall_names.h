@@ -5,7 +5,7 @@
 // kernel names the calls it does NOT implement too: /proc/tessera/unsupported
 // lists each unknown call a program tried as "number name count". The calls
 // Tessera implements, with their handlers and restart rules, are the rows of
-// core/syscall/linux_table.h; every other number is unknown (ENOSYS, counted).
+// abi/tessera/linux_syscalls.h; every other number is unknown (ENOSYS, counted).
 
 #include <stddef.h>
 #include <stdint.h>

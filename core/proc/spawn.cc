@@ -57,7 +57,7 @@ kstd::Result<void> Build(Process* p, SpawnRequest& r, const char** why) {
 
   // stdin, stdout and stderr: the caller's (the console); cwd and root: "/".
   for (int i = 0; i < 3; ++i) TRY(p->fds()->InstallAt(i, r.stdio, false));
-  { p->SetRootAndCwd(vfs::Mounts().Root()); }
+  p->SetRootAndCwd(vfs::Mounts().Root());
 
   auto bootstrap = TRY(MakeBootstrap(r, p->pid()));
   HandleValue bootstrap_handle =

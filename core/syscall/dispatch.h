@@ -1,8 +1,8 @@
 #pragma once
 
 // The system-call dispatcher: one entry for both number ranges (Linux
-// x86-64 and Tessera native), generated from syscall_table.h and
-// linux_table.h. Unknown numbers return -ENOSYS and are counted
+// x86-64 and Tessera native), generated from abi/tessera's syscall_table.h
+// and linux_syscalls.h. Unknown numbers return -ENOSYS and are counted
 // (core/unsupported).
 
 #include <stdint.h>

@@ -1,6 +1,6 @@
 #pragma once
 
-// The mount agent (lib/mountproto): mount(2) of a file system that only a
+// The mount agent (abi/tessera/mountproto.h): mount(2) of a file system that only a
 // user-space server can serve (ext2 on /dev/vdX) goes to init, which
 // registered a channel for it (MountAgentRegister, init's "vfs" right).
 //
