@@ -38,7 +38,8 @@ enum class Error : int {
   kIllegalSeek = linux_abi::kESPIPE,  // seek on a pipe or a terminal
   kReadOnlyFs = linux_abi::kEROFS,    // a write to a read-only file system or device
   kTooManyLinks = linux_abi::kEMLINK,
-  kPipe = linux_abi::kEPIPE,  // the other end of a channel or pipe is closed
+  kPipe = linux_abi::kEPIPE,   // the other end of a channel or pipe is closed
+  kDomain = linux_abi::kEDOM,  // an argument out of the call's domain (SO_RCVTIMEO's usec)
   kRange = linux_abi::kERANGE,
   kNameTooLong = linux_abi::kENAMETOOLONG,
   kNotSupported = linux_abi::kENOSYS,
@@ -49,6 +50,26 @@ enum class Error : int {
   kMessageSize = linux_abi::kEMSGSIZE,  // a receive buffer is too small
   kTimedOut = linux_abi::kETIMEDOUT,
   kStale = linux_abi::kESTALE,  // a file whose server no longer knows it
+  // Sockets.
+  kNotSocket = linux_abi::kENOTSOCK,
+  kDestinationRequired = linux_abi::kEDESTADDRREQ,
+  kWrongProtocolType = linux_abi::kEPROTOTYPE,
+  kNoProtocolOption = linux_abi::kENOPROTOOPT,
+  kProtocolNotSupported = linux_abi::kEPROTONOSUPPORT,
+  kSocketTypeNotSupported = linux_abi::kESOCKTNOSUPPORT,
+  kOperationNotSupported = linux_abi::kEOPNOTSUPP,
+  kFamilyNotSupported = linux_abi::kEAFNOSUPPORT,
+  kAddressInUse = linux_abi::kEADDRINUSE,
+  kAddressNotAvailable = linux_abi::kEADDRNOTAVAIL,
+  kConnectionAborted = linux_abi::kECONNABORTED,
+  kConnectionReset = linux_abi::kECONNRESET,
+  kNoBuffers = linux_abi::kENOBUFS,
+  kIsConnected = linux_abi::kEISCONN,
+  kNotConnected = linux_abi::kENOTCONN,
+  kTooManyReferences = linux_abi::kETOOMANYREFS,
+  kConnectionRefused = linux_abi::kECONNREFUSED,
+  kAlready = linux_abi::kEALREADY,
+  kInProgress = linux_abi::kEINPROGRESS,
   // Kernel-internal restart codes (never seen by user space): a blocking
   // syscall interrupted by a signal returns one of these, and the signal
   // delivery code turns it into EINTR or a restart (core/posix/signal_frame.h).

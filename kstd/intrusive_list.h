@@ -48,6 +48,11 @@ class IntrusiveList {
     --size_;
   }
   static bool Contains(const T* item) { return (item->*Node).linked(); }
+  /// The element after `item` (which is on this list), or nullptr.
+  T* Next(const T* item) const {
+    const ListNode* n = (item->*Node).next;
+    return n == &head_ ? nullptr : FromNode(n);
+  }
 
   /// Calls fn(T*) for each element; fn must not modify the list.
   template <typename Fn>

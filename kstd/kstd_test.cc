@@ -95,6 +95,25 @@ TEST(RefPtr, DeletesOnLastRelease) {
   EXPECT_EQ(deaths, 1);
 }
 
+// A registry's raw pointer may be upgraded only while the count is above 0.
+struct Dying : RefCounted<Dying> {};
+
+TEST(RefPtr, TryFromRawRefusesAnObjectBeingDestroyed) {
+  Dying* raw = new (nothrow) Dying();
+  RefPtr<Dying> owner = AdoptRef(raw);
+  RefPtr<Dying> upgraded = RefPtr<Dying>::TryFromRaw(raw);
+  EXPECT_TRUE(upgraded);
+  EXPECT_EQ(raw->ref_count(), 2);
+  upgraded.reset();
+  // Simulate the destructor's window: the count is 0 but the memory lives.
+  alignas(Dying) unsigned char storage[sizeof(Dying)];
+  Dying* zombie = new (storage) Dying();
+  EXPECT_TRUE(zombie->Release());
+  EXPECT_FALSE(RefPtr<Dying>::TryFromRaw(zombie));
+  EXPECT_EQ(zombie->ref_count(), 0);
+  EXPECT_FALSE(RefPtr<Dying>::TryFromRaw(nullptr));
+}
+
 struct Item {
   int value;
   ListNode node;

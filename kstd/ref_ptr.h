@@ -25,6 +25,19 @@ class RefCounted {
   /// Returns true if this was the last reference (the caller deletes).
   bool Release() const { return __atomic_fetch_sub(&ref_count_, 1, __ATOMIC_ACQ_REL) == 1; }
   int ref_count() const { return __atomic_load_n(&ref_count_, __ATOMIC_RELAXED); }
+  /// Takes a reference unless the count already reached 0 (the object is
+  /// being destroyed): for registries that hold raw pointers which the
+  /// object's destructor removes under the registry's lock.
+  bool TryAddRef() const {
+    int n = __atomic_load_n(&ref_count_, __ATOMIC_RELAXED);
+    while (n > 0) {
+      if (__atomic_compare_exchange_n(&ref_count_, &n, n + 1, true, __ATOMIC_ACQUIRE,
+                                      __ATOMIC_RELAXED)) {
+        return true;
+      }
+    }
+    return false;
+  }
 
  protected:
   ~RefCounted() = default;
@@ -91,6 +104,13 @@ class RefPtr {
     if (object != nullptr) object->AddRef();
     RefPtr r;
     r.ptr_ = object;
+    return r;
+  }
+  /// A new reference unless the object is already being destroyed (then
+  /// empty); see RefCounted::TryAddRef.
+  static RefPtr TryFromRaw(T* object) {
+    RefPtr r;
+    if (object != nullptr && object->TryAddRef()) r.ptr_ = object;
     return r;
   }
 

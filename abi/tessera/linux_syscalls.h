@@ -87,6 +87,41 @@
     (int32_t which, IN_PTR(linux_abi::Itimerval) value, OUT_PTR(linux_abi::Itimerval) old),        \
     (which, value, old))                                                                           \
   X(39, LinuxGetpid, kInterrupted, (), ())                                                         \
+  X(41, LinuxSocket, kInterrupted, (int32_t family, int32_t type, int32_t protocol),               \
+    (family, type, protocol))                                                                      \
+  X(42, LinuxConnect, kInterrupted, (int32_t fd, IN_PTR(void) addr, int32_t addrlen),              \
+    (fd, addr, addrlen))                                                                           \
+  X(43, LinuxAccept, kInterrupted, (int32_t fd, OUT_PTR(void) addr, OUT_PTR(int32_t) addrlen),     \
+    (fd, addr, addrlen))                                                                           \
+  X(44, LinuxSendto, kInterrupted,                                                                 \
+    (int32_t fd, IN_PTR(void) buf, uint64_t len, int32_t flags, IN_PTR(void) addr,                 \
+     int32_t addrlen),                                                                             \
+    (fd, buf, len, flags, addr, addrlen))                                                          \
+  X(45, LinuxRecvfrom, kInterrupted,                                                               \
+    (int32_t fd, OUT_PTR(void) buf, uint64_t len, int32_t flags, OUT_PTR(void) addr,               \
+     OUT_PTR(int32_t) addrlen),                                                                    \
+    (fd, buf, len, flags, addr, addrlen))                                                          \
+  X(46, LinuxSendmsg, kInterrupted, (int32_t fd, IN_PTR(void) msg, int32_t flags),                 \
+    (fd, msg, flags))                                                                              \
+  X(47, LinuxRecvmsg, kInterrupted, (int32_t fd, OUT_PTR(void) msg, int32_t flags),                \
+    (fd, msg, flags))                                                                              \
+  X(48, LinuxShutdown, kInterrupted, (int32_t fd, int32_t how), (fd, how))                         \
+  X(49, LinuxBind, kInterrupted, (int32_t fd, IN_PTR(void) addr, int32_t addrlen),                 \
+    (fd, addr, addrlen))                                                                           \
+  X(50, LinuxListen, kInterrupted, (int32_t fd, int32_t backlog), (fd, backlog))                   \
+  X(51, LinuxGetsockname, kInterrupted,                                                            \
+    (int32_t fd, OUT_PTR(void) addr, OUT_PTR(int32_t) addrlen), (fd, addr, addrlen))               \
+  X(52, LinuxGetpeername, kInterrupted,                                                            \
+    (int32_t fd, OUT_PTR(void) addr, OUT_PTR(int32_t) addrlen), (fd, addr, addrlen))               \
+  X(53, LinuxSocketpair, kInterrupted,                                                             \
+    (int32_t family, int32_t type, int32_t protocol, OUT_PTR(int32_t) sv),                         \
+    (family, type, protocol, sv))                                                                  \
+  X(54, LinuxSetsockopt, kInterrupted,                                                             \
+    (int32_t fd, int32_t level, int32_t name, IN_PTR(void) value, int32_t length),                 \
+    (fd, level, name, value, length))                                                              \
+  X(55, LinuxGetsockopt, kInterrupted,                                                             \
+    (int32_t fd, int32_t level, int32_t name, OUT_PTR(void) value, OUT_PTR(int32_t) length),       \
+    (fd, level, name, value, length))                                                              \
   X(56, LinuxClone, kInterrupted,                                                                  \
     (uint64_t flags, uint64_t newsp, OUT_PTR(int32_t) parent_tid, OUT_PTR(int32_t) child_tid,      \
      uint64_t tls),                                                                                \
@@ -240,6 +275,9 @@
   X(280, LinuxUtimensat, kInterrupted,                                                             \
     (int32_t dirfd, IN_PTR(char) path, IN_PTR(linux_abi::Timespec) times, int32_t flags),          \
     (dirfd, path, times, flags))                                                                   \
+  X(288, LinuxAccept4, kInterrupted,                                                               \
+    (int32_t fd, OUT_PTR(void) addr, OUT_PTR(int32_t) addrlen, int32_t flags),                     \
+    (fd, addr, addrlen, flags))                                                                    \
   X(292, LinuxDup3, kInterrupted, (int32_t oldfd, int32_t newfd, int32_t flags),                   \
     (oldfd, newfd, flags))                                                                         \
   X(293, LinuxPipe2, kInterrupted, (OUT_PTR(int32_t) fds, int32_t flags), (fds, flags))            \
@@ -247,9 +285,15 @@
     (int32_t olddirfd, IN_PTR(char) oldpath, int32_t newdirfd, IN_PTR(char) newpath,               \
      uint32_t flags),                                                                              \
     (olddirfd, oldpath, newdirfd, newpath, flags))                                                 \
+  X(299, LinuxRecvmmsg, kInterrupted,                                                              \
+    (int32_t fd, OUT_PTR(void) msgvec, uint32_t vlen, int32_t flags,                               \
+     IN_PTR(linux_abi::Timespec) timeout),                                                         \
+    (fd, msgvec, vlen, flags, timeout))                                                            \
   X(302, LinuxPrlimit64, kInterrupted,                                                             \
     (int32_t pid, uint32_t resource, IN_PTR(void) new_limit, OUT_PTR(void) old_limit),             \
     (pid, resource, new_limit, old_limit))                                                         \
+  X(307, LinuxSendmmsg, kInterrupted,                                                              \
+    (int32_t fd, OUT_PTR(void) msgvec, uint32_t vlen, int32_t flags), (fd, msgvec, vlen, flags))   \
   X(318, LinuxGetrandom, kInterrupted, (OUT_PTR(void) buf, uint64_t count, uint32_t flags),        \
     (buf, count, flags))                                                                           \
   X(332, LinuxStatx, kInterrupted,                                                                 \

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "abi/linux/fcntl.h"
+#include "abi/linux/stat.h"
 #include "core/object/kernel_object.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
@@ -69,6 +70,13 @@ class FileDescription : public KernelObject {
   /// True for pipes, terminals and sockets (no offset; reads return what is
   /// available instead of filling the buffer).
   virtual bool IsStream() const { return true; }
+
+  /// st_mode fstat reports for a description with no vnode: pipes are
+  /// FIFOs (the default), sockets S_IFSOCK.
+  virtual uint32_t StatMode() const { return linux_abi::kModeFifo | 0600; }
+
+  /// True for sockets (core/net's Socket derives from this class).
+  virtual bool IsSocket() const { return false; }
 
   /// True for terminals (isatty via TCGETS).
   virtual bool IsTty() const { return false; }

@@ -9,6 +9,7 @@
 #include "abi/linux/syscall_names.h"
 
 #include "core/kernel/memory.h"
+#include "core/net/unix_socket.h"
 #include "core/procfs/internal.h"
 #include "core/procfs/render.h"
 #include "core/procfs/sysinfo.h"
@@ -235,6 +236,32 @@ void RenderRefusals(TextBuffer& out) {
   delete[] rows;
 }
 
+// /proc/net/unix in Linux's format (unix_seq_show): the kernel address
+// column is zero (as Linux shows it to a reader without CAP_SYSLOG), the
+// inode is the socket's (fstat's st_ino), abstract names start with '@'.
+void RenderNetUnix(TextBuffer& out) {
+  out.Printf("Num       RefCount Protocol Flags    Type St Inode Path\n");
+  net::ForEachUnixSocket(
+      [](const net::UnixSocketInfo& s, void* context) {
+        auto& text = *static_cast<TextBuffer*>(context);
+        text.Printf("0000000000000000: %08X %08X %08X %04X %02X %5lu", s.ref_count, 0,
+                    s.listening ? 0x10000u : 0u, s.type, s.state, s.inode);
+        if (s.name.named()) {
+          char path[sizeof s.name.name + 2];
+          size_t n = 0;
+          if (s.name.kind == net::UnixAddress::Kind::kAbstract) path[n++] = '@';
+          for (size_t i = 0; i < s.name.length; ++i) {
+            char c = s.name.name[i];
+            path[n++] = c == 0 ? '@' : c;
+          }
+          path[n] = 0;
+          text.Printf(" %s", path);
+        }
+        text.Printf("\n");
+      },
+      &out);
+}
+
 enum class GlobalFileKind : uint8_t {
   kMeminfo,
   kUptime,
@@ -245,6 +272,7 @@ enum class GlobalFileKind : uint8_t {
   kFilesystems,
   kCpuinfo,
   kUnsupported,
+  kNetUnix,
 };
 
 class GlobalFile final : public vfs::SyntheticFile {
@@ -309,6 +337,7 @@ class GlobalFile final : public vfs::SyntheticFile {
         }
         RenderRefusals(out);
         break;
+      case GlobalFileKind::kNetUnix: RenderNetUnix(out); break;
     }
     return kstd::Ok();
   }
@@ -367,6 +396,14 @@ kstd::Result<RefPtr<vfs::FileSystem>> CreateProcFs() {
   tessera->set_parent(root);
   TRY(AddGlobal(tessera, fs, "unsupported", GlobalFileKind::kUnsupported));
   TRY(root->Add(Name("tessera", 7), kstd::Move(tessera_ref)));
+  ++fixed;
+  // /proc/net: the sockets.
+  auto* net_dir = new (kstd::nothrow) vfs::StaticDir(fs, fs->NextIno(), 0555);
+  RefPtr<Vnode> net_ref = kstd::AdoptRef<Vnode>(net_dir);
+  if (!net_ref) return kstd::Error::kNoMemory;
+  net_dir->set_parent(root);
+  TRY(AddGlobal(net_dir, fs, "unix", GlobalFileKind::kNetUnix));
+  TRY(root->Add(Name("net", 3), kstd::Move(net_ref)));
   ++fixed;
   root->set_fixed_count(fixed);
   fs->set_root(root_ref);

@@ -5,6 +5,7 @@
 #include "core/syscall/dispatch.h"
 #include "core/syscall/sys_channel.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/sys_socket.h"
 #include "hal/traps.h"
 
 namespace core::syscall {
@@ -27,6 +28,7 @@ void InitTraps() {
   handlers.syscall = OnSyscall;
   hal::InitTraps(handlers);
   InitChannelCalls();
+  InitSocketCalls();
 }
 
 }  // namespace core::syscall

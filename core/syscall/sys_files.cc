@@ -207,9 +207,10 @@ kstd::Result<uint64_t> SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
   auto file = TRY(CurrentProcess()->fds()->Get(fd));
   vfs::Vnode* v = Context::VnodeOf(file.get());
   if (v == nullptr) {
-    // A pipe: Linux reports a FIFO with no size.
+    // A pipe or a socket: Linux reports its type with no size.
     linux_abi::Stat st{};
-    st.st_mode = linux_abi::kModeFifo | 0600;
+    st.st_mode = file->StatMode();
+    st.st_ino = file->koid();
     st.st_nlink = 1;
     st.st_blksize = 4096;
     TRY(UserPtr<linux_abi::Stat>(buf.address()).CopyOut(&st));
