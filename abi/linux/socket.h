@@ -79,7 +79,7 @@ inline constexpr int kScmCredentials = 2;
 inline constexpr int kScmMaxFd = 253;  // file descriptors in one SCM_RIGHTS
 
 // ioctls.
-inline constexpr uint32_t kSiocInq = 0x541B;  // = FIONREAD
+inline constexpr uint32_t kSiocInq = 0x541B;   // = FIONREAD
 inline constexpr uint32_t kSiocOutq = 0x5411;  // = TIOCOUTQ
 
 inline constexpr int kSoMaxConn = 4096;  // listen()'s backlog cap (net.core.somaxconn)

@@ -154,7 +154,7 @@ kstd::Result<uint64_t> TimeoutValue(kstd::Span<const uint8_t> value) {
   if (value.size() < sizeof tv) return kstd::Error::kInvalid;
   __builtin_memcpy(&tv, value.data(), sizeof tv);
   if (tv.tv_usec < 0 || tv.tv_usec >= 1'000'000) return kstd::Error::kDomain;
-  if (tv.tv_sec < 0) return uint64_t{0};  // Linux: a negative time means no timeout
+  if (tv.tv_sec < 0) return uint64_t{0};            // Linux: a negative time means no timeout
   if (tv.tv_sec > 100'000'000) return uint64_t{0};  // beyond reach: none
   return static_cast<uint64_t>(tv.tv_sec) * 1'000'000'000 +
          static_cast<uint64_t>(tv.tv_usec) * 1000;

@@ -133,7 +133,9 @@ class Socket : public fd::FileDescription {
   const char* Describe() const override { return "socket"; }
 
   // Options every family shares.
-  uint64_t receive_timeout_ns() const { return __atomic_load_n(&rcv_timeout_ns_, __ATOMIC_RELAXED); }
+  uint64_t receive_timeout_ns() const {
+    return __atomic_load_n(&rcv_timeout_ns_, __ATOMIC_RELAXED);
+  }
   uint64_t send_timeout_ns() const { return __atomic_load_n(&snd_timeout_ns_, __ATOMIC_RELAXED); }
   uint32_t send_buffer() const { return __atomic_load_n(&sndbuf_, __ATOMIC_RELAXED); }
   uint32_t receive_buffer() const { return __atomic_load_n(&rcvbuf_, __ATOMIC_RELAXED); }

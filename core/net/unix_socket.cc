@@ -70,7 +70,7 @@ class Endpoint : public kstd::RefCounted<Endpoint> {
   bool closed GUARDED_BY(g_lock) = false;
   UnixSocket* owner GUARDED_BY(g_lock) = nullptr;  // null: closed, or not accepted yet
   kstd::RefPtr<Endpoint> peer GUARDED_BY(g_lock);
-  UnixAddress name GUARDED_BY(g_lock);  // bound, or (accepted) the listener's
+  UnixAddress name GUARDED_BY(g_lock);    // bound, or (accepted) the listener's
   bool bound GUARDED_BY(g_lock) = false;  // holds `name`: others find it by it
   // A path name's file: (st_dev, st_ino) of the socket node.
   uint64_t node_dev GUARDED_BY(g_lock) = 0;
@@ -371,7 +371,7 @@ kstd::Result<void> UnixSocket::Listen(int backlog) {
 
 // The socket named `name` (any state), or the error connect/sendto give.
 kstd::Result<kstd::RefPtr<Endpoint>> UnixSocket::FindNamed(const UnixAddress& name,
-                                                          const Caller& caller) {
+                                                           const Caller& caller) {
   if (name.kind == UnixAddress::Kind::kAbstract) {
     SpinLockGuard guard(g_lock);
     Endpoint* e = FindByNameLocked(name);
@@ -390,8 +390,7 @@ kstd::Result<kstd::RefPtr<Endpoint>> UnixSocket::FindNamed(const UnixAddress& na
 
 kstd::Result<void> UnixSocket::Connect(const SocketAddress& address, const Caller& caller) {
   Endpoint* self = endpoint_.get();
-  if (!self->connection_mode() && address.size >= 2 &&
-      address.family() == linux_abi::kAfUnspec) {
+  if (!self->connection_mode() && address.size >= 2 && address.family() == linux_abi::kAfUnspec) {
     // A datagram socket forgets its peer.
     SpinLockGuard guard(g_lock);
     kstd::RefPtr<Endpoint> old = kstd::Move(self->peer);
@@ -587,6 +586,9 @@ kstd::Result<size_t> UnixSocket::SendStream(SendRequest& request) {
       } else if (self->shut_write || self->peer->closed || self->peer->shut_read) {
         refused = kstd::Error::kPipe;
         stop = true;
+      } else if (piece == 0) {
+        delete m;  // nothing to send: a stream queues no empty message
+        return size_t{0};
       } else if (self->unread_sent < sndbuf) {
         if (first && request.rights != nullptr) m->rights.TakeFrom(*request.rights);
         QueueLocked(self, self->peer.get(), m);
@@ -680,8 +682,8 @@ kstd::Result<size_t> UnixSocket::SendDatagram(SendRequest& request) {
         return refused.error();
       }
     }
-    auto waited = WaitFor(wait_on ? static_cast<KernelObject*>(wait_on.get()) : this, wanted,
-                          deadline);
+    auto waited =
+        WaitFor(wait_on ? static_cast<KernelObject*>(wait_on.get()) : this, wanted, deadline);
     if (waited.is_error()) {
       delete m;
       return waited.error();
@@ -764,8 +766,8 @@ kstd::Result<size_t> UnixSocket::ReceiveStream(kstd::Span<uint8_t> out, int flag
           continue;
         }
         // Passed files or another sender's credentials start a new read.
-        if (!first_message && (m->rights.size() > 0 ||
-                               (creds && m->credentials.pid != result->credentials.pid))) {
+        if (!first_message &&
+            (m->rights.size() > 0 || (creds && m->credentials.pid != result->credentials.pid))) {
           stop = true;
           break;
         }
@@ -831,8 +833,8 @@ kstd::Result<size_t> UnixSocket::ReceiveDatagram(kstd::Span<uint8_t> out, int fl
       SpinLockGuard guard(g_lock);
       Message* m = self->queue.Front();
       if (seqpacket && self->state != State::kConnected) {
-        outcome = self->state == State::kListening ? kstd::Error::kInvalid
-                                                   : kstd::Error::kNotConnected;
+        outcome =
+            self->state == State::kListening ? kstd::Error::kInvalid : kstd::Error::kNotConnected;
       } else if (m != nullptr) {
         size_t n = kstd::Min(m->size, out.size());
         if (n > 0) __builtin_memcpy(out.data(), m->data, n);

@@ -6,6 +6,7 @@
 // leaves the protocol to core/net; families the kernel does not serve answer
 // EAFNOSUPPORT and are counted in /proc/tessera/unsupported.
 
+#include "core/syscall/sys_socket.h"
 #include "abi/linux/signal.h"
 #include "abi/linux/socket.h"
 #include "abi/linux/uio.h"
@@ -14,7 +15,6 @@
 #include "core/net/unix_socket.h"
 #include "core/proc/signals.h"
 #include "core/syscall/sys_common.h"
-#include "core/syscall/sys_socket.h"
 #include "core/unsupported/refusals.h"
 #include "core/vfs/kernel_mounts.h"
 #include "kstd/new.h"
@@ -26,10 +26,10 @@ namespace {
 using net::Socket;
 using net::SocketAddress;
 
-constexpr uint64_t kMaxIo = 0x7FFFF000;        // Linux MAX_RW_COUNT
-constexpr size_t kStreamChunk = 64 * 1024;     // bytes moved per step of a stream
-constexpr uint64_t kMaxControl = 20480;        // net.core.optmem_max
-constexpr uint32_t kMaxMmsg = 1024;            // UIO_MAXIOV
+constexpr uint64_t kMaxIo = 0x7FFFF000;     // Linux MAX_RW_COUNT
+constexpr size_t kStreamChunk = 64 * 1024;  // bytes moved per step of a stream
+constexpr uint64_t kMaxControl = 20480;     // net.core.optmem_max
+constexpr uint32_t kMaxMmsg = 1024;         // UIO_MAXIOV
 constexpr size_t kMaxOptionBytes = 256;
 
 fd::FdTable& Fds() { return *CurrentProcess()->fds(); }
@@ -254,8 +254,8 @@ kstd::Result<uint64_t> WriteControl(net::ReceiveResult& r, uint64_t user, uint64
       int32_t fds[linux_abi::kScmMaxFd];
       uint64_t installed = 0;
       for (; installed < fit; ++installed) {
-        auto fd = Fds().Install(
-            kstd::RefPtr<fd::FileDescription>::FromRaw(r.rights.at(installed)), cloexec);
+        auto fd = Fds().Install(kstd::RefPtr<fd::FileDescription>::FromRaw(r.rights.at(installed)),
+                                cloexec);
         if (fd.is_error()) {
           *msg_flags |= linux_abi::kMsgCtrunc;
           break;
@@ -263,8 +263,8 @@ kstd::Result<uint64_t> WriteControl(net::ReceiveResult& r, uint64_t user, uint64
         fds[installed] = fd.value();
       }
       if (installed > 0) {
-        linux_abi::CmsgHdr h{linux_abi::CmsgLen(installed * sizeof(int32_t)),
-                             linux_abi::kSolSocket, linux_abi::kScmRights};
+        linux_abi::CmsgHdr h{linux_abi::CmsgLen(installed * sizeof(int32_t)), linux_abi::kSolSocket,
+                             linux_abi::kScmRights};
         auto wrote = UserPtr<void>(user + used).CopyOut(&h, sizeof h);
         if (wrote.ok()) wrote = UserPtr<void>(user + used + sizeof h).CopyOut(fds, installed * 4);
         if (wrote.is_error()) {
@@ -317,7 +317,8 @@ kstd::Result<uint64_t> SendFrom(Socket* socket, IovCursor& data, const SocketAdd
       size_t n = static_cast<size_t>(kstd::Min<uint64_t>(data.left(), chunk));
       auto gathered = data.Gather(buf.data, n);
       if (gathered.is_error()) {
-        outcome = done > 0 ? kstd::Result<uint64_t>(done) : kstd::Result<uint64_t>(kstd::Error::kFault);
+        outcome =
+            done > 0 ? kstd::Result<uint64_t>(done) : kstd::Result<uint64_t>(kstd::Error::kFault);
         break;
       }
       request.data = kstd::Span<const uint8_t>(buf.data, n);
@@ -452,18 +453,17 @@ kstd::Result<int> CheckSocketArgs(const char* call, int32_t family, int32_t type
   }
   if (family < 0 || family >= linux_abi::kAfMax) return kstd::Error::kFamilyNotSupported;
   if (family != linux_abi::kAfUnix) {
-    return Refuse(call, "family", static_cast<uint64_t>(family),
-                  kstd::Error::kFamilyNotSupported);
+    return Refuse(call, "family", static_cast<uint64_t>(family), kstd::Error::kFamilyNotSupported);
   }
   return type & linux_abi::kSockTypeMask;
 }
 
 // An option no family knows: ENOPROTOOPT, counted as (level << 32 | name).
 kstd::Error RefuseOption(const char* call, int32_t level, int32_t name) {
-  return Refuse(call, "option",
-                (static_cast<uint64_t>(static_cast<uint32_t>(level)) << 32) |
-                    static_cast<uint32_t>(name),
-                kstd::Error::kNoProtocolOption);
+  return Refuse(
+      call, "option",
+      (static_cast<uint64_t>(static_cast<uint32_t>(level)) << 32) | static_cast<uint32_t>(name),
+      kstd::Error::kNoProtocolOption);
 }
 
 }  // namespace
@@ -551,9 +551,8 @@ kstd::Result<uint64_t> SysLinuxSendto(int32_t fd, UserPtr<const void> buf, uint6
   return SendFrom(socket.get(), data, has_to ? &to : nullptr, nullptr, CallerCredentials(), flags);
 }
 
-kstd::Result<uint64_t> SysLinuxRecvfrom(int32_t fd, UserPtr<void> buf, uint64_t len,
-                                        int32_t flags, UserPtr<void> addr,
-                                        UserPtr<int32_t> addrlen) {
+kstd::Result<uint64_t> SysLinuxRecvfrom(int32_t fd, UserPtr<void> buf, uint64_t len, int32_t flags,
+                                        UserPtr<void> addr, UserPtr<int32_t> addrlen) {
   auto socket = TRY(GetSocket(fd));
   IovCursor data;
   data.InitSingle(buf.address(), len);

@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -161,28 +162,54 @@ bool ReapedCleanly(pid_t pid) {
   _exit(0);
 }
 
-// Two pipes and an echoing child: the parent writes to `to_child`, reads from
-// `from_child`.
+// A two-way byte channel between the parent and a child: two pipes
+// (socket_type 0) or one AF_UNIX socketpair of that type.
+struct Duplex {
+  int parent_out = -1, parent_in = -1, child_in = -1, child_out = -1;
+
+  bool Open(int socket_type) {
+    if (socket_type == 0) {
+      int down[2], up[2];
+      if (pipe(down) != 0 || pipe(up) != 0) return false;
+      parent_out = down[1];
+      child_in = down[0];
+      child_out = up[1];
+      parent_in = up[0];
+      return true;
+    }
+    int sv[2];
+    if (socketpair(AF_UNIX, socket_type, 0, sv) != 0) return false;
+    parent_out = parent_in = sv[0];
+    child_in = child_out = sv[1];
+    return true;
+  }
+  static void CloseBoth(int a, int b) {
+    close(a);
+    if (b != a) close(b);
+  }
+  void CloseChildEnds() { CloseBoth(child_in, child_out); }
+  void CloseParentEnds() { CloseBoth(parent_out, parent_in); }
+};
+
+// A two-way channel and an echoing child: the parent writes to `to_child`,
+// reads from `from_child`.
 struct EchoPair {
   int to_child = -1, from_child = -1;
   pid_t child = -1;
+  Duplex duplex;
 
-  bool Start() {
-    int down[2], up[2];
-    if (pipe(down) != 0) return false;
-    if (pipe(up) != 0) return false;
+  bool Start(int socket_type = 0) {
+    if (!duplex.Open(socket_type)) return false;
     fflush(stdout);
     child = fork();
     if (child < 0) return false;
     if (child == 0) {
-      close(down[1]);
-      close(up[0]);
-      EchoChild(down[0], up[1]);
+      duplex.CloseParentEnds();
+      EchoChild(duplex.child_in, duplex.child_out);
     }
-    close(down[0]);
-    close(up[1]);
-    to_child = down[1];
-    from_child = up[0];
+    duplex.CloseChildEnds();
+    to_child = duplex.parent_out;
+    from_child = duplex.parent_in;
     return true;
   }
   bool RoundTrip() {
@@ -190,8 +217,12 @@ struct EchoPair {
     return write(to_child, &c, 1) == 1 && read(from_child, &c, 1) == 1;
   }
   bool Stop() {
-    close(to_child);
-    close(from_child);
+    if (to_child == from_child) {
+      // The child sees EOF: a stream's shutdown, or an empty datagram.
+      send(to_child, "", 0, MSG_NOSIGNAL);
+      shutdown(to_child, SHUT_WR);
+    }
+    duplex.CloseParentEnds();
     return ReapedCleanly(child);
   }
 };
@@ -211,12 +242,12 @@ Outcome NullSyscall(const char* metric) {
   return kMeasured;
 }
 
-// One byte to another process over a pipe and back over a second pipe: a
-// sample per round trip.
-Outcome PipeRoundTrip(const char* metric) {
+// One byte to another process and back, over two pipes or one AF_UNIX
+// socketpair of `socket_type`: a sample per round trip.
+Outcome RoundTrip(const char* metric, int socket_type) {
   constexpr int kWarmup = 100, kSamples = 2000;
   EchoPair pair;
-  if (!pair.Start()) return Fail(metric, "pipe/fork");
+  if (!pair.Start(socket_type)) return Fail(metric, "pipe or socketpair/fork");
   for (int i = 0; i < kWarmup; ++i) {
     if (!pair.RoundTrip()) return Fail(metric, "round trip");
   }
@@ -229,6 +260,10 @@ Outcome PipeRoundTrip(const char* metric) {
   Report(metric, "ns", g_samples, kSamples, kSamples);
   return kMeasured;
 }
+
+Outcome PipeRoundTrip(const char* metric) { return RoundTrip(metric, 0); }
+Outcome UnixStreamRoundTrip(const char* metric) { return RoundTrip(metric, SOCK_STREAM); }
+Outcome UnixDgramRoundTrip(const char* metric) { return RoundTrip(metric, SOCK_DGRAM); }
 
 // A process switch through a pipe pair, in the manner of lmbench's lat_ctx:
 // half a round trip minus what one process pays to write a byte into a pipe
@@ -276,45 +311,45 @@ alignas(kPage) char g_buffer[64 * 1024];
 
 // The parent writes `kSampleBytes` in `chunk`-byte writes to a child that
 // reads them with `chunk`-byte reads and then answers with one byte; a
-// sample is kSampleBytes over that time.
-Outcome PipeBandwidth(const char* metric, size_t chunk) {
+// sample is kSampleBytes over that time. Over two pipes, or one AF_UNIX
+// stream socketpair (socket_type SOCK_STREAM).
+Outcome Bandwidth(const char* metric, size_t chunk, int socket_type) {
   constexpr size_t kSampleBytes = 4 << 20;
   constexpr int kSamples = 8;
   memset(g_buffer, 0x5a, sizeof g_buffer);
-  int down[2], up[2];
-  if (pipe(down) != 0 || pipe(up) != 0) return Fail(metric, "pipe");
+  Duplex duplex;
+  if (!duplex.Open(socket_type)) return Fail(metric, "pipe or socketpair");
   fflush(stdout);
   pid_t child = fork();
   if (child < 0) return Fail(metric, "fork");
   if (child == 0) {
-    close(down[1]);
-    close(up[0]);
+    duplex.CloseParentEnds();
     for (;;) {
       size_t left = kSampleBytes;
       while (left > 0) {
-        ssize_t r = read(down[0], g_buffer, left < chunk ? left : chunk);
+        ssize_t r = read(duplex.child_in, g_buffer, left < chunk ? left : chunk);
         if (r == 0 && left == kSampleBytes) _exit(0);  // EOF between samples: done
         if (r <= 0) _exit(1);
         left -= static_cast<size_t>(r);
       }
       char ack = 'k';
-      if (write(up[1], &ack, 1) != 1) _exit(1);
+      if (write(duplex.child_out, &ack, 1) != 1) _exit(1);
     }
   }
-  close(down[0]);
-  close(up[1]);
+  duplex.CloseChildEnds();
+  const int down = duplex.parent_out, up = duplex.parent_in;
   for (int s = -1; s < kSamples; ++s) {  // sample -1 warms up
     int64_t t0 = NowNs();
     for (size_t sent = 0; sent < kSampleBytes; sent += chunk) {
-      if (!WriteAll(down[1], g_buffer, chunk)) return Fail(metric, "write to the pipe");
+      if (!WriteAll(down, g_buffer, chunk)) return Fail(metric, "write to the channel");
     }
     char ack;
-    if (read(up[0], &ack, 1) != 1) return Fail(metric, "the reader's acknowledgement", false);
+    if (read(up, &ack, 1) != 1) return Fail(metric, "the reader's acknowledgement", false);
     int64_t dt = NowNs() - t0;
     if (s >= 0) g_samples[s] = static_cast<double>(kSampleBytes) * 1000.0 / static_cast<double>(dt);
   }
-  close(down[1]);
-  close(up[0]);
+  if (down == up) shutdown(down, SHUT_WR);  // the reader sees EOF
+  duplex.CloseParentEnds();
   if (!ReapedCleanly(child)) return Fail(metric, "the reader did not end cleanly", false);
   char extra[64];
   snprintf(extra, sizeof extra, " write_bytes=%zu sample_bytes=%zu", chunk, kSampleBytes);
@@ -323,8 +358,9 @@ Outcome PipeBandwidth(const char* metric, size_t chunk) {
   return kMeasured;
 }
 
-Outcome PipeBandwidth4K(const char* metric) { return PipeBandwidth(metric, 4096); }
-Outcome PipeBandwidth64K(const char* metric) { return PipeBandwidth(metric, 65536); }
+Outcome PipeBandwidth4K(const char* metric) { return Bandwidth(metric, 4096, 0); }
+Outcome PipeBandwidth64K(const char* metric) { return Bandwidth(metric, 65536, 0); }
+Outcome UnixStreamBandwidth64K(const char* metric) { return Bandwidth(metric, 65536, SOCK_STREAM); }
 
 // fork, the child's _exit(0), waitpid: a sample per process.
 Outcome ForkExitWait(const char* metric) {
@@ -581,13 +617,22 @@ struct Benchmark {
 };
 
 constexpr Benchmark kBenchmarks[] = {
-    {"null_syscall_getppid", NullSyscall},  {"pipe_roundtrip", PipeRoundTrip},
-    {"context_switch_pipe", ContextSwitch}, {"pipe_bw_4KiB", PipeBandwidth4K},
-    {"pipe_bw_64KiB", PipeBandwidth64K},    {"fork_exit_wait", ForkExitWait},
-    {"fork_execve_wait", ForkExecveWait},   {"page_fault_anon", AnonPageFault},
-    {"page_fault_cow", CowPageFault},       {"file_open_read_close", SmallFile},
-    {"disk_seq_write", DiskSeqWrite},       {"disk_seq_read", DiskSeqRead},
+    {"null_syscall_getppid", NullSyscall},
+    {"pipe_roundtrip", PipeRoundTrip},
+    {"context_switch_pipe", ContextSwitch},
+    {"pipe_bw_4KiB", PipeBandwidth4K},
+    {"pipe_bw_64KiB", PipeBandwidth64K},
+    {"fork_exit_wait", ForkExitWait},
+    {"fork_execve_wait", ForkExecveWait},
+    {"page_fault_anon", AnonPageFault},
+    {"page_fault_cow", CowPageFault},
+    {"file_open_read_close", SmallFile},
+    {"disk_seq_write", DiskSeqWrite},
+    {"disk_seq_read", DiskSeqRead},
     {"disk_rand_read_4KiB", DiskRandRead},
+    {"unix_stream_roundtrip", UnixStreamRoundTrip},
+    {"unix_stream_bw_64KiB", UnixStreamBandwidth64K},
+    {"unix_dgram_roundtrip", UnixDgramRoundTrip},
 };
 
 // Runs one benchmark in a child process; returns its outcome.
