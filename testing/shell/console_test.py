@@ -375,6 +375,7 @@ def run_checks(con, report):
     cmd("and the shell is still there", "echo alive", lambda l: l == ["alive"])
 
     run_mount_checks(cmd)
+    run_socket_checks(cmd)
 
 
 def run_mount_checks(cmd):
@@ -428,6 +429,20 @@ def run_mount_checks(cmd):
         lambda l: any("Invalid argument" in x for x in l) and l[-1] == "rc=1")
     cmd("both are listed as refused", "grep -E 'refused u?mount' /proc/tessera/unsupported",
         lambda l: l == ["refused mount flags 0x1000 1", "refused umount2 flags 0x2 1"])
+
+
+def run_socket_checks(cmd):
+    """Issue 11: AF_UNIX sockets from busybox: syslogd and logger talk over
+    /dev/log (a datagram socket bound in devtmpfs)."""
+    cmd("syslogd starts", "syslogd -O /tmp/messages; echo rc=$?", lambda l: l == ["rc=0"])
+    cmd("/dev/log is a socket", "sleep 1; ls -l /dev/log | cut -c1", lambda l: l == ["s"])
+    cmd("/proc/net/unix lists it", "grep -c ' /dev/log$' /proc/net/unix", lambda l: l == ["1"])
+    cmd("logger reaches syslogd", "logger -t tst hi-sock; sleep 1; grep -c 'tst: hi-sock' /tmp/messages",
+        lambda l: l == ["1"])
+    cmd("a bound socket's node stays; connect is refused", "sockname bind /tmp/s; sockname connect /tmp/s",
+        lambda l: l == ["bound /tmp/s", "connect: ECONNREFUSED"])
+    cmd("syslogd ends on SIGTERM", "killall syslogd; sleep 1; pidof syslogd; echo rc=$?",
+        lambda l: l == ["rc=1"])
 
 
 def main():

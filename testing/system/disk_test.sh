@@ -59,6 +59,7 @@ if booted_to_disk; then
     grep " /data/mnt " /proc/mounts && umount /data/mnt && rmdir /data/mnt && echo tmpmount-ok'
   run remount 'mount -o remount,ro / && { touch /data/ro-probe; echo rc=$?; mount -o remount,rw /; } &&
     grep " / " /proc/mounts && test ! -e /data/ro-probe && echo remount-ok'
+  run sock 'sockname bind /data/sock && ls -l /data/sock | cut -c1 && sockname connect /data/sock'
   run sums "md5sum $(echo $FILES)"
   run listing 'ls -lR /data; df /'
   run sync 'sync && echo sync-ok'
@@ -88,6 +89,9 @@ for step in mkdir sizes copy append deep rename delete overwrite sync; do
 done
 check "boot 1: symlinks" bash -c 'grep -qx "/data/log" <<< "$1" && grep -q "^/data/this/is/a/rather/long/target/.*/20$" <<< "$1"' \
   _ "$(section links)"
+check "boot 1: bind makes a socket node on ext2; with its socket closed, connect is refused" \
+  bash -c 'grep -qx "bound /data/sock" <<< "$1" && grep -qx s <<< "$1" && grep -qx "connect: ECONNREFUSED" <<< "$1"' \
+  _ "$(section sock)"
 check "boot 1: a checksum for every file ($(wc -w <<< "$FILES"))" \
   test "$(grep -cE '^[0-9a-f]{32}  /' <<< "$sums1")" -eq "$(wc -w <<< "$FILES")"
 check "boot 1: no kernel panic" bash -c '! grep -qE "KERNEL PANIC|KERNEL EXCEPTION" "$1"' _ "$log1"
@@ -99,6 +103,8 @@ check "boot 1: QEMU ended by the kernel's power-off (exit 1)" test "$status1" -e
 # ---- On the host: e2fsck and debugfs.
 fsck_disk "after boot 1"
 debugfs_sums "$(grep -E '^[0-9a-f]{32}  /' <<< "$sums1")"
+check "host: /data/sock is a socket inode" \
+  bash -c 'debugfs -R "stat /data/sock" "$1" 2>&1 | grep -q "Type: socket"' _ "$disk"
 check "host: /data/gone was removed" bash -c '! debugfs -R "stat /data/gone" "$1" 2>&1 | grep -q "Inode:"' _ "$disk"
 check "host: /data/link is a symlink to /data/log" \
   bash -c 'debugfs -R "stat /data/link" "$1" 2>&1 | grep -q "Fast link dest: \"/data/log\""' _ "$disk"
@@ -113,6 +119,7 @@ if booted_to_disk; then
   printf '%s\n' 'm() { echo "@@$*@@"; }' >&3
   run sums "md5sum $(echo $FILES)"
   run after 'readlink /data/link; test -e /data/gone || echo gone-ok; ls /data/moved/c; cat /root/notes.txt'
+  run sock 'ls -l /data/sock | cut -c1; sockname connect /data/sock'
   printf '%s\n' 'exit 0' >&3
 fi
 finish 2
@@ -125,6 +132,8 @@ check "boot 2: every file reads back with the checksum of boot 1" \
 check "boot 2: names, links and contents" \
   bash -c 'grep -qx /data/log <<< "$1" && grep -qx gone-ok <<< "$1" && grep -qx deep <<< "$1" && grep -qx "notes from boot one" <<< "$1"' \
   _ "$(section after)"
+check "boot 2: the socket node survived the reboot (ls -l shows s); nobody listens: refused" \
+  bash -c 'grep -qx s <<< "$1" && grep -qx "connect: ECONNREFUSED" <<< "$1"' _ "$(section sock)"
 check "boot 2: QEMU ended by the kernel (exit 1)" test "$status" -eq 1
 fsck_disk "after boot 2"
 
