@@ -400,6 +400,10 @@ kstd::Result<void> UnixSocket::Connect(const SocketAddress& address, const Calle
   }
   if (address.size <= 2) return kstd::Error::kInvalid;
   UnixAddress name = TRY(ParseUnixAddress(address));
+  if (pass_credentials()) {
+    SpinLockGuard guard(g_lock);
+    if (!self->name.named()) TRY(AutobindLocked(self));
+  }
   kstd::RefPtr<Endpoint> embryo;
   if (self->connection_mode()) {
     embryo = kstd::AdoptRef(new (kstd::nothrow) Endpoint(self->type));
@@ -631,6 +635,12 @@ kstd::Result<size_t> UnixSocket::SendDatagram(SendRequest& request) {
     if (name.kind == UnixAddress::Kind::kAutobind) return kstd::Error::kInvalid;
     if (request.caller == nullptr) return kstd::Error::kInvalid;
     to = TRY(FindNamed(name, *request.caller));
+  }
+  if (pass_credentials()) {
+    // A sender that wants credentials gets a name so replies can reach it
+    // (Linux autobinds it).
+    SpinLockGuard guard(g_lock);
+    if (!self->name.named()) TRY(AutobindLocked(self));
   }
   Message* m = NewMessage(request, 0, n);
   if (m == nullptr) return kstd::Error::kNoMemory;

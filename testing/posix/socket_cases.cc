@@ -333,6 +333,30 @@ const char* AutobindPicksAnAbstractName() {
   return nullptr;
 }
 
+const char* PasscredSenderIsAutobound() {
+  const char* path = Here("passcred-server");
+  int server = Listener(path, SOCK_DGRAM);
+  CHECK(server >= 0);
+  int client = socket(AF_UNIX, SOCK_DGRAM, 0);
+  int one = 1;
+  CHECK(setsockopt(client, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) == 0);
+  socklen_t len;
+  sockaddr_un to = PathAddress(path, &len);
+  CHECK(sendto(client, "q", 1, 0, reinterpret_cast<sockaddr*>(&to), len) == 1);
+  sockaddr_un from{};
+  socklen_t flen = sizeof from;
+  char c;
+  CHECK(recvfrom(server, &c, 1, 0, reinterpret_cast<sockaddr*>(&from), &flen) == 1);
+  // The sender got an abstract name on the way, so a reply can reach it.
+  CHECK(flen == offsetof(sockaddr_un, sun_path) + 6 && from.sun_path[0] == 0);
+  CHECK(sendto(server, "r", 1, 0, reinterpret_cast<sockaddr*>(&from), flen) == 1);
+  CHECK(recv(client, &c, 1, 0) == 1 && c == 'r');
+  close(client);
+  close(server);
+  unlink(path);
+  return nullptr;
+}
+
 const char* DgramSendtoRecvfrom() {
   const char* spath = Here("dgram-server");
   const char* cpath = Here("dgram-client");
@@ -924,6 +948,7 @@ const Case kSocketCases[] = {
     {"abstract_namespace", AbstractNamespace},
     {"autobind", AutobindPicksAnAbstractName},
     {"dgram_sendto_recvfrom", DgramSendtoRecvfrom},
+    {"passcred_sender_autobound", PasscredSenderIsAutobound},
     {"dgram_queue_fills_up", DgramQueueFillsUp},
     {"stream_buffer_limit_blocks", StreamBufferLimitBlocksWriters},
     {"large_stream_transfer", LargeStreamTransferAcrossFork},
