@@ -40,6 +40,7 @@ struct Message {
   size_t size = 0;
   size_t offset = 0;
   FileRights rights;
+  bool rights_counted = false;  // its AF_UNIX sockets count as in flight
   Credentials credentials;
   ~Message() { delete[] data; }
   size_t left() const { return size - offset; }
@@ -175,7 +176,55 @@ class UnixSocket final : public Socket {
   kstd::Result<size_t> ReceiveDatagram(kstd::Span<uint8_t> out, int flags, ReceiveResult* result);
 
   const kstd::RefPtr<Endpoint> endpoint_;
+
+ public:
+  // The garbage collector's bookkeeping (gc below).
+  size_t inflight GUARDED_BY(g_lock) = 0;  // queued messages that carry this file
+  size_t gc_refs GUARDED_BY(g_lock) = 0;
+  bool gc_candidate GUARDED_BY(g_lock) = false;
+  bool gc_live GUARDED_BY(g_lock) = false;
 };
+
+size_t g_inflight_total GUARDED_BY(g_lock) = 0;
+bool g_gc_running GUARDED_BY(g_lock) = false;
+
+// The AF_UNIX socket a passed file is, or null.
+UnixSocket* AsUnix(fd::FileDescription* f) {
+  if (!f->IsSocket()) return nullptr;
+  auto* s = static_cast<Socket*>(f);
+  return s->family() == linux_abi::kAfUnix ? static_cast<UnixSocket*>(s) : nullptr;
+}
+
+// Counts (or uncounts) the AF_UNIX sockets among a queued message's files.
+void CountRightsLocked(Message* m, bool in_queue) REQUIRES(g_lock) {
+  if (m->rights_counted == in_queue) return;
+  m->rights_counted = in_queue;
+  for (size_t i = 0; i < m->rights.size(); ++i) {
+    if (UnixSocket* u = AsUnix(m->rights.at(i))) {
+      if (in_queue) {
+        ++u->inflight;
+        ++g_inflight_total;
+      } else {
+        --u->inflight;
+        --g_inflight_total;
+      }
+    }
+  }
+}
+
+// Takes every message off e's queue into `dead` (to be freed without the
+// lock), settling the byte counts and waking the senders.
+void DrainQueueLocked(Endpoint* e, MessageList* dead) REQUIRES(g_lock) {
+  while (Message* m = e->queue.PopFront()) {
+    e->queued_bytes -= m->left();
+    CountRightsLocked(m, false);
+    if (m->sender) {
+      m->sender->unread_sent -= m->left();
+      Publish(m->sender.get());
+    }
+    dead->PushBack(m);
+  }
+}
 
 // ---- readiness ----
 
@@ -264,14 +313,7 @@ void CloseEndpointLocked(Endpoint* e, MessageList* dead_messages,
     Publish(p);
   }
   e->peer.reset();
-  while (Message* m = e->queue.PopFront()) {
-    e->queued_bytes -= m->size;
-    if (m->sender) {
-      m->sender->unread_sent -= m->left();
-      Publish(m->sender.get());
-    }
-    dead_messages->PushBack(m);
-  }
+  DrainQueueLocked(e, dead_messages);
   while (Endpoint* c = e->pending.PopFront()) dead_pending->PushBack(c);
   if (e->all_node.linked()) g_all.Remove(e);
 }
@@ -296,6 +338,92 @@ void ReleaseClosed(MessageList& messages,
   }
 }
 
+// ---- the garbage collector ----
+//
+// A socket passed over a socket can keep itself alive: A's file in a message
+// queued at B, B's file in a message queued at A, and no fd left. Linux's
+// answer, here too: a socket whose every reference is a queued message is a
+// candidate; a candidate is live if something other than candidates' queues
+// refers to it, or a live candidate's queue holds it; the other candidates
+// are garbage, and their queues are emptied, which releases the cycle. It
+// runs when any AF_UNIX socket closes while sockets are in flight.
+// Temporary references (a call in progress) only make it keep more.
+
+// Calls fn(UnixSocket*) for each AF_UNIX socket queued at `e` or at the
+// connections pending on it.
+template <typename Fn>
+void ForEachQueuedSocket(Endpoint* e, Fn fn) REQUIRES(g_lock) {
+  auto walk = [&](Endpoint* q) NO_THREAD_SAFETY_ANALYSIS {  // g_lock is held
+    q->queue.ForEach([&](Message* m) {
+      for (size_t i = 0; i < m->rights.size(); ++i) {
+        if (UnixSocket* u = AsUnix(m->rights.at(i))) fn(u);
+      }
+    });
+  };
+  walk(e);
+  e->pending.ForEach(walk);
+}
+
+void CollectGarbageLocked(MessageList* dead) REQUIRES(g_lock) {
+  // Candidates: every reference is a queued message.
+  size_t candidates = 0;
+  g_all.ForEach([&](Endpoint* e) NO_THREAD_SAFETY_ANALYSIS {  // g_lock is held
+    UnixSocket* s = e->owner;
+    if (s == nullptr) return;
+    s->gc_candidate = s->inflight > 0 && static_cast<size_t>(s->ref_count()) == s->inflight;
+    s->gc_refs = s->inflight;
+    s->gc_live = false;
+    if (s->gc_candidate) ++candidates;
+  });
+  if (candidates == 0) return;
+  // References from candidates' queues are internal to the set.
+  g_all.ForEach([&](Endpoint* e) NO_THREAD_SAFETY_ANALYSIS {
+    if (e->owner == nullptr || !e->owner->gc_candidate) return;
+    ForEachQueuedSocket(e, [](UnixSocket* u) NO_THREAD_SAFETY_ANALYSIS {
+      if (u->gc_candidate) --u->gc_refs;
+    });
+  });
+  // Live: referenced from outside, or queued at a live candidate.
+  g_all.ForEach([&](Endpoint* e) NO_THREAD_SAFETY_ANALYSIS {
+    if (e->owner != nullptr && e->owner->gc_candidate && e->owner->gc_refs > 0) {
+      e->owner->gc_live = true;
+    }
+  });
+  for (bool grew = true; grew;) {
+    grew = false;
+    g_all.ForEach([&](Endpoint* e) NO_THREAD_SAFETY_ANALYSIS {
+      if (e->owner == nullptr || !e->owner->gc_candidate || !e->owner->gc_live) return;
+      ForEachQueuedSocket(e, [&](UnixSocket* u) NO_THREAD_SAFETY_ANALYSIS {
+        if (u->gc_candidate && !u->gc_live) {
+          u->gc_live = true;
+          grew = true;
+        }
+      });
+    });
+  }
+  // The rest is garbage: empty their queues (freed by the caller).
+  g_all.ForEach([&](Endpoint* e) NO_THREAD_SAFETY_ANALYSIS {
+    if (e->owner == nullptr || !e->owner->gc_candidate || e->owner->gc_live) return;
+    DrainQueueLocked(e, dead);
+    e->pending.ForEach([&](Endpoint* c) NO_THREAD_SAFETY_ANALYSIS { DrainQueueLocked(c, dead); });
+  });
+}
+
+// Runs the collector if sockets are in flight (not from inside itself: the
+// sockets it frees close and would call it again).
+void MaybeCollectGarbage() {
+  MessageList dead;
+  {
+    SpinLockGuard guard(g_lock);
+    if (g_inflight_total == 0 || g_gc_running) return;
+    g_gc_running = true;
+    CollectGarbageLocked(&dead);
+  }
+  FreeMessages(dead);
+  SpinLockGuard guard(g_lock);
+  g_gc_running = false;
+}
+
 UnixSocket::~UnixSocket() {
   MessageList dead_messages;
   kstd::IntrusiveList<Endpoint, &Endpoint::pending_node> dead_pending;
@@ -304,6 +432,7 @@ UnixSocket::~UnixSocket() {
     CloseEndpointLocked(endpoint_.get(), &dead_messages, &dead_pending);
   }
   ReleaseClosed(dead_messages, dead_pending);
+  MaybeCollectGarbage();
 }
 
 // ---- waiting ----
@@ -547,6 +676,7 @@ Message* NewMessage(const SendRequest& request, size_t from, size_t n) {
 
 void QueueLocked(Endpoint* sender, Endpoint* receiver, Message* m) REQUIRES(g_lock) {
   m->sender = kstd::RefPtr<Endpoint>::FromRaw(sender);
+  CountRightsLocked(m, true);
   sender->unread_sent += m->size;
   receiver->queue.PushBack(m);
   receiver->queued_bytes += m->size;
@@ -734,6 +864,7 @@ void TakeExtras(Message* m, bool peek, bool pass_credentials, ReceiveResult* res
     result->credentials = m->credentials;
   }
   if (!peek) {
+    CountRightsLocked(m, false);
     result->rights.TakeFrom(m->rights);
   } else {
     for (size_t i = 0; i < m->rights.size(); ++i) {

@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +33,6 @@
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <poll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -294,11 +294,12 @@ int main(int argc, char** argv) {
     printf("eventloop: FAIL fds before %d, after %d\n", fds_before, fds_after);
     failed = true;
   }
-  printf("eventloop: %s %d s, %d clients: %llu connections, %llu replies, %llu timer "
-         "expirations, %llu signals, %llu events, fds %d -> %d\n",
-         failed ? "FAIL" : "ok", g_seconds, g_clients, static_cast<unsigned long long>(accepted),
-         static_cast<unsigned long long>(replies), static_cast<unsigned long long>(expirations),
-         static_cast<unsigned long long>(signals), static_cast<unsigned long long>(events),
-         fds_before, fds_after);
+  printf(
+      "eventloop: %s %d s, %d clients: %llu connections, %llu replies, %llu timer "
+      "expirations, %llu signals, %llu events, fds %d -> %d\n",
+      failed ? "FAIL" : "ok", g_seconds, g_clients, static_cast<unsigned long long>(accepted),
+      static_cast<unsigned long long>(replies), static_cast<unsigned long long>(expirations),
+      static_cast<unsigned long long>(signals), static_cast<unsigned long long>(events), fds_before,
+      fds_after);
   return failed ? 1 : 0;
 }
