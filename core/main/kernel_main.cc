@@ -22,6 +22,7 @@
 #include "hal/machine.h"
 #include "hal/platform.h"
 #include "hal/timer.h"
+#include "klog/log_buffer.h"
 #include "kstd/string.h"
 
 namespace core {
@@ -51,6 +52,7 @@ void RunRequestedSelfTest(const char* cmdline) {
 }
 
 [[noreturn]] void RunKernel(const hal::BootInfo& boot_info) {
+  klog::SetClock(hal::MonotonicNanos);  // the log's timestamps (0 until the TSC is calibrated)
   Log("boot", "Tessera %s (x86-64) booting; loader: %s", kVersion,
       boot_info.loader_name[0] ? boot_info.loader_name : "unknown");
   Log("boot", "command line: \"%s\"", boot_info.cmdline);
