@@ -135,6 +135,8 @@
   X(99, LinuxSysinfo, kInterrupted, (OUT_PTR(void) info), (info))                                  \
   X(100, LinuxTimes, kInterrupted, (OUT_PTR(void) buf), (buf))                                     \
   X(102, LinuxGetuid, kInterrupted, (), ())                                                        \
+  X(103, LinuxSyslog, kRestartSys, (int32_t type, OUT_PTR(char) buf, int32_t length),              \
+    (type, buf, length))                                                                           \
   X(104, LinuxGetgid, kInterrupted, (), ())                                                        \
   X(107, LinuxGeteuid, kInterrupted, (), ())                                                       \
   X(108, LinuxGetegid, kInterrupted, (), ())                                                       \
