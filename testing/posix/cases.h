@@ -22,5 +22,8 @@ extern const Case kMountCases[];  // mount(2)/umount2(2) with tmpfs and proc (ro
 extern const int kMountCaseCount;
 extern const Case kThreadCases[];  // pthreads: clone(CLONE_THREAD), tids, signals, exit
 extern const int kThreadCaseCount;
+extern const Case
+    kKlogCases[];  // syslog, /dev/kmsg, /proc/kmsg; sendfile, copy_file_range, splice, tee
+extern const int kKlogCaseCount;
 
 }  // namespace posix_test

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
       {posix_test::kMemoryCases, posix_test::kMemoryCaseCount},
       {posix_test::kMountCases, posix_test::kMountCaseCount},
       {posix_test::kThreadCases, posix_test::kThreadCaseCount},
+      {posix_test::kKlogCases, posix_test::kKlogCaseCount},
   };
   for (const auto& t : tables) {
     for (int i = 0; i < t.count && n < 256; ++i) all[n++] = t.cases[i];
