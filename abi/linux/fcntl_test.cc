@@ -1,4 +1,4 @@
-// abi/linux/fcntl.h, poll.h, uio.h, time.h, mman.h and errno.h against the
+// abi/linux/fcntl.h, splice.h, poll.h, uio.h, time.h, mman.h and errno.h against the
 // host's headers.
 
 #include <errno.h>
@@ -16,11 +16,19 @@
 #include "abi/linux/fcntl.h"
 #include "abi/linux/mman.h"
 #include "abi/linux/poll.h"
+#include "abi/linux/splice.h"
 #include "abi/linux/time.h"
 #include "abi/linux/uio.h"
 
 namespace linux_abi {
 namespace {
+
+TEST(FcntlAbiTest, SpliceFlags) {
+  EXPECT_SAME_VALUE(kSpliceFMove, SPLICE_F_MOVE);
+  EXPECT_SAME_VALUE(kSpliceFNonBlock, SPLICE_F_NONBLOCK);
+  EXPECT_SAME_VALUE(kSpliceFMore, SPLICE_F_MORE);
+  EXPECT_SAME_VALUE(kSpliceFGift, SPLICE_F_GIFT);
+}
 
 TEST(FcntlAbiTest, OpenFlags) {
   EXPECT_SAME_VALUE(kORdOnly, O_RDONLY);

@@ -87,6 +87,9 @@
     (int32_t which, IN_PTR(linux_abi::Itimerval) value, OUT_PTR(linux_abi::Itimerval) old),        \
     (which, value, old))                                                                           \
   X(39, LinuxGetpid, kInterrupted, (), ())                                                         \
+  X(40, LinuxSendfile, kRestartSys,                                                                \
+    (int32_t out_fd, int32_t in_fd, OUT_PTR(int64_t) offset, uint64_t count),                      \
+    (out_fd, in_fd, offset, count))                                                                \
   X(41, LinuxSocket, kInterrupted, (int32_t family, int32_t type, int32_t protocol),               \
     (family, type, protocol))                                                                      \
   X(42, LinuxConnect, kInterrupted, (int32_t fd, IN_PTR(void) addr, int32_t addrlen),              \
@@ -170,6 +173,8 @@
   X(99, LinuxSysinfo, kInterrupted, (OUT_PTR(void) info), (info))                                  \
   X(100, LinuxTimes, kInterrupted, (OUT_PTR(void) buf), (buf))                                     \
   X(102, LinuxGetuid, kInterrupted, (), ())                                                        \
+  X(103, LinuxSyslog, kRestartSys, (int32_t type, OUT_PTR(char) buf, int32_t length),              \
+    (type, buf, length))                                                                           \
   X(104, LinuxGetgid, kInterrupted, (), ())                                                        \
   X(107, LinuxGeteuid, kInterrupted, (), ())                                                       \
   X(108, LinuxGetegid, kInterrupted, (), ())                                                       \
@@ -272,6 +277,12 @@
   X(273, LinuxSetRobustList, kInterrupted, (uint64_t head, uint64_t length), (head, length))       \
   X(274, LinuxGetRobustList, kInterrupted,                                                         \
     (int32_t pid, OUT_PTR(uint64_t) head, OUT_PTR(uint64_t) length), (pid, head, length))          \
+  X(275, LinuxSplice, kRestartSys,                                                                 \
+    (int32_t fd_in, OUT_PTR(int64_t) off_in, int32_t fd_out, OUT_PTR(int64_t) off_out,             \
+     uint64_t length, uint32_t flags),                                                             \
+    (fd_in, off_in, fd_out, off_out, length, flags))                                               \
+  X(276, LinuxTee, kRestartSys, (int32_t fd_in, int32_t fd_out, uint64_t length, uint32_t flags),  \
+    (fd_in, fd_out, length, flags))                                                                \
   X(280, LinuxUtimensat, kInterrupted,                                                             \
     (int32_t dirfd, IN_PTR(char) path, IN_PTR(linux_abi::Timespec) times, int32_t flags),          \
     (dirfd, path, times, flags))                                                                   \
@@ -296,6 +307,10 @@
     (int32_t fd, OUT_PTR(void) msgvec, uint32_t vlen, int32_t flags), (fd, msgvec, vlen, flags))   \
   X(318, LinuxGetrandom, kInterrupted, (OUT_PTR(void) buf, uint64_t count, uint32_t flags),        \
     (buf, count, flags))                                                                           \
+  X(326, LinuxCopyFileRange, kInterrupted,                                                         \
+    (int32_t fd_in, OUT_PTR(int64_t) off_in, int32_t fd_out, OUT_PTR(int64_t) off_out,             \
+     uint64_t length, uint32_t flags),                                                             \
+    (fd_in, off_in, fd_out, off_out, length, flags))                                               \
   X(332, LinuxStatx, kInterrupted,                                                                 \
     (int32_t dirfd, IN_PTR(char) path, int32_t flags, uint32_t mask, OUT_PTR(void) buf),           \
     (dirfd, path, flags, mask, buf))                                                               \

@@ -12,6 +12,9 @@ namespace core::fd {
 
 class PipeEnd;
 
+// Describe()'s text, also how IsPipe knows a pipe end (no RTTI).
+constexpr const char* kPipeDescription = "pipe";
+
 // The shared ring. Its lock also guards both ends' signal updates (each end
 // is reached through a raw pointer cleared when that end is destroyed).
 class PipeBuffer : public kstd::RefCounted<PipeBuffer> {
@@ -124,7 +127,43 @@ class PipeEnd final : public FileDescription {
     return EventsLocked();
   }
 
-  const char* Describe() const override { return "pipe"; }
+  const char* Describe() const override { return kPipeDescription; }
+
+  // The splice helpers (pipe.h): never block.
+  const PipeBuffer* buffer() const { return buffer_.get(); }
+  kstd::Result<size_t> Peek(kstd::Span<uint8_t> out) {
+    if (!is_read_end_) return kstd::Error::kBadHandle;
+    SpinLockGuard guard(buffer_->lock);
+    const PipeBuffer& b = *buffer_;
+    if (b.used == 0) return b.writer_open ? kstd::Result<size_t>(kstd::Error::kAgain) : size_t{0};
+    size_t n = kstd::Min(out.size(), b.used);
+    size_t first = kstd::Min(n, kPipeCapacity - b.head);
+    __builtin_memcpy(out.data(), b.data + b.head, first);
+    __builtin_memcpy(out.data() + first, b.data, n - first);
+    return n;
+  }
+  size_t Drop(size_t count) {
+    if (!is_read_end_) return 0;
+    SpinLockGuard guard(buffer_->lock);
+    PipeBuffer& b = *buffer_;
+    size_t n = kstd::Min(count, b.used);
+    b.head = (b.head + n) % kPipeCapacity;
+    b.used -= n;
+    UpdateBothLocked();
+    return n;
+  }
+  kstd::Result<size_t> WriteNow(kstd::Span<const uint8_t> in) {
+    if (is_read_end_) return kstd::Error::kBadHandle;
+    SpinLockGuard guard(buffer_->lock);
+    PipeBuffer& b = *buffer_;
+    if (!b.reader_open) return kstd::Error::kPipe;
+    size_t need = in.size() <= kPipeBuf ? in.size() : 1;
+    if (in.empty() || b.space() < need) return kstd::Error::kAgain;
+    size_t n = kstd::Min(in.size(), b.space());
+    b.Put(in.data(), n);
+    UpdateBothLocked();
+    return n;
+  }
 
   void UpdateSelfLocked() {
     SpinLockGuard self(lock_);
@@ -188,6 +227,28 @@ kstd::Result<PipePair> CreatePipe(uint32_t flags) {
   }
   return PipePair{kstd::RefPtr<FileDescription>(kstd::Move(r)),
                   kstd::RefPtr<FileDescription>(kstd::Move(w))};
+}
+
+bool IsPipe(const FileDescription& file) { return file.Describe() == kPipeDescription; }
+
+bool SamePipe(const FileDescription& a, const FileDescription& b) {
+  return IsPipe(a) && IsPipe(b) &&
+         static_cast<const PipeEnd&>(a).buffer() == static_cast<const PipeEnd&>(b).buffer();
+}
+
+kstd::Result<size_t> PeekPipe(FileDescription& read_end, kstd::Span<uint8_t> out) {
+  if (!IsPipe(read_end)) return kstd::Error::kBadHandle;
+  return static_cast<PipeEnd&>(read_end).Peek(out);
+}
+
+size_t DropFromPipe(FileDescription& read_end, size_t count) {
+  if (!IsPipe(read_end)) return 0;
+  return static_cast<PipeEnd&>(read_end).Drop(count);
+}
+
+kstd::Result<size_t> WritePipeNow(FileDescription& write_end, kstd::Span<const uint8_t> in) {
+  if (!IsPipe(write_end)) return kstd::Error::kBadHandle;
+  return static_cast<PipeEnd&>(write_end).WriteNow(in);
 }
 
 }  // namespace core::fd

@@ -28,4 +28,24 @@ struct PipePair {
 /// (packet mode is not supported: EINVAL). Errors: kNoMemory, kInvalid.
 kstd::Result<PipePair> CreatePipe(uint32_t flags);
 
+// For splice, tee and sendfile (core/syscall/sys_splice.cc): calls that never
+// block, whatever the ends' O_NONBLOCK; the caller waits on the end's
+// signals (readable, writable) itself.
+
+/// Whether `file` is an end of a pipe made by CreatePipe.
+bool IsPipe(const FileDescription& file);
+/// Whether `a` and `b` are ends of the same pipe.
+bool SamePipe(const FileDescription& a, const FileDescription& b);
+/// Copies up to out.size() bytes from the head of the pipe without taking
+/// them; 0 at end of file (empty, no writer left). Errors: kAgain (empty),
+/// kBadHandle (not a pipe's read end).
+kstd::Result<size_t> PeekPipe(FileDescription& read_end, kstd::Span<uint8_t> out);
+/// Takes up to `count` bytes from the head (what a peek returned and was
+/// then used); returns how many went.
+size_t DropFromPipe(FileDescription& read_end, size_t count);
+/// Writes what fits now (up to PIPE_BUF bytes go in one piece or not at all,
+/// as write(2)). Errors: kAgain (no room), kPipe (no reader left: the caller
+/// raises SIGPIPE), kBadHandle (not a pipe's write end).
+kstd::Result<size_t> WritePipeNow(FileDescription& write_end, kstd::Span<const uint8_t> in);
+
 }  // namespace core::fd

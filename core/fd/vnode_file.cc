@@ -87,7 +87,7 @@ kstd::Result<size_t> VnodeFile::WriteAt(uint64_t offset, kstd::Span<const uint8_
 }
 
 kstd::Result<int64_t> VnodeFile::Seek(int64_t offset, int whence) {
-  if (!file_->seekable()) return kstd::Error::kIllegalSeek;
+  if (!file_->seekable()) return file_->SeekStream(offset, whence);
   int64_t base;
   switch (whence) {
     case linux_abi::kSeekSet: base = 0; break;

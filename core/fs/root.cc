@@ -5,6 +5,7 @@
 #include "core/fs/block_devices.h"
 #include "core/kernel/log.h"
 #include "core/kernel/wall_clock.h"
+#include "core/kmsg/kmsg_device.h"
 #include "core/procfs/procfs.h"
 #include "core/vfs/cpio.h"
 #include "core/vfs/devfs.h"
@@ -87,6 +88,7 @@ kstd::Result<void> InitFileSystems(const hal::BootInfo& boot_info) {
   kstd::RefPtr<vfs::Vnode> devfs_root = devfs->Root();
   TRY(vfs::DevFs::AddMemoryDevices(devfs_root.get(), &crypto::KernelCsprng()));
   TRY(console::AddConsoleDevices(devfs_root.get()));
+  TRY(kmsg::AddKmsgDevice(devfs_root.get()));
   TRY(AddVirtioBlockNodes(devfs_root.get()));
   TRY(vfs::Mounts().Mount(devfs, dev_dir, vfs::Name("/dev", 4), Source("devtmpfs")));
 

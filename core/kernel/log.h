@@ -11,6 +11,7 @@ namespace core {
 
 using klog::kPanicExitCode;
 using klog::Log;
+using klog::LogAt;
 using klog::Panic;
 using klog::Print;
 using klog::SetPanicHalts;

@@ -7,6 +7,7 @@
 #include "core/kernel/log.h"
 #include "core/kernel/memory.h"
 #include "core/kernel/wall_clock.h"
+#include "core/kmsg/syslog.h"
 #include "core/main/boot_report.h"
 #include "core/main/preemption_check.h"
 #include "core/pci/pci_bus.h"
@@ -22,6 +23,7 @@
 #include "hal/machine.h"
 #include "hal/platform.h"
 #include "hal/timer.h"
+#include "klog/log_buffer.h"
 #include "kstd/string.h"
 
 namespace core {
@@ -51,6 +53,7 @@ void RunRequestedSelfTest(const char* cmdline) {
 }
 
 [[noreturn]] void RunKernel(const hal::BootInfo& boot_info) {
+  klog::SetClock(hal::MonotonicNanos);  // the log's timestamps (0 until the TSC is calibrated)
   Log("boot", "Tessera %s (x86-64) booting; loader: %s", kVersion,
       boot_info.loader_name[0] ? boot_info.loader_name : "unknown");
   Log("boot", "command line: \"%s\"", boot_info.cmdline);
@@ -86,6 +89,7 @@ void RunRequestedSelfTest(const char* cmdline) {
   if (StartIntervalTimers().is_error()) Panic("no memory for the interval-timer thread");
   if (hal::CmdlineHas(boot_info.cmdline, "tessera.strace")) syscall::SetTrace(true);
   console::InitConsole();
+  if (kmsg::InitSyslog().is_error()) Panic("no memory for the kernel log's syslog reader");
   auto filesystems = fs::InitFileSystems(boot_info);
   if (filesystems.is_error()) Panic("file systems: %s", kstd::ErrorName(filesystems.error()));
   // PID 1's stdin, stdout and stderr: the console.

@@ -9,6 +9,7 @@
 #include "abi/linux/syscall_names.h"
 
 #include "core/kernel/memory.h"
+#include "core/kmsg/kmsg_device.h"
 #include "core/net/unix_socket.h"
 #include "core/procfs/internal.h"
 #include "core/procfs/render.h"
@@ -388,6 +389,10 @@ kstd::Result<RefPtr<vfs::FileSystem>> CreateProcFs() {
   RefPtr<Vnode> self = kstd::AdoptRef<Vnode>(new (kstd::nothrow) SelfLink(fs, fs->NextIno()));
   if (!self) return kstd::Error::kNoMemory;
   TRY(root->Add(Name("self", 4), kstd::Move(self)));
+  ++fixed;
+  RefPtr<Vnode> kmsg = kmsg::MakeProcKmsgNode(fs, fs->NextIno());
+  if (!kmsg) return kstd::Error::kNoMemory;
+  TRY(root->Add(Name("kmsg", 4), kstd::Move(kmsg)));
   ++fixed;
   // /proc/tessera: the kernel's own reports.
   auto* tessera = new (kstd::nothrow) vfs::StaticDir(fs, fs->NextIno(), 0555);

@@ -1,6 +1,7 @@
 #include "core/vfs/device.h"
 
 #include "abi/linux/poll.h"
+#include "kstd/new.h"
 
 namespace core::vfs {
 
@@ -66,6 +67,19 @@ constinit CharDeviceRegistry g_char_devices;
 }  // namespace
 
 CharDeviceRegistry& CharDevices() { return g_char_devices; }
+
+kstd::Result<kstd::RefPtr<OpenFile>> CharDevice::MakeOpenFile(kstd::RefPtr<Vnode> vnode,
+                                                              uint32_t flags) {
+  TRY(Open(flags));
+  kstd::RefPtr<CharDevice> self = kstd::RefPtr<CharDevice>::FromRaw(this);
+  kstd::RefPtr<OpenFile> file = kstd::AdoptRef<OpenFile>(
+      new (kstd::nothrow) DeviceOpenFile(kstd::Move(vnode), flags, kstd::Move(self)));
+  if (!file) {
+    Close();
+    return kstd::Error::kNoMemory;
+  }
+  return file;
+}
 
 // ---- DeviceOpenFile
 

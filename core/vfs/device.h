@@ -37,6 +37,12 @@ class CharDevice : public kstd::RefCounted<CharDevice> {
   virtual kstd::Result<void> Open(uint32_t flags);
   /// The OpenFile of a successful Open went away.
   virtual void Close() {}
+  /// Makes the OpenFile of a new open of `vnode` (a node of this device).
+  /// Default: Open(flags), then a DeviceOpenFile forwarding to this driver.
+  /// A driver with per-open state (a reading position) returns its own
+  /// OpenFile instead. Errors: Open's, kNoMemory.
+  virtual kstd::Result<kstd::RefPtr<OpenFile>> MakeOpenFile(kstd::RefPtr<Vnode> vnode,
+                                                            uint32_t flags);
 
   /// Errors: kAgain (nothing to read yet), kInvalid (not readable), kIo.
   virtual kstd::Result<size_t> Read(kstd::Span<uint8_t> out);

@@ -318,14 +318,7 @@ kstd::Result<kstd::RefPtr<OpenFile>> Vnode::Open(uint32_t flags) {
     case VnodeType::kCharDevice: {
       kstd::RefPtr<CharDevice> device = CharDevices().Find(GetAttr().rdev);
       if (!device) return kstd::Error::kNoDeviceOrAddress;
-      TRY(device->Open(flags));
-      kstd::RefPtr<OpenFile> file =
-          kstd::AdoptRef<OpenFile>(new (kstd::nothrow) DeviceOpenFile(self, flags, device));
-      if (!file) {
-        device->Close();
-        return kstd::Error::kNoMemory;
-      }
-      return file;
+      return device->MakeOpenFile(kstd::Move(self), flags);
     }
     case VnodeType::kFifo:
       if (g_fifo_opener == nullptr) return kstd::Error::kNotSupported;
@@ -373,6 +366,8 @@ kstd::Result<size_t> OpenFile::Append(kstd::Span<const uint8_t> in, uint64_t* en
   return written;
 }
 kstd::Result<int64_t> OpenFile::Ioctl(uint32_t, uint64_t) { return kstd::Error::kNotTty; }
+
+kstd::Result<int64_t> OpenFile::SeekStream(int64_t, int) { return kstd::Error::kIllegalSeek; }
 uint32_t OpenFile::Poll() {
   return linux_abi::kPollIn | linux_abi::kPollOut | linux_abi::kPollRdNorm | linux_abi::kPollWrNorm;
 }

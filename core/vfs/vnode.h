@@ -435,6 +435,10 @@ class OpenFile : public kstd::RefCounted<OpenFile> {
   /// One attempt of a read(2) on a stream that may wait several times (see
   /// StreamRead; the caller waits between attempts). Default: Read(0, out).
   virtual kstd::Result<size_t> ReadStream(kstd::Span<uint8_t> out, StreamRead* read);
+  /// lseek(2) of a file that is not seekable(): a stream with a position of
+  /// its own (/dev/kmsg's record cursor) moves it and returns the new
+  /// offset. Default kIllegalSeek (ESPIPE).
+  virtual kstd::Result<int64_t> SeekStream(int64_t offset, int whence);
   /// A write with O_APPEND (default: vnode()->Append); *end is the new offset.
   virtual kstd::Result<size_t> Append(kstd::Span<const uint8_t> in, uint64_t* end);
   /// Default kNotTty (ENOTTY). `arg` is the raw user argument: the device

@@ -24,5 +24,8 @@ extern const Case kThreadCases[];  // pthreads: clone(CLONE_THREAD), tids, signa
 extern const int kThreadCaseCount;
 extern const Case kSocketCases[];  // AF_UNIX sockets: stream, dgram, seqpacket, SCM_RIGHTS
 extern const int kSocketCaseCount;
+extern const Case
+    kKlogCases[];  // syslog, /dev/kmsg, /proc/kmsg; sendfile, copy_file_range, splice, tee
+extern const int kKlogCaseCount;
 
 }  // namespace posix_test

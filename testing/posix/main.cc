@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
       {posix_test::kMountCases, posix_test::kMountCaseCount},
       {posix_test::kThreadCases, posix_test::kThreadCaseCount},
       {posix_test::kSocketCases, posix_test::kSocketCaseCount},
+      {posix_test::kKlogCases, posix_test::kKlogCaseCount},
   };
   for (const auto& t : tables) {
     for (int i = 0; i < t.count && n < 512; ++i) all[n++] = t.cases[i];

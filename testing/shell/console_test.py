@@ -445,14 +445,17 @@ def run_socket_checks(cmd):
         lambda l: l == ["rc=1"])
 
 
-def main():
+def session(run_checks, log_name):
+    """Boots the shell ISO named on the command line, runs `run_checks(con,
+    report)` at the prompt, ends the shell and reports; returns the exit
+    status for the test (shared with the other console-driven tests)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--iso", required=True)
     parser.add_argument("--runner", required=True, help="platform/qemu-q35/run_qemu.sh")
     parser.add_argument("--timeout", type=int, default=600, help="hard limit for the whole run (s)")
     parser.add_argument("--log", default=os.path.join(os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR",
                                                                      os.environ.get("TEST_TMPDIR", "/tmp")),
-                                                      "console.log"))
+                                                      log_name))
     args = parser.parse_args()
 
     report = Report()
@@ -484,6 +487,10 @@ def main():
     print("---- serial log: %s ----" % args.log)
     report.summary()
     return 1 if report.failed else 0
+
+
+def main():
+    return session(run_checks, "console.log")
 
 
 if __name__ == "__main__":
