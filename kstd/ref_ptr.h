@@ -24,6 +24,17 @@ class RefCounted {
   void AddRef() const { __atomic_fetch_add(&ref_count_, 1, __ATOMIC_RELAXED); }
   /// Returns true if this was the last reference (the caller deletes).
   bool Release() const { return __atomic_fetch_sub(&ref_count_, 1, __ATOMIC_ACQ_REL) == 1; }
+  /// Takes a reference only if the object is still alive (count > 0): for
+  /// a holder of a raw pointer that the object unregisters in its destructor.
+  [[nodiscard]] bool TryAddRef() const {
+    int n = __atomic_load_n(&ref_count_, __ATOMIC_RELAXED);
+    while (n > 0) {
+      if (__atomic_compare_exchange_n(&ref_count_, &n, n + 1, true, __ATOMIC_ACQUIRE,
+                                      __ATOMIC_RELAXED))
+        return true;
+    }
+    return false;
+  }
   int ref_count() const { return __atomic_load_n(&ref_count_, __ATOMIC_RELAXED); }
 
  protected:
