@@ -1,11 +1,12 @@
 // Linux calls that wait for fds to become ready: poll, ppoll, select and
-// pselect6 (select's fd sets become a poll array). A temporary signal mask
-// (ppoll, pselect6) is refused with ENOSYS rather than ignored.
+// pselect6 (select's fd sets become a poll array). ppoll and pselect6 wait
+// under their temporary signal mask (temp_sigmask.h).
 
 #include "abi/linux/poll.h"
 #include "abi/linux/time.h"
 #include "core/fd/fd_table.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/temp_sigmask.h"
 #include "kstd/new.h"
 
 namespace core::syscall {
@@ -187,14 +188,13 @@ kstd::Result<uint64_t> SysLinuxPselect6(int32_t nfds, UserPtr<void> readfds, Use
                                         UserPtr<const linux_abi::Timespec> timeout,
                                         UserPtr<const void> sigmask) {
   const int64_t ns = TRY(TimeoutNanos(timeout));
-  // The sigmask argument is a {sigset pointer, size} pair; a temporary mask
-  // needs rt_sigsuspend-style handling: refuse rather than ignore it.
-  if (sigmask.address() != 0) {
-    uint64_t pair[2];
-    TRY(UserPtr<uint64_t>(sigmask.address()).CopyIn(pair, 2));
-    if (pair[0] != 0) return kstd::Error::kNotSupported;
-  }
-  return DoSelect(nfds, readfds.address(), writefds.address(), exceptfds.address(), ns);
+  // The sigmask argument is a {sigset pointer, size} pair.
+  uint64_t pair[2] = {0, 0};
+  if (sigmask.address() != 0) TRY(UserPtr<uint64_t>(sigmask.address()).CopyIn(pair, 2));
+  bool installed = TRY(BeginTemporaryMask(UserPtr<const uint64_t>(pair[0]), pair[1]));
+  auto r = DoSelect(nfds, readfds.address(), writefds.address(), exceptfds.address(), ns);
+  EndTemporaryMask(installed, r.is_error() && r.error() == kstd::Error::kInterrupted);
+  return r;
 }
 
 kstd::Result<uint64_t> SysLinuxPoll(UserPtr<void> fds, uint64_t nfds, int32_t timeout_ms) {
@@ -206,11 +206,10 @@ kstd::Result<uint64_t> SysLinuxPpoll(UserPtr<void> fds, uint64_t nfds,
                                      UserPtr<const linux_abi::Timespec> timeout,
                                      UserPtr<const void> sigmask, uint64_t sigsetsize) {
   const int64_t ns = TRY(TimeoutNanos(timeout));
-  // A temporary signal mask needs signal delivery, which is not there yet:
-  // refuse rather than ignore it.
-  if (sigmask.address() != 0) return kstd::Error::kNotSupported;
-  (void)sigsetsize;
-  return DoPoll(UserPtr<linux_pollfd>(fds.address()), nfds, ns);
+  bool installed = TRY(BeginTemporaryMask(UserPtr<const uint64_t>(sigmask.address()), sigsetsize));
+  auto r = DoPoll(UserPtr<linux_pollfd>(fds.address()), nfds, ns);
+  EndTemporaryMask(installed, r.is_error() && r.error() == kstd::Error::kInterrupted);
+  return r;
 }
 
 }  // namespace core::syscall
