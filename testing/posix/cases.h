@@ -22,5 +22,7 @@ extern const Case kMountCases[];  // mount(2)/umount2(2) with tmpfs and proc (ro
 extern const int kMountCaseCount;
 extern const Case kThreadCases[];  // pthreads: clone(CLONE_THREAD), tids, signals, exit
 extern const int kThreadCaseCount;
+extern const Case kEventCases[];  // epoll, eventfd, timerfd, signalfd, pidfd, ppoll masks
+extern const int kEventCaseCount;
 
 }  // namespace posix_test

@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     }
   }
   // One table, so RunAll prints a single summary line.
-  static posix_test::Case all[256];
+  static posix_test::Case all[320];
   int n = 0;
   struct {
     const posix_test::Case* cases;
@@ -39,9 +39,10 @@ int main(int argc, char** argv) {
       {posix_test::kMemoryCases, posix_test::kMemoryCaseCount},
       {posix_test::kMountCases, posix_test::kMountCaseCount},
       {posix_test::kThreadCases, posix_test::kThreadCaseCount},
+      {posix_test::kEventCases, posix_test::kEventCaseCount},
   };
   for (const auto& t : tables) {
-    for (int i = 0; i < t.count && n < 256; ++i) all[n++] = t.cases[i];
+    for (int i = 0; i < t.count && n < 320; ++i) all[n++] = t.cases[i];
   }
   if (list) {
     for (int i = 0; i < n; ++i) {
