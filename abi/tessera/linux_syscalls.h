@@ -149,6 +149,8 @@
   X(124, LinuxGetsid, kInterrupted, (int32_t pid), (pid))                                          \
   X(127, LinuxRtSigpending, kInterrupted, (OUT_PTR(uint64_t) set, uint64_t sigsetsize),            \
     (set, sigsetsize))                                                                             \
+  X(129, LinuxRtSigqueueinfo, kInterrupted,                                                        \
+    (int32_t pid, int32_t signo, IN_PTR(linux_abi::SigInfo) info), (pid, signo, info))             \
   X(130, LinuxRtSigsuspend, kInterrupted, (IN_PTR(uint64_t) mask, uint64_t sigsetsize),            \
     (mask, sigsetsize))                                                                            \
   X(131, LinuxSigaltstack, kInterrupted,                                                           \
