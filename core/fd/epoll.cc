@@ -88,6 +88,9 @@ EpollInstance::~EpollInstance() {
 }
 
 void EpollInstance::ReleaseWatches(FileDescription* file) {
+  // No lock needed to see 0: items are only added while a reference is held,
+  // and the last reference is gone (its release ordered those adds before us).
+  if (__atomic_load_n(&file->epoll_watch_count_, __ATOMIC_ACQUIRE) == 0) return;
   DeadList dead;
   {
     SpinLockGuard topo(g_epoll_topology_lock);
@@ -265,6 +268,7 @@ kstd::Result<void> EpollInstance::AddLocked(EpollItem* item, PinnedFiles* pins) 
   BucketFor(file, item->fd).PushBack(item);
   ++count_;
   file->epoll_watches_.PushBack(item);
+  __atomic_add_fetch(&file->epoll_watch_count_, 1, __ATOMIC_RELEASE);
   item->target->AddObserver(item);
   QueueIfReadyLocked(item, PollFileLocked(file, 0, pins));
   return kstd::Ok();
@@ -284,7 +288,10 @@ void EpollInstance::RemoveLocked(EpollItem* item, DeadList* dead) {
     BucketFor(item->file, item->fd).Remove(item);
     --count_;
   }
-  if (decltype(item->file->epoll_watches_)::Contains(item)) item->file->epoll_watches_.Remove(item);
+  if (decltype(item->file->epoll_watches_)::Contains(item)) {
+    item->file->epoll_watches_.Remove(item);
+    __atomic_sub_fetch(&item->file->epoll_watch_count_, 1, __ATOMIC_RELEASE);
+  }
   // After this no callback runs for the item (callbacks hold the target's lock).
   item->target->RemoveObserver(item);
   {

@@ -124,6 +124,9 @@ class FileDescription : public KernelObject {
   /// The epoll items watching this description.
   kstd::IntrusiveList<EpollWatch, &EpollWatch::watch_node> epoll_watches_
       GUARDED_BY(g_epoll_topology_lock);
+  /// How many: read without the lock by the destructor's fast path (a file
+  /// nobody watches does not take the topology lock); atomic.
+  uint32_t epoll_watch_count_ = 0;
 };
 
 }  // namespace core::fd
