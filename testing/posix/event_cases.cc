@@ -61,6 +61,8 @@ int64_t NowMs() {
 #define PIDFD_NONBLOCK O_NONBLOCK  // <sys/pidfd.h> is newer than this musl
 #endif
 
+constexpr int kPPidfd = 3;  // waitid's P_PIDFD
+
 bool HasCloexec(int fd) { return (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0; }
 
 int PidfdOpen(pid_t pid, unsigned flags) {
@@ -885,9 +887,20 @@ const char* PidfdPollsForExit() {
   CHECK_EQ(poll(&pf, 1, 0), 0);
   CHECK_EQ(poll(&pf, 1, 5000), 1);
   CHECK(pf.revents & POLLIN);
-  int st;
-  CHECK_EQ(waitpid(pid, &st, 0), pid);
-  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7);
+  // waitid(P_PIDFD) reaps it through the pidfd.
+  siginfo_t info = {};
+  CHECK_OK(waitid(static_cast<idtype_t>(kPPidfd), static_cast<id_t>(fd), &info, WEXITED));
+  CHECK_EQ(info.si_pid, pid);
+  CHECK_EQ(info.si_code, CLD_EXITED);
+  CHECK_EQ(info.si_status, 7);
+  CHECK_ERRNO(waitid(static_cast<idtype_t>(kPPidfd), static_cast<id_t>(fd), &info, WEXITED),
+              ECHILD);
+  int p[2];
+  CHECK(pipe(p) == 0);
+  CHECK_ERRNO(waitid(static_cast<idtype_t>(kPPidfd), static_cast<id_t>(p[0]), &info, WEXITED),
+              EBADF);
+  close(p[0]);
+  close(p[1]);
   // Reaped: signals to it fail with ESRCH.
   CHECK_ERRNO(PidfdSendSignal(fd, 0, nullptr, 0), ESRCH);
   close(fd);
