@@ -2,8 +2,10 @@
 // pselect6 (select's fd sets become a poll array). ppoll and pselect6 wait
 // under their temporary signal mask (temp_sigmask.h).
 
+#include "abi/linux/epoll.h"
 #include "abi/linux/poll.h"
 #include "abi/linux/time.h"
+#include "core/fd/epoll.h"
 #include "core/fd/fd_table.h"
 #include "core/syscall/sys_common.h"
 #include "core/syscall/temp_sigmask.h"
@@ -18,6 +20,26 @@ struct linux_pollfd {
   int16_t events;
   int16_t revents;
 };
+
+// More idle fds than one wait can take (64): a temporary epoll watches them
+// all (each an observer on its file), so the wait ends when any of them
+// becomes ready. Errors: kInterrupted, kTimedOut, kNoMemory.
+kstd::Result<void> WaitOnMany(const linux_pollfd* pfds, uint64_t nfds, uint64_t deadline) {
+  auto ep = TRY(fd::EpollInstance::Create());
+  for (uint64_t i = 0; i < nfds; ++i) {
+    if (pfds[i].fd < 0) continue;
+    auto file = CurrentProcess()->fds()->Get(pfds[i].fd);
+    if (file.is_error() || file.value()->WaitTarget() == nullptr) continue;
+    // poll's event bits are epoll's; a repeated fd is already watched (EEXIST).
+    linux_abi::EpollEvent ev{static_cast<uint16_t>(pfds[i].events), 0};
+    auto added = ep->Control(linux_abi::kEpollCtlAdd, pfds[i].fd, file.value().get(), ev);
+    if (added.is_error() && added.error() == kstd::Error::kNoMemory) return added.error();
+  }
+  kstd::RefPtr<KernelObject> object = ep;
+  Signals wanted = kSignalReadable;
+  TRY(WaitForSignals(&object, &wanted, 1, deadline, nullptr));
+  return kstd::Ok();
+}
 
 // poll's core on a kernel array: fills revents, returns the ready count.
 // `timeout_ns` < 0 waits forever.
@@ -70,15 +92,15 @@ kstd::Result<uint64_t> PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t tim
         return kstd::Error::kInterrupted;
       continue;
     }
-    // More than 64 idle fds: wait on the first 64 and re-check the rest at
-    // least every 10 ms.
-    uint64_t d = deadline;
+    kstd::Error failed = kstd::Error::kTimedOut;
     if (too_many) {
-      uint64_t soon = sched::DeadlineAfterNanos(10'000'000);
-      if (d == sched::kNoDeadline || d > soon) d = soon;
+      auto r = WaitOnMany(pfds, nfds, deadline);
+      if (r.is_error()) failed = r.error();
+    } else {
+      auto r = WaitForSignals(objects, wanted, waited, deadline, nullptr);
+      if (r.is_error()) failed = r.error();
     }
-    auto r = WaitForSignals(objects, wanted, waited, d, nullptr);
-    if (r.is_error() && r.error() == kstd::Error::kInterrupted) return kstd::Error::kInterrupted;
+    if (failed == kstd::Error::kInterrupted) return kstd::Error::kInterrupted;
   }
 }
 

@@ -997,6 +997,37 @@ const char* PpollTemporaryMask() {
   return nullptr;
 }
 
+// poll on more idle fds than one kernel wait item list holds (64): a write to
+// the last one still wakes it.
+const char* PollManyIdleFds() {
+  constexpr int kIdle = 150;
+  int idle[kIdle];
+  for (int& fd : idle) {
+    fd = eventfd(0, 0);
+    CHECK_OK(fd);
+  }
+  int p[2];
+  CHECK(pipe(p) == 0);
+  struct pollfd pfds[kIdle + 1];
+  for (int i = 0; i < kIdle; ++i) pfds[i] = {idle[i], POLLIN, 0};
+  pfds[kIdle] = {p[0], POLLIN, 0};
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    usleep(50 * 1000);
+    _exit(write(p[1], "w", 1) == 1 ? 0 : 1);
+  }
+  CHECK_EQ(poll(pfds, kIdle + 1, 5000), 1);
+  CHECK_EQ(pfds[kIdle].revents, POLLIN);
+  CHECK_EQ(pfds[0].revents, 0);
+  int st;
+  CHECK_EQ(waitpid(pid, &st, 0), pid);
+  for (int fd : idle) close(fd);
+  close(p[0]);
+  close(p[1]);
+  return nullptr;
+}
+
 }  // namespace
 
 const Case kEventCases[] = {
@@ -1033,6 +1064,7 @@ const Case kEventCases[] = {
     {"pidfd_sends_signals", PidfdSendsSignals},
     {"pidfd_open_errors", PidfdOpenErrors},
     {"ppoll_pselect_temporary_mask", PpollTemporaryMask},
+    {"poll_many_idle_fds", PollManyIdleFds},
 };
 const int kEventCaseCount = sizeof kEventCases / sizeof kEventCases[0];
 
