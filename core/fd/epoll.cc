@@ -152,27 +152,28 @@ bool EpollInstance::ReadyLocked(int depth, PinnedFiles* pins) {
     SpinLockGuard guard(lock_);
     budget = ready_.size();
   }
-  while (budget-- > 0) {
+  bool ready = false;
+  while (!ready && budget-- > 0) {
     EpollItem* item;
     {
       SpinLockGuard guard(lock_);
       item = ready_.PopFront();
-      SyncReadySignalLocked(false);
     }
-    if (item == nullptr) return false;
-    if (pins->full()) {
-      // Cannot poll it now: keep it queued and say "maybe ready".
-      QueueIfReadyLocked(item, ~0u);
-      return true;
+    if (item == nullptr) break;
+    uint32_t ev = ~0u;  // no slot left to pin it: keep it queued, "maybe ready"
+    if (!pins->full()) {
+      if (!pins->Pin(item->file)) continue;  // being destroyed: its release removes it
+      ev = PollFileLocked(item->file, depth, pins);
     }
-    if (!pins->Pin(item->file)) continue;  // being destroyed: its release removes it
-    uint32_t ev = PollFileLocked(item->file, depth, pins);
-    // Checking readiness consumes nothing, not even an edge: keep it queued.
-    QueueIfReadyLocked(item, ev);
+    // Checking consumes nothing, not even an edge: a ready item stays queued.
     SpinLockGuard guard(lock_);
-    if (ReadyList::Contains(item)) return true;
+    if ((ev & item->events & ~kPrivateBits) != 0 && !ReadyList::Contains(item))
+      ready_.PushBack(item);
+    ready = ReadyList::Contains(item);
   }
-  return false;
+  SpinLockGuard guard(lock_);
+  SyncReadySignalLocked(false);  // once, so watchers see no flicker
+  return ready;
 }
 
 int16_t EpollInstance::PollEvents() {
@@ -196,23 +197,27 @@ size_t EpollInstance::Harvest(kstd::Span<EpollEvent> out) {
     {
       SpinLockGuard guard(lock_);
       item = ready_.PopFront();
-      SyncReadySignalLocked(false);
+      if (item == nullptr) {
+        SyncReadySignalLocked(false);
+        break;
+      }
     }
-    if (item == nullptr) break;
-    if (!pins.Pin(item->file)) continue;  // being destroyed: its release removes it
-    uint32_t ev = PollFileLocked(item->file, 0, &pins);
+    // A file being destroyed is dropped (its release removes the item).
+    uint32_t ev = pins.Pin(item->file) ? PollFileLocked(item->file, 0, &pins) : 0;
     SpinLockGuard guard(lock_);
+    // Not ready any more: left off the list until its next change queues it.
     uint32_t revents = ev & item->events & ~kPrivateBits;
-    if (revents == 0) continue;  // no longer ready: the next change queues it again
-    out[got].events = revents;
-    out[got].data = item->data;
-    ++got;
-    if (item->events & linux_abi::kEpollOneShot) {
-      item->events &= kPrivateBits;  // disabled until EPOLL_CTL_MOD
-    } else if ((item->events & linux_abi::kEpollEt) == 0 && !ReadyList::Contains(item)) {
-      ready_.PushBack(item);  // level-triggered: checked again next time
-      SyncReadySignalLocked(false);
+    if (revents != 0) {
+      out[got].events = revents;
+      out[got].data = item->data;
+      ++got;
+      if (item->events & linux_abi::kEpollOneShot) {
+        item->events &= kPrivateBits;  // disabled until EPOLL_CTL_MOD
+      } else if ((item->events & linux_abi::kEpollEt) == 0 && !ReadyList::Contains(item)) {
+        ready_.PushBack(item);  // level-triggered: checked again next time
+      }
     }
+    SyncReadySignalLocked(false);
   }
   return got;
 }

@@ -224,5 +224,22 @@ TEST(EpollTest, NestingAndLoops) {
   EXPECT_EQ(r.error(), kstd::Error::kLoop);
 }
 
+TEST(EpollTest, CheckingAnInnerEpollIsNotANewEdge) {
+  auto outer = NewEpoll();
+  auto inner = NewEpoll();
+  auto f = NewFile();
+  ASSERT_TRUE(Ctl(inner.get(), linux_abi::kEpollCtlAdd, 3, f.get(), linux_abi::kEpollIn).ok());
+  ASSERT_TRUE(Ctl(outer.get(), linux_abi::kEpollCtlAdd, 4, inner.get(),
+                  linux_abi::kEpollIn | linux_abi::kEpollEt)
+                  .ok());
+  f->Set(kIn, true);
+  std::vector<EpollEvent> out;
+  EXPECT_EQ(Harvest(outer.get(), &out), 1u);
+  EXPECT_EQ(inner->PollEvents(), static_cast<int16_t>(linux_abi::kPollIn | linux_abi::kPollRdNorm));
+  EXPECT_EQ(Harvest(outer.get(), &out), 0u);  // a poll of the inner one changed nothing
+  f->Set(kIn, true);                          // new data: a new edge all the way up
+  EXPECT_EQ(Harvest(outer.get(), &out), 1u);
+}
+
 }  // namespace
 }  // namespace core::fd
