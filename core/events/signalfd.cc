@@ -34,24 +34,24 @@ class SignalFd final : public fd::FileDescription {
     constexpr size_t kRecord = sizeof(linux_abi::SignalfdSiginfo);
     if (out.size() < kRecord) return kstd::Error::kInvalid;
     for (;;) {
-      ClearReadable();  // before looking: a send after this raises it again
+      uint64_t seen = sends();  // before looking: a send after this is not lost
       size_t got = TakePending(out.data(), out.size() / kRecord);
       if (got > 0) {
-        (void)PollEvents();  // readable again if more is pending
+        (void)PollEvents();  // readable while more is pending
         return got * kRecord;
       }
       if (nonblocking()) return kstd::Error::kAgain;
+      SettleReadable(false, seen);
       TRY(WaitForFile(this, kSignalReadable));
     }
   }
   kstd::Result<size_t> Write(kstd::Span<const uint8_t>) override { return kstd::Error::kInvalid; }
 
   int16_t PollEvents() override {
-    ClearReadable();
-    if (PendingForCaller() == 0) return 0;
-    SpinLockGuard guard(lock_);
-    SyncSignalsLocked(linux_abi::kPollIn);
-    return linux_abi::kPollIn;
+    uint64_t seen = sends();
+    bool pending = PendingForCaller() != 0;
+    SettleReadable(pending, seen);
+    return pending ? static_cast<int16_t>(linux_abi::kPollIn) : 0;
   }
 
   fd::FileKind kind() const override { return fd::FileKind::kSignalfd; }
@@ -63,15 +63,25 @@ class SignalFd final : public fd::FileDescription {
   // The send hook's part: a signal of the mask was queued somewhere.
   void Notify() {
     SpinLockGuard guard(lock_);
+    ++sends_;
     SyncSignalsLocked(linux_abi::kPollIn, /*new_arrival=*/true);
   }
 
   kstd::ListNode registry_node;  // g_signalfds_lock
 
  private:
-  void ClearReadable() {
+  uint64_t sends() const {
     SpinLockGuard guard(lock_);
-    SyncSignalsLocked(0);
+    return sends_;
+  }
+
+  // The readable signal after the calling thread looked at its signals:
+  // what it found, unless a send came since `seen` (then it stays raised, so
+  // no wake-up is lost). Changes only notify: a look is no new arrival.
+  void SettleReadable(bool pending, uint64_t seen) {
+    SpinLockGuard guard(lock_);
+    bool raised = pending || sends_ != seen;
+    SyncSignalsLocked(raised ? static_cast<int16_t>(linux_abi::kPollIn) : 0);
   }
 
   posix::SigSet PendingForCaller() const {
@@ -103,7 +113,8 @@ class SignalFd final : public fd::FileDescription {
     return got;
   }
 
-  posix::SigSet mask_;  // atomic
+  posix::SigSet mask_;                    // atomic
+  uint64_t sends_ GUARDED_BY(lock_) = 0;  // Notify calls, to not lose one
 };
 
 kstd::IntrusiveList<SignalFd, &SignalFd::registry_node> g_signalfds GUARDED_BY(g_signalfds_lock);

@@ -9,7 +9,7 @@
 //
 // Waking: core/proc calls a hook (SetSignalQueuedHook) after every send; it
 // raises kSignalReadable (a new arrival) on each signalfd whose mask holds
-// the signal. PollEvents and reads re-check and clear it for the calling
+// the signal. PollEvents and reads re-check and settle it for the calling
 // thread, so a signal sent to another process only costs a spurious wake.
 
 #include <stdint.h>
