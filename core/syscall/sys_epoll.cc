@@ -8,6 +8,7 @@
 #include "core/fd/fd_table.h"
 #include "core/syscall/sys_common.h"
 #include "core/syscall/temp_sigmask.h"
+#include "hal/traps.h"
 #include "kstd/new.h"
 
 namespace core::syscall {
@@ -49,6 +50,11 @@ kstd::Result<uint64_t> HarvestToUser(fd::EpollInstance* ep, uint64_t user, int32
 kstd::Result<uint64_t> EpollWait(int32_t epfd, uint64_t events, int32_t maxevents,
                                  int64_t timeout_ns) {
   if (maxevents <= 0 || maxevents > linux_abi::kEpMaxEvents) return kstd::Error::kInvalid;
+  // Linux's access_ok: the whole buffer must be user addresses, even when
+  // nothing is written to it.
+  uint64_t bytes = static_cast<uint64_t>(maxevents) * sizeof(EpollEvent);
+  if (events + bytes < events || events + bytes > hal::UserAddressLimit())
+    return kstd::Error::kFault;
   auto file = TRY(CurrentProcess()->fds()->Get(epfd));
   if (!file->IsEpoll()) return kstd::Error::kInvalid;
   auto* ep = static_cast<fd::EpollInstance*>(file.get());
@@ -93,6 +99,7 @@ kstd::Result<uint64_t> SysLinuxEpollCreate1(int32_t flags) {
 kstd::Result<uint64_t> SysLinuxEpollCtl(int32_t epfd, int32_t op, int32_t fd,
                                         UserPtr<const EpollEvent> event) {
   EpollEvent ev{};
+  // Linux reads the event for every op but DEL (an unknown op too).
   if (op != linux_abi::kEpollCtlDel) TRY(event.CopyIn(&ev));
   auto ep = TRY(CurrentProcess()->fds()->Get(epfd));
   auto target = TRY(CurrentProcess()->fds()->Get(fd));

@@ -394,6 +394,10 @@ const char* EpollWaitArgumentErrors() {
   // A bad buffer fails once there is something to write to it.
   CHECK_OK(EpollAdd(ep, p[1], EPOLLOUT, 1));
   CHECK_ERRNO(epoll_wait(ep, reinterpret_cast<struct epoll_event*>(16), 8, 0), EFAULT);
+  // A buffer outside user space fails even with nothing to report.
+  CHECK_OK(epoll_ctl(ep, EPOLL_CTL_DEL, p[1], nullptr));
+  CHECK_ERRNO(epoll_wait(ep, reinterpret_cast<struct epoll_event*>(~0UL - 64), 8, 0), EFAULT);
+  CHECK_ERRNO(epoll_ctl(ep, 99, p[0], nullptr), EFAULT);  // the event is read for any op but DEL
   struct timespec bad = {0, 1000000000};
   CHECK_ERRNO(syscall(SYS_epoll_pwait2, ep, out, 8, &bad, nullptr, 8), EINVAL);
   sigset_t empty;
