@@ -207,9 +207,12 @@ kstd::Result<uint64_t> SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
   auto file = TRY(CurrentProcess()->fds()->Get(fd));
   vfs::Vnode* v = Context::VnodeOf(file.get());
   if (v == nullptr) {
-    // A pipe: Linux reports a FIFO with no size.
+    // A pipe: Linux reports a FIFO with no size. The event files (epoll,
+    // eventfd, timerfd, signalfd, pidfd) are Linux's anonymous inodes: mode
+    // 0600 with no file type.
     linux_abi::Stat st{};
-    st.st_mode = linux_abi::kModeFifo | 0600;
+    bool anon = file->kind() != fd::FileKind::kOther;
+    st.st_mode = anon ? 0600 : linux_abi::kModeFifo | 0600;
     st.st_nlink = 1;
     st.st_blksize = 4096;
     TRY(UserPtr<linux_abi::Stat>(buf.address()).CopyOut(&st));

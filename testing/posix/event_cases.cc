@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -493,6 +494,9 @@ const char* EventfdCounter() {
   CHECK(write(fd, &v, 8) == 8);
   CHECK(read(fd, &v, 8) == 8);
   CHECK_EQ(v, 7);
+  struct stat st;
+  CHECK_OK(fstat(fd, &st));
+  CHECK_EQ(st.st_mode, 0600);  // an anonymous inode: no file type
   int nb = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   CHECK_OK(nb);
   CHECK(HasCloexec(nb));
