@@ -1,5 +1,6 @@
 // Linux pidfd_open and pidfd_send_signal (the file is core/events/pidfd.h).
 
+#include "abi/linux/fcntl.h"
 #include "abi/linux/signal.h"
 #include "core/events/pidfd.h"
 #include "core/fd/fd_table.h"
@@ -11,6 +12,8 @@
 namespace core::syscall {
 
 kstd::Result<uint64_t> SysLinuxPidfdOpen(int32_t pid, uint32_t flags) {
+  // PIDFD_THREAD (O_EXCL, Linux 6.9): a pidfd for one thread is refused.
+  if (flags & linux_abi::kOExcl) return Refuse("pidfd_open", "flags", linux_abi::kOExcl);
   auto file = TRY(events::OpenPidFd(pid, flags));
   // A pidfd is always close-on-exec.
   return static_cast<uint64_t>(TRY(CurrentProcess()->fds()->Install(kstd::Move(file), true)));

@@ -478,7 +478,7 @@ const char* EpollManyFds() {
   int64_t spent = NowMs() - t0;
   // 100 waits that each scanned every fd would take seconds here; ready-list
   // waits take a few ms (generous bound for an emulated CPU).
-  CHECK(spent < 2000);
+  CHECK(spent < 3000);
   for (int i = 0; i < n; ++i) close(fds[i]);
   close(ep);
   return nullptr;
@@ -631,11 +631,17 @@ const char* TimerfdPeriodic() {
   uint64_t n = 0;
   CHECK_ERRNO(read(fd, &n, 8), EAGAIN);
   struct itimerspec s = Spec(20, 20);
+  int64_t t0 = NowMs();
   CHECK_OK(timerfd_settime(fd, 0, &s, nullptr));
   SleepMs(110);
   CHECK(read(fd, &n, 8) == 8);
-  if (n < 3 || n > 7)
-    return Fail("%llu expirations in 110 ms of a 20 ms timer", static_cast<unsigned long long>(n));
+  // Every period that passed counts, however late the reader (a busy host
+  // may sleep longer than asked).
+  int64_t spent = NowMs() - t0;
+  if (n < 4 || static_cast<int64_t>(n) > spent / 20 + 1) {
+    return Fail("%llu expirations in %lld ms of a 20 ms timer", static_cast<unsigned long long>(n),
+                static_cast<long long>(spent));
+  }
   CHECK_ERRNO(read(fd, &n, 8), EAGAIN);  // the count was taken
   struct pollfd pf = {fd, POLLIN, 0};
   CHECK_EQ(poll(&pf, 1, 1000), 1);  // the next period
