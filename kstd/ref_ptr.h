@@ -24,20 +24,18 @@ class RefCounted {
   void AddRef() const { __atomic_fetch_add(&ref_count_, 1, __ATOMIC_RELAXED); }
   /// Returns true if this was the last reference (the caller deletes).
   bool Release() const { return __atomic_fetch_sub(&ref_count_, 1, __ATOMIC_ACQ_REL) == 1; }
-  int ref_count() const { return __atomic_load_n(&ref_count_, __ATOMIC_RELAXED); }
-  /// Takes a reference unless the count already reached 0 (the object is
-  /// being destroyed): for registries that hold raw pointers which the
-  /// object's destructor removes under the registry's lock.
-  bool TryAddRef() const {
+  /// Takes a reference only if the object is still alive (count > 0): for
+  /// a holder of a raw pointer that the object unregisters in its destructor.
+  [[nodiscard]] bool TryAddRef() const {
     int n = __atomic_load_n(&ref_count_, __ATOMIC_RELAXED);
     while (n > 0) {
       if (__atomic_compare_exchange_n(&ref_count_, &n, n + 1, true, __ATOMIC_ACQUIRE,
-                                      __ATOMIC_RELAXED)) {
+                                      __ATOMIC_RELAXED))
         return true;
-      }
     }
     return false;
   }
+  int ref_count() const { return __atomic_load_n(&ref_count_, __ATOMIC_RELAXED); }
 
  protected:
   ~RefCounted() = default;

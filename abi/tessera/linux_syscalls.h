@@ -21,6 +21,8 @@
 
 #include <stdint.h>
 
+#include "abi/linux/epoll.h"
+#include "abi/linux/event_fds.h"
 #include "abi/linux/signal.h"
 #include "abi/linux/time.h"
 #include "abi/linux/uio.h"
@@ -187,6 +189,8 @@
   X(124, LinuxGetsid, kInterrupted, (int32_t pid), (pid))                                          \
   X(127, LinuxRtSigpending, kInterrupted, (OUT_PTR(uint64_t) set, uint64_t sigsetsize),            \
     (set, sigsetsize))                                                                             \
+  X(129, LinuxRtSigqueueinfo, kInterrupted,                                                        \
+    (int32_t pid, int32_t signo, IN_PTR(linux_abi::SigInfo) info), (pid, signo, info))             \
   X(130, LinuxRtSigsuspend, kInterrupted, (IN_PTR(uint64_t) mask, uint64_t sigsetsize),            \
     (mask, sigsetsize))                                                                            \
   X(131, LinuxSigaltstack, kInterrupted,                                                           \
@@ -220,6 +224,7 @@
     (uaddr, op, val, timeout, uaddr2, val3))                                                       \
   X(204, LinuxSchedGetaffinity, kInterrupted, (int32_t pid, uint64_t size, OUT_PTR(void) mask),    \
     (pid, size, mask))                                                                             \
+  X(213, LinuxEpollCreate, kInterrupted, (int32_t size), (size))                                   \
   X(217, LinuxGetdents64, kInterrupted, (int32_t fd, OUT_PTR(void) dirp, uint32_t count),          \
     (fd, dirp, count))                                                                             \
   X(218, LinuxSetTidAddress, kInterrupted, (uint64_t tidptr), (tidptr))                            \
@@ -232,6 +237,12 @@
      OUT_PTR(linux_abi::Timespec) rem),                                                            \
     (clock, flags, req, rem))                                                                      \
   X(231, LinuxExitGroup, kInterrupted, (int32_t code), (code))                                     \
+  X(232, LinuxEpollWait, kInterrupted,                                                             \
+    (int32_t epfd, OUT_PTR(void) events, int32_t maxevents, int32_t timeout),                      \
+    (epfd, events, maxevents, timeout))                                                            \
+  X(233, LinuxEpollCtl, kInterrupted,                                                              \
+    (int32_t epfd, int32_t op, int32_t fd, IN_PTR(linux_abi::EpollEvent) event),                   \
+    (epfd, op, fd, event))                                                                         \
   X(234, LinuxTgkill, kInterrupted, (int32_t tgid, int32_t tid, int32_t signo),                    \
     (tgid, tid, signo))                                                                            \
   X(247, LinuxWaitid, kInterrupted,                                                                \
@@ -286,9 +297,28 @@
   X(280, LinuxUtimensat, kInterrupted,                                                             \
     (int32_t dirfd, IN_PTR(char) path, IN_PTR(linux_abi::Timespec) times, int32_t flags),          \
     (dirfd, path, times, flags))                                                                   \
+  X(281, LinuxEpollPwait, kInterrupted,                                                            \
+    (int32_t epfd, OUT_PTR(void) events, int32_t maxevents, int32_t timeout,                       \
+     IN_PTR(uint64_t) sigmask, uint64_t sigsetsize),                                               \
+    (epfd, events, maxevents, timeout, sigmask, sigsetsize))                                       \
+  X(282, LinuxSignalfd, kInterrupted, (int32_t fd, IN_PTR(uint64_t) mask, uint64_t sizemask),      \
+    (fd, mask, sizemask))                                                                          \
+  X(283, LinuxTimerfdCreate, kInterrupted, (int32_t clock, int32_t flags), (clock, flags))         \
+  X(284, LinuxEventfd, kInterrupted, (uint32_t initval), (initval))                                \
+  X(286, LinuxTimerfdSettime, kInterrupted,                                                        \
+    (int32_t fd, int32_t flags, IN_PTR(linux_abi::Itimerspec) new_value,                           \
+     OUT_PTR(linux_abi::Itimerspec) old_value),                                                    \
+    (fd, flags, new_value, old_value))                                                             \
+  X(287, LinuxTimerfdGettime, kInterrupted, (int32_t fd, OUT_PTR(linux_abi::Itimerspec) cur),      \
+    (fd, cur))                                                                                     \
   X(288, LinuxAccept4, kInterrupted,                                                               \
     (int32_t fd, OUT_PTR(void) addr, OUT_PTR(int32_t) addrlen, int32_t flags),                     \
     (fd, addr, addrlen, flags))                                                                    \
+  X(289, LinuxSignalfd4, kInterrupted,                                                             \
+    (int32_t fd, IN_PTR(uint64_t) mask, uint64_t sizemask, int32_t flags),                         \
+    (fd, mask, sizemask, flags))                                                                   \
+  X(290, LinuxEventfd2, kInterrupted, (uint32_t initval, int32_t flags), (initval, flags))         \
+  X(291, LinuxEpollCreate1, kInterrupted, (int32_t flags), (flags))                                \
   X(292, LinuxDup3, kInterrupted, (int32_t oldfd, int32_t newfd, int32_t flags),                   \
     (oldfd, newfd, flags))                                                                         \
   X(293, LinuxPipe2, kInterrupted, (OUT_PTR(int32_t) fds, int32_t flags), (fds, flags))            \
@@ -314,8 +344,16 @@
   X(332, LinuxStatx, kInterrupted,                                                                 \
     (int32_t dirfd, IN_PTR(char) path, int32_t flags, uint32_t mask, OUT_PTR(void) buf),           \
     (dirfd, path, flags, mask, buf))                                                               \
+  X(424, LinuxPidfdSendSignal, kInterrupted,                                                       \
+    (int32_t pidfd, int32_t signo, IN_PTR(linux_abi::SigInfo) info, uint32_t flags),               \
+    (pidfd, signo, info, flags))                                                                   \
+  X(434, LinuxPidfdOpen, kInterrupted, (int32_t pid, uint32_t flags), (pid, flags))                \
   X(439, LinuxFaccessat2, kInterrupted,                                                            \
-    (int32_t dirfd, IN_PTR(char) path, int32_t mode, int32_t flags), (dirfd, path, mode, flags))
+    (int32_t dirfd, IN_PTR(char) path, int32_t mode, int32_t flags), (dirfd, path, mode, flags))   \
+  X(441, LinuxEpollPwait2, kInterrupted,                                                           \
+    (int32_t epfd, OUT_PTR(void) events, int32_t maxevents, IN_PTR(linux_abi::Timespec) timeout,   \
+     IN_PTR(uint64_t) sigmask, uint64_t sigsetsize),                                               \
+    (epfd, events, maxevents, timeout, sigmask, sigsetsize))
 
 namespace tessera {
 

@@ -1,8 +1,13 @@
 #pragma once
 
-// FdTable: a process's file descriptors (0 .. kMaxFds-1), each pointing at a
+// FdTable: a process's file descriptors (0 .. limit()-1), each pointing at a
 // FileDescription, with its close-on-exec flag. Shared descriptions are
 // reference counted, so dup'ed and inherited fds share offsets and flags.
+//
+// The slots grow on demand (doubling, up to the limit), so a table costs
+// what its highest fd needs: kInlineSlots inside the table, then a heap
+// array. The limit is RLIMIT_NOFILE: kDefaultFdLimit at first, raised by
+// setrlimit up to kMaxFds, inherited by fork.
 
 #include <stdint.h>
 
@@ -13,7 +18,8 @@
 
 namespace core::fd {
 
-inline constexpr int kMaxFds = 1024;  // RLIMIT_NOFILE
+inline constexpr int kMaxFds = 16384;         // RLIMIT_NOFILE's hard limit
+inline constexpr int kDefaultFdLimit = 1024;  // RLIMIT_NOFILE's soft limit at boot
 
 class FdTable {
  public:
@@ -26,11 +32,12 @@ class FdTable {
   kstd::Result<kstd::RefPtr<FileDescription>> Get(int fd) const;
 
   /// Installs at the lowest free fd >= min_fd. Errors: kTooManyHandles
-  /// (EMFILE), kInvalid (min_fd out of range).
+  /// (EMFILE: no free fd below limit()), kInvalid (min_fd < 0 or >= limit()),
+  /// kNoMemory (the slots could not grow).
   kstd::Result<int> Install(kstd::RefPtr<FileDescription> file, bool cloexec, int min_fd = 0);
 
   /// Installs at exactly `fd`, closing what was there (dup2/dup3).
-  /// Errors: kBadHandle (fd out of range).
+  /// Errors: kBadHandle (fd < 0 or >= limit()), kNoMemory.
   kstd::Result<void> InstallAt(int fd, kstd::RefPtr<FileDescription> file, bool cloexec);
 
   /// Errors: kBadHandle.
@@ -39,7 +46,14 @@ class FdTable {
   kstd::Result<bool> GetCloexec(int fd) const;
   kstd::Result<void> SetCloexec(int fd, bool cloexec);
 
-  /// Copies every fd (fork).
+  /// RLIMIT_NOFILE (the soft limit): fds are below it.
+  int limit() const;
+  /// Sets it (1 .. kMaxFds); open fds above it stay open, as on Linux.
+  void set_limit(int limit);
+  /// Slots allocated now (/proc/<pid>/status FDSize).
+  int capacity() const;
+
+  /// Copies every fd and the limit (fork). Errors: kNoMemory.
   kstd::Result<void> CopyFrom(const FdTable& other);
 
   /// Closes the close-on-exec fds (execve).
@@ -60,8 +74,17 @@ class FdTable {
     FileDescription* file = nullptr;  // one reference held
     bool cloexec = false;
   };
+  static constexpr int kInlineSlots = 64;
+
+  /// Grows the slots to at least `count` (allocating without the lock).
+  /// Errors: kNoMemory.
+  kstd::Result<void> Reserve(int count) EXCLUDES(lock_);
+
   mutable SpinLock lock_;
-  Slot slots_[kMaxFds];
+  Slot* slots_ GUARDED_BY(lock_) = inline_slots_;
+  int capacity_ GUARDED_BY(lock_) = kInlineSlots;
+  int limit_ GUARDED_BY(lock_) = kDefaultFdLimit;
+  Slot inline_slots_[kInlineSlots];
 };
 
 }  // namespace core::fd

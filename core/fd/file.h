@@ -16,6 +16,8 @@
 #include "abi/linux/fcntl.h"
 #include "abi/linux/stat.h"
 #include "core/object/kernel_object.h"
+#include "core/sync/spin_lock.h"
+#include "kstd/intrusive_list.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
 
@@ -25,6 +27,21 @@ class Vnode;
 
 namespace core::fd {
 
+/// Guards every epoll's interest set and every file's list of the epoll
+/// items that watch it (Linux's epmutex). Lock order: this lock -> file and
+/// object locks -> an epoll's own lock (its ready list). Defined in epoll.cc.
+extern SpinLock g_epoll_topology_lock;
+
+/// The link by which a file knows the epoll items watching it (EpollItem in
+/// epoll.h), so that its release removes them.
+struct EpollWatch {
+  kstd::ListNode watch_node;
+};
+
+/// What a description is, for the calls that work on one kind only
+/// (epoll_ctl, timerfd_settime, signalfd's mask update, pidfd_send_signal).
+enum class FileKind : uint8_t { kOther, kEpoll, kEventfd, kTimerfd, kSignalfd, kPidfd };
+
 /// Flags fcntl(F_SETFL) may change.
 inline constexpr uint32_t kOSettable = linux_abi::kOAppend | linux_abi::kONonBlock |
                                        linux_abi::kODirect | linux_abi::kONoAtime |
@@ -32,7 +49,9 @@ inline constexpr uint32_t kOSettable = linux_abi::kOAppend | linux_abi::kONonBlo
 
 class FileDescription : public KernelObject {
  public:
-  ~FileDescription() override = default;
+  /// Removes the epoll items that watch this description (Linux removes
+  /// them when the file is finally released, not when one fd is closed).
+  ~FileDescription() override;
 
   /// Reads up to out.size() bytes at the description's offset (or the
   /// stream's head). Returns the count (0 = end of file). With `nonblocking`
@@ -81,6 +100,10 @@ class FileDescription : public KernelObject {
   /// True for terminals (isatty via TCGETS).
   virtual bool IsTty() const { return false; }
 
+  /// The kind of description (kOther for files, pipes, terminals, ...).
+  virtual FileKind kind() const { return FileKind::kOther; }
+  bool IsEpoll() const { return kind() == FileKind::kEpoll; }
+
   /// A short description for /proc/<pid>/fd ("pipe:[koid]", "/dev/console").
   virtual const char* Describe() const = 0;
 
@@ -97,11 +120,21 @@ class FileDescription : public KernelObject {
   explicit FileDescription(uint32_t flags);
 
   /// Sets the readiness signals from PollEvents (subclasses call it after
-  /// every state change, with lock_ held).
-  void SyncSignalsLocked(int16_t events);
+  /// every state change, with lock_ held). `new_arrival`: something new came
+  /// in (data, a timer expiry), so observers hear of it even if the signals
+  /// did not change (EPOLLET's edge per arrival).
+  void SyncSignalsLocked(int16_t events, bool new_arrival = false);
 
  private:
+  friend class EpollInstance;
+
   uint32_t flags_;
+  /// The epoll items watching this description.
+  kstd::IntrusiveList<EpollWatch, &EpollWatch::watch_node> epoll_watches_
+      GUARDED_BY(g_epoll_topology_lock);
+  /// How many: read without the lock by the destructor's fast path (a file
+  /// nobody watches does not take the topology lock); atomic.
+  uint32_t epoll_watch_count_ = 0;
 };
 
 }  // namespace core::fd

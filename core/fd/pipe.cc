@@ -105,7 +105,7 @@ class PipeEnd final : public FileDescription {
           size_t n = kstd::Min(left, b.space());
           b.Put(in.data() + done, n);
           done += n;
-          UpdateBothLocked();
+          UpdateBothLocked(/*data_arrived=*/true);
           continue;
         }
         if (nonblocking()) {
@@ -165,9 +165,10 @@ class PipeEnd final : public FileDescription {
     return n;
   }
 
-  void UpdateSelfLocked() {
+  // `new_arrival`: data came in (an edge for EPOLLET even if already readable).
+  void UpdateSelfLocked(bool new_arrival = false) {
     SpinLockGuard self(lock_);
-    SyncSignalsLocked(EventsLocked());
+    SyncSignalsLocked(EventsLocked(), new_arrival);
   }
 
  private:
@@ -178,17 +179,15 @@ class PipeEnd final : public FileDescription {
       if (b.used > 0) ev |= linux_abi::kPollIn | linux_abi::kPollRdNorm;
       if (!b.writer_open) ev |= linux_abi::kPollHup;
     } else {
-      if (!b.reader_open) {
-        ev |= linux_abi::kPollErr;
-      } else if (b.space() >= kPipeBuf) {
-        ev |= linux_abi::kPollOut | linux_abi::kPollWrNorm;
-      }
+      // As Linux: no reader is POLLERR, and room is POLLOUT either way.
+      if (!b.reader_open) ev |= linux_abi::kPollErr;
+      if (b.space() >= kPipeBuf) ev |= linux_abi::kPollOut | linux_abi::kPollWrNorm;
     }
     return ev;
   }
 
-  void UpdateBothLocked() {
-    if (buffer_->read_end != nullptr) buffer_->read_end->UpdateSelfLocked();
+  void UpdateBothLocked(bool data_arrived = false) {
+    if (buffer_->read_end != nullptr) buffer_->read_end->UpdateSelfLocked(data_arrived);
     if (buffer_->write_end != nullptr) buffer_->write_end->UpdateSelfLocked();
   }
   void UpdateOtherLocked() {

@@ -104,7 +104,7 @@ kstd::IntrusiveList<Endpoint, &Endpoint::all_node> g_all GUARDED_BY(g_lock);
 uint32_t g_autobind_serial GUARDED_BY(g_lock) = 0;
 
 int16_t EventsOf(const Endpoint& e) REQUIRES(g_lock);
-void Publish(Endpoint* e) REQUIRES(g_lock);
+void Publish(Endpoint* e, bool new_arrival = false) REQUIRES(g_lock);
 
 class UnixSocket final : public Socket {
  public:
@@ -114,9 +114,11 @@ class UnixSocket final : public Socket {
 
   Endpoint* endpoint() const { return endpoint_.get(); }
 
-  void PublishLocked(int16_t events, bool room) {
+  // `new_arrival`: data came in (an edge for EPOLLET watchers even when the
+  // socket was readable already, as Linux).
+  void PublishLocked(int16_t events, bool room, bool new_arrival) {
     SpinLockGuard guard(lock_);
-    SyncSignalsLocked(events);
+    SyncSignalsLocked(events, new_arrival);
     UpdateSignalsLocked(kSignalRoom, room ? kSignalRoom : 0);
   }
 
@@ -260,8 +262,10 @@ bool HasRoom(const Endpoint& e) REQUIRES(g_lock) {
   return !DatagramQueueFull(e);
 }
 
-void Publish(Endpoint* e) {
-  if (e != nullptr && e->owner != nullptr) e->owner->PublishLocked(EventsOf(*e), HasRoom(*e));
+void Publish(Endpoint* e, bool new_arrival) {
+  if (e != nullptr && e->owner != nullptr) {
+    e->owner->PublishLocked(EventsOf(*e), HasRoom(*e), new_arrival);
+  }
 }
 
 // ---- names ----
@@ -576,7 +580,7 @@ kstd::Result<void> UnixSocket::Connect(const SocketAddress& address, const Calle
         self->has_peer_credentials = true;
         g_all.PushBack(c);
         target->pending.PushBack(embryo.leak_ref());
-        Publish(target.get());
+        Publish(target.get(), /*new_arrival=*/true);
         Publish(self);
         return kstd::Ok();
       }
@@ -680,7 +684,7 @@ void QueueLocked(Endpoint* sender, Endpoint* receiver, Message* m) REQUIRES(g_lo
   sender->unread_sent += m->size;
   receiver->queue.PushBack(m);
   receiver->queued_bytes += m->size;
-  Publish(receiver);
+  Publish(receiver, /*new_arrival=*/true);
   if (receiver != sender) Publish(sender);
 }
 

@@ -49,4 +49,10 @@ void KernelObject::UpdateSignalsLocked(Signals clear, Signals set) {
   observers_.ForEach([next](SignalObserver* o) { o->OnSignalsChanged(next); });
 }
 
+void KernelObject::PulseSignalsLocked(Signals clear, Signals set) {
+  signals_ = (signals_ & ~clear) | set;
+  Signals now = signals_;
+  observers_.ForEach([now](SignalObserver* o) { o->OnSignalsChanged(now); });
+}
+
 }  // namespace core

@@ -83,6 +83,12 @@ class KernelObject : public kstd::RefCounted<KernelObject> {
   /// Caller must hold lock_.
   void UpdateSignalsLocked(Signals clear, Signals set);
 
+  /// As UpdateSignalsLocked, but the observers hear of the new set even when
+  /// it did not change: "something new arrived" on an object that was ready
+  /// already (the edge EPOLLET reports for each new arrival of data).
+  /// Caller must hold lock_.
+  void PulseSignalsLocked(Signals clear, Signals set);
+
   /// Guards signals_, observers_ and the subclass state it documents.
   mutable SpinLock lock_;
 

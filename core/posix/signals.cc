@@ -282,6 +282,23 @@ Delivery ThreadSignals::Dequeue(bool pgrp_orphaned) {
   }
 }
 
+SigSet ThreadSignals::PendingIn(SigSet mask) const {
+  return (pending_.set() | process_->shared_.set()) & mask;
+}
+
+bool ThreadSignals::TakeFromMask(SigSet mask, linux_abi::SigInfo* info) {
+  ProcessSignals& proc = *process_;
+  PendingSignals* from = &pending_;
+  int signo = NextSignal(pending_.set() & mask, 0);
+  if (signo == 0) {
+    from = &proc.shared_;
+    signo = NextSignal(proc.shared_.set() & mask, 0);
+  }
+  if (signo == 0) return false;
+  from->Take(signo, info, &proc.budget_used_);
+  return true;
+}
+
 void ThreadSignals::CommitHandler(const Delivery& delivery) {
   SigSet mask = blocked_ | delivery.action.mask;
   if (!(delivery.action.flags & linux_abi::kSaNoDefer)) mask |= SigMask(delivery.signo);

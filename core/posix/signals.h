@@ -233,6 +233,13 @@ class ThreadSignals {
   /// block: returning to user mode will call Dequeue.
   bool HasDeliverable() const;
 
+  /// signalfd: the signals of `mask` pending for this thread or its process.
+  SigSet PendingIn(SigSet mask) const;
+  /// signalfd's read: takes the lowest signal of `mask` pending for this
+  /// thread (its own first, then its process's), blocked or not, into *info.
+  /// False if none is pending.
+  bool TakeFromMask(SigSet mask, linux_abi::SigInfo* info);
+
   /// rt_sigsuspend, ppoll, pselect6: blocks `mask` (minus SIGKILL/SIGSTOP)
   /// until the next delivery, remembering the current mask.
   void SetTemporaryMask(SigSet mask);

@@ -1082,3 +1082,32 @@ TEST(SignalAbiTest, HostSigInfoReadsThroughOurLayout) {
 
 }  // namespace
 }  // namespace core::posix
+
+namespace core::posix {
+namespace {
+
+TEST(SignalfdModelTest, TakeFromMaskTakesOwnThenSharedWhateverTheMask) {
+  ProcessSignals p;
+  ThreadSignals t(p);
+  t.SetBlocked(SigMask(linux_abi::kSigUsr1) | SigMask(linux_abi::kSigUsr2));
+  ASSERT_TRUE(p.Send(linux_abi::SigInfo::FromKill(linux_abi::kSigUsr2, 100, 1000)).ok());
+  ASSERT_TRUE(p.SendToThread(
+                   t, linux_abi::SigInfo::FromKill(linux_abi::kSigUsr1, 7, 0, linux_abi::kSiTkill))
+                  .ok());
+  SigSet both = SigMask(linux_abi::kSigUsr1) | SigMask(linux_abi::kSigUsr2);
+  EXPECT_EQ(t.PendingIn(both), both);
+  EXPECT_EQ(t.PendingIn(SigMask(linux_abi::kSigTerm)), 0u);
+  linux_abi::SigInfo info;
+  EXPECT_FALSE(t.TakeFromMask(SigMask(linux_abi::kSigTerm), &info));
+  ASSERT_TRUE(t.TakeFromMask(both, &info));
+  EXPECT_EQ(info.signo, linux_abi::kSigUsr1);  // the thread's own first
+  EXPECT_EQ(info.code, linux_abi::kSiTkill);
+  ASSERT_TRUE(t.TakeFromMask(both, &info));
+  EXPECT_EQ(info.signo, linux_abi::kSigUsr2);
+  EXPECT_EQ(info.kill.pid, 100);
+  EXPECT_EQ(t.PendingIn(both), 0u);
+  EXPECT_EQ(p.queued_entries(), 0u);
+}
+
+}  // namespace
+}  // namespace core::posix

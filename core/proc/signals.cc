@@ -54,10 +54,16 @@ void NotifyParentOfJobControl(Process* child, int code, int status_signo) {
 
 namespace {
 
+SignalQueuedHook g_signal_queued_hook = nullptr;  // atomic
+
 // Acts on what a send did: resumes a stopped process for SIGCONT, and
 // interrupts the thread that will take the signal (every thread for a fatal
-// one).
-void AfterSend(Process* p, const posix::SendResult& result) {
+// one); tells signalfd of a signal made pending.
+void AfterSend(Process* p, int signo, const posix::SendResult& result) {
+  if (result.queued) {
+    SignalQueuedHook hook = __atomic_load_n(&g_signal_queued_hook, __ATOMIC_ACQUIRE);
+    if (hook != nullptr) hook(signo);
+  }
   if (result.continued) {
     {
       SpinLockGuard guard(p->signal_lock());
@@ -79,6 +85,10 @@ void AfterSend(Process* p, const posix::SendResult& result) {
 
 }  // namespace
 
+void SetSignalQueuedHook(SignalQueuedHook hook) {
+  __atomic_store_n(&g_signal_queued_hook, hook, __ATOMIC_RELEASE);
+}
+
 void SendSignal(Process* p, int signo, const linux_abi::SigInfo& info) {
   if (signo == 0 || p->terminated()) return;
   kstd::Result<posix::SendResult> r = kstd::Error::kInvalid;
@@ -87,7 +97,7 @@ void SendSignal(Process* p, int signo, const linux_abi::SigInfo& info) {
     r = p->signals().Send(info);
   }
   if (r.is_error()) return;
-  AfterSend(p, r.value());
+  AfterSend(p, signo, r.value());
 }
 
 kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo,
@@ -107,7 +117,7 @@ kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo,
     r = p->signals().SendToThread(*ts, info);
   }
   if (r.is_error()) return r.error();  // kInvalid, kAgain (realtime queue full)
-  AfterSend(p.get(), r.value());
+  AfterSend(p.get(), signo, r.value());
   return kstd::Ok();
 }
 

@@ -30,6 +30,14 @@ kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const linux_abi::
 /// queue full).
 kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo,
                                       const linux_abi::SigInfo& info);
+/// Called after every send that made a signal pending (process- or
+/// thread-directed), with no lock held and maybe with interrupts disabled:
+/// signalfd (core/events, above this layer) wakes its waiters through it.
+/// The hook must only take spin locks and wake.
+using SignalQueuedHook = void (*)(int signo);
+/// Installs the hook (once; later calls replace it).
+void SetSignalQueuedHook(SignalQueuedHook hook);
+
 /// Sends to a Process object directly (kernel-generated signals: SIGCHLD,
 /// SIGPIPE to the writer's process, terminal signals). Safe with interrupts
 /// disabled (used from the console's receive interrupt).

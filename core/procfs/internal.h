@@ -29,7 +29,7 @@ inline constexpr size_t kMaxListedProcesses = 1 << 16;
 // same file agree (find and ls -i rely on it): the fixed files count up from
 // 1; /proc/<pid>/... take slots of their pid's block.
 inline constexpr uint64_t kPidInoBase = uint64_t{1} << 24;
-inline constexpr uint64_t kInosPerPid = 4096;
+inline constexpr uint64_t kInosPerPid = 32768;
 inline constexpr uint64_t kFdInoSlot = 64;  // /proc/<pid>/fd/<n> is slot kFdInoSlot + n
 static_assert(kFdInoSlot + fd::kMaxFds <= kInosPerPid);
 inline uint64_t PidIno(uint64_t pid, uint64_t slot) {

@@ -9,6 +9,7 @@
 #include "core/vfs/ops.h"
 #include "core/vfs/synthetic.h"
 #include "klog/format.h"
+#include "kstd/new.h"
 #include "kstd/string.h"
 
 namespace core::procfs {
@@ -306,10 +307,16 @@ class FdDir final : public Vnode {
     }
     RefPtr<Process> p = Process::FindByPid(pid_);
     if (!p) return kstd::Ok();
-    FdSet set;
-    CollectFds(p.get(), &set);
+    // 2 KiB: on the heap, not the kernel stack.
+    FdSet* set = new (kstd::nothrow) FdSet();
+    if (set == nullptr) return kstd::Error::kNoMemory;
+    struct Free {
+      FdSet* s;
+      ~Free() { delete s; }
+    } free_set{set};
+    CollectFds(p.get(), set);
     for (uint64_t fd = *cursor - 2; fd < static_cast<uint64_t>(fd::kMaxFds); ++fd) {
-      if (!set.Has(static_cast<int>(fd))) continue;
+      if (!set->Has(static_cast<int>(fd))) continue;
       char name[24];
       size_t length = FormatNumber(name, fd);
       if (!sink.Emit(vfs::DirEntry{PidIno(pid_, kFdInoSlot + fd), VnodeType::kSymlink,

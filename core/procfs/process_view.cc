@@ -164,7 +164,7 @@ void FillView(Process* p, ProcessView* v) {
   }
   v->umask = p->umask();
   FillSignals(p, v);
-  v->fd_slots = fd::kMaxFds;
+  v->fd_slots = static_cast<uint64_t>(p->fds()->capacity());
 
   RefPtr<vm::VmAspace> aspace = p->aspace_ref();
   if (!aspace) return;  // exited: no memory

@@ -207,9 +207,12 @@ kstd::Result<uint64_t> SysLinuxFstat(int32_t fd, UserPtr<void> buf) {
   auto file = TRY(CurrentProcess()->fds()->Get(fd));
   vfs::Vnode* v = Context::VnodeOf(file.get());
   if (v == nullptr) {
-    // A pipe or a socket: Linux reports its type with no size.
+    // A pipe, a socket or an event file: Linux reports the type with no
+    // size; the event files (epoll, eventfd, timerfd, signalfd, pidfd) are
+    // its anonymous inodes: mode 0600 with no file type.
     linux_abi::Stat st{};
-    st.st_mode = file->StatMode();
+    bool anon = file->kind() != fd::FileKind::kOther;
+    st.st_mode = anon ? 0600 : file->StatMode();
     st.st_ino = file->koid();
     st.st_nlink = 1;
     st.st_blksize = 4096;

@@ -5,6 +5,7 @@
 
 #include "abi/linux/sched.h"
 #include "abi/linux/signal.h"
+#include "core/events/pidfd.h"
 #include "core/posix/wait_status.h"
 #include "core/proc/linux_thread.h"
 #include "core/proc/process.h"
@@ -166,6 +167,15 @@ kstd::Result<uint64_t> SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32
 
 kstd::Result<uint64_t> SysLinuxWaitid(int32_t idtype, int32_t id, UserPtr<void> infop,
                                       int32_t options, UserPtr<void> rusage) {
+  // P_PIDFD: the process behind a pidfd, then as P_PID.
+  constexpr int32_t kPPid = 1, kPPidfd = 3;
+  if (idtype == kPPidfd) {
+    if (id < 0) return kstd::Error::kInvalid;
+    auto file = TRY(CurrentProcess()->fds()->Get(id));
+    kstd::RefPtr<Process> target = TRY(events::ProcessOfPidFd(file.get()));
+    idtype = kPPid;
+    id = static_cast<int32_t>(target->pid());
+  }
   auto request = TRY(posix::DecodeWaitid(idtype, id, static_cast<uint32_t>(options),
                                          static_cast<int32_t>(CurrentProcess()->pgid())));
   struct Out {

@@ -1,11 +1,14 @@
 // Linux calls that wait for fds to become ready: poll, ppoll, select and
-// pselect6 (select's fd sets become a poll array). A temporary signal mask
-// (ppoll, pselect6) is refused with ENOSYS rather than ignored.
+// pselect6 (select's fd sets become a poll array). ppoll and pselect6 wait
+// under their temporary signal mask (temp_sigmask.h).
 
+#include "abi/linux/epoll.h"
 #include "abi/linux/poll.h"
 #include "abi/linux/time.h"
+#include "core/fd/epoll.h"
 #include "core/fd/fd_table.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/temp_sigmask.h"
 #include "kstd/new.h"
 
 namespace core::syscall {
@@ -17,6 +20,26 @@ struct linux_pollfd {
   int16_t events;
   int16_t revents;
 };
+
+// More idle fds than one wait can take (64): a temporary epoll watches them
+// all (each an observer on its file), so the wait ends when any of them
+// becomes ready. Errors: kInterrupted, kTimedOut, kNoMemory.
+kstd::Result<void> WaitOnMany(const linux_pollfd* pfds, uint64_t nfds, uint64_t deadline) {
+  auto ep = TRY(fd::EpollInstance::Create());
+  for (uint64_t i = 0; i < nfds; ++i) {
+    if (pfds[i].fd < 0) continue;
+    auto file = CurrentProcess()->fds()->Get(pfds[i].fd);
+    if (file.is_error() || file.value()->WaitTarget() == nullptr) continue;
+    // poll's event bits are epoll's; a repeated fd is already watched (EEXIST).
+    linux_abi::EpollEvent ev{static_cast<uint16_t>(pfds[i].events), 0};
+    auto added = ep->Control(linux_abi::kEpollCtlAdd, pfds[i].fd, file.value().get(), ev);
+    if (added.is_error() && added.error() == kstd::Error::kNoMemory) return added.error();
+  }
+  kstd::RefPtr<KernelObject> object = ep;
+  Signals wanted = kSignalReadable;
+  TRY(WaitForSignals(&object, &wanted, 1, deadline, nullptr));
+  return kstd::Ok();
+}
 
 // poll's core on a kernel array: fills revents, returns the ready count.
 // `timeout_ns` < 0 waits forever.
@@ -69,15 +92,15 @@ kstd::Result<uint64_t> PollKernel(linux_pollfd* pfds, uint64_t nfds, int64_t tim
         return kstd::Error::kInterrupted;
       continue;
     }
-    // More than 64 idle fds: wait on the first 64 and re-check the rest at
-    // least every 10 ms.
-    uint64_t d = deadline;
+    kstd::Error failed = kstd::Error::kTimedOut;
     if (too_many) {
-      uint64_t soon = sched::DeadlineAfterNanos(10'000'000);
-      if (d == sched::kNoDeadline || d > soon) d = soon;
+      auto r = WaitOnMany(pfds, nfds, deadline);
+      if (r.is_error()) failed = r.error();
+    } else {
+      auto r = WaitForSignals(objects, wanted, waited, deadline, nullptr);
+      if (r.is_error()) failed = r.error();
     }
-    auto r = WaitForSignals(objects, wanted, waited, d, nullptr);
-    if (r.is_error() && r.error() == kstd::Error::kInterrupted) return kstd::Error::kInterrupted;
+    if (failed == kstd::Error::kInterrupted) return kstd::Error::kInterrupted;
   }
 }
 
@@ -187,14 +210,13 @@ kstd::Result<uint64_t> SysLinuxPselect6(int32_t nfds, UserPtr<void> readfds, Use
                                         UserPtr<const linux_abi::Timespec> timeout,
                                         UserPtr<const void> sigmask) {
   const int64_t ns = TRY(TimeoutNanos(timeout));
-  // The sigmask argument is a {sigset pointer, size} pair; a temporary mask
-  // needs rt_sigsuspend-style handling: refuse rather than ignore it.
-  if (sigmask.address() != 0) {
-    uint64_t pair[2];
-    TRY(UserPtr<uint64_t>(sigmask.address()).CopyIn(pair, 2));
-    if (pair[0] != 0) return kstd::Error::kNotSupported;
-  }
-  return DoSelect(nfds, readfds.address(), writefds.address(), exceptfds.address(), ns);
+  // The sigmask argument is a {sigset pointer, size} pair.
+  uint64_t pair[2] = {0, 0};
+  if (sigmask.address() != 0) TRY(UserPtr<uint64_t>(sigmask.address()).CopyIn(pair, 2));
+  bool installed = TRY(BeginTemporaryMask(UserPtr<const uint64_t>(pair[0]), pair[1]));
+  auto r = DoSelect(nfds, readfds.address(), writefds.address(), exceptfds.address(), ns);
+  EndTemporaryMask(installed, r.is_error() && r.error() == kstd::Error::kInterrupted);
+  return r;
 }
 
 kstd::Result<uint64_t> SysLinuxPoll(UserPtr<void> fds, uint64_t nfds, int32_t timeout_ms) {
@@ -206,11 +228,10 @@ kstd::Result<uint64_t> SysLinuxPpoll(UserPtr<void> fds, uint64_t nfds,
                                      UserPtr<const linux_abi::Timespec> timeout,
                                      UserPtr<const void> sigmask, uint64_t sigsetsize) {
   const int64_t ns = TRY(TimeoutNanos(timeout));
-  // A temporary signal mask needs signal delivery, which is not there yet:
-  // refuse rather than ignore it.
-  if (sigmask.address() != 0) return kstd::Error::kNotSupported;
-  (void)sigsetsize;
-  return DoPoll(UserPtr<linux_pollfd>(fds.address()), nfds, ns);
+  bool installed = TRY(BeginTemporaryMask(UserPtr<const uint64_t>(sigmask.address()), sigsetsize));
+  auto r = DoPoll(UserPtr<linux_pollfd>(fds.address()), nfds, ns);
+  EndTemporaryMask(installed, r.is_error() && r.error() == kstd::Error::kInterrupted);
+  return r;
 }
 
 }  // namespace core::syscall

@@ -1,8 +1,10 @@
 // Linux resource calls: the limits a process has (getrlimit, setrlimit,
-// prlimit64; fixed today, reported as Linux would) and what it and its
+// prlimit64; RLIMIT_NOFILE is the fd table's, the others are fixed and
+// reported as Linux would) and what it and its
 // waited-for children used (getrusage, times).
 
 #include "abi/linux/resource.h"
+#include "core/fd/fd_table.h"
 #include "core/proc/process.h"
 #include "core/syscall/rusage.h"
 #include "core/syscall/sys_common.h"
@@ -12,7 +14,8 @@ namespace core::syscall {
 
 namespace {
 
-// Resource limits: what Tessera enforces is fixed; reported as Linux would.
+// Resource limits as a new process has them (RLIMIT_NOFILE's soft limit is
+// then the fd table's own).
 constexpr uint64_t kInfinity = ~0ULL;
 struct Rlimit {
   uint64_t cur, max;
@@ -20,7 +23,7 @@ struct Rlimit {
 
 Rlimit DefaultLimit(int resource) {
   switch (resource) {
-    case linux_abi::kRlimitNofile: return {1024, 1024};
+    case linux_abi::kRlimitNofile: return {fd::kDefaultFdLimit, fd::kMaxFds};
     case linux_abi::kRlimitStack: return {8ULL << 20, kInfinity};
     case 8: return {64 * 1024, 64 * 1024};  // RLIMIT_MEMLOCK
     case 4: return {0, kInfinity};          // RLIMIT_CORE
@@ -37,6 +40,12 @@ kstd::Result<uint64_t> SysLinuxPrlimit64(int32_t pid, uint32_t resource,
     if (!Process::FindByPid(static_cast<uint64_t>(pid))) return kstd::Error::kSearch;
   }
   Rlimit current = DefaultLimit(static_cast<int>(resource));
+  // RLIMIT_NOFILE is the fd table's own (settable up to kMaxFds); the
+  // others are fixed.
+  kstd::RefPtr<Process> target = pid == 0 ? kstd::RefPtr<Process>::FromRaw(CurrentProcess())
+                                          : Process::FindByPid(static_cast<uint64_t>(pid));
+  bool nofile = resource == linux_abi::kRlimitNofile && target && target->fds() != nullptr;
+  if (nofile) current.cur = static_cast<uint64_t>(target->fds()->limit());
   if (old_limit.address() != 0 && old_limit.CopyOut(&current, sizeof current).is_error()) {
     return kstd::Error::kFault;
   }
@@ -48,6 +57,8 @@ kstd::Result<uint64_t> SysLinuxPrlimit64(int32_t pid, uint32_t resource,
     // already what is enforced or looser than what the kernel can do);
     // raising a hard limit above the kernel's is not.
     if (wanted.max > current.max) return kstd::Error::kPermission;
+    if (nofile)
+      target->fds()->set_limit(static_cast<int>(kstd::Min<uint64_t>(wanted.cur, fd::kMaxFds)));
   }
   return 0;
 }

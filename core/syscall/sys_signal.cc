@@ -1,5 +1,6 @@
 // Linux signal calls: rt_sigaction, rt_sigprocmask, rt_sigreturn, kill,
-// tkill, tgkill, rt_sigpending, rt_sigsuspend, pause, sigaltstack.
+// tkill, tgkill, rt_sigqueueinfo, rt_sigpending, rt_sigsuspend, pause,
+// sigaltstack.
 
 #include "abi/linux/signal.h"
 #include "core/posix/signals.h"
@@ -128,6 +129,19 @@ kstd::Result<uint64_t> SysLinuxTkill(int32_t tid, int32_t signo) {
   if (tid <= 0 || signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
   TRY(SendSignalToThread(0, static_cast<uint64_t>(tid), signo,
                          KillInfo(signo, linux_abi::kSiTkill)));
+  return 0;
+}
+
+kstd::Result<uint64_t> SysLinuxRtSigqueueinfo(int32_t pid, int32_t signo,
+                                              UserPtr<const linux_abi::SigInfo> info) {
+  linux_abi::SigInfo si;
+  TRY(info.CopyIn(&si));
+  si.signo = signo;  // as Linux: the argument wins
+  if (signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
+  bool to_self = pid > 0 && static_cast<uint64_t>(pid) == CurrentProcess()->pid();
+  TRY(posix::CheckUserSigInfo(si, to_self));
+  if (pid <= 0) return kstd::Error::kSearch;
+  TRY(SendSignalToProcess(static_cast<uint64_t>(pid), signo, si));
   return 0;
 }
 

@@ -27,5 +27,7 @@ extern const int kSocketCaseCount;
 extern const Case
     kKlogCases[];  // syslog, /dev/kmsg, /proc/kmsg; sendfile, copy_file_range, splice, tee
 extern const int kKlogCaseCount;
+extern const Case kEventCases[];  // epoll, eventfd, timerfd, signalfd, pidfd, ppoll masks
+extern const int kEventCaseCount;
 
 }  // namespace posix_test

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -938,6 +939,30 @@ const char* PollReadinessOfSockets() {
   return nullptr;
 }
 
+const char* EpollEdgePerArrivalOnSockets() {
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  int ep = epoll_create1(0);
+  CHECK(ep >= 0);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.fd = sv[1];
+  CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, sv[1], &ev) == 0);
+  epoll_event out;
+  CHECK(write(sv[0], "a", 1) == 1);
+  CHECK(epoll_wait(ep, &out, 1, 1000) == 1 && out.data.fd == sv[1]);
+  CHECK(epoll_wait(ep, &out, 1, 0) == 0);  // no new edge without new data
+  // More data while still readable: a new edge, as Linux gives one per arrival.
+  CHECK(write(sv[0], "b", 1) == 1);
+  CHECK(epoll_wait(ep, &out, 1, 1000) == 1);
+  // A connection arriving at a listener is an edge too; hang-up as well.
+  close(sv[0]);
+  CHECK(epoll_wait(ep, &out, 1, 1000) == 1 && (out.events & EPOLLIN));
+  close(ep);
+  close(sv[1]);
+  return nullptr;
+}
+
 const char* ProcNetUnixListsBoundSockets() {
   const char* path = Here("procnet");
   int l = Listener(path);
@@ -999,6 +1024,7 @@ const Case kSocketCases[] = {
     {"sendmmsg_recvmmsg", SendmmsgRecvmmsg},
     {"scatter_gather_sendmsg", ScatterGatherSendmsg},
     {"poll_socket_readiness", PollReadinessOfSockets},
+    {"epoll_edge_per_arrival", EpollEdgePerArrivalOnSockets},
     {"proc_net_unix", ProcNetUnixListsBoundSockets},
 };
 const int kSocketCaseCount = sizeof kSocketCases / sizeof kSocketCases[0];

@@ -441,6 +441,8 @@ def run_socket_checks(cmd):
         lambda l: l == ["1"])
     cmd("a bound socket's node stays; connect is refused", "sockname bind /tmp/s; sockname connect /tmp/s",
         lambda l: l == ["bound /tmp/s", "connect: ECONNREFUSED"])
+    cmd("an epoll event loop under load for a minute", "eventloop --seconds 60",
+        lambda l: len(l) == 1 and l[0].startswith("eventloop: ok"), timeout=180)
     cmd("syslogd ends on SIGTERM", "killall syslogd; sleep 1; pidof syslogd; echo rc=$?",
         lambda l: l == ["rc=1"])
 
