@@ -46,7 +46,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -362,6 +365,86 @@ Outcome PipeBandwidth4K(const char* metric) { return Bandwidth(metric, 4096, 0);
 Outcome PipeBandwidth64K(const char* metric) { return Bandwidth(metric, 65536, 0); }
 Outcome UnixStreamBandwidth64K(const char* metric) { return Bandwidth(metric, 65536, SOCK_STREAM); }
 
+// epoll_wait with 1 ready among 1,000 registered eventfds (level
+// triggered, timeout 0): samples of 100 calls, divided by 100. The cost
+// should follow the ready items, not the registered ones.
+Outcome EpollOneOfThousand(const char* metric) {
+  constexpr int kFds = 1000, kBatch = 100, kSamples = 400;
+  rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < kFds + 64) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  int ep = epoll_create1(0);
+  if (ep < 0) return Fail(metric, "epoll_create1");
+  static int fds[kFds];
+  for (int i = 0; i < kFds; ++i) {
+    fds[i] = eventfd(0, EFD_NONBLOCK);
+    if (fds[i] < 0) return Fail(metric, "eventfd");
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = static_cast<uint32_t>(i);
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) != 0) return Fail(metric, "epoll_ctl");
+  }
+  uint64_t one = 1;
+  if (write(fds[kFds / 2], &one, sizeof one) != sizeof one) return Fail(metric, "eventfd write");
+  epoll_event out[64];
+  for (int s = -1; s < kSamples; ++s) {  // sample -1 warms up
+    int64_t t0 = NowNs();
+    for (int i = 0; i < kBatch; ++i) {
+      if (epoll_wait(ep, out, 64, 0) != 1 || out[0].data.u32 != kFds / 2) {
+        return Fail(metric, "epoll_wait did not report exactly the ready eventfd", false);
+      }
+    }
+    if (s >= 0) g_samples[s] = static_cast<double>(NowNs() - t0) / kBatch;
+  }
+  for (int fd : fds) close(fd);
+  close(ep);
+  char extra[32];
+  snprintf(extra, sizeof extra, " registered=%d", kFds);
+  Report(metric, "ns", g_samples, kSamples, static_cast<long>(kSamples) * kBatch, extra);
+  return kMeasured;
+}
+
+// A counter to another process through one eventfd and back through a
+// second: a sample per round trip.
+Outcome EventfdPingPong(const char* metric) {
+  constexpr int kWarmup = 100, kSamples = 2000;
+  int to_child = eventfd(0, 0), to_parent = eventfd(0, 0);
+  if (to_child < 0 || to_parent < 0) return Fail(metric, "eventfd");
+  fflush(stdout);
+  pid_t child = fork();
+  if (child < 0) return Fail(metric, "fork");
+  if (child == 0) {
+    uint64_t v;
+    while (read(to_child, &v, sizeof v) == sizeof v) {
+      if (v == 2) _exit(0);  // the parent's "stop"
+      uint64_t one = 1;
+      if (write(to_parent, &one, sizeof one) != sizeof one) _exit(1);
+    }
+    _exit(1);
+  }
+  auto round_trip = [&]() {
+    uint64_t v = 1;
+    return write(to_child, &v, sizeof v) == sizeof v && read(to_parent, &v, sizeof v) == sizeof v;
+  };
+  for (int i = 0; i < kWarmup; ++i) {
+    if (!round_trip()) return Fail(metric, "round trip");
+  }
+  for (int s = 0; s < kSamples; ++s) {
+    int64_t t0 = NowNs();
+    if (!round_trip()) return Fail(metric, "round trip");
+    g_samples[s] = static_cast<double>(NowNs() - t0);
+  }
+  uint64_t stop = 2;
+  if (write(to_child, &stop, sizeof stop) != sizeof stop) return Fail(metric, "stop");
+  if (!ReapedCleanly(child)) return Fail(metric, "the child did not end cleanly", false);
+  close(to_child);
+  close(to_parent);
+  Report(metric, "ns", g_samples, kSamples, kSamples);
+  return kMeasured;
+}
+
 // fork, the child's _exit(0), waitpid: a sample per process.
 Outcome ForkExitWait(const char* metric) {
   constexpr int kWarmup = 10, kSamples = 200;
@@ -633,6 +716,8 @@ constexpr Benchmark kBenchmarks[] = {
     {"unix_stream_roundtrip", UnixStreamRoundTrip},
     {"unix_stream_bw_64KiB", UnixStreamBandwidth64K},
     {"unix_dgram_roundtrip", UnixDgramRoundTrip},
+    {"epoll_wait_1_of_1000", EpollOneOfThousand},
+    {"eventfd_pingpong", EventfdPingPong},
 };
 
 // Runs one benchmark in a child process; returns its outcome.
