@@ -185,39 +185,43 @@ int16_t EpollInstance::PollEvents() {
 
 size_t EpollInstance::Harvest(kstd::Span<EpollEvent> out) {
   size_t got = 0;
-  size_t budget;
-  {
-    SpinLockGuard guard(lock_);
-    budget = ready_.size();
-  }
-  while (got < out.size() && budget-- > 0) {
-    PinnedFiles pins;  // released after the lock below
+  size_t budget = static_cast<size_t>(-1);  // the ready list's length, read at the first pop
+  bool done = false;
+  // Batches of up to PinnedFiles::kMax items under one hold of the topology
+  // lock (the pins are dropped after it, between batches).
+  while (!done && got < out.size() && budget > 0) {
+    PinnedFiles pins;
     SpinLockGuard topo(g_epoll_topology_lock);
-    EpollItem* item;
-    {
+    while (got < out.size() && budget > 0 && !pins.full()) {
+      EpollItem* item;
+      {
+        SpinLockGuard guard(lock_);
+        if (budget == static_cast<size_t>(-1)) budget = ready_.size();
+        item = budget > 0 ? ready_.PopFront() : nullptr;
+        if (item == nullptr) {
+          SyncReadySignalLocked(false);
+          done = true;
+          break;
+        }
+        --budget;
+      }
+      // A file being destroyed is dropped (its release removes the item).
+      uint32_t ev = pins.Pin(item->file) ? PollFileLocked(item->file, 0, &pins) : 0;
       SpinLockGuard guard(lock_);
-      item = ready_.PopFront();
-      if (item == nullptr) {
-        SyncReadySignalLocked(false);
-        break;
+      // Not ready any more: left off the list until its next change queues it.
+      uint32_t revents = ev & item->events & ~kPrivateBits;
+      if (revents != 0) {
+        out[got].events = revents;
+        out[got].data = item->data;
+        ++got;
+        if (item->events & linux_abi::kEpollOneShot) {
+          item->events &= kPrivateBits;  // disabled until EPOLL_CTL_MOD
+        } else if ((item->events & linux_abi::kEpollEt) == 0 && !ReadyList::Contains(item)) {
+          ready_.PushBack(item);  // level-triggered: checked again next time
+        }
       }
+      SyncReadySignalLocked(false);
     }
-    // A file being destroyed is dropped (its release removes the item).
-    uint32_t ev = pins.Pin(item->file) ? PollFileLocked(item->file, 0, &pins) : 0;
-    SpinLockGuard guard(lock_);
-    // Not ready any more: left off the list until its next change queues it.
-    uint32_t revents = ev & item->events & ~kPrivateBits;
-    if (revents != 0) {
-      out[got].events = revents;
-      out[got].data = item->data;
-      ++got;
-      if (item->events & linux_abi::kEpollOneShot) {
-        item->events &= kPrivateBits;  // disabled until EPOLL_CTL_MOD
-      } else if ((item->events & linux_abi::kEpollEt) == 0 && !ReadyList::Contains(item)) {
-        ready_.PushBack(item);  // level-triggered: checked again next time
-      }
-    }
-    SyncReadySignalLocked(false);
   }
   return got;
 }

@@ -24,9 +24,10 @@ kstd::Result<uint64_t> CreateEpoll(bool cloexec) {
 
 // Harvests into user memory in chunks; returns the count. Errors: kFault.
 kstd::Result<uint64_t> HarvestToUser(fd::EpollInstance* ep, uint64_t user, int32_t maxevents) {
-  constexpr size_t kChunk = 128;
-  EpollEvent* buf = new (kstd::nothrow) EpollEvent[kChunk];
-  if (buf == nullptr) return kstd::Error::kNoMemory;
+  // 32 events (384 bytes) on the stack: most waits want fewer, and a heap
+  // buffer per call costs more than the harvest itself.
+  constexpr size_t kChunk = 32;
+  EpollEvent buf[kChunk];
   uint64_t total = 0;
   kstd::Result<uint64_t> result = uint64_t{0};
   while (total < static_cast<uint64_t>(maxevents)) {
@@ -41,7 +42,6 @@ kstd::Result<uint64_t> HarvestToUser(fd::EpollInstance* ep, uint64_t user, int32
     total += got;
     if (got < want) break;
   }
-  delete[] buf;
   if (result.is_error()) return result;
   return total;
 }
