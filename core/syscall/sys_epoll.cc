@@ -58,11 +58,14 @@ kstd::Result<uint64_t> EpollWait(int32_t epfd, uint64_t events, int32_t maxevent
   auto file = TRY(CurrentProcess()->fds()->Get(epfd));
   if (!file->IsEpoll()) return kstd::Error::kInvalid;
   auto* ep = static_cast<fd::EpollInstance*>(file.get());
+  // A poll (timeout 0) or a wait that finds events at once never reads the clock.
+  uint64_t n = TRY(HarvestToUser(ep, events, maxevents));
+  if (n > 0 || timeout_ns == 0) return n;
   uint64_t deadline = timeout_ns < 0 ? sched::kNoDeadline
                                      : sched::DeadlineAfterNanos(static_cast<uint64_t>(timeout_ns));
   for (;;) {
-    uint64_t n = TRY(HarvestToUser(ep, events, maxevents));
-    if (n > 0 || timeout_ns == 0) return n;
+    n = TRY(HarvestToUser(ep, events, maxevents));
+    if (n > 0) return n;
     if (deadline != sched::kNoDeadline && sched::Now() >= deadline) return n;
     kstd::RefPtr<KernelObject> object = file;
     Signals wanted = kSignalReadable;
