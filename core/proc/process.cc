@@ -222,8 +222,11 @@ kstd::Result<kstd::RefPtr<Process>> Process::Fork(const void* frame,
   return Clone(frame, cpu, CloneOptions{});
 }
 
+bool IsUserTlsBase(uint64_t base) { return base < hal::UserAddressLimit(); }
+
 kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal::ThreadContext& cpu,
                                                    const CloneOptions& options) {
+  if (options.set_tls && !IsUserTlsBase(options.tls)) return kstd::Error::kPermission;
   uint64_t pid = __atomic_fetch_add(&g_next_pid, 1, __ATOMIC_RELAXED);
   kstd::RefPtr<Process> child =
       kstd::AdoptRef(new (kstd::nothrow) Process(name_, pid, pid_, HandleSecret(pid)));
@@ -327,6 +330,7 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
 kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame,
                                                                const hal::ThreadContext& cpu,
                                                                const ThreadOptions& options) {
+  if (options.clone.set_tls && !IsUserTlsBase(options.clone.tls)) return kstd::Error::kPermission;
   auto* frame_copy = new (kstd::nothrow) hal::UserFrame(*static_cast<const hal::UserFrame*>(frame));
   if (frame_copy == nullptr) return kstd::Error::kNoMemory;
   hal::SetForkChildResult(frame_copy);

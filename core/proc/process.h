@@ -53,6 +53,13 @@ struct ResourceUsage {
   }
 };
 
+/// Whether `base` may be a user thread's FS base (TLS): a user-half address.
+/// A kernel-half or non-canonical one would fault in the kernel when the
+/// context switch loads it (on hardware; TCG lets it pass). clone's
+/// CLONE_SETTLS and arch_prctl(ARCH_SET_FS) refuse others with EPERM, as
+/// Linux does.
+bool IsUserTlsBase(uint64_t base);
+
 class Process final : public KernelObject {
  public:
   static constexpr size_t kNameMax = 32;

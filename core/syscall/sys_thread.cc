@@ -18,7 +18,7 @@ kstd::Result<uint64_t> SysLinuxArchPrctl(int32_t code, uint64_t address) {
   hal::ThreadContext* context = CurrentThread()->context();
   switch (code) {
     case kArchSetFs:
-      if (address >= hal::UserAddressLimit()) return kstd::Error::kPermission;
+      if (!IsUserTlsBase(address)) return kstd::Error::kPermission;
       context->fs_base = address;
       hal::LoadFsBase(address);
       return 0;

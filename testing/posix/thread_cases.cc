@@ -506,7 +506,29 @@ const char* CloneFlagRules() {
 
 }  // namespace
 
+// A TLS base outside the user half (kernel half or non-canonical) is
+// refused with EPERM by clone's CLONE_SETTLS and by arch_prctl(ARCH_SET_FS),
+// as Linux refuses them: loading one into FS_BASE faults in the kernel on
+// hardware. (Before the fix, clone took it and the child ran with it.)
+const char* TlsBaseOutsideUserHalfIsRefused() {
+  constexpr long kArchSetFs = 0x1002;
+  const uint64_t bad[] = {0x8000000000000000ull, 0xffff800000000000ull, 0x0000800000000000ull};
+  for (uint64_t tls : bad) {
+    errno = 0;
+    long r = syscall(SYS_clone, static_cast<long>(SIGCHLD | CLONE_SETTLS), 0L, 0L, 0L, tls);
+    if (r == 0) syscall(SYS_exit_group, 0);  // the child of the bug: leave at once
+    if (r > 0) {
+      waitpid(static_cast<pid_t>(r), nullptr, 0);
+      return Fail("clone accepted the TLS base %#llx", static_cast<unsigned long long>(tls));
+    }
+    CHECK(errno == EPERM);
+    CHECK_ERRNO(syscall(SYS_arch_prctl, kArchSetFs, tls), EPERM);
+  }
+  return nullptr;
+}
+
 const Case kThreadCases[] = {
+    {"tls_base_outside_user_half_refused", TlsBaseOutsideUserHalfIsRefused},
     {"pthread_create_join_value", CreateJoinReturnsValue},
     {"pthread_mutex_counter", MutexProtectedCounter},
     {"pthread_cond_ping_pong", ConditionVariablePingPong},
