@@ -55,6 +55,10 @@ kstd::Result<void> ChannelTransport::Call(kstd::Span<const uint8_t> message,
   fsproto::Request header;
   __builtin_memcpy(&header, message.data(), sizeof header);
   uint64_t deadline = sched::DeadlineAfterNanos(timeout_ns_);
+  // The server's answer is awaited as Linux awaits its disks: a signal does
+  // not end the wait (no EINTR from stat or getcwd under an SA_RESTART
+  // storm); being killed does, and the mount's deadline bounds it.
+  sched::KillableWaits killable;
   TRY(LockRequests(deadline));
   auto result = CallLocked(header.op, message, data_in, reply, data_out, deadline);
   UnlockRequests();
@@ -95,7 +99,10 @@ void ChannelTransport::Shut() {
 kstd::Result<void> ChannelTransport::LockRequests(uint64_t deadline) {
   while (__atomic_exchange_n(&busy_, true, __ATOMIC_ACQUIRE)) {
     sched::WakeReason why = waiters_.WaitIf(deadline, Busy, this);
-    if (why == sched::WakeReason::kInterrupted) return kstd::Error::kInterrupted;
+    if (why == sched::WakeReason::kInterrupted) {
+      if (!sched::InterruptEndsWait()) continue;  // a signal: keep waiting (killable)
+      return kstd::Error::kInterrupted;
+    }
     if (why == sched::WakeReason::kTimedOut) return kstd::Error::kIo;  // the holder is stuck
     if (dead()) return kstd::Error::kIo;
   }

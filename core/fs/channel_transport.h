@@ -13,9 +13,11 @@
 // Deadlines and death: every wait (for the lock or the reply) has the mount's
 // deadline (FsMountArgs::timeout_ms). A missed deadline, a closed server end
 // or a malformed reply marks the transport dead: from then on every operation
-// fails with EIO at once. A caller interrupted by a signal (or killed) gets
-// EINTR; its request stays "abandoned" and the next caller first waits for
-// (and drops) that reply, so the buffer is never shared by two requests.
+// fails with EIO at once. The waits are killable only (sched::KillableWaits):
+// a signal does not end them (Linux's file systems never give EINTR for a
+// stat or a getcwd); a caller being killed gets EINTR, its request stays
+// "abandoned" and the next caller first waits for (and drops) that reply, so
+// the buffer is never shared by two requests.
 
 #include <stdint.h>
 

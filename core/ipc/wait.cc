@@ -40,6 +40,7 @@ kstd::Result<size_t> WaitForSignals(kstd::RefPtr<KernelObject>* objects, const S
         break;
       }
       if (why == sched::WakeReason::kInterrupted) {
+        if (!sched::InterruptEndsWait()) continue;  // a killable wait: a signal is not enough
         result = kstd::Error::kInterrupted;
         break;
       }

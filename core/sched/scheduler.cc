@@ -177,8 +177,24 @@ void PrepareToBlock() {
   S::wake_reason(cur) = WakeReason::kNone;
 }
 
+// Whether `cur` may not start (or continue) a wait: it is being killed, or
+// a signal waits for it and its waits are not killable-only.
+static bool MustNotWait(const Thread* cur) {
+  return cur->kill_pending_ || (cur->interrupt_pending_ && cur->killable_waits_ == 0);
+}
+
+KillableWaits::KillableWaits() { ++Current()->killable_waits_; }
+KillableWaits::~KillableWaits() { --Current()->killable_waits_; }
+
+bool KillPending() { return Current()->kill_pending_; }
+
+bool InterruptEndsWait() {
+  const Thread* cur = Current();
+  return cur->killable_waits_ == 0 || cur->kill_pending_;
+}
+
 static WakeReason BlockLocked(Thread* cur, uint64_t deadline) REQUIRES(g_lock) {
-  if (cur->kill_pending_ || cur->interrupt_pending_) return WakeReason::kInterrupted;
+  if (MustNotWait(cur)) return WakeReason::kInterrupted;
   if (S::wake_pending(cur)) {
     S::wake_pending(cur) = false;
     return S::wake_reason(cur);
@@ -235,7 +251,7 @@ WakeReason WaitQueue::Wait(uint64_t deadline) {
   IrqLock lock;
   Thread* cur = CurrentLocked();
   S::wake_pending(cur) = false;
-  if (cur->kill_pending_ || cur->interrupt_pending_) return WakeReason::kInterrupted;
+  if (MustNotWait(cur)) return WakeReason::kInterrupted;
   waiters_.PushBack(cur);
   S::waiting_on(cur) = this;
   WakeReason r = BlockLocked(cur, deadline);
@@ -250,7 +266,7 @@ WakeReason WaitQueue::WaitIf(uint64_t deadline, bool (*still_needed)(void*), voi
   IrqLock lock;
   Thread* cur = CurrentLocked();
   S::wake_pending(cur) = false;
-  if (cur->kill_pending_ || cur->interrupt_pending_) return WakeReason::kInterrupted;
+  if (MustNotWait(cur)) return WakeReason::kInterrupted;
   if (!still_needed(context)) return WakeReason::kWoken;
   waiters_.PushBack(cur);
   S::waiting_on(cur) = this;

@@ -83,6 +83,26 @@ SchedulerStats Stats();
 /// The rest of the non-idle ticks went to kernel threads.
 uint64_t UserTicks();
 
+/// While one lives, the running thread's waits are killable only: a signal
+/// it can take does not end them (no EINTR, no restart), being killed does.
+/// For waits that have no place to stop halfway, such as a file-system
+/// server's reply (Linux waits for its disks so); such waits need their own
+/// deadline, since a signal cannot end them.
+class KillableWaits {
+ public:
+  KillableWaits();
+  ~KillableWaits();
+  KillableWaits(const KillableWaits&) = delete;
+  KillableWaits& operator=(const KillableWaits&) = delete;
+};
+
+/// Whether the running thread is being killed (its waits end at once).
+bool KillPending();
+
+/// Whether a wait of the running thread that woke with kInterrupted must
+/// end: always, unless it waits killably and is not being killed.
+bool InterruptEndsWait();
+
 /// A FIFO of blocked threads, guarded by the scheduler lock.
 class WaitQueue {
  public:

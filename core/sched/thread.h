@@ -88,6 +88,10 @@ class Thread final : public KernelObject {
   // (EINTR/restart) so the thread returns to user mode to take it. Set by
   // senders, cleared when nothing deliverable remains (core/proc/signals).
   bool interrupt_pending_ = false;
+  // > 0 while the thread waits killably (sched::KillableWaits): a pending
+  // signal does not end its waits, only kill_pending_ does (Linux's
+  // TASK_KILLABLE). Changed only by the thread itself.
+  int killable_waits_ = 0;
   // The Linux syscall number of the call in progress (for restarts), or ~0.
   uint64_t syscall_nr_ = ~0ULL;
   // The page-table root to run with (0: the kernel's). Set before Start;

@@ -9,11 +9,14 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -886,12 +889,77 @@ const char* WaitidNohangAndNowait() {
 
 }  // namespace
 
+// A SIGALRM storm (a 1 ms interval timer, an SA_RESTART handler) over the
+// path calls: none may fail with EINTR (Linux's file systems wait for the
+// disk uninterruptibly). On Tessera's ext2 root every one of them waits for
+// the fs server, which is where EINTR leaked out; disk_test runs this case
+// there (TEST_TMPDIR=/data).
+volatile sig_atomic_t g_storm_alarms = 0;
+void StormHandler(int) { g_storm_alarms = g_storm_alarms + 1; }
+
+const char* PathCallsRestartUnderSigalrmStorm() {
+  CHECK(SetHandler(SIGALRM, StormHandler, SA_RESTART) == 0);
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s", TmpPath("storm"));
+  CHECK(mkdir(dir, 0755) == 0);
+  CHECK(chdir(dir) == 0);
+  itimerval every_ms{{0, 1000}, {0, 1000}};
+  CHECK(setitimer(ITIMER_REAL, &every_ms, nullptr) == 0);
+  const char* failed = nullptr;
+  int rounds = 0;
+  timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  do {
+    char buf[256];
+    struct stat st;
+#define STORM_STEP(expr)                 \
+  if ((expr) < 0 && errno == EINTR) {    \
+    failed = #expr " failed with EINTR"; \
+    break;                               \
+  }
+    STORM_STEP(getcwd(buf, sizeof buf) == nullptr ? -1 : 0);
+    STORM_STEP(stat(".", &st));
+    int fd = open("f", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    STORM_STEP(fd);
+    if (fd >= 0) {
+      STORM_STEP(write(fd, "storm", 5));
+      close(fd);
+    }
+    fd = open("f", O_RDONLY);
+    STORM_STEP(fd);
+    if (fd >= 0) {
+      STORM_STEP(read(fd, buf, sizeof buf));
+      close(fd);
+    }
+    STORM_STEP(rename("f", "g"));
+    STORM_STEP(rename("g", "f"));
+    STORM_STEP(mkdir("d", 0755));
+    STORM_STEP(rmdir("d"));
+    int dfd = open(".", O_RDONLY | O_DIRECTORY);
+    STORM_STEP(dfd);
+    if (dfd >= 0) {
+      STORM_STEP(syscall(SYS_getdents64, dfd, buf, sizeof buf));
+      close(dfd);
+    }
+#undef STORM_STEP
+    ++rounds;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+  } while (now.tv_sec - start.tv_sec < 3);
+  itimerval off{};
+  setitimer(ITIMER_REAL, &off, nullptr);
+  unlink("f");
+  if (failed != nullptr) return Fail("round %d, %d alarms: %s", rounds, g_storm_alarms, failed);
+  CHECK(g_storm_alarms > 0);
+  return nullptr;
+}
+
 const Case kSignalCases[] = {
     {"sigaction_siginfo_kill_self", HandlerSiginfoKillSelf},
     {"sigaction_siginfo_from_child", HandlerSiginfoFromChild},
     {"raise_runs_handler", RaiseRunsHandler},
     {"gettid_tgkill_self", GettidAndTgkillSelf},
     {"sa_restart_restarts_read", SaRestartRestartsRead},
+    {"sigalrm_storm_path_calls", PathCallsRestartUnderSigalrmStorm},
     {"no_sa_restart_read_eintr", NoSaRestartReadIsEintr},
     {"waitpid_eintr_and_restart", WaitpidEintrAndRestart},
     {"blocked_signal_pending", BlockedSignalIsPending},

@@ -60,6 +60,7 @@ if booted_to_disk; then
   run remount 'mount -o remount,ro / && { touch /data/ro-probe; echo rc=$?; mount -o remount,rw /; } &&
     grep " / " /proc/mounts && test ! -e /data/ro-probe && echo remount-ok'
   run sock 'sockname bind /data/sock && ls -l /data/sock | cut -c1 && sockname connect /data/sock'
+  run storm 'TEST_TMPDIR=/data posixtest sigalrm_storm'
   run sums "md5sum $(echo $FILES)"
   run listing 'ls -lR /data; df /'
   run sync 'sync && echo sync-ok'
@@ -92,6 +93,8 @@ check "boot 1: symlinks" bash -c 'grep -qx "/data/log" <<< "$1" && grep -q "^/da
 check "boot 1: bind makes a socket node on ext2; with its socket closed, connect is refused" \
   bash -c 'grep -qx "bound /data/sock" <<< "$1" && grep -qx s <<< "$1" && grep -qx "connect: ECONNREFUSED" <<< "$1"' \
   _ "$(section sock)"
+check "boot 1: path calls on the ext2 root never fail with EINTR under a SIGALRM storm (SA_RESTART)" \
+  in_section storm '^posix: PASS sigalrm_storm_path_calls$'
 check "boot 1: a checksum for every file ($(wc -w <<< "$FILES"))" \
   test "$(grep -cE '^[0-9a-f]{32}  /' <<< "$sums1")" -eq "$(wc -w <<< "$FILES")"
 check "boot 1: no kernel panic" bash -c '! grep -qE "KERNEL PANIC|KERNEL EXCEPTION" "$1"' _ "$log1"
