@@ -1,5 +1,7 @@
 #include "core/proc/program_image.h"
 
+#include "core/crypto/kernel_random.h"
+
 #include "core/exec/elf_loader.h"
 #include "core/exec/initial_stack.h"
 #include "core/kernel/memory.h"
@@ -68,11 +70,9 @@ kstd::Result<ProgramImage> LoadProgram(vm::VmAspace* aspace, kstd::ByteSpan file
   aux.entry = image.entry;
   aux.base = 0;
   aux.hwcap = hal::ReadCpuId(1).edx;
-  uint64_t seed = hal::ReadCycleCounter() ^ reinterpret_cast<uint64_t>(aspace);
-  for (size_t i = 0; i < exec::kRandomBytes; ++i) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    aux.random[i] = static_cast<uint8_t>(seed >> 56);
-  }
+  // AT_RANDOM seeds libc's stack canary and pointer guard: from the CSPRNG,
+  // never from anything a program could guess (a cycle count).
+  crypto::RandomBytes(kstd::Span<uint8_t>(aux.random, exec::kRandomBytes));
   aux.execfn = args.execfn;
   aux.extra_type = args.extra_aux_type;
   aux.extra_value = args.extra_aux_value;

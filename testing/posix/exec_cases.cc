@@ -393,7 +393,22 @@ const char* ExecveSeesARewrittenProgram() {
   return nullptr;
 }
 
+// AT_RANDOM (libc's stack canary and pointer guard) differs from one execve
+// to the next and is not all zeros.
+const char* AtRandomDiffersPerExec() {
+  const char* argv[] = {HelperPath(), "random", nullptr};
+  const char* envp[] = {nullptr};
+  RunResult a, b;
+  CHECK(RunProgram(HelperPath(), argv, envp, &a) && a.status == 0);
+  CHECK(RunProgram(HelperPath(), argv, envp, &b) && b.status == 0);
+  CHECK(a.out_len == 33 && b.out_len == 33);
+  CHECK(strncmp(a.out, "00000000000000000000000000000000", 32) != 0);
+  CHECK(strcmp(a.out, b.out) != 0);
+  return nullptr;
+}
+
 const Case kExecCases[] = {
+    {"at_random_differs_per_exec", AtRandomDiffersPerExec},
     {"execve_sees_rewritten_program", ExecveSeesARewrittenProgram},
     {"execve_argv_envp", ExecveArgvEnvp},
     {"execve_empty_environment", ExecveEmptyEnvironment},

@@ -12,6 +12,7 @@
 //   sleep MS             sleeps MS milliseconds, exits 0
 //   segv                 writes through a null pointer (a real fault)
 //   exit N               exits with status N
+//   random               prints the 16 AT_RANDOM bytes in hex
 // Anything else exits 2.
 
 #include <elf.h>
@@ -127,6 +128,13 @@ int main(int argc, char** argv, char** envp) {
   int status = 2;
   if (strcmp(mode, "args") == 0) {
     status = Args(argc, argv, envp);
+  } else if (strcmp(mode, "random") == 0) {
+    const unsigned char* r =
+        reinterpret_cast<const unsigned char*>(static_cast<uintptr_t>(getauxval(AT_RANDOM)));
+    if (r == nullptr) return 1;
+    for (int i = 0; i < 16; ++i) printf("%02x", r[i]);
+    printf("\n");
+    status = 0;
   } else if (strcmp(mode, "auxv") == 0 && argc >= 3) {
     status = Auxv(argc, argv, envp, argv[2]);
   } else if (strcmp(mode, "fdstate") == 0) {
