@@ -442,14 +442,27 @@ UnixSocket::~UnixSocket() {
 // ---- waiting ----
 
 kstd::Result<void> UnixSocket::WaitFor(KernelObject* target, Signals wanted, uint64_t deadline) {
-  kstd::RefPtr<KernelObject> objects[2] = {kstd::RefPtr<KernelObject>::FromRaw(target),
-                                           kstd::RefPtr<KernelObject>::FromRaw(this)};
-  // Besides `wanted`, an error or hang-up on this socket ends the wait.
-  Signals w[2] = {wanted, kSignalPeerClosed};
-  size_t n = target == this ? 1 : 2;
-  if (n == 1) w[0] |= kSignalPeerClosed;
-  auto r = ipc::WaitForSignals(objects, w, n, deadline, nullptr);
-  if (r.is_error()) return r.error() == kstd::Error::kTimedOut ? kstd::Error::kAgain : r.error();
+  if (target == this) {
+    // Besides `wanted`, a hang-up or an error on this socket ends the wait.
+    kstd::RefPtr<KernelObject> self = kstd::RefPtr<KernelObject>::FromRaw(this);
+    Signals w = wanted | kSignalPeerClosed;
+    auto r = ipc::WaitForSignals(&self, &w, 1, deadline, nullptr);
+    if (r.is_error()) return r.error() == kstd::Error::kTimedOut ? kstd::Error::kAgain : r.error();
+    return kstd::Ok();
+  }
+  // Another socket (a full listener or datagram receiver): the reference
+  // held while waiting keeps that socket open, so a socket closed by its
+  // owner would never tell us. Wait in short slices; the caller drops the
+  // reference and looks again (it then finds it closed, or room).
+  constexpr uint64_t kSliceNanos = 50'000'000;
+  uint64_t slice = sched::DeadlineAfterNanos(kSliceNanos);
+  bool last = deadline != sched::kNoDeadline && deadline <= slice;
+  kstd::RefPtr<KernelObject> other = kstd::RefPtr<KernelObject>::FromRaw(target);
+  auto r = ipc::WaitForSignals(&other, &wanted, 1, last ? deadline : slice, nullptr);
+  if (r.is_error()) {
+    if (r.error() != kstd::Error::kTimedOut) return r.error();
+    if (last) return kstd::Error::kAgain;  // SO_SNDTIMEO expired
+  }
   return kstd::Ok();
 }
 

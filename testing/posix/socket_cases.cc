@@ -751,6 +751,66 @@ const char* BacklogFullGivesEagain() {
   return nullptr;
 }
 
+const char* BlockedSendersWakeWhenTheReceiverCloses() {
+  // A datagram receiver whose queue is full, and a listener whose backlog
+  // is full: a blocked sendto / connect returns ECONNREFUSED once the
+  // receiving socket is closed.
+  socklen_t len;
+  sockaddr_un d = AbstractAddress("full-dgram", &len);
+  int r = socket(AF_UNIX, SOCK_DGRAM, 0);
+  CHECK(bind(r, reinterpret_cast<sockaddr*>(&d), len) == 0);
+  int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  while (sendto(s, "x", 1, 0, reinterpret_cast<sockaddr*>(&d), len) == 1) {
+  }
+  CHECK(errno == EAGAIN);
+  sockaddr_un l = AbstractAddress("full-listener", &len);
+  int listener = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(bind(listener, reinterpret_cast<sockaddr*>(&l), len) == 0);
+  CHECK(listen(listener, 0) == 0);
+  int first = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  int second = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  CHECK(connect(first, reinterpret_cast<sockaddr*>(&l), len) == 0);
+  // Linux takes backlog + 1 connections; one more is refused for now.
+  while (connect(second, reinterpret_cast<sockaddr*>(&l), len) == 0) {
+    close(second);
+    second = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  }
+  CHECK(errno == EAGAIN);
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    alarm(10);
+    close(r);  // the parent's close must be the last one
+    close(listener);
+    fcntl(s, F_SETFL, 0);
+    socklen_t dl;
+    sockaddr_un dd = AbstractAddress("full-dgram", &dl);
+    // (the abstract names carry the parent's pid: rebuild them from it)
+    int n = snprintf(dd.sun_path + 1, sizeof dd.sun_path - 1, "tessera-%d-full-dgram", getppid());
+    dl = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + n);
+    if (sendto(s, "y", 1, 0, reinterpret_cast<sockaddr*>(&dd), dl) != -1 || errno != ECONNREFUSED)
+      _exit(1);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un ll{};
+    ll.sun_family = AF_UNIX;
+    n = snprintf(ll.sun_path + 1, sizeof ll.sun_path - 1, "tessera-%d-full-listener", getppid());
+    socklen_t lcl = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + n);
+    if (connect(c, reinterpret_cast<sockaddr*>(&ll), lcl) != -1 || errno != ECONNREFUSED) _exit(2);
+    _exit(0);
+  }
+  SleepMs(300);  // the child blocks in sendto, then in connect
+  close(r);
+  SleepMs(300);
+  close(listener);
+  int status;
+  CHECK(waitpid(child, &status, 0) == child);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return Fail("child status %#x", status);
+  close(s);
+  close(first);
+  close(second);
+  return nullptr;
+}
+
 const char* AcceptNonblockingAndFlags() {
   const char* path = Here("accept4");
   int l = Listener(path);
@@ -1017,6 +1077,7 @@ const Case kSocketCases[] = {
     {"credentials_and_peercred", CredentialsAndPeercred},
     {"backlog_full_eagain", BacklogFullGivesEagain},
     {"accept_nonblocking_flags", AcceptNonblockingAndFlags},
+    {"blocked_senders_wake_on_close", BlockedSendersWakeWhenTheReceiverCloses},
     {"socket_flags_and_refusals", SocketFlagsAndRefusals},
     {"garbage_addresses", GarbageAddressesAndLengths},
     {"receive_timeout_eagain", ReceiveTimeoutGivesEagain},
