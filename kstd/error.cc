@@ -36,6 +36,7 @@ const char* ErrorName(Error error) {
     case Error::kMessageSize: return "EMSGSIZE";
     case Error::kTimedOut: return "ETIMEDOUT";
     case Error::kStale: return "ESTALE";
+    case Error::kIdRemoved: return "EIDRM";
     case Error::kNotSocket: return "ENOTSOCK";
     case Error::kDestinationRequired: return "EDESTADDRREQ";
     case Error::kWrongProtocolType: return "EPROTOTYPE";

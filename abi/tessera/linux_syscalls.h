@@ -77,6 +77,10 @@
     (old_addr, old_size, new_size, flags, new_addr))                                               \
   X(28, LinuxMadvise, kInterrupted, (uint64_t addr, uint64_t length, int32_t advice),              \
     (addr, length, advice))                                                                        \
+  X(29, LinuxShmget, kInterrupted, (int32_t key, uint64_t size, int32_t flags),                    \
+    (key, size, flags))                                                                            \
+  X(30, LinuxShmat, kInterrupted, (int32_t id, uint64_t addr, int32_t flags), (id, addr, flags))   \
+  X(31, LinuxShmctl, kInterrupted, (int32_t id, int32_t cmd, OUT_PTR(void) buf), (id, cmd, buf))   \
   X(32, LinuxDup, kInterrupted, (int32_t fd), (fd))                                                \
   X(33, LinuxDup2, kInterrupted, (int32_t oldfd, int32_t newfd), (oldfd, newfd))                   \
   X(34, LinuxPause, kInterrupted, (), ())                                                          \
@@ -141,6 +145,12 @@
     (pid, status, options, rusage))                                                                \
   X(62, LinuxKill, kInterrupted, (int32_t pid, int32_t signo), (pid, signo))                       \
   X(63, LinuxUname, kInterrupted, (OUT_PTR(void) buf), (buf))                                      \
+  X(64, LinuxSemget, kInterrupted, (int32_t key, int32_t nsems, int32_t flags),                    \
+    (key, nsems, flags))                                                                           \
+  X(65, LinuxSemop, kInterrupted, (int32_t id, IN_PTR(void) ops, uint64_t nops), (id, ops, nops))  \
+  X(66, LinuxSemctl, kInterrupted, (int32_t id, int32_t num, int32_t cmd, uint64_t arg),           \
+    (id, num, cmd, arg))                                                                           \
+  X(67, LinuxShmdt, kInterrupted, (uint64_t addr), (addr))                                         \
   X(72, LinuxFcntl, kInterrupted, (int32_t fd, int32_t cmd, uint64_t arg), (fd, cmd, arg))         \
   X(74, LinuxFsync, kInterrupted, (int32_t fd), (fd))                                              \
   X(75, LinuxFdatasync, kInterrupted, (int32_t fd), (fd))                                          \
@@ -228,6 +238,9 @@
   X(217, LinuxGetdents64, kInterrupted, (int32_t fd, OUT_PTR(void) dirp, uint32_t count),          \
     (fd, dirp, count))                                                                             \
   X(218, LinuxSetTidAddress, kInterrupted, (uint64_t tidptr), (tidptr))                            \
+  X(220, LinuxSemtimedop, kInterrupted,                                                            \
+    (int32_t id, IN_PTR(void) ops, uint64_t nops, IN_PTR(linux_abi::Timespec) timeout),            \
+    (id, ops, nops, timeout))                                                                      \
   X(227, LinuxClockSettime, kInterrupted, (int32_t clock, IN_PTR(linux_abi::Timespec) tp),         \
     (clock, tp))                                                                                   \
   X(228, LinuxClockGettime, kInterrupted, (int32_t clock, OUT_PTR(linux_abi::Timespec) tp),        \

@@ -28,6 +28,7 @@ SpinLock g_table_lock;
 kstd::IntrusiveList<Process, &Process::table_node_> g_table;
 uint64_t g_next_pid = 1;
 SessionEndHook g_session_end_hook = nullptr;  // set once at boot
+ProcessEndHook g_process_end_hook = nullptr;  // set once at boot
 
 // Invalidates user translations after the VM changed an active page table.
 void FlushTlb(void*, uint64_t root, const hal::TlbFlush& flush) { hal::FlushTlb(root, flush); }
@@ -73,6 +74,7 @@ char* MakeExePath(Process* self, const char* path) {
 }  // namespace
 
 void SetSessionEndHook(SessionEndHook hook) { g_session_end_hook = hook; }
+void SetProcessEndHook(ProcessEndHook hook) { g_process_end_hook = hook; }
 
 Process::FsRoots Process::fs_roots() const {
   SpinLockGuard guard(fs_lock_);
@@ -601,6 +603,7 @@ void Process::TearDown() {
   }
   handles_.CloseAll();
   fds_->CloseAll();
+  if (g_process_end_hook != nullptr) g_process_end_hook(pid_);
   kstd::RefPtr<vm::VmAspace> aspace;
   {
     SpinLockGuard guard(lock_);  // procfs reads it (aspace_ref)

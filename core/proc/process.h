@@ -379,4 +379,10 @@ class Process final : public KernelObject {
 using SessionEndHook = void (*)(uint64_t sid);
 void SetSessionEndHook(SessionEndHook hook);
 
+/// Called with the pid when a process ends (after its files are closed,
+/// before its parent hears of it): System V semaphores give back what the
+/// process took with SEM_UNDO (core/sysv, above proc). Set once at boot.
+using ProcessEndHook = void (*)(uint64_t pid);
+void SetProcessEndHook(ProcessEndHook hook);
+
 }  // namespace core

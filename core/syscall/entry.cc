@@ -6,6 +6,7 @@
 #include "core/syscall/sys_channel.h"
 #include "core/syscall/sys_common.h"
 #include "core/syscall/sys_socket.h"
+#include "core/syscall/sys_sysv.h"
 #include "hal/traps.h"
 
 namespace core::syscall {
@@ -29,6 +30,7 @@ void InitTraps() {
   hal::InitTraps(handlers);
   InitChannelCalls();
   InitSocketCalls();
+  InitSysvCalls();
 }
 
 }  // namespace core::syscall

@@ -29,5 +29,7 @@ extern const Case
 extern const int kKlogCaseCount;
 extern const Case kEventCases[];  // epoll, eventfd, timerfd, signalfd, pidfd, ppoll masks
 extern const int kEventCaseCount;
+extern const Case kSysvCases[];  // System V shared memory and semaphores
+extern const int kSysvCaseCount;
 
 }  // namespace posix_test

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
       {posix_test::kSocketCases, posix_test::kSocketCaseCount},
       {posix_test::kKlogCases, posix_test::kKlogCaseCount},
       {posix_test::kEventCases, posix_test::kEventCaseCount},
+      {posix_test::kSysvCases, posix_test::kSysvCaseCount},
   };
   for (const auto& t : tables) {
     for (int i = 0; i < t.count && n < 512; ++i) all[n++] = t.cases[i];

@@ -445,6 +445,13 @@ def run_socket_checks(cmd):
         lambda l: len(l) == 1 and l[0].startswith("eventloop: ok"), timeout=180)
     cmd("syslogd ends on SIGTERM", "killall syslogd; sleep 1; pidof syslogd; echo rc=$?",
         lambda l: l == ["rc=1"])
+    # syslogd -C keeps its log in a System V shared-memory ring guarded by
+    # semaphores; logread reads it.
+    cmd("syslogd -C (shared-memory ring)", "syslogd -C16; echo rc=$?", lambda l: l == ["rc=0"])
+    cmd("logread shows what logger sent", "logger -t ring hi-ring; sleep 1; logread | grep -c 'ring: hi-ring'",
+        lambda l: l == ["1"])
+    cmd("syslogd -C ends on SIGTERM", "killall syslogd; sleep 1; pidof syslogd; echo rc=$?",
+        lambda l: l == ["rc=1"])
 
 
 def session(run_checks, log_name):

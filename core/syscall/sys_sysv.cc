@@ -1,0 +1,125 @@
+// Linux System V IPC calls: shmget/shmat/shmdt/shmctl and
+// semget/semop/semtimedop/semctl (core/sysv does the work; this file copies
+// the structures in and out). msgget and friends are not there (ENOSYS).
+
+#include "abi/linux/sysv_ipc.h"
+#include "abi/linux/time.h"
+#include "core/syscall/sys_common.h"
+#include "core/syscall/sys_sysv.h"
+#include "core/sysv/sem.h"
+#include "core/sysv/shm.h"
+#include "core/unsupported/refusals.h"
+
+namespace core::syscall {
+namespace {
+
+int32_t Pid() { return static_cast<int32_t>(CurrentProcess()->pid()); }
+
+// Undo adjustments at a process's end (core/proc's hook).
+void OnProcessEnd(uint64_t pid) { sysv::ApplyUndo(static_cast<int32_t>(pid)); }
+
+kstd::Result<uint64_t> DoSemop(int32_t id, uint64_t user_ops, uint64_t nops, uint64_t deadline) {
+  if (nops == 0) return kstd::Error::kInvalid;
+  if (nops > static_cast<uint64_t>(linux_abi::kSemOpm)) return kstd::Error::kTooBig;
+  linux_abi::Sembuf ops[linux_abi::kSemOpm];
+  TRY(UserPtr<linux_abi::Sembuf>(user_ops).CopyIn(ops, nops));
+  TRY(sysv::SemOp(id, kstd::Span<const linux_abi::Sembuf>(ops, nops), deadline, Pid()));
+  return 0;
+}
+
+}  // namespace
+
+void InitSysvCalls() { SetProcessEndHook(OnProcessEnd); }
+
+kstd::Result<uint64_t> SysLinuxShmget(int32_t key, uint64_t size, int32_t flags) {
+  return static_cast<uint64_t>(TRY(sysv::ShmGet(key, size, flags, Pid())));
+}
+
+kstd::Result<uint64_t> SysLinuxShmat(int32_t id, uint64_t addr, int32_t flags) {
+  return TRY(sysv::ShmAt(CurrentProcess()->aspace(), id, addr, flags, Pid()));
+}
+
+kstd::Result<uint64_t> SysLinuxShmdt(uint64_t addr) {
+  TRY(sysv::ShmDt(CurrentProcess()->aspace(), addr, Pid()));
+  return 0;
+}
+
+kstd::Result<uint64_t> SysLinuxShmctl(int32_t id, int32_t cmd, UserPtr<void> buf) {
+  cmd &= ~linux_abi::kIpc64;
+  linux_abi::ShmidDs ds{};
+  switch (cmd) {
+    case linux_abi::kIpcRmid: return static_cast<uint64_t>(TRY(sysv::ShmCtl(id, cmd, &ds, &ds)));
+    case linux_abi::kIpcSet:
+      TRY(UserPtr<linux_abi::ShmidDs>(buf.address()).CopyIn(&ds));
+      return static_cast<uint64_t>(TRY(sysv::ShmCtl(id, cmd, &ds, &ds)));
+    case linux_abi::kIpcStat:
+    case linux_abi::kShmStat: {
+      int r = TRY(sysv::ShmCtl(id, cmd, nullptr, &ds));
+      TRY(UserPtr<linux_abi::ShmidDs>(buf.address()).CopyOut(&ds));
+      return static_cast<uint64_t>(r);
+    }
+    default:
+      // IPC_INFO, SHM_INFO, SHM_LOCK/UNLOCK and the rest.
+      return Refuse("shmctl", "cmd", static_cast<uint32_t>(cmd));
+  }
+}
+
+kstd::Result<uint64_t> SysLinuxSemget(int32_t key, int32_t nsems, int32_t flags) {
+  return static_cast<uint64_t>(TRY(sysv::SemGet(key, nsems, flags, Pid())));
+}
+
+kstd::Result<uint64_t> SysLinuxSemop(int32_t id, UserPtr<const void> ops, uint64_t nops) {
+  return DoSemop(id, ops.address(), nops, sched::kNoDeadline);
+}
+
+kstd::Result<uint64_t> SysLinuxSemtimedop(int32_t id, UserPtr<const void> ops, uint64_t nops,
+                                          UserPtr<const linux_abi::Timespec> timeout) {
+  uint64_t deadline = sched::kNoDeadline;
+  if (timeout.address() != 0) {
+    linux_abi::Timespec ts;
+    TRY(timeout.CopyIn(&ts));
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
+      return kstd::Error::kInvalid;
+    }
+    uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
+    deadline = sched::DeadlineAfterNanos(ns == 0 ? 1 : ns);
+  }
+  return DoSemop(id, ops.address(), nops, deadline);
+}
+
+kstd::Result<uint64_t> SysLinuxSemctl(int32_t id, int32_t num, int32_t cmd, uint64_t arg) {
+  cmd &= ~linux_abi::kIpc64;
+  linux_abi::SemidDs ds{};
+  switch (cmd) {
+    case linux_abi::kIpcStat:
+    case linux_abi::kSemStat: {
+      int r = TRY(sysv::SemCtl(id, num, cmd, 0, {}, &ds, Pid()));
+      TRY(UserPtr<linux_abi::SemidDs>(arg).CopyOut(&ds));
+      return static_cast<uint64_t>(r);
+    }
+    case linux_abi::kIpcSet:
+      TRY(UserPtr<linux_abi::SemidDs>(arg).CopyIn(&ds));
+      return static_cast<uint64_t>(TRY(sysv::SemCtl(id, num, cmd, 0, {}, &ds, Pid())));
+    case linux_abi::kGetAll:
+    case linux_abi::kSetAll: {
+      int n = TRY(sysv::SemCount(id));
+      uint16_t values[sysv::kMaxSemaphores];
+      if (cmd == linux_abi::kSetAll) TRY(UserPtr<uint16_t>(arg).CopyIn(values, n));
+      TRY(sysv::SemCtl(id, num, cmd, 0, kstd::Span<uint16_t>(values, n), &ds, Pid()));
+      if (cmd == linux_abi::kGetAll) TRY(UserPtr<uint16_t>(arg).CopyOut(values, n));
+      return 0;
+    }
+    case linux_abi::kIpcRmid:
+    case linux_abi::kGetVal:
+    case linux_abi::kGetPid:
+    case linux_abi::kGetNcnt:
+    case linux_abi::kGetZcnt:
+    case linux_abi::kSetVal:
+      // SETVAL's union semun passes the int in the argument's low bits.
+      return static_cast<uint64_t>(
+          TRY(sysv::SemCtl(id, num, cmd, static_cast<int32_t>(arg), {}, &ds, Pid())));
+    default: return Refuse("semctl", "cmd", static_cast<uint32_t>(cmd));
+  }
+}
+
+}  // namespace core::syscall
