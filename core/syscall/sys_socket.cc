@@ -14,6 +14,7 @@
 #include "core/net/socket.h"
 #include "core/net/unix_socket.h"
 #include "core/proc/signals.h"
+#include "core/syscall/deadline.h"
 #include "core/syscall/sys_common.h"
 #include "core/unsupported/refusals.h"
 #include "core/vfs/kernel_mounts.h"
@@ -608,16 +609,7 @@ kstd::Result<uint64_t> SysLinuxSendmmsg(int32_t fd, UserPtr<void> msgvec, uint32
 kstd::Result<uint64_t> SysLinuxRecvmmsg(int32_t fd, UserPtr<void> msgvec, uint32_t vlen,
                                         int32_t flags, UserPtr<const linux_abi::Timespec> timeout) {
   auto socket = TRY(GetSocket(fd));
-  uint64_t deadline = sched::kNoDeadline;
-  if (timeout.address() != 0) {
-    linux_abi::Timespec ts;
-    TRY(timeout.CopyIn(&ts));
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
-      return kstd::Error::kInvalid;
-    }
-    deadline = sched::DeadlineAfterNanos(static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 +
-                                         static_cast<uint64_t>(ts.tv_nsec));
-  }
+  const uint64_t deadline = TRY(DeadlineAfterTimespec(timeout));
   vlen = kstd::Min(vlen, kMaxMmsg);
   uint32_t received = 0;
   int step_flags = flags & ~linux_abi::kMsgWaitForOne;

@@ -2,10 +2,11 @@
 // semget/semop/semtimedop/semctl (core/sysv does the work; this file copies
 // the structures in and out). msgget and friends are not there (ENOSYS).
 
+#include "core/syscall/sys_sysv.h"
 #include "abi/linux/sysv_ipc.h"
 #include "abi/linux/time.h"
+#include "core/syscall/deadline.h"
 #include "core/syscall/sys_common.h"
-#include "core/syscall/sys_sysv.h"
 #include "core/sysv/sem.h"
 #include "core/sysv/shm.h"
 #include "core/unsupported/refusals.h"
@@ -74,17 +75,7 @@ kstd::Result<uint64_t> SysLinuxSemop(int32_t id, UserPtr<const void> ops, uint64
 
 kstd::Result<uint64_t> SysLinuxSemtimedop(int32_t id, UserPtr<const void> ops, uint64_t nops,
                                           UserPtr<const linux_abi::Timespec> timeout) {
-  uint64_t deadline = sched::kNoDeadline;
-  if (timeout.address() != 0) {
-    linux_abi::Timespec ts;
-    TRY(timeout.CopyIn(&ts));
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
-      return kstd::Error::kInvalid;
-    }
-    uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
-    deadline = sched::DeadlineAfterNanos(ns == 0 ? 1 : ns);
-  }
-  return DoSemop(id, ops.address(), nops, deadline);
+  return DoSemop(id, ops.address(), nops, TRY(DeadlineAfterTimespec(timeout)));
 }
 
 kstd::Result<uint64_t> SysLinuxSemctl(int32_t id, int32_t num, int32_t cmd, uint64_t arg) {

@@ -14,7 +14,7 @@ namespace {
 
 struct Semaphore {
   uint16_t value = 0;
-  int32_t pid = 0;  // the last process that changed it (GETPID)
+  int32_t pid = 0;            // the last process that changed it (GETPID)
   uint32_t waiting_more = 0;  // GETNCNT: waiters for a larger value
   uint32_t waiting_zero = 0;  // GETZCNT: waiters for zero
 };
@@ -267,7 +267,7 @@ kstd::Result<int> SemCtl(int id, int semnum, int cmd, int value, kstd::Span<uint
   Semaphore* dead = nullptr;  // freed after the lock
   struct DeadGuard {
     Semaphore** p;
-    ~DeadGuard() { delete[] *p; }
+    ~DeadGuard() { delete[] * p; }
   } dead_guard{&dead};
   SpinLockGuard guard(g_lock);
   Set* s = nullptr;

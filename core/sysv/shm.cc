@@ -151,7 +151,7 @@ kstd::Result<uint64_t> ShmAt(vm::VmAspace* aspace, int id, uint64_t addr, int fl
   }
   if (mapped.is_error()) {
     return mapped.error() == kstd::Error::kNoMemory ? kstd::Error::kNoMemory
-                                                     : kstd::Error::kInvalid;
+                                                    : kstd::Error::kInvalid;
   }
   SpinLockGuard guard(g_lock);
   if (Segment* s = FindLocked(id)) {
