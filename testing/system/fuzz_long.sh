@@ -26,13 +26,13 @@ began=$SECONDS
 printf '%s\n' "syscallfuzz --children $children; echo fuzz-exit=\$?" >&3
 shown=0
 while kill -0 "$qemu" 2> /dev/null; do
-  lines="$(clean | grep -E '^fuzz: ')"
+  lines="$(clean | grep -aE '^fuzz: ')"
   count=$(grep -c . <<< "$lines")
   if [ "$count" -gt "$shown" ]; then
     tail -n "$((count - shown))" <<< "$lines" | sed "s/^/[$((SECONDS - began)) s] /"
     shown=$count
   fi
-  clean | grep -qE '^fuzz-exit=' && break
+  clean | grep -aqE '^fuzz-exit=' && break
   sleep 10
 done
 printf '%s\n' 'echo still-alive' 'exit 0' >&3
@@ -41,8 +41,8 @@ alive=$?
 finish long > /dev/null
 echo "---- kernel messages (count, masked) ----"
 grep -E '^\[' "$log" | sed -E 's/[0-9a-f]{5,}/X/g; s/pid [0-9]+/pid N/g' | sort | uniq -c | sort -rn | head -25
-check "the fuzzer finished and its final fork/exec/wait worked" grep -q '^fuzz: PASS' "$log"
-check "no kernel panic or oops" bash -c '! grep -qiE "KERNEL PANIC|kernel oops" "$1"' _ "$log"
+check "the fuzzer finished and its final fork/exec/wait worked" grep -aq '^fuzz: PASS' "$log"
+check "no kernel panic or oops" bash -c '! grep -aqiE "KERNEL PANIC|kernel oops" "$1"' _ "$log"
 check "the shell still answered afterwards" test "$alive" -eq 0
 echo "fuzz_long: $((SECONDS - began)) s; serial log $log"
 echo "$((checks - failures)) passed, $failures failed"
