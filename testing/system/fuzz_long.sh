@@ -40,7 +40,7 @@ wait_for '^still-alive$' 60
 alive=$?
 finish long > /dev/null
 echo "---- kernel messages (count, masked) ----"
-grep -E '^\[' "$log" | sed -E 's/[0-9a-f]{5,}/X/g; s/pid [0-9]+/pid N/g' | sort | uniq -c | sort -rn | head -25
+grep -aE '^\[' "$log" | sed -E 's/[0-9a-f]{5,}/X/g; s/pid [0-9]+/pid N/g' | sort | uniq -c | sort -rn | head -25
 check "the fuzzer finished and its final fork/exec/wait worked" grep -aq '^fuzz: PASS' "$log"
 check "no kernel panic or oops" bash -c '! grep -aqiE "KERNEL PANIC|kernel oops" "$1"' _ "$log"
 check "the shell still answered afterwards" test "$alive" -eq 0
