@@ -57,10 +57,26 @@ kstd::Result<size_t> VnodeFile::Read(kstd::Span<uint8_t> out) {
 kstd::Result<size_t> VnodeFile::Write(kstd::Span<const uint8_t> in) {
   if (!writable()) return kstd::Error::kBadHandle;
   if (!file_->seekable()) {
+    // A stream (a device, a fifo): a blocking write goes on until all of it
+    // is taken, as a pipe's; an error or a signal after some progress
+    // returns the count.
+    size_t done = 0;
     for (;;) {
-      auto r = file_->Write(0, in);
-      if (r.ok() || r.error() != kstd::Error::kAgain || nonblocking()) return r;
-      TRY(WaitForDevice(kSignalWritable, sched::kNoDeadline));
+      auto r = file_->Write(0, in.Subspan(done));
+      if (r.ok()) {
+        done += r.value();
+        if (done == in.size() || nonblocking()) return done;
+        continue;
+      }
+      if (r.error() != kstd::Error::kAgain || nonblocking()) {
+        if (done > 0) return done;
+        return r;
+      }
+      auto waited = WaitForDevice(kSignalWritable, sched::kNoDeadline);
+      if (waited.is_error()) {
+        if (done > 0) return done;
+        return waited.error();
+      }
     }
   }
   if (status_flags() & linux_abi::kOAppend) {

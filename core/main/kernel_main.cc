@@ -1,6 +1,7 @@
 #include "hal/kernel_entry.h"
 
 #include "core/console/console.h"
+#include "core/fd/fifo.h"
 #include "core/fs/remote_mounts.h"
 #include "core/fs/root.h"
 #include "core/ipc/wait.h"
@@ -86,6 +87,7 @@ void RunRequestedSelfTest(const char* cmdline) {
   Log("timer", "%lu ticks at %u Hz since the timer started", hal::TimerTicks(), hal::TimerHz());
 
   syscall::InitTraps();
+  fd::InitFifos();
   if (StartIntervalTimers().is_error()) Panic("no memory for the interval-timer thread");
   if (hal::CmdlineHas(boot_info.cmdline, "tessera.strace")) syscall::SetTrace(true);
   console::InitConsole();

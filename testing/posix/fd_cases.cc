@@ -9,12 +9,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "testing/posix/cases.h"
 #include "testing/posix/harness.h"
+#include "testing/posix/util.h"
 
 namespace posix_test {
 namespace {
@@ -421,7 +423,115 @@ const char* PipeKeepsEveryByteAcrossWraps() {
   return nullptr;
 }
 
+// ---- FIFOs (named pipes), in the scratch directory: TEST_TMPDIR=/data on
+// Tessera's ext2 root (disk_test) puts them on the disk.
+
+const char* FifoOpenRules() {
+  const char* path = TmpPath("fifo-rules");
+  CHECK(mkfifo(path, 0644) == 0);
+  struct stat st;
+  CHECK(stat(path, &st) == 0 && S_ISFIFO(st.st_mode));
+  CHECK_ERRNO(open(path, O_WRONLY | O_NONBLOCK), ENXIO);  // no reader
+  int r = open(path, O_RDONLY | O_NONBLOCK);              // no writer: does not wait
+  CHECK(r >= 0);
+  int w = open(path, O_WRONLY | O_NONBLOCK);  // a reader now
+  CHECK(w >= 0);
+  CHECK(write(w, "abc", 3) == 3);
+  char buf[8] = {};
+  CHECK(read(r, buf, sizeof buf) == 3 && memcmp(buf, "abc", 3) == 0);
+  CHECK_ERRNO(read(r, buf, sizeof buf), EAGAIN);  // empty, a writer open
+  CHECK_ERRNO(lseek(r, 0, SEEK_SET), ESPIPE);
+  int rw = open(path, O_RDWR);  // never waits
+  CHECK(rw >= 0);
+  close(w);
+  close(rw);
+  CHECK(read(r, buf, sizeof buf) == 0);  // no writer left: end of file
+  close(r);
+  CHECK(unlink(path) == 0);
+  return nullptr;
+}
+
+const char* FifoBlockingOpenWaitsForThePeer() {
+  const char* path = TmpPath("fifo-wait");
+  CHECK(mkfifo(path, 0600) == 0);
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    alarm(10);
+    int w = open(path, O_WRONLY);  // waits for the parent's reader
+    if (w < 0) _exit(1);
+    _exit(write(w, "late", 4) == 4 ? 0 : 2);
+  }
+  SleepMs(100);
+  int r = open(path, O_RDONLY);  // the child's writer is waiting (or soon opens)
+  CHECK(r >= 0);
+  char buf[8] = {};
+  ssize_t n = 0;
+  for (int i = 0; i < 50 && n == 0; ++i) {
+    n = read(r, buf, sizeof buf);
+    if (n == 0) SleepMs(20);  // the writer came and went before we read
+  }
+  CHECK(n == 4 && memcmp(buf, "late", 4) == 0);
+  int status;
+  CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  close(r);
+  unlink(path);
+  return nullptr;
+}
+
+const char* FifoEpipeAndLargeTransfer() {
+  signal(SIGPIPE, SIG_IGN);
+  const char* path = TmpPath("fifo-big");
+  CHECK(mkfifo(path, 0600) == 0);
+  int r = open(path, O_RDONLY | O_NONBLOCK);
+  int w = open(path, O_WRONLY);
+  CHECK(r >= 0 && w >= 0);
+  close(r);
+  CHECK_ERRNO(write(w, "x", 1), EPIPE);
+  close(w);
+  pid_t child = fork();
+  CHECK(child >= 0);
+  const long kTotal = 1 << 20;
+  if (child == 0) {
+    alarm(20);
+    int cw = open(path, O_WRONLY);
+    static unsigned char buf[100000];
+    long sent = 0;
+    while (sent < kTotal) {
+      long n = kTotal - sent < static_cast<long>(sizeof buf) ? kTotal - sent : sizeof buf;
+      for (long i = 0; i < n; ++i) buf[i] = static_cast<unsigned char>((sent + i) * 13);
+      // A blocking write to a fifo takes all of it, as a pipe's.
+      if (write(cw, buf, static_cast<size_t>(n)) != n) _exit(1);
+      sent += n;
+    }
+    _exit(0);
+  }
+  int cr = open(path, O_RDONLY);
+  CHECK(cr >= 0);
+  static unsigned char got[65536];
+  long total = 0;
+  for (;;) {
+    ssize_t n = read(cr, got, sizeof got);
+    CHECK(n >= 0);
+    if (n == 0) break;
+    for (ssize_t i = 0; i < n; ++i) {
+      if (got[i] != static_cast<unsigned char>((total + i) * 13))
+        return Fail("byte %ld", total + i);
+    }
+    total += n;
+  }
+  CHECK(total == kTotal);
+  int status;
+  CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  close(cr);
+  unlink(path);
+  return nullptr;
+}
+
 const Case kFdCases[] = {
+    {"fifo_open_rules", FifoOpenRules},
+    {"fifo_blocking_open_waits", FifoBlockingOpenWaitsForThePeer},
+    {"fifo_epipe_and_large_transfer", FifoEpipeAndLargeTransfer},
     {"pipe_round_trip", PipeRoundTrip},
     {"pipe_wraparound_integrity", PipeKeepsEveryByteAcrossWraps},
     {"pipe_eof_when_writers_close", PipeEofWhenWritersClose},

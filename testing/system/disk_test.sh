@@ -60,7 +60,7 @@ if booted_to_disk; then
   run remount 'mount -o remount,ro / && { touch /data/ro-probe; echo rc=$?; mount -o remount,rw /; } &&
     grep " / " /proc/mounts && test ! -e /data/ro-probe && echo remount-ok'
   run sock 'sockname bind /data/sock && ls -l /data/sock | cut -c1 && sockname connect /data/sock'
-  run storm 'TEST_TMPDIR=/data posixtest sigalrm_storm'
+  run storm 'TEST_TMPDIR=/data posixtest sigalrm_storm; TEST_TMPDIR=/data posixtest fifo_'
   run sums "md5sum $(echo $FILES)"
   run listing 'ls -lR /data; df /'
   run sync 'sync && echo sync-ok'
@@ -95,6 +95,9 @@ check "boot 1: bind makes a socket node on ext2; with its socket closed, connect
   _ "$(section sock)"
 check "boot 1: path calls on the ext2 root never fail with EINTR under a SIGALRM storm (SA_RESTART)" \
   in_section storm '^posix: PASS sigalrm_storm_path_calls$'
+check "boot 1: fifos on the ext2 root (open rules, a blocking open, EPIPE, 1 MiB through)" \
+  bash -c 'grep -qx "posix: PASS fifo_open_rules" <<< "$1" && grep -qx "posix: PASS fifo_blocking_open_waits" <<< "$1" &&
+    grep -qx "posix: PASS fifo_epipe_and_large_transfer" <<< "$1"' _ "$(section storm)"
 check "boot 1: a checksum for every file ($(wc -w <<< "$FILES"))" \
   test "$(grep -cE '^[0-9a-f]{32}  /' <<< "$sums1")" -eq "$(wc -w <<< "$FILES")"
 check "boot 1: no kernel panic" bash -c '! grep -qE "KERNEL PANIC|KERNEL EXCEPTION" "$1"' _ "$log1"
