@@ -3,6 +3,7 @@
 #include "abi/linux/fcntl.h"
 #include "abi/linux/poll.h"
 #include "core/fd/pipe.h"
+#include "core/fd/pipe_ring.h"
 #include "core/ipc/wait.h"
 #include "core/sched/scheduler.h"
 #include "core/sync/spin_lock.h"
@@ -23,19 +24,15 @@ constexpr Signals kSignalHasWriter = 1u << 9;
 // One fifo node's pipe while anyone has it open. Its signals: readable
 // (data, or no writer), writable (PIPE_BUF of room, or no reader), and the
 // two above. The object lock guards the ring and the counts.
-class Fifo final : public KernelObject {
+class Fifo final : public KernelObject, public PipeRing {
  public:
   Fifo(uint64_t dev, uint64_t ino) : KernelObject(ObjectType::kFile), dev(dev), ino(ino) {}
-  ~Fifo() override { delete[] data; }
 
   const uint64_t dev;
   const uint64_t ino;
   kstd::ListNode registry_node;  // g_fifos (under g_registry_lock)
   int opens = 0;                 // OpenFiles alive (under g_registry_lock)
 
-  uint8_t* data = nullptr;  // kPipeCapacity bytes
-  size_t head = 0;
-  size_t used = 0;
   int readers = 0;
   int writers = 0;
   uint64_t reader_opens = 0;  // counts, so a blocked open sees a peer that came and went
@@ -51,20 +48,6 @@ class Fifo final : public KernelObject {
     UpdateSignalsLocked(kSignalReadable | kSignalWritable | kSignalHasReader | kSignalHasWriter,
                         set);
   }
-  void Put(const uint8_t* in, size_t n) {
-    size_t tail = (head + used) % kPipeCapacity;
-    size_t first = kstd::Min(n, kPipeCapacity - tail);
-    __builtin_memcpy(data + tail, in, first);
-    __builtin_memcpy(data, in + first, n - first);
-    used += n;
-  }
-  void Take(uint8_t* out, size_t n) {
-    size_t first = kstd::Min(n, kPipeCapacity - head);
-    __builtin_memcpy(out, data + head, first);
-    __builtin_memcpy(out + first, data, n - first);
-    head = (head + n) % kPipeCapacity;
-    used -= n;
-  }
 };
 
 SpinLock g_registry_lock;
@@ -75,7 +58,10 @@ class FifoFile final : public vfs::OpenFile {
  public:
   FifoFile(kstd::RefPtr<vfs::Vnode> vnode, uint32_t flags, kstd::RefPtr<Fifo> fifo, bool reads,
            bool writes)
-      : OpenFile(kstd::Move(vnode), flags), fifo_(kstd::Move(fifo)), reads_(reads), writes_(writes) {}
+      : OpenFile(kstd::Move(vnode), flags),
+        fifo_(kstd::Move(fifo)),
+        reads_(reads),
+        writes_(writes) {}
 
   ~FifoFile() override {
     {

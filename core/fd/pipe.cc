@@ -2,6 +2,7 @@
 
 #include "abi/linux/fcntl.h"
 #include "abi/linux/poll.h"
+#include "core/fd/pipe_ring.h"
 #include "core/ipc/wait.h"
 #include "core/sched/scheduler.h"
 #include "kstd/new.h"
@@ -17,35 +18,13 @@ constexpr const char* kPipeDescription = "pipe";
 
 // The shared ring. Its lock also guards both ends' signal updates (each end
 // is reached through a raw pointer cleared when that end is destroyed).
-class PipeBuffer : public kstd::RefCounted<PipeBuffer> {
+class PipeBuffer : public kstd::RefCounted<PipeBuffer>, public PipeRing {
  public:
   SpinLock lock;
-  uint8_t* data = nullptr;
-  size_t head = 0;  // next byte to read
-  size_t used = 0;
   bool reader_open = true;
   bool writer_open = true;
   PipeEnd* read_end = nullptr;
   PipeEnd* write_end = nullptr;
-
-  ~PipeBuffer() { delete[] data; }
-  size_t space() const { return kPipeCapacity - used; }
-
-  // Ring copies in at most two pieces (lock held; n fits).
-  void Put(const uint8_t* in, size_t n) {
-    size_t tail = (head + used) % kPipeCapacity;
-    size_t first = kstd::Min(n, kPipeCapacity - tail);
-    __builtin_memcpy(data + tail, in, first);
-    __builtin_memcpy(data, in + first, n - first);
-    used += n;
-  }
-  void Take(uint8_t* out, size_t n) {
-    size_t first = kstd::Min(n, kPipeCapacity - head);
-    __builtin_memcpy(out, data + head, first);
-    __builtin_memcpy(out + first, data, n - first);
-    head = (head + n) % kPipeCapacity;
-    used -= n;
-  }
 };
 
 class PipeEnd final : public FileDescription {
