@@ -8,6 +8,10 @@
 //   pci     alternatively the PCI root: the driver finds the first
 //           virtio-blk function (1af4:1042) and opens it itself
 //   svc     the service channel: blkproto requests in, replies out
+//   dma     the DMA resource (init's "dma", kRightWrite | kRightManage):
+//           contiguous memory for the virtqueues and the device addresses
+//           of the buffers clients register. Without it the device cannot
+//           be set up (the kernel refuses DMA memory with EACCES).
 //
 // It wraps the handles in the virtio hw.h interfaces (config space, the
 // mapped BARs, the interrupt: MSI-X entry 0 when the function has MSI-X, its
@@ -110,17 +114,19 @@ class HandleInterrupt final : public virtio::Interrupt {
 
 class ContiguousDma final : public virtio::DmaAllocator {
  public:
+  explicit ContiguousDma(handle_t dma) : dma_(dma) {}
+
   kstd::Result<virtio::DmaBuffer> Allocate(size_t size, size_t alignment) override {
     if (size == 0 || alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > kPage) {
       return kstd::Error::kInvalid;
     }
     uint64_t bytes = (size + kPage - 1) & ~(kPage - 1);
-    int64_t vmo = sys::VmoCreateContiguous(bytes);
-    if (vmo < 0) return kstd::Error::kNoMemory;
+    int64_t vmo = sys::VmoCreateContiguous(dma_, bytes);
+    if (vmo < 0) return static_cast<kstd::Error>(-vmo);  // EACCES, ENOMEM
     handle_t h = static_cast<handle_t>(vmo);
     int64_t addr = sys::VmoMap(h, 0, bytes, linux_abi::kProtRead | linux_abi::kProtWrite, 0,
                                tessera::kVmoMapShared);
-    int64_t phys = sys::VmoPhysicalAddress(h, 0);
+    int64_t phys = sys::VmoPhysicalAddress(dma_, h, 0);
     if (addr < 0 || phys < 0) {
       if (addr >= 0) munmap(reinterpret_cast<void*>(addr), bytes);
       sys::HandleClose(h);
@@ -137,6 +143,9 @@ class ContiguousDma final : public virtio::DmaAllocator {
     munmap(buffer.cpu, buffer.size);
     sys::HandleClose(static_cast<handle_t>(buffer.cookie));
   }
+
+ private:
+  const handle_t dma_;
 };
 
 class ChannelSink final : public virtio_blk::ReplySink {
@@ -218,6 +227,10 @@ extern "C" int main(int argc, char** argv) {
     printf("virtio_blk: error: no service channel (handle \"svc\")\n");
     return 1;
   }
+  handle_t dma_right = boot.Take("dma");
+  if (dma_right == tessera::kInvalidHandle) {
+    printf("virtio_blk: warning: no \"dma\" handle; DMA memory will be refused\n");
+  }
   f.device = boot.Take("device");
   if (f.device != tessera::kInvalidHandle) {
     if (bars_arg == nullptr || !ParseBars(bars_arg, f.bar_sizes)) {
@@ -262,7 +275,7 @@ extern "C" int main(int argc, char** argv) {
   }
   HandleConfig config(f.device);
   HandleInterrupt interrupt(static_cast<handle_t>(irq), irq_kind, 0);
-  ContiguousDma dma;
+  ContiguousDma dma(dma_right);
   virtio_blk::Device device(config, bars, dma, interrupt);
   virtio_blk::Options options;
   // EVENT_IDX off: with it, requests pipelined from a client (16 in flight)
@@ -364,8 +377,8 @@ extern "C" int main(int argc, char** argv) {
         bool have_buffer = false;
         if (request.op == blkproto::kRegister && args.actual_handles == 1 && request.length != 0 &&
             request.length % kPage == 0) {
-          int64_t first = sys::VmoPhysicalAddress(handles[0], 0);
-          int64_t last = sys::VmoPhysicalAddress(handles[0], request.length - 1);
+          int64_t first = sys::VmoPhysicalAddress(dma_right, handles[0], 0);
+          int64_t last = sys::VmoPhysicalAddress(dma_right, handles[0], request.length - 1);
           // Contiguous memory objects are physically contiguous by construction.
           if (first >= 0 && last == first + request.length - 1 && (first % kPage) == 0) {
             buffer = {static_cast<uint64_t>(first), request.length};

@@ -20,12 +20,12 @@ int64_t Deadline(int64_t timeout_ns) {
 
 }  // namespace
 
-int Client::Open(tessera::handle_t channel, uint32_t buffer_bytes) {
+int Client::Open(tessera::handle_t channel, tessera::handle_t dma, uint32_t buffer_bytes) {
   if (is_open()) return -EBUSY;
   if (buffer_bytes == 0 || buffer_bytes % 4096 != 0 || buffer_bytes > kMaxBufferBytes)
     return -EINVAL;
   channel_ = channel;
-  int64_t vmo = sys::VmoCreateContiguous(buffer_bytes);
+  int64_t vmo = sys::VmoCreateContiguous(dma, buffer_bytes);
   if (vmo < 0) {
     Close();
     return static_cast<int>(vmo);

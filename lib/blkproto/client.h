@@ -53,9 +53,14 @@ class Client {
 
   /// Takes ownership of `channel` (connected to a block driver), creates a
   /// shared buffer of `buffer_bytes` (a multiple of 4096, at most
-  /// kMaxBufferBytes) and registers it. Errors: EINVAL (bad size), ENOMEM,
-  /// EBUSY (already open), the driver's kRegister errors.
-  int Open(tessera::handle_t channel, uint32_t buffer_bytes = kDefaultBufferBytes);
+  /// kMaxBufferBytes) and registers it. The buffer is pinned memory: `dma`
+  /// is the caller's "dma" resource handle with kRightWrite (init gives the
+  /// block clients it starts an allocate-only one; the client does not take
+  /// it). Errors: EINVAL (bad size), EACCES (no such right), ENOMEM (also past
+  /// the pinned-memory limits), EBUSY (already open), the driver's kRegister
+  /// errors.
+  int Open(tessera::handle_t channel, tessera::handle_t dma,
+           uint32_t buffer_bytes = kDefaultBufferBytes);
   /// Closes the channel (the driver then stops) and frees the buffer.
   void Close();
   bool is_open() const { return channel_ != tessera::kInvalidHandle; }

@@ -1,6 +1,7 @@
 // blktest: the in-guest test of the virtio-blk driver (tessera.test=blk,
 // //testing/system:blk_test). init starts the driver and gives this program
-// the client end of its service channel (handle "blk"). It prints one line
+// the client end of its service channel (handle "blk") and an allocate-only
+// DMA resource ("dma") for the shared buffer. It prints one line
 // per check ("blktest: PASS name" / "blktest: FAIL name: why") and figures.
 //
 // The disk is //testing/system:blk_test_disk: an ext2 file system in its first
@@ -215,7 +216,7 @@ int main() {
     return 1;
   }
   blkproto::Client client;
-  int r = client.Open(channel, kBufferBytes);
+  int r = client.Open(channel, boot.Find("dma"), kBufferBytes);
   if (r != 0) {
     printf("blktest: FAIL open: registering the shared buffer failed (%d)\n", r);
     return 1;
