@@ -16,8 +16,12 @@
 //
 //   1. kRegister (once, first): the message carries ONE handle, a physically
 //      contiguous memory object the client made with VmoCreateContiguous
-//      (rights needed: kRightManage, so the driver may ask for its device
-//      address, and kRightTransfer; the driver never maps it). `length` is its
+//      (which needs a "dma" resource: init gives its block clients an
+//      allocate-only one, the driver one that may also learn device
+//      addresses). Rights needed on the handle: kRightManage, so the driver
+//      may ask for its device address, and kRightTransfer; the driver never
+//      maps it. The memory counts against the client's pinned-memory
+//      limit (abi/tessera/native.h). `length` is its
 //      size in bytes (a multiple of 4096, at most kMaxBufferBytes); the driver
 //      checks the object really is that big. The reply carries the device
 //      geometry (Reply::info). The driver keeps the handle until the channel
