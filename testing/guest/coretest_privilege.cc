@@ -4,6 +4,11 @@
 // per-process limit. coretest holds both resources (init passes it all of its
 // handles); the plain process is the "unprivileged" module, which holds none.
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "abi/linux/errno.h"
 #include "testing/guest/coretest.h"
 
@@ -22,6 +27,24 @@ handle_t Contiguous(handle_t dma, uint64_t bytes, int64_t* result = nullptr) {
   return static_cast<handle_t>(r);
 }
 
+// The value of `key` in /proc/self/tessera, or -1 (no procfs, no such line).
+int64_t TesseraCounter(const char* key) {
+  int fd = open("/proc/self/tessera", O_RDONLY);
+  if (fd < 0) return -1;
+  static char text[2048];
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  text[n] = '\0';
+  size_t length = strlen(key);
+  for (const char* line = text; line != nullptr && *line != '\0';) {
+    if (strncmp(line, key, length) == 0 && line[length] == ':') return atoll(line + length + 1);
+    line = strchr(line, '\n');
+    if (line != nullptr) ++line;
+  }
+  return -1;
+}
+
 }  // namespace
 
 void TestPrivilegeHolder() {
@@ -29,6 +52,7 @@ void TestPrivilegeHolder() {
   handle_t sched = g_boot.Find("sched");
   EXPECT(dma != kInvalidHandle && sched != kInvalidHandle, "init passed no dma/sched resource");
   if (dma == kInvalidHandle || sched == kInvalidHandle) return;
+  const int64_t refused_before = TesseraCounter("privilege_refused");
 
   int64_t r = 0;
   handle_t vmo = Contiguous(dma, 8192, &r);
@@ -59,6 +83,13 @@ void TestPrivilegeHolder() {
   ExpectEq(sys::ThreadSetPriority(sched, tessera::kPriorityMax + 1), -linux_abi::kEINVAL,
            "ThreadSetPriority(max + 1)");
   CloseOwn(vmo);
+  // Four refusals above: the allocate-only address, two creations, a priority.
+  if (refused_before >= 0) {
+    ExpectEq(TesseraCounter("privilege_refused") - refused_before, 4,
+             "privilege_refused in /proc/self/tessera");
+  } else {
+    Info("no /proc/self/tessera: the refusal count is not checked here");
+  }
 }
 
 void TestPrivilegePlainProcess() {
@@ -99,9 +130,19 @@ void TestPinnedLimit() {
   }
   EXPECT(n == kMax, "only %zu of %zu MiB of pinned memory within the limit: %lld", n, kMax, LL(r));
   if (n == kMax) {
+    const int64_t refused_before = TesseraCounter("pinned_refused");
+    if (refused_before >= 0) {
+      ExpectEq(TesseraCounter("pinned_pages"),
+               static_cast<int64_t>(tessera::kPinnedProcessLimitBytes / 4096),
+               "pinned_pages in /proc/self/tessera at the limit");
+    }
     handle_t over = Contiguous(dma, 4096, &r);
     ExpectEq(r, -linux_abi::kENOMEM, "VmoCreateContiguous past the process's pinned limit");
     if (over != kInvalidHandle) CloseOwn(over);
+    if (refused_before >= 0) {
+      ExpectEq(TesseraCounter("pinned_refused") - refused_before, 1,
+               "pinned_refused in /proc/self/tessera");
+    }
     // Giving memory back makes room again.
     CloseOwn(held[--n]);
     handle_t again = Contiguous(dma, 4096, &r);
