@@ -139,14 +139,10 @@ int RunBlockTest(tessera::Bootstrap& boot) {
   }
   handle_t driver = tessera::kInvalidHandle;
   handle_t client = StartBlockDriver(boot, &driver);
-  // blktest is a block client: an allocate-only DMA right for its buffer.
-  handle_t dma =
-      client == tessera::kInvalidHandle ? tessera::kInvalidHandle : init::GrantDma(boot, false);
-  handle_t handles[] = {client, dma};
-  const char* names[] = {"blk", "dma"};
+  const char* names[] = {"blk"};
   const char* argv[] = {"blktest"};
-  uint32_t count = client == tessera::kInvalidHandle ? 0 : dma == tessera::kInvalidHandle ? 1 : 2;
-  int64_t child = tessera::Spawn(exe, "blktest", 1, argv, handles, names, count);
+  int64_t child = tessera::Spawn(exe, "blktest", 1, argv, &client, names,
+                                 client == tessera::kInvalidHandle ? 0 : 1);
   if (child < 0) {
     printf("init: cannot start blktest: %lld\n", static_cast<long long>(child));
     return 1;

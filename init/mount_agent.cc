@@ -148,11 +148,9 @@ int32_t MountAgent::Serve(const mountproto::Request& request) {
   snprintf(pending, sizeof pending, "--pending=%u", request.id);
   const char* argv[] = {"fs_server", pending, "--ro"};
   int argc = (request.flags & mountproto::kReadOnly) ? 3 : 2;
-  handle_t dma = GrantDma(boot_, false);  // its block buffer
-  handle_t handles[] = {client, static_cast<handle_t>(vfs), ready_theirs, dma};
-  const char* names[] = {"blk", "vfs", "ready", "dma"};
-  int64_t server = tessera::Spawn(exe, "fs_server", argc, argv, handles, names,
-                                  dma == tessera::kInvalidHandle ? 3 : 4);
+  handle_t handles[] = {client, static_cast<handle_t>(vfs), ready_theirs};
+  const char* names[] = {"blk", "vfs", "ready"};
+  int64_t server = tessera::Spawn(exe, "fs_server", argc, argv, handles, names, 3);
   slot->driver = driver;
   slot->driver_pid = PidOf(driver);
   snprintf(slot->source, sizeof slot->source, "%s", request.source);

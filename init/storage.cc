@@ -37,12 +37,11 @@ const char* DescribeStatus(int64_t status, char* out, size_t size) {
   return out;
 }
 
-handle_t GrantDma(tessera::Bootstrap& boot, bool device_addresses) {
+handle_t GrantDma(tessera::Bootstrap& boot) {
   handle_t dma = boot.Find("dma");
   if (dma == tessera::kInvalidHandle) return tessera::kInvalidHandle;
-  uint32_t rights = tessera::kRightTransfer | tessera::kRightWrite;
-  if (device_addresses) rights |= tessera::kRightManage;
-  int64_t dup = sys::HandleDuplicate(dma, rights);
+  int64_t dup = sys::HandleDuplicate(
+      dma, tessera::kRightTransfer | tessera::kRightWrite | tessera::kRightManage);
   return dup < 0 ? tessera::kInvalidHandle : static_cast<handle_t>(dup);
 }
 
@@ -93,9 +92,8 @@ handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process, const Pci
     uint64_t size = (info.bars[i].flags & tessera::kPciBarIo) ? 0 : info.bars[i].size;
     used += snprintf(bars + used, sizeof bars - used, i ? ",%llu" : "%llu", U(size));
   }
-  // The driver's DMA memory: its queues, and the device addresses of the
-  // buffers its clients register.
-  handle_t dma = GrantDma(boot, true);
+  // The driver's DMA memory: its queues and its client's shared buffer.
+  handle_t dma = GrantDma(boot);
   handle_t handles[] = {static_cast<handle_t>(device), driver_end, dma};
   const char* names[] = {"device", "svc", "dma"};
   const char* argv[] = {"virtio_blk", pci, bars};
@@ -163,15 +161,12 @@ bool StorageStack::StartServer(handle_t block_client, bool reattach) {
     }
     return false;
   }
-  handle_t dma = GrantDma(boot_, false);  // its block buffer
-  handle_t handles[] = {block_client, static_cast<handle_t>(vfs), ready_theirs, ctl_theirs, dma};
-  const char* names[] = {"blk", "vfs", "ready", "ctl", "dma"};
-  const uint32_t count = dma == tessera::kInvalidHandle ? 4 : 5;
+  handle_t handles[] = {block_client, static_cast<handle_t>(vfs), ready_theirs, ctl_theirs};
+  const char* names[] = {"blk", "vfs", "ready", "ctl"};
   const char* plain_argv[] = {"fs_server"};
   const char* reattach_argv[] = {"fs_server", "--reattach", "/"};
-  int64_t server = reattach
-                       ? tessera::Spawn(exe, "fs_server", 3, reattach_argv, handles, names, count)
-                       : tessera::Spawn(exe, "fs_server", 1, plain_argv, handles, names, count);
+  int64_t server = reattach ? tessera::Spawn(exe, "fs_server", 3, reattach_argv, handles, names, 4)
+                            : tessera::Spawn(exe, "fs_server", 1, plain_argv, handles, names, 4);
   if (server < 0) {
     printf("init: cannot start fs_server: %lld\n", static_cast<long long>(server));
     sys::HandleClose(ready_mine);

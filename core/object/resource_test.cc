@@ -29,7 +29,7 @@ TEST(ResourceTest, TheRightKindWithTheRightRightsPasses) {
 
 TEST(ResourceTest, EverythingElseIsAccessDenied) {
   HandleTable table(kSecret);
-  // An allocate-only duplicate, as init gives the block clients.
+  // An allocate-only duplicate: no physical addresses.
   HandleValue alloc_only = AddResource(table, ResourceKind::kDma, kRightsBasic | kRightWrite);
   HandleValue sched = AddResource(table, ResourceKind::kPriority, kRightsBasic | kRightManage);
   struct Case {

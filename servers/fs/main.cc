@@ -13,8 +13,6 @@
 // Bootstrap handles (from init):
 //   "blk"    the client end of the virtio-blk driver's channel (lib/blkproto)
 //   "vfs"    the mount right (fs_mount)
-//   "dma"    an allocate-only DMA resource (kRightWrite): the block client's
-//            shared buffer is pinned memory (VmoCreateContiguous)
 //   "ready"  optional: a channel end; the server writes one int64 on it when
 //            the mount is done: 0, or -errno if it failed (then it exits)
 //   "ctl"    optional: a channel from init. When the block driver dies, the
@@ -233,7 +231,6 @@ int main(int argc, char** argv) {
   handle_t ready = boot.Take("ready");
   handle_t blk = boot.Take("blk");
   handle_t vfs = boot.Find("vfs");
-  handle_t dma = boot.Find("dma");
   static CtlReconnector reconnector(boot.Take("ctl"));
   if (blk == tessera::kInvalidHandle || vfs == tessera::kInvalidHandle) {
     printf("fs: needs the \"blk\" and \"vfs\" handles\n");
@@ -242,7 +239,7 @@ int main(int argc, char** argv) {
   }
 
   static blkproto::Client client;
-  if (int e = client.Open(blk, dma); e < 0) {
+  if (int e = client.Open(blk); e < 0) {
     printf("fs: cannot open the block device: %d\n", e);
     SignalReady(ready, e);
     return 3;

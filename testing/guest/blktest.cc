@@ -1,7 +1,6 @@
 // blktest: the in-guest test of the virtio-blk driver (tessera.test=blk,
 // //testing/system:blk_test). init starts the driver and gives this program
-// the client end of its service channel (handle "blk") and an allocate-only
-// DMA resource ("dma") for the shared buffer. It prints one line
+// the client end of its service channel (handle "blk"). It prints one line
 // per check ("blktest: PASS name" / "blktest: FAIL name: why") and figures.
 //
 // The disk is //testing/system:blk_test_disk: an ext2 file system in its first
@@ -19,6 +18,7 @@
 #include "lib/blkproto/ext2_block_device.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/process.h"
+#include "lib/tessera/syscalls.h"
 
 namespace {
 
@@ -32,6 +32,21 @@ void Pass(const char* name) { printf("blktest: PASS %s\n", name); }
 void Fail(const char* name, const char* why, long long value) {
   printf("blktest: FAIL %s: %s (%lld)\n", name, why, value);
   ++g_failures;
+}
+
+// A block client holds no DMA right (issue 14): its shared buffer is the
+// driver's memory, and it may neither make DMA memory nor learn addresses.
+void NoDmaRight(tessera::Bootstrap& boot) {
+  if (boot.Find("dma") != tessera::kInvalidHandle) {
+    Fail("no-dma-right", "init gave the block client a dma resource", 0);
+    return;
+  }
+  int64_t r = tessera::sys::VmoCreateContiguous(tessera::kInvalidHandle, 4096);
+  if (r != -EACCES) {
+    Fail("no-dma-right", "VmoCreateContiguous without the dma resource was not refused", r);
+    return;
+  }
+  Pass("no-dma-right");
 }
 
 // Byte i of the pattern area (blk_test.sh computes the same).
@@ -216,7 +231,7 @@ int main() {
     return 1;
   }
   blkproto::Client client;
-  int r = client.Open(channel, boot.Find("dma"), kBufferBytes);
+  int r = client.Open(channel, kBufferBytes);
   if (r != 0) {
     printf("blktest: FAIL open: registering the shared buffer failed (%d)\n", r);
     return 1;
@@ -227,6 +242,7 @@ int main() {
          client.read_only() ? "read-only" : "read-write",
          (info.flags & blkproto::kInfoFlush) ? "volatile cache (flush)" : "write-through");
   Pass("open");
+  NoDmaRight(boot);
   Superblock(client);
   BadRequests(client);
   if (client.read_only()) {

@@ -62,7 +62,7 @@ void TestPrivilegeHolder() {
   EXPECT(phys > 0 && (phys & 4095) == 0, "VmoPhysicalAddress with the dma resource: %lld",
          LL(phys));
   ExpectEq(sys::VmoPhysicalAddress(dma, vmo, 4096), phys + 4096, "VmoPhysicalAddress(+4096)");
-  // An allocate-only duplicate (what init gives the block clients).
+  // An allocate-only duplicate: the resource's two rights are separate.
   handle_t alloc_only = Dup(dma, tessera::kRightsBasic | tessera::kRightWrite);
   ExpectEq(sys::VmoPhysicalAddress(alloc_only, vmo, 0), kEacces,
            "VmoPhysicalAddress with an allocate-only dma resource");
