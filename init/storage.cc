@@ -37,6 +37,14 @@ const char* DescribeStatus(int64_t status, char* out, size_t size) {
   return out;
 }
 
+handle_t GrantDma(tessera::Bootstrap& boot) {
+  handle_t dma = boot.Find("dma");
+  if (dma == tessera::kInvalidHandle) return tessera::kInvalidHandle;
+  int64_t dup = sys::HandleDuplicate(
+      dma, tessera::kRightTransfer | tessera::kRightWrite | tessera::kRightManage);
+  return dup < 0 ? tessera::kInvalidHandle : static_cast<handle_t>(dup);
+}
+
 handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process, const PciAddress* at,
                           int64_t* error) {
   int64_t ignored = 0;
@@ -84,10 +92,13 @@ handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process, const Pci
     uint64_t size = (info.bars[i].flags & tessera::kPciBarIo) ? 0 : info.bars[i].size;
     used += snprintf(bars + used, sizeof bars - used, i ? ",%llu" : "%llu", U(size));
   }
-  handle_t handles[] = {static_cast<handle_t>(device), driver_end};
-  const char* names[] = {"device", "svc"};
+  // The driver's DMA memory: its queues and its client's shared buffer.
+  handle_t dma = GrantDma(boot);
+  handle_t handles[] = {static_cast<handle_t>(device), driver_end, dma};
+  const char* names[] = {"device", "svc", "dma"};
   const char* argv[] = {"virtio_blk", pci, bars};
-  int64_t child = tessera::Spawn(exe, "virtio_blk", 3, argv, handles, names, 2);
+  int64_t child = tessera::Spawn(exe, "virtio_blk", 3, argv, handles, names,
+                                 dma == tessera::kInvalidHandle ? 2 : 3);
   if (child < 0) {
     printf("init: cannot start virtio_blk: %lld\n", static_cast<long long>(child));
     failure = child;

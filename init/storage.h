@@ -59,6 +59,12 @@ tessera::handle_t StartBlockDriver(tessera::Bootstrap& boot, tessera::handle_t* 
 /// when the server ended without a word or the word is malformed.
 int64_t WaitForReady(tessera::handle_t ready, int64_t deadline_ns);
 
+/// A duplicate of init's "dma" resource for a driver init starts: it may
+/// allocate DMA memory (its queues, its clients' shared buffers) and learn
+/// its device addresses. Only drivers get one. kInvalidHandle if init has
+/// none or the duplicate failed.
+tessera::handle_t GrantDma(tessera::Bootstrap& boot);
+
 /// Writes "exit code N", "killed by signal N" or "error N" for a wait status.
 const char* DescribeStatus(int64_t status, char* out, size_t size);
 

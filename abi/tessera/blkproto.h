@@ -14,15 +14,17 @@
 // is exactly one Request (client -> driver) or one Reply (driver -> client).
 // Bulk data never travels in messages: it is in the client's *shared buffer*.
 //
-//   1. kRegister (once, first): the message carries ONE handle, a physically
-//      contiguous memory object the client made with VmoCreateContiguous
-//      (rights needed: kRightManage, so the driver may ask for its device
-//      address, and kRightTransfer; the driver never maps it). `length` is its
-//      size in bytes (a multiple of 4096, at most kMaxBufferBytes); the driver
-//      checks the object really is that big. The reply carries the device
-//      geometry (Reply::info). The driver keeps the handle until the channel
-//      closes, so the memory stays pinned while requests use it. A second
-//      kRegister gets EBUSY.
+//   1. kRegister (once, first): the message carries no handle; `length` is
+//      the shared buffer's size in bytes (a multiple of 4096, at most
+//      kMaxBufferBytes). The driver makes it (physically contiguous memory:
+//      only drivers hold the "dma" resource, and the memory counts against
+//      the driver's pinned-memory limit, abi/tessera/native.h). The reply
+//      carries the device geometry (Reply::info) and ONE handle to the
+//      buffer with kRightsBasic | kRightsIo | kRightMap (the client maps it;
+//      without kRightManage it cannot learn its address). The driver keeps
+//      its own handle for its lifetime, so the memory stays pinned while
+//      requests use it. A second kRegister gets EBUSY; handles sent with any
+//      request are closed.
 //   2. kInfo: the geometry again (no buffer needed).
 //   3. kRead / kWrite: `length` bytes at buffer offset `offset` from / to the
 //      disk starting at 512-byte sector `sector`. kFlush: makes durable every
@@ -43,10 +45,12 @@
 //   EINVAL  bad op fields: length 0 or not a multiple of the device block
 //           size, sector not block aligned, offset not 512-aligned,
 //           [offset, offset+length) outside the buffer, sectors past the end
-//           of the disk, a bad kRegister (no handle, wrong size, not
-//           contiguous memory); a malformed message (wrong size)
+//           of the disk, a bad kRegister (wrong size); a malformed message
+//           (wrong size)
 //   EBADF   kRead/kWrite before kRegister
 //   EBUSY   kRegister when a buffer is registered
+//   ENOMEM  kRegister: no memory for the buffer, or past the driver's
+//           pinned-memory limit (EACCES: the driver has no "dma" resource)
 //   EROFS   kWrite on a read-only device
 //   ENOSYS  an unknown op
 //   EIO     the device failed the request (or was reset while it ran)

@@ -95,10 +95,21 @@ inline constexpr uint64_t kAuxBootstrapHandle = 0x54450001;
 inline constexpr uint32_t kVmoMapFixed = 1u << 0;   // exactly at addr (must be free)
 inline constexpr uint32_t kVmoMapShared = 1u << 1;  // writes are seen by every mapping
 
-// thread_set_priority: 1 (lowest) .. 31 (highest); 16 is the default.
+// thread_set_priority: 1 (lowest) .. 31 (highest); 16 is the default. Any
+// thread may go down to kPriorityMin and back up to kPriorityDefault; above
+// the default needs a "sched" resource handle with kRightManage (EACCES).
 inline constexpr uint32_t kPriorityMin = 1;
 inline constexpr uint32_t kPriorityDefault = 16;
 inline constexpr uint32_t kPriorityMax = 31;
+
+// Pinned memory (vmo_create_contiguous, which needs a "dma" resource handle
+// with kRightWrite; vmo_physical_address needs one with kRightManage):
+// every process may hold at most kPinnedProcessLimitBytes of it, all
+// processes together kPinnedSystemLimitBytes (ENOMEM past either limit). The
+// memory counts against the process that made it until the memory object
+// goes, wherever its handles went. /proc/<pid>/tessera shows the counts.
+inline constexpr uint64_t kPinnedProcessLimitBytes = 16ull << 20;
+inline constexpr uint64_t kPinnedSystemLimitBytes = 64ull << 20;
 
 /// pci_get_info: one PCI function as the kernel found it.
 struct PciBarInfo {

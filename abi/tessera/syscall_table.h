@@ -55,9 +55,10 @@
     (tessera::handle_t vmo, uint64_t offset, uint64_t size, uint32_t prot, uint64_t addr,         \
      uint32_t flags),                                                                             \
     (vmo, offset, size, prot, addr, flags))                                                       \
-  X(0x105A, ThreadSetPriority, (uint32_t priority), (priority))                                   \
-  X(0x105B, VmoCreateContiguous, (uint64_t size), (size))                                         \
-  X(0x105C, VmoPhysicalAddress, (tessera::handle_t vmo, uint64_t offset), (vmo, offset))          \
+  X(0x105A, ThreadSetPriority, (tessera::handle_t sched, uint32_t priority), (sched, priority))   \
+  X(0x105B, VmoCreateContiguous, (tessera::handle_t dma, uint64_t size), (dma, size))             \
+  X(0x105C, VmoPhysicalAddress, (tessera::handle_t dma, tessera::handle_t vmo, uint64_t offset),  \
+    (dma, vmo, offset))                                                                           \
   /* Devices (user-mode drivers) */                                                               \
   X(0x1070, PciGetInfo,                                                                           \
     (tessera::handle_t root, uint32_t index, OUT_PTR(tessera::PciFunctionInfo) info),             \

@@ -20,6 +20,7 @@ const char* ObjectTypeName(ObjectType type) {
     case ObjectType::kPciRoot: return "pci-root";
     case ObjectType::kPciDevice: return "pci-device";
     case ObjectType::kVfsMount: return "vfs-mount";
+    case ObjectType::kResource: return "resource";
   }
   return "?";
 }

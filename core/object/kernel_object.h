@@ -43,6 +43,7 @@ enum class ObjectType : uint8_t {
   kPciRoot,    // the right to list PCI functions and open them
   kPciDevice,  // one PCI function: config space, BARs, interrupts
   kVfsMount,   // the right to mount a user-space file system (fs_mount)
+  kResource,   // a privileged service: DMA memory, high thread priority (resource.h)
 };
 
 const char* ObjectTypeName(ObjectType type);

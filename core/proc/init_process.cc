@@ -1,6 +1,7 @@
 #include "core/proc/init_process.h"
 
 #include "core/kernel/log.h"
+#include "core/object/resource.h"
 #include "core/pci/pci_device.h"
 #include "core/proc/spawn.h"
 #include "core/vfs/mount_right.h"
@@ -69,6 +70,25 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const hal::BootInfo& boot_info,
     if (right.is_error()) return right.error();
     handles[count] = Handle{right.release_value(), kRightsBasic | kRightManage};
     kstd::CopyString(names[count], sizeof names[count], "vfs");
+    name_ptrs[count] = names[count];
+    ++count;
+  }
+  // The privileged services' resources (core/object/resource.h): init
+  // decides which drivers and servers get DMA memory and high priority.
+  struct {
+    ResourceKind kind;
+    Rights rights;
+    const char* name;
+  } const resources[] = {
+      {ResourceKind::kDma, kRightsBasic | kRightWrite | kRightManage, "dma"},
+      {ResourceKind::kPriority, kRightsBasic | kRightManage, "sched"},
+  };
+  for (const auto& r : resources) {
+    if (count >= hal::BootInfo::kMaxModules) break;
+    auto resource = Resource::Create(r.kind);
+    if (resource.is_error()) return resource.error();
+    handles[count] = Handle{resource.release_value(), r.rights};
+    kstd::CopyString(names[count], sizeof names[count], r.name);
     name_ptrs[count] = names[count];
     ++count;
   }

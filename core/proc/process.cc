@@ -1,5 +1,6 @@
 #include "core/proc/process.h"
 
+#include "abi/tessera/native.h"
 #include "core/kernel/log.h"
 #include "core/kernel/memory.h"
 #include "core/proc/interval_timers.h"
@@ -69,6 +70,12 @@ void UserThreadStart(void* arg) {
 char* MakeExePath(Process* self, const char* path) {
   Process::FsRoots roots = self->fs_roots();
   return vfs::ResolveExePath(vfs::Mounts(), roots.root.get(), roots.cwd.get(), path);
+}
+
+// A new process's pinned-memory budget (abi/tessera/native.h's limits).
+kstd::Result<kstd::RefPtr<vm::PinnedQuota>> NewPinnedQuota() {
+  return vm::PinnedQuota::Create(&vm::SystemPinnedPool(),
+                                 tessera::kPinnedProcessLimitBytes / vm::kPageSize);
 }
 
 }  // namespace
@@ -207,6 +214,7 @@ kstd::Result<kstd::RefPtr<Process>> Process::Create(const char* name, uint64_t p
   kstd::RefPtr<Process> p =
       kstd::AdoptRef(new (kstd::nothrow) Process(name, pid, parent_pid, HandleSecret(pid)));
   if (!p) return kstd::Error::kNoMemory;
+  p->pinned_quota_ = TRY(NewPinnedQuota());
   vm::TlbHook hook{FlushTlb, nullptr};
   p->aspace_ = TRY(vm::VmAspace::Create(&Pmm(), hal::KernelPageTable(), hook));
   p->fds_ = new (kstd::nothrow) fd::FdTable();
@@ -233,6 +241,7 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
   kstd::RefPtr<Process> child =
       kstd::AdoptRef(new (kstd::nothrow) Process(name_, pid, pid_, HandleSecret(pid)));
   if (!child) return kstd::Error::kNoMemory;
+  child->pinned_quota_ = TRY(NewPinnedQuota());
   if (options.share_address_space) {
     child->aspace_ = aspace_;
     child->vfork_released_ = false;

@@ -15,6 +15,7 @@
 #include "core/sched/scheduler.h"
 #include "core/sched/thread.h"
 #include "core/vfs/vnode.h"
+#include "core/vm/pinned_quota.h"
 #include "hal/thread.h"
 #include "kstd/intrusive_list.h"
 #include "kstd/ref_ptr.h"
@@ -36,6 +37,9 @@ struct ProcessCounters {
   uint64_t cpu_ticks_of_exited_threads = 0;
   uint64_t system_ticks_of_exited_threads = 0;
   uint64_t minor_faults = 0;
+  /// Calls refused for want of a resource (DMA memory, physical addresses,
+  /// high priority: core/object/resource.h).
+  uint64_t privilege_refused = 0;
 };
 
 /// CPU time and peak memory, as getrusage/wait4/times/procfs report them.
@@ -86,6 +90,8 @@ class Process final : public KernelObject {
   /// The POSIX file descriptors (never null after Create/Fork).
   fd::FdTable* fds() const { return fds_; }
   ProcessCounters& counters() { return counters_; }
+  /// The process's pinned (contiguous) memory budget; never null once created.
+  const kstd::RefPtr<vm::PinnedQuota>& pinned_quota() const { return pinned_quota_; }
 
   // POSIX signals: the process's actions and shared pending set, and (through
   // each user thread's LinuxThread::signals) the threads' masks and own
@@ -359,7 +365,8 @@ class Process final : public KernelObject {
   fd::FdTable* fds_ = nullptr;  // owned
   HandleTable handles_;
   ProcessCounters counters_;
-  uint64_t max_rss_pages_ = 0;  // atomic (a maximum)
+  kstd::RefPtr<vm::PinnedQuota> pinned_quota_;  // set by Create/Clone, then constant
+  uint64_t max_rss_pages_ = 0;                  // atomic (a maximum)
   // Guarded by lock_ (KernelObject's).
   ResourceUsage children_usage_ GUARDED_BY(lock_);
   kstd::IntrusiveList<sched::Thread, &sched::Thread::process_node_> threads_ GUARDED_BY(lock_);

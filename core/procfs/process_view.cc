@@ -8,6 +8,7 @@
 #include "core/posix/signals.h"
 #include "core/proc/linux_thread.h"
 #include "core/procfs/internal.h"
+#include "core/vm/pinned_quota.h"
 #include "core/vm/vm_aspace.h"
 #include "klog/format.h"
 #include "kstd/string.h"
@@ -281,6 +282,15 @@ void RenderTessera(Process* p, TextBuffer& out) {
              aspace ? aspace->resident_pages() : 0, aspace ? aspace->table_pages() : size_t{0},
              regions);
   out.Printf("handles: %zu\nfds: %d\n", p->handles().count(), p->fds()->count());
+  const vm::PinnedQuota* pinned = p->pinned_quota().get();
+  if (pinned != nullptr) {
+    const vm::PinnedPool& pool = vm::SystemPinnedPool();
+    out.Printf("pinned_pages: %lu\npinned_limit_pages: %lu\npinned_refused: %lu\n", pinned->pages(),
+               pinned->limit(), pinned->refused());
+    out.Printf("system_pinned_pages: %lu\nsystem_pinned_limit_pages: %lu\n", pool.pages(),
+               pool.limit());
+  }
+  out.Printf("privilege_refused: %lu\n", load(c.privilege_refused));
 }
 
 }  // namespace core::procfs

@@ -1,8 +1,15 @@
 // Native calls for user-mode drivers: PCI functions (identity, config
 // space, BAR mapping, MSI-X and INTx interrupts) and DMA memory (physically
 // contiguous memory objects whose device address the driver may learn).
+//
+// Rights rule: DMA memory needs a kDma resource (init's "dma" bootstrap
+// handle, core/object/resource.h): kRightWrite to allocate it, kRightManage
+// to learn device addresses. Without one: EACCES, counted in the process's
+// privilege_refused. Allocations are charged to the process's pinned quota
+// and the system's pool (vm/pinned_quota.h): ENOMEM past either limit.
 
 #include "core/kernel/memory.h"
+#include "core/object/resource.h"
 #include "core/pci/pci_bus.h"
 #include "core/pci/pci_device.h"
 #include "core/syscall/sys_common.h"
@@ -26,6 +33,14 @@ kstd::Result<kstd::RefPtr<pci::PciDevice>> DeviceOf(tessera::handle_t h, Rights 
 kstd::Result<uint64_t> AddInterruptHandle(kstd::Result<kstd::RefPtr<pci::Interrupt>> irq) {
   kstd::RefPtr<pci::Interrupt> interrupt = TRY(kstd::Move(irq));
   return TRY(CurrentProcess()->handles().Add(kstd::Move(interrupt), kInterruptRights));
+}
+
+// The caller's kDma resource with `rights`, else kAccess (counted).
+kstd::Result<void> RequireDma(tessera::handle_t dma, Rights rights) {
+  Process* self = CurrentProcess();
+  auto held = RequireResource(self->handles(), dma, ResourceKind::kDma, rights);
+  if (held.is_error()) __atomic_fetch_add(&self->counters().privilege_refused, 1, __ATOMIC_RELAXED);
+  return held;
 }
 
 }  // namespace
@@ -112,22 +127,33 @@ kstd::Result<uint64_t> SysInterruptAck(tessera::handle_t interrupt) {
   return irq->Ack();
 }
 
-kstd::Result<uint64_t> SysVmoCreateContiguous(uint64_t size) {
+kstd::Result<uint64_t> SysVmoCreateContiguous(tessera::handle_t dma, uint64_t size) {
+  TRY(RequireDma(dma, kRightWrite));
   if (size == 0 || size > kMaxContiguous) return kstd::Error::kInvalid;
   uint64_t pages = kstd::AlignUp(size, 4096) / 4096;
-  auto run = TRY(Pmm().AllocRun(pages));
+  kstd::RefPtr<vm::PinnedQuota> quota = CurrentProcess()->pinned_quota();
+  TRY(quota->Charge(pages));
+  auto run = Pmm().AllocRun(pages);
+  if (run.is_error()) {
+    quota->Uncharge(pages);
+    return run.error();
+  }
   // Device memory starts zeroed like all memory a process receives.
-  __builtin_memset(hal::PhysToVirt(run), 0, pages * 4096);
-  auto vmo = vm::VmObject::CreateContiguousOwned(&Pmm(), run, pages);
+  __builtin_memset(hal::PhysToVirt(run.value()), 0, pages * 4096);
+  auto vmo = vm::VmObject::CreateContiguousOwned(&Pmm(), run.value(), pages, quota);
   if (vmo.is_error()) {
-    (void)Pmm().FreeRun(run, pages);
+    (void)Pmm().FreeRun(run.value(), pages);
+    quota->Uncharge(pages);
     return vmo.error();
   }
+  // From here the memory object owns the run and the charge.
   auto h = TRY(CurrentProcess()->handles().Add(vmo.release_value(), kDmaRights));
   return h;
 }
 
-kstd::Result<uint64_t> SysVmoPhysicalAddress(tessera::handle_t handle, uint64_t offset) {
+kstd::Result<uint64_t> SysVmoPhysicalAddress(tessera::handle_t dma, tessera::handle_t handle,
+                                             uint64_t offset) {
+  TRY(RequireDma(dma, kRightManage));
   auto vmo = TRY(CurrentProcess()->handles().GetTyped<vm::VmObject>(handle, ObjectType::kVmObject,
                                                                     kRightManage));
   if (!vmo->is_physical() || offset >= vmo->size()) return kstd::Error::kInvalid;

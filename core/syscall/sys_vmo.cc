@@ -1,8 +1,11 @@
 // Native calls on memory objects: create anonymous memory and map memory
-// objects (shared memory between processes, boot modules) into the caller.
+// objects (shared memory between processes, boot modules) into the caller;
+// and the calling thread's priority (above the default only with a kPriority
+// resource, init's "sched" handle: core/object/resource.h).
 
 #include "abi/linux/mman.h"
 #include "core/kernel/memory.h"
+#include "core/object/resource.h"
 #include "core/syscall/sys_common.h"
 #include "core/vm/vm_aspace.h"
 #include "core/vm/vm_object.h"
@@ -47,9 +50,17 @@ kstd::Result<uint64_t> SysVmoMap(tessera::handle_t handle, uint64_t offset, uint
   return mapped;
 }
 
-kstd::Result<uint64_t> SysThreadSetPriority(uint32_t priority) {
+kstd::Result<uint64_t> SysThreadSetPriority(tessera::handle_t sched, uint32_t priority) {
   if (priority < tessera::kPriorityMin || priority > tessera::kPriorityMax) {
     return kstd::Error::kInvalid;
+  }
+  if (priority > tessera::kPriorityDefault) {
+    Process* self = CurrentProcess();
+    auto held = RequireResource(self->handles(), sched, ResourceKind::kPriority, kRightManage);
+    if (held.is_error()) {
+      __atomic_fetch_add(&self->counters().privilege_refused, 1, __ATOMIC_RELAXED);
+      return held.error();
+    }
   }
   sched::SetPriority(CurrentThread(), static_cast<int>(priority));
   return 0;

@@ -71,17 +71,20 @@ kstd::Result<RefPtr<VmObject>> VmObject::CreatePhysical(PhysAddr base, uint64_t 
 }
 
 kstd::Result<RefPtr<VmObject>> VmObject::CreateContiguousOwned(mm::PageAllocator* pmm,
-                                                               PhysAddr base, uint64_t count) {
+                                                               PhysAddr base, uint64_t count,
+                                                               RefPtr<PinnedQuota> quota) {
   if (pmm == nullptr || count == 0) return Error::kInvalid;
   RefPtr<VmObject> vmo = TRY(CreatePhysical(base, count * kPageSize, true));
   vmo->pmm_ = pmm;
   vmo->owned_run_pages_ = count;
+  vmo->quota_ = kstd::Move(quota);
   return vmo;
 }
 
 VmObject::~VmObject() {
   if (owned_run_pages_ != 0) {
     (void)pmm_->FreeRun(phys_base_, owned_run_pages_);
+    if (quota_) quota_->Uncharge(owned_run_pages_);
     return;
   }
   if (physical_) return;

@@ -24,6 +24,7 @@
 #include "core/mm/pmm.h"
 #include "core/object/kernel_object.h"
 #include "core/vm/page_tree.h"
+#include "core/vm/pinned_quota.h"
 #include "core/vm/vm_mapping.h"
 #include "core/vm/vm_types.h"
 #include "kstd/intrusive_list.h"
@@ -53,9 +54,13 @@ class VmObject final : public KernelObject {
   /// A physical VMO over pages it owns: `count` contiguous pages from the pmm
   /// at `base` (each block head holding one reference), freed with FreeRun
   /// when the VMO goes. For DMA buffers, whose device address is known.
-  /// Errors: kInvalid, kNoMemory (the caller frees the run then).
-  static kstd::Result<kstd::RefPtr<VmObject>> CreateContiguousOwned(mm::PageAllocator* pmm,
-                                                                    PhysAddr base, uint64_t count);
+  /// `quota`, if given, has been charged `count` pages by the caller; the
+  /// VMO takes that charge over and gives it back when it goes.
+  /// Errors: kInvalid, kNoMemory (the caller frees the run and undoes the
+  /// charge then).
+  static kstd::Result<kstd::RefPtr<VmObject>> CreateContiguousOwned(
+      mm::PageAllocator* pmm, PhysAddr base, uint64_t count,
+      kstd::RefPtr<PinnedQuota> quota = nullptr);
 
   ~VmObject() override;
 
@@ -146,6 +151,7 @@ class VmObject final : public KernelObject {
   uint64_t size_;                     // only Grow changes it (under lock_); reads are single loads
   const PhysAddr phys_base_ = 0;      // physical VMOs
   uint64_t owned_run_pages_ = 0;      // CreateContiguousOwned: pages to FreeRun
+  kstd::RefPtr<PinnedQuota> quota_;   // CreateContiguousOwned: charged owned_run_pages_
   mm::PageAllocator* pmm_ = nullptr;  // anonymous VMOs, and owned contiguous runs
   PageTree pages_;                    // anonymous VMOs; guarded by lock_
   MappingList mappings_ GUARDED_BY(lock_);

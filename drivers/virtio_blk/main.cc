@@ -8,6 +8,11 @@
 //   pci     alternatively the PCI root: the driver finds the first
 //           virtio-blk function (1af4:1042) and opens it itself
 //   svc     the service channel: blkproto requests in, replies out
+//   dma     the DMA resource (init's "dma", kRightWrite | kRightManage):
+//           contiguous memory and its device addresses, for the virtqueues
+//           and the client's shared buffer (made at kRegister, handed over
+//           as a handle that maps it). Without it the device cannot be set
+//           up (the kernel refuses DMA memory with EACCES).
 //
 // It wraps the handles in the virtio hw.h interfaces (config space, the
 // mapped BARs, the interrupt: MSI-X entry 0 when the function has MSI-X, its
@@ -110,17 +115,19 @@ class HandleInterrupt final : public virtio::Interrupt {
 
 class ContiguousDma final : public virtio::DmaAllocator {
  public:
+  explicit ContiguousDma(handle_t dma) : dma_(dma) {}
+
   kstd::Result<virtio::DmaBuffer> Allocate(size_t size, size_t alignment) override {
     if (size == 0 || alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > kPage) {
       return kstd::Error::kInvalid;
     }
     uint64_t bytes = (size + kPage - 1) & ~(kPage - 1);
-    int64_t vmo = sys::VmoCreateContiguous(bytes);
-    if (vmo < 0) return kstd::Error::kNoMemory;
+    int64_t vmo = sys::VmoCreateContiguous(dma_, bytes);
+    if (vmo < 0) return static_cast<kstd::Error>(-vmo);  // EACCES, ENOMEM
     handle_t h = static_cast<handle_t>(vmo);
     int64_t addr = sys::VmoMap(h, 0, bytes, linux_abi::kProtRead | linux_abi::kProtWrite, 0,
                                tessera::kVmoMapShared);
-    int64_t phys = sys::VmoPhysicalAddress(h, 0);
+    int64_t phys = sys::VmoPhysicalAddress(dma_, h, 0);
     if (addr < 0 || phys < 0) {
       if (addr >= 0) munmap(reinterpret_cast<void*>(addr), bytes);
       sys::HandleClose(h);
@@ -137,19 +144,61 @@ class ContiguousDma final : public virtio::DmaAllocator {
     munmap(buffer.cpu, buffer.size);
     sys::HandleClose(static_cast<handle_t>(buffer.cookie));
   }
+
+ private:
+  const handle_t dma_;
 };
 
 class ChannelSink final : public virtio_blk::ReplySink {
  public:
   explicit ChannelSink(handle_t channel) : channel_(channel) {}
   void Send(const blkproto::Reply& reply, uint32_t txid) override {
+    // A successful kRegister carries the client's handle to its buffer.
+    handle_t h = tessera::kInvalidHandle;
+    if (reply.op == blkproto::kRegister && reply.error == 0) h = Detach();
     // A client that went away loses its replies; nothing else to do.
-    (void)sys::ChannelWrite(channel_, &reply, sizeof(reply), nullptr, 0, txid);
+    if (sys::ChannelWrite(channel_, &reply, sizeof(reply), &h, h != tessera::kInvalidHandle, txid) <
+            0 &&
+        h != tessera::kInvalidHandle) {
+      sys::HandleClose(h);
+    }
+  }
+  /// The handle the next successful kRegister reply carries (moved into it).
+  void Attach(handle_t h) { attach_ = h; }
+  /// A handle Attach gave that no reply took.
+  handle_t Detach() {
+    handle_t h = attach_;
+    attach_ = tessera::kInvalidHandle;
+    return h;
   }
 
  private:
   handle_t channel_;
+  handle_t attach_ = tessera::kInvalidHandle;
 };
+
+// kRegister: the shared buffer the driver makes for its client, `bytes` of
+// contiguous memory charged to the driver's pinned budget. The driver keeps
+// `*vmo` (which pins the memory) and never maps it; the client gets a
+// duplicate that may map it but not learn its address. -errno on failure.
+int64_t MakeClientBuffer(handle_t dma, uint32_t bytes, handle_t* vmo, handle_t* client,
+                         virtio::DmaSegment* segment) {
+  int64_t made = sys::VmoCreateContiguous(dma, bytes);
+  if (made < 0) return made;
+  handle_t h = static_cast<handle_t>(made);
+  int64_t phys = sys::VmoPhysicalAddress(dma, h, 0);
+  int64_t dup =
+      sys::HandleDuplicate(h, tessera::kRightsBasic | tessera::kRightsIo | tessera::kRightMap);
+  if (phys < 0 || dup < 0) {
+    if (dup >= 0) sys::HandleClose(static_cast<handle_t>(dup));
+    sys::HandleClose(h);
+    return phys < 0 ? phys : dup;
+  }
+  *vmo = h;
+  *client = static_cast<handle_t>(dup);
+  *segment = {static_cast<uint64_t>(phys), bytes};
+  return 0;
+}
 
 // --- start-up ------------------------------------------------------------------
 
@@ -218,6 +267,10 @@ extern "C" int main(int argc, char** argv) {
     printf("virtio_blk: error: no service channel (handle \"svc\")\n");
     return 1;
   }
+  handle_t dma_right = boot.Take("dma");
+  if (dma_right == tessera::kInvalidHandle) {
+    printf("virtio_blk: warning: no \"dma\" handle; DMA memory will be refused\n");
+  }
   f.device = boot.Take("device");
   if (f.device != tessera::kInvalidHandle) {
     if (bars_arg == nullptr || !ParseBars(bars_arg, f.bar_sizes)) {
@@ -262,7 +315,7 @@ extern "C" int main(int argc, char** argv) {
   }
   HandleConfig config(f.device);
   HandleInterrupt interrupt(static_cast<handle_t>(irq), irq_kind, 0);
-  ContiguousDma dma;
+  ContiguousDma dma(dma_right);
   virtio_blk::Device device(config, bars, dma, interrupt);
   virtio_blk::Options options;
   // EVENT_IDX off: with it, requests pipelined from a client (16 in flight)
@@ -354,29 +407,36 @@ extern "C" int main(int argc, char** argv) {
         peer_closed = true;  // EPIPE: the client is gone
         break;
       }
-      uint32_t keep = tessera::kMaxMessageHandles;  // index of a handle the server adopted
       if (args.actual_bytes != sizeof(blkproto::Request)) {
         server.HandleMalformed(args.txid);
       } else {
         blkproto::Request request;
         memcpy(&request, message, sizeof(request));
-        virtio::DmaSegment buffer{};
-        bool have_buffer = false;
-        if (request.op == blkproto::kRegister && args.actual_handles == 1 && request.length != 0 &&
-            request.length % kPage == 0) {
-          int64_t first = sys::VmoPhysicalAddress(handles[0], 0);
-          int64_t last = sys::VmoPhysicalAddress(handles[0], request.length - 1);
-          // Contiguous memory objects are physically contiguous by construction.
-          if (first >= 0 && last == first + request.length - 1 && (first % kPage) == 0) {
-            buffer = {static_cast<uint64_t>(first), request.length};
-            have_buffer = true;
+        if (request.op == blkproto::kRegister && !server.registered() && request.length != 0 &&
+            request.length % kPage == 0 && request.length <= blkproto::kMaxBufferBytes) {
+          handle_t vmo = tessera::kInvalidHandle, theirs = tessera::kInvalidHandle;
+          virtio::DmaSegment buffer{};
+          int64_t made = MakeClientBuffer(dma_right, request.length, &vmo, &theirs, &buffer);
+          if (made < 0) {
+            blkproto::Reply reply{};
+            reply.id = request.id;
+            reply.op = request.op;
+            reply.error = static_cast<int32_t>(-made);  // ENOMEM (also past the pinned limit)
+            sink.Send(reply, args.txid);
+          } else {
+            sink.Attach(theirs);
+            // Kept for the life of the driver: the memory stays pinned while
+            // requests use it.
+            if (!server.Handle(request, args.txid, &buffer)) sys::HandleClose(vmo);
+            handle_t unsent = sink.Detach();
+            if (unsent != tessera::kInvalidHandle) sys::HandleClose(unsent);
           }
+        } else {
+          (void)server.Handle(request, args.txid, nullptr);
         }
-        if (server.Handle(request, args.txid, have_buffer ? &buffer : nullptr)) keep = 0;
       }
-      for (uint32_t i = 0; i < args.actual_handles; ++i) {
-        if (i != keep) sys::HandleClose(handles[i]);
-      }
+      // No request carries handles (the client's buffer is the driver's).
+      for (uint32_t i = 0; i < args.actual_handles; ++i) sys::HandleClose(handles[i]);
     }
   }
   printf("virtio_blk: %s: the client closed the channel; stopping\n", f.name);

@@ -25,19 +25,6 @@ int Client::Open(tessera::handle_t channel, uint32_t buffer_bytes) {
   if (buffer_bytes == 0 || buffer_bytes % 4096 != 0 || buffer_bytes > kMaxBufferBytes)
     return -EINVAL;
   channel_ = channel;
-  int64_t vmo = sys::VmoCreateContiguous(buffer_bytes);
-  if (vmo < 0) {
-    Close();
-    return static_cast<int>(vmo);
-  }
-  vmo_ = static_cast<tessera::handle_t>(vmo);
-  int64_t addr = sys::VmoMap(vmo_, 0, buffer_bytes, linux_abi::kProtRead | linux_abi::kProtWrite, 0,
-                             tessera::kVmoMapShared);
-  if (addr < 0) {
-    Close();
-    return static_cast<int>(addr);
-  }
-  buffer_ = reinterpret_cast<uint8_t*>(addr);
   buffer_bytes_ = buffer_bytes;
   int r = Register();
   if (r < 0) Close();
@@ -45,27 +32,42 @@ int Client::Open(tessera::handle_t channel, uint32_t buffer_bytes) {
 }
 
 int Client::Register() {
-  // The driver gets its own handle (it keeps it, which pins the memory).
-  int64_t dup = sys::HandleDuplicate(vmo_, tessera::kRightSameRights);
-  if (dup < 0) return static_cast<int>(dup);
-  tessera::handle_t shared = static_cast<tessera::handle_t>(dup);
   Request request{};
   request.op = kRegister;
   request.id = next_id_++;
   request.length = buffer_bytes_;
   Reply reply{};
+  tessera::handle_t vmo = tessera::kInvalidHandle;
   tessera::ChannelCallArgs args{};
   args.write_bytes = &request;
   args.write_num_bytes = sizeof(request);
-  args.write_handles = &shared;
-  args.write_num_handles = 1;
   args.read_bytes = &reply;
   args.read_bytes_capacity = sizeof(reply);
+  args.read_handles = &vmo;
+  args.read_handles_capacity = 1;
   args.deadline = Deadline(timeout_ns_);
   int64_t r = sys::ChannelCall(channel_, &args);
   if (r >= 0 && args.actual_bytes != sizeof(reply)) r = -EIO;
   if (r >= 0 && reply.error != 0) r = -reply.error;
-  if (r < 0) return static_cast<int>(r);
+  if (r >= 0 && args.actual_handles != 1) r = -EIO;
+  if (r >= 0) {
+    r = sys::VmoMap(vmo, 0, buffer_bytes_, linux_abi::kProtRead | linux_abi::kProtWrite, 0,
+                    tessera::kVmoMapShared);
+  }
+  if (r < 0) {
+    if (args.actual_handles == 1) sys::HandleClose(vmo);
+    return static_cast<int>(r);
+  }
+  auto* mapped = reinterpret_cast<uint8_t*>(r);
+  if (buffer_ != nullptr) {
+    // A restarted driver's buffer: what the request being repeated wrote
+    // into the old one moves along.
+    memcpy(mapped, buffer_, buffer_bytes_);
+    munmap(buffer_, buffer_bytes_);
+    sys::HandleClose(vmo_);
+  }
+  buffer_ = mapped;
+  vmo_ = vmo;
   info_ = reply.info;
   return 0;
 }

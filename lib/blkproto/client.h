@@ -1,10 +1,12 @@
 #pragma once
 
 // blkproto::Client: the client side of the block protocol (blkproto.h) for
-// Tessera user programs (the fs server, tests). It makes one physically
-// contiguous shared buffer, registers it with the driver, and then moves
-// sectors between the disk and the buffer; Read/Write copy to/from caller
-// memory and split large transfers into buffer-sized requests.
+// Tessera user programs (the fs server, tests). It asks the driver for one
+// shared buffer (kRegister: the driver makes the DMA memory, charged to its
+// own pinned budget, and hands over a handle that maps it, so the client needs
+// no DMA right), and then moves sectors between the disk and the buffer;
+// Read/Write copy to/from caller memory and split large transfers into
+// buffer-sized requests.
 //
 // Not thread-safe: one thread uses a Client. Every call returns 0 or -errno:
 // the driver's errors (blkproto.h: EINVAL, EROFS, EIO, ...), ETIMEDOUT when
@@ -14,8 +16,9 @@
 // A driver that dies can be replaced without the client noticing: with a
 // Reconnector set, a synchronous request (Read, Write, Flush, Transfer) that
 // finds the driver gone asks it for a channel to a restarted driver,
-// registers the same shared buffer there (the disk must report the same
-// geometry) and sends the request again. Block requests are idempotent, so
+// registers a buffer of the same size there (the disk must report the same
+// geometry; the old buffer's bytes are copied into the new one, whose address
+// replaces buffer()'s) and sends the request again. Block requests are idempotent, so
 // a request the old driver may or may not have carried out is simply
 // repeated. Pipelined requests (Start/WaitReply) are not retried.
 
@@ -51,10 +54,12 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  /// Takes ownership of `channel` (connected to a block driver), creates a
-  /// shared buffer of `buffer_bytes` (a multiple of 4096, at most
-  /// kMaxBufferBytes) and registers it. Errors: EINVAL (bad size), ENOMEM,
-  /// EBUSY (already open), the driver's kRegister errors.
+  /// Takes ownership of `channel` (connected to a block driver) and
+  /// registers a shared buffer of `buffer_bytes` (a multiple of 4096, at most
+  /// kMaxBufferBytes), which the driver makes, and maps it. Errors: EINVAL
+  /// (bad size), EBUSY (already open), EIO (a reply without the buffer), the
+  /// driver's kRegister errors (ENOMEM: no memory, or past its pinned limit),
+  /// VmoMap's errors.
   int Open(tessera::handle_t channel, uint32_t buffer_bytes = kDefaultBufferBytes);
   /// Closes the channel (the driver then stops) and frees the buffer.
   void Close();
@@ -94,7 +99,8 @@ class Client {
   static constexpr int kMaxReconnectTries = 8;
 
   int Call(const Request& request, Reply* reply);
-  /// kRegister of the shared buffer on channel_; fills info_ on success.
+  /// kRegister on channel_: maps the buffer the driver made (copying the
+  /// old buffer's bytes into it, if any) and fills info_ on success.
   int Register();
   /// Moves to a restarted driver (see Reconnector). Returns 0 or -errno.
   int Reconnect();

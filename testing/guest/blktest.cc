@@ -18,6 +18,7 @@
 #include "lib/blkproto/ext2_block_device.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/process.h"
+#include "lib/tessera/syscalls.h"
 
 namespace {
 
@@ -31,6 +32,21 @@ void Pass(const char* name) { printf("blktest: PASS %s\n", name); }
 void Fail(const char* name, const char* why, long long value) {
   printf("blktest: FAIL %s: %s (%lld)\n", name, why, value);
   ++g_failures;
+}
+
+// A block client holds no DMA right (issue 14): its shared buffer is the
+// driver's memory, and it may neither make DMA memory nor learn addresses.
+void NoDmaRight(tessera::Bootstrap& boot) {
+  if (boot.Find("dma") != tessera::kInvalidHandle) {
+    Fail("no-dma-right", "init gave the block client a dma resource", 0);
+    return;
+  }
+  int64_t r = tessera::sys::VmoCreateContiguous(tessera::kInvalidHandle, 4096);
+  if (r != -EACCES) {
+    Fail("no-dma-right", "VmoCreateContiguous without the dma resource was not refused", r);
+    return;
+  }
+  Pass("no-dma-right");
 }
 
 // Byte i of the pattern area (blk_test.sh computes the same).
@@ -226,6 +242,7 @@ int main() {
          client.read_only() ? "read-only" : "read-write",
          (info.flags & blkproto::kInfoFlush) ? "volatile cache (flush)" : "write-through");
   Pass("open");
+  NoDmaRight(boot);
   Superblock(client);
   BadRequests(client);
   if (client.read_only()) {

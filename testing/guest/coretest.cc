@@ -49,6 +49,9 @@ int main() {
   Run("bad-pointers-linux", TestBadPointersLinux);
   Run("handle-isolation", TestHandleIsolation);
   Run("rights", TestRights);
+  Run("privilege-holder", TestPrivilegeHolder);
+  Run("privilege-plain-process", TestPrivilegePlainProcess);
+  Run("pinned-limit", TestPinnedLimit);
   Run("peer-close-wakes", TestPeerCloseWakes);
   Run("call-server-exit", TestCallServerExit);
   Run("timeouts", TestTimeouts);

@@ -133,6 +133,10 @@ void TestPingPong();
 void TestAccounting();
 void TestSenderStamp();
 void TestCleanup();
+// coretest_privilege.cc
+void TestPrivilegeHolder();
+void TestPrivilegePlainProcess();
+void TestPinnedLimit();
 // coretest_sched.cc
 void TestPreemption();
 void TestThreads();

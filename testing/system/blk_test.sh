@@ -70,7 +70,7 @@ check_interrupts() {  # check_interrupts LABEL SLOT GSI FUNCTIONS-ON-THE-LINE
   check "$1every completion came by interrupt" lacks 'completed without an interrupt'
 }
 if [ "$mode" = msix ]; then check_interrupts "" 03 - -; else check_interrupts "" 06 22 2; fi
-for name in open superblock bad-requests-refused write-flush-readback; do
+for name in open no-dma-right superblock bad-requests-refused write-flush-readback; do
   check "blktest: PASS $name" has "^blktest: PASS $name\$"
 done
 check "no blktest check failed" lacks '^blktest: FAIL'

@@ -19,6 +19,7 @@ required=(
   ping-pong accounting sender-stamp preemption
   fault-null-write fault-kernel-read fault-noncanonical-jump fault-ud2 fault-nx-exec
   bad-pointers-native bad-pointers-linux handle-isolation rights
+  privilege-holder privilege-plain-process pinned-limit
   peer-close-wakes call-server-exit timeouts notifications threads cleanup
 )
 

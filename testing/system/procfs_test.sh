@@ -139,9 +139,12 @@ check "tessera/unsupported: the refused mremap flag is counted" in_section unsup
 check "<shell>/tessera: pid" in_section tessera "^pid: $shpid\$"
 check "<shell>/tessera: syscalls counted" in_section tessera '^syscalls: [1-9][0-9]*$'
 for key in ipc_messages_sent ipc_bytes_sent ipc_messages_received ipc_bytes_received cpu_time_ns \
-           resident_pages threads handles fds; do
+           resident_pages threads handles fds pinned_pages pinned_refused system_pinned_pages \
+           privilege_refused; do
   check "<shell>/tessera: $key" in_section tessera "^$key: [0-9]+\$"
 done
+check "<shell>/tessera: the pinned limits (16 MiB, 64 MiB)" \
+  bash -c 'grep -q "^pinned_limit_pages: 4096$" <<< "$1" && grep -q "^system_pinned_limit_pages: 16384$" <<< "$1"' _ "$(section tessera)"
 check "meminfo: MemTotal" in_section meminfo '^MemTotal: +[1-9][0-9]* kB$'
 check "meminfo: MemAvailable" in_section meminfo '^MemAvailable: +[1-9][0-9]* kB$'
 check "loadavg line" in_section meminfo '^[0-9]+\.[0-9]{2} [0-9]+\.[0-9]{2} [0-9]+\.[0-9]{2} [1-9][0-9]*/[1-9][0-9]* [1-9][0-9]*$'
