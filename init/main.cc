@@ -3,7 +3,7 @@
 // message. init starts the other programs from those modules, gives them the
 // channels they talk over, and watches them.
 //
-//   init [--restart-window=SECONDS]
+//   init [--restart-window=SECONDS] [--debug-hang]
 //
 // What it runs depends on TESSERA_TEST (from the kernel's tessera.test=):
 //   (unset)  the IPC demo (echo_server + echo_client), then it waits: the shell
@@ -33,6 +33,14 @@
 // status) and the crashed part restarted with backoff, the fs server taking
 // the same mount over, so cwds, paths and open files keep working; after five
 // crashes within a minute init gives up and the disk's files fail with EIO.
+// init also pings both over their control channels (abi/tessera/
+// controlproto.h) every 2 s: one that does not answer for 5 s is logged
+// ("did not answer for 5 s: killed, restarting"), killed and restarted like a
+// crashed one. Debug: with --debug-hang (system tests only), signal 40 sent
+// to init makes it tell the driver, signal 41 the fs server, to hang (spin
+// without answering: controlproto kHang, which only init can send, over the
+// control channel only init holds). Without the flag init leaves the two
+// signals alone (PID 1 receives only the signals it handles).
 //
 // Mount agent (mount_agent.h): in the shell modes init registers with the
 // kernel as its mount agent, so `mount -t ext2 /dev/vdb /mnt` at the shell
@@ -41,8 +49,9 @@
 // Event loop (RunShell): init waits on a notification that its SIGCHLD
 // handler signals (POSIX children: the shell, orphans to reap) together with
 // the storage processes' handles, the restarted server's ready channel, the
-// mount agent's channel and its mounts' processes, with the storage stack's
-// next deadline.
+// services' control channels (pongs), the mount agent's channel and its
+// mounts' processes, with the storage stack's next deadline (restarts,
+// pings, ping deadlines).
 
 #include <fcntl.h>
 #include <signal.h>
@@ -165,9 +174,31 @@ int RunBlockTest(tessera::Bootstrap& boot) {
 handle_t g_child_event = tessera::kInvalidHandle;
 // Set by the shutdown signals' handler.
 volatile sig_atomic_t g_shutting_down = 0;
+// --debug-hang: the signals that ask init to hang the driver or the server,
+// and what arrived (for the event loop).
+constexpr int kHangDriverSignal = 40;
+constexpr int kHangServerSignal = 41;
+volatile sig_atomic_t g_hang_driver = 0;
+volatile sig_atomic_t g_hang_server = 0;
 
 void OnChildSignal(int) {
   if (g_child_event != tessera::kInvalidHandle) (void)sys::NotificationSignal(g_child_event, 1);
+}
+
+void OnDebugHangSignal(int signo) {
+  if (signo == kHangDriverSignal) g_hang_driver = 1;
+  if (signo == kHangServerSignal) g_hang_server = 1;
+  OnChildSignal(signo);  // wakes the event loop
+}
+
+void HandleDebugHangSignals() {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = OnDebugHangSignal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(kHangDriverSignal, &sa, nullptr);
+  sigaction(kHangServerSignal, &sa, nullptr);
 }
 
 // Starts busybox sh on the console in its own session; returns its pid or -1.
@@ -239,6 +270,14 @@ int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent) {
     }
     if (shell < 0) continue;
     if (storage != nullptr && g_shutting_down) storage->StopSupervising();
+    if (g_hang_driver) {
+      g_hang_driver = 0;
+      if (storage != nullptr) storage->DebugHang(false);
+    }
+    if (g_hang_server) {
+      g_hang_server = 0;
+      if (storage != nullptr) storage->DebugHang(true);
+    }
     if (storage != nullptr) storage->Poll();
     if (agent != nullptr) agent->Poll();
     tessera::WaitItem
@@ -380,6 +419,12 @@ int main(int argc, char** argv) {
   // a system test can reach the give-up without racing the clock.
   init::RestartPolicy::Config policy;
   for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--debug-hang") == 0) {
+      printf("init: debug: signal %d hangs virtio_blk, signal %d fs_server\n", kHangDriverSignal,
+             kHangServerSignal);
+      HandleDebugHangSignals();
+      continue;
+    }
     if (strncmp(argv[i], "--restart-window=", 17) != 0) continue;
     char* end = nullptr;
     long seconds = strtol(argv[i] + 17, &end, 10);

@@ -5,6 +5,8 @@
 #include <time.h>
 
 #include "abi/linux/errno.h"
+#include "abi/tessera/controlproto.h"
+#include "lib/tessera/control.h"
 #include "lib/tessera/process.h"
 #include "lib/tessera/syscalls.h"
 
@@ -46,7 +48,7 @@ handle_t GrantDma(tessera::Bootstrap& boot) {
 }
 
 handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process, const PciAddress* at,
-                          int64_t* error) {
+                          int64_t* error, handle_t* control) {
   int64_t ignored = 0;
   int64_t& failure = error != nullptr ? *error : ignored;
   failure = -linux_abi::kENXIO;
@@ -85,6 +87,13 @@ handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process, const Pci
     sys::HandleClose(static_cast<handle_t>(device));
     return tessera::kInvalidHandle;
   }
+  handle_t ctl_mine = tessera::kInvalidHandle, ctl_theirs = tessera::kInvalidHandle;
+  if (control != nullptr && sys::ChannelCreate(&ctl_mine, &ctl_theirs) < 0) {
+    sys::HandleClose(static_cast<handle_t>(device));
+    sys::HandleClose(driver_end);
+    sys::HandleClose(client_end);
+    return tessera::kInvalidHandle;
+  }
   char pci[32], bars[160];
   snprintf(pci, sizeof pci, "--pci=%02x:%02x.%x", info.bus, info.device, info.function);
   int used = snprintf(bars, sizeof bars, "--bars=");
@@ -92,19 +101,30 @@ handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process, const Pci
     uint64_t size = (info.bars[i].flags & tessera::kPciBarIo) ? 0 : info.bars[i].size;
     used += snprintf(bars + used, sizeof bars - used, i ? ",%llu" : "%llu", U(size));
   }
-  // The driver's DMA memory: its queues and its client's shared buffer.
+  // The driver's DMA memory (its queues and its client's shared buffer),
+  // and init's control channel to it.
   handle_t dma = GrantDma(boot);
-  handle_t handles[] = {static_cast<handle_t>(device), driver_end, dma};
-  const char* names[] = {"device", "svc", "dma"};
+  handle_t handles[4] = {static_cast<handle_t>(device), driver_end};
+  const char* names[4] = {"device", "svc"};
+  uint32_t count = 2;
+  if (dma != tessera::kInvalidHandle) {
+    handles[count] = dma;
+    names[count++] = "dma";
+  }
+  if (control != nullptr) {
+    handles[count] = ctl_theirs;
+    names[count++] = "ctl";
+  }
   const char* argv[] = {"virtio_blk", pci, bars};
-  int64_t child = tessera::Spawn(exe, "virtio_blk", 3, argv, handles, names,
-                                 dma == tessera::kInvalidHandle ? 2 : 3);
+  int64_t child = tessera::Spawn(exe, "virtio_blk", 3, argv, handles, names, count);
   if (child < 0) {
     printf("init: cannot start virtio_blk: %lld\n", static_cast<long long>(child));
     failure = child;
     sys::HandleClose(client_end);
+    if (ctl_mine != tessera::kInvalidHandle) sys::HandleClose(ctl_mine);
     return tessera::kInvalidHandle;
   }
+  if (control != nullptr) *control = ctl_mine;
   printf("init: started virtio_blk for PCI %s\n", pci + 6);
   failure = 0;
   if (process != nullptr) {
@@ -133,10 +153,13 @@ int64_t WaitForReady(handle_t ready, int64_t deadline_ns) {
 
 // ---- StorageStack
 
-StorageStack::StorageStack(tessera::Bootstrap& boot, const RestartPolicy::Config& policy)
+StorageStack::StorageStack(tessera::Bootstrap& boot, const RestartPolicy::Config& policy,
+                           const Liveness::Config& liveness)
     : boot_(boot) {
   driver_.policy = RestartPolicy(policy);
   server_.policy = RestartPolicy(policy);
+  driver_.liveness = Liveness(liveness);
+  server_.liveness = Liveness(liveness);
 }
 
 uint64_t StorageStack::PidOf(handle_t process) {
@@ -175,18 +198,21 @@ bool StorageStack::StartServer(handle_t block_client, bool reattach) {
   }
   server_.process = static_cast<handle_t>(server);
   server_.pid = PidOf(server_.process);
-  if (ready_ != tessera::kInvalidHandle) sys::HandleClose(ready_);
-  if (ctl_ != tessera::kInvalidHandle) sys::HandleClose(ctl_);
+  CloseHandle(&ready_);
+  CloseHandle(&server_.control);
   ready_ = ready_mine;
-  ctl_ = ctl_mine;
+  server_.control = ctl_mine;
   return true;
 }
 
 handle_t StorageStack::StartDriver() {
-  handle_t client = StartBlockDriver(boot_, &driver_.process);
+  CloseHandle(&driver_.control);
+  handle_t client = StartBlockDriver(boot_, &driver_.process, nullptr, nullptr, &driver_.control);
   if (client != tessera::kInvalidHandle) {
     driver_.pid = PidOf(driver_.process);
     driver_.state = State::kUp;
+    driver_.hung = false;
+    driver_.liveness.Start(tessera::NowNs());
   }
   return client;
 }
@@ -222,6 +248,9 @@ bool StorageStack::MountRoot() {
   printf("init: supervising virtio_blk (pid %llu) and fs_server (pid %llu)\n", U(driver_.pid),
          U(server_.pid));
   server_.state = State::kUp;
+  int64_t now = tessera::NowNs();
+  driver_.liveness.Start(now);
+  server_.liveness.Start(now);
   supervising_ = true;
   return true;
 }
@@ -236,6 +265,13 @@ size_t StorageStack::FillWaitItems(tessera::WaitItem* items, size_t room) const 
   }
   if (ready_ != tessera::kInvalidHandle && n < room) {
     items[n++] = {ready_, tessera::kSignalReadable | tessera::kSignalPeerClosed, 0, 0};
+  }
+  // Pongs (only readability: a service that closed its end is judged by
+  // the deadline, and a lasting peer-closed signal would spin the loop).
+  const Service* const services[] = {&driver_, &server_};
+  for (const Service* s : services) {
+    if (s->liveness.watching() && s->control != tessera::kInvalidHandle && n < room)
+      items[n++] = {s->control, tessera::kSignalReadable, 0, 0};
   }
   return n;
 }
@@ -255,6 +291,11 @@ int64_t StorageStack::NextDeadline() const {
     sooner(driver_.restart_at_ns);
   }
   if (server_.state == State::kStarting) sooner(ready_deadline_ns_);
+  const Service* const services[] = {&driver_, &server_};
+  for (const Service* s : services) {
+    int64_t t = s->liveness.NextDeadline();
+    if (t != Liveness::kNever) sooner(t);
+  }
   return deadline;
 }
 
@@ -286,6 +327,7 @@ void StorageStack::Poll() {
     }
     if (r >= 0 && rd.actual_bytes == sizeof value && value == 0) {
       server_.state = State::kUp;
+      server_.liveness.Start(now);
       printf("init: fs_server (pid %llu) took over the mount on /: the disk works again\n",
              U(server_.pid));
     } else if (r >= 0) {
@@ -298,6 +340,14 @@ void StorageStack::Poll() {
       Kill(server_);
       ready_deadline_ns_ = tessera::kInfinite;
     }
+  }
+
+  // Pongs first, then the deadlines: an answer that came while init was
+  // busy elsewhere still counts.
+  for (Service* s : services) {
+    if (s->process == tessera::kInvalidHandle || !s->liveness.watching()) continue;
+    ReadControl(*s, now);
+    CheckLiveness(*s, now);
   }
 
   // Timed work.
@@ -327,6 +377,22 @@ void StorageStack::Poll() {
 void StorageStack::OnExit(Service& s, int64_t status, int64_t now) {
   char text[48];
   DescribeStatus(status, text, sizeof text);
+  s.liveness.Stop();
+  const bool hung = s.hung;
+  s.hung = false;
+  // The server's control channel stays until the next server replaces it
+  // (a restarted driver's channel may be on its way); the driver's is done.
+  if (&s == &driver_) CloseHandle(&driver_.control);
+  if (hung && s.state != State::kGaveUp) {
+    printf("init: %s (pid %llu) ended with %s (killed: it did not answer)\n", s.name, U(s.pid),
+           text);
+    if (&s == &driver_ && server_.state == State::kDown) {
+      driver_.state = State::kDown;
+      return;
+    }
+    Crashed(s, now);
+    return;
+  }
   if (s.state == State::kGaveUp) {
     printf("init: %s (pid %llu) ended with %s\n", s.name, U(s.pid), text);
     return;
@@ -374,6 +440,8 @@ void StorageStack::Crashed(Service& s, int64_t now) {
       ready_ = tessera::kInvalidHandle;
     }
     kill_driver_at_ns_ = driver_.process != tessera::kInvalidHandle ? now + kStopDriverAfterNs : 0;
+    // The driver stops by itself (its client is gone) or is killed then.
+    driver_.liveness.Stop();
     printf("init: restarting the storage stack (virtio_blk, then fs_server --reattach /) %s\n",
            when);
   } else {
@@ -388,6 +456,8 @@ void StorageStack::GiveUp(const Service& s, uint32_t crashes) {
       "until the next boot\n",
       s.name, crashes, static_cast<long long>(s.policy.config().window_ns / 1'000'000'000));
   driver_.state = server_.state = State::kGaveUp;
+  driver_.liveness.Stop();
+  server_.liveness.Stop();
   if (driver_.process != tessera::kInvalidHandle) Kill(driver_);
   if (server_.process != tessera::kInvalidHandle) Kill(server_);
   CloseChannels();
@@ -400,8 +470,8 @@ void StorageStack::RestartDriver(int64_t now) {
     Crashed(driver_, now);
     return;
   }
-  static const char kBlk[] = "blk";
-  int64_t sent = sys::ChannelWrite(ctl_, kBlk, 3, &client, 1, 0);
+  const controlproto::Message attach = controlproto::Make(controlproto::kAttachBlock);
+  int64_t sent = sys::ChannelWrite(server_.control, &attach, sizeof attach, &client, 1, 0);
   if (sent < 0) {
     // The handle went with the failed message; the server must be gone too
     // (its exit is handled next).
@@ -435,12 +505,70 @@ void StorageStack::Kill(Service& s) {
   if (s.process != tessera::kInvalidHandle) (void)sys::ProcessKill(s.process, 0);
 }
 
-void StorageStack::CloseChannels() {
-  handle_t* const channels[] = {&ready_, &ctl_};
-  for (handle_t* h : channels) {
-    if (*h != tessera::kInvalidHandle) sys::HandleClose(*h);
-    *h = tessera::kInvalidHandle;
+void StorageStack::ReadControl(Service& s, int64_t now) {
+  // A bounded number per Poll: a service that floods the channel cannot
+  // keep init here (what is left wakes the next round).
+  for (int i = 0; i < 16 && s.control != tessera::kInvalidHandle; ++i) {
+    controlproto::Message m{};
+    handle_t handle = tessera::kInvalidHandle;
+    int64_t r = tessera::ReadControl(s.control, &m, &handle);
+    if (r < 0) return;  // EAGAIN, EPIPE: the deadline judges
+    if (handle != tessera::kInvalidHandle) sys::HandleClose(handle);
+    // Not a pong: dropped. A stale or invented txid counts for nothing.
+    if (r == 1 && m.op == controlproto::kPong) (void)s.liveness.OnPong(m.txid, now);
   }
+}
+
+void StorageStack::CheckLiveness(Service& s, int64_t now) {
+  uint64_t txid = 0;
+  switch (s.liveness.Due(now, &txid)) {
+    case Liveness::Action::kNone: return;
+    case Liveness::Action::kPing: {
+      const controlproto::Message ping = controlproto::Make(controlproto::kPing, txid);
+      // A full or closed channel: no answer comes and the deadline judges.
+      (void)sys::ChannelWrite(s.control, &ping, sizeof ping, nullptr, 0, 0);
+      return;
+    }
+    case Liveness::Action::kHung: {
+      printf("init: %s (pid %llu) did not answer for %lld s: killed, restarting\n", s.name,
+             U(s.pid), static_cast<long long>(s.liveness.config().deadline_ns / 1'000'000'000));
+      s.hung = true;
+      int64_t killed = sys::ProcessKill(s.process, 0);
+      if (killed < 0) {
+        // Watched again: the next silence tries once more.
+        printf("init: cannot kill %s (pid %llu): %lld\n", s.name, U(s.pid),
+               static_cast<long long>(killed));
+        s.hung = false;
+        s.liveness.Start(now);
+      }
+      return;
+    }
+  }
+}
+
+void StorageStack::DebugHang(bool server) {
+  Service& s = server ? server_ : driver_;
+  if (!supervising_ || s.process == tessera::kInvalidHandle ||
+      s.control == tessera::kInvalidHandle) {
+    printf("init: debug: no %s to hang\n", s.name);
+    return;
+  }
+  const controlproto::Message hang = controlproto::Make(controlproto::kHang);
+  int64_t sent = sys::ChannelWrite(s.control, &hang, sizeof hang, nullptr, 0, 0);
+  printf("init: debug: told %s (pid %llu) to hang (%lld)\n", s.name, U(s.pid),
+         static_cast<long long>(sent));
+  fflush(stdout);
+}
+
+void StorageStack::CloseHandle(handle_t* h) {
+  if (*h != tessera::kInvalidHandle) sys::HandleClose(*h);
+  *h = tessera::kInvalidHandle;
+}
+
+void StorageStack::CloseChannels() {
+  CloseHandle(&ready_);
+  CloseHandle(&server_.control);
+  CloseHandle(&driver_.control);
 }
 
 }  // namespace init

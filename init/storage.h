@@ -26,11 +26,27 @@
 // ...), the fifth within a minute gives up: init logs it, stops the other
 // service too and leaves the mount failing with EIO until the next boot.
 //
+// Hangs. Each service also has a control channel from init ("ctl",
+// abi/tessera/controlproto.h; the server's also carries the restarted
+// driver's channel). While a service is up, init pings it every 2 s and
+// reads the pongs in Poll (Liveness, liveness.h); one that leaves a ping
+// unanswered for 5 s is logged ("did not answer for 5 s: killed,
+// restarting"), killed, and its exit then handled exactly like a crash
+// above (same backoff, give-up, take-over, re-attach). Both services answer
+// from their main loops whenever they wait, also with requests in flight
+// (the server while its block requests are at the driver), so a busy
+// service is not taken for a hung one; a hung driver leaves the server
+// answering and only the driver is restarted. The server is pinged only
+// once it is up (a starting one has the take-over deadline instead).
+// DebugHang sends the debug command that makes a service spin (the system
+// test's way to hang one; init --debug-hang, main.cc).
+//
 // Not thread-safe: init's main thread owns the object.
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "init/liveness.h"
 #include "init/restart_policy.h"
 #include "lib/tessera/bootstrap.h"
 
@@ -48,11 +64,15 @@ namespace init {
 /// `at` (optional): the disk at that PCI address instead of the first one.
 /// `error` (optional) receives -errno on failure: -ENXIO (no such disk),
 /// -ENODEV (no driver module), -EBUSY (the function is owned by a driver).
+/// `control` (optional) receives init's end of a new control channel whose
+/// other end the driver gets as "ctl" (controlproto.h); without it the
+/// driver has none.
 struct PciAddress {
   uint8_t bus, device, function;
 };
 tessera::handle_t StartBlockDriver(tessera::Bootstrap& boot, tessera::handle_t* process = nullptr,
-                                   const PciAddress* at = nullptr, int64_t* error = nullptr);
+                                   const PciAddress* at = nullptr, int64_t* error = nullptr,
+                                   tessera::handle_t* control = nullptr);
 
 /// Waits for a starting fs_server's one word on its "ready" channel (its
 /// fs_mount's result): 0, or -errno; -ETIMEDOUT past `deadline_ns`, -EIO
@@ -71,11 +91,12 @@ const char* DescribeStatus(int64_t status, char* out, size_t size);
 class StorageStack {
  public:
   /// Most wait items FillWaitItems adds.
-  static constexpr size_t kMaxWaitItems = 3;
+  static constexpr size_t kMaxWaitItems = 5;
 
   /// `policy`: each service's restart policy (init --restart-window=S sets
-  /// its window).
-  explicit StorageStack(tessera::Bootstrap& boot, const RestartPolicy::Config& policy = {});
+  /// its window); `liveness`: its ping interval and deadline.
+  explicit StorageStack(tessera::Bootstrap& boot, const RestartPolicy::Config& policy = {},
+                        const Liveness::Config& liveness = {});
   StorageStack(const StorageStack&) = delete;
   StorageStack& operator=(const StorageStack&) = delete;
 
@@ -94,9 +115,13 @@ class StorageStack {
   /// When Poll has timed work (a restart, a kill, a start-up deadline), or
   /// tessera::kInfinite.
   int64_t NextDeadline() const;
-  /// Handles exits, the new server's ready message and due restarts. Blocks
-  /// only while starting a process (at most ~2 s for a busy PCI function).
+  /// Handles exits, the new server's ready message, pongs, due pings, hangs
+  /// and due restarts. Blocks only while starting a process (at most ~2 s
+  /// for a busy PCI function).
   void Poll();
+  /// Debug (init --debug-hang): sends kHang to the driver (or, with
+  /// `server`, the fs server), which then spins without answering; logged.
+  void DebugHang(bool server);
   /// Shutdown: exits are expected from now on, nothing is restarted.
   void StopSupervising() { supervising_ = false; }
 
@@ -119,6 +144,9 @@ class StorageStack {
     State state = State::kGaveUp;
     int64_t restart_at_ns = 0;
     RestartPolicy policy;
+    Liveness liveness;
+    tessera::handle_t control = tessera::kInvalidHandle;  // our end of its "ctl"
+    bool hung = false;  // killed for not answering; its exit is that crash
   };
 
   static constexpr int64_t kStopDriverAfterNs = 5'000'000'000;
@@ -129,7 +157,7 @@ class StorageStack {
 
   /// Starts the server with `block_client` (taken); with `reattach`, it takes
   /// the mount over instead of mounting the root. Sets server_.process,
-  /// ready_ and ctl_. Returns false (logged) on failure.
+  /// ready_ and server_.control. Returns false (logged) on failure.
   bool StartServer(tessera::handle_t block_client, bool reattach);
   /// Starts a driver into driver_ (StartBlockDriver); returns its client
   /// end, or kInvalidHandle (logged).
@@ -143,6 +171,11 @@ class StorageStack {
   void Crashed(Service& s, int64_t now);
   void GiveUp(const Service& s, uint32_t crashes);
   void Kill(Service& s);
+  /// Reads what `s` sent on its control channel (pongs; the rest is dropped).
+  void ReadControl(Service& s, int64_t now);
+  /// Sends a due ping to `s`, or kills it when it did not answer.
+  void CheckLiveness(Service& s, int64_t now);
+  static void CloseHandle(tessera::handle_t* h);
   void CloseChannels();
   static uint64_t PidOf(tessera::handle_t process);
 
@@ -150,7 +183,6 @@ class StorageStack {
   Service driver_{"virtio_blk"};
   Service server_{"fs_server"};
   tessera::handle_t ready_ = tessera::kInvalidHandle;  // the starting server's "ready" (our end)
-  tessera::handle_t ctl_ = tessera::kInvalidHandle;    // the server's "ctl" (our end)
   int64_t ready_deadline_ns_ = 0;
   int64_t kill_driver_at_ns_ = 0;        // server down, driver still up: kill it then (0: not yet)
   bool driver_stopped_cleanly_ = false;  // its restart waits for the grace period

@@ -13,6 +13,9 @@
 //           and the client's shared buffer (made at kRegister, handed over
 //           as a handle that maps it). Without it the device cannot be set
 //           up (the kernel refuses DMA memory with EACCES).
+//   ctl     optional: init's control channel (abi/tessera/controlproto.h):
+//           the loop answers kPing with kPong whenever it wakes, requests
+//           in flight or not; kHang (debug) makes it spin forever
 //
 // It wraps the handles in the virtio hw.h interfaces (config space, the
 // mapped BARs, the interrupt: MSI-X entry 0 when the function has MSI-X, its
@@ -28,10 +31,12 @@
 
 #include "abi/linux/mman.h"
 #include "abi/tessera/blkproto.h"
+#include "abi/tessera/controlproto.h"
 #include "drivers/virtio/hw.h"
 #include "drivers/virtio_blk/blk_device.h"
 #include "drivers/virtio_blk/server.h"
 #include "lib/tessera/bootstrap.h"
+#include "lib/tessera/control.h"
 #include "lib/tessera/process.h"
 #include "lib/tessera/syscalls.h"
 
@@ -246,6 +251,28 @@ bool OpenFromRoot(handle_t root, Function* f) {
   return false;
 }
 
+// Serves what init sent on the control channel: pongs for pings; kHang
+// (debug) never returns. Returns false when the channel is gone (init
+// closed it): it is not watched any more.
+bool ServeControl(handle_t ctl) {
+  for (;;) {
+    controlproto::Message m{};
+    handle_t ignored = tessera::kInvalidHandle;
+    int64_t r = tessera::ReadControl(ctl, &m, &ignored);
+    if (r == -11) return true;                                          // EAGAIN: all served
+    if (r < 0) return false;                                            // EPIPE: init let go of it
+    if (ignored != tessera::kInvalidHandle) sys::HandleClose(ignored);  // not for a driver
+    if (r == 0) continue;                                               // malformed: dropped
+    if (m.op == controlproto::kPing) {
+      (void)tessera::AnswerPing(ctl, m.txid);
+    } else if (m.op == controlproto::kHang) {
+      printf("virtio_blk: debug: told to hang by init; spinning\n");
+      fflush(stdout);
+      for (;;) __asm__ volatile("pause");
+    }
+  }
+}
+
 }  // namespace
 
 // Compiled -ffreestanding (see BUILD), where main has no implicit C linkage.
@@ -263,6 +290,7 @@ extern "C" int main(int argc, char** argv) {
     return 1;
   }
   handle_t svc = boot.Take("svc");
+  handle_t ctl = boot.Take("ctl");
   if (svc == tessera::kInvalidHandle) {
     printf("virtio_blk: error: no service channel (handle \"svc\")\n");
     return 1;
@@ -353,15 +381,27 @@ extern "C" int main(int argc, char** argv) {
     // The channel is watched only while a request could be accepted (so a
     // full server leaves requests queued there) and until it reads EPIPE.
     bool watch_channel = !peer_closed && server.can_accept();
-    tessera::WaitItem items[2] = {
+    tessera::WaitItem items[3] = {
         {interrupt.handle(), tessera::kSignalNotified, 0, 0},
         {svc, tessera::kSignalReadable | tessera::kSignalPeerClosed, 0, 0},
+        {ctl, tessera::kSignalReadable | tessera::kSignalPeerClosed, 0, 0},
     };
+    uint32_t count = 1;
+    if (watch_channel) ++count;
+    if (ctl != tessera::kInvalidHandle) {
+      if (!watch_channel) items[1] = items[2];
+      ++count;
+    }
     // With requests in flight the wait has a deadline: a completion whose
     // interrupt went missing is found by polling (and logged).
     int64_t deadline =
         server.in_flight() > 0 ? tessera::NowNs() + kPollAfterNs : tessera::kInfinite;
-    int64_t w = sys::ObjectWaitMany(items, watch_channel ? 2 : 1, deadline);
+    int64_t w = sys::ObjectWaitMany(items, count, deadline);
+    // init's pings are answered on every wake-up, busy or not.
+    if (ctl != tessera::kInvalidHandle && !ServeControl(ctl)) {
+      sys::HandleClose(ctl);
+      ctl = tessera::kInvalidHandle;
+    }
     if (w == -110) {
       uint32_t before = server.in_flight();
       auto r = server.OnInterrupt();

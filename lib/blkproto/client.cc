@@ -108,21 +108,65 @@ void Client::Close() {
 
 int Client::Call(const Request& request, Reply* reply) {
   if (!is_open()) return -ENOTCONN;
-  tessera::ChannelCallArgs args{};
-  args.write_bytes = &request;
-  args.write_num_bytes = sizeof(request);
-  args.read_bytes = reply;
-  args.read_bytes_capacity = sizeof(*reply);
-  args.deadline = Deadline(timeout_ns_);
-  int64_t r = sys::ChannelCall(channel_, &args);
+  int r = CallOnce(request, reply);
   // The driver is gone: the same request again on a restarted one.
-  if (r == -EPIPE && Reconnect() == 0) {
-    args.deadline = Deadline(timeout_ns_);
-    r = sys::ChannelCall(channel_, &args);
-  }
-  if (r < 0) return static_cast<int>(r);
-  if (args.actual_bytes != sizeof(*reply) || reply->id != request.id) return -EIO;
+  if (r == -EPIPE && Reconnect() == 0) r = CallOnce(request, reply);
+  if (r < 0) return r;
   return reply->error == 0 ? 0 : -reply->error;
+}
+
+int Client::CallOnce(const Request& request, Reply* reply) {
+  const int64_t deadline = Deadline(timeout_ns_);
+  if (wait_hook_ == nullptr) {
+    tessera::ChannelCallArgs args{};
+    args.write_bytes = &request;
+    args.write_num_bytes = sizeof(request);
+    args.read_bytes = reply;
+    args.read_bytes_capacity = sizeof(*reply);
+    args.deadline = deadline;
+    int64_t r = sys::ChannelCall(channel_, &args);
+    if (r < 0) return static_cast<int>(r);
+    if (args.actual_bytes != sizeof(*reply) || reply->id != request.id) return -EIO;
+    return 0;
+  }
+  // Written with txid 0: the reply (also txid 0) is read like any message
+  // and matched by its id; others (a late reply to a request that timed
+  // out) are dropped.
+  int64_t r = sys::ChannelWrite(channel_, &request, sizeof(request), nullptr, 0, 0);
+  if (r < 0) return static_cast<int>(r);
+  for (;;) {
+    tessera::ChannelReadArgs args{};
+    args.bytes = reply;
+    args.bytes_capacity = sizeof(*reply);
+    r = sys::ChannelRead(channel_, &args);
+    if (r >= 0) {
+      if (args.actual_bytes == sizeof(*reply) && reply->id == request.id) return 0;
+      continue;
+    }
+    if (r == -EMSGSIZE) {
+      // Not a reply of ours (too big or with handles): dropped.
+      static uint8_t junk[tessera::kMaxMessageBytes];
+      tessera::handle_t handles[tessera::kMaxMessageHandles];
+      args = {};
+      args.bytes = junk;
+      args.bytes_capacity = sizeof junk;
+      args.handles = handles;
+      args.handles_capacity = tessera::kMaxMessageHandles;
+      if (sys::ChannelRead(channel_, &args) < 0) return -EIO;
+      for (uint32_t i = 0; i < args.actual_handles && i < tessera::kMaxMessageHandles; ++i)
+        sys::HandleClose(handles[i]);
+      continue;
+    }
+    if (r != -EAGAIN) return static_cast<int>(r);  // EPIPE: the driver is gone
+    tessera::WaitItem items[2] = {
+        {channel_, tessera::kSignalReadable | tessera::kSignalPeerClosed, 0, 0},
+        {wait_hook_->handle(), tessera::kSignalReadable | tessera::kSignalPeerClosed, 0, 0},
+    };
+    uint32_t count = items[1].handle != tessera::kInvalidHandle ? 2 : 1;
+    r = sys::ObjectWaitMany(items, count, deadline);
+    if (r < 0) return static_cast<int>(r);  // ETIMEDOUT
+    if (count == 2 && items[1].observed != 0) wait_hook_->Serve();
+  }
 }
 
 int Client::Transfer(uint32_t op, uint64_t sector, uint32_t offset, uint32_t length) {

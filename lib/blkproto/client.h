@@ -21,6 +21,11 @@
 // replaces buffer()'s) and sends the request again. Block requests are idempotent, so
 // a request the old driver may or may not have carried out is simply
 // repeated. Pipelined requests (Start/WaitReply) are not retried.
+//
+// With a WaitHook set, a synchronous request is a write and a wait on both
+// the driver's channel and the hook's handle (instead of channel_call), and
+// the hook is served whenever it is signaled: the fs server answers init's
+// pings while its requests are at the driver. WaitReply does not serve it.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +47,21 @@ class Reconnector {
 
  protected:
   ~Reconnector() = default;
+};
+
+/// Something else a Client serves while it waits for the driver's reply to
+/// a synchronous request (the fs server's control channel: init's pings are
+/// answered while block requests are at the driver, so a server that waits
+/// for a slow or hung driver is not taken for a hung server).
+class WaitHook {
+ public:
+  /// The handle to watch (readable or peer closed), or kInvalidHandle.
+  virtual tessera::handle_t handle() = 0;
+  /// It was signaled. Must not use the Client.
+  virtual void Serve() = 0;
+
+ protected:
+  ~WaitHook() = default;
 };
 
 class Client {
@@ -91,6 +111,9 @@ class Client {
   /// Lets synchronous requests survive a driver restart (null: they fail
   /// with EPIPE). `reconnector` outlives the client.
   void set_reconnector(Reconnector* reconnector) { reconnector_ = reconnector; }
+  /// Serves `hook` while synchronous requests wait (null: none); `hook`
+  /// outlives the client.
+  void set_wait_hook(WaitHook* hook) { wait_hook_ = hook; }
   /// How many times the client moved to a restarted driver.
   uint32_t reconnects() const { return reconnects_; }
 
@@ -99,6 +122,9 @@ class Client {
   static constexpr int kMaxReconnectTries = 8;
 
   int Call(const Request& request, Reply* reply);
+  /// One attempt of Call on channel_: channel_call, or with a WaitHook a
+  /// write and a wait that serves the hook. Returns 0 or -errno.
+  int CallOnce(const Request& request, Reply* reply);
   /// kRegister on channel_: maps the buffer the driver made (copying the
   /// old buffer's bytes into it, if any) and fills info_ on success.
   int Register();
@@ -113,6 +139,7 @@ class Client {
   uint64_t next_id_ = 1;
   int64_t timeout_ns_ = kDefaultTimeoutNs;
   Reconnector* reconnector_ = nullptr;
+  WaitHook* wait_hook_ = nullptr;
   uint32_t reconnects_ = 0;
 };
 

@@ -15,12 +15,15 @@
 //   "vfs"    the mount right (fs_mount)
 //   "ready"  optional: a channel end; the server writes one int64 on it when
 //            the mount is done: 0, or -errno if it failed (then it exits)
-//   "ctl"    optional: a channel from init. When the block driver dies, the
-//            block request that finds it gone waits (up to 20 s) for a
-//            message "blk" carrying a channel to the restarted driver, then
-//            goes on there (blkproto::Reconnector): the driver's restart
-//            costs a delay, not an error, and the cache (with its dirty
-//            blocks) survives it.
+//   "ctl"    optional: init's control channel (abi/tessera/controlproto.h).
+//            Pings are answered whenever the server waits, also while a
+//            block request is at the driver, so init never takes a busy
+//            server for a hung one. When the block driver dies, the block
+//            request that finds it gone waits (up to 20 s, answering pings)
+//            for kAttachBlock carrying a channel to the restarted driver,
+//            then goes on there (blkproto::Reconnector): the driver's
+//            restart costs a delay, not an error, and the cache (with its
+//            dirty blocks) survives it. kHang (debug) makes it spin.
 //
 // It mounts the disk's ext2 file system (servers/fs/ext2) over the block
 // client, mounts itself into the kernel VFS (fs_mount; with kFsMountRoot the
@@ -41,10 +44,12 @@
 #include <time.h>
 
 #include "abi/linux/mman.h"
+#include "abi/tessera/controlproto.h"
 #include "abi/tessera/fsproto.h"
 #include "lib/blkproto/client.h"
 #include "lib/blkproto/ext2_block_device.h"
 #include "lib/tessera/bootstrap.h"
+#include "lib/tessera/control.h"
 #include "lib/tessera/syscalls.h"
 #include "servers/fs/ext2/ext2.h"
 #include "servers/fs/server.h"
@@ -110,48 +115,74 @@ void SignalReady(handle_t ready, int64_t status) {
   sys::HandleClose(ready);
 }
 
-// Channels to a restarted block driver, from init over "ctl".
-class CtlReconnector final : public blkproto::Reconnector {
+// init's control channel ("ctl", abi/tessera/controlproto.h). Served
+// whenever the server waits: in the main loop, while a block request is at
+// the driver (the block client's WaitHook) and while it waits for a
+// restarted driver (Reconnector). kPing gets kPong, so init sees a busy
+// server answer; kHang (debug, from init only) makes the main loop spin
+// forever at its next turn (HangIfAsked); kAttachBlock
+// brings a channel to a restarted block driver, kept (the newest wins:
+// older ones lead to drivers that died again meanwhile) until a block
+// request finds the old driver gone and asks for it (blkproto::Reconnector).
+// Anything else is dropped.
+class Control final : public blkproto::WaitHook, public blkproto::Reconnector {
  public:
   static constexpr int64_t kWaitNs = 20'000'000'000;
 
-  explicit CtlReconnector(handle_t ctl) : ctl_(ctl) {}
+  explicit Control(handle_t ctl) : ctl_(ctl) {}
+
+  handle_t handle() override { return ctl_; }
+
+  void Serve() override {
+    while (ctl_ != tessera::kInvalidHandle) {
+      controlproto::Message m{};
+      handle_t handle = tessera::kInvalidHandle;
+      int64_t r = tessera::ReadControl(ctl_, &m, &handle);
+      if (r == -11) return;  // EAGAIN: all served
+      if (r < 0) {           // EPIPE: init let go of it
+        sys::HandleClose(ctl_);
+        ctl_ = tessera::kInvalidHandle;
+        return;
+      }
+      if (r == 0) continue;  // malformed: dropped
+      if (m.op == controlproto::kAttachBlock) {
+        if (attached_ != tessera::kInvalidHandle) sys::HandleClose(attached_);
+        attached_ = handle;
+      } else if (m.op == controlproto::kPing) {
+        (void)tessera::AnswerPing(ctl_, m.txid);
+      } else if (m.op == controlproto::kHang) {
+        hang_requested_ = true;  // HangIfAsked, at the top of the main loop
+      }
+    }
+  }
+
+  /// kHang (debug) takes effect here, where the main loop is between
+  /// requests: the disk then holds the last complete write-back, as after a
+  /// kill at that point. (A real hang in the middle of a write-back leaves
+  /// the disk as a crash there would: ext2 has no journal.)
+  void HangIfAsked() {
+    if (!hang_requested_) return;
+    printf("fs: debug: told to hang by init; spinning\n");
+    fflush(stdout);
+    for (;;) __asm__ volatile("pause");
+  }
 
   handle_t NewChannel() override {
-    if (ctl_ == tessera::kInvalidHandle) return tessera::kInvalidHandle;
+    Serve();
+    if (ctl_ == tessera::kInvalidHandle && attached_ == tessera::kInvalidHandle)
+      return tessera::kInvalidHandle;
     printf("fs: the block driver is gone; waiting for init to restart it\n");
     fflush(stdout);
     int64_t deadline = sys::ClockMonotonic() + kWaitNs;
     for (;;) {
-      // The newest channel queued wins: older ones lead to drivers that
-      // died again meanwhile.
-      handle_t newest = tessera::kInvalidHandle;
-      bool closed = false;
-      for (;;) {
-        char bytes[8];
-        handle_t handle = tessera::kInvalidHandle;
-        tessera::ChannelReadArgs rd{};
-        rd.bytes = bytes;
-        rd.bytes_capacity = sizeof bytes;
-        rd.handles = &handle;
-        rd.handles_capacity = 1;
-        int64_t r = sys::ChannelRead(ctl_, &rd);
-        if (r < 0) {
-          closed = r != -11;  // EAGAIN: nothing (more) queued
-          break;
-        }
-        if (rd.actual_handles != 1) continue;
-        if (rd.actual_bytes != 3 || memcmp(bytes, "blk", 3) != 0) {
-          sys::HandleClose(handle);
-          continue;
-        }
-        if (newest != tessera::kInvalidHandle) sys::HandleClose(newest);
-        newest = handle;
+      Serve();
+      if (attached_ != tessera::kInvalidHandle) {
+        handle_t fresh = attached_;
+        attached_ = tessera::kInvalidHandle;
+        return fresh;
       }
-      if (newest != tessera::kInvalidHandle) return newest;
-      if (closed) {
+      if (ctl_ == tessera::kInvalidHandle) {
         printf("fs: init closed the control channel: no block driver any more\n");
-        ctl_ = tessera::kInvalidHandle;
         return tessera::kInvalidHandle;
       }
       uint32_t observed = 0;
@@ -176,6 +207,8 @@ class CtlReconnector final : public blkproto::Reconnector {
 
  private:
   handle_t ctl_;
+  handle_t attached_ = tessera::kInvalidHandle;  // the newest restarted driver's channel, unused
+  bool hang_requested_ = false;
 };
 
 const char* Describe(int error) {
@@ -231,7 +264,7 @@ int main(int argc, char** argv) {
   handle_t ready = boot.Take("ready");
   handle_t blk = boot.Take("blk");
   handle_t vfs = boot.Find("vfs");
-  static CtlReconnector reconnector(boot.Take("ctl"));
+  static Control control(boot.Take("ctl"));
   if (blk == tessera::kInvalidHandle || vfs == tessera::kInvalidHandle) {
     printf("fs: needs the \"blk\" and \"vfs\" handles\n");
     SignalReady(ready, -22);
@@ -244,7 +277,8 @@ int main(int argc, char** argv) {
     SignalReady(ready, e);
     return 3;
   }
-  client.set_reconnector(&reconnector);
+  client.set_reconnector(&control);
+  client.set_wait_hook(&control);
   static blkproto::Ext2BlockDevice device(client);
   static RealtimeClock clock;
   static ConsoleLog log;
@@ -331,10 +365,18 @@ int main(int argc, char** argv) {
       next_write_back = now + kWriteBackNs;
     }
     int64_t deadline = mounted ? next_write_back : now + kMountPollNs;
-    uint32_t observed = 0;
-    int64_t waited = sys::ObjectWaitOne(
-        server_end, tessera::kSignalReadable | tessera::kSignalPeerClosed, deadline, &observed);
+    tessera::WaitItem items[2] = {
+        {server_end, tessera::kSignalReadable | tessera::kSignalPeerClosed, 0, 0},
+        {control.handle(), tessera::kSignalReadable | tessera::kSignalPeerClosed, 0, 0},
+    };
+    int64_t waited =
+        sys::ObjectWaitMany(items, items[1].handle != tessera::kInvalidHandle ? 2 : 1, deadline);
+    // init's pings are answered on every wake-up, busy or not.
+    control.Serve();
+    control.HangIfAsked();
     if (waited < 0) continue;  // the deadline
+    uint32_t observed = items[0].observed;
+    if (observed == 0) continue;  // only the control channel
     handle_t handles[4];
     tessera::ChannelReadArgs rd{};
     rd.bytes = message;
