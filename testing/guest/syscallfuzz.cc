@@ -19,7 +19,10 @@
 // transferred ones (written into a channel message, so no longer the
 // child's), and forged ones (a live value with a bit flipped).
 //
-//   syscallfuzz [--children N] [--calls N] [--seed S]
+//   syscallfuzz [--children N] [--calls N] [--seed S] [--first N]
+//
+// --first N starts with child N of the sequence (the children before it are
+// skipped, not run): to replay a failure a long run found.
 //
 // tessera.test=fuzz (CI) runs the defaults: 128 children of 250 calls. The
 // long run (//testing/system:fuzz_long, outside CI) types
@@ -48,6 +51,7 @@
 namespace {
 
 int g_children = 128;
+int g_first = 0;
 int g_calls_per_child = 250;
 constexpr long kLinuxMax = 460;  // a little past Linux 6.1's last number
 
@@ -199,9 +203,10 @@ int main(int argc, char** argv) {
     if (strcmp(argv[i], "--children") == 0) g_children = atoi(argv[i + 1]);
     if (strcmp(argv[i], "--calls") == 0) g_calls_per_child = atoi(argv[i + 1]);
     if (strcmp(argv[i], "--seed") == 0) g_state = strtoull(argv[i + 1], nullptr, 0) | 1;
+    if (strcmp(argv[i], "--first") == 0) g_first = atoi(argv[i + 1]);
   }
-  if (g_children <= 0 || g_calls_per_child <= 0) {
-    printf("usage: syscallfuzz [--children N] [--calls N] [--seed S]\n");
+  if (g_children <= 0 || g_calls_per_child <= 0 || g_first < 0) {
+    printf("usage: syscallfuzz [--children N] [--calls N] [--seed S] [--first N]\n");
     return 2;
   }
   printf("fuzz: %d children x %d calls, seed %#llx\n", g_children, g_calls_per_child,
@@ -209,7 +214,8 @@ int main(int argc, char** argv) {
   fflush(stdout);
   int signalled = 0, timed_out = 0;
   long calls = 0;
-  for (int c = 0; c < g_children; ++c) {
+  for (int c = 0; c < g_first; ++c) Next();  // the skipped children's seeds
+  for (int c = g_first; c < g_first + g_children; ++c) {
     // Each child draws from the sequence where the previous one stopped.
     uint64_t child_seed = Next();
     pid_t pid = fork();
@@ -247,7 +253,7 @@ int main(int argc, char** argv) {
     }
     if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) ++signalled;
     // A long run reports as it goes.
-    if ((c + 1) % 1000 == 0) {
+    if ((c + 1) % 1000 == 0 || (g_first > 0 && (c + 1) % 20 == 0)) {
       printf("fuzz: %d children so far, %ld calls, %d killed by a signal, %d timed out\n", c + 1,
              calls, signalled, timed_out);
       fflush(stdout);

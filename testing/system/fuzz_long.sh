@@ -6,6 +6,8 @@
 # and whether the system survived (the fuzzer's final fork/exec/wait, no
 # panic, the shell still answering).
 #   bazel run //testing/system:fuzz_long [-- CHILDREN]
+# A failure at child N replays alone with `syscallfuzz --first N` at a
+# shell (when it does not depend on what the earlier children left behind).
 set -uo pipefail
 trap '' PIPE
 iso="$1"
@@ -39,6 +41,9 @@ printf '%s\n' 'echo still-alive' 'exit 0' >&3
 wait_for '^still-alive$' 60
 alive=$?
 finish long > /dev/null
+# 1: the kernel ended QEMU (isa-debug-exit 0); anything else (a triple fault
+# ends QEMU too, -no-reboot) is worth a look with `-- -d cpu_reset`.
+echo "QEMU exit status $status"
 echo "---- kernel messages (count, masked) ----"
 grep -aE '^\[' "$log" | sed -E 's/[0-9a-f]{5,}/X/g; s/pid [0-9]+/pid N/g' | sort | uniq -c | sort -rn | head -25
 check "the fuzzer finished and its final fork/exec/wait worked" grep -aq '^fuzz: PASS' "$log"
