@@ -51,14 +51,17 @@ net::Credentials CallerCredentials() {
 }
 
 // The calling process's view for names in the file system. Holds the
-// references the PathContext points at.
+// references the PathContext points at. Fill() takes them (the fs lock):
+// only calls that may meet a path name do.
 struct CallerContext {
   Process::FsRoots roots;
   net::Caller caller;
-  CallerContext() : roots(CurrentProcess()->fs_roots()) {
+  const net::Caller& Fill() {
+    roots = CurrentProcess()->fs_roots();
     caller.credentials = CallerCredentials();
     caller.paths = vfs::PathContext{&vfs::Mounts(), roots.root.get(), roots.cwd.get()};
     caller.umask = CurrentProcess()->umask();
+    return caller;
   }
 };
 
@@ -293,7 +296,7 @@ kstd::Result<uint64_t> SendFrom(Socket* socket, IovCursor& data, const SocketAdd
   request.rights = rights;
   request.credentials = credentials;
   request.flags = flags;
-  request.caller = &context.caller;
+  if (to != nullptr) request.caller = &context.Fill();  // a name to look up
   const bool stream = socket->type() == linux_abi::kSockStream;
   kstd::Result<uint64_t> outcome = uint64_t{0};
   if (!stream) {
@@ -506,7 +509,7 @@ kstd::Result<uint64_t> SysLinuxBind(int32_t fd, UserPtr<const void> addr, int32_
   SocketAddress a;
   TRY(CopyAddressIn(addr.address(), addrlen, &a));
   CallerContext context;
-  TRY(socket->Bind(a, context.caller));
+  TRY(socket->Bind(a, context.Fill()));
   return 0;
 }
 
@@ -530,7 +533,7 @@ kstd::Result<uint64_t> SysLinuxConnect(int32_t fd, UserPtr<const void> addr, int
   SocketAddress a;
   TRY(CopyAddressIn(addr.address(), addrlen, &a));
   CallerContext context;
-  auto r = socket->Connect(a, context.caller);
+  auto r = socket->Connect(a, context.Fill());
   if (r.is_error()) return Interrupted(r.error(), socket->send_timeout_ns());
   return 0;
 }
