@@ -54,9 +54,9 @@
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1
 #define LWIP_NETIF_EXT_STATUS_CALLBACK 1
-#define LWIP_NETIF_HOSTNAME 1  // DHCP option 12
-#define LWIP_HAVE_LOOPIF 1     // "lo": 127.0.0.1 and ::1
-#define LWIP_NETIF_LOOPBACK 1  // packets to the netif's own address loop back
+#define LWIP_NETIF_HOSTNAME 1      // DHCP option 12
+#define LWIP_HAVE_LOOPIF 1         // "lo": 127.0.0.1 and ::1
+#define LWIP_NETIF_LOOPBACK 1      // packets to the netif's own address loop back
 #define LWIP_LOOPBACK_MAX_PBUFS 0  // no cap: TCP's windows bound the queue
 
 // ---- IPv4 -------------------------------------------------------------------
@@ -88,6 +88,7 @@
 #define LWIP_ND6_ALLOW_RA_UPDATES 1
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
+#define IPV6_FRAG_COPYHEADER 1  // 64-bit pointers do not fit in the fragment header
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_ICMP6 1
 
@@ -100,7 +101,7 @@
 #define LWIP_TCP 1
 #define TCP_MSS 1460
 #define LWIP_WND_SCALE 1
-#define TCP_RCV_SCALE 2             // windows up to 256 KiB
+#define TCP_RCV_SCALE 2  // windows up to 256 KiB
 #define TCP_WND (128 * 1024)
 #define TCP_SND_BUF (128 * 1024)
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
@@ -109,7 +110,10 @@
 #define TCP_QUEUE_OOSEQ 1
 #define LWIP_TCP_SACK_OUT 1
 #define LWIP_TCP_MAX_SACK_NUM 4
-#define LWIP_TCP_TIMESTAMPS 1
+// Off: lwIP 2.1.3 parses the option with `u8_t << 24` into int (tcp_in.c,
+// tcp_parseopt), undefined behaviour UBSan reports on every timestamped
+// segment whose value has its top bit set. Linux peers then send none.
+#define LWIP_TCP_TIMESTAMPS 0
 #define LWIP_TCP_KEEPALIVE 1  // TCP_KEEPIDLE/INTVL/CNT per pcb
 #define TCP_LISTEN_BACKLOG 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 0xff
