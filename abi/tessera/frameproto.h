@@ -122,9 +122,10 @@ struct AttachReply {
   uint32_t pool_buffers;  // buffers in the pool (pool bytes = pool_buffers * buffer_bytes)
   uint32_t rx_buffers;    // buffers 0..rx_buffers-1 start with the driver
   uint32_t ring_entries;  // a power of two >= pool_buffers
+  uint32_t reserved;      // 0
   uint64_t ring_bytes;    // size of the ring object (>= RingObjectBytes(ring_entries))
 };
-static_assert(sizeof(AttachReply) == 48, "frameproto::AttachReply layout");
+static_assert(sizeof(AttachReply) == 56, "frameproto::AttachReply layout");
 
 /// One ring entry.
 struct Descriptor {

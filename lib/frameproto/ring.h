@@ -178,7 +178,7 @@ class Ownership {
     return index;
   }
 
-  Owner owner(uint32_t index) const { return owner_[index]; }
+  Owner owner(uint32_t index) const { return static_cast<Owner>(owner_[index]); }
   void Set(uint32_t index, Owner owner) {
     if (index < buffers_) owner_[index] = owner;
   }
