@@ -23,6 +23,11 @@
 //            file (benchsuite --disk-mib 256 disk_), root on the disk.
 //   blk      starts the virtio-blk driver and runs blktest with the driver's
 //            client channel (handle "blk"), exits with its result.
+//   net      starts and supervises the virtio-net driver (network.h) and runs
+//            nettest with the driver's client channel ("net"), the driver's
+//            process ("driver", to kill it) and a control-style channel
+//            ("frames") on which a restarted driver's channel arrives
+//            (controlproto kAttachFrames); exits with nettest's result.
 //
 // Storage (storage.h): when the machine has a virtio-blk disk, init starts
 // the driver (StartBlockDriver) with only that PCI function's handle; the
@@ -63,6 +68,7 @@
 #include <unistd.h>
 
 #include "init/mount_agent.h"
+#include "init/network.h"
 #include "init/storage.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/process.h"
@@ -170,6 +176,73 @@ int RunBlockTest(tessera::Bootstrap& boot) {
   return status == 0 ? 0 : 1;
 }
 
+// tessera.test=net: the supervised virtio-net driver and nettest, which
+// plays the network server (see the mode list above).
+void ForwardFrames(void* context, handle_t channel) {
+  (void)init::SendFrameChannel(*static_cast<handle_t*>(context), channel);
+}
+
+int RunNetTest(tessera::Bootstrap& boot) {
+  handle_t exe = boot.Find("nettest");
+  if (exe == tessera::kInvalidHandle) {
+    printf("init: no module named nettest\n");
+    return 1;
+  }
+  init::Network network(boot);
+  network.Start();
+  handle_t frames_mine = tessera::kInvalidHandle, frames_theirs = tessera::kInvalidHandle;
+  if (sys::ChannelCreate(&frames_mine, &frames_theirs) < 0) return 1;
+  network.SetRestartHook(ForwardFrames, &frames_mine);
+  handle_t handles[3];
+  const char* names[3];
+  uint32_t n = 0;
+  handle_t client = network.TakeServerChannel();
+  if (client != tessera::kInvalidHandle) {
+    handles[n] = client;
+    names[n++] = "net";
+  }
+  int64_t driver = network.driver_process() == tessera::kInvalidHandle
+                       ? -1
+                       : sys::HandleDuplicate(network.driver_process(), tessera::kRightSameRights);
+  if (driver >= 0) {
+    handles[n] = static_cast<handle_t>(driver);
+    names[n++] = "driver";
+  }
+  handles[n] = frames_theirs;
+  names[n++] = "frames";
+  const char* argv[] = {"nettest"};
+  int64_t child = tessera::Spawn(exe, "nettest", 1, argv, handles, names, n);
+  if (child < 0) {
+    printf("init: cannot start nettest: %lld\n", static_cast<long long>(child));
+    return 1;
+  }
+  int64_t status = 0;
+  for (;;) {
+    // nettest first: once it ended, the driver's exit (its client is gone)
+    // must not be taken for a crash.
+    status = sys::ProcessExitCode(static_cast<handle_t>(child));
+    if (status != -11) break;  // EAGAIN: still running
+    network.Poll();
+    tessera::WaitItem items[1 + init::Network::kMaxWaitItems];
+    items[0] = {static_cast<handle_t>(child), tessera::kSignalTerminated, 0, 0};
+    size_t count = 1 + network.FillWaitItems(items + 1, init::Network::kMaxWaitItems);
+    (void)sys::ObjectWaitMany(items, static_cast<uint32_t>(count), network.NextDeadline());
+  }
+  printf("init: nettest ended with ");
+  Describe(status);
+  printf("\n");
+  network.StopSupervising();
+  if (network.driver_process() != tessera::kInvalidHandle) {
+    // nettest's end is closed now: the driver logs its figures and stops.
+    int64_t driver_status =
+        tessera::WaitForExit(network.driver_process(), tessera::NowNs() + 10'000'000'000);
+    printf("init: virtio_net ended with ");
+    Describe(driver_status);
+    printf("\n");
+  }
+  return status == 0 ? 0 : 1;
+}
+
 // The notification init's SIGCHLD handler signals (see the event loop).
 handle_t g_child_event = tessera::kInvalidHandle;
 // Set by the shutdown signals' handler.
@@ -237,7 +310,8 @@ pid_t StartShell() {
 // supervises `storage` (may be null) and serves the kernel's mount requests
 // (`agent`, may be null). With `once` (the shell system tests) init returns
 // the shell's exit status instead of restarting it.
-int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent) {
+int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent,
+             init::Network* network) {
   int64_t event = sys::NotificationCreate();
   if (event < 0) {
     printf("init: cannot create the child-event notification: %lld\n",
@@ -270,6 +344,7 @@ int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent) {
     }
     if (shell < 0) continue;
     if (storage != nullptr && g_shutting_down) storage->StopSupervising();
+    if (network != nullptr && g_shutting_down) network->StopSupervising();
     if (g_hang_driver) {
       g_hang_driver = 0;
       if (storage != nullptr) storage->DebugHang(false);
@@ -280,8 +355,9 @@ int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent) {
     }
     if (storage != nullptr) storage->Poll();
     if (agent != nullptr) agent->Poll();
-    tessera::WaitItem
-        items[1 + init::StorageStack::kMaxWaitItems + init::MountAgent::kMaxWaitItems];
+    if (network != nullptr) network->Poll();
+    tessera::WaitItem items[1 + init::StorageStack::kMaxWaitItems +
+                            init::MountAgent::kMaxWaitItems + init::Network::kMaxWaitItems];
     size_t count = 0;
     items[count++] = {g_child_event, tessera::kSignalNotified, 0, 0};
     int64_t deadline = tessera::kInfinite;
@@ -291,6 +367,11 @@ int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent) {
     }
     if (agent != nullptr)
       count += agent->FillWaitItems(items + count, init::MountAgent::kMaxWaitItems);
+    if (network != nullptr) {
+      count += network->FillWaitItems(items + count, init::Network::kMaxWaitItems);
+      int64_t net_deadline = network->NextDeadline();
+      if (net_deadline < deadline) deadline = net_deadline;
+    }
     // Woken by a child's SIGCHLD (through the notification), a storage
     // process's exit, the restarted server's ready message, a mount request,
     // the exit of a mount's server or driver, or the deadline.
@@ -411,6 +492,7 @@ int main(int argc, char** argv) {
   }
 
   if (mode != nullptr && strcmp(mode, "blk") == 0) return RunBlockTest(boot);
+  if (mode != nullptr && strcmp(mode, "net") == 0) return RunNetTest(boot);
 
   int demo = RunEchoDemo(boot);
   if (mode != nullptr && strcmp(mode, "shell") != 0) return demo;
@@ -439,5 +521,10 @@ int main(int argc, char** argv) {
   // mount -t ext2 /dev/vdX at the shell (mount_agent.h).
   static init::MountAgent agent(boot);
   bool agent_up = agent.Register();
-  return RunShell(mode != nullptr, on_disk ? &stack : nullptr, agent_up ? &agent : nullptr);
+  // The NIC's driver, supervised; its client end waits for the network
+  // server (network.h: TakeServerChannel).
+  static init::Network network(boot, policy);
+  bool net_up = network.Start();
+  return RunShell(mode != nullptr, on_disk ? &stack : nullptr, agent_up ? &agent : nullptr,
+                  net_up ? &network : nullptr);
 }

@@ -4,7 +4,10 @@
 # OPTIONS are run_qemu.sh's: --smp N, --mem MB, --timeout S, --serial-log F,
 # --disk PATH (a persistent root disk, created from the built image when
 # missing; without it a fresh copy of the built image is used), --disk-ro,
-# and `-- QEMU ARGS...` passed to QEMU unchanged. Ctrl-A X quits QEMU.
+# --net user|restricted|none (the virtio-net NIC on QEMU's user network;
+# default user), --hostfwd tcp:HOSTPORT-:GUESTPORT (bound to 127.0.0.1),
+# --nic-intx, and `-- QEMU ARGS...` passed to QEMU unchanged. Ctrl-A X
+# quits QEMU.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 runfiles="${RUNFILES_DIR:-$0.runfiles}/tessera"

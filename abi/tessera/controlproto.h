@@ -29,6 +29,9 @@
 //     its debug signals (init/main.cc).
 //   kAttachBlock (init -> fs server), one handle: a channel to a restarted
 //     block driver (servers/fs: blkproto::Reconnector). `txid` is 0.
+//   kAttachFrames (init -> network server), one handle: the service channel
+//     of a restarted NIC driver (abi/tessera/frameproto.h; the server's
+//     frameproto::Client::Reattach takes it). `txid` is 0.
 //
 // A malformed message (wrong size, bad magic, unknown op, handles where none
 // belong) is dropped, its handles closed: never an error for the peer.
@@ -46,6 +49,7 @@ enum Op : uint32_t {
   kPong = 2,
   kHang = 3,
   kAttachBlock = 4,
+  kAttachFrames = 5,
 };
 
 struct Message {
@@ -59,7 +63,7 @@ inline Message Make(Op op, uint64_t txid = 0) { return Message{kMagic, op, txid}
 
 /// Decodes `size` bytes with `handles` handles into *out. True when they are
 /// one well-formed message: the right size and magic, a known op, and one
-/// handle for kAttachBlock, none otherwise.
+/// handle for kAttachBlock and kAttachFrames, none otherwise.
 inline bool Decode(const void* bytes, size_t size, uint32_t handles, Message* out) {
   if (bytes == nullptr || size != sizeof(Message)) return false;
   Message m;
@@ -72,6 +76,7 @@ inline bool Decode(const void* bytes, size_t size, uint32_t handles, Message* ou
       if (handles != 0) return false;
       break;
     case kAttachBlock:
+    case kAttachFrames:
       if (handles != 1) return false;
       break;
     default: return false;

@@ -21,6 +21,15 @@ TEST(ControlProto, AttachBlockNeedsExactlyOneHandle) {
   EXPECT_FALSE(Decode(&m, sizeof m, 2, &out));
 }
 
+TEST(ControlProto, AttachFramesNeedsExactlyOneHandle) {
+  Message m = Make(kAttachFrames);
+  Message out{};
+  EXPECT_TRUE(Decode(&m, sizeof m, 1, &out));
+  EXPECT_EQ(out.op, kAttachFrames);
+  EXPECT_FALSE(Decode(&m, sizeof m, 0, &out));
+  EXPECT_FALSE(Decode(&m, sizeof m, 2, &out));
+}
+
 TEST(ControlProto, MalformedMessagesAreRefused) {
   Message out{};
   Message m = Make(kPong, 1);

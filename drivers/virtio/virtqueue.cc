@@ -178,6 +178,7 @@ kstd::Result<bool> SplitVirtqueue::PopUsed(Completion* out) {
   }
   out->token = slots_[id].token;
   out->written = len < slots_[id].writable_bytes ? len : slots_[id].writable_bytes;
+  out->reported = len;
   FreeChain(static_cast<uint16_t>(id));
   ++last_used_;
   return true;

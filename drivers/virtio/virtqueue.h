@@ -36,6 +36,7 @@ class SplitVirtqueue {
   struct Completion {
     uint64_t token = 0;    // what Add was given
     uint32_t written = 0;  // bytes the device wrote (at most the writable length)
+    uint32_t reported = 0;  // the used element's len as the device put it (may be larger)
   };
 
   SplitVirtqueue() = default;

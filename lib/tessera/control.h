@@ -15,7 +15,7 @@
 namespace tessera {
 
 /// Reads the next message of control channel `ctl`. Returns 1 with *out
-/// filled when it is a well-formed message (kAttachBlock: *handle receives
+/// filled when it is a well-formed message (kAttachBlock, kAttachFrames: *handle receives
 /// its handle, which the caller then owns; otherwise kInvalidHandle); 0 when
 /// a message was read and dropped (malformed, any size: its handles closed);
 /// or -errno: -EAGAIN (nothing queued), -EPIPE (nothing queued and the peer

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run_qemu.sh --iso PATH [--smp N] [--mem MB] [--timeout S] [--serial-log FILE]
 #             [--image PATH] [--disk PATH] [--disk-ro] [--disk-intx]
-#             [--disk-slot N] [--disk2 PATH] [-- QEMU ARGS...]
+#             [--disk-slot N] [--disk2 PATH] [--net user|restricted|none]
+#             [--hostfwd tcp:HOSTPORT-:GUESTPORT]... [--nic-intx] [-- QEMU ARGS...]
 #
 # Boots Tessera on QEMU's q35 machine under TCG, headless, with the serial
 # console multiplexed on this terminal (Ctrl-A X quits, Ctrl-A C is the QEMU
@@ -22,6 +23,16 @@
 #   --disk2 PATH      a second virtio-blk disk (raw, read-write, changes persist
 #                     in PATH), attached after the root disk: the guest's
 #                     /dev/vdb (mount -t ext2 /dev/vdb DIR)
+#   --net MODE        the NIC: a modern virtio-net device (disable-legacy=on) in
+#                     slot 2 on QEMU's user-mode network (slirp: the guest is
+#                     10.0.2.15, the host 10.0.2.2). MODE user (the default),
+#                     restricted (user with restrict=on: the guest reaches
+#                     slirp's own services and forwarded ports, nothing
+#                     beyond this machine; what the tests use) or none (no NIC)
+#   --hostfwd tcp:HOSTPORT-:GUESTPORT
+#                     forward a host port to the guest, always bound to
+#                     127.0.0.1 (repeatable; udp: too)
+#   --nic-intx        give the NIC no MSI-X (vectors=0): its driver must use INTx
 set -euo pipefail
 
 iso=""
@@ -35,10 +46,13 @@ disk_ro=0
 disk_intx=0
 disk_slot=""
 disk2=""
+net=user
+hostfwd=()
+nic_intx=0
 extra=()
 
 usage() {
-  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ "$#" -gt 0 ]; do
@@ -54,6 +68,9 @@ while [ "$#" -gt 0 ]; do
     --disk-intx) disk_intx=1; shift ;;
     --disk-slot) disk_slot="$2"; shift 2 ;;
     --disk2) disk2="$2"; shift 2 ;;
+    --net) net="$2"; shift 2 ;;
+    --hostfwd) hostfwd+=("$2"); shift 2 ;;
+    --nic-intx) nic_intx=1; shift ;;
     --help|-h) usage; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "run_qemu.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -67,6 +84,18 @@ done
 [[ "$timeout_s" =~ ^[0-9]+$ ]] || { echo "run_qemu.sh: --timeout needs seconds" >&2; exit 2; }
 [[ -z "$disk_slot" || ( "$disk_slot" =~ ^[1-9][0-9]?$ && "$disk_slot" -le 30 ) ]] || {
   echo "run_qemu.sh: --disk-slot needs a slot number 1-30" >&2; exit 2; }
+case "$net" in
+  user|restricted|none) ;;
+  *) echo "run_qemu.sh: --net takes user, restricted or none" >&2; exit 2 ;;
+esac
+fwd_opts=""
+for f in "${hostfwd[@]+"${hostfwd[@]}"}"; do
+  [[ "$f" =~ ^(tcp|udp):([0-9]{1,5})-:([0-9]{1,5})$ ]] || {
+    echo "run_qemu.sh: --hostfwd takes tcp:HOSTPORT-:GUESTPORT (got '$f')" >&2; exit 2; }
+  [ "$net" != none ] || { echo "run_qemu.sh: --hostfwd needs a NIC (--net user)" >&2; exit 2; }
+  # Always on the loopback address: nothing outside this machine reaches the guest.
+  fwd_opts+=",hostfwd=${BASH_REMATCH[1]}:127.0.0.1:${BASH_REMATCH[2]}-:${BASH_REMATCH[3]}"
+done
 command -v qemu-system-x86_64 >/dev/null || {
   echo "run_qemu.sh: qemu-system-x86_64 not found; run ci/bootstrap.sh" >&2; exit 2; }
 
@@ -110,6 +139,17 @@ if [ -n "$disk2" ]; then
   [ -f "$disk2" ] || { echo "run_qemu.sh: no second disk at $disk2" >&2; exit 2; }
   args+=(-drive "file=$disk2,if=none,format=raw,id=disk2"
          -device "virtio-blk-pci,drive=disk2,disable-legacy=on")
+fi
+if [ "$net" = none ]; then
+  args+=(-nic none)
+else
+  restrict=""
+  [ "$net" = restricted ] && restrict=",restrict=on"
+  nic_vectors=""
+  [ "$nic_intx" -eq 1 ] && nic_vectors=",vectors=0"
+  # Slot 2 (where QEMU's default NIC was), so the disks keep their slots.
+  args+=(-netdev "user,id=n0$restrict$fwd_opts"
+         -device "virtio-net-pci,netdev=n0,disable-legacy=on,addr=2$nic_vectors")
 fi
 args+=("${extra[@]}")
 

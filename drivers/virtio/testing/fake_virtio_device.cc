@@ -403,9 +403,15 @@ void FakeVirtioDevice::Run() {
   std::vector<uint16_t> old_used(num_queues);
   for (uint16_t qi = 0; qi < num_queues; ++qi) old_used[qi] = queues_[qi].used_idx;
   for (size_t n = 0; n < max_chains_per_run && !held_.empty(); ++n) {
-    size_t pick = 0;
-    if (order == Order::kReverse) pick = held_.size() - 1;
-    if (order == Order::kRandom) pick = rng_() % held_.size();
+    // Only chains whose queue the backend can serve now.
+    std::vector<size_t> ready;
+    for (size_t i = 0; i < held_.size(); ++i) {
+      if (backend_ == nullptr || backend_->Ready(held_[i].queue)) ready.push_back(i);
+    }
+    if (ready.empty()) break;
+    size_t pick = ready.front();
+    if (order == Order::kReverse) pick = ready.back();
+    if (order == Order::kRandom) pick = ready[rng_() % ready.size()];
     Held h = std::move(held_[pick]);
     held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(pick));
     uint32_t len = backend_ != nullptr ? backend_->Serve(h.queue, h.chain) : 0;

@@ -44,6 +44,12 @@ class FakeBackend {
   virtual uint32_t Serve(uint16_t queue, const std::vector<ChainBuffer>& chain) = 0;
   /// The driver reset the device.
   virtual void OnReset() {}
+  /// Whether the device would complete a chain of `queue` now (a network
+  /// device's receive queue holds its buffers until a frame arrives).
+  virtual bool Ready(uint16_t queue) {
+    (void)queue;
+    return true;
+  }
 };
 
 class FakeVirtioDevice;
