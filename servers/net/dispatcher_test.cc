@@ -275,8 +275,7 @@ TEST_F(DispatcherTest, DualStackListenerReportsIpv4PeersAsMapped) {
   EXPECT_EQ(Call(netproto::kBind, listener, {}, In6(in6addr_any, 5007)).result, 0);
   EXPECT_EQ(Call(netproto::kListen, listener, {4}).result, 0);
   uint64_t client = NewSocket(AF_INET, SOCK_STREAM);
-  EXPECT_EQ(Call(netproto::kConnect, client, {}, In4(INADDR_LOOPBACK, 5007)).result,
-            -EINPROGRESS);
+  EXPECT_EQ(Call(netproto::kConnect, client, {}, In4(INADDR_LOOPBACK, 5007)).result, -EINPROGRESS);
   ASSERT_TRUE(WaitFor(listener, netproto::kReadable));
   uint64_t accepted = ++next_id_;
   auto d = Call(netproto::kAccept, listener, {accepted});
@@ -304,10 +303,9 @@ TEST_F(DispatcherTest, UdpDatagramsKeepBoundariesAndSources) {
   EXPECT_EQ(readiness_[tx], netproto::kWritable);
   EXPECT_EQ(Call(netproto::kBind, rx, {}, In4(INADDR_LOOPBACK, 5008)).result, 0);
   EXPECT_EQ(Call(netproto::kSend, tx, {}, {}, {1, 2, 3}).result, -EDESTADDRREQ);
-  EXPECT_EQ(
-      Call(netproto::kSend, tx, {}, In4(INADDR_LOOPBACK, 5008), std::vector<uint8_t>(100, 5))
-          .result,
-      100);
+  EXPECT_EQ(Call(netproto::kSend, tx, {}, In4(INADDR_LOOPBACK, 5008), std::vector<uint8_t>(100, 5))
+                .result,
+            100);
   EXPECT_EQ(Call(netproto::kSend, tx, {}, In4(INADDR_LOOPBACK, 5008), {7, 7}).result, 2);
   ASSERT_TRUE(WaitFor(rx, netproto::kReadable));
   auto d = Call(netproto::kReceive, rx, {}, {}, {}, 10);  // truncated

@@ -104,7 +104,10 @@ err_t NicInit(struct netif* n) {
 }
 
 void OnNetifStatus(struct netif* n) {
+  static uint32_t reported = 0;  // the IPv4 address last logged
   if (ip4_addr_isany_val(*netif_ip4_addr(n))) return;
+  if (ip4_addr_get_u32(netif_ip4_addr(n)) == reported) return;  // an IPv6 change
+  reported = ip4_addr_get_u32(netif_ip4_addr(n));
   char ip[16], mask[16], gw[16];
   ip4addr_ntoa_r(netif_ip4_addr(n), ip, sizeof ip);
   ip4addr_ntoa_r(netif_ip4_netmask(n), mask, sizeof mask);
@@ -186,9 +189,9 @@ uint8_t* ReceiveHello(handle_t server_end) {
       printf("net: error: a malformed hello from the kernel\n");
       return nullptr;
     }
-    int64_t addr = sys::VmoMap(handles[0], 0, netproto::kDataAreaSize,
-                               linux_abi::kProtRead | linux_abi::kProtWrite, 0,
-                               tessera::kVmoMapShared);
+    int64_t addr =
+        sys::VmoMap(handles[0], 0, netproto::kDataAreaSize,
+                    linux_abi::kProtRead | linux_abi::kProtWrite, 0, tessera::kVmoMapShared);
     sys::HandleClose(handles[0]);
     if (addr < 0) return nullptr;
     return reinterpret_cast<uint8_t*>(addr);
