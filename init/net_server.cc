@@ -145,9 +145,10 @@ void NetServer::OnExit(int64_t status, int64_t now) {
   if (!supervising_) return;
   RestartPolicy::Decision d = policy_.OnCrash(now);
   if (d.give_up) {
-    printf("init: net_server crashed %u times within %lld s: giving up; no AF_INET sockets until "
-           "the next boot\n",
-           d.recent, static_cast<long long>(policy_.config().window_ns / 1'000'000'000));
+    printf(
+        "init: net_server crashed %u times within %lld s: giving up; no AF_INET sockets until "
+        "the next boot\n",
+        d.recent, static_cast<long long>(policy_.config().window_ns / 1'000'000'000));
     state_ = State::kGaveUp;
     return;
   }
@@ -179,8 +180,8 @@ void NetServer::CheckLiveness(int64_t now) {
       return;
     }
     case Liveness::Action::kHung:
-      printf("init: net_server (pid %llu) did not answer for %lld s: killed, restarting\n",
-             U(pid_), static_cast<long long>(liveness_.config().deadline_ns / 1'000'000'000));
+      printf("init: net_server (pid %llu) did not answer for %lld s: killed, restarting\n", U(pid_),
+             static_cast<long long>(liveness_.config().deadline_ns / 1'000'000'000));
       hung_ = true;
       if (sys::ProcessKill(process_, 0) < 0) {
         hung_ = false;

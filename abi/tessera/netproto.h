@@ -64,28 +64,49 @@ inline constexpr uint32_t kNoSlot = 0xffffffffu;
 inline constexpr uint32_t kMaxAddress = 28;
 
 enum Op : uint32_t {
-  kHello = 1,   // carries the data area; no reply
-  kSocket,      // arg[0] family, arg[1] type (SOCK_* without flags), arg[2] protocol
-  kClose,       // txid 0: no reply
-  kBind,        // address
-  kListen,      // arg[0] backlog
-  kAccept,      // arg[0] the new socket's id; reply: the peer's address; -EAGAIN if none
-  kConnect,     // address; reply 0 (done) or -EINPROGRESS (TCP: the result comes
-                // as an event with kWritable or kError; SO_ERROR tells which)
-  kShutdown,    // arg[0] SHUT_RD / SHUT_WR / SHUT_RDWR
-  kSend,        // slot: `length` bytes; flags MSG_*; address: sendto's, if any.
-                // reply: bytes taken (a stream may take fewer), or -EAGAIN when full
-  kReceive,     // slot: room for `length` bytes; flags MSG_PEEK / MSG_TRUNC.
-                // reply: `length` bytes written, `value` the datagram's full size,
-                // address the sender's; 0 bytes and value 0 at end of stream;
-                // -EAGAIN when nothing is there
-  kLocalName,   // reply: address
-  kPeerName,    // reply: address, or -ENOTCONN
-  kGetOption,   // arg[0] level, arg[1] name; slot: room for `length` bytes
-  kSetOption,   // arg[0] level, arg[1] name; slot: `length` bytes of value
-  kBytesQueued, // reply value: bytes to read (FIONREAD), arg[0] 1: unsent (SIOCOUTQ)
+  kHello = 1,    // carries the data area; no reply
+  kSocket,       // arg[0] family, arg[1] type (SOCK_* without flags), arg[2] protocol
+  kClose,        // txid 0: no reply
+  kBind,         // address
+  kListen,       // arg[0] backlog
+  kAccept,       // arg[0] the new socket's id; reply: the peer's address; -EAGAIN if none
+  kConnect,      // address; reply 0 (done) or -EINPROGRESS (TCP: the result comes
+                 // as an event with kWritable or kError; SO_ERROR tells which)
+  kShutdown,     // arg[0] SHUT_RD / SHUT_WR / SHUT_RDWR
+  kSend,         // slot: `length` bytes; flags MSG_*; address: sendto's, if any.
+                 // reply: bytes taken (a stream may take fewer), or -EAGAIN when full
+  kReceive,      // slot: room for `length` bytes; flags MSG_PEEK / MSG_TRUNC.
+                 // reply: `length` bytes written, `value` the datagram's full size,
+                 // address the sender's; 0 bytes and value 0 at end of stream;
+                 // -EAGAIN when nothing is there
+  kLocalName,    // reply: address
+  kPeerName,     // reply: address, or -ENOTCONN
+  kGetOption,    // arg[0] level, arg[1] name; slot: room for `length` bytes
+  kSetOption,    // arg[0] level, arg[1] name; slot: `length` bytes of value
+  kBytesQueued,  // reply value: bytes to read (FIONREAD), arg[0] 1: unsent (SIOCOUTQ)
+  kIoctl,        // arg[0] an interface ioctl (SIOCGIFFLAGS, ...); slot: the struct ifreq
+                 // (40 bytes) in and out; SIOCGIFCONF: room for the ifreq array, arg[1] 1:
+                 // only the length it needs (reply length: the bytes used)
+  kProcNet,      // arg[0] a ProcNetFile; slot: room for the text; reply: its length
   kOpCount,
 };
+
+/// The /proc/net files the server renders (kProcNet), in Linux's formats.
+enum ProcNetFile : uint32_t {
+  kProcNetDev = 1,
+  kProcNetRoute,
+  kProcNetArp,
+  kProcNetTcp,
+  kProcNetTcp6,
+  kProcNetUdp,
+  kProcNetUdp6,
+  kProcNetIfInet6,
+  kProcNetSnmp,
+  kProcNetFileCount,
+};
+
+/// sizeof(struct ifreq) on x86-64 Linux.
+inline constexpr uint32_t kIfreqSize = 40;
 
 struct Request {
   uint32_t magic;
@@ -116,11 +137,11 @@ enum Readiness : uint64_t {
 };
 
 struct Delivery {
-  uint32_t kind;     // DeliveryKind
-  int32_t result;    // kReply: >= 0, or -errno
-  uint64_t id;       // kReply: the request's txid; kEvent: the socket id
-  uint64_t value;    // kReply: per op (kReceive: datagram size); kEvent: Readiness
-  uint32_t length;   // kReply: bytes the server put in the request's slot
+  uint32_t kind;    // DeliveryKind
+  int32_t result;   // kReply: >= 0, or -errno
+  uint64_t id;      // kReply: the request's txid; kEvent: the socket id
+  uint64_t value;   // kReply: per op (kReceive: datagram size); kEvent: Readiness
+  uint32_t length;  // kReply: bytes the server put in the request's slot
   uint32_t address_length;
   uint8_t address[kMaxAddress];
   uint32_t reserved;

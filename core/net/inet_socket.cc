@@ -5,6 +5,7 @@
 #include "core/ipc/wait.h"
 #include "core/net/net_transport.h"
 #include "core/sched/scheduler.h"
+#include "core/user/user_ptr.h"
 #include "kstd/new.h"
 
 namespace core::net {
@@ -12,6 +13,16 @@ namespace {
 
 using netproto::Delivery;
 using netproto::Request;
+
+constexpr uint32_t kSiocGifconf = 0x8912;
+
+// Linux's socket ioctls for interfaces and routes: 0x8900..0x89ff, less the
+// ones the socket layer answers itself.
+bool IsInterfaceIoctl(uint32_t request) {
+  return request >= 0x8900 && request <= 0x89ff && request != 0x8901 /* FIOSETOWN */ &&
+         request != 0x8903 /* FIOGETOWN */ && request != 0x8904 /* SIOCGPGRP */ &&
+         request != 0x8902 /* SIOCSPGRP */;
+}
 
 int16_t PollEventsOf(uint64_t readiness) {
   int16_t events = 0;
@@ -179,12 +190,11 @@ class InetSocket final : public Socket, public RemoteSocketLink {
     return sent;
   }
 
-  kstd::Result<size_t> Receive(kstd::Span<uint8_t> out, int flags,
-                               ReceiveResult* result) override {
+  kstd::Result<size_t> Receive(kstd::Span<uint8_t> out, int flags, ReceiveResult* result) override {
     const bool stream = type() == linux_abi::kSockStream;
     const bool dont_wait = nonblocking() || (flags & linux_abi::kMsgDontWait) != 0;
-    const bool wait_all = stream && (flags & linux_abi::kMsgWaitAll) != 0 &&
-                          (flags & linux_abi::kMsgPeek) == 0;
+    const bool wait_all =
+        stream && (flags & linux_abi::kMsgWaitAll) != 0 && (flags & linux_abi::kMsgPeek) == 0;
     const uint64_t deadline = ReceiveDeadline();
     size_t got = 0;
     for (;;) {
@@ -221,6 +231,49 @@ class InetSocket final : public Socket, public RemoteSocketLink {
         return waited.error();
       }
     }
+  }
+
+  kstd::Result<int64_t> Ioctl(uint32_t request, uint64_t arg) override {
+    if (!IsInterfaceIoctl(request)) return Socket::Ioctl(request, arg);
+    Request r{};
+    r.arg[0] = request;
+    if (request == kSiocGifconf) {
+      // struct ifconf { int ifc_len; int pad; char* ifc_buf; }
+      struct {
+        int32_t len;
+        int32_t pad;
+        uint64_t buf;
+      } conf;
+      TRY(UserPtr<decltype(conf)>(arg).CopyIn(&conf));
+      if (conf.len < 0) return kstd::Error::kInvalid;
+      uint32_t room = static_cast<uint32_t>(conf.len) < netproto::kSlotSize
+                          ? static_cast<uint32_t>(conf.len)
+                          : netproto::kSlotSize;
+      uint8_t* list = new (kstd::nothrow) uint8_t[netproto::kSlotSize];
+      if (list == nullptr) return kstd::Error::kNoMemory;
+      // With no buffer Linux reports the length every interface needs.
+      r.arg[1] = conf.buf == 0 ? 1 : 0;
+      auto d = Do(netproto::kIoctl, r, {},
+                  kstd::Span<uint8_t>(list, conf.buf == 0 ? netproto::kSlotSize : room));
+      if (d.is_error()) {
+        delete[] list;
+        return d.error();
+      }
+      kstd::Result<void> copied = kstd::Ok();
+      if (conf.buf != 0 && d.value().length != 0)
+        copied = UserPtr<uint8_t>(conf.buf).CopyOut(list, d.value().length);
+      delete[] list;
+      TRY(kstd::Move(copied));
+      conf.len = static_cast<int32_t>(d.value().length);
+      TRY(UserPtr<decltype(conf)>(arg).CopyOut(&conf));
+      return int64_t{0};
+    }
+    uint8_t ifreq[netproto::kIfreqSize];
+    TRY(UserPtr<uint8_t>(arg).CopyIn(ifreq, sizeof ifreq));
+    auto d = TRY(Do(netproto::kIoctl, r, kstd::Span<const uint8_t>(ifreq, sizeof ifreq),
+                    kstd::Span<uint8_t>(ifreq, sizeof ifreq)));
+    if (d.length != 0) TRY(UserPtr<uint8_t>(arg).CopyOut(ifreq, d.length));
+    return int64_t{0};
   }
 
   kstd::Result<void> LocalName(SocketAddress* out) override {
@@ -323,6 +376,18 @@ class InetSocket final : public Socket, public RemoteSocketLink {
 bool NetworkServerPresent() {
   kstd::RefPtr<NetTransport> t = NetTransport::Current();
   return t && !t->dead();
+}
+
+kstd::Result<size_t> ReadProcNet(uint32_t file, kstd::Span<uint8_t> out) {
+  kstd::RefPtr<NetTransport> transport = NetTransport::Current();
+  if (!transport || transport->dead()) return kstd::Error::kNoDevice;
+  Request r{};
+  r.op = netproto::kProcNet;
+  r.arg[0] = file;
+  if (out.size() > netproto::kSlotSize) out = out.Subspan(0, netproto::kSlotSize);
+  Delivery d = TRY(transport->Call(r, {}, out));
+  if (d.result < 0) return NetTransport::ErrorOf(d.result);
+  return size_t{d.length};
 }
 
 kstd::Result<kstd::RefPtr<Socket>> CreateInetSocket(int family, int type, int protocol,

@@ -35,4 +35,9 @@ kstd::Result<kstd::RefPtr<Socket>> CreateInetSocket(int family, int type, int pr
 /// Whether a network server is registered and alive.
 bool NetworkServerPresent();
 
+/// /proc/net/<file> as the network server renders it (netproto::ProcNetFile)
+/// into `out`; returns its length. Errors: kNoDevice (no server),
+/// kConnectionReset, the server's.
+kstd::Result<size_t> ReadProcNet(uint32_t file, kstd::Span<uint8_t> out);
+
 }  // namespace core::net

@@ -127,10 +127,8 @@ kstd::Error NetTransport::ErrorOf(int32_t result) {
     case linux_abi::kECONNREFUSED:
     case linux_abi::kEHOSTUNREACH:
     case linux_abi::kEALREADY:
-    case linux_abi::kEINPROGRESS:
-      return static_cast<kstd::Error>(-result);
-    default:
-      return kstd::Error::kIo;
+    case linux_abi::kEINPROGRESS: return static_cast<kstd::Error>(-result);
+    default: return kstd::Error::kIo;
   }
 }
 
@@ -225,8 +223,8 @@ kstd::Result<void> NetTransport::WritePacket(const netproto::Request& request, u
     kstd::RefPtr<KernelObject> object(endpoint_);
     Signals wanted = kSignalPeerClosed;
     uint64_t slice = sched::DeadlineAfterNanos(5'000'000);
-    auto waited = ipc::WaitForSignals(&object, &wanted, 1,
-                                      deadline != 0 && deadline < slice ? deadline : slice, nullptr);
+    auto waited = ipc::WaitForSignals(
+        &object, &wanted, 1, deadline != 0 && deadline < slice ? deadline : slice, nullptr);
     if (waited.ok()) return kstd::Error::kConnectionReset;  // peer closed
     if (waited.error() == kstd::Error::kInterrupted && sched::InterruptEndsWait())
       return kstd::Error::kInterrupted;
@@ -315,8 +313,7 @@ kstd::Result<netproto::Delivery> NetTransport::Call(netproto::Request& request,
   }
   netproto::Delivery reply = p->reply;
   if (reply.length != 0) {
-    __builtin_memcpy(out.data(), area_bytes_ + size_t{p->slot} * netproto::kSlotSize,
-                     reply.length);
+    __builtin_memcpy(out.data(), area_bytes_ + size_t{p->slot} * netproto::kSlotSize, reply.length);
   }
   uint32_t slot = p->slot;
   delete p;

@@ -77,8 +77,8 @@ class NetTransport final : public kstd::RefCounted<NetTransport>, private Signal
   /// (dead, or died meanwhile), kInterrupted (the caller is being killed),
   /// kNoMemory; the server's own answer is in the returned Delivery's
   /// `result` (use ErrorOf).
-  kstd::Result<netproto::Delivery> Call(netproto::Request& request,
-                                        kstd::Span<const uint8_t> in, kstd::Span<uint8_t> out);
+  kstd::Result<netproto::Delivery> Call(netproto::Request& request, kstd::Span<const uint8_t> in,
+                                        kstd::Span<uint8_t> out);
   /// A request that wants no reply (kClose).
   void Post(const netproto::Request& request);
 

@@ -5,7 +5,8 @@
 // (tcp_connect sent the SYN), connected, and finished (lwIP freed the pcb:
 // reset, timeout or both sides closed; error_ says why).
 //
-// Receive: lwIP's segments wait in rx_ (a pbuf chain) until the kernel reads
+// Receive: lwIP's segments wait in rx_ (a queue of pbuf chains: a chain's
+// tot_len is 16 bits, so chains are queued, never concatenated) until the kernel reads
 // them; the window opens (tcp_recved) only as bytes are read, so a slow
 // reader throttles its sender as on Linux. Send: bytes are copied into lwIP
 // (TCP_WRITE_FLAG_COPY) as far as its send buffer and queue allow; the rest
@@ -74,14 +75,76 @@ bool IsLocal(const ip_addr_t& ip) {
   return false;
 }
 
+// Received bytes not read yet: pbuf chains in arrival order.
+class ReceiveQueue {
+ public:
+  ~ReceiveQueue() { Clear(); }
+  bool empty() const { return head_ == nullptr; }
+  uint32_t bytes() const { return bytes_; }
+
+  bool Push(pbuf* p) {
+    auto* chunk = new (kstd::nothrow) Chunk{p, nullptr};
+    if (chunk == nullptr) return false;
+    if (tail_ == nullptr) {
+      head_ = chunk;
+    } else {
+      tail_->next = chunk;
+    }
+    tail_ = chunk;
+    bytes_ += p->tot_len;
+    return true;
+  }
+
+  /// Copies up to `room` bytes into `out`, consuming them unless `peek`.
+  uint32_t Take(uint8_t* out, uint32_t room, bool peek) {
+    uint32_t done = 0;
+    for (Chunk* c = head_; c != nullptr && done < room;) {
+      uint32_t take = c->data->tot_len;
+      if (take > room - done) take = room - done;
+      pbuf_copy_partial(c->data, out + done, static_cast<u16_t>(take), 0);
+      done += take;
+      Chunk* next = c->next;
+      if (!peek) {
+        bytes_ -= take;
+        c->data = pbuf_free_header(c->data, static_cast<u16_t>(take));
+        if (c->data == nullptr) {
+          head_ = next;
+          if (head_ == nullptr) tail_ = nullptr;
+          delete c;
+        }
+      }
+      c = next;
+    }
+    return done;
+  }
+
+  void Clear() {
+    while (head_ != nullptr) {
+      Chunk* next = head_->next;
+      pbuf_free(head_->data);
+      delete head_;
+      head_ = next;
+    }
+    tail_ = nullptr;
+    bytes_ = 0;
+  }
+
+ private:
+  struct Chunk {
+    pbuf* data;
+    Chunk* next;
+  };
+  Chunk* head_ = nullptr;
+  Chunk* tail_ = nullptr;
+  uint32_t bytes_ = 0;
+};
+
 class TcpSocket final : public Socket {
  public:
   TcpSocket(Sockets* sockets, int family, int protocol)
       : Socket(sockets, family, SOCK_STREAM, protocol) {}
 
-  ~TcpSocket() override {
-    if (rx_ != nullptr) pbuf_free(rx_);
-  }
+  ~TcpSocket() override { rx_.Clear(); }
 
   /// A connection lwIP accepted on `listener`, waiting to be taken.
   static TcpSocket* ForAccepted(TcpSocket* listener, tcp_pcb* pcb) {
@@ -260,18 +323,21 @@ class TcpSocket final : public Socket {
 
   int Receive(uint8_t* out, uint32_t room, int flags, Reply* reply) override {
     if (state_ == State::kListening || (state_ == State::kFresh)) return -ENOTCONN;
-    if (rx_ != nullptr && room > 0) {
-      uint32_t n = rx_->tot_len < room ? rx_->tot_len : room;
-      pbuf_copy_partial(rx_, out, static_cast<u16_t>(n), 0);
+    if (!rx_.empty() && room > 0) {
+      const bool peek = (flags & MSG_PEEK) != 0;
+      uint32_t n = rx_.Take(out, room, peek);
       reply->length = n;
-      if ((flags & MSG_PEEK) == 0) {
-        rx_ = pbuf_free_header(rx_, static_cast<u16_t>(n));
-        if (pcb_ != nullptr) tcp_recved(pcb_, static_cast<u16_t>(n));
+      if (!peek) {
+        for (uint32_t left = n; pcb_ != nullptr && left > 0;) {
+          u16_t piece = static_cast<u16_t>(left > 0xffff ? 0xffff : left);
+          tcp_recved(pcb_, piece);
+          left -= piece;
+        }
         Changed();
       }
       return static_cast<int>(n);
     }
-    if (rx_ != nullptr) return 0;  // room 0
+    if (!rx_.empty()) return 0;  // room 0
     if (hard_error_ != 0) {
       int e = hard_error_;
       hard_error_ = 0;
@@ -386,7 +452,7 @@ class TcpSocket final : public Socket {
     if (unsent != 0) {
       reply->value = pcb_ != nullptr ? TCP_SND_BUF - tcp_sndbuf(pcb_) : 0;
     } else {
-      reply->value = rx_ != nullptr ? rx_->tot_len : 0;
+      reply->value = rx_.bytes();
     }
     return 0;
   }
@@ -402,7 +468,7 @@ class TcpSocket final : public Socket {
                netproto::kReadClosed;
       case State::kConnected: break;
     }
-    if (rx_ != nullptr || fin_received_ || shut_rd_) r |= netproto::kReadable;
+    if (!rx_.empty() || fin_received_ || shut_rd_) r |= netproto::kReadable;
     if (fin_received_) r |= netproto::kReadClosed;
     if (fin_received_ && shut_wr_) r |= netproto::kHangup;
     if (shut_wr_) {
@@ -430,8 +496,7 @@ class TcpSocket final : public Socket {
       delete this;
       return;
     }
-    if (state_ != State::kConnected || rx_ != nullptr ||
-        (linger_on_ != 0 && linger_seconds_ == 0)) {
+    if (state_ != State::kConnected || !rx_.empty() || (linger_on_ != 0 && linger_seconds_ == 0)) {
       Abort();  // unread data or SO_LINGER 0: reset, as Linux
       return;
     }
@@ -563,11 +628,7 @@ class TcpSocket final : public Socket {
       pbuf_free(p);
       return ERR_OK;
     }
-    if (s->rx_ == nullptr) {
-      s->rx_ = p;
-    } else {
-      pbuf_cat(s->rx_, p);
-    }
+    if (!s->rx_.Push(p)) return ERR_MEM;  // lwIP keeps the segment and offers it again
     s->Changed(true);
     return ERR_OK;
   }
@@ -659,7 +720,7 @@ class TcpSocket final : public Socket {
   uint32_t keep_idle_ms_ = TCP_KEEPIDLE_DEFAULT;
   uint32_t keep_interval_ms_ = TCP_KEEPINTVL_DEFAULT;
   uint32_t keep_count_ = TCP_KEEPCNT_DEFAULT;
-  pbuf* rx_ = nullptr;
+  ReceiveQueue rx_;
   Endpoint peer_;
   // Listening: connections lwIP accepted, oldest first. Queued: the listener.
   uint8_t backlog_ = 0;
