@@ -15,6 +15,9 @@ using netproto::Delivery;
 using netproto::Request;
 
 constexpr uint32_t kSiocGifconf = 0x8912;
+constexpr uint32_t kSiocAddRt = 0x890B;
+constexpr uint32_t kSiocDelRt = 0x890C;
+constexpr size_t kRtentrySize = 120;  // struct rtentry on x86-64
 
 // Linux's socket ioctls for interfaces and routes: 0x8900..0x89ff, less the
 // ones the socket layer answers itself.
@@ -268,11 +271,14 @@ class InetSocket final : public Socket, public RemoteSocketLink {
       TRY(UserPtr<decltype(conf)>(arg).CopyOut(&conf));
       return int64_t{0};
     }
-    uint8_t ifreq[netproto::kIfreqSize];
-    TRY(UserPtr<uint8_t>(arg).CopyIn(ifreq, sizeof ifreq));
-    auto d = TRY(Do(netproto::kIoctl, r, kstd::Span<const uint8_t>(ifreq, sizeof ifreq),
-                    kstd::Span<uint8_t>(ifreq, sizeof ifreq)));
-    if (d.length != 0) TRY(UserPtr<uint8_t>(arg).CopyOut(ifreq, d.length));
+    // struct ifreq, or struct rtentry for the route calls.
+    uint8_t request_bytes[kRtentrySize];
+    const size_t size =
+        request == kSiocAddRt || request == kSiocDelRt ? kRtentrySize : netproto::kIfreqSize;
+    TRY(UserPtr<uint8_t>(arg).CopyIn(request_bytes, size));
+    auto d = TRY(Do(netproto::kIoctl, r, kstd::Span<const uint8_t>(request_bytes, size),
+                    kstd::Span<uint8_t>(request_bytes, size)));
+    if (d.length != 0) TRY(UserPtr<uint8_t>(arg).CopyOut(request_bytes, d.length));
     return int64_t{0};
   }
 

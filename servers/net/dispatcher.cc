@@ -1,5 +1,7 @@
 #include "servers/net/dispatcher.h"
 
+#include "servers/net/interfaces.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +99,28 @@ void Dispatcher::Handle(const uint8_t* message, size_t size, uint32_t txid) {
     sockets_.Add(s);
     sockets_.MarkDirty(s, false);
     Reply(txid, 0, nullptr);
+    return;
+  }
+
+  if (r.op == netproto::kIoctl || r.op == netproto::kProcNet) {
+    // Interfaces and /proc/net: about the stack, not one socket.
+    if (slot == nullptr) {
+      Reply(txid, -EINVAL, nullptr);
+      return;
+    }
+    netproto::Delivery body{};
+    int result;
+    if (r.op == netproto::kIoctl) {
+      uint32_t used = 0;
+      result =
+          InterfaceIoctl(static_cast<uint32_t>(r.arg[0]), slot, slot_length, r.arg[1] != 0, &used);
+      body.length = used <= slot_length ? used : 0;
+    } else {
+      result = RenderProcNet(static_cast<uint32_t>(r.arg[0]), reinterpret_cast<char*>(slot),
+                             slot_length);
+      if (result >= 0) body.length = static_cast<uint32_t>(result);
+    }
+    Reply(txid, result < 0 ? result : 0, &body);
     return;
   }
 

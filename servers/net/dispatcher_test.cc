@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include <map>
+#include <string>
 #include <vector>
 
 #include "lwip/init.h"
@@ -355,6 +356,45 @@ TEST_F(DispatcherTest, UdpDatagramsKeepBoundariesAndSources) {
   EXPECT_EQ(readiness_[rx] & netproto::kReadable, 0u);
   Close(rx);
   Close(tx);
+}
+
+TEST_F(DispatcherTest, InterfaceIoctlsSeeTheLoopback) {
+  uint64_t s = NewSocket(AF_INET, SOCK_DGRAM);
+  auto conf = Call(netproto::kIoctl, s, {0x8912 /* SIOCGIFCONF */}, {}, {}, 400);
+  ASSERT_EQ(conf.result, 0);
+  ASSERT_EQ(conf.length, netproto::kIfreqSize);  // lo only: no NIC here
+  EXPECT_STREQ(reinterpret_cast<const char*>(Slot()), "lo");
+  sockaddr_in a;
+  memcpy(&a, Slot() + 16, sizeof a);
+  EXPECT_EQ(ntohl(a.sin_addr.s_addr), INADDR_LOOPBACK);
+  std::vector<uint8_t> req(netproto::kIfreqSize, 0);
+  memcpy(req.data(), "lo", 3);
+  auto flags = Call(netproto::kIoctl, s, {0x8913 /* SIOCGIFFLAGS */}, {}, req);
+  ASSERT_EQ(flags.result, 0);
+  uint16_t f;
+  memcpy(&f, Slot() + 16, 2);
+  EXPECT_EQ(f & 0x9, 0x9);  // IFF_UP | IFF_LOOPBACK
+  memcpy(req.data(), "eth7", 5);
+  EXPECT_EQ(Call(netproto::kIoctl, s, {0x8913}, {}, req).result, -ENODEV);
+  memcpy(req.data(), "lo\0\0", 5);
+  EXPECT_EQ(Call(netproto::kIoctl, s, {0x89ff}, {}, req).result, -ENOTTY);
+  Close(s);
+}
+
+TEST_F(DispatcherTest, ProcNetTcpListsAListener) {
+  uint64_t l = NewSocket(AF_INET, SOCK_STREAM);
+  ASSERT_EQ(Call(netproto::kBind, l, {}, In4(INADDR_LOOPBACK, 0x1F90)).result, 0);
+  ASSERT_EQ(Call(netproto::kListen, l, {8}).result, 0);
+  auto d = Call(netproto::kProcNet, 0, {netproto::kProcNetTcp}, {}, {}, 4096);
+  ASSERT_EQ(d.result, 0);
+  std::string text(reinterpret_cast<const char*>(Slot()), d.length);
+  EXPECT_NE(text.find("local_address rem_address"), std::string::npos) << text;
+  EXPECT_NE(text.find("0100007F:1F90 00000000:0000 0A"), std::string::npos) << text;
+  d = Call(netproto::kProcNet, 0, {netproto::kProcNetDev}, {}, {}, 4096);
+  text.assign(reinterpret_cast<const char*>(Slot()), d.length);
+  EXPECT_NE(text.find("    lo:"), std::string::npos) << text;
+  EXPECT_EQ(Call(netproto::kProcNet, 0, {999}, {}, {}, 4096).result, -EINVAL);
+  Close(l);
 }
 
 TEST_F(DispatcherTest, MalformedRequestsGetEinval) {

@@ -64,6 +64,17 @@ if booted_to_disk; then
   check "host GET of 16 MiB from guest httpd: same SHA-256 and size" \
     test "$got" = "$big_sum $((16 << 20))"
 
+  run ifconfig 'ifconfig'
+  check "ifconfig shows eth0 with 10.0.2.15 and its MAC" in_section ifconfig 'inet addr:10\.0\.2\.15 +Bcast:10\.0\.2\.255 +Mask:255\.255\.255\.0'
+  check "ifconfig shows eth0's hardware address" in_section ifconfig 'eth0 +Link encap:Ethernet +HWaddr 52:54:00:12:34:56'
+  check "ifconfig shows lo" in_section ifconfig 'inet addr:127\.0\.0\.1 +Mask:255\.0\.0\.0'
+  run route 'route -n'
+  check "route -n shows the default route through 10.0.2.2" in_section route '^0\.0\.0\.0 +10\.0\.2\.2 +0\.0\.0\.0 +UG .* eth0$'
+  run netstat 'netstat -tln'
+  check "netstat -tln shows httpd listening on port 80" in_section netstat '^tcp +0 +0 :::80 +:::\* +LISTEN'
+  run arp 'arp -n'
+  check "arp -n shows the gateway's MAC" in_section arp '10\.0\.2\.2.* 52:55:0a:00:02:02 '
+
   run sink "nc 10.0.2.2 $sink_port < /tmp/big; echo nc-done"
   for _ in $(seq 100); do [ -f "$dir/peer/sink-1" ] && break; sleep 0.2; done
   check "guest nc of 16 MiB to the host: every byte arrived" \
