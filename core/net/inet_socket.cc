@@ -400,6 +400,9 @@ kstd::Result<kstd::RefPtr<Socket>> CreateInetSocket(int family, int type, int pr
                                                     uint32_t status_flags) {
   kstd::RefPtr<NetTransport> transport = NetTransport::Current();
   if (!transport || transport->dead()) return kstd::Error::kFamilyNotSupported;
+  // Raw sockets see every packet of their protocol: root only, as Linux
+  // (CAP_NET_RAW).
+  if (type == linux_abi::kSockRaw && CurrentCredentials().uid != 0) return kstd::Error::kPermission;
   kstd::RefPtr<InetSocket> s = kstd::AdoptRef(
       new (kstd::nothrow) InetSocket(kstd::Move(transport), family, type, protocol, status_flags));
   if (!s) return kstd::Error::kNoMemory;

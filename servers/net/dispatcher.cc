@@ -88,6 +88,8 @@ void Dispatcher::Handle(const uint8_t* message, size_t size, uint32_t txid) {
       s = CreateTcpSocket(&sockets_, family, protocol, &error);
     } else if (type == SOCK_DGRAM) {
       s = CreateUdpSocket(&sockets_, family, protocol, &error);
+    } else if (type == SOCK_RAW) {
+      s = CreateRawSocket(&sockets_, family, protocol, &error);
     } else {
       error = -ESOCKTNOSUPPORT;
     }

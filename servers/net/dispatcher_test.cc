@@ -358,6 +358,38 @@ TEST_F(DispatcherTest, UdpDatagramsKeepBoundariesAndSources) {
   Close(tx);
 }
 
+// A raw ICMP socket sees the echo request it sent to 127.0.0.1 and the
+// reply lwIP made, each with its IPv4 header, as ping expects.
+TEST_F(DispatcherTest, RawIcmpSocketSeesEchoAndReplyWithHeaders) {
+  uint64_t raw = ++next_id_;
+  ASSERT_EQ(Call(netproto::kSocket, raw, {AF_INET, SOCK_RAW, IPPROTO_ICMP}).result, 0);
+  // An echo request: type 8, code 0, checksum, id 0x1234, sequence 1.
+  std::vector<uint8_t> echo = {8, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g'};
+  uint32_t sum = 0;
+  for (size_t i = 0; i < echo.size(); i += 2) sum += (echo[i] << 8) | echo[i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  echo[2] = static_cast<uint8_t>(~sum >> 8);
+  echo[3] = static_cast<uint8_t>(~sum);
+  EXPECT_EQ(Call(netproto::kSend, raw, {}, In4(INADDR_LOOPBACK, 0), echo).result,
+            static_cast<int>(echo.size()));
+  bool saw_reply = false;
+  for (int i = 0; i < 10 && !saw_reply; ++i) {
+    Pump();
+    auto d = Call(netproto::kReceive, raw, {}, {}, {}, 200);
+    if (d.result <= 0) continue;
+    ASSERT_GE(d.result, 20 + 12);
+    EXPECT_EQ(Slot()[0] >> 4, 4);  // the IPv4 header comes first
+    int header = (Slot()[0] & 0xf) * 4;
+    if (Slot()[header] == 0 /* echo reply */) {
+      saw_reply = true;
+      EXPECT_EQ(Slot()[header + 4], 0x12);
+      EXPECT_EQ(memcmp(Slot() + header + 8, "ping", 4), 0);
+    }
+  }
+  EXPECT_TRUE(saw_reply);
+  Close(raw);
+}
+
 TEST_F(DispatcherTest, InterfaceIoctlsSeeTheLoopback) {
   uint64_t s = NewSocket(AF_INET, SOCK_DGRAM);
   auto conf = Call(netproto::kIoctl, s, {0x8912 /* SIOCGIFCONF */}, {}, {}, 400);
@@ -425,7 +457,10 @@ TEST_F(DispatcherTest, MalformedRequestsGetEinval) {
     ASSERT_EQ(replies_.count(txid), 1u) << txid;
     EXPECT_EQ(replies_[txid].result, -EINVAL) << txid;
   }
-  EXPECT_EQ(Call(netproto::kSocket, ++next_id_, {AF_INET, SOCK_RAW, 1}).result, -ESOCKTNOSUPPORT);
+  EXPECT_EQ(Call(netproto::kSocket, ++next_id_, {AF_INET, SOCK_RAW, IPPROTO_TCP}).result,
+            -EPROTONOSUPPORT);
+  EXPECT_EQ(Call(netproto::kSocket, ++next_id_, {AF_INET, SOCK_SEQPACKET, 0}).result,
+            -ESOCKTNOSUPPORT);
   EXPECT_EQ(Call(netproto::kSocket, ++next_id_, {AF_INET, SOCK_STREAM, IPPROTO_UDP}).result,
             -EPROTONOSUPPORT);
   Close(s);

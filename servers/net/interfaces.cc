@@ -128,27 +128,30 @@ class Text {
 
 void RenderDev(Text& t) {
   t.Printf("Inter-|   Receive                                                |  Transmit\n");
-  t.Printf(" face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets "
-           "errs drop fifo colls carrier compressed\n");
+  t.Printf(
+      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets "
+      "errs drop fifo colls carrier compressed\n");
   struct netif* n;
   NETIF_FOREACH(n) {
     char name[16];
     InterfaceName(n, name);
     const auto& c = n->mib2_counters;
-    t.Printf("%6s:%8lu %7lu %4lu %4lu %4lu %5lu %10lu %9lu %8lu %7lu %4lu %4lu %4lu %5lu %7lu %10lu\n",
-             name, static_cast<unsigned long>(c.ifinoctets),
-             static_cast<unsigned long>(c.ifinucastpkts + c.ifinnucastpkts),
-             static_cast<unsigned long>(c.ifinerrors), static_cast<unsigned long>(c.ifindiscards),
-             0ul, 0ul, 0ul, static_cast<unsigned long>(c.ifinnucastpkts),
-             static_cast<unsigned long>(c.ifoutoctets),
-             static_cast<unsigned long>(c.ifoutucastpkts + c.ifoutnucastpkts),
-             static_cast<unsigned long>(c.ifouterrors),
-             static_cast<unsigned long>(c.ifoutdiscards), 0ul, 0ul, 0ul, 0ul);
+    t.Printf(
+        "%6s:%8lu %7lu %4lu %4lu %4lu %5lu %10lu %9lu %8lu %7lu %4lu %4lu %4lu %5lu %7lu %10lu\n",
+        name, static_cast<unsigned long>(c.ifinoctets),
+        static_cast<unsigned long>(c.ifinucastpkts + c.ifinnucastpkts),
+        static_cast<unsigned long>(c.ifinerrors), static_cast<unsigned long>(c.ifindiscards), 0ul,
+        0ul, 0ul, static_cast<unsigned long>(c.ifinnucastpkts),
+        static_cast<unsigned long>(c.ifoutoctets),
+        static_cast<unsigned long>(c.ifoutucastpkts + c.ifoutnucastpkts),
+        static_cast<unsigned long>(c.ifouterrors), static_cast<unsigned long>(c.ifoutdiscards), 0ul,
+        0ul, 0ul, 0ul);
   }
 }
 
 void RenderRoute(Text& t) {
-  t.Padded(127, "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT");
+  t.Padded(127,
+           "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT");
   struct netif* n;
   NETIF_FOREACH(n) {
     if (IsLoopback(n) || !netif_is_up(n)) continue;
@@ -162,8 +165,8 @@ void RenderRoute(Text& t) {
       t.Padded(127, "%s\t%08X\t%08X\t%04X\t%d\t%u\t%d\t%08X\t%d\t%u\t%u", name, 0u, gw,
                kRtfUp | kRtfGateway, 0, 0u, 0, 0u, 0, 0u, 0u);
     }
-    t.Padded(127, "%s\t%08X\t%08X\t%04X\t%d\t%u\t%d\t%08X\t%d\t%u\t%u", name, ip & mask, 0u,
-             kRtfUp, 0, 0u, 0, mask, 0, 0u, 0u);
+    t.Padded(127, "%s\t%08X\t%08X\t%04X\t%d\t%u\t%d\t%08X\t%d\t%u\t%u", name, ip & mask, 0u, kRtfUp,
+             0, 0u, 0, mask, 0, 0u, 0u);
   }
 }
 
@@ -217,8 +220,9 @@ void FormatEndpoint(const ip_addr_t& ip, uint16_t port, bool v6, char* out, size
 bool InV6File(const ip_addr_t& local) { return !IP_IS_V4(&local); }
 
 void RenderTcp(Text& t, bool v6) {
-  t.Padded(149, "  sl  local_address%s rem_address%s   st tx_queue rx_queue tr tm->when retrnsmt"
-                "   uid  timeout inode",
+  t.Padded(149,
+           "  sl  local_address%s rem_address%s   st tx_queue rx_queue tr tm->when retrnsmt"
+           "   uid  timeout inode",
            v6 ? "                        " : "", v6 ? "                        " : "");
   int slot = 0;
   auto row = [&](const ip_addr_t& lip, uint16_t lport, const ip_addr_t& rip, uint16_t rport,
@@ -227,8 +231,9 @@ void RenderTcp(Text& t, bool v6) {
     char local[48], remote[48];
     FormatEndpoint(lip, lport, v6, local, sizeof local);
     FormatEndpoint(rip, rport, v6, remote, sizeof remote);
-    t.Padded(149, "%4d: %s %s %02X %08X:%08X 00:00000000 00000000 %5u %8d %lu 1 0000000000000000 "
-                  "100 0 0 10 0",
+    t.Padded(149,
+             "%4d: %s %s %02X %08X:%08X 00:00000000 00000000 %5u %8d %lu 1 0000000000000000 "
+             "100 0 0 10 0",
              slot++, local, remote, LinuxTcpState(state), tx_queue, 0u, 0u, 0, 0ul);
   };
   for (struct tcp_pcb_listen* l = tcp_listen_pcbs.listen_pcbs; l != nullptr; l = l->next) {
@@ -245,8 +250,9 @@ void RenderTcp(Text& t, bool v6) {
 }
 
 void RenderUdp(Text& t, bool v6) {
-  t.Padded(127, "  sl  local_address%s rem_address%s   st tx_queue rx_queue tr tm->when retrnsmt"
-                "   uid  timeout inode ref pointer drops",
+  t.Padded(127,
+           "  sl  local_address%s rem_address%s   st tx_queue rx_queue tr tm->when retrnsmt"
+           "   uid  timeout inode ref pointer drops",
            v6 ? "                        " : "", v6 ? "                        " : "");
   int slot = 0;
   for (struct udp_pcb* p = udp_pcbs; p != nullptr; p = p->next) {
@@ -280,16 +286,18 @@ void RenderIfInet6(Text& t) {
 
 void RenderSnmp(Text& t) {
   const auto& m = lwip_stats.mib2;
-  t.Printf("Ip: Forwarding DefaultTTL InReceives InHdrErrors InAddrErrors ForwDatagrams "
-           "InUnknownProtos InDiscards InDelivers OutRequests OutDiscards OutNoRoutes ReasmTimeout "
-           "ReasmReqds ReasmOKs ReasmFails FragOKs FragFails FragCreates\n");
+  t.Printf(
+      "Ip: Forwarding DefaultTTL InReceives InHdrErrors InAddrErrors ForwDatagrams "
+      "InUnknownProtos InDiscards InDelivers OutRequests OutDiscards OutNoRoutes ReasmTimeout "
+      "ReasmReqds ReasmOKs ReasmFails FragOKs FragFails FragCreates\n");
   t.Printf("Ip: 2 %d %u %u %u %u %u %u %u %u %u %u 0 %u %u %u %u %u %u\n", IP_DEFAULT_TTL,
            m.ipinreceives, m.ipinhdrerrors, m.ipinaddrerrors, m.ipforwdatagrams,
            m.ipinunknownprotos, m.ipindiscards, m.ipindelivers, m.ipoutrequests, m.ipoutdiscards,
            m.ipoutnoroutes, m.ipreasmreqds, m.ipreasmoks, m.ipreasmfails, m.ipfragoks,
            m.ipfragfails, m.ipfragcreates);
-  t.Printf("Icmp: InMsgs InErrors InDestUnreachs InTimeExcds InEchos InEchoReps OutMsgs OutErrors "
-           "OutDestUnreachs OutTimeExcds OutEchos OutEchoReps\n");
+  t.Printf(
+      "Icmp: InMsgs InErrors InDestUnreachs InTimeExcds InEchos InEchoReps OutMsgs OutErrors "
+      "OutDestUnreachs OutTimeExcds OutEchos OutEchoReps\n");
   t.Printf("Icmp: %u %u %u %u %u %u %u %u %u %u %u %u\n", m.icmpinmsgs, m.icmpinerrors,
            m.icmpindestunreachs, m.icmpintimeexcds, m.icmpinechos, m.icmpinechoreps, m.icmpoutmsgs,
            m.icmpouterrors, m.icmpoutdestunreachs, m.icmpouttimeexcds, m.icmpoutechos,
@@ -297,13 +305,15 @@ void RenderSnmp(Text& t) {
   uint32_t established = 0;
   for (struct tcp_pcb* p = tcp_active_pcbs; p != nullptr; p = p->next)
     if (p->state == ESTABLISHED || p->state == CLOSE_WAIT) ++established;
-  t.Printf("Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails "
-           "EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors\n");
+  t.Printf(
+      "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails "
+      "EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors\n");
   t.Printf("Tcp: 1 200 120000 -1 %u %u %u %u %u %u %u %u %u %u 0\n", m.tcpactiveopens,
            m.tcppassiveopens, m.tcpattemptfails, m.tcpestabresets, established, m.tcpinsegs,
            m.tcpoutsegs, m.tcpretranssegs, m.tcpinerrs, m.tcpoutrsts);
-  t.Printf("Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors "
-           "InCsumErrors IgnoredMulti MemErrors\n");
+  t.Printf(
+      "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors "
+      "InCsumErrors IgnoredMulti MemErrors\n");
   t.Printf("Udp: %u %u %u %u 0 0 0 0 0\n", m.udpindatagrams, m.udpnoports, m.udpinerrors,
            m.udpoutdatagrams);
 }
@@ -373,8 +383,8 @@ int InterfaceIoctl(uint32_t request, uint8_t* data, uint32_t length, bool only_l
   if (request == kSiocGifName) {
     int index;
     memcpy(&index, data + 16, sizeof index);
-    struct netif* n = index > 0 && index < 256 ? netif_get_by_index(static_cast<u8_t>(index))
-                                               : nullptr;
+    struct netif* n =
+        index > 0 && index < 256 ? netif_get_by_index(static_cast<u8_t>(index)) : nullptr;
     if (n == nullptr) return -ENODEV;
     char name[16];
     InterfaceName(n, name);

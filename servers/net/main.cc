@@ -32,6 +32,7 @@
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/snmp.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 #include "servers/net/dispatcher.h"
@@ -77,7 +78,15 @@ err_t LinkOutput(struct netif* n, struct pbuf* p) {
   }
   for (int attempt = 0; attempt < 100; ++attempt) {
     auto sent = nic->client->Transmit(parts, count);
-    if (sent.ok()) return ERR_OK;
+    if (sent.ok()) {
+      MIB2_STATS_NETIF_ADD(n, ifoutoctets, p->tot_len);
+      if ((static_cast<const uint8_t*>(p->payload)[0] & 1) != 0) {
+        MIB2_STATS_NETIF_INC(n, ifoutnucastpkts);
+      } else {
+        MIB2_STATS_NETIF_INC(n, ifoutucastpkts);
+      }
+      return ERR_OK;
+    }
     if (sent.error() != kstd::Error::kAgain) break;
     nic->client->Rearm();
     uint32_t observed = 0;
@@ -85,6 +94,7 @@ err_t LinkOutput(struct netif* n, struct pbuf* p) {
                        sys::ClockMonotonic() + 1'000'000, &observed);
   }
   ++nic->tx_dropped;
+  MIB2_STATS_NETIF_INC(n, ifoutdiscards);
   return ERR_MEM;
 }
 
@@ -118,8 +128,18 @@ void OnNetifStatus(struct netif* n) {
 
 void InputFrame(kstd::Span<const uint8_t> frame) {
   if (frame.size() > 0xffff) return;
+  struct netif* n = &g_nic.netif_;
   struct pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(frame.size()), PBUF_POOL);
-  if (p == nullptr) return;  // out of pbufs: dropped, as a full NIC would
+  if (p == nullptr) {  // out of pbufs: dropped, as a full NIC would
+    MIB2_STATS_NETIF_INC(n, ifindiscards);
+    return;
+  }
+  MIB2_STATS_NETIF_ADD(n, ifinoctets, frame.size());
+  if ((frame[0] & 1) != 0) {
+    MIB2_STATS_NETIF_INC(n, ifinnucastpkts);
+  } else {
+    MIB2_STATS_NETIF_INC(n, ifinucastpkts);
+  }
   pbuf_take(p, frame.data(), static_cast<u16_t>(frame.size()));
   if (g_nic.netif_.input(p, &g_nic.netif_) != ERR_OK) pbuf_free(p);
 }

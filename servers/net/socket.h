@@ -144,5 +144,6 @@ class Sockets {
 /// -ENOMEM, -EPERM).
 Socket* CreateTcpSocket(Sockets* sockets, int family, int protocol, int* error);
 Socket* CreateUdpSocket(Sockets* sockets, int family, int protocol, int* error);
+Socket* CreateRawSocket(Sockets* sockets, int family, int protocol, int* error);
 
 }  // namespace netserver

@@ -64,7 +64,13 @@ if booted_to_disk; then
   check "host GET of 16 MiB from guest httpd: same SHA-256 and size" \
     test "$got" = "$big_sum $((16 << 20))"
 
+  run ping 'ping -c 3 10.0.2.2'
+  check "ping -c 3 10.0.2.2: three replies" in_section ping '3 packets transmitted, 3 packets received, 0% packet loss'
+  run ping-lo 'ping -c 2 127.0.0.1'
+  check "ping -c 2 127.0.0.1: two replies" in_section ping-lo '2 packets transmitted, 2 packets received'
+
   run ifconfig 'ifconfig'
+  check "ifconfig counts eth0's traffic (over 16 MiB received)" in_section ifconfig 'RX bytes:[0-9]{8,} '
   check "ifconfig shows eth0 with 10.0.2.15 and its MAC" in_section ifconfig 'inet addr:10\.0\.2\.15 +Bcast:10\.0\.2\.255 +Mask:255\.255\.255\.0'
   check "ifconfig shows eth0's hardware address" in_section ifconfig 'eth0 +Link encap:Ethernet +HWaddr 52:54:00:12:34:56'
   check "ifconfig shows lo" in_section ifconfig 'inet addr:127\.0\.0\.1 +Mask:255\.0\.0\.0'
