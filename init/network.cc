@@ -236,9 +236,10 @@ void Network::OnExit(int64_t status, int64_t now) {
   if (!supervising_ || state_ == State::kGaveUp) return;
   RestartPolicy::Decision d = policy_.OnCrash(now);
   if (d.give_up) {
-    printf("init: virtio_net crashed %u times within %lld s: giving up; no network until the "
-           "next boot\n",
-           d.recent, static_cast<long long>(policy_.config().window_ns / 1'000'000'000));
+    printf(
+        "init: virtio_net crashed %u times within %lld s: giving up; no network until the "
+        "next boot\n",
+        d.recent, static_cast<long long>(policy_.config().window_ns / 1'000'000'000));
     state_ = State::kGaveUp;
     return;
   }
@@ -274,8 +275,8 @@ void Network::CheckLiveness(int64_t now) {
       return;
     }
     case Liveness::Action::kHung: {
-      printf("init: virtio_net (pid %llu) did not answer for %lld s: killed, restarting\n",
-             U(pid_), static_cast<long long>(liveness_.config().deadline_ns / 1'000'000'000));
+      printf("init: virtio_net (pid %llu) did not answer for %lld s: killed, restarting\n", U(pid_),
+             static_cast<long long>(liveness_.config().deadline_ns / 1'000'000'000));
       hung_ = true;
       int64_t killed = sys::ProcessKill(process_, 0);
       if (killed < 0) {

@@ -46,8 +46,8 @@ namespace init {
 tessera::handle_t StartNetDriver(tessera::Bootstrap& boot, tessera::handle_t* process = nullptr,
                                  int64_t* error = nullptr, tessera::handle_t* control = nullptr);
 
-/// Sends `channel` (moved with the message, also when the peer is gone) to a server over its control
-/// channel `server_ctl` as controlproto kAttachFrames. Returns 0 or -errno.
+/// Sends `channel` (moved with the message, also when the peer is gone) to a server over its
+/// control channel `server_ctl` as controlproto kAttachFrames. Returns 0 or -errno.
 int64_t SendFrameChannel(tessera::handle_t server_ctl, tessera::handle_t channel);
 
 class Network {

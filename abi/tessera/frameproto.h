@@ -116,8 +116,8 @@ struct AttachReply {
   int32_t error;     // 0 or a positive errno (no handles then)
   uint32_t version;  // kVersion
   uint8_t mac[6];
-  uint16_t mtu;        // the largest IP packet (1500)
-  uint32_t flags;      // kLinkUp (as at the reply; the SharedHeader has the live state)
+  uint16_t mtu;           // the largest IP packet (1500)
+  uint32_t flags;         // kLinkUp (as at the reply; the SharedHeader has the live state)
   uint32_t buffer_bytes;  // kBufferBytes
   uint32_t pool_buffers;  // buffers in the pool (pool bytes = pool_buffers * buffer_bytes)
   uint32_t rx_buffers;    // buffers 0..rx_buffers-1 start with the driver

@@ -34,8 +34,8 @@ class SplitVirtqueue {
 
   /// A chain the device has finished with.
   struct Completion {
-    uint64_t token = 0;    // what Add was given
-    uint32_t written = 0;  // bytes the device wrote (at most the writable length)
+    uint64_t token = 0;     // what Add was given
+    uint32_t written = 0;   // bytes the device wrote (at most the writable length)
     uint32_t reported = 0;  // the used element's len as the device put it (may be larger)
   };
 

@@ -109,8 +109,9 @@ int64_t MakeShared(handle_t dma, Shared* s) {
   int64_t phys = sys::VmoPhysicalAddress(dma, s->pool, 0);
   if (phys < 0) return phys;
   s->pool_device = static_cast<uint64_t>(phys);
-  int64_t addr = sys::VmoMap(s->pool, 0, s->pool_bytes, linux_abi::kProtRead | linux_abi::kProtWrite,
-                             0, tessera::kVmoMapShared);
+  int64_t addr =
+      sys::VmoMap(s->pool, 0, s->pool_bytes, linux_abi::kProtRead | linux_abi::kProtWrite, 0,
+                  tessera::kVmoMapShared);
   if (addr < 0) return addr;
   s->pool_cpu = reinterpret_cast<uint8_t*>(addr);
   s->ring_bytes = PageRound(frameproto::RingObjectBytes(kRingEntries));
@@ -250,8 +251,7 @@ class Driver final : public virtio_net::Sink {
     ++client_signals_;
   }
   void Recover() {
-    printf("virtio_net: %s: the device failed (%s); resetting it\n", name_,
-           net_.failure_reason());
+    printf("virtio_net: %s: the device failed (%s); resetting it\n", name_, net_.failure_reason());
     auto r = net_.Init(*this);
     if (r.is_error()) {
       printf("virtio_net: error: %s: the device did not come back: %s (%s)\n", name_,

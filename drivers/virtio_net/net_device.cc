@@ -136,7 +136,8 @@ kstd::Result<void> Device::Bringup() {
   for (uint16_t q = 0; q < 2; ++q) {
     if (queues[q]->initialized()) {
       // Reinitialization keeps the rings; the device must still take them.
-      if (queues[q]->size() > sizes_wanted[q]) return Fail(Error::kIo, "queue shrank across a reset");
+      if (queues[q]->size() > sizes_wanted[q])
+        return Fail(Error::kIo, "queue shrank across a reset");
       queues[q]->Reset(false, nullptr, nullptr);
     } else {
       auto made = queues[q]->Init(dma_, sizes_wanted[q], false);

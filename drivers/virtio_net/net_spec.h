@@ -26,10 +26,10 @@ inline constexpr uint32_t kStatus = 16;
 
 // §5.1.4 Device configuration layout: byte offsets.
 namespace config {
-inline constexpr uint32_t kMac = 0;                 // u8[6], valid with MAC
-inline constexpr uint32_t kStatus = 6;              // le16, valid with STATUS
-inline constexpr uint32_t kMaxVirtqueuePairs = 8;   // le16, with MQ or RSS
-inline constexpr uint32_t kMtu = 10;                // le16, valid with MTU
+inline constexpr uint32_t kMac = 0;                // u8[6], valid with MAC
+inline constexpr uint32_t kStatus = 6;             // le16, valid with STATUS
+inline constexpr uint32_t kMaxVirtqueuePairs = 8;  // le16, with MQ or RSS
+inline constexpr uint32_t kMtu = 10;               // le16, valid with MTU
 inline constexpr uint32_t kMacEnd = 6;
 inline constexpr uint32_t kStatusEnd = 8;
 }  // namespace config

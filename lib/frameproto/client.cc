@@ -57,8 +57,8 @@ kstd::Result<void> Client::Handshake(tessera::handle_t channel) {
   AttachReply reply{};
   tessera::handle_t got[4] = {};
   uint32_t reply_bytes = 0, handle_count = 0;
-  auto called = os_.Call(channel, &request, sizeof request, &reply, sizeof reply, &reply_bytes,
-                         got, 4, &handle_count, os_.Now() + kAttachTimeoutNs);
+  auto called = os_.Call(channel, &request, sizeof request, &reply, sizeof reply, &reply_bytes, got,
+                         4, &handle_count, os_.Now() + kAttachTimeoutNs);
   if (called.is_error()) {
     for (uint32_t i = 0; i < handle_count && i < 4; ++i) os_.Close(got[i]);
     return called.error();

@@ -143,7 +143,7 @@ class Client {
   RingConsumer tx_free_, rx_avail_;
   Ownership owners_;  // kMine: the client's; kPeer: the driver's
   uint32_t pool_buffers_ = 0;
-  uint32_t tx_buffers_ = 0;  // buffers the client started with
+  uint32_t tx_buffers_ = 0;              // buffers the client started with
   uint16_t free_[kMaxPoolBuffers] = {};  // free transmit buffers (a stack)
   uint32_t free_count_ = 0;
   uint8_t mac_[6] = {};

@@ -18,7 +18,8 @@ bool DriverPort::Reset(uint8_t* rings, uint64_t ring_bytes, const Layout& layout
   rx_avail_.Init(set.control[kRxAvail], set.slots[kRxAvail], e);
   owners_.Reset(layout.pool_buffers, layout.rx_buffers, Ownership::kMine);
   idle_count_ = 0;
-  for (uint32_t i = layout.rx_buffers; i > 0; --i) idle_[idle_count_++] = static_cast<uint16_t>(i - 1);
+  for (uint32_t i = layout.rx_buffers; i > 0; --i)
+    idle_[idle_count_++] = static_cast<uint16_t>(i - 1);
   header_ = set.header;
   header_->magic = kMagic;
   header_->version = kVersion;

@@ -102,9 +102,9 @@ size_t DhcpDiscover(const uint8_t* mac, uint8_t* f) {
   Put16(bootp + 10, 0x8000);  // broadcast reply
   memcpy(bootp + 28, mac, 6);
   uint8_t* opt = bootp + 236;
-  const uint8_t options[] = {99, 130, 83, 99,       // magic cookie
-                             53, 1,   1,            // DHCPDISCOVER
-                             55, 3,   1,  3, 6,     // subnet, router, DNS
+  const uint8_t options[] = {99, 130, 83, 99,     // magic cookie
+                             53, 1,   1,          // DHCPDISCOVER
+                             55, 3,   1,  3,  6,  // subnet, router, DNS
                              255};
   memcpy(opt, options, sizeof options);
   size_t bootp_len = 300;
@@ -318,7 +318,8 @@ extern "C" int main() {
     printf("nettest: FAIL attach: no driver channel (no NIC or no driver)\n");
     return 1;
   }
-  if (boot.Find("dma") != tessera::kInvalidHandle) Fail("no-dma-right", "the client got a dma resource");
+  if (boot.Find("dma") != tessera::kInvalidHandle)
+    Fail("no-dma-right", "the client got a dma resource");
   auto attached = frameproto::Client::Attach(net);
   if (attached.is_error()) {
     printf("nettest: FAIL attach: %s\n", kstd::ErrorName(attached.error()));

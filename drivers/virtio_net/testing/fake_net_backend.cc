@@ -26,9 +26,7 @@ void FakeNetBackend::SetLink(bool up) {
   device_.device_config[config::kStatus + 1] = 0;
 }
 
-bool FakeNetBackend::Ready(uint16_t queue) {
-  return queue != kReceiveQueue || !incoming_.empty();
-}
+bool FakeNetBackend::Ready(uint16_t queue) { return queue != kReceiveQueue || !incoming_.empty(); }
 
 uint32_t FakeNetBackend::Serve(uint16_t queue, const std::vector<ChainBuffer>& chain) {
   if (queue == kTransmitQueue) {
