@@ -111,6 +111,18 @@ if [ -n "$serial_log" ]; then
 else
   args+=(-serial mon:stdio)
 fi
+if [ "$net" = none ]; then
+  args+=(-nic none)
+else
+  restrict=""
+  [ "$net" = restricted ] && restrict=",restrict=on"
+  nic_vectors=""
+  [ "$nic_intx" -eq 1 ] && nic_vectors=",vectors=0"
+  # Slot 2 (where QEMU's default NIC was), before the disks, so they keep
+  # theirs (the first free one is 3).
+  args+=(-netdev "user,id=n0$restrict$fwd_opts"
+         -device "virtio-net-pci,netdev=n0,disable-legacy=on,addr=2$nic_vectors")
+fi
 if [ -n "$image" ] && [ ! -f "$image" ]; then
   echo "run_qemu.sh: no disk image at $image" >&2; exit 2
 fi
@@ -139,17 +151,6 @@ if [ -n "$disk2" ]; then
   [ -f "$disk2" ] || { echo "run_qemu.sh: no second disk at $disk2" >&2; exit 2; }
   args+=(-drive "file=$disk2,if=none,format=raw,id=disk2"
          -device "virtio-blk-pci,drive=disk2,disable-legacy=on")
-fi
-if [ "$net" = none ]; then
-  args+=(-nic none)
-else
-  restrict=""
-  [ "$net" = restricted ] && restrict=",restrict=on"
-  nic_vectors=""
-  [ "$nic_intx" -eq 1 ] && nic_vectors=",vectors=0"
-  # Slot 2 (where QEMU's default NIC was), so the disks keep their slots.
-  args+=(-netdev "user,id=n0$restrict$fwd_opts"
-         -device "virtio-net-pci,netdev=n0,disable-legacy=on,addr=2$nic_vectors")
 fi
 args+=("${extra[@]}")
 
