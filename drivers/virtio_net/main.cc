@@ -230,7 +230,8 @@ class Driver final : public virtio_net::Sink {
     };
     printf(
         "virtio_net: %s: %s: tx %llu frames on %llu client notifications (%.1f per "
-        "notification, at most %llu), rx %llu frames with %llu notifications to the client (%.1f "
+        "notification, at most %llu in one wake-up), rx %llu frames with %llu notifications to "
+        "the client (%.1f "
         "per notification), %llu interrupts, bad descriptors %llu, bad used lengths %llu\n",
         name_, why, static_cast<unsigned long long>(p.tx_frames),
         static_cast<unsigned long long>(client_wakeups_), per(p.tx_frames, client_wakeups_),

@@ -6,10 +6,10 @@
 # //testing/guest:nettest with the driver's client channel: it attaches
 # through frameproto::Client, sends an ARP request for 10.0.2.2 and a DHCP
 # DISCOVER and checks slirp's ARP reply (52:55:0a:00:02:02) and an OFFER of
-# 10.0.2.15, sends a burst of 2,000 ARP requests (more than one frame per
-# notification), then kills the driver: init restarts it and hands the new
-# channel on (controlproto kAttachFrames), the client reattaches and frames
-# flow again.
+# 10.0.2.15, kills the driver: init restarts it and hands the new channel on
+# (controlproto kAttachFrames), the client reattaches and frames flow again;
+# then a burst of 2,000 ARP requests, which must move at more than one frame
+# per notification (the client's figures and the driver's, logged at exit).
 #
 # MODE msix (default): the NIC as QEMU makes it; the driver must use MSI-X.
 # MODE intx: the NIC without MSI-X (vectors=0): INTx through the IOAPIC.
@@ -62,6 +62,15 @@ check "nettest ended with exit code 0" has '^init: nettest ended with exit code 
 check "the driver logged its figures and stopped" \
   has '^virtio_net: 00:02\.0: the client closed the channel; stopping: tx [0-9]+ frames on [0-9]+ client notifications'
 check "the driver stopped when nettest closed its channel" has '^init: virtio_net ended with exit code 0$'
+# The figures: more than one frame per notification, both ways, on the client's
+# side and the driver's (the restarted driver saw the whole burst).
+client_tx=$(sed -nE 's/^nettest: burst: .*\(([0-9.]+) frames per notification\); .*/\1/p' "$log" | head -n 1)
+driver_tx=$(sed -nE 's/^virtio_net: .*stopping: tx [0-9]+ frames on [0-9]+ client notifications \(([0-9.]+) per notification.*/\1/p' "$log" | head -n 1)
+driver_rx=$(sed -nE 's/^virtio_net: .*stopping: .* rx [0-9]+ frames with [0-9]+ notifications to the client \(([0-9.]+) per notification.*/\1/p' "$log" | head -n 1)
+more_than_one() { [ -n "$1" ] && awk -v x="$1" 'BEGIN { exit !(x > 1.0) }'; }
+check "client: more than one frame per notification to the driver ($client_tx)" more_than_one "$client_tx"
+check "driver: more than one frame per client notification ($driver_tx)" more_than_one "$driver_tx"
+check "driver: more than one frame per notification to the client ($driver_rx)" more_than_one "$driver_rx"
 
 echo "---- figures ----"
 grep -h '^nettest: burst\|^virtio_net: .*stopping' "$log"
