@@ -46,12 +46,12 @@ class Bridge final : public Sink {
   };
 
   struct Stats {
-    uint64_t sessions = 0;          // kAttach answered
-    uint64_t client_wakeups = 0;    // the client's notification woke the loop
-    uint64_t client_signals = 0;    // signals to the client
+    uint64_t sessions = 0;        // kAttach answered
+    uint64_t client_wakeups = 0;  // the client's notification woke the loop
+    uint64_t client_signals = 0;  // signals to the client
     uint64_t max_tx_per_wakeup = 0;
-    uint64_t tx_refused = 0;        // frames the device would not take (given back)
-    uint64_t recoveries = 0;        // device resets after a failure
+    uint64_t tx_refused = 0;  // frames the device would not take (given back)
+    uint64_t recoveries = 0;  // device resets after a failure
   };
 
   Bridge(Device& net, const Memory& memory, Host& host) : net_(net), memory_(memory), host_(host) {}

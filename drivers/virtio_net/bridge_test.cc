@@ -39,8 +39,8 @@ struct Rig : Bridge::Host {
         backend(device, FakeNetBackend::Config()),
         net(device.config(), device.bars(), dma, device.interrupt()) {
     pool = dma.Allocate(kBuffers * frameproto::kBufferBytes, 4096).value();
-    rings = std::make_shared<std::vector<uint8_t>>(
-        (frameproto::RingObjectBytes(kEntries) + 4095) & ~size_t{4095});
+    rings = std::make_shared<std::vector<uint8_t>>((frameproto::RingObjectBytes(kEntries) + 4095) &
+                                                   ~size_t{4095});
     Bridge::Memory memory;
     memory.rings = rings->data();
     memory.ring_bytes = rings->size();

@@ -8,7 +8,8 @@
 # DISCOVER and checks slirp's ARP reply (52:55:0a:00:02:02) and an OFFER of
 # 10.0.2.15, kills the driver: init restarts it and hands the new channel on
 # (controlproto kAttachFrames), the client reattaches and frames flow again;
-# then a burst of 2,000 ARP requests, which must move at more than one frame
+# has init hang the driver (kHang): init's pings go unanswered, it kills and
+# restarts it, the client reattaches again; then a burst of 2,000 ARP requests, which must move at more than one frame
 # per notification (the client's figures and the driver's, logged at exit).
 #
 # MODE msix (default): the NIC as QEMU makes it; the driver must use MSI-X.
@@ -51,13 +52,16 @@ else
     has '^\[pci\] 00:02\.0 INTx pin A -> GSI 22 -> vector [0-9]+ \(level, active low\)'
   check "no function asserted INTx unowned, no line stormed" lacks 'with no driver bound|masked for good'
 fi
-for name in attach link-up short-frame-refused arp-reply dhcp-offer burst-sent burst-batched \
-    burst-replies restart-reattach; do
+for name in attach link-up short-frame-refused arp-reply dhcp-offer restart-reattach \
+    hang-restart burst-sent burst-batched burst-replies; do
   check "nettest: PASS $name" has "^nettest: PASS $name\$"
 done
 check "no nettest check failed" lacks '^nettest: FAIL'
 check "the OFFER is for 10.0.2.15" has '^nettest: DHCP OFFER of 10\.0\.2\.15$'
 check "init restarted the killed driver" has '^init: virtio_net restarted \(pid [0-9]+\); its channel went to the network server$'
+check "init found the hung driver" has '^init: virtio_net \(pid [0-9]+\) did not answer for 5 s: killed, restarting$'
+check "and restarted it" has '^init: virtio_net \(pid [0-9]+\) ended with killed by signal 9 \(killed: it did not answer\)$'
+check "two restarts in all" test "$(grep -c '^init: virtio_net restarted' "$log")" -eq 2
 check "nettest ended with exit code 0" has '^init: nettest ended with exit code 0$'
 check "the driver logged its figures and stopped" \
   has '^virtio_net: 00:02\.0: the client closed the channel; stopping: tx [0-9]+ frames on [0-9]+ client notifications'

@@ -29,7 +29,9 @@ class FakeOs final : public Os {
   static Object Memory(std::shared_ptr<std::vector<uint8_t>> v) {
     return Object{v->data(), v->size(), v, nullptr, nullptr};
   }
-  static Object Raw(uint8_t* data, size_t size) { return Object{data, size, nullptr, nullptr, nullptr}; }
+  static Object Raw(uint8_t* data, size_t size) {
+    return Object{data, size, nullptr, nullptr, nullptr};
+  }
   static Object Notification(uint64_t* bits, int* signals) {
     return Object{nullptr, 0, nullptr, bits, signals};
   }
