@@ -169,8 +169,9 @@ void PrintStats(const char* name, const char* why, const virtio_net::Device& net
 }
 
 // Answers one kAttach (or refuses a malformed request) on `svc`.
-void HandleRequest(handle_t svc, virtio_net::Bridge& bridge, const Shared& shared,
-                   const void* bytes, uint32_t size, uint32_t txid) {
+void HandleRequest(handle_t svc, const char* name, const virtio_net::Device& net,
+                   virtio_net::Bridge& bridge, const Shared& shared, const void* bytes,
+                   uint32_t size, uint32_t txid) {
   frameproto::AttachReply reply{};
   reply.magic = frameproto::kMagic;
   reply.op = frameproto::kAttach;
@@ -209,6 +210,9 @@ void HandleRequest(handle_t svc, virtio_net::Bridge& bridge, const Shared& share
       handles[count++] = static_cast<handle_t>(dup);
     }
     if (reply.error == 0) {
+      // The figures so far (a long-running driver logs them at each new session).
+      if (bridge.attached())
+        PrintStats(name, "a client attached again; figures so far", net, bridge);
       auto r = bridge.Attach(&reply);
       if (r.is_error()) reply.error = static_cast<int32_t>(r.error());
     }
@@ -363,7 +367,7 @@ extern "C" int main(int argc, char** argv) {
           r = sys::ChannelRead(svc, &args);
           if (r >= 0) {
             for (uint32_t i = 0; i < args.actual_handles; ++i) sys::HandleClose(handles[i]);
-            HandleRequest(svc, bridge, shared, nullptr, 0, args.txid);
+            HandleRequest(svc, name, net, bridge, shared, nullptr, 0, args.txid);
           }
           continue;
         }
@@ -372,7 +376,7 @@ extern "C" int main(int argc, char** argv) {
           return 0;  // EPIPE: the client is gone
         }
         for (uint32_t i = 0; i < args.actual_handles; ++i) sys::HandleClose(handles[i]);
-        HandleRequest(svc, bridge, shared, message, args.actual_bytes, args.txid);
+        HandleRequest(svc, name, net, bridge, shared, message, args.actual_bytes, args.txid);
       }
     }
   }
