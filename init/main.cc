@@ -70,6 +70,7 @@
 
 #include "abi/tessera/controlproto.h"
 #include "init/mount_agent.h"
+#include "init/net_server.h"
 #include "init/network.h"
 #include "init/storage.h"
 #include "lib/tessera/bootstrap.h"
@@ -325,7 +326,7 @@ pid_t StartShell() {
 // (`agent`, may be null). With `once` (the shell system tests) init returns
 // the shell's exit status instead of restarting it.
 int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent,
-             init::Network* network) {
+             init::Network* network, init::NetServer* net_server) {
   int64_t event = sys::NotificationCreate();
   if (event < 0) {
     printf("init: cannot create the child-event notification: %lld\n",
@@ -359,6 +360,7 @@ int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent,
     if (shell < 0) continue;
     if (storage != nullptr && g_shutting_down) storage->StopSupervising();
     if (network != nullptr && g_shutting_down) network->StopSupervising();
+    if (net_server != nullptr && g_shutting_down) net_server->StopSupervising();
     if (g_hang_driver) {
       g_hang_driver = 0;
       if (storage != nullptr) storage->DebugHang(false);
@@ -370,8 +372,10 @@ int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent,
     if (storage != nullptr) storage->Poll();
     if (agent != nullptr) agent->Poll();
     if (network != nullptr) network->Poll();
+    if (net_server != nullptr) net_server->Poll();
     tessera::WaitItem items[1 + init::StorageStack::kMaxWaitItems +
-                            init::MountAgent::kMaxWaitItems + init::Network::kMaxWaitItems];
+                            init::MountAgent::kMaxWaitItems + init::Network::kMaxWaitItems +
+                            init::NetServer::kMaxWaitItems];
     size_t count = 0;
     items[count++] = {g_child_event, tessera::kSignalNotified, 0, 0};
     int64_t deadline = tessera::kInfinite;
@@ -385,6 +389,11 @@ int RunShell(bool once, init::StorageStack* storage, init::MountAgent* agent,
       count += network->FillWaitItems(items + count, init::Network::kMaxWaitItems);
       int64_t net_deadline = network->NextDeadline();
       if (net_deadline < deadline) deadline = net_deadline;
+    }
+    if (net_server != nullptr) {
+      count += net_server->FillWaitItems(items + count, init::NetServer::kMaxWaitItems);
+      int64_t server_deadline = net_server->NextDeadline();
+      if (server_deadline < deadline) deadline = server_deadline;
     }
     // Woken by a child's SIGCHLD (through the notification), a storage
     // process's exit, the restarted server's ready message, a mount request,
@@ -539,6 +548,10 @@ int main(int argc, char** argv) {
   // server (network.h: TakeServerChannel).
   static init::Network network(boot, policy);
   bool net_up = network.Start();
+  // The network server: AF_INET/AF_INET6 sockets, over the NIC when there
+  // is one, loopback only otherwise (net_server.h).
+  static init::NetServer net_server(boot, net_up ? &network : nullptr, policy);
+  bool server_up = net_server.Start();
   return RunShell(mode != nullptr, on_disk ? &stack : nullptr, agent_up ? &agent : nullptr,
-                  net_up ? &network : nullptr);
+                  net_up ? &network : nullptr, server_up ? &net_server : nullptr);
 }

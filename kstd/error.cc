@@ -56,6 +56,9 @@ const char* ErrorName(Error error) {
     case Error::kConnectionRefused: return "ECONNREFUSED";
     case Error::kAlready: return "EALREADY";
     case Error::kInProgress: return "EINPROGRESS";
+    case Error::kNetworkDown: return "ENETDOWN";
+    case Error::kNetworkUnreachable: return "ENETUNREACH";
+    case Error::kHostUnreachable: return "EHOSTUNREACH";
     case Error::kRestartSys: return "ERESTARTSYS";
     case Error::kRestartNoIntr: return "ERESTARTNOINTR";
     case Error::kRestartNoHand: return "ERESTARTNOHAND";

@@ -71,6 +71,9 @@ enum class Error : int {
   kConnectionRefused = linux_abi::kECONNREFUSED,
   kAlready = linux_abi::kEALREADY,
   kInProgress = linux_abi::kEINPROGRESS,
+  kNetworkDown = linux_abi::kENETDOWN,
+  kNetworkUnreachable = linux_abi::kENETUNREACH,
+  kHostUnreachable = linux_abi::kEHOSTUNREACH,
   // Kernel-internal restart codes (never seen by user space): a blocking
   // syscall interrupted by a signal returns one of these, and the signal
   // delivery code turns it into EINTR or a restart (core/posix/signal_frame.h).

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "abi/tessera/native.h"
+#include "abi/tessera/netproto.h"
 
 #define TESSERA_NATIVE_SYSCALLS(X)                                                                \
   /* Handles */                                                                                   \
@@ -77,5 +78,11 @@
   X(0x1080, FsMount, (IN_PTR(tessera::FsMountArgs) args), (args))                                 \
   X(0x1081, MountAgentRegister, (tessera::handle_t mount_right, tessera::handle_t channel),       \
     (mount_right, channel))                                                                       \
+  /* The network server (abi/tessera/netproto.h) */                                               \
+  X(0x1090, NetServe, (tessera::handle_t net_right, tessera::handle_t channel),                   \
+    (net_right, channel))                                                                         \
+  X(0x1091, NetDeliver,                                                                           \
+    (tessera::handle_t server_end, IN_PTR(netproto::Delivery) records, uint32_t count),           \
+    (server_end, records, count))                                                                 \
   /* Clock */                                                                                     \
   X(0x1050, ClockMonotonic, (), ())

@@ -214,10 +214,10 @@ kstd::Result<void> Socket::SetOption(int level, int name, kstd::Span<const uint8
   switch (name) {
     case linux_abi::kSoReuseAddr:
       __atomic_store_n(&reuseaddr_, TRY(IntValue(value)) != 0, __ATOMIC_RELAXED);
-      return kstd::Ok();
+      return SharedOptionChanged(name, value);
     case linux_abi::kSoKeepAlive:
       __atomic_store_n(&keepalive_, TRY(IntValue(value)) != 0, __ATOMIC_RELAXED);
-      return kstd::Ok();
+      return SharedOptionChanged(name, value);
     case linux_abi::kSoPassCred:
       __atomic_store_n(&passcred_, TRY(IntValue(value)) != 0, __ATOMIC_RELAXED);
       return kstd::Ok();
@@ -225,12 +225,12 @@ kstd::Result<void> Socket::SetOption(int level, int name, kstd::Span<const uint8
     case linux_abi::kSoSndBufForce:
       __atomic_store_n(&sndbuf_, BufferValue(TRY(IntValue(value)), kMinSendBuffer),
                        __ATOMIC_RELAXED);
-      return kstd::Ok();
+      return SharedOptionChanged(linux_abi::kSoSndBuf, value);
     case linux_abi::kSoRcvBuf:
     case linux_abi::kSoRcvBufForce:
       __atomic_store_n(&rcvbuf_, BufferValue(TRY(IntValue(value)), kMinReceiveBuffer),
                        __ATOMIC_RELAXED);
-      return kstd::Ok();
+      return SharedOptionChanged(linux_abi::kSoRcvBuf, value);
     case linux_abi::kSoRcvTimeoOld:
       __atomic_store_n(&rcv_timeout_ns_, TRY(TimeoutValue(value)), __ATOMIC_RELAXED);
       return kstd::Ok();
@@ -243,7 +243,7 @@ kstd::Result<void> Socket::SetOption(int level, int name, kstd::Span<const uint8
       __builtin_memcpy(&l, value.data(), sizeof l);
       __atomic_store_n(&linger_on_, l.l_onoff, __ATOMIC_RELAXED);
       __atomic_store_n(&linger_seconds_, l.l_linger, __ATOMIC_RELAXED);
-      return kstd::Ok();
+      return SharedOptionChanged(name, value);
     }
     // Read-only ones: Linux answers ENOPROTOOPT.
     default: return SetFamilyOption(level, name, value);

@@ -153,6 +153,14 @@ class Socket : public fd::FileDescription {
   /// Defaults: kNoProtocolOption.
   virtual kstd::Result<size_t> GetFamilyOption(int level, int name, kstd::Span<uint8_t> out);
   virtual kstd::Result<void> SetFamilyOption(int level, int name, kstd::Span<const uint8_t> value);
+  /// A shared SOL_SOCKET option was set here (SO_REUSEADDR, SO_KEEPALIVE,
+  /// SO_LINGER, SO_SNDBUF, SO_RCVBUF): a family served elsewhere passes it
+  /// on. Default: nothing to do.
+  virtual kstd::Result<void> SharedOptionChanged(int name, kstd::Span<const uint8_t> value) {
+    (void)name;
+    (void)value;
+    return kstd::Ok();
+  }
   /// SO_ERROR: the pending error, cleared by reading it (0: none).
   virtual int TakeError() { return 0; }
   /// SO_ACCEPTCONN.

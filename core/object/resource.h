@@ -4,7 +4,7 @@
 // of its own (Zircon's resource objects). It has no state: holding a handle to
 // a resource of the right kind, with the right rights, is the whole permission.
 // The kernel makes one of each kind at boot and gives them to init (bootstrap
-// handles "dma" and "sched"); init hands duplicates, narrowed where it can, to
+// handles "dma", "sched" and "net"); init hands duplicates, narrowed where it can, to
 // the drivers and servers it starts. A process without one cannot use the
 // service.
 //
@@ -13,6 +13,7 @@
 //              (device) address of such an object (VmoPhysicalAddress).
 //   kPriority  kRightManage: raise a thread above kPriorityDefault
 //              (ThreadSetPriority). Lowering needs no resource.
+//   kNet       kRightManage: serve AF_INET/AF_INET6 sockets (NetServe).
 
 #include "core/object/handle_table.h"
 #include "core/object/kernel_object.h"
@@ -25,6 +26,7 @@ namespace core {
 enum class ResourceKind : uint8_t {
   kDma,
   kPriority,
+  kNet,
 };
 
 class Resource final : public KernelObject {

@@ -82,6 +82,7 @@ kstd::Result<kstd::RefPtr<Process>> StartInit(const hal::BootInfo& boot_info,
   } const resources[] = {
       {ResourceKind::kDma, kRightsBasic | kRightWrite | kRightManage, "dma"},
       {ResourceKind::kPriority, kRightsBasic | kRightManage, "sched"},
+      {ResourceKind::kNet, kRightsBasic | kRightManage, "net"},
   };
   for (const auto& r : resources) {
     if (count >= hal::BootInfo::kMaxModules) break;

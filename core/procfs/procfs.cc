@@ -8,8 +8,10 @@
 #include "abi/linux/statfs.h"
 #include "abi/linux/syscall_names.h"
 
+#include "abi/tessera/netproto.h"
 #include "core/kernel/memory.h"
 #include "core/kmsg/kmsg_device.h"
+#include "core/net/inet_socket.h"
 #include "core/net/unix_socket.h"
 #include "core/procfs/internal.h"
 #include "core/procfs/render.h"
@@ -274,12 +276,24 @@ enum class GlobalFileKind : uint8_t {
   kCpuinfo,
   kUnsupported,
   kNetUnix,
+  kNetServer,  // rendered by the network server (netproto kProcNet)
 };
+
+// A /proc/net file of the network server's; empty without one (a reader
+// then sees no interfaces and no sockets, which is what there is).
+void RenderNetServer(uint32_t file, TextBuffer& out) {
+  constexpr size_t kRoom = 64 * 1024;
+  auto* text = new (kstd::nothrow) uint8_t[kRoom];
+  if (text == nullptr) return;
+  auto n = net::ReadProcNet(file, kstd::Span<uint8_t>(text, kRoom));
+  if (n.ok()) out.Append(reinterpret_cast<const char*>(text), n.value());
+  delete[] text;
+}
 
 class GlobalFile final : public vfs::SyntheticFile {
  public:
-  GlobalFile(RefPtr<vfs::FileSystem> fs, uint64_t ino, GlobalFileKind kind)
-      : SyntheticFile(kstd::Move(fs), ino, 0444), kind_(kind) {}
+  GlobalFile(RefPtr<vfs::FileSystem> fs, uint64_t ino, GlobalFileKind kind, uint32_t arg = 0)
+      : SyntheticFile(kstd::Move(fs), ino, 0444), kind_(kind), arg_(arg) {}
 
   Result<void> Render(TextBuffer& out) override {
     switch (kind_) {
@@ -339,18 +353,20 @@ class GlobalFile final : public vfs::SyntheticFile {
         RenderRefusals(out);
         break;
       case GlobalFileKind::kNetUnix: RenderNetUnix(out); break;
+      case GlobalFileKind::kNetServer: RenderNetServer(arg_, out); break;
     }
     return kstd::Ok();
   }
 
  private:
   const GlobalFileKind kind_;
+  const uint32_t arg_;
 };
 
 Result<void> AddGlobal(vfs::StaticDir* dir, RefPtr<vfs::FileSystem> fs, const char* name,
-                       GlobalFileKind kind) {
+                       GlobalFileKind kind, uint32_t arg = 0) {
   RefPtr<Vnode> file =
-      kstd::AdoptRef<Vnode>(new (kstd::nothrow) GlobalFile(fs, fs->NextIno(), kind));
+      kstd::AdoptRef<Vnode>(new (kstd::nothrow) GlobalFile(fs, fs->NextIno(), kind, arg));
   if (!file) return kstd::Error::kNoMemory;
   return dir->Add(Name(name, kstd::StringLength(name)), kstd::Move(file));
 }
@@ -408,6 +424,19 @@ kstd::Result<RefPtr<vfs::FileSystem>> CreateProcFs() {
   if (!net_ref) return kstd::Error::kNoMemory;
   net_dir->set_parent(root);
   TRY(AddGlobal(net_dir, fs, "unix", GlobalFileKind::kNetUnix));
+  static const struct {
+    const char* name;
+    netproto::ProcNetFile file;
+  } kServerFiles[] = {
+      {"dev", netproto::kProcNetDev},   {"route", netproto::kProcNetRoute},
+      {"arp", netproto::kProcNetArp},   {"tcp", netproto::kProcNetTcp},
+      {"tcp6", netproto::kProcNetTcp6}, {"udp", netproto::kProcNetUdp},
+      {"udp6", netproto::kProcNetUdp6}, {"if_inet6", netproto::kProcNetIfInet6},
+      {"snmp", netproto::kProcNetSnmp},
+  };
+  for (const auto& f : kServerFiles) {
+    TRY(AddGlobal(net_dir, fs, f.name, GlobalFileKind::kNetServer, f.file));
+  }
   TRY(root->Add(Name("net", 3), kstd::Move(net_ref)));
   ++fixed;
   root->set_fixed_count(fixed);

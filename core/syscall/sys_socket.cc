@@ -11,6 +11,7 @@
 #include "abi/linux/socket.h"
 #include "abi/linux/uio.h"
 #include "core/fd/fd_table.h"
+#include "core/net/inet_socket.h"
 #include "core/net/socket.h"
 #include "core/net/unix_socket.h"
 #include "core/proc/signals.h"
@@ -450,13 +451,17 @@ kstd::Result<uint64_t> DoAccept(int32_t fd, uint64_t addr, uint64_t addrlen, int
 
 // The type word's flags and the family's refusal rules, shared by socket
 // and socketpair. Returns the bare type.
-kstd::Result<int> CheckSocketArgs(const char* call, int32_t family, int32_t type) {
+kstd::Result<int> CheckSocketArgs(const char* call, int32_t family, int32_t type, bool pair) {
   if ((type & ~(linux_abi::kSockTypeMask | linux_abi::kSockNonBlock | linux_abi::kSockCloExec)) !=
       0) {
     return kstd::Error::kInvalid;
   }
   if (family < 0 || family >= linux_abi::kAfMax) return kstd::Error::kFamilyNotSupported;
-  if (family != linux_abi::kAfUnix) {
+  const bool inet = family == linux_abi::kAfInet || family == linux_abi::kAfInet6;
+  if (inet && net::NetworkServerPresent()) {
+    // Linux: socketpair of an internet family is EOPNOTSUPP.
+    if (pair) return kstd::Error::kOperationNotSupported;
+  } else if (family != linux_abi::kAfUnix) {
     return Refuse(call, "family", static_cast<uint64_t>(family), kstd::Error::kFamilyNotSupported);
   }
   return type & linux_abi::kSockTypeMask;
@@ -475,9 +480,11 @@ kstd::Error RefuseOption(const char* call, int32_t level, int32_t name) {
 void InitSocketCalls() { net::SetCredentialsSource(CallerCredentials); }
 
 kstd::Result<uint64_t> SysLinuxSocket(int32_t family, int32_t type, int32_t protocol) {
-  int bare = TRY(CheckSocketArgs("socket", family, type));
+  int bare = TRY(CheckSocketArgs("socket", family, type, false));
   uint32_t status = (type & linux_abi::kSockNonBlock) != 0 ? linux_abi::kONonBlock : 0;
-  auto socket = TRY(net::CreateUnixSocket(bare, protocol, status, CallerCredentials()));
+  auto socket = family == linux_abi::kAfUnix
+                    ? TRY(net::CreateUnixSocket(bare, protocol, status, CallerCredentials()))
+                    : TRY(net::CreateInetSocket(family, bare, protocol, status));
   int fd = TRY(Fds().Install(kstd::RefPtr<fd::FileDescription>(kstd::Move(socket)),
                              (type & linux_abi::kSockCloExec) != 0));
   return static_cast<uint64_t>(fd);
@@ -485,7 +492,7 @@ kstd::Result<uint64_t> SysLinuxSocket(int32_t family, int32_t type, int32_t prot
 
 kstd::Result<uint64_t> SysLinuxSocketpair(int32_t family, int32_t type, int32_t protocol,
                                           UserPtr<int32_t> sv) {
-  int bare = TRY(CheckSocketArgs("socketpair", family, type));
+  int bare = TRY(CheckSocketArgs("socketpair", family, type, true));
   uint32_t status = (type & linux_abi::kSockNonBlock) != 0 ? linux_abi::kONonBlock : 0;
   auto pair = TRY(net::CreateUnixSocketPair(bare, protocol, status, CallerCredentials()));
   bool cloexec = (type & linux_abi::kSockCloExec) != 0;

@@ -1,0 +1,43 @@
+#pragma once
+
+// AF_INET and AF_INET6 sockets: kernel file descriptions whose protocol work
+// is done by the network server (servers/net) over netproto
+// (net_transport.h).
+//
+// Each call is one request to the server, answered at once from the
+// socket's state there. A call that must wait (blocking recv, send, accept,
+// connect) waits here, on the socket's own signals, which the server keeps
+// current with readiness events, and then asks again: signals (EINTR or a
+// restart), SO_RCVTIMEO/SO_SNDTIMEO (EAGAIN), poll, select and epoll are all
+// handled in the kernel. Streams send everything unless non-blocking, as
+// Linux does; MSG_WAITALL receives until the buffer is full, end of stream or
+// an error.
+//
+// A dead server (crashed, restarted) resets every socket made on it:
+// ECONNRESET for calls, POLLERR|POLLHUP for poll; new sockets use the new
+// server. Without a network server, socket(AF_INET) gives EAFNOSUPPORT.
+
+#include <stdint.h>
+
+#include "core/net/socket.h"
+#include "kstd/ref_ptr.h"
+#include "kstd/result.h"
+
+namespace core::net {
+
+/// socket(2) for AF_INET / AF_INET6. `type` without SOCK_NONBLOCK /
+/// SOCK_CLOEXEC. Errors: kFamilyNotSupported (no network server), the
+/// server's (kSocketTypeNotSupported, kProtocolNotSupported, kPermission for
+/// raw sockets of a non-root caller, ...), kConnectionReset, kNoMemory.
+kstd::Result<kstd::RefPtr<Socket>> CreateInetSocket(int family, int type, int protocol,
+                                                    uint32_t status_flags);
+
+/// Whether a network server is registered and alive.
+bool NetworkServerPresent();
+
+/// /proc/net/<file> as the network server renders it (netproto::ProcNetFile)
+/// into `out`; returns its length. Errors: kNoDevice (no server),
+/// kConnectionReset, the server's.
+kstd::Result<size_t> ReadProcNet(uint32_t file, kstd::Span<uint8_t> out);
+
+}  // namespace core::net

@@ -1,0 +1,35 @@
+// The C functions Tessera's lwIP port gives lwIP: the assertion and diagnostic
+// sinks of arch/cc.h, LWIP_RAND and the LWIP_HOOK_TCP_ISN hook (lwipopts.h).
+// lwIP's own sys_now() is declared in lwip/sys.h; clock.cc defines it.
+// The C++ interface for the server and tests is in port.h.
+#pragma once
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ip_addr;  // lwIP's ip_addr_t (lwip/ip_addr.h), dual-stack build
+
+/// Writes "lwIP assertion failed: <message> at <file>:<line>" to stderr and
+/// aborts the process. Never returns.
+__attribute__((noreturn)) void lwip_port_assert_failed(const char* message, const char* file,
+                                                       int line);
+
+/// printf to stderr, for LWIP_PLATFORM_DIAG (LWIP_DEBUG builds).
+__attribute__((format(printf, 1, 2))) void lwip_port_diag(const char* format, ...);
+
+/// 32 unpredictable bits: SipHash-2-4 of a counter under a key from
+/// getrandom(2) drawn at first use (aborts if getrandom fails).
+uint32_t lwip_port_rand(void);
+
+/// RFC 6528 initial sequence number for the connection (local, remote):
+/// M + F(4-tuple, secret), M the monotonic clock in 4 us ticks, F SipHash-2-4
+/// under a 128-bit secret drawn from getrandom(2) at first use.
+uint32_t lwip_port_tcp_isn(const struct ip_addr* local_ip, uint16_t local_port,
+                           const struct ip_addr* remote_ip, uint16_t remote_port);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,98 @@
+#!/bin/bash
+# System test of networking (issue 12): boots net_iso (the disk ISO plus the
+# virtio-net driver and the network server) with a copy of the root image,
+# a virtio-net NIC on QEMU's user network and a host port forwarded to the
+# guest's port 80 (bound to 127.0.0.1). Host peers (net_peer.py) listen on
+# 127.0.0.1 only; the guest reaches them as 10.0.2.2. Nothing leaves the
+# machine.
+#
+#   - DHCP: the server logs eth0 10.0.2.15 from slirp's DHCP.
+#   - guest wget of a 16 MiB file from the host's HTTP server: same SHA-256.
+#   - host GET of that file from the guest's busybox httpd through the
+#     forwarded port: same SHA-256.
+#   - guest nc to a host TCP sink (16 MiB): the host received every byte.
+#   - loopback TCP inside the guest (nc -l and nc on 127.0.0.1) and UDP
+#     to the host's DNS stub (busybox nslookup).
+#   - kill -9 of virtio_net: init restarts it, the server reattaches, and a
+#     new wget works; kill -9 of net_server: init restarts it (the old
+#     sockets were reset) and a new wget works.
+#   net_test.sh ISO RUNNER ROOT_IMAGE
+set -uo pipefail
+trap '' PIPE
+
+iso="$1"
+runner="$2"
+image="$3"
+dir="${TEST_TMPDIR:-$(mktemp -d)}"
+here="$(dirname "${BASH_SOURCE[0]}")"
+
+source "$here/checks.sh"
+source "$here/console.sh"
+
+scratch_disk "$image"
+
+# Host peers.
+mkdir -p "$dir/www" "$dir/peer"
+head -c $((16 << 20)) /dev/urandom > "$dir/www/big"
+big_sum="$(sha256sum "$dir/www/big" | cut -d' ' -f1)"
+python3 "$here/net_peer.py" serve "$dir/www" "$dir/peer" &
+peer=$!
+trap 'kill $peer 2>/dev/null' EXIT
+for _ in $(seq 100); do [ -f "$dir/peer/dns_port" ] && break; sleep 0.1; done
+http_port="$(cat "$dir/peer/http_port")"
+sink_port="$(cat "$dir/peer/sink_port")"
+dns_port="$(cat "$dir/peer/dns_port")"
+fwd_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+
+helpers='m() { echo "@@$*@@"; }; pid_of() { for p in /proc/[0-9]*; do read c 2>/dev/null < $p/comm && [ "$c" = "$1" ] && echo "pid=${p#/proc/}"; done; }'
+pid_in() { section "$1" | sed -n 's/^pid=\([0-9][0-9]*\)$/\1/p' | head -n 1; }
+sum_in() { section "$1" | sed -n 's/^\([0-9a-f]\{64\}\)  .*$/\1/p' | head -n 1; }
+
+start 1 --disk "$disk" --timeout 1500 --hostfwd "tcp:$fwd_port-:80"
+booted=0
+if booted_to_disk; then
+  booted=1
+  printf '%s\n' "$helpers" >&3
+  check "the server got a DHCP lease for eth0" wait_for 'net: eth0 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2 \(DHCP\)' 120
+
+  run wget "wget -q -O /tmp/big http://10.0.2.2:$http_port/big && sha256sum /tmp/big"
+  check "guest wget of 16 MiB from the host: same SHA-256" test "$(sum_in wget)" = "$big_sum"
+
+  run httpd 'mkdir -p /www && cp /tmp/big /www/big && httpd -p 80 -h /www && echo httpd-up'
+  got="$(python3 "$here/net_peer.py" get "http://127.0.0.1:$fwd_port/big" 2>&1)"
+  echo "host GET through hostfwd: $got"
+  check "host GET of 16 MiB from guest httpd: same SHA-256 and size" \
+    test "$got" = "$big_sum $((16 << 20))"
+
+  run sink "nc 10.0.2.2 $sink_port < /tmp/big; echo nc-done"
+  for _ in $(seq 100); do [ -f "$dir/peer/sink-1" ] && break; sleep 0.2; done
+  check "guest nc of 16 MiB to the host: every byte arrived" \
+    test "$(cat "$dir/peer/sink-1" 2> /dev/null)" = "$big_sum $((16 << 20))"
+
+  run loopback 'head -c 300000 /tmp/big > /tmp/part; (sleep 20 | nc -l -p 7000 > /tmp/lo &); sleep 1; nc 127.0.0.1 7000 < /tmp/part; sleep 1; wc -c /tmp/lo; cmp /tmp/part /tmp/lo && echo loopback-same'
+  check "loopback TCP in the guest moves 300000 bytes intact" in_section loopback '^loopback-same$'
+
+  run dns "nslookup tessera.test 10.0.2.2:$dns_port"
+  check "nslookup over UDP against the host's DNS stub" in_section dns '192\.0\.2\.7'
+
+  run drv-pid 'pid_of virtio_net'
+  drv_pid="$(pid_in drv-pid)"
+  run kill-driver "kill -9 $drv_pid; sleep 3; wget -q -O /tmp/again http://10.0.2.2:$http_port/big && sha256sum /tmp/again"
+  check "init restarted virtio_net after kill -9" wait_for 'init: virtio_net restarted' 30
+  check "the server reattached to the new driver" wait_for 'net: reattached to the restarted NIC driver' 30
+  check "wget after the driver's restart: same SHA-256" test "$(sum_in kill-driver)" = "$big_sum"
+
+  run srv-pid 'pid_of net_server'
+  srv_pid="$(pid_in srv-pid)"
+  run kill-server "kill -9 $srv_pid; sleep 5; wget -q -O /tmp/again2 http://10.0.2.2:$http_port/big && sha256sum /tmp/again2"
+  check "init restarted net_server after kill -9" wait_for 'init: net_server restarted' 30
+  check "wget after the server's restart: same SHA-256" test "$(sum_in kill-server)" = "$big_sum"
+
+  run off 'kill -USR2 1'
+fi
+finish 1
+check "boot: the root moved to the disk and the shell came up" test "$booted" -eq 1
+check "no kernel panic" bash -c '! grep -qE "KERNEL PANIC|KERNEL EXCEPTION" "$1"' _ "$log"
+
+echo "$((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
