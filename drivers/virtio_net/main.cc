@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "abi/linux/errno.h"
 #include "abi/linux/mman.h"
 #include "abi/tessera/controlproto.h"
 #include "abi/tessera/frameproto.h"
@@ -73,8 +74,8 @@ bool ServeControl(handle_t ctl) {
     controlproto::Message m{};
     handle_t ignored = tessera::kInvalidHandle;
     int64_t r = tessera::ReadControl(ctl, &m, &ignored);
-    if (r == -11) return true;  // EAGAIN
-    if (r < 0) return false;    // EPIPE
+    if (r == -linux_abi::kEAGAIN) return true;
+    if (r < 0) return false;  // EPIPE
     if (ignored != tessera::kInvalidHandle) sys::HandleClose(ignored);
     if (r == 0) continue;
     if (m.op == controlproto::kPing) {
@@ -178,14 +179,14 @@ void HandleRequest(handle_t svc, const char* name, const virtio_net::Device& net
   reply.version = frameproto::kVersion;
   frameproto::AttachRequest request{};
   if (size != sizeof request) {
-    reply.error = 22;  // EINVAL
+    reply.error = linux_abi::kEINVAL;
   } else {
     memcpy(&request, bytes, sizeof request);
     if (request.magic != frameproto::kMagic || request.version != frameproto::kVersion) {
-      reply.error = 22;
+      reply.error = linux_abi::kEINVAL;
     } else if (request.op != frameproto::kAttach) {
       reply.op = request.op;
-      reply.error = 38;  // ENOSYS
+      reply.error = linux_abi::kENOSYS;
     }
   }
   handle_t handles[4] = {};
@@ -333,7 +334,7 @@ extern "C" int main(int argc, char** argv) {
       sys::HandleClose(ctl);
       ctl = tessera::kInvalidHandle;
     }
-    if (w == -110) {  // ETIMEDOUT: a completion whose interrupt went missing is found here
+    if (w == -linux_abi::kETIMEDOUT) {  // a completion whose interrupt went missing is found here
       bridge.Pump();
       continue;
     }
@@ -359,8 +360,8 @@ extern "C" int main(int argc, char** argv) {
         args.bytes_capacity = sizeof(message);
         args.handles_capacity = tessera::kMaxMessageHandles;
         int64_t r = sys::ChannelRead(svc, &args);
-        if (r == -11) break;  // EAGAIN
-        if (r == -90) {       // EMSGSIZE: far too big to be ours; take it and drop it
+        if (r == -linux_abi::kEAGAIN) break;
+        if (r == -linux_abi::kEMSGSIZE) {  // far too big to be ours: take it and drop it
           static uint8_t sink[tessera::kMaxMessageBytes];
           args.bytes = sink;
           args.bytes_capacity = sizeof(sink);

@@ -356,6 +356,29 @@ extern "C" int main() {
   }
   if (boot.Find("dma") != tessera::kInvalidHandle)
     Fail("no-dma-right", "the client got a dma resource");
+  // A malformed request is refused with EINVAL and no handles, and the
+  // driver carries on.
+  {
+    const uint8_t junk[5] = {1, 2, 3, 4, 5};
+    frameproto::AttachReply reply{};
+    handle_t got[4] = {};
+    tessera::ChannelCallArgs call{};
+    call.write_bytes = junk;
+    call.write_num_bytes = sizeof junk;
+    call.read_bytes = &reply;
+    call.read_bytes_capacity = sizeof reply;
+    call.read_handles = got;
+    call.read_handles_capacity = 4;
+    call.deadline = tessera::NowNs() + 5 * kSecond;
+    int64_t r = sys::ChannelCall(net, &call);
+    if (r < 0 || call.actual_bytes != sizeof reply || reply.error != 22 ||
+        call.actual_handles != 0) {
+      Fail("bad-request-refused", "a malformed request was not refused with EINVAL", r);
+    } else {
+      Pass("bad-request-refused");
+    }
+    for (uint32_t i = 0; r >= 0 && i < call.actual_handles && i < 4; ++i) sys::HandleClose(got[i]);
+  }
   auto attached = frameproto::Client::Attach(net);
   if (attached.is_error()) {
     printf("nettest: FAIL attach: %s\n", kstd::ErrorName(attached.error()));

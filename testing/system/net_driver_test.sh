@@ -52,7 +52,7 @@ else
     has '^\[pci\] 00:02\.0 INTx pin A -> GSI 22 -> vector [0-9]+ \(level, active low\)'
   check "no function asserted INTx unowned, no line stormed" lacks 'with no driver bound|masked for good'
 fi
-for name in attach link-up short-frame-refused arp-reply dhcp-offer restart-reattach \
+for name in bad-request-refused attach link-up short-frame-refused arp-reply dhcp-offer restart-reattach \
     hang-restart burst-sent burst-batched burst-replies; do
   check "nettest: PASS $name" has "^nettest: PASS $name\$"
 done
