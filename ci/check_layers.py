@@ -64,6 +64,9 @@ def query_edges():
         # One graph node may name several targets ("//a:x\n//a:y").
         for src in m.group(1).split("\\n"):
             for dst in m.group(2).split("\\n"):
+                # External repositories (@lwip//...) are no layer of ours.
+                if not src.startswith("//") or not dst.startswith("//"):
+                    continue
                 a, b = src[2:].split(":")[0], dst[2:].split(":")[0]
                 if a != b:
                     edges[(a, b)].add(f"//{src[2:]} -> //{dst[2:]}")

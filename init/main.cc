@@ -27,7 +27,8 @@
 //            nettest with the driver's client channel ("net"), the driver's
 //            process ("driver", to kill it) and a control-style channel
 //            ("frames") on which a restarted driver's channel arrives
-//            (controlproto kAttachFrames); exits with nettest's result.
+//            (controlproto kAttachFrames; nettest may send kHang there to
+//            have init hang the driver); exits with nettest's result.
 //
 // Storage (storage.h): when the machine has a virtio-blk disk, init starts
 // the driver (StartBlockDriver) with only that PCI function's handle; the
@@ -67,11 +68,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "abi/tessera/controlproto.h"
 #include "init/mount_agent.h"
 #include "init/net_server.h"
 #include "init/network.h"
 #include "init/storage.h"
 #include "lib/tessera/bootstrap.h"
+#include "lib/tessera/control.h"
 #include "lib/tessera/process.h"
 #include "lib/tessera/syscalls.h"
 
@@ -223,10 +226,21 @@ int RunNetTest(tessera::Bootstrap& boot) {
     // must not be taken for a crash.
     status = sys::ProcessExitCode(static_cast<handle_t>(child));
     if (status != -11) break;  // EAGAIN: still running
+    // This test mode only: nettest may ask (controlproto kHang on "frames")
+    // for the driver to be hung, to see init find it and restart it.
+    controlproto::Message m{};
+    handle_t ignored = tessera::kInvalidHandle;
+    while (tessera::ReadControl(frames_mine, &m, &ignored) >= 0) {
+      if (ignored != tessera::kInvalidHandle) sys::HandleClose(ignored);
+      ignored = tessera::kInvalidHandle;
+      if (m.op == controlproto::kHang) network.DebugHang();
+      m = controlproto::Message{};
+    }
     network.Poll();
-    tessera::WaitItem items[1 + init::Network::kMaxWaitItems];
+    tessera::WaitItem items[2 + init::Network::kMaxWaitItems];
     items[0] = {static_cast<handle_t>(child), tessera::kSignalTerminated, 0, 0};
-    size_t count = 1 + network.FillWaitItems(items + 1, init::Network::kMaxWaitItems);
+    items[1] = {frames_mine, tessera::kSignalReadable, 0, 0};
+    size_t count = 2 + network.FillWaitItems(items + 2, init::Network::kMaxWaitItems);
     (void)sys::ObjectWaitMany(items, static_cast<uint32_t>(count), network.NextDeadline());
   }
   printf("init: nettest ended with ");

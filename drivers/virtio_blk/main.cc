@@ -33,6 +33,7 @@
 #include "abi/tessera/blkproto.h"
 #include "abi/tessera/controlproto.h"
 #include "drivers/virtio/hw.h"
+#include "drivers/virtio/kernel_hw.h"
 #include "drivers/virtio_blk/blk_device.h"
 #include "drivers/virtio_blk/server.h"
 #include "lib/tessera/bootstrap.h"
@@ -50,109 +51,10 @@ constexpr uint16_t kVirtioBlkModern = 0x1042;
 constexpr uint64_t kPage = 4096;
 constexpr int64_t kPollAfterNs = 1'000'000'000;
 
-kstd::Result<void> ResultOf(int64_t r) {
-  if (r >= 0) return kstd::Ok();
-  return static_cast<kstd::Error>(-r);
-}
-
-// --- hw.h over the kernel's handles ------------------------------------------
-
-class HandleConfig final : public virtio::PciConfig {
- public:
-  explicit HandleConfig(handle_t device) : device_(device) {}
-  kstd::Result<uint8_t> Read8(uint16_t offset) override { return Read<uint8_t>(offset, 1); }
-  kstd::Result<uint16_t> Read16(uint16_t offset) override { return Read<uint16_t>(offset, 2); }
-  kstd::Result<uint32_t> Read32(uint16_t offset) override { return Read<uint32_t>(offset, 4); }
-  kstd::Result<void> Write8(uint16_t offset, uint8_t value) override {
-    return Write(offset, 1, value);
-  }
-  kstd::Result<void> Write16(uint16_t offset, uint16_t value) override {
-    return Write(offset, 2, value);
-  }
-  kstd::Result<void> Write32(uint16_t offset, uint32_t value) override {
-    return Write(offset, 4, value);
-  }
-
- private:
-  template <typename T>
-  kstd::Result<T> Read(uint16_t offset, uint32_t width) {
-    int64_t r = sys::PciConfigRead(device_, offset, width);
-    if (r < 0) return static_cast<kstd::Error>(-r);
-    return static_cast<T>(r);
-  }
-  kstd::Result<void> Write(uint16_t offset, uint32_t width, uint32_t value) {
-    return ResultOf(sys::PciConfigWrite(device_, offset, width, value));
-  }
-  handle_t device_;
-};
-
-class HandleInterrupt final : public virtio::Interrupt {
- public:
-  HandleInterrupt(handle_t irq, Kind kind, uint16_t entry)
-      : irq_(irq), kind_(kind), entry_(entry) {}
-  Kind kind() const override { return kind_; }
-  uint16_t msix_entry() const override { return entry_; }
-  kstd::Result<void> Wait(uint64_t timeout_ns) override {
-    int64_t now = tessera::NowNs();
-    int64_t deadline = timeout_ns > static_cast<uint64_t>(tessera::kInfinite - now)
-                           ? tessera::kInfinite
-                           : now + static_cast<int64_t>(timeout_ns);
-    uint32_t observed = 0;
-    int64_t r = sys::ObjectWaitOne(irq_, tessera::kSignalNotified, deadline, &observed);
-    if (r < 0) return static_cast<kstd::Error>(-r);
-    // MSI-X: consumed, the next Wait needs a new interrupt. INTx: Ack does
-    // it once the ISR has been read (acking first would only re-fire).
-    if (kind_ == Kind::kMsix) (void)sys::InterruptAck(irq_);
-    return kstd::Ok();
-  }
-  kstd::Result<void> Ack() override {
-    if (kind_ == Kind::kMsix) return kstd::Ok();  // nothing to unmask
-    return ResultOf(sys::InterruptAck(irq_));     // clears the signal, unmasks INTx
-  }
-
-  handle_t handle() const { return irq_; }
-
- private:
-  handle_t irq_;
-  Kind kind_;
-  uint16_t entry_;
-};
-
-class ContiguousDma final : public virtio::DmaAllocator {
- public:
-  explicit ContiguousDma(handle_t dma) : dma_(dma) {}
-
-  kstd::Result<virtio::DmaBuffer> Allocate(size_t size, size_t alignment) override {
-    if (size == 0 || alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > kPage) {
-      return kstd::Error::kInvalid;
-    }
-    uint64_t bytes = (size + kPage - 1) & ~(kPage - 1);
-    int64_t vmo = sys::VmoCreateContiguous(dma_, bytes);
-    if (vmo < 0) return static_cast<kstd::Error>(-vmo);  // EACCES, ENOMEM
-    handle_t h = static_cast<handle_t>(vmo);
-    int64_t addr = sys::VmoMap(h, 0, bytes, linux_abi::kProtRead | linux_abi::kProtWrite, 0,
-                               tessera::kVmoMapShared);
-    int64_t phys = sys::VmoPhysicalAddress(dma_, h, 0);
-    if (addr < 0 || phys < 0) {
-      if (addr >= 0) munmap(reinterpret_cast<void*>(addr), bytes);
-      sys::HandleClose(h);
-      return kstd::Error::kNoMemory;
-    }
-    virtio::DmaBuffer b;
-    b.cpu = reinterpret_cast<uint8_t*>(addr);
-    b.device_address = static_cast<uint64_t>(phys);
-    b.size = bytes;
-    b.cookie = h;
-    return b;
-  }
-  void Free(const virtio::DmaBuffer& buffer) override {
-    munmap(buffer.cpu, buffer.size);
-    sys::HandleClose(static_cast<handle_t>(buffer.cookie));
-  }
-
- private:
-  const handle_t dma_;
-};
+// The hw.h interfaces over the kernel's handles (drivers/virtio/kernel_hw.h).
+using virtio::kernel::ContiguousDma;
+using virtio::kernel::HandleConfig;
+using virtio::kernel::HandleInterrupt;
 
 class ChannelSink final : public virtio_blk::ReplySink {
  public:

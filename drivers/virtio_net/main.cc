@@ -23,10 +23,12 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "abi/linux/errno.h"
 #include "abi/linux/mman.h"
 #include "abi/tessera/controlproto.h"
 #include "abi/tessera/frameproto.h"
 #include "drivers/virtio/kernel_hw.h"
+#include "drivers/virtio_net/bridge.h"
 #include "drivers/virtio_net/net_device.h"
 #include "lib/frameproto/driver_port.h"
 #include "lib/tessera/bootstrap.h"
@@ -72,8 +74,8 @@ bool ServeControl(handle_t ctl) {
     controlproto::Message m{};
     handle_t ignored = tessera::kInvalidHandle;
     int64_t r = tessera::ReadControl(ctl, &m, &ignored);
-    if (r == -11) return true;  // EAGAIN
-    if (r < 0) return false;    // EPIPE
+    if (r == -linux_abi::kEAGAIN) return true;
+    if (r < 0) return false;  // EPIPE
     if (ignored != tessera::kInvalidHandle) sys::HandleClose(ignored);
     if (r == 0) continue;
     if (m.op == controlproto::kPing) {
@@ -131,148 +133,45 @@ int64_t MakeShared(handle_t dma, Shared* s) {
   return 0;
 }
 
-class Driver final : public virtio_net::Sink {
+// What the bridge needs from the kernel and the log.
+class KernelHost final : public virtio_net::Bridge::Host {
  public:
-  Driver(virtio_net::Device& net, const Shared& shared, const char* name)
-      : net_(net), shared_(shared), name_(name) {}
-
-  // virtio_net::Sink
-  void Received(uint64_t token, uint32_t length) override {
-    port_.RxDone(static_cast<uint32_t>(token), length);
-  }
-  void RxReturned(uint64_t token) override { port_.RxReturned(static_cast<uint32_t>(token)); }
-  void Transmitted(uint64_t token) override { port_.TxDone(static_cast<uint32_t>(token)); }
-
-  /// kAttach: a fresh session (the device is reset when one ran before, so
-  /// every buffer is the driver's again). Returns 0 or -errno.
-  int64_t Attach(frameproto::AttachReply* reply) {
-    if (port_.active()) {
-      auto again = net_.Init(*this);  // reset: buffers come back to the old session
-      if (again.is_error()) return -static_cast<int64_t>(again.error());
-    }
-    frameproto::DriverPort::Layout layout{kPoolBuffers, kRxBuffers, kRingEntries};
-    if (!port_.Reset(shared_.rings_cpu, shared_.ring_bytes, layout, net_.link_up())) return -22;
-    *reply = frameproto::AttachReply{};
-    reply->magic = frameproto::kMagic;
-    reply->op = frameproto::kAttach;
-    reply->version = frameproto::kVersion;
-    memcpy(reply->mac, net_.info().mac, 6);
-    reply->mtu = virtio_net::kDefaultMtu;
-    reply->flags = net_.link_up() ? frameproto::kLinkUp : 0;
-    reply->buffer_bytes = frameproto::kBufferBytes;
-    reply->pool_buffers = kPoolBuffers;
-    reply->rx_buffers = kRxBuffers;
-    reply->ring_entries = kRingEntries;
-    reply->ring_bytes = shared_.ring_bytes;
-    ++sessions_;
-    Pump();
-    return 0;
-  }
-
-  /// Moves what can move: receive buffers and frames to the device,
-  /// completions back to the client; signals the client once if it asked;
-  /// re-arms the client's signals before the loop sleeps.
-  void Pump() {
-    if (!port_.active() || !net_.ready()) return;
-    for (int round = 0; round < 64; ++round) {
-      uint32_t index = 0, length = 0;
-      while (net_.rx_room() > 0 && port_.NextRx(&index)) {
-        uint64_t at = shared_.pool_device + uint64_t{index} * frameproto::kBufferBytes;
-        if (net_.AddRxBuffer(at, frameproto::kBufferBytes, index).is_error()) {
-          port_.RxReturned(index);
-          break;
-        }
-      }
-      while (net_.tx_room() > 0 && port_.NextTx(&index, &length)) {
-        uint64_t at = shared_.pool_device + uint64_t{index} * frameproto::kBufferBytes;
-        if (net_.AddTxFrame(at, length, index).is_error()) {
-          ++tx_refused_;
-          port_.TxDone(index);  // never sent: the buffer goes back
-        } else {
-          ++tx_this_wake_;
-        }
-      }
-      net_.Kick();
-      auto polled = net_.Poll();
-      if (polled.is_error()) Recover();
-      if (port_.Flush()) SignalClient();
-      if (!port_.Arm(net_.tx_room() > 0, net_.rx_room() > 0)) return;
-    }
-    // Still busy after many rounds: the loop comes back at once (the
-    // notification is signaled to ourselves).
-    (void)sys::NotificationSignal(shared_.to_driver, 1);
-  }
-
-  /// The interrupt fired.
-  void OnInterrupt() {
-    auto r = net_.HandleInterrupt();
-    if (r.is_error() && r.error() == kstd::Error::kIo) Recover();
-    if (port_.SetLink(net_.link_up())) {
-      printf("virtio_net: %s: link %s\n", name_, net_.link_up() ? "up" : "down");
-      SignalClient();
-    }
-    Pump();
-  }
-
-  /// The client signaled: count the frames this wake-up moved.
-  void OnClientNotification() {
-    ++client_wakeups_;
-    tx_this_wake_ = 0;
-    Pump();
-    if (tx_this_wake_ > max_tx_per_wake_) max_tx_per_wake_ = tx_this_wake_;
-  }
-
-  void PrintStats(const char* why) {
-    const virtio_net::Stats& d = net_.stats();
-    frameproto::DriverPort::Stats p = port_.stats();
-    auto per = [](uint64_t frames, uint64_t notes) -> double {
-      return notes == 0 ? 0.0 : static_cast<double>(frames) / static_cast<double>(notes);
-    };
-    printf(
-        "virtio_net: %s: %s: tx %llu frames on %llu client notifications (%.1f per "
-        "notification, at most %llu), rx %llu frames with %llu notifications to the client (%.1f "
-        "per notification), %llu interrupts, bad descriptors %llu, bad used lengths %llu\n",
-        name_, why, static_cast<unsigned long long>(p.tx_frames),
-        static_cast<unsigned long long>(client_wakeups_), per(p.tx_frames, client_wakeups_),
-        static_cast<unsigned long long>(max_tx_per_wake_),
-        static_cast<unsigned long long>(p.rx_frames),
-        static_cast<unsigned long long>(client_signals_), per(p.rx_frames, client_signals_),
-        static_cast<unsigned long long>(d.interrupts),
-        static_cast<unsigned long long>(p.bad_descriptors),
-        static_cast<unsigned long long>(d.rx_bad_length));
+  KernelHost(const Shared& shared, const char* name) : shared_(shared), name_(name) {}
+  void SignalClient() override { (void)sys::NotificationSignal(shared_.to_client, 1); }
+  void SignalSelf() override { (void)sys::NotificationSignal(shared_.to_driver, 1); }
+  void Note(const char* line) override {
+    printf("virtio_net: %s: %s\n", name_, line);
     fflush(stdout);
   }
 
-  bool attached() const { return port_.active(); }
-
  private:
-  void SignalClient() {
-    (void)sys::NotificationSignal(shared_.to_client, 1);
-    ++client_signals_;
-  }
-  void Recover() {
-    printf("virtio_net: %s: the device failed (%s); resetting it\n", name_, net_.failure_reason());
-    auto r = net_.Init(*this);
-    if (r.is_error()) {
-      printf("virtio_net: error: %s: the device did not come back: %s (%s)\n", name_,
-             kstd::ErrorName(r.error()), net_.failure_reason());
-    }
-  }
-
-  virtio_net::Device& net_;
   const Shared& shared_;
   const char* name_;
-  frameproto::DriverPort port_;
-  uint64_t sessions_ = 0;
-  uint64_t client_wakeups_ = 0;
-  uint64_t client_signals_ = 0;
-  uint64_t tx_this_wake_ = 0;
-  uint64_t max_tx_per_wake_ = 0;
-  uint64_t tx_refused_ = 0;
 };
 
+void PrintStats(const char* name, const char* why, const virtio_net::Device& net,
+                const virtio_net::Bridge& bridge) {
+  const virtio_net::Stats& d = net.stats();
+  const virtio_net::Bridge::Stats& b = bridge.stats();
+  frameproto::DriverPort::Stats p = bridge.port_stats();
+  auto per = [](uint64_t frames, uint64_t notes) -> double {
+    return notes == 0 ? 0.0 : static_cast<double>(frames) / static_cast<double>(notes);
+  };
+  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  printf(
+      "virtio_net: %s: %s: tx %llu frames on %llu client notifications (%.1f per notification, "
+      "at most %llu in one wake-up), rx %llu frames with %llu notifications to the client (%.1f "
+      "per notification), %llu interrupts, bad descriptors %llu, bad used lengths %llu\n",
+      name, why, u(p.tx_frames), u(b.client_wakeups), per(p.tx_frames, b.client_wakeups),
+      u(b.max_tx_per_wakeup), u(p.rx_frames), u(b.client_signals),
+      per(p.rx_frames, b.client_signals), u(d.interrupts), u(p.bad_descriptors),
+      u(d.rx_bad_length));
+  fflush(stdout);
+}
+
 // Answers one kAttach (or refuses a malformed request) on `svc`.
-void HandleRequest(handle_t svc, Driver& driver, const Shared& shared, const void* bytes,
+void HandleRequest(handle_t svc, const char* name, const virtio_net::Device& net,
+                   virtio_net::Bridge& bridge, const Shared& shared, const void* bytes,
                    uint32_t size, uint32_t txid) {
   frameproto::AttachReply reply{};
   reply.magic = frameproto::kMagic;
@@ -280,14 +179,14 @@ void HandleRequest(handle_t svc, Driver& driver, const Shared& shared, const voi
   reply.version = frameproto::kVersion;
   frameproto::AttachRequest request{};
   if (size != sizeof request) {
-    reply.error = 22;  // EINVAL
+    reply.error = linux_abi::kEINVAL;
   } else {
     memcpy(&request, bytes, sizeof request);
     if (request.magic != frameproto::kMagic || request.version != frameproto::kVersion) {
-      reply.error = 22;
+      reply.error = linux_abi::kEINVAL;
     } else if (request.op != frameproto::kAttach) {
       reply.op = request.op;
-      reply.error = 38;  // ENOSYS
+      reply.error = linux_abi::kENOSYS;
     }
   }
   handle_t handles[4] = {};
@@ -312,8 +211,11 @@ void HandleRequest(handle_t svc, Driver& driver, const Shared& shared, const voi
       handles[count++] = static_cast<handle_t>(dup);
     }
     if (reply.error == 0) {
-      int64_t r = driver.Attach(&reply);
-      if (r < 0) reply.error = static_cast<int32_t>(-r);
+      // The figures so far (a long-running driver logs them at each new session).
+      if (bridge.attached())
+        PrintStats(name, "a client attached again; figures so far", net, bridge);
+      auto r = bridge.Attach(&reply);
+      if (r.is_error()) reply.error = static_cast<int32_t>(r.error());
     }
     if (reply.error != 0) {
       for (uint32_t i = 0; i < count; ++i) sys::HandleClose(handles[i]);
@@ -393,8 +295,14 @@ extern "C" int main(int argc, char** argv) {
            kstd::ErrorName(static_cast<kstd::Error>(-made)));
     return 1;
   }
-  Driver driver(net, shared, name);
-  auto init = net.Init(driver);
+  virtio_net::Bridge::Memory memory;
+  memory.rings = shared.rings_cpu;
+  memory.ring_bytes = shared.ring_bytes;
+  memory.pool_device = shared.pool_device;
+  memory.layout = {kPoolBuffers, kRxBuffers, kRingEntries};
+  KernelHost host(shared, name);
+  virtio_net::Bridge bridge(net, memory, host);
+  auto init = net.Init(bridge);
   if (init.is_error()) {
     printf("virtio_net: error: %s: device initialization failed: %s (%s)\n", name,
            kstd::ErrorName(init.error()), net.failure_reason());
@@ -420,14 +328,14 @@ extern "C" int main(int argc, char** argv) {
         {ctl, tessera::kSignalReadable | tessera::kSignalPeerClosed, 0, 0},
     };
     uint32_t count = ctl != tessera::kInvalidHandle ? 4 : 3;
-    int64_t deadline = driver.attached() ? tessera::NowNs() + kPollNs : tessera::kInfinite;
+    int64_t deadline = bridge.attached() ? tessera::NowNs() + kPollNs : tessera::kInfinite;
     int64_t w = sys::ObjectWaitMany(items, count, deadline);
     if (ctl != tessera::kInvalidHandle && !ServeControl(ctl)) {
       sys::HandleClose(ctl);
       ctl = tessera::kInvalidHandle;
     }
-    if (w == -110) {  // ETIMEDOUT: a completion whose interrupt went missing is found here
-      driver.Pump();
+    if (w == -linux_abi::kETIMEDOUT) {  // a completion whose interrupt went missing is found here
+      bridge.Pump();
       continue;
     }
     if (w < 0) {
@@ -437,12 +345,12 @@ extern "C" int main(int argc, char** argv) {
     if (items[0].observed & tessera::kSignalNotified) {
       if (interrupt.kind() == virtio::Interrupt::Kind::kMsix)
         (void)sys::InterruptAck(interrupt.handle());
-      driver.OnInterrupt();
+      bridge.OnInterrupt();
     }
     if (items[1].observed & tessera::kSignalNotified) {
       uint64_t bits = 0;
       (void)sys::NotificationTake(shared.to_driver, &bits);
-      driver.OnClientNotification();
+      bridge.OnClientNotification();
     }
     if (items[2].observed & (tessera::kSignalReadable | tessera::kSignalPeerClosed)) {
       for (;;) {
@@ -452,24 +360,24 @@ extern "C" int main(int argc, char** argv) {
         args.bytes_capacity = sizeof(message);
         args.handles_capacity = tessera::kMaxMessageHandles;
         int64_t r = sys::ChannelRead(svc, &args);
-        if (r == -11) break;  // EAGAIN
-        if (r == -90) {       // EMSGSIZE: far too big to be ours; take it and drop it
+        if (r == -linux_abi::kEAGAIN) break;
+        if (r == -linux_abi::kEMSGSIZE) {  // far too big to be ours: take it and drop it
           static uint8_t sink[tessera::kMaxMessageBytes];
           args.bytes = sink;
           args.bytes_capacity = sizeof(sink);
           r = sys::ChannelRead(svc, &args);
           if (r >= 0) {
             for (uint32_t i = 0; i < args.actual_handles; ++i) sys::HandleClose(handles[i]);
-            HandleRequest(svc, driver, shared, nullptr, 0, args.txid);
+            HandleRequest(svc, name, net, bridge, shared, nullptr, 0, args.txid);
           }
           continue;
         }
         if (r < 0) {
-          driver.PrintStats("the client closed the channel; stopping");
+          PrintStats(name, "the client closed the channel; stopping", net, bridge);
           return 0;  // EPIPE: the client is gone
         }
         for (uint32_t i = 0; i < args.actual_handles; ++i) sys::HandleClose(handles[i]);
-        HandleRequest(svc, driver, shared, message, args.actual_bytes, args.txid);
+        HandleRequest(svc, name, net, bridge, shared, message, args.actual_bytes, args.txid);
       }
     }
   }

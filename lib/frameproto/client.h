@@ -72,9 +72,9 @@ class Client {
 
   /// Copies the frame gathered from `parts` into a free transmit buffer and
   /// publishes it; signals the driver only if it asked.
-  /// Errors: kAgain (no transmit buffer free: wait and retry), kInvalid
-  /// (the frame is shorter than kMinFrameBytes or longer than
-  /// kMaxFrameBytes), kNotConnected-like kPipe (not attached).
+  /// Errors: kAgain (no transmit buffer free: Receive, or Rearm and wait,
+  /// then retry), kInvalid (the frame is shorter than kMinFrameBytes or
+  /// longer than kMaxFrameBytes), kPipe (not attached: a failed Reattach).
   kstd::Result<void> Transmit(const kstd::Span<const uint8_t>* parts, size_t count);
 
   /// Calls fn(kstd::Span<const uint8_t> frame) for each received frame (the

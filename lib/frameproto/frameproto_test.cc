@@ -12,6 +12,7 @@
 #include "lib/frameproto/client.h"
 #include "lib/frameproto/driver_port.h"
 #include "lib/frameproto/ring.h"
+#include "lib/frameproto/testing/fake_os.h"
 
 namespace frameproto {
 namespace {
@@ -19,80 +20,7 @@ namespace {
 using kstd::Error;
 using Bytes = kstd::Span<const uint8_t>;
 
-// Handles name memory objects, notifications or the channel; nothing more.
-class FakeOs final : public Os {
- public:
-  struct Object {
-    std::shared_ptr<std::vector<uint8_t>> memory;
-    uint64_t* bits = nullptr;  // a notification's pending bits
-    int* signals = nullptr;
-  };
-  using Driver = std::function<void(AttachReply*, std::vector<tessera::handle_t>*)>;
-
-  tessera::handle_t Add(Object o) {
-    tessera::handle_t h = next_++;
-    objects_[h] = o;
-    return h;
-  }
-  size_t open_handles() const { return objects_.size(); }
-  int bad_closes = 0;
-  int maps = 0, unmaps = 0;
-  Driver driver;  // answers kAttach
-  bool peer_gone = false;
-
-  kstd::Result<void> Call(tessera::handle_t channel, const void* request, uint32_t request_bytes,
-                          void* reply, uint32_t reply_capacity, uint32_t* reply_bytes,
-                          tessera::handle_t* handles, uint32_t handle_capacity,
-                          uint32_t* handle_count, int64_t) override {
-    *reply_bytes = 0;
-    *handle_count = 0;
-    if (objects_.count(channel) == 0) return Error::kBadHandle;
-    if (peer_gone || !driver) return Error::kPipe;
-    EXPECT_EQ(request_bytes, sizeof(AttachRequest));
-    AttachRequest req;
-    memcpy(&req, request, sizeof req);
-    EXPECT_EQ(req.magic, kMagic);
-    EXPECT_EQ(req.op, kAttach);
-    AttachReply r{};
-    std::vector<tessera::handle_t> hs;
-    driver(&r, &hs);
-    if (reply_capacity < sizeof r || handle_capacity < hs.size()) return Error::kMessageSize;
-    memcpy(reply, &r, sizeof r);
-    *reply_bytes = sizeof r;
-    for (size_t i = 0; i < hs.size(); ++i) handles[i] = hs[i];
-    *handle_count = static_cast<uint32_t>(hs.size());
-    return kstd::Ok();
-  }
-  kstd::Result<uint8_t*> Map(tessera::handle_t vmo, uint64_t bytes) override {
-    auto it = objects_.find(vmo);
-    if (it == objects_.end() || !it->second.memory) return Error::kBadHandle;
-    if (bytes > it->second.memory->size()) return Error::kNoMemory;
-    ++maps;
-    return it->second.memory->data();
-  }
-  void Unmap(uint8_t*, uint64_t) override { ++unmaps; }
-  void Close(tessera::handle_t handle) override {
-    if (objects_.erase(handle) == 0) ++bad_closes;
-  }
-  void Signal(tessera::handle_t handle) override {
-    auto it = objects_.find(handle);
-    ASSERT_NE(it, objects_.end());
-    *it->second.bits |= 1;
-    ++*it->second.signals;
-  }
-  uint64_t Take(tessera::handle_t handle) override {
-    auto it = objects_.find(handle);
-    if (it == objects_.end()) return 0;
-    uint64_t b = *it->second.bits;
-    *it->second.bits = 0;
-    return b;
-  }
-  int64_t Now() override { return 0; }
-
- private:
-  tessera::handle_t next_ = 100;
-  std::map<tessera::handle_t, Object> objects_;
-};
+using testing::FakeOs;
 
 // The driver's side: its pool, rings and notifications, and a DriverPort.
 struct FakeDriver {
@@ -122,10 +50,10 @@ struct FakeDriver {
     r->rx_buffers = kRx;
     r->ring_entries = kEntries;
     r->ring_bytes = rings->size();
-    hs->push_back(os.Add({pool, nullptr, nullptr}));
-    hs->push_back(os.Add({rings, nullptr, nullptr}));
-    hs->push_back(os.Add({nullptr, &to_driver_bits, &to_driver_signals}));
-    hs->push_back(os.Add({nullptr, &to_client_bits, &to_client_signals}));
+    hs->push_back(os.Add(FakeOs::Memory(pool)));
+    hs->push_back(os.Add(FakeOs::Memory(rings)));
+    hs->push_back(os.Add(FakeOs::Notification(&to_driver_bits, &to_driver_signals)));
+    hs->push_back(os.Add(FakeOs::Notification(&to_client_bits, &to_client_signals)));
   }
   /// Posts every receive buffer it can to "the device" (a list).
   void FillDevice() {
@@ -179,7 +107,7 @@ std::vector<uint8_t> Frame(size_t n, uint8_t seed) {
 struct Rig {
   Rig() : driver(os) {
     driver.Install();
-    channel = os.Add({});
+    channel = os.Add(FakeOs::Channel());
     auto c = Client::Attach(channel, os);
     EXPECT_TRUE(c.ok());
     client.reset(c.ok() ? c.value() : nullptr);
@@ -463,7 +391,7 @@ TEST(Client, AttachErrorsCloseEveryHandle) {
   os.driver = [](AttachReply* r, std::vector<tessera::handle_t>*) {
     *r = AttachReply{kMagic, kAttach, 13 /* EACCES */, kVersion};
   };
-  auto c = Client::Attach(os.Add({}), os);
+  auto c = Client::Attach(os.Add(FakeOs::Channel()), os);
   ASSERT_TRUE(c.is_error());
   EXPECT_EQ(c.error(), Error::kAccess);
   EXPECT_EQ(os.open_handles(), 0u);
@@ -478,14 +406,14 @@ TEST(Client, AttachErrorsCloseEveryHandle) {
         r->ring_bytes = 64;
       }
     };
-    auto bad = Client::Attach(os.Add({}), os);
+    auto bad = Client::Attach(os.Add(FakeOs::Channel()), os);
     ASSERT_TRUE(bad.is_error());
     EXPECT_EQ(bad.error(), Error::kIo);
     EXPECT_EQ(os.open_handles(), 0u);
   }
   // No driver at all.
   os.peer_gone = true;
-  auto gone = Client::Attach(os.Add({}), os);
+  auto gone = Client::Attach(os.Add(FakeOs::Channel()), os);
   EXPECT_EQ(gone.error(), Error::kPipe);
   EXPECT_EQ(os.open_handles(), 0u);
   EXPECT_EQ(os.bad_closes, 0);
@@ -496,7 +424,7 @@ TEST(Client, ReattachMovesToARestartedDriver) {
   ASSERT_TRUE(rig.Send(Frame(60, 1)).ok());
   FakeDriver second(rig.os);
   second.Install();
-  ASSERT_TRUE(rig.client->Reattach(rig.os.Add({})).ok());
+  ASSERT_TRUE(rig.client->Reattach(rig.os.Add(FakeOs::Channel())).ok());
   EXPECT_EQ(second.attaches, 1);
   EXPECT_EQ(rig.os.open_handles(), 5u);  // the old ones closed
   EXPECT_EQ(rig.client->tx_free(), FakeDriver::kBuffers - FakeDriver::kRx);
@@ -509,7 +437,7 @@ TEST(Client, ReattachMovesToARestartedDriver) {
   EXPECT_EQ(rig.client->stats().tx_frames, 2u);
   // A failed reattach leaves it detached, not broken.
   rig.os.peer_gone = true;
-  EXPECT_TRUE(rig.client->Reattach(rig.os.Add({})).is_error());
+  EXPECT_TRUE(rig.client->Reattach(rig.os.Add(FakeOs::Channel())).is_error());
   EXPECT_FALSE(rig.client->attached());
   EXPECT_EQ(rig.Send(Frame(60, 4)).error(), Error::kPipe);
   EXPECT_EQ(rig.ReceiveAll().size(), 0u);

@@ -111,6 +111,18 @@ if [ -n "$serial_log" ]; then
 else
   args+=(-serial mon:stdio)
 fi
+if [ "$net" = none ]; then
+  args+=(-nic none)
+else
+  restrict=""
+  [ "$net" = restricted ] && restrict=",restrict=on"
+  nic_vectors=""
+  [ "$nic_intx" -eq 1 ] && nic_vectors=",vectors=0"
+  # Slot 2 (where QEMU's default NIC was), before the disks, so they keep
+  # theirs (the first free one is 3).
+  args+=(-netdev "user,id=n0$restrict$fwd_opts"
+         -device "virtio-net-pci,netdev=n0,disable-legacy=on,addr=2$nic_vectors")
+fi
 if [ -n "$image" ] && [ ! -f "$image" ]; then
   echo "run_qemu.sh: no disk image at $image" >&2; exit 2
 fi
@@ -124,18 +136,6 @@ elif [ -z "$disk" ] && [ -n "$image" ]; then
   trap 'rm -f "$disk"' EXIT
   cp --sparse=always "$image" "$disk"
   chmod u+w "$disk"
-fi
-if [ "$net" = none ]; then
-  args+=(-nic none)
-else
-  restrict=""
-  [ "$net" = restricted ] && restrict=",restrict=on"
-  nic_vectors=""
-  [ "$nic_intx" -eq 1 ] && nic_vectors=",vectors=0"
-  # Slot 2, where QEMU's default NIC was, claimed before the disks are placed
-  # so they keep their slots (the first disk: slot 3).
-  args+=(-netdev "user,id=n0$restrict$fwd_opts"
-         -device "virtio-net-pci,netdev=n0,disable-legacy=on,addr=2$nic_vectors")
 fi
 if [ -n "$disk" ]; then
   ro=""

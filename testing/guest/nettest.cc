@@ -8,8 +8,12 @@
 // frameproto::Client, talking only to QEMU's user-mode network (slirp) at
 // 10.0.2.2: nothing leaves the machine.
 //
-// One line per check ("nettest: PASS name" / "nettest: FAIL name: why") and
-// figures ("nettest: burst: ..."). Exit status 0 when every check passed.
+// Checks in order: attach, link, a short frame refused, ARP with 10.0.2.2,
+// DHCP DISCOVER/OFFER, the driver killed and a restarted one reattached
+// (ARP again), the driver hung (init's hang detection restarts it; ARP
+// again), a burst of 2,000 ARP requests. One line per check
+// ("nettest: PASS name" / "nettest: FAIL name: why") and figures
+// ("nettest: burst: ..."). Exit status 0 when every check passed.
 
 #include <stdio.h>
 #include <string.h>
@@ -258,6 +262,52 @@ void Burst(frameproto::Client& c) {
   }
 }
 
+// Waits up to `timeout` for init's kAttachFrames on `frames`; the channel or
+// kInvalidHandle.
+handle_t AwaitNewChannel(handle_t frames, int64_t timeout) {
+  int64_t deadline = tessera::NowNs() + timeout;
+  handle_t fresh = tessera::kInvalidHandle;
+  while (fresh == tessera::kInvalidHandle && tessera::NowNs() < deadline) {
+    uint32_t observed = 0;
+    if (sys::ObjectWaitOne(frames, tessera::kSignalReadable | tessera::kSignalPeerClosed, deadline,
+                           &observed) < 0)
+      break;
+    controlproto::Message m{};
+    int64_t r = tessera::ReadControl(frames, &m, &fresh);
+    if (r < 0) break;
+    if (r == 1 && m.op != controlproto::kAttachFrames && fresh != tessera::kInvalidHandle) {
+      sys::HandleClose(fresh);
+      fresh = tessera::kInvalidHandle;
+    }
+  }
+  return fresh;
+}
+
+// Has init hang the driver (kHang on "frames", this test mode only): init's
+// pings go unanswered, it kills the driver after its deadline and starts a
+// new one, whose channel comes back here.
+void Hang(frameproto::Client& c, handle_t frames) {
+  const controlproto::Message hang = controlproto::Make(controlproto::kHang);
+  if (frames == tessera::kInvalidHandle ||
+      sys::ChannelWrite(frames, &hang, sizeof hang, nullptr, 0, 0) < 0) {
+    Fail("hang-restart", "cannot ask init to hang the driver");
+    return;
+  }
+  printf("nettest: asked init to hang the driver; waiting for a new channel\n");
+  fflush(stdout);
+  handle_t fresh = AwaitNewChannel(frames, 30 * kSecond);
+  if (fresh == tessera::kInvalidHandle) {
+    Fail("hang-restart", "no channel to a restarted driver within 30 s");
+    return;
+  }
+  auto r = c.Reattach(fresh);
+  if (r.is_error()) {
+    Fail("hang-restart", kstd::ErrorName(r.error()));
+    return;
+  }
+  ArpCheck(c, "hang-restart");
+}
+
 void Restart(frameproto::Client& c, handle_t driver, handle_t frames) {
   if (driver == tessera::kInvalidHandle || frames == tessera::kInvalidHandle) {
     Fail("restart-reattach", "no \"driver\"/\"frames\" handles");
@@ -273,21 +323,7 @@ void Restart(frameproto::Client& c, handle_t driver, handle_t frames) {
   fflush(stdout);
   // The old driver is gone: transmitting still "works" (the rings are ours)
   // but nothing answers; the new channel comes over "frames".
-  int64_t deadline = tessera::NowNs() + 20 * kSecond;
-  handle_t fresh = tessera::kInvalidHandle;
-  while (fresh == tessera::kInvalidHandle && tessera::NowNs() < deadline) {
-    uint32_t observed = 0;
-    if (sys::ObjectWaitOne(frames, tessera::kSignalReadable | tessera::kSignalPeerClosed, deadline,
-                           &observed) < 0)
-      break;
-    controlproto::Message m{};
-    int64_t r = tessera::ReadControl(frames, &m, &fresh);
-    if (r < 0) break;
-    if (r == 1 && m.op != controlproto::kAttachFrames && fresh != tessera::kInvalidHandle) {
-      sys::HandleClose(fresh);
-      fresh = tessera::kInvalidHandle;
-    }
-  }
+  handle_t fresh = AwaitNewChannel(frames, 20 * kSecond);
   if (fresh == tessera::kInvalidHandle) {
     Fail("restart-reattach", "no channel to a restarted driver within 20 s");
     return;
@@ -320,6 +356,29 @@ extern "C" int main() {
   }
   if (boot.Find("dma") != tessera::kInvalidHandle)
     Fail("no-dma-right", "the client got a dma resource");
+  // A malformed request is refused with EINVAL and no handles, and the
+  // driver carries on.
+  {
+    const uint8_t junk[5] = {1, 2, 3, 4, 5};
+    frameproto::AttachReply reply{};
+    handle_t got[4] = {};
+    tessera::ChannelCallArgs call{};
+    call.write_bytes = junk;
+    call.write_num_bytes = sizeof junk;
+    call.read_bytes = &reply;
+    call.read_bytes_capacity = sizeof reply;
+    call.read_handles = got;
+    call.read_handles_capacity = 4;
+    call.deadline = tessera::NowNs() + 5 * kSecond;
+    int64_t r = sys::ChannelCall(net, &call);
+    if (r < 0 || call.actual_bytes != sizeof reply || reply.error != 22 ||
+        call.actual_handles != 0) {
+      Fail("bad-request-refused", "a malformed request was not refused with EINVAL", r);
+    } else {
+      Pass("bad-request-refused");
+    }
+    for (uint32_t i = 0; r >= 0 && i < call.actual_handles && i < 4; ++i) sys::HandleClose(got[i]);
+  }
   auto attached = frameproto::Client::Attach(net);
   if (attached.is_error()) {
     printf("nettest: FAIL attach: %s\n", kstd::ErrorName(attached.error()));
@@ -364,8 +423,11 @@ extern "C" int main() {
     Pass("dhcp-offer");
   }
 
-  Burst(c);
+  // The restart first, so the driver that sees the burst is the one that
+  // logs its own figures when this program closes the channel.
   Restart(c, driver, frames);
+  Hang(c, frames);
+  Burst(c);
 
   frameproto::Client::Stats s = c.stats();
   printf(

@@ -12,7 +12,7 @@
 # the driver must use MSI-X. MODE intx gives the device no MSI-X
 # (vectors=0), so the driver must take its completions by INTx through the
 # IOAPIC; the read-write boot puts the device in slot 6, whose INTA shares
-# GSI 22 with the e1000e NIC in slot 2 (ICH9 routing: PIRQ E + (slot + pin -
+# GSI 22 with the virtio-net NIC in slot 2 (ICH9 routing: PIRQ E + (slot + pin -
 # 1) mod 4), the read-only boot leaves it alone on GSI 23 (slot 3).
 #   blk_test.sh ISO RUNNER DISK [msix|intx]
 set -uo pipefail

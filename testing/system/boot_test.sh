@@ -40,7 +40,7 @@ case "$mode" in
     check "scheduler preempts a spinning kernel thread" has '^\[sched\] preemption check: .*preempted: ok'
     check "init started as pid 1" has '^\[init\] started init as pid 1'
     check "init ran in user mode and printed through the Linux ABI" has '^init: Tessera init started with 2 argument\(s\): init --from-test'
-    check "init got every module handle" has '^init: 14 boot module\(s\): init echo_client echo_server notes coretest fault handle_peer nop spin unprivileged pci vfs dma sched$'
+    check "init got every module handle" has '^init: 15 boot module\(s\): init echo_client echo_server notes coretest fault handle_peer nop spin unprivileged pci vfs dma sched net$'
     check "init spawned two processes connected by a channel" has '^init: spawned echo_server and echo_client'
     check "200 channel calls echoed byte for byte" has '^echo_client: 200 calls echoed correctly'
     check "server saw its peer close" has '^echo_server: served 200 request\(s\); client closed the channel'
