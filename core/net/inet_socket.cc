@@ -90,6 +90,8 @@ class InetSocket final : public Socket, public RemoteSocketLink {
 
   int16_t PollEvents() override { return __atomic_load_n(&events_, __ATOMIC_ACQUIRE); }
   const char* Describe() const override {
+    if (family() == linux_abi::kAfNetlink) return "NETLINK";
+    if (family() == linux_abi::kAfPacket) return "PACKET";
     bool v6 = family() == linux_abi::kAfInet6;
     if (type() == linux_abi::kSockStream) return v6 ? "TCPv6" : "TCP";
     if (type() == linux_abi::kSockDgram) return v6 ? "UDPv6" : "UDP";
@@ -402,7 +404,9 @@ kstd::Result<kstd::RefPtr<Socket>> CreateInetSocket(int family, int type, int pr
   if (!transport || transport->dead()) return kstd::Error::kFamilyNotSupported;
   // Raw sockets see every packet of their protocol: root only, as Linux
   // (CAP_NET_RAW).
-  if (type == linux_abi::kSockRaw && CurrentCredentials().uid != 0) return kstd::Error::kPermission;
+  const bool privileged = family == linux_abi::kAfPacket ||
+                          (type == linux_abi::kSockRaw && family != linux_abi::kAfNetlink);
+  if (privileged && CurrentCredentials().uid != 0) return kstd::Error::kPermission;
   kstd::RefPtr<InetSocket> s = kstd::AdoptRef(
       new (kstd::nothrow) InetSocket(kstd::Move(transport), family, type, protocol, status_flags));
   if (!s) return kstd::Error::kNoMemory;

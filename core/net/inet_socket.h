@@ -1,8 +1,9 @@
 #pragma once
 
-// AF_INET and AF_INET6 sockets: kernel file descriptions whose protocol work
-// is done by the network server (servers/net) over netproto
-// (net_transport.h).
+// AF_INET, AF_INET6, AF_NETLINK and AF_PACKET sockets: kernel file
+// descriptions whose protocol work is done by the network server
+// (servers/net) over netproto (net_transport.h). The kernel knows nothing of
+// each family's addresses beyond their length; the server parses them.
 //
 // Each call is one request to the server, answered at once from the
 // socket's state there. A call that must wait (blocking recv, send, accept,
@@ -25,10 +26,11 @@
 
 namespace core::net {
 
-/// socket(2) for AF_INET / AF_INET6. `type` without SOCK_NONBLOCK /
-/// SOCK_CLOEXEC. Errors: kFamilyNotSupported (no network server), the
-/// server's (kSocketTypeNotSupported, kProtocolNotSupported, kPermission for
-/// raw sockets of a non-root caller, ...), kConnectionReset, kNoMemory.
+/// socket(2) for the server's families. `type` without SOCK_NONBLOCK /
+/// SOCK_CLOEXEC. Errors: kFamilyNotSupported (no network server),
+/// kPermission (raw IP and packet sockets need root, as CAP_NET_RAW), the
+/// server's (kSocketTypeNotSupported, kProtocolNotSupported, ...),
+/// kConnectionReset, kNoMemory.
 kstd::Result<kstd::RefPtr<Socket>> CreateInetSocket(int family, int type, int protocol,
                                                     uint32_t status_flags);
 

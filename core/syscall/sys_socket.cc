@@ -457,7 +457,9 @@ kstd::Result<int> CheckSocketArgs(const char* call, int32_t family, int32_t type
     return kstd::Error::kInvalid;
   }
   if (family < 0 || family >= linux_abi::kAfMax) return kstd::Error::kFamilyNotSupported;
-  const bool inet = family == linux_abi::kAfInet || family == linux_abi::kAfInet6;
+  // The network server's families (core/net/inet_socket.h).
+  const bool inet = family == linux_abi::kAfInet || family == linux_abi::kAfInet6 ||
+                    family == linux_abi::kAfNetlink || family == linux_abi::kAfPacket;
   if (inet && net::NetworkServerPresent()) {
     // Linux: socketpair of an internet family is EOPNOTSUPP.
     if (pair) return kstd::Error::kOperationNotSupported;

@@ -161,8 +161,8 @@ class RawSocket final : public Socket {
       // (IPPROTO_ICMPV6 1), IPV6_RECVHOPLIMIT, IPV6_UNICAST_HOPS, IP_RECVERR.
       // Accepted and kept: every packet is delivered unfiltered.
       if ((level == SOL_RAW && name == 1) || (level == IPPROTO_ICMPV6 && name == 1) ||
-          (level == IPPROTO_IPV6 && (name == IPV6_RECVHOPLIMIT || name == IPV6_UNICAST_HOPS ||
-                                     name == IPV6_CHECKSUM)) ||
+          (level == IPPROTO_IPV6 &&
+           (name == IPV6_RECVHOPLIMIT || name == IPV6_UNICAST_HOPS || name == IPV6_CHECKSUM)) ||
           (level == IPPROTO_IP && name == IP_RECVERR)) {
         if (level == IPPROTO_IPV6 && name == IPV6_UNICAST_HOPS && v > 0 && v < 256)
           pcb_->ttl = static_cast<u8_t>(v);
