@@ -489,6 +489,12 @@ int main(int argc, char** argv) {
   if (mode != nullptr && strcmp(mode, "rfs") == 0) program = "rfstest";
   if (mode != nullptr && strcmp(mode, "fuzz") == 0) program = "syscallfuzz";
   if (program != nullptr) {
+    // AF_INET for the suites: the network server when the ISO carries it
+    // (over the NIC when there is a driver too, else the loopback only).
+    static init::Network test_network(boot);
+    bool nic = boot.Find("virtio_net") != tessera::kInvalidHandle && test_network.Start();
+    static init::NetServer test_net_server(boot, nic ? &test_network : nullptr);
+    if (boot.Find("net_server") != tessera::kInvalidHandle) test_net_server.Start();
     int64_t status = RunWithModules(boot, program);
     printf("init: %s ended with ", program);
     Describe(status);

@@ -70,7 +70,8 @@ enum Op : uint32_t {
   kBind,         // address
   kListen,       // arg[0] backlog
   kAccept,       // arg[0] the new socket's id; reply: the peer's address; -EAGAIN if none
-  kConnect,      // address; reply 0 (done) or -EINPROGRESS (TCP: the result comes
+  kConnect,      // address; arg[0] 1: the caller waits for the outcome itself (a later
+                 // connect is then EISCONN); reply 0 (done) or -EINPROGRESS (TCP: the result comes
                  // as an event with kWritable or kError; SO_ERROR tells which)
   kShutdown,     // arg[0] SHUT_RD / SHUT_WR / SHUT_RDWR
   kSend,         // slot: `length` bytes; flags MSG_*; address: sendto's, if any.

@@ -134,6 +134,7 @@ class InetSocket final : public Socket, public RemoteSocketLink {
   kstd::Result<void> Connect(const SocketAddress& address, const Caller&) override {
     Request r{};
     PutAddress(r, address);
+    r.arg[0] = nonblocking() ? 0 : 1;  // a blocking caller waits for the outcome here
     auto d = Do(netproto::kConnect, r);
     if (d.ok()) return kstd::Ok();
     if (d.error() != kstd::Error::kInProgress || nonblocking()) return d.error();

@@ -151,7 +151,10 @@ void Dispatcher::Handle(const uint8_t* message, size_t size, uint32_t txid) {
       }
       result = s->Accept(r.arg[0], &out);
       break;
-    case netproto::kConnect: result = s->Connect(r.address, r.address_length); break;
+    case netproto::kConnect:
+      result = r.arg[0] != 0 ? s->ConnectBlocking(r.address, r.address_length)
+                             : s->Connect(r.address, r.address_length);
+      break;
     case netproto::kShutdown: result = s->Shutdown(static_cast<int>(r.arg[0])); break;
     case netproto::kSend:
       result = s->Send(slot, slot_length, r.flags, r.address, r.address_length);

@@ -52,6 +52,11 @@ class Socket {
   /// Hands the next connection over under the kernel's id `new_id`.
   virtual int Accept(uint64_t new_id, Reply* reply);
   virtual int Connect(const uint8_t* address, uint32_t length) = 0;
+  /// Connect for a caller that waits for the outcome itself (netproto
+  /// kConnect with arg[0] 1): a later connect then reports EISCONN at once.
+  virtual int ConnectBlocking(const uint8_t* address, uint32_t length) {
+    return Connect(address, length);
+  }
   virtual int Shutdown(int how) = 0;
   virtual int Send(const uint8_t* data, uint32_t length, int flags, const uint8_t* address,
                    uint32_t address_length) = 0;

@@ -223,11 +223,26 @@ class TcpSocket final : public Socket {
   }
 
   int Connect(const uint8_t* address, uint32_t length) override {
+    return ConnectAs(address, length, false);
+  }
+
+  int ConnectBlocking(const uint8_t* address, uint32_t length) override {
+    return ConnectAs(address, length, true);
+  }
+
+  int ConnectAs(const uint8_t* address, uint32_t length, bool blocking_caller) {
     Endpoint ep;
     if (int e = ParseAddress(family(), address, length, &ep); e < 0) return e;
     switch (state_) {
       case State::kConnecting: return -EALREADY;
-      case State::kConnected: return -EISCONN;
+      case State::kConnected:
+        // Linux: the first connect after a non-blocking one finished
+        // completes that call (0); later ones are EISCONN.
+        if (!connect_reported_ && was_connecting_) {
+          connect_reported_ = true;
+          return 0;
+        }
+        return -EISCONN;
       case State::kListening: return -EISCONN;
       case State::kFinished:
         if (was_connected_) return -EISCONN;
@@ -253,6 +268,8 @@ class TcpSocket final : public Socket {
     err_t err = tcp_connect(pcb_, &ep.ip, ep.port, &TcpSocket::OnConnected);
     if (err != ERR_OK) return ErrnoOf(err);
     peer_ = ep;
+    was_connecting_ = true;
+    connect_reported_ = blocking_caller;  // a blocking connect reports its own result
     state_ = State::kConnecting;
     Changed();
     return -EINPROGRESS;
@@ -264,7 +281,12 @@ class TcpSocket final : public Socket {
       // Linux: shutting a listener down stops it (accept then fails).
       return -ENOTCONN;
     }
-    if (state_ != State::kConnected && state_ != State::kConnecting) return -ENOTCONN;
+    if (state_ != State::kConnected && state_ != State::kConnecting) {
+      // Linux marks the socket shut all the same (its reads then end at once).
+      if (how != SHUT_WR) shut_rd_ = true;
+      Changed();
+      return -ENOTCONN;
+    }
     if (how != SHUT_WR) shut_rd_ = true;
     if (how != SHUT_RD && !shut_wr_) {
       shut_wr_ = true;
@@ -460,7 +482,8 @@ class TcpSocket final : public Socket {
   uint64_t Readiness() const override {
     uint64_t r = error_ != 0 ? netproto::kError : 0;
     switch (state_) {
-      case State::kFresh: return r | netproto::kWritable | netproto::kHangup;
+      case State::kFresh:
+        return r | netproto::kWritable | netproto::kHangup | (shut_rd_ ? netproto::kReadable : 0);
       case State::kListening: return r | (queue_.empty() ? 0 : netproto::kReadable);
       case State::kConnecting: return r;
       case State::kFinished:
@@ -708,6 +731,8 @@ class TcpSocket final : public Socket {
   bool bound_ = false;
   bool closed_ = false;  // the kernel closed it; lwIP may still be finishing
   bool was_connected_ = false;
+  bool was_connecting_ = false;    // a connect was started (SYN sent)
+  bool connect_reported_ = false;  // its outcome was returned by a connect call
   bool fin_received_ = false;
   bool shut_rd_ = false;
   bool shut_wr_ = false;

@@ -22,6 +22,8 @@ extern const Case kMountCases[];  // mount(2)/umount2(2) with tmpfs and proc (ro
 extern const int kMountCaseCount;
 extern const Case kThreadCases[];  // pthreads: clone(CLONE_THREAD), tids, signals, exit
 extern const int kThreadCaseCount;
+extern const Case kInetCases[];  // AF_INET/AF_INET6 on the loopback: TCP, UDP, dual stack
+extern const int kInetCaseCount;
 extern const Case kSocketCases[];  // AF_UNIX sockets: stream, dgram, seqpacket, SCM_RIGHTS
 extern const int kSocketCaseCount;
 extern const Case

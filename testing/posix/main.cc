@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
       {posix_test::kMountCases, posix_test::kMountCaseCount},
       {posix_test::kThreadCases, posix_test::kThreadCaseCount},
       {posix_test::kSocketCases, posix_test::kSocketCaseCount},
+      {posix_test::kInetCases, posix_test::kInetCaseCount},
       {posix_test::kKlogCases, posix_test::kKlogCaseCount},
       {posix_test::kEventCases, posix_test::kEventCaseCount},
       {posix_test::kSysvCases, posix_test::kSysvCaseCount},

@@ -61,6 +61,7 @@
 
 // ---- IPv4 -------------------------------------------------------------------
 #define LWIP_IPV4 1
+#define IP_DEFAULT_TTL 64  // Linux's net.ipv4.ip_default_ttl
 #define IP_FORWARD 0
 #define IP_REASSEMBLY 1
 #define IP_FRAG 1
