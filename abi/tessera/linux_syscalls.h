@@ -226,6 +226,8 @@
     (tv, tz))                                                                                      \
   X(169, LinuxReboot, kInterrupted,                                                                \
     (uint32_t magic1, uint32_t magic2, uint32_t cmd, uint64_t arg), (magic1, magic2, cmd, arg))    \
+  X(170, LinuxSethostname, kInterrupted, (IN_PTR(char) name, int32_t len), (name, len))            \
+  X(171, LinuxSetdomainname, kInterrupted, (IN_PTR(char) name, int32_t len), (name, len))          \
   X(200, LinuxTkill, kInterrupted, (int32_t tid, int32_t signo), (tid, signo))                     \
   X(201, LinuxTime, kInterrupted, (OUT_PTR(int64_t) tloc), (tloc))                                 \
   X(202, LinuxFutex, kInterrupted,                                                                 \

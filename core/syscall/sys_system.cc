@@ -61,15 +61,47 @@ kstd::Result<uint64_t> SysLinuxReboot(uint32_t magic1, uint32_t magic2, uint32_t
   }
 }
 
+namespace {
+
+// The host and domain names uname reports (sethostname, setdomainname):
+// at most 64 bytes each, as Linux's __NEW_UTS_LEN.
+SpinLock g_names_lock;
+char g_hostname[65] GUARDED_BY(g_names_lock) = "tessera";
+char g_domainname[65] GUARDED_BY(g_names_lock) = "(none)";
+
+kstd::Result<uint64_t> SetName(bool host, UserPtr<const char> user, int32_t len) {
+  if (len < 0 || len > 64) return kstd::Error::kInvalid;
+  // Linux wants CAP_SYS_ADMIN; every process is root until credentials
+  // exist (issue 13), which will check it here.
+  char copy[65] = {};
+  if (len > 0) TRY(user.CopyIn(copy, static_cast<size_t>(len)));
+  SpinLockGuard guard(g_names_lock);
+  __builtin_memcpy(host ? g_hostname : g_domainname, copy, sizeof copy);
+  return 0;
+}
+
+}  // namespace
+
+kstd::Result<uint64_t> SysLinuxSethostname(UserPtr<const char> name, int32_t len) {
+  return SetName(true, name, len);
+}
+
+kstd::Result<uint64_t> SysLinuxSetdomainname(UserPtr<const char> name, int32_t len) {
+  return SetName(false, name, len);
+}
+
 kstd::Result<uint64_t> SysLinuxUname(UserPtr<void> buf) {
   // struct utsname: six 65-byte fields.
   char u[6][65] = {};
   kstd::CopyString(u[0], 65, "Linux");  // programs (busybox, libcs) key on the Linux ABI
-  kstd::CopyString(u[1], 65, "tessera");
   kstd::CopyString(u[2], 65, "6.1.0-tessera");
   kstd::CopyString(u[3], 65, "#1 Tessera 0.1.0");
   kstd::CopyString(u[4], 65, "x86_64");
-  kstd::CopyString(u[5], 65, "(none)");
+  {
+    SpinLockGuard guard(g_names_lock);
+    __builtin_memcpy(u[1], g_hostname, 65);
+    __builtin_memcpy(u[5], g_domainname, 65);
+  }
   TRY(buf.CopyOut(u, sizeof u));
   return 0;
 }

@@ -64,6 +64,9 @@ if booted_to_disk; then
   check "host GET of 16 MiB from guest httpd: same SHA-256 and size" \
     test "$got" = "$big_sum $((16 << 20))"
 
+  run hostname 'hostname tessera-net && hostname && uname -n'
+  check "hostname NAME sets the name uname reports" test "$(section hostname | grep -c '^tessera-net$')" -eq 2
+
   run ping 'ping -c 3 10.0.2.2'
   check "ping -c 3 10.0.2.2: three replies" in_section ping '3 packets transmitted, 3 packets received, 0% packet loss'
   run ping-lo 'ping -c 2 127.0.0.1'
