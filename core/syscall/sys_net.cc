@@ -13,6 +13,7 @@
 #include "core/net/net_transport.h"
 #include "core/object/resource.h"
 #include "core/syscall/sys_common.h"
+#include "kstd/new.h"
 
 namespace core::syscall {
 
@@ -36,19 +37,27 @@ kstd::Result<uint64_t> SysNetDeliver(tessera::handle_t server_end,
   if (count > netproto::kMaxDeliveries) return kstd::Error::kInvalid;
   auto endpoint = TRY(CurrentProcess()->handles().GetTyped<ipc::ChannelEndpoint>(
       server_end, ObjectType::kChannel, kRightWrite));
-  kstd::RefPtr<net::NetTransport> transport = net::NetTransport::Current();
-  if (!transport || !transport->IsServerEnd(*endpoint)) return kstd::Error::kAccess;
-  if (transport->dead()) return kstd::Error::kPipe;
-  // Copied in pieces so the kernel stack stays small.
-  constexpr uint32_t kBatch = 16;
-  netproto::Delivery batch[kBatch];
-  for (uint32_t done = 0; done < count;) {
-    uint32_t n = count - done < kBatch ? count - done : kBatch;
-    TRY(records.Offset(done).CopyIn(batch, n));
-    transport->Deliver(batch, n);
-    done += n;
+  if (count == 0) return 0;
+  // The whole batch is copied before anything is applied, so a bad pointer
+  // is EFAULT with nothing delivered.
+  auto* batch = new (kstd::nothrow) netproto::Delivery[count];
+  if (batch == nullptr) return kstd::Error::kNoMemory;
+  auto copied = records.CopyIn(batch, count);
+  if (copied.is_error()) {
+    delete[] batch;
+    return copied.error();
   }
-  return 0;
+  kstd::RefPtr<net::NetTransport> transport = net::NetTransport::Current();
+  kstd::Result<uint64_t> result = uint64_t{0};
+  if (!transport || !transport->IsServerEnd(*endpoint)) {
+    result = kstd::Error::kAccess;
+  } else if (transport->dead()) {
+    result = kstd::Error::kPipe;
+  } else {
+    transport->Deliver(batch, count);
+  }
+  delete[] batch;
+  return result;
 }
 
 }  // namespace core::syscall
