@@ -20,6 +20,7 @@
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "servers/net/dispatcher.h"
+#include "servers/net/icmp_errors.h"
 #include "servers/net/lwip_port/port.h"
 
 namespace netserver {
@@ -427,6 +428,18 @@ TEST_F(DispatcherTest, ProcNetTcpListsAListener) {
   EXPECT_NE(text.find("    lo:"), std::string::npos) << text;
   EXPECT_EQ(Call(netproto::kProcNet, 0, {999}, {}, {}, 4096).result, -EINVAL);
   Close(l);
+}
+
+TEST_F(DispatcherTest, ConnectedUdpHearsPortUnreachable) {
+  static bool watching = WatchIcmpErrors(&dispatcher_.sockets());
+  ASSERT_TRUE(watching);
+  uint64_t s = NewSocket(AF_INET, SOCK_DGRAM);
+  ASSERT_EQ(Call(netproto::kConnect, s, {}, In4(INADDR_LOOPBACK, 5999)).result, 0);
+  EXPECT_EQ(Call(netproto::kSend, s, {}, {}, {1, 2, 3}).result, 3);
+  ASSERT_TRUE(WaitFor(s, netproto::kError | netproto::kReadable));
+  EXPECT_EQ(Call(netproto::kReceive, s, {}, {}, {}, 16).result, -ECONNREFUSED);
+  EXPECT_EQ(Call(netproto::kReceive, s, {}, {}, {}, 16).result, -EAGAIN);
+  Close(s);
 }
 
 TEST_F(DispatcherTest, MalformedRequestsGetEinval) {

@@ -36,6 +36,7 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 #include "servers/net/dispatcher.h"
+#include "servers/net/icmp_errors.h"
 #include "servers/net/lwip_port/port.h"
 
 namespace {
@@ -307,6 +308,8 @@ int main() {
   uint8_t* area = ReceiveHello(server_end);
   if (area == nullptr) return 1;
   static netserver::Dispatcher dispatcher(area);
+  if (!netserver::WatchIcmpErrors(&dispatcher.sockets()))
+    printf("net: no raw pcb for ICMP errors: UDP sockets will not hear of them\n");
 
   if (frames != tessera::kInvalidHandle) {
     if (!StartNic(frames)) sys::HandleClose(frames);

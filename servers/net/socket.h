@@ -21,6 +21,7 @@
 
 #include "abi/tessera/netproto.h"
 #include "kstd/intrusive_list.h"
+#include "lwip/ip_addr.h"
 
 namespace netserver {
 
@@ -70,6 +71,13 @@ class Socket {
   virtual uint64_t Readiness() const = 0;
   /// The kernel closed the socket: finish as close(2) would. May delete this.
   virtual void Close() = 0;
+  /// An ICMP port unreachable answered a datagram from local port `sport`
+  /// to `to`:`dport` (icmp_errors.h). Default: not this family's business.
+  virtual void OnPortUnreachable(const ip_addr_t& to, uint16_t sport, uint16_t dport) {
+    (void)to;
+    (void)sport;
+    (void)dport;
+  }
 
   /// The kernel's id (0 while a connection waits in a listener's queue).
   uint64_t id = 0;
@@ -107,6 +115,10 @@ class Sockets {
   }
   void Add(Socket* s) { all_.PushBack(s); }
   Socket* First() const { return all_.Front(); }
+  template <typename Fn>
+  void ForEach(Fn fn) const {
+    all_.ForEach(fn);
+  }
   /// Forgets `s` (closed by the kernel, or deleted).
   void Remove(Socket* s) {
     if (s->id != 0) all_.Remove(s);

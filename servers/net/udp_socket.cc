@@ -89,9 +89,24 @@ class UdpSocket final : public Socket {
     return 0;
   }
 
+  void OnPortUnreachable(const ip_addr_t& to, uint16_t sport, uint16_t dport) override {
+    if (!connected_ || pcb_->local_port != sport || pcb_->remote_port != dport ||
+        !ip_addr_cmp(&pcb_->remote_ip, &to)) {
+      return;
+    }
+    error_ = ECONNREFUSED;  // Linux: connected UDP sockets hear of it
+    Changed(true);
+  }
+
   int Send(const uint8_t* data, uint32_t length, int, const uint8_t* address,
            uint32_t address_length) override {
     if (shut_wr_) return -EPIPE;
+    if (error_ != 0) {  // a pending error is reported by the next call
+      int e = error_;
+      error_ = 0;
+      Changed();
+      return -e;
+    }
     Endpoint to;
     bool have_to = address_length != 0;
     if (have_to) {

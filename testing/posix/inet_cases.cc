@@ -296,6 +296,23 @@ const char* UdpLoopbackSendtoRecvfrom() {
   return nullptr;
 }
 
+const char* ConnectedUdpGetsConnectionRefused() {
+  int s = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(s >= 0);
+  sockaddr_in a = Loopback4(UnusedPort());
+  CHECK(connect(s, Sa(&a), sizeof a) == 0);
+  CHECK(send(s, "anyone?", 7, 0) == 7);
+  // The port unreachable comes back as a pending error: POLLERR, then
+  // ECONNREFUSED from the next call, then nothing.
+  pollfd p{s, POLLIN, 0};
+  CHECK(poll(&p, 1, 5000) == 1 && (p.revents & POLLERR) != 0);
+  char buf[8];
+  CHECK_ERRNO(recv(s, buf, sizeof buf, MSG_DONTWAIT), ECONNREFUSED);
+  CHECK_ERRNO(recv(s, buf, sizeof buf, MSG_DONTWAIT), EAGAIN);
+  close(s);
+  return nullptr;
+}
+
 const char* DualStackListenerTakesIpv4() {
   int l = socket(AF_INET6, SOCK_STREAM, 0);
   CHECK(l >= 0);
@@ -367,6 +384,7 @@ const Case kInetCases[] = {
     {"inet_bind_errors", BindErrors},
     {"tcp_reset_and_epipe", PeerCloseEpipeAndReset},
     {"udp_loopback", UdpLoopbackSendtoRecvfrom},
+    {"udp_connection_refused", ConnectedUdpGetsConnectionRefused},
     {"dual_stack_listener", DualStackListenerTakesIpv4},
     {"tcp_options", TcpOptions},
 };
