@@ -4,7 +4,7 @@
 # OPTIONS are run_qemu.sh's: --smp N, --mem MB, --timeout S, --serial-log F,
 # --disk PATH (a persistent root disk, created from the built image when
 # missing; without it a fresh copy of the built image is used), --disk-ro,
-# --net user|restricted|none (the virtio-net NIC on QEMU's user network;
+# --net user|restricted|none|stream-listen:PATH|stream:PATH (the virtio-net NIC on QEMU's user network, or a wire to another guest;
 # default user), --hostfwd tcp:HOSTPORT-:GUESTPORT (bound to 127.0.0.1),
 # --nic-intx, and `-- QEMU ARGS...` passed to QEMU unchanged. Ctrl-A X
 # quits QEMU.

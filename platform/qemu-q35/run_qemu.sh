@@ -28,7 +28,11 @@
 #                     10.0.2.15, the host 10.0.2.2). MODE user (the default),
 #                     restricted (user with restrict=on: the guest reaches
 #                     slirp's own services and forwarded ports, nothing
-#                     beyond this machine; what the tests use) or none (no NIC)
+#                     beyond this machine; what the tests use), none (no NIC),
+#                     stream-listen:PATH (a unix stream socket at PATH that
+#                     another guest's stream:PATH connects to: two guests on
+#                     one wire, no DHCP: give each an address with ifconfig)
+#                     or stream:PATH (connect to it; this NIC's MAC ends in :57)
 #   --hostfwd tcp:HOSTPORT-:GUESTPORT
 #                     forward a host port to the guest, always bound to
 #                     127.0.0.1 (repeatable; udp: too)
@@ -86,13 +90,16 @@ done
   echo "run_qemu.sh: --disk-slot needs a slot number 1-30" >&2; exit 2; }
 case "$net" in
   user|restricted|none) ;;
-  *) echo "run_qemu.sh: --net takes user, restricted or none" >&2; exit 2 ;;
+  stream:?*|stream-listen:?*) ;;
+  *) echo "run_qemu.sh: --net takes user, restricted, none, stream:PATH or stream-listen:PATH" >&2
+     exit 2 ;;
 esac
 fwd_opts=""
 for f in "${hostfwd[@]+"${hostfwd[@]}"}"; do
   [[ "$f" =~ ^(tcp|udp):([0-9]{1,5})-:([0-9]{1,5})$ ]] || {
     echo "run_qemu.sh: --hostfwd takes tcp:HOSTPORT-:GUESTPORT (got '$f')" >&2; exit 2; }
-  [ "$net" != none ] || { echo "run_qemu.sh: --hostfwd needs a NIC (--net user)" >&2; exit 2; }
+  [[ "$net" = user || "$net" = restricted ]] || {
+    echo "run_qemu.sh: --hostfwd needs the user network (--net user)" >&2; exit 2; }
   # Always on the loopback address: nothing outside this machine reaches the guest.
   fwd_opts+=",hostfwd=${BASH_REMATCH[1]}:127.0.0.1:${BASH_REMATCH[2]}-:${BASH_REMATCH[3]}"
 done
@@ -120,7 +127,16 @@ else
   [ "$nic_intx" -eq 1 ] && nic_vectors=",vectors=0"
   # Slot 2 (where QEMU's default NIC was), before the disks, so they keep
   # theirs (the first free one is 3).
-  args+=(-netdev "user,id=n0$restrict$fwd_opts"
+  case "$net" in
+    stream-listen:*)
+      netdev="stream,id=n0,server=on,addr.type=unix,addr.path=${net#stream-listen:}" ;;
+    stream:*)
+      # The other end of a wire keeps QEMU's default MAC; this one differs.
+      netdev="stream,id=n0,server=off,addr.type=unix,addr.path=${net#stream:}"
+      nic_vectors+=",mac=52:54:00:12:34:57" ;;
+    *) netdev="user,id=n0$restrict$fwd_opts" ;;
+  esac
+  args+=(-netdev "$netdev"
          -device "virtio-net-pci,netdev=n0,disable-legacy=on,addr=2$nic_vectors")
 fi
 if [ -n "$image" ] && [ ! -f "$image" ]; then

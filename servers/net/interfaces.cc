@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "abi/tessera/netproto.h"
+#include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
@@ -437,6 +438,7 @@ int InterfaceIoctl(uint32_t request, uint8_t* data, uint32_t length, bool only_l
       ip4_addr_t a;
       ip4_addr_set_u32(&a, v);
       if (request == kSiocSifAddr) {
+        dhcp_stop(n);  // the address is the user's now, as with Linux's ifconfig
         netif_set_ipaddr(n, &a);
       } else {
         netif_set_netmask(n, &a);
