@@ -6,6 +6,9 @@
 // at once, so a UDP socket is always writable. connect() fixes the peer
 // (and filters what is received); AF_UNSPEC dissolves it.
 //
+// getsockname of a connected socket bound to the wildcard names the source
+// address the route picks, as Linux does.
+//
 // Not yet: ICMP errors (ECONNREFUSED on a connected socket after a port
 // unreachable: lwIP's raw API does not report them to UDP pcbs), IP_PKTINFO
 // and IP_RECVERR control messages (the options are accepted and kept).
@@ -17,6 +20,10 @@
 
 #include "kstd/new.h"
 #include "lwip/ip.h"
+#include "lwip/ip4.h"
+#include "lwip/ip6.h"
+#include "lwip/ip6_addr.h"
+#include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
 #include "servers/net/address.h"
@@ -145,8 +152,20 @@ class UdpSocket final : public Socket {
   }
 
   int LocalName(Reply* reply) override {
-    reply->address_length =
-        FormatAddress(family(), pcb_->local_ip, pcb_->local_port, reply->address);
+    ip_addr_t local = pcb_->local_ip;
+    if (connected_ && ip_addr_isany(&local)) {
+      // Linux names the source address the route picks once connected
+      // (arping finds its own address so); lwIP picks it per datagram.
+      const ip_addr_t& remote = pcb_->remote_ip;
+      if (IP_IS_V4(&remote)) {
+        if (struct netif* n = ip4_route(ip_2_ip4(&remote)))
+          ip_addr_copy_from_ip4(local, *netif_ip4_addr(n));
+      } else if (struct netif* n = ip6_route(IP6_ADDR_ANY6, ip_2_ip6(&remote))) {
+        if (const ip_addr_t* source = ip6_select_source_address(n, ip_2_ip6(&remote)))
+          local = *source;
+      }
+    }
+    reply->address_length = FormatAddress(family(), local, pcb_->local_port, reply->address);
     return 0;
   }
 
