@@ -69,6 +69,7 @@ inline void ResetEth() {
   IP4_ADDR(&mask, 255, 255, 255, 0);
   IP4_ADDR(&gw, 10, 0, 2, 2);
   netif_set_addr(&Eth().n, &ip, &mask, &gw);
+  Eth().n.mtu = 1500;
   netif_set_default(&Eth().n);
   netif_set_up(&Eth().n);
   netif_set_link_up(&Eth().n);

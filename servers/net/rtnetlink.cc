@@ -296,12 +296,14 @@ bool PutAddresses6(const Request& r, struct netif* n) {
     const ip6_addr_t* a = netif_ip6_addr(n, i);
     uint32_t flags = 0;
     if (ip6_addr_istentative(state)) flags |= nl::kIfaFTentative;
-    if (ip6_addr_isdeprecated(state)) flags |= nl::kIfaFDeprecated;
     nl::IfaCacheinfo ci{kForever, kForever, 0, 0};
     u32_t valid = netif_ip6_addr_valid_life(n, i);
     if (ip6_addr_life_isstatic(valid)) {
+      // lwIP marks static addresses (::1) just "valid", the value it also
+      // uses for deprecated; a static address never lapses.
       flags |= nl::kIfaFPermanent;
     } else {
+      if (ip6_addr_isdeprecated(state)) flags |= nl::kIfaFDeprecated;
       ci.valid = valid;
       ci.preferred = netif_ip6_addr_pref_life(n, i);
     }
