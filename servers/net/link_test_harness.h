@@ -125,11 +125,11 @@ class LinkHarness : public ::testing::Test {
     if (!data_in.empty() || room != 0) {
       r.slot = 5;
       r.length = data_in.empty() ? room : static_cast<uint32_t>(data_in.size());
-      memcpy(Slot(), data_in.data(), data_in.size());
+      if (!data_in.empty()) memcpy(Slot(), data_in.data(), data_in.size());
     }
     r.flags = flags;
     r.address_length = static_cast<uint32_t>(address.size());
-    memcpy(r.address, address.data(), address.size());
+    if (!address.empty()) memcpy(r.address, address.data(), address.size());
     uint32_t txid = ++txid_;
     dispatcher_.Handle(reinterpret_cast<const uint8_t*>(&r), sizeof r, txid);
     Collect();

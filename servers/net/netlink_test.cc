@@ -28,13 +28,13 @@ std::vector<uint8_t> Request(
     uint16_t type, uint16_t flags, uint32_t seq, const std::vector<uint8_t>& body,
     const std::vector<std::pair<uint16_t, std::vector<uint8_t>>>& attrs = {}) {
   std::vector<uint8_t> m(NLMSG_HDRLEN + NLMSG_ALIGN(body.size()), 0);
-  memcpy(m.data() + NLMSG_HDRLEN, body.data(), body.size());
+  if (!body.empty()) memcpy(m.data() + NLMSG_HDRLEN, body.data(), body.size());
   for (auto& [t, v] : attrs) {
     rtattr a{static_cast<unsigned short>(RTA_LENGTH(v.size())), t};
     size_t at = m.size();
     m.resize(at + RTA_SPACE(v.size()), 0);
     memcpy(m.data() + at, &a, sizeof a);
-    memcpy(m.data() + at + sizeof a, v.data(), v.size());
+    if (!v.empty()) memcpy(m.data() + at + sizeof a, v.data(), v.size());
   }
   nlmsghdr h{static_cast<uint32_t>(m.size()), type, flags, seq, 0};
   memcpy(m.data(), &h, sizeof h);
