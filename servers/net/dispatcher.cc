@@ -13,6 +13,8 @@ namespace {
 
 constexpr int kAfInet = 2;
 constexpr int kAfInet6 = 10;
+constexpr int kAfNetlink = 16;
+constexpr int kAfPacket = 17;
 
 }  // namespace
 
@@ -82,7 +84,11 @@ void Dispatcher::Handle(const uint8_t* message, size_t size, uint32_t txid) {
     }
     int error = 0;
     Socket* s = nullptr;
-    if (family != kAfInet && family != kAfInet6) {
+    if (family == kAfNetlink) {
+      s = CreateNetlinkSocket(&sockets_, type, protocol, &error);
+    } else if (family == kAfPacket) {
+      s = CreatePacketSocket(&sockets_, type, protocol, &error);
+    } else if (family != kAfInet && family != kAfInet6) {
       error = -EAFNOSUPPORT;
     } else if (type == SOCK_STREAM) {
       s = CreateTcpSocket(&sockets_, family, protocol, &error);

@@ -110,11 +110,11 @@ class DispatcherTest : public ::testing::Test {
     if (!data_in.empty() || room != 0) {
       r.slot = 3;
       r.length = data_in.empty() ? room : static_cast<uint32_t>(data_in.size());
-      memcpy(Slot(), data_in.data(), data_in.size());
+      if (!data_in.empty()) memcpy(Slot(), data_in.data(), data_in.size());
     }
     r.flags = flags;
     r.address_length = static_cast<uint32_t>(address.size());
-    memcpy(r.address, address.data(), address.size());
+    if (!address.empty()) memcpy(r.address, address.data(), address.size());
     uint32_t txid = ++txid_;
     dispatcher_.Handle(reinterpret_cast<const uint8_t*>(&r), sizeof r, txid);
     Collect();
@@ -389,6 +389,26 @@ TEST_F(DispatcherTest, RawIcmpSocketSeesEchoAndReplyWithHeaders) {
   }
   EXPECT_TRUE(saw_reply);
   Close(raw);
+}
+
+TEST_F(DispatcherTest, UdpBindsToADevice) {
+  uint64_t s = NewSocket(AF_INET, SOCK_DGRAM);
+  std::vector<uint8_t> lo = {'l', 'o', 0};
+  EXPECT_EQ(Call(netproto::kSetOption, s, {SOL_SOCKET, SO_BINDTODEVICE}, {}, lo).result, 0);
+  auto d = Call(netproto::kGetOption, s, {SOL_SOCKET, SO_BINDTODEVICE}, {}, {}, 16);
+  ASSERT_EQ(d.result, 0);
+  EXPECT_EQ(d.length, 3u);
+  EXPECT_STREQ(reinterpret_cast<const char*>(Slot()), "lo");
+  std::vector<uint8_t> none = {'e', 't', 'h', '7', 0};
+  EXPECT_EQ(Call(netproto::kSetOption, s, {SOL_SOCKET, SO_BINDTODEVICE}, {}, none).result, -ENODEV);
+  // Connected to 127.0.0.1 from the wildcard: getsockname names 127.0.0.1.
+  EXPECT_EQ(Call(netproto::kConnect, s, {}, In4(INADDR_LOOPBACK, 9)).result, 0);
+  auto name = Call(netproto::kLocalName, s);
+  sockaddr_in a;
+  memcpy(&a, name.address, sizeof a);
+  EXPECT_EQ(ntohl(a.sin_addr.s_addr), INADDR_LOOPBACK);
+  EXPECT_NE(a.sin_port, 0);
+  Close(s);
 }
 
 TEST_F(DispatcherTest, InterfaceIoctlsSeeTheLoopback) {

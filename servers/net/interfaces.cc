@@ -44,6 +44,7 @@ constexpr uint16_t kIffBroadcast = 0x2;
 constexpr uint16_t kIffLoopback = 0x8;
 constexpr uint16_t kIffRunning = 0x40;
 constexpr uint16_t kIffMulticast = 0x1000;
+constexpr uint32_t kIffLowerUp = 0x10000;
 
 constexpr uint16_t kArphrdEther = 1;
 constexpr uint16_t kArphrdLoopback = 772;
@@ -51,18 +52,6 @@ constexpr uint16_t kRtfUp = 0x1;
 constexpr uint16_t kRtfGateway = 0x2;
 constexpr uint32_t kIfreqSize = netproto::kIfreqSize;
 constexpr uint32_t kRtentrySize = 120;  // struct rtentry on x86-64
-
-bool IsLoopback(const struct netif* n) { return n->name[0] == 'l' && n->name[1] == 'o'; }
-
-struct netif* FindByName(const char* name) {
-  struct netif* n;
-  NETIF_FOREACH(n) {
-    char mine[16];
-    InterfaceName(n, mine);
-    if (strncmp(mine, name, 16) == 0) return n;
-  }
-  return nullptr;
-}
 
 void PutSockaddrIn(uint8_t* at, uint32_t network_order) {
   memset(at, 0, 16);
@@ -76,17 +65,7 @@ bool GetSockaddrIn(const uint8_t* at, uint32_t* network_order) {
   return true;
 }
 
-uint16_t FlagsOf(const struct netif* n) {
-  uint16_t f = kIffMulticast;
-  if (netif_is_up(n)) f |= kIffUp;
-  if (netif_is_up(n) && netif_is_link_up(n)) f |= kIffRunning;
-  if (IsLoopback(n)) {
-    f = static_cast<uint16_t>((f & ~kIffMulticast) | kIffLoopback);
-  } else {
-    f |= kIffBroadcast;
-  }
-  return f;
-}
+uint16_t FlagsOf(const struct netif* n) { return static_cast<uint16_t>(InterfaceFlags(n)); }
 
 // A text builder that stops at the room it has.
 class Text {
@@ -155,7 +134,7 @@ void RenderRoute(Text& t) {
            "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT");
   struct netif* n;
   NETIF_FOREACH(n) {
-    if (IsLoopback(n) || !netif_is_up(n)) continue;
+    if (IsLoopbackInterface(n) || !netif_is_up(n)) continue;
     uint32_t ip = ip4_addr_get_u32(netif_ip4_addr(n));
     if (ip == 0) continue;
     char name[16];
@@ -343,18 +322,44 @@ int SetDefaultRoute(uint32_t request, const uint8_t* rt, uint32_t length) {
 }  // namespace
 
 void InterfaceName(const struct netif* n, char (&out)[16]) {
-  if (IsLoopback(n)) {
+  if (IsLoopbackInterface(n)) {
     snprintf(out, sizeof out, "lo");
   } else {
     int eth = 0;
     const struct netif* m;
     NETIF_FOREACH(m) {
       if (m == n) break;
-      if (!IsLoopback(m)) ++eth;
+      if (!IsLoopbackInterface(m)) ++eth;
     }
     snprintf(out, sizeof out, "eth%d", eth);
   }
 }
+
+struct netif* FindInterface(const char* name) {
+  struct netif* n;
+  NETIF_FOREACH(n) {
+    char mine[16];
+    InterfaceName(n, mine);
+    if (strncmp(mine, name, 16) == 0) return n;
+  }
+  return nullptr;
+}
+
+bool IsLoopbackInterface(const struct netif* n) { return n->name[0] == 'l' && n->name[1] == 'o'; }
+
+uint32_t InterfaceFlags(const struct netif* n) {
+  uint32_t f = kIffMulticast;
+  if (netif_is_up(n)) f |= kIffUp;
+  if (netif_is_up(n) && netif_is_link_up(n)) f |= kIffRunning | kIffLowerUp;
+  if (IsLoopbackInterface(n)) {
+    f = (f & ~uint32_t{kIffMulticast}) | kIffLoopback;
+  } else {
+    f |= kIffBroadcast;
+  }
+  return f;
+}
+
+uint32_t InterfaceMtu(const struct netif* n) { return IsLoopbackInterface(n) ? 65536 : n->mtu; }
 
 int InterfaceIoctl(uint32_t request, uint8_t* data, uint32_t length, bool only_length,
                    uint32_t* out_length) {
@@ -364,7 +369,7 @@ int InterfaceIoctl(uint32_t request, uint8_t* data, uint32_t length, bool only_l
     struct netif* n;
     NETIF_FOREACH(n) {
       uint32_t ip = ip4_addr_get_u32(netif_ip4_addr(n));
-      if (ip == 0 && !IsLoopback(n)) continue;
+      if (ip == 0 && !IsLoopbackInterface(n)) continue;
       if (!only_length) {
         if (used + kIfreqSize > length) break;
         uint8_t* r = data + used;
@@ -396,7 +401,7 @@ int InterfaceIoctl(uint32_t request, uint8_t* data, uint32_t length, bool only_l
   char name[17];
   memcpy(name, data, 16);
   name[16] = 0;
-  struct netif* n = FindByName(name);
+  struct netif* n = FindInterface(name);
   if (n == nullptr) return -ENODEV;
   uint8_t* u = data + 16;  // the union after ifr_name
   uint32_t v = 0;
@@ -411,7 +416,7 @@ int InterfaceIoctl(uint32_t request, uint8_t* data, uint32_t length, bool only_l
       memcpy(&f, u, 2);
       if (f & kIffUp) {
         netif_set_up(n);
-      } else if (!IsLoopback(n)) {
+      } else if (!IsLoopbackInterface(n)) {
         netif_set_down(n);
       }
       return 0;
@@ -425,7 +430,7 @@ int InterfaceIoctl(uint32_t request, uint8_t* data, uint32_t length, bool only_l
       PutSockaddrIn(u, ip4_addr_get_u32(netif_ip4_netmask(n)));
       break;
     case kSiocGifBrdAddr: {
-      if (ip4_addr_get_u32(netif_ip4_addr(n)) == 0 || IsLoopback(n)) return -EADDRNOTAVAIL;
+      if (ip4_addr_get_u32(netif_ip4_addr(n)) == 0 || IsLoopbackInterface(n)) return -EADDRNOTAVAIL;
       uint32_t ip = ip4_addr_get_u32(netif_ip4_addr(n));
       uint32_t mask = ip4_addr_get_u32(netif_ip4_netmask(n));
       PutSockaddrIn(u, (ip & mask) | ~mask);
@@ -433,7 +438,7 @@ int InterfaceIoctl(uint32_t request, uint8_t* data, uint32_t length, bool only_l
     }
     case kSiocSifAddr:
     case kSiocSifNetmask: {
-      if (IsLoopback(n)) return -EPERM;
+      if (IsLoopbackInterface(n)) return -EPERM;
       if (!GetSockaddrIn(u, &v)) return -EINVAL;
       ip4_addr_t a;
       ip4_addr_set_u32(&a, v);
@@ -446,22 +451,22 @@ int InterfaceIoctl(uint32_t request, uint8_t* data, uint32_t length, bool only_l
       return 0;
     }
     case kSiocGifMtu: {
-      int mtu = IsLoopback(n) ? 65536 : n->mtu;
+      int mtu = static_cast<int>(InterfaceMtu(n));
       memcpy(u, &mtu, sizeof mtu);
       break;
     }
     case kSiocSifMtu: {
       int mtu;
       memcpy(&mtu, u, sizeof mtu);
-      if (IsLoopback(n) || mtu < 68 || mtu > 1500) return -EINVAL;
+      if (IsLoopbackInterface(n) || mtu < 68 || mtu > 1500) return -EINVAL;
       n->mtu = static_cast<u16_t>(mtu);
       return 0;
     }
     case kSiocGifHwAddr: {
       memset(u, 0, 16);
-      uint16_t type = IsLoopback(n) ? kArphrdLoopback : kArphrdEther;
+      uint16_t type = IsLoopbackInterface(n) ? kArphrdLoopback : kArphrdEther;
       memcpy(u, &type, 2);
-      if (!IsLoopback(n)) memcpy(u + 2, n->hwaddr, n->hwaddr_len);
+      if (!IsLoopbackInterface(n)) memcpy(u + 2, n->hwaddr, n->hwaddr_len);
       break;
     }
     case kSiocGifIndex: {
@@ -475,7 +480,7 @@ int InterfaceIoctl(uint32_t request, uint8_t* data, uint32_t length, bool only_l
       break;
     }
     case kSiocGifTxQLen: {
-      int qlen = IsLoopback(n) ? 1000 : 1000;
+      int qlen = kTxQueueLength;
       memcpy(u, &qlen, sizeof qlen);
       break;
     }

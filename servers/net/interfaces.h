@@ -19,6 +19,24 @@ namespace netserver {
 /// Linux's name for a netif: "lo" for the loopback, "eth<N>" for the others.
 void InterfaceName(const struct netif* n, char (&out)[16]);
 
+/// The netif Linux would call `name` ("lo", "eth0"), or nullptr.
+struct netif* FindInterface(const char* name);
+
+/// Whether `n` is lwIP's loopback netif ("lo").
+bool IsLoopbackInterface(const struct netif* n);
+
+/// Linux's interface flags for `n` (IFF_UP, IFF_BROADCAST, IFF_LOOPBACK,
+/// IFF_RUNNING, IFF_MULTICAST, IFF_LOWER_UP), as SIOCGIFFLAGS (the low 16
+/// bits) and rtnetlink's ifi_flags report them.
+uint32_t InterfaceFlags(const struct netif* n);
+
+/// The MTU Linux reports: 65536 for lo, the netif's for the others.
+uint32_t InterfaceMtu(const struct netif* n);
+
+/// The transmit queue length reported for every interface (SIOCGIFTXQLEN,
+/// IFLA_TXQLEN): Linux's default. lwIP itself queues nothing.
+inline constexpr uint32_t kTxQueueLength = 1000;
+
 /// One interface ioctl. `data` holds the struct ifreq (netproto::kIfreqSize
 /// bytes, in and out); for SIOCGIFCONF it is room for the ifreq array
 /// (`length` bytes) and `only_length` asks just for the length needed.

@@ -37,6 +37,7 @@
 #include "netif/ethernet.h"
 #include "servers/net/dispatcher.h"
 #include "servers/net/icmp_errors.h"
+#include "servers/net/link_tap.h"
 #include "servers/net/lwip_port/port.h"
 
 namespace {
@@ -80,6 +81,7 @@ err_t LinkOutput(struct netif* n, struct pbuf* p) {
   for (int attempt = 0; attempt < 100; ++attempt) {
     auto sent = nic->client->Transmit(parts, count);
     if (sent.ok()) {
+      netserver::LinkFrameOut(n, p);  // packet sockets' outgoing tap
       MIB2_STATS_NETIF_ADD(n, ifoutoctets, p->tot_len);
       if ((static_cast<const uint8_t*>(p->payload)[0] & 1) != 0) {
         MIB2_STATS_NETIF_INC(n, ifoutnucastpkts);
@@ -142,6 +144,7 @@ void InputFrame(kstd::Span<const uint8_t> frame) {
     MIB2_STATS_NETIF_INC(n, ifinucastpkts);
   }
   pbuf_take(p, frame.data(), static_cast<u16_t>(frame.size()));
+  netserver::LinkFrameIn(n, frame.data(), frame.size());  // packet sockets
   if (g_nic.netif_.input(p, &g_nic.netif_) != ERR_OK) pbuf_free(p);
 }
 

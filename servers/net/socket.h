@@ -1,8 +1,10 @@
 #pragma once
 
 // The network server's sockets: Linux socket semantics on top of lwIP's raw
-// API (tcp_socket.cc, udp_socket.cc), as MINIX's lwip service layers its
-// tcpsock/udpsock on lwIP.
+// API (tcp_socket.cc, udp_socket.cc, raw_socket.cc), as MINIX's lwip service
+// layers its tcpsock/udpsock on lwIP, plus NETLINK_ROUTE over the netifs
+// (netlink_socket.cc) and packet sockets over the link tap
+// (packet_socket.cc).
 //
 // Every operation answers at once from the socket's state (netproto never
 // lets the server hold a call); a caller that must wait does so in the
@@ -162,5 +164,10 @@ class Sockets {
 Socket* CreateTcpSocket(Sockets* sockets, int family, int protocol, int* error);
 Socket* CreateUdpSocket(Sockets* sockets, int family, int protocol, int* error);
 Socket* CreateRawSocket(Sockets* sockets, int family, int protocol, int* error);
+/// AF_NETLINK (netlink_socket.cc): SOCK_RAW or SOCK_DGRAM, NETLINK_ROUTE only.
+Socket* CreateNetlinkSocket(Sockets* sockets, int type, int protocol, int* error);
+/// AF_PACKET (packet_socket.cc): SOCK_RAW or SOCK_DGRAM; `protocol` is
+/// htons(ETH_P_*) or 0. The kernel lets only root make these.
+Socket* CreatePacketSocket(Sockets* sockets, int type, int protocol, int* error);
 
 }  // namespace netserver

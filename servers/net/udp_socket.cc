@@ -6,6 +6,10 @@
 // at once, so a UDP socket is always writable. connect() fixes the peer
 // (and filters what is received); AF_UNSPEC dissolves it.
 //
+// getsockname of a connected socket bound to the wildcard names the source
+// address the route picks, as Linux does. SO_BINDTODEVICE binds the pcb to
+// a netif (udp_bind_netif): it sends and receives through that one only.
+//
 // Not yet: ICMP errors (ECONNREFUSED on a connected socket after a port
 // unreachable: lwIP's raw API does not report them to UDP pcbs), IP_PKTINFO
 // and IP_RECVERR control messages (the options are accepted and kept).
@@ -17,9 +21,14 @@
 
 #include "kstd/new.h"
 #include "lwip/ip.h"
+#include "lwip/ip4.h"
+#include "lwip/ip6.h"
+#include "lwip/ip6_addr.h"
+#include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
 #include "servers/net/address.h"
+#include "servers/net/interfaces.h"
 #include "servers/net/socket.h"
 
 namespace netserver {
@@ -160,8 +169,20 @@ class UdpSocket final : public Socket {
   }
 
   int LocalName(Reply* reply) override {
-    reply->address_length =
-        FormatAddress(family(), pcb_->local_ip, pcb_->local_port, reply->address);
+    ip_addr_t local = pcb_->local_ip;
+    if (connected_ && ip_addr_isany(&local)) {
+      // Linux names the source address the route picks once connected
+      // (arping finds its own address so); lwIP picks it per datagram.
+      const ip_addr_t& remote = pcb_->remote_ip;
+      if (IP_IS_V4(&remote)) {
+        if (struct netif* n = ip4_route(ip_2_ip4(&remote)))
+          ip_addr_copy_from_ip4(local, *netif_ip4_addr(n));
+      } else if (struct netif* n = ip6_route(IP6_ADDR_ANY6, ip_2_ip6(&remote))) {
+        if (const ip_addr_t* source = ip6_select_source_address(n, ip_2_ip6(&remote)))
+          local = *source;
+      }
+    }
+    reply->address_length = FormatAddress(family(), local, pcb_->local_port, reply->address);
     return 0;
   }
 
@@ -174,6 +195,17 @@ class UdpSocket final : public Socket {
 
   int GetOption(int level, int name, uint8_t* out, uint32_t room, Reply* reply) override {
     int v;
+    if (level == SOL_SOCKET && name == SO_BINDTODEVICE) {
+      struct netif* n =
+          pcb_->netif_idx == NETIF_NO_INDEX ? nullptr : netif_get_by_index(pcb_->netif_idx);
+      char ifname[16] = {};
+      if (n != nullptr) InterfaceName(n, ifname);
+      uint32_t size = n == nullptr ? 0 : static_cast<uint32_t>(strlen(ifname) + 1);
+      if (room < size) return -EINVAL;  // Linux: room for the whole name
+      memcpy(out, ifname, size);
+      reply->length = size;
+      return 0;
+    }
     if (level == IPPROTO_IP && name == IP_TTL) {
       v = pcb_->ttl;
     } else if (level == IPPROTO_IP && name == IP_TOS) {
@@ -194,6 +226,19 @@ class UdpSocket final : public Socket {
   }
 
   int SetOption(int level, int name, const uint8_t* value, uint32_t length) override {
+    if (level == SOL_SOCKET && name == SO_BINDTODEVICE) {
+      // An interface name (IFNAMSIZ at most); empty: unbound again.
+      char ifname[17] = {};
+      memcpy(ifname, value, length < 16 ? length : 16);
+      if (ifname[0] == 0) {
+        udp_bind_netif(pcb_, nullptr);
+        return 0;
+      }
+      struct netif* n = FindInterface(ifname);
+      if (n == nullptr) return -ENODEV;
+      udp_bind_netif(pcb_, n);
+      return 0;
+    }
     if (level == IPPROTO_IP || level == IPPROTO_IPV6) {
       int v;
       if (length < sizeof v) return -EINVAL;

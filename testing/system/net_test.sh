@@ -13,6 +13,9 @@
 #   - guest nc to a host TCP sink (16 MiB): the host received every byte.
 #   - loopback TCP inside the guest (nc -l and nc on 127.0.0.1) and UDP
 #     to the host's DNS stub (busybox nslookup).
+#   - ip addr / ip link / ip route (rtnetlink) show eth0 as Linux does, ip addr
+#     add and ip route del/add default change them; arping and udhcpc work
+#     over packet sockets.
 #   - kill -9 of virtio_net: init restarts it, the server reattaches, and a
 #     new wget works; kill -9 of net_server: init restarts it (the old
 #     sockets were reset) and a new wget works.
@@ -94,6 +97,28 @@ if booted_to_disk; then
 
   run dns "nslookup tessera.test 10.0.2.2:$dns_port"
   check "nslookup over UDP against the host's DNS stub" in_section dns '192\.0\.2\.7'
+
+  # rtnetlink and packet sockets (busybox ip, arping, udhcpc).
+  run ip-addr 'ip addr'
+  check "ip addr shows 10.0.2.15/24 on eth0" in_section ip-addr '^ +inet 10\.0\.2\.15/24 brd 10\.0\.2\.255 scope global eth0'
+  check "ip addr shows lo's 127.0.0.1/8" in_section ip-addr '^ +inet 127\.0\.0\.1/8 scope host lo'
+  run ip-link 'ip link'
+  check "ip link shows eth0 up with its MAC" in_section ip-link '^2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500'
+  check "ip link shows eth0's hardware address" in_section ip-link 'link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff'
+  run ip-route 'ip route'
+  check "ip route shows default via 10.0.2.2 dev eth0" in_section ip-route '^default via 10\.0\.2\.2 dev eth0'
+  check "ip route shows the subnet route" in_section ip-route '^10\.0\.2\.0/24 dev eth0 .*scope link +src 10\.0\.2\.15'
+  run ip-route-change 'ip route del default && ip route && ip route add default via 10.0.2.2 && echo route-changed && ip route'
+  check "ip route del default removes it (one default listed, after the add)" \
+    test "$(section ip-route-change | grep -cE '^default via')" -eq 1
+  check "ip route add default via 10.0.2.2 puts it back" in_section ip-route-change '^route-changed$'
+  check "ip route shows the new default route" in_section ip-route-change '^default via 10\.0\.2\.2 dev eth0'
+  run arping 'arping -c 2 -I eth0 10.0.2.2'
+  check "arping -c 2 -I eth0 10.0.2.2 gets two replies" in_section arping 'Received 2 response'
+  run udhcpc 'printf "#!/bin/sh\necho dhcp-\$1 \$ip \$router\n[ \"\$1\" = bound ] && ifconfig \$interface \$ip netmask \$subnet && route add default gw \$router\nexit 0\n" > /tmp/dhcp.sh; chmod +x /tmp/dhcp.sh; udhcpc -i eth0 -n -q -s /tmp/dhcp.sh; ip route'
+  check "udhcpc -i eth0 -n -q gets the lease of 10.0.2.15" in_section udhcpc 'lease of 10\.0\.2\.15 obtained'
+  check "udhcpc's script configured 10.0.2.15 via 10.0.2.2" in_section udhcpc '^dhcp-bound 10\.0\.2\.15 10\.0\.2\.2$'
+  check "the default route is there after udhcpc" in_section udhcpc '^default via 10\.0\.2\.2 dev eth0'
 
   run drv-pid 'pid_of virtio_net'
   drv_pid="$(pid_in drv-pid)"
