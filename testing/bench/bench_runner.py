@@ -499,7 +499,32 @@ class Runner:
             problems.append("kernel panic: " + r["panic"])
         return problems
 
+    def cmd_tessera_net(self):
+        """tessera --net-only: only the boots with the network up (the smoke
+        test's quick check that the network rows can be measured)."""
+        self.start_peer()
+        rounds = []
+        for rnd in range(1, self.args.rounds + 1):
+            r = {"system": "tessera", "figures": {}}
+            self.tessera_net(rnd, r)
+            rounds.append(r)
+        agg = aggregate(rounds)
+        problems = []
+        for name, kind in self.metrics:
+            if kind in ("net", "peer"):
+                say(format_line(name, agg.get(name)))
+                problems += [f"{name}: {f.get('error') or f.get('skipped') or 'missing'}"
+                             for f in (r["figures"].get(name, {}) for r in rounds) if "median" not in f]
+        problems += [r[k] for r in rounds for k in ("net_error", "panic") if k in r]
+        path = self.write_json({"command": "tessera-net", "rounds": rounds, "tessera": agg})
+        say(f"tessera: JSON in {path}; serial logs in {self.out_dir}")
+        for p in problems:
+            say(f"tessera: problem: {p}")
+        return 0 if not problems else 1
+
     def cmd_tessera(self):
+        if self.args.net_only:
+            return self.cmd_tessera_net()
         if not self.args.no_net:
             self.start_peer()
         rounds = []
@@ -841,12 +866,16 @@ def main():
     p.add_argument("--no-native", action="store_true", help="skip the corebench boot (native IPC)")
     p.add_argument("--no-net", action="store_true", help="no host peer and no Tessera network boot "
                    "(the network metrics are then missing or skipped)")
+    p.add_argument("--net-only", action="store_true", help="tessera: only the network metrics "
+                   "(one boot per round with the network up)")
     args = p.parse_args()
     if args.rounds is None:
         args.rounds = 1 if args.command == "tessera" else 3
     if args.out_dir is None:
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        args.out_dir = os.path.join(tempfile.gettempdir(), "tessera-bench", f"{args.command}-{stamp}")
+        # Under `bazel test` (net_smoke_test) the test's own directory.
+        base = os.environ.get("TEST_TMPDIR") or tempfile.gettempdir()
+        args.out_dir = os.path.join(base, "tessera-bench", f"{args.command}-{stamp}")
     runner = Runner(args)
     return runner.cmd_tessera() if args.command == "tessera" else runner.cmd_compare()
 
