@@ -9,9 +9,9 @@
 // "no network (...)"; without --peer the host ones are skipped with
 // "no host peer (--peer)".
 //
-// The host peer (bench_runner.py's HostPeer) listens on the host's
-// 127.0.0.1; the guest reaches it through QEMU's user network as
-// 10.0.2.2:PORT. Each connection begins with one command line:
+// The host peer (host_peer.py, a thread of bench_runner.py) listens on
+// the host's 127.0.0.1; the guest reaches it through QEMU's user network
+// as 10.0.2.2:PORT. Each connection begins with one command line:
 //
 //   echo\n          the peer sends back every byte it reads, until EOF
 //                   (TCP_NODELAY on its side too)
