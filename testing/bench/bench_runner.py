@@ -22,6 +22,19 @@ same benchsuite binary in it with chroot) and, appended at run time, the
 kernel's virtio_blk and ext4 modules from /lib/modules/<version>/ (Debian
 builds them as modules; built-in ones are left out).
 
+Network (issue 12): both guests get the same NIC, run_qemu.sh's default: a
+modern virtio-net device in slot 2 on QEMU's user network (slirp), the
+guest 10.0.2.15, the host 10.0.2.2, and one host port (on 127.0.0.1)
+forwarded to the guest's HTTP port (net_bench.h). A HostPeer
+(host_peer.py) on 127.0.0.1 serves the host ends of the TCP and HTTP
+benchmarks; the suite gets it as --peer 10.0.2.2:PORT. Linux loads Debian's
+virtio_net module and sets eth0 up statically (linux_init.sh, with the peer
+from the kernel's command line: bench.peer=). Tessera's tessera.test=suite
+boot starts no network server (init), so there the network metrics say
+"no network" and come instead from a boot of the normal ISO (init starts
+virtio_net and net_server, DHCP gives eth0 its address) where the runner
+types `benchsuite --peer ... tcp_ http_ icmp_` at the shell.
+
 Disk caches: before each read pass the suite drops the caches where the
 system can (Linux: posix_fadvise and /proc/sys/vm/drop_caches); Tessera has
 no way to, and its ext2 server's 4 MiB block cache is kept (the table says
@@ -42,11 +55,17 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+import host_peer
+
+# The guest port of the suite's HTTP server (net_bench.h: kHttpGuestPort).
+HTTP_GUEST_PORT = 8080
 
 # The goals of issue 6 (ratio Tessera/Linux, lower is better). Reported, not tuned for.
 GOALS = {
@@ -69,6 +88,15 @@ GOALS = {
     "unix_dgram_roundtrip": 1.0,
     "epoll_wait_1_of_1000": 1.0,
     "eventfd_pingpong": 1.0,
+    # Issue 12: networking. Throughput at least 0.8 of Linux's (ratio
+    # Linux/Tessera <= 1.25), latencies at most 1.25 times Linux's.
+    "tcp_loopback_roundtrip": 1.25,
+    "tcp_loopback_bw": 1.25,
+    "tcp_host_roundtrip": 1.25,
+    "tcp_bw_to_host": 1.25,
+    "tcp_bw_from_host": 1.25,
+    "http_get_1KiB": 1.25,
+    "icmp_ping_host": 1.25,
 }
 
 BENCH_LINE = re.compile(
@@ -80,6 +108,11 @@ CORE_LINE = re.compile(
     r"^corebench: (?P<metric>\S+) median=(?P<median>\d+) min=(?P<min>\d+) max=(?P<max>\d+) "
     r"iterations=(?P<iterations>\d+)$")
 TESSERA_PROMPT = "tessera:~# "
+TESSERA_DHCP = re.compile(r"net: eth0 10\.0\.2\.15 netmask \S+ gateway 10\.0\.2\.2 \(DHCP\)")
+# The guest's view of the host (QEMU's user network), and the benchmarks that
+# need a network: those the suite runs again on Tessera with the network up.
+HOST_FROM_GUEST = "10.0.2.2"
+NET_SELECTION = ("tcp_", "http_", "icmp_")
 LINUX_INIT = re.compile(r"linux-init: reached init uptime=(?P<uptime>[\d.]+) kernel=(?P<kernel>\S+)")
 LINUX_CMDLINE = "console=ttyS0 quiet panic=-1"
 
@@ -135,19 +168,30 @@ class Boot:
     def __init__(self, name, cmd, log_path):
         self.name, self.cmd, self.log_path = name, cmd, log_path
 
-    def run(self, markers=(), stop_at=None, timeout=600.0):
+    def run(self, markers=(), stop_at=None, timeout=600.0, typing=None):
         """Runs until QEMU exits (or `stop_at`, a marker name, is seen, or the
-        timeout). Returns (status, text, {marker: seconds since launch})."""
+        timeout). Returns (status, text, {marker: seconds since launch}).
+
+        With `typing` ((names, text): once every marker of `names` has been
+        seen, `text` is typed at the console), the console is QEMU's stdio
+        (the command must not send it to a file): its output goes to the
+        log, its input comes from us."""
         if os.path.exists(self.log_path):
             os.unlink(self.log_path)
         seen = {}
         t0 = time.monotonic()
         # QEMU's own messages (e.g. "terminating on signal 15") go next to the log.
         with open(self.log_path + ".stderr", "wb") as err:
-            proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
-                                    start_new_session=True)
+            if typing is None:
+                proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                                        start_new_session=True)
+            else:
+                with open(self.log_path, "wb") as out:
+                    proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=out, stderr=err,
+                                            start_new_session=True)
         text = ""
         status = None
+        typed = typing is None
         try:
             while True:
                 status = proc.poll()
@@ -156,6 +200,10 @@ class Boot:
                 for name, pattern in markers:
                     if name not in seen and _found(pattern, text):
                         seen[name] = now
+                if not typed and status is None and all(n in seen for n in typing[0]):
+                    proc.stdin.write(typing[1].encode())
+                    proc.stdin.flush()
+                    typed = True
                 if stop_at is not None and stop_at in seen:
                     break
                 if status is not None:
@@ -166,6 +214,11 @@ class Boot:
                     break
                 time.sleep(0.005)
         finally:
+            if proc.stdin is not None:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
             if proc.poll() is None:
                 # The launcher and QEMU run in their own process group (ours).
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -205,6 +258,23 @@ class Runner:
         os.makedirs(self.out_dir, exist_ok=True)
         self.linux_kernel = None
         self.linux_initrd = None  # linux_initramfs plus the kernel's modules
+        self.peer = None  # the HostPeer, from start_peer() on
+
+    def start_peer(self):
+        self.peer = host_peer.HostPeer().start()
+        say(f"{self.args.command}: host peer on 127.0.0.1:{self.peer.port} (the guests' {HOST_FROM_GUEST}:{self.peer.port})")
+
+    def forward_http(self):
+        """A free host port on 127.0.0.1, forwarded to the guest's HTTP
+        server by the next boot; the peer's GETs go there."""
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.peer.http_port = port
+        return port
+
+    def peer_arg(self):
+        return f"{HOST_FROM_GUEST}:{self.peer.port}"
 
     def log(self, name):
         return os.path.join(self.out_dir, name + ".serial.log")
@@ -246,6 +316,9 @@ class Runner:
             result["panic"] = _tail(text, "KERNEL PANIC")
         if "init: the root is now the ext2 disk" not in text:
             result["disk_error"] = "the root did not move to the disk"
+        # 2b. The network metrics, with the network up (see the module's doc).
+        if not self.args.no_net:
+            self.tessera_net(rnd, result)
         # 3. corebench, for the native IPC round trip.
         if not self.args.no_native:
             boot = Boot("tessera corebench", [self.run_qemu, "--iso", self.core_iso, "--serial-log",
@@ -257,6 +330,38 @@ class Runner:
                 if m and m.group("metric") == "ipc_call_64B":
                     result["native_ipc_64B"] = {k: int(m.group(k)) for k in ("median", "min", "max", "iterations")}
         return result
+
+    def tessera_net(self, rnd, result):
+        """Boots the normal ISO with a forwarded HTTP port, waits for the
+        shell and eth0's DHCP lease, types the suite's network benchmarks and
+        a power-off; their figures replace the suite boot's "no network"."""
+        log = self.log(f"tessera-net-{rnd}")
+        fwd = self.forward_http()
+        cmd = [self.run_qemu, "--iso", self.shell_iso, "--net", "user",
+               "--hostfwd", f"tcp:{fwd}-:{HTTP_GUEST_PORT}"] + self.qemu_common()
+        line = (f"benchsuite --peer {self.peer_arg()} {' '.join(NET_SELECTION)}; "
+                "echo bench-net-status=$?; kill -USR2 1\n")
+        status, text, seen = Boot("tessera net", cmd, log).run(
+            markers=[("prompt", TESSERA_PROMPT), ("dhcp", TESSERA_DHCP)] + SUITE_MARKERS,
+            timeout=self.args.timeout, typing=(("prompt", "dhcp"), line))
+        figures, done = parse_suite(text)
+        clock = {"figures": figures}
+        check_clock(clock, seen)
+        result["net_qemu_status"] = status
+        if "KERNEL PANIC" in text:
+            result["panic"] = _tail(text, "KERNEL PANIC")
+        if "dhcp" not in seen:
+            result["net_error"] = "network boot: no DHCP lease for eth0 (net: eth0 10.0.2.15 ...)"
+        elif not done:
+            result["net_error"] = "network boot: the suite did not finish (no 'bench: done')"
+        elif "bench-net-status=0" not in text:
+            result["net_error"] = "network boot: the suite did not exit 0"
+        if "clock_error" in clock:
+            result["net_error"] = "network boot: " + clock["clock_error"]
+            return
+        for name, kind in self.metrics:
+            if kind in ("net", "peer") and name in figures:
+                result["figures"][name] = figures[name]
 
     # ---- Linux ---------------------------------------------------------------
 
@@ -287,7 +392,8 @@ class Runner:
 
     def make_linux_initrd(self):
         """linux_initramfs plus a cpio archive of the kernel modules the disk
-        needs (virtio_blk, ext4 and what they depend on) under
+        and the NIC need (virtio_blk, ext4, virtio_net and what they depend
+        on) under
         /lib/modules/bench/, with "order" listing them in load order; the
         /init script insmods them. Made at run time from the host's
         /lib/modules/<version>/, so building needs no installed kernel."""
@@ -324,13 +430,19 @@ class Runner:
         disk = os.path.join(self.out_dir, f"linux-disk-{rnd}.img")
         subprocess.run(["cp", "--sparse=always", self.bench_disk, disk], check=True)
         os.chmod(disk, 0o644)
-        # The same machine as run_qemu.sh gives Tessera, minus the CD.
+        # The same machine as run_qemu.sh gives Tessera, minus the CD: its
+        # default NIC (slot 2, before the disk) with the HTTP port forwarded
+        # from 127.0.0.1 only.
+        fwd = f",hostfwd=tcp:127.0.0.1:{self.forward_http()}-:{HTTP_GUEST_PORT}" if self.peer else ""
+        cmdline = LINUX_CMDLINE + (f" bench.peer={self.peer_arg()}" if self.peer else "")
         cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", "max",
                "-smp", str(self.args.smp), "-m", str(self.args.mem),
                "-display", "none", "-no-reboot",
                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                "-kernel", self.linux_kernel, "-initrd", self.linux_initrd,
-               "-append", LINUX_CMDLINE,
+               "-append", cmdline,
+               "-netdev", f"user,id=n0{fwd}",
+               "-device", "virtio-net-pci,netdev=n0,disable-legacy=on,addr=2",
                "-drive", f"file={disk},if=none,format=raw,id=root",
                "-device", "virtio-blk-pci,drive=root,disable-legacy=on",
                "-serial", f"file:{log}", "-monitor", "none"]
@@ -379,13 +491,42 @@ class Runner:
             problems.append(r["boot_error"])
         if "disk_error" in r:
             problems.append(r["disk_error"])
+        if "net_error" in r:
+            problems.append(r["net_error"])
         if "clock_error" in r:
             problems.append(r["clock_error"] + " (round left out of the figures)")
         if "panic" in r:
             problems.append("kernel panic: " + r["panic"])
         return problems
 
+    def cmd_tessera_net(self):
+        """tessera --net-only: only the boots with the network up (the smoke
+        test's quick check that the network rows can be measured)."""
+        self.start_peer()
+        rounds = []
+        for rnd in range(1, self.args.rounds + 1):
+            r = {"system": "tessera", "figures": {}}
+            self.tessera_net(rnd, r)
+            rounds.append(r)
+        agg = aggregate(rounds)
+        problems = []
+        for name, kind in self.metrics:
+            if kind in ("net", "peer"):
+                say(format_line(name, agg.get(name)))
+                problems += [f"{name}: {f.get('error') or f.get('skipped') or 'missing'}"
+                             for f in (r["figures"].get(name, {}) for r in rounds) if "median" not in f]
+        problems += [r[k] for r in rounds for k in ("net_error", "panic") if k in r]
+        path = self.write_json({"command": "tessera-net", "rounds": rounds, "tessera": agg})
+        say(f"tessera: JSON in {path}; serial logs in {self.out_dir}")
+        for p in problems:
+            say(f"tessera: problem: {p}")
+        return 0 if not problems else 1
+
     def cmd_tessera(self):
+        if self.args.net_only:
+            return self.cmd_tessera_net()
+        if not self.args.no_net:
+            self.start_peer()
         rounds = []
         for rnd in range(1, self.args.rounds + 1):
             r = self.tessera_round(rnd)
@@ -416,6 +557,8 @@ class Runner:
         self.linux_kernel = self.find_linux_kernel()
         self.linux_initrd = self.make_linux_initrd()
         say(f"compare: Linux kernel {self.linux_kernel}, initramfs {self.linux_initrd}")
+        if not self.args.no_net:
+            self.start_peer()
         say(f"compare: QEMU q35 -accel tcg -cpu max -smp {self.args.smp} -m {self.args.mem}; "
             f"{self.args.rounds} round(s); logs in {self.out_dir}")
         tess, lin = [], []
@@ -471,6 +614,8 @@ class Runner:
                       if f and "cache" in f.get("extra", {})]
             if caches:
                 row["note"] += ", ".join(caches) + "; "
+            if name in SHOW_MAX and t and l and "max" in t and "max" in l:
+                row["note"] += f"max Tessera {_ms(t['max'])}, Linux {_ms(l['max'])}; "
             if row["tessera"] and row["linux"]:
                 if row["unit"] == "MB/s":
                     row["ratio"] = row["linux"] / row["tessera"]
@@ -502,6 +647,15 @@ class Runner:
             json.dump(doc, f, indent=2, sort_keys=False)
             f.write("\n")
         return path
+
+
+# Rows whose worst sample the table shows too (a 200 ms delayed-ACK or Nagle
+# stall would show there, not in the median).
+SHOW_MAX = ("tcp_host_roundtrip", "tcp_loopback_roundtrip")
+
+
+def _ms(ns):
+    return f"{ns / 1e6:.1f} ms"
 
 
 SUITE_MARKERS = [("suite_start", "bench: system "), ("suite_done", "bench: done")]
@@ -578,7 +732,7 @@ def print_table(rows):
             verdict = "met" if r["ratio"] <= r["goal"] else "not met"
         if r["note"] and r["ratio"] is None:
             verdict = r["note"].strip("; ")
-        elif "cache=" in r["note"]:
+        elif "cache=" in r["note"] or "max " in r["note"]:
             verdict += " (" + r["note"].strip("; ") + ")"
         lines.append((r["metric"], r["unit"] or "", num(r["tessera"], r["unit"]), num(r["linux"], r["unit"]),
                       ratio, goal, verdict))
@@ -618,6 +772,7 @@ def _qemu_version():
 LINUX_MODULES = [
     "kernel/drivers/virtio/virtio_pci.ko",
     "kernel/drivers/block/virtio_blk.ko",
+    "kernel/drivers/net/virtio_net.ko",  # needs net_failover and failover
     "kernel/crypto/crc32c_generic.ko",
     "kernel/fs/ext4/ext4.ko",
 ]
@@ -643,7 +798,7 @@ def linux_module_order(mod_dir, wanted):
     except FileNotFoundError:
         if all(_module_stem(w) in builtin for w in wanted):
             return []
-        sys.exit(f"compare: no {mod_dir}/modules.dep: the Linux kernel's modules (virtio_blk, ext4) "
+        sys.exit(f"compare: no {mod_dir}/modules.dep: the Linux kernel's modules (virtio_blk, virtio_net, ext4) "
                  "are needed for the disk (install the linux-image package of the kernel, or --linux-modules)")
     order = []
 
@@ -720,12 +875,18 @@ def main():
     p.add_argument("--linux-modules", help="the Linux kernel's module directory "
                    "(default /lib/modules/<version of the kernel>)")
     p.add_argument("--no-native", action="store_true", help="skip the corebench boot (native IPC)")
+    p.add_argument("--no-net", action="store_true", help="no host peer and no Tessera network boot "
+                   "(the network metrics are then missing or skipped)")
+    p.add_argument("--net-only", action="store_true", help="tessera: only the network metrics "
+                   "(one boot per round with the network up)")
     args = p.parse_args()
     if args.rounds is None:
         args.rounds = 1 if args.command == "tessera" else 3
     if args.out_dir is None:
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        args.out_dir = os.path.join(tempfile.gettempdir(), "tessera-bench", f"{args.command}-{stamp}")
+        # Under `bazel test` (net_smoke_test) the test's own directory.
+        base = os.environ.get("TEST_TMPDIR") or tempfile.gettempdir()
+        args.out_dir = os.path.join(base, "tessera-bench", f"{args.command}-{stamp}")
     runner = Runner(args)
     return runner.cmd_tessera() if args.command == "tessera" else runner.cmd_compare()
 

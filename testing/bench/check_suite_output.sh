@@ -3,6 +3,9 @@
 # Checks benchsuite's output in LOG (CRs already removed): every metric of
 # METRICS_TXT has its line with a number for each figure (the values are not
 # judged), disk metrics may say "skipped: no disk" when ALLOW_DISK_SKIP is 1,
+# net and peer metrics "skipped: no network" (no AF_INET sockets), peer
+# metrics also "skipped: no host peer" (no --peer) or, for a user without
+# root, "skipped: raw sockets need root",
 # no metric reports an error, and the suite printed "bench: done".
 set -uo pipefail
 metrics="$1"; log="$2"; allow_skip="${3:-1}"
@@ -14,6 +17,12 @@ while read -r name kind; do
     continue
   fi
   if [ "$kind" = disk ] && [ "$allow_skip" = 1 ] && grep -qE "^bench: $name skipped: no disk" "$log"; then
+    continue
+  fi
+  if [ "$kind" = net ] || [ "$kind" = peer ]; then
+    grep -qE "^bench: $name skipped: no network" "$log" && continue
+  fi
+  if [ "$kind" = peer ] && grep -qE "^bench: $name skipped: (no host peer|raw sockets need root)" "$log"; then
     continue
   fi
   echo "check_suite_output.sh: metric $name missing or malformed:" >&2

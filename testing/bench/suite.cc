@@ -2,13 +2,16 @@
 // that runs unmodified on Linux and on Tessera, so the two kernels can be
 // compared in the same QEMU. Usage:
 //
-//   benchsuite [--tiny PATH] [--tmp DIR] [--disk DIR] [--disk-mib N] [NAME...]
+//   benchsuite [--tiny PATH] [--tmp DIR] [--disk DIR] [--disk-mib N]
+//              [--peer A.B.C.D:PORT] [NAME...]
 //
 //   --tiny PATH    the program fork_execve_wait runs (default /bin/benchtiny)
 //   --tmp DIR      where the small file of file_open_read_close lives (/tmp)
 //   --disk DIR     where the disk benchmarks put their file (default /); they
 //                  are skipped when DIR is on a RAM file system (ramfs, tmpfs)
 //   --disk-mib N   size of the disk benchmarks' file (default 64)
+//   --peer A:P     the host peer of the network benchmarks (net_bench.h);
+//                  without it the host ones are skipped
 //   NAME...        run only the benchmarks whose name contains one of these
 //
 // Output, one line per metric (parsed by bench_runner.py and the tests):
@@ -31,6 +34,12 @@
 // 1 KiB blocks, and the kernel keeps no file data; so a 64 MiB file's
 // sequential read misses it completely, while about 1 in 16 random reads may
 // hit the file's tail the write left in it).
+//
+// Network figures (net_bench.h): TCP on 127.0.0.1 inside the system, TCP
+// with the host peer (1-byte round trips with TCP_NODELAY, 32 MiB each
+// way), the peer's sequential HTTP GETs of 1 KiB from a server in the suite
+// (times on the host's clock) and ICMP echo to the peer's address. They are
+// skipped ("no network") where AF_INET sockets do not exist.
 //
 // Times are CLOCK_MONOTONIC nanoseconds; median/min/max are over samples
 // (a sample is one operation or the mean of a batch, see each benchmark);
@@ -59,7 +68,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testing/bench/net_bench.h"
+#include "testing/bench/suite_util.h"
+
 namespace {
+
+using bench::Fail;
+using bench::g_samples;
+using bench::kFailed;
+using bench::kMeasured;
+using bench::kSkipped;
+using bench::NowNs;
+using bench::Outcome;
+using bench::ReadAll;
+using bench::ReapedCleanly;
+using bench::Report;
+using bench::Skip;
+using bench::WriteAll;
 
 constexpr size_t kPage = 4096;
 
@@ -71,90 +96,14 @@ struct Options {
 };
 Options g_options;
 
-int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-// ---- samples and result lines ----------------------------------------------
-
-constexpr int kMaxSamples = 4096;
-double g_samples[kMaxSamples];
+// ---- samples ------------------------------------------------------------------
 
 int CompareDouble(const void* a, const void* b) {
   double x = *static_cast<const double*>(a), y = *static_cast<const double*>(b);
   return x < y ? -1 : x > y;
 }
 
-// Prints a metric line for samples[0..n). `extra` is appended (" k=v ...").
-void Report(const char* metric, const char* unit, double* samples, int n, long iterations,
-            const char* extra = "") {
-  qsort(samples, static_cast<size_t>(n), sizeof samples[0], CompareDouble);
-  // ns are whole numbers; bandwidths keep one decimal.
-  const char* fmt = strcmp(unit, "ns") == 0
-                        ? "bench: %s unit=%s median=%.0f min=%.0f max=%.0f iterations=%ld%s\n"
-                        : "bench: %s unit=%s median=%.1f min=%.1f max=%.1f iterations=%ld%s\n";
-  printf(fmt, metric, unit, samples[n / 2], samples[0], samples[n - 1], iterations, extra);
-  fflush(stdout);
-}
-
-// Outcomes of one benchmark (also its child's exit status).
-enum Outcome { kMeasured = 0, kFailed = 1, kSkipped = 2 };
-
-// Reports a failure; with `use_errno`, the errno of the call that failed.
-Outcome Fail(const char* metric, const char* what, bool use_errno = true) {
-  int e = use_errno ? errno : 0;
-  if (e != 0) {
-    printf("bench: %s error: %s: %s (errno %d)\n", metric, what, strerror(e), e);
-  } else {
-    printf("bench: %s error: %s\n", metric, what);
-  }
-  fflush(stdout);
-  return kFailed;
-}
-
-Outcome Skip(const char* metric, const char* why) {
-  printf("bench: %s skipped: %s\n", metric, why);
-  fflush(stdout);
-  return kSkipped;
-}
-
 // ---- small helpers ------------------------------------------------------------
-
-bool WriteAll(int fd, const void* data, size_t n) {
-  const char* p = static_cast<const char*>(data);
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
-bool ReadAll(int fd, void* data, size_t n) {
-  char* p = static_cast<char*>(data);
-  while (n > 0) {
-    ssize_t r = read(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
-
-// Waits for `pid` and says whether it exited with status 0.
-bool ReapedCleanly(pid_t pid) {
-  int status = 0;
-  pid_t r;
-  do {
-    r = waitpid(pid, &status, 0);
-  } while (r < 0 && errno == EINTR);
-  return r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
 
 // A child that echoes every byte it reads on `in` back on `out` until EOF.
 [[noreturn]] void EchoChild(int in, int out) {
@@ -718,6 +667,13 @@ constexpr Benchmark kBenchmarks[] = {
     {"unix_dgram_roundtrip", UnixDgramRoundTrip},
     {"epoll_wait_1_of_1000", EpollOneOfThousand},
     {"eventfd_pingpong", EventfdPingPong},
+    {"tcp_loopback_roundtrip", bench::TcpLoopbackRoundTrip},
+    {"tcp_loopback_bw", bench::TcpLoopbackBandwidth},
+    {"tcp_host_roundtrip", bench::TcpHostRoundTrip},
+    {"tcp_bw_to_host", bench::TcpBandwidthToHost},
+    {"tcp_bw_from_host", bench::TcpBandwidthFromHost},
+    {"http_get_1KiB", bench::HttpGet1KiB},
+    {"icmp_ping_host", bench::IcmpPingHost},
 };
 
 // Runs one benchmark in a child process; returns its outcome.
@@ -758,7 +714,8 @@ bool Selected(const char* name, int argc, char** argv, int first) {
 
 int Usage() {
   fprintf(stderr,
-          "usage: benchsuite [--tiny PATH] [--tmp DIR] [--disk DIR] [--disk-mib N] [NAME...]\n");
+          "usage: benchsuite [--tiny PATH] [--tmp DIR] [--disk DIR] [--disk-mib N]\n"
+          "                  [--peer A.B.C.D:PORT] [NAME...]\n");
   return 2;
 }
 
@@ -777,6 +734,8 @@ int main(int argc, char** argv) {
     } else if (strcmp(argv[i], "--disk-mib") == 0) {
       g_options.disk_mib = atol(argv[i + 1]);
       if (g_options.disk_mib <= 0) return Usage();
+    } else if (strcmp(argv[i], "--peer") == 0) {
+      if (!bench::SetPeer(argv[i + 1])) return Usage();
     } else {
       return Usage();
     }
