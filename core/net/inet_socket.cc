@@ -15,17 +15,21 @@ using netproto::Delivery;
 using netproto::Request;
 
 constexpr uint32_t kSiocGifconf = 0x8912;
+constexpr int kSoAttachFilter = 26;
+constexpr uint16_t kMaxFilterInstructions = 4096;  // Linux's BPF_MAXINSNS
 constexpr uint32_t kSiocAddRt = 0x890B;
 constexpr uint32_t kSiocDelRt = 0x890C;
 constexpr size_t kRtentrySize = 120;  // struct rtentry on x86-64
 
-// Linux's socket ioctls for interfaces and routes: 0x8900..0x89ff, less the
-// ones the socket layer answers itself.
+}  // namespace
+
 bool IsInterfaceIoctl(uint32_t request) {
   return request >= 0x8900 && request <= 0x89ff && request != 0x8901 /* FIOSETOWN */ &&
          request != 0x8903 /* FIOGETOWN */ && request != 0x8904 /* SIOCGPGRP */ &&
          request != 0x8902 /* SIOCSPGRP */;
 }
+
+namespace {
 
 int16_t PollEventsOf(uint64_t readiness) {
   int16_t events = 0;
@@ -118,6 +122,7 @@ class InetSocket final : public Socket, public RemoteSocketLink {
         transport_, family(), type(), protocol(), linux_abi::kORdWr | flags));
     if (!fresh) return kstd::Error::kNoMemory;
     transport_->Attach(fresh.get());
+    if (!nonblocking() && !Ready(kReadableEvents)) TRY(WaitFor(kSignalReadable, ReceiveDeadline()));
     for (;;) {
       Request r{};
       r.arg[0] = fresh->remote_id;
@@ -168,6 +173,9 @@ class InetSocket final : public Socket, public RemoteSocketLink {
     if (!stream && request.data.size() > netproto::kSlotSize) return kstd::Error::kMessageSize;
     size_t sent = 0;
     const uint64_t deadline = SendDeadline();
+    if (!dont_wait && !Ready(linux_abi::kPollOut | linux_abi::kPollErr | linux_abi::kPollHup)) {
+      TRY(WaitFor(kSignalWritable, deadline));
+    }
     do {
       size_t chunk = request.data.size() - sent;
       if (chunk > netproto::kSlotSize) chunk = netproto::kSlotSize;
@@ -202,6 +210,11 @@ class InetSocket final : public Socket, public RemoteSocketLink {
     const bool wait_all =
         stream && (flags & linux_abi::kMsgWaitAll) != 0 && (flags & linux_abi::kMsgPeek) == 0;
     const uint64_t deadline = ReceiveDeadline();
+    // Nothing to read by the server's last word: wait before asking (a
+    // request that could only answer EAGAIN costs a round trip).
+    if (!dont_wait && !out.empty() && !Ready(kReadableEvents)) {
+      TRY(WaitFor(kSignalReadable, deadline));
+    }
     size_t got = 0;
     for (;;) {
       size_t room = out.size() - got;
@@ -239,52 +252,6 @@ class InetSocket final : public Socket, public RemoteSocketLink {
     }
   }
 
-  kstd::Result<int64_t> Ioctl(uint32_t request, uint64_t arg) override {
-    if (!IsInterfaceIoctl(request)) return Socket::Ioctl(request, arg);
-    Request r{};
-    r.arg[0] = request;
-    if (request == kSiocGifconf) {
-      // struct ifconf { int ifc_len; int pad; char* ifc_buf; }
-      struct {
-        int32_t len;
-        int32_t pad;
-        uint64_t buf;
-      } conf;
-      TRY(UserPtr<decltype(conf)>(arg).CopyIn(&conf));
-      if (conf.len < 0) return kstd::Error::kInvalid;
-      uint32_t room = static_cast<uint32_t>(conf.len) < netproto::kSlotSize
-                          ? static_cast<uint32_t>(conf.len)
-                          : netproto::kSlotSize;
-      uint8_t* list = new (kstd::nothrow) uint8_t[netproto::kSlotSize];
-      if (list == nullptr) return kstd::Error::kNoMemory;
-      // With no buffer Linux reports the length every interface needs.
-      r.arg[1] = conf.buf == 0 ? 1 : 0;
-      auto d = Do(netproto::kIoctl, r, {},
-                  kstd::Span<uint8_t>(list, conf.buf == 0 ? netproto::kSlotSize : room));
-      if (d.is_error()) {
-        delete[] list;
-        return d.error();
-      }
-      kstd::Result<void> copied = kstd::Ok();
-      if (conf.buf != 0 && d.value().length != 0)
-        copied = UserPtr<uint8_t>(conf.buf).CopyOut(list, d.value().length);
-      delete[] list;
-      TRY(kstd::Move(copied));
-      conf.len = static_cast<int32_t>(d.value().length);
-      TRY(UserPtr<decltype(conf)>(arg).CopyOut(&conf));
-      return int64_t{0};
-    }
-    // struct ifreq, or struct rtentry for the route calls.
-    uint8_t request_bytes[kRtentrySize];
-    const size_t size =
-        request == kSiocAddRt || request == kSiocDelRt ? kRtentrySize : netproto::kIfreqSize;
-    TRY(UserPtr<uint8_t>(arg).CopyIn(request_bytes, size));
-    auto d = TRY(Do(netproto::kIoctl, r, kstd::Span<const uint8_t>(request_bytes, size),
-                    kstd::Span<uint8_t>(request_bytes, size)));
-    if (d.length != 0) TRY(UserPtr<uint8_t>(arg).CopyOut(request_bytes, d.length));
-    return int64_t{0};
-  }
-
   kstd::Result<void> LocalName(SocketAddress* out) override {
     Request r{};
     auto d = TRY(Do(netproto::kLocalName, r));
@@ -315,11 +282,39 @@ class InetSocket final : public Socket, public RemoteSocketLink {
   kstd::Result<void> SetFamilyOption(int level, int name,
                                      kstd::Span<const uint8_t> value) override {
     if (value.size() > netproto::kSlotSize) return kstd::Error::kInvalid;
+    if (level == linux_abi::kSolSocket && name == kSoAttachFilter) return AttachFilter(value);
     Request r{};
     r.arg[0] = static_cast<uint64_t>(level);
     r.arg[1] = static_cast<uint64_t>(name);
     TRY(Do(netproto::kSetOption, r, value));
     return kstd::Ok();
+  }
+
+  // SO_ATTACH_FILTER: struct sock_fprog { u16 len; ...; sock_filter* filter }
+  // points into the caller's memory; the server gets the program itself:
+  // the fprog followed by its len 8-byte instructions.
+  kstd::Result<void> AttachFilter(kstd::Span<const uint8_t> value) {
+    if (value.size() < 16) return kstd::Error::kInvalid;
+    uint16_t count;
+    uint64_t filter;
+    __builtin_memcpy(&count, value.data(), sizeof count);
+    __builtin_memcpy(&filter, value.data() + 8, sizeof filter);
+    if (count == 0 || count > kMaxFilterInstructions) return kstd::Error::kInvalid;
+    size_t size = 16 + size_t{count} * 8;
+    uint8_t* program = new (kstd::nothrow) uint8_t[size];
+    if (program == nullptr) return kstd::Error::kNoMemory;
+    __builtin_memcpy(program, value.data(), 16);
+    auto copied = UserPtr<uint8_t>(filter).CopyIn(program + 16, size - 16);
+    kstd::Result<void> result = copied;
+    if (copied.ok()) {
+      Request r{};
+      r.arg[0] = static_cast<uint64_t>(linux_abi::kSolSocket);
+      r.arg[1] = static_cast<uint64_t>(kSoAttachFilter);
+      auto d = Do(netproto::kSetOption, r, kstd::Span<const uint8_t>(program, size));
+      result = d.is_error() ? kstd::Result<void>(d.error()) : kstd::Ok();
+    }
+    delete[] program;
+    return result;
   }
 
   kstd::Result<void> SharedOptionChanged(int name, kstd::Span<const uint8_t> value) override {
@@ -362,6 +357,12 @@ class InetSocket final : public Socket, public RemoteSocketLink {
     return d.value > 0x7fffffff ? 0x7fffffff : static_cast<int>(d.value);
   }
 
+  bool Ready(int16_t events) const {
+    return (__atomic_load_n(&events_, __ATOMIC_ACQUIRE) & events) != 0;
+  }
+  static constexpr int16_t kReadableEvents =
+      linux_abi::kPollIn | linux_abi::kPollErr | linux_abi::kPollHup | linux_abi::kPollRdHup;
+
   // Waits for `wanted` (or an error or hang-up) on this socket.
   // SO_*TIMEO expiring gives kAgain, as Linux.
   kstd::Result<void> WaitFor(Signals wanted, uint64_t deadline) {
@@ -385,6 +386,67 @@ class InetSocket final : public Socket, public RemoteSocketLink {
 bool NetworkServerPresent() {
   kstd::RefPtr<NetTransport> t = NetTransport::Current();
   return t && !t->dead();
+}
+
+namespace {
+
+// One request about the stack rather than a socket (kIoctl).
+kstd::Result<Delivery> CallServer(Request& r, kstd::Span<const uint8_t> in,
+                                  kstd::Span<uint8_t> out) {
+  kstd::RefPtr<NetTransport> transport = NetTransport::Current();
+  if (!transport || transport->dead()) return kstd::Error::kNoDevice;
+  r.op = netproto::kIoctl;
+  Delivery d = TRY(transport->Call(r, in, out));
+  if (d.result < 0) return NetTransport::ErrorOf(d.result);
+  return d;
+}
+
+}  // namespace
+
+kstd::Result<int64_t> InterfaceIoctl(uint32_t request, uint64_t arg) {
+  if (!IsInterfaceIoctl(request)) return kstd::Error::kNotTty;
+  Request r{};
+  r.arg[0] = request;
+  if (request == kSiocGifconf) {
+    // struct ifconf { int ifc_len; int pad; char* ifc_buf; }
+    struct {
+      int32_t len;
+      int32_t pad;
+      uint64_t buf;
+    } conf;
+    TRY(UserPtr<decltype(conf)>(arg).CopyIn(&conf));
+    if (conf.len < 0) return kstd::Error::kInvalid;
+    uint32_t room = static_cast<uint32_t>(conf.len) < netproto::kSlotSize
+                        ? static_cast<uint32_t>(conf.len)
+                        : netproto::kSlotSize;
+    uint8_t* list = new (kstd::nothrow) uint8_t[netproto::kSlotSize];
+    if (list == nullptr) return kstd::Error::kNoMemory;
+    // With no buffer Linux reports the length every interface needs.
+    r.arg[1] = conf.buf == 0 ? 1 : 0;
+    auto d =
+        CallServer(r, {}, kstd::Span<uint8_t>(list, conf.buf == 0 ? netproto::kSlotSize : room));
+    if (d.is_error()) {
+      delete[] list;
+      return d.error();
+    }
+    kstd::Result<void> copied = kstd::Ok();
+    if (conf.buf != 0 && d.value().length != 0)
+      copied = UserPtr<uint8_t>(conf.buf).CopyOut(list, d.value().length);
+    delete[] list;
+    TRY(kstd::Move(copied));
+    conf.len = static_cast<int32_t>(d.value().length);
+    TRY(UserPtr<decltype(conf)>(arg).CopyOut(&conf));
+    return int64_t{0};
+  }
+  // struct ifreq, or struct rtentry for the route calls.
+  uint8_t request_bytes[kRtentrySize];
+  const size_t size =
+      request == kSiocAddRt || request == kSiocDelRt ? kRtentrySize : netproto::kIfreqSize;
+  TRY(UserPtr<uint8_t>(arg).CopyIn(request_bytes, size));
+  auto d = TRY(CallServer(r, kstd::Span<const uint8_t>(request_bytes, size),
+                          kstd::Span<uint8_t>(request_bytes, size)));
+  if (d.length != 0) TRY(UserPtr<uint8_t>(arg).CopyOut(request_bytes, d.length));
+  return int64_t{0};
 }
 
 kstd::Result<size_t> ReadProcNet(uint32_t file, kstd::Span<uint8_t> out) {

@@ -37,6 +37,14 @@ kstd::Result<kstd::RefPtr<Socket>> CreateInetSocket(int family, int type, int pr
 /// Whether a network server is registered and alive.
 bool NetworkServerPresent();
 
+/// Linux's socket ioctls for interfaces and routes (0x8900..0x89ff, less
+/// the process-group ones), which any socket takes, as Linux's sock_ioctl.
+bool IsInterfaceIoctl(uint32_t request);
+/// Serves one of them through the network server: struct ifreq (or
+/// rtentry, ifconf) at user address `arg`. Errors: kNoDevice (no server),
+/// kFault, kNotTty (not an interface ioctl), the server's.
+kstd::Result<int64_t> InterfaceIoctl(uint32_t request, uint64_t arg);
+
 /// /proc/net/<file> as the network server renders it (netproto::ProcNetFile)
 /// into `out`; returns its length. Errors: kNoDevice (no server),
 /// kConnectionReset, the server's.

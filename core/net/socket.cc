@@ -1,5 +1,7 @@
 #include "core/net/socket.h"
 
+#include "core/net/inet_socket.h"
+
 #include "abi/linux/stat.h"
 #include "abi/linux/time.h"
 #include "core/sched/scheduler.h"
@@ -111,6 +113,7 @@ kstd::Result<size_t> Socket::Write(kstd::Span<const uint8_t> in) {
 }
 
 kstd::Result<int64_t> Socket::Ioctl(uint32_t request, uint64_t arg) {
+  if (IsInterfaceIoctl(request)) return InterfaceIoctl(request, arg);
   int value = 0;
   if (request == linux_abi::kSiocInq) {
     value = TRY(BytesToRead());

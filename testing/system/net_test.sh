@@ -119,6 +119,11 @@ if booted_to_disk; then
   check "udhcpc -i eth0 -n -q gets the lease of 10.0.2.15" in_section udhcpc 'lease of 10\.0\.2\.15 obtained'
   check "udhcpc's script configured 10.0.2.15 via 10.0.2.2" in_section udhcpc '^dhcp-bound 10\.0\.2\.15 10\.0\.2\.2$'
   check "the default route is there after udhcpc" in_section udhcpc '^default via 10\.0\.2\.2 dev eth0'
+  # ip finds eth0's index with SIOCGIFINDEX on an AF_UNIX socket (glibc's
+  # if_nametoindex): interface ioctls work on any socket, as on Linux.
+  run ip-addr-add 'ip addr add 10.0.2.16/24 dev eth0 && ip addr show dev eth0 && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2; ip addr show dev eth0'
+  check "ip addr add 10.0.2.16/24 dev eth0 shows the new address" in_section ip-addr-add '^ +inet 10\.0\.2\.16/24 '
+  check "and 10.0.2.15 is back afterwards" in_section ip-addr-add '^ +inet 10\.0\.2\.15/24 '
 
   run drv-pid 'pid_of virtio_net'
   drv_pid="$(pid_in drv-pid)"
