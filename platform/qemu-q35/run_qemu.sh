@@ -90,7 +90,11 @@ done
   echo "run_qemu.sh: --disk-slot needs a slot number 1-30" >&2; exit 2; }
 case "$net" in
   user|restricted|none) ;;
-  stream:?*|stream-listen:?*) ;;
+  stream:?*|stream-listen:?*)
+    # sun_path holds 108 bytes with its NUL; QEMU 7.2 does not say so.
+    path="${net#*:}"
+    [ "${#path}" -le 107 ] || {
+      echo "run_qemu.sh: the wire's socket path is longer than 107 bytes: $path" >&2; exit 2; } ;;
   *) echo "run_qemu.sh: --net takes user, restricted, none, stream:PATH or stream-listen:PATH" >&2
      exit 2 ;;
 esac

@@ -125,7 +125,8 @@ void OnNetifStatus(struct netif* n) {
   ip4addr_ntoa_r(netif_ip4_addr(n), ip, sizeof ip);
   ip4addr_ntoa_r(netif_ip4_netmask(n), mask, sizeof mask);
   ip4addr_ntoa_r(netif_ip4_gw(n), gw, sizeof gw);
-  printf("net: eth0 %s netmask %s gateway %s (DHCP)\n", ip, mask, gw);
+  printf("net: eth0 %s netmask %s gateway %s%s\n", ip, mask, gw,
+         dhcp_supplied_address(n) ? " (DHCP)" : "");
   fflush(stdout);
 }
 

@@ -17,8 +17,11 @@ dir="${TEST_TMPDIR:-$(mktemp -d)}"
 source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/console.sh"
 
-wire="$dir/wire.sock"
-rm -f "$wire"
+# A unix socket's path must fit sun_path (108 bytes); Bazel's TEST_TMPDIR
+# is longer (QEMU 7.2 then crashed), so the wire lives in a short directory.
+wire_dir="$(mktemp -d /tmp/tessera-wire.XXXXXX)"
+wire="$wire_dir/wire"
+trap 'rm -rf "$wire_dir"' EXIT
 helpers='m() { echo "@@$*@@"; }'
 
 # console.sh drives one guest at a time (fd 3, $raw, $qemu); keep each
@@ -38,6 +41,7 @@ cp --sparse=always "$disk" "$dir/disk-b.img"
 start a --disk "$dir/disk-a.img" --timeout 1200 --net "stream-listen:$wire"
 raws[a]="$raw"; qemus[a]="$qemu"; fifos[a]="$fifo"
 for _ in $(seq 300); do [ -S "$wire" ] && break; sleep 0.1; done
+check "guest A's QEMU listens on the wire" test -S "$wire"
 exec 4>&3  # keeps A's console FIFO open while B's is fd 3
 start b --disk "$dir/disk-b.img" --timeout 1200 --net "stream:$wire"
 raws[b]="$raw"; qemus[b]="$qemu"; fifos[b]="$fifo"
