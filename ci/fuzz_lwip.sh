@@ -1,0 +1,43 @@
+#!/bin/bash
+# Builds the libFuzzer target over lwIP's frame input path
+# (//servers/net/lwip_port:frame_input_fuzz, clang 14 with ASan and UBSan)
+# and runs it for a fixed time, starting from a copy of its corpus
+# (servers/net/lwip_port/testdata/frame_input_corpus). Fails on any crash,
+# lwIP assertion, sanitizer report, leak or timeout; the input that caused it
+# is left in the artifact directory and printed as hex.
+#
+#   ci/fuzz_lwip.sh [SECONDS] [extra libFuzzer flags...]    (default 60 s)
+#
+# A reproducer belongs in the corpus once its cause is understood: the
+# replay test (frame_input_replay_test) then runs it on every `bazel test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+shift || true
+artifacts=${FUZZ_ARTIFACTS:-/tmp/tessera-fuzz-lwip}
+
+bazel build //servers/net/lwip_port:frame_input_fuzz
+fuzzer=bazel-bin/servers/net/lwip_port/frame_input_fuzz
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/corpus" "$artifacts"
+cp servers/net/lwip_port/testdata/frame_input_corpus/* "$work/corpus/"
+
+echo "fuzz_lwip: running $fuzzer for ${seconds}s (artifacts in $artifacts)" >&2
+rc=0
+"$fuzzer" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+  -print_final_stats=1 -artifact_prefix="$artifacts/" "$@" "$work/corpus" \
+  >"$work/log" 2>&1 || rc=$?
+tail -n 25 "$work/log" >&2
+if [ "$rc" -ne 0 ]; then
+  echo "fuzz_lwip: FAILED (exit $rc); the first report:" >&2
+  grep -m1 -A30 -E "ERROR: (AddressSanitizer|libFuzzer|LeakSanitizer)|runtime error|lWIP assertion|lwIP assertion" \
+    "$work/log" >&2 || true
+  for f in "$artifacts"/crash-* "$artifacts"/leak-* "$artifacts"/timeout-* "$artifacts"/oom-*; do
+    [ -f "$f" ] || continue
+    echo "fuzz_lwip: reproducer $f:" >&2
+    od -An -tx1 -v "$f" | head -n 40 >&2
+  done
+  exit "$rc"
+fi
+echo "fuzz_lwip: no crash in ${seconds}s" >&2
