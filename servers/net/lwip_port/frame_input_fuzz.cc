@@ -216,8 +216,7 @@ void FixTransport(uint8_t proto, uint8_t* l4, size_t len, uint32_t pseudo) {
     case 58:  // ICMPv6
       at = 2;
       break;
-    default:
-      return;
+    default: return;
   }
   if (len < at + 2) return;
   Put16(l4 + at, 0);
@@ -243,7 +242,8 @@ void FixChecksums(uint8_t* f, size_t len) {
     uint8_t proto = ip[9];
     size_t l4len = total - ihl;
     uint32_t pseudo = 0;
-    if (proto != 1 && proto != 2) pseudo = SumBytes(ip + 12, 8, proto + static_cast<uint32_t>(l4len));
+    if (proto != 1 && proto != 2)
+      pseudo = SumBytes(ip + 12, 8, proto + static_cast<uint32_t>(l4len));
     FixTransport(proto, ip + ihl, l4len, pseudo);
   } else if (type == ETHTYPE_IPV6 && avail >= 40) {
     size_t plen = (size_t{ip[4]} << 8) | ip[5];
