@@ -9,7 +9,11 @@
 //   u8 control | u16 length (big-endian) | length bytes of Ethernet frame
 // control bit 7: recompute the frame's IPv4 header, TCP, UDP, ICMP, IGMP and ICMPv6
 // checksums first (lwIP checks them all, so random bytes would rarely get
-// past them); bits 0-5: n, after the frame the clock advances n*n*10 ms
+// past them); bit 6: the frame's TCP sequence and acknowledgement numbers
+// are relative, to the acknowledgement number and the end of the sequence
+// space of the last TCP segment lwIP sent (so 0 and 0 is the exact reply:
+// handshakes complete, data is acknowledged); bits 0-5: n, after the frame
+// the clock advances n*n*10 ms
 // (up to ~40 s: DHCP, ARP, ND, reassembly and TCP timers) and
 // sys_check_timeouts() runs. A frame is at most 1518 bytes; a truncated
 // record ends the input.
@@ -41,6 +45,12 @@
 #include "netif/ethernet.h"
 #include "servers/net/lwip_port/port.h"
 
+// What the TCP echo service did, for frame_input_replay_test.
+extern "C" {
+uint64_t frame_input_fuzz_accepts = 0;
+uint64_t frame_input_fuzz_bytes_echoed = 0;
+}
+
 namespace {
 
 constexpr uint64_t kClockBase = 1'000'000'000'000ull;  // 1000 s after boot
@@ -54,13 +64,69 @@ netif g_eth;
 uint8_t g_sink[kMaxFrame + 64];
 volatile uint32_t g_sunk;
 
+// Of the last TCP segment lwIP sent: its acknowledgement number and the end
+// of its sequence space (seq + data + SYN + FIN).
+uint32_t g_last_ack;
+uint32_t g_last_seq_end;
+
+uint16_t Get16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+
+uint32_t Get32(const uint8_t* p) { return (uint32_t{Get16(p)} << 16) | Get16(p + 2); }
+
+void Put16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+
+void Put32(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (24 - 8 * i));
+}
+
+// The TCP header of an Ethernet frame (IPv4 or IPv6 without extension
+// headers) and the length of the segment from it, or nullptr.
+uint8_t* FindTcp(uint8_t* f, size_t len, size_t* seg_len) {
+  if (len < 14) return nullptr;
+  uint16_t type = Get16(f + 12);
+  uint8_t* ip = f + 14;
+  size_t avail = len - 14;
+  size_t hlen, total;
+  if (type == ETHTYPE_IP && avail >= 20 && ip[9] == 6) {
+    hlen = (ip[0] & 0x0f) * 4u;
+    total = Get16(ip + 2);
+  } else if (type == ETHTYPE_IPV6 && avail >= 40 && ip[6] == 6) {
+    hlen = 40;
+    total = 40u + Get16(ip + 4);
+  } else {
+    return nullptr;
+  }
+  if (total > avail || hlen + 20 > total) return nullptr;
+  *seg_len = total - hlen;
+  return ip + hlen;
+}
+
 // The driver's transmit: copy the frame out (touching every byte of the
-// chain) and drop it.
+// chain), note the TCP numbers, drop it.
 err_t LinkOutput(netif*, pbuf* p) {
   if (p->tot_len > sizeof(g_sink)) return ERR_IF;
   u16_t n = pbuf_copy_partial(p, g_sink, p->tot_len, 0);
   g_sunk = g_sunk + n + g_sink[n ? n - 1 : 0];
+  size_t seg_len;
+  if (const uint8_t* tcp = FindTcp(g_sink, n, &seg_len)) {
+    size_t data = seg_len - ((tcp[12] >> 4) * 4u);
+    if ((tcp[12] >> 4) * 4u > seg_len) data = 0;
+    uint32_t flags_len = (tcp[13] & 0x02 ? 1 : 0) + (tcp[13] & 0x01 ? 1 : 0);
+    g_last_seq_end = Get32(tcp + 4) + static_cast<uint32_t>(data) + flags_len;
+    g_last_ack = Get32(tcp + 8);
+  }
   return ERR_OK;
+}
+
+void MakeTcpNumbersAbsolute(uint8_t* f, size_t len) {
+  size_t seg_len;
+  if (uint8_t* tcp = FindTcp(f, len, &seg_len)) {
+    Put32(tcp + 4, g_last_ack + Get32(tcp + 4));
+    Put32(tcp + 8, g_last_seq_end + Get32(tcp + 8));
+  }
 }
 
 err_t EthInit(netif* n) {
@@ -90,7 +156,9 @@ err_t EchoRecv(void*, tcp_pcb* pcb, pbuf* p, err_t err) {
   uint8_t buf[512];
   u16_t n = pbuf_copy_partial(p, buf, sizeof(buf), 0);
   if (n > tcp_sndbuf(pcb)) n = static_cast<u16_t>(tcp_sndbuf(pcb));
-  if (n > 0) tcp_write(pcb, buf, n, TCP_WRITE_FLAG_COPY);
+  if (n > 0 && tcp_write(pcb, buf, n, TCP_WRITE_FLAG_COPY) == ERR_OK) {
+    frame_input_fuzz_bytes_echoed += n;
+  }
   tcp_recved(pcb, p->tot_len);
   pbuf_free(p);
   tcp_output(pcb);
@@ -101,6 +169,7 @@ void EchoErr(void*, err_t) {}
 
 err_t Accept(void*, tcp_pcb* pcb, err_t err) {
   if (err != ERR_OK || pcb == nullptr) return ERR_VAL;
+  frame_input_fuzz_accepts++;
   tcp_recv(pcb, EchoRecv);
   tcp_err(pcb, EchoErr);
   tcp_keepalive(pcb);
@@ -195,11 +264,6 @@ uint16_t Fold(uint32_t sum) {
   return static_cast<uint16_t>(~sum);
 }
 
-void Put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-
 // Sets the transport checksum of `l4[0, len)` for protocol `proto` given the
 // pseudo-header sum (0 and no pseudo header for ICMPv4 and IGMP).
 void FixTransport(uint8_t proto, uint8_t* l4, size_t len, uint32_t pseudo) {
@@ -263,6 +327,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     SetUpOnce();
   }
   ResetForInput();
+  g_last_ack = 0;
+  g_last_seq_end = 0;
   uint8_t frame[kMaxFrame];
   while (size >= 3) {
     const uint8_t control = data[0];
@@ -272,6 +338,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (len > size) break;
     if (len <= kMaxFrame) {
       memcpy(frame, data, len);
+      if (control & 0x40) MakeTcpNumbersAbsolute(frame, len);
       if (control & 0x80) FixChecksums(frame, len);
       pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(len), PBUF_POOL);
       if (p != nullptr) {

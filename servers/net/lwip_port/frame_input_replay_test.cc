@@ -13,6 +13,8 @@
 #include "lwip/stats.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+extern "C" uint64_t frame_input_fuzz_accepts;
+extern "C" uint64_t frame_input_fuzz_bytes_echoed;
 
 namespace {
 
@@ -30,7 +32,7 @@ std::vector<uint8_t> ReadFile(const std::string& path) {
 }
 
 TEST(FrameInputReplay, CorpusRunsCleanAndReachesTheProtocols) {
-  ASSERT_GE(g_inputs.size(), 15u);
+  ASSERT_GE(g_inputs.size(), 16u);
   for (const std::string& path : g_inputs) {
     SCOPED_TRACE(path);
     std::vector<uint8_t> input = ReadFile(path);
@@ -55,6 +57,9 @@ TEST(FrameInputReplay, CorpusRunsCleanAndReachesTheProtocols) {
   EXPECT_EQ(lwip_stats.icmp6.chkerr, 0);
   EXPECT_GT(lwip_stats.nd6.recv, 0);
   EXPECT_GT(lwip_stats.igmp.rx_general, 0);
+  // The handshake seeds (IPv4 and IPv6) complete and their data is echoed.
+  EXPECT_GE(frame_input_fuzz_accepts, 2u);
+  EXPECT_GE(frame_input_fuzz_bytes_echoed, 18u + 512u);
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 
 Each seed is a sequence of records `u8 control | u16 length | frame` (see
 frame_input_fuzz.cc); control bit 7 makes the fuzzer fill in the checksums,
-so the frames here leave them zero. The peers are QEMU user networking's:
+so the frames here leave them zero; with bit 6 the TCP sequence and
+acknowledgement numbers are offsets from what lwIP last sent (0, 0: the exact
+reply), which is how the seeds complete handshakes. The peers are QEMU user networking's:
 the gateway 10.0.2.2 (MAC 52:55:0a:00:02:02) and fe80::2, towards Tessera's
 10.0.2.15 / 52:54:00:12:34:56 on the fuzzer's netif.
 
@@ -25,10 +27,12 @@ US6_LL = bytes.fromhex("fe80000000000000505400fffe123456")
 GW6_LL = bytes.fromhex("fe800000000000000000000000000002")
 ALL_NODES6 = bytes.fromhex("ff020000000000000000000000000001")
 FIX = 0x80
+RELATIVE_TCP = 0x40
 
 
-def record(frame, steps=0, fix=True):
-    return bytes([(FIX if fix else 0) | steps]) + struct.pack(">H", len(frame)) + frame
+def record(frame, steps=0, fix=True, rel=False):
+    control = (FIX if fix else 0) | (RELATIVE_TCP if rel else 0) | steps
+    return bytes([control]) + struct.pack(">H", len(frame)) + frame
 
 
 def eth(dst, typ, payload, src=GW_MAC):
@@ -94,10 +98,15 @@ SEEDS = {
     ],
     "tcp_syn": [record(eth(US_MAC, 0x0800, ipv4(6, tcp(40000, 80, 1000, 0, 0x02, SYN_OPTIONS,
                                                          window=64240))), steps=1)],
-    "tcp_syn_data_fin": [
+    "tcp_handshake_data_fin": [
+        # The gateway's MAC first: lwIP learns neighbours only from ARP.
+        record(eth(US_MAC, 0x0806, arp(2, GW_MAC, GW4, US_MAC, US4)), fix=False),
         record(eth(US_MAC, 0x0800, ipv4(6, tcp(40001, 80, 5000, 0, 0x02, SYN_OPTIONS)))),
-        record(eth(US_MAC, 0x0800, ipv4(6, tcp(40001, 80, 5001, 0, 0x18, data=b"GET / HTTP/1.0\r\n\r\n")))),
-        record(eth(US_MAC, 0x0800, ipv4(6, tcp(40001, 80, 5019, 0, 0x11))), steps=5),
+        record(eth(US_MAC, 0x0800, ipv4(6, tcp(40001, 80, 0, 0, 0x10))), rel=True),
+        record(eth(US_MAC, 0x0800, ipv4(6, tcp(40001, 80, 0, 0, 0x18,
+                                                data=b"GET / HTTP/1.0\r\n\r\n"))), rel=True),
+        record(eth(US_MAC, 0x0800, ipv4(6, tcp(40001, 80, 0, 0, 0x11))), rel=True, steps=5),
+        record(eth(US_MAC, 0x0800, ipv4(6, tcp(40001, 80, 0, 0, 0x10))), rel=True, steps=10),
     ],
     "tcp_rst_closed_port": [record(eth(US_MAC, 0x0800, ipv4(6, tcp(40002, 81, 1, 0, 0x02))))],
     "udp_echo": [record(eth(US_MAC, 0x0800, ipv4(17, udp(5000, 7, b"hello lwip"))))],
@@ -126,6 +135,16 @@ SEEDS = {
     ],
     "ipv6_tcp_syn": [record(eth(US_MAC, 0x86DD, ipv6(6, tcp(40003, 80, 9, 0, 0x02, SYN_OPTIONS),
                                                       hops=64)), steps=1)],
+    "ipv6_tcp_handshake_data": [
+        # A neighbour solicitation tells lwIP the gateway's MAC.
+        record(eth(bytes.fromhex("3333ff123456"), 0x86DD,
+                   ipv6(58, icmp6_ns(US6_LL), dst=bytes.fromhex("ff0200000000000000000001ff123456")))),
+        record(eth(US_MAC, 0x86DD, ipv6(6, tcp(40004, 80, 77, 0, 0x02, SYN_OPTIONS), hops=64))),
+        record(eth(US_MAC, 0x86DD, ipv6(6, tcp(40004, 80, 0, 0, 0x10), hops=64)), rel=True),
+        record(eth(US_MAC, 0x86DD, ipv6(6, tcp(40004, 80, 0, 0, 0x18, data=b"x" * 1000),
+                                        hops=64)), rel=True, steps=3),
+        record(eth(US_MAC, 0x86DD, ipv6(6, tcp(40004, 80, 0, 0, 0x04), hops=64)), rel=True),
+    ],
     "ipv6_udp_echo": [record(eth(US_MAC, 0x86DD, ipv6(17, udp(5002, 7, b"hello6"), hops=64)))],
     "timers_only": [record(b"", steps=63)] * 4,
 }
