@@ -448,6 +448,13 @@ TEST_F(StackTest, RandomDiffersFromCallToCall) {
   EXPECT_FALSE(a == b && b == c);
 }
 
+// ---- Assertions --------------------------------------------------------------
+
+TEST_F(StackTest, FailedAssertionLogsAndAborts) {
+  // pbuf_free(NULL) is an LWIP_ASSERT in lwIP 2.1.3 (pbuf.c).
+  EXPECT_DEATH(pbuf_free(nullptr), "lwIP assertion failed: p != NULL at .*pbuf\\.c:[0-9]+");
+}
+
 // ---- Timers ----------------------------------------------------------------
 
 TEST_F(StackTest, TimersRunOnTheFakeClock) {
