@@ -12,7 +12,9 @@
 
 #include <vector>
 
+#include "lwip/inet_chksum.h"
 #include "lwip/init.h"
+#include "lwip/ip.h"
 #include "lwip/ip_addr.h"
 #include "lwip/memp.h"
 #include "lwip/netif.h"
@@ -312,6 +314,59 @@ TEST_F(StackTest, SixtyFourConnectionsWithFullWindowsAtOnce) {
   EXPECT_EQ(lwip_stats.memp[MEMP_TCP_PCB]->err, 0);
   printf("64 connections: heap high-water %u of %u bytes\n", max_heap, MEM_SIZE);
   for (tcp_pcb* l : listeners) tcp_close(l);
+}
+
+// A FIN at exactly rcv_nxt + 2^31 (frame_input_fuzz's find): lwIP 2.1.3's
+// tcp_receive would take it for a segment to trim by 2^31 bytes and fail an
+// assertion; the port's input guard (tcp_guard.cc) drops it, and the
+// connection carries on.
+TEST_F(StackTest, SegmentTwoToThe31AheadIsDroppedNotFatal) {
+  Sink sink;
+  ip_addr_t lo = Loopback4();
+  tcp_pcb* listener = Listen(IPADDR_TYPE_V4, &lo, 5004, &sink);
+  Source source;
+  source.total = 10000;
+  source.Connect(lo, 5004, IPADDR_TYPE_V4);
+  for (int i = 0; i < 100 && sink.conn == nullptr; ++i) Pump();
+  ASSERT_NE(sink.conn, nullptr);
+
+  // 127.0.0.1:client -> 127.0.0.1:5004, FIN|ACK, seq = rcv_nxt + 2^31.
+  pbuf* p = pbuf_alloc(PBUF_IP, 20, PBUF_RAM);
+  ASSERT_NE(p, nullptr);
+  auto* tcp = static_cast<uint8_t*>(p->payload);
+  memset(tcp, 0, 20);
+  auto put16 = [](uint8_t* at, uint16_t v) {
+    at[0] = static_cast<uint8_t>(v >> 8);
+    at[1] = static_cast<uint8_t>(v);
+  };
+  auto put32 = [&](uint8_t* at, uint32_t v) {
+    put16(at, static_cast<uint16_t>(v >> 16));
+    put16(at + 2, static_cast<uint16_t>(v));
+  };
+  put16(tcp, source.pcb->local_port);
+  put16(tcp + 2, 5004);
+  put32(tcp + 4, sink.conn->rcv_nxt + 0x80000000u);
+  put32(tcp + 8, sink.conn->snd_nxt);
+  tcp[12] = 5 << 4;
+  tcp[13] = TCP_FIN | TCP_ACK;
+  put16(tcp + 14, 0xffff);
+  const uint16_t sum = ip_chksum_pseudo(p, IP_PROTO_TCP, 20, &lo, &lo);
+  memcpy(tcp + 16, &sum, 2);
+  const u32_t dropped_before = lwip_stats.tcp.drop;
+  ASSERT_EQ(ip_output(p, &lo, &lo, 64, 0, IP_PROTO_TCP), ERR_OK);
+  pbuf_free(p);
+  Pump();
+  EXPECT_FALSE(sink.peer_closed);
+  EXPECT_EQ(lwip_stats.tcp.drop, dropped_before + 1);
+
+  for (int i = 0; i < 1000 && !(sink.peer_closed && source.closed); ++i) {
+    Pump();
+    if (source.connected && !source.closed) source.Fill();
+  }
+  EXPECT_EQ(sink.received, 10000u);
+  EXPECT_EQ(sink.mismatches, 0u);
+  EXPECT_TRUE(sink.peer_closed);
+  tcp_close(listener);
 }
 
 // ---- UDP -----------------------------------------------------------------

@@ -1,0 +1,34 @@
+// LWIP_HOOK_TCP_INPACKET_PCB: a guard in front of lwIP 2.1.3's tcp_receive.
+//
+// tcp_receive trims a segment that starts before rcv_nxt with
+// TCP_SEQ_BETWEEN(rcv_nxt, seqno + 1, seqno + len - 1), comparisons that are
+// ambiguous at a distance of exactly 2^31: a segment of sequence length 1 (a
+// lone FIN, SYN or data byte) at rcv_nxt + 2^31 passes the test and fails
+// LWIP_ASSERT("insane offset!") (tcp_in.c), which aborts the server; with
+// assertions off lwIP would take it as in-sequence. Found by
+// frame_input_fuzz. No window reaches that far (RFC 7323 caps windows below
+// 2^30), so segments of a synchronized connection 2^30 or more from rcv_nxt
+// either way are dropped here, before lwIP compares them. lwIP would have
+// answered them with an ACK; dropping them silently is what RFC 5961 allows
+// for blind, out-of-window segments.
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/stats.h"
+#include "lwip/tcp.h"
+#include "servers/net/lwip_port/port_hooks.h"
+
+extern "C" int8_t lwip_port_tcp_inpacket(const tcp_pcb* pcb, const tcp_hdr* hdr, uint16_t, uint16_t,
+                                         const uint8_t*, const pbuf*) {
+  // Only `state` may be read before it is known: for LISTEN, `pcb` is a
+  // smaller tcp_pcb_listen. Before SYN_RCVD rcv_nxt means nothing yet.
+  if (pcb->state < SYN_RCVD) return ERR_OK;
+  constexpr uint32_t kFarthest = 1u << 30;
+  // tcp_input has turned the header's fields to host byte order already.
+  const uint32_t seqno = hdr->seqno;
+  const uint32_t ahead = seqno - pcb->rcv_nxt;
+  const uint32_t behind = pcb->rcv_nxt - seqno;
+  if (ahead >= kFarthest && behind >= kFarthest) {
+    TCP_STATS_INC(tcp.drop);  // lwIP counts no drop for a hook's refusal
+    return ERR_VAL;
+  }
+  return ERR_OK;
+}
