@@ -1,9 +1,9 @@
 // libFuzzer target over lwIP's frame input path, the way the net server
 // feeds it: an Ethernet netif "en0" (10.0.2.15/24, gateway 10.0.2.2, a
 // link-local IPv6 address and SLAAC, DHCP running, IGMP and MLD groups joined)
-// with a TCP listener on port 80 that echoes, a UDP echo socket on port 7 and
-// a raw ICMP socket, all on IP_ANY_TYPE. Output frames are read (so ASan sees
-// every byte lwIP hands the driver) and discarded.
+// with a TCP listener on port 80 that echoes, a UDP echo socket on port 7
+// (both IP_ANY_TYPE) and raw ICMP and ICMPv6 sockets. Output frames are read
+// (so ASan sees every byte lwIP hands the driver) and discarded.
 //
 // The input is a sequence of records, each
 //   u8 control | u16 length (big-endian) | length bytes of Ethernet frame
@@ -224,6 +224,11 @@ void SetUpOnce() {
 
   raw_pcb* r = raw_new_ip_type(IPADDR_TYPE_V4, IP_PROTO_ICMP);
   raw_recv(r, RawRecv, nullptr);
+  // As the server's ping6 sockets: ICMPv6 with the checksum checked by lwIP.
+  raw_pcb* r6 = raw_new_ip_type(IPADDR_TYPE_V6, IP6_NEXTH_ICMP6);
+  r6->chksum_reqd = 1;
+  r6->chksum_offset = 2;
+  raw_recv(r6, RawRecv, nullptr);
 
   ip4_addr_t group;
   IP4_ADDR(&group, 224, 1, 2, 3);
