@@ -5,9 +5,9 @@
 # (servers/net/lwip_port/testdata/frame_input_corpus, read only) and from what
 # earlier runs on this machine found ($FUZZ_LWIP_CORPUS, default
 # ~/.cache/tessera/fuzz_lwip_corpus, where this run's new inputs go too; delete
-# it to start afresh). Fails on any crash,
-# lwIP assertion, sanitizer report, leak or timeout; the input that caused it
-# is left in the artifact directory and printed as hex.
+# it to start afresh). Fails on any crash, lwIP assertion, sanitizer report,
+# leak or timeout; the input that caused it is left in the artifact directory
+# ($FUZZ_ARTIFACTS, default /tmp/tessera-fuzz-lwip) and printed as hex.
 #
 #   ci/fuzz_lwip.sh [SECONDS] [extra libFuzzer flags...]    (default 60 s)
 #
@@ -36,7 +36,7 @@ rc=0
 tail -n 25 "$work/log" >&2
 if [ "$rc" -ne 0 ]; then
   echo "fuzz_lwip: FAILED (exit $rc); the first report:" >&2
-  grep -m1 -A30 -E "ERROR: (AddressSanitizer|libFuzzer|LeakSanitizer)|runtime error|lWIP assertion|lwIP assertion" \
+  grep -m1 -A30 -E "ERROR: (AddressSanitizer|libFuzzer|LeakSanitizer)|runtime error|lwIP assertion" \
     "$work/log" >&2 || true
   # This run's reproducers (the directory may hold older ones).
   find "$artifacts" -maxdepth 1 -type f -newer "$work/seeds" \
