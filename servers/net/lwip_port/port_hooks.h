@@ -38,8 +38,10 @@ uint32_t lwip_port_tcp_isn(const struct ip_addr* local_ip, uint16_t local_port,
 /// segment for `pcb`, -1 to drop it. Drops segments of a synchronized
 /// connection whose sequence number is more than 2^30 from rcv_nxt, which no
 /// window covers and which lwIP's 32-bit sequence comparisons misjudge
-/// (at exactly 2^31, tcp_receive trims by 2^31 bytes: an assertion).
-int8_t lwip_port_tcp_inpacket(const struct tcp_pcb* pcb, const struct tcp_hdr* hdr, uint16_t optlen,
+/// (at exactly 2^31, tcp_receive trims by 2^31 bytes: an assertion). Stops
+/// the persist timer before an ACK of new data (tcp_output restarts it if
+/// still needed), as lwIP leaves it on when that ACK empties the send queue.
+int8_t lwip_port_tcp_inpacket(struct tcp_pcb* pcb, const struct tcp_hdr* hdr, uint16_t optlen,
                               uint16_t opt1len, const uint8_t* opt2, const struct pbuf* p);
 
 #ifdef __cplusplus

@@ -1,6 +1,7 @@
-// LWIP_HOOK_TCP_INPACKET_PCB: a guard in front of lwIP 2.1.3's tcp_receive.
+// LWIP_HOOK_TCP_INPACKET_PCB: a guard in front of lwIP 2.1.3's tcp_receive,
+// for two faults frame_input_fuzz found (README.md, Findings).
 //
-// tcp_receive trims a segment that starts before rcv_nxt with
+// 1. tcp_receive trims a segment that starts before rcv_nxt with
 // TCP_SEQ_BETWEEN(rcv_nxt, seqno + 1, seqno + len - 1), comparisons that are
 // ambiguous at a distance of exactly 2^31: a segment of sequence length 1 (a
 // lone FIN, SYN or data byte) at rcv_nxt + 2^31 passes the test and fails
@@ -11,12 +12,23 @@
 // either way are dropped here, before lwIP compares them. lwIP would have
 // answered them with an ACK; dropping them silently is what RFC 5961 allows
 // for blind, out-of-window segments.
+//
+// 2. While the peer's window is closed, lwIP's persist timer probes with the
+// first unsent segment (tcp_zero_window_probe sends its first byte, or its
+// FIN). When the peer acknowledges a probe that was that segment's whole
+// length (one byte, or a FIN), tcp_receive frees the segment but leaves the
+// persist timer on, and the next tcp_slowtmr fails
+// LWIP_ASSERT("tcp_slowtimr: persist ticking with empty send buffer")
+// (tcp.c): one peer's zero window and ACK abort the server. So before an ACK
+// that acknowledges new data is processed, the persist timer is stopped;
+// tcp_input calls tcp_output after every segment, which starts it again
+// (from the first backoff step) if data is still waiting for the window.
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
 #include "lwip/tcp.h"
 #include "servers/net/lwip_port/port_hooks.h"
 
-extern "C" int8_t lwip_port_tcp_inpacket(const tcp_pcb* pcb, const tcp_hdr* hdr, uint16_t, uint16_t,
+extern "C" int8_t lwip_port_tcp_inpacket(tcp_pcb* pcb, const tcp_hdr* hdr, uint16_t, uint16_t,
                                          const uint8_t*, const pbuf*) {
   // Only `state` may be read before it is known: for LISTEN, `pcb` is a
   // smaller tcp_pcb_listen. Before SYN_RCVD rcv_nxt means nothing yet.
@@ -29,6 +41,10 @@ extern "C" int8_t lwip_port_tcp_inpacket(const tcp_pcb* pcb, const tcp_hdr* hdr,
   if (ahead >= kFarthest && behind >= kFarthest) {
     TCP_STATS_INC(tcp.drop);  // lwIP counts no drop for a hook's refusal
     return ERR_VAL;
+  }
+  if (pcb->persist_backoff > 0 && (TCPH_FLAGS(hdr) & TCP_ACK) != 0 &&
+      TCP_SEQ_GT(hdr->ackno, pcb->lastack) && TCP_SEQ_LEQ(hdr->ackno, pcb->snd_nxt)) {
+    pcb->persist_backoff = 0;
   }
   return ERR_OK;
 }
