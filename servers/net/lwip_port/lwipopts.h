@@ -61,13 +61,13 @@
 
 // ---- IPv4 -------------------------------------------------------------------
 #define LWIP_IPV4 1
+#define IP_DEFAULT_TTL 64  // Linux's net.ipv4.ip_default_ttl
 #define IP_FORWARD 0
 #define IP_REASSEMBLY 1
 #define IP_FRAG 1
 #define IP_REASS_MAX_PBUFS 128   // a 64 KiB datagram is 45 fragments
 #define IP_SOF_BROADCAST 1       // sending to a broadcast address needs SO_BROADCAST
 #define IP_SOF_BROADCAST_RECV 0  // as Linux: receiving broadcasts does not
-#define IP_DEFAULT_TTL 64        // Linux's default (net.ipv4.ip_default_ttl)
 #define LWIP_ICMP 1
 #define LWIP_BROADCAST_PING 1
 #define LWIP_MULTICAST_PING 1
