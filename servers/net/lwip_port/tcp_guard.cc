@@ -1,5 +1,5 @@
 // LWIP_HOOK_TCP_INPACKET_PCB: a guard in front of lwIP 2.1.3's tcp_receive,
-// for two faults frame_input_fuzz found (README.md, Findings).
+// for three faults frame_input_fuzz found (README.md, Findings).
 //
 // 1. tcp_receive trims a segment that starts before rcv_nxt with
 // TCP_SEQ_BETWEEN(rcv_nxt, seqno + 1, seqno + len - 1), comparisons that are
@@ -23,6 +23,15 @@
 // that acknowledges new data is processed, the persist timer is stopped;
 // tcp_input calls tcp_output after every segment, which starts it again
 // (from the first backoff step) if data is still waiting for the window.
+//
+// 3. tcp_write cuts segments to mss_local = min(mss, snd_wnd_max / 2), where
+// snd_wnd_max is the largest window the peer announced, and takes 0 to mean
+// "use the MSS". A peer that announces a zero window at first (in its SYN)
+// and a small one later makes mss_local shrink below the segments already
+// queued, and the next tcp_write fails LWIP_ASSERT("mss_local is too
+// small") (tcp_out.c). So before a segment is processed, a snd_wnd_max of 0
+// becomes 2 * mss: the same mss_local, and one a later small window cannot
+// shrink (snd_wnd_max only grows).
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
 #include "lwip/tcp.h"
@@ -42,6 +51,7 @@ extern "C" int8_t lwip_port_tcp_inpacket(tcp_pcb* pcb, const tcp_hdr* hdr, uint1
     TCP_STATS_INC(tcp.drop);  // lwIP counts no drop for a hook's refusal
     return ERR_VAL;
   }
+  if (pcb->snd_wnd_max == 0) pcb->snd_wnd_max = 2u * pcb->mss;
   if (pcb->persist_backoff > 0 && (TCPH_FLAGS(hdr) & TCP_ACK) != 0 &&
       TCP_SEQ_GT(hdr->ackno, pcb->lastack) && TCP_SEQ_LEQ(hdr->ackno, pcb->snd_nxt)) {
     pcb->persist_backoff = 0;

@@ -65,5 +65,16 @@ TEST(TcpGuard, AckOfNewDataStopsThePersistTimer) {
   EXPECT_EQ(s.pcb.persist_backoff, 0);
 }
 
+TEST(TcpGuard, ZeroMaximumWindowBecomesTwoSegments) {
+  Segment s;
+  s.pcb.mss = 536;
+  s.pcb.snd_wnd_max = 0;
+  EXPECT_EQ(s.Input(1000, 5000, TCP_ACK), ERR_OK);
+  EXPECT_EQ(s.pcb.snd_wnd_max, 2u * 536);
+  s.pcb.snd_wnd_max = 300;  // a real announcement stays as it is
+  EXPECT_EQ(s.Input(1000, 5000, TCP_ACK), ERR_OK);
+  EXPECT_EQ(s.pcb.snd_wnd_max, 300u);
+}
+
 }  // namespace
 }  // namespace lwip_port
