@@ -43,8 +43,10 @@ uint32_t lwip_port_tcp_isn(const struct ip_addr* local_ip, uint16_t local_port,
 /// still needed), as lwIP leaves it on when that ACK empties the send queue.
 /// Turns a snd_wnd_max of 0 into 2 * mss, so tcp_write's segment size cannot
 /// shrink below queued segments when a zero-window peer opens a little.
-int8_t lwip_port_tcp_inpacket(struct tcp_pcb* pcb, const struct tcp_hdr* hdr, uint16_t optlen,
-                              uint16_t opt1len, const uint8_t* opt2, const struct pbuf* p);
+/// Overwrites MSS options of segments without SYN with NOPs (lwIP would
+/// apply them mid-connection).
+int8_t lwip_port_tcp_inpacket(struct tcp_pcb* pcb, struct tcp_hdr* hdr, uint16_t optlen,
+                              uint16_t opt1len, uint8_t* opt2, const struct pbuf* p);
 
 #ifdef __cplusplus
 }

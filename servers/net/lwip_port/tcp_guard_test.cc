@@ -65,6 +65,60 @@ TEST(TcpGuard, AckOfNewDataStopsThePersistTimer) {
   EXPECT_EQ(s.pcb.persist_backoff, 0);
 }
 
+// A header followed by its options in one buffer, as lwIP sees a segment.
+struct WithOptions {
+  alignas(4) uint8_t bytes[TCP_HLEN + 40] = {};
+  tcp_hdr* hdr() { return reinterpret_cast<tcp_hdr*>(bytes); }
+  uint8_t* opts() { return bytes + TCP_HLEN; }
+};
+
+TEST(TcpGuard, MssOptionOutsideSynIsIgnored) {
+  Segment s;
+  for (uint8_t flags : {uint8_t{TCP_ACK}, uint8_t{TCP_SYN | TCP_ACK}}) {
+    WithOptions w;
+    const uint8_t opts[] = {1, 1, 4, 2, 2, 4, 0x01, 0x00, 3, 3, 7, 0};  // NOP NOP SACKP MSS WS
+    memcpy(w.opts(), opts, sizeof(opts));
+    w.hdr()->seqno = 1000;
+    w.hdr()->ackno = 5000;
+    TCPH_HDRLEN_FLAGS_SET(w.hdr(), 5 + 3, flags);
+    EXPECT_EQ(lwip_port_tcp_inpacket(&s.pcb, w.hdr(), 12, 12, nullptr, nullptr), ERR_OK);
+    if (flags & TCP_SYN) {
+      EXPECT_EQ(memcmp(w.opts(), opts, sizeof(opts)), 0);
+    } else {
+      const uint8_t want[] = {1, 1, 4, 2, 1, 1, 1, 1, 3, 3, 7, 0};
+      EXPECT_EQ(memcmp(w.opts(), want, sizeof(want)), 0);
+    }
+  }
+}
+
+TEST(TcpGuard, MssOptionSplitAcrossPbufsIsIgnored) {
+  Segment s;
+  WithOptions w;
+  uint8_t second[2] = {0x05, 0xb4};
+  const uint8_t first[] = {2, 4};
+  memcpy(w.opts(), first, sizeof(first));
+  w.hdr()->seqno = 1000;
+  w.hdr()->ackno = 5000;
+  TCPH_HDRLEN_FLAGS_SET(w.hdr(), 6, TCP_ACK);
+  EXPECT_EQ(lwip_port_tcp_inpacket(&s.pcb, w.hdr(), 4, 2, second, nullptr), ERR_OK);
+  EXPECT_EQ(w.opts()[0], 1);
+  EXPECT_EQ(w.opts()[1], 1);
+  EXPECT_EQ(second[0], 1);
+  EXPECT_EQ(second[1], 1);
+}
+
+TEST(TcpGuard, MalformedMssOptionIsLeftForLwipToStopAt) {
+  Segment s;
+  WithOptions w;
+  const uint8_t opts[] = {2, 3, 0x05, 0xb4};
+  memcpy(w.opts(), opts, sizeof(opts));
+  w.hdr()->seqno = 1000;
+  w.hdr()->ackno = 5000;
+  TCPH_HDRLEN_FLAGS_SET(w.hdr(), 6, TCP_ACK);
+  EXPECT_EQ(lwip_port_tcp_inpacket(&s.pcb, w.hdr(), 4, 4, nullptr, nullptr), ERR_OK);
+  EXPECT_EQ(memcmp(w.opts(), opts, sizeof(opts)), 0);
+}
+
 TEST(TcpGuard, ZeroMaximumWindowBecomesTwoSegments) {
   Segment s;
   s.pcb.mss = 536;
