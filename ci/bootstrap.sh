@@ -85,12 +85,19 @@ fetch_lwip() {
   local codename uri work
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
   [ -n "$codename" ] || lwip_fail "no VERSION_CODENAME in /etc/os-release"
-  # "500 <uri> <codename>/main amd64 Packages": the archive this machine uses.
-  uri=$(apt-cache policy | awk -v s="$codename/main" '$3 == s && $NF == "Packages" { print $2; exit }')
-  [ -n "$uri" ] || lwip_fail "apt has no '$codename/main' archive configured (apt-cache policy); run apt-get update"
+  # The archive this machine's apt uses for <codename>: the URI before
+  # "/dists/<codename>/InRelease" in what `apt-get update` would fetch
+  # (printed, not fetched; needs no lists), else apt-cache policy's
+  # "500 <uri> <codename>/main amd64 Packages".
+  uri=$(apt-get update --print-uris 2>/dev/null |
+    sed -n "s|^'\(.*\)/dists/$codename/InRelease'.*|\1|p" | head -n 1)
+  if [ -z "$uri" ]; then
+    uri=$(apt-cache policy | awk -v s="$codename/main" '$3 == s && $NF == "Packages" { print $2; exit }')
+  fi
+  [ -n "$uri" ] || lwip_fail "apt has no '$codename' Debian archive configured"
   work=$(mktemp -d)
   # shellcheck disable=SC2064
-  trap "rm -rf '$work'" RETURN
+  trap "rm -rf '$work'" EXIT
   mkdir -p "$work/lists/partial" "$work/dl"
   echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $codename main" \
     >"$work/sources.list"

@@ -54,6 +54,9 @@ def owner(package, prefixes):
 def query_edges():
     out = subprocess.run(
         ["bazel", "query", "--noimplicit_deps", "--notool_deps", "--output=graph",
+         # One node a target: factored nodes mix packages and repositories
+         # and cut long lists to "...and N more items".
+         "--nograph:factored",
          "deps(//... - //platform/... - //testing/system/... - //third_party/..., 1)"],
         cwd=ROOT, check=True, capture_output=True, text=True).stdout
     edges = collections.defaultdict(set)  # (from package, to package) -> targets

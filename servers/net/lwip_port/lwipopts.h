@@ -65,9 +65,9 @@
 #define IP_FORWARD 0
 #define IP_REASSEMBLY 1
 #define IP_FRAG 1
-#define IP_REASS_MAX_PBUFS 128  // a 64 KiB datagram is 45 fragments
-#define IP_SOF_BROADCAST 1      // SO_BROADCAST is checked per pcb
-#define IP_SOF_BROADCAST_RECV 1
+#define IP_REASS_MAX_PBUFS 128   // a 64 KiB datagram is 45 fragments
+#define IP_SOF_BROADCAST 1       // sending to a broadcast address needs SO_BROADCAST
+#define IP_SOF_BROADCAST_RECV 0  // as Linux: receiving broadcasts does not
 #define LWIP_ICMP 1
 #define LWIP_BROADCAST_PING 1
 #define LWIP_MULTICAST_PING 1
@@ -124,9 +124,14 @@
 #define LWIP_TCP_PCB_NUM_EXT_ARGS 1  // for the socket layer's per-pcb state
 #define LWIP_CALLBACK_API 1
 
-// RFC 6528 initial sequence numbers (tcp_isn.cc).
+// RFC 6528 initial sequence numbers (secrets.cc).
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) \
   lwip_port_tcp_isn((local_ip), (local_port), (remote_ip), (remote_port))
+
+// Drops segments whose sequence number is 2^30 or more away from rcv_nxt
+// before lwIP's tcp_receive misjudges them (tcp_guard.cc, README.md).
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
+  lwip_port_tcp_inpacket((pcb), (hdr), (optlen), (opt1len), (opt2), (p))
 
 // ---- Checksums: all generated and checked in software (no offload) ----------
 #define CHECKSUM_GEN_IP 1

@@ -7,11 +7,14 @@
 // and waits, on the fake clock, until TIME_WAIT is over: each test ends
 // with no TCP or UDP pcb left and the pools back where they were.
 #include <gtest/gtest.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <vector>
 
+#include "lwip/inet_chksum.h"
 #include "lwip/init.h"
+#include "lwip/ip.h"
 #include "lwip/ip_addr.h"
 #include "lwip/memp.h"
 #include "lwip/netif.h"
@@ -107,6 +110,12 @@ struct Sink {
   bool peer_closed = false;
   int accepted = 0;
   ip_addr_t remote{};
+  // Holding: keep received data (the socket layer's unread queue) until
+  // Drain(), so the receive window really fills.
+  bool hold = false;
+  std::vector<pbuf*> held;
+  uint32_t max_held = 0;
+  uint32_t held_bytes = 0;
 
   static err_t Accept(void* arg, tcp_pcb* pcb, err_t err) {
     auto* s = static_cast<Sink*>(arg);
@@ -119,9 +128,35 @@ struct Sink {
     return ERR_OK;
   }
 
+  // Reads everything held: checks it, frees it, opens the window again.
+  void Drain() {
+    for (pbuf* p : held) Consume(conn, p);
+    held.clear();
+    held_bytes = 0;
+  }
+
+  void Consume(tcp_pcb* pcb, pbuf* p) {
+    for (pbuf* q = p; q != nullptr; q = q->next) {
+      const auto* bytes = static_cast<const uint8_t*>(q->payload);
+      for (u16_t i = 0; i < q->len; ++i) {
+        if (bytes[i] != StreamByte(received + i)) mismatches++;
+      }
+      received += q->len;
+    }
+    tcp_recved(pcb, p->tot_len);
+    pbuf_free(p);
+  }
+
   static err_t Recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t err) {
     auto* s = static_cast<Sink*>(arg);
+    if (p != nullptr && s->hold) {
+      s->held.push_back(p);
+      s->held_bytes += p->tot_len;
+      if (s->held_bytes > s->max_held) s->max_held = s->held_bytes;
+      return ERR_OK;
+    }
     if (p == nullptr) {  // the peer's FIN: close our half too
+      s->Drain();
       s->peer_closed = true;
       tcp_arg(pcb, nullptr);
       tcp_recv(pcb, nullptr);
@@ -129,15 +164,7 @@ struct Sink {
       s->conn = nullptr;
       return ERR_OK;
     }
-    for (pbuf* q = p; q != nullptr; q = q->next) {
-      const auto* bytes = static_cast<const uint8_t*>(q->payload);
-      for (u16_t i = 0; i < q->len; ++i) {
-        if (bytes[i] != StreamByte(s->received + i)) s->mismatches++;
-      }
-      s->received += q->len;
-    }
-    tcp_recved(pcb, p->tot_len);
-    pbuf_free(p);
+    s->Consume(pcb, p);
     return ERR_OK;
   }
 };
@@ -198,12 +225,12 @@ struct Source {
   }
 };
 
-tcp_pcb* Listen(u8_t type, const ip_addr_t* addr, u16_t port, Sink* sink) {
+tcp_pcb* Listen(u8_t type, const ip_addr_t* addr, u16_t port, Sink* sink, u8_t backlog = 16) {
   tcp_pcb* pcb = tcp_new_ip_type(type);
   EXPECT_NE(pcb, nullptr);
   if (pcb == nullptr) return nullptr;
   EXPECT_EQ(tcp_bind(pcb, addr, port), ERR_OK);
-  tcp_pcb* listener = tcp_listen_with_backlog(pcb, 16);
+  tcp_pcb* listener = tcp_listen_with_backlog(pcb, backlog);
   EXPECT_NE(listener, nullptr);
   tcp_arg(listener, sink);
   tcp_accept(listener, Sink::Accept);
@@ -233,6 +260,112 @@ TEST_F(StackTest, TcpMovesFourMebibytesWithScaledWindows) {
   EXPECT_EQ(source.max_snd_wnd, static_cast<tcpwnd_size_t>(TCP_WND));
   EXPECT_GT(lwip_stats.tcp.xmit - segs_before, kBytes / TCP_MSS);
   EXPECT_EQ(lwip_stats.tcp.chkerr, 0);
+  tcp_close(listener);
+}
+
+// The sizing of lwipopts.h: 64 connections at once, each with its send
+// buffer full and its receiver holding a full window unread, all complete.
+// One listener per connection (each with its own sink), as the accept
+// callback's arg is the listener's.
+TEST_F(StackTest, SixtyFourConnectionsWithFullWindowsAtOnce) {
+  constexpr int kConns = 64;
+  constexpr uint64_t kBytes = 512 * 1024;
+  std::vector<Sink> sinks(kConns);
+  std::vector<Source> sources(kConns);
+  std::vector<tcp_pcb*> listeners;
+  ip_addr_t lo = Loopback4();
+  for (int c = 0; c < kConns; ++c) {
+    sinks[c].hold = true;
+    listeners.push_back(Listen(IPADDR_TYPE_V4, &lo, static_cast<u16_t>(6000 + c), &sinks[c]));
+    sources[c].total = kBytes;
+    sources[c].Connect(lo, static_cast<u16_t>(6000 + c), IPADDR_TYPE_V4);
+  }
+  auto all_done = [&] {
+    for (int c = 0; c < kConns; ++c) {
+      if (!sinks[c].peer_closed || !sources[c].closed) return false;
+    }
+    return true;
+  };
+  uint32_t max_heap = 0;
+  for (int i = 0; i < 100000 && !all_done(); ++i) {
+    Pump();
+    for (int c = 0; c < kConns; ++c) {
+      if (sources[c].connected && !sources[c].closed) sources[c].Fill();
+    }
+    // The application reads every 20 ms: windows fill up in between.
+    if (i % 20 == 19) {
+      for (Sink& s : sinks) {
+        if (s.conn != nullptr) s.Drain();
+      }
+    }
+    if (lwip_stats.mem.used > max_heap) max_heap = lwip_stats.mem.used;
+  }
+  for (int c = 0; c < kConns; ++c) {
+    SCOPED_TRACE(c);
+    EXPECT_TRUE(sources[c].connected);
+    EXPECT_EQ(sinks[c].received, kBytes);
+    EXPECT_EQ(sinks[c].mismatches, 0u);
+    EXPECT_GT(sources[c].max_snd_wnd, 65535u);
+    // The receiver held (nearly) a whole 128 KiB window unread at some point.
+    EXPECT_GT(sinks[c].max_held, 100u * 1024);
+  }
+  EXPECT_EQ(lwip_stats.mem.err, 0);
+  EXPECT_EQ(lwip_stats.memp[MEMP_TCP_SEG]->err, 0);
+  EXPECT_EQ(lwip_stats.memp[MEMP_TCP_PCB]->err, 0);
+  printf("64 connections: heap high-water %u of %u bytes\n", max_heap, MEM_SIZE);
+  for (tcp_pcb* l : listeners) tcp_close(l);
+}
+
+// A FIN at exactly rcv_nxt + 2^31 (frame_input_fuzz's find): lwIP 2.1.3's
+// tcp_receive would take it for a segment to trim by 2^31 bytes and fail an
+// assertion; the port's input guard (tcp_guard.cc) drops it, and the
+// connection carries on.
+TEST_F(StackTest, SegmentTwoToThe31AheadIsDroppedNotFatal) {
+  Sink sink;
+  ip_addr_t lo = Loopback4();
+  tcp_pcb* listener = Listen(IPADDR_TYPE_V4, &lo, 5004, &sink);
+  Source source;
+  source.total = 10000;
+  source.Connect(lo, 5004, IPADDR_TYPE_V4);
+  for (int i = 0; i < 100 && sink.conn == nullptr; ++i) Pump();
+  ASSERT_NE(sink.conn, nullptr);
+
+  // 127.0.0.1:client -> 127.0.0.1:5004, FIN|ACK, seq = rcv_nxt + 2^31.
+  pbuf* p = pbuf_alloc(PBUF_IP, 20, PBUF_RAM);
+  ASSERT_NE(p, nullptr);
+  auto* tcp = static_cast<uint8_t*>(p->payload);
+  memset(tcp, 0, 20);
+  auto put16 = [](uint8_t* at, uint16_t v) {
+    at[0] = static_cast<uint8_t>(v >> 8);
+    at[1] = static_cast<uint8_t>(v);
+  };
+  auto put32 = [&](uint8_t* at, uint32_t v) {
+    put16(at, static_cast<uint16_t>(v >> 16));
+    put16(at + 2, static_cast<uint16_t>(v));
+  };
+  put16(tcp, source.pcb->local_port);
+  put16(tcp + 2, 5004);
+  put32(tcp + 4, sink.conn->rcv_nxt + 0x80000000u);
+  put32(tcp + 8, sink.conn->snd_nxt);
+  tcp[12] = 5 << 4;
+  tcp[13] = TCP_FIN | TCP_ACK;
+  put16(tcp + 14, 0xffff);
+  const uint16_t sum = ip_chksum_pseudo(p, IP_PROTO_TCP, 20, &lo, &lo);
+  memcpy(tcp + 16, &sum, 2);
+  const u32_t dropped_before = lwip_stats.tcp.drop;
+  ASSERT_EQ(ip_output(p, &lo, &lo, 64, 0, IP_PROTO_TCP), ERR_OK);
+  pbuf_free(p);
+  Pump();
+  EXPECT_FALSE(sink.peer_closed);
+  EXPECT_EQ(lwip_stats.tcp.drop, dropped_before + 1);
+
+  for (int i = 0; i < 1000 && !(sink.peer_closed && source.closed); ++i) {
+    Pump();
+    if (source.connected && !source.closed) source.Fill();
+  }
+  EXPECT_EQ(sink.received, 10000u);
+  EXPECT_EQ(sink.mismatches, 0u);
+  EXPECT_TRUE(sink.peer_closed);
   tcp_close(listener);
 }
 
@@ -368,6 +501,13 @@ TEST_F(StackTest, IsnIsHashOfTupleUnderSecretPlusClock) {
 TEST_F(StackTest, RandomDiffersFromCallToCall) {
   uint32_t a = lwip_port_rand(), b = lwip_port_rand(), c = lwip_port_rand();
   EXPECT_FALSE(a == b && b == c);
+}
+
+// ---- Assertions --------------------------------------------------------------
+
+TEST_F(StackTest, FailedAssertionLogsAndAborts) {
+  // pbuf_free(NULL) is an LWIP_ASSERT in lwIP 2.1.3 (pbuf.c).
+  EXPECT_DEATH(pbuf_free(nullptr), "lwIP assertion failed: p != NULL at .*pbuf\\.c:[0-9]+");
 }
 
 // ---- Timers ----------------------------------------------------------------
