@@ -24,27 +24,27 @@ wire="$wire_dir/wire"
 trap 'rm -rf "$wire_dir"' EXIT
 helpers='m() { echo "@@$*@@"; }'
 
-# console.sh drives one guest at a time (fd 3, $raw, $qemu); keep each
-# guest's three and switch between them.
+# console.sh drives one guest at a time (fd 3, $raw, $qemu); each guest's
+# console FIFO stays open on its own fd (A: 4, B: 5) and fd 3 is pointed at
+# it (a dup: reopening a FIFO whose QEMU has ended would block).
 use() {
   local g="$1"
   raw="${raws[$g]}"; qemu="${qemus[$g]}"
-  exec 3>&-
-  exec 3>> "${fifos[$g]}"
+  if [ "$g" = a ]; then exec 3>&4; else exec 3>&5; fi
 }
-declare -A raws qemus fifos
+declare -A raws qemus
 
 scratch_disk "$image"
 cp --sparse=always "$disk" "$dir/disk-a.img"
 cp --sparse=always "$disk" "$dir/disk-b.img"
 
 start a --disk "$dir/disk-a.img" --timeout 1200 --net "stream-listen:$wire"
-raws[a]="$raw"; qemus[a]="$qemu"; fifos[a]="$fifo"
+raws[a]="$raw"; qemus[a]="$qemu"
 for _ in $(seq 300); do [ -S "$wire" ] && break; sleep 0.1; done
 check "guest A's QEMU listens on the wire" test -S "$wire"
 exec 4>&3  # keeps A's console FIFO open while B's is fd 3
 start b --disk "$dir/disk-b.img" --timeout 1200 --net "stream:$wire"
-raws[b]="$raw"; qemus[b]="$qemu"; fifos[b]="$fifo"
+raws[b]="$raw"; qemus[b]="$qemu"
 exec 5>&3  # the same for B
 
 up=0
@@ -68,7 +68,7 @@ if booted_to_disk; then
   fi
   use a
   run arp 'arp -n'
-  check "A learned B's MAC (52:54:00:12:34:57)" in_section arp '10\.0\.3\.2 .*52:54:00:12:34:57'
+  check "A learned B's MAC (52:54:00:12:34:57)" in_section arp '\(10\.0\.3\.2\) at 52:54:00:12:34:57'
   run off 'kill -USR2 1'
 fi
 use b
