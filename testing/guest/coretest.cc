@@ -57,6 +57,7 @@ int main() {
   Run("timeouts", TestTimeouts);
   Run("notifications", TestNotifications);
   Run("threads", TestThreads);
+  Run("netproto-hostile-server", TestNetprotoHostileServer);
   Run("cleanup", TestCleanup);
 
   printf("coretest: finished in %lld ms\n", LL((Now() - start) / kMs));

@@ -137,6 +137,8 @@ void TestCleanup();
 void TestPrivilegeHolder();
 void TestPrivilegePlainProcess();
 void TestPinnedLimit();
+// coretest_netproto.cc
+void TestNetprotoHostileServer();
 // coretest_sched.cc
 void TestPreemption();
 void TestThreads();

@@ -20,7 +20,8 @@ required=(
   fault-null-write fault-kernel-read fault-noncanonical-jump fault-ud2 fault-nx-exec
   bad-pointers-native bad-pointers-linux handle-isolation rights
   privilege-holder privilege-plain-process pinned-limit
-  peer-close-wakes call-server-exit timeouts notifications threads cleanup
+  peer-close-wakes call-server-exit timeouts notifications threads netproto-hostile-server
+  cleanup
 )
 
 # QEMU's exit status is (guest code << 1) | 1 via isa-debug-exit; 124 = timeout.
