@@ -47,4 +47,4 @@ if [ "$rc" -ne 0 ]; then
     done
   exit "$rc"
 fi
-echo "fuzz_lwip: no crash in ${seconds}s" >&2
+echo "fuzz_lwip: no crash (at most ${seconds}s; the run's figures are above)" >&2

@@ -147,6 +147,7 @@ void InputFrame(kstd::Span<const uint8_t> frame) {
   pbuf_take(p, frame.data(), static_cast<u16_t>(frame.size()));
   netserver::LinkFrameIn(n, frame.data(), frame.size());  // packet sockets
   if (g_nic.netif_.input(p, &g_nic.netif_) != ERR_OK) pbuf_free(p);
+  lwip_port::ClampPathMtus(netif_mtu6(n));  // before anything is sent (pmtu_guard.cc)
 }
 
 bool StartNic(handle_t frames) {

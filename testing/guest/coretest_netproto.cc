@@ -103,8 +103,8 @@ void TestNetprotoHostileServer() {
   if (StartSocketCall(server_end, &w1, &req, &txid)) {
     netproto::Delivery bad[4] = {ReplyFor(txid + 1000, 0), ReplyFor(txid, 0), ReplyFor(0, 0),
                                  ReplyFor(txid, 0)};
-    bad[0].kind = 77;       // unknown kind
-    bad[1].length = 4096;   // kSocket has no slot: any length is a lie
+    bad[0].kind = 77;      // unknown kind
+    bad[1].length = 4096;  // kSocket has no slot: any length is a lie
     bad[2].kind = netproto::kEvent;
     bad[2].id = 123456789;  // an event for no socket
     bad[3].id = txid + 7;   // nobody waits for it

@@ -349,6 +349,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (p != nullptr) {
         pbuf_take(p, frame, static_cast<u16_t>(len));
         if (g_eth.input(p, &g_eth) != ERR_OK) pbuf_free(p);
+        lwip_port::ClampPathMtus(netif_mtu6(&g_eth));  // as the server does
       }
     }
     data += len;

@@ -87,7 +87,15 @@
 #define LWIP_IPV6_SEND_ROUTER_SOLICIT 1
 #define LWIP_IPV6_MLD 1
 #define LWIP_ND6_ALLOW_RA_UPDATES 1
-#define LWIP_IPV6_FRAG 1
+// Off: lwIP 2.1.3's ip6_frag walks off the end of a TCP segment's pbuf
+// chain (ip6_frag.c, a null pbuf dereferenced: the server crashes) when a
+// segment is larger than the path MTU, which a peer can arrange (found by
+// frame_input_fuzz; reproducer testdata/frame_input_corpus/repro_ip6_frag_oversize_segment).
+// Without it an IPv6 packet larger than the path MTU is dropped at the
+// link instead: TCP sizes its segments by the path MTU (Linux peers
+// announce MSS 1440 over IPv6), a UDP datagram over 1452 bytes on IPv6
+// fails with ENOBUFS (Linux would fragment it). Reassembly stays on.
+#define LWIP_IPV6_FRAG 0
 #define LWIP_IPV6_REASS 1
 #define IPV6_FRAG_COPYHEADER 1  // 64-bit pointers do not fit in the fragment header
 #define LWIP_IPV6_DHCP6 0

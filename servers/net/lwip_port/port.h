@@ -33,6 +33,11 @@ void SetClockSourceForTesting(ClockSource source);
 /// reproducible runs).
 void SetIsnSecretForTesting(const uint8_t (&key)[kSipHashKeyBytes]);
 
+/// Keeps every cached IPv6 path MTU within [1280, link_mtu] (pmtu_guard.cc:
+/// lwIP takes any value from an ICMPv6 Packet Too Big). Call after every
+/// received frame, before lwIP sends anything else.
+void ClampPathMtus(uint16_t link_mtu);
+
 /// Sets the LWIP_RAND key and resets its counter (fuzzers: reproducible runs).
 void SetRandomKeyForTesting(const uint8_t (&key)[kSipHashKeyBytes]);
 
