@@ -260,6 +260,29 @@ TEST_F(DispatcherTest, AWindowfulWaitingUnreadReadsBackIntact) {
   Close(server);
 }
 
+// listen(1) queues backlog + 1 = 2 finished connections, as Linux; a third
+// is reset while those wait (half-open ones count against lwIP's larger
+// limit only).
+TEST_F(DispatcherTest, AcceptQueueHoldsBacklogPlusOne) {
+  uint64_t l = NewSocket(AF_INET, SOCK_STREAM);
+  ASSERT_EQ(Call(netproto::kBind, l, {}, In4(INADDR_LOOPBACK, 5010)).result, 0);
+  ASSERT_EQ(Call(netproto::kListen, l, {1}).result, 0);
+  uint64_t c[3];
+  for (uint64_t& id : c) {
+    id = NewSocket(AF_INET, SOCK_STREAM);
+    ASSERT_EQ(Call(netproto::kConnect, id, {}, In4(INADDR_LOOPBACK, 5010)).result, -EINPROGRESS);
+    for (int i = 0; i < 20; ++i) Pump();
+  }
+  EXPECT_TRUE(WaitFor(c[2], netproto::kError));
+  EXPECT_EQ(readiness_[c[0]] & netproto::kError, 0u);
+  EXPECT_EQ(readiness_[c[1]] & netproto::kError, 0u);
+  uint64_t a1 = ++next_id_, a2 = ++next_id_, a3 = ++next_id_;
+  EXPECT_EQ(Call(netproto::kAccept, l, {a1}).result, 0);
+  EXPECT_EQ(Call(netproto::kAccept, l, {a2}).result, 0);
+  EXPECT_EQ(Call(netproto::kAccept, l, {a3}).result, -EAGAIN);
+  for (uint64_t id : {a1, a2, c[0], c[1], c[2], l}) Close(id);
+}
+
 TEST_F(DispatcherTest, ConnectToAClosedPortIsRefused) {
   uint64_t s = NewSocket(AF_INET, SOCK_STREAM);
   EXPECT_EQ(Call(netproto::kConnect, s, {}, In4(INADDR_LOOPBACK, 5999)).result, -EINPROGRESS);

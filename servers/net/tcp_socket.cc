@@ -174,8 +174,7 @@ class TcpSocket final : public Socket {
 
   int Listen(int backlog) override {
     if (state_ == State::kListening) {
-      backlog_ = Backlog(backlog);
-      tcp_backlog_set(pcb_, backlog_);
+      accept_limit_ = AcceptLimit(backlog);
       return 0;
     }
     if (state_ != State::kFresh) return -EINVAL;
@@ -190,9 +189,9 @@ class TcpSocket final : public Socket {
       if (err != ERR_OK) return ErrnoOf(err);
       bound_ = true;
     }
-    backlog_ = Backlog(backlog);
+    accept_limit_ = AcceptLimit(backlog);
     err_t err = ERR_OK;
-    tcp_pcb* listener = tcp_listen_with_backlog_and_err(pcb_, backlog_, &err);
+    tcp_pcb* listener = tcp_listen_with_backlog_and_err(pcb_, kHalfOpenLimit, &err);
     if (listener == nullptr) return ErrnoOf(err);
     pcb_ = listener;  // tcp_listen freed the original pcb
     tcp_arg(pcb_, this);
@@ -206,6 +205,7 @@ class TcpSocket final : public Socket {
     if (state_ != State::kListening) return -EINVAL;
     TcpSocket* child = queue_.PopFront();
     if (child == nullptr) return -EAGAIN;
+    --queued_;
     child->listener_ = nullptr;
     child->id = new_id;
     sockets_->Add(child);
@@ -508,6 +508,7 @@ class TcpSocket final : public Socket {
     closed_ = true;
     if (state_ == State::kListening) {
       while (TcpSocket* child = queue_.PopFront()) child->Abort();
+      queued_ = 0;
       tcp_arg(pcb_, nullptr);
       tcp_accept(pcb_, nullptr);
       tcp_close(pcb_);  // a listen pcb closes at once
@@ -529,10 +530,17 @@ class TcpSocket final : public Socket {
  private:
   enum class State { kFresh, kListening, kConnecting, kConnected, kFinished };
 
-  static uint8_t Backlog(int backlog) {
+  // Linux keeps two queues per listener: connections still in their
+  // handshake (the SYN queue, net.ipv4.tcp_max_syn_backlog) and finished
+  // ones waiting for accept (at most backlog + 1). lwIP has one count for
+  // both, so it gets the larger limit (half-open floods then cannot lock a
+  // small listen(9) out, as they did in net_inject_test) and the server
+  // enforces the accept queue's own.
+  static constexpr uint8_t kHalfOpenLimit = 128;
+
+  static uint32_t AcceptLimit(int backlog) {
     if (backlog < 0 || backlog > SOMAXCONN) backlog = SOMAXCONN;
-    int n = backlog + 1;  // Linux queues backlog + 1
-    return static_cast<uint8_t>(n > 255 ? 255 : n);
+    return static_cast<uint32_t>(backlog) + 1;
   }
 
   ip_addr_t AnyAddress() const {
@@ -691,6 +699,7 @@ class TcpSocket final : public Socket {
     if (s->listener_ != nullptr) {
       // Reset before the kernel took it: Linux drops it from the queue too.
       s->listener_->queue_.Remove(s);
+      --s->listener_->queued_;
       s->listener_->Changed();
       delete s;
       return;
@@ -712,6 +721,13 @@ class TcpSocket final : public Socket {
   static err_t OnAccept(void* arg, tcp_pcb* pcb, err_t err) {
     auto* listener = static_cast<TcpSocket*>(arg);
     if (listener == nullptr || err != ERR_OK || pcb == nullptr) return ERR_VAL;
+    if (listener->queued_ >= listener->accept_limit_) {
+      // The accept queue is full: reset it (Linux with tcp_abort_on_overflow;
+      // by default Linux drops the handshake's last ACK and lets the client
+      // retry, which lwIP cannot do once it has called us).
+      tcp_abort(pcb);
+      return ERR_ABRT;
+    }
     TcpSocket* child = ForAccepted(listener, pcb);
     if (child == nullptr) {
       tcp_abort(pcb);
@@ -722,6 +738,7 @@ class TcpSocket final : public Socket {
     child->peer_.port = pcb->remote_port;
     tcp_backlog_delayed(pcb);
     listener->queue_.PushBack(child);
+    ++listener->queued_;
     listener->Changed(true);
     return ERR_OK;
   }
@@ -748,7 +765,8 @@ class TcpSocket final : public Socket {
   ReceiveQueue rx_;
   Endpoint peer_;
   // Listening: connections lwIP accepted, oldest first. Queued: the listener.
-  uint8_t backlog_ = 0;
+  uint32_t accept_limit_ = 0;  // listening: Linux's backlog + 1
+  uint32_t queued_ = 0;        // connections in queue_
   kstd::ListNode queue_node;
   kstd::IntrusiveList<TcpSocket, &TcpSocket::queue_node> queue_;
   TcpSocket* listener_ = nullptr;

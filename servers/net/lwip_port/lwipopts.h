@@ -31,7 +31,7 @@
 #define MEMP_NUM_PBUF 1024      // PBUF_ROM/PBUF_REF (zero-copy writes)
 #define MEMP_NUM_RAW_PCB 32
 #define MEMP_NUM_UDP_PCB 128
-#define MEMP_NUM_TCP_PCB 256  // 64+ live connections and their TIME_WAITs
+#define MEMP_NUM_TCP_PCB 512  // 64+ live connections, their TIME_WAITs and half-open ones
 #define MEMP_NUM_TCP_PCB_LISTEN 64
 #define MEMP_NUM_TCP_SEG (64 * TCP_SND_QUEUELEN)  // every send queue full
 #define MEMP_NUM_REASSDATA 32
