@@ -3,9 +3,8 @@
 #include <stdio.h>
 
 #include "abi/linux/errno.h"
-#include "abi/tessera/controlproto.h"
+#include "init/service_watch.h"
 #include "init/storage.h"
-#include "lib/tessera/control.h"
 #include "lib/tessera/process.h"
 #include "lib/tessera/syscalls.h"
 
@@ -117,8 +116,8 @@ void NetServer::Poll() {
     }
   }
   if (process_ != tessera::kInvalidHandle && liveness_.watching()) {
-    ReadControl(now);
-    CheckLiveness(now);
+    ReadPongs(control_, liveness_, now);
+    if (PingOrKill("net_server", pid_, control_, process_, liveness_, now)) hung_ = true;
   }
   if (state_ == State::kDown && now >= restart_at_ns_) {
     if (StartServer()) {
@@ -156,38 +155,6 @@ void NetServer::OnExit(int64_t status, int64_t now) {
   if (d.restart_at_ns > now) {
     printf("init: restarting net_server in %lld ms\n",
            static_cast<long long>((d.restart_at_ns - now) / kMs));
-  }
-}
-
-void NetServer::ReadControl(int64_t now) {
-  for (int i = 0; i < 16 && control_ != tessera::kInvalidHandle; ++i) {
-    controlproto::Message m{};
-    handle_t handle = tessera::kInvalidHandle;
-    int64_t r = tessera::ReadControl(control_, &m, &handle);
-    if (r < 0) return;
-    if (handle != tessera::kInvalidHandle) sys::HandleClose(handle);
-    if (r == 1 && m.op == controlproto::kPong) (void)liveness_.OnPong(m.txid, now);
-  }
-}
-
-void NetServer::CheckLiveness(int64_t now) {
-  uint64_t txid = 0;
-  switch (liveness_.Due(now, &txid)) {
-    case Liveness::Action::kNone: return;
-    case Liveness::Action::kPing: {
-      const controlproto::Message ping = controlproto::Make(controlproto::kPing, txid);
-      (void)sys::ChannelWrite(control_, &ping, sizeof ping, nullptr, 0, 0);
-      return;
-    }
-    case Liveness::Action::kHung:
-      printf("init: net_server (pid %llu) did not answer for %lld s: killed, restarting\n", U(pid_),
-             static_cast<long long>(liveness_.config().deadline_ns / 1'000'000'000));
-      hung_ = true;
-      if (sys::ProcessKill(process_, 0) < 0) {
-        hung_ = false;
-        liveness_.Start(now);
-      }
-      return;
   }
 }
 

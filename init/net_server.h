@@ -56,8 +56,6 @@ class NetServer {
   static void OnDriverRestarted(void* self, tessera::handle_t channel);
   bool StartServer();
   void OnExit(int64_t status, int64_t now);
-  void ReadControl(int64_t now);
-  void CheckLiveness(int64_t now);
 
   tessera::Bootstrap& boot_;
   Network* network_;

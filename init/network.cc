@@ -5,6 +5,7 @@
 
 #include "abi/linux/errno.h"
 #include "abi/tessera/controlproto.h"
+#include "init/service_watch.h"
 #include "init/storage.h"
 #include "lib/tessera/control.h"
 #include "lib/tessera/process.h"
@@ -205,8 +206,8 @@ void Network::Poll() {
     }
   }
   if (process_ != tessera::kInvalidHandle && liveness_.watching()) {
-    ReadControl(now);
-    CheckLiveness(now);
+    ReadPongs(control_, liveness_, now);
+    if (PingOrKill("virtio_net", pid_, control_, process_, liveness_, now)) hung_ = true;
   }
   if (state_ == State::kDown && now >= restart_at_ns_) {
     if (StartDriver(true)) {
@@ -251,42 +252,6 @@ void Network::OnExit(int64_t status, int64_t now) {
     printf("init: restarting virtio_net in %lld ms (crash %u within %lld s)\n",
            static_cast<long long>((d.restart_at_ns - now) / kMs), d.recent,
            static_cast<long long>(policy_.config().window_ns / 1'000'000'000));
-  }
-}
-
-void Network::ReadControl(int64_t now) {
-  for (int i = 0; i < 16 && control_ != tessera::kInvalidHandle; ++i) {
-    controlproto::Message m{};
-    handle_t handle = tessera::kInvalidHandle;
-    int64_t r = tessera::ReadControl(control_, &m, &handle);
-    if (r < 0) return;
-    if (handle != tessera::kInvalidHandle) sys::HandleClose(handle);
-    if (r == 1 && m.op == controlproto::kPong) (void)liveness_.OnPong(m.txid, now);
-  }
-}
-
-void Network::CheckLiveness(int64_t now) {
-  uint64_t txid = 0;
-  switch (liveness_.Due(now, &txid)) {
-    case Liveness::Action::kNone: return;
-    case Liveness::Action::kPing: {
-      const controlproto::Message ping = controlproto::Make(controlproto::kPing, txid);
-      (void)sys::ChannelWrite(control_, &ping, sizeof ping, nullptr, 0, 0);
-      return;
-    }
-    case Liveness::Action::kHung: {
-      printf("init: virtio_net (pid %llu) did not answer for %lld s: killed, restarting\n", U(pid_),
-             static_cast<long long>(liveness_.config().deadline_ns / 1'000'000'000));
-      hung_ = true;
-      int64_t killed = sys::ProcessKill(process_, 0);
-      if (killed < 0) {
-        printf("init: cannot kill virtio_net (pid %llu): %lld\n", U(pid_),
-               static_cast<long long>(killed));
-        hung_ = false;
-        liveness_.Start(now);
-      }
-      return;
-    }
   }
 }
 

@@ -97,8 +97,6 @@ class Network {
   /// Starts a driver; its client end goes to the hook or is kept.
   bool StartDriver(bool restart);
   void OnExit(int64_t status, int64_t now);
-  void ReadControl(int64_t now);
-  void CheckLiveness(int64_t now);
   static void CloseHandle(tessera::handle_t* h);
 
   tessera::Bootstrap& boot_;
