@@ -17,6 +17,7 @@
 #include "lwip/pbuf.h"
 #include "lwip/raw.h"
 #include "servers/net/address.h"
+#include "servers/net/datagram_queue.h"
 #include "servers/net/socket.h"
 
 namespace netserver {
@@ -24,19 +25,12 @@ namespace {
 
 constexpr uint32_t kReceiveLimit = 212992;
 
-struct Packet {
-  pbuf* data;
-  ip_addr_t from;
-  kstd::ListNode node;
-};
-
 class RawSocket final : public Socket {
  public:
   RawSocket(Sockets* sockets, int family, int protocol)
       : Socket(sockets, family, SOCK_RAW, protocol) {}
 
   ~RawSocket() override {
-    while (Packet* p = queue_.PopFront()) Free(p);
     if (pcb_ != nullptr) raw_remove(pcb_);
   }
 
@@ -106,21 +100,11 @@ class RawSocket final : public Socket {
   }
 
   int Receive(uint8_t* out, uint32_t room, int flags, Reply* reply) override {
-    Packet* p = queue_.Front();
-    if (p == nullptr) return -EAGAIN;
-    uint32_t size = p->data->tot_len;
-    uint32_t n = size < room ? size : room;
-    if (n != 0) pbuf_copy_partial(p->data, out, static_cast<u16_t>(n), 0);
-    reply->length = n;
-    reply->value = size;
-    reply->address_length = FormatAddress(family(), p->from, 0, reply->address);
-    if ((flags & MSG_PEEK) == 0) {
-      queue_.Remove(p);
-      queued_bytes_ -= size;
-      Free(p);
-      Changed();
-    }
-    return static_cast<int>(n);
+    const bool peek = (flags & MSG_PEEK) != 0;
+    int n = queue_.Take(family(), out, room, peek, reply);
+    if (n < 0) return -EAGAIN;
+    if (!peek) Changed();
+    return n;
   }
 
   int LocalName(Reply* reply) override {
@@ -174,8 +158,7 @@ class RawSocket final : public Socket {
   }
 
   int BytesQueued(int unsent, Reply* reply) override {
-    Packet* p = queue_.Front();
-    reply->value = unsent != 0 || p == nullptr ? 0 : p->data->tot_len;
+    reply->value = unsent != 0 ? 0 : queue_.next_size();
     return 0;
   }
 
@@ -191,11 +174,6 @@ class RawSocket final : public Socket {
   }
 
  private:
-  static void Free(Packet* p) {
-    pbuf_free(p->data);
-    delete p;
-  }
-
   // A copy of the packet is queued; lwIP goes on with the original.
   static u8_t OnRecv(void* arg, raw_pcb*, pbuf* p, const ip_addr_t* addr) {
     auto* s = static_cast<RawSocket*>(arg);
@@ -203,30 +181,24 @@ class RawSocket final : public Socket {
     if (s->family() == AF_INET6) skip = IP6_HLEN;  // Linux: IPv6 raw reads have no header
     if (p->tot_len <= skip) return 0;
     uint16_t size = static_cast<uint16_t>(p->tot_len - skip);
-    if (s->queued_bytes_ + size > kReceiveLimit) return 0;
+    if (!s->queue_.Fits(size)) return 0;
     pbuf* copy = pbuf_alloc(PBUF_RAW, size, PBUF_RAM);
     if (copy == nullptr) return 0;
     if (pbuf_copy_partial(p, copy->payload, size, skip) != size) {
       pbuf_free(copy);
       return 0;
     }
-    Packet* packet = new (kstd::nothrow) Packet;
-    if (packet == nullptr) {
+    if (!s->queue_.Push(copy, *addr, 0)) {
       pbuf_free(copy);
       return 0;
     }
-    packet->data = copy;
-    packet->from = *addr;
-    s->queue_.PushBack(packet);
-    s->queued_bytes_ += size;
     s->Changed(true);
     return 0;
   }
 
   raw_pcb* pcb_ = nullptr;
   bool connected_ = false;
-  uint32_t queued_bytes_ = 0;
-  kstd::IntrusiveList<Packet, &Packet::node> queue_;
+  DatagramQueue queue_{kReceiveLimit};
 };
 
 }  // namespace

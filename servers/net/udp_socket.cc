@@ -28,6 +28,7 @@
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
 #include "servers/net/address.h"
+#include "servers/net/datagram_queue.h"
 #include "servers/net/interfaces.h"
 #include "servers/net/socket.h"
 
@@ -37,19 +38,12 @@ namespace {
 constexpr uint32_t kReceiveLimit = 212992;
 constexpr uint32_t kMaxPayload = 65507;  // IPv4's largest UDP payload
 
-struct Datagram {
-  pbuf* data;
-  Endpoint from;
-  kstd::ListNode node;
-};
-
 class UdpSocket final : public Socket {
  public:
   UdpSocket(Sockets* sockets, int family, int protocol)
       : Socket(sockets, family, SOCK_DGRAM, protocol) {}
 
   ~UdpSocket() override {
-    while (Datagram* d = queue_.PopFront()) Free(d);
     if (pcb_ != nullptr) udp_remove(pcb_);
   }
 
@@ -143,8 +137,9 @@ class UdpSocket final : public Socket {
   }
 
   int Receive(uint8_t* out, uint32_t room, int flags, Reply* reply) override {
-    Datagram* d = queue_.Front();
-    if (d == nullptr) {
+    const bool peek = (flags & MSG_PEEK) != 0;
+    int n = queue_.Take(family(), out, room, peek, reply);
+    if (n < 0) {
       if (error_ != 0) {
         int e = error_;
         error_ = 0;
@@ -153,19 +148,8 @@ class UdpSocket final : public Socket {
       }
       return shut_rd_ ? 0 : -EAGAIN;
     }
-    uint32_t size = d->data->tot_len;
-    uint32_t n = size < room ? size : room;
-    if (n != 0) pbuf_copy_partial(d->data, out, static_cast<u16_t>(n), 0);
-    reply->length = n;
-    reply->value = size;
-    reply->address_length = FormatAddress(family(), d->from.ip, d->from.port, reply->address);
-    if ((flags & MSG_PEEK) == 0) {
-      queue_.Remove(d);
-      queued_bytes_ -= size;
-      Free(d);
-      Changed();
-    }
-    return static_cast<int>(n);
+    if (!peek) Changed();
+    return n;
   }
 
   int LocalName(Reply* reply) override {
@@ -267,8 +251,7 @@ class UdpSocket final : public Socket {
 
   int BytesQueued(int unsent, Reply* reply) override {
     // Linux's FIONREAD on UDP: the size of the next datagram.
-    Datagram* d = queue_.Front();
-    reply->value = unsent != 0 || d == nullptr ? 0 : d->data->tot_len;
+    reply->value = unsent != 0 ? 0 : queue_.next_size();
     return 0;
   }
 
@@ -292,33 +275,17 @@ class UdpSocket final : public Socket {
     return &ip;
   }
 
-  static void Free(Datagram* d) {
-    pbuf_free(d->data);
-    delete d;
-  }
-
   static void OnRecv(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_t port) {
     auto* s = static_cast<UdpSocket*>(arg);
-    if (s->shut_rd_ || s->queued_bytes_ + p->tot_len > kReceiveLimit) {
-      ++s->dropped_;
-      pbuf_free(p);
-      return;
-    }
     if (s->family() == AF_INET6 && s->v6only_ && IP_IS_V4(addr)) {
       pbuf_free(p);
       return;
     }
-    Datagram* d = new (kstd::nothrow) Datagram;
-    if (d == nullptr) {
-      ++s->dropped_;
+    if (s->shut_rd_ || !s->queue_.Push(p, *addr, port)) {
+      ++s->dropped_;  // over the receive buffer (or out of memory): dropped, as Linux
       pbuf_free(p);
       return;
     }
-    d->data = p;
-    d->from.ip = *addr;
-    d->from.port = port;
-    s->queue_.PushBack(d);
-    s->queued_bytes_ += p->tot_len;
     s->Changed(true);
   }
 
@@ -330,9 +297,8 @@ class UdpSocket final : public Socket {
   bool recverr_ = false;
   bool pktinfo_ = false;
   bool v6only_ = false;
-  uint32_t queued_bytes_ = 0;
   uint64_t dropped_ = 0;
-  kstd::IntrusiveList<Datagram, &Datagram::node> queue_;
+  DatagramQueue queue_{kReceiveLimit};
 };
 
 }  // namespace
