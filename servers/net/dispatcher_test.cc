@@ -21,6 +21,7 @@
 #include "lwip/timeouts.h"
 #include "servers/net/dispatcher.h"
 #include "servers/net/icmp_errors.h"
+#include "servers/net/kernel_side_for_test.h"
 #include "servers/net/lwip_port/port.h"
 
 namespace netserver {
@@ -49,7 +50,7 @@ std::vector<uint8_t> In6(const in6_addr& addr, uint16_t port) {
   return v;
 }
 
-class DispatcherTest : public ::testing::Test {
+class DispatcherTest : public ::testing::Test, public test::KernelSide {
  protected:
   static void SetUpTestSuite() {
     static bool initialised = false;
@@ -59,7 +60,7 @@ class DispatcherTest : public ::testing::Test {
     lwip_init();
   }
 
-  DispatcherTest() : area_(netproto::kDataAreaSize), dispatcher_(area_.data()) {}
+  DispatcherTest() : KernelSide(3, 100) {}
 
   void TearDown() override {
     dispatcher_.CloseAll();
@@ -77,63 +78,6 @@ class DispatcherTest : public ::testing::Test {
     sys_check_timeouts();
     Collect();
   }
-
-  void Collect() {
-    netproto::Delivery batch[netproto::kMaxDeliveries];
-    for (;;) {
-      size_t n = dispatcher_.TakeBatch(batch, netproto::kMaxDeliveries);
-      if (n == 0) break;
-      for (size_t i = 0; i < n; ++i) {
-        if (batch[i].kind == netproto::kEvent) {
-          readiness_[batch[i].id] = batch[i].value;
-          ASSERT_FALSE(saw_reply_in_round_) << "an event came after a reply in one batch";
-        } else {
-          replies_[static_cast<uint32_t>(batch[i].id)] = batch[i];
-          saw_reply_in_round_ = true;
-        }
-      }
-      saw_reply_in_round_ = false;
-    }
-  }
-
-  // A request as the kernel sends it; returns the reply.
-  netproto::Delivery Call(netproto::Op op, uint64_t socket, std::vector<uint64_t> args = {},
-                          const std::vector<uint8_t>& address = {},
-                          const std::vector<uint8_t>& data_in = {}, uint32_t room = 0,
-                          int flags = 0) {
-    netproto::Request r{};
-    r.magic = netproto::kMagic;
-    r.op = op;
-    r.socket = socket;
-    for (size_t i = 0; i < args.size() && i < 3; ++i) r.arg[i] = args[i];
-    r.slot = netproto::kNoSlot;
-    if (!data_in.empty() || room != 0) {
-      r.slot = 3;
-      r.length = data_in.empty() ? room : static_cast<uint32_t>(data_in.size());
-      if (!data_in.empty()) memcpy(Slot(), data_in.data(), data_in.size());
-    }
-    r.flags = flags;
-    r.address_length = static_cast<uint32_t>(address.size());
-    if (!address.empty()) memcpy(r.address, address.data(), address.size());
-    uint32_t txid = ++txid_;
-    dispatcher_.Handle(reinterpret_cast<const uint8_t*>(&r), sizeof r, txid);
-    Collect();
-    EXPECT_EQ(replies_.count(txid), 1u) << "no reply for op " << op;
-    return replies_[txid];
-  }
-
-  // kClose is one-way (txid 0), as the kernel posts it.
-  void Close(uint64_t socket) {
-    netproto::Request r{};
-    r.magic = netproto::kMagic;
-    r.op = netproto::kClose;
-    r.socket = socket;
-    r.slot = netproto::kNoSlot;
-    dispatcher_.Handle(reinterpret_cast<const uint8_t*>(&r), sizeof r, 0);
-    Collect();
-  }
-
-  uint8_t* Slot() { return area_.data() + 3 * netproto::kSlotSize; }
 
   uint64_t NewSocket(int family, int type) {
     uint64_t id = ++next_id_;
@@ -168,14 +112,6 @@ class DispatcherTest : public ::testing::Test {
     Close(listener);
     return {client, accepted};
   }
-
-  std::vector<uint8_t> area_;
-  Dispatcher dispatcher_;
-  std::map<uint64_t, uint64_t> readiness_;
-  std::map<uint32_t, netproto::Delivery> replies_;
-  uint32_t txid_ = 0;
-  uint64_t next_id_ = 100;
-  bool saw_reply_in_round_ = false;
 };
 
 TEST_F(DispatcherTest, FreshTcpSocketIsWritableAndHungUpAsOnLinux) {

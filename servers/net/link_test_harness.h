@@ -20,6 +20,7 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 #include "servers/net/dispatcher.h"
+#include "servers/net/kernel_side_for_test.h"
 #include "servers/net/link_tap.h"
 #include "servers/net/lwip_port/port.h"
 
@@ -76,7 +77,7 @@ inline void ResetEth() {
   Eth().sent.clear();
 }
 
-class LinkHarness : public ::testing::Test {
+class LinkHarness : public ::testing::Test, public KernelSide {
  protected:
   static void SetUpTestSuite() {
     static bool initialised = false;
@@ -91,53 +92,11 @@ class LinkHarness : public ::testing::Test {
     netif_ip6_addr_set_state(&Eth().n, 0, IP6_ADDR_PREFERRED);
   }
 
-  LinkHarness() : area_(netproto::kDataAreaSize), dispatcher_(area_.data()) { ResetEth(); }
+  LinkHarness() : KernelSide(5, 1000) { ResetEth(); }
   ~LinkHarness() override {
     dispatcher_.CloseAll();
     ResetEth();
   }
-
-  void Collect() {
-    netproto::Delivery batch[netproto::kMaxDeliveries];
-    for (;;) {
-      size_t n = dispatcher_.TakeBatch(batch, netproto::kMaxDeliveries);
-      if (n == 0) break;
-      for (size_t i = 0; i < n; ++i) {
-        if (batch[i].kind == netproto::kEvent) {
-          readiness_[batch[i].id] = batch[i].value;
-        } else {
-          replies_[static_cast<uint32_t>(batch[i].id)] = batch[i];
-        }
-      }
-    }
-  }
-
-  netproto::Delivery Call(netproto::Op op, uint64_t socket, std::vector<uint64_t> args = {},
-                          const std::vector<uint8_t>& address = {},
-                          const std::vector<uint8_t>& data_in = {}, uint32_t room = 0,
-                          int flags = 0) {
-    netproto::Request r{};
-    r.magic = netproto::kMagic;
-    r.op = op;
-    r.socket = socket;
-    for (size_t i = 0; i < args.size() && i < 3; ++i) r.arg[i] = args[i];
-    r.slot = netproto::kNoSlot;
-    if (!data_in.empty() || room != 0) {
-      r.slot = 5;
-      r.length = data_in.empty() ? room : static_cast<uint32_t>(data_in.size());
-      if (!data_in.empty()) memcpy(Slot(), data_in.data(), data_in.size());
-    }
-    r.flags = flags;
-    r.address_length = static_cast<uint32_t>(address.size());
-    if (!address.empty()) memcpy(r.address, address.data(), address.size());
-    uint32_t txid = ++txid_;
-    dispatcher_.Handle(reinterpret_cast<const uint8_t*>(&r), sizeof r, txid);
-    Collect();
-    EXPECT_EQ(replies_.count(txid), 1u) << "no reply for op " << op;
-    return replies_[txid];
-  }
-
-  uint8_t* Slot() { return area_.data() + 5 * netproto::kSlotSize; }
 
   // A new socket, or 0 with the error in *error.
   uint64_t NewSocket(int family, int type, int protocol, int* error = nullptr) {
@@ -160,13 +119,6 @@ class LinkHarness : public ::testing::Test {
     if (d.result < 0) return {};
     return std::vector<uint8_t>(Slot(), Slot() + d.length);
   }
-
-  std::vector<uint8_t> area_;
-  Dispatcher dispatcher_;
-  std::map<uint64_t, uint64_t> readiness_;
-  std::map<uint32_t, netproto::Delivery> replies_;
-  uint32_t txid_ = 0;
-  uint64_t next_id_ = 1000;
 };
 
 }  // namespace netserver::test
