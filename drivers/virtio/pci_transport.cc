@@ -156,4 +156,31 @@ void PciTransport::DeviceWrite8(uint32_t offset, uint8_t value) {
   if (device_.Fits(offset, 1)) device_.mmio->Write8(device_.offset + offset, value);
 }
 
+kstd::Result<void> BindTransport(PciConfig& config, Mmio* const (&bars)[pci::kBarCount],
+                                 uint16_t device_type, const char* wrong_type,
+                                 PciTransport& transport, const char** failure) {
+  auto type = IdentifyDevice(config);
+  if (type.is_error()) {
+    *failure = "not a virtio PCI function";
+    return type.error();
+  }
+  if (type.value() != device_type) {
+    *failure = wrong_type;
+    return kstd::Error::kNotSupported;
+  }
+  BarSizes sizes;
+  for (int i = 0; i < pci::kBarCount; ++i) sizes.size[i] = bars[i] != nullptr ? bars[i]->size() : 0;
+  auto caps = ParseCapabilities(config, sizes);
+  if (caps.is_error()) {
+    *failure = "virtio PCI capabilities missing or malformed";
+    return caps.error();
+  }
+  auto bound = transport.Init(caps.value(), bars);
+  if (bound.is_error()) {
+    *failure = "a virtio structure's BAR is not mapped";
+    return bound.error();
+  }
+  return kstd::Ok();
+}
+
 }  // namespace virtio

@@ -152,4 +152,14 @@ class PciTransport {
   bool bound_ = false;
 };
 
+/// The start of every driver's bring-up: checks that `config` is a virtio
+/// PCI function of `device_type`, parses its capabilities against the BARs
+/// that are mapped (`bars`, null where none) and binds `transport` to them.
+/// On failure *failure says what was wrong; `wrong_type` is its text when
+/// the function is another kind of virtio device ("not a virtio network
+/// device").
+kstd::Result<void> BindTransport(PciConfig& config, Mmio* const (&bars)[pci::kBarCount],
+                                 uint16_t device_type, const char* wrong_type,
+                                 PciTransport& transport, const char** failure);
+
 }  // namespace virtio

@@ -78,29 +78,8 @@ void Device::GiveEverythingBack() {
 
 kstd::Result<void> Device::Bringup() {
   ready_ = false;
-  auto type = virtio::IdentifyDevice(config_);
-  if (type.is_error()) {
-    failure_ = "not a virtio PCI function";
-    return type.error();
-  }
-  if (type.value() != virtio::kDeviceTypeNet) {
-    failure_ = "not a virtio network device";
-    return Error::kNotSupported;
-  }
-  virtio::BarSizes sizes;
-  for (int i = 0; i < virtio::pci::kBarCount; ++i) {
-    sizes.size[i] = bars_[i] != nullptr ? bars_[i]->size() : 0;
-  }
-  auto caps = virtio::ParseCapabilities(config_, sizes);
-  if (caps.is_error()) {
-    failure_ = "virtio PCI capabilities missing or malformed";
-    return caps.error();
-  }
-  auto bound = transport_.Init(caps.value(), bars_);
-  if (bound.is_error()) {
-    failure_ = "a virtio structure's BAR is not mapped";
-    return bound.error();
-  }
+  TRY(virtio::BindTransport(config_, bars_, virtio::kDeviceTypeNet, "not a virtio network device",
+                            transport_, &failure_));
   uint32_t config_length = transport_.device_config_length();
 
   // Never a feature whose configuration field the structure lacks, never

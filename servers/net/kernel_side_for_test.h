@@ -22,7 +22,10 @@ class KernelSide {
  protected:
   /// `slot`: the data-area slot requests use; `first_id`: socket ids start after it.
   KernelSide(uint32_t slot, uint64_t first_id)
-      : area_(netproto::kDataAreaSize), dispatcher_(area_.data()), slot_(slot), next_id_(first_id) {}
+      : area_(netproto::kDataAreaSize),
+        dispatcher_(area_.data()),
+        slot_(slot),
+        next_id_(first_id) {}
 
   void Collect() {
     netproto::Delivery batch[netproto::kMaxDeliveries];
