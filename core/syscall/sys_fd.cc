@@ -27,6 +27,18 @@ fd::FdTable& Fds() { return *CurrentProcess()->fds(); }
 
 kstd::Result<kstd::RefPtr<FileDescription>> GetFile(int32_t fd) { return Fds().Get(fd); }
 
+// One write of kernel bytes; writing to a pipe nobody reads raises SIGPIPE
+// (its default kills) and fails with EPIPE.
+kstd::Result<uint64_t> WriteKernel(FileDescription* file, kstd::Span<const uint8_t> bytes,
+                                   bool positional, uint64_t offset) {
+  auto w = positional ? file->WriteAt(offset, bytes) : file->Write(bytes);
+  if (w.is_error() && w.error() == kstd::Error::kPipe) {
+    SendSignal(CurrentProcess(), linux_abi::kSigPipe,
+               linux_abi::SigInfo::FromKernel(linux_abi::kSigPipe));
+  }
+  return w;
+}
+
 // Moves `count` bytes from user memory into `file` through a bounce buffer
 // (a pooled 64 KiB one for large transfers, see bounce_pool.h).
 kstd::Result<uint64_t> WriteFromUser(FileDescription* file, uint64_t address, uint64_t count,
@@ -43,15 +55,9 @@ kstd::Result<uint64_t> WriteFromUser(FileDescription* file, uint64_t address, ui
       if (done > 0) return done;
       return kstd::Error::kFault;
     }
-    auto w = positional ? file->WriteAt(offset + done, kstd::Span<const uint8_t>(buf, n))
-                        : file->Write(kstd::Span<const uint8_t>(buf, n));
+    auto w = WriteKernel(file, kstd::Span<const uint8_t>(buf, n), positional, offset + done);
     if (w.is_error()) {
       if (done > 0) return done;
-      if (w.error() == kstd::Error::kPipe) {
-        // Writing to a pipe nobody reads: SIGPIPE (its default kills), and EPIPE.
-        SendSignal(CurrentProcess(), linux_abi::kSigPipe,
-                   linux_abi::SigInfo::FromKernel(linux_abi::kSigPipe));
-      }
       return w.error();
     }
     done += w.value();
@@ -89,11 +95,50 @@ kstd::Result<uint64_t> ReadToUser(FileDescription* file, uint64_t address, uint6
   return done;
 }
 
+// Writes a vector of at most 16 steps and kChunk (PIPE_BUF) bytes as one
+// write, as Linux does: atomic on a pipe, one piece on a terminal (a libc's
+// line written as buffer + tail does not interleave with another process's
+// output). Any other vector returns kNotSmall and goes step by step. Not
+// inlined: its buffer is on the stack only while it runs.
+constexpr uint64_t kNotSmall = ~uint64_t{0};
+[[gnu::noinline]] kstd::Result<uint64_t> WriteSmallVector(FileDescription* file,
+                                                          UserPtr<const linux_abi::Iovec> iov,
+                                                          int32_t iovcnt, bool positional,
+                                                          uint64_t offset) {
+  linux_abi::Iovec v[16];
+  if (iovcnt <= 0 || iovcnt > 16) return kNotSmall;
+  if (iov.CopyIn(v, static_cast<size_t>(iovcnt)).is_error()) return kstd::Error::kFault;
+  uint64_t total = 0;
+  for (int32_t i = 0; i < iovcnt; ++i) {
+    if (v[i].iov_len > kChunk) return kNotSmall;
+    total += v[i].iov_len;
+  }
+  if (total > kChunk) return kNotSmall;
+  if (!file->writable()) return kstd::Error::kBadHandle;
+  uint8_t gathered[kChunk];
+  size_t at = 0;
+  for (int32_t i = 0; i < iovcnt; ++i) {
+    if (v[i].iov_len == 0) continue;
+    if (!hal::CopyFromUser(gathered + at, v[i].iov_base, v[i].iov_len)) {
+      // As Linux: the steps before a bad one are written; none is EFAULT.
+      if (at == 0) return kstd::Error::kFault;
+      break;
+    }
+    at += v[i].iov_len;
+  }
+  return WriteKernel(file, kstd::Span<const uint8_t>(gathered, at), positional, offset);
+}
+
 kstd::Result<uint64_t> DoVector(int32_t fd, UserPtr<const linux_abi::Iovec> iov, int32_t iovcnt,
                                 bool write, bool positional, int64_t offset) {
   if (iovcnt < 0 || iovcnt > linux_abi::kIovMax) return kstd::Error::kInvalid;
   auto file = TRY(GetFile(fd));
   if (positional && offset < 0) return kstd::Error::kInvalid;
+  if (write) {
+    const uint64_t n =
+        TRY(WriteSmallVector(file.get(), iov, iovcnt, positional, static_cast<uint64_t>(offset)));
+    if (n != kNotSmall) return n;
+  }
   // Each step moves at most kMaxIo bytes and at most linux_abi::kIovMax steps run, so
   // the total stays far below 2^63.
   uint64_t total = 0;

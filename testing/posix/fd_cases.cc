@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -158,6 +159,22 @@ const char* PipeLargeTransfer() {
   int st;
   CHECK(waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 0);
   close(p[0]);
+  return nullptr;
+}
+
+// writev of at most PIPE_BUF bytes is one write: on a nearly full
+// nonblocking pipe it goes in whole or fails with EAGAIN, never in part.
+const char* PipeSmallWritevIsAtomic() {
+  int p[2];
+  CHECK(pipe2(p, O_NONBLOCK) == 0);
+  static char fill[65536 - 3];
+  CHECK(write(p[1], fill, sizeof fill) == static_cast<ssize_t>(sizeof fill));
+  char a[2] = {'a', 'a'}, b[2] = {'b', 'b'};
+  struct iovec iov[2] = {{a, 2}, {b, 2}};
+  errno = 0;
+  CHECK(writev(p[1], iov, 2) == -1 && errno == EAGAIN);
+  close(p[0]);
+  close(p[1]);
   return nullptr;
 }
 
@@ -541,6 +558,7 @@ const Case kFdCases[] = {
     {"pipe_across_fork", PipeAcrossFork},
     {"pipe_large_transfer", PipeLargeTransfer},
     {"pipe_buf_atomic", PipeBufWritesAreAtomic},
+    {"pipe_small_writev_atomic", PipeSmallWritevIsAtomic},
     {"dup_lowest_free", DupLowestFree},
     {"dup2_semantics", Dup2Semantics},
     {"dup3_flags", Dup3Flags},
