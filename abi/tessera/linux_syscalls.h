@@ -191,8 +191,25 @@
   X(107, LinuxGeteuid, kInterrupted, (), ())                                                       \
   X(108, LinuxGetegid, kInterrupted, (), ())                                                       \
   X(109, LinuxSetpgid, kInterrupted, (int32_t pid, int32_t pgid), (pid, pgid))                     \
+  X(105, LinuxSetuid, kInterrupted, (uint32_t uid), (uid))                                         \
+  X(106, LinuxSetgid, kInterrupted, (uint32_t gid), (gid))                                         \
   X(110, LinuxGetppid, kInterrupted, (), ())                                                       \
+  X(113, LinuxSetreuid, kInterrupted, (uint32_t ruid, uint32_t euid), (ruid, euid))                \
+  X(114, LinuxSetregid, kInterrupted, (uint32_t rgid, uint32_t egid), (rgid, egid))                \
   X(115, LinuxGetgroups, kInterrupted, (int32_t size, OUT_PTR(void) list), (size, list))           \
+  X(116, LinuxSetgroups, kInterrupted, (int32_t size, IN_PTR(void) list), (size, list))            \
+  X(117, LinuxSetresuid, kInterrupted, (uint32_t ruid, uint32_t euid, uint32_t suid),              \
+    (ruid, euid, suid))                                                                            \
+  X(118, LinuxGetresuid, kInterrupted,                                                             \
+    (OUT_PTR(uint32_t) ruid, OUT_PTR(uint32_t) euid, OUT_PTR(uint32_t) suid), (ruid, euid, suid))  \
+  X(119, LinuxSetresgid, kInterrupted, (uint32_t rgid, uint32_t egid, uint32_t sgid),              \
+    (rgid, egid, sgid))                                                                            \
+  X(120, LinuxGetresgid, kInterrupted,                                                             \
+    (OUT_PTR(uint32_t) rgid, OUT_PTR(uint32_t) egid, OUT_PTR(uint32_t) sgid), (rgid, egid, sgid))  \
+  X(122, LinuxSetfsuid, kInterrupted, (uint32_t uid), (uid))                                       \
+  X(123, LinuxSetfsgid, kInterrupted, (uint32_t gid), (gid))                                       \
+  X(125, LinuxCapget, kInterrupted, (OUT_PTR(void) header, OUT_PTR(void) data), (header, data))    \
+  X(126, LinuxCapset, kInterrupted, (OUT_PTR(void) header, IN_PTR(void) data), (header, data))     \
   X(111, LinuxGetpgrp, kInterrupted, (), ())                                                       \
   X(112, LinuxSetsid, kInterrupted, (), ())                                                        \
   X(121, LinuxGetpgid, kInterrupted, (int32_t pid), (pid))                                         \

@@ -1,9 +1,12 @@
 #include "core/net/inet_socket.h"
 
+#include "core/posix/credentials.h"
+
 #include "abi/linux/poll.h"
 #include "abi/tessera/netproto.h"
 #include "core/ipc/wait.h"
 #include "core/net/net_transport.h"
+#include "core/posix/credentials.h"
 #include "core/sched/scheduler.h"
 #include "core/user/user_ptr.h"
 #include "kstd/new.h"
@@ -102,7 +105,21 @@ class InetSocket final : public Socket, public RemoteSocketLink {
     return v6 ? "RAWv6" : "RAW";
   }
 
-  kstd::Result<void> Bind(const SocketAddress& address, const Caller&) override {
+  kstd::Result<void> Bind(const SocketAddress& address, const Caller& caller) override {
+    // Ports below 1024 need CAP_NET_BIND_SERVICE (EACCES), checked after
+    // the address is known to be well-formed, as Linux's inet_bind.
+    const bool inet = family() == linux_abi::kAfInet || family() == linux_abi::kAfInet6;
+    const uint32_t min_size = family() == linux_abi::kAfInet ? 16 : 24;
+    if (inet && type() != linux_abi::kSockRaw && address.size >= min_size) {
+      uint16_t address_family;
+      __builtin_memcpy(&address_family, address.bytes, 2);
+      const uint32_t port = (uint32_t{address.bytes[2]} << 8) | address.bytes[3];
+      const bool may =
+          (caller.credentials.capabilities & posix::CapBit(linux_abi::kCapNetBindService)) != 0;
+      if (address_family == family() && port != 0 && port < 1024 && !may) {
+        return kstd::Error::kAccess;
+      }
+    }
     Request r{};
     PutAddress(r, address);
     TRY(Do(netproto::kBind, r));
@@ -469,7 +486,10 @@ kstd::Result<kstd::RefPtr<Socket>> CreateInetSocket(int family, int type, int pr
   // (CAP_NET_RAW).
   const bool privileged = family == linux_abi::kAfPacket ||
                           (type == linux_abi::kSockRaw && family != linux_abi::kAfNetlink);
-  if (privileged && CurrentCredentials().uid != 0) return kstd::Error::kPermission;
+  if (privileged &&
+      (CurrentCredentials().capabilities & posix::CapBit(linux_abi::kCapNetRaw)) == 0) {
+    return kstd::Error::kPermission;
+  }
   kstd::RefPtr<InetSocket> s = kstd::AdoptRef(
       new (kstd::nothrow) InetSocket(kstd::Move(transport), family, type, protocol, status_flags));
   if (!s) return kstd::Error::kNoMemory;

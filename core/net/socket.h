@@ -35,6 +35,9 @@ struct Credentials {
   int32_t pid = 0;
   uint32_t uid = 0;
   uint32_t gid = 0;
+  /// The effective capabilities (posix::CapSet), for the checks of raw
+  /// sockets and privileged ports. Never sent to a peer.
+  uint64_t capabilities = 0;
 };
 
 /// The calling thread's credentials, for sends that do not say whom they

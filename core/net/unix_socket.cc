@@ -2,6 +2,7 @@
 
 #include "abi/linux/poll.h"
 #include "core/ipc/wait.h"
+#include "core/posix/credentials.h"
 #include "core/sched/scheduler.h"
 #include "core/sync/spin_lock.h"
 #include "core/sync/thread_annotations.h"
@@ -526,6 +527,10 @@ kstd::Result<kstd::RefPtr<Endpoint>> UnixSocket::FindNamed(const UnixAddress& na
   }
   if (name.kind != UnixAddress::Kind::kPath || name.length == 0) return kstd::Error::kInvalid;
   auto node = TRY(vfs::LookupPath(caller.paths, vfs::Name(name.name, name.length), true));
+  // Connecting (or sending) to a named socket needs write permission on it.
+  if (caller.paths.cred != nullptr) {
+    TRY(posix::CheckAccess(*caller.paths.cred, node->Ownership(), posix::kMayWrite));
+  }
   if (node->type() != vfs::VnodeType::kSocket) return kstd::Error::kConnectionRefused;
   vfs::Attributes attr = node->GetAttr();
   SpinLockGuard guard(g_lock);

@@ -147,6 +147,21 @@ uint64_t Process::MoveBrk(uint64_t requested) {
   return requested;
 }
 
+posix::Credentials Process::credentials() const {
+  SpinLockGuard guard(cred_lock_);
+  return creds_;
+}
+
+void Process::SetCredentials(const posix::Credentials& creds) {
+  SpinLockGuard guard(cred_lock_);
+  creds_ = creds;
+}
+
+bool Process::HasCapability(uint32_t cap) const {
+  SpinLockGuard guard(cred_lock_);
+  return creds_.Has(cap);
+}
+
 uint32_t Process::umask() const {
   SpinLockGuard guard(fs_lock_);
   return umask_;
@@ -264,6 +279,8 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
     child->root_ = root_;
     child->umask_ = umask_;
   }
+  child->SetCredentials(credentials());
+  child->set_dumpable(dumpable());
   child->pgid_ = pgid();
   child->sid_ = sid();
   {

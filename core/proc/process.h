@@ -10,6 +10,7 @@
 #include "core/fd/fd_table.h"
 #include "core/object/handle_table.h"
 #include "core/object/kernel_object.h"
+#include "core/posix/credentials.h"
 #include "core/posix/signals.h"
 #include "core/proc/linux_thread.h"
 #include "core/sched/scheduler.h"
@@ -135,6 +136,20 @@ class Process final : public KernelObject {
   /// that is `old_root` becomes `new_root`.
   void MoveRoot(const vfs::Vnode* old_root, const kstd::RefPtr<vfs::Vnode>& new_root)
       EXCLUDES(fs_lock_);
+  /// The credentials (core/posix/credentials.h), one set per process (all
+  /// threads share it): a consistent copy. Fork copies them, execve
+  /// recomputes them, the set*id calls replace them. init and every process
+  /// the kernel starts from a boot module begin as root.
+  posix::Credentials credentials() const EXCLUDES(cred_lock_);
+  void SetCredentials(const posix::Credentials& creds) EXCLUDES(cred_lock_);
+  /// Just the fs uid/gid and effective capabilities' answer for `cap`,
+  /// without copying the groups.
+  bool HasCapability(uint32_t cap) const EXCLUDES(cred_lock_);
+  /// PR_GET_DUMPABLE: cleared by an execve that changed credentials, so the
+  /// process's /proc files are no longer its user's to read.
+  bool dumpable() const { return __atomic_load_n(&dumpable_, __ATOMIC_RELAXED); }
+  void set_dumpable(bool d) { __atomic_store_n(&dumpable_, d, __ATOMIC_RELAXED); }
+
   uint32_t umask() const EXCLUDES(fs_lock_);
   /// umask(2): sets the mask (permission bits only) and returns the old one.
   uint32_t ExchangeUmask(uint32_t mask) EXCLUDES(fs_lock_);
@@ -334,6 +349,9 @@ class Process final : public KernelObject {
   vfs::PinnedVnode cwd_ GUARDED_BY(fs_lock_);
   vfs::PinnedVnode root_ GUARDED_BY(fs_lock_);
   uint32_t umask_ GUARDED_BY(fs_lock_) = 022;
+  mutable SpinLock cred_lock_;
+  posix::Credentials creds_ GUARDED_BY(cred_lock_) = posix::Credentials::Root();
+  bool dumpable_ = true;
 
   Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t handle_secret);
   void TearDown();

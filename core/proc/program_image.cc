@@ -76,6 +76,11 @@ kstd::Result<ProgramImage> LoadProgram(vm::VmAspace* aspace, kstd::ByteSpan file
   aux.execfn = args.execfn;
   aux.extra_type = args.extra_aux_type;
   aux.extra_value = args.extra_aux_value;
+  aux.secure = args.secure;
+  aux.uid = args.uid;
+  aux.euid = args.euid;
+  aux.gid = args.gid;
+  aux.egid = args.egid;
 
   uint8_t* scratch = new (kstd::nothrow) uint8_t[exec::kMaxStackImageBytes];
   if (scratch == nullptr) return kstd::Error::kNoMemory;

@@ -18,6 +18,8 @@ struct ProgramArgs {
   const char* execfn = nullptr;  // AT_EXECFN
   uint64_t extra_aux_type = 0;   // an OS-specific auxv entry (0: none)
   uint64_t extra_aux_value = 0;
+  bool secure = false;  // AT_SECURE: a set-ID program (see posix::CredentialsForExec)
+  uint32_t uid = 0, euid = 0, gid = 0, egid = 0;  // AT_UID, AT_EUID, AT_GID, AT_EGID
 };
 
 struct ProgramImage {

@@ -100,13 +100,20 @@ void SendSignal(Process* p, int signo, const linux_abi::SigInfo& info) {
   AfterSend(p, signo, r.value());
 }
 
+bool MaySignalProcess(const SignalSender* sender, Process* target, int signo) {
+  if (sender == nullptr) return true;
+  if (posix::MaySignal(*sender->cred, target->credentials())) return true;
+  return signo == linux_abi::kSigCont && target->sid() == sender->sid;
+}
+
 kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo,
-                                      const linux_abi::SigInfo& info) {
+                                      const linux_abi::SigInfo& info, const SignalSender* sender) {
   if (signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
   kstd::RefPtr<Process> p = tgid != 0 ? Process::FindByPid(tgid) : Process::FindByTid(tid);
   if (!p) return kstd::Error::kSearch;
   kstd::RefPtr<sched::Thread> t = p->FindThread(tid);
   if (!t) return kstd::Error::kSearch;
+  if (!MaySignalProcess(sender, p.get(), signo)) return kstd::Error::kPermission;
   if (signo == 0) return kstd::Ok();
   kstd::Result<posix::SendResult> r = kstd::Error::kInvalid;
   {
@@ -121,7 +128,8 @@ kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo,
   return kstd::Ok();
 }
 
-kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const linux_abi::SigInfo& info) {
+kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const linux_abi::SigInfo& info,
+                                       const SignalSender* sender) {
   if (signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
   kstd::RefPtr<Process> p = Process::FindByPid(pid);
   // Another thread's tid names its process too (Linux signals the group).
@@ -129,11 +137,13 @@ kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const linux_abi:
   // A zombie exists until it is reaped: the signal succeeds and does nothing
   // (SendSignal ignores terminated processes), as on Linux.
   if (!p) return kstd::Error::kSearch;
+  if (!MaySignalProcess(sender, p.get(), signo)) return kstd::Error::kPermission;
   SendSignal(p.get(), signo, info);
   return kstd::Ok();
 }
 
-kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const linux_abi::SigInfo& info) {
+kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const linux_abi::SigInfo& info,
+                                     const SignalSender* sender) {
   if (signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
   // Collect the members first: sending takes locks the table lock must not nest.
   constexpr size_t kMax = 256;
@@ -155,13 +165,17 @@ kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const linux_abi::
         }
       },
       m);
-  size_t found = m->n;
+  size_t found = m->n, sent = 0;
   for (size_t i = 0; i < m->n; ++i) {
-    SendSignal(m->list[i], signo, info);
+    if (MaySignalProcess(sender, m->list[i], signo)) {
+      SendSignal(m->list[i], signo, info);
+      ++sent;
+    }
     if (m->list[i]->Release()) delete m->list[i];
   }
   delete m;
-  return found > 0 ? kstd::Ok() : kstd::Result<void>(kstd::Error::kSearch);
+  if (found == 0) return kstd::Error::kSearch;
+  return sent > 0 ? kstd::Ok() : kstd::Result<void>(kstd::Error::kPermission);
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "abi/linux/signal.h"
+#include "core/posix/credentials.h"
 #include "core/posix/signals.h"
 #include "kstd/result.h"
 
@@ -15,21 +16,37 @@ namespace core {
 
 class Process;
 
-/// Sends `signo` (1..64, or 0 to only check) to process `pid` as kill(2)
-/// would from `sender_pid`. Errors: kSearch (no such live process),
-/// kInvalid (bad signal).
-kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const linux_abi::SigInfo& info);
+/// A process sending a signal from user space (kill, tgkill, sigqueue,
+/// pidfd_send_signal): the send is allowed as Linux's
+/// check_kill_permission, posix::MaySignal or SIGCONT within the sender's
+/// session, else kPermission (also for signal 0). Null sender: the kernel
+/// (terminal, timers, children), never refused.
+struct SignalSender {
+  const posix::Credentials* cred;
+  uint64_t sid;
+};
+/// Whether `sender` may signal `target` with `signo`.
+bool MaySignalProcess(const SignalSender* sender, Process* target, int signo);
 
-/// Sends `signo` to every live process of process group `pgid`.
-/// Errors: kSearch (no such group), kInvalid.
-kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const linux_abi::SigInfo& info);
+/// Sends `signo` (1..64, or 0 to only check) to process `pid` as kill(2)
+/// would. Errors: kSearch (no such live process), kInvalid (bad signal),
+/// kPermission (see SignalSender).
+kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const linux_abi::SigInfo& info,
+                                       const SignalSender* sender = nullptr);
+
+/// Sends `signo` to every live process of process group `pgid` that the
+/// sender may signal. Errors: kSearch (no such group), kInvalid,
+/// kPermission (members, but none the sender may signal).
+kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const linux_abi::SigInfo& info,
+                                     const SignalSender* sender = nullptr);
 
 /// tgkill(tgid, tid)/tkill(tid) (tgid 0): sends `signo` to the thread
 /// whose Linux tid is `tid`, in process `tgid`. Errors: kSearch (no such
 /// live thread in that process), kInvalid (bad signal), kAgain (realtime
-/// queue full).
+/// queue full), kPermission.
 kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo,
-                                      const linux_abi::SigInfo& info);
+                                      const linux_abi::SigInfo& info,
+                                      const SignalSender* sender = nullptr);
 /// Called after every send that made a signal pending (process- or
 /// thread-directed), with no lock held and maybe with interrupts disabled:
 /// signalfd (core/events, above this layer) wakes its waiters through it.

@@ -57,6 +57,7 @@ kstd::Result<void> Build(Process* p, SpawnRequest& r, const char** why) {
 
   // stdin, stdout and stderr: the caller's (the console); cwd and root: "/".
   for (int i = 0; i < 3; ++i) TRY(p->fds()->InstallAt(i, r.stdio, false));
+  p->SetCredentials(r.credentials);
   p->SetRootAndCwd(vfs::Mounts().Root());
 
   auto bootstrap = TRY(MakeBootstrap(r, p->pid()));
@@ -69,6 +70,10 @@ kstd::Result<void> Build(Process* p, SpawnRequest& r, const char** why) {
   args.execfn = r.argv.size() > 0 ? r.argv[0] : r.name;
   args.extra_aux_type = tessera::kAuxBootstrapHandle;
   args.extra_aux_value = bootstrap_handle;
+  args.uid = r.credentials.ruid;
+  args.euid = r.credentials.euid;
+  args.gid = r.credentials.rgid;
+  args.egid = r.credentials.egid;
   ProgramImage image = TRY(LoadProgram(p->aspace(), file, args, why));
   p->ResetBrk(image.brk);
   p->SetImageInfo(

@@ -25,6 +25,9 @@ struct SpawnRequest {
   kstd::Span<Handle> handles;
   kstd::Span<const char* const> handle_names;
   uint64_t parent_pid = 0;
+  // Who the program runs as: the spawning process's credentials (root for
+  // the programs the kernel starts itself).
+  posix::Credentials credentials = posix::Credentials::Root();
   // Installed as fds 0, 1 and 2 (the kernel starts programs on the console:
   // the caller opens it, see core/console).
   kstd::RefPtr<fd::FileDescription> stdio;

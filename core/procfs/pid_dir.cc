@@ -39,6 +39,27 @@ enum class PidFileKind : uint8_t {
   kTessera
 };
 
+// ptrace_may_access(PTRACE_MODE_READ_FSCREDS) for the calling process:
+// what /proc/<pid>/{environ,maps} and the cwd/root/exe links need beyond
+// their mode bits (Linux's mm_access and proc_fd_access_allowed).
+Result<void> CallerMayInspect(Process* target) {
+  Process* self = sched::Current()->process();
+  if (self == nullptr || self == target) return kstd::Ok();
+  if (!posix::MayInspect(self->credentials(), target->credentials(), target->dumpable())) {
+    return kstd::Error::kAccess;
+  }
+  return kstd::Ok();
+}
+
+// /proc/<pid> and its files belong to the process's effective user and
+// group, or to root once it is not dumpable (a set-ID program), as Linux.
+void OwnByProcess(Vnode* v, uint64_t pid) {
+  RefPtr<Process> p = Process::FindByPid(pid);
+  if (!p || !p->dumpable()) return;
+  const posix::Credentials c = p->credentials();
+  v->SetSyntheticOwner(c.euid, c.egid);
+}
+
 class PidFile final : public vfs::SyntheticFile {
  public:
   PidFile(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode, uint64_t pid, PidFileKind kind)
@@ -63,6 +84,7 @@ class PidFile final : public vfs::SyntheticFile {
         break;
       }
       case PidFileKind::kEnviron: {
+        TRY(CallerMayInspect(p.get()));
         Process::ImageInfo image = p->image_info();
         RenderUserRange(p.get(), image.env_start, image.env_end, out);
         break;
@@ -73,7 +95,10 @@ class PidFile final : public vfs::SyntheticFile {
         out.Printf("%s\n", view.comm);
         break;
       }
-      case PidFileKind::kMaps: RenderMaps(p.get(), out); break;
+      case PidFileKind::kMaps:
+        TRY(CallerMayInspect(p.get()));
+        RenderMaps(p.get(), out);
+        break;
       case PidFileKind::kMounts: return RenderMounts(out);  // one namespace, no chroot
       case PidFileKind::kTessera: RenderTessera(p.get(), out); break;
     }
@@ -94,6 +119,7 @@ class PidLink final : public vfs::SyntheticSymlink {
 
   Result<size_t> Target(kstd::Span<char> out) override {
     RefPtr<Process> p = TRY(FindProcess(pid_));
+    TRY(CallerMayInspect(p.get()));
     PathBuffer path;
     if (path.data == nullptr) return kstd::Error::kNoMemory;
     if (kind_ == PidLinkKind::kExe) {
@@ -367,6 +393,7 @@ class PidDir final : public Vnode {
         parent_(kstd::Move(parent)) {
     attr_.nlink = 3;  // ".", its entry in /proc, fd/..
     StampTimes(&attr_);
+    OwnByProcess(this, pid);
   }
 
   Result<RefPtr<Vnode>> Lookup(Name name) override {
@@ -393,6 +420,7 @@ class PidDir final : public Vnode {
       }
       RefPtr<Vnode> ref = kstd::AdoptRef(v);
       if (!ref) return kstd::Error::kNoMemory;
+      OwnByProcess(ref.get(), pid_);
       return ref;
     }
     return kstd::Error::kNotFound;

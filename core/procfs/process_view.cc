@@ -164,6 +164,20 @@ void FillView(Process* p, ProcessView* v) {
     if (p->terminated()) v->exit_code = p->wait_status();
   }
   v->umask = p->umask();
+  const posix::Credentials c = p->credentials();
+  const uint32_t uids[4] = {c.ruid, c.euid, c.suid, c.fsuid};
+  const uint32_t gids[4] = {c.rgid, c.egid, c.sgid, c.fsgid};
+  for (int i = 0; i < 4; ++i) {
+    v->uid[i] = uids[i];
+    v->gid[i] = gids[i];
+  }
+  v->ngroups = kstd::Min(c.ngroups, kMaxGroupsShown);
+  for (uint32_t i = 0; i < v->ngroups; ++i) v->groups[i] = c.groups[i];
+  v->cap_inheritable = c.inheritable;
+  v->cap_permitted = c.permitted;
+  v->cap_effective = c.effective;
+  v->cap_bounding = c.bounding;
+  v->cap_ambient = c.ambient;
   FillSignals(p, v);
   v->fd_slots = static_cast<uint64_t>(p->fds()->capacity());
 

@@ -103,9 +103,11 @@ void RenderStatus(const ProcessView& v, TextBuffer& out) {
                    static_cast<char>('0' + (v.umask & 7)), '\0'};
   out.Printf("\nUmask:\t%s\nState:\t%s\n", umask, StateName(v.state));
   out.Printf("Tgid:\t%lu\nNgid:\t0\nPid:\t%lu\nPPid:\t%lu\nTracerPid:\t0\n", v.pid, v.pid, v.ppid);
-  // Everything runs as root.
-  out.Printf("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
-  out.Printf("FDSize:\t%lu\nGroups:\t \n", v.fd_slots);
+  out.Printf("Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", v.uid[0], v.uid[1], v.uid[2], v.uid[3],
+             v.gid[0], v.gid[1], v.gid[2], v.gid[3]);
+  out.Printf("FDSize:\t%lu\nGroups:\t", v.fd_slots);
+  for (uint32_t i = 0; i < v.ngroups && i < kMaxGroupsShown; ++i) out.Printf("%u ", v.groups[i]);
+  out.Printf(v.ngroups == 0 ? " \n" : "\n");
   out.Printf("NStgid:\t%lu\nNSpid:\t%lu\nNSpgid:\t%lu\nNSsid:\t%lu\n", v.pid, v.pid, v.pgid, v.sid);
   if (v.has_memory) {
     // VmPeak and VmHWM are left out: Tessera does not track high-water marks.
@@ -131,12 +133,11 @@ void RenderStatus(const ProcessView& v, TextBuffer& out) {
   SigLine(out, "SigBlk", v.sig_blocked);
   SigLine(out, "SigIgn", v.sig_ignored);
   SigLine(out, "SigCgt", v.sig_caught);
-  // Root holds every capability of Linux 6.1 (CAP_LAST_CAP 40).
-  SigLine(out, "CapInh", 0);
-  SigLine(out, "CapPrm", 0x1ffffffffffULL);
-  SigLine(out, "CapEff", 0x1ffffffffffULL);
-  SigLine(out, "CapBnd", 0x1ffffffffffULL);
-  SigLine(out, "CapAmb", 0);
+  SigLine(out, "CapInh", v.cap_inheritable);
+  SigLine(out, "CapPrm", v.cap_permitted);
+  SigLine(out, "CapEff", v.cap_effective);
+  SigLine(out, "CapBnd", v.cap_bounding);
+  SigLine(out, "CapAmb", v.cap_ambient);
   out.Printf("NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n");
   // Threads run on the boot CPU only.
   out.Printf("Cpus_allowed:\t1\nCpus_allowed_list:\t0\nMems_allowed:\t1\nMems_allowed_list:\t0\n");

@@ -24,6 +24,9 @@ inline constexpr uint64_t kPageSize = 4096;
 inline constexpr size_t kCommMax = 15;
 
 /// Everything /proc/<pid>/{stat,status,statm} show about one process.
+/// Supplementary groups /proc/<pid>/status lists (Tessera keeps at most 64).
+inline constexpr uint32_t kMaxGroupsShown = 64;
+
 struct ProcessView {
   uint64_t pid = 0;
   uint64_t ppid = 0;
@@ -64,6 +67,12 @@ struct ProcessView {
   uint32_t umask = 022;
   uint64_t fd_slots = 0;  // FDSize: the fd table's capacity
   // status's Vm lines, in bytes.
+  // status's Uid/Gid (real, effective, saved, fs), Groups and Cap* lines.
+  uint32_t uid[4] = {}, gid[4] = {};
+  uint32_t ngroups = 0;
+  uint32_t groups[kMaxGroupsShown] = {};
+  uint64_t cap_inheritable = 0, cap_permitted = 0, cap_effective = 0, cap_bounding = 0,
+           cap_ambient = 0;
   uint64_t data_bytes = 0;  // private writable mappings (not the stack)
   uint64_t stack_bytes = 0;
   uint64_t exe_bytes = 0;  // executable mappings

@@ -284,6 +284,32 @@ TEST(Status, NameIsEscapedAndUmaskIsOctal) {
   EXPECT_EQ(s.rfind("Name:\ta\\\\b\\nc\nUmask:\t0777\n", 0), 0u) << s;
 }
 
+TEST(Status, IdsGroupsAndCapabilitiesAsLinux) {
+  ProcessView v = SampleView();
+  v.uid[0] = 1000;
+  v.uid[1] = 0;
+  v.uid[2] = 0;
+  v.uid[3] = 0;  // a set-user-ID root program run by 1000
+  v.gid[0] = v.gid[1] = v.gid[2] = v.gid[3] = 100;
+  v.ngroups = 2;
+  v.groups[0] = 24;
+  v.groups[1] = 100;
+  v.cap_permitted = v.cap_effective = v.cap_bounding = 0x1ffffffffffULL;
+  TextBuffer b;
+  RenderStatus(v, b);
+  std::string s = Text(b);
+  // Linux prints each group followed by a space.
+  EXPECT_NE(s.find("\nUid:\t1000\t0\t0\t0\nGid:\t100\t100\t100\t100\nFDSize:\t1024\n"
+                   "Groups:\t24 100 \n"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(
+      s.find("\nCapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\n"
+             "CapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n"),
+      std::string::npos)
+      << s;
+}
+
 TEST(Status, StateNames) {
   EXPECT_STREQ(StateName('R'), "R (running)");
   EXPECT_STREQ(StateName('S'), "S (sleeping)");

@@ -122,20 +122,30 @@ class ArgArena {
   size_t ptr_capacity_ = 0;
 };
 
-// Whether `v` may be executed: a regular file with an execute bit, not on a
-// noexec mount. Returns its attributes. Errors: kAccess.
-kstd::Result<vfs::Attributes> CheckExecutable(vfs::Vnode* v) {
+// Whether the caller may execute `v`: a regular file, not on a noexec
+// mount, with execute permission for `cred` (root: any x bit). Returns its
+// attributes. Errors: kAccess.
+kstd::Result<vfs::Attributes> CheckExecutable(vfs::Vnode* v, const posix::Credentials& cred) {
   vfs::Attributes a = v->GetAttr();
   if (v->type() != vfs::VnodeType::kRegular) return kstd::Error::kAccess;
   if (v->fs()->mount_flags() & vfs::kMountNoExec) return kstd::Error::kAccess;
-  if ((a.mode & 0111) == 0) return kstd::Error::kAccess;
+  TRY(posix::CheckAccess(cred, posix::FileOwnership{a.mode, a.uid, a.gid}, posix::kMayExec));
   return a;
+}
+
+// The credentials the program starts with (set-user/group-ID bits unless
+// the mount is nosuid), and whether that is a privilege change (AT_SECURE).
+posix::ExecCredentials ExecCredentialsFor(vfs::Vnode* v, const posix::Credentials& cred) {
+  vfs::Attributes a = v->GetAttr();
+  posix::ExecFile file{a.mode, a.uid, a.gid, (v->fs()->mount_flags() & vfs::kMountNoSuid) != 0};
+  return posix::CredentialsForExec(cred, file);
 }
 
 // Reads a whole regular file. Errors: kAccess (not a regular file or not
 // executable), kNoMemory (too big), kIo.
-kstd::Result<uint8_t*> ReadExecutable(vfs::Vnode* v, uint64_t* size_out) {
-  vfs::Attributes a = TRY(CheckExecutable(v));
+kstd::Result<uint8_t*> ReadExecutable(vfs::Vnode* v, const posix::Credentials& cred,
+                                      uint64_t* size_out) {
+  vfs::Attributes a = TRY(CheckExecutable(v, cred));
   if (a.size > kMaxExecutable) return kstd::Error::kNoMemory;
   uint8_t* buf = new (kstd::nothrow) uint8_t[a.size == 0 ? 1 : a.size];
   if (buf == nullptr) return kstd::Error::kNoMemory;
@@ -150,6 +160,27 @@ kstd::Result<uint8_t*> ReadExecutable(vfs::Vnode* v, uint64_t* size_out) {
   }
   *size_out = a.size;
   return buf;
+}
+
+// AT_SECURE and the ids the auxiliary vector reports.
+void SetAuxIds(const posix::ExecCredentials& next, ProgramArgs* args) {
+  args->secure = next.secure;
+  args->uid = next.creds.ruid;
+  args->euid = next.creds.euid;
+  args->gid = next.creds.rgid;
+  args->egid = next.creds.egid;
+}
+
+// Past the point of no return: the new program's credentials. A program
+// that runs with other ids or more capabilities than its caller is not
+// dumpable (its /proc files are not the caller's to read), as Linux.
+void CommitCredentials(Process* self, const posix::Credentials& before,
+                       const posix::ExecCredentials& next) {
+  const posix::Credentials& after = next.creds;
+  const bool changed = after.euid != before.euid || after.egid != before.egid ||
+                       (after.permitted & ~before.permitted) != 0;
+  self->SetCredentials(after);
+  self->set_dumpable(!changed);
 }
 
 const char* Basename(const char* path) {
@@ -185,7 +216,8 @@ kstd::Result<uint64_t> SysLinuxExecve(UserPtr<const char> user_path, UserPtr<con
     root = kstd::Move(roots.root);
     cwd = kstd::Move(roots.cwd);
   }
-  vfs::PathContext ctx{&vfs::Mounts(), root.get(), cwd.get()};
+  const posix::Credentials cred = self->credentials();
+  vfs::PathContext ctx{&vfs::Mounts(), root.get(), cwd.get(), &cred};
 
   // The file to run; "#!" scripts hand over to their interpreter.
   char* current = path;
@@ -200,15 +232,18 @@ kstd::Result<uint64_t> SysLinuxExecve(UserPtr<const char> user_path, UserPtr<con
     const char* why = nullptr;
     // A file run before and unchanged since: map its cached image.
     if (kstd::RefPtr<ExecImage> cached = FindExecImage(v.get())) {
-      TRY(CheckExecutable(v.get()));
+      TRY(CheckExecutable(v.get(), cred));
+      const posix::ExecCredentials next = ExecCredentialsFor(v.get(), cred);
+      SetAuxIds(next, &args);
       auto r = self->Exec(CurrentThread(), hal::CurrentUserFrame(), kstd::ByteSpan(), args,
                           Basename(current), &why, cached.get());
       TRY(r);
+      CommitCredentials(self, cred, next);
       return 0;
     }
     const uint64_t version = v->content_version();  // before reading
     uint64_t size = 0;
-    auto bytes = TRY(ReadExecutable(v.get(), &size));
+    auto bytes = TRY(ReadExecutable(v.get(), cred, &size));
     uint8_t* file = bytes;
     if (size >= 2 && file[0] == '#' && file[1] == '!') {
       // "#!interpreter [one argument]\n": argv becomes
@@ -258,10 +293,13 @@ kstd::Result<uint64_t> SysLinuxExecve(UserPtr<const char> user_path, UserPtr<con
     // Cache the image for the next execve of this file (when it can be
     // mapped from file pages); this one maps it too.
     kstd::RefPtr<ExecImage> made = MakeExecImage(v.get(), version, kstd::ByteSpan(file, size));
+    const posix::ExecCredentials next = ExecCredentialsFor(v.get(), cred);
+    SetAuxIds(next, &args);
     auto r = self->Exec(CurrentThread(), hal::CurrentUserFrame(), kstd::ByteSpan(file, size), args,
                         Basename(current), &why, made.get());
     delete[] file;
     TRY(r);
+    CommitCredentials(self, cred, next);
     return 0;
   }
 }

@@ -53,6 +53,7 @@ class Context {
  public:
   kstd::Result<void> Init(int32_t dirfd, bool path_is_relative) {
     Process* p = CurrentProcess();
+    cred_ = p->credentials();
     {
       Process::FsRoots roots = p->fs_roots();
       root_ = kstd::Move(roots.root);
@@ -69,15 +70,19 @@ class Context {
     return kstd::Ok();
   }
   vfs::PathContext get() const {
-    return vfs::PathContext{&vfs::Mounts(), root_.get(), start_.get()};
+    return vfs::PathContext{&vfs::Mounts(), root_.get(), start_.get(), &cred_};
   }
   vfs::Vnode* start() const { return start_.get(); }
+  const posix::Credentials& cred() const { return cred_; }
+  /// Checks with other credentials (access(2)'s real ids).
+  void set_cred(const posix::Credentials& cred) { cred_ = cred; }
 
   static vfs::Vnode* VnodeOf(fd::FileDescription* f) { return f->vnode(); }
 
  private:
   kstd::RefPtr<vfs::Vnode> root_;
   kstd::RefPtr<vfs::Vnode> start_;
+  posix::Credentials cred_;
 };
 
 bool IsRelative(const UserPath& p) { return p.empty() || p.c_str()[0] != '/'; }
@@ -99,7 +104,8 @@ struct PathArg {
 // The vnode for (dirfd, path, flags) of the stat-like calls, honouring
 // AT_EMPTY_PATH (the dirfd itself) and AT_SYMLINK_NOFOLLOW.
 kstd::Result<kstd::RefPtr<vfs::Vnode>> LookupAt(int32_t dirfd, uint64_t user_path, int32_t flags,
-                                                bool follow_default) {
+                                                bool follow_default,
+                                                const posix::Credentials* as = nullptr) {
   UserPath path;
   TRY(path.CopyIn(user_path));
   if (path.empty()) {
@@ -116,6 +122,7 @@ kstd::Result<kstd::RefPtr<vfs::Vnode>> LookupAt(int32_t dirfd, uint64_t user_pat
   }
   Context ctx;
   TRY(ctx.Init(dirfd, IsRelative(path)));
+  if (as != nullptr) ctx.set_cred(*as);
   bool follow = follow_default && (flags & linux_abi::kAtSymlinkNoFollow) == 0;
   if (flags & linux_abi::kAtSymlinkFollow) follow = true;
   return vfs::LookupPath(ctx.get(), path.name(), follow);
@@ -393,9 +400,43 @@ kstd::Result<uint64_t> SysLinuxReadlink(UserPtr<const char> path, UserPtr<void> 
 
 namespace {
 
-// chmod/chown/utimensat: EROFS on a read-only mount (Linux's mnt_want_write).
-kstd::Result<uint64_t> SetAttrOn(vfs::Vnode* v, const vfs::SetAttrRequest& req) {
+// setattr_prepare's rules for the caller: chmod by the owner (or
+// CAP_FOWNER), dropping set-group-ID for a group the caller is not in;
+// chown only with CAP_CHOWN, except the owner giving the file to a group
+// it is in; explicit times by the owner; "now" also by a writer.
+kstd::Result<void> MaySetAttr(const posix::Credentials& c, const vfs::Vnode& v,
+                              vfs::SetAttrRequest* req) {
+  using R = vfs::SetAttrRequest;
+  const posix::FileOwnership own = v.Ownership();
+  if (req->mask & R::kUid) {
+    const bool same = c.fsuid == own.uid && req->uid == own.uid;
+    if (!same && !c.Has(linux_abi::kCapChown)) return kstd::Error::kPermission;
+  }
+  if (req->mask & R::kGid) {
+    const bool owner_ok = c.fsuid == own.uid && (req->gid == own.gid || c.InGroup(req->gid));
+    if (!owner_ok && !c.Has(linux_abi::kCapChown)) return kstd::Error::kPermission;
+  }
+  if (req->mask & R::kMode) {
+    if (!posix::OwnerOrCapable(c, own.uid)) return kstd::Error::kPermission;
+    const uint32_t gid = (req->mask & R::kGid) ? req->gid : own.gid;
+    if (!c.InGroup(gid) && !c.Has(linux_abi::kCapFsetid)) req->mode &= ~linux_abi::kModeSetGid;
+  }
+  const bool explicit_times = (req->mask & (R::kAtime | R::kMtime)) != 0;
+  const bool touch = (req->mask & R::kAtimeNow) && (req->mask & R::kMtimeNow) && !explicit_times;
+  if (explicit_times && !posix::OwnerOrCapable(c, own.uid)) return kstd::Error::kPermission;
+  if (touch && !posix::OwnerOrCapable(c, own.uid)) {
+    TRY(posix::CheckAccess(c, own, posix::kMayWrite));
+  }
+  return kstd::Ok();
+}
+
+// chmod/chown/utimensat: EROFS on a read-only mount (Linux's mnt_want_write),
+// then the caller's permission.
+kstd::Result<uint64_t> SetAttrOn(vfs::Vnode* v, vfs::SetAttrRequest req) {
   if (auto writable = vfs::CheckWritable(*v); writable.is_error()) return writable.error();
+  if (auto allowed = MaySetAttr(CurrentProcess()->credentials(), *v, &req); allowed.is_error()) {
+    return allowed.error();
+  }
   return NamespaceResult(v->SetAttr(req));
 }
 
@@ -509,11 +550,17 @@ kstd::Result<uint64_t> SysLinuxFaccessat2(int32_t dirfd, UserPtr<const char> pat
   if ((flags &
        ~(linux_abi::kAtSymlinkNoFollow | linux_abi::kAtEAccess | linux_abi::kAtEmptyPath)) != 0)
     return kstd::Error::kInvalid;
-  auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
-  // Everything runs as root: read and write are granted; execute needs an x bit.
-  if ((mode & linux_abi::kXOk) != 0 && !v->IsDirectory() && (v->GetAttr().mode & 0111) == 0) {
-    return kstd::Error::kAccess;
+  // access(2) asks for the real ids (AT_EACCESS: the effective ones); a
+  // real uid other than 0 has no capabilities for it, real root all it
+  // may have.
+  posix::Credentials as = CurrentProcess()->credentials();
+  if ((flags & linux_abi::kAtEAccess) == 0) {
+    as.fsuid = as.ruid;
+    as.fsgid = as.rgid;
+    as.effective = as.ruid == 0 ? as.permitted : 0;
   }
+  auto v = TRY(LookupAt(dirfd, path.address(), flags, true, &as));
+  if (mode != 0) TRY(posix::CheckAccess(as, v->Ownership(), static_cast<uint32_t>(mode)));
   // "SuS v2 requires we report a read only fs too" (Linux): not for devices,
   // fifos and sockets, which are written elsewhere.
   vfs::VnodeType type = v->type();
@@ -539,6 +586,7 @@ kstd::Result<uint64_t> SysLinuxTruncate(UserPtr<const char> path, int64_t length
   if (auto writable = vfs::CheckWritable(*v); writable.is_error()) {
     return writable.error();
   }
+  TRY(posix::CheckAccess(CurrentProcess()->credentials(), v->Ownership(), posix::kMayWrite));
   kstd::Result<void> truncated = v->Truncate(static_cast<uint64_t>(length));
   v->NoteContentChanged();
   return Result0(truncated);
@@ -598,6 +646,7 @@ kstd::Result<uint64_t> SysLinuxChdir(UserPtr<const char> path) {
   auto v = TRY(LookupAt(linux_abi::kAtFdCwd, path.address(), 0, true));
   if (!v->IsDirectory()) return kstd::Error::kNotDirectory;
   Process* p = CurrentProcess();
+  TRY(posix::CheckAccess(p->credentials(), v->Ownership(), posix::kMayExec));
   vfs::PinnedVnode pinned(kstd::Move(v));
   p->SetCwd(kstd::Move(pinned));
   return 0;
@@ -609,6 +658,7 @@ kstd::Result<uint64_t> SysLinuxFchdir(int32_t fd) {
     return v.error() == kstd::Error::kNotSupported ? kstd::Error::kNotDirectory : v.error();
   if (!v.value()->IsDirectory()) return kstd::Error::kNotDirectory;
   Process* p = CurrentProcess();
+  TRY(posix::CheckAccess(p->credentials(), v.value()->Ownership(), posix::kMayExec));
   vfs::PinnedVnode pinned(v.release_value());
   p->SetCwd(kstd::Move(pinned));
   return 0;

@@ -12,6 +12,7 @@
 #include "core/kernel/log.h"
 #include "core/syscall/mount_agent.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/sys_credentials.h"
 #include "core/unsupported/refusals.h"
 #include "core/vfs/kernel_mounts.h"
 #include "core/vfs/mount_right.h"
@@ -225,6 +226,7 @@ kstd::Result<uint64_t> SysLinuxUmount2(UserPtr<const char> user_path, int32_t fl
   if ((flags & ~kUmountNoFollow) != 0) {
     return Refuse("umount2", "flags", static_cast<uint32_t>(flags & ~kUmountNoFollow));
   }
+  if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
   Process* self = CurrentProcess();
   char* path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
   if (path == nullptr) return kstd::Error::kNoMemory;

@@ -1,11 +1,12 @@
 // Linux identity calls: who the caller is. Process, thread, parent, group
-// and session ids (setpgid and setsid change the last two), user and group
-// ids (everything runs as root), and the process name (prctl PR_SET_NAME /
-// PR_GET_NAME).
+// and session ids (setpgid and setsid change the last two), and prctl (the
+// process name; the credential options are in sys_credentials.cc). User and
+// group ids and capabilities are in sys_credentials.cc.
 
 #include "core/proc/linux_thread.h"
 #include "core/proc/process.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/sys_credentials.h"
 #include "core/unsupported/refusals.h"
 #include "kstd/string.h"
 
@@ -22,19 +23,6 @@ kstd::Result<uint64_t> SysLinuxGettid() {
 }
 
 kstd::Result<uint64_t> SysLinuxGetppid() { return CurrentProcess()->parent_pid(); }
-
-kstd::Result<uint64_t> SysLinuxGetuid() { return 0; }
-
-kstd::Result<uint64_t> SysLinuxGetgid() { return 0; }
-
-kstd::Result<uint64_t> SysLinuxGeteuid() { return 0; }
-
-kstd::Result<uint64_t> SysLinuxGetegid() { return 0; }
-
-kstd::Result<uint64_t> SysLinuxGetgroups(int32_t size, UserPtr<void>) {
-  if (size < 0) return kstd::Error::kInvalid;
-  return 0;  // root belongs to no supplementary groups
-}
 
 kstd::Result<uint64_t> SysLinuxGetpgrp() { return CurrentProcess()->pgid(); }
 
@@ -94,7 +82,8 @@ kstd::Result<uint64_t> SysLinuxSetsid() {
 }
 
 // prctl: the process name (PR_SET_NAME / PR_GET_NAME, 16 bytes with the
-// NUL, as Linux's comm). Every other option is refused with EINVAL.
+// NUL, as Linux's comm) and the credential options (PrctlCredentials).
+// Every other option is refused with EINVAL.
 kstd::Result<uint64_t> SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4,
                                      uint64_t arg5) {
   constexpr int32_t kPrSetName = 15, kPrGetName = 16;
@@ -118,7 +107,13 @@ kstd::Result<uint64_t> SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg
       TRY(UserPtr<char>(arg2).CopyOut(name, sizeof name));
       return 0;
     }
-    default: return Refuse("prctl", "option", static_cast<uint32_t>(option));
+    default: {
+      auto handled = PrctlCredentials(option, arg2, arg3, arg4, arg5);
+      if (handled.is_error() && handled.error() == kstd::Error::kNotSupported) {
+        return Refuse("prctl", "option", static_cast<uint32_t>(option));
+      }
+      return handled;
+    }
   }
 }
 

@@ -17,6 +17,7 @@
 #include "core/kernel/log.h"
 #include "core/syscall/mount_agent.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/sys_credentials.h"
 #include "core/unsupported/refusals.h"
 #include "core/vfs/mount_options.h"
 #include "core/vfs/ops.h"
@@ -234,6 +235,7 @@ kstd::Result<void> Mount(uint64_t user_source, uint64_t user_target, uint64_t us
 kstd::Result<uint64_t> SysLinuxMount(UserPtr<const char> source, UserPtr<const char> target,
                                      UserPtr<const char> type, uint64_t flags,
                                      UserPtr<const void> data) {
+  if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
   TRY(Mount(source.address(), target.address(), type.address(), flags, data.address()));
   return 0;
 }

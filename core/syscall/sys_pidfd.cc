@@ -40,6 +40,9 @@ kstd::Result<uint64_t> SysLinuxPidfdSendSignal(int32_t pidfd, int32_t signo,
   }
   // Reaped: the process is gone (a zombie still takes the signal and drops it).
   if (Process::FindByPid(target->pid()).get() != target.get()) return kstd::Error::kSearch;
+  const posix::Credentials cred = self->credentials();
+  const SignalSender sender{&cred, self->sid()};
+  if (!MaySignalProcess(&sender, target.get(), signo)) return kstd::Error::kPermission;
   if (signo != 0) SendSignal(target.get(), signo, si);
   return 0;
 }

@@ -113,6 +113,7 @@ kstd::Result<uint64_t> SysProcessSpawn(UserPtr<const tessera::SpawnArgs> user_ar
   request.handles = kstd::Span<Handle>(moved, args.num_handles);
   request.handle_names = kstd::Span<const char* const>(names, args.num_handles);
   request.parent_pid = self->pid();
+  request.credentials = self->credentials();
   request.stdio = kstd::Move(console);
   const char* why = nullptr;
   auto child = Spawn(request, &why);

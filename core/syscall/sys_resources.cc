@@ -44,7 +44,17 @@ kstd::Result<uint64_t> SysLinuxPrlimit64(int32_t pid, uint32_t resource,
   // others are fixed.
   kstd::RefPtr<Process> target = pid == 0 ? kstd::RefPtr<Process>::FromRaw(CurrentProcess())
                                           : Process::FindByPid(static_cast<uint64_t>(pid));
-  bool nofile = resource == linux_abi::kRlimitNofile && target && target->fds() != nullptr;
+  if (!target) return kstd::Error::kSearch;
+  if (target.get() != CurrentProcess()) {
+    // check_prlimit_permission: the target's ids all the caller's real uid
+    // and gid, or CAP_SYS_RESOURCE.
+    const posix::Credentials me = CurrentProcess()->credentials();
+    const posix::Credentials them = target->credentials();
+    const bool same = me.ruid == them.ruid && me.ruid == them.euid && me.ruid == them.suid &&
+                      me.rgid == them.rgid && me.rgid == them.egid && me.rgid == them.sgid;
+    if (!same && !me.Has(linux_abi::kCapSysResource)) return kstd::Error::kPermission;
+  }
+  bool nofile = resource == linux_abi::kRlimitNofile && target->fds() != nullptr;
   if (nofile) current.cur = static_cast<uint64_t>(target->fds()->limit());
   if (old_limit.address() != 0 && old_limit.CopyOut(&current, sizeof current).is_error()) {
     return kstd::Error::kFault;

@@ -77,13 +77,16 @@ kstd::Result<uint64_t> SysLinuxKill(int32_t pid, int32_t signo) {
   if (signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
   linux_abi::SigInfo info = KillInfo(signo);
   Process* self = CurrentProcess();
+  const posix::Credentials cred = self->credentials();
+  const SignalSender sender{&cred, self->sid()};
   kstd::Result<void> r = kstd::Ok();
   if (pid > 0) {
-    r = SendSignalToProcess(static_cast<uint64_t>(pid), signo, info);
+    r = SendSignalToProcess(static_cast<uint64_t>(pid), signo, info, &sender);
   } else if (pid == 0) {
-    r = SendSignalToGroup(self->pgid(), signo, info);
+    r = SendSignalToGroup(self->pgid(), signo, info, &sender);
   } else if (pid == -1) {
-    // Every process except init and the caller.
+    // Every process except init and the caller that the caller may signal
+    // (none of them: still success, as Linux).
     struct All {
       uint64_t self;
       int signo;
@@ -105,11 +108,11 @@ kstd::Result<uint64_t> SysLinuxKill(int32_t pid, int32_t signo) {
         continue;
       }
       if (p->pid() == self->pid() || p->terminated()) continue;
-      SendSignal(p.get(), signo, info);
+      if (MaySignalProcess(&sender, p.get(), signo)) SendSignal(p.get(), signo, info);
       if (--all.sent == 0) break;
     }
   } else {
-    r = SendSignalToGroup(static_cast<uint64_t>(-pid), signo, info);
+    r = SendSignalToGroup(static_cast<uint64_t>(-pid), signo, info, &sender);
   }
   if (r.is_error()) return r.error();
   // A signal to ourselves is taken before kill returns.
@@ -120,15 +123,19 @@ kstd::Result<uint64_t> SysLinuxKill(int32_t pid, int32_t signo) {
 kstd::Result<uint64_t> SysLinuxTgkill(int32_t tgid, int32_t tid, int32_t signo) {
   if (tgid <= 0 || tid <= 0 || signo < 0 || signo > linux_abi::kNumSignals)
     return kstd::Error::kInvalid;
+  const posix::Credentials cred = CurrentProcess()->credentials();
+  const SignalSender sender{&cred, CurrentProcess()->sid()};
   TRY(SendSignalToThread(static_cast<uint64_t>(tgid), static_cast<uint64_t>(tid), signo,
-                         KillInfo(signo, linux_abi::kSiTkill)));
+                         KillInfo(signo, linux_abi::kSiTkill), &sender));
   return 0;
 }
 
 kstd::Result<uint64_t> SysLinuxTkill(int32_t tid, int32_t signo) {
   if (tid <= 0 || signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
-  TRY(SendSignalToThread(0, static_cast<uint64_t>(tid), signo,
-                         KillInfo(signo, linux_abi::kSiTkill)));
+  const posix::Credentials cred = CurrentProcess()->credentials();
+  const SignalSender sender{&cred, CurrentProcess()->sid()};
+  TRY(SendSignalToThread(0, static_cast<uint64_t>(tid), signo, KillInfo(signo, linux_abi::kSiTkill),
+                         &sender));
   return 0;
 }
 
@@ -141,7 +148,9 @@ kstd::Result<uint64_t> SysLinuxRtSigqueueinfo(int32_t pid, int32_t signo,
   bool to_self = pid > 0 && static_cast<uint64_t>(pid) == CurrentProcess()->pid();
   TRY(posix::CheckUserSigInfo(si, to_self));
   if (pid <= 0) return kstd::Error::kSearch;
-  TRY(SendSignalToProcess(static_cast<uint64_t>(pid), signo, si));
+  const posix::Credentials cred = CurrentProcess()->credentials();
+  const SignalSender sender{&cred, CurrentProcess()->sid()};
+  TRY(SendSignalToProcess(static_cast<uint64_t>(pid), signo, si, &sender));
   return 0;
 }
 

@@ -46,8 +46,10 @@ kstd::Result<kstd::RefPtr<Socket>> GetSocket(int32_t fd) {
 net::Credentials CallerCredentials() {
   net::Credentials c;
   c.pid = static_cast<int32_t>(CurrentProcess()->pid());
-  c.uid = 0;  // every process runs as root until credentials arrive
-  c.gid = 0;
+  const posix::Credentials me = CurrentProcess()->credentials();
+  c.uid = me.ruid;  // what SCM_CREDENTIALS carries by default (Linux: the real ids)
+  c.gid = me.rgid;
+  c.capabilities = me.effective;
   return c;
 }
 
@@ -56,11 +58,13 @@ net::Credentials CallerCredentials() {
 // only calls that may meet a path name do.
 struct CallerContext {
   Process::FsRoots roots;
+  posix::Credentials cred;
   net::Caller caller;
   const net::Caller& Fill() {
     roots = CurrentProcess()->fs_roots();
+    cred = CurrentProcess()->credentials();
     caller.credentials = CallerCredentials();
-    caller.paths = vfs::PathContext{&vfs::Mounts(), roots.root.get(), roots.cwd.get()};
+    caller.paths = vfs::PathContext{&vfs::Mounts(), roots.root.get(), roots.cwd.get(), &cred};
     caller.umask = CurrentProcess()->umask();
     return caller;
   }
@@ -211,7 +215,16 @@ kstd::Result<void> ParseControl(uint64_t user, uint64_t length, net::FileRights*
       linux_abi::UCred u;
       if (data_len != sizeof u) return kstd::Error::kInvalid;
       __builtin_memcpy(&u, data, sizeof u);
-      // Root (everyone, for now) may name any process, as CAP_SYS_ADMIN.
+      // scm_check_creds: one's own pid (or CAP_SYS_ADMIN), one of one's
+      // uids (or CAP_SETUID) and gids (or CAP_SETGID).
+      const posix::Credentials me = CurrentProcess()->credentials();
+      const bool pid_ok = static_cast<uint64_t>(u.pid) == CurrentProcess()->pid() ||
+                          me.Has(linux_abi::kCapSysAdmin);
+      const bool uid_ok =
+          u.uid == me.ruid || u.uid == me.euid || u.uid == me.suid || me.Has(linux_abi::kCapSetuid);
+      const bool gid_ok =
+          u.gid == me.rgid || u.gid == me.egid || u.gid == me.sgid || me.Has(linux_abi::kCapSetgid);
+      if (!pid_ok || !uid_ok || !gid_ok) return kstd::Error::kPermission;
       credentials->pid = u.pid;
       credentials->uid = u.uid;
       credentials->gid = u.gid;

@@ -11,6 +11,7 @@
 #include "core/kernel/memory.h"
 #include "core/procfs/sysinfo.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/sys_credentials.h"
 #include "hal/machine.h"
 #include "hal/timer.h"
 #include "kstd/string.h"
@@ -34,6 +35,7 @@ constexpr uint32_t kCmdCadOff = 0x00000000;
 
 kstd::Result<uint64_t> SysLinuxReboot(uint32_t magic1, uint32_t magic2, uint32_t cmd,
                                       uint64_t arg) {
+  if (!Capable(linux_abi::kCapSysBoot)) return kstd::Error::kPermission;
   bool magic_ok = false;
   for (uint32_t m : kMagic2) magic_ok |= magic2 == m;
   if (magic1 != kMagic1 || !magic_ok) return kstd::Error::kInvalid;
@@ -83,10 +85,12 @@ kstd::Result<uint64_t> SetName(bool host, UserPtr<const char> user, int32_t len)
 }  // namespace
 
 kstd::Result<uint64_t> SysLinuxSethostname(UserPtr<const char> name, int32_t len) {
+  if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
   return SetName(true, name, len);
 }
 
 kstd::Result<uint64_t> SysLinuxSetdomainname(UserPtr<const char> name, int32_t len) {
+  if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
   return SetName(false, name, len);
 }
 

@@ -9,6 +9,7 @@
 #include "core/proc/interval_timers.h"
 #include "core/proc/process.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/sys_credentials.h"
 #include "core/unsupported/refusals.h"
 #include "hal/timer.h"
 
@@ -89,7 +90,8 @@ kstd::Result<uint64_t> SysLinuxSettimeofday(UserPtr<const linux_abi::Timeval> tv
   TRY(tv.CopyIn(&in));
   uint64_t ns;
   if (!FromTimeval(in, &ns) || ns > static_cast<uint64_t>(INT64_MAX)) return kstd::Error::kInvalid;
-  SetWallClockNanos(static_cast<int64_t>(ns));  // everyone is root: no CAP_SYS_TIME check
+  if (!Capable(linux_abi::kCapSysTime)) return kstd::Error::kPermission;
+  SetWallClockNanos(static_cast<int64_t>(ns));
   return 0;
 }
 
@@ -102,6 +104,7 @@ kstd::Result<uint64_t> SysLinuxClockSettime(int32_t clock, UserPtr<const linux_a
       in.tv_sec > INT64_MAX / static_cast<int64_t>(kNsPerSec) - 1) {
     return kstd::Error::kInvalid;
   }
+  if (!Capable(linux_abi::kCapSysTime)) return kstd::Error::kPermission;
   SetWallClockNanos(in.tv_sec * static_cast<int64_t>(kNsPerSec) + in.tv_nsec);
   return 0;
 }

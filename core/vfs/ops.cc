@@ -11,7 +11,74 @@ kstd::Result<Resolved> ResolveIn(const PathContext& ctx, Name path, bool follow,
   ResolveFlags flags;
   flags.follow_final_symlink = follow;
   flags.want_parent = parent;
+  flags.cred = ctx.cred;
   return Resolve(*ctx.mounts, path, ctx.cwd, ctx.root, flags);
+}
+
+// may_create: write and search permission on the parent directory.
+kstd::Result<void> MayCreateIn(const PathContext& ctx, const Vnode& parent) {
+  if (ctx.cred == nullptr) return kstd::Ok();
+  return posix::CheckAccess(*ctx.cred, parent.Ownership(), posix::kMayWrite | posix::kMayExec);
+}
+
+// may_delete: write and search permission on the parent, and the sticky
+// bit's rule (kPermission).
+kstd::Result<void> MayDeleteFrom(const PathContext& ctx, const Vnode& parent, const Vnode& victim) {
+  if (ctx.cred == nullptr) return kstd::Ok();
+  const posix::FileOwnership dir = parent.Ownership();
+  TRY(posix::CheckAccess(*ctx.cred, dir, posix::kMayWrite | posix::kMayExec));
+  if (!posix::MayDeleteFromSticky(*ctx.cred, dir.mode, dir.uid, victim.Ownership().uid)) {
+    return kstd::Error::kPermission;
+  }
+  return kstd::Ok();
+}
+
+// Who owns a node the caller creates in `parent` (inode_init_owner): the fs
+// uid, and the fs gid or, under a set-group-ID directory, the directory's
+// group (a new directory inherits the bit). A set-group-ID file of a group
+// the caller is not in loses the bit unless CAP_FSETID.
+void SetNewOwner(const PathContext& ctx, const Vnode& parent, CreateRequest* request) {
+  if (ctx.cred == nullptr) return;
+  const posix::FileOwnership dir = parent.Ownership();
+  request->uid = ctx.cred->fsuid;
+  request->gid = ctx.cred->fsgid;
+  if (dir.mode & linux_abi::kModeSetGid) {
+    request->gid = dir.gid;
+    if (request->type == VnodeType::kDirectory) request->mode |= linux_abi::kModeSetGid;
+  } else if (request->type != VnodeType::kDirectory && (request->mode & linux_abi::kModeSetGid) &&
+             !ctx.cred->InGroup(request->gid) && !ctx.cred->Has(linux_abi::kCapFsetid)) {
+    request->mode &= ~linux_abi::kModeSetGid;
+  }
+}
+
+// open(2)'s access check on an existing file (may_open): read and/or write
+// as the access mode asks (O_TRUNC asks for write).
+kstd::Result<void> MayOpen(const PathContext& ctx, const Vnode& v, uint32_t flags) {
+  if (ctx.cred == nullptr) return kstd::Ok();
+  uint32_t want = 0;
+  switch (flags & linux_abi::kOAccMode) {
+    case linux_abi::kORdOnly: want = posix::kMayRead; break;
+    case linux_abi::kOWrOnly: want = posix::kMayWrite; break;
+    default: want = posix::kMayRead | posix::kMayWrite; break;
+  }
+  if (flags & linux_abi::kOTrunc) want |= posix::kMayWrite;
+  if (v.IsDirectory() && (want & posix::kMayWrite)) return kstd::Error::kIsDirectory;
+  return posix::CheckAccess(*ctx.cred, v.Ownership(), want);
+}
+
+// protected_hardlinks (Linux's default 1): linking another user's file
+// needs it to be a regular, non-set-ID file the caller may read and write.
+kstd::Result<void> MayLink(const PathContext& ctx, const Vnode& target) {
+  if (ctx.cred == nullptr) return kstd::Ok();
+  const posix::FileOwnership f = target.Ownership();
+  if (posix::OwnerOrCapable(*ctx.cred, f.uid)) return kstd::Ok();
+  const bool setid =
+      (f.mode & linux_abi::kModeSetUid) || ((f.mode & linux_abi::kModeSetGid) && (f.mode & 0010));
+  if (target.type() != VnodeType::kRegular || setid ||
+      posix::CheckAccess(*ctx.cred, f, posix::kMayRead | posix::kMayWrite).is_error()) {
+    return kstd::Error::kPermission;
+  }
+  return kstd::Ok();
 }
 
 // The final component of a parent-mode resolution is not a plain name ("/",
@@ -21,11 +88,18 @@ bool IsSpecialName(const Resolved& r) {
   return n.empty() || n.IsDotOrDotDot();
 }
 
-kstd::Result<void> CreateIn(const PathContext& ctx, Name path, const CreateRequest& request) {
+kstd::Result<void> CreateIn(const PathContext& ctx, Name path, CreateRequest request) {
   Resolved r = TRY(ResolveIn(ctx, path, /*follow=*/false, /*parent=*/true));
   if (r.vnode) return kstd::Error::kExists;
   if (r.trailing_slash && request.type != VnodeType::kDirectory) return kstd::Error::kNotFound;
   TRY(CheckWritable(*r.parent));
+  TRY(MayCreateIn(ctx, *r.parent));
+  const bool device =
+      request.type == VnodeType::kCharDevice || request.type == VnodeType::kBlockDevice;
+  if (device && ctx.cred != nullptr && !ctx.cred->Has(linux_abi::kCapMknod)) {
+    return kstd::Error::kPermission;
+  }
+  SetNewOwner(ctx, *r.parent, &request);
   TRY(r.parent->Create(r.final_name(), request));
   return kstd::Ok();
 }
@@ -61,11 +135,13 @@ kstd::Result<kstd::RefPtr<OpenFile>> OpenPath(const PathContext& ctx, Name path,
       vnode = kstd::Move(r.vnode);
     } else {
       TRY(CheckWritable(*r.parent));
+      TRY(MayCreateIn(ctx, *r.parent));
       CreateRequest request;
       request.type = VnodeType::kRegular;
       request.mode = mode & linux_abi::kModePermissionMask;
       request.uid = uid;
       request.gid = gid;
+      SetNewOwner(ctx, *r.parent, &request);
       kstd::Result<kstd::RefPtr<Vnode>> made = r.parent->Create(r.final_name(), request);
       if (made.is_error()) {
         // Lost a race with another creator: without O_EXCL, open theirs.
@@ -85,6 +161,7 @@ kstd::Result<kstd::RefPtr<OpenFile>> OpenPath(const PathContext& ctx, Name path,
   if (regular && ((flags & linux_abi::kOTrunc) || linux_abi::OpenWantsWrite(flags))) {
     TRY(CheckWritable(*vnode));
   }
+  if (!created) TRY(MayOpen(ctx, *vnode, flags));
   const bool device =
       vnode->type() == VnodeType::kCharDevice || vnode->type() == VnodeType::kBlockDevice;
   if (device && (vnode->fs()->mount_flags() & kMountNoDev)) return kstd::Error::kAccess;
@@ -140,6 +217,7 @@ kstd::Result<void> UnlinkPath(const PathContext& ctx, Name path) {
   if (IsSpecialName(r)) return kstd::Error::kIsDirectory;
   TRY(CheckWritable(*r.parent));
   if (!r.vnode) return kstd::Error::kNotFound;
+  TRY(MayDeleteFrom(ctx, *r.parent, *r.vnode));
   if (r.trailing_slash) {
     return r.vnode->IsDirectory() ? kstd::Error::kIsDirectory : kstd::Error::kNotDirectory;
   }
@@ -158,6 +236,7 @@ kstd::Result<void> RemoveDirectory(const PathContext& ctx, Name path) {
   if (name.IsDotDot()) return kstd::Error::kNotEmpty;
   TRY(CheckWritable(*r.parent));
   if (!r.vnode) return kstd::Error::kNotFound;
+  TRY(MayDeleteFrom(ctx, *r.parent, *r.vnode));
   if (r.vnode->fs()->Root().get() == r.vnode.get()) return kstd::Error::kBusy;  // a mount root
   r.vnode.reset();                                                              // as in UnlinkPath
   return r.parent->Rmdir(name);
@@ -173,6 +252,18 @@ kstd::Result<void> RenamePath(const PathContext& old_ctx, Name old_path, const P
   if (!from.vnode) return kstd::Error::kNotFound;
   if (!from.vnode->IsDirectory() && (from.trailing_slash || to.trailing_slash)) {
     return kstd::Error::kNotDirectory;
+  }
+  // may_delete on the source, may_create or may_delete on the target, and a
+  // directory moving to another parent must be writable (its "..").
+  TRY(MayDeleteFrom(old_ctx, *from.parent, *from.vnode));
+  if (to.vnode) {
+    TRY(MayDeleteFrom(new_ctx, *to.parent, *to.vnode));
+  } else {
+    TRY(MayCreateIn(new_ctx, *to.parent));
+  }
+  if (old_ctx.cred != nullptr && from.vnode->IsDirectory() &&
+      from.parent.get() != to.parent.get()) {
+    TRY(posix::CheckAccess(*old_ctx.cred, from.vnode->Ownership(), posix::kMayWrite));
   }
   // A mounted root sits in another file system than the directory holding
   // its mount point.
@@ -190,6 +281,8 @@ kstd::Result<void> LinkPath(const PathContext& old_ctx, Name old_path, const Pat
   if (to.vnode) return kstd::Error::kExists;
   if (to.trailing_slash) return kstd::Error::kNotFound;
   TRY(CheckWritable(*to.parent));
+  TRY(MayLink(new_ctx, *from.vnode));  // before may_create, as Linux's linkat
+  TRY(MayCreateIn(new_ctx, *to.parent));
   return to.parent->Link(to.final_name(), from.vnode.get());
 }
 

@@ -10,8 +10,9 @@
 // Not handled here (the syscall layer's): AT_EMPTY_PATH and dirfd lookup,
 // O_APPEND (each write passes the current size as the offset), O_CLOEXEC and
 // the other fd flags, O_PATH, umask (callers pass mode & ~umask), the
-// access-mode check on read/write (EBADF), and permission checks (none:
-// everything runs as root).
+// access-mode check on read/write (EBADF), and the permission checks of
+// calls that are not about paths (chmod, chown, utimes, truncate, exec: the
+// syscall layer's, with core/posix/credentials.h).
 
 #include <stddef.h>
 #include <stdint.h>
@@ -27,10 +28,17 @@ namespace core::vfs {
 
 /// Where a path is resolved: the mount table, the process's root (chroot)
 /// and the starting directory for relative paths.
+/// With `cred`, the calls check permissions as Linux does (search on every
+/// directory walked; read/write on open; write+search on the parent to
+/// create, remove or rename; the sticky bit; protected hard links) and new
+/// nodes belong to the caller's fs uid and gid (or the parent's group under
+/// a set-group-ID directory). Null `cred`: the kernel's own calls, unchecked,
+/// owned by the uid/gid arguments.
 struct PathContext {
   const MountTable* mounts;
   Vnode* root;
   Vnode* cwd;
+  const posix::Credentials* cred = nullptr;
 };
 
 /// Linux's mnt_want_write: kReadOnlyFs if `v`'s file system is mounted

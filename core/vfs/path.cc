@@ -94,6 +94,8 @@ kstd::Result<Resolved> Resolve(const MountTable& mounts, Name path, Vnode* cwd, 
     while (next < kEnd && s->path[next] == '/') ++next;
     const bool is_last = next == kEnd;
     const bool trailing = is_last && comp_end != kEnd;
+    if (flags.cred != nullptr)
+      TRY(posix::CheckAccess(*flags.cred, dir->Ownership(), posix::kMayExec));
 
     if (comp.IsDot() || comp.IsDotDot()) {
       kstd::RefPtr<Vnode> target = dir;

@@ -23,8 +23,9 @@
 //   non-directory used as a directory), kNameTooLong (a component > 255
 //   bytes, or the path, or a path grown by symlink expansion, > 4095 bytes),
 //   kLoop, kNoMemory, and errors of Vnode::Lookup / Vnode::ReadLink.
-// - Permissions: search (x) permission on directories is NOT checked:
-//   everything runs as root.
+// - Permissions: with ResolveFlags::cred, search (x) permission on each
+//   directory before a component (".", ".." and the final one included) is
+//   looked up in it, as Linux's may_lookup: kAccess.
 //
 // Locks: none held by the caller; Resolve takes none across vnode calls.
 
@@ -47,6 +48,10 @@ struct ResolveFlags {
   /// component: resolve everything but the final component, then look that
   /// one up without failing if it is missing. See Resolved.
   bool want_parent = false;
+  /// Whose walk this is: search (x) permission on every directory a
+  /// component is looked up in is checked against these credentials
+  /// (kAccess). Null: the kernel's own walk, unchecked.
+  const posix::Credentials* cred = nullptr;
 };
 
 struct Resolved {

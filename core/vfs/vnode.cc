@@ -208,6 +208,17 @@ Attributes Vnode::GetAttr() const {
   return a;
 }
 
+posix::FileOwnership Vnode::Ownership() const {
+  SpinLockGuard guard(attr_lock_);
+  return posix::FileOwnership{attr_.mode, attr_.uid, attr_.gid};
+}
+
+void Vnode::SetSyntheticOwner(uint32_t uid, uint32_t gid) {
+  SpinLockGuard guard(attr_lock_);
+  attr_.uid = uid;
+  attr_.gid = gid;
+}
+
 kstd::Result<void> Vnode::SetAttr(const SetAttrRequest& request) {
   constexpr uint32_t kKnown = SetAttrRequest::kMode | SetAttrRequest::kUid | SetAttrRequest::kGid |
                               SetAttrRequest::kAtime | SetAttrRequest::kMtime |

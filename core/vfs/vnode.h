@@ -12,9 +12,10 @@
 // a synthetic directory) fails with kNotSupported, which the syscall layer
 // maps to EPERM.
 //
-// Identity and permissions: everything runs as root today, so the VFS stores
-// uid/gid/mode faithfully but enforces no permission checks (search, read,
-// write, sticky) anywhere; the syscall layer may add them later.
+// Identity and permissions: the VFS stores uid/gid/mode; the checks (search
+// in path.h, read/write/create/delete/sticky in ops.h, the rest in the
+// syscall layer) use the caller's credentials (core/posix/credentials.h)
+// and Vnode::Ownership(). File systems enforce nothing of their own.
 //
 // Memory: ReadAt/WriteAt/ReadLink/ReadDir work on KERNEL buffers. The syscall
 // layer copies user data through a kernel bounce buffer and never holds a VFS
@@ -35,6 +36,7 @@
 #include "abi/linux/stat.h"
 #include "abi/linux/statfs.h"
 #include "abi/linux/time.h"
+#include "core/posix/credentials.h"
 #include "core/sync/spin_lock.h"
 #include "core/vfs/name.h"
 #include "core/vfs/stream_read.h"
@@ -284,6 +286,13 @@ class Vnode : public kstd::RefCounted<Vnode> {
 
   /// A consistent snapshot of the attributes.
   virtual Attributes GetAttr() const;
+  /// The mode, owner and group that permission checks use: the kernel's
+  /// copy, without asking a remote file system's server (every change of
+  /// them goes through the kernel, and lookups refresh it).
+  posix::FileOwnership Ownership() const;
+  /// Sets owner and group without SetAttr's rules and side effects: for
+  /// synthetic files whose owner follows something else (/proc/<pid>).
+  void SetSyntheticOwner(uint32_t uid, uint32_t gid);
   /// Fills a Linux struct stat from GetAttr().
   void Stat(linux_abi::Stat* out) const { FillLinuxStat(GetAttr(), out); }
 

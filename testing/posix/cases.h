@@ -33,5 +33,7 @@ extern const Case kEventCases[];  // epoll, eventfd, timerfd, signalfd, pidfd, p
 extern const int kEventCaseCount;
 extern const Case kSysvCases[];  // System V shared memory and semaphores
 extern const int kSysvCaseCount;
+extern const Case kCredCases[];  // credentials, capabilities and permission checks (root only)
+extern const int kCredCaseCount;
 
 }  // namespace posix_test

@@ -9,6 +9,7 @@
 //   sigstate             dispositions of SIGUSR1/SIGUSR2/SIGINT, blocked and
 //                        pending masks (what execve keeps and resets)
 //   ids                  pid, ppid, pgid, sid
+//   creds                real and effective uid, AT_SECURE
 //   sleep MS             sleeps MS milliseconds, exits 0
 //   segv                 writes through a null pointer (a real fault)
 //   exit N               exits with status N
@@ -146,6 +147,9 @@ int main(int argc, char** argv, char** envp) {
     status = SigState();
   } else if (strcmp(mode, "ids") == 0) {
     printf("pid=%d ppid=%d pgid=%d sid=%d\n", getpid(), getppid(), getpgrp(), getsid(0));
+    status = 0;
+  } else if (strcmp(mode, "creds") == 0) {
+    printf("ruid=%u euid=%u secure=%lu\n", getuid(), geteuid(), getauxval(AT_SECURE));
     status = 0;
   } else if (strcmp(mode, "sleep") == 0 && argc >= 3) {
     int ms = atoi(argv[2]);
