@@ -15,10 +15,10 @@ using linux_abi::kCapSetuid;
 using linux_abi::kCapSysPtrace;
 
 // The capabilities that follow the fs uid (CAP_FS_MASK).
-constexpr CapSet kFsCaps =
-    CapBit(linux_abi::kCapChown) | CapBit(kCapDacOverride) | CapBit(kCapDacReadSearch) |
-    CapBit(kCapFowner) | CapBit(linux_abi::kCapFsetid) | CapBit(linux_abi::kCapLinuxImmutable) |
-    CapBit(linux_abi::kCapMacOverride);
+constexpr CapSet kFsCaps = CapBit(linux_abi::kCapChown) | CapBit(kCapDacOverride) |
+                           CapBit(kCapDacReadSearch) | CapBit(kCapFowner) |
+                           CapBit(linux_abi::kCapFsetid) | CapBit(linux_abi::kCapLinuxImmutable) |
+                           CapBit(linux_abi::kCapMacOverride);
 
 bool IsSubset(CapSet a, CapSet b) { return (a & ~b) == 0; }
 
@@ -44,7 +44,9 @@ void FixCapsAfterFsuidChange(uint32_t old_fsuid, Credentials* c) {
   if (old_fsuid != 0 && c->fsuid == 0) c->effective |= c->permitted & kFsCaps;
 }
 
-bool IsOneOf(uint32_t id, uint32_t a, uint32_t b, uint32_t c) { return id == a || id == b || id == c; }
+bool IsOneOf(uint32_t id, uint32_t a, uint32_t b, uint32_t c) {
+  return id == a || id == b || id == c;
+}
 
 }  // namespace
 
@@ -199,8 +201,8 @@ kstd::Result<Credentials> SetGroups(const Credentials& c, const uint32_t* groups
   return n;
 }
 
-kstd::Result<Credentials> SetCapabilities(const Credentials& c, CapSet effective,
-                                          CapSet permitted, CapSet inheritable) {
+kstd::Result<Credentials> SetCapabilities(const Credentials& c, CapSet effective, CapSet permitted,
+                                          CapSet inheritable) {
   if ((effective | permitted | inheritable) & ~kAllCaps) return kstd::Error::kPermission;
   if (!c.Has(kCapSetpcap) && !IsSubset(inheritable, c.inheritable | c.permitted)) {
     return kstd::Error::kPermission;

@@ -46,7 +46,9 @@ struct Credentials {
   static Credentials User(uint32_t uid, uint32_t gid);
 
   /// The effective set holds `cap` (Linux's capable()).
-  bool Has(uint32_t cap) const { return cap <= linux_abi::kCapLastCap && (effective & CapBit(cap)); }
+  bool Has(uint32_t cap) const {
+    return cap <= linux_abi::kCapLastCap && (effective & CapBit(cap));
+  }
   /// `gid` is the fs gid or a supplementary group (in_group_p).
   bool InGroup(uint32_t gid) const;
 };
@@ -76,8 +78,8 @@ kstd::Result<Credentials> SetGroups(const Credentials& c, const uint32_t* groups
 /// permitted (| bounding with CAP_SETPCAP), permitted never grows, effective
 /// within the new permitted. Ambient capabilities not in both new permitted
 /// and inheritable are dropped.
-kstd::Result<Credentials> SetCapabilities(const Credentials& c, CapSet effective,
-                                          CapSet permitted, CapSet inheritable);
+kstd::Result<Credentials> SetCapabilities(const Credentials& c, CapSet effective, CapSet permitted,
+                                          CapSet inheritable);
 /// PR_CAPBSET_DROP (needs CAP_SETPCAP; kInvalid for an unknown cap).
 kstd::Result<Credentials> DropBounding(const Credentials& c, uint32_t cap);
 /// PR_CAP_AMBIENT raise/lower/clear: raise needs the cap in permitted and

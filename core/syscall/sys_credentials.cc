@@ -189,8 +189,8 @@ kstd::Result<uint64_t> SysLinuxCapset(UserPtr<void> header_ptr, UserPtr<const vo
   return Store(posix::SetCapabilities(c, e, p, i));
 }
 
-kstd::Result<uint64_t> PrctlCredentials(int32_t option, uint64_t arg2, uint64_t arg3,
-                                        uint64_t arg4, uint64_t arg5) {
+kstd::Result<uint64_t> PrctlCredentials(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4,
+                                        uint64_t arg5) {
   constexpr int32_t kPrGetDumpable = 3, kPrSetDumpable = 4;
   Process* self = CurrentProcess();
   switch (option) {
@@ -211,8 +211,8 @@ kstd::Result<uint64_t> PrctlCredentials(int32_t option, uint64_t arg2, uint64_t 
       if (arg2 > linux_abi::kCapLastCap) return kstd::Error::kInvalid;
       return (Mine().bounding & posix::CapBit(static_cast<uint32_t>(arg2))) ? 1 : 0;
     case linux_abi::kPrCapBsetDrop:
-      return Store(posix::DropBounding(Mine(), arg2 > 0xFFFFFFFFu ? 0xFFFFFFFFu
-                                                                  : static_cast<uint32_t>(arg2)));
+      return Store(posix::DropBounding(
+          Mine(), arg2 > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<uint32_t>(arg2)));
     case linux_abi::kPrCapAmbient: {
       if (arg2 == linux_abi::kPrCapAmbientClearAll) {
         if (arg3 != 0 || arg4 != 0 || arg5 != 0) return kstd::Error::kInvalid;

@@ -17,7 +17,7 @@ inline bool Capable(uint32_t cap) { return CurrentProcess()->HasCapability(cap);
 /// prctl's credential options: PR_GET/SET_KEEPCAPS, PR_CAPBSET_READ/DROP,
 /// PR_CAP_AMBIENT, PR_GET/SET_DUMPABLE. kNotSupported for any other option
 /// (the caller refuses it).
-kstd::Result<uint64_t> PrctlCredentials(int32_t option, uint64_t arg2, uint64_t arg3,
-                                        uint64_t arg4, uint64_t arg5);
+kstd::Result<uint64_t> PrctlCredentials(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4,
+                                        uint64_t arg5);
 
 }  // namespace core::syscall

@@ -35,8 +35,9 @@ kstd::Result<void> MayDeleteFrom(const PathContext& ctx, const Vnode& parent, co
 
 // Who owns a node the caller creates in `parent` (inode_init_owner): the fs
 // uid, and the fs gid or, under a set-group-ID directory, the directory's
-// group (a new directory inherits the bit). A set-group-ID file of a group
-// the caller is not in loses the bit unless CAP_FSETID.
+// group (a new directory inherits the bit). There a group-executable
+// set-group-ID file loses the bit unless the caller is in the directory's
+// group or has CAP_FSETID (Linux's mode_strip_sgid).
 void SetNewOwner(const PathContext& ctx, const Vnode& parent, CreateRequest* request) {
   if (ctx.cred == nullptr) return;
   const posix::FileOwnership dir = parent.Ownership();
@@ -45,10 +46,12 @@ void SetNewOwner(const PathContext& ctx, const Vnode& parent, CreateRequest* req
   if (dir.mode & linux_abi::kModeSetGid) {
     request->gid = dir.gid;
     if (request->type == VnodeType::kDirectory) request->mode |= linux_abi::kModeSetGid;
-  } else if (request->type != VnodeType::kDirectory && (request->mode & linux_abi::kModeSetGid) &&
-             !ctx.cred->InGroup(request->gid) && !ctx.cred->Has(linux_abi::kCapFsetid)) {
-    request->mode &= ~linux_abi::kModeSetGid;
   }
+  const bool strip = request->type != VnodeType::kDirectory &&
+                     (dir.mode & linux_abi::kModeSetGid) &&
+                     (request->mode & linux_abi::kModeSetGid) && (request->mode & 0010) &&
+                     !ctx.cred->InGroup(dir.gid) && !ctx.cred->Has(linux_abi::kCapFsetid);
+  if (strip) request->mode &= ~linux_abi::kModeSetGid;
 }
 
 // open(2)'s access check on an existing file (may_open): read and/or write

@@ -288,3 +288,116 @@ TEST_F(OpsTest, PathOfInALargeDirectory) {
 
 }  // namespace
 }  // namespace core::vfs
+
+namespace core::vfs {
+namespace {
+
+// The permission rules of ops.h with a caller's credentials (the same rules
+// run against the host kernel in testing/posix/cred_cases.cc).
+class OpsPermissionTest : public OpsTest {
+ protected:
+  void SetUp() override {
+    ns.Mkdir("/pub", 0755);
+    ns.WriteFile("/pub/file", "x");
+    Chmod("/pub/file", 0644);
+    ns.Mkdir("/closed", 0700);
+    ns.WriteFile("/closed/inner", "y");
+    ns.Mkdir("/tmp", 0777);
+    Chmod("/tmp", 01777);
+    ns.WriteFile("/tmp/theirs", "z");
+    Chown("/tmp/theirs", 2000, 2000);
+    ns.Mkdir("/shared", 0775);
+    Chown("/shared", 0, 50);
+    Chmod("/shared", 02775);
+  }
+  void Chmod(const std::string& path, uint32_t mode) {
+    SetAttrRequest r;
+    r.mask = SetAttrRequest::kMode;
+    r.mode = mode;
+    ASSERT_OK(ns.Get(path)->SetAttr(r));
+  }
+  void Chown(const std::string& path, uint32_t uid, uint32_t gid) {
+    SetAttrRequest r;
+    r.mask = SetAttrRequest::kUid | SetAttrRequest::kGid;
+    r.uid = uid;
+    r.gid = gid;
+    ASSERT_OK(ns.Get(path)->SetAttr(r));
+  }
+  PathContext As(const posix::Credentials& c) {
+    PathContext ctx = Ctx();
+    ctx.cred = &c;
+    return ctx;
+  }
+  static Name N(const char* s) { return Name(s, __builtin_strlen(s)); }
+  posix::Credentials user = posix::Credentials::User(1000, 1000);
+  posix::Credentials root = posix::Credentials::Root();
+};
+
+TEST_F(OpsPermissionTest, SearchPermissionOnEveryDirectory) {
+  EXPECT_ERR(LookupPath(As(user), N("/closed/inner")), kAccess);
+  EXPECT_ERR(LookupPath(As(user), N("/closed/missing")), kAccess);  // before ENOENT
+  EXPECT_ERR(LookupPath(As(user), N("/closed/../pub")), kAccess);
+  ASSERT_OK(LookupPath(As(user), N("/pub/file")));
+  ASSERT_OK(LookupPath(As(root), N("/closed/inner")));
+  ASSERT_OK(LookupPath(Ctx(), N("/closed/inner")));  // the kernel's own walk
+}
+
+TEST_F(OpsPermissionTest, OpenChecksTheAccessMode) {
+  ASSERT_OK(OpenPath(As(user), N("/pub/file"), linux_abi::kORdOnly, 0));
+  EXPECT_ERR(OpenPath(As(user), N("/pub/file"), linux_abi::kOWrOnly, 0), kAccess);
+  EXPECT_ERR(OpenPath(As(user), N("/pub/file"), linux_abi::kORdOnly | linux_abi::kOTrunc, 0),
+             kAccess);
+  EXPECT_ERR(OpenPath(As(user), N("/pub"), linux_abi::kORdWr, 0), kIsDirectory);
+  ASSERT_OK(OpenPath(As(root), N("/pub/file"), linux_abi::kORdWr, 0));
+}
+
+TEST_F(OpsPermissionTest, CreatingNeedsWriteOnTheParentAndIsOwnedByTheCaller) {
+  EXPECT_ERR(OpenPath(As(user), N("/pub/new"), linux_abi::kOCreat | linux_abi::kOWrOnly, 0644),
+             kAccess);
+  EXPECT_ERR(MakeDirectory(As(user), N("/pub/d"), 0755), kAccess);
+  auto made = OpenPath(As(user), N("/tmp/mine"), linux_abi::kOCreat | linux_abi::kOWrOnly, 0600);
+  ASSERT_OK(made);
+  Attributes a = made.value()->vnode()->GetAttr();
+  EXPECT_EQ(a.uid, 1000u);
+  EXPECT_EQ(a.gid, 1000u);
+  // Created just now: a mode that denies the creator still opens (Linux).
+  ASSERT_OK(OpenPath(As(user), N("/tmp/ro"), linux_abi::kOCreat | linux_abi::kORdWr, 0));
+}
+
+TEST_F(OpsPermissionTest, SetgidDirectoryGivesItsGroupAndTheBit) {
+  ASSERT_OK(MakeDirectory(As(root), N("/shared/sub"), 0755));
+  Attributes sub = ns.Get("/shared/sub")->GetAttr();
+  EXPECT_EQ(sub.gid, 50u);
+  EXPECT_TRUE(sub.mode & linux_abi::kModeSetGid);
+  ASSERT_OK(OpenPath(As(root), N("/shared/f"), linux_abi::kOCreat | linux_abi::kOWrOnly, 0644));
+  EXPECT_EQ(ns.Get("/shared/f")->GetAttr().gid, 50u);
+  // In a set-group-ID directory, a group-executable set-group-ID file made
+  // by a user outside the directory's group loses the bit (Linux's
+  // mode_strip_sgid); elsewhere it keeps it.
+  Chmod("/shared", 02777);
+  ASSERT_OK(OpenPath(As(user), N("/shared/sg"), linux_abi::kOCreat | linux_abi::kOWrOnly, 02755));
+  EXPECT_FALSE(ns.Get("/shared/sg")->GetAttr().mode & linux_abi::kModeSetGid);
+  EXPECT_EQ(ns.Get("/shared/sg")->GetAttr().gid, 50u);
+  ASSERT_OK(OpenPath(As(user), N("/tmp/sg"), linux_abi::kOCreat | linux_abi::kOWrOnly, 02755));
+  EXPECT_TRUE(ns.Get("/tmp/sg")->GetAttr().mode & linux_abi::kModeSetGid);
+}
+
+TEST_F(OpsPermissionTest, StickyDirectoryAndDeletion) {
+  EXPECT_ERR(UnlinkPath(As(user), N("/tmp/theirs")), kPermission);
+  EXPECT_ERR(RenamePath(As(user), N("/tmp/theirs"), As(user), N("/tmp/other")), kPermission);
+  EXPECT_ERR(UnlinkPath(As(user), N("/pub/file")), kAccess);
+  EXPECT_ERR(UnlinkPath(As(user), N("/pub/missing")), kNotFound);  // lookup first, as Linux
+  ASSERT_OK(UnlinkPath(As(root), N("/tmp/theirs")));
+}
+
+TEST_F(OpsPermissionTest, DevicesNeedCapMknodAndLinksProtectOthersFiles) {
+  EXPECT_ERR(MakeNode(As(user), N("/tmp/null"), VnodeType::kCharDevice, 0666, 0x103), kPermission);
+  ASSERT_OK(MakeNode(As(user), N("/tmp/fifo"), VnodeType::kFifo, 0666, 0));
+  ASSERT_OK(MakeNode(As(root), N("/tmp/null"), VnodeType::kCharDevice, 0666, 0x103));
+  // protected_hardlinks: another user's file the caller cannot write.
+  EXPECT_ERR(LinkPath(As(user), N("/pub/file"), As(user), N("/tmp/l"), false), kPermission);
+  ASSERT_OK(LinkPath(As(root), N("/pub/file"), As(root), N("/tmp/l"), false));
+}
+
+}  // namespace
+}  // namespace core::vfs

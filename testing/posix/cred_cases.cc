@@ -13,13 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/sysmacros.h>
-#include <sys/fsuid.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,9 +59,10 @@ class ScratchDir {
     if (S_ISDIR(st.st_mode)) {
       chmod(path, 0700);
       // Names the cases use; a directory of our own holds nothing else.
-      const char* names[] = {"secret", "public", "private", "private/file", "made", "f", "g",
-                             "sticky", "sticky/theirs", "sticky/mine", "sgid", "sgid/file",
-                             "sgid/dir", "mine", "suid", "link", "moved"};
+      const char* names[] = {"secret", "public",    "private",  "private/file",  "made",
+                             "f",      "g",         "sticky",   "sticky/theirs", "sticky/mine",
+                             "sgid",   "sgid/file", "sgid/dir", "mine",          "suid",
+                             "link",   "moved"};
       for (int i = static_cast<int>(sizeof names / sizeof names[0]) - 1; i >= 0; --i) {
         char child[PATH_MAX];
         snprintf(child, sizeof child, "%s/%s", path, names[i]);
@@ -224,7 +225,8 @@ const char* CapabilitiesAndBoundingSet(ScratchDir& dir) {
   CHECK_OK(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
   CHECK_OK(setresuid(kUser, kUser, kUser));
   CHECK_OK(syscall(SYS_capget, &h, d));
-  CHECK(d[0].effective == 0 && (d[0].permitted & (1u << linux_abi::kCapSetuid)));  // kept, not effective
+  CHECK(d[0].effective == 0 &&
+        (d[0].permitted & (1u << linux_abi::kCapSetuid)));  // kept, not effective
   return nullptr;
 }
 
@@ -332,6 +334,21 @@ const char* StickyDirectoryKeepsOthersFiles(ScratchDir& dir) {
   CHECK_OK(stat(dir.Path("sticky/mine"), &st));
   CHECK(st.st_uid == kUser && st.st_gid == kUserGroup);
   CHECK_OK(unlink(dir.Path("sticky/mine")));
+  // A group-executable set-group-ID file keeps the bit in an ordinary
+  // directory, and loses it in a set-group-ID one of a group the maker is
+  // not in (Linux's mode_strip_sgid).
+  fd = open(dir.Path("sticky/mine"), O_CREAT | O_WRONLY, 02755);
+  CHECK(fd >= 0);
+  close(fd);
+  CHECK_OK(stat(dir.Path("sticky/mine"), &st));
+  CHECK_EQ(st.st_mode & 07777, 02755);
+  CHECK_OK(unlink(dir.Path("sticky/mine")));
+  fd = open(dir.Path("sgid/mine"), O_CREAT | O_WRONLY, 02755);
+  CHECK(fd >= 0);
+  close(fd);
+  CHECK_OK(stat(dir.Path("sgid/mine"), &st));
+  CHECK_EQ(st.st_mode & 07777, 0755);
+  CHECK_EQ(st.st_gid, 50);
   return nullptr;
 }
 
@@ -431,7 +448,7 @@ const char* SetUpFiles(ScratchDir& dir) {
   CHECK_OK(chown(dir.Path("sticky/theirs"), kOther, kOther));
   CHECK_OK(mkdir(dir.Path("sgid"), 0755));
   CHECK_OK(chown(dir.Path("sgid"), 0, 50));
-  CHECK_OK(chmod(dir.Path("sgid"), 02755));
+  CHECK_OK(chmod(dir.Path("sgid"), 02777));
   return nullptr;
 }
 
