@@ -480,16 +480,16 @@ kstd::Result<size_t> ReadProcNet(uint32_t file, kstd::Span<uint8_t> out) {
 
 kstd::Result<kstd::RefPtr<Socket>> CreateInetSocket(int family, int type, int protocol,
                                                     uint32_t status_flags) {
-  kstd::RefPtr<NetTransport> transport = NetTransport::Current();
-  if (!transport || transport->dead()) return kstd::Error::kFamilyNotSupported;
-  // Raw sockets see every packet of their protocol: root only, as Linux
-  // (CAP_NET_RAW).
+  // Raw sockets see every packet of their protocol: CAP_NET_RAW only, as
+  // Linux, whether or not a network server runs.
   const bool privileged = family == linux_abi::kAfPacket ||
                           (type == linux_abi::kSockRaw && family != linux_abi::kAfNetlink);
   if (privileged &&
       (CurrentCredentials().capabilities & posix::CapBit(linux_abi::kCapNetRaw)) == 0) {
     return kstd::Error::kPermission;
   }
+  kstd::RefPtr<NetTransport> transport = NetTransport::Current();
+  if (!transport || transport->dead()) return kstd::Error::kFamilyNotSupported;
   kstd::RefPtr<InetSocket> s = kstd::AdoptRef(
       new (kstd::nothrow) InetSocket(kstd::Move(transport), family, type, protocol, status_flags));
   if (!s) return kstd::Error::kNoMemory;

@@ -4,15 +4,18 @@
 # system of FS_MIB MiB at its start (the rest stays zero), made by
 # `mke2fs -t ext2 -d` from a staged tree: the cpio "newc" ARCHIVE unpacked
 # (the initramfs, for the root disk; "-" for none) plus each DEST=FILE (a
-# file at path DEST). Everything is owned by root; timestamps, UUID and
+# file at path DEST). Owners come from the archive (root but for the normal
+# user's home), the added files are root's; timestamps, UUID and
 # directory hash seed are fixed, so the output is reproducible.
 set -euo pipefail
 out="$1"; image_mib="$2"; fs_mib="$3"; archive="$4"; shift 4
 
 # Ownership in the image comes from the staged files: stage as (fake) root.
-if [ "$(id -u)" != 0 ] && [ -z "${FAKEROOTKEY:-}" ]; then
-  command -v fakeroot >/dev/null || { echo "make_disk.sh: needs root or fakeroot" >&2; exit 1; }
-  exec fakeroot -- "$0" "$out" "$image_mib" "$fs_mib" "$archive" "$@"
+# Always fakeroot, also as root, and never a real chown: in Bazel's sandbox
+# (a user namespace that maps only root) a chown to another user fails.
+if [ -z "${FAKEROOTKEY:-}" ]; then
+  command -v fakeroot >/dev/null || { echo "make_disk.sh: needs fakeroot; run ci/bootstrap.sh" >&2; exit 1; }
+  FAKEROOTDONTTRYCHOWN=1 exec fakeroot -- "$0" "$out" "$image_mib" "$fs_mib" "$archive" "$@"
 fi
 mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
 [ -x "$mke2fs" ] || { echo "make_disk.sh: mke2fs not found; run ci/bootstrap.sh (e2fsprogs)" >&2; exit 1; }
@@ -26,9 +29,8 @@ fi
 for spec in "$@"; do
   dest="${spec%%=*}"; src="${spec#*=}"
   mkdir -p "$stage/$(dirname "$dest")"
-  install -m 0644 "$src" "$stage/$dest"
+  install -m 0644 -o 0 -g 0 "$src" "$stage/$dest"
 done
-chown -R -h 0:0 "$stage"
 find "$stage" -exec touch -h -d @1767225600 {} +
 
 rm -f "$out"

@@ -6,15 +6,26 @@
 #   busybox-static installs them: /bin, /sbin, /usr/bin, /usr/sbin),
 #   each DEST=FILE program (e.g. bin/posixtest=...), /etc (passwd, group,
 #   hostname, profile, motd), and the empty mount points /dev /proc /tmp.
-# Every file is owned by root, with fixed timestamps (reproducible output).
+# Every file is owned by root except the normal user's home, /home/user
+# (uid 1000, /etc/passwd); /etc/shadow is root's only. Fixed timestamps
+# (reproducible output).
 set -euo pipefail
 out="$1"; busybox="$2"; shift 2
+
+# Ownership in the archive comes from the staged files: stage as (fake) root.
+# Always fakeroot, also as root, and never a real chown: in Bazel's sandbox
+# (a user namespace that maps only root) a chown to another user fails.
+if [ -z "${FAKEROOTKEY:-}" ]; then
+  command -v fakeroot >/dev/null || { echo "make_rootfs.sh: needs fakeroot; run ci/bootstrap.sh" >&2; exit 1; }
+  FAKEROOTDONTTRYCHOWN=1 exec fakeroot -- "$0" "$out" "$busybox" "$@"
+fi
 here="$(cd "$(dirname "$0")" && pwd)"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 
-mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,dev,proc,tmp,root,home,mnt,var/log}
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,dev,proc,tmp,root,home/user,mnt,var/log}
 chmod 1777 "$stage/tmp"
+chmod 0700 "$stage/root"
 install -m 0755 "$busybox" "$stage/bin/busybox"
 "$busybox" --list-full | while read -r applet; do
   [ "$applet" = "bin/busybox" ] && continue
@@ -28,7 +39,11 @@ for spec in "$@"; do
 done
 cp "$here"/etc/* "$stage/etc/"
 chmod 0644 "$stage"/etc/*
+chmod 0600 "$stage/etc/shadow"
+chown -R -h 0:0 "$stage"
+chown 1000:1000 "$stage/home/user"
+chmod 0755 "$stage/home/user"
 
 # Fixed timestamps: 2026-01-01 00:00:00 UTC.
 find "$stage" -exec touch -h -d @1767225600 {} +
-(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --owner 0:0 --reproducible) > "$out"
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible) > "$out"

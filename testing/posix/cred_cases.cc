@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -276,6 +278,9 @@ const char* FilesOfAnotherUser(ScratchDir& dir) {
   CHECK_ERRNO(mknod(dir.Path("made"), S_IFCHR | 0600, makedev(1, 3)), EACCES);
   CHECK_ERRNO(mount("none", dir.path(), "tmpfs", 0, nullptr), EPERM);
   CHECK_ERRNO(sethostname("evil", 4), EPERM);
+  // Raw and packet sockets need CAP_NET_RAW (with or without a network).
+  CHECK_ERRNO(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), EPERM);
+  CHECK_ERRNO(socket(AF_PACKET, SOCK_RAW, 0), EPERM);
   return nullptr;
 }
 
