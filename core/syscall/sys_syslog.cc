@@ -7,6 +7,7 @@
 #include "core/kmsg/syslog.h"
 #include "core/syscall/bounce_pool.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/sys_credentials.h"
 #include "klog/log_buffer.h"
 
 namespace core::syscall {
@@ -37,6 +38,14 @@ kstd::Result<uint64_t> ReadConsuming(UserPtr<char> buf, size_t length) {
 }  // namespace
 
 kstd::Result<uint64_t> SysLinuxSyslog(int32_t type, UserPtr<char> buf, int32_t length) {
+  // Linux's check_syslog_permissions with kernel.dmesg_restrict = 0: anyone
+  // may read the whole ring (READ_ALL) and its size; everything else needs
+  // CAP_SYSLOG (or CAP_SYS_ADMIN), checked before the arguments.
+  const bool open_to_all =
+      type == linux_abi::kSyslogActionReadAll || type == linux_abi::kSyslogActionSizeBuffer;
+  if (!open_to_all && !Capable(linux_abi::kCapSyslog) && !Capable(linux_abi::kCapSysAdmin)) {
+    return kstd::Error::kPermission;
+  }
   switch (type) {
     case linux_abi::kSyslogActionClose:
     case linux_abi::kSyslogActionOpen: return 0;

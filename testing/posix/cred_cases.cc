@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -392,6 +393,29 @@ const char* SignalsOnlyToOnesOwnProcesses(ScratchDir& dir) {
   return nullptr;
 }
 
+const char* SyslogNeedsCapSyslog(ScratchDir& dir) {
+  (void)dir;
+  // kernel.dmesg_restrict decides whether anyone may read the ring (Linux's
+  // default 0, what Tessera does; 1 on Debian's kernels).
+  int restrict_dmesg = 0;
+  int fd = open("/proc/sys/kernel/dmesg_restrict", O_RDONLY);
+  if (fd >= 0) {
+    char text[8] = {};
+    if (read(fd, text, sizeof text - 1) > 0) restrict_dmesg = atoi(text);
+    close(fd);
+  }
+  if (const char* why = BecomeUser()) return why;
+  CHECK_ERRNO(klogctl(5 /* SYSLOG_ACTION_CLEAR */, nullptr, 0), EPERM);
+  CHECK_ERRNO(klogctl(6 /* SYSLOG_ACTION_CONSOLE_OFF */, nullptr, 0), EPERM);
+  char buf[64];
+  if (restrict_dmesg != 0) {
+    CHECK_ERRNO(klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof buf), EPERM);
+  } else {
+    CHECK_OK(klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof buf));
+  }
+  return nullptr;
+}
+
 const char* SetuidProgramRunsAsItsOwner(ScratchDir& dir) {
   // posixhelper as a set-user-ID root program run by kUser: effective 0,
   // AT_SECURE, unless the scratch file system is mounted nosuid.
@@ -488,6 +512,7 @@ CRED_CASE(CaseSticky, SetUpFiles, StickyDirectoryKeepsOthersFiles)
 CRED_CASE(CaseSetgidDir, SetUpFiles, SetgidDirectoryGivesItsGroup)
 CRED_CASE(CaseKill, nullptr, SignalsOnlyToOnesOwnProcesses)
 CRED_CASE(CaseSetuidExec, SetUpSetuidHelper, SetuidProgramRunsAsItsOwner)
+CRED_CASE(CaseSyslog, nullptr, SyslogNeedsCapSyslog)
 #undef CRED_CASE
 
 }  // namespace
@@ -507,6 +532,7 @@ const Case kCredCases[] = {
     {"cred_setgid_directory", CaseSetgidDir},
     {"cred_kill_permission", CaseKill},
     {"cred_setuid_program", CaseSetuidExec},
+    {"cred_syslog_needs_cap", CaseSyslog},
 };
 const int kCredCaseCount = sizeof kCredCases / sizeof kCredCases[0];
 
