@@ -31,7 +31,9 @@ extern const Case
 extern const int kKlogCaseCount;
 extern const Case kEventCases[];  // epoll, eventfd, timerfd, signalfd, pidfd, ppoll masks
 extern const int kEventCaseCount;
-extern const Case kSysvCases[];  // System V shared memory and semaphores
+extern const Case kSysvCases[];  // System V shared memory, semaphores, message queues
 extern const int kSysvCaseCount;
+extern const Case kSysctlCases[];  // /proc/sys and vm.max_map_count
+extern const int kSysctlCaseCount;
 
 }  // namespace posix_test
