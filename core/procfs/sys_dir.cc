@@ -86,7 +86,7 @@ void Int(TextBuffer& out, int64_t v) { out.Printf("%ld\n", v); }
   void fn(TextBuffer& out) { Int(out, (value)); }
 
 // Values Tessera reports but does not let anyone change.
-READ_ONLY_INT(PidMax, 4194304)  // Linux's PID_MAX_LIMIT; Tessera never reuses a pid
+READ_ONLY_INT(PidMax, 4194304)      // Linux's PID_MAX_LIMIT; Tessera never reuses a pid
 READ_ONLY_INT(RandomizeVaSpace, 0)  // mappings and stacks are placed without randomness
 READ_ONLY_INT(NgroupsMax, 65536)
 READ_ONLY_INT(ShmMax, static_cast<int64_t>(sysv::kMaxSegmentBytes))

@@ -3,7 +3,9 @@
 namespace core::procfs {
 namespace {
 
-bool IsSpace(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+bool IsSpace(uint8_t c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
 // What may follow a number (Linux's proc_wspace_sep).
 bool IsSeparator(uint8_t c) { return c == ' ' || c == '\t' || c == '\n'; }
 

@@ -65,9 +65,9 @@ void RenderShm(TextBuffer& out) {
       sysv::ListSegments, [](TextBuffer& text, const sysv::ShmRow& r) {
         text.Printf(
             "%10d %10d  %s %21lu %5d %5d  %5lu %5u %5u %5u %5u %10ld %10ld %10ld %21lu %21lu\n",
-            r.perm.key, r.id, Perms(r.perm.mode).text, r.size, r.cpid, r.lpid, r.nattch,
-            r.perm.uid, r.perm.gid, r.perm.cuid, r.perm.cgid, r.atime, r.dtime, r.ctime,
-            r.rss_bytes, uint64_t{0});  // nothing is swapped
+            r.perm.key, r.id, Perms(r.perm.mode).text, r.size, r.cpid, r.lpid, r.nattch, r.perm.uid,
+            r.perm.gid, r.perm.cuid, r.perm.cgid, r.atime, r.dtime, r.ctime, r.rss_bytes,
+            uint64_t{0});  // nothing is swapped
       });
 }
 

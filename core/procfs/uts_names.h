@@ -9,7 +9,7 @@
 
 namespace core::procfs {
 
-inline constexpr size_t kUtsNameLength = 65;  // with the NUL
+inline constexpr size_t kUtsNameLength = 65;      // with the NUL
 inline constexpr const char kOsType[] = "Linux";  // programs key on the Linux ABI
 inline constexpr const char kOsRelease[] = "6.1.0-tessera";
 inline constexpr const char kOsVersion[] = "#1 Tessera 0.1.0";

@@ -347,8 +347,8 @@ size_t ListQueues(int* from, MsgRow* rows, size_t max) {
   return ListSlots(from, kSlots, rows, max, [queues, seqs](int i, MsgRow* row) {
     const Queue* q = queues[i];
     if (q == nullptr) return false;
-    *row = MsgRow{q->perm,  MakeId(i, seqs[i]), q->cbytes, q->qnum,
-                  q->lspid, q->lrpid,           q->stime,  q->rtime, q->ctime};
+    *row = MsgRow{q->perm,  MakeId(i, seqs[i]), q->cbytes, q->qnum, q->lspid,
+                  q->lrpid, q->stime,           q->rtime,  q->ctime};
     return true;
   });
 }

@@ -118,8 +118,7 @@ const char* SysctlReadOnlyEntries() {
   CHECK(ReadLong("/proc/sys/net/core/somaxconn") >= 128);
   CHECK(ReadLong("/proc/sys/kernel/shmmni") > 0 && ReadLong("/proc/sys/kernel/shmmax") > 0);
   long low = 0, high = 0;
-  CHECK(sscanf(ReadSysctl("/proc/sys/net/ipv4/ip_local_port_range"), "%ld\t%ld", &low, &high) ==
-        2);
+  CHECK(sscanf(ReadSysctl("/proc/sys/net/ipv4/ip_local_port_range"), "%ld\t%ld", &low, &high) == 2);
   CHECK(low > 1024 && low < high && high <= 65535);
   int semmsl = 0, semmns = 0, semopm = 0, semmni = 0;
   CHECK(sscanf(ReadSysctl("/proc/sys/kernel/sem"), "%d\t%d\t%d\t%d", &semmsl, &semmns, &semopm,
@@ -270,8 +269,9 @@ const char* MaxMapCountEnforced() {
   const uintptr_t kPage = 4096;
   // Above the program and its heap, below the stack and the top-down mmaps.
   const uintptr_t base = uintptr_t{0x100000000000};
-  char* three = static_cast<char*>(mmap(reinterpret_cast<void*>(base - 16 * kPage), 3 * kPage,
-                                        PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  char* three =
+      static_cast<char*>(mmap(reinterpret_cast<void*>(base - 16 * kPage), 3 * kPage,
+                              PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   CHECK(three != MAP_FAILED);
   long n = 0;
   int err = 0;

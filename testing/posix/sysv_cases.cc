@@ -407,7 +407,21 @@ const char* MsgBlockedReceiverWakes() {
   return nullptr;
 }
 
+// Each waiter writes a byte to `ready` just before it blocks (no waiter
+// count shows blocked msgrcv/msgsnd callers); the parent reads them and then
+// gives the waiters time to get into the call.
+bool AwaitReady(int ready_fd, int waiters) {
+  char c;
+  for (int i = 0; i < waiters; ++i) {
+    if (read(ready_fd, &c, 1) != 1) return false;
+  }
+  SleepMs(200);
+  return true;
+}
+
 const char* MsgWaitersSeeEidrmAndEintr() {
+  int ready[2];
+  CHECK(pipe(ready) == 0);
   int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
   CHECK(id >= 0);
   pid_t removed = fork();
@@ -415,6 +429,7 @@ const char* MsgWaitersSeeEidrmAndEintr() {
   if (removed == 0) {
     alarm(10);
     Msg m;
+    (void)!write(ready[1], "r", 1);
     _exit(Receive(id, 0, 0, &m) == -1 && errno == EIDRM ? 0 : 1);
   }
   int other = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
@@ -425,9 +440,10 @@ const char* MsgWaitersSeeEidrmAndEintr() {
     alarm(10);
     SetHandler(SIGUSR1, OnUsr1, SA_RESTART);  // msgrcv is not restarted after a handler
     Msg m;
+    (void)!write(ready[1], "r", 1);
     _exit(Receive(other, 0, 0, &m) == -1 && errno == EINTR && g_usr1 ? 0 : 1);
   }
-  SleepMs(200);
+  CHECK(AwaitReady(ready[0], 2));
   CHECK(msgctl(id, IPC_RMID, nullptr) == 0);
   CHECK(kill(interrupted, SIGUSR1) == 0);
   int status;
@@ -445,13 +461,16 @@ const char* MsgWaitersSeeEidrmAndEintr() {
   if (sender == 0) {
     alarm(10);
     SetHandler(SIGUSR1, OnUsr1, SA_RESTART);
+    (void)!write(ready[1], "r", 1);
     _exit(Send(other, 1, "b") == -1 && errno == EINTR && g_usr1 ? 0 : 1);
   }
-  SleepMs(200);
+  CHECK(AwaitReady(ready[0], 1));
   CHECK(kill(sender, SIGUSR1) == 0);
   CHECK(waitpid(sender, &status, 0) == sender && WIFEXITED(status) && WEXITSTATUS(status) == 0);
   CHECK(msgctl(other, IPC_STAT, &ds) == 0 && ds.msg_qnum == 1);
   CHECK(msgctl(other, IPC_RMID, nullptr) == 0);
+  close(ready[0]);
+  close(ready[1]);
   return nullptr;
 }
 
