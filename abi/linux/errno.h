@@ -47,6 +47,7 @@ inline constexpr int kENOLCK = 37;
 inline constexpr int kENOSYS = 38;
 inline constexpr int kENOTEMPTY = 39;
 inline constexpr int kELOOP = 40;
+inline constexpr int kENOMSG = 42;
 inline constexpr int kEIDRM = 43;
 inline constexpr int kENODATA = 61;
 inline constexpr int kEBADMSG = 74;

@@ -1,6 +1,7 @@
 // abi/linux/sysv_ipc.h against the host's <sys/ipc.h>, <sys/shm.h>, <sys/sem.h>.
 
 #include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 
@@ -26,6 +27,12 @@ TEST(SysvIpcAbiTest, FlagsAndCommands) {
   EXPECT_SAME_VALUE(kShmStat, SHM_STAT);
   EXPECT_SAME_VALUE(kShmInfo, SHM_INFO);
   EXPECT_SAME_VALUE(kShmLba, SHMLBA);
+  EXPECT_SAME_VALUE(kMsgNoError, MSG_NOERROR);
+  EXPECT_SAME_VALUE(kMsgExcept, MSG_EXCEPT);
+  EXPECT_SAME_VALUE(kMsgCopy, MSG_COPY);
+  EXPECT_SAME_VALUE(kMsgStat, MSG_STAT);
+  EXPECT_SAME_VALUE(kMsgInfo, MSG_INFO);
+  EXPECT_SAME_VALUE(kMsgStatAny, MSG_STAT_ANY);
   EXPECT_SAME_VALUE(kSemUndo, SEM_UNDO);
   EXPECT_SAME_VALUE(kGetPid, GETPID);
   EXPECT_SAME_VALUE(kGetVal, GETVAL);
@@ -52,6 +59,25 @@ TEST(SysvIpcAbiTest, StructuresMatchTheHost) {
   EXPECT_SAME_OFFSET(ShmidDs, shm_cpid, struct shmid_ds, shm_cpid);
   EXPECT_SAME_OFFSET(ShmidDs, shm_lpid, struct shmid_ds, shm_lpid);
   EXPECT_SAME_OFFSET(ShmidDs, shm_nattch, struct shmid_ds, shm_nattch);
+  EXPECT_EQ(sizeof(MsqidDs), sizeof(struct msqid_ds));
+  EXPECT_SAME_OFFSET(MsqidDs, msg_stime, struct msqid_ds, msg_stime);
+  EXPECT_SAME_OFFSET(MsqidDs, msg_rtime, struct msqid_ds, msg_rtime);
+  EXPECT_SAME_OFFSET(MsqidDs, msg_ctime, struct msqid_ds, msg_ctime);
+  EXPECT_SAME_OFFSET(MsqidDs, msg_qnum, struct msqid_ds, msg_qnum);
+  EXPECT_SAME_OFFSET(MsqidDs, msg_qbytes, struct msqid_ds, msg_qbytes);
+  EXPECT_SAME_OFFSET(MsqidDs, msg_lspid, struct msqid_ds, msg_lspid);
+  EXPECT_SAME_OFFSET(MsqidDs, msg_lrpid, struct msqid_ds, msg_lrpid);
+  EXPECT_EQ(sizeof(Msginfo), sizeof(struct msginfo));
+  EXPECT_SAME_OFFSET(Msginfo, msgtql, struct msginfo, msgtql);
+  EXPECT_SAME_OFFSET(Msginfo, msgseg, struct msginfo, msgseg);
+  EXPECT_EQ(sizeof(Shminfo), sizeof(struct shminfo));
+  EXPECT_SAME_OFFSET(Shminfo, shmall, struct shminfo, shmall);
+  EXPECT_EQ(sizeof(ShmInfo), sizeof(struct shm_info));
+  EXPECT_SAME_OFFSET(ShmInfo, shm_tot, struct shm_info, shm_tot);
+  EXPECT_SAME_OFFSET(ShmInfo, shm_rss, struct shm_info, shm_rss);
+  EXPECT_EQ(sizeof(Seminfo), sizeof(struct seminfo));
+  EXPECT_SAME_OFFSET(Seminfo, semusz, struct seminfo, semusz);
+  EXPECT_SAME_OFFSET(Seminfo, semaem, struct seminfo, semaem);
   EXPECT_EQ(sizeof(SemidDs), sizeof(struct semid_ds));
   EXPECT_SAME_OFFSET(SemidDs, sem_otime, struct semid_ds, sem_otime);
   EXPECT_SAME_OFFSET(SemidDs, sem_ctime, struct semid_ds, sem_ctime);

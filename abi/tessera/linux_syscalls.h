@@ -151,6 +151,13 @@
   X(66, LinuxSemctl, kInterrupted, (int32_t id, int32_t num, int32_t cmd, uint64_t arg),           \
     (id, num, cmd, arg))                                                                           \
   X(67, LinuxShmdt, kInterrupted, (uint64_t addr), (addr))                                         \
+  X(68, LinuxMsgget, kInterrupted, (int32_t key, int32_t flags), (key, flags))                     \
+  X(69, LinuxMsgsnd, kRestartNoHand, (int32_t id, IN_PTR(void) msg, uint64_t size, int32_t flags), \
+    (id, msg, size, flags))                                                                        \
+  X(70, LinuxMsgrcv, kRestartNoHand,                                                               \
+    (int32_t id, OUT_PTR(void) msg, uint64_t size, int64_t type, int32_t flags),                   \
+    (id, msg, size, type, flags))                                                                  \
+  X(71, LinuxMsgctl, kInterrupted, (int32_t id, int32_t cmd, OUT_PTR(void) buf), (id, cmd, buf))   \
   X(72, LinuxFcntl, kInterrupted, (int32_t fd, int32_t cmd, uint64_t arg), (fd, cmd, arg))         \
   X(74, LinuxFsync, kInterrupted, (int32_t fd), (fd))                                              \
   X(75, LinuxFdatasync, kInterrupted, (int32_t fd), (fd))                                          \

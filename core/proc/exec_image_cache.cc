@@ -36,6 +36,12 @@ void TakeLocked(Slot& slot, Slot* out) REQUIRES(g_lock) {
 
 }  // namespace
 
+void DropExecImages() {
+  Slot dropped[kExecCacheMaxEntries];  // released after the lock
+  SpinLockGuard guard(g_lock);
+  for (size_t i = 0; i < kExecCacheMaxEntries; ++i) TakeLocked(g_slots[i], &dropped[i]);
+}
+
 kstd::RefPtr<ExecImage> FindExecImage(vfs::Vnode* v) {
   const uint64_t version = v->content_version();
   Slot stale;

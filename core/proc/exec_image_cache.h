@@ -57,6 +57,10 @@ kstd::RefPtr<ExecImage> FindExecImage(vfs::Vnode* v);
 /// the caller then loads from `file` as before.
 kstd::RefPtr<ExecImage> MakeExecImage(vfs::Vnode* v, uint64_t version, kstd::ByteSpan file);
 
+/// Forgets every entry (vm.drop_caches): processes running a program keep
+/// its pages through their mappings; the next execve reads the file again.
+void DropExecImages();
+
 /// Entries and bytes cached now (for /proc and tests).
 struct ExecCacheStats {
   size_t entries = 0;

@@ -15,6 +15,7 @@
 #include "core/net/unix_socket.h"
 #include "core/procfs/internal.h"
 #include "core/procfs/render.h"
+#include "core/procfs/sys_dirs.h"
 #include "core/procfs/sysinfo.h"
 #include "core/sched/scheduler.h"
 #include "core/unsupported/refusals.h"
@@ -439,6 +440,9 @@ kstd::Result<RefPtr<vfs::FileSystem>> CreateProcFs() {
   }
   TRY(root->Add(Name("net", 3), kstd::Move(net_ref)));
   ++fixed;
+  TRY(AddSysDir(root, fs));  // /proc/sys and /proc/sysvipc (sys_dir.cc, sysvipc_dir.cc)
+  TRY(AddSysvipcDir(root, fs));
+  fixed += 2;
   root->set_fixed_count(fixed);
   fs->set_root(root_ref);
   return RefPtr<vfs::FileSystem>(fs);

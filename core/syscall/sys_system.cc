@@ -10,6 +10,7 @@
 #include "core/kernel/log.h"
 #include "core/kernel/memory.h"
 #include "core/procfs/sysinfo.h"
+#include "core/procfs/uts_names.h"
 #include "core/syscall/sys_common.h"
 #include "core/syscall/sys_credentials.h"
 #include "hal/machine.h"
@@ -65,20 +66,15 @@ kstd::Result<uint64_t> SysLinuxReboot(uint32_t magic1, uint32_t magic2, uint32_t
 
 namespace {
 
-// The host and domain names uname reports (sethostname, setdomainname):
-// at most 64 bytes each, as Linux's __NEW_UTS_LEN.
-SpinLock g_names_lock;
-char g_hostname[65] GUARDED_BY(g_names_lock) = "tessera";
-char g_domainname[65] GUARDED_BY(g_names_lock) = "(none)";
-
+// The host and domain names uname reports live in core/procfs (uts_names.h),
+// shared with /proc/sys/kernel/{hostname,domainname}.
 kstd::Result<uint64_t> SetName(bool host, UserPtr<const char> user, int32_t len) {
   if (len < 0 || len > 64) return kstd::Error::kInvalid;
   // Linux wants CAP_SYS_ADMIN; every process is root until credentials
   // exist (issue 13), which will check it here.
-  char copy[65] = {};
+  char copy[procfs::kUtsNameLength] = {};
   if (len > 0) TRY(user.CopyIn(copy, static_cast<size_t>(len)));
-  SpinLockGuard guard(g_names_lock);
-  __builtin_memcpy(host ? g_hostname : g_domainname, copy, sizeof copy);
+  procfs::SetUtsName(host, copy, static_cast<size_t>(len));
   return 0;
 }
 
@@ -97,15 +93,12 @@ kstd::Result<uint64_t> SysLinuxSetdomainname(UserPtr<const char> name, int32_t l
 kstd::Result<uint64_t> SysLinuxUname(UserPtr<void> buf) {
   // struct utsname: six 65-byte fields.
   char u[6][65] = {};
-  kstd::CopyString(u[0], 65, "Linux");  // programs (busybox, libcs) key on the Linux ABI
-  kstd::CopyString(u[2], 65, "6.1.0-tessera");
-  kstd::CopyString(u[3], 65, "#1 Tessera 0.1.0");
+  kstd::CopyString(u[0], 65, procfs::kOsType);
+  kstd::CopyString(u[2], 65, procfs::kOsRelease);
+  kstd::CopyString(u[3], 65, procfs::kOsVersion);
   kstd::CopyString(u[4], 65, "x86_64");
-  {
-    SpinLockGuard guard(g_names_lock);
-    __builtin_memcpy(u[1], g_hostname, 65);
-    __builtin_memcpy(u[5], g_domainname, 65);
-  }
+  procfs::GetUtsName(true, u[1]);
+  procfs::GetUtsName(false, u[5]);
   TRY(buf.CopyOut(u, sizeof u));
   return 0;
 }

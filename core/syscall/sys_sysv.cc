@@ -1,12 +1,13 @@
-// Linux System V IPC calls: shmget/shmat/shmdt/shmctl and
-// semget/semop/semtimedop/semctl (core/sysv does the work; this file copies
-// the structures in and out). msgget and friends are not there (ENOSYS).
+// Linux System V IPC calls: shmget/shmat/shmdt/shmctl,
+// semget/semop/semtimedop/semctl and msgget/msgsnd/msgrcv/msgctl (core/sysv
+// does the work; this file copies the structures in and out).
 
 #include "core/syscall/sys_sysv.h"
 #include "abi/linux/sysv_ipc.h"
 #include "abi/linux/time.h"
 #include "core/syscall/deadline.h"
 #include "core/syscall/sys_common.h"
+#include "core/sysv/msg.h"
 #include "core/sysv/sem.h"
 #include "core/sysv/shm.h"
 #include "core/unsupported/refusals.h"
@@ -59,8 +60,20 @@ kstd::Result<uint64_t> SysLinuxShmctl(int32_t id, int32_t cmd, UserPtr<void> buf
       TRY(UserPtr<linux_abi::ShmidDs>(buf.address()).CopyOut(&ds));
       return static_cast<uint64_t>(r);
     }
+    case linux_abi::kIpcInfo: {
+      linux_abi::Shminfo limits{};
+      int r = sysv::ShmInfo(&limits, nullptr);
+      TRY(UserPtr<linux_abi::Shminfo>(buf.address()).CopyOut(&limits));
+      return static_cast<uint64_t>(r);
+    }
+    case linux_abi::kShmInfo: {
+      linux_abi::ShmInfo use{};
+      int r = sysv::ShmInfo(nullptr, &use);
+      TRY(UserPtr<linux_abi::ShmInfo>(buf.address()).CopyOut(&use));
+      return static_cast<uint64_t>(r);
+    }
     default:
-      // IPC_INFO, SHM_INFO, SHM_LOCK/UNLOCK and the rest.
+      // SHM_LOCK/UNLOCK and the rest.
       return Refuse("shmctl", "cmd", static_cast<uint32_t>(cmd));
   }
 }
@@ -109,7 +122,80 @@ kstd::Result<uint64_t> SysLinuxSemctl(int32_t id, int32_t num, int32_t cmd, uint
       // SETVAL's union semun passes the int in the argument's low bits.
       return static_cast<uint64_t>(
           TRY(sysv::SemCtl(id, num, cmd, static_cast<int32_t>(arg), {}, &ds, Pid())));
+    case linux_abi::kIpcInfo:
+    case linux_abi::kSemInfo: {
+      // The fourth argument is a struct seminfo pointer.
+      linux_abi::Seminfo info{};
+      int r = sysv::SemInfo(cmd == linux_abi::kSemInfo, &info);
+      TRY(UserPtr<linux_abi::Seminfo>(arg).CopyOut(&info));
+      return static_cast<uint64_t>(r);
+    }
     default: return Refuse("semctl", "cmd", static_cast<uint32_t>(cmd));
+  }
+}
+
+kstd::Result<uint64_t> SysLinuxMsgget(int32_t key, int32_t flags) {
+  return static_cast<uint64_t>(TRY(sysv::MsgGet(key, flags)));
+}
+
+// struct msgbuf { long mtype; char mtext[]; }.
+kstd::Result<uint64_t> SysLinuxMsgsnd(int32_t id, UserPtr<const void> msg, uint64_t size,
+                                      int32_t flags) {
+  int64_t type = 0;
+  TRY(UserPtr<const int64_t>(msg.address()).CopyIn(&type));  // EFAULT first, as Linux
+  if (id < 0 || size > static_cast<uint64_t>(sysv::MsgMax())) return kstd::Error::kInvalid;
+  sysv::Message* m = TRY(sysv::NewMessage(type, size));
+  if (size > 0) {
+    auto copied = UserPtr<const uint8_t>(msg.address() + sizeof(int64_t)).CopyIn(m->text, size);
+    if (copied.is_error()) {
+      sysv::FreeMessage(m);
+      return copied.error();
+    }
+  }
+  TRY(sysv::MsgSnd(id, m, flags, Pid()));
+  return 0;
+}
+
+kstd::Result<uint64_t> SysLinuxMsgrcv(int32_t id, UserPtr<void> msg, uint64_t size, int64_t type,
+                                      int32_t flags) {
+  if (id < 0 || static_cast<int64_t>(size) < 0) return kstd::Error::kInvalid;
+  sysv::Message* m = TRY(sysv::MsgRcv(id, size, type, flags, Pid()));
+  // The message is out of the queue: a fault copying it loses it, as on Linux.
+  struct Owner {
+    sysv::Message* m;
+    ~Owner() { sysv::FreeMessage(m); }
+  } owner{m};
+  TRY(UserPtr<int64_t>(msg.address()).CopyOut(&m->type));
+  if (m->size > 0) {
+    TRY(UserPtr<uint8_t>(msg.address() + sizeof(int64_t)).CopyOut(m->text, m->size));
+  }
+  return m->size;
+}
+
+kstd::Result<uint64_t> SysLinuxMsgctl(int32_t id, int32_t cmd, UserPtr<void> buf) {
+  cmd &= ~linux_abi::kIpc64;
+  linux_abi::MsqidDs ds{};
+  switch (cmd) {
+    case linux_abi::kIpcRmid:
+      return static_cast<uint64_t>(TRY(sysv::MsgCtl(id, cmd, &ds, nullptr)));
+    case linux_abi::kIpcSet:
+      TRY(UserPtr<linux_abi::MsqidDs>(buf.address()).CopyIn(&ds));
+      return static_cast<uint64_t>(TRY(sysv::MsgCtl(id, cmd, &ds, nullptr)));
+    case linux_abi::kIpcStat:
+    case linux_abi::kMsgStat:
+    case linux_abi::kMsgStatAny: {
+      int r = TRY(sysv::MsgCtl(id, cmd, &ds, nullptr));
+      TRY(UserPtr<linux_abi::MsqidDs>(buf.address()).CopyOut(&ds));
+      return static_cast<uint64_t>(r);
+    }
+    case linux_abi::kIpcInfo:
+    case linux_abi::kMsgInfo: {
+      linux_abi::Msginfo info{};
+      int r = TRY(sysv::MsgCtl(id, cmd, nullptr, &info));
+      TRY(UserPtr<linux_abi::Msginfo>(buf.address()).CopyOut(&info));
+      return static_cast<uint64_t>(r);
+    }
+    default: return kstd::Error::kInvalid;
   }
 }
 

@@ -6,7 +6,38 @@
 
 #include <stdint.h>
 
+#include "abi/linux/sysv_ipc.h"
+
 namespace core::sysv {
+
+/// What every System V IPC object has: its key, owner, creator and mode.
+/// Everyone is root until credentials exist: ids are 0, the mode is kept
+/// and reported, not checked.
+struct Perm {
+  int32_t key = 0;
+  uint32_t uid = 0, gid = 0, cuid = 0, cgid = 0;
+  uint32_t mode = 0;
+};
+
+/// The struct ipc_perm the STAT commands report.
+inline linux_abi::IpcPerm ToIpcPerm(const Perm& p, uint16_t seq) {
+  linux_abi::IpcPerm out{};
+  out.key = p.key;
+  out.uid = p.uid;
+  out.gid = p.gid;
+  out.cuid = p.cuid;
+  out.cgid = p.cgid;
+  out.mode = p.mode;
+  out.seq = seq;
+  return out;
+}
+
+/// IPC_SET: the owner and the permission bits from `in`.
+inline void SetOwner(Perm* p, const linux_abi::IpcPerm& in) {
+  p->uid = in.uid;
+  p->gid = in.gid;
+  p->mode = in.mode & 0777;
+}
 
 inline constexpr int kIdStride = 32768;
 

@@ -4,6 +4,7 @@
 #include "core/sched/scheduler.h"
 #include "core/sync/spin_lock.h"
 #include "core/sync/thread_annotations.h"
+#include "core/sysv/change_wait.h"
 #include "core/sysv/ipc_ids.h"
 #include "kstd/intrusive_list.h"
 #include "kstd/new.h"
@@ -22,11 +23,9 @@ struct Semaphore {
 struct Set {
   bool used = false;
   uint16_t seq = 0;
-  int32_t key = 0;
+  Perm perm;
   int nsems = 0;
   Semaphore* sems = nullptr;  // nsems of them
-  uint32_t mode = 0;
-  uint32_t uid = 0, gid = 0, cuid = 0, cgid = 0;
   int64_t otime = 0, ctime = 0;
 };
 
@@ -42,21 +41,12 @@ SpinLock g_lock;
 Set g_sets[kMaxSets] GUARDED_BY(g_lock);
 kstd::IntrusiveList<Undo, &Undo::node> g_undos GUARDED_BY(g_lock);
 
-// Every semop waiter sleeps here and tries again whenever any set changes
-// (the generation moved on).
-sched::WaitQueue g_waiters;
-uint64_t g_generation = 0;  // atomic
+// Every semop waiter sleeps here and tries again whenever any set changes.
+ChangeWait g_changes;
 
 int64_t NowSeconds() { return WallClockNanos() / 1'000'000'000; }
 
-void ChangedLocked() REQUIRES(g_lock) {
-  __atomic_fetch_add(&g_generation, 1, __ATOMIC_RELEASE);
-  g_waiters.WakeAll();
-}
-
-bool StillUnchanged(void* seen) {
-  return __atomic_load_n(&g_generation, __ATOMIC_ACQUIRE) == *static_cast<uint64_t*>(seen);
-}
+void ChangedLocked() REQUIRES(g_lock) { g_changes.Changed(); }
 
 Set* FindLocked(int id) REQUIRES(g_lock) {
   if (id < 0) return nullptr;
@@ -103,7 +93,7 @@ kstd::Result<int> SemGet(int32_t key, int nsems, int flags, int32_t pid) {
       if (key != linux_abi::kIpcPrivate) {
         for (int i = 0; i < kMaxSets; ++i) {
           Set& s = g_sets[i];
-          if (!s.used || s.key != key) continue;
+          if (!s.used || s.perm.key != key) continue;
           delete[] fresh;
           if ((flags & linux_abi::kIpcCreat) && (flags & linux_abi::kIpcExcl)) {
             return kstd::Error::kExists;
@@ -128,10 +118,10 @@ kstd::Result<int> SemGet(int32_t key, int nsems, int flags, int32_t pid) {
           s = Set{};
           s.used = true;
           s.seq = seq;
-          s.key = key;
+          s.perm.key = key;
           s.nsems = nsems;
           s.sems = fresh;
-          s.mode = static_cast<uint32_t>(flags) & 0777;
+          s.perm.mode = static_cast<uint32_t>(flags) & 0777;
           s.ctime = NowSeconds();
           (void)pid;
           return MakeId(i, seq);
@@ -172,7 +162,7 @@ kstd::Result<void> SemOp(int id, kstd::Span<const linux_abi::Sembuf> ops, uint64
         if (spare == nullptr) return kstd::Error::kNoMemory;
       }
     }
-    uint64_t seen = __atomic_load_n(&g_generation, __ATOMIC_ACQUIRE);
+    uint64_t seen = g_changes.Generation();
     int blocked_num = -1;
     bool blocked_on_zero = false;
     uint16_t seq = 0;
@@ -238,7 +228,7 @@ kstd::Result<void> SemOp(int id, kstd::Span<const linux_abi::Sembuf> ops, uint64
       }
     }
     first = false;
-    sched::WakeReason why = g_waiters.WaitIf(deadline, StillUnchanged, &seen);
+    sched::WakeReason why = g_changes.Wait(seen, deadline);
     {
       SpinLockGuard guard(g_lock);
       Set* s = FindLocked(id);
@@ -295,21 +285,13 @@ kstd::Result<int> SemCtl(int id, int semnum, int cmd, int value, kstd::Span<uint
     case linux_abi::kIpcStat:
     case linux_abi::kSemStat:
       *ds = linux_abi::SemidDs{};
-      ds->sem_perm.key = s->key;
-      ds->sem_perm.uid = s->uid;
-      ds->sem_perm.gid = s->gid;
-      ds->sem_perm.cuid = s->cuid;
-      ds->sem_perm.cgid = s->cgid;
-      ds->sem_perm.mode = s->mode;
-      ds->sem_perm.seq = s->seq;
+      ds->sem_perm = ToIpcPerm(s->perm, s->seq);
       ds->sem_otime = s->otime;
       ds->sem_ctime = s->ctime;
       ds->sem_nsems = static_cast<uint64_t>(s->nsems);
       return result;
     case linux_abi::kIpcSet:
-      s->uid = ds->sem_perm.uid;
-      s->gid = ds->sem_perm.gid;
-      s->mode = ds->sem_perm.mode & 0777;
+      SetOwner(&s->perm, ds->sem_perm);
       s->ctime = NowSeconds();
       return 0;
     case linux_abi::kGetVal:
@@ -354,6 +336,41 @@ kstd::Result<int> SemCtl(int id, int semnum, int cmd, int value, kstd::Span<uint
       return 0;
     default: return kstd::Error::kInvalid;
   }
+}
+
+int SemInfo(bool in_use, linux_abi::Seminfo* info) {
+  SpinLockGuard guard(g_lock);
+  int highest = 0, sets = 0, semaphores = 0;
+  for (int i = 0; i < kMaxSets; ++i) {
+    if (!g_sets[i].used) continue;
+    highest = i;
+    ++sets;
+    semaphores += g_sets[i].nsems;
+  }
+  constexpr int kSemMns = kMaxSets * kMaxSemaphores;
+  *info = linux_abi::Seminfo{};
+  info->semmni = kMaxSets;
+  info->semmns = kSemMns;
+  info->semmsl = kMaxSemaphores;
+  info->semopm = linux_abi::kSemOpm;
+  info->semvmx = linux_abi::kSemVmx;
+  info->semmnu = kSemMns;                                   // Linux's SEMMNU = SEMMNS
+  info->semmap = kSemMns;                                   // SEMMAP = SEMMNS
+  info->semume = linux_abi::kSemOpm;                        // SEMUME = SEMOPM
+  info->semusz = in_use ? sets : 20;                        // SEMUSZ
+  info->semaem = in_use ? semaphores : linux_abi::kSemVmx;  // SEMAEM = SEMVMX
+  return highest;
+}
+
+size_t ListSets(int* from, SemRow* rows, size_t max) {
+  SpinLockGuard guard(g_lock);
+  const Set* sets = g_sets;  // read under the lock, by the callback below
+  return ListSlots(from, kMaxSets, rows, max, [sets](int i, SemRow* row) {
+    const Set& s = sets[i];
+    if (!s.used) return false;
+    *row = SemRow{s.perm, MakeId(i, s.seq), s.nsems, s.otime, s.ctime};
+    return true;
+  });
 }
 
 void ApplyUndo(int32_t pid) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "abi/linux/sysv_ipc.h"
+#include "core/sysv/ipc_ids.h"
 #include "kstd/result.h"
 #include "kstd/span.h"
 
@@ -45,6 +46,22 @@ kstd::Result<int> SemCtl(int id, int semnum, int cmd, int value, kstd::Span<uint
 /// The number of semaphores in set `id` (for semctl's GETALL/SETALL buffer).
 /// Errors: kInvalid.
 kstd::Result<int> SemCount(int id);
+
+/// semctl IPC_INFO (`in_use` false: the limits) or SEM_INFO (true: semusz
+/// and semaem count the sets and semaphores in use): fills *info and returns
+/// the highest index in use (0 if none), as Linux.
+int SemInfo(bool in_use, linux_abi::Seminfo* info);
+
+/// One set as /proc/sysvipc/sem shows it.
+struct SemRow {
+  Perm perm;
+  int id;
+  int nsems;
+  int64_t otime, ctime;
+};
+/// Copies up to `max` sets with index >= `*from` into `rows`, moving
+/// `*from` past the last one copied; returns how many.
+size_t ListSets(int* from, SemRow* rows, size_t max);
 
 /// Applies and forgets process `pid`'s SEM_UNDO adjustments (its exit).
 void ApplyUndo(int32_t pid);

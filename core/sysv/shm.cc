@@ -4,6 +4,7 @@
 #include "core/kernel/wall_clock.h"
 #include "core/sync/spin_lock.h"
 #include "core/sync/thread_annotations.h"
+#include "core/sysv/change_wait.h"
 #include "core/sysv/ipc_ids.h"
 #include "core/vm/vm_object.h"
 #include "kstd/utility.h"
@@ -17,11 +18,9 @@ struct Segment {
   bool used = false;
   bool removed = false;  // IPC_RMID: no key, gone with its last mapping
   uint16_t seq = 0;
-  int32_t key = 0;
+  Perm perm;
   uint64_t size = 0;
   kstd::RefPtr<vm::VmObject> vmo;
-  uint32_t mode = 0;
-  uint32_t uid = 0, gid = 0, cuid = 0, cgid = 0;
   int32_t cpid = 0, lpid = 0;
   int64_t atime = 0, dtime = 0, ctime = 0;
 };
@@ -35,6 +34,17 @@ int64_t NowSeconds() { return WallClockNanos() / 1'000'000'000; }
 uint64_t Attachments(const Segment& s) {
   int refs = s.vmo ? s.vmo->ref_count() : 1;
   return refs > 1 ? static_cast<uint64_t>(refs - 1) : 0;
+}
+
+// What IPC_STAT shows: a removed segment that is still attached has no key
+// and SHM_DEST (01000) in its mode.
+Perm ShownPerm(const Segment& s) {
+  Perm p = s.perm;
+  if (s.removed) {
+    p.key = linux_abi::kIpcPrivate;
+    p.mode |= 01000u;
+  }
+  return p;
 }
 
 // Frees removed segments nobody maps any more (their memory objects are
@@ -86,7 +96,7 @@ kstd::Result<int> ShmGet(int32_t key, uint64_t size, int flags, int32_t pid) {
       if (key != linux_abi::kIpcPrivate) {
         for (int i = 0; i < kMaxSegments; ++i) {
           Segment& s = g_segments[i];
-          if (!s.used || s.removed || s.key != key) continue;
+          if (!s.used || s.removed || s.perm.key != key) continue;
           if ((flags & linux_abi::kIpcCreat) && (flags & linux_abi::kIpcExcl)) {
             return kstd::Error::kExists;
           }
@@ -105,10 +115,10 @@ kstd::Result<int> ShmGet(int32_t key, uint64_t size, int flags, int32_t pid) {
           s = Segment{};
           s.used = true;
           s.seq = seq;
-          s.key = key;
+          s.perm.key = key;
           s.size = size;
           s.vmo = kstd::Move(vmo);
-          s.mode = static_cast<uint32_t>(flags) & 0777;
+          s.perm.mode = static_cast<uint32_t>(flags) & 0777;
           s.cpid = pid;
           s.ctime = NowSeconds();
           g_total_bytes += size;
@@ -202,14 +212,7 @@ kstd::Result<int> ShmCtl(int id, int cmd, const linux_abi::ShmidDs* in, linux_ab
     case linux_abi::kIpcStat:
     case linux_abi::kShmStat: {
       *out = linux_abi::ShmidDs{};
-      out->shm_perm.key = s->removed ? linux_abi::kIpcPrivate : s->key;
-      out->shm_perm.uid = s->uid;
-      out->shm_perm.gid = s->gid;
-      out->shm_perm.cuid = s->cuid;
-      out->shm_perm.cgid = s->cgid;
-      // SHM_DEST (01000) marks a removed segment that is still attached.
-      out->shm_perm.mode = s->mode | (s->removed ? 01000u : 0u);
-      out->shm_perm.seq = s->seq;
+      out->shm_perm = ToIpcPerm(ShownPerm(*s), s->seq);
       out->shm_segsz = s->size;
       out->shm_atime = s->atime;
       out->shm_dtime = s->dtime;
@@ -220,9 +223,7 @@ kstd::Result<int> ShmCtl(int id, int cmd, const linux_abi::ShmidDs* in, linux_ab
       return result;
     }
     case linux_abi::kIpcSet:
-      s->uid = in->shm_perm.uid;
-      s->gid = in->shm_perm.gid;
-      s->mode = in->shm_perm.mode & 0777;
+      SetOwner(&s->perm, in->shm_perm);
       s->ctime = NowSeconds();
       return 0;
     case linux_abi::kIpcRmid:
@@ -232,6 +233,51 @@ kstd::Result<int> ShmCtl(int id, int cmd, const linux_abi::ShmidDs* in, linux_ab
       return 0;
     default: return kstd::Error::kInvalid;
   }
+}
+
+int ShmInfo(linux_abi::Shminfo* limits, linux_abi::ShmInfo* use) {
+  SpinLockGuard guard(g_lock);
+  int highest = 0;
+  int used = 0;
+  uint64_t pages = 0, resident = 0;
+  for (int i = 0; i < kMaxSegments; ++i) {
+    const Segment& s = g_segments[i];
+    if (!s.used) continue;
+    highest = i;
+    ++used;
+    pages += (s.size + kPage - 1) / kPage;
+    if (s.vmo) resident += s.vmo->resident_pages();
+  }
+  if (limits != nullptr) {
+    *limits = linux_abi::Shminfo{};
+    limits->shmmax = kMaxSegmentBytes;
+    limits->shmmin = 1;
+    limits->shmmni = kMaxSegments;
+    limits->shmseg = kMaxSegments;  // per process: no tighter limit than the system's
+    limits->shmall = kMaxTotalBytes / kPage;
+  }
+  if (use != nullptr) {
+    *use = linux_abi::ShmInfo{};
+    use->used_ids = used;
+    use->shm_tot = pages;
+    use->shm_rss = resident;
+  }
+  return highest;
+}
+
+size_t ListSegments(int* from, ShmRow* rows, size_t max) {
+  SpinLockGuard guard(g_lock);
+  const Segment* segments = g_segments;  // read under the lock, by the callback below
+  return ListSlots(from, kMaxSegments, rows, max, [segments](int i, ShmRow* row) {
+    const Segment& s = segments[i];
+    if (!s.used) return false;
+    *row = ShmRow{ShownPerm(s), MakeId(i, s.seq),
+                  s.size,       s.cpid,
+                  s.lpid,       Attachments(s),
+                  s.atime,      s.dtime,
+                  s.ctime,      s.vmo ? s.vmo->resident_pages() * kPage : 0};
+    return true;
+  });
 }
 
 }  // namespace core::sysv

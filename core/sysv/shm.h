@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "abi/linux/sysv_ipc.h"
+#include "core/sysv/ipc_ids.h"
 #include "core/vm/vm_aspace.h"
 #include "kstd/result.h"
 
@@ -41,5 +42,23 @@ kstd::Result<void> ShmDt(vm::VmAspace* aspace, uint64_t addr, int32_t pid);
 /// *in), IPC_RMID. Returns 0, or the id for SHM_STAT (whose `id` is an
 /// index). Errors: kInvalid (no such id, unknown cmd).
 kstd::Result<int> ShmCtl(int id, int cmd, const linux_abi::ShmidDs* in, linux_abi::ShmidDs* out);
+
+/// shmctl IPC_INFO (fills *limits) or SHM_INFO (fills *use): returns the
+/// highest index in use (0 if none), as Linux.
+int ShmInfo(linux_abi::Shminfo* limits, linux_abi::ShmInfo* use);
+
+/// One segment as /proc/sysvipc/shm shows it.
+struct ShmRow {
+  Perm perm;  // as IPC_STAT shows it (a removed segment: IPC_PRIVATE, SHM_DEST)
+  int id;
+  uint64_t size;
+  int32_t cpid, lpid;
+  uint64_t nattch;
+  int64_t atime, dtime, ctime;
+  uint64_t rss_bytes;
+};
+/// Copies up to `max` segments with index >= `*from` into `rows`, moving
+/// `*from` past the last one copied; returns how many.
+size_t ListSegments(int* from, ShmRow* rows, size_t max);
 
 }  // namespace core::sysv

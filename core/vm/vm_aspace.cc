@@ -36,7 +36,12 @@ kstd::Result<void> CheckWritable(const VmObject& vmo, bool shared, Prot prot) {
   return kstd::Ok();
 }
 
+uint64_t g_max_map_count = kDefaultMaxMapCount;  // atomic
+
 }  // namespace
+
+uint64_t MaxMapCount() { return __atomic_load_n(&g_max_map_count, __ATOMIC_RELAXED); }
+void SetMaxMapCount(uint64_t limit) { __atomic_store_n(&g_max_map_count, limit, __ATOMIC_RELAXED); }
 
 /// Regions allocated before any change, for the splits an operation needs;
 /// the unused ones are freed with it.
@@ -151,9 +156,16 @@ kstd::Result<uint64_t> VmAspace::InsertRegion(VmMapping* region, uint64_t addr, 
   SpinLockGuard hold(lock_);
   if (destroyed_) return Error::kInvalid;
   const uint64_t end = addr + region->size;  // fixed placements only
+  // As Linux's do_mmap: refused once the count is above the limit.
+  if (regions_.size() > MaxMapCount()) return Error::kNoMemory;
   Spares spares;
   if (placement == Placement::kFixedReplace) {
     const int splits = SplitsNeededLocked(addr, end);
+    // The old range's middle taken out of one region leaves two (munmap's rule).
+    if (splits == 2 && regions_.Find(addr) == regions_.Find(end) &&
+        regions_.size() >= MaxMapCount()) {
+      return Error::kNoMemory;
+    }
     TRY(spares.Fill(splits));
     TRY(regions_.Reserve(splits + 1));
   } else {
@@ -223,6 +235,11 @@ void VmAspace::SplitLocked(uint64_t at, Spares* spares) {
   regions_.Insert(tail);
 }
 
+bool VmAspace::ProtectSplitsLocked(uint64_t at, Prot prot) const {
+  const VmMapping* region = regions_.Find(at);
+  return region != nullptr && region->base < at && region->prot != prot;
+}
+
 void VmAspace::RemoveLocked(uint64_t addr, uint64_t end, DeadList* dead) {
   const size_t i = regions_.LowerBound(addr);
   while (i < regions_.size() && regions_[i]->base < end) {
@@ -254,6 +271,12 @@ kstd::Result<void> VmAspace::Unmap(uint64_t addr, uint64_t size) {
     if (destroyed_) return Error::kInvalid;
     Spares spares;
     const int splits = SplitsNeededLocked(addr, end);
+    // Linux lets an unmap go through at the limit unless it turns one region
+    // into two (its count may pass the limit by one for a moment, not after).
+    if (splits == 2 && regions_.Find(addr) == regions_.Find(end) &&
+        regions_.size() >= MaxMapCount()) {
+      return Error::kNoMemory;
+    }
     TRY(spares.Fill(splits));
     TRY(regions_.Reserve(splits));
     SplitLocked(addr, &spares);
@@ -342,6 +365,8 @@ kstd::Result<uint64_t> VmAspace::Remap(uint64_t old_addr, uint64_t old_size, uin
     }
     if (!in_place) {
       if (!may_move) return Error::kNoMemory;
+      // Linux's move_vma: a move may split up to three regions.
+      if (regions_.size() + 3 >= MaxMapCount()) return Error::kNoMemory;
       target = fixed ? new_addr : TRY(FindFreeLocked(0, new_size));
     } else {
       target = old_addr;
@@ -428,13 +453,18 @@ kstd::Result<void> VmAspace::Protect(uint64_t addr, uint64_t size, Prot prot) {
     TRY(CheckWritable(*region.vmo, region.shared, prot));
     covered = region.end();
   }
+  // Only regions whose protection changes are split (as Linux's
+  // mprotect_fixup), each split within the limit (split_vma's rule).
+  const bool split_start = ProtectSplitsLocked(addr, prot);
+  const bool split_end = ProtectSplitsLocked(end, prot);
+  const int splits = (split_start ? 1 : 0) + (split_end ? 1 : 0);
+  if (splits > 0 && regions_.size() + splits > MaxMapCount()) return Error::kNoMemory;
   Spares spares;
-  const int splits = SplitsNeededLocked(addr, end);
   TRY(spares.Fill(splits));
   TRY(regions_.Reserve(splits));
   // Invoke: cannot fail from here on.
-  SplitLocked(addr, &spares);
-  SplitLocked(end, &spares);
+  if (split_start) SplitLocked(addr, &spares);
+  if (split_end) SplitLocked(end, &spares);
   for (size_t i = regions_.LowerBound(addr); i < regions_.size() && regions_[i]->base < end; ++i) {
     regions_[i]->vmo->ProtectMapping(regions_[i], prot);
   }

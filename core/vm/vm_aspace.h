@@ -37,6 +37,17 @@
 
 namespace core::vm {
 
+/// vm.max_map_count: the most regions an address space may hold, as
+/// Linux's limit on VMAs (default 65530, /proc/sys/vm/max_map_count sets
+/// it). Checked as Linux checks it: a new mapping (mmap, brk) is refused
+/// with kNoMemory when the count is already above the limit; a split
+/// (mprotect of part of a region, munmap of its middle) when the count is
+/// at or above it. Tessera never merges neighbouring regions, so a process
+/// may count more regions than it would VMAs on Linux.
+inline constexpr uint64_t kDefaultMaxMapCount = 65530;
+uint64_t MaxMapCount();
+void SetMaxMapCount(uint64_t limit);
+
 /// What Query reports: the region containing an address and that page's
 /// translation.
 struct RegionInfo {
@@ -105,7 +116,9 @@ class VmAspace final : public kstd::RefCounted<VmAspace> {
   /// straddle its ends; holes are fine. Pages of private regions are freed
   /// (their pmm reference dropped once the TLB is flushed).
   /// Errors (nothing changed): kInvalid (size 0, unaligned, or not inside
-  /// [0, kUserEnd); after Destroy), kNoMemory (a split needed memory).
+  /// [0, kUserEnd); after Destroy), kNoMemory (a split needed memory, or
+  /// the range is inside one region, which would become two, and the count
+  /// is at MaxMapCount()).
   kstd::Result<void> Unmap(uint64_t addr, uint64_t size);
 
   /// mremap: resizes the part [old_addr, old_addr + old_size) of one region
@@ -127,14 +140,16 @@ class VmAspace final : public kstd::RefCounted<VmAspace> {
   ///              on a private region; after Destroy
   ///   kFault     [old_addr, old_addr + old_size) is not inside one region
   ///              (or is a guard); growing a region of a physical VMO
-  ///   kNoMemory  cannot grow in place and may not move, no free range, or
+  ///   kNoMemory  cannot grow in place and may not move, no free range, a
+  ///              move with MaxMapCount() - 3 regions or more (as Linux), or
   ///              out of memory
   kstd::Result<uint64_t> Remap(uint64_t old_addr, uint64_t old_size, uint64_t new_size,
                                RemapFlags flags, uint64_t new_addr = 0);
 
   /// Sets the protection of [addr, addr + size), splitting regions that
-  /// straddle its ends. Mapped pages lose rights at once; gained rights
-  /// arrive on the next fault. Errors (nothing changed):
+  /// straddle its ends and have another protection (the count of regions
+  /// must stay within MaxMapCount(), else kNoMemory). Mapped pages lose rights at once; gained
+  /// rights arrive on the next fault. Errors (nothing changed):
   ///   kInvalid       as Unmap, or unknown prot bits
   ///   kNotFound      part of the range is not mapped (POSIX: ENOMEM)
   ///   kAccess        the range holds a guard region, or asks write access to
@@ -221,6 +236,9 @@ class VmAspace final : public kstd::RefCounted<VmAspace> {
   int SplitsNeededLocked(uint64_t addr, uint64_t end) const REQUIRES(lock_);
   /// Splits the region containing `at` (if it starts below it) in two.
   void SplitLocked(uint64_t at, Spares* spares) REQUIRES(lock_);
+  /// Whether Protect must split the region straddling `at` (it has another
+  /// protection than `prot`).
+  bool ProtectSplitsLocked(uint64_t at, Prot prot) const REQUIRES(lock_);
   /// Removes the regions inside [addr, end) (no region may straddle an end)
   /// and puts them on `dead`, to be freed after unlocking.
   void RemoveLocked(uint64_t addr, uint64_t end, DeadList* dead) REQUIRES(lock_);

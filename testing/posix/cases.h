@@ -31,9 +31,11 @@ extern const Case
 extern const int kKlogCaseCount;
 extern const Case kEventCases[];  // epoll, eventfd, timerfd, signalfd, pidfd, ppoll masks
 extern const int kEventCaseCount;
-extern const Case kSysvCases[];  // System V shared memory and semaphores
+extern const Case kSysvCases[];  // System V shared memory, semaphores, message queues
 extern const int kSysvCaseCount;
 extern const Case kCredCases[];  // credentials, capabilities and permission checks (root only)
 extern const int kCredCaseCount;
+extern const Case kSysctlCases[];  // /proc/sys and vm.max_map_count
+extern const int kSysctlCaseCount;
 
 }  // namespace posix_test

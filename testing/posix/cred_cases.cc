@@ -279,6 +279,7 @@ const char* FilesOfAnotherUser(ScratchDir& dir) {
   CHECK_ERRNO(mknod(dir.Path("made"), S_IFCHR | 0600, makedev(1, 3)), EACCES);
   CHECK_ERRNO(mount("none", dir.path(), "tmpfs", 0, nullptr), EPERM);
   CHECK_ERRNO(sethostname("evil", 4), EPERM);
+  CHECK_ERRNO(open("/proc/sys/kernel/hostname", O_WRONLY), EACCES);  // sysctls: root only
   // Raw and packet sockets need CAP_NET_RAW (with or without a network).
   CHECK_ERRNO(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), EPERM);
   CHECK_ERRNO(socket(AF_PACKET, SOCK_RAW, 0), EPERM);

@@ -4,7 +4,8 @@
 # commands that read /proc at the prompt through QEMU's serial stdin, one at
 # a time, and checks what they print: ps, top, free, uptime, kill, pidof, the
 # files of /proc/<pid> (status, stat, cmdline, tessera, fd, a zombie's state)
-# and /proc/tessera/unsupported. Ends with `exit 0`, which ends QEMU.
+# /proc/tessera/unsupported and busybox sysctl over /proc/sys. Ends with
+# `exit 0`, which ends QEMU.
 #   procfs_test.sh ISO RUNNER
 set -uo pipefail
 # If QEMU dies early, writes to its console FIFO must fail (and the checks
@@ -86,6 +87,9 @@ if wait_for '^init: starting /bin/sh' 240 && wait_for 'tessera:.*# ' 60; then
   # Readers racing with 50 processes that come and go.
   run race '(for i in $(seq 1 50); do true & done; wait) & for i in 1 2 3 4 5 6; do cat /proc/[0-9]*/stat /proc/[0-9]*/status /proc/[0-9]*/maps /proc/[0-9]*/cmdline /proc/[0-9]*/tessera > /dev/null 2>&1; ls -l /proc/[0-9]*/fd > /dev/null 2>&1; done; wait; echo raced'
   run kill 'sleep 30 & k=$!; echo "k=$k"; pidof sleep; kill $k; wait $k; echo "killed=$?"'
+  # busybox sysctl over /proc/sys: read, write an enforced value, refuse a
+  # read-only one, walk the whole tree; then the limit goes back.
+  run sysctl 'sysctl kernel.hostname kernel.ostype; sysctl -w vm.max_map_count=70000; cat /proc/sys/vm/max_map_count; sysctl -w kernel.ostype=x; echo "ro=$?"; echo "all=$(sysctl -a 2>/dev/null | grep -c " = ")"; sysctl -w vm.max_map_count=65530'
   printf '%s\n' 'exit 0' >&3
 fi
 
@@ -171,6 +175,13 @@ killed=$(section kill | sed -nE 's/^k=([0-9]+)$/\1/p')
 check "pidof sleep lists the sleep (${killed:-none})" in_section kill "^([0-9]+ )*${killed:-none}( [0-9]+)*\$"
 check "kill ended the sleep with SIGTERM (143)" in_section kill '^killed=143$'
 
+check "sysctl: kernel.hostname" in_section sysctl '^kernel.hostname = tessera$'
+check "sysctl: kernel.ostype" in_section sysctl '^kernel.ostype = Linux$'
+check "sysctl -w vm.max_map_count" in_section sysctl '^vm.max_map_count = 70000$'
+check "sysctl: the new limit in /proc/sys" in_section sysctl '^70000$'
+check "sysctl -w of a read-only entry fails" in_section sysctl '^ro=1$'
+check "sysctl -a walks /proc/sys ($(section sysctl | sed -nE 's/^all=//p') values)" \
+  bash -c '[ "$(sed -nE "s/^all=//p" <<< "$1")" -ge 24 ]' _ "$(section sysctl)"
 check "no kernel panic" bash -c '! grep -qE "KERNEL PANIC|KERNEL EXCEPTION" "$1"' _ "$log"
 check "the shell exited 0 and init passed the test" grep -q '^\[test\] init test: PASS' "$log"
 check "QEMU ended by the kernel with status 0 (exit 1)" test "$status" -eq 1
