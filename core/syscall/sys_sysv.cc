@@ -7,6 +7,7 @@
 #include "abi/linux/time.h"
 #include "core/syscall/deadline.h"
 #include "core/syscall/sys_common.h"
+#include "core/sysv/ipc_perm.h"
 #include "core/sysv/msg.h"
 #include "core/sysv/sem.h"
 #include "core/sysv/shm.h"
@@ -29,9 +30,14 @@ kstd::Result<uint64_t> DoSemop(int32_t id, uint64_t user_ops, uint64_t nops, uin
   return 0;
 }
 
+posix::Credentials CallerOfSysv() { return CurrentProcess()->credentials(); }
+
 }  // namespace
 
-void InitSysvCalls() { SetProcessEndHook(OnProcessEnd); }
+void InitSysvCalls() {
+  SetProcessEndHook(OnProcessEnd);
+  sysv::SetCredentialsSource(CallerOfSysv);
+}
 
 kstd::Result<uint64_t> SysLinuxShmget(int32_t key, uint64_t size, int32_t flags) {
   return static_cast<uint64_t>(TRY(sysv::ShmGet(key, size, flags, Pid())));

@@ -10,9 +10,8 @@
 
 namespace core::sysv {
 
-/// What every System V IPC object has: its key, owner, creator and mode.
-/// Everyone is root until credentials exist: ids are 0, the mode is kept
-/// and reported, not checked.
+/// What every System V IPC object has: its key, owner, creator and mode
+/// (checked by ipc_perm.h).
 struct Perm {
   int32_t key = 0;
   uint32_t uid = 0, gid = 0, cuid = 0, cgid = 0;

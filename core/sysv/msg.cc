@@ -1,4 +1,5 @@
 #include "core/sysv/msg.h"
+#include "core/sysv/ipc_perm.h"
 
 #include "core/kernel/wall_clock.h"
 #include "core/sched/scheduler.h"
@@ -106,6 +107,7 @@ void FreeMessage(Message* message) {
 }
 
 kstd::Result<int> MsgGet(int32_t key, int flags) {
+  const posix::Credentials caller = CallerCredentials();
   Queue* fresh = nullptr;
   for (;;) {
     {
@@ -118,6 +120,7 @@ kstd::Result<int> MsgGet(int32_t key, int flags) {
           if ((flags & linux_abi::kIpcCreat) && (flags & linux_abi::kIpcExcl)) {
             return kstd::Error::kExists;
           }
+          TRY(CheckAccess(q->perm, caller, WantedByFlags(flags)));
           return MakeId(i, g_seqs[i]);
         }
         if ((flags & linux_abi::kIpcCreat) == 0) {
@@ -133,8 +136,7 @@ kstd::Result<int> MsgGet(int32_t key, int flags) {
         for (int i = 0; i < kSlots; ++i) {
           if (g_queues[i] != nullptr) continue;
           g_seqs[i] = static_cast<uint16_t>(g_seqs[i] + 1);
-          fresh->perm.key = key;
-          fresh->perm.mode = static_cast<uint32_t>(flags) & 0777;
+          InitPerm(&fresh->perm, caller, key, flags);
           fresh->qbytes = static_cast<uint64_t>(Load(&g_msgmnb));
           fresh->ctime = NowSeconds();
           g_queues[i] = fresh;
@@ -156,6 +158,7 @@ kstd::Result<void> MsgSnd(int id, Message* message, int flags, int32_t pid) {
     Message* m;
     ~Owner() { FreeMessage(m); }
   } owner{message};
+  const posix::Credentials caller = CallerCredentials();
   bool first = true;
   for (;;) {
     uint64_t seen = g_changes.Generation();
@@ -163,6 +166,7 @@ kstd::Result<void> MsgSnd(int id, Message* message, int flags, int32_t pid) {
       SpinLockGuard guard(g_lock);
       Queue* q = FindLocked(id);
       if (q == nullptr) return first ? kstd::Error::kInvalid : kstd::Error::kIdRemoved;
+      TRY(CheckAccess(q->perm, caller, posix::kMayWrite));
       // Linux's msg_fits: the bytes, and one message per byte of msg_qbytes.
       if (message->size + q->cbytes <= q->qbytes && q->qnum + 1 <= q->qbytes) {
         if (g_total_bytes + message->size > kMaxQueuedBytes) return kstd::Error::kNoMemory;
@@ -191,6 +195,7 @@ kstd::Result<Message*> MsgRcv(int id, size_t size, int64_t type, int flags, int3
       return kstd::Error::kInvalid;
     }
   }
+  const posix::Credentials caller = CallerCredentials();
   Message* copy = nullptr;  // MSG_COPY's, made without the lock
   struct Owner {
     Message** m;
@@ -204,6 +209,7 @@ kstd::Result<Message*> MsgRcv(int id, size_t size, int64_t type, int flags, int3
       SpinLockGuard guard(g_lock);
       Queue* q = FindLocked(id);
       if (q == nullptr) return first ? kstd::Error::kInvalid : kstd::Error::kIdRemoved;
+      TRY(CheckAccess(q->perm, caller, posix::kMayRead));
       Message* m = SelectLocked(*q, type, flags);
       if (m != nullptr) {
         if (m->size > size && !(flags & linux_abi::kMsgNoError)) return kstd::Error::kTooBig;
@@ -261,6 +267,7 @@ kstd::Result<int> MsgCtl(int id, int cmd, linux_abi::MsqidDs* ds, linux_abi::Msg
       delete *queue;
     }
   } reaper{&dead, &dead_queue};
+  const posix::Credentials caller = CallerCredentials();
   SpinLockGuard guard(g_lock);
   if (cmd == linux_abi::kIpcInfo || cmd == linux_abi::kMsgInfo) {
     *info = linux_abi::Msginfo{};
@@ -297,6 +304,7 @@ kstd::Result<int> MsgCtl(int id, int cmd, linux_abi::MsqidDs* ds, linux_abi::Msg
   }
   switch (cmd) {
     case linux_abi::kIpcRmid:
+      TRY(CheckOwner(q->perm, caller));
       while (Message* m = q->messages.PopFront()) {
         g_total_bytes -= m->size;
         --g_total_messages;
@@ -310,6 +318,7 @@ kstd::Result<int> MsgCtl(int id, int cmd, linux_abi::MsqidDs* ds, linux_abi::Msg
     case linux_abi::kIpcStat:
     case linux_abi::kMsgStat:
     case linux_abi::kMsgStatAny:
+      if (cmd != linux_abi::kMsgStatAny) TRY(CheckAccess(q->perm, caller, posix::kMayRead));
       *ds = linux_abi::MsqidDs{};
       ds->msg_perm = ToIpcPerm(q->perm, SeqOf(id));
       ds->msg_stime = q->stime;
@@ -322,8 +331,12 @@ kstd::Result<int> MsgCtl(int id, int cmd, linux_abi::MsqidDs* ds, linux_abi::Msg
       ds->msg_lrpid = q->lrpid;
       return result;
     case linux_abi::kIpcSet:
-      // Raising msg_qbytes past kernel.msgmnb needs CAP_SYS_RESOURCE on
-      // Linux; everyone is root here.
+      TRY(CheckOwner(q->perm, caller));
+      // Raising msg_qbytes past kernel.msgmnb needs CAP_SYS_RESOURCE.
+      if (ds->msg_qbytes > static_cast<uint64_t>(Load(&g_msgmnb)) &&
+          !caller.Has(linux_abi::kCapSysResource)) {
+        return kstd::Error::kPermission;
+      }
       SetOwner(&q->perm, ds->msg_perm);
       q->qbytes = ds->msg_qbytes;
       q->ctime = NowSeconds();

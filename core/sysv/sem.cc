@@ -1,4 +1,5 @@
 #include "core/sysv/sem.h"
+#include "core/sysv/ipc_perm.h"
 
 #include "core/kernel/wall_clock.h"
 #include "core/sched/scheduler.h"
@@ -86,6 +87,7 @@ void DropUndosLocked(int id) REQUIRES(g_lock) {
 
 kstd::Result<int> SemGet(int32_t key, int nsems, int flags, int32_t pid) {
   if (nsems < 0 || nsems > kMaxSemaphores) return kstd::Error::kInvalid;
+  const posix::Credentials caller = CallerCredentials();
   Semaphore* fresh = nullptr;
   for (;;) {
     {
@@ -99,6 +101,7 @@ kstd::Result<int> SemGet(int32_t key, int nsems, int flags, int32_t pid) {
             return kstd::Error::kExists;
           }
           if (nsems > s.nsems) return kstd::Error::kInvalid;
+          TRY(CheckAccess(s.perm, caller, WantedByFlags(flags)));
           return MakeId(i, s.seq);
         }
         if ((flags & linux_abi::kIpcCreat) == 0) {
@@ -118,10 +121,9 @@ kstd::Result<int> SemGet(int32_t key, int nsems, int flags, int32_t pid) {
           s = Set{};
           s.used = true;
           s.seq = seq;
-          s.perm.key = key;
+          InitPerm(&s.perm, caller, key, flags);
           s.nsems = nsems;
           s.sems = fresh;
-          s.perm.mode = static_cast<uint32_t>(flags) & 0777;
           s.ctime = NowSeconds();
           (void)pid;
           return MakeId(i, seq);
@@ -140,8 +142,12 @@ kstd::Result<void> SemOp(int id, kstd::Span<const linux_abi::Sembuf> ops, uint64
                          int32_t pid) {
   if (ops.empty()) return kstd::Error::kInvalid;
   if (ops.size() > static_cast<size_t>(linux_abi::kSemOpm)) return kstd::Error::kTooBig;
-  bool undo_wanted = false;
-  for (const auto& op : ops) undo_wanted |= (op.sem_flg & linux_abi::kSemUndo) != 0;
+  bool undo_wanted = false, alter = false;
+  for (const auto& op : ops) {
+    undo_wanted |= (op.sem_flg & linux_abi::kSemUndo) != 0;
+    alter |= op.sem_op != 0;
+  }
+  const posix::Credentials caller = CallerCredentials();
   Undo* spare = nullptr;  // a record made without the lock, if one is needed
   struct SpareGuard {
     Undo** p;
@@ -174,6 +180,7 @@ kstd::Result<void> SemOp(int id, kstd::Span<const linux_abi::Sembuf> ops, uint64
       for (const auto& op : ops) {
         if (op.sem_num >= s->nsems) return kstd::Error::kFileTooBig;
       }
+      TRY(CheckAccess(s->perm, caller, alter ? posix::kMayWrite : posix::kMayRead));
       if (undo_wanted && spare == nullptr && FindUndoLocked(pid, id) == nullptr) {
         continue;  // its record went away meanwhile (the set was reset): make one
       }
@@ -259,6 +266,7 @@ kstd::Result<int> SemCtl(int id, int semnum, int cmd, int value, kstd::Span<uint
     Semaphore** p;
     ~DeadGuard() { delete[] * p; }
   } dead_guard{&dead};
+  const posix::Credentials caller = CallerCredentials();
   SpinLockGuard guard(g_lock);
   Set* s = nullptr;
   int result = 0;
@@ -274,6 +282,15 @@ kstd::Result<int> SemCtl(int id, int semnum, int cmd, int value, kstd::Span<uint
   auto one = [&]() -> Semaphore* {
     return semnum >= 0 && semnum < s->nsems ? &s->sems[semnum] : nullptr;
   };
+  // Linux's semctl: IPC_SET and IPC_RMID for the owner or creator, the
+  // setters need write permission, every reader read permission.
+  switch (cmd) {
+    case linux_abi::kIpcRmid:
+    case linux_abi::kIpcSet: TRY(CheckOwner(s->perm, caller)); break;
+    case linux_abi::kSetVal:
+    case linux_abi::kSetAll: TRY(CheckAccess(s->perm, caller, posix::kMayWrite)); break;
+    default: TRY(CheckAccess(s->perm, caller, posix::kMayRead)); break;
+  }
   switch (cmd) {
     case linux_abi::kIpcRmid:
       dead = s->sems;

@@ -1,4 +1,5 @@
 #include "core/sysv/shm.h"
+#include "core/sysv/ipc_perm.h"
 
 #include "core/kernel/memory.h"
 #include "core/kernel/wall_clock.h"
@@ -86,6 +87,7 @@ class Reaper {
 }  // namespace
 
 kstd::Result<int> ShmGet(int32_t key, uint64_t size, int flags, int32_t pid) {
+  const posix::Credentials caller = CallerCredentials();
   kstd::RefPtr<vm::VmObject> vmo;
   uint64_t rounded = (size + kPage - 1) & ~(kPage - 1);
   Reaper reaper;
@@ -101,6 +103,7 @@ kstd::Result<int> ShmGet(int32_t key, uint64_t size, int flags, int32_t pid) {
             return kstd::Error::kExists;
           }
           if (size > s.size) return kstd::Error::kInvalid;
+          TRY(CheckAccess(s.perm, caller, WantedByFlags(flags)));
           return MakeId(i, s.seq);
         }
         if ((flags & linux_abi::kIpcCreat) == 0) return kstd::Error::kNotFound;
@@ -115,10 +118,9 @@ kstd::Result<int> ShmGet(int32_t key, uint64_t size, int flags, int32_t pid) {
           s = Segment{};
           s.used = true;
           s.seq = seq;
-          s.perm.key = key;
+          InitPerm(&s.perm, caller, key, flags);
           s.size = size;
           s.vmo = kstd::Move(vmo);
-          s.perm.mode = static_cast<uint32_t>(flags) & 0777;
           s.cpid = pid;
           s.ctime = NowSeconds();
           g_total_bytes += size;
@@ -142,10 +144,15 @@ kstd::Result<uint64_t> ShmAt(vm::VmAspace* aspace, int id, uint64_t addr, int fl
   }
   kstd::RefPtr<vm::VmObject> vmo;
   uint64_t size = 0;
+  const posix::Credentials caller = CallerCredentials();
+  uint32_t want = posix::kMayRead;
+  if ((flags & linux_abi::kShmRdonly) == 0) want |= posix::kMayWrite;
+  if (flags & linux_abi::kShmExec) want |= posix::kMayExec;
   {
     SpinLockGuard guard(g_lock);
     Segment* s = FindLocked(id);
     if (s == nullptr) return kstd::Error::kInvalid;
+    TRY(CheckAccess(s->perm, caller, want));
     vmo = s->vmo;
     size = (s->size + kPage - 1) & ~(kPage - 1);
   }
@@ -194,6 +201,7 @@ kstd::Result<void> ShmDt(vm::VmAspace* aspace, uint64_t addr, int32_t pid) {
 }
 
 kstd::Result<int> ShmCtl(int id, int cmd, const linux_abi::ShmidDs* in, linux_abi::ShmidDs* out) {
+  const posix::Credentials caller = CallerCredentials();
   Reaper reaper;
   SpinLockGuard guard(g_lock);
   reaper.Run();
@@ -211,6 +219,7 @@ kstd::Result<int> ShmCtl(int id, int cmd, const linux_abi::ShmidDs* in, linux_ab
   switch (cmd) {
     case linux_abi::kIpcStat:
     case linux_abi::kShmStat: {
+      TRY(CheckAccess(s->perm, caller, posix::kMayRead));
       *out = linux_abi::ShmidDs{};
       out->shm_perm = ToIpcPerm(ShownPerm(*s), s->seq);
       out->shm_segsz = s->size;
@@ -223,10 +232,12 @@ kstd::Result<int> ShmCtl(int id, int cmd, const linux_abi::ShmidDs* in, linux_ab
       return result;
     }
     case linux_abi::kIpcSet:
+      TRY(CheckOwner(s->perm, caller));
       SetOwner(&s->perm, in->shm_perm);
       s->ctime = NowSeconds();
       return 0;
     case linux_abi::kIpcRmid:
+      TRY(CheckOwner(s->perm, caller));
       s->removed = true;
       s->ctime = NowSeconds();
       reaper.Run();

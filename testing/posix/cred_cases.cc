@@ -17,7 +17,10 @@
 #include <sys/fsuid.h>
 #include <sys/klog.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
 #include <sys/prctl.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -36,6 +39,8 @@ namespace {
 
 constexpr uid_t kUser = 1000, kOther = 2000;
 constexpr gid_t kUserGroup = 1000;
+
+bool AllIdsMapped();
 
 // A scratch directory under /tmp, mode 0755, removed with everything in it
 // by the case's end (rm -r through the helper-free recursive unlink below).
@@ -417,6 +422,67 @@ const char* SyslogNeedsCapSyslog(ScratchDir& dir) {
   return nullptr;
 }
 
+// Made by root before the child drops its privileges.
+int g_shm = -1, g_shm_open = -1, g_sem = -1, g_msg = -1;
+constexpr key_t kMsgKey = 0x7e55c0de;
+
+const char* SysvObjectsOfRoot(ScratchDir& dir) {
+  (void)dir;
+  if (const char* why = BecomeUser()) return why;
+  CHECK_ERRNO(reinterpret_cast<intptr_t>(shmat(g_shm, nullptr, 0)), EACCES);
+  CHECK_ERRNO(reinterpret_cast<intptr_t>(shmat(g_shm, nullptr, SHM_RDONLY)), EACCES);
+  struct shmid_ds ds;
+  CHECK_ERRNO(shmctl(g_shm, IPC_STAT, &ds), EACCES);
+  CHECK_ERRNO(shmctl(g_shm, IPC_RMID, nullptr), EPERM);
+  void* p = shmat(g_shm_open, nullptr, 0);  // mode 0666: anyone
+  CHECK(p != reinterpret_cast<void*>(-1));
+  CHECK_OK(shmdt(p));
+  sembuf up = {0, 1, 0};
+  CHECK_ERRNO(semop(g_sem, &up, 1), EACCES);
+  CHECK_ERRNO(semctl(g_sem, 0, GETVAL), EACCES);
+  CHECK_ERRNO(semctl(g_sem, 0, IPC_RMID), EPERM);
+  struct {
+    long type;
+    char text[4];
+  } m = {1, "hey"};
+  CHECK_ERRNO(msgsnd(g_msg, &m, sizeof m.text, IPC_NOWAIT), EACCES);  // 0640: group may read
+  CHECK_ERRNO(msgrcv(g_msg, &m, sizeof m.text, 0, IPC_NOWAIT), EACCES);
+  CHECK_EQ(msgget(kMsgKey, 0), g_msg);  // asking for nothing is allowed
+  CHECK_ERRNO(msgget(kMsgKey, 0600), EACCES);
+  return nullptr;
+}
+
+const char* MakeSysvObjects(ScratchDir& dir) {
+  (void)dir;
+  g_shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+  g_shm_open = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0666);
+  g_sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  g_msg = msgget(kMsgKey, IPC_CREAT | IPC_EXCL | 0640);
+  CHECK(g_shm >= 0 && g_shm_open >= 0 && g_sem >= 0 && g_msg >= 0);
+  return nullptr;
+}
+
+const char* CaseSysvPermissions() {
+  const char* why = nullptr;
+  {
+    ScratchDir dir;
+    CHECK(dir.ok());
+    if (!AllIdsMapped()) {
+      printf("posix: note: only uid 0 exists in this user namespace: credential case not run\n");
+      return nullptr;
+    }
+    why = MakeSysvObjects(dir);
+    if (why == nullptr) why = InChild(SysvObjectsOfRoot, dir);
+  }
+  // Root removes them whatever happened.
+  if (g_shm >= 0) shmctl(g_shm, IPC_RMID, nullptr);
+  if (g_shm_open >= 0) shmctl(g_shm_open, IPC_RMID, nullptr);
+  if (g_sem >= 0) semctl(g_sem, 0, IPC_RMID);
+  if (g_msg >= 0) msgctl(g_msg, IPC_RMID, nullptr);
+  g_shm = g_shm_open = g_sem = g_msg = -1;
+  return why;
+}
+
 const char* SetuidProgramRunsAsItsOwner(ScratchDir& dir) {
   // posixhelper as a set-user-ID root program run by kUser: effective 0,
   // AT_SECURE, unless the scratch file system is mounted nosuid.
@@ -534,6 +600,7 @@ const Case kCredCases[] = {
     {"cred_kill_permission", CaseKill},
     {"cred_setuid_program", CaseSetuidExec},
     {"cred_syslog_needs_cap", CaseSyslog},
+    {"cred_sysv_permissions", CaseSysvPermissions},
 };
 const int kCredCaseCount = sizeof kCredCases / sizeof kCredCases[0];
 
