@@ -1,5 +1,7 @@
 #include "core/proc/process.h"
 
+#include "core/proc/signals.h"
+
 #include "abi/tessera/native.h"
 #include "core/kernel/log.h"
 #include "core/kernel/memory.h"
@@ -7,6 +9,7 @@
 #include "core/proc/linux_thread.h"
 #include "core/proc/program_image.h"
 #include "core/proc/signal_delivery.h"
+#include "core/proc/signals.h"
 #include "core/proc/thread_exit.h"
 #include "core/sched/scheduler.h"
 #include "core/vfs/exe_path.h"
@@ -281,6 +284,7 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
   }
   child->SetCredentials(credentials());
   child->set_dumpable(dumpable());
+  if (no_new_privs()) child->set_no_new_privs();
   child->pgid_ = pgid();
   child->sid_ = sid();
   {
@@ -655,18 +659,53 @@ void Process::TearDown() {
     NotifyParentOfExit(this);
     if (ParentAutoReaps(this)) auto_reap_ = true;
   }
-  // Orphans go to init; whoever waits for this process's children is woken.
-  kstd::RefPtr<Process> init = FindByPid(1);
-  {
-    SpinLockGuard guard(g_table_lock);
-    g_table.ForEach([this](Process* p) {
-      if (p->parent_pid() == pid_) __atomic_store_n(&p->parent_pid_, uint64_t{1}, __ATOMIC_RELAXED);
-    });
+  // Orphans go to the nearest living ancestor that is a child subreaper, or
+  // to init; whoever waits for this process's children is woken. Children
+  // that asked for a parent-death signal get it.
+  kstd::RefPtr<Process> heir = OrphanHeir();
+  const uint64_t heir_pid = heir ? heir->pid() : 1;
+  // Signals are sent without the table lock: hand the children over in
+  // batches, each batch's signals sent before the next is taken.
+  constexpr size_t kBatch = 64;
+  struct Notice {
+    uint64_t pid;
+    int signo;
+  } notices[kBatch];
+  for (bool more = true; more;) {
+    size_t count = 0;
+    more = false;
+    {
+      SpinLockGuard guard(g_table_lock);
+      g_table.ForEach([&](Process* p) {
+        if (p->parent_pid() != pid_) return;
+        if (count == kBatch) {
+          more = true;
+          return;
+        }
+        __atomic_store_n(&p->parent_pid_, heir_pid, __ATOMIC_RELAXED);
+        notices[count++] = {p->pid(), p->parent_death_signal()};
+      });
+    }
+    for (size_t i = 0; i < count; ++i) {
+      if (notices[i].signo == 0) continue;
+      (void)SendSignalToProcess(notices[i].pid, notices[i].signo,
+                                linux_abi::SigInfo::FromKernel(notices[i].signo));
+    }
   }
-  if (init) init->NotifyChildEvent();
+  if (heir) heir->NotifyChildEvent();
   kstd::RefPtr<Process> parent = FindByPid(parent_pid());
   if (parent) parent->NotifyChildEvent();
   if (auto_reap_) Reap();
+}
+
+kstd::RefPtr<Process> Process::OrphanHeir() const {
+  // Each step climbs one generation; a chain is never longer than the table.
+  kstd::RefPtr<Process> p = FindByPid(parent_pid());
+  for (int steps = 0; p && p->pid() > 1 && steps < (1 << 22); ++steps) {
+    if (p->child_subreaper() && !p->terminated()) return p;
+    p = FindByPid(p->parent_pid());
+  }
+  return FindByPid(1);
 }
 
 void Process::Abandon() {

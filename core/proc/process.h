@@ -149,6 +149,20 @@ class Process final : public KernelObject {
   /// process's /proc files are no longer its user's to read.
   bool dumpable() const { return __atomic_load_n(&dumpable_, __ATOMIC_RELAXED); }
   void set_dumpable(bool d) { __atomic_store_n(&dumpable_, d, __ATOMIC_RELAXED); }
+  /// PR_SET_NO_NEW_PRIVS: execve grants no privileges (set-ID bits are
+  /// ignored). Inherited by fork and kept across execve; never cleared.
+  bool no_new_privs() const { return __atomic_load_n(&no_new_privs_, __ATOMIC_RELAXED); }
+  void set_no_new_privs() { __atomic_store_n(&no_new_privs_, true, __ATOMIC_RELAXED); }
+  /// PR_SET_PDEATHSIG: the signal this process gets when its parent ends
+  /// (0: none). Cleared in a forked child and by a set-ID execve.
+  int parent_death_signal() const { return __atomic_load_n(&pdeathsig_, __ATOMIC_RELAXED); }
+  void set_parent_death_signal(int signo) {
+    __atomic_store_n(&pdeathsig_, signo, __ATOMIC_RELAXED);
+  }
+  /// PR_SET_CHILD_SUBREAPER: orphaned descendants come to this process
+  /// instead of init.
+  bool child_subreaper() const { return __atomic_load_n(&child_subreaper_, __ATOMIC_RELAXED); }
+  void set_child_subreaper(bool on) { __atomic_store_n(&child_subreaper_, on, __ATOMIC_RELAXED); }
 
   uint32_t umask() const EXCLUDES(fs_lock_);
   /// umask(2): sets the mask (permission bits only) and returns the old one.
@@ -352,9 +366,15 @@ class Process final : public KernelObject {
   mutable SpinLock cred_lock_;
   posix::Credentials creds_ GUARDED_BY(cred_lock_) = posix::Credentials::Root();
   bool dumpable_ = true;
+  bool no_new_privs_ = false;
+  int pdeathsig_ = 0;
+  bool child_subreaper_ = false;
 
   Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t handle_secret);
   void TearDown();
+  /// Who adopts this process's children when it ends: the nearest living
+  /// ancestor that is a child subreaper, else init (null if none).
+  kstd::RefPtr<Process> OrphanHeir() const;
 
   char name_[kNameMax] = {};
   const uint64_t pid_;

@@ -178,6 +178,7 @@ void FillView(Process* p, ProcessView* v) {
   v->cap_effective = c.effective;
   v->cap_bounding = c.bounding;
   v->cap_ambient = c.ambient;
+  v->no_new_privs = p->no_new_privs();
   FillSignals(p, v);
   v->fd_slots = static_cast<uint64_t>(p->fds()->capacity());
 

@@ -138,7 +138,7 @@ void RenderStatus(const ProcessView& v, TextBuffer& out) {
   SigLine(out, "CapEff", v.cap_effective);
   SigLine(out, "CapBnd", v.cap_bounding);
   SigLine(out, "CapAmb", v.cap_ambient);
-  out.Printf("NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n");
+  out.Printf("NoNewPrivs:\t%d\nSeccomp:\t0\nSeccomp_filters:\t0\n", v.no_new_privs ? 1 : 0);
   // Threads run on the boot CPU only.
   out.Printf("Cpus_allowed:\t1\nCpus_allowed_list:\t0\nMems_allowed:\t1\nMems_allowed_list:\t0\n");
 }

@@ -73,6 +73,7 @@ struct ProcessView {
   uint32_t groups[kMaxGroupsShown] = {};
   uint64_t cap_inheritable = 0, cap_permitted = 0, cap_effective = 0, cap_bounding = 0,
            cap_ambient = 0;
+  bool no_new_privs = false;
   uint64_t data_bytes = 0;  // private writable mappings (not the stack)
   uint64_t stack_bytes = 0;
   uint64_t exe_bytes = 0;  // executable mappings

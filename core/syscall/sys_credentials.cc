@@ -191,9 +191,33 @@ kstd::Result<uint64_t> SysLinuxCapset(UserPtr<void> header_ptr, UserPtr<const vo
 
 kstd::Result<uint64_t> PrctlCredentials(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4,
                                         uint64_t arg5) {
-  constexpr int32_t kPrGetDumpable = 3, kPrSetDumpable = 4;
+  constexpr int32_t kPrSetPdeathsig = 1, kPrGetPdeathsig = 2, kPrGetDumpable = 3,
+                    kPrSetDumpable = 4, kPrSetChildSubreaper = 36, kPrGetChildSubreaper = 37,
+                    kPrSetNoNewPrivs = 38, kPrGetNoNewPrivs = 39;
   Process* self = CurrentProcess();
   switch (option) {
+    case kPrSetPdeathsig:
+      if (arg2 > static_cast<uint64_t>(linux_abi::kNumSignals)) return kstd::Error::kInvalid;
+      self->set_parent_death_signal(static_cast<int>(arg2));
+      return 0;
+    case kPrGetPdeathsig: {
+      const int32_t signo = self->parent_death_signal();
+      TRY(UserPtr<int32_t>(arg2).CopyOut(&signo));
+      return 0;
+    }
+    case kPrSetChildSubreaper: self->set_child_subreaper(arg2 != 0); return 0;
+    case kPrGetChildSubreaper: {
+      const int32_t on = self->child_subreaper() ? 1 : 0;
+      TRY(UserPtr<int32_t>(arg2).CopyOut(&on));
+      return 0;
+    }
+    case kPrSetNoNewPrivs:
+      if (arg2 != 1 || arg3 != 0 || arg4 != 0 || arg5 != 0) return kstd::Error::kInvalid;
+      self->set_no_new_privs();
+      return 0;
+    case kPrGetNoNewPrivs:
+      if (arg2 != 0 || arg3 != 0 || arg4 != 0 || arg5 != 0) return kstd::Error::kInvalid;
+      return self->no_new_privs() ? 1 : 0;
     case kPrGetDumpable: return self->dumpable() ? 1 : 0;
     case kPrSetDumpable:
       if (arg2 > 1) return kstd::Error::kInvalid;

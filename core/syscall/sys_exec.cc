@@ -135,10 +135,19 @@ kstd::Result<vfs::Attributes> CheckExecutable(vfs::Vnode* v, const posix::Creden
 
 // The credentials the program starts with (set-user/group-ID bits unless
 // the mount is nosuid), and whether that is a privilege change (AT_SECURE).
+// With PR_SET_NO_NEW_PRIVS the set-ID bits are ignored and the permitted
+// set cannot grow, as Linux.
 posix::ExecCredentials ExecCredentialsFor(vfs::Vnode* v, const posix::Credentials& cred) {
   vfs::Attributes a = v->GetAttr();
-  posix::ExecFile file{a.mode, a.uid, a.gid, (v->fs()->mount_flags() & vfs::kMountNoSuid) != 0};
-  return posix::CredentialsForExec(cred, file);
+  const bool no_new_privs = CurrentProcess()->no_new_privs();
+  const bool nosuid = (v->fs()->mount_flags() & vfs::kMountNoSuid) != 0 || no_new_privs;
+  posix::ExecCredentials next = posix::CredentialsForExec(cred, {a.mode, a.uid, a.gid, nosuid});
+  if (no_new_privs) {
+    next.creds.permitted &= cred.permitted;
+    next.creds.effective &= next.creds.permitted;
+    next.creds.ambient &= next.creds.permitted;
+  }
+  return next;
 }
 
 // Reads a whole regular file. Errors: kAccess (not a regular file or not
@@ -181,6 +190,7 @@ void CommitCredentials(Process* self, const posix::Credentials& before,
                        (after.permitted & ~before.permitted) != 0;
   self->SetCredentials(after);
   self->set_dumpable(!changed);
+  if (next.secure) self->set_parent_death_signal(0);
 }
 
 const char* Basename(const char* path) {

@@ -517,6 +517,31 @@ bool AllIdsMapped() {
          outside == 0 && count == 4294967295ul;
 }
 
+// PR_SET_NO_NEW_PRIVS: once set (for good), a set-user-ID program runs
+// with the caller's ids.
+const char* NoNewPrivsIgnoresSetuid(ScratchDir& dir) {
+  CHECK_ERRNO(prctl(PR_SET_NO_NEW_PRIVS, 0, 0, 0, 0), EINVAL);
+  CHECK_EQ(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 0);
+  CHECK_OK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+  CHECK_EQ(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 1);
+  if (const char* why = BecomeUser()) return why;
+  RunResult r;
+  const char* argv[] = {"suid", "creds", nullptr};
+  const char* envp[] = {nullptr};
+  CHECK(RunProgram(dir.Path("suid"), argv, envp, &r));
+  CHECK(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+  char want[64];
+  snprintf(want, sizeof want, "ruid=%u euid=%u secure=0\n", kUser, kUser);
+  if (strstr(r.out, want) == nullptr) return Fail("want \"%s\", got \"%s\"", want, r.out);
+  int fd = open("/proc/self/status", O_RDONLY);
+  CHECK(fd >= 0);
+  char text[4096];
+  CHECK(ReadAll(fd, text, sizeof text) > 0);
+  close(fd);
+  CHECK(strstr(text, "\nNoNewPrivs:\t1\n") != nullptr);
+  return nullptr;
+}
+
 // Each case sets up as root, then checks as the user in a child.
 const char* Run(const char* (*setup)(ScratchDir&), const char* (*check)(ScratchDir&)) {
   if (!AllIdsMapped()) {
@@ -580,6 +605,7 @@ CRED_CASE(CaseSetgidDir, SetUpFiles, SetgidDirectoryGivesItsGroup)
 CRED_CASE(CaseKill, nullptr, SignalsOnlyToOnesOwnProcesses)
 CRED_CASE(CaseSetuidExec, SetUpSetuidHelper, SetuidProgramRunsAsItsOwner)
 CRED_CASE(CaseSyslog, nullptr, SyslogNeedsCapSyslog)
+CRED_CASE(CaseNoNewPrivs, SetUpSetuidHelper, NoNewPrivsIgnoresSetuid)
 #undef CRED_CASE
 
 }  // namespace
@@ -600,6 +626,7 @@ const Case kCredCases[] = {
     {"cred_kill_permission", CaseKill},
     {"cred_setuid_program", CaseSetuidExec},
     {"cred_syslog_needs_cap", CaseSyslog},
+    {"cred_no_new_privs", CaseNoNewPrivs},
     {"cred_sysv_permissions", CaseSysvPermissions},
 };
 const int kCredCaseCount = sizeof kCredCases / sizeof kCredCases[0];

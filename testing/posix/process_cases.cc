@@ -551,6 +551,91 @@ const char* ZombieStillHoldsItsGroup() {
   return nullptr;
 }
 
+// PR_SET_CHILD_SUBREAPER: a grandchild orphaned by its parent comes to the
+// subreaper (not init), which then waits for it.
+const char* ChildSubreaperAdoptsOrphans() {
+  CHECK_OK(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+  int on = 0;
+  CHECK_OK(prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0));
+  CHECK_EQ(on, 1);
+  int p[2];
+  CHECK(pipe(p) == 0);
+  pid_t a = fork();
+  CHECK(a >= 0);
+  if (a == 0) {
+    pid_t b = fork();
+    if (b < 0) _exit(1);
+    if (b == 0) {
+      for (int i = 0; i < 500 && getppid() == a; ++i) SleepMs(10);
+      pid_t adopter = getppid();
+      _exit(write(p[1], &adopter, sizeof adopter) == sizeof adopter ? 0 : 1);
+    }
+    _exit(0);  // orphans b
+  }
+  close(p[1]);
+  int status;
+  CHECK(waitpid(a, &status, 0) == a && WIFEXITED(status));
+  pid_t adopter = 0;
+  CHECK(read(p[0], &adopter, sizeof adopter) == sizeof adopter);
+  close(p[0]);
+  CHECK_OK(prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0));
+  CHECK_EQ(adopter, getpid());
+  // Ours to wait for now.
+  pid_t b = waitpid(-1, &status, 0);
+  CHECK(b > 0 && b != a && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  return nullptr;
+}
+
+// PR_SET_PDEATHSIG: the child gets the signal when its parent ends; a
+// forked child does not inherit the setting.
+int g_death_pipe = -1;
+void OnParentDeath(int) {
+  char c = 'd';
+  (void)!write(g_death_pipe, &c, 1);
+  _exit(0);
+}
+
+const char* ParentDeathSignal() {
+  int ready[2], died[2];
+  CHECK(pipe(ready) == 0 && pipe(died) == 0);
+  pid_t a = fork();
+  CHECK(a >= 0);
+  if (a == 0) {
+    pid_t b = fork();
+    if (b < 0) _exit(1);
+    if (b == 0) {
+      g_death_pipe = died[1];
+      SetHandler(SIGUSR1, OnParentDeath, 0);
+      if (prctl(PR_SET_PDEATHSIG, SIGUSR1, 0, 0, 0) != 0) _exit(2);
+      int signo = 0;
+      if (prctl(PR_GET_PDEATHSIG, &signo, 0, 0, 0) != 0 || signo != SIGUSR1) _exit(3);
+      pid_t inner = fork();  // not inherited
+      if (inner == 0) {
+        int s = -1;
+        _exit(prctl(PR_GET_PDEATHSIG, &s, 0, 0, 0) == 0 && s == 0 ? 0 : 1);
+      }
+      int st;
+      if (waitpid(inner, &st, 0) != inner || !WIFEXITED(st) || WEXITSTATUS(st) != 0) _exit(4);
+      char c = 'r';
+      (void)!write(ready[1], &c, 1);
+      for (int i = 0; i < 1000; ++i) SleepMs(10);  // the signal ends this
+      _exit(5);
+    }
+    char c;
+    _exit(read(ready[0], &c, 1) == 1 ? 0 : 1);  // then end: b's parent dies
+  }
+  close(ready[1]);
+  close(died[1]);
+  int status;
+  CHECK(waitpid(a, &status, 0) == a && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  char c = 0;
+  CHECK(read(died[0], &c, 1) == 1 && c == 'd');
+  close(ready[0]);
+  close(died[0]);
+  CHECK_ERRNO(prctl(PR_SET_PDEATHSIG, 65, 0, 0, 0), EINVAL);
+  return nullptr;
+}
+
 }  // namespace
 
 const char* PrctlSetAndGetName() {
@@ -687,6 +772,8 @@ const char* CloneChildSetTidBeforeTheChildRuns() {
 }
 
 const Case kProcessCases[] = {
+    {"prctl_child_subreaper", ChildSubreaperAdoptsOrphans},
+    {"prctl_pdeathsig", ParentDeathSignal},
     {"clone_child_settid_before_run", CloneChildSetTidBeforeTheChildRuns},
     {"rusage_of_waited_children", RusageOfWaitedChildren},
     {"fork_returns_twice", ForkReturnsTwice},
