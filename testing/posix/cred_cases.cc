@@ -483,6 +483,20 @@ const char* CaseSysvPermissions() {
   return why;
 }
 
+// Runs the set-user-ID copy of posixhelper ("suid" in `dir`) and checks
+// the effective uid and AT_SECURE it reports.
+const char* RunSetuidHelperAsUser(ScratchDir& dir, uid_t euid, int secure) {
+  RunResult r;
+  const char* argv[] = {"suid", "creds", nullptr};
+  const char* envp[] = {nullptr};
+  CHECK(RunProgram(dir.Path("suid"), argv, envp, &r));
+  CHECK(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+  char want[128];
+  snprintf(want, sizeof want, "ruid=%u euid=%u secure=%d\n", kUser, euid, secure);
+  if (strstr(r.out, want) == nullptr) return Fail("want \"%s\", got \"%s\"", want, r.out);
+  return nullptr;
+}
+
 const char* SetuidProgramRunsAsItsOwner(ScratchDir& dir) {
   // posixhelper as a set-user-ID root program run by kUser: effective 0,
   // AT_SECURE, unless the scratch file system is mounted nosuid.
@@ -490,16 +504,7 @@ const char* SetuidProgramRunsAsItsOwner(ScratchDir& dir) {
   CHECK_OK(statvfs(dir.path(), &fs));
   const bool nosuid = (fs.f_flag & ST_NOSUID) != 0;
   if (const char* why = BecomeUser()) return why;
-  RunResult r;
-  const char* argv[] = {"suid", "creds", nullptr};
-  const char* envp[] = {nullptr};
-  CHECK(RunProgram(dir.Path("suid"), argv, envp, &r));
-  CHECK(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
-  char want[128];
-  snprintf(want, sizeof want, "ruid=%u euid=%u secure=%d\n", kUser, nosuid ? kUser : 0,
-           nosuid ? 0 : 1);
-  if (strstr(r.out, want) == nullptr) return Fail("want \"%s\", got \"%s\"", want, r.out);
-  return nullptr;
+  return RunSetuidHelperAsUser(dir, nosuid ? kUser : 0, nosuid ? 0 : 1);
 }
 
 // Whether every uid exists here. Under a user namespace that maps only
@@ -525,14 +530,7 @@ const char* NoNewPrivsIgnoresSetuid(ScratchDir& dir) {
   CHECK_OK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
   CHECK_EQ(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 1);
   if (const char* why = BecomeUser()) return why;
-  RunResult r;
-  const char* argv[] = {"suid", "creds", nullptr};
-  const char* envp[] = {nullptr};
-  CHECK(RunProgram(dir.Path("suid"), argv, envp, &r));
-  CHECK(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
-  char want[64];
-  snprintf(want, sizeof want, "ruid=%u euid=%u secure=0\n", kUser, kUser);
-  if (strstr(r.out, want) == nullptr) return Fail("want \"%s\", got \"%s\"", want, r.out);
+  if (const char* why = RunSetuidHelperAsUser(dir, kUser, 0)) return why;
   int fd = open("/proc/self/status", O_RDONLY);
   CHECK(fd >= 0);
   char text[4096];
