@@ -150,6 +150,47 @@ uint64_t Process::MoveBrk(uint64_t requested) {
   return requested;
 }
 
+linux_abi::Rlimit DefaultResourceLimit(int resource) {
+  constexpr uint64_t kInf = linux_abi::kRlimInfinity;
+  switch (resource) {
+    case linux_abi::kRlimitStack: return {8ULL << 20, kInf};
+    case linux_abi::kRlimitCore: return {0, kInf};
+    case linux_abi::kRlimitNproc: return {kDefaultProcessLimit, kDefaultProcessLimit};
+    case linux_abi::kRlimitNofile:
+      return {static_cast<uint64_t>(fd::kDefaultFdLimit), static_cast<uint64_t>(fd::kMaxFds)};
+    case linux_abi::kRlimitMemlock: return {64 * 1024, 64 * 1024};
+    case linux_abi::kRlimitSigpending: return {kDefaultProcessLimit, kDefaultProcessLimit};
+    case linux_abi::kRlimitMsgqueue: return {819200, 819200};
+    case linux_abi::kRlimitNice:
+    case linux_abi::kRlimitRtprio: return {0, 0};
+    default: return {kInf, kInf};
+  }
+}
+
+linux_abi::Rlimit Process::resource_limit(int resource) const {
+  SpinLockGuard guard(cred_lock_);
+  return limits_[resource];
+}
+
+void Process::set_resource_limit(int resource, linux_abi::Rlimit limit) {
+  SpinLockGuard guard(cred_lock_);
+  limits_[resource] = limit;
+}
+
+uint64_t Process::CountProcessesOf(uint32_t uid) {
+  struct Count {
+    uint32_t uid;
+    uint64_t n = 0;
+  } count{uid};
+  ForEach(
+      [](Process* p, void* c) {
+        auto* count = static_cast<Count*>(c);
+        if (!p->terminated() && p->credentials().ruid == count->uid) ++count->n;
+      },
+      &count);
+  return count.n;
+}
+
 posix::Credentials Process::credentials() const {
   SpinLockGuard guard(cred_lock_);
   return creds_;
@@ -184,6 +225,7 @@ Process::Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t h
       handles_(handle_secret),
       start_nanos_(hal::MonotonicNanos()) {
   kstd::CopyString(name_, sizeof name_, name);
+  for (int r = 0; r < linux_abi::kRlimitCount; ++r) limits_[r] = DefaultResourceLimit(r);
   // A process starts in its parent's group and session; init (no parent)
   // leads its own.
   kstd::RefPtr<Process> parent = parent_pid != 0 ? FindByPid(parent_pid) : kstd::RefPtr<Process>();
@@ -255,6 +297,16 @@ bool IsUserTlsBase(uint64_t base) { return base < hal::UserAddressLimit(); }
 kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal::ThreadContext& cpu,
                                                    const CloneOptions& options) {
   if (options.set_tls && !IsUserTlsBase(options.tls)) return kstd::Error::kPermission;
+  // RLIMIT_NPROC: a user other than root without CAP_SYS_RESOURCE or
+  // CAP_SYS_ADMIN may not have more processes (EAGAIN), as Linux.
+  {
+    const posix::Credentials c = credentials();
+    const bool exempt =
+        c.ruid == 0 || c.Has(linux_abi::kCapSysResource) || c.Has(linux_abi::kCapSysAdmin);
+    if (!exempt && CountProcessesOf(c.ruid) >= resource_limit(linux_abi::kRlimitNproc).cur) {
+      return kstd::Error::kAgain;
+    }
+  }
   uint64_t pid = __atomic_fetch_add(&g_next_pid, 1, __ATOMIC_RELAXED);
   kstd::RefPtr<Process> child =
       kstd::AdoptRef(new (kstd::nothrow) Process(name_, pid, pid_, HandleSecret(pid)));
@@ -283,6 +335,7 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
     child->umask_ = umask_;
   }
   child->SetCredentials(credentials());
+  for (int r = 0; r < linux_abi::kRlimitCount; ++r) child->set_resource_limit(r, resource_limit(r));
   child->set_dumpable(dumpable());
   if (no_new_privs()) child->set_no_new_privs();
   child->pgid_ = pgid();

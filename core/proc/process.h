@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "abi/linux/resource.h"
 #include "core/fd/fd_table.h"
 #include "core/object/handle_table.h"
 #include "core/object/kernel_object.h"
@@ -64,6 +65,13 @@ struct ResourceUsage {
 /// CLONE_SETTLS and arch_prctl(ARCH_SET_FS) refuse others with EPERM, as
 /// Linux does.
 bool IsUserTlsBase(uint64_t base);
+
+/// Linux's limits for init, which every process inherits unless changed:
+/// 8 MiB stack, no core files, 64 KiB locked memory, 1024 (hard 16384) open
+/// files, kDefaultProcessLimit processes, 819200 bytes of message queues,
+/// nice and realtime priority 0, the rest unlimited.
+inline constexpr uint64_t kDefaultProcessLimit = 4096;
+linux_abi::Rlimit DefaultResourceLimit(int resource);
 
 class Process final : public KernelObject {
  public:
@@ -145,6 +153,16 @@ class Process final : public KernelObject {
   /// Just the fs uid/gid and effective capabilities' answer for `cap`,
   /// without copying the groups.
   bool HasCapability(uint32_t cap) const EXCLUDES(cred_lock_);
+  /// The resource limits (getrlimit/setrlimit/prlimit64): a new process
+  /// has Linux's defaults for init (DefaultResourceLimit), fork copies them,
+  /// execve keeps them. RLIMIT_NOFILE's soft limit is the fd table's own.
+  /// Enforced: RLIMIT_NOFILE (the fd table) and RLIMIT_NPROC (fork); the
+  /// rest are kept and reported.
+  linux_abi::Rlimit resource_limit(int resource) const EXCLUDES(cred_lock_);
+  void set_resource_limit(int resource, linux_abi::Rlimit limit) EXCLUDES(cred_lock_);
+  /// How many live processes have real uid `uid` (RLIMIT_NPROC's count).
+  static uint64_t CountProcessesOf(uint32_t uid);
+
   /// PR_GET_DUMPABLE: cleared by an execve that changed credentials, so the
   /// process's /proc files are no longer its user's to read.
   bool dumpable() const { return __atomic_load_n(&dumpable_, __ATOMIC_RELAXED); }
@@ -365,6 +383,7 @@ class Process final : public KernelObject {
   uint32_t umask_ GUARDED_BY(fs_lock_) = 022;
   mutable SpinLock cred_lock_;
   posix::Credentials creds_ GUARDED_BY(cred_lock_) = posix::Credentials::Root();
+  linux_abi::Rlimit limits_[linux_abi::kRlimitCount] GUARDED_BY(cred_lock_);
   bool dumpable_ = true;
   bool no_new_privs_ = false;
   int pdeathsig_ = 0;

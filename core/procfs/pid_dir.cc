@@ -36,7 +36,8 @@ enum class PidFileKind : uint8_t {
   kEnviron,
   kMaps,
   kMounts,
-  kTessera
+  kTessera,
+  kLimits
 };
 
 // ptrace_may_access(PTRACE_MODE_READ_FSCREDS) for the calling process:
@@ -101,6 +102,16 @@ class PidFile final : public vfs::SyntheticFile {
         break;
       case PidFileKind::kMounts: return RenderMounts(out);  // one namespace, no chroot
       case PidFileKind::kTessera: RenderTessera(p.get(), out); break;
+      case PidFileKind::kLimits: {
+        linux_abi::Rlimit limits[linux_abi::kRlimitCount];
+        for (int r = 0; r < linux_abi::kRlimitCount; ++r) limits[r] = p->resource_limit(r);
+        // The soft limit on open files is the fd table's.
+        if (p->fds() != nullptr) {
+          limits[linux_abi::kRlimitNofile].cur = static_cast<uint64_t>(p->fds()->limit());
+        }
+        RenderLimits(limits, out);
+        break;
+      }
     }
     return kstd::Ok();
   }
@@ -375,6 +386,7 @@ constexpr PidEntry kPidEntries[] = {
     {"environ", VnodeType::kRegular, 0400, PidFileKind::kEnviron, {}},
     {"exe", VnodeType::kSymlink, 0777, {}, PidLinkKind::kExe},
     {"fd", VnodeType::kDirectory, 0500, {}, {}},
+    {"limits", VnodeType::kRegular, 0444, PidFileKind::kLimits, {}},
     {"maps", VnodeType::kRegular, 0444, PidFileKind::kMaps, {}},
     {"mounts", VnodeType::kRegular, 0444, PidFileKind::kMounts, {}},
     {"root", VnodeType::kSymlink, 0777, {}, PidLinkKind::kRoot},

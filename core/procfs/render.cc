@@ -143,6 +143,40 @@ void RenderStatus(const ProcessView& v, TextBuffer& out) {
   out.Printf("Cpus_allowed:\t1\nCpus_allowed_list:\t0\nMems_allowed:\t1\nMems_allowed_list:\t0\n");
 }
 
+void RenderLimits(const linux_abi::Rlimit (&limits)[linux_abi::kRlimitCount], TextBuffer& out) {
+  struct Name {
+    const char* name;
+    const char* unit;  // null: none
+  };
+  static constexpr Name kNames[linux_abi::kRlimitCount] = {
+      {"Max cpu time", "seconds"},        {"Max file size", "bytes"},
+      {"Max data size", "bytes"},         {"Max stack size", "bytes"},
+      {"Max core file size", "bytes"},    {"Max resident set", "bytes"},
+      {"Max processes", "processes"},     {"Max open files", "files"},
+      {"Max locked memory", "bytes"},     {"Max address space", "bytes"},
+      {"Max file locks", "locks"},        {"Max pending signals", "signals"},
+      {"Max msgqueue size", "bytes"},     {"Max nice priority", nullptr},
+      {"Max realtime priority", nullptr}, {"Max realtime timeout", "us"},
+  };
+  out.Printf("%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+  for (int i = 0; i < linux_abi::kRlimitCount; ++i) {
+    const uint64_t values[2] = {limits[i].cur, limits[i].max};
+    out.Printf("%-25s ", kNames[i].name);
+    for (uint64_t v : values) {
+      if (v == linux_abi::kRlimInfinity) {
+        out.Printf("%-20s ", "unlimited");
+      } else {
+        out.Printf("%-20lu ", v);
+      }
+    }
+    if (kNames[i].unit != nullptr) {
+      out.Printf("%-10s\n", kNames[i].unit);
+    } else {
+      out.Printf("\n");
+    }
+  }
+}
+
 void RenderStatm(const ProcessView& v, TextBuffer& out) {
   if (!v.has_memory) {
     out.Printf("0 0 0 0 0 0 0\n");

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/linux/resource.h"
 #include "core/vfs/synthetic.h"
 
 namespace core::procfs {
@@ -89,6 +90,8 @@ void RenderStat(const ProcessView& v, TextBuffer& out);
 void RenderStatus(const ProcessView& v, TextBuffer& out);
 /// /proc/<pid>/statm: size resident shared text lib data dt, in pages.
 void RenderStatm(const ProcessView& v, TextBuffer& out);
+/// /proc/<pid>/limits: Linux's table of the 16 resource limits.
+void RenderLimits(const linux_abi::Rlimit (&limits)[linux_abi::kRlimitCount], TextBuffer& out);
 
 /// Copies a process name into a comm (truncated to kCommMax).
 void SetComm(ProcessView* v, const char* name);

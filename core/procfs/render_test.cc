@@ -310,6 +310,24 @@ TEST(Status, IdsGroupsAndCapabilitiesAsLinux) {
       << s;
 }
 
+TEST(Limits, LinuxsTable) {
+  linux_abi::Rlimit limits[linux_abi::kRlimitCount];
+  for (auto& l : limits) l = {linux_abi::kRlimInfinity, linux_abi::kRlimInfinity};
+  limits[linux_abi::kRlimitStack] = {8388608, linux_abi::kRlimInfinity};
+  limits[linux_abi::kRlimitCore] = {0, linux_abi::kRlimInfinity};
+  limits[linux_abi::kRlimitNproc] = {96367, 96367};
+  limits[linux_abi::kRlimitNofile] = {20000, 20000};
+  limits[linux_abi::kRlimitMemlock] = {8388608, 8388608};
+  limits[linux_abi::kRlimitSigpending] = {96367, 96367};
+  limits[linux_abi::kRlimitMsgqueue] = {819200, 819200};
+  limits[linux_abi::kRlimitNice] = {0, 0};
+  limits[linux_abi::kRlimitRtprio] = {0, 0};
+  TextBuffer b;
+  RenderLimits(limits, b);
+  // The host's /proc/self/limits with these values, byte for byte.
+  EXPECT_EQ(Text(b), ReadFixture("linux_6.18_limits.txt"));
+}
+
 TEST(Status, StateNames) {
   EXPECT_STREQ(StateName('R'), "R (running)");
   EXPECT_STREQ(StateName('S'), "S (sleeping)");

@@ -1,6 +1,6 @@
 // Linux resource calls: the limits a process has (getrlimit, setrlimit,
-// prlimit64; RLIMIT_NOFILE is the fd table's, the others are fixed and
-// reported as Linux would) and what it and its
+// prlimit64: kept per process, see Process::resource_limit; RLIMIT_NOFILE's
+// soft limit is the fd table's) and what it and its
 // waited-for children used (getrusage, times).
 
 #include "abi/linux/resource.h"
@@ -12,63 +12,43 @@
 
 namespace core::syscall {
 
-namespace {
-
-// Resource limits as a new process has them (RLIMIT_NOFILE's soft limit is
-// then the fd table's own).
-constexpr uint64_t kInfinity = ~0ULL;
-struct Rlimit {
-  uint64_t cur, max;
-};
-
-Rlimit DefaultLimit(int resource) {
-  switch (resource) {
-    case linux_abi::kRlimitNofile: return {fd::kDefaultFdLimit, fd::kMaxFds};
-    case linux_abi::kRlimitStack: return {8ULL << 20, kInfinity};
-    case 8: return {64 * 1024, 64 * 1024};  // RLIMIT_MEMLOCK
-    case 4: return {0, kInfinity};          // RLIMIT_CORE
-    default: return {kInfinity, kInfinity};
-  }
-}
-
-}  // namespace
-
 kstd::Result<uint64_t> SysLinuxPrlimit64(int32_t pid, uint32_t resource,
                                          UserPtr<const void> new_limit, UserPtr<void> old_limit) {
   if (resource >= linux_abi::kRlimitCount) return kstd::Error::kInvalid;
-  if (pid != 0 && static_cast<uint64_t>(pid) != CurrentProcess()->pid()) {
-    if (!Process::FindByPid(static_cast<uint64_t>(pid))) return kstd::Error::kSearch;
-  }
-  Rlimit current = DefaultLimit(static_cast<int>(resource));
-  // RLIMIT_NOFILE is the fd table's own (settable up to kMaxFds); the
-  // others are fixed.
+  const int r = static_cast<int>(resource);
   kstd::RefPtr<Process> target = pid == 0 ? kstd::RefPtr<Process>::FromRaw(CurrentProcess())
                                           : Process::FindByPid(static_cast<uint64_t>(pid));
-  if (!target) return kstd::Error::kSearch;
+  if (!target || pid < 0) return kstd::Error::kSearch;
+  const posix::Credentials me = CurrentProcess()->credentials();
   if (target.get() != CurrentProcess()) {
     // check_prlimit_permission: the target's ids all the caller's real uid
     // and gid, or CAP_SYS_RESOURCE.
-    const posix::Credentials me = CurrentProcess()->credentials();
     const posix::Credentials them = target->credentials();
     const bool same = me.ruid == them.ruid && me.ruid == them.euid && me.ruid == them.suid &&
                       me.rgid == them.rgid && me.rgid == them.egid && me.rgid == them.sgid;
     if (!same && !me.Has(linux_abi::kCapSysResource)) return kstd::Error::kPermission;
   }
-  bool nofile = resource == linux_abi::kRlimitNofile && target->fds() != nullptr;
+  // RLIMIT_NOFILE's soft limit is the fd table's own.
+  const bool nofile = r == linux_abi::kRlimitNofile && target->fds() != nullptr;
+  linux_abi::Rlimit current = target->resource_limit(r);
   if (nofile) current.cur = static_cast<uint64_t>(target->fds()->limit());
+  linux_abi::Rlimit wanted{};
+  if (new_limit.address() != 0) {
+    TRY(new_limit.CopyIn(&wanted, sizeof wanted));
+    if (wanted.cur > wanted.max) return kstd::Error::kInvalid;
+    // Raising a hard limit needs CAP_SYS_RESOURCE; open files never go past
+    // what the fd table can hold (Linux's nr_open).
+    if (wanted.max > current.max && !me.Has(linux_abi::kCapSysResource)) {
+      return kstd::Error::kPermission;
+    }
+    if (nofile && wanted.max > static_cast<uint64_t>(fd::kMaxFds)) return kstd::Error::kPermission;
+  }
   if (old_limit.address() != 0 && old_limit.CopyOut(&current, sizeof current).is_error()) {
     return kstd::Error::kFault;
   }
   if (new_limit.address() != 0) {
-    Rlimit wanted;
-    TRY(new_limit.CopyIn(&wanted, sizeof wanted));
-    if (wanted.cur > wanted.max) return kstd::Error::kInvalid;
-    // Limits are fixed today: lowering or keeping them is fine (they are
-    // already what is enforced or looser than what the kernel can do);
-    // raising a hard limit above the kernel's is not.
-    if (wanted.max > current.max) return kstd::Error::kPermission;
-    if (nofile)
-      target->fds()->set_limit(static_cast<int>(kstd::Min<uint64_t>(wanted.cur, fd::kMaxFds)));
+    target->set_resource_limit(r, wanted);
+    if (nofile) target->fds()->set_limit(static_cast<int>(wanted.cur));
   }
   return 0;
 }

@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -540,6 +541,49 @@ const char* NoNewPrivsIgnoresSetuid(ScratchDir& dir) {
   return nullptr;
 }
 
+// RLIMIT_NPROC counts a user's processes (root is exempt); raising a hard
+// limit needs CAP_SYS_RESOURCE; /proc/self/limits shows the values.
+const char* NprocLimitsAUser(ScratchDir& dir) {
+  (void)dir;
+  struct rlimit two = {2, 2};
+  CHECK_OK(setrlimit(RLIMIT_NPROC, &two));
+  CHECK_OK(setgroups(0, nullptr));
+  CHECK_OK(setgid(4242));
+  CHECK_OK(setuid(4242));  // a uid with no other processes
+  pid_t first = fork();
+  CHECK(first >= 0);
+  if (first == 0) {
+    for (int i = 0; i < 1000; ++i) SleepMs(10);
+    _exit(0);
+  }
+  errno = 0;
+  pid_t second = fork();
+  if (second == 0) _exit(0);
+  const int err = errno;
+  kill(first, SIGKILL);
+  int status;
+  waitpid(first, &status, 0);
+  if (second > 0) waitpid(second, &status, 0);
+  CHECK(second == -1 && err == EAGAIN);
+  struct rlimit more = {3, 3}, bad = {2, 1}, got;
+  CHECK_ERRNO(setrlimit(RLIMIT_NPROC, &more), EPERM);
+  CHECK_ERRNO(setrlimit(RLIMIT_NPROC, &bad), EINVAL);
+  CHECK_OK(getrlimit(RLIMIT_NPROC, &got));
+  CHECK(got.rlim_cur == 2 && got.rlim_max == 2);
+  struct rlimit one = {1, 2};
+  CHECK_OK(setrlimit(RLIMIT_NPROC, &one));  // lowering the soft limit: fine
+  int fd = open("/proc/self/limits", O_RDONLY);
+  CHECK(fd >= 0);
+  char text[4096];
+  CHECK(ReadAll(fd, text, sizeof text) > 0);
+  close(fd);
+  CHECK(strstr(text,
+               "\nMax processes             1                    2                    "
+               "processes \n") != nullptr);
+  CHECK_ERRNO(prlimit(getppid(), RLIMIT_CORE, nullptr, &got), EPERM);  // root's process
+  return nullptr;
+}
+
 // Each case sets up as root, then checks as the user in a child.
 const char* Run(const char* (*setup)(ScratchDir&), const char* (*check)(ScratchDir&)) {
   if (!AllIdsMapped()) {
@@ -604,6 +648,7 @@ CRED_CASE(CaseKill, nullptr, SignalsOnlyToOnesOwnProcesses)
 CRED_CASE(CaseSetuidExec, SetUpSetuidHelper, SetuidProgramRunsAsItsOwner)
 CRED_CASE(CaseSyslog, nullptr, SyslogNeedsCapSyslog)
 CRED_CASE(CaseNoNewPrivs, SetUpSetuidHelper, NoNewPrivsIgnoresSetuid)
+CRED_CASE(CaseNproc, nullptr, NprocLimitsAUser)
 #undef CRED_CASE
 
 }  // namespace
@@ -625,6 +670,7 @@ const Case kCredCases[] = {
     {"cred_setuid_program", CaseSetuidExec},
     {"cred_syslog_needs_cap", CaseSyslog},
     {"cred_no_new_privs", CaseNoNewPrivs},
+    {"cred_rlimit_nproc", CaseNproc},
     {"cred_sysv_permissions", CaseSysvPermissions},
 };
 const int kCredCaseCount = sizeof kCredCases / sizeof kCredCases[0];
