@@ -34,6 +34,7 @@
 #include "servers/fs/ext2/block_cache.h"
 #include "servers/fs/ext2/block_device.h"
 #include "servers/fs/ext2/format.h"
+#include "servers/fs/ext2/journal.h"
 
 namespace servers::fs::ext2 {
 
@@ -179,6 +180,9 @@ struct MountReport {
   int16_t max_mount_count = 0;
   uint32_t block_size = 0;
   uint32_t groups = 0;
+  bool journaled = false;              // writes go through the JBD2 journal (ext3)
+  uint32_t replayed_transactions = 0;  // journal transactions replayed at this mount
+  bool replay_dropped_torn = false;    // the log ended in an uncommitted transaction
 };
 
 class Ext2 {
@@ -348,13 +352,34 @@ class Ext2 {
   kstd::Result<void> StoreGroup(uint32_t group);
   kstd::Result<void> FlushAll();
   void ResetState();
+  kstd::Result<MountReport> MountOnce(BlockDevice* device, const MountOptions& options,
+                                      bool* replayed);
+
+  // ext2_journal.cc: the journal (has_journal).
+  /// Maps the journal inode and opens the journal. Errors: kInvalid,
+  /// kNotSupported, kIo, kNoMemory (logged).
+  kstd::Result<void> OpenJournal();
+  /// Replays the log, then clears needs_recovery on the disk.
+  kstd::Result<void> ReplayJournal(MountReport* report);
+  kstd::Result<void> WriteSuperblockDirect(const Superblock& sb);
+  kstd::Result<void> StartJournaling();
+  /// Commits and checkpoints the running transaction. Errors: kIo.
+  kstd::Result<void> CommitJournal();
+  kstd::Result<void> OperationBoundary();
+  void DropCommittedMaps();
+  /// Keeps the group's block bitmap as the last commit left it (once per
+  /// transaction) before a block in it is freed. Errors: kNoMemory.
+  kstd::Result<void> SnapshotBlockBitmap(uint32_t group, const uint8_t* map);
   int64_t Now();
   /// Now() as an on-disk timestamp (32-bit, clamped).
   uint32_t DiskNow();
   void Log(LogLevel level, const char* format, ...) __attribute__((format(printf, 3, 4)));
   /// Logs damage, records it, and returns kIo.
   kstd::Error Corrupt(const char* format, ...) __attribute__((format(printf, 2, 3)));
-  kstd::Result<void> CheckWritable() const;
+  /// Whether changes are allowed; at an operation's start, so with a
+  /// journal it also commits a transaction that has grown large (the
+  /// previous operations are complete: transactions split only here).
+  kstd::Result<void> CheckWritable();
   uint32_t GroupFirstBlock(uint32_t group) const;
   uint32_t GroupBlockCount(uint32_t group) const;
   bool GroupHasSuper(uint32_t group) const;
@@ -460,6 +485,13 @@ class Ext2 {
   uint64_t max_file_size_ = 0;
   uint64_t max_file_blocks_ = 0;
   bool filetype_ = false;  // directory entries carry a file type
+
+  Journal* journal_ = nullptr;  // has_journal images
+  // Per group, with a journal: the block bitmap as of the last commit, if a
+  // block was freed in the group since (those blocks are not reallocated
+  // before the commit, so a crash cannot hand them out twice).
+  uint8_t** committed_maps_ = nullptr;
+  uint32_t txn_freed_blocks_ = 0;
 
   GroupDesc* groups_ = nullptr;
   uint8_t* group_flags_ = nullptr;  // kGroup* bits per group
