@@ -526,6 +526,12 @@ kstd::Result<MountReport> Ext2::MountOnce(BlockDevice* device, const MountOption
       *replayed = true;
       return report;
     }
+    if (sb_.s_last_orphan != 0) {
+      Log(LogLevel::kWarning,
+          "the orphan inode list (from inode %u) left by a crash is not processed here; e2fsck "
+          "frees those inodes",
+          sb_.s_last_orphan);
+    }
     if (journal_->unknown_ro_features() && !read_only_) {
       Log(LogLevel::kWarning,
           "mounting read-only: the journal has read-only-compatible features this code does not "

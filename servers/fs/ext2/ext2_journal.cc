@@ -21,8 +21,7 @@ constexpr uint64_t kMaxJournalBlocks = 1u << 20;
 
 kstd::Result<void> Ext2::OpenJournal() {
   uint32_t ino = sb_.s_journal_inum;
-  if ((sb_.s_feature_incompat & kIncompatJournalDev) != 0 || ino == 0 ||
-      ino > sb_.s_inodes_count) {
+  if ((sb_.s_feature_incompat & kIncompatJournalDev) != 0 || ino == 0 || ino > sb_.s_inodes_count) {
     Log(LogLevel::kError, "not mounting: the journal inode %u is not in this file system", ino);
     return kstd::Error::kInvalid;
   }
@@ -48,7 +47,8 @@ kstd::Result<void> Ext2::OpenJournal() {
       delete[] map;
       return kstd::Error::kInvalid;
     }
-    for (uint32_t k = 0; k < extent.value().count && n < length; ++k) map[n++] = extent.value().block + k;
+    for (uint32_t k = 0; k < extent.value().count && n < length; ++k)
+      map[n++] = extent.value().block + k;
   }
   journal_ = new (kstd::nothrow) Journal;
   if (journal_ == nullptr) {

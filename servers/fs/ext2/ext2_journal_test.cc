@@ -48,9 +48,9 @@ using testing::ShellQuote;
 using testing::WriteAll;
 using testing::WriteHostFile;
 
-#define ASSERT_OK(expr)                                                                \
-  do {                                                                                 \
-    auto _r = (expr);                                                                  \
+#define ASSERT_OK(expr)                                                                      \
+  do {                                                                                       \
+    auto _r = (expr);                                                                        \
     ASSERT_TRUE(_r.ok()) << #expr << ": " << kstd::ErrorName(_r.error()) << "\n" << LogOf(); \
   } while (0)
 
@@ -190,8 +190,7 @@ TEST_P(ReplayTest, ReplaysCommittedTransactionsFromDebugfs) {
   ExpectClean();
   ASSERT_NE(blocks_[0], 0u);
   std::string fresh = PatternBytes(2 * bs_, 2);
-  CommandResult w =
-      DebugfsScript(image_, "jo\n" + Jw({blocks_[0], blocks_[1]}, fresh) + "jc\n");
+  CommandResult w = DebugfsScript(image_, "jo\n" + Jw({blocks_[0], blocks_[1]}, fresh) + "jc\n");
   ASSERT_TRUE(NeedsRecovery(image_)) << w.output;
   ASSERT_EQ(LogBlocksOfType(image_, 2).size(), 1u) << "one commit block in the log";
 
@@ -455,10 +454,9 @@ class Workload {
     std::string target = std::string("\xC0\x3B\x39\x98", 4) + std::string(96, 'q');
     auto dir = Resolve(fs_, "/d1");
     ASSERT_TRUE(dir.ok());
-    ASSERT_TRUE(
-        fs_.Symlink(dir.value().ino, Name("s"), kstd::Span<const char>(target.data(), target.size()),
-                    0, 0)
-            .ok());
+    ASSERT_TRUE(fs_.Symlink(dir.value().ino, Name("s"),
+                            kstd::Span<const char>(target.data(), target.size()), 0, 0)
+                    .ok());
     symlink_target_ = target;
     Write("/d1/e", PatternBytes(20 * 1024, 22));
     Unlink("/b");
@@ -506,7 +504,8 @@ class Workload {
   void Write(const std::string& path, const std::string& data) {
     std::string leaf;
     uint32_t parent = Parent(path, &leaf);
-    auto c = fs_.Create(parent, Name(leaf.c_str()), CreateRequest{FileType::kRegular, 0644, 0, 0, 0});
+    auto c =
+        fs_.Create(parent, Name(leaf.c_str()), CreateRequest{FileType::kRegular, 0644, 0, 0, 0});
     ASSERT_TRUE(c.ok()) << path << log_.All();
     ASSERT_TRUE(WriteAll(fs_, c.value().ino, 0, data).ok()) << path;
     model_[path] = data;
@@ -672,8 +671,8 @@ void CheckE2fsckReplaysOurLog(const std::string& fixture, bool csum_v3) {
     // journal_checksum mount option makes).
     uint64_t off = JournalBlockOffset(base_path, 0, 1024);
     std::string sb = ReadFileRange(base_path, off, 1024);
-    uint32_t incompat = jbd2::Load32(reinterpret_cast<const uint8_t*>(sb.data()) +
-                                     jbd2::kSbFeatureIncompat);
+    uint32_t incompat =
+        jbd2::Load32(reinterpret_cast<const uint8_t*>(sb.data()) + jbd2::kSbFeatureIncompat);
     Patch(base_path, off + jbd2::kSbFeatureIncompat, Be32(incompat | jbd2::kIncompatCsumV3));
     Patch(base_path, off + jbd2::kSbChecksumType, std::string(1, '\x04'));
     FixJournalSuperblockChecksum(base_path, 1024);

@@ -15,7 +15,6 @@ using jbd2::Load16;
 using jbd2::Load32;
 using jbd2::Store32;
 
-
 Journal::~Journal() {
   delete[] map_;
   delete[] super_;
@@ -157,8 +156,7 @@ kstd::Result<void> Journal::Open(BlockDevice* device, uint32_t block_size, uint6
   }
   uint32_t tail = checksummed() ? jbd2::kTailSize : 0;
   // The first tag of a descriptor carries the UUID; the others say SAME_UUID.
-  tags_per_descriptor_ =
-      (block_size_ - jbd2::kHeaderSize - tail - jbd2::kUuidSize) / tag_size_;
+  tags_per_descriptor_ = (block_size_ - jbd2::kHeaderSize - tail - jbd2::kUuidSize) / tag_size_;
   uint32_t usable = maxlen_ - first_;
   // m metadata blocks need m + ceil(m / tags) descriptors + 1 commit block.
   size_t m = usable - 2;
@@ -304,9 +302,9 @@ kstd::Result<Journal::ScanResult> Journal::Scan() {
         return kstd::Error::kInvalid;
       }
       for (uint32_t off = jbd2::kRevokeHeaderSize; off < used; off += record) {
-        uint64_t b = bit64_ ? (static_cast<uint64_t>(Load32(block + off)) << 32) |
-                                  Load32(block + off + 4)
-                            : Load32(block + off);
+        uint64_t b =
+            bit64_ ? (static_cast<uint64_t>(Load32(block + off)) << 32) | Load32(block + off + 4)
+                   : Load32(block + off);
         TRY(AddRevoke(b, sequence));
       }
       pos = Next(pos, 1);
@@ -369,32 +367,32 @@ kstd::Result<Journal::ReplayReport> Journal::Replay() {
     if (type != jbd2::kDescriptorBlock) continue;  // revoke blocks: read in Scan
     // Validated by Scan; walk the tags again, each followed by its copy.
     uint32_t data_pos = pos;
-    uint32_t tags = ForEachTag(descriptor, [&](uint32_t, uint64_t target, uint32_t flags,
-                                               uint32_t checksum) {
-      uint32_t here = data_pos;
-      data_pos = Next(data_pos, 1);
-      if (status.is_error()) return;
-      status = ReadJournalBlock(here, data);
-      if (status.is_error()) return;
-      if (checksummed() && TagChecksum(sequence, data) != checksum) {
-        ++report.bad_checksums;
-        return;
-      }
-      if (revoke_ && IsRevoked(target, sequence)) {
-        ++report.revoked;
-        return;
-      }
-      if ((flags & jbd2::kTagEscape) != 0) Store32(data, jbd2::kMagic);
-      auto w = device_->Write(target * sectors_per_block_, sectors_per_block_,
-                              kstd::Span<const uint8_t>(data, block_size_));
-      if (w.is_error()) {
-        Fail("cannot write replayed block %llu", static_cast<unsigned long long>(target));
-        status = w.error() == kstd::Error::kReadOnlyFs ? kstd::Error::kReadOnlyFs
-                                                       : kstd::Error::kIo;
-        return;
-      }
-      ++report.blocks;
-    });
+    uint32_t tags =
+        ForEachTag(descriptor, [&](uint32_t, uint64_t target, uint32_t flags, uint32_t checksum) {
+          uint32_t here = data_pos;
+          data_pos = Next(data_pos, 1);
+          if (status.is_error()) return;
+          status = ReadJournalBlock(here, data);
+          if (status.is_error()) return;
+          if (checksummed() && TagChecksum(sequence, data) != checksum) {
+            ++report.bad_checksums;
+            return;
+          }
+          if (revoke_ && IsRevoked(target, sequence)) {
+            ++report.revoked;
+            return;
+          }
+          if ((flags & jbd2::kTagEscape) != 0) Store32(data, jbd2::kMagic);
+          auto w = device_->Write(target * sectors_per_block_, sectors_per_block_,
+                                  kstd::Span<const uint8_t>(data, block_size_));
+          if (w.is_error()) {
+            Fail("cannot write replayed block %llu", static_cast<unsigned long long>(target));
+            status =
+                w.error() == kstd::Error::kReadOnlyFs ? kstd::Error::kReadOnlyFs : kstd::Error::kIo;
+            return;
+          }
+          ++report.blocks;
+        });
     pos = Next(pos, tags);
   }
   delete[] descriptor;
@@ -413,8 +411,7 @@ kstd::Result<Journal::ReplayReport> Journal::Replay() {
 
 kstd::Result<void> Journal::Stage(uint32_t pos, const uint8_t* block) {
   uint32_t max = BlockCache::kMaxRunBytes / block_size_;
-  if (run_blocks_ > 0 &&
-      (run_blocks_ == max || map_[pos] != map_[run_first_] + run_blocks_)) {
+  if (run_blocks_ > 0 && (run_blocks_ == max || map_[pos] != map_[run_first_] + run_blocks_)) {
     TRY(WriteStaged());
   }
   if (run_blocks_ == 0) run_first_ = pos;
@@ -487,7 +484,8 @@ kstd::Result<void> Journal::CommitChunk(BlockCache* cache, CacheEntry** entries,
       if (k + 1 == n) {
         if (tail != 0) {
           Store32(descriptor + block_size_ - tail, 0);
-          Store32(descriptor + block_size_ - tail, Crc32cUpdate(csum_seed_, descriptor, block_size_));
+          Store32(descriptor + block_size_ - tail,
+                  Crc32cUpdate(csum_seed_, descriptor, block_size_));
         }
       }
     }
@@ -516,7 +514,8 @@ kstd::Result<void> Journal::CommitChunk(BlockCache* cache, CacheEntry** entries,
     if (checksummed()) {
       descriptor[jbd2::kCommitChecksumType] = 0;
       descriptor[jbd2::kCommitChecksumSize] = 0;
-      Store32(descriptor + jbd2::kCommitChecksum, Crc32cUpdate(csum_seed_, descriptor, block_size_));
+      Store32(descriptor + jbd2::kCommitChecksum,
+              Crc32cUpdate(csum_seed_, descriptor, block_size_));
     }
     status = WriteJournalBlock(pos, descriptor);
     if (status.is_error() || device_->Flush().is_error()) {

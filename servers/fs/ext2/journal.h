@@ -35,11 +35,11 @@ namespace servers::fs::ext2 {
 class Journal {
  public:
   struct ReplayReport {
-    uint32_t transactions = 0;  // committed transactions replayed
-    uint32_t blocks = 0;        // blocks written home
-    uint32_t revoked = 0;       // blocks skipped: revoked by a later transaction
-    uint32_t bad_checksums = 0; // blocks skipped: their tag checksum did not match
-    bool torn = false;          // a last transaction without a valid commit was dropped
+    uint32_t transactions = 0;   // committed transactions replayed
+    uint32_t blocks = 0;         // blocks written home
+    uint32_t revoked = 0;        // blocks skipped: revoked by a later transaction
+    uint32_t bad_checksums = 0;  // blocks skipped: their tag checksum did not match
+    bool torn = false;           // a last transaction without a valid commit was dropped
   };
 
   Journal() = default;

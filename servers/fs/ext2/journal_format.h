@@ -55,10 +55,10 @@ inline constexpr uint32_t kSupportedIncompat =
 inline constexpr uint8_t kChecksumCrc32c = 4;
 
 // Block tag flags.
-inline constexpr uint32_t kTagEscape = 0x1;     // the block started with kMagic: restore it
-inline constexpr uint32_t kTagSameUuid = 0x2;   // no 16-byte UUID follows the tag
-inline constexpr uint32_t kTagDeleted = 0x4;    // (unused by JBD2)
-inline constexpr uint32_t kTagLastTag = 0x8;    // the descriptor's last tag
+inline constexpr uint32_t kTagEscape = 0x1;    // the block started with kMagic: restore it
+inline constexpr uint32_t kTagSameUuid = 0x2;  // no 16-byte UUID follows the tag
+inline constexpr uint32_t kTagDeleted = 0x4;   // (unused by JBD2)
+inline constexpr uint32_t kTagLastTag = 0x8;   // the descriptor's last tag
 inline constexpr uint32_t kUuidSize = 16;
 
 // Tag layouts. Without CSUM_V3 (journal_block_tag_t): blocknr (4),
