@@ -143,8 +143,10 @@ class BlockCache {
   /// plain write-back cache; turning it off requires no journaled blocks.
   void SetJournaling(bool on) { journaling_ = on; }
   bool journaling() const { return journaling_; }
-  /// Dirty metadata blocks waiting for the journal.
+  /// Dirty metadata blocks waiting for the journal (walks the index).
   size_t journaled_count() const;
+  /// The unpinned ones only, without a walk: all of them between operations.
+  size_t journaled_unpinned() const { return journal_lru_.size(); }
   /// Every journaled block, sorted by block number, in a new[] array the
   /// caller deletes; `*count` is its length. The entries stay cached (they
   /// are never evicted while journaled). Errors: kNoMemory.

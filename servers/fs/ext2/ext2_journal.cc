@@ -156,7 +156,7 @@ kstd::Result<void> Ext2::CommitJournal() {
 
 kstd::Result<void> Ext2::OperationBoundary() {
   if (!cache_->journaling()) return kstd::Ok();
-  bool big = cache_->journaled_count() >= journal_->soft_limit() || cache_->over_capacity();
+  bool big = cache_->journaled_unpinned() >= journal_->soft_limit() || cache_->over_capacity();
   // Blocks freed in the running transaction cannot be reused before it
   // commits: commit early when they are most of what is left.
   bool tight = txn_freed_blocks_ > 0 && sb_.s_free_blocks_count < txn_freed_blocks_ + 256;
