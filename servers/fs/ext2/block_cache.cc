@@ -247,6 +247,7 @@ kstd::Result<BlockRef> BlockCache::GetZeroed(uint64_t block) {
   }
   memset(entry->data, 0, block_size_);
   entry->dirty = true;
+  entry->journaled = journaling_;  // metadata unless the caller says data
   return BlockRef(this, entry);
 }
 

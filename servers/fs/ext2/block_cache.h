@@ -120,8 +120,9 @@ class BlockCache {
   /// block past the end of the device, or a write-back to make room failed),
   /// kNoMemory (every cached block is pinned, or allocation failed).
   kstd::Result<BlockRef> Get(uint64_t block);
-  /// The block with every byte zero and marked dirty, without reading the
-  /// device (for a block the file system has just allocated). Errors: as Get.
+  /// The block with every byte zero and marked dirty (as metadata, see
+  /// MarkDirty), without reading the device (for a block the file system
+  /// has just allocated). Errors: as Get.
   kstd::Result<BlockRef> GetZeroed(uint64_t block);
   /// Reads up to `count` blocks from `first` that are not cached yet with as
   /// few device requests as possible (read-ahead). Best effort: stops at the

@@ -511,7 +511,11 @@ kstd::Result<MountReport> Ext2::MountOnce(BlockDevice* device, const MountOption
       ResetState();
       return opened.error();
     }
-    if ((sb_.s_feature_incompat & kIncompatRecover) != 0 || journal_->needs_replay()) {
+    bool recover = (sb_.s_feature_incompat & kIncompatRecover) != 0;
+    if (recover && !journal_->needs_replay() && device->read_only()) {
+      // Nothing in the log: readable as it is (the flag stays).
+      Log(LogLevel::kInfo, "needs_recovery is set but the journal is empty");
+    } else if (recover || journal_->needs_replay()) {
       if (device->read_only()) {
         Log(LogLevel::kError,
             "not mounting: the journal needs recovery and the device is read-only");

@@ -420,6 +420,26 @@ TEST_F(JournalTest, ReadOnlyMountOfAJournalNeedingRecoveryOnAReadOnlyDeviceIsRef
   EXPECT_TRUE(m_->log.Contains("needs recovery")) << LogOf();
 }
 
+TEST_F(JournalTest, NeedsRecoveryWithAnEmptyLogMountsFromAReadOnlyDevice) {
+  Use("ext3_1k.img");
+  Debugfs(image_, "feature needs_recovery", /*write=*/true);
+  ASSERT_TRUE(NeedsRecovery(image_));
+  m_ = std::make_unique<MountedImage>();
+  ASSERT_TRUE(m_->device.Open(image_.c_str(), /*read_only=*/true).ok());
+  MountOptions options;
+  options.read_only = true;
+  options.log = &m_->log;
+  auto r = m_->fs.Mount(&m_->device, options);
+  ASSERT_TRUE(r.ok()) << LogOf();
+  EXPECT_TRUE(m_->log.Contains("journal is empty")) << LogOf();
+  EXPECT_TRUE(Resolve(m_->fs, "/lost+found").ok());
+  Unmount();
+  // From a writable device the flag is cleared.
+  ASSERT_TRUE(Mount().ok()) << LogOf();
+  Unmount();
+  EXPECT_FALSE(NeedsRecovery(image_));
+}
+
 // ---- Crash consistency.
 
 struct Snapshot {
