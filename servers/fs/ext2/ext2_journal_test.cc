@@ -575,7 +575,15 @@ class Workload {
 /// Cuts the recorded writes after every prefix, mounts each (replay),
 /// checks every file a completed Sync vouched for that no later phase
 /// touched, unmounts and runs e2fsck -fn. Returns the number of cut points.
-void CheckEveryCut(const std::string& fixture, uint32_t cache_blocks, size_t* cuts_checked) {
+/// How a power cut leaves the recorded writes.
+enum class CutMode {
+  kPrefix,     // the first k writes landed
+  kLostWrite,  // every write up to the next flush landed except write k
+  kTornWrite,  // the first k writes and the first half of write k landed
+};
+
+void CheckEveryCut(const std::string& fixture, uint32_t cache_blocks, size_t* cuts_checked,
+                   CutMode mode = CutMode::kPrefix) {
   std::string base = ReadHostFile(testing::FixturePath(fixture));
   ASSERT_FALSE(base.empty());
   RecordingBlockDevice device(base);
@@ -589,7 +597,25 @@ void CheckEveryCut(const std::string& fixture, uint32_t cache_blocks, size_t* cu
   size_t shrunk_checked = 0;
   for (size_t cut = 0; cut <= total; ++cut) {
     SCOPED_TRACE("cut after " + std::to_string(cut) + " of " + std::to_string(total) + " writes");
-    WriteHostFile(image, device.ImageAfter(cut));
+    if (mode == CutMode::kPrefix) {
+      WriteHostFile(image, device.ImageAfter(cut));
+    } else if (cut == total) {
+      continue;
+    } else if (mode == CutMode::kLostWrite) {
+      // The writes up to the next flush may land in any order: all but `cut`.
+      size_t epoch_end = total;
+      for (size_t f : device.flushes()) {
+        if (f > cut) {
+          epoch_end = f;
+          break;
+        }
+      }
+      WriteHostFile(image, device.ImageWith(epoch_end, cut, 0));
+    } else {
+      size_t sectors = device.writes()[cut].bytes.size() / 512;
+      if (sectors < 2) continue;
+      WriteHostFile(image, device.ImageWith(cut, RecordingBlockDevice::kNone, sectors / 2));
+    }
     MountedImage m;
     auto r = m.Mount(image);
     ASSERT_TRUE(r.ok()) << m.log.All();
@@ -673,6 +699,23 @@ TEST(JournalCrashTest, SmallCacheSplitsTransactionsAndStaysConsistent) {
   CheckEveryCut("ext3_1k.img", 24, &cuts);
   printf("crash test (1 KiB blocks, 24-block cache): %zu cut points checked\n", cuts);
   EXPECT_GT(cuts, 50u);
+}
+
+// Disks reorder writes between flushes: a cut just before a flush may
+// have lost any one of the writes since the previous flush.
+TEST(JournalCrashTest, AnyLostWriteBeforeAFlushReplaysToACleanImage) {
+  size_t cuts = 0;
+  CheckEveryCut("ext3_1k.img", 24, &cuts, CutMode::kLostWrite);
+  printf("crash test (a lost write before each flush): %zu cut points checked\n", cuts);
+  EXPECT_GT(cuts, 50u);
+}
+
+// A multi-block write cut in the middle (sector-atomic only).
+TEST(JournalCrashTest, TornWritesReplayToACleanImage) {
+  size_t cuts = 0;
+  CheckEveryCut("ext3_4k.img", 256, &cuts, CutMode::kTornWrite);
+  printf("crash test (torn writes): %zu cut points checked\n", cuts);
+  EXPECT_GT(cuts, 30u);
 }
 
 TEST(JournalCrashTest, EveryWritePrefixReplaysToACleanImage4k) {

@@ -1,8 +1,9 @@
 #pragma once
 
 // RecordingBlockDevice: an in-memory BlockDevice that records every write
-// and flush in order, so a test can rebuild the disk as a power cut after
-// any prefix of the writes would leave it (crash-consistency tests).
+// and flush in order, so a test can rebuild the disk as a power cut would
+// leave it: after any prefix of the writes, with a write since the last
+// flush lost, or with a write torn (crash-consistency tests).
 
 #include <stdint.h>
 #include <string.h>
@@ -55,13 +56,24 @@ class RecordingBlockDevice final : public BlockDevice {
   /// The disk as it is now.
   const std::string& image() const { return data_; }
   /// The disk as the first `count` writes left it.
-  std::string ImageAfter(size_t count) const {
+  std::string ImageAfter(size_t count) const { return ImageWith(count, kNone, 0); }
+  /// The disk as the first `count` writes left it, except that write `skip`
+  /// (if < count) was lost, and that then the first `torn_sectors` sectors
+  /// of write `count` (if any) landed too.
+  std::string ImageWith(size_t count, size_t skip, size_t torn_sectors) const {
     std::string out = base_;
     for (size_t i = 0; i < count && i < writes_.size(); ++i) {
+      if (i == skip) continue;
       memcpy(&out[writes_[i].lba * 512], writes_[i].bytes.data(), writes_[i].bytes.size());
+    }
+    if (count < writes_.size() && torn_sectors > 0) {
+      size_t bytes = torn_sectors * 512;
+      if (bytes > writes_[count].bytes.size()) bytes = writes_[count].bytes.size();
+      memcpy(&out[writes_[count].lba * 512], writes_[count].bytes.data(), bytes);
     }
     return out;
   }
+  static constexpr size_t kNone = ~size_t{0};
 
  private:
   std::string base_;
