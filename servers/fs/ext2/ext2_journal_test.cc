@@ -264,6 +264,49 @@ TEST_P(ReplayTest, CorruptCommitBlockEndsTheLog) {
   EXPECT_EQ(Cat("/f"), old_data);
 }
 
+// A log that wraps from the journal's end to its start (as Linux's does):
+// debugfs's transaction moved to the last two blocks and the first two.
+TEST_P(ReplayTest, WrappedLogReplays) {
+  Use(GetParam());
+  std::string old_data = PrepareFile(3, 17);
+  std::string fresh = PatternBytes(2 * bs_, 18);
+  DebugfsScript(image_, "jo\n" + Jw({blocks_[0], blocks_[2]}, fresh) + "jc\n");
+  std::vector<uint64_t> descriptors = LogBlocksOfType(image_, 1);
+  std::vector<uint64_t> commits = LogBlocksOfType(image_, 2);
+  ASSERT_EQ(descriptors.size(), 1u);
+  ASSERT_EQ(commits.size(), 1u);
+  ASSERT_EQ(commits[0], descriptors[0] + 3);
+  uint64_t sb = JournalBlockOffset(image_, 0, bs_);
+  uint32_t maxlen = jbd2::Load32(
+      reinterpret_cast<const uint8_t*>(ReadFileRange(image_, sb + jbd2::kSbMaxLen, 4).data()));
+  uint32_t first = jbd2::Load32(
+      reinterpret_cast<const uint8_t*>(ReadFileRange(image_, sb + jbd2::kSbFirst, 4).data()));
+  std::vector<std::string> log;
+  for (uint64_t j = descriptors[0]; j <= commits[0]; ++j) {
+    log.push_back(ReadFileRange(image_, JournalBlockOffset(image_, j, bs_), bs_));
+    Patch(image_, JournalBlockOffset(image_, j, bs_), std::string(bs_, '\0'));
+  }
+  // Descriptor and first copy at the end, the second copy and the commit
+  // block at the start.
+  const uint64_t where[] = {maxlen - 2, maxlen - 1, first, first + 1};
+  for (size_t i = 0; i < 4; ++i) Patch(image_, JournalBlockOffset(image_, where[i], bs_), log[i]);
+  Patch(image_, sb + jbd2::kSbStart, Be32(maxlen - 2));
+  std::string wrapped = ReadHostFile(image_);
+
+  auto report = Mount();
+  ASSERT_TRUE(report.ok()) << LogOf();
+  EXPECT_EQ(report.value().replayed_transactions, 1u);
+  Unmount();
+  ExpectClean();
+  std::string expected = fresh.substr(0, bs_) + old_data.substr(bs_, bs_) + fresh.substr(bs_);
+  EXPECT_EQ(Cat("/f"), expected);
+  // e2fsprogs reads the same wrapped log the same way.
+  WriteHostFile(image_, wrapped);
+  CommandResult fix = RunCommand(ShellQuote(FindTool("e2fsck")) + " -fy " + ShellQuote(image_));
+  EXPECT_LE(fix.exit_code, 1) << fix.output;
+  EXPECT_EQ(Cat("/f"), expected);
+}
+
 INSTANTIATE_TEST_SUITE_P(Images, ReplayTest, ::testing::Values("ext3_1k.img", "ext3_4k.img"));
 
 // A CSUM_V3 journal (debugfs `jo -c` on a metadata_csum image): checksums
