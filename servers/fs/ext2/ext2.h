@@ -1,7 +1,8 @@
 #pragma once
 
 // Ext2: an ext2 (revision 0 and 1) file system on a BlockDevice, read and
-// written through a write-back BlockCache. This is the heart of the fs
+// written through a write-back BlockCache; on ext3 images (has_journal) the
+// metadata goes through the JBD2 journal (journal.h) in ordered mode. This is the heart of the fs
 // server (servers/fs): the server process owns one Ext2 per mounted disk and
 // turns the kernel VFS's requests into the calls below.
 //
@@ -200,17 +201,19 @@ class Ext2 {
 
   /// Validates the superblock and group descriptors of the image on
   /// `device` (which must outlive the mount) and mounts it. A read-write
-  /// mount marks the image not-clean on disk at once and counts the mount;
-  /// an image that was not cleanly unmounted (or has errors recorded) is
-  /// reported in the MountReport and on the LogSink. Incompatible features
-  /// (extents, 64bit, meta_bg, flex_bg, journal recovery or a journal device,
-  /// compression, inline data, ...) refuse the mount, naming the features. A
-  /// journal (has_journal: ext3, which this code would not keep up to date)
-  /// refuses a read-write mount but allows a read-only one. Unknown
-  /// read-only-compatible features, or a read-only device, make the mount
-  /// read-only. Errors: kBusy (already mounted), kInvalid (not ext2, or
-  /// damaged geometry; the message says what), kNotSupported (features),
-  /// kIo, kNoMemory.
+  /// mount marks the image not-clean on disk at once (with a journal:
+  /// needs_recovery instead) and counts the mount; an image that was not
+  /// cleanly unmounted (or has errors recorded) is reported in the
+  /// MountReport and on the LogSink. Incompatible features (extents, 64bit,
+  /// meta_bg, flex_bg, a journal device, compression, inline data, ...)
+  /// refuse the mount, naming the features. A journal (has_journal) is
+  /// validated and, if it needs recovery, replayed first (also for a
+  /// read-only mount; kReadOnlyFs if the device itself is read-only); a
+  /// read-write mount then writes through it. Unknown read-only-compatible
+  /// features, or a read-only device, make the mount read-only. Errors:
+  /// kBusy (already mounted), kInvalid (not ext2, damaged geometry, a
+  /// malformed journal; the message says what), kNotSupported (features,
+  /// also the journal's), kReadOnlyFs, kIo, kNoMemory.
   kstd::Result<MountReport> Mount(BlockDevice* device, const MountOptions& options);
   /// Frees inodes that were unlinked while open, writes everything back,
   /// flushes, then marks the image clean (if it was clean at mount and no
@@ -222,7 +225,9 @@ class Ext2 {
   /// whose error behaviour (s_errors) is remount-ro.
   bool read_only() const { return read_only_; }
   /// Writes every dirty block back and flushes the device (sync/fsync; the
-  /// server also calls it periodically). Errors: kIo.
+  /// server also calls it periodically); with a journal, commits and
+  /// checkpoints the running transaction. Errors: kIo (with a journal
+  /// aborted by a write error the mount turns read-only).
   kstd::Result<void> Sync();
   kstd::Result<FsStats> StatFs();
 
