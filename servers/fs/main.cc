@@ -159,7 +159,8 @@ class Control final : public blkproto::WaitHook, public blkproto::Reconnector {
   /// kHang (debug) takes effect here, where the main loop is between
   /// requests: the disk then holds the last complete write-back, as after a
   /// kill at that point. (A real hang in the middle of a write-back leaves
-  /// the disk as a crash there would: ext2 has no journal.)
+  /// the disk as a crash there would: on ext2 e2fsck may have work; an
+  /// ext3 disk's journal makes the next mount consistent.)
   void HangIfAsked() {
     if (!hang_requested_) return;
     printf("fs: debug: told to hang by init; spinning\n");
@@ -305,6 +306,11 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(device.sector_count()), device.sector_size(), r.block_size,
       r.groups, r.was_clean ? "clean" : "NOT cleanly unmounted (run e2fsck)",
       r.had_errors ? ", errors recorded" : "", r.read_only ? ", read-only" : "", r.mount_count);
+  if (r.journaled || r.replayed_transactions > 0) {
+    printf("fs: ext3 journal%s: %u transaction(s) replayed at mount%s\n",
+           r.journaled ? " in use (ordered mode)" : " not in use (read-only)",
+           r.replayed_transactions, r.replay_dropped_torn ? ", an uncommitted one dropped" : "");
+  }
   fflush(stdout);
 
   static Server server(&fs, nullptr);

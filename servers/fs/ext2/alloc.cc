@@ -72,6 +72,16 @@ uint32_t FindZero(const uint8_t* map, uint32_t from, uint32_t to) {
   return to;
 }
 
+/// The first bit in [from, to) that is zero in `map` and, if given, in
+/// `committed` too; or `to`.
+uint32_t FindFree(const uint8_t* map, const uint8_t* committed, uint32_t from, uint32_t to) {
+  uint32_t bit = FindZero(map, from, to);
+  while (committed != nullptr && bit < to && TestBit(committed, bit)) {
+    bit = FindZero(map, bit + 1, to);
+  }
+  return bit;
+}
+
 }  // namespace
 
 kstd::Result<void> Ext2::VerifyBlockBitmap(uint32_t group) {
@@ -144,10 +154,15 @@ kstd::Result<uint32_t> Ext2::AllocBlockInGroup(uint32_t group, uint32_t goal_ind
   uint8_t* map = ref.data();
   uint32_t count = GroupBlockCount(group);
   if (goal_index >= count) goal_index = 0;
-  uint32_t bit = FindZero(map, goal_index, count);
+  const uint8_t* committed = committed_maps_ != nullptr ? committed_maps_[group] : nullptr;
+  uint32_t bit = FindFree(map, committed, goal_index, count);
   if (bit == count) {
-    bit = FindZero(map, 0, goal_index);
+    bit = FindFree(map, committed, 0, goal_index);
     if (bit == goal_index) bit = count;
+  }
+  if (bit >= count && committed != nullptr) {
+    // Only blocks freed in the running transaction are left here.
+    return kstd::Error::kNoSpace;
   }
   if (bit >= count) {
     group_flags_[group] |= kGroupBlocksBad;
@@ -182,6 +197,7 @@ kstd::Result<uint32_t> Ext2::AllocBlock(uint32_t goal) {
     uint32_t goal_index = i == 0 ? goal - GroupFirstBlock(group) : 0;
     auto block = AllocBlockInGroup(group, goal_index);
     if (block.ok()) return block;
+    if (block.error() == kstd::Error::kNoSpace) continue;
     if (block.error() != kstd::Error::kIo) return block.error();
     refused = true;
   }
@@ -209,6 +225,8 @@ kstd::Result<void> Ext2::FreeBlock(uint32_t block, uint32_t owner) {
     // damaged too.
     return Corrupt("inode %u: block %u is already free", owner, block);
   }
+  TRY(SnapshotBlockBitmap(group, ref.data()));
+  if (committed_maps_ != nullptr) ++txn_freed_blocks_;
   ClearBit(ref.data(), bit);
   ref.MarkDirty();
   ++gd.bg_free_blocks_count;

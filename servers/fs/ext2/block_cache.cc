@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kstd/new.h"
+#include "servers/fs/ext2/heap_sort.h"
 
 namespace servers::fs::ext2 {
 
@@ -15,27 +16,9 @@ size_t HashBlock(uint64_t block) {
   return static_cast<size_t>(h ^ (h >> 29));
 }
 
-/// Sorts entries by block number (heap sort: no recursion, no allocation).
+/// Sorts entries by block number.
 void SortByBlock(CacheEntry** a, size_t n) {
-  auto sift = [a](size_t root, size_t end) {
-    while (2 * root + 1 < end) {
-      size_t child = 2 * root + 1;
-      if (child + 1 < end && a[child]->block < a[child + 1]->block) ++child;
-      if (a[root]->block >= a[child]->block) return;
-      CacheEntry* t = a[root];
-      a[root] = a[child];
-      a[child] = t;
-      root = child;
-    }
-  };
-  if (n < 2) return;
-  for (size_t i = n / 2; i-- > 0;) sift(i, n);
-  for (size_t end = n - 1; end > 0; --end) {
-    CacheEntry* t = a[0];
-    a[0] = a[end];
-    a[end] = t;
-    sift(0, end);
-  }
+  HeapSortBy(a, n, [](const CacheEntry* e) { return e->block; });
 }
 
 }  // namespace
@@ -59,6 +42,16 @@ BlockRef& BlockRef::operator=(BlockRef&& other) {
 }
 
 uint32_t BlockRef::size() const { return cache_->block_size_; }
+
+void BlockRef::MarkDirty() {
+  entry_->dirty = true;
+  if (cache_->journaling_) entry_->journaled = true;
+}
+
+void BlockRef::MarkDataDirty() {
+  entry_->dirty = true;
+  entry_->journaled = false;
+}
 
 void BlockRef::Reset() {
   if (entry_ != nullptr) cache_->Unpin(entry_);
@@ -139,28 +132,35 @@ void BlockCache::FreeEntry(CacheEntry* entry) {
   delete entry;
 }
 
+kstd::IntrusiveList<CacheEntry, &CacheEntry::lru_node>& BlockCache::ListFor(CacheEntry* entry) {
+  if (!entry->dirty) return clean_lru_;
+  return entry->journaled ? journal_lru_ : dirty_lru_;
+}
+
 void BlockCache::Pin(CacheEntry* entry) {
-  if (entry->pins++ == 0) {
-    if (entry->dirty) {
-      dirty_lru_.Remove(entry);
-    } else {
-      clean_lru_.Remove(entry);
-    }
-  }
+  if (entry->pins++ == 0) ListFor(entry).Remove(entry);
 }
 
 void BlockCache::Unpin(CacheEntry* entry) {
   if (--entry->pins == 0) {
-    if (entry->dirty) {
-      dirty_lru_.PushBack(entry);
-    } else {
-      clean_lru_.PushBack(entry);
-    }
+    if (!entry->dirty) entry->journaled = false;
+    ListFor(entry).PushBack(entry);
   }
 }
 
+size_t BlockCache::journaled_count() const {
+  size_t n = journal_lru_.size();
+  if (buckets_ == nullptr) return n;
+  for (size_t i = 0; i <= bucket_mask_; ++i) {
+    for (CacheEntry* e = buckets_[i]; e != nullptr; e = e->hash_next) {
+      if (e->pins > 0 && e->dirty && e->journaled) ++n;
+    }
+  }
+  return n;
+}
+
 size_t BlockCache::dirty_count() const {
-  size_t n = dirty_lru_.size();
+  size_t n = dirty_lru_.size() + journal_lru_.size();
   if (buckets_ == nullptr) return n;
   for (size_t i = 0; i <= bucket_mask_; ++i) {
     for (CacheEntry* e = buckets_[i]; e != nullptr; e = e->hash_next) {
@@ -170,23 +170,30 @@ size_t BlockCache::dirty_count() const {
   return n;
 }
 
+kstd::Result<CacheEntry*> BlockCache::NewEntry() {
+  CacheEntry* entry = new (kstd::nothrow) CacheEntry;
+  if (entry == nullptr) return kstd::Error::kNoMemory;
+  entry->data = new (kstd::nothrow) uint8_t[block_size_];
+  if (entry->data == nullptr) {
+    delete entry;
+    return kstd::Error::kNoMemory;
+  }
+  return entry;
+}
+
 kstd::Result<CacheEntry*> BlockCache::MakeRoom() {
   // The caller indexes the entry (InsertHash) before the next MakeRoom, so
   // size_ counts every entry in use.
-  if (size_ < capacity_) {
-    CacheEntry* entry = new (kstd::nothrow) CacheEntry;
-    if (entry == nullptr) return kstd::Error::kNoMemory;
-    entry->data = new (kstd::nothrow) uint8_t[block_size_];
-    if (entry->data == nullptr) {
-      delete entry;
-      return kstd::Error::kNoMemory;
-    }
-    return entry;
-  }
+  if (size_ < capacity_) return NewEntry();
   if (clean_lru_.empty() && !dirty_lru_.empty()) {
     // Memory pressure with only dirty blocks to spare: write them all back
     // (one sorted, coalesced pass) so later misses find clean victims.
     TRY(WriteDirtyList());
+  }
+  if (clean_lru_.empty() && !journal_lru_.empty()) {
+    // Only metadata waiting for the journal is left: grow until the owner
+    // commits (it checks over_capacity() between operations).
+    return NewEntry();
   }
   CacheEntry* victim = clean_lru_.PopFront();
   if (victim == nullptr) return kstd::Error::kNoMemory;  // everything is pinned
@@ -240,6 +247,7 @@ kstd::Result<BlockRef> BlockCache::GetZeroed(uint64_t block) {
   }
   memset(entry->data, 0, block_size_);
   entry->dirty = true;
+  entry->journaled = journaling_;  // metadata unless the caller says data
   return BlockRef(this, entry);
 }
 
@@ -313,13 +321,10 @@ void BlockCache::Discard(uint64_t block) {
   if (e == nullptr) return;
   if (e->pins > 0) {
     e->dirty = false;
+    e->journaled = false;
     return;
   }
-  if (e->dirty) {
-    dirty_lru_.Remove(e);
-  } else {
-    clean_lru_.Remove(e);
-  }
+  ListFor(e).Remove(e);
   RemoveHash(e);
   FreeEntry(e);
 }
@@ -403,7 +408,7 @@ kstd::Result<void> BlockCache::WriteBack() {
   size_t k = 0;
   for (size_t i = 0; i <= bucket_mask_; ++i) {
     for (CacheEntry* e = buckets_[i]; e != nullptr; e = e->hash_next) {
-      if (e->pins > 0 && e->dirty && k < pinned_dirty) list[k++] = e;
+      if (e->pins > 0 && e->dirty && !e->journaled && k < pinned_dirty) list[k++] = e;
     }
   }
   SortByBlock(list, k);
@@ -415,8 +420,50 @@ kstd::Result<void> BlockCache::WriteBack() {
 
 kstd::Result<void> BlockCache::Sync() {
   TRY(WriteBack());
+  return Flush();
+}
+
+kstd::Result<void> BlockCache::Flush() {
   if (device_->Flush().is_error()) return kstd::Error::kIo;
   return kstd::Ok();
+}
+
+kstd::Result<CacheEntry**> BlockCache::JournaledBlocks(size_t* count) {
+  size_t n = journaled_count();
+  *count = 0;
+  CacheEntry** list = new (kstd::nothrow) CacheEntry*[n == 0 ? 1 : n];
+  if (list == nullptr) return kstd::Error::kNoMemory;
+  size_t k = 0;
+  for (size_t i = 0; i <= bucket_mask_; ++i) {
+    for (CacheEntry* e = buckets_[i]; e != nullptr; e = e->hash_next) {
+      if (e->dirty && e->journaled && k < n) list[k++] = e;
+    }
+  }
+  SortByBlock(list, k);
+  *count = k;
+  return list;
+}
+
+kstd::Result<void> BlockCache::CheckpointJournaled(CacheEntry** entries, size_t count) {
+  auto r = WriteEntries(entries, count);
+  for (size_t i = 0; i < count; ++i) {
+    CacheEntry* e = entries[i];
+    if (e->dirty || !e->journaled) continue;
+    if (e->pins == 0) journal_lru_.Remove(e);
+    e->journaled = false;
+    if (e->pins == 0) clean_lru_.PushBack(e);
+  }
+  return r;
+}
+
+void BlockCache::Trim() {
+  while (size_ > capacity_) {
+    CacheEntry* victim = clean_lru_.PopFront();
+    if (victim == nullptr) return;
+    RemoveHash(victim);
+    ++stats_.evictions;
+    FreeEntry(victim);
+  }
 }
 
 }  // namespace servers::fs::ext2

@@ -17,6 +17,12 @@
 //   (Sync, or the Get that needed room). Dirty data is only dropped by
 //   Discard (the file system freed the block) or by destroying the cache,
 //   which reports what it drops through dirty_count() beforehand.
+// - Journaling (SetJournaling): metadata blocks (MarkDirty) are then held
+//   for the journal: WriteBack, Sync and eviction write only file data
+//   (MarkDataDirty); when only journaled blocks are left to evict, the cache
+//   grows past its capacity until the owner commits (over_capacity()).
+//   The journal takes them with JournaledBlocks and writes them home with
+//   CheckpointJournaled after its commit.
 //
 // Not synchronized: the file system that owns the cache serializes calls.
 
@@ -40,6 +46,7 @@ struct CacheEntry {
   kstd::ListNode lru_node;  // on clean_lru_ or dirty_lru_ while unpinned
   uint32_t pins = 0;
   bool dirty = false;
+  bool journaled = false;  // dirty metadata that reaches its home only through the journal
 };
 
 /// A pinned cached block. Move-only; unpins on destruction.
@@ -57,9 +64,13 @@ class BlockRef {
   uint8_t* data() const { return entry_->data; }
   uint32_t size() const;
   kstd::Span<uint8_t> bytes() const { return kstd::Span<uint8_t>(data(), size()); }
-  /// Records that the caller changed the bytes: they reach the device on the
-  /// next write-back.
-  void MarkDirty() { entry_->dirty = true; }
+  /// Records that the caller changed metadata bytes: they reach the device on
+  /// the next write-back, or, when the cache is journaling, only through the
+  /// journal (CheckpointJournaled) and never by a plain write-back.
+  void MarkDirty();
+  /// Records that the caller changed file data: written back as usual, also
+  /// when journaling (ordered mode: before the metadata's commit).
+  void MarkDataDirty();
   /// Drops the pin now.
   void Reset();
 
@@ -109,8 +120,9 @@ class BlockCache {
   /// block past the end of the device, or a write-back to make room failed),
   /// kNoMemory (every cached block is pinned, or allocation failed).
   kstd::Result<BlockRef> Get(uint64_t block);
-  /// The block with every byte zero and marked dirty, without reading the
-  /// device (for a block the file system has just allocated). Errors: as Get.
+  /// The block with every byte zero and marked dirty (as metadata, see
+  /// MarkDirty), without reading the device (for a block the file system
+  /// has just allocated). Errors: as Get.
   kstd::Result<BlockRef> GetZeroed(uint64_t block);
   /// Reads up to `count` blocks from `first` that are not cached yet with as
   /// few device requests as possible (read-ahead). Best effort: stops at the
@@ -125,6 +137,29 @@ class BlockCache {
   kstd::Result<void> WriteBack();
   /// WriteBack, then Flush the device. Errors: as WriteBack, kIo.
   kstd::Result<void> Sync();
+  /// Flushes the device. Errors: kIo.
+  kstd::Result<void> Flush();
+
+  /// Journaling on or off (see the file comment). Off (the default) is the
+  /// plain write-back cache; turning it off requires no journaled blocks.
+  void SetJournaling(bool on) { journaling_ = on; }
+  bool journaling() const { return journaling_; }
+  /// Dirty metadata blocks waiting for the journal (walks the index).
+  size_t journaled_count() const;
+  /// The unpinned ones only, without a walk: all of them between operations.
+  size_t journaled_unpinned() const { return journal_lru_.size(); }
+  /// Every journaled block, sorted by block number, in a new[] array the
+  /// caller deletes; `*count` is its length. The entries stay cached (they
+  /// are never evicted while journaled). Errors: kNoMemory.
+  kstd::Result<CacheEntry**> JournaledBlocks(size_t* count);
+  /// Writes `entries` (from JournaledBlocks) home; those written become
+  /// clean. Not flushed. Errors: kIo (the failed ones stay journaled),
+  /// kReadOnlyFs.
+  kstd::Result<void> CheckpointJournaled(CacheEntry** entries, size_t count);
+  /// True when journaled blocks made the cache grow past its capacity.
+  bool over_capacity() const { return size_ > capacity_; }
+  /// Evicts clean blocks until the cache is within its capacity again.
+  void Trim();
 
   size_t size() const { return size_; }
   size_t dirty_count() const;
@@ -161,7 +196,14 @@ class BlockCache {
   // Unpinned entries in least-recently-used order (front = oldest).
   kstd::IntrusiveList<CacheEntry, &CacheEntry::lru_node> clean_lru_;
   kstd::IntrusiveList<CacheEntry, &CacheEntry::lru_node> dirty_lru_;
+  // Unpinned journaled entries (journaling only), never written by WriteBack.
+  kstd::IntrusiveList<CacheEntry, &CacheEntry::lru_node> journal_lru_;
+  bool journaling_ = false;
   Stats stats_;
+  /// The list an unpinned entry belongs on.
+  kstd::IntrusiveList<CacheEntry, &CacheEntry::lru_node>& ListFor(CacheEntry* entry);
+  /// A new, unindexed entry. Errors: kNoMemory.
+  kstd::Result<CacheEntry*> NewEntry();
 };
 
 }  // namespace servers::fs::ext2

@@ -336,5 +336,78 @@ TEST(BlockCacheModelTest, RandomOperationsMatchTheModel) {
   }
 }
 
+// Journaling: metadata (MarkDirty) waits for the journal, file data
+// (MarkDataDirty) is written back as usual; the cache grows past its
+// capacity rather than write journaled blocks home, and shrinks back once
+// they are checkpointed.
+TEST_F(BlockCacheTest, JournalingHoldsMetadataForTheJournal) {
+  BlockCache cache(&device_, kBlock, 16);
+  ASSERT_TRUE(cache.Init().ok());
+  cache.SetJournaling(true);
+  for (uint64_t b = 0; b < 20; ++b) {  // more metadata than the capacity
+    auto ref = cache.Get(b);
+    ASSERT_TRUE(ref.ok());
+    ref.value().data()[0] = 0xEE;
+    ref.value().MarkDirty();
+  }
+  {
+    auto ref = cache.Get(100);
+    ASSERT_TRUE(ref.ok());
+    ref.value().data()[0] = 0xDD;
+    ref.value().MarkDataDirty();
+  }
+  EXPECT_EQ(cache.journaled_count(), 20u);
+  EXPECT_TRUE(cache.over_capacity());
+  ASSERT_TRUE(cache.Sync().ok());
+  EXPECT_EQ(DiskByte(100), 0xDD);                                           // data written back
+  for (uint64_t b = 0; b < 20; ++b) EXPECT_EQ(DiskByte(b), b & 0xFF) << b;  // metadata not
+  // A freed journaled block leaves the journal's list.
+  cache.Discard(3);
+  size_t count = 0;
+  auto list = cache.JournaledBlocks(&count);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(count, 19u);
+  for (size_t i = 1; i < count; ++i) EXPECT_LT(list.value()[i - 1]->block, list.value()[i]->block);
+  ASSERT_TRUE(cache.CheckpointJournaled(list.value(), count).ok());
+  delete[] list.value();
+  EXPECT_EQ(cache.journaled_count(), 0u);
+  EXPECT_EQ(cache.dirty_count(), 0u);
+  EXPECT_EQ(DiskByte(0), 0xEE);
+  EXPECT_EQ(DiskByte(3), 3);
+  EXPECT_EQ(DiskByte(19), 0xEE);
+  cache.Trim();
+  EXPECT_FALSE(cache.over_capacity());
+  EXPECT_LE(cache.size(), 16u);
+}
+
+TEST_F(BlockCacheTest, FailedCheckpointKeepsBlocksJournaled) {
+  BlockCache cache(&device_, kBlock, 16);
+  ASSERT_TRUE(cache.Init().ok());
+  cache.SetJournaling(true);
+  for (uint64_t b = 10; b < 13; ++b) {
+    auto ref = cache.Get(b);
+    ref.value().data()[0] = 0x77;
+    ref.value().MarkDirty();
+  }
+  device_.fail_writes = true;
+  device_.fail_from = 11 * 2;
+  device_.fail_to = 12 * 2;
+  size_t count = 0;
+  auto list = cache.JournaledBlocks(&count);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(cache.CheckpointJournaled(list.value(), count).error(), kstd::Error::kIo);
+  delete[] list.value();
+  // One coalesced request for 10..12 failed: all three stay journaled.
+  EXPECT_EQ(cache.journaled_count(), 3u);
+  EXPECT_EQ(DiskByte(11), 11);
+  device_.fail_writes = false;
+  list = cache.JournaledBlocks(&count);
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(cache.CheckpointJournaled(list.value(), count).ok());
+  delete[] list.value();
+  EXPECT_EQ(cache.journaled_count(), 0u);
+  EXPECT_EQ(DiskByte(11), 0x77);
+}
+
 }  // namespace
 }  // namespace servers::fs::ext2

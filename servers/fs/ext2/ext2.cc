@@ -114,6 +114,11 @@ Ext2::~Ext2() {
 }
 
 void Ext2::ResetState() {
+  DropCommittedMaps();
+  delete[] committed_maps_;
+  committed_maps_ = nullptr;
+  delete journal_;
+  journal_ = nullptr;
   delete cache_;
   cache_ = nullptr;
   delete[] groups_;
@@ -176,10 +181,10 @@ kstd::Error Ext2::Corrupt(const char* format, ...) {
   return kstd::Error::kIo;
 }
 
-kstd::Result<void> Ext2::CheckWritable() const {
+kstd::Result<void> Ext2::CheckWritable() {
   if (!mounted_) return kstd::Error::kInvalid;
   if (read_only_) return kstd::Error::kReadOnlyFs;
-  return kstd::Ok();
+  return OperationBoundary();
 }
 
 // ---- Geometry.
@@ -412,6 +417,23 @@ kstd::Result<void> Ext2::StoreSuper() {
 
 kstd::Result<MountReport> Ext2::Mount(BlockDevice* device, const MountOptions& options) {
   if (mounted_) return kstd::Error::kBusy;
+  bool replayed = false;
+  auto first = MountOnce(device, options, &replayed);
+  if (!replayed || first.is_error()) return first;
+  // The journal wrote blocks home under the first attempt's cache: start
+  // again from the (perhaps replayed) superblock, with an empty journal.
+  MountReport replay = first.value();
+  ResetState();
+  bool again = false;
+  MountReport report = TRY(MountOnce(device, options, &again));
+  if (again) return kstd::Error::kIo;  // cannot happen: the journal is empty
+  report.replayed_transactions = replay.replayed_transactions;
+  report.replay_dropped_torn = replay.replay_dropped_torn;
+  return report;
+}
+
+kstd::Result<MountReport> Ext2::MountOnce(BlockDevice* device, const MountOptions& options,
+                                          bool* replayed) {
   ResetState();
   device_ = device;
   clock_ = options.clock != nullptr ? options.clock : &g_zero_clock;
@@ -424,22 +446,16 @@ kstd::Result<MountReport> Ext2::Mount(BlockDevice* device, const MountOptions& o
   sb_ = sb;
 
   char names[160];
-  uint32_t incompat = sb.s_feature_incompat & ~kSupportedIncompat;
+  const bool has_journal = (sb.s_feature_compat & kCompatHasJournal) != 0;
+  // needs_recovery belongs to the journal: known when there is one.
+  uint32_t incompat =
+      sb.s_feature_incompat & ~kSupportedIncompat & ~(has_journal ? kIncompatRecover : 0u);
   if (incompat != 0) {
     FeatureList(incompat, kIncompatNames, names, sizeof(names));
     Log(LogLevel::kError, "not mounting: unsupported incompatible features: %s", names);
     return kstd::Error::kNotSupported;
   }
   read_only_ = options.read_only || device->read_only();
-  if ((sb.s_feature_compat & kCompatHasJournal) != 0) {
-    if (!read_only_) {
-      Log(LogLevel::kError,
-          "not mounting read-write: the file system has a journal (ext3/ext4), which this ext2 "
-          "code does not keep; mount it read-only");
-      return kstd::Error::kNotSupported;
-    }
-    Log(LogLevel::kWarning, "the journal is ignored (read-only mount)");
-  }
   uint32_t ro_compat = sb.s_feature_ro_compat & ~kSupportedRoCompat;
   if (ro_compat != 0 && !read_only_) {
     FeatureList(ro_compat, kRoCompatNames, names, sizeof(names));
@@ -486,9 +502,49 @@ kstd::Result<MountReport> Ext2::Mount(BlockDevice* device, const MountOptions& o
     ResetState();
     return loaded.error();
   }
+  mounted_ = true;  // LoadInode needs it; undone below on failure
+
+  MountReport report;
+  if (has_journal) {
+    auto opened = OpenJournal();
+    if (opened.is_error()) {
+      ResetState();
+      return opened.error();
+    }
+    bool recover = (sb_.s_feature_incompat & kIncompatRecover) != 0;
+    if (recover && !journal_->needs_replay() && device->read_only()) {
+      // Nothing in the log: readable as it is (the flag stays).
+      Log(LogLevel::kInfo, "needs_recovery is set but the journal is empty");
+    } else if (recover || journal_->needs_replay()) {
+      if (device->read_only()) {
+        Log(LogLevel::kError,
+            "not mounting: the journal needs recovery and the device is read-only");
+        ResetState();
+        return kstd::Error::kReadOnlyFs;
+      }
+      auto done = ReplayJournal(&report);
+      if (done.is_error()) {
+        ResetState();
+        return done.error();
+      }
+      *replayed = true;
+      return report;
+    }
+    if (sb_.s_last_orphan != 0) {
+      Log(LogLevel::kWarning,
+          "the orphan inode list (from inode %u) left by a crash is not processed here; e2fsck "
+          "frees those inodes",
+          sb_.s_last_orphan);
+    }
+    if (journal_->unknown_ro_features() && !read_only_) {
+      Log(LogLevel::kWarning,
+          "mounting read-only: the journal has read-only-compatible features this code does not "
+          "know");
+      read_only_ = true;
+    }
+  }
 
   // The root must be a directory.
-  mounted_ = true;  // LoadInode needs it; undone below on failure
   auto root = LoadInode(kRootIno);
   if (root.is_error() || (root.value().d.i_mode & kModeTypeMask) != kModeDir ||
       root.value().d.i_links_count == 0) {
@@ -497,7 +553,6 @@ kstd::Result<MountReport> Ext2::Mount(BlockDevice* device, const MountOptions& o
     return kstd::Error::kInvalid;
   }
 
-  MountReport report;
   state_at_mount_ = sb_.s_state;
   report.was_clean = (sb_.s_state & kStateValid) != 0 && (sb_.s_state & kStateError) == 0;
   report.had_errors = (sb_.s_state & kStateError) != 0;
@@ -515,13 +570,21 @@ kstd::Result<MountReport> Ext2::Mount(BlockDevice* device, const MountOptions& o
   }
   writable_mount_ = !read_only_;
   if (writable_mount_) {
-    sb_.s_state &= static_cast<uint16_t>(~kStateValid);
+    if (journal_ != nullptr) {
+      // As ext3/ext4: the journal keeps the file system consistent, so the
+      // state stays valid; needs_recovery says the log may hold transactions
+      // until the clean unmount.
+      sb_.s_feature_incompat |= kIncompatRecover;
+    } else {
+      sb_.s_state &= static_cast<uint16_t>(~kStateValid);
+    }
     sb_.s_mnt_count = static_cast<uint16_t>(sb_.s_mnt_count + 1);
     int64_t now = Now();
     sb_.s_mtime = static_cast<uint32_t>(now);
     sb_.s_wtime = static_cast<uint32_t>(now);
     auto marked = StoreSuper();
     if (marked.ok()) marked = cache_->Sync();
+    if (marked.ok() && journal_ != nullptr) marked = StartJournaling();
     if (marked.is_error()) {
       Log(LogLevel::kError, "not mounting: cannot mark the superblock in use: %s",
           kstd::ErrorName(marked.error()));
@@ -534,9 +597,11 @@ kstd::Result<MountReport> Ext2::Mount(BlockDevice* device, const MountOptions& o
   report.max_mount_count = sb_.s_max_mnt_count;
   report.block_size = block_size_;
   report.groups = group_count_;
-  Log(LogLevel::kInfo, "mounted %s: %u blocks of %u bytes, %u inodes, %u groups",
+  report.journaled = cache_->journaling();
+  Log(LogLevel::kInfo, "mounted %s: %u blocks of %u bytes, %u inodes, %u groups%s",
       read_only_ ? "read-only" : "read-write", sb_.s_blocks_count, block_size_, sb_.s_inodes_count,
-      group_count_);
+      group_count_,
+      report.journaled ? ", journal (ordered)" : (journal_ != nullptr ? ", journal unused" : ""));
   return report;
 }
 
@@ -546,6 +611,7 @@ kstd::Result<void> Ext2::FlushAll() {
     sb_.s_wtime = static_cast<uint32_t>(Now());
     TRY(StoreSuper());
   }
+  if (cache_->journaling()) return CommitJournal();
   return cache_->Sync();
 }
 
@@ -583,12 +649,15 @@ kstd::Result<void> Ext2::Unmount() {
     uint16_t state = state_at_mount_ & (kStateValid | kStateError);
     if (errors_detected_) state |= kStateError;
     sb_.s_state = state;
+    // The log is empty after that commit (and its checkpoint).
+    sb_.s_feature_incompat &= ~kIncompatRecover;
     super_dirty_ = true;
     r = FlushAll();
     if (r.is_error()) {
       Log(LogLevel::kError, "unmount: cannot mark the file system clean (%s)",
           kstd::ErrorName(r.error()));
       sb_.s_state &= static_cast<uint16_t>(~kStateValid);
+      if (journal_ != nullptr) sb_.s_feature_incompat |= kIncompatRecover;
       return kstd::Error::kIo;
     }
   }

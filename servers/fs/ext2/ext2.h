@@ -1,7 +1,8 @@
 #pragma once
 
 // Ext2: an ext2 (revision 0 and 1) file system on a BlockDevice, read and
-// written through a write-back BlockCache. This is the heart of the fs
+// written through a write-back BlockCache; on ext3 images (has_journal) the
+// metadata goes through the JBD2 journal (journal.h) in ordered mode. This is the heart of the fs
 // server (servers/fs): the server process owns one Ext2 per mounted disk and
 // turns the kernel VFS's requests into the calls below.
 //
@@ -34,6 +35,7 @@
 #include "servers/fs/ext2/block_cache.h"
 #include "servers/fs/ext2/block_device.h"
 #include "servers/fs/ext2/format.h"
+#include "servers/fs/ext2/journal.h"
 
 namespace servers::fs::ext2 {
 
@@ -179,6 +181,9 @@ struct MountReport {
   int16_t max_mount_count = 0;
   uint32_t block_size = 0;
   uint32_t groups = 0;
+  bool journaled = false;              // writes go through the JBD2 journal (ext3)
+  uint32_t replayed_transactions = 0;  // journal transactions replayed at this mount
+  bool replay_dropped_torn = false;    // the log ended in an uncommitted transaction
 };
 
 class Ext2 {
@@ -196,17 +201,19 @@ class Ext2 {
 
   /// Validates the superblock and group descriptors of the image on
   /// `device` (which must outlive the mount) and mounts it. A read-write
-  /// mount marks the image not-clean on disk at once and counts the mount;
-  /// an image that was not cleanly unmounted (or has errors recorded) is
-  /// reported in the MountReport and on the LogSink. Incompatible features
-  /// (extents, 64bit, meta_bg, flex_bg, journal recovery or a journal device,
-  /// compression, inline data, ...) refuse the mount, naming the features. A
-  /// journal (has_journal: ext3, which this code would not keep up to date)
-  /// refuses a read-write mount but allows a read-only one. Unknown
-  /// read-only-compatible features, or a read-only device, make the mount
-  /// read-only. Errors: kBusy (already mounted), kInvalid (not ext2, or
-  /// damaged geometry; the message says what), kNotSupported (features),
-  /// kIo, kNoMemory.
+  /// mount marks the image not-clean on disk at once (with a journal:
+  /// needs_recovery instead) and counts the mount; an image that was not
+  /// cleanly unmounted (or has errors recorded) is reported in the
+  /// MountReport and on the LogSink. Incompatible features (extents, 64bit,
+  /// meta_bg, flex_bg, a journal device, compression, inline data, ...)
+  /// refuse the mount, naming the features. A journal (has_journal) is
+  /// validated and, if it needs recovery, replayed first (also for a
+  /// read-only mount; kReadOnlyFs if the device itself is read-only); a
+  /// read-write mount then writes through it. Unknown read-only-compatible
+  /// features, or a read-only device, make the mount read-only. Errors:
+  /// kBusy (already mounted), kInvalid (not ext2, damaged geometry, a
+  /// malformed journal; the message says what), kNotSupported (features,
+  /// also the journal's), kReadOnlyFs, kIo, kNoMemory.
   kstd::Result<MountReport> Mount(BlockDevice* device, const MountOptions& options);
   /// Frees inodes that were unlinked while open, writes everything back,
   /// flushes, then marks the image clean (if it was clean at mount and no
@@ -218,7 +225,9 @@ class Ext2 {
   /// whose error behaviour (s_errors) is remount-ro.
   bool read_only() const { return read_only_; }
   /// Writes every dirty block back and flushes the device (sync/fsync; the
-  /// server also calls it periodically). Errors: kIo.
+  /// server also calls it periodically); with a journal, commits and
+  /// checkpoints the running transaction. Errors: kIo (with a journal
+  /// aborted by a write error the mount turns read-only).
   kstd::Result<void> Sync();
   kstd::Result<FsStats> StatFs();
 
@@ -348,13 +357,34 @@ class Ext2 {
   kstd::Result<void> StoreGroup(uint32_t group);
   kstd::Result<void> FlushAll();
   void ResetState();
+  kstd::Result<MountReport> MountOnce(BlockDevice* device, const MountOptions& options,
+                                      bool* replayed);
+
+  // ext2_journal.cc: the journal (has_journal).
+  /// Maps the journal inode and opens the journal. Errors: kInvalid,
+  /// kNotSupported, kIo, kNoMemory (logged).
+  kstd::Result<void> OpenJournal();
+  /// Replays the log, then clears needs_recovery on the disk.
+  kstd::Result<void> ReplayJournal(MountReport* report);
+  kstd::Result<void> WriteSuperblockDirect(const Superblock& sb);
+  kstd::Result<void> StartJournaling();
+  /// Commits and checkpoints the running transaction. Errors: kIo.
+  kstd::Result<void> CommitJournal();
+  kstd::Result<void> OperationBoundary();
+  void DropCommittedMaps();
+  /// Keeps the group's block bitmap as the last commit left it (once per
+  /// transaction) before a block in it is freed. Errors: kNoMemory.
+  kstd::Result<void> SnapshotBlockBitmap(uint32_t group, const uint8_t* map);
   int64_t Now();
   /// Now() as an on-disk timestamp (32-bit, clamped).
   uint32_t DiskNow();
   void Log(LogLevel level, const char* format, ...) __attribute__((format(printf, 3, 4)));
   /// Logs damage, records it, and returns kIo.
   kstd::Error Corrupt(const char* format, ...) __attribute__((format(printf, 2, 3)));
-  kstd::Result<void> CheckWritable() const;
+  /// Whether changes are allowed; at an operation's start, so with a
+  /// journal it also commits a transaction that has grown large (the
+  /// previous operations are complete: transactions split only here).
+  kstd::Result<void> CheckWritable();
   uint32_t GroupFirstBlock(uint32_t group) const;
   uint32_t GroupBlockCount(uint32_t group) const;
   bool GroupHasSuper(uint32_t group) const;
@@ -460,6 +490,13 @@ class Ext2 {
   uint64_t max_file_size_ = 0;
   uint64_t max_file_blocks_ = 0;
   bool filetype_ = false;  // directory entries carry a file type
+
+  Journal* journal_ = nullptr;  // has_journal images
+  // Per group, with a journal: the block bitmap as of the last commit, if a
+  // block was freed in the group since (those blocks are not reallocated
+  // before the commit, so a crash cannot hand them out twice).
+  uint8_t** committed_maps_ = nullptr;
+  uint32_t txn_freed_blocks_ = 0;
 
   GroupDesc* groups_ = nullptr;
   uint8_t* group_flags_ = nullptr;  // kGroup* bits per group

@@ -188,13 +188,17 @@ TEST_F(CorruptTest, IncompatibleFeaturesRefuseTheMount) {
   }
 }
 
-TEST_F(CorruptTest, JournalledImageOnlyMountsReadOnly) {
+TEST_F(CorruptTest, JournalledImageMountsWithItsJournal) {
   Use("ext3_1k.img");
-  EXPECT_EQ(Mount().error(), kstd::Error::kNotSupported);
-  EXPECT_TRUE(m_->log.Contains("journal")) << m_->log.All();
+  auto rw = Mount();
+  ASSERT_TRUE(rw.ok()) << m_->log.All();
+  EXPECT_TRUE(rw.value().journaled);
+  EXPECT_FALSE(rw.value().read_only);
+  EXPECT_TRUE(m_->fs.Unmount().ok());
   auto r = Mount(/*read_only=*/true);
   ASSERT_TRUE(r.ok()) << m_->log.All();
   EXPECT_TRUE(r.value().read_only);
+  EXPECT_FALSE(r.value().journaled);
   EXPECT_TRUE(Resolve(m_->fs, "/lost+found").ok());
   EXPECT_TRUE(m_->fs.Unmount().ok());
 }

@@ -439,6 +439,11 @@ std::vector<Params> AllParams() {
   all.push_back({"empty_64k.img", 11, 400, 64});
   all.push_back({"empty_1k.img", 8, 500, 16});  // constant eviction
   all.push_back({"empty_4k.img", 9, 500, 16});
+  // ext3: everything through the journal (a 16-block cache makes it grow
+  // and commit between operations).
+  all.push_back({"ext3_1k.img", 12, 600, 256});
+  all.push_back({"ext3_1k.img", 13, 500, 16});
+  all.push_back({"ext3_4k.img", 14, 600, 256});
   return all;
 }
 

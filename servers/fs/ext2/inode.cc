@@ -609,7 +609,7 @@ kstd::Result<void> Ext2::ZeroTail(Inode* inode, uint64_t old_size) {
   if (b == 0) return kstd::Ok();
   BlockRef ref = TRY(cache_->Get(b));
   memset(ref.data() + offset, 0, block_size_ - offset);
-  ref.MarkDirty();
+  ref.MarkDataDirty();
   return kstd::Ok();
 }
 
@@ -793,7 +793,7 @@ kstd::Result<size_t> Ext2::Write(uint32_t ino, uint64_t offset, kstd::Span<const
       ref = kstd::Move(got.value());
     }
     memcpy(ref.data() + in_block, data.data() + done, chunk);
-    ref.MarkDirty();
+    ref.MarkDataDirty();
     goal = b.value() + 1;
     done += chunk;
   }

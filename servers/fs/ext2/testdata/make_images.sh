@@ -13,6 +13,9 @@
 #   multi_1k.img     an empty 24 MiB file system, 1 KiB blocks and 2048
 #                    blocks per group (12 groups: sparse_super backups)
 #   ext3_1k.img      mke2fs -t ext3 (a journal), 4 MiB
+#   ext3_4k.img      mke2fs -t ext3 -b 4096, 16 MiB
+#   ext3_csum_1k.img mke2fs -t ext3 -O metadata_csum, 4 MiB (debugfs then
+#                    writes CSUM_V3 journals into it)
 #   tree_1k_htree.img  tree_1k.img after e2fsck -fyD: large directories
 #                    indexed (htree, dir_index), as ext3/ext4 drivers leave them
 #
@@ -41,6 +44,8 @@ mk -t ext2 -b 65536 -d "$tmp/staging" "$out/tree_64k.img" 64M 2>/dev/null
 mk -t ext2 -b 1024 -N 512 "$out/large_1k.img" 80M
 mk -t ext2 -b 1024 -g 2048 -N 1536 "$out/multi_1k.img" 24M
 mk -t ext3 -b 1024 "$out/ext3_1k.img" 4M
+mk -t ext3 -b 4096 "$out/ext3_4k.img" 16M
+mk -t ext3 -b 1024 -O metadata_csum "$out/ext3_csum_1k.img" 4M
 cp "$out/tree_1k.img" "$out/tree_1k_htree.img"
 status=0
 e2fsck -fyD "$out/tree_1k_htree.img" >/dev/null 2>&1 || status=$?
