@@ -4,7 +4,8 @@
 # system of FS_MIB MiB at its start (the rest stays zero), made by
 # `mke2fs -t ext2 -d` from a staged tree: the cpio "newc" ARCHIVE unpacked
 # (the initramfs, for the root disk; "-" for none) plus each DEST=FILE (a
-# file at path DEST). Owners come from the archive (root but for the normal
+# file at path DEST). MAKE_DISK_FSTYPE=ext3 makes it ext3 (ext2 plus a
+# JBD2 journal) instead. Owners come from the archive (root but for the normal
 # user's home), the added files are root's; timestamps, UUID and
 # directory hash seed are fixed, so the output is reproducible.
 set -euo pipefail
@@ -35,6 +36,6 @@ find "$stage" -exec touch -h -d @1767225600 {} +
 
 rm -f "$out"
 truncate -s "${image_mib}M" "$out"
-E2FSPROGS_FAKE_TIME=1767225600 "$mke2fs" -q -F -t ext2 -r 1 -L tessera -m 0 \
+E2FSPROGS_FAKE_TIME=1767225600 "$mke2fs" -q -F -t "${MAKE_DISK_FSTYPE:-ext2}" -r 1 -L tessera -m 0 \
   -U 5e55e2a0-7e55-4e2a-9000-000000000001 -E hash_seed=5e55e2a0-7e55-4e2a-9000-000000000002,root_owner=0:0 \
   -d "$stage" "$out" "${fs_mib}M"
