@@ -112,7 +112,10 @@ int32_t MountAgent::Serve(const mountproto::Request& request) {
   printf("init: mount request %u: %s %s from PCI %02x:%02x.%x%s\n", request.id, request.fstype,
          request.source, request.bus, request.device, request.function,
          (request.flags & mountproto::kReadOnly) ? ", read-only" : "");
-  if (strcmp(request.fstype, "ext2") != 0) return linux_abi::kENODEV;
+  // The fs server mounts ext2 and ext3 (a journalled ext2) images.
+  if (strcmp(request.fstype, "ext2") != 0 && strcmp(request.fstype, "ext3") != 0) {
+    return linux_abi::kENODEV;
+  }
   Mount* slot = nullptr;
   for (Mount& m : mounts_) {
     if (m.driver == tessera::kInvalidHandle && m.server == tessera::kInvalidHandle) {
