@@ -13,6 +13,7 @@
 #include "core/main/preemption_check.h"
 #include "core/pci/pci_bus.h"
 #include "core/pci/pci_device.h"
+#include "core/proc/cpu_time.h"
 #include "core/proc/init_process.h"
 #include "core/proc/interval_timers.h"
 #include "core/sched/scheduler.h"
@@ -89,6 +90,7 @@ void RunRequestedSelfTest(const char* cmdline) {
   syscall::InitTraps();
   fd::InitFifos();
   if (StartIntervalTimers().is_error()) Panic("no memory for the interval-timer thread");
+  InitCpuTimers();
   if (hal::CmdlineHas(boot_info.cmdline, "tessera.strace")) syscall::SetTrace(true);
   console::InitConsole();
   if (kmsg::InitSyslog().is_error()) Panic("no memory for the kernel log's syslog reader");

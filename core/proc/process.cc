@@ -173,8 +173,41 @@ linux_abi::Rlimit Process::resource_limit(int resource) const {
 }
 
 void Process::set_resource_limit(int resource, linux_abi::Rlimit limit) {
-  SpinLockGuard guard(cred_lock_);
-  limits_[resource] = limit;
+  {
+    SpinLockGuard guard(cred_lock_);
+    limits_[resource] = limit;
+  }
+  if (resource == linux_abi::kRlimitCpu) {
+    // Seconds of CPU time to ticks (RLIM_INFINITY stays unlimited).
+    auto ticks = [](uint64_t seconds) {
+      constexpr uint64_t kHz = sched::kTickHz;
+      return seconds >= posix::CpuTimers::kUnlimited / kHz ? posix::CpuTimers::kUnlimited
+                                                           : seconds * kHz;
+    };
+    SpinLockGuard guard(cpu_timer_lock_);
+    cpu_timers_.SetCpuLimit(ticks(limit.cur), ticks(limit.max), sched::kTickHz);
+  }
+}
+
+posix::CpuTimerSetting Process::cpu_timer(posix::CpuTimers::Which which) const {
+  SpinLockGuard guard(cpu_timer_lock_);
+  return cpu_timers_.Get(which);
+}
+
+posix::CpuTimerSetting Process::SetCpuTimer(posix::CpuTimers::Which which,
+                                            posix::CpuTimerSetting next) {
+  SpinLockGuard guard(cpu_timer_lock_);
+  return cpu_timers_.Set(which, next);
+}
+
+uint32_t Process::ChargeTick(bool user) {
+  uint32_t fired;
+  {
+    SpinLockGuard guard(cpu_timer_lock_);
+    fired = cpu_timers_.Tick(user);
+  }
+  if (fired != 0) __atomic_fetch_or(&cpu_timer_fired_, fired, __ATOMIC_ACQ_REL);
+  return fired;
 }
 
 uint64_t Process::CountProcessesOf(uint32_t uid) {

@@ -11,6 +11,7 @@
 #include "core/fd/fd_table.h"
 #include "core/object/handle_table.h"
 #include "core/object/kernel_object.h"
+#include "core/posix/cpu_timers.h"
 #include "core/posix/credentials.h"
 #include "core/posix/signals.h"
 #include "core/proc/linux_thread.h"
@@ -156,10 +157,24 @@ class Process final : public KernelObject {
   /// The resource limits (getrlimit/setrlimit/prlimit64): a new process
   /// has Linux's defaults for init (DefaultResourceLimit), fork copies them,
   /// execve keeps them. RLIMIT_NOFILE's soft limit is the fd table's own.
-  /// Enforced: RLIMIT_NOFILE (the fd table) and RLIMIT_NPROC (fork); the
-  /// rest are kept and reported.
+  /// Enforced: RLIMIT_NOFILE (the fd table), RLIMIT_NPROC (fork) and
+  /// RLIMIT_CPU (cpu_time.h); the rest are kept and reported.
   linux_abi::Rlimit resource_limit(int resource) const EXCLUDES(cred_lock_);
   void set_resource_limit(int resource, linux_abi::Rlimit limit) EXCLUDES(cred_lock_);
+  /// ITIMER_VIRTUAL / ITIMER_PROF (core/posix/cpu_timers.h), in ticks. A
+  /// forked child starts without them; execve keeps them.
+  posix::CpuTimerSetting cpu_timer(posix::CpuTimers::Which which) const EXCLUDES(cpu_timer_lock_);
+  posix::CpuTimerSetting SetCpuTimer(posix::CpuTimers::Which which, posix::CpuTimerSetting next)
+      EXCLUDES(cpu_timer_lock_);
+  /// Charges one tick of CPU time (from the scheduler's tick, interrupts
+  /// off): returns the CpuTimers::kFire* bits that fired, also kept for
+  /// TakeCpuTimerFires.
+  uint32_t ChargeTick(bool user) EXCLUDES(cpu_timer_lock_);
+  /// The fired bits not yet turned into signals (and clears them).
+  uint32_t TakeCpuTimerFires() {
+    return __atomic_exchange_n(&cpu_timer_fired_, 0u, __ATOMIC_ACQ_REL);
+  }
+
   /// How many live processes have real uid `uid` (RLIMIT_NPROC's count).
   static uint64_t CountProcessesOf(uint32_t uid);
 
@@ -384,6 +399,10 @@ class Process final : public KernelObject {
   mutable SpinLock cred_lock_;
   posix::Credentials creds_ GUARDED_BY(cred_lock_) = posix::Credentials::Root();
   linux_abi::Rlimit limits_[linux_abi::kRlimitCount] GUARDED_BY(cred_lock_);
+  // A leaf lock, also taken at the tick (it disables interrupts).
+  mutable SpinLock cpu_timer_lock_;
+  posix::CpuTimers cpu_timers_ GUARDED_BY(cpu_timer_lock_);
+  uint32_t cpu_timer_fired_ = 0;  // atomic
   bool dumpable_ = true;
   bool no_new_privs_ = false;
   int pdeathsig_ = 0;

@@ -1,5 +1,7 @@
 #include "core/proc/process_traps.h"
 
+#include "core/proc/cpu_time.h"
+
 #include "abi/linux/signal.h"
 #include "core/kernel/log.h"
 #include "core/posix/signals.h"
@@ -124,6 +126,7 @@ void OnReturnToUser(hal::UserFrame* frame) {
       return;
     }
   }
+  SendCpuTimerSignals(t->process());  // what the tick charged (cpu_time.h)
   DeliverSignals(frame);
   if (t->kill_pending_) ExitCurrentThread();
 }

@@ -328,6 +328,12 @@ void ExitCurrent() {
   Panic("a dead thread was scheduled");
 }
 
+namespace {
+TickHook g_tick_hook = nullptr;
+}  // namespace
+
+void SetTickHook(TickHook hook) { g_tick_hook = hook; }
+
 void OnTick(bool from_user) {
   g_lock.Lock();  // interrupts are already off in the handler
   ++g_ticks;
@@ -357,6 +363,7 @@ void OnTick(bool from_user) {
   if (cur != nullptr && cur != g_idle && --S::slice_left(cur) <= 0) g_need_resched = true;
   if (cur == g_idle && !g_run_queue.empty()) g_need_resched = true;
   g_lock.Unlock();
+  if (g_tick_hook != nullptr && cur != nullptr && cur != g_idle) g_tick_hook(cur, from_user);
 }
 
 void PreemptIfNeeded() {

@@ -57,6 +57,14 @@ void SetPriority(Thread* thread, int priority);
 /// Timer interrupt hook: accounting, deadlines, time slices.
 void OnTick(bool from_user);
 
+/// Called at each tick for the thread that was running (not idle), after
+/// the scheduler's own work, with interrupts off and no scheduler lock held:
+/// the process layer charges CPU-time timers there. It may take spin locks
+/// and set flags; it must not block or wake threads.
+using TickHook = void (*)(Thread* current, bool from_user);
+/// Installs the hook (once, at boot).
+void SetTickHook(TickHook hook);
+
 /// Called on the way out of every interrupt: switches if a higher-priority
 /// thread woke or the slice ended.
 void PreemptIfNeeded();

@@ -1,8 +1,8 @@
 // Linux time calls: the clocks (clock_gettime, and the wall clock: time,
 // gettimeofday, settimeofday, clock_settime), sleeping (nanosleep,
 // clock_nanosleep) and interval timers: getitimer, setitimer and alarm
-// (ITIMER_REAL, SIGALRM). ITIMER_VIRTUAL and ITIMER_PROF (CPU-time timers)
-// are not implemented and refused with EINVAL.
+// (ITIMER_REAL, SIGALRM; ITIMER_VIRTUAL and ITIMER_PROF count the
+// process's CPU time in scheduler ticks: core/proc/cpu_time.h).
 
 #include "abi/linux/time.h"
 #include "core/kernel/wall_clock.h"
@@ -39,12 +39,24 @@ bool FromTimeval(const linux_abi::Timeval& tv, uint64_t* ns) {
   return true;
 }
 
-// ITIMER_VIRTUAL and ITIMER_PROF exist in Linux but not here: EINVAL, like
-// any unknown timer.
+// ITIMER_REAL, ITIMER_VIRTUAL and ITIMER_PROF; anything else is EINVAL.
 kstd::Result<void> CheckWhich(int32_t which) {
-  if (which != linux_abi::kItimerReal)
-    return Refuse("itimer", "which", static_cast<uint32_t>(which));
+  if (which != linux_abi::kItimerReal && which != linux_abi::kItimerVirtual &&
+      which != linux_abi::kItimerProf) {
+    return kstd::Error::kInvalid;
+  }
   return kstd::Ok();
+}
+
+// The CPU-time timers count scheduler ticks: nanoseconds to ticks round up
+// (a nonzero value is at least one tick), ticks to nanoseconds exactly.
+constexpr uint64_t kNsPerTick = kNsPerSec / sched::kTickHz;
+posix::CpuTimers::Which CpuTimerOf(int32_t which) {
+  return which == linux_abi::kItimerVirtual ? posix::CpuTimers::kVirtual : posix::CpuTimers::kProf;
+}
+uint64_t TicksOf(uint64_t ns) { return ns / kNsPerTick + (ns % kNsPerTick != 0 ? 1 : 0); }
+posix::IntervalTimerValue NanosOf(posix::CpuTimerSetting s) {
+  return {s.value_ticks * kNsPerTick, s.interval_ticks * kNsPerTick};
 }
 
 // A timezone argument is obsolete; Linux accepts and ignores a null one and
@@ -111,7 +123,10 @@ kstd::Result<uint64_t> SysLinuxClockSettime(int32_t clock, UserPtr<const linux_a
 
 kstd::Result<uint64_t> SysLinuxGetitimer(int32_t which, UserPtr<linux_abi::Itimerval> value) {
   TRY(CheckWhich(which));
-  linux_abi::Itimerval out = ToItimerval(GetRealTimer(CurrentProcess()->pid()));
+  posix::IntervalTimerValue now = which == linux_abi::kItimerReal
+                                      ? GetRealTimer(CurrentProcess()->pid())
+                                      : NanosOf(CurrentProcess()->cpu_timer(CpuTimerOf(which)));
+  linux_abi::Itimerval out = ToItimerval(now);
   TRY(value.CopyOut(&out));
   return 0;
 }
@@ -129,7 +144,13 @@ kstd::Result<uint64_t> SysLinuxSetitimer(int32_t which, UserPtr<const linux_abi:
       return kstd::Error::kInvalid;
     }
   }
-  auto previous = TRY(SetRealTimer(CurrentProcess()->pid(), next));
+  posix::IntervalTimerValue previous;
+  if (which == linux_abi::kItimerReal) {
+    previous = TRY(SetRealTimer(CurrentProcess()->pid(), next));
+  } else {
+    previous = NanosOf(CurrentProcess()->SetCpuTimer(
+        CpuTimerOf(which), {TicksOf(next.value_ns), TicksOf(next.interval_ns)}));
+  }
   if (old.address() != 0) {
     linux_abi::Itimerval out = ToItimerval(previous);
     TRY(old.CopyOut(&out));

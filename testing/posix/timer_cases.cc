@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -11,6 +13,7 @@
 
 #include "testing/posix/cases.h"
 #include "testing/posix/harness.h"
+#include "testing/posix/util.h"
 
 namespace posix_test {
 namespace {
@@ -199,9 +202,92 @@ const char* AbsoluteRealtimeSleepWakesAtTheWallTime() {
   return nullptr;
 }
 
+// ITIMER_VIRTUAL and ITIMER_PROF count CPU time: a process spinning in user
+// mode gets SIGVTALRM and SIGPROF (the spin is bounded by the signals
+// arriving, not by time: a kernel that never sends them fails by alarm).
+volatile sig_atomic_t g_vtalrm = 0, g_prof = 0;
+void OnVtalrm(int) { g_vtalrm = g_vtalrm + 1; }
+void OnProf(int) { g_prof = g_prof + 1; }
+
+const char* CpuTimersFireWhileSpinning() {
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    alarm(60);  // SIGALRM's default ends a child whose timers never fire
+    SetHandler(SIGVTALRM, OnVtalrm, SA_RESTART);
+    SetHandler(SIGPROF, OnProf, SA_RESTART);
+    struct itimerval v = {{0, 20000}, {0, 20000}};  // every 20 ms of CPU
+    if (setitimer(ITIMER_VIRTUAL, &v, nullptr) != 0) _exit(10);
+    if (setitimer(ITIMER_PROF, &v, nullptr) != 0) _exit(11);
+    struct itimerval now;
+    if (getitimer(ITIMER_VIRTUAL, &now) != 0) _exit(12);
+    // Armed, with the interval as set (Linux may round the value up to its
+    // tick: 24000 µs at 250 Hz).
+    if (now.it_interval.tv_usec != 20000 ||
+        (now.it_value.tv_sec == 0 && now.it_value.tv_usec == 0)) {
+      _exit(13);
+    }
+    volatile uint64_t spin = 0;
+    while (g_vtalrm < 3 || g_prof < 3) spin = spin + 1;
+    struct itimerval off = {};
+    struct itimerval old;
+    if (setitimer(ITIMER_VIRTUAL, &off, &old) != 0 || old.it_interval.tv_usec != 20000) _exit(14);
+    if (getitimer(ITIMER_VIRTUAL, &now) != 0 || now.it_value.tv_usec != 0) _exit(15);
+    _exit(0);
+  }
+  int status;
+  CHECK(waitpid(pid, &status, 0) == pid);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Fail("child status %#x (exit %d, signal %d)", status, WEXITSTATUS(status),
+                WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  }
+  CHECK_ERRNO(setitimer(3, nullptr, nullptr), EINVAL);
+  return nullptr;
+}
+
+// RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL at the hard one.
+volatile sig_atomic_t g_xcpu = 0;
+void OnXcpu(int) { g_xcpu = g_xcpu + 1; }
+
+const char* CpuLimitSignalsThenKills() {
+  int p[2];
+  CHECK(pipe(p) == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    close(p[0]);
+    alarm(60);
+    SetHandler(SIGXCPU, OnXcpu, SA_RESTART);
+    struct rlimit limit = {1, 2};  // seconds of CPU time
+    if (setrlimit(RLIMIT_CPU, &limit) != 0) _exit(10);
+    volatile uint64_t spin = 0;
+    for (;;) {
+      spin = spin + 1;
+      if (g_xcpu == 1) {
+        char c = 'x';
+        (void)!write(p[1], &c, 1);
+        g_xcpu = 2;
+      }
+    }
+  }
+  close(p[1]);
+  int status;
+  CHECK(waitpid(pid, &status, 0) == pid);
+  char c = 0;
+  const bool warned = read(p[0], &c, 1) == 1 && c == 'x';
+  close(p[0]);
+  CHECK(warned);  // SIGXCPU came first
+  if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
+    return Fail("child status %#x: want killed by SIGKILL", status);
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 extern const Case kTimerCases[] = {
+    {"itimer_virtual_and_prof_fire", CpuTimersFireWhileSpinning},
+    {"rlimit_cpu_xcpu_then_kill", CpuLimitSignalsThenKills},
     {"wall_clock_real_and_consistent", WallClockIsRealAndConsistent},
     {"clock_settime_other_clocks_einval", ClockSettimeRefusesOtherClocks},
     {"clock_nanosleep_realtime_abstime", AbsoluteRealtimeSleepWakesAtTheWallTime},
