@@ -37,6 +37,7 @@ const char* ErrorName(Error error) {
     case Error::kTimedOut: return "ETIMEDOUT";
     case Error::kStale: return "ESTALE";
     case Error::kIdRemoved: return "EIDRM";
+    case Error::kDeadlock: return "EDEADLK";
     case Error::kNotSocket: return "ENOTSOCK";
     case Error::kDestinationRequired: return "EDESTADDRREQ";
     case Error::kWrongProtocolType: return "EPROTOTYPE";

@@ -49,8 +49,9 @@ enum class Error : int {
   kBadMessage = linux_abi::kEBADMSG,    // malformed input: boot info, ELF, tables
   kMessageSize = linux_abi::kEMSGSIZE,  // a receive buffer is too small
   kTimedOut = linux_abi::kETIMEDOUT,
-  kStale = linux_abi::kESTALE,     // a file whose server no longer knows it
-  kIdRemoved = linux_abi::kEIDRM,  // a System V IPC object removed while in use
+  kStale = linux_abi::kESTALE,      // a file whose server no longer knows it
+  kIdRemoved = linux_abi::kEIDRM,   // a System V IPC object removed while in use
+  kDeadlock = linux_abi::kEDEADLK,  // a blocking file lock would wait for itself
   // Sockets.
   kNotSocket = linux_abi::kENOTSOCK,
   kDestinationRequired = linux_abi::kEDESTADDRREQ,

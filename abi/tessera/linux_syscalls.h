@@ -152,6 +152,7 @@
     (id, num, cmd, arg))                                                                           \
   X(67, LinuxShmdt, kInterrupted, (uint64_t addr), (addr))                                         \
   X(72, LinuxFcntl, kInterrupted, (int32_t fd, int32_t cmd, uint64_t arg), (fd, cmd, arg))         \
+  X(73, LinuxFlock, kInterrupted, (int32_t fd, int32_t operation), (fd, operation))                \
   X(74, LinuxFsync, kInterrupted, (int32_t fd), (fd))                                              \
   X(75, LinuxFdatasync, kInterrupted, (int32_t fd), (fd))                                          \
   X(76, LinuxTruncate, kInterrupted, (IN_PTR(char) path, int64_t length), (path, length))          \

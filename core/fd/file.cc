@@ -2,12 +2,16 @@
 
 #include "abi/linux/poll.h"
 #include "core/fd/epoll.h"
+#include "core/fd/file_lock.h"
 
 namespace core::fd {
 
 FileDescription::FileDescription(uint32_t flags) : KernelObject(ObjectType::kFile), flags_(flags) {}
 
-FileDescription::~FileDescription() { EpollInstance::ReleaseWatches(this); }
+FileDescription::~FileDescription() {
+  EpollInstance::ReleaseWatches(this);
+  ReleaseDescriptionLocks(this);
+}
 
 kstd::Result<size_t> FileDescription::ReadAt(uint64_t, kstd::Span<uint8_t>) {
   return kstd::Error::kIllegalSeek;

@@ -10,6 +10,7 @@
 #include "core/proc/signals.h"
 #include "core/syscall/bounce_pool.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/sys_lock.h"
 #include "core/unsupported/refusals.h"
 #include "kstd/utility.h"
 
@@ -258,6 +259,12 @@ kstd::Result<uint64_t> SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
     }
     case linux_abi::kFGetFl: return file->status_flags();
     case linux_abi::kFSetFl: file->set_status_flags(static_cast<uint32_t>(arg)); return 0;
+    case linux_abi::kFGetLk:
+    case linux_abi::kFSetLk:
+    case linux_abi::kFSetLkW:
+    case linux_abi::kFOfdGetLk:
+    case linux_abi::kFOfdSetLk:
+    case linux_abi::kFOfdSetLkW: return FcntlLock(file.get(), cmd, arg);
     default: return Refuse("fcntl", "cmd", static_cast<uint32_t>(cmd));
   }
 }

@@ -33,5 +33,7 @@ extern const Case kEventCases[];  // epoll, eventfd, timerfd, signalfd, pidfd, p
 extern const int kEventCaseCount;
 extern const Case kSysvCases[];  // System V shared memory and semaphores
 extern const int kSysvCaseCount;
+extern const Case kLockCases[];  // fcntl record and OFD locks, flock, /proc/locks
+extern const int kLockCaseCount;
 
 }  // namespace posix_test

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
       {posix_test::kKlogCases, posix_test::kKlogCaseCount},
       {posix_test::kEventCases, posix_test::kEventCaseCount},
       {posix_test::kSysvCases, posix_test::kSysvCaseCount},
+      {posix_test::kLockCases, posix_test::kLockCaseCount},
   };
   for (const auto& t : tables) {
     for (int i = 0; i < t.count && n < 512; ++i) all[n++] = t.cases[i];
