@@ -113,8 +113,8 @@ void RemoveLockWaiter(LockWaiter* waiter) {
 
 bool TestLock(const LockRequest& request, LockInfo* conflict) {
   SpinLockGuard guard(g_lock);
-  const LockRecord* r = g_table.FindConflict(request.file, request.cls, request.owner,
-                                             request.type, request.start, request.end);
+  const LockRecord* r = g_table.FindConflict(request.file, request.cls, request.owner, request.type,
+                                             request.start, request.end);
   if (r == nullptr) return false;
   *conflict = InfoOf(r);
   return true;

@@ -53,8 +53,7 @@ struct LockInfo {
 /// flock requests drop the owner's current lock first (conversion is not
 /// atomic, as on Linux). Errors: kAgain, kDeadlock (a POSIX waiter would
 /// wait for itself through a chain of waiters), kNoMemory.
-kstd::Result<void> TrySetLock(const LockRequest& request, LockWaiter* waiter,
-                              uint64_t* generation);
+kstd::Result<void> TrySetLock(const LockRequest& request, LockWaiter* waiter, uint64_t* generation);
 
 /// Unregisters a waiter registered by TrySetLock.
 void RemoveLockWaiter(LockWaiter* waiter);

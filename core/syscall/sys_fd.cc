@@ -265,6 +265,8 @@ kstd::Result<uint64_t> SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
     case linux_abi::kFOfdGetLk:
     case linux_abi::kFOfdSetLk:
     case linux_abi::kFOfdSetLkW: return FcntlLock(file.get(), cmd, arg);
+    case linux_abi::kFGetPipeSz: return TRY(fd::PipeSize(*file));
+    case linux_abi::kFSetPipeSz: return TRY(fd::SetPipeSize(*file, static_cast<uint32_t>(arg)));
     default: return Refuse("fcntl", "cmd", static_cast<uint32_t>(cmd));
   }
 }

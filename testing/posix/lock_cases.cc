@@ -1,7 +1,8 @@
 // POSIX cases for file locks, modelled on LTP's fcntl11-fcntl37 and flock*:
 // fcntl record locks (F_GETLK/F_SETLK/F_SETLKW), open file description
-// locks (F_OFD_*), flock(2) and /proc/locks. Conflicts need a second
-// process, so most cases fork one. The host's Linux is the oracle.
+// locks (F_OFD_*), flock(2) and /proc/locks; and the other fcntl commands
+// of issue 13 (F_GETPIPE_SZ/F_SETPIPE_SZ, as LTP's fcntl30). Conflicts need
+// a second process, so most cases fork one. The host's Linux is the oracle.
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,10 @@ namespace {
 #define F_OFD_GETLK 36
 #define F_OFD_SETLK 37
 #define F_OFD_SETLKW 38
+#endif
+#ifndef F_SETPIPE_SZ
+#define F_SETPIPE_SZ 1031
+#define F_GETPIPE_SZ 1032
 #endif
 
 struct flock Range(short type, off_t start, off_t len, short whence = SEEK_SET) {
@@ -556,6 +561,58 @@ const char* ProcLocksLists() {
   return nullptr;
 }
 
+const char* PipeSizeGetAndSet() {
+  int p[2];
+  CHECK_OK(pipe2(p, O_NONBLOCK));
+  CHECK_EQ(fcntl(p[0], F_GETPIPE_SZ), 65536);
+  CHECK_EQ(fcntl(p[1], F_SETPIPE_SZ, 1), 4096);  // at least a page
+  CHECK_EQ(fcntl(p[0], F_GETPIPE_SZ), 4096);     // one ring for both ends
+  static char buf[8192];
+  memset(buf, 'p', sizeof buf);
+  CHECK_EQ(write(p[1], buf, 4096), 4096);
+  CHECK_ERRNO(write(p[1], buf, 1), EAGAIN);         // full at 4096
+  CHECK_EQ(fcntl(p[1], F_SETPIPE_SZ, 5000), 8192);  // a power of two
+  CHECK_EQ(write(p[1], buf, 4096), 4096);
+  CHECK_ERRNO(fcntl(p[1], F_SETPIPE_SZ, 4096), EBUSY);  // 8192 bytes in it
+  CHECK_EQ(read(p[0], buf, sizeof buf), 8192);
+  CHECK_EQ(write(p[1], "0123456789", 10), 10);
+  CHECK_EQ(fcntl(p[1], F_SETPIPE_SZ, 4096), 4096);  // what is in it fits
+  CHECK_ERRNO(write(p[1], buf, 4096), EAGAIN);      // 4096 in one piece: no room
+  char got[16];
+  CHECK_EQ(read(p[0], got, sizeof got), 10);
+  CHECK(memcmp(got, "0123456789", 10) == 0);              // kept across the resize
+  CHECK_EQ(fcntl(p[0], F_SETPIPE_SZ, 1 << 20), 1 << 20);  // pipe-max-size
+  CHECK_ERRNO(fcntl(p[0], F_SETPIPE_SZ, 0x80000001u), EINVAL);
+  int file = OpenFresh("pipe-sz", 0);
+  CHECK(file >= 0);
+  CHECK_ERRNO(fcntl(file, F_GETPIPE_SZ), EBADF);
+  CHECK_ERRNO(fcntl(file, F_SETPIPE_SZ, 4096), EBADF);
+  close(file);
+  close(p[0]);
+  close(p[1]);
+  return nullptr;
+}
+
+const char* FifoPipeSizeIsShared() {
+  const char* path = TmpPath("pipe-sz-fifo");
+  unlink(path);
+  CHECK_OK(mkfifo(path, 0600));
+  int a = open(path, O_RDWR | O_NONBLOCK);
+  int b = open(path, O_RDONLY | O_NONBLOCK);
+  CHECK(a >= 0 && b >= 0);
+  CHECK_EQ(fcntl(b, F_GETPIPE_SZ), 65536);
+  CHECK_EQ(fcntl(a, F_SETPIPE_SZ, 8000), 8192);
+  CHECK_EQ(fcntl(b, F_GETPIPE_SZ), 8192);  // every opener sees one pipe
+  static char buf[8192];
+  CHECK_EQ(write(a, buf, sizeof buf), 8192);
+  CHECK_ERRNO(write(a, buf, 1), EAGAIN);
+  CHECK_ERRNO(fcntl(b, F_SETPIPE_SZ, 4096), EBUSY);
+  close(a);
+  close(b);
+  unlink(path);
+  return nullptr;
+}
+
 }  // namespace
 
 const Case kLockCases[] = {
@@ -573,6 +630,8 @@ const Case kLockCases[] = {
     {"ofd_locks_belong_to_the_description", OfdLocksBelongToTheDescription},
     {"ofd_locks_shared_across_fork", OfdLocksSharedAcrossFork},
     {"proc_locks_lists_every_kind", ProcLocksLists},
+    {"pipe_size_get_and_set", PipeSizeGetAndSet},
+    {"fifo_pipe_size_is_shared", FifoPipeSizeIsShared},
 };
 const int kLockCaseCount = sizeof kLockCases / sizeof kLockCases[0];
 
