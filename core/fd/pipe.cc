@@ -108,6 +108,7 @@ class PipeEnd final : public FileDescription {
   }
 
   const char* Describe() const override { return kPipeDescription; }
+  bool SupportsAsync() const override { return true; }
 
   // The splice helpers (pipe.h): never block.
   const PipeBuffer* buffer() const { return buffer_.get(); }

@@ -9,9 +9,11 @@
 #include "core/fd/pipe.h"
 #include "core/proc/signals.h"
 #include "core/syscall/bounce_pool.h"
+#include "core/syscall/sys_async.h"
 #include "core/syscall/sys_common.h"
 #include "core/syscall/sys_lock.h"
 #include "core/unsupported/refusals.h"
+#include "core/vfs/vnode.h"
 #include "kstd/utility.h"
 
 namespace core::syscall {
@@ -258,7 +260,24 @@ kstd::Result<uint64_t> SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
       return 0;
     }
     case linux_abi::kFGetFl: return file->status_flags();
-    case linux_abi::kFSetFl: file->set_status_flags(static_cast<uint32_t>(arg)); return 0;
+    case linux_abi::kFSetFl:
+      if ((arg & linux_abi::kOAsync) != 0 && (file->status_flags() & linux_abi::kOAsync) == 0) {
+        // Linux signals for these too; Tessera's terminals and fifos do not
+        // yet, so the flag is refused rather than kept silent.
+        vfs::Vnode* node = file->vnode();
+        if (file->IsTty() || (node != nullptr && node->type() == vfs::VnodeType::kFifo)) {
+          return Refuse("fcntl", "O_ASYNC on a terminal or fifo", linux_abi::kOAsync);
+        }
+        NoteAsyncEnabled(file.get(), fd);
+      }
+      file->set_status_flags(static_cast<uint32_t>(arg));
+      return 0;
+    case linux_abi::kFSetOwn:
+    case linux_abi::kFGetOwn:
+    case linux_abi::kFSetOwnEx:
+    case linux_abi::kFGetOwnEx:
+    case linux_abi::kFSetSig:
+    case linux_abi::kFGetSig: return FcntlAsync(file.get(), cmd, arg);
     case linux_abi::kFGetLk:
     case linux_abi::kFSetLk:
     case linux_abi::kFSetLkW:

@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -29,6 +31,19 @@ namespace {
 #define F_OFD_GETLK 36
 #define F_OFD_SETLK 37
 #define F_OFD_SETLKW 38
+#endif
+#ifndef F_SETSIG
+#define F_SETSIG 10
+#define F_GETSIG 11
+#define F_SETOWN_EX 15
+#define F_GETOWN_EX 16
+#define F_OWNER_TID 0
+#define F_OWNER_PID 1
+#define F_OWNER_PGRP 2
+struct f_owner_ex {
+  int type;
+  pid_t pid;
+};
 #endif
 #ifndef F_SETPIPE_SZ
 #define F_SETPIPE_SZ 1031
@@ -613,6 +628,142 @@ const char* FifoPipeSizeIsShared() {
   return nullptr;
 }
 
+const char* FcntlOwnerAndSignal() {
+  int p[2];
+  CHECK_OK(pipe(p));
+  CHECK_EQ(fcntl(p[0], F_GETOWN), 0);
+  struct f_owner_ex ex = {-1, -1};
+  CHECK_OK(fcntl(p[0], F_GETOWN_EX, &ex));
+  CHECK_EQ(ex.type, F_OWNER_TID);
+  CHECK_EQ(ex.pid, 0);
+  CHECK_OK(fcntl(p[0], F_SETOWN, getpid()));
+  CHECK_EQ(fcntl(p[0], F_GETOWN), getpid());
+  CHECK_OK(fcntl(p[0], F_GETOWN_EX, &ex));
+  CHECK_EQ(ex.type, F_OWNER_PID);
+  CHECK_EQ(ex.pid, getpid());
+  CHECK_OK(fcntl(p[1], F_SETOWN, -getpgrp()));  // a group: negative
+  CHECK_EQ(fcntl(p[1], F_GETOWN), -getpgrp());
+  CHECK_OK(fcntl(p[1], F_GETOWN_EX, &ex));
+  CHECK_EQ(ex.type, F_OWNER_PGRP);
+  CHECK_EQ(ex.pid, getpgrp());
+  ex = {F_OWNER_TID, getpid()};  // the main thread's tid is the pid
+  CHECK_OK(fcntl(p[1], F_SETOWN_EX, &ex));
+  CHECK_EQ(fcntl(p[1], F_GETOWN), getpid());
+  ex = {5, getpid()};
+  CHECK_ERRNO(fcntl(p[1], F_SETOWN_EX, &ex), EINVAL);
+  CHECK_ERRNO(fcntl(p[1], F_SETOWN_EX, static_cast<struct f_owner_ex*>(nullptr)), EFAULT);
+  CHECK_ERRNO(fcntl(p[1], F_SETOWN, 0x3fffffff), ESRCH);
+  CHECK_OK(fcntl(p[1], F_SETOWN, 0));
+  CHECK_EQ(fcntl(p[1], F_GETOWN), 0);
+  CHECK_EQ(fcntl(p[0], F_GETSIG), 0);
+  CHECK_ERRNO(fcntl(p[0], F_SETSIG, 65), EINVAL);
+  CHECK_OK(fcntl(p[0], F_SETSIG, SIGUSR1));
+  CHECK_EQ(fcntl(p[0], F_GETSIG), SIGUSR1);
+  CHECK_OK(fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK));
+  CHECK_EQ(fcntl(p[0], F_GETFL) & (O_ASYNC | O_NONBLOCK), O_ASYNC | O_NONBLOCK);
+  close(p[0]);
+  close(p[1]);
+  return nullptr;
+}
+
+volatile sig_atomic_t g_sigio = 0;
+void OnSigio(int) { g_sigio = g_sigio + 1; }
+
+// Waits (signals blocked in `blocked`) until *flag is set, or gives up
+// after a SIGALRM 5 s on.
+bool AwaitSignal(volatile sig_atomic_t* flag, const sigset_t& blocked) {
+  alarm(5);
+  sigset_t open_mask = blocked;
+  sigdelset(&open_mask, SIGIO);
+  sigdelset(&open_mask, SIGUSR1);
+  sigdelset(&open_mask, SIGUSR2);
+  sigdelset(&open_mask, SIGALRM);
+  while (*flag == 0) sigsuspend(&open_mask);
+  alarm(0);
+  return true;
+}
+
+const char* OAsyncPipeAndSocketSendSigio() {
+  CHECK_OK(SetHandler(SIGIO, OnSigio, 0));
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGIO);
+  CHECK_OK(sigprocmask(SIG_BLOCK, &block, &old));
+  int p[2];
+  CHECK_OK(pipe2(p, O_NONBLOCK));
+  CHECK_OK(fcntl(p[0], F_SETOWN, getpid()));
+  CHECK_OK(fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK));
+  CHECK_EQ(write(p[1], "x", 1), 1);
+  CHECK(AwaitSignal(&g_sigio, block));
+  // No owner, no signal: the flag alone sends nothing.
+  g_sigio = 0;
+  CHECK_OK(fcntl(p[0], F_SETOWN, 0));
+  CHECK_EQ(write(p[1], "y", 1), 1);
+  sigset_t pending;
+  CHECK_OK(sigpending(&pending));
+  CHECK(!sigismember(&pending, SIGIO));
+  // A socket: data arriving at the O_ASYNC end.
+  int s[2];
+  CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, s));
+  CHECK_OK(fcntl(s[0], F_SETOWN, getpid()));
+  CHECK_OK(fcntl(s[0], F_SETFL, O_ASYNC));
+  CHECK_EQ(write(s[1], "z", 1), 1);
+  CHECK(AwaitSignal(&g_sigio, block));
+  CHECK_OK(sigprocmask(SIG_SETMASK, &old, nullptr));
+  close(p[0]);
+  close(p[1]);
+  close(s[0]);
+  close(s[1]);
+  return nullptr;
+}
+
+volatile sig_atomic_t g_usr1 = 0, g_usr2 = 0;
+siginfo_t g_usr1_info, g_usr2_info;
+void OnUsrInfo(int sig, siginfo_t* info, void*) {
+  if (sig == SIGUSR1) {
+    g_usr1_info = *info;
+    g_usr1 = 1;
+  } else {
+    g_usr2_info = *info;
+    g_usr2 = 1;
+  }
+}
+
+const char* SetsigSignalCarriesFdAndBand() {
+  CHECK_OK(SetInfoHandler(SIGUSR1, OnUsrInfo, 0));
+  CHECK_OK(SetInfoHandler(SIGUSR2, OnUsrInfo, 0));
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGUSR1);
+  sigaddset(&block, SIGUSR2);
+  CHECK_OK(sigprocmask(SIG_BLOCK, &block, &old));
+  int p[2];
+  CHECK_OK(pipe2(p, O_NONBLOCK));
+  CHECK_EQ(fcntl(p[1], F_SETPIPE_SZ, 4096), 4096);
+  CHECK_OK(fcntl(p[0], F_SETOWN, getpid()));
+  CHECK_OK(fcntl(p[0], F_SETSIG, SIGUSR1));
+  CHECK_OK(fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK));
+  static char buf[4096];
+  CHECK_EQ(write(p[1], buf, sizeof buf), 4096);  // readable, and full
+  CHECK(AwaitSignal(&g_usr1, block));
+  CHECK_EQ(g_usr1_info.si_code, POLL_IN);
+  CHECK_EQ(g_usr1_info.si_fd, p[0]);
+  CHECK_EQ(g_usr1_info.si_band, POLLIN | POLLRDNORM);
+  // The write end: room coming back is POLL_OUT.
+  CHECK_OK(fcntl(p[1], F_SETOWN, getpid()));
+  CHECK_OK(fcntl(p[1], F_SETSIG, SIGUSR2));
+  CHECK_OK(fcntl(p[1], F_SETFL, O_ASYNC | O_NONBLOCK));
+  CHECK_EQ(read(p[0], buf, sizeof buf), 4096);
+  CHECK(AwaitSignal(&g_usr2, block));
+  CHECK_EQ(g_usr2_info.si_code, POLL_OUT);
+  CHECK_EQ(g_usr2_info.si_fd, p[1]);
+  CHECK_EQ(g_usr2_info.si_band, POLLOUT | POLLWRNORM | POLLWRBAND);
+  CHECK_OK(sigprocmask(SIG_SETMASK, &old, nullptr));
+  close(p[0]);
+  close(p[1]);
+  return nullptr;
+}
+
 }  // namespace
 
 const Case kLockCases[] = {
@@ -632,6 +783,9 @@ const Case kLockCases[] = {
     {"proc_locks_lists_every_kind", ProcLocksLists},
     {"pipe_size_get_and_set", PipeSizeGetAndSet},
     {"fifo_pipe_size_is_shared", FifoPipeSizeIsShared},
+    {"fcntl_owner_and_signal", FcntlOwnerAndSignal},
+    {"o_async_pipe_and_socket_send_sigio", OAsyncPipeAndSocketSendSigio},
+    {"setsig_signal_carries_fd_and_band", SetsigSignalCarriesFdAndBand},
 };
 const int kLockCaseCount = sizeof kLockCases / sizeof kLockCases[0];
 
