@@ -56,7 +56,9 @@ kstd::Result<size_t> PipeSize(FileDescription& end);
 /// F_SETPIPE_SZ: rounds `bytes` up to a page and a power of two (as Linux)
 /// and resizes the ring (of a pipe or an open fifo); returns the new size.
 /// Errors: kBadHandle (neither), kInvalid (above 2^31), kPermission (above kPipeMaxSize: Linux's
-/// limit without CAP_SYS_RESOURCE, which Tessera does not grant), kBusy
+/// limit without CAP_SYS_RESOURCE, which Tessera does not grant; or all
+/// resized pipes together past 64 MiB beyond their default size, Linux's
+/// pipe-user-pages-soft for one user), kBusy
 /// (more bytes in the pipe than the new size), kNoMemory.
 kstd::Result<size_t> SetPipeSize(FileDescription& end, uint32_t bytes);
 

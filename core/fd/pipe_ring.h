@@ -14,6 +14,18 @@
 
 namespace core::fd {
 
+/// The bytes all rings hold beyond kPipeCapacity together may not pass
+/// this (Linux's pipe-user-pages-soft, 16384 pages, for one user: a
+/// resize past it is EPERM), so F_SETPIPE_SZ cannot take the kernel's heap.
+inline constexpr size_t kPipeExtraLimit = 16384 * 4096;
+/// Bytes charged against kPipeExtraLimit now (atomic).
+inline size_t g_pipe_extra_bytes = 0;
+
+/// What a ring of `capacity` bytes is charged.
+inline size_t PipeExtra(size_t capacity) {
+  return capacity > kPipeCapacity ? capacity - kPipeCapacity : 0;
+}
+
 struct PipeRing {
   uint8_t* data = nullptr;  // `capacity` bytes, owned
   size_t capacity = kPipeCapacity;
@@ -23,7 +35,10 @@ struct PipeRing {
   PipeRing() = default;
   PipeRing(const PipeRing&) = delete;
   PipeRing& operator=(const PipeRing&) = delete;
-  ~PipeRing() { delete[] data; }
+  ~PipeRing() {
+    delete[] data;
+    __atomic_fetch_sub(&g_pipe_extra_bytes, PipeExtra(capacity), __ATOMIC_RELAXED);
+  }
 
   size_t space() const { return capacity - used; }
 
@@ -62,22 +77,33 @@ struct PipeRing {
 /// F_SETPIPE_SZ's resize of `ring`, guarded by `lock`: the ring becomes
 /// `capacity` bytes and published() is called under the lock, unless more
 /// than that is in it (kBusy). The heap is not entered under the lock.
-/// Errors: kBusy, kNoMemory.
+/// Errors: kBusy, kPermission (kPipeExtraLimit would be passed), kNoMemory.
 template <typename Published>
 kstd::Result<void> ResizeRing(PipeRing& ring, SpinLock& lock, size_t capacity,
                               Published published) {
+  const size_t extra = PipeExtra(capacity);
+  if (__atomic_add_fetch(&g_pipe_extra_bytes, extra, __ATOMIC_RELAXED) > kPipeExtraLimit) {
+    __atomic_fetch_sub(&g_pipe_extra_bytes, extra, __ATOMIC_RELAXED);
+    return kstd::Error::kPermission;
+  }
   uint8_t* fresh = new (kstd::nothrow) uint8_t[capacity];
-  if (fresh == nullptr) return kstd::Error::kNoMemory;
-  uint8_t* stale = fresh;  // whichever is not kept
+  if (fresh == nullptr) {
+    __atomic_fetch_sub(&g_pipe_extra_bytes, extra, __ATOMIC_RELAXED);
+    return kstd::Error::kNoMemory;
+  }
+  uint8_t* stale = fresh;   // whichever is not kept
+  size_t uncharge = extra;  // the old size's charge, or the new one's if refused
   bool busy;
   {
     SpinLockGuard guard(lock);
     busy = ring.used > capacity;
     if (!busy) {
+      uncharge = PipeExtra(ring.capacity);
       stale = ring.Replace(fresh, capacity);
       published();
     }
   }
+  __atomic_fetch_sub(&g_pipe_extra_bytes, uncharge, __ATOMIC_RELAXED);
   delete[] stale;
   if (busy) return kstd::Error::kBusy;
   return kstd::Ok();
