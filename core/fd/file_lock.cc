@@ -46,14 +46,21 @@ void ChangedLocked() REQUIRES(g_lock) {
   __atomic_fetch_add(&g_generation, 1, __ATOMIC_RELEASE);
 }
 
+template <typename T>
+LockView ViewOf(const T& lock) {
+  LockView view;
+  view.file = lock.file;
+  view.cls = lock.cls;
+  view.type = lock.type;
+  view.pid = lock.pid;
+  view.start = lock.start;
+  view.end = lock.end;
+  return view;
+}
+
 LockInfo InfoOf(const LockRecord* r) {
   LockInfo info;
-  info.file = r->file;
-  info.cls = r->cls;
-  info.type = r->type;
-  info.pid = r->pid;
-  info.start = r->start;
-  info.end = r->end;
+  static_cast<LockView&>(info) = ViewOf(*r);
   return info;
 }
 
@@ -96,6 +103,7 @@ kstd::Result<void> TrySetLock(const LockRequest& request, LockWaiter* waiter,
     } else {
       waiter->owner = request.owner;
       waiter->blocker = conflict->owner;
+      waiter->request = ViewOf(request);
       g_table.AddWaiter(waiter);
       result = kstd::Error::kAgain;
     }
@@ -170,9 +178,23 @@ void SetLockWaker(void (*wake)()) { __atomic_store_n(&g_waker, wake, __ATOMIC_RE
 
 size_t SnapshotLocks(LockInfo* out, size_t max) {
   SpinLockGuard guard(g_lock);
+  const LockTable* table = &g_table;  // the lambdas below run under g_lock
+  // Each waiter is listed after the first lock in its way (as it would find
+  // it again now).
+  table->ForEachWaiter([&](const LockWaiter* w) {
+    const LockView& q = w->request;
+    w->listed_after = table->FindConflict(q.file, q.cls, w->owner, q.type, q.start, q.end);
+  });
   size_t n = 0;
-  g_table.ForEach([&](const LockRecord* r) {
+  table->ForEach([&](const LockRecord* r) {
     if (n < max) out[n++] = InfoOf(r);
+    table->ForEachWaiter([&](const LockWaiter* w) {
+      if (n == max || w->listed_after != r) return;
+      LockInfo info;
+      static_cast<LockView&>(info) = w->request;
+      info.waiting = true;
+      out[n++] = info;
+    });
   });
   return n;
 }

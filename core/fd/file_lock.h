@@ -36,13 +36,8 @@ struct LockRequest {
 };
 
 /// A lock as F_GETLK and /proc/locks report it.
-struct LockInfo {
-  FileKey file;
-  LockClass cls = LockClass::kPosix;
-  LockType type = LockType::kRead;
-  int32_t pid = 0;
-  int64_t start = 0;
-  int64_t end = 0;
+struct LockInfo : LockView {
+  bool waiting = false;  // a blocked request (/proc/locks' "->" lines)
 };
 
 /// Tries to apply `request` once. With `waiter` null a conflict gives
@@ -79,7 +74,8 @@ uint64_t LockGeneration();
 /// Sets the function every change calls to wake waiters (once).
 void SetLockWaker(void (*wake)());
 
-/// Copies up to `max` locks into `out` (for /proc/locks); returns how many.
+/// Copies up to `max` locks into `out` (for /proc/locks), each followed by
+/// the requests blocked on it (marked waiting); returns how many.
 size_t SnapshotLocks(LockInfo* out, size_t max);
 
 }  // namespace core::fd

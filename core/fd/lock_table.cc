@@ -103,7 +103,8 @@ bool LockTable::WouldDeadlock(const void* owner, const void* blocker) const {
   const void* b = blocker;
   for (int i = 0; i < kMaxDeadlockSteps; ++i) {
     if (b == owner) return true;
-    const LockWaiter* w = waiters_.FindIf([&](const LockWaiter* x) { return x->owner == b; });
+    const LockWaiter* w = waiters_.FindIf(
+        [&](const LockWaiter* x) { return x->request.cls == LockClass::kPosix && x->owner == b; });
     if (w == nullptr) return false;
     b = w->blocker;
   }

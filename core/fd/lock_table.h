@@ -50,12 +50,27 @@ struct LockRecord {
 
 using LockList = kstd::IntrusiveList<LockRecord, &LockRecord::node>;
 
-/// A blocked F_SETLKW of a POSIX owner, for deadlock detection: `owner`
-/// waits for a lock held by `blocker`.
+/// A lock or a request as listings show it: the file, class and type, who
+/// asked (a pid) and the bytes.
+struct LockView {
+  FileKey file;
+  LockClass cls = LockClass::kPosix;
+  LockType type = LockType::kRead;
+  int32_t pid = 0;
+  int64_t start = 0;
+  int64_t end = 0;
+};
+
+/// A blocked request (F_SETLKW, F_OFD_SETLKW, flock): `owner` waits for a
+/// lock held by `blocker`. POSIX waiters make the wait-for graph deadlock
+/// detection walks; every waiter is listed by /proc/locks.
 struct LockWaiter {
   kstd::ListNode node;
   const void* owner = nullptr;
   const void* blocker = nullptr;
+  LockView request;
+  // Scratch for listings (the lock in its way), under the table's lock.
+  mutable const LockRecord* listed_after = nullptr;
 };
 
 class LockTable {
@@ -92,7 +107,8 @@ class LockTable {
   const LockRecord* FindOwned(const FileKey& file, LockClass cls, const void* owner) const;
 
   /// True when `owner` blocking on a lock of `blocker` would close a cycle
-  /// of waiting POSIX owners (Linux follows at most kMaxDeadlockSteps).
+  /// of waiting POSIX owners (Linux follows at most kMaxDeadlockSteps; OFD
+  /// and flock waiters are not part of it).
   bool WouldDeadlock(const void* owner, const void* blocker) const;
   static constexpr int kMaxDeadlockSteps = 10;
 
@@ -104,6 +120,11 @@ class LockTable {
   template <typename Fn>
   void ForEach(Fn fn) const {
     locks_.ForEach([&](LockRecord* r) { fn(static_cast<const LockRecord*>(r)); });
+  }
+  /// Calls fn(waiter) for every waiter; fn must not change the table.
+  template <typename Fn>
+  void ForEachWaiter(Fn fn) const {
+    waiters_.ForEach([&](LockWaiter* w) { fn(static_cast<const LockWaiter*>(w)); });
   }
   size_t size() const { return locks_.size(); }
 

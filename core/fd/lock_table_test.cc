@@ -133,8 +133,12 @@ TEST_F(TableTest, ReleaseOwnerByFileOrAll) {
 }
 
 TEST_F(TableTest, DeadlockFollowsTheChainOfWaiters) {
-  LockWaiter a_waits_b{{}, A, B};
-  LockWaiter b_waits_c{{}, B, C};
+  LockWaiter a_waits_b;
+  a_waits_b.owner = A;
+  a_waits_b.blocker = B;
+  LockWaiter b_waits_c;
+  b_waits_c.owner = B;
+  b_waits_c.blocker = C;
   table_.AddWaiter(&a_waits_b);
   EXPECT_TRUE(table_.WouldDeadlock(B, A));   // B -> A -> B
   EXPECT_FALSE(table_.WouldDeadlock(C, A));  // C -> A -> B, B waits for nobody
@@ -142,6 +146,9 @@ TEST_F(TableTest, DeadlockFollowsTheChainOfWaiters) {
   EXPECT_TRUE(table_.WouldDeadlock(C, A));  // C -> A -> B -> C
   table_.RemoveWaiter(&a_waits_b);
   EXPECT_FALSE(table_.WouldDeadlock(C, A));
+  // A flock or OFD waiter is no edge of the graph (as Linux).
+  b_waits_c.request.cls = LockClass::kFlock;
+  EXPECT_FALSE(table_.WouldDeadlock(C, B));
   table_.RemoveWaiter(&b_waits_c);
 }
 
@@ -226,10 +233,24 @@ TEST(FileLockTest, WaiterRegistrationAndDeadlock) {
   // p1 waits for p2's range ...
   LockRequest p1_high = p2_high;
   p1_high.owner = &p1;
+  p1_high.pid = 1;
   LockWaiter w;
   uint64_t gen = 0;
   EXPECT_EQ(TrySetLock(p1_high, &w, &gen).error(), kstd::Error::kAgain);
   EXPECT_EQ(gen, LockGeneration());
+  // Listed right after the lock in its way.
+  LockInfo listed[4];
+  ASSERT_EQ(SnapshotLocks(listed, 4), 3u);
+  int at = -1;
+  for (int i = 0; i < 3; ++i) {
+    if (listed[i].waiting) at = i;
+  }
+  ASSERT_GE(at, 1);
+  EXPECT_EQ(listed[at].pid, 1);
+  EXPECT_EQ(listed[at].start, 10);
+  EXPECT_EQ(listed[at - 1].pid, 2);  // p2's lock on 10-19
+  EXPECT_FALSE(listed[at - 1].waiting);
+  EXPECT_EQ(SnapshotLocks(listed, 2), 2u);  // bounded by the room given
   // ... so p2 waiting for p1's would close the cycle.
   LockRequest p2_low = p1_low;
   p2_low.owner = &p2;

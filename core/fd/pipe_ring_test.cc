@@ -9,7 +9,9 @@ namespace {
 
 struct Ring : PipeRing {
   Ring() { data = new uint8_t[kPipeCapacity]; }
-  void PutString(const std::string& s) { Put(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }
+  void PutString(const std::string& s) {
+    Put(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  }
   std::string TakeString(size_t n) {
     std::string s(n, '\0');
     Take(reinterpret_cast<uint8_t*>(s.data()), n);
@@ -60,7 +62,8 @@ TEST(PipeRingTest, GrowthIsChargedAndLimited) {
   constexpr size_t kEach = kPipeMaxSize - kPipeCapacity;
   constexpr size_t kFit = kPipeExtraLimit / kEach;
   auto* rings = new Ring[kFit + 1];
-  for (size_t i = 0; i < kFit; ++i) ASSERT_TRUE(ResizeRing(rings[i], lock, kPipeMaxSize, [] {}).ok());
+  for (size_t i = 0; i < kFit; ++i)
+    ASSERT_TRUE(ResizeRing(rings[i], lock, kPipeMaxSize, [] {}).ok());
   EXPECT_EQ(ResizeRing(rings[kFit], lock, kPipeMaxSize, [] {}).error(), kstd::Error::kPermission);
   EXPECT_EQ(rings[kFit].capacity, kPipeCapacity);
   delete[] rings;

@@ -37,10 +37,13 @@ class LocksFile final : public vfs::SyntheticFile {
 }  // namespace
 
 void RenderLocks(const fd::LockInfo* locks, size_t count, vfs::TextBuffer& out) {
+  size_t number = 0;
   for (size_t i = 0; i < count; ++i) {
     const fd::LockInfo& l = locks[i];
-    out.Printf("%zu: %s ADVISORY  %s %d %02x:%02x:%lu ", i + 1, ClassName(l.cls),
-               l.type == fd::LockType::kWrite ? "WRITE" : "READ", l.pid,
+    // A blocked request follows its obstacle, under the same number.
+    if (!l.waiting || number == 0) ++number;
+    out.Printf("%zu: %s%s ADVISORY  %s %d %02x:%02x:%lu ", number, l.waiting ? "-> " : "",
+               ClassName(l.cls), l.type == fd::LockType::kWrite ? "WRITE" : "READ", l.pid,
                linux_abi::DevMajor(l.file.dev), linux_abi::DevMinor(l.file.dev), l.file.ino);
     if (l.cls != fd::LockClass::kPosix && l.cls != fd::LockClass::kOfd) {
       out.Printf("0 EOF\n");

@@ -6,8 +6,10 @@
 //   2: FLOCK  ADVISORY  READ 124 00:1d:4568 0 EOF
 //   3: OFDLCK ADVISORY  WRITE -1 00:1d:4569 5 9
 // (class, kind, type, owner pid (-1 for OFD locks), major:minor:inode of
-// the file, first and last byte; flock locks cover the whole file).
-// Blocked waiters ("-> " lines) are not listed.
+// the file, first and last byte; flock locks cover the whole file). A
+// blocked request follows the lock in its way, under its number:
+//   4: POSIX  ADVISORY  WRITE 123 00:1d:4567 0 9
+//   4: -> POSIX  ADVISORY  READ 125 00:1d:4567 5 6
 
 #include <stddef.h>
 

@@ -38,5 +38,27 @@ TEST(ProcLocks, LinuxFormatForEachClass) {
   EXPECT_EQ(Render(l, 0), "");
 }
 
+TEST(ProcLocks, WaitersFollowTheirObstacleUnderItsNumber) {
+  fd::LockInfo l[3];
+  l[0].file = {linux_abi::MakeDev(0xfe, 0), 10953233};
+  l[0].type = fd::LockType::kWrite;
+  l[0].pid = 32178;
+  l[0].end = 9;
+  l[1] = l[0];
+  l[1].type = fd::LockType::kRead;
+  l[1].pid = 32179;
+  l[1].start = 5;
+  l[1].end = 6;
+  l[1].waiting = true;
+  l[2] = l[0];
+  l[2].cls = fd::LockClass::kFlock;
+  l[2].end = fd::kLockEof;
+  // As Linux 6.1 printed a blocked F_SETLKW.
+  EXPECT_EQ(Render(l, 3),
+            "1: POSIX  ADVISORY  WRITE 32178 fe:00:10953233 0 9\n"
+            "1: -> POSIX  ADVISORY  READ 32179 fe:00:10953233 5 6\n"
+            "2: FLOCK  ADVISORY  WRITE 32178 fe:00:10953233 0 EOF\n");
+}
+
 }  // namespace
 }  // namespace core::procfs

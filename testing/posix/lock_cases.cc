@@ -576,6 +576,53 @@ const char* ProcLocksLists() {
   return nullptr;
 }
 
+// A blocked F_SETLKW is listed under the lock in its way: "N: -> POSIX ...".
+const char* ProcLocksListsWaiters() {
+  int fd = OpenFresh("lk-proc-wait", 10);
+  CHECK(fd >= 0);
+  CHECK_OK(SetLk(fd, F_SETLK, F_WRLCK, 0, 10));
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    int cfd = open(TmpPath("lk-proc-wait"), O_RDWR);
+    _exit(SetLk(cfd, F_SETLKW, F_RDLCK, 5, 2) == 0 ? 0 : 1);
+  }
+  struct stat st;
+  CHECK_OK(fstat(fd, &st));
+  char holder[128], waiter[128];
+  snprintf(holder, sizeof holder, ": POSIX  ADVISORY  WRITE %d %02x:%02x:%lu 0 9\n", getpid(),
+           major(st.st_dev), minor(st.st_dev), static_cast<unsigned long>(st.st_ino));
+  snprintf(waiter, sizeof waiter, ": -> POSIX  ADVISORY  READ %d %02x:%02x:%lu 5 6\n", child,
+           major(st.st_dev), minor(st.st_dev), static_cast<unsigned long>(st.st_ino));
+  static char text[65536];
+  const char* seen = nullptr;
+  for (int tries = 0; tries < 250 && seen == nullptr; ++tries) {  // until the child sleeps
+    int proc = open("/proc/locks", O_RDONLY);
+    CHECK(proc >= 0);
+    ssize_t n = ReadAll(proc, text, sizeof text - 1);
+    close(proc);
+    CHECK(n >= 0);
+    text[n] = '\0';
+    seen = strstr(text, waiter);
+    if (seen == nullptr) SleepMs(20);
+  }
+  if (seen == nullptr) return Fail("no \"%s\" in /proc/locks:\n%s", waiter, text);
+  // The line before it is the holder's, with the same number.
+  const char* line = seen;
+  while (line > text && line[-1] != '\n') --line;
+  const char* prev = line - 1;
+  while (prev > text && prev[-1] != '\n') --prev;
+  CHECK(prev < line);
+  size_t number = static_cast<size_t>(seen - line);
+  CHECK(strncmp(prev, line, number) == 0 && prev[number] == ':');
+  CHECK(strncmp(prev + number, holder, strlen(holder)) == 0);
+  CHECK_OK(SetLk(fd, F_SETLK, F_UNLCK, 0, 0));  // lets the child through
+  int status;
+  CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  close(fd);
+  return nullptr;
+}
+
 const char* PipeSizeGetAndSet() {
   int p[2];
   CHECK_OK(pipe2(p, O_NONBLOCK));
@@ -781,6 +828,7 @@ const Case kLockCases[] = {
     {"ofd_locks_belong_to_the_description", OfdLocksBelongToTheDescription},
     {"ofd_locks_shared_across_fork", OfdLocksSharedAcrossFork},
     {"proc_locks_lists_every_kind", ProcLocksLists},
+    {"proc_locks_lists_waiters", ProcLocksListsWaiters},
     {"pipe_size_get_and_set", PipeSizeGetAndSet},
     {"fifo_pipe_size_is_shared", FifoPipeSizeIsShared},
     {"fcntl_owner_and_signal", FcntlOwnerAndSignal},
