@@ -39,8 +39,7 @@ struct Scratch {
 
 // After a change under g_lock: the counts are redone, waiters try again.
 void ChangedLocked() REQUIRES(g_lock) {
-  uint64_t posix = 0;
-  g_table.ForEach([&](const LockRecord* r) { posix += r->cls == LockClass::kPosix; });
+  uint64_t posix = g_table.posix_count();
   __atomic_store_n(&g_posix_count, posix, __ATOMIC_RELEASE);
   __atomic_store_n(&g_description_count, g_table.size() - posix, __ATOMIC_RELEASE);
   __atomic_fetch_add(&g_generation, 1, __ATOMIC_RELEASE);
@@ -91,7 +90,9 @@ kstd::Result<void> TrySetLock(const LockRequest& request, LockWaiter* waiter,
         request.unlock ? nullptr
                        : g_table.FindConflict(request.file, request.cls, request.owner,
                                               request.type, request.start, request.end);
-    if (conflict == nullptr) {
+    if (!request.unlock && g_table.size() >= kMaxFileLocks) {
+      result = kstd::Error::kNoLocks;
+    } else if (conflict == nullptr) {
       g_table.SetRange(request.file, request.cls, request.owner, request.pid, request.type,
                        request.unlock, request.start, request.end, scratch.spares, scratch.freed);
       changed = true;

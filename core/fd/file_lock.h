@@ -23,6 +23,11 @@ namespace core::fd {
 
 class FileDescription;
 
+/// Locks the whole system may hold (records: a split adds one); a new lock
+/// past it is ENOLCK, as Linux's "lock table is full". Unlocking always
+/// works.
+inline constexpr size_t kMaxFileLocks = 65536;
+
 /// A decoded lock call: who, what file, which bytes.
 struct LockRequest {
   FileKey file;
@@ -47,7 +52,8 @@ struct LockInfo : LockView {
 /// generation moves (file_lock_wait.h) and then calls RemoveLockWaiter.
 /// flock requests drop the owner's current lock first (conversion is not
 /// atomic, as on Linux). Errors: kAgain, kDeadlock (a POSIX waiter would
-/// wait for itself through a chain of waiters), kNoMemory.
+/// wait for itself through a chain of waiters), kNoLocks (kMaxFileLocks
+/// held), kNoMemory.
 kstd::Result<void> TrySetLock(const LockRequest& request, LockWaiter* waiter, uint64_t* generation);
 
 /// Unregisters a waiter registered by TrySetLock.

@@ -19,9 +19,35 @@ bool Touches(const LockRecord* r, int64_t start, int64_t end) {
 
 }  // namespace
 
+LockList& LockTable::BucketOf(const FileKey& file) {
+  uint64_t h = file.dev * 0x9E3779B97F4A7C15ull ^ file.ino * 0xC2B2AE3D27D4EB4Full;
+  return buckets_[(h >> 32) % kBuckets];
+}
+
+const LockList& LockTable::BucketOf(const FileKey& file) const {
+  return const_cast<LockTable*>(this)->BucketOf(file);
+}
+
+void LockTable::Link(LockList& bucket, LockRecord* r, bool front) {
+  if (front) {
+    bucket.PushFront(r);
+  } else {
+    bucket.PushBack(r);
+  }
+  ++size_;
+  posix_count_ += r->cls == LockClass::kPosix;
+}
+
+void LockTable::Unlink(LockList& bucket, LockRecord* r, LockList& freed) {
+  bucket.Remove(r);
+  freed.PushBack(r);
+  --size_;
+  posix_count_ -= r->cls == LockClass::kPosix;
+}
+
 const LockRecord* LockTable::FindConflict(const FileKey& file, LockClass cls, const void* owner,
                                           LockType type, int64_t start, int64_t end) const {
-  return locks_.FindIf([&](const LockRecord* r) {
+  return BucketOf(file).FindIf([&](const LockRecord* r) {
     return r->file == file && SameFamily(r->cls, cls) && r->owner != owner &&
            (r->type == LockType::kWrite || type == LockType::kWrite) && Overlaps(r, start, end);
   });
@@ -30,8 +56,9 @@ const LockRecord* LockTable::FindConflict(const FileKey& file, LockClass cls, co
 void LockTable::SetRange(const FileKey& file, LockClass cls, const void* owner, int32_t pid,
                          LockType type, bool unlock, int64_t start, int64_t end, LockList& spares,
                          LockList& freed) {
-  for (LockRecord* r = locks_.Front(); r != nullptr;) {
-    LockRecord* next = locks_.Next(r);
+  LockList& bucket = BucketOf(file);
+  for (LockRecord* r = bucket.Front(); r != nullptr;) {
+    LockRecord* next = bucket.Next(r);
     if (r->owner != owner || !(r->file == file) || !SameFamily(r->cls, cls)) {
       r = next;
       continue;
@@ -40,8 +67,7 @@ void LockTable::SetRange(const FileKey& file, LockClass cls, const void* owner, 
       if (Touches(r, start, end)) {  // merge into the new lock
         if (r->start < start) start = r->start;
         if (r->end > end) end = r->end;
-        locks_.Remove(r);
-        freed.PushBack(r);
+        Unlink(bucket, r, freed);
       }
     } else if (Overlaps(r, start, end)) {
       if (r->start < start && r->end > end) {  // split in two around the range
@@ -54,14 +80,13 @@ void LockTable::SetRange(const FileKey& file, LockClass cls, const void* owner, 
         tail->start = end + 1;
         tail->end = r->end;
         r->end = start - 1;
-        locks_.PushFront(tail);  // before the cursor: not visited again
+        Link(bucket, tail, /*front=*/true);  // before the cursor: not visited again
       } else if (r->start < start) {
         r->end = start - 1;
       } else if (r->end > end) {
         r->start = end + 1;
       } else {
-        locks_.Remove(r);
-        freed.PushBack(r);
+        Unlink(bucket, r, freed);
       }
     }
     r = next;
@@ -75,27 +100,29 @@ void LockTable::SetRange(const FileKey& file, LockClass cls, const void* owner, 
   lock->pid = pid;
   lock->start = start;
   lock->end = end;
-  locks_.PushBack(lock);
+  Link(bucket, lock, /*front=*/false);
 }
 
 bool LockTable::ReleaseOwner(const void* owner, LockClass cls, const FileKey* file,
                              LockList& freed) {
   bool any = false;
-  for (LockRecord* r = locks_.Front(); r != nullptr;) {
-    LockRecord* next = locks_.Next(r);
-    if (r->owner == owner && r->cls == cls && (file == nullptr || r->file == *file)) {
-      locks_.Remove(r);
-      freed.PushBack(r);
-      any = true;
+  for (LockList& bucket : buckets_) {
+    if (file != nullptr && &bucket != &BucketOf(*file)) continue;
+    for (LockRecord* r = bucket.Front(); r != nullptr;) {
+      LockRecord* next = bucket.Next(r);
+      if (r->owner == owner && r->cls == cls && (file == nullptr || r->file == *file)) {
+        Unlink(bucket, r, freed);
+        any = true;
+      }
+      r = next;
     }
-    r = next;
   }
   return any;
 }
 
 const LockRecord* LockTable::FindOwned(const FileKey& file, LockClass cls,
                                        const void* owner) const {
-  return locks_.FindIf(
+  return BucketOf(file).FindIf(
       [&](const LockRecord* r) { return r->owner == owner && r->cls == cls && r->file == file; });
 }
 

@@ -119,17 +119,30 @@ class LockTable {
   /// Calls fn(record) for every lock; fn must not change the table.
   template <typename Fn>
   void ForEach(Fn fn) const {
-    locks_.ForEach([&](LockRecord* r) { fn(static_cast<const LockRecord*>(r)); });
+    for (const LockList& bucket : buckets_) {
+      bucket.ForEach([&](LockRecord* r) { fn(static_cast<const LockRecord*>(r)); });
+    }
   }
   /// Calls fn(waiter) for every waiter; fn must not change the table.
   template <typename Fn>
   void ForEachWaiter(Fn fn) const {
     waiters_.ForEach([&](LockWaiter* w) { fn(static_cast<const LockWaiter*>(w)); });
   }
-  size_t size() const { return locks_.size(); }
+  /// Locks held, and of them POSIX ones.
+  size_t size() const { return size_; }
+  size_t posix_count() const { return posix_count_; }
 
  private:
-  LockList locks_;
+  // Locks by file (a hash of the key), so a call scans its file's bucket.
+  static constexpr size_t kBuckets = 64;
+  LockList& BucketOf(const FileKey& file);
+  const LockList& BucketOf(const FileKey& file) const;
+  void Link(LockList& bucket, LockRecord* r, bool front);
+  void Unlink(LockList& bucket, LockRecord* r, LockList& freed);
+
+  LockList buckets_[kBuckets];
+  size_t size_ = 0;
+  size_t posix_count_ = 0;
   kstd::IntrusiveList<LockWaiter, &LockWaiter::node> waiters_;
 };
 

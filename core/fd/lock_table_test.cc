@@ -271,5 +271,28 @@ TEST(FileLockTest, WaiterRegistrationAndDeadlock) {
   EXPECT_EQ(SnapshotLocks(all, 4), 0u);
 }
 
+TEST(FileLockTest, TableFullIsEnolckAndUnlockingStillWorks) {
+  int p;
+  LockRequest r{kFile, LockClass::kPosix, &p, 1, false, LockType::kWrite, 0, 0};
+  // One record each: 64 locks with gaps on each of 1024 files.
+  static_assert(kMaxFileLocks == 1024 * 64);
+  for (size_t i = 0; i < kMaxFileLocks; ++i) {
+    r.file = FileKey{7, 1000 + i / 64};
+    r.start = r.end = static_cast<int64_t>(2 * (i % 64));
+    ASSERT_TRUE(TrySetLock(r, nullptr, nullptr).ok()) << i;
+  }
+  r.start = r.end = 1000;
+  EXPECT_EQ(TrySetLock(r, nullptr, nullptr).error(), kstd::Error::kNoLocks);
+  LockRequest unlock = r;
+  unlock.unlock = true;
+  unlock.start = 0;
+  unlock.end = 1;
+  EXPECT_TRUE(TrySetLock(unlock, nullptr, nullptr).ok());
+  EXPECT_TRUE(TrySetLock(r, nullptr, nullptr).ok());  // room again
+  ReleaseAllPosixLocks(&p);
+  LockInfo all[1];
+  EXPECT_EQ(SnapshotLocks(all, 1), 0u);
+}
+
 }  // namespace
 }  // namespace core::fd
