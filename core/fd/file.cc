@@ -55,11 +55,11 @@ void FileDescription::SyncSignalsLocked(int16_t events, bool new_arrival) {
   if ((status_flags() & linux_abi::kOAsync) == 0 || !SupportsAsync()) return;
   const int16_t in = linux_abi::kPollIn | linux_abi::kPollHup | linux_abi::kPollErr;
   const int16_t out = linux_abi::kPollOut | linux_abi::kPollErr;
-  if ((events & in) && (new_arrival || !(before & in))) SignalAsyncLocked(linux_abi::kPollInCode);
-  if ((events & out) && !(before & out)) SignalAsyncLocked(linux_abi::kPollOutCode);
+  if ((events & in) && (new_arrival || !(before & in))) SignalAsync(linux_abi::kPollInCode);
+  if ((events & out) && !(before & out)) SignalAsync(linux_abi::kPollOutCode);
 }
 
-void FileDescription::SignalAsyncLocked(int32_t code) {
+void FileDescription::SignalAsync(int32_t code) {
   AsyncOwner owner = async_owner();
   AsyncSignalSender send = __atomic_load_n(&g_async_sender, __ATOMIC_ACQUIRE);
   if (owner.id == 0 || send == nullptr) return;

@@ -116,9 +116,15 @@ class FileDescription : public KernelObject {
   /// True for terminals (isatty via TCGETS).
   virtual bool IsTty() const { return false; }
 
-  /// Whether O_ASYNC signals anyone (Linux's fasync): pipes and sockets.
-  /// Others keep the flag and stay silent, as on Linux.
+  /// Whether O_ASYNC signals anyone (Linux's fasync) from this
+  /// description's own readiness (SyncSignalsLocked): pipes and sockets.
   virtual bool SupportsAsync() const { return IsSocket(); }
+
+  /// F_SETFL turned O_ASYNC on or off: a description whose readiness lives
+  /// on another object (a fifo's pipe, VnodeFile) starts or stops watching
+  /// it. Default: nothing to do. Others keep the flag and stay silent, as
+  /// on Linux.
+  virtual void AsyncChanged(bool on) {}
 
   /// F_SETOWN/F_GETOWN(_EX), F_SETSIG/F_GETSIG, and the fd an O_ASYNC
   /// signal names (si_fd: the one F_SETFL set O_ASYNC through). Atomic.
@@ -160,11 +166,12 @@ class FileDescription : public KernelObject {
   /// did not change (EPOLLET's edge per arrival).
   void SyncSignalsLocked(int16_t events, bool new_arrival = false);
 
+  /// Queues the O_ASYNC signal for `code` (POLL_IN/POLL_OUT) to the owner,
+  /// if there is one. Only queues: safe under any spin lock.
+  void SignalAsync(int32_t code);
+
  private:
   friend class EpollInstance;
-
-  // Sends the O_ASYNC signal for `code` if there is an owner.
-  void SignalAsyncLocked(int32_t code);
 
   uint32_t flags_;
   uint64_t async_owner_ = 0;  // AsyncOwner packed (type << 32 | id); atomic

@@ -1,6 +1,6 @@
 // Signal-driven I/O: who an O_ASYNC description signals (F_SETOWN and its
 // _EX form), with which signal (F_SETSIG), and the sender that core/fd
-// calls when a pipe or socket becomes readable or writable. core/fd calls
+// calls when a pipe, socket or fifo becomes readable or writable. core/fd calls
 // it with the file's locks held, so it only queues the signal; a kernel
 // thread ("sigio") sends it with no lock held (as the console's terminal
 // signals go through "tty-signals"). The queue holds kQueued signals; one

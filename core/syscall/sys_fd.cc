@@ -13,7 +13,6 @@
 #include "core/syscall/sys_common.h"
 #include "core/syscall/sys_lock.h"
 #include "core/unsupported/refusals.h"
-#include "core/vfs/vnode.h"
 #include "kstd/utility.h"
 
 namespace core::syscall {
@@ -260,18 +259,19 @@ kstd::Result<uint64_t> SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
       return 0;
     }
     case linux_abi::kFGetFl: return file->status_flags();
-    case linux_abi::kFSetFl:
-      if ((arg & linux_abi::kOAsync) != 0 && (file->status_flags() & linux_abi::kOAsync) == 0) {
-        // Linux signals for these too; Tessera's terminals and fifos do not
-        // yet, so the flag is refused rather than kept silent.
-        vfs::Vnode* node = file->vnode();
-        if (file->IsTty() || (node != nullptr && node->type() == vfs::VnodeType::kFifo)) {
-          return Refuse("fcntl", "O_ASYNC on a terminal or fifo", linux_abi::kOAsync);
-        }
+    case linux_abi::kFSetFl: {
+      const bool was_async = (file->status_flags() & linux_abi::kOAsync) != 0;
+      const bool async = (arg & linux_abi::kOAsync) != 0;
+      if (async && !was_async) {
+        // Linux signals for terminals too; Tessera's do not yet, so the
+        // flag is refused rather than kept silent.
+        if (file->IsTty()) return Refuse("fcntl", "O_ASYNC on a terminal", linux_abi::kOAsync);
         NoteAsyncEnabled(file.get(), fd);
       }
       file->set_status_flags(static_cast<uint32_t>(arg));
+      if (async != was_async) file->AsyncChanged(async);
       return 0;
+    }
     case linux_abi::kFSetOwn:
     case linux_abi::kFGetOwn:
     case linux_abi::kFSetOwnEx:

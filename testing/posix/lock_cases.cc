@@ -764,6 +764,41 @@ const char* OAsyncPipeAndSocketSendSigio() {
   return nullptr;
 }
 
+const char* OAsyncFifoSendsSigio() {
+  CHECK_OK(SetHandler(SIGIO, OnSigio, 0));
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGIO);
+  CHECK_OK(sigprocmask(SIG_BLOCK, &block, &old));
+  const char* path = TmpPath("async-fifo");
+  unlink(path);
+  CHECK_OK(mkfifo(path, 0600));
+  int r = open(path, O_RDONLY | O_NONBLOCK);
+  int w = open(path, O_WRONLY | O_NONBLOCK);
+  CHECK(r >= 0 && w >= 0);
+  CHECK_OK(fcntl(r, F_SETOWN, getpid()));
+  CHECK_OK(fcntl(r, F_SETFL, O_ASYNC | O_NONBLOCK));
+  CHECK_EQ(fcntl(r, F_GETFL) & O_ASYNC, O_ASYNC);
+  g_sigio = 0;
+  CHECK_EQ(write(w, "f", 1), 1);  // the reading end hears of it
+  CHECK(AwaitSignal(&g_sigio, block));
+  // Turned off: nothing more.
+  char c;
+  CHECK_EQ(read(r, &c, 1), 1);
+  CHECK_OK(fcntl(r, F_SETFL, O_NONBLOCK));
+  g_sigio = 0;
+  CHECK_EQ(write(w, "g", 1), 1);
+  SleepMs(50);
+  sigset_t pending;
+  CHECK_OK(sigpending(&pending));
+  CHECK(!sigismember(&pending, SIGIO));
+  CHECK_OK(sigprocmask(SIG_SETMASK, &old, nullptr));
+  close(r);
+  close(w);
+  unlink(path);
+  return nullptr;
+}
+
 volatile sig_atomic_t g_usr1 = 0, g_usr2 = 0;
 siginfo_t g_usr1_info, g_usr2_info;
 void OnUsrInfo(int sig, siginfo_t* info, void*) {
@@ -833,6 +868,7 @@ const Case kLockCases[] = {
     {"fifo_pipe_size_is_shared", FifoPipeSizeIsShared},
     {"fcntl_owner_and_signal", FcntlOwnerAndSignal},
     {"o_async_pipe_and_socket_send_sigio", OAsyncPipeAndSocketSendSigio},
+    {"o_async_fifo_sends_sigio", OAsyncFifoSendsSigio},
     {"setsig_signal_carries_fd_and_band", SetsigSignalCarriesFdAndBand},
 };
 const int kLockCaseCount = sizeof kLockCases / sizeof kLockCases[0];
