@@ -38,6 +38,8 @@ const char* ErrorName(Error error) {
     case Error::kStale: return "ESTALE";
     case Error::kIdRemoved: return "EIDRM";
     case Error::kNoMessage: return "ENOMSG";
+    case Error::kDeadlock: return "EDEADLK";
+    case Error::kNoLocks: return "ENOLCK";
     case Error::kNotSocket: return "ENOTSOCK";
     case Error::kDestinationRequired: return "EDESTADDRREQ";
     case Error::kWrongProtocolType: return "EPROTOTYPE";

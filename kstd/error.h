@@ -52,6 +52,8 @@ enum class Error : int {
   kStale = linux_abi::kESTALE,      // a file whose server no longer knows it
   kIdRemoved = linux_abi::kEIDRM,   // a System V IPC object removed while in use
   kNoMessage = linux_abi::kENOMSG,  // msgrcv: no message of the wanted type
+  kDeadlock = linux_abi::kEDEADLK,  // a blocking file lock would wait for itself
+  kNoLocks = linux_abi::kENOLCK,    // the file-lock table is full
   // Sockets.
   kNotSocket = linux_abi::kENOTSOCK,
   kDestinationRequired = linux_abi::kEDESTADDRREQ,

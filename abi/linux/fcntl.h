@@ -27,6 +27,7 @@ inline constexpr uint32_t kODirectory = 0200000;
 inline constexpr uint32_t kONoFollow = 0400000;
 inline constexpr uint32_t kONoAtime = 01000000;
 inline constexpr uint32_t kOCloExec = 02000000;
+inline constexpr uint32_t kOAsync = 020000;   // FASYNC: signal the owner on I/O
 inline constexpr uint32_t kOSync = 04010000;  // __O_SYNC | O_DSYNC
 inline constexpr uint32_t kOPath = 010000000;
 inline constexpr uint32_t kOTmpFile = 020200000;  // __O_TMPFILE | O_DIRECTORY
@@ -57,6 +58,50 @@ inline constexpr int32_t kFGetFl = 3;
 inline constexpr int32_t kFSetFl = 4;
 inline constexpr int32_t kFDupFdCloexec = 1030;  // F_LINUX_SPECIFIC_BASE + 6
 inline constexpr uint64_t kFdCloexec = 1;
+inline constexpr int32_t kFSetOwn = 8;
+inline constexpr int32_t kFGetOwn = 9;
+inline constexpr int32_t kFSetSig = 10;
+inline constexpr int32_t kFGetSig = 11;
+inline constexpr int32_t kFSetOwnEx = 15;
+inline constexpr int32_t kFGetOwnEx = 16;
+inline constexpr int32_t kFGetLk = 5;
+inline constexpr int32_t kFSetLk = 6;
+inline constexpr int32_t kFSetLkW = 7;
+inline constexpr int32_t kFOfdGetLk = 36;
+inline constexpr int32_t kFOfdSetLk = 37;
+inline constexpr int32_t kFOfdSetLkW = 38;
+inline constexpr int32_t kFSetPipeSz = 1031;  // F_LINUX_SPECIFIC_BASE + 7
+inline constexpr int32_t kFGetPipeSz = 1032;
+
+/// struct f_owner_ex (F_SETOWN_EX/F_GETOWN_EX) and its types.
+struct FOwnerEx {
+  int32_t type;
+  int32_t pid;
+};
+inline constexpr int32_t kFOwnerTid = 0;
+inline constexpr int32_t kFOwnerPid = 1;
+inline constexpr int32_t kFOwnerPgrp = 2;
+
+// struct flock's l_type.
+inline constexpr int16_t kFRdLck = 0;
+inline constexpr int16_t kFWrLck = 1;
+inline constexpr int16_t kFUnLck = 2;
+
+/// struct flock (x86-64: the 64-bit offsets everywhere).
+struct Flock {
+  int16_t l_type;
+  int16_t l_whence;
+  int64_t l_start;
+  int64_t l_len;
+  int32_t l_pid;
+};
+static_assert(sizeof(Flock) == 32);
+
+// flock(2) operations.
+inline constexpr int32_t kLockSh = 1;
+inline constexpr int32_t kLockEx = 2;
+inline constexpr int32_t kLockNb = 4;
+inline constexpr int32_t kLockUn = 8;
 
 // lseek(2) whence.
 inline constexpr int kSeekSet = 0;

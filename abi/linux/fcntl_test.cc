@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -79,6 +80,40 @@ TEST(FcntlAbiTest, AtFcntlSeekAccess) {
   EXPECT_SAME_VALUE(kFSetFl, F_SETFL);
   EXPECT_SAME_VALUE(kFDupFdCloexec, F_DUPFD_CLOEXEC);
   EXPECT_SAME_VALUE(kFdCloexec, FD_CLOEXEC);
+  EXPECT_SAME_VALUE(kFGetLk, F_GETLK);
+  EXPECT_SAME_VALUE(kFSetLk, F_SETLK);
+  EXPECT_SAME_VALUE(kFSetLkW, F_SETLKW);
+  EXPECT_SAME_VALUE(kFOfdGetLk, F_OFD_GETLK);
+  EXPECT_SAME_VALUE(kFOfdSetLk, F_OFD_SETLK);
+  EXPECT_SAME_VALUE(kFOfdSetLkW, F_OFD_SETLKW);
+  EXPECT_SAME_VALUE(kFSetPipeSz, F_SETPIPE_SZ);
+  EXPECT_SAME_VALUE(kFGetPipeSz, F_GETPIPE_SZ);
+  EXPECT_SAME_VALUE(kOAsync, O_ASYNC);
+  EXPECT_SAME_VALUE(kFSetOwn, F_SETOWN);
+  EXPECT_SAME_VALUE(kFGetOwn, F_GETOWN);
+  EXPECT_SAME_VALUE(kFSetSig, F_SETSIG);
+  EXPECT_SAME_VALUE(kFGetSig, F_GETSIG);
+  EXPECT_SAME_VALUE(kFSetOwnEx, F_SETOWN_EX);
+  EXPECT_SAME_VALUE(kFGetOwnEx, F_GETOWN_EX);
+  EXPECT_SAME_VALUE(kFOwnerTid, F_OWNER_TID);
+  EXPECT_SAME_VALUE(kFOwnerPid, F_OWNER_PID);
+  EXPECT_SAME_VALUE(kFOwnerPgrp, F_OWNER_PGRP);
+  EXPECT_EQ(sizeof(FOwnerEx), sizeof(struct f_owner_ex));
+  EXPECT_SAME_OFFSET(FOwnerEx, type, struct f_owner_ex, type);
+  EXPECT_SAME_OFFSET(FOwnerEx, pid, struct f_owner_ex, pid);
+  EXPECT_SAME_VALUE(kFRdLck, F_RDLCK);
+  EXPECT_SAME_VALUE(kFWrLck, F_WRLCK);
+  EXPECT_SAME_VALUE(kFUnLck, F_UNLCK);
+  EXPECT_SAME_VALUE(kLockSh, LOCK_SH);
+  EXPECT_SAME_VALUE(kLockEx, LOCK_EX);
+  EXPECT_SAME_VALUE(kLockNb, LOCK_NB);
+  EXPECT_SAME_VALUE(kLockUn, LOCK_UN);
+  EXPECT_EQ(sizeof(Flock), sizeof(struct flock));
+  EXPECT_SAME_OFFSET(Flock, l_type, struct flock, l_type);
+  EXPECT_SAME_OFFSET(Flock, l_whence, struct flock, l_whence);
+  EXPECT_SAME_OFFSET(Flock, l_start, struct flock, l_start);
+  EXPECT_SAME_OFFSET(Flock, l_len, struct flock, l_len);
+  EXPECT_SAME_OFFSET(Flock, l_pid, struct flock, l_pid);
   EXPECT_SAME_VALUE(kSeekSet, SEEK_SET);
   EXPECT_SAME_VALUE(kSeekCur, SEEK_CUR);
   EXPECT_SAME_VALUE(kSeekEnd, SEEK_END);
@@ -98,6 +133,7 @@ TEST(PollAbiTest, Events) {
   EXPECT_SAME_VALUE(kPollNval, POLLNVAL);
   EXPECT_SAME_VALUE(kPollRdNorm, POLLRDNORM);
   EXPECT_SAME_VALUE(kPollWrNorm, POLLWRNORM);
+  EXPECT_SAME_VALUE(kPollWrBand, POLLWRBAND);
   EXPECT_SAME_VALUE(kPollRdHup, POLLRDHUP);
 }
 

@@ -15,6 +15,7 @@ inline constexpr uint32_t kPollHup = 0x010;
 inline constexpr uint32_t kPollNval = 0x020;
 inline constexpr uint32_t kPollRdNorm = 0x040;
 inline constexpr uint32_t kPollWrNorm = 0x100;
+inline constexpr uint32_t kPollWrBand = 0x200;
 inline constexpr uint32_t kPollRdHup = 0x2000;  // the peer shut down writing (sockets)
 
 }  // namespace linux_abi

@@ -150,6 +150,9 @@ inline constexpr int32_t kCldDumped = 3;
 inline constexpr int32_t kCldTrapped = 4;
 inline constexpr int32_t kCldStopped = 5;
 inline constexpr int32_t kCldContinued = 6;
+// SIGPOLL (and an F_SETSIG signal): why the file signalled
+inline constexpr int32_t kPollInCode = 1;   // POLL_IN
+inline constexpr int32_t kPollOutCode = 2;  // POLL_OUT
 
 /// siginfo_t (x86-64): 128 bytes; the union starts at offset 16.
 struct SigInfo {

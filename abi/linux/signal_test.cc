@@ -140,6 +140,8 @@ TEST(SignalAbiTest, CodesMatchGlibc) {
   EXPECT_EQ(kCldTrapped, CLD_TRAPPED);
   EXPECT_EQ(kCldStopped, CLD_STOPPED);
   EXPECT_EQ(kCldContinued, CLD_CONTINUED);
+  EXPECT_EQ(kPollInCode, POLL_IN);
+  EXPECT_EQ(kPollOutCode, POLL_OUT);
 }
 
 }  // namespace

@@ -159,6 +159,7 @@
     (id, msg, size, type, flags))                                                                  \
   X(71, LinuxMsgctl, kInterrupted, (int32_t id, int32_t cmd, OUT_PTR(void) buf), (id, cmd, buf))   \
   X(72, LinuxFcntl, kInterrupted, (int32_t fd, int32_t cmd, uint64_t arg), (fd, cmd, arg))         \
+  X(73, LinuxFlock, kInterrupted, (int32_t fd, int32_t operation), (fd, operation))                \
   X(74, LinuxFsync, kInterrupted, (int32_t fd), (fd))                                              \
   X(75, LinuxFdatasync, kInterrupted, (int32_t fd), (fd))                                          \
   X(76, LinuxTruncate, kInterrupted, (IN_PTR(char) path, int64_t length), (path, length))          \

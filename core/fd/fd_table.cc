@@ -1,5 +1,6 @@
 #include "core/fd/fd_table.h"
 
+#include "core/fd/file_lock.h"
 #include "kstd/new.h"
 #include "kstd/utility.h"
 
@@ -7,6 +8,7 @@ namespace core::fd {
 
 FdTable::~FdTable() {
   CloseAll();
+  ReleaseAllPosixLocks(this);
   if (slots_ != inline_slots_) delete[] slots_;
 }
 
@@ -79,6 +81,7 @@ kstd::Result<void> FdTable::InstallAt(int fd, kstd::RefPtr<FileDescription> file
     slots_[fd].file = file.leak_ref();
     slots_[fd].cloexec = cloexec;
   }
+  if (old) ReleasePosixLocks(this, old.get());
   return kstd::Ok();
 }
 
@@ -91,6 +94,7 @@ kstd::Result<void> FdTable::Close(int fd) {
     slots_[fd].file = nullptr;
     slots_[fd].cloexec = false;
   }
+  ReleasePosixLocks(this, old.get());
   return kstd::Ok();
 }
 
@@ -151,6 +155,7 @@ void FdTable::CloseOnExec() {
       slots_[fd].file = nullptr;
       slots_[fd].cloexec = false;
     }
+    ReleasePosixLocks(this, old.get());
   }
 }
 
@@ -164,6 +169,7 @@ void FdTable::CloseAll() {
       old = kstd::AdoptRef(slots_[fd].file);
       slots_[fd].file = nullptr;
     }
+    ReleasePosixLocks(this, old.get());
   }
 }
 

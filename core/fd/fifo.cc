@@ -42,7 +42,7 @@ class Fifo final : public KernelObject, public PipeRing {
   void PublishLocked() {
     Signals set = 0;
     if (used > 0 || writers == 0) set |= kSignalReadable;
-    if (kPipeCapacity - used >= kPipeBuf || readers == 0) set |= kSignalWritable;
+    if (capacity - used >= kPipeBuf || readers == 0) set |= kSignalWritable;
     if (readers > 0) set |= kSignalHasReader;
     if (writers > 0) set |= kSignalHasWriter;
     UpdateSignalsLocked(kSignalReadable | kSignalWritable | kSignalHasReader | kSignalHasWriter,
@@ -98,7 +98,7 @@ class FifoFile final : public vfs::OpenFile {
     SpinLockGuard guard(fifo_->lock());
     Fifo& f = *fifo_;
     if (f.readers == 0) return kstd::Error::kPipe;
-    size_t room = kPipeCapacity - f.used;
+    size_t room = f.capacity - f.used;
     // Up to PIPE_BUF bytes go in one piece or not at all.
     size_t need = in.size() <= kPipeBuf ? in.size() : 1;
     if (room < need || room == 0) return kstd::Error::kAgain;
@@ -125,7 +125,7 @@ class FifoFile final : public vfs::OpenFile {
     if (writes_) {
       if (f.readers == 0) {
         ev |= linux_abi::kPollErr;
-      } else if (kPipeCapacity - f.used >= kPipeBuf) {
+      } else if (f.capacity - f.used >= kPipeBuf) {
         ev |= linux_abi::kPollOut | linux_abi::kPollWrNorm;
       }
     }
@@ -168,7 +168,29 @@ kstd::Result<kstd::RefPtr<Fifo>> FindOrMake(uint64_t dev, uint64_t ino) {
   }
 }
 
+// The fifo of node `node` while someone has it open, or null.
+kstd::RefPtr<Fifo> FindOpen(vfs::Vnode* node) {
+  vfs::Attributes attr = node->GetAttr();
+  SpinLockGuard guard(g_registry_lock);
+  Fifo* f = g_fifos.FindIf([&](Fifo* x) { return x->dev == attr.dev && x->ino == attr.ino; });
+  return f != nullptr ? kstd::RefPtr<Fifo>::FromRaw(f) : kstd::RefPtr<Fifo>();
+}
+
 }  // namespace
+
+kstd::Result<size_t> FifoSize(vfs::Vnode* node) {
+  kstd::RefPtr<Fifo> fifo = FindOpen(node);
+  if (!fifo) return kstd::Error::kBadHandle;
+  SpinLockGuard guard(fifo->lock());
+  return fifo->capacity;
+}
+
+kstd::Result<void> ResizeFifo(vfs::Vnode* node, size_t capacity) {
+  kstd::RefPtr<Fifo> fifo = FindOpen(node);
+  if (!fifo) return kstd::Error::kBadHandle;
+  Fifo* f = fifo.get();
+  return ResizeRing(*f, f->lock(), capacity, [f]() { f->PublishLocked(); });
+}
 
 kstd::Result<kstd::RefPtr<vfs::OpenFile>> OpenFifo(kstd::RefPtr<vfs::Vnode> node, uint32_t flags) {
   vfs::Attributes attr = node->GetAttr();

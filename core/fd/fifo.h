@@ -23,6 +23,14 @@ namespace core::fd {
 /// SA_RESTART), kNoMemory.
 kstd::Result<kstd::RefPtr<vfs::OpenFile>> OpenFifo(kstd::RefPtr<vfs::Vnode> fifo, uint32_t flags);
 
+/// F_GETPIPE_SZ of an open fifo node. Errors: kBadHandle (not open as a
+/// fifo).
+kstd::Result<size_t> FifoSize(vfs::Vnode* fifo);
+/// F_SETPIPE_SZ's resize (`capacity` already rounded, as pipe.h's
+/// SetPipeSize does). Errors: kBadHandle, kBusy (more bytes in it than
+/// `capacity`), kNoMemory.
+kstd::Result<void> ResizeFifo(vfs::Vnode* fifo, size_t capacity);
+
 /// Installs OpenFifo as the VFS's fifo opener (once, at boot).
 void InitFifos();
 

@@ -45,7 +45,23 @@ enum class FileKind : uint8_t { kOther, kEpoll, kEventfd, kTimerfd, kSignalfd, k
 /// Flags fcntl(F_SETFL) may change.
 inline constexpr uint32_t kOSettable = linux_abi::kOAppend | linux_abi::kONonBlock |
                                        linux_abi::kODirect | linux_abi::kONoAtime |
-                                       linux_abi::kODsync;
+                                       linux_abi::kODsync | linux_abi::kOAsync;
+
+/// F_SETOWN's target: who gets an O_ASYNC description's signal (Linux's
+/// F_OWNER_TID/PID/PGRP and an id; id 0: nobody).
+struct AsyncOwner {
+  int32_t type = linux_abi::kFOwnerTid;
+  int32_t id = 0;
+};
+
+/// Sends an O_ASYNC description's signal: `signo` (0: SIGIO as the kernel's
+/// own), si_code `code` (POLL_IN/POLL_OUT), si_fd `fd`, si_band `band`.
+/// Called with the description's locks held (maybe with interrupts off):
+/// it must only queue the signal (take a spin lock and wake), never send it
+/// there. Set by the syscall layer (core/proc is above this layer).
+using AsyncSignalSender = void (*)(AsyncOwner owner, int signo, int32_t code, int32_t fd,
+                                   int64_t band);
+void SetAsyncSignalSender(AsyncSignalSender sender);
 
 class FileDescription : public KernelObject {
  public:
@@ -100,6 +116,31 @@ class FileDescription : public KernelObject {
   /// True for terminals (isatty via TCGETS).
   virtual bool IsTty() const { return false; }
 
+  /// Whether O_ASYNC signals anyone (Linux's fasync) from this
+  /// description's own readiness (SyncSignalsLocked): pipes and sockets.
+  virtual bool SupportsAsync() const { return IsSocket(); }
+
+  /// F_SETFL turned O_ASYNC on or off: a description whose readiness lives
+  /// on another object (a fifo's pipe, VnodeFile) starts or stops watching
+  /// it. Default: nothing to do. Others keep the flag and stay silent, as
+  /// on Linux.
+  virtual void AsyncChanged(bool on) {}
+
+  /// F_SETOWN/F_GETOWN(_EX), F_SETSIG/F_GETSIG, and the fd an O_ASYNC
+  /// signal names (si_fd: the one F_SETFL set O_ASYNC through). Atomic.
+  AsyncOwner async_owner() const {
+    uint64_t v = __atomic_load_n(&async_owner_, __ATOMIC_RELAXED);
+    return AsyncOwner{static_cast<int32_t>(v >> 32), static_cast<int32_t>(v & 0xffffffffu)};
+  }
+  void set_async_owner(AsyncOwner owner) {
+    uint64_t v = (static_cast<uint64_t>(static_cast<uint32_t>(owner.type)) << 32) |
+                 static_cast<uint32_t>(owner.id);
+    __atomic_store_n(&async_owner_, v, __ATOMIC_RELAXED);
+  }
+  int async_signal() const { return __atomic_load_n(&async_signal_, __ATOMIC_RELAXED); }
+  void set_async_signal(int signo) { __atomic_store_n(&async_signal_, signo, __ATOMIC_RELAXED); }
+  void set_async_fd(int fd) { __atomic_store_n(&async_fd_, fd, __ATOMIC_RELAXED); }
+
   /// The kind of description (kOther for files, pipes, terminals, ...).
   virtual FileKind kind() const { return FileKind::kOther; }
   bool IsEpoll() const { return kind() == FileKind::kEpoll; }
@@ -125,10 +166,18 @@ class FileDescription : public KernelObject {
   /// did not change (EPOLLET's edge per arrival).
   void SyncSignalsLocked(int16_t events, bool new_arrival = false);
 
+  /// Queues the O_ASYNC signal for `code` (POLL_IN/POLL_OUT) to the owner,
+  /// if there is one. Only queues: safe under any spin lock.
+  void SignalAsync(int32_t code);
+
  private:
   friend class EpollInstance;
 
   uint32_t flags_;
+  uint64_t async_owner_ = 0;  // AsyncOwner packed (type << 32 | id); atomic
+  int async_signal_ = 0;      // atomic
+  int async_fd_ = -1;         // atomic
+  int16_t last_events_ = 0;   // what SyncSignalsLocked saw last (under lock_)
   /// The epoll items watching this description.
   kstd::IntrusiveList<EpollWatch, &EpollWatch::watch_node> epoll_watches_
       GUARDED_BY(g_epoll_topology_lock);

@@ -2,6 +2,7 @@
 
 #include "abi/linux/fcntl.h"
 #include "abi/linux/poll.h"
+#include "core/fd/fifo.h"
 #include "core/fd/pipe_ring.h"
 #include "core/ipc/wait.h"
 #include "core/sched/scheduler.h"
@@ -107,6 +108,7 @@ class PipeEnd final : public FileDescription {
   }
 
   const char* Describe() const override { return kPipeDescription; }
+  bool SupportsAsync() const override { return true; }
 
   // The splice helpers (pipe.h): never block.
   const PipeBuffer* buffer() const { return buffer_.get(); }
@@ -116,9 +118,7 @@ class PipeEnd final : public FileDescription {
     const PipeBuffer& b = *buffer_;
     if (b.used == 0) return b.writer_open ? kstd::Result<size_t>(kstd::Error::kAgain) : size_t{0};
     size_t n = kstd::Min(out.size(), b.used);
-    size_t first = kstd::Min(n, kPipeCapacity - b.head);
-    __builtin_memcpy(out.data(), b.data + b.head, first);
-    __builtin_memcpy(out.data() + first, b.data, n - first);
+    b.Peek(out.data(), n);
     return n;
   }
   size_t Drop(size_t count) {
@@ -126,7 +126,7 @@ class PipeEnd final : public FileDescription {
     SpinLockGuard guard(buffer_->lock);
     PipeBuffer& b = *buffer_;
     size_t n = kstd::Min(count, b.used);
-    b.head = (b.head + n) % kPipeCapacity;
+    b.head = (b.head + n) % b.capacity;
     b.used -= n;
     UpdateBothLocked();
     return n;
@@ -142,6 +142,16 @@ class PipeEnd final : public FileDescription {
     b.Put(in.data(), n);
     UpdateBothLocked();
     return n;
+  }
+
+  size_t Capacity() {
+    SpinLockGuard guard(buffer_->lock);
+    return buffer_->capacity;
+  }
+  // F_SETPIPE_SZ: the ring becomes `capacity` bytes unless more than that
+  // is in it (kBusy).
+  kstd::Result<void> Resize(size_t capacity) {
+    return ResizeRing(*buffer_, buffer_->lock, capacity, [this]() { UpdateBothLocked(); });
   }
 
   // `new_arrival`: data came in (an edge for EPOLLET even if already readable).
@@ -227,6 +237,38 @@ size_t DropFromPipe(FileDescription& read_end, size_t count) {
 kstd::Result<size_t> WritePipeNow(FileDescription& write_end, kstd::Span<const uint8_t> in) {
   if (!IsPipe(write_end)) return kstd::Error::kBadHandle;
   return static_cast<PipeEnd&>(write_end).WriteNow(in);
+}
+
+namespace {
+
+// The fifo node behind `file`, or null.
+vfs::Vnode* FifoOf(FileDescription& file) {
+  vfs::Vnode* node = file.vnode();
+  return node != nullptr && node->type() == vfs::VnodeType::kFifo ? node : nullptr;
+}
+
+}  // namespace
+
+kstd::Result<size_t> PipeSize(FileDescription& end) {
+  if (IsPipe(end)) return static_cast<PipeEnd&>(end).Capacity();
+  if (vfs::Vnode* fifo = FifoOf(end)) return FifoSize(fifo);
+  return kstd::Error::kBadHandle;
+}
+
+kstd::Result<size_t> SetPipeSize(FileDescription& end, uint32_t bytes) {
+  vfs::Vnode* fifo = FifoOf(end);
+  if (!IsPipe(end) && fifo == nullptr) return kstd::Error::kBadHandle;
+  // Linux's round_pipe_size: at least a page, a power of two, at most 2^31.
+  if (bytes > (1u << 31)) return kstd::Error::kInvalid;
+  size_t size = kPipeBuf;
+  while (size < bytes) size *= 2;
+  if (size > kPipeMaxSize) return kstd::Error::kPermission;
+  if (fifo != nullptr) {
+    TRY(ResizeFifo(fifo, size));
+  } else {
+    TRY(static_cast<PipeEnd&>(end).Resize(size));
+  }
+  return size;
 }
 
 }  // namespace core::fd

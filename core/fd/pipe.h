@@ -1,6 +1,6 @@
 #pragma once
 
-// Pipes: a 64 KiB ring shared by a read end and a write end (two file
+// Pipes: a 64 KiB ring (F_SETPIPE_SZ changes it) shared by a read end and a write end (two file
 // descriptions). POSIX semantics: writes of up to PIPE_BUF (4096) bytes are
 // atomic; a read with no writers left returns 0 (EOF); a write with no
 // readers left fails with EPIPE (the caller raises SIGPIPE); O_NONBLOCK gives
@@ -18,6 +18,8 @@ namespace core::fd {
 
 inline constexpr size_t kPipeCapacity = 64 * 1024;
 inline constexpr size_t kPipeBuf = 4096;
+/// Linux's /proc/sys/fs/pipe-max-size default: F_SETPIPE_SZ's limit.
+inline constexpr size_t kPipeMaxSize = 1024 * 1024;
 
 struct PipePair {
   kstd::RefPtr<FileDescription> read_end;
@@ -47,5 +49,17 @@ size_t DropFromPipe(FileDescription& read_end, size_t count);
 /// as write(2)). Errors: kAgain (no room), kPipe (no reader left: the caller
 /// raises SIGPIPE), kBadHandle (not a pipe's write end).
 kstd::Result<size_t> WritePipeNow(FileDescription& write_end, kstd::Span<const uint8_t> in);
+
+/// F_GETPIPE_SZ: the ring's size in bytes (a pipe's or an open fifo's).
+/// Errors: kBadHandle (neither).
+kstd::Result<size_t> PipeSize(FileDescription& end);
+/// F_SETPIPE_SZ: rounds `bytes` up to a page and a power of two (as Linux)
+/// and resizes the ring (of a pipe or an open fifo); returns the new size.
+/// Errors: kBadHandle (neither), kInvalid (above 2^31), kPermission (above kPipeMaxSize: Linux's
+/// limit without CAP_SYS_RESOURCE, which Tessera does not grant; or all
+/// resized pipes together past 64 MiB beyond their default size, Linux's
+/// pipe-user-pages-soft for one user), kBusy
+/// (more bytes in the pipe than the new size), kNoMemory.
+kstd::Result<size_t> SetPipeSize(FileDescription& end, uint32_t bytes);
 
 }  // namespace core::fd

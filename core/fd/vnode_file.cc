@@ -1,8 +1,10 @@
 #include "core/fd/vnode_file.h"
 
 #include "abi/linux/fcntl.h"
+#include "abi/linux/signal.h"
 #include "core/ipc/wait.h"
 #include "core/sched/scheduler.h"
+#include "kstd/new.h"
 
 namespace core::fd {
 
@@ -13,7 +15,52 @@ static_assert(vfs::kNoReadDeadline == sched::kNoDeadline);
 VnodeFile::VnodeFile(kstd::RefPtr<vfs::OpenFile> file, uint32_t flags)
     : FileDescription(flags), file_(kstd::Move(file)) {}
 
-VnodeFile::~VnodeFile() = default;
+// Watches a fifo's pipe for an O_ASYNC description (Linux's fasync lists
+// of a pipe): called under the pipe's lock, it only queues signals.
+class VnodeFile::AsyncWatch final : public SignalObserver {
+ public:
+  explicit AsyncWatch(VnodeFile* file) : file_(file) {}
+  Signals last = 0;
+
+  void OnSignalsChanged(Signals now) override {
+    Signals before = last;
+    last = now;
+    if ((file_->status_flags() & linux_abi::kOAsync) == 0) return;
+    if (file_->readable() && (now & kSignalReadable) && !(before & kSignalReadable)) {
+      file_->SignalAsync(linux_abi::kPollInCode);
+    }
+    if (file_->writable() && (now & kSignalWritable) && !(before & kSignalWritable)) {
+      file_->SignalAsync(linux_abi::kPollOutCode);
+    }
+  }
+
+ private:
+  VnodeFile* const file_;
+};
+
+VnodeFile::~VnodeFile() { AsyncChanged(false); }
+
+void VnodeFile::AsyncChanged(bool on) {
+  KernelObject* target = file_->WaitObject();
+  if (target == nullptr || file_->vnode()->type() != vfs::VnodeType::kFifo) return;
+  AsyncWatch* fresh = on ? new (kstd::nothrow) AsyncWatch(this) : nullptr;
+  AsyncWatch* stale = nullptr;
+  {
+    SpinLockGuard guard(async_lock_);
+    if (on && async_watch_ == nullptr && fresh != nullptr) {
+      async_watch_ = fresh;
+      fresh = nullptr;
+      // Under the target's lock: no change is missed between the two.
+      async_watch_->last = target->AddObserver(async_watch_);
+    } else if (!on && async_watch_ != nullptr) {
+      target->RemoveObserver(async_watch_);  // no call of it runs after this
+      stale = async_watch_;
+      async_watch_ = nullptr;
+    }
+  }
+  delete fresh;
+  delete stale;
+}
 
 kstd::Result<void> VnodeFile::WaitForDevice(Signals wanted, uint64_t deadline) {
   KernelObject* target = file_->WaitObject();

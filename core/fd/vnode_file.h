@@ -7,6 +7,8 @@
 // attempts, each telling what to wait for and until when (vfs::StreamRead).
 
 #include "core/fd/file.h"
+#include "core/sync/spin_lock.h"
+#include "core/sync/thread_annotations.h"
 #include "core/vfs/vnode.h"
 #include "kstd/ref_ptr.h"
 
@@ -31,6 +33,10 @@ class VnodeFile final : public FileDescription {
   const char* Describe() const override { return "file"; }
 
   vfs::Vnode* vnode() const override { return file_->vnode(); }
+  /// O_ASYNC on a fifo: watches the fifo's pipe (POLL_IN when it becomes
+  /// readable for a reading description, POLL_OUT when it becomes writable
+  /// for a writing one).
+  void AsyncChanged(bool on) override;
   vfs::OpenFile* open_file() const { return file_.get(); }
 
   /// The directory-reading cursor (getdents64), which lseek also moves.
@@ -43,8 +49,12 @@ class VnodeFile final : public FileDescription {
   // kInterrupted, kTimedOut, kAgain (the device has nothing to wait on).
   kstd::Result<void> WaitForDevice(Signals wanted, uint64_t deadline);
 
+  class AsyncWatch;
+
   kstd::RefPtr<vfs::OpenFile> file_;
   uint64_t offset_ = 0;
+  SpinLock async_lock_;  // guards async_watch_
+  AsyncWatch* async_watch_ GUARDED_BY(async_lock_) = nullptr;
 };
 
 }  // namespace core::fd

@@ -14,6 +14,7 @@
 #include "core/net/inet_socket.h"
 #include "core/net/unix_socket.h"
 #include "core/procfs/internal.h"
+#include "core/procfs/locks.h"
 #include "core/procfs/render.h"
 #include "core/procfs/sys_dirs.h"
 #include "core/procfs/sysinfo.h"
@@ -410,6 +411,10 @@ kstd::Result<RefPtr<vfs::FileSystem>> CreateProcFs() {
   RefPtr<Vnode> kmsg = kmsg::MakeProcKmsgNode(fs, fs->NextIno());
   if (!kmsg) return kstd::Error::kNoMemory;
   TRY(root->Add(Name("kmsg", 4), kstd::Move(kmsg)));
+  ++fixed;
+  RefPtr<Vnode> locks = MakeProcLocksNode(fs, fs->NextIno());
+  if (!locks) return kstd::Error::kNoMemory;
+  TRY(root->Add(Name("locks", 5), kstd::Move(locks)));
   ++fixed;
   // /proc/tessera: the kernel's own reports.
   auto* tessera = new (kstd::nothrow) vfs::StaticDir(fs, fs->NextIno(), 0555);

@@ -9,7 +9,9 @@
 #include "core/fd/pipe.h"
 #include "core/proc/signals.h"
 #include "core/syscall/bounce_pool.h"
+#include "core/syscall/sys_async.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/sys_lock.h"
 #include "core/unsupported/refusals.h"
 #include "kstd/utility.h"
 
@@ -257,7 +259,33 @@ kstd::Result<uint64_t> SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
       return 0;
     }
     case linux_abi::kFGetFl: return file->status_flags();
-    case linux_abi::kFSetFl: file->set_status_flags(static_cast<uint32_t>(arg)); return 0;
+    case linux_abi::kFSetFl: {
+      const bool was_async = (file->status_flags() & linux_abi::kOAsync) != 0;
+      const bool async = (arg & linux_abi::kOAsync) != 0;
+      if (async && !was_async) {
+        // Linux signals for terminals too; Tessera's do not yet, so the
+        // flag is refused rather than kept silent.
+        if (file->IsTty()) return Refuse("fcntl", "O_ASYNC on a terminal", linux_abi::kOAsync);
+        NoteAsyncEnabled(file.get(), fd);
+      }
+      file->set_status_flags(static_cast<uint32_t>(arg));
+      if (async != was_async) file->AsyncChanged(async);
+      return 0;
+    }
+    case linux_abi::kFSetOwn:
+    case linux_abi::kFGetOwn:
+    case linux_abi::kFSetOwnEx:
+    case linux_abi::kFGetOwnEx:
+    case linux_abi::kFSetSig:
+    case linux_abi::kFGetSig: return FcntlAsync(file.get(), cmd, arg);
+    case linux_abi::kFGetLk:
+    case linux_abi::kFSetLk:
+    case linux_abi::kFSetLkW:
+    case linux_abi::kFOfdGetLk:
+    case linux_abi::kFOfdSetLk:
+    case linux_abi::kFOfdSetLkW: return FcntlLock(file.get(), cmd, arg);
+    case linux_abi::kFGetPipeSz: return TRY(fd::PipeSize(*file));
+    case linux_abi::kFSetPipeSz: return TRY(fd::SetPipeSize(*file, static_cast<uint32_t>(arg)));
     default: return Refuse("fcntl", "cmd", static_cast<uint32_t>(cmd));
   }
 }

@@ -37,5 +37,7 @@ extern const Case kCredCases[];  // credentials, capabilities and permission che
 extern const int kCredCaseCount;
 extern const Case kSysctlCases[];  // /proc/sys and vm.max_map_count
 extern const int kSysctlCaseCount;
+extern const Case kLockCases[];  // fcntl record and OFD locks, flock, /proc/locks
+extern const int kLockCaseCount;
 
 }  // namespace posix_test

@@ -61,6 +61,7 @@ if booted_to_disk; then
     grep " / " /proc/mounts && test ! -e /data/ro-probe && echo remount-ok'
   run sock 'sockname bind /data/sock && ls -l /data/sock | cut -c1 && sockname connect /data/sock'
   run storm 'TEST_TMPDIR=/data posixtest sigalrm_storm; TEST_TMPDIR=/data posixtest fifo_'
+  run locks 'for f in lock_ ofd_ proc_locks; do TEST_TMPDIR=/data posixtest $f; done'
   run sums "md5sum $(echo $FILES)"
   run listing 'ls -lR /data; df /'
   run sync 'sync && echo sync-ok'
@@ -98,6 +99,11 @@ check "boot 1: path calls on the ext2 root never fail with EINTR under a SIGALRM
 check "boot 1: fifos on the ext2 root (open rules, a blocking open, EPIPE, 1 MiB through)" \
   bash -c 'grep -qx "posix: PASS fifo_open_rules" <<< "$1" && grep -qx "posix: PASS fifo_blocking_open_waits" <<< "$1" &&
     grep -qx "posix: PASS fifo_epipe_and_large_transfer" <<< "$1"' _ "$(section storm)"
+check "boot 1: file locks on the ext2 root (fcntl, OFD, flock, /proc/locks), keyed by the server's inode" \
+  bash -c '! grep -q "^posix: FAIL" <<< "$1" && grep -qx "posix: PASS lock_released_by_closing_any_fd" <<< "$1" &&
+    grep -qx "posix: PASS flock_per_description" <<< "$1" && grep -qx "posix: PASS ofd_locks_belong_to_the_description" <<< "$1" &&
+    grep -qx "posix: PASS lock_setlkw_deadlock_edeadlk" <<< "$1" && grep -qx "posix: PASS proc_locks_lists_every_kind" <<< "$1"' \
+  _ "$(section locks)"
 check "boot 1: a checksum for every file ($(wc -w <<< "$FILES"))" \
   test "$(grep -cE '^[0-9a-f]{32}  /' <<< "$sums1")" -eq "$(wc -w <<< "$FILES")"
 check "boot 1: no kernel panic" bash -c '! grep -qE "KERNEL PANIC|KERNEL EXCEPTION" "$1"' _ "$log1"
