@@ -336,6 +336,14 @@ const char* OwnerMayChmodAndChgrpToOwnGroups(ScratchDir& dir) {
   return nullptr;
 }
 
+// Creates `path` with `mode` (the umask applies) and stats it.
+bool CreateAndStat(const char* path, mode_t mode, struct stat* st) {
+  int fd = open(path, O_CREAT | O_WRONLY, mode);
+  if (fd < 0) return false;
+  close(fd);
+  return stat(path, st) == 0;
+}
+
 const char* StickyDirectoryKeepsOthersFiles(ScratchDir& dir) {
   if (const char* why = BecomeUser()) return why;
   CHECK_ERRNO(unlink(dir.Path("sticky/theirs")), EPERM);
@@ -350,16 +358,10 @@ const char* StickyDirectoryKeepsOthersFiles(ScratchDir& dir) {
   // A group-executable set-group-ID file keeps the bit in an ordinary
   // directory, and loses it in a set-group-ID one of a group the maker is
   // not in (Linux's mode_strip_sgid).
-  fd = open(dir.Path("sticky/mine"), O_CREAT | O_WRONLY, 02755);
-  CHECK(fd >= 0);
-  close(fd);
-  CHECK_OK(stat(dir.Path("sticky/mine"), &st));
+  CHECK(CreateAndStat(dir.Path("sticky/mine"), 02755, &st));
   CHECK_EQ(st.st_mode & 07777, 02755);
   CHECK_OK(unlink(dir.Path("sticky/mine")));
-  fd = open(dir.Path("sgid/mine"), O_CREAT | O_WRONLY, 02755);
-  CHECK(fd >= 0);
-  close(fd);
-  CHECK_OK(stat(dir.Path("sgid/mine"), &st));
+  CHECK(CreateAndStat(dir.Path("sgid/mine"), 02755, &st));
   CHECK_EQ(st.st_mode & 07777, 0755);
   CHECK_EQ(st.st_gid, 50);
   return nullptr;
