@@ -558,21 +558,30 @@ const char* ChildSubreaperAdoptsOrphans() {
   int on = 0;
   CHECK_OK(prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0));
   CHECK_EQ(on, 1);
-  int p[2];
-  CHECK(pipe(p) == 0);
+  // No time bounds (QEMU may be slow): b learns that a is gone from EOF on
+  // a pipe only a holds, then waits for the new parent (the case's timeout
+  // bounds a kernel that never reparents).
+  int p[2], gone[2];
+  CHECK(pipe(p) == 0 && pipe(gone) == 0);
   pid_t a = fork();
   CHECK(a >= 0);
   if (a == 0) {
     pid_t b = fork();
     if (b < 0) _exit(1);
     if (b == 0) {
-      for (int i = 0; i < 500 && getppid() == a; ++i) SleepMs(10);
+      close(gone[1]);
+      char c;
+      while (read(gone[0], &c, 1) > 0) {
+      }
+      while (getppid() == a) SleepMs(1);
       pid_t adopter = getppid();
       _exit(write(p[1], &adopter, sizeof adopter) == sizeof adopter ? 0 : 1);
     }
-    _exit(0);  // orphans b
+    _exit(0);  // orphans b (and closes gone[1])
   }
   close(p[1]);
+  close(gone[0]);
+  close(gone[1]);
   int status;
   CHECK(waitpid(a, &status, 0) == a && WIFEXITED(status));
   pid_t adopter = 0;
@@ -618,8 +627,7 @@ const char* ParentDeathSignal() {
       if (waitpid(inner, &st, 0) != inner || !WIFEXITED(st) || WEXITSTATUS(st) != 0) _exit(4);
       char c = 'r';
       (void)!write(ready[1], &c, 1);
-      for (int i = 0; i < 1000; ++i) SleepMs(10);  // the signal ends this
-      _exit(5);
+      for (;;) pause();  // the signal's handler ends this (or the case's timeout)
     }
     char c;
     _exit(read(ready[0], &c, 1) == 1 ? 0 : 1);  // then end: b's parent dies
