@@ -13,11 +13,14 @@ the workload, then check the image replayed two ways:
   B. on a separate copy, `e2fsck -fy` (replays as Linux would, and must fix
      nothing else), then `e2fsck -fn` must exit 0 and debugfs must read the
      durable bytes.
-Exit status 0 only if every cut is clean both ways and no fsync'd byte is lost.
+A and B must give the same tree under /data. Exit status 0 only if every
+cut is clean both ways and no fsync'd byte is lost. The write-log mode
+(--write-log) is described in write_log_run and README.md.
 
   powercut.py --iso ISO --runner RUN_QEMU --image ROOT_IMG [--seed S]
               [--rounds N] [--workdir DIR] [--keep] [--tamper K]
-              [--write-log [--log-step N] [--log-subsets K]] CUTS [SEED]
+              [--write-log [--log-step N] [--log-subsets K] [--log-boots M]]
+              CUTS [SEED]
 """
 
 import argparse
@@ -385,10 +388,13 @@ def read_write_log(path):
     return ssize, entries
 
 
-def check_prefix(image, path):
-    """Writes IMAGE to PATH and checks it with replay_and_fsck."""
+def check_prefix(image, path, sample=None):
+    """Writes IMAGE to PATH and checks it with replay_and_fsck; first, if
+    its journal is not empty, offers it to SAMPLE(path)."""
     with open(path, "wb") as f:
         f.write(image)
+    if sample is not None and journal_start(path):
+        sample(path)
     return replay_and_fsck(path)
 
 
@@ -403,13 +409,103 @@ def replay_and_fsck(path):
     return "e2fsck -fy exit %d (%d fix(es)), then -fn exit %d:\n%s\n%s" % (rc_y, len(fixes), rc_n, out_y, out_n)
 
 
+def replay_report(text):
+    """What the fs server's serial log TEXT says it replayed at mount."""
+    m = re.search(r"fs: ext3 journal in use \(ordered mode\): (\d+) transaction\(s\) replayed at mount(.*)", text)
+    if not m:
+        return "no journal line from the fs server"
+    return "the fs server replayed %s transaction(s)%s" % (m.group(1), m.group(2))
+
+
+def journal_start(path):
+    """The image's "Journal start" (0: the log is empty, nothing to replay)."""
+    out = subprocess.run(["dumpe2fs", "-h", path], capture_output=True, text=True).stdout
+    m = re.search(r"^Journal start: +(\d+)$", out, re.M)
+    return int(m.group(1)) if m else 0
+
+
+def debugfs_tree(image, root):
+    """{path: "dir" or md5} under ROOT in IMAGE, by debugfs (ls -p, cat)."""
+    tree, todo = {}, [root]
+    while todo:
+        path = todo.pop()
+        out = subprocess.run(["debugfs", "-R", "ls -p " + path, image],
+                             capture_output=True, text=True).stdout
+        for line in out.split("\n"):
+            fields = line.split("/")
+            if len(fields) < 7 or fields[5] in (".", ".."):
+                continue
+            child = path + "/" + fields[5]
+            if fields[2].startswith("040"):
+                tree[child] = "dir"
+                todo.append(child)
+            elif fields[2].startswith("100"):
+                data = subprocess.run(["debugfs", "-R", "cat " + child, image], capture_output=True).stdout
+                tree[child] = hashlib.md5(data).hexdigest()
+    return tree
+
+
+def tessera_replay(args, label, unreplayed, run_dir):
+    """Boots Tessera on a copy of the crash image UNREPLAYED (its fs server
+    replays the journal), lists /data/pc with md5s in the guest, powers
+    off; then e2fsck -fn must pass, and the tree must equal, in the guest
+    and by debugfs, the tree e2fsck -fy's replay of the image gives.
+    Returns the problems."""
+    problems = []
+    disk = os.path.join(run_dir, "boot-%s.img" % label)
+    theirs = os.path.join(run_dir, "e2fsck-%s.img" % label)
+    for path in (disk, theirs):
+        shutil.copy(unreplayed, path)
+    replay_and_fsck(theirs)
+    expected = debugfs_tree(theirs, "/data/pc")
+    g = Guest(args, disk, os.path.join(run_dir, "boot-%s.log" % label))
+    if not g.booted():
+        g.kill()
+        return ["%s: Tessera did not boot to the shell on the image (see %s)" % (label, g.log_path)]
+    g.type(GUEST_HELPERS[0])
+    out = g.run("tree", "find /data/pc -type d | sort | sed 's/^/PC T dir /'; find /data/pc -type f | sort |"
+                " while read f; do echo \"PC T $f $(md5sum < $f | cut -c1-32)\"; done")
+    guest = {}
+    for line in out:
+        m = re.match(r"^PC T (dir (\S+)|(\S+) ([0-9a-f]{32}))$", line)
+        if m and m.group(2):
+            if m.group(2) != "/data/pc":
+                guest[m.group(2)] = "dir"
+        elif m:
+            guest[m.group(3)] = m.group(4)
+    g.type("sync; poweroff")
+    g.finish(300)
+    text = g.text()
+    if "fs: unmounted cleanly" not in text:
+        problems.append("%s: Tessera did not unmount cleanly (see %s)" % (label, g.log_path))
+    rc, out_n = e2fsck(disk, "-fn")
+    if rc != 0:
+        problems.append("%s: after Tessera's replay e2fsck -fn exits %d:\n%s" % (label, rc, out_n))
+    mine = debugfs_tree(disk, "/data/pc")
+    for name, tree in (("in the guest", guest), ("by debugfs", mine)):
+        if tree != expected:
+            diff = sorted(set(tree.items()) ^ set(expected.items()))
+            problems.append("%s: the tree Tessera replayed differs %s from e2fsck's: %s" % (label, name, diff[:6]))
+    print("  Tessera booted on %s: %s, %d entries under /data/pc, %s"
+          % (label, replay_report(text), len(expected), "same as e2fsck's replay, e2fsck -fn clean" if not problems
+             else "PROBLEM"), flush=True)
+    if not problems:
+        for path in (disk, theirs, g.log_path, g.pidfile):
+            if os.path.exists(path):
+                os.remove(path)
+    return problems
+
+
 def write_log_run(args, seed, workdir):
     """The write-log mode: boots once with the disk behind blklogwrites, runs
     the whole workload, SIGKILLs QEMU; then replays the log onto the
     original image and checks the image at every flush (every prefix of the
-    writes that ends at a flush; with --log-step N also every N-th write):
-    each must pass e2fsck after journal replay. The replay of the whole log
-    must equal the disk QEMU wrote (a check of the log reader)."""
+    writes that ends at a flush; with --log-step N also every N-th write;
+    with --log-subsets K also K random subsets of the writes between two
+    flushes): each must pass e2fsck after journal replay. --log-boots M:
+    Tessera replays M of those images too (tessera_replay). The replay of
+    the whole log must equal the disk QEMU wrote (a check of the log
+    reader)."""
     rng = random.Random("%d:log" % seed)
     guest_seed = rng.randrange(1, 2 ** 31)
     run_dir = os.path.join(workdir, "writelog")
@@ -426,8 +522,10 @@ def write_log_run(args, seed, workdir):
         print("  PROBLEM: the boot did not reach the shell (see %s)" % g.log_path)
         return 1
     start_workload(g, guest_seed, args.rounds)
-    g.wait_for(r"^PC E$", STEP_TIMEOUT * 2)
+    ended = g.wait_for(r"^PC E$", STEP_TIMEOUT * 2)
     g.kill()
+    if not ended:
+        print("  PROBLEM: the workload did not finish (see %s)" % g.log_path, flush=True)
     ssize, entries = read_write_log(wlog)
     flushes = sum(1 for e in entries if e[2] & LOG_FLUSH)
     print("  %d log entries (%d flushes) in %.0f s; checking each prefix ending at a flush%s%s"
@@ -439,6 +537,22 @@ def write_log_run(args, seed, workdir):
         image = bytearray(f.read())
     check_path = os.path.join(run_dir, "prefix.img")
     checked, bad, writes = 0, [], 0
+    # A seeded reservoir of --log-boots images whose journal has something
+    # to replay (kept unreplayed, for Tessera to boot on afterwards).
+    kept, seen = [], [0]
+
+    def sample(path):
+        seen[0] += 1
+        slot = len(kept) if len(kept) < args.log_boots else rng.randrange(seen[0])
+        if slot < args.log_boots:
+            name = os.path.join(run_dir, "journal-%d.img" % slot)
+            shutil.copy(path, name)
+            label = "image%d" % seen[0]
+            if slot < len(kept):
+                kept[slot] = (label, name)
+            else:
+                kept.append((label, name))
+    sampler = sample if args.log_boots else None
     base, pending = bytes(image), []  # the image at the last flush; writes since
     for number, (sector, nr, flags, data) in enumerate(entries, 1):
         if flags & LOG_FLUSH and pending and args.log_subsets:
@@ -449,7 +563,7 @@ def write_log_run(args, seed, workdir):
                 for w_sector, w_data in subset:
                     torn[w_sector * ssize:w_sector * ssize + len(w_data)] = w_data
                 checked += 1
-                problem = check_prefix(torn, check_path)
+                problem = check_prefix(torn, check_path, sampler)
                 if problem:
                     bad.append(number)
                     print("  PROBLEM: before flush entry %d, %d of the %d unflushed writes (sectors %s) "
@@ -467,20 +581,29 @@ def write_log_run(args, seed, workdir):
         due = flags & LOG_FLUSH or (args.log_step and nr and writes % args.log_step == 0)
         if due or number == len(entries):
             checked += 1
-            problem = check_prefix(image, check_path)
+            problem = check_prefix(image, check_path, sampler)
             if problem:
                 bad.append(number)
                 print("  PROBLEM: the prefix of %d entries (%d writes) is not clean after replay: %s"
                       % (number, writes, problem), flush=True)
                 shutil.copy(check_path, os.path.join(run_dir, "bad-prefix-%d.img" % number))
+    print("  %d checked image(s) had a non-empty journal" % seen[0], flush=True)
+    boot_problems = []
+    for label, name in sorted(kept, key=lambda k: int(k[0][5:])):
+        boot_problems += tessera_replay(args, label, name, run_dir)
+    for p in boot_problems:
+        print("  PROBLEM: " + p, flush=True)
+    if kept:
+        print("  Tessera replayed %d of them: %d clean and the same as e2fsck's replay"
+              % (len(kept), len(kept) - len({p.split(":")[0] for p in boot_problems})), flush=True)
     with open(disk, "rb") as f:
         same = f.read() == bytes(image)
     print("  the whole log replayed equals the disk QEMU wrote: %s" % ("yes" if same else "NO"))
     print("write log: %d images checked, %d clean, %d not; %.0f s"
           % (checked, checked - len(bad), len(bad), time.monotonic() - started), flush=True)
-    if not bad and same and not args.keep:
+    if ended and not bad and same and not boot_problems and not args.keep:
         shutil.rmtree(run_dir, ignore_errors=True)
-    return 0 if not bad and same else 1
+    return 0 if ended and not bad and same and not boot_problems else 1
 
 
 def one_cut(args, index, seed, workdir, tamper):
@@ -541,6 +664,7 @@ def one_cut(args, index, seed, workdir, tamper):
     g2 = Guest(args, disk, os.path.join(cut_dir, "boot2.log"))
     clean_a = False
     lost_a = lost_g = 0
+    same_tree = "not compared"
     if g2.booted():
         g2.type(GUEST_HELPERS[0])
         present = guest_check(g2, checks)
@@ -548,9 +672,7 @@ def one_cut(args, index, seed, workdir, tamper):
         g2.type("sync; poweroff")
         status2 = g2.finish(300)
         text2 = g2.text()
-        m = re.search(r"fs: ext3 journal in use \(ordered mode\): (\d+) transaction\(s\) replayed at mount(.*)", text2)
-        replayed = m.group(1) + (m.group(2) or "") if m else "?"
-        print("  boot 2: the fs server replayed %s transaction(s); QEMU exit %d" % (replayed, status2), flush=True)
+        print("  boot 2: %s; QEMU exit %d" % (replay_report(text2), status2), flush=True)
         if "fs: unmounted cleanly" not in text2:
             problems.append("A: boot 2 did not unmount cleanly (see %s)" % g2.log_path)
         rc_an, out_an = e2fsck(disk, "-fn")
@@ -558,12 +680,19 @@ def one_cut(args, index, seed, workdir, tamper):
         if not clean_a:
             problems.append("A (Tessera replay): e2fsck -fn exit %d:\n%s" % (rc_an, out_an))
         _, lost_a = verify(checks, lambda p, s: host_present(disk, p, s), problems, "A debugfs")
+        # Both replays of one crash must give the same files (fsync'd or not).
+        tree_a, tree_b = debugfs_tree(disk, "/data"), debugfs_tree(copy, "/data")
+        if tree_a != tree_b:
+            diff = sorted(set(tree_a.items()) ^ set(tree_b.items()))
+            problems.append("A and B: /data differs between Tessera's and e2fsck's replay: %s" % diff[:6])
+        same_tree = "same" if tree_a == tree_b else "DIFFERENT"
     else:
         g2.kill()
         problems.append("boot 2 did not reach the shell (see %s)" % g2.log_path)
     lost = max(lost_a, lost_b, lost_g)
-    print("  A (Tessera replay): e2fsck -fn %s; B (e2fsck -fy replay): %s; %d fsync'd files checked, %d bytes lost; %.0f s"
-          % ("clean" if clean_a else "NOT CLEAN", "clean" if clean_b else "NOT CLEAN",
+    print("  A (Tessera replay): e2fsck -fn %s; B (e2fsck -fy replay): %s; /data %s both ways; "
+          "%d fsync'd files checked, %d bytes lost; %.0f s"
+          % ("clean" if clean_a else "NOT CLEAN", "clean" if clean_b else "NOT CLEAN", same_tree,
              fb, lost, time.monotonic() - started), flush=True)
     return problems, fb, lost, (clean_a and clean_b)
 
@@ -588,6 +717,9 @@ def main():
     parser.add_argument("--log-subsets", type=int, default=0, metavar="K",
                         help="with --write-log: also check K seeded random subsets of the "
                         "writes between each two flushes (a disk may persist any of them)")
+    parser.add_argument("--log-boots", type=int, default=0, metavar="M",
+                        help="with --write-log: boot Tessera on M seeded images whose journal "
+                        "is not empty; its replay must pass e2fsck -fn and give e2fsck's tree")
     parser.add_argument("cuts", type=int)
     parser.add_argument("seed_pos", type=int, nargs="?", default=None, metavar="SEED")
     args = parser.parse_args()
