@@ -63,7 +63,7 @@ GUEST_HELPERS = [
     'oy() { i rmdir $1; rmdir $1 && sync ${1%/*} && echo "PC Y $1"; }',
     # Round K: a file in /data/pc and one in a new directory; appends to the
     # previous round's; renames round K-2's; removes K-3's renamed file and
-    # directory; noise files of earlier rounds are truncated or removed.
+    # directory; the noise file of round K-2 is removed (unsynced).
     'o() { k=$1; ok $P/d$k; oc $P/f$k $k; oc $P/d$k/g $k.d;'
     ' [ $k -gt 1 ] && oa $P/f$((k-1)) && oa $P/d$((k-1))/g;'
     ' [ $k -gt 2 ] && om $P/f$((k-2)) $P/h$((k-2)) && om $P/d$((k-2))/g $P/d$((k-2))/j;'
@@ -607,6 +607,9 @@ def write_log_run(args, seed, workdir):
 
 
 def one_cut(args, index, seed, workdir, tamper):
+    """Cut INDEX of the run with SEED (see the module's comment); TAMPER
+    damages the image after the cut (tamper_image). Returns (problems,
+    fsync'd files checked, bytes lost, clean both ways or None)."""
     rng = random.Random("%d:%d" % (seed, index))
     guest_seed = rng.randrange(1, 2 ** 31)
     steps_per_round = 16  # about the "PC" lines one round prints
