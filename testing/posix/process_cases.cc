@@ -569,11 +569,13 @@ const char* ChildSubreaperAdoptsOrphans() {
     pid_t b = fork();
     if (b < 0) _exit(1);
     if (b == 0) {
+      const pid_t first_parent = getppid();  // a (here `a` is fork's 0)
       close(gone[1]);
       char c;
       while (read(gone[0], &c, 1) > 0) {
       }
-      while (getppid() == a) SleepMs(1);
+      // a's files close before it is gone as a parent (on Linux too).
+      while (getppid() == first_parent) SleepMs(1);
       pid_t adopter = getppid();
       _exit(write(p[1], &adopter, sizeof adopter) == sizeof adopter ? 0 : 1);
     }
