@@ -566,10 +566,10 @@ const char* ChildSubreaperAdoptsOrphans() {
   pid_t a = fork();
   CHECK(a >= 0);
   if (a == 0) {
+    const pid_t first_parent = getpid();  // a's own pid (b may start after a ended)
     pid_t b = fork();
     if (b < 0) _exit(1);
     if (b == 0) {
-      const pid_t first_parent = getppid();  // a (here `a` is fork's 0)
       close(gone[1]);
       char c;
       while (read(gone[0], &c, 1) > 0) {
