@@ -19,7 +19,15 @@ here="$(dirname "${BASH_SOURCE[0]}")"
 source "$here/checks.sh"
 source "$here/console.sh"
 
-start long --timeout 43200
+# FUZZ_LONG_QEMU_ARGS: more QEMU options, e.g. "-d cpu_reset,guest_errors
+# -D /tmp/reset.log" to record the CPU state if the guest resets (QEMU runs
+# with -no-reboot: a silent exit status 0 is a reset, e.g. a triple fault).
+extra=()
+if [ -n "${FUZZ_LONG_QEMU_ARGS:-}" ]; then
+  read -r -a qemu_args <<< "$FUZZ_LONG_QEMU_ARGS"
+  extra=(-- "${qemu_args[@]}")
+fi
+start long --timeout 43200 "${extra[@]}"
 if ! wait_for 'tessera:.*# ' 300; then
   echo "fuzz_long: no shell prompt"
   exit 1
