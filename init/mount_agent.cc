@@ -97,15 +97,48 @@ void MountAgent::Poll() {
     for (uint32_t i = 0; i < rd.actual_handles; ++i) sys::HandleClose(handles[i]);
     mountproto::Request request{};
     int32_t error = linux_abi::kEINVAL;
+    handle_t client = tessera::kInvalidHandle;
     if (mountproto::DecodeRequest(bytes, rd.actual_bytes, &request) && request.id == rd.txid) {
-      error = Serve(request);
+      error = (request.flags & mountproto::kBlockClient) != 0 ? ServeBlockClient(request, &client)
+                                                              : Serve(request);
     } else {
       printf("init: a malformed mount request (%u bytes): EINVAL\n", rd.actual_bytes);
     }
     mountproto::Reply reply = mountproto::MakeReply(rd.txid, error);
-    sys::ChannelWrite(channel_, &reply, sizeof reply, nullptr, 0, rd.txid);
+    uint32_t count = client != tessera::kInvalidHandle ? 1 : 0;
+    if (sys::ChannelWrite(channel_, &reply, sizeof reply, &client, count, rd.txid) < 0) {
+      CloseIfValid(client);  // the kernel gave up: the driver stops by itself
+    }
   }
   fflush(stdout);
+}
+
+MountAgent::Mount* MountAgent::FreeSlot() {
+  for (Mount& m : mounts_) {
+    if (m.driver == tessera::kInvalidHandle && m.server == tessera::kInvalidHandle) return &m;
+  }
+  printf("init: already %zu disks mounted or open: ENOSPC\n", kMaxMounts);
+  return nullptr;
+}
+
+int32_t MountAgent::ServeBlockClient(const mountproto::Request& request, handle_t* client) {
+  Mount* slot = FreeSlot();
+  if (slot == nullptr) return linux_abi::kENOSPC;
+  PciAddress at{request.bus, request.device, request.function};
+  int64_t failure = 0;
+  handle_t driver = tessera::kInvalidHandle;
+  *client = StartBlockDriver(boot_, &driver, &at, &failure);
+  if (*client == tessera::kInvalidHandle) {
+    int32_t error = failure < 0 ? static_cast<int32_t>(-failure) : linux_abi::kEIO;
+    printf("init: no driver for %s: errno %d\n", request.source, error);
+    return error;
+  }
+  slot->driver = driver;
+  slot->driver_pid = PidOf(driver);
+  snprintf(slot->source, sizeof slot->source, "%s", request.source);
+  printf("init: %s: virtio_blk pid %llu serves the kernel's block device\n", request.source,
+         U(slot->driver_pid));
+  return 0;
 }
 
 int32_t MountAgent::Serve(const mountproto::Request& request) {
@@ -116,17 +149,8 @@ int32_t MountAgent::Serve(const mountproto::Request& request) {
   if (strcmp(request.fstype, "ext2") != 0 && strcmp(request.fstype, "ext3") != 0) {
     return linux_abi::kENODEV;
   }
-  Mount* slot = nullptr;
-  for (Mount& m : mounts_) {
-    if (m.driver == tessera::kInvalidHandle && m.server == tessera::kInvalidHandle) {
-      slot = &m;
-      break;
-    }
-  }
-  if (slot == nullptr) {
-    printf("init: already %zu disk mounts: ENOSPC\n", kMaxMounts);
-    return linux_abi::kENOSPC;
-  }
+  Mount* slot = FreeSlot();
+  if (slot == nullptr) return linux_abi::kENOSPC;
   handle_t exe = boot_.Find("fs_server");
   if (exe == tessera::kInvalidHandle) return linux_abi::kENODEV;
 

@@ -8,6 +8,12 @@
 // umount2 makes the server flush and exit; its driver stops once its client
 // is gone; init reaps both and logs it.
 //
+// open("/dev/vdX") reaches init the same way (mountproto kBlockClient): init
+// starts a driver alone and hands its client end to the kernel, which closes
+// it when the last open file of the disk goes; the driver then stops and is
+// reaped. A disk with a driver already (mounted, the root, or open) gives
+// EBUSY.
+//
 // Not supervised: unlike the root's stack (storage.h), a crashed server or
 // driver of such a mount is logged and reaped but not restarted; the mount
 // then fails with EIO until it is unmounted (umount still works).
@@ -47,13 +53,18 @@ class MountAgent {
 
   struct Mount {
     tessera::handle_t driver = tessera::kInvalidHandle;
-    tessera::handle_t server = tessera::kInvalidHandle;
+    tessera::handle_t server = tessera::kInvalidHandle;  // none for a block client
     uint64_t driver_pid = 0, server_pid = 0;
     char source[32] = {};
   };
 
   /// Starts the stack for `request`; returns 0 (mounted) or a positive errno.
   int32_t Serve(const mountproto::Request& request);
+  /// kBlockClient: starts a driver alone and puts the client's end of its
+  /// service channel in *client. Returns 0 or a positive errno.
+  int32_t ServeBlockClient(const mountproto::Request& request, tessera::handle_t* client);
+  /// A slot with neither process, or null (logged).
+  Mount* FreeSlot();
   void Reap();
 
   tessera::Bootstrap& boot_;

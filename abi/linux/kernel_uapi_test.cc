@@ -11,14 +11,29 @@
 #include <asm/termbits.h>
 #include <asm/termios.h>
 #include <asm/ucontext.h>
+#include <linux/fs.h>
 #include <stddef.h>
 
+#include "abi/linux/block.h"
 #include "abi/linux/signal.h"
 #include "abi/linux/termios.h"
 #include "abi/linux/ucontext.h"
 
 namespace linux_abi {
 namespace {
+
+// Block-device ioctls.
+static_assert(kBlkRoSet == BLKROSET);
+static_assert(kBlkRoGet == BLKROGET);
+static_assert(kBlkRrPart == BLKRRPART);
+static_assert(kBlkGetSize == BLKGETSIZE);
+static_assert(kBlkFlsBuf == BLKFLSBUF);
+static_assert(kBlkSszGet == BLKSSZGET);
+static_assert(kBlkIoMin == BLKIOMIN);
+static_assert(kBlkIoOpt == BLKIOOPT);
+static_assert(kBlkPbszGet == BLKPBSZGET);
+static_assert(kBlkBszGet == BLKBSZGET);
+static_assert(kBlkGetSize64 == BLKGETSIZE64);
 
 // k_sigaction and stack_t.
 static_assert(sizeof(KSigAction) == sizeof(struct sigaction));

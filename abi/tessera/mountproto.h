@@ -25,7 +25,13 @@ inline constexpr uint32_t kReplyMagic = 0x524d4e54;    // "TNMR"
 
 /// Request::flags
 inline constexpr uint32_t kReadOnly = 1u << 0;
-inline constexpr uint32_t kKnownFlags = kReadOnly;
+/// Not a mount: open("/dev/vdX") wants a block client (fstype "block").
+/// The agent starts a driver for the disk (or refuses: EBUSY when the disk
+/// is mounted or already driven) and answers error 0 with exactly ONE
+/// handle, the client's end of the driver's service channel
+/// (abi/tessera/blkproto.h). The driver stops when the kernel closes it.
+inline constexpr uint32_t kBlockClient = 1u << 1;
+inline constexpr uint32_t kKnownFlags = kReadOnly | kBlockClient;
 
 /// Largest errno a Reply may carry (Linux's MAX_ERRNO).
 inline constexpr int32_t kMaxErrno = 4095;

@@ -38,7 +38,7 @@ TEST(MountProto, MalformedRequestsAreRefused) {
   r.id = 0;
   EXPECT_FALSE(DecodeRequest(&r, sizeof r, &out));
   r = good;
-  r.flags = 2;
+  r.flags = 4;  // an unknown flag
   EXPECT_FALSE(DecodeRequest(&r, sizeof r, &out));
   r = good;
   r.device = 32;
@@ -50,6 +50,14 @@ TEST(MountProto, MalformedRequestsAreRefused) {
   memset(r.source, 'x', sizeof r.source);  // no NUL
   EXPECT_FALSE(DecodeRequest(&r, sizeof r, &out));
   EXPECT_EQ(out.id, 0u);  // untouched
+}
+
+TEST(MountProto, BlockClientRequestIsKnown) {
+  const Request r = MakeRequest(5, 0, 4, 0, kBlockClient, "block", "PCI 00:04.0");
+  Request out{};
+  ASSERT_TRUE(DecodeRequest(&r, sizeof r, &out));
+  EXPECT_EQ(out.flags, kBlockClient);
+  EXPECT_STREQ(out.fstype, "block");
 }
 
 TEST(MountProto, Replies) {

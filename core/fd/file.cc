@@ -4,6 +4,7 @@
 #include "abi/linux/signal.h"
 #include "core/fd/epoll.h"
 #include "core/fd/file_lock.h"
+#include "core/vfs/vnode.h"
 
 namespace core::fd {
 namespace {
@@ -34,6 +35,12 @@ kstd::Result<size_t> FileDescription::WriteAt(uint64_t, kstd::Span<const uint8_t
 kstd::Result<int64_t> FileDescription::Seek(int64_t, int) { return kstd::Error::kIllegalSeek; }
 
 kstd::Result<int64_t> FileDescription::Ioctl(uint32_t, uint64_t) { return kstd::Error::kNotTty; }
+
+kstd::Result<void> FileDescription::Sync() {
+  vfs::Vnode* v = vnode();
+  if (v == nullptr) return kstd::Error::kInvalid;
+  return v->Sync();
+}
 
 void FileDescription::SyncSignalsLocked(int16_t events, bool new_arrival) {
   Signals set = 0;

@@ -90,6 +90,9 @@ class FileDescription : public KernelObject {
   /// Device-specific control; default ENOTTY.
   virtual kstd::Result<int64_t> Ioctl(uint32_t request, uint64_t arg);
 
+  /// fsync(2). Default: the vnode's Sync, kInvalid (EINVAL) without one.
+  virtual kstd::Result<void> Sync();
+
   /// Current poll events (POLLIN/POLLOUT/POLLHUP/POLLERR) for `requested`.
   virtual int16_t PollEvents() = 0;
 

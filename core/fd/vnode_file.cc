@@ -155,11 +155,11 @@ kstd::Result<int64_t> VnodeFile::Seek(int64_t offset, int whence) {
   switch (whence) {
     case linux_abi::kSeekSet: base = 0; break;
     case linux_abi::kSeekCur: base = static_cast<int64_t>(this->offset()); break;
-    case linux_abi::kSeekEnd: base = static_cast<int64_t>(file_->vnode()->GetAttr().size); break;
+    case linux_abi::kSeekEnd: base = static_cast<int64_t>(file_->EndOffset()); break;
     case linux_abi::kSeekData:
     case linux_abi::kSeekHole: {
       // No holes are reported: data everywhere up to the end of the file.
-      int64_t size = static_cast<int64_t>(file_->vnode()->GetAttr().size);
+      int64_t size = static_cast<int64_t>(file_->EndOffset());
       if (offset < 0 || offset >= size) return kstd::Error::kNoDeviceOrAddress;
       int64_t pos = whence == linux_abi::kSeekData ? offset : size;
       set_offset(static_cast<uint64_t>(pos));

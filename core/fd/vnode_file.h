@@ -26,6 +26,7 @@ class VnodeFile final : public FileDescription {
   kstd::Result<size_t> WriteAt(uint64_t offset, kstd::Span<const uint8_t> in) override;
   kstd::Result<int64_t> Seek(int64_t offset, int whence) override;
   kstd::Result<int64_t> Ioctl(uint32_t request, uint64_t arg) override;
+  kstd::Result<void> Sync() override { return file_->Sync(); }
   int16_t PollEvents() override;
   KernelObject* WaitTarget() override;
   bool IsStream() const override { return !file_->seekable(); }

@@ -59,9 +59,9 @@ kstd::Result<void> ChannelTransport::Call(kstd::Span<const uint8_t> message,
   // not end the wait (no EINTR from stat or getcwd under an SA_RESTART
   // storm); being killed does, and the mount's deadline bounds it.
   sched::KillableWaits killable;
-  TRY(LockRequests(deadline));
+  TRY(lock_.Lock(deadline));
   auto result = CallLocked(header.op, message, data_in, reply, data_out, deadline);
-  UnlockRequests();
+  lock_.Unlock();
   return result;
 }
 
@@ -96,40 +96,12 @@ void ChannelTransport::Shut() {
   endpoint_->Close();
 }
 
-kstd::Result<void> ChannelTransport::LockRequests(uint64_t deadline) {
-  while (__atomic_exchange_n(&busy_, true, __ATOMIC_ACQUIRE)) {
-    sched::WakeReason why = waiters_.WaitIf(deadline, Busy, this);
-    if (why == sched::WakeReason::kInterrupted) {
-      if (!sched::InterruptEndsWait()) continue;  // a signal: keep waiting (killable)
-      return kstd::Error::kInterrupted;
-    }
-    if (why == sched::WakeReason::kTimedOut) return kstd::Error::kIo;  // the holder is stuck
-    if (dead()) return kstd::Error::kIo;
-  }
-  return kstd::Ok();
-}
-
-kstd::Result<ipc::MessagePacket*> ChannelTransport::WaitReply(uint32_t txid, uint64_t deadline) {
-  for (;;) {
-    auto packet = endpoint_->Read();
-    if (packet.ok()) {
-      if (packet.value()->txid() == txid) return packet.value();
-      ipc::MessagePacket::DeleteDeferred(packet.value());  // stale or unsolicited
-      continue;
-    }
-    if (packet.error() != kstd::Error::kAgain) return kstd::Error::kPipe;
-    kstd::RefPtr<KernelObject> object(endpoint_);
-    Signals wanted = kSignalReadable | kSignalPeerClosed;
-    TRY(ipc::WaitForSignals(&object, &wanted, 1, deadline, nullptr));
-  }
-}
-
 kstd::Result<void> ChannelTransport::CallLocked(uint32_t op, kstd::Span<const uint8_t> message,
                                                 kstd::Span<const uint8_t> data_in,
                                                 fsproto::Reply* reply, kstd::Span<uint8_t> data_out,
                                                 uint64_t deadline) {
   if (abandoned_txid_ != 0) {
-    auto old = WaitReply(abandoned_txid_, deadline);
+    auto old = WaitForTxid(endpoint_, abandoned_txid_, deadline);
     if (old.is_error()) {
       if (old.error() == kstd::Error::kInterrupted) return kstd::Error::kInterrupted;
       MarkDead();
@@ -150,7 +122,7 @@ kstd::Result<void> ChannelTransport::CallLocked(uint32_t op, kstd::Span<const ui
     if (written.error() != kstd::Error::kAgain) MarkDead();
     return kstd::Error::kIo;
   }
-  auto answer = WaitReply(txid, deadline);
+  auto answer = WaitForTxid(endpoint_, txid, deadline);
   if (answer.is_error()) {
     if (answer.error() == kstd::Error::kInterrupted) {
       abandoned_txid_ = txid;

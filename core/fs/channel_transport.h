@@ -5,7 +5,7 @@
 // physically contiguous data buffer (a memory object the server maps; the
 // kernel reaches it through the direct map).
 //
-// Requests are serialized: a sleeping per-mount lock (busy flag + wait queue)
+// Requests are serialized: a sleeping per-mount lock (RequestLock)
 // is held from writing the request until its reply is read, so the buffer
 // belongs to one request at a time. Each request has a fresh txid; messages
 // with any other txid are discarded, as are handles in replies.
@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "abi/tessera/fsproto.h"
+#include "core/fs/kernel_call.h"
 #include "core/ipc/channel.h"
 #include "core/sched/scheduler.h"
 #include "core/vfs/remote_fs.h"
@@ -69,24 +70,9 @@ class ChannelTransport final : public vfs::RemoteTransport {
   ChannelTransport(kstd::RefPtr<ipc::ChannelEndpoint> endpoint, kstd::RefPtr<vm::VmObject> buffer,
                    uint64_t timeout_ns);
 
-  static bool Busy(void* self) {
-    return __atomic_load_n(&static_cast<ChannelTransport*>(self)->busy_, __ATOMIC_ACQUIRE);
-  }
-
-  kstd::Result<void> LockRequests(uint64_t deadline);
-
-  void UnlockRequests() {
-    __atomic_store_n(&busy_, false, __ATOMIC_RELEASE);
-    waiters_.WakeAll();
-  }
-
   void MarkDead() { __atomic_store_n(&dead_, true, __ATOMIC_RELEASE); }
 
-  // Waits for the message with `txid`, dropping every other one.
-  // Errors: kTimedOut, kInterrupted, kPipe (server gone), kNoMemory.
-  kstd::Result<ipc::MessagePacket*> WaitReply(uint32_t txid, uint64_t deadline);
-
-  // Caller holds the busy flag.
+  // Caller holds the request lock.
   kstd::Result<void> CallLocked(uint32_t op, kstd::Span<const uint8_t> message,
                                 kstd::Span<const uint8_t> data_in, fsproto::Reply* reply,
                                 kstd::Span<uint8_t> data_out, uint64_t deadline);
@@ -95,10 +81,9 @@ class ChannelTransport final : public vfs::RemoteTransport {
   const kstd::RefPtr<vm::VmObject> vmo_;
   uint8_t* const buffer_;  // the direct-map view of vmo_ (kDataBufferSize bytes)
   const uint64_t timeout_ns_;
-  bool busy_ = false;  // the per-mount request lock
+  RequestLock lock_;  // the per-mount request lock
   bool dead_ = false;
-  uint32_t abandoned_txid_ = 0;  // guarded by busy_
-  sched::WaitQueue waiters_;
+  uint32_t abandoned_txid_ = 0;  // guarded by lock_
 };
 
 }  // namespace core::fs

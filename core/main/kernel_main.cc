@@ -2,6 +2,7 @@
 
 #include "core/console/console.h"
 #include "core/fd/fifo.h"
+#include "core/fs/block_file.h"
 #include "core/fs/remote_mounts.h"
 #include "core/fs/root.h"
 #include "core/ipc/wait.h"
@@ -19,6 +20,7 @@
 #include "core/sched/scheduler.h"
 #include "core/syscall/dispatch.h"
 #include "core/syscall/entry.h"
+#include "core/syscall/mount_agent.h"
 #include "core/syscall/sys_common.h"
 #include "hal/boot/cmdline.h"
 #include "hal/cpu.h"
@@ -89,6 +91,7 @@ void RunRequestedSelfTest(const char* cmdline) {
 
   syscall::InitTraps();
   fd::InitFifos();
+  fs::InitBlockFiles(syscall::BlockClientThroughAgent);
   if (StartIntervalTimers().is_error()) Panic("no memory for the interval-timer thread");
   InitCpuTimers();
   if (hal::CmdlineHas(boot_info.cmdline, "tessera.strace")) syscall::SetTrace(true);

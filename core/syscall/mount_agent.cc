@@ -12,10 +12,12 @@
 #include "core/syscall/mount_agent.h"
 
 #include "abi/tessera/mountproto.h"
+#include "core/fs/block_file.h"
 #include "core/ipc/channel.h"
 #include "core/kernel/log.h"
 #include "core/sched/scheduler.h"
 #include "core/syscall/sys_common.h"
+#include "klog/format.h"
 #include "kstd/new.h"
 #include "kstd/string.h"
 #include "kstd/utility.h"
@@ -101,10 +103,12 @@ void CopyName(char* out, size_t size, vfs::Name name) {
 }
 
 // Waits for the reply to request `id` on `agent`; returns the errno it
-// carries. Errors: kTimedOut, kInterrupted, kIo (malformed, or the agent
-// closed its end).
+// carries. With `channel`, a reply of 0 must carry exactly one handle, a
+// channel end, which lands there; otherwise a reply must carry none.
+// Errors: kTimedOut, kInterrupted, kIo (malformed, or the agent closed its
+// end).
 kstd::Result<int32_t> WaitReply(const kstd::RefPtr<ChannelEndpoint>& agent, uint32_t id,
-                                uint64_t deadline) {
+                                uint64_t deadline, kstd::RefPtr<ChannelEndpoint>* channel) {
   for (;;) {
     auto packet = agent->Read();
     if (packet.ok()) {
@@ -114,6 +118,16 @@ kstd::Result<int32_t> WaitReply(const kstd::RefPtr<ChannelEndpoint>& agent, uint
         continue;
       }
       int32_t error = mountproto::DecodeReply(p->bytes().data(), p->bytes().size(), id);
+      size_t handles = (error == 0 && channel != nullptr) ? 1 : 0;
+      if (error >= 0 && p->handles().size() != handles) error = -1;
+      if (error == 0 && handles == 1) {
+        kstd::RefPtr<KernelObject> object = kstd::Move(p->handles()[0].object);
+        if (object && object->type() == ObjectType::kChannel) {
+          *channel = kstd::StaticRefCast<ChannelEndpoint>(kstd::Move(object));
+        } else {
+          error = -1;
+        }
+      }
       MessagePacket::DeleteDeferred(p);
       if (error < 0) {
         Log("mount", "the mount agent's answer to request %u is malformed", id);
@@ -130,9 +144,11 @@ kstd::Result<int32_t> WaitReply(const kstd::RefPtr<ChannelEndpoint>& agent, uint
   }
 }
 
-// Sends request `id` and waits for its answer (serialized with the others).
+// Sends request `id` and waits for its answer (serialized with the others);
+// `channel` as WaitReply.
 kstd::Result<int32_t> AskAgent(const kstd::RefPtr<ChannelEndpoint>& agent,
-                               const mountproto::Request& request) {
+                               const mountproto::Request& request,
+                               kstd::RefPtr<ChannelEndpoint>* channel = nullptr) {
   uint64_t deadline = sched::DeadlineAfterNanos(kAgentTimeoutNs);
   TRY(LockRequests(deadline));
   MessagePacket* packet = nullptr;
@@ -148,7 +164,7 @@ kstd::Result<int32_t> AskAgent(const kstd::RefPtr<ChannelEndpoint>& agent,
     UnlockRequests();
     return kstd::Error::kNoDevice;  // the agent is gone
   }
-  auto answer = WaitReply(agent, request.id, deadline);
+  auto answer = WaitReply(agent, request.id, deadline, channel);
   UnlockRequests();
   return answer;
 }
@@ -177,6 +193,8 @@ kstd::Result<void> MountThroughAgent(const AgentMount& mount) {
         admitted = kstd::Error::kBusy;
       }
     }
+    // A disk open through its node is not mounted (Linux: exclusive use).
+    if (fs::DiskOpenThroughNode(mount.function)) admitted = kstd::Error::kBusy;
     if (!g_agent || (g_agent->signals() & kSignalPeerClosed)) {
       admitted = kstd::Error::kNoDevice;
     } else if (admitted.ok() && free_slot == nullptr) {
@@ -237,6 +255,35 @@ kstd::Result<void> MountThroughAgent(const AgentMount& mount) {
     Log("mount", "the mount agent said %s is mounted, but no server attached", source);
   }
   return result;
+}
+
+kstd::Result<kstd::RefPtr<ChannelEndpoint>> BlockClientThroughAgent(const pci::Function* disk) {
+  if (disk == nullptr) return kstd::Error::kInvalid;
+  kstd::RefPtr<ChannelEndpoint> agent;
+  uint32_t id = 0;
+  {
+    SpinLockGuard guard(g_agent_lock);
+    if (!g_agent || (g_agent->signals() & kSignalPeerClosed)) return kstd::Error::kNoDevice;
+    for (const Slot& s : g_slots) {
+      if (s.state != SlotState::kFree && s.function == disk) return kstd::Error::kBusy;
+    }
+    agent = g_agent;
+    do {
+      id = g_next_id++;
+    } while (id == 0);
+  }
+  char source[32];
+  klog::Format(source, sizeof source, "PCI %02x:%02x.%x", disk->bus, disk->device, disk->function);
+  kstd::RefPtr<ChannelEndpoint> channel;
+  int32_t error = TRY(AskAgent(agent,
+                               mountproto::MakeRequest(id, disk->bus, disk->device, disk->function,
+                                                       mountproto::kBlockClient, "block", source),
+                               &channel));
+  if (error != 0) {
+    return error < static_cast<int32_t>(kstd::Error::kRestartSys) ? static_cast<kstd::Error>(error)
+                                                                  : kstd::Error::kIo;
+  }
+  return channel;
 }
 
 kstd::Result<void> ClaimPendingMount(uint32_t id, ClaimedMount* out) {

@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "core/ipc/channel.h"
 #include "core/pci/pci_bus.h"
 #include "core/vfs/mount_table.h"
 #include "core/vfs/vnode.h"
@@ -44,6 +45,13 @@ struct AgentMount {
 /// kIo (the agent's answer was malformed, or it claimed a mount that did not
 /// happen), or the errno the agent answered.
 kstd::Result<void> MountThroughAgent(const AgentMount& mount);
+
+/// open("/dev/vdX"): asks the agent for a channel to a block driver for
+/// `disk` (mountproto kBlockClient; core/fs/block_file.h installs it as its
+/// BlockClientSource). Errors: kNoDevice (no agent), kBusy (the disk is
+/// mounted or being mounted; the agent says so for the root disk too),
+/// kInterrupted, kTimedOut, kIo (a malformed answer), the agent's errno.
+kstd::Result<kstd::RefPtr<ipc::ChannelEndpoint>> BlockClientThroughAgent(const pci::Function* disk);
 
 /// What fs_mount kFsMountPending gets from ClaimPendingMount.
 struct ClaimedMount {

@@ -605,9 +605,7 @@ kstd::Result<uint64_t> SysLinuxFtruncate(int32_t fd, int64_t length) {
 
 kstd::Result<uint64_t> SysLinuxFsync(int32_t fd) {
   auto file = TRY(CurrentProcess()->fds()->Get(fd));
-  vfs::Vnode* v = Context::VnodeOf(file.get());
-  if (v == nullptr) return kstd::Error::kInvalid;
-  return Result0(v->Sync());
+  return Result0(file->Sync());
 }
 
 kstd::Result<uint64_t> SysLinuxFdatasync(int32_t fd) { return SysLinuxFsync(fd); }

@@ -9,6 +9,8 @@
 // register themselves by device number, and DevFs::AddDevice also makes
 // the /dev/<name> node.
 //
+// Block devices (/dev/vdX) are core/fs's: it installs a BlockOpener.
+//
 // Fifos (mkfifo) are the pipe owner's: it installs a FifoOpener, which Vnode::Open
 // calls for a kFifo vnode (so all opens of one fifo vnode can share one pipe).
 
@@ -119,5 +121,13 @@ using FifoOpener = kstd::Result<kstd::RefPtr<OpenFile>> (*)(kstd::RefPtr<Vnode> 
                                                             uint32_t flags);
 /// Installs the fifo opener; without one, opening a fifo gives kNotSupported.
 void SetFifoOpener(FifoOpener opener);
+
+/// Opens a block-device vnode (installed by the block-device owner,
+/// core/fs/block_file.h): the disk its rdev names.
+using BlockOpener = kstd::Result<kstd::RefPtr<OpenFile>> (*)(kstd::RefPtr<Vnode> node,
+                                                             uint32_t flags);
+/// Installs the block opener; without one, opening a block device gives
+/// kNoDeviceOrAddress (ENXIO).
+void SetBlockOpener(BlockOpener opener);
 
 }  // namespace core::vfs

@@ -310,9 +310,11 @@ kstd::Result<size_t> Vnode::ReadLink(kstd::Span<char>) { return kstd::Error::kIn
 
 namespace {
 FifoOpener g_fifo_opener = nullptr;
+BlockOpener g_block_opener = nullptr;
 }  // namespace
 
 void SetFifoOpener(FifoOpener opener) { g_fifo_opener = opener; }
+void SetBlockOpener(BlockOpener opener) { g_block_opener = opener; }
 
 kstd::Result<kstd::RefPtr<OpenFile>> Vnode::Open(uint32_t flags) {
   kstd::RefPtr<Vnode> self = kstd::RefPtr<Vnode>::FromRaw(this);
@@ -335,6 +337,8 @@ kstd::Result<kstd::RefPtr<OpenFile>> Vnode::Open(uint32_t flags) {
       if (g_fifo_opener == nullptr) return kstd::Error::kNotSupported;
       return g_fifo_opener(self, flags);
     case VnodeType::kBlockDevice:
+      if (g_block_opener == nullptr) return kstd::Error::kNoDeviceOrAddress;
+      return g_block_opener(self, flags);
     case VnodeType::kSocket: return kstd::Error::kNoDeviceOrAddress;
   }
   return kstd::Error::kInvalid;
@@ -377,6 +381,10 @@ kstd::Result<size_t> OpenFile::Append(kstd::Span<const uint8_t> in, uint64_t* en
   return written;
 }
 kstd::Result<int64_t> OpenFile::Ioctl(uint32_t, uint64_t) { return kstd::Error::kNotTty; }
+
+kstd::Result<void> OpenFile::Sync() { return vnode_->Sync(); }
+
+uint64_t OpenFile::EndOffset() { return vnode_->GetAttr().size; }
 
 kstd::Result<int64_t> OpenFile::SeekStream(int64_t, int) { return kstd::Error::kIllegalSeek; }
 uint32_t OpenFile::Poll() {

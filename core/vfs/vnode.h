@@ -453,6 +453,11 @@ class OpenFile : public kstd::RefCounted<OpenFile> {
   /// Default kNotTty (ENOTTY). `arg` is the raw user argument: the device
   /// does its own user copies.
   virtual kstd::Result<int64_t> Ioctl(uint32_t request, uint64_t arg);
+  /// fsync(2): makes what was written durable. Default: vnode()->Sync().
+  virtual kstd::Result<void> Sync();
+  /// Where SEEK_END counts from: the file's size (default: the vnode's
+  /// size; a block device's capacity).
+  virtual uint64_t EndOffset();
   /// Current readiness as poll(2) bits (linux_abi::kPollIn/linux_abi::kPollOut/...). Default: both.
   virtual uint32_t Poll();
   /// An object whose kSignalReadable/kSignalWritable track Poll(), to wait

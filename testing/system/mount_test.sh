@@ -2,7 +2,10 @@
 # System test of `mount -t ext2` from the shell (issue 5): boots disk_iso
 # (tessera.test=shell) with a copy of the root image as /dev/vda and a copy
 # of blk_test_disk as a second virtio-blk disk, /dev/vdb. At busybox sh:
-# the block-device nodes, mount's refusals (not a block device, the root
+# the block-device nodes read through a driver init starts for the kernel
+# (the superblock's magic, aligned and not; blockdev and fdisk -l; the
+# mounted root disk gives EBUSY; an unaligned raw write to the boot sector
+# reads back and reaches the image; a disk held open is not mounted), mount's refusals (not a block device, the root
 # disk), mount -t ext2 /dev/vdb (init, the mount agent, starts a driver and
 # an ext2 server that mount there), /proc/mounts, a known file read, new
 # files written, umount refused while a cwd is inside, a second mount of the
@@ -36,7 +39,12 @@ booted=0
 if booted_to_disk; then
   booted=1
   printf '%s\n' 'm() { echo "@@$*@@"; }' >&3
-  run nodes 'ls -l /dev/vda /dev/vdb; cat /dev/vdb; echo rc=$?'
+  run nodes 'ls -l /dev/vda /dev/vdb; dd if=/dev/vdb bs=1024 skip=1 count=1 2>/dev/null | od -An -tx1 -j56 -N2;
+    dd if=/dev/vdb bs=1 skip=1080 count=2 2>/dev/null | od -An -tx1; echo rc=$?'
+  run blockdev 'blockdev --getsize64 /dev/vdb; blockdev --getss /dev/vdb; blockdev --getro /dev/vdb;
+    fdisk -l /dev/vdb 2>&1 | head -2; cat /dev/vda > /dev/null; echo vda-rc=$?'
+  run rawwrite 'printf tessera-raw-write | dd of=/dev/vdb bs=1 seek=100 conv=notrunc,fsync 2>/dev/null; echo write-rc=$?;
+    dd if=/dev/vdb bs=1 skip=100 count=17 2>/dev/null; echo; mkdir -p /mnt/d2; exec 4</dev/vdb; mount -t ext2 /dev/vdb /mnt/d2; echo open-mount-rc=$?; exec 4<&-'
   run refusals 'mkdir -p /mnt/d2; mount -t ext2 /dev/null /mnt/d2; echo notblk-rc=$?;
     mount -t ext2 /dev/vda /mnt/d2; echo root-rc=$?; mount -t ext2 /dev/vdb /mnt/nowhere; echo enoent-rc=$?'
   run mount 'mount -t ext2 /dev/vdb /mnt/d2 && echo mount-ok; grep " /mnt/d2 " /proc/mounts'
@@ -53,9 +61,22 @@ fi
 finish 1
 
 check "the root moved to the disk" test "$booted" -eq 1
-check "/dev/vda and /dev/vdb are block devices 254:0 and 254:16; reading one gives ENXIO" \
+check "/dev/vda and /dev/vdb are block devices 254:0 and 254:16; /dev/vdb reads the ext2 magic (aligned and not)" \
   bash -c 'grep -qE "^brw-rw---- .* 254, +0 .*/dev/vda$" <<< "$1" && grep -qE "^brw-rw---- .* 254, +16 .*/dev/vdb$" <<< "$1" &&
-    grep -q "No such device or address" <<< "$1" && grep -qx "rc=1" <<< "$1"' _ "$(section nodes)"
+    test "$(grep -cx " 53 ef" <<< "$1")" -eq 2 && grep -qx "rc=0" <<< "$1"' _ "$(section nodes)"
+second_size=$(stat -c %s "$second")
+check "blockdev and fdisk see the disk's size (BLKGETSIZE64, BLKSSZGET, BLKROGET); the mounted root disk gives EBUSY" \
+  bash -c 'grep -qx "$2" <<< "$1" && grep -qx 512 <<< "$1" && grep -qx 0 <<< "$1" &&
+    grep -q "^Disk /dev/vdb: .*$2 bytes" <<< "$1" && grep -q "Device or resource busy" <<< "$1" &&
+    grep -qx "vda-rc=1" <<< "$1"' _ "$(section blockdev)" "$second_size"
+check "an unaligned write through /dev/vdb reads back; a disk open through its node is not mounted (EBUSY)" \
+  bash -c 'grep -qx "write-rc=0" <<< "$1" && grep -q "^tessera-raw-write" <<< "$1" &&
+    grep -q "/dev/vdb on /mnt/d2 failed: Device or resource busy" <<< "$1" && grep -qx "open-mount-rc=255" <<< "$1"' \
+  _ "$(section rawwrite)"
+check "init started a driver alone for the kernel's /dev/vdb" \
+  has '^init: PCI [0-9a-f:.]+: virtio_blk pid [0-9]+ serves the kernel.s block device$'
+check "host: the raw write reached the disk's boot sector" \
+  bash -c 'test "$(dd if="$1" bs=1 skip=100 count=17 2>/dev/null)" = tessera-raw-write' _ "$second"
 check "mount refuses a character device (ENOTBLK), the root disk (EBUSY), a missing target (ENOENT)" \
   bash -c 'grep -q "Block device required" <<< "$1" && grep -qx "notblk-rc=255" <<< "$1" &&
     grep -qi "busy" <<< "$1" && grep -qx "root-rc=255" <<< "$1" && grep -qx "enoent-rc=255" <<< "$1"' \

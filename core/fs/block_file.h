@@ -1,0 +1,48 @@
+#pragma once
+
+// Open block devices: what open("/dev/vdX") gives. The kernel has no block
+// layer of its own: an open disk is a DiskClient (disk_client.h) to a
+// user-mode driver that init starts for it (abi/tessera/mountproto.h,
+// kBlockClient). All open files of one disk share one client; the last
+// close drops it, and the driver then stops.
+//
+// Semantics, as Linux's block devices without a page cache:
+//   - read/write/pread/pwrite at any offset and length (partly covered
+//     blocks are read, changed and written back); reads stop at the end of
+//     the disk (0 at or past it); a write at or past the end gives ENOSPC,
+//     one across it is cut short. O_DIRECT needs block-aligned offsets and
+//     lengths (EINVAL). Writes go to the driver at once (no write-back
+//     cache), so fsync/fdatasync and BLKFLSBUF only flush the device cache.
+//   - lseek(SEEK_END) counts from the disk's size; fstat shows st_size 0 and
+//     st_rdev, as Linux.
+//   - ioctls: BLKGETSIZE64, BLKGETSIZE, BLKSSZGET, BLKBSZGET, BLKPBSZGET,
+//     BLKIOMIN, BLKIOOPT, BLKROGET, BLKFLSBUF (CAP_SYS_ADMIN); BLKRRPART gives
+//     EINVAL (no partitions are read); anything else ENOTTY.
+//   - A disk that is mounted cannot be opened (EBUSY, from init), and a disk
+//     open through its node cannot be mounted (EBUSY, DiskOpenThroughNode).
+//     O_EXCL opens exclude each other (EBUSY).
+//   - A driver that dies or hangs fails the open files with EIO; a new open
+//     (after every old one is closed) starts a new driver.
+
+#include <stdint.h>
+
+#include "core/ipc/channel.h"
+#include "core/pci/pci_bus.h"
+#include "kstd/ref_ptr.h"
+#include "kstd/result.h"
+
+namespace core::fs {
+
+/// How the kernel gets a channel to a block driver for `disk` (the syscall
+/// layer's mount agent; mount_agent.h). Errors: the agent's (kBusy for a
+/// mounted disk, kNoDevice without an agent, ...).
+using BlockClientSource = kstd::Result<kstd::RefPtr<ipc::ChannelEndpoint>> (*)(
+    const pci::Function* disk);
+
+/// Boot: installs the VFS's block opener, which asks `source` for drivers.
+void InitBlockFiles(BlockClientSource source);
+
+/// Whether any file has `disk` open through its node (mount(2) refuses it).
+bool DiskOpenThroughNode(const pci::Function* disk);
+
+}  // namespace core::fs
