@@ -548,7 +548,7 @@ int main(int argc, char** argv) {
   static init::StorageStack stack(boot, policy);
   bool on_disk = stack.MountRoot();
   // mount -t ext2 /dev/vdX at the shell (mount_agent.h).
-  static init::MountAgent agent(boot);
+  static init::MountAgent agent(boot, on_disk ? &stack : nullptr);
   bool agent_up = agent.Register();
   // The NIC's driver, supervised; its client end waits for the network
   // server (network.h: TakeServerChannel).

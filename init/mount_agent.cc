@@ -75,6 +75,11 @@ void MountAgent::Reap() {
       if (status == -linux_abi::kEAGAIN) continue;  // still running
       sys::HandleClose(*part.process);
       *part.process = tessera::kInvalidHandle;
+      if (part.process == &m.server) m.mounted = false;  // a driver left serves the kernel only
+      if (part.process == &m.driver) {
+        CloseIfValid(m.control);
+        m.control = tessera::kInvalidHandle;
+      }
       char text[48];
       printf("init: %s (pid %llu) for %s ended with %s\n", part.name, U(part.pid), m.source,
              DescribeStatus(status, text, sizeof text));
@@ -122,12 +127,32 @@ MountAgent::Mount* MountAgent::FreeSlot() {
 }
 
 int32_t MountAgent::ServeBlockClient(const mountproto::Request& request, handle_t* client) {
+  PciAddress at{request.bus, request.device, request.function};
+  bool read_only = (request.flags & mountproto::kReadOnly) != 0;
+  Reap();
+  // A mounted disk already has a driver: one more client of it. (A driver
+  // the kernel alone used is stopping: the kernel asks again only once its
+  // client is gone. A new one is started below once the function is free.)
+  handle_t control = root_ != nullptr ? root_->DriverControlFor(at) : tessera::kInvalidHandle;
+  for (const Mount& m : mounts_) {
+    if (m.driver != tessera::kInvalidHandle && m.at == at && m.mounted) {
+      control = m.control;
+      if (control == tessera::kInvalidHandle) return linux_abi::kEBUSY;
+    }
+  }
+  if (control != tessera::kInvalidHandle) {
+    if (!read_only) return linux_abi::kEBUSY;  // a mounted disk is the server's to write
+    *client = AddBlockClient(control, read_only);
+    if (*client == tessera::kInvalidHandle) return linux_abi::kENOMEM;
+    printf("init: %s: one more %s client of its driver for the kernel\n", request.source,
+           read_only ? "read-only" : "read-write");
+    return 0;
+  }
   Mount* slot = FreeSlot();
   if (slot == nullptr) return linux_abi::kENOSPC;
-  PciAddress at{request.bus, request.device, request.function};
   int64_t failure = 0;
   handle_t driver = tessera::kInvalidHandle;
-  *client = StartBlockDriver(boot_, &driver, &at, &failure);
+  *client = StartBlockDriver(boot_, &driver, &at, &failure, &slot->control);
   if (*client == tessera::kInvalidHandle) {
     int32_t error = failure < 0 ? static_cast<int32_t>(-failure) : linux_abi::kEIO;
     printf("init: no driver for %s: errno %d\n", request.source, error);
@@ -135,6 +160,8 @@ int32_t MountAgent::ServeBlockClient(const mountproto::Request& request, handle_
   }
   slot->driver = driver;
   slot->driver_pid = PidOf(driver);
+  slot->at = at;
+  slot->mounted = false;
   snprintf(slot->source, sizeof slot->source, "%s", request.source);
   printf("init: %s: virtio_blk pid %llu serves the kernel's block device\n", request.source,
          U(slot->driver_pid));
@@ -157,10 +184,14 @@ int32_t MountAgent::Serve(const mountproto::Request& request) {
   PciAddress at{request.bus, request.device, request.function};
   int64_t failure = 0;
   handle_t driver = tessera::kInvalidHandle;
-  handle_t client = StartBlockDriver(boot_, &driver, &at, &failure);
+  handle_t control = tessera::kInvalidHandle;
+  handle_t client = StartBlockDriver(boot_, &driver, &at, &failure, &control);
   if (client == tessera::kInvalidHandle) {
     return failure < 0 ? static_cast<int32_t>(-failure) : linux_abi::kEIO;
   }
+  slot->control = control;
+  slot->at = at;
+  slot->mounted = true;
 
   int64_t vfs = sys::HandleDuplicate(boot_.Find("vfs"), tessera::kRightSameRights);
   handle_t ready_mine = tessera::kInvalidHandle, ready_theirs = tessera::kInvalidHandle;

@@ -11,8 +11,9 @@
 // open("/dev/vdX") reaches init the same way (mountproto kBlockClient): init
 // starts a driver alone and hands its client end to the kernel, which closes
 // it when the last open file of the disk goes; the driver then stops and is
-// reaped. A disk with a driver already (mounted, the root, or open) gives
-// EBUSY.
+// reaped. A disk that already has a driver gets one more client of that
+// mounted driver instead (controlproto kAddClient): read-only (the root
+// included; a request to write gives EBUSY).
 //
 // Not supervised: unlike the root's stack (storage.h), a crashed server or
 // driver of such a mount is logged and reaped but not restarted; the mount
@@ -26,6 +27,7 @@
 #include <stdint.h>
 
 #include "abi/tessera/mountproto.h"
+#include "init/storage.h"
 #include "lib/tessera/bootstrap.h"
 
 namespace init {
@@ -36,7 +38,10 @@ class MountAgent {
   /// Most wait items FillWaitItems adds.
   static constexpr size_t kMaxWaitItems = 1 + 2 * kMaxMounts;
 
-  explicit MountAgent(tessera::Bootstrap& boot) : boot_(boot) {}
+  /// `root` (may be null): the root disk's stack, whose driver gets the
+  /// kernel's read-only clients of the root disk.
+  explicit MountAgent(tessera::Bootstrap& boot, const StorageStack* root = nullptr)
+      : boot_(boot), root_(root) {}
   MountAgent(const MountAgent&) = delete;
   MountAgent& operator=(const MountAgent&) = delete;
 
@@ -53,8 +58,11 @@ class MountAgent {
 
   struct Mount {
     tessera::handle_t driver = tessera::kInvalidHandle;
-    tessera::handle_t server = tessera::kInvalidHandle;  // none for a block client
+    tessera::handle_t server = tessera::kInvalidHandle;   // none for a block client
+    tessera::handle_t control = tessera::kInvalidHandle;  // init's end of the driver's "ctl"
     uint64_t driver_pid = 0, server_pid = 0;
+    PciAddress at{};
+    bool mounted = false;  // a server mounted the disk (else: the kernel's block client)
     char source[32] = {};
   };
 
@@ -68,6 +76,7 @@ class MountAgent {
   void Reap();
 
   tessera::Bootstrap& boot_;
+  const StorageStack* const root_;
   tessera::handle_t channel_ = tessera::kInvalidHandle;
   Mount mounts_[kMaxMounts];
 };

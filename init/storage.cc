@@ -48,7 +48,7 @@ handle_t GrantDma(tessera::Bootstrap& boot) {
 }
 
 handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process, const PciAddress* at,
-                          int64_t* error, handle_t* control) {
+                          int64_t* error, handle_t* control, PciAddress* found) {
   int64_t ignored = 0;
   int64_t& failure = error != nullptr ? *error : ignored;
   failure = -linux_abi::kENXIO;
@@ -125,6 +125,7 @@ handle_t StartBlockDriver(tessera::Bootstrap& boot, handle_t* process, const Pci
     return tessera::kInvalidHandle;
   }
   if (control != nullptr) *control = ctl_mine;
+  if (found != nullptr) *found = PciAddress{info.bus, info.device, info.function};
   printf("init: started virtio_blk for PCI %s\n", pci + 6);
   failure = 0;
   if (process != nullptr) {
@@ -205,10 +206,34 @@ bool StorageStack::StartServer(handle_t block_client, bool reattach) {
   return true;
 }
 
+handle_t AddBlockClient(handle_t control, bool read_only) {
+  handle_t drivers = tessera::kInvalidHandle, clients = tessera::kInvalidHandle;
+  if (control == tessera::kInvalidHandle || sys::ChannelCreate(&drivers, &clients) < 0) {
+    return tessera::kInvalidHandle;
+  }
+  controlproto::Message m =
+      controlproto::Make(controlproto::kAddClient, read_only ? controlproto::kClientReadOnly : 0);
+  if (sys::ChannelWrite(control, &m, sizeof m, &drivers, 1, 0) < 0) {
+    sys::HandleClose(drivers);
+    sys::HandleClose(clients);
+    return tessera::kInvalidHandle;
+  }
+  return clients;
+}
+
+handle_t StorageStack::DriverControlFor(const PciAddress& at) const {
+  if (!have_disk_ || !(disk_ == at) || driver_.state != State::kUp) return tessera::kInvalidHandle;
+  return driver_.control;
+}
+
 handle_t StorageStack::StartDriver() {
   CloseHandle(&driver_.control);
-  handle_t client = StartBlockDriver(boot_, &driver_.process, nullptr, nullptr, &driver_.control);
+  PciAddress found{};
+  handle_t client =
+      StartBlockDriver(boot_, &driver_.process, nullptr, nullptr, &driver_.control, &found);
   if (client != tessera::kInvalidHandle) {
+    disk_ = found;
+    have_disk_ = true;
     driver_.pid = PidOf(driver_.process);
     driver_.state = State::kUp;
     driver_.hung = false;

@@ -66,13 +66,22 @@ namespace init {
 /// -ENODEV (no driver module), -EBUSY (the function is owned by a driver).
 /// `control` (optional) receives init's end of a new control channel whose
 /// other end the driver gets as "ctl" (controlproto.h); without it the
-/// driver has none.
+/// driver has none. `found` (optional) receives the disk's PCI address.
 struct PciAddress {
   uint8_t bus, device, function;
+  bool operator==(const PciAddress& o) const {
+    return bus == o.bus && device == o.device && function == o.function;
+  }
 };
 tessera::handle_t StartBlockDriver(tessera::Bootstrap& boot, tessera::handle_t* process = nullptr,
                                    const PciAddress* at = nullptr, int64_t* error = nullptr,
-                                   tessera::handle_t* control = nullptr);
+                                   tessera::handle_t* control = nullptr,
+                                   PciAddress* found = nullptr);
+
+/// Hands a running driver one more client (controlproto kAddClient over
+/// `control`, init's end of the driver's "ctl"): returns the client's end of
+/// a new channel, or kInvalidHandle when the channel or the message failed.
+tessera::handle_t AddBlockClient(tessera::handle_t control, bool read_only);
 
 /// Waits for a starting fs_server's one word on its "ready" channel (its
 /// fs_mount's result): 0, or -errno; -ETIMEDOUT past `deadline_ns`, -EIO
@@ -124,6 +133,11 @@ class StorageStack {
   void DebugHang(bool server);
   /// Shutdown: exits are expected from now on, nothing is restarted.
   void StopSupervising() { supervising_ = false; }
+
+  /// init's end of the root driver's control channel when it is up and
+  /// drives the disk at `at`, else kInvalidHandle (the mount agent adds the
+  /// kernel's read-only clients of the root disk through it).
+  tessera::handle_t DriverControlFor(const PciAddress& at) const;
 
   /// The processes' handles (kInvalidHandle: not running), for tests.
   tessera::handle_t driver_process() const { return driver_.process; }
@@ -180,6 +194,8 @@ class StorageStack {
   static uint64_t PidOf(tessera::handle_t process);
 
   tessera::Bootstrap& boot_;
+  PciAddress disk_{};  // the root disk's function (valid once a driver started)
+  bool have_disk_ = false;
   Service driver_{"virtio_blk"};
   Service server_{"fs_server"};
   tessera::handle_t ready_ = tessera::kInvalidHandle;  // the starting server's "ready" (our end)

@@ -32,6 +32,11 @@
 //   kAttachFrames (init -> network server), one handle: the service channel
 //     of a restarted NIC driver (abi/tessera/frameproto.h; the server's
 //     frameproto::Client::Reattach takes it). `txid` is 0.
+//   kAddClient (init -> block driver), one handle: the driver's end of a
+//     channel to one more blkproto client (the kernel reading a mounted disk
+//     through /dev/vdX). `txid` holds flags: kClientReadOnly makes the
+//     client's writes fail with EROFS. A driver serves each client with its
+//     own buffer and stops when every client has gone.
 //
 // A malformed message (wrong size, bad magic, unknown op, handles where none
 // belong) is dropped, its handles closed: never an error for the peer.
@@ -50,7 +55,11 @@ enum Op : uint32_t {
   kHang = 3,
   kAttachBlock = 4,
   kAttachFrames = 5,
+  kAddClient = 6,
 };
+
+/// kAddClient's flags (in `txid`).
+inline constexpr uint64_t kClientReadOnly = 1;
 
 struct Message {
   uint32_t magic;
@@ -63,7 +72,7 @@ inline Message Make(Op op, uint64_t txid = 0) { return Message{kMagic, op, txid}
 
 /// Decodes `size` bytes with `handles` handles into *out. True when they are
 /// one well-formed message: the right size and magic, a known op, and one
-/// handle for kAttachBlock and kAttachFrames, none otherwise.
+/// handle for kAttachBlock, kAttachFrames and kAddClient, none otherwise.
 inline bool Decode(const void* bytes, size_t size, uint32_t handles, Message* out) {
   if (bytes == nullptr || size != sizeof(Message)) return false;
   Message m;
@@ -77,6 +86,7 @@ inline bool Decode(const void* bytes, size_t size, uint32_t handles, Message* ou
       break;
     case kAttachBlock:
     case kAttachFrames:
+    case kAddClient:
       if (handles != 1) return false;
       break;
     default: return false;

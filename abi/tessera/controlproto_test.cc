@@ -30,6 +30,16 @@ TEST(ControlProto, AttachFramesNeedsExactlyOneHandle) {
   EXPECT_FALSE(Decode(&m, sizeof m, 2, &out));
 }
 
+TEST(ControlProto, AddClientNeedsExactlyOneHandleAndKeepsItsFlags) {
+  Message m = Make(kAddClient, kClientReadOnly);
+  Message out{};
+  EXPECT_TRUE(Decode(&m, sizeof m, 1, &out));
+  EXPECT_EQ(out.op, kAddClient);
+  EXPECT_EQ(out.txid, kClientReadOnly);
+  EXPECT_FALSE(Decode(&m, sizeof m, 0, &out));
+  EXPECT_FALSE(Decode(&m, sizeof m, 2, &out));
+}
+
 TEST(ControlProto, MalformedMessagesAreRefused) {
   Message out{};
   Message m = Make(kPong, 1);

@@ -147,6 +147,7 @@ kstd::Result<kstd::RefPtr<vfs::OpenFile>> OpenBlockNode(kstd::RefPtr<vfs::Vnode>
   uint32_t index = TRY(vfs::VirtioBlockIndex(rdev));
   const pci::Function* disk = TRY(VirtioBlockFunction(rdev));
   bool exclusive = (flags & linux_abi::kOExcl) != 0;
+  bool writer = linux_abi::OpenWantsWrite(flags);
   DiskSlot& slot = g_slots[index];
   kstd::RefPtr<DiskClient> client;
   for (;;) {
@@ -157,6 +158,9 @@ kstd::Result<kstd::RefPtr<vfs::OpenFile>> OpenBlockNode(kstd::RefPtr<vfs::Vnode>
         // A dead client (its driver died) is not shared with new opens:
         // they get a new driver; the old files keep failing with EIO.
         if (slot.client && !slot.client->dead()) {
+          // A read-only client: the disk is mounted (or the device is
+          // read-only); a writer waits until the readers are gone.
+          if (writer && slot.client->read_only()) return kstd::Error::kBusy;
           ++slot.opens;
           if (exclusive) ++slot.exclusive;
           client = slot.client;
@@ -172,9 +176,12 @@ kstd::Result<kstd::RefPtr<vfs::OpenFile>> OpenBlockNode(kstd::RefPtr<vfs::Vnode>
   if (!client) {
     kstd::Result<kstd::RefPtr<DiskClient>> made = kstd::Error::kNoDeviceOrAddress;
     if (g_source != nullptr) {
-      auto endpoint = g_source(disk);
+      auto endpoint = g_source(disk, !writer);
       made = endpoint.is_error() ? kstd::Result<kstd::RefPtr<DiskClient>>(endpoint.error())
                                  : DiskClient::Create(endpoint.release_value());
+      if (made.ok() && writer && made.value()->read_only()) {
+        made = kstd::Error::kReadOnlyFs;  // a read-only device (Linux: EROFS)
+      }
     }
     {
       SpinLockGuard guard(g_lock);

@@ -18,9 +18,13 @@
 //   - ioctls: BLKGETSIZE64, BLKGETSIZE, BLKSSZGET, BLKBSZGET, BLKPBSZGET,
 //     BLKIOMIN, BLKIOOPT, BLKROGET, BLKFLSBUF (CAP_SYS_ADMIN); BLKRRPART gives
 //     EINVAL (no partitions are read); anything else ENOTTY.
-//   - A disk that is mounted cannot be opened (EBUSY, from init), and a disk
-//     open through its node cannot be mounted (EBUSY, DiskOpenThroughNode).
-//     O_EXCL opens exclude each other (EBUSY).
+//   - A disk that is mounted (the root included) opens read-only: the
+//     kernel gets a read-only client of the mount's driver, and an open for
+//     writing gives EBUSY (from init), as Linux without
+//     BLK_DEV_WRITE_MOUNTED. A disk open through its node cannot be mounted
+//     (EBUSY, DiskOpenThroughNode). O_EXCL opens exclude each other (EBUSY).
+//     A disk first opened read-only while mounted keeps that client: a
+//     writer gives EBUSY until every open file is closed.
 //   - A driver that dies or hangs fails the open files with EIO; a new open
 //     (after every old one is closed) starts a new driver.
 
@@ -34,10 +38,11 @@
 namespace core::fs {
 
 /// How the kernel gets a channel to a block driver for `disk` (the syscall
-/// layer's mount agent; mount_agent.h). Errors: the agent's (kBusy for a
-/// mounted disk, kNoDevice without an agent, ...).
-using BlockClientSource = kstd::Result<kstd::RefPtr<ipc::ChannelEndpoint>> (*)(
-    const pci::Function* disk);
+/// layer's mount agent; mount_agent.h); `read_only` when no open needs to
+/// write. Errors: the agent's (kBusy for a writer of a mounted disk,
+/// kNoDevice without an agent, ...).
+using BlockClientSource =
+    kstd::Result<kstd::RefPtr<ipc::ChannelEndpoint>> (*)(const pci::Function* disk, bool read_only);
 
 /// Boot: installs the VFS's block opener, which asks `source` for drivers.
 void InitBlockFiles(BlockClientSource source);

@@ -105,7 +105,8 @@ kstd::Result<void> DiskClient::Register() {
   kstd::RefPtr<KernelObject> object;
   auto called = Call(request, &reply, deadline, &object);
   lock_.Unlock();
-  if (called.is_error()) return called.error() == kstd::Error::kInterrupted ? called : kstd::Error::kIo;
+  if (called.is_error())
+    return called.error() == kstd::Error::kInterrupted ? called : kstd::Error::kIo;
   // Only a driver's DMA memory will do: anything else could make the
   // kernel write where it must not.
   vm::VmObject* vmo = object && object->type() == ObjectType::kVmObject
@@ -133,8 +134,8 @@ kstd::Result<void> DiskClient::Register() {
 }
 
 kstd::Result<void> DiskClient::CheckRange(uint64_t offset, size_t bytes) const {
-  if (bytes == 0 || offset % info_.block_size + bytes > kBufferBytes ||
-      offset > capacity_bytes() || bytes > capacity_bytes() - offset) {
+  if (bytes == 0 || offset % info_.block_size + bytes > kBufferBytes || offset > capacity_bytes() ||
+      bytes > capacity_bytes() - offset) {
     return kstd::Error::kInvalid;
   }
   return kstd::Ok();

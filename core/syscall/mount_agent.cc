@@ -257,15 +257,18 @@ kstd::Result<void> MountThroughAgent(const AgentMount& mount) {
   return result;
 }
 
-kstd::Result<kstd::RefPtr<ChannelEndpoint>> BlockClientThroughAgent(const pci::Function* disk) {
+kstd::Result<kstd::RefPtr<ChannelEndpoint>> BlockClientThroughAgent(const pci::Function* disk,
+                                                                    bool read_only) {
   if (disk == nullptr) return kstd::Error::kInvalid;
   kstd::RefPtr<ChannelEndpoint> agent;
   uint32_t id = 0;
   {
     SpinLockGuard guard(g_agent_lock);
     if (!g_agent || (g_agent->signals() & kSignalPeerClosed)) return kstd::Error::kNoDevice;
+    // A disk mounted through the agent is its server's to write.
     for (const Slot& s : g_slots) {
-      if (s.state != SlotState::kFree && s.function == disk) return kstd::Error::kBusy;
+      if (!read_only && s.state != SlotState::kFree && s.function == disk)
+        return kstd::Error::kBusy;
     }
     agent = g_agent;
     do {
@@ -275,10 +278,12 @@ kstd::Result<kstd::RefPtr<ChannelEndpoint>> BlockClientThroughAgent(const pci::F
   char source[32];
   klog::Format(source, sizeof source, "PCI %02x:%02x.%x", disk->bus, disk->device, disk->function);
   kstd::RefPtr<ChannelEndpoint> channel;
-  int32_t error = TRY(AskAgent(agent,
-                               mountproto::MakeRequest(id, disk->bus, disk->device, disk->function,
-                                                       mountproto::kBlockClient, "block", source),
-                               &channel));
+  int32_t error = TRY(AskAgent(
+      agent,
+      mountproto::MakeRequest(id, disk->bus, disk->device, disk->function,
+                              mountproto::kBlockClient | (read_only ? mountproto::kReadOnly : 0),
+                              "block", source),
+      &channel));
   if (error != 0) {
     return error < static_cast<int32_t>(kstd::Error::kRestartSys) ? static_cast<kstd::Error>(error)
                                                                   : kstd::Error::kIo;

@@ -48,10 +48,12 @@ kstd::Result<void> MountThroughAgent(const AgentMount& mount);
 
 /// open("/dev/vdX"): asks the agent for a channel to a block driver for
 /// `disk` (mountproto kBlockClient; core/fs/block_file.h installs it as its
-/// BlockClientSource). Errors: kNoDevice (no agent), kBusy (the disk is
-/// mounted or being mounted; the agent says so for the root disk too),
+/// BlockClientSource); `read_only` clients of a mounted disk are given, a
+/// writer is not. Errors: kNoDevice (no agent), kBusy (a writer of a disk
+/// that is mounted or being mounted; the agent says so for the root disk),
 /// kInterrupted, kTimedOut, kIo (a malformed answer), the agent's errno.
-kstd::Result<kstd::RefPtr<ipc::ChannelEndpoint>> BlockClientThroughAgent(const pci::Function* disk);
+kstd::Result<kstd::RefPtr<ipc::ChannelEndpoint>> BlockClientThroughAgent(const pci::Function* disk,
+                                                                         bool read_only);
 
 /// What fs_mount kFsMountPending gets from ClaimPendingMount.
 struct ClaimedMount {

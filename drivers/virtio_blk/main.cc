@@ -15,14 +15,16 @@
 //           up (the kernel refuses DMA memory with EACCES).
 //   ctl     optional: init's control channel (abi/tessera/controlproto.h):
 //           the loop answers kPing with kPong whenever it wakes, requests
-//           in flight or not; kHang (debug) makes it spin forever
+//           in flight or not; kHang (debug) makes it spin forever;
+//           kAddClient brings another client (up to 8, each with its own
+//           server and buffer; read-only when init says so)
 //
 // It wraps the handles in the virtio hw.h interfaces (config space, the
 // mapped BARs, the interrupt: MSI-X entry 0 when the function has MSI-X, its
 // INTx pin otherwise; contiguous DMA memory), initializes the device, logs
 // one line describing it, and serves blkproto
 // (abi/tessera/blkproto.h) from an event loop waiting on the interrupt and
-// the channel. It exits when the client closes the channel.
+// the channels. It exits when every client has closed its channel.
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@
 #include "drivers/virtio/kernel_hw.h"
 #include "drivers/virtio_blk/blk_device.h"
 #include "drivers/virtio_blk/server.h"
+#include "kstd/new.h"
 #include "lib/tessera/bootstrap.h"
 #include "lib/tessera/control.h"
 #include "lib/tessera/process.h"
@@ -153,18 +156,63 @@ bool OpenFromRoot(handle_t root, Function* f) {
   return false;
 }
 
-// Serves what init sent on the control channel: pongs for pings; kHang
-// (debug) never returns. Returns false when the channel is gone (init
-// closed it): it is not watched any more.
-bool ServeControl(handle_t ctl) {
+// One client of the disk: its channel, its server and its buffer. The
+// first comes from the bootstrap ("svc"); init adds more with kAddClient.
+struct Client {
+  Client(virtio_blk::Device& device, handle_t ch, bool read_only)
+      : channel(ch), sink(ch), server(device, sink, read_only) {}
+  ~Client() {
+    sys::HandleClose(channel);
+    // The registered buffer: the memory is freed once the client unmapped it.
+    if (vmo != tessera::kInvalidHandle) sys::HandleClose(vmo);
+  }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  bool done() const { return peer_closed && server.in_flight() == 0; }
+
+  handle_t channel;
+  ChannelSink sink;
+  virtio_blk::Server server;
+  handle_t vmo = tessera::kInvalidHandle;
+  bool peer_closed = false;
+};
+
+constexpr size_t kMaxClients = 8;
+
+// Serves what init sent on the control channel: pongs for pings; new
+// clients (kAddClient) into a free slot of `clients`; kHang (debug) never
+// returns. Returns false when the channel is gone (init closed it): it is
+// not watched any more.
+bool ServeControl(handle_t ctl, virtio_blk::Device& device, Client* (&clients)[kMaxClients],
+                  const char* name) {
   for (;;) {
     controlproto::Message m{};
-    handle_t ignored = tessera::kInvalidHandle;
-    int64_t r = tessera::ReadControl(ctl, &m, &ignored);
-    if (r == -11) return true;                                          // EAGAIN: all served
-    if (r < 0) return false;                                            // EPIPE: init let go of it
-    if (ignored != tessera::kInvalidHandle) sys::HandleClose(ignored);  // not for a driver
-    if (r == 0) continue;                                               // malformed: dropped
+    handle_t handle = tessera::kInvalidHandle;
+    int64_t r = tessera::ReadControl(ctl, &m, &handle);
+    if (r == -11) return true;  // EAGAIN: all served
+    if (r < 0) return false;    // EPIPE: init let go of it
+    if (r == 0) {               // malformed: dropped
+      if (handle != tessera::kInvalidHandle) sys::HandleClose(handle);
+      continue;
+    }
+    if (m.op == controlproto::kAddClient) {
+      Client** slot = nullptr;
+      for (Client*& c : clients) {
+        if (c == nullptr) {
+          slot = &c;
+          break;
+        }
+      }
+      bool read_only = (m.txid & controlproto::kClientReadOnly) != 0;
+      if (slot != nullptr) *slot = new (kstd::nothrow) Client(device, handle, read_only);
+      if (slot == nullptr || *slot == nullptr) {
+        printf("virtio_blk: %s: no room for another client; refused\n", name);
+        sys::HandleClose(handle);
+      }
+      continue;
+    }
+    if (handle != tessera::kInvalidHandle) sys::HandleClose(handle);  // not for a driver
     if (m.op == controlproto::kPing) {
       (void)tessera::AnswerPing(ctl, m.txid);
     } else if (m.op == controlproto::kHang) {
@@ -172,6 +220,62 @@ bool ServeControl(handle_t ctl) {
       fflush(stdout);
       for (;;) __asm__ volatile("pause");
     }
+  }
+}
+
+// Reads `client`'s requests while its server has room for them.
+void ServeRequests(Client& client, handle_t dma_right) {
+  static uint8_t message[tessera::kMaxMessageBytes];
+  static handle_t handles[tessera::kMaxMessageHandles];
+  virtio_blk::Server& server = client.server;
+  while (!client.peer_closed && server.can_accept()) {
+    tessera::ChannelReadArgs args{};
+    args.bytes = message;
+    args.handles = handles;
+    args.bytes_capacity = sizeof(message);
+    args.handles_capacity = tessera::kMaxMessageHandles;
+    int64_t r = sys::ChannelRead(client.channel, &args);
+    if (r == -11) break;  // EAGAIN: nothing queued
+    if (r < 0) {
+      if (r != -32)
+        printf("virtio_blk: error: channel read failed: %lld\n", static_cast<long long>(r));
+      client.peer_closed = true;  // EPIPE: the client is gone
+      break;
+    }
+    if (args.actual_bytes != sizeof(blkproto::Request)) {
+      server.HandleMalformed(args.txid);
+    } else {
+      blkproto::Request request;
+      memcpy(&request, message, sizeof(request));
+      if (request.op == blkproto::kRegister && !server.registered() && request.length != 0 &&
+          request.length % kPage == 0 && request.length <= blkproto::kMaxBufferBytes) {
+        handle_t vmo = tessera::kInvalidHandle, theirs = tessera::kInvalidHandle;
+        virtio::DmaSegment buffer{};
+        int64_t made = MakeClientBuffer(dma_right, request.length, &vmo, &theirs, &buffer);
+        if (made < 0) {
+          blkproto::Reply reply{};
+          reply.id = request.id;
+          reply.op = request.op;
+          reply.error = static_cast<int32_t>(-made);  // ENOMEM (also past the pinned limit)
+          client.sink.Send(reply, args.txid);
+        } else {
+          client.sink.Attach(theirs);
+          // Kept while the client lives: the memory stays pinned while
+          // requests use it.
+          if (server.Handle(request, args.txid, &buffer)) {
+            client.vmo = vmo;
+          } else {
+            sys::HandleClose(vmo);
+          }
+          handle_t unsent = client.sink.Detach();
+          if (unsent != tessera::kInvalidHandle) sys::HandleClose(unsent);
+        }
+      } else {
+        (void)server.Handle(request, args.txid, nullptr);
+      }
+    }
+    // No request carries handles (the client's buffer is the driver's).
+    for (uint32_t i = 0; i < args.actual_handles; ++i) sys::HandleClose(handles[i]);
   }
 }
 
@@ -264,57 +368,69 @@ extern "C" int main(int argc, char** argv) {
     return 1;
   }
   const virtio_blk::Info& info = device.info();
-  ChannelSink sink(svc);
-  virtio_blk::Server server(device, sink);
+  Client* clients[kMaxClients] = {new (kstd::nothrow) Client(device, svc, false)};
+  if (clients[0] == nullptr) {
+    printf("virtio_blk: error: out of memory\n");
+    return 1;
+  }
   printf(
       "virtio_blk: %s: %llu sectors (%llu MiB), block size %u, features %#llx, %s, flush %s, "
       "queue %u, max transfer %u KiB, interrupts %s\n",
       f.name, static_cast<unsigned long long>(info.capacity_sectors),
       static_cast<unsigned long long>(info.capacity_sectors / 2048), info.block_size,
       static_cast<unsigned long long>(info.features), info.read_only ? "RO" : "RW",
-      info.flush ? "yes" : "no", info.queue_size, server.max_transfer() / 1024,
+      info.flush ? "yes" : "no", info.queue_size, clients[0]->server.max_transfer() / 1024,
       info.msix ? "MSI-X" : "INTx");
   fflush(stdout);
 
-  static uint8_t message[tessera::kMaxMessageBytes];
-  handle_t handles[tessera::kMaxMessageHandles];
-  bool peer_closed = false;
-  while (!(peer_closed && server.in_flight() == 0)) {
-    // The channel is watched only while a request could be accepted (so a
-    // full server leaves requests queued there) and until it reads EPIPE.
-    bool watch_channel = !peer_closed && server.can_accept();
-    tessera::WaitItem items[3] = {
+  for (;;) {
+    // Every client's server, for the interrupt path; what is in flight.
+    virtio_blk::Server* servers[kMaxClients] = {};
+    uint32_t in_flight = 0;
+    size_t live = 0;
+    // Each client's channel is watched only while a request could be
+    // accepted (so a full server leaves requests queued there) and until
+    // it reads EPIPE.
+    tessera::WaitItem items[2 + kMaxClients] = {
         {interrupt.handle(), tessera::kSignalNotified, 0, 0},
-        {svc, tessera::kSignalReadable | tessera::kSignalPeerClosed, 0, 0},
-        {ctl, tessera::kSignalReadable | tessera::kSignalPeerClosed, 0, 0},
     };
     uint32_t count = 1;
-    if (watch_channel) ++count;
     if (ctl != tessera::kInvalidHandle) {
-      if (!watch_channel) items[1] = items[2];
-      ++count;
+      items[count++] = {ctl, tessera::kSignalReadable | tessera::kSignalPeerClosed, 0, 0};
     }
+    for (size_t i = 0; i < kMaxClients; ++i) {
+      Client* c = clients[i];
+      if (c == nullptr) continue;
+      ++live;
+      servers[i] = &c->server;
+      in_flight += c->server.in_flight();
+      if (!c->peer_closed && c->server.can_accept()) {
+        items[count++] = {c->channel, tessera::kSignalReadable | tessera::kSignalPeerClosed, 0, 0};
+      }
+    }
+    if (live == 0) break;
+    kstd::Span<virtio_blk::Server* const> all(servers, kMaxClients);
     // With requests in flight the wait has a deadline: a completion whose
     // interrupt went missing is found by polling (and logged).
-    int64_t deadline =
-        server.in_flight() > 0 ? tessera::NowNs() + kPollAfterNs : tessera::kInfinite;
+    int64_t deadline = in_flight > 0 ? tessera::NowNs() + kPollAfterNs : tessera::kInfinite;
     int64_t w = sys::ObjectWaitMany(items, count, deadline);
     // init's pings are answered on every wake-up, busy or not.
-    if (ctl != tessera::kInvalidHandle && !ServeControl(ctl)) {
+    if (ctl != tessera::kInvalidHandle && !ServeControl(ctl, device, clients, f.name)) {
       sys::HandleClose(ctl);
       ctl = tessera::kInvalidHandle;
     }
     if (w == -110) {
-      uint32_t before = server.in_flight();
-      auto r = server.OnInterrupt();
-      if (server.in_flight() != before || r.is_error()) {
+      auto r = virtio_blk::ServeInterrupt(device, all);
+      uint32_t now = 0;
+      for (virtio_blk::Server* s : servers) now += s != nullptr ? s->in_flight() : 0;
+      if (now != in_flight || r.is_error()) {
         printf("virtio_blk: %s: %u request(s) completed without an interrupt\n", f.name,
-               before - server.in_flight());
-      } else if (before > 0) {
+               in_flight - now);
+      } else if (in_flight > 0) {
         printf(
             "virtio_blk: %s: %u request(s) waited 1 s and none completed: notifying the device "
             "again\n",
-            f.name, before);
+            f.name, in_flight);
         device.Renotify();
       }
       continue;
@@ -328,59 +444,22 @@ extern "C" int main(int argc, char** argv) {
       // (the Interrupt's Ack), which is what unmasks the line.
       if (interrupt.kind() == virtio::Interrupt::Kind::kMsix)
         (void)sys::InterruptAck(interrupt.handle());
-      auto r = server.OnInterrupt();
+      auto r = virtio_blk::ServeInterrupt(device, all);
       if (r.is_error()) {
         printf("virtio_blk: error: %s: the device failed and did not recover: %s (%s)\n", f.name,
                kstd::ErrorName(r.error()), device.failure_reason());
       }
     }
-    // Requests, while there is room for them.
-    while (!peer_closed && server.can_accept()) {
-      tessera::ChannelReadArgs args{};
-      args.bytes = message;
-      args.handles = handles;
-      args.bytes_capacity = sizeof(message);
-      args.handles_capacity = tessera::kMaxMessageHandles;
-      int64_t r = sys::ChannelRead(svc, &args);
-      if (r == -11) break;  // EAGAIN: nothing queued
-      if (r < 0) {
-        if (r != -32)
-          printf("virtio_blk: error: channel read failed: %lld\n", static_cast<long long>(r));
-        peer_closed = true;  // EPIPE: the client is gone
-        break;
+    // Requests, while there is room for them; clients that are gone go.
+    for (Client*& c : clients) {
+      if (c == nullptr) continue;
+      ServeRequests(*c, dma_right);
+      if (c->done()) {
+        delete c;
+        c = nullptr;
       }
-      if (args.actual_bytes != sizeof(blkproto::Request)) {
-        server.HandleMalformed(args.txid);
-      } else {
-        blkproto::Request request;
-        memcpy(&request, message, sizeof(request));
-        if (request.op == blkproto::kRegister && !server.registered() && request.length != 0 &&
-            request.length % kPage == 0 && request.length <= blkproto::kMaxBufferBytes) {
-          handle_t vmo = tessera::kInvalidHandle, theirs = tessera::kInvalidHandle;
-          virtio::DmaSegment buffer{};
-          int64_t made = MakeClientBuffer(dma_right, request.length, &vmo, &theirs, &buffer);
-          if (made < 0) {
-            blkproto::Reply reply{};
-            reply.id = request.id;
-            reply.op = request.op;
-            reply.error = static_cast<int32_t>(-made);  // ENOMEM (also past the pinned limit)
-            sink.Send(reply, args.txid);
-          } else {
-            sink.Attach(theirs);
-            // Kept for the life of the driver: the memory stays pinned while
-            // requests use it.
-            if (!server.Handle(request, args.txid, &buffer)) sys::HandleClose(vmo);
-            handle_t unsent = sink.Detach();
-            if (unsent != tessera::kInvalidHandle) sys::HandleClose(unsent);
-          }
-        } else {
-          (void)server.Handle(request, args.txid, nullptr);
-        }
-      }
-      // No request carries handles (the client's buffer is the driver's).
-      for (uint32_t i = 0; i < args.actual_handles; ++i) sys::HandleClose(handles[i]);
     }
   }
-  printf("virtio_blk: %s: the client closed the channel; stopping\n", f.name);
+  printf("virtio_blk: %s: the client closed the channel; stopping\n", f.name);  // the last one
   return 0;
 }

@@ -29,7 +29,7 @@ blkproto::Info Server::info() const {
   i.capacity_sectors = d.capacity_sectors;
   i.block_size = d.block_size >= kSectorSize ? d.block_size : kSectorSize;
   i.max_transfer = max_transfer();
-  i.flags = (d.read_only ? blkproto::kInfoReadOnly : 0) | (d.flush ? blkproto::kInfoFlush : 0);
+  i.flags = (read_only() ? blkproto::kInfoReadOnly : 0) | (d.flush ? blkproto::kInfoFlush : 0);
   i.buffer_bytes = static_cast<uint32_t>(buffer_.length);
   return i;
 }
@@ -50,7 +50,7 @@ void Server::HandleMalformed(uint32_t txid) {
 
 int32_t Server::Validate(const blkproto::Request& r) const {
   const Info& d = device_.info();
-  if (r.op == blkproto::kWrite && d.read_only) return linux_abi::kEROFS;
+  if (r.op == blkproto::kWrite && read_only()) return linux_abi::kEROFS;
   if (!registered()) return linux_abi::kEBADF;
   uint32_t block = d.block_size >= kSectorSize ? d.block_size : kSectorSize;
   uint64_t sectors_per_block = block / kSectorSize;
@@ -213,13 +213,20 @@ void Server::Pump() {
 }
 
 kstd::Result<void> Server::OnInterrupt() {
-  auto handled = device_.HandleInterrupt();
+  Server* self = this;
+  return ServeInterrupt(device_, kstd::Span<Server* const>(&self, 1));
+}
+
+kstd::Result<void> ServeInterrupt(Device& device, kstd::Span<Server* const> servers) {
+  auto handled = device.HandleInterrupt();
   kstd::Result<void> result = kstd::Ok();
   if (handled.is_error() && handled.error() == kstd::Error::kIo) {
     // Every request in flight has been answered EIO; bring the device back.
-    result = device_.Recover();
+    result = device.Recover();
   }
-  Pump();
+  for (Server* server : servers) {
+    if (server != nullptr) server->Pump();
+  }
   return result;
 }
 

@@ -31,7 +31,10 @@ class ReplySink {
 
 class Server {
  public:
-  Server(Device& device, ReplySink& sink) : device_(device), sink_(sink) {}
+  /// `read_only`: this client's writes get EROFS and its Info says so (a
+  /// second client of a disk that is mounted), whatever the device allows.
+  Server(Device& device, ReplySink& sink, bool read_only = false)
+      : device_(device), sink_(sink), read_only_(read_only) {}
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
@@ -59,11 +62,15 @@ class Server {
   /// The device's interrupt fired: completes finished requests (their
   /// replies are sent), recovers a device that failed, and submits what
   /// waited for room. Errors: kIo when the device failed and Recover did too
-  /// (every request is then answered EIO and later ones too).
+  /// (every request is then answered EIO and later ones too). With several
+  /// servers on one device, use ServeInterrupt instead.
   kstd::Result<void> OnInterrupt();
 
   /// Submits what can go to the device now (called by Handle and OnInterrupt).
   void Pump();
+
+  /// Writes refused: the device is read-only, or this client is.
+  bool read_only() const { return read_only_ || device_.info().read_only; }
 
   /// The geometry as kInfo reports it.
   blkproto::Info info() const;
@@ -95,6 +102,7 @@ class Server {
 
   Device& device_;
   ReplySink& sink_;
+  const bool read_only_;
   virtio::DmaSegment buffer_{};  // the registered shared buffer (length 0: none)
   Pending pending_[blkproto::kMaxInFlight];
   uint32_t used_ = 0;
@@ -102,6 +110,12 @@ class Server {
   uint32_t order_count_ = 0;
   uint64_t next_write_sequence_ = 1;
 };
+
+/// OnInterrupt for every server (one per client) of `device`: the device's
+/// completions are taken once (each request's callback finds its own
+/// server), then each server submits what waited for room. Null entries are
+/// skipped. Errors: as OnInterrupt.
+kstd::Result<void> ServeInterrupt(Device& device, kstd::Span<Server* const> servers);
 
 /// errno for a device result (kReadOnlyFs -> EROFS, kInvalid -> EINVAL, else EIO).
 int32_t ErrnoOf(kstd::Error error);

@@ -226,6 +226,43 @@ TEST(BlkServer, ReadOnlyDeviceRefusesWritesWithErofs) {
   rig.ExpectClean();
 }
 
+// A second client of a disk (the kernel reading a mounted disk): its own
+// server and buffer on the same device, read-only; one interrupt path
+// completes both clients' requests, each reply going to its own client.
+TEST(BlkServer, SecondReadOnlyClientSharesTheDevice) {
+  Rig rig;
+  rig.Register();
+  Recorder second_sink;
+  Server second(rig.blk, second_sink, /*read_only=*/true);
+  DmaBuffer buffer = rig.dma.Allocate(64 * 1024, 4096).value();
+  DmaSegment seg{buffer.device_address, 64 * 1024};
+  EXPECT_TRUE(second.Handle(Rig::Req(blkproto::kRegister, 500, 0, 0, 64 * 1024), 3, &seg));
+  ASSERT_NE(second_sink.For(500), nullptr);
+  EXPECT_EQ(second_sink.For(500)->info.flags & blkproto::kInfoReadOnly, blkproto::kInfoReadOnly);
+  EXPECT_EQ(rig.sink.For(1000)->info.flags & blkproto::kInfoReadOnly, 0u);  // the first may write
+
+  for (size_t i = 0; i < 4096; ++i) rig.shared.cpu[i] = static_cast<uint8_t>(i * 5 + 1);
+  EXPECT_EQ(rig.Send(Rig::Req(blkproto::kWrite, 1, 8, 0, 4096)), -1);
+  second.Handle(Rig::Req(blkproto::kWrite, 501, 8, 0, 512), 0, nullptr);
+  EXPECT_EQ(second_sink.For(501)->error, EROFS_);
+  for (size_t i = 0; i < 4096; ++i) rig.backend.disk()[i] = static_cast<uint8_t>(i * 3 + 2);
+  second.Handle(Rig::Req(blkproto::kRead, 502, 0, 0, 4096), 0, nullptr);  // not the written sectors
+  Server* both[] = {&rig.server, &second};
+  for (int i = 0; i < 1000 && (rig.server.in_flight() > 0 || second.in_flight() > 0); ++i) {
+    if (rig.device.interrupt().Wait(0).ok()) {
+      EXPECT_TRUE(ServeInterrupt(rig.blk, kstd::Span<Server* const>(both, 2)).ok());
+    }
+  }
+  EXPECT_EQ(rig.server.in_flight() + second.in_flight(), 0u);
+  EXPECT_EQ(rig.Result(1), 0);
+  ASSERT_NE(second_sink.For(502), nullptr);
+  EXPECT_EQ(second_sink.For(502)->error, 0);
+  EXPECT_EQ(rig.sink.For(502), nullptr);  // never to the other client
+  EXPECT_EQ(memcmp(rig.backend.disk().data(), buffer.cpu, 4096), 0);
+  rig.dma.Free(buffer);
+  rig.ExpectClean();
+}
+
 TEST(BlkServer, LargeRequestsAreSplitToTheDeviceLimits) {
   FakeBlkBackend::Config c;
   c.capacity_sectors = 8192;  // 4 MiB

@@ -21,7 +21,7 @@ int64_t ReadControl(handle_t ctl, controlproto::Message* out, handle_t* handle) 
       rd.actual_handles <= kMaxMessageHandles ? rd.actual_handles : kMaxMessageHandles;
   bool ok = controlproto::Decode(bytes, rd.actual_bytes, received, out);
   uint32_t first_to_close = 0;
-  if (ok && (out->op == controlproto::kAttachBlock || out->op == controlproto::kAttachFrames)) {
+  if (ok && received == 1) {  // Decode lets only the ops that carry one have a handle
     *handle = handles[0];
     first_to_close = 1;
   }

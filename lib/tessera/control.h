@@ -15,11 +15,10 @@
 namespace tessera {
 
 /// Reads the next message of control channel `ctl`. Returns 1 with *out
-/// filled when it is a well-formed message (kAttachBlock, kAttachFrames: *handle receives
-/// its handle, which the caller then owns; otherwise kInvalidHandle); 0 when
-/// a message was read and dropped (malformed, any size: its handles closed);
-/// or -errno: -EAGAIN (nothing queued), -EPIPE (nothing queued and the peer
-/// is gone), -EBADF.
+/// filled when it is a well-formed message (kAttachBlock, kAttachFrames, kAddClient: *handle
+/// receives its handle, which the caller then owns; otherwise kInvalidHandle); 0 when a message was
+/// read and dropped (malformed, any size: its handles closed); or -errno: -EAGAIN (nothing queued),
+/// -EPIPE (nothing queued and the peer is gone), -EBADF.
 int64_t ReadControl(handle_t ctl, controlproto::Message* out, handle_t* handle);
 
 /// Answers ping `txid` on `ctl`. Returns 0 or -errno (a full or closed

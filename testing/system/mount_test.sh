@@ -42,13 +42,15 @@ if booted_to_disk; then
   run nodes 'ls -l /dev/vda /dev/vdb; dd if=/dev/vdb bs=1024 skip=1 count=1 2>/dev/null | od -An -tx1 -j56 -N2;
     dd if=/dev/vdb bs=1 skip=1080 count=2 2>/dev/null | od -An -tx1; echo rc=$?'
   run blockdev 'blockdev --getsize64 /dev/vdb; blockdev --getss /dev/vdb; blockdev --getro /dev/vdb;
-    fdisk -l /dev/vdb 2>&1 | head -2; cat /dev/vda > /dev/null; echo vda-rc=$?'
+    fdisk -l /dev/vdb 2>&1 | head -2; dd if=/dev/vda bs=1024 skip=1 count=1 2>/dev/null | od -An -tx1 -j56 -N2;
+    dd if=/dev/zero of=/dev/vda bs=512 count=1 conv=notrunc; echo vda-rc=$?'
   run rawwrite 'printf tessera-raw-write | dd of=/dev/vdb bs=1 seek=100 conv=notrunc,fsync 2>/dev/null; echo write-rc=$?;
     dd if=/dev/vdb bs=1 skip=100 count=17 2>/dev/null; echo; mkdir -p /mnt/d2; exec 4</dev/vdb; mount -t ext2 /dev/vdb /mnt/d2; echo open-mount-rc=$?; exec 4<&-'
   run refusals 'mkdir -p /mnt/d2; mount -t ext2 /dev/null /mnt/d2; echo notblk-rc=$?;
     mount -t ext2 /dev/vda /mnt/d2; echo root-rc=$?; mount -t ext2 /dev/vdb /mnt/nowhere; echo enoent-rc=$?'
   run mount 'mount -t ext2 /dev/vdb /mnt/d2 && echo mount-ok; grep " /mnt/d2 " /proc/mounts'
-  run read 'head -1 /mnt/d2/notes.txt; ls /mnt/d2/doc'
+  run read 'head -1 /mnt/d2/notes.txt; ls /mnt/d2/doc;
+    dd if=/dev/vdb bs=1024 skip=1 count=1 2>/dev/null | od -An -tx1 -j56 -N2; echo > /dev/vdb; echo mounted-write-rc=$?'
   run write 'echo "written by tessera" > /mnt/d2/new.txt && mkdir /mnt/d2/dir &&
     dd if=/dev/urandom of=/mnt/d2/dir/big bs=1024 count=300 2>/dev/null && md5sum /mnt/d2/dir/big && echo write-ok'
   run busy 'cd /mnt/d2 && umount /mnt/d2; echo busy-rc=$?; cd /; mount -t ext2 /dev/vdb /tmp; echo again-rc=$?'
@@ -65,10 +67,12 @@ check "/dev/vda and /dev/vdb are block devices 254:0 and 254:16; /dev/vdb reads 
   bash -c 'grep -qE "^brw-rw---- .* 254, +0 .*/dev/vda$" <<< "$1" && grep -qE "^brw-rw---- .* 254, +16 .*/dev/vdb$" <<< "$1" &&
     test "$(grep -cx " 53 ef" <<< "$1")" -eq 2 && grep -qx "rc=0" <<< "$1"' _ "$(section nodes)"
 second_size=$(stat -c %s "$second")
-check "blockdev and fdisk see the disk's size (BLKGETSIZE64, BLKSSZGET, BLKROGET); the mounted root disk gives EBUSY" \
+check "blockdev and fdisk see the disk's size (BLKGETSIZE64, BLKSSZGET, BLKROGET); the mounted root disk reads (its magic) but a write gives EBUSY" \
   bash -c 'grep -qx "$2" <<< "$1" && grep -qx 512 <<< "$1" && grep -qx 0 <<< "$1" &&
-    grep -q "^Disk /dev/vdb: .*$2 bytes" <<< "$1" && grep -q "Device or resource busy" <<< "$1" &&
-    grep -qx "vda-rc=1" <<< "$1"' _ "$(section blockdev)" "$second_size"
+    grep -q "^Disk /dev/vdb: .*$2 bytes" <<< "$1" && grep -qx " 53 ef" <<< "$1" &&
+    grep -q "Device or resource busy" <<< "$1" && grep -qx "vda-rc=1" <<< "$1"' _ "$(section blockdev)" "$second_size"
+check "init gave the kernel a read-only client of the root's and of the mount's drivers" \
+  bash -c 'test "$(grep -c "one more read-only client of its driver for the kernel" "$1")" -ge 2' _ "$log"
 check "an unaligned write through /dev/vdb reads back; a disk open through its node is not mounted (EBUSY)" \
   bash -c 'grep -qx "write-rc=0" <<< "$1" && grep -q "^tessera-raw-write" <<< "$1" &&
     grep -q "/dev/vdb on /mnt/d2 failed: Device or resource busy" <<< "$1" && grep -qx "open-mount-rc=255" <<< "$1"' \
@@ -85,8 +89,9 @@ check "mount -t ext2 /dev/vdb /mnt/d2; /proc/mounts shows /dev/vdb as ext2" \
   bash -c 'grep -qx mount-ok <<< "$1" && grep -qx "/dev/vdb /mnt/d2 ext2 rw,relatime 0 0" <<< "$1"' _ "$(section mount)"
 check "init served the request: a driver and a server for PCI of /dev/vdb" \
   has '^init: /dev/vdb: mounted \(fs_server pid [0-9]+, virtio_blk pid [0-9]+\)$'
-check "the known file reads back" \
-  bash -c 'grep -qxF "$(head -1 "$2")" <<< "$1" && grep -qx virtio_blk.md <<< "$1"' _ "$(section read)" "$notes"
+check "the known file reads back; the mounted /dev/vdb reads through its node, a write gives EBUSY" \
+  bash -c 'grep -qxF "$(head -1 "$2")" <<< "$1" && grep -qx virtio_blk.md <<< "$1" && grep -qx " 53 ef" <<< "$1" &&
+    grep -q "Device or resource busy" <<< "$1" && grep -qx "mounted-write-rc=1" <<< "$1"' _ "$(section read)" "$notes"
 check "new files written" in_section write '^write-ok$'
 big_sum="$(section write | grep -oE '^[0-9a-f]{32}' | head -1)"
 check "umount refused while a cwd is inside (EBUSY); a second mount of the disk refused (EBUSY)" \
