@@ -99,13 +99,23 @@ void MountAgent::Poll() {
     rd.handles = handles;
     rd.handles_capacity = 1;
     if (sys::ChannelRead(channel_, &rd) < 0) break;  // nothing queued
-    for (uint32_t i = 0; i < rd.actual_handles; ++i) sys::HandleClose(handles[i]);
     mountproto::Request request{};
     int32_t error = linux_abi::kEINVAL;
     handle_t client = tessera::kInvalidHandle;
-    if (mountproto::DecodeRequest(bytes, rd.actual_bytes, &request) && request.id == rd.txid) {
+    bool decoded =
+        mountproto::DecodeRequest(bytes, rd.actual_bytes, &request) && request.id == rd.txid;
+    // Only a kWithChannel request carries a handle (its disk), exactly one.
+    bool with_channel = decoded && (request.flags & mountproto::kWithChannel) != 0;
+    handle_t disk = tessera::kInvalidHandle;
+    if (with_channel && rd.actual_handles == 1) {
+      disk = handles[0];
+    } else {
+      for (uint32_t i = 0; i < rd.actual_handles; ++i) sys::HandleClose(handles[i]);
+      if (with_channel || rd.actual_handles != 0) decoded = false;
+    }
+    if (decoded) {
       error = (request.flags & mountproto::kBlockClient) != 0 ? ServeBlockClient(request, &client)
-                                                              : Serve(request);
+                                                              : Serve(request, disk);
     } else {
       printf("init: a malformed mount request (%u bytes): EINVAL\n", rd.actual_bytes);
     }
@@ -168,24 +178,36 @@ int32_t MountAgent::ServeBlockClient(const mountproto::Request& request, handle_
   return 0;
 }
 
-int32_t MountAgent::Serve(const mountproto::Request& request) {
-  printf("init: mount request %u: %s %s from PCI %02x:%02x.%x%s\n", request.id, request.fstype,
-         request.source, request.bus, request.device, request.function,
-         (request.flags & mountproto::kReadOnly) ? ", read-only" : "");
+int32_t MountAgent::Serve(const mountproto::Request& request, handle_t disk) {
+  if (disk != tessera::kInvalidHandle) {
+    printf("init: mount request %u: %s %s from the kernel's block server%s\n", request.id,
+           request.fstype, request.source,
+           (request.flags & mountproto::kReadOnly) ? ", read-only" : "");
+  } else {
+    printf("init: mount request %u: %s %s from PCI %02x:%02x.%x%s\n", request.id, request.fstype,
+           request.source, request.bus, request.device, request.function,
+           (request.flags & mountproto::kReadOnly) ? ", read-only" : "");
+  }
   // The fs server mounts ext2 and ext3 (a journalled ext2) images.
+  Mount* slot = nullptr;
+  handle_t exe = boot_.Find("fs_server");
   if (strcmp(request.fstype, "ext2") != 0 && strcmp(request.fstype, "ext3") != 0) {
+    CloseIfValid(disk);
     return linux_abi::kENODEV;
   }
-  Mount* slot = FreeSlot();
-  if (slot == nullptr) return linux_abi::kENOSPC;
-  handle_t exe = boot_.Find("fs_server");
-  if (exe == tessera::kInvalidHandle) return linux_abi::kENODEV;
+  if (exe == tessera::kInvalidHandle || (slot = FreeSlot()) == nullptr) {
+    CloseIfValid(disk);
+    return exe == tessera::kInvalidHandle ? linux_abi::kENODEV : linux_abi::kENOSPC;
+  }
 
   PciAddress at{request.bus, request.device, request.function};
   int64_t failure = 0;
   handle_t driver = tessera::kInvalidHandle;
   handle_t control = tessera::kInvalidHandle;
-  handle_t client = StartBlockDriver(boot_, &driver, &at, &failure, &control);
+  // A loop device's disk is the kernel's channel; anything else needs a driver.
+  handle_t client = disk != tessera::kInvalidHandle
+                        ? disk
+                        : StartBlockDriver(boot_, &driver, &at, &failure, &control);
   if (client == tessera::kInvalidHandle) {
     return failure < 0 ? static_cast<int32_t>(-failure) : linux_abi::kEIO;
   }
@@ -228,8 +250,13 @@ int32_t MountAgent::Serve(const mountproto::Request& request) {
            request.source);
     (void)sys::ProcessKill(slot->server, 0);
   }
-  printf("init: %s: %s (fs_server pid %llu, virtio_blk pid %llu)\n", request.source,
-         error == 0 ? "mounted" : "mount failed", U(slot->server_pid), U(slot->driver_pid));
+  if (slot->driver != tessera::kInvalidHandle) {
+    printf("init: %s: %s (fs_server pid %llu, virtio_blk pid %llu)\n", request.source,
+           error == 0 ? "mounted" : "mount failed", U(slot->server_pid), U(slot->driver_pid));
+  } else {
+    printf("init: %s: %s (fs_server pid %llu on the kernel's block server)\n", request.source,
+           error == 0 ? "mounted" : "mount failed", U(slot->server_pid));
+  }
   return error;
 }
 

@@ -67,7 +67,9 @@ class MountAgent {
   };
 
   /// Starts the stack for `request`; returns 0 (mounted) or a positive errno.
-  int32_t Serve(const mountproto::Request& request);
+  /// `disk` (taken; kInvalidHandle unless kWithChannel): the block channel
+  /// the kernel serves, used instead of a driver.
+  int32_t Serve(const mountproto::Request& request, tessera::handle_t disk);
   /// kBlockClient: starts a driver alone and puts the client's end of its
   /// service channel in *client. Returns 0 or a positive errno.
   int32_t ServeBlockClient(const mountproto::Request& request, tessera::handle_t* client);

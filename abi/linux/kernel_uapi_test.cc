@@ -12,9 +12,11 @@
 #include <asm/termios.h>
 #include <asm/ucontext.h>
 #include <linux/fs.h>
+#include <linux/loop.h>
 #include <stddef.h>
 
 #include "abi/linux/block.h"
+#include "abi/linux/loop.h"
 #include "abi/linux/signal.h"
 #include "abi/linux/termios.h"
 #include "abi/linux/ucontext.h"
@@ -34,6 +36,36 @@ static_assert(kBlkIoOpt == BLKIOOPT);
 static_assert(kBlkPbszGet == BLKPBSZGET);
 static_assert(kBlkBszGet == BLKBSZGET);
 static_assert(kBlkGetSize64 == BLKGETSIZE64);
+
+// Loop devices.
+static_assert(kLoopSetFd == LOOP_SET_FD);
+static_assert(kLoopClrFd == LOOP_CLR_FD);
+static_assert(kLoopSetStatus == LOOP_SET_STATUS);
+static_assert(kLoopGetStatus == LOOP_GET_STATUS);
+static_assert(kLoopSetStatus64 == LOOP_SET_STATUS64);
+static_assert(kLoopGetStatus64 == LOOP_GET_STATUS64);
+static_assert(kLoopChangeFd == LOOP_CHANGE_FD);
+static_assert(kLoopSetCapacity == LOOP_SET_CAPACITY);
+static_assert(kLoopSetDirectIo == LOOP_SET_DIRECT_IO);
+static_assert(kLoopSetBlockSize == LOOP_SET_BLOCK_SIZE);
+static_assert(kLoopConfigure == LOOP_CONFIGURE);
+static_assert(kLoopCtlAdd == LOOP_CTL_ADD);
+static_assert(kLoopCtlRemove == LOOP_CTL_REMOVE);
+static_assert(kLoopCtlGetFree == LOOP_CTL_GET_FREE);
+static_assert(kLoFlagsReadOnly == LO_FLAGS_READ_ONLY);
+static_assert(kLoFlagsAutoclear == LO_FLAGS_AUTOCLEAR);
+static_assert(kLoFlagsPartscan == LO_FLAGS_PARTSCAN);
+static_assert(kLoFlagsDirectIo == LO_FLAGS_DIRECT_IO);
+static_assert(kLoNameSize == LO_NAME_SIZE);
+static_assert(kLoKeySize == LO_KEY_SIZE);
+static_assert(sizeof(LoopInfo64) == sizeof(struct loop_info64));
+static_assert(offsetof(LoopInfo64, lo_offset) == offsetof(struct loop_info64, lo_offset));
+static_assert(offsetof(LoopInfo64, lo_flags) == offsetof(struct loop_info64, lo_flags));
+static_assert(offsetof(LoopInfo64, lo_file_name) == offsetof(struct loop_info64, lo_file_name));
+static_assert(offsetof(LoopInfo64, lo_init) == offsetof(struct loop_info64, lo_init));
+static_assert(sizeof(LoopConfig) == sizeof(struct loop_config));
+static_assert(offsetof(LoopConfig, info) == offsetof(struct loop_config, info));
+static_assert(offsetof(LoopConfig, reserved) == offsetof(struct loop_config, __reserved));
 
 // k_sigaction and stack_t.
 static_assert(sizeof(KSigAction) == sizeof(struct sigaction));

@@ -31,7 +31,12 @@ inline constexpr uint32_t kReadOnly = 1u << 0;
 /// handle, the client's end of the driver's service channel
 /// (abi/tessera/blkproto.h). The driver stops when the kernel closes it.
 inline constexpr uint32_t kBlockClient = 1u << 1;
-inline constexpr uint32_t kKnownFlags = kReadOnly | kBlockClient;
+/// A mount whose disk the kernel serves (a loop device, core/fs/loop_server.h):
+/// the request carries exactly ONE handle, the client end of a block-protocol
+/// channel; the agent starts only the fs server, with that channel as its
+/// disk. bus/device/function are 0.
+inline constexpr uint32_t kWithChannel = 1u << 2;
+inline constexpr uint32_t kKnownFlags = kReadOnly | kBlockClient | kWithChannel;
 
 /// Largest errno a Reply may carry (Linux's MAX_ERRNO).
 inline constexpr int32_t kMaxErrno = 4095;

@@ -38,7 +38,7 @@ TEST(MountProto, MalformedRequestsAreRefused) {
   r.id = 0;
   EXPECT_FALSE(DecodeRequest(&r, sizeof r, &out));
   r = good;
-  r.flags = 4;  // an unknown flag
+  r.flags = 8;  // an unknown flag
   EXPECT_FALSE(DecodeRequest(&r, sizeof r, &out));
   r = good;
   r.device = 32;

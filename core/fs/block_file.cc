@@ -4,12 +4,13 @@
 #include "abi/linux/capability.h"
 #include "abi/linux/fcntl.h"
 #include "core/fs/block_devices.h"
+#include "core/fs/block_ioctl.h"
 #include "core/fs/disk_client.h"
+#include "core/fs/loop_devices.h"
 #include "core/kernel/log.h"
 #include "core/proc/process.h"
 #include "core/sched/scheduler.h"
 #include "core/sync/spin_lock.h"
-#include "core/user/user_ptr.h"
 #include "core/vfs/devfs.h"
 #include "core/vfs/device.h"
 #include "kstd/new.h"
@@ -112,38 +113,24 @@ class BlockDeviceFile final : public vfs::OpenFile {
   const kstd::RefPtr<DiskClient> client_;
 };
 
-template <typename T>
-kstd::Result<int64_t> Answer(uint64_t arg, T value) {
-  TRY(UserPtr<T>(arg).CopyOut(&value));
-  return int64_t{0};
-}
-
 kstd::Result<int64_t> BlockDeviceFile::Ioctl(uint32_t request, uint64_t arg) {
-  const DiskClient& c = *client_;
   switch (request) {
-    case linux_abi::kBlkGetSize64: return Answer<uint64_t>(arg, c.capacity_bytes());
-    case linux_abi::kBlkGetSize: return Answer<uint64_t>(arg, c.capacity_bytes() / 512);
-    case linux_abi::kBlkSszGet: return Answer<int32_t>(arg, static_cast<int32_t>(c.block_size()));
-    case linux_abi::kBlkBszGet:
-      // The "soft" block size Linux's buffer cache uses: the page size for
-      // a disk that has not been given another.
-      return Answer<int32_t>(arg, 4096);
-    case linux_abi::kBlkPbszGet:
-    case linux_abi::kBlkIoMin: return Answer<uint32_t>(arg, c.block_size());
-    case linux_abi::kBlkIoOpt: return Answer<uint32_t>(arg, 0);  // the device gives none
-    case linux_abi::kBlkRoGet: return Answer<int32_t>(arg, c.read_only() ? 1 : 0);
     case linux_abi::kBlkFlsBuf:
       if (!CallerHas(linux_abi::kCapSysAdmin)) return kstd::Error::kAccess;
       TRY(client_->Flush());
       return int64_t{0};
     case linux_abi::kBlkRrPart: return kstd::Error::kInvalid;  // no partition table is read
-    default: return kstd::Error::kNotTty;
+    default: {
+      BlockGeometry g{client_->capacity_bytes(), client_->block_size(), client_->read_only()};
+      return AnswerGeometryIoctl(request, arg, g);
+    }
   }
 }
 
 kstd::Result<kstd::RefPtr<vfs::OpenFile>> OpenBlockNode(kstd::RefPtr<vfs::Vnode> node,
                                                         uint32_t flags) {
   uint64_t rdev = node->GetAttr().rdev;
+  if (IsLoopDevice(rdev)) return OpenLoopNode(kstd::Move(node), flags);
   uint32_t index = TRY(vfs::VirtioBlockIndex(rdev));
   const pci::Function* disk = TRY(VirtioBlockFunction(rdev));
   bool exclusive = (flags & linux_abi::kOExcl) != 0;

@@ -3,6 +3,7 @@
 #include "core/console/console.h"
 #include "core/crypto/kernel_random.h"
 #include "core/fs/block_devices.h"
+#include "core/fs/loop_devices.h"
 #include "core/kernel/log.h"
 #include "core/kernel/wall_clock.h"
 #include "core/kmsg/kmsg_device.h"
@@ -90,6 +91,7 @@ kstd::Result<void> InitFileSystems(const hal::BootInfo& boot_info) {
   TRY(console::AddConsoleDevices(devfs_root.get()));
   TRY(kmsg::AddKmsgDevice(devfs_root.get()));
   TRY(AddVirtioBlockNodes(devfs_root.get()));
+  TRY(AddLoopDevices(devfs_root.get()));
   TRY(vfs::Mounts().Mount(devfs, dev_dir, vfs::Name("/dev", 4), Source("devtmpfs")));
 
   // /tmp

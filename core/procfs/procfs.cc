@@ -336,8 +336,11 @@ class GlobalFile final : public vfs::SyntheticFile {
         break;
       case GlobalFileKind::kMounts: return RenderMounts(out);
       case GlobalFileKind::kFilesystems:
-        // The file-system types the kernel has (none needs a device yet).
-        out.Printf("nodev\tramfs\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n");
+        // The file-system types mount(2) knows: the kernel's own, and the
+        // block-device ones init's mount agent serves (ext2 and its
+        // journalled form; without an agent their mounts give ENODEV).
+        // mount without -t tries the ones that need a device, in order.
+        out.Printf("nodev\tramfs\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n\text3\n\text2\n");
         break;
       case GlobalFileKind::kCpuinfo: RenderCpuinfo(RealCpuid, 0, 1, MeasuredKhz(), out); break;
       case GlobalFileKind::kUnsupported:

@@ -42,7 +42,7 @@ struct Slot {
   SlotState state = SlotState::kFree;
   bool caller_gone = false;  // mount(2) returned while a server was attaching
   uint32_t id = 0;
-  const pci::Function* function = nullptr;
+  const void* disk = nullptr;  // identity: a pci::Function or a loop device
   kstd::RefPtr<vfs::Vnode> dir;
   char* path = nullptr;  // kMaxPathLength + 1 bytes while pending or claimed
   size_t path_length = 0;
@@ -144,20 +144,27 @@ kstd::Result<int32_t> WaitReply(const kstd::RefPtr<ChannelEndpoint>& agent, uint
   }
 }
 
-// Sends request `id` and waits for its answer (serialized with the others);
-// `channel` as WaitReply.
+// Sends request `id` (with `attach`, a channel end for the agent, if any)
+// and waits for its answer (serialized with the others); `channel` as
+// WaitReply.
 kstd::Result<int32_t> AskAgent(const kstd::RefPtr<ChannelEndpoint>& agent,
                                const mountproto::Request& request,
-                               kstd::RefPtr<ChannelEndpoint>* channel = nullptr) {
+                               kstd::RefPtr<ChannelEndpoint>* channel = nullptr,
+                               kstd::RefPtr<ChannelEndpoint> attach = nullptr) {
   uint64_t deadline = sched::DeadlineAfterNanos(kAgentTimeoutNs);
   TRY(LockRequests(deadline));
   MessagePacket* packet = nullptr;
-  auto made = MessagePacket::Create(sizeof request, 0, ipc::SenderInfo{}, request.id);
+  auto made = MessagePacket::Create(sizeof request, attach ? 1 : 0, ipc::SenderInfo{}, request.id);
   if (made.is_error()) {
     UnlockRequests();
     return made.error();
   }
   packet = made.value();
+  if (attach) {
+    // The rights of a channel end channel_create makes.
+    packet->handles()[0] =
+        Handle{kstd::RefPtr<KernelObject>(kstd::Move(attach)), kRightsBasic | kRightsIo};
+  }
   __builtin_memcpy(packet->bytes().data(), &request, sizeof request);
   if (auto written = agent->Write(packet); written.is_error()) {
     MessagePacket::DeleteDeferred(packet);
@@ -172,7 +179,10 @@ kstd::Result<int32_t> AskAgent(const kstd::RefPtr<ChannelEndpoint>& agent,
 }  // namespace
 
 kstd::Result<void> MountThroughAgent(const AgentMount& mount) {
-  if (mount.function == nullptr || !mount.dir) return kstd::Error::kInvalid;
+  const void* disk =
+      mount.function != nullptr ? static_cast<const void*>(mount.function) : mount.loop_identity;
+  if (disk == nullptr || !mount.dir) return kstd::Error::kInvalid;
+  if (mount.function == nullptr && !mount.loop_channel) return kstd::Error::kInvalid;
   if (mount.path.size() > vfs::kMaxPathLength) return kstd::Error::kNameTooLong;
   char* path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
   if (path == nullptr) return kstd::Error::kNoMemory;
@@ -189,12 +199,14 @@ kstd::Result<void> MountThroughAgent(const AgentMount& mount) {
     for (Slot& s : g_slots) {
       if (s.state == SlotState::kFree) {
         if (free_slot == nullptr) free_slot = &s;
-      } else if (s.function == mount.function) {
+      } else if (s.disk == disk) {
         admitted = kstd::Error::kBusy;
       }
     }
     // A disk open through its node is not mounted (Linux: exclusive use).
-    if (fs::DiskOpenThroughNode(mount.function)) admitted = kstd::Error::kBusy;
+    if (mount.function != nullptr && fs::DiskOpenThroughNode(mount.function)) {
+      admitted = kstd::Error::kBusy;
+    }
     if (!g_agent || (g_agent->signals() & kSignalPeerClosed)) {
       admitted = kstd::Error::kNoDevice;
     } else if (admitted.ok() && free_slot == nullptr) {
@@ -207,7 +219,7 @@ kstd::Result<void> MountThroughAgent(const AgentMount& mount) {
       } while (id == 0);
       free_slot->state = SlotState::kPending;
       free_slot->id = id;
-      free_slot->function = mount.function;
+      free_slot->disk = disk;
       free_slot->dir = mount.dir;
       free_slot->path = path;
       free_slot->path_length = mount.path.size();
@@ -223,10 +235,18 @@ kstd::Result<void> MountThroughAgent(const AgentMount& mount) {
   char fstype[16], source[32];
   CopyName(fstype, sizeof fstype, mount.fstype);
   CopyName(source, sizeof source, mount.source);
-  const pci::Function& f = *mount.function;
   uint32_t flags = (mount.flags & vfs::kMountReadOnly) ? mountproto::kReadOnly : 0;
-  auto answer = AskAgent(
-      agent, mountproto::MakeRequest(id, f.bus, f.device, f.function, flags, fstype, source));
+  kstd::Result<int32_t> answer = kstd::Error::kInvalid;
+  if (mount.function != nullptr) {
+    const pci::Function& f = *mount.function;
+    answer = AskAgent(
+        agent, mountproto::MakeRequest(id, f.bus, f.device, f.function, flags, fstype, source));
+  } else {
+    answer = AskAgent(
+        agent,
+        mountproto::MakeRequest(id, 0, 0, 0, flags | mountproto::kWithChannel, fstype, source),
+        nullptr, mount.loop_channel);
+  }
   kstd::Result<void> result = kstd::Ok();
   Dropped dropped;
   {
@@ -267,8 +287,7 @@ kstd::Result<kstd::RefPtr<ChannelEndpoint>> BlockClientThroughAgent(const pci::F
     if (!g_agent || (g_agent->signals() & kSignalPeerClosed)) return kstd::Error::kNoDevice;
     // A disk mounted through the agent is its server's to write.
     for (const Slot& s : g_slots) {
-      if (!read_only && s.state != SlotState::kFree && s.function == disk)
-        return kstd::Error::kBusy;
+      if (!read_only && s.state != SlotState::kFree && s.disk == disk) return kstd::Error::kBusy;
     }
     agent = g_agent;
     do {

@@ -30,12 +30,14 @@ namespace core::syscall {
 
 /// What mount(2) asks the agent to mount.
 struct AgentMount {
-  const pci::Function* function = nullptr;  // the disk
-  kstd::RefPtr<vfs::Vnode> dir;             // the target directory
-  vfs::Name path;                           // its canonical path (mount table)
-  vfs::Name source;                         // as written, e.g. "/dev/vdb"
-  vfs::Name fstype;                         // e.g. "ext2"
-  uint32_t flags = 0;                       // vfs::kMount* (read-only ...)
+  const pci::Function* function = nullptr;          // the disk, or null for a loop device:
+  kstd::RefPtr<ipc::ChannelEndpoint> loop_channel;  // its block server's client end
+  const void* loop_identity = nullptr;              // and its identity (core/fs/loop_devices.h)
+  kstd::RefPtr<vfs::Vnode> dir;                     // the target directory
+  vfs::Name path;                                   // its canonical path (mount table)
+  vfs::Name source;                                 // as written, e.g. "/dev/vdb"
+  vfs::Name fstype;                                 // e.g. "ext2"
+  uint32_t flags = 0;                               // vfs::kMount* (read-only ...)
 };
 
 /// Hands `mount` to the agent and sleeps until it answers. Errors: kNoDevice

@@ -12,6 +12,7 @@
 
 #include "core/fs/block_devices.h"
 #include "core/fs/fs_types.h"
+#include "core/fs/loop_devices.h"
 #include "core/fs/remote_mounts.h"
 #include "core/fs/root.h"
 #include "core/kernel/log.h"
@@ -95,7 +96,8 @@ struct CanonicalPath {
   }
 };
 
-// ext2: `source` must name a virtio-blk disk's node; the agent does the rest.
+// ext2: `source` must name a virtio-blk disk's node or a bound loop device
+// (served by a kernel thread, core/fs/loop_server.h); the agent does the rest.
 // Errors: kInvalid (no source, or options: ext2 takes none here), kNotBlock
 // (not a block device node), kNoDeviceOrAddress (no such disk),
 // kNotDirectory, and those of MountThroughAgent (kNoDevice without an agent,
@@ -112,13 +114,20 @@ kstd::Result<void> MountExt2(const Caller& caller, const MountString& type,
   kstd::RefPtr<vfs::Vnode> node = TRY(vfs::LookupPath(caller.ctx(), source.name(), true));
   if (node->type() != vfs::VnodeType::kBlockDevice) return kstd::Error::kNotBlock;
   if (node->fs()->mount_flags() & vfs::kMountNoDev) return kstd::Error::kAccess;
-  const pci::Function* function = TRY(fs::VirtioBlockFunction(node->GetAttr().rdev));
+  uint64_t rdev = node->GetAttr().rdev;
   node.reset();
   if (!dir->IsDirectory()) return kstd::Error::kNotDirectory;
+  AgentMount mount;
+  if (fs::IsLoopDevice(rdev)) {
+    // The kernel serves the disk itself, from the loop's file.
+    auto loop = TRY(fs::ServeLoopForMount(rdev, (flags & vfs::kMountReadOnly) != 0));
+    mount.loop_channel = kstd::Move(loop.channel);
+    mount.loop_identity = loop.identity;
+  } else {
+    mount.function = TRY(fs::VirtioBlockFunction(rdev));
+  }
   CanonicalPath canonical;
   vfs::Name path = TRY(canonical.Of(caller, dir.get(), target.name()));
-  AgentMount mount;
-  mount.function = function;
   mount.dir = kstd::Move(dir);
   mount.path = path;
   mount.source = source.name();

@@ -58,6 +58,13 @@ if booted_to_disk; then
   run ro 'mount -t ext2 -o ro /dev/vdb /mnt/d2 && echo ro-mount-ok; grep " /mnt/d2 " /proc/mounts;
     cat /mnt/d2/new.txt; md5sum /mnt/d2/dir/big; touch /mnt/d2/probe; echo touch-rc=$?;
     umount /mnt/d2 && echo ro-umount-ok; sleep 2'
+  run loop 'dd if=/dev/zero of=/root/loop.img bs=1024 count=4096 2>/dev/null && mke2fs -F /root/loop.img > /dev/null && echo mkfs-ok;
+    losetup /dev/loop0 /root/loop.img && losetup /dev/loop0; blockdev --getsize64 /dev/loop0;
+    mkdir -p /mnt/l && mount -t ext2 /dev/loop0 /mnt/l && echo loop-mount-ok; grep " /mnt/l " /proc/mounts;
+    echo "inside a loop" > /mnt/l/hello && sync && cat /mnt/l/hello; losetup -d /dev/loop0; echo busy-detach-rc=$?;
+    umount /mnt/l && echo loop-umount-ok; sleep 1; losetup /dev/loop0; echo status-rc=$?'
+  run loopauto 'mount -o loop /root/loop.img /mnt/l && echo auto-ok; cat /mnt/l/hello; losetup -a;
+    umount /mnt/l && sleep 1; losetup -a; echo loopauto-end; sync'
   printf '%s\n' 'poweroff' >&3
 fi
 finish 1
@@ -106,6 +113,15 @@ check "mount -o ro: read-only in /proc/mounts, files read back, writes give EROF
     grep -qx "written by tessera" <<< "$1" && grep -q "^$2  /mnt/d2/dir/big$" <<< "$1" &&
     grep -q "Read-only file system" <<< "$1" && grep -qx "touch-rc=1" <<< "$1" && grep -qx ro-umount-ok <<< "$1"' \
   _ "$(section ro)" "$big_sum"
+check "losetup binds a file on the ext3 root to /dev/loop0 (4 MiB); mount -t ext2 /dev/loop0 writes and reads; umount" \
+  bash -c 'grep -qx mkfs-ok <<< "$1" && grep -q "^/dev/loop0: 0 /root/loop.img" <<< "$1" && grep -qx 4194304 <<< "$1" &&
+    grep -qx loop-mount-ok <<< "$1" && grep -qx "/dev/loop0 /mnt/l ext2 rw,relatime 0 0" <<< "$1" &&
+    grep -qx "inside a loop" <<< "$1" && grep -qx loop-umount-ok <<< "$1"' _ "$(section loop)"
+check "losetup -d of a mounted loop detaches it only after umount (autoclear); then it is free" \
+  bash -c 'grep -qx "busy-detach-rc=0" <<< "$1" && grep -qx "status-rc=1" <<< "$1"' _ "$(section loop)"
+check "mount -o loop finds a free loop device, losetup -a lists it, umount frees it" \
+  bash -c 'grep -qx auto-ok <<< "$1" && grep -qx "inside a loop" <<< "$1" &&
+    test "$(grep -c "^/dev/loop0: 0 /root/loop.img" <<< "$1")" -eq 1 && grep -qx loopauto-end <<< "$1"' _ "$(section loopauto)"
 check "no kernel panic" lacks "KERNEL PANIC|KERNEL EXCEPTION"
 check "QEMU ended by the kernel's power-off (exit 1)" test "$status" -eq 1
 
@@ -116,6 +132,11 @@ check "host: debugfs reads /new.txt back" \
 debugfs_sums "$big_sum /dir/big"
 disk="$root_disk"
 fsck_disk "of the root disk"
+debugfs -R "dump /root/loop.img $dir/loop.img" "$root_disk" 2> /dev/null
+disk="$dir/loop.img"
+fsck_disk "of the loop image the guest made and wrote through /dev/loop0"
+check "host: debugfs reads /hello of the loop image" \
+  bash -c 'test "$(debugfs -R "cat /hello" "$1" 2> /dev/null)" = "inside a loop"' _ "$dir/loop.img"
 
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
