@@ -8,11 +8,11 @@
 
 namespace linux_abi {
 
-inline constexpr uint32_t kLoopMajor = 7;             // block devices /dev/loopN = 7:N
-inline constexpr uint32_t kLoopControlMajor = 10;     // /dev/loop-control = 10:237 (misc)
+inline constexpr uint32_t kLoopMajor = 7;          // block devices /dev/loopN = 7:N
+inline constexpr uint32_t kLoopControlMajor = 10;  // /dev/loop-control = 10:237 (misc)
 inline constexpr uint32_t kLoopControlMinor = 237;
 
-inline constexpr uint32_t kLoopSetFd = 0x4C00;        // arg: the backing fd
+inline constexpr uint32_t kLoopSetFd = 0x4C00;  // arg: the backing fd
 inline constexpr uint32_t kLoopClrFd = 0x4C01;
 inline constexpr uint32_t kLoopSetStatus = 0x4C02;    // the old struct loop_info (refused)
 inline constexpr uint32_t kLoopGetStatus = 0x4C03;    // the old struct loop_info (refused)
@@ -22,10 +22,10 @@ inline constexpr uint32_t kLoopChangeFd = 0x4C06;
 inline constexpr uint32_t kLoopSetCapacity = 0x4C07;
 inline constexpr uint32_t kLoopSetDirectIo = 0x4C08;
 inline constexpr uint32_t kLoopSetBlockSize = 0x4C09;
-inline constexpr uint32_t kLoopConfigure = 0x4C0A;    // LoopConfig* (in)
-inline constexpr uint32_t kLoopCtlAdd = 0x4C80;       // arg: index
-inline constexpr uint32_t kLoopCtlRemove = 0x4C81;    // arg: index
-inline constexpr uint32_t kLoopCtlGetFree = 0x4C82;   // returns a free index
+inline constexpr uint32_t kLoopConfigure = 0x4C0A;   // LoopConfig* (in)
+inline constexpr uint32_t kLoopCtlAdd = 0x4C80;      // arg: index
+inline constexpr uint32_t kLoopCtlRemove = 0x4C81;   // arg: index
+inline constexpr uint32_t kLoopCtlGetFree = 0x4C82;  // returns a free index
 
 // lo_flags
 inline constexpr uint32_t kLoFlagsReadOnly = 1;
@@ -39,8 +39,8 @@ inline constexpr uint32_t kLoNameSize = 64;
 inline constexpr uint32_t kLoKeySize = 32;
 
 struct LoopInfo64 {
-  uint64_t lo_device;   // the backing file's st_dev
-  uint64_t lo_inode;    // the backing file's st_ino
+  uint64_t lo_device;  // the backing file's st_dev
+  uint64_t lo_inode;   // the backing file's st_ino
   uint64_t lo_rdevice;
   uint64_t lo_offset;
   uint64_t lo_sizelimit;  // bytes, 0 == max available

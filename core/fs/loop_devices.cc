@@ -4,8 +4,8 @@
 #include "abi/linux/fcntl.h"
 #include "abi/linux/loop.h"
 #include "abi/linux/stat.h"
-#include "core/fd/file.h"
 #include "core/fd/fd_table.h"
+#include "core/fd/file.h"
 #include "core/fs/block_ioctl.h"
 #include "core/fs/loop_server.h"
 #include "core/proc/process.h"
@@ -204,8 +204,8 @@ kstd::Result<int64_t> LoopIoctl(uint32_t index, uint32_t request, uint64_t arg) 
       if ((info.lo_flags & linux_abi::kLoFlagsPartscan) != 0) {
         return Refuse("ioctl", "LO_FLAGS_PARTSCAN", info.lo_flags);
       }
-      l.flags = (l.flags & ~linux_abi::kLoSettableFlags) |
-                (info.lo_flags & linux_abi::kLoSettableFlags);
+      l.flags =
+          (l.flags & ~linux_abi::kLoSettableFlags) | (info.lo_flags & linux_abi::kLoSettableFlags);
       l.offset = info.lo_offset;
       l.sizelimit = info.lo_sizelimit;
       __builtin_memcpy(l.name, info.lo_file_name, sizeof l.name);

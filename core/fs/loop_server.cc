@@ -93,11 +93,12 @@ int32_t Transfer(LoopServer& s, const blkproto::Request& r) {
   while (done < r.length) {
     kstd::Result<size_t> n =
         r.op == blkproto::kRead
-            ? s.disk.backing->ReadAt(at + done,
-                                     kstd::Span<uint8_t>(s.buffer + r.offset + done, r.length - done))
-            : s.disk.backing->WriteAt(
-                  at + done, kstd::Span<const uint8_t>(s.buffer + r.offset + done, r.length - done));
-    if (n.is_error()) return n.error() == kstd::Error::kNoSpace ? linux_abi::kENOSPC : linux_abi::kEIO;
+            ? s.disk.backing->ReadAt(
+                  at + done, kstd::Span<uint8_t>(s.buffer + r.offset + done, r.length - done))
+            : s.disk.backing->WriteAt(at + done, kstd::Span<const uint8_t>(
+                                                     s.buffer + r.offset + done, r.length - done));
+    if (n.is_error())
+      return n.error() == kstd::Error::kNoSpace ? linux_abi::kENOSPC : linux_abi::kEIO;
     if (n.value() == 0) {
       if (r.op == blkproto::kWrite) return linux_abi::kEIO;
       // The file shrank under the loop: the missing bytes read as zeros.

@@ -14,10 +14,12 @@
 #include "core/main/preemption_check.h"
 #include "core/pci/pci_bus.h"
 #include "core/pci/pci_device.h"
+#include "core/proc/core_dump_hook.h"
 #include "core/proc/cpu_time.h"
 #include "core/proc/init_process.h"
 #include "core/proc/interval_timers.h"
 #include "core/sched/scheduler.h"
+#include "core/syscall/core_dump.h"
 #include "core/syscall/dispatch.h"
 #include "core/syscall/entry.h"
 #include "core/syscall/mount_agent.h"
@@ -92,6 +94,7 @@ void RunRequestedSelfTest(const char* cmdline) {
   syscall::InitTraps();
   fd::InitFifos();
   fs::InitBlockFiles(syscall::BlockClientThroughAgent);
+  SetCoreDumper(syscall::DumpCore);
   if (StartIntervalTimers().is_error()) Panic("no memory for the interval-timer thread");
   InitCpuTimers();
   if (hal::CmdlineHas(boot_info.cmdline, "tessera.strace")) syscall::SetTrace(true);

@@ -1,5 +1,7 @@
 #include "core/proc/signals.h"
 
+#include "core/proc/core_dump_hook.h"
+
 #include "abi/linux/signal.h"
 #include "abi/linux/ucontext.h"
 #include "core/kernel/log.h"
@@ -293,7 +295,14 @@ void DeliverSignals(hal::UserFrame* frame) {
           SpinLockGuard guard(p->signal_lock());
           p->signals().MarkExiting();
         }
-        p->Kill(posix::WaitStatusForDelivery(d));
+        // The core file is written by the dying thread, its address space
+        // still live, before the process is torn down.
+        bool core_written = false;
+        CoreDumper dumper = GetCoreDumper();
+        if (d.kind == posix::Delivery::Kind::kCoreDump && dumper != nullptr) {
+          core_written = dumper(p, d.signo, FrameToRegs(frame), in_syscall ? nr : ~uint64_t{0});
+        }
+        p->Kill(posix::WaitStatusForDelivery(d, core_written));
         ExitCurrentThread();
       }
       case posix::Delivery::Kind::kStop: {

@@ -8,6 +8,7 @@
 #include "core/crypto/kernel_random.h"
 #include "core/fd/fd_table.h"
 #include "core/fd/pipe.h"
+#include "core/proc/core_dump_hook.h"
 #include "core/proc/exec_image_cache.h"
 #include "core/proc/process.h"
 #include "core/procfs/sys_dirs.h"
@@ -166,6 +167,24 @@ Result<size_t> SetHostname(uint64_t offset, kstd::Span<const uint8_t> in) {
 Result<size_t> SetDomainname(uint64_t offset, kstd::Span<const uint8_t> in) {
   return SetName(false, offset, in);
 }
+// kernel.core_pattern and kernel.core_uses_pid (core/proc/core_dump_hook.h).
+void CorePattern(TextBuffer& out) {
+  char pattern[kCorePatternSize];
+  GetCorePattern(pattern);
+  out.Printf("%s\n", pattern);
+}
+Result<size_t> SetCorePatternText(uint64_t offset, kstd::Span<const uint8_t> in) {
+  char pattern[kCorePatternSize];
+  GetCorePattern(pattern);
+  size_t used = WriteString(kstd::Span<char>(pattern, sizeof pattern), offset, in);
+  SetCorePattern(pattern, kstd::StringLength(pattern));
+  return used;
+}
+void CoreUsesPidText(TextBuffer& out) { Int(out, CoreUsesPid() ? 1 : 0); }
+Result<size_t> SetCoreUsesPidText(uint64_t offset, kstd::Span<const uint8_t> in) {
+  return WriteInt(offset, in, 0, 1, [](int64_t v) { SetCoreUsesPid(v != 0); });
+}
+
 void OsType(TextBuffer& out) { out.Printf("%s\n", kOsType); }
 void OsRelease(TextBuffer& out) { out.Printf("%s\n", kOsRelease); }
 void Version(TextBuffer& out) { out.Printf("%s\n", kOsVersion); }
@@ -198,6 +217,8 @@ void BootId(TextBuffer& out) {
 // ---- The tree.
 
 constexpr Entry kKernel[] = {
+    {"core_pattern", 0644, CorePattern, SetCorePatternText},
+    {"core_uses_pid", 0644, CoreUsesPidText, SetCoreUsesPidText},
     {"domainname", 0644, Domainname, SetDomainname},
     {"hostname", 0644, Hostname, SetHostname},
     {"msgmax", 0644, MsgMax, SetMsgMax},

@@ -35,6 +35,8 @@ extern const Case kSysvCases[];  // System V shared memory, semaphores, message 
 extern const int kSysvCaseCount;
 extern const Case kCredCases[];  // credentials, capabilities and permission checks (root only)
 extern const int kCredCaseCount;
+extern const Case kCoreCases[];  // core dumps: RLIMIT_CORE, the ELF core file, core_pattern
+extern const int kCoreCaseCount;
 extern const Case kSysctlCases[];  // /proc/sys and vm.max_map_count
 extern const int kSysctlCaseCount;
 extern const Case kLockCases[];  // fcntl record and OFD locks, flock, /proc/locks

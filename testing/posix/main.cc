@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
       {posix_test::kSysvCases, posix_test::kSysvCaseCount},
       {posix_test::kCredCases, posix_test::kCredCaseCount},
       {posix_test::kSysctlCases, posix_test::kSysctlCaseCount},
+      {posix_test::kCoreCases, posix_test::kCoreCaseCount},
       {posix_test::kLockCases, posix_test::kLockCaseCount},
   };
   for (const auto& t : tables) {
