@@ -32,8 +32,34 @@ struct CoreRegion {
 
 /// Linux's struct user_regs_struct, in its order.
 enum CoreReg : int {
-  kR15, kR14, kR13, kR12, kRbp, kRbx, kR11, kR10, kR9, kR8, kRax, kRcx, kRdx, kRsi, kRdi,
-  kOrigRax, kRip, kCs, kEflags, kRsp, kSs, kFsBase, kGsBase, kDs, kEs, kFs, kGs, kCoreRegCount
+  kR15,
+  kR14,
+  kR13,
+  kR12,
+  kRbp,
+  kRbx,
+  kR11,
+  kR10,
+  kR9,
+  kR8,
+  kRax,
+  kRcx,
+  kRdx,
+  kRsi,
+  kRdi,
+  kOrigRax,
+  kRip,
+  kCs,
+  kEflags,
+  kRsp,
+  kSs,
+  kFsBase,
+  kGsBase,
+  kDs,
+  kEs,
+  kFs,
+  kGs,
+  kCoreRegCount
 };
 
 struct CoreThread {

@@ -177,8 +177,8 @@ bool DumpCore(Process* p, int signo, const posix::UserRegs& regs, uint64_t orig_
   if (total.ok()) {
     Process::FsRoots roots = p->fs_roots();
     vfs::PathContext ctx{&vfs::Mounts(), roots.root.get(), roots.cwd.get(), &cred};
-    uint32_t flags = linux_abi::kOCreat | linux_abi::kOWrOnly | linux_abi::kONoFollow |
-                     linux_abi::kOLargeFile;
+    uint32_t flags =
+        linux_abi::kOCreat | linux_abi::kOWrOnly | linux_abi::kONoFollow | linux_abi::kOLargeFile;
     auto file = vfs::OpenPath(ctx, vfs::Name(name, kstd::StringLength(name)), flags, 0600);
     // Only a regular file of one link that the dumper owns (Linux's checks).
     vfs::Attributes attr;

@@ -9,6 +9,7 @@
 #include "core/fd/pipe.h"
 #include "core/proc/signals.h"
 #include "core/syscall/bounce_pool.h"
+#include "core/syscall/file_size_limit.h"
 #include "core/syscall/sys_async.h"
 #include "core/syscall/sys_common.h"
 #include "core/syscall/sys_lock.h"
@@ -46,6 +47,7 @@ kstd::Result<uint64_t> WriteKernel(FileDescription* file, kstd::Span<const uint8
 kstd::Result<uint64_t> WriteFromUser(FileDescription* file, uint64_t address, uint64_t count,
                                      bool positional, uint64_t offset) {
   if (!file->writable()) return kstd::Error::kBadHandle;
+  count = TRY(FileSizeLimited(file, positional, offset, count));
   uint8_t stack_buf[kChunk];
   count = kstd::Min(count, kMaxIo);
   BounceBuffer bounce(count, stack_buf, sizeof stack_buf);
@@ -117,6 +119,8 @@ constexpr uint64_t kNotSmall = ~uint64_t{0};
   }
   if (total > kChunk) return kNotSmall;
   if (!file->writable()) return kstd::Error::kBadHandle;
+  // A write RLIMIT_FSIZE may cut goes step by step (WriteFromUser cuts it).
+  if (TRY(FileSizeLimited(file, positional, offset, total)) != total) return kNotSmall;
   uint8_t gathered[kChunk];
   size_t at = 0;
   for (int32_t i = 0; i < iovcnt; ++i) {

@@ -11,6 +11,7 @@
 #include "core/fd/vnode_file.h"
 #include "core/fs/remote_mounts.h"
 #include "core/fs/root.h"
+#include "core/syscall/file_size_limit.h"
 #include "core/syscall/sys_common.h"
 #include "core/vfs/dirent.h"
 #include "core/vfs/name.h"
@@ -587,6 +588,7 @@ kstd::Result<uint64_t> SysLinuxTruncate(UserPtr<const char> path, int64_t length
     return writable.error();
   }
   TRY(posix::CheckAccess(CurrentProcess()->credentials(), v->Ownership(), posix::kMayWrite));
+  TRY(CheckNewFileSize(static_cast<uint64_t>(length)));
   kstd::Result<void> truncated = v->Truncate(static_cast<uint64_t>(length));
   v->NoteContentChanged();
   return Result0(truncated);
@@ -598,6 +600,7 @@ kstd::Result<uint64_t> SysLinuxFtruncate(int32_t fd, int64_t length) {
   vfs::Vnode* v = Context::VnodeOf(file.get());
   if (v == nullptr || !file->writable()) return kstd::Error::kInvalid;
   if (v->IsDirectory()) return kstd::Error::kInvalid;
+  if (v->type() == vfs::VnodeType::kRegular) TRY(CheckNewFileSize(static_cast<uint64_t>(length)));
   kstd::Result<void> truncated = v->Truncate(static_cast<uint64_t>(length));
   v->NoteContentChanged();
   return Result0(truncated);

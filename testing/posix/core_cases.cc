@@ -1,9 +1,8 @@
-// POSIX cases for core dumps (issue 13): a process killed by a signal whose
-// default action dumps core writes an ELF core file in its cwd when
-// RLIMIT_CORE allows, and its wait status has WCOREDUMP; none without the
-// limit. The core is read back: ET_CORE, the NT_PRSTATUS note (pid, signal)
-// and a PT_LOAD whose bytes are the dying process's memory. On the host the
-// cases need kernel.core_pattern "core" (Linux's default, not a pipe) and
+// POSIX cases for RLIMIT_FSIZE (SIGXFSZ, EFBIG) and core dumps (issue 13): a process killed by a
+// signal whose default action dumps core writes an ELF core file in its cwd when RLIMIT_CORE
+// allows, and its wait status has WCOREDUMP; none without the limit. The core is read back:
+// ET_CORE, the NT_PRSTATUS note (pid, signal) and a PT_LOAD whose bytes are the dying process's
+// memory. On the host the cases need kernel.core_pattern "core" (Linux's default, not a pipe) and
 // core_uses_pid 0; elsewhere they check only the wait status. The pattern's
 // own case runs on Tessera only (core_pattern is not per-namespace on Linux).
 
@@ -183,9 +182,62 @@ const char* CorePatternNamesTheFile() {
   return why;
 }
 
+volatile sig_atomic_t g_xfsz = 0;
+void OnXfsz(int) { g_xfsz = g_xfsz + 1; }
+
+// RLIMIT_FSIZE: writes are cut at the limit, then EFBIG with SIGXFSZ (a
+// handler here counts them); truncate beyond it too.
+const char* RlimitFsizeCutsWritesAndRaisesSigxfsz() {
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    struct rlimit rl = {100, 100};
+    signal(SIGXFSZ, OnXfsz);
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(10);
+    int fd = open(TmpPath("fsize"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) _exit(11);
+    char buf[150];
+    memset(buf, 'x', sizeof buf);
+    if (write(fd, buf, sizeof buf) != 100) _exit(12);  // cut at the limit
+    if (g_xfsz != 0) _exit(13);
+    if (write(fd, buf, 1) != -1 || errno != EFBIG || g_xfsz != 1) _exit(14);
+    if (pwrite(fd, buf, 10, 200) != -1 || errno != EFBIG || g_xfsz != 2) _exit(15);
+    if (pwrite(fd, buf, 10, 95) != 5) _exit(16);
+    if (ftruncate(fd, 101) != -1 || errno != EFBIG || g_xfsz != 3) _exit(17);
+    if (ftruncate(fd, 100) != 0 || ftruncate(fd, 50) != 0) _exit(18);
+    int pipefd[2];  // not a regular file: no limit
+    if (pipe(pipefd) != 0 || write(pipefd[1], buf, sizeof buf) != sizeof buf) _exit(19);
+    int app = open(TmpPath("fsize"), O_WRONLY | O_APPEND);  // at the end (50): 50 more
+    if (app < 0 || write(app, buf, sizeof buf) != 50) _exit(20);
+    _exit(0);
+  }
+  int status = 0;
+  CHECK(waitpid(child, &status, 0) == child);
+  unlink(TmpPath("fsize"));
+  CHECK(WIFEXITED(status));
+  CHECK_EQ(WEXITSTATUS(status), 0);
+  // Without a handler SIGXFSZ kills (its default action dumps core; no core
+  // under RLIMIT_CORE 0).
+  child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    struct rlimit fsize = {10, 10}, core = {0, 0};
+    if (setrlimit(RLIMIT_FSIZE, &fsize) != 0 || setrlimit(RLIMIT_CORE, &core) != 0) _exit(10);
+    int fd = open(TmpPath("fsize2"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || write(fd, "0123456789", 10) != 10) _exit(11);
+    (void)!write(fd, "x", 1);
+    _exit(12);
+  }
+  CHECK(waitpid(child, &status, 0) == child);
+  unlink(TmpPath("fsize2"));
+  CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ && !WCOREDUMP(status));
+  return nullptr;
+}
+
 }  // namespace
 
 const Case kCoreCases[] = {
+    {"rlimit_fsize_cuts_writes_and_raises_sigxfsz", RlimitFsizeCutsWritesAndRaisesSigxfsz},
     {"core_dump_written_with_rlimit", CoreDumpWrittenWithRlimit},
     {"core_dump_none_without_rlimit", CoreDumpNoneWithoutRlimit},
     {"core_pattern_names_the_file", CorePatternNamesTheFile},
