@@ -377,6 +377,7 @@
     (int32_t fd, OUT_PTR(void) msgvec, uint32_t vlen, int32_t flags), (fd, msgvec, vlen, flags))   \
   X(318, LinuxGetrandom, kInterrupted, (OUT_PTR(void) buf, uint64_t count, uint32_t flags),        \
     (buf, count, flags))                                                                           \
+  X(319, LinuxMemfdCreate, kInterrupted, (IN_PTR(char) name, uint32_t flags), (name, flags))       \
   X(326, LinuxCopyFileRange, kInterrupted,                                                         \
     (int32_t fd_in, OUT_PTR(int64_t) off_in, int32_t fd_out, OUT_PTR(int64_t) off_out,             \
      uint64_t length, uint32_t flags),                                                             \

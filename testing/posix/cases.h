@@ -39,5 +39,7 @@ extern const Case kSysctlCases[];  // /proc/sys and vm.max_map_count
 extern const int kSysctlCaseCount;
 extern const Case kLockCases[];  // fcntl record and OFD locks, flock, /proc/locks
 extern const int kLockCaseCount;
+extern const Case kMemfdCases[];  // memfd_create, file seals
+extern const int kMemfdCaseCount;
 
 }  // namespace posix_test
