@@ -43,8 +43,8 @@ bool IsMemfdFs(const vfs::FileSystem* fs) {
 
 }  // namespace
 
-MemfdVnode::MemfdVnode(kstd::RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode,
-                       uint32_t uid, uint32_t gid, kstd::RefPtr<vm::VmObject> vmo, uint32_t seals)
+MemfdVnode::MemfdVnode(kstd::RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode, uint32_t uid,
+                       uint32_t gid, kstd::RefPtr<vm::VmObject> vmo, uint32_t seals)
     : Vnode(kstd::Move(fs), vfs::VnodeType::kRegular, ino, mode, uid, gid, 0),
       vmo_(kstd::Move(vmo)),
       seals_(seals) {
@@ -67,8 +67,8 @@ kstd::Result<kstd::RefPtr<MemfdVnode>> MemfdVnode::Create(mm::PageAllocator* pmm
     seals = 0;
   }
   const uint64_t ino = fs->NextIno();
-  kstd::RefPtr<MemfdVnode> v = kstd::AdoptRef(new (kstd::nothrow) MemfdVnode(
-      kstd::Move(fs), ino, mode, uid, gid, kstd::Move(vmo), seals));
+  kstd::RefPtr<MemfdVnode> v = kstd::AdoptRef(
+      new (kstd::nothrow) MemfdVnode(kstd::Move(fs), ino, mode, uid, gid, kstd::Move(vmo), seals));
   if (!v) return kstd::Error::kNoMemory;
   __builtin_memcpy(v->name_, "memfd:", 6);
   if (name.size() > 0) __builtin_memcpy(v->name_ + 6, name.data(), name.size());

@@ -97,8 +97,8 @@ class MemfdVnode final : public vfs::Vnode {
   /// without may_write), kInvalid (range beyond kMaxFileSize), and Map's.
   /// `replace`: MAP_FIXED (MapFixedReplace).
   kstd::Result<uint64_t> MapShared(vm::VmAspace* aspace, uint64_t addr, uint64_t offset,
-                                   uint64_t size, vm::Prot prot, vm::MapFlags flags,
-                                   bool may_write, bool replace);
+                                   uint64_t size, vm::Prot prot, vm::MapFlags flags, bool may_write,
+                                   bool replace);
 
   vfs::Attributes GetAttr() const override;
   /// chmod with kSealExec may not change the execute bits (kPermission).
@@ -115,8 +115,7 @@ class MemfdVnode final : public vfs::Vnode {
   MemfdVnode(kstd::RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode, uint32_t uid,
              uint32_t gid, kstd::RefPtr<vm::VmObject> vmo, uint32_t seals);
 
-  kstd::Result<size_t> WriteLocked(uint64_t offset, kstd::Span<const uint8_t> in)
-      REQUIRES(lock_);
+  kstd::Result<size_t> WriteLocked(uint64_t offset, kstd::Span<const uint8_t> in) REQUIRES(lock_);
   /// Makes the object at least `bytes` long (page multiple).
   kstd::Result<void> EnsureCapacityLocked(uint64_t bytes) REQUIRES(lock_);
   void TouchModified();

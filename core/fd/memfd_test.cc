@@ -25,8 +25,8 @@ class MemfdTest : public vm::testing::AspaceTest {
     return v.ok() ? v.release_value() : nullptr;
   }
   static size_t Write(MemfdVnode& v, uint64_t offset, const char* text) {
-    auto r = v.WriteAt(offset, kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(text),
-                                                         strlen(text)));
+    auto r = v.WriteAt(
+        offset, kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(text), strlen(text)));
     return r.ok() ? r.value() : 0;
   }
   static std::string Read(MemfdVnode& v, uint64_t offset, size_t n) {
@@ -49,8 +49,7 @@ TEST_F(MemfdTest, NameSizeAndAttributes) {
   std::string long_name(kMemfdNameMax + 1, 'x');
   EXPECT_EQ(MemfdVnode::Create(&pmm_, vfs::Name(long_name.c_str()), 0, 0, 0).error(),
             Error::kInvalid);
-  EXPECT_TRUE(
-      MemfdVnode::Create(&pmm_, vfs::Name(long_name.c_str(), kMemfdNameMax), 0, 0, 0).ok());
+  EXPECT_TRUE(MemfdVnode::Create(&pmm_, vfs::Name(long_name.c_str(), kMemfdNameMax), 0, 0, 0).ok());
 }
 
 TEST_F(MemfdTest, WritesReadsAndTruncates) {
@@ -66,8 +65,8 @@ TEST_F(MemfdTest, WritesReadsAndTruncates) {
   EXPECT_EQ(Read(*v, 0, 10), std::string("he\0\0\0\0\0\0\0\0", 10));
   EXPECT_EQ(v->Truncate(MemfdVnode::kMaxFileSize + 1).error(), Error::kFileTooBig);
   uint64_t end = 0;
-  ASSERT_TRUE(v->Append(kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>("!"), 1), &end)
-                  .ok());
+  ASSERT_TRUE(
+      v->Append(kstd::Span<const uint8_t>(reinterpret_cast<const uint8_t*>("!"), 1), &end).ok());
   EXPECT_EQ(end, 11u);
 }
 
@@ -100,8 +99,8 @@ TEST_F(MemfdTest, SealsForbidWhatTheyName) {
   EXPECT_TRUE(v->Truncate(8).ok());
   ASSERT_TRUE(v->AddSeals(kSealGrow).ok());
   EXPECT_EQ(v->Truncate(9).error(), Error::kPermission);
-  EXPECT_EQ(Write(*v, 6, "xyz"), 0u);   // would grow: refused
-  EXPECT_EQ(Write(*v, 5, "xyz"), 3u);   // within the size: fine
+  EXPECT_EQ(Write(*v, 6, "xyz"), 0u);  // would grow: refused
+  EXPECT_EQ(Write(*v, 5, "xyz"), 3u);  // within the size: fine
   ASSERT_TRUE(v->AddSeals(kSealWrite).ok());
   EXPECT_EQ(Write(*v, 0, "q"), 0u);
   EXPECT_EQ(v->MapShared(aspace_.get(), 0, 0, kPageSize, kRW, 0, true, false).error(),

@@ -67,7 +67,7 @@ class PidAllocator {
   uint64_t cursor_ GUARDED_BY(lock_) = 1;  // the next id to try
   uint64_t last_ GUARDED_BY(lock_) = 0;
   uint64_t given_ GUARDED_BY(lock_) = 0;
-  bool wrapped_ GUARDED_BY(lock_) = false;  // ids below the cursor may be in use
+  bool wrapped_ GUARDED_BY(lock_) = false;                   // ids below the cursor may be in use
   uint64_t in_flight_[kMaxInFlight] GUARDED_BY(lock_) = {};  // 0: a free slot
 };
 

@@ -7,6 +7,7 @@
 #include "abi/linux/socket.h"
 #include "core/crypto/kernel_random.h"
 #include "core/fd/fd_table.h"
+#include "core/fd/lease.h"
 #include "core/fd/pipe.h"
 #include "core/proc/exec_image_cache.h"
 #include "core/proc/pid_allocator.h"
@@ -125,6 +126,13 @@ Result<size_t> SetMaxMapCount(uint64_t offset, kstd::Span<const uint8_t> in) {
                   [](int64_t v) { vm::SetMaxMapCount(static_cast<uint64_t>(v)); });
 }
 
+// fs.lease-break-time: seconds a lease holder has to give way (any int,
+// as Linux's proc_dointvec; at most 0 breaks at once).
+void LeaseBreakTime(TextBuffer& out) { Int(out, fd::LeaseBreakTime()); }
+Result<size_t> SetLeaseBreakTime(uint64_t offset, kstd::Span<const uint8_t> in) {
+  return WriteInt(offset, in, -kIntMax - 1, kIntMax, [](int64_t v) { fd::SetLeaseBreakTime(v); });
+}
+
 void MsgMax(TextBuffer& out) { Int(out, sysv::MsgMax()); }
 Result<size_t> SetMsgMax(uint64_t offset, kstd::Span<const uint8_t> in) {
   return WriteInt(offset, in, 0, kIntMax, [](int64_t v) { sysv::SetMsgMax(static_cast<int>(v)); });
@@ -226,6 +234,7 @@ constexpr Entry kKernelRandom[] = {
     {"uuid", 0444, Uuid, nullptr},
 };
 constexpr Entry kFs[] = {
+    {"lease-break-time", 0644, LeaseBreakTime, SetLeaseBreakTime},
     {"nr_open", 0444, NrOpen, nullptr},
     {"pipe-max-size", 0444, PipeMaxSize, nullptr},
 };

@@ -8,6 +8,8 @@
 #include "abi/linux/stat.h"
 #include "abi/linux/statfs.h"
 #include "abi/linux/time.h"
+#include "core/fd/lease.h"
+#include "core/fd/lease_break.h"
 #include "core/fd/vnode_file.h"
 #include "core/fs/remote_mounts.h"
 #include "core/fs/root.h"
@@ -155,6 +157,13 @@ kstd::Result<uint64_t> DoOpen(int32_t dirfd, uint64_t user_path, uint32_t flags,
   Context ctx;
   TRY(ctx.Init(dirfd, IsRelative(path)));
   auto file = TRY(vfs::OpenPath(ctx.get(), path.name(), flags, (mode & 07777) & ~Umask()));
+  // Leases: an open for writing (or truncating) breaks every lease on the
+  // file, an open for reading the write leases. O_TRUNC has truncated the
+  // file already (Linux breaks the lease first).
+  if (fd::AnyLeases() && file->vnode() != nullptr) {
+    const bool want_write = linux_abi::OpenWantsWrite(flags) || (flags & linux_abi::kOTrunc) != 0;
+    TRY(fd::BreakLeases(*file->vnode(), want_write, (flags & linux_abi::kONonBlock) != 0));
+  }
   uint32_t status = flags & (linux_abi::kOAccMode | linux_abi::kOAppend | linux_abi::kONonBlock |
                              linux_abi::kODirect | linux_abi::kONoAtime | linux_abi::kODsync |
                              linux_abi::kOLargeFile);
@@ -587,6 +596,7 @@ kstd::Result<uint64_t> SysLinuxTruncate(UserPtr<const char> path, int64_t length
     return writable.error();
   }
   TRY(posix::CheckAccess(CurrentProcess()->credentials(), v->Ownership(), posix::kMayWrite));
+  TRY(fd::BreakLeases(*v, true, false));
   kstd::Result<void> truncated = v->Truncate(static_cast<uint64_t>(length));
   v->NoteContentChanged();
   return Result0(truncated);

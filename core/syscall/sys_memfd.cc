@@ -1,13 +1,13 @@
 // Linux memfd_create(2) (the file is core/fd/memfd.h) and fcntl's
 // F_ADD_SEALS/F_GET_SEALS.
 
+#include "core/syscall/sys_memfd.h"
 #include "abi/linux/fcntl.h"
 #include "core/fd/memfd.h"
 #include "core/fd/vnode_file.h"
 #include "core/kernel/memory.h"
 #include "core/syscall/sys_common.h"
 #include "core/unsupported/refusals.h"
-#include "core/syscall/sys_memfd.h"
 #include "core/user/user_ptr.h"
 
 namespace core::syscall {
@@ -30,9 +30,8 @@ kstd::Result<uint64_t> SysLinuxMemfdCreate(UserPtr<const char> name, uint32_t fl
   auto vnode = TRY(fd::MemfdVnode::Create(&Pmm(), vfs::Name(text, length.value()), flags,
                                           cred.fsuid, cred.fsgid));
   auto file = TRY(vnode->Open(linux_abi::kORdWr));
-  kstd::RefPtr<fd::FileDescription> d = kstd::AdoptRef<fd::FileDescription>(new (kstd::nothrow)
-                                                                                fd::VnodeFile(
-      kstd::Move(file), linux_abi::kORdWr | linux_abi::kOLargeFile));
+  kstd::RefPtr<fd::FileDescription> d = kstd::AdoptRef<fd::FileDescription>(new (
+      kstd::nothrow) fd::VnodeFile(kstd::Move(file), linux_abi::kORdWr | linux_abi::kOLargeFile));
   if (!d) return kstd::Error::kNoMemory;
   return TRY(CurrentProcess()->fds()->Install(kstd::Move(d), (flags & fd::kMfdCloexec) != 0));
 }

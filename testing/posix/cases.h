@@ -41,5 +41,7 @@ extern const Case kLockCases[];  // fcntl record and OFD locks, flock, /proc/loc
 extern const int kLockCaseCount;
 extern const Case kMemfdCases[];  // memfd_create, file seals
 extern const int kMemfdCaseCount;
+extern const Case kLeaseCases[];  // fcntl F_SETLEASE/F_GETLEASE, lease breaks
+extern const int kLeaseCaseCount;
 
 }  // namespace posix_test

@@ -178,7 +178,7 @@ const char* MemfdSealShrinkAndGrow() {
   CHECK_OK(ftruncate(fd, 20));
   CHECK_OK(fcntl(fd, kFAddSeals, kSealGrow));
   CHECK_ERRNO(ftruncate(fd, 21), EPERM);
-  CHECK_OK(ftruncate(fd, 20));  // the same size is no change
+  CHECK_OK(ftruncate(fd, 20));                   // the same size is no change
   CHECK_ERRNO(pwrite(fd, "abc", 3, 19), EPERM);  // would grow
   CHECK_EQ(pwrite(fd, "abc", 3, 17), 3);         // within: fine
   struct stat st;
@@ -245,7 +245,7 @@ const char* MemfdSealFutureWrite() {
   auto* p = static_cast<char*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
   CHECK(p != MAP_FAILED);
   CHECK_OK(fcntl(fd, kFAddSeals, kSealFutureWrite));  // no EBUSY: mappings may stay
-  p[0] = 'm';  // the existing mapping still writes
+  p[0] = 'm';                                         // the existing mapping still writes
   char c = 0;
   CHECK_EQ(pread(fd, &c, 1, 0), 1);
   CHECK_EQ(c, 'm');
@@ -271,8 +271,8 @@ const char* MemfdNoexecSeal() {
   int ex = MemfdCreate("exec", kMfdAllowSealing | kMfdExec);
   CHECK_OK(ex);
   CHECK_OK(fcntl(ex, kFAddSeals, kSealExec));
-  CHECK_EQ(fcntl(ex, kFGetSeals), kSealExec | kSealShrink | kSealGrow | kSealWrite |
-                                      kSealFutureWrite);
+  CHECK_EQ(fcntl(ex, kFGetSeals),
+           kSealExec | kSealShrink | kSealGrow | kSealWrite | kSealFutureWrite);
   CHECK_ERRNO(write(ex, "w", 1), EPERM);
   close(ex);
   close(fd);
