@@ -354,6 +354,8 @@
   X(288, LinuxAccept4, kInterrupted,                                                               \
     (int32_t fd, OUT_PTR(void) addr, OUT_PTR(int32_t) addrlen, int32_t flags),                     \
     (fd, addr, addrlen, flags))                                                                    \
+  X(285, LinuxFallocate, kInterrupted, (int32_t fd, int32_t mode, int64_t offset, int64_t length), \
+    (fd, mode, offset, length))                                                                    \
   X(289, LinuxSignalfd4, kInterrupted,                                                             \
     (int32_t fd, IN_PTR(uint64_t) mask, uint64_t sizemask, int32_t flags),                         \
     (fd, mask, sizemask, flags))                                                                   \

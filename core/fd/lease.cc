@@ -26,10 +26,10 @@ using LeaseList = kstd::IntrusiveList<Lease, &Lease::node>;
 SpinLock g_lock;
 LeaseList g_leases GUARDED_BY(g_lock);
 size_t g_count GUARDED_BY(g_lock) = 0;
-uint64_t g_generation = 0;       // atomic
-int64_t g_break_time = 45;       // atomic: seconds
-void (*g_waker)() = nullptr;     // atomic
-uint64_t g_any = 0;              // atomic: g_count mirrored for lock-free checks
+uint64_t g_generation = 0;    // atomic
+int64_t g_break_time = 45;    // atomic: seconds
+void (*g_waker)() = nullptr;  // atomic
+uint64_t g_any = 0;           // atomic: g_count mirrored for lock-free checks
 
 void ChangedLocked() REQUIRES(g_lock) {
   __atomic_add_fetch(&g_generation, 1, __ATOMIC_SEQ_CST);

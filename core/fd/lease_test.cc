@@ -78,7 +78,8 @@ TEST_F(LeaseTest, SettingFollowsLinuxRules) {
   {
     Open ro1(file_, linux_abi::kORdOnly);
     Open ro2(file_, linux_abi::kORdOnly);
-    EXPECT_EQ(SetLease(&ro1.desc, *file_, kLeaseRead, 1, 4).error(), kstd::Error::kAgain);  // rw open
+    EXPECT_EQ(SetLease(&ro1.desc, *file_, kLeaseRead, 1, 4).error(),
+              kstd::Error::kAgain);  // rw open
   }
   Open dir_probe(fs_->Root(), linux_abi::kORdOnly);
   EXPECT_EQ(SetLease(&dir_probe.desc, *fs_->Root(), kLeaseRead, 1, 4).error(),

@@ -200,24 +200,66 @@ kstd::Result<size_t> MemfdVnode::Append(kstd::Span<const uint8_t> in, uint64_t* 
   return n;
 }
 
+kstd::Result<void> MemfdVnode::SetSizeLocked(uint64_t size) {
+  if (size > kMaxFileSize) return kstd::Error::kFileTooBig;
+  TRY(EnsureCapacityLocked(size));
+  // Bytes past the new end read as zeros, now and after a later growth
+  // (also what a mapping past the old end may have written): zero the rest
+  // of the last page when shrinking, drop the whole pages after it.
+  const uint64_t tail_end = kstd::Min(kstd::AlignUp(size, kPage), vmo_->size());
+  if (size < size_) TRY(ZeroLocked(size, tail_end));
+  if (vmo_->size() > tail_end) TRY(vmo_->Decommit(tail_end, vmo_->size() - tail_end));
+  size_ = size;
+  return kstd::Ok();
+}
+
+kstd::Result<void> MemfdVnode::ZeroLocked(uint64_t start, uint64_t end) {
+  static const uint8_t kZeros[kPage] = {};
+  end = kstd::Min(end, vmo_->size());
+  while (start < end) {
+    const uint64_t page_end = kstd::Min(kstd::AlignDown(start, kPage) + kPage, end);
+    if ((start % kPage) == 0 && page_end - start == kPage) {
+      TRY(vmo_->Decommit(start, kPage));  // a whole page: drop it
+    } else {
+      TRY(vmo_->Write(start, kZeros, page_end - start));
+    }
+    start = page_end;
+  }
+  return kstd::Ok();
+}
+
 kstd::Result<void> MemfdVnode::Truncate(uint64_t size) {
   {
     SpinLockGuard guard(lock_);
     if (size < size_ && (seals_ & kSealShrink) != 0) return kstd::Error::kPermission;
     if (size > size_ && (seals_ & kSealGrow) != 0) return kstd::Error::kPermission;
-    if (size > kMaxFileSize) return kstd::Error::kFileTooBig;
-    TRY(EnsureCapacityLocked(size));
-    // Bytes past the new end read as zeros, now and after a later growth
-    // (also what a mapping past the old end may have written): zero the
-    // rest of the last page, drop the whole pages after it.
-    const uint64_t old_bound = kstd::Max(size, size_);
-    const uint64_t tail_end = kstd::Min(kstd::AlignUp(size, kPage), vmo_->size());
-    if (tail_end > size && size < old_bound) {
-      static const uint8_t kZeros[kPage] = {};
-      TRY(vmo_->Write(size, kZeros, tail_end - size));
+    TRY(SetSizeLocked(size));
+  }
+  TouchModified();
+  return kstd::Ok();
+}
+
+kstd::Result<void> MemfdVnode::Allocate(uint32_t mode, uint64_t offset, uint64_t length) {
+  if ((mode & ~(kFallocKeepSize | kFallocPunchHole)) != 0)
+    return kstd::Error::kOperationNotSupported;
+  if ((mode & kFallocPunchHole) != 0 && (mode & kFallocKeepSize) == 0) {
+    return kstd::Error::kOperationNotSupported;
+  }
+  if (length == 0 || offset > kMaxFileSize || length > kMaxFileSize - offset) {
+    return length == 0 ? kstd::Error::kInvalid : kstd::Error::kFileTooBig;
+  }
+  const uint64_t end = offset + length;
+  {
+    SpinLockGuard guard(lock_);
+    if ((mode & kFallocPunchHole) != 0) {
+      if ((seals_ & (kSealWrite | kSealFutureWrite)) != 0) return kstd::Error::kPermission;
+      TRY(ZeroLocked(offset, kstd::Min(end, size_)));
+    } else {
+      // Pages stay demand-zero (anonymous memory is not accounted here:
+      // vm.overcommit_memory 1); the size grows unless kFallocKeepSize.
+      if (end > size_ && (seals_ & kSealGrow) != 0) return kstd::Error::kPermission;
+      if ((mode & kFallocKeepSize) == 0 && end > size_) TRY(SetSizeLocked(end));
     }
-    if (vmo_->size() > tail_end) TRY(vmo_->Decommit(tail_end, vmo_->size() - tail_end));
-    size_ = size;
   }
   TouchModified();
   return kstd::Ok();

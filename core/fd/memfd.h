@@ -58,6 +58,9 @@ inline constexpr uint32_t kMfdNoexecSeal = 0x8;
 inline constexpr uint32_t kMfdExec = 0x10;
 inline constexpr uint32_t kMfdAll =
     kMfdCloexec | kMfdAllowSealing | kMfdHugetlb | kMfdNoexecSeal | kMfdExec;
+// fallocate(2) modes (include/uapi/linux/falloc.h).
+inline constexpr uint32_t kFallocKeepSize = 0x1;
+inline constexpr uint32_t kFallocPunchHole = 0x2;
 /// The longest name (Linux's MFD_NAME_MAX_LEN: NAME_MAX less "memfd:").
 inline constexpr size_t kMemfdNameMax = 249;
 
@@ -111,11 +114,25 @@ class MemfdVnode final : public vfs::Vnode {
   /// Errors: kPermission (kSealShrink/kSealGrow), kFileTooBig, kNoMemory.
   kstd::Result<void> Truncate(uint64_t size) override;
 
+  /// fallocate(2) of [offset, offset + length): mode 0 grows the file to
+  /// cover it (its pages stay demand-zero: anonymous memory is not
+  /// reserved here), kFallocKeepSize leaves the size, kFallocPunchHole
+  /// (with kFallocKeepSize) zeroes the range and drops its whole pages.
+  /// Errors: kOperationNotSupported (other modes; a hole without kFallocKeepSize),
+  /// kInvalid (length 0), kFileTooBig, kPermission (kSealGrow and the range
+  /// passes the end, even with kFallocKeepSize; a hole in a write-sealed
+  /// file), kNoMemory.
+  kstd::Result<void> Allocate(uint32_t mode, uint64_t offset, uint64_t length);
+
  private:
   MemfdVnode(kstd::RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode, uint32_t uid,
              uint32_t gid, kstd::RefPtr<vm::VmObject> vmo, uint32_t seals);
 
   kstd::Result<size_t> WriteLocked(uint64_t offset, kstd::Span<const uint8_t> in) REQUIRES(lock_);
+  /// Sets the size (no seal checks): see Truncate.
+  kstd::Result<void> SetSizeLocked(uint64_t size) REQUIRES(lock_);
+  /// Zeroes [start, end) of the object, dropping whole pages.
+  kstd::Result<void> ZeroLocked(uint64_t start, uint64_t end) REQUIRES(lock_);
   /// Makes the object at least `bytes` long (page multiple).
   kstd::Result<void> EnsureCapacityLocked(uint64_t bytes) REQUIRES(lock_);
   void TouchModified();

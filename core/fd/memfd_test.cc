@@ -155,5 +155,33 @@ TEST_F(MemfdTest, StartsSealedUnlessAllowedAndExecSeal) {
   EXPECT_EQ(exec->seals(), kSealExec | kSealShrink | kSealGrow | kSealWrite | kSealFutureWrite);
 }
 
+TEST_F(MemfdTest, AllocateGrowsAndPunchesHoles) {
+  auto v = New();
+  Write(*v, 0, "0123456789");
+  ASSERT_TRUE(v->Allocate(0, 0, 3 * kPageSize).ok());
+  EXPECT_EQ(v->size(), 3 * kPageSize);
+  ASSERT_TRUE(v->Allocate(kFallocKeepSize, 0, 5 * kPageSize).ok());
+  EXPECT_EQ(v->size(), 3 * kPageSize);
+  EXPECT_EQ(v->Allocate(kFallocPunchHole, 2, 3).error(), Error::kOperationNotSupported);
+  EXPECT_EQ(v->Allocate(0x10, 2, 3).error(), Error::kOperationNotSupported);
+  EXPECT_EQ(v->Allocate(0, 0, 0).error(), Error::kInvalid);
+  Write(*v, kPageSize + 5, "page-two");
+  ASSERT_TRUE(v->Allocate(kFallocPunchHole | kFallocKeepSize, 2, kPageSize + 7).ok());
+  EXPECT_EQ(Read(*v, 0, 10), std::string("01\0\0\0\0\0\0\0\0", 10));
+  EXPECT_EQ(Read(*v, kPageSize + 5, 4), std::string(4, '\0'));  // "page" was in the hole
+  EXPECT_EQ(Read(*v, kPageSize + 9, 4), "-two");
+  // A whole page in the hole gives its memory back.
+  const uint64_t blocks = v->GetAttr().blocks;
+  ASSERT_TRUE(v->Allocate(kFallocPunchHole | kFallocKeepSize, kPageSize, kPageSize).ok());
+  EXPECT_EQ(v->GetAttr().blocks, blocks - kPageSize / 512);
+  EXPECT_EQ(Read(*v, kPageSize + 9, 4), std::string(4, '\0'));
+  ASSERT_TRUE(v->AddSeals(kSealGrow).ok());
+  EXPECT_EQ(v->Allocate(kFallocKeepSize, 0, 4 * kPageSize).error(), Error::kPermission);
+  EXPECT_TRUE(v->Allocate(0, 0, kPageSize).ok());
+  ASSERT_TRUE(v->AddSeals(kSealWrite).ok());
+  EXPECT_EQ(v->Allocate(kFallocPunchHole | kFallocKeepSize, 0, 1).error(), Error::kPermission);
+  EXPECT_TRUE(v->Allocate(0, 0, 1).ok());
+}
+
 }  // namespace
 }  // namespace core::fd

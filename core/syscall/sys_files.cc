@@ -156,13 +156,23 @@ kstd::Result<uint64_t> DoOpen(int32_t dirfd, uint64_t user_path, uint32_t flags,
   if ((flags & linux_abi::kOAccMode) == linux_abi::kOAccMode) return kstd::Error::kInvalid;
   Context ctx;
   TRY(ctx.Init(dirfd, IsRelative(path)));
-  auto file = TRY(vfs::OpenPath(ctx.get(), path.name(), flags, (mode & 07777) & ~Umask()));
   // Leases: an open for writing (or truncating) breaks every lease on the
-  // file, an open for reading the write leases. O_TRUNC has truncated the
-  // file already (Linux breaks the lease first).
-  if (fd::AnyLeases() && file->vnode() != nullptr) {
+  // file, an open for reading the write leases, before O_TRUNC truncates
+  // (so the path walk opens without it when a lease may be in the way).
+  const bool trunc_after_break =
+      fd::AnyLeases() && (flags & linux_abi::kOTrunc) != 0 && linux_abi::OpenWantsWrite(flags);
+  const uint32_t walk_flags = trunc_after_break ? flags & ~linux_abi::kOTrunc : flags;
+  auto file = TRY(vfs::OpenPath(ctx.get(), path.name(), walk_flags, (mode & 07777) & ~Umask()));
+  vfs::Vnode* v = file->vnode();
+  if (fd::AnyLeases() && v != nullptr) {
     const bool want_write = linux_abi::OpenWantsWrite(flags) || (flags & linux_abi::kOTrunc) != 0;
-    TRY(fd::BreakLeases(*file->vnode(), want_write, (flags & linux_abi::kONonBlock) != 0));
+    TRY(fd::BreakLeases(*v, want_write, (flags & linux_abi::kONonBlock) != 0));
+  }
+  if (trunc_after_break && v != nullptr && v->type() == vfs::VnodeType::kRegular &&
+      v->GetAttr().size != 0) {
+    kstd::Result<void> truncated = v->Truncate(0);
+    v->NoteContentChanged();
+    TRY(truncated);
   }
   uint32_t status = flags & (linux_abi::kOAccMode | linux_abi::kOAppend | linux_abi::kONonBlock |
                              linux_abi::kODirect | linux_abi::kONoAtime | linux_abi::kODsync |

@@ -13,7 +13,6 @@ namespace core::syscall {
 /// (`fd`). Errors: EINVAL (unknown type; not a regular file), EACCES (not
 /// the file's owner, without CAP_LEASE), EAGAIN (Linux's conflict rules),
 /// ENOLCK.
-kstd::Result<uint64_t> FcntlLease(fd::FileDescription* file, int32_t fd, int32_t cmd,
-                                  uint64_t arg);
+kstd::Result<uint64_t> FcntlLease(fd::FileDescription* file, int32_t fd, int32_t cmd, uint64_t arg);
 
 }  // namespace core::syscall

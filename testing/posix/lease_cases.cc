@@ -94,7 +94,7 @@ const char* LeaseSetGetRules() {
   CHECK_ERRNO(fcntl(rw, kFSetLease, F_UNLCK), EAGAIN);  // no lease to drop
   CHECK_ERRNO(fcntl(rw, kFSetLease, 7), EINVAL);
   CHECK_ERRNO(fcntl(rw, kFSetLease, F_RDLCK), EAGAIN);  // open for writing (by itself)
-  CHECK_OK(fcntl(rw, kFSetLease, F_WRLCK));              // the only open
+  CHECK_OK(fcntl(rw, kFSetLease, F_WRLCK));             // the only open
   CHECK_EQ(fcntl(rw, kFGetLease), F_WRLCK);
   CHECK(ProcLocksHas(rw, "LEASE  ACTIVE    WRITE"));
   CHECK_OK(fcntl(rw, kFSetLease, F_UNLCK));
@@ -110,8 +110,8 @@ const char* LeaseSetGetRules() {
   CHECK_EQ(fcntl(ro2, kFGetLease), F_RDLCK);
   CHECK(ProcLocksHas(ro1, "LEASE  ACTIVE    READ"));
   CHECK_ERRNO(fcntl(ro1, kFSetLease, F_WRLCK), EAGAIN);  // no upgrade beside a lease
-  CHECK_OK(close(ro2));                                   // its lease goes with it
-  CHECK_OK(fcntl(ro1, kFSetLease, F_WRLCK));              // now the only open
+  CHECK_OK(close(ro2));                                  // its lease goes with it
+  CHECK_OK(fcntl(ro1, kFSetLease, F_WRLCK));             // now the only open
   CHECK_EQ(fcntl(ro1, kFGetLease), F_WRLCK);
   CHECK_OK(close(ro1));
   int pipes[2];
@@ -147,7 +147,7 @@ const char* LeaseNonblockingOpenStartsTheBreak() {
   CHECK_EQ(fcntl(fd, kFGetLease), F_RDLCK);
   CHECK(ProcLocksHas(fd, "LEASE  BREAKING  READ"));
   CHECK_ERRNO(open(path, O_RDONLY | O_NONBLOCK), EWOULDBLOCK);  // still breaking
-  CHECK_OK(fcntl(fd, kFSetLease, F_RDLCK));                      // give way
+  CHECK_OK(fcntl(fd, kFSetLease, F_RDLCK));                     // give way
   CHECK(ProcLocksHas(fd, "LEASE  ACTIVE    READ"));
   int reader = open(path, O_RDONLY | O_NONBLOCK);
   CHECK_OK(reader);
@@ -161,6 +161,28 @@ const char* LeaseNonblockingOpenStartsTheBreak() {
   int writer = open(path, O_WRONLY | O_NONBLOCK);
   CHECK_OK(writer);
   close(writer);
+  close(fd);
+  return nullptr;
+}
+
+// O_TRUNC truncates only once the lease is out of the way: a refused
+// O_NONBLOCK open leaves the bytes alone.
+const char* LeaseTruncWaitsForTheBreak() {
+  const char* path = MakeFile("lease_trunc");
+  CHECK(path != nullptr);
+  int fd = HoldWriteLease(path);
+  CHECK_OK(fd);
+  CHECK_ERRNO(open(path, O_WRONLY | O_TRUNC | O_NONBLOCK), EWOULDBLOCK);
+  struct stat st;
+  CHECK_OK(fstat(fd, &st));
+  CHECK_EQ(st.st_size, 5);
+  CHECK(AwaitSignal(1));
+  CHECK_OK(fcntl(fd, kFSetLease, F_UNLCK));
+  int w = open(path, O_WRONLY | O_TRUNC | O_NONBLOCK);
+  CHECK_OK(w);
+  CHECK_OK(fstat(fd, &st));
+  CHECK_EQ(st.st_size, 0);
+  close(w);
   close(fd);
   return nullptr;
 }
@@ -244,6 +266,7 @@ const char* LeaseBreakTimesOut() {
 extern const Case kLeaseCases[] = {
     {"lease_set_get_rules", LeaseSetGetRules},
     {"lease_nonblocking_open_starts_the_break", LeaseNonblockingOpenStartsTheBreak},
+    {"lease_o_trunc_waits_for_the_break", LeaseTruncWaitsForTheBreak},
     {"lease_blocking_open_waits_for_the_holder", LeaseBlockingOpenWaitsForTheHolder},
     {"lease_break_times_out", LeaseBreakTimesOut},
 };

@@ -279,6 +279,44 @@ const char* MemfdNoexecSeal() {
   return nullptr;
 }
 
+const char* MemfdFallocate() {
+  constexpr int kKeepSize = 1, kPunchHole = 2;  // linux/falloc.h
+  int fd = MemfdCreate("falloc", kMfdAllowSealing);
+  CHECK_OK(fd);
+  CHECK_EQ(write(fd, "0123456789", 10), 10);
+  CHECK_OK(fallocate(fd, 0, 0, 100));
+  struct stat st;
+  CHECK_OK(fstat(fd, &st));
+  CHECK_EQ(st.st_size, 100);
+  CHECK_OK(fallocate(fd, kKeepSize, 0, 200));
+  CHECK_OK(fstat(fd, &st));
+  CHECK_EQ(st.st_size, 100);
+  CHECK_ERRNO(fallocate(fd, kPunchHole, 2, 3), EOPNOTSUPP);
+  CHECK_OK(fallocate(fd, kPunchHole | kKeepSize, 2, 3));
+  char b[10];
+  CHECK_EQ(pread(fd, b, 10, 0), 10);
+  CHECK(memcmp(b,
+               "01\0\0\0"
+               "56789",
+               10) == 0);
+  CHECK_ERRNO(fallocate(fd, 0, 0, 0), EINVAL);
+  CHECK_ERRNO(fallocate(fd, 0, -1, 5), EINVAL);
+  CHECK_OK(fcntl(fd, kFAddSeals, kSealGrow));
+  CHECK_ERRNO(fallocate(fd, 0, 0, 200), EPERM);
+  CHECK_ERRNO(fallocate(fd, kKeepSize, 0, 200), EPERM);  // even keeping the size
+  CHECK_OK(fallocate(fd, 0, 0, 50));
+  CHECK_OK(fcntl(fd, kFAddSeals, kSealWrite));
+  CHECK_ERRNO(fallocate(fd, kPunchHole | kKeepSize, 0, 5), EPERM);
+  CHECK_OK(fallocate(fd, 0, 0, 50));
+  int pipes[2];
+  CHECK_OK(pipe(pipes));
+  CHECK_ERRNO(fallocate(pipes[1], 0, 0, 5), ESPIPE);
+  close(pipes[0]);
+  close(pipes[1]);
+  close(fd);
+  return nullptr;
+}
+
 }  // namespace
 
 extern const Case kMemfdCases[] = {
@@ -291,6 +329,7 @@ extern const Case kMemfdCases[] = {
     {"memfd_seal_write_busy_while_mapped", MemfdSealWriteBusyWhileMapped},
     {"memfd_seal_future_write", MemfdSealFutureWrite},
     {"memfd_noexec_seal", MemfdNoexecSeal},
+    {"memfd_fallocate", MemfdFallocate},
 };
 const int kMemfdCaseCount = sizeof kMemfdCases / sizeof kMemfdCases[0];
 
