@@ -41,7 +41,7 @@ class PidAllocator {
   /// Whether `id` is still in use (see above).
   using InUse = bool (*)(uint64_t id, void* context);
 
-  explicit PidAllocator(uint64_t max = kLimit) : max_(max) {}
+  constexpr explicit PidAllocator(uint64_t max = kLimit) : max_(max) {}
 
   /// The next free id, marked in flight. Errors: kAgain (every id below
   /// pid_max is in use, or kMaxInFlight are in flight).
