@@ -165,6 +165,27 @@ const char* LeaseNonblockingOpenStartsTheBreak() {
   return nullptr;
 }
 
+// Without F_SETSIG the break signal is SIGIO, sent as the kernel's own
+// (si_code SI_KERNEL), to the process that took the lease.
+volatile sig_atomic_t g_sigio_code = 0;
+void OnSigio(int, siginfo_t* info, void*) { g_sigio_code = info->si_code; }
+
+const char* LeaseBreakSendsSigioByDefault() {
+  const char* path = MakeFile("lease_sigio");
+  CHECK(path != nullptr);
+  CHECK_OK(SetInfoHandler(SIGIO, OnSigio, SA_RESTART));
+  int fd = open(path, O_RDONLY);
+  CHECK_OK(fd);
+  CHECK_OK(fcntl(fd, kFSetLease, F_RDLCK));
+  CHECK_EQ(fcntl(fd, F_GETOWN), getpid());  // the lease's setter owns the file now
+  CHECK_ERRNO(open(path, O_RDWR | O_NONBLOCK), EWOULDBLOCK);
+  for (int i = 0; i < 1000 && g_sigio_code == 0; ++i) SleepMs(10);
+  CHECK_EQ(g_sigio_code, SI_KERNEL);
+  CHECK_EQ(fcntl(fd, kFGetLease), F_UNLCK);
+  close(fd);
+  return nullptr;
+}
+
 // O_TRUNC truncates only once the lease is out of the way: a refused
 // O_NONBLOCK open leaves the bytes alone.
 const char* LeaseTruncWaitsForTheBreak() {
@@ -266,6 +287,7 @@ const char* LeaseBreakTimesOut() {
 extern const Case kLeaseCases[] = {
     {"lease_set_get_rules", LeaseSetGetRules},
     {"lease_nonblocking_open_starts_the_break", LeaseNonblockingOpenStartsTheBreak},
+    {"lease_break_sends_sigio_by_default", LeaseBreakSendsSigioByDefault},
     {"lease_o_trunc_waits_for_the_break", LeaseTruncWaitsForTheBreak},
     {"lease_blocking_open_waits_for_the_holder", LeaseBlockingOpenWaitsForTheHolder},
     {"lease_break_times_out", LeaseBreakTimesOut},
