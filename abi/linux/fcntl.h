@@ -72,6 +72,10 @@ inline constexpr int32_t kFOfdSetLk = 37;
 inline constexpr int32_t kFOfdSetLkW = 38;
 inline constexpr int32_t kFSetPipeSz = 1031;  // F_LINUX_SPECIFIC_BASE + 7
 inline constexpr int32_t kFGetPipeSz = 1032;
+inline constexpr int32_t kFSetLease = 1024;  // F_LINUX_SPECIFIC_BASE + 0
+inline constexpr int32_t kFGetLease = 1025;
+inline constexpr int32_t kFAddSeals = 1033;  // F_LINUX_SPECIFIC_BASE + 9
+inline constexpr int32_t kFGetSeals = 1034;
 
 /// struct f_owner_ex (F_SETOWN_EX/F_GETOWN_EX) and its types.
 struct FOwnerEx {

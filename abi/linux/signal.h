@@ -153,6 +153,7 @@ inline constexpr int32_t kCldContinued = 6;
 // SIGPOLL (and an F_SETSIG signal): why the file signalled
 inline constexpr int32_t kPollInCode = 1;   // POLL_IN
 inline constexpr int32_t kPollOutCode = 2;  // POLL_OUT
+inline constexpr int32_t kPollMsgCode = 3;  // POLL_MSG (a lease break)
 
 /// siginfo_t (x86-64): 128 bytes; the union starts at offset 16.
 struct SigInfo {

@@ -354,6 +354,8 @@
   X(288, LinuxAccept4, kInterrupted,                                                               \
     (int32_t fd, OUT_PTR(void) addr, OUT_PTR(int32_t) addrlen, int32_t flags),                     \
     (fd, addr, addrlen, flags))                                                                    \
+  X(285, LinuxFallocate, kInterrupted, (int32_t fd, int32_t mode, int64_t offset, int64_t length), \
+    (fd, mode, offset, length))                                                                    \
   X(289, LinuxSignalfd4, kInterrupted,                                                             \
     (int32_t fd, IN_PTR(uint64_t) mask, uint64_t sizemask, int32_t flags),                         \
     (fd, mask, sizemask, flags))                                                                   \
@@ -377,6 +379,7 @@
     (int32_t fd, OUT_PTR(void) msgvec, uint32_t vlen, int32_t flags), (fd, msgvec, vlen, flags))   \
   X(318, LinuxGetrandom, kInterrupted, (OUT_PTR(void) buf, uint64_t count, uint32_t flags),        \
     (buf, count, flags))                                                                           \
+  X(319, LinuxMemfdCreate, kInterrupted, (IN_PTR(char) name, uint32_t flags), (name, flags))       \
   X(326, LinuxCopyFileRange, kInterrupted,                                                         \
     (int32_t fd_in, OUT_PTR(int64_t) off_in, int32_t fd_out, OUT_PTR(int64_t) off_out,             \
      uint64_t length, uint32_t flags),                                                             \

@@ -4,6 +4,7 @@
 #include "abi/linux/signal.h"
 #include "core/fd/epoll.h"
 #include "core/fd/file_lock.h"
+#include "core/fd/lease.h"
 #include "core/vfs/vnode.h"
 
 namespace core::fd {
@@ -22,6 +23,7 @@ FileDescription::FileDescription(uint32_t flags) : KernelObject(ObjectType::kFil
 FileDescription::~FileDescription() {
   EpollInstance::ReleaseWatches(this);
   ReleaseDescriptionLocks(this);
+  ReleaseLeases(this);
 }
 
 kstd::Result<size_t> FileDescription::ReadAt(uint64_t, kstd::Span<uint8_t>) {
@@ -75,6 +77,15 @@ void FileDescription::SignalAsync(int32_t code) {
                      ? linux_abi::kPollIn | linux_abi::kPollRdNorm
                      : linux_abi::kPollOut | linux_abi::kPollWrNorm | linux_abi::kPollWrBand;
   send(owner, async_signal(), code, __atomic_load_n(&async_fd_, __ATOMIC_RELAXED), band);
+}
+
+void FileDescription::SignalLeaseBreak(int fd) {
+  AsyncOwner owner = async_owner();
+  AsyncSignalSender send = __atomic_load_n(&g_async_sender, __ATOMIC_ACQUIRE);
+  if (owner.id == 0 || send == nullptr) return;
+  constexpr int64_t kPollMsg = 0x400;  // Linux's band for POLL_MSG: POLLIN | POLLRDNORM | POLLMSG
+  send(owner, async_signal(), linux_abi::kPollMsgCode, fd,
+       linux_abi::kPollIn | linux_abi::kPollRdNorm | kPollMsg);
 }
 
 }  // namespace core::fd

@@ -144,6 +144,11 @@ class FileDescription : public KernelObject {
   void set_async_signal(int signo) { __atomic_store_n(&async_signal_, signo, __ATOMIC_RELAXED); }
   void set_async_fd(int fd) { __atomic_store_n(&async_fd_, fd, __ATOMIC_RELAXED); }
 
+  /// Queues a lease break's signal to the owner (F_SETOWN; SIGIO or the
+  /// F_SETSIG signal, si_code POLL_MSG, si_fd `fd`). Only queues: safe under
+  /// any spin lock.
+  void SignalLeaseBreak(int fd);
+
   /// The kind of description (kOther for files, pipes, terminals, ...).
   virtual FileKind kind() const { return FileKind::kOther; }
   bool IsEpoll() const { return kind() == FileKind::kEpoll; }

@@ -43,6 +43,11 @@ struct LockRequest {
 /// A lock as F_GETLK and /proc/locks report it.
 struct LockInfo : LockView {
   bool waiting = false;  // a blocked request (/proc/locks' "->" lines)
+  // Leases (lease.h): /proc/locks' LEASE lines, ACTIVE or BREAKING; the
+  // type shown is the one a breaking lease goes to (unlock_target: UNLCK).
+  bool lease = false;
+  bool breaking = false;
+  bool unlock_target = false;
 };
 
 /// Tries to apply `request` once. With `waiter` null a conflict gives

@@ -7,6 +7,7 @@
 #include "core/kernel/memory.h"
 #include "core/proc/interval_timers.h"
 #include "core/proc/linux_thread.h"
+#include "core/proc/pid_allocator.h"
 #include "core/proc/program_image.h"
 #include "core/proc/signal_delivery.h"
 #include "core/proc/signals.h"
@@ -30,9 +31,36 @@ namespace {
 // (zombies stay until reaped by wait4 in the POSIX personality).
 SpinLock g_table_lock;
 kstd::IntrusiveList<Process, &Process::table_node_> g_table;
-uint64_t g_next_pid = 1;
+PidAllocator g_pids;                          // kernel.pid_max; ids in use are found in g_table
 SessionEndHook g_session_end_hook = nullptr;  // set once at boot
 ProcessEndHook g_process_end_hook = nullptr;  // set once at boot
+
+// Whether `id` is a pid, process group, session or thread id of a process
+// in the table (zombies included), as Linux keeps a struct pid alive.
+// Lock order: the allocator's lock, the table lock, a process's lock.
+bool IdInUse(uint64_t id, void*) {
+  SpinLockGuard guard(g_table_lock);
+  return g_table.FindIf([id](Process* p) {
+    if (p->pid() == id || p->pgid() == id || p->sid() == id) return true;
+    return p->HasThreadId(id);
+  }) != nullptr;
+}
+
+// A new id, in flight until this goes out of scope: by then the process or
+// thread that holds it is in the table (or was never made).
+class NewId {
+ public:
+  kstd::Result<uint64_t> Take() {
+    id_ = TRY(g_pids.Allocate(IdInUse, nullptr));
+    return id_;
+  }
+  ~NewId() {
+    if (id_ != 0) g_pids.Commit(id_);
+  }
+
+ private:
+  uint64_t id_ = 0;
+};
 
 // Invalidates user translations after the VM changed an active page table.
 void FlushTlb(void*, uint64_t root, const hal::TlbFlush& flush) { hal::FlushTlb(root, flush); }
@@ -303,7 +331,8 @@ void Process::WaitForVforkRelease() {
 }
 
 kstd::Result<kstd::RefPtr<Process>> Process::Create(const char* name, uint64_t parent_pid) {
-  uint64_t pid = __atomic_fetch_add(&g_next_pid, 1, __ATOMIC_RELAXED);
+  NewId new_id;
+  const uint64_t pid = TRY(new_id.Take());
   kstd::RefPtr<Process> p =
       kstd::AdoptRef(new (kstd::nothrow) Process(name, pid, parent_pid, HandleSecret(pid)));
   if (!p) return kstd::Error::kNoMemory;
@@ -340,7 +369,8 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
       return kstd::Error::kAgain;
     }
   }
-  uint64_t pid = __atomic_fetch_add(&g_next_pid, 1, __ATOMIC_RELAXED);
+  NewId new_id;
+  const uint64_t pid = TRY(new_id.Take());  // kAgain: no free pid (EAGAIN)
   kstd::RefPtr<Process> child =
       kstd::AdoptRef(new (kstd::nothrow) Process(name_, pid, pid_, HandleSecret(pid)));
   if (!child) return kstd::Error::kNoMemory;
@@ -487,8 +517,11 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame
     }
     LinuxOf(t).signals = ts;
   }
-  // The tid comes from the pid counter: no process will ever get it as pid.
-  uint64_t tid = __atomic_fetch_add(&g_next_pid, 1, __ATOMIC_RELAXED);
+  // The tid comes from the pid space: no process gets it while the thread lives.
+  NewId new_id;
+  auto taken = new_id.Take();
+  if (taken.is_error()) return abandon(taken.error());
+  const uint64_t tid = taken.value();
   LinuxOf(t).tid = tid;
   int32_t tid32 = static_cast<int32_t>(tid);
   // Written before the thread exists for anyone (the same address space).
@@ -886,7 +919,18 @@ void Process::SetName(const char* name) {
   kstd::CopyString(name_, sizeof name_ < sizeof copy ? sizeof name_ : sizeof copy, copy);
 }
 
-uint64_t Process::LastPid() { return __atomic_load_n(&g_next_pid, __ATOMIC_RELAXED) - 1; }
+uint64_t Process::LastPid() { return g_pids.last(); }
+
+uint64_t Process::IdsGiven() { return g_pids.given(); }
+
+uint64_t Process::PidMax() { return g_pids.max(); }
+
+kstd::Result<void> Process::SetPidMax(uint64_t max) { return g_pids.SetMax(max); }
+
+bool Process::HasThreadId(uint64_t tid) const {
+  SpinLockGuard guard(lock_);
+  return threads_.FindIf([tid](sched::Thread* t) { return LinuxOf(t).tid == tid; }) != nullptr;
+}
 
 Process::ImageInfo Process::image_info() const {
   SpinLockGuard guard(lock_);

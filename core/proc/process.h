@@ -353,9 +353,18 @@ class Process final : public KernelObject {
 
   /// Looks a live or zombie process up by pid. Returns an empty RefPtr if none.
   static kstd::RefPtr<Process> FindByPid(uint64_t pid);
-  /// The highest pid handed out so far (/proc/loadavg, /proc/stat).
+  /// The pid (or thread id) handed out last (/proc/loadavg).
   static uint64_t LastPid();
-  /// Calls fn(process, context) for every process in the table, in pid order,
+  /// Process and thread ids handed out since boot (/proc/stat's processes).
+  static uint64_t IdsGiven();
+  /// kernel.pid_max: pids and thread ids stay below it, and wrap to 300
+  /// (core/proc/pid_allocator.h). SetPidMax errors: kInvalid (outside
+  /// [301, 4194304]).
+  static uint64_t PidMax();
+  static kstd::Result<void> SetPidMax(uint64_t max);
+  /// Whether one of this process's threads has the id `tid`.
+  bool HasThreadId(uint64_t tid) const;
+  /// Calls fn(process, context) for every process in the table, in creation order,
   /// with the table lock held (fn must not block or create processes).
   static void ForEach(void (*fn)(Process* process, void* context), void* context);
 

@@ -1,6 +1,7 @@
 #include "core/procfs/locks.h"
 
 #include "abi/linux/stat.h"
+#include "core/fd/lease.h"
 #include "kstd/new.h"
 #include "kstd/utility.h"
 
@@ -28,6 +29,7 @@ class LocksFile final : public vfs::SyntheticFile {
     auto* locks = new (kstd::nothrow) fd::LockInfo[kMaxListed];
     if (locks == nullptr) return kstd::Error::kNoMemory;
     size_t n = fd::SnapshotLocks(locks, kMaxListed);
+    n += fd::SnapshotLeases(locks + n, kMaxListed - n);
     RenderLocks(locks, n, out);
     delete[] locks;
     return kstd::Ok();
@@ -42,6 +44,15 @@ void RenderLocks(const fd::LockInfo* locks, size_t count, vfs::TextBuffer& out) 
     const fd::LockInfo& l = locks[i];
     // A blocked request follows its obstacle, under the same number.
     if (!l.waiting || number == 0) ++number;
+    if (l.lease) {
+      // Linux: the type a breaking lease goes to ("UNLCK" when it goes).
+      out.Printf("%zu: LEASE  %s %s %d %02x:%02x:%lu 0 EOF\n", number,
+                 l.breaking ? "BREAKING " : "ACTIVE   ",
+                 l.unlock_target ? "UNLCK" : (l.type == fd::LockType::kWrite ? "WRITE" : "READ"),
+                 l.pid, linux_abi::DevMajor(l.file.dev), linux_abi::DevMinor(l.file.dev),
+                 l.file.ino);
+      continue;
+    }
     out.Printf("%zu: %s%s ADVISORY  %s %d %02x:%02x:%lu ", number, l.waiting ? "-> " : "",
                ClassName(l.cls), l.type == fd::LockType::kWrite ? "WRITE" : "READ", l.pid,
                linux_abi::DevMajor(l.file.dev), linux_abi::DevMinor(l.file.dev), l.file.ino);

@@ -60,5 +60,23 @@ TEST(ProcLocks, WaitersFollowTheirObstacleUnderItsNumber) {
             "2: FLOCK  ADVISORY  WRITE 32178 fe:00:10953233 0 EOF\n");
 }
 
+TEST(ProcLocks, LeasesActiveAndBreaking) {
+  fd::LockInfo l[3];
+  l[0].file = {linux_abi::MakeDev(254, 0), 11108921};
+  l[0].lease = true;
+  l[0].type = fd::LockType::kRead;
+  l[0].pid = 15062;
+  l[1] = l[0];
+  l[1].breaking = true;
+  l[2] = l[1];
+  l[2].unlock_target = true;
+  l[2].type = fd::LockType::kWrite;
+  // As Linux 6.18 prints them (captured from the host's /proc/locks).
+  EXPECT_EQ(Render(l, 3),
+            "1: LEASE  ACTIVE    READ 15062 fe:00:11108921 0 EOF\n"
+            "2: LEASE  BREAKING  READ 15062 fe:00:11108921 0 EOF\n"
+            "3: LEASE  BREAKING  UNLCK 15062 fe:00:11108921 0 EOF\n");
+}
+
 }  // namespace
 }  // namespace core::procfs

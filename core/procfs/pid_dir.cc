@@ -5,6 +5,7 @@
 
 #include "core/fd/fd_table.h"
 #include "core/fd/file.h"
+#include "core/fd/memfd.h"
 #include "core/procfs/internal.h"
 #include "core/vfs/ops.h"
 #include "core/vfs/synthetic.h"
@@ -266,6 +267,11 @@ class FdLink final : public vfs::SyntheticSymlink {
     }
     PathBuffer path;
     if (path.data == nullptr) return kstd::Error::kNoMemory;
+    if (const fd::MemfdVnode* memfd = fd::MemfdVnode::From(v); memfd != nullptr) {
+      // Linux: "/memfd:NAME (deleted)".
+      size_t n = klog::Format(path.data, vfs::kMaxPathLength + 1, "/%s (deleted)", memfd->name());
+      return CopyTarget(path.data, n, out);
+    }
     RefPtr<Vnode> root = ReaderRoot();
     auto length = v->IsDirectory() ? vfs::PathOf(Mounts(), v, root.get(), path.span())
                                    : FindPathOfFile(v, root.get(), path.span());

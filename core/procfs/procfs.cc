@@ -324,7 +324,7 @@ class GlobalFile final : public vfs::SyntheticFile {
         // CLOCK_REALTIME counts from boot until there is an RTC driver.
         int64_t boot_ns = vfs::Now() - static_cast<int64_t>(hal::MonotonicNanos());
         stat.boot_time = boot_ns > 0 ? static_cast<uint64_t>(boot_ns) / kNanosPerSecond : 0;
-        stat.processes = Process::LastPid();
+        stat.processes = Process::IdsGiven();
         stat.procs_running = RunnableNow();
         RenderSystemStat(stat, out);
         break;

@@ -7,9 +7,11 @@
 #include "abi/linux/socket.h"
 #include "core/crypto/kernel_random.h"
 #include "core/fd/fd_table.h"
+#include "core/fd/lease.h"
 #include "core/fd/pipe.h"
 #include "core/proc/core_dump_hook.h"
 #include "core/proc/exec_image_cache.h"
+#include "core/proc/pid_allocator.h"
 #include "core/proc/process.h"
 #include "core/procfs/sys_dirs.h"
 #include "core/procfs/sysctl_text.h"
@@ -89,7 +91,6 @@ void Int(TextBuffer& out, int64_t v) { out.Printf("%ld\n", v); }
   void fn(TextBuffer& out) { Int(out, (value)); }
 
 // Values Tessera reports but does not let anyone change.
-READ_ONLY_INT(PidMax, 4194304)      // Linux's PID_MAX_LIMIT; Tessera never reuses a pid
 READ_ONLY_INT(RandomizeVaSpace, 0)  // mappings and stacks are placed without randomness
 READ_ONLY_INT(NgroupsMax, 65536)
 READ_ONLY_INT(ShmMax, static_cast<int64_t>(sysv::kMaxSegmentBytes))
@@ -113,10 +114,24 @@ void IpLocalPortRange(TextBuffer& out) {
 }
 
 // Writable: enforced by the kernel.
+// kernel.pid_max: pids wrap below it (core/proc/pid_allocator.h); Linux's
+// range [RESERVED_PIDS + 1, PID_MAX_LIMIT].
+void PidMax(TextBuffer& out) { Int(out, static_cast<int64_t>(Process::PidMax())); }
+Result<size_t> SetPidMax(uint64_t offset, kstd::Span<const uint8_t> in) {
+  return WriteInt(offset, in, PidAllocator::kMinMax, PidAllocator::kLimit,
+                  [](int64_t v) { (void)Process::SetPidMax(static_cast<uint64_t>(v)); });
+}
 void MaxMapCount(TextBuffer& out) { Int(out, static_cast<int64_t>(vm::MaxMapCount())); }
 Result<size_t> SetMaxMapCount(uint64_t offset, kstd::Span<const uint8_t> in) {
   return WriteInt(offset, in, 0, kIntMax,
                   [](int64_t v) { vm::SetMaxMapCount(static_cast<uint64_t>(v)); });
+}
+
+// fs.lease-break-time: seconds a lease holder has to give way (any int,
+// as Linux's proc_dointvec; at most 0 breaks at once).
+void LeaseBreakTime(TextBuffer& out) { Int(out, fd::LeaseBreakTime()); }
+Result<size_t> SetLeaseBreakTime(uint64_t offset, kstd::Span<const uint8_t> in) {
+  return WriteInt(offset, in, -kIntMax - 1, kIntMax, [](int64_t v) { fd::SetLeaseBreakTime(v); });
 }
 
 void MsgMax(TextBuffer& out) { Int(out, sysv::MsgMax()); }
@@ -227,7 +242,7 @@ constexpr Entry kKernel[] = {
     {"ngroups_max", 0444, NgroupsMax, nullptr},
     {"osrelease", 0444, OsRelease, nullptr},
     {"ostype", 0444, OsType, nullptr},
-    {"pid_max", 0444, PidMax, nullptr},
+    {"pid_max", 0644, PidMax, SetPidMax},
     {"randomize_va_space", 0444, RandomizeVaSpace, nullptr},
     {"sem", 0444, Sem, nullptr},
     {"shmall", 0444, ShmAll, nullptr},
@@ -240,6 +255,7 @@ constexpr Entry kKernelRandom[] = {
     {"uuid", 0444, Uuid, nullptr},
 };
 constexpr Entry kFs[] = {
+    {"lease-break-time", 0644, LeaseBreakTime, SetLeaseBreakTime},
     {"nr_open", 0444, NrOpen, nullptr},
     {"pipe-max-size", 0444, PipeMaxSize, nullptr},
 };

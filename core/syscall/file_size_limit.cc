@@ -11,9 +11,7 @@
 namespace core::syscall {
 namespace {
 
-uint64_t SoftLimit() {
-  return CurrentProcess()->resource_limit(linux_abi::kRlimitFsize).cur;
-}
+uint64_t SoftLimit() { return CurrentProcess()->resource_limit(linux_abi::kRlimitFsize).cur; }
 
 kstd::Error TooBig() {
   SendSignal(CurrentProcess(), linux_abi::kSigXfsz,

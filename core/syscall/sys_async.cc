@@ -107,13 +107,6 @@ void SendAsync(AsyncOwner owner, int signo, int32_t code, int32_t fd, int64_t ba
   g_queue_wake.WakeOne();
 }
 
-// The sender is installed once its thread runs.
-kstd::Result<void> EnableSender() {
-  TRY(StartThreadOnce());
-  fd::SetAsyncSignalSender(&SendAsync);
-  return kstd::Ok();
-}
-
 // F_SETOWN and F_SETOWN_EX: the owner must exist (a probe with signal 0).
 kstd::Result<void> SetOwner(fd::FileDescription* file, AsyncOwner owner) {
   if (owner.id < 0) return kstd::Error::kSearch;
@@ -168,5 +161,12 @@ kstd::Result<uint64_t> FcntlAsync(fd::FileDescription* file, int32_t cmd, uint64
 }
 
 void NoteAsyncEnabled(fd::FileDescription* file, int32_t fd) { file->set_async_fd(fd); }
+
+// The sender is installed once its thread runs.
+kstd::Result<void> EnableSender() {
+  TRY(StartThreadOnce());
+  fd::SetAsyncSignalSender(&SendAsync);
+  return kstd::Ok();
+}
 
 }  // namespace core::syscall

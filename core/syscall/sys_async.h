@@ -18,6 +18,10 @@ namespace core::syscall {
 /// thread could not start).
 kstd::Result<uint64_t> FcntlAsync(fd::FileDescription* file, int32_t cmd, uint64_t arg);
 
+/// Starts the "sigio" thread and installs the sender core/fd calls (for
+/// F_SETOWN and leases' break signals). Errors: kNoMemory.
+kstd::Result<void> EnableSender();
+
 /// F_SETFL turned O_ASYNC on through `fd`: its signals name that fd.
 void NoteAsyncEnabled(fd::FileDescription* file, int32_t fd);
 

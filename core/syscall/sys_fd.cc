@@ -12,7 +12,9 @@
 #include "core/syscall/file_size_limit.h"
 #include "core/syscall/sys_async.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/sys_lease.h"
 #include "core/syscall/sys_lock.h"
+#include "core/syscall/sys_memfd.h"
 #include "core/unsupported/refusals.h"
 #include "kstd/utility.h"
 
@@ -290,6 +292,10 @@ kstd::Result<uint64_t> SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
     case linux_abi::kFOfdSetLkW: return FcntlLock(file.get(), cmd, arg);
     case linux_abi::kFGetPipeSz: return TRY(fd::PipeSize(*file));
     case linux_abi::kFSetPipeSz: return TRY(fd::SetPipeSize(*file, static_cast<uint32_t>(arg)));
+    case linux_abi::kFSetLease:
+    case linux_abi::kFGetLease: return FcntlLease(file.get(), fd, cmd, arg);
+    case linux_abi::kFAddSeals:
+    case linux_abi::kFGetSeals: return FcntlSeals(file.get(), cmd, arg);
     default: return Refuse("fcntl", "cmd", static_cast<uint32_t>(cmd));
   }
 }

@@ -8,6 +8,8 @@
 #include "abi/linux/stat.h"
 #include "abi/linux/statfs.h"
 #include "abi/linux/time.h"
+#include "core/fd/lease.h"
+#include "core/fd/lease_break.h"
 #include "core/fd/vnode_file.h"
 #include "core/fs/remote_mounts.h"
 #include "core/fs/root.h"
@@ -155,7 +157,24 @@ kstd::Result<uint64_t> DoOpen(int32_t dirfd, uint64_t user_path, uint32_t flags,
   if ((flags & linux_abi::kOAccMode) == linux_abi::kOAccMode) return kstd::Error::kInvalid;
   Context ctx;
   TRY(ctx.Init(dirfd, IsRelative(path)));
-  auto file = TRY(vfs::OpenPath(ctx.get(), path.name(), flags, (mode & 07777) & ~Umask()));
+  // Leases: an open for writing (or truncating) breaks every lease on the
+  // file, an open for reading the write leases, before O_TRUNC truncates
+  // (so the path walk opens without it when a lease may be in the way).
+  const bool trunc_after_break =
+      fd::AnyLeases() && (flags & linux_abi::kOTrunc) != 0 && linux_abi::OpenWantsWrite(flags);
+  const uint32_t walk_flags = trunc_after_break ? flags & ~linux_abi::kOTrunc : flags;
+  auto file = TRY(vfs::OpenPath(ctx.get(), path.name(), walk_flags, (mode & 07777) & ~Umask()));
+  vfs::Vnode* v = file->vnode();
+  if (fd::AnyLeases() && v != nullptr) {
+    const bool want_write = linux_abi::OpenWantsWrite(flags) || (flags & linux_abi::kOTrunc) != 0;
+    TRY(fd::BreakLeases(*v, want_write, (flags & linux_abi::kONonBlock) != 0));
+  }
+  if (trunc_after_break && v != nullptr && v->type() == vfs::VnodeType::kRegular &&
+      v->GetAttr().size != 0) {
+    kstd::Result<void> truncated = v->Truncate(0);
+    v->NoteContentChanged();
+    TRY(truncated);
+  }
   uint32_t status = flags & (linux_abi::kOAccMode | linux_abi::kOAppend | linux_abi::kONonBlock |
                              linux_abi::kODirect | linux_abi::kONoAtime | linux_abi::kODsync |
                              linux_abi::kOLargeFile);
@@ -589,6 +608,7 @@ kstd::Result<uint64_t> SysLinuxTruncate(UserPtr<const char> path, int64_t length
   }
   TRY(posix::CheckAccess(CurrentProcess()->credentials(), v->Ownership(), posix::kMayWrite));
   TRY(CheckNewFileSize(static_cast<uint64_t>(length)));
+  TRY(fd::BreakLeases(*v, true, false));
   kstd::Result<void> truncated = v->Truncate(static_cast<uint64_t>(length));
   v->NoteContentChanged();
   return Result0(truncated);

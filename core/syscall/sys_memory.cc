@@ -2,8 +2,11 @@
 // and private mappings of regular files (a copy of the file's bytes taken at
 // mmap time: there is no page cache to share with, so later writes to the
 // file are not seen, which POSIX leaves unspecified for MAP_PRIVATE). Shared
-// file mappings are refused with ENODEV (counted in /proc/tessera/unsupported).
+// mappings of a memfd show the memfd's own memory object (core/fd/memfd.h);
+// other shared file mappings are refused with ENODEV (counted in
+// /proc/tessera/unsupported).
 
+#include "core/fd/memfd.h"
 #include "core/kernel/memory.h"
 #include "core/syscall/sys_common.h"
 #include "core/unsupported/refusals.h"
@@ -103,6 +106,34 @@ kstd::Result<void> FillFromFile(vm::VmObject* vmo, int32_t fd, int64_t offset, u
   return result;
 }
 
+// mmap(MAP_SHARED) of a memfd: its memory object itself. Null when `fd`
+// is not a memfd (the caller goes on as for any file). Errors: EACCES (not
+// open for reading; PROT_WRITE without write access), EPERM (PROT_WRITE on
+// a write-sealed memfd), and the address space's.
+kstd::Result<uint64_t> MapMemfd(int32_t fd, uint64_t addr, uint64_t size, int32_t flags,
+                                int64_t offset, vm::Prot vprot, bool* handled) {
+  *handled = false;
+  if (fd < 0) return kstd::Error::kBadHandle;
+  auto file = TRY(CurrentProcess()->fds()->Get(fd));
+  fd::MemfdVnode* memfd = fd::MemfdVnode::From(file->vnode());
+  if (memfd == nullptr) return uint64_t{0};
+  *handled = true;
+  if (!file->readable()) return kstd::Error::kAccess;
+  if (offset < 0) return kstd::Error::kInvalid;
+  vm::MapFlags mflags = 0;
+  uint64_t at = kstd::AlignDown(addr, kPage);
+  if (flags & kMapFixedNoReplace) {
+    mflags |= vm::kMapFixed;
+    at = addr;
+  }
+  const bool replace = (flags & kMapFixed) != 0;
+  if (replace) at = addr;
+  auto mapped = memfd->MapShared(CurrentProcess()->aspace(), at, static_cast<uint64_t>(offset),
+                                 size, vprot, mflags, file->writable(), replace);
+  if (mapped.is_error()) return VmError(mapped.error());
+  return mapped.value();
+}
+
 }  // namespace
 
 kstd::Result<uint64_t> SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot, int32_t flags,
@@ -120,6 +151,11 @@ kstd::Result<uint64_t> SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot
   if (size < length) return kstd::Error::kNoMemory;
   if ((flags & (kMapFixed | kMapFixedNoReplace)) != 0 && (addr & (kPage - 1)) != 0) {
     return kstd::Error::kInvalid;
+  }
+  if ((flags & kMapAnonymous) == 0 && sharing == kMapShared) {
+    bool handled = false;
+    auto mapped = MapMemfd(fd, addr, size, flags, offset, vprot, &handled);
+    if (handled || mapped.is_error()) return mapped;
   }
   auto vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), size));
   if ((flags & kMapAnonymous) == 0) {

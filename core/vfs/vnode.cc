@@ -357,9 +357,19 @@ OpenFile::OpenFile(kstd::RefPtr<Vnode> vnode, uint32_t flags)
     : vnode_(kstd::Move(vnode)), flags_(flags) {
   if (vnode_ && vnode_->fs() != nullptr) vnode_->fs()->Pin();
   if (CountsAsWriter(vnode_.get(), flags_)) vnode_->fs()->AddWriter();
+  if (vnode_ && vnode_->type() == VnodeType::kRegular) {
+    uint64_t* count =
+        linux_abi::OpenWantsWrite(flags_) ? &vnode_->open_writers_ : &vnode_->open_readers_;
+    __atomic_add_fetch(count, 1, __ATOMIC_SEQ_CST);
+  }
 }
 
 OpenFile::~OpenFile() {
+  if (vnode_ && vnode_->type() == VnodeType::kRegular) {
+    uint64_t* count =
+        linux_abi::OpenWantsWrite(flags_) ? &vnode_->open_writers_ : &vnode_->open_readers_;
+    __atomic_sub_fetch(count, 1, __ATOMIC_SEQ_CST);
+  }
   if (CountsAsWriter(vnode_.get(), flags_)) vnode_->fs()->RemoveWriter();
   if (vnode_ && vnode_->fs() != nullptr) vnode_->fs()->Unpin();
 }

@@ -281,6 +281,11 @@ class Vnode : public kstd::RefCounted<Vnode> {
   /// (exec images, core/proc/exec_image_cache.h) compare it.
   uint64_t content_version() const { return __atomic_load_n(&content_version_, __ATOMIC_ACQUIRE); }
   void NoteContentChanged() { __atomic_fetch_add(&content_version_, 1, __ATOMIC_ACQ_REL); }
+  /// Open files of a regular file: those open for writing and those open
+  /// for reading only (Linux's i_writecount and i_readcount; leases check
+  /// them, core/fd/lease.h). OpenFile counts itself.
+  uint64_t open_writers() const { return __atomic_load_n(&open_writers_, __ATOMIC_SEQ_CST); }
+  uint64_t open_readers() const { return __atomic_load_n(&open_readers_, __ATOMIC_SEQ_CST); }
   /// True while a file system is mounted on this directory.
   bool is_mount_point() const { return __atomic_load_n(&mount_count_, __ATOMIC_ACQUIRE) != 0; }
 
@@ -408,12 +413,15 @@ class Vnode : public kstd::RefCounted<Vnode> {
 
  private:
   friend class MountTable;
+  friend class OpenFile;
 
   const kstd::RefPtr<FileSystem> fs_;
   const VnodeType type_;
   const uint64_t ino_;
   uint64_t content_version_ = 0;  // atomic
   int mount_count_ = 0;           // changed by MountTable under its lock
+  uint64_t open_writers_ = 0;     // atomic; OpenFile
+  uint64_t open_readers_ = 0;     // atomic; OpenFile
 };
 
 /// The VFS side of an open file: what Vnode::Open returns. The syscall

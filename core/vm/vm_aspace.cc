@@ -128,6 +128,7 @@ kstd::Result<uint64_t> VmAspace::DoMap(RefPtr<VmObject> vmo, uint64_t vmo_offset
       return Error::kInvalid;
     }
     TRY(CheckWritable(*vmo, shared, prot));
+    if ((flags & kMapNoWrite) != 0 && (prot & kProtWrite) != 0) return Error::kAccess;
     // A private region needs a VMO no one else can reach: ours if the caller
     // handed over its only reference (nobody can take a new one), else a clone.
     if (!shared && !vmo->is_physical() && vmo->ref_count() != 1) {
@@ -142,6 +143,7 @@ kstd::Result<uint64_t> VmAspace::DoMap(RefPtr<VmObject> vmo, uint64_t vmo_offset
   region->vmo_offset = vmo_offset;
   region->prot = prot;
   region->shared = shared;
+  region->no_write = (flags & kMapNoWrite) != 0;
   region->vmo = kstd::Move(vmo);
 
   DeadList dead;
@@ -223,6 +225,7 @@ void VmAspace::SplitLocked(uint64_t at, Spares* spares) {
   tail->vmo_offset = head->vmo_offset + (at - head->base);
   tail->prot = head->prot;
   tail->shared = head->shared;
+  tail->no_write = head->no_write;
   tail->vmo = head->vmo;
   // Register the tail before shrinking the head, so the VMO always sees every
   // page this aspace may have mapped. Page tables are unchanged.
@@ -302,6 +305,7 @@ kstd::Result<uint64_t> VmAspace::DuplicateShared(uint64_t old_addr, uint64_t new
   RefPtr<VmObject> vmo;
   uint64_t offset = 0;
   Prot prot = kProtNone;
+  MapFlags map_flags = kMapShared;
   {
     SpinLockGuard hold(lock_);
     if (destroyed_) return Error::kInvalid;
@@ -311,6 +315,7 @@ kstd::Result<uint64_t> VmAspace::DuplicateShared(uint64_t old_addr, uint64_t new
     vmo = region->vmo;
     offset = region->vmo_offset + (old_addr - region->base);
     prot = region->prot;
+    if (region->no_write) map_flags |= kMapNoWrite;
   }
   if ((flags & kRemapMayMove) == 0) return Error::kNoMemory;  // the old range stays where it is
   if (offset + new_size > vmo->size()) {
@@ -318,9 +323,9 @@ kstd::Result<uint64_t> VmAspace::DuplicateShared(uint64_t old_addr, uint64_t new
     TRY(vmo->Grow(offset + new_size));
   }
   if ((flags & kRemapFixed) != 0) {
-    return MapFixedReplace(new_addr, kstd::Move(vmo), offset, new_size, prot, kMapShared);
+    return MapFixedReplace(new_addr, kstd::Move(vmo), offset, new_size, prot, map_flags);
   }
-  return Map(kstd::Move(vmo), offset, new_size, prot, 0, kMapShared);
+  return Map(kstd::Move(vmo), offset, new_size, prot, 0, map_flags);
 }
 
 kstd::Result<uint64_t> VmAspace::Remap(uint64_t old_addr, uint64_t old_size, uint64_t new_size,
@@ -451,6 +456,7 @@ kstd::Result<void> VmAspace::Protect(uint64_t addr, uint64_t size, Prot prot) {
     const VmMapping& region = *regions_[i];
     if (region.is_guard()) return Error::kAccess;
     TRY(CheckWritable(*region.vmo, region.shared, prot));
+    if (region.no_write && (prot & kProtWrite) != 0) return Error::kAccess;
     covered = region.end();
   }
   // Only regions whose protection changes are split (as Linux's
@@ -502,6 +508,7 @@ kstd::Result<RefPtr<VmAspace>> VmAspace::Fork() {
     copy->vmo_offset = region.vmo_offset;
     copy->prot = region.prot;
     copy->shared = region.shared;
+    copy->no_write = region.no_write;
     if (!region.is_guard()) {
       if (region.shared || region.vmo->is_physical()) {
         copy->vmo = region.vmo;  // private physical regions are read-only: share

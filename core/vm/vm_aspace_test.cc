@@ -433,5 +433,40 @@ TEST_F(VmAspaceTest, DestroyReleasesEverythingAndEndsTheAspace) {
   aspace_->Destroy();  // idempotent
 }
 
+TEST_F(VmAspaceTest, NoWriteRegionsNeverBecomeWritableAndAreNotCounted) {
+  RefPtr<VmObject> vmo = NewAnon(2);
+  ASSERT_TRUE(vmo);
+  // A writable shared mapping counts; a kMapNoWrite one does not.
+  EXPECT_EQ(
+      aspace_->Map(vmo, 0, 2 * kPageSize, kRW, kAddr, kMapFixed | kMapShared | kMapNoWrite).error(),
+      Error::kAccess);
+  const uint64_t ro =
+      aspace_->Map(vmo, 0, 2 * kPageSize, kProtRead, kAddr, kMapFixed | kMapShared | kMapNoWrite)
+          .value();
+  EXPECT_EQ(vmo->shared_writable_mapping_count(), 0u);
+  const uint64_t rw =
+      aspace_->Map(vmo, 0, kPageSize, kProtRead, kAddr + 4 * kPageSize, kMapFixed | kMapShared)
+          .value();
+  EXPECT_EQ(vmo->shared_writable_mapping_count(), 1u);
+  // mprotect cannot add write to the no-write region, nor to a split of it.
+  EXPECT_EQ(aspace_->Protect(ro, kPageSize, kRW).error(), Error::kAccess);
+  EXPECT_TRUE(aspace_->Protect(ro, kPageSize, kProtNone).ok());  // splits it
+  EXPECT_EQ(aspace_->Protect(ro + kPageSize, kPageSize, kRW).error(), Error::kAccess);
+  EXPECT_EQ(vmo->shared_writable_mapping_count(), 1u);
+  EXPECT_TRUE(aspace_->Protect(rw, kPageSize, kRW).ok());
+  // Fork keeps both kinds.
+  kstd::Result<RefPtr<VmAspace>> child = aspace_->Fork();
+  ASSERT_TRUE(child.ok());
+  EXPECT_EQ(vmo->shared_writable_mapping_count(), 2u);
+  EXPECT_EQ(child.value()->Protect(ro + kPageSize, kPageSize, kRW).error(), Error::kAccess);
+  // A duplicate by mremap(old_size 0) stays no-write.
+  kstd::Result<uint64_t> dup = aspace_->Remap(ro + kPageSize, 0, kPageSize, kRemapMayMove);
+  ASSERT_TRUE(dup.ok());
+  EXPECT_EQ(aspace_->Protect(dup.value(), kPageSize, kRW).error(), Error::kAccess);
+  child.value()->Destroy();
+  EXPECT_TRUE(aspace_->Unmap(rw, kPageSize).ok());
+  EXPECT_EQ(vmo->shared_writable_mapping_count(), 0u);
+}
+
 }  // namespace
 }  // namespace core::vm::testing

@@ -26,6 +26,7 @@ struct VmMapping {
   uint64_t vmo_offset = 0;
   Prot prot = kProtNone;
   bool shared = false;         // kMapShared: Fork shares the VMO instead of cloning
+  bool no_write = false;       // kMapNoWrite: never writable (Protect gives kAccess)
   kstd::RefPtr<VmObject> vmo;  // nullptr: a guard region (no access, ever)
   kstd::ListNode vmo_node;     // on vmo->mappings_ (guarded by the VMO lock)
 

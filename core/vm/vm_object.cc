@@ -106,6 +106,15 @@ size_t VmObject::mapping_count() const {
   return mappings_.size();
 }
 
+size_t VmObject::shared_writable_mapping_count() const {
+  SpinLockGuard guard(lock_);
+  size_t count = 0;
+  mappings_.ForEach([&](VmMapping* m) {
+    if (m->shared && !m->no_write) ++count;
+  });
+  return count;
+}
+
 kstd::Result<RefPtr<VmObject>> VmObject::CloneCow(uint64_t offset, uint64_t size) {
   if (physical_) return Error::kNotSupported;
   if (!PageRange(offset, size, size_)) return Error::kInvalid;

@@ -112,6 +112,9 @@ class VmObject final : public KernelObject {
 
   /// Mappings registered (for tests and diagnostics).
   size_t mapping_count() const;
+  /// Shared mappings that are or may become writable (not kMapNoWrite):
+  /// what Linux counts in i_mmap_writable, for memfd's F_SEAL_WRITE.
+  size_t shared_writable_mapping_count() const;
 
  private:
   friend class VmAspace;

@@ -51,7 +51,11 @@ inline constexpr MapFlags kMapFixed = 1u << 0;
 /// Share the VMO: writes are seen by every mapping of it, and Fork gives the
 /// child the same VMO. Without it the mapping is private (copy-on-write).
 inline constexpr MapFlags kMapShared = 1u << 1;
-inline constexpr MapFlags kMapFlagsAll = kMapFixed | kMapShared;
+/// The region may never become writable (Linux's VMA without VM_MAYWRITE: a
+/// shared mapping of a file not open for writing, or of a write-sealed
+/// memfd): Map with kProtWrite and Protect adding it give kAccess.
+inline constexpr MapFlags kMapNoWrite = 1u << 2;
+inline constexpr MapFlags kMapFlagsAll = kMapFixed | kMapShared | kMapNoWrite;
 
 /// VmAspace::Remap flags (mremap's MREMAP_MAYMOVE and MREMAP_FIXED).
 using RemapFlags = uint32_t;

@@ -41,5 +41,9 @@ extern const Case kSysctlCases[];  // /proc/sys and vm.max_map_count
 extern const int kSysctlCaseCount;
 extern const Case kLockCases[];  // fcntl record and OFD locks, flock, /proc/locks
 extern const int kLockCaseCount;
+extern const Case kMemfdCases[];  // memfd_create, file seals
+extern const int kMemfdCaseCount;
+extern const Case kLeaseCases[];  // fcntl F_SETLEASE/F_GETLEASE, lease breaks
+extern const int kLeaseCaseCount;
 
 }  // namespace posix_test

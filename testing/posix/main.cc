@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
       {posix_test::kSysctlCases, posix_test::kSysctlCaseCount},
       {posix_test::kCoreCases, posix_test::kCoreCaseCount},
       {posix_test::kLockCases, posix_test::kLockCaseCount},
+      {posix_test::kMemfdCases, posix_test::kMemfdCaseCount},
+      {posix_test::kLeaseCases, posix_test::kLeaseCaseCount},
   };
   for (const auto& t : tables) {
     for (int i = 0; i < t.count && n < 512; ++i) all[n++] = t.cases[i];

@@ -319,6 +319,82 @@ const char* MaxMapCountEnforced() {
   return nullptr;
 }
 
+// kernel.pid_max: root writes values in [301, 4194304] (EINVAL outside);
+// others may not open it for writing. On Tessera only (the host's value
+// is the whole machine's): a low pid_max makes pids wrap to 300, skip live
+// ones, and fork fail with EAGAIN once none is free.
+const char* PidMaxBody() {
+  const char* path = "/proc/sys/kernel/pid_max";
+  const long old_max = ReadLong(path);
+  CHECK(old_max >= 301 && old_max <= 4194304);
+  char text[32];
+  snprintf(text, sizeof text, "%ld\n", old_max);
+  CHECK_EQ(WriteSysctl(path, text), static_cast<ssize_t>(strlen(text)));  // the same value
+  CHECK_ERRNO(WriteSysctl(path, "300\n"), EINVAL);
+  CHECK_ERRNO(WriteSysctl(path, "4194305\n"), EINVAL);
+  CHECK_ERRNO(WriteSysctl(path, "0\n"), EINVAL);
+  CHECK_ERRNO(WriteSysctl(path, "many\n"), EINVAL);
+  CHECK_EQ(ReadLong(path), old_max);
+  if (!OnTessera()) return nullptr;
+  // 60 pids: [300, 360); children wait on a pipe until it closes.
+  CHECK(WriteSysctl(path, "360\n") == 4);
+  int gate[2];
+  CHECK(pipe(gate) == 0);
+  pid_t kids[80];
+  int count = 0;
+  int fork_errno = 0;
+  while (count < 80) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(gate[1]);
+      char c;
+      (void)!read(gate[0], &c, 1);
+      _exit(0);
+    }
+    if (pid < 0) {
+      fork_errno = errno;
+      break;
+    }
+    kids[count++] = pid;
+  }
+  close(gate[1]);
+  close(gate[0]);
+  bool in_range = true, distinct = true;
+  for (int i = 0; i < count; ++i) {
+    in_range = in_range && kids[i] >= 300 && kids[i] < 360;
+    for (int j = 0; j < i; ++j) distinct = distinct && kids[i] != kids[j];
+  }
+  for (int i = 0; i < count; ++i) waitpid(kids[i], nullptr, 0);
+  // A freed pid is taken again.
+  pid_t again = fork();
+  if (again == 0) _exit(0);
+  bool reused = again >= 300 && again < 360;
+  if (again > 0) waitpid(again, nullptr, 0);
+  CHECK(WriteSysctl(path, text) > 0);  // back
+  CHECK(in_range);
+  CHECK(distinct);
+  CHECK(count > 0 && count < 60);  // a few of [300, 360) may be taken by others
+  CHECK_EQ(fork_errno, EAGAIN);
+  CHECK(reused);
+  return nullptr;
+}
+
+const char* SysctlPidMax() {
+  if (const char* why = PidMaxBody(); why != nullptr) return why;
+  // Not root: no opening for writing (a host without other uids skips it).
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    if (setuid(65534) != 0) _exit(0);
+    int fd = open("/proc/sys/kernel/pid_max", O_WRONLY);
+    _exit(fd < 0 && errno == EACCES ? 0 : 1);
+  }
+  int status;
+  CHECK(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  return nullptr;
+}
+
 }  // namespace
 
 const Case kSysctlCases[] = {
@@ -328,6 +404,7 @@ const Case kSysctlCases[] = {
     {"sysctl_msg_limits_enforced", SysctlMsgLimitsEnforced},
     {"sysctl_max_map_count_writes", SysctlMaxMapCountWrites},
     {"max_map_count_enforced", MaxMapCountEnforced},
+    {"sysctl_pid_max", SysctlPidMax},
 };
 const int kSysctlCaseCount = sizeof kSysctlCases / sizeof kSysctlCases[0];
 
