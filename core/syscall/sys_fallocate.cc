@@ -4,6 +4,7 @@
 // for it.
 
 #include "core/fd/memfd.h"
+#include "core/syscall/file_size_limit.h"
 #include "core/syscall/sys_common.h"
 #include "core/unsupported/refusals.h"
 #include "core/vfs/vnode.h"
@@ -31,6 +32,9 @@ kstd::Result<uint64_t> SysLinuxFallocate(int32_t fd, int32_t mode, int64_t offse
   if (memfd == nullptr) {
     return Refuse("fallocate", "file_system", flags, kstd::Error::kOperationNotSupported);
   }
+  // RLIMIT_FSIZE (inode_newsize_ok) for a fallocate that grows the file.
+  uint64_t end = static_cast<uint64_t>(offset) + static_cast<uint64_t>(length);
+  if ((flags & fd::kFallocKeepSize) == 0 && end > v->GetAttr().size) TRY(CheckNewFileSize(end));
   TRY(memfd->Allocate(flags, static_cast<uint64_t>(offset), static_cast<uint64_t>(length)));
   v->NoteContentChanged();
   return 0;
