@@ -16,6 +16,7 @@ PACKAGES=(
   grub-pc-bin grub-common xorriso mtools   # grub-mkrescue for the boot ISO
   qemu-system-x86      # the q35 machine
   busybox-static cpio e2fsprogs            # the shell; the initramfs; the root disk
+  e2fsck-static                            # /sbin/e2fsck in Tessera's root file system
   fakeroot                                 # file owners in the initramfs and disk images
   python3 clang-format                     # ci/check_layers.py, ci/check_format.sh
   dpkg-dev debian-archive-keyring          # dpkg-source and the key for lwIP's source

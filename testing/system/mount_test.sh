@@ -5,7 +5,9 @@
 # the block-device nodes read through a driver init starts for the kernel
 # (the superblock's magic, aligned and not; blockdev and fdisk -l; the
 # mounted root disk gives EBUSY; an unaligned raw write to the boot sector
-# reads back and reaches the image; a disk held open is not mounted), mount's refusals (not a block device, the root
+# reads back and reaches the image; a disk held open is not mounted), mke2fs
+# and Debian's static e2fsck on a third disk (/dev/vdc), losetup and mount -o
+# loop of an image on the root, mount's refusals (not a block device, the root
 # disk), mount -t ext2 /dev/vdb (init, the mount agent, starts a driver and
 # an ext2 server that mount there), /proc/mounts, a known file read, new
 # files written, umount refused while a cwd is inside, a second mount of the
@@ -34,7 +36,12 @@ second="$dir/second.img"
 cp --sparse=always "$second_image" "$second"
 chmod u+w "$second"
 
-start 1 --disk "$root_disk" --disk2 "$second" --timeout 900
+third="$dir/third.img"
+rm -f "$third"
+truncate -s 16M "$third"
+
+start 1 --disk "$root_disk" --disk2 "$second" --timeout 900 \
+  -- -drive "file=$third,if=none,format=raw,id=disk3" -device "virtio-blk-pci,drive=disk3,disable-legacy=on"
 booted=0
 if booted_to_disk; then
   booted=1
@@ -65,6 +72,9 @@ if booted_to_disk; then
     umount /mnt/l && echo loop-umount-ok; sleep 1; losetup /dev/loop0; echo status-rc=$?'
   run loopauto 'mount -o loop /root/loop.img /mnt/l && echo auto-ok; cat /mnt/l/hello; losetup -a;
     umount /mnt/l && sleep 1; losetup -a; echo loopauto-end; sync'
+  run mkfs 'mke2fs -F /dev/vdc > /dev/null && echo mke2fs-ok; e2fsck -n /dev/vdc; echo fsck-rc=$?;
+    mkdir -p /mnt/d3 && mount -t ext2 /dev/vdc /mnt/d3 && echo made-by-mke2fs > /mnt/d3/f && umount /mnt/d3 && echo d3-ok;
+    sleep 1; e2fsck -fn /dev/vdc; echo fsck2-rc=$?'
   printf '%s\n' 'poweroff' >&3
 fi
 finish 1
@@ -122,6 +132,9 @@ check "losetup -d of a mounted loop detaches it only after umount (autoclear); t
 check "mount -o loop finds a free loop device, losetup -a lists it, umount frees it" \
   bash -c 'grep -qx auto-ok <<< "$1" && grep -qx "inside a loop" <<< "$1" &&
     test "$(grep -c "^/dev/loop0: 0 /root/loop.img" <<< "$1")" -eq 1 && grep -qx loopauto-end <<< "$1"' _ "$(section loopauto)"
+check "mke2fs /dev/vdc, then Debian's e2fsck -n in the guest finds it clean, before and after a mount wrote a file" \
+  bash -c 'grep -qx mke2fs-ok <<< "$1" && grep -qx fsck-rc=0 <<< "$1" && grep -qx d3-ok <<< "$1" &&
+    grep -qx fsck2-rc=0 <<< "$1"' _ "$(section mkfs)"
 check "no kernel panic" lacks "KERNEL PANIC|KERNEL EXCEPTION"
 check "QEMU ended by the kernel's power-off (exit 1)" test "$status" -eq 1
 
@@ -137,6 +150,10 @@ disk="$dir/loop.img"
 fsck_disk "of the loop image the guest made and wrote through /dev/loop0"
 check "host: debugfs reads /hello of the loop image" \
   bash -c 'test "$(debugfs -R "cat /hello" "$1" 2> /dev/null)" = "inside a loop"' _ "$dir/loop.img"
+disk="$third"
+fsck_disk "of the third disk, made by the guest's mke2fs"
+check "host: debugfs reads /f of the third disk" \
+  bash -c 'test "$(debugfs -R "cat /f" "$1" 2> /dev/null)" = made-by-mke2fs' _ "$third"
 
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
