@@ -718,6 +718,15 @@ void Process::Kill(int wait_status) {
 }
 
 void Process::OnThreadExit(sched::Thread* thread) {
+  // Off the process's address space before leaving its thread list: once
+  // that list is empty, the last thread's TearDown destroys the address
+  // space, and this thread may still be switched to (to finish exiting)
+  // after that. A switch to a destroyed page table, whose kernel half is
+  // gone, made the next interrupt triple-fault the machine.
+  if (thread == sched::Current()) {
+    thread->page_table_root_ = 0;
+    hal::SwitchAddressSpace(0);
+  }
   {
     SpinLockGuard signals(signal_lock_);
     delete LinuxOf(thread).signals;

@@ -309,8 +309,10 @@ class Process final : public KernelObject {
   /// mode or blocking point. Idempotent (the first status wins).
   void Kill(int wait_status);
 
-  /// Called by each of its threads as it exits; the last one tears the process
-  /// down (handles closed, address space released, kSignalTerminated raised).
+  /// Called by each of its threads as it exits (`thread` is the caller); the
+  /// last one tears the process down (handles closed, address space
+  /// released, kSignalTerminated raised). Each moves to the kernel's address
+  /// space first: it may run again after the last one's teardown.
   void OnThreadExit(sched::Thread* thread);
 
   /// Removes a terminated child from the process table (wait4 reaped it).

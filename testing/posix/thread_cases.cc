@@ -283,6 +283,43 @@ const char* ThreadExitGroupEndsProcess() {
   return nullptr;
 }
 
+// Threads ending together, over and over: while one thread is between
+// leaving its process's thread list and its last switch away, the last one
+// may tear the address space down; the first must not come back onto it
+// (it did: a switch to a destroyed page table, whose kernel half is gone,
+// and the next interrupt triple-faulted the machine).
+void* SpinThenExit(void* arg) {
+  volatile uint64_t n = reinterpret_cast<uintptr_t>(arg);
+  while (n > 0) n = n - 1;
+  pthread_exit(nullptr);  // the libc's thread list stays whole (a raw exit would not)
+}
+
+unsigned g_exit_round = 0;
+
+const char* ThreadsExitingTogether() {
+  for (int round = 0; round < 150; ++round) {
+    g_exit_round = static_cast<unsigned>(round);
+    int st = RunInChild([] {
+      srand(g_exit_round);  // each round its own spins
+      pthread_t t[6];
+      for (int i = 0; i < 6; ++i) {
+        uintptr_t work = 20000 + static_cast<uintptr_t>(rand() % 60000);
+        pthread_create(&t[i], nullptr, SpinThenExit, reinterpret_cast<void*>(work));
+      }
+      // exit_group while the threads spin or end, or after pthread_join
+      // (which returns once a thread's clear-tid word is cleared, while the
+      // thread is still on its way out of the kernel).
+      if (rand() % 2 == 0) {
+        for (auto& x : t) pthread_join(x, nullptr);
+      }
+      exit(0);
+    });
+    CHECK(WIFEXITED(st));
+    CHECK_EQ(WEXITSTATUS(st), 0);
+  }
+  return nullptr;
+}
+
 void* ExitThreeLater(void*) {
   SleepMs(50);
   syscall(SYS_exit, 3);  // the last thread, exit(2): the process ends
@@ -538,6 +575,7 @@ const Case kThreadCases[] = {
     {"kill_goes_to_unblocking_thread", ProcessSignalGoesToUnblockingThread},
     {"thread_exit_group_status", ThreadExitGroupEndsProcess},
     {"main_thread_exits_first", MainThreadExitsFirst},
+    {"threads_exiting_together", ThreadsExitingTogether},
     {"execve_from_thread", ExecveFromThread},
     {"fatal_signal_kills_all_threads", FatalSignalKillsAllThreads},
     {"robust_mutex_dead_thread", RobustMutexOfDeadThread},
