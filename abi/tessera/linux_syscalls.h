@@ -272,6 +272,8 @@
     (clock, tp))                                                                                   \
   X(228, LinuxClockGettime, kInterrupted, (int32_t clock, OUT_PTR(linux_abi::Timespec) tp),        \
     (clock, tp))                                                                                   \
+  X(229, LinuxClockGetres, kInterrupted, (int32_t clock, OUT_PTR(linux_abi::Timespec) res),        \
+    (clock, res))                                                                                  \
   X(230, LinuxClockNanosleep, kRestartNoHand,                                                      \
     (int32_t clock, int32_t flags, IN_PTR(linux_abi::Timespec) req,                                \
      OUT_PTR(linux_abi::Timespec) rem),                                                            \
