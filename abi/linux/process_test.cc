@@ -157,6 +157,8 @@ TEST(AuxvAbiTest, EntryTypes) {
 TEST(PrctlAbiTest, OptionsAndArchCodes) {
   EXPECT_SAME_VALUE(kPrSetName, PR_SET_NAME);
   EXPECT_SAME_VALUE(kPrGetName, PR_GET_NAME);
+  EXPECT_SAME_VALUE(kPrSetTimerslack, PR_SET_TIMERSLACK);
+  EXPECT_SAME_VALUE(kPrGetTimerslack, PR_GET_TIMERSLACK);
   EXPECT_SAME_VALUE(kArchSetFs, ARCH_SET_FS);
   EXPECT_SAME_VALUE(kArchGetFs, ARCH_GET_FS);
 }

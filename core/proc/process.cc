@@ -395,6 +395,8 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
     delete frame_copy;
     return kstd::Error::kNoMemory;
   }
+  if (sched::Current()->owner_state() != nullptr)
+    linux_state->InheritFrom(LinuxOf(sched::Current()));
   auto created = sched::Thread::Create(name_, child.get(), UserThreadStart, nullptr);
   if (created.is_error()) {
     delete linux_state;
@@ -458,6 +460,8 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame
     delete frame_copy;
     return kstd::Error::kNoMemory;
   }
+  if (sched::Current()->owner_state() != nullptr)
+    linux_state->InheritFrom(LinuxOf(sched::Current()));
   auto created = sched::Thread::Create(name_, this, UserThreadStart, nullptr);
   if (created.is_error()) {
     delete linux_state;

@@ -1,7 +1,9 @@
 // /proc/<pid>/: the directory of a process, its files (stat, status,
-// cmdline, ...), its symbolic links (exe, cwd, root) and fd/ with one link
-// per open file descriptor. Every vnode names its process by pid and looks
-// it up on each use, so one that outlives its process fails with kNotFound.
+// cmdline, ...), its symbolic links (exe, cwd, root), fd/ with one link
+// per open file descriptor and task/ (task_dir.cc). The same directory made
+// with a tid is /proc/<pid>/task/<tid>/: stat and status show that thread.
+// Every vnode names its process by pid and looks it up on each use, so one
+// that outlives its process fails with kNotFound.
 
 #include "core/fd/fd_table.h"
 #include "core/fd/file.h"
@@ -63,8 +65,9 @@ void OwnByProcess(Vnode* v, uint64_t pid) {
 
 class PidFile final : public vfs::SyntheticFile {
  public:
-  PidFile(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode, uint64_t pid, PidFileKind kind)
-      : SyntheticFile(kstd::Move(fs), ino, mode), pid_(pid), kind_(kind) {}
+  PidFile(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode, uint64_t pid, uint64_t tid,
+          PidFileKind kind)
+      : SyntheticFile(kstd::Move(fs), ino, mode), pid_(pid), tid_(tid), kind_(kind) {}
 
   Result<void> Render(TextBuffer& out) override {
     RefPtr<Process> p = TRY(FindProcess(pid_));
@@ -73,7 +76,11 @@ class PidFile final : public vfs::SyntheticFile {
       case PidFileKind::kStatus:
       case PidFileKind::kStatm: {
         ProcessView view;
-        FillView(p.get(), &view);
+        if (tid_ != 0) {
+          TRY(FillThreadView(p.get(), tid_, &view));
+        } else {
+          FillView(p.get(), &view);
+        }
         if (kind_ == PidFileKind::kStat) RenderStat(view, out);
         if (kind_ == PidFileKind::kStatus) RenderStatus(view, out);
         if (kind_ == PidFileKind::kStatm) RenderStatm(view, out);
@@ -118,6 +125,7 @@ class PidFile final : public vfs::SyntheticFile {
 
  private:
   const uint64_t pid_;
+  const uint64_t tid_;  // 0: the process
   const PidFileKind kind_;
 };
 
@@ -332,16 +340,7 @@ class FdDir final : public Vnode {
 
   // Cursor: 1 ".", 2 "..", 3 + fd after that fd.
   Result<void> ReadDir(uint64_t* cursor, vfs::DirSink& sink) override {
-    if (*cursor < 1) {
-      if (!sink.Emit(vfs::DirEntry{ino(), VnodeType::kDirectory, Name("."), 1})) return kstd::Ok();
-      *cursor = 1;
-    }
-    if (*cursor < 2) {
-      if (!sink.Emit(vfs::DirEntry{parent_->ino(), VnodeType::kDirectory, Name(".."), 2})) {
-        return kstd::Ok();
-      }
-      *cursor = 2;
-    }
+    if (!EmitDotEntries(ino(), parent_->ino(), cursor, sink)) return kstd::Ok();
     RefPtr<Process> p = Process::FindByPid(pid_);
     if (!p) return kstd::Ok();
     // 2 KiB: on the heap, not the kernel stack.
@@ -370,6 +369,8 @@ class FdDir final : public Vnode {
   const RefPtr<Vnode> parent_;
 };
 
+enum class PidDirKind : uint8_t { kFd, kTask };
+
 struct PidEntry {
   const char* name;
   VnodeType type;
@@ -377,33 +378,39 @@ struct PidEntry {
   // One of these, by type:
   PidFileKind file;
   PidLinkKind link;
+  PidDirKind dir;
+  // Whether /proc/<pid>/task/<tid>/ has it too (Linux's has no task/).
+  bool per_thread;
 };
 
 constexpr PidEntry kPidEntries[] = {
-    {"cmdline", VnodeType::kRegular, 0444, PidFileKind::kCmdline, {}},
-    {"comm", VnodeType::kRegular, 0444, PidFileKind::kComm, {}},
-    {"cwd", VnodeType::kSymlink, 0777, {}, PidLinkKind::kCwd},
-    {"environ", VnodeType::kRegular, 0400, PidFileKind::kEnviron, {}},
-    {"exe", VnodeType::kSymlink, 0777, {}, PidLinkKind::kExe},
-    {"fd", VnodeType::kDirectory, 0500, {}, {}},
-    {"limits", VnodeType::kRegular, 0444, PidFileKind::kLimits, {}},
-    {"maps", VnodeType::kRegular, 0444, PidFileKind::kMaps, {}},
-    {"mounts", VnodeType::kRegular, 0444, PidFileKind::kMounts, {}},
-    {"root", VnodeType::kSymlink, 0777, {}, PidLinkKind::kRoot},
-    {"stat", VnodeType::kRegular, 0444, PidFileKind::kStat, {}},
-    {"statm", VnodeType::kRegular, 0444, PidFileKind::kStatm, {}},
-    {"status", VnodeType::kRegular, 0444, PidFileKind::kStatus, {}},
-    {"tessera", VnodeType::kRegular, 0444, PidFileKind::kTessera, {}},
+    {"cmdline", VnodeType::kRegular, 0444, PidFileKind::kCmdline, {}, {}, true},
+    {"comm", VnodeType::kRegular, 0444, PidFileKind::kComm, {}, {}, true},
+    {"cwd", VnodeType::kSymlink, 0777, {}, PidLinkKind::kCwd, {}, true},
+    {"environ", VnodeType::kRegular, 0400, PidFileKind::kEnviron, {}, {}, true},
+    {"exe", VnodeType::kSymlink, 0777, {}, PidLinkKind::kExe, {}, true},
+    {"fd", VnodeType::kDirectory, 0500, {}, {}, PidDirKind::kFd, true},
+    {"limits", VnodeType::kRegular, 0444, PidFileKind::kLimits, {}, {}, true},
+    {"maps", VnodeType::kRegular, 0444, PidFileKind::kMaps, {}, {}, true},
+    {"mounts", VnodeType::kRegular, 0444, PidFileKind::kMounts, {}, {}, true},
+    {"root", VnodeType::kSymlink, 0777, {}, PidLinkKind::kRoot, {}, true},
+    {"stat", VnodeType::kRegular, 0444, PidFileKind::kStat, {}, {}, true},
+    {"statm", VnodeType::kRegular, 0444, PidFileKind::kStatm, {}, {}, true},
+    {"status", VnodeType::kRegular, 0444, PidFileKind::kStatus, {}, {}, true},
+    {"task", VnodeType::kDirectory, 0555, {}, {}, PidDirKind::kTask, false},
+    {"tessera", VnodeType::kRegular, 0444, PidFileKind::kTessera, {}, {}, false},
 };
 constexpr size_t kPidEntryCount = sizeof(kPidEntries) / sizeof(kPidEntries[0]);
 
 class PidDir final : public Vnode {
  public:
-  PidDir(RefPtr<vfs::FileSystem> fs, uint64_t pid, RefPtr<Vnode> parent)
-      : Vnode(kstd::Move(fs), VnodeType::kDirectory, PidIno(pid, 0), 0555, 0, 0, 0),
+  PidDir(RefPtr<vfs::FileSystem> fs, uint64_t pid, uint64_t tid, RefPtr<Vnode> parent)
+      : Vnode(kstd::Move(fs), VnodeType::kDirectory, tid != 0 ? TaskIno(tid, 0) : PidIno(pid, 0),
+              0555, 0, 0, 0),
         pid_(pid),
+        tid_(tid),
         parent_(kstd::Move(parent)) {
-    attr_.nlink = 3;  // ".", its entry in /proc, fd/..
+    attr_.nlink = tid != 0 ? 3 : 4;  // ".", its entry in /proc, fd/.. (and task/..)
     StampTimes(&attr_);
     OwnByProcess(this, pid);
   }
@@ -414,19 +421,23 @@ class PidDir final : public Vnode {
     if (name.IsDotDot()) return parent_;
     for (size_t i = 0; i < kPidEntryCount; ++i) {
       const PidEntry& e = kPidEntries[i];
-      if (!(Name(e.name, kstd::StringLength(e.name)) == name)) continue;
-      if (!Process::FindByPid(pid_)) return kstd::Error::kNotFound;  // gone (reaped)
+      if (!Shown(e) || !(Name(e.name, kstd::StringLength(e.name)) == name)) continue;
+      RefPtr<Process> p = Process::FindByPid(pid_);
+      if (!p || (tid_ != 0 && !HasThread(p.get(), tid_))) return kstd::Error::kNotFound;  // gone
       RefPtr<vfs::FileSystem> fs = RefPtr<vfs::FileSystem>::FromRaw(this->fs());
-      uint64_t ino = PidIno(pid_, 1 + i);
+      uint64_t ino = Ino(1 + i);
       Vnode* v = nullptr;
       switch (e.type) {
         case VnodeType::kRegular:
-          v = new (kstd::nothrow) PidFile(kstd::Move(fs), ino, e.mode, pid_, e.file);
+          v = new (kstd::nothrow) PidFile(kstd::Move(fs), ino, e.mode, pid_, tid_, e.file);
           break;
         case VnodeType::kSymlink:
           v = new (kstd::nothrow) PidLink(kstd::Move(fs), ino, pid_, e.link);
           break;
         default:
+          if (e.dir == PidDirKind::kTask) {
+            return MakeTaskListDir(kstd::Move(fs), ino, pid_, RefPtr<Vnode>::FromRaw(this));
+          }
           v = new (kstd::nothrow) FdDir(kstd::Move(fs), ino, pid_, RefPtr<Vnode>::FromRaw(this));
           break;
       }
@@ -440,21 +451,13 @@ class PidDir final : public Vnode {
 
   // Cursor: 1 ".", 2 "..", 3 + i after the i-th entry.
   Result<void> ReadDir(uint64_t* cursor, vfs::DirSink& sink) override {
-    if (*cursor < 1) {
-      if (!sink.Emit(vfs::DirEntry{ino(), VnodeType::kDirectory, Name("."), 1})) return kstd::Ok();
-      *cursor = 1;
-    }
-    if (*cursor < 2) {
-      if (!sink.Emit(vfs::DirEntry{parent_->ino(), VnodeType::kDirectory, Name(".."), 2})) {
-        return kstd::Ok();
-      }
-      *cursor = 2;
-    }
+    if (!EmitDotEntries(ino(), parent_->ino(), cursor, sink)) return kstd::Ok();
     if (!Process::FindByPid(pid_)) return kstd::Ok();
     for (size_t i = *cursor - 2; i < kPidEntryCount; ++i) {
       const PidEntry& e = kPidEntries[i];
-      if (!sink.Emit(vfs::DirEntry{PidIno(pid_, 1 + i), e.type,
-                                   Name(e.name, kstd::StringLength(e.name)), i + 3})) {
+      if (!Shown(e)) continue;
+      if (!sink.Emit(
+              vfs::DirEntry{Ino(1 + i), e.type, Name(e.name, kstd::StringLength(e.name)), i + 3})) {
         return kstd::Ok();
       }
       *cursor = i + 3;
@@ -463,7 +466,11 @@ class PidDir final : public Vnode {
   }
 
  private:
+  bool Shown(const PidEntry& e) const { return tid_ == 0 || e.per_thread; }
+  uint64_t Ino(uint64_t slot) const { return tid_ != 0 ? TaskIno(tid_, slot) : PidIno(pid_, slot); }
+
   const uint64_t pid_;
+  const uint64_t tid_;  // 0: the process
   const RefPtr<Vnode> parent_;
 };
 
@@ -475,7 +482,15 @@ class PidDir final : public Vnode {
 kstd::Result<kstd::RefPtr<vfs::Vnode>> MakePidDir(kstd::RefPtr<vfs::FileSystem> fs, uint64_t pid,
                                                   kstd::RefPtr<vfs::Vnode> parent) {
   RefPtr<Vnode> dir =
-      kstd::AdoptRef<Vnode>(new (kstd::nothrow) PidDir(kstd::Move(fs), pid, kstd::Move(parent)));
+      kstd::AdoptRef<Vnode>(new (kstd::nothrow) PidDir(kstd::Move(fs), pid, 0, kstd::Move(parent)));
+  if (!dir) return kstd::Error::kNoMemory;
+  return dir;
+}
+
+kstd::Result<kstd::RefPtr<vfs::Vnode>> MakeTaskDir(kstd::RefPtr<vfs::FileSystem> fs, uint64_t pid,
+                                                   uint64_t tid, kstd::RefPtr<vfs::Vnode> parent) {
+  RefPtr<Vnode> dir = kstd::AdoptRef<Vnode>(
+      new (kstd::nothrow) PidDir(kstd::Move(fs), pid, tid, kstd::Move(parent)));
   if (!dir) return kstd::Error::kNoMemory;
   return dir;
 }

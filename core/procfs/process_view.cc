@@ -104,6 +104,18 @@ Result<uint64_t> ParseNumber(Name name) {
 
 size_t FormatNumber(char* out, uint64_t v) { return klog::Format(out, 24, "%lu", v); }
 
+bool EmitDotEntries(uint64_t self, uint64_t parent, uint64_t* cursor, vfs::DirSink& sink) {
+  if (*cursor < 1) {
+    if (!sink.Emit(vfs::DirEntry{self, vfs::VnodeType::kDirectory, Name("."), 1})) return false;
+    *cursor = 1;
+  }
+  if (*cursor < 2) {
+    if (!sink.Emit(vfs::DirEntry{parent, vfs::VnodeType::kDirectory, Name(".."), 2})) return false;
+    *cursor = 2;
+  }
+  return true;
+}
+
 size_t CopyTarget(const char* text, size_t length, kstd::Span<char> out) {
   __builtin_memcpy(out.data(), text, kstd::Min(length, out.size()));
   return length;

@@ -39,5 +39,7 @@ extern const Case kSysctlCases[];  // /proc/sys and vm.max_map_count
 extern const int kSysctlCaseCount;
 extern const Case kLockCases[];  // fcntl record and OFD locks, flock, /proc/locks
 extern const int kLockCaseCount;
+extern const Case kTaskCases[];  // /proc/<pid>/task, per-thread timer slack
+extern const int kTaskCaseCount;
 
 }  // namespace posix_test
