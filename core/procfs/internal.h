@@ -61,8 +61,37 @@ size_t FormatNumber(char* out, uint64_t v);
 /// ".." (`parent`) at 2, from `*cursor` on (advanced past what was
 /// emitted). False when the sink is full (the listing stops there).
 bool EmitDotEntries(uint64_t self, uint64_t parent, uint64_t* cursor, vfs::DirSink& sink);
+/// A directory under /proc/<pid>: names its process by pid, answers "."
+/// and ".." (its `parent`), and is stamped with the time it was made.
+class ProcessDir : public vfs::Vnode {
+ public:
+  kstd::Result<kstd::RefPtr<vfs::Vnode>> Lookup(vfs::Name name) final;
+
+ protected:
+  ProcessDir(kstd::RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode, uint32_t nlink,
+             uint64_t pid, kstd::RefPtr<vfs::Vnode> parent);
+  /// Lookup of a name other than "." and ".." (at most kMaxNameLength).
+  virtual kstd::Result<kstd::RefPtr<vfs::Vnode>> LookupEntry(vfs::Name name) = 0;
+  /// ReadDir's first two entries (EmitDotEntries).
+  bool EmitDots(uint64_t* cursor, vfs::DirSink& sink) {
+    return EmitDotEntries(ino(), parent_->ino(), cursor, sink);
+  }
+
+  const uint64_t pid_;
+  const kstd::RefPtr<vfs::Vnode> parent_;
+};
+
 /// Copies `text` as readlink answers: truncated to `out`, full length returned.
 size_t CopyTarget(const char* text, size_t length, kstd::Span<char> out);
+
+/// ptrace_may_access(PTRACE_MODE_READ_FSCREDS) for the calling process:
+/// what /proc/<pid>/{environ,maps}, the cwd/root/exe links and ns/ need
+/// beyond their mode bits (Linux's mm_access and proc_fd_access_allowed).
+/// Errors: kAccess.
+kstd::Result<void> CallerMayInspect(Process* target);
+/// /proc/<pid> and its files belong to the process's effective user and
+/// group, or to root once it is not dumpable (a set-ID program), as Linux.
+void OwnByProcess(vfs::Vnode* v, uint64_t pid);
 
 /// The live or zombie process `pid`, referenced. Errors: kNotFound.
 kstd::Result<kstd::RefPtr<Process>> FindProcess(uint64_t pid);
@@ -158,6 +187,12 @@ kstd::Result<void> FillThreadView(Process* p, uint64_t tid, ProcessView* v);
 kstd::Result<kstd::RefPtr<vfs::Vnode>> MakeTaskListDir(kstd::RefPtr<vfs::FileSystem> fs,
                                                        uint64_t ino, uint64_t pid,
                                                        kstd::RefPtr<vfs::Vnode> parent);
+
+// ---- Namespaces (ns_dir.cc).
+
+/// A vnode for /proc/<pid>/ns. Errors: kNoMemory.
+kstd::Result<kstd::RefPtr<vfs::Vnode>> MakeNsDir(kstd::RefPtr<vfs::FileSystem> fs, uint64_t ino,
+                                                 uint64_t pid, kstd::RefPtr<vfs::Vnode> parent);
 
 // ---- Directories (pid_dir.cc).
 

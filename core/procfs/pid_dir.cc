@@ -42,27 +42,6 @@ enum class PidFileKind : uint8_t {
   kLimits
 };
 
-// ptrace_may_access(PTRACE_MODE_READ_FSCREDS) for the calling process:
-// what /proc/<pid>/{environ,maps} and the cwd/root/exe links need beyond
-// their mode bits (Linux's mm_access and proc_fd_access_allowed).
-Result<void> CallerMayInspect(Process* target) {
-  Process* self = sched::Current()->process();
-  if (self == nullptr || self == target) return kstd::Ok();
-  if (!posix::MayInspect(self->credentials(), target->credentials(), target->dumpable())) {
-    return kstd::Error::kAccess;
-  }
-  return kstd::Ok();
-}
-
-// /proc/<pid> and its files belong to the process's effective user and
-// group, or to root once it is not dumpable (a set-ID program), as Linux.
-void OwnByProcess(Vnode* v, uint64_t pid) {
-  RefPtr<Process> p = Process::FindByPid(pid);
-  if (!p || !p->dumpable()) return;
-  const posix::Credentials c = p->credentials();
-  v->SetSyntheticOwner(c.euid, c.egid);
-}
-
 class PidFile final : public vfs::SyntheticFile {
  public:
   PidFile(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode, uint64_t pid, uint64_t tid,
@@ -307,25 +286,12 @@ void CollectFds(Process* p, FdSet* set) {
       set);
 }
 
-void StampTimes(vfs::Attributes* attr) {
-  vfs::Timestamp now = vfs::Now();
-  attr->atime = attr->mtime = attr->ctime = attr->btime = now;
-}
-
-class FdDir final : public Vnode {
+class FdDir final : public ProcessDir {
  public:
   FdDir(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint64_t pid, RefPtr<Vnode> parent)
-      : Vnode(kstd::Move(fs), VnodeType::kDirectory, ino, 0500, 0, 0, 0),
-        pid_(pid),
-        parent_(kstd::Move(parent)) {
-    attr_.nlink = 2;
-    StampTimes(&attr_);
-  }
+      : ProcessDir(kstd::Move(fs), ino, 0500, 2, pid, kstd::Move(parent)) {}
 
-  Result<RefPtr<Vnode>> Lookup(Name name) override {
-    if (name.size() > vfs::kMaxNameLength) return kstd::Error::kNameTooLong;
-    if (name.IsDot()) return RefPtr<Vnode>::FromRaw(this);
-    if (name.IsDotDot()) return parent_;
+  Result<RefPtr<Vnode>> LookupEntry(Name name) override {
     uint64_t n = TRY(ParseNumber(name));
     if (n >= static_cast<uint64_t>(fd::kMaxFds)) return kstd::Error::kNotFound;
     RefPtr<Process> p = TRY(FindProcess(pid_));
@@ -340,7 +306,7 @@ class FdDir final : public Vnode {
 
   // Cursor: 1 ".", 2 "..", 3 + fd after that fd.
   Result<void> ReadDir(uint64_t* cursor, vfs::DirSink& sink) override {
-    if (!EmitDotEntries(ino(), parent_->ino(), cursor, sink)) return kstd::Ok();
+    if (!EmitDots(cursor, sink)) return kstd::Ok();
     RefPtr<Process> p = Process::FindByPid(pid_);
     if (!p) return kstd::Ok();
     // 2 KiB: on the heap, not the kernel stack.
@@ -363,13 +329,9 @@ class FdDir final : public Vnode {
     }
     return kstd::Ok();
   }
-
- private:
-  const uint64_t pid_;
-  const RefPtr<Vnode> parent_;
 };
 
-enum class PidDirKind : uint8_t { kFd, kTask };
+enum class PidDirKind : uint8_t { kFd, kNs, kTask };
 
 struct PidEntry {
   const char* name;
@@ -393,6 +355,7 @@ constexpr PidEntry kPidEntries[] = {
     {"limits", VnodeType::kRegular, 0444, PidFileKind::kLimits, {}, {}, true},
     {"maps", VnodeType::kRegular, 0444, PidFileKind::kMaps, {}, {}, true},
     {"mounts", VnodeType::kRegular, 0444, PidFileKind::kMounts, {}, {}, true},
+    {"ns", VnodeType::kDirectory, 0511, {}, {}, PidDirKind::kNs, false},
     {"root", VnodeType::kSymlink, 0777, {}, PidLinkKind::kRoot, {}, true},
     {"stat", VnodeType::kRegular, 0444, PidFileKind::kStat, {}, {}, true},
     {"statm", VnodeType::kRegular, 0444, PidFileKind::kStatm, {}, {}, true},
@@ -402,23 +365,17 @@ constexpr PidEntry kPidEntries[] = {
 };
 constexpr size_t kPidEntryCount = sizeof(kPidEntries) / sizeof(kPidEntries[0]);
 
-class PidDir final : public Vnode {
+class PidDir final : public ProcessDir {
  public:
+  // nlink: ".", its entry in /proc, fd/.. (and ns/.., task/..).
   PidDir(RefPtr<vfs::FileSystem> fs, uint64_t pid, uint64_t tid, RefPtr<Vnode> parent)
-      : Vnode(kstd::Move(fs), VnodeType::kDirectory, tid != 0 ? TaskIno(tid, 0) : PidIno(pid, 0),
-              0555, 0, 0, 0),
-        pid_(pid),
-        tid_(tid),
-        parent_(kstd::Move(parent)) {
-    attr_.nlink = tid != 0 ? 3 : 4;  // ".", its entry in /proc, fd/.. (and task/..)
-    StampTimes(&attr_);
+      : ProcessDir(kstd::Move(fs), tid != 0 ? TaskIno(tid, 0) : PidIno(pid, 0), 0555,
+                   tid != 0 ? 3 : 5, pid, kstd::Move(parent)),
+        tid_(tid) {
     OwnByProcess(this, pid);
   }
 
-  Result<RefPtr<Vnode>> Lookup(Name name) override {
-    if (name.size() > vfs::kMaxNameLength) return kstd::Error::kNameTooLong;
-    if (name.IsDot()) return RefPtr<Vnode>::FromRaw(this);
-    if (name.IsDotDot()) return parent_;
+  Result<RefPtr<Vnode>> LookupEntry(Name name) override {
     for (size_t i = 0; i < kPidEntryCount; ++i) {
       const PidEntry& e = kPidEntries[i];
       if (!Shown(e) || !(Name(e.name, kstd::StringLength(e.name)) == name)) continue;
@@ -438,6 +395,9 @@ class PidDir final : public Vnode {
           if (e.dir == PidDirKind::kTask) {
             return MakeTaskListDir(kstd::Move(fs), ino, pid_, RefPtr<Vnode>::FromRaw(this));
           }
+          if (e.dir == PidDirKind::kNs) {
+            return MakeNsDir(kstd::Move(fs), ino, pid_, RefPtr<Vnode>::FromRaw(this));
+          }
           v = new (kstd::nothrow) FdDir(kstd::Move(fs), ino, pid_, RefPtr<Vnode>::FromRaw(this));
           break;
       }
@@ -451,7 +411,7 @@ class PidDir final : public Vnode {
 
   // Cursor: 1 ".", 2 "..", 3 + i after the i-th entry.
   Result<void> ReadDir(uint64_t* cursor, vfs::DirSink& sink) override {
-    if (!EmitDotEntries(ino(), parent_->ino(), cursor, sink)) return kstd::Ok();
+    if (!EmitDots(cursor, sink)) return kstd::Ok();
     if (!Process::FindByPid(pid_)) return kstd::Ok();
     for (size_t i = *cursor - 2; i < kPidEntryCount; ++i) {
       const PidEntry& e = kPidEntries[i];
@@ -469,15 +429,29 @@ class PidDir final : public Vnode {
   bool Shown(const PidEntry& e) const { return tid_ == 0 || e.per_thread; }
   uint64_t Ino(uint64_t slot) const { return tid_ != 0 ? TaskIno(tid_, slot) : PidIno(pid_, slot); }
 
-  const uint64_t pid_;
   const uint64_t tid_;  // 0: the process
-  const RefPtr<Vnode> parent_;
 };
 
 // /proc itself: the fixed entries (StaticDir), then one directory per
 // process. Cursor: the StaticDir's, then kPidCursorBase + pid after a pid.
 
 }  // namespace
+
+Result<void> CallerMayInspect(Process* target) {
+  Process* self = sched::Current()->process();
+  if (self == nullptr || self == target) return kstd::Ok();
+  if (!posix::MayInspect(self->credentials(), target->credentials(), target->dumpable())) {
+    return kstd::Error::kAccess;
+  }
+  return kstd::Ok();
+}
+
+void OwnByProcess(Vnode* v, uint64_t pid) {
+  RefPtr<Process> p = Process::FindByPid(pid);
+  if (!p || !p->dumpable()) return;
+  const posix::Credentials c = p->credentials();
+  v->SetSyntheticOwner(c.euid, c.egid);
+}
 
 kstd::Result<kstd::RefPtr<vfs::Vnode>> MakePidDir(kstd::RefPtr<vfs::FileSystem> fs, uint64_t pid,
                                                   kstd::RefPtr<vfs::Vnode> parent) {

@@ -40,21 +40,12 @@ void CollectTids(Process* p, TidList* list) {
       list);
 }
 
-class TaskListDir final : public Vnode {
+class TaskListDir final : public ProcessDir {
  public:
   TaskListDir(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint64_t pid, RefPtr<Vnode> parent)
-      : Vnode(kstd::Move(fs), VnodeType::kDirectory, ino, 0555, 0, 0, 0),
-        pid_(pid),
-        parent_(kstd::Move(parent)) {
-    attr_.nlink = 3;
-    vfs::Timestamp now = vfs::Now();
-    attr_.atime = attr_.mtime = attr_.ctime = attr_.btime = now;
-  }
+      : ProcessDir(kstd::Move(fs), ino, 0555, 3, pid, kstd::Move(parent)) {}
 
-  Result<RefPtr<Vnode>> Lookup(Name name) override {
-    if (name.size() > vfs::kMaxNameLength) return kstd::Error::kNameTooLong;
-    if (name.IsDot()) return RefPtr<Vnode>::FromRaw(this);
-    if (name.IsDotDot()) return parent_;
+  Result<RefPtr<Vnode>> LookupEntry(Name name) override {
     uint64_t tid = TRY(ParseNumber(name));
     RefPtr<Process> p = TRY(FindProcess(pid_));
     if (!HasThread(p.get(), tid)) return kstd::Error::kNotFound;
@@ -64,7 +55,7 @@ class TaskListDir final : public Vnode {
 
   // Cursor: 1 ".", 2 "..", 3 + tid after that tid.
   Result<void> ReadDir(uint64_t* cursor, vfs::DirSink& sink) override {
-    if (!EmitDotEntries(ino(), parent_->ino(), cursor, sink)) return kstd::Ok();
+    if (!EmitDots(cursor, sink)) return kstd::Ok();
     RefPtr<Process> p = Process::FindByPid(pid_);
     if (!p) return kstd::Ok();
     TidList list;
@@ -75,18 +66,14 @@ class TaskListDir final : public Vnode {
       if (tid + 3 <= *cursor) continue;  // listed already
       char name[24];
       size_t length = FormatNumber(name, tid);
-      if (!sink.Emit(vfs::DirEntry{TaskIno(tid, 0), VnodeType::kDirectory, Name(name, length),
-                                   tid + 3})) {
+      if (!sink.Emit(
+              vfs::DirEntry{TaskIno(tid, 0), VnodeType::kDirectory, Name(name, length), tid + 3})) {
         return kstd::Ok();
       }
       *cursor = tid + 3;
     }
     return kstd::Ok();
   }
-
- private:
-  const uint64_t pid_;
-  const RefPtr<Vnode> parent_;
 };
 
 // What one thread adds to its process's view.
@@ -152,7 +139,8 @@ Result<void> FillThreadView(Process* p, uint64_t tid, ProcessView* v) {
   v->cutime = v->cstime = 0;  // children are the process's, not a thread's
   v->sig_blocked = facts.blocked;
   v->sig_pending = facts.pending;
-  v->sig_queued = static_cast<uint64_t>(__builtin_popcountll(v->sig_pending | v->sig_shared_pending));
+  v->sig_queued =
+      static_cast<uint64_t>(__builtin_popcountll(v->sig_pending | v->sig_shared_pending));
   return kstd::Ok();
 }
 

@@ -16,9 +16,9 @@ ClockInfo Describe(int32_t clock) {
 }
 
 TEST(ClockIdsTest, HighResolutionClocksReportOneNanosecond) {
-  for (int32_t c : {linux_abi::kClockRealtime, linux_abi::kClockMonotonic,
-                    linux_abi::kClockMonotonicRaw, linux_abi::kClockBoottime,
-                    linux_abi::kClockTai}) {
+  for (int32_t c :
+       {linux_abi::kClockRealtime, linux_abi::kClockMonotonic, linux_abi::kClockMonotonicRaw,
+        linux_abi::kClockBoottime, linux_abi::kClockTai}) {
     EXPECT_EQ(Describe(c).resolution_ns, 1u) << c;
     EXPECT_FALSE(Describe(c).coarse) << c;
   }
@@ -49,8 +49,8 @@ TEST(ClockIdsTest, SourcesAndSleeping) {
 }
 
 TEST(ClockIdsTest, UnknownIdsAreInvalid) {
-  for (int32_t c : {linux_abi::kClockRealtimeAlarm, linux_abi::kClockBoottimeAlarm, 10, 12, 100,
-                    -1, -6 /* another process's CPU clock */}) {
+  for (int32_t c : {linux_abi::kClockRealtimeAlarm, linux_abi::kClockBoottimeAlarm, 10, 12, 100, -1,
+                    -6 /* another process's CPU clock */}) {
     auto info = DescribeClock(c, kTick);
     ASSERT_TRUE(info.is_error()) << c;
     EXPECT_EQ(info.error(), kstd::Error::kInvalid);

@@ -41,5 +41,7 @@ extern const Case kLockCases[];  // fcntl record and OFD locks, flock, /proc/loc
 extern const int kLockCaseCount;
 extern const Case kTaskCases[];  // /proc/<pid>/task, per-thread timer slack
 extern const int kTaskCaseCount;
+extern const Case kNsCases[];  // UTS namespaces, /proc/<pid>/ns, unshare and setns
+extern const int kNsCaseCount;
 
 }  // namespace posix_test

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
       {posix_test::kSysctlCases, posix_test::kSysctlCaseCount},
       {posix_test::kLockCases, posix_test::kLockCaseCount},
       {posix_test::kTaskCases, posix_test::kTaskCaseCount},
+      {posix_test::kNsCases, posix_test::kNsCaseCount},
   };
   for (const auto& t : tables) {
     for (int i = 0; i < t.count && n < 512; ++i) all[n++] = t.cases[i];
