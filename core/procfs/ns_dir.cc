@@ -26,26 +26,13 @@ using vfs::Name;
 using vfs::Vnode;
 using vfs::VnodeType;
 
-enum class NsKind : uint8_t {
-  kCgroup,
-  kIpc,
-  kMnt,
-  kNet,
-  kPid,
-  kPidForChildren,
-  kTime,
-  kTimeForChildren,
-  kUser,
-  kUts,
-};
-
 struct NsEntry {
-  const char* name;  // the link's name
-  const char* type;  // the target's prefix
+  const char* name;   // the link's name
+  const char* type;   // the target's prefix
   uint64_t fixed_id;  // 0: the process's own (UTS)
 };
 
-// In NsKind order (ls's order too). Linux's PROC_*_INIT_INO values.
+// In ls's order. Linux's PROC_*_INIT_INO values.
 constexpr NsEntry kNsEntries[] = {
     {"cgroup", "cgroup", 0xEFFFFFFBu},
     {"ipc", "ipc", 0xEFFFFFFFu},
@@ -173,8 +160,8 @@ class NsDir final : public ProcessDir {
 
 Result<RefPtr<Vnode>> MakeNsDir(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint64_t pid,
                                 RefPtr<Vnode> parent) {
-  RefPtr<Vnode> dir =
-      kstd::AdoptRef<Vnode>(new (kstd::nothrow) NsDir(kstd::Move(fs), ino, pid, kstd::Move(parent)));
+  RefPtr<Vnode> dir = kstd::AdoptRef<Vnode>(
+      new (kstd::nothrow) NsDir(kstd::Move(fs), ino, pid, kstd::Move(parent)));
   if (!dir) return kstd::Error::kNoMemory;
   OwnByProcess(dir.get(), pid);
   return dir;
@@ -183,7 +170,7 @@ Result<RefPtr<Vnode>> MakeNsDir(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint64
 Result<RefPtr<UtsNamespace>> NamespaceOfFile(Vnode* v) {
   SpinLockGuard guard(g_ns_files_lock);
   NsFile* file = g_ns_files.FindIf([v](NsFile* f) { return static_cast<Vnode*>(f) == v; });
-  if (file == nullptr) return kstd::Error::kInvalid;  // not a namespace file
+  if (file == nullptr) return kstd::Error::kInvalid;    // not a namespace file
   if (!file->uts()) return kstd::Error::kNotSupported;  // a kind Tessera has one of
   return file->uts();
 }

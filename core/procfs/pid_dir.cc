@@ -355,7 +355,7 @@ constexpr PidEntry kPidEntries[] = {
     {"limits", VnodeType::kRegular, 0444, PidFileKind::kLimits, {}, {}, true},
     {"maps", VnodeType::kRegular, 0444, PidFileKind::kMaps, {}, {}, true},
     {"mounts", VnodeType::kRegular, 0444, PidFileKind::kMounts, {}, {}, true},
-    {"ns", VnodeType::kDirectory, 0511, {}, {}, PidDirKind::kNs, false},
+    {"ns", VnodeType::kDirectory, 0511, {}, {}, PidDirKind::kNs, true},
     {"root", VnodeType::kSymlink, 0777, {}, PidLinkKind::kRoot, {}, true},
     {"stat", VnodeType::kRegular, 0444, PidFileKind::kStat, {}, {}, true},
     {"statm", VnodeType::kRegular, 0444, PidFileKind::kStatm, {}, {}, true},
@@ -367,10 +367,10 @@ constexpr size_t kPidEntryCount = sizeof(kPidEntries) / sizeof(kPidEntries[0]);
 
 class PidDir final : public ProcessDir {
  public:
-  // nlink: ".", its entry in /proc, fd/.. (and ns/.., task/..).
+  // nlink: ".", its entry in /proc, fd/.., ns/.. (and task/..).
   PidDir(RefPtr<vfs::FileSystem> fs, uint64_t pid, uint64_t tid, RefPtr<Vnode> parent)
       : ProcessDir(kstd::Move(fs), tid != 0 ? TaskIno(tid, 0) : PidIno(pid, 0), 0555,
-                   tid != 0 ? 3 : 5, pid, kstd::Move(parent)),
+                   tid != 0 ? 4 : 5, pid, kstd::Move(parent)),
         tid_(tid) {
     OwnByProcess(this, pid);
   }

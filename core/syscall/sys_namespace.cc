@@ -4,10 +4,11 @@
 // /proc/<pid>/ns/uts names (clone(CLONE_NEWUTS) is in sys_lifecycle.cc).
 // Every other kind is one namespace for the whole system and is refused
 // (EINVAL, counted): a mount namespace would need a mount table per process
-// where the path walk, the mount agent and the user-space file-system
-// servers (which mount themselves at pending points) all use the one
-// table; PID, user, network, IPC, cgroup and time namespaces would each
-// need their subsystem to keep per-namespace state. Namespaces belong to
+// where the path walk, mount(2), the mount agent and the user-space
+// file-system servers (which mount themselves at pending points) all use
+// the one table (vfs::Mounts(), some 25 callers), and a mount owns its
+// server's life (umount stops it), where copies would share it; PID, user, network, IPC, cgroup and
+// time namespaces would each need their subsystem to keep per-namespace state. Namespaces belong to
 // the process here (Linux: to each thread), so a process with several
 // threads cannot change them (refused).
 
@@ -27,10 +28,9 @@ namespace core::syscall {
 namespace {
 
 // What unshare(2) takes at all (Linux's check_unshare_flags).
-constexpr uint64_t kUnshareKnown = linux_abi::kCloneThread | linux_abi::kCloneFs |
-                                   linux_abi::kCloneSighand | linux_abi::kCloneVm |
-                                   linux_abi::kCloneFiles | linux_abi::kCloneSysvsem |
-                                   linux_abi::kCloneNewNamespaces;
+constexpr uint64_t kUnshareKnown =
+    linux_abi::kCloneThread | linux_abi::kCloneFs | linux_abi::kCloneSighand | linux_abi::kCloneVm |
+    linux_abi::kCloneFiles | linux_abi::kCloneSysvsem | linux_abi::kCloneNewNamespaces;
 // What a process with one thread has to itself already: unsharing it
 // changes nothing.
 constexpr uint64_t kAlreadyPrivate = linux_abi::kCloneThread | linux_abi::kCloneSighand |

@@ -145,7 +145,7 @@ const char* SetnsBody() {
   char expect[64];
   snprintf(expect, sizeof expect, "uts:[%llu]", static_cast<unsigned long long>(st.st_ino));
   CHECK(strcmp(link_a, expect) == 0);  // the file's inode is the id
-  CHECK_OK(unshare(CLONE_NEWUTS));  // "b"
+  CHECK_OK(unshare(CLONE_NEWUTS));     // "b"
   CHECK_OK(sethostname("ns-b", 4));
   CHECK(NsLink(0, "uts", link_b, sizeof link_b));
   int b = open("/proc/self/ns/uts", O_RDONLY);

@@ -172,7 +172,15 @@ const char* TaskDirectoryPerThread() {
   close(fd);
   CHECK(ReadTaskFile(getpid(), "comm", thread_comm, sizeof thread_comm));
   CHECK(strcmp(comm, thread_comm) == 0);
-  char path[96];
+  char path[96], link[64], thread_link[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/ns/uts", s[0].tid);
+  ssize_t n = readlink(path, thread_link, sizeof thread_link - 1);
+  CHECK(n > 0);
+  thread_link[n] = '\0';
+  n = readlink("/proc/self/ns/uts", link, sizeof link - 1);
+  CHECK(n > 0);
+  link[n] = '\0';
+  CHECK(strcmp(link, thread_link) == 0);  // the thread is in its process's namespace
   snprintf(path, sizeof path, "/proc/self/task/%d/task", s[0].tid);
   CHECK_ERRNO(open(path, O_RDONLY), ENOENT);
   CHECK_ERRNO(open("/proc/self/task/0/stat", O_RDONLY), ENOENT);
