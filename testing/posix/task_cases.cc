@@ -112,6 +112,18 @@ bool ReadTaskFile(long tid, const char* file, char* buf, size_t cap) {
   return n > 0;
 }
 
+// Whether a readdir of /proc shows `pid`.
+bool ProcListsName(long pid) {
+  DIR* d = opendir("/proc");
+  if (d == nullptr) return false;
+  char name[24];
+  snprintf(name, sizeof name, "%ld", pid);
+  bool found = false;
+  while (struct dirent* e = readdir(d)) found = found || strcmp(e->d_name, name) == 0;
+  closedir(d);
+  return found;
+}
+
 // The blocked-signal set a status text shows (SigBlk, hex).
 unsigned long long SigBlk(const char* status) {
   const char* line = strstr(status, "\nSigBlk:\t");
@@ -161,6 +173,16 @@ const char* TaskDirectoryPerThread() {
   snprintf(expect, sizeof expect, "\nPid:\t%d\n", s[0].tid);
   CHECK(strstr(text, expect) != nullptr);
   CHECK((SigBlk(text) & (1ull << (SIGUSR1 - 1))) != 0);
+  // /proc/<tid> finds the thread too (not listed in /proc).
+  char tid_path[64];
+  snprintf(tid_path, sizeof tid_path, "/proc/%d/status", s[0].tid);
+  int tid_fd = open(tid_path, O_RDONLY);
+  CHECK(tid_fd >= 0);
+  CHECK(ReadAll(tid_fd, text, sizeof text) > 0);
+  close(tid_fd);
+  CHECK(strstr(text, expect) != nullptr);  // Pid: the tid
+  CHECK(!ProcListsName(s[0].tid));
+  CHECK(ProcListsName(getpid()));
   CHECK(ReadTaskFile(getpid(), "status", text, sizeof text));
   CHECK((SigBlk(text) & (1ull << (SIGUSR1 - 1))) == 0);
   snprintf(expect, sizeof expect, "\nPid:\t%d\n", getpid());
