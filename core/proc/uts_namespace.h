@@ -6,8 +6,8 @@
 // parent's; unshare(CLONE_NEWUTS), clone(CLONE_NEWUTS) and setns move it to
 // a copy or another one. Each has the id /proc/<pid>/ns/uts shows
 // ("uts:[id]", the namespace file's inode): the boot namespace Linux's
-// PROC_UTS_INIT_INO, later ones counting up from Linux's first dynamic
-// /proc inode. Portable (host-tested); safe from any thread.
+// PROC_UTS_INIT_INO, later ones counting up from just after Linux's first
+// dynamic /proc inodes. Portable (host-tested); safe from any thread.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -23,7 +23,8 @@ class UtsNamespace final : public kstd::RefCounted<UtsNamespace> {
  public:
   static constexpr size_t kNameLength = 65;  // with the NUL
   static constexpr uint64_t kRootId = 0xEFFFFFFEu;
-  static constexpr uint64_t kFirstDynamicId = 0xF0000000u;
+  // After the ids /proc/<pid>/ns gives the one mount and network namespace.
+  static constexpr uint64_t kFirstDynamicId = 0xF0000100u;
 
   /// The boot namespace ("tessera", "(none)"); never freed.
   static UtsNamespace* Root();

@@ -32,18 +32,18 @@ struct NsEntry {
   uint64_t fixed_id;  // 0: the process's own (UTS)
 };
 
+// Linux's first dynamic /proc inode (PROC_DYNAMIC_FIRST): its initial
+// network and mount namespaces usually get it and the next one.
+constexpr uint64_t kFirstDynamicIno = 0xF0000000u;
+static_assert(UtsNamespace::kFirstDynamicId > kFirstDynamicIno + 1);
+
 // In ls's order. Linux's PROC_*_INIT_INO values.
 constexpr NsEntry kNsEntries[] = {
-    {"cgroup", "cgroup", 0xEFFFFFFBu},
-    {"ipc", "ipc", 0xEFFFFFFFu},
-    {"mnt", "mnt", UtsNamespace::kFirstDynamicId - 2},
-    {"net", "net", UtsNamespace::kFirstDynamicId - 1},
-    {"pid", "pid", 0xEFFFFFFCu},
-    {"pid_for_children", "pid", 0xEFFFFFFCu},
-    {"time", "time", 0xEFFFFFFAu},
-    {"time_for_children", "time", 0xEFFFFFFAu},
-    {"user", "user", 0xEFFFFFFDu},
-    {"uts", "uts", 0},
+    {"cgroup", "cgroup", 0xEFFFFFFBu},    {"ipc", "ipc", 0xEFFFFFFFu},
+    {"mnt", "mnt", kFirstDynamicIno + 1}, {"net", "net", kFirstDynamicIno},
+    {"pid", "pid", 0xEFFFFFFCu},          {"pid_for_children", "pid", 0xEFFFFFFCu},
+    {"time", "time", 0xEFFFFFFAu},        {"time_for_children", "time", 0xEFFFFFFAu},
+    {"user", "user", 0xEFFFFFFDu},        {"uts", "uts", 0},
 };
 constexpr size_t kNsEntryCount = sizeof(kNsEntries) / sizeof(kNsEntries[0]);
 // /proc/<pid>/ns/<kind> is slot kNsInoSlot + kind of the pid's block.

@@ -211,6 +211,8 @@ const char* NsLinksNameTheNamespaces() {
     pause();
     _exit(0);
   }
+  unsigned long long ids[7];
+  int kinds = 0;
   for (const char* kind : kKinds) {
     char link[64], theirs[64];
     CHECK(NsLink(0, kind, link, sizeof link));
@@ -219,6 +221,8 @@ const char* NsLinksNameTheNamespaces() {
     char* end = nullptr;
     unsigned long long id = strtoull(link + n + 2, &end, 10);
     CHECK(end != nullptr && strcmp(end, "]") == 0 && id != 0);
+    for (int i = 0; i < kinds; ++i) CHECK(ids[i] != id);  // every kind its own namespace
+    ids[kinds++] = id;
     char path[64];
     snprintf(path, sizeof path, "/proc/self/ns/%s", kind);
     struct stat st, lst;
