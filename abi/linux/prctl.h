@@ -11,6 +11,8 @@ namespace linux_abi {
 // prctl options.
 inline constexpr int32_t kPrSetName = 15;
 inline constexpr int32_t kPrGetName = 16;
+inline constexpr int32_t kPrGetTimerslack = 30;
+inline constexpr int32_t kPrSetTimerslack = 29;
 /// The process name's size with its NUL (TASK_COMM_LEN).
 inline constexpr size_t kTaskCommLen = 16;
 

@@ -32,7 +32,12 @@ inline constexpr int32_t kClockMonotonic = 1;
 inline constexpr int32_t kClockProcessCputime = 2;
 inline constexpr int32_t kClockThreadCputime = 3;
 inline constexpr int32_t kClockMonotonicRaw = 4;
+inline constexpr int32_t kClockRealtimeCoarse = 5;
+inline constexpr int32_t kClockMonotonicCoarse = 6;
 inline constexpr int32_t kClockBoottime = 7;
+inline constexpr int32_t kClockRealtimeAlarm = 8;
+inline constexpr int32_t kClockBoottimeAlarm = 9;
+inline constexpr int32_t kClockTai = 11;
 
 /// clock_nanosleep flag: the time is absolute (TIMER_ABSTIME).
 inline constexpr int32_t kTimerAbstime = 1;

@@ -272,6 +272,8 @@
     (clock, tp))                                                                                   \
   X(228, LinuxClockGettime, kInterrupted, (int32_t clock, OUT_PTR(linux_abi::Timespec) tp),        \
     (clock, tp))                                                                                   \
+  X(229, LinuxClockGetres, kInterrupted, (int32_t clock, OUT_PTR(linux_abi::Timespec) res),        \
+    (clock, res))                                                                                  \
   X(230, LinuxClockNanosleep, kRestartNoHand,                                                      \
     (int32_t clock, int32_t flags, IN_PTR(linux_abi::Timespec) req,                                \
      OUT_PTR(linux_abi::Timespec) rem),                                                            \
@@ -325,6 +327,7 @@
     (OUT_PTR(void) fds, uint64_t nfds, IN_PTR(linux_abi::Timespec) timeout, IN_PTR(void) sigmask,  \
      uint64_t sigsetsize),                                                                         \
     (fds, nfds, timeout, sigmask, sigsetsize))                                                     \
+  X(272, LinuxUnshare, kInterrupted, (uint64_t flags), (flags))                                    \
   X(273, LinuxSetRobustList, kInterrupted, (uint64_t head, uint64_t length), (head, length))       \
   X(274, LinuxGetRobustList, kInterrupted,                                                         \
     (int32_t pid, OUT_PTR(uint64_t) head, OUT_PTR(uint64_t) length), (pid, head, length))          \
@@ -377,6 +380,7 @@
     (pid, resource, new_limit, old_limit))                                                         \
   X(307, LinuxSendmmsg, kInterrupted,                                                              \
     (int32_t fd, OUT_PTR(void) msgvec, uint32_t vlen, int32_t flags), (fd, msgvec, vlen, flags))   \
+  X(308, LinuxSetns, kInterrupted, (int32_t fd, int32_t nstype), (fd, nstype))                     \
   X(318, LinuxGetrandom, kInterrupted, (OUT_PTR(void) buf, uint64_t count, uint32_t flags),        \
     (buf, count, flags))                                                                           \
   X(319, LinuxMemfdCreate, kInterrupted, (IN_PTR(char) name, uint32_t flags), (name, flags))       \

@@ -30,6 +30,20 @@ struct LinuxThread final : sched::ThreadOwnerState {
   // thread exits (0: none). Set before Start or by the thread itself (exec
   // changes the others' only once they are dying).
   uint64_t clear_child_tid = 0;
+  // prctl(PR_SET_TIMERSLACK): the slack the thread allows its timers, in
+  // ns, and the value 0 restores (the creator's slack when the thread was
+  // made: Linux's default_timer_slack_ns). Stored and reported only:
+  // Tessera's timers fire without slack, which the bound allows.
+  uint64_t timer_slack_ns = kDefaultTimerSlackNs;
+  uint64_t default_timer_slack_ns = kDefaultTimerSlackNs;
+
+  static constexpr uint64_t kDefaultTimerSlackNs = 50'000;  // Linux's init_task
+
+  /// A new thread made by `creator` (fork, clone) starts with its slack.
+  void InheritFrom(const LinuxThread& creator) {
+    timer_slack_ns = creator.timer_slack_ns;
+    default_timer_slack_ns = creator.timer_slack_ns;
+  }
 };
 
 /// The Linux state of `t`, which must be a thread of a process.

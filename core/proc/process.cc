@@ -119,6 +119,22 @@ Process::FsRoots Process::fs_roots() const {
   return FsRoots{root_.ref(), cwd_.ref()};
 }
 
+kstd::RefPtr<UtsNamespace> Process::uts_namespace() const {
+  SpinLockGuard guard(fs_lock_);
+  if (!uts_ns_) return kstd::RefPtr<UtsNamespace>::FromRaw(UtsNamespace::Root());
+  return uts_ns_;
+}
+
+void Process::SetUtsNamespace(kstd::RefPtr<UtsNamespace> ns) {
+  kstd::RefPtr<UtsNamespace> old;
+  {
+    SpinLockGuard guard(fs_lock_);
+    old = kstd::Move(uts_ns_);
+    uts_ns_ = kstd::Move(ns);
+  }
+  // The old one is released here, outside the lock.
+}
+
 kstd::RefPtr<vfs::Vnode> Process::cwd() const {
   SpinLockGuard guard(fs_lock_);
   return cwd_.ref();
@@ -396,6 +412,9 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
     child->cwd_ = cwd_;
     child->root_ = root_;
     child->umask_ = umask_;
+    child->uts_ns_ = options.uts_namespace != nullptr
+                         ? kstd::RefPtr<UtsNamespace>::FromRaw(options.uts_namespace)
+                         : uts_ns_;
   }
   child->SetCredentials(credentials());
   for (int r = 0; r < linux_abi::kRlimitCount; ++r) child->set_resource_limit(r, resource_limit(r));
@@ -425,6 +444,8 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
     delete frame_copy;
     return kstd::Error::kNoMemory;
   }
+  if (sched::Current()->owner_state() != nullptr)
+    linux_state->InheritFrom(LinuxOf(sched::Current()));
   auto created = sched::Thread::Create(name_, child.get(), UserThreadStart, nullptr);
   if (created.is_error()) {
     delete linux_state;
@@ -488,6 +509,8 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame
     delete frame_copy;
     return kstd::Error::kNoMemory;
   }
+  if (sched::Current()->owner_state() != nullptr)
+    linux_state->InheritFrom(LinuxOf(sched::Current()));
   auto created = sched::Thread::Create(name_, this, UserThreadStart, nullptr);
   if (created.is_error()) {
     delete linux_state;

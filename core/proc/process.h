@@ -15,6 +15,7 @@
 #include "core/posix/credentials.h"
 #include "core/posix/signals.h"
 #include "core/proc/linux_thread.h"
+#include "core/proc/uts_namespace.h"
 #include "core/sched/scheduler.h"
 #include "core/sched/thread.h"
 #include "core/vfs/vnode.h"
@@ -145,6 +146,12 @@ class Process final : public KernelObject {
   /// that is `old_root` becomes `new_root`.
   void MoveRoot(const vfs::Vnode* old_root, const kstd::RefPtr<vfs::Vnode>& new_root)
       EXCLUDES(fs_lock_);
+  /// The UTS namespace (uts_namespace.h) the process is in: its parent's
+  /// (fork, clone) unless it moved (unshare, setns); the boot one for
+  /// processes made otherwise (init, spawn). One per process: all its
+  /// threads share it (Linux keeps one per thread).
+  kstd::RefPtr<UtsNamespace> uts_namespace() const EXCLUDES(fs_lock_);
+  void SetUtsNamespace(kstd::RefPtr<UtsNamespace> ns) EXCLUDES(fs_lock_);
   /// The credentials (core/posix/credentials.h), one set per process (all
   /// threads share it): a consistent copy. Fork copies them, execve
   /// recomputes them, the set*id calls replace them. init and every process
@@ -242,6 +249,8 @@ class Process final : public KernelObject {
     // the child's memory, before the child first runs (0: none; a fault is
     // ignored, as Linux ignores it).
     uint64_t child_set_tid = 0;
+    // CLONE_NEWUTS (Clone only): the child's UTS namespace (null: the parent's).
+    UtsNamespace* uts_namespace = nullptr;
   };
   kstd::Result<kstd::RefPtr<Process>> Clone(const void* frame, const hal::ThreadContext& cpu,
                                             const CloneOptions& options);
@@ -407,6 +416,7 @@ class Process final : public KernelObject {
   vfs::PinnedVnode cwd_ GUARDED_BY(fs_lock_);
   vfs::PinnedVnode root_ GUARDED_BY(fs_lock_);
   uint32_t umask_ GUARDED_BY(fs_lock_) = 022;
+  kstd::RefPtr<UtsNamespace> uts_ns_ GUARDED_BY(fs_lock_);  // null: the boot one
   mutable SpinLock cred_lock_;
   posix::Credentials creds_ GUARDED_BY(cred_lock_) = posix::Credentials::Root();
   linux_abi::Rlimit limits_[linux_abi::kRlimitCount] GUARDED_BY(cred_lock_);

@@ -36,6 +36,13 @@ inline uint64_t PidIno(uint64_t pid, uint64_t slot) {
   return kPidInoBase + pid * kInosPerPid + slot;
 }
 
+/// /proc/<pid>/task/<tid>/...: the same slots in a block of the tid's,
+/// apart from the processes' (a thread's tid may be its process's pid).
+inline constexpr uint64_t kTaskInoFlag = uint64_t{1} << 60;
+inline uint64_t TaskIno(uint64_t tid, uint64_t slot) { return PidIno(tid, slot) | kTaskInoFlag; }
+/// Threads one listing of /proc/<pid>/task shows at most.
+inline constexpr size_t kMaxTasksListed = 4096;
+
 /// The mount table procfs is mounted in (set by InitProcFs).
 const vfs::MountTable& Mounts();
 /// /proc/mounts and /proc/<pid>/mounts: every mount, root first, as
@@ -50,8 +57,41 @@ kstd::RefPtr<vfs::Vnode> ReaderRoot();
 kstd::Result<uint64_t> ParseNumber(vfs::Name name);
 /// Writes `v` in decimal into `out` (at least 24 bytes); returns the length.
 size_t FormatNumber(char* out, uint64_t v);
+/// A directory listing's first two entries, "." (`self`) at cursor 1 and
+/// ".." (`parent`) at 2, from `*cursor` on (advanced past what was
+/// emitted). False when the sink is full (the listing stops there).
+bool EmitDotEntries(uint64_t self, uint64_t parent, uint64_t* cursor, vfs::DirSink& sink);
+/// A directory under /proc/<pid>: names its process by pid, answers "."
+/// and ".." (its `parent`), and is stamped with the time it was made.
+class ProcessDir : public vfs::Vnode {
+ public:
+  kstd::Result<kstd::RefPtr<vfs::Vnode>> Lookup(vfs::Name name) final;
+
+ protected:
+  ProcessDir(kstd::RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode, uint32_t nlink,
+             uint64_t pid, kstd::RefPtr<vfs::Vnode> parent);
+  /// Lookup of a name other than "." and ".." (at most kMaxNameLength).
+  virtual kstd::Result<kstd::RefPtr<vfs::Vnode>> LookupEntry(vfs::Name name) = 0;
+  /// ReadDir's first two entries (EmitDotEntries).
+  bool EmitDots(uint64_t* cursor, vfs::DirSink& sink) {
+    return EmitDotEntries(ino(), parent_->ino(), cursor, sink);
+  }
+
+  const uint64_t pid_;
+  const kstd::RefPtr<vfs::Vnode> parent_;
+};
+
 /// Copies `text` as readlink answers: truncated to `out`, full length returned.
 size_t CopyTarget(const char* text, size_t length, kstd::Span<char> out);
+
+/// ptrace_may_access(PTRACE_MODE_READ_FSCREDS) for the calling process:
+/// what /proc/<pid>/{environ,maps}, the cwd/root/exe links and ns/ need
+/// beyond their mode bits (Linux's mm_access and proc_fd_access_allowed).
+/// Errors: kAccess.
+kstd::Result<void> CallerMayInspect(Process* target);
+/// /proc/<pid> and its files belong to the process's effective user and
+/// group, or to root once it is not dumpable (a set-ID program), as Linux.
+void OwnByProcess(vfs::Vnode* v, uint64_t pid);
 
 /// The live or zombie process `pid`, referenced. Errors: kNotFound.
 kstd::Result<kstd::RefPtr<Process>> FindProcess(uint64_t pid);
@@ -136,10 +176,32 @@ void RenderMaps(Process* p, TextBuffer& out);
 /// /proc/<pid>/tessera: "key: value" lines of Tessera's accounting.
 void RenderTessera(Process* p, TextBuffer& out);
 
+// ---- One thread (task_dir.cc).
+
+/// Whether `p` has a live thread whose Linux tid is `tid`.
+bool HasThread(Process* p, uint64_t tid);
+/// The process's view as its thread `tid` sees it: the tid, the thread's
+/// state, CPU time and signal mask. Errors: kNotFound (no such thread).
+kstd::Result<void> FillThreadView(Process* p, uint64_t tid, ProcessView* v);
+/// A vnode for /proc/<pid>/task. Errors: kNoMemory.
+kstd::Result<kstd::RefPtr<vfs::Vnode>> MakeTaskListDir(kstd::RefPtr<vfs::FileSystem> fs,
+                                                       uint64_t ino, uint64_t pid,
+                                                       kstd::RefPtr<vfs::Vnode> parent);
+
+// ---- Namespaces (ns_dir.cc).
+
+/// A vnode for /proc/<pid>/ns. Errors: kNoMemory.
+kstd::Result<kstd::RefPtr<vfs::Vnode>> MakeNsDir(kstd::RefPtr<vfs::FileSystem> fs, uint64_t ino,
+                                                 uint64_t pid, kstd::RefPtr<vfs::Vnode> parent);
+
 // ---- Directories (pid_dir.cc).
 
 /// A vnode for /proc/<pid> whose ".." is `parent`. Errors: kNoMemory.
 kstd::Result<kstd::RefPtr<vfs::Vnode>> MakePidDir(kstd::RefPtr<vfs::FileSystem> fs, uint64_t pid,
                                                   kstd::RefPtr<vfs::Vnode> parent);
+/// A vnode for /proc/<pid>/task/<tid> (the thread's files: pid_dir.cc's
+/// minus task/) whose ".." is `parent`. Errors: kNoMemory.
+kstd::Result<kstd::RefPtr<vfs::Vnode>> MakeTaskDir(kstd::RefPtr<vfs::FileSystem> fs, uint64_t pid,
+                                                   uint64_t tid, kstd::RefPtr<vfs::Vnode> parent);
 
 }  // namespace core::procfs

@@ -1,7 +1,9 @@
 // /proc/<pid>/: the directory of a process, its files (stat, status,
-// cmdline, ...), its symbolic links (exe, cwd, root) and fd/ with one link
-// per open file descriptor. Every vnode names its process by pid and looks
-// it up on each use, so one that outlives its process fails with kNotFound.
+// cmdline, ...), its symbolic links (exe, cwd, root), fd/ with one link
+// per open file descriptor and task/ (task_dir.cc). The same directory made
+// with a tid is /proc/<pid>/task/<tid>/: stat and status show that thread.
+// Every vnode names its process by pid and looks it up on each use, so one
+// that outlives its process fails with kNotFound.
 
 #include "core/fd/fd_table.h"
 #include "core/fd/file.h"
@@ -41,31 +43,11 @@ enum class PidFileKind : uint8_t {
   kLimits
 };
 
-// ptrace_may_access(PTRACE_MODE_READ_FSCREDS) for the calling process:
-// what /proc/<pid>/{environ,maps} and the cwd/root/exe links need beyond
-// their mode bits (Linux's mm_access and proc_fd_access_allowed).
-Result<void> CallerMayInspect(Process* target) {
-  Process* self = sched::Current()->process();
-  if (self == nullptr || self == target) return kstd::Ok();
-  if (!posix::MayInspect(self->credentials(), target->credentials(), target->dumpable())) {
-    return kstd::Error::kAccess;
-  }
-  return kstd::Ok();
-}
-
-// /proc/<pid> and its files belong to the process's effective user and
-// group, or to root once it is not dumpable (a set-ID program), as Linux.
-void OwnByProcess(Vnode* v, uint64_t pid) {
-  RefPtr<Process> p = Process::FindByPid(pid);
-  if (!p || !p->dumpable()) return;
-  const posix::Credentials c = p->credentials();
-  v->SetSyntheticOwner(c.euid, c.egid);
-}
-
 class PidFile final : public vfs::SyntheticFile {
  public:
-  PidFile(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode, uint64_t pid, PidFileKind kind)
-      : SyntheticFile(kstd::Move(fs), ino, mode), pid_(pid), kind_(kind) {}
+  PidFile(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode, uint64_t pid, uint64_t tid,
+          PidFileKind kind)
+      : SyntheticFile(kstd::Move(fs), ino, mode), pid_(pid), tid_(tid), kind_(kind) {}
 
   Result<void> Render(TextBuffer& out) override {
     RefPtr<Process> p = TRY(FindProcess(pid_));
@@ -74,7 +56,11 @@ class PidFile final : public vfs::SyntheticFile {
       case PidFileKind::kStatus:
       case PidFileKind::kStatm: {
         ProcessView view;
-        FillView(p.get(), &view);
+        if (tid_ != 0) {
+          TRY(FillThreadView(p.get(), tid_, &view));
+        } else {
+          FillView(p.get(), &view);
+        }
         if (kind_ == PidFileKind::kStat) RenderStat(view, out);
         if (kind_ == PidFileKind::kStatus) RenderStatus(view, out);
         if (kind_ == PidFileKind::kStatm) RenderStatm(view, out);
@@ -119,6 +105,7 @@ class PidFile final : public vfs::SyntheticFile {
 
  private:
   const uint64_t pid_;
+  const uint64_t tid_;  // 0: the process
   const PidFileKind kind_;
 };
 
@@ -305,25 +292,12 @@ void CollectFds(Process* p, FdSet* set) {
       set);
 }
 
-void StampTimes(vfs::Attributes* attr) {
-  vfs::Timestamp now = vfs::Now();
-  attr->atime = attr->mtime = attr->ctime = attr->btime = now;
-}
-
-class FdDir final : public Vnode {
+class FdDir final : public ProcessDir {
  public:
   FdDir(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint64_t pid, RefPtr<Vnode> parent)
-      : Vnode(kstd::Move(fs), VnodeType::kDirectory, ino, 0500, 0, 0, 0),
-        pid_(pid),
-        parent_(kstd::Move(parent)) {
-    attr_.nlink = 2;
-    StampTimes(&attr_);
-  }
+      : ProcessDir(kstd::Move(fs), ino, 0500, 2, pid, kstd::Move(parent)) {}
 
-  Result<RefPtr<Vnode>> Lookup(Name name) override {
-    if (name.size() > vfs::kMaxNameLength) return kstd::Error::kNameTooLong;
-    if (name.IsDot()) return RefPtr<Vnode>::FromRaw(this);
-    if (name.IsDotDot()) return parent_;
+  Result<RefPtr<Vnode>> LookupEntry(Name name) override {
     uint64_t n = TRY(ParseNumber(name));
     if (n >= static_cast<uint64_t>(fd::kMaxFds)) return kstd::Error::kNotFound;
     RefPtr<Process> p = TRY(FindProcess(pid_));
@@ -338,16 +312,7 @@ class FdDir final : public Vnode {
 
   // Cursor: 1 ".", 2 "..", 3 + fd after that fd.
   Result<void> ReadDir(uint64_t* cursor, vfs::DirSink& sink) override {
-    if (*cursor < 1) {
-      if (!sink.Emit(vfs::DirEntry{ino(), VnodeType::kDirectory, Name("."), 1})) return kstd::Ok();
-      *cursor = 1;
-    }
-    if (*cursor < 2) {
-      if (!sink.Emit(vfs::DirEntry{parent_->ino(), VnodeType::kDirectory, Name(".."), 2})) {
-        return kstd::Ok();
-      }
-      *cursor = 2;
-    }
+    if (!EmitDots(cursor, sink)) return kstd::Ok();
     RefPtr<Process> p = Process::FindByPid(pid_);
     if (!p) return kstd::Ok();
     // 2 KiB: on the heap, not the kernel stack.
@@ -370,11 +335,9 @@ class FdDir final : public Vnode {
     }
     return kstd::Ok();
   }
-
- private:
-  const uint64_t pid_;
-  const RefPtr<Vnode> parent_;
 };
+
+enum class PidDirKind : uint8_t { kFd, kNs, kTask };
 
 struct PidEntry {
   const char* name;
@@ -383,56 +346,64 @@ struct PidEntry {
   // One of these, by type:
   PidFileKind file;
   PidLinkKind link;
+  PidDirKind dir;
+  // Whether /proc/<pid>/task/<tid>/ has it too (Linux's has no task/).
+  bool per_thread;
 };
 
 constexpr PidEntry kPidEntries[] = {
-    {"cmdline", VnodeType::kRegular, 0444, PidFileKind::kCmdline, {}},
-    {"comm", VnodeType::kRegular, 0444, PidFileKind::kComm, {}},
-    {"cwd", VnodeType::kSymlink, 0777, {}, PidLinkKind::kCwd},
-    {"environ", VnodeType::kRegular, 0400, PidFileKind::kEnviron, {}},
-    {"exe", VnodeType::kSymlink, 0777, {}, PidLinkKind::kExe},
-    {"fd", VnodeType::kDirectory, 0500, {}, {}},
-    {"limits", VnodeType::kRegular, 0444, PidFileKind::kLimits, {}},
-    {"maps", VnodeType::kRegular, 0444, PidFileKind::kMaps, {}},
-    {"mounts", VnodeType::kRegular, 0444, PidFileKind::kMounts, {}},
-    {"root", VnodeType::kSymlink, 0777, {}, PidLinkKind::kRoot},
-    {"stat", VnodeType::kRegular, 0444, PidFileKind::kStat, {}},
-    {"statm", VnodeType::kRegular, 0444, PidFileKind::kStatm, {}},
-    {"status", VnodeType::kRegular, 0444, PidFileKind::kStatus, {}},
-    {"tessera", VnodeType::kRegular, 0444, PidFileKind::kTessera, {}},
+    {"cmdline", VnodeType::kRegular, 0444, PidFileKind::kCmdline, {}, {}, true},
+    {"comm", VnodeType::kRegular, 0444, PidFileKind::kComm, {}, {}, true},
+    {"cwd", VnodeType::kSymlink, 0777, {}, PidLinkKind::kCwd, {}, true},
+    {"environ", VnodeType::kRegular, 0400, PidFileKind::kEnviron, {}, {}, true},
+    {"exe", VnodeType::kSymlink, 0777, {}, PidLinkKind::kExe, {}, true},
+    {"fd", VnodeType::kDirectory, 0500, {}, {}, PidDirKind::kFd, true},
+    {"limits", VnodeType::kRegular, 0444, PidFileKind::kLimits, {}, {}, true},
+    {"maps", VnodeType::kRegular, 0444, PidFileKind::kMaps, {}, {}, true},
+    {"mounts", VnodeType::kRegular, 0444, PidFileKind::kMounts, {}, {}, true},
+    {"ns", VnodeType::kDirectory, 0511, {}, {}, PidDirKind::kNs, true},
+    {"root", VnodeType::kSymlink, 0777, {}, PidLinkKind::kRoot, {}, true},
+    {"stat", VnodeType::kRegular, 0444, PidFileKind::kStat, {}, {}, true},
+    {"statm", VnodeType::kRegular, 0444, PidFileKind::kStatm, {}, {}, true},
+    {"status", VnodeType::kRegular, 0444, PidFileKind::kStatus, {}, {}, true},
+    {"task", VnodeType::kDirectory, 0555, {}, {}, PidDirKind::kTask, false},
+    {"tessera", VnodeType::kRegular, 0444, PidFileKind::kTessera, {}, {}, false},
 };
 constexpr size_t kPidEntryCount = sizeof(kPidEntries) / sizeof(kPidEntries[0]);
 
-class PidDir final : public Vnode {
+class PidDir final : public ProcessDir {
  public:
-  PidDir(RefPtr<vfs::FileSystem> fs, uint64_t pid, RefPtr<Vnode> parent)
-      : Vnode(kstd::Move(fs), VnodeType::kDirectory, PidIno(pid, 0), 0555, 0, 0, 0),
-        pid_(pid),
-        parent_(kstd::Move(parent)) {
-    attr_.nlink = 3;  // ".", its entry in /proc, fd/..
-    StampTimes(&attr_);
+  // nlink: ".", its entry in /proc, fd/.., ns/.. (and task/..).
+  PidDir(RefPtr<vfs::FileSystem> fs, uint64_t pid, uint64_t tid, RefPtr<Vnode> parent)
+      : ProcessDir(kstd::Move(fs), tid != 0 ? TaskIno(tid, 0) : PidIno(pid, 0), 0555,
+                   tid != 0 ? 4 : 5, pid, kstd::Move(parent)),
+        tid_(tid) {
     OwnByProcess(this, pid);
   }
 
-  Result<RefPtr<Vnode>> Lookup(Name name) override {
-    if (name.size() > vfs::kMaxNameLength) return kstd::Error::kNameTooLong;
-    if (name.IsDot()) return RefPtr<Vnode>::FromRaw(this);
-    if (name.IsDotDot()) return parent_;
+  Result<RefPtr<Vnode>> LookupEntry(Name name) override {
     for (size_t i = 0; i < kPidEntryCount; ++i) {
       const PidEntry& e = kPidEntries[i];
-      if (!(Name(e.name, kstd::StringLength(e.name)) == name)) continue;
-      if (!Process::FindByPid(pid_)) return kstd::Error::kNotFound;  // gone (reaped)
+      if (!Shown(e) || !(Name(e.name, kstd::StringLength(e.name)) == name)) continue;
+      RefPtr<Process> p = Process::FindByPid(pid_);
+      if (!p || (tid_ != 0 && !HasThread(p.get(), tid_))) return kstd::Error::kNotFound;  // gone
       RefPtr<vfs::FileSystem> fs = RefPtr<vfs::FileSystem>::FromRaw(this->fs());
-      uint64_t ino = PidIno(pid_, 1 + i);
+      uint64_t ino = Ino(1 + i);
       Vnode* v = nullptr;
       switch (e.type) {
         case VnodeType::kRegular:
-          v = new (kstd::nothrow) PidFile(kstd::Move(fs), ino, e.mode, pid_, e.file);
+          v = new (kstd::nothrow) PidFile(kstd::Move(fs), ino, e.mode, pid_, tid_, e.file);
           break;
         case VnodeType::kSymlink:
           v = new (kstd::nothrow) PidLink(kstd::Move(fs), ino, pid_, e.link);
           break;
         default:
+          if (e.dir == PidDirKind::kTask) {
+            return MakeTaskListDir(kstd::Move(fs), ino, pid_, RefPtr<Vnode>::FromRaw(this));
+          }
+          if (e.dir == PidDirKind::kNs) {
+            return MakeNsDir(kstd::Move(fs), ino, pid_, RefPtr<Vnode>::FromRaw(this));
+          }
           v = new (kstd::nothrow) FdDir(kstd::Move(fs), ino, pid_, RefPtr<Vnode>::FromRaw(this));
           break;
       }
@@ -446,21 +417,13 @@ class PidDir final : public Vnode {
 
   // Cursor: 1 ".", 2 "..", 3 + i after the i-th entry.
   Result<void> ReadDir(uint64_t* cursor, vfs::DirSink& sink) override {
-    if (*cursor < 1) {
-      if (!sink.Emit(vfs::DirEntry{ino(), VnodeType::kDirectory, Name("."), 1})) return kstd::Ok();
-      *cursor = 1;
-    }
-    if (*cursor < 2) {
-      if (!sink.Emit(vfs::DirEntry{parent_->ino(), VnodeType::kDirectory, Name(".."), 2})) {
-        return kstd::Ok();
-      }
-      *cursor = 2;
-    }
+    if (!EmitDots(cursor, sink)) return kstd::Ok();
     if (!Process::FindByPid(pid_)) return kstd::Ok();
     for (size_t i = *cursor - 2; i < kPidEntryCount; ++i) {
       const PidEntry& e = kPidEntries[i];
-      if (!sink.Emit(vfs::DirEntry{PidIno(pid_, 1 + i), e.type,
-                                   Name(e.name, kstd::StringLength(e.name)), i + 3})) {
+      if (!Shown(e)) continue;
+      if (!sink.Emit(
+              vfs::DirEntry{Ino(1 + i), e.type, Name(e.name, kstd::StringLength(e.name)), i + 3})) {
         return kstd::Ok();
       }
       *cursor = i + 3;
@@ -469,8 +432,10 @@ class PidDir final : public Vnode {
   }
 
  private:
-  const uint64_t pid_;
-  const RefPtr<Vnode> parent_;
+  bool Shown(const PidEntry& e) const { return tid_ == 0 || e.per_thread; }
+  uint64_t Ino(uint64_t slot) const { return tid_ != 0 ? TaskIno(tid_, slot) : PidIno(pid_, slot); }
+
+  const uint64_t tid_;  // 0: the process
 };
 
 // /proc itself: the fixed entries (StaticDir), then one directory per
@@ -478,10 +443,34 @@ class PidDir final : public Vnode {
 
 }  // namespace
 
+Result<void> CallerMayInspect(Process* target) {
+  Process* self = sched::Current()->process();
+  if (self == nullptr || self == target) return kstd::Ok();
+  if (!posix::MayInspect(self->credentials(), target->credentials(), target->dumpable())) {
+    return kstd::Error::kAccess;
+  }
+  return kstd::Ok();
+}
+
+void OwnByProcess(Vnode* v, uint64_t pid) {
+  RefPtr<Process> p = Process::FindByPid(pid);
+  if (!p || !p->dumpable()) return;
+  const posix::Credentials c = p->credentials();
+  v->SetSyntheticOwner(c.euid, c.egid);
+}
+
 kstd::Result<kstd::RefPtr<vfs::Vnode>> MakePidDir(kstd::RefPtr<vfs::FileSystem> fs, uint64_t pid,
                                                   kstd::RefPtr<vfs::Vnode> parent) {
   RefPtr<Vnode> dir =
-      kstd::AdoptRef<Vnode>(new (kstd::nothrow) PidDir(kstd::Move(fs), pid, kstd::Move(parent)));
+      kstd::AdoptRef<Vnode>(new (kstd::nothrow) PidDir(kstd::Move(fs), pid, 0, kstd::Move(parent)));
+  if (!dir) return kstd::Error::kNoMemory;
+  return dir;
+}
+
+kstd::Result<kstd::RefPtr<vfs::Vnode>> MakeTaskDir(kstd::RefPtr<vfs::FileSystem> fs, uint64_t pid,
+                                                   uint64_t tid, kstd::RefPtr<vfs::Vnode> parent) {
+  RefPtr<Vnode> dir = kstd::AdoptRef<Vnode>(
+      new (kstd::nothrow) PidDir(kstd::Move(fs), pid, tid, kstd::Move(parent)));
   if (!dir) return kstd::Error::kNoMemory;
   return dir;
 }

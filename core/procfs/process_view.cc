@@ -104,6 +104,35 @@ Result<uint64_t> ParseNumber(Name name) {
 
 size_t FormatNumber(char* out, uint64_t v) { return klog::Format(out, 24, "%lu", v); }
 
+bool EmitDotEntries(uint64_t self, uint64_t parent, uint64_t* cursor, vfs::DirSink& sink) {
+  if (*cursor < 1) {
+    if (!sink.Emit(vfs::DirEntry{self, vfs::VnodeType::kDirectory, Name("."), 1})) return false;
+    *cursor = 1;
+  }
+  if (*cursor < 2) {
+    if (!sink.Emit(vfs::DirEntry{parent, vfs::VnodeType::kDirectory, Name(".."), 2})) return false;
+    *cursor = 2;
+  }
+  return true;
+}
+
+ProcessDir::ProcessDir(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t mode, uint32_t nlink,
+                       uint64_t pid, RefPtr<vfs::Vnode> parent)
+    : Vnode(kstd::Move(fs), vfs::VnodeType::kDirectory, ino, mode, 0, 0, 0),
+      pid_(pid),
+      parent_(kstd::Move(parent)) {
+  attr_.nlink = nlink;
+  vfs::Timestamp now = vfs::Now();
+  attr_.atime = attr_.mtime = attr_.ctime = attr_.btime = now;
+}
+
+Result<RefPtr<vfs::Vnode>> ProcessDir::Lookup(Name name) {
+  if (name.size() > vfs::kMaxNameLength) return kstd::Error::kNameTooLong;
+  if (name.IsDot()) return RefPtr<vfs::Vnode>::FromRaw(this);
+  if (name.IsDotDot()) return parent_;
+  return LookupEntry(name);
+}
+
 size_t CopyTarget(const char* text, size_t length, kstd::Span<char> out) {
   __builtin_memcpy(out.data(), text, kstd::Min(length, out.size()));
   return length;

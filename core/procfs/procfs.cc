@@ -140,7 +140,14 @@ class RootDir final : public vfs::StaticDir {
     auto fixed = StaticDir::Lookup(name);
     if (fixed.ok() || fixed.error() != kstd::Error::kNotFound) return fixed;
     uint64_t pid = TRY(ParseNumber(name));
-    if (!Process::FindByPid(pid)) return kstd::Error::kNotFound;
+    if (!Process::FindByPid(pid)) {
+      // A thread's tid: found, though not listed (as Linux), as its task
+      // directory.
+      RefPtr<Process> owner = Process::FindByTid(pid);
+      if (!owner) return kstd::Error::kNotFound;
+      return MakeTaskDir(RefPtr<vfs::FileSystem>::FromRaw(fs()), owner->pid(), pid,
+                         RefPtr<Vnode>::FromRaw(this));
+    }
     return MakePidDir(RefPtr<vfs::FileSystem>::FromRaw(fs()), pid, RefPtr<Vnode>::FromRaw(this));
   }
 

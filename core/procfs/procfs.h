@@ -9,6 +9,7 @@
 // it is opened. A process that exits meanwhile makes lookups and opens fail
 // with kNotFound (ENOENT); a zombie (exited, not yet reaped) shows state Z.
 
+#include "core/proc/uts_namespace.h"
 #include "core/vfs/mount_table.h"
 #include "core/vfs/vnode.h"
 #include "kstd/ref_ptr.h"
@@ -25,5 +26,10 @@ kstd::Result<void> InitProcFs(vfs::MountTable& mounts, kstd::RefPtr<vfs::Vnode> 
 /// proc is a new instance, as in Linux since 5.8; all show the same
 /// processes). Call after InitProcFs. Errors: kNoMemory.
 kstd::Result<kstd::RefPtr<vfs::FileSystem>> CreateProcFs();
+
+/// The UTS namespace `v` is the file of (an open /proc/<pid>/ns/uts, for
+/// setns). Errors: kInvalid (not a namespace file), kNotSupported (the
+/// file of a kind of namespace Tessera has only one of).
+kstd::Result<kstd::RefPtr<UtsNamespace>> NamespaceOfFile(vfs::Vnode* v);
 
 }  // namespace core::procfs

@@ -65,7 +65,7 @@ void AppendEscapedName(const char* text, TextBuffer& out) {
 void RenderStat(const ProcessView& v, TextBuffer& out) {
   // proc(5) fields 1-3: pid (comm) state. The name is shown as is (a ")" in
   // it is why readers split at the last ')').
-  out.Printf("%lu (%s) %c", v.pid, v.comm, v.state);
+  out.Printf("%lu (%s) %c", v.tid != 0 ? v.tid : v.pid, v.comm, v.state);
   const bool m = v.has_memory;
   // 4-13: ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
   out.Printf(" %lu %lu %lu %ld %ld %lu 0 0 0 0", v.ppid, v.pgid, v.sid, v.tty_nr, v.tpgid, v.flags);
@@ -102,13 +102,14 @@ void RenderStatus(const ProcessView& v, TextBuffer& out) {
                    static_cast<char>('0' + ((v.umask >> 3) & 7)),
                    static_cast<char>('0' + (v.umask & 7)), '\0'};
   out.Printf("\nUmask:\t%s\nState:\t%s\n", umask, StateName(v.state));
-  out.Printf("Tgid:\t%lu\nNgid:\t0\nPid:\t%lu\nPPid:\t%lu\nTracerPid:\t0\n", v.pid, v.pid, v.ppid);
+  const uint64_t shown = v.tid != 0 ? v.tid : v.pid;
+  out.Printf("Tgid:\t%lu\nNgid:\t0\nPid:\t%lu\nPPid:\t%lu\nTracerPid:\t0\n", v.pid, shown, v.ppid);
   out.Printf("Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", v.uid[0], v.uid[1], v.uid[2], v.uid[3],
              v.gid[0], v.gid[1], v.gid[2], v.gid[3]);
   out.Printf("FDSize:\t%lu\nGroups:\t", v.fd_slots);
   for (uint32_t i = 0; i < v.ngroups && i < kMaxGroupsShown; ++i) out.Printf("%u ", v.groups[i]);
   out.Printf(v.ngroups == 0 ? " \n" : "\n");
-  out.Printf("NStgid:\t%lu\nNSpid:\t%lu\nNSpgid:\t%lu\nNSsid:\t%lu\n", v.pid, v.pid, v.pgid, v.sid);
+  out.Printf("NStgid:\t%lu\nNSpid:\t%lu\nNSpgid:\t%lu\nNSsid:\t%lu\n", v.pid, shown, v.pgid, v.sid);
   if (v.has_memory) {
     // VmPeak and VmHWM are left out: Tessera does not track high-water marks.
     uint64_t rss_kb = v.rss * (kPageSize >> 10);

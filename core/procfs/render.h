@@ -30,6 +30,8 @@ inline constexpr uint32_t kMaxGroupsShown = 64;
 
 struct ProcessView {
   uint64_t pid = 0;
+  /// The thread shown (/proc/<pid>/task/<tid>/); 0: the process (its pid).
+  uint64_t tid = 0;
   uint64_t ppid = 0;
   uint64_t pgid = 0;
   uint64_t sid = 0;

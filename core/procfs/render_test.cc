@@ -244,6 +244,19 @@ TEST(Status, Values) {
   EXPECT_EQ(s.back(), '\n');
 }
 
+TEST(Status, ThreadShowsItsTidAsPidAndTheProcessAsTgid) {
+  ProcessView v = SampleView();
+  v.tid = 45;
+  TextBuffer b;
+  RenderStatus(v, b);
+  std::string s = Text(b);
+  EXPECT_NE(s.find("\nTgid:\t42\nNgid:\t0\nPid:\t45\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("\nNStgid:\t42\nNSpid:\t45\n"), std::string::npos) << s;
+  TextBuffer stat;
+  RenderStat(v, stat);
+  EXPECT_EQ(Text(stat).rfind("45 (busybox) S 7 40 3 ", 0), 0u) << Text(stat);
+}
+
 TEST(Status, VmLinesLineUpWithLinuxs) {
   // "VmRSS:\t    1636 kB": the number right-aligned in 8 columns.
   std::regex vm(R"(^(Vm[A-Za-z]+|Rss[A-Za-z]+|HugetlbPages):\t[ 0-9]{8} kB$)");

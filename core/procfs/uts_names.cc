@@ -1,28 +1,27 @@
 #include "core/procfs/uts_names.h"
 
-#include "core/sync/spin_lock.h"
-#include "core/sync/thread_annotations.h"
+#include "core/proc/process.h"
+#include "core/proc/uts_namespace.h"
+#include "core/sched/scheduler.h"
 
 namespace core::procfs {
 namespace {
 
-SpinLock g_names_lock;
-char g_hostname[kUtsNameLength] GUARDED_BY(g_names_lock) = "tessera";
-char g_domainname[kUtsNameLength] GUARDED_BY(g_names_lock) = "(none)";
+static_assert(kUtsNameLength == UtsNamespace::kNameLength);
+
+// The calling process's namespace (the boot one for a kernel thread).
+kstd::RefPtr<UtsNamespace> CallerNamespace() {
+  Process* p = sched::Current()->process();
+  if (p == nullptr) return kstd::RefPtr<UtsNamespace>::FromRaw(UtsNamespace::Root());
+  return p->uts_namespace();
+}
 
 }  // namespace
 
-void GetUtsName(bool host, char out[kUtsNameLength]) {
-  SpinLockGuard guard(g_names_lock);
-  __builtin_memcpy(out, host ? g_hostname : g_domainname, kUtsNameLength);
-}
+void GetUtsName(bool host, char out[kUtsNameLength]) { CallerNamespace()->Get(host, out); }
 
 void SetUtsName(bool host, const char* name, size_t length) {
-  char copy[kUtsNameLength] = {};
-  if (length > kUtsNameLength - 1) length = kUtsNameLength - 1;
-  __builtin_memcpy(copy, name, length);
-  SpinLockGuard guard(g_names_lock);
-  __builtin_memcpy(host ? g_hostname : g_domainname, copy, kUtsNameLength);
+  CallerNamespace()->Set(host, name, length);
 }
 
 }  // namespace core::procfs

@@ -1,7 +1,8 @@
 #pragma once
 
-// The names uname(2) reports and /proc shows: the host and domain names
-// (sethostname/setdomainname and /proc/sys/kernel/{hostname,domainname}
+// The names uname(2) reports and /proc shows: the host and domain names of
+// the calling process's UTS namespace (core/proc/uts_namespace.h;
+// sethostname/setdomainname and /proc/sys/kernel/{hostname,domainname}
 // change them; at most 64 bytes each, Linux's __NEW_UTS_LEN) and the fixed
 // system, release and version strings (also /proc/version's).
 

@@ -3,6 +3,7 @@
 // process name; the credential options are in sys_credentials.cc). User and
 // group ids and capabilities are in sys_credentials.cc.
 
+#include "abi/linux/prctl.h"
 #include "core/proc/linux_thread.h"
 #include "core/proc/process.h"
 #include "core/syscall/sys_common.h"
@@ -82,7 +83,9 @@ kstd::Result<uint64_t> SysLinuxSetsid() {
 }
 
 // prctl: the process name (PR_SET_NAME / PR_GET_NAME, 16 bytes with the
-// NUL, as Linux's comm) and the credential options (PrctlCredentials).
+// NUL, as Linux's comm), the calling thread's timer slack
+// (PR_SET_TIMERSLACK / PR_GET_TIMERSLACK: core/proc/linux_thread.h) and the
+// credential options (PrctlCredentials).
 // Every other option is refused with EINVAL.
 kstd::Result<uint64_t> SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4,
                                      uint64_t arg5) {
@@ -107,6 +110,12 @@ kstd::Result<uint64_t> SysLinuxPrctl(int32_t option, uint64_t arg2, uint64_t arg
       TRY(UserPtr<char>(arg2).CopyOut(name, sizeof name));
       return 0;
     }
+    case linux_abi::kPrSetTimerslack: {
+      LinuxThread& self = LinuxOf(CurrentThread());
+      self.timer_slack_ns = arg2 == 0 ? self.default_timer_slack_ns : arg2;
+      return 0;
+    }
+    case linux_abi::kPrGetTimerslack: return LinuxOf(CurrentThread()).timer_slack_ns;
     default: {
       auto handled = PrctlCredentials(option, arg2, arg3, arg4, arg5);
       if (handled.is_error() && handled.error() == kstd::Error::kNotSupported) {

@@ -11,6 +11,7 @@
 #include "core/proc/process.h"
 #include "core/syscall/rusage.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/sys_credentials.h"
 #include "core/unsupported/refusals.h"
 #include "core/vm/vm_aspace.h"
 #include "hal/thread.h"
@@ -217,13 +218,14 @@ namespace {
 // fs context; SysV semaphores: Tessera has no undo lists). A process that
 // shares only some of these with its parent (CLONE_VM or CLONE_FILES or
 // CLONE_FS or CLONE_SIGHAND without CLONE_THREAD, except vfork's CLONE_VM),
-// CLONE_PARENT and namespaces are refused with EINVAL.
+// CLONE_PARENT and namespaces other than CLONE_NEWUTS (a new process's,
+// not a thread's: sys_namespace.cc) are refused with EINVAL.
 constexpr uint64_t kCloneSupported =
     linux_abi::kCloneSignalMask | linux_abi::kCloneVm | linux_abi::kCloneFs |
     linux_abi::kCloneFiles | linux_abi::kCloneSighand | linux_abi::kCloneVfork |
     linux_abi::kCloneThread | linux_abi::kCloneSysvsem | linux_abi::kCloneSetTls |
     linux_abi::kCloneParentSetTid | linux_abi::kCloneChildClearTid | linux_abi::kCloneDetached |
-    linux_abi::kCloneChildSetTid;
+    linux_abi::kCloneChildSetTid | linux_abi::kCloneNewUts;
 constexpr uint64_t kCloneThreadShares =
     linux_abi::kCloneVm | linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneSighand;
 
@@ -239,6 +241,8 @@ kstd::Result<uint64_t> CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32
   }
   if (flags & linux_abi::kCloneVfork)
     return Refuse("clone", "flags", linux_abi::kCloneVfork);  // a vfork thread
+  if (flags & linux_abi::kCloneNewUts)                        // namespaces are per process here
+    return Refuse("clone", "flags", linux_abi::kCloneNewUts);
   Process* self = CurrentProcess();
   hal::ThreadContext* cpu = CurrentThread()->context();
   hal::SaveFpuState(cpu);
@@ -279,9 +283,16 @@ kstd::Result<uint64_t> SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int
   if (exit_signal != 0 && exit_signal != 17)
     return Refuse("clone", "exit_signal", exit_signal);  // SIGCHLD only
   Process* self = CurrentProcess();
+  // CLONE_NEWUTS: the child starts in a copy of the caller's namespace.
+  kstd::RefPtr<UtsNamespace> uts;
+  if (flags & linux_abi::kCloneNewUts) {
+    if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
+    uts = TRY(UtsNamespace::CopyOf(*self->uts_namespace()));
+  }
   hal::ThreadContext* cpu = CurrentThread()->context();
   hal::SaveFpuState(cpu);
   Process::CloneOptions options;
+  options.uts_namespace = uts.get();
   options.share_address_space = (flags & linux_abi::kCloneVm) != 0;
   options.stack = newsp;
   options.set_tls = (flags & linux_abi::kCloneSetTls) != 0;

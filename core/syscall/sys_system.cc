@@ -66,12 +66,11 @@ kstd::Result<uint64_t> SysLinuxReboot(uint32_t magic1, uint32_t magic2, uint32_t
 
 namespace {
 
-// The host and domain names uname reports live in core/procfs (uts_names.h),
-// shared with /proc/sys/kernel/{hostname,domainname}.
+// The host and domain names uname reports are the caller's UTS
+// namespace's (core/procfs/uts_names.h), shared with
+// /proc/sys/kernel/{hostname,domainname}. The callers check CAP_SYS_ADMIN.
 kstd::Result<uint64_t> SetName(bool host, UserPtr<const char> user, int32_t len) {
   if (len < 0 || len > 64) return kstd::Error::kInvalid;
-  // Linux wants CAP_SYS_ADMIN; every process is root until credentials
-  // exist (issue 13), which will check it here.
   char copy[procfs::kUtsNameLength] = {};
   if (len > 0) TRY(user.CopyIn(copy, static_cast<size_t>(len)));
   procfs::SetUtsName(host, copy, static_cast<size_t>(len));

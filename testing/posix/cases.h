@@ -45,5 +45,9 @@ extern const Case kMemfdCases[];  // memfd_create, file seals
 extern const int kMemfdCaseCount;
 extern const Case kLeaseCases[];  // fcntl F_SETLEASE/F_GETLEASE, lease breaks
 extern const int kLeaseCaseCount;
+extern const Case kTaskCases[];  // /proc/<pid>/task, per-thread timer slack
+extern const int kTaskCaseCount;
+extern const Case kNsCases[];  // UTS namespaces, /proc/<pid>/ns, unshare and setns
+extern const int kNsCaseCount;
 
 }  // namespace posix_test

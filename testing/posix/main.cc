@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
       {posix_test::kLockCases, posix_test::kLockCaseCount},
       {posix_test::kMemfdCases, posix_test::kMemfdCaseCount},
       {posix_test::kLeaseCases, posix_test::kLeaseCaseCount},
+      {posix_test::kTaskCases, posix_test::kTaskCaseCount},
+      {posix_test::kNsCases, posix_test::kNsCaseCount},
   };
   for (const auto& t : tables) {
     for (int i = 0; i < t.count && n < 512; ++i) all[n++] = t.cases[i];

@@ -5,9 +5,9 @@
 //
 // They change the mount table, so they need root (the host oracle runs as
 // root). On Linux each case's child first moves into a private mount
-// namespace, so nothing it mounts reaches the host; Tessera has one
-// namespace (unshare is ENOSYS there) and every mount is private already
-// (MS_PRIVATE succeeds and does nothing). Each case unmounts what it mounted.
+// namespace, so nothing it mounts reaches the host; Tessera has one mount
+// namespace (unshare(CLONE_NEWNS) is refused there: EINVAL) and every mount
+// is private already (MS_PRIVATE succeeds and does nothing). Each case unmounts what it mounted.
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +32,7 @@ namespace {
 
 // A private mount namespace on Linux; nothing to do on Tessera.
 const char* IsolateMounts() {
-  if (unshare(CLONE_NEWNS) != 0 && !(OnTessera() && errno == ENOSYS)) {
+  if (unshare(CLONE_NEWNS) != 0 && !(OnTessera() && errno == EINVAL)) {
     return Fail("unshare(CLONE_NEWNS): %s (the mount cases need root)", strerror(errno));
   }
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -283,9 +284,121 @@ const char* CpuLimitSignalsThenKills() {
   return nullptr;
 }
 
+long long NanosOf(const struct timespec& ts) {
+  return static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+long long Now(clockid_t clock) {
+  struct timespec ts = {-1, -1};
+  if (clock_gettime(clock, &ts) != 0) return -1;
+  return NanosOf(ts);
+}
+
+// clock_getres: 1 ns for the high-resolution clocks, the tick (here at most
+// 10 ms: HZ >= 100) for the _COARSE ones, EINVAL for an unknown id; a null
+// result only checks the id.
+const char* ClockGetresReportsEachClock() {
+  const clockid_t kClocks1[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI,
+                                CLOCK_MONOTONIC_RAW};
+  for (clockid_t c : kClocks1) {
+    struct timespec res = {-1, -1};
+    CHECK_OK(clock_getres(c, &res));
+    if (res.tv_sec != 0 || res.tv_nsec != 1) {
+      return Fail("clock %d: resolution %ld.%09ld, want 1 ns", static_cast<int>(c),
+                  static_cast<long>(res.tv_sec), res.tv_nsec);
+    }
+  }
+  const clockid_t kClocks2[] = {CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE,
+                                CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID};
+  for (clockid_t c : kClocks2) {
+    struct timespec res = {-1, -1};
+    CHECK_OK(clock_getres(c, &res));
+    CHECK_EQ(res.tv_sec, 0);
+    CHECK(res.tv_nsec >= 1 && res.tv_nsec <= 10 * 1000 * 1000);
+  }
+  struct timespec coarse, fine;
+  CHECK_OK(clock_getres(CLOCK_MONOTONIC_COARSE, &coarse));
+  CHECK_OK(clock_getres(CLOCK_REALTIME_COARSE, &fine));
+  CHECK_EQ(coarse.tv_nsec, fine.tv_nsec);  // both are the tick
+  CHECK(coarse.tv_nsec > 1);
+  CHECK_OK(clock_getres(CLOCK_BOOTTIME, nullptr));
+  struct timespec res;
+  const clockid_t kClocks3[] = {10, 12, 15, 16, 100};
+  for (clockid_t bad : kClocks3) {
+    CHECK_ERRNO(syscall(SYS_clock_getres, bad, &res), EINVAL);
+    CHECK_ERRNO(syscall(SYS_clock_gettime, bad, &res), EINVAL);
+  }
+  return nullptr;
+}
+
+// The other clocks read consistently with the ones they derive from: a
+// _COARSE clock lags its clock by less than a tick, CLOCK_BOOTTIME is never
+// behind CLOCK_MONOTONIC, CLOCK_TAI is CLOCK_REALTIME plus the TAI offset
+// (0 unless set; 37 s where NTP set it), and every one moves forward.
+const char* DerivedClocksAreConsistent() {
+  struct timespec res;
+  CHECK_OK(clock_getres(CLOCK_MONOTONIC_COARSE, &res));
+  const long long tick = res.tv_nsec;
+  for (int round = 0; round < 3; ++round) {
+    long long mono = Now(CLOCK_MONOTONIC);
+    long long coarse = Now(CLOCK_MONOTONIC_COARSE);
+    long long mono_after = Now(CLOCK_MONOTONIC);
+    CHECK(mono >= 0 && coarse >= 0);
+    CHECK(coarse <= mono_after);
+    CHECK(coarse > mono - 2 * tick);
+    long long real = Now(CLOCK_REALTIME);
+    long long real_coarse = Now(CLOCK_REALTIME_COARSE);
+    long long tai = Now(CLOCK_TAI);
+    long long real_after = Now(CLOCK_REALTIME);
+    CHECK(real_coarse <= real_after);
+    CHECK(real_coarse > real - 2 * tick);
+    long long tai_offset = tai - real_after;  // read before real_after: at most the offset
+    CHECK(tai_offset <= 37LL * 1000000000LL);
+    CHECK(tai - real >= 0);
+    long long boot_before = Now(CLOCK_MONOTONIC);
+    long long boot = Now(CLOCK_BOOTTIME);
+    CHECK(boot >= boot_before);
+    long long raw = Now(CLOCK_MONOTONIC_RAW);
+    long long raw_after = Now(CLOCK_MONOTONIC_RAW);
+    CHECK(raw >= 0 && raw_after >= raw);
+    long long c1 = Now(CLOCK_MONOTONIC_COARSE);
+    struct timespec nap = {0, 3 * tick};
+    nanosleep(&nap, nullptr);
+    CHECK(Now(CLOCK_MONOTONIC_COARSE) > c1);  // a tick has passed
+  }
+  return nullptr;
+}
+
+// clock_nanosleep (which returns the error number itself) sleeps on
+// CLOCK_TAI and CLOCK_BOOTTIME, relative and absolute; the clocks without a
+// sleep (_RAW, _COARSE, the thread's CPU clock) give EOPNOTSUPP (musl's
+// wrapper answers EINVAL itself for the thread's), unknown ids EINVAL.
+const char* ClockNanosleepOnEachClock() {
+  struct timespec nap = {0, 2 * 1000 * 1000};
+  CHECK_EQ(clock_nanosleep(CLOCK_TAI, 0, &nap, nullptr), 0);
+  CHECK_EQ(clock_nanosleep(CLOCK_BOOTTIME, 0, &nap, nullptr), 0);
+  const clockid_t kClocks4[] = {CLOCK_TAI, CLOCK_BOOTTIME};
+  for (clockid_t c : kClocks4) {
+    long long deadline = Now(c) + 3 * 1000 * 1000;
+    struct timespec at = {static_cast<time_t>(deadline / 1000000000LL),
+                          static_cast<long>(deadline % 1000000000LL)};
+    CHECK_EQ(clock_nanosleep(c, TIMER_ABSTIME, &at, nullptr), 0);
+    CHECK(Now(c) >= deadline);
+  }
+  CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC_RAW, 0, &nap, nullptr), EOPNOTSUPP);
+  CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC_COARSE, 0, &nap, nullptr), EOPNOTSUPP);
+  CHECK_EQ(clock_nanosleep(CLOCK_REALTIME_COARSE, 0, &nap, nullptr), EOPNOTSUPP);
+  CHECK_ERRNO(syscall(SYS_clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0, &nap, nullptr), EOPNOTSUPP);
+  CHECK_ERRNO(syscall(SYS_clock_nanosleep, 12, 0, &nap, nullptr), EINVAL);
+  return nullptr;
+}
+
 }  // namespace
 
 extern const Case kTimerCases[] = {
+    {"clock_getres_each_clock", ClockGetresReportsEachClock},
+    {"clock_gettime_derived_clocks", DerivedClocksAreConsistent},
+    {"clock_nanosleep_each_clock", ClockNanosleepOnEachClock},
     {"itimer_virtual_and_prof_fire", CpuTimersFireWhileSpinning},
     {"rlimit_cpu_xcpu_then_kill", CpuLimitSignalsThenKills},
     {"wall_clock_real_and_consistent", WallClockIsRealAndConsistent},

@@ -1,0 +1,93 @@
+// Linux namespace calls: unshare(2) and setns(2). Tessera has UTS
+// namespaces (core/proc/uts_namespace.h): unshare(CLONE_NEWUTS) gives the
+// caller a copy of its own, setns moves it into the one an open
+// /proc/<pid>/ns/uts names (clone(CLONE_NEWUTS) is in sys_lifecycle.cc).
+// Every other kind is one namespace for the whole system and is refused
+// (EINVAL, counted): a mount namespace would need a mount table per process
+// where the path walk, mount(2), the mount agent and the user-space
+// file-system servers (which mount themselves at pending points) all use
+// the one table (vfs::Mounts(), some 25 callers), and a mount owns its
+// server's life (umount stops it), where copies would share it; PID, user, network, IPC, cgroup and
+// time namespaces would each need their subsystem to keep per-namespace state. Namespaces belong to
+// the process here (Linux: to each thread), so a process with several
+// threads cannot change them (refused).
+
+#include "abi/linux/capability.h"
+#include "abi/linux/sched.h"
+#include "core/events/pidfd.h"
+#include "core/fd/fd_table.h"
+#include "core/proc/process.h"
+#include "core/proc/uts_namespace.h"
+#include "core/procfs/procfs.h"
+#include "core/syscall/sys_common.h"
+#include "core/syscall/sys_credentials.h"
+#include "core/unsupported/refusals.h"
+
+namespace core::syscall {
+
+namespace {
+
+// What unshare(2) takes at all (Linux's check_unshare_flags).
+constexpr uint64_t kUnshareKnown =
+    linux_abi::kCloneThread | linux_abi::kCloneFs | linux_abi::kCloneSighand | linux_abi::kCloneVm |
+    linux_abi::kCloneFiles | linux_abi::kCloneSysvsem | linux_abi::kCloneNewNamespaces;
+// What a process with one thread has to itself already: unsharing it
+// changes nothing.
+constexpr uint64_t kAlreadyPrivate = linux_abi::kCloneThread | linux_abi::kCloneSighand |
+                                     linux_abi::kCloneVm | linux_abi::kCloneFs |
+                                     linux_abi::kCloneFiles;
+
+}  // namespace
+
+kstd::Result<uint64_t> SysLinuxUnshare(uint64_t flags) {
+  if ((flags & ~kUnshareKnown) != 0) return kstd::Error::kInvalid;
+  uint64_t refused = flags & ((linux_abi::kCloneNewNamespaces & ~linux_abi::kCloneNewUts) |
+                              linux_abi::kCloneSysvsem);
+  if (refused != 0) return Refuse("unshare", "flags", refused);
+  Process* self = CurrentProcess();
+  const bool threaded = self->live_threads() > 1;
+  if (threaded) {
+    // Linux: a multi-threaded process cannot leave its thread group, memory
+    // or signal handlers (EINVAL); a thread's own fd table, fs context or
+    // UTS namespace Tessera does not have.
+    if ((flags & (linux_abi::kCloneThread | linux_abi::kCloneSighand | linux_abi::kCloneVm)) != 0) {
+      return kstd::Error::kInvalid;
+    }
+    uint64_t per_thread =
+        flags & (linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneNewUts);
+    if (per_thread != 0) return Refuse("unshare", "threaded", per_thread);
+  }
+  if ((flags & linux_abi::kCloneNewUts) == 0) return 0;  // kAlreadyPrivate only
+  static_assert((kAlreadyPrivate & linux_abi::kCloneNewUts) == 0);
+  if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
+  kstd::RefPtr<UtsNamespace> copy = TRY(UtsNamespace::CopyOf(*self->uts_namespace()));
+  self->SetUtsNamespace(kstd::Move(copy));
+  return 0;
+}
+
+kstd::Result<uint64_t> SysLinuxSetns(int32_t fd, int32_t nstype) {
+  Process* self = CurrentProcess();
+  auto file = TRY(self->fds()->Get(fd));
+  if (events::ProcessOfPidFd(file.get()).ok()) {
+    return Refuse("setns", "pidfd", static_cast<uint32_t>(nstype));  // Linux 5.8's form
+  }
+  vfs::Vnode* v = file->vnode();
+  if (v == nullptr) return kstd::Error::kInvalid;
+  auto ns = procfs::NamespaceOfFile(v);
+  if (ns.is_error()) {
+    // Another kind: there is only one of it, but moving into it is refused.
+    if (ns.error() == kstd::Error::kNotSupported) {
+      return Refuse("setns", "nstype", static_cast<uint32_t>(nstype));
+    }
+    return kstd::Error::kInvalid;  // not a namespace file
+  }
+  if (nstype != 0 && static_cast<uint64_t>(nstype) != linux_abi::kCloneNewUts) {
+    return kstd::Error::kInvalid;  // not the kind asked for
+  }
+  if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
+  if (self->live_threads() > 1) return Refuse("setns", "threaded", linux_abi::kCloneNewUts);
+  self->SetUtsNamespace(ns.release_value());
+  return 0;
+}
+
+}  // namespace core::syscall
