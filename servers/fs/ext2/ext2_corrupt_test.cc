@@ -164,11 +164,12 @@ TEST_F(CorruptTest, IncompatibleFeaturesRefuseTheMount) {
     const char* name;
   };
   const Case cases[] = {
-      {kIncompatExtents, "extent"},
-      {kIncompat64Bit, "64bit"},
       {kIncompatMetaBg, "meta_bg"},
       {kIncompatRecover, "needs_recovery"},
-      {kIncompatFlexBg, "flex_bg"},
+      {kIncompatMmp, "mmp"},
+      {kIncompatEaInode, "ea_inode"},
+      {kIncompatEncrypt, "encrypt"},
+      {kIncompatCasefold, "casefold"},
       {kIncompatInlineData, "inline_data"},
       {kIncompatCompression, "compression"},
       {kIncompatJournalDev, "journal_dev"},
@@ -204,7 +205,7 @@ TEST_F(CorruptTest, JournalledImageMountsWithItsJournal) {
 }
 
 TEST_F(CorruptTest, UnknownReadOnlyFeaturesMountReadOnly) {
-  for (uint32_t bit : {0x80000000u, kRoCompatMetadataCsum, kRoCompatHugeFile}) {
+  for (uint32_t bit : {0x80000000u, kRoCompatGdtCsum, kRoCompatBigalloc}) {
     Use("tree_1k.img");
     uint32_t ro;
     std::string raw = ReadFileRange(image_, 1024 + offsetof(Superblock, s_feature_ro_compat), 4);
@@ -495,7 +496,7 @@ TEST_F(CorruptTest, BadInodeFields) {
   const Case cases[] = {
       {"sif /hello.txt blocks 999999", "/hello.txt", "i_blocks"},
       {"sif /hello.txt mode 0170644", "/hello.txt", "unknown file type"},
-      {"sif /hello.txt flags 0x80000", "/hello.txt", "extents"},
+      {"sif /hello.txt flags 0x80000", "/hello.txt", "extent tree on a file system without"},
       {"sif /hello.txt file_acl 99999999", "/hello.txt", "extended attribute block"},
       {"sif /dir size 1000", "/dir", "whole number of blocks"},
       {"sif /dir size_hi 1", "/dir", "whole number of blocks"},

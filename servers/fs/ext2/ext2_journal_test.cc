@@ -330,8 +330,8 @@ TEST_F(JournalTest, ChecksumV3JournalReplays) {
   std::vector<uint64_t> descriptors = LogBlocksOfType(image_, 1);
   ASSERT_EQ(descriptors.size(), 2u);
   Patch(image_, JournalBlockOffset(image_, descriptors[1] + 1, bs_) + 100, "XYZ");
-  // metadata_csum makes our mount read-only; the replay still happens (as
-  // Linux does when the device is writable).
+  // A read-only mount; the replay still happens (as Linux does when the
+  // device is writable).
   m_ = std::make_unique<MountedImage>();
   ASSERT_TRUE(m_->device.Open(image_.c_str(), /*read_only=*/false).ok());
   MountOptions options;
