@@ -49,7 +49,8 @@ uint64_t InodeOffset(const std::string& image, uint32_t ino) {
   EXPECT_NE(at, std::string::npos) << r.output;
   if (at == std::string::npos) return 0;
   sscanf(r.output.c_str() + at, "located at block %llu, offset 0x%llx", &block, &offset);
-  CommandResult bs = RunCommand("dumpe2fs -h " + ShellQuote(image) + " 2>/dev/null | grep '^Block size'");
+  CommandResult bs =
+      RunCommand("dumpe2fs -h " + ShellQuote(image) + " 2>/dev/null | grep '^Block size'");
   unsigned long long block_size = 0;
   sscanf(bs.output.c_str(), "Block size: %llu", &block_size);
   return block * block_size + offset;
@@ -136,8 +137,8 @@ TEST_F(Ext4Test, ReadsWhatTheHostWrote) {
   RunCommand("truncate -s 5000000 " + ShellQuote(staging + "/sparse") + " && printf tail >> " +
              ShellQuote(staging + "/sparse"));
   files_["/sparse"] = std::string(5000000, '\0') + "tail";
-  RunCommand("ln -s small " + ShellQuote(staging + "/fast") + " && ln -s " +
-             std::string(100, 'x') + " " + ShellQuote(staging + "/slow"));
+  RunCommand("ln -s small " + ShellQuote(staging + "/fast") + " && ln -s " + std::string(100, 'x') +
+             " " + ShellQuote(staging + "/slow"));
   Make("-d " + ShellQuote(staging), "64M");
   // e2fsck -D indexes the big directory (htree), as Linux would have.
   RunCommand(FindTool("e2fsck") + " -fyD " + ShellQuote(image_) + " >/dev/null 2>&1");
@@ -213,8 +214,8 @@ TEST_F(Ext4Test, WriteWorkloadStaysConsistent) {
       ASSERT_OK(m_->fs.Mkdir(dir, Name(name.data(), name.size()), 0755, 0, 0));
     }
     ASSERT_OK(m_->fs.Rmdir(dir, "sub7"));
-    auto link = m_->fs.Symlink(root, "slow", kstd::Span<const char>(std::string(200, 'y').data(), 200),
-                               0, 0);
+    auto link = m_->fs.Symlink(root, "slow",
+                               kstd::Span<const char>(std::string(200, 'y').data(), 200), 0, 0);
     ASSERT_OK(link);
     Check();
     EXPECT_EQ(testing::ReadLinkString(m_->fs, Ino("/slow")), std::string(200, 'y'));
@@ -388,8 +389,9 @@ TEST_F(Ext4Test, BadInodeChecksumIsEio) {
   std::string host = ScratchPath("f");
   WriteHostFile(host, "data");
   Debugfs(image_, "write " + host + " f", /*write=*/true);
-  uint32_t ino = static_cast<uint32_t>(std::stoul(
-      Debugfs(image_, "stat /f").output.substr(Debugfs(image_, "stat /f").output.find("Inode: ") + 7)));
+  uint32_t ino = static_cast<uint32_t>(
+      std::stoul(Debugfs(image_, "stat /f")
+                     .output.substr(Debugfs(image_, "stat /f").output.find("Inode: ") + 7)));
   testing::PatchFile(image_, InodeOffset(image_, ino) + offsetof(DiskInode, i_mtime), "\x55", 1);
   Mount();
   auto r = m_->fs.Lookup(Ext2::kRootIno, "f");

@@ -307,7 +307,9 @@ TEST_P(ReplayTest, WrappedLogReplays) {
   EXPECT_EQ(Cat("/f"), expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(Images, ReplayTest, ::testing::Values("ext3_1k.img", "ext3_4k.img"));
+INSTANTIATE_TEST_SUITE_P(Images, ReplayTest,
+                         ::testing::Values("ext3_1k.img", "ext3_4k.img", "ext4_1k.img",
+                                           "ext4_4k.img"));
 
 // A CSUM_V3 journal (debugfs `jo -c` on a metadata_csum image): checksums
 // verified; a copy whose tag checksum does not match is not written home.

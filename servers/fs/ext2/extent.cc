@@ -90,9 +90,8 @@ void Ext2::InitExtentRoot(Inode* inode) {
   inode->d.i_flags |= kFlagExtents;
 }
 
-kstd::Result<void> Ext2::CheckExtentNode(const Inode& inode, const uint8_t* node,
-                                         uint32_t capacity, uint32_t depth, uint64_t lo,
-                                         uint64_t hi, uint32_t block) {
+kstd::Result<void> Ext2::CheckExtentNode(const Inode& inode, const uint8_t* node, uint32_t capacity,
+                                         uint32_t depth, uint64_t lo, uint64_t hi, uint32_t block) {
   ExtentHeader h = Header(node);
   if (h.eh_magic != kExtentMagic || h.eh_max == 0 || h.eh_max > capacity ||
       h.eh_entries > h.eh_max || h.eh_depth != depth) {
@@ -151,8 +150,7 @@ kstd::Result<void> Ext2::FindExtentPath(Inode* inode, uint64_t n, ExtentPath* pa
   uint8_t* root = reinterpret_cast<uint8_t*>(inode->d.i_block);
   TRY(CheckExtentNode(*inode, root, 4, Header(root).eh_depth, 0, kNoKey, 0));
   if (Header(root).eh_depth > kExtentMaxDepth) {
-    return Corrupt("inode %u: extent tree depth %u is too deep", inode->ino,
-                   Header(root).eh_depth);
+    return Corrupt("inode %u: extent tree depth %u is too deep", inode->ino, Header(root).eh_depth);
   }
   const uint32_t capacity = (block_size_ - sizeof(ExtentHeader)) / sizeof(ExtentLeaf);
   path->level[0].ref.Reset();
