@@ -317,6 +317,28 @@ TEST_F(Ext4Test, UnwrittenExtentsReadAsZeros) {
   Check();
 }
 
+// Blocks preallocated past the end (fallocate's KEEP_SIZE) are valid, and
+// truncation frees them.
+TEST_F(Ext4Test, PreallocatedBlocksPastTheEnd) {
+  Make("-b 4096", "32M");
+  std::string host = ScratchPath("hello");
+  WriteHostFile(host, "hello");
+  Debugfs(image_, "write " + host + " keep", /*write=*/true);
+  Debugfs(image_, "fallocate /keep 0 15", /*write=*/true);
+  ASSERT_EQ(E2fsck(image_).exit_code, 0) << E2fsck(image_).output;
+  Mount();
+  uint32_t ino = Ino("/keep");
+  auto attr = m_->fs.GetAttr(ino);
+  ASSERT_OK(attr);
+  EXPECT_EQ(attr.value().size, 5u);
+  EXPECT_EQ(attr.value().blocks, 16u * 8);
+  EXPECT_EQ(ReadWhole(m_->fs, ino).value(), "hello");
+  ASSERT_OK(m_->fs.Truncate(ino, 3));
+  EXPECT_EQ(m_->fs.GetAttr(ino).value().blocks, 8u);
+  files_["/keep"] = "hel";
+  Check();
+}
+
 // An ext3 image turned ext4 (tune2fs -O extent): old files keep their
 // block maps, new ones get extent trees, both written.
 TEST_F(Ext4Test, BlockMappedFilesKeepWorking) {
