@@ -612,11 +612,19 @@ TEST_P(FuzzTest, RandomMetadataDamageNeverCrashes) {
     if (sparse.ok()) (void)fs.Truncate(sparse.value().ino, 5000);
     (void)fs.Unmount();
   }
-  EXPECT_GT(mounted, static_cast<int>(seeds / 3));
+  // With metadata_csum any change to the superblock or a descriptor
+  // refuses the mount: fewer damaged images get that far.
+  bool csum = std::string(GetParam()) == "tree_e4_1k.img";
+  EXPECT_GT(mounted, static_cast<int>(seeds / (csum ? 10 : 3)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Images, FuzzTest, ::testing::Values("tree_1k.img", "tree_4k.img"),
-                         [](const auto& info) { return std::string(info.param).substr(0, 7); });
+INSTANTIATE_TEST_SUITE_P(Images, FuzzTest,
+                         ::testing::Values("tree_1k.img", "tree_4k.img", "tree_e4_1k.img",
+                                           "tree_e4n_1k.img"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           return name.substr(0, name.find('.'));
+                         });
 
 }  // namespace
 }  // namespace servers::fs::ext2
