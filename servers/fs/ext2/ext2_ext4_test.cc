@@ -339,6 +339,25 @@ TEST_F(Ext4Test, PreallocatedBlocksPastTheEnd) {
   Check();
 }
 
+// Linux's nanoseconds (i_mtime_extra) go when we set a time in seconds.
+TEST_F(Ext4Test, SettingATimeClearsItsNanoseconds) {
+  Make("-b 1024", "16M");
+  std::string host = ScratchPath("hello");
+  WriteHostFile(host, "hello");
+  Debugfs(image_, "write " + host + " f", /*write=*/true);
+  Debugfs(image_, "sif /f mtime_extra 400", /*write=*/true);
+  ASSERT_NE(Debugfs(image_, "stat /f").output.find(":00000190"), std::string::npos);
+  Mount();
+  SetAttrRequest request;
+  request.mask = SetAttrRequest::kMtime;
+  request.mtime = 1700000000;
+  ASSERT_OK(m_->fs.SetAttr(Ino("/f"), request));
+  files_["/f"] = "hello";
+  Check();
+  std::string stat = Debugfs(image_, "stat /f").output;
+  EXPECT_NE(stat.find("mtime: 0x6553f100:00000000"), std::string::npos) << stat;
+}
+
 // An ext3 image turned ext4 (tune2fs -O extent): old files keep their
 // block maps, new ones get extent trees, both written.
 TEST_F(Ext4Test, BlockMappedFilesKeepWorking) {

@@ -256,6 +256,10 @@ static_assert(offsetof(DiskInode, l_i_uid_high) == 120);
 /// layout): the number of bytes past 128 that hold the fields below.
 inline constexpr uint32_t kExtraIsizeOffset = 128;
 inline constexpr uint32_t kCrtimeOffset = 144;
+/// i_ctime_extra, i_mtime_extra, i_atime_extra: nanoseconds << 2 | epoch bits.
+inline constexpr uint32_t kCtimeExtraOffset = 132;
+inline constexpr uint32_t kMtimeExtraOffset = 136;
+inline constexpr uint32_t kAtimeExtraOffset = 140;
 /// What mke2fs gives new inodes (s_want_extra_isize): up to i_crtime_extra.
 inline constexpr uint16_t kDefaultExtraIsize = 32;
 /// The high half of the inode checksum (metadata_csum), when i_extra_isize >= 4.

@@ -92,6 +92,27 @@ kstd::Result<void> Ext2::StoreInode(const Inode& inode) {
   uint64_t block = static_cast<uint64_t>(groups_[group].bg_inode_table) + index / per_block;
   BlockRef ref = TRY(cache_->Get(block));
   uint8_t* slot = ref.data() + (index % per_block) * inode_size_;
+  if (inode_size_ > kGoodOldInodeSize) {
+    // A time set here has whole seconds: its extra field (nanoseconds and
+    // epoch bits, written by Linux) goes to 0 with it.
+    uint16_t extra;
+    memcpy(&extra, slot + kExtraIsizeOffset, 2);
+    const struct {
+      uint32_t base;
+      uint32_t value;
+      uint32_t extra;
+    } times[] = {{offsetof(DiskInode, i_ctime), inode.d.i_ctime, kCtimeExtraOffset},
+                 {offsetof(DiskInode, i_mtime), inode.d.i_mtime, kMtimeExtraOffset},
+                 {offsetof(DiskInode, i_atime), inode.d.i_atime, kAtimeExtraOffset}};
+    for (const auto& t : times) {
+      uint32_t old;
+      memcpy(&old, slot + t.base, 4);
+      if (old != t.value && kExtraIsizeOffset + extra >= t.extra + 4 &&
+          t.extra + 4 <= inode_size_) {
+        memset(slot + t.extra, 0, 4);
+      }
+    }
+  }
   memcpy(slot, &inode.d, sizeof(DiskInode));
   if (csum_) InodeChecksum(inode.ino, slot, true);
   ref.MarkDirty();
