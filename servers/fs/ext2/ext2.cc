@@ -582,7 +582,18 @@ kstd::Result<void> Ext2::LoadGroups() {
 kstd::Result<void> Ext2::StoreGroup(uint32_t group) {
   uint8_t* raw = gd_raw_ + static_cast<size_t>(group) * desc_size_;
   memcpy(raw, &groups_[group], sizeof(GroupDesc));
-  if (csum_) {
+  if (csum_) group_flags_[group] |= kGroupSealPending;
+  uint32_t per_block = block_size_ / desc_size_;
+  BlockRef ref = TRY(cache_->Get(sb_.s_first_data_block + 1 + group / per_block));
+  memcpy(ref.data() + (group % per_block) * desc_size_, raw, desc_size_);
+  ref.MarkDirty();
+  return kstd::Ok();
+}
+
+kstd::Result<void> Ext2::SealGroups() {
+  if (!csum_) return kstd::Ok();
+  for (uint32_t group = 0; group < group_count_; ++group) {
+    if ((group_flags_[group] & kGroupSealPending) == 0) continue;
     // The bitmaps' checksums (of those verified, so changed only by us:
     // a damaged bitmap keeps its mismatch), then the descriptor's own.
     const GroupDesc& gd = groups_[group];
@@ -598,12 +609,14 @@ kstd::Result<void> Ext2::StoreGroup(uint32_t group) {
       SetGdField16(group, kGdInodeBitmapCsumLo, static_cast<uint16_t>(c));
       SetGdField16(group, kGdInodeBitmapCsumHi, static_cast<uint16_t>(c >> 16));
     }
+    uint8_t* raw = gd_raw_ + static_cast<size_t>(group) * desc_size_;
     SetGdField16(group, kGdChecksum, GroupChecksum(group, raw));
+    uint32_t per_block = block_size_ / desc_size_;
+    BlockRef ref = TRY(cache_->Get(sb_.s_first_data_block + 1 + group / per_block));
+    memcpy(ref.data() + (group % per_block) * desc_size_, raw, desc_size_);
+    ref.MarkDirty();
+    group_flags_[group] &= static_cast<uint8_t>(~kGroupSealPending);
   }
-  uint32_t per_block = block_size_ / desc_size_;
-  BlockRef ref = TRY(cache_->Get(sb_.s_first_data_block + 1 + group / per_block));
-  memcpy(ref.data() + (group % per_block) * desc_size_, raw, desc_size_);
-  ref.MarkDirty();
   return kstd::Ok();
 }
 
@@ -837,6 +850,7 @@ kstd::Result<MountReport> Ext2::MountOnce(BlockDevice* device, const MountOption
 
 kstd::Result<void> Ext2::FlushAll() {
   if (!writable_mount_) return kstd::Ok();
+  TRY(SealGroups());
   if (super_dirty_) {
     sb_.s_wtime = static_cast<uint32_t>(Now());
     TRY(StoreSuper());

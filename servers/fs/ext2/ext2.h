@@ -359,13 +359,19 @@ class Ext2 {
   static constexpr uint8_t kGroupInodesChecked = 2;  // inode bitmap matched its count
   static constexpr uint8_t kGroupBlocksBad = 4;      // never allocate blocks here
   static constexpr uint8_t kGroupInodesBad = 8;      // never allocate inodes here
+  static constexpr uint8_t kGroupSealPending = 16;   // checksums to recompute (SealGroups)
 
   // ext2.cc: mount, superblock, group descriptors, logging.
   kstd::Result<void> ReadSuperblock(Superblock* out);
   kstd::Result<void> ValidateSuperblock(const Superblock& sb);
   kstd::Result<void> LoadGroups();
   kstd::Result<void> StoreSuper();
+  /// Writes the group's descriptor into its block; with metadata_csum the
+  /// checksums (bitmaps', descriptor's) are recomputed later, by SealGroups.
   kstd::Result<void> StoreGroup(uint32_t group);
+  /// Recomputes the checksums of every group StoreGroup wrote since the
+  /// last call (before each commit or write-back). Errors: kIo.
+  kstd::Result<void> SealGroups();
   kstd::Result<void> FlushAll();
   void ResetState();
   kstd::Result<MountReport> MountOnce(BlockDevice* device, const MountOptions& options,
