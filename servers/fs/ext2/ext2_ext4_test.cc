@@ -406,6 +406,45 @@ TEST_F(Ext4Test, SparseSuper2) {
   Check();
 }
 
+// metadata_csum_seed: checksums start from s_checksum_seed, so a new UUID
+// (tune2fs -U, which then rewrites nothing) leaves them valid.
+TEST_F(Ext4Test, ChecksumSeedSurvivesANewUuid) {
+  Make("-b 1024 -O metadata_csum_seed", "32M");
+  std::string host = ScratchPath("old");
+  WriteHostFile(host, PatternBytes(20000, 3));
+  Debugfs(image_, "write " + host + " old", /*write=*/true);
+  ASSERT_EQ(RunCommand(FindTool("tune2fs") + " -U 01234567-89ab-cdef-0123-456789abcdef " +
+                       ShellQuote(image_))
+                .exit_code,
+            0);
+  ASSERT_EQ(E2fsck(image_).exit_code, 0) << E2fsck(image_).output;
+  Mount();
+  files_["/old"] = PatternBytes(20000, 3);
+  EXPECT_EQ(ReadWhole(m_->fs, Ino("/old")).value(), files_["/old"]);
+  auto d = m_->fs.Mkdir(Ext2::kRootIno, "d", 0755, 0, 0);
+  ASSERT_OK(d);
+  uint32_t f = CreateFile(d.value().ino, "new");
+  files_["/d/new"] = PatternBytes(50000, 4);
+  ASSERT_OK(WriteAll(m_->fs, f, 0, files_["/d/new"]));
+  Check();
+}
+
+// Many groups: flex_bg puts 16 groups' bitmaps and inode tables together.
+TEST_F(Ext4Test, ManyGroupsWithFlexBg) {
+  Make("-b 1024", "300M");
+  Mount();
+  EXPECT_GT(m_->report.groups, 32u);
+  for (int i = 0; i < 40; ++i) {
+    std::string name = "dir" + std::to_string(i);
+    auto d = m_->fs.Mkdir(Ext2::kRootIno, Name(name.data(), name.size()), 0755, 0, 0);
+    ASSERT_OK(d);
+    uint32_t f = CreateFile(d.value().ino, "f");
+    files_["/" + name + "/f"] = PatternBytes(30000 + 1000 * i, 100 + i);
+    ASSERT_OK(WriteAll(m_->fs, f, 0, files_["/" + name + "/f"]));
+  }
+  Check();
+}
+
 // ---- Damage.
 
 TEST_F(Ext4Test, BadSuperblockChecksumRefusesTheMount) {
