@@ -445,6 +445,23 @@ TEST_F(Ext4Test, ManyGroupsWithFlexBg) {
   Check();
 }
 
+// EXT4_HUGE_FILE_FL (i_blocks in file-system blocks) is valid but not
+// implemented: refused without calling the file system damaged.
+TEST_F(Ext4Test, HugeFileFlagIsRefusedNotDamage) {
+  Make("-b 1024", "16M");
+  std::string host = ScratchPath("f");
+  WriteHostFile(host, "data");
+  Debugfs(image_, "write " + host + " f", /*write=*/true);
+  Debugfs(image_, "sif /f flags 0xC0000", /*write=*/true);
+  Mount();
+  auto r = m_->fs.Lookup(Ext2::kRootIno, "f");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), kstd::Error::kNotSupported);
+  EXPECT_FALSE(m_->fs.errors_detected());
+  EXPECT_TRUE(m_->log.Contains("EXT4_HUGE_FILE_FL")) << m_->log.All();
+  ASSERT_TRUE(m_->fs.Unmount().ok());
+}
+
 // ---- Damage.
 
 TEST_F(Ext4Test, BadSuperblockChecksumRefusesTheMount) {

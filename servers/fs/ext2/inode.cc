@@ -214,6 +214,13 @@ kstd::Result<void> Ext2::ValidateInode(const Inode& inode) {
   if (TypeOfMode(d.i_mode) == FileType::kUnknown) {
     return Corrupt("inode %u: unknown file type (mode 0%o)", inode.ino, d.i_mode);
   }
+  if ((d.i_flags & kFlagHugeFile) != 0 && huge_file_) {
+    // Valid on a huge_file file system, but i_blocks counts file-system
+    // blocks there: not implemented (files of 2^32 sectors and more).
+    Log(LogLevel::kWarning,
+        "inode %u: EXT4_HUGE_FILE_FL (i_blocks in file-system blocks) is not supported", inode.ino);
+    return kstd::Error::kNotSupported;
+  }
   if (d.i_flags & kUnsupportedInodeFlags) {
     return Corrupt(
         "inode %u: uses inline data, an EA inode or huge_file block units (flags 0x%x), which "
