@@ -118,6 +118,10 @@ TEST_F(Ext4Test, DefaultImageMountsReadWriteWithItsFeatures) {
   EXPECT_TRUE(m_->report.journaled);
   EXPECT_FALSE(m_->log.Contains("unsupported")) << m_->log.All();
   Check();
+  // As Linux does on a metadata_csum file system, the journal's commits
+  // now carry checksums.
+  CommandResult dump = RunCommand("dumpe2fs -h " + ShellQuote(image_) + " 2>/dev/null");
+  EXPECT_NE(dump.output.find("journal_checksum_v3"), std::string::npos) << dump.output;
 }
 
 // Files the host made (mke2fs -d): small, multi-block, sparse, a big file
