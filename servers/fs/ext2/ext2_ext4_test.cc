@@ -398,6 +398,16 @@ TEST_F(Ext4Test, DirNlinkCountsPastTheLimitAsOne) {
   ASSERT_OK(m_->fs.Mkdir(d, "y", 0755, 0, 0));
   ASSERT_OK(m_->fs.Rmdir(d, "x"));
   EXPECT_EQ(m_->fs.GetAttr(d).value().nlink, 1u);
+  // Files: 65000 links at most (EXT4_LINK_MAX).
+  uint32_t f = CreateFile(Ext2::kRootIno, "f");
+  ASSERT_TRUE(m_->fs.Unmount().ok());
+  Debugfs(image_, "sif /f links_count 64999", /*write=*/true);
+  Mount();
+  ASSERT_OK(m_->fs.Link(f, Ext2::kRootIno, "g"));
+  EXPECT_EQ(m_->fs.GetAttr(f).value().nlink, 65000u);
+  auto third = m_->fs.Link(f, Ext2::kRootIno, "h");
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error(), kstd::Error::kTooManyLinks);
   ASSERT_TRUE(m_->fs.Unmount().ok());
 }
 

@@ -153,7 +153,10 @@ kstd::Result<Attr> Ext2::Link(uint32_t ino, uint32_t dir_ino, Name name) {
   Inode target = TRY(LoadLiveInode(ino));
   if ((target.d.i_mode & kModeTypeMask) == kModeDir) return kstd::Error::kPermission;
   if (target.d.i_links_count == 0) return kstd::Error::kNotFound;
-  if (target.d.i_links_count >= kLinkMax) return kstd::Error::kTooManyLinks;
+  // ext4 (dir_nlink) allows 65000 links, as Linux's EXT4_LINK_MAX.
+  if (target.d.i_links_count >= (dir_nlink_ ? kDirNlinkMax : kLinkMax)) {
+    return kstd::Error::kTooManyLinks;
+  }
   Inode dir = TRY(LoadDir(dir_ino));
   if (dir.d.i_links_count == 0) return kstd::Error::kNotFound;
   DirSlot existing;
