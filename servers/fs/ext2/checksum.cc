@@ -109,7 +109,7 @@ bool Ext2::DirBlockChecksum(uint32_t seed, uint8_t* block, bool store) const {
   return ok;
 }
 
-bool Ext2::DxNodeChecksum(uint32_t seed, const uint8_t* block, uint32_t count_offset) const {
+bool Ext2::DxNodeChecksum(uint32_t seed, uint8_t* block, uint32_t count_offset, bool store) const {
   uint32_t limit = Load16(block + count_offset);
   uint32_t count = Load16(block + count_offset + 2);
   uint32_t tail = count_offset + limit * 8;
@@ -118,7 +118,9 @@ bool Ext2::DxNodeChecksum(uint32_t seed, const uint8_t* block, uint32_t count_of
   c = Crc32cUpdate(c, block + tail, 4);  // dt_reserved
   uint32_t zero = 0;
   c = Crc32cUpdate(c, &zero, 4);
-  return Load32(block + tail + 4) == c;
+  bool ok = Load32(block + tail + 4) == c;
+  if (store) Store32(block + tail + 4, c);
+  return ok;
 }
 
 uint32_t Ext2::DirBlockEnd(const uint8_t* block) const {

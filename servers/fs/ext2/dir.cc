@@ -109,11 +109,14 @@ kstd::Result<void> Ext2::CheckDirBlock(const Inode& dir, uint64_t index, const u
   uint32_t end = block_size_;
   if (csum_) {
     Entry first = ReadEntry(data, 0, block_size_, filetype_);
-    bool dx = (dir.d.i_flags & kFlagIndex) != 0 &&
+    // An index node has no leaf tail (a caller's copy of the inode may
+    // still say indexed after DropIndex rewrote the nodes as leaves).
+    bool dx = (dir.d.i_flags & kFlagIndex) != 0 && !HasDirTail(data) &&
               (index == 0 || (first.inode == 0 && first.rec_len == block_size_));
     uint32_t seed = InodeSeed(dir.ino, dir.d.i_generation);
     if (dx) {
-      if (!DxNodeChecksum(seed, data, index == 0 ? kDxRootCountOffset : kDxNodeCountOffset)) {
+      if (!DxNodeChecksum(seed, const_cast<uint8_t*>(data),
+                          index == 0 ? kDxRootCountOffset : kDxNodeCountOffset, false)) {
         return Corrupt("directory %u block %llu: htree node checksum mismatch", dir.ino, idx);
       }
     } else {
@@ -196,25 +199,39 @@ kstd::Result<Ext2::Inode> Ext2::LoadDir(uint32_t ino) {
   return dir;
 }
 
+kstd::Result<bool> Ext2::FindInBlock(const Inode& dir, uint64_t index, Name name, DirSlot* slot) {
+  BlockRef ref = TRY(ReadDirBlock(dir, index));
+  uint32_t prev = kNoPrev;
+  const uint32_t end = DirBlockEnd(ref.data());
+  for (uint32_t offset = 0; offset < end;) {
+    Entry e = ReadEntry(ref.data(), offset, block_size_, filetype_);
+    if (e.inode != 0 && NameIs(e, name)) {
+      slot->index = index;
+      slot->offset = offset;
+      slot->prev_offset = prev;
+      slot->ino = e.inode;
+      slot->file_type = e.file_type;
+      return true;
+    }
+    prev = offset;
+    offset += e.rec_len;
+  }
+  return false;
+}
+
 kstd::Result<bool> Ext2::FindEntry(const Inode& dir, Name name, DirSlot* slot) {
+  if (!name.IsDot() && !name.IsDotDot()) {
+    DxLeaves leaves;
+    if (TRY(DxLeavesFor(dir, name, &leaves))) {
+      for (uint32_t i = 0; i < leaves.count; ++i) {
+        if (TRY(FindInBlock(dir, leaves.block[i], name, slot))) return true;
+      }
+      if (leaves.complete) return false;
+    }
+  }
   uint64_t blocks = InodeSize(dir) >> log_block_size_;
   for (uint64_t index = 0; index < blocks; ++index) {
-    BlockRef ref = TRY(ReadDirBlock(dir, index));
-    uint32_t prev = kNoPrev;
-    const uint32_t end = DirBlockEnd(ref.data());
-    for (uint32_t offset = 0; offset < end;) {
-      Entry e = ReadEntry(ref.data(), offset, block_size_, filetype_);
-      if (e.inode != 0 && NameIs(e, name)) {
-        slot->index = index;
-        slot->offset = offset;
-        slot->prev_offset = prev;
-        slot->ino = e.inode;
-        slot->file_type = e.file_type;
-        return true;
-      }
-      prev = offset;
-      offset += e.rec_len;
-    }
+    if (TRY(FindInBlock(dir, index, name, slot))) return true;
   }
   return false;
 }
@@ -245,10 +262,29 @@ kstd::Result<uint32_t> Ext2::ReadDotDot(const Inode& dir, DirSlot* slot) {
   return dotdot.inode;
 }
 
-kstd::Result<void> Ext2::PrepareInsert(Inode* dir, uint32_t name_len, InsertSlot* slot) {
-  TRY(DropIndex(dir));
+kstd::Result<void> Ext2::PrepareInsert(Inode* dir, Name name, InsertSlot* slot) {
   slot->seed = InodeSeed(dir->ino, dir->d.i_generation);
-  uint32_t need = DirEntrySize(name_len);
+  const uint32_t name_len = static_cast<uint32_t>(name.size());
+  const uint32_t need = DirEntrySize(name_len);
+  DxLeaves leaves;
+  if (TRY(DxLeavesFor(*dir, name, &leaves))) {
+    // Indexed: the leaf the name's hash leads to, if it has room, keeps the
+    // index valid. Else the index is given up (a split is not implemented).
+    BlockRef ref = TRY(ReadDirBlock(*dir, leaves.block[0]));
+    const uint32_t end = DirBlockEnd(ref.data());
+    for (uint32_t offset = 0; offset < end;) {
+      Entry e = ReadEntry(ref.data(), offset, block_size_, filetype_);
+      bool fits = e.inode == 0 ? e.rec_len >= need : e.rec_len - DirEntrySize(e.name_len) >= need;
+      if (fits) {
+        slot->block = kstd::Move(ref);
+        slot->offset = offset;
+        slot->reuse = e.inode == 0;
+        return kstd::Ok();
+      }
+      offset += e.rec_len;
+    }
+  }
+  TRY(DropIndex(dir));
   uint64_t blocks = InodeSize(*dir) >> log_block_size_;
   for (uint64_t index = 0; index < blocks; ++index) {
     BlockRef ref = TRY(ReadDirBlock(*dir, index));
@@ -315,8 +351,8 @@ void Ext2::CommitInsert(InsertSlot* slot, Name name, uint32_t ino, uint8_t file_
 }
 
 kstd::Result<void> Ext2::RemoveEntry(const Inode& dir_in, const DirSlot& slot) {
-  Inode dir = dir_in;
-  TRY(DropIndex(&dir));
+  // Removing an entry keeps an htree index valid (leaves are not merged).
+  const Inode& dir = dir_in;
   BlockRef ref = TRY(ReadDirBlock(dir, slot.index));
   Entry e = ReadEntry(ref.data(), slot.offset, block_size_, filetype_);
   if (slot.prev_offset != kNoPrev) {
@@ -334,12 +370,19 @@ kstd::Result<void> Ext2::RemoveEntry(const Inode& dir_in, const DirSlot& slot) {
 
 kstd::Result<void> Ext2::SetEntryInode(const Inode& dir_in, const DirSlot& slot, uint32_t ino,
                                        uint8_t file_type) {
-  Inode dir = dir_in;
-  TRY(DropIndex(&dir));
+  // The name stays: an htree index stays valid. ".." of an indexed
+  // directory is in the index root, whose checksum is the index's.
+  const Inode& dir = dir_in;
   BlockRef ref = TRY(ReadDirBlock(dir, slot.index));
   SetInodeField(ref.data(), slot.offset, ino);
   if (filetype_) ref.data()[slot.offset + offsetof(DirEntryHeader, file_type)] = file_type;
-  DirBlockDirty(InodeSeed(dir.ino, dir.d.i_generation), &ref);
+  uint32_t seed = InodeSeed(dir.ino, dir.d.i_generation);
+  if (csum_ && (dir.d.i_flags & kFlagIndex) != 0 && slot.index == 0 && !HasDirTail(ref.data())) {
+    DxNodeChecksum(seed, ref.data(), kDxRootCountOffset, true);
+    ref.MarkDirty();
+  } else {
+    DirBlockDirty(seed, &ref);
+  }
   return kstd::Ok();
 }
 
@@ -393,7 +436,6 @@ kstd::Result<void> Ext2::TouchDir(uint32_t dir_ino, int link_delta) {
   }
   dir.d.i_links_count = static_cast<uint16_t>(links);
   dir.d.i_mtime = dir.d.i_ctime = DiskNow();
-  dir.d.i_flags &= ~kFlagIndex;
   return StoreInode(dir);
 }
 

@@ -444,8 +444,9 @@ class Ext2 {
   /// Whether a directory block ends with the checksum tail entry.
   bool HasDirTail(const uint8_t* block) const;
   bool DirBlockChecksum(uint32_t seed, uint8_t* block, bool store) const;
-  /// An htree node (root or interior) at `count_offset`; false if bad.
-  bool DxNodeChecksum(uint32_t seed, const uint8_t* block, uint32_t count_offset) const;
+  /// An htree node (root or interior) at `count_offset`: whether its
+  /// checksum matches (false also if the counts are bad); `store` writes it.
+  bool DxNodeChecksum(uint32_t seed, uint8_t* block, uint32_t count_offset, bool store) const;
   /// Where the entries of a (validated) directory block end: before the
   /// checksum tail, if any.
   uint32_t DirBlockEnd(const uint8_t* block) const;
@@ -457,6 +458,23 @@ class Ext2 {
   /// clears EXT2_INDEX_FL on disk and in `*dir`; with metadata_csum the
   /// index blocks are rewritten as empty leaf blocks with checksum tails.
   kstd::Result<void> DropIndex(Inode* dir);
+
+  // htree.cc: lookups through an htree index.
+  /// The leaf blocks (directory block indexes) where `name` may be: the
+  /// one its hash leads to and those its hash continues into. `complete`
+  /// false: it may also be elsewhere.
+  struct DxLeaves {
+    uint64_t block[4];
+    uint32_t count = 0;
+    bool complete = false;
+  };
+  /// The half-MD4 hash of a name with the file system's seed (low bit 0).
+  uint32_t DxHashHalfMd4(Name name, bool unsigned_chars) const;
+  /// False if `dir` has no index this code reads (then scan linearly).
+  /// Errors: kIo (a damaged index).
+  kstd::Result<bool> DxLeavesFor(const Inode& dir, Name name, DxLeaves* out);
+  /// Looks for `name` in one directory block. Errors: kIo.
+  kstd::Result<bool> FindInBlock(const Inode& dir, uint64_t index, Name name, DirSlot* slot);
 
   // extent.cc: extent trees (EXT4_EXTENTS_FL).
   struct ExtentPath;
@@ -532,7 +550,9 @@ class Ext2 {
   kstd::Result<void> CheckDirBlock(const Inode& dir, uint64_t index, const uint8_t* data);
   kstd::Result<bool> FindEntry(const Inode& dir, Name name, DirSlot* slot);
   kstd::Result<bool> IsEmptyDir(const Inode& dir);
-  kstd::Result<void> PrepareInsert(Inode* dir, uint32_t name_len, InsertSlot* slot);
+  /// Finds room for `name` (in an indexed directory: in the leaf its hash
+  /// leads to, else the index is dropped), growing the directory if needed.
+  kstd::Result<void> PrepareInsert(Inode* dir, Name name, InsertSlot* slot);
   void CommitInsert(InsertSlot* slot, Name name, uint32_t ino, uint8_t file_type);
   kstd::Result<void> RemoveEntry(const Inode& dir, const DirSlot& slot);
   kstd::Result<void> SetEntryInode(const Inode& dir, const DirSlot& slot, uint32_t ino,

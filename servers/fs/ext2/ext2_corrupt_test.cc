@@ -395,6 +395,28 @@ TEST_F(CorruptTest, EntryNamingAFreeInode) {
   EXPECT_TRUE(m_->fs.Unmount().ok());
 }
 
+// A damaged htree index (counts past the limit, an entry pointing past the
+// directory's end) gives EIO on lookups, never a read outside the node.
+TEST_F(CorruptTest, DamagedHtreeIndex) {
+  for (int c = 0; c < 2; ++c) {
+    SCOPED_TRACE(c);
+    Use("tree_1k_htree.img");
+    uint64_t root = BlockOf("/many");
+    if (c == 0) {
+      uint16_t count = 0xFFFF;  // dx_root's count, after its limit at 32
+      PatchFile(image_, root * 1024 + 34, &count, 2);
+    } else {
+      // Entry 2's block: the name below hashes to 0x364245a8, in its range.
+      PatchU32(root * 1024 + 36 + 2 * 8, 100000);
+    }
+    ASSERT_TRUE(Mount().ok());
+    uint32_t many = Resolve(m_->fs, "/many").value().ino;
+    EXPECT_EQ(m_->fs.Lookup(many, Name("entry_with_a_longish_name_7")).error(), kstd::Error::kIo);
+    EXPECT_TRUE(m_->log.Contains("htree")) << m_->log.All();
+    EXPECT_TRUE(m_->fs.Unmount().ok());
+  }
+}
+
 TEST_F(CorruptTest, DirectoryLoops) {
   // A hard link to a directory from inside it: lookups stay finite, and a
   // directory cannot be moved under itself through the loop.
@@ -619,8 +641,8 @@ TEST_P(FuzzTest, RandomMetadataDamageNeverCrashes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Images, FuzzTest,
-                         ::testing::Values("tree_1k.img", "tree_4k.img", "tree_e4_1k.img",
-                                           "tree_e4n_1k.img"),
+                         ::testing::Values("tree_1k.img", "tree_4k.img", "tree_1k_htree.img",
+                                           "tree_e4_1k.img", "tree_e4n_1k.img"),
                          [](const auto& info) {
                            std::string name = info.param;
                            return name.substr(0, name.find('.'));

@@ -138,6 +138,14 @@ TEST_F(Ext4Test, ReadsWhatTheHostWrote) {
     files_[name] = std::to_string(i);
     WriteHostFile(staging + name, files_[name]);
   }
+  // Names the hash must get right: longer than its 32-byte chunks, and
+  // bytes above 0x7F (signed chars on x86).
+  for (const std::string& name :
+       {std::string(255, 'z'), std::string("caf\xc3\xa9_\xff\x80"),
+        std::string("a_name_of_more_than_thirty_two_bytes_") + std::string(40, 'q')}) {
+    files_["/d/many/" + name] = name.substr(0, 10);
+    WriteHostFile(staging + "/d/many/" + name, files_["/d/many/" + name]);
+  }
   RunCommand("truncate -s 5000000 " + ShellQuote(staging + "/sparse") + " && printf tail >> " +
              ShellQuote(staging + "/sparse"));
   files_["/sparse"] = std::string(5000000, '\0') + "tail";
@@ -159,7 +167,10 @@ TEST_F(Ext4Test, ReadsWhatTheHostWrote) {
   EXPECT_EQ(testing::ReadLinkString(m_->fs, Ino("/slow")), std::string(100, 'x'));
   auto list = testing::ListDir(m_->fs, Ino("/d/many"), 16);
   ASSERT_TRUE(list.ok());
-  EXPECT_EQ(list.value().size(), 302u);
+  EXPECT_EQ(list.value().size(), 305u);
+  // Absent names are absent (the index says where they would be).
+  EXPECT_EQ(m_->fs.Lookup(Ino("/d/many"), "entry_with_a_long_name_300").error(),
+            kstd::Error::kNotFound);
   // Then changed: the indexed directory gives its index up, stays valid.
   ASSERT_TRUE(m_->fs.Unmount().ok());
   Mount();
@@ -178,6 +189,18 @@ TEST_F(Ext4Test, ReadsWhatTheHostWrote) {
   ASSERT_OK(WriteAll(m_->fs, Ino("/big"), 3 << 20, "appended"));
   files_["/big"] += "appended";
   Check();
+  // Removals and inserts that fit their leaves kept the index.
+  ASSERT_NE(Debugfs(image_, "htree_dump /d/many").output.find("Root node dump"), std::string::npos)
+      << "the index was dropped";
+  // Many more: a full leaf gives the index up; still valid.
+  many = Ino("/d/many");
+  for (int i = 0; i < 600; ++i) {
+    std::string name = "more_" + std::to_string(i);
+    CreateFile(many, name);
+    files_["/d/many/" + name] = "";
+  }
+  Check();
+  EXPECT_EQ(Debugfs(image_, "htree_dump /d/many").output.find("Root node dump"), std::string::npos);
 }
 
 TEST_F(Ext4Test, WriteWorkloadStaysConsistent) {
@@ -503,7 +526,9 @@ TEST_F(Ext4Test, BadInodeChecksumIsEio) {
   uint32_t ino = static_cast<uint32_t>(
       std::stoul(Debugfs(image_, "stat /f")
                      .output.substr(Debugfs(image_, "stat /f").output.find("Inode: ") + 7)));
-  testing::PatchFile(image_, InodeOffset(image_, ino) + offsetof(DiskInode, i_mtime), "\x55", 1);
+  uint64_t at = InodeOffset(image_, ino) + offsetof(DiskInode, i_mtime);
+  char flipped = static_cast<char>(~testing::ReadFileRange(image_, at, 1)[0]);
+  testing::PatchFile(image_, at, &flipped, 1);
   Mount();
   auto r = m_->fs.Lookup(Ext2::kRootIno, "f");
   ASSERT_FALSE(r.ok());

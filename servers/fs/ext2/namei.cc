@@ -49,7 +49,7 @@ kstd::Result<Attr> Ext2::MakeNode(uint32_t dir_ino, Name name, uint16_t mode, ui
   // Room for the entry first: the one step that may grow the directory
   // (harmlessly, if a later step fails).
   InsertSlot slot;
-  TRY(PrepareInsert(&dir, static_cast<uint32_t>(name.size()), &slot));
+  TRY(PrepareInsert(&dir, name, &slot));
   Inode node;
   node.ino = TRY(AllocInode(dir_ino, directory));
   TRY(InitInode(&node, mode, uid, gid));
@@ -162,7 +162,7 @@ kstd::Result<Attr> Ext2::Link(uint32_t ino, uint32_t dir_ino, Name name) {
   DirSlot existing;
   if (TRY(FindEntry(dir, name, &existing))) return kstd::Error::kExists;
   InsertSlot slot;
-  TRY(PrepareInsert(&dir, static_cast<uint32_t>(name.size()), &slot));
+  TRY(PrepareInsert(&dir, name, &slot));
   ++target.d.i_links_count;
   target.d.i_ctime = DiskNow();
   TRY(StoreInode(target));
@@ -276,7 +276,7 @@ kstd::Result<void> Ext2::Rename(uint32_t old_dir_ino, Name old_name, uint32_t ne
     TRY(SetEntryInode(new_dir, new_slot, source.ino, FileTypeByte(source.d.i_mode)));
   } else {
     InsertSlot slot;
-    TRY(PrepareInsert(&new_dir, static_cast<uint32_t>(new_name.size()), &slot));
+    TRY(PrepareInsert(&new_dir, new_name, &slot));
     CommitInsert(&slot, new_name, source.ino, FileTypeByte(source.d.i_mode));
   }
   // Find the old entry again: inserting may have split the entry before it.
