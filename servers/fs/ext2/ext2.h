@@ -6,7 +6,7 @@
 // ext4 features `mke2fs -t ext4` turns on are read and written too: extent
 // trees (extent.cc), 64bit descriptors (below 2^32 blocks), flex_bg,
 // huge_file, dir_nlink, extra_isize, sparse_super2 and metadata_csum with
-// its seed (checksum.cc). This is the heart of the fs
+// its seed (checksum.cc), htree lookups (htree.cc). This is the heart of the fs
 // server (servers/fs): the server process owns one Ext2 per mounted disk and
 // turns the kernel VFS's requests into the calls below.
 //

@@ -148,8 +148,8 @@ kstd::Result<bool> Ext2::DxLeavesFor(const Inode& dir, Name name, DxLeaves* out)
     uint32_t count = Load16(base + 2);
     uint32_t room = (block_size_ - count_offset - (csum_ ? kDxTailSize : 0)) / 8;
     if (count == 0 || count > limit || limit > room) {
-      return Corrupt("directory %u: htree node with %u of %u entries (room for %u)", dir.ino,
-                     count, limit, room);
+      return Corrupt("directory %u: htree node with %u of %u entries (room for %u)", dir.ino, count,
+                     limit, room);
     }
     // The last entry whose hash is <= ours (entry 0 has none: it covers
     // everything below entry 1's).
