@@ -102,7 +102,8 @@ uint8_t Ext2::FileTypeByte(uint16_t mode) const {
   }
 }
 
-kstd::Result<void> Ext2::CheckDirBlock(const Inode& dir, uint64_t index, const uint8_t* data) {
+kstd::Result<void> Ext2::CheckDirBlock(const Inode& dir, uint64_t index, const uint8_t* data,
+                                       bool csum_known) {
   uint32_t offset = 0;
   unsigned long long idx = index;
   int entry_number = 0;
@@ -115,7 +116,8 @@ kstd::Result<void> Ext2::CheckDirBlock(const Inode& dir, uint64_t index, const u
               (index == 0 || (first.inode == 0 && first.rec_len == block_size_));
     uint32_t seed = InodeSeed(dir.ino, dir.d.i_generation);
     if (dx) {
-      if (!DxNodeChecksum(seed, const_cast<uint8_t*>(data),
+      if (!csum_known &&
+          !DxNodeChecksum(seed, const_cast<uint8_t*>(data),
                           index == 0 ? kDxRootCountOffset : kDxNodeCountOffset, false)) {
         return Corrupt("directory %u block %llu: htree node checksum mismatch", dir.ino, idx);
       }
@@ -123,7 +125,7 @@ kstd::Result<void> Ext2::CheckDirBlock(const Inode& dir, uint64_t index, const u
       if (!HasDirTail(data)) {
         return Corrupt("directory %u block %llu: no checksum tail (metadata_csum)", dir.ino, idx);
       }
-      if (!DirBlockChecksum(seed, const_cast<uint8_t*>(data), false)) {
+      if (!csum_known && !DirBlockChecksum(seed, const_cast<uint8_t*>(data), false)) {
         return Corrupt("directory %u block %llu: checksum mismatch", dir.ino, idx);
       }
       end = block_size_ - kDirTailSize;
@@ -189,7 +191,9 @@ kstd::Result<BlockRef> Ext2::ReadDirBlock(const Inode& dir, uint64_t index) {
                    static_cast<unsigned long long>(index));
   }
   BlockRef ref = TRY(cache_->Get(b));
-  TRY(CheckDirBlock(dir, index, ref.data()));
+  // The structure is checked every time; the checksum once per change.
+  TRY(CheckDirBlock(dir, index, ref.data(), ref.verified()));
+  ref.MarkVerified();
   return ref;
 }
 

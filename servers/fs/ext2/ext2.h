@@ -483,8 +483,11 @@ class Ext2 {
   void InitExtentRoot(Inode* inode);
   /// The most file blocks `inode` may address.
   uint64_t MaxFileBlocks(const Inode& inode) const;
+  /// `ref`: the node's block (none for the root); its checksum is checked
+  /// unless verified since it last changed.
   kstd::Result<void> CheckExtentNode(const Inode& inode, const uint8_t* node, uint32_t capacity,
-                                     uint32_t depth, uint64_t lo, uint64_t hi, uint32_t block);
+                                     uint32_t depth, uint64_t lo, uint64_t hi, uint32_t block,
+                                     BlockRef* ref = nullptr);
   kstd::Result<void> FindExtentPath(Inode* inode, uint64_t n, ExtentPath* path);
   kstd::Result<Extent> MapExtentTree(Inode* inode, uint64_t n, uint32_t max);
   kstd::Result<uint32_t> MapExtentAlloc(Inode* inode, uint64_t n, uint32_t goal, BlockRef* fresh);
@@ -547,7 +550,9 @@ class Ext2 {
 
   // dir.cc: directory blocks.
   kstd::Result<BlockRef> ReadDirBlock(const Inode& dir, uint64_t index);
-  kstd::Result<void> CheckDirBlock(const Inode& dir, uint64_t index, const uint8_t* data);
+  /// `csum_known`: the block's checksum was verified and it has not changed since.
+  kstd::Result<void> CheckDirBlock(const Inode& dir, uint64_t index, const uint8_t* data,
+                                   bool csum_known);
   kstd::Result<bool> FindEntry(const Inode& dir, Name name, DirSlot* slot);
   kstd::Result<bool> IsEmptyDir(const Inode& dir);
   /// Finds room for `name` (in an indexed directory: in the leaf its hash

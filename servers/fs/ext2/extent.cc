@@ -91,7 +91,8 @@ void Ext2::InitExtentRoot(Inode* inode) {
 }
 
 kstd::Result<void> Ext2::CheckExtentNode(const Inode& inode, const uint8_t* node, uint32_t capacity,
-                                         uint32_t depth, uint64_t lo, uint64_t hi, uint32_t block) {
+                                         uint32_t depth, uint64_t lo, uint64_t hi, uint32_t block,
+                                         BlockRef* ref) {
   ExtentHeader h = Header(node);
   if (h.eh_magic != kExtentMagic || h.eh_max == 0 || h.eh_max > capacity ||
       h.eh_entries > h.eh_max || h.eh_depth != depth) {
@@ -104,8 +105,11 @@ kstd::Result<void> Ext2::CheckExtentNode(const Inode& inode, const uint8_t* node
     if (h.eh_entries == 0) {
       return Corrupt("inode %u: extent block %u is empty", inode.ino, block);
     }
-    if (csum_ && !ExtentBlockChecksum(inode, const_cast<uint8_t*>(node), false)) {
-      return Corrupt("inode %u: extent block %u: checksum mismatch", inode.ino, block);
+    if (csum_ && (ref == nullptr || !ref->verified())) {
+      if (!ExtentBlockChecksum(inode, const_cast<uint8_t*>(node), false)) {
+        return Corrupt("inode %u: extent block %u: checksum mismatch", inode.ino, block);
+      }
+      if (ref != nullptr) ref->MarkVerified();
     }
   }
   uint64_t prev_end = lo;
@@ -178,7 +182,7 @@ kstd::Result<void> Ext2::FindExtentPath(Inode* inode, uint64_t n, ExtentPath* pa
     ExtentPath::Level& next = path->level[k + 1];
     next.ref = TRY(cache_->Get(child));
     next.node = next.ref.data();
-    TRY(CheckExtentNode(*inode, next.node, capacity, h.eh_depth - 1u, lo, hi, child));
+    TRY(CheckExtentNode(*inode, next.node, capacity, h.eh_depth - 1u, lo, hi, child, &next.ref));
   }
 }
 
@@ -409,7 +413,8 @@ kstd::Result<uint32_t> Ext2::TruncateExtentNode(Inode* inode, uint8_t* node, uin
     uint32_t key = Key(node, i);
     uint32_t child = static_cast<uint32_t>(ChildBlock(IndexAt(node, i)));
     BlockRef cref = TRY(cache_->Get(child));
-    auto checked = CheckExtentNode(*inode, cref.data(), capacity, depth - 1, key, next_key, child);
+    auto checked =
+        CheckExtentNode(*inode, cref.data(), capacity, depth - 1, key, next_key, child, &cref);
     if (checked.is_error()) {
       finish();
       return checked.error();
