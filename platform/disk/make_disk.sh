@@ -5,7 +5,7 @@
 # `mke2fs -t ext2 -d` from a staged tree: the cpio "newc" ARCHIVE unpacked
 # (the initramfs, for the root disk; "-" for none) plus each DEST=FILE (a
 # file at path DEST). MAKE_DISK_FSTYPE=ext3 makes it ext3 (ext2 plus a
-# JBD2 journal) instead. Owners come from the archive (root but for the normal
+# JBD2 journal) instead, MAKE_DISK_FSTYPE=ext4 ext4 (mke2fs.conf's features). Owners come from the archive (root but for the normal
 # user's home), the added files are root's; timestamps, UUID and
 # directory hash seed are fixed, so the output is reproducible.
 set -euo pipefail

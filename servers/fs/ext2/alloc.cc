@@ -87,23 +87,40 @@ uint32_t FindFree(const uint8_t* map, const uint8_t* committed, uint32_t from, u
 kstd::Result<void> Ext2::VerifyBlockBitmap(uint32_t group) {
   if (group_flags_[group] & kGroupBlocksBad) return kstd::Error::kIo;
   if (group_flags_[group] & kGroupBlocksChecked) return kstd::Ok();
-  const GroupDesc& gd = groups_[group];
-  BlockRef ref = TRY(cache_->Get(gd.bg_block_bitmap));
-  const uint8_t* map = ref.data();
+  GroupDesc& gd = groups_[group];
   uint32_t count = GroupBlockCount(group);
-  uint32_t first = GroupFirstBlock(group);
+  BlockRef ref;
+  bool initialized = false;
+  if (gd.bg_flags & kBgBlockUninit) {
+    // Never initialized (uninit_bg/metadata_csum): the group holds only
+    // metadata; the bitmap is made here, and checked below like any other.
+    ref = TRY(cache_->GetZeroed(gd.bg_block_bitmap));
+    uint8_t* map = ref.data();
+    MarkGroupMetadata(group, map, true);
+    for (uint32_t bit = count; bit < block_size_ * 8; ++bit) SetBit(map, bit);
+    ref.MarkDirty();
+    gd.bg_flags = static_cast<uint16_t>(gd.bg_flags & ~kBgBlockUninit);
+    initialized = true;
+  } else {
+    ref = TRY(cache_->Get(gd.bg_block_bitmap));
+    if (csum_ && !BitmapChecksumOk(group, ref.data(), sb_.s_blocks_per_group, kGdBlockBitmapCsumLo,
+                                   kGdBlockBitmapCsumHi)) {
+      group_flags_[group] |= kGroupBlocksBad;
+      return Corrupt(
+          "group %u block bitmap (block %u): checksum mismatch; no blocks will be allocated or "
+          "freed in this group",
+          group, gd.bg_block_bitmap);
+    }
+  }
+  const uint8_t* map = ref.data();
   const char* problem = nullptr;
   uint32_t free_bits = CountZeros(map, count);
   if (free_bits != gd.bg_free_blocks_count) {
     problem = "free bits disagree with the free block count";
   } else if (!AllSet(map, count, block_size_ * 8)) {
     problem = "padding past the group's end not marked in use";
-  } else if (GroupHasSuper(group) && !AllSet(map, 0, 1 + gdt_blocks_ + sb_.s_reserved_gdt_blocks)) {
-    problem = "superblock/descriptor copy not marked in use";
-  } else if (!TestBit(map, gd.bg_block_bitmap - first) ||
-             !TestBit(map, gd.bg_inode_bitmap - first) ||
-             !AllSet(map, gd.bg_inode_table - first, gd.bg_inode_table - first + itable_blocks_)) {
-    problem = "bitmaps or inode table not marked in use";
+  } else if (!MarkGroupMetadata(group, ref.data(), false)) {
+    problem = "superblock copy, bitmaps or inode table not marked in use";
   }
   if (problem != nullptr) {
     group_flags_[group] |= kGroupBlocksBad;
@@ -113,16 +130,36 @@ kstd::Result<void> Ext2::VerifyBlockBitmap(uint32_t group) {
         group, gd.bg_block_bitmap, problem, free_bits, gd.bg_free_blocks_count);
   }
   group_flags_[group] |= kGroupBlocksChecked;
+  if (initialized) TRY(StoreGroup(group));  // the flag and the new bitmap's checksum
   return kstd::Ok();
 }
 
 kstd::Result<void> Ext2::VerifyInodeBitmap(uint32_t group) {
   if (group_flags_[group] & kGroupInodesBad) return kstd::Error::kIo;
   if (group_flags_[group] & kGroupInodesChecked) return kstd::Ok();
-  const GroupDesc& gd = groups_[group];
-  BlockRef ref = TRY(cache_->Get(gd.bg_inode_bitmap));
-  const uint8_t* map = ref.data();
+  GroupDesc& gd = groups_[group];
   uint32_t count = sb_.s_inodes_per_group;
+  BlockRef ref;
+  bool initialized = false;
+  if (gd.bg_flags & kBgInodeUninit) {
+    // Never initialized: every inode is free.
+    ref = TRY(cache_->GetZeroed(gd.bg_inode_bitmap));
+    for (uint32_t bit = count; bit < block_size_ * 8; ++bit) SetBit(ref.data(), bit);
+    ref.MarkDirty();
+    gd.bg_flags = static_cast<uint16_t>(gd.bg_flags & ~kBgInodeUninit);
+    initialized = true;
+  } else {
+    ref = TRY(cache_->Get(gd.bg_inode_bitmap));
+    if (csum_ &&
+        !BitmapChecksumOk(group, ref.data(), count, kGdInodeBitmapCsumLo, kGdInodeBitmapCsumHi)) {
+      group_flags_[group] |= kGroupInodesBad;
+      return Corrupt(
+          "group %u inode bitmap (block %u): checksum mismatch; no inodes will be allocated or "
+          "freed in this group",
+          group, gd.bg_inode_bitmap);
+    }
+  }
+  const uint8_t* map = ref.data();
   const char* problem = nullptr;
   uint32_t free_bits = CountZeros(map, count);
   if (free_bits != gd.bg_free_inodes_count) {
@@ -140,6 +177,7 @@ kstd::Result<void> Ext2::VerifyInodeBitmap(uint32_t group) {
         group, gd.bg_inode_bitmap, problem, free_bits, gd.bg_free_inodes_count);
   }
   group_flags_[group] |= kGroupInodesChecked;
+  if (initialized) TRY(StoreGroup(group));  // the flag and the new bitmap's checksum
   return kstd::Ok();
 }
 
@@ -235,6 +273,45 @@ kstd::Result<void> Ext2::FreeBlock(uint32_t block, uint32_t owner) {
   return StoreGroup(group);
 }
 
+kstd::Result<void> Ext2::FreeBlockRun(uint32_t start, uint32_t count, Inode* owner) {
+  if (!IsDataRange(start, count)) {
+    return Corrupt("inode %u: refusing to free blocks %u..%u, which are not all data blocks",
+                   owner->ino, start, start + count - 1);
+  }
+  while (count > 0) {
+    uint32_t group = (start - sb_.s_first_data_block) / sb_.s_blocks_per_group;
+    uint32_t bit = start - GroupFirstBlock(group);
+    uint32_t n = GroupBlockCount(group) - bit;
+    if (n > count) n = count;
+    for (uint32_t i = 0; i < n; ++i) cache_->Discard(start + i);
+    AddBlocks(owner, -static_cast<int64_t>(n));
+    if (VerifyBlockBitmap(group).is_error()) {
+      Log(LogLevel::kWarning,
+          "inode %u: blocks %u..%u left allocated (their group's bitmap is damaged)", owner->ino,
+          start, start + n - 1);
+    } else {
+      GroupDesc& gd = groups_[group];
+      BlockRef ref = TRY(cache_->Get(gd.bg_block_bitmap));
+      for (uint32_t i = 0; i < n; ++i) {
+        if (!TestBit(ref.data(), bit + i)) {
+          return Corrupt("inode %u: block %u is already free", owner->ino, start + i);
+        }
+      }
+      TRY(SnapshotBlockBitmap(group, ref.data()));
+      if (committed_maps_ != nullptr) txn_freed_blocks_ += n;
+      for (uint32_t i = 0; i < n; ++i) ClearBit(ref.data(), bit + i);
+      ref.MarkDirty();
+      gd.bg_free_blocks_count = static_cast<uint16_t>(gd.bg_free_blocks_count + n);
+      sb_.s_free_blocks_count += n;
+      super_dirty_ = true;
+      TRY(StoreGroup(group));
+    }
+    start += n;
+    count -= n;
+  }
+  return kstd::Ok();
+}
+
 kstd::Result<uint32_t> Ext2::AllocInode(uint32_t parent, bool directory) {
   if (sb_.s_free_inodes_count == 0) return kstd::Error::kNoSpace;
   uint32_t parent_group = (parent - 1) / sb_.s_inodes_per_group;
@@ -281,6 +358,14 @@ kstd::Result<uint32_t> Ext2::AllocInode(uint32_t parent, bool directory) {
     }
     SetBit(ref.data(), bit);
     ref.MarkDirty();
+    if (csum_) {
+      // e2fsck skips the inodes past the high-water mark: move it.
+      uint32_t unused = GdField16(group, kGdItableUnusedLo);
+      if (bit >= sb_.s_inodes_per_group - unused) {
+        SetGdField16(group, kGdItableUnusedLo,
+                     static_cast<uint16_t>(sb_.s_inodes_per_group - bit - 1));
+      }
+    }
     --gd.bg_free_inodes_count;
     if (directory) ++gd.bg_used_dirs_count;
     --sb_.s_free_inodes_count;
@@ -294,6 +379,7 @@ kstd::Result<uint32_t> Ext2::AllocInode(uint32_t parent, bool directory) {
 kstd::Result<bool> Ext2::InodeMarkedUsed(uint32_t ino) {
   uint32_t group = (ino - 1) / sb_.s_inodes_per_group;
   if (ino == 0 || group >= group_count_) return false;
+  if (groups_[group].bg_flags & kBgInodeUninit) return false;
   BlockRef ref = TRY(cache_->Get(groups_[group].bg_inode_bitmap));
   return TestBit(ref.data(), (ino - 1) % sb_.s_inodes_per_group);
 }

@@ -45,11 +45,13 @@ uint32_t BlockRef::size() const { return cache_->block_size_; }
 
 void BlockRef::MarkDirty() {
   entry_->dirty = true;
+  entry_->verified = false;
   if (cache_->journaling_) entry_->journaled = true;
 }
 
 void BlockRef::MarkDataDirty() {
   entry_->dirty = true;
+  entry_->verified = false;
   entry_->journaled = false;
 }
 
@@ -229,6 +231,7 @@ kstd::Result<BlockRef> BlockCache::Get(uint64_t block) {
   }
   entry->block = block;
   entry->dirty = false;
+  entry->verified = false;
   entry->pins = 1;
   InsertHash(entry);
   return BlockRef(this, entry);
@@ -247,6 +250,7 @@ kstd::Result<BlockRef> BlockCache::GetZeroed(uint64_t block) {
   }
   memset(entry->data, 0, block_size_);
   entry->dirty = true;
+  entry->verified = false;
   entry->journaled = journaling_;  // metadata unless the caller says data
   return BlockRef(this, entry);
 }
@@ -309,6 +313,7 @@ void BlockCache::Prefetch(uint64_t first, uint32_t count) {
     if (!scattered) memcpy(e->data, bounce_ + static_cast<size_t>(i) * block_size_, block_size_);
     e->block = first + i;
     e->dirty = false;
+    e->verified = false;
     e->pins = 0;
     e->hash_next = nullptr;
     InsertHash(e);

@@ -47,6 +47,7 @@ struct CacheEntry {
   uint32_t pins = 0;
   bool dirty = false;
   bool journaled = false;  // dirty metadata that reaches its home only through the journal
+  bool verified = false;   // the owner checked these bytes (a checksum) since they last changed
 };
 
 /// A pinned cached block. Move-only; unpins on destruction.
@@ -71,6 +72,11 @@ class BlockRef {
   /// Records that the caller changed file data: written back as usual, also
   /// when journaling (ordered mode: before the metadata's commit).
   void MarkDataDirty();
+  /// Whether the owner called MarkVerified since the block was read or
+  /// last changed (MarkDirty, MarkDataDirty, GetZeroed): its checksum need
+  /// not be computed again.
+  bool verified() const { return entry_->verified; }
+  void MarkVerified() { entry_->verified = true; }
   /// Drops the pin now.
   void Reset();
 

@@ -51,6 +51,37 @@ TEST_F(BlockCacheTest, HitsMissesAndGeometry) {
   EXPECT_EQ(small.Init().error(), kstd::Error::kInvalid);
 }
 
+// The owner's "checksum verified" mark lasts until the bytes change.
+TEST_F(BlockCacheTest, VerifiedMarkLastsUntilAChange) {
+  BlockCache cache(&device_, kBlock, 4);
+  ASSERT_TRUE(cache.Init().ok());
+  {
+    BlockRef a = kstd::Move(cache.Get(3).value());
+    EXPECT_FALSE(a.verified());
+    a.MarkVerified();
+  }
+  {
+    BlockRef a = kstd::Move(cache.Get(3).value());  // a hit: still verified
+    EXPECT_TRUE(a.verified());
+    a.MarkDirty();
+    EXPECT_FALSE(a.verified());
+    a.MarkVerified();
+    a.MarkDataDirty();
+    EXPECT_FALSE(a.verified());
+    a.MarkVerified();
+  }
+  EXPECT_FALSE(cache.GetZeroed(3).value().verified());
+  // Evicted and read again: not verified.
+  {
+    BlockRef b = kstd::Move(cache.Get(5).value());
+    b.MarkVerified();
+  }
+  for (uint64_t i = 6; i < 14; ++i) (void)cache.Get(i);
+  ASSERT_TRUE(cache.Sync().ok());
+  for (uint64_t i = 14; i < 22; ++i) (void)cache.Get(i);
+  EXPECT_FALSE(cache.Get(5).value().verified());
+}
+
 TEST_F(BlockCacheTest, BoundedAndEvictsCleanBlocksFirst) {
   BlockCache cache(&device_, kBlock, 16);
   ASSERT_TRUE(cache.Init().ok());

@@ -5,7 +5,11 @@
 //
 // An indexed (htree, EXT2_INDEX_FL) directory reads as a linked-list one:
 // its index blocks look like empty blocks. The first change to such a
-// directory clears the flag, as the index no longer matches.
+// directory gives the index up (DropIndex), as Linux's ext2 driver does.
+//
+// With metadata_csum every leaf block ends in a 12-byte checksum tail
+// (checked when read, updated with every change); htree nodes carry their
+// own checksum tail, also checked.
 
 #include <string.h>
 
@@ -56,6 +60,15 @@ void SetInodeField(uint8_t* block, uint32_t offset, uint32_t inode) {
   memcpy(block + offset + offsetof(DirEntryHeader, inode), &inode, 4);
 }
 
+/// The metadata_csum tail entry at the block's end (checksum 0 until sealed).
+void WriteTail(uint8_t* block, uint32_t block_size) {
+  uint8_t* t = block + block_size - kDirTailSize;
+  memset(t, 0, kDirTailSize);
+  uint16_t rec_len = kDirTailSize;
+  memcpy(t + 4, &rec_len, 2);
+  t[7] = kDirTailFileType;
+}
+
 FileType TypeOfFt(uint8_t ft) {
   switch (ft) {
     case kFtRegular: return FileType::kRegular;
@@ -89,12 +102,37 @@ uint8_t Ext2::FileTypeByte(uint16_t mode) const {
   }
 }
 
-kstd::Result<void> Ext2::CheckDirBlock(const Inode& dir, uint64_t index, const uint8_t* data) {
+kstd::Result<void> Ext2::CheckDirBlock(const Inode& dir, uint64_t index, const uint8_t* data,
+                                       bool csum_known) {
   uint32_t offset = 0;
   unsigned long long idx = index;
   int entry_number = 0;
-  while (offset < block_size_) {
-    if (block_size_ - offset < kDirEntryHeaderSize) {
+  uint32_t end = block_size_;
+  if (csum_) {
+    Entry first = ReadEntry(data, 0, block_size_, filetype_);
+    // An index node has no leaf tail (a caller's copy of the inode may
+    // still say indexed after DropIndex rewrote the nodes as leaves).
+    bool dx = (dir.d.i_flags & kFlagIndex) != 0 && !HasDirTail(data) &&
+              (index == 0 || (first.inode == 0 && first.rec_len == block_size_));
+    uint32_t seed = InodeSeed(dir.ino, dir.d.i_generation);
+    if (dx) {
+      if (!csum_known &&
+          !DxNodeChecksum(seed, const_cast<uint8_t*>(data),
+                          index == 0 ? kDxRootCountOffset : kDxNodeCountOffset, false)) {
+        return Corrupt("directory %u block %llu: htree node checksum mismatch", dir.ino, idx);
+      }
+    } else {
+      if (!HasDirTail(data)) {
+        return Corrupt("directory %u block %llu: no checksum tail (metadata_csum)", dir.ino, idx);
+      }
+      if (!csum_known && !DirBlockChecksum(seed, const_cast<uint8_t*>(data), false)) {
+        return Corrupt("directory %u block %llu: checksum mismatch", dir.ino, idx);
+      }
+      end = block_size_ - kDirTailSize;
+    }
+  }
+  while (offset < end) {
+    if (end - offset < kDirEntryHeaderSize) {
       return Corrupt("directory %u block %llu: entry header at %u crosses the block end", dir.ino,
                      idx, offset);
     }
@@ -103,7 +141,7 @@ kstd::Result<void> Ext2::CheckDirBlock(const Inode& dir, uint64_t index, const u
       return Corrupt("directory %u block %llu: entry at %u has bad rec_len %u", dir.ino, idx,
                      offset, e.rec_len);
     }
-    if (e.rec_len > block_size_ - offset) {
+    if (e.rec_len > end - offset) {
       return Corrupt("directory %u block %llu: entry at %u has rec_len %u past the block end",
                      dir.ino, idx, offset, e.rec_len);
     }
@@ -153,7 +191,9 @@ kstd::Result<BlockRef> Ext2::ReadDirBlock(const Inode& dir, uint64_t index) {
                    static_cast<unsigned long long>(index));
   }
   BlockRef ref = TRY(cache_->Get(b));
-  TRY(CheckDirBlock(dir, index, ref.data()));
+  // The structure is checked every time; the checksum once per change.
+  TRY(CheckDirBlock(dir, index, ref.data(), ref.verified()));
+  ref.MarkVerified();
   return ref;
 }
 
@@ -163,24 +203,39 @@ kstd::Result<Ext2::Inode> Ext2::LoadDir(uint32_t ino) {
   return dir;
 }
 
+kstd::Result<bool> Ext2::FindInBlock(const Inode& dir, uint64_t index, Name name, DirSlot* slot) {
+  BlockRef ref = TRY(ReadDirBlock(dir, index));
+  uint32_t prev = kNoPrev;
+  const uint32_t end = DirBlockEnd(ref.data());
+  for (uint32_t offset = 0; offset < end;) {
+    Entry e = ReadEntry(ref.data(), offset, block_size_, filetype_);
+    if (e.inode != 0 && NameIs(e, name)) {
+      slot->index = index;
+      slot->offset = offset;
+      slot->prev_offset = prev;
+      slot->ino = e.inode;
+      slot->file_type = e.file_type;
+      return true;
+    }
+    prev = offset;
+    offset += e.rec_len;
+  }
+  return false;
+}
+
 kstd::Result<bool> Ext2::FindEntry(const Inode& dir, Name name, DirSlot* slot) {
+  if (!name.IsDot() && !name.IsDotDot()) {
+    DxLeaves leaves;
+    if (TRY(DxLeavesFor(dir, name, &leaves))) {
+      for (uint32_t i = 0; i < leaves.count; ++i) {
+        if (TRY(FindInBlock(dir, leaves.block[i], name, slot))) return true;
+      }
+      if (leaves.complete) return false;
+    }
+  }
   uint64_t blocks = InodeSize(dir) >> log_block_size_;
   for (uint64_t index = 0; index < blocks; ++index) {
-    BlockRef ref = TRY(ReadDirBlock(dir, index));
-    uint32_t prev = kNoPrev;
-    for (uint32_t offset = 0; offset < block_size_;) {
-      Entry e = ReadEntry(ref.data(), offset, block_size_, filetype_);
-      if (e.inode != 0 && NameIs(e, name)) {
-        slot->index = index;
-        slot->offset = offset;
-        slot->prev_offset = prev;
-        slot->ino = e.inode;
-        slot->file_type = e.file_type;
-        return true;
-      }
-      prev = offset;
-      offset += e.rec_len;
-    }
+    if (TRY(FindInBlock(dir, index, name, slot))) return true;
   }
   return false;
 }
@@ -189,7 +244,8 @@ kstd::Result<bool> Ext2::IsEmptyDir(const Inode& dir) {
   uint64_t blocks = InodeSize(dir) >> log_block_size_;
   for (uint64_t index = 0; index < blocks; ++index) {
     BlockRef ref = TRY(ReadDirBlock(dir, index));
-    for (uint32_t offset = 0; offset < block_size_;) {
+    const uint32_t end = DirBlockEnd(ref.data());
+    for (uint32_t offset = 0; offset < end;) {
       Entry e = ReadEntry(ref.data(), offset, block_size_, filetype_);
       if (e.inode != 0 && !NameIs(e, Name(".", 1)) && !NameIs(e, Name("..", 2))) return false;
       offset += e.rec_len;
@@ -210,12 +266,34 @@ kstd::Result<uint32_t> Ext2::ReadDotDot(const Inode& dir, DirSlot* slot) {
   return dotdot.inode;
 }
 
-kstd::Result<void> Ext2::PrepareInsert(Inode* dir, uint32_t name_len, InsertSlot* slot) {
-  uint32_t need = DirEntrySize(name_len);
+kstd::Result<void> Ext2::PrepareInsert(Inode* dir, Name name, InsertSlot* slot) {
+  slot->seed = InodeSeed(dir->ino, dir->d.i_generation);
+  const uint32_t name_len = static_cast<uint32_t>(name.size());
+  const uint32_t need = DirEntrySize(name_len);
+  DxLeaves leaves;
+  if (TRY(DxLeavesFor(*dir, name, &leaves))) {
+    // Indexed: the leaf the name's hash leads to, if it has room, keeps the
+    // index valid. Else the index is given up (a split is not implemented).
+    BlockRef ref = TRY(ReadDirBlock(*dir, leaves.block[0]));
+    const uint32_t end = DirBlockEnd(ref.data());
+    for (uint32_t offset = 0; offset < end;) {
+      Entry e = ReadEntry(ref.data(), offset, block_size_, filetype_);
+      bool fits = e.inode == 0 ? e.rec_len >= need : e.rec_len - DirEntrySize(e.name_len) >= need;
+      if (fits) {
+        slot->block = kstd::Move(ref);
+        slot->offset = offset;
+        slot->reuse = e.inode == 0;
+        return kstd::Ok();
+      }
+      offset += e.rec_len;
+    }
+  }
+  TRY(DropIndex(dir));
   uint64_t blocks = InodeSize(*dir) >> log_block_size_;
   for (uint64_t index = 0; index < blocks; ++index) {
     BlockRef ref = TRY(ReadDirBlock(*dir, index));
-    for (uint32_t offset = 0; offset < block_size_;) {
+    const uint32_t end = DirBlockEnd(ref.data());
+    for (uint32_t offset = 0; offset < end;) {
       Entry e = ReadEntry(ref.data(), offset, block_size_, filetype_);
       bool fits = e.inode == 0 ? e.rec_len >= need : e.rec_len - DirEntrySize(e.name_len) >= need;
       if (fits) {
@@ -240,8 +318,13 @@ kstd::Result<void> Ext2::PrepareInsert(Inode* dir, uint32_t name_len, InsertSlot
     (void)StoreInode(*dir);
     return Corrupt("directory %u has a block mapped past its size", dir->ino);
   }
-  WriteHeader(fresh.data(), 0, 0, block_size_, 0, 0);
-  fresh.MarkDirty();
+  if (csum_) {
+    WriteHeader(fresh.data(), 0, 0, block_size_ - kDirTailSize, 0, 0);
+    WriteTail(fresh.data(), block_size_);
+  } else {
+    WriteHeader(fresh.data(), 0, 0, block_size_, 0, 0);
+  }
+  DirBlockDirty(slot->seed, &fresh);
   SetInodeSize(dir, (blocks + 1) << log_block_size_);
   TRY(StoreInode(*dir));
   slot->block = kstd::Move(fresh);
@@ -268,10 +351,12 @@ void Ext2::CommitInsert(InsertSlot* slot, Name name, uint32_t ino, uint8_t file_
   // Zero the padding after the name (tidy, and what e2fsck expects to see).
   memset(data + offset + kDirEntryHeaderSize + name.size(), 0,
          DirEntrySize(name_len) - kDirEntryHeaderSize - name.size());
-  slot->block.MarkDirty();
+  DirBlockDirty(slot->seed, &slot->block);
 }
 
-kstd::Result<void> Ext2::RemoveEntry(const Inode& dir, const DirSlot& slot) {
+kstd::Result<void> Ext2::RemoveEntry(const Inode& dir_in, const DirSlot& slot) {
+  // Removing an entry keeps an htree index valid (leaves are not merged).
+  const Inode& dir = dir_in;
   BlockRef ref = TRY(ReadDirBlock(dir, slot.index));
   Entry e = ReadEntry(ref.data(), slot.offset, block_size_, filetype_);
   if (slot.prev_offset != kNoPrev) {
@@ -283,30 +368,78 @@ kstd::Result<void> Ext2::RemoveEntry(const Inode& dir, const DirSlot& slot) {
   } else {
     SetInodeField(ref.data(), slot.offset, 0);
   }
-  ref.MarkDirty();
+  DirBlockDirty(InodeSeed(dir.ino, dir.d.i_generation), &ref);
   return kstd::Ok();
 }
 
-kstd::Result<void> Ext2::SetEntryInode(const Inode& dir, const DirSlot& slot, uint32_t ino,
+kstd::Result<void> Ext2::SetEntryInode(const Inode& dir_in, const DirSlot& slot, uint32_t ino,
                                        uint8_t file_type) {
+  // The name stays: an htree index stays valid. ".." of an indexed
+  // directory is in the index root, whose checksum is the index's.
+  const Inode& dir = dir_in;
   BlockRef ref = TRY(ReadDirBlock(dir, slot.index));
   SetInodeField(ref.data(), slot.offset, ino);
   if (filetype_) ref.data()[slot.offset + offsetof(DirEntryHeader, file_type)] = file_type;
-  ref.MarkDirty();
+  uint32_t seed = InodeSeed(dir.ino, dir.d.i_generation);
+  if (csum_ && (dir.d.i_flags & kFlagIndex) != 0 && slot.index == 0 && !HasDirTail(ref.data())) {
+    DxNodeChecksum(seed, ref.data(), kDxRootCountOffset, true);
+    ref.MarkDirty();
+  } else {
+    DirBlockDirty(seed, &ref);
+  }
+  return kstd::Ok();
+}
+
+kstd::Result<void> Ext2::DropIndex(Inode* dir) {
+  Inode fresh = TRY(LoadInode(dir->ino));
+  if ((fresh.d.i_flags & kFlagIndex) == 0) {
+    dir->d.i_flags &= ~kFlagIndex;
+    return kstd::Ok();
+  }
+  if (csum_) {
+    // The index blocks become empty leaf blocks with checksum tails (the
+    // root keeps "." and ".."); the leaves stay as they are.
+    uint32_t seed = InodeSeed(fresh.ino, fresh.d.i_generation);
+    uint64_t blocks = InodeSize(fresh) >> log_block_size_;
+    for (uint64_t index = 0; index < blocks; ++index) {
+      BlockRef ref = TRY(ReadDirBlock(fresh, index));
+      uint8_t* data = ref.data();
+      Entry first = ReadEntry(data, 0, block_size_, filetype_);
+      if (index == 0) {
+        Entry dotdot = ReadEntry(data, first.rec_len, block_size_, filetype_);
+        uint32_t at = first.rec_len;
+        if (at + dotdot.rec_len != block_size_) continue;  // not an htree root
+        uint32_t used = at + DirEntrySize(dotdot.name_len);
+        SetRecLen(data, at, block_size_ - kDirTailSize - at);
+        memset(data + used, 0, block_size_ - kDirTailSize - used);
+      } else {
+        if (first.inode != 0 || first.rec_len != block_size_) continue;  // a leaf
+        memset(data, 0, block_size_);
+        WriteHeader(data, 0, 0, block_size_ - kDirTailSize, 0, 0);
+      }
+      WriteTail(data, block_size_);
+      DirBlockDirty(seed, &ref);
+    }
+  }
+  fresh.d.i_flags &= ~kFlagIndex;
+  TRY(StoreInode(fresh));
+  dir->d.i_flags &= ~kFlagIndex;
   return kstd::Ok();
 }
 
 kstd::Result<void> Ext2::TouchDir(uint32_t dir_ino, int link_delta) {
   Inode dir = TRY(LoadInode(dir_ino));
   int64_t links = static_cast<int64_t>(dir.d.i_links_count) + link_delta;
-  if (links < 1 || links > kLinkMax) {
+  if (dir_nlink_ && link_delta != 0 && (dir.d.i_links_count == 1 || links >= kDirNlinkMax)) {
+    // dir_nlink: past the limit the count is 1, "too many to count", for good.
+    links = 1;
+  } else if (links < 1 || links > (dir_nlink_ ? kDirNlinkMax : kLinkMax)) {
     (void)Corrupt("directory %u: link count %u %+d out of range", dir_ino, dir.d.i_links_count,
                   link_delta);
-    links = links < 1 ? 1 : kLinkMax;
+    links = links < 1 ? 1 : (dir_nlink_ ? kDirNlinkMax : kLinkMax);
   }
   dir.d.i_links_count = static_cast<uint16_t>(links);
   dir.d.i_mtime = dir.d.i_ctime = DiskNow();
-  dir.d.i_flags &= ~kFlagIndex;
   return StoreInode(dir);
 }
 
@@ -348,7 +481,8 @@ kstd::Result<size_t> Ext2::ReadDir(uint32_t dir_ino, uint64_t* cursor, kstd::Spa
     uint64_t index = *cursor >> log_block_size_;
     uint32_t start = static_cast<uint32_t>(*cursor & (block_size_ - 1));
     BlockRef ref = TRY(ReadDirBlock(dir, index));
-    for (uint32_t offset = 0; offset < block_size_;) {
+    const uint32_t end = DirBlockEnd(ref.data());
+    for (uint32_t offset = 0; offset < end;) {
       Entry e = ReadEntry(ref.data(), offset, block_size_, filetype_);
       if (offset >= start) {
         if (e.inode != 0) {

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "kstd/new.h"
+#include "servers/fs/ext2/crc32c.h"
+#include "servers/fs/ext2/heap_sort.h"
 
 namespace servers::fs::ext2 {
 
@@ -125,6 +127,11 @@ void Ext2::ResetState() {
   groups_ = nullptr;
   delete[] group_flags_;
   group_flags_ = nullptr;
+  delete[] gd_raw_;
+  gd_raw_ = nullptr;
+  delete[] meta_ranges_;
+  meta_ranges_ = nullptr;
+  meta_range_count_ = 0;
   while (open_ != nullptr) {
     OpenCount* next = open_->next;
     delete open_;
@@ -200,23 +207,133 @@ uint32_t Ext2::GroupBlockCount(uint32_t group) const {
 }
 
 bool Ext2::GroupHasSuper(uint32_t group) const {
+  if (group == 0) return true;
+  if ((sb_.s_feature_compat & kCompatSparseSuper2) != 0) {
+    // sparse_super2: copies only in the (up to) two groups the superblock names.
+    uint32_t backups[2];
+    memcpy(backups, reinterpret_cast<const uint8_t*>(&sb_) + kSbBackupBgs, sizeof(backups));
+    return group == backups[0] || group == backups[1];
+  }
   if ((sb_.s_feature_ro_compat & kRoCompatSparseSuper) == 0) return true;
-  if (group <= 1) return true;
+  if (group == 1) return true;
   return IsPowerOf(group, 3) || IsPowerOf(group, 5) || IsPowerOf(group, 7);
 }
 
-bool Ext2::IsDataBlock(uint64_t block) const {
-  if (block < sb_.s_first_data_block || block >= sb_.s_blocks_count) return false;
-  uint32_t group = static_cast<uint32_t>((block - sb_.s_first_data_block) / sb_.s_blocks_per_group);
-  uint64_t index = block - GroupFirstBlock(group);
-  if (GroupHasSuper(group) && index < 1u + gdt_blocks_ + sb_.s_reserved_gdt_blocks) return false;
-  const GroupDesc& gd = groups_[group];
-  if (block == gd.bg_block_bitmap || block == gd.bg_inode_bitmap) return false;
-  if (block >= gd.bg_inode_table &&
-      block < static_cast<uint64_t>(gd.bg_inode_table) + itable_blocks_) {
+bool Ext2::IsDataBlock(uint64_t block) const { return IsDataRange(block, 1); }
+
+bool Ext2::InSuperArea(uint64_t start, uint64_t count) const {
+  if (count == 0 || start < sb_.s_first_data_block) return count != 0;
+  uint64_t end = start + count;
+  uint64_t first = (start - sb_.s_first_data_block) / sb_.s_blocks_per_group;
+  uint64_t last = (end - 1 - sb_.s_first_data_block) / sb_.s_blocks_per_group;
+  for (uint64_t g = first; g <= last && g < group_count_; ++g) {
+    if (!GroupHasSuper(static_cast<uint32_t>(g))) continue;
+    uint64_t area = GroupFirstBlock(static_cast<uint32_t>(g));
+    uint64_t area_end = area + 1 + gdt_blocks_ + sb_.s_reserved_gdt_blocks;
+    if (start < area_end && end > area) return true;
+  }
+  return false;
+}
+
+bool Ext2::IsDataRange(uint64_t start, uint64_t count) const {
+  if (count == 0 || start < sb_.s_first_data_block || start >= sb_.s_blocks_count ||
+      count > sb_.s_blocks_count - start) {
     return false;
   }
+  if (InSuperArea(start, count)) return false;
+  // The first metadata range that ends after `start`.
+  uint32_t lo = 0, hi = meta_range_count_;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (meta_ranges_[mid].start + meta_ranges_[mid].count <= start) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo == meta_range_count_ || meta_ranges_[lo].start >= start + count;
+}
+
+kstd::Result<void> Ext2::BuildMetaRanges() {
+  uint32_t n = group_count_ * 3;
+  MetaRange* r = new (kstd::nothrow) MetaRange[n];
+  if (r == nullptr) return kstd::Error::kNoMemory;
+  for (uint32_t g = 0; g < group_count_; ++g) {
+    r[3 * g] = {groups_[g].bg_block_bitmap, 1};
+    r[3 * g + 1] = {groups_[g].bg_inode_bitmap, 1};
+    r[3 * g + 2] = {groups_[g].bg_inode_table, itable_blocks_};
+  }
+  HeapSortBy(r, n, [](const MetaRange& m) { return m.start; });
+  uint32_t out = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const MetaRange& m = r[i];
+    if (m.start < sb_.s_first_data_block || m.start + m.count > sb_.s_blocks_count ||
+        InSuperArea(m.start, m.count)) {
+      Log(LogLevel::kError,
+          "not mounting: a bitmap or inode table (blocks %llu..%llu) is outside the data area",
+          static_cast<unsigned long long>(m.start),
+          static_cast<unsigned long long>(m.start + m.count - 1));
+      delete[] r;
+      return kstd::Error::kInvalid;
+    }
+    if (out > 0 && m.start < r[out - 1].start + r[out - 1].count) {
+      Log(LogLevel::kError,
+          "not mounting: two groups' bitmaps or inode tables overlap at block %llu",
+          static_cast<unsigned long long>(m.start));
+      delete[] r;
+      return kstd::Error::kInvalid;
+    }
+    if (out > 0 && m.start == r[out - 1].start + r[out - 1].count) {
+      r[out - 1].count += m.count;
+    } else {
+      r[out++] = m;
+    }
+  }
+  meta_ranges_ = r;
+  meta_range_count_ = out;
+  return kstd::Ok();
+}
+
+bool Ext2::MarkGroupMetadata(uint32_t group, uint8_t* map, bool set) const {
+  uint64_t first = GroupFirstBlock(group);
+  uint64_t end = first + GroupBlockCount(group);
+  auto mark = [&](uint64_t from, uint64_t to) {
+    if (from < first) from = first;
+    if (to > end) to = end;
+    for (uint64_t b = from; b < to; ++b) {
+      uint32_t bit = static_cast<uint32_t>(b - first);
+      if (set) {
+        map[bit >> 3] = static_cast<uint8_t>(map[bit >> 3] | (1u << (bit & 7)));
+      } else if (((map[bit >> 3] >> (bit & 7)) & 1) == 0) {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (GroupHasSuper(group) && !mark(first, first + 1 + gdt_blocks_ + sb_.s_reserved_gdt_blocks)) {
+    return false;
+  }
+  for (uint32_t i = 0; i < meta_range_count_; ++i) {
+    const MetaRange& m = meta_ranges_[i];
+    if (m.start >= end || m.start + m.count <= first) continue;
+    if (!mark(m.start, m.start + m.count)) return false;
+  }
   return true;
+}
+
+uint16_t Ext2::GdField16(uint32_t group, uint32_t offset) const {
+  if (offset + 2 > desc_size_) return 0;
+  uint16_t v;
+  memcpy(&v, gd_raw_ + static_cast<size_t>(group) * desc_size_ + offset, 2);
+  return v;
+}
+
+void Ext2::SetGdField16(uint32_t group, uint32_t offset, uint16_t value) {
+  if (offset + 2 > desc_size_) return;
+  memcpy(gd_raw_ + static_cast<size_t>(group) * desc_size_ + offset, &value, 2);
+  if (offset < sizeof(GroupDesc)) {
+    memcpy(reinterpret_cast<uint8_t*>(&groups_[group]) + offset, &value, 2);
+  }
 }
 
 // ---- Superblock.
@@ -310,7 +427,35 @@ kstd::Result<void> Ext2::ValidateSuperblock(const Superblock& sb) {
     return bad("first inode", first_ino_);
   if (sb.s_r_blocks_count > sb.s_blocks_count)
     return bad("reserved block count", sb.s_r_blocks_count);
-  gdt_blocks_ = static_cast<uint32_t>((groups * sizeof(GroupDesc) + block_size_ - 1) / block_size_);
+  const uint8_t* raw = reinterpret_cast<const uint8_t*>(&sb);
+  desc_size_ = sizeof(GroupDesc);
+  if ((sb.s_feature_incompat & kIncompat64Bit) != 0) {
+    uint32_t hi;
+    memcpy(&hi, raw + kSbBlocksCountHi, 4);
+    if (hi != 0) return bad("64bit: more than 2^32 blocks are not supported, high half", hi);
+    memcpy(&hi, raw + kSbRBlocksCountHi, 4);
+    if (hi != 0) return bad("64bit: reserved block count high half", hi);
+    desc_size_ = sb.s_desc_size;
+    if (desc_size_ < kGdSize64 || desc_size_ > kMaxDescSize || (desc_size_ & (desc_size_ - 1)) ||
+        desc_size_ > block_size_) {
+      return bad("group descriptor size", desc_size_);
+    }
+  }
+  if ((sb.s_feature_ro_compat & kRoCompatMetadataCsum) != 0) {
+    if (raw[kSbChecksumType] != kChecksumTypeCrc32c) {
+      return bad("metadata checksum type is not crc32c", raw[kSbChecksumType]);
+    }
+    uint32_t stored;
+    memcpy(&stored, raw + kSbChecksum, 4);
+    uint32_t computed = Crc32cUpdate(~0u, raw, kSbChecksum);
+    if (stored != computed) {
+      Log(LogLevel::kError,
+          "not mounting: superblock checksum mismatch (stored 0x%08x, computed 0x%08x)", stored,
+          computed);
+      return kstd::Error::kInvalid;
+    }
+  }
+  gdt_blocks_ = static_cast<uint32_t>((groups * desc_size_ + block_size_ - 1) / block_size_);
   uint64_t meta_end =
       static_cast<uint64_t>(sb.s_first_data_block) + 1 + gdt_blocks_ + sb.s_reserved_gdt_blocks;
   uint32_t group0_blocks = sb.s_blocks_count - sb.s_first_data_block;
@@ -327,9 +472,12 @@ kstd::Result<void> Ext2::ValidateSuperblock(const Superblock& sb) {
 kstd::Result<void> Ext2::LoadGroups() {
   groups_ = new (kstd::nothrow) GroupDesc[group_count_];
   group_flags_ = new (kstd::nothrow) uint8_t[group_count_];
-  if (groups_ == nullptr || group_flags_ == nullptr) return kstd::Error::kNoMemory;
+  gd_raw_ = new (kstd::nothrow) uint8_t[static_cast<size_t>(group_count_) * desc_size_];
+  if (groups_ == nullptr || group_flags_ == nullptr || gd_raw_ == nullptr) {
+    return kstd::Error::kNoMemory;
+  }
   memset(group_flags_, 0, group_count_);
-  uint32_t per_block = block_size_ / sizeof(GroupDesc);
+  uint32_t per_block = block_size_ / desc_size_;
   for (uint32_t i = 0; i < gdt_blocks_; ++i) {
     auto ref = cache_->Get(sb_.s_first_data_block + 1 + i);
     if (ref.is_error()) {
@@ -338,7 +486,37 @@ kstd::Result<void> Ext2::LoadGroups() {
     }
     uint32_t first = i * per_block;
     uint32_t n = group_count_ - first < per_block ? group_count_ - first : per_block;
-    memcpy(&groups_[first], ref.value().data(), n * sizeof(GroupDesc));
+    memcpy(gd_raw_ + static_cast<size_t>(first) * desc_size_, ref.value().data(),
+           static_cast<size_t>(n) * desc_size_);
+  }
+  for (uint32_t g = 0; g < group_count_; ++g) {
+    const uint8_t* raw = gd_raw_ + static_cast<size_t>(g) * desc_size_;
+    memcpy(&groups_[g], raw, sizeof(GroupDesc));
+    if (desc_size_ >= kGdSize64) {
+      uint32_t hi[3];
+      memcpy(hi, raw + kGdBlockBitmapHi, sizeof(hi));
+      uint16_t counts_hi[4];
+      memcpy(counts_hi, raw + kGdFreeBlocksHi, sizeof(counts_hi));
+      if (hi[0] != 0 || hi[1] != 0 || hi[2] != 0 || counts_hi[0] != 0 || counts_hi[1] != 0 ||
+          counts_hi[2] != 0 || counts_hi[3] != 0) {
+        Log(LogLevel::kError,
+            "not mounting: group descriptor %u has high halves set (blocks past 2^32 or counts "
+            "past 65535 are not supported)",
+            g);
+        return kstd::Error::kInvalid;
+      }
+    }
+    if (csum_) {
+      uint16_t stored = GdField16(g, kGdChecksum);
+      uint16_t computed = GroupChecksum(g, raw);
+      if (stored != computed) {
+        Log(LogLevel::kError,
+            "not mounting: group descriptor %u checksum mismatch (stored 0x%04x, computed "
+            "0x%04x)",
+            g, stored, computed);
+        return kstd::Error::kInvalid;
+      }
+    }
   }
   uint64_t free_blocks = 0;
   uint64_t free_inodes = 0;
@@ -347,7 +525,12 @@ kstd::Result<void> Ext2::LoadGroups() {
     uint64_t first = GroupFirstBlock(g);
     uint64_t end = first + GroupBlockCount(g);
     uint64_t meta = GroupHasSuper(g) ? first + 1 + gdt_blocks_ + sb_.s_reserved_gdt_blocks : first;
-    auto inside = [&](uint64_t b) { return b >= meta && b < end; };
+    // flex_bg: a group's bitmaps and inode table may be in another group
+    // (BuildMetaRanges checks them against the data area and each other).
+    auto inside = [&](uint64_t b) {
+      return flex_bg_ ? b >= sb_.s_first_data_block && b < sb_.s_blocks_count
+                      : b >= meta && b < end;
+    };
     const char* problem = nullptr;
     if (!inside(gd.bg_block_bitmap)) {
       problem = "block bitmap outside its group";
@@ -381,6 +564,7 @@ kstd::Result<void> Ext2::LoadGroups() {
     free_blocks += gd.bg_free_blocks_count;
     free_inodes += gd.bg_free_inodes_count;
   }
+  TRY(BuildMetaRanges());
   if (free_blocks != sb_.s_free_blocks_count || free_inodes != sb_.s_free_inodes_count) {
     // The group counts are authoritative (Linux recounts them at mount too).
     Log(LogLevel::kInfo,
@@ -396,10 +580,43 @@ kstd::Result<void> Ext2::LoadGroups() {
 }
 
 kstd::Result<void> Ext2::StoreGroup(uint32_t group) {
-  uint32_t per_block = block_size_ / sizeof(GroupDesc);
+  uint8_t* raw = gd_raw_ + static_cast<size_t>(group) * desc_size_;
+  memcpy(raw, &groups_[group], sizeof(GroupDesc));
+  if (csum_) group_flags_[group] |= kGroupSealPending;
+  uint32_t per_block = block_size_ / desc_size_;
   BlockRef ref = TRY(cache_->Get(sb_.s_first_data_block + 1 + group / per_block));
-  memcpy(ref.data() + (group % per_block) * sizeof(GroupDesc), &groups_[group], sizeof(GroupDesc));
+  memcpy(ref.data() + (group % per_block) * desc_size_, raw, desc_size_);
   ref.MarkDirty();
+  return kstd::Ok();
+}
+
+kstd::Result<void> Ext2::SealGroups() {
+  if (!csum_) return kstd::Ok();
+  for (uint32_t group = 0; group < group_count_; ++group) {
+    if ((group_flags_[group] & kGroupSealPending) == 0) continue;
+    // The bitmaps' checksums (of those verified, so changed only by us:
+    // a damaged bitmap keeps its mismatch), then the descriptor's own.
+    const GroupDesc& gd = groups_[group];
+    if ((gd.bg_flags & kBgBlockUninit) == 0 && (group_flags_[group] & kGroupBlocksChecked)) {
+      BlockRef map = TRY(cache_->Get(gd.bg_block_bitmap));
+      uint32_t c = BitmapChecksum(map.data(), sb_.s_blocks_per_group);
+      SetGdField16(group, kGdBlockBitmapCsumLo, static_cast<uint16_t>(c));
+      SetGdField16(group, kGdBlockBitmapCsumHi, static_cast<uint16_t>(c >> 16));
+    }
+    if ((gd.bg_flags & kBgInodeUninit) == 0 && (group_flags_[group] & kGroupInodesChecked)) {
+      BlockRef map = TRY(cache_->Get(gd.bg_inode_bitmap));
+      uint32_t c = BitmapChecksum(map.data(), sb_.s_inodes_per_group);
+      SetGdField16(group, kGdInodeBitmapCsumLo, static_cast<uint16_t>(c));
+      SetGdField16(group, kGdInodeBitmapCsumHi, static_cast<uint16_t>(c >> 16));
+    }
+    uint8_t* raw = gd_raw_ + static_cast<size_t>(group) * desc_size_;
+    SetGdField16(group, kGdChecksum, GroupChecksum(group, raw));
+    uint32_t per_block = block_size_ / desc_size_;
+    BlockRef ref = TRY(cache_->Get(sb_.s_first_data_block + 1 + group / per_block));
+    memcpy(ref.data() + (group % per_block) * desc_size_, raw, desc_size_);
+    ref.MarkDirty();
+    group_flags_[group] &= static_cast<uint8_t>(~kGroupSealPending);
+  }
   return kstd::Ok();
 }
 
@@ -407,6 +624,10 @@ kstd::Result<void> Ext2::StoreSuper() {
   uint64_t block = kSuperblockOffset / block_size_;
   uint32_t offset = static_cast<uint32_t>(kSuperblockOffset % block_size_);
   BlockRef ref = TRY(cache_->Get(block));
+  if (csum_) {
+    uint32_t c = SuperChecksum(reinterpret_cast<const uint8_t*>(&sb_));
+    memcpy(reinterpret_cast<uint8_t*>(&sb_) + kSbChecksum, &c, 4);
+  }
   memcpy(ref.data() + offset, &sb_, sizeof(sb_));
   ref.MarkDirty();
   super_dirty_ = false;
@@ -467,6 +688,27 @@ kstd::Result<MountReport> Ext2::MountOnce(BlockDevice* device, const MountOption
     Log(LogLevel::kInfo, "revision 0 file system");
   }
   filetype_ = (sb.s_feature_incompat & kIncompatFiletype) != 0;
+  extents_ = (sb.s_feature_incompat & kIncompatExtents) != 0;
+  flex_bg_ = (sb.s_feature_incompat & kIncompatFlexBg) != 0;
+  csum_ = (sb.s_feature_ro_compat & kRoCompatMetadataCsum) != 0;
+  dir_nlink_ = (sb.s_feature_ro_compat & kRoCompatDirNlink) != 0;
+  huge_file_ = (sb.s_feature_ro_compat & kRoCompatHugeFile) != 0;
+  if ((sb.s_feature_incompat & kIncompatCsumSeed) != 0) {
+    memcpy(&csum_seed_, reinterpret_cast<const uint8_t*>(&sb) + kSbChecksumSeed, 4);
+  } else {
+    csum_seed_ = Crc32cUpdate(~0u, sb.s_uuid, sizeof(sb.s_uuid));
+  }
+  if ((sb.s_feature_incompat & kIncompat64Bit) != 0) {
+    // Block counts fit in 32 bits (checked above): the free count's high half is 0.
+    memset(reinterpret_cast<uint8_t*>(&sb_) + kSbFreeBlocksHi, 0, 4);
+  }
+  // Extent-mapped files: 32-bit file block numbers, and i_blocks (512-byte
+  // units) within 32 bits unless huge_file gives it 48.
+  ext_max_blocks_ = 0xFFFFFFFEull;
+  if (!huge_file_) {
+    uint64_t cap = (0xFFFFFFFFull >> (log_block_size_ - 9)) / 100 * 99;  // room for the tree
+    if (cap < ext_max_blocks_) ext_max_blocks_ = cap;
+  }
 
   // The largest file: what the block tree addresses, capped so that the
   // 32-bit i_blocks (512-byte units, data and indirect blocks) cannot
@@ -488,6 +730,7 @@ kstd::Result<MountReport> Ext2::MountOnce(BlockDevice* device, const MountOption
     addressable = lo;
   }
   max_file_blocks_ = addressable;
+  if (extents_ && ext_max_blocks_ > addressable) addressable = ext_max_blocks_;
   max_file_size_ = addressable << log_block_size_;
   if (max_file_size_ > 0x7FFFFFFFFFFFFFFFull) max_file_size_ = 0x7FFFFFFFFFFFFFFFull;
 
@@ -607,6 +850,7 @@ kstd::Result<MountReport> Ext2::MountOnce(BlockDevice* device, const MountOption
 
 kstd::Result<void> Ext2::FlushAll() {
   if (!writable_mount_) return kstd::Ok();
+  TRY(SealGroups());
   if (super_dirty_) {
     sb_.s_wtime = static_cast<uint32_t>(Now());
     TRY(StoreSuper());

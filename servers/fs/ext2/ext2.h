@@ -2,7 +2,11 @@
 
 // Ext2: an ext2 (revision 0 and 1) file system on a BlockDevice, read and
 // written through a write-back BlockCache; on ext3 images (has_journal) the
-// metadata goes through the JBD2 journal (journal.h) in ordered mode. This is the heart of the fs
+// metadata goes through the JBD2 journal (journal.h) in ordered mode. The
+// ext4 features `mke2fs -t ext4` turns on are read and written too: extent
+// trees (extent.cc), 64bit descriptors (below 2^32 blocks), flex_bg,
+// huge_file, dir_nlink, extra_isize, sparse_super2 and metadata_csum with
+// its seed (checksum.cc), htree lookups (htree.cc). This is the heart of the fs
 // server (servers/fs): the server process owns one Ext2 per mounted disk and
 // turns the kernel VFS's requests into the calls below.
 //
@@ -204,9 +208,11 @@ class Ext2 {
   /// mount marks the image not-clean on disk at once (with a journal:
   /// needs_recovery instead) and counts the mount; an image that was not
   /// cleanly unmounted (or has errors recorded) is reported in the
-  /// MountReport and on the LogSink. Incompatible features (extents, 64bit,
-  /// meta_bg, flex_bg, a journal device, compression, inline data, ...)
-  /// refuse the mount, naming the features. A journal (has_journal) is
+  /// MountReport and on the LogSink. Incompatible features other than
+  /// filetype, extent, 64bit, flex_bg and metadata_csum_seed (meta_bg, a
+  /// journal device, compression, inline data, ...) refuse the mount, naming
+  /// the features; so do 2^32 blocks or more, and a superblock or group
+  /// descriptor whose metadata_csum checksum does not match. A journal (has_journal) is
   /// validated and, if it needs recovery, replayed first (also for a
   /// read-only mount; kReadOnlyFs if the device itself is read-only); a
   /// read-write mount then writes through it. Unknown read-only-compatible
@@ -322,6 +328,10 @@ class Ext2 {
     DiskInode d = {};
     uint32_t crtime = 0;  // from the large-inode fields, when present (read only)
   };
+  struct Extent {
+    uint32_t block = 0;
+    uint32_t count = 1;
+  };
   static constexpr uint32_t kNoPrev = 0xFFFFFFFFu;
   /// Where a live directory entry is.
   struct DirSlot {
@@ -334,6 +344,7 @@ class Ext2 {
   /// Room for a new entry, found (or made) and pinned by PrepareInsert.
   struct InsertSlot {
     BlockRef block;
+    uint32_t seed = 0;    // the directory's checksum seed (metadata_csum)
     uint32_t offset = 0;  // the entry that gives up its slack, or is reused
     bool reuse = false;   // that entry is unused and large enough
   };
@@ -348,13 +359,19 @@ class Ext2 {
   static constexpr uint8_t kGroupInodesChecked = 2;  // inode bitmap matched its count
   static constexpr uint8_t kGroupBlocksBad = 4;      // never allocate blocks here
   static constexpr uint8_t kGroupInodesBad = 8;      // never allocate inodes here
+  static constexpr uint8_t kGroupSealPending = 16;   // checksums to recompute (SealGroups)
 
   // ext2.cc: mount, superblock, group descriptors, logging.
   kstd::Result<void> ReadSuperblock(Superblock* out);
   kstd::Result<void> ValidateSuperblock(const Superblock& sb);
   kstd::Result<void> LoadGroups();
   kstd::Result<void> StoreSuper();
+  /// Writes the group's descriptor into its block; with metadata_csum the
+  /// checksums (bitmaps', descriptor's) are recomputed later, by SealGroups.
   kstd::Result<void> StoreGroup(uint32_t group);
+  /// Recomputes the checksums of every group StoreGroup wrote since the
+  /// last call (before each commit or write-back). Errors: kIo.
+  kstd::Result<void> SealGroups();
   kstd::Result<void> FlushAll();
   void ResetState();
   kstd::Result<MountReport> MountOnce(BlockDevice* device, const MountOptions& options,
@@ -391,6 +408,94 @@ class Ext2 {
   /// True if `block` may hold file data or indirect blocks: inside the data
   /// area and not the superblock, descriptors, bitmaps or inode table.
   bool IsDataBlock(uint64_t block) const;
+  /// True if every block of [start, start + count) may hold data (see
+  /// IsDataBlock): the extent-tree check.
+  bool IsDataRange(uint64_t start, uint64_t count) const;
+  /// True if [start, start + count) meets a superblock or descriptor copy
+  /// (with the reserved descriptor blocks) of any group.
+  bool InSuperArea(uint64_t start, uint64_t count) const;
+  /// Sorts every group's bitmaps and inode table into meta_ranges_, merged;
+  /// logs and returns kInvalid if two overlap or one is outside the data
+  /// area. Errors: kInvalid, kNoMemory.
+  kstd::Result<void> BuildMetaRanges();
+  /// Sets (`set`) or checks the bits of `group`'s block bitmap `map` that
+  /// the group's own metadata and any group's bitmaps and inode table in it
+  /// occupy; returns false if one is not set (check mode).
+  bool MarkGroupMetadata(uint32_t group, uint8_t* map, bool set) const;
+  uint16_t GdField16(uint32_t group, uint32_t offset) const;
+  void SetGdField16(uint32_t group, uint32_t offset, uint16_t value);
+
+  // checksum.cc: metadata_csum (crc32c) of the superblock, descriptors,
+  // bitmaps, inodes, extent blocks and directory blocks.
+  /// The crc32c seed of an inode's blocks: from the fs seed, ino, generation.
+  uint32_t InodeSeed(uint32_t ino, uint32_t generation) const;
+  uint32_t SuperChecksum(const uint8_t* sb) const;
+  uint16_t GroupChecksum(uint32_t group, const uint8_t* raw) const;
+  uint32_t BitmapChecksum(const uint8_t* map, uint32_t bits) const;
+  /// Whether a bitmap of `bits` bits matches the checksum the descriptor
+  /// keeps at lo_offset (and hi_offset, in 64-byte descriptors).
+  bool BitmapChecksumOk(uint32_t group, const uint8_t* map, uint32_t bits, uint32_t lo_offset,
+                        uint32_t hi_offset) const;
+  /// Computes (and with `store`, writes) the checksum of an inode slot;
+  /// returns whether the stored one matched.
+  bool InodeChecksum(uint32_t ino, uint8_t* slot, bool store) const;
+  /// Extent block tail (after eh_max entries); false if eh_max is too big.
+  bool ExtentBlockChecksum(const Inode& inode, uint8_t* block, bool store) const;
+  /// Whether a directory block ends with the checksum tail entry.
+  bool HasDirTail(const uint8_t* block) const;
+  bool DirBlockChecksum(uint32_t seed, uint8_t* block, bool store) const;
+  /// An htree node (root or interior) at `count_offset`: whether its
+  /// checksum matches (false also if the counts are bad); `store` writes it.
+  bool DxNodeChecksum(uint32_t seed, uint8_t* block, uint32_t count_offset, bool store) const;
+  /// Where the entries of a (validated) directory block end: before the
+  /// checksum tail, if any.
+  uint32_t DirBlockEnd(const uint8_t* block) const;
+  /// Recomputes a leaf directory block's tail checksum and marks it dirty.
+  void DirBlockDirty(uint32_t seed, BlockRef* ref);
+  /// Marks an extent block dirty with its checksum updated.
+  void ExtentBlockDirty(const Inode& inode, BlockRef* ref);
+  /// Gives up the htree index of `dir` (before a change to its entries):
+  /// clears EXT2_INDEX_FL on disk and in `*dir`; with metadata_csum the
+  /// index blocks are rewritten as empty leaf blocks with checksum tails.
+  kstd::Result<void> DropIndex(Inode* dir);
+
+  // htree.cc: lookups through an htree index.
+  /// The leaf blocks (directory block indexes) where `name` may be: the
+  /// one its hash leads to and those its hash continues into. `complete`
+  /// false: it may also be elsewhere.
+  struct DxLeaves {
+    uint64_t block[4];
+    uint32_t count = 0;
+    bool complete = false;
+  };
+  /// The half-MD4 hash of a name with the file system's seed (low bit 0).
+  uint32_t DxHashHalfMd4(Name name, bool unsigned_chars) const;
+  /// False if `dir` has no index this code reads (then scan linearly).
+  /// Errors: kIo (a damaged index).
+  kstd::Result<bool> DxLeavesFor(const Inode& dir, Name name, DxLeaves* out);
+  /// Looks for `name` in one directory block. Errors: kIo.
+  kstd::Result<bool> FindInBlock(const Inode& dir, uint64_t index, Name name, DirSlot* slot);
+
+  // extent.cc: extent trees (EXT4_EXTENTS_FL).
+  struct ExtentPath;
+  bool UsesExtents(const Inode& inode) const { return (inode.d.i_flags & kFlagExtents) != 0; }
+  /// Makes `inode`'s i_block an empty extent tree and sets EXTENTS_FL.
+  void InitExtentRoot(Inode* inode);
+  /// The most file blocks `inode` may address.
+  uint64_t MaxFileBlocks(const Inode& inode) const;
+  /// `ref`: the node's block (none for the root); its checksum is checked
+  /// unless verified since it last changed.
+  kstd::Result<void> CheckExtentNode(const Inode& inode, const uint8_t* node, uint32_t capacity,
+                                     uint32_t depth, uint64_t lo, uint64_t hi, uint32_t block,
+                                     BlockRef* ref = nullptr);
+  kstd::Result<void> FindExtentPath(Inode* inode, uint64_t n, ExtentPath* path);
+  kstd::Result<Extent> MapExtentTree(Inode* inode, uint64_t n, uint32_t max);
+  kstd::Result<uint32_t> MapExtentAlloc(Inode* inode, uint64_t n, uint32_t goal, BlockRef* fresh);
+  kstd::Result<void> InsertExtent(Inode* inode, uint64_t n, uint32_t block, uint32_t goal);
+  kstd::Result<void> FreeExtentsFrom(Inode* inode, uint64_t first);
+  kstd::Result<uint32_t> TruncateExtentNode(Inode* inode, uint8_t* node, uint32_t depth,
+                                            uint64_t first, BlockRef* ref);
+  kstd::Result<void> FreeBlockRun(uint32_t start, uint32_t count, Inode* owner);
 
   // alloc.cc: bitmaps and free counts.
   kstd::Result<void> VerifyBlockBitmap(uint32_t group);
@@ -426,11 +531,8 @@ class Ext2 {
   /// block, block + 1, ... (holes count one at a time), all read from the
   /// same pointer array (the inode's or one indirect block). Validated as
   /// MapBlock validates. Errors: as MapBlock.
-  struct Extent {
-    uint32_t block = 0;
-    uint32_t count = 1;
-  };
   kstd::Result<Extent> MapExtent(const Inode& inode, uint64_t n, uint32_t max);
+  kstd::Result<Extent> MapIndirect(const Inode& inode, uint64_t n, uint32_t max);
   /// Like MapBlock, allocating the block (and indirect blocks) if missing.
   /// A newly allocated data block comes back zeroed and pinned in `*fresh`.
   kstd::Result<uint32_t> MapBlockAlloc(Inode* inode, uint64_t n, uint32_t goal, BlockRef* fresh);
@@ -448,10 +550,14 @@ class Ext2 {
 
   // dir.cc: directory blocks.
   kstd::Result<BlockRef> ReadDirBlock(const Inode& dir, uint64_t index);
-  kstd::Result<void> CheckDirBlock(const Inode& dir, uint64_t index, const uint8_t* data);
+  /// `csum_known`: the block's checksum was verified and it has not changed since.
+  kstd::Result<void> CheckDirBlock(const Inode& dir, uint64_t index, const uint8_t* data,
+                                   bool csum_known);
   kstd::Result<bool> FindEntry(const Inode& dir, Name name, DirSlot* slot);
   kstd::Result<bool> IsEmptyDir(const Inode& dir);
-  kstd::Result<void> PrepareInsert(Inode* dir, uint32_t name_len, InsertSlot* slot);
+  /// Finds room for `name` (in an indexed directory: in the leaf its hash
+  /// leads to, else the index is dropped), growing the directory if needed.
+  kstd::Result<void> PrepareInsert(Inode* dir, Name name, InsertSlot* slot);
   void CommitInsert(InsertSlot* slot, Name name, uint32_t ino, uint8_t file_type);
   kstd::Result<void> RemoveEntry(const Inode& dir, const DirSlot& slot);
   kstd::Result<void> SetEntryInode(const Inode& dir, const DirSlot& slot, uint32_t ino,
@@ -490,6 +596,21 @@ class Ext2 {
   uint64_t max_file_size_ = 0;
   uint64_t max_file_blocks_ = 0;
   bool filetype_ = false;  // directory entries carry a file type
+  bool extents_ = false;   // extent feature: new files get extent trees
+  bool csum_ = false;      // metadata_csum
+  bool dir_nlink_ = false;
+  bool huge_file_ = false;
+  bool flex_bg_ = false;
+  uint32_t csum_seed_ = 0;       // crc32c seed of the metadata checksums
+  uint32_t desc_size_ = 32;      // bytes per group descriptor
+  uint64_t ext_max_blocks_ = 0;  // file blocks an extent-mapped file may have
+  uint8_t* gd_raw_ = nullptr;    // every descriptor as on disk (desc_size_ each)
+  struct MetaRange {
+    uint64_t start;
+    uint64_t count;
+  };
+  MetaRange* meta_ranges_ = nullptr;  // bitmaps and inode tables, sorted, merged
+  uint32_t meta_range_count_ = 0;
 
   Journal* journal_ = nullptr;  // has_journal images
   // Per group, with a journal: the block bitmap as of the last commit, if a

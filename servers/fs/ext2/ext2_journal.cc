@@ -114,6 +114,12 @@ kstd::Result<void> Ext2::WriteSuperblockDirect(const Superblock& sb) {
 }
 
 kstd::Result<void> Ext2::StartJournaling() {
+  if (csum_) {
+    // As Linux on a metadata_csum file system: the commits carry crc32c
+    // checksums (CSUM_V3), so a torn log is never replayed.
+    bool on = TRY(journal_->EnableChecksumV3());
+    if (!on) Log(LogLevel::kInfo, "the journal stays without checksums (a v1 or busy journal)");
+  }
   committed_maps_ = new (kstd::nothrow) uint8_t*[group_count_];
   if (committed_maps_ == nullptr) return kstd::Error::kNoMemory;
   for (uint32_t g = 0; g < group_count_; ++g) committed_maps_[g] = nullptr;

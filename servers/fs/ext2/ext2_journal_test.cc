@@ -291,6 +291,7 @@ TEST_P(ReplayTest, WrappedLogReplays) {
   const uint64_t where[] = {maxlen - 2, maxlen - 1, first, first + 1};
   for (size_t i = 0; i < 4; ++i) Patch(image_, JournalBlockOffset(image_, where[i], bs_), log[i]);
   Patch(image_, sb + jbd2::kSbStart, Be32(maxlen - 2));
+  FixJournalSuperblockChecksum(image_, bs_);  // ext4: our mounts turned CSUM_V3 on
   std::string wrapped = ReadHostFile(image_);
 
   auto report = Mount();
@@ -307,7 +308,9 @@ TEST_P(ReplayTest, WrappedLogReplays) {
   EXPECT_EQ(Cat("/f"), expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(Images, ReplayTest, ::testing::Values("ext3_1k.img", "ext3_4k.img"));
+INSTANTIATE_TEST_SUITE_P(Images, ReplayTest,
+                         ::testing::Values("ext3_1k.img", "ext3_4k.img", "ext4_1k.img",
+                                           "ext4_4k.img"));
 
 // A CSUM_V3 journal (debugfs `jo -c` on a metadata_csum image): checksums
 // verified; a copy whose tag checksum does not match is not written home.
@@ -330,8 +333,8 @@ TEST_F(JournalTest, ChecksumV3JournalReplays) {
   std::vector<uint64_t> descriptors = LogBlocksOfType(image_, 1);
   ASSERT_EQ(descriptors.size(), 2u);
   Patch(image_, JournalBlockOffset(image_, descriptors[1] + 1, bs_) + 100, "XYZ");
-  // metadata_csum makes our mount read-only; the replay still happens (as
-  // Linux does when the device is writable).
+  // A read-only mount; the replay still happens (as Linux does when the
+  // device is writable).
   m_ = std::make_unique<MountedImage>();
   ASSERT_TRUE(m_->device.Open(image_.c_str(), /*read_only=*/false).ok());
   MountOptions options;
@@ -925,6 +928,33 @@ TEST(JournalCrashTest, E2fsckReplaysOurLog) { CheckE2fsckReplaysOurLog("ext3_1k.
 
 TEST(JournalCrashTest, E2fsckReplaysOurChecksummedLog) {
   CheckE2fsckReplaysOurLog("ext3_1k.img", true);
+}
+
+// The same on ext4 images (extent trees, metadata_csum: every checksum
+// consistent after each replay).
+TEST(JournalCrashTest, Ext4EveryWritePrefixReplaysToACleanImage) {
+  size_t cuts = 0;
+  CheckEveryCut("ext4_1k.img", 256, &cuts);
+  printf("ext4 crash test (1 KiB blocks): %zu cut points checked\n", cuts);
+  EXPECT_GT(cuts, 50u);
+}
+
+TEST(JournalCrashTest, Ext4AnyLostWriteBeforeAFlushReplaysToACleanImage) {
+  size_t cuts = 0;
+  CheckEveryCut("ext4_1k.img", 24, &cuts, CutMode::kLostWrite);
+  printf("ext4 crash test (a lost write before each flush): %zu cut points checked\n", cuts);
+  EXPECT_GT(cuts, 50u);
+}
+
+TEST(JournalCrashTest, Ext4TornWritesReplayToACleanImage) {
+  size_t cuts = 0;
+  CheckEveryCut("ext4_4k.img", 256, &cuts, CutMode::kTornWrite);
+  printf("ext4 crash test (torn writes): %zu cut points checked\n", cuts);
+  EXPECT_GT(cuts, 30u);
+}
+
+TEST(JournalCrashTest, E2fsckReplaysOurLogOnExt4) {
+  CheckE2fsckReplaysOurLog("ext4_1k.img", false);
 }
 
 }  // namespace

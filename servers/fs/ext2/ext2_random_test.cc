@@ -444,6 +444,10 @@ std::vector<Params> AllParams() {
   all.push_back({"ext3_1k.img", 12, 600, 256});
   all.push_back({"ext3_1k.img", 13, 500, 16});
   all.push_back({"ext3_4k.img", 14, 600, 256});
+  // ext4 (extent trees, metadata_csum, flex_bg, 64bit), also with eviction.
+  all.push_back({"ext4_1k.img", 15, 600, 256});
+  all.push_back({"ext4_1k.img", 16, 500, 16});
+  all.push_back({"ext4_4k.img", 17, 600, 256});
   return all;
 }
 

@@ -808,8 +808,9 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(info.param).substr(0, std::string(info.param).find('.'));
     });
 
-// ---- Directories indexed by an htree (dir_index) read as linked lists; a
-// change clears the index flag, and e2fsck agrees with the result.
+// ---- Directories indexed by an htree (dir_index): lookups through the
+// index; removals and inserts that fit the leaf their hash leads to keep it,
+// a full leaf gives it up (the flag goes); e2fsck agrees either way.
 
 class HtreeTest : public WriteTestBase {
  protected:
@@ -828,7 +829,8 @@ TEST_F(HtreeTest, ChangingAnIndexedDirectory) {
     ASSERT_OK(m_->fs.Create(many, Name(name.data(), name.size()), {}));
   }
   CheckImage();
-  EXPECT_NE(Debugfs(image_, "stat /many").output.find("Flags: 0x0"), std::string::npos);
+  // Half the entries went: the new ones fit their leaves, the index stays.
+  EXPECT_NE(Debugfs(image_, "stat /many").output.find("Flags: 0x1000"), std::string::npos);
   many = Resolve(m_->fs, "/many").value().ino;
   for (int i = 1; i < 300; i += 2) {
     std::string name = "entry_with_a_longish_name_" + std::to_string(i);
@@ -839,6 +841,16 @@ TEST_F(HtreeTest, ChangingAnIndexedDirectory) {
   auto listed = ListDir(m_->fs, many);
   ASSERT_TRUE(listed.ok());
   EXPECT_EQ(listed.value().size(), 2u + 150 + 100);
+  // Many more: a full leaf; the index goes, the entries stay.
+  for (int i = 0; i < 400; ++i) {
+    std::string name = "more_" + std::to_string(i);
+    ASSERT_OK(m_->fs.Create(many, Name(name.data(), name.size()), {}));
+  }
+  CheckImage();
+  EXPECT_NE(Debugfs(image_, "stat /many").output.find("Flags: 0x0"), std::string::npos);
+  listed = ListDir(m_->fs, Resolve(m_->fs, "/many").value().ino);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed.value().size(), 2u + 150 + 100 + 400);
 }
 
 TEST_F(HtreeTest, LinkCountLimits) {

@@ -88,9 +88,15 @@ inline constexpr uint32_t kRoCompatReadonly = 0x1000;
 inline constexpr uint32_t kRoCompatProject = 0x2000;
 inline constexpr uint32_t kRoCompatOrphanPresent = 0x10000;
 
+// s_feature_compat, ext4 additions.
+inline constexpr uint32_t kCompatSparseSuper2 = 0x0200;
+
 /// What this implementation reads and writes.
-inline constexpr uint32_t kSupportedIncompat = kIncompatFiletype;
-inline constexpr uint32_t kSupportedRoCompat = kRoCompatSparseSuper | kRoCompatLargeFile;
+inline constexpr uint32_t kSupportedIncompat =
+    kIncompatFiletype | kIncompatExtents | kIncompat64Bit | kIncompatFlexBg | kIncompatCsumSeed;
+inline constexpr uint32_t kSupportedRoCompat = kRoCompatSparseSuper | kRoCompatLargeFile |
+                                               kRoCompatHugeFile | kRoCompatDirNlink |
+                                               kRoCompatExtraIsize | kRoCompatMetadataCsum;
 
 // ---- Superblock (ext2-doc §3.1), 1024 bytes at byte 1024.
 
@@ -157,6 +163,17 @@ static_assert(offsetof(Superblock, s_reserved_gdt_blocks) == 206);
 static_assert(offsetof(Superblock, s_desc_size) == 254);
 static_assert(offsetof(Superblock, s_jnl_blocks) == 268);
 
+// ext4 superblock fields inside s_rest, as byte offsets from the superblock's
+// start (e2fsprogs ext2_fs.h).
+inline constexpr uint32_t kSbBlocksCountHi = 0x150;
+inline constexpr uint32_t kSbRBlocksCountHi = 0x154;
+inline constexpr uint32_t kSbFreeBlocksHi = 0x158;
+inline constexpr uint32_t kSbBackupBgs = 0x24C;  // sparse_super2: two group numbers
+inline constexpr uint32_t kSbChecksumType = 0x175;
+inline constexpr uint32_t kSbChecksumSeed = 0x270;
+inline constexpr uint32_t kSbChecksum = 0x3FC;
+inline constexpr uint8_t kChecksumTypeCrc32c = 1;
+
 // ---- Block group descriptor (ext2-doc §3.4), 32 bytes each, in the blocks
 // right after the superblock's block.
 
@@ -171,6 +188,28 @@ struct GroupDesc {
   uint8_t bg_reserved[12];
 };
 static_assert(sizeof(GroupDesc) == 32);
+
+// Fields of a descriptor beyond the ext2 ones (byte offsets; 64bit
+// descriptors are s_desc_size bytes, the first 32 as above).
+inline constexpr uint32_t kGdBlockBitmapCsumLo = 0x18;
+inline constexpr uint32_t kGdInodeBitmapCsumLo = 0x1A;
+inline constexpr uint32_t kGdItableUnusedLo = 0x1C;
+inline constexpr uint32_t kGdChecksum = 0x1E;
+inline constexpr uint32_t kGdBlockBitmapHi = 0x20;
+inline constexpr uint32_t kGdInodeBitmapHi = 0x24;
+inline constexpr uint32_t kGdInodeTableHi = 0x28;
+inline constexpr uint32_t kGdFreeBlocksHi = 0x2C;
+inline constexpr uint32_t kGdFreeInodesHi = 0x2E;
+inline constexpr uint32_t kGdUsedDirsHi = 0x30;
+inline constexpr uint32_t kGdItableUnusedHi = 0x32;
+inline constexpr uint32_t kGdBlockBitmapCsumHi = 0x38;
+inline constexpr uint32_t kGdInodeBitmapCsumHi = 0x3A;
+inline constexpr uint32_t kGdSize64 = 64;
+inline constexpr uint32_t kMaxDescSize = 1024;
+// bg_flags.
+inline constexpr uint16_t kBgInodeUninit = 0x0001;  // inode bitmap not initialized: all free
+inline constexpr uint16_t kBgBlockUninit = 0x0002;  // block bitmap not initialized: computed
+inline constexpr uint16_t kBgInodeZeroed = 0x0004;
 
 // ---- Inode (ext2-doc §3.5): s_inode_size bytes; the first 128 are these.
 
@@ -217,8 +256,15 @@ static_assert(offsetof(DiskInode, l_i_uid_high) == 120);
 /// layout): the number of bytes past 128 that hold the fields below.
 inline constexpr uint32_t kExtraIsizeOffset = 128;
 inline constexpr uint32_t kCrtimeOffset = 144;
+/// i_ctime_extra, i_mtime_extra, i_atime_extra: nanoseconds << 2 | epoch bits.
+inline constexpr uint32_t kCtimeExtraOffset = 132;
+inline constexpr uint32_t kMtimeExtraOffset = 136;
+inline constexpr uint32_t kAtimeExtraOffset = 140;
 /// What mke2fs gives new inodes (s_want_extra_isize): up to i_crtime_extra.
 inline constexpr uint16_t kDefaultExtraIsize = 32;
+/// The high half of the inode checksum (metadata_csum), when i_extra_isize >= 4.
+inline constexpr uint32_t kChecksumHiOffset = 130;
+inline constexpr uint32_t kChecksumLoOffset = offsetof(DiskInode, l_i_checksum_lo);
 
 // i_mode type bits (ext2-doc §3.5.1).
 inline constexpr uint16_t kModeTypeMask = 0xF000;
@@ -234,14 +280,17 @@ inline constexpr uint16_t kModePermMask = 0x0FFF;
 // i_flags (ext2-doc §3.5.8, ext4 additions).
 inline constexpr uint32_t kFlagIndex = 0x00001000;  // htree directory
 inline constexpr uint32_t kFlagImagic = 0x00002000;
-inline constexpr uint32_t kFlagExtents = 0x00080000;  // ext4 extent tree
+inline constexpr uint32_t kFlagHugeFile = 0x00040000;  // i_blocks counts file-system blocks
+inline constexpr uint32_t kFlagExtents = 0x00080000;   // ext4 extent tree
 inline constexpr uint32_t kFlagEaInode = 0x00200000;
 inline constexpr uint32_t kFlagInlineData = 0x10000000;
 /// Flags whose inodes this implementation cannot interpret.
-inline constexpr uint32_t kUnsupportedInodeFlags = kFlagExtents | kFlagEaInode | kFlagInlineData;
+inline constexpr uint32_t kUnsupportedInodeFlags = kFlagEaInode | kFlagInlineData | kFlagHugeFile;
 
 /// The most links an inode may have (EXT2_LINK_MAX).
 inline constexpr uint32_t kLinkMax = 32000;
+/// With dir_nlink (ext4): a directory's count goes to 1 ("many") at this.
+inline constexpr uint32_t kDirNlinkMax = 65000;
 
 // ---- Linked directory entries (ext2-doc §4.1).
 
@@ -271,6 +320,55 @@ inline constexpr uint8_t kFtFifo = 5;
 inline constexpr uint8_t kFtSocket = 6;
 inline constexpr uint8_t kFtSymlink = 7;
 inline constexpr uint8_t kFtMax = 8;
+
+/// The checksum tail of a leaf directory block (metadata_csum): a fake
+/// entry of 12 bytes at the block's end (inode 0, rec_len 12, name_len 0,
+/// file_type 0xDE, then the crc32c of the block before it).
+inline constexpr uint32_t kDirTailSize = 12;
+inline constexpr uint8_t kDirTailFileType = 0xDE;
+
+// ---- htree (dir_index) nodes: the root (in block 0 after "." and "..") and
+// interior nodes (a fake empty entry spanning the block), each an array of
+// {hash, block} entries headed by {limit, count}; with metadata_csum an
+// 8-byte tail {reserved, checksum} follows the `limit` entries.
+inline constexpr uint32_t kDxRootCountOffset = 32;
+inline constexpr uint32_t kDxNodeCountOffset = 8;
+inline constexpr uint32_t kDxTailSize = 8;
+
+// ---- Extent trees (ext4, EXT4_EXTENTS_FL): a 12-byte header then 12-byte
+// entries, in i_block (4 entries) or in a block (with metadata_csum the
+// 4-byte checksum follows the eh_max entries).
+
+inline constexpr uint16_t kExtentMagic = 0xF30A;
+inline constexpr uint32_t kExtentMaxDepth = 5;
+/// ee_len above this marks an unwritten (preallocated, reads as zeros)
+/// extent of ee_len - kExtentInitMax blocks.
+inline constexpr uint32_t kExtentInitMax = 32768;
+
+struct ExtentHeader {
+  uint16_t eh_magic;
+  uint16_t eh_entries;
+  uint16_t eh_max;
+  uint16_t eh_depth;  // 0: the entries are extents (a leaf)
+  uint32_t eh_generation;
+};
+static_assert(sizeof(ExtentHeader) == 12);
+
+struct ExtentLeaf {
+  uint32_t ee_block;  // first file block
+  uint16_t ee_len;
+  uint16_t ee_start_hi;
+  uint32_t ee_start_lo;
+};
+static_assert(sizeof(ExtentLeaf) == 12);
+
+struct ExtentIndex {
+  uint32_t ei_block;  // first file block of the subtree
+  uint32_t ei_leaf_lo;
+  uint16_t ei_leaf_hi;
+  uint16_t ei_unused;
+};
+static_assert(sizeof(ExtentIndex) == 12);
 
 // ---- Extended-attribute block header (e2fsprogs ext2_ext_attr.h): only the
 // reference count matters here, to release the block when an inode goes.

@@ -62,8 +62,18 @@ kstd::Result<Ext2::Inode> Ext2::LoadInode(uint32_t ino) {
   BlockRef ref = TRY(cache_->Get(block));
   Inode inode;
   inode.ino = ino;
-  const uint8_t* slot = ref.data() + (index % per_block) * inode_size_;
+  uint8_t* slot = ref.data() + (index % per_block) * inode_size_;
   memcpy(&inode.d, slot, sizeof(DiskInode));
+  if (csum_ && (groups_[group].bg_flags & kBgInodeUninit) == 0 &&
+      index < sb_.s_inodes_per_group - GdField16(group, kGdItableUnusedLo)) {
+    // A never-used slot (all zeros) has no checksum.
+    bool blank = true;
+    for (uint32_t i = 0; i < sizeof(DiskInode) && blank; ++i) blank = slot[i] == 0;
+    if (!blank && !InodeChecksum(ino, slot, false)) {
+      return Corrupt("inode %u: checksum mismatch (inode table block %llu)", ino,
+                     static_cast<unsigned long long>(block));
+    }
+  }
   if (inode_size_ >= kCrtimeOffset + 4) {
     uint16_t extra;
     memcpy(&extra, slot + kExtraIsizeOffset, 2);
@@ -81,7 +91,30 @@ kstd::Result<void> Ext2::StoreInode(const Inode& inode) {
   uint32_t per_block = block_size_ / inode_size_;
   uint64_t block = static_cast<uint64_t>(groups_[group].bg_inode_table) + index / per_block;
   BlockRef ref = TRY(cache_->Get(block));
-  memcpy(ref.data() + (index % per_block) * inode_size_, &inode.d, sizeof(DiskInode));
+  uint8_t* slot = ref.data() + (index % per_block) * inode_size_;
+  if (inode_size_ > kGoodOldInodeSize) {
+    // A time set here has whole seconds: its extra field (nanoseconds and
+    // epoch bits, written by Linux) goes to 0 with it.
+    uint16_t extra;
+    memcpy(&extra, slot + kExtraIsizeOffset, 2);
+    const struct {
+      uint32_t base;
+      uint32_t value;
+      uint32_t extra;
+    } times[] = {{offsetof(DiskInode, i_ctime), inode.d.i_ctime, kCtimeExtraOffset},
+                 {offsetof(DiskInode, i_mtime), inode.d.i_mtime, kMtimeExtraOffset},
+                 {offsetof(DiskInode, i_atime), inode.d.i_atime, kAtimeExtraOffset}};
+    for (const auto& t : times) {
+      uint32_t old;
+      memcpy(&old, slot + t.base, 4);
+      if (old != t.value && kExtraIsizeOffset + extra >= t.extra + 4 &&
+          t.extra + 4 <= inode_size_) {
+        memset(slot + t.extra, 0, 4);
+      }
+    }
+  }
+  memcpy(slot, &inode.d, sizeof(DiskInode));
+  if (csum_) InodeChecksum(inode.ino, slot, true);
   ref.MarkDirty();
   return kstd::Ok();
 }
@@ -133,18 +166,25 @@ void Ext2::SetInodeSize(Inode* inode, uint64_t size) {
 
 void Ext2::AddBlocks(Inode* inode, int64_t count) {
   int64_t sectors = count * static_cast<int64_t>(block_size_ / 512);
-  int64_t now = static_cast<int64_t>(inode->d.i_blocks) + sectors;
+  int64_t old = static_cast<int64_t>(inode->d.i_blocks);
+  if (huge_file_) old += static_cast<int64_t>(inode->d.l_i_blocks_hi) << 32;
+  int64_t now = old + sectors;
   if (now < 0) {
     (void)Corrupt("inode %u: i_blocks would go below zero", inode->ino);
     now = 0;
   }
   inode->d.i_blocks = static_cast<uint32_t>(now);
+  if (huge_file_) inode->d.l_i_blocks_hi = static_cast<uint16_t>(now >> 32);
 }
 
 bool Ext2::IsFastSymlink(const Inode& inode) const {
   if ((inode.d.i_mode & kModeTypeMask) != kModeSymlink) return false;
   uint32_t xattr = inode.d.i_file_acl != 0 ? block_size_ / 512 : 0;
   return inode.d.i_blocks == xattr;
+}
+
+uint64_t Ext2::MaxFileBlocks(const Inode& inode) const {
+  return UsesExtents(inode) ? ext_max_blocks_ : max_file_blocks_;
 }
 
 bool Ext2::HasBlockMap(const Inode& inode) const {
@@ -174,11 +214,34 @@ kstd::Result<void> Ext2::ValidateInode(const Inode& inode) {
   if (TypeOfMode(d.i_mode) == FileType::kUnknown) {
     return Corrupt("inode %u: unknown file type (mode 0%o)", inode.ino, d.i_mode);
   }
+  if ((d.i_flags & kFlagHugeFile) != 0 && huge_file_) {
+    // Valid on a huge_file file system, but i_blocks counts file-system
+    // blocks there: not implemented (files of 2^32 sectors and more).
+    Log(LogLevel::kWarning,
+        "inode %u: EXT4_HUGE_FILE_FL (i_blocks in file-system blocks) is not supported", inode.ino);
+    return kstd::Error::kNotSupported;
+  }
   if (d.i_flags & kUnsupportedInodeFlags) {
     return Corrupt(
-        "inode %u: uses extents, inline data or an EA inode (flags 0x%x), which ext2 "
-        "does not have",
+        "inode %u: uses inline data, an EA inode or huge_file block units (flags 0x%x), which "
+        "this implementation does not support",
         inode.ino, d.i_flags);
+  }
+  if ((d.i_flags & kFlagExtents) != 0 && !extents_) {
+    return Corrupt("inode %u: has an extent tree on a file system without the extent feature",
+                   inode.ino);
+  }
+  if (huge_file_ && d.l_i_blocks_hi != 0) {
+    return Corrupt("inode %u: i_blocks past 2^32 sectors is not supported", inode.ino);
+  }
+  if (UsesExtents(inode)) {
+    ExtentHeader h;
+    memcpy(&h, d.i_block, sizeof(h));
+    if (h.eh_magic != kExtentMagic || h.eh_max > 4 || h.eh_entries > h.eh_max ||
+        h.eh_depth > kExtentMaxDepth) {
+      return Corrupt("inode %u: bad extent tree root (magic 0x%x, %u of %u entries, depth %u)",
+                     inode.ino, h.eh_magic, h.eh_entries, h.eh_max, h.eh_depth);
+    }
   }
   uint64_t size = InodeSize(inode);
   if (type == kModeDir) {
@@ -187,7 +250,7 @@ kstd::Result<void> Ext2::ValidateInode(const Inode& inode) {
                      inode.ino, d.i_size, d.i_size_high);
     }
   }
-  if (size > max_file_size_) {
+  if (size > (MaxFileBlocks(inode) << log_block_size_)) {
     return Corrupt("inode %u: size %llu exceeds the largest possible file", inode.ino,
                    static_cast<unsigned long long>(size));
   }
@@ -200,7 +263,7 @@ kstd::Result<void> Ext2::ValidateInode(const Inode& inode) {
       return Corrupt("inode %u: fast symlink length %llu does not fit in the inode", inode.ino,
                      static_cast<unsigned long long>(size));
     }
-    if (!IsFastSymlink(inode) && !IsDataBlock(d.i_block[0])) {
+    if (!IsFastSymlink(inode) && !UsesExtents(inode) && !IsDataBlock(d.i_block[0])) {
       return Corrupt("inode %u: symlink block %u is outside the data area", inode.ino,
                      d.i_block[0]);
     }
@@ -220,7 +283,11 @@ kstd::Result<void> Ext2::ValidateInode(const Inode& inode) {
                    d.i_size, d.i_blocks);
   }
   uint64_t limit = d.i_file_acl != 0 ? 1 : 0;
-  if (HasBlockMap(inode)) {
+  if (UsesExtents(inode)) {
+    // Extent files may hold blocks past their size (fallocate with
+    // KEEP_SIZE): only the file system's size bounds i_blocks (above).
+    limit = ~0ull / 1024;
+  } else if (HasBlockMap(inode)) {
     uint64_t data = (size + block_size_ - 1) >> log_block_size_;
     if (data > max_file_blocks_) data = max_file_blocks_;
     limit += data + MetaBlocksFor(data);
@@ -256,6 +323,7 @@ Attr Ext2::MakeAttr(const Inode& inode) const {
   a.gid = d.i_gid | static_cast<uint32_t>(d.l_i_gid_high) << 16;
   a.size = InodeSize(inode);
   a.blocks = d.i_blocks;
+  if (huge_file_) a.blocks |= static_cast<uint64_t>(d.l_i_blocks_hi) << 32;
   a.atime = TimeFromDisk(d.i_atime);
   a.mtime = TimeFromDisk(d.i_mtime);
   a.ctime = TimeFromDisk(d.i_ctime);
@@ -382,6 +450,10 @@ kstd::Result<uint32_t> Ext2::CheckPointer(const Inode& inode, uint32_t block, co
 }
 
 kstd::Result<uint32_t> Ext2::MapBlock(const Inode& inode, uint64_t n) {
+  if (UsesExtents(inode)) {
+    Extent e = TRY(MapExtent(inode, n, 1));
+    return e.block;
+  }
   uint32_t index[4];
   int level = BlockPath(n, ptrs_per_block_, index);
   if (level < 0) return 0u;
@@ -407,6 +479,14 @@ kstd::Result<uint32_t> Ext2::MapBlock(const Inode& inode, uint64_t n) {
 }
 
 kstd::Result<Ext2::Extent> Ext2::MapExtent(const Inode& inode, uint64_t n, uint32_t max) {
+  if (UsesExtents(inode)) {
+    Inode copy = inode;
+    return MapExtentTree(&copy, n, max);
+  }
+  return MapIndirect(inode, n, max);
+}
+
+kstd::Result<Ext2::Extent> Ext2::MapIndirect(const Inode& inode, uint64_t n, uint32_t max) {
   Extent extent;
   uint32_t index[4];
   int level = BlockPath(n, ptrs_per_block_, index);
@@ -457,6 +537,7 @@ kstd::Result<Ext2::Extent> Ext2::MapExtent(const Inode& inode, uint64_t n, uint3
 
 kstd::Result<uint32_t> Ext2::MapBlockAlloc(Inode* inode, uint64_t n, uint32_t goal,
                                            BlockRef* fresh) {
+  if (UsesExtents(*inode)) return MapExtentAlloc(inode, n, goal, fresh);
   if (n >= max_file_blocks_) return kstd::Error::kFileTooBig;
   uint32_t index[4];
   int level = BlockPath(n, ptrs_per_block_, index);
@@ -548,6 +629,7 @@ kstd::Result<bool> Ext2::FreeTree(Inode* inode, uint32_t block, int level, uint6
 }
 
 kstd::Result<void> Ext2::FreeBlocksFrom(Inode* inode, uint64_t first) {
+  if (UsesExtents(*inode)) return FreeExtentsFrom(inode, first);
   for (uint64_t i = first; i < kNumDirectBlocks; ++i) {
     uint32_t b = inode->d.i_block[i];
     if (b == 0) continue;
@@ -756,9 +838,10 @@ kstd::Result<size_t> Ext2::Write(uint32_t ino, uint64_t offset, kstd::Span<const
   if (type == kModeDir) return kstd::Error::kIsDirectory;
   if (type != kModeRegular) return kstd::Error::kInvalid;
   if (data.size() == 0) return static_cast<size_t>(0);
-  if (offset >= max_file_size_) return kstd::Error::kFileTooBig;
+  const uint64_t max_size = MaxFileBlocks(inode) << log_block_size_;
+  if (offset >= max_size) return kstd::Error::kFileTooBig;
   uint64_t total = data.size();
-  if (total > max_file_size_ - offset) total = max_file_size_ - offset;
+  if (total > max_size - offset) total = max_size - offset;
 
   uint64_t old_size = InodeSize(inode);
   if (offset > old_size) TRY(ZeroTail(&inode, old_size));
@@ -817,7 +900,7 @@ kstd::Result<void> Ext2::Truncate(uint32_t ino, uint64_t size) {
   uint16_t type = inode.d.i_mode & kModeTypeMask;
   if (type == kModeDir) return kstd::Error::kIsDirectory;
   if (type != kModeRegular) return kstd::Error::kInvalid;
-  if (size > max_file_size_) return kstd::Error::kFileTooBig;
+  if (size > (MaxFileBlocks(inode) << log_block_size_)) return kstd::Error::kFileTooBig;
   uint64_t old_size = InodeSize(inode);
   if (size == old_size) return kstd::Ok();
   if (size < old_size) {
@@ -848,7 +931,8 @@ kstd::Result<size_t> Ext2::ReadLink(uint32_t ino, kstd::Span<char> out) {
   if (IsFastSymlink(inode)) {
     memcpy(out.data(), reinterpret_cast<const char*>(inode.d.i_block), n);
   } else {
-    uint32_t b = TRY(CheckPointer(inode, inode.d.i_block[0], nullptr, 0));
+    uint32_t b = TRY(MapBlock(inode, 0));
+    if (b == 0) return Corrupt("inode %u: symlink without a block", inode.ino);
     BlockRef ref = TRY(cache_->Get(b));
     memcpy(out.data(), ref.data(), n);
   }

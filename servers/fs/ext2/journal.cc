@@ -149,6 +149,12 @@ kstd::Result<void> Journal::Open(BlockDevice* device, uint32_t block_size, uint6
     }
     csum_seed_ = Crc32cUpdate(~0u, sb + jbd2::kSbUuid, jbd2::kUuidSize);
   }
+  version2_ = type == jbd2::kSuperblockV2;
+  SetGeometry();
+  return kstd::Ok();
+}
+
+void Journal::SetGeometry() {
   if (csum_v3_) {
     tag_size_ = jbd2::kTag3Size;
   } else {
@@ -162,7 +168,24 @@ kstd::Result<void> Journal::Open(BlockDevice* device, uint32_t block_size, uint6
   size_t m = usable - 2;
   while (m > 0 && m + (m + tags_per_descriptor_ - 1) / tags_per_descriptor_ + 1 > usable) --m;
   max_chunk_ = m;
-  return kstd::Ok();
+}
+
+kstd::Result<bool> Journal::EnableChecksumV3() {
+  if (checksummed()) return true;
+  if (!version2_ || start_ != 0 || unknown_ro_ || aborted_) return false;
+  uint32_t incompat = Load32(super_ + jbd2::kSbFeatureIncompat) | jbd2::kIncompatCsumV3;
+  Store32(super_ + jbd2::kSbFeatureIncompat, incompat);
+  super_[jbd2::kSbChecksumType] = jbd2::kChecksumCrc32c;
+  csum_v3_ = true;
+  csum_seed_ = Crc32cUpdate(~0u, super_ + jbd2::kSbUuid, jbd2::kUuidSize);
+  SetGeometry();
+  auto r = WriteSuperblock();
+  if (r.ok()) r = device_->Flush();
+  if (r.is_error()) {
+    Fail("cannot write the journal superblock to turn checksums on");
+    return r.error();
+  }
+  return true;
 }
 
 template <typename Visit>

@@ -82,8 +82,14 @@ class Journal {
   /// (aborted() tells whether the journal can still be used), kNoMemory,
   /// kReadOnlyFs.
   kstd::Result<void> Commit(BlockCache* cache, uint32_t now_seconds);
+  /// Turns CSUM_V3 checksums on for the commits to come (as Linux does on a
+  /// metadata_csum file system): only on an empty v2 journal. Returns
+  /// whether the journal is checksummed now. Errors: kIo.
+  kstd::Result<bool> EnableChecksumV3();
 
  private:
+  /// Tag size, tags per descriptor and the largest transaction, from the features.
+  void SetGeometry();
   struct Revoke {
     uint64_t block;
     uint32_t sequence;
@@ -134,6 +140,7 @@ class Journal {
   bool bit64_ = false;
   bool csum_v2_ = false;
   bool csum_v3_ = false;
+  bool version2_ = false;  // a v2 superblock (features)
   bool unknown_ro_ = false;
   bool aborted_ = false;
   uint32_t csum_seed_ = 0;

@@ -42,16 +42,23 @@ kstd::Result<Attr> Ext2::MakeNode(uint32_t dir_ino, Name name, uint16_t mode, ui
   if (TRY(FindEntry(dir, name, &existing))) return kstd::Error::kExists;
   uint16_t type = mode & kModeTypeMask;
   bool directory = type == kModeDir;
-  if (directory && dir.d.i_links_count >= kLinkMax) return kstd::Error::kTooManyLinks;
+  if (directory && !dir_nlink_ && dir.d.i_links_count >= kLinkMax) {
+    return kstd::Error::kTooManyLinks;
+  }
 
   // Room for the entry first: the one step that may grow the directory
   // (harmlessly, if a later step fails).
   InsertSlot slot;
-  TRY(PrepareInsert(&dir, static_cast<uint32_t>(name.size()), &slot));
+  TRY(PrepareInsert(&dir, name, &slot));
   Inode node;
   node.ino = TRY(AllocInode(dir_ino, directory));
   TRY(InitInode(&node, mode, uid, gid));
   node.d.i_links_count = directory ? 2 : 1;
+  // ext4: regular files, directories and symlinks with a block get extent trees.
+  if (extents_ && (type == kModeRegular || directory ||
+                   (type == kModeSymlink && target.size() > kFastSymlinkMax))) {
+    InitExtentRoot(&node);
+  }
 
   auto abandon = [&](kstd::Error error) -> kstd::Error {
     // Back out: the inode must look free to e2fsck (no links, dtime set).
@@ -70,19 +77,29 @@ kstd::Result<Attr> Ext2::MakeNode(uint32_t dir_ino, Name name, uint16_t mode, ui
       // "." and ".." (ext2-doc §4.1): ".." spans the rest of the block.
       uint8_t* data = fresh.data();
       DirEntryHeader dot = {node.ino, 12, 1, FileTypeByte(kModeDir)};
-      DirEntryHeader dotdot = {
-          dir_ino, static_cast<uint16_t>(block_size_ - 12 >= 65536 ? 65535 : block_size_ - 12), 2,
-          FileTypeByte(kModeDir)};
+      uint32_t dotdot_len = block_size_ - 12 - (csum_ ? kDirTailSize : 0);
+      DirEntryHeader dotdot = {dir_ino,
+                               static_cast<uint16_t>(dotdot_len >= 65536 ? 65535 : dotdot_len), 2,
+                               FileTypeByte(kModeDir)};
       memcpy(data, &dot, sizeof(dot));
       memcpy(data + 8, ".", 1);
       memcpy(data + 12, &dotdot, sizeof(dotdot));
       memcpy(data + 20, "..", 2);
+      if (csum_) {
+        uint8_t* t = data + block_size_ - kDirTailSize;
+        DirEntryHeader tail = {0, kDirTailSize, 0, kDirTailFileType};
+        memcpy(t, &tail, sizeof(tail));
+      }
       SetInodeSize(&node, block_size_);
     } else {
       memcpy(fresh.data(), target.data(), target.size());
       SetInodeSize(&node, target.size());
     }
-    fresh.MarkDirty();
+    if (directory) {
+      DirBlockDirty(InodeSeed(node.ino, node.d.i_generation), &fresh);
+    } else {
+      fresh.MarkDirty();
+    }
   } else if (type == kModeSymlink) {
     memcpy(reinterpret_cast<char*>(node.d.i_block), target.data(), target.size());
     SetInodeSize(&node, target.size());
@@ -136,13 +153,16 @@ kstd::Result<Attr> Ext2::Link(uint32_t ino, uint32_t dir_ino, Name name) {
   Inode target = TRY(LoadLiveInode(ino));
   if ((target.d.i_mode & kModeTypeMask) == kModeDir) return kstd::Error::kPermission;
   if (target.d.i_links_count == 0) return kstd::Error::kNotFound;
-  if (target.d.i_links_count >= kLinkMax) return kstd::Error::kTooManyLinks;
+  // ext4 (dir_nlink) allows 65000 links, as Linux's EXT4_LINK_MAX.
+  if (target.d.i_links_count >= (dir_nlink_ ? kDirNlinkMax : kLinkMax)) {
+    return kstd::Error::kTooManyLinks;
+  }
   Inode dir = TRY(LoadDir(dir_ino));
   if (dir.d.i_links_count == 0) return kstd::Error::kNotFound;
   DirSlot existing;
   if (TRY(FindEntry(dir, name, &existing))) return kstd::Error::kExists;
   InsertSlot slot;
-  TRY(PrepareInsert(&dir, static_cast<uint32_t>(name.size()), &slot));
+  TRY(PrepareInsert(&dir, name, &slot));
   ++target.d.i_links_count;
   target.d.i_ctime = DiskNow();
   TRY(StoreInode(target));
@@ -244,7 +264,9 @@ kstd::Result<void> Ext2::Rename(uint32_t old_dir_ino, Name old_name, uint32_t ne
   if (moving_dir) {
     // Not into itself or its own subtree.
     if (TRY(IsAncestor(source.ino, new_dir_ino))) return kstd::Error::kInvalid;
-    if (!victim_is_dir && new_dir.d.i_links_count >= kLinkMax) return kstd::Error::kTooManyLinks;
+    if (!victim_is_dir && !dir_nlink_ && new_dir.d.i_links_count >= kLinkMax) {
+      return kstd::Error::kTooManyLinks;
+    }
   }
   DirSlot dotdot;
   if (moving_dir) TRY(ReadDotDot(source, &dotdot));
@@ -254,7 +276,7 @@ kstd::Result<void> Ext2::Rename(uint32_t old_dir_ino, Name old_name, uint32_t ne
     TRY(SetEntryInode(new_dir, new_slot, source.ino, FileTypeByte(source.d.i_mode)));
   } else {
     InsertSlot slot;
-    TRY(PrepareInsert(&new_dir, static_cast<uint32_t>(new_name.size()), &slot));
+    TRY(PrepareInsert(&new_dir, new_name, &slot));
     CommitInsert(&slot, new_name, source.ino, FileTypeByte(source.d.i_mode));
   }
   // Find the old entry again: inserting may have split the entry before it.

@@ -16,6 +16,12 @@
 #   ext3_4k.img      mke2fs -t ext3 -b 4096, 16 MiB
 #   ext3_csum_1k.img mke2fs -t ext3 -O metadata_csum, 4 MiB (debugfs then
 #                    writes CSUM_V3 journals into it)
+#   ext4_1k.img      mke2fs -t ext4 -b 1024 (extent, 64bit, flex_bg,
+#                    metadata_csum, ... as Debian's mke2fs.conf says), 8 MiB
+#   ext4_4k.img      mke2fs -t ext4 -b 4096, 32 MiB
+#   tree_e4_1k.img   mke2fs -t ext4 -b 1024 -d staging, 8 MiB (for fuzzing)
+#   tree_e4n_1k.img  the same without metadata_csum (damage meets the
+#                    structural checks rather than a checksum)
 #   tree_1k_htree.img  tree_1k.img after e2fsck -fyD: large directories
 #                    indexed (htree, dir_index), as ext3/ext4 drivers leave them
 #
@@ -46,6 +52,10 @@ mk -t ext2 -b 1024 -g 2048 -N 1536 "$out/multi_1k.img" 24M
 mk -t ext3 -b 1024 "$out/ext3_1k.img" 4M
 mk -t ext3 -b 4096 "$out/ext3_4k.img" 16M
 mk -t ext3 -b 1024 -O metadata_csum "$out/ext3_csum_1k.img" 4M
+mk -t ext4 -b 1024 "$out/ext4_1k.img" 8M
+mk -t ext4 -b 4096 "$out/ext4_4k.img" 32M
+mk -t ext4 -b 1024 -d "$tmp/staging" "$out/tree_e4_1k.img" 8M
+mk -t ext4 -b 1024 -O ^metadata_csum -d "$tmp/staging" "$out/tree_e4n_1k.img" 8M
 cp "$out/tree_1k.img" "$out/tree_1k_htree.img"
 status=0
 e2fsck -fyD "$out/tree_1k_htree.img" >/dev/null 2>&1 || status=$?
