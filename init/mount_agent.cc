@@ -188,10 +188,12 @@ int32_t MountAgent::Serve(const mountproto::Request& request, handle_t disk) {
            request.source, request.bus, request.device, request.function,
            (request.flags & mountproto::kReadOnly) ? ", read-only" : "");
   }
-  // The fs server mounts ext2 and ext3 (a journalled ext2) images.
+  // The fs server mounts ext2, ext3 and ext4 images (it refuses features it
+  // does not know, by name).
   Mount* slot = nullptr;
   handle_t exe = boot_.Find("fs_server");
-  if (strcmp(request.fstype, "ext2") != 0 && strcmp(request.fstype, "ext3") != 0) {
+  if (strcmp(request.fstype, "ext2") != 0 && strcmp(request.fstype, "ext3") != 0 &&
+      strcmp(request.fstype, "ext4") != 0) {
     CloseIfValid(disk);
     return linux_abi::kENODEV;
   }

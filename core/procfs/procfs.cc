@@ -344,10 +344,11 @@ class GlobalFile final : public vfs::SyntheticFile {
       case GlobalFileKind::kMounts: return RenderMounts(out);
       case GlobalFileKind::kFilesystems:
         // The file-system types mount(2) knows: the kernel's own, and the
-        // block-device ones init's mount agent serves (ext2 and its
-        // journalled form; without an agent their mounts give ENODEV).
-        // mount without -t tries the ones that need a device, in order.
-        out.Printf("nodev\tramfs\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n\text3\n\text2\n");
+        // block-device ones init's mount agent serves (ext2, ext3, ext4;
+        // without an agent their mounts give ENODEV). mount without -t
+        // tries the ones that need a device, in order.
+        out.Printf(
+            "nodev\tramfs\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n\text3\n\text2\n\text4\n");
         break;
       case GlobalFileKind::kCpuinfo: RenderCpuinfo(RealCpuid, 0, 1, MeasuredKhz(), out); break;
       case GlobalFileKind::kUnsupported:

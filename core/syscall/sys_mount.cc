@@ -141,9 +141,11 @@ kstd::Result<void> NewMount(const Caller& caller, const MountString& type,
                             const MountString& target, kstd::RefPtr<vfs::Vnode> dir,
                             uint32_t flags) {
   if (!type.present()) return kstd::Error::kInvalid;
-  // ext3 is ext2 with a journal: the same server mounts both (it refuses
-  // an image with features it does not know).
-  if (type.name() == vfs::Name("ext2") || type.name() == vfs::Name("ext3")) {
+  // ext3 and ext4 are ext2 with a journal and more features: the same
+  // server mounts all three (it refuses an image with features it does not
+  // know).
+  if (type.name() == vfs::Name("ext2") || type.name() == vfs::Name("ext3") ||
+      type.name() == vfs::Name("ext4")) {
     return MountExt2(caller, type, source, data, target, kstd::Move(dir), flags);
   }
   kstd::RefPtr<vfs::FileSystem> fs = TRY(fs::CreateFileSystem(type.name(), data.name(), &flags));
