@@ -16,8 +16,14 @@
 //   - lseek(SEEK_END) counts from the disk's size; fstat shows st_size 0 and
 //     st_rdev, as Linux.
 //   - ioctls: BLKGETSIZE64, BLKGETSIZE, BLKSSZGET, BLKBSZGET, BLKPBSZGET,
-//     BLKIOMIN, BLKIOOPT, BLKROGET, BLKFLSBUF (CAP_SYS_ADMIN); BLKRRPART gives
-//     EINVAL (no partitions are read); anything else ENOTTY.
+//     BLKIOMIN, BLKIOOPT, BLKROGET, BLKFLSBUF (CAP_SYS_ADMIN), BLKRRPART
+//     (CAP_SYS_ADMIN, the whole disk, EBUSY while anyone else has it open);
+//     anything else ENOTTY.
+//   - Partitions (partition_table.h: MBR or GPT) are read when a disk gets
+//     its driver (its first open) and on BLKRRPART; /dev/vdbN nodes are made
+//     and removed to match. A partition's file is the disk's file cut to its
+//     range (it shares the disk's client and EBUSY rules). mount(2) of a
+//     partition goes through ServePartitionForMount.
 //   - A disk that is mounted (the root included) opens read-only: the
 //     kernel gets a read-only client of the mount's driver, and an open for
 //     writing gives EBUSY (from init), as Linux without
@@ -30,6 +36,7 @@
 
 #include <stdint.h>
 
+#include "core/fs/loop_devices.h"
 #include "core/ipc/channel.h"
 #include "core/pci/pci_bus.h"
 #include "kstd/ref_ptr.h"
@@ -49,5 +56,17 @@ void InitBlockFiles(BlockClientSource source);
 
 /// Whether any file has `disk` open through its node (mount(2) refuses it).
 bool DiskOpenThroughNode(const pci::Function* disk);
+
+/// Boot: where partition nodes (/dev/vdb1, ...) are made (devfs's root).
+void SetBlockNodeDirectory(vfs::Vnode* dev_dir);
+
+/// Whether `rdev` is a virtio-blk partition (not a whole disk).
+bool IsDiskPartition(uint64_t rdev);
+
+/// mount(2) of a partition node: opens it (read-only or read-write) and
+/// serves it with the block protocol on a kernel thread (loop_server.h), as
+/// a loop device's file; the open keeps the disk busy for the mount's life.
+/// Errors: those of opening the node, kNoMemory.
+kstd::Result<LoopMountSource> ServePartitionForMount(kstd::RefPtr<vfs::Vnode> node, bool read_only);
 
 }  // namespace core::fs

@@ -87,8 +87,8 @@ struct Scanner {
     for (uint64_t s = 0; s < sectors; ++s) {
       uint8_t sector[kTableSectorSize];
       TRY(read(context, entries_lba + s, sector));
-      size_t take = bytes - done < kTableSectorSize ? static_cast<size_t>(bytes - done)
-                                                    : kTableSectorSize;
+      size_t take =
+          bytes - done < kTableSectorSize ? static_cast<size_t>(bytes - done) : kTableSectorSize;
       running = Crc32Update(running, sector, take);
       for (size_t at = 0; at + entry_size <= take; at += entry_size) {
         uint64_t index = (done + at) / entry_size;
@@ -107,7 +107,8 @@ struct Scanner {
       return kstd::Ok();
     }
     scan.kind = "gpt";
-    for (size_t i = 0; i < nfound; ++i) Add(found[i].number, found[i].first_sector, found[i].sectors);
+    for (size_t i = 0; i < nfound; ++i)
+      Add(found[i].number, found[i].first_sector, found[i].sectors);
     return kstd::Ok();
   }
 

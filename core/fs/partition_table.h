@@ -31,7 +31,7 @@ using SectorReader = kstd::Result<void> (*)(void* context, uint64_t lba, uint8_t
 
 struct PartitionScan {
   size_t count = 0;
-  const char* kind = "none";  // "gpt", "mbr" or "none"
+  const char* kind = "none";      // "gpt", "mbr" or "none"
   const char* problem = nullptr;  // why a table that was there was not used
 };
 

@@ -40,7 +40,8 @@ void MbrEntry(uint8_t* sector, int slot, uint8_t type, uint32_t first, uint32_t 
 
 std::vector<Partition> Scan(Image& image, PartitionScan* scan = nullptr) {
   Partition out[kMaxPartitions];
-  auto r = ScanPartitions(ReadImage, &image, image.sectors(), kstd::Span<Partition>(out, kMaxPartitions));
+  auto r = ScanPartitions(ReadImage, &image, image.sectors(),
+                          kstd::Span<Partition>(out, kMaxPartitions));
   EXPECT_TRUE(r.ok());
   if (scan != nullptr && r.ok()) *scan = r.value();
   return std::vector<Partition>(out, out + (r.ok() ? r.value().count : 0));

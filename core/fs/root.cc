@@ -3,6 +3,7 @@
 #include "core/console/console.h"
 #include "core/crypto/kernel_random.h"
 #include "core/fs/block_devices.h"
+#include "core/fs/block_file.h"
 #include "core/fs/loop_devices.h"
 #include "core/kernel/log.h"
 #include "core/kernel/wall_clock.h"
@@ -92,6 +93,7 @@ kstd::Result<void> InitFileSystems(const hal::BootInfo& boot_info) {
   TRY(kmsg::AddKmsgDevice(devfs_root.get()));
   TRY(AddVirtioBlockNodes(devfs_root.get()));
   TRY(AddLoopDevices(devfs_root.get()));
+  SetBlockNodeDirectory(devfs_root.get());
   TRY(vfs::Mounts().Mount(devfs, dev_dir, vfs::Name("/dev", 4), Source("devtmpfs")));
 
   // /tmp

@@ -11,6 +11,7 @@
 // table changes. Rights: none are checked (everything runs as root).
 
 #include "core/fs/block_devices.h"
+#include "core/fs/block_file.h"
 #include "core/fs/fs_types.h"
 #include "core/fs/loop_devices.h"
 #include "core/fs/remote_mounts.h"
@@ -115,15 +116,20 @@ kstd::Result<void> MountExt2(const Caller& caller, const MountString& type,
   if (node->type() != vfs::VnodeType::kBlockDevice) return kstd::Error::kNotBlock;
   if (node->fs()->mount_flags() & vfs::kMountNoDev) return kstd::Error::kAccess;
   uint64_t rdev = node->GetAttr().rdev;
-  node.reset();
   if (!dir->IsDirectory()) return kstd::Error::kNotDirectory;
   AgentMount mount;
-  if (fs::IsLoopDevice(rdev)) {
-    // The kernel serves the disk itself, from the loop's file.
-    auto loop = TRY(fs::ServeLoopForMount(rdev, (flags & vfs::kMountReadOnly) != 0));
-    mount.loop_channel = kstd::Move(loop.channel);
-    mount.loop_identity = loop.identity;
+  if (fs::IsLoopDevice(rdev) || fs::IsDiskPartition(rdev)) {
+    // The kernel serves the disk itself: from the loop's file, or from the
+    // partition's range of its disk.
+    bool read_only = (flags & vfs::kMountReadOnly) != 0;
+    auto served = fs::IsLoopDevice(rdev) ? fs::ServeLoopForMount(rdev, read_only)
+                                         : fs::ServePartitionForMount(node, read_only);
+    node.reset();
+    if (served.is_error()) return served.error();
+    mount.loop_channel = kstd::Move(served.value().channel);
+    mount.loop_identity = served.value().identity;
   } else {
+    node.reset();
     mount.function = TRY(fs::VirtioBlockFunction(rdev));
   }
   CanonicalPath canonical;

@@ -5,8 +5,9 @@
 # the block-device nodes read through a driver init starts for the kernel
 # (the superblock's magic, aligned and not; blockdev and fdisk -l; the
 # mounted root disk gives EBUSY; an unaligned raw write to the boot sector
-# reads back and reaches the image; a disk held open is not mounted), mke2fs
-# and Debian's static e2fsck on a third disk (/dev/vdc), losetup and mount -o
+# reads back and reaches the image; a disk held open is not mounted), fdisk,
+# mke2fs, Debian's static e2fsck and a mount of a partition of a third disk
+# (/dev/vdc1), losetup and mount -o
 # loop of an image on the root, mount's refusals (not a block device, the root
 # disk), mount -t ext2 /dev/vdb (init, the mount agent, starts a driver and
 # an ext2 server that mount there), /proc/mounts, a known file read, new
@@ -72,9 +73,11 @@ if booted_to_disk; then
     umount /mnt/l && echo loop-umount-ok; sleep 1; losetup /dev/loop0; echo status-rc=$?'
   run loopauto 'mount -o loop /root/loop.img /mnt/l && echo auto-ok; cat /mnt/l/hello; losetup -a;
     umount /mnt/l && sleep 1; losetup -a; echo loopauto-end; sync'
-  run mkfs 'mke2fs -F /dev/vdc > /dev/null && echo mke2fs-ok; e2fsck -n /dev/vdc; echo fsck-rc=$?;
-    mkdir -p /mnt/d3 && mount -t ext2 /dev/vdc /mnt/d3 && echo made-by-mke2fs > /mnt/d3/f && umount /mnt/d3 && echo d3-ok;
-    sleep 1; e2fsck -fn /dev/vdc; echo fsck2-rc=$?'
+  run part 'printf "n\\np\\n1\\n\\n+8M\\nw\\n" | fdisk /dev/vdc > /dev/null 2>&1; echo fdisk-rc=$?; ls -1 /dev/vdc*;
+    fdisk -l /dev/vdc 2>/dev/null | grep "^/dev/vdc1"; blockdev --getsize64 /dev/vdc1'
+  run mkfs 'mke2fs -F /dev/vdc1 > /dev/null && echo mke2fs-ok; e2fsck -n /dev/vdc1; echo fsck-rc=$?;
+    mkdir -p /mnt/d3 && mount -t ext2 /dev/vdc1 /mnt/d3 && echo made-by-mke2fs > /mnt/d3/f && grep " /mnt/d3 " /proc/mounts &&
+    umount /mnt/d3 && echo d3-ok; sleep 1; e2fsck -fn /dev/vdc1; echo fsck2-rc=$?'
   printf '%s\n' 'poweroff' >&3
 fi
 finish 1
@@ -132,9 +135,11 @@ check "losetup -d of a mounted loop detaches it only after umount (autoclear); t
 check "mount -o loop finds a free loop device, losetup -a lists it, umount frees it" \
   bash -c 'grep -qx auto-ok <<< "$1" && grep -qx "inside a loop" <<< "$1" &&
     test "$(grep -c "^/dev/loop0: 0 /root/loop.img" <<< "$1")" -eq 1 && grep -qx loopauto-end <<< "$1"' _ "$(section loopauto)"
-check "mke2fs /dev/vdc, then Debian's e2fsck -n in the guest finds it clean, before and after a mount wrote a file" \
-  bash -c 'grep -qx mke2fs-ok <<< "$1" && grep -qx fsck-rc=0 <<< "$1" && grep -qx d3-ok <<< "$1" &&
-    grep -qx fsck2-rc=0 <<< "$1"' _ "$(section mkfs)"
+check "fdisk writes an MBR on /dev/vdc; BLKRRPART makes /dev/vdc1 (8 MiB)" \
+  bash -c 'grep -qx fdisk-rc=0 <<< "$1" && grep -qx /dev/vdc1 <<< "$1" && grep -qx 8388608 <<< "$1"' _ "$(section part)"
+check "mke2fs /dev/vdc1, then Debian's e2fsck -n in the guest finds it clean, before and after a mount of the partition wrote a file" \
+  bash -c 'grep -qx mke2fs-ok <<< "$1" && grep -qx fsck-rc=0 <<< "$1" && grep -q "^/dev/vdc1 /mnt/d3 ext2 " <<< "$1" &&
+    grep -qx d3-ok <<< "$1" && grep -qx fsck2-rc=0 <<< "$1"' _ "$(section mkfs)"
 check "no kernel panic" lacks "KERNEL PANIC|KERNEL EXCEPTION"
 check "QEMU ended by the kernel's power-off (exit 1)" test "$status" -eq 1
 
@@ -150,10 +155,15 @@ disk="$dir/loop.img"
 fsck_disk "of the loop image the guest made and wrote through /dev/loop0"
 check "host: debugfs reads /hello of the loop image" \
   bash -c 'test "$(debugfs -R "cat /hello" "$1" 2> /dev/null)" = "inside a loop"' _ "$dir/loop.img"
-disk="$third"
-fsck_disk "of the third disk, made by the guest's mke2fs"
-check "host: debugfs reads /f of the third disk" \
-  bash -c 'test "$(debugfs -R "cat /f" "$1" 2> /dev/null)" = made-by-mke2fs' _ "$third"
+# The partition, cut out of the third disk where the guest's fdisk put it.
+read -r part_start part_sectors <<< "$(section part | awk '$1 == "/dev/vdc1" && NF >= 7 { print $4, $6 }')"
+dd if="$third" of="$dir/part.img" bs=512 skip="${part_start:-0}" count="${part_sectors:-0}" 2> /dev/null
+check "host: the partition starts past the table and has 16384 sectors" \
+  bash -c 'test "${1:-0}" -ge 1 && test "${2:-0}" -eq 16384' _ "$part_start" "$part_sectors"
+disk="$dir/part.img"
+fsck_disk "of /dev/vdc1, made by the guest's mke2fs"
+check "host: debugfs reads /f of /dev/vdc1" \
+  bash -c 'test "$(debugfs -R "cat /f" "$1" 2> /dev/null)" = made-by-mke2fs' _ "$dir/part.img"
 
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
