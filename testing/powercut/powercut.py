@@ -350,8 +350,10 @@ def guest_check(guest, checks):
 def tamper_image(disk, exp):
     """The self-check (--tamper): damages the image after the cut the way a
     broken file system would, so the checks must fail: 16 bytes of the first
-    block of an fsync'd file overwritten, and /data/pc's link count raised
-    (e2fsck: "ref count is N, should be M")."""
+    block of an fsync'd file overwritten (data is not journalled in ordered
+    mode, so no replay undoes it), and /data/pc's link count raised (e2fsck:
+    "ref count is N, should be M"; a replay may undo it). With no fsync'd
+    file yet, a lost fsync'd file is claimed instead."""
     victims = [p for p, (size, _) in sorted(exp.durable.items()) if size >= 16]
     if victims:
         out = subprocess.run(["debugfs", "-R", "bmap %s 0" % victims[0], disk],
@@ -365,6 +367,13 @@ def tamper_image(disk, exp):
             print("  tamper: 16 bytes of %s's first block (%s) overwritten" % (victims[0], out[0]))
     subprocess.run(["debugfs", "-w", "-R", "sif /data/pc links_count 9", disk], capture_output=True)
     print("  tamper: /data/pc's link count set to 9")
+    if not victims:
+        # A cut before any file was fsync'd leaves no data block to damage,
+        # and replaying a journal that still holds /data/pc's inode block
+        # puts its link count back: claim a file was fsync'd that never
+        # was, which the checks must find missing.
+        exp.durable["/data/pc/tamper-never-written"] = (16, hashlib.md5(b"x" * 16).hexdigest())
+        print("  tamper: expecting /data/pc/tamper-never-written, which was never written")
 
 
 LOG_MAGIC = 0x6a736677736872  # dm-log-writes' format, which blklogwrites writes

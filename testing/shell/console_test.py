@@ -450,6 +450,11 @@ def run_socket_checks(cmd):
     cmd("syslogd -C (shared-memory ring)", "syslogd -C16; echo rc=$?", lambda l: l == ["rc=0"])
     cmd("logread shows what logger sent", "logger -t ring hi-ring; sleep 1; logread | grep -c 'ring: hi-ring'",
         lambda l: l == ["1"])
+    # /proc/sysvipc lists the ring's segment and semaphore set (busybox's
+    # key "GENA", 0x414e4547; Debian's busybox has no ipcs applet).
+    cmd("/proc/sysvipc shows syslogd's shared memory and semaphores",
+        "grep -c '^ *1095648583 ' /proc/sysvipc/shm /proc/sysvipc/sem",
+        lambda l: l == ["/proc/sysvipc/shm:1", "/proc/sysvipc/sem:1"])
     cmd("syslogd -C ends on SIGTERM", "killall syslogd; sleep 1; pidof syslogd; echo rc=$?",
         lambda l: l == ["rc=1"])
 
