@@ -173,6 +173,7 @@ void Process::ResetBrk(uint64_t start) {
 }
 
 uint64_t Process::MoveBrk(uint64_t requested) {
+  const uint64_t as_limit = resource_limit(linux_abi::kRlimitAs).cur;
   SpinLockGuard guard(brk_lock_);
   uint64_t current = brk_current_;
   if (requested == 0 || requested < brk_start_) return current;
@@ -182,6 +183,12 @@ uint64_t Process::MoveBrk(uint64_t requested) {
   uint64_t new_end = kstd::AlignUp(requested, vm::kPageSize);
   vm::VmAspace* aspace = this->aspace();
   if (new_end > old_end) {
+    // RLIMIT_AS: the address space may not grow past the soft limit.
+    uint64_t in_use = aspace->MappedBytes();
+    if (as_limit != linux_abi::kRlimInfinity &&
+        (in_use > as_limit || new_end - old_end > as_limit - in_use)) {
+      return current;
+    }
     auto vmo = vm::VmObject::CreateAnonymous(&Pmm(), new_end - old_end);
     if (vmo.is_error()) return current;
     auto mapped = aspace->Map(vmo.release_value(), 0, new_end - old_end,

@@ -13,7 +13,6 @@
 namespace core {
 namespace {
 
-constexpr uint64_t kStackSize = 8 * 1024 * 1024;  // like Linux's default RLIMIT_STACK
 constexpr uint64_t kStackGuard = 64 * 1024;
 constexpr uint64_t kStackTop = 0x00007FFFFFF00000ULL;
 
@@ -56,11 +55,17 @@ kstd::Result<ProgramImage> LoadProgram(vm::VmAspace* aspace, kstd::ByteSpan file
                                 ? TRY(exec::LoadParsedElf(cached->elf(), file, target, 0, why))
                                 : TRY(exec::LoadElf(file, target, 0, why));
 
-  // The stack is demand-zero: only the pages touched are ever allocated.
-  uint64_t stack_base = kStackTop - kStackSize;
+  // The stack is demand-zero: only the pages touched are ever allocated. Its
+  // size is RLIMIT_STACK's (a touch below it faults: SIGSEGV, as Linux's
+  // stack that may not grow further).
+  uint64_t stack_size = args.stack_limit;
+  if (stack_size < ProgramArgs::kMinStack) stack_size = ProgramArgs::kMinStack;
+  if (stack_size > ProgramArgs::kMaxStack) stack_size = ProgramArgs::kMaxStack;
+  stack_size &= ~uint64_t{4095};
+  uint64_t stack_base = kStackTop - stack_size;
   TRY(aspace->MapGuard(stack_base - kStackGuard, kStackGuard, vm::kMapFixed));
-  auto stack_vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), kStackSize));
-  TRY(aspace->Map(kstd::Move(stack_vmo), 0, kStackSize, vm::kProtRead | vm::kProtWrite, stack_base,
+  auto stack_vmo = TRY(vm::VmObject::CreateAnonymous(&Pmm(), stack_size));
+  TRY(aspace->Map(kstd::Move(stack_vmo), 0, stack_size, vm::kProtRead | vm::kProtWrite, stack_base,
                   vm::kMapFixed));
 
   exec::AuxInputs aux;

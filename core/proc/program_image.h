@@ -20,6 +20,13 @@ struct ProgramArgs {
   uint64_t extra_aux_value = 0;
   bool secure = false;  // AT_SECURE: a set-ID program (see posix::CredentialsForExec)
   uint32_t uid = 0, euid = 0, gid = 0, egid = 0;  // AT_UID, AT_EUID, AT_GID, AT_EGID
+  /// The soft RLIMIT_STACK: the main thread's stack may use this much (the
+  /// region is sized from it, within kMinStack..kMaxStack; demand-zero).
+  uint64_t stack_limit = kDefaultStack;
+
+  static constexpr uint64_t kDefaultStack = 8ull << 20;  // Linux's default RLIMIT_STACK
+  static constexpr uint64_t kMinStack = 128ull << 10;
+  static constexpr uint64_t kMaxStack = 1ull << 30;  // also for RLIM_INFINITY
 };
 
 struct ProgramImage {

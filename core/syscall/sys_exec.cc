@@ -1,6 +1,7 @@
 // execve: replace the calling process's program with a static ELF file (or a
 // "#!" script's interpreter) from the file system.
 
+#include "abi/linux/resource.h"
 #include "core/fs/root.h"
 #include "core/proc/exec_image_cache.h"
 #include "core/proc/program_image.h"
@@ -239,6 +240,7 @@ kstd::Result<uint64_t> SysLinuxExecve(UserPtr<const char> user_path, UserPtr<con
     args.argv = kstd::Span<const char* const>(argv.ptrs(), argv.count());
     args.envp = kstd::Span<const char* const>(envp.ptrs(), envp.count());
     args.execfn = path;
+    args.stack_limit = self->resource_limit(linux_abi::kRlimitStack).cur;
     const char* why = nullptr;
     // A file run before and unchanged since: map its cached image.
     if (kstd::RefPtr<ExecImage> cached = FindExecImage(v.get())) {

@@ -6,6 +6,7 @@
 // other shared file mappings are refused with ENODEV (counted in
 // /proc/tessera/unsupported).
 
+#include "abi/linux/resource.h"
 #include "core/fd/memfd.h"
 #include "core/kernel/memory.h"
 #include "core/syscall/sys_common.h"
@@ -18,6 +19,20 @@
 
 namespace core::syscall {
 namespace {
+
+// RLIMIT_AS (Linux's may_expand_vm): a mapping of `size` bytes may not take
+// the address space past the soft limit; a MAP_FIXED one replaces what it
+// covers, which does not count twice. Errors: kNoMemory.
+kstd::Result<void> CheckAddressSpaceLimit(uint64_t addr, uint64_t size, bool replaces) {
+  Process* p = CurrentProcess();
+  uint64_t limit = p->resource_limit(linux_abi::kRlimitAs).cur;
+  if (limit == linux_abi::kRlimInfinity) return kstd::Ok();
+  uint64_t mapped = p->aspace()->MappedBytes();
+  uint64_t growth = size;
+  if (replaces) growth -= p->aspace()->MappedBytes(addr, size);
+  if (mapped > limit || growth > limit - mapped) return kstd::Error::kNoMemory;
+  return kstd::Ok();
+}
 
 constexpr uint64_t kPage = 4096;
 // Linux uapi values.
@@ -152,6 +167,7 @@ kstd::Result<uint64_t> SysLinuxMmap(uint64_t addr, uint64_t length, int32_t prot
   if ((flags & (kMapFixed | kMapFixedNoReplace)) != 0 && (addr & (kPage - 1)) != 0) {
     return kstd::Error::kInvalid;
   }
+  TRY(CheckAddressSpaceLimit(addr, size, (flags & kMapFixed) != 0));
   if ((flags & kMapAnonymous) == 0 && sharing == kMapShared) {
     bool handled = false;
     auto mapped = MapMemfd(fd, addr, size, flags, offset, vprot, &handled);
@@ -212,6 +228,9 @@ kstd::Result<uint64_t> SysLinuxMremap(uint64_t old_addr, uint64_t old_size, uint
   if (flags & kMayMove) vflags |= vm::kRemapMayMove;
   if (flags & kFixed) vflags |= vm::kRemapFixed;
   // Errors kInvalid, kFault, kNoMemory: Linux's errnos.
+  if (new_pages > old_pages) {
+    TRY(CheckAddressSpaceLimit(0, new_pages - old_pages, false));  // bytes, page-rounded
+  }
   return TRY(CurrentProcess()->aspace()->Remap(old_addr, old_pages, new_pages, vflags, new_addr));
 }
 

@@ -91,6 +91,20 @@ size_t VmAspace::region_count() const {
   return regions_.size();
 }
 
+uint64_t VmAspace::MappedBytes(uint64_t addr, uint64_t size) const {
+  uint64_t end = size > ~uint64_t{0} - addr ? ~uint64_t{0} : addr + size;
+  uint64_t total = 0;
+  SpinLockGuard hold(lock_);
+  for (size_t i = 0; i < regions_.size(); ++i) {
+    const VmMapping* r = regions_[i];
+    if (r->is_guard()) continue;
+    uint64_t lo = r->base > addr ? r->base : addr;
+    uint64_t hi = r->base + r->size < end ? r->base + r->size : end;
+    if (hi > lo) total += hi - lo;
+  }
+  return total;
+}
+
 kstd::Result<uint64_t> VmAspace::Map(RefPtr<VmObject> vmo, uint64_t vmo_offset, uint64_t size,
                                      Prot prot, uint64_t addr, MapFlags flags) {
   if (!vmo) return Error::kInvalid;

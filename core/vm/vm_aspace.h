@@ -83,6 +83,9 @@ class VmAspace final : public kstd::RefCounted<VmAspace> {
   /// Paging-structure pages held, the PML4 included.
   size_t table_pages() const { return page_table_.table_pages(); }
   size_t region_count() const;
+  /// Bytes of the regions (guards not counted) inside [addr, addr + size):
+  /// what RLIMIT_AS counts (all of them with the defaults).
+  uint64_t MappedBytes(uint64_t addr = 0, uint64_t size = ~uint64_t{0}) const;
 
   /// Maps [vmo_offset, vmo_offset + size) of `vmo` with `prot`. With kMapFixed
   /// at exactly `addr`; otherwise at `addr` if that range is free, else at the

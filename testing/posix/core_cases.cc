@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/procfs.h>
@@ -234,9 +235,86 @@ const char* RlimitFsizeCutsWritesAndRaisesSigxfsz() {
   return nullptr;
 }
 
+// The process's VmSize (/proc/self/status) in bytes, or -1.
+long VmSizeBytes() {
+  FILE* f = fopen("/proc/self/status", "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  long kb = -1;
+  while (fgets(line, sizeof line, f) != nullptr) {
+    if (strncmp(line, "VmSize:", 7) == 0) kb = atol(line + 7);
+  }
+  fclose(f);
+  return kb < 0 ? -1 : kb * 1024;
+}
+
+// RLIMIT_AS: mmap, brk and mremap may not grow the address space past it.
+const char* RlimitAsLimitsMappings() {
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    long size = VmSizeBytes();
+    if (size <= 0) _exit(10);
+    rlim_t limit = static_cast<rlim_t>(size) + (8 << 20);
+    struct rlimit rl = {limit, limit};
+    if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(11);
+    void* big = mmap(nullptr, 16 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (big != MAP_FAILED || errno != ENOMEM) _exit(12);
+    void* small =
+        mmap(nullptr, 2 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (small == MAP_FAILED) _exit(13);
+    if (mremap(small, 2 << 20, 16 << 20, MREMAP_MAYMOVE) != MAP_FAILED || errno != ENOMEM)
+      _exit(14);
+    void* end = sbrk(0);
+    if (brk(static_cast<char*>(end) + (16 << 20)) == 0) _exit(15);
+    // MAP_FIXED over what is mapped already does not count twice.
+    if (mmap(small, 2 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != small) {
+      _exit(16);
+    }
+    _exit(0);
+  }
+  int status = 0;
+  CHECK(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK_EQ(WEXITSTATUS(status), 0);
+  return nullptr;
+}
+
+// RLIMIT_STACK at execve: a program may use its stack up to the limit and
+// no further (SIGSEGV).
+const char* RlimitStackBoundsTheStack() {
+  struct Run {
+    rlim_t limit;
+    const char* use;
+  };
+  const Run runs[] = {{1 << 20, "4194304"}, {32 << 20, "16777216"}};
+  for (const Run& run : runs) {
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+      struct rlimit rl = {run.limit, run.limit};
+      if (setrlimit(RLIMIT_STACK, &rl) != 0) _exit(10);
+      const char* argv[] = {"posixhelper", "stack", run.use, nullptr};
+      execv(HelperPath(), const_cast<char* const*>(argv));
+      _exit(11);
+    }
+    int status = 0;
+    CHECK(waitpid(child, &status, 0) == child);
+    if (run.limit == (1 << 20)) {
+      CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+    } else {
+      CHECK(WIFEXITED(status));
+      CHECK_EQ(WEXITSTATUS(status), 0);
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 const Case kCoreCases[] = {
+    {"rlimit_as_limits_mappings", RlimitAsLimitsMappings},
+    {"rlimit_stack_bounds_the_stack", RlimitStackBoundsTheStack},
     {"rlimit_fsize_cuts_writes_and_raises_sigxfsz", RlimitFsizeCutsWritesAndRaisesSigxfsz},
     {"core_dump_written_with_rlimit", CoreDumpWrittenWithRlimit},
     {"core_dump_none_without_rlimit", CoreDumpNoneWithoutRlimit},

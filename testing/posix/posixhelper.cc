@@ -121,6 +121,18 @@ int SigState() {
   return 0;
 }
 
+// Uses about `bytes` of stack, a page per call, and returns how much (the
+// compiler cannot drop the frames: each one's page is written and read).
+[[gnu::noinline]] long UseStack(long bytes) {
+  char* page = static_cast<char*>(__builtin_alloca(4096));
+  page[0] = static_cast<char>(bytes);
+  page[4095] = page[0];
+  __asm__ volatile("" : : "r"(page) : "memory");  // the page is used
+  long below = bytes <= 4096 ? 0 : UseStack(bytes - 4096);
+  __asm__ volatile("" : : "r"(page) : "memory");  // and still live after the call
+  return 4096 + below;
+}
+
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
@@ -164,6 +176,10 @@ int main(int argc, char** argv, char** envp) {
     status = 3;
   } else if (strcmp(mode, "exit") == 0 && argc >= 3) {
     status = atoi(argv[2]);
+  } else if (strcmp(mode, "stack") == 0 && argc >= 3) {
+    // posixhelper stack BYTES: prints "used N" after touching BYTES of stack.
+    printf("used %ld\n", UseStack(atol(argv[2])));
+    status = 0;
   }
   fflush(stdout);
   return status;
