@@ -15,8 +15,10 @@ static_assert(vfs::kNoReadDeadline == sched::kNoDeadline);
 VnodeFile::VnodeFile(kstd::RefPtr<vfs::OpenFile> file, uint32_t flags)
     : FileDescription(flags), file_(kstd::Move(file)) {}
 
-// Watches a fifo's pipe for an O_ASYNC description (Linux's fasync lists
-// of a pipe): called under the pipe's lock, it only queues signals.
+// Watches a fifo's pipe or a device's readiness (a terminal's) for an
+// O_ASYNC description (Linux's fasync lists): called under the watched
+// object's lock (maybe in the terminal's receive interrupt), it only queues
+// signals.
 class VnodeFile::AsyncWatch final : public SignalObserver {
  public:
   explicit AsyncWatch(VnodeFile* file) : file_(file) {}
@@ -42,7 +44,11 @@ VnodeFile::~VnodeFile() { AsyncChanged(false); }
 
 void VnodeFile::AsyncChanged(bool on) {
   KernelObject* target = file_->WaitObject();
-  if (target == nullptr || file_->vnode()->type() != vfs::VnodeType::kFifo) return;
+  // A fifo's pipe, or a device with readiness (a terminal), is watched.
+  vfs::VnodeType type = file_->vnode()->type();
+  if (target == nullptr || (type != vfs::VnodeType::kFifo && type != vfs::VnodeType::kCharDevice)) {
+    return;
+  }
   AsyncWatch* fresh = on ? new (kstd::nothrow) AsyncWatch(this) : nullptr;
   AsyncWatch* stale = nullptr;
   {

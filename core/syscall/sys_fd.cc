@@ -268,12 +268,7 @@ kstd::Result<uint64_t> SysLinuxFcntl(int32_t fd, int32_t cmd, uint64_t arg) {
     case linux_abi::kFSetFl: {
       const bool was_async = (file->status_flags() & linux_abi::kOAsync) != 0;
       const bool async = (arg & linux_abi::kOAsync) != 0;
-      if (async && !was_async) {
-        // Linux signals for terminals too; Tessera's do not yet, so the
-        // flag is refused rather than kept silent.
-        if (file->IsTty()) return Refuse("fcntl", "O_ASYNC on a terminal", linux_abi::kOAsync);
-        NoteAsyncEnabled(file.get(), fd);
-      }
+      if (async && !was_async) NoteAsyncEnabled(file.get(), fd);
       file->set_status_flags(static_cast<uint32_t>(arg));
       if (async != was_async) file->AsyncChanged(async);
       return 0;

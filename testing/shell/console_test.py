@@ -248,6 +248,9 @@ def ttyread_checks(con, report):
          lambda r: r["n"] == 2 and r["data"] == "ab" and r["ms"] >= 1000)
     case("a signal before any byte: EINTR", "5 0 16 alarm 300", [],
          lambda r: r["n"] == -1 and r["errno"] == "EINTR")
+    case("O_ASYNC on the terminal: SIGIO when a byte arrives, then the read takes it",
+         "1 0 16 async", [(0.5, b"q")],
+         lambda r: r["n"] == 1 and r["data"] == "q")
 
 
 def run_checks(con, report):

@@ -13,6 +13,8 @@
 //   nonblock   the read uses O_NONBLOCK
 //   alarm MS   SIGALRM interrupts the read after MS ms (its handler has no
 //              SA_RESTART, so the read ends with EINTR or with what it got)
+//   async      O_ASYNC with F_SETOWN to itself: waits (up to 10 s) for SIGIO
+//              before the read; without one it prints n=-1 errno=NOSIGIO
 // Exits 0, or 2 on bad arguments or a terminal it cannot set up.
 
 #include <errno.h>
@@ -29,6 +31,10 @@
 namespace {
 
 void OnAlarm(int) {}
+
+volatile sig_atomic_t g_sigio = 0, g_alarmed = 0;
+void OnIo(int) { g_sigio = 1; }
+void OnAsyncAlarm(int) { g_alarmed = 1; }
 
 long NowMs() {
   struct timespec ts;
@@ -58,7 +64,7 @@ bool ParseByte(const char* s, int max, int* out) {
 
 int main(int argc, char** argv) {
   int vmin, vtime, count = 16, alarm_ms = 0;
-  bool nonblock = false;
+  bool nonblock = false, async = false;
   if (argc < 3 || !ParseByte(argv[1], 255, &vmin) || !ParseByte(argv[2], 255, &vtime)) {
     fprintf(stderr, "usage: ttyread MIN TIME [COUNT [nonblock | alarm MS]]\n");
     return 2;
@@ -67,6 +73,8 @@ int main(int argc, char** argv) {
   if (argc >= 5) {
     if (strcmp(argv[4], "nonblock") == 0) {
       nonblock = true;
+    } else if (strcmp(argv[4], "async") == 0) {
+      async = true;
     } else if (strcmp(argv[4], "alarm") == 0 && argc >= 6 &&
                ParseByte(argv[5], 100000, &alarm_ms)) {
     } else {
@@ -100,11 +108,42 @@ int main(int argc, char** argv) {
     it.it_value.tv_usec = (alarm_ms % 1000) * 1000;
     setitimer(ITIMER_REAL, &it, nullptr);
   }
+  sigset_t io, before;
+  if (async) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = OnIo;
+    sigaction(SIGIO, &sa, nullptr);
+    sa.sa_handler = OnAsyncAlarm;
+    sigaction(SIGALRM, &sa, nullptr);
+    sigemptyset(&io);
+    sigaddset(&io, SIGIO);
+    sigaddset(&io, SIGALRM);
+    sigprocmask(SIG_BLOCK, &io, &before);
+    fcntl(0, F_SETOWN, getpid());
+    fcntl(0, F_SETFL, flags | O_ASYNC);
+    alarm(10);
+  }
   printf("ready\n");
   fflush(stdout);
 
-  unsigned char buf[64];
   long began = NowMs();
+  if (async) {
+    sigset_t wait_mask = before;
+    sigdelset(&wait_mask, SIGIO);
+    sigdelset(&wait_mask, SIGALRM);
+    while (!g_sigio && !g_alarmed) sigsuspend(&wait_mask);
+    alarm(0);
+    fcntl(0, F_SETFL, flags);
+    sigprocmask(SIG_SETMASK, &before, nullptr);
+    if (!g_sigio) {
+      tcsetattr(0, TCSANOW, &saved);
+      printf("n=-1 errno=NOSIGIO ms=%ld\n", NowMs() - began);
+      return 0;
+    }
+  }
+
+  unsigned char buf[64];
   ssize_t n = read(0, buf, static_cast<size_t>(count));
   int err = errno;
   long took = NowMs() - began;
