@@ -773,12 +773,6 @@ kstd::Result<MountReport> Ext2::MountOnce(BlockDevice* device, const MountOption
       *replayed = true;
       return report;
     }
-    if (sb_.s_last_orphan != 0) {
-      Log(LogLevel::kWarning,
-          "the orphan inode list (from inode %u) left by a crash is not processed here; e2fsck "
-          "frees those inodes",
-          sb_.s_last_orphan);
-    }
     if (journal_->unknown_ro_features() && !read_only_) {
       Log(LogLevel::kWarning,
           "mounting read-only: the journal has read-only-compatible features this code does not "
@@ -834,6 +828,11 @@ kstd::Result<MountReport> Ext2::MountOnce(BlockDevice* device, const MountOption
       ResetState();
       return kstd::Error::kIo;
     }
+    if (sb_.s_last_orphan != 0) ProcessOrphans();
+  } else if (sb_.s_last_orphan != 0) {
+    Log(LogLevel::kWarning,
+        "read-only: the orphan inode list (from inode %u) stays for a read-write mount or e2fsck",
+        sb_.s_last_orphan);
   }
   report.read_only = read_only_;
   report.mount_count = sb_.s_mnt_count;
@@ -846,6 +845,49 @@ kstd::Result<MountReport> Ext2::MountOnce(BlockDevice* device, const MountOption
       group_count_,
       report.journaled ? ", journal (ordered)" : (journal_ != nullptr ? ", journal unused" : ""));
   return report;
+}
+
+void Ext2::ProcessOrphans() {
+  uint32_t ino = sb_.s_last_orphan;
+  uint32_t freed = 0, truncated = 0, steps = 0;
+  const char* stopped = nullptr;
+  while (ino != 0) {
+    if (ino > sb_.s_inodes_count || ++steps > sb_.s_inodes_count) {
+      stopped = "an inode number out of range, or a loop";
+      break;
+    }
+    auto loaded = LoadInode(ino);
+    if (loaded.is_error() || loaded.value().d.i_mode == 0) {
+      stopped = "an inode that cannot be read or is free";
+      break;
+    }
+    Inode inode = loaded.value();
+    uint32_t next = inode.d.i_dtime;  // the list's link
+    if (inode.d.i_links_count == 0) {
+      // Unlinked while open when the machine stopped: free it now.
+      if (FreeInode(&inode).is_error()) {
+        stopped = "an inode that could not be freed";
+        break;
+      }
+      ++freed;
+    } else {
+      // Cut short in the middle of a truncate: finish it.
+      inode.d.i_dtime = 0;
+      if (StoreInode(inode).is_error() || Truncate(ino, InodeSize(inode)).is_error()) {
+        stopped = "an inode that could not be truncated";
+        break;
+      }
+      ++truncated;
+    }
+    ino = next;
+  }
+  if (stopped != nullptr) {
+    Log(LogLevel::kWarning, "orphan list: stopped at inode %u (%s); e2fsck finishes it", ino,
+        stopped);
+  }
+  sb_.s_last_orphan = 0;
+  super_dirty_ = true;
+  Log(LogLevel::kInfo, "orphan list: %u inode(s) freed, %u truncated", freed, truncated);
 }
 
 kstd::Result<void> Ext2::FlushAll() {

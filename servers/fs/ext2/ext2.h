@@ -385,6 +385,11 @@ class Ext2 {
   kstd::Result<void> ReplayJournal(MountReport* report);
   kstd::Result<void> WriteSuperblockDirect(const Superblock& sb);
   kstd::Result<void> StartJournaling();
+  /// A read-write mount: frees the inodes on the orphan list a crash left
+  /// (s_last_orphan, chained through i_dtime: unlinked while open) and
+  /// finishes their truncates (links left), as Linux's ext4_orphan_cleanup;
+  /// then empties the list. A broken list is logged and left to e2fsck.
+  void ProcessOrphans();
   /// Commits and checkpoints the running transaction. Errors: kIo.
   kstd::Result<void> CommitJournal();
   kstd::Result<void> OperationBoundary();

@@ -366,6 +366,31 @@ TEST_F(Ext4Test, PreallocatedBlocksPastTheEnd) {
   Check();
 }
 
+// The orphan list a crash leaves (an inode unlinked while open, on
+// s_last_orphan): a read-write mount frees it, and e2fsck -fn then finds
+// nothing (before, it found the inode and its blocks in use by nobody).
+TEST_F(Ext4Test, OrphanListIsProcessedAtMount) {
+  Make("", "32M");
+  std::string host = ScratchPath("big");
+  WriteHostFile(host, std::string(300000, 'o'));
+  Debugfs(image_, "write " + host + " gone", /*write=*/true);
+  Debugfs(image_, "write " + host + " kept", /*write=*/true);
+  std::string ino = Debugfs(image_, "stat /gone").output;
+  size_t at = ino.find("Inode: ");
+  ASSERT_NE(at, std::string::npos) << ino;
+  uint32_t orphan = static_cast<uint32_t>(std::stoul(ino.substr(at + 7)));
+  Debugfs(image_, "unlink /gone", /*write=*/true);
+  Debugfs(image_, "sif <" + std::to_string(orphan) + "> links_count 0", /*write=*/true);
+  Debugfs(image_, "ssv last_orphan " + std::to_string(orphan), /*write=*/true);
+  ASSERT_NE(E2fsck(image_).exit_code, 0) << "the orphan should show before the mount";
+  Mount();
+  EXPECT_TRUE(m_->log.Contains("orphan list: 1 inode(s) freed, 0 truncated")) << m_->log.All();
+  files_["/kept"] = std::string(300000, 'o');
+  Check();
+  CommandResult dump = RunCommand("dumpe2fs -h " + ShellQuote(image_) + " 2>/dev/null");
+  EXPECT_EQ(dump.output.find("First orphan inode"), std::string::npos) << dump.output;
+}
+
 // Linux's nanoseconds (i_mtime_extra) go when we set a time in seconds.
 TEST_F(Ext4Test, SettingATimeClearsItsNanoseconds) {
   Make("-b 1024", "16M");
