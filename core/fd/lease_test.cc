@@ -46,7 +46,11 @@ class LeaseTest : public ::testing::Test {
     file_ = vfs::testing::MustCreate(fs_->Root().get(), "f", vfs::testing::FileRequest());
     SetLeaseBreakTime(45);
   }
-  void TearDown() override { EXPECT_FALSE(AnyLeases()); }
+  void TearDown() override {
+    EXPECT_FALSE(AnyLeases());
+    file_.reset();
+    fs_->Shutdown();  // the root and the file point back at the file system
+  }
 
   // An open of the file (counted as Linux counts opens) and its description.
   struct Open {
