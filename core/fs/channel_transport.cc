@@ -100,15 +100,9 @@ kstd::Result<void> ChannelTransport::CallLocked(uint32_t op, kstd::Span<const ui
                                                 kstd::Span<const uint8_t> data_in,
                                                 fsproto::Reply* reply, kstd::Span<uint8_t> data_out,
                                                 uint64_t deadline) {
-  if (abandoned_txid_ != 0) {
-    auto old = WaitForTxid(endpoint_, abandoned_txid_, deadline);
-    if (old.is_error()) {
-      if (old.error() == kstd::Error::kInterrupted) return kstd::Error::kInterrupted;
-      MarkDead();
-      return kstd::Error::kIo;
-    }
-    ipc::MessagePacket::DeleteDeferred(old.value());
-    abandoned_txid_ = 0;
+  if (auto drained = DrainAbandoned(endpoint_, &abandoned_txid_, deadline); drained.is_error()) {
+    if (drained.error() == kstd::Error::kIo) MarkDead();
+    return drained.error();
   }
   if (dead()) return kstd::Error::kIo;
   if (!data_in.empty()) __builtin_memcpy(buffer_, data_in.data(), data_in.size());

@@ -42,17 +42,11 @@ bool DiskClient::dead() const {
 
 kstd::Result<void> DiskClient::Call(blkproto::Request request, blkproto::Reply* reply,
                                     uint64_t deadline, kstd::RefPtr<KernelObject>* buffer) {
-  if (abandoned_txid_ != 0) {
-    // A killed caller's request may still move bytes in the buffer: wait
-    // for its reply before the buffer is used again.
-    auto old = WaitForTxid(endpoint_, abandoned_txid_, deadline);
-    if (old.is_error()) {
-      if (old.error() == kstd::Error::kInterrupted) return kstd::Error::kInterrupted;
-      MarkDead();
-      return kstd::Error::kIo;
-    }
-    MessagePacket::DeleteDeferred(old.value());
-    abandoned_txid_ = 0;
+  // A killed caller's request may still move bytes in the buffer: its reply
+  // comes first.
+  if (auto drained = DrainAbandoned(endpoint_, &abandoned_txid_, deadline); drained.is_error()) {
+    if (drained.error() == kstd::Error::kIo) MarkDead();
+    return drained.error();
   }
   if (dead()) return kstd::Error::kIo;
   request.id = next_id_++;

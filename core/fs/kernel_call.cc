@@ -37,4 +37,16 @@ kstd::Result<ipc::MessagePacket*> WaitForTxid(const kstd::RefPtr<ipc::ChannelEnd
   }
 }
 
+kstd::Result<void> DrainAbandoned(const kstd::RefPtr<ipc::ChannelEndpoint>& endpoint,
+                                  uint32_t* abandoned, uint64_t deadline) {
+  if (*abandoned == 0) return kstd::Ok();
+  auto old = WaitForTxid(endpoint, *abandoned, deadline);
+  if (old.is_error()) {
+    return old.error() == kstd::Error::kInterrupted ? kstd::Error::kInterrupted : kstd::Error::kIo;
+  }
+  ipc::MessagePacket::DeleteDeferred(old.value());
+  *abandoned = 0;
+  return kstd::Ok();
+}
+
 }  // namespace core::fs

@@ -38,4 +38,12 @@ class RequestLock {
 kstd::Result<ipc::MessagePacket*> WaitForTxid(const kstd::RefPtr<ipc::ChannelEndpoint>& endpoint,
                                               uint32_t txid, uint64_t deadline);
 
+/// Waits for (and drops) the reply to request `*abandoned` (one whose caller
+/// was killed while it was out, so the peer may still use the shared buffer
+/// for it); then sets it to 0. Nothing to do when it is 0. Errors:
+/// kInterrupted (this caller is killed too), kIo (no reply: the peer is gone
+/// or missed `deadline`; the caller's transport is dead).
+kstd::Result<void> DrainAbandoned(const kstd::RefPtr<ipc::ChannelEndpoint>& endpoint,
+                                  uint32_t* abandoned, uint64_t deadline);
+
 }  // namespace core::fs
