@@ -8,11 +8,16 @@ namespace core {
 namespace {
 
 volatile bool g_spinner_done = false;
+volatile bool g_boot_woke = false;
 volatile uint64_t g_spins = 0;
 
+// Spins, never yielding, until the boot thread has run again (only the
+// timer's preemption lets it) or 5 s passed. A fixed spin of 100 ms failed
+// the check when the host stalled QEMU for longer than that: the spinner's
+// clock ran out before the boot thread could be scheduled.
 void Spinner(void*) {
-  uint64_t until = hal::MonotonicNanos() + 100'000'000;  // 100 ms, never yielding
-  while (hal::MonotonicNanos() < until) g_spins = g_spins + 1;
+  uint64_t until = hal::MonotonicNanos() + 5'000'000'000;
+  while (!g_boot_woke && hal::MonotonicNanos() < until) g_spins = g_spins + 1;
   g_spinner_done = true;
 }
 
@@ -29,7 +34,8 @@ void CheckPreemption() {
   // interrupted by the timer.
   sched::SleepTicks(10);
   uint64_t woke_after = hal::MonotonicNanos() - start;
-  bool preempted = !g_spinner_done;
+  bool preempted = !g_spinner_done;  // read before the spinner may stop
+  g_boot_woke = true;
   while (!g_spinner_done) sched::SleepTicks(5);
   sched::SchedulerStats st = sched::Stats();
   Log("sched",
