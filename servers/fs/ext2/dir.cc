@@ -266,6 +266,22 @@ kstd::Result<uint32_t> Ext2::ReadDotDot(const Inode& dir, DirSlot* slot) {
   return dotdot.inode;
 }
 
+bool Ext2::TakeRoomIn(BlockRef ref, uint32_t need, InsertSlot* slot) {
+  const uint32_t end = DirBlockEnd(ref.data());
+  for (uint32_t offset = 0; offset < end;) {
+    Entry e = ReadEntry(ref.data(), offset, block_size_, filetype_);
+    bool fits = e.inode == 0 ? e.rec_len >= need : e.rec_len - DirEntrySize(e.name_len) >= need;
+    if (fits) {
+      slot->block = kstd::Move(ref);
+      slot->offset = offset;
+      slot->reuse = e.inode == 0;
+      return true;
+    }
+    offset += e.rec_len;
+  }
+  return false;
+}
+
 kstd::Result<void> Ext2::PrepareInsert(Inode* dir, Name name, InsertSlot* slot) {
   slot->seed = InodeSeed(dir->ino, dir->d.i_generation);
   const uint32_t name_len = static_cast<uint32_t>(name.size());
@@ -275,35 +291,13 @@ kstd::Result<void> Ext2::PrepareInsert(Inode* dir, Name name, InsertSlot* slot) 
     // Indexed: the leaf the name's hash leads to, if it has room, keeps the
     // index valid. Else the index is given up (a split is not implemented).
     BlockRef ref = TRY(ReadDirBlock(*dir, leaves.block[0]));
-    const uint32_t end = DirBlockEnd(ref.data());
-    for (uint32_t offset = 0; offset < end;) {
-      Entry e = ReadEntry(ref.data(), offset, block_size_, filetype_);
-      bool fits = e.inode == 0 ? e.rec_len >= need : e.rec_len - DirEntrySize(e.name_len) >= need;
-      if (fits) {
-        slot->block = kstd::Move(ref);
-        slot->offset = offset;
-        slot->reuse = e.inode == 0;
-        return kstd::Ok();
-      }
-      offset += e.rec_len;
-    }
+    if (TakeRoomIn(kstd::Move(ref), need, slot)) return kstd::Ok();
   }
   TRY(DropIndex(dir));
   uint64_t blocks = InodeSize(*dir) >> log_block_size_;
   for (uint64_t index = 0; index < blocks; ++index) {
     BlockRef ref = TRY(ReadDirBlock(*dir, index));
-    const uint32_t end = DirBlockEnd(ref.data());
-    for (uint32_t offset = 0; offset < end;) {
-      Entry e = ReadEntry(ref.data(), offset, block_size_, filetype_);
-      bool fits = e.inode == 0 ? e.rec_len >= need : e.rec_len - DirEntrySize(e.name_len) >= need;
-      if (fits) {
-        slot->block = kstd::Move(ref);
-        slot->offset = offset;
-        slot->reuse = e.inode == 0;
-        return kstd::Ok();
-      }
-      offset += e.rec_len;
-    }
+    if (TakeRoomIn(kstd::Move(ref), need, slot)) return kstd::Ok();
   }
   // No room: a new block with one unused entry spanning it.
   if ((blocks + 1) << log_block_size_ > 0xFFFFFFFFull) return kstd::Error::kNoSpace;

@@ -563,6 +563,9 @@ class Ext2 {
   /// Finds room for `name` (in an indexed directory: in the leaf its hash
   /// leads to, else the index is dropped), growing the directory if needed.
   kstd::Result<void> PrepareInsert(Inode* dir, Name name, InsertSlot* slot);
+  /// An entry of directory block `ref` with `need` bytes of room: true and
+  /// `slot` points there (the block moves into it), or false.
+  bool TakeRoomIn(BlockRef ref, uint32_t need, InsertSlot* slot);
   void CommitInsert(InsertSlot* slot, Name name, uint32_t ino, uint8_t file_type);
   kstd::Result<void> RemoveEntry(const Inode& dir, const DirSlot& slot);
   kstd::Result<void> SetEntryInode(const Inode& dir, const DirSlot& slot, uint32_t ino,
