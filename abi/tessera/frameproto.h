@@ -144,14 +144,33 @@ struct RingControl {
 };
 static_assert(sizeof(RingControl) == 128, "frameproto::RingControl layout");
 
+/// The driver's running figures since it started, rewritten after each of
+/// its passes (relaxed stores). Informational only: the client shows them
+/// (the network server's /proc/net/frameproto) and never acts on them, so a
+/// driver that lies about them harms nothing.
+struct DriverFigures {
+  uint64_t tx_frames;         // frames taken from tx-avail
+  uint64_t tx_wakeups;        // times the client's notification woke the driver
+  uint64_t rx_frames;         // frames published on rx-avail
+  uint64_t rx_signals;        // signals to the client's notification
+  uint64_t interrupts;        // device interrupts handled
+  uint64_t bad_descriptors;   // the client's descriptors dropped
+  uint64_t bad_used_lengths;  // device completions with impossible lengths
+  uint64_t tx_refused;        // frames the device would not take
+  uint64_t recoveries;        // device resets after a failure
+};
+static_assert(sizeof(DriverFigures) == 72, "frameproto::DriverFigures layout");
+
 /// The start of the ring object, written by the driver.
 struct SharedHeader {
   uint32_t magic;            // kMagic
   uint32_t version;          // kVersion
   uint32_t link_up;          // 1: the link is up
   uint32_t link_generation;  // advances at every link change
-  uint32_t reserved[28];
+  DriverFigures figures;
+  uint32_t reserved[10];
 };
+static_assert(offsetof(SharedHeader, figures) == 16, "frameproto::SharedHeader layout");
 static_assert(sizeof(SharedHeader) == 128, "frameproto::SharedHeader layout");
 
 enum Ring : uint32_t {

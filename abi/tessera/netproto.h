@@ -92,7 +92,8 @@ enum Op : uint32_t {
   kOpCount,
 };
 
-/// The /proc/net files the server renders (kProcNet), in Linux's formats.
+/// The /proc/net files the server renders (kProcNet), in Linux's formats
+/// (kProcNetFrameproto is Tessera's own: the NIC driver's batching figures).
 enum ProcNetFile : uint32_t {
   kProcNetDev = 1,
   kProcNetRoute,
@@ -103,6 +104,7 @@ enum ProcNetFile : uint32_t {
   kProcNetUdp6,
   kProcNetIfInet6,
   kProcNetSnmp,
+  kProcNetFrameproto,
   kProcNetFileCount,
 };
 

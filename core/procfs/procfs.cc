@@ -449,7 +449,7 @@ kstd::Result<RefPtr<vfs::FileSystem>> CreateProcFs() {
       {"arp", netproto::kProcNetArp},   {"tcp", netproto::kProcNetTcp},
       {"tcp6", netproto::kProcNetTcp6}, {"udp", netproto::kProcNetUdp},
       {"udp6", netproto::kProcNetUdp6}, {"if_inet6", netproto::kProcNetIfInet6},
-      {"snmp", netproto::kProcNetSnmp},
+      {"snmp", netproto::kProcNetSnmp}, {"frameproto", netproto::kProcNetFrameproto},
   };
   for (const auto& f : kServerFiles) {
     TRY(AddGlobal(net_dir, fs, f.name, GlobalFileKind::kNetServer, f.file));

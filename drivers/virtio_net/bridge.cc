@@ -50,6 +50,27 @@ void Bridge::Recover() {
 }
 
 void Bridge::Pump() {
+  PumpRounds();
+  PublishFigures();
+}
+
+void Bridge::PublishFigures() {
+  const virtio_net::Stats& d = net_.stats();
+  const frameproto::DriverPort::Stats p = port_.stats();
+  frameproto::DriverFigures f{};
+  f.tx_frames = p.tx_frames;
+  f.tx_wakeups = stats_.client_wakeups;
+  f.rx_frames = p.rx_frames;
+  f.rx_signals = stats_.client_signals;
+  f.interrupts = d.interrupts;
+  f.bad_descriptors = p.bad_descriptors;
+  f.bad_used_lengths = d.rx_bad_length;
+  f.tx_refused = stats_.tx_refused;
+  f.recoveries = stats_.recoveries;
+  port_.PublishFigures(f);
+}
+
+void Bridge::PumpRounds() {
   if (!port_.active() || !net_.ready()) return;
   for (int round = 0; round < kPumpRounds; ++round) {
     uint32_t index = 0, length = 0;

@@ -68,7 +68,8 @@ class Bridge final : public Sink {
   bool attached() const { return port_.active(); }
 
   /// Moves what can move and re-arms the client's signals (see the file
-  /// comment); SignalSelf when it stopped with work left.
+  /// comment); SignalSelf when it stopped with work left. Then publishes
+  /// the figures in the shared header (frameproto::DriverFigures).
   void Pump();
   /// The device interrupted.
   void OnInterrupt();
@@ -82,6 +83,8 @@ class Bridge final : public Sink {
  private:
   void SignalClient();
   void Recover();
+  void PumpRounds();
+  void PublishFigures();
 
   Device& net_;
   Memory memory_;

@@ -159,6 +159,12 @@ TEST(Bridge, FramesTheClientSendsReachTheWireAndTheBuffersComeBack) {
   // Far fewer notifications than frames, both ways.
   EXPECT_LT(rig.to_driver_signals, 200 / 4);
   EXPECT_EQ(rig.bridge->port_stats().tx_frames, 200u);
+  // The client reads the same figures from the shared header.
+  frameproto::DriverFigures shown = rig.client->driver_figures();
+  EXPECT_EQ(shown.tx_frames, 200u);
+  EXPECT_EQ(shown.tx_wakeups, rig.bridge->stats().client_wakeups);
+  EXPECT_GT(shown.tx_wakeups, 0u);
+  EXPECT_LT(shown.tx_wakeups, 200u / 4);
   rig.ExpectClean();
 }
 
@@ -176,6 +182,10 @@ TEST(Bridge, FramesFromTheWireReachTheClientAndItsBuffersAreReused) {
   EXPECT_EQ(got, frames);
   EXPECT_LE(rig.to_client_signals, 100);
   EXPECT_EQ(rig.net.stats().rx_frames, 300u);
+  frameproto::DriverFigures shown = rig.client->driver_figures();
+  EXPECT_EQ(shown.rx_frames, 300u);
+  EXPECT_EQ(shown.rx_signals, rig.bridge->stats().client_signals);
+  EXPECT_GT(shown.interrupts, 0u);
   rig.ExpectClean();
 }
 
@@ -221,6 +231,7 @@ TEST(Bridge, AUsedLengthPastTheBufferIsDroppedAndTheBufferReused) {
   EXPECT_EQ(got[0], Frame(60, 2));
   EXPECT_EQ(got[1], Frame(60, 3));
   EXPECT_EQ(rig.net.stats().rx_bad_length, 1u);
+  EXPECT_EQ(rig.client->driver_figures().bad_used_lengths, 1u);
   rig.RunDriver();
   EXPECT_EQ(rig.device.held_chains(), kRx);  // the dropped one was posted again
   rig.ExpectClean();

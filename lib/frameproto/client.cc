@@ -1,5 +1,7 @@
 #include "lib/frameproto/client.h"
 
+#include "lib/frameproto/figures.h"
+
 #include "kstd/new.h"
 
 namespace frameproto {
@@ -110,6 +112,15 @@ kstd::Result<void> Client::Handshake(tessera::handle_t channel) {
   for (int i = 0; i < 6; ++i) mac_[i] = reply.mac[i];
   mtu_ = reply.mtu;
   return kstd::Ok();
+}
+
+DriverFigures Client::driver_figures() const {
+  DriverFigures f{};
+  if (header_ == nullptr) return f;
+  for (uint64_t DriverFigures::*field : kDriverFigureFields) {
+    f.*field = __atomic_load_n(&(header_->figures.*field), __ATOMIC_RELAXED);
+  }
+  return f;
 }
 
 bool Client::link_up() const {

@@ -69,6 +69,9 @@ class Client {
   uint16_t mtu() const { return mtu_; }
   /// The link as the driver last published it.
   bool link_up() const;
+  /// The driver's figures as it last published them (zeros when detached).
+  /// The driver writes them: show them, never act on them.
+  DriverFigures driver_figures() const;
 
   /// Copies the frame gathered from `parts` into a free transmit buffer and
   /// publishes it; signals the driver only if it asked.

@@ -1,5 +1,7 @@
 #include "lib/frameproto/driver_port.h"
 
+#include "lib/frameproto/figures.h"
+
 namespace frameproto {
 
 bool DriverPort::Reset(uint8_t* rings, uint64_t ring_bytes, const Layout& layout, bool link_up) {
@@ -148,6 +150,13 @@ DriverPort::Stats DriverPort::stats() const {
   Stats s = stats_;
   s.bad_descriptors += tx_avail_.bad() + rx_free_.bad() + tx_free_.bad() + rx_avail_.bad();
   return s;
+}
+
+void DriverPort::PublishFigures(const DriverFigures& figures) {
+  if (header_ == nullptr) return;
+  for (uint64_t DriverFigures::*field : kDriverFigureFields) {
+    __atomic_store_n(&(header_->figures.*field), figures.*field, __ATOMIC_RELAXED);
+  }
 }
 
 }  // namespace frameproto

@@ -76,6 +76,9 @@ class DriverPort {
   void Disarm();
 
   Stats stats() const;
+  /// Writes the session's figures into the shared header for the client to
+  /// show (nothing when no session is active).
+  void PublishFigures(const DriverFigures& figures);
   /// Buffers in each state, for logs and tests.
   uint32_t Count(Ownership::Owner owner) const { return owners_.Count(owner); }
 

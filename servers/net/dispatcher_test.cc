@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "lwip/timeouts.h"
 #include "servers/net/dispatcher.h"
 #include "servers/net/icmp_errors.h"
+#include "servers/net/interfaces.h"
 #include "servers/net/kernel_side_for_test.h"
 #include "servers/net/lwip_port/port.h"
 
@@ -406,7 +408,36 @@ TEST_F(DispatcherTest, ProcNetTcpListsAListener) {
   text.assign(reinterpret_cast<const char*>(Slot()), d.length);
   EXPECT_NE(text.find("    lo:"), std::string::npos) << text;
   EXPECT_EQ(Call(netproto::kProcNet, 0, {999}, {}, {}, 4096).result, -EINVAL);
+  EXPECT_EQ(Call(netproto::kProcNet, 0, {netproto::kProcNetFileCount}, {}, {}, 4096).result,
+            -EINVAL);
   Close(l);
+}
+
+// Tessera's /proc/net/frameproto: a line per interface the source knows, with
+// frames per notification in tenths; interfaces without a driver are left out.
+TEST_F(DispatcherTest, ProcNetFrameprotoShowsTheDriversFigures) {
+  auto d = Call(netproto::kProcNet, 0, {netproto::kProcNetFrameproto}, {}, {}, 4096);
+  std::string text(reinterpret_cast<const char*>(Slot()), d.length);
+  EXPECT_EQ(text.find("Iface      tx_frames   tx_wakeups tx_per_wakeup"), 0u) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;  // no source: the header
+  SetLinkFiguresSource([](const struct netif* n, LinkFigures* out) {
+    if (!IsLoopbackInterface(n)) return false;  // this fixture's only netif stands in for a NIC
+    out->driver.tx_frames = 250;
+    out->driver.tx_wakeups = 20;
+    out->driver.rx_frames = 7;
+    out->driver.rx_signals = 0;
+    out->driver.interrupts = 9;
+    out->tx_signals = 21;
+    return true;
+  });
+  d = Call(netproto::kProcNet, 0, {netproto::kProcNetFrameproto}, {}, {}, 4096);
+  SetLinkFiguresSource(nullptr);
+  text.assign(reinterpret_cast<const char*>(Slot()), d.length);
+  EXPECT_NE(text.find("\n   lo:          250           20          12.5            7            0"
+                      "           0.0            9 "),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("           21            0\n"), std::string::npos) << text;
 }
 
 TEST_F(DispatcherTest, ConnectedUdpHearsPortUnreachable) {

@@ -491,6 +491,45 @@ int InterfaceIoctl(uint32_t request, uint8_t* data, uint32_t length, bool only_l
   return 0;
 }
 
+namespace {
+
+LinkFiguresSource g_link_figures = nullptr;
+
+// Tenths of a / b ("12.5"), for frames per notification.
+void PrintRatio(Text& t, uint64_t a, uint64_t b) {
+  uint64_t tenths = b == 0 ? 0 : a * 10 / b;
+  t.Printf(" %11llu.%llu", static_cast<unsigned long long>(tenths / 10),
+           static_cast<unsigned long long>(tenths % 10));
+}
+
+void RenderFrameproto(Text& t) {
+  t.Printf(
+      "Iface      tx_frames   tx_wakeups tx_per_wakeup    rx_frames   rx_signals rx_per_signal"
+      "   interrupts bad_used_len   tx_refused   recoveries drv_bad_desc srv_bad_desc"
+      "   srv_tx_sig   tx_dropped\n");
+  if (g_link_figures == nullptr) return;
+  struct netif* n;
+  NETIF_FOREACH(n) {
+    LinkFigures f{};
+    if (!g_link_figures(n, &f)) continue;
+    char name[16];
+    InterfaceName(n, name);
+    const frameproto::DriverFigures& d = f.driver;
+    auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+    t.Printf("%5s: %12llu %12llu", name, u(d.tx_frames), u(d.tx_wakeups));
+    PrintRatio(t, d.tx_frames, d.tx_wakeups);
+    t.Printf(" %12llu %12llu", u(d.rx_frames), u(d.rx_signals));
+    PrintRatio(t, d.rx_frames, d.rx_signals);
+    t.Printf(" %12llu %12llu %12llu %12llu %12llu %12llu %12llu %12llu\n", u(d.interrupts),
+             u(d.bad_used_lengths), u(d.tx_refused), u(d.recoveries), u(d.bad_descriptors),
+             u(f.bad_descriptors), u(f.tx_signals), u(f.tx_dropped));
+  }
+}
+
+}  // namespace
+
+void SetLinkFiguresSource(LinkFiguresSource source) { g_link_figures = source; }
+
 int RenderProcNet(uint32_t file, char* out, uint32_t room) {
   Text t(out, room);
   switch (file) {
@@ -503,6 +542,7 @@ int RenderProcNet(uint32_t file, char* out, uint32_t room) {
     case netproto::kProcNetUdp6: RenderUdp(t, true); break;
     case netproto::kProcNetIfInet6: RenderIfInet6(t); break;
     case netproto::kProcNetSnmp: RenderSnmp(t); break;
+    case netproto::kProcNetFrameproto: RenderFrameproto(t); break;
     default: return -EINVAL;
   }
   return static_cast<int>(t.size());

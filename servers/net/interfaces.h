@@ -5,12 +5,15 @@
 // SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME, SIOCADDRT/SIOCDELRT for the
 // default route) and the /proc/net files (dev, route, arp, tcp, tcp6, udp,
 // udp6, if_inet6, snmp) in Linux's formats, all over lwIP's netifs, pcbs
-// and statistics.
+// and statistics; and Tessera's own /proc/net/frameproto (the NIC driver's
+// frames per notification, from a source main.cc sets).
 //
 // Host-testable: lwIP only.
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "abi/tessera/frameproto.h"
 
 struct netif;
 
@@ -45,6 +48,21 @@ inline constexpr uint32_t kTxQueueLength = 1000;
 /// -ENOTTY: an ioctl this layer does not have).
 int InterfaceIoctl(uint32_t request, uint8_t* data, uint32_t length, bool only_length,
                    uint32_t* out_length);
+
+/// What /proc/net/frameproto shows for one interface with a NIC driver
+/// behind it: the driver's figures as it publishes them (untrusted, shown
+/// only) and the server's own end of the rings.
+struct LinkFigures {
+  frameproto::DriverFigures driver;
+  uint64_t tx_signals;       // the server's signals to the driver
+  uint64_t bad_descriptors;  // the driver's descriptors the server dropped
+  uint64_t tx_dropped;       // frames lwIP sent while no driver was attached
+};
+/// Fills *out for `n` and returns true when `n` has a NIC driver.
+using LinkFiguresSource = bool (*)(const struct netif* n, LinkFigures* out);
+/// Where /proc/net/frameproto gets its figures (main.cc's NIC); without a
+/// source the file holds only its header line.
+void SetLinkFiguresSource(LinkFiguresSource source);
 
 /// Renders /proc/net/<file> (netproto::ProcNetFile) into `out` (at most
 /// `room` bytes, truncated at a line). Returns the length or -EINVAL.

@@ -37,6 +37,7 @@
 #include "netif/ethernet.h"
 #include "servers/net/dispatcher.h"
 #include "servers/net/icmp_errors.h"
+#include "servers/net/interfaces.h"
 #include "servers/net/link_tap.h"
 #include "servers/net/lwip_port/port.h"
 
@@ -150,6 +151,17 @@ void InputFrame(kstd::Span<const uint8_t> frame) {
   lwip_port::ClampPathMtus(netif_mtu6(n));  // before anything is sent (pmtu_guard.cc)
 }
 
+// /proc/net/frameproto's figures for eth0 (interfaces.h).
+bool NicFigures(const struct netif* n, netserver::LinkFigures* out) {
+  if (n != &g_nic.netif_ || g_nic.client == nullptr) return false;
+  out->driver = g_nic.client->driver_figures();
+  frameproto::Client::Stats s = g_nic.client->stats();
+  out->tx_signals = s.notifications_sent;
+  out->bad_descriptors = s.bad_descriptors;
+  out->tx_dropped = g_nic.tx_dropped;
+  return true;
+}
+
 bool StartNic(handle_t frames) {
   auto attached = frameproto::Client::Attach(frames);
   if (attached.is_error()) {
@@ -158,6 +170,7 @@ bool StartNic(handle_t frames) {
     return false;
   }
   g_nic.client = attached.value();
+  netserver::SetLinkFiguresSource(NicFigures);
   ip4_addr_t any;
   ip4_addr_set_zero(&any);
   if (netif_add(&g_nic.netif_, &any, &any, &any, &g_nic, NicInit, ethernet_input) == nullptr) {

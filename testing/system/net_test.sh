@@ -61,6 +61,11 @@ if booted_to_disk; then
   run wget "wget -q -O /tmp/big http://10.0.2.2:$http_port/big && sha256sum /tmp/big"
   check "guest wget of 16 MiB from the host: same SHA-256" test "$(sum_in wget)" = "$big_sum"
 
+  # The driver's batching, live: over 16 MiB moved many frames per signal
+  # to the server (rx_per_signal, column 7) and per wake-up (column 4).
+  run frames "cat /proc/net/frameproto; awk 'NR == 2 && \$5 > 10000 && \$7 > 1.5 && \$4 >= 1.0 { print \"frames-batched\" }' /proc/net/frameproto"
+  check "/proc/net/frameproto: eth0's driver moved the 16 MiB at over 1.5 frames per signal" in_section frames '^frames-batched$'
+
   run httpd 'mkdir -p /www && cp /tmp/big /www/big && httpd -p 80 -h /www && echo httpd-up'
   got="$(python3 "$here/net_peer.py" get "http://127.0.0.1:$fwd_port/big" 2>&1)"
   echo "host GET through hostfwd: $got"
