@@ -74,7 +74,8 @@ enum Op : uint32_t {
                  // connect is then EISCONN); reply 0 (done) or -EINPROGRESS (TCP: the result comes
                  // as an event with kWritable or kError; SO_ERROR tells which)
   kShutdown,     // arg[0] SHUT_RD / SHUT_WR / SHUT_RDWR
-  kSend,         // slot: `length` bytes; flags MSG_*; address: sendto's, if any.
+  kSend,         // slot: `length` bytes; flags MSG_*; address: sendto's, if any;
+                 // arg[0] kSendFromNetAdmin when the sender holds CAP_NET_ADMIN.
                  // reply: bytes taken (a stream may take fewer), or -EAGAIN when full
   kReceive,      // slot: room for `length` bytes; flags MSG_PEEK / MSG_TRUNC.
                  // reply: `length` bytes written, `value` the datagram's full size,
@@ -91,6 +92,10 @@ enum Op : uint32_t {
   kProcNet,      // arg[0] a ProcNetFile; slot: room for the text; reply: its length
   kOpCount,
 };
+
+/// kSend's arg[0]: the sender holds CAP_NET_ADMIN (rtnetlink's requests other
+/// than RTM_GET* need it, as Linux's rtnetlink_rcv_msg).
+inline constexpr uint64_t kSendFromNetAdmin = 1;
 
 /// The /proc/net files the server renders (kProcNet), in Linux's formats
 /// (kProcNetFrameproto is Tessera's own: the NIC driver's batching figures).

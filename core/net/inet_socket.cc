@@ -23,6 +23,44 @@ constexpr uint16_t kMaxFilterInstructions = 4096;  // Linux's BPF_MAXINSNS
 constexpr uint32_t kSiocAddRt = 0x890B;
 constexpr uint32_t kSiocDelRt = 0x890C;
 constexpr size_t kRtentrySize = 120;  // struct rtentry on x86-64
+constexpr uint32_t kSiocDArp = 0x8953;
+constexpr uint32_t kSiocSArp = 0x8955;
+constexpr uint32_t kSiocGArp = 0x8954;
+constexpr size_t kArpreqSize = 68;  // struct arpreq on x86-64
+
+// The interface ioctls that change the stack: CAP_NET_ADMIN, as Linux's
+// dev_ioctl, devinet_ioctl, ip_rt_ioctl and arp_ioctl check before
+// anything else.
+bool ChangesTheStack(uint32_t request) {
+  switch (request) {
+    case kSiocAddRt:
+    case kSiocDelRt:
+    case 0x8914:  // SIOCSIFFLAGS
+    case 0x8916:  // SIOCSIFADDR
+    case 0x8918:  // SIOCSIFDSTADDR
+    case 0x891A:  // SIOCSIFBRDADDR
+    case 0x891C:  // SIOCSIFNETMASK
+    case 0x891E:  // SIOCSIFMETRIC
+    case 0x8920:  // SIOCSIFMEM
+    case 0x8922:  // SIOCSIFMTU
+    case 0x8923:  // SIOCSIFNAME
+    case 0x8924:  // SIOCSIFHWADDR
+    case 0x8931:  // SIOCADDMULTI
+    case 0x8932:  // SIOCDELMULTI
+    case 0x8934:  // SIOCSIFPFLAGS
+    case 0x8936:  // SIOCDIFADDR
+    case 0x8937:  // SIOCSIFHWBROADCAST
+    case 0x8943:  // SIOCSIFTXQLEN
+    case 0x8971:  // SIOCSIFMAP
+    case kSiocDArp:
+    case kSiocSArp: return true;
+    default: return false;
+  }
+}
+
+bool CallerIsNetAdmin() {
+  return (CurrentCredentials().capabilities & posix::CapBit(linux_abi::kCapNetAdmin)) != 0;
+}
 
 }  // namespace
 
@@ -198,6 +236,7 @@ class InetSocket final : public Socket, public RemoteSocketLink {
       if (chunk > netproto::kSlotSize) chunk = netproto::kSlotSize;
       Request r{};
       r.flags = request.flags & ~linux_abi::kMsgDontWait;
+      r.arg[0] = CallerIsNetAdmin() ? netproto::kSendFromNetAdmin : 0;
       if (request.to != nullptr) PutAddress(r, *request.to);
       auto d = Do(netproto::kSend, r, request.data.Subspan(sent, chunk));
       if (d.ok()) {
@@ -422,6 +461,7 @@ kstd::Result<Delivery> CallServer(Request& r, kstd::Span<const uint8_t> in,
 
 kstd::Result<int64_t> InterfaceIoctl(uint32_t request, uint64_t arg) {
   if (!IsInterfaceIoctl(request)) return kstd::Error::kNotTty;
+  if (ChangesTheStack(request) && !CallerIsNetAdmin()) return kstd::Error::kPermission;
   Request r{};
   r.arg[0] = request;
   if (request == kSiocGifconf) {
@@ -455,10 +495,13 @@ kstd::Result<int64_t> InterfaceIoctl(uint32_t request, uint64_t arg) {
     TRY(UserPtr<decltype(conf)>(arg).CopyOut(&conf));
     return int64_t{0};
   }
-  // struct ifreq, or struct rtentry for the route calls.
+  // struct ifreq, struct rtentry for the route calls, struct arpreq for ARP.
   uint8_t request_bytes[kRtentrySize];
-  const size_t size =
-      request == kSiocAddRt || request == kSiocDelRt ? kRtentrySize : netproto::kIfreqSize;
+  static_assert(kArpreqSize <= sizeof request_bytes);
+  const size_t size = request == kSiocAddRt || request == kSiocDelRt ? kRtentrySize
+                      : request == kSiocSArp || request == kSiocDArp || request == kSiocGArp
+                          ? kArpreqSize
+                          : netproto::kIfreqSize;
   TRY(UserPtr<uint8_t>(arg).CopyIn(request_bytes, size));
   auto d = TRY(CallServer(r, kstd::Span<const uint8_t>(request_bytes, size),
                           kstd::Span<uint8_t>(request_bytes, size)));

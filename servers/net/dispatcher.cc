@@ -163,7 +163,10 @@ void Dispatcher::Handle(const uint8_t* message, size_t size, uint32_t txid) {
       break;
     case netproto::kShutdown: result = s->Shutdown(static_cast<int>(r.arg[0])); break;
     case netproto::kSend:
-      result = s->Send(slot, slot_length, r.flags, r.address, r.address_length);
+      result = s->Send(slot, slot_length,
+                       (r.flags & ~kMsgFromNetAdmin) |
+                           ((r.arg[0] & netproto::kSendFromNetAdmin) != 0 ? kMsgFromNetAdmin : 0),
+                       r.address, r.address_length);
       break;
     case netproto::kReceive:
       if (slot == nullptr) {

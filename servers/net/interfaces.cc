@@ -14,6 +14,7 @@
 #include "lwip/stats.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
+#include "servers/net/arp_ioctl.h"
 
 namespace netserver {
 namespace {
@@ -162,7 +163,8 @@ void RenderArp(Text& t) {
     snprintf(hw, sizeof hw, "%02x:%02x:%02x:%02x:%02x:%02x", mac->addr[0], mac->addr[1],
              mac->addr[2], mac->addr[3], mac->addr[4], mac->addr[5]);
     InterfaceName(n, name);
-    t.Printf("%-16s 0x%-10x0x%-10x%-17s     %-8s %s\n", addr, 1, 2, hw, "*", name);
+    const int flags = kAtfCom | (IsPermanentArpEntry(ip4_addr_get_u32(ip)) ? kAtfPerm : 0);
+    t.Printf("%-16s 0x%-10x0x%-10x%-17s     %-8s %s\n", addr, 1, flags, hw, "*", name);
   }
 }
 
@@ -385,6 +387,9 @@ int InterfaceIoctl(uint32_t request, uint8_t* data, uint32_t length, bool only_l
     return 0;
   }
   if (request == kSiocAddRt || request == kSiocDelRt) return SetDefaultRoute(request, data, length);
+  if (request == kSiocSArp || request == kSiocDArp || request == kSiocGArp) {
+    return ArpIoctl(request, data, length, out_length);
+  }
   if (length < kIfreqSize) return -EINVAL;
   if (request == kSiocGifName) {
     int index;

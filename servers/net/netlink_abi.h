@@ -73,6 +73,7 @@ inline constexpr int kCapAck = 10;
 inline constexpr int kExtAck = 11;
 
 // rtnetlink message types.
+inline constexpr uint16_t kRtmBase = 16;  // RTM_BASE: kinds NEW, DEL, GET, SET in fours
 inline constexpr uint16_t kNewLink = 16;
 inline constexpr uint16_t kDelLink = 17;
 inline constexpr uint16_t kGetLink = 18;

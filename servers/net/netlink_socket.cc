@@ -142,8 +142,9 @@ class NetlinkSocket final : public Socket {
 
   int Shutdown(int) override { return -EOPNOTSUPP; }
 
-  int Send(const uint8_t* data, uint32_t length, int, const uint8_t* address,
+  int Send(const uint8_t* data, uint32_t length, int flags, const uint8_t* address,
            uint32_t address_length) override {
+    const bool net_admin = (flags & kMsgFromNetAdmin) != 0;
     if (address_length != 0) {
       nl::SockaddrNl a;
       if (int e = ParseName(address, address_length, &a); e < 0) return e;
@@ -160,7 +161,7 @@ class NetlinkSocket final : public Socket {
         Error(h, nullptr, 0, -EINVAL);
         break;
       }
-      Handle(h, data + at, h.length);
+      Handle(h, data + at, h.length, net_admin);
       uint32_t step = nl::Align(h.length);
       at += step < left ? step : left;
     }
@@ -283,12 +284,19 @@ class NetlinkSocket final : public Socket {
   }
 
   // One whole message (header checked).
-  void Handle(const nl::Header& h, const uint8_t* message, uint32_t length) {
+  void Handle(const nl::Header& h, const uint8_t* message, uint32_t length, bool net_admin) {
     int result = 0;
     bool dumped = false;
     Answers answers(/*pack=*/true);
     if ((h.flags & nl::kFRequest) != 0 && h.type >= nl::kMinType) {
-      result = HandleRouteRequest(message, length, entry_.port, &answers, &dumped);
+      // Linux's rtnetlink_rcv_msg: every kind but RTM_GET* (the third of
+      // each group of four from RTM_BASE) needs CAP_NET_ADMIN.
+      const bool get = h.type >= nl::kRtmBase && ((h.type - nl::kRtmBase) & 3) == 2;
+      if (!get && !net_admin) {
+        result = -EPERM;
+      } else {
+        result = HandleRouteRequest(message, length, entry_.port, &answers, &dumped);
+      }
     }
     // Control messages and non-requests: nothing to do but an ack if asked.
     if (result == 0 && dumped) {

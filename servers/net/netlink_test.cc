@@ -123,8 +123,9 @@ class NetlinkTest : public LinkHarness {
     return s;
   }
 
-  void Send(uint64_t s, const std::vector<uint8_t>& bytes) {
-    auto d = Call(netproto::kSend, s, {}, Nl(), bytes);
+  // As a sender with CAP_NET_ADMIN unless `admin` is false.
+  void Send(uint64_t s, const std::vector<uint8_t>& bytes, bool admin = true) {
+    auto d = Call(netproto::kSend, s, {admin ? netproto::kSendFromNetAdmin : 0}, Nl(), bytes);
     EXPECT_EQ(d.result, static_cast<int>(bytes.size()));
   }
 
@@ -165,8 +166,8 @@ class NetlinkTest : public LinkHarness {
   }
 
   // The single NLMSG_ERROR answer to a request: its error.
-  int ErrorOf(uint64_t s, const std::vector<uint8_t>& request) {
-    Send(s, request);
+  int ErrorOf(uint64_t s, const std::vector<uint8_t>& request, bool admin = true) {
+    Send(s, request, admin);
     auto all = Drain(s);
     EXPECT_EQ(all.size(), 1u);
     if (all.size() != 1 || all[0].header.nlmsg_type != NLMSG_ERROR) return 1;
@@ -400,6 +401,36 @@ TEST_F(NetlinkTest, NewAddrAndDefaultRouteChangeTheStack) {
                                {{IFA_LOCAL, V4("10.0.2.16")}})),
             0);
   EXPECT_EQ(ip4_addr_get_u32(netif_ip4_addr(&Eth().n)), 0u);
+}
+
+// Linux's rtnetlink_rcv_msg: a sender without CAP_NET_ADMIN may ask
+// (RTM_GET*) but not change (EPERM, the stack untouched).
+TEST_F(NetlinkTest, ChangesNeedCapNetAdmin) {
+  uint32_t port;
+  uint64_t s = Open(&port);
+  const uint16_t create = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+  const uint32_t before = ip4_addr_get_u32(netif_ip4_addr(&Eth().n));
+  EXPECT_EQ(ErrorOf(s, Request(RTM_NEWADDR, create, 9, Addr(24, 2), {{IFA_LOCAL, V4("10.0.2.16")}}),
+                    /*admin=*/false),
+            -EPERM);
+  EXPECT_EQ(ip4_addr_get_u32(netif_ip4_addr(&Eth().n)), before);
+  EXPECT_EQ(ErrorOf(s, Request(RTM_DELROUTE, NLM_F_REQUEST | NLM_F_ACK, 10, Route()),
+                    /*admin=*/false),
+            -EPERM);
+  EXPECT_NE(ip4_addr_get_u32(netif_ip4_gw(&Eth().n)), 0u);
+  ifinfomsg down{};
+  down.ifi_index = 2;
+  down.ifi_change = IFF_UP;
+  EXPECT_EQ(ErrorOf(s, Request(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, 11, Bytes(down)),
+                    /*admin=*/false),
+            -EPERM);
+  EXPECT_TRUE(netif_is_up(&Eth().n));
+  // Asking needs nothing: a dump as the same unprivileged sender.
+  Send(s, Request(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 12, {AF_UNSPEC, 0, 0, 0}),
+       /*admin=*/false);
+  auto all = Drain(s);
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all.back().header.nlmsg_type, NLMSG_DONE);
 }
 
 TEST_F(NetlinkTest, LinkUpAndDownAndUnknownTypes) {

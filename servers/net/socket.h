@@ -37,6 +37,10 @@ struct Reply {
 
 class Sockets;
 
+/// A bit of Send's flags that only the dispatcher sets (the caller's copy
+/// is cleared): the sender holds CAP_NET_ADMIN (netproto::kSendFromNetAdmin).
+inline constexpr int kMsgFromNetAdmin = 0x10000000;
+
 class Socket {
  public:
   Socket(Sockets* sockets, int family, int type, int protocol)

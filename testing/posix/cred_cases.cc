@@ -9,12 +9,16 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <net/route.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/msg.h>
@@ -402,6 +406,106 @@ const char* SignalsOnlyToOnesOwnProcesses(ScratchDir& dir) {
   return nullptr;
 }
 
+// Changing the network needs CAP_NET_ADMIN, checked before anything else
+// (Linux's dev_ioctl, devinet_ioctl, ip_rt_ioctl, arp_ioctl and
+// rtnetlink_rcv_msg): EPERM for a user, and the stack is untouched; asking
+// (SIOCGIF*, RTM_GET*) is open to all. Everything here fails, so the case
+// changes nothing on the host either.
+const char* NetworkChangesNeedCapNetAdmin(ScratchDir& dir) {
+  (void)dir;
+  if (const char* why = BecomeUser()) return why;
+  int s = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(s >= 0);
+  ifreq ifr = {};
+  strcpy(ifr.ifr_name, "lo");
+  CHECK_OK(ioctl(s, SIOCGIFMTU, &ifr));
+  const int mtu = ifr.ifr_mtu;
+  ifr.ifr_mtu = 1280;
+  CHECK_ERRNO(ioctl(s, SIOCSIFMTU, &ifr), EPERM);
+  CHECK_OK(ioctl(s, SIOCGIFMTU, &ifr));
+  CHECK_EQ(ifr.ifr_mtu, mtu);
+  CHECK_OK(ioctl(s, SIOCGIFFLAGS, &ifr));
+  CHECK_ERRNO(ioctl(s, SIOCSIFFLAGS, &ifr), EPERM);
+  auto* in = reinterpret_cast<sockaddr_in*>(&ifr.ifr_addr);
+  in->sin_family = AF_INET;
+  in->sin_addr.s_addr = htonl(0x7f000009);
+  CHECK_ERRNO(ioctl(s, SIOCSIFADDR, &ifr), EPERM);
+  CHECK_ERRNO(ioctl(s, SIOCSIFNETMASK, &ifr), EPERM);
+  rtentry rt = {};
+  reinterpret_cast<sockaddr_in*>(&rt.rt_dst)->sin_family = AF_INET;
+  reinterpret_cast<sockaddr_in*>(&rt.rt_genmask)->sin_family = AF_INET;
+  auto* gw = reinterpret_cast<sockaddr_in*>(&rt.rt_gateway);
+  gw->sin_family = AF_INET;
+  gw->sin_addr.s_addr = htonl(0x7f000001);
+  rt.rt_flags = RTF_UP | RTF_GATEWAY;
+  CHECK_ERRNO(ioctl(s, SIOCADDRT, &rt), EPERM);
+  CHECK_ERRNO(ioctl(s, SIOCDELRT, &rt), EPERM);
+  arpreq arp = {};
+  auto* pa = reinterpret_cast<sockaddr_in*>(&arp.arp_pa);
+  pa->sin_family = AF_INET;
+  pa->sin_addr.s_addr = htonl(0x7f000009);
+  arp.arp_ha.sa_family = ARPHRD_ETHER;
+  arp.arp_flags = ATF_PERM | ATF_COM;
+  CHECK_ERRNO(ioctl(s, SIOCSARP, &arp), EPERM);
+  CHECK_ERRNO(ioctl(s, SIOCDARP, &arp), EPERM);
+  close(s);
+
+  // rtnetlink: RTM_NEWADDR (ip addr add 127.0.0.9/8 dev lo) is refused in
+  // its ack; a link dump still answers.
+  int nl = socket(AF_NETLINK, SOCK_RAW, 0 /* NETLINK_ROUTE */);
+  CHECK(nl >= 0);
+  struct {
+    uint32_t length;
+    uint16_t type, flags;
+    uint32_t seq, pid;
+    uint8_t family, prefix, ifa_flags, scope;
+    uint32_t index;
+    uint16_t rta_length, rta_type;
+    uint32_t local;
+  } add = {};
+  add.length = sizeof add;
+  add.type = 20;                      // RTM_NEWADDR
+  add.flags = 1 | 4 | 0x400 | 0x200;  // NLM_F_REQUEST | ACK | CREATE | EXCL
+  add.seq = 1;
+  add.family = AF_INET;
+  add.prefix = 8;
+  add.index = if_nametoindex("lo");
+  CHECK(add.index != 0);
+  add.rta_length = 8;
+  add.rta_type = 2;  // IFA_LOCAL
+  add.local = htonl(0x7f000009);
+  CHECK(send(nl, &add, sizeof add, 0) == static_cast<ssize_t>(sizeof add));
+  struct {
+    uint32_t length;
+    uint16_t type, flags;
+    uint32_t seq, pid;
+    int32_t error;
+    uint8_t rest[4096];
+  } answer;
+  ssize_t n = recv(nl, &answer, sizeof answer, 0);
+  CHECK(n >= 20);
+  CHECK_EQ(answer.type, 2);  // NLMSG_ERROR
+  CHECK_EQ(answer.seq, 1u);
+  CHECK_EQ(answer.error, -EPERM);
+  struct {
+    uint32_t length;
+    uint16_t type, flags;
+    uint32_t seq, pid;
+    uint8_t family, pad[3];
+  } dump = {};
+  dump.length = sizeof dump;
+  dump.type = 18;          // RTM_GETLINK
+  dump.flags = 1 | 0x300;  // NLM_F_REQUEST | NLM_F_DUMP
+  dump.seq = 2;
+  CHECK(send(nl, &dump, sizeof dump, 0) == static_cast<ssize_t>(sizeof dump));
+  n = recv(nl, &answer, sizeof answer, 0);
+  CHECK(n >= 16);
+  CHECK_EQ(answer.type, 16);  // RTM_NEWLINK
+  CHECK_EQ(answer.seq, 2u);
+  close(nl);
+  return nullptr;
+}
+
 const char* SyslogNeedsCapSyslog(ScratchDir& dir) {
   (void)dir;
   // kernel.dmesg_restrict decides whether anyone may read the ring (Linux's
@@ -648,6 +752,7 @@ CRED_CASE(CaseSetgidDir, SetUpFiles, SetgidDirectoryGivesItsGroup)
 CRED_CASE(CaseKill, nullptr, SignalsOnlyToOnesOwnProcesses)
 CRED_CASE(CaseSetuidExec, SetUpSetuidHelper, SetuidProgramRunsAsItsOwner)
 CRED_CASE(CaseSyslog, nullptr, SyslogNeedsCapSyslog)
+CRED_CASE(CaseNetAdmin, nullptr, NetworkChangesNeedCapNetAdmin)
 CRED_CASE(CaseNoNewPrivs, SetUpSetuidHelper, NoNewPrivsIgnoresSetuid)
 CRED_CASE(CaseNproc, nullptr, NprocLimitsAUser)
 #undef CRED_CASE
@@ -670,6 +775,7 @@ const Case kCredCases[] = {
     {"cred_kill_permission", CaseKill},
     {"cred_setuid_program", CaseSetuidExec},
     {"cred_syslog_needs_cap", CaseSyslog},
+    {"cred_network_changes_need_cap_net_admin", CaseNetAdmin},
     {"cred_no_new_privs", CaseNoNewPrivs},
     {"cred_rlimit_nproc", CaseNproc},
     {"cred_sysv_permissions", CaseSysvPermissions},

@@ -91,6 +91,13 @@ if booted_to_disk; then
   check "netstat -tln shows httpd listening on port 80" in_section netstat '^tcp +0 +0 :::80 +:::\* +LISTEN'
   run arp 'arp -n'
   check "arp -n shows the gateway's MAC" in_section arp '10\.0\.2\.2.* 52:55:0a:00:02:02 '
+  run arp-set 'arp -s 10.0.2.77 02:00:00:aa:bb:cc && arp -n && grep 10.0.2.77 /proc/net/arp; arp -d 10.0.2.77 && arp -n | grep -c 10.0.2.77; su -s /bin/sh -c "arp -s 10.0.2.78 02:00:00:aa:bb:cd; ifconfig lo mtu 1280" user; ip link show lo'
+  check "arp -s adds a permanent entry (PERM, flags 0x6 in /proc/net/arp)" in_section arp-set '\(10\.0\.2\.77\) at 02:00:00:aa:bb:cc \[ether\] PERM on eth0'
+  check "/proc/net/arp shows the permanent entry's flags" in_section arp-set '^10\.0\.2\.77 +0x1 +0x6 +02:00:00:aa:bb:cc'
+  check "arp -d removes it" in_section arp-set '^0$'
+  check "a user's arp -s and ifconfig mtu are refused (CAP_NET_ADMIN)" \
+    in_section arp-set 'Operation not permitted'
+  check "lo's MTU is unchanged after the user's try" in_section arp-set '^1: lo: .* mtu 65536 '
 
   run sink "nc 10.0.2.2 $sink_port < /tmp/big; echo nc-done"
   for _ in $(seq 100); do [ -f "$dir/peer/sink-1" ] && break; sleep 0.2; done
