@@ -13,9 +13,17 @@ namespace {
 
 uint64_t SoftLimit() { return CurrentProcess()->resource_limit(linux_abi::kRlimitFsize).cur; }
 
-kstd::Error TooBig() {
+}  // namespace
+
+void SignalFileSizeExceeded() {
   SendSignal(CurrentProcess(), linux_abi::kSigXfsz,
              linux_abi::SigInfo::FromKernel(linux_abi::kSigXfsz));
+}
+
+namespace {
+
+kstd::Error TooBig() {
+  SignalFileSizeExceeded();
   return kstd::Error::kFileTooBig;
 }
 

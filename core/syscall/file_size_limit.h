@@ -20,6 +20,12 @@ namespace core::syscall {
 kstd::Result<uint64_t> FileSizeLimited(fd::FileDescription* file, bool positional, uint64_t offset,
                                        uint64_t count);
 
+/// Raises SIGXFSZ for a transfer that wrote up to the limit and had more
+/// (sendfile and splice into a file: Linux's loop writes the allowed part,
+/// then tries the rest at the limit, which signals; its EFBIG is not
+/// returned, as bytes were written).
+void SignalFileSizeExceeded();
+
 /// truncate/ftruncate of a regular file to `size`. Errors: kFileTooBig (and
 /// SIGXFSZ).
 kstd::Result<void> CheckNewFileSize(uint64_t size);

@@ -16,6 +16,7 @@
 #include "core/fd/pipe.h"
 #include "core/proc/signals.h"
 #include "core/syscall/bounce_pool.h"
+#include "core/syscall/file_size_limit.h"
 #include "core/syscall/sys_common.h"
 #include "core/vfs/vnode.h"
 #include "kstd/utility.h"
@@ -132,10 +133,24 @@ Result<uint64_t> FileToPipe(FileDescription& in, uint64_t* pos, FileDescription&
       });
 }
 
+Result<uint64_t> PipeToFileUpTo(FileDescription& pipe, FileDescription& out, uint64_t* pos,
+                                uint64_t count, bool nonblocking);
+
 // A pipe into a file (at *pos, or the description's own offset when pos is
-// null) or any writable stream. Takes from the pipe only what was written.
+// null) or any writable stream, under RLIMIT_FSIZE. Takes from the pipe only
+// what was written.
 Result<uint64_t> PipeToFile(FileDescription& pipe, FileDescription& out, uint64_t* pos,
                             uint64_t count, bool nonblocking) {
+  const uint64_t asked = count;
+  count = TRY(FileSizeLimited(&out, pos != nullptr, pos != nullptr ? *pos : 0, count));
+  uint64_t done = TRY(PipeToFileUpTo(pipe, out, pos, count, nonblocking));
+  // Linux's splice writes the allowed part, then tries the rest: SIGXFSZ.
+  if (count < asked && done == count && done > 0) SignalFileSizeExceeded();
+  return done;
+}
+
+Result<uint64_t> PipeToFileUpTo(FileDescription& pipe, FileDescription& out, uint64_t* pos,
+                                uint64_t count, bool nonblocking) {
   uint8_t stack_buf[kStackChunk];
   BounceBuffer bounce(count, stack_buf, sizeof stack_buf);
   uint64_t done = 0;
@@ -189,16 +204,27 @@ Result<uint64_t> PipeToPipe(FileDescription& in, FileDescription& out, uint64_t 
   }
 }
 
+// How a transfer into a file meets RLIMIT_FSIZE past the cut: sendfile
+// signals as splice does; copy_file_range checks once, cuts and is quiet.
+enum class AtTheCut { kSignal, kQuiet };
+
 // File to file (at *out_pos, or the description's own offset when out_pos is
-// null) or any writable stream, for sendfile and copy_file_range.
+// null) or any writable stream, for sendfile and copy_file_range, under
+// RLIMIT_FSIZE.
 Result<uint64_t> FileToFile(FileDescription& in, uint64_t* in_pos, FileDescription& out,
-                            uint64_t* out_pos, uint64_t count) {
-  return CopyFromFile(in, in_pos, count,
-                      [&](kstd::Span<const uint8_t> data, uint64_t) -> Result<size_t> {
-                        auto w = out_pos != nullptr ? out.WriteAt(*out_pos, data) : out.Write(data);
-                        if (w.ok() && out_pos != nullptr) *out_pos += w.value();
-                        return w;
-                      });
+                            uint64_t* out_pos, uint64_t count, AtTheCut at_the_cut) {
+  const uint64_t asked = count;
+  count = TRY(FileSizeLimited(&out, out_pos != nullptr, out_pos != nullptr ? *out_pos : 0, count));
+  uint64_t done = TRY(CopyFromFile(
+      in, in_pos, count, [&](kstd::Span<const uint8_t> data, uint64_t) -> Result<size_t> {
+        auto w = out_pos != nullptr ? out.WriteAt(*out_pos, data) : out.Write(data);
+        if (w.ok() && out_pos != nullptr) *out_pos += w.value();
+        return w;
+      }));
+  if (at_the_cut == AtTheCut::kSignal && count < asked && done == count && done > 0) {
+    SignalFileSizeExceeded();
+  }
+  return done;
 }
 
 }  // namespace
@@ -226,7 +252,7 @@ kstd::Result<uint64_t> SysLinuxSendfile(int32_t out_fd, int32_t in_fd, UserPtr<i
   } else {
     if (out->status_flags() & linux_abi::kOAppend) return kstd::Error::kInvalid;
     if (count == 0) return 0;
-    moved = TRY(FileToFile(*in, pos.cursor(), *out, nullptr, count));
+    moved = TRY(FileToFile(*in, pos.cursor(), *out, nullptr, count, AtTheCut::kSignal));
   }
   TRY(pos.Commit());
   return moved;
@@ -328,7 +354,8 @@ kstd::Result<uint64_t> SysLinuxCopyFileRange(int32_t fd_in, UserPtr<int64_t> off
   if (count == 0) return 0;
   // No file system of Tessera copies between instances itself (Linux 5.19+).
   if (in->vnode()->fs() != out->vnode()->fs()) return kstd::Error::kCrossDevice;
-  uint64_t moved = TRY(FileToFile(*in, in_pos.cursor(), *out, out_pos.cursor(), count));
+  uint64_t moved =
+      TRY(FileToFile(*in, in_pos.cursor(), *out, out_pos.cursor(), count, AtTheCut::kQuiet));
   TRY(in_pos.Commit());
   TRY(out_pos.Commit());
   return moved;

@@ -64,8 +64,9 @@ TEST_F(ArpIoctlTest, SetGetDeleteAPermanentEntry) {
   EXPECT_EQ(got.arp_flags, ATF_COM | ATF_PERM);
   EXPECT_STREQ(got.arp_dev, "eth0");
   std::string table = ProcNetArp();
-  EXPECT_NE(table.find("10.0.2.77        0x1         0x6         02:00:00:aa:bb:cc     *        eth0"),
-            std::string::npos)
+  EXPECT_NE(
+      table.find("10.0.2.77        0x1         0x6         02:00:00:aa:bb:cc     *        eth0"),
+      std::string::npos)
       << table;
   ASSERT_EQ(Ioctl(SIOCDARP, &r), 0);
   EXPECT_EQ(Ioctl(SIOCGARP, &got), -ENXIO);
@@ -82,7 +83,7 @@ TEST_F(ArpIoctlTest, ALearntEntryIsReadAndDeleted) {
   uint8_t frame[42] = {};
   memcpy(frame, kMac, 6);
   memcpy(frame + 6, kPeerMac, 6);
-  frame[12] = 0x08, frame[13] = 0x06;                   // ARP
+  frame[12] = 0x08, frame[13] = 0x06;                          // ARP
   frame[14] = 0, frame[15] = 1, frame[16] = 8, frame[17] = 0;  // Ethernet, IPv4
   frame[18] = 6, frame[19] = 4, frame[20] = 0, frame[21] = 2;  // reply
   memcpy(frame + 22, kPeerMac, 6);

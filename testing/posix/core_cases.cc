@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/procfs.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -235,6 +236,54 @@ const char* RlimitFsizeCutsWritesAndRaisesSigxfsz() {
   return nullptr;
 }
 
+// RLIMIT_FSIZE holds for the calls that write a file without write(2):
+// sendfile, copy_file_range and splice from a pipe are cut at the limit,
+// then EFBIG with SIGXFSZ (Linux's generic_write_check_limits). As Linux,
+// sendfile and splice signal already when they are cut (their loop tries
+// the rest at the limit), copy_file_range only when it starts there.
+const char* RlimitFsizeLimitsSendfileSpliceAndCopy() {
+  int src = open(TmpPath("fsize-src"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  CHECK(src >= 0);
+  char buf[150];
+  memset(buf, 's', sizeof buf);
+  CHECK(write(src, buf, sizeof buf) == static_cast<ssize_t>(sizeof buf));
+  close(src);
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    struct rlimit rl = {100, 100};
+    signal(SIGXFSZ, OnXfsz);
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(10);
+    int in = open(TmpPath("fsize-src"), O_RDONLY);
+    int out = open(TmpPath("fsize-dst"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || out < 0) _exit(11);
+    off_t at = 0;
+    if (sendfile(out, in, &at, 150) != 100 || at != 100 || g_xfsz != 1) _exit(12);
+    at = 0;
+    if (sendfile(out, in, &at, 10) != -1 || errno != EFBIG || g_xfsz != 2) _exit(13);
+    off_t from = 0, to = 90;
+    if (copy_file_range(in, &from, out, &to, 50, 0) != 10 || to != 100 || g_xfsz != 2) _exit(14);
+    if (copy_file_range(in, &from, out, &to, 50, 0) != -1 || errno != EFBIG || g_xfsz != 3) {
+      _exit(15);
+    }
+    int p[2];
+    if (pipe(p) != 0 || write(p[1], buf, 20) != 20) _exit(16);
+    to = 95;
+    if (splice(p[0], nullptr, out, &to, 20, 0) != 5 || to != 100 || g_xfsz != 4) _exit(17);
+    if (splice(p[0], nullptr, out, &to, 15, 0) != -1 || errno != EFBIG || g_xfsz != 5) _exit(18);
+    struct stat st;
+    if (fstat(out, &st) != 0 || st.st_size != 100) _exit(19);
+    _exit(0);
+  }
+  int status = 0;
+  CHECK(waitpid(child, &status, 0) == child);
+  unlink(TmpPath("fsize-src"));
+  unlink(TmpPath("fsize-dst"));
+  CHECK(WIFEXITED(status));
+  CHECK_EQ(WEXITSTATUS(status), 0);
+  return nullptr;
+}
+
 // The process's VmSize (/proc/self/status) in bytes, or -1.
 long VmSizeBytes() {
   FILE* f = fopen("/proc/self/status", "r");
@@ -316,6 +365,7 @@ const Case kCoreCases[] = {
     {"rlimit_as_limits_mappings", RlimitAsLimitsMappings},
     {"rlimit_stack_bounds_the_stack", RlimitStackBoundsTheStack},
     {"rlimit_fsize_cuts_writes_and_raises_sigxfsz", RlimitFsizeCutsWritesAndRaisesSigxfsz},
+    {"rlimit_fsize_limits_sendfile_splice_copy", RlimitFsizeLimitsSendfileSpliceAndCopy},
     {"core_dump_written_with_rlimit", CoreDumpWrittenWithRlimit},
     {"core_dump_none_without_rlimit", CoreDumpNoneWithoutRlimit},
     {"core_pattern_names_the_file", CorePatternNamesTheFile},
