@@ -187,15 +187,20 @@ const char* CorePatternNamesTheFile() {
 volatile sig_atomic_t g_xfsz = 0;
 void OnXfsz(int) { g_xfsz = g_xfsz + 1; }
 
+// In a forked child: RLIMIT_FSIZE 100 and a SIGXFSZ handler that counts.
+void LimitFileSizeTo100() {
+  struct rlimit rl = {100, 100};
+  signal(SIGXFSZ, OnXfsz);
+  if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(10);
+}
+
 // RLIMIT_FSIZE: writes are cut at the limit, then EFBIG with SIGXFSZ (a
 // handler here counts them); truncate beyond it too.
 const char* RlimitFsizeCutsWritesAndRaisesSigxfsz() {
   pid_t child = fork();
   CHECK(child >= 0);
   if (child == 0) {
-    struct rlimit rl = {100, 100};
-    signal(SIGXFSZ, OnXfsz);
-    if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(10);
+    LimitFileSizeTo100();
     int fd = open(TmpPath("fsize"), O_RDWR | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) _exit(11);
     char buf[150];
@@ -251,9 +256,7 @@ const char* RlimitFsizeLimitsSendfileSpliceAndCopy() {
   pid_t child = fork();
   CHECK(child >= 0);
   if (child == 0) {
-    struct rlimit rl = {100, 100};
-    signal(SIGXFSZ, OnXfsz);
-    if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(10);
+    LimitFileSizeTo100();
     int in = open(TmpPath("fsize-src"), O_RDONLY);
     int out = open(TmpPath("fsize-dst"), O_RDWR | O_CREAT | O_TRUNC, 0644);
     if (in < 0 || out < 0) _exit(11);

@@ -54,9 +54,18 @@ sockaddr_un PathAddress(const char* path, socklen_t* len) {
 
 // An abstract name unique to this process ("\0tessera-<pid>-<tag>").
 sockaddr_un AbstractAddress(const char* tag, socklen_t* len) {
+  // Abstract names are shared by everything in the network namespace: the
+  // pid alone collides between suites run at once in sandboxes with their
+  // own pid namespaces (each its own pid 2), so a random word joins it.
+  static uint32_t nonce = [] {
+    uint32_t v = 0;
+    if (syscall(SYS_getrandom, &v, sizeof v, 0) != static_cast<long>(sizeof v)) v = 0;
+    return v;
+  }();
   sockaddr_un a{};
   a.sun_family = AF_UNIX;
-  int n = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "tessera-%d-%s", getpid(), tag);
+  int n =
+      snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "tessera-%d-%08x-%s", getpid(), nonce, tag);
   *len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + n);
   return a;
 }
