@@ -50,6 +50,7 @@ MemfdVnode::MemfdVnode(kstd::RefPtr<vfs::FileSystem> fs, uint64_t ino, uint32_t 
       seals_(seals) {
   attr_.nlink = 0;  // never linked: "(deleted)"
   attr_.atime = attr_.mtime = attr_.ctime = attr_.btime = vfs::Now();
+  vmo_->SetFaultLimit(0);  // empty: a mapping's every page is past the end (SIGBUS)
 }
 
 kstd::Result<kstd::RefPtr<MemfdVnode>> MemfdVnode::Create(mm::PageAllocator* pmm, vfs::Name name,
@@ -168,7 +169,10 @@ kstd::Result<size_t> MemfdVnode::WriteLocked(uint64_t offset, kstd::Span<const u
   if (end > size_ && (seals_ & kSealGrow) != 0) return kstd::Error::kPermission;
   TRY(EnsureCapacityLocked(end));
   TRY(vmo_->Write(offset, in.data(), in.size()));
-  if (end > size_) size_ = end;
+  if (end > size_) {
+    size_ = end;
+    vmo_->SetFaultLimit(size_);
+  }
   return in.size();
 }
 
@@ -210,6 +214,7 @@ kstd::Result<void> MemfdVnode::SetSizeLocked(uint64_t size) {
   if (size < size_) TRY(ZeroLocked(size, tail_end));
   if (vmo_->size() > tail_end) TRY(vmo_->Decommit(tail_end, vmo_->size() - tail_end));
   size_ = size;
+  vmo_->SetFaultLimit(size);  // mappings past the end fault with SIGBUS
   return kstd::Ok();
 }
 

@@ -84,10 +84,32 @@ TEST_F(MemfdTest, SharedMappingsSeeWritesBothWays) {
   ASSERT_TRUE(child.ok());
   MustWrite(*child.value(), addr.value() + 8, 'Y');
   EXPECT_EQ(Read(*v, 8, 1), "Y");
-  // Shrinking drops the tail from every mapping.
+  // Shrinking drops the tail from every mapping: a touch there is past the
+  // file's end (SIGBUS), in both address spaces.
   ASSERT_TRUE(v->Truncate(kPageSize).ok());
+  EXPECT_EQ(Touch(*aspace_, addr.value() + kPageSize + 1, vm::Access::kRead).error(),
+            Error::kNoDeviceOrAddress);
+  EXPECT_EQ(Touch(*child.value(), addr.value() + kPageSize, vm::Access::kWrite).error(),
+            Error::kNoDeviceOrAddress);
+  EXPECT_TRUE(aspace_->PastObjectEnd(addr.value() + kPageSize + 1));
+  EXPECT_FALSE(aspace_->PastObjectEnd(addr.value() + kPageSize - 1));
+  EXPECT_EQ(MustRead(*aspace_, addr.value() + 7), 'Z');
+  // Growing again brings the page back, zeroed.
+  ASSERT_TRUE(v->Truncate(kPageSize + 2).ok());
   EXPECT_EQ(MustRead(*aspace_, addr.value() + kPageSize + 1), 0);
   child.value()->Destroy();
+}
+
+TEST_F(MemfdTest, AMappingOfAnEmptyMemfdFaultsPastTheEnd) {
+  auto v = New();
+  auto addr = v->MapShared(aspace_.get(), 0, 0, 2 * kPageSize, kRW, 0, true, false);
+  ASSERT_TRUE(addr.ok());
+  EXPECT_TRUE(aspace_->PastObjectEnd(addr.value()));
+  EXPECT_EQ(Touch(*aspace_, addr.value(), vm::Access::kRead).error(), Error::kNoDeviceOrAddress);
+  Write(*v, 10, "x");  // a write(2) past the end grows the file and the limit
+  EXPECT_FALSE(aspace_->PastObjectEnd(addr.value()));
+  EXPECT_EQ(MustRead(*aspace_, addr.value() + 10), 'x');
+  EXPECT_TRUE(aspace_->PastObjectEnd(addr.value() + kPageSize));
 }
 
 TEST_F(MemfdTest, SealsForbidWhatTheyName) {

@@ -62,8 +62,12 @@ bool OnPageFault(const hal::PageFaultInfo& info) {
 void OnUserFault(hal::UserFrame* frame, const hal::UserFault& fault) {
   sched::Thread* t = sched::Current();
   Process* p = t->process();
-  const FaultSignal outcome = SignalFor(fault.kind);
+  FaultSignal outcome = SignalFor(fault.kind);
   const bool page_fault = fault.kind == hal::FaultKind::kPageFault;
+  // A memfd mapping past the file's end: SIGBUS (BUS_ADRERR), as Linux.
+  const bool past_end =
+      page_fault && p->aspace() != nullptr && p->aspace()->PastObjectEnd(fault.address);
+  if (past_end) outcome = {linux_abi::kSigBus, "access past the end of a mapped file"};
   if (SignalsOf(t) != nullptr) {
     // POSIX: the fault becomes a signal; a handler may catch it. Report it
     // when it will kill the process (no handler).
@@ -72,8 +76,9 @@ void OnUserFault(hal::UserFrame* frame, const hal::UserFault& fault) {
     bool mapped =
         page_fault &&
         (fault.page.present || (p->aspace() != nullptr && p->aspace()->Query(fault.address).ok()));
-    int code = page_fault ? (mapped ? linux_abi::kSegvAccErr : linux_abi::kSegvMapErr)
-                          : linux_abi::kSiKernel;
+    int code = past_end     ? linux_abi::kBusAdrErr
+               : page_fault ? (mapped ? linux_abi::kSegvAccErr : linux_abi::kSegvMapErr)
+                            : linux_abi::kSiKernel;
     RaiseFaultSignal(outcome.signal, code, page_fault ? fault.address : hal::UserPc(frame));
     bool caught;
     {

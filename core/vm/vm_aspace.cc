@@ -503,6 +503,15 @@ kstd::Result<void> VmAspace::HandlePageFault(uint64_t addr, Access access, bool 
   return region->vmo->FaultIn(*region, kstd::AlignDown(addr, kPageSize), access);
 }
 
+bool VmAspace::PastObjectEnd(uint64_t addr) const {
+  if (addr >= kUserEnd) return false;
+  SpinLockGuard hold(lock_);
+  const VmMapping* region = regions_.Find(addr);
+  if (region == nullptr || region->is_guard()) return false;
+  return region->vmo->PastFaultLimit(region->vmo_offset +
+                                     (kstd::AlignDown(addr, kPageSize) - region->base));
+}
+
 kstd::Result<RefPtr<VmAspace>> VmAspace::Fork() {
   // Declared before the lock guard: on failure it is destroyed after unlocking.
   RefPtr<VmAspace> child = TRY(Create(pmm_, kernel_, tlb_hook_));

@@ -199,6 +199,9 @@ class VmAspace final : public kstd::RefCounted<VmAspace> {
 
   /// The region containing `addr`. Errors: kNotFound.
   kstd::Result<RegionInfo> Query(uint64_t addr) const;
+  /// Whether `addr` is mapped but past its memory object's fault limit (a
+  /// memfd mapping past the file's end): the fault is SIGBUS, not SIGSEGV.
+  bool PastObjectEnd(uint64_t addr) const;
   /// The lowest region ending above `addr` (to walk all regions, e.g. for
   /// /proc/<pid>/maps), with the translation of its first page.
   /// Errors: kNotFound (none).

@@ -278,9 +278,24 @@ kstd::Result<PhysAddr> VmObject::WritablePageLocked(uint64_t index) {
   return copy;
 }
 
+void VmObject::SetFaultLimit(uint64_t bytes) {
+  SpinLockGuard guard(lock_);
+  const uint64_t limit = bytes >= kMaxSize ? kNoFaultLimit : kstd::AlignUp(bytes, kPageSize);
+  if (limit < size_ && limit < fault_limit_) {
+    UnmapLocked(limit, (fault_limit_ < size_ ? fault_limit_ : size_) - limit);
+  }
+  fault_limit_ = limit;
+}
+
+bool VmObject::PastFaultLimit(uint64_t offset) const {
+  SpinLockGuard guard(lock_);
+  return offset >= fault_limit_;
+}
+
 kstd::Result<void> VmObject::FaultIn(const VmMapping& mapping, uint64_t virt, Access access) {
   SpinLockGuard guard(lock_);
   const uint64_t offset = mapping.vmo_offset + (virt - mapping.base);
+  if (offset >= fault_limit_) return Error::kNoDeviceOrAddress;
   PageAttrs attrs = UserPageAttrs(mapping.prot, cache_);
   if (physical_) return mapping.page_table->MapPage(virt, phys_base_ + offset, attrs);
   const uint64_t index = offset / kPageSize;

@@ -110,6 +110,16 @@ class VmObject final : public KernelObject {
   /// kNotSupported (physical VMO), kNoMemory.
   kstd::Result<void> Grow(uint64_t new_size);
 
+  /// Pages at or past byte `bytes` (rounded up to a page) may not be
+  /// faulted in: the file's end of a memfd, whose mappings past it raise
+  /// SIGBUS as Linux's shmem does (FaultIn gives kNoDeviceOrAddress). Pages
+  /// already mapped there are unmapped. kNoFaultLimit (the default) lifts
+  /// it. Takes this VMO's lock.
+  static constexpr uint64_t kNoFaultLimit = ~uint64_t{0};
+  void SetFaultLimit(uint64_t bytes);
+  /// Whether byte `offset` is at or past the fault limit.
+  bool PastFaultLimit(uint64_t offset) const;
+
   /// Mappings registered (for tests and diagnostics).
   size_t mapping_count() const;
   /// Shared mappings that are or may become writable (not kMapNoWrite):
@@ -134,7 +144,8 @@ class VmObject final : public KernelObject {
   void ProtectMapping(VmMapping* mapping, Prot prot);
   /// Maps the page of `mapping` containing `virt` (page aligned) for `access`,
   /// committing a zero page or breaking copy-on-write as needed. The mapping's
-  /// protection has been checked. Errors: kNoMemory.
+  /// protection has been checked. Errors: kNoMemory, kNoDeviceOrAddress
+  /// (past the fault limit).
   kstd::Result<void> FaultIn(const VmMapping& mapping, uint64_t virt, Access access);
 
   // --- Helpers; lock_ held. ---
@@ -158,6 +169,7 @@ class VmObject final : public KernelObject {
   mm::PageAllocator* pmm_ = nullptr;  // anonymous VMOs, and owned contiguous runs
   PageTree pages_;                    // anonymous VMOs; guarded by lock_
   MappingList mappings_ GUARDED_BY(lock_);
+  uint64_t fault_limit_ GUARDED_BY(lock_) = kNoFaultLimit;  // page aligned, or kNoFaultLimit
 };
 
 }  // namespace core::vm

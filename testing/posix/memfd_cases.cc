@@ -319,6 +319,61 @@ const char* MemfdFallocate() {
 
 }  // namespace
 
+void* volatile g_bus_address = nullptr;  // where the SIGBUS case touches
+
+// A shared mapping of a memfd past the file's end: a touch of a page wholly
+// past it raises SIGBUS (BUS_ADRERR, si_addr the address), while the last
+// partial page reads zeros past the end; a shrink makes mapped pages past
+// the new end fault too (shmem's rules).
+const char* MemfdMappingPastTheEndRaisesSigbus() {
+  int fd = MemfdCreate("bus", 0);
+  CHECK(fd >= 0);
+  const long page = sysconf(_SC_PAGESIZE);
+  CHECK_OK(ftruncate(fd, page + 10));
+  auto* map = static_cast<volatile char*>(
+      mmap(nullptr, 3 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+  CHECK(map != MAP_FAILED);
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    if (map[page + 100] != 0) _exit(10);  // the last page: zeros past the end
+    map[page + 5] = 'x';
+    struct sigaction sa = {};
+    sa.sa_flags = SA_SIGINFO;
+    sa.sa_sigaction = [](int sig, siginfo_t* info, void* ctx) {
+      (void)ctx;
+      const bool as_linux =
+          sig == SIGBUS && info->si_code == BUS_ADRERR && info->si_addr == g_bus_address;
+      _exit(as_linux ? 0 : 13);
+    };
+    sigaction(SIGBUS, &sa, nullptr);
+    g_bus_address = const_cast<char*>(map + 2 * page + 1);
+    (void)map[2 * page + 1];  // wholly past the end
+    _exit(11);
+  }
+  int status = 0;
+  CHECK(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK_EQ(WEXITSTATUS(status), 0);
+  char c = 0;
+  CHECK(pread(fd, &c, 1, page + 5) == 1 && c == 'x');  // the child's store is in the file
+  // Without a handler SIGBUS kills; after a shrink the second page faults too.
+  CHECK_OK(ftruncate(fd, 10));
+  child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    (void)map[page + 5];
+    _exit(12);
+  }
+  CHECK(waitpid(child, &status, 0) == child);
+  CHECK(WIFSIGNALED(status));
+  CHECK_EQ(WTERMSIG(status), SIGBUS);
+  CHECK(map[5] == 0);  // the first page is still inside the file
+  munmap(const_cast<char*>(map), 3 * page);
+  close(fd);
+  return nullptr;
+}
+
 extern const Case kMemfdCases[] = {
     {"memfd_read_write_seek_stat", MemfdReadWriteSeekStat},
     {"memfd_flags_and_name", MemfdFlagsAndName},
@@ -330,6 +385,7 @@ extern const Case kMemfdCases[] = {
     {"memfd_seal_future_write", MemfdSealFutureWrite},
     {"memfd_noexec_seal", MemfdNoexecSeal},
     {"memfd_fallocate", MemfdFallocate},
+    {"memfd_mapping_past_the_end_sigbus", MemfdMappingPastTheEndRaisesSigbus},
 };
 const int kMemfdCaseCount = sizeof kMemfdCases / sizeof kMemfdCases[0];
 
