@@ -2,8 +2,9 @@
 # Installs what building, booting and testing Tessera needs on Debian 12, and
 # nothing else. Idempotent: packages already present are not touched, and a
 # machine that has everything runs no apt-get at all. Runs as root or via sudo.
-# Then unpacks lwIP's Debian source package into $LWIP_DIR (see fetch_lwip
-# below), again only when it is not there already, verified.
+# Then unpacks Debian's source packages of lwIP and busybox into /opt/tessera
+# (see fetch_source below), again only when they are not there already,
+# verified.
 set -euo pipefail
 
 PACKAGES=(
@@ -19,7 +20,7 @@ PACKAGES=(
   e2fsck-static                            # /sbin/e2fsck in Tessera's root file system
   fakeroot                                 # file owners in the initramfs and disk images
   python3 clang-format                     # ci/check_layers.py, ci/check_format.sh
-  dpkg-dev debian-archive-keyring          # dpkg-source and the key for lwIP's source
+  dpkg-dev debian-archive-keyring          # dpkg-source and the archive key for the source packages
   xz-utils                                 # lwIP's source tarballs
 )
 
@@ -49,24 +50,31 @@ else
   echo "bootstrap: packages installed"
 fi
 
-# lwIP 2.1.3 from Debian's source package lwip_2.1.3+dfsg1-2, unpacked with
-# its Debian patches applied by dpkg-source into $LWIP_DIR, which the WORKSPACE
-# names as the local repository @lwip (third_party/lwip/README.md). No lwIP
-# file is kept in this repository. apt's own source machinery fetches it with
-# a private list directory and a deb-src line derived from the machine's
-# configured Debian archive (the URI its main component comes from), so the
-# system's apt configuration is read, never changed. Pinned: the .dsc by its
-# SHA-256 here, the tarballs by the .dsc's Checksums-Sha256, and the unpacked
-# tree by LWIP_TREE_SHA256 (sha256 of the sorted `sha256sum` list of its
-# files), which is also how a present tree is judged.
+# Source packages from Debian, unpacked with their Debian patches applied by
+# dpkg-source into /opt/tessera/<name>-<version>, which the WORKSPACE names as
+# local repositories; no file of theirs is kept in this repository:
+#   lwIP 2.1.3 (lwip_2.1.3+dfsg1-2): the network server's protocol engine,
+#     @lwip (third_party/lwip/README.md);
+#   busybox 1.35.0 (busybox_1.35.0-4+deb12u1, the source of the busybox-static
+#     the root file system runs): its adduser, addgroup, deluser and delgroup,
+#     which Debian's configuration leaves out, built as @busybox_src
+#     (third_party/busybox/README.md).
+# apt's own source machinery fetches each with a private list directory and a
+# deb-src line derived from the machine's configured Debian archive (the URI
+# its main component comes from), so the system's apt configuration is read,
+# never changed. Pinned: the .dsc by its SHA-256 here, the tarballs by the
+# .dsc's Checksums-Sha256, and the unpacked tree by its tree hash (sha256 of
+# the sorted `sha256sum` list of its files), which is also how a present tree
+# is judged.
 LWIP_VERSION=2.1.3+dfsg1-2
-LWIP_DSC=lwip_${LWIP_VERSION}.dsc
 LWIP_DSC_SHA256=8d8f944db8e6d542fc2d6f01559078fb1b5dda71651c67ee5fa3571ed1342c50
 LWIP_TREE_SHA256=adb9ccefe78e44df7daa0845d7709ace0b149bee1733df30707e6edb3978d47c
-LWIP_DIR=/opt/tessera/lwip-${LWIP_VERSION}
+BUSYBOX_VERSION=1.35.0-4+deb12u1
+BUSYBOX_DSC_SHA256=9c01fe128b0eeded371c70e37d474fdb5055f71b5d0a778db44c6b0c62d3a7fa
+BUSYBOX_TREE_SHA256=4da0d8c7a2ecec985102fe661a6e4468c6a46d572d391cb5a530240dc57034f4
 
-lwip_fail() {
-  echo "bootstrap: lwIP: $*" >&2
+source_fail() {
+  echo "bootstrap: $SOURCE_NAME: $*" >&2
   exit 1
 }
 
@@ -76,17 +84,22 @@ tree_sha256() {
     sha256sum | cut -d' ' -f1
 }
 
-fetch_lwip() {
-  if [ -d "$LWIP_DIR" ]; then
-    if [ "$(tree_sha256 "$LWIP_DIR")" = "$LWIP_TREE_SHA256" ]; then
-      echo "bootstrap: lwIP $LWIP_VERSION present in $LWIP_DIR"
+# fetch_source NAME EPOCH VERSION DSC_SHA256 TREE_SHA256: Debian's source
+# package NAME=[EPOCH:]VERSION, unpacked into /opt/tessera/NAME-VERSION.
+fetch_source() {
+  SOURCE_NAME=$1
+  local epoch=$2 version=$3 dsc_sha256=$4 tree_sha256=$5
+  local dsc="${SOURCE_NAME}_${version}.dsc" dir="/opt/tessera/${SOURCE_NAME}-${version}"
+  if [ -d "$dir" ]; then
+    if [ "$(tree_sha256 "$dir")" = "$tree_sha256" ]; then
+      echo "bootstrap: $SOURCE_NAME $version present in $dir"
       return 0
     fi
-    echo "bootstrap: lwIP: $LWIP_DIR does not match its pinned hash; unpacking it again" >&2
+    echo "bootstrap: $SOURCE_NAME: $dir does not match its pinned hash; unpacking it again" >&2
   fi
   local codename uri work
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-  [ -n "$codename" ] || lwip_fail "no VERSION_CODENAME in /etc/os-release"
+  [ -n "$codename" ] || source_fail "no VERSION_CODENAME in /etc/os-release"
   # The archive this machine's apt uses for <codename>: the URI before
   # "/dists/<codename>/InRelease" in what `apt-get update` would fetch
   # (printed, not fetched; needs no lists), else apt-cache policy's
@@ -96,7 +109,7 @@ fetch_lwip() {
   if [ -z "$uri" ]; then
     uri=$(apt-cache policy | awk -v s="$codename/main" '$3 == s && $NF == "Packages" { print $2; exit }')
   fi
-  [ -n "$uri" ] || lwip_fail "apt has no '$codename' Debian archive configured"
+  [ -n "$uri" ] || source_fail "apt has no '$codename' Debian archive configured"
   work=$(mktemp -d)
   # shellcheck disable=SC2064
   trap "rm -rf '$work'" EXIT
@@ -105,35 +118,39 @@ fetch_lwip() {
     >"$work/sources.list"
   local apt_opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
     -o "Dir::State::Lists=$work/lists" -o "APT::Sandbox::User=root")
-  echo "bootstrap: fetching lwip=$LWIP_VERSION (deb-src $uri $codename main)"
-  apt-get "${apt_opts[@]}" -qq update || lwip_fail "apt-get update of the deb-src list failed"
-  (cd "$work/dl" && apt-get "${apt_opts[@]}" -qq source --download-only "lwip=$LWIP_VERSION") ||
-    lwip_fail "apt-get source --download-only lwip=$LWIP_VERSION failed"
-  [ -f "$work/dl/$LWIP_DSC" ] || lwip_fail "$LWIP_DSC was not downloaded"
-  echo "$LWIP_DSC_SHA256  $work/dl/$LWIP_DSC" | sha256sum --quiet -c - ||
-    lwip_fail "$LWIP_DSC does not match its pinned SHA-256 $LWIP_DSC_SHA256"
+  local wanted="$SOURCE_NAME=${epoch:+$epoch:}$version"
+  echo "bootstrap: fetching $wanted (deb-src $uri $codename main)"
+  apt-get "${apt_opts[@]}" -qq update || source_fail "apt-get update of the deb-src list failed"
+  (cd "$work/dl" && apt-get "${apt_opts[@]}" -qq source --download-only "$wanted") ||
+    source_fail "apt-get source --download-only $wanted failed"
+  [ -f "$work/dl/$dsc" ] || source_fail "$dsc was not downloaded"
+  echo "$dsc_sha256  $work/dl/$dsc" | sha256sum --quiet -c - ||
+    source_fail "$dsc does not match its pinned SHA-256 $dsc_sha256"
   # Every file of the .dsc's Checksums-Sha256 section: " <sha256> <size> <name>".
   local files
   files=$(awk '/^Checksums-Sha256:/ { on = 1; next } /^[^ ]/ { on = 0 } on && NF == 3 { print $1 "  " $3 }' \
-    "$work/dl/$LWIP_DSC")
-  [ "$(echo "$files" | grep -c .)" -ge 2 ] || lwip_fail "$LWIP_DSC lists no Checksums-Sha256 files"
+    "$work/dl/$dsc")
+  [ "$(echo "$files" | grep -c .)" -ge 2 ] || source_fail "$dsc lists no Checksums-Sha256 files"
   (cd "$work/dl" && echo "$files" | sha256sum --quiet -c -) ||
-    lwip_fail "a file of $LWIP_DSC does not match its Checksums-Sha256"
+    source_fail "a file of $dsc does not match its Checksums-Sha256"
   # --no-check: the checksums are verified above; the maintainer's signature
   # would need debian-keyring, and the .dsc's own pin covers it.
-  dpkg-source --no-check -x "$work/dl/$LWIP_DSC" "$work/lwip" >/dev/null ||
-    lwip_fail "dpkg-source -x $LWIP_DSC failed"
+  dpkg-source --no-check -x "$work/dl/$dsc" "$work/tree" >/dev/null ||
+    source_fail "dpkg-source -x $dsc failed"
   local got
-  got=$(tree_sha256 "$work/lwip")
-  [ "$got" = "$LWIP_TREE_SHA256" ] ||
-    lwip_fail "the unpacked tree hashes to $got, not the pinned $LWIP_TREE_SHA256"
-  $sudo mkdir -p "$(dirname "$LWIP_DIR")" || lwip_fail "cannot create $(dirname "$LWIP_DIR")"
-  $sudo rm -rf "$LWIP_DIR.new" "$LWIP_DIR" &&
-    $sudo cp -a "$work/lwip" "$LWIP_DIR.new" &&
-    $sudo chmod -R a+rX "$LWIP_DIR.new" &&
-    $sudo mv "$LWIP_DIR.new" "$LWIP_DIR" || lwip_fail "cannot install $LWIP_DIR"
-  echo "bootstrap: lwIP $LWIP_VERSION unpacked in $LWIP_DIR"
+  got=$(tree_sha256 "$work/tree")
+  [ "$got" = "$tree_sha256" ] ||
+    source_fail "the unpacked tree hashes to $got, not the pinned $tree_sha256"
+  $sudo mkdir -p "$(dirname "$dir")" || source_fail "cannot create $(dirname "$dir")"
+  $sudo rm -rf "$dir.new" "$dir" &&
+    $sudo cp -a "$work/tree" "$dir.new" &&
+    $sudo chmod -R a+rX "$dir.new" &&
+    $sudo mv "$dir.new" "$dir" || source_fail "cannot install $dir"
+  rm -rf "$work"
+  trap - EXIT
+  echo "bootstrap: $SOURCE_NAME $version unpacked in $dir"
 }
 
-fetch_lwip
+fetch_source lwip "" "$LWIP_VERSION" "$LWIP_DSC_SHA256" "$LWIP_TREE_SHA256"
+fetch_source busybox 1 "$BUSYBOX_VERSION" "$BUSYBOX_DSC_SHA256" "$BUSYBOX_TREE_SHA256"
 echo "bootstrap: done"

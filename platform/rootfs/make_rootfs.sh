@@ -4,7 +4,8 @@
 # (the initramfs GRUB loads next to the kernel):
 #   /bin/busybox and a symbolic link for every applet it has (as Debian's
 #   busybox-static installs them: /bin, /sbin, /usr/bin, /usr/sbin),
-#   each DEST=FILE program (e.g. bin/posixtest=...), /etc (passwd, group,
+#   each DEST=FILE program (e.g. bin/posixtest=...; a bin/busybox-NAME is a
+#   multi-call binary whose applets get links too), /etc (passwd, group,
 #   hostname, profile, motd), and the empty mount points /dev /proc /tmp.
 # Every file is owned by root except the normal user's home, /home/user
 # (uid 1000, /etc/passwd); /etc/shadow is root's only. Fixed timestamps
@@ -36,6 +37,20 @@ for spec in "$@"; do
   dest="${spec%%=*}"; src="${spec#*=}"
   mkdir -p "$stage/$(dirname "$dest")"
   install -m 0755 "$src" "$stage/$dest"
+done
+# Further multi-call binaries (bin/busybox-users: the user and group applets
+# built from Debian's busybox source, third_party/busybox): a link per applet,
+# none taking the place of one of Debian's busybox.
+for multi in "$stage"/bin/busybox-*; do
+  [ -x "$multi" ] || continue
+  for applet in $("$multi" --list-full); do
+    if [ -e "$stage/$applet" ] || [ -L "$stage/$applet" ]; then
+      echo "make_rootfs.sh: /$applet is in two binaries" >&2
+      exit 1
+    fi
+    mkdir -p "$stage/$(dirname "$applet")"
+    ln -s "/bin/$(basename "$multi")" "$stage/$applet"
+  done
 done
 cp "$here"/etc/* "$stage/etc/"
 chmod 0644 "$stage"/etc/*

@@ -5,8 +5,9 @@
 # and the user is refused what Linux refuses (root's files and directories,
 # signalling init, mount, sethostname, /proc/1/environ, another
 # user's file in sticky /tmp) and allowed the rest (its home, its own
-# files, /proc/self); a second user by hand (Debian's busybox has no
-# adduser), passwd, login -f; the ids show in id and /proc/self/status.
+# files, /proc/self); a second user with adduser, groups with addgroup and
+# delgroup, deluser, passwd, login -f; the ids show in id and
+# /proc/self/status.
 # On the host: e2fsck -fn, and the user's file on disk
 # belongs to uid 1000.
 #   users_test.sh ISO RUNNER ROOT_IMAGE
@@ -42,9 +43,13 @@ if booted_to_disk; then
   run home "$(u 'cd && echo hello > note && cat note && ls -ln note')"
   run sticky "echo root > /tmp/rootfile; $(u 'rm -f /tmp/rootfile'); cat /tmp/rootfile"
   run own-tmp "$(u 'echo mine > /tmp/userfile && rm /tmp/userfile')"
-  # Debian's busybox has no adduser: a second user by hand, as root would.
-  run bob "echo bob:x:1001:1001::/home/bob:/bin/sh >> /etc/passwd && echo bob:x:1001: >> /etc/group &&
-    mkdir /home/bob && chown bob:bob /home/bob && su bob -c 'id; cd; touch f; ls -ln f'; $(u 'ls /home/bob; touch /home/bob/x')"
+  # A second user with adduser (busybox's, built from Debian's source), then
+  # groups with addgroup/delgroup, then deluser.
+  run bob "adduser -D -g Bob bob; echo rc=\$?; grep ^bob: /etc/passwd /etc/group; grep -c '^bob:!:' /etc/shadow;
+    ls -ldn /home/bob; su bob -c 'id; cd; touch f; ls -ln f'; $(u 'ls /home/bob; touch /home/bob/x')"
+  run groups "addgroup crew && addgroup bob crew && id bob; delgroup bob crew && id bob; delgroup crew; grep -c ^crew: /etc/group"
+  run deluser "deluser bob; echo rc=\$?; grep -c ^bob: /etc/passwd /etc/shadow /etc/group; id bob"
+  run user-adduser "$(u 'adduser -D eve')"
   run passwd "grep ^user: /etc/shadow | cut -d: -f2 > /tmp/before; printf 'n3w-Secret\\nn3w-Secret\\n' | passwd user;
     echo rc=\$?; grep ^user: /etc/shadow | cut -d: -f2 | cmp -s - /tmp/before; echo changed=\$?"
   # login -f (pre-authenticated, root only) starts the user's login shell on
@@ -84,9 +89,20 @@ check "the user writes in its home; the file is its own" \
 check "sticky /tmp: the user cannot remove root's file, and it is still there" \
   bash -c 'grep -qx rc=1 <<< "$1" && grep -qx root <<< "$1"' _ "$(section sticky)"
 check "the user makes and removes its own file in /tmp" in_section own-tmp '^rc=0$'
-check "a second user, bob, works in his home; user cannot write there" \
+check "adduser -D bob: uid and group 1001, home /home/bob, a locked password" \
+  bash -c 'grep -qx rc=0 <<< "$1" && grep -qx "/etc/passwd:bob:x:1001:1001:Bob:/home/bob:/bin/sh" <<< "$1" &&
+    grep -qx "/etc/group:bob:x:1001:" <<< "$1" && grep -qx 1 <<< "$1" &&
+    grep -qE "^d[rwxs-]{9} +[0-9]+ 1001 +1001 .* /home/bob$" <<< "$1"' _ "$(section bob)"
+check "bob works in his home; user cannot write there" \
   bash -c 'grep -qE "^uid=1001\(bob\) gid=1001\(bob\)" <<< "$1" && grep -qE "^-rw-r--r-- +1 1001 +1001 .* f$" <<< "$1" &&
     grep -q "Permission denied" <<< "$1" && grep -qx rc=1 <<< "$1"' _ "$(section bob)"
+check "addgroup bob crew puts bob in crew; delgroup bob crew takes him out; delgroup crew" \
+  bash -c 'grep -qE "^uid=1001\(bob\) gid=1001\(bob\) groups=1001\(bob\),1002\(crew\)$" <<< "$1" &&
+    grep -qE "^uid=1001\(bob\) gid=1001\(bob\) groups=1001\(bob\)$" <<< "$1" && grep -qx 0 <<< "$1"' _ "$(section groups)"
+check "deluser bob: gone from passwd, shadow and group" \
+  bash -c 'grep -qx rc=0 <<< "$1" && grep -qx "/etc/passwd:0" <<< "$1" && grep -qx "/etc/shadow:0" <<< "$1" &&
+    grep -qx "/etc/group:0" <<< "$1" && grep -q "unknown user" <<< "$1"' _ "$(section deluser)"
+check "a user's adduser is refused" in_section user-adduser 'rc=1'
 check "root sets the user's password with passwd" \
   bash -c 'grep -qx rc=0 <<< "$1" && grep -qx changed=1 <<< "$1"' _ "$(section passwd)"
 check "login -f user: a login shell as uid 1000 in /home/user" \
