@@ -38,9 +38,9 @@ for spec in "$@"; do
   mkdir -p "$stage/$(dirname "$dest")"
   install -m 0755 "$src" "$stage/$dest"
 done
-# Further multi-call binaries (bin/busybox-users: the user and group applets
-# built from Debian's busybox source, third_party/busybox): a link per applet,
-# none taking the place of one of Debian's busybox.
+# Further multi-call binaries (bin/busybox-extra: the applets Debian's busybox
+# configuration leaves out, built from its source, third_party/busybox): a
+# link per applet, none taking the place of one of Debian's busybox.
 for multi in "$stage"/bin/busybox-*; do
   [ -x "$multi" ] || continue
   for applet in $("$multi" --list-full); do

@@ -454,10 +454,19 @@ def run_socket_checks(cmd):
     cmd("logread shows what logger sent", "logger -t ring hi-ring; sleep 1; logread | grep -c 'ring: hi-ring'",
         lambda l: l == ["1"])
     # /proc/sysvipc lists the ring's segment and semaphore set (busybox's
-    # key "GENA", 0x414e4547; Debian's busybox has no ipcs applet).
+    # key "GENA", 0x414e4547), and so does busybox's ipcs (built from
+    # Debian's busybox source: Debian's configuration leaves it out), which
+    # asks shmctl/semctl (SHM_INFO, SHM_STAT, SEM_STAT) and msgctl IPC_INFO.
     cmd("/proc/sysvipc shows syslogd's shared memory and semaphores",
         "grep -c '^ *1095648583 ' /proc/sysvipc/shm /proc/sysvipc/sem",
         lambda l: l == ["/proc/sysvipc/shm:1", "/proc/sysvipc/sem:1"])
+    cmd("ipcs -m and ipcs -s show syslogd's segment and semaphore set",
+        "ipcs -m | grep -c '^0x414e4547 '; ipcs -s | grep -c '^0x414e4547 '",
+        lambda l: l == ["1", "1"])
+    cmd("ipcs -l shows the message limits (kernel.msgmax, msgmnb, msgmni)",
+        "ipcs -l | grep -E '^(max queues|max size of m|default max)'",
+        lambda l: l == ["max queues system wide = 32000", "max size of message (bytes) = 8192",
+                        "default max size of queue (bytes) = 16384"])
     cmd("syslogd -C ends on SIGTERM", "killall syslogd; sleep 1; pidof syslogd; echo rc=$?",
         lambda l: l == ["rc=1"])
 

@@ -1,9 +1,10 @@
 #!/bin/bash
-# build_user_applets.sh OUT SOURCE_MAKEFILE
-# Builds busybox's user and group applets (adduser, addgroup, deluser,
-# delgroup) from Debian's busybox source tree (the directory of
-# SOURCE_MAKEFILE) as one static multi-call binary OUT, linked with musl:
-# Debian's own configuration leaves these applets out. The configuration is
+# build_extra_applets.sh OUT SOURCE_MAKEFILE
+# Builds the busybox applets Debian's own configuration leaves out that
+# Tessera's root file system wants — the user and group applets (adduser,
+# addgroup, deluser, delgroup) and System V IPC's ipcs and ipcrm — from
+# Debian's busybox source tree (the directory of SOURCE_MAKEFILE) as one
+# static multi-call binary OUT, linked with musl. The configuration is
 # busybox's allnoconfig plus the options below (passwd/group/shadow handled
 # by busybox itself, so no NSS), made in a copy of the tree.
 set -euo pipefail
@@ -26,7 +27,7 @@ make -s allnoconfig >/dev/null
 sed -i -e 's/^CONFIG_SH_IS_ASH=y$/# CONFIG_SH_IS_ASH is not set/' \
   -e 's/^# CONFIG_SH_IS_NONE is not set$/CONFIG_SH_IS_NONE=y/' .config
 enable BUSYBOX FEATURE_INSTALLER STATIC LONG_OPTS FEATURE_SHADOWPASSWDS USE_BB_PWD_GRP USE_BB_SHADOW \
-  ADDUSER ADDGROUP DELUSER DELGROUP
+  ADDUSER ADDGROUP DELUSER DELGROUP IPCS IPCRM
 enable FEATURE_ADDUSER_TO_GROUP FEATURE_DEL_USER_FROM_GROUP
 # Debian's ranges for new ids (its busybox config).
 sed -i -e 's/^CONFIG_LAST_ID=.*/CONFIG_LAST_ID=60000/' \
@@ -34,11 +35,11 @@ sed -i -e 's/^CONFIG_LAST_ID=.*/CONFIG_LAST_ID=60000/' \
   -e 's/^CONFIG_LAST_SYSTEM_ID=.*/CONFIG_LAST_SYSTEM_ID=999/' .config
 { yes "" || true; } | make -s oldconfig >/dev/null
 for option in ADDUSER ADDGROUP DELUSER DELGROUP FEATURE_ADDUSER_TO_GROUP \
-  FEATURE_DEL_USER_FROM_GROUP STATIC USE_BB_PWD_GRP; do
-  grep -qx "CONFIG_$option=y" .config || { echo "build_user_applets.sh: CONFIG_$option did not stick" >&2; exit 1; }
+  FEATURE_DEL_USER_FROM_GROUP IPCS IPCRM STATIC USE_BB_PWD_GRP; do
+  grep -qx "CONFIG_$option=y" .config || { echo "build_extra_applets.sh: CONFIG_$option did not stick" >&2; exit 1; }
 done
 if grep -qE '^CONFIG_(SHELL_ASH|SHELL_HUSH)=y' .config; then
-  echo "build_user_applets.sh: a shell crept into the configuration" >&2
+  echo "build_extra_applets.sh: a shell crept into the configuration" >&2
   exit 1
 fi
 make -s -j"$(nproc)" CC=musl-gcc HOSTCC=gcc busybox >/dev/null
