@@ -17,6 +17,8 @@
 #include "core/fs/remote_mounts.h"
 #include "core/ipc/channel.h"
 #include "core/kernel/log.h"
+#include "core/sched/scheduler.h"
+#include "core/sched/thread.h"
 #include "core/syscall/mount_agent.h"
 #include "core/syscall/sys_common.h"
 #include "core/syscall/sys_credentials.h"
@@ -245,7 +247,27 @@ kstd::Result<void> FinishUnmount(vfs::FileSystem* fs) {
   return kstd::Ok();
 }
 
-void OnNamespaceUnmounted(vfs::FileSystem* fs) { (void)FinishUnmount(fs); }
+// A namespace's death unmounts in its last process's exit (or the close of
+// its last ns file), where a wait for the server could be cut short (a
+// dying thread is being killed): the flush runs in a kernel thread of its
+// own, which holds a reference to the file system.
+void UnmountThread(void* arg) {
+  kstd::RefPtr<vfs::FileSystem> fs = kstd::AdoptRef(static_cast<vfs::FileSystem*>(arg));
+  (void)FinishUnmount(fs.get());
+  fs.reset();
+  sched::ExitCurrent();
+}
+
+void OnNamespaceUnmounted(vfs::FileSystem* fs) {
+  kstd::RefPtr<vfs::FileSystem> held = kstd::RefPtr<vfs::FileSystem>::FromRaw(fs);
+  auto thread = sched::Thread::Create("unmount", nullptr, UnmountThread, held.get());
+  if (thread.is_error()) {
+    (void)FinishUnmount(fs);  // out of memory: here, then (the server still stops)
+    return;
+  }
+  (void)held.leak_ref();  // the thread's now
+  sched::Start(thread.value().get());
+}
 
 }  // namespace
 

@@ -13,7 +13,8 @@
 # an ext2 server that mount there), /proc/mounts, a known file read, new
 # files written, mount namespaces (busybox unshare -m: a tmpfs seen inside
 # only, an umount of the copied ext2 mount that leaves the parent's and its
-# server up; nsenter into a running one), umount refused while a cwd is
+# server up; nsenter into a running one; an agent mount inside one, whose
+# server stops when the namespace dies), umount refused while a cwd is
 # inside, a second mount of the
 # same disk refused, sync, umount (the server flushes and exits, init reaps
 # it and its driver), mount -o ro (writes give EROFS), umount, poweroff.
@@ -77,6 +78,8 @@ if booted_to_disk; then
     echo nsenter-rc=$?; kill $!; wait; echo after-kill=$(grep -c "^held " /proc/mounts)'
   run busy 'cd /mnt/d2 && umount /mnt/d2; echo busy-rc=$?; cd /; mount -t ext2 /dev/vdb /tmp; echo again-rc=$?'
   run umount 'sync && umount /mnt/d2 && echo umount-ok; grep -c " /mnt/d2 " /proc/mounts; sleep 2'
+  run nsagent 'unshare -m sh -c "mount -t ext2 /dev/vdb /mnt/d2 && echo ns-agent-mount-ok; grep \" /mnt/d2 \" /proc/mounts;
+      head -1 /mnt/d2/new.txt; echo written-in-a-namespace > /mnt/d2/ns.txt"; echo parent-after=$(grep -c " /mnt/d2 " /proc/mounts); sleep 2'
   run ro 'mount -t ext2 -o ro /dev/vdb /mnt/d2 && echo ro-mount-ok; grep " /mnt/d2 " /proc/mounts;
     cat /mnt/d2/new.txt; md5sum /mnt/d2/dir/big; touch /mnt/d2/probe; echo touch-rc=$?;
     umount /mnt/d2 && echo ro-umount-ok; sleep 2'
@@ -144,6 +147,10 @@ check "sync and umount; the mount is gone" \
 check "the server flushed and exited; init reaped it and the driver" \
   bash -c 'grep -q "^fs: unmounted cleanly$" "$1" && grep -qE "^init: fs_server \(pid [0-9]+\) for /dev/vdb ended with exit code 0$" "$1" &&
     grep -qE "^init: virtio_blk \(pid [0-9]+\) for /dev/vdb ended with exit code 0$" "$1"' _ "$log"
+check "mount -t ext2 in an unshare -m shell: init's server mounts itself in that shell's namespace, not its own; the parent does not see it; the namespace's death flushes and stops the server (the disk mounts again below)" \
+  bash -c 'grep -qx ns-agent-mount-ok <<< "$1" && grep -qx "/dev/vdb /mnt/d2 ext2 rw,relatime 0 0" <<< "$1" &&
+    grep -qx "written by tessera" <<< "$1" && grep -qx parent-after=0 <<< "$1" &&
+    test "$(grep -cE "^init: fs_server \(pid [0-9]+\) for /dev/vdb ended with exit code 0$" "$2")" -ge 3' _ "$(section nsagent)" "$log"
 check "mount -o ro: read-only in /proc/mounts, files read back, writes give EROFS, umount" \
   bash -c 'grep -qx ro-mount-ok <<< "$1" && grep -qx "/dev/vdb /mnt/d2 ext2 ro,relatime 0 0" <<< "$1" &&
     grep -qx "written by tessera" <<< "$1" && grep -q "^$2  /mnt/d2/dir/big$" <<< "$1" &&
@@ -163,11 +170,14 @@ check "fdisk writes an MBR on /dev/vdc; BLKRRPART makes /dev/vdc1 (8 MiB)" \
 check "mke2fs /dev/vdc1, then Debian's e2fsck -n in the guest finds it clean, before and after a mount of the partition wrote a file" \
   bash -c 'grep -qx mke2fs-ok <<< "$1" && grep -qx fsck-rc=0 <<< "$1" && grep -q "^/dev/vdc1 /mnt/d3 ext2 " <<< "$1" &&
     grep -qx d3-ok <<< "$1" && grep -qx fsck2-rc=0 <<< "$1"' _ "$(section mkfs)"
+check "no server's flush failed (a namespace's death flushes in a kernel thread, not the dying one)" lacks "the server's flush failed"
 check "no kernel panic" lacks "KERNEL PANIC|KERNEL EXCEPTION"
 check "QEMU ended by the kernel's power-off (exit 1)" test "$status" -eq 1
 
 disk="$second"
 fsck_disk "of the second disk"
+check "host: debugfs reads /ns.txt, written in a mount namespace whose death unmounted the disk" \
+  bash -c 'test "$(debugfs -R "cat /ns.txt" "$1" 2> /dev/null)" = written-in-a-namespace' _ "$second"
 check "host: debugfs reads /new.txt back" \
   bash -c 'test "$(debugfs -R "cat /new.txt" "$1" 2> /dev/null)" = "written by tessera"' _ "$second"
 debugfs_sums "$big_sum /dir/big"
