@@ -407,6 +407,53 @@ const char* CloneNewnsGivesTheChildACopy() {
   return nullptr;
 }
 
+// An open /proc/<pid>/ns/mnt keeps the namespace, and its mounts, after
+// its last process ended: setns into it then sees the tmpfs that process
+// mounted, from the namespace's root.
+const char* KeptByFileBody() {
+  char m[512], f[600];
+  snprintf(m, sizeof m, "%s", TmpPath("nskept"));
+  snprintf(f, sizeof f, "%s/k-file", m);
+  CHECK(mkdir(m, 0755) == 0 || errno == EEXIST);
+  int ready[2], done[2];
+  CHECK_OK(pipe(ready));
+  CHECK_OK(pipe(done));
+  long pid = syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    close(ready[0]);
+    close(done[1]);
+    bool ok = mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+              mount("posixtest-ns-k", m, "tmpfs", 0, nullptr) == 0 && WriteFile(f, "k", 1, 0644);
+    (void)!write(ready[1], ok ? "y" : "n", 1);
+    char c;
+    (void)!read(done[0], &c, 1);
+    _exit(ok ? 0 : 1);
+  }
+  close(ready[1]);
+  close(done[0]);
+  char answer = 0;
+  CHECK_EQ(read(ready[0], &answer, 1), 1);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/ns/mnt", pid);
+  int kept = open(path, O_RDONLY);
+  close(done[1]);
+  int status;
+  CHECK_EQ(waitpid(static_cast<pid_t>(pid), &status, 0), pid);
+  CHECK(answer == 'y' && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  CHECK(kept >= 0);
+  CHECK_ERRNO(access(f, F_OK), ENOENT);
+  CHECK_OK(setns(kept, 0));
+  close(kept);
+  CHECK_OK(access(f, F_OK));
+  CHECK(MountsHave(0, "posixtest-ns-k"));
+  CHECK_OK(umount(m));
+  CHECK_OK(rmdir(m));
+  return nullptr;
+}
+
+const char* SetnsIntoANamespaceKeptByItsFile() { return InChild(KeptByFileBody); }
+
 void* BlockOnPipe(void* arg) {
   char c;
   (void)!read(*static_cast<int*>(arg), &c, 1);
@@ -472,6 +519,7 @@ extern const Case kNsCases[] = {
     {"newuts_needs_cap_sys_admin", NamespacesNeedCapSysAdmin},
     {"unshare_newns_private_mounts", UnshareNewnsIsPrivate},
     {"clone_newns_child_copy", CloneNewnsGivesTheChildACopy},
+    {"setns_mnt_kept_by_its_file", SetnsIntoANamespaceKeptByItsFile},
     {"unshare_newns_threaded", UnshareNewnsThreaded},
     {"unshare_flag_checks", UnshareFlagChecks},
 };
