@@ -43,7 +43,8 @@ kstd::Result<kstd::RefPtr<vfs::FileSystem>> CreateFileSystem(vfs::Name type, vfs
   }
   if (type == vfs::Name("devtmpfs")) {
     kstd::RefPtr<vfs::RamFs> devfs = DevFsInstance();
-    if (vfs::Mounts().MountIdOf(devfs.get()) != 0) {
+    // In any mount namespace: its options are the one instance's.
+    if (devfs->mount_count() != 0) {
       Log("vfs", "mount: devtmpfs is mounted already; a file system shows at one place only");
       return kstd::Error::kBusy;
     }

@@ -100,7 +100,8 @@ void UserThreadStart(void* arg) {
 // there is no exe link).
 char* MakeExePath(Process* self, const char* path) {
   Process::FsRoots roots = self->fs_roots();
-  return vfs::ResolveExePath(vfs::Mounts(), roots.root.get(), roots.cwd.get(), path);
+  if (!roots.mounts) return nullptr;  // exited
+  return vfs::ResolveExePath(roots.mounts->mounts(), roots.root.get(), roots.cwd.get(), path);
 }
 
 // A new process's pinned-memory budget (abi/tessera/native.h's limits).
@@ -116,7 +117,7 @@ void SetProcessEndHook(ProcessEndHook hook) { g_process_end_hook = hook; }
 
 Process::FsRoots Process::fs_roots() const {
   SpinLockGuard guard(fs_lock_);
-  return FsRoots{root_.ref(), cwd_.ref()};
+  return FsRoots{root_.ref(), cwd_.ref(), mnt_ns_};
 }
 
 kstd::RefPtr<UtsNamespace> Process::uts_namespace() const {
@@ -133,6 +134,44 @@ void Process::SetUtsNamespace(kstd::RefPtr<UtsNamespace> ns) {
     uts_ns_ = kstd::Move(ns);
   }
   // The old one is released here, outside the lock.
+}
+
+kstd::RefPtr<vfs::MountNamespace> Process::mount_namespace() const {
+  SpinLockGuard guard(fs_lock_);
+  return mnt_ns_;
+}
+
+void Process::SetMountNamespace(kstd::RefPtr<vfs::MountNamespace> ns) {
+  kstd::RefPtr<vfs::MountNamespace> old;
+  {
+    SpinLockGuard guard(fs_lock_);
+    if (!mnt_ns_) return;  // exited
+    old = kstd::Move(mnt_ns_);
+    mnt_ns_ = kstd::Move(ns);
+  }
+  // The old one is released here, outside the lock (its death may stop
+  // file-system servers).
+}
+
+kstd::Result<void> Process::EnterMountNamespace(kstd::RefPtr<vfs::MountNamespace> ns) {
+  kstd::RefPtr<vfs::Vnode> root = ns->mounts().Root();
+  if (!root) return kstd::Error::kInvalid;
+  vfs::PinnedVnode pinned_root(root), pinned_cwd(root);
+  kstd::RefPtr<vfs::MountNamespace> old;
+  {
+    SpinLockGuard guard(fs_lock_);
+    if (!mnt_ns_) return kstd::Error::kNotFound;  // exited
+    old = kstd::Move(mnt_ns_);
+    mnt_ns_ = kstd::Move(ns);
+    vfs::PinnedVnode old_root = kstd::Move(root_);
+    vfs::PinnedVnode old_cwd = kstd::Move(cwd_);
+    root_ = kstd::Move(pinned_root);
+    cwd_ = kstd::Move(pinned_cwd);
+    pinned_root = kstd::Move(old_root);
+    pinned_cwd = kstd::Move(old_cwd);
+  }
+  // The old root, cwd and namespace are released here, outside the lock.
+  return kstd::Ok();
 }
 
 kstd::RefPtr<vfs::Vnode> Process::cwd() const {
@@ -422,6 +461,9 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
     child->uts_ns_ = options.uts_namespace != nullptr
                          ? kstd::RefPtr<UtsNamespace>::FromRaw(options.uts_namespace)
                          : uts_ns_;
+    child->mnt_ns_ = options.mount_namespace != nullptr
+                         ? kstd::RefPtr<vfs::MountNamespace>::FromRaw(options.mount_namespace)
+                         : mnt_ns_;
   }
   child->SetCredentials(credentials());
   for (int r = 0; r < linux_abi::kRlimitCount; ++r) child->set_resource_limit(r, resource_limit(r));
@@ -799,11 +841,16 @@ void Process::TearDown() {
   }
   DropAspace(kstd::Move(aspace));
   ReleaseVforkParent();
+  kstd::RefPtr<vfs::MountNamespace> mounts;
   {
     SpinLockGuard guard(fs_lock_);
     cwd_.reset();
     root_.reset();
+    mounts = kstd::Move(mnt_ns_);
   }
+  // Its last process gone, a mount namespace unmounts what it has (after
+  // the cwd and root above, which pinned its file systems).
+  mounts.reset();
   {
     SpinLockGuard guard(lock_);
     terminated_ = true;

@@ -18,6 +18,7 @@
 #include "core/proc/uts_namespace.h"
 #include "core/sched/scheduler.h"
 #include "core/sched/thread.h"
+#include "core/vfs/mount_namespace.h"
 #include "core/vfs/vnode.h"
 #include "core/vm/pinned_quota.h"
 #include "hal/thread.h"
@@ -130,10 +131,12 @@ class Process final : public KernelObject {
   // Each call takes the process's fs lock; both directories are null once the
   // process has exited.
 
-  /// The root and current directories, read together.
+  /// The root and current directories and the mount namespace they are
+  /// walked in, read together (all null once the process has exited).
   struct FsRoots {
     kstd::RefPtr<vfs::Vnode> root;
     kstd::RefPtr<vfs::Vnode> cwd;
+    kstd::RefPtr<vfs::MountNamespace> mounts;
   };
   FsRoots fs_roots() const EXCLUDES(fs_lock_);
   kstd::RefPtr<vfs::Vnode> cwd() const EXCLUDES(fs_lock_);
@@ -152,6 +155,18 @@ class Process final : public KernelObject {
   /// threads share it (Linux keeps one per thread).
   kstd::RefPtr<UtsNamespace> uts_namespace() const EXCLUDES(fs_lock_);
   void SetUtsNamespace(kstd::RefPtr<UtsNamespace> ns) EXCLUDES(fs_lock_);
+  /// The mount namespace (core/vfs/mount_namespace.h) its paths resolve in:
+  /// as for the UTS one (the initial one for processes the kernel starts);
+  /// null once the process has exited (its reference is dropped there, so
+  /// a namespace dies with its last process). One per process.
+  kstd::RefPtr<vfs::MountNamespace> mount_namespace() const EXCLUDES(fs_lock_);
+  /// unshare(CLONE_NEWNS): `ns` (a copy of the current one, so root and
+  /// cwd stay as they are) replaces it.
+  void SetMountNamespace(kstd::RefPtr<vfs::MountNamespace> ns) EXCLUDES(fs_lock_);
+  /// setns(CLONE_NEWNS): moves into `ns`; root and cwd become its root (as
+  /// Linux resets them). Errors: kInvalid (ns has no root), kNotFound (the
+  /// process has exited).
+  kstd::Result<void> EnterMountNamespace(kstd::RefPtr<vfs::MountNamespace> ns) EXCLUDES(fs_lock_);
   /// The credentials (core/posix/credentials.h), one set per process (all
   /// threads share it): a consistent copy. Fork copies them, execve
   /// recomputes them, the set*id calls replace them. init and every process
@@ -251,6 +266,8 @@ class Process final : public KernelObject {
     uint64_t child_set_tid = 0;
     // CLONE_NEWUTS (Clone only): the child's UTS namespace (null: the parent's).
     UtsNamespace* uts_namespace = nullptr;
+    // CLONE_NEWNS (Clone only): the child's mount namespace (null: the parent's).
+    vfs::MountNamespace* mount_namespace = nullptr;
   };
   kstd::Result<kstd::RefPtr<Process>> Clone(const void* frame, const hal::ThreadContext& cpu,
                                             const CloneOptions& options);
@@ -417,6 +434,8 @@ class Process final : public KernelObject {
   vfs::PinnedVnode root_ GUARDED_BY(fs_lock_);
   uint32_t umask_ GUARDED_BY(fs_lock_) = 022;
   kstd::RefPtr<UtsNamespace> uts_ns_ GUARDED_BY(fs_lock_);  // null: the boot one
+  kstd::RefPtr<vfs::MountNamespace> mnt_ns_ GUARDED_BY(fs_lock_) =
+      kstd::RefPtr<vfs::MountNamespace>::FromRaw(vfs::MountNamespace::Initial());
   mutable SpinLock cred_lock_;
   posix::Credentials creds_ GUARDED_BY(cred_lock_) = posix::Credentials::Root();
   linux_abi::Rlimit limits_[linux_abi::kRlimitCount] GUARDED_BY(cred_lock_);

@@ -43,12 +43,16 @@ inline uint64_t TaskIno(uint64_t tid, uint64_t slot) { return PidIno(tid, slot) 
 /// Threads one listing of /proc/<pid>/task shows at most.
 inline constexpr size_t kMaxTasksListed = 4096;
 
-/// The mount table procfs is mounted in (set by InitProcFs).
-const vfs::MountTable& Mounts();
-/// /proc/mounts and /proc/<pid>/mounts: every mount, root first, as
-/// "source path type options 0 0" lines (render.h). Errors: kNoMemory,
-/// kAgain (the table kept changing while it was copied).
-kstd::Result<void> RenderMounts(TextBuffer& out);
+/// The reading process's mount namespace; null for a kernel thread (or an
+/// exited process), for which TableOf gives the table InitProcFs was given.
+kstd::RefPtr<vfs::MountNamespace> ReaderMounts();
+/// The mount table of `ns` (null: InitProcFs's), with `ns` kept alive.
+const vfs::MountTable& TableOf(const kstd::RefPtr<vfs::MountNamespace>& ns);
+/// /proc/mounts (the reader's namespace) and /proc/<pid>/mounts (the
+/// process's): every mount of `mounts`, root first, as "source path type
+/// options 0 0" lines (render.h). Errors: kNoMemory, kAgain (the table kept
+/// changing while it was copied).
+kstd::Result<void> RenderMounts(const vfs::MountTable& mounts, TextBuffer& out);
 /// The root directory the reading process sees paths from.
 kstd::RefPtr<vfs::Vnode> ReaderRoot();
 

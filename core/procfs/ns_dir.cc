@@ -1,16 +1,18 @@
 // /proc/<pid>/ns/: one link per namespace kind Linux shows, "kind:[id]",
-// the id being the namespace's inode number. Tessera has its own UTS
-// namespaces (core/proc/uts_namespace.h); every other kind has one
-// namespace, shown with Linux's id for its initial one (mnt and net, which
-// Linux numbers dynamically, with the first dynamic ids). Following a link
+// the id being the namespace's inode number. Tessera has its own UTS and
+// mount namespaces (core/proc/uts_namespace.h, core/vfs/mount_namespace.h);
+// every other kind has one namespace, shown with Linux's id for its initial
+// one (net, which Linux numbers dynamically, with the first dynamic id; the
+// initial mount namespace has the next one). Following a link
 // finds the namespace file: the link's target is a name the same directory
 // resolves (Linux's are magic links; the name is also reachable directly
 // here), a file whose inode number is the id; an open one keeps its UTS
-// namespace alive and is what setns(2) takes.
+// or mount namespace alive and is what setns(2) takes.
 
 #include "core/proc/uts_namespace.h"
 #include "core/procfs/internal.h"
 #include "core/sync/spin_lock.h"
+#include "core/vfs/mount_namespace.h"
 #include "core/vfs/synthetic.h"
 #include "klog/format.h"
 #include "kstd/intrusive_list.h"
@@ -29,21 +31,28 @@ using vfs::VnodeType;
 struct NsEntry {
   const char* name;   // the link's name
   const char* type;   // the target's prefix
-  uint64_t fixed_id;  // 0: the process's own (UTS)
+  uint64_t fixed_id;  // 0: the process's own (UTS, mount)
 };
+constexpr size_t kMntEntry = 2;  // kNsEntries[kMntEntry] is "mnt"
 
 // Linux's first dynamic /proc inode (PROC_DYNAMIC_FIRST): its initial
 // network and mount namespaces usually get it and the next one.
 constexpr uint64_t kFirstDynamicIno = 0xF0000000u;
 static_assert(UtsNamespace::kFirstDynamicId > kFirstDynamicIno + 1);
+static_assert(vfs::MountNamespace::kInitialId == kFirstDynamicIno + 1);
 
 // In ls's order. Linux's PROC_*_INIT_INO values.
 constexpr NsEntry kNsEntries[] = {
-    {"cgroup", "cgroup", 0xEFFFFFFBu},    {"ipc", "ipc", 0xEFFFFFFFu},
-    {"mnt", "mnt", kFirstDynamicIno + 1}, {"net", "net", kFirstDynamicIno},
-    {"pid", "pid", 0xEFFFFFFCu},          {"pid_for_children", "pid", 0xEFFFFFFCu},
-    {"time", "time", 0xEFFFFFFAu},        {"time_for_children", "time", 0xEFFFFFFAu},
-    {"user", "user", 0xEFFFFFFDu},        {"uts", "uts", 0},
+    {"cgroup", "cgroup", 0xEFFFFFFBu},
+    {"ipc", "ipc", 0xEFFFFFFFu},
+    {"mnt", "mnt", 0},
+    {"net", "net", kFirstDynamicIno},
+    {"pid", "pid", 0xEFFFFFFCu},
+    {"pid_for_children", "pid", 0xEFFFFFFCu},
+    {"time", "time", 0xEFFFFFFAu},
+    {"time_for_children", "time", 0xEFFFFFFAu},
+    {"user", "user", 0xEFFFFFFDu},
+    {"uts", "uts", 0},
 };
 constexpr size_t kNsEntryCount = sizeof(kNsEntries) / sizeof(kNsEntries[0]);
 // /proc/<pid>/ns/<kind> is slot kNsInoSlot + kind of the pid's block.
@@ -51,8 +60,13 @@ constexpr uint64_t kNsInoSlot = 32;
 static_assert(kNsInoSlot + kNsEntryCount <= kFdInoSlot);
 
 // The id `p` is in for entry `i`.
+// 0: none (an exited process has no mount namespace).
 uint64_t NsId(Process* p, size_t i) {
   if (kNsEntries[i].fixed_id != 0) return kNsEntries[i].fixed_id;
+  if (i == kMntEntry) {
+    RefPtr<vfs::MountNamespace> mnt = p->mount_namespace();
+    return mnt ? mnt->id() : 0;
+  }
   return p->uts_namespace()->id();
 }
 
@@ -65,21 +79,27 @@ size_t FormatTarget(size_t i, uint64_t id, char* out) {
 // Every live one is registered, so setns can tell one from any other vnode.
 class NsFile final : public Vnode {
  public:
-  NsFile(RefPtr<vfs::FileSystem> fs, uint64_t id, RefPtr<UtsNamespace> uts);
+  NsFile(RefPtr<vfs::FileSystem> fs, uint64_t id, RefPtr<UtsNamespace> uts,
+         RefPtr<vfs::MountNamespace> mnt = nullptr);
   ~NsFile() override;
   const RefPtr<UtsNamespace>& uts() const { return uts_; }
+  const RefPtr<vfs::MountNamespace>& mnt() const { return mnt_; }
 
   kstd::ListNode registry_node;
 
  private:
-  const RefPtr<UtsNamespace> uts_;  // null: not a UTS namespace
+  const RefPtr<UtsNamespace> uts_;         // null: not a UTS namespace
+  const RefPtr<vfs::MountNamespace> mnt_;  // null: not a mount namespace
 };
 
 SpinLock g_ns_files_lock;
 kstd::IntrusiveList<NsFile, &NsFile::registry_node> g_ns_files GUARDED_BY(g_ns_files_lock);
 
-NsFile::NsFile(RefPtr<vfs::FileSystem> fs, uint64_t id, RefPtr<UtsNamespace> uts)
-    : Vnode(kstd::Move(fs), VnodeType::kRegular, id, 0444, 0, 0, 0), uts_(kstd::Move(uts)) {
+NsFile::NsFile(RefPtr<vfs::FileSystem> fs, uint64_t id, RefPtr<UtsNamespace> uts,
+               RefPtr<vfs::MountNamespace> mnt)
+    : Vnode(kstd::Move(fs), VnodeType::kRegular, id, 0444, 0, 0, 0),
+      uts_(kstd::Move(uts)),
+      mnt_(kstd::Move(mnt)) {
   SpinLockGuard guard(g_ns_files_lock);
   g_ns_files.PushBack(this);
 }
@@ -98,7 +118,9 @@ class NsLink final : public vfs::SyntheticSymlink {
     RefPtr<Process> p = TRY(FindProcess(pid_));
     TRY(CallerMayInspect(p.get()));
     char text[48];
-    return CopyTarget(text, FormatTarget(index_, NsId(p.get(), index_), text), out);
+    uint64_t id = NsId(p.get(), index_);
+    if (id == 0) return kstd::Error::kNotFound;  // exited
+    return CopyTarget(text, FormatTarget(index_, id, text), out);
   }
 
  private:
@@ -127,13 +149,19 @@ class NsDir final : public ProcessDir {
     for (size_t i = 0; i < kNsEntryCount; ++i) {
       char text[48];
       uint64_t id = NsId(p.get(), i);
-      if (!(Name(text, FormatTarget(i, id, text)) == name)) continue;
+      if (id == 0 || !(Name(text, FormatTarget(i, id, text)) == name)) continue;
       TRY(CallerMayInspect(p.get()));
       RefPtr<UtsNamespace> uts;
-      if (kNsEntries[i].fixed_id == 0) uts = p->uts_namespace();
-      if (uts && uts->id() != id) return kstd::Error::kNotFound;  // it moved meanwhile
-      RefPtr<Vnode> file =
-          kstd::AdoptRef<Vnode>(new (kstd::nothrow) NsFile(kstd::Move(fs), id, kstd::Move(uts)));
+      RefPtr<vfs::MountNamespace> mnt;
+      if (i == kMntEntry) {
+        mnt = p->mount_namespace();
+        if (!mnt || mnt->id() != id) return kstd::Error::kNotFound;  // it moved meanwhile
+      } else if (kNsEntries[i].fixed_id == 0) {
+        uts = p->uts_namespace();
+        if (uts->id() != id) return kstd::Error::kNotFound;  // it moved meanwhile
+      }
+      RefPtr<Vnode> file = kstd::AdoptRef<Vnode>(
+          new (kstd::nothrow) NsFile(kstd::Move(fs), id, kstd::Move(uts), kstd::Move(mnt)));
       if (!file) return kstd::Error::kNoMemory;
       return file;
     }
@@ -173,6 +201,13 @@ Result<RefPtr<UtsNamespace>> NamespaceOfFile(Vnode* v) {
   if (file == nullptr) return kstd::Error::kInvalid;    // not a namespace file
   if (!file->uts()) return kstd::Error::kNotSupported;  // a kind Tessera has one of
   return file->uts();
+}
+
+Result<RefPtr<vfs::MountNamespace>> MountNamespaceOfFile(Vnode* v) {
+  SpinLockGuard guard(g_ns_files_lock);
+  NsFile* file = g_ns_files.FindIf([v](NsFile* f) { return static_cast<Vnode*>(f) == v; });
+  if (file == nullptr || !file->mnt()) return kstd::Error::kInvalid;  // not a mount one
+  return file->mnt();
 }
 
 }  // namespace core::procfs

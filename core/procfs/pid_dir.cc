@@ -87,7 +87,11 @@ class PidFile final : public vfs::SyntheticFile {
         TRY(CallerMayInspect(p.get()));
         RenderMaps(p.get(), out);
         break;
-      case PidFileKind::kMounts: return RenderMounts(out);  // one namespace, no chroot
+      case PidFileKind::kMounts: {  // its namespace's (no chroot view)
+        RefPtr<vfs::MountNamespace> ns = p->mount_namespace();
+        if (!ns) return kstd::Error::kNotFound;  // exited
+        return RenderMounts(ns->mounts(), out);
+      }
       case PidFileKind::kTessera: RenderTessera(p.get(), out); break;
       case PidFileKind::kLimits: {
         linux_abi::Rlimit limits[linux_abi::kRlimitCount];
@@ -130,7 +134,8 @@ class PidLink final : public vfs::SyntheticSymlink {
     dir = kind_ == PidLinkKind::kCwd ? p->cwd() : p->root();
     if (!dir) return kstd::Error::kNotFound;  // exited
     RefPtr<Vnode> root = ReaderRoot();
-    size_t length = TRY(vfs::PathOf(Mounts(), dir.get(), root.get(), path.span()));
+    RefPtr<vfs::MountNamespace> ns = ReaderMounts();
+    size_t length = TRY(vfs::PathOf(TableOf(ns), dir.get(), root.get(), path.span()));
     return CopyTarget(path.data, length, out);
   }
 
@@ -185,8 +190,10 @@ class InodeSearchSink final : public vfs::DirSink {
 // The path of `target` (not a directory) as seen from `root`, into out.
 // Errors: kNotFound (not found within the search's bounds), kNoMemory.
 Result<size_t> FindPathOfFile(Vnode* target, Vnode* root, kstd::Span<char> out) {
+  RefPtr<vfs::MountNamespace> ns = ReaderMounts();
+  const vfs::MountTable& mounts = TableOf(ns);
   RefPtr<Vnode> fs_root;
-  Mounts().ForEach([&](const vfs::MountView& m) {
+  mounts.ForEach([&](const vfs::MountView& m) {
     if (!fs_root && m.fs == target->fs()) fs_root = RefPtr<Vnode>::FromRaw(m.root);
   });
   if (!fs_root) return kstd::Error::kNotFound;
@@ -212,7 +219,7 @@ Result<size_t> FindPathOfFile(Vnode* target, Vnode* root, kstd::Span<char> out) 
       if (dir->ReadDir(&cursor, *sink).is_error() || cursor == before) break;
     }
     if (sink->found()) {
-      size_t length = TRY(vfs::PathOf(Mounts(), dir.get(), root, out));
+      size_t length = TRY(vfs::PathOf(mounts, dir.get(), root, out));
       Name name = sink->found_name();
       if (length > 1) ++length;  // "/" between, unless dir is "/"
       if (length + name.size() + 1 > out.size()) return kstd::Error::kNameTooLong;
@@ -260,7 +267,8 @@ class FdLink final : public vfs::SyntheticSymlink {
       return CopyTarget(path.data, n, out);
     }
     RefPtr<Vnode> root = ReaderRoot();
-    auto length = v->IsDirectory() ? vfs::PathOf(Mounts(), v, root.get(), path.span())
+    RefPtr<vfs::MountNamespace> ns = ReaderMounts();
+    auto length = v->IsDirectory() ? vfs::PathOf(TableOf(ns), v, root.get(), path.span())
                                    : FindPathOfFile(v, root.get(), path.span());
     if (length.ok()) return CopyTarget(path.data, length.value(), out);
     // Unlinked, or beyond the search: name it by inode.

@@ -45,9 +45,19 @@ uint64_t g_nanos_at_init = 0;
 
 }  // namespace
 
-const vfs::MountTable& Mounts() { return *g_mounts; }
+RefPtr<vfs::MountNamespace> ReaderMounts() {
+  Process* self = sched::Current()->process();
+  if (self != nullptr) {
+    if (RefPtr<vfs::MountNamespace> ns = self->mount_namespace()) return ns;
+  }
+  return nullptr;
+}
 
-Result<void> RenderMounts(TextBuffer& out) {
+const vfs::MountTable& TableOf(const RefPtr<vfs::MountNamespace>& ns) {
+  return ns ? ns->mounts() : *g_mounts;
+}
+
+Result<void> RenderMounts(const vfs::MountTable& mounts, TextBuffer& out) {
   // Copied out under the mount table's lock (fn may only copy): the strings
   // into one arena sized by a first pass, and a reference to each file
   // system, whose own options are formatted after the lock.
@@ -59,7 +69,7 @@ Result<void> RenderMounts(TextBuffer& out) {
   };
   for (int attempt = 0; attempt < 4; ++attempt) {
     size_t rows_needed = 0, bytes_needed = 0;
-    g_mounts->ForEach([&](const vfs::MountView& m) {
+    mounts.ForEach([&](const vfs::MountView& m) {
       ++rows_needed;
       bytes_needed += kstd::StringLength(m.source) + kstd::StringLength(m.path) + 2;
     });
@@ -76,7 +86,7 @@ Result<void> RenderMounts(TextBuffer& out) {
     if (rows == nullptr || arena == nullptr) return kstd::Error::kNoMemory;
     size_t n = 0, used = 0;
     bool fits = true;
-    g_mounts->ForEach([&](const vfs::MountView& m) {
+    mounts.ForEach([&](const vfs::MountView& m) {
       size_t source_length = kstd::StringLength(m.source) + 1;
       size_t path_length = kstd::StringLength(m.path) + 1;
       if (!fits || n == rows_needed || used + source_length + path_length > bytes_needed) {
@@ -341,7 +351,10 @@ class GlobalFile final : public vfs::SyntheticFile {
         out.Printf("Linux version 6.1.0-tessera (tessera@tessera) (%s) #1 Tessera 0.1.0\n",
                    __VERSION__);
         break;
-      case GlobalFileKind::kMounts: return RenderMounts(out);
+      case GlobalFileKind::kMounts: {
+        RefPtr<vfs::MountNamespace> ns = ReaderMounts();
+        return RenderMounts(TableOf(ns), out);
+      }
       case GlobalFileKind::kFilesystems:
         // The file-system types mount(2) knows: the kernel's own, and the
         // block-device ones init's mount agent serves (ext2, ext3, ext4;

@@ -10,6 +10,7 @@
 // with kNotFound (ENOENT); a zombie (exited, not yet reaped) shows state Z.
 
 #include "core/proc/uts_namespace.h"
+#include "core/vfs/mount_namespace.h"
 #include "core/vfs/mount_table.h"
 #include "core/vfs/vnode.h"
 #include "kstd/ref_ptr.h"
@@ -31,5 +32,8 @@ kstd::Result<kstd::RefPtr<vfs::FileSystem>> CreateProcFs();
 /// setns). Errors: kInvalid (not a namespace file), kNotSupported (the
 /// file of a kind of namespace Tessera has only one of).
 kstd::Result<kstd::RefPtr<UtsNamespace>> NamespaceOfFile(vfs::Vnode* v);
+/// The mount namespace `v` is the file of (an open /proc/<pid>/ns/mnt).
+/// Errors: kInvalid (not a mount namespace's file).
+kstd::Result<kstd::RefPtr<vfs::MountNamespace>> MountNamespaceOfFile(vfs::Vnode* v);
 
 }  // namespace core::procfs

@@ -176,7 +176,9 @@ bool DumpCore(Process* p, int signo, const posix::UserRegs& regs, uint64_t orig_
   }
   if (total.ok()) {
     Process::FsRoots roots = p->fs_roots();
-    vfs::PathContext ctx{&vfs::Mounts(), roots.root.get(), roots.cwd.get(), &cred};
+    // (Dumped before the exit, so its namespace is there.)
+    vfs::MountTable& mounts = roots.mounts ? roots.mounts->mounts() : vfs::Mounts();
+    vfs::PathContext ctx{&mounts, roots.root.get(), roots.cwd.get(), &cred};
     uint32_t flags =
         linux_abi::kOCreat | linux_abi::kOWrOnly | linux_abi::kONoFollow | linux_abi::kOLargeFile;
     auto file = vfs::OpenPath(ctx, vfs::Name(name, kstd::StringLength(name)), flags, 0600);

@@ -5,6 +5,7 @@
 #include "core/syscall/dispatch.h"
 #include "core/syscall/sys_channel.h"
 #include "core/syscall/sys_common.h"
+#include "core/syscall/sys_fs_mount.h"
 #include "core/syscall/sys_socket.h"
 #include "core/syscall/sys_sysv.h"
 #include "hal/traps.h"
@@ -31,6 +32,7 @@ void InitTraps() {
   InitChannelCalls();
   InitSocketCalls();
   InitSysvCalls();
+  InitFsMountCalls();
 }
 
 }  // namespace core::syscall

@@ -44,7 +44,8 @@ struct Slot {
   uint32_t id = 0;
   const void* disk = nullptr;  // identity: a pci::Function or a loop device
   kstd::RefPtr<vfs::Vnode> dir;
-  char* path = nullptr;  // kMaxPathLength + 1 bytes while pending or claimed
+  kstd::RefPtr<vfs::MountNamespace> ns;  // mount(2)'s caller's, while pending or claimed
+  char* path = nullptr;                  // kMaxPathLength + 1 bytes while pending or claimed
   size_t path_length = 0;
   char source[32] = {};
   uint32_t flags = 0;
@@ -86,12 +87,14 @@ Slot* FindSlot(uint32_t id) {
 // What a freed slot held, dropped after g_agent_lock is released.
 struct Dropped {
   kstd::RefPtr<vfs::Vnode> dir;
+  kstd::RefPtr<vfs::MountNamespace> ns;
   char* path = nullptr;
   ~Dropped() { delete[] path; }
 };
 
 void FreeSlot(Slot* s, Dropped* out) {
   out->dir = kstd::Move(s->dir);
+  out->ns = kstd::Move(s->ns);
   out->path = s->path;
   *s = Slot{};
 }
@@ -181,7 +184,7 @@ kstd::Result<int32_t> AskAgent(const kstd::RefPtr<ChannelEndpoint>& agent,
 kstd::Result<void> MountThroughAgent(const AgentMount& mount) {
   const void* disk =
       mount.function != nullptr ? static_cast<const void*>(mount.function) : mount.loop_identity;
-  if (disk == nullptr || !mount.dir) return kstd::Error::kInvalid;
+  if (disk == nullptr || !mount.dir || !mount.ns) return kstd::Error::kInvalid;
   if (mount.function == nullptr && !mount.loop_channel) return kstd::Error::kInvalid;
   if (mount.path.size() > vfs::kMaxPathLength) return kstd::Error::kNameTooLong;
   char* path = new (kstd::nothrow) char[vfs::kMaxPathLength + 1];
@@ -221,6 +224,7 @@ kstd::Result<void> MountThroughAgent(const AgentMount& mount) {
       free_slot->id = id;
       free_slot->disk = disk;
       free_slot->dir = mount.dir;
+      free_slot->ns = mount.ns;
       free_slot->path = path;
       free_slot->path_length = mount.path.size();
       CopyName(free_slot->source, sizeof free_slot->source, mount.source);
@@ -325,6 +329,7 @@ kstd::Result<void> ClaimPendingMount(uint32_t id, ClaimedMount* out) {
   }
   s->state = SlotState::kClaimed;
   out->dir = s->dir;
+  out->ns = s->ns;
   __builtin_memcpy(path, s->path, s->path_length + 1);
   out->path = path;
   out->path_length = s->path_length;
@@ -343,6 +348,7 @@ void FinishPendingMount(uint32_t id, const vfs::FileSystem* fs) {
     s->fs = fs;
     // The mount table holds the directory now; the record only names it.
     dropped.dir = kstd::Move(s->dir);
+    dropped.ns = kstd::Move(s->ns);
     dropped.path = s->path;
     s->path = nullptr;
   } else if (s->caller_gone) {

@@ -8,7 +8,8 @@
 // and keeps the directory as a pending mount point with a fresh id, sends the
 // request and sleeps until the agent answers. The server init starts mounts
 // itself exactly there (fs_mount with kFsMountPending + that id): no path is
-// resolved twice, so nothing can race the caller's view of the target. The
+// resolved twice, so nothing can race the caller's view of the target, and
+// the mount lands in the caller's mount namespace, not the server's. The
 // pending point lives until mount(2) returns; afterwards, for a mount made
 // that way, the record stays (it makes a second mount of the same disk EBUSY)
 // until umount2 forgets it.
@@ -21,6 +22,7 @@
 
 #include "core/ipc/channel.h"
 #include "core/pci/pci_bus.h"
+#include "core/vfs/mount_namespace.h"
 #include "core/vfs/mount_table.h"
 #include "core/vfs/vnode.h"
 #include "kstd/ref_ptr.h"
@@ -34,6 +36,7 @@ struct AgentMount {
   kstd::RefPtr<ipc::ChannelEndpoint> loop_channel;  // its block server's client end
   const void* loop_identity = nullptr;              // and its identity (core/fs/loop_devices.h)
   kstd::RefPtr<vfs::Vnode> dir;                     // the target directory
+  kstd::RefPtr<vfs::MountNamespace> ns;             // whose table gets the mount
   vfs::Name path;                                   // its canonical path (mount table)
   vfs::Name source;                                 // as written, e.g. "/dev/vdb"
   vfs::Name fstype;                                 // e.g. "ext2"
@@ -60,7 +63,8 @@ kstd::Result<kstd::RefPtr<ipc::ChannelEndpoint>> BlockClientThroughAgent(const p
 /// What fs_mount kFsMountPending gets from ClaimPendingMount.
 struct ClaimedMount {
   kstd::RefPtr<vfs::Vnode> dir;
-  char* path = nullptr;  // kMaxPathLength + 1 bytes, owned
+  kstd::RefPtr<vfs::MountNamespace> ns;  // mount(2)'s caller's
+  char* path = nullptr;                  // kMaxPathLength + 1 bytes, owned
   size_t path_length = 0;
   char source[32] = {};
   uint32_t flags = 0;
@@ -77,7 +81,8 @@ kstd::Result<void> ClaimPendingMount(uint32_t id, ClaimedMount* out);
 /// fs_mount's outcome for claimed point `id`: `fs` is mounted there (null:
 /// the mount failed and the point is pending again).
 void FinishPendingMount(uint32_t id, const vfs::FileSystem* fs);
-/// umount2: `fs` is unmounted; if the agent mounted it, its disk is free.
+/// umount2 or a mount namespace's death: `fs` is unmounted for good (from
+/// its last namespace); if the agent mounted it, its disk is free.
 void ForgetAgentMount(const vfs::FileSystem* fs);
 
 }  // namespace core::syscall

@@ -222,13 +222,16 @@ kstd::Result<uint64_t> SysLinuxExecve(UserPtr<const char> user_path, UserPtr<con
 
   Process* self = CurrentProcess();
   kstd::RefPtr<vfs::Vnode> root, cwd;
+  kstd::RefPtr<vfs::MountNamespace> mounts;
   {
     Process::FsRoots roots = self->fs_roots();
     root = kstd::Move(roots.root);
     cwd = kstd::Move(roots.cwd);
+    mounts = kstd::Move(roots.mounts);
   }
+  if (!mounts) return kstd::Error::kNotFound;  // exited meanwhile
   const posix::Credentials cred = self->credentials();
-  vfs::PathContext ctx{&vfs::Mounts(), root.get(), cwd.get(), &cred};
+  vfs::PathContext ctx{&mounts->mounts(), root.get(), cwd.get(), &cred};
 
   // The file to run; "#!" scripts hand over to their interpreter.
   char* current = path;

@@ -61,6 +61,7 @@ class Context {
       Process::FsRoots roots = p->fs_roots();
       root_ = kstd::Move(roots.root);
       start_ = kstd::Move(roots.cwd);
+      mounts_ = kstd::Move(roots.mounts);
     }
     if (dirfd != linux_abi::kAtFdCwd && path_is_relative) {
       auto file = p->fds()->Get(dirfd);
@@ -69,12 +70,14 @@ class Context {
       if (v == nullptr) return kstd::Error::kNotDirectory;
       start_ = kstd::RefPtr<vfs::Vnode>::FromRaw(v);
     }
-    if (!root_) return kstd::Error::kNotFound;
+    if (!root_ || !mounts_) return kstd::Error::kNotFound;
     return kstd::Ok();
   }
   vfs::PathContext get() const {
-    return vfs::PathContext{&vfs::Mounts(), root_.get(), start_.get(), &cred_};
+    return vfs::PathContext{&mounts_->mounts(), root_.get(), start_.get(), &cred_};
   }
+  /// The caller's mount table (its namespace's).
+  const vfs::MountTable& mounts() const { return mounts_->mounts(); }
   vfs::Vnode* start() const { return start_.get(); }
   const posix::Credentials& cred() const { return cred_; }
   /// Checks with other credentials (access(2)'s real ids).
@@ -85,6 +88,7 @@ class Context {
  private:
   kstd::RefPtr<vfs::Vnode> root_;
   kstd::RefPtr<vfs::Vnode> start_;
+  kstd::RefPtr<vfs::MountNamespace> mounts_;
   posix::Credentials cred_;
 };
 
@@ -258,7 +262,9 @@ kstd::Result<uint64_t> SysLinuxStatx(int32_t dirfd, UserPtr<const char> path, in
   }
   auto v = TRY(LookupAt(dirfd, path.address(), flags, true));
   linux_abi::Statx sx;
-  vfs::FillLinuxStatx(v->GetAttr(), vfs::Mounts().MountIdOf(v->fs()), &sx);
+  kstd::RefPtr<vfs::MountNamespace> ns = CurrentProcess()->mount_namespace();
+  if (!ns) return kstd::Error::kNotFound;
+  vfs::FillLinuxStatx(v->GetAttr(), ns->mounts().MountIdOf(v->fs()), &sx);
   TRY(UserPtr<linux_abi::Statx>(buf.address()).CopyOut(&sx));
   return 0;
 }
@@ -648,7 +654,7 @@ kstd::Result<uint64_t> SysLinuxGetcwd(UserPtr<void> buf, uint64_t size) {
   char* path = new (kstd::nothrow) char[kPathBuffer];
   if (path == nullptr) return kstd::Error::kNoMemory;
   auto n =
-      vfs::PathOf(vfs::Mounts(), ctx.start(), ctx.get().root, kstd::Span<char>(path, kPathBuffer));
+      vfs::PathOf(ctx.mounts(), ctx.start(), ctx.get().root, kstd::Span<char>(path, kPathBuffer));
   kstd::Result<uint64_t> r = kstd::Error::kRange;
   if (n.is_error()) {
     r = n.error();

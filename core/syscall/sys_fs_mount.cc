@@ -2,14 +2,23 @@
 // server takes a dead mount over) and umount2. The transport and the
 // registry of mounts are core/fs (channel_transport.h, remote_mounts.h).
 //
+// Mount namespaces: fs_mount mounts in the namespace of the mount(2) that
+// made the pending point (or, without one, the server's own); umount2 in
+// the caller's, and a file system's server is told to unmount (and stopped)
+// only when its last namespace lets it go, by umount2 or by the namespace's
+// death (InitFsMountCalls).
+//
 // Rights rule: fs_mount needs a kVfsMount object with kRightManage (init's
 // "vfs" bootstrap handle, passed on by init) plus the channel end with read,
 // write and transfer rights. umount2 needs nothing (everyone is root today).
 
+#include "core/syscall/sys_fs_mount.h"
 #include "abi/tessera/fsproto.h"
 #include "core/fs/remote_mounts.h"
 #include "core/ipc/channel.h"
 #include "core/kernel/log.h"
+#include "core/sched/scheduler.h"
+#include "core/sched/thread.h"
 #include "core/syscall/mount_agent.h"
 #include "core/syscall/sys_common.h"
 #include "core/syscall/sys_credentials.h"
@@ -44,7 +53,8 @@ struct DecodedMount {
   char* path = nullptr;  // kMaxPathLength + 1 bytes
   size_t path_length = 0;
   kstd::RefPtr<vfs::Vnode> dir;
-  ClaimedMount claimed;  // kFsMountPending only
+  kstd::RefPtr<vfs::MountNamespace> ns;  // whose table gets the mount
+  ClaimedMount claimed;                  // kFsMountPending only
 
   DecodedMount() = default;
   DecodedMount(const DecodedMount&) = delete;
@@ -68,6 +78,7 @@ kstd::Result<void> DecodeMountArgs(const tessera::FsMountArgs& args, DecodedMoun
     // Claimed last: nothing below can fail, so no claim is left dangling.
     TRY(ClaimPendingMount(args.pending_id, &out->claimed));
     out->dir = out->claimed.dir;
+    out->ns = out->claimed.ns;
     out->path = out->claimed.path;
     out->claimed.path = nullptr;
     out->path_length = out->claimed.path_length;
@@ -83,8 +94,10 @@ kstd::Result<void> DecodeMountArgs(const tessera::FsMountArgs& args, DecodedMoun
     Process::FsRoots roots = self->fs_roots();
     root = kstd::Move(roots.root);
     cwd = kstd::Move(roots.cwd);
+    out->ns = kstd::Move(roots.mounts);
   }
-  vfs::PathContext ctx{&vfs::Mounts(), root.get(), cwd.get()};
+  if (!out->ns) return kstd::Error::kNotFound;  // exited meanwhile
+  vfs::PathContext ctx{&out->ns->mounts(), root.get(), cwd.get()};
   out->dir = TRY(vfs::LookupPath(ctx, vfs::Name(out->path, out->path_length), true));
   if (!out->dir->IsDirectory()) return kstd::Error::kNotDirectory;
   return kstd::Ok();
@@ -132,7 +145,11 @@ kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
   const size_t path_length = decoded.path_length;
   const kstd::RefPtr<vfs::Vnode>& dir = decoded.dir;
   bool replace_root = (args.flags & tessera::kFsMountRoot) != 0;
-  if (replace_root && dir != vfs::Mounts().Root()) return kstd::Error::kInvalid;
+  // The root moves for every process: only from the initial namespace.
+  vfs::MountTable& table = decoded.ns->mounts();
+  if (replace_root && (&table != &vfs::Mounts() || dir != table.Root())) {
+    return kstd::Error::kInvalid;
+  }
 
   // Invoke: the channel end moves into the kernel.
   kstd::RefPtr<ChannelTransport> transport = TRY(MakeTransport(args));
@@ -162,7 +179,7 @@ kstd::Result<void> Mount(const tessera::FsMountArgs& args) {
   if (replace_root) {
     mounted = ReplaceRootWith(fs.value(), options);
   } else {
-    auto id = vfs::Mounts().Mount(fs.value(), dir, vfs::Name(path, path_length), options);
+    auto id = table.Mount(fs.value(), dir, vfs::Name(path, path_length), options);
     if (id.is_error()) mounted = id.error();
   }
   if (mounted.is_error()) {
@@ -212,7 +229,49 @@ kstd::Result<void> Reattach(const tessera::FsMountArgs& args) {
   return kstd::Ok();
 }
 
+// After `fs` left its last mount table: the server flushes and stops, an
+// agent's disk is free. Errors: kInterrupted, kIo (the flush failed).
+kstd::Result<void> FinishUnmount(vfs::FileSystem* fs) {
+  RemoteMount remote = UnregisterRemote(fs);
+  ForgetAgentMount(fs);  // its disk may be mounted again
+  if (!remote.fs) return kstd::Ok();
+  // A dead server has nothing left to flush: the detach is the whole unmount.
+  bool was_dead = remote.transport->dead();
+  auto flushed = was_dead ? kstd::Result<void>(kstd::Ok()) : remote.fs->Unmount();
+  remote.transport->Shut();
+  if (flushed.is_error()) {
+    Log("fs", "unmount: the server's flush failed (%s)", kstd::ErrorName(flushed.error()));
+    return flushed.error() == kstd::Error::kInterrupted ? kstd::Error::kInterrupted
+                                                        : kstd::Error::kIo;
+  }
+  return kstd::Ok();
+}
+
+// A namespace's death unmounts in its last process's exit (or the close of
+// its last ns file), where a wait for the server could be cut short (a
+// dying thread is being killed): the flush runs in a kernel thread of its
+// own, which holds a reference to the file system.
+void UnmountThread(void* arg) {
+  kstd::RefPtr<vfs::FileSystem> fs = kstd::AdoptRef(static_cast<vfs::FileSystem*>(arg));
+  (void)FinishUnmount(fs.get());
+  fs.reset();
+  sched::ExitCurrent();
+}
+
+void OnNamespaceUnmounted(vfs::FileSystem* fs) {
+  kstd::RefPtr<vfs::FileSystem> held = kstd::RefPtr<vfs::FileSystem>::FromRaw(fs);
+  auto thread = sched::Thread::Create("unmount", nullptr, UnmountThread, held.get());
+  if (thread.is_error()) {
+    (void)FinishUnmount(fs);  // out of memory: here, then (the server still stops)
+    return;
+  }
+  (void)held.leak_ref();  // the thread's now
+  sched::Start(thread.value().get());
+}
+
 }  // namespace
+
+void InitFsMountCalls() { vfs::MountTable::SetUnmountedHook(OnNamespaceUnmounted); }
 
 kstd::Result<uint64_t> SysFsMount(UserPtr<const tessera::FsMountArgs> user_args) {
   tessera::FsMountArgs args;
@@ -232,6 +291,7 @@ kstd::Result<uint64_t> SysLinuxUmount2(UserPtr<const char> user_path, int32_t fl
   if (path == nullptr) return kstd::Error::kNoMemory;
   auto length = CopyStringIn(user_path.address(), path, vfs::kMaxPathLength);
   kstd::Result<kstd::RefPtr<vfs::Vnode>> target = kstd::Error::kNotFound;
+  kstd::RefPtr<vfs::MountNamespace> ns;
   if (length.is_error()) {
     target = length.error();
   } else if (length.value() > 0) {
@@ -240,30 +300,25 @@ kstd::Result<uint64_t> SysLinuxUmount2(UserPtr<const char> user_path, int32_t fl
       Process::FsRoots roots = self->fs_roots();
       root = kstd::Move(roots.root);
       cwd = kstd::Move(roots.cwd);
+      ns = kstd::Move(roots.mounts);
     }
-    vfs::PathContext ctx{&vfs::Mounts(), root.get(), cwd.get()};
-    target = vfs::LookupPath(ctx, vfs::Name(path, length.value()), (flags & kUmountNoFollow) == 0);
+    if (ns) {
+      vfs::PathContext ctx{&ns->mounts(), root.get(), cwd.get()};
+      target =
+          vfs::LookupPath(ctx, vfs::Name(path, length.value()), (flags & kUmountNoFollow) == 0);
+    }
   }
   delete[] path;
   if (target.is_error()) return target.error();
   kstd::RefPtr<vfs::Vnode> mounted_root = target.release_value();
   kstd::RefPtr<vfs::FileSystem> fs = kstd::RefPtr<vfs::FileSystem>::FromRaw(mounted_root->fs());
   // Detach first (EBUSY while files are open or cwds are inside), then let
-  // the server flush: a busy mount never sees kUnmount.
-  TRY(vfs::Mounts().Umount(mounted_root.get()));
+  // the server flush: a busy mount never sees kUnmount. Another namespace
+  // still having the file system keeps it (and its server) up.
+  bool last = TRY(ns->mounts().Umount(mounted_root.get()));
   mounted_root.reset();
-  RemoteMount remote = UnregisterRemote(fs.get());
-  ForgetAgentMount(fs.get());  // its disk may be mounted again
-  if (!remote.fs) return 0;
-  // A dead server has nothing left to flush: the detach is the whole unmount.
-  bool was_dead = remote.transport->dead();
-  auto flushed = was_dead ? kstd::Result<void>(kstd::Ok()) : remote.fs->Unmount();
-  remote.transport->Shut();
-  if (flushed.is_error()) {
-    Log("fs", "unmount: the server's flush failed (%s)", kstd::ErrorName(flushed.error()));
-    return flushed.error() == kstd::Error::kInterrupted ? kstd::Error::kInterrupted
-                                                        : kstd::Error::kIo;
-  }
+  if (!last) return 0;
+  TRY(FinishUnmount(fs.get()));
   return 0;
 }
 

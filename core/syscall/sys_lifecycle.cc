@@ -218,14 +218,14 @@ namespace {
 // fs context; SysV semaphores: Tessera has no undo lists). A process that
 // shares only some of these with its parent (CLONE_VM or CLONE_FILES or
 // CLONE_FS or CLONE_SIGHAND without CLONE_THREAD, except vfork's CLONE_VM),
-// CLONE_PARENT and namespaces other than CLONE_NEWUTS (a new process's,
-// not a thread's: sys_namespace.cc) are refused with EINVAL.
+// CLONE_PARENT and namespaces other than CLONE_NEWUTS and CLONE_NEWNS (a
+// new process's, not a thread's: sys_namespace.cc) are refused with EINVAL.
 constexpr uint64_t kCloneSupported =
     linux_abi::kCloneSignalMask | linux_abi::kCloneVm | linux_abi::kCloneFs |
     linux_abi::kCloneFiles | linux_abi::kCloneSighand | linux_abi::kCloneVfork |
     linux_abi::kCloneThread | linux_abi::kCloneSysvsem | linux_abi::kCloneSetTls |
     linux_abi::kCloneParentSetTid | linux_abi::kCloneChildClearTid | linux_abi::kCloneDetached |
-    linux_abi::kCloneChildSetTid | linux_abi::kCloneNewUts;
+    linux_abi::kCloneChildSetTid | linux_abi::kCloneNewUts | linux_abi::kCloneNewNs;
 constexpr uint64_t kCloneThreadShares =
     linux_abi::kCloneVm | linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneSighand;
 
@@ -270,6 +270,9 @@ kstd::Result<uint64_t> SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int
   if ((flags & ~kCloneSupported) != 0) return Refuse("clone", "flags", flags & ~kCloneSupported);
   if ((flags & linux_abi::kCloneSighand) != 0 && (flags & linux_abi::kCloneVm) == 0)
     return kstd::Error::kInvalid;
+  // Linux: a new mount namespace cannot share the fs context (threads do).
+  constexpr uint64_t kNewNsAndFs = linux_abi::kCloneNewNs | linux_abi::kCloneFs;
+  if ((flags & kNewNsAndFs) == kNewNsAndFs) return kstd::Error::kInvalid;
   if (flags & linux_abi::kCloneThread) return CloneThread(flags, newsp, parent_tid, child_tid, tls);
   if ((flags & (linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneSighand)) != 0) {
     return Refuse("clone", "flags",
@@ -289,10 +292,19 @@ kstd::Result<uint64_t> SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int
     if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
     uts = TRY(UtsNamespace::CopyOf(*self->uts_namespace()));
   }
+  // CLONE_NEWNS: a copy of the caller's mount namespace.
+  kstd::RefPtr<vfs::MountNamespace> mounts;
+  if (flags & linux_abi::kCloneNewNs) {
+    if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
+    kstd::RefPtr<vfs::MountNamespace> current = self->mount_namespace();
+    if (!current) return kstd::Error::kNotFound;  // (cannot happen: the caller runs)
+    mounts = TRY(vfs::MountNamespace::CopyOf(*current));
+  }
   hal::ThreadContext* cpu = CurrentThread()->context();
   hal::SaveFpuState(cpu);
   Process::CloneOptions options;
   options.uts_namespace = uts.get();
+  options.mount_namespace = mounts.get();
   options.share_address_space = (flags & linux_abi::kCloneVm) != 0;
   options.stack = newsp;
   options.set_tls = (flags & linux_abi::kCloneSetTls) != 0;

@@ -61,22 +61,26 @@ class MountString {
   size_t length_ = 0;
 };
 
-// Where paths resolve for the caller.
+// Where paths resolve for the caller: its root, cwd and mount namespace
+// (whose table every change below is made in).
 struct Caller {
   kstd::RefPtr<vfs::Vnode> root;
   kstd::RefPtr<vfs::Vnode> cwd;
-  vfs::PathContext ctx() const { return vfs::PathContext{&vfs::Mounts(), root.get(), cwd.get()}; }
+  kstd::RefPtr<vfs::MountNamespace> ns;
+  vfs::MountTable& mounts() const { return ns->mounts(); }
+  vfs::PathContext ctx() const { return vfs::PathContext{&mounts(), root.get(), cwd.get()}; }
 };
 
 Caller CurrentCaller() {
   Process* self = CurrentProcess();
   Process::FsRoots roots = self->fs_roots();
-  return Caller{kstd::Move(roots.root), kstd::Move(roots.cwd)};
+  return Caller{kstd::Move(roots.root), kstd::Move(roots.cwd), kstd::Move(roots.mounts)};
 }
 
-// Whether `v` is the root of a mount (the root mount included).
-bool IsMountRoot(vfs::Vnode* v) {
-  if (vfs::Mounts().MountIdOf(v->fs()) == 0) return false;
+// Whether `v` is the root of a mount in the caller's namespace (the root
+// mount included).
+bool IsMountRoot(const Caller& caller, vfs::Vnode* v) {
+  if (caller.mounts().MountIdOf(v->fs()) == 0) return false;
   kstd::RefPtr<vfs::Vnode> root = v->fs()->Root();
   return root.get() == v;
 }
@@ -89,7 +93,7 @@ struct CanonicalPath {
   ~CanonicalPath() { delete[] buf; }
   kstd::Result<vfs::Name> Of(const Caller& caller, vfs::Vnode* dir, vfs::Name written) {
     if (buf == nullptr) return kstd::Error::kNoMemory;
-    auto n = vfs::PathOf(vfs::Mounts(), dir, caller.root.get(),
+    auto n = vfs::PathOf(caller.mounts(), dir, caller.root.get(),
                          kstd::Span<char>(buf, vfs::kMaxPathLength + 1));
     if (n.is_error()) return written;
     length = n.value();
@@ -135,6 +139,7 @@ kstd::Result<void> MountExt2(const Caller& caller, const MountString& type,
   CanonicalPath canonical;
   vfs::Name path = TRY(canonical.Of(caller, dir.get(), target.name()));
   mount.dir = kstd::Move(dir);
+  mount.ns = caller.ns;
   mount.path = path;
   mount.source = source.name();
   mount.fstype = type.name();
@@ -168,14 +173,14 @@ kstd::Result<void> NewMount(const Caller& caller, const MountString& type,
   vfs::MountOptions options;
   options.source = source.present() ? source.name() : vfs::Name("none");
   options.flags = flags;
-  auto mounted = vfs::Mounts().Mount(fs, kstd::Move(dir), path.value(), options);
+  auto mounted = caller.mounts().Mount(fs, kstd::Move(dir), path.value(), options);
   if (mounted.is_error()) return discard(mounted.error());
   return kstd::Ok();
 }
 
-kstd::Result<void> Remount(const vfs::MountRequest& request, const MountString& data,
-                           vfs::Vnode* dir) {
-  if (!IsMountRoot(dir)) return kstd::Error::kInvalid;
+kstd::Result<void> Remount(const Caller& caller, const vfs::MountRequest& request,
+                           const MountString& data, vfs::Vnode* dir) {
+  if (!IsMountRoot(caller, dir)) return kstd::Error::kInvalid;
   vfs::FileSystem* fs = dir->fs();
   uint32_t old_flags = fs->mount_flags();
   uint32_t flags = vfs::RemountFlags(request, old_flags);
@@ -189,7 +194,7 @@ kstd::Result<void> Remount(const vfs::MountRequest& request, const MountString& 
         vfs::kMountSync | vfs::kMountDirSync | vfs::kMountLazyTime;
     flags = (flags & ~kSuperblockFlags) | (old_flags & kSuperblockFlags);
   }
-  TRY(vfs::Mounts().Remount(dir, flags));
+  TRY(caller.mounts().Remount(dir, flags));
   bool now_read_only = (flags & vfs::kMountReadOnly) && !(old_flags & vfs::kMountReadOnly);
   if (now_read_only) {
     // A user-space file system writes back what it cached (Linux syncs the
@@ -205,11 +210,11 @@ kstd::Result<void> Move(const Caller& caller, const MountString& source, const M
                         kstd::RefPtr<vfs::Vnode> dir) {
   if (!source.present() || source.name().empty()) return kstd::Error::kInvalid;
   kstd::RefPtr<vfs::Vnode> moved = TRY(vfs::LookupPath(caller.ctx(), source.name(), true));
-  if (!IsMountRoot(moved.get())) return kstd::Error::kInvalid;
+  if (!IsMountRoot(caller, moved.get())) return kstd::Error::kInvalid;
   if (!dir->IsDirectory()) return kstd::Error::kNotDirectory;
   CanonicalPath canonical;
   vfs::Name path = TRY(canonical.Of(caller, dir.get(), target.name()));
-  return vfs::Mounts().MoveMount(moved.get(), kstd::Move(dir), path);
+  return caller.mounts().MoveMount(moved.get(), kstd::Move(dir), path);
 }
 
 kstd::Result<void> Mount(uint64_t user_source, uint64_t user_target, uint64_t user_type,
@@ -225,7 +230,7 @@ kstd::Result<void> Mount(uint64_t user_source, uint64_t user_target, uint64_t us
   }
   if (target.name().empty()) return kstd::Error::kNotFound;
   Caller caller = CurrentCaller();
-  if (!caller.root) return kstd::Error::kNotFound;
+  if (!caller.root || !caller.ns) return kstd::Error::kNotFound;
   kstd::RefPtr<vfs::Vnode> dir = TRY(vfs::LookupPath(caller.ctx(), target.name(), true));
 
   uint64_t refused = 0;
@@ -239,12 +244,12 @@ kstd::Result<void> Mount(uint64_t user_source, uint64_t user_target, uint64_t us
     case vfs::MountOperation::kNew:
       return NewMount(caller, type, source, data, target, kstd::Move(dir), request.flags);
     case vfs::MountOperation::kRemount:
-    case vfs::MountOperation::kRemountBind: return Remount(request, data, dir.get());
+    case vfs::MountOperation::kRemountBind: return Remount(caller, request, data, dir.get());
     case vfs::MountOperation::kMove: return Move(caller, source, target, kstd::Move(dir));
     case vfs::MountOperation::kPrivate:
       // Tessera has no mount propagation: every mount is private already.
-      return IsMountRoot(dir.get()) ? kstd::Result<void>(kstd::Ok())
-                                    : kstd::Result<void>(kstd::Error::kInvalid);
+      return IsMountRoot(caller, dir.get()) ? kstd::Result<void>(kstd::Ok())
+                                            : kstd::Result<void>(kstd::Error::kInvalid);
   }
   return kstd::Error::kInvalid;
 }

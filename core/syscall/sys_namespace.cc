@@ -1,16 +1,16 @@
 // Linux namespace calls: unshare(2) and setns(2). Tessera has UTS
-// namespaces (core/proc/uts_namespace.h): unshare(CLONE_NEWUTS) gives the
+// namespaces (core/proc/uts_namespace.h) and mount namespaces
+// (core/vfs/mount_namespace.h): unshare(CLONE_NEWUTS / CLONE_NEWNS) gives the
 // caller a copy of its own, setns moves it into the one an open
-// /proc/<pid>/ns/uts names (clone(CLONE_NEWUTS) is in sys_lifecycle.cc).
+// /proc/<pid>/ns/uts or /proc/<pid>/ns/mnt names (a mount namespace's root
+// becomes the caller's root and cwd, as Linux does); clone(CLONE_NEWUTS /
+// CLONE_NEWNS) is in sys_lifecycle.cc. A copied mount namespace shares the
+// file systems; their servers stop with their last mount (sys_fs_mount.cc).
 // Every other kind is one namespace for the whole system and is refused
-// (EINVAL, counted): a mount namespace would need a mount table per process
-// where the path walk, mount(2), the mount agent and the user-space
-// file-system servers (which mount themselves at pending points) all use
-// the one table (vfs::Mounts(), some 25 callers), and a mount owns its
-// server's life (umount stops it), where copies would share it; PID, user, network, IPC, cgroup and
-// time namespaces would each need their subsystem to keep per-namespace state. Namespaces belong to
-// the process here (Linux: to each thread), so a process with several
-// threads cannot change them (refused).
+// (EINVAL, counted): PID, user, network, IPC, cgroup and time namespaces
+// would each need their subsystem to keep per-namespace state. Namespaces
+// belong to the process here (Linux: to each thread), so a process with
+// several threads cannot change them (refused).
 
 #include "abi/linux/capability.h"
 #include "abi/linux/sched.h"
@@ -41,29 +41,58 @@ constexpr uint64_t kAlreadyPrivate = linux_abi::kCloneThread | linux_abi::kClone
 
 kstd::Result<uint64_t> SysLinuxUnshare(uint64_t flags) {
   if ((flags & ~kUnshareKnown) != 0) return kstd::Error::kInvalid;
-  uint64_t refused = flags & ((linux_abi::kCloneNewNamespaces & ~linux_abi::kCloneNewUts) |
-                              linux_abi::kCloneSysvsem);
+  constexpr uint64_t kOwnKinds = linux_abi::kCloneNewUts | linux_abi::kCloneNewNs;
+  uint64_t refused =
+      flags & ((linux_abi::kCloneNewNamespaces & ~kOwnKinds) | linux_abi::kCloneSysvsem);
   if (refused != 0) return Refuse("unshare", "flags", refused);
   Process* self = CurrentProcess();
   const bool threaded = self->live_threads() > 1;
   if (threaded) {
     // Linux: a multi-threaded process cannot leave its thread group, memory
     // or signal handlers (EINVAL); a thread's own fd table, fs context or
-    // UTS namespace Tessera does not have.
+    // UTS or mount namespace Tessera does not have (Linux's CLONE_NEWNS
+    // implies CLONE_FS, the thread's own fs context).
     if ((flags & (linux_abi::kCloneThread | linux_abi::kCloneSighand | linux_abi::kCloneVm)) != 0) {
       return kstd::Error::kInvalid;
     }
-    uint64_t per_thread =
-        flags & (linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneNewUts);
+    uint64_t per_thread = flags & (linux_abi::kCloneFs | linux_abi::kCloneFiles | kOwnKinds);
     if (per_thread != 0) return Refuse("unshare", "threaded", per_thread);
   }
-  if ((flags & linux_abi::kCloneNewUts) == 0) return 0;  // kAlreadyPrivate only
-  static_assert((kAlreadyPrivate & linux_abi::kCloneNewUts) == 0);
+  if ((flags & kOwnKinds) == 0) return 0;  // kAlreadyPrivate only
+  static_assert((kAlreadyPrivate & kOwnKinds) == 0);
   if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
-  kstd::RefPtr<UtsNamespace> copy = TRY(UtsNamespace::CopyOf(*self->uts_namespace()));
-  self->SetUtsNamespace(kstd::Move(copy));
+  // Both copies are made before either is taken: a failure changes nothing.
+  kstd::RefPtr<UtsNamespace> uts;
+  if (flags & linux_abi::kCloneNewUts) uts = TRY(UtsNamespace::CopyOf(*self->uts_namespace()));
+  kstd::RefPtr<vfs::MountNamespace> mounts;
+  if (flags & linux_abi::kCloneNewNs) {
+    kstd::RefPtr<vfs::MountNamespace> current = self->mount_namespace();
+    if (!current) return kstd::Error::kNotFound;  // (cannot happen: the caller runs)
+    mounts = TRY(vfs::MountNamespace::CopyOf(*current));
+  }
+  if (uts) self->SetUtsNamespace(kstd::Move(uts));
+  if (mounts) self->SetMountNamespace(kstd::Move(mounts));
   return 0;
 }
+
+namespace {
+
+// setns into a mount namespace (Linux's mntns_install: CAP_SYS_ADMIN and
+// CAP_SYS_CHROOT, an fs context of its own).
+kstd::Result<uint64_t> EnterMountNamespace(Process* self, kstd::RefPtr<vfs::MountNamespace> ns,
+                                           int32_t nstype) {
+  if (nstype != 0 && static_cast<uint64_t>(nstype) != linux_abi::kCloneNewNs) {
+    return kstd::Error::kInvalid;  // not the kind asked for
+  }
+  if (!Capable(linux_abi::kCapSysAdmin) || !Capable(linux_abi::kCapSysChroot)) {
+    return kstd::Error::kPermission;
+  }
+  if (self->live_threads() > 1) return Refuse("setns", "threaded", linux_abi::kCloneNewNs);
+  TRY(self->EnterMountNamespace(kstd::Move(ns)));
+  return 0;
+}
+
+}  // namespace
 
 kstd::Result<uint64_t> SysLinuxSetns(int32_t fd, int32_t nstype) {
   Process* self = CurrentProcess();
@@ -73,6 +102,9 @@ kstd::Result<uint64_t> SysLinuxSetns(int32_t fd, int32_t nstype) {
   }
   vfs::Vnode* v = file->vnode();
   if (v == nullptr) return kstd::Error::kInvalid;
+  if (auto mounts = procfs::MountNamespaceOfFile(v); mounts.ok()) {
+    return EnterMountNamespace(self, mounts.release_value(), nstype);
+  }
   auto ns = procfs::NamespaceOfFile(v);
   if (ns.is_error()) {
     // Another kind: there is only one of it, but moving into it is refused.

@@ -64,7 +64,9 @@ struct CallerContext {
     roots = CurrentProcess()->fs_roots();
     cred = CurrentProcess()->credentials();
     caller.credentials = CallerCredentials();
-    caller.paths = vfs::PathContext{&vfs::Mounts(), roots.root.get(), roots.cwd.get(), &cred};
+    // An exited process makes no calls: its namespace is there.
+    caller.paths =
+        vfs::PathContext{&roots.mounts->mounts(), roots.root.get(), roots.cwd.get(), &cred};
     caller.umask = CurrentProcess()->umask();
     return caller;
   }

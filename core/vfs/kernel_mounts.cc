@@ -1,12 +1,7 @@
 #include "core/vfs/kernel_mounts.h"
 
 namespace core::vfs {
-namespace {
 
-MountTable g_mounts;
-
-}  // namespace
-
-MountTable& Mounts() { return g_mounts; }
+MountTable& Mounts() { return MountNamespace::Initial()->mounts(); }
 
 }  // namespace core::vfs

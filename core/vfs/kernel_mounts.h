@@ -1,15 +1,16 @@
 #pragma once
 
-// The kernel's mount table: the one namespace every process resolves paths
-// in (Tessera has no mount namespaces; a process's root and cwd are vnodes
-// inside it). Built at boot by core/fs (InitFileSystems); changed by mount(2),
-// umount2(2) and the user-space file systems' fs_mount.
+// The kernel's mount table: the initial mount namespace's
+// (mount_namespace.h). Built at boot by core/fs (InitFileSystems); what the
+// kernel's own work without a calling process uses (boot, the console).
+// Anything done for a process uses that process's namespace
+// (Process::mount_namespace) instead.
 
-#include "core/vfs/mount_table.h"
+#include "core/vfs/mount_namespace.h"
 
 namespace core::vfs {
 
-/// The kernel's mount table. Empty until core/fs mounts the root at boot.
+/// The initial namespace's mount table. Empty until core/fs mounts the root.
 MountTable& Mounts();
 
 }  // namespace core::vfs

@@ -1,8 +1,16 @@
 #include "core/vfs/mount_table.h"
 
 #include "kstd/new.h"
+#include "kstd/string.h"
 
 namespace core::vfs {
+namespace {
+
+MountTable::UnmountedHook g_unmounted_hook = nullptr;
+
+}  // namespace
+
+void MountTable::SetUnmountedHook(UnmountedHook hook) { g_unmounted_hook = hook; }
 
 MountTable::~MountTable() {
   // Newest first, so nested mounts go before what they sit on.
@@ -19,8 +27,126 @@ MountTable::~MountTable() {
     }
     kstd::RefPtr<FileSystem> fs = record->fs;
     FreeRecord(record);
-    if (fs && fs->pins() == 0) fs->Shutdown();
+    bool last = false;
+    (void)DropMountCount(fs.get(), false, &last);
+    // A pinned file system stays up for its open files (nothing unmounts
+    // it later: it ends with its last reference).
+    if (!last || fs->pins() != 0) continue;
+    if (fs->retained()) {
+      (void)fs->SetMountFlags(0);  // cannot fail: clearing read-only
+    } else {
+      fs->Shutdown();
+    }
+    if (g_unmounted_hook != nullptr) g_unmounted_hook(fs.get());
   }
+}
+
+void MountTable::AddMountCount(FileSystem* fs) {
+  __atomic_fetch_add(&fs->mount_count_, 1, __ATOMIC_ACQ_REL);
+}
+
+bool MountTable::DropMountCount(FileSystem* fs, bool check_pins, bool* last) {
+  uint64_t n = __atomic_load_n(&fs->mount_count_, __ATOMIC_ACQUIRE);
+  while (true) {
+    if (n == 1 && check_pins && fs->pins() != 0) return false;
+    if (__atomic_compare_exchange_n(&fs->mount_count_, &n, n - 1, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+      *last = n == 1;
+      return true;
+    }
+  }
+}
+
+bool MountTable::CoversLocked(const Vnode* dir) const {
+  if (!dir->is_mount_point()) return false;  // no table covers it
+  return mounts_.FindIf([&](Record* r) { return r->covered.get() == dir; }) != nullptr;
+}
+
+kstd::Result<void> MountTable::CopyFrom(const MountTable& from) {
+  if (&from == this) return kstd::Error::kInvalid;
+  // Records are allocated unlocked with room for the longest path and
+  // source, filled under from's lock (the mount counts go up there, so no
+  // umount in `from` can shut a file system down under the copy), and
+  // their strings trimmed afterwards.
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    if (size() != 0) return kstd::Error::kInvalid;
+    const size_t n = from.size();
+    List fresh;
+    bool no_memory = false;
+    for (size_t i = 0; i < n && !no_memory; ++i) {
+      Record* r = new (kstd::nothrow) Record();
+      if (r != nullptr) {
+        r->path = new (kstd::nothrow) char[kMaxPathLength + 1];
+        r->source = new (kstd::nothrow) char[kMaxMountSource + 1];
+      }
+      if (r == nullptr || r->path == nullptr || r->source == nullptr) {
+        if (r != nullptr) FreeRecord(r);
+        no_memory = true;
+      } else {
+        fresh.PushBack(r);
+      }
+    }
+    auto free_all = [&] {
+      while (!fresh.empty()) {
+        Record* r = fresh.Front();
+        fresh.Remove(r);
+        FreeRecord(r);
+      }
+    };
+    if (no_memory) {
+      free_all();
+      return kstd::Error::kNoMemory;
+    }
+    Record* new_root = nullptr;
+    uint64_t next_id = 0;
+    bool copied = false;
+    {
+      SpinLockGuard guard(from.lock_);
+      if (from.mounts_.size() == n) {
+        Record* to = fresh.empty() ? nullptr : fresh.Front();
+        const Record* from_root = from.root_;
+        from.mounts_.ForEach([&](Record* r) {
+          to->id = r->id;
+          to->fs = r->fs;
+          to->root = r->root;
+          to->covered = r->covered;
+          __builtin_memcpy(to->path, r->path, kstd::StringLength(r->path) + 1);
+          __builtin_memcpy(to->source, r->source, kstd::StringLength(r->source) + 1);
+          if (r == from_root) new_root = to;
+          AddMountCount(to->fs.get());
+          if (to->covered) Cover(to->covered.get(), +1);
+          to = fresh.Next(to);
+        });
+        next_id = from.next_id_;
+        copied = true;
+      }
+    }
+    if (!copied) {
+      free_all();
+      continue;  // from changed meanwhile: size it again
+    }
+    fresh.ForEach([](Record* r) {
+      // Out of memory keeps the long buffer.
+      if (char* p = CopyText(Name(r->path)); p != nullptr) {
+        delete[] r->path;
+        r->path = p;
+      }
+      if (char* q = CopyText(Name(r->source)); q != nullptr) {
+        delete[] r->source;
+        r->source = q;
+      }
+    });
+    SpinLockGuard guard(lock_);
+    while (!fresh.empty()) {
+      Record* r = fresh.Front();
+      fresh.Remove(r);
+      mounts_.PushBack(r);
+    }
+    root_ = new_root;
+    next_id_ = next_id;
+    return kstd::Ok();
+  }
+  return kstd::Error::kAgain;
 }
 
 char* MountTable::CopyText(Name text) {
@@ -81,6 +207,7 @@ kstd::Result<void> MountTable::MountRoot(kstd::RefPtr<FileSystem> fs, const Moun
     SpinLockGuard guard(lock_);
     if (root_ == nullptr && record->fs->SetMountFlags(options.flags).ok()) {
       record->id = ++next_id_;
+      AddMountCount(record->fs.get());
       mounts_.PushFront(record);
       root_ = record;
       return kstd::Ok();
@@ -115,11 +242,12 @@ kstd::Result<uint64_t> MountTable::Mount(kstd::RefPtr<FileSystem> fs,
     SpinLockGuard guard(lock_);
     if (root_ == nullptr) {
       error = kstd::Error::kInvalid;
-    } else if (FindByFsLocked(fs.get()) != nullptr || mount_point->is_mount_point() ||
+    } else if (FindByFsLocked(fs.get()) != nullptr || CoversLocked(mount_point.get()) ||
                fs->SetMountFlags(options.flags).is_error()) {
       error = kstd::Error::kBusy;
     } else {
       record->id = ++next_id_;
+      AddMountCount(fs.get());
       mounts_.PushBack(record);
       Cover(mount_point.get(), +1);
       return record->id;
@@ -129,29 +257,33 @@ kstd::Result<uint64_t> MountTable::Mount(kstd::RefPtr<FileSystem> fs,
   return error;
 }
 
-kstd::Result<void> MountTable::Umount(Vnode* mounted_root) {
+kstd::Result<bool> MountTable::Umount(Vnode* mounted_root) {
   Record* record;
+  bool last = false;
   {
     SpinLockGuard guard(lock_);
     record = FindByRootLocked(mounted_root);
     if (record == nullptr) return kstd::Error::kInvalid;
     if (record == root_) return kstd::Error::kBusy;
-    if (record->fs->pins() != 0) return kstd::Error::kBusy;
     const FileSystem* fs = record->fs.get();
     if (mounts_.FindIf([&](Record* r) { return r->covered && r->covered->fs() == fs; })) {
       return kstd::Error::kBusy;
     }
+    // Pins cannot tell which namespace uses the file system: they keep its
+    // last mount busy only.
+    if (!DropMountCount(record->fs.get(), true, &last)) return kstd::Error::kBusy;
     mounts_.Remove(record);
     Cover(record->covered.get(), -1);
   }
   kstd::RefPtr<FileSystem> fs = record->fs;
   FreeRecord(record);
+  if (!last) return false;
   if (fs->retained()) {
     (void)fs->SetMountFlags(0);  // cannot fail: clearing read-only
   } else {
     fs->Shutdown();
   }
-  return kstd::Ok();
+  return true;
 }
 
 kstd::Result<void> MountTable::Remount(Vnode* mounted_root, uint32_t flags) {
@@ -177,7 +309,7 @@ kstd::Result<void> MountTable::MoveMount(Vnode* mounted_root, kstd::RefPtr<Vnode
       delete[] scratch.path;
       return kstd::Error::kInvalid;
     }
-    if (new_mount_point->is_mount_point()) {
+    if (CoversLocked(new_mount_point.get())) {
       delete[] scratch.path;
       return kstd::Error::kBusy;
     }
@@ -225,6 +357,9 @@ kstd::Result<kstd::RefPtr<FileSystem>> MountTable::ReplaceRoot(kstd::RefPtr<File
     // A file system that is not mounted yet has no writers: this cannot fail.
     if (checked.ok() && current == nullptr) checked = new_root->SetMountFlags(options.flags);
     if (checked.ok()) {
+      if (current == nullptr) AddMountCount(new_root.get());
+      bool last = false;  // the caller keeps the old root, up or not
+      (void)DropMountCount(root_->fs.get(), false, &last);
       if (current != nullptr) {
         mounts_.Remove(current);
         Cover(current->covered.get(), -1);

@@ -13,6 +13,14 @@
 // replaces it (switch_root: mount the new fs somewhere, MoveMount /dev, /proc,
 // /tmp into it, then ReplaceRoot).
 //
+// Mount namespaces (mount_namespace.h) each have a table; CopyFrom fills an
+// empty one with another's records, sharing the file systems. A file system
+// counts the tables it is mounted in (FileSystem::mount_count): Umount and
+// the table's death shut it down only when its last mount goes. Every rule
+// below (one mount of a file system, one mount on a directory, nested mounts)
+// holds within one table; only pins (open files, cwds) are counted per file
+// system, not per table, so they keep only the last mount busy.
+//
 // Thread safety: every method takes lock_ (a leaf lock apart from the
 // reference drops and FileSystem::Shutdown, which run after it is released).
 
@@ -54,8 +62,21 @@ class MountTable {
   MountTable() = default;
   MountTable(const MountTable&) = delete;
   MountTable& operator=(const MountTable&) = delete;
-  /// Unmounts everything (shutting the file systems down).
+  /// Unmounts everything. A file system whose last mount this was is shut
+  /// down (a retained one only has its flags cleared) unless it is pinned,
+  /// and then handed to the unmounted hook (SetUnmountedHook).
   ~MountTable();
+
+  /// What the kernel does after a table's death unmounted a file system for
+  /// good (core/syscall: stop a user-space server, free an agent's disk).
+  using UnmountedHook = void (*)(FileSystem* fs);
+  static void SetUnmountedHook(UnmountedHook hook);
+
+  /// Fills this empty table with a copy of every record of `from` (same
+  /// paths, sources, ids and covered directories; the file systems are
+  /// shared: each one's mount_count goes up). Errors: kInvalid (this table
+  /// is not empty), kAgain (`from` kept changing), kNoMemory.
+  kstd::Result<void> CopyFrom(const MountTable& from);
 
   /// Makes `fs` the root, with `options`. Errors: kBusy (a root exists; see
   /// ReplaceRoot), kInvalid (fs has no root), kNameTooLong (source), kNoMemory.
@@ -81,11 +102,14 @@ class MountTable {
   kstd::Result<void> Remount(Vnode* mounted_root, uint32_t flags);
 
   /// Unmounts the file system whose root is `mounted_root` (what resolving
-  /// the mount's path returns) and calls its Shutdown (unless it is
-  /// retained(): then it only clears its mount flags). Errors: kInvalid (not
-  /// the root of a mount), kBusy (the root mount; open files, cwd or root of
-  /// a process in it (FileSystem::pins); another file system mounted inside).
-  kstd::Result<void> Umount(Vnode* mounted_root);
+  /// the mount's path returns) from this table. If that was its last mount
+  /// (no other table has it), calls its Shutdown (unless it is retained():
+  /// then it only clears its mount flags) and returns true; false while
+  /// other tables still have it. Errors: kInvalid (not the root of a mount),
+  /// kBusy (the root mount; another file system mounted inside; for the last
+  /// mount only: open files, cwd or root of a process in it
+  /// (FileSystem::pins)).
+  kstd::Result<bool> Umount(Vnode* mounted_root);
 
   /// Moves the mount whose root is `mounted_root` onto `new_mount_point`
   /// (mount --move). Errors: kInvalid (not a mount root, or the root mount),
@@ -145,6 +169,13 @@ class MountTable {
   /// Callers hold lock_.
   Record* FindByRootLocked(const Vnode* root) const REQUIRES(lock_);
   Record* FindByFsLocked(const FileSystem* fs) const REQUIRES(lock_);
+  /// Whether a record of this table covers `dir`.
+  bool CoversLocked(const Vnode* dir) const REQUIRES(lock_);
+  /// Takes one from fs's mount_count; false (and nothing changes) if that
+  /// would be its last mount while it is pinned and `check_pins`. *last:
+  /// the count reached 0.
+  static bool DropMountCount(FileSystem* fs, bool check_pins, bool* last);
+  static void AddMountCount(FileSystem* fs);
   /// ReplaceRoot's checks; *current is new_root's mount elsewhere, or null.
   kstd::Result<void> CheckReplaceRootLocked(const FileSystem* new_root, Record** current) const
       REQUIRES(lock_);

@@ -215,7 +215,9 @@ class FileSystem : public kstd::RefCounted<FileSystem> {
   uint64_t NextIno() { return __atomic_add_fetch(&next_ino_, 1, __ATOMIC_RELAXED); }
 
   /// How the file system is mounted (kMount* bits). A file system is mounted
-  /// at most once (MountTable's rule), so these are also its mount's flags.
+  /// at most once in a mount table (MountTable's rule), so these are also its
+  /// mount's flags; the copies of it in other namespaces share them (as
+  /// Linux's superblock flags: remount changes it everywhere).
   uint32_t mount_flags() const { return __atomic_load_n(&mount_flags_, __ATOMIC_SEQ_CST); }
   bool read_only() const { return (mount_flags() & kMountReadOnly) != 0; }
 
@@ -237,6 +239,10 @@ class FileSystem : public kstd::RefCounted<FileSystem> {
   void set_retained(bool retained) { retained_ = retained; }
   bool retained() const { return retained_; }
 
+  /// How many mount tables (mount namespaces) have it mounted: a copied
+  /// namespace shares its file systems, and the last umount shuts one down.
+  uint64_t mount_count() const { return __atomic_load_n(&mount_count_, __ATOMIC_ACQUIRE); }
+
   /// The file system's own options as /proc/mounts shows them after the
   /// generic ones, each with a leading comma (",size=1024k,mode=700"),
   /// NUL-terminated in `out` (cut short if it does not fit). Default: "".
@@ -255,7 +261,9 @@ class FileSystem : public kstd::RefCounted<FileSystem> {
  private:
   const char* const name_;
   const uint64_t device_;
+  friend class MountTable;  // changes mount_count_
   uint64_t pins_ = 0;
+  uint64_t mount_count_ = 0;  // atomic
   uint64_t next_ino_ = 0;
   uint32_t mount_flags_ = 0;  // atomic
   uint64_t writers_ = 0;      // atomic

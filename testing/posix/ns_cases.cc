@@ -1,17 +1,23 @@
 // POSIX cases for namespaces: UTS namespaces (unshare and clone with
-// CLONE_NEWUTS, setns through /proc/<pid>/ns/uts, CAP_SYS_ADMIN), the links
-// of /proc/<pid>/ns/ and unshare's flag checks. Every case works in forked
+// CLONE_NEWUTS, setns through /proc/<pid>/ns/uts, CAP_SYS_ADMIN), mount
+// namespaces (unshare and clone with CLONE_NEWNS, mounts seen in one only,
+// /proc/<pid>/mounts, setns through /proc/<pid>/ns/mnt), the links of
+// /proc/<pid>/ns/ and unshare's flag checks. Every case works in forked
 // children, so the suite's own namespaces never change; on the host they
-// need root (Bazel's sandbox gives it, in a user namespace of its own).
+// need root (Bazel's sandbox gives it, in a user namespace of its own). A
+// mount case's child first makes every mount private (MS_REC | MS_PRIVATE on
+// /; the host's may be shared, Tessera's all are private already).
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -170,10 +176,12 @@ const char* SetnsBody() {
 const char* SetnsMovesBetweenUtsNamespaces() { return InChild(SetnsBody); }
 
 // Without CAP_SYS_ADMIN in the effective set: EPERM for unshare, clone and
-// setns with CLONE_NEWUTS.
+// setns with CLONE_NEWUTS and CLONE_NEWNS.
 const char* NoCapBody() {
   int here = open("/proc/self/ns/uts", O_RDONLY);
   CHECK(here >= 0);
+  int here_mnt = open("/proc/self/ns/mnt", O_RDONLY);
+  CHECK(here_mnt >= 0);
   linux_abi::CapUserHeader h = {linux_abi::kCapVersion3, 0};
   linux_abi::CapUserData d[2] = {};
   CHECK_OK(syscall(SYS_capget, &h, d));
@@ -182,7 +190,11 @@ const char* NoCapBody() {
   CHECK_ERRNO(unshare(CLONE_NEWUTS), EPERM);
   CHECK_ERRNO(syscall(SYS_clone, CLONE_NEWUTS | SIGCHLD, 0, 0, 0, 0), EPERM);
   CHECK_ERRNO(setns(here, CLONE_NEWUTS), EPERM);
+  CHECK_ERRNO(unshare(CLONE_NEWNS), EPERM);
+  CHECK_ERRNO(syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0), EPERM);
+  CHECK_ERRNO(setns(here_mnt, CLONE_NEWNS), EPERM);
   close(here);
+  close(here_mnt);
   return nullptr;
 }
 
@@ -238,6 +250,236 @@ const char* NsLinksNameTheNamespaces() {
   return nullptr;
 }
 
+// Whether /proc/<pid>/mounts ("self" for pid 0) has a mount whose source
+// is `source`.
+bool MountsHave(pid_t pid, const char* source) {
+  char path[64];
+  if (pid == 0) {
+    snprintf(path, sizeof path, "/proc/self/mounts");
+  } else {
+    snprintf(path, sizeof path, "/proc/%d/mounts", pid);
+  }
+  FILE* f = fopen(path, "r");
+  if (f == nullptr) return false;
+  bool found = false;
+  char line[2048], first[256];
+  while (!found && fgets(line, sizeof line, f) != nullptr) {
+    found = sscanf(line, "%255s", first) == 1 && strcmp(first, source) == 0;
+  }
+  fclose(f);
+  return found;
+}
+
+// A process left behind in the caller's mount namespace: told to go, it
+// checks that `present` exists and `absent` does not, and exits 0 if so.
+struct Witness {
+  pid_t pid = -1;
+  int go = -1;
+};
+bool StartWitness(const char* present, const char* absent, Witness* w) {
+  int p[2];
+  if (pipe(p) != 0) return false;
+  pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    close(p[1]);
+    char c;
+    bool ok = read(p[0], &c, 1) == 1 && access(present, F_OK) == 0;
+    errno = 0;
+    ok = ok && access(absent, F_OK) == -1 && errno == ENOENT;
+    _exit(ok ? 0 : 1);
+  }
+  close(p[0]);
+  w->pid = pid;
+  w->go = p[1];
+  return true;
+}
+const char* FinishWitness(Witness* w) {
+  CHECK_EQ(write(w->go, "x", 1), 1);
+  close(w->go);
+  int status;
+  CHECK_EQ(waitpid(w->pid, &status, 0), w->pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  return nullptr;
+}
+
+// unshare(CLONE_NEWNS) twice: "a" (the case's own, private) gets a tmpfs
+// with a file; "b" starts as a copy of it (the file is there), then its
+// umount and a new mount are its own: a process left in "a" still sees the
+// first tmpfs, /proc/<pid>/mounts of each shows its own. setns back to "a"
+// through an open /proc/self/ns/mnt sees a's mounts and resets the cwd to
+// the namespace's root.
+const char* UnshareNewnsBody() {
+  char m[512], f[600], g[600];
+  snprintf(m, sizeof m, "%s", TmpPath("nsmnt"));
+  snprintf(f, sizeof f, "%s/a-file", m);
+  snprintf(g, sizeof g, "%s/b-file", m);
+  CHECK(mkdir(m, 0755) == 0 || errno == EEXIST);
+  char before[64], link_a[64], link_b[64], link[64];
+  CHECK(NsLink(0, "mnt", before, sizeof before));
+  CHECK_OK(unshare(CLONE_NEWNS));  // "a"
+  CHECK_OK(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr));
+  CHECK(NsLink(0, "mnt", link_a, sizeof link_a));
+  CHECK(strncmp(link_a, "mnt:[", 5) == 0);
+  CHECK(strcmp(before, link_a) != 0);
+  CHECK_OK(mount("posixtest-ns-a", m, "tmpfs", 0, nullptr));
+  CHECK(WriteFile(f, "a", 1, 0644));
+  int fd_a = open("/proc/self/ns/mnt", O_RDONLY);
+  CHECK(fd_a >= 0);
+  Witness w;
+  CHECK(StartWitness(f, g, &w));
+  CHECK_OK(unshare(CLONE_NEWNS));  // "b", a copy of "a"
+  CHECK(NsLink(0, "mnt", link_b, sizeof link_b));
+  CHECK(strcmp(link_a, link_b) != 0);
+  CHECK(NsLink(w.pid, "mnt", link, sizeof link) && strcmp(link, link_a) == 0);
+  CHECK_OK(access(f, F_OK));  // the copied mount
+  CHECK(MountsHave(0, "posixtest-ns-a"));
+  CHECK_OK(umount(m));  // in "b" only
+  CHECK_ERRNO(access(f, F_OK), ENOENT);
+  CHECK_OK(mount("posixtest-ns-b", m, "tmpfs", 0, nullptr));
+  CHECK(WriteFile(g, "b", 1, 0644));
+  CHECK(MountsHave(0, "posixtest-ns-b") && !MountsHave(0, "posixtest-ns-a"));
+  CHECK(MountsHave(w.pid, "posixtest-ns-a") && !MountsHave(w.pid, "posixtest-ns-b"));
+  if (const char* why = FinishWitness(&w)) return why;  // "a" kept its mount
+  CHECK_OK(chdir(m));
+  CHECK_OK(setns(fd_a, CLONE_NEWNS));  // "b" dies with its last process
+  close(fd_a);
+  CHECK(NsLink(0, "mnt", link, sizeof link) && strcmp(link, link_a) == 0);
+  char cwd[512];
+  CHECK(getcwd(cwd, sizeof cwd) != nullptr);
+  CHECK(strcmp(cwd, "/") == 0);
+  CHECK_OK(access(f, F_OK));
+  CHECK_ERRNO(access(g, F_OK), ENOENT);
+  CHECK_OK(umount(m));
+  CHECK_OK(rmdir(m));
+  return nullptr;
+}
+
+const char* UnshareNewnsIsPrivate() { return InChild(UnshareNewnsBody); }
+
+// clone(CLONE_NEWNS): the child's mount is not seen by its parent, but is
+// in the child's /proc/<pid>/mounts; CLONE_NEWNS with CLONE_FS is EINVAL.
+const char* CloneNewnsGivesTheChildACopy() {
+  CHECK_ERRNO(syscall(SYS_clone, CLONE_NEWNS | CLONE_FS | SIGCHLD, 0, 0, 0, 0), EINVAL);
+  char m[512], f[600], link[64];
+  snprintf(m, sizeof m, "%s", TmpPath("nsclone"));
+  snprintf(f, sizeof f, "%s/c-file", m);
+  CHECK(mkdir(m, 0755) == 0 || errno == EEXIST);
+  CHECK(NsLink(0, "mnt", link, sizeof link));
+  int ready[2], done[2];
+  CHECK_OK(pipe(ready));
+  CHECK_OK(pipe(done));
+  long pid = syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    close(ready[0]);
+    close(done[1]);
+    char mine[64];
+    bool ok = NsLink(0, "mnt", mine, sizeof mine) && strcmp(mine, link) != 0 &&
+              mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+              mount("posixtest-ns-c", m, "tmpfs", 0, nullptr) == 0 && WriteFile(f, "c", 1, 0644);
+    (void)!write(ready[1], ok ? "y" : "n", 1);
+    char c;
+    (void)!read(done[0], &c, 1);
+    _exit(ok ? 0 : 1);
+  }
+  close(ready[1]);
+  close(done[0]);
+  char answer = 0;
+  CHECK_EQ(read(ready[0], &answer, 1), 1);
+  const char* why = nullptr;
+  if (answer != 'y') {
+    why = "the child's mount failed";
+  } else if (access(f, F_OK) == 0) {
+    why = "the child's mount is seen by the parent";
+  } else if (MountsHave(0, "posixtest-ns-c")) {
+    why = "the parent's /proc/self/mounts has the child's mount";
+  } else if (!MountsHave(static_cast<pid_t>(pid), "posixtest-ns-c")) {
+    why = "the child's /proc/<pid>/mounts lacks its mount";
+  }
+  close(ready[0]);
+  close(done[1]);  // the child exits; its namespace and mount go
+  int status;
+  CHECK_EQ(waitpid(static_cast<pid_t>(pid), &status, 0), pid);
+  if (why != nullptr) return why;
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  CHECK_OK(rmdir(m));
+  return nullptr;
+}
+
+// An open /proc/<pid>/ns/mnt keeps the namespace, and its mounts, after
+// its last process ended: setns into it then sees the tmpfs that process
+// mounted, from the namespace's root.
+const char* KeptByFileBody() {
+  char m[512], f[600];
+  snprintf(m, sizeof m, "%s", TmpPath("nskept"));
+  snprintf(f, sizeof f, "%s/k-file", m);
+  CHECK(mkdir(m, 0755) == 0 || errno == EEXIST);
+  int ready[2], done[2];
+  CHECK_OK(pipe(ready));
+  CHECK_OK(pipe(done));
+  long pid = syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    close(ready[0]);
+    close(done[1]);
+    bool ok = mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+              mount("posixtest-ns-k", m, "tmpfs", 0, nullptr) == 0 && WriteFile(f, "k", 1, 0644);
+    (void)!write(ready[1], ok ? "y" : "n", 1);
+    char c;
+    (void)!read(done[0], &c, 1);
+    _exit(ok ? 0 : 1);
+  }
+  close(ready[1]);
+  close(done[0]);
+  char answer = 0;
+  CHECK_EQ(read(ready[0], &answer, 1), 1);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/ns/mnt", pid);
+  int kept = open(path, O_RDONLY);
+  close(done[1]);
+  int status;
+  CHECK_EQ(waitpid(static_cast<pid_t>(pid), &status, 0), pid);
+  CHECK(answer == 'y' && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  CHECK(kept >= 0);
+  CHECK_ERRNO(access(f, F_OK), ENOENT);
+  CHECK_OK(setns(kept, 0));
+  close(kept);
+  CHECK_OK(access(f, F_OK));
+  CHECK(MountsHave(0, "posixtest-ns-k"));
+  CHECK_OK(umount(m));
+  CHECK_OK(rmdir(m));
+  return nullptr;
+}
+
+const char* SetnsIntoANamespaceKeptByItsFile() { return InChild(KeptByFileBody); }
+
+void* BlockOnPipe(void* arg) {
+  char c;
+  (void)!read(*static_cast<int*>(arg), &c, 1);
+  return nullptr;
+}
+
+// unshare(CLONE_NEWNS) in a process with several threads: Linux moves the
+// calling thread only (it gets an fs context of its own); Tessera's
+// namespaces belong to the process, so it refuses (EINVAL, counted).
+const char* ThreadedBody() {
+  int p[2];
+  CHECK_OK(pipe(p));
+  pthread_t t;
+  CHECK_EQ(pthread_create(&t, nullptr, BlockOnPipe, &p[0]), 0);
+  if (OnTessera()) {
+    CHECK_ERRNO(unshare(CLONE_NEWNS), EINVAL);
+  } else {
+    CHECK_OK(unshare(CLONE_NEWNS));
+  }
+  CHECK_EQ(write(p[1], "x", 1), 1);
+  CHECK_EQ(pthread_join(t, nullptr), 0);
+  return nullptr;
+}
+
+const char* UnshareNewnsThreaded() { return InChild(ThreadedBody); }
+
 // unshare's flags: 0 and what a one-thread process has to itself already
 // succeed; bits unshare does not know are EINVAL. On Tessera the
 // namespaces it does not have are refused (EINVAL).
@@ -252,8 +494,8 @@ const char* UnshareFlagChecks() {
     bool ok = unshare(CLONE_FILES) == 0 && unshare(CLONE_FS) == 0 && unshare(CLONE_THREAD) == 0 &&
               unshare(CLONE_VM | CLONE_SIGHAND) == 0;
     if (OnTessera()) {
-      const int kRefused[] = {CLONE_NEWNS,  CLONE_NEWPID,  CLONE_NEWNET,
-                              CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWCGROUP};
+      const int kRefused[] = {CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUSER,
+                              CLONE_NEWCGROUP};
       for (int flag : kRefused) {
         errno = 0;
         ok = ok && unshare(flag) == -1 && errno == EINVAL;
@@ -275,6 +517,10 @@ extern const Case kNsCases[] = {
     {"clone_newuts_child_copy", CloneNewUtsGivesTheChildACopy},
     {"setns_uts_back_and_forth", SetnsMovesBetweenUtsNamespaces},
     {"newuts_needs_cap_sys_admin", NamespacesNeedCapSysAdmin},
+    {"unshare_newns_private_mounts", UnshareNewnsIsPrivate},
+    {"clone_newns_child_copy", CloneNewnsGivesTheChildACopy},
+    {"setns_mnt_kept_by_its_file", SetnsIntoANamespaceKeptByItsFile},
+    {"unshare_newns_threaded", UnshareNewnsThreaded},
     {"unshare_flag_checks", UnshareFlagChecks},
 };
 extern const int kNsCaseCount = sizeof kNsCases / sizeof kNsCases[0];

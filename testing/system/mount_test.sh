@@ -11,7 +11,11 @@
 # loop of an image on the root, mount's refusals (not a block device, the root
 # disk), mount -t ext2 /dev/vdb (init, the mount agent, starts a driver and
 # an ext2 server that mount there), /proc/mounts, a known file read, new
-# files written, umount refused while a cwd is inside, a second mount of the
+# files written, mount namespaces (busybox unshare -m: a tmpfs seen inside
+# only, an umount of the copied ext2 mount that leaves the parent's and its
+# server up; nsenter into a running one; an agent mount inside one, whose
+# server stops when the namespace dies), umount refused while a cwd is
+# inside, a second mount of the
 # same disk refused, sync, umount (the server flushes and exits, init reaps
 # it and its driver), mount -o ro (writes give EROFS), umount, poweroff.
 # On the host: e2fsck -fn of both disks, and debugfs reads back the files the
@@ -61,8 +65,21 @@ if booted_to_disk; then
     dd if=/dev/vdb bs=1024 skip=1 count=1 2>/dev/null | od -An -tx1 -j56 -N2; echo > /dev/vdb; echo mounted-write-rc=$?'
   run write 'echo "written by tessera" > /mnt/d2/new.txt && mkdir /mnt/d2/dir &&
     dd if=/dev/urandom of=/mnt/d2/dir/big bs=1024 count=300 2>/dev/null && md5sum /mnt/d2/dir/big && echo write-ok'
+  run ns 'mkdir -p /mnt/t; readlink /proc/self/ns/mnt;
+    unshare -m sh -c "readlink /proc/self/ns/mnt; mount -t tmpfs nstmp /mnt/t && echo inside > /mnt/t/x &&
+      grep \"^nstmp /mnt/t \" /proc/mounts; umount /mnt/d2 && echo child-umount-ok; echo child-d2=\$(grep -c \" /mnt/d2 \" /proc/mounts)";
+    echo parent-t=$(grep -c " /mnt/t " /proc/mounts); echo parent-files=$(ls /mnt/t | wc -l);
+    head -1 /mnt/d2/new.txt; echo parent-d2=$(grep -c " /mnt/d2 " /proc/mounts);
+    echo alive > /root/ns-after && cat /root/ns-after && rm /root/ns-after'
+  run nsenter 'unshare -m sh -c "mount -t tmpfs held /mnt/t && echo held-file > /mnt/t/y && sleep 60" &
+    for i in 1 2 3 4 5 6 7 8 9 10; do grep -q "^held " /proc/$!/mounts && break; sleep 1; done;
+    echo theirs=$(grep -c "^held /mnt/t " /proc/$!/mounts) ours=$(grep -c "^held " /proc/mounts);
+    nsenter -t $! -m sh -c "cat /mnt/t/y; echo same=\$(test \$(readlink /proc/self/ns/mnt) = \$(readlink /proc/$!/ns/mnt) && echo yes)";
+    echo nsenter-rc=$?; kill $!; wait; echo after-kill=$(grep -c "^held " /proc/mounts)'
   run busy 'cd /mnt/d2 && umount /mnt/d2; echo busy-rc=$?; cd /; mount -t ext2 /dev/vdb /tmp; echo again-rc=$?'
   run umount 'sync && umount /mnt/d2 && echo umount-ok; grep -c " /mnt/d2 " /proc/mounts; sleep 2'
+  run nsagent 'unshare -m sh -c "mount -t ext2 /dev/vdb /mnt/d2 && echo ns-agent-mount-ok; grep \" /mnt/d2 \" /proc/mounts;
+      head -1 /mnt/d2/new.txt; echo written-in-a-namespace > /mnt/d2/ns.txt"; echo parent-after=$(grep -c " /mnt/d2 " /proc/mounts); sleep 2'
   run ro 'mount -t ext2 -o ro /dev/vdb /mnt/d2 && echo ro-mount-ok; grep " /mnt/d2 " /proc/mounts;
     cat /mnt/d2/new.txt; md5sum /mnt/d2/dir/big; touch /mnt/d2/probe; echo touch-rc=$?;
     umount /mnt/d2 && echo ro-umount-ok; sleep 2'
@@ -114,6 +131,15 @@ check "the known file reads back; the mounted /dev/vdb reads through its node, a
     grep -q "Device or resource busy" <<< "$1" && grep -qx "mounted-write-rc=1" <<< "$1"' _ "$(section read)" "$notes"
 check "new files written" in_section write '^write-ok$'
 big_sum="$(section write | grep -oE '^[0-9a-f]{32}' | head -1)"
+ns_ids="$(section ns | grep -oE '^mnt:\[[0-9]+\]$')"
+check "unshare -m: a new mount namespace id; its tmpfs is seen inside only; its umount of the copied /mnt/d2 leaves the parent's mount and the disk's server up; the root disk still writes after the namespace died" \
+  bash -c 'test "$(sort -u <<< "$2" | wc -l)" -eq 2 && grep -q "^nstmp /mnt/t tmpfs rw" <<< "$1" &&
+    grep -qx child-umount-ok <<< "$1" && grep -qx child-d2=0 <<< "$1" && grep -qx parent-t=0 <<< "$1" &&
+    grep -qx parent-files=0 <<< "$1" && grep -qx "written by tessera" <<< "$1" && grep -qx parent-d2=1 <<< "$1" &&
+    grep -qx alive <<< "$1"' _ "$(section ns)" "$ns_ids"
+check "nsenter -t PID -m: setns into a running unshare -m shell's namespace sees its tmpfs; /proc/PID/mounts shows it, /proc/mounts does not (nor after it died)" \
+  bash -c 'grep -qx "theirs=1 ours=0" <<< "$1" && grep -qx held-file <<< "$1" && grep -qx same=yes <<< "$1" &&
+    grep -qx nsenter-rc=0 <<< "$1" && grep -qx after-kill=0 <<< "$1"' _ "$(section nsenter)"
 check "umount refused while a cwd is inside (EBUSY); a second mount of the disk refused (EBUSY)" \
   bash -c 'grep -qx "busy-rc=1" <<< "$1" && grep -qx "again-rc=255" <<< "$1"' _ "$(section busy)"
 check "sync and umount; the mount is gone" \
@@ -121,6 +147,10 @@ check "sync and umount; the mount is gone" \
 check "the server flushed and exited; init reaped it and the driver" \
   bash -c 'grep -q "^fs: unmounted cleanly$" "$1" && grep -qE "^init: fs_server \(pid [0-9]+\) for /dev/vdb ended with exit code 0$" "$1" &&
     grep -qE "^init: virtio_blk \(pid [0-9]+\) for /dev/vdb ended with exit code 0$" "$1"' _ "$log"
+check "mount -t ext2 in an unshare -m shell: init's server mounts itself in that shell's namespace, not its own; the parent does not see it; the namespace's death flushes and stops the server (the disk mounts again below)" \
+  bash -c 'grep -qx ns-agent-mount-ok <<< "$1" && grep -qx "/dev/vdb /mnt/d2 ext2 rw,relatime 0 0" <<< "$1" &&
+    grep -qx "written by tessera" <<< "$1" && grep -qx parent-after=0 <<< "$1" &&
+    test "$(grep -cE "^init: fs_server \(pid [0-9]+\) for /dev/vdb ended with exit code 0$" "$2")" -ge 3' _ "$(section nsagent)" "$log"
 check "mount -o ro: read-only in /proc/mounts, files read back, writes give EROFS, umount" \
   bash -c 'grep -qx ro-mount-ok <<< "$1" && grep -qx "/dev/vdb /mnt/d2 ext2 ro,relatime 0 0" <<< "$1" &&
     grep -qx "written by tessera" <<< "$1" && grep -q "^$2  /mnt/d2/dir/big$" <<< "$1" &&
@@ -140,11 +170,14 @@ check "fdisk writes an MBR on /dev/vdc; BLKRRPART makes /dev/vdc1 (8 MiB)" \
 check "mke2fs /dev/vdc1, then Debian's e2fsck -n in the guest finds it clean, before and after a mount of the partition wrote a file" \
   bash -c 'grep -qx mke2fs-ok <<< "$1" && grep -qx fsck-rc=0 <<< "$1" && grep -q "^/dev/vdc1 /mnt/d3 ext2 " <<< "$1" &&
     grep -qx d3-ok <<< "$1" && grep -qx fsck2-rc=0 <<< "$1"' _ "$(section mkfs)"
+check "no server's flush failed (a namespace's death flushes in a kernel thread, not the dying one)" lacks "the server's flush failed"
 check "no kernel panic" lacks "KERNEL PANIC|KERNEL EXCEPTION"
 check "QEMU ended by the kernel's power-off (exit 1)" test "$status" -eq 1
 
 disk="$second"
 fsck_disk "of the second disk"
+check "host: debugfs reads /ns.txt, written in a mount namespace whose death unmounted the disk" \
+  bash -c 'test "$(debugfs -R "cat /ns.txt" "$1" 2> /dev/null)" = written-in-a-namespace' _ "$second"
 check "host: debugfs reads /new.txt back" \
   bash -c 'test "$(debugfs -R "cat /new.txt" "$1" 2> /dev/null)" = "written by tessera"' _ "$second"
 debugfs_sums "$big_sum /dir/big"
