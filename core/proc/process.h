@@ -15,6 +15,7 @@
 #include "core/posix/credentials.h"
 #include "core/posix/signals.h"
 #include "core/proc/linux_thread.h"
+#include "core/proc/pid_namespace.h"
 #include "core/proc/uts_namespace.h"
 #include "core/sched/scheduler.h"
 #include "core/sched/thread.h"
@@ -152,6 +153,22 @@ class Process final : public KernelObject {
   /// threads share it (Linux keeps one per thread).
   kstd::RefPtr<UtsNamespace> uts_namespace() const EXCLUDES(fs_lock_);
   void SetUtsNamespace(kstd::RefPtr<UtsNamespace> ns) EXCLUDES(fs_lock_);
+  /// The PID namespace (pid_namespace.h) its pid and its threads' tids
+  /// belong to, fixed at creation (the root one for init and spawned
+  /// processes); never null. pid() and the tids are the kernel's ids (the
+  /// root namespace's numbers): the syscall layer shows each caller the
+  /// numbers of its own namespace.
+  PidNamespace* pid_namespace() const { return pid_ns_.get(); }
+  /// Its pid as `ns` numbers it (0: not visible there).
+  uint64_t PidIn(const PidNamespace* ns) const { return ns->ToLocal(pid_); }
+  /// Where its later children's pids go (Linux's pid_for_children): its
+  /// own namespace unless unshare(CLONE_NEWPID) or setns changed it.
+  kstd::RefPtr<PidNamespace> pid_namespace_for_children() const EXCLUDES(fs_lock_);
+  void SetPidNamespaceForChildren(kstd::RefPtr<PidNamespace> ns) EXCLUDES(fs_lock_);
+  /// Whether it is the init (number 1) of a namespace other than the root.
+  bool IsNamespaceInit() const {
+    return pid_ns_->parent() != nullptr && pid_ns_->init_global() == pid_;
+  }
   /// The credentials (core/posix/credentials.h), one set per process (all
   /// threads share it): a consistent copy. Fork copies them, execve
   /// recomputes them, the set*id calls replace them. init and every process
@@ -251,6 +268,9 @@ class Process final : public KernelObject {
     uint64_t child_set_tid = 0;
     // CLONE_NEWUTS (Clone only): the child's UTS namespace (null: the parent's).
     UtsNamespace* uts_namespace = nullptr;
+    // CLONE_NEWPID (Clone only): a new, empty PID namespace the child is
+    // the init of (null: the parent's pid_namespace_for_children()).
+    PidNamespace* pid_namespace = nullptr;
   };
   kstd::Result<kstd::RefPtr<Process>> Clone(const void* frame, const hal::ThreadContext& cpu,
                                             const CloneOptions& options);
@@ -417,6 +437,8 @@ class Process final : public KernelObject {
   vfs::PinnedVnode root_ GUARDED_BY(fs_lock_);
   uint32_t umask_ GUARDED_BY(fs_lock_) = 022;
   kstd::RefPtr<UtsNamespace> uts_ns_ GUARDED_BY(fs_lock_);  // null: the boot one
+  kstd::RefPtr<PidNamespace> pid_ns_;  // set before the process is visible, then constant
+  kstd::RefPtr<PidNamespace> pid_ns_for_children_ GUARDED_BY(fs_lock_);  // null: pid_ns_
   mutable SpinLock cred_lock_;
   posix::Credentials creds_ GUARDED_BY(cred_lock_) = posix::Credentials::Root();
   linux_abi::Rlimit limits_[linux_abi::kRlimitCount] GUARDED_BY(cred_lock_);
@@ -432,8 +454,16 @@ class Process final : public KernelObject {
   Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t handle_secret);
   void TearDown();
   /// Who adopts this process's children when it ends: the nearest living
-  /// ancestor that is a child subreaper, else init (null if none).
+  /// ancestor in its PID namespace that is a child subreaper, else the
+  /// namespace's init (for a namespace's init, or when that init is gone:
+  /// the same search one namespace up); null if none.
   kstd::RefPtr<Process> OrphanHeir() const;
+  /// This process was its namespace's init: the namespace takes no new
+  /// processes, and every other process in it (and in its descendants)
+  /// gets SIGKILL (Linux's zap_pid_ns_processes).
+  void EndNamespace();
+  /// Its pid and thread ids leave their PID namespaces (reaped).
+  void LeavePidNamespace();
 
   char name_[kNameMax] = {};
   const uint64_t pid_;

@@ -168,6 +168,9 @@ class ProcessList {
 char ProcessState(Process* p);
 /// Everything /proc/<pid>/{stat,status,statm} show.
 void FillView(Process* p, ProcessView* v);
+/// The numbers of process `p` (and of its thread `tid`; 0: the process) in
+/// each PID namespace below the root (status's NS* lines).
+void FillNsIds(Process* p, uint64_t tid, ProcessView* v);
 /// Appends the bytes at [start, end) of the process's memory (its argv or
 /// envp strings), at most 128 KiB; stops early where memory is unmapped.
 void RenderUserRange(Process* p, uint64_t start, uint64_t end, TextBuffer& out);

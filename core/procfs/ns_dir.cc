@@ -1,6 +1,9 @@
 // /proc/<pid>/ns/: one link per namespace kind Linux shows, "kind:[id]",
 // the id being the namespace's inode number. Tessera has its own UTS
-// namespaces (core/proc/uts_namespace.h); every other kind has one
+// namespaces (core/proc/uts_namespace.h) and PID namespaces
+// (core/proc/pid_namespace.h: pid is the process's, pid_for_children where
+// its later children go, which names none, ENOENT, until a process is in
+// it, as Linux); every other kind has one
 // namespace, shown with Linux's id for its initial one (mnt and net, which
 // Linux numbers dynamically, with the first dynamic ids). Following a link
 // finds the namespace file: the link's target is a name the same directory
@@ -8,6 +11,7 @@
 // here), a file whose inode number is the id; an open one keeps its UTS
 // namespace alive and is what setns(2) takes.
 
+#include "core/proc/pid_namespace.h"
 #include "core/proc/uts_namespace.h"
 #include "core/procfs/internal.h"
 #include "core/sync/spin_lock.h"
@@ -29,7 +33,7 @@ using vfs::VnodeType;
 struct NsEntry {
   const char* name;   // the link's name
   const char* type;   // the target's prefix
-  uint64_t fixed_id;  // 0: the process's own (UTS)
+  uint64_t fixed_id;  // 0: the process's own (UTS, PID: NsId)
 };
 
 // Linux's first dynamic /proc inode (PROC_DYNAMIC_FIRST): its initial
@@ -39,20 +43,34 @@ static_assert(UtsNamespace::kFirstDynamicId > kFirstDynamicIno + 1);
 
 // In ls's order. Linux's PROC_*_INIT_INO values.
 constexpr NsEntry kNsEntries[] = {
-    {"cgroup", "cgroup", 0xEFFFFFFBu},    {"ipc", "ipc", 0xEFFFFFFFu},
-    {"mnt", "mnt", kFirstDynamicIno + 1}, {"net", "net", kFirstDynamicIno},
-    {"pid", "pid", 0xEFFFFFFCu},          {"pid_for_children", "pid", 0xEFFFFFFCu},
-    {"time", "time", 0xEFFFFFFAu},        {"time_for_children", "time", 0xEFFFFFFAu},
-    {"user", "user", 0xEFFFFFFDu},        {"uts", "uts", 0},
+    {"cgroup", "cgroup", 0xEFFFFFFBu},
+    {"ipc", "ipc", 0xEFFFFFFFu},
+    {"mnt", "mnt", kFirstDynamicIno + 1},
+    {"net", "net", kFirstDynamicIno},
+    {"pid", "pid", 0},
+    {"pid_for_children", "pid", 0},
+    {"time", "time", 0xEFFFFFFAu},
+    {"time_for_children", "time", 0xEFFFFFFAu},
+    {"user", "user", 0xEFFFFFFDu},
+    {"uts", "uts", 0},
 };
 constexpr size_t kNsEntryCount = sizeof(kNsEntries) / sizeof(kNsEntries[0]);
 // /proc/<pid>/ns/<kind> is slot kNsInoSlot + kind of the pid's block.
 constexpr uint64_t kNsInoSlot = 32;
 static_assert(kNsInoSlot + kNsEntryCount <= kFdInoSlot);
 
-// The id `p` is in for entry `i`.
+constexpr size_t kPidEntry = 4, kPidForChildrenEntry = 5;
+static_assert(PidNamespace::kRootId == 0xEFFFFFFCu);  // PROC_PID_INIT_INO
+
+// The id `p` is in for entry `i`; 0: none (pid_for_children before the
+// namespace has a process).
 uint64_t NsId(Process* p, size_t i) {
   if (kNsEntries[i].fixed_id != 0) return kNsEntries[i].fixed_id;
+  if (i == kPidEntry) return p->pid_namespace()->id();
+  if (i == kPidForChildrenEntry) {
+    RefPtr<PidNamespace> ns = p->pid_namespace_for_children();
+    return ns->init_global() != 0 ? ns->id() : 0;
+  }
   return p->uts_namespace()->id();
 }
 
@@ -98,7 +116,9 @@ class NsLink final : public vfs::SyntheticSymlink {
     RefPtr<Process> p = TRY(FindProcess(pid_));
     TRY(CallerMayInspect(p.get()));
     char text[48];
-    return CopyTarget(text, FormatTarget(index_, NsId(p.get(), index_), text), out);
+    const uint64_t id = NsId(p.get(), index_);
+    if (id == 0) return kstd::Error::kNotFound;
+    return CopyTarget(text, FormatTarget(index_, id, text), out);
   }
 
  private:
@@ -127,10 +147,12 @@ class NsDir final : public ProcessDir {
     for (size_t i = 0; i < kNsEntryCount; ++i) {
       char text[48];
       uint64_t id = NsId(p.get(), i);
-      if (!(Name(text, FormatTarget(i, id, text)) == name)) continue;
+      if (id == 0 || !(Name(text, FormatTarget(i, id, text)) == name)) continue;
       TRY(CallerMayInspect(p.get()));
       RefPtr<UtsNamespace> uts;
-      if (kNsEntries[i].fixed_id == 0) uts = p->uts_namespace();
+      // A PID namespace's file is one setns does not take (refused).
+      if (kNsEntries[i].fixed_id == 0 && i != kPidEntry && i != kPidForChildrenEntry)
+        uts = p->uts_namespace();
       if (uts && uts->id() != id) return kstd::Error::kNotFound;  // it moved meanwhile
       RefPtr<Vnode> file =
           kstd::AdoptRef<Vnode>(new (kstd::nothrow) NsFile(kstd::Move(fs), id, kstd::Move(uts)));

@@ -172,11 +172,29 @@ char ProcessState(Process* p) {
   return seen.runnable ? 'R' : 'S';
 }
 
+void FillNsIds(Process* p, uint64_t tid, ProcessView* v) {
+  // The process's namespaces below the root, innermost first, then shown
+  // outermost first.
+  const PidNamespace* chain[kMaxNsLevelsShown];
+  uint32_t n = 0;
+  for (const PidNamespace* ns = p->pid_namespace();
+       ns->parent() != nullptr && n < kMaxNsLevelsShown; ns = ns->parent()) {
+    chain[n++] = ns;
+  }
+  v->ns_levels = n;
+  for (uint32_t i = 0; i < n; ++i) {
+    const PidNamespace* ns = chain[n - 1 - i];
+    v->ns_ids[i] = ProcessView::NsIds{ns->ToLocal(p->pid()), ns->ToLocal(tid != 0 ? tid : p->pid()),
+                                      ns->ToLocal(p->pgid()), ns->ToLocal(p->sid())};
+  }
+}
+
 void FillView(Process* p, ProcessView* v) {
   v->pid = p->pid();
   v->ppid = p->parent_pid();
   v->pgid = p->pgid();
   v->sid = p->sid();
+  FillNsIds(p, 0, v);
   SetComm(v, p->name());
   v->state = ProcessState(p);
   v->threads = p->live_threads();

@@ -127,6 +127,7 @@ Result<void> FillThreadView(Process* p, uint64_t tid, ProcessView* v) {
   }
   if (tid == 0 || !facts.found) return kstd::Error::kNotFound;
   v->tid = tid;
+  FillNsIds(p, tid, v);
   // The process's Z and T stand; otherwise the thread's own state.
   if (v->state == 'R' || v->state == 'S') {
     v->state = facts.state == sched::ThreadState::kBlocked ? 'S'

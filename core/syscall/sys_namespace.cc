@@ -41,8 +41,10 @@ constexpr uint64_t kAlreadyPrivate = linux_abi::kCloneThread | linux_abi::kClone
 
 kstd::Result<uint64_t> SysLinuxUnshare(uint64_t flags) {
   if ((flags & ~kUnshareKnown) != 0) return kstd::Error::kInvalid;
-  uint64_t refused = flags & ((linux_abi::kCloneNewNamespaces & ~linux_abi::kCloneNewUts) |
-                              linux_abi::kCloneSysvsem);
+  uint64_t refused =
+      flags &
+      ((linux_abi::kCloneNewNamespaces & ~linux_abi::kCloneNewUts & ~linux_abi::kCloneNewPid) |
+       linux_abi::kCloneSysvsem);
   if (refused != 0) return Refuse("unshare", "flags", refused);
   Process* self = CurrentProcess();
   const bool threaded = self->live_threads() > 1;
@@ -53,15 +55,28 @@ kstd::Result<uint64_t> SysLinuxUnshare(uint64_t flags) {
     if ((flags & (linux_abi::kCloneThread | linux_abi::kCloneSighand | linux_abi::kCloneVm)) != 0) {
       return kstd::Error::kInvalid;
     }
-    uint64_t per_thread =
-        flags & (linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneNewUts);
+    uint64_t per_thread = flags & (linux_abi::kCloneFs | linux_abi::kCloneFiles |
+                                   linux_abi::kCloneNewUts | linux_abi::kCloneNewPid);
     if (per_thread != 0) return Refuse("unshare", "threaded", per_thread);
   }
-  if ((flags & linux_abi::kCloneNewUts) == 0) return 0;  // kAlreadyPrivate only
-  static_assert((kAlreadyPrivate & linux_abi::kCloneNewUts) == 0);
+  if ((flags & (linux_abi::kCloneNewUts | linux_abi::kCloneNewPid)) == 0)
+    return 0;  // kAlreadyPrivate only
+  static_assert((kAlreadyPrivate & (linux_abi::kCloneNewUts | linux_abi::kCloneNewPid)) == 0);
   if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
-  kstd::RefPtr<UtsNamespace> copy = TRY(UtsNamespace::CopyOf(*self->uts_namespace()));
-  self->SetUtsNamespace(kstd::Move(copy));
+  // CLONE_NEWPID: the caller's later children go to a new namespace below
+  // its own, the first of them as its pid 1 (Linux: EINVAL if an earlier
+  // unshare or setns already chose another one).
+  kstd::RefPtr<PidNamespace> pid_ns;
+  if (flags & linux_abi::kCloneNewPid) {
+    if (self->pid_namespace_for_children().get() != self->pid_namespace())
+      return kstd::Error::kInvalid;
+    pid_ns = TRY(PidNamespace::CreateChild(self->pid_namespace()));
+  }
+  if (flags & linux_abi::kCloneNewUts) {
+    kstd::RefPtr<UtsNamespace> copy = TRY(UtsNamespace::CopyOf(*self->uts_namespace()));
+    self->SetUtsNamespace(kstd::Move(copy));
+  }
+  if (pid_ns) self->SetPidNamespaceForChildren(kstd::Move(pid_ns));
   return 0;
 }
 

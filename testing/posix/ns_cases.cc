@@ -1,12 +1,15 @@
 // POSIX cases for namespaces: UTS namespaces (unshare and clone with
-// CLONE_NEWUTS, setns through /proc/<pid>/ns/uts, CAP_SYS_ADMIN), the links
-// of /proc/<pid>/ns/ and unshare's flag checks. Every case works in forked
+// CLONE_NEWUTS, setns through /proc/<pid>/ns/uts, CAP_SYS_ADMIN), PID
+// namespaces (clone and unshare with CLONE_NEWPID: numbering, the caller's
+// view of pids, the namespace's init), the links of /proc/<pid>/ns/ and
+// unshare's flag checks. Every case works in forked
 // children, so the suite's own namespaces never change; on the host they
 // need root (Bazel's sandbox gives it, in a user namespace of its own).
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -252,8 +255,8 @@ const char* UnshareFlagChecks() {
     bool ok = unshare(CLONE_FILES) == 0 && unshare(CLONE_FS) == 0 && unshare(CLONE_THREAD) == 0 &&
               unshare(CLONE_VM | CLONE_SIGHAND) == 0;
     if (OnTessera()) {
-      const int kRefused[] = {CLONE_NEWNS,  CLONE_NEWPID,  CLONE_NEWNET,
-                              CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWCGROUP};
+      const int kRefused[] = {CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUSER,
+                              CLONE_NEWCGROUP};
       for (int flag : kRefused) {
         errno = 0;
         ok = ok && unshare(flag) == -1 && errno == EINVAL;
@@ -267,6 +270,278 @@ const char* UnshareFlagChecks() {
   return nullptr;
 }
 
+// ---- PID namespaces. Inside a new namespace the cases report through the
+// exit status: 0 is success, any other value names the check that failed.
+
+long CloneNewPid(int extra_flags = 0) {
+  return syscall(SYS_clone, CLONE_NEWPID | SIGCHLD | extra_flags, 0, 0, 0, 0);
+}
+
+// Waits for `pid` and checks that it exited with 0.
+const char* ExpectCleanExit(pid_t pid) {
+  int status;
+  CHECK_EQ(waitpid(pid, &status, 0), pid);
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+    static char why[64];
+    snprintf(why, sizeof why, "check %d failed in the namespace", WEXITSTATUS(status));
+    return why;
+  }
+  CHECK(WIFEXITED(status));
+  return nullptr;
+}
+
+// clone(CLONE_NEWPID): the child is pid 1 of the new namespace and has no
+// parent there; CLONE_PARENT_SETTID and CLONE_CHILD_SETTID get the pid as
+// each side numbers it; its child is pid 2, whose parent is 1; the
+// creator sees the outer pid from clone and from wait.
+const char* CloneNewPidChildIsPid1() {
+  static int child_tid = -7;
+  int parent_tid = -7;
+  const pid_t outer = getpid();
+  long pid = syscall(SYS_clone, CLONE_NEWPID | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | SIGCHLD,
+                     0, &parent_tid, &child_tid, 0);
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    if (getpid() != 1) _exit(10);
+    if (getppid() != 0) _exit(11);
+    if (syscall(SYS_gettid) != 1) _exit(12);
+    if (child_tid != 1) _exit(13);
+    if (getpgid(outer) != -1 || errno != ESRCH) _exit(14);
+    pid_t g = fork();
+    if (g < 0) _exit(15);
+    if (g == 0) _exit(getpid() == 2 && getppid() == 1 ? 0 : 1);
+    if (g != 2) _exit(16);
+    int status;
+    if (waitpid(g, &status, 0) != 2 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) _exit(17);
+    _exit(0);
+  }
+  CHECK(pid > 1 && pid != outer);
+  CHECK_EQ(parent_tid, pid);
+  return ExpectCleanExit(static_cast<pid_t>(pid));
+}
+
+// A pid the namespace cannot see names no process: kill, getpgid and
+// getsid of the creator's pid are ESRCH inside (its number there is free:
+// the namespace has pids 1 and 2 only).
+const char* NewPidOutsiderIsInvisible() {
+  const pid_t outer = getpid();
+  if (outer <= 2) return nullptr;  // cannot happen under a test runner
+  long pid = CloneNewPid();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    errno = 0;
+    if (kill(outer, 0) != -1 || errno != ESRCH) _exit(20);
+    errno = 0;
+    if (getsid(outer) != -1 || errno != ESRCH) _exit(21);
+    if (kill(1, 0) != 0) _exit(22);  // itself
+    _exit(0);
+  }
+  return ExpectCleanExit(static_cast<pid_t>(pid));
+}
+
+// When the namespace's init ends, every other process in it is killed:
+// the grandchild holding the pipe's write end dies, so the read sees EOF.
+const char* NewPidInitDeathKillsTheRest() {
+  int p[2];
+  CHECK_OK(pipe(p));
+  long pid = CloneNewPid();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    close(p[0]);
+    pid_t g = fork();
+    if (g < 0) _exit(30);
+    if (g == 0) {
+      for (;;) pause();  // keeps p[1] open until killed
+    }
+    close(p[1]);
+    _exit(0);
+  }
+  close(p[1]);
+  CHECK_EQ(waitpid(static_cast<pid_t>(pid), nullptr, 0), pid);
+  struct pollfd pfd = {p[0], POLLIN, 0};
+  // A bound for a broken kernel only (the kill is immediate).
+  CHECK_EQ(poll(&pfd, 1, 30000), 1);
+  char c;
+  CHECK_EQ(read(p[0], &c, 1), 0);
+  close(p[0]);
+  return nullptr;
+}
+
+// An orphan in the namespace goes to the namespace's init (pid 1 there),
+// which reaps it with its inner pid.
+const char* NewPidOrphanGoesToItsInit() {
+  long pid = CloneNewPid();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    int p[2];
+    if (pipe(p) != 0) _exit(40);
+    pid_t b = fork();
+    if (b < 0) _exit(41);
+    if (b == 0) {
+      pid_t c = fork();
+      if (c < 0) _exit(1);
+      if (c == 0) {
+        close(p[0]);
+        // Waits for its parent's end (bounded), then reports its parent.
+        for (int i = 0; i < 20000 && getppid() != 1; ++i) usleep(1000);
+        char parent = static_cast<char>(getppid());
+        (void)!write(p[1], &parent, 1);
+        _exit(0);
+      }
+      _exit(0);
+    }
+    close(p[1]);
+    int status;
+    if (waitpid(b, &status, 0) != b) _exit(42);
+    char parent = 0;
+    if (read(p[0], &parent, 1) != 1 || parent != 1) _exit(43);
+    pid_t reaped = waitpid(-1, &status, 0);  // the orphan is init's child now
+    if (reaped != 3 || !WIFEXITED(status)) _exit(44);
+    _exit(0);
+  }
+  return ExpectCleanExit(static_cast<pid_t>(pid));
+}
+
+// The namespace's init takes only the signals it has handlers for from
+// inside (SIGTERM and SIGKILL by its child do nothing; a SIGUSR1 with a
+// handler arrives with the sender's inner pid); from outside SIGKILL
+// works, and a signal's si_pid from outside reads 0.
+volatile sig_atomic_t g_usr1_from = -1;
+void RecordSender(int, siginfo_t* info, void*) { g_usr1_from = info->si_pid; }
+
+const char* NewPidInitSignals() {
+  int ready[2];
+  CHECK_OK(pipe(ready));
+  long pid = CloneNewPid();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    close(ready[0]);
+    struct sigaction sa = {};
+    sa.sa_sigaction = RecordSender;
+    sa.sa_flags = SA_SIGINFO;
+    if (sigaction(SIGUSR1, &sa, nullptr) != 0) _exit(50);
+    pid_t g = fork();
+    if (g < 0) _exit(51);
+    if (g == 0) {
+      bool ok = kill(1, SIGTERM) == 0 && kill(1, SIGKILL) == 0 && kill(1, SIGUSR1) == 0;
+      _exit(ok ? 0 : 1);
+    }
+    int status;
+    while (waitpid(g, &status, 0) != g) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) _exit(52);
+    for (int i = 0; i < 20000 && g_usr1_from == -1; ++i) usleep(1000);
+    if (g_usr1_from != 2) _exit(53);
+    g_usr1_from = -1;
+    (void)!write(ready[1], "r", 1);  // alive: now the outside's turn
+    for (int i = 0; i < 20000 && g_usr1_from == -1; ++i) usleep(1000);
+    if (g_usr1_from != 0) _exit(54);
+    (void)!write(ready[1], "s", 1);
+    for (;;) pause();
+  }
+  close(ready[1]);
+  char c;
+  CHECK_EQ(read(ready[0], &c, 1), 1);
+  CHECK_EQ(c, 'r');
+  CHECK_OK(kill(static_cast<pid_t>(pid), SIGUSR1));
+  CHECK_EQ(read(ready[0], &c, 1), 1);
+  CHECK_EQ(c, 's');
+  CHECK_OK(kill(static_cast<pid_t>(pid), SIGKILL));
+  int status;
+  CHECK_EQ(waitpid(static_cast<pid_t>(pid), &status, 0), pid);
+  close(ready[0]);
+  if (WIFEXITED(status)) {
+    static char why[64];
+    snprintf(why, sizeof why, "init exited with %d (check failed)", WEXITSTATUS(status));
+    return why;
+  }
+  CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  return nullptr;
+}
+
+// /proc/self/ns/pid: the new namespace has its own id; /proc/self/status's
+// NSpid lists the outer pid, then 1.
+const char* NewPidHasItsOwnNsId() {
+  static char before[64];
+  CHECK(NsLink(0, "pid", before, sizeof before));
+  long pid = CloneNewPid();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    char mine[64], children[64];
+    if (!NsLink(0, "pid", mine, sizeof mine)) _exit(60);
+    if (strncmp(mine, "pid:[", 5) != 0 || strcmp(mine, before) == 0) _exit(61);
+    if (!NsLink(0, "pid_for_children", children, sizeof children)) _exit(62);
+    if (strcmp(children, mine) != 0) _exit(63);
+    // status's NSpid: the number in the proc mount's namespace (the outer
+    // one here), then in this one.
+    char status[4096];
+    int fd = open("/proc/self/status", O_RDONLY);
+    if (fd < 0) _exit(64);
+    ssize_t n = read(fd, status, sizeof status - 1);
+    close(fd);
+    if (n <= 0) _exit(65);
+    status[n] = '\0';
+    const char* line = strstr(status, "\nNSpid:\t");
+    if (line == nullptr) _exit(66);
+    char* end = nullptr;
+    long first = strtol(line + 8, &end, 10);
+    if (first <= 1 || end == nullptr || strncmp(end, "\t1\n", 3) != 0) _exit(67);
+    _exit(0);
+  }
+  return ExpectCleanExit(static_cast<pid_t>(pid));
+}
+
+// unshare(CLONE_NEWPID): the caller keeps its pid; its next child is pid 1
+// of the new namespace (pid_for_children names it once it has a process,
+// ENOENT before), with no parent
+// there; once that init has ended, fork fails with ENOMEM. A second
+// unshare(CLONE_NEWPID) and a thread are EINVAL meanwhile.
+const char* UnshareNewPidBody() {
+  const pid_t me = getpid();
+  char own[64], children[64];
+  CHECK(NsLink(0, "pid", own, sizeof own));
+  CHECK_OK(unshare(CLONE_NEWPID));
+  CHECK_EQ(getpid(), me);
+  CHECK(NsLink(0, "pid", children, sizeof children) && strcmp(children, own) == 0);
+  // No process in the new namespace yet: the link names none (Linux).
+  CHECK(!NsLink(0, "pid_for_children", children, sizeof children) && errno == ENOENT);
+  CHECK_ERRNO(unshare(CLONE_NEWPID), EINVAL);
+  CHECK_ERRNO(syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0), EINVAL);
+  pid_t c = fork();
+  CHECK(c >= 0);
+  if (c == 0) _exit(getpid() == 1 && getppid() == 0 ? 0 : 1);
+  CHECK(c > 1 && c != me);
+  if (const char* why = ExpectCleanExit(c)) return why;
+  CHECK(NsLink(0, "pid_for_children", children, sizeof children));
+  CHECK(strncmp(children, "pid:[", 5) == 0 && strcmp(children, own) != 0);
+  CHECK_ERRNO(fork(), ENOMEM);
+  return nullptr;
+}
+
+const char* UnshareNewPidNextChildIsPid1() { return InChild(UnshareNewPidBody); }
+
+// clone's combination Linux refuses: CLONE_NEWPID with CLONE_THREAD
+// (EINVAL); without CAP_SYS_ADMIN, EPERM.
+const char* NewPidFlagChecks() {
+  CHECK_ERRNO(
+      syscall(SYS_clone, CLONE_NEWPID | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, 0, 0, 0, 0),
+      EINVAL);
+  return nullptr;
+}
+
+const char* NewPidNoCapBody() {
+  linux_abi::CapUserHeader h = {linux_abi::kCapVersion3, 0};
+  linux_abi::CapUserData d[2] = {};
+  CHECK_OK(syscall(SYS_capget, &h, d));
+  d[0].effective &= ~(1u << linux_abi::kCapSysAdmin);
+  CHECK_OK(syscall(SYS_capset, &h, d));
+  CHECK_ERRNO(unshare(CLONE_NEWPID), EPERM);
+  CHECK_ERRNO(CloneNewPid(), EPERM);
+  return nullptr;
+}
+
+const char* NewPidNeedsCapSysAdmin() { return InChild(NewPidNoCapBody); }
+
 }  // namespace
 
 extern const Case kNsCases[] = {
@@ -276,6 +551,15 @@ extern const Case kNsCases[] = {
     {"setns_uts_back_and_forth", SetnsMovesBetweenUtsNamespaces},
     {"newuts_needs_cap_sys_admin", NamespacesNeedCapSysAdmin},
     {"unshare_flag_checks", UnshareFlagChecks},
+    {"clone_newpid_child_is_pid_1", CloneNewPidChildIsPid1},
+    {"newpid_outsider_is_invisible", NewPidOutsiderIsInvisible},
+    {"newpid_init_death_kills_the_rest", NewPidInitDeathKillsTheRest},
+    {"newpid_orphan_goes_to_its_init", NewPidOrphanGoesToItsInit},
+    {"newpid_init_signals", NewPidInitSignals},
+    {"newpid_has_its_own_ns_id", NewPidHasItsOwnNsId},
+    {"unshare_newpid_next_child_is_pid_1", UnshareNewPidNextChildIsPid1},
+    {"newpid_flag_checks", NewPidFlagChecks},
+    {"newpid_needs_cap_sys_admin", NewPidNeedsCapSysAdmin},
 };
 extern const int kNsCaseCount = sizeof kNsCases / sizeof kNsCases[0];
 
