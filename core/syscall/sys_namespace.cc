@@ -2,12 +2,15 @@
 // namespaces (core/proc/uts_namespace.h): unshare(CLONE_NEWUTS) gives the
 // caller a copy of its own, setns moves it into the one an open
 // /proc/<pid>/ns/uts names (clone(CLONE_NEWUTS) is in sys_lifecycle.cc).
+// And PID namespaces (core/proc/pid_namespace.h): unshare(CLONE_NEWPID)
+// sends the caller's later children to a new one (clone(CLONE_NEWPID) is
+// in sys_lifecycle.cc); setns into one is refused.
 // Every other kind is one namespace for the whole system and is refused
 // (EINVAL, counted): a mount namespace would need a mount table per process
 // where the path walk, mount(2), the mount agent and the user-space
 // file-system servers (which mount themselves at pending points) all use
 // the one table (vfs::Mounts(), some 25 callers), and a mount owns its
-// server's life (umount stops it), where copies would share it; PID, user, network, IPC, cgroup and
+// server's life (umount stops it), where copies would share it; user, network, IPC, cgroup and
 // time namespaces would each need their subsystem to keep per-namespace state. Namespaces belong to
 // the process here (Linux: to each thread), so a process with several
 // threads cannot change them (refused).

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -320,8 +321,8 @@ const char* CloneNewPidChildIsPid1() {
   return ExpectCleanExit(static_cast<pid_t>(pid));
 }
 
-// A pid the namespace cannot see names no process: kill, getpgid and
-// getsid of the creator's pid are ESRCH inside (its number there is free:
+// A pid the namespace cannot see names no process: kill, getsid, prlimit
+// and F_SETOWN of the creator's pid are ESRCH inside (its number there is free:
 // the namespace has pids 1 and 2 only).
 const char* NewPidOutsiderIsInvisible() {
   const pid_t outer = getpid();
@@ -334,6 +335,16 @@ const char* NewPidOutsiderIsInvisible() {
     errno = 0;
     if (getsid(outer) != -1 || errno != ESRCH) _exit(21);
     if (kill(1, 0) != 0) _exit(22);  // itself
+    struct rlimit lim;
+    errno = 0;
+    if (prlimit(outer, RLIMIT_NOFILE, nullptr, &lim) != -1 || errno != ESRCH) _exit(23);
+    if (prlimit(1, RLIMIT_NOFILE, nullptr, &lim) != 0) _exit(24);
+    // F_SETOWN takes and F_GETOWN gives the namespace's numbers.
+    int p[2];
+    if (pipe(p) != 0) _exit(25);
+    errno = 0;
+    if (fcntl(p[0], F_SETOWN, outer) != -1 || errno != ESRCH) _exit(26);
+    if (fcntl(p[0], F_SETOWN, 1) != 0 || fcntl(p[0], F_GETOWN) != 1) _exit(27);
     _exit(0);
   }
   return ExpectCleanExit(static_cast<pid_t>(pid));
