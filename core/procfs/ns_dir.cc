@@ -83,21 +83,27 @@ size_t FormatTarget(size_t i, uint64_t id, char* out) {
 // Every live one is registered, so setns can tell one from any other vnode.
 class NsFile final : public Vnode {
  public:
-  NsFile(RefPtr<vfs::FileSystem> fs, uint64_t id, RefPtr<UtsNamespace> uts);
+  NsFile(RefPtr<vfs::FileSystem> fs, uint64_t id, RefPtr<UtsNamespace> uts,
+         RefPtr<PidNamespace> pid = nullptr);
   ~NsFile() override;
   const RefPtr<UtsNamespace>& uts() const { return uts_; }
+  const RefPtr<PidNamespace>& pid() const { return pid_; }
 
   kstd::ListNode registry_node;
 
  private:
   const RefPtr<UtsNamespace> uts_;  // null: not a UTS namespace
+  const RefPtr<PidNamespace> pid_;  // null: not a PID namespace
 };
 
 SpinLock g_ns_files_lock;
 kstd::IntrusiveList<NsFile, &NsFile::registry_node> g_ns_files GUARDED_BY(g_ns_files_lock);
 
-NsFile::NsFile(RefPtr<vfs::FileSystem> fs, uint64_t id, RefPtr<UtsNamespace> uts)
-    : Vnode(kstd::Move(fs), VnodeType::kRegular, id, 0444, 0, 0, 0), uts_(kstd::Move(uts)) {
+NsFile::NsFile(RefPtr<vfs::FileSystem> fs, uint64_t id, RefPtr<UtsNamespace> uts,
+               RefPtr<PidNamespace> pid)
+    : Vnode(kstd::Move(fs), VnodeType::kRegular, id, 0444, 0, 0, 0),
+      uts_(kstd::Move(uts)),
+      pid_(kstd::Move(pid)) {
   SpinLockGuard guard(g_ns_files_lock);
   g_ns_files.PushBack(this);
 }
@@ -150,12 +156,18 @@ class NsDir final : public ProcessDir {
       if (id == 0 || !(Name(text, FormatTarget(i, id, text)) == name)) continue;
       TRY(CallerMayInspect(p.get()));
       RefPtr<UtsNamespace> uts;
-      // A PID namespace's file is one setns does not take (refused).
-      if (kNsEntries[i].fixed_id == 0 && i != kPidEntry && i != kPidForChildrenEntry)
+      RefPtr<PidNamespace> pid_ns;
+      if (i == kPidEntry) {
+        pid_ns = RefPtr<PidNamespace>::FromRaw(p->pid_namespace());
+      } else if (i == kPidForChildrenEntry) {
+        pid_ns = p->pid_namespace_for_children();
+        if (pid_ns->id() != id) return kstd::Error::kNotFound;  // it moved meanwhile
+      } else if (kNsEntries[i].fixed_id == 0) {
         uts = p->uts_namespace();
+      }
       if (uts && uts->id() != id) return kstd::Error::kNotFound;  // it moved meanwhile
-      RefPtr<Vnode> file =
-          kstd::AdoptRef<Vnode>(new (kstd::nothrow) NsFile(kstd::Move(fs), id, kstd::Move(uts)));
+      RefPtr<Vnode> file = kstd::AdoptRef<Vnode>(
+          new (kstd::nothrow) NsFile(kstd::Move(fs), id, kstd::Move(uts), kstd::Move(pid_ns)));
       if (!file) return kstd::Error::kNoMemory;
       return file;
     }
@@ -187,6 +199,13 @@ Result<RefPtr<Vnode>> MakeNsDir(RefPtr<vfs::FileSystem> fs, uint64_t ino, uint64
   if (!dir) return kstd::Error::kNoMemory;
   OwnByProcess(dir.get(), pid);
   return dir;
+}
+
+Result<RefPtr<PidNamespace>> PidNamespaceOfFile(Vnode* v) {
+  SpinLockGuard guard(g_ns_files_lock);
+  NsFile* file = g_ns_files.FindIf([v](NsFile* f) { return static_cast<Vnode*>(f) == v; });
+  if (file == nullptr || !file->pid()) return kstd::Error::kInvalid;
+  return file->pid();
 }
 
 Result<RefPtr<UtsNamespace>> NamespaceOfFile(Vnode* v) {

@@ -172,13 +172,13 @@ char ProcessState(Process* p) {
   return seen.runnable ? 'R' : 'S';
 }
 
-void FillNsIds(Process* p, uint64_t tid, ProcessView* v) {
-  // The process's namespaces below the root, innermost first, then shown
+void FillNsIds(Process* p, uint64_t tid, const PidNamespace* view, ProcessView* v) {
+  // The process's namespaces below `view`, innermost first, then shown
   // outermost first.
   const PidNamespace* chain[kMaxNsLevelsShown];
   uint32_t n = 0;
   for (const PidNamespace* ns = p->pid_namespace();
-       ns->parent() != nullptr && n < kMaxNsLevelsShown; ns = ns->parent()) {
+       ns != nullptr && ns != view && n < kMaxNsLevelsShown; ns = ns->parent()) {
     chain[n++] = ns;
   }
   v->ns_levels = n;
@@ -189,12 +189,12 @@ void FillNsIds(Process* p, uint64_t tid, ProcessView* v) {
   }
 }
 
-void FillView(Process* p, ProcessView* v) {
-  v->pid = p->pid();
-  v->ppid = p->parent_pid();
-  v->pgid = p->pgid();
-  v->sid = p->sid();
-  FillNsIds(p, 0, v);
+void FillView(Process* p, const PidNamespace* view, ProcessView* v) {
+  v->pid = view->ToLocal(p->pid());
+  v->ppid = view->ToLocal(p->parent_pid());
+  v->pgid = view->ToLocal(p->pgid());
+  v->sid = view->ToLocal(p->sid());
+  FillNsIds(p, 0, view, v);
   SetComm(v, p->name());
   v->state = ProcessState(p);
   v->threads = p->live_threads();

@@ -3,8 +3,9 @@
 // caller a copy of its own, setns moves it into the one an open
 // /proc/<pid>/ns/uts names (clone(CLONE_NEWUTS) is in sys_lifecycle.cc).
 // And PID namespaces (core/proc/pid_namespace.h): unshare(CLONE_NEWPID)
-// sends the caller's later children to a new one (clone(CLONE_NEWPID) is
-// in sys_lifecycle.cc); setns into one is refused.
+// sends the caller's later children to a new one, setns with an open
+// /proc/<pid>/ns/pid (or pid_for_children) to that one if it is the
+// caller's or below it (clone(CLONE_NEWPID) is in sys_lifecycle.cc).
 // Every other kind is one namespace for the whole system and is refused
 // (EINVAL, counted): a mount namespace would need a mount table per process
 // where the path walk, mount(2), the mount agent and the user-space
@@ -39,6 +40,19 @@ constexpr uint64_t kUnshareKnown =
 constexpr uint64_t kAlreadyPrivate = linux_abi::kCloneThread | linux_abi::kCloneSighand |
                                      linux_abi::kCloneVm | linux_abi::kCloneFs |
                                      linux_abi::kCloneFiles;
+
+// setns into a PID namespace: where the caller's later children go. Linux
+// takes only the caller's own namespace or one below it (EINVAL).
+kstd::Result<uint64_t> SetnsPid(const kstd::RefPtr<PidNamespace>& ns, int32_t nstype) {
+  if (nstype != 0 && static_cast<uint64_t>(nstype) != linux_abi::kCloneNewPid)
+    return kstd::Error::kInvalid;  // not the kind asked for
+  if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
+  Process* self = CurrentProcess();
+  if (!self->pid_namespace()->Encloses(ns.get())) return kstd::Error::kInvalid;
+  if (self->live_threads() > 1) return Refuse("setns", "threaded", linux_abi::kCloneNewPid);
+  self->SetPidNamespaceForChildren(ns);
+  return 0;
+}
 
 }  // namespace
 
@@ -91,6 +105,8 @@ kstd::Result<uint64_t> SysLinuxSetns(int32_t fd, int32_t nstype) {
   }
   vfs::Vnode* v = file->vnode();
   if (v == nullptr) return kstd::Error::kInvalid;
+  if (auto pid_ns = procfs::PidNamespaceOfFile(v); pid_ns.ok())
+    return SetnsPid(pid_ns.value(), nstype);
   auto ns = procfs::NamespaceOfFile(v);
   if (ns.is_error()) {
     // Another kind: there is only one of it, but moving into it is refused.

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -502,6 +503,132 @@ const char* NewPidHasItsOwnNsId() {
   return ExpectCleanExit(static_cast<pid_t>(pid));
 }
 
+// A proc file system mounted in a PID namespace shows that namespace: its
+// processes only, by their numbers there (self, thread-self, the
+// directories, stat's and status's ids). On the host the child also gets
+// a mount namespace of its own (Tessera refuses CLONE_NEWNS: the mount is
+// on a scratch directory of the one table, unmounted at the end).
+int ProcMountBody(const char* dir) {
+  (void)mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);  // the host's copy only
+  if (mount("proc", dir, "proc", 0, nullptr) != 0) return 70;
+  int result = 0;
+  pid_t g = fork();
+  if (g < 0) return 71;
+  if (g == 0) {
+    for (;;) pause();
+  }
+  char path[600], text[4096];
+  auto read_link = [&](const char* name) -> const char* {
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    ssize_t n = readlink(path, text, sizeof text - 1);
+    if (n < 0) return "";
+    text[n] = '\0';
+    return text;
+  };
+  auto read_file = [&](const char* name) -> const char* {
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return "";
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    text[n > 0 ? n : 0] = '\0';
+    return text;
+  };
+  if (strcmp(read_link("self"), "1") != 0) result = 72;
+  if (result == 0 && strcmp(read_link("thread-self"), "1/task/1") != 0) result = 73;
+  if (result == 0) {
+    int numbered = 0, seen = 0;
+    DIR* d = opendir(dir);
+    if (d == nullptr) return 74;
+    while (struct dirent* e = readdir(d)) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      ++numbered;
+      if (strcmp(e->d_name, "1") == 0) seen |= 1;
+      if (strcmp(e->d_name, "2") == 0) seen |= 2;
+    }
+    closedir(d);
+    if (numbered != 2 || seen != 3) result = 75;
+  }
+  if (result == 0 && strncmp(read_file("2/stat"), "2 (", 3) != 0) result = 76;
+  if (result == 0) {
+    const char* close_paren = strrchr(text, ')');
+    int ppid = -1;
+    if (close_paren == nullptr || sscanf(close_paren + 2, "%*c %d", &ppid) != 1 || ppid != 1)
+      result = 77;
+  }
+  if (result == 0 && strstr(read_file("1/status"), "\nPPid:\t0\n") == nullptr) result = 78;
+  if (result == 0 && strstr(text, "\nNSpid:\t1\n") == nullptr) result = 79;
+  snprintf(path, sizeof path, "%s/2/task/2/stat", dir);
+  if (result == 0 && access(path, R_OK) != 0) result = 80;
+  kill(g, SIGKILL);
+  waitpid(g, nullptr, 0);
+  if (umount(dir) != 0 && result == 0) result = 81;
+  return result;
+}
+
+const char* ProcMountShowsItsPidNamespace() {
+  static char dir[512];
+  snprintf(dir, sizeof dir, "%s", TmpPath("pidns-proc"));
+  CHECK_OK(mkdir(dir, 0755));
+  long pid = syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
+  if (pid < 0 && OnTessera() && errno == EINVAL) pid = CloneNewPid();
+  CHECK(pid >= 0);
+  if (pid == 0) _exit(ProcMountBody(dir));
+  const char* why = ExpectCleanExit(static_cast<pid_t>(pid));
+  umount(dir);  // in case the child died before it could
+  rmdir(dir);
+  return why;
+}
+
+// setns with an open /proc/<pid>/ns/pid: the caller's later children go to
+// that namespace (the caller stays where it is); the caller's own
+// namespace takes them back; a namespace above the caller's is EINVAL, and
+// so is the wrong nstype.
+const char* SetnsPidBody() {
+  const pid_t me = getpid();
+  int own = open("/proc/self/ns/pid", O_RDONLY);
+  CHECK(own >= 0);
+  int ready[2];
+  CHECK_OK(pipe(ready));
+  long init = CloneNewPid();
+  CHECK(init >= 0);
+  if (init == 0) {
+    close(ready[0]);
+    errno = 0;
+    bool refused = setns(own, CLONE_NEWPID) == -1 && errno == EINVAL;
+    (void)!write(ready[1], refused ? "r" : "x", 1);
+    for (;;) pause();
+  }
+  close(ready[1]);
+  char c = 0;
+  CHECK_EQ(read(ready[0], &c, 1), 1);
+  close(ready[0]);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/ns/pid", init);
+  int theirs = open(path, O_RDONLY);
+  CHECK(theirs >= 0);
+  CHECK_ERRNO(setns(theirs, CLONE_NEWUTS), EINVAL);
+  CHECK_OK(setns(theirs, CLONE_NEWPID));
+  CHECK_EQ(getpid(), me);
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) _exit(getpid() == 2 && getppid() == 0 ? 0 : 1);
+  if (const char* why = ExpectCleanExit(child)) return why;
+  CHECK_OK(setns(own, 0));
+  child = fork();
+  CHECK(child >= 0);
+  if (child == 0) _exit(getppid() == me ? 0 : 1);
+  if (const char* why = ExpectCleanExit(child)) return why;
+  kill(static_cast<pid_t>(init), SIGKILL);
+  waitpid(static_cast<pid_t>(init), nullptr, 0);
+  close(theirs);
+  close(own);
+  CHECK_EQ(c, 'r');  // the ancestor namespace was refused inside
+  return nullptr;
+}
+
+const char* SetnsIntoAPidNamespace() { return InChild(SetnsPidBody); }
+
 // unshare(CLONE_NEWPID): the caller keeps its pid; its next child is pid 1
 // of the new namespace (pid_for_children names it once it has a process,
 // ENOENT before), with no parent
@@ -571,6 +698,8 @@ extern const Case kNsCases[] = {
     {"unshare_newpid_next_child_is_pid_1", UnshareNewPidNextChildIsPid1},
     {"newpid_flag_checks", NewPidFlagChecks},
     {"newpid_needs_cap_sys_admin", NewPidNeedsCapSysAdmin},
+    {"proc_mount_shows_its_pid_namespace", ProcMountShowsItsPidNamespace},
+    {"setns_into_a_pid_namespace", SetnsIntoAPidNamespace},
 };
 extern const int kNsCaseCount = sizeof kNsCases / sizeof kNsCases[0];
 
