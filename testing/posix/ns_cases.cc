@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -323,11 +324,22 @@ const char* CloneNewPidChildIsPid1() {
 }
 
 // A pid the namespace cannot see names no process: kill, getsid, prlimit
-// and F_SETOWN of the creator's pid are ESRCH inside (its number there is free:
+// and F_SETOWN of the creator's pid are ESRCH inside, and its record lock's
+// holder reads as 0 (SO_PEERCRED gives the namespace's own numbers) (its number there is free:
 // the namespace has pids 1 and 2 only).
 const char* NewPidOutsiderIsInvisible() {
   const pid_t outer = getpid();
   if (outer <= 2) return nullptr;  // cannot happen under a test runner
+  // A record lock held outside: its holder reads as pid 0 inside.
+  static char lock_path[512];
+  snprintf(lock_path, sizeof lock_path, "%s", TmpPath("pidns-lock"));
+  int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+  CHECK(lock_fd >= 0);
+  struct flock fl = {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_len = 1;
+  CHECK_OK(fcntl(lock_fd, F_SETLK, &fl));
   long pid = CloneNewPid();
   CHECK(pid >= 0);
   if (pid == 0) {
@@ -346,9 +358,25 @@ const char* NewPidOutsiderIsInvisible() {
     errno = 0;
     if (fcntl(p[0], F_SETOWN, outer) != -1 || errno != ESRCH) _exit(26);
     if (fcntl(p[0], F_SETOWN, 1) != 0 || fcntl(p[0], F_GETOWN) != 1) _exit(27);
+    // SO_PEERCRED gives the peer's (here: its own) number in the namespace.
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) _exit(28);
+    struct ucred cred = {};
+    socklen_t len = sizeof cred;
+    if (getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.pid != 1) _exit(29);
+    int mine = open(lock_path, O_RDWR);
+    struct flock probe = {};
+    probe.l_type = F_WRLCK;
+    probe.l_whence = SEEK_SET;
+    probe.l_len = 1;
+    if (mine < 0 || fcntl(mine, F_GETLK, &probe) != 0) _exit(30);
+    if (probe.l_type != F_WRLCK || probe.l_pid != 0) _exit(31);
     _exit(0);
   }
-  return ExpectCleanExit(static_cast<pid_t>(pid));
+  const char* why = ExpectCleanExit(static_cast<pid_t>(pid));
+  close(lock_fd);
+  unlink(lock_path);
+  return why;
 }
 
 // When the namespace's init ends, every other process in it is killed:
