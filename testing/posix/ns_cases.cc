@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -325,7 +326,8 @@ const char* CloneNewPidChildIsPid1() {
 
 // A pid the namespace cannot see names no process: kill, getsid, prlimit
 // and F_SETOWN of the creator's pid are ESRCH inside, and its record lock's
-// holder reads as 0 (SO_PEERCRED gives the namespace's own numbers) (its number there is free:
+// holder and its System V segment's creator read as 0 (SO_PEERCRED and
+// the namespace's own segment give the namespace's numbers) (its number there is free:
 // the namespace has pids 1 and 2 only).
 const char* NewPidOutsiderIsInvisible() {
   const pid_t outer = getpid();
@@ -340,6 +342,9 @@ const char* NewPidOutsiderIsInvisible() {
   fl.l_whence = SEEK_SET;
   fl.l_len = 1;
   CHECK_OK(fcntl(lock_fd, F_SETLK, &fl));
+  // A System V segment made outside: its creator reads as 0 inside.
+  const int outer_shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+  CHECK(outer_shm >= 0);
   long pid = CloneNewPid();
   CHECK(pid >= 0);
   if (pid == 0) {
@@ -371,9 +376,16 @@ const char* NewPidOutsiderIsInvisible() {
     probe.l_len = 1;
     if (mine < 0 || fcntl(mine, F_GETLK, &probe) != 0) _exit(30);
     if (probe.l_type != F_WRLCK || probe.l_pid != 0) _exit(31);
-    _exit(0);
+    struct shmid_ds ds = {};
+    if (shmctl(outer_shm, IPC_STAT, &ds) != 0 || ds.shm_cpid != 0) _exit(32);
+    int own_shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    if (own_shm < 0) _exit(33);
+    bool mine_is_1 = shmctl(own_shm, IPC_STAT, &ds) == 0 && ds.shm_cpid == 1;
+    shmctl(own_shm, IPC_RMID, nullptr);
+    _exit(mine_is_1 ? 0 : 34);
   }
   const char* why = ExpectCleanExit(static_cast<pid_t>(pid));
+  shmctl(outer_shm, IPC_RMID, nullptr);
   close(lock_fd);
   unlink(lock_path);
   return why;
