@@ -101,6 +101,10 @@ kstd::Result<void> WaitForChild(const posix::WaitRequest& request, posix::WaitOu
       delete l;
     }
   } release{list};
+  // A signal that interrupts the sleep ends the wait only if, looking once
+  // more, no child has anything to report (Linux's do_wait: the SIGCHLD of
+  // the child being waited for does not hide its report).
+  bool interrupted = false;
   for (;;) {
     WaitCondition condition{self, self->child_event_count()};
     release.Drop();
@@ -138,9 +142,10 @@ kstd::Result<void> WaitForChild(const posix::WaitRequest& request, posix::WaitOu
       return kstd::Ok();
     }
     release.Drop();
+    if (interrupted) return kstd::Error::kInterrupted;
     sched::WakeReason why =
         self->child_events().WaitIf(sched::kNoDeadline, NothingChanged, &condition);
-    if (why == sched::WakeReason::kInterrupted) return kstd::Error::kInterrupted;
+    if (why == sched::WakeReason::kInterrupted) interrupted = true;
   }
 }
 

@@ -294,10 +294,14 @@ const char* ExpectCleanExit(pid_t pid) {
   return nullptr;
 }
 
+volatile sig_atomic_t g_chld_from = -1;
+void RecordChild(int, siginfo_t* info, void*) { g_chld_from = info->si_pid; }
+
 // clone(CLONE_NEWPID): the child is pid 1 of the new namespace and has no
 // parent there; CLONE_PARENT_SETTID and CLONE_CHILD_SETTID get the pid as
-// each side numbers it; its child is pid 2, whose parent is 1; the
-// creator sees the outer pid from clone and from wait.
+// each side numbers it; its child is pid 2, whose parent is 1 (waitid's and
+// SIGCHLD's si_pid say 2); the creator sees the outer pid from clone and
+// from wait.
 const char* CloneNewPidChildIsPid1() {
   static int child_tid = -7;
   int parent_tid = -7;
@@ -311,12 +315,19 @@ const char* CloneNewPidChildIsPid1() {
     if (syscall(SYS_gettid) != 1) _exit(12);
     if (child_tid != 1) _exit(13);
     if (getpgid(outer) != -1 || errno != ESRCH) _exit(14);
+    struct sigaction sa = {};
+    sa.sa_sigaction = RecordChild;
+    sa.sa_flags = SA_SIGINFO;
+    if (sigaction(SIGCHLD, &sa, nullptr) != 0) _exit(18);
     pid_t g = fork();
     if (g < 0) _exit(15);
     if (g == 0) _exit(getpid() == 2 && getppid() == 1 ? 0 : 1);
     if (g != 2) _exit(16);
-    int status;
-    if (waitpid(g, &status, 0) != 2 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) _exit(17);
+    siginfo_t info = {};
+    if (waitid(P_PID, 2, &info, WEXITED) != 0 || info.si_pid != 2 || info.si_status != 0) _exit(17);
+    // SIGCHLD names the child by its number here too.
+    for (int i = 0; i < 20000 && g_chld_from == -1; ++i) usleep(1000);
+    if (g_chld_from != 2) _exit(19);
     _exit(0);
   }
   CHECK(pid > 1 && pid != outer);
