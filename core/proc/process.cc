@@ -748,7 +748,27 @@ void Process::Reap() {
   if (in_table && Release()) delete this;
 }
 
-void Process::LeavePidNamespace() { pid_ns_->Leave(pid_); }
+void Process::LeavePidNamespace() {
+  pid_ns_->Leave(pid_);
+  FinishNamespaceEnds(pid_ns_.get());
+}
+
+void Process::FinishNamespaceEnds(PidNamespace* ns) {
+  for (; ns != nullptr && ns->parent() != nullptr; ns = ns->parent()) {
+    if (!ns->dead() || ns->size() > 1) continue;  // the init's own number is left
+    kstd::RefPtr<Process> init = FindByPid(ns->init_global());
+    if (!init || !__atomic_exchange_n(&init->exit_report_deferred_, false, __ATOMIC_ACQ_REL))
+      continue;
+    init->ReportExit();  // its reap may end the namespace above (the loop goes on)
+  }
+}
+
+void Process::ReapWhenEnded(Process* child) {
+  // Ordered with the child's TearDown by the child's lock: either it sees
+  // auto_reap_ after setting terminated_, or terminated() below sees it ended.
+  __atomic_store_n(&child->auto_reap_, true, __ATOMIC_SEQ_CST);
+  if (child->terminated()) child->Reap();  // a second Reap does nothing
+}
 
 kstd::Result<kstd::RefPtr<sched::Thread>> Process::StartUserThread(const char* name, uint64_t entry,
                                                                    uint64_t sp, uint64_t arg) {
@@ -866,18 +886,31 @@ void Process::TearDown() {
   }
   if (sid() == pid_ && g_session_end_hook != nullptr) g_session_end_hook(pid_);
   CancelRealTimer(pid_);
-  if (IsNamespaceInit()) EndNamespace();
+  if (IsNamespaceInit()) {
+    // Its parent hears of it once its namespace is empty.
+    __atomic_store_n(&exit_report_deferred_, true, __ATOMIC_RELEASE);
+    EndNamespace();
+    FinishNamespaceEnds(pid_ns_.get());
+    return;
+  }
+  ReportExit();
+}
+
+void Process::ReportExit() {
   // The parent learns of the death (SIGCHLD); a parent that ignores SIGCHLD
   // does not collect zombies, so the kernel reaps this process now.
-  if (!auto_reap_) {
+  if (!__atomic_load_n(&auto_reap_, __ATOMIC_SEQ_CST)) {
     NotifyParentOfExit(this);
-    if (ParentAutoReaps(this)) auto_reap_ = true;
+    if (ParentAutoReaps(this)) __atomic_store_n(&auto_reap_, true, __ATOMIC_SEQ_CST);
   }
   // Orphans go to the nearest living ancestor that is a child subreaper, or
   // to init; whoever waits for this process's children is woken. Children
-  // that asked for a parent-death signal get it.
+  // that asked for a parent-death signal get it. An ended namespace init
+  // that waits for its namespace to empty takes them and reaps them as
+  // they end.
   kstd::RefPtr<Process> heir = OrphanHeir();
   const uint64_t heir_pid = heir ? heir->pid() : 1;
+  const bool heir_reaps = heir && heir->exit_report_deferred();
   // Signals are sent without the table lock: hand the children over in
   // batches, each batch's signals sent before the next is taken.
   constexpr size_t kBatch = 64;
@@ -901,6 +934,11 @@ void Process::TearDown() {
       });
     }
     for (size_t i = 0; i < count; ++i) {
+      if (heir_reaps) {
+        kstd::RefPtr<Process> orphan = FindByPid(notices[i].pid);
+        if (orphan) ReapWhenEnded(orphan.get());
+        continue;
+      }
       if (notices[i].signo == 0) continue;
       (void)SendSignalToProcess(notices[i].pid, notices[i].signo,
                                 linux_abi::SigInfo::FromKernel(notices[i].signo));
@@ -909,7 +947,7 @@ void Process::TearDown() {
   if (heir) heir->NotifyChildEvent();
   kstd::RefPtr<Process> parent = FindByPid(parent_pid());
   if (parent) parent->NotifyChildEvent();
-  if (auto_reap_) Reap();
+  if (__atomic_load_n(&auto_reap_, __ATOMIC_SEQ_CST)) Reap();
 }
 
 kstd::RefPtr<Process> Process::OrphanHeir() const {
@@ -927,7 +965,10 @@ kstd::RefPtr<Process> Process::OrphanHeir() const {
       p = FindByPid(p->parent_pid());
     }
     kstd::RefPtr<Process> init = reaper != 0 ? FindByPid(reaper) : kstd::RefPtr<Process>();
-    if (init && (!init->terminated() || ns->parent() == nullptr)) return init;
+    // An init that ended and waits for its namespace to empty still takes
+    // orphans (and reaps them: ReportExit).
+    if (init && (!init->terminated() || init->exit_report_deferred() || ns->parent() == nullptr))
+      return init;
     // That namespace's init is gone: one namespace up.
   }
   return FindByPid(1);
@@ -936,6 +977,38 @@ kstd::RefPtr<Process> Process::OrphanHeir() const {
 void Process::EndNamespace() {
   PidNamespace* ns = pid_ns_.get();
   ns->MarkDead();  // no process enters it from now on
+  // Its own children: nobody will wait for them (Linux's init reaps them
+  // while it waits for the namespace to empty).
+  struct Children {
+    uint64_t pid;
+    Process** list = nullptr;
+    size_t capacity = 0;
+    size_t count = 0;
+  } children{pid_};
+  ForEach(
+      [](Process* p, void* c) {
+        auto* k = static_cast<Children*>(c);
+        if (p->parent_pid() == k->pid) ++k->capacity;
+      },
+      &children);
+  if (children.capacity > 0) {
+    children.list = new (kstd::nothrow) Process*[children.capacity];
+    if (children.list != nullptr) {
+      ForEach(
+          [](Process* p, void* c) {
+            auto* k = static_cast<Children*>(c);
+            if (p->parent_pid() != k->pid || k->count == k->capacity) return;
+            p->AddRef();
+            k->list[k->count++] = p;
+          },
+          &children);
+    }
+  }
+  for (size_t i = 0; i < children.count; ++i) {
+    ReapWhenEnded(children.list[i]);
+    if (children.list[i]->Release()) delete children.list[i];
+  }
+  delete[] children.list;
   // Collected under the table lock, signalled without it. Processes of
   // nested namespaces are made after this count only by their own inits,
   // which this kills (and whose end kills them).

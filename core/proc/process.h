@@ -169,6 +169,13 @@ class Process final : public KernelObject {
   bool IsNamespaceInit() const {
     return pid_ns_->parent() != nullptr && pid_ns_->init_global() == pid_;
   }
+  /// A namespace's init that has ended while other processes of its
+  /// namespace still hold their numbers: its parent hears of its end (and
+  /// wait reports it) only once they are all gone, as Linux's init waits
+  /// for them in zap_pid_ns_processes.
+  bool exit_report_deferred() const {
+    return __atomic_load_n(&exit_report_deferred_, __ATOMIC_ACQUIRE);
+  }
   /// The credentials (core/posix/credentials.h), one set per process (all
   /// threads share it): a consistent copy. Fork copies them, execve
   /// recomputes them, the set*id calls replace them. init and every process
@@ -350,7 +357,7 @@ class Process final : public KernelObject {
   /// Processes started by the native spawn call are not waited for with
   /// wait4: they leave the table as soon as they end (handles keep the
   /// object, and its exit status, alive).
-  void set_auto_reap(bool v) { auto_reap_ = v; }
+  void set_auto_reap(bool v) { __atomic_store_n(&auto_reap_, v, __ATOMIC_SEQ_CST); }
 
   /// Woken whenever a child of this process ends or is reparented to it
   /// (wait4 sleeps on it); child_event_count() changes first.
@@ -460,17 +467,29 @@ class Process final : public KernelObject {
   kstd::RefPtr<Process> OrphanHeir() const;
   /// This process was its namespace's init: the namespace takes no new
   /// processes, and every other process in it (and in its descendants)
-  /// gets SIGKILL (Linux's zap_pid_ns_processes).
+  /// gets SIGKILL (Linux's zap_pid_ns_processes); its own children are
+  /// reaped as they end (nobody is left to wait for them), and its parent
+  /// hears of its end once the namespace is empty (FinishNamespaceEnds).
   void EndNamespace();
+  /// Tells the parent of this (ended) process's end: SIGCHLD, a wake of
+  /// its waiters, the reap if the parent does not collect zombies.
+  void ReportExit();
   /// Its pid and thread ids leave their PID namespaces (reaped).
   void LeavePidNamespace();
+  /// After numbers left `ns` and its ancestors: an ended init whose
+  /// namespace now holds only its own number is reported (ReportExit).
+  static void FinishNamespaceEnds(PidNamespace* ns);
+  /// Marks `child` (of an ended namespace init, or an orphan coming to
+  /// one) to be reaped when it ends, and reaps it if it has already ended.
+  static void ReapWhenEnded(Process* child);
 
   char name_[kNameMax] = {};
   const uint64_t pid_;
   uint64_t parent_pid_;
   uint64_t pgid_ = 0;
   uint64_t sid_ = 0;
-  bool auto_reap_ = false;
+  bool auto_reap_ = false;             // atomic (ReapWhenEnded sets it from another thread)
+  bool exit_report_deferred_ = false;  // atomic
   sched::WaitQueue child_events_;
   // vfork: set when the child released its parent (exec or exit).
   bool vfork_released_ = true;

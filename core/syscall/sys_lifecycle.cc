@@ -38,7 +38,8 @@ void CollectChild(Process* p, void* context) {
   c = posix::WaitChild{};
   c.pid = static_cast<int32_t>(p->PidIn(list->view));
   c.pgid = static_cast<int32_t>(list->view->ToLocal(p->pgid()));
-  c.zombie = p->terminated();
+  // An ended namespace init is reported once its namespace is empty.
+  c.zombie = p->terminated() && !p->exit_report_deferred();
   c.exit_status = p->wait_status();
   {
     SpinLockGuard guard(p->signal_lock());

@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -402,8 +401,10 @@ const char* NewPidOutsiderIsInvisible() {
   return why;
 }
 
-// When the namespace's init ends, every other process in it is killed:
-// the grandchild holding the pipe's write end dies, so the read sees EOF.
+// When the namespace's init ends, every other process in it is killed,
+// and its parent hears of its end only once they are all gone (Linux's
+// init waits for them): when wait returns, the pipe's write ends (held by
+// a child and a grandchild of the init) are all closed.
 const char* NewPidInitDeathKillsTheRest() {
   int p[2];
   CHECK_OK(pipe(p));
@@ -414,18 +415,17 @@ const char* NewPidInitDeathKillsTheRest() {
     pid_t g = fork();
     if (g < 0) _exit(30);
     if (g == 0) {
-      for (;;) pause();  // keeps p[1] open until killed
+      if (fork() < 0) _exit(1);
+      for (;;) pause();  // both keep p[1] open until killed
     }
     close(p[1]);
     _exit(0);
   }
   close(p[1]);
   CHECK_EQ(waitpid(static_cast<pid_t>(pid), nullptr, 0), pid);
-  struct pollfd pfd = {p[0], POLLIN, 0};
-  // A bound for a broken kernel only (the kill is immediate).
-  CHECK_EQ(poll(&pfd, 1, 30000), 1);
+  CHECK_OK(fcntl(p[0], F_SETFL, O_NONBLOCK));
   char c;
-  CHECK_EQ(read(p[0], &c, 1), 0);
+  CHECK_EQ(read(p[0], &c, 1), 0);  // EOF at once: nobody holds the write end
   close(p[0]);
   return nullptr;
 }
