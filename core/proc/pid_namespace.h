@@ -82,6 +82,10 @@ class PidNamespace final : public kstd::RefCounted<PidNamespace> {
   bool dead() const { return __atomic_load_n(&dead_, __ATOMIC_ACQUIRE); }
   /// Numbers held here.
   size_t size() const EXCLUDES(lock_);
+  /// The number given last here (0 before the first; /proc/loadavg's last
+  /// pid for a reader in this namespace). Not kept for the root: its
+  /// numbers are the kernel's ids (Process::LastPid).
+  uint64_t last_number() const { return allocator_.last(); }
 
   /// The root namespace's constructor (constant-initialised).
   constexpr PidNamespace(uint64_t id, PidNamespace* parent, unsigned level)

@@ -37,6 +37,7 @@ TEST(PidNamespaceTest, ChildCountsFromOneAndItsFirstIsItsInit) {
   EXPECT_EQ(child->ToLocal(1), 0u);  // the root's init is not visible inside
   EXPECT_EQ(child->ToGlobal(3), 0u);
   EXPECT_EQ(child->size(), 2u);
+  EXPECT_EQ(child->last_number(), 2u);
 }
 
 TEST(PidNamespaceTest, NestedIdsHaveANumberAtEveryLevel) {

@@ -213,6 +213,14 @@ struct SystemCounts {
   uint64_t page_table_pages = 0;
 };
 
+// The pid given last in the reader's PID namespace (Linux's loadavg).
+uint64_t LastPidForReader() {
+  Process* reader = sched::Current()->process();
+  const PidNamespace* ns = reader != nullptr ? reader->pid_namespace() : nullptr;
+  if (ns == nullptr || ns->parent() == nullptr) return Process::LastPid();
+  return ns->last_number();
+}
+
 SystemCounts CountProcesses() {
   SystemCounts counts;
   ProcessList list;
@@ -340,7 +348,7 @@ class GlobalFile final : public vfs::SyntheticFile {
                      sched::Stats().idle_ticks * (kNanosPerSecond / sched::kTickHz), out);
         break;
       case GlobalFileKind::kLoadavg:
-        RenderLoadavg(g_load, RunnableNow(), CountProcesses().threads, Process::LastPid(), out);
+        RenderLoadavg(g_load, RunnableNow(), CountProcesses().threads, LastPidForReader(), out);
         break;
       case GlobalFileKind::kStat: {
         sched::SchedulerStats s = sched::Stats();
