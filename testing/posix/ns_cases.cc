@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "abi/linux/capability.h"
@@ -680,6 +682,49 @@ const char* SetnsPidBody() {
 
 const char* SetnsIntoAPidNamespace() { return InChild(SetnsPidBody); }
 
+// A robust mutex whose owner thread dies in a PID namespace: the owner
+// word holds the thread's number there (what gettid and clone gave it),
+// and the kernel's robust-list walk at its exit must match that number.
+pthread_mutex_t g_ns_robust;
+
+volatile int g_ns_robust_taken = 0;
+
+void* DieHoldingNsRobust(void*) {
+  pthread_mutex_lock(&g_ns_robust);
+  __atomic_store_n(&g_ns_robust_taken, 1, __ATOMIC_RELEASE);
+  syscall(SYS_exit, 0);  // no pthread_exit: only the kernel's robust-list walk frees it
+  return nullptr;
+}
+
+int RobustInNamespaceBody() {
+  pthread_mutexattr_t a;
+  if (pthread_mutexattr_init(&a) != 0) return 90;
+  pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+  // musl gives the kernel only its process-shared robust mutexes.
+  pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+  if (pthread_mutex_init(&g_ns_robust, &a) != 0) return 91;
+  pthread_t t;
+  if (pthread_create(&t, nullptr, DieHoldingNsRobust, nullptr) != 0) return 92;
+  for (int i = 0; i < 20000 && !__atomic_load_n(&g_ns_robust_taken, __ATOMIC_ACQUIRE); ++i) {
+    usleep(1000);
+  }
+  if (!__atomic_load_n(&g_ns_robust_taken, __ATOMIC_ACQUIRE)) return 96;
+  // Waits until the owner is gone. A bound for a broken kernel only.
+  struct timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += 30;
+  if (pthread_mutex_timedlock(&g_ns_robust, &deadline) != EOWNERDEAD) return 93;
+  if (pthread_mutex_consistent(&g_ns_robust) != 0) return 94;
+  return pthread_mutex_unlock(&g_ns_robust) == 0 ? 0 : 95;
+}
+
+const char* NewPidRobustMutexOfDeadThread() {
+  long pid = CloneNewPid();
+  CHECK(pid >= 0);
+  if (pid == 0) _exit(RobustInNamespaceBody());
+  return ExpectCleanExit(static_cast<pid_t>(pid));
+}
+
 // unshare(CLONE_NEWPID): the caller keeps its pid; its next child is pid 1
 // of the new namespace (pid_for_children names it once it has a process,
 // ENOENT before), with no parent
@@ -751,6 +796,7 @@ extern const Case kNsCases[] = {
     {"newpid_needs_cap_sys_admin", NewPidNeedsCapSysAdmin},
     {"proc_mount_shows_its_pid_namespace", ProcMountShowsItsPidNamespace},
     {"setns_into_a_pid_namespace", SetnsIntoAPidNamespace},
+    {"newpid_robust_mutex_of_dead_thread", NewPidRobustMutexOfDeadThread},
 };
 extern const int kNsCaseCount = sizeof kNsCases / sizeof kNsCases[0];
 
