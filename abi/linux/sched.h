@@ -14,6 +14,7 @@ inline constexpr uint64_t kCloneFs = 0x200;
 inline constexpr uint64_t kCloneFiles = 0x400;
 inline constexpr uint64_t kCloneSighand = 0x800;
 inline constexpr uint64_t kCloneVfork = 0x4000;
+inline constexpr uint64_t kCloneParent = 0x8000;
 inline constexpr uint64_t kCloneThread = 0x10000;
 inline constexpr uint64_t kCloneSysvsem = 0x40000;
 inline constexpr uint64_t kCloneSetTls = 0x80000;

@@ -315,7 +315,8 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
       {
         SpinLockGuard guard(t->lock_);
         if (p == nullptr || t->session_ != p->sid()) return kstd::Error::kNotTty;
-        fg = static_cast<int32_t>(t->foreground_);
+        // As the caller's PID namespace numbers it (0 if it cannot see it).
+        fg = static_cast<int32_t>(p->pid_namespace()->ToLocal(t->foreground_));
       }
       TRY(UserPtr<int32_t>(arg).CopyOut(&fg));
       return int64_t{0};
@@ -325,6 +326,9 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
       TRY(UserPtr<const int32_t>(arg).CopyIn(&pgrp));
       if (pgrp < 0) return kstd::Error::kInvalid;
       TRY(t->CheckJobControl(tty::TtyAccess::kChangeSettings));
+      // The caller's PID namespace's number for the group (none: ESRCH).
+      const uint64_t group = p != nullptr ? p->pid_namespace()->ToGlobal(pgrp) : 0;
+      if (group == 0) return kstd::Error::kSearch;
       {
         SpinLockGuard guard(t->lock_);
         if (p == nullptr || t->session_ != p->sid()) return kstd::Error::kNotTty;
@@ -333,7 +337,7 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
       struct Find {
         uint64_t pgid, sid;
         bool found = false;
-      } find{static_cast<uint64_t>(pgrp), p->sid()};
+      } find{group, p->sid()};
       Process::ForEach(
           [](Process* q, void* c) {
             auto* f = static_cast<Find*>(c);
@@ -342,7 +346,7 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
           &find);
       if (!find.found) return kstd::Error::kPermission;
       SpinLockGuard guard(t->lock_);
-      t->foreground_ = static_cast<uint64_t>(pgrp);
+      t->foreground_ = group;
       return int64_t{0};
     }
     case linux_abi::kTiocgsid: {
@@ -351,7 +355,7 @@ kstd::Result<int64_t> ConsoleIoctl::Run(ConsoleTty* t, uint32_t request, uint64_
         SpinLockGuard guard(t->lock_);
         if (p == nullptr || t->session_ == 0 || t->session_ != p->sid())
           return kstd::Error::kNotTty;
-        sid = static_cast<int32_t>(t->session_);
+        sid = static_cast<int32_t>(p->pid_namespace()->ToLocal(t->session_));
       }
       TRY(UserPtr<int32_t>(arg).CopyOut(&sid));
       return int64_t{0};

@@ -106,7 +106,12 @@ void ReleaseRobustFutexes(sched::Thread* t) {
   LinuxOf(t).robust_list = 0;
   linux_abi::RobustListHead head;
   if (UserPtr<linux_abi::RobustListHead>(head_address).CopyIn(&head).is_error()) return;
-  uint32_t tid = static_cast<uint32_t>(LinuxOf(t).tid);  // the owner word holds the Linux tid
+  // The owner word holds the tid as the owner saw it: its own PID
+  // namespace's number (gettid, clone's CLONE_PARENT_SETTID).
+  uint64_t kernel_tid = LinuxOf(t).tid;
+  Process* owner = t->process();
+  uint32_t tid = static_cast<uint32_t>(
+      owner != nullptr ? owner->pid_namespace()->ToLocal(kernel_tid) : kernel_tid);
   uint64_t entry = head.next;
   for (int i = 0; i < linux_abi::kRobustListLimit && entry != head_address && entry != 0; ++i) {
     uint64_t next;

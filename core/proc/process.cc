@@ -174,6 +174,22 @@ kstd::Result<void> Process::EnterMountNamespace(kstd::RefPtr<vfs::MountNamespace
   return kstd::Ok();
 }
 
+kstd::RefPtr<PidNamespace> Process::pid_namespace_for_children() const {
+  SpinLockGuard guard(fs_lock_);
+  if (!pid_ns_for_children_) return pid_ns_;
+  return pid_ns_for_children_;
+}
+
+void Process::SetPidNamespaceForChildren(kstd::RefPtr<PidNamespace> ns) {
+  kstd::RefPtr<PidNamespace> old;
+  {
+    SpinLockGuard guard(fs_lock_);
+    old = kstd::Move(pid_ns_for_children_);
+    if (ns.get() != pid_ns_.get()) pid_ns_for_children_ = kstd::Move(ns);
+  }
+  // The old one is released here, outside the lock.
+}
+
 kstd::RefPtr<vfs::Vnode> Process::cwd() const {
   SpinLockGuard guard(fs_lock_);
   return cwd_.ref();
@@ -398,6 +414,7 @@ kstd::Result<kstd::RefPtr<Process>> Process::Create(const char* name, uint64_t p
   kstd::RefPtr<Process> p =
       kstd::AdoptRef(new (kstd::nothrow) Process(name, pid, parent_pid, HandleSecret(pid)));
   if (!p) return kstd::Error::kNoMemory;
+  p->pid_ns_ = kstd::RefPtr<PidNamespace>::FromRaw(PidNamespace::Root());
   p->pinned_quota_ = TRY(NewPinnedQuota());
   vm::TlbHook hook{FlushTlb, nullptr};
   p->aspace_ = TRY(vm::VmAspace::Create(&Pmm(), hal::KernelPageTable(), hook));
@@ -431,11 +448,28 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
       return kstd::Error::kAgain;
     }
   }
+  // The child's PID namespace: a new one (CLONE_NEWPID) or where this
+  // process's children go; it has a number there and in every ancestor.
+  kstd::RefPtr<PidNamespace> ns = options.pid_namespace != nullptr
+                                      ? kstd::RefPtr<PidNamespace>::FromRaw(options.pid_namespace)
+                                      : pid_namespace_for_children();
   NewId new_id;
   const uint64_t pid = TRY(new_id.Take());  // kAgain: no free pid (EAGAIN)
+  // kNoMemory: the namespace's init is gone (Linux's ENOMEM); kAgain.
+  const uint64_t local_pid = TRY(ns->Enter(pid, PidMax()));
+  // Until the child is in the table (whose Reap takes the numbers back).
+  struct LeaveUnlessKept {
+    PidNamespace* ns;
+    uint64_t pid;
+    bool kept = false;
+    ~LeaveUnlessKept() {
+      if (!kept) ns->Leave(pid);
+    }
+  } numbers{ns.get(), pid};
   kstd::RefPtr<Process> child =
       kstd::AdoptRef(new (kstd::nothrow) Process(name_, pid, pid_, HandleSecret(pid)));
   if (!child) return kstd::Error::kNoMemory;
+  child->pid_ns_ = ns;
   child->pinned_quota_ = TRY(NewPinnedQuota());
   if (options.share_address_space) {
     child->aspace_ = aspace_;
@@ -510,10 +544,22 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
   LinuxOf(t).clear_child_tid = options.clear_child_tid;
   __builtin_memcpy(t->context()->fpu_state, cpu.fpu_state, sizeof cpu.fpu_state);
   t->context()->fs_base = options.set_tls ? options.tls : cpu.fs_base;
+  if (local_pid == 1 && ns->parent() != nullptr) {
+    // A namespace's init gets only the signals it has handlers for (and,
+    // from an ancestor namespace, SIGKILL and SIGSTOP).
+    SpinLockGuard child_signals(child->signal_lock());
+    child->signals().set_unkillable(true);
+  }
   {
     SpinLockGuard guard(g_table_lock);
+    // An exiting parent hands its children on under this lock, so this
+    // process's parent read here and the child's entry are consistent.
+    if (options.parent_is_callers_parent) {
+      __atomic_store_n(&child->parent_pid_, parent_pid(), __ATOMIC_RELAXED);
+    }
     child->AddRef();  // the table's reference, dropped by Reap
     g_table.PushBack(child.get());
+    numbers.kept = true;
   }
   {
     // The child's signal state: the parent's actions and this thread's mask
@@ -538,7 +584,7 @@ kstd::Result<kstd::RefPtr<Process>> Process::Clone(const void* frame, const hal:
   if (options.child_set_tid != 0) {
     // Before the child runs: it may read the word at once, or even exit (and
     // tear its address space down) before the parent would get to it.
-    int32_t tid = static_cast<int32_t>(pid);
+    int32_t tid = static_cast<int32_t>(local_pid);  // as the child sees itself
     (void)child->aspace_->Poke(options.child_set_tid, &tid, sizeof tid);
   }
   sched::Start(t.get());
@@ -594,8 +640,12 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame
   auto taken = new_id.Take();
   if (taken.is_error()) return abandon(taken.error());
   const uint64_t tid = taken.value();
+  // Its number in the process's PID namespace (and the ancestors'), taken
+  // back when it ends (OnThreadExit).
+  auto local_tid = pid_ns_->Enter(tid, PidMax());
+  if (local_tid.is_error()) return abandon(local_tid.error());
   LinuxOf(t).tid = tid;
-  int32_t tid32 = static_cast<int32_t>(tid);
+  int32_t tid32 = static_cast<int32_t>(local_tid.value());
   // Written before the thread exists for anyone (the same address space).
   if (options.parent_tid != 0) (void)aspace_->Poke(options.parent_tid, &tid32, sizeof tid32);
   if (options.child_tid != 0) (void)aspace_->Poke(options.child_tid, &tid32, sizeof tid32);
@@ -612,6 +662,7 @@ kstd::Result<kstd::RefPtr<sched::Thread>> Process::CloneThread(const void* frame
     }
   }
   if (!added) {
+    pid_ns_->Leave(tid);
     SpinLockGuard signals(signal_lock_);
     delete LinuxOf(t).signals;
     LinuxOf(t).signals = nullptr;
@@ -694,6 +745,9 @@ kstd::Result<void> Process::Exec(sched::Thread* caller, void* frame, kstd::ByteS
   char* exe_path = MakeExePath(this, args.execfn);  // null if out of memory: no /proc/<pid>/exe
   // Point of no return.
   kstd::RefPtr<vm::VmAspace> old = aspace_;
+  // A thread other than the main one takes the pid as its tid: its own
+  // number is given back.
+  if (LinuxOf(caller).tid != pid_ && LinuxOf(caller).tid != 0) pid_ns_->Leave(LinuxOf(caller).tid);
   {
     SpinLockGuard guard(lock_);
     caller->page_table_root_ = fresh->root();
@@ -737,7 +791,30 @@ void Process::Reap() {
     in_table = decltype(g_table)::Contains(this);
     if (in_table) g_table.Remove(this);
   }
+  if (in_table) LeavePidNamespace();
   if (in_table && Release()) delete this;
+}
+
+void Process::LeavePidNamespace() {
+  pid_ns_->Leave(pid_);
+  FinishNamespaceEnds(pid_ns_.get());
+}
+
+void Process::FinishNamespaceEnds(PidNamespace* ns) {
+  for (; ns != nullptr && ns->parent() != nullptr; ns = ns->parent()) {
+    if (!ns->dead() || ns->size() > 1) continue;  // the init's own number is left
+    kstd::RefPtr<Process> init = FindByPid(ns->init_global());
+    if (!init || !__atomic_exchange_n(&init->exit_report_deferred_, false, __ATOMIC_ACQ_REL))
+      continue;
+    init->ReportExit();  // its reap may end the namespace above (the loop goes on)
+  }
+}
+
+void Process::ReapWhenEnded(Process* child) {
+  // Ordered with the child's TearDown by the child's lock: either it sees
+  // auto_reap_ after setting terminated_, or terminated() below sees it ended.
+  __atomic_store_n(&child->auto_reap_, true, __ATOMIC_SEQ_CST);
+  if (child->terminated()) child->Reap();  // a second Reap does nothing
 }
 
 kstd::Result<kstd::RefPtr<sched::Thread>> Process::StartUserThread(const char* name, uint64_t entry,
@@ -819,6 +896,9 @@ void Process::OnThreadExit(sched::Thread* thread) {
     }
   }
   thread_exits_.WakeAll();
+  // A thread's own id (not the pid, which lasts until the process is reaped).
+  const uint64_t tid = LinuxOf(thread).tid;
+  if (tid != pid_ && tid != 0) pid_ns_->Leave(tid);
   if (last) TearDown();
   thread->Release();  // the process's reference (the scheduler still holds one)
   if (Release()) delete this;
@@ -858,17 +938,31 @@ void Process::TearDown() {
   }
   if (sid() == pid_ && g_session_end_hook != nullptr) g_session_end_hook(pid_);
   CancelRealTimer(pid_);
+  if (IsNamespaceInit()) {
+    // Its parent hears of it once its namespace is empty.
+    __atomic_store_n(&exit_report_deferred_, true, __ATOMIC_RELEASE);
+    EndNamespace();
+    FinishNamespaceEnds(pid_ns_.get());
+    return;
+  }
+  ReportExit();
+}
+
+void Process::ReportExit() {
   // The parent learns of the death (SIGCHLD); a parent that ignores SIGCHLD
   // does not collect zombies, so the kernel reaps this process now.
-  if (!auto_reap_) {
+  if (!__atomic_load_n(&auto_reap_, __ATOMIC_SEQ_CST)) {
     NotifyParentOfExit(this);
-    if (ParentAutoReaps(this)) auto_reap_ = true;
+    if (ParentAutoReaps(this)) __atomic_store_n(&auto_reap_, true, __ATOMIC_SEQ_CST);
   }
   // Orphans go to the nearest living ancestor that is a child subreaper, or
   // to init; whoever waits for this process's children is woken. Children
-  // that asked for a parent-death signal get it.
+  // that asked for a parent-death signal get it. An ended namespace init
+  // that waits for its namespace to empty takes them and reaps them as
+  // they end.
   kstd::RefPtr<Process> heir = OrphanHeir();
   const uint64_t heir_pid = heir ? heir->pid() : 1;
+  const bool heir_reaps = heir && heir->exit_report_deferred();
   // Signals are sent without the table lock: hand the children over in
   // batches, each batch's signals sent before the next is taken.
   constexpr size_t kBatch = 64;
@@ -892,6 +986,11 @@ void Process::TearDown() {
       });
     }
     for (size_t i = 0; i < count; ++i) {
+      if (heir_reaps) {
+        kstd::RefPtr<Process> orphan = FindByPid(notices[i].pid);
+        if (orphan) ReapWhenEnded(orphan.get());
+        continue;
+      }
       if (notices[i].signo == 0) continue;
       (void)SendSignalToProcess(notices[i].pid, notices[i].signo,
                                 linux_abi::SigInfo::FromKernel(notices[i].signo));
@@ -900,17 +999,105 @@ void Process::TearDown() {
   if (heir) heir->NotifyChildEvent();
   kstd::RefPtr<Process> parent = FindByPid(parent_pid());
   if (parent) parent->NotifyChildEvent();
-  if (auto_reap_) Reap();
+  if (__atomic_load_n(&auto_reap_, __ATOMIC_SEQ_CST)) Reap();
 }
 
 kstd::RefPtr<Process> Process::OrphanHeir() const {
-  // Each step climbs one generation; a chain is never longer than the table.
-  kstd::RefPtr<Process> p = FindByPid(parent_pid());
-  for (int steps = 0; p && p->pid() > 1 && steps < (1 << 22); ++steps) {
-    if (p->child_subreaper() && !p->terminated()) return p;
-    p = FindByPid(p->parent_pid());
+  // The search stays in one namespace: this process's, or, for its init
+  // (whose namespace is ending), the parent namespace.
+  PidNamespace* ns = pid_ns_.get();
+  if (IsNamespaceInit()) ns = ns->parent();
+  for (; ns != nullptr; ns = ns->parent()) {
+    const uint64_t reaper = ns->init_global();
+    // Each step climbs one generation; a chain is never longer than the table.
+    kstd::RefPtr<Process> p = FindByPid(parent_pid());
+    for (int steps = 0; p && p->pid() != reaper && p->pid_namespace() == ns && steps < (1 << 22);
+         ++steps) {
+      if (p->child_subreaper() && !p->terminated()) return p;
+      p = FindByPid(p->parent_pid());
+    }
+    kstd::RefPtr<Process> init = reaper != 0 ? FindByPid(reaper) : kstd::RefPtr<Process>();
+    // An init that ended and waits for its namespace to empty still takes
+    // orphans (and reaps them: ReportExit).
+    if (init && (!init->terminated() || init->exit_report_deferred() || ns->parent() == nullptr))
+      return init;
+    // That namespace's init is gone: one namespace up.
   }
   return FindByPid(1);
+}
+
+void Process::EndNamespace() {
+  PidNamespace* ns = pid_ns_.get();
+  ns->MarkDead();  // no process enters it from now on
+  // Its own children: nobody will wait for them (Linux's init reaps them
+  // while it waits for the namespace to empty).
+  struct Children {
+    uint64_t pid;
+    Process** list = nullptr;
+    size_t capacity = 0;
+    size_t count = 0;
+  } children{pid_};
+  ForEach(
+      [](Process* p, void* c) {
+        auto* k = static_cast<Children*>(c);
+        if (p->parent_pid() == k->pid) ++k->capacity;
+      },
+      &children);
+  if (children.capacity > 0) {
+    children.list = new (kstd::nothrow) Process*[children.capacity];
+    if (children.list != nullptr) {
+      ForEach(
+          [](Process* p, void* c) {
+            auto* k = static_cast<Children*>(c);
+            if (p->parent_pid() != k->pid || k->count == k->capacity) return;
+            p->AddRef();
+            k->list[k->count++] = p;
+          },
+          &children);
+    }
+  }
+  for (size_t i = 0; i < children.count; ++i) {
+    ReapWhenEnded(children.list[i]);
+    if (children.list[i]->Release()) delete children.list[i];
+  }
+  delete[] children.list;
+  // Collected under the table lock, signalled without it. Processes of
+  // nested namespaces are made after this count only by their own inits,
+  // which this kills (and whose end kills them).
+  struct Victims {
+    Process* self;
+    PidNamespace* ns;
+    Process** list = nullptr;
+    size_t capacity = 0;
+    size_t count = 0;
+  } v{this, ns};
+  ForEach(
+      [](Process* p, void* c) {
+        auto* v = static_cast<Victims*>(c);
+        if (p != v->self && v->ns->Encloses(p->pid_namespace())) ++v->capacity;
+      },
+      &v);
+  if (v.capacity == 0) return;
+  v.list = new (kstd::nothrow) Process*[v.capacity];
+  if (v.list == nullptr) {
+    Log("proc", "pid %lu: no memory to end its PID namespace", pid_);
+    return;
+  }
+  ForEach(
+      [](Process* p, void* c) {
+        auto* v = static_cast<Victims*>(c);
+        if (p == v->self || !v->ns->Encloses(p->pid_namespace()) || v->count == v->capacity) return;
+        p->AddRef();
+        v->list[v->count++] = p;
+      },
+      &v);
+  for (size_t i = 0; i < v.count; ++i) {
+    // Forced: the init of a nested namespace dies too.
+    SendSignal(v.list[i], linux_abi::kSigKill, linux_abi::SigInfo::FromKernel(linux_abi::kSigKill),
+               true);
+    if (v.list[i]->Release()) delete v.list[i];
+  }
+  delete[] v.list;
 }
 
 void Process::Abandon() {
@@ -926,6 +1113,7 @@ void Process::Abandon() {
     in_table = decltype(g_table)::Contains(this);
     if (in_table) g_table.Remove(this);
   }
+  if (in_table) LeavePidNamespace();
   if (in_table && Release()) delete this;  // the table's reference (never the last here)
 }
 

@@ -15,6 +15,7 @@
 #include "core/posix/credentials.h"
 #include "core/posix/signals.h"
 #include "core/proc/linux_thread.h"
+#include "core/proc/pid_namespace.h"
 #include "core/proc/uts_namespace.h"
 #include "core/sched/scheduler.h"
 #include "core/sched/thread.h"
@@ -167,6 +168,29 @@ class Process final : public KernelObject {
   /// Linux resets them). Errors: kInvalid (ns has no root), kNotFound (the
   /// process has exited).
   kstd::Result<void> EnterMountNamespace(kstd::RefPtr<vfs::MountNamespace> ns) EXCLUDES(fs_lock_);
+  /// The PID namespace (pid_namespace.h) its pid and its threads' tids
+  /// belong to, fixed at creation (the root one for init and spawned
+  /// processes); never null. pid() and the tids are the kernel's ids (the
+  /// root namespace's numbers): the syscall layer shows each caller the
+  /// numbers of its own namespace.
+  PidNamespace* pid_namespace() const { return pid_ns_.get(); }
+  /// Its pid as `ns` numbers it (0: not visible there).
+  uint64_t PidIn(const PidNamespace* ns) const { return ns->ToLocal(pid_); }
+  /// Where its later children's pids go (Linux's pid_for_children): its
+  /// own namespace unless unshare(CLONE_NEWPID) or setns changed it.
+  kstd::RefPtr<PidNamespace> pid_namespace_for_children() const EXCLUDES(fs_lock_);
+  void SetPidNamespaceForChildren(kstd::RefPtr<PidNamespace> ns) EXCLUDES(fs_lock_);
+  /// Whether it is the init (number 1) of a namespace other than the root.
+  bool IsNamespaceInit() const {
+    return pid_ns_->parent() != nullptr && pid_ns_->init_global() == pid_;
+  }
+  /// A namespace's init that has ended while other processes of its
+  /// namespace still hold their numbers: its parent hears of its end (and
+  /// wait reports it) only once they are all gone, as Linux's init waits
+  /// for them in zap_pid_ns_processes.
+  bool exit_report_deferred() const {
+    return __atomic_load_n(&exit_report_deferred_, __ATOMIC_ACQUIRE);
+  }
   /// The credentials (core/posix/credentials.h), one set per process (all
   /// threads share it): a consistent copy. Fork copies them, execve
   /// recomputes them, the set*id calls replace them. init and every process
@@ -264,10 +288,17 @@ class Process final : public KernelObject {
     // the child's memory, before the child first runs (0: none; a fault is
     // ignored, as Linux ignores it).
     uint64_t child_set_tid = 0;
+    // CLONE_PARENT (Clone only): the child's parent is this process's
+    // parent, read when the child joins the table (so a parent that is
+    // handing its children on meanwhile hands this one on too).
+    bool parent_is_callers_parent = false;
     // CLONE_NEWUTS (Clone only): the child's UTS namespace (null: the parent's).
     UtsNamespace* uts_namespace = nullptr;
     // CLONE_NEWNS (Clone only): the child's mount namespace (null: the parent's).
     vfs::MountNamespace* mount_namespace = nullptr;
+    // CLONE_NEWPID (Clone only): a new, empty PID namespace the child is
+    // the init of (null: the parent's pid_namespace_for_children()).
+    PidNamespace* pid_namespace = nullptr;
   };
   kstd::Result<kstd::RefPtr<Process>> Clone(const void* frame, const hal::ThreadContext& cpu,
                                             const CloneOptions& options);
@@ -347,7 +378,7 @@ class Process final : public KernelObject {
   /// Processes started by the native spawn call are not waited for with
   /// wait4: they leave the table as soon as they end (handles keep the
   /// object, and its exit status, alive).
-  void set_auto_reap(bool v) { auto_reap_ = v; }
+  void set_auto_reap(bool v) { __atomic_store_n(&auto_reap_, v, __ATOMIC_SEQ_CST); }
 
   /// Woken whenever a child of this process ends or is reparented to it
   /// (wait4 sleeps on it); child_event_count() changes first.
@@ -436,6 +467,8 @@ class Process final : public KernelObject {
   kstd::RefPtr<UtsNamespace> uts_ns_ GUARDED_BY(fs_lock_);  // null: the boot one
   kstd::RefPtr<vfs::MountNamespace> mnt_ns_ GUARDED_BY(fs_lock_) =
       kstd::RefPtr<vfs::MountNamespace>::FromRaw(vfs::MountNamespace::Initial());
+  kstd::RefPtr<PidNamespace> pid_ns_;  // set before the process is visible, then constant
+  kstd::RefPtr<PidNamespace> pid_ns_for_children_ GUARDED_BY(fs_lock_);  // null: pid_ns_
   mutable SpinLock cred_lock_;
   posix::Credentials creds_ GUARDED_BY(cred_lock_) = posix::Credentials::Root();
   linux_abi::Rlimit limits_[linux_abi::kRlimitCount] GUARDED_BY(cred_lock_);
@@ -451,15 +484,35 @@ class Process final : public KernelObject {
   Process(const char* name, uint64_t pid, uint64_t parent_pid, uint32_t handle_secret);
   void TearDown();
   /// Who adopts this process's children when it ends: the nearest living
-  /// ancestor that is a child subreaper, else init (null if none).
+  /// ancestor in its PID namespace that is a child subreaper, else the
+  /// namespace's init (for a namespace's init, or when that init is gone:
+  /// the same search one namespace up); null if none.
   kstd::RefPtr<Process> OrphanHeir() const;
+  /// This process was its namespace's init: the namespace takes no new
+  /// processes, and every other process in it (and in its descendants)
+  /// gets SIGKILL (Linux's zap_pid_ns_processes); its own children are
+  /// reaped as they end (nobody is left to wait for them), and its parent
+  /// hears of its end once the namespace is empty (FinishNamespaceEnds).
+  void EndNamespace();
+  /// Tells the parent of this (ended) process's end: SIGCHLD, a wake of
+  /// its waiters, the reap if the parent does not collect zombies.
+  void ReportExit();
+  /// Its pid and thread ids leave their PID namespaces (reaped).
+  void LeavePidNamespace();
+  /// After numbers left `ns` and its ancestors: an ended init whose
+  /// namespace now holds only its own number is reported (ReportExit).
+  static void FinishNamespaceEnds(PidNamespace* ns);
+  /// Marks `child` (of an ended namespace init, or an orphan coming to
+  /// one) to be reaped when it ends, and reaps it if it has already ended.
+  static void ReapWhenEnded(Process* child);
 
   char name_[kNameMax] = {};
   const uint64_t pid_;
   uint64_t parent_pid_;
   uint64_t pgid_ = 0;
   uint64_t sid_ = 0;
-  bool auto_reap_ = false;
+  bool auto_reap_ = false;             // atomic (ReapWhenEnded sets it from another thread)
+  bool exit_report_deferred_ = false;  // atomic
   sched::WaitQueue child_events_;
   // vfork: set when the child released its parent (exec or exit).
   bool vfork_released_ = true;

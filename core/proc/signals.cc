@@ -91,12 +91,39 @@ void SetSignalQueuedHook(SignalQueuedHook hook) {
   __atomic_store_n(&g_signal_queued_hook, hook, __ATOMIC_RELEASE);
 }
 
-void SendSignal(Process* p, int signo, const linux_abi::SigInfo& info) {
+namespace {
+
+// `info` as `receiver` gets it: a kernel id in si_pid becomes the
+// receiver's namespace's number for it.
+linux_abi::SigInfo ForReceiver(const linux_abi::SigInfo& info, const Process* receiver) {
+  linux_abi::SigInfo local = info;
+  const bool carries_pid =
+      info.code == linux_abi::kSiUser || info.code == linux_abi::kSiTkill ||
+      (info.signo == linux_abi::kSigChld && info.code >= linux_abi::kCldExited &&
+       info.code <= linux_abi::kCldContinued);
+  if (carries_pid && info.kill.pid > 0) {
+    local.kill.pid = static_cast<int32_t>(
+        receiver->pid_namespace()->ToLocal(static_cast<uint64_t>(info.kill.pid)));
+  }
+  return local;
+}
+
+// A user sender the target's namespace cannot see: SIGKILL/SIGSTOP reach
+// the namespace's init (see SignalSender).
+bool FromOutside(const SignalSender* sender, const Process* target) {
+  return sender != nullptr && sender->pid != 0 &&
+         target->pid_namespace()->ToLocal(sender->pid) == 0;
+}
+
+}  // namespace
+
+void SendSignal(Process* p, int signo, const linux_abi::SigInfo& info, bool force) {
   if (signo == 0 || p->terminated()) return;
+  const linux_abi::SigInfo local = ForReceiver(info, p);
   kstd::Result<posix::SendResult> r = kstd::Error::kInvalid;
   {
     SpinLockGuard guard(p->signal_lock());
-    r = p->signals().Send(info);
+    r = p->signals().Send(local, force);
   }
   if (r.is_error()) return;
   AfterSend(p, signo, r.value());
@@ -123,7 +150,7 @@ kstd::Result<void> SendSignalToThread(uint64_t tgid, uint64_t tid, int signo,
     SpinLockGuard guard(p->signal_lock());
     auto* ts = SignalsOf(t);
     if (ts == nullptr) return kstd::Error::kSearch;  // it just exited
-    r = p->signals().SendToThread(*ts, info);
+    r = p->signals().SendToThread(*ts, ForReceiver(info, p.get()), FromOutside(sender, p.get()));
   }
   if (r.is_error()) return r.error();  // kInvalid, kAgain (realtime queue full)
   AfterSend(p.get(), signo, r.value());
@@ -140,7 +167,7 @@ kstd::Result<void> SendSignalToProcess(uint64_t pid, int signo, const linux_abi:
   // (SendSignal ignores terminated processes), as on Linux.
   if (!p) return kstd::Error::kSearch;
   if (!MaySignalProcess(sender, p.get(), signo)) return kstd::Error::kPermission;
-  SendSignal(p.get(), signo, info);
+  SendSignal(p.get(), signo, info, FromOutside(sender, p.get()));
   return kstd::Ok();
 }
 
@@ -170,7 +197,7 @@ kstd::Result<void> SendSignalToGroup(uint64_t pgid, int signo, const linux_abi::
   size_t found = m->n, sent = 0;
   for (size_t i = 0; i < m->n; ++i) {
     if (MaySignalProcess(sender, m->list[i], signo)) {
-      SendSignal(m->list[i], signo, info);
+      SendSignal(m->list[i], signo, info, FromOutside(sender, m->list[i]));
       ++sent;
     }
     if (m->list[i]->Release()) delete m->list[i];

@@ -24,6 +24,10 @@ class Process;
 struct SignalSender {
   const posix::Credentials* cred;
   uint64_t sid;
+  // The sender's pid (a kernel id; 0: unknown). A sender the target's PID
+  // namespace cannot see (an ancestor namespace's) may SIGKILL/SIGSTOP the
+  // namespace's init, which ignores them from inside (Linux).
+  uint64_t pid = 0;
 };
 /// Whether `sender` may signal `target` with `signo`.
 bool MaySignalProcess(const SignalSender* sender, Process* target, int signo);
@@ -57,7 +61,12 @@ void SetSignalQueuedHook(SignalQueuedHook hook);
 
 /// Sends to a Process object directly (kernel-generated signals: SIGCHLD,
 /// SIGPIPE to the writer's process, terminal signals). Safe with interrupts
-/// disabled (used from the console's receive interrupt).
-void SendSignal(Process* process, int signo, const linux_abi::SigInfo& info);
+/// disabled (used from the console's receive interrupt). `force` lets
+/// SIGKILL/SIGSTOP reach an unkillable process (a PID namespace's init).
+///
+/// The pid in `info` of kill/tkill (SI_USER, SI_TKILL) and of SIGCHLD is a
+/// kernel id here: the receiver gets it as its PID namespace numbers it
+/// (0 if the sender is not visible there).
+void SendSignal(Process* process, int signo, const linux_abi::SigInfo& info, bool force = false);
 
 }  // namespace core

@@ -53,6 +53,11 @@ const vfs::MountTable& TableOf(const kstd::RefPtr<vfs::MountNamespace>& ns);
 /// options 0 0" lines (render.h). Errors: kNoMemory, kAgain (the table kept
 /// changing while it was copied).
 kstd::Result<void> RenderMounts(const vfs::MountTable& mounts, TextBuffer& out);
+/// The PID namespace a proc file system shows (its mounter's, as Linux):
+/// /proc's numbered directories, self, thread-self and the ids in stat and
+/// status are its numbers, and only its processes are there. `fs` is a
+/// procfs instance (CreateProcFs); never null.
+const PidNamespace* ViewOf(const vfs::FileSystem* fs);
 /// The root directory the reading process sees paths from.
 kstd::RefPtr<vfs::Vnode> ReaderRoot();
 
@@ -171,7 +176,12 @@ class ProcessList {
 /// R, S, T or Z (see ProcessView::state).
 char ProcessState(Process* p);
 /// Everything /proc/<pid>/{stat,status,statm} show.
-void FillView(Process* p, ProcessView* v);
+/// Ids are `view`'s numbers (0 for a parent, group or session it does
+/// not see).
+void FillView(Process* p, const PidNamespace* view, ProcessView* v);
+/// The numbers of process `p` (and of its thread `tid`; 0: the process) in
+/// each PID namespace below `view` down to its own (status's NS* lines).
+void FillNsIds(Process* p, uint64_t tid, const PidNamespace* view, ProcessView* v);
 /// Appends the bytes at [start, end) of the process's memory (its argv or
 /// envp strings), at most 128 KiB; stops early where memory is unmapped.
 void RenderUserRange(Process* p, uint64_t start, uint64_t end, TextBuffer& out);
@@ -186,7 +196,8 @@ void RenderTessera(Process* p, TextBuffer& out);
 bool HasThread(Process* p, uint64_t tid);
 /// The process's view as its thread `tid` sees it: the tid, the thread's
 /// state, CPU time and signal mask. Errors: kNotFound (no such thread).
-kstd::Result<void> FillThreadView(Process* p, uint64_t tid, ProcessView* v);
+kstd::Result<void> FillThreadView(Process* p, uint64_t tid, const PidNamespace* view,
+                                  ProcessView* v);
 /// A vnode for /proc/<pid>/task. Errors: kNoMemory.
 kstd::Result<kstd::RefPtr<vfs::Vnode>> MakeTaskListDir(kstd::RefPtr<vfs::FileSystem> fs,
                                                        uint64_t ino, uint64_t pid,

@@ -57,9 +57,9 @@ class PidFile final : public vfs::SyntheticFile {
       case PidFileKind::kStatm: {
         ProcessView view;
         if (tid_ != 0) {
-          TRY(FillThreadView(p.get(), tid_, &view));
+          TRY(FillThreadView(p.get(), tid_, ViewOf(fs()), &view));
         } else {
-          FillView(p.get(), &view);
+          FillView(p.get(), ViewOf(fs()), &view);
         }
         if (kind_ == PidFileKind::kStat) RenderStat(view, out);
         if (kind_ == PidFileKind::kStatus) RenderStatus(view, out);

@@ -172,11 +172,29 @@ char ProcessState(Process* p) {
   return seen.runnable ? 'R' : 'S';
 }
 
-void FillView(Process* p, ProcessView* v) {
-  v->pid = p->pid();
-  v->ppid = p->parent_pid();
-  v->pgid = p->pgid();
-  v->sid = p->sid();
+void FillNsIds(Process* p, uint64_t tid, const PidNamespace* view, ProcessView* v) {
+  // The process's namespaces below `view`, innermost first, then shown
+  // outermost first.
+  const PidNamespace* chain[kMaxNsLevelsShown];
+  uint32_t n = 0;
+  for (const PidNamespace* ns = p->pid_namespace();
+       ns != nullptr && ns != view && n < kMaxNsLevelsShown; ns = ns->parent()) {
+    chain[n++] = ns;
+  }
+  v->ns_levels = n;
+  for (uint32_t i = 0; i < n; ++i) {
+    const PidNamespace* ns = chain[n - 1 - i];
+    v->ns_ids[i] = ProcessView::NsIds{ns->ToLocal(p->pid()), ns->ToLocal(tid != 0 ? tid : p->pid()),
+                                      ns->ToLocal(p->pgid()), ns->ToLocal(p->sid())};
+  }
+}
+
+void FillView(Process* p, const PidNamespace* view, ProcessView* v) {
+  v->pid = view->ToLocal(p->pid());
+  v->ppid = view->ToLocal(p->parent_pid());
+  v->pgid = view->ToLocal(p->pgid());
+  v->sid = view->ToLocal(p->sid());
+  FillNsIds(p, 0, view, v);
   SetComm(v, p->name());
   v->state = ProcessState(p);
   v->threads = p->live_threads();

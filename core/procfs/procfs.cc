@@ -127,15 +127,40 @@ namespace {
 
 // ---- /proc itself.
 
+// A proc file system and the PID namespace it shows (its mounter's).
+class ProcFs final : public vfs::SyntheticFs {
+ public:
+  explicit ProcFs(RefPtr<PidNamespace> view)
+      : SyntheticFs("proc", linux_abi::kProcMagic), view_(kstd::Move(view)) {}
+  const PidNamespace* view() const { return view_.get(); }
+
+ private:
+  const RefPtr<PidNamespace> view_;
+};
+
+// /proc/self ("<pid>") and /proc/thread-self ("<pid>/task/<tid>"), in the
+// mount's namespace's numbers; a reader that namespace does not see has
+// neither (ENOENT).
 class SelfLink final : public vfs::SyntheticSymlink {
  public:
-  SelfLink(RefPtr<vfs::FileSystem> fs, uint64_t ino) : SyntheticSymlink(kstd::Move(fs), ino) {}
+  SelfLink(RefPtr<vfs::FileSystem> fs, uint64_t ino, bool thread)
+      : SyntheticSymlink(kstd::Move(fs), ino), thread_(thread) {}
   Result<size_t> Target(kstd::Span<char> out) override {
-    Process* self = sched::Current()->process();
+    sched::Thread* t = sched::Current();
+    Process* self = t->process();
     if (self == nullptr) return kstd::Error::kNotFound;  // a kernel thread
-    char text[24];
-    return CopyTarget(text, FormatNumber(text, self->pid()), out);
+    const PidNamespace* view = ViewOf(fs());
+    const uint64_t pid = view->ToLocal(self->pid());
+    if (pid == 0) return kstd::Error::kNotFound;
+    char text[64];
+    if (!thread_) return CopyTarget(text, FormatNumber(text, pid), out);
+    const uint64_t tid = t->owner_state() != nullptr ? view->ToLocal(LinuxOf(t).tid) : 0;
+    if (tid == 0) return kstd::Error::kNotFound;  // a thread without a Linux tid
+    return CopyTarget(text, klog::Format(text, sizeof text, "%lu/task/%lu", pid, tid), out);
   }
+
+ private:
+  const bool thread_;
 };
 
 class RootDir final : public vfs::StaticDir {
@@ -149,7 +174,9 @@ class RootDir final : public vfs::StaticDir {
   Result<RefPtr<Vnode>> Lookup(Name name) override {
     auto fixed = StaticDir::Lookup(name);
     if (fixed.ok() || fixed.error() != kstd::Error::kNotFound) return fixed;
-    uint64_t pid = TRY(ParseNumber(name));
+    // Names are the mount's namespace's numbers.
+    uint64_t pid = ViewOf(fs())->ToGlobal(TRY(ParseNumber(name)));
+    if (pid == 0) return kstd::Error::kNotFound;
     if (!Process::FindByPid(pid)) {
       // A thread's tid: found, though not listed (as Linux), as its task
       // directory.
@@ -170,13 +197,14 @@ class RootDir final : public vfs::StaticDir {
     ProcessList list;
     TRY(list.Collect());
     uint64_t after = *cursor - kPidCursorBase;
+    const PidNamespace* view = ViewOf(fs());
     for (size_t i = 0; i < list.size(); ++i) {
-      uint64_t pid = list[i]->pid();
-      if (pid <= after) continue;
+      uint64_t pid = view->ToLocal(list[i]->pid());  // 0: not in the mount's namespace
+      if (pid == 0 || pid <= after) continue;
       char name[24];
       size_t length = FormatNumber(name, pid);
-      if (!sink.Emit(vfs::DirEntry{PidIno(pid, 0), VnodeType::kDirectory, Name(name, length),
-                                   kPidCursorBase + pid})) {
+      if (!sink.Emit(vfs::DirEntry{PidIno(list[i]->pid(), 0), VnodeType::kDirectory,
+                                   Name(name, length), kPidCursorBase + pid})) {
         return kstd::Ok();
       }
       *cursor = kPidCursorBase + pid;
@@ -194,6 +222,14 @@ struct SystemCounts {
   uint64_t threads = 0;
   uint64_t page_table_pages = 0;
 };
+
+// The pid given last in the reader's PID namespace (Linux's loadavg).
+uint64_t LastPidForReader() {
+  Process* reader = sched::Current()->process();
+  const PidNamespace* ns = reader != nullptr ? reader->pid_namespace() : nullptr;
+  if (ns == nullptr || ns->parent() == nullptr) return Process::LastPid();
+  return ns->last_number();
+}
 
 SystemCounts CountProcesses() {
   SystemCounts counts;
@@ -322,7 +358,7 @@ class GlobalFile final : public vfs::SyntheticFile {
                      sched::Stats().idle_ticks * (kNanosPerSecond / sched::kTickHz), out);
         break;
       case GlobalFileKind::kLoadavg:
-        RenderLoadavg(g_load, RunnableNow(), CountProcesses().threads, Process::LastPid(), out);
+        RenderLoadavg(g_load, RunnableNow(), CountProcesses().threads, LastPidForReader(), out);
         break;
       case GlobalFileKind::kStat: {
         sched::SchedulerStats s = sched::Stats();
@@ -405,9 +441,18 @@ void SysinfoLoads(uint64_t loads[3]) {
   }
 }
 
+const PidNamespace* ViewOf(const vfs::FileSystem* fs) {
+  // Every vnode of procfs belongs to a ProcFs (CreateProcFs makes them all).
+  return static_cast<const ProcFs*>(fs)->view();
+}
+
 kstd::Result<RefPtr<vfs::FileSystem>> CreateProcFs() {
+  Process* mounter = sched::Current()->process();
+  RefPtr<PidNamespace> view = mounter != nullptr
+                                  ? RefPtr<PidNamespace>::FromRaw(mounter->pid_namespace())
+                                  : RefPtr<PidNamespace>::FromRaw(PidNamespace::Root());
   RefPtr<vfs::SyntheticFs> fs =
-      kstd::AdoptRef(new (kstd::nothrow) vfs::SyntheticFs("proc", linux_abi::kProcMagic));
+      kstd::AdoptRef<vfs::SyntheticFs>(new (kstd::nothrow) ProcFs(kstd::Move(view)));
   if (!fs) return kstd::Error::kNoMemory;
   auto* root = new (kstd::nothrow) RootDir(fs, fs->NextIno());
   RefPtr<Vnode> root_ref = kstd::AdoptRef<Vnode>(root);
@@ -428,9 +473,15 @@ kstd::Result<RefPtr<vfs::FileSystem>> CreateProcFs() {
     TRY(AddGlobal(root, fs, g.name, g.kind));
     ++fixed;
   }
-  RefPtr<Vnode> self = kstd::AdoptRef<Vnode>(new (kstd::nothrow) SelfLink(fs, fs->NextIno()));
+  RefPtr<Vnode> self =
+      kstd::AdoptRef<Vnode>(new (kstd::nothrow) SelfLink(fs, fs->NextIno(), false));
   if (!self) return kstd::Error::kNoMemory;
   TRY(root->Add(Name("self", 4), kstd::Move(self)));
+  ++fixed;
+  RefPtr<Vnode> thread_self =
+      kstd::AdoptRef<Vnode>(new (kstd::nothrow) SelfLink(fs, fs->NextIno(), true));
+  if (!thread_self) return kstd::Error::kNoMemory;
+  TRY(root->Add(Name("thread-self", 11), kstd::Move(thread_self)));
   ++fixed;
   RefPtr<Vnode> kmsg = kmsg::MakeProcKmsgNode(fs, fs->NextIno());
   if (!kmsg) return kstd::Error::kNoMemory;

@@ -9,6 +9,7 @@
 // it is opened. A process that exits meanwhile makes lookups and opens fail
 // with kNotFound (ENOENT); a zombie (exited, not yet reaped) shows state Z.
 
+#include "core/proc/pid_namespace.h"
 #include "core/proc/uts_namespace.h"
 #include "core/vfs/mount_namespace.h"
 #include "core/vfs/mount_table.h"
@@ -35,5 +36,9 @@ kstd::Result<kstd::RefPtr<UtsNamespace>> NamespaceOfFile(vfs::Vnode* v);
 /// The mount namespace `v` is the file of (an open /proc/<pid>/ns/mnt).
 /// Errors: kInvalid (not a mount namespace's file).
 kstd::Result<kstd::RefPtr<vfs::MountNamespace>> MountNamespaceOfFile(vfs::Vnode* v);
+
+/// The PID namespace `v` is the file of (an open /proc/<pid>/ns/pid or
+/// pid_for_children, for setns). Errors: kInvalid (not such a file).
+kstd::Result<kstd::RefPtr<PidNamespace>> PidNamespaceOfFile(vfs::Vnode* v);
 
 }  // namespace core::procfs

@@ -109,7 +109,21 @@ void RenderStatus(const ProcessView& v, TextBuffer& out) {
   out.Printf("FDSize:\t%lu\nGroups:\t", v.fd_slots);
   for (uint32_t i = 0; i < v.ngroups && i < kMaxGroupsShown; ++i) out.Printf("%u ", v.groups[i]);
   out.Printf(v.ngroups == 0 ? " \n" : "\n");
-  out.Printf("NStgid:\t%lu\nNSpid:\t%lu\nNSpgid:\t%lu\nNSsid:\t%lu\n", v.pid, shown, v.pgid, v.sid);
+  // Each id, then its number in every namespace below, tab-separated.
+  const uint32_t levels = v.ns_levels < kMaxNsLevelsShown ? v.ns_levels : kMaxNsLevelsShown;
+  const struct {
+    const char* name;
+    uint64_t first;
+    uint64_t ProcessView::NsIds::*inner;
+  } kLines[] = {{"NStgid", v.pid, &ProcessView::NsIds::tgid},
+                {"NSpid", shown, &ProcessView::NsIds::pid},
+                {"NSpgid", v.pgid, &ProcessView::NsIds::pgid},
+                {"NSsid", v.sid, &ProcessView::NsIds::sid}};
+  for (const auto& line : kLines) {
+    out.Printf("%s:\t%lu", line.name, line.first);
+    for (uint32_t i = 0; i < levels; ++i) out.Printf("\t%lu", v.ns_ids[i].*line.inner);
+    out.Printf("\n");
+  }
   if (v.has_memory) {
     // VmPeak and VmHWM are left out: Tessera does not track high-water marks.
     uint64_t rss_kb = v.rss * (kPageSize >> 10);

@@ -28,6 +28,10 @@ inline constexpr size_t kCommMax = 15;
 /// Supplementary groups /proc/<pid>/status lists (Tessera keeps at most 64).
 inline constexpr uint32_t kMaxGroupsShown = 64;
 
+/// PID namespaces below the shown one that status's NS* lines list at most
+/// (Linux's MAX_PID_NS_LEVEL).
+inline constexpr uint32_t kMaxNsLevelsShown = 32;
+
 struct ProcessView {
   uint64_t pid = 0;
   /// The thread shown (/proc/<pid>/task/<tid>/); 0: the process (its pid).
@@ -35,6 +39,14 @@ struct ProcessView {
   uint64_t ppid = 0;
   uint64_t pgid = 0;
   uint64_t sid = 0;
+  /// The numbers in each PID namespace below the one these ids are in,
+  /// outermost first, down to the process's own (status's NStgid, NSpid,
+  /// NSpgid, NSsid: 0 where a group or session is not visible).
+  struct NsIds {
+    uint64_t tgid, pid, pgid, sid;
+  };
+  uint32_t ns_levels = 0;
+  NsIds ns_ids[kMaxNsLevelsShown] = {};
   char comm[kCommMax + 1] = {};  // NUL-terminated
   /// R (running or runnable), S (sleeping), D (uninterruptible), T
   /// (stopped), Z (zombie: exited, not yet reaped), X (dead).

@@ -257,6 +257,20 @@ TEST(Status, ThreadShowsItsTidAsPidAndTheProcessAsTgid) {
   EXPECT_EQ(Text(stat).rfind("45 (busybox) S 7 40 3 ", 0), 0u) << Text(stat);
 }
 
+TEST(Status, NsLinesListTheNumberInEveryNestedPidNamespace) {
+  ProcessView v = SampleView();
+  v.tid = 45;
+  v.ns_levels = 2;
+  v.ns_ids[0] = ProcessView::NsIds{5, 6, 4, 0};
+  v.ns_ids[1] = ProcessView::NsIds{1, 2, 1, 1};
+  TextBuffer b;
+  RenderStatus(v, b);
+  std::string s = Text(b);
+  EXPECT_NE(s.find("\nNStgid:\t42\t5\t1\nNSpid:\t45\t6\t2\nNSpgid:\t40\t4\t1\nNSsid:\t3\t0\t1\n"),
+            std::string::npos)
+      << s;
+}
+
 TEST(Status, VmLinesLineUpWithLinuxs) {
   // "VmRSS:\t    1636 kB": the number right-aligned in 8 columns.
   std::regex vm(R"(^(Vm[A-Za-z]+|Rss[A-Za-z]+|HugetlbPages):\t[ 0-9]{8} kB$)");

@@ -46,7 +46,9 @@ class TaskListDir final : public ProcessDir {
       : ProcessDir(kstd::Move(fs), ino, 0555, 3, pid, kstd::Move(parent)) {}
 
   Result<RefPtr<Vnode>> LookupEntry(Name name) override {
-    uint64_t tid = TRY(ParseNumber(name));
+    // Names are the mount's namespace's numbers.
+    uint64_t tid = ViewOf(fs())->ToGlobal(TRY(ParseNumber(name)));
+    if (tid == 0) return kstd::Error::kNotFound;
     RefPtr<Process> p = TRY(FindProcess(pid_));
     if (!HasThread(p.get(), tid)) return kstd::Error::kNotFound;
     return MakeTaskDir(RefPtr<vfs::FileSystem>::FromRaw(fs()), pid_, tid,
@@ -61,13 +63,15 @@ class TaskListDir final : public ProcessDir {
     TidList list;
     if (list.tids == nullptr) return kstd::Error::kNoMemory;
     CollectTids(p.get(), &list);
+    const PidNamespace* view = ViewOf(fs());
     for (size_t i = 0; i < list.count; ++i) {
-      uint64_t tid = list.tids[i];
+      uint64_t tid = view->ToLocal(list.tids[i]);
+      if (tid == 0) continue;
       if (tid + 3 <= *cursor) continue;  // listed already
       char name[24];
       size_t length = FormatNumber(name, tid);
-      if (!sink.Emit(
-              vfs::DirEntry{TaskIno(tid, 0), VnodeType::kDirectory, Name(name, length), tid + 3})) {
+      if (!sink.Emit(vfs::DirEntry{TaskIno(list.tids[i], 0), VnodeType::kDirectory,
+                                   Name(name, length), tid + 3})) {
         return kstd::Ok();
       }
       *cursor = tid + 3;
@@ -104,8 +108,8 @@ bool HasThread(Process* p, uint64_t tid) {
   return tid != 0 && facts.found;
 }
 
-Result<void> FillThreadView(Process* p, uint64_t tid, ProcessView* v) {
-  FillView(p, v);
+Result<void> FillThreadView(Process* p, uint64_t tid, const PidNamespace* view, ProcessView* v) {
+  FillView(p, view, v);
   ThreadFacts facts;
   facts.tid = tid;
   {
@@ -126,7 +130,8 @@ Result<void> FillThreadView(Process* p, uint64_t tid, ProcessView* v) {
         &facts);
   }
   if (tid == 0 || !facts.found) return kstd::Error::kNotFound;
-  v->tid = tid;
+  v->tid = view->ToLocal(tid);
+  FillNsIds(p, tid, view, v);
   // The process's Z and T stand; otherwise the thread's own state.
   if (v->state == 'R' || v->state == 'S') {
     v->state = facts.state == sched::ThreadState::kBlocked ? 'S'

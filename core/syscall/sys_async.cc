@@ -14,6 +14,7 @@
 #include "core/sched/scheduler.h"
 #include "core/sync/spin_lock.h"
 #include "core/sync/thread_annotations.h"
+#include "core/syscall/pid_view.h"
 #include "core/syscall/sys_common.h"
 
 namespace core::syscall {
@@ -108,8 +109,15 @@ void SendAsync(AsyncOwner owner, int signo, int32_t code, int32_t fd, int64_t ba
 }
 
 // F_SETOWN and F_SETOWN_EX: the owner must exist (a probe with signal 0).
+// Its id is the caller's PID namespace's number (kept as the kernel's id;
+// one the caller cannot see is ESRCH).
 kstd::Result<void> SetOwner(fd::FileDescription* file, AsyncOwner owner) {
   if (owner.id < 0) return kstd::Error::kSearch;
+  if (owner.id != 0) {
+    const uint64_t id = PidFromUser(owner.id);
+    if (id == 0) return kstd::Error::kSearch;
+    owner.id = static_cast<int32_t>(id);
+  }
   if (owner.id != 0) TRY(Deliver(owner, 0, linux_abi::SigInfo{}));
   TRY(EnableSender());
   file->set_async_owner(owner);
@@ -132,7 +140,8 @@ kstd::Result<uint64_t> FcntlAsync(fd::FileDescription* file, int32_t cmd, uint64
     }
     case linux_abi::kFGetOwn: {
       AsyncOwner owner = file->async_owner();
-      int64_t who = owner.type == linux_abi::kFOwnerPgrp ? -int64_t{owner.id} : owner.id;
+      const int64_t id = static_cast<int64_t>(PidToUser(static_cast<uint64_t>(owner.id)));
+      int64_t who = owner.type == linux_abi::kFOwnerPgrp ? -id : id;
       return static_cast<uint64_t>(who);
     }
     case linux_abi::kFSetOwnEx: {
@@ -147,7 +156,8 @@ kstd::Result<uint64_t> FcntlAsync(fd::FileDescription* file, int32_t cmd, uint64
     }
     case linux_abi::kFGetOwnEx: {
       AsyncOwner owner = file->async_owner();
-      linux_abi::FOwnerEx ex{owner.type, owner.id};
+      linux_abi::FOwnerEx ex{owner.type,
+                             static_cast<int32_t>(PidToUser(static_cast<uint64_t>(owner.id)))};
       TRY(UserPtr<linux_abi::FOwnerEx>(arg).CopyOut(&ex));
       return 0;
     }

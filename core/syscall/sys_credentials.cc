@@ -7,6 +7,7 @@
 
 #include "abi/linux/capability.h"
 #include "core/posix/credentials.h"
+#include "core/syscall/pid_view.h"
 #include "core/syscall/sys_common.h"
 #include "core/unsupported/refusals.h"
 
@@ -141,10 +142,10 @@ kstd::Result<uint64_t> SysLinuxCapget(UserPtr<void> header_ptr, UserPtr<void> da
   const uint32_t records = checked.value();
   if (header.pid < 0) return kstd::Error::kInvalid;
   Credentials c;
-  if (header.pid == 0 || static_cast<uint64_t>(header.pid) == CurrentProcess()->pid()) {
+  if (header.pid == 0 || PidFromUser(header.pid) == CurrentProcess()->pid()) {
     c = Mine();
   } else {
-    kstd::RefPtr<Process> target = Process::FindByPid(static_cast<uint64_t>(header.pid));
+    kstd::RefPtr<Process> target = FindProcessFromUser(header.pid);
     if (!target) return kstd::Error::kSearch;
     c = target->credentials();
   }

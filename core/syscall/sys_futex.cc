@@ -5,6 +5,7 @@
 #include "abi/linux/time.h"
 #include "core/proc/futex.h"
 #include "core/proc/linux_thread.h"
+#include "core/syscall/pid_view.h"
 #include "core/syscall/sys_common.h"
 #include "core/unsupported/refusals.h"
 #include "hal/timer.h"
@@ -68,8 +69,9 @@ kstd::Result<uint64_t> SysLinuxGetRobustList(int32_t pid, UserPtr<uint64_t> head
   if (pid < 0) return kstd::Error::kSearch;
   kstd::RefPtr<sched::Thread> target = kstd::RefPtr<sched::Thread>::FromRaw(CurrentThread());
   if (pid != 0) {
-    kstd::RefPtr<Process> owner = Process::FindByTid(static_cast<uint64_t>(pid));
-    target = owner ? owner->FindThread(static_cast<uint64_t>(pid)) : kstd::RefPtr<sched::Thread>();
+    const uint64_t tid = PidFromUser(pid);  // the caller's namespace's number
+    kstd::RefPtr<Process> owner = tid != 0 ? Process::FindByTid(tid) : kstd::RefPtr<Process>();
+    target = owner ? owner->FindThread(tid) : kstd::RefPtr<sched::Thread>();
   }
   if (!target) return kstd::Error::kSearch;
   uint64_t value = __atomic_load_n(&LinuxOf(target).robust_list, __ATOMIC_RELAXED);

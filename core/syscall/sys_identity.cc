@@ -6,6 +6,7 @@
 #include "abi/linux/prctl.h"
 #include "core/proc/linux_thread.h"
 #include "core/proc/process.h"
+#include "core/syscall/pid_view.h"
 #include "core/syscall/sys_common.h"
 #include "core/syscall/sys_credentials.h"
 #include "core/unsupported/refusals.h"
@@ -13,39 +14,41 @@
 
 namespace core::syscall {
 
-kstd::Result<uint64_t> SysLinuxGetpid() { return CurrentProcess()->pid(); }
+// Every id here is shown as the caller's PID namespace numbers it
+// (pid_view.h): a parent, group or session outside it reads as 0.
+kstd::Result<uint64_t> SysLinuxGetpid() { return PidToUser(CurrentProcess()->pid()); }
 
 // A Linux process's main thread has the pid as its tid, a CLONE_THREAD
 // thread a number from the pid space (what tkill/tgkill take). Further
 // native threads report the scheduler's thread id, which tgkill does not take.
 kstd::Result<uint64_t> SysLinuxGettid() {
   sched::Thread* t = CurrentThread();
-  return LinuxOf(t).tid != 0 ? LinuxOf(t).tid : t->tid();
+  return LinuxOf(t).tid != 0 ? PidToUser(LinuxOf(t).tid) : t->tid();
 }
 
-kstd::Result<uint64_t> SysLinuxGetppid() { return CurrentProcess()->parent_pid(); }
+kstd::Result<uint64_t> SysLinuxGetppid() { return PidToUser(CurrentProcess()->parent_pid()); }
 
-kstd::Result<uint64_t> SysLinuxGetpgrp() { return CurrentProcess()->pgid(); }
+kstd::Result<uint64_t> SysLinuxGetpgrp() { return PidToUser(CurrentProcess()->pgid()); }
 
 kstd::Result<uint64_t> SysLinuxGetpgid(int32_t pid) {
-  if (pid == 0) return CurrentProcess()->pgid();
-  kstd::RefPtr<Process> p = Process::FindByPid(static_cast<uint64_t>(pid));
+  if (pid == 0) return PidToUser(CurrentProcess()->pgid());
+  kstd::RefPtr<Process> p = FindProcessFromUser(pid);
   if (!p || pid < 0) return kstd::Error::kSearch;
-  return p->pgid();
+  return PidToUser(p->pgid());
 }
 
 kstd::Result<uint64_t> SysLinuxGetsid(int32_t pid) {
-  if (pid == 0) return CurrentProcess()->sid();
-  kstd::RefPtr<Process> p = Process::FindByPid(static_cast<uint64_t>(pid));
+  if (pid == 0) return PidToUser(CurrentProcess()->sid());
+  kstd::RefPtr<Process> p = FindProcessFromUser(pid);
   if (!p || pid < 0) return kstd::Error::kSearch;
-  return p->sid();
+  return PidToUser(p->sid());
 }
 
 kstd::Result<uint64_t> SysLinuxSetpgid(int32_t pid, int32_t pgid) {
   Process* self = CurrentProcess();
   if (pid < 0 || pgid < 0) return kstd::Error::kInvalid;
-  kstd::RefPtr<Process> target = pid == 0 ? kstd::RefPtr<Process>::FromRaw(self)
-                                          : Process::FindByPid(static_cast<uint64_t>(pid));
+  kstd::RefPtr<Process> target =
+      pid == 0 ? kstd::RefPtr<Process>::FromRaw(self) : FindProcessFromUser(pid);
   if (!target || (target.get() != self && target->parent_pid() != self->pid())) {
     return kstd::Error::kSearch;
   }
@@ -53,7 +56,8 @@ kstd::Result<uint64_t> SysLinuxSetpgid(int32_t pid, int32_t pgid) {
   if (target.get() != self && target->did_exec()) return kstd::Error::kAccess;
   if (target->sid() != self->sid()) return kstd::Error::kPermission;
   if (target->pid() == target->sid()) return kstd::Error::kPermission;  // a session leader
-  uint64_t new_pgid = pgid == 0 ? target->pid() : static_cast<uint64_t>(pgid);
+  uint64_t new_pgid = pgid == 0 ? target->pid() : PidFromUser(pgid);
+  if (new_pgid == 0) return kstd::Error::kPermission;  // no such group in the caller's namespace
   if (new_pgid != target->pid()) {
     // Joining an existing group: it must exist in the same session.
     struct Find {
@@ -79,7 +83,7 @@ kstd::Result<uint64_t> SysLinuxSetsid() {
   if (self->pgid() == self->pid()) return kstd::Error::kPermission;
   self->set_sid(self->pid());
   self->set_pgid(self->pid());
-  return self->pid();
+  return PidToUser(self->pid());
 }
 
 // prctl: the process name (PR_SET_NAME / PR_GET_NAME, 16 bytes with the

@@ -9,6 +9,7 @@
 #include "core/posix/wait_status.h"
 #include "core/proc/linux_thread.h"
 #include "core/proc/process.h"
+#include "core/syscall/pid_view.h"
 #include "core/syscall/rusage.h"
 #include "core/syscall/sys_common.h"
 #include "core/syscall/sys_credentials.h"
@@ -24,6 +25,7 @@ constexpr size_t kMaxWaitChildren = 256;
 
 struct ChildList {
   uint64_t parent;
+  const PidNamespace* view;  // the waiter's: pids and groups as it numbers them
   posix::WaitChild children[kMaxWaitChildren];
   Process* processes[kMaxWaitChildren];
   size_t n = 0;
@@ -34,9 +36,10 @@ void CollectChild(Process* p, void* context) {
   if (p->parent_pid() != list->parent || list->n == kMaxWaitChildren) return;
   posix::WaitChild& c = list->children[list->n];
   c = posix::WaitChild{};
-  c.pid = static_cast<int32_t>(p->pid());
-  c.pgid = static_cast<int32_t>(p->pgid());
-  c.zombie = p->terminated();
+  c.pid = static_cast<int32_t>(p->PidIn(list->view));
+  c.pgid = static_cast<int32_t>(list->view->ToLocal(p->pgid()));
+  // An ended namespace init is reported once its namespace is empty.
+  c.zombie = p->terminated() && !p->exit_report_deferred();
   c.exit_status = p->wait_status();
   {
     SpinLockGuard guard(p->signal_lock());
@@ -99,10 +102,15 @@ kstd::Result<void> WaitForChild(const posix::WaitRequest& request, posix::WaitOu
       delete l;
     }
   } release{list};
+  // A signal that interrupts the sleep ends the wait only if, looking once
+  // more, no child has anything to report (Linux's do_wait: the SIGCHLD of
+  // the child being waited for does not hide its report).
+  bool interrupted = false;
   for (;;) {
     WaitCondition condition{self, self->child_event_count()};
     release.Drop();
     list->parent = self->pid();
+    list->view = self->pid_namespace();
     Process::ForEach(CollectChild, list);
     const posix::WaitOutcome o = TRY(
         posix::SelectChild(request, kstd::Span<const posix::WaitChild>(list->children, list->n)));
@@ -135,9 +143,10 @@ kstd::Result<void> WaitForChild(const posix::WaitRequest& request, posix::WaitOu
       return kstd::Ok();
     }
     release.Drop();
+    if (interrupted) return kstd::Error::kInterrupted;
     sched::WakeReason why =
         self->child_events().WaitIf(sched::kNoDeadline, NothingChanged, &condition);
-    if (why == sched::WakeReason::kInterrupted) return kstd::Error::kInterrupted;
+    if (why == sched::WakeReason::kInterrupted) interrupted = true;
   }
 }
 
@@ -146,7 +155,7 @@ kstd::Result<void> WaitForChild(const posix::WaitRequest& request, posix::WaitOu
 kstd::Result<uint64_t> SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32_t options,
                                      UserPtr<void> rusage) {
   auto request = TRY(posix::DecodeWait4(pid, static_cast<uint32_t>(options),
-                                        static_cast<int32_t>(CurrentProcess()->pgid())));
+                                        static_cast<int32_t>(PidToUser(CurrentProcess()->pgid()))));
   struct Out {
     UserPtr<int32_t> status;
     UserPtr<void> rusage;
@@ -163,7 +172,7 @@ kstd::Result<uint64_t> SysLinuxWait4(int32_t pid, UserPtr<int32_t> status, int32
       },
       &out));
   if (o.kind != posix::WaitOutcome::Kind::kReport) return 0;
-  return o.pid;  // a child's pid
+  return o.pid;  // a child's pid (as the caller numbers it: CollectChild)
 }
 
 kstd::Result<uint64_t> SysLinuxWaitid(int32_t idtype, int32_t id, UserPtr<void> infop,
@@ -175,10 +184,12 @@ kstd::Result<uint64_t> SysLinuxWaitid(int32_t idtype, int32_t id, UserPtr<void> 
     auto file = TRY(CurrentProcess()->fds()->Get(id));
     kstd::RefPtr<Process> target = TRY(events::ProcessOfPidFd(file.get()));
     idtype = kPPid;
-    id = static_cast<int32_t>(target->pid());
+    id = static_cast<int32_t>(PidToUser(target->pid()));
+    if (id == 0) return kstd::Error::kInvalid;  // not a child (nor visible)
   }
-  auto request = TRY(posix::DecodeWaitid(idtype, id, static_cast<uint32_t>(options),
-                                         static_cast<int32_t>(CurrentProcess()->pgid())));
+  auto request =
+      TRY(posix::DecodeWaitid(idtype, id, static_cast<uint32_t>(options),
+                              static_cast<int32_t>(PidToUser(CurrentProcess()->pgid()))));
   struct Out {
     UserPtr<void> infop;
     UserPtr<void> rusage;
@@ -205,7 +216,7 @@ kstd::Result<uint64_t> SysLinuxFork() {
   hal::ThreadContext* cpu = CurrentThread()->context();
   hal::SaveFpuState(cpu);
   auto child = TRY(self->Fork(hal::CurrentUserFrame(), *cpu));
-  return child->pid();
+  return PidToUser(child->pid());
 }
 
 namespace {
@@ -213,19 +224,21 @@ namespace {
 // clone flags (uapi sched.h).
 
 // What Tessera supports: new processes, copy-on-write (fork) or sharing the
-// parent's memory until exec/exit (vfork); and threads (CLONE_THREAD), which
+// parent's memory until exec/exit (vfork), either one the caller's sibling
+// (CLONE_PARENT); and threads (CLONE_THREAD), which
 // share everything a thread shares on Linux (memory, signal actions, fds,
 // fs context; SysV semaphores: Tessera has no undo lists). A process that
 // shares only some of these with its parent (CLONE_VM or CLONE_FILES or
 // CLONE_FS or CLONE_SIGHAND without CLONE_THREAD, except vfork's CLONE_VM),
-// CLONE_PARENT and namespaces other than CLONE_NEWUTS and CLONE_NEWNS (a
+// and namespaces other than CLONE_NEWUTS, CLONE_NEWNS and CLONE_NEWPID (a
 // new process's, not a thread's: sys_namespace.cc) are refused with EINVAL.
 constexpr uint64_t kCloneSupported =
     linux_abi::kCloneSignalMask | linux_abi::kCloneVm | linux_abi::kCloneFs |
     linux_abi::kCloneFiles | linux_abi::kCloneSighand | linux_abi::kCloneVfork |
     linux_abi::kCloneThread | linux_abi::kCloneSysvsem | linux_abi::kCloneSetTls |
     linux_abi::kCloneParentSetTid | linux_abi::kCloneChildClearTid | linux_abi::kCloneDetached |
-    linux_abi::kCloneChildSetTid | linux_abi::kCloneNewUts | linux_abi::kCloneNewNs;
+    linux_abi::kCloneChildSetTid | linux_abi::kCloneNewUts | linux_abi::kCloneNewNs |
+    linux_abi::kCloneNewPid | linux_abi::kCloneParent;
 constexpr uint64_t kCloneThreadShares =
     linux_abi::kCloneVm | linux_abi::kCloneFs | linux_abi::kCloneFiles | linux_abi::kCloneSighand;
 
@@ -244,6 +257,9 @@ kstd::Result<uint64_t> CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32
   if (flags & linux_abi::kCloneNewUts)                        // namespaces are per process here
     return Refuse("clone", "flags", linux_abi::kCloneNewUts);
   Process* self = CurrentProcess();
+  // Linux: no thread once later children go to another PID namespace.
+  if (self->pid_namespace_for_children().get() != self->pid_namespace())
+    return kstd::Error::kInvalid;
   hal::ThreadContext* cpu = CurrentThread()->context();
   hal::SaveFpuState(cpu);
   Process::ThreadOptions options;
@@ -260,13 +276,16 @@ kstd::Result<uint64_t> CloneThread(uint64_t flags, uint64_t newsp, UserPtr<int32
     if (thread.error() == kstd::Error::kInterrupted) return kstd::Error::kRestartNoIntr;
     return thread.error();
   }
-  return LinuxOf(thread.value()).tid;
+  return PidToUser(LinuxOf(thread.value()).tid);
 }
 
 }  // namespace
 
 kstd::Result<uint64_t> SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int32_t> parent_tid,
                                      UserPtr<int32_t> child_tid, uint64_t tls) {
+  // Linux: a new PID namespace's first process is not a thread.
+  if ((flags & linux_abi::kCloneNewPid) != 0 && (flags & linux_abi::kCloneThread) != 0)
+    return kstd::Error::kInvalid;
   if ((flags & ~kCloneSupported) != 0) return Refuse("clone", "flags", flags & ~kCloneSupported);
   if ((flags & linux_abi::kCloneSighand) != 0 && (flags & linux_abi::kCloneVm) == 0)
     return kstd::Error::kInvalid;
@@ -286,6 +305,11 @@ kstd::Result<uint64_t> SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int
   if (exit_signal != 0 && exit_signal != 17)
     return Refuse("clone", "exit_signal", exit_signal);  // SIGCHLD only
   Process* self = CurrentProcess();
+  // CLONE_PARENT: the child is the caller's sibling. Linux refuses it to
+  // init and to a PID namespace's init (a second root of the tree, or a
+  // child whose parent is outside the namespace).
+  if ((flags & linux_abi::kCloneParent) && (self->pid() == 1 || self->IsNamespaceInit()))
+    return kstd::Error::kInvalid;
   // CLONE_NEWUTS: the child starts in a copy of the caller's namespace.
   kstd::RefPtr<UtsNamespace> uts;
   if (flags & linux_abi::kCloneNewUts) {
@@ -300,11 +324,23 @@ kstd::Result<uint64_t> SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int
     if (!current) return kstd::Error::kNotFound;  // (cannot happen: the caller runs)
     mounts = TRY(vfs::MountNamespace::CopyOf(*current));
   }
+  // CLONE_NEWPID: the child is pid 1 of a new namespace below the caller's
+  // (Linux: EINVAL once unshare(CLONE_NEWPID) already chose another one
+  // for the caller's children).
+  kstd::RefPtr<PidNamespace> pid_ns;
+  if (flags & linux_abi::kCloneNewPid) {
+    if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
+    if (self->pid_namespace_for_children().get() != self->pid_namespace())
+      return kstd::Error::kInvalid;
+    pid_ns = TRY(PidNamespace::CreateChild(self->pid_namespace()));  // kNoSpace: 32 levels
+  }
   hal::ThreadContext* cpu = CurrentThread()->context();
   hal::SaveFpuState(cpu);
   Process::CloneOptions options;
   options.uts_namespace = uts.get();
   options.mount_namespace = mounts.get();
+  options.pid_namespace = pid_ns.get();
+  options.parent_is_callers_parent = (flags & linux_abi::kCloneParent) != 0;
   options.share_address_space = (flags & linux_abi::kCloneVm) != 0;
   options.stack = newsp;
   options.set_tls = (flags & linux_abi::kCloneSetTls) != 0;
@@ -314,7 +350,8 @@ kstd::Result<uint64_t> SysLinuxClone(uint64_t flags, uint64_t newsp, UserPtr<int
   // vfork) gets its tid before it first runs: Clone writes it.
   if (flags & linux_abi::kCloneChildSetTid) options.child_set_tid = child_tid.address();
   auto child = TRY(self->Clone(hal::CurrentUserFrame(), *cpu, options));
-  int32_t tid = static_cast<int32_t>(child->pid());  // a process's first thread id is its pid
+  // A process's first thread id is its pid (as the caller numbers it).
+  int32_t tid = static_cast<int32_t>(PidToUser(child->pid()));
   if (flags & linux_abi::kCloneParentSetTid) (void)parent_tid.CopyOut(&tid);
   if (flags & linux_abi::kCloneVfork) child->WaitForVforkRelease();
   return tid;

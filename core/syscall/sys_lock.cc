@@ -8,6 +8,7 @@
 #include "core/fd/fd_table.h"
 #include "core/fd/file_lock.h"
 #include "core/fd/file_lock_wait.h"
+#include "core/syscall/pid_view.h"
 #include "core/syscall/sys_common.h"
 #include "core/unsupported/refusals.h"
 #include "core/vfs/vnode.h"
@@ -103,7 +104,10 @@ kstd::Result<uint64_t> GetLock(FileDescription* file, int32_t cmd, UserPtr<linux
     fl.l_whence = linux_abi::kSeekSet;
     fl.l_start = conflict.start;
     fl.l_len = conflict.end == kLockEof ? 0 : conflict.end - conflict.start + 1;
-    fl.l_pid = conflict.pid;
+    // The holder as the caller's PID namespace numbers it (OFD locks: -1).
+    fl.l_pid = conflict.pid > 0
+                   ? static_cast<int32_t>(PidToUser(static_cast<uint64_t>(conflict.pid)))
+                   : conflict.pid;
   }
   TRY(user.CopyOut(&fl));
   return 0;

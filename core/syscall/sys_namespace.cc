@@ -6,11 +6,15 @@
 // becomes the caller's root and cwd, as Linux does); clone(CLONE_NEWUTS /
 // CLONE_NEWNS) is in sys_lifecycle.cc. A copied mount namespace shares the
 // file systems; their servers stop with their last mount (sys_fs_mount.cc).
+// And PID namespaces (core/proc/pid_namespace.h): unshare(CLONE_NEWPID)
+// sends the caller's later children to a new one, setns with an open
+// /proc/<pid>/ns/pid (or pid_for_children) to that one if it is the
+// caller's or below it (clone(CLONE_NEWPID) is in sys_lifecycle.cc).
 // Every other kind is one namespace for the whole system and is refused
-// (EINVAL, counted): PID, user, network, IPC, cgroup and time namespaces
-// would each need their subsystem to keep per-namespace state. Namespaces
-// belong to the process here (Linux: to each thread), so a process with
-// several threads cannot change them (refused).
+// (EINVAL, counted): user, network, IPC, cgroup and time namespaces would
+// each need their subsystem to keep per-namespace state. Namespaces belong
+// to the process here (Linux: to each thread), so a process with several
+// threads cannot change them (refused).
 
 #include "abi/linux/capability.h"
 #include "abi/linux/sched.h"
@@ -37,11 +41,25 @@ constexpr uint64_t kAlreadyPrivate = linux_abi::kCloneThread | linux_abi::kClone
                                      linux_abi::kCloneVm | linux_abi::kCloneFs |
                                      linux_abi::kCloneFiles;
 
+// setns into a PID namespace: where the caller's later children go. Linux
+// takes only the caller's own namespace or one below it (EINVAL).
+kstd::Result<uint64_t> SetnsPid(const kstd::RefPtr<PidNamespace>& ns, int32_t nstype) {
+  if (nstype != 0 && static_cast<uint64_t>(nstype) != linux_abi::kCloneNewPid)
+    return kstd::Error::kInvalid;  // not the kind asked for
+  if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
+  Process* self = CurrentProcess();
+  if (!self->pid_namespace()->Encloses(ns.get())) return kstd::Error::kInvalid;
+  if (self->live_threads() > 1) return Refuse("setns", "threaded", linux_abi::kCloneNewPid);
+  self->SetPidNamespaceForChildren(ns);
+  return 0;
+}
+
 }  // namespace
 
 kstd::Result<uint64_t> SysLinuxUnshare(uint64_t flags) {
   if ((flags & ~kUnshareKnown) != 0) return kstd::Error::kInvalid;
-  constexpr uint64_t kOwnKinds = linux_abi::kCloneNewUts | linux_abi::kCloneNewNs;
+  constexpr uint64_t kOwnKinds =
+      linux_abi::kCloneNewUts | linux_abi::kCloneNewNs | linux_abi::kCloneNewPid;
   uint64_t refused =
       flags & ((linux_abi::kCloneNewNamespaces & ~kOwnKinds) | linux_abi::kCloneSysvsem);
   if (refused != 0) return Refuse("unshare", "flags", refused);
@@ -61,7 +79,15 @@ kstd::Result<uint64_t> SysLinuxUnshare(uint64_t flags) {
   if ((flags & kOwnKinds) == 0) return 0;  // kAlreadyPrivate only
   static_assert((kAlreadyPrivate & kOwnKinds) == 0);
   if (!Capable(linux_abi::kCapSysAdmin)) return kstd::Error::kPermission;
-  // Both copies are made before either is taken: a failure changes nothing.
+  // CLONE_NEWPID: the caller's later children go to a new namespace below
+  // its own, the first of them as its pid 1 (Linux: EINVAL if an earlier
+  // unshare or setns already chose another one).
+  if ((flags & linux_abi::kCloneNewPid) &&
+      self->pid_namespace_for_children().get() != self->pid_namespace()) {
+    return kstd::Error::kInvalid;
+  }
+  // Every new namespace is made before any is taken: a failure changes
+  // nothing.
   kstd::RefPtr<UtsNamespace> uts;
   if (flags & linux_abi::kCloneNewUts) uts = TRY(UtsNamespace::CopyOf(*self->uts_namespace()));
   kstd::RefPtr<vfs::MountNamespace> mounts;
@@ -70,8 +96,13 @@ kstd::Result<uint64_t> SysLinuxUnshare(uint64_t flags) {
     if (!current) return kstd::Error::kNotFound;  // (cannot happen: the caller runs)
     mounts = TRY(vfs::MountNamespace::CopyOf(*current));
   }
+  kstd::RefPtr<PidNamespace> pid_ns;
+  if (flags & linux_abi::kCloneNewPid) {
+    pid_ns = TRY(PidNamespace::CreateChild(self->pid_namespace()));
+  }
   if (uts) self->SetUtsNamespace(kstd::Move(uts));
   if (mounts) self->SetMountNamespace(kstd::Move(mounts));
+  if (pid_ns) self->SetPidNamespaceForChildren(kstd::Move(pid_ns));
   return 0;
 }
 
@@ -104,6 +135,9 @@ kstd::Result<uint64_t> SysLinuxSetns(int32_t fd, int32_t nstype) {
   if (v == nullptr) return kstd::Error::kInvalid;
   if (auto mounts = procfs::MountNamespaceOfFile(v); mounts.ok()) {
     return EnterMountNamespace(self, mounts.release_value(), nstype);
+  }
+  if (auto pid_ns = procfs::PidNamespaceOfFile(v); pid_ns.ok()) {
+    return SetnsPid(pid_ns.value(), nstype);
   }
   auto ns = procfs::NamespaceOfFile(v);
   if (ns.is_error()) {

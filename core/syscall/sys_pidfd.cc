@@ -6,6 +6,7 @@
 #include "core/fd/fd_table.h"
 #include "core/posix/signals.h"
 #include "core/proc/signals.h"
+#include "core/syscall/pid_view.h"
 #include "core/syscall/sys_common.h"
 #include "core/unsupported/refusals.h"
 
@@ -14,7 +15,13 @@ namespace core::syscall {
 kstd::Result<uint64_t> SysLinuxPidfdOpen(int32_t pid, uint32_t flags) {
   // PIDFD_THREAD (O_EXCL, Linux 6.9): a pidfd for one thread is refused.
   if (flags & linux_abi::kOExcl) return Refuse("pidfd_open", "flags", linux_abi::kOExcl);
-  auto file = TRY(events::OpenPidFd(pid, flags));
+  // The caller's namespace's number; one it cannot see is no process.
+  int32_t target = pid;
+  if (pid > 0) {
+    target = static_cast<int32_t>(PidFromUser(pid));
+    if (target == 0) return kstd::Error::kSearch;
+  }
+  auto file = TRY(events::OpenPidFd(target, flags));
   // A pidfd is always close-on-exec.
   return static_cast<uint64_t>(TRY(CurrentProcess()->fds()->Install(kstd::Move(file), true)));
 }
@@ -41,9 +48,11 @@ kstd::Result<uint64_t> SysLinuxPidfdSendSignal(int32_t pidfd, int32_t signo,
   // Reaped: the process is gone (a zombie still takes the signal and drops it).
   if (Process::FindByPid(target->pid()).get() != target.get()) return kstd::Error::kSearch;
   const posix::Credentials cred = self->credentials();
-  const SignalSender sender{&cred, self->sid()};
+  const SignalSender sender{&cred, self->sid(), self->pid()};
   if (!MaySignalProcess(&sender, target.get(), signo)) return kstd::Error::kPermission;
-  if (signo != 0) SendSignal(target.get(), signo, si);
+  // From an ancestor PID namespace SIGKILL/SIGSTOP reach a namespace's init.
+  const bool from_outside = target->pid_namespace()->ToLocal(self->pid()) == 0;
+  if (signo != 0) SendSignal(target.get(), signo, si, from_outside);
   return 0;
 }
 

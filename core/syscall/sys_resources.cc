@@ -6,6 +6,7 @@
 #include "abi/linux/resource.h"
 #include "core/fd/fd_table.h"
 #include "core/proc/process.h"
+#include "core/syscall/pid_view.h"
 #include "core/syscall/rusage.h"
 #include "core/syscall/sys_common.h"
 #include "hal/timer.h"
@@ -16,8 +17,8 @@ kstd::Result<uint64_t> SysLinuxPrlimit64(int32_t pid, uint32_t resource,
                                          UserPtr<const void> new_limit, UserPtr<void> old_limit) {
   if (resource >= linux_abi::kRlimitCount) return kstd::Error::kInvalid;
   const int r = static_cast<int>(resource);
-  kstd::RefPtr<Process> target = pid == 0 ? kstd::RefPtr<Process>::FromRaw(CurrentProcess())
-                                          : Process::FindByPid(static_cast<uint64_t>(pid));
+  kstd::RefPtr<Process> target =
+      pid == 0 ? kstd::RefPtr<Process>::FromRaw(CurrentProcess()) : FindProcessFromUser(pid);
   if (!target || pid < 0) return kstd::Error::kSearch;
   const posix::Credentials me = CurrentProcess()->credentials();
   if (target.get() != CurrentProcess()) {

@@ -7,6 +7,7 @@
 #include "core/proc/linux_thread.h"
 #include "core/proc/signal_delivery.h"
 #include "core/proc/signals.h"
+#include "core/syscall/pid_view.h"
 #include "core/syscall/sys_common.h"
 
 namespace core::syscall {
@@ -14,6 +15,8 @@ namespace {
 
 posix::ThreadSignals* ThreadState() { return SignalsOf(CurrentThread()); }
 
+// The sender's pid is a kernel id here: each receiver gets it as its PID
+// namespace numbers it (core/proc/signals.h's SendSignal).
 linux_abi::SigInfo KillInfo(int signo, int32_t code = linux_abi::kSiUser) {
   return linux_abi::SigInfo::FromKill(signo, static_cast<int32_t>(CurrentProcess()->pid()), 0,
                                       code);
@@ -78,25 +81,29 @@ kstd::Result<uint64_t> SysLinuxKill(int32_t pid, int32_t signo) {
   linux_abi::SigInfo info = KillInfo(signo);
   Process* self = CurrentProcess();
   const posix::Credentials cred = self->credentials();
-  const SignalSender sender{&cred, self->sid()};
+  const SignalSender sender{&cred, self->sid(), self->pid()};
+  // Pids and groups are the caller's namespace's numbers; one it cannot
+  // see is no process (ESRCH).
   kstd::Result<void> r = kstd::Ok();
   if (pid > 0) {
-    r = SendSignalToProcess(static_cast<uint64_t>(pid), signo, info, &sender);
+    const uint64_t target = PidFromUser(pid);
+    if (target == 0) return kstd::Error::kSearch;
+    r = SendSignalToProcess(target, signo, info, &sender);
   } else if (pid == 0) {
     r = SendSignalToGroup(self->pgid(), signo, info, &sender);
   } else if (pid == -1) {
-    // Every process except init and the caller that the caller may signal
-    // (none of them: still success, as Linux).
+    // Every process of the caller's PID namespace except its init and the
+    // caller that the caller may signal (none of them: still success, as
+    // Linux).
     struct All {
       uint64_t self;
-      int signo;
-      linux_abi::SigInfo info;
+      const PidNamespace* ns;
       int sent = 0;
-    } all{self->pid(), signo, info};
+    } all{self->pid(), self->pid_namespace()};
     Process::ForEach(
         [](Process* p, void* c) {
           auto* a = static_cast<All*>(c);
-          if (p->pid() > 1 && p->pid() != a->self && !p->terminated()) ++a->sent;
+          if (p->PidIn(a->ns) > 1 && p->pid() != a->self && !p->terminated()) ++a->sent;
         },
         &all);
     for (uint64_t target = 2;; ++target) {
@@ -107,12 +114,14 @@ kstd::Result<uint64_t> SysLinuxKill(int32_t pid, int32_t signo) {
         if (all.sent == 0) break;
         continue;
       }
-      if (p->pid() == self->pid() || p->terminated()) continue;
+      if (p->PidIn(all.ns) <= 1 || p->pid() == self->pid() || p->terminated()) continue;
       if (MaySignalProcess(&sender, p.get(), signo)) SendSignal(p.get(), signo, info);
       if (--all.sent == 0) break;
     }
   } else {
-    r = SendSignalToGroup(static_cast<uint64_t>(-pid), signo, info, &sender);
+    const uint64_t group = PidFromUser(-static_cast<int64_t>(pid));
+    if (group == 0) return kstd::Error::kSearch;
+    r = SendSignalToGroup(group, signo, info, &sender);
   }
   if (r.is_error()) return r.error();
   // A signal to ourselves is taken before kill returns.
@@ -124,18 +133,20 @@ kstd::Result<uint64_t> SysLinuxTgkill(int32_t tgid, int32_t tid, int32_t signo) 
   if (tgid <= 0 || tid <= 0 || signo < 0 || signo > linux_abi::kNumSignals)
     return kstd::Error::kInvalid;
   const posix::Credentials cred = CurrentProcess()->credentials();
-  const SignalSender sender{&cred, CurrentProcess()->sid()};
-  TRY(SendSignalToThread(static_cast<uint64_t>(tgid), static_cast<uint64_t>(tid), signo,
-                         KillInfo(signo, linux_abi::kSiTkill), &sender));
+  const SignalSender sender{&cred, CurrentProcess()->sid(), CurrentProcess()->pid()};
+  const uint64_t process = PidFromUser(tgid), thread = PidFromUser(tid);
+  if (process == 0 || thread == 0) return kstd::Error::kSearch;
+  TRY(SendSignalToThread(process, thread, signo, KillInfo(signo, linux_abi::kSiTkill), &sender));
   return 0;
 }
 
 kstd::Result<uint64_t> SysLinuxTkill(int32_t tid, int32_t signo) {
   if (tid <= 0 || signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
   const posix::Credentials cred = CurrentProcess()->credentials();
-  const SignalSender sender{&cred, CurrentProcess()->sid()};
-  TRY(SendSignalToThread(0, static_cast<uint64_t>(tid), signo, KillInfo(signo, linux_abi::kSiTkill),
-                         &sender));
+  const SignalSender sender{&cred, CurrentProcess()->sid(), CurrentProcess()->pid()};
+  const uint64_t thread = PidFromUser(tid);
+  if (thread == 0) return kstd::Error::kSearch;
+  TRY(SendSignalToThread(0, thread, signo, KillInfo(signo, linux_abi::kSiTkill), &sender));
   return 0;
 }
 
@@ -145,12 +156,13 @@ kstd::Result<uint64_t> SysLinuxRtSigqueueinfo(int32_t pid, int32_t signo,
   TRY(info.CopyIn(&si));
   si.signo = signo;  // as Linux: the argument wins
   if (signo < 0 || signo > linux_abi::kNumSignals) return kstd::Error::kInvalid;
-  bool to_self = pid > 0 && static_cast<uint64_t>(pid) == CurrentProcess()->pid();
+  const uint64_t target = PidFromUser(pid);  // 0: none the caller can see
+  bool to_self = target != 0 && target == CurrentProcess()->pid();
   TRY(posix::CheckUserSigInfo(si, to_self));
-  if (pid <= 0) return kstd::Error::kSearch;
+  if (target == 0) return kstd::Error::kSearch;
   const posix::Credentials cred = CurrentProcess()->credentials();
-  const SignalSender sender{&cred, CurrentProcess()->sid()};
-  TRY(SendSignalToProcess(static_cast<uint64_t>(pid), signo, si, &sender));
+  const SignalSender sender{&cred, CurrentProcess()->sid(), CurrentProcess()->pid()};
+  TRY(SendSignalToProcess(target, signo, si, &sender));
   return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "core/net/unix_socket.h"
 #include "core/proc/signals.h"
 #include "core/syscall/deadline.h"
+#include "core/syscall/pid_view.h"
 #include "core/syscall/sys_common.h"
 #include "core/unsupported/refusals.h"
 #include "core/vfs/kernel_mounts.h"
@@ -220,14 +221,17 @@ kstd::Result<void> ParseControl(uint64_t user, uint64_t length, net::FileRights*
       // scm_check_creds: one's own pid (or CAP_SYS_ADMIN), one of one's
       // uids (or CAP_SETUID) and gids (or CAP_SETGID).
       const posix::Credentials me = CurrentProcess()->credentials();
-      const bool pid_ok = static_cast<uint64_t>(u.pid) == CurrentProcess()->pid() ||
-                          me.Has(linux_abi::kCapSysAdmin);
+      // The pid is the caller's PID namespace's number; kept as a kernel id
+      // (0 for one the caller cannot see).
+      const uint64_t pid = PidFromUser(u.pid);
+      const bool pid_ok =
+          (pid != 0 && pid == CurrentProcess()->pid()) || me.Has(linux_abi::kCapSysAdmin);
       const bool uid_ok =
           u.uid == me.ruid || u.uid == me.euid || u.uid == me.suid || me.Has(linux_abi::kCapSetuid);
       const bool gid_ok =
           u.gid == me.rgid || u.gid == me.egid || u.gid == me.sgid || me.Has(linux_abi::kCapSetgid);
       if (!pid_ok || !uid_ok || !gid_ok) return kstd::Error::kPermission;
-      credentials->pid = u.pid;
+      credentials->pid = static_cast<int32_t>(pid);
       credentials->uid = u.uid;
       credentials->gid = u.gid;
     } else {
@@ -254,7 +258,12 @@ kstd::Result<uint64_t> WriteControl(net::ReceiveResult& r, uint64_t user, uint64
       uint8_t tmp[linux_abi::CmsgSpace(sizeof(linux_abi::UCred))] = {};
       linux_abi::CmsgHdr h{linux_abi::CmsgLen(sizeof(linux_abi::UCred)), linux_abi::kSolSocket,
                            linux_abi::kScmCredentials};
-      linux_abi::UCred u{r.credentials.pid, r.credentials.uid, r.credentials.gid};
+      // The sender's pid as the receiver's PID namespace numbers it.
+      const int32_t pid =
+          r.credentials.pid > 0
+              ? static_cast<int32_t>(PidToUser(static_cast<uint64_t>(r.credentials.pid)))
+              : r.credentials.pid;
+      linux_abi::UCred u{pid, r.credentials.uid, r.credentials.gid};
       __builtin_memcpy(tmp, &h, sizeof h);
       __builtin_memcpy(tmp + sizeof h, &u, sizeof u);
       uint64_t n = kstd::Min(need, capacity - used);
@@ -718,6 +727,14 @@ kstd::Result<uint64_t> SysLinuxGetsockopt(int32_t fd, int32_t level, int32_t nam
     return RefuseOption("getsockopt", level, name);
   }
   size_t n = TRY(r);
+  if (level == linux_abi::kSolSocket && name == linux_abi::kSoPeerCred && n >= sizeof(int32_t)) {
+    // The peer's pid (a kernel id, the first field of ucred) as the
+    // caller's PID namespace numbers it (0: not visible).
+    int32_t pid;
+    __builtin_memcpy(&pid, buf, sizeof pid);
+    pid = pid > 0 ? static_cast<int32_t>(PidToUser(static_cast<uint64_t>(pid))) : pid;
+    __builtin_memcpy(buf, &pid, sizeof pid);
+  }
   if (n > 0) TRY(value.CopyOut(buf, n));
   int32_t written = static_cast<int32_t>(n);
   TRY(length.CopyOut(&written));

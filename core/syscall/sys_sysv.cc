@@ -6,6 +6,7 @@
 #include "abi/linux/sysv_ipc.h"
 #include "abi/linux/time.h"
 #include "core/syscall/deadline.h"
+#include "core/syscall/pid_view.h"
 #include "core/syscall/sys_common.h"
 #include "core/sysv/ipc_perm.h"
 #include "core/sysv/msg.h"
@@ -16,7 +17,15 @@
 namespace core::syscall {
 namespace {
 
+// The caller's kernel id: the IPC objects keep kernel ids (undo lists, the
+// last sender, creator, ...) and show them through Shown.
 int32_t Pid() { return static_cast<int32_t>(CurrentProcess()->pid()); }
+// A kept kernel id as the caller's PID namespace numbers it (0: not
+// visible to it, as Linux).
+int32_t Shown(int32_t kernel_id) {
+  return kernel_id > 0 ? static_cast<int32_t>(PidToUser(static_cast<uint64_t>(kernel_id)))
+                       : kernel_id;
+}
 
 // Undo adjustments at a process's end (core/proc's hook).
 void OnProcessEnd(uint64_t pid) { sysv::ApplyUndo(static_cast<int32_t>(pid)); }
@@ -63,6 +72,8 @@ kstd::Result<uint64_t> SysLinuxShmctl(int32_t id, int32_t cmd, UserPtr<void> buf
     case linux_abi::kIpcStat:
     case linux_abi::kShmStat: {
       int r = TRY(sysv::ShmCtl(id, cmd, nullptr, &ds));
+      ds.shm_cpid = Shown(ds.shm_cpid);
+      ds.shm_lpid = Shown(ds.shm_lpid);
       TRY(UserPtr<linux_abi::ShmidDs>(buf.address()).CopyOut(&ds));
       return static_cast<uint64_t>(r);
     }
@@ -119,9 +130,11 @@ kstd::Result<uint64_t> SysLinuxSemctl(int32_t id, int32_t num, int32_t cmd, uint
       if (cmd == linux_abi::kGetAll) TRY(UserPtr<uint16_t>(arg).CopyOut(values, n));
       return 0;
     }
+    case linux_abi::kGetPid:
+      return static_cast<uint64_t>(
+          Shown(TRY(sysv::SemCtl(id, num, cmd, static_cast<int32_t>(arg), {}, &ds, Pid()))));
     case linux_abi::kIpcRmid:
     case linux_abi::kGetVal:
-    case linux_abi::kGetPid:
     case linux_abi::kGetNcnt:
     case linux_abi::kGetZcnt:
     case linux_abi::kSetVal:
@@ -191,6 +204,8 @@ kstd::Result<uint64_t> SysLinuxMsgctl(int32_t id, int32_t cmd, UserPtr<void> buf
     case linux_abi::kMsgStat:
     case linux_abi::kMsgStatAny: {
       int r = TRY(sysv::MsgCtl(id, cmd, &ds, nullptr));
+      ds.msg_lspid = Shown(ds.msg_lspid);
+      ds.msg_lrpid = Shown(ds.msg_lrpid);
       TRY(UserPtr<linux_abi::MsqidDs>(buf.address()).CopyOut(&ds));
       return static_cast<uint64_t>(r);
     }

@@ -2,6 +2,7 @@
 // the CPU, and the CPUs it may run on (sched_getaffinity).
 
 #include "core/proc/process.h"
+#include "core/syscall/pid_view.h"
 #include "core/syscall/sys_common.h"
 #include "hal/thread.h"
 
@@ -38,7 +39,7 @@ kstd::Result<uint64_t> SysLinuxSchedYield() {
 
 kstd::Result<uint64_t> SysLinuxSchedGetaffinity(int32_t pid, uint64_t size, UserPtr<void> mask) {
   if (size < 8 || (size & 7) != 0) return kstd::Error::kInvalid;
-  if (pid != 0 && !Process::FindByPid(static_cast<uint64_t>(pid))) return kstd::Error::kSearch;
+  if (pid != 0 && !FindProcessFromUser(pid)) return kstd::Error::kSearch;
   uint64_t one_cpu = 1;  // only the boot CPU runs threads today
   TRY(mask.CopyOut(&one_cpu, sizeof one_cpu));
   return 8;

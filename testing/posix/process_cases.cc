@@ -781,7 +781,43 @@ const char* CloneChildSetTidBeforeTheChildRuns() {
   return nullptr;
 }
 
+// clone(CLONE_PARENT | SIGCHLD): the child is its creator's sibling. Its
+// parent (getppid, who waits for it) is the creator's parent, and the
+// creator's wait finds no such child (ECHILD).
+const char* CloneParentMakesASibling() {
+  const pid_t suite = getpid();
+  int fds[2];
+  CHECK_EQ(pipe(fds), 0);
+  pid_t middle = fork();
+  CHECK(middle >= 0);
+  if (middle == 0) {
+    close(fds[0]);
+    long sibling = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, nullptr, nullptr, 0);
+    if (sibling < 0) _exit(10);
+    if (sibling == 0) _exit(getppid() == suite ? 42 : 43);
+    errno = 0;
+    if (waitpid(static_cast<pid_t>(sibling), nullptr, WNOHANG) != -1 || errno != ECHILD) _exit(11);
+    pid_t s = static_cast<pid_t>(sibling);
+    _exit(write(fds[1], &s, sizeof s) == sizeof s ? 0 : 12);
+  }
+  close(fds[1]);
+  pid_t sibling = -1;
+  ssize_t got = read(fds[0], &sibling, sizeof sibling);
+  close(fds[0]);
+  int st;
+  CHECK_EQ(waitpid(middle, &st, 0), middle);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return Fail("the creator's check failed: 0x%x", st);
+  CHECK_EQ(got, static_cast<ssize_t>(sizeof sibling));
+  // The suite waits for it: ECHILD here if it were the creator's child.
+  if (waitpid(sibling, &st, 0) != sibling) return Fail("waitpid(sibling): errno %d", errno);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 42) {
+    return Fail("the sibling's getppid was not the suite's pid (status 0x%x)", st);
+  }
+  return nullptr;
+}
+
 const Case kProcessCases[] = {
+    {"clone_parent_makes_a_sibling", CloneParentMakesASibling},
     {"prctl_child_subreaper", ChildSubreaperAdoptsOrphans},
     {"prctl_pdeathsig", ParentDeathSignal},
     {"clone_child_settid_before_run", CloneChildSetTidBeforeTheChildRuns},

@@ -551,6 +551,25 @@ const char* StoppedProcessKeepsSignalsPending() {
   return nullptr;
 }
 
+// The SIGCHLD of the child being waited for (a handler without
+// SA_RESTART) does not make wait fail with EINTR: the report wins (Linux
+// looks at the children again before giving up for a signal).
+const char* WaitReportsTheChildDespiteItsSigchld() {
+  g_count = 0;
+  CHECK(SetInfoHandler(SIGCHLD, InfoHandler, 0) == 0);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    SleepMs(200);  // the parent is asleep in wait by then (or not: either way)
+    _exit(5);
+  }
+  int st;
+  CHECK_EQ(waitpid(pid, &st, 0), pid);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 5);
+  signal(SIGCHLD, SIG_DFL);
+  return nullptr;
+}
+
 const char* SigchldOnExitSiginfo() {
   sigset_t chld = SetOf(SIGCHLD), none;
   sigemptyset(&none);
@@ -975,6 +994,7 @@ const Case kSignalCases[] = {
     {"signals_to_stopped_process", SignalsToStoppedProcess},
     {"stopped_process_keeps_signals_pending", StoppedProcessKeepsSignalsPending},
     {"sigchld_on_exit_siginfo", SigchldOnExitSiginfo},
+    {"wait_reports_the_child_despite_its_sigchld", WaitReportsTheChildDespiteItsSigchld},
     {"sigchld_on_stop_and_continue", SigchldOnStopAndContinue},
     {"sigchld_ignored_reaps_children", SigchldIgnoredReapsChildren},
     {"sigsuspend_mask", SigsuspendReplacesMaskTemporarily},

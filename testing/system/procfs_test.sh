@@ -90,6 +90,11 @@ if wait_for '^init: starting /bin/sh' 240 && wait_for 'tessera:.*# ' 60; then
   # busybox sysctl over /proc/sys: read, write an enforced value, refuse a
   # read-only one, walk the whole tree; then the limit goes back.
   run sysctl 'sysctl kernel.hostname kernel.ostype; sysctl -w vm.max_map_count=70000; cat /proc/sys/vm/max_map_count; sysctl -w kernel.ostype=x; echo "ro=$?"; echo "all=$(sysctl -a 2>/dev/null | grep -c " = ")"; sysctl -w vm.max_map_count=65530'
+  # A PID namespace (busybox unshare -p -f): the shell in it is pid 1, and
+  # a proc mounted there lists only the namespace's processes, by their
+  # numbers there. (--mount-proc needs a mount namespace: the mount is on
+  # a scratch directory of the one table instead.)
+  run pidns 'unshare -p -f sh -c "echo nspid=\$\$; mkdir -p /tmp/nsproc && mount -t proc proc /tmp/nsproc && echo list=\$(ls /tmp/nsproc | grep -E \"^[0-9]+\\\$\"); echo self=\$(readlink /tmp/nsproc/self); grep -E \"^(Pid|PPid|NSpid):\" /tmp/nsproc/self/status; read a b c d e < /proc/loadavg; echo last=\$e; umount /tmp/nsproc"'
   printf '%s\n' 'exit 0' >&3
 fi
 
@@ -175,6 +180,14 @@ killed=$(section kill | sed -nE 's/^k=([0-9]+)$/\1/p')
 check "pidof sleep lists the sleep (${killed:-none})" in_section kill "^([0-9]+ )*${killed:-none}( [0-9]+)*\$"
 check "kill ended the sleep with SIGTERM (143)" in_section kill '^killed=143$'
 
+check "pid namespace: the shell in it is pid 1" in_section pidns '^nspid=1$'
+# Init, the shell, the other processes of the system: none of them is in
+# the namespace; its own are a handful numbered from 1.
+check "pid namespace: its proc lists 1 and its few processes only" in_section pidns '^list=1( [2-9])*$'
+check "pid namespace: its proc's self is the reader's number there" in_section pidns '^self=[2-9][0-9]?$'
+check "pid namespace: status shows the numbers there, parent 1" in_section pidns '^PPid:	1$'
+check "pid namespace: NSpid has one level in its own proc" in_section pidns '^NSpid:	[2-9][0-9]?$'
+check "pid namespace: loadavg's last pid is the namespace's" in_section pidns '^last=[2-9][0-9]?$'
 check "sysctl: kernel.hostname" in_section sysctl '^kernel.hostname = tessera$'
 check "sysctl: kernel.ostype" in_section sysctl '^kernel.ostype = Linux$'
 check "sysctl -w vm.max_map_count" in_section sysctl '^vm.max_map_count = 70000$'
