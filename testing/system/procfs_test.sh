@@ -95,6 +95,10 @@ if wait_for '^init: starting /bin/sh' 240 && wait_for 'tessera:.*# ' 60; then
   # numbers there. (--mount-proc needs a mount namespace: the mount is on
   # a scratch directory of the one table instead.)
   run pidns 'unshare -p -f sh -c "echo nspid=\$\$; mkdir -p /tmp/nsproc && mount -t proc proc /tmp/nsproc && echo list=\$(ls /tmp/nsproc | grep -E \"^[0-9]+\\\$\"); echo self=\$(readlink /tmp/nsproc/self); grep -E \"^(Pid|PPid|NSpid):\" /tmp/nsproc/self/status; read a b c d e < /proc/loadavg; echo last=\$e; umount /tmp/nsproc"'
+  # Mount and PID namespaces together (unshare -m -p -f --mount-proc): the
+  # proc mounted on /proc inside shows the namespace's processes only, and
+  # the shell's /proc and mount table are as they were.
+  run mntpidns 'unshare -m -p -f --mount-proc sh -c "echo in=\$(ls /proc | grep -cE \"^[0-9]+\\\$\"); echo self=\$(readlink /proc/self) in1=\$(cat /proc/1/comm)"; echo out1=$(cat /proc/1/comm) out=$(ls /proc | grep -cE "^[0-9]+$"); echo procs=$(grep -c "^proc /proc " /proc/mounts)'
   printf '%s\n' 'exit 0' >&3
 fi
 
@@ -188,6 +192,12 @@ check "pid namespace: its proc's self is the reader's number there" in_section p
 check "pid namespace: status shows the numbers there, parent 1" in_section pidns '^PPid:	1$'
 check "pid namespace: NSpid has one level in its own proc" in_section pidns '^NSpid:	[2-9][0-9]?$'
 check "pid namespace: loadavg's last pid is the namespace's" in_section pidns '^last=[2-9][0-9]?$'
+check "unshare -m -p --mount-proc: its /proc lists only its few processes" in_section mntpidns '^in=[1-5]$'
+check "unshare -m -p --mount-proc: /proc/self inside is a small number" in_section mntpidns '^self=[2-9] '
+check "unshare -m -p --mount-proc: pid 1 inside is the namespace's shell" in_section mntpidns ' in1=sh$'
+check "unshare -m -p --mount-proc: the shell's /proc still shows init as 1, and more" \
+  in_section mntpidns '^out1=init out=([6-9]|[1-9][0-9]+)$'
+check "unshare -m -p --mount-proc: the shell's mount table has one proc on /proc" in_section mntpidns '^procs=1$'
 check "sysctl: kernel.hostname" in_section sysctl '^kernel.hostname = tessera$'
 check "sysctl: kernel.ostype" in_section sysctl '^kernel.ostype = Linux$'
 check "sysctl -w vm.max_map_count" in_section sysctl '^vm.max_map_count = 70000$'
