@@ -189,7 +189,7 @@ int32_t MountAgent::Serve(const mountproto::Request& request, handle_t disk) {
            (request.flags & mountproto::kReadOnly) ? ", read-only" : "");
   }
   // The fs server mounts ext2, ext3 and ext4 images (it refuses features it
-  // does not know, by name).
+  // does not know, by name, and those the type asked for lacks).
   Mount* slot = nullptr;
   handle_t exe = boot_.Find("fs_server");
   if (strcmp(request.fstype, "ext2") != 0 && strcmp(request.fstype, "ext3") != 0 &&
@@ -228,8 +228,12 @@ int32_t MountAgent::Serve(const mountproto::Request& request, handle_t disk) {
   }
   char pending[32];
   snprintf(pending, sizeof pending, "--pending=%u", request.id);
-  const char* argv[] = {"fs_server", pending, "--ro"};
-  int argc = (request.flags & mountproto::kReadOnly) ? 3 : 2;
+  // The type asked for decides which images mount (ext3 needs a journal,
+  // ext2 and ext3 refuse ext4's features) and what /proc/mounts shows.
+  char type[16];
+  snprintf(type, sizeof type, "--type=%s", request.fstype);
+  const char* argv[] = {"fs_server", pending, type, "--ro"};
+  int argc = (request.flags & mountproto::kReadOnly) ? 4 : 3;
   handle_t handles[] = {client, static_cast<handle_t>(vfs), ready_theirs};
   const char* names[] = {"blk", "vfs", "ready"};
   int64_t server = tessera::Spawn(exe, "fs_server", argc, argv, handles, names, 3);

@@ -102,6 +102,14 @@ inline constexpr uint32_t kDataBufferSize = 64 * 1024;
 inline constexpr uint32_t kMaxName = 255;
 inline constexpr uint32_t kMaxSymlink = 4095;
 
+/// kHello's Reply::value: the type /proc/mounts names (0, or a value the
+/// kernel does not know: named by FsInfo::magic).
+enum TypeName : uint64_t {
+  kTypeExt2 = 2,
+  kTypeExt3 = 3,
+  kTypeExt4 = 4,
+};
+
 enum Op : uint32_t {
   kHello = 1,      // first message; carries the data buffer handle
   kLookup = 2,     // node = dir, name            -> node, attr
@@ -215,7 +223,7 @@ struct Reply {
   uint32_t op;      // echoes Request::op
   int32_t error;    // 0 or a positive Linux errno
   uint64_t node;    // kHello: the root; kLookup/kCreate: the node; kUnlink/kRmdir/kRename: see Op
-  uint64_t value;   // kWrite/kAppend: bytes written; kReadDir: record count
+  uint64_t value;   // kWrite/kAppend: bytes written; kReadDir: record count; kHello: a TypeName
   uint32_t length;  // bytes valid at the start of the data buffer
   uint32_t flags;   // kReplyEndOfDirectory
   Attr attr;        // the node's attributes after the op (see Op)

@@ -78,7 +78,17 @@ FsStats ToFsStats(const fsproto::FsInfo& info) {
   return s;
 }
 
-const char* NameForMagic(uint32_t magic) { return magic == 0xEF53 ? "ext2" : "remotefs"; }
+// The type /proc/mounts shows: the one the server names in its hello, else
+// the one its statfs magic implies.
+const char* TypeNameOf(const fsproto::Reply& hello) {
+  switch (hello.value) {
+    case fsproto::kTypeExt2: return "ext2";
+    case fsproto::kTypeExt3: return "ext3";
+    case fsproto::kTypeExt4: return "ext4";
+    default: break;
+  }
+  return hello.info.magic == 0xEF53 ? "ext2" : "remotefs";
+}
 
 constexpr size_t kReadDirBuffer = 16 * 1024;
 
@@ -106,9 +116,8 @@ kstd::Result<void> CheckReply(kstd::Span<const uint8_t> raw, uint32_t op, size_t
 
 // ---- RemoteFs
 
-RemoteFs::RemoteFs(kstd::RefPtr<RemoteTransport> transport, uint32_t magic)
-    : FileSystem(NameForMagic(magic), AllocateAnonymousDevice()),
-      transport_(kstd::Move(transport)) {}
+RemoteFs::RemoteFs(kstd::RefPtr<RemoteTransport> transport, const char* type_name)
+    : FileSystem(type_name, AllocateAnonymousDevice()), transport_(kstd::Move(transport)) {}
 
 RemoteFs::~RemoteFs() = default;
 
@@ -121,7 +130,7 @@ kstd::Result<kstd::RefPtr<RemoteFs>> RemoteFs::Create(kstd::RefPtr<RemoteTranspo
     return kstd::Error::kIo;
   }
   kstd::RefPtr<RemoteFs> fs =
-      kstd::AdoptRef(new (kstd::nothrow) RemoteFs(kstd::Move(transport), hello.info.magic));
+      kstd::AdoptRef(new (kstd::nothrow) RemoteFs(kstd::Move(transport), TypeNameOf(hello)));
   if (!fs) return kstd::Error::kNoMemory;
   fs->info_ = hello.info;
   kstd::RefPtr<RemoteVnode> root = TRY(fs->NodeFor(hello.node, hello.attr));

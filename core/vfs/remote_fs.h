@@ -232,7 +232,8 @@ class RemoteFs final : public FileSystem {
   static constexpr size_t kBuckets = 64;
   using Bucket = kstd::IntrusiveList<RemoteVnode, &RemoteVnode::table_node>;
 
-  RemoteFs(kstd::RefPtr<RemoteTransport> transport, uint32_t magic);
+  /// `type_name`: static, what /proc/mounts shows.
+  RemoteFs(kstd::RefPtr<RemoteTransport> transport, const char* type_name);
   /// Moves table entries only the table holds into `out` (the caller sends
   /// kForget and releases them without the lock). Caller holds table_lock_.
   void EvictLocked(Bucket* out) REQUIRES(table_lock_);

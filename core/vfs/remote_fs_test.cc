@@ -901,13 +901,20 @@ TEST_P(HostileTest, GivesEioNotACrash) {
 INSTANTIATE_TEST_SUITE_P(Replies, HostileTest,
                          ::testing::Range(0, static_cast<int>(HostileCases().size())));
 
-TEST(RemoteFsCreate, RefusesABadHello) {
-  RamServer server;
-  kstd::RefPtr<RemoteTransport> t = kstd::AdoptRef(new FakeTransport(&server));
+// A good hello: root node 5, a directory.
+fsproto::Reply GoodHello() {
   fsproto::Reply hello{};
   hello.op = fsproto::kHello;
   hello.node = 5;
   hello.attr.node = 5;
+  hello.attr.mode = linux_abi::kModeDirectory | 0755;
+  return hello;
+}
+
+TEST(RemoteFsCreate, RefusesABadHello) {
+  RamServer server;
+  kstd::RefPtr<RemoteTransport> t = kstd::AdoptRef(new FakeTransport(&server));
+  fsproto::Reply hello = GoodHello();
   hello.attr.mode = linux_abi::kModeRegular | 0644;
   EXPECT_ERR(RemoteFs::Create(t, hello), kIo);  // the root is not a directory
   hello.attr.mode = linux_abi::kModeDirectory | 0755;
@@ -925,6 +932,36 @@ TEST(RemoteFsCreate, RefusesABadHello) {
   auto ok = RemoteFs::Create(t, hello);
   ASSERT_OK(ok);
   ok.value()->Shutdown();
+}
+
+// The hello names the type /proc/mounts shows; an unknown name falls back
+// to the statfs magic's.
+TEST(RemoteFsCreate, TakesTheTypeNameFromTheHello) {
+  RamServer server;
+  kstd::RefPtr<RemoteTransport> t = kstd::AdoptRef(new FakeTransport(&server));
+  fsproto::Reply hello = GoodHello();
+  hello.info.magic = 0xEF53;
+  const struct {
+    uint64_t value;
+    const char* name;
+  } kCases[] = {{fsproto::kTypeExt4, "ext4"},
+                {fsproto::kTypeExt3, "ext3"},
+                {fsproto::kTypeExt2, "ext2"},
+                {0, "ext2"},
+                {99, "ext2"}};
+  for (const auto& c : kCases) {
+    hello.value = c.value;
+    auto fs = RemoteFs::Create(t, hello);
+    ASSERT_OK(fs);
+    EXPECT_STREQ(fs.value()->name(), c.name) << c.value;
+    fs.value()->Shutdown();
+  }
+  hello.value = 0;
+  hello.info.magic = 0x1234;
+  auto other = RemoteFs::Create(t, hello);
+  ASSERT_OK(other);
+  EXPECT_STREQ(other.value()->name(), "remotefs");
+  other.value()->Shutdown();
 }
 
 TEST(CheckReplyTest, ValidatesTheFixedPart) {

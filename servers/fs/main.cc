@@ -1,7 +1,7 @@
 // fs_server: the ext2 file-system server (issue 5). A boot module that init
 // starts when the machine has a virtio-blk disk:
 //
-//   fs_server [--reattach] [--ro] [--pending=ID] [PATH]
+//   fs_server [--reattach] [--ro] [--type=ext2|ext3|ext4] [--pending=ID] [PATH]
 //       PATH: where to mount ("/" or absent: become the root). --reattach:
 //       take over the existing mount at PATH whose server crashed (fs_mount
 //       with kFsMountReplace; the kernel keeps its vnodes and offers them
@@ -9,6 +9,9 @@
 //       pending mount point ID of a mount(2) that init serves as the mount
 //       agent (fs_mount kFsMountPending; PATH is ignored). --ro: mount the
 //       disk read-only (nothing is written to it, not even the mount count).
+//       --type: the type mount(2) named; an image with features that type
+//       lacks is refused with EINVAL (servers/fs/ext2/fs_type.h). Without
+//       it the file system is named as blkid names the image.
 //
 // Bootstrap handles (from init):
 //   "blk"    the client end of the virtio-blk driver's channel (lib/blkproto)
@@ -231,12 +234,18 @@ int main(int argc, char** argv) {
   const char* path = "/";
   bool reattach = false;
   bool read_only = false;
+  ext2::FsType fs_type = ext2::FsType::kAny;
   uint32_t pending_id = 0;
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--reattach") == 0) {
       reattach = true;
     } else if (strcmp(argv[i], "--ro") == 0) {
       read_only = true;
+    } else if (strncmp(argv[i], "--type=", 7) == 0) {
+      if (!ext2::ParseFsType(argv[i] + 7, &fs_type)) {
+        printf("fs: bad %s (ext2, ext3 or ext4)\n", argv[i]);
+        return 2;
+      }
     } else if (strncmp(argv[i], "--pending=", 10) == 0) {
       char* end = nullptr;
       unsigned long id = strtoul(argv[i] + 10, &end, 10);
@@ -289,6 +298,10 @@ int main(int argc, char** argv) {
   options.log = &log;
   options.cache_blocks = 4096;
   options.read_only = read_only;
+  options.as = fs_type;
+  // A server taking over keeps the orphan list: the kernel may hold its
+  // inodes open, and adopts them.
+  options.keep_orphans = reattach;
   auto report = fs.Mount(&device, options);
   if (report.is_error()) {
     int e = static_cast<int>(report.error());
@@ -300,8 +313,9 @@ int main(int argc, char** argv) {
   }
   const ext2::MountReport& r = report.value();
   printf(
-      "fs: ext2 on virtio-blk: %llu bytes (%llu sectors of %u), block size %u, %u group(s), "
+      "fs: %s on virtio-blk: %llu bytes (%llu sectors of %u), block size %u, %u group(s), "
       "%s%s%s, mount %u\n",
+      ext2::FsTypeName(r.type),
       static_cast<unsigned long long>(device.sector_count() * device.sector_size()),
       static_cast<unsigned long long>(device.sector_count()), device.sector_size(), r.block_size,
       r.groups, r.was_clean ? "clean" : "NOT cleanly unmounted (run e2fsck)",

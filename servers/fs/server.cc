@@ -172,6 +172,12 @@ kstd::Result<void> Server::MakeRootReply(fsproto::Reply* reply) {
   if (int e = FillInfo(&reply->info)) return static_cast<kstd::Error>(e);
   if (int e = AddReference(ext2::Ext2::kRootIno)) return static_cast<kstd::Error>(e);
   reply->node = ext2::Ext2::kRootIno;
+  switch (fs_->fs_type()) {
+    case ext2::FsType::kExt3: reply->value = fsproto::kTypeExt3; break;
+    case ext2::FsType::kExt4: reply->value = fsproto::kTypeExt4; break;
+    case ext2::FsType::kAny:
+    case ext2::FsType::kExt2: reply->value = fsproto::kTypeExt2; break;
+  }
   Fill(attr.value(), &reply->attr);
   return kstd::Ok();
 }

@@ -74,9 +74,9 @@ status1=$status
 
 check "boot 1: the root moved to the disk" test "$booted1" -eq 1
 check "boot 1: the fs server reported the mount (clean image)" \
-  grep -qE '^fs: ext2 on virtio-blk: 67108864 bytes .* block size 1024, .*, clean, mount 1$' "$log1"
-check "boot 1: / is ext2 (served by fs_server) with /dev, /tmp, /proc moved into it" \
-  bash -c 'grep -qx "fs_server / ext2 rw,relatime 0 0" <<< "$1" && grep -qx "devtmpfs /dev devtmpfs rw,relatime,mode=755 0 0" <<< "$1" &&
+  grep -qE '^fs: ext4 on virtio-blk: 67108864 bytes .* block size 1024, .*, clean, mount 1$' "$log1"
+check "boot 1: / is ext4 (the image's type, as blkid names it; served by fs_server) with /dev, /tmp, /proc moved into it" \
+  bash -c 'grep -qx "fs_server / ext4 rw,relatime 0 0" <<< "$1" && grep -qx "devtmpfs /dev devtmpfs rw,relatime,mode=755 0 0" <<< "$1" &&
     grep -q "^tmpfs /tmp tmpfs " <<< "$1" && grep -qx "proc /proc proc rw,relatime 0 0" <<< "$1"' \
   _ "$(section mounts)"
 check "boot 1: mount -t tmpfs on a directory of the ext2 root, and umount" \
@@ -84,7 +84,7 @@ check "boot 1: mount -t tmpfs on a directory of the ext2 root, and umount" \
   _ "$(section tmpmount)"
 check "boot 1: remount / read-only (writes give EROFS), then read-write" \
   bash -c 'grep -q "Read-only file system" <<< "$1" && grep -qx "rc=1" <<< "$1" &&
-    grep -qx "fs_server / ext2 rw,relatime 0 0" <<< "$1" && grep -qx remount-ok <<< "$1"' \
+    grep -qx "fs_server / ext4 rw,relatime 0 0" <<< "$1" && grep -qx remount-ok <<< "$1"' \
   _ "$(section remount)"
 for step in mkdir sizes copy append deep rename delete overwrite sync; do
   check "boot 1: $step" in_section "$step" "^$step-ok\$"
@@ -138,7 +138,7 @@ finish 2
 sums2="$(section sums)"
 check "boot 2: the root moved to the disk again" test "$booted2" -eq 1
 check "boot 2: the mount is counted and the disk was left clean" \
-  grep -qE '^fs: ext2 on virtio-blk: .*, clean, mount 2$' "$log"
+  grep -qE '^fs: ext4 on virtio-blk: .*, clean, mount 2$' "$log"
 check "boot 2: every file reads back with the checksum of boot 1" \
   test -n "$sums1" -a "$(grep -E '^[0-9a-f]{32}  /' <<< "$sums2")" = "$(grep -E '^[0-9a-f]{32}  /' <<< "$sums1")"
 check "boot 2: names, links and contents" \

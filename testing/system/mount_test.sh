@@ -60,6 +60,10 @@ if booted_to_disk; then
     dd if=/dev/vdb bs=1 skip=100 count=17 2>/dev/null; echo; mkdir -p /mnt/d2; exec 4</dev/vdb; mount -t ext2 /dev/vdb /mnt/d2; echo open-mount-rc=$?; exec 4<&-'
   run refusals 'mkdir -p /mnt/d2; mount -t ext2 /dev/null /mnt/d2; echo notblk-rc=$?;
     mount -t ext2 /dev/vda /mnt/d2; echo root-rc=$?; mount -t ext2 /dev/vdb /mnt/nowhere; echo enoent-rc=$?'
+  # The type named decides (Linux's ext4 driver under its three names): the
+  # journal-less ext2 image is no ext3 (EINVAL), and mounts as ext4, named so.
+  run types 'mount -t ext3 /dev/vdb /mnt/d2; echo ext3-rc=$?;
+    mount -t ext4 /dev/vdb /mnt/d2 && grep " /mnt/d2 " /proc/mounts; umount /mnt/d2; echo ext4-umount-rc=$?'
   run mount 'mount -t ext2 /dev/vdb /mnt/d2 && echo mount-ok; grep " /mnt/d2 " /proc/mounts'
   run read 'head -1 /mnt/d2/notes.txt; ls /mnt/d2/doc;
     dd if=/dev/vdb bs=1024 skip=1 count=1 2>/dev/null | od -An -tx1 -j56 -N2; echo > /dev/vdb; echo mounted-write-rc=$?'
@@ -122,6 +126,11 @@ check "mount refuses a character device (ENOTBLK), the root disk (EBUSY), a miss
   bash -c 'grep -q "Block device required" <<< "$1" && grep -qx "notblk-rc=255" <<< "$1" &&
     grep -qi "busy" <<< "$1" && grep -qx "root-rc=255" <<< "$1" && grep -qx "enoent-rc=255" <<< "$1"' \
   _ "$(section refusals)"
+check "mount -t ext3 of the journal-less image: EINVAL; -t ext4 mounts it, /proc/mounts says ext4" \
+  bash -c 'grep -q "Invalid argument" <<< "$1" && grep -qx "ext3-rc=255" <<< "$1" &&
+    grep -qx "/dev/vdb /mnt/d2 ext4 rw,relatime 0 0" <<< "$1" && grep -qx "ext4-umount-rc=0" <<< "$1"' \
+  _ "$(section types)"
+check "the fs server said why ext3 was refused" has '^fs: error: ext2: not mounting as ext3: the image has no journal'
 check "mount -t ext2 /dev/vdb /mnt/d2; /proc/mounts shows /dev/vdb as ext2" \
   bash -c 'grep -qx mount-ok <<< "$1" && grep -qx "/dev/vdb /mnt/d2 ext2 rw,relatime 0 0" <<< "$1"' _ "$(section mount)"
 check "init served the request: a driver and a server for PCI of /dev/vdb" \

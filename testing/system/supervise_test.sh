@@ -98,7 +98,7 @@ check "boot 1: init logged the fs_server crash with pid and status" \
   grep -qE "init: fs_server \(pid $fs_pid\) crashed: killed by signal 9$" "$log1"
 check "boot 1: init restarted the stack and the new fs_server took the mount over" test "$fs_back" -eq 1
 check "boot 1: the restarted server mounted the disk and its journal (ext3: replayed, if the killed one left a transaction)" \
-  bash -c 'test "$(grep -cE "fs: ext2 on virtio-blk: .*, mount [0-9]+$" "$1")" -ge 2 &&
+  bash -c 'test "$(grep -cE "fs: ext4 on virtio-blk: .*, mount [0-9]+$" "$1")" -ge 2 &&
     test "$(grep -cE "^fs: ext3 journal in use \(ordered mode\): [0-9]+ transaction\(s\) replayed at mount" "$1")" -ge 2' _ "$log1"
 check "boot 1: the kernel kept the held vnodes across the re-attach (none stale)" \
   grep -qE '\[fs\] pid [0-9]+ re-attached a user-space file system on /: [1-9][0-9]* node\(s\) kept, 0 stale' "$log1"
@@ -116,7 +116,7 @@ check "boot 1: fs_server moved to the new driver" grep -qE 'fs: reconnected to t
 check "boot 1: writes and sync work after the virtio_blk restart" in_section after-blk '^after-blk-ok$'
 check "boot 1: the append-only descriptor kept working across both restarts" \
   bash -c '[ "$(grep -E "^(one|two|three)$" <<< "$1" | tr "\n" " ")" = "one two three " ]' _ "$(section held)"
-check "boot 1: / is still the ext2 mount of fs_server" bash -c 'grep -q "^fs_server / ext2 rw" <<< "$1"' _ "$(section held)"
+check "boot 1: / is still the ext4 mount of fs_server" bash -c 'grep -q "^fs_server / ext4 rw" <<< "$1"' _ "$(section held)"
 check "boot 1: a checksum for each of the 4 files" test "$(grep -c . <<< "$sums")" -eq 4
 check "boot 1: no kernel panic" bash -c '! grep -qE "KERNEL PANIC|KERNEL EXCEPTION" "$1"' _ "$log1"
 check "boot 1: the restarted server unmounted cleanly at power-off" grep -qE 'fs: unmounted cleanly$' "$log1"

@@ -677,6 +677,17 @@ kstd::Result<MountReport> Ext2::MountOnce(BlockDevice* device, const MountOption
     return kstd::Error::kNotSupported;
   }
   read_only_ = options.read_only || device->read_only();
+  const Features features{sb.s_feature_compat, sb.s_feature_incompat, sb.s_feature_ro_compat};
+  if (!MountsAs(options.as, features, read_only_)) {
+    // Linux's ext2 and ext3 names refuse what only ext4 has (EINVAL).
+    const bool journal_missing =
+        options.as == FsType::kExt3 && (sb.s_feature_compat & kCompatHasJournal) == 0;
+    Log(LogLevel::kError, "not mounting as %s: %s", FsTypeName(options.as),
+        journal_missing ? "the image has no journal (has_journal)"
+                        : "the image has features only ext4 has (mount it as ext4)");
+    return kstd::Error::kInvalid;
+  }
+  fs_type_ = options.as != FsType::kAny ? options.as : FsTypeOf(features);
   uint32_t ro_compat = sb.s_feature_ro_compat & ~kSupportedRoCompat;
   if (ro_compat != 0 && !read_only_) {
     FeatureList(ro_compat, kRoCompatNames, names, sizeof(names));
@@ -828,7 +839,11 @@ kstd::Result<MountReport> Ext2::MountOnce(BlockDevice* device, const MountOption
       ResetState();
       return kstd::Error::kIo;
     }
-    if (sb_.s_last_orphan != 0) ProcessOrphans();
+    if (sb_.s_last_orphan != 0 && !options.keep_orphans) ProcessOrphans();
+    if (sb_.s_last_orphan != 0 && options.keep_orphans) {
+      Log(LogLevel::kInfo, "orphan list (from inode %u) kept for the inodes still open",
+          sb_.s_last_orphan);
+    }
   } else if (sb_.s_last_orphan != 0) {
     Log(LogLevel::kWarning,
         "read-only: the orphan inode list (from inode %u) stays for a read-write mount or e2fsck",
@@ -840,6 +855,7 @@ kstd::Result<MountReport> Ext2::MountOnce(BlockDevice* device, const MountOption
   report.block_size = block_size_;
   report.groups = group_count_;
   report.journaled = cache_->journaling();
+  report.type = fs_type_;
   Log(LogLevel::kInfo, "mounted %s: %u blocks of %u bytes, %u inodes, %u groups%s",
       read_only_ ? "read-only" : "read-write", sb_.s_blocks_count, block_size_, sb_.s_inodes_count,
       group_count_,

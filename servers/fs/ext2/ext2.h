@@ -39,6 +39,7 @@
 #include "servers/fs/ext2/block_cache.h"
 #include "servers/fs/ext2/block_device.h"
 #include "servers/fs/ext2/format.h"
+#include "servers/fs/ext2/fs_type.h"
 #include "servers/fs/ext2/journal.h"
 
 namespace servers::fs::ext2 {
@@ -166,6 +167,14 @@ struct FsStats {
 struct MountOptions {
   /// Mount read-only even if the device and the image allow writing.
   bool read_only = false;
+  /// The type mount(2) named (fs_type.h): an image whose features that
+  /// type lacks is refused (kInvalid). kAny: whatever the image is.
+  FsType as = FsType::kAny;
+  /// Leave the orphan list (s_last_orphan) as it is instead of freeing its
+  /// inodes: a server taking over from a crashed one (the kernel may still
+  /// hold them open and AdoptInode them; each goes at its last close, the
+  /// rest at the next mount that processes the list).
+  bool keep_orphans = false;
   /// Blocks the cache may hold (memory = this times the block size).
   uint32_t cache_blocks = 1024;
   /// relatime: update atime on reads when it is older than mtime/ctime or a
@@ -186,6 +195,7 @@ struct MountReport {
   uint32_t block_size = 0;
   uint32_t groups = 0;
   bool journaled = false;              // writes go through the JBD2 journal (ext3)
+  FsType type = FsType::kAny;          // what it is mounted as: the type asked for, or blkid's
   uint32_t replayed_transactions = 0;  // journal transactions replayed at this mount
   bool replay_dropped_torn = false;    // the log ended in an uncommitted transaction
 };
@@ -230,6 +240,8 @@ class Ext2 {
   /// Changes are refused: mounted read-only, or damage was found on an image
   /// whose error behaviour (s_errors) is remount-ro.
   bool read_only() const { return read_only_; }
+  /// What it is mounted as (MountReport::type).
+  FsType fs_type() const { return fs_type_; }
   /// Writes every dirty block back and flushes the device (sync/fsync; the
   /// server also calls it periodically); with a journal, commits and
   /// checkpoints the running transaction. Errors: kIo (with a journal
@@ -547,6 +559,16 @@ class Ext2 {
   kstd::Result<void> ReleaseXattrBlock(Inode* inode);
   kstd::Result<void> ZeroTail(Inode* inode, uint64_t old_size);
   kstd::Result<void> DropLink(Inode* inode);
+  /// `inode` lost its last link while open: stores it, and on a journaled
+  /// file system puts it on the orphan list (i_dtime links it to the next
+  /// one; s_last_orphan is the head), as ext3/ext4 do, so that a crash
+  /// before its last close leaves it for the next mount to free.
+  kstd::Result<void> StoreOrphan(Inode* inode);
+  /// Whether `ino` is on the orphan list (a bounded walk).
+  kstd::Result<bool> OnOrphanList(uint32_t ino);
+  /// Takes `inode` off the orphan list if it is there (FreeInode does,
+  /// before i_dtime becomes the deletion time).
+  kstd::Result<void> Unorphan(const Inode& inode);
   kstd::Result<void> FreeInode(Inode* inode);
   bool IsOpen(uint32_t ino) const;
   /// Counts one more open of `ino` (OpenInode, AdoptInode). Errors: kNoMemory.
@@ -585,8 +607,9 @@ class Ext2 {
   Clock* clock_ = nullptr;
   LogSink* log_ = nullptr;
   bool mounted_ = false;
-  bool read_only_ = false;       // no changes accepted (mount option, device, features, errors)
-  bool writable_mount_ = false;  // mounted read-write: dirty data and the state get written
+  bool read_only_ = false;         // no changes accepted (mount option, device, features, errors)
+  FsType fs_type_ = FsType::kAny;  // what it is mounted as (MountReport::type)
+  bool writable_mount_ = false;    // mounted read-write: dirty data and the state get written
   bool update_atime_ = true;
   bool errors_detected_ = false;
   bool super_dirty_ = false;

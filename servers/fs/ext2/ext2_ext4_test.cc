@@ -56,6 +56,52 @@ uint64_t InodeOffset(const std::string& image, uint32_t ino) {
   return block * block_size + offset;
 }
 
+// The type mount(2) names decides which images mount (Linux's ext4 driver
+// under its three names) and what the mount reports; without one, blkid's
+// name. Images from the host's mke2fs -t ext2/ext3/ext4.
+TEST(FsTypeMount, TheTypeAskedForDecides) {
+  ASSERT_FALSE(FindTool("mke2fs").empty()) << "mke2fs (e2fsprogs) is not installed";
+  struct Case {
+    const char* made;  // mke2fs -t
+    FsType as;
+    bool mounts;
+    FsType reported;
+    const char* why;  // in the log when refused
+  } kCases[] = {
+      {"ext2", FsType::kAny, true, FsType::kExt2, nullptr},
+      {"ext2", FsType::kExt3, false, FsType::kAny,
+       "not mounting as ext3: the image has no journal"},
+      {"ext2", FsType::kExt4, true, FsType::kExt4, nullptr},
+      {"ext3", FsType::kAny, true, FsType::kExt3, nullptr},
+      {"ext3", FsType::kExt2, true, FsType::kExt2, nullptr},
+      {"ext3", FsType::kExt4, true, FsType::kExt4, nullptr},
+      {"ext4", FsType::kAny, true, FsType::kExt4, nullptr},
+      {"ext4", FsType::kExt2, false, FsType::kAny, "not mounting as ext2: the image has features"},
+      {"ext4", FsType::kExt3, false, FsType::kAny, "not mounting as ext3: the image has features"},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(std::string("mke2fs -t ") + c.made + ", mounted as " + FsTypeName(c.as));
+    std::string image = ScratchPath(std::string("type-") + c.made + ".img");
+    CommandResult made =
+        RunCommand(FindTool("mke2fs") + " -q -F -t " + c.made + " " + ShellQuote(image) + " 8M");
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    MountedImage m;
+    auto r = m.Mount(image, /*read_only=*/false, 256, c.as);
+    if (!c.mounts) {
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.error(), kstd::Error::kInvalid);
+      EXPECT_NE(m.log.All().find(c.why), std::string::npos) << m.log.All();
+      continue;
+    }
+    ASSERT_TRUE(r.ok()) << m.log.All();
+    EXPECT_EQ(r.value().type, c.reported);
+    EXPECT_EQ(m.fs.fs_type(), c.reported);
+    ASSERT_TRUE(m.fs.Unmount().ok()) << m.log.All();
+    // Mounting under another name changes nothing on the disk.
+    EXPECT_EQ(E2fsck(image).exit_code, 0) << E2fsck(image).output;
+  }
+}
+
 class Ext4Test : public ::testing::Test {
  protected:
   /// mke2fs -t ext4 with `options` (and the size) into a fresh image.
@@ -78,6 +124,32 @@ class Ext4Test : public ::testing::Test {
     auto a = Resolve(m_->fs, path);
     EXPECT_TRUE(a.ok()) << path << "\n" << m_->log.All();
     return a.ok() ? a.value().ino : 0;
+  }
+
+  /// Files `names` in the root with `bytes` of data each, held open.
+  std::vector<uint32_t> CreateOpenFiles(std::initializer_list<const char*> names, size_t bytes) {
+    std::vector<uint32_t> inos;
+    for (const char* name : names) {
+      uint32_t ino = CreateFile(Ext2::kRootIno, name);
+      EXPECT_TRUE(WriteAll(m_->fs, ino, 0, PatternBytes(bytes, ino)).ok()) << name;
+      EXPECT_TRUE(m_->fs.OpenInode(ino).ok()) << name;
+      inos.push_back(ino);
+    }
+    return inos;
+  }
+
+  /// Syncs, then drops the mount without writing more (a crash).
+  void SyncAndCrash() {
+    ASSERT_TRUE(m_->fs.Sync().ok()) << m_->log.All();
+    m_.reset();
+  }
+
+  /// Whether dumpe2fs shows an orphan list whose head is `head` (0: any).
+  bool OrphanListShown(uint32_t head = 0) {
+    CommandResult dump = RunCommand("dumpe2fs -h " + ShellQuote(image_) + " 2>/dev/null");
+    size_t at = dump.output.find("First orphan inode:");
+    if (at == std::string::npos || head == 0) return at != std::string::npos;
+    return std::stoul(dump.output.substr(at + 19)) == head;
   }
 
   uint32_t CreateFile(uint32_t dir, const std::string& name) {
@@ -389,6 +461,87 @@ TEST_F(Ext4Test, OrphanListIsProcessedAtMount) {
   Check();
   CommandResult dump = RunCommand("dumpe2fs -h " + ShellQuote(image_) + " 2>/dev/null");
   EXPECT_EQ(dump.output.find("First orphan inode"), std::string::npos) << dump.output;
+}
+
+// Our own orphan list (journaled): an inode unlinked (or a directory
+// removed, or a file renamed over) while open goes on s_last_orphan in the
+// unlink's transaction, so a crash before its last close leaves it for the
+// next mount to free; e2fsck -fn is clean after that mount.
+TEST_F(Ext4Test, UnlinkedWhileOpenIsFreedByTheMountAfterACrash) {
+  Make("", "32M");
+  Mount();
+  const uint32_t root = Ext2::kRootIno;
+  std::vector<uint32_t> open = CreateOpenFiles({"x", "y", "over"}, 200000);
+  uint32_t z = CreateFile(root, "z");
+  uint32_t keep = CreateFile(root, "keep");
+  ASSERT_OK(WriteAll(m_->fs, keep, 0, PatternBytes(200000, keep)));
+  files_["/keep"] = PatternBytes(200000, keep);
+  ASSERT_OK(m_->fs.Mkdir(root, "d", 0755, 0, 0));
+  ASSERT_OK(m_->fs.OpenInode(Ino("/d")));
+  ASSERT_OK(m_->fs.Unlink(root, "x"));
+  ASSERT_OK(m_->fs.Unlink(root, "y"));
+  ASSERT_OK(m_->fs.Unlink(root, "z"));  // not open: freed at once
+  ASSERT_OK(m_->fs.Rmdir(root, "d"));
+  ASSERT_OK(m_->fs.Rename(root, "keep", root, "over"));
+  files_["/over"] = files_["/keep"];
+  files_.erase("/keep");
+  EXPECT_NE(z, 0u);
+  // Still readable while open.
+  EXPECT_EQ(ReadWhole(m_->fs, open[0]).value(), PatternBytes(200000, open[0]));
+  SyncAndCrash();
+  EXPECT_TRUE(OrphanListShown());
+  Mount();
+  EXPECT_TRUE(m_->log.Contains("orphan list: 4 inode(s) freed, 0 truncated")) << m_->log.All();
+  Check();
+}
+
+// The last close takes an inode off the list wherever it is on it (head,
+// middle); only those still open at the crash are freed by the next mount.
+TEST_F(Ext4Test, LastCloseTakesAnInodeOffTheOrphanList) {
+  Make("", "32M");
+  Mount();
+  const uint32_t root = Ext2::kRootIno;
+  std::vector<uint32_t> abc = CreateOpenFiles({"a", "b", "c"}, 50000);
+  for (const char* name : {"a", "b", "c"}) ASSERT_OK(m_->fs.Unlink(root, Name(name, 1)));
+  ASSERT_OK(m_->fs.CloseInode(abc[1]));  // the middle of c -> b -> a
+  ASSERT_OK(m_->fs.CloseInode(abc[2]));  // the head
+  SyncAndCrash();
+  EXPECT_TRUE(OrphanListShown(abc[0]));
+  Mount();
+  EXPECT_TRUE(m_->log.Contains("orphan list: 1 inode(s) freed, 0 truncated")) << m_->log.All();
+  Check();
+  // Without a crash the list is empty again after the last close.
+  std::vector<uint32_t> e = CreateOpenFiles({"e"}, 10);
+  ASSERT_OK(m_->fs.Unlink(root, "e"));
+  ASSERT_OK(m_->fs.CloseInode(e[0]));
+  Check();
+  EXPECT_FALSE(OrphanListShown());
+}
+
+// A server that takes over from a crashed one (keep_orphans) leaves the
+// list alone: the kernel's open inodes are adopted and go at their last
+// close; one nobody adopts stays listed for the next mount.
+TEST_F(Ext4Test, TakingOverKeepsTheOrphanListForAdoption) {
+  Make("", "32M");
+  Mount();
+  const uint32_t root = Ext2::kRootIno;
+  std::vector<uint32_t> inos = CreateOpenFiles({"held", "lost"}, 70000);
+  const uint32_t held = inos[0], lost = inos[1];
+  ASSERT_OK(m_->fs.Unlink(root, "held"));
+  ASSERT_OK(m_->fs.Unlink(root, "lost"));
+  SyncAndCrash();
+  m_ = std::make_unique<MountedImage>();
+  m_->keep_orphans = true;
+  ASSERT_TRUE(m_->Mount(image_, false, 256).ok()) << m_->log.All();
+  EXPECT_TRUE(m_->log.Contains("kept for the inodes still open")) << m_->log.All();
+  ASSERT_OK(m_->fs.AdoptInode(held));
+  EXPECT_EQ(ReadWhole(m_->fs, held).value(), PatternBytes(70000, held));
+  ASSERT_OK(m_->fs.CloseInode(held));
+  ASSERT_TRUE(m_->fs.Unmount().ok()) << m_->log.All();
+  EXPECT_TRUE(OrphanListShown(lost));
+  Mount();
+  EXPECT_TRUE(m_->log.Contains("orphan list: 1 inode(s) freed, 0 truncated")) << m_->log.All();
+  Check();
 }
 
 // Linux's nanoseconds (i_mtime_extra) go when we set a time in seconds.

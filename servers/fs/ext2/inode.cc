@@ -363,8 +363,12 @@ kstd::Result<void> Ext2::AdoptInode(uint32_t ino) {
   Inode inode = TRY(LoadInode(ino));
   if (inode.d.i_mode == 0) return kstd::Error::kNotFound;
   if (inode.d.i_links_count == 0 && !IsOpen(ino)) {
-    // An orphan only if nothing freed it: no deletion time, still allocated.
-    if (inode.d.i_dtime != 0 || !TRY(InodeMarkedUsed(ino))) return kstd::Error::kNotFound;
+    // An orphan only if nothing freed it: no deletion time (or on the
+    // orphan list), still allocated.
+    // (On the orphan list, i_dtime is the list's link.)
+    if ((inode.d.i_dtime != 0 && !TRY(OnOrphanList(ino))) || !TRY(InodeMarkedUsed(ino))) {
+      return kstd::Error::kNotFound;
+    }
     Log(LogLevel::kInfo, "adopting inode %u: unlinked but still open", ino);
   }
   TRY(ValidateInode(inode));
@@ -395,7 +399,10 @@ kstd::Result<void> Ext2::CloseInode(uint32_t ino) {
   delete e;
   if (read_only_) return kstd::Ok();
   Inode inode = TRY(LoadInode(ino));
-  if (inode.d.i_links_count == 0 && inode.d.i_mode != 0 && inode.d.i_dtime == 0) {
+  // Unlinked while open, and not freed: i_dtime 0, or its link on the
+  // orphan list.
+  if (inode.d.i_links_count == 0 && inode.d.i_mode != 0 &&
+      (inode.d.i_dtime == 0 || TRY(OnOrphanList(ino)))) {
     return FreeInode(&inode);
   }
   return kstd::Ok();
@@ -696,6 +703,8 @@ kstd::Result<void> Ext2::ZeroTail(Inode* inode, uint64_t old_size) {
 }
 
 kstd::Result<void> Ext2::FreeInode(Inode* inode) {
+  // Off the orphan list while i_dtime is still its link there.
+  if (inode->d.i_links_count == 0) TRY(Unorphan(*inode));
   bool directory = (inode->d.i_mode & kModeTypeMask) == kModeDir;
   if (HasBlockMap(*inode)) {
     auto freed = FreeBlocksFrom(inode, 0);
@@ -718,8 +727,56 @@ kstd::Result<void> Ext2::FreeInode(Inode* inode) {
 kstd::Result<void> Ext2::DropLink(Inode* inode) {
   if (inode->d.i_links_count > 0) --inode->d.i_links_count;
   inode->d.i_ctime = TimeToDisk(Now());
-  if (inode->d.i_links_count == 0 && !IsOpen(inode->ino)) return FreeInode(inode);
+  if (inode->d.i_links_count == 0) {
+    if (!IsOpen(inode->ino)) return FreeInode(inode);
+    return StoreOrphan(inode);
+  }
   return StoreInode(*inode);
+}
+
+kstd::Result<void> Ext2::StoreOrphan(Inode* inode) {
+  if (cache_->journaling()) {
+    // In the same transaction as the unlink (the superblock is stored
+    // before every commit).
+    inode->d.i_dtime = sb_.s_last_orphan;
+    sb_.s_last_orphan = inode->ino;
+    super_dirty_ = true;
+  }
+  return StoreInode(*inode);
+}
+
+kstd::Result<bool> Ext2::OnOrphanList(uint32_t ino) {
+  uint32_t at = sb_.s_last_orphan;
+  for (uint32_t steps = 0; at != 0 && at <= sb_.s_inodes_count && steps < sb_.s_inodes_count;
+       ++steps) {
+    if (at == ino) return true;
+    Inode member = TRY(LoadInode(at));
+    at = member.d.i_dtime;
+  }
+  return false;
+}
+
+kstd::Result<void> Ext2::Unorphan(const Inode& inode) {
+  if (sb_.s_last_orphan == 0) return kstd::Ok();
+  const uint32_t next = inode.d.i_dtime;
+  if (sb_.s_last_orphan == inode.ino) {
+    sb_.s_last_orphan = next;
+    super_dirty_ = true;
+    return kstd::Ok();
+  }
+  // Its predecessor links past it. A damaged list ends the walk (bounded);
+  // the inode is then not on it, as far as can be told.
+  uint32_t at = sb_.s_last_orphan;
+  for (uint32_t steps = 0; at != 0 && at <= sb_.s_inodes_count && steps < sb_.s_inodes_count;
+       ++steps) {
+    Inode member = TRY(LoadInode(at));
+    if (member.d.i_dtime == inode.ino) {
+      member.d.i_dtime = next;
+      return StoreInode(member);
+    }
+    at = member.d.i_dtime;
+  }
+  return kstd::Ok();
 }
 
 // ---- Attributes.

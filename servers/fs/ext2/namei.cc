@@ -214,7 +214,7 @@ kstd::Result<void> Ext2::Rmdir(uint32_t dir_ino, Name name) {
   TRY(TouchDir(dir_ino, -1));  // the child's ".." is gone
   child.d.i_links_count = 0;
   child.d.i_ctime = DiskNow();
-  if (IsOpen(child.ino)) return StoreInode(child);
+  if (IsOpen(child.ino)) return StoreOrphan(&child);
   return FreeInode(&child);
 }
 
@@ -310,7 +310,7 @@ kstd::Result<void> Ext2::Rename(uint32_t old_dir_ino, Name old_name, uint32_t ne
     if (victim_is_dir) {
       victim.d.i_links_count = 0;
       victim.d.i_ctime = DiskNow();
-      if (IsOpen(victim.ino)) return StoreInode(victim);
+      if (IsOpen(victim.ino)) return StoreOrphan(&victim);
       return FreeInode(&victim);
     }
     return DropLink(&victim);

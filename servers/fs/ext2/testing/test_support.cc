@@ -165,12 +165,14 @@ std::string CapturingLog::All() const {
 }
 
 kstd::Result<MountReport> MountedImage::Mount(const std::string& image, bool read_only,
-                                              uint32_t cache_blocks) {
+                                              uint32_t cache_blocks, FsType as) {
   auto opened = device.Open(image.c_str(), read_only);
   if (opened.is_error()) return opened.error();
   MountOptions options;
   options.read_only = read_only;
   options.cache_blocks = cache_blocks;
+  options.as = as;
+  options.keep_orphans = keep_orphans;
   options.clock = &clock;
   options.log = &log;
   auto r = fs.Mount(&device, options);

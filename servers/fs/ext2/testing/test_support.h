@@ -72,10 +72,12 @@ struct MountedImage {
   FileBlockDevice device;
   Ext2 fs;
   MountReport report;
+  /// MountOptions::keep_orphans for the next Mount.
+  bool keep_orphans = false;
 
   /// Opens and mounts; returns the mount's result.
   kstd::Result<MountReport> Mount(const std::string& image, bool read_only = false,
-                                  uint32_t cache_blocks = 256);
+                                  uint32_t cache_blocks = 256, FsType as = FsType::kAny);
 };
 
 /// Resolves an absolute path ("/a/b") by Lookup, following no symlinks.
