@@ -141,7 +141,20 @@ Result<ElfImage> ParseElf64(ByteSpan file, const char** why) {
         image.tls = TRY(CheckSegment(ph, file.size(), kTlsMessages, why));
         image.has_tls = true;
         break;
-      case kPtInterp: image.has_interp = true; break;
+      case kPtInterp: {
+        if (image.has_interp) return Fail(why, "ELF: more than one PT_INTERP");
+        uint64_t end;
+        if (ph.p_filesz < 2 || ph.p_filesz > kMaxInterpPath + 1 ||
+            !kstd::CheckedAdd(ph.p_offset, ph.p_filesz, &end) || end > file.size()) {
+          return Fail(why, "ELF: PT_INTERP's path has a bad size or lies outside the file");
+        }
+        if (file.data()[end - 1] != 0)
+          return Fail(why, "ELF: PT_INTERP's path is not NUL-terminated");
+        image.has_interp = true;
+        image.interp_offset = ph.p_offset;
+        image.interp_length = ph.p_filesz - 1;
+        break;
+      }
       case kPtGnuStack:
         image.has_gnu_stack = true;
         image.stack_flags = ph.p_flags;

@@ -90,6 +90,9 @@ struct Segment {
   bool executable() const { return (flags & kPfX) != 0; }
 };
 
+/// The longest PT_INTERP path (Linux refuses one past PATH_MAX).
+inline constexpr uint64_t kMaxInterpPath = 4095;
+
 /// What the loader needs from a validated ELF64 file. Addresses of an ET_DYN
 /// image are relative to the load base the loader picks.
 struct ElfImage {
@@ -104,8 +107,10 @@ struct ElfImage {
   Segment loads[kMaxLoadSegments];  // sorted by vaddr, non-overlapping
   size_t load_count = 0;            // >= 1
 
-  bool has_interp = false;  // PT_INTERP: wants a dynamic linker
-  bool has_tls = false;     // PT_TLS: the initial TLS image
+  bool has_interp = false;     // PT_INTERP: wants a dynamic linker
+  uint64_t interp_offset = 0;  // its path: file bytes [offset, offset + length), NUL after them
+  uint64_t interp_length = 0;  // 1..kMaxInterpPath
+  bool has_tls = false;        // PT_TLS: the initial TLS image
   Segment tls;
   bool has_gnu_stack = false;  // PT_GNU_STACK; stack_flags are its p_flags
   uint32_t stack_flags = 0;
@@ -118,7 +123,8 @@ struct ElfImage {
 /// every PT_LOAD (p_filesz <= p_memsz, file bytes inside the file, no address
 /// overflow, power-of-two p_align with p_vaddr % p_align == p_offset % p_align, ascending and
 /// non-overlapping), PT_TLS likewise, at least one PT_LOAD and e_entry inside
-/// an executable PT_LOAD. PT_INTERP is reported, not rejected. Section headers
+/// an executable PT_LOAD. PT_INTERP is reported (one at most, its path inside
+/// the file, 1..kMaxInterpPath bytes and NUL-terminated), not rejected. Section headers
 /// are not read. Safe to call concurrently; reads only `file`.
 ///
 /// Errors: kstd::Error::kBadExecutable (ENOEXEC) on any failed check, with

@@ -506,12 +506,33 @@ TEST(Elf64Tls, Validated) {
 }
 
 TEST(Elf64Other, InterpIsReported) {
-  // Turn the note into a PT_INTERP: a static-only loader must see it to refuse.
+  // Turn the note into a PT_INTERP naming a path appended to the file.
   const int note = FindPhdr(StaticExec(), 4 /*PT_NOTE*/);
   ASSERT_GE(note, 0);
-  Parsed p = Parse(WithPhdr(StaticExec(), note, [](Phdr& ph) { ph.p_type = kPtInterp; }));
+  const std::string path = "/lib/ld.so";
+  Bytes file = StaticExec();
+  const uint64_t at = file.size();
+  file.insert(file.end(), path.begin(), path.end());
+  file.push_back(0);
+  auto interp = [&](uint64_t offset, uint64_t size) {
+    return WithPhdr(file, note, [=](Phdr& ph) {
+      ph.p_type = kPtInterp;
+      ph.p_offset = offset;
+      ph.p_filesz = size;
+    });
+  };
+  Parsed p = Parse(interp(at, path.size() + 1));
   ASSERT_TRUE(p.ok) << p.why;
   EXPECT_TRUE(p.image.has_interp);
+  EXPECT_EQ(p.image.interp_offset, at);
+  EXPECT_EQ(p.image.interp_length, path.size());
+  ExpectBad(interp(at, path.size()), "PT_INTERP's path is not NUL-terminated");
+  ExpectBad(interp(at + path.size(), 1), "PT_INTERP's path has a bad size");
+  ExpectBad(interp(at, path.size() + 2), "lies outside the file");
+  ExpectBad(interp(UINT64_MAX - 3, 8), "lies outside the file");
+  Bytes twice = interp(at, path.size() + 1);
+  PutPhdr(twice, FindPhdr(twice, kPtGnuStack), GetPhdr(twice, note));
+  ExpectBad(twice, "more than one PT_INTERP");
 }
 
 TEST(Elf64Other, ExecutableStackIsReported) {

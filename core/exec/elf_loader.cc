@@ -151,10 +151,6 @@ Result<LoadedImage> LoadElf(kstd::ByteSpan file, LoadTarget& target, uint64_t lo
 
 Result<LoadedImage> LoadParsedElf(const ElfImage& image, kstd::ByteSpan file, LoadTarget& target,
                                   uint64_t load_bias_for_dyn, const char** why) {
-  if (image.has_interp) {
-    return Fail(why, Error::kBadExecutable,
-                "ELF: dynamically linked (PT_INTERP) executables are not supported");
-  }
   uint64_t bias = 0;
   if (image.type == core::elf::kEtDyn) {
     if (!kstd::IsAligned(load_bias_for_dyn, kPageSize)) {
@@ -196,6 +192,7 @@ Result<LoadedImage> LoadParsedElf(const ElfImage& image, kstd::ByteSpan file, Lo
   loaded.start = layout.runs[0].start;
   loaded.brk = layout.runs[layout.count - 1].end;
   loaded.stack_executable = image.has_gnu_stack && (image.stack_flags & core::elf::kPfX) != 0;
+  loaded.has_interp = image.has_interp;
   return loaded;
 }
 

@@ -7,8 +7,9 @@
 // after that.
 //
 // Policy, and why:
-// - PT_INTERP is refused: there is no dynamic linker; unmodified static
-//   binaries (Debian's busybox-static, musl -static) are what Tessera runs.
+// - PT_INTERP is reported (LoadedImage::has_interp), not followed: exec
+//   (core/proc/program_image.h) loads the dynamic linker it names as a
+//   second image.
 // - W^X: a PT_LOAD that is writable and executable is refused, and so is a page
 //   that a writable and an executable PT_LOAD would share. Linkers of this
 //   decade (bfd with -z separate-code, lld, gold) never produce either; busybox
@@ -52,6 +53,7 @@ struct LoadedImage {
   uint64_t start = 0;  // lowest mapped address (page-aligned)
   uint64_t brk = 0;    // page-aligned end of the highest segment: the program break starts here
   bool stack_executable = false;  // PT_GNU_STACK has PF_X (absent: not executable, as Linux x86-64)
+  bool has_interp = false;        // PT_INTERP: the program wants a dynamic linker
 };
 
 /// Loads the static ELF executable `file` into `target`: for every PT_LOAD with
@@ -64,8 +66,7 @@ struct LoadedImage {
 /// call only. Not thread-safe with respect to `target`.
 ///
 /// On error `*why` (may be nullptr) is set to a static message. Errors:
-/// - kBadExecutable: ParseElf64 refused the file (its message); PT_INTERP
-///   ("dynamically linked (PT_INTERP) executables are not supported"); a W+X
+/// - kBadExecutable: ParseElf64 refused the file (its message); a W+X
 ///   segment or page; a segment outside [kUserMin, kUserEnd) after biasing.
 /// - kInvalid: ET_DYN with `load_bias_for_dyn` not page-aligned.
 /// - Whatever target.MapZeroed / target.Write return (kNoMemory, ...). Then

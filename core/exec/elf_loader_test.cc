@@ -180,6 +180,22 @@ TEST(ElfLoader, StaticPieAtBias) {
   ExpectLoads(file, kUserMin);  // its first segment is at 0: the lowest usable bias
 }
 
+// A host program linked the ordinary way (PIE with PT_INTERP) loads like any
+// ET_DYN image; the loader reports the interpreter and exec loads it.
+TEST(ElfLoader, DynamicExecutableReportsItsInterpreter) {
+  const Bytes file = ReadFixture("dynamic_probe");
+  ExpectLoads(file);
+  FakeLoadTarget target;
+  Loaded l = Load(file, target, kPieBias);
+  ASSERT_TRUE(l.ok) << l.why;
+  EXPECT_TRUE(l.image.has_interp);
+  auto parsed = core::elf::ParseElf64(kstd::ByteSpan(file.data(), file.size()), nullptr);
+  ASSERT_TRUE(parsed.ok());
+  std::string interp(reinterpret_cast<const char*>(file.data()) + parsed.value().interp_offset,
+                     parsed.value().interp_length);
+  EXPECT_EQ(interp, "/lib64/ld-linux-x86-64.so.2");
+}
+
 TEST(ElfLoader, GlibcStatic) { ExpectLoads(ReadFixture("glibc_static_probe")); }
 TEST(ElfLoader, GlibcStaticPie) { ExpectLoads(ReadFixture("glibc_static_pie_probe")); }
 TEST(ElfLoader, MuslStatic) { ExpectLoads(ReadFixture("musl_probe.elf")); }
@@ -194,11 +210,6 @@ TEST(ElfLoader, DebianBusyboxStatic) {
 }
 
 // ---- Refusals ----
-
-TEST(ElfLoaderRefuses, DynamicExecutable) {
-  ExpectRefused(ReadFixture("dynamic_probe"), kstd::Error::kBadExecutable,
-                "dynamically linked (PT_INTERP) executables are not supported");
-}
 
 TEST(ElfLoaderRefuses, WritableAndExecutableSegment) {
   ExpectRefused(ReadFixture("omagic_loop"), kstd::Error::kBadExecutable,
@@ -383,6 +394,9 @@ TEST(ElfLoaderFileMapped, RealExecutables) {
   ExpectFileMappedLoad(ReadFixture("static_pie_loop"));
   const Bytes busybox = testing::ReadFile("/bin/busybox");
   if (!busybox.empty()) ExpectFileMappedLoad(busybox);
+  // glibc's dynamic linker, where exec puts it.
+  const Bytes ld_so = testing::ReadFile("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+  if (!ld_so.empty()) ExpectFileMappedLoad(ld_so, 0x7f0000000000);
 }
 
 TEST(ElfLoaderFileMapped, BssInsideTheLastFilePageIsZeroed) {

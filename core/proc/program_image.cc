@@ -51,9 +51,36 @@ kstd::Result<ProgramImage> LoadProgram(vm::VmAspace* aspace, kstd::ByteSpan file
                                        const ProgramArgs& args, const char** why,
                                        const ExecImage* cached) {
   AspaceTarget target(aspace, cached);
-  exec::LoadedImage image = cached != nullptr
-                                ? TRY(exec::LoadParsedElf(cached->elf(), file, target, 0, why))
-                                : TRY(exec::LoadElf(file, target, 0, why));
+  exec::LoadedImage image =
+      cached != nullptr ? TRY(exec::LoadParsedElf(cached->elf(), file, target, kDynBase, why))
+                        : TRY(exec::LoadElf(file, target, kDynBase, why));
+  // A dynamically linked program: its dynamic linker runs first.
+  uint64_t start = image.entry;
+  uint64_t interp_base = 0;
+  if (image.has_interp) {
+    if (args.interp_file.empty() && args.interp_cached == nullptr) {
+      if (why != nullptr) *why = "exec: the program names a dynamic linker that was not loaded";
+      return kstd::Error::kBadExecutable;
+    }
+    const elf::ElfImage* parsed =
+        args.interp_cached != nullptr ? &args.interp_cached->elf() : nullptr;
+    auto checked = parsed != nullptr ? kstd::Result<elf::ElfImage>(*parsed)
+                                     : elf::ParseElf64(args.interp_file, why);
+    TRY(checked);
+    if (checked.value().type != elf::kEtDyn || checked.value().has_interp) {
+      if (why != nullptr) {
+        *why =
+            "exec: the dynamic linker must be position-independent (ET_DYN) without a "
+            "PT_INTERP of its own";
+      }
+      return kstd::Error::kBadExecutable;
+    }
+    AspaceTarget interp_target(aspace, args.interp_cached);
+    exec::LoadedImage interp = TRY(
+        exec::LoadParsedElf(checked.value(), args.interp_file, interp_target, kInterpBase, why));
+    start = interp.entry;
+    interp_base = interp.base;
+  }
 
   // The stack is demand-zero: only the pages touched are ever allocated. Its
   // size is RLIMIT_STACK's (a touch below it faults: SIGSEGV, as Linux's
@@ -73,7 +100,7 @@ kstd::Result<ProgramImage> LoadProgram(vm::VmAspace* aspace, kstd::ByteSpan file
   aux.phent = image.phent;
   aux.phnum = image.phnum;
   aux.entry = image.entry;
-  aux.base = 0;
+  aux.base = interp_base;
   aux.hwcap = hal::ReadCpuId(1).edx;
   // AT_RANDOM seeds libc's stack canary and pointer guard: from the CSPRNG,
   // never from anything a program could guess (a cycle count).
@@ -97,7 +124,7 @@ kstd::Result<ProgramImage> LoadProgram(vm::VmAspace* aspace, kstd::ByteSpan file
   }
   auto poked =
       aspace->Poke(stack.value().sp, stack.value().bytes.data(), stack.value().bytes.size());
-  ProgramImage result{image.entry, stack.value().sp, image.brk};
+  ProgramImage result{start, stack.value().sp, image.brk};
   result.arg_start = stack.value().arg_start;
   result.arg_end = stack.value().arg_end;
   result.env_start = stack.value().env_start;

@@ -2,6 +2,7 @@
 // "#!" script's interpreter) from the file system.
 
 #include "abi/linux/resource.h"
+#include "core/elf/elf64.h"
 #include "core/fs/root.h"
 #include "core/proc/exec_image_cache.h"
 #include "core/proc/program_image.h"
@@ -202,6 +203,47 @@ const char* Basename(const char* path) {
   return base;
 }
 
+// The dynamic linker a program's PT_INTERP names (`file` is the program),
+// found and read as the program was (it must be an executable regular file:
+// Linux's open_exec); its image is cached like a program's. An owner of the
+// bytes for LoadProgram. Errors: the lookup's
+// (kNotFound: no such dynamic linker, ENOENT as Linux), kAccess, kNoMemory,
+// kIo.
+class DynamicLinker {
+ public:
+  ~DynamicLinker() { delete[] bytes_; }
+
+  kstd::Result<void> Find(const vfs::PathContext& ctx, const posix::Credentials& cred,
+                          kstd::ByteSpan file, ProgramArgs* args) {
+    auto parsed = elf::ParseElf64(file, nullptr);
+    if (parsed.is_error() || !parsed.value().has_interp) return kstd::Ok();  // the loader decides
+    const elf::ElfImage& image = parsed.value();
+    const char* path = reinterpret_cast<const char*>(file.data()) + image.interp_offset;
+    auto v = TRY(vfs::LookupPath(ctx, vfs::Name(path, image.interp_length), true));
+    // Its bytes come from the exec image cache when they are there (no
+    // read from the file system), and are copied into the new image (the
+    // cache holds no ET_DYN image for now: exec_image_cache.cc).
+    if (kstd::RefPtr<ExecImage> cached = FindExecImage(v.get())) {
+      TRY(CheckExecutable(v.get(), cred));
+      const uint64_t size = cached->file_size();
+      bytes_ = new (kstd::nothrow) uint8_t[size];
+      if (bytes_ == nullptr) return kstd::Error::kNoMemory;
+      TRY(cached->vmo()->Read(0, bytes_, size));
+      args->interp_file = kstd::ByteSpan(bytes_, size);
+      return kstd::Ok();
+    }
+    const uint64_t version = v->content_version();
+    uint64_t size = 0;
+    bytes_ = TRY(ReadExecutable(v.get(), cred, &size));
+    (void)MakeExecImage(v.get(), version, kstd::ByteSpan(bytes_, size));
+    args->interp_file = kstd::ByteSpan(bytes_, size);
+    return kstd::Ok();
+  }
+
+ private:
+  uint8_t* bytes_ = nullptr;
+};
+
 }  // namespace
 
 kstd::Result<uint64_t> SysLinuxExecve(UserPtr<const char> user_path, UserPtr<const void> user_argv,
@@ -308,6 +350,11 @@ kstd::Result<uint64_t> SysLinuxExecve(UserPtr<const char> user_path, UserPtr<con
     // Cache the image for the next execve of this file (when it can be
     // mapped from file pages); this one maps it too.
     kstd::RefPtr<ExecImage> made = MakeExecImage(v.get(), version, kstd::ByteSpan(file, size));
+    DynamicLinker linker;
+    if (auto found = linker.Find(ctx, cred, kstd::ByteSpan(file, size), &args); found.is_error()) {
+      delete[] file;
+      return found.error();
+    }
     const posix::ExecCredentials next = ExecCredentialsFor(v.get(), cred);
     SetAuxIds(next, &args);
     auto r = self->Exec(CurrentThread(), hal::CurrentUserFrame(), kstd::ByteSpan(file, size), args,

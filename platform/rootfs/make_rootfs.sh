@@ -5,7 +5,8 @@
 #   /bin/busybox and a symbolic link for every applet it has (as Debian's
 #   busybox-static installs them: /bin, /sbin, /usr/bin, /usr/sbin),
 #   each DEST=FILE program (e.g. bin/posixtest=...; a bin/busybox-NAME is a
-#   multi-call binary whose applets get links too), /etc (passwd, group,
+#   multi-call binary whose applets get links too; lib/... the glibc
+#   dynamic linker, linked from /lib64 as Debian does), /etc (passwd, group,
 #   hostname, profile, motd), and the empty mount points /dev /proc /tmp.
 # Every file is owned by root except the normal user's home, /home/user
 # (uid 1000, /etc/passwd); /etc/shadow is root's only. Fixed timestamps
@@ -52,6 +53,12 @@ for multi in "$stage"/bin/busybox-*; do
     ln -s "/bin/$(basename "$multi")" "$stage/$applet"
   done
 done
+# glibc's dynamic linker at the path programs name in PT_INTERP (Debian's
+# /lib64 link).
+if [ -e "$stage/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" ]; then
+  mkdir -p "$stage/lib64"
+  ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$stage/lib64/ld-linux-x86-64.so.2"
+fi
 cp "$here"/etc/* "$stage/etc/"
 chmod 0644 "$stage"/etc/*
 chmod 0600 "$stage/etc/shadow"
