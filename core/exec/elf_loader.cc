@@ -96,7 +96,7 @@ Result<void> PlanRuns(const ElfImage& image, uint64_t bias, Layout* layout, cons
 
 // The file-mapped load (FileMappable images): each segment's file pages
 // come from the file, its bss pages are anonymous, and a bss starting inside
-// the last file page is zeroed there.
+// the last file page clears that page from its start to the page's end.
 Result<void> MapSegmentsFromFile(const ElfImage& image, uint64_t bias, LoadTarget& target,
                                  const char** why) {
   static const uint8_t kZeros[kPageSize] = {};
@@ -112,8 +112,11 @@ Result<void> MapSegmentsFromFile(const ElfImage& image, uint64_t bias, LoadTarge
       Result<void> mapped =
           target.MapFile(page, file_end - page, prot, kstd::AlignDown(s.offset, kPageSize));
       if (mapped.is_error()) return Fail(why, mapped.error(), "exec: mapping the image failed");
+      // A bss clears the rest of its first page, past its own end too, as
+      // Linux's padzero: glibc's dynamic linker takes that tail for its
+      // first allocations and counts on zeros there.
       const uint64_t bss = begin + s.filesz;
-      const uint64_t zero_end = kstd::Min(file_end, begin + s.memsz);
+      const uint64_t zero_end = s.memsz > s.filesz ? file_end : bss;
       if (zero_end > bss) {
         Result<void> zeroed = target.Write(bss, kstd::ByteSpan(kZeros, zero_end - bss));
         if (zeroed.is_error()) return Fail(why, zeroed.error(), "exec: clearing a bss failed");

@@ -413,6 +413,30 @@ TEST(ElfLoaderFileMapped, BssInsideTheLastFilePageIsZeroed) {
   EXPECT_EQ(target.Read(0x401010, 0x1000 - 0x10), Bytes(0x1000 - 0x10, 0));
 }
 
+// A bss that ends inside its first page still clears that page to its end
+// (Linux's padzero): the file bytes after it must not show. glibc's dynamic
+// linker allocates from there and relies on zeros.
+TEST(ElfLoaderFileMapped, TheBssPageIsZeroedPastTheBss) {
+  Bytes b =
+      Synthetic({{0x400000, 0x180, 0x180, kR | kX}, {0x401000, 0x10, 0x20, kR | kW}}, 0x400100);
+  b.resize(0x1000 + 0x800, 0xAB);  // what follows in the file: not zero
+  const char* why = nullptr;
+  core::elf::ElfImage image = core::elf::ParseElf64(testing::AsSpan(b), &why).value();
+  FakeLoadTarget target;
+  target.mapped_file = &b;
+  ASSERT_TRUE(LoadParsedElf(image, kstd::ByteSpan(), target, 0, &why).ok()) << why;
+  EXPECT_EQ(target.Read(0x401010, 0x1000 - 0x10), Bytes(0x1000 - 0x10, 0));
+  // Without a bss the page shows the file, as Linux's mapping does.
+  Bytes no_bss =
+      Synthetic({{0x400000, 0x180, 0x180, kR | kX}, {0x401000, 0x10, 0x10, kR | kW}}, 0x400100);
+  no_bss.resize(0x1000 + 0x800, 0xAB);
+  image = core::elf::ParseElf64(testing::AsSpan(no_bss), &why).value();
+  FakeLoadTarget plain;
+  plain.mapped_file = &no_bss;
+  ASSERT_TRUE(LoadParsedElf(image, kstd::ByteSpan(), plain, 0, &why).ok()) << why;
+  EXPECT_EQ(plain.Read(0x401010, 0x10), Bytes(0x10, 0xAB));
+}
+
 TEST(ElfLoaderFileMapped, SharedPagesFallBackToCopies) {
   const Bytes b = Synthetic({{0x400000, 0x180, 0x180, kR},
                              {0x400180, 0x1000, 0x1000, kR | kX},

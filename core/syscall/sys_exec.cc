@@ -206,7 +206,7 @@ const char* Basename(const char* path) {
 // The dynamic linker a program's PT_INTERP names (`file` is the program),
 // found and read as the program was (it must be an executable regular file:
 // Linux's open_exec); its image is cached like a program's. An owner of the
-// bytes for LoadProgram. Errors: the lookup's
+// bytes, or of its cached image, for LoadProgram. Errors: the lookup's
 // (kNotFound: no such dynamic linker, ENOENT as Linux), kAccess, kNoMemory,
 // kIo.
 class DynamicLinker {
@@ -220,28 +220,24 @@ class DynamicLinker {
     const elf::ElfImage& image = parsed.value();
     const char* path = reinterpret_cast<const char*>(file.data()) + image.interp_offset;
     auto v = TRY(vfs::LookupPath(ctx, vfs::Name(path, image.interp_length), true));
-    // Its bytes come from the exec image cache when they are there (no
-    // read from the file system), and are copied into the new image (the
-    // cache holds no ET_DYN image for now: exec_image_cache.cc).
-    if (kstd::RefPtr<ExecImage> cached = FindExecImage(v.get())) {
+    // A linker run before and unchanged since: its cached image is mapped.
+    if ((cached_ = FindExecImage(v.get()))) {
       TRY(CheckExecutable(v.get(), cred));
-      const uint64_t size = cached->file_size();
-      bytes_ = new (kstd::nothrow) uint8_t[size];
-      if (bytes_ == nullptr) return kstd::Error::kNoMemory;
-      TRY(cached->vmo()->Read(0, bytes_, size));
-      args->interp_file = kstd::ByteSpan(bytes_, size);
+      args->interp_cached = cached_.get();
       return kstd::Ok();
     }
     const uint64_t version = v->content_version();
     uint64_t size = 0;
     bytes_ = TRY(ReadExecutable(v.get(), cred, &size));
-    (void)MakeExecImage(v.get(), version, kstd::ByteSpan(bytes_, size));
+    cached_ = MakeExecImage(v.get(), version, kstd::ByteSpan(bytes_, size));
     args->interp_file = kstd::ByteSpan(bytes_, size);
+    args->interp_cached = cached_.get();
     return kstd::Ok();
   }
 
  private:
   uint8_t* bytes_ = nullptr;
+  kstd::RefPtr<ExecImage> cached_;
 };
 
 }  // namespace
