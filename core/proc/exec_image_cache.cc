@@ -71,9 +71,7 @@ kstd::RefPtr<ExecImage> MakeExecImage(vfs::Vnode* v, uint64_t version, kstd::Byt
   const uint64_t size = kstd::AlignUp(static_cast<uint64_t>(file.size()), uint64_t{vm::kPageSize});
   if (file.size() == 0 || size > kExecCacheMaxBytes) return nullptr;
   kstd::Result<elf::ElfImage> elf = elf::ParseElf64(file, nullptr);
-  // Not a program with PT_INTERP: the linker maps it (and it is read once
-  // per exec to find the linker's path); the linker itself is cached.
-  if (elf.is_error() || elf.value().has_interp || !exec::FileMappable(elf.value())) return nullptr;
+  if (elf.is_error() || !exec::FileMappable(elf.value())) return nullptr;
   kstd::Result<kstd::RefPtr<vm::VmObject>> vmo = vm::VmObject::CreateAnonymous(&Pmm(), size);
   if (vmo.is_error()) return nullptr;
   if (vmo.value()->Write(0, file.data(), file.size()).is_error()) return nullptr;

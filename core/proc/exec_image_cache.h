@@ -52,9 +52,9 @@ kstd::RefPtr<ExecImage> FindExecImage(vfs::Vnode* v);
 
 /// Makes an image of `v` from `file` (its whole content, read while
 /// v->content_version() was `version`) and caches it. Null, with nothing
-/// cached, when the file is not a static ELF executable the loader can map
-/// from file pages, is larger than kExecCacheMaxBytes, or memory is short:
-/// the caller then loads from `file` as before.
+/// cached, when the file is not an ELF executable the loader can map from
+/// file pages (programs with PT_INTERP and dynamic linkers are, too), is larger than
+/// kExecCacheMaxBytes, or memory is short: the caller then loads from `file` as before.
 kstd::RefPtr<ExecImage> MakeExecImage(vfs::Vnode* v, uint64_t version, kstd::ByteSpan file);
 
 /// Forgets every entry (vm.drop_caches): processes running a program keep

@@ -213,13 +213,34 @@ class DynamicLinker {
  public:
   ~DynamicLinker() { delete[] bytes_; }
 
+  /// `file` is the program's bytes.
   kstd::Result<void> Find(const vfs::PathContext& ctx, const posix::Credentials& cred,
                           kstd::ByteSpan file, ProgramArgs* args) {
     auto parsed = elf::ParseElf64(file, nullptr);
     if (parsed.is_error() || !parsed.value().has_interp) return kstd::Ok();  // the loader decides
-    const elf::ElfImage& image = parsed.value();
-    const char* path = reinterpret_cast<const char*>(file.data()) + image.interp_offset;
-    auto v = TRY(vfs::LookupPath(ctx, vfs::Name(path, image.interp_length), true));
+    const char* path = reinterpret_cast<const char*>(file.data()) + parsed.value().interp_offset;
+    return FindPath(ctx, cred, vfs::Name(path, parsed.value().interp_length), args);
+  }
+
+  /// The program from the exec image cache: its path is read from there.
+  kstd::Result<void> Find(const vfs::PathContext& ctx, const posix::Credentials& cred,
+                          const ExecImage& program, ProgramArgs* args) {
+    const elf::ElfImage& image = program.elf();
+    if (!image.has_interp) return kstd::Ok();
+    char* path = new (kstd::nothrow) char[image.interp_length];  // up to 4 KiB: not on the stack
+    if (path == nullptr) return kstd::Error::kNoMemory;
+    struct Free {
+      char* p;
+      ~Free() { delete[] p; }
+    } free_path{path};
+    TRY(program.vmo()->Read(image.interp_offset, path, image.interp_length));
+    return FindPath(ctx, cred, vfs::Name(path, image.interp_length), args);
+  }
+
+ private:
+  kstd::Result<void> FindPath(const vfs::PathContext& ctx, const posix::Credentials& cred,
+                              vfs::Name path, ProgramArgs* args) {
+    auto v = TRY(vfs::LookupPath(ctx, path, true));
     // A linker run before and unchanged since: its cached image is mapped.
     if ((cached_ = FindExecImage(v.get()))) {
       TRY(CheckExecutable(v.get(), cred));
@@ -235,7 +256,6 @@ class DynamicLinker {
     return kstd::Ok();
   }
 
- private:
   uint8_t* bytes_ = nullptr;
   kstd::RefPtr<ExecImage> cached_;
 };
@@ -286,6 +306,8 @@ kstd::Result<uint64_t> SysLinuxExecve(UserPtr<const char> user_path, UserPtr<con
     // A file run before and unchanged since: map its cached image.
     if (kstd::RefPtr<ExecImage> cached = FindExecImage(v.get())) {
       TRY(CheckExecutable(v.get(), cred));
+      DynamicLinker linker;
+      TRY(linker.Find(ctx, cred, *cached, &args));
       const posix::ExecCredentials next = ExecCredentialsFor(v.get(), cred);
       SetAuxIds(next, &args);
       auto r = self->Exec(CurrentThread(), hal::CurrentUserFrame(), kstd::ByteSpan(), args,
