@@ -34,6 +34,12 @@ if booted_to_disk; then
   # probe needs, then maps the probe itself with mmap and runs it.
   run list '/lib64/ld-linux-x86-64.so.2 --list /bin/dynprobe; echo rc=$?'
   run direct '/lib64/ld-linux-x86-64.so.2 /bin/dynprobe direct | grep -E "^(arg|dynamic-ok)"'
+  # C++ across shared objects: libstdc++, libgcc_s's unwinder, libm.
+  run cxx '/bin/cxxprobe thrown; echo rc=$?'
+  # Debian's bash (dynamically linked: libtinfo.so.6, libc.so.6).
+  run bash 'bash -c '"'"'echo "bash=${BASH_VERSINFO[0]}.${BASH_VERSINFO[1]}"; a=(x y z); echo "n=${#a[@]}";
+    f() { local v=$1; echo "f=$((v * 6))"; }; f 7; echo "sub=$(echo nested | tr a-z A-Z)";
+    [[ abc == a* ]] && echo glob=yes; for i in 1 2 3; do s+=$i; done; echo "loop=$s"'"'"'; echo rc=$?'
   run nolinker 'mv /lib64/ld-linux-x86-64.so.2 /lib64/away; /bin/dynprobe; echo rc=$?;
     mv /lib64/away /lib64/ld-linux-x86-64.so.2; /bin/dynprobe | tail -1'
   run sync 'sync'
@@ -63,6 +69,15 @@ check "ld.so --list: libc.so.6 from /lib/x86_64-linux-gnu, the linker itself" \
   _ "$(section list)"
 check "ld.so PROGRAM: the linker maps and runs the probe itself" \
   bash -c 'grep -qx arg=direct <<< "$1" && grep -qx dynamic-ok <<< "$1"' _ "$(section direct)"
+check "C++: an exception from libstdc++ caught, a thrown one caught with its message" \
+  bash -c 'grep -qx caught=out_of_range <<< "$1" && grep -qx caught=thrown <<< "$1"' _ "$(section cxx)"
+check "C++: std::thread, a guarded static, libm; exit 0" \
+  bash -c 'grep -qx threads=14 <<< "$1" && grep -qx static=2 <<< "$1" && grep -qx cbrt=42 <<< "$1" &&
+    grep -qx cxx-ok <<< "$1" && grep -qx rc=0 <<< "$1"' _ "$(section cxx)"
+check "Debian's bash 5.2 runs a script: arrays, functions, arithmetic, a pipeline in \$(), [[ ]], a loop" \
+  bash -c 'grep -qx bash=5.2 <<< "$1" && grep -qx n=3 <<< "$1" && grep -qx f=42 <<< "$1" &&
+    grep -qx sub=NESTED <<< "$1" && grep -qx glob=yes <<< "$1" && grep -qx loop=123 <<< "$1" &&
+    grep -qx rc=0 <<< "$1"' _ "$(section bash)"
 check "without its dynamic linker the program does not start (ENOENT: not found, 127); back, it runs" \
   bash -c 'grep -q "not found" <<< "$1" && grep -qx rc=127 <<< "$1" && grep -qx dynamic-ok <<< "$1"' \
   _ "$(section nolinker)"
