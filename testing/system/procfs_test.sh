@@ -63,7 +63,7 @@ if wait_for '^init: starting /bin/sh' 240 && wait_for 'tessera:.*# ' 60; then
   # From a subshell that first sleeps: by then the shell surely sleeps in
   # wait4 (a cat started at once may read it before the shell got there).
   run sh-status '(sleep 1; cat /proc/$$/status)'
-  run sh-stat 'cat /proc/$$/stat'
+  run sh-stat '(sleep 1; cat /proc/$$/stat)'
   run ps 'ps'
   run free 'free'
   run uptime 'uptime'
