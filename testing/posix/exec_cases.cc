@@ -407,6 +407,55 @@ const char* AtRandomDiffersPerExec() {
   return nullptr;
 }
 
+// A dynamically linked program: Debian's bash (PT_INTERP glibc's linker,
+// NEEDED libtinfo and libc) runs and its exit status comes back.
+const char* ExecveDynamicallyLinkedProgram() {
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    execl("/bin/bash", "bash", "-c", "exit $((6 * 7))", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status;
+  CHECK_EQ(waitpid(pid, &status, 0), pid);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 42) {
+    return Fail("bash -c 'exit $((6 * 7))' ended with status 0x%x (127: execve failed)", status);
+  }
+  return nullptr;
+}
+
+// A program whose dynamic linker does not exist: ENOENT (the program itself
+// is there), as Linux. A copy of /bin/bash with its PT_INTERP path changed
+// in its last character.
+const char* ExecveMissingDynamicLinkerEnoent() {
+  int fd = open("/bin/bash", O_RDONLY);
+  CHECK(fd >= 0);
+  struct stat st;
+  CHECK_OK(fstat(fd, &st));
+  char* bytes = static_cast<char*>(malloc(st.st_size));
+  CHECK(bytes != nullptr);
+  CHECK_EQ(read(fd, bytes, st.st_size), st.st_size);
+  close(fd);
+  static const char kLinker[] = "/lib64/ld-linux-x86-64.so.2";
+  char* at = static_cast<char*>(memmem(bytes, st.st_size, kLinker, sizeof kLinker));
+  if (at == nullptr) {
+    free(bytes);
+    return Fail("/bin/bash does not name %s", kLinker);
+  }
+  at[sizeof kLinker - 2] = '9';  // /lib64/ld-linux-x86-64.so.9
+  const bool written = WriteFile(TmpPath("nolinker"), bytes, st.st_size, 0755);
+  free(bytes);
+  CHECK(written);
+  char* const a[] = {const_cast<char*>("nolinker"), nullptr};
+  char* const e[] = {nullptr};
+  errno = 0;
+  const int r = execve(TmpPath("nolinker"), a, e);
+  const int saved = errno;
+  unlink(TmpPath("nolinker"));
+  if (r != -1 || saved != ENOENT) return Fail("execve gave %d, errno %d (want ENOENT)", r, saved);
+  return nullptr;
+}
+
 const Case kExecCases[] = {
     {"at_random_differs_per_exec", AtRandomDiffersPerExec},
     {"execve_sees_rewritten_program", ExecveSeesARewrittenProgram},
@@ -426,6 +475,8 @@ const Case kExecCases[] = {
     {"execve_keeps_pid_and_parent", ExecveKeepsPidAndParent},
     {"vfork_then_exec", VforkThenExec},
     {"execve_faulting_program_killed", ExecveFaultingProgramIsKilled},
+    {"execve_dynamically_linked_program", ExecveDynamicallyLinkedProgram},
+    {"execve_missing_dynamic_linker_enoent", ExecveMissingDynamicLinkerEnoent},
 };
 const int kExecCaseCount = sizeof kExecCases / sizeof kExecCases[0];
 
